@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every tests/scripts/*.sh (integration tests: CLI, golden files, interop, demo).
+# Each script gets the build directory as $1 and must exit non-zero on failure.
+set -u
+build=$1
+passed=0; failed=0
+for t in tests/scripts/*.sh; do
+    [ -e "$t" ] || continue
+    name=$(basename "$t" .sh)
+    echo "=== script: $name"
+    if bash "$t" "$build"; then passed=$((passed + 1)); echo "=== PASS: $name"
+    else failed=$((failed + 1)); echo "=== FAIL: $name"; fi
+done
+echo "scripts: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
