@@ -1,0 +1,412 @@
+/* ast.c — freeing and walking the AST, plus small helpers on scalars and exact integers. */
+#include "ast.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- freeing ------------------------------------------------------------------------------ */
+
+static void free_value(rp_ast_value *v)
+{
+    free(v->str);
+    free(v->ident);
+}
+
+static void free_len(rp_ast_len *l)
+{
+    free(l->set);
+}
+
+static void free_route(rp_ast_route *r)
+{
+    free(r->envelopes);
+}
+
+static void free_field(rp_ast_field *f)
+{
+    free(f->type.name);
+    free(f->c_name);
+    free(f->wire_key);
+    free(f->doc);
+    free(f->attrs.one_of);
+    free_len(&f->attrs.len);
+    free_len(&f->attrs.count);
+    free(f->attrs.charset_name);
+    free_value(&f->attrs.const_value);
+    free_value(&f->attrs.default_value);
+    free(f->attrs.since);
+    free(f->attrs.until);
+}
+
+static void free_enum_value(rp_ast_enum_value *v)
+{
+    free(v->name);
+    free(v->doc);
+    free(v->since);
+    free(v->until);
+}
+
+void rp_ast_decl_free(rp_ast_decl *d)
+{
+    if (d == NULL)
+        return;
+    switch (d->kind) {
+    case RP_DECL_CHARSET:
+        free(d->u.charset.text);
+        break;
+    case RP_DECL_ENUM:
+    case RP_DECL_FLAGS:
+        for (size_t i = 0; i < d->u.enm.value_count; i++)
+            free_enum_value(&d->u.enm.values[i]);
+        free(d->u.enm.values);
+        break;
+    case RP_DECL_MESSAGE:
+        free_route(&d->u.message.route);
+        for (size_t i = 0; i < d->u.message.field_count; i++)
+            free_field(&d->u.message.fields[i]);
+        free(d->u.message.fields);
+        break;
+    case RP_DECL_ARRAY:
+        free(d->u.array.element.name);
+        free_len(&d->u.array.len);
+        free_route(&d->u.array.route);
+        break;
+    }
+    free(d->name);
+    free(d->doc);
+    free(d);
+}
+
+void rp_ast_unit_free(rp_ast_unit *u)
+{
+    if (u == NULL)
+        return;
+    for (size_t i = 0; i < u->decl_count; i++)
+        rp_ast_decl_free(u->decls[i]);
+    free(u->decls);
+    for (size_t i = 0; i < u->import_count; i++)
+        free(u->imports[i].path);
+    free(u->imports);
+    free(u->protocol);
+    free(u->protocol_doc);
+    free(u->text);
+    free(u->path);
+    free(u);
+}
+
+void rp_ast_free(rp_ast_spec *spec)
+{
+    if (spec == NULL)
+        return;
+    for (size_t i = 0; i < spec->unit_count; i++)
+        rp_ast_unit_free(spec->units[i]);
+    free(spec->units);
+    free(spec->decls);
+    free(spec);
+}
+
+/* ---- scalars ----------------------------------------------------------------------------- */
+
+const char *rp_ast_scalar_name(rp_ast_scalar s)
+{
+    switch (s) {
+    case RP_SCALAR_BOOL: return "bool";
+    case RP_SCALAR_STRING: return "string";
+    case RP_SCALAR_BYTES: return "bytes";
+    case RP_SCALAR_INT8: return "int8";
+    case RP_SCALAR_INT16: return "int16";
+    case RP_SCALAR_INT32: return "int32";
+    case RP_SCALAR_INT64: return "int64";
+    case RP_SCALAR_UINT8: return "uint8";
+    case RP_SCALAR_UINT16: return "uint16";
+    case RP_SCALAR_UINT32: return "uint32";
+    case RP_SCALAR_UINT64: return "uint64";
+    case RP_SCALAR_NONE: break;
+    }
+    return "?";
+}
+
+const char *rp_ast_scalar_c_type(rp_ast_scalar s)
+{
+    switch (s) {
+    case RP_SCALAR_BOOL: return "bool";
+    case RP_SCALAR_STRING: return "rp_str";
+    case RP_SCALAR_BYTES: return "rp_bytes";
+    case RP_SCALAR_INT8: return "int8_t";
+    case RP_SCALAR_INT16: return "int16_t";
+    case RP_SCALAR_INT32: return "int32_t";
+    case RP_SCALAR_INT64: return "int64_t";
+    case RP_SCALAR_UINT8: return "uint8_t";
+    case RP_SCALAR_UINT16: return "uint16_t";
+    case RP_SCALAR_UINT32: return "uint32_t";
+    case RP_SCALAR_UINT64: return "uint64_t";
+    case RP_SCALAR_NONE: break;
+    }
+    return "?";
+}
+
+bool rp_ast_scalar_is_int(rp_ast_scalar s)
+{
+    return s >= RP_SCALAR_INT8 && s <= RP_SCALAR_UINT64;
+}
+
+bool rp_ast_scalar_is_signed(rp_ast_scalar s)
+{
+    return s >= RP_SCALAR_INT8 && s <= RP_SCALAR_INT64;
+}
+
+unsigned rp_ast_scalar_bits(rp_ast_scalar s)
+{
+    switch (s) {
+    case RP_SCALAR_INT8: case RP_SCALAR_UINT8: return 8;
+    case RP_SCALAR_INT16: case RP_SCALAR_UINT16: return 16;
+    case RP_SCALAR_INT32: case RP_SCALAR_UINT32: return 32;
+    case RP_SCALAR_INT64: case RP_SCALAR_UINT64: return 64;
+    default: return 0;
+    }
+}
+
+rp_ast_int rp_ast_scalar_min(rp_ast_scalar s)
+{
+    rp_ast_int r = { 0, false };
+    unsigned bits = rp_ast_scalar_bits(s);
+    if (bits != 0 && rp_ast_scalar_is_signed(s)) {
+        r.mag = (uint64_t)1 << (bits - 1);
+        r.neg = true;
+    }
+    return r;
+}
+
+rp_ast_int rp_ast_scalar_max(rp_ast_scalar s)
+{
+    rp_ast_int r = { 0, false };
+    unsigned bits = rp_ast_scalar_bits(s);
+    if (bits == 0)
+        return r;
+    if (rp_ast_scalar_is_signed(s))
+        r.mag = ((uint64_t)1 << (bits - 1)) - 1;
+    else
+        r.mag = bits == 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1;
+    return r;
+}
+
+/* ---- exact integers ---------------------------------------------------------------------- */
+
+rp_ast_int rp_ast_int_from_u64(uint64_t v)
+{
+    rp_ast_int r = { v, false };
+    return r;
+}
+
+rp_ast_int rp_ast_int_from_i64(int64_t v)
+{
+    rp_ast_int r;
+    if (v < 0) {
+        /* -(v+1)+1 avoids overflow for INT64_MIN */
+        r.mag = (uint64_t)(-(v + 1)) + 1u;
+        r.neg = true;
+    } else {
+        r.mag = (uint64_t)v;
+        r.neg = false;
+    }
+    return r;
+}
+
+int rp_ast_int_cmp(rp_ast_int a, rp_ast_int b)
+{
+    if (a.neg != b.neg)
+        return a.neg ? -1 : 1;
+    if (a.mag == b.mag)
+        return 0;
+    if (a.neg)
+        return a.mag > b.mag ? -1 : 1;
+    return a.mag < b.mag ? -1 : 1;
+}
+
+bool rp_ast_int_fits(rp_ast_int v, rp_ast_scalar s)
+{
+    if (!rp_ast_scalar_is_int(s))
+        return false;
+    return rp_ast_int_cmp(v, rp_ast_scalar_min(s)) >= 0 && rp_ast_int_cmp(v, rp_ast_scalar_max(s)) <= 0;
+}
+
+int64_t rp_ast_int_as_i64(rp_ast_int v)
+{
+    if (!v.neg)
+        return (int64_t)v.mag;
+    if (v.mag == 0)
+        return 0;
+    return -(int64_t)(v.mag - 1u) - 1;
+}
+
+uint64_t rp_ast_int_as_u64(rp_ast_int v)
+{
+    return v.neg ? (uint64_t)0 - v.mag : v.mag;
+}
+
+char *rp_ast_int_format(rp_ast_int v, char *buf, size_t cap)
+{
+    if (buf == NULL || cap == 0)
+        return buf;
+    snprintf(buf, cap, "%s%llu", v.neg ? "-" : "", (unsigned long long)v.mag);
+    return buf;
+}
+
+/* ---- names ------------------------------------------------------------------------------- */
+
+const char *rp_ast_decl_kind_name(rp_ast_decl_kind k)
+{
+    switch (k) {
+    case RP_DECL_CHARSET: return "charset";
+    case RP_DECL_ENUM: return "enum";
+    case RP_DECL_FLAGS: return "flags";
+    case RP_DECL_MESSAGE: return "message";
+    case RP_DECL_ARRAY: return "array";
+    }
+    return "?";
+}
+
+const char *rp_ast_port_name(rp_ast_port p)
+{
+    switch (p) {
+    case RP_PORT_NONE: return "none";
+    case RP_PORT_CONNECT: return "connect";
+    case RP_PORT_LOGGING: return "logging";
+    }
+    return "?";
+}
+
+const char *rp_ast_dir_name(rp_ast_dir d)
+{
+    switch (d) {
+    case RP_DIR_NONE: return "none";
+    case RP_DIR_C2S: return "c2s";
+    case RP_DIR_S2C: return "s2c";
+    }
+    return "?";
+}
+
+const char *rp_ast_envelope_name(rp_ast_envelope_kind e)
+{
+    switch (e) {
+    case RP_ENV_PLAIN: return "plain";
+    case RP_ENV_RSA_SERVER: return "rsa(server)";
+    case RP_ENV_RSA_CLIENT: return "rsa(client)";
+    case RP_ENV_AES: return "aes";
+    case RP_ENV_AES_CLIENT_ID: return "aes(client_id)";
+    }
+    return "?";
+}
+
+const char *rp_ast_label_name(rp_ast_label l)
+{
+    switch (l) {
+    case RP_LABEL_REQUIRED: return "required";
+    case RP_LABEL_OPTIONAL: return "optional";
+    case RP_LABEL_REPEATED: return "repeated";
+    }
+    return "?";
+}
+
+const char *rp_ast_encoding_name(rp_ast_bytes_encoding e)
+{
+    switch (e) {
+    case RP_BYTES_NONE: return "none";
+    case RP_BYTES_HEX: return "hex";
+    case RP_BYTES_BASE64: return "base64";
+    }
+    return "?";
+}
+
+const char *rp_ast_unknown_keys_name(rp_ast_unknown_keys u)
+{
+    switch (u) {
+    case RP_UNKNOWN_IGNORE: return "ignore";
+    case RP_UNKNOWN_REJECT: return "reject";
+    }
+    return "?";
+}
+
+/* ---- lookups ----------------------------------------------------------------------------- */
+
+rp_ast_scalar rp_ast_type_int_kind(const rp_ast_type *t)
+{
+    if (t == NULL)
+        return RP_SCALAR_NONE;
+    if (t->scalar != RP_SCALAR_NONE)
+        return rp_ast_scalar_is_int(t->scalar) ? t->scalar : RP_SCALAR_NONE;
+    if (t->ref != NULL && (t->ref->kind == RP_DECL_ENUM || t->ref->kind == RP_DECL_FLAGS))
+        return t->ref->u.enm.underlying;
+    return RP_SCALAR_NONE;
+}
+
+bool rp_ast_type_is(const rp_ast_type *t, rp_ast_decl_kind k)
+{
+    return t != NULL && t->scalar == RP_SCALAR_NONE && t->ref != NULL && t->ref->kind == k;
+}
+
+const rp_ast_decl *rp_ast_find_decl(const rp_ast_spec *spec, const char *name)
+{
+    if (spec == NULL || name == NULL)
+        return NULL;
+    for (size_t i = 0; i < spec->decl_count; i++)
+        if (strcmp(spec->decls[i]->name, name) == 0)
+            return spec->decls[i];
+    return NULL;
+}
+
+const rp_ast_enum_value *rp_ast_find_enum_value(const rp_ast_decl *decl, const char *name)
+{
+    if (decl == NULL || name == NULL || (decl->kind != RP_DECL_ENUM && decl->kind != RP_DECL_FLAGS))
+        return NULL;
+    for (size_t i = 0; i < decl->u.enm.value_count; i++)
+        if (strcmp(decl->u.enm.values[i].name, name) == 0)
+            return &decl->u.enm.values[i];
+    return NULL;
+}
+
+const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_name)
+{
+    if (decl == NULL || c_name == NULL || decl->kind != RP_DECL_MESSAGE)
+        return NULL;
+    for (size_t i = 0; i < decl->u.message.field_count; i++)
+        if (strcmp(decl->u.message.fields[i].c_name, c_name) == 0)
+            return &decl->u.message.fields[i];
+    return NULL;
+}
+
+bool rp_ast_route_has(const rp_ast_route *r, rp_ast_envelope_kind k)
+{
+    if (r == NULL)
+        return false;
+    for (size_t i = 0; i < r->envelope_count; i++)
+        if (r->envelopes[i].kind == k)
+            return true;
+    return false;
+}
+
+int rp_ast_walk(const rp_ast_spec *spec, bool main_only, const rp_ast_visitor *v, void *ctx)
+{
+    if (spec == NULL || v == NULL)
+        return 0;
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        int rc;
+        if (main_only && (d->unit == NULL || !d->unit->is_main))
+            continue;
+        if (v->decl != NULL && (rc = v->decl(ctx, d)) != 0)
+            return rc;
+        if ((d->kind == RP_DECL_ENUM || d->kind == RP_DECL_FLAGS) && v->enum_value != NULL)
+            for (size_t j = 0; j < d->u.enm.value_count; j++)
+                if ((rc = v->enum_value(ctx, d, &d->u.enm.values[j])) != 0)
+                    return rc;
+        if (d->kind == RP_DECL_MESSAGE && v->field != NULL)
+            for (size_t j = 0; j < d->u.message.field_count; j++)
+                if ((rc = v->field(ctx, d, &d->u.message.fields[j])) != 0)
+                    return rc;
+        if (v->decl_end != NULL && (rc = v->decl_end(ctx, d)) != 0)
+            return rc;
+    }
+    return 0;
+}

@@ -1,0 +1,426 @@
+/* ast.h — the abstract syntax tree of an .rproto spec, as the front end hands it to emitters.
+ *
+ * Trust model: the spec is trusted input written by the protocol's authors, but the front
+ * end still never crashes on bad spec text. Once rp_frontend_* (frontend.h) returned a
+ * spec with no errors, every invariant documented below holds and every reference is
+ * resolved, so an emitter can walk the tree without re-checking it.
+ *
+ * Ownership: one rp_ast_spec owns everything reachable from it (units, declarations,
+ * fields, strings). rp_ast_free() releases it all. Pointers documented as "resolved" or
+ * "non-owning" point into the same tree and stay valid until rp_ast_free().
+ *
+ * Strings are NUL-terminated UTF-8 (the lexer rejects NUL and invalid UTF-8), owned by the
+ * node that holds them. Optional strings are NULL when absent.
+ *
+ * Order: every array is in spec order (the order of the text), which is also the order an
+ * emitter must keep (wire key order of the encoder, declaration order of the header).
+ */
+#ifndef RP_AST_H
+#define RP_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- source positions ------------------------------------------------------------------ */
+
+/* A half-open byte range of one source file, with 1-based line and column of its first and
+ * last byte. Columns count bytes (a tab is one column), like `gcc -fdiagnostics-column-unit=byte`. */
+typedef struct rp_ast_span {
+    const char *file;   /* path as given / resolved (e.g. "spec/residue.rproto"); owned by the
+                           rp_ast_unit of that file; NULL only for synthesized nodes */
+    uint32_t line;      /* 1-based line of the first byte */
+    uint32_t col;       /* 1-based column of the first byte */
+    uint32_t end_line;  /* 1-based line of the last byte (inclusive) */
+    uint32_t end_col;   /* 1-based column of the last byte (inclusive); >= col on one line */
+    size_t offset;      /* byte offset of the first byte in the file */
+    size_t end_offset;  /* byte offset one past the last byte */
+} rp_ast_span;
+
+/* ---- exact integers --------------------------------------------------------------------- */
+
+/* An exact integer in [-2^64+1, 2^64-1]: enough for every int64 and uint64 value, and for
+ * literals that are out of range so the checker can say so. Never a double.
+ * Value = neg ? -(int128)mag : mag. Zero is always stored with neg == false. */
+typedef struct rp_ast_int {
+    uint64_t mag;   /* absolute value */
+    bool neg;       /* true for negative values (mag > 0) */
+} rp_ast_int;
+
+/* ---- scalar kinds ----------------------------------------------------------------------- */
+
+/* The built-in types. RP_SCALAR_NONE marks a type that is a reference to a declaration. */
+typedef enum rp_ast_scalar {
+    RP_SCALAR_NONE = 0,
+    RP_SCALAR_BOOL,
+    RP_SCALAR_STRING,
+    RP_SCALAR_BYTES,
+    RP_SCALAR_INT8,
+    RP_SCALAR_INT16,
+    RP_SCALAR_INT32,
+    RP_SCALAR_INT64,
+    RP_SCALAR_UINT8,
+    RP_SCALAR_UINT16,
+    RP_SCALAR_UINT32,
+    RP_SCALAR_UINT64
+} rp_ast_scalar;
+
+/* ---- enums shared by several nodes ------------------------------------------------------ */
+
+/* Kind of a top-level declaration. */
+typedef enum rp_ast_decl_kind {
+    RP_DECL_CHARSET = 1, /* charset NAME = "class"; */
+    RP_DECL_ENUM,        /* enum NAME : intN { VALUE = n; ... } */
+    RP_DECL_FLAGS,       /* flags NAME : uintN { BIT = 2^k; ... } */
+    RP_DECL_MESSAGE,     /* message NAME [on PORT DIR in ENVELOPES] { ... } */
+    RP_DECL_ARRAY        /* array NAME of MESSAGE [len a..b] [on PORT DIR in ENVELOPES]; */
+} rp_ast_decl_kind;
+
+/* Port a message travels on ("on connect" / "on logging"); NONE for nested-only messages. */
+typedef enum rp_ast_port {
+    RP_PORT_NONE = 0,
+    RP_PORT_CONNECT,
+    RP_PORT_LOGGING
+} rp_ast_port;
+
+/* Direction of a top-level message; NONE when the message has no "on" clause. */
+typedef enum rp_ast_dir {
+    RP_DIR_NONE = 0,
+    RP_DIR_C2S,     /* client to server */
+    RP_DIR_S2C      /* server to client */
+} rp_ast_dir;
+
+/* One envelope a message may arrive in (protocol reference §2.2). */
+typedef enum rp_ast_envelope_kind {
+    RP_ENV_PLAIN = 1,     /* plain JSON */
+    RP_ENV_RSA_SERVER,    /* rsa(server): RSA-encrypted to the server's key, base64 (c2s only) */
+    RP_ENV_RSA_CLIENT,    /* rsa(client): RSA-encrypted to the client's key, base64 (s2c only) */
+    RP_ENV_AES,           /* aes: "iv:b64" with the session key, no client id (s2c only) */
+    RP_ENV_AES_CLIENT_ID  /* aes(client_id): "iv:id:b64" (c2s only); may carry zlib */
+} rp_ast_envelope_kind;
+
+/* Field presence. */
+typedef enum rp_ast_label {
+    RP_LABEL_REQUIRED = 1, /* must be present on decode, always encoded */
+    RP_LABEL_OPTIONAL,     /* may be absent; absent is distinct from zero (has_ bit) */
+    RP_LABEL_REPEATED      /* JSON array of the type, bounded by count_max */
+} rp_ast_label;
+
+/* What a message does with keys it does not know. */
+typedef enum rp_ast_unknown_keys {
+    RP_UNKNOWN_IGNORE = 0, /* default: skip them (what residue peers need) */
+    RP_UNKNOWN_REJECT      /* fail with RP_E_SCHEMA_UNKNOWN */
+} rp_ast_unknown_keys;
+
+/* Text encoding of a bytes field on the wire. */
+typedef enum rp_ast_bytes_encoding {
+    RP_BYTES_NONE = 0,  /* not a bytes field (a bytes field always has HEX or BASE64 once checked) */
+    RP_BYTES_HEX,       /* hex text; encoded uppercase, decoded in either case */
+    RP_BYTES_BASE64     /* standard padded base64 */
+} rp_ast_bytes_encoding;
+
+/* Kind of a literal value used by const and default. */
+typedef enum rp_ast_value_kind {
+    RP_VALUE_NONE = 0,  /* no value (attribute absent) */
+    RP_VALUE_INT,       /* integer literal: `i` */
+    RP_VALUE_BOOL,      /* true / false: `b` */
+    RP_VALUE_STRING,    /* string literal: `str` */
+    RP_VALUE_ENUM       /* a value name of the field's enum or flags: `ident`, resolved to
+                           `enum_value`; after checking `i` also holds that value's number */
+} rp_ast_value_kind;
+
+/* ---- nodes ------------------------------------------------------------------------------- */
+
+struct rp_ast_decl;
+struct rp_ast_unit;
+
+/* A literal value (const or default). */
+typedef struct rp_ast_value {
+    rp_ast_value_kind kind;   /* RP_VALUE_NONE when the attribute is absent */
+    rp_ast_int i;             /* INT, and ENUM after checking (the value's number) */
+    bool b;                   /* BOOL */
+    char *str;                /* STRING (owned, NUL-terminated; NUL cannot occur inside) */
+    char *ident;              /* ENUM: the value name as written (owned) */
+    const struct rp_ast_enum_value *enum_value; /* ENUM: resolved by check (non-owning) */
+    rp_ast_span span;         /* the literal */
+} rp_ast_value;
+
+/* A type as written in a field, or the element of an array declaration. */
+typedef struct rp_ast_type {
+    rp_ast_scalar scalar;     /* built-in type, or RP_SCALAR_NONE for a named type */
+    char *name;               /* named type as written (owned); NULL for built-ins */
+    const struct rp_ast_decl *ref; /* named type resolved by check: an ENUM, FLAGS or
+                                      MESSAGE declaration (never CHARSET/ARRAY); non-owning */
+    rp_ast_span span;         /* the type name */
+} rp_ast_type;
+
+/* One value of an enum, or one bit of a flags set. */
+typedef struct rp_ast_enum_value {
+    char *name;               /* e.g. "CONNECT" (owned) */
+    rp_ast_int value;         /* the number on the wire; for flags a single bit (checked) */
+    char *doc;                /* doc comment text or NULL (owned) */
+    char *since;              /* first version that has it, e.g. "2.0.0", or NULL (owned) */
+    char *until;              /* last version that has it, or NULL (owned) */
+    rp_ast_span span;         /* the whole `NAME = n [...]` */
+    rp_ast_span name_span;    /* NAME */
+    rp_ast_span value_span;   /* n */
+    size_t index;             /* position within its declaration */
+    const struct rp_ast_decl *parent; /* the enum or flags declaration (non-owning) */
+} rp_ast_enum_value;
+
+/* enum NAME : int { ... }  /  flags NAME : uint { ... } */
+typedef struct rp_ast_enum {
+    rp_ast_scalar underlying; /* an integer scalar (flags: unsigned only; checked) */
+    rp_ast_span underlying_span;
+    rp_ast_enum_value *values; /* owned array, value_count entries, spec order */
+    size_t value_count;
+} rp_ast_enum;
+
+/* charset NAME = "A-Za-z0-9_-"; */
+typedef struct rp_ast_charset {
+    char *text;               /* the class as written (after string escapes), owned */
+    rp_ast_span text_span;    /* the string literal */
+    /* Allowed bytes, filled by check: bit (b & 7) of allowed[b >> 3] is set when byte b is
+     * in the class. Only ASCII (0x20..0x7e) can ever be set. Syntax of `text`: single
+     * characters and ranges `a-z`; a `-` first or last is literal; `\` makes the next
+     * character literal. */
+    uint8_t allowed[32];
+} rp_ast_charset;
+
+/* One envelope of an "in" list. */
+typedef struct rp_ast_envelope {
+    rp_ast_envelope_kind kind;
+    bool zlib;                /* aes(client_id, zlib): zlib + base64 inside the AES envelope */
+    rp_ast_span span;
+} rp_ast_envelope;
+
+/* `on PORT DIR in ENV | ENV ...` of a message or array declaration. */
+typedef struct rp_ast_route {
+    rp_ast_port port;         /* RP_PORT_NONE when there is no "on" clause */
+    rp_ast_dir dir;           /* RP_DIR_NONE when there is no "on" clause */
+    rp_ast_envelope *envelopes; /* owned array, envelope_count entries, spec order */
+    size_t envelope_count;    /* >= 1 when port != NONE; 0 otherwise */
+    rp_ast_span span;         /* the whole clause (zeroed when absent) */
+} rp_ast_route;
+
+/* Length or count bounds: `len 16`, `len 1..128`, `len ..64`, `len {16, 24, 32}`. */
+typedef struct rp_ast_len {
+    bool present;             /* the attribute was written */
+    bool has_min;             /* lower bound given (false: 0) */
+    uint64_t min;
+    bool has_max;             /* upper bound given (false: unbounded) */
+    uint64_t max;
+    uint64_t *set;            /* owned; non-NULL for the `{a, b, c}` form (then min/max are
+                                 the smallest and largest member and has_min/has_max true) */
+    size_t set_count;
+    rp_ast_span span;         /* the whole attribute */
+} rp_ast_len;
+
+/* Attributes of one field (everything between [ ]). Absent attributes are zero/NULL. */
+typedef struct rp_ast_attrs {
+    /* range lo..hi (either side optional), numeric fields only. */
+    bool has_range;
+    bool has_lo;              /* `range 1..` has lo only */
+    rp_ast_int lo;
+    bool has_hi;
+    rp_ast_int hi;
+    rp_ast_span range_span;
+
+    /* one_of {a, b, c}: the allowed numbers (integer fields), spec order, no duplicates. */
+    rp_ast_int *one_of;       /* owned; NULL when absent */
+    size_t one_of_count;
+    rp_ast_span one_of_span;
+
+    /* len: string length in bytes of UTF-8, or bytes length after decoding. */
+    rp_ast_len len;
+
+    /* count: element count bounds of a repeated field (count_max is always set on a
+     * checked repeated field: it sizes the C array). */
+    rp_ast_len count;
+
+    /* charset NAME: every byte of a string field must be in the class. */
+    char *charset_name;       /* as written (owned) or NULL */
+    const struct rp_ast_decl *charset; /* resolved RP_DECL_CHARSET (non-owning) */
+    rp_ast_span charset_span;
+
+    /* hex / base64: wire encoding of a bytes field. */
+    rp_ast_bytes_encoding encoding;
+    rp_ast_span encoding_span;
+
+    /* const V: the field always has this value; a discriminator. Required fields only. */
+    rp_ast_value const_value;
+    /* default V: value init() puts in an optional field (presence bit stays false). */
+    rp_ast_value default_value;
+
+    /* since "x.y.z" / until "x.y.z": versions of the peer that send the field (inclusive). */
+    char *since;              /* owned or NULL */
+    rp_ast_span since_span;
+    char *until;              /* owned or NULL */
+    rp_ast_span until_span;
+} rp_ast_attrs;
+
+/* One field of a message: LABEL TYPE c_name = "wire_key" [attrs]; */
+typedef struct rp_ast_field {
+    rp_ast_label label;
+    rp_ast_type type;
+    char *c_name;             /* C identifier of the struct member (owned) */
+    char *wire_key;           /* JSON key (owned; any UTF-8, emitter must escape it) */
+    rp_ast_attrs attrs;
+    char *doc;                /* doc comment or NULL (owned) */
+    rp_ast_span span;         /* the whole field declaration */
+    rp_ast_span name_span;    /* c_name */
+    rp_ast_span key_span;     /* the wire key string literal */
+    size_t index;             /* position within the message */
+    const struct rp_ast_decl *parent; /* the message (non-owning) */
+} rp_ast_field;
+
+/* message NAME [on ...] { option unknown_keys = X; fields } */
+typedef struct rp_ast_message {
+    rp_ast_route route;       /* port/direction/envelopes; port NONE for nested-only messages */
+    rp_ast_unknown_keys unknown_keys; /* default RP_UNKNOWN_IGNORE */
+    bool unknown_keys_set;    /* the option was written */
+    rp_ast_span unknown_keys_span;
+    rp_ast_field *fields;     /* owned array, field_count entries, spec order */
+    size_t field_count;
+} rp_ast_message;
+
+/* array NAME of ELEMENT [len a..b] [on ...]; — a top-level JSON array of messages. */
+typedef struct rp_ast_array {
+    rp_ast_type element;      /* resolved to an RP_DECL_MESSAGE by check */
+    rp_ast_len len;           /* item count bounds; has_max always true once checked */
+    rp_ast_route route;
+} rp_ast_array;
+
+/* A top-level declaration. */
+typedef struct rp_ast_decl {
+    rp_ast_decl_kind kind;
+    char *name;               /* e.g. "LogRequest" (owned) */
+    char *doc;                /* doc comment or NULL (owned) */
+    rp_ast_span span;         /* from the keyword to the closing } or ; */
+    rp_ast_span name_span;
+    const struct rp_ast_unit *unit; /* file it was declared in (non-owning) */
+    size_t index;             /* position in rp_ast_spec.decls */
+    union {
+        rp_ast_charset charset; /* RP_DECL_CHARSET */
+        rp_ast_enum enm;        /* RP_DECL_ENUM and RP_DECL_FLAGS */
+        rp_ast_message message; /* RP_DECL_MESSAGE */
+        rp_ast_array array;     /* RP_DECL_ARRAY */
+    } u;
+} rp_ast_decl;
+
+/* import "other.rproto"; */
+typedef struct rp_ast_import {
+    char *path;               /* as written (owned) */
+    rp_ast_span span;         /* the string literal */
+    const struct rp_ast_unit *unit; /* the loaded file (non-owning); NULL if it failed */
+} rp_ast_import;
+
+/* One source file. */
+typedef struct rp_ast_unit {
+    char *path;               /* path used to open it (owned; spans point at this string) */
+    char *text;               /* the whole file, NUL-terminated (owned) */
+    size_t text_len;          /* bytes in text, excluding the final NUL */
+    char *protocol;           /* `protocol NAME;` of this file, or NULL (owned) */
+    char *protocol_doc;       /* doc comment above it, or NULL (owned) */
+    rp_ast_span protocol_span;
+    rp_ast_import *imports;   /* owned array, spec order */
+    size_t import_count;
+    rp_ast_decl **decls;      /* owned array of owned declarations, spec order */
+    size_t decl_count;
+    bool is_main;             /* the file named on the command line */
+} rp_ast_unit;
+
+/* The whole program: the main file plus everything it imports. */
+typedef struct rp_ast_spec {
+    const char *protocol;     /* the main unit's protocol name (non-owning alias) */
+    const char *protocol_doc; /* its doc comment or NULL (non-owning alias) */
+    rp_ast_unit **units;      /* owned; dependencies before dependants, main unit last */
+    size_t unit_count;
+    const rp_ast_unit *main;  /* == units[unit_count - 1] (non-owning) */
+    /* Every declaration of every unit in unit order then spec order (non-owning index).
+     * Emitters that only want the main file's declarations test decl->unit->is_main. */
+    rp_ast_decl **decls;
+    size_t decl_count;
+} rp_ast_spec;
+
+/* ---- helpers (ast.c) --------------------------------------------------------------------- */
+
+/* Frees the spec and everything it owns. NULL is allowed and ignored. */
+void rp_ast_free(rp_ast_spec *spec);
+/* Frees one declaration / one unit that is not (yet) part of a spec. NULL is ignored. */
+void rp_ast_decl_free(rp_ast_decl *decl);
+void rp_ast_unit_free(rp_ast_unit *unit);
+
+/* Keyword of a scalar ("uint16"), or "?" for RP_SCALAR_NONE. Never NULL. */
+const char *rp_ast_scalar_name(rp_ast_scalar s);
+/* C type of a scalar: "uint16_t", "bool", "rp_str", "rp_bytes"; "?" for NONE. Never NULL. */
+const char *rp_ast_scalar_c_type(rp_ast_scalar s);
+/* True for the eight integer kinds. */
+bool rp_ast_scalar_is_int(rp_ast_scalar s);
+/* True for int8..int64. */
+bool rp_ast_scalar_is_signed(rp_ast_scalar s);
+/* Width in bits of an integer kind (8..64); 0 for the others. */
+unsigned rp_ast_scalar_bits(rp_ast_scalar s);
+/* Smallest / largest value of an integer kind (zero for non-integers). */
+rp_ast_int rp_ast_scalar_min(rp_ast_scalar s);
+rp_ast_int rp_ast_scalar_max(rp_ast_scalar s);
+
+/* Integer helpers. */
+rp_ast_int rp_ast_int_from_u64(uint64_t v);
+rp_ast_int rp_ast_int_from_i64(int64_t v);
+/* -1, 0, 1 like strcmp. */
+int rp_ast_int_cmp(rp_ast_int a, rp_ast_int b);
+/* True when v lies within the range of integer kind s (false for non-integers). */
+bool rp_ast_int_fits(rp_ast_int v, rp_ast_scalar s);
+/* Value as int64_t / uint64_t; the caller guarantees it fits (else the result wraps). */
+int64_t rp_ast_int_as_i64(rp_ast_int v);
+uint64_t rp_ast_int_as_u64(rp_ast_int v);
+/* Decimal text ("-12", "18446744073709551615") into buf (>= 22 bytes); returns buf. */
+char *rp_ast_int_format(rp_ast_int v, char *buf, size_t cap);
+
+/* Name of an enum constant for dumps and messages ("connect", "c2s", "rsa(server)",
+ * "required", "hex", "ignore"). Never NULL. */
+const char *rp_ast_decl_kind_name(rp_ast_decl_kind k);
+const char *rp_ast_port_name(rp_ast_port p);
+const char *rp_ast_dir_name(rp_ast_dir d);
+const char *rp_ast_envelope_name(rp_ast_envelope_kind e);
+const char *rp_ast_label_name(rp_ast_label l);
+const char *rp_ast_encoding_name(rp_ast_bytes_encoding e);
+const char *rp_ast_unknown_keys_name(rp_ast_unknown_keys u);
+
+/* The integer kind a field holds on the wire: the scalar itself, or the underlying type of
+ * a resolved enum/flags; RP_SCALAR_NONE for messages and unresolved types. */
+rp_ast_scalar rp_ast_type_int_kind(const rp_ast_type *t);
+/* True when the type resolves to a declaration of that kind. NULL t gives false. */
+bool rp_ast_type_is(const rp_ast_type *t, rp_ast_decl_kind k);
+
+/* Finds a declaration by name in spec->decls; NULL when absent or spec/name NULL. */
+const rp_ast_decl *rp_ast_find_decl(const rp_ast_spec *spec, const char *name);
+/* Finds a value of an enum/flags declaration by name; NULL when absent. */
+const rp_ast_enum_value *rp_ast_find_enum_value(const rp_ast_decl *decl, const char *name);
+/* Finds a field of a message declaration by C name; NULL when absent. */
+const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_name);
+
+/* True when the route lists an envelope of this kind (zlib variant ignored). */
+bool rp_ast_route_has(const rp_ast_route *r, rp_ast_envelope_kind k);
+
+/* Visitor over a checked spec, in spec order: decl, then each of its values or fields.
+ * Any callback may be NULL. A non-zero return stops the walk and is returned. */
+typedef struct rp_ast_visitor {
+    int (*decl)(void *ctx, const rp_ast_decl *decl);
+    int (*enum_value)(void *ctx, const rp_ast_decl *decl, const rp_ast_enum_value *v);
+    int (*field)(void *ctx, const rp_ast_decl *decl, const rp_ast_field *f);
+    int (*decl_end)(void *ctx, const rp_ast_decl *decl);
+} rp_ast_visitor;
+/* Walks every declaration (main_only: only those of the main unit). */
+int rp_ast_walk(const rp_ast_spec *spec, bool main_only, const rp_ast_visitor *v, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RP_AST_H */
