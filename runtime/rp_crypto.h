@@ -1,0 +1,174 @@
+/* rp_crypto: the only place rproto touches a cipher. OpenSSL 3 libcrypto, EVP APIs only.
+ *
+ *   RSA  : opaque rp_rsa_key wrapping an EVP_PKEY; PEM load (public: PKCS#1 "RSA PUBLIC KEY"
+ *          or SubjectPublicKeyInfo "PUBLIC KEY", either DER structure accepted under either
+ *          label, because the Java client labels SPKI as "RSA PUBLIC KEY" — protocol §10.3;
+ *          private: PKCS#1 "RSA PRIVATE KEY", PKCS#8 "PRIVATE KEY" / "ENCRYPTED PRIVATE KEY",
+ *          optional passphrase), SPKI PEM export, key generation, and RSAES-PKCS1-v1_5
+ *          encryption / decryption of ONE block (no chunking: the protocol has none).
+ *   AES  : CBC with PKCS#7 padding, 128/192/256-bit keys chosen by key length. The IV is a
+ *          parameter so that sealing is deterministic in tests; callers draw IVs from
+ *          rp_random_bytes (or the session's injectable RNG).
+ *   RNG  : rp_random_bytes = OpenSSL RAND_bytes.
+ *
+ * Secrets: rp_rsa_key_free and rp_aes_key_wipe cleanse key material; temporary plaintext
+ * buffers this module allocates are cleansed before being freed. Nothing secret is ever put
+ * into an rp_error.
+ *
+ * Decryption errors (rp_rsa_decrypt, rp_aes_cbc_decrypt) are RP_E_DECRYPT with a fixed
+ * message; see rp_envelope.h for the uniform-error rule toward peers. Note: OpenSSL >= 3.2
+ * applies "implicit rejection" to PKCS#1 v1.5 decryption — a wrong key or a corrupted
+ * ciphertext then yields pseudo-random plaintext instead of an error. Callers must therefore
+ * never treat "RSA decryption succeeded" as "the plaintext is authentic"; the JSON/schema
+ * layers reject the garbage.
+ *
+ * No globals: every function is thread-compatible (distinct objects may be used from
+ * distinct threads; an rp_rsa_key may be shared read-only between threads).
+ */
+#ifndef RP_CRYPTO_H
+#define RP_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rp_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- RSA ------------------------------------------------------------------------------- */
+
+/* PKCS#1 v1.5 encryption overhead: a block holds at most modulus_bytes - 11 plaintext bytes. */
+#define RP_RSA_PKCS1_OVERHEAD 11u
+/* Largest modulus we accept (bits); the server sample key is 8192-bit. */
+#define RP_RSA_MAX_BITS 16384u
+#define RP_RSA_MIN_BITS 1024u
+
+/* Opaque RSA key (public, or private which includes the public half). */
+typedef struct rp_rsa_key rp_rsa_key;
+
+/* Loads a PEM public key from memory (pem need not be NUL-terminated; len is its length).
+ * Accepts "RSA PUBLIC KEY" and "PUBLIC KEY" labels, each holding either a PKCS#1
+ * RSAPublicKey or an X.509 SubjectPublicKeyInfo. Also accepts a private-key PEM (its public
+ * half is used). On success *out is a new key the caller frees with rp_rsa_key_free; on
+ * failure *out is NULL and the result is RP_E_KEY. Non-RSA keys are RP_E_KEY. */
+RP_CHECK_RESULT int rp_rsa_key_load_public_pem(const char *pem, size_t len, rp_rsa_key **out,
+                                               rp_error *err);
+
+/* Loads a PEM private key from memory: "RSA PRIVATE KEY" (PKCS#1, optionally with the
+ * legacy Proc-Type encryption header), "PRIVATE KEY" (PKCS#8) or "ENCRYPTED PRIVATE KEY".
+ * passphrase may be NULL (no passphrase; an encrypted key then fails with RP_E_KEY and is
+ * never prompted for). The caller frees *out with rp_rsa_key_free. */
+RP_CHECK_RESULT int rp_rsa_key_load_private_pem(const char *pem, size_t len,
+                                                const char *passphrase, rp_rsa_key **out,
+                                                rp_error *err);
+
+/* The same, reading a file (at most 1 MiB; larger is RP_E_LIMIT; unreadable is RP_E_IO with
+ * the path in the message). The file contents are cleansed from memory after parsing. */
+RP_CHECK_RESULT int rp_rsa_key_load_public_file(const char *path, rp_rsa_key **out,
+                                                rp_error *err);
+RP_CHECK_RESULT int rp_rsa_key_load_private_file(const char *path, const char *passphrase,
+                                                 rp_rsa_key **out, rp_error *err);
+
+/* Generates a new RSA key pair with public exponent 65537; bits in
+ * [RP_RSA_MIN_BITS, RP_RSA_MAX_BITS] else RP_E_ARGUMENT. Slow (2048 bits: ~0.1–1 s). */
+RP_CHECK_RESULT int rp_rsa_key_generate(unsigned bits, rp_rsa_key **out, rp_error *err);
+
+/* Frees a key and cleanses its private material. NULL is ignored. */
+void rp_rsa_key_free(rp_rsa_key *key);
+
+/* True when the key holds the private half. NULL gives false. */
+bool rp_rsa_key_is_private(const rp_rsa_key *key);
+
+/* Modulus size in bits / bytes; 0 for NULL. */
+unsigned rp_rsa_key_bits(const rp_rsa_key *key);
+size_t rp_rsa_key_size(const rp_rsa_key *key);
+
+/* Largest plaintext rp_rsa_encrypt accepts: modulus bytes - 11; 0 for NULL. */
+size_t rp_rsa_max_plaintext(const rp_rsa_key *key);
+
+/* Writes the public key as SubjectPublicKeyInfo PEM ("-----BEGIN PUBLIC KEY-----", 64-column
+ * lines, final '\n') — what a CONNECT's rsa_public_key carries base64-encoded — into out,
+ * NUL-terminated. RP_E_OVERFLOW when cap is too small (a 2048-bit key needs 452 bytes,
+ * 8192-bit 1500; 4096 is always enough up to 16384 bits). */
+RP_CHECK_RESULT int rp_rsa_key_public_pem(const rp_rsa_key *key, char *out, size_t cap,
+                                          size_t *out_len, rp_error *err);
+
+/* Writes the private key as unencrypted PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----") into out,
+ * NUL-terminated (RP_E_KEY when the key is public only; RP_E_OVERFLOW when cap is too small;
+ * 8192 bytes fit a 4096-bit key). The output is a secret: the caller cleanses it. */
+RP_CHECK_RESULT int rp_rsa_key_private_pem(const rp_rsa_key *key, char *out, size_t cap,
+                                           size_t *out_len, rp_error *err);
+
+/* RSAES-PKCS1-v1_5 encryption of one block with the key's public half (random padding from
+ * OpenSSL's RNG). len > rp_rsa_max_plaintext(key) is RP_E_TOO_LONG (the message names the
+ * maximum); cap must be >= rp_rsa_key_size(key) (RP_E_OVERFLOW). *out_len becomes
+ * rp_rsa_key_size(key). */
+RP_CHECK_RESULT int rp_rsa_encrypt(const rp_rsa_key *key, const uint8_t *in, size_t len,
+                                   uint8_t *out, size_t cap, size_t *out_len, rp_error *err);
+
+/* RSAES-PKCS1-v1_5 decryption with a private key. len must equal rp_rsa_key_size(key)
+ * (RP_E_DECRYPT otherwise, like the server's Crypto++). cap >= rp_rsa_max_plaintext(key)
+ * always suffices. Every failure of the ciphertext (length, padding, wrong key) is
+ * RP_E_DECRYPT with the same message; a public-only key is RP_E_KEY; small cap RP_E_OVERFLOW.
+ * The plaintext in out is a secret of the caller's. */
+RP_CHECK_RESULT int rp_rsa_decrypt(const rp_rsa_key *key, const uint8_t *in, size_t len,
+                                   uint8_t *out, size_t cap, size_t *out_len, rp_error *err);
+
+/* ---- AES-CBC --------------------------------------------------------------------------- */
+
+#define RP_AES_BLOCK_SIZE 16u
+#define RP_AES_IV_SIZE 16u
+#define RP_AES_MAX_KEY_SIZE 32u
+/* Ciphertext length for n plaintext bytes (PKCS#7 always adds 1..16 bytes). */
+#define RP_AES_CBC_SEALED_LEN(n) ((((n) / 16u) + 1u) * 16u)
+
+/* An AES key as a plain value (so it can live inside a session struct). The caller wipes it
+ * with rp_aes_key_wipe when done. len is 16, 24 or 32 (AES-128/192/256). */
+typedef struct rp_aes_key {
+    uint8_t bytes[RP_AES_MAX_KEY_SIZE];
+    size_t len;
+} rp_aes_key;
+
+/* Sets *key from raw bytes; len must be 16, 24 or 32 (RP_E_KEY otherwise). */
+RP_CHECK_RESULT int rp_aes_key_set(rp_aes_key *key, const uint8_t *bytes, size_t len,
+                                   rp_error *err);
+
+/* Sets *key from hex text of 32/48/64 characters, either case (the hello's "key" field and
+ * the vectors' keys/session-key.*.hex; one trailing '\n' or "\r\n" is tolerated).
+ * RP_E_HEX (with offset) for a non-hex character, RP_E_KEY for a wrong length. */
+RP_CHECK_RESULT int rp_aes_key_from_hex(rp_aes_key *key, const char *hex, size_t len,
+                                        rp_error *err);
+
+/* Generates a random key of bits = 128, 192 or 256 (RP_E_ARGUMENT otherwise). */
+RP_CHECK_RESULT int rp_aes_key_generate(rp_aes_key *key, unsigned bits, rp_error *err);
+
+/* Cleanses the key. NULL is ignored. */
+void rp_aes_key_wipe(rp_aes_key *key);
+
+/* AES-CBC encryption with PKCS#7 padding. iv is RP_AES_IV_SIZE bytes. Needs
+ * cap >= RP_AES_CBC_SEALED_LEN(len) (RP_E_OVERFLOW). in and out must not overlap. */
+RP_CHECK_RESULT int rp_aes_cbc_encrypt(const rp_aes_key *key, const uint8_t *iv,
+                                       const uint8_t *in, size_t len, uint8_t *out,
+                                       size_t cap, size_t *out_len, rp_error *err);
+
+/* AES-CBC decryption, PKCS#7 padding checked and removed. len must be a non-zero multiple of
+ * 16. Needs cap >= len (RP_E_OVERFLOW). On failure out[0..len) is cleansed, so it never holds
+ * unverified bytes. Any ciphertext problem (length, padding, wrong key) is RP_E_DECRYPT with
+ * the same message. in and out must not overlap. */
+RP_CHECK_RESULT int rp_aes_cbc_decrypt(const rp_aes_key *key, const uint8_t *iv,
+                                       const uint8_t *in, size_t len, uint8_t *out,
+                                       size_t cap, size_t *out_len, rp_error *err);
+
+/* ---- randomness ------------------------------------------------------------------------ */
+
+/* Fills out[0..len) from OpenSSL's CSPRNG (RAND_bytes). RP_E_CRYPTO if it is not seeded. */
+RP_CHECK_RESULT int rp_random_bytes(uint8_t *out, size_t len, rp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RP_CRYPTO_H */
