@@ -130,8 +130,9 @@ RP_CHECK_RESULT int rp_envelope_seal_rsa(const rp_rsa_key *peer_public, const ch
                                          rp_error *err);
 
 /* Opens an RSA envelope with our private key: lenient base64 decode, then one-block
- * PKCS#1 v1.5 decryption. Plaintext into out, NUL-terminated (cap >=
- * rp_rsa_max_plaintext(own_private) + 1 always suffices). Failures: see UNIFORM above. */
+ * PKCS#1 v1.5 decryption. Plaintext into out, NUL-terminated. Needs cap >=
+ * rp_rsa_max_plaintext(own_private) + 1 (checked before decrypting, RP_E_OVERFLOW), so the
+ * outcome never depends on the plaintext length. Failures: see UNIFORM above. */
 RP_CHECK_RESULT int rp_envelope_open_rsa(const rp_rsa_key *own_private, const char *pkt,
                                          size_t len, char *out, size_t cap, size_t *out_len,
                                          rp_error *err, rp_error *local_detail);
@@ -152,7 +153,8 @@ RP_CHECK_RESULT int rp_envelope_seal_aes_s2c(const rp_aes_key *key, const uint8_
                                              size_t cap, size_t *out_len, rp_error *err);
 
 /* Decrypts a parsed AES envelope (either direction) with key: lenient base64 of
- * env->payload, AES-CBC, PKCS#7 removed. Plaintext into out, NUL-terminated;
+ * env->payload, AES-CBC, PKCS#7 removed. Plaintext into out, NUL-terminated. Needs
+ * cap >= decoded ciphertext length + 1 (checked before decrypting, RP_E_OVERFLOW);
  * cap >= env->payload_len + 1 always suffices. A server with a backup key calls it again
  * with the backup key after a failure. Failures: see UNIFORM above. */
 RP_CHECK_RESULT int rp_envelope_open_aes(const rp_aes_key *key, const rp_aes_envelope *env,

@@ -71,8 +71,10 @@ RP_CHECK_RESULT int rp_framer_push(rp_framer *f, const uint8_t *data, size_t len
                                    rp_error *err);
 
 /* Takes the next complete packet: returns 1 and sets *pkt / *pkt_len (payload without the
- * delimiter, possibly empty) when one is ready, 0 when more input is needed. *pkt points
- * into the framer's buffer and stays valid until the next push, feed or reset. */
+ * delimiter, possibly empty) when one is ready, 0 when more input is needed, or a negative
+ * status: RP_E_FRAME_TOO_BIG (also sticky) when the next packet exceeds max_packet, the
+ * sticky error, RP_E_ARGUMENT for NULL arguments. *pkt points into the framer's buffer and
+ * stays valid until the next push, feed or reset. */
 int rp_framer_pop(rp_framer *f, const uint8_t **pkt, size_t *pkt_len);
 
 /* Called once per packet by rp_framer_feed; return 0 to continue or a negative status to

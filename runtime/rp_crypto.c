@@ -1,0 +1,568 @@
+/* rp_crypto: OpenSSL 3 EVP wrappers. See rp_crypto.h. */
+#include "rp_crypto.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
+#include <openssl/decoder.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h> /* RSA_PKCS1_PADDING constant only; no RSA_* functions are used */
+
+#include "rp_codec.h"
+
+#define KEY_FILE_MAX (1024u * 1024u)
+
+struct rp_rsa_key {
+    EVP_PKEY *pkey;
+    bool is_private;
+};
+
+/* Appends OpenSSL's first queued reason (never secret: it names the failing operation) to a
+ * message and empties the queue, so stale errors never leak into a later, unrelated call. */
+static int ossl_fail(rp_error *err, rp_status code, const char *what)
+{
+    unsigned long e = ERR_peek_error();
+    char reason[120] = "";
+    if (e != 0) ERR_error_string_n(e, reason, sizeof reason);
+    ERR_clear_error();
+    if (reason[0] != '\0')
+        return rp_error_set(err, code, RP_LAYER_CRYPTO, SIZE_MAX, "%s (%s)", what, reason);
+    return rp_error_set(err, code, RP_LAYER_CRYPTO, SIZE_MAX, "%s", what);
+}
+
+static int wrap_key(EVP_PKEY *pkey, bool is_private, rp_rsa_key **out, rp_error *err)
+{
+    if (!EVP_PKEY_is_a(pkey, "RSA")) {
+        EVP_PKEY_free(pkey);
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "key is not an RSA key");
+    }
+    int bits = EVP_PKEY_get_bits(pkey);
+    if (bits < (int)RP_RSA_MIN_BITS || bits > (int)RP_RSA_MAX_BITS) {
+        EVP_PKEY_free(pkey);
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "RSA key of %d bits is outside the supported %u..%u bits", bits,
+                            RP_RSA_MIN_BITS, RP_RSA_MAX_BITS);
+    }
+    rp_rsa_key *k = malloc(sizeof *k);
+    if (k == NULL) {
+        EVP_PKEY_free(pkey);
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_CRYPTO, SIZE_MAX, "out of memory");
+    }
+    k->pkey = pkey;
+    k->is_private = is_private;
+    *out = k;
+    return RP_OK;
+}
+
+/* Decodes DER bytes holding either an SPKI or a PKCS#1 RSAPublicKey. The decoder is asked
+ * for no particular structure, so it tries both whatever the PEM label said. */
+static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len)
+{
+    EVP_PKEY *pkey = NULL;
+    OSSL_DECODER_CTX *dctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", NULL, "RSA",
+                                                           EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+    if (dctx == NULL) return NULL;
+    const unsigned char *p = der;
+    size_t left = len;
+    if (!OSSL_DECODER_from_data(dctx, &p, &left) || left != 0) {
+        EVP_PKEY_free(pkey);
+        pkey = NULL;
+    }
+    OSSL_DECODER_CTX_free(dctx);
+    return pkey;
+}
+
+/* Passphrase callback: never prompts. A NULL passphrase makes encrypted keys fail. */
+static int pass_cb(char *buf, int size, int rwflag, void *u)
+{
+    (void)rwflag;
+    const char *pass = u;
+    if (pass == NULL || size <= 0) return -1;
+    size_t n = strlen(pass);
+    if (n > (size_t)size) return -1;
+    memcpy(buf, pass, n);
+    return (int)n;
+}
+
+int rp_rsa_key_load_private_pem(const char *pem, size_t len, const char *passphrase,
+                                rp_rsa_key **out, rp_error *err)
+{
+    if (out == NULL || (pem == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "load private key: NULL argument");
+    *out = NULL;
+    if (len > INT_MAX)
+        return rp_error_set(err, RP_E_LIMIT, RP_LAYER_CRYPTO, SIZE_MAX, "PEM text too large");
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (bio == NULL) return ossl_fail(err, RP_E_NOMEM, "load private key: BIO_new_mem_buf");
+    /* PEM_read_bio_PrivateKey handles "RSA PRIVATE KEY" (PKCS#1, also with the legacy
+     * Proc-Type encryption), "PRIVATE KEY" and "ENCRYPTED PRIVATE KEY" (PKCS#8). */
+    EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, pass_cb, (void *)passphrase);
+    BIO_free(bio);
+    if (pkey == NULL)
+        return ossl_fail(err, RP_E_KEY,
+                         passphrase ? "cannot load private key (not a PEM private key, or "
+                                      "wrong passphrase)"
+                                    : "cannot load private key (not a PEM private key, or "
+                                      "encrypted and no passphrase given)");
+    return wrap_key(pkey, true, out, err);
+}
+
+int rp_rsa_key_load_public_pem(const char *pem, size_t len, rp_rsa_key **out, rp_error *err)
+{
+    if (out == NULL || (pem == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "load public key: NULL argument");
+    *out = NULL;
+    if (len > INT_MAX)
+        return rp_error_set(err, RP_E_LIMIT, RP_LAYER_CRYPTO, SIZE_MAX, "PEM text too large");
+    BIO *bio = BIO_new_mem_buf(pem, (int)len);
+    if (bio == NULL) return ossl_fail(err, RP_E_NOMEM, "load public key: BIO_new_mem_buf");
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    int ok = PEM_read_bio(bio, &name, &header, &der, &der_len);
+    BIO_free(bio);
+    if (!ok) return ossl_fail(err, RP_E_KEY, "cannot load public key: no PEM block found");
+
+    int rc;
+    if (strstr(name, "PRIVATE KEY") != NULL) {
+        /* A private key file also names the public key; use its public half. */
+        rp_rsa_key *priv = NULL;
+        rc = rp_rsa_key_load_private_pem(pem, len, NULL, &priv, err);
+        if (rc == RP_OK) {
+            priv->is_private = false; /* callers asked for a public key: never decrypt */
+            *out = priv;
+        }
+    } else if (strcmp(name, "RSA PUBLIC KEY") != 0 && strcmp(name, "PUBLIC KEY") != 0) {
+        rc = rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                          "cannot load public key: PEM label \"%.40s\" is neither "
+                          "\"RSA PUBLIC KEY\" nor \"PUBLIC KEY\"",
+                          name);
+    } else {
+        EVP_PKEY *pkey = decode_public_der(der, (size_t)der_len);
+        if (pkey == NULL)
+            rc = ossl_fail(err, RP_E_KEY,
+                           "cannot load public key: DER is neither SubjectPublicKeyInfo "
+                           "nor PKCS#1 RSAPublicKey");
+        else
+            rc = wrap_key(pkey, false, out, err);
+    }
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(der);
+    return rc;
+}
+
+/* Reads a whole (small) file into a NUL-terminated malloc'ed buffer. */
+static int read_key_file(const char *path, char **data, size_t *len, rp_error *err)
+{
+    *data = NULL;
+    *len = 0;
+    if (path == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_IO, SIZE_MAX, "key file: NULL path");
+    FILE *fp = fopen(path, "rb");
+    if (fp == NULL)
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX, "cannot open key file %s: %s",
+                            path, strerror(errno));
+    char *buf = malloc(KEY_FILE_MAX + 1);
+    if (buf == NULL) {
+        fclose(fp);
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+    }
+    size_t n = fread(buf, 1, KEY_FILE_MAX + 1, fp);
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad) {
+        OPENSSL_cleanse(buf, n);
+        free(buf);
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX, "cannot read key file %s",
+                            path);
+    }
+    if (n > KEY_FILE_MAX) {
+        OPENSSL_cleanse(buf, n);
+        free(buf);
+        return rp_error_set(err, RP_E_LIMIT, RP_LAYER_IO, SIZE_MAX,
+                            "key file %s is larger than %u bytes", path, KEY_FILE_MAX);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return RP_OK;
+}
+
+int rp_rsa_key_load_public_file(const char *path, rp_rsa_key **out, rp_error *err)
+{
+    if (out) *out = NULL;
+    char *data;
+    size_t len;
+    int rc = read_key_file(path, &data, &len, err);
+    if (rc != RP_OK) return rc;
+    rc = rp_rsa_key_load_public_pem(data, len, out, err);
+    OPENSSL_cleanse(data, len);
+    free(data);
+    return rc;
+}
+
+int rp_rsa_key_load_private_file(const char *path, const char *passphrase, rp_rsa_key **out,
+                                 rp_error *err)
+{
+    if (out) *out = NULL;
+    char *data;
+    size_t len;
+    int rc = read_key_file(path, &data, &len, err);
+    if (rc != RP_OK) return rc;
+    rc = rp_rsa_key_load_private_pem(data, len, passphrase, out, err);
+    OPENSSL_cleanse(data, len);
+    free(data);
+    return rc;
+}
+
+int rp_rsa_key_generate(unsigned bits, rp_rsa_key **out, rp_error *err)
+{
+    if (out == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "RSA keygen: NULL out");
+    *out = NULL;
+    if (bits < RP_RSA_MIN_BITS || bits > RP_RSA_MAX_BITS)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "RSA keygen: %u bits is outside %u..%u", bits, RP_RSA_MIN_BITS,
+                            RP_RSA_MAX_BITS);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+    EVP_PKEY *pkey = NULL;
+    if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) <= 0 ||
+        EVP_PKEY_generate(ctx, &pkey) <= 0) {
+        EVP_PKEY_CTX_free(ctx);
+        return ossl_fail(err, RP_E_CRYPTO, "RSA key generation failed");
+    }
+    EVP_PKEY_CTX_free(ctx);
+    return wrap_key(pkey, true, out, err);
+}
+
+void rp_rsa_key_free(rp_rsa_key *key)
+{
+    if (key == NULL) return;
+    EVP_PKEY_free(key->pkey); /* OpenSSL clears private BIGNUMs (BN_clear_free) */
+    OPENSSL_cleanse(key, sizeof *key);
+    free(key);
+}
+
+bool rp_rsa_key_is_private(const rp_rsa_key *key)
+{
+    return key != NULL && key->is_private;
+}
+
+unsigned rp_rsa_key_bits(const rp_rsa_key *key)
+{
+    if (key == NULL) return 0;
+    int b = EVP_PKEY_get_bits(key->pkey);
+    return b > 0 ? (unsigned)b : 0;
+}
+
+size_t rp_rsa_key_size(const rp_rsa_key *key)
+{
+    if (key == NULL) return 0;
+    int s = EVP_PKEY_get_size(key->pkey);
+    return s > 0 ? (size_t)s : 0;
+}
+
+size_t rp_rsa_max_plaintext(const rp_rsa_key *key)
+{
+    size_t s = rp_rsa_key_size(key);
+    return s > RP_RSA_PKCS1_OVERHEAD ? s - RP_RSA_PKCS1_OVERHEAD : 0;
+}
+
+/* Copies a memory BIO's contents to out as a NUL-terminated string. */
+static int bio_to_text(BIO *bio, char *out, size_t cap, size_t *out_len, rp_error *err)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    if (n < 0 || data == NULL) return ossl_fail(err, RP_E_CRYPTO, "PEM export failed");
+    if ((size_t)n + 1 > cap)
+        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "PEM export needs %ld bytes, buffer has %zu", n + 1, cap);
+    memcpy(out, data, (size_t)n);
+    out[n] = '\0';
+    if (out_len) *out_len = (size_t)n;
+    return RP_OK;
+}
+
+int rp_rsa_key_public_pem(const rp_rsa_key *key, char *out, size_t cap, size_t *out_len,
+                          rp_error *err)
+{
+    if (out_len) *out_len = 0;
+    if (key == NULL || out == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "public PEM export: NULL argument");
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) return ossl_fail(err, RP_E_NOMEM, "public PEM export: BIO_new");
+    int rc;
+    if (!PEM_write_bio_PUBKEY(bio, key->pkey))
+        rc = ossl_fail(err, RP_E_CRYPTO, "public PEM export failed");
+    else
+        rc = bio_to_text(bio, out, cap, out_len, err);
+    BIO_free(bio);
+    return rc;
+}
+
+int rp_rsa_key_private_pem(const rp_rsa_key *key, char *out, size_t cap, size_t *out_len,
+                           rp_error *err)
+{
+    if (out_len) *out_len = 0;
+    if (key == NULL || out == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "private PEM export: NULL argument");
+    if (!key->is_private)
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "private PEM export: the key has no private half");
+    /* secure-heap memory BIO: cleansed when freed */
+    BIO *bio = BIO_new(BIO_s_secmem());
+    if (bio == NULL) return ossl_fail(err, RP_E_NOMEM, "private PEM export: BIO_new");
+    int rc;
+    if (!PEM_write_bio_PrivateKey(bio, key->pkey, NULL, NULL, 0, NULL, NULL))
+        rc = ossl_fail(err, RP_E_CRYPTO, "private PEM export failed");
+    else
+        rc = bio_to_text(bio, out, cap, out_len, err);
+    BIO_free(bio);
+    return rc;
+}
+
+static EVP_PKEY_CTX *pkcs1_ctx(const rp_rsa_key *key, bool decrypt)
+{
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
+    if (ctx == NULL) return NULL;
+    int ok = decrypt ? EVP_PKEY_decrypt_init(ctx) : EVP_PKEY_encrypt_init(ctx);
+    if (ok <= 0 || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) <= 0) {
+        EVP_PKEY_CTX_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int rp_rsa_encrypt(const rp_rsa_key *key, const uint8_t *in, size_t len, uint8_t *out,
+                   size_t cap, size_t *out_len, rp_error *err)
+{
+    if (out_len) *out_len = 0;
+    if (key == NULL || out == NULL || (in == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "RSA encrypt: NULL argument");
+    size_t max = rp_rsa_max_plaintext(key);
+    if (len > max)
+        return rp_error_set(err, RP_E_TOO_LONG, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "plaintext of %zu bytes does not fit one %u-bit RSA PKCS#1 v1.5 "
+                            "block (max %zu = %zu modulus bytes - 11)",
+                            len, rp_rsa_key_bits(key), max, rp_rsa_key_size(key));
+    size_t ksize = rp_rsa_key_size(key);
+    if (cap < ksize)
+        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "RSA encrypt: output needs %zu bytes, buffer has %zu", ksize, cap);
+    EVP_PKEY_CTX *ctx = pkcs1_ctx(key, false);
+    if (ctx == NULL) return ossl_fail(err, RP_E_CRYPTO, "RSA encrypt: context setup failed");
+    size_t olen = cap;
+    int ok = EVP_PKEY_encrypt(ctx, out, &olen, in, len);
+    EVP_PKEY_CTX_free(ctx);
+    if (ok <= 0) return ossl_fail(err, RP_E_CRYPTO, "RSA encrypt failed");
+    if (out_len) *out_len = olen;
+    return RP_OK;
+}
+
+int rp_rsa_decrypt(const rp_rsa_key *key, const uint8_t *in, size_t len, uint8_t *out,
+                   size_t cap, size_t *out_len, rp_error *err)
+{
+    if (out_len) *out_len = 0;
+    if (key == NULL || out == NULL || (in == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "RSA decrypt: NULL argument");
+    if (!key->is_private)
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "RSA decrypt needs a private key");
+    size_t ksize = rp_rsa_key_size(key);
+    if (len != ksize) {
+        ERR_clear_error();
+        return rp_error_set(err, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, "RSA decryption failed");
+    }
+    /* OpenSSL may need a full modulus-sized output buffer; decrypt into a private one and
+     * copy out only the verified plaintext. */
+    uint8_t *tmp = OPENSSL_malloc(ksize);
+    if (tmp == NULL)
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_CRYPTO, SIZE_MAX, "out of memory");
+    EVP_PKEY_CTX *ctx = pkcs1_ctx(key, true);
+    if (ctx == NULL) {
+        OPENSSL_free(tmp);
+        return ossl_fail(err, RP_E_CRYPTO, "RSA decrypt: context setup failed");
+    }
+    size_t olen = ksize;
+    int ok = EVP_PKEY_decrypt(ctx, tmp, &olen, in, len);
+    EVP_PKEY_CTX_free(ctx);
+    int rc;
+    if (ok <= 0) {
+        /* No OpenSSL reason in the message: it would tell padding failures apart. */
+        ERR_clear_error();
+        rc = rp_error_set(err, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, "RSA decryption failed");
+    } else if (olen > cap) {
+        rc = rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_CRYPTO, SIZE_MAX,
+                          "RSA decrypt: output needs %zu bytes, buffer has %zu", olen, cap);
+    } else {
+        memcpy(out, tmp, olen);
+        if (out_len) *out_len = olen;
+        rc = RP_OK;
+    }
+    OPENSSL_clear_free(tmp, ksize);
+    return rc;
+}
+
+/* ---- AES ------------------------------------------------------------------------------- */
+
+int rp_aes_key_set(rp_aes_key *key, const uint8_t *bytes, size_t len, rp_error *err)
+{
+    if (key == NULL || bytes == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES key: NULL argument");
+    if (len != 16 && len != 24 && len != 32)
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES key of %zu bytes: must be 16, 24 or 32", len);
+    OPENSSL_cleanse(key, sizeof *key);
+    memcpy(key->bytes, bytes, len);
+    key->len = len;
+    return RP_OK;
+}
+
+int rp_aes_key_from_hex(rp_aes_key *key, const char *hex, size_t len, rp_error *err)
+{
+    if (key == NULL || (hex == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES key: NULL argument");
+    if (len > 0 && hex[len - 1] == '\n') len--;
+    if (len > 0 && hex[len - 1] == '\r') len--;
+    if (len != 32 && len != 48 && len != 64)
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES key hex of %zu characters: must be 32, 48 or 64", len);
+    uint8_t raw[RP_AES_MAX_KEY_SIZE];
+    size_t n = 0;
+    int rc = rp_hex_decode(hex, len, raw, sizeof raw, &n, err);
+    if (rc == RP_OK) rc = rp_aes_key_set(key, raw, n, err);
+    OPENSSL_cleanse(raw, sizeof raw);
+    return rc;
+}
+
+int rp_aes_key_generate(rp_aes_key *key, unsigned bits, rp_error *err)
+{
+    if (key == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES keygen: NULL key");
+    if (bits != 128 && bits != 192 && bits != 256)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES keygen: %u bits; must be 128, 192 or 256", bits);
+    OPENSSL_cleanse(key, sizeof *key);
+    int rc = rp_random_bytes(key->bytes, bits / 8, err);
+    if (rc != RP_OK) {
+        OPENSSL_cleanse(key, sizeof *key);
+        return rc;
+    }
+    key->len = bits / 8;
+    return RP_OK;
+}
+
+void rp_aes_key_wipe(rp_aes_key *key)
+{
+    if (key != NULL) OPENSSL_cleanse(key, sizeof *key);
+}
+
+static const EVP_CIPHER *aes_cbc_for(size_t key_len)
+{
+    switch (key_len) {
+    case 16: return EVP_aes_128_cbc();
+    case 24: return EVP_aes_192_cbc();
+    case 32: return EVP_aes_256_cbc();
+    default: return NULL;
+    }
+}
+
+int rp_aes_cbc_encrypt(const rp_aes_key *key, const uint8_t *iv, const uint8_t *in, size_t len,
+                       uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
+{
+    if (out_len) *out_len = 0;
+    if (key == NULL || iv == NULL || out == NULL || (in == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES encrypt: NULL argument");
+    const EVP_CIPHER *cipher = aes_cbc_for(key->len);
+    if (cipher == NULL)
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES key of %zu bytes: must be 16, 24 or 32", key->len);
+    if (len > (size_t)INT_MAX - 2 * RP_AES_BLOCK_SIZE)
+        return rp_error_set(err, RP_E_LIMIT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES encrypt: %zu bytes is too large", len);
+    size_t need = RP_AES_CBC_SEALED_LEN(len);
+    if (cap < need)
+        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES encrypt: output needs %zu bytes, buffer has %zu", need, cap);
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) return ossl_fail(err, RP_E_NOMEM, "AES encrypt: EVP_CIPHER_CTX_new");
+    int n1 = 0, n2 = 0;
+    int ok = EVP_EncryptInit_ex2(ctx, cipher, key->bytes, iv, NULL) &&
+             EVP_EncryptUpdate(ctx, out, &n1, in, (int)len) &&
+             EVP_EncryptFinal_ex(ctx, out + n1, &n2);
+    EVP_CIPHER_CTX_free(ctx); /* frees and cleanses the expanded key schedule */
+    if (!ok) return ossl_fail(err, RP_E_CRYPTO, "AES encrypt failed");
+    if (out_len) *out_len = (size_t)n1 + (size_t)n2;
+    return RP_OK;
+}
+
+int rp_aes_cbc_decrypt(const rp_aes_key *key, const uint8_t *iv, const uint8_t *in, size_t len,
+                       uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
+{
+    if (out_len) *out_len = 0;
+    if (key == NULL || iv == NULL || out == NULL || (in == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES decrypt: NULL argument");
+    const EVP_CIPHER *cipher = aes_cbc_for(key->len);
+    if (cipher == NULL)
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES key of %zu bytes: must be 16, 24 or 32", key->len);
+    if (cap < len)
+        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "AES decrypt: output needs %zu bytes, buffer has %zu", len, cap);
+    if (len == 0 || len % RP_AES_BLOCK_SIZE != 0 || len > (size_t)INT_MAX - RP_AES_BLOCK_SIZE)
+        return rp_error_set(err, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, "AES decryption failed");
+    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+    if (ctx == NULL) return ossl_fail(err, RP_E_NOMEM, "AES decrypt: EVP_CIPHER_CTX_new");
+    int n1 = 0, n2 = 0;
+    /* With the whole ciphertext in one Update, OpenSSL holds back the last block, so Update
+     * writes len - 16 bytes and Final at most 15: never more than len = cap. */
+    int ok = EVP_DecryptInit_ex2(ctx, cipher, key->bytes, iv, NULL) &&
+             EVP_DecryptUpdate(ctx, out, &n1, in, (int)len) &&
+             EVP_DecryptFinal_ex(ctx, out + n1, &n2);
+    EVP_CIPHER_CTX_free(ctx);
+    if (!ok) {
+        OPENSSL_cleanse(out, len);
+        ERR_clear_error();
+        return rp_error_set(err, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, "AES decryption failed");
+    }
+    if (out_len) *out_len = (size_t)n1 + (size_t)n2;
+    return RP_OK;
+}
+
+int rp_random_bytes(uint8_t *out, size_t len, rp_error *err)
+{
+    if (out == NULL && len > 0)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "random bytes: NULL buffer");
+    while (len > 0) {
+        int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+        if (RAND_bytes(out, chunk) != 1)
+            return ossl_fail(err, RP_E_CRYPTO, "RAND_bytes failed (RNG not seeded?)");
+        out += chunk;
+        len -= (size_t)chunk;
+    }
+    return RP_OK;
+}
