@@ -146,7 +146,7 @@ void rp_json_path_pop(rp_json_path *p);
 /* Renders e.g. $.server_info.version, $[3].msg, $["odd key"] into buf (always
  * NUL-terminated when cap > 0); returns the length the full text needs, like snprintf.
  * Keys that are not plain identifiers are quoted with JSON escaping; segments beyond
- * RP_JSON_PATH_MAX render as ".…". NULL p renders "$". */
+ * RP_JSON_PATH_MAX render as one "[...]". NULL p renders "$". */
 size_t rp_json_path_render(const rp_json_path *p, char *buf, size_t cap);
 /* Renders p into err->path (truncated to fit). NULL err or p is ignored. */
 void rp_json_path_to_error(const rp_json_path *p, rp_error *err);

@@ -1,0 +1,837 @@
+/* rp_json scanner: RFC 8259 pull scanning and the typed readers (see rp_json.h).
+ *
+ * The scanner is a small state machine over the input; containers are tracked in a bit
+ * stack (1 = object). Separators are consumed lazily: after a value the state is
+ * S_AFTER_VALUE, and the next call consumes ',' or the closer. Keys consume their ':'.
+ *
+ * Errors that mean "this is not valid JSON" (syntax, UTF-8, depth, trailing) make the
+ * scanner stuck. Errors about a well-formed value of the wrong type or range (schema-type,
+ * json-number, overflow of the caller's storage) are not sticky, so a validator can skip
+ * the value and go on to report further problems.
+ */
+#include "rp_json.h"
+#include "rp_json_internal.h"
+#include "rp_json_number.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+enum scan_state {
+    S_VALUE = 0,     /* a value must come next */
+    S_ARRAY_FIRST,   /* after '[': a value or ']' */
+    S_OBJECT_FIRST,  /* after '{': a key or '}' */
+    S_AFTER_VALUE,   /* a value ended: ',' or the closer (or, at depth 0, the end) */
+    S_END            /* the top-level value is complete and the trailer was checked */
+};
+
+/* ---- errors ------------------------------------------------------------------------- */
+
+static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, rp_layer layer,
+                size_t offset, const char *fmt, ...) RP_PRINTF(6, 7);
+static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, rp_layer layer,
+                size_t offset, const char *fmt, ...)
+{
+    if (code == RP_E_JSON_SYNTAX || code == RP_E_JSON_UTF8 || code == RP_E_JSON_DEPTH ||
+        code == RP_E_JSON_TRAILING) {
+        sc->failed = (int16_t)code;
+    }
+    if (err != NULL) {
+        char msg[RP_ERROR_MESSAGE_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        if (n < 0) msg[0] = '\0';
+        rp_error_set(err, code, layer, offset, "%s", msg);
+        if (sc->path != NULL) rp_json_path_to_error(sc->path, err);
+    }
+    return (int)code;
+}
+
+static int stuck(rp_json_scanner *sc, rp_error *err)
+{
+    return fail(sc, err, (rp_status)sc->failed, RP_LAYER_JSON, sc->pos,
+                "scanning already stopped at an earlier error (%s)",
+                rp_status_name(sc->failed));
+}
+
+/* Describes the byte at pos for messages: 'x', byte 0xNN, or end of input. */
+static const char *describe(const rp_json_scanner *sc, size_t pos, char buf[16])
+{
+    if (pos >= sc->len) return "end of input";
+    unsigned char c = (unsigned char)sc->buf[pos];
+    if (c >= 0x20 && c < 0x7F) snprintf(buf, 16, "'%c'", c);
+    else snprintf(buf, 16, "byte 0x%02X", c);
+    return buf;
+}
+
+/* ---- primitives --------------------------------------------------------------------- */
+
+static size_t skip_ws(const char *b, size_t pos, size_t len)
+{
+    while (pos < len) {
+        char c = b[pos];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
+        pos++;
+    }
+    return pos;
+}
+
+static int is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static int is_hex(unsigned char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* What may directly follow a number or literal. NUL counts: the residue server parses a
+ * C string, so a NUL ends its input (reported as trailing bytes in strict mode). */
+static int is_delim(unsigned char c)
+{
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',' || c == ']' ||
+           c == '}' || c == '\0';
+}
+
+static int in_object(const rp_json_scanner *sc)
+{
+    uint32_t d = sc->depth - 1;
+    return (int)((sc->stack[d >> 5] >> (d & 31)) & 1u);
+}
+
+static int push(rp_json_scanner *sc, rp_error *err, int object)
+{
+    if (sc->depth >= sc->max_depth) {
+        return fail(sc, err, RP_E_JSON_DEPTH, RP_LAYER_JSON, sc->pos,
+                    "nesting deeper than %u levels", (unsigned)sc->max_depth);
+    }
+    uint32_t d = sc->depth++;
+    uint32_t bit = 1u << (d & 31);
+    if (object) sc->stack[d >> 5] |= bit;
+    else sc->stack[d >> 5] &= ~bit;
+    sc->pos++;
+    sc->state = object ? S_OBJECT_FIRST : S_ARRAY_FIRST;
+    return 0;
+}
+
+static void pop(rp_json_scanner *sc)
+{
+    sc->depth--;
+    sc->pos++;
+    sc->state = S_AFTER_VALUE;
+}
+
+/* string = quotation-mark *char quotation-mark   (sc->pos at the opening quote)
+ * Validates escapes, surrogate pairing and UTF-8; *dec gets the unescaped length. */
+static int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *out, size_t *dec_len)
+{
+    const unsigned char *b = (const unsigned char *)sc->buf;
+    const size_t len = sc->len, start = sc->pos;
+    size_t i = start + 1, dec = 0;
+    bool esc = false;
+    for (;;) {
+        size_t run = i;
+        while (i < len && rpj_plain_string_byte[b[i]]) i++;
+        dec += i - run;
+        if (i >= len) {
+            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, start,
+                        "unterminated string (no closing '\"' before end of input)");
+        }
+        unsigned char c = b[i];
+        if (c == '"') break;
+        if (c == '\\') {
+            esc = true;
+            if (i + 1 >= len) {
+                return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, start,
+                            "unterminated string (no closing '\"' before end of input)");
+            }
+            unsigned char e = b[i + 1];
+            if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                e == 'r' || e == 't') {
+                i += 2;
+                dec++;
+                continue;
+            }
+            if (e != 'u') {
+                char d[16];
+                return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                            "invalid escape: backslash followed by %s", describe(sc, i + 1, d));
+            }
+            for (size_t k = 2; k < 6; k++) {
+                if (i + k >= len || !is_hex(b[i + k])) {
+                    return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                                "invalid \\u escape: expected 4 hex digits");
+                }
+            }
+            long cp = rpj_hex4((const char *)b + i + 2);
+            if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                return fail(sc, err, RP_E_JSON_UTF8, RP_LAYER_JSON, i,
+                            "lone low surrogate \\u%04lX (no high surrogate before it)", cp);
+            }
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                long lo = -1;
+                if (i + 11 < len && b[i + 6] == '\\' && b[i + 7] == 'u') {
+                    int ok = 1;
+                    for (size_t k = 8; k < 12; k++) ok &= is_hex(b[i + k]);
+                    if (ok) lo = rpj_hex4((const char *)b + i + 8);
+                }
+                if (lo < 0xDC00 || lo > 0xDFFF) {
+                    return fail(sc, err, RP_E_JSON_UTF8, RP_LAYER_JSON, i,
+                                "high surrogate \\u%04lX not followed by a low surrogate "
+                                "escape \\uDC00-\\uDFFF", cp);
+                }
+                i += 12;
+                dec += 4;
+                continue;
+            }
+            i += 6;
+            dec += cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+            continue;
+        }
+        if (c < 0x20) {
+            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                        "control character 0x%02X in a string must be escaped", c);
+        }
+        const char *why = "";
+        size_t n = rpj_utf8_seq(b + i, len - i, &why);
+        if (n == 0) {
+            return fail(sc, err, RP_E_JSON_UTF8, RP_LAYER_JSON, i,
+                        "invalid UTF-8 byte 0x%02X in a string (%s)", c, why);
+        }
+        i += n;
+        dec += n;
+    }
+    out->raw = sc->buf + start + 1;
+    out->raw_len = i - start - 1;
+    out->escaped = esc;
+    out->offset = start;
+    if (dec_len != NULL) *dec_len = dec;
+    sc->pos = i + 1;
+    return 0;
+}
+
+/* number = [ minus ] int [ frac ] [ exp ]   (sc->pos at '-' or a digit) */
+static int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *out, bool *is_integer)
+{
+    const unsigned char *b = (const unsigned char *)sc->buf;
+    const size_t len = sc->len, start = sc->pos;
+    size_t i = start;
+    char d[16];
+    bool integer = true;
+    if (b[i] == '-') i++;
+    if (i < len && b[i] == '0') {
+        i++;
+    } else if (i < len && is_digit(b[i])) {
+        while (i < len && is_digit(b[i])) i++;
+    } else {
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "invalid number: expected a digit after '-', found %s", describe(sc, i, d));
+    }
+    if (i < len && b[i] == '.') {
+        integer = false;
+        i++;
+        if (i >= len || !is_digit(b[i])) {
+            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                        "invalid number: expected a digit after '.', found %s",
+                        describe(sc, i, d));
+        }
+        while (i < len && is_digit(b[i])) i++;
+    }
+    if (i < len && (b[i] == 'e' || b[i] == 'E')) {
+        integer = false;
+        i++;
+        if (i < len && (b[i] == '+' || b[i] == '-')) i++;
+        if (i >= len || !is_digit(b[i])) {
+            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                        "invalid number: expected a digit in the exponent, found %s",
+                        describe(sc, i, d));
+        }
+        while (i < len && is_digit(b[i])) i++;
+    }
+    if (i < len && !is_delim(b[i])) {
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "invalid number: unexpected %s after \"%.*s\"", describe(sc, i, d),
+                    (int)(i - start > 40 ? 40 : i - start), sc->buf + start);
+    }
+    out->raw = sc->buf + start;
+    out->raw_len = i - start;
+    out->escaped = false;
+    out->offset = start;
+    *is_integer = integer;
+    sc->pos = i;
+    return 0;
+}
+
+/* true / false / null */
+static int scan_literal(rp_json_scanner *sc, rp_error *err, const char *word, size_t n)
+{
+    size_t i = sc->pos;
+    if (sc->len - i < n || memcmp(sc->buf + i, word, n) != 0 ||
+        (sc->len - i > n && !is_delim((unsigned char)sc->buf[i + n]))) {
+        char d[16];
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected a JSON value, found %s", describe(sc, i, d));
+    }
+    sc->pos = i + n;
+    return 0;
+}
+
+/* value = object-begin / array-begin / string / number / true / false / null
+ * (whitespace skipped; sc->pos at the first byte afterwards) */
+static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
+{
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    sc->pos = i;
+    sc->value_offset = i;
+    tok->offset = i;
+    tok->text.raw = NULL;
+    tok->text.raw_len = 0;
+    tok->text.escaped = false;
+    tok->text.offset = i;
+    tok->is_integer = false;
+    if (i >= sc->len) {
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected a JSON value, found end of input");
+    }
+    int rc;
+    switch (sc->buf[i]) {
+    case '{':
+        tok->type = RP_JSON_OBJECT_BEGIN;
+        return push(sc, err, 1);
+    case '[':
+        tok->type = RP_JSON_ARRAY_BEGIN;
+        return push(sc, err, 0);
+    case '"':
+        tok->type = RP_JSON_STRING;
+        rc = scan_string(sc, err, &tok->text, NULL);
+        break;
+    case '-': case '0': case '1': case '2': case '3': case '4':
+    case '5': case '6': case '7': case '8': case '9':
+        tok->type = RP_JSON_NUMBER;
+        rc = scan_number(sc, err, &tok->text, &tok->is_integer);
+        break;
+    case 't':
+        tok->type = RP_JSON_TRUE;
+        rc = scan_literal(sc, err, "true", 4);
+        break;
+    case 'f':
+        tok->type = RP_JSON_FALSE;
+        rc = scan_literal(sc, err, "false", 5);
+        break;
+    case 'n':
+        tok->type = RP_JSON_NULL;
+        rc = scan_literal(sc, err, "null", 4);
+        break;
+    default: {
+        char d[16];
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected a JSON value, found %s", describe(sc, i, d));
+    }
+    }
+    if (rc == 0) sc->state = S_AFTER_VALUE;
+    return rc;
+}
+
+/* member-key = string name-separator   (whitespace skipped first) */
+static int scan_key(rp_json_scanner *sc, rp_json_str *key, const char *after, rp_error *err)
+{
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    char d[16];
+    sc->pos = i;
+    if (i >= sc->len || sc->buf[i] != '"') {
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected a string key %s, found %s", after, describe(sc, i, d));
+    }
+    sc->value_offset = i;
+    int rc = scan_string(sc, err, key, NULL);
+    if (rc < 0) return rc;
+    i = skip_ws(sc->buf, sc->pos, sc->len);
+    if (i >= sc->len || sc->buf[i] != ':') {
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected ':' after object key, found %s", describe(sc, i, d));
+    }
+    sc->pos = i + 1;
+    sc->state = S_VALUE;
+    return 0;
+}
+
+/* The trailer after the top-level value: whitespace only (strict) or anything (wire). */
+static int check_trailer(rp_json_scanner *sc, rp_error *err)
+{
+    if (sc->mode == RP_JSON_STRICT) {
+        size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+        if (i < sc->len) {
+            char d[16];
+            return fail(sc, err, RP_E_JSON_TRAILING, RP_LAYER_JSON, i,
+                        "unexpected %s after the JSON value", describe(sc, i, d));
+        }
+        sc->pos = i;
+    }
+    sc->state = S_END;
+    return 0;
+}
+
+/* ---- public: setup ------------------------------------------------------------------ */
+
+void rp_json_scanner_init(rp_json_scanner *sc, const char *buf, size_t len, rp_json_mode mode)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->buf = buf == NULL ? "" : buf;
+    sc->len = buf == NULL ? 0 : len;
+    sc->mode = (uint8_t)(mode == RP_JSON_WIRE ? RP_JSON_WIRE : RP_JSON_STRICT);
+    sc->max_depth = RP_JSON_DEFAULT_DEPTH;
+    sc->state = S_VALUE;
+}
+
+int rp_json_scanner_set_max_depth(rp_json_scanner *sc, unsigned max_depth)
+{
+    if (sc == NULL || max_depth < 1 || max_depth > RP_JSON_MAX_DEPTH) return RP_E_ARGUMENT;
+    sc->max_depth = (uint32_t)max_depth;
+    return 0;
+}
+
+void rp_json_scanner_set_path(rp_json_scanner *sc, const rp_json_path *path)
+{
+    sc->path = path;
+}
+
+size_t rp_json_offset(const rp_json_scanner *sc)
+{
+    return sc->pos;
+}
+
+size_t rp_json_value_offset(const rp_json_scanner *sc)
+{
+    return sc->value_offset;
+}
+
+unsigned rp_json_depth(const rp_json_scanner *sc)
+{
+    return sc->depth;
+}
+
+/* ---- public: generic tokens --------------------------------------------------------- */
+
+int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
+{
+    if (sc->failed) return stuck(sc, err);
+    char d[16];
+    size_t i;
+    switch (sc->state) {
+    case S_VALUE:
+        return scan_value(sc, tok, err);
+    case S_ARRAY_FIRST:
+        i = skip_ws(sc->buf, sc->pos, sc->len);
+        if (i < sc->len && sc->buf[i] == ']') {
+            sc->pos = i;
+            tok->type = RP_JSON_ARRAY_END;
+            tok->offset = i;
+            tok->text.raw = NULL;
+            pop(sc);
+            return 0;
+        }
+        sc->pos = i;
+        return scan_value(sc, tok, err);
+    case S_OBJECT_FIRST:
+        i = skip_ws(sc->buf, sc->pos, sc->len);
+        if (i < sc->len && sc->buf[i] == '}') {
+            sc->pos = i;
+            tok->type = RP_JSON_OBJECT_END;
+            tok->offset = i;
+            tok->text.raw = NULL;
+            pop(sc);
+            return 0;
+        }
+        tok->type = RP_JSON_KEY;
+        tok->offset = i;
+        tok->is_integer = false;
+        return scan_key(sc, &tok->text, "or '}' after '{'", err);
+    case S_AFTER_VALUE:
+        if (sc->depth == 0) {
+            int rc = check_trailer(sc, err);
+            if (rc < 0) return rc;
+            break;
+        }
+        i = skip_ws(sc->buf, sc->pos, sc->len);
+        sc->pos = i;
+        if (in_object(sc)) {
+            if (i < sc->len && sc->buf[i] == ',') {
+                sc->pos = i + 1;
+                tok->type = RP_JSON_KEY;
+                tok->offset = skip_ws(sc->buf, sc->pos, sc->len);
+                tok->is_integer = false;
+                return scan_key(sc, &tok->text, "after ','", err);
+            }
+            if (i < sc->len && sc->buf[i] == '}') {
+                tok->type = RP_JSON_OBJECT_END;
+                tok->offset = i;
+                tok->text.raw = NULL;
+                pop(sc);
+                return 0;
+            }
+            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                        "expected ',' or '}' after object member, found %s", describe(sc, i, d));
+        }
+        if (i < sc->len && sc->buf[i] == ',') {
+            sc->pos = i + 1;
+            return scan_value(sc, tok, err);
+        }
+        if (i < sc->len && sc->buf[i] == ']') {
+            tok->type = RP_JSON_ARRAY_END;
+            tok->offset = i;
+            tok->text.raw = NULL;
+            pop(sc);
+            return 0;
+        }
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected ',' or ']' after array element, found %s", describe(sc, i, d));
+    default:
+        break;
+    }
+    tok->type = RP_JSON_END;
+    tok->offset = sc->pos;
+    tok->text.raw = NULL;
+    tok->text.raw_len = 0;
+    tok->is_integer = false;
+    return 0;
+}
+
+/* ---- public: typed reading ---------------------------------------------------------- */
+
+/* Positions at the first byte of a value where one is expected. */
+static int at_value(rp_json_scanner *sc, rp_error *err)
+{
+    if (sc->failed) return stuck(sc, err);
+    if (sc->state != S_VALUE) {
+        return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
+                    "no value expected here (read a key or element first)");
+    }
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    sc->pos = i;
+    sc->value_offset = i;
+    if (i >= sc->len) {
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected a JSON value, found end of input");
+    }
+    return 0;
+}
+
+static rp_json_type type_of_byte(char c)
+{
+    switch (c) {
+    case '{': return RP_JSON_OBJECT_BEGIN;
+    case '[': return RP_JSON_ARRAY_BEGIN;
+    case '"': return RP_JSON_STRING;
+    case 't': return RP_JSON_TRUE;
+    case 'f': return RP_JSON_FALSE;
+    case 'n': return RP_JSON_NULL;
+    case '-': return RP_JSON_NUMBER;
+    default: return (c >= '0' && c <= '9') ? RP_JSON_NUMBER : RP_JSON_NONE;
+    }
+}
+
+static const char *type_phrase(rp_json_type t)
+{
+    switch (t) {
+    case RP_JSON_OBJECT_BEGIN: return "an object";
+    case RP_JSON_ARRAY_BEGIN: return "an array";
+    case RP_JSON_STRING: return "a string";
+    case RP_JSON_NUMBER: return "a number";
+    case RP_JSON_TRUE: return "true";
+    case RP_JSON_FALSE: return "false";
+    case RP_JSON_NULL: return "null";
+    default: return "something else";
+    }
+}
+
+/* The value at sc->pos is not what the caller wanted: a schema error if it is a value at
+ * all (not consumed, so the caller may skip it), else a syntax error. */
+static int wrong_type(rp_json_scanner *sc, rp_error *err, const char *wanted)
+{
+    rp_json_type t = type_of_byte(sc->buf[sc->pos]);
+    if (t == RP_JSON_NONE) {
+        char d[16];
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, sc->pos,
+                    "expected a JSON value, found %s", describe(sc, sc->pos, d));
+    }
+    return fail(sc, err, RP_E_SCHEMA_TYPE, RP_LAYER_SCHEMA, sc->pos, "expected %s, found %s",
+                wanted, type_phrase(t));
+}
+
+int rp_json_peek(rp_json_scanner *sc, rp_json_type *type, rp_error *err)
+{
+    if (sc->failed) return stuck(sc, err);
+    if (sc->state != S_VALUE && sc->state != S_ARRAY_FIRST) {
+        return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos, "no value expected here");
+    }
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    sc->pos = i;
+    if (sc->state == S_ARRAY_FIRST && i < sc->len && sc->buf[i] == ']') {
+        *type = RP_JSON_ARRAY_END;
+        return 0;
+    }
+    char d[16];
+    rp_json_type t = i < sc->len ? type_of_byte(sc->buf[i]) : RP_JSON_NONE;
+    if (t == RP_JSON_NONE) {
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected a JSON value, found %s", describe(sc, i, d));
+    }
+    *type = t;
+    return 0;
+}
+
+int rp_json_expect_object_begin(rp_json_scanner *sc, rp_error *err)
+{
+    int rc = at_value(sc, err);
+    if (rc < 0) return rc;
+    if (sc->buf[sc->pos] != '{') return wrong_type(sc, err, "an object");
+    return push(sc, err, 1);
+}
+
+int rp_json_expect_array_begin(rp_json_scanner *sc, rp_error *err)
+{
+    int rc = at_value(sc, err);
+    if (rc < 0) return rc;
+    if (sc->buf[sc->pos] != '[') return wrong_type(sc, err, "an array");
+    return push(sc, err, 0);
+}
+
+int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error *err)
+{
+    if (sc->failed) return stuck(sc, err);
+    char d[16];
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    if (sc->state == S_OBJECT_FIRST) {
+        sc->pos = i;
+        if (i < sc->len && sc->buf[i] == '}') {
+            *done = true;
+            pop(sc);
+            return 0;
+        }
+        *done = false;
+        return scan_key(sc, key, "or '}' after '{'", err);
+    }
+    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && in_object(sc)) {
+        sc->pos = i;
+        if (i < sc->len && sc->buf[i] == ',') {
+            sc->pos = i + 1;
+            *done = false;
+            return scan_key(sc, key, "after ','", err);
+        }
+        if (i < sc->len && sc->buf[i] == '}') {
+            *done = true;
+            pop(sc);
+            return 0;
+        }
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected ',' or '}' after object member, found %s", describe(sc, i, d));
+    }
+    return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
+                "not at an object member (inside an array, or a value is still unread)");
+}
+
+int rp_json_next_element(rp_json_scanner *sc, bool *done, rp_error *err)
+{
+    if (sc->failed) return stuck(sc, err);
+    char d[16];
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    if (sc->state == S_ARRAY_FIRST) {
+        sc->pos = i;
+        if (i < sc->len && sc->buf[i] == ']') {
+            *done = true;
+            pop(sc);
+            return 0;
+        }
+        *done = false;
+        sc->state = S_VALUE;
+        return 0;
+    }
+    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && !in_object(sc)) {
+        sc->pos = i;
+        if (i < sc->len && sc->buf[i] == ',') {
+            sc->pos = i + 1;
+            *done = false;
+            sc->state = S_VALUE;
+            return 0;
+        }
+        if (i < sc->len && sc->buf[i] == ']') {
+            *done = true;
+            pop(sc);
+            return 0;
+        }
+        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                    "expected ',' or ']' after array element, found %s", describe(sc, i, d));
+    }
+    return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
+                "not at an array element (inside an object, or a value is still unread)");
+}
+
+/* Reads a number value's text; not a number -> schema-type. */
+static int read_number(rp_json_scanner *sc, rp_json_str *text, bool *is_integer, rp_error *err)
+{
+    int rc = at_value(sc, err);
+    if (rc < 0) return rc;
+    if (type_of_byte(sc->buf[sc->pos]) != RP_JSON_NUMBER) return wrong_type(sc, err, "a number");
+    rc = scan_number(sc, err, text, is_integer);
+    if (rc == 0) sc->state = S_AFTER_VALUE;
+    return rc;
+}
+
+/* Shows a number in a message, shortened when very long. */
+#define NUM_SHOW 40
+#define NUM_ARGS(t) (int)((t).raw_len > NUM_SHOW ? NUM_SHOW : (t).raw_len), (t).raw, \
+                    ((t).raw_len > NUM_SHOW ? "..." : "")
+
+static int to_mag(rp_json_scanner *sc, const rp_json_str *t, bool integer, bool *neg,
+                  uint64_t *mag, const char *type, rp_error *err)
+{
+    if (!integer && sc->mode == RP_JSON_STRICT) {
+        return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t->offset,
+                    "expected an integer, found %.*s%s", NUM_ARGS(*t));
+    }
+    int r = rpj_number_to_u64mag(t->raw, t->raw_len, true, neg, mag);
+    if (r != RPJ_NUM_OK) {
+        return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t->offset,
+                    "number %.*s%s does not fit %s", NUM_ARGS(*t), type);
+    }
+    return 0;
+}
+
+int rp_json_read_u64(rp_json_scanner *sc, uint64_t *out, rp_error *err)
+{
+    rp_json_str t;
+    bool integer, neg;
+    uint64_t mag;
+    int rc = read_number(sc, &t, &integer, err);
+    if (rc < 0) return rc;
+    rc = to_mag(sc, &t, integer, &neg, &mag, "uint64", err);
+    if (rc < 0) return rc;
+    if (neg && mag != 0) {
+        return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t.offset,
+                    "number %.*s%s does not fit uint64 (negative)", NUM_ARGS(t));
+    }
+    *out = mag;
+    return 0;
+}
+
+int rp_json_read_i64(rp_json_scanner *sc, int64_t *out, rp_error *err)
+{
+    rp_json_str t;
+    bool integer, neg;
+    uint64_t mag;
+    int rc = read_number(sc, &t, &integer, err);
+    if (rc < 0) return rc;
+    rc = to_mag(sc, &t, integer, &neg, &mag, "int64", err);
+    if (rc < 0) return rc;
+    const uint64_t lim = (uint64_t)INT64_MAX + (neg ? 1u : 0u);
+    if (mag > lim) {
+        return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t.offset,
+                    "number %.*s%s does not fit int64", NUM_ARGS(t));
+    }
+    if (!neg) *out = (int64_t)mag;
+    else if (mag == (uint64_t)INT64_MAX + 1u) *out = INT64_MIN;
+    else *out = -(int64_t)mag;
+    return 0;
+}
+
+int rp_json_read_number_text(rp_json_scanner *sc, rp_str *text, bool *is_integer, rp_error *err)
+{
+    rp_json_str t;
+    bool integer;
+    int rc = read_number(sc, &t, &integer, err);
+    if (rc < 0) return rc;
+    text->ptr = t.raw;
+    text->len = t.raw_len;
+    if (is_integer != NULL) *is_integer = integer;
+    return 0;
+}
+
+int rp_json_read_bool(rp_json_scanner *sc, bool *out, rp_error *err)
+{
+    int rc = at_value(sc, err);
+    if (rc < 0) return rc;
+    char c = sc->buf[sc->pos];
+    if (c == 't') rc = scan_literal(sc, err, "true", 4);
+    else if (c == 'f') rc = scan_literal(sc, err, "false", 5);
+    else return wrong_type(sc, err, "true or false");
+    if (rc < 0) return rc;
+    sc->state = S_AFTER_VALUE;
+    *out = c == 't';
+    return 0;
+}
+
+int rp_json_read_null(rp_json_scanner *sc, rp_error *err)
+{
+    int rc = at_value(sc, err);
+    if (rc < 0) return rc;
+    if (sc->buf[sc->pos] != 'n') return wrong_type(sc, err, "null");
+    rc = scan_literal(sc, err, "null", 4);
+    if (rc < 0) return rc;
+    sc->state = S_AFTER_VALUE;
+    return 0;
+}
+
+static int read_string(rp_json_scanner *sc, rp_json_str *out, size_t *dec, rp_error *err)
+{
+    int rc = at_value(sc, err);
+    if (rc < 0) return rc;
+    if (sc->buf[sc->pos] != '"') return wrong_type(sc, err, "a string");
+    rc = scan_string(sc, err, out, dec);
+    if (rc == 0) sc->state = S_AFTER_VALUE;
+    return rc;
+}
+
+int rp_json_read_string_view(rp_json_scanner *sc, rp_json_str *out, rp_error *err)
+{
+    return read_string(sc, out, NULL, err);
+}
+
+int rp_json_read_string_into(rp_json_scanner *sc, rp_arena *storage, rp_str *out, rp_error *err)
+{
+    rp_json_str s;
+    size_t dec;
+    int rc = read_string(sc, &s, &dec, err);
+    if (rc < 0) return rc;
+    char *dst = (char *)rp_arena_alloc(storage, dec + 1, 1);
+    if (dst == NULL) {
+        return fail(sc, err, RP_E_OVERFLOW, RP_LAYER_JSON, s.offset,
+                    "string of %zu bytes does not fit the decode storage (%zu bytes left)",
+                    dec, rp_arena_remaining(storage));
+    }
+    if (!s.escaped) {
+        if (dec > 0) memcpy(dst, s.raw, dec);
+        dst[dec] = '\0';
+    } else {
+        size_t n;
+        rc = rp_json_unescape(&s, dst, dec + 1, &n, err);
+        if (rc < 0) return rc; /* cannot happen: dec is the exact length */
+    }
+    out->ptr = dst;
+    out->len = dec;
+    return 0;
+}
+
+int rp_json_skip_value(rp_json_scanner *sc, rp_error *err)
+{
+    int rc = at_value(sc, err);
+    if (rc < 0) return rc;
+    uint32_t base = sc->depth;
+    rp_json_token tok;
+    rc = scan_value(sc, &tok, err);
+    while (rc == 0 && sc->depth > base) rc = rp_json_next(sc, &tok, err);
+    return rc;
+}
+
+int rp_json_finish(rp_json_scanner *sc, rp_error *err)
+{
+    if (sc->failed) return stuck(sc, err);
+    if (sc->state == S_END) return 0;
+    if (sc->state != S_AFTER_VALUE || sc->depth != 0) {
+        return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
+                    "the JSON value is not complete yet");
+    }
+    return check_trailer(sc, err);
+}
