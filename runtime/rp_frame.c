@@ -137,8 +137,8 @@ int rp_framer_feed(rp_framer *f, const uint8_t *data, size_t len, rp_frame_packe
         rc = rp_framer_push(f, data + done, len - done, &n, err);
         done += n;
         if (rc != RP_OK) break;
-        const uint8_t *p;
-        size_t plen;
+        const uint8_t *p = NULL;
+        size_t plen = 0;
         int r;
         size_t popped = 0;
         while ((r = rp_framer_pop(f, &p, &plen)) == 1) {
