@@ -1,0 +1,341 @@
+/* bench_envelope: AES-256-CBC seal and open of a 1 KiB log request, with and without zlib,
+ * ours (rp_envelope) against the floor: the same steps written directly on OpenSSL EVP
+ * (AES-CBC, EVP_EncodeBlock/EVP_DecodeBlock) and zlib's compress2/uncompress.
+ *
+ * Two floors are measured. "openssl-floor" keeps one EVP_CIPHER_CTX and one fetched
+ * EVP_CIPHER for the whole run (the least work OpenSSL can do). "openssl-percall" creates
+ * the context per message, as any API that takes a key as a plain value must; the gap
+ * between the two shows what such an API costs at best.
+ *
+ *   bench_envelope [--vectors DIR]     (key: A-unknown-plain/keys/session-key.*.hex)
+ */
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "bench.h"
+#include "rp_envelope.h"
+
+#define CLIENT_ID "iomjhtvrmyqdfqxu"
+#define PKT_CAP 8192
+#define PLAIN_LEN 1024
+#define ZLEVEL RP_ZLIB_DEFAULT_LEVEL
+
+typedef struct env_ctx {
+    bool zlib;
+    bool fixed_iv;              /* setup only: deterministic IV to compare bytes */
+    bool per_call;              /* floor variant: new EVP_CIPHER_CTX per message */
+    rp_aes_key key;
+    EVP_CIPHER_CTX *cctx;
+    EVP_CIPHER *cipher;
+    const char *plain;
+    size_t plain_len;
+    const char *pkt;            /* open input */
+    size_t pkt_len;
+    char out[PKT_CAP];
+    size_t out_len;
+    uint8_t tmp[PKT_CAP];
+    uint8_t tmp2[PKT_CAP];
+} env_ctx;
+
+static int next_iv(env_ctx *c, uint8_t iv[16])
+{
+    if (c->fixed_iv) {
+        for (int i = 0; i < 16; i++)
+            iv[i] = (uint8_t)(i * 17 + 3);
+        return 0;
+    }
+    return RAND_bytes(iv, 16) == 1 ? 0 : -1;
+}
+
+/* ---- ours ---------------------------------------------------------------------------- */
+
+static int ours_seal(void *p)
+{
+    env_ctx *c = p;
+    uint8_t iv[16];
+    if (c->fixed_iv)
+        (void)next_iv(c, iv);
+    else if (rp_random_bytes(iv, sizeof iv, NULL) != 0)
+        return -1;
+    if (c->zlib)
+        return rp_envelope_seal_log_zlib(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
+                                         c->plain_len, ZLEVEL, c->out, PKT_CAP, &c->out_len, NULL);
+    return rp_envelope_seal_aes_c2s(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
+                                    c->plain_len, c->out, PKT_CAP, &c->out_len, NULL);
+}
+
+static int ours_open(void *p)
+{
+    env_ctx *c = p;
+    if (!c->zlib)
+        return rp_envelope_open_aes_c2s(&c->key, c->pkt, c->pkt_len, c->out, PKT_CAP,
+                                        &c->out_len, NULL, NULL);
+    rp_aes_envelope env;
+    if (rp_envelope_parse_aes_c2s(c->pkt, c->pkt_len, &env, NULL) != 0)
+        return -1;
+    return rp_envelope_open_log_zlib(&c->key, &env, c->out, PKT_CAP, &c->out_len, NULL, NULL);
+}
+
+/* ---- the floor ----------------------------------------------------------------------- */
+
+static EVP_CIPHER_CTX *floor_ctx(env_ctx *c)
+{
+    return c->per_call ? EVP_CIPHER_CTX_new() : c->cctx;
+}
+
+static void floor_ctx_done(env_ctx *c, EVP_CIPHER_CTX *x)
+{
+    if (c->per_call)
+        EVP_CIPHER_CTX_free(x);
+}
+
+static const EVP_CIPHER *floor_cipher(env_ctx *c)
+{
+    return c->per_call ? EVP_aes_256_cbc() : c->cipher;
+}
+
+static int aes_encrypt(env_ctx *c, const uint8_t *iv, const uint8_t *in, size_t n, uint8_t *out,
+                       int *out_len)
+{
+    EVP_CIPHER_CTX *x = floor_ctx(c);
+    int l1 = 0, l2 = 0;
+    int ok = x != NULL && EVP_EncryptInit_ex2(x, floor_cipher(c), c->key.bytes, iv, NULL) == 1
+             && EVP_EncryptUpdate(x, out, &l1, in, (int)n) == 1
+             && EVP_EncryptFinal_ex(x, out + l1, &l2) == 1;
+    floor_ctx_done(c, x);
+    *out_len = l1 + l2;
+    return ok ? 0 : -1;
+}
+
+static int aes_decrypt(env_ctx *c, const uint8_t *iv, const uint8_t *in, size_t n, uint8_t *out,
+                       int *out_len)
+{
+    EVP_CIPHER_CTX *x = floor_ctx(c);
+    int l1 = 0, l2 = 0;
+    int ok = x != NULL && EVP_DecryptInit_ex2(x, floor_cipher(c), c->key.bytes, iv, NULL) == 1
+             && EVP_DecryptUpdate(x, out, &l1, in, (int)n) == 1
+             && EVP_DecryptFinal_ex(x, out + l1, &l2) == 1;
+    floor_ctx_done(c, x);
+    *out_len = l1 + l2;
+    return ok ? 0 : -1;
+}
+
+/* EVP_DecodeBlock counts padding as zero bytes; drop them. */
+static int b64_decode(const char *in, size_t n, uint8_t *out)
+{
+    int l = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
+    if (l < 0)
+        return -1;
+    if (n >= 1 && in[n - 1] == '=')
+        l--;
+    if (n >= 2 && in[n - 2] == '=')
+        l--;
+    return l;
+}
+
+static int floor_seal(void *p)
+{
+    env_ctx *c = p;
+    static const char hexd[] = "0123456789abcdef";
+    uint8_t iv[16];
+    if (next_iv(c, iv) != 0)
+        return -1;
+    const uint8_t *body = (const uint8_t *)c->plain;
+    size_t body_len = c->plain_len;
+    if (c->zlib) {
+        uLongf zl = sizeof c->tmp2;
+        if (compress2(c->tmp2, &zl, body, (uLong)body_len, ZLEVEL) != Z_OK)
+            return -1;
+        int bl = EVP_EncodeBlock((unsigned char *)c->out, c->tmp2, (int)zl);
+        memcpy(c->tmp2, c->out, (size_t)bl);
+        body = c->tmp2;
+        body_len = (size_t)bl;
+    }
+    char *o = c->out;
+    for (int i = 0; i < 16; i++) {
+        *o++ = hexd[iv[i] >> 4];
+        *o++ = hexd[iv[i] & 15];
+    }
+    *o++ = ':';
+    memcpy(o, CLIENT_ID, sizeof CLIENT_ID - 1);
+    o += sizeof CLIENT_ID - 1;
+    *o++ = ':';
+    int ct_len;
+    if (aes_encrypt(c, iv, body, body_len, c->tmp, &ct_len) != 0)
+        return -1;
+    int bl = EVP_EncodeBlock((unsigned char *)o, c->tmp, ct_len);
+    c->out_len = (size_t)(o - c->out) + (size_t)bl;
+    return 0;
+}
+
+static int hexv(char ch)
+{
+    if (ch >= '0' && ch <= '9') return ch - '0';
+    if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+    return -1;
+}
+
+static int floor_open(void *p)
+{
+    env_ctx *c = p;
+    const char *s = c->pkt;
+    size_t n = c->pkt_len;
+    uint8_t iv[16];
+    if (n < 34 || s[32] != ':')
+        return -1;
+    for (int i = 0; i < 16; i++) {
+        int h = hexv(s[2 * i]), l = hexv(s[2 * i + 1]);
+        if (h < 0 || l < 0)
+            return -1;
+        iv[i] = (uint8_t)(h << 4 | l);
+    }
+    const char *id_end = memchr(s + 33, ':', n - 33);
+    if (id_end == NULL)
+        return -1;
+    const char *b64 = id_end + 1;
+    int ct_len = b64_decode(b64, n - (size_t)(b64 - s), c->tmp);
+    int pl;
+    if (ct_len <= 0 || aes_decrypt(c, iv, c->tmp, (size_t)ct_len, c->tmp2, &pl) != 0)
+        return -1;
+    if (!c->zlib) {
+        memcpy(c->out, c->tmp2, (size_t)pl);
+        c->out[pl] = '\0';
+        c->out_len = (size_t)pl;
+        return 0;
+    }
+    int zl = b64_decode((const char *)c->tmp2, (size_t)pl, c->tmp);
+    uLongf ol = PKT_CAP - 1;
+    if (zl <= 0 || uncompress((Bytef *)c->out, &ol, c->tmp, (uLong)zl) != Z_OK)
+        return -1;
+    c->out[ol] = '\0';
+    c->out_len = ol;
+    return 0;
+}
+
+/* A log request of exactly PLAIN_LEN bytes: the vector's shape, msg padded with text. */
+static size_t make_log_request(char *buf, size_t cap)
+{
+    static const char words[] = "connection from 127.0.0.1 accepted; worker 7 handled request "
+                                "GET /api/v1/items?page=3 in 12 ms, cache hit ratio 0.93; ";
+    const char *head = "{\"_t\":1795667583,\"datetime\":1795667583123,\"logger\":\"default\",\"msg\":\"";
+    const char *tail = "\",\"file\":\"app.c\",\"line\":101,\"func\":\"main\",\"app\":\"conformance\","
+                       "\"level\":128,\"vlevel\":0}";
+    size_t hl = strlen(head), tl = strlen(tail), ml = PLAIN_LEN - hl - tl;
+    if (PLAIN_LEN + 1 > cap)
+        return 0;
+    memcpy(buf, head, hl);
+    for (size_t i = 0; i < ml; i++)
+        buf[hl + i] = words[i % (sizeof words - 1)];
+    memcpy(buf + hl + ml, tail, tl + 1);
+    return PLAIN_LEN;
+}
+
+int main(int argc, char **argv)
+{
+    const char *vectors = "../shared/vectors";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--vectors") == 0 && i + 1 < argc)
+            vectors = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--vectors DIR]\n", argv[0]);
+            return 2;
+        }
+    }
+    bench_config cfg;
+    bench_config_from_env(&cfg);
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/A-unknown-plain/keys/session-key.%s.hex", vectors, CLIENT_ID);
+    size_t hex_len;
+    char *hex = bench_read_file(path, &hex_len);
+    static char plain[PLAIN_LEN + 1];
+    size_t plain_len = make_log_request(plain, sizeof plain);
+
+    static env_ctx ours, flo, percall, check;
+    env_ctx *all[] = { &ours, &flo, &percall, &check };
+    EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
+    EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
+    if (cipher == NULL || cctx == NULL)
+        return 1;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (rp_aes_key_from_hex(&all[i]->key, hex, hex_len, NULL) != 0 || all[i]->key.len != 32) {
+            fprintf(stderr, "bench_envelope: bad key in %s\n", path);
+            return 1;
+        }
+        all[i]->cipher = cipher;
+        all[i]->cctx = cctx;
+        all[i]->plain = plain;
+        all[i]->plain_len = plain_len;
+    }
+    percall.per_call = true;
+
+    int failures = 0;
+    for (int z = 0; z < 2; z++) {
+        const char *suffix = z ? "_zlib" : "";
+        /* Same bytes? With one fixed IV, ours and the floor must seal identically and each
+         * must open the other's packet. */
+        static char ours_pkt[PKT_CAP], floor_pkt[PKT_CAP];
+        size_t ours_len, floor_len;
+        check.zlib = z;
+        check.fixed_iv = true;
+        if (ours_seal(&check) != 0) {
+            fprintf(stderr, "bench_envelope: ours cannot seal%s\n", suffix);
+            return 1;
+        }
+        memcpy(ours_pkt, check.out, check.out_len);
+        ours_len = check.out_len;
+        if (floor_seal(&check) != 0)
+            return 1;
+        memcpy(floor_pkt, check.out, check.out_len);
+        floor_len = check.out_len;
+        if (ours_len != floor_len || memcmp(ours_pkt, floor_pkt, ours_len) != 0)
+            printf("# note: seal%s: ours and the floor differ (%zu vs %zu bytes)\n", suffix,
+                   ours_len, floor_len);
+        check.pkt = floor_pkt;
+        check.pkt_len = floor_len;
+        if (ours_open(&check) != 0 || check.out_len != plain_len
+            || memcmp(check.out, plain, plain_len) != 0) {
+            fprintf(stderr, "bench_envelope: ours cannot open the floor's packet%s\n", suffix);
+            return 1;
+        }
+        check.pkt = ours_pkt;
+        check.pkt_len = ours_len;
+        if (floor_open(&check) != 0 || check.out_len != plain_len) {
+            fprintf(stderr, "bench_envelope: the floor cannot open our packet%s\n", suffix);
+            return 1;
+        }
+        printf("# envelope%s: %zu-byte log request -> %zu-byte packet\n", suffix, plain_len,
+               ours_len);
+
+        for (int op = 0; op < 2; op++) {
+            for (size_t i = 0; i < 3; i++) {
+                all[i]->zlib = z;
+                all[i]->pkt = ours_pkt;
+                all[i]->pkt_len = ours_len;
+            }
+            bench_impl impls[3] = {
+                { "ours", op ? ours_open : ours_seal, &ours, 0 },
+                { "openssl-floor", op ? floor_open : floor_seal, &flo, 0 },
+                { "openssl-percall", op ? floor_open : floor_seal, &percall, 0 },
+            };
+            char name[64];
+            snprintf(name, sizeof name, "envelope_%s%s", op ? "open" : "seal", suffix);
+            if (bench_compare(&cfg, name, impls, 3) != 0) {
+                failures++;
+                continue;
+            }
+            bench_report(name, impls[0].ns_per_op, impls[1].name, impls[1].ns_per_op, "ns");
+            bench_report(name, impls[0].ns_per_op, impls[2].name, impls[2].ns_per_op, "ns");
+        }
+    }
+    EVP_CIPHER_CTX_free(cctx);
+    EVP_CIPHER_free(cipher);
+    free(hex);
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Runs every benchmark of issue 6 and prints a table for people followed by the machine
+# lines (`bench: <name> ours=<v><unit> peer=<peer>:<v><unit> ratio=<peer/ours>`).
+# Called by `make bench` after the binaries are built; run from the project root.
+#   usage: bench/run.sh BUILD_DIR        (BENCH_QUICK=1: short run, < 60 s)
+# A part whose program is missing is reported as skipped (and the run exits non-zero).
+set -u
+build=${1:?usage: bench/run.sh BUILD_DIR}
+bdir=$build/bench
+quick=${BENCH_QUICK:-0}
+[ "$quick" = 0 ] && quick=
+vectors=../shared/vectors
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rproto-bench.XXXXXX")
+lines=$tmp/lines
+: > "$lines"
+skipped=0
+server_pid=
+cleanup() {
+    if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+say()  { printf '%s\n' "$*"; }
+emit() { printf '%s\n' "$*" | tee -a "$lines"; }   # one machine line
+skip() { say "# SKIPPED: $*"; skipped=$((skipped + 1)); }
+# ratio with two decimals, "inf" for a zero denominator
+ratio() { awk -v p="$1" -v o="$2" 'BEGIN { if (o == 0) print (p == 0 ? "1.00" : "inf"); else printf "%.2f\n", p / o }'; }
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+started=$(date +%s)
+say "== rproto benchmarks ($([ -n "$quick" ] && echo quick || echo full)) $(date -u +%Y-%m-%dT%H:%MZ)"
+say "# machine: nproc=$(nproc), cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+say "# compiler: $(${CC:-cc} --version | head -n1)"
+say "# peers: cJSON $(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null), jansson $(dpkg-query -W -f='${Version}' libjansson-dev 2>/dev/null), json-c $(dpkg-query -W -f='${Version}' libjson-c-dev 2>/dev/null), OpenSSL $(openssl version 2>/dev/null | cut -d' ' -f2), zlib $(dpkg-query -W -f='${Version}' zlib1g-dev 2>/dev/null)"
+
+# ---- 1, 2, 6a: decode+validate, encode, allocations -------------------------------------
+say ""
+say "== 1-2. decode+validate and encode, ours vs cJSON / jansson / json-c (median ns/op)"
+if [ -x "$bdir/bench_codec" ]; then
+    "$bdir/bench_codec" --vectors "$vectors" > "$tmp/codec.out" 2> "$tmp/codec.err" || { cat "$tmp/codec.err"; skip "bench_codec failed"; }
+    grep '^#' "$tmp/codec.out"
+    grep '^bench: ' "$tmp/codec.out" | grep -v '^bench: allocs_' | tee -a "$lines"
+    say ""
+    say "== 6a. heap allocations per operation (interposed malloc)"
+    grep '^bench: allocs_' "$tmp/codec.out" | tee -a "$lines"
+else
+    skip "bench_codec not built (needs generated/residue.h and build/libresidue.a)"
+fi
+
+# ---- 3: envelope ------------------------------------------------------------------------
+say ""
+say "== 3. envelope: AES-256-CBC seal/open of a 1 KiB log request vs raw OpenSSL EVP"
+if [ -x "$bdir/bench_envelope" ]; then
+    "$bdir/bench_envelope" --vectors "$vectors" > "$tmp/env.out" 2> "$tmp/env.err" || { cat "$tmp/env.err"; skip "bench_envelope failed"; }
+    grep '^#' "$tmp/env.out"
+    grep '^bench: ' "$tmp/env.out" | tee -a "$lines"
+else
+    skip "bench_envelope not built (needs rp_envelope in build/librproto.a)"
+fi
+
+# ---- 4 and 6b: server throughput, server memory -----------------------------------------
+say ""
+say "== 4. residue-server on loopback, load from a separate process (no peer server: absolute numbers)"
+if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_load" ]; then
+    cat > "$tmp/server.json" <<JSON
+{
+  "connect_port": 0, "logging_port": 0,
+  "allow_insecure_connection": true, "allow_unmanaged_clients": true,
+  "allow_unmanaged_loggers": true, "requires_timestamp": true, "timestamp_validity": 120,
+  "compression": true, "allow_bulk_log_request": true, "max_items_in_bulk": 50,
+  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256
+}
+JSON
+    "$build/residue-server" --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
+        --ports-file "$tmp/ports" --log-file /dev/null > "$tmp/server.out" 2> "$tmp/server.err" &
+    server_pid=$!
+    for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
+    cport=$(sed -n 's/.*connect_port=\([0-9]*\).*/\1/p' "$tmp/ports" 2>/dev/null)
+    if [ -z "$cport" ]; then
+        cat "$tmp/server.err"; skip "residue-server did not start"
+    else
+        rss_idle=$(awk '/^VmRSS/ { print $2 }' /proc/$server_pid/status)
+        key=$vectors/A-unknown-plain/keys/client-private.pem
+        load() { "$bdir/bench_load" --port "$cport" --key "$key" --server-pid "$server_pid" "$@"; }
+        if [ -n "$quick" ]; then nh=100; nl=1000; nb=200; else nh=1000; nl=10000; nb=2000; fi
+        for spec in "handshake $nh handshakes" "log $nl log_requests" "bulk $nb bulk50_requests"; do
+            set -- $spec
+            if load "$1" "$2" > "$tmp/load.out" 2> "$tmp/load.err"; then
+                grep '^#' "$tmp/load.out"
+                r=$(grep '^result:' "$tmp/load.out")
+                secs=$(sed 's/.*seconds=\([0-9.]*\).*/\1/' <<<"$r")
+                cpu=$(sed 's/.*server_cpu_us=\([0-9.]*\).*/\1/' <<<"$r")
+                rate=$(awk -v n="$2" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+                per=$(awk -v n="$2" -v c="$cpu" 'BEGIN { printf "%.1f", c / n }')
+                emit "bench: server_$3_per_s ours=${rate}/s peer=none:n/a ratio=n/a"
+                emit "bench: server_cpu_per_$3 ours=${per}us peer=none:n/a ratio=n/a"
+            else
+                cat "$tmp/load.err"; skip "server $1 load failed"
+            fi
+        done
+        # 6b. 10,000 registered clients (CONNECTs, not acknowledged) on top of the above.
+        if load register 10000 > "$tmp/load.out" 2> "$tmp/load.err"; then
+            hwm=$(awk '/^VmHWM/ { print $2 }' /proc/$server_pid/status)
+            rss=$(awk '/^VmRSS/ { print $2 }' /proc/$server_pid/status)
+            r=$(grep '^result:' "$tmp/load.out")
+            secs=$(sed 's/.*seconds=\([0-9.]*\).*/\1/' <<<"$r")
+            say "# server RSS idle ${rss_idle} KiB, after $nh handshakes + 10000 CONNECTs: RSS ${rss} KiB, peak ${hwm} KiB"
+            emit "bench: server_connects_per_s ours=$(awk -v s="$secs" 'BEGIN { printf "%.0f", 10000 / s }')/s peer=none:n/a ratio=n/a"
+            emit "bench: server_peak_rss_10000_clients ours=${hwm}KiB peer=none:n/a ratio=n/a"
+            emit "bench: server_rss_per_client ours=$(awk -v a="$rss" -v b="$rss_idle" 'BEGIN { printf "%.0f", (a - b) * 1024 / 10000 }')B peer=none:n/a ratio=n/a"
+        else
+            cat "$tmp/load.err"; skip "server register load failed"
+        fi
+        kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=
+    fi
+else
+    skip "build/residue-server or bench_load not built"
+fi
+
+# ---- 5: generator -----------------------------------------------------------------------
+say ""
+say "== 5. rprotoc: spec/residue.rproto and synthetic specs (median wall time)"
+if [ -x "$build/rprotoc" ]; then
+    if [ -n "$quick" ]; then reps=3; else reps=7; fi
+    time_rprotoc() {   # spec -> median ms over $reps runs (after one warm-up), or empty on error
+        local spec=$1 out=$tmp/gen-out t0 t1
+        rm -rf "$out"; mkdir -p "$out"
+        "$build/rprotoc" "$spec" -o "$out" > "$tmp/rprotoc.err" 2>&1 || return 1
+        for _ in $(seq "$reps"); do
+            rm -rf "$out"; mkdir -p "$out"
+            t0=$(date +%s%N)
+            "$build/rprotoc" "$spec" -o "$out" > /dev/null 2>&1 || return 1
+            t1=$(date +%s%N)
+            echo $(( (t1 - t0) / 1000 ))
+        done | median | awk '{ printf "%.2f\n", $1 / 1000 }'
+    }
+    if ms=$(time_rprotoc spec/residue.rproto); then
+        emit "bench: rprotoc_residue ours=${ms}ms peer=none:n/a ratio=n/a"
+    else
+        cat "$tmp/rprotoc.err"; skip "rprotoc failed on spec/residue.rproto"
+    fi
+    prev_n=; prev_ms=
+    for n in 100 1000 10000; do
+        bench/gen-spec.sh "$n" "$tmp/synth$n.rproto"
+        if ms=$(time_rprotoc "$tmp/synth$n.rproto"); then
+            sz=$(cat "$tmp"/gen-out/* 2>/dev/null | wc -c)
+            say "# synthetic spec of $n messages: $(wc -c < "$tmp/synth$n.rproto") bytes in, $sz bytes of C out"
+            emit "bench: rprotoc_synth_$n ours=${ms}ms peer=none:n/a ratio=n/a"
+            if [ -n "$prev_n" ]; then
+                g=$(awk -v a="$ms" -v b="$prev_ms" 'BEGIN { printf "%.2f", a / b }')
+                emit "bench: rprotoc_growth_${prev_n}_to_$n ours=${g}x peer=linear:10x ratio=$(ratio 10 "$g")"
+            fi
+            prev_n=$n; prev_ms=$ms
+        else
+            sed -n 1,5p "$tmp/rprotoc.err"; skip "rprotoc failed on the synthetic spec of $n messages"
+            prev_n=
+        fi
+    done
+else
+    skip "build/rprotoc not built"
+fi
+
+# ---- 6c: code size ----------------------------------------------------------------------
+say ""
+say "== 6c. code size at -Os (text bytes; OpenSSL and zlib excluded: shared libraries)"
+if [ -d "$bdir/os/runtime" ] && ls "$bdir"/os/runtime/*.o > /dev/null 2>&1; then
+    text_of() { size "$@" | awk 'NR > 1 { t += $1 } END { print t + 0 }'; }
+    size "$bdir"/os/runtime/*.o | awk 'NR == 1 { next } { n = $6; sub(".*/", "", n); printf "#   %-24s %7d text\n", n, $1 }'
+    rt=$(text_of "$bdir"/os/runtime/*.o)
+    emit "bench: size_runtime_text_Os ours=${rt}B peer=target:16384B ratio=$(ratio 16384 "$rt")"
+    json=$(text_of "$bdir"/os/runtime/rp_json*.o)
+    cj=$(size -A /usr/lib/x86_64-linux-gnu/libcjson.so.1 2>/dev/null | awk '$1 == ".text" { print $2 }')
+    [ -n "$cj" ] && emit "bench: size_json_text ours=${json}B peer=cjson-so:${cj}B ratio=$(ratio "$cj" "$json")"
+    if ls "$bdir"/os/generated/*.o > /dev/null 2>&1; then
+        gt=$(text_of "$bdir"/os/generated/*.o)
+        gd=$(size "$bdir"/os/generated/*.o | awk 'NR > 1 { t += $2 } END { print t + 0 }')
+        say "#   generated residue code: text ${gt}, data ${gd}"
+        emit "bench: size_generated_residue_text_Os ours=${gt}B peer=none:n/a ratio=n/a"
+    else
+        skip "generated residue code not built at -Os"
+    fi
+else
+    skip "runtime not built at -Os"
+fi
+
+# ---- 7: callgrind instruction counts ----------------------------------------------------
+say ""
+say "== 7. instruction counts under valgrind --tool=callgrind (per operation)"
+if [ -x "$bdir/bench_codec" ] && command -v valgrind > /dev/null; then
+    if [ -n "$quick" ]; then it=100; else it=1000; fi
+    mkdir -p "$tmp/cg"
+    if valgrind --tool=callgrind --callgrind-out-file="$tmp/cg/out" \
+            "$bdir/bench_codec" --vectors "$vectors" --callgrind "$it" > /dev/null 2> "$tmp/cg.err"; then
+        for f in "$tmp"/cg/out.*; do
+            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+            ir=$(sed -n 's/^summary: //p' "$f")
+            [ -n "$label" ] && echo "$label $ir"
+        done > "$tmp/cg.txt"
+        for op in decode encode; do
+            for m in connect established log_request; do
+                ours=$(awk -v k="${op}_$m:ours" -v it="$it" '$1 == k { printf "%.0f", $2 / it }' "$tmp/cg.txt")
+                [ -z "$ours" ] && continue
+                for p in cjson jansson json-c; do
+                    pv=$(awk -v k="${op}_$m:$p" -v it="$it" '$1 == k { printf "%.0f", $2 / it }' "$tmp/cg.txt")
+                    [ -n "$pv" ] && emit "bench: instr_${op}_$m ours=${ours}Ir peer=$p:${pv}Ir ratio=$(ratio "$pv" "$ours")"
+                done
+            done
+        done
+    else
+        tail -n 5 "$tmp/cg.err"; skip "callgrind run failed"
+    fi
+else
+    skip "callgrind: bench_codec or valgrind missing"
+fi
+
+# ---- the table --------------------------------------------------------------------------
+say ""
+say "== summary (ratio = peer/ours: > 1 means ours is faster or smaller)"
+awk '{
+    name = $2; o = $3; p = $4; r = $5
+    sub(/^ours=/, "", o); sub(/^ratio=/, "", r); sub(/^peer=/, "", p)
+    i = index(p, ":"); pn = substr(p, 1, i - 1); pv = substr(p, i + 1)
+    printf "%-40s %14s  %-16s %14s  %7s\n", name, o, pn, pv, r
+}' "$lines" | { printf '%-40s %14s  %-16s %14s  %7s\n' comparison ours peer "peer value" ratio; cat; }
+say ""
+say "== machine-readable lines"
+cat "$lines"
+say "# bench finished in $(( $(date +%s) - started )) s; skipped parts: $skipped"
+[ "$skipped" -eq 0 ]

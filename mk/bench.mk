@@ -1,0 +1,60 @@
+# mk/bench.mk — `make bench` (issue 6): benchmarks side by side with the peers.
+#
+#   make bench                 full run (a few minutes)
+#   make bench BENCH_QUICK=1   short run (< 60 s), same lines, fewer repetitions
+#
+# Installs the peers if missing (bench/ensure-peers.sh), builds the bench programs at -O2
+# without sanitizers against $(BUILD)/librproto.a and $(BUILD)/libresidue.a, builds the
+# runtime and generated code once more at -Os for `size`, then runs bench/run.sh.
+# docs/performance.md describes the method and records a run.
+
+BENCH_QUICK ?=
+BENCH_DIR   := $(BUILD)/bench
+BENCH_FLAGS := $(CSTD) -O2 -g $(WARN)
+BENCH_INC   := -Ibench -Iruntime -Igenerated
+BENCH_OURS  := $(if $(wildcard generated/residue.h),-DBENCH_HAVE_OURS,)
+BENCH_PEER_LIBS := -lcjson -ljansson -ljson-c -lm
+# librproto (rp_session) and libresidue call each other: link them as a group.
+BENCH_LIBS  := -Wl,--start-group $(LIBGENERATED) $(LIBRPROTO) -Wl,--end-group $(LIBS_RT)
+
+BENCH_HARNESS := $(BENCH_DIR)/obj/harness.o
+BENCH_CODEC_OBJ := $(BENCH_HARNESS) $(addprefix $(BENCH_DIR)/obj/,peer_util.o peer_cjson.o \
+                   peer_jansson.o peer_jsonc.o bench_codec.o)
+
+BENCH_BINS := $(BENCH_DIR)/bench_codec $(BENCH_DIR)/bench_envelope $(BENCH_DIR)/bench_load
+
+# -Os copies of the runtime and the generated code, only for `size`.
+BENCH_OS_OBJ := $(RUNTIME_SRC:%.c=$(BENCH_DIR)/os/%.o) $(GENERATED_SRC:%.c=$(BENCH_DIR)/os/%.o)
+
+.PHONY: bench bench-build bench-peers
+
+bench:
+	@if [ "$(SAN)" = "1" ]; then echo "make bench: benchmarks build at -O2 without sanitizers; drop SAN=1" >&2; exit 1; fi
+	@bench/ensure-peers.sh
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory bench-build
+	@BENCH_QUICK=$(BENCH_QUICK) CC=$(CC) bench/run.sh $(BUILD)
+
+bench-peers:
+	@bench/ensure-peers.sh
+
+bench-build: $(BENCH_BINS) $(BENCH_OS_OBJ)
+
+$(BENCH_DIR)/obj/%.o: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_FLAGS) $(BENCH_OURS) $(BENCH_INC) -MMD -MP -c -o $@ $<
+
+$(BENCH_DIR)/bench_codec: $(BENCH_CODEC_OBJ) $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_CODEC_OBJ) $(BENCH_LIBS) $(BENCH_PEER_LIBS)
+
+$(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBRPROTO) $(LIBS_RT)
+
+$(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
+
+$(BENCH_DIR)/os/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -Os $(CPPFLAGS) -c -o $@ $<
+
+-include $(wildcard $(BENCH_DIR)/obj/*.d)
