@@ -103,6 +103,16 @@ static int b64_decode_lenient(const char *in, size_t len, uint8_t *out, size_t c
 static int b64_decode_strict(const char *in, size_t len, uint8_t *out, size_t cap,
                              size_t *out_len, rp_error *err)
 {
+    /* A foreign byte is the more useful report than a length that is off because of it. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == '=' || b64_value(c) >= 0) continue;
+        if (c >= 0x20 && c < 0x7f)
+            return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i,
+                                "base64: invalid character '%c' at offset %zu", c, i);
+        return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i,
+                            "base64: invalid byte 0x%02x at offset %zu", c, i);
+    }
     if (len % 4 != 0)
         return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, len,
                             "base64: length %zu is not a multiple of 4", len);
