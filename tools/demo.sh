@@ -26,9 +26,15 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rproto-demo.XXXXXX") || fail "mktemp failed"
 server_pid=
 stop_server() {
-    local pid=$server_pid i
+    local pid=$server_pid i rc
     [ -n "$pid" ] || return 0
     server_pid=
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null; rc=$?
+        echo "residue-server (pid $pid) had already exited, status $rc, before it was asked to stop"
+        [ "$rc" -eq 0 ] && rc=1
+        return "$rc"
+    fi
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; return 1; fi

@@ -55,6 +55,12 @@ stop_server() {
     local pid=$server_pid rc=0 i
     [ -n "$pid" ] || return 0
     server_pid=
+    if ! kill -0 "$pid" 2>/dev/null; then
+        wait "$pid" 2>/dev/null; rc=$?
+        echo "residue-server (pid $pid) had already exited, status $rc, before it was asked to stop"
+        [ "$rc" -eq 0 ] && rc=1
+        return "$rc"
+    fi
     kill -TERM "$pid" 2>/dev/null
     for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then
@@ -132,7 +138,7 @@ run_mode() {
     [ "$rc" -eq 124 ] && echo "node-interop: [$mode] driver timed out after ${mode_timeout} s"
 
     if ! stop_server; then
-        echo "node-interop: [$mode] server did not exit 0 on SIGTERM (docs/interfaces.md §4)"
+        echo "node-interop: [$mode] server did not stop cleanly (expected exit 0 on SIGTERM, docs/interfaces.md §4)"
         rc=1
     fi
     if [ "$rc" -ne 0 ]; then
