@@ -7,7 +7,9 @@
  * the context per message, as any API that takes a key as a plain value must; the gap
  * between the two shows what such an API costs at best.
  *
- *   bench_envelope [--vectors DIR]     (key: A-unknown-plain/keys/session-key.*.hex)
+ *   bench_envelope [--vectors DIR] [--callgrind ITERS]
+ *   (key: A-unknown-plain/keys/session-key.*.hex; --callgrind: fixed iteration counts
+ *   bracketed for valgrind --tool=callgrind instead of timing)
  */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -239,11 +241,14 @@ static size_t make_log_request(char *buf, size_t cap)
 int main(int argc, char **argv)
 {
     const char *vectors = "../shared/vectors";
+    long cg_iters = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--vectors") == 0 && i + 1 < argc)
             vectors = argv[++i];
+        else if (strcmp(argv[i], "--callgrind") == 0 && i + 1 < argc)
+            cg_iters = atol(argv[++i]);
         else {
-            fprintf(stderr, "usage: %s [--vectors DIR]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--vectors DIR] [--callgrind ITERS]\n", argv[0]);
             return 2;
         }
     }
@@ -326,6 +331,15 @@ int main(int argc, char **argv)
             };
             char name[64];
             snprintf(name, sizeof name, "envelope_%s%s", op ? "open" : "seal", suffix);
+            if (cg_iters > 0) {
+                for (size_t i = 0; i < 3; i++) {
+                    char label[128];
+                    snprintf(label, sizeof label, "%s:%s", name, impls[i].name);
+                    if (bench_callgrind_run(label, impls[i].fn, impls[i].ctx, cg_iters) != 0)
+                        return 1;
+                }
+                continue;
+            }
             if (bench_compare(&cfg, name, impls, 3) != 0) {
                 failures++;
                 continue;

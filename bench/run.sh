@@ -169,7 +169,13 @@ if [ -d "$bdir/os/runtime" ] && ls "$bdir"/os/runtime/*.o > /dev/null 2>&1; then
     text_of() { size "$@" | awk 'NR > 1 { t += $1 } END { print t + 0 }'; }
     size "$bdir"/os/runtime/*.o | awk 'NR == 1 { next } { n = $6; sub(".*/", "", n); printf "#   %-24s %7d text\n", n, $1 }'
     rt=$(text_of "$bdir"/os/runtime/*.o)
+    # What generated codecs need (JSON, schema engine, arena, errors, base64/hex), without
+    # the crypto, envelope, framing, zlib and session modules of the protocol runtime.
+    core=$(ls "$bdir"/os/runtime/*.o | grep -E '/rp_(json[a-z_]*|schema|arena|error|codec)\.o$')
+    ct=$(text_of $core)
+    say "#   codec core = $(echo $core | xargs -n1 basename | tr '\n' ' ')"
     emit "bench: size_runtime_text_Os ours=${rt}B peer=target:16384B ratio=$(ratio 16384 "$rt")"
+    emit "bench: size_runtime_codec_core_text_Os ours=${ct}B peer=target:16384B ratio=$(ratio 16384 "$ct")"
     json=$(text_of "$bdir"/os/runtime/rp_json*.o)
     cj=$(size -A /usr/lib/x86_64-linux-gnu/libcjson.so.1 2>/dev/null | awk '$1 == ".text" { print $2 }')
     [ -n "$cj" ] && emit "bench: size_json_text ours=${json}B peer=cjson-so:${cj}B ratio=$(ratio "$cj" "$json")"
@@ -213,6 +219,28 @@ if [ -x "$bdir/bench_codec" ] && command -v valgrind > /dev/null; then
     fi
 else
     skip "callgrind: bench_codec or valgrind missing"
+fi
+# The envelope comparison too: repeatable where wall time on a busy machine is not.
+if [ -x "$bdir/bench_envelope" ] && command -v valgrind > /dev/null; then
+    if [ -n "$quick" ]; then it=100; else it=1000; fi
+    rm -rf "$tmp/cge"; mkdir -p "$tmp/cge"
+    if valgrind --tool=callgrind --callgrind-out-file="$tmp/cge/out" \
+            "$bdir/bench_envelope" --vectors "$vectors" --callgrind "$it" > /dev/null 2> "$tmp/cge.err"; then
+        for f in "$tmp"/cge/out.*; do
+            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+            ir=$(sed -n 's/^summary: //p' "$f")
+            [ -n "$label" ] && echo "$label $ir"
+        done > "$tmp/cge.txt"
+        for op in seal open seal_zlib open_zlib; do
+            ours=$(awk -v k="envelope_$op:ours" -v it="$it" '$1 == k { printf "%.0f", $2 / it }' "$tmp/cge.txt")
+            for p in openssl-floor openssl-percall; do
+                pv=$(awk -v k="envelope_$op:$p" -v it="$it" '$1 == k { printf "%.0f", $2 / it }' "$tmp/cge.txt")
+                [ -n "$ours" ] && [ -n "$pv" ] && emit "bench: instr_envelope_$op ours=${ours}Ir peer=$p:${pv}Ir ratio=$(ratio "$pv" "$ours")"
+            done
+        done
+    else
+        tail -n 5 "$tmp/cge.err"; skip "callgrind run of bench_envelope failed"
+    fi
 fi
 
 # ---- the table --------------------------------------------------------------------------
