@@ -42,7 +42,7 @@ awk -v n="$n" 'BEGIN {
         print "  /// A counter."
         print "  optional uint32 count     = \"count\" [range 0..1000000];"
         print "  /// A flag."
-        print "  optional bool   on        = \"on\";"
+        print "  optional bool   enabled   = \"enabled\";"
         if (i > 0) {
             print "  /// The first message, nested."
             print "  optional Msg0   base      = \"base\";"
