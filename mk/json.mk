@@ -1,14 +1,23 @@
 # rp_json / rp_error / rp_arena unit tests, buildable on their own (without the generator
 # or generated code): `make check-json` (add SAN=1 or CC=clang BUILD=... as usual).
+# The test objects are compiled with -Iruntime only, so that <check.h> is Check's header
+# even while generator/check.h exists (the shared CPPFLAGS put -Igenerator first).
 JSON_CORE_SRC := runtime/rp_error.c runtime/rp_arena.c $(wildcard runtime/rp_json_*.c)
 JSON_CORE_OBJ := $(JSON_CORE_SRC:%.c=$(BUILD)/obj/%.o)
 JSON_TEST_NAMES := $(notdir $(basename $(wildcard tests/unit/test_json*.c tests/unit/test_error.c)))
 JSON_TEST_BIN := $(JSON_TEST_NAMES:%=$(BUILD)/json-tests/%)
 
-$(BUILD)/json-tests/%: $(BUILD)/obj/tests/unit/%.o $(JSON_CORE_OBJ)
+$(BUILD)/json-tests/obj/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -Iruntime $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/json-tests/%: $(BUILD)/json-tests/obj/%.o $(JSON_CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CHECK)
+
+.PRECIOUS: $(BUILD)/json-tests/obj/%.o
 
 .PHONY: check-json
 check-json: $(JSON_TEST_BIN)
 	@tests/run-unit.sh $(BUILD) $(JSON_TEST_BIN)
+-include $(wildcard $(BUILD)/json-tests/obj/*.d)
