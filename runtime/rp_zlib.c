@@ -80,6 +80,13 @@ int rp_zlib_inflate(const uint8_t *in, size_t len, uint8_t *out, size_t cap, siz
     if (len >= 2 && in[0] == 0x1f && in[1] == 0x8b)
         return rp_error_set(err, RP_E_ZLIB, RP_LAYER_ZLIB, 0,
                             "gzip stream (1f 8b): only zlib (RFC 1950) streams are accepted");
+    /* RFC 1950 header: CM = 8 (deflate) and CMF*256 + FLG a multiple of 31. Checked here only
+     * to name the problem precisely; zlib checks it again. */
+    if (len >= 2 && ((in[0] & 0x0f) != 8 || (((unsigned)in[0] << 8) | in[1]) % 31 != 0))
+        return rp_error_set(err, RP_E_ZLIB, RP_LAYER_ZLIB, 0,
+                            "not a zlib stream: bad RFC 1950 header %02x %02x (raw deflate or "
+                            "other data?)",
+                            in[0], in[1]);
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     /* inflateInit, like the server: zlib wrapper required, so raw deflate and gzip fail on
