@@ -196,6 +196,12 @@ static int check_payload(const uint8_t *payload, size_t len, rp_error *err)
     if (d < len)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_FRAME, d,
                             "payload contains the delimiter \\r\\n\\r\\n at offset %zu", d);
+    /* "...\r\n" + "\r\n\r\n" would be split two bytes early by the peer. */
+    if (len >= 2 && payload[len - 2] == '\r' && payload[len - 1] == '\n')
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_FRAME, len - 2,
+                            "payload ends with \\r\\n (offset %zu): the peer would cut the "
+                            "packet short",
+                            len - 2);
     return RP_OK;
 }
 

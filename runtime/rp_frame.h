@@ -97,8 +97,8 @@ size_t rp_framer_pending(const rp_framer *f);
 RP_CHECK_RESULT int rp_framer_finish(const rp_framer *f, rp_error *err);
 
 /* Writes payload + "\r\n\r\n" into out[0..cap). RP_E_OVERFLOW when cap < len + 4;
- * RP_E_ARGUMENT (offset of it) when the payload itself contains "\r\n\r\n", since the peer
- * would split it. payload may be NULL when len is 0 (an empty packet). */
+ * RP_E_ARGUMENT (offset of it) when the payload itself contains "\r\n\r\n" or ends with
+ * "\r\n", since the peer would split it in the wrong place. payload may be NULL when len is 0 (an empty packet). */
 RP_CHECK_RESULT int rp_frame_write(const uint8_t *payload, size_t len, uint8_t *out, size_t cap,
                                    size_t *out_len, rp_error *err);
 
