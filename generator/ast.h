@@ -170,6 +170,8 @@ typedef struct rp_ast_enum_value {
     rp_ast_span value_span;   /* n */
     size_t index;             /* position within its declaration */
     const struct rp_ast_decl *parent; /* the enum or flags declaration (non-owning) */
+    rp_ast_span since_span;   /* the since string (zeroed when absent) */
+    rp_ast_span until_span;   /* the until string (zeroed when absent) */
 } rp_ast_enum_value;
 
 /* enum NAME : int { ... }  /  flags NAME : uint { ... } */

@@ -1,0 +1,735 @@
+/* check.c — semantic checks of a parsed spec; see check.h for the list. */
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fe_util.h"
+
+typedef struct checker {
+    rp_diag *diag;
+    rp_ast_spec *spec;
+    size_t errors;
+} checker;
+
+static void error(checker *c, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
+static void error(checker *c, const rp_ast_span *span, const char *fmt, ...)
+{
+    char buf[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    c->errors++;
+    rp_diag_error(c->diag, span, "%s", buf);
+}
+
+static const char *fmt_int(rp_ast_int v, char *buf, size_t cap)
+{
+    return rp_ast_int_format(v, buf, cap);
+}
+
+/* "uint8 (0..255)" */
+static const char *type_range_text(rp_ast_scalar s, char *buf, size_t cap)
+{
+    char lo[32], hi[32];
+    snprintf(buf, cap, "%s (%s..%s)", rp_ast_scalar_name(s), fmt_int(rp_ast_scalar_min(s), lo, sizeof lo),
+             fmt_int(rp_ast_scalar_max(s), hi, sizeof hi));
+    return buf;
+}
+
+/* ---- names ---------------------------------------------------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64)
+        return 99;
+    size_t row[65];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cur = row[j];
+            size_t best = prev + (a[i - 1] == b[j - 1] ? 0 : 1);
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            prev = cur;
+        }
+    }
+    return row[lb];
+}
+
+static const char *const scalar_names[] = { "bool", "string", "bytes", "int8", "int16", "int32",
+                                             "int64", "uint8", "uint16", "uint32", "uint64" };
+
+/* Closest type name to `name` (built-ins, then declarations of the kinds in `mask`), or NULL. */
+static const char *suggest(const checker *c, const char *name, unsigned mask, bool scalars)
+{
+    const char *best = NULL;
+    size_t best_d = 3;
+    size_t len = strlen(name);
+    if (scalars)
+        for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++) {
+            size_t d = edit_distance(name, scalar_names[i]);
+            if (d < best_d && d < len) {
+                best_d = d;
+                best = scalar_names[i];
+            }
+        }
+    for (size_t i = 0; i < c->spec->decl_count; i++) {
+        const rp_ast_decl *d = c->spec->decls[i];
+        if ((mask & (1u << d->kind)) == 0)
+            continue;
+        size_t dist = edit_distance(name, d->name);
+        if (dist < best_d && dist < len) {
+            best_d = dist;
+            best = d->name;
+        }
+    }
+    return best;
+}
+
+static bool is_c_keyword(const char *s)
+{
+    static const char *const kw[] = {
+        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+        "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+        "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
+        "typedef", "union", "unsigned", "void", "volatile", "while", "bool", "true", "false",
+        "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary",
+        "_Noreturn", "_Static_assert", "_Thread_local",
+    };
+    for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
+        if (strcmp(kw[i], s) == 0)
+            return true;
+    return false;
+}
+
+static void check_decl_names(checker *c)
+{
+    for (size_t i = 0; i < c->spec->decl_count; i++) {
+        const rp_ast_decl *d = c->spec->decls[i];
+        for (size_t s = 0; s < sizeof scalar_names / sizeof scalar_names[0]; s++)
+            if (strcmp(d->name, scalar_names[s]) == 0)
+                error(c, &d->name_span, "'%s' is a built-in type and cannot be declared", d->name);
+        for (size_t j = 0; j < i; j++) {
+            const rp_ast_decl *e = c->spec->decls[j];
+            if (strcmp(d->name, e->name) == 0) {
+                error(c, &d->name_span, "redefinition of '%s'", d->name);
+                rp_diag_note(c->diag, &e->name_span, "'%s' was first defined here as %s %s", e->name,
+                             e->kind == RP_DECL_ENUM || e->kind == RP_DECL_ARRAY ? "an" : "a",
+                             rp_ast_decl_kind_name(e->kind));
+                break;
+            }
+        }
+    }
+}
+
+/* First declaration called name (the first one wins for duplicates, already reported). */
+static const rp_ast_decl *lookup(const checker *c, const char *name)
+{
+    return rp_ast_find_decl(c->spec, name);
+}
+
+static const char *article(rp_ast_decl_kind k)
+{
+    return k == RP_DECL_ENUM || k == RP_DECL_ARRAY ? "an" : "a";
+}
+
+/* ---- versions --------------------------------------------------------------------------------- */
+
+size_t rp_check_parse_version(const char *text, uint64_t parts[8])
+{
+    size_t n = 0;
+    const char *p = text;
+    if (text == NULL)
+        return 0;
+    for (;;) {
+        if (*p < '0' || *p > '9' || n == 8)
+            return 0;
+        uint64_t v = 0;
+        while (*p >= '0' && *p <= '9') {
+            if (v > 100000000u)
+                return 0;
+            v = v * 10 + (uint64_t)(*p - '0');
+            p++;
+        }
+        parts[n++] = v;
+        if (*p == '\0')
+            return n;
+        if (*p != '.')
+            return 0;
+        p++;
+    }
+}
+
+static int version_cmp(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    for (size_t i = 0; i < na || i < nb; i++) {
+        uint64_t x = i < na ? a[i] : 0, y = i < nb ? b[i] : 0;
+        if (x != y)
+            return x < y ? -1 : 1;
+    }
+    return 0;
+}
+
+static void check_versions(checker *c, const char *since, const rp_ast_span *since_span,
+                           const char *until, const rp_ast_span *until_span)
+{
+    uint64_t a[8], b[8];
+    size_t na = 0, nb = 0;
+    if (since != NULL && (na = rp_check_parse_version(since, a)) == 0)
+        error(c, since_span, "invalid version \"%s\": expected numbers separated by dots, like \"2.3.0\"", since);
+    if (until != NULL && (nb = rp_check_parse_version(until, b)) == 0)
+        error(c, until_span, "invalid version \"%s\": expected numbers separated by dots, like \"2.3.0\"", until);
+    if (na > 0 && nb > 0 && version_cmp(a, na, b, nb) > 0) {
+        error(c, until_span, "'until' version %s is older than 'since' version %s", until, since);
+        rp_diag_note(c->diag, since_span, "'since' given here");
+    }
+}
+
+/* ---- charsets ---------------------------------------------------------------------------------- */
+
+static void set_bit(uint8_t *bits, unsigned b)
+{
+    bits[b >> 3] = (uint8_t)(bits[b >> 3] | (1u << (b & 7)));
+}
+
+static bool has_bit(const uint8_t *bits, unsigned b)
+{
+    return (bits[b >> 3] >> (b & 7)) & 1u;
+}
+
+static void check_charset(checker *c, rp_ast_decl *d)
+{
+    rp_ast_charset *cs = &d->u.charset;
+    const unsigned char *t = (const unsigned char *)cs->text;
+    size_t n = strlen(cs->text);
+    memset(cs->allowed, 0, sizeof cs->allowed);
+    if (n == 0) {
+        error(c, &cs->text_span, "charset '%s' is empty", d->name);
+        return;
+    }
+    /* tokens: each member is one char, "\x" meaning x; a '-' between two members is a range */
+    unsigned members[256 * 2];
+    size_t count = 0;
+    bool literal[512];
+    for (size_t i = 0; i < n && count < 512; i++) {
+        unsigned ch = t[i];
+        bool lit = false;
+        if (ch == '\\') {
+            if (i + 1 >= n) {
+                error(c, &cs->text_span, "charset '%s' ends with a lone '\\'", d->name);
+                return;
+            }
+            ch = t[++i];
+            lit = true;
+        }
+        if (ch < 0x20 || ch > 0x7e) {
+            error(c, &cs->text_span, "charset '%s' may only contain printable ASCII characters", d->name);
+            return;
+        }
+        literal[count] = lit;
+        members[count++] = ch;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (i + 2 < count && members[i + 1] == '-' && !literal[i + 1]) {
+            unsigned lo = members[i], hi = members[i + 2];
+            if (lo > hi) {
+                error(c, &cs->text_span, "charset '%s': '%c-%c' is not a range ('%c' comes after '%c')",
+                      d->name, lo, hi, lo, hi);
+                return;
+            }
+            for (unsigned b = lo; b <= hi; b++)
+                set_bit(cs->allowed, b);
+            i += 2;
+        } else {
+            set_bit(cs->allowed, members[i]);
+        }
+    }
+}
+
+/* ---- enums and flags ----------------------------------------------------------------------------- */
+
+static void check_enum(checker *c, rp_ast_decl *d)
+{
+    rp_ast_enum *e = &d->u.enm;
+    bool flags = d->kind == RP_DECL_FLAGS;
+    char buf[64], tr[96];
+    if (flags && rp_ast_scalar_is_signed(e->underlying))
+        error(c, &e->underlying_span, "flags '%s' needs an unsigned type, not '%s'", d->name,
+              rp_ast_scalar_name(e->underlying));
+    if (e->value_count == 0)
+        error(c, &d->name_span, "%s '%s' has no values", flags ? "flags" : "enum", d->name);
+    for (size_t i = 0; i < e->value_count; i++) {
+        rp_ast_enum_value *v = &e->values[i];
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(e->values[j].name, v->name) == 0) {
+                error(c, &v->name_span, "duplicate value name '%s' in %s '%s'", v->name,
+                      flags ? "flags" : "enum", d->name);
+                rp_diag_note(c->diag, &e->values[j].name_span, "'%s' first defined here", v->name);
+                break;
+            }
+        if (!rp_ast_int_fits(v->value, e->underlying) && !(flags && rp_ast_scalar_is_signed(e->underlying))) {
+            error(c, &v->value_span, "value %s of '%s' does not fit in %s",
+                  fmt_int(v->value, buf, sizeof buf), v->name,
+                  type_range_text(e->underlying, tr, sizeof tr));
+        } else if (flags && (v->value.neg || v->value.mag == 0 || (v->value.mag & (v->value.mag - 1)) != 0)) {
+            error(c, &v->value_span, "flag '%s' = %s is not a single bit (a power of two)", v->name,
+                  fmt_int(v->value, buf, sizeof buf));
+        } else {
+            for (size_t j = 0; j < i; j++)
+                if (rp_ast_int_cmp(e->values[j].value, v->value) == 0) {
+                    error(c, &v->value_span, "'%s' has the same %s %s as '%s'", v->name,
+                          flags ? "bit" : "value", fmt_int(v->value, buf, sizeof buf), e->values[j].name);
+                    rp_diag_note(c->diag, &e->values[j].span, "'%s' defined here", e->values[j].name);
+                    break;
+                }
+        }
+        check_versions(c, v->since, &v->since_span, v->until, &v->until_span);
+    }
+}
+
+/* ---- routes --------------------------------------------------------------------------------------- */
+
+static void check_route(checker *c, const rp_ast_route *r)
+{
+    for (size_t i = 0; i < r->envelope_count; i++) {
+        const rp_ast_envelope *e = &r->envelopes[i];
+        const char *name = rp_ast_envelope_name(e->kind);
+        switch (e->kind) {
+        case RP_ENV_RSA_SERVER:
+            if (r->dir != RP_DIR_C2S)
+                error(c, &e->span, "rsa(server) encrypts to the server's key: only valid c2s; use rsa(client) for s2c");
+            break;
+        case RP_ENV_AES_CLIENT_ID:
+            if (r->dir != RP_DIR_C2S)
+                error(c, &e->span, "%s is the client's envelope: only valid c2s; the server sends 'aes'", name);
+            else if (e->zlib && r->port != RP_PORT_LOGGING)
+                error(c, &e->span, "zlib compression is only used on the logging port");
+            break;
+        case RP_ENV_RSA_CLIENT:
+            if (r->dir != RP_DIR_S2C)
+                error(c, &e->span, "rsa(client) encrypts to the client's key: only valid s2c; use rsa(server) for c2s");
+            break;
+        case RP_ENV_AES:
+            if (r->dir != RP_DIR_S2C)
+                error(c, &e->span, "'aes' without a client id is only sent s2c; a client sends aes(client_id)");
+            break;
+        case RP_ENV_PLAIN:
+            break;
+        }
+    }
+}
+
+/* ---- fields --------------------------------------------------------------------------------------- */
+
+/* Resolves a type name; reports unknown names and non-type declarations. */
+static void resolve_type(checker *c, rp_ast_type *t, unsigned allowed_mask, const char *what)
+{
+    if (t->scalar != RP_SCALAR_NONE)
+        return;
+    const rp_ast_decl *d = lookup(c, t->name);
+    if (d == NULL) {
+        const char *s = suggest(c, t->name, allowed_mask, allowed_mask != (1u << RP_DECL_MESSAGE));
+        if (s != NULL)
+            error(c, &t->span, "unknown type '%s'; did you mean '%s'?", t->name, s);
+        else
+            error(c, &t->span, "unknown type '%s'", t->name);
+        return;
+    }
+    if ((allowed_mask & (1u << d->kind)) == 0) {
+        error(c, &t->span, "'%s' is %s %s, not %s", t->name, article(d->kind),
+              rp_ast_decl_kind_name(d->kind), what);
+        rp_diag_note(c->diag, &d->name_span, "'%s' declared here", d->name);
+        return;
+    }
+    t->ref = d;
+}
+
+/* Describes the field's type for "X needs an integer field; 'f' is string". */
+static const char *type_kind_text(const rp_ast_type *t, char *buf, size_t cap)
+{
+    if (t->scalar != RP_SCALAR_NONE)
+        snprintf(buf, cap, "%s", rp_ast_scalar_name(t->scalar));
+    else if (t->ref != NULL)
+        snprintf(buf, cap, "%s %s", rp_ast_decl_kind_name(t->ref->kind), t->name);
+    else
+        snprintf(buf, cap, "%s", t->name);
+    return buf;
+}
+
+static bool len_ok(const rp_ast_len *l, uint64_t n)
+{
+    if (!l->present)
+        return true;
+    if (l->set != NULL) {
+        for (size_t i = 0; i < l->set_count; i++)
+            if (l->set[i] == n)
+                return true;
+        return false;
+    }
+    return (!l->has_min || n >= l->min) && (!l->has_max || n <= l->max);
+}
+
+static void check_len(checker *c, const rp_ast_len *l, const char *what)
+{
+    if (l->present && l->set == NULL && l->has_min && l->has_max && l->min > l->max)
+        error(c, &l->span, "empty %s: %llu is greater than %llu", what, (unsigned long long)l->min,
+              (unsigned long long)l->max);
+}
+
+/* Checks a const/default value against the field type and constraints; resolves enums. */
+static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char *attr)
+{
+    const rp_ast_type *t = &f->type;
+    const rp_ast_attrs *a = &f->attrs;
+    char buf[64], buf2[64], tk[160];
+    if (v->kind == RP_VALUE_NONE)
+        return;
+    bool is_int = rp_ast_scalar_is_int(t->scalar);
+    bool is_enum = t->ref != NULL && (t->ref->kind == RP_DECL_ENUM || t->ref->kind == RP_DECL_FLAGS);
+    if (t->scalar == RP_SCALAR_BYTES || (t->scalar == RP_SCALAR_NONE && !is_enum) ||
+        f->label == RP_LABEL_REPEATED) {
+        if (t->scalar == RP_SCALAR_NONE && t->ref == NULL)
+            return; /* unknown type, already reported */
+        error(c, &v->span, "'%s' is not supported on %s fields", attr,
+              f->label == RP_LABEL_REPEATED ? "repeated" : type_kind_text(t, tk, sizeof tk));
+        return;
+    }
+    const char *want = is_enum ? "a value name" : is_int ? "an integer"
+                     : t->scalar == RP_SCALAR_BOOL ? "true or false" : "a string";
+    bool kind_ok = is_enum ? v->kind == RP_VALUE_ENUM
+                 : is_int ? v->kind == RP_VALUE_INT
+                 : t->scalar == RP_SCALAR_BOOL ? v->kind == RP_VALUE_BOOL
+                 : v->kind == RP_VALUE_STRING;
+    if (!kind_ok) {
+        error(c, &v->span, "'%s' of field '%s' must be %s (the field is %s)", attr, f->c_name, want,
+              type_kind_text(t, tk, sizeof tk));
+        return;
+    }
+    if (is_enum) {
+        const rp_ast_enum_value *ev = rp_ast_find_enum_value(t->ref, v->ident);
+        if (ev == NULL) {
+            error(c, &v->span, "'%s' is not a value of %s '%s'", v->ident,
+                  rp_ast_decl_kind_name(t->ref->kind), t->ref->name);
+            rp_diag_note(c->diag, &t->ref->name_span, "'%s' declared here", t->ref->name);
+            return;
+        }
+        v->enum_value = ev;
+        v->i = ev->value;
+        return;
+    }
+    if (is_int) {
+        if (!rp_ast_int_fits(v->i, t->scalar)) {
+            error(c, &v->span, "%s %s does not fit in %s", attr, fmt_int(v->i, buf, sizeof buf),
+                  type_range_text(t->scalar, tk, sizeof tk));
+            return;
+        }
+        if (a->has_range && ((a->has_lo && rp_ast_int_cmp(v->i, a->lo) < 0) ||
+                             (a->has_hi && rp_ast_int_cmp(v->i, a->hi) > 0))) {
+            error(c, &v->span, "%s %s is outside the field's range", attr, fmt_int(v->i, buf, sizeof buf));
+            rp_diag_note(c->diag, &a->range_span, "range given here");
+            return;
+        }
+        if (a->one_of != NULL) {
+            bool found = false;
+            for (size_t i = 0; i < a->one_of_count; i++)
+                if (rp_ast_int_cmp(a->one_of[i], v->i) == 0)
+                    found = true;
+            if (!found) {
+                error(c, &v->span, "%s %s is not one of the field's allowed values", attr,
+                      fmt_int(v->i, buf, sizeof buf));
+                rp_diag_note(c->diag, &a->one_of_span, "one_of given here");
+            }
+        }
+        return;
+    }
+    if (t->scalar == RP_SCALAR_STRING) {
+        size_t n = strlen(v->str);
+        if (!len_ok(&a->len, n)) {
+            snprintf(buf2, sizeof buf2, "%zu", n);
+            error(c, &v->span, "%s has length %s, outside the field's len", attr, buf2);
+            rp_diag_note(c->diag, &a->len.span, "len given here");
+            return;
+        }
+        if (a->charset != NULL) {
+            for (size_t i = 0; i < n; i++) {
+                unsigned char ch = (unsigned char)v->str[i];
+                if (!has_bit(a->charset->u.charset.allowed, ch)) {
+                    if (ch >= 0x20 && ch < 0x7f)
+                        error(c, &v->span, "%s contains '%c', which is not in charset '%s'", attr, ch,
+                              a->charset->name);
+                    else
+                        error(c, &v->span, "%s contains byte 0x%02x, which is not in charset '%s'", attr,
+                              ch, a->charset->name);
+                    rp_diag_note(c->diag, &a->charset->name_span, "charset '%s' declared here",
+                                 a->charset->name);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+static void check_int_bound(checker *c, const rp_ast_type *t, rp_ast_int v, const rp_ast_span *span,
+                            const char *what, bool *ok)
+{
+    char buf[64], tr[96];
+    if (!rp_ast_int_fits(v, t->scalar)) {
+        error(c, span, "%s %s is outside %s", what, fmt_int(v, buf, sizeof buf),
+              type_range_text(t->scalar, tr, sizeof tr));
+        *ok = false;
+    }
+}
+
+static void check_field_attrs(checker *c, rp_ast_field *f)
+{
+    rp_ast_attrs *a = &f->attrs;
+    const rp_ast_type *t = &f->type;
+    char tk[160], buf[64], buf2[64];
+    bool known = t->scalar != RP_SCALAR_NONE || t->ref != NULL;
+    bool is_int = rp_ast_scalar_is_int(t->scalar);
+    bool is_string = t->scalar == RP_SCALAR_STRING;
+    bool is_bytes = t->scalar == RP_SCALAR_BYTES;
+
+    /* count: repeated only, with a maximum */
+    if (f->label == RP_LABEL_REPEATED) {
+        if (!a->count.present || !a->count.has_max)
+            error(c, &f->name_span, "repeated field '%s' needs a maximum count, e.g. [count ..16]", f->c_name);
+        else if (a->count.set != NULL)
+            error(c, &a->count.span, "'count' takes a range, not a set");
+        else
+            check_len(c, &a->count, "count");
+    } else if (a->count.present) {
+        error(c, &a->count.span, "'count' applies to repeated fields only");
+    }
+
+    if (!known)
+        return; /* unknown type: reported already; attribute checks would only cascade */
+
+    if (a->has_range) {
+        if (!is_int) {
+            error(c, &a->range_span, "'range' needs an integer field; '%s' is %s", f->c_name,
+                  type_kind_text(t, tk, sizeof tk));
+        } else {
+            bool ok = true;
+            if (a->has_lo)
+                check_int_bound(c, t, a->lo, &a->range_span, "range bound", &ok);
+            if (ok && a->has_hi)
+                check_int_bound(c, t, a->hi, &a->range_span, "range bound", &ok);
+            if (ok && a->has_lo && a->has_hi && rp_ast_int_cmp(a->lo, a->hi) > 0)
+                error(c, &a->range_span, "empty range: %s is greater than %s", fmt_int(a->lo, buf, sizeof buf),
+                      fmt_int(a->hi, buf2, sizeof buf2));
+        }
+    }
+    if (a->one_of != NULL) {
+        if (!is_int) {
+            error(c, &a->one_of_span, "'one_of' needs an integer field; '%s' is %s", f->c_name,
+                  type_kind_text(t, tk, sizeof tk));
+        } else {
+            for (size_t i = 0; i < a->one_of_count; i++) {
+                bool ok = true;
+                check_int_bound(c, t, a->one_of[i], &a->one_of_span, "one_of value", &ok);
+                if (ok && a->has_range && ((a->has_lo && rp_ast_int_cmp(a->one_of[i], a->lo) < 0) ||
+                                           (a->has_hi && rp_ast_int_cmp(a->one_of[i], a->hi) > 0))) {
+                    error(c, &a->one_of_span, "one_of value %s is outside the field's range",
+                          fmt_int(a->one_of[i], buf, sizeof buf));
+                    rp_diag_note(c->diag, &a->range_span, "range given here");
+                }
+            }
+        }
+    }
+    if (a->len.present) {
+        if (!is_string && !is_bytes)
+            error(c, &a->len.span, "'len' applies to string and bytes fields; '%s' is %s", f->c_name,
+                  type_kind_text(t, tk, sizeof tk));
+        else
+            check_len(c, &a->len, "len");
+    }
+    if (a->charset_name != NULL) {
+        const rp_ast_decl *d = lookup(c, a->charset_name);
+        if (!is_string) {
+            error(c, &a->charset_span, "'charset' applies to string fields; '%s' is %s", f->c_name,
+                  type_kind_text(t, tk, sizeof tk));
+        } else if (d == NULL) {
+            const char *s = suggest(c, a->charset_name, 1u << RP_DECL_CHARSET, false);
+            if (s != NULL)
+                error(c, &a->charset_span, "unknown charset '%s'; did you mean '%s'?", a->charset_name, s);
+            else
+                error(c, &a->charset_span, "unknown charset '%s'", a->charset_name);
+        } else if (d->kind != RP_DECL_CHARSET) {
+            error(c, &a->charset_span, "'%s' is %s %s, not a charset", d->name, article(d->kind),
+                  rp_ast_decl_kind_name(d->kind));
+            rp_diag_note(c->diag, &d->name_span, "'%s' declared here", d->name);
+        } else {
+            a->charset = d;
+        }
+    }
+    if (a->encoding != RP_BYTES_NONE && !is_bytes)
+        error(c, &a->encoding_span, "'%s' applies to bytes fields; '%s' is %s",
+              rp_ast_encoding_name(a->encoding), f->c_name, type_kind_text(t, tk, sizeof tk));
+    if (is_bytes && a->encoding == RP_BYTES_NONE)
+        error(c, &f->name_span, "bytes field '%s' needs a wire encoding: add [hex] or [base64]", f->c_name);
+
+    /* const and default */
+    if (a->const_value.kind != RP_VALUE_NONE) {
+        if (f->label != RP_LABEL_REQUIRED)
+            error(c, &a->const_value.span, "'const' needs a required field; '%s' is %s", f->c_name,
+                  rp_ast_label_name(f->label));
+        else
+            check_value(c, f, &a->const_value, "const");
+    }
+    if (a->default_value.kind != RP_VALUE_NONE) {
+        if (f->label != RP_LABEL_OPTIONAL)
+            error(c, &a->default_value.span, "'default' needs an optional field; '%s' is %s", f->c_name,
+                  rp_ast_label_name(f->label));
+        else if (a->const_value.kind != RP_VALUE_NONE)
+            error(c, &a->default_value.span, "a field cannot have both 'const' and 'default'");
+        else
+            check_value(c, f, &a->default_value, "default");
+    }
+    check_versions(c, a->since, &a->since_span, a->until, &a->until_span);
+}
+
+static void check_message(checker *c, rp_ast_decl *d)
+{
+    rp_ast_message *m = &d->u.message;
+    check_route(c, &m->route);
+    for (size_t i = 0; i < m->field_count; i++) {
+        rp_ast_field *f = &m->fields[i];
+        resolve_type(c, &f->type, (1u << RP_DECL_ENUM) | (1u << RP_DECL_FLAGS) | (1u << RP_DECL_MESSAGE),
+                     "a field type");
+        if (is_c_keyword(f->c_name))
+            error(c, &f->name_span, "field name '%s' is a C keyword", f->c_name);
+        if (f->wire_key[0] == '\0')
+            error(c, &f->key_span, "empty wire key");
+        for (size_t j = 0; j < i; j++) {
+            const rp_ast_field *g = &m->fields[j];
+            if (strcmp(g->c_name, f->c_name) == 0) {
+                error(c, &f->name_span, "duplicate field name '%s' in message '%s'", f->c_name, d->name);
+                rp_diag_note(c->diag, &g->name_span, "'%s' first defined here", g->c_name);
+            }
+            if (strcmp(g->wire_key, f->wire_key) == 0) {
+                error(c, &f->key_span, "duplicate wire key \"%s\" in message '%s'", f->wire_key, d->name);
+                rp_diag_note(c->diag, &g->key_span, "first used by field '%s'", g->c_name);
+            }
+            if (strncmp(f->c_name, "has_", 4) == 0 && strcmp(f->c_name + 4, g->c_name) == 0) {
+                error(c, &f->name_span, "field name '%s' clashes with the presence flag of field '%s'",
+                      f->c_name, g->c_name);
+                rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
+            }
+            if (strncmp(g->c_name, "has_", 4) == 0 && strcmp(g->c_name + 4, f->c_name) == 0) {
+                error(c, &f->name_span, "the presence flag of field '%s' clashes with field '%s'",
+                      f->c_name, g->c_name);
+                rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
+            }
+        }
+        check_field_attrs(c, f);
+    }
+}
+
+/* ---- arrays --------------------------------------------------------------------------------------- */
+
+static void check_array(checker *c, rp_ast_decl *d)
+{
+    rp_ast_array *a = &d->u.array;
+    resolve_type(c, &a->element, 1u << RP_DECL_MESSAGE, "a message");
+    if (a->element.scalar != RP_SCALAR_NONE)
+        error(c, &a->element.span, "array '%s' must hold messages, not %s", d->name,
+              rp_ast_scalar_name(a->element.scalar));
+    if (!a->len.present || !a->len.has_max)
+        error(c, &d->name_span, "array '%s' needs a maximum length, e.g. [len 1..500]", d->name);
+    else if (a->len.set != NULL)
+        error(c, &a->len.span, "an array length takes a range, not a set");
+    else
+        check_len(c, &a->len, "len");
+    check_route(c, &a->route);
+}
+
+/* ---- recursive messages -------------------------------------------------------------------------- */
+
+/* Depth-first search over message-typed fields; state: 0 new, 1 on the stack, 2 done. */
+static void find_cycles(checker *c, const rp_ast_decl *d, unsigned char *state,
+                        const rp_ast_field **path, size_t depth)
+{
+    state[d->index] = 1;
+    for (size_t i = 0; i < d->u.message.field_count; i++) {
+        const rp_ast_field *f = &d->u.message.fields[i];
+        const rp_ast_decl *t = f->type.ref;
+        if (t == NULL || t->kind != RP_DECL_MESSAGE)
+            continue;
+        path[depth] = f;
+        if (state[t->index] == 1) {
+            rp_strbuf chain = { 0 };
+            /* the cycle starts at the first path entry whose parent is t */
+            size_t start = 0;
+            while (start < depth && path[start]->parent != t)
+                start++;
+            for (size_t k = start; k <= depth; k++)
+                rp_sb_printf(&chain, "%s.%s -> ", path[k]->parent->name, path[k]->c_name);
+            rp_sb_puts(&chain, t->name);
+            error(c, &f->type.span, "message '%s' contains itself: %s", t->name, chain.s);
+            free(chain.s);
+        } else if (state[t->index] == 0) {
+            find_cycles(c, t, state, path, depth + 1);
+        }
+    }
+    state[d->index] = 2;
+}
+
+static void check_cycles(checker *c)
+{
+    size_t n = c->spec->decl_count;
+    unsigned char *state = rp_xcalloc(n, 1);
+    const rp_ast_field **path = rp_xcalloc(n + 1, sizeof *path);
+    for (size_t i = 0; i < n; i++)
+        if (c->spec->decls[i]->kind == RP_DECL_MESSAGE && state[i] == 0)
+            find_cycles(c, c->spec->decls[i], state, path, 0);
+    free(path);
+    free(state);
+}
+
+/* ---- entry ---------------------------------------------------------------------------------------- */
+
+size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
+{
+    checker c = { diag, spec, 0 };
+    const rp_ast_unit *main_unit = spec->main;
+    if (main_unit != NULL && main_unit->protocol == NULL) {
+        rp_ast_span s = { main_unit->path, 1, 1, 1, 1, 0, 0 };
+        error(&c, &s, "missing protocol declaration: the file must say 'protocol NAME;'");
+    }
+    check_decl_names(&c);
+    /* charsets first: fields test their defaults against the bitmaps */
+    for (size_t i = 0; i < spec->decl_count; i++)
+        if (spec->decls[i]->kind == RP_DECL_CHARSET)
+            check_charset(&c, spec->decls[i]);
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        rp_ast_decl *d = spec->decls[i];
+        switch (d->kind) {
+        case RP_DECL_CHARSET:
+            break;
+        case RP_DECL_ENUM:
+        case RP_DECL_FLAGS:
+            check_enum(&c, d);
+            break;
+        case RP_DECL_MESSAGE:
+            check_message(&c, d);
+            break;
+        case RP_DECL_ARRAY:
+            check_array(&c, d);
+            break;
+        }
+    }
+    check_cycles(&c);
+    return c.errors;
+}

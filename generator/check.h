@@ -1,0 +1,42 @@
+/* check.h — the semantic check pass of the rprotoc front end.
+ *
+ * Runs on a spec whose every unit parsed without errors. Resolves every reference (field
+ * types, charsets, enum values in const/default, array elements) into the AST and fills
+ * computed data (charset bitmaps), then reports every violation it finds to diag — it
+ * never stops at the first. When it returns 0, every invariant documented in ast.h holds.
+ *
+ * Checks, in the order they run:
+ *   - the main file declares its protocol;
+ *   - declaration names: duplicates (with a note at the first), built-in type names;
+ *   - charsets: syntax of the class, empty class, reversed ranges, non-ASCII members;
+ *   - enums and flags: empty, duplicate names or numbers, values outside the underlying
+ *     type, flags on a signed type, flag values that are not a single bit, versions;
+ *   - message routes: rsa(server)/aes(client_id) only c2s, rsa(client)/aes only s2c, zlib
+ *     only on the logging port;
+ *   - fields: unknown types (with a did-you-mean), a charset or array used as a type, C
+ *     keywords as names, duplicate C names and wire keys, presence-flag clashes, empty
+ *     keys, label rules (const only on required, default only on optional, count only and
+ *     always on repeated), every attribute against the field type (range/one_of on
+ *     integers, len/charset on strings, len/hex/base64 on bytes, encoding required on
+ *     bytes), impossible ranges and lengths, one_of members outside the type or range,
+ *     const/default values of the wrong kind or outside the type, range, one_of, len or
+ *     charset, versions (syntax, since after until);
+ *   - messages that contain themselves (directly or through other messages);
+ *   - arrays: element must be a message, a maximum length is required.
+ */
+#ifndef RP_CHECK_H
+#define RP_CHECK_H
+
+#include <stddef.h>
+
+#include "ast.h"
+#include "diag.h"
+
+/* Checks spec, resolving references in place. Returns the number of errors reported. */
+size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec);
+
+/* Parses a version string "1.2.3" (digits separated by single dots, at most 8 parts).
+ * Returns the number of parts stored in parts[8], or 0 when the text is not a version. */
+size_t rp_check_parse_version(const char *text, uint64_t parts[8]);
+
+#endif /* RP_CHECK_H */

@@ -1,0 +1,214 @@
+/* diag.c — see diag.h. */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fe_util.h"
+
+typedef struct diag_source {
+    const char *path;
+    const char *text;
+    size_t len;
+} diag_source;
+
+struct rp_diag {
+    rp_strbuf out;           /* everything rendered so far */
+    size_t errors;           /* errors reported, dropped ones included */
+    bool dropping;           /* the last error was dropped: drop its notes too */
+    bool said_too_many;      /* the "too many errors" line was written */
+    diag_source *sources;
+    size_t source_count, source_cap;
+};
+
+rp_diag *rp_diag_new(void)
+{
+    return rp_xcalloc(1, sizeof(rp_diag));
+}
+
+void rp_diag_free(rp_diag *d)
+{
+    if (d == NULL)
+        return;
+    free(d->out.s);
+    free(d->sources);
+    free(d);
+}
+
+void rp_diag_add_source(rp_diag *d, const char *path, const char *text, size_t len)
+{
+    diag_source *s = rp_xpush(&d->sources, &d->source_count, &d->source_cap, sizeof *s);
+    s->path = path;
+    s->text = text;
+    s->len = len;
+}
+
+void rp_diag_drop_sources(rp_diag *d)
+{
+    d->source_count = 0;
+}
+
+static const diag_source *find_source(const rp_diag *d, const char *path)
+{
+    /* Newest first: a path registered twice (re-read file) quotes the latest text. */
+    for (size_t i = d->source_count; i-- > 0;)
+        if (d->sources[i].path == path)
+            return &d->sources[i];
+    for (size_t i = d->source_count; i-- > 0;)
+        if (strcmp(d->sources[i].path, path) == 0)
+            return &d->sources[i];
+    return NULL;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    size_t need;
+    unsigned min;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) { need = 2; cp = c & 0x1fu; min = 0x80; }
+    else if (c >= 0xe0 && c <= 0xef) { need = 3; cp = c & 0x0fu; min = 0x800; }
+    else if (c >= 0xf0 && c <= 0xf4) { need = 4; cp = c & 0x07u; min = 0x10000; }
+    else return 0;
+    if (n < need)
+        return 0;
+    for (size_t i = 1; i < need; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return need;
+}
+
+/* Appends the source line of span and a caret line under it. */
+static void render_excerpt(rp_strbuf *b, const diag_source *src, const rp_ast_span *span)
+{
+    const unsigned char *text = (const unsigned char *)src->text;
+    size_t off = span->offset <= src->len ? span->offset : src->len;
+    size_t start = off;
+    while (start > 0 && text[start - 1] != '\n')
+        start--;
+    size_t end = off;
+    while (end < src->len && text[end] != '\n')
+        end++;
+    /* Caret covers [off, caret_end) clipped to this line; at least one column. */
+    size_t caret_end = span->end_offset;
+    if (caret_end > end)
+        caret_end = end;
+    if (caret_end <= off)
+        caret_end = off + 1;
+    rp_strbuf line = { 0 }, marks = { 0 };
+    for (size_t i = start; i < end;) {
+        bool in_span = i >= off && i < caret_end;
+        const char *mark = i == off ? "^" : "~";
+        size_t n = utf8_len(text + i, end - i);
+        if (text[i] == '\t') {
+            /* keep tabs in both lines so the caret stays aligned whatever the tab width */
+            rp_sb_putc(&line, '\t');
+            rp_sb_puts(&marks, in_span ? mark : "\t");
+            n = 1;
+        } else if (n == 0 || (n == 1 && (text[i] < 0x20 || text[i] == 0x7f))) {
+            char hex[8];
+            snprintf(hex, sizeof hex, "<%02x>", (unsigned)text[i]);
+            rp_sb_puts(&line, hex);
+            for (int k = 0; k < 4; k++)
+                rp_sb_puts(&marks, in_span ? (k == 0 ? mark : "~") : " ");
+            n = 1;
+        } else {
+            rp_sb_append(&line, (const char *)text + i, n);
+            rp_sb_puts(&marks, in_span ? mark : " ");
+        }
+        i += n;
+    }
+    if (off >= end) /* span at the end of the line or file: caret just after the text */
+        rp_sb_puts(&marks, "^");
+    while (marks.len > 0 && (marks.s[marks.len - 1] == ' ' || marks.s[marks.len - 1] == '\t'))
+        marks.s[--marks.len] = '\0';
+    rp_sb_puts(b, line.s != NULL ? line.s : "");
+    rp_sb_putc(b, '\n');
+    rp_sb_puts(b, marks.s != NULL ? marks.s : "");
+    rp_sb_putc(b, '\n');
+    free(line.s);
+    free(marks.s);
+}
+
+static void report(rp_diag *d, const char *level, const rp_ast_span *span, const char *fmt,
+                   va_list ap)
+{
+    if (span != NULL && span->file != NULL)
+        rp_sb_printf(&d->out, "%s:%u:%u: %s: ", span->file, (unsigned)span->line,
+                     (unsigned)span->col, level);
+    else
+        rp_sb_printf(&d->out, "rprotoc: %s: ", level);
+    rp_sb_vprintf(&d->out, fmt, ap);
+    rp_sb_putc(&d->out, '\n');
+    if (span != NULL && span->file != NULL) {
+        const diag_source *src = find_source(d, span->file);
+        if (src != NULL)
+            render_excerpt(&d->out, src, span);
+    }
+}
+
+void rp_diag_error(rp_diag *d, const rp_ast_span *span, const char *fmt, ...)
+{
+    d->errors++;
+    if (d->errors > RP_DIAG_MAX_ERRORS) {
+        d->dropping = true;
+        if (!d->said_too_many) {
+            d->said_too_many = true;
+            rp_sb_printf(&d->out, "rprotoc: fatal error: too many errors (%d), stopping\n",
+                         RP_DIAG_MAX_ERRORS);
+        }
+        return;
+    }
+    d->dropping = false;
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, "error", span, fmt, ap);
+    va_end(ap);
+}
+
+void rp_diag_warning(rp_diag *d, const rp_ast_span *span, const char *fmt, ...)
+{
+    if (d->said_too_many) {
+        d->dropping = true;
+        return;
+    }
+    d->dropping = false;
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, "warning", span, fmt, ap);
+    va_end(ap);
+}
+
+void rp_diag_note(rp_diag *d, const rp_ast_span *span, const char *fmt, ...)
+{
+    if (d->dropping)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, "note", span, fmt, ap);
+    va_end(ap);
+}
+
+size_t rp_diag_error_count(const rp_diag *d)
+{
+    return d->errors;
+}
+
+const char *rp_diag_text(const rp_diag *d)
+{
+    return d->out.s != NULL ? d->out.s : "";
+}
+
+void rp_diag_print(const rp_diag *d, FILE *f)
+{
+    if (d->out.len > 0)
+        fwrite(d->out.s, 1, d->out.len, f);
+}

@@ -1,0 +1,53 @@
+/* diag.h — diagnostics of the rprotoc front end, rendered like gcc and clang:
+ *
+ *   spec/x.rproto:12:7: error: unknown type 'strng'; did you mean 'string'?
+ *     required strng x = "x";
+ *              ^~~~~
+ *   spec/x.rproto:3:9: note: ...
+ *
+ * Every report is rendered into text at once (so the sources it quotes may be freed later)
+ * and appended, in report order, to one buffer: the output is deterministic. Errors are
+ * counted; after RP_DIAG_MAX_ERRORS further errors are dropped and one line says so.
+ * The column is a byte column; bytes that are not printable UTF-8 are shown as <xx>.
+ */
+#ifndef RP_DIAG_H
+#define RP_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ast.h"
+#include "rp_error.h"
+
+#define RP_DIAG_MAX_ERRORS 50
+
+typedef struct rp_diag rp_diag;
+
+/* A new, empty diagnostics sink; free with rp_diag_free. Never NULL (exits on OOM). */
+rp_diag *rp_diag_new(void);
+/* Frees d; NULL is ignored. */
+void rp_diag_free(rp_diag *d);
+
+/* Registers the text of a source file so reports on spans of `path` can quote it. Both
+ * pointers are borrowed and must stay valid while reports about that file are made.
+ * Lookup compares the path pointer first, then the string. */
+void rp_diag_add_source(rp_diag *d, const char *path, const char *text, size_t len);
+
+/* Forgets every registered source (call before freeing the texts). */
+void rp_diag_drop_sources(rp_diag *d);
+
+/* Reports an error / warning / note at span (NULL span: no location, "rprotoc: error: ...").
+ * A note after a dropped error is dropped too. */
+void rp_diag_error(rp_diag *d, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
+void rp_diag_warning(rp_diag *d, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
+void rp_diag_note(rp_diag *d, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
+
+/* Number of errors reported so far (including dropped ones). */
+size_t rp_diag_error_count(const rp_diag *d);
+/* All rendered text so far ("" when nothing); owned by d, valid until the next report. */
+const char *rp_diag_text(const rp_diag *d);
+/* Writes the rendered text to f. */
+void rp_diag_print(const rp_diag *d, FILE *f);
+
+#endif /* RP_DIAG_H */

@@ -1,0 +1,602 @@
+/* fe_build.c — see fe_build.h. */
+#include "fe_build.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const attr_names[RP_ATTR_KIND_COUNT] = {
+    [RP_ATTR_RANGE] = "range", [RP_ATTR_ONE_OF] = "one_of", [RP_ATTR_LEN] = "len",
+    [RP_ATTR_COUNT] = "count", [RP_ATTR_CHARSET] = "charset", [RP_ATTR_HEX] = "hex",
+    [RP_ATTR_BASE64] = "base64", [RP_ATTR_CONST] = "const", [RP_ATTR_DEFAULT] = "default",
+    [RP_ATTR_SINCE] = "since", [RP_ATTR_UNTIL] = "until",
+};
+
+/* ---- freeing partial values (used by %destructor and by the builders) -------------------- */
+
+void rp_int_list_free(rp_int_list *l)
+{
+    if (l == NULL)
+        return;
+    free(l->items);
+    free(l->spans);
+    free(l);
+}
+
+void rp_value_free(rp_ast_value *v)
+{
+    if (v == NULL)
+        return;
+    free(v->str);
+    free(v->ident);
+    free(v);
+}
+
+void rp_attr_item_free(rp_attr_item *a)
+{
+    if (a == NULL)
+        return;
+    rp_int_list_free(a->ints);
+    free(a->len.set);
+    free(a->text);
+    free(a->value.str);
+    free(a->value.ident);
+    free(a);
+}
+
+static void attrs_clear(rp_ast_attrs *at)
+{
+    free(at->one_of);
+    free(at->len.set);
+    free(at->count.set);
+    free(at->charset_name);
+    free(at->const_value.str);
+    free(at->const_value.ident);
+    free(at->default_value.str);
+    free(at->default_value.ident);
+    free(at->since);
+    free(at->until);
+    memset(at, 0, sizeof *at);
+}
+
+void rp_attr_set_free(rp_attr_set *s)
+{
+    if (s == NULL)
+        return;
+    attrs_clear(&s->attrs);
+    free(s);
+}
+
+static void field_clear(rp_ast_field *f)
+{
+    free(f->type.name);
+    free(f->c_name);
+    free(f->wire_key);
+    free(f->doc);
+    attrs_clear(&f->attrs);
+}
+
+void rp_msg_body_free(rp_msg_body *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < b->field_count; i++)
+        field_clear(&b->fields[i]);
+    free(b->fields);
+    free(b);
+}
+
+void rp_value_list_free(rp_value_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->items[i].name);
+        free(l->items[i].doc);
+        free(l->items[i].since);
+        free(l->items[i].until);
+    }
+    free(l->items);
+    free(l);
+}
+
+void rp_route_free(rp_ast_route *r)
+{
+    if (r == NULL)
+        return;
+    free(r->envelopes);
+    free(r);
+}
+
+void rp_type_free(rp_ast_type *t)
+{
+    if (t == NULL)
+        return;
+    free(t->name);
+    free(t);
+}
+
+/* ---- small pieces -------------------------------------------------------------------------- */
+
+rp_ast_scalar rp_scalar_from_name(const char *name)
+{
+    static const struct { const char *name; rp_ast_scalar s; } names[] = {
+        { "bool", RP_SCALAR_BOOL }, { "string", RP_SCALAR_STRING }, { "bytes", RP_SCALAR_BYTES },
+        { "int8", RP_SCALAR_INT8 }, { "int16", RP_SCALAR_INT16 }, { "int32", RP_SCALAR_INT32 },
+        { "int64", RP_SCALAR_INT64 }, { "uint8", RP_SCALAR_UINT8 }, { "uint16", RP_SCALAR_UINT16 },
+        { "uint32", RP_SCALAR_UINT32 }, { "uint64", RP_SCALAR_UINT64 },
+    };
+    if (name == NULL)
+        return RP_SCALAR_NONE;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i].name, name) == 0)
+            return names[i].s;
+    return RP_SCALAR_NONE;
+}
+
+rp_int_list *rp_build_int_list(rp_int_list *list, rp_ast_int v, const rp_ast_span *span)
+{
+    if (list == NULL)
+        list = rp_xcalloc(1, sizeof *list);
+    size_t n = list->count;
+    rp_ast_int *slot = rp_xpush(&list->items, &list->count, &list->cap, sizeof *slot);
+    *slot = v;
+    size_t sc = n;
+    rp_ast_span *s = rp_xpush(&list->spans, &sc, &list->span_cap, sizeof *s);
+    *s = *span;
+    return list;
+}
+
+rp_attr_item *rp_build_attr(rp_attr_kind kind, const rp_ast_span *span)
+{
+    rp_attr_item *a = rp_xcalloc(1, sizeof *a);
+    a->kind = kind;
+    a->span = *span;
+    return a;
+}
+
+rp_ast_value *rp_build_value(rp_ast_value_kind kind, const rp_ast_span *span)
+{
+    rp_ast_value *v = rp_xcalloc(1, sizeof *v);
+    v->kind = kind;
+    v->span = *span;
+    return v;
+}
+
+rp_ast_type *rp_build_type(char *name, const rp_ast_span *span)
+{
+    rp_ast_type *t = rp_xcalloc(1, sizeof *t);
+    t->span = *span;
+    t->scalar = rp_scalar_from_name(name);
+    if (t->scalar != RP_SCALAR_NONE)
+        free(name);
+    else
+        t->name = name;
+    return t;
+}
+
+/* Reports members given twice in a { } list (the list keeps spec order). */
+static void report_duplicate_members(rp_parse_ctx *ctx, const rp_int_list *l, const char *what)
+{
+    for (size_t i = 1; i < l->count; i++)
+        for (size_t j = 0; j < i; j++)
+            if (rp_ast_int_cmp(l->items[i], l->items[j]) == 0) {
+                char buf[32];
+                rp_parse_error(ctx, &l->spans[i], "duplicate value %s in %s",
+                               rp_ast_int_format(l->items[i], buf, sizeof buf), what);
+                rp_diag_note(ctx->diag, &l->spans[j], "first listed here");
+                break;
+            }
+}
+
+rp_attr_item *rp_build_len_attr(rp_attr_kind kind, const rp_ast_span *span, bool has_min,
+                                rp_ast_int min, bool has_max, rp_ast_int max, rp_int_list *set)
+{
+    rp_attr_item *a = rp_build_attr(kind, span);
+    a->len.present = true;
+    a->len.span = *span;
+    a->len.has_min = has_min;
+    a->len.min = min.mag;
+    a->len.has_max = has_max;
+    a->len.max = max.mag;
+    if (set != NULL) {
+        a->ints = set; /* kept for duplicate reporting; converted in rp_build_attr_add */
+    }
+    return a;
+}
+
+rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item *item)
+{
+    if (set == NULL)
+        set = rp_xcalloc(1, sizeof *set);
+    rp_attr_kind k = item->kind;
+    rp_ast_attrs *at = &set->attrs;
+    rp_attr_kind group = (k == RP_ATTR_BASE64) ? RP_ATTR_HEX : k; /* hex/base64 exclusive */
+    if (set->seen[group]) {
+        if (group != k || (k == RP_ATTR_HEX && at->encoding == RP_BYTES_BASE64))
+            rp_parse_error(ctx, &item->span, "'%s' conflicts with the encoding given before",
+                           attr_names[k]);
+        else
+            rp_parse_error(ctx, &item->span, "duplicate attribute '%s'", attr_names[k]);
+        rp_diag_note(ctx->diag, &set->where[group], "first given here");
+        rp_attr_item_free(item);
+        return set;
+    }
+    set->seen[group] = true;
+    set->where[group] = item->span;
+    switch (k) {
+    case RP_ATTR_RANGE:
+        at->has_range = true;
+        at->has_lo = item->has_lo;
+        at->lo = item->lo;
+        at->has_hi = item->has_hi;
+        at->hi = item->hi;
+        at->range_span = item->span;
+        break;
+    case RP_ATTR_ONE_OF:
+        report_duplicate_members(ctx, item->ints, "one_of");
+        at->one_of = item->ints->items;
+        at->one_of_count = item->ints->count;
+        item->ints->items = NULL;
+        at->one_of_span = item->span;
+        break;
+    case RP_ATTR_LEN:
+    case RP_ATTR_COUNT: {
+        rp_ast_len *dst = k == RP_ATTR_LEN ? &at->len : &at->count;
+        *dst = item->len;
+        item->len.set = NULL;
+        if (item->ints != NULL) {
+            const rp_int_list *l = item->ints;
+            report_duplicate_members(ctx, l, attr_names[k]);
+            dst->set = rp_xmalloc(l->count * sizeof *dst->set);
+            dst->set_count = l->count;
+            dst->has_min = dst->has_max = true;
+            dst->min = UINT64_MAX;
+            dst->max = 0;
+            for (size_t i = 0; i < l->count; i++) {
+                dst->set[i] = l->items[i].mag;
+                if (l->items[i].mag < dst->min)
+                    dst->min = l->items[i].mag;
+                if (l->items[i].mag > dst->max)
+                    dst->max = l->items[i].mag;
+            }
+        }
+        break;
+    }
+    case RP_ATTR_CHARSET:
+        at->charset_name = item->text;
+        item->text = NULL;
+        at->charset_span = item->text_span;
+        break;
+    case RP_ATTR_HEX:
+    case RP_ATTR_BASE64:
+        at->encoding = k == RP_ATTR_HEX ? RP_BYTES_HEX : RP_BYTES_BASE64;
+        at->encoding_span = item->span;
+        break;
+    case RP_ATTR_CONST:
+    case RP_ATTR_DEFAULT: {
+        rp_ast_value *dst = k == RP_ATTR_CONST ? &at->const_value : &at->default_value;
+        *dst = item->value;
+        item->value.str = NULL;
+        item->value.ident = NULL;
+        break;
+    }
+    case RP_ATTR_SINCE:
+    case RP_ATTR_UNTIL:
+        if (k == RP_ATTR_SINCE) {
+            at->since = item->text;
+            at->since_span = item->text_span;
+        } else {
+            at->until = item->text;
+            at->until_span = item->text_span;
+        }
+        item->text = NULL;
+        break;
+    case RP_ATTR_KIND_COUNT:
+        break;
+    }
+    rp_attr_item_free(item);
+    return set;
+}
+
+/* Reports every attribute in set that is not in the allowed mask (bits of rp_attr_kind). */
+static size_t reject_attrs(rp_parse_ctx *ctx, const rp_attr_set *set, unsigned allowed,
+                           const char *where)
+{
+    size_t bad = 0;
+    if (set == NULL)
+        return 0;
+    for (int k = 1; k < RP_ATTR_KIND_COUNT; k++) {
+        if (!set->seen[k] || (allowed & (1u << k)) != 0)
+            continue;
+        const char *name = attr_names[k];
+        if (k == RP_ATTR_HEX && set->attrs.encoding == RP_BYTES_BASE64)
+            name = "base64";
+        rp_parse_error(ctx, &set->where[k], "'%s' is not allowed on %s", name, where);
+        bad++;
+    }
+    return bad;
+}
+
+/* ---- routes -------------------------------------------------------------------------------- */
+
+rp_ast_route *rp_build_route(rp_parse_ctx *ctx, rp_ast_route *route, int env_kind, int args,
+                             const rp_ast_span *span)
+{
+    if (route == NULL)
+        route = rp_xcalloc(1, sizeof *route);
+    rp_ast_envelope env = { RP_ENV_PLAIN, false, *span };
+    bool ok = true;
+    if (args & RP_ENVARG_DUP) {
+        rp_parse_error(ctx, span, "envelope argument given twice");
+        ok = false;
+    } else if (env_kind == RP_ENV_PLAIN) {
+        if (args != 0) {
+            rp_parse_error(ctx, span, "'plain' takes no arguments");
+            ok = false;
+        }
+    } else if (env_kind == RP_ENV_RSA_SERVER) { /* the parser passes RSA_SERVER for "rsa" */
+        if (args == RP_ENVARG_SERVER) {
+            env.kind = RP_ENV_RSA_SERVER;
+        } else if (args == RP_ENVARG_CLIENT) {
+            env.kind = RP_ENV_RSA_CLIENT;
+        } else {
+            rp_parse_error(ctx, span, "'rsa' needs the key owner: rsa(server) or rsa(client)");
+            ok = false;
+        }
+    } else { /* aes */
+        if (args == 0) {
+            env.kind = RP_ENV_AES;
+        } else if (args == RP_ENVARG_CLIENT_ID) {
+            env.kind = RP_ENV_AES_CLIENT_ID;
+        } else if (args == (RP_ENVARG_CLIENT_ID | RP_ENVARG_ZLIB)) {
+            env.kind = RP_ENV_AES_CLIENT_ID;
+            env.zlib = true;
+        } else if (args & RP_ENVARG_ZLIB) {
+            rp_parse_error(ctx, span, "zlib is only allowed as aes(client_id, zlib)");
+            ok = false;
+        } else {
+            rp_parse_error(ctx, span, "'aes' takes no arguments or (client_id) or (client_id, zlib)");
+            ok = false;
+        }
+    }
+    if (!ok)
+        return route;
+    for (size_t i = 0; i < route->envelope_count; i++)
+        if (route->envelopes[i].kind == env.kind && route->envelopes[i].zlib == env.zlib) {
+            rp_parse_error(ctx, span, "envelope '%s%s' listed twice", rp_ast_envelope_name(env.kind),
+                           env.zlib ? " + zlib" : "");
+            rp_diag_note(ctx->diag, &route->envelopes[i].span, "first listed here");
+            return route;
+        }
+    size_t cap = route->envelope_count;
+    rp_ast_envelope *slot = rp_xpush(&route->envelopes, &route->envelope_count, &cap, sizeof *slot);
+    *slot = env;
+    return route;
+}
+
+/* ---- fields, options, enum values ------------------------------------------------------------ */
+
+rp_msg_body *rp_build_field(rp_parse_ctx *ctx, rp_msg_body *body, rp_ast_label label,
+                            rp_ast_type *type, char *c_name, const rp_ast_span *name_span,
+                            char *wire_key, const rp_ast_span *key_span, rp_attr_set *attrs,
+                            const rp_ast_span *span)
+{
+    rp_ast_field *f = rp_xpush(&body->fields, &body->field_count, &body->field_cap, sizeof *f);
+    f->label = label;
+    f->type = *type;
+    free(type);
+    f->c_name = c_name;
+    f->name_span = *name_span;
+    f->wire_key = wire_key;
+    f->key_span = *key_span;
+    f->span = *span;
+    f->doc = rp_parse_take_doc(ctx, span->offset);
+    if (attrs != NULL) {
+        f->attrs = attrs->attrs;
+        free(attrs);
+    }
+    return body;
+}
+
+rp_msg_body *rp_build_option(rp_parse_ctx *ctx, rp_msg_body *body, char *name,
+                             const rp_ast_span *name_span, char *value,
+                             const rp_ast_span *value_span, const rp_ast_span *span)
+{
+    if (strcmp(name, "unknown_keys") != 0) {
+        rp_parse_error(ctx, name_span, "unknown option '%s'; the only option is 'unknown_keys'", name);
+    } else if (body->unknown_keys_set) {
+        rp_parse_error(ctx, span, "option 'unknown_keys' given twice");
+        rp_diag_note(ctx->diag, &body->unknown_keys_span, "first given here");
+    } else if (strcmp(value, "ignore") == 0 || strcmp(value, "reject") == 0) {
+        body->unknown_keys = value[0] == 'i' ? RP_UNKNOWN_IGNORE : RP_UNKNOWN_REJECT;
+        body->unknown_keys_set = true;
+        body->unknown_keys_span = *span;
+    } else {
+        rp_parse_error(ctx, value_span, "unknown_keys must be 'ignore' or 'reject', not '%s'", value);
+    }
+    free(rp_parse_take_doc(ctx, span->offset));
+    free(name);
+    free(value);
+    return body;
+}
+
+rp_value_list *rp_build_enum_value(rp_parse_ctx *ctx, rp_value_list *list, char *name,
+                                   const rp_ast_span *name_span, rp_ast_int v,
+                                   const rp_ast_span *value_span, rp_attr_set *attrs,
+                                   const rp_ast_span *span)
+{
+    rp_ast_enum_value *e = rp_xpush(&list->items, &list->count, &list->cap, sizeof *e);
+    e->name = name;
+    e->name_span = *name_span;
+    e->value = v;
+    e->value_span = *value_span;
+    e->span = *span;
+    e->doc = rp_parse_take_doc(ctx, span->offset);
+    if (attrs != NULL) {
+        reject_attrs(ctx, attrs, (1u << RP_ATTR_SINCE) | (1u << RP_ATTR_UNTIL), "an enum value");
+        e->since = attrs->attrs.since;
+        e->until = attrs->attrs.until;
+        e->since_span = attrs->attrs.since_span;
+        e->until_span = attrs->attrs.until_span;
+        attrs->attrs.since = attrs->attrs.until = NULL;
+        rp_attr_set_free(attrs);
+    }
+    return list;
+}
+
+/* ---- declarations ------------------------------------------------------------------------------ */
+
+static rp_ast_decl *new_decl(rp_parse_ctx *ctx, rp_ast_decl_kind kind, char *name,
+                             const rp_ast_span *name_span, const rp_ast_span *span)
+{
+    rp_ast_decl *d = rp_xcalloc(1, sizeof *d);
+    d->kind = kind;
+    d->name = name;
+    d->name_span = *name_span;
+    d->span = *span;
+    d->doc = rp_parse_take_doc(ctx, span->offset);
+    d->unit = ctx->unit;
+    return d;
+}
+
+rp_ast_decl *rp_build_charset(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                              char *text, const rp_ast_span *text_span, const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, RP_DECL_CHARSET, name, name_span, span);
+    d->u.charset.text = text;
+    d->u.charset.text_span = *text_span;
+    return d;
+}
+
+rp_ast_decl *rp_build_enum(rp_parse_ctx *ctx, rp_ast_decl_kind kind, char *name,
+                           const rp_ast_span *name_span, char *underlying,
+                           const rp_ast_span *underlying_span, rp_value_list *values,
+                           const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, kind, name, name_span, span);
+    rp_ast_scalar s = rp_scalar_from_name(underlying);
+    if (!rp_ast_scalar_is_int(s))
+        rp_parse_error(ctx, underlying_span,
+                       "the type of %s '%s' must be a built-in integer type, not '%s'",
+                       rp_ast_decl_kind_name(kind), name, underlying);
+    free(underlying);
+    d->u.enm.underlying = s;
+    d->u.enm.underlying_span = *underlying_span;
+    d->u.enm.values = values->items;
+    d->u.enm.value_count = values->count;
+    free(values);
+    for (size_t i = 0; i < d->u.enm.value_count; i++) {
+        d->u.enm.values[i].index = i;
+        d->u.enm.values[i].parent = d;
+    }
+    return d;
+}
+
+rp_ast_decl *rp_build_message(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                              rp_ast_route *route, rp_msg_body *body, const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, RP_DECL_MESSAGE, name, name_span, span);
+    rp_ast_message *m = &d->u.message;
+    if (route != NULL) {
+        m->route = *route;
+        free(route);
+    }
+    m->fields = body->fields;
+    m->field_count = body->field_count;
+    m->unknown_keys = body->unknown_keys;
+    m->unknown_keys_set = body->unknown_keys_set;
+    m->unknown_keys_span = body->unknown_keys_span;
+    free(body);
+    for (size_t i = 0; i < m->field_count; i++) {
+        m->fields[i].index = i;
+        m->fields[i].parent = d;
+    }
+    return d;
+}
+
+rp_ast_decl *rp_build_array(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                            rp_ast_type *element, rp_attr_set *attrs, rp_ast_route *route,
+                            const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, RP_DECL_ARRAY, name, name_span, span);
+    d->u.array.element = *element;
+    free(element);
+    if (attrs != NULL) {
+        reject_attrs(ctx, attrs, 1u << RP_ATTR_LEN, "an array declaration");
+        d->u.array.len = attrs->attrs.len;
+        attrs->attrs.len.set = NULL;
+        rp_attr_set_free(attrs);
+    }
+    if (route != NULL) {
+        d->u.array.route = *route;
+        free(route);
+    }
+    return d;
+}
+
+void rp_build_add_decl(rp_parse_ctx *ctx, rp_ast_decl *decl)
+{
+    rp_ast_unit *u = ctx->unit;
+    /* capacity is the next power of two of decl_count: grow when count is one */
+    if (u->decl_count == 0 || (u->decl_count & (u->decl_count - 1)) == 0)
+        u->decls = rp_xrealloc(u->decls, (u->decl_count == 0 ? 1 : u->decl_count * 2) * sizeof *u->decls);
+    u->decls[u->decl_count++] = decl;
+}
+
+void rp_build_protocol(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                       const rp_ast_span *span)
+{
+    rp_ast_unit *u = ctx->unit;
+    char *doc = rp_parse_take_doc(ctx, span->offset);
+    if (u->protocol != NULL) {
+        rp_parse_error(ctx, span, "duplicate 'protocol' declaration");
+        rp_diag_note(ctx->diag, &u->protocol_span, "first declared here");
+        free(name);
+        free(doc);
+        return;
+    }
+    u->protocol = name;
+    u->protocol_span = *name_span;
+    u->protocol_doc = doc;
+}
+
+void rp_build_import(rp_parse_ctx *ctx, char *path, const rp_ast_span *path_span)
+{
+    rp_ast_unit *u = ctx->unit;
+    if (u->import_count == 0 || (u->import_count & (u->import_count - 1)) == 0)
+        u->imports = rp_xrealloc(u->imports, (u->import_count == 0 ? 1 : u->import_count * 2) * sizeof *u->imports);
+    rp_ast_import *imp = &u->imports[u->import_count++];
+    memset(imp, 0, sizeof *imp);
+    imp->path = path;
+    imp->span = *path_span;
+}
+
+/* ---- parse context helpers ------------------------------------------------------------------- */
+
+char *rp_parse_take_doc(rp_parse_ctx *ctx, size_t offset)
+{
+    /* docs are in offset order and claimed roughly in order: scan from the end */
+    for (size_t i = ctx->doc_count; i-- > 0;) {
+        if (ctx->docs[i].offset == offset) {
+            char *t = ctx->docs[i].text;
+            ctx->docs[i].text = NULL;
+            return t;
+        }
+        if (ctx->docs[i].offset < offset)
+            break;
+    }
+    return NULL;
+}
+
+void rp_parse_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ctx->errors++;
+    rp_diag_error(ctx->diag, span, "%s", buf);
+}

