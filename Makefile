@@ -73,8 +73,8 @@ $(LIBGEN): $(GEN_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/rprotoc: $(BUILD)/obj/generator/rprotoc.o $(LIBGEN)
-	$(CC) $(LDFLAGS) -o $@ $^
+$(BUILD)/rprotoc: $(BUILD)/obj/generator/rprotoc.o $(LIBGEN) $(LIBRPROTO)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_RT)
 
 # ---- runtime and generated code --------------------------------------------------------
 $(BUILD)/obj/%.o: %.c

@@ -1,0 +1,55 @@
+/* emit_c.h — the C emitter: a checked spec becomes one header and one source.
+ *
+ * For protocol `residue` the pair is residue.h / residue.c. The header declares, in spec
+ * order, the enums, flag sets and one struct per message with has_<field> presence flags,
+ * the RESIDUE_<MSG>_MAX_SIZE encode bound and the init/decode/validate/encode functions;
+ * the source holds a constant description of every message (fields, rules with their spec
+ * locations, 256-bit charset tables) that the runtime engine rp_schema interprets, plus
+ * residue_decode_any, which tells messages apart by port, direction and const fields.
+ *
+ * Output is deterministic: it depends only on the spec's text and RPROTOC_VERSION — no
+ * time, no absolute path (only the spec file's base name appears), no locale.
+ */
+#ifndef RP_EMIT_C_H
+#define RP_EMIT_C_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "ast.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The rendered pair. All strings are owned (free with rp_emit_c_output_free). */
+typedef struct rp_emit_c_output {
+    char *header_name;   /* e.g. "residue.h" */
+    char *header;        /* its text, NUL-terminated */
+    size_t header_len;
+    char *source_name;   /* e.g. "residue.c" */
+    char *source;
+    size_t source_len;
+} rp_emit_c_output;
+
+/* Renders the pair for a checked spec (rp_frontend reported no errors). Returns 0, or -1
+ * when the spec cannot be emitted (no protocol name, or the spec hash could not be
+ * computed), with one line on diag (may be NULL). *out is zeroed first. */
+int rp_emit_c_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag);
+
+/* Frees the strings of *out and zeroes it. NULL is ignored. */
+void rp_emit_c_output_free(rp_emit_c_output *out);
+
+/* Renders the pair and writes it into directory out_dir (which must exist), replacing
+ * files of the same names. Each file is written to a temporary name first and renamed, so
+ * a failed run never leaves half a file. Returns 0 or -1 with a message on diag. */
+int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag);
+
+/* Base name of a path ("spec/residue.rproto" -> "residue.rproto"); points into path. */
+const char *rp_emit_basename(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RP_EMIT_C_H */

@@ -1,0 +1,17 @@
+/* emit_c_internal.h — what the parts of the C emitter (emit_c*.c) share. Not installed. */
+#ifndef RP_EMIT_C_INTERNAL_H
+#define RP_EMIT_C_INTERNAL_H
+
+#include "emit_c.h"
+#include "emit_c_util.h"
+#include "version.h"
+
+/* Appends the whole header / source text for the spec to cx->h / cx->c. spec_name is the
+ * spec file's base name as it appears in banners and error locations. */
+void emit_c_header(emit_ctx *cx, const char *spec_name);
+void emit_c_source(emit_ctx *cx, const char *spec_name);
+
+/* True for a message or array declaration that travels on a port (has an "on" clause). */
+bool emit_is_routed(const rp_ast_decl *d);
+
+#endif /* RP_EMIT_C_INTERNAL_H */

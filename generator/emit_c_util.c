@@ -1,0 +1,439 @@
+/* emit_c_util.c — naming, C literals, doc comments and size bounds for the C emitter. */
+#include "emit_c_util.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- names -------------------------------------------------------------------------------- */
+
+static bool is_up(char c) { return c >= 'A' && c <= 'Z'; }
+static bool is_low(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+char *emit_snake(const char *name)
+{
+    rp_strbuf b = { 0 };
+    size_t n = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (is_up(c)) {
+            /* A word starts at an upper-case letter after a lower-case one or a digit, or at
+             * the last capital of a run followed by lower case ("HTTPServer"). */
+            bool after_low = i > 0 && is_low(name[i - 1]);
+            bool run_end = i > 0 && is_up(name[i - 1]) && i + 1 < n && is_low(name[i + 1]) &&
+                           !(name[i + 1] >= '0' && name[i + 1] <= '9');
+            if ((after_low || run_end) && b.len > 0 && b.s[b.len - 1] != '_')
+                rp_sb_putc(&b, '_');
+            rp_sb_putc(&b, (char)(c - 'A' + 'a'));
+        } else {
+            rp_sb_putc(&b, c);
+        }
+    }
+    return rp_sb_take(&b);
+}
+
+char *emit_upper(const char *s)
+{
+    char *u = rp_xstrdup(s);
+    for (char *p = u; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    return u;
+}
+
+/* ---- literals and comments ------------------------------------------------------------------ */
+
+void emit_cstr(rp_strbuf *b, const char *s)
+{
+    rp_sb_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned char c = *p;
+        if (c == '\\' || c == '"' || c == '?') {
+            /* '?' too: "??=" would be a trigraph under -std=c11. */
+            rp_sb_putc(b, '\\');
+            rp_sb_putc(b, (char)c);
+        } else if (c >= 0x20 && c < 0x7f) {
+            rp_sb_putc(b, (char)c);
+        } else {
+            rp_sb_printf(b, "\\%03o", c);
+        }
+    }
+    rp_sb_putc(b, '"');
+}
+
+void emit_comment_text(rp_strbuf *b, const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        char c = *p;
+        if (c == '*' && p[1] == '/') {
+            rp_sb_puts(b, "* ");
+            continue;
+        }
+        if (c == '/' && p[1] == '*') {
+            rp_sb_puts(b, "/ ");
+            continue;
+        }
+        rp_sb_putc(b, (unsigned char)c < 0x20 ? ' ' : c);
+    }
+}
+
+/* Appends the lines of text, each as " * line" (or " *" when empty) after indent. */
+static void doc_lines(rp_strbuf *b, const char *indent, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+            n--;
+        char *line = rp_xstrndup(p, n);
+        rp_sb_printf(b, "%s *%s", indent, n > 0 ? " " : "");
+        emit_comment_text(b, line);
+        rp_sb_putc(b, '\n');
+        free(line);
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+}
+
+void emit_doc(rp_strbuf *b, const char *indent, const char *doc, const char *extra)
+{
+    bool has_doc = doc != NULL && doc[0] != '\0';
+    bool has_extra = extra != NULL && extra[0] != '\0';
+    if (!has_doc && !has_extra)
+        return;
+    if (!has_extra && strchr(doc, '\n') == NULL && strlen(indent) + strlen(doc) + 7 <= 100) {
+        rp_sb_printf(b, "%s/** ", indent);
+        emit_comment_text(b, doc);
+        rp_sb_puts(b, " */\n");
+        return;
+    }
+    rp_sb_printf(b, "%s/**\n", indent);
+    if (has_doc)
+        doc_lines(b, indent, doc);
+    if (has_doc && has_extra)
+        rp_sb_printf(b, "%s *\n", indent);
+    if (has_extra)
+        doc_lines(b, indent, extra);
+    rp_sb_printf(b, "%s */\n", indent);
+}
+
+void emit_u64_lit(rp_strbuf *b, uint64_t v)
+{
+    if (v <= UINT32_MAX)
+        rp_sb_printf(b, "%" PRIu64 "u", v);
+    else
+        rp_sb_printf(b, "UINT64_C(%" PRIu64 ")", v);
+}
+
+void emit_i64_lit(rp_strbuf *b, int64_t v)
+{
+    if (v == INT64_MIN)
+        rp_sb_puts(b, "(-INT64_MAX - 1)");
+    else if (v >= INT32_MIN + 1 && v <= INT32_MAX)
+        rp_sb_printf(b, "%" PRId64, v);
+    else
+        rp_sb_printf(b, "INT64_C(%" PRId64 ")", v);
+}
+
+void emit_int_text(rp_strbuf *b, rp_ast_int v)
+{
+    rp_sb_printf(b, "%s%" PRIu64, v.neg ? "-" : "", v.mag);
+}
+
+/* ---- types ---------------------------------------------------------------------------------- */
+
+char *emit_decl_ctype(const emit_ctx *cx, const rp_ast_decl *d)
+{
+    char *s = emit_snake(d->name);
+    rp_strbuf b = { 0 };
+    rp_sb_printf(&b, "%s_%s", cx->prefix, s);
+    free(s);
+    return rp_sb_take(&b);
+}
+
+char *emit_field_ctype(const emit_ctx *cx, const rp_ast_field *f)
+{
+    if (f->type.ref != NULL)
+        return emit_decl_ctype(cx, f->type.ref);
+    return rp_xstrdup(rp_ast_scalar_c_type(f->type.scalar));
+}
+
+bool emit_enum_is_c_enum(const rp_ast_decl *d)
+{
+    if (d->kind != RP_DECL_ENUM)
+        return false;
+    for (size_t i = 0; i < d->u.enm.value_count; i++) {
+        rp_ast_int v = d->u.enm.values[i].value;
+        if (!rp_ast_int_fits(v, RP_SCALAR_INT32))
+            return false;
+    }
+    return true;
+}
+
+/* ---- rule texts ------------------------------------------------------------------------------ */
+
+void emit_expect_enum(rp_strbuf *b, const rp_ast_decl *enm)
+{
+    rp_sb_printf(b, "a %s value (", enm->name);
+    for (size_t i = 0; i < enm->u.enm.value_count; i++) {
+        if (i > 0)
+            rp_sb_puts(b, ", ");
+        emit_int_text(b, enm->u.enm.values[i].value);
+    }
+    rp_sb_puts(b, ")");
+}
+
+uint64_t emit_expect_flags(rp_strbuf *b, const rp_ast_decl *flags)
+{
+    uint64_t all = 0;
+    for (size_t i = 0; i < flags->u.enm.value_count; i++)
+        all |= flags->u.enm.values[i].value.mag;
+    rp_sb_printf(b, "%s bits only (mask %" PRIu64 ")", flags->name, all);
+    return all;
+}
+
+void emit_expect_const(rp_strbuf *b, const rp_ast_value *v)
+{
+    if (v->kind == RP_VALUE_ENUM) {
+        rp_sb_printf(b, "%s (", v->ident);
+        emit_int_text(b, v->i);
+        rp_sb_puts(b, ")");
+    } else if (v->kind == RP_VALUE_INT) {
+        emit_int_text(b, v->i);
+    } else if (v->kind == RP_VALUE_BOOL) {
+        rp_sb_puts(b, v->b ? "true" : "false");
+    } else {
+        rp_sb_printf(b, "\"%s\"", v->str != NULL ? v->str : "");
+    }
+}
+
+void emit_expect_range(rp_strbuf *b, const rp_ast_attrs *a)
+{
+    if (a->has_lo && a->has_hi) {
+        rp_sb_puts(b, "a value in ");
+        emit_int_text(b, a->lo);
+        rp_sb_puts(b, "..");
+        emit_int_text(b, a->hi);
+    } else if (a->has_lo) {
+        rp_sb_puts(b, "a value >= ");
+        emit_int_text(b, a->lo);
+    } else {
+        rp_sb_puts(b, "a value <= ");
+        emit_int_text(b, a->hi);
+    }
+}
+
+void emit_expect_one_of(rp_strbuf *b, const rp_ast_attrs *a)
+{
+    rp_sb_puts(b, "one of {");
+    for (size_t i = 0; i < a->one_of_count; i++) {
+        if (i > 0)
+            rp_sb_puts(b, ", ");
+        emit_int_text(b, a->one_of[i]);
+    }
+    rp_sb_puts(b, "}");
+}
+
+void emit_expect_len(rp_strbuf *b, const rp_ast_len *l)
+{
+    if (l->set != NULL) {
+        rp_sb_puts(b, "one of {");
+        for (size_t i = 0; i < l->set_count; i++)
+            rp_sb_printf(b, "%s%" PRIu64, i > 0 ? ", " : "", l->set[i]);
+        rp_sb_puts(b, "}");
+    } else if (l->has_min && l->has_max && l->min == l->max) {
+        rp_sb_printf(b, "%" PRIu64, l->min);
+    } else if (l->has_min && l->has_max) {
+        rp_sb_printf(b, "%" PRIu64 "..%" PRIu64, l->min, l->max);
+    } else if (l->has_min) {
+        rp_sb_printf(b, ">= %" PRIu64, l->min);
+    } else {
+        rp_sb_printf(b, "<= %" PRIu64, l->max);
+    }
+}
+
+void emit_expect_charset(rp_strbuf *b, const rp_ast_decl *charset)
+{
+    rp_sb_printf(b, "characters of charset %s (%s)", charset->name, charset->u.charset.text);
+}
+
+/* ---- size bounds -------------------------------------------------------------------------- */
+
+uint64_t emit_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+uint64_t emit_mul(uint64_t a, uint64_t b)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    return a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+static uint64_t digits(uint64_t v)
+{
+    uint64_t n = 1;
+    while (v >= 10) {
+        v /= 10;
+        n++;
+    }
+    return n;
+}
+
+static uint64_t int_width(rp_ast_int v)
+{
+    return digits(v.mag) + (v.neg ? 1u : 0u);
+}
+
+/* Bytes the JSON writer produces for byte c inside a string. */
+static uint64_t escaped_width(unsigned char c)
+{
+    if (c == '"' || c == '\\')
+        return 2;
+    if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f')
+        return 2;
+    if (c < 0x20)
+        return 6;
+    return 1;
+}
+
+uint64_t emit_key_width(const char *key)
+{
+    uint64_t w = 3; /* two quotes and the colon */
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        w += escaped_width(*p);
+    return w;
+}
+
+/* Widest text of an integer field's value. */
+static uint64_t int_value_width(const rp_ast_field *f)
+{
+    const rp_ast_attrs *a = &f->attrs;
+    const rp_ast_decl *ref = f->type.ref;
+    if (a->const_value.kind == RP_VALUE_INT || a->const_value.kind == RP_VALUE_ENUM)
+        return int_width(a->const_value.i);
+    if (ref != NULL && ref->kind == RP_DECL_FLAGS) {
+        uint64_t all = 0;
+        for (size_t i = 0; i < ref->u.enm.value_count; i++)
+            all |= ref->u.enm.values[i].value.mag;
+        return digits(all);
+    }
+    if (a->one_of_count > 0) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < a->one_of_count; i++) {
+            uint64_t x = int_width(a->one_of[i]);
+            if (x > w)
+                w = x;
+        }
+        return w;
+    }
+    if (ref != NULL && ref->kind == RP_DECL_ENUM) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < ref->u.enm.value_count; i++) {
+            uint64_t x = int_width(ref->u.enm.values[i].value);
+            if (x > w)
+                w = x;
+        }
+        return w;
+    }
+    rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
+    rp_ast_int lo = rp_ast_scalar_min(k), hi = rp_ast_scalar_max(k);
+    if (a->has_range && a->has_lo && rp_ast_int_cmp(a->lo, lo) > 0)
+        lo = a->lo;
+    if (a->has_range && a->has_hi && rp_ast_int_cmp(a->hi, hi) < 0)
+        hi = a->hi;
+    uint64_t wl = int_width(lo), wh = int_width(hi);
+    return wl > wh ? wl : wh;
+}
+
+/* Widest escaped byte a string field can hold. */
+static uint64_t string_byte_width(const rp_ast_field *f)
+{
+    const rp_ast_decl *cs = f->attrs.charset;
+    if (cs == NULL)
+        return 6;
+    uint64_t w = 0;
+    for (unsigned c = 0; c < 256; c++)
+        if (cs->u.charset.allowed[c >> 3] & (1u << (c & 7u))) {
+            uint64_t x = escaped_width((unsigned char)c);
+            if (x > w)
+                w = x;
+        }
+    return w;
+}
+
+/* One value (one item of a repeated field). */
+static uint64_t single_value_width(const rp_ast_field *f)
+{
+    const rp_ast_len *len = &f->attrs.len;
+    if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
+        return emit_max_message(f->type.ref);
+    if (rp_ast_type_int_kind(&f->type) != RP_SCALAR_NONE)
+        return int_value_width(f);
+    switch (f->type.scalar) {
+    case RP_SCALAR_BOOL:
+        return 5;
+    case RP_SCALAR_STRING:
+        if (f->attrs.const_value.kind == RP_VALUE_STRING) {
+            uint64_t w = 2;
+            for (const unsigned char *p = (const unsigned char *)f->attrs.const_value.str; *p; p++)
+                w += escaped_width(*p);
+            return w;
+        }
+        if (!len->present || !len->has_max)
+            return EMIT_UNBOUNDED;
+        return emit_add(2, emit_mul(len->max, string_byte_width(f)));
+    case RP_SCALAR_BYTES:
+        if (!len->present || !len->has_max)
+            return EMIT_UNBOUNDED;
+        if (f->attrs.encoding == RP_BYTES_HEX)
+            return emit_add(2, emit_mul(len->max, 2));
+        return emit_add(2, emit_mul((len->max / 3u) + (len->max % 3u ? 1u : 0u), 4));
+    default:
+        return EMIT_UNBOUNDED;
+    }
+}
+
+/* A JSON array of n items of width w each. */
+static uint64_t array_width(uint64_t n, uint64_t w)
+{
+    if (w == EMIT_UNBOUNDED)
+        return EMIT_UNBOUNDED;
+    uint64_t t = emit_add(2, emit_mul(n, w));
+    return n > 0 ? emit_add(t, n - 1) : t;
+}
+
+uint64_t emit_max_field_value(const rp_ast_field *f)
+{
+    uint64_t w = single_value_width(f);
+    if (f->label != RP_LABEL_REPEATED)
+        return w;
+    if (!f->attrs.count.has_max)
+        return EMIT_UNBOUNDED;
+    return array_width(f->attrs.count.max, w);
+}
+
+uint64_t emit_max_message(const rp_ast_decl *d)
+{
+    if (d->kind == RP_DECL_ARRAY) {
+        const rp_ast_decl *item = d->u.array.element.ref;
+        if (item == NULL || !d->u.array.len.has_max)
+            return EMIT_UNBOUNDED;
+        return array_width(d->u.array.len.max, emit_max_message(item));
+    }
+    const rp_ast_message *m = &d->u.message;
+    uint64_t total = 2;
+    for (size_t i = 0; i < m->field_count; i++) {
+        uint64_t v = emit_max_field_value(&m->fields[i]);
+        if (v == EMIT_UNBOUNDED)
+            return EMIT_UNBOUNDED;
+        total = emit_add(total, emit_add(emit_key_width(m->fields[i].wire_key), v));
+    }
+    if (m->field_count > 1)
+        total = emit_add(total, m->field_count - 1);
+    return total;
+}

@@ -1,0 +1,77 @@
+/* emit_c_util.h — naming, C literals, doc comments and size bounds shared by the C emitter.
+ * Internal to emit_c*.c. Every returned char * is owned by the caller (free()).
+ */
+#ifndef RP_EMIT_C_UTIL_H
+#define RP_EMIT_C_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "fe_util.h"
+
+/* State of one emission: the spec, the names derived from it, and the two output texts. */
+typedef struct emit_ctx {
+    const rp_ast_spec *spec;
+    char *prefix;          /* "residue" (snake case of the protocol name) */
+    char *upper;           /* "RESIDUE" */
+    char sha256[65];       /* hex SHA-256 of the spec text(s) */
+    rp_strbuf h;           /* header text */
+    rp_strbuf c;           /* source text */
+    bool *done;            /* per spec->decls index: struct already emitted (header order) */
+} emit_ctx;
+
+/* "LogRequest" -> "log_request"; "HTTPServer" -> "http_server"; "residue" -> "residue". */
+char *emit_snake(const char *name);
+/* ASCII upper case copy: "log_request" -> "LOG_REQUEST". */
+char *emit_upper(const char *s);
+
+/* Appends s as a C string literal (quotes included): escapes \ " ? and non-printable bytes
+ * (octal), so any UTF-8 key or text is safe and the output stays ASCII. */
+void emit_cstr(rp_strbuf *b, const char *s);
+/* Appends s for use inside a C comment: "*\/" cannot occur, control bytes become spaces. */
+void emit_comment_text(rp_strbuf *b, const char *s);
+/* Appends a doc comment block (/ ** ... * /) for doc (NULL: nothing), each line prefixed
+ * by indent. extra (may be NULL) is appended as a final paragraph. */
+void emit_doc(rp_strbuf *b, const char *indent, const char *doc, const char *extra);
+
+/* Integer literals that compile clean with -Wconversion/-Wpedantic in C and C++:
+ * 128u, UINT64_C(4294967296), -5, INT64_C(-4294967296), (-INT64_MAX - 1). */
+void emit_u64_lit(rp_strbuf *b, uint64_t v);
+void emit_i64_lit(rp_strbuf *b, int64_t v);
+/* Decimal text of an AST integer. */
+void emit_int_text(rp_strbuf *b, rp_ast_int v);
+
+/* The C type name of a declared type ("residue_request_type") — owned. */
+char *emit_decl_ctype(const emit_ctx *cx, const rp_ast_decl *d);
+/* The C type of a field's element (without array brackets) — owned. */
+char *emit_field_ctype(const emit_ctx *cx, const rp_ast_field *f);
+
+/* True when an enum declaration is emitted as a C enum (all values fit int); otherwise it
+ * is a typedef of its underlying integer plus #defines. */
+bool emit_enum_is_c_enum(const rp_ast_decl *d);
+
+/* Largest number of bytes the compact JSON of a value can take (worst-case escaping);
+ * UINT64_MAX when unbounded (a string, bytes or array without a maximum length). */
+#define EMIT_UNBOUNDED UINT64_MAX
+uint64_t emit_max_message(const rp_ast_decl *d);
+uint64_t emit_max_field_value(const rp_ast_field *f);
+/* Bytes of `"key":` for a key as the writer escapes it. */
+uint64_t emit_key_width(const char *key);
+
+/* What a rule expects, as the text of "expected <this>, got <value>" (shared by the
+ * generated tables and `rprotoc validate`, so both say the same thing). */
+void emit_expect_enum(rp_strbuf *b, const rp_ast_decl *enm);          /* "a Level value (1, 2)" */
+uint64_t emit_expect_flags(rp_strbuf *b, const rp_ast_decl *flags);   /* returns the mask */
+void emit_expect_const(rp_strbuf *b, const rp_ast_value *v);          /* "CONNECT (1)" */
+void emit_expect_range(rp_strbuf *b, const rp_ast_attrs *a);          /* "a value in 1..9" */
+void emit_expect_one_of(rp_strbuf *b, const rp_ast_attrs *a);         /* "one of {128, 192}" */
+void emit_expect_len(rp_strbuf *b, const rp_ast_len *l);              /* "1..128" */
+void emit_expect_charset(rp_strbuf *b, const rp_ast_decl *charset);   /* "characters of ..." */
+
+/* Saturating arithmetic for the bounds above. */
+uint64_t emit_add(uint64_t a, uint64_t b);
+uint64_t emit_mul(uint64_t a, uint64_t b);
+
+#endif /* RP_EMIT_C_UTIL_H */

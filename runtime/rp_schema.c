@@ -1,0 +1,1102 @@
+/* rp_schema.c — decode, validate, encode and classify messages from their descriptions.
+ *
+ * One walk per job:
+ *   decode    read_message -> read_object / read_items -> read_field -> check_value
+ *   validate  validate_message -> validate_field -> check_value
+ *   encode    validate, then write_message -> write_field
+ * check_value is shared, so a rule is enforced in exactly one place whether the value came
+ * off the wire or from a caller's struct. Problems go through problem(), which either fails
+ * (decode/validate/encode) or reports and continues (rp_schema_check_all).
+ */
+#include "rp_schema.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rp_codec.h"
+
+/* ---- context ---------------------------------------------------------------------------- */
+
+typedef struct schema_ctx {
+    rp_json_scanner sc;
+    rp_json_path path;
+    bool scanning;              /* offsets refer to sc's input (decode) or are unknown */
+    rp_arena *storage;
+    rp_decode_mode mode;
+    rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL */
+    rp_schema_report_fn report; /* collect-all mode when non-NULL */
+    void *report_ctx;
+    size_t problems;
+    rp_error scratch;           /* JSON errors in collect-all mode land here first */
+} schema_ctx;
+
+/* Where scanner calls put their errors. */
+static rp_error *json_err(schema_ctx *cx)
+{
+    return cx->report != NULL ? &cx->scratch : cx->err;
+}
+
+/* Records a schema problem at the current path. Fail-fast: fills cx->err and returns code.
+ * Collect-all: reports it and returns 0 so the caller carries on. */
+static int problem(schema_ctx *cx, int code, size_t offset, const rp_spec_loc *loc,
+                   const char *fmt, ...) RP_PRINTF(5, 6);
+
+static int problem(schema_ctx *cx, int code, size_t offset, const rp_spec_loc *loc,
+                   const char *fmt, ...)
+{
+    rp_error local;
+    rp_error *dst = cx->report != NULL ? &local : cx->err;
+    if (dst != NULL) {
+        char msg[RP_ERROR_MESSAGE_MAX];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof msg, fmt, ap);
+        va_end(ap);
+        (void)rp_error_set(dst, (rp_status)code, RP_LAYER_SCHEMA, offset, "%s", msg);
+        rp_json_path_to_error(&cx->path, dst);
+        if (loc != NULL && loc->file != NULL)
+            rp_error_set_spec(dst, loc->file, loc->line, loc->column);
+    }
+    if (cx->report != NULL) {
+        cx->report(cx->report_ctx, &local);
+        cx->problems++;
+        return 0;
+    }
+    return code;
+}
+
+static size_t here(const schema_ctx *cx)
+{
+    return cx->scanning ? rp_json_value_offset(&cx->sc) : SIZE_MAX;
+}
+
+/* ---- struct access ------------------------------------------------------------------------ */
+
+/* Sets the presence flag of f (fields without one are always present). */
+static void set_has(void *msg, const rp_schema_field *f, bool on)
+{
+    if (f->has_offset != SIZE_MAX)
+        *(bool *)((char *)msg + f->has_offset) = on;
+}
+
+static bool get_has(const void *msg, const rp_schema_field *f)
+{
+    return f->has_offset == SIZE_MAX || *(const bool *)((const char *)msg + f->has_offset);
+}
+
+static size_t *count_of(void *msg, const rp_schema_field *f)
+{
+    return (size_t *)((char *)msg + f->count_offset);
+}
+
+static size_t get_count(const void *msg, const rp_schema_field *f)
+{
+    return *(const size_t *)((const char *)msg + f->count_offset);
+}
+
+static uint64_t load_u(const void *p, size_t size)
+{
+    switch (size) {
+    case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static int64_t load_i(const void *p, size_t size)
+{
+    switch (size) {
+    case 1: { int8_t v; memcpy(&v, p, 1); return v; }
+    case 2: { int16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { int32_t v; memcpy(&v, p, 4); return v; }
+    default: { int64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+/* Callers have checked that v fits `size` bytes. */
+static void store_u(void *p, size_t size, uint64_t v)
+{
+    switch (size) {
+    case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+    case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static void store_i(void *p, size_t size, int64_t v)
+{
+    switch (size) {
+    case 1: { int8_t x = (int8_t)v; memcpy(p, &x, 1); break; }
+    case 2: { int16_t x = (int16_t)v; memcpy(p, &x, 2); break; }
+    case 4: { int32_t x = (int32_t)v; memcpy(p, &x, 4); break; }
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static uint64_t umax_of(uint8_t bits)
+{
+    return bits >= 64 ? UINT64_MAX : (((uint64_t)1 << bits) - 1u);
+}
+
+static int64_t imax_of(uint8_t bits)
+{
+    return bits >= 64 ? INT64_MAX : (int64_t)((((uint64_t)1) << (bits - 1u)) - 1u);
+}
+
+static int64_t imin_of(uint8_t bits)
+{
+    return -imax_of(bits) - 1;
+}
+
+/* ---- init / reset --------------------------------------------------------------------------- */
+
+static const rp_schema_rule *const_rule(const rp_schema_field *f)
+{
+    for (size_t i = 0; i < f->rule_count; i++)
+        if (f->rules[i].kind == RP_RULE_CONST)
+            return &f->rules[i];
+    return NULL;
+}
+
+/* Zero + defaults (+ consts with presence when with_consts). Items of repeated fields are
+ * left alone: a count of zero says there are none. */
+static void reset_message(const rp_schema_message *m, void *msg, bool with_consts)
+{
+    if (m->is_array) {
+        *count_of(msg, &m->fields[0]) = 0;
+        return;
+    }
+    memset(msg, 0, m->size);
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_schema_field *f = &m->fields[i];
+        void *p = (char *)msg + f->offset;
+        if (f->repeated)
+            continue;
+        if (f->type == RP_SCHEMA_MESSAGE) {
+            reset_message(f->message, p, with_consts);
+            continue;
+        }
+        if (f->has_default) {
+            switch (f->type) {
+            case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
+            case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
+            case RP_SCHEMA_UINT: store_u(p, f->size, f->def_u); break;
+            case RP_SCHEMA_STRING: {
+                rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
+                memcpy(p, &s, sizeof s);
+                break;
+            }
+            default: break;
+            }
+        }
+        const rp_schema_rule *c = with_consts ? const_rule(f) : NULL;
+        if (c != NULL) {
+            switch (f->type) {
+            case RP_SCHEMA_BOOL: *(bool *)p = c->u_lo != 0; break;
+            case RP_SCHEMA_INT: store_i(p, f->size, c->i_lo); break;
+            case RP_SCHEMA_UINT: store_u(p, f->size, c->u_lo); break;
+            case RP_SCHEMA_STRING: {
+                rp_str s = { c->str, c->str != NULL ? strlen(c->str) : 0 };
+                memcpy(p, &s, sizeof s);
+                break;
+            }
+            default: break;
+            }
+            set_has(msg, f, true);
+        }
+    }
+}
+
+void rp_schema_init(const rp_schema_message *m, void *msg)
+{
+    if (m == NULL || msg == NULL)
+        return;
+    if (m->is_array)
+        memset(msg, 0, m->size);
+    reset_message(m, msg, true);
+}
+
+/* ---- rules ---------------------------------------------------------------------------------- */
+
+static bool in_u_set(const rp_schema_rule *r, uint64_t v)
+{
+    for (size_t i = 0; i < r->set_count; i++)
+        if (r->u_set[i] == v)
+            return true;
+    return false;
+}
+
+static bool in_i_set(const rp_schema_rule *r, int64_t v)
+{
+    for (size_t i = 0; i < r->set_count; i++)
+        if (r->i_set[i] == v)
+            return true;
+    return false;
+}
+
+static bool u_ok(const rp_schema_rule *r, uint64_t v)
+{
+    switch (r->kind) {
+    case RP_RULE_RANGE:
+        return (!r->has_lo || v >= r->u_lo) && (!r->has_hi || v <= r->u_hi);
+    case RP_RULE_ONE_OF:
+    case RP_RULE_ENUM:
+        return in_u_set(r, v);
+    case RP_RULE_FLAGS:
+        return (v & ~r->u_hi) == 0;
+    case RP_RULE_CONST:
+        return v == r->u_lo;
+    default:
+        return true;
+    }
+}
+
+static bool i_ok(const rp_schema_rule *r, int64_t v)
+{
+    switch (r->kind) {
+    case RP_RULE_RANGE:
+        return (!r->has_lo || v >= r->i_lo) && (!r->has_hi || v <= r->i_hi);
+    case RP_RULE_ONE_OF:
+    case RP_RULE_ENUM:
+        return in_i_set(r, v);
+    case RP_RULE_CONST:
+        return v == r->i_lo;
+    default:
+        return true;
+    }
+}
+
+/* Length (or count) rule: bounds, or membership when a set is given. */
+static bool len_ok(const rp_schema_rule *r, uint64_t n)
+{
+    if (r->u_set != NULL)
+        return in_u_set(r, n);
+    return (!r->has_lo || n >= r->u_lo) && (!r->has_hi || n <= r->u_hi);
+}
+
+static int check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule_kind kind,
+                           uint64_t n, size_t offset, const char *what)
+{
+    for (size_t i = 0; i < f->rule_count; i++) {
+        const rp_schema_rule *r = &f->rules[i];
+        if (r->kind != kind || len_ok(r, n))
+            continue;
+        int rc = problem(cx, RP_E_SCHEMA_LENGTH, offset, &r->loc, "expected %s %s, got %" PRIu64,
+                         what, r->expect, n);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Checks one present (non-repeated, or one item of a repeated) value against its rules.
+ * p points at the value in the struct; offset is where it starts in the input. */
+static int validate_message(schema_ctx *cx, const rp_schema_message *m, const void *msg);
+
+static int check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, size_t offset)
+{
+    int rc = 0;
+    switch (f->type) {
+    case RP_SCHEMA_BOOL: {
+        bool b = *(const bool *)p;
+        const rp_schema_rule *c = const_rule(f);
+        if (c != NULL && b != (c->u_lo != 0))
+            rc = problem(cx, RP_E_SCHEMA_CONST, offset, &c->loc, "expected %s, got %s", c->expect,
+                         b ? "true" : "false");
+        return rc;
+    }
+    case RP_SCHEMA_UINT: {
+        uint64_t v = load_u(p, f->size);
+        if (v > umax_of(f->bits))
+            return problem(cx, RP_E_SCHEMA_RANGE, offset, &f->loc,
+                           "%" PRIu64 " does not fit a %u-bit unsigned integer", v, f->bits);
+        for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
+            const rp_schema_rule *r = &f->rules[i];
+            if (!u_ok(r, v))
+                rc = problem(cx, r->kind == RP_RULE_CONST ? RP_E_SCHEMA_CONST : RP_E_SCHEMA_RANGE,
+                             offset, &r->loc, "expected %s, got %" PRIu64, r->expect, v);
+        }
+        return rc;
+    }
+    case RP_SCHEMA_INT: {
+        int64_t v = load_i(p, f->size);
+        if (v > imax_of(f->bits) || v < imin_of(f->bits))
+            return problem(cx, RP_E_SCHEMA_RANGE, offset, &f->loc,
+                           "%" PRId64 " does not fit a %u-bit signed integer", v, f->bits);
+        for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
+            const rp_schema_rule *r = &f->rules[i];
+            if (!i_ok(r, v))
+                rc = problem(cx, r->kind == RP_RULE_CONST ? RP_E_SCHEMA_CONST : RP_E_SCHEMA_RANGE,
+                             offset, &r->loc, "expected %s, got %" PRId64, r->expect, v);
+        }
+        return rc;
+    }
+    case RP_SCHEMA_STRING: {
+        rp_str s;
+        memcpy(&s, p, sizeof s);
+        if (s.ptr == NULL && s.len > 0)
+            return problem(cx, RP_E_ARGUMENT, offset, &f->loc, "string with length %zu but no text",
+                           s.len);
+        if (!cx->scanning) {
+            rp_error u;
+            if (rp_json_check_utf8(s.ptr, s.len, 0, &u) < 0)
+                return problem(cx, RP_E_JSON_UTF8, offset, &f->loc, "%s", u.message);
+        }
+        if ((rc = check_len_rules(cx, f, RP_RULE_LEN, s.len, offset, "length")) < 0)
+            return rc;
+        for (size_t i = 0; i < f->rule_count; i++) {
+            const rp_schema_rule *r = &f->rules[i];
+            if (r->kind == RP_RULE_CHARSET) {
+                for (size_t k = 0; k < s.len; k++) {
+                    unsigned char c = (unsigned char)s.ptr[k];
+                    if (r->charset[c >> 3] & (1u << (c & 7u)))
+                        continue;
+                    char shown[8];
+                    if (c >= 0x20 && c < 0x7f)
+                        snprintf(shown, sizeof shown, "'%c'", c);
+                    else
+                        snprintf(shown, sizeof shown, "0x%02X", c);
+                    rc = problem(cx, RP_E_SCHEMA_CHARSET,
+                                 offset == SIZE_MAX ? SIZE_MAX : offset + 1 + k, &r->loc,
+                                 "expected %s, got %s at index %zu", r->expect, shown, k);
+                    if (rc < 0)
+                        return rc;
+                    break; /* one problem per string is enough */
+                }
+            } else if (r->kind == RP_RULE_CONST && r->str != NULL) {
+                if (s.len != strlen(r->str) || (s.len > 0 && memcmp(s.ptr, r->str, s.len) != 0))
+                    if ((rc = problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s",
+                                      r->expect)) < 0)
+                        return rc;
+            }
+        }
+        return 0;
+    }
+    case RP_SCHEMA_HEX:
+    case RP_SCHEMA_BASE64: {
+        rp_bytes b;
+        memcpy(&b, p, sizeof b);
+        if (b.ptr == NULL && b.len > 0)
+            return problem(cx, RP_E_ARGUMENT, offset, &f->loc, "bytes with length %zu but no data",
+                           b.len);
+        return check_len_rules(cx, f, RP_RULE_LEN, b.len, offset, "length");
+    }
+    case RP_SCHEMA_MESSAGE:
+        /* Decoding checked the nested object as it read it; validation walks into it. */
+        return cx->scanning ? 0 : validate_message(cx, f->message, p);
+    }
+    return 0;
+}
+
+/* ---- validate ------------------------------------------------------------------------------ */
+
+static int validate_field(schema_ctx *cx, const rp_schema_field *f, const void *msg)
+{
+    const char *base = (const char *)msg + f->offset;
+    int rc;
+    if (f->repeated) {
+        size_t n = get_count(msg, f);
+        if (n > f->max_count)
+            return problem(cx, RP_E_SCHEMA_LENGTH, SIZE_MAX, &f->loc,
+                           "count %zu exceeds the capacity %zu", n, f->max_count);
+        if (n == 0 && !get_has(msg, f)) {
+            if (f->required)
+                return problem(cx, RP_E_SCHEMA_MISSING, SIZE_MAX, &f->loc,
+                               "required key \"%s\" is missing", f->key);
+            return 0;
+        }
+        if ((rc = check_len_rules(cx, f, RP_RULE_COUNT, n, SIZE_MAX, "item count")) < 0)
+            return rc;
+        for (size_t i = 0; i < n; i++) {
+            rp_json_path_push_index(&cx->path, i);
+            rc = check_value(cx, f, base + i * f->size, SIZE_MAX);
+            rp_json_path_pop(&cx->path);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
+    if (!get_has(msg, f)) {
+        if (f->required)
+            return problem(cx, RP_E_SCHEMA_MISSING, SIZE_MAX, &f->loc,
+                           "required key \"%s\" is missing", f->key);
+        return 0;
+    }
+    return check_value(cx, f, base, SIZE_MAX);
+}
+
+static int validate_message(schema_ctx *cx, const rp_schema_message *m, const void *msg)
+{
+    if (m->is_array)
+        return validate_field(cx, &m->fields[0], msg);
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_schema_field *f = &m->fields[i];
+        rp_json_path_push_key(&cx->path, f->key, f->key_len);
+        int rc = validate_field(cx, f, msg);
+        rp_json_path_pop(&cx->path);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+int rp_schema_validate(const rp_schema_message *m, const void *msg, rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL message");
+    schema_ctx cx;
+    memset(&cx, 0, sizeof cx);
+    rp_json_path_init(&cx.path);
+    cx.err = err;
+    rp_error_clear(err);
+    return validate_message(&cx, m, msg);
+}
+
+/* ---- decode --------------------------------------------------------------------------------- */
+
+static const char *json_type_name(rp_json_type t)
+{
+    switch (t) {
+    case RP_JSON_OBJECT_BEGIN: return "an object";
+    case RP_JSON_ARRAY_BEGIN: return "an array";
+    case RP_JSON_STRING: return "a string";
+    case RP_JSON_NUMBER: return "a number";
+    case RP_JSON_TRUE: case RP_JSON_FALSE: return "a boolean";
+    case RP_JSON_NULL: return "null";
+    default: return "no value";
+    }
+}
+
+static const char *field_json_type(const rp_schema_field *f)
+{
+    switch (f->type) {
+    case RP_SCHEMA_BOOL: return "a boolean";
+    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return "an integer";
+    case RP_SCHEMA_STRING: return "a string";
+    case RP_SCHEMA_HEX: return "a string of hex digits";
+    case RP_SCHEMA_BASE64: return "a base64 string";
+    case RP_SCHEMA_MESSAGE: return "an object";
+    }
+    return "a value";
+}
+
+static bool type_matches(const rp_schema_field *f, rp_json_type t)
+{
+    switch (f->type) {
+    case RP_SCHEMA_BOOL: return t == RP_JSON_TRUE || t == RP_JSON_FALSE;
+    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return t == RP_JSON_NUMBER;
+    case RP_SCHEMA_STRING: case RP_SCHEMA_HEX: case RP_SCHEMA_BASE64: return t == RP_JSON_STRING;
+    case RP_SCHEMA_MESSAGE: return t == RP_JSON_OBJECT_BEGIN;
+    }
+    return false;
+}
+
+static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg);
+
+/* Text of a string value without escapes: the raw view when it has none, else an unescaped
+ * copy in the arena. */
+static int string_text(schema_ctx *cx, const rp_json_str *v, const char **text, size_t *len)
+{
+    if (!v->escaped) {
+        *text = v->raw;
+        *len = v->raw_len;
+        return 0;
+    }
+    size_t n = rp_json_str_len(v);
+    void *mem;
+    int rc = rp_arena_alloc_err(cx->storage, n + 1, 1, v->offset, &mem, json_err(cx));
+    if (rc < 0)
+        return rc;
+    if ((rc = rp_json_unescape(v, (char *)mem, n + 1, len, json_err(cx))) < 0)
+        return rc;
+    *text = (const char *)mem;
+    return 0;
+}
+
+/* Reads a hex or base64 string into bytes in the arena. */
+static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
+{
+    rp_json_str v;
+    int rc = rp_json_read_string_view(&cx->sc, &v, json_err(cx));
+    if (rc < 0)
+        return rc;
+    size_t cap = f->type == RP_SCHEMA_HEX ? v.raw_len / 2u : RP_BASE64_DECODED_MAX(v.raw_len);
+    void *mem;
+    if ((rc = rp_arena_alloc_err(cx->storage, cap + 1, 1, v.offset, &mem, json_err(cx))) < 0)
+        return rc;
+    size_t mark = rp_arena_mark(cx->storage);
+    const char *text;
+    size_t len, n = 0;
+    if ((rc = string_text(cx, &v, &text, &len)) < 0)
+        return rc;
+    rp_error cerr;
+    if (f->type == RP_SCHEMA_HEX)
+        rc = rp_hex_decode(text, len, (uint8_t *)mem, cap, &n, &cerr);
+    else
+        rc = rp_base64_decode(text, len,
+                              cx->mode == RP_DECODE_WIRE ? RP_BASE64_LENIENT : RP_BASE64_STRICT,
+                              (uint8_t *)mem, cap, &n, &cerr);
+    rp_arena_rewind(cx->storage, mark); /* the unescaped copy, if any, is no longer needed */
+    if (rc < 0) {
+        size_t at = cerr.offset == SIZE_MAX || v.escaped ? v.offset : v.offset + 1 + cerr.offset;
+        if (rc == RP_E_HEX || rc == RP_E_BASE64)
+            return problem(cx, rc, at, &f->loc, "expected %s: %s", field_json_type(f), cerr.message);
+        return problem(cx, rc, at, &f->loc, "%s", cerr.message);
+    }
+    ((uint8_t *)mem)[n] = 0;
+    out->ptr = (const uint8_t *)mem;
+    out->len = n;
+    return 0;
+}
+
+/* Reads one value of field f into p. *present says whether it counts as present (wire mode
+ * treats a string where a number belongs, and null, as absent). */
+static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
+{
+    rp_json_type t;
+    int rc = rp_json_peek(&cx->sc, &t, json_err(cx));
+    if (rc < 0)
+        return rc;
+    *present = false;
+    if (!type_matches(f, t)) {
+        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+            return rc;
+        if (cx->mode == RP_DECODE_WIRE && (t == RP_JSON_NULL ||
+            (t == RP_JSON_STRING && (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT))))
+            return 0; /* what the residue server does: the value counts as absent */
+        rc = problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected %s, found %s",
+                     field_json_type(f), json_type_name(t));
+        *present = rc == 0; /* reported: do not also call it missing */
+        return rc;
+    }
+    switch (f->type) {
+    case RP_SCHEMA_BOOL:
+        rc = rp_json_read_bool(&cx->sc, (bool *)p, json_err(cx));
+        break;
+    case RP_SCHEMA_UINT: {
+        uint64_t v;
+        if ((rc = rp_json_read_u64(&cx->sc, &v, json_err(cx))) < 0)
+            return rc;
+        if (v > umax_of(f->bits))
+            return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc,
+                           "%" PRIu64 " does not fit a %u-bit unsigned integer", v, f->bits);
+        store_u(p, f->size, v);
+        break;
+    }
+    case RP_SCHEMA_INT: {
+        int64_t v;
+        if ((rc = rp_json_read_i64(&cx->sc, &v, json_err(cx))) < 0)
+            return rc;
+        if (v > imax_of(f->bits) || v < imin_of(f->bits))
+            return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc,
+                           "%" PRId64 " does not fit a %u-bit signed integer", v, f->bits);
+        store_i(p, f->size, v);
+        break;
+    }
+    case RP_SCHEMA_STRING: {
+        rp_str s;
+        if (cx->storage == NULL)
+            return rp_error_set(json_err(cx), RP_E_OVERFLOW, RP_LAYER_SCHEMA,
+                                rp_json_offset(&cx->sc), "no storage given for strings");
+        if ((rc = rp_json_read_string_into(&cx->sc, cx->storage, &s, json_err(cx))) < 0)
+            return rc;
+        memcpy(p, &s, sizeof s);
+        break;
+    }
+    case RP_SCHEMA_HEX:
+    case RP_SCHEMA_BASE64: {
+        rp_bytes b = { NULL, 0 };
+        if (cx->storage == NULL)
+            return rp_error_set(json_err(cx), RP_E_OVERFLOW, RP_LAYER_SCHEMA,
+                                rp_json_offset(&cx->sc), "no storage given for bytes");
+        if ((rc = read_bytes(cx, f, &b)) < 0)
+            return rc;
+        if (b.ptr == NULL) {
+            *present = true; /* reported (collect-all mode): do not also call it missing */
+            return 0;
+        }
+        memcpy(p, &b, sizeof b);
+        break;
+    }
+    case RP_SCHEMA_MESSAGE:
+        rc = read_object(cx, f->message, p);
+        break;
+    }
+    if (rc < 0)
+        return rc;
+    *present = true;
+    return f->type == RP_SCHEMA_MESSAGE ? 0 : check_value(cx, f, p, here(cx));
+}
+
+/* Reads the JSON array of a repeated field (or of a top-level array message). */
+static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
+{
+    rp_json_type t;
+    int rc = rp_json_peek(&cx->sc, &t, json_err(cx));
+    if (rc < 0)
+        return rc;
+    if (t != RP_JSON_ARRAY_BEGIN) {
+        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+            return rc;
+        return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an array of %s, found %s",
+                       field_json_type(f), json_type_name(t));
+    }
+    if ((rc = rp_json_expect_array_begin(&cx->sc, json_err(cx))) < 0)
+        return rc;
+    size_t start = rp_json_value_offset(&cx->sc);
+    size_t n = 0, seen = 0;
+    char *base = (char *)msg + f->offset;
+    rp_json_path_push_index(&cx->path, 0);
+    for (;;) {
+        bool done;
+        if ((rc = rp_json_next_element(&cx->sc, &done, json_err(cx))) < 0)
+            break;
+        if (done)
+            break;
+        rp_json_path_set_index(&cx->path, seen);
+        seen++;
+        if (n >= f->max_count) {
+            /* Past the capacity: read on (it must still be JSON), keep nothing. */
+            if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+                break;
+            continue;
+        }
+        bool present;
+        void *item = base + n * f->size;
+        if ((rc = read_one(cx, f, item, &present)) < 0)
+            break;
+        if (present)
+            n++;
+    }
+    rp_json_path_pop(&cx->path);
+    if (rc < 0)
+        return rc;
+    *count_of(msg, f) = n;
+    set_has(msg, f, true);
+    if (seen > f->max_count) {
+        const rp_schema_rule *cr = NULL;
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (f->rules[i].kind == RP_RULE_COUNT)
+                cr = &f->rules[i];
+        return problem(cx, RP_E_SCHEMA_LENGTH, start, cr != NULL ? &cr->loc : &f->loc,
+                       "expected at most %zu items, got %zu", f->max_count, seen);
+    }
+    return check_len_rules(cx, f, RP_RULE_COUNT, n, start, "item count");
+}
+
+static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
+{
+    int rc;
+    reset_message(m, msg, false);
+    if (m->is_array)
+        return read_items(cx, &m->fields[0], msg);
+    rp_json_type t;
+    if ((rc = rp_json_peek(&cx->sc, &t, json_err(cx))) < 0)
+        return rc;
+    if (t != RP_JSON_OBJECT_BEGIN) {
+        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+            return rc;
+        return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &m->loc, "expected a %s object, found %s",
+                       m->name, json_type_name(t));
+    }
+    if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
+        return rc;
+    size_t start = rp_json_value_offset(&cx->sc);
+    for (;;) {
+        rp_json_str key;
+        bool done;
+        if ((rc = rp_json_next_key(&cx->sc, &key, &done, json_err(cx))) < 0)
+            return rc;
+        if (done)
+            break;
+        const rp_schema_field *f = NULL;
+        for (size_t i = 0; i < m->field_count && f == NULL; i++)
+            if (rp_json_str_eq(&key, m->fields[i].key, m->fields[i].key_len))
+                f = &m->fields[i];
+        if (f == NULL) {
+            if (m->reject_unknown) {
+                rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
+                rc = problem(cx, RP_E_SCHEMA_UNKNOWN, key.offset, &m->loc,
+                             "unknown key in a %s object", m->name);
+                rp_json_path_pop(&cx->path);
+                if (rc < 0)
+                    return rc;
+            }
+            if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+                return rc;
+            continue;
+        }
+        rp_json_path_push_key(&cx->path, f->key, f->key_len);
+        if (get_has(msg, f) && cx->mode == RP_DECODE_STRICT) {
+            rc = problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
+                         "key \"%s\" appears twice", f->key);
+            if (rc == 0)
+                rc = rp_json_skip_value(&cx->sc, json_err(cx));
+        } else if (f->repeated) {
+            rc = read_items(cx, f, msg);
+        } else {
+            bool present;
+            rc = read_one(cx, f, (char *)msg + f->offset, &present);
+            if (rc == 0 && present)
+                set_has(msg, f, true);
+        }
+        rp_json_path_pop(&cx->path);
+        if (rc < 0)
+            return rc;
+    }
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_schema_field *f = &m->fields[i];
+        if (!f->required || get_has(msg, f))
+            continue;
+        rp_json_path_push_key(&cx->path, f->key, f->key_len);
+        rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc, "required key \"%s\" is missing in a %s object",
+                     f->key, m->name);
+        rp_json_path_pop(&cx->path);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static void ctx_start(schema_ctx *cx, const char *json, size_t len, rp_arena *storage,
+                      rp_decode_mode mode, rp_error *err)
+{
+    memset(cx, 0, sizeof *cx);
+    rp_json_scanner_init(&cx->sc, json, len, mode);
+    rp_json_path_init(&cx->path);
+    rp_json_scanner_set_path(&cx->sc, &cx->path);
+    cx->scanning = true;
+    cx->storage = storage;
+    cx->mode = mode;
+    cx->err = err;
+    rp_error_clear(err);
+    rp_error_clear(&cx->scratch);
+}
+
+int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
+                     rp_arena *storage, rp_decode_mode mode, rp_error *err)
+{
+    if (m == NULL || msg == NULL || (json == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
+    schema_ctx cx;
+    ctx_start(&cx, json, len, storage, mode, err);
+    size_t mark = rp_arena_mark(storage);
+    int rc = read_object(&cx, m, msg);
+    if (rc == 0)
+        rc = rp_json_finish(&cx.sc, err);
+    if (rc < 0)
+        rp_arena_rewind(storage, mark);
+    return rc;
+}
+
+int rp_schema_check_all(const rp_schema_message *m, const char *json, size_t len, void *msg,
+                        rp_arena *storage, rp_decode_mode mode, rp_schema_report_fn report,
+                        void *report_ctx)
+{
+    if (m == NULL || msg == NULL || report == NULL || (json == NULL && len > 0))
+        return RP_E_ARGUMENT;
+    schema_ctx cx;
+    ctx_start(&cx, json, len, storage, mode, NULL);
+    cx.report = report;
+    cx.report_ctx = report_ctx;
+    int rc = read_object(&cx, m, msg);
+    if (rc == 0)
+        rc = rp_json_finish(&cx.sc, &cx.scratch);
+    if (rc < 0) {
+        report(report_ctx, &cx.scratch);
+        cx.problems++;
+    }
+    if (rc == RP_E_OVERFLOW)
+        return rc;
+    return cx.problems > (size_t)INT32_MAX ? INT32_MAX : (int)cx.problems;
+}
+
+/* ---- encode --------------------------------------------------------------------------------- */
+
+static void write_message(rp_json_writer *w, const rp_schema_message *m, const void *msg);
+
+static void write_bytes(rp_json_writer *w, const rp_schema_field *f, rp_bytes b)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    if (f->type == RP_SCHEMA_HEX) {
+        char *out = rp_json_write_string_reserve(w, b.len * 2u);
+        if (out == NULL)
+            return;
+        for (size_t i = 0; i < b.len; i++) {
+            out[2 * i] = digits[b.ptr[i] >> 4];
+            out[2 * i + 1] = digits[b.ptr[i] & 15u];
+        }
+        return;
+    }
+    size_t n = RP_BASE64_ENCODED_LEN(b.len);
+    char *out = rp_json_write_string_reserve(w, n);
+    if (out == NULL)
+        return;
+    /* rp_base64_encode NUL-terminates, which lands on the closing quote the writer already
+     * placed at out[n]; put the quote back afterwards. The capacity n + 1 is exact. */
+    if (rp_base64_encode(b.ptr, b.len, out, n + 1, NULL, NULL) < 0)
+        memset(out, 'A', n); /* cannot happen: the size is exact; never leave garbage */
+    out[n] = '"';
+}
+
+static void write_value(rp_json_writer *w, const rp_schema_field *f, const void *p)
+{
+    switch (f->type) {
+    case RP_SCHEMA_BOOL: rp_json_write_bool(w, *(const bool *)p); break;
+    case RP_SCHEMA_UINT: rp_json_write_u64(w, load_u(p, f->size)); break;
+    case RP_SCHEMA_INT: rp_json_write_i64(w, load_i(p, f->size)); break;
+    case RP_SCHEMA_STRING: {
+        rp_str s;
+        memcpy(&s, p, sizeof s);
+        rp_json_write_string(w, s.ptr, s.len);
+        break;
+    }
+    case RP_SCHEMA_HEX:
+    case RP_SCHEMA_BASE64: {
+        rp_bytes b;
+        memcpy(&b, p, sizeof b);
+        write_bytes(w, f, b);
+        break;
+    }
+    case RP_SCHEMA_MESSAGE: write_message(w, f->message, p); break;
+    }
+}
+
+static void write_field(rp_json_writer *w, const rp_schema_field *f, const void *msg)
+{
+    const char *base = (const char *)msg + f->offset;
+    if (f->repeated) {
+        size_t n = get_count(msg, f);
+        rp_json_write_array_begin(w);
+        for (size_t i = 0; i < n; i++)
+            write_value(w, f, base + i * f->size);
+        rp_json_write_array_end(w);
+        return;
+    }
+    write_value(w, f, base);
+}
+
+static void write_message(rp_json_writer *w, const rp_schema_message *m, const void *msg)
+{
+    if (m->is_array) {
+        write_field(w, &m->fields[0], msg);
+        return;
+    }
+    rp_json_write_object_begin(w);
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_schema_field *f = &m->fields[i];
+        if (!get_has(msg, f) && !(f->repeated && get_count(msg, f) > 0))
+            continue;
+        rp_json_write_key(w, f->key, f->key_len);
+        write_field(w, f, msg);
+    }
+    rp_json_write_object_end(w);
+}
+
+int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, size_t cap,
+                     size_t *out_len, rp_error *err)
+{
+    if (out_len != NULL)
+        *out_len = 0;
+    if (m == NULL || msg == NULL || (buf == NULL && cap > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
+    int rc = rp_schema_validate(m, msg, err);
+    if (rc < 0)
+        return rc;
+    rp_json_writer w;
+    rp_json_writer_init(&w, buf, cap);
+    write_message(&w, m, msg);
+    return rp_json_writer_finish(&w, out_len, err);
+}
+
+/* ---- classify ------------------------------------------------------------------------------- */
+
+#define CLASSIFY_KEYS 16
+
+/* A discriminator key found at the top level, with its integer value when it is one. */
+typedef struct found_key {
+    const char *key;
+    size_t key_len;
+    bool is_int;
+    bool neg;
+    uint64_t mag;
+} found_key;
+
+/* Parses an integer (wire mode: the integer part of a plain decimal fraction too). */
+static bool parse_int_text(rp_str t, bool is_integer, rp_decode_mode mode, bool *neg,
+                           uint64_t *mag)
+{
+    size_t i = 0;
+    uint64_t v = 0;
+    *neg = false;
+    if (!is_integer && mode != RP_DECODE_WIRE)
+        return false;
+    if (i < t.len && t.ptr[i] == '-') {
+        *neg = true;
+        i++;
+    }
+    for (; i < t.len && t.ptr[i] >= '0' && t.ptr[i] <= '9'; i++) {
+        unsigned d = (unsigned)(t.ptr[i] - '0');
+        if (v > (UINT64_MAX - d) / 10u)
+            return false;
+        v = v * 10u + d;
+    }
+    if (i < t.len && t.ptr[i] != '.')
+        return false; /* an exponent: not worth guessing for a discriminator */
+    for (size_t k = i + 1; k < t.len; k++)
+        if (t.ptr[k] < '0' || t.ptr[k] > '9')
+            return false;
+    if (v == 0)
+        *neg = false;
+    *mag = v;
+    return true;
+}
+
+static bool route_wants(const rp_schema_route *r, int port, int dir)
+{
+    return r->port == port && r->dir == dir && r->message != NULL;
+}
+
+static bool is_discriminator(const rp_schema_route *routes, size_t n, int port, int dir,
+                             const rp_json_str *key, const char **lit, size_t *lit_len)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!route_wants(&routes[i], port, dir) || routes[i].message->is_array)
+            continue;
+        const rp_schema_message *m = routes[i].message;
+        for (size_t k = 0; k < m->field_count; k++) {
+            const rp_schema_field *f = &m->fields[k];
+            if (const_rule(f) != NULL && rp_json_str_eq(key, f->key, f->key_len)) {
+                *lit = f->key;
+                *lit_len = f->key_len;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static int count_consts(const rp_schema_message *m)
+{
+    int n = 0;
+    for (size_t k = 0; k < m->field_count; k++)
+        if (const_rule(&m->fields[k]) != NULL &&
+            (m->fields[k].type == RP_SCHEMA_INT || m->fields[k].type == RP_SCHEMA_UINT))
+            n++;
+    return n;
+}
+
+static bool consts_match(const rp_schema_message *m, const found_key *found, size_t nfound)
+{
+    for (size_t k = 0; k < m->field_count; k++) {
+        const rp_schema_field *f = &m->fields[k];
+        const rp_schema_rule *c = const_rule(f);
+        if (c == NULL || (f->type != RP_SCHEMA_INT && f->type != RP_SCHEMA_UINT))
+            continue;
+        bool ok = false;
+        for (size_t j = 0; j < nfound && !ok; j++) {
+            const found_key *fk = &found[j];
+            if (fk->key_len != f->key_len || memcmp(fk->key, f->key, f->key_len) != 0 || !fk->is_int)
+                continue;
+            if (f->type == RP_SCHEMA_UINT)
+                ok = !fk->neg && fk->mag == c->u_lo;
+            else
+                ok = c->i_lo < 0 ? (fk->neg && fk->mag == (uint64_t)(-(c->i_lo + 1)) + 1u)
+                                 : (!fk->neg && fk->mag == (uint64_t)c->i_lo);
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static int no_match(const rp_schema_route *routes, size_t n, int port, int dir, size_t offset,
+                    const char *why, rp_error *err)
+{
+    char names[96] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!route_wants(&routes[i], port, dir))
+            continue;
+        int w = snprintf(names + used, sizeof names - used, "%s%s", used > 0 ? ", " : "",
+                         routes[i].message->name);
+        if (w < 0 || (size_t)w >= sizeof names - used)
+            break;
+        used += (size_t)w;
+    }
+    return rp_error_set(err, RP_E_SCHEMA_MESSAGE, RP_LAYER_SCHEMA, offset,
+                        "%s: not any of %s", why, used > 0 ? names : "(no message here)");
+}
+
+int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int dir,
+                       const char *json, size_t len, rp_decode_mode mode, rp_error *err)
+{
+    if (routes == NULL || (json == NULL && len > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
+    rp_error_clear(err);
+    rp_json_scanner sc;
+    rp_json_scanner_init(&sc, json, len, mode);
+    rp_json_type t;
+    int rc = rp_json_peek(&sc, &t, err);
+    if (rc < 0)
+        return rc;
+    if (t == RP_JSON_ARRAY_BEGIN) {
+        for (size_t i = 0; i < n; i++)
+            if (route_wants(&routes[i], port, dir) && routes[i].message->is_array)
+                return (int)i;
+        return no_match(routes, n, port, dir, 0, "a JSON array", err);
+    }
+    if (t != RP_JSON_OBJECT_BEGIN)
+        return no_match(routes, n, port, dir, 0, "neither an object nor an array", err);
+
+    found_key found[CLASSIFY_KEYS];
+    size_t nfound = 0;
+    if ((rc = rp_json_expect_object_begin(&sc, err)) < 0)
+        return rc;
+    for (;;) {
+        rp_json_str key;
+        bool done;
+        const char *lit = NULL;
+        size_t lit_len = 0;
+        if ((rc = rp_json_next_key(&sc, &key, &done, err)) < 0)
+            return rc;
+        if (done)
+            break;
+        rp_json_type vt = RP_JSON_NONE;
+        if ((rc = rp_json_peek(&sc, &vt, err)) < 0)
+            return rc;
+        if (vt == RP_JSON_NUMBER && nfound < CLASSIFY_KEYS &&
+            is_discriminator(routes, n, port, dir, &key, &lit, &lit_len)) {
+            rp_str text;
+            bool is_integer = false;
+            if ((rc = rp_json_read_number_text(&sc, &text, &is_integer, err)) < 0)
+                return rc;
+            found_key *fk = &found[nfound++];
+            fk->key = lit;
+            fk->key_len = lit_len;
+            fk->is_int = parse_int_text(text, is_integer, mode, &fk->neg, &fk->mag);
+        } else if ((rc = rp_json_skip_value(&sc, err)) < 0) {
+            return rc;
+        }
+    }
+    if ((rc = rp_json_finish(&sc, err)) < 0)
+        return rc;
+    /* Discriminated messages first, so a catch-all message never shadows them. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            const rp_schema_route *r = &routes[i];
+            if (!route_wants(r, port, dir) || r->message->is_array)
+                continue;
+            int consts = count_consts(r->message);
+            if ((pass == 0) != (consts > 0))
+                continue;
+            if (consts_match(r->message, found, nfound))
+                return (int)i;
+        }
+    }
+    return no_match(routes, n, port, dir, 0, "discriminators do not match", err);
+}

@@ -1,0 +1,177 @@
+/* rp_schema: the engine behind generated codecs — typed JSON fields checked against spec rules.
+ *
+ * rprotoc turns every message of a spec into a C struct plus a constant description of it
+ * (an rp_schema_message: its fields, where each lives in the struct, and the rules the spec
+ * attaches to it, each with the spec file:line:col it was written at). The generated
+ * residue_*_decode / _validate / _encode / _init functions are thin wrappers that hand
+ * that description and the caller's struct to the functions below. Keeping the logic here,
+ * once, means every generated codec behaves the same, and `rprotoc validate` can run the
+ * very same checks from a description it builds out of the AST at run time.
+ *
+ * Trust model: descriptions are trusted (written by rprotoc); JSON text is hostile. Nothing
+ * here allocates: decoded strings and bytes are carved from the caller's rp_arena. No global
+ * state. Every error fills rp_error with a code, a layer (json or schema), the byte offset,
+ * the JSON path (e.g. "$.server_info.version", "$[3].msg") and, for schema rules, the spec
+ * location of the violated rule.
+ */
+#ifndef RP_SCHEMA_H
+#define RP_SCHEMA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rp_arena.h"
+#include "rp_error.h"
+#include "rp_json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a field holds in the struct (and how it looks on the wire). */
+typedef enum rp_schema_type {
+    RP_SCHEMA_BOOL = 1, /* bool; JSON true/false */
+    RP_SCHEMA_INT,      /* signed integer of `size` bytes (intN_t or an enum); JSON number */
+    RP_SCHEMA_UINT,     /* unsigned integer of `size` bytes (uintN_t, flags, or an enum) */
+    RP_SCHEMA_STRING,   /* rp_str; JSON string, stored unescaped and NUL-terminated */
+    RP_SCHEMA_HEX,      /* rp_bytes; JSON string of hex digits (either case in, upper out) */
+    RP_SCHEMA_BASE64,   /* rp_bytes; JSON string of base64 (padded out) */
+    RP_SCHEMA_MESSAGE   /* an embedded struct described by `message`; JSON object */
+} rp_schema_type;
+
+/* Kinds of rules a field can carry. */
+typedef enum rp_schema_rule_kind {
+    RP_RULE_RANGE = 1, /* integer within [lo, hi] (either side optional) */
+    RP_RULE_ONE_OF,    /* integer is one of a set */
+    RP_RULE_ENUM,      /* integer is a value of the field's enum (the set) */
+    RP_RULE_FLAGS,     /* integer has no bit outside u_hi (the known bits) */
+    RP_RULE_CONST,     /* integer == lo, bool == (u_lo != 0), or string == str */
+    RP_RULE_LEN,       /* string/bytes length (bytes after decoding) within bounds or set */
+    RP_RULE_COUNT,     /* item count of a repeated field (or top-level array) within bounds */
+    RP_RULE_CHARSET    /* every byte of a string is in the 256-bit class `charset` */
+} rp_schema_rule_kind;
+
+/* One rule of a field, as written in the spec. Integer bounds use the i_ members when the
+ * field is RP_SCHEMA_INT and the u_ members otherwise (lengths are always u_). */
+typedef struct rp_schema_rule {
+    rp_schema_rule_kind kind;
+    rp_spec_loc loc;          /* where the rule is written in the spec */
+    const char *expect;       /* what the rule wants, for people: "one of {128, 192, 256}" */
+    bool has_lo, has_hi;
+    int64_t i_lo, i_hi;
+    uint64_t u_lo, u_hi;
+    const int64_t *i_set;     /* ONE_OF / ENUM / LEN set members (NULL when not a set) */
+    const uint64_t *u_set;
+    size_t set_count;
+    const uint8_t *charset;   /* CHARSET: bit (b & 7) of charset[b >> 3] allows byte b */
+    const char *str;          /* CONST of a string field */
+} rp_schema_rule;
+
+struct rp_schema_message;
+
+/* One field of a message. */
+typedef struct rp_schema_field {
+    const char *key;          /* JSON key (UTF-8, not escaped) */
+    size_t key_len;
+    const char *name;         /* C member name, for messages to people */
+    rp_schema_type type;
+    uint8_t bits;             /* integer width on the wire (8..64); 0 for non-integers */
+    size_t size;              /* sizeof the C member (or of one item when repeated) */
+    bool required;            /* decode fails when the key is absent */
+    bool repeated;            /* a JSON array: `max_count` items at offset, count at count_offset */
+    size_t offset;            /* offsetof the value (the first item when repeated) */
+    size_t has_offset;        /* offsetof the bool has_<name> presence flag; SIZE_MAX when
+                                 there is none (the items of a top-level array) */
+    size_t count_offset;      /* repeated: offsetof the size_t item count */
+    size_t max_count;         /* repeated: capacity of the C array */
+    const struct rp_schema_message *message; /* RP_SCHEMA_MESSAGE: the embedded type */
+    const rp_schema_rule *rules;
+    size_t rule_count;
+    bool has_default;         /* init/decode put this value in while the key is absent */
+    int64_t def_i;
+    uint64_t def_u;           /* also bool (0/1) */
+    const char *def_str;      /* string default (static) */
+    rp_spec_loc loc;          /* the field declaration */
+} rp_schema_field;
+
+/* A message (a JSON object), or a top-level array declaration (a JSON array of messages):
+ * then is_array is true and fields[0] is the one repeated RP_SCHEMA_MESSAGE field that
+ * holds the items (its key is unused). */
+typedef struct rp_schema_message {
+    const char *name;         /* spec name, e.g. "Connect" */
+    size_t size;              /* sizeof the struct */
+    const rp_schema_field *fields;
+    size_t field_count;
+    bool is_array;
+    bool reject_unknown;      /* option unknown_keys = reject */
+    rp_spec_loc loc;          /* the declaration (or its unknown_keys option) */
+} rp_schema_message;
+
+/* Zeroes *msg, puts defaults in, and sets every const field to its value with its presence
+ * flag set, so an initialised message of a discriminated type encodes as that type.
+ * m and msg must not be NULL. */
+void rp_schema_init(const rp_schema_message *m, void *msg);
+
+/* Decodes JSON text json[0..len) into *msg (which it first resets: zero + defaults, every
+ * presence flag false) and validates it: decode = parse + validate, so success means every
+ * rule of the spec holds. Strings and bytes are carved from storage (nothing is
+ * allocated); on failure storage is rewound to where it was and *msg is unspecified.
+ * Mode RP_DECODE_STRICT: RFC 8259 exactly, a key twice is an error, numbers must be
+ * integers. RP_DECODE_WIRE: what residue peers send (trailing bytes ignored, float numbers
+ * truncated, a string where a number is expected counts as absent, the last of duplicate
+ * keys wins). Unknown keys are skipped (after checking they are well-formed JSON) unless
+ * the message rejects them. json may be NULL only when len is 0 (a syntax error).
+ * Returns 0 or a negative rp_status with err (optional) filled. */
+RP_CHECK_RESULT int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len,
+                                     void *msg, rp_arena *storage, rp_decode_mode mode,
+                                     rp_error *err);
+
+/* Checks *msg against every rule of m (required fields present, ranges, sets, enums, flag
+ * bits, lengths, charsets, constants, valid UTF-8, nested messages and items). The error
+ * has a path but no offset (SIZE_MAX). m and msg must not be NULL. */
+RP_CHECK_RESULT int rp_schema_validate(const rp_schema_message *m, const void *msg,
+                                       rp_error *err);
+
+/* Validates *msg, then writes it as compact JSON into buf[0..cap): keys in spec order,
+ * only present fields, bytes as uppercase hex or padded base64. A NUL follows the text
+ * when it fits (not counted). *out_len (optional) gets the length, or on RP_E_OVERFLOW
+ * the capacity needed. buf may be NULL when cap is 0 (to measure). */
+RP_CHECK_RESULT int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf,
+                                     size_t cap, size_t *out_len, rp_error *err);
+
+/* Called once per problem by rp_schema_check_all; the error is only valid during the call. */
+typedef void (*rp_schema_report_fn)(void *ctx, const rp_error *problem);
+
+/* Like rp_schema_decode, but keeps going after schema problems and reports every one of
+ * them (the `rprotoc validate` use). Stops at the first JSON-level problem (the text
+ * cannot be read past it). Returns the number of problems reported (0: valid), or
+ * RP_E_ARGUMENT on NULL arguments, RP_E_OVERFLOW if storage ran out (also reported). */
+RP_CHECK_RESULT int rp_schema_check_all(const rp_schema_message *m, const char *json,
+                                        size_t len, void *msg, rp_arena *storage,
+                                        rp_decode_mode mode, rp_schema_report_fn report,
+                                        void *report_ctx);
+
+/* A message a decoder may meet on some port in some direction (for rp_schema_classify). */
+typedef struct rp_schema_route {
+    int id;                   /* caller's message id (residue_message_id) */
+    int port;                 /* caller's port number (residue_port) */
+    int dir;                  /* caller's direction (residue_direction) */
+    const rp_schema_message *message;
+} rp_schema_route;
+
+/* Tells which of routes[0..n) json[0..len) is, among those with this port and dir: an
+ * array goes to the array message; an object to the first message whose const fields all
+ * have their values in the text (messages without const fields only when no discriminated
+ * one matches). Only the top level is read (and checked as JSON); the chosen message still
+ * has to be decoded. Returns the index into routes, or RP_E_SCHEMA_MESSAGE (layer schema)
+ * when none fits, or a JSON error when the text is not JSON. */
+RP_CHECK_RESULT int rp_schema_classify(const rp_schema_route *routes, size_t n, int port,
+                                       int dir, const char *json, size_t len,
+                                       rp_decode_mode mode, rp_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RP_SCHEMA_H */
