@@ -17,6 +17,7 @@
 #include "ast.h"
 #include "diag.h"
 #include "dump.h"
+#include "emit_c.h"
 #include "fe_util.h"
 #include "source.h"
 #include "version.h"
@@ -154,9 +155,7 @@ static int emit_deps(const cli *c, const rp_ast_spec *spec)
  * output could not be written (an I/O error). The C emitter is called from here. */
 static int emit_outputs(const rp_ast_spec *spec, const char *out_dir)
 {
-    (void)spec;
-    (void)out_dir;
-    return 0;
+    return rp_emit_c_write(spec, out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
 }
 /* ===================================================================================== */
 
