@@ -242,8 +242,8 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
     }
     const rp_ast_route *r = d->kind == RP_DECL_ARRAY ? &d->u.array.route : &d->u.message.route;
     if (r->port != RP_PORT_NONE) {
-        rp_sb_printf(h, "/** Envelopes %s may travel in (RESIDUE_ENVELOPE_* bits). */\n",
-                     d->name);
+        rp_sb_printf(h, "/** Envelopes %s may travel in (%s_ENVELOPE_* bits). */\n",
+                     d->name, cx->upper);
         rp_sb_printf(h, "#define %s_ENVELOPES (", up);
         for (size_t i = 0; i < r->envelope_count; i++) {
             const rp_ast_envelope *e = &r->envelopes[i];

@@ -487,6 +487,12 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
     rp_sb_puts(c, "#include \"rp_schema.h\"\n\n");
     for (size_t i = 0; i < cx->spec->unit_count; i++) {
         const rp_ast_unit *u = cx->spec->units[i];
+        bool has_messages = false; /* only messages' tables refer to spec locations */
+        for (size_t k = 0; k < u->decl_count; k++)
+            if (u->decls[k]->kind == RP_DECL_MESSAGE || u->decls[k]->kind == RP_DECL_ARRAY)
+                has_messages = true;
+        if (!has_messages)
+            continue;
         if (u->is_main)
             rp_sb_puts(c, "static const char spec_file[] = ");
         else

@@ -104,9 +104,10 @@ void emit_doc(rp_strbuf *b, const char *indent, const char *doc, const char *ext
     bool has_extra = extra != NULL && extra[0] != '\0';
     if (!has_doc && !has_extra)
         return;
-    if (!has_extra && strchr(doc, '\n') == NULL && strlen(indent) + strlen(doc) + 7 <= 100) {
+    const char *one = has_doc && has_extra ? NULL : (has_doc ? doc : extra);
+    if (one != NULL && strchr(one, '\n') == NULL && strlen(indent) + strlen(one) + 7 <= 100) {
         rp_sb_printf(b, "%s/** ", indent);
-        emit_comment_text(b, doc);
+        emit_comment_text(b, one);
         rp_sb_puts(b, " */\n");
         return;
     }

@@ -1050,8 +1050,12 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
                 return (int)i;
         return no_match(routes, n, port, dir, 0, "a JSON array", err);
     }
-    if (t != RP_JSON_OBJECT_BEGIN)
+    if (t != RP_JSON_OBJECT_BEGIN) {
+        /* Read it anyway: text that is not JSON at all should say so. */
+        if ((rc = rp_json_skip_value(&sc, err)) < 0 || (rc = rp_json_finish(&sc, err)) < 0)
+            return rc;
         return no_match(routes, n, port, dir, 0, "neither an object nor an array", err);
+    }
 
     found_key found[CLASSIFY_KEYS];
     size_t nfound = 0;
@@ -1098,5 +1102,33 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
                 return (int)i;
         }
     }
-    return no_match(routes, n, port, dir, 0, "discriminators do not match", err);
+    /* Say what the discriminators were, e.g. "type 5" or "type not an integer". */
+    char why[64] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < n && used < sizeof why; i++) {
+        if (!route_wants(&routes[i], port, dir) || routes[i].message->is_array)
+            continue;
+        const rp_schema_message *m = routes[i].message;
+        for (size_t k = 0; k < m->field_count && used < sizeof why; k++) {
+            const rp_schema_field *f = &m->fields[k];
+            if (const_rule(f) == NULL || strstr(why, f->key) != NULL)
+                continue;
+            const found_key *fk = NULL;
+            for (size_t j = 0; j < nfound; j++)
+                if (found[j].key == f->key || (found[j].key_len == f->key_len &&
+                                               memcmp(found[j].key, f->key, f->key_len) == 0))
+                    fk = &found[j];
+            int w;
+            if (fk != NULL && fk->is_int)
+                w = snprintf(why + used, sizeof why - used, "%s%s %s%" PRIu64, used ? ", " : "",
+                             f->key, fk->neg ? "-" : "", fk->mag);
+            else
+                w = snprintf(why + used, sizeof why - used, "%s%s not an integer",
+                             used ? ", " : "", f->key);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+    }
+    return no_match(routes, n, port, dir, 0, why[0] != '\0' ? why : "no discriminator", err);
 }
