@@ -290,7 +290,7 @@ static void check_enum(checker *c, rp_ast_decl *d)
                 if (rp_ast_int_cmp(e->values[j].value, v->value) == 0) {
                     error(c, &v->value_span, "'%s' has the same %s %s as '%s'", v->name,
                           flags ? "bit" : "value", fmt_int(v->value, buf, sizeof buf), e->values[j].name);
-                    rp_diag_note(c->diag, &e->values[j].span, "'%s' defined here", e->values[j].name);
+                    rp_diag_note(c->diag, &e->values[j].name_span, "'%s' defined here", e->values[j].name);
                     break;
                 }
         }
@@ -401,8 +401,11 @@ static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char
         f->label == RP_LABEL_REPEATED) {
         if (t->scalar == RP_SCALAR_NONE && t->ref == NULL)
             return; /* unknown type, already reported */
-        error(c, &v->span, "'%s' is not supported on %s fields", attr,
-              f->label == RP_LABEL_REPEATED ? "repeated" : type_kind_text(t, tk, sizeof tk));
+        if (f->label == RP_LABEL_REPEATED)
+            error(c, &v->span, "'%s' is not supported on repeated fields", attr);
+        else
+            error(c, &v->span, "'%s' is not supported on fields of type %s", attr,
+                  type_kind_text(t, tk, sizeof tk));
         return;
     }
     const char *want = is_enum ? "a value name" : is_int ? "an integer"

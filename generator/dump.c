@@ -134,8 +134,9 @@ static void value(rp_strbuf *b, int level, const char *name, const rp_ast_value 
     rp_sb_putc(b, '\n');
 }
 
-static void charset_members(rp_strbuf *b, const uint8_t *bits)
+static void charset_members(rp_strbuf *out, const uint8_t *bits)
 {
+    rp_strbuf text = { 0 }, *b = &text;
     /* runs of allowed bytes, printed as a-b or single characters */
     for (unsigned c = 0; c < 256; c++) {
         if (!((bits[c >> 3] >> (c & 7)) & 1u))
@@ -150,6 +151,8 @@ static void charset_members(rp_strbuf *b, const uint8_t *bits)
                 rp_sb_putc(b, (char)k);
         c = e;
     }
+    quoted(out, text.s != NULL ? text.s : "");
+    free(text.s);
 }
 
 static void field(rp_strbuf *b, const rp_ast_field *f)
@@ -221,9 +224,9 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
         indent(b, 1);
         rp_sb_puts(b, "text ");
         quoted(b, d->u.charset.text);
-        rp_sb_puts(b, "\n  allowed \"");
+        rp_sb_puts(b, "\n  allowed ");
         charset_members(b, d->u.charset.allowed);
-        rp_sb_puts(b, "\"\n");
+        rp_sb_putc(b, '\n');
         break;
     case RP_DECL_ENUM:
     case RP_DECL_FLAGS:

@@ -30,6 +30,7 @@ typedef struct rp_parse_ctx {
     /* doc comment lines seen since the last token, joined with '\n' */
     rp_strbuf pending_doc;
     bool has_pending_doc;
+    uint32_t pending_doc_line; /* line of the last "///" line in the pending block */
     rp_doc_entry *docs;      /* blocks waiting to be claimed, in offset order (owned) */
     size_t doc_count, doc_cap;
     size_t errors;           /* errors reported while parsing this unit */

@@ -42,6 +42,7 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %define api.location.type {rp_ast_span}
 %define api.token.prefix {T_}
 %define parse.error custom
+%define parse.lac full
 %locations
 %expect 0
 %param {void *scanner}
@@ -149,7 +150,10 @@ item
     : PROTOCOL name ';'            { rp_build_protocol(ctx, $2, &@2, &@$); }
     | IMPORT STRING ';'            { rp_build_import(ctx, $2, &@2); }
     | decl                         { rp_build_add_decl(ctx, $1); }
-    | error ';'                    { yyerrok; }
+    /* After an error in a declaration's header the parser skips to the next ';' (often a
+     * field inside the body) and then to the closing '}'; errors in between are not
+     * reported (bison's three-token rule) so that one mistake gives one message. */
+    | error ';'
     | error '}'                    { yyerrok; }
     ;
 
@@ -445,11 +449,11 @@ static const char *describe_expected(yysymbol_kind_t k, char *buf, size_t cap)
     default: break;
     }
     const char *n = yysymbol_name(k);
-    size_t len = strlen(n);
-    if (len >= 2 && n[0] == '"' && n[len - 1] == '"')
-        snprintf(buf, cap, "'%.*s'", (int)(len - 2), n + 1);
-    else
+    /* keywords come unquoted from bison, character tokens already quoted: quote keywords */
+    if (n[0] == '\'')
         snprintf(buf, cap, "%s", n);
+    else
+        snprintf(buf, cap, "'%s'", n);
     return buf;
 }
 

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# rprotoc front end: CLI behaviour, golden --dump-ast files, and the invalid-spec corpus
+# (each tests/specs/invalid/X.rproto must fail with exit 1 and print exactly X.expected).
+set -u
+build=$1
+rprotoc=$build/rprotoc
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+bad() { echo "FAIL: $*"; fail=1; }
+
+# expect_run EXIT_CODE DESCRIPTION -- command...   (stdout/stderr kept in $tmp/out, $tmp/err)
+expect_run() {
+    local want=$1 what=$2; shift 3
+    "$@" > "$tmp/out" 2> "$tmp/err"
+    local rc=$?
+    [ "$rc" -eq "$want" ] || bad "$what: exit $rc, want $want ($(head -c 300 "$tmp/err"))"
+}
+
+# ---- the real spec checks clean and silently -----------------------------------------------
+expect_run 0 "residue --check" -- "$rprotoc" --check spec/residue.rproto
+[ -s "$tmp/out" ] || [ -s "$tmp/err" ] && bad "residue --check printed something"
+for spec in tests/specs/valid/*.rproto; do
+    expect_run 0 "$spec --check" -- "$rprotoc" --check "$spec"
+    [ -s "$tmp/out" ] || [ -s "$tmp/err" ] && bad "$spec --check printed something"
+done
+
+# ---- golden AST dumps -----------------------------------------------------------------------
+golden() {
+    local spec=$1 want=$2
+    expect_run 0 "--dump-ast $spec" -- "$rprotoc" --dump-ast "$spec"
+    if ! cmp -s "$tmp/out" "$want"; then
+        bad "--dump-ast $spec differs from $want (make update-golden rewrites it):"
+        diff -u "$want" "$tmp/out" | head -20
+    fi
+}
+golden spec/residue.rproto tests/golden/residue.ast
+golden tests/specs/valid/all-constructs.rproto tests/golden/all-constructs.ast
+
+# ---- invalid corpus -------------------------------------------------------------------------
+n=0
+for spec in tests/specs/invalid/*.rproto; do
+    want=${spec%.rproto}.expected
+    n=$((n + 1))
+    if [ ! -f "$want" ]; then bad "$spec has no $want"; continue; fi
+    expect_run 1 "$spec" -- "$rprotoc" --check -I tests/specs/invalid/lib "$spec"
+    [ -s "$tmp/out" ] && bad "$spec: printed on stdout"
+    if ! cmp -s "$tmp/err" "$want"; then
+        bad "$spec: diagnostics differ from $want:"
+        diff -u "$want" "$tmp/err" | head -20
+    fi
+    grep -q ': error: ' "$tmp/err" || bad "$spec: no error line"
+done
+[ "$n" -ge 40 ] || bad "only $n invalid specs (want at least 40)"
+echo "frontend: $n invalid specs checked"
+
+# ---- CLI ------------------------------------------------------------------------------------
+expect_run 0 "--version" -- "$rprotoc" --version
+grep -qx 'rprotoc [0-9]*\.[0-9]*\.[0-9]*' "$tmp/out" || bad "--version printed '$(cat "$tmp/out")'"
+expect_run 0 "--help" -- "$rprotoc" --help
+grep -q '^usage: rprotoc' "$tmp/out" || bad "--help has no usage line"
+expect_run 2 "no arguments" -- "$rprotoc"
+grep -q "^rprotoc: error: no spec file given" "$tmp/err" || bad "no-argument message: $(cat "$tmp/err")"
+expect_run 2 "unknown option" -- "$rprotoc" --frobnicate spec/residue.rproto
+expect_run 2 "missing -o" -- "$rprotoc" spec/residue.rproto
+expect_run 2 "-o without value" -- "$rprotoc" spec/residue.rproto -o
+expect_run 2 "missing file" -- "$rprotoc" --check "$tmp/does-not-exist.rproto"
+grep -q "^rprotoc: error: cannot read '.*does-not-exist.rproto': No such file or directory" "$tmp/err" \
+    || bad "missing-file message: $(cat "$tmp/err")"
+expect_run 2 "directory as spec" -- "$rprotoc" --check "$tmp"
+expect_run 1 "invalid spec exit code" -- "$rprotoc" --check tests/specs/invalid/sem-unknown-type.rproto
+
+# -I: an import found only through an include directory
+mkdir -p "$tmp/inc" "$tmp/main"
+printf 'enum Color : uint8 { RED = 1; }\n' > "$tmp/inc/colors.rproto"
+printf 'protocol p;\nimport "colors.rproto";\nmessage M { required Color c = "c"; }\n' > "$tmp/main/m.rproto"
+expect_run 1 "import without -I" -- "$rprotoc" --check "$tmp/main/m.rproto"
+grep -q "cannot find imported file 'colors.rproto'" "$tmp/err" || bad "import without -I: $(cat "$tmp/err")"
+expect_run 0 "import with -I" -- "$rprotoc" --check -I "$tmp/inc" "$tmp/main/m.rproto"
+expect_run 0 "import with -IDIR" -- "$rprotoc" --check "-I$tmp/inc" "$tmp/main/m.rproto"
+
+# -M / -MF: make dependencies name the spec and its imports
+expect_run 0 "-M" -- "$rprotoc" --check -M -I "$tmp/inc" "$tmp/main/m.rproto"
+grep -q "^$tmp/main/m.rproto: $tmp/main/m.rproto $tmp/inc/colors.rproto\$" "$tmp/out" || bad "-M printed: $(cat "$tmp/out")"
+expect_run 0 "-MF" -- "$rprotoc" --check -MF "$tmp/deps.d" tests/specs/valid/all-constructs.rproto
+grep -q "tests/specs/valid/lib/common.rproto" "$tmp/deps.d" || bad "-MF file lacks the import"
+
+# the compile mode checks and fails like --check on a bad spec, writing nothing
+mkdir -p "$tmp/outdir"
+expect_run 1 "compile invalid spec" -- "$rprotoc" tests/specs/invalid/sem-unknown-type.rproto -o "$tmp/outdir"
+[ -z "$(ls -A "$tmp/outdir")" ] || bad "compile of an invalid spec wrote files"
+
+# determinism: the same diagnostics twice, whatever the locale
+LC_ALL=C "$rprotoc" --check tests/specs/invalid/syn-multiple-errors.rproto 2> "$tmp/e1"
+LC_ALL=C.UTF-8 "$rprotoc" --check tests/specs/invalid/syn-multiple-errors.rproto 2> "$tmp/e2"
+cmp -s "$tmp/e1" "$tmp/e2" || bad "diagnostics depend on the locale"
+
+exit $fail
