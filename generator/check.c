@@ -1,5 +1,5 @@
 /* check.c — semantic checks of a parsed spec; see check.h for the list. */
-#include "check.h"
+#include "spec_check.h"
 
 #include <stdarg.h>
 #include <stdio.h>

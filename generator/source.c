@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
+#include "spec_check.h"
 #include "fe_util.h"
 #include "parse_ctx.h"
 

@@ -1,4 +1,5 @@
-/* check.h — the semantic check pass of the rprotoc front end.
+/* spec_check.h — the semantic check pass of the rprotoc front end (check.c). Not named
+ * check.h: on the -Igenerator include path that would shadow the Check framework's <check.h>.
  *
  * Runs on a spec whose every unit parsed without errors. Resolves every reference (field
  * types, charsets, enum values in const/default, array elements) into the AST and fills
@@ -24,8 +25,8 @@
  *   - messages that contain themselves (directly or through other messages);
  *   - arrays: element must be a message, a maximum length is required.
  */
-#ifndef RP_CHECK_H
-#define RP_CHECK_H
+#ifndef RP_SPEC_CHECK_H
+#define RP_SPEC_CHECK_H
 
 #include <stddef.h>
 
@@ -39,4 +40,4 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec);
  * Returns the number of parts stored in parts[8], or 0 when the text is not a version. */
 size_t rp_check_parse_version(const char *text, uint64_t parts[8]);
 
-#endif /* RP_CHECK_H */
+#endif /* RP_SPEC_CHECK_H */
