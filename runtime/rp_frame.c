@@ -134,7 +134,7 @@ int rp_framer_feed(rp_framer *f, const uint8_t *data, size_t len, rp_frame_packe
     int rc = RP_OK;
     do {
         size_t n = 0;
-        rc = rp_framer_push(f, data + done, len - done, &n, err);
+        rc = rp_framer_push(f, data != NULL ? data + done : NULL, len - done, &n, err);
         done += n;
         if (rc != RP_OK) break;
         const uint8_t *p = NULL;

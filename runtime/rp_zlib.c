@@ -33,8 +33,9 @@ int rp_zlib_deflate(const uint8_t *in, size_t len, int level, uint8_t *out, size
     /* deflateInit (not deflateInit2 with a gzip/raw window) writes the RFC 1950 wrapper. */
     if (deflateInit(&zs, level) != Z_OK)
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_ZLIB, SIZE_MAX, "deflateInit failed");
+    static const uint8_t no_input = 0; /* constant, not state: stands in for NULL, len 0 */
     size_t in_left = len, out_left = cap;
-    const uint8_t *ip = in;
+    const uint8_t *ip = in != NULL ? in : &no_input;
     uint8_t *op = out;
     int zr;
     do {
@@ -95,8 +96,9 @@ int rp_zlib_inflate(const uint8_t *in, size_t len, uint8_t *out, size_t cap, siz
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_ZLIB, SIZE_MAX, "inflateInit failed");
     /* One spare byte of output beyond cap tells "exactly cap" from "more than cap" without
      * writing past the caller's buffer: we inflate into a 1-byte probe once out is full. */
+    static const uint8_t no_input = 0; /* constant, not state: stands in for NULL, len 0 */
     size_t in_left = len, out_left = cap;
-    const uint8_t *ip = in;
+    const uint8_t *ip = in != NULL ? in : &no_input;
     uint8_t *op = out;
     uint8_t probe;
     int zr;
@@ -117,7 +119,7 @@ int rp_zlib_inflate(const uint8_t *in, size_t len, uint8_t *out, size_t cap, siz
             return rp_error_set(err, RP_E_ZLIB_BOUND, RP_LAYER_ZLIB, len - in_left,
                                 "inflated data exceeds the bound of %zu bytes", cap);
         }
-        op += used_out;
+        if (used_out > 0) op += used_out; /* op may be NULL when cap is 0 */
         out_left -= used_out;
         if (zr == Z_STREAM_END) break;
         if (zr == Z_OK) continue;

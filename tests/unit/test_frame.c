@@ -313,6 +313,10 @@ START_TEST(finish_reports_partial)
     rp_error err;
     ck_assert_int_eq(rp_framer_init(&f, buf, sizeof buf, 32, NULL), 0);
     ck_assert_int_eq(rp_framer_finish(&f, NULL), 0);
+    collector *c = calloc(1, sizeof *c);
+    ck_assert_int_eq(rp_framer_feed(&f, NULL, 0, collect, c, NULL, NULL), 0); /* empty read */
+    ck_assert_uint_eq(c->n, 0);
+    free(c);
     ck_assert_int_eq(rp_framer_push(&f, (const uint8_t *)"ab\r\n\r\ncd\r\n", 10, NULL, NULL), 0);
     const uint8_t *p;
     size_t pl;
