@@ -124,6 +124,14 @@ const char *rp_layer_name(rp_layer layer)
     }
 }
 
+/* strnlen without relying on POSIX feature macros (vendored builds use plain -std=c11). */
+static size_t bounded_len(const char *s, size_t max)
+{
+    size_t n = 0;
+    while (n < max && s[n] != '\0') n++;
+    return n;
+}
+
 /* An snprintf cursor: appends while there is room, always counts the full length. */
 typedef struct fmt_out {
     char *buf;
@@ -158,8 +166,8 @@ size_t rp_error_format(const rp_error *err, char *buf, size_t cap)
     if (err->layer == RP_LAYER_NONE) out_printf(&o, "error");
     else out_printf(&o, "%s error", rp_layer_name(err->layer));
     /* The struct may have been filled by hand: never read past the arrays. */
-    int path_len = (int)strnlen(err->path, sizeof err->path);
-    int msg_len = (int)strnlen(err->message, sizeof err->message);
+    int path_len = (int)bounded_len(err->path, sizeof err->path);
+    int msg_len = (int)bounded_len(err->message, sizeof err->message);
     if (path_len > 0) {
         out_printf(&o, " at %.*s", path_len, err->path);
         if (err->offset != SIZE_MAX) out_printf(&o, " (offset %zu)", err->offset);

@@ -27,8 +27,15 @@ enum scan_state {
 
 /* ---- errors ------------------------------------------------------------------------- */
 
+/* Error paths are kept out of line so the hot paths stay small. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RPJ_COLD __attribute__((cold, noinline))
+#else
+#define RPJ_COLD
+#endif
+
 static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, rp_layer layer,
-                size_t offset, const char *fmt, ...) RP_PRINTF(6, 7);
+                size_t offset, const char *fmt, ...) RP_PRINTF(6, 7) RPJ_COLD;
 static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, rp_layer layer,
                 size_t offset, const char *fmt, ...)
 {
@@ -49,7 +56,7 @@ static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, rp_layer lay
     return (int)code;
 }
 
-static int stuck(rp_json_scanner *sc, rp_error *err)
+static RPJ_COLD int stuck(rp_json_scanner *sc, rp_error *err)
 {
     return fail(sc, err, (rp_status)sc->failed, RP_LAYER_JSON, sc->pos,
                 "scanning already stopped at an earlier error (%s)",
@@ -66,10 +73,21 @@ static const char *describe(const rp_json_scanner *sc, size_t pos, char buf[16])
     return buf;
 }
 
+/* "expected <what><more>, found <byte>" as a sticky syntax error at offset i. */
+static RPJ_COLD int expected(rp_json_scanner *sc, rp_error *err, size_t i, const char *what,
+                             const char *more)
+{
+    char d[16];
+    return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i, "expected %s%s, found %s", what,
+                more, describe(sc, i, d));
+}
+
 /* ---- primitives --------------------------------------------------------------------- */
 
-static size_t skip_ws(const char *b, size_t pos, size_t len)
+static inline size_t skip_ws(const char *b, size_t pos, size_t len)
 {
+    /* Compact JSON has no whitespace: one compare in the common case. */
+    if (pos < len && (unsigned char)b[pos] > ' ') return pos;
     while (pos < len) {
         char c = b[pos];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
@@ -78,25 +96,25 @@ static size_t skip_ws(const char *b, size_t pos, size_t len)
     return pos;
 }
 
-static int is_digit(unsigned char c)
+static inline int is_digit(unsigned char c)
 {
     return c >= '0' && c <= '9';
 }
 
-static int is_hex(unsigned char c)
+static inline int is_hex(unsigned char c)
 {
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 /* What may directly follow a number or literal. NUL counts: the residue server parses a
  * C string, so a NUL ends its input (reported as trailing bytes in strict mode). */
-static int is_delim(unsigned char c)
+static inline int is_delim(unsigned char c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',' || c == ']' ||
            c == '}' || c == '\0';
 }
 
-static int in_object(const rp_json_scanner *sc)
+static inline int in_object(const rp_json_scanner *sc)
 {
     uint32_t d = sc->depth - 1;
     return (int)((sc->stack[d >> 5] >> (d & 31)) & 1u);
@@ -117,23 +135,60 @@ static int push(rp_json_scanner *sc, rp_error *err, int object)
     return 0;
 }
 
-static void pop(rp_json_scanner *sc)
+static inline void pop(rp_json_scanner *sc)
 {
     sc->depth--;
     sc->pos++;
     sc->state = S_AFTER_VALUE;
 }
 
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RPJ_SWAR_CTZ 1
+#else
+#define RPJ_SWAR_CTZ 0
+#endif
+
+/* Nonzero when any of the 8 bytes at p needs a closer look in a string: below 0x20, '"',
+ * '\\' or 0x80 and above. Classic SWAR tests; exact for "any", which is all we need. */
+static inline uint64_t swar_special(const unsigned char *p)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t x;
+    memcpy(&x, p, 8);
+    uint64_t lt = (x - ones * 0x20u) & ~x;
+    uint64_t q = x ^ (ones * 0x22u);
+    uint64_t bs = x ^ (ones * 0x5Cu);
+    q = (q - ones) & ~q;
+    bs = (bs - ones) & ~bs;
+    return (lt | q | bs | x) & highs;
+}
+
 /* string = quotation-mark *char quotation-mark   (sc->pos at the opening quote)
- * Validates escapes, surrogate pairing and UTF-8; *dec gets the unescaped length. */
-static int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *out, size_t *dec_len)
+ * Validates escapes, surrogate pairing and UTF-8; *dec gets the unescaped length.
+ * Continues from byte i: the bytes between the opening quote and i are plain ASCII. */
+static int scan_string_slow(rp_json_scanner *sc, rp_error *err, rp_json_str *out,
+                            size_t *dec_len, size_t i)
 {
     const unsigned char *b = (const unsigned char *)sc->buf;
     const size_t len = sc->len, start = sc->pos;
-    size_t i = start + 1, dec = 0;
+    size_t dec = i - start - 1;
     bool esc = false;
     for (;;) {
         size_t run = i;
+        while (len - i >= 8) {
+            uint64_t m = swar_special(b + i);
+            if (m == 0) {
+                i += 8;
+                continue;
+            }
+#if RPJ_SWAR_CTZ
+            /* Little-endian: the lowest flagged byte is exactly the first special one
+             * (false positives of the SWAR tests only appear above a true hit). */
+            i += (size_t)__builtin_ctzll(m) >> 3;
+#endif
+            break;
+        }
         while (i < len && rpj_plain_string_byte[b[i]]) i++;
         dec += i - run;
         if (i >= len) {
@@ -213,8 +268,40 @@ static int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *out, siz
     return 0;
 }
 
+/* The common case inline: a string of plain ASCII found 8 bytes at a time. Anything else
+ * (escape, control byte, non-ASCII) continues in scan_string_slow from where we are. */
+static inline int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *out,
+                              size_t *dec_len)
+{
+    const unsigned char *b = (const unsigned char *)sc->buf;
+    const size_t len = sc->len, start = sc->pos;
+    size_t i = start + 1;
+    while (len - i >= 8) {
+        uint64_t m = swar_special(b + i);
+        if (m == 0) {
+            i += 8;
+            continue;
+        }
+#if RPJ_SWAR_CTZ
+        /* Little-endian: the lowest flagged byte is exactly the first special one (false
+         * positives of the SWAR tests only appear above a true hit). */
+        i += (size_t)__builtin_ctzll(m) >> 3;
+#endif
+        break;
+    }
+    while (i < len && rpj_plain_string_byte[b[i]]) i++;
+    if (i >= len || b[i] != '"') return scan_string_slow(sc, err, out, dec_len, i);
+    out->raw = sc->buf + start + 1;
+    out->raw_len = i - start - 1;
+    out->escaped = false;
+    out->offset = start;
+    if (dec_len != NULL) *dec_len = out->raw_len;
+    sc->pos = i + 1;
+    return 0;
+}
+
 /* number = [ minus ] int [ frac ] [ exp ]   (sc->pos at '-' or a digit) */
-static int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *out, bool *is_integer)
+static inline int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *out, bool *is_integer)
 {
     const unsigned char *b = (const unsigned char *)sc->buf;
     const size_t len = sc->len, start = sc->pos;
@@ -266,14 +353,12 @@ static int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *out, boo
 }
 
 /* true / false / null */
-static int scan_literal(rp_json_scanner *sc, rp_error *err, const char *word, size_t n)
+static inline int scan_literal(rp_json_scanner *sc, rp_error *err, const char *word, size_t n)
 {
     size_t i = sc->pos;
     if (sc->len - i < n || memcmp(sc->buf + i, word, n) != 0 ||
         (sc->len - i > n && !is_delim((unsigned char)sc->buf[i + n]))) {
-        char d[16];
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                    "expected a JSON value, found %s", describe(sc, i, d));
+        return expected(sc, err, i, "a JSON value", "");
     }
     sc->pos = i + n;
     return 0;
@@ -326,9 +411,7 @@ static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
         rc = scan_literal(sc, err, "null", 4);
         break;
     default: {
-        char d[16];
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                    "expected a JSON value, found %s", describe(sc, i, d));
+        return expected(sc, err, i, "a JSON value", "");
     }
     }
     if (rc == 0) sc->state = S_AFTER_VALUE;
@@ -339,19 +422,16 @@ static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
 static int scan_key(rp_json_scanner *sc, rp_json_str *key, const char *after, rp_error *err)
 {
     size_t i = skip_ws(sc->buf, sc->pos, sc->len);
-    char d[16];
     sc->pos = i;
     if (i >= sc->len || sc->buf[i] != '"') {
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                    "expected a string key %s, found %s", after, describe(sc, i, d));
+        return expected(sc, err, i, "a string key ", after);
     }
     sc->value_offset = i;
     int rc = scan_string(sc, err, key, NULL);
     if (rc < 0) return rc;
     i = skip_ws(sc->buf, sc->pos, sc->len);
     if (i >= sc->len || sc->buf[i] != ':') {
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                    "expected ':' after object key, found %s", describe(sc, i, d));
+        return expected(sc, err, i, "':' after object key", "");
     }
     sc->pos = i + 1;
     sc->state = S_VALUE;
@@ -378,7 +458,13 @@ static int check_trailer(rp_json_scanner *sc, rp_error *err)
 
 void rp_json_scanner_init(rp_json_scanner *sc, const char *buf, size_t len, rp_json_mode mode)
 {
-    memset(sc, 0, sizeof *sc);
+    /* The container stack is not cleared: a level's bit is always written by push()
+     * before it is read. */
+    sc->pos = 0;
+    sc->value_offset = 0;
+    sc->path = NULL;
+    sc->depth = 0;
+    sc->failed = 0;
     sc->buf = buf == NULL ? "" : buf;
     sc->len = buf == NULL ? 0 : len;
     sc->mode = (uint8_t)(mode == RP_JSON_WIRE ? RP_JSON_WIRE : RP_JSON_STRICT);
@@ -418,7 +504,6 @@ unsigned rp_json_depth(const rp_json_scanner *sc)
 int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
-    char d[16];
     size_t i;
     switch (sc->state) {
     case S_VALUE:
@@ -472,8 +557,7 @@ int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
                 pop(sc);
                 return 0;
             }
-            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                        "expected ',' or '}' after object member, found %s", describe(sc, i, d));
+            return expected(sc, err, i, "',' or '}' after object member", "");
         }
         if (i < sc->len && sc->buf[i] == ',') {
             sc->pos = i + 1;
@@ -486,8 +570,7 @@ int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
             pop(sc);
             return 0;
         }
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                    "expected ',' or ']' after array element, found %s", describe(sc, i, d));
+        return expected(sc, err, i, "',' or ']' after array element", "");
     default:
         break;
     }
@@ -502,7 +585,7 @@ int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
 /* ---- public: typed reading ---------------------------------------------------------- */
 
 /* Positions at the first byte of a value where one is expected. */
-static int at_value(rp_json_scanner *sc, rp_error *err)
+static inline int at_value(rp_json_scanner *sc, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
     if (sc->state != S_VALUE) {
@@ -519,7 +602,7 @@ static int at_value(rp_json_scanner *sc, rp_error *err)
     return 0;
 }
 
-static rp_json_type type_of_byte(char c)
+static inline rp_json_type type_of_byte(char c)
 {
     switch (c) {
     case '{': return RP_JSON_OBJECT_BEGIN;
@@ -549,13 +632,11 @@ static const char *type_phrase(rp_json_type t)
 
 /* The value at sc->pos is not what the caller wanted: a schema error if it is a value at
  * all (not consumed, so the caller may skip it), else a syntax error. */
-static int wrong_type(rp_json_scanner *sc, rp_error *err, const char *wanted)
+static RPJ_COLD int wrong_type(rp_json_scanner *sc, rp_error *err, const char *wanted)
 {
     rp_json_type t = type_of_byte(sc->buf[sc->pos]);
     if (t == RP_JSON_NONE) {
-        char d[16];
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, sc->pos,
-                    "expected a JSON value, found %s", describe(sc, sc->pos, d));
+        return expected(sc, err, sc->pos, "a JSON value", "");
     }
     return fail(sc, err, RP_E_SCHEMA_TYPE, RP_LAYER_SCHEMA, sc->pos, "expected %s, found %s",
                 wanted, type_phrase(t));
@@ -573,11 +654,9 @@ int rp_json_peek(rp_json_scanner *sc, rp_json_type *type, rp_error *err)
         *type = RP_JSON_ARRAY_END;
         return 0;
     }
-    char d[16];
     rp_json_type t = i < sc->len ? type_of_byte(sc->buf[i]) : RP_JSON_NONE;
     if (t == RP_JSON_NONE) {
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                    "expected a JSON value, found %s", describe(sc, i, d));
+        return expected(sc, err, i, "a JSON value", "");
     }
     *type = t;
     return 0;
@@ -602,7 +681,6 @@ int rp_json_expect_array_begin(rp_json_scanner *sc, rp_error *err)
 int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
-    char d[16];
     size_t i = skip_ws(sc->buf, sc->pos, sc->len);
     if (sc->state == S_OBJECT_FIRST) {
         sc->pos = i;
@@ -626,8 +704,7 @@ int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error
             pop(sc);
             return 0;
         }
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                    "expected ',' or '}' after object member, found %s", describe(sc, i, d));
+        return expected(sc, err, i, "',' or '}' after object member", "");
     }
     return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
                 "not at an object member (inside an array, or a value is still unread)");
@@ -636,7 +713,6 @@ int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error
 int rp_json_next_element(rp_json_scanner *sc, bool *done, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
-    char d[16];
     size_t i = skip_ws(sc->buf, sc->pos, sc->len);
     if (sc->state == S_ARRAY_FIRST) {
         sc->pos = i;
@@ -662,15 +738,14 @@ int rp_json_next_element(rp_json_scanner *sc, bool *done, rp_error *err)
             pop(sc);
             return 0;
         }
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                    "expected ',' or ']' after array element, found %s", describe(sc, i, d));
+        return expected(sc, err, i, "',' or ']' after array element", "");
     }
     return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
                 "not at an array element (inside an object, or a value is still unread)");
 }
 
 /* Reads a number value's text; not a number -> schema-type. */
-static int read_number(rp_json_scanner *sc, rp_json_str *text, bool *is_integer, rp_error *err)
+static inline int read_number(rp_json_scanner *sc, rp_json_str *text, bool *is_integer, rp_error *err)
 {
     int rc = at_value(sc, err);
     if (rc < 0) return rc;
@@ -685,12 +760,29 @@ static int read_number(rp_json_scanner *sc, rp_json_str *text, bool *is_integer,
 #define NUM_ARGS(t) (int)((t).raw_len > NUM_SHOW ? NUM_SHOW : (t).raw_len), (t).raw, \
                     ((t).raw_len > NUM_SHOW ? "..." : "")
 
-static int to_mag(rp_json_scanner *sc, const rp_json_str *t, bool integer, bool *neg,
+static inline int to_mag(rp_json_scanner *sc, const rp_json_str *t, bool integer, bool *neg,
                   uint64_t *mag, const char *type, rp_error *err)
 {
     if (!integer && sc->mode == RP_JSON_STRICT) {
         return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t->offset,
                     "expected an integer, found %.*s%s", NUM_ARGS(*t));
+    }
+    if (integer) {
+        /* Fast path: up to 19 digits always fit 64 bits. */
+        const char *p = t->raw;
+        size_t n = t->raw_len;
+        bool ng = *p == '-';
+        if (ng) {
+            p++;
+            n--;
+        }
+        if (n <= 19) {
+            uint64_t m = 0;
+            for (size_t k = 0; k < n; k++) m = m * 10u + (uint64_t)(p[k] - '0');
+            *neg = ng;
+            *mag = m;
+            return 0;
+        }
     }
     int r = rpj_number_to_u64mag(t->raw, t->raw_len, true, neg, mag);
     if (r != RPJ_NUM_OK) {
@@ -700,14 +792,64 @@ static int to_mag(rp_json_scanner *sc, const rp_json_str *t, bool integer, bool 
     return 0;
 }
 
+/* The common integer in one pass: at most 19 digits (always fit 64 bits), no fraction or
+ * exponent, then a delimiter or the end. Returns false to take the general path, which
+ * also produces every error. */
+static inline bool fast_int(rp_json_scanner *sc, bool *neg, uint64_t *mag)
+{
+    const unsigned char *b = (const unsigned char *)sc->buf;
+    const size_t len = sc->len;
+    size_t i = sc->pos;
+    bool ng = b[i] == '-';
+    if (ng) i++;
+    size_t d0 = i;
+    uint64_t m = 0;
+    if (i < len && b[i] == '0') {
+        i++;
+    } else {
+        size_t lim = len - i < 19 ? len : i + 19;
+        while (i < lim) {
+            unsigned dg = (unsigned)b[i] - '0';
+            if (dg > 9) break;
+            m = m * 10u + dg;
+            i++;
+        }
+    }
+    if (i == d0 || (i < len && !is_delim(b[i]))) return false;
+    *neg = ng;
+    *mag = m;
+    sc->pos = i;
+    sc->state = S_AFTER_VALUE;
+    return true;
+}
+
+/* Reads an integer value as sign and magnitude; *t gets its text for messages. */
+static inline int read_int(rp_json_scanner *sc, rp_json_str *t, bool *neg, uint64_t *mag,
+                           const char *type, rp_error *err)
+{
+    int rc = at_value(sc, err);
+    if (rc < 0) return rc;
+    t->offset = sc->pos;
+    t->escaped = false;
+    t->raw = sc->buf + sc->pos;
+    if (fast_int(sc, neg, mag)) {
+        t->raw_len = sc->pos - t->offset;
+        return 0;
+    }
+    if (type_of_byte(sc->buf[sc->pos]) != RP_JSON_NUMBER) return wrong_type(sc, err, "a number");
+    bool integer;
+    rc = scan_number(sc, err, t, &integer);
+    if (rc < 0) return rc;
+    sc->state = S_AFTER_VALUE;
+    return to_mag(sc, t, integer, neg, mag, type, err);
+}
+
 int rp_json_read_u64(rp_json_scanner *sc, uint64_t *out, rp_error *err)
 {
     rp_json_str t;
-    bool integer, neg;
+    bool neg;
     uint64_t mag;
-    int rc = read_number(sc, &t, &integer, err);
-    if (rc < 0) return rc;
-    rc = to_mag(sc, &t, integer, &neg, &mag, "uint64", err);
+    int rc = read_int(sc, &t, &neg, &mag, "uint64", err);
     if (rc < 0) return rc;
     if (neg && mag != 0) {
         return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t.offset,
@@ -720,11 +862,9 @@ int rp_json_read_u64(rp_json_scanner *sc, uint64_t *out, rp_error *err)
 int rp_json_read_i64(rp_json_scanner *sc, int64_t *out, rp_error *err)
 {
     rp_json_str t;
-    bool integer, neg;
+    bool neg;
     uint64_t mag;
-    int rc = read_number(sc, &t, &integer, err);
-    if (rc < 0) return rc;
-    rc = to_mag(sc, &t, integer, &neg, &mag, "int64", err);
+    int rc = read_int(sc, &t, &neg, &mag, "int64", err);
     if (rc < 0) return rc;
     const uint64_t lim = (uint64_t)INT64_MAX + (neg ? 1u : 0u);
     if (mag > lim) {
@@ -774,7 +914,7 @@ int rp_json_read_null(rp_json_scanner *sc, rp_error *err)
     return 0;
 }
 
-static int read_string(rp_json_scanner *sc, rp_json_str *out, size_t *dec, rp_error *err)
+static inline int read_string(rp_json_scanner *sc, rp_json_str *out, size_t *dec, rp_error *err)
 {
     int rc = at_value(sc, err);
     if (rc < 0) return rc;

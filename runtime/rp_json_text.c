@@ -133,7 +133,7 @@ size_t rpj_unescape_one(const char *p, char out[4], size_t *adv)
     return rpj_utf8_put(cp, out);
 }
 
-bool rp_json_str_eq(const rp_json_str *s, const char *lit, size_t len)
+bool rp_json_str_eq_escaped(const rp_json_str *s, const char *lit, size_t len)
 {
     if (s == NULL) return false;
     if (!s->escaped) return s->raw_len == len && (len == 0 || memcmp(s->raw, lit, len) == 0);
