@@ -415,6 +415,126 @@ START_TEST(test_key_matching)
 }
 END_TEST
 
+
+/* The string scanner looks at 8 bytes at a time: put every kind of special byte at every
+ * position of strings of many lengths and check the exact result. */
+START_TEST(test_string_special_byte_at_every_position)
+{
+    char text[64], storage[64];
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t at = 0; at <= n; at++) {
+            /* plain text of n bytes (boundary bytes 0x20 and 0x7E/0x7F included) */
+            char body[48];
+            for (size_t k = 0; k < n; k++) body[k] = (char)(k % 3 == 0 ? ' ' : k % 3 == 1 ? 0x7F : 'a');
+            rp_arena arena;
+            rp_str out;
+            rp_error err;
+            rp_json_scanner sc;
+            /* 1. just the plain string */
+            text[0] = '"';
+            memcpy(text + 1, body, n);
+            text[n + 1] = '"';
+            rp_arena_init(&arena, storage, sizeof storage);
+            rp_json_scanner_init(&sc, text, n + 2, RP_JSON_STRICT);
+            ck_assert_int_eq(rp_json_read_string_into(&sc, &arena, &out, &err), 0);
+            ck_assert_uint_eq(out.len, n);
+            ck_assert_int_eq(memcmp(out.ptr, body, n), 0);
+            ck_assert_int_eq(rp_json_finish(&sc, NULL), 0);
+            if (at == n) continue;
+            /* 2. an escape at position at */
+            memcpy(text + 1, body, at);
+            memcpy(text + 1 + at, "\\n", 2);
+            memcpy(text + 3 + at, body + at, n - at);
+            text[n + 3] = '"';
+            rp_arena_init(&arena, storage, sizeof storage);
+            rp_json_scanner_init(&sc, text, n + 4, RP_JSON_STRICT);
+            ck_assert_int_eq(rp_json_read_string_into(&sc, &arena, &out, &err), 0);
+            ck_assert_uint_eq(out.len, n + 1);
+            ck_assert_int_eq(out.ptr[at], '\n');
+            /* 3. a two-byte UTF-8 character at position at */
+            memcpy(text + 1 + at, "\xC3\xA9", 2);
+            rp_arena_init(&arena, storage, sizeof storage);
+            rp_json_scanner_init(&sc, text, n + 4, RP_JSON_STRICT);
+            ck_assert_int_eq(rp_json_read_string_into(&sc, &arena, &out, &err), 0);
+            ck_assert_uint_eq(out.len, n + 2);
+            ck_assert_int_eq((unsigned char)out.ptr[at], 0xC3);
+            /* 4. a raw control byte: rejected exactly there */
+            text[1 + at] = 0x1F;
+            rp_json_scanner_init(&sc, text, n + 4, RP_JSON_STRICT);
+            ck_assert_int_eq(rp_json_read_string_into(&sc, &arena, &out, &err), RP_E_JSON_SYNTAX);
+            ck_assert_uint_eq(err.offset, 1 + at);
+            /* 5. an invalid UTF-8 byte: rejected exactly there */
+            text[1 + at] = (char)0xFF;
+            rp_json_scanner_init(&sc, text, n + 4, RP_JSON_STRICT);
+            ck_assert_int_eq(rp_json_read_string_into(&sc, &arena, &out, &err), RP_E_JSON_UTF8);
+            ck_assert_uint_eq(err.offset, 1 + at);
+            /* 6. the closing quote missing: unterminated, reported at the opening quote */
+            rp_json_scanner_init(&sc, text, 1 + at, RP_JSON_STRICT);
+            ck_assert_int_eq(rp_json_read_string_into(&sc, &arena, &out, &err), RP_E_JSON_SYNTAX);
+            ck_assert_uint_eq(err.offset, 0);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_integer_fast_and_slow_paths_agree)
+{
+    static const struct {
+        const char *text;
+        int rc;
+        uint64_t want;
+    } cases[] = {
+        {"1234567890123456789", 0, 1234567890123456789u},   /* 19 digits */
+        {"12345678901234567890", 0, 12345678901234567890u}, /* 20 digits */
+        {"[7]", -1, 0},
+        {"9", 0, 9},
+        {"0", 0, 0},
+        {"00", RP_E_JSON_SYNTAX, 0},
+        {"-", RP_E_JSON_SYNTAX, 0},
+        {"-a", RP_E_JSON_SYNTAX, 0},
+        {"1 ", 0, 1},
+        {"1\t", 0, 1},
+        {"12x", RP_E_JSON_SYNTAX, 0},
+        {"1.5", RP_E_JSON_NUMBER, 0},
+        {"1e0", RP_E_JSON_NUMBER, 0},
+        {"0000000000000000000001", RP_E_JSON_SYNTAX, 0},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        uint64_t v = 77;
+        rp_error err;
+        int rc = read_u64_doc(cases[k].text, RP_JSON_STRICT, &v, &err);
+        if (cases[k].rc == -1) {
+            ck_assert_int_eq(rc, RP_E_SCHEMA_TYPE);
+            continue;
+        }
+        ck_assert_msg(rc == cases[k].rc, "%s: rc %d", cases[k].text, rc);
+        if (rc == 0) ck_assert_msg(v == cases[k].want, "%s", cases[k].text);
+    }
+    /* inside containers, followed by each delimiter */
+    rp_json_scanner sc;
+    SCAN(sc, "{\"a\":[12,3 ,\n45\r],\"b\":6}", RP_JSON_STRICT);
+    uint64_t v, sum = 0;
+    bool done;
+    rp_json_str key;
+    ck_assert_int_eq(rp_json_expect_object_begin(&sc, NULL), 0);
+    ck_assert_int_eq(rp_json_next_key(&sc, &key, &done, NULL), 0);
+    ck_assert_int_eq(rp_json_expect_array_begin(&sc, NULL), 0);
+    for (;;) {
+        ck_assert_int_eq(rp_json_next_element(&sc, &done, NULL), 0);
+        if (done) break;
+        ck_assert_int_eq(rp_json_read_u64(&sc, &v, NULL), 0);
+        sum += v;
+    }
+    ck_assert_int_eq(rp_json_next_key(&sc, &key, &done, NULL), 0);
+    ck_assert_int_eq(rp_json_read_u64(&sc, &v, NULL), 0);
+    sum += v;
+    ck_assert_int_eq(rp_json_next_key(&sc, &key, &done, NULL), 0);
+    ck_assert(done);
+    ck_assert_int_eq(rp_json_finish(&sc, NULL), 0);
+    ck_assert(sum == 12 + 3 + 45 + 6);
+}
+END_TEST
+
 /* ---- depth -------------------------------------------------------------------------- */
 
 START_TEST(test_depth_limit)
@@ -939,6 +1059,8 @@ static Suite *json_suite(void)
     tcase_add_test(tc, test_surrogate_pairs_and_escapes_unescaped);
     tcase_add_test(tc, test_string_storage_overflow);
     tcase_add_test(tc, test_key_matching);
+    tcase_add_test(tc, test_string_special_byte_at_every_position);
+    tcase_add_test(tc, test_integer_fast_and_slow_paths_agree);
     tcase_add_test(tc, test_depth_limit);
     tcase_add_test(tc, test_generated_decoder_shape);
     tcase_add_test(tc, test_wrong_type_is_a_schema_error_and_not_sticky);
