@@ -753,7 +753,7 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
         if (!f->required || get_has(msg, f))
             continue;
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
-        rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc, "required key \"%s\" is missing in a %s object",
+        rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc, "required key \"%s\" is missing from the %s object",
                      f->key, m->name);
         rp_json_path_pop(&cx->path);
         if (rc < 0)
