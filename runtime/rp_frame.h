@@ -8,8 +8,10 @@
  * packet of a read and drops pipelined ones, §1.2; we are deliberately more tolerant.)
  *
  * Packets longer than max_packet payload bytes (delimiter excluded) are RP_E_FRAME_TOO_BIG as
- * soon as max_packet + 4 bytes have arrived without a delimiter: the framer never buffers
- * more than that for one packet. After TOO_BIG the framer is in a sticky error state (the
+ * soon as max_packet + 4 bytes of them are buffered without a delimiter (or their delimiter
+ * is found too late): with a buffer of exactly RP_FRAMER_BUFFER_SIZE(max_packet) the framer
+ * never holds more than that; a larger caller buffer may take in up to its size in one push
+ * before the check runs. Memory use is always bounded by the caller's buffer. After TOO_BIG the framer is in a sticky error state (the
  * stream can no longer be trusted to be in sync) until rp_framer_reset.
  *
  * Two ways to read:
