@@ -20,6 +20,7 @@
 #include "emit_c.h"
 #include "fe_util.h"
 #include "source.h"
+#include "validate.h"
 #include "version.h"
 
 enum { EXIT_SPEC = 1, EXIT_USAGE = 2 };
@@ -41,6 +42,7 @@ static void usage(FILE *f)
     fputs("usage: rprotoc SPEC -o DIR [-I DIR]... [-M | -MF FILE]\n"
           "       rprotoc --check SPEC [-I DIR]...\n"
           "       rprotoc --dump-ast SPEC [-I DIR]...\n"
+          "       rprotoc validate [--wire] SPEC MESSAGE [FILE|-]   (see rprotoc validate --help)\n"
           "       rprotoc --help | --version\n"
           "\n"
           "Compiles an .rproto protocol spec into C (a header and a source named after the\n"
@@ -161,6 +163,8 @@ static int emit_outputs(const rp_ast_spec *spec, const char *out_dir)
 
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "validate") == 0)
+        return rp_validate_main(argc - 1, argv + 1);
     cli c;
     memset(&c, 0, sizeof c);
     c.includes = rp_xcalloc((size_t)argc, sizeof *c.includes);
