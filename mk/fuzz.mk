@@ -39,7 +39,7 @@ fuzz-deps:
 FUZZ_SUBMAKE = $(MAKE) --no-print-directory CC=$(FUZZ_CC) BUILD=$(FUZZ_BUILD) OPT="-O1 -g" \
 	    SANFLAGS="$(FUZZ_LIBSAN)"
 fuzz-libs: fuzz-deps
-	@$(FUZZ_SUBMAKE) $(FUZZ_LIBS)
+	+@$(FUZZ_SUBMAKE) $(FUZZ_LIBS)
 
 # Each harness is relinked when the libraries change (fuzz-libs is re-run by fuzz-build).
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_LIBS)
@@ -48,7 +48,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_LIBS)
 	    -I$(FUZZ_BUILD)/gen -Itests/fuzz -o $@ $< $(FUZZ_LIBS) $(LIBS_RT)
 
 fuzz-build: fuzz-deps
-	@$(FUZZ_SUBMAKE) $(FUZZ_LIBS) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+	+@$(FUZZ_SUBMAKE) $(FUZZ_LIBS) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
 fuzz-seeds:
 	@tests/fuzz/make-seeds.sh $(FUZZ_BUILD)/seeds
