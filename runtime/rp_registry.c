@@ -1,0 +1,197 @@
+/* rp_registry: chained hash map of server-side clients. See rp_registry.h. */
+#include "rp_registry.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#define RP_REGISTRY_INITIAL_BUCKETS 64u
+
+/* FNV-1a: ids are short and chosen by the server or its configuration; a hostile peer can
+ * only pick managed ids that exist, so no keyed hash is needed. */
+static size_t hash_id(const char *id, size_t len)
+{
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)id[i];
+        h *= 1099511628211u;
+    }
+    return (size_t)h;
+}
+
+int rp_registry_init(rp_registry *reg, rp_error *err)
+{
+    if (reg == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "registry is NULL");
+    }
+    reg->count = 0;
+    reg->nbuckets = RP_REGISTRY_INITIAL_BUCKETS;
+    reg->buckets = calloc(reg->nbuckets, sizeof *reg->buckets);
+    if (reg->buckets == NULL) {
+        reg->nbuckets = 0;
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX,
+                            "out of memory for the client registry");
+    }
+    return 0;
+}
+
+static void entry_free(rp_client_entry *e)
+{
+    if (e->owns_public_key) {
+        rp_rsa_key_free(e->public_key);
+    }
+    OPENSSL_cleanse(e, sizeof *e);
+    free(e);
+}
+
+void rp_registry_free(rp_registry *reg)
+{
+    if (reg == NULL || reg->buckets == NULL) {
+        return;
+    }
+    for (size_t b = 0; b < reg->nbuckets; b++) {
+        rp_client_entry *e = reg->buckets[b];
+        while (e != NULL) {
+            rp_client_entry *next = e->next;
+            entry_free(e);
+            e = next;
+        }
+    }
+    free(reg->buckets);
+    reg->buckets = NULL;
+    reg->nbuckets = 0;
+    reg->count = 0;
+}
+
+size_t rp_registry_count(const rp_registry *reg)
+{
+    return reg == NULL ? 0 : reg->count;
+}
+
+rp_client_entry *rp_registry_find(const rp_registry *reg, const char *id, size_t len)
+{
+    if (reg == NULL || reg->buckets == NULL || id == NULL || len == 0 || len > RP_CLIENT_ID_MAX) {
+        return NULL;
+    }
+    for (rp_client_entry *e = reg->buckets[hash_id(id, len) % reg->nbuckets]; e; e = e->next) {
+        if (e->id_len == len && memcmp(e->id, id, len) == 0) {
+            return e;
+        }
+    }
+    return NULL;
+}
+
+/* Doubles the bucket array when the load factor passes 2; on allocation failure the table
+ * simply stays slower. */
+static void maybe_grow(rp_registry *reg)
+{
+    if (reg->count < reg->nbuckets * 2u || reg->nbuckets > SIZE_MAX / 4u) {
+        return;
+    }
+    size_t n = reg->nbuckets * 2u;
+    rp_client_entry **nb = calloc(n, sizeof *nb);
+    if (nb == NULL) {
+        return;
+    }
+    for (size_t b = 0; b < reg->nbuckets; b++) {
+        rp_client_entry *e = reg->buckets[b];
+        while (e != NULL) {
+            rp_client_entry *next = e->next;
+            size_t h = hash_id(e->id, e->id_len) % n;
+            e->next = nb[h];
+            nb[h] = e;
+            e = next;
+        }
+    }
+    free(reg->buckets);
+    reg->buckets = nb;
+    reg->nbuckets = n;
+}
+
+int rp_registry_add(rp_registry *reg, const char *id, size_t len, rp_client_entry **out,
+                    rp_error *err)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (reg == NULL || reg->buckets == NULL || id == NULL || out == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "registry, id and out must not be NULL");
+    }
+    if (len == 0 || len > RP_CLIENT_ID_MAX) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "client id length %zu is outside 1..%u", len, RP_CLIENT_ID_MAX);
+    }
+    if (rp_registry_find(reg, id, len) != NULL) {
+        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
+                            "client id already registered");
+    }
+    rp_client_entry *e = calloc(1, sizeof *e);
+    if (e == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX,
+                            "out of memory for a client entry");
+    }
+    memcpy(e->id, id, len);
+    e->id[len] = '\0';
+    e->id_len = len;
+    size_t h = hash_id(id, len) % reg->nbuckets;
+    e->next = reg->buckets[h];
+    reg->buckets[h] = e;
+    reg->count++;
+    maybe_grow(reg);
+    *out = e;
+    return 0;
+}
+
+void rp_registry_remove(rp_registry *reg, rp_client_entry *entry)
+{
+    if (reg == NULL || reg->buckets == NULL || entry == NULL) {
+        return;
+    }
+    rp_client_entry **pp = &reg->buckets[hash_id(entry->id, entry->id_len) % reg->nbuckets];
+    while (*pp != NULL) {
+        if (*pp == entry) {
+            *pp = entry->next;
+            reg->count--;
+            entry_free(entry);
+            return;
+        }
+        pp = &(*pp)->next;
+    }
+}
+
+bool rp_client_entry_alive(const rp_client_entry *entry, uint64_t now)
+{
+    if (entry == NULL) {
+        return false;
+    }
+    return entry->age == 0 || entry->date_created + entry->age >= now;
+}
+
+size_t rp_registry_sweep(rp_registry *reg, uint64_t now)
+{
+    size_t removed = 0;
+    if (reg == NULL || reg->buckets == NULL) {
+        return 0;
+    }
+    for (size_t b = 0; b < reg->nbuckets; b++) {
+        rp_client_entry **pp = &reg->buckets[b];
+        while (*pp != NULL) {
+            rp_client_entry *e = *pp;
+            if (!rp_client_entry_alive(e, now)) {
+                *pp = e->next;
+                reg->count--;
+                entry_free(e);
+                removed++;
+                continue;
+            }
+            if (e->has_backup_key) {
+                rp_aes_key_wipe(&e->backup_key);
+                e->has_backup_key = false;
+            }
+            pp = &e->next;
+        }
+    }
+    return removed;
+}

@@ -1,0 +1,655 @@
+/* rp_session_client: the residue client state machine (protocol reference §2-§6, §8).
+ *
+ *   NEW --connect()--> AWAIT_HELLO --hello--> (ACK out) AWAIT_ESTABLISHED --established-->
+ *   ESTABLISHED --touch()--> AWAIT_TOUCH --established--> ESTABLISHED
+ *   any error reply / undecodable reply --> DISCONNECTED --connect()--> AWAIT_HELLO ...
+ *
+ * Messages are encoded and decoded with the generated residue_* codecs only.
+ */
+#include "rp_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "rp_codec.h"
+#include "rp_envelope.h"
+#include "rp_registry.h"
+#include "rp_zlib.h"
+
+#define PEM_MAX 4096u
+#define REPLY_ARENA_SIZE 4096u
+
+struct rp_client {
+    rp_client_config cfg;
+    char managed_id[RP_CLIENT_ID_MAX + 1];
+    bool managed;
+    rp_rsa_key *generated_key;      /* owned when we generated the pair */
+    const rp_rsa_key *private_key;  /* the key hellos are decrypted with */
+    char pem[PEM_MAX];              /* our public key PEM (unmanaged CONNECT) */
+    size_t pem_len;
+    rp_clock_fn clock;
+    void *clock_ctx;
+    rp_random_fn rng;
+    void *rng_ctx;
+    rp_trace_fn trace;
+    void *trace_ctx;
+    rp_client_state state;
+    char id[RP_CLIENT_ID_MAX + 1];
+    size_t id_len;
+    rp_aes_key key;
+    bool has_key;
+    uint32_t flags;
+    uint32_t max_bulk_size;
+    uint16_t logging_port;
+    uint32_t age;
+    uint64_t date_created;
+    bool has_age;
+    bool no_compression;
+};
+
+static void trace_emit(rp_client *cl, bool outgoing, const char *message, const char *envelope,
+                       size_t size, const char *detail)
+{
+    if (cl->trace == NULL) {
+        return;
+    }
+    rp_trace ev = {outgoing, message, envelope, size, detail != NULL ? detail : ""};
+    cl->trace(cl->trace_ctx, &ev);
+}
+
+int rp_client_create(const rp_client_config *cfg, rp_clock_fn clock, void *clock_ctx,
+                     rp_random_fn rng, void *rng_ctx, rp_client **out, rp_error *err)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (cfg == NULL || out == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "config and out must not be NULL");
+    }
+    if (cfg->key_size != 0 && cfg->key_size != 128 && cfg->key_size != 192 &&
+        cfg->key_size != 256) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "key_size %u is not 128, 192 or 256", (unsigned)cfg->key_size);
+    }
+    size_t id_len = cfg->client_id == NULL ? 0 : strlen(cfg->client_id);
+    if (cfg->client_id != NULL && (id_len == 0 || id_len > RP_CLIENT_ID_MAX)) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "client id must have 1..%u characters", RP_CLIENT_ID_MAX);
+    }
+    if (cfg->client_id != NULL && cfg->client_key == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "a managed client (client id %.64s) needs its private key",
+                            cfg->client_id);
+    }
+    if (cfg->client_key != NULL && !rp_rsa_key_is_private(cfg->client_key)) {
+        return rp_error_set(err, RP_E_KEY, RP_LAYER_SESSION, SIZE_MAX,
+                            "the client key must be a private key (it decrypts the hello)");
+    }
+    rp_client *cl = calloc(1, sizeof *cl);
+    if (cl == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    cl->cfg = *cfg;
+    cl->clock = clock != NULL ? clock : rp_clock_system;
+    cl->clock_ctx = clock != NULL ? clock_ctx : NULL;
+    cl->rng = rng != NULL ? rng : rp_random_system;
+    cl->rng_ctx = rng != NULL ? rng_ctx : NULL;
+    if (cfg->client_id != NULL) {
+        memcpy(cl->managed_id, cfg->client_id, id_len + 1u);
+        cl->managed = true;
+    }
+    cl->private_key = cfg->client_key;
+    int rc = 0;
+    if (cl->private_key == NULL) {
+        unsigned bits = cfg->generated_key_bits != 0 ? cfg->generated_key_bits : 2048u;
+        rc = rp_rsa_key_generate(bits, &cl->generated_key, err);
+        cl->private_key = cl->generated_key;
+    }
+    if (rc == 0 && !cl->managed) {
+        rc = rp_rsa_key_public_pem(cl->private_key, cl->pem, sizeof cl->pem, &cl->pem_len, err);
+    }
+    if (rc < 0) {
+        rp_client_free(cl);
+        return rc;
+    }
+    cl->state = RP_CLIENT_NEW;
+    *out = cl;
+    return 0;
+}
+
+void rp_client_free(rp_client *cl)
+{
+    if (cl == NULL) {
+        return;
+    }
+    rp_rsa_key_free(cl->generated_key);
+    OPENSSL_cleanse(cl, sizeof *cl);
+    free(cl);
+}
+
+void rp_client_set_trace(rp_client *cl, rp_trace_fn fn, void *ctx)
+{
+    if (cl != NULL) {
+        cl->trace = fn;
+        cl->trace_ctx = ctx;
+    }
+}
+
+rp_client_state rp_client_get_state(const rp_client *cl)
+{
+    return cl == NULL ? RP_CLIENT_DISCONNECTED : cl->state;
+}
+
+rp_client_action rp_client_next_action(const rp_client *cl)
+{
+    if (cl == NULL) {
+        return RP_CLIENT_ACTION_NONE;
+    }
+    switch (cl->state) {
+    case RP_CLIENT_NEW:
+    case RP_CLIENT_DISCONNECTED:
+        return RP_CLIENT_ACTION_CONNECT;
+    case RP_CLIENT_AWAIT_HELLO:
+    case RP_CLIENT_AWAIT_ESTABLISHED:
+    case RP_CLIENT_AWAIT_TOUCH:
+        return RP_CLIENT_ACTION_WAIT;
+    case RP_CLIENT_ESTABLISHED:
+        break;
+    }
+    if (!cl->has_age || cl->age == 0) {
+        return RP_CLIENT_ACTION_NONE;
+    }
+    uint64_t now = cl->clock(cl->clock_ctx);
+    uint64_t end = cl->date_created + cl->age;
+    if (end < now) {
+        return RP_CLIENT_ACTION_CONNECT; /* dead: a TOUCH would be refused */
+    }
+    if (end - now < RP_CLIENT_TOUCH_MARGIN) {
+        return RP_CLIENT_ACTION_TOUCH;
+    }
+    return RP_CLIENT_ACTION_NONE;
+}
+
+const char *rp_client_id(const rp_client *cl) { return cl == NULL ? "" : cl->id; }
+uint32_t rp_client_flags(const rp_client *cl) { return cl == NULL ? 0 : cl->flags; }
+uint32_t rp_client_max_bulk_size(const rp_client *cl) { return cl == NULL ? 0 : cl->max_bulk_size; }
+uint16_t rp_client_logging_port(const rp_client *cl) { return cl == NULL ? 0 : cl->logging_port; }
+uint32_t rp_client_age(const rp_client *cl) { return cl == NULL ? 0 : cl->age; }
+uint64_t rp_client_date_created(const rp_client *cl) { return cl == NULL ? 0 : cl->date_created; }
+unsigned rp_client_key_bits(const rp_client *cl)
+{
+    return cl == NULL || !cl->has_key ? 0u : (unsigned)(cl->key.len * 8u);
+}
+
+void rp_client_set_compression(rp_client *cl, bool enabled)
+{
+    if (cl != NULL) {
+        cl->no_compression = !enabled;
+    }
+}
+
+size_t rp_client_bulk_capacity(const rp_client *cl)
+{
+    if (cl == NULL || !(cl->flags & RESIDUE_SERVER_FLAGS_ALLOW_BULK_LOG_REQUEST) ||
+        cl->max_bulk_size < 1) {
+        return 1;
+    }
+    return cl->max_bulk_size;
+}
+
+/* ---- helpers ----------------------------------------------------------------------------- */
+
+static int add_delim(uint8_t *out, size_t cap, size_t n, size_t *out_len, rp_error *err)
+{
+    if (n + RP_SESSION_DELIM_LEN > cap) {
+        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
+                            "output buffer of %zu bytes too small", cap);
+    }
+    memcpy(out + n, RP_SESSION_DELIM, RP_SESSION_DELIM_LEN);
+    *out_len = n + RP_SESSION_DELIM_LEN;
+    return 0;
+}
+
+static int draw_iv(rp_client *cl, uint8_t iv[RP_AES_IV_SIZE], rp_error *err)
+{
+    if (cl->rng(cl->rng_ctx, iv, RP_AES_IV_SIZE) < 0) {
+        return rp_error_set(err, RP_E_CRYPTO, RP_LAYER_SESSION, SIZE_MAX, "random generator failed");
+    }
+    return 0;
+}
+
+/* A copy of json for printing, with a long "rsa_public_key" value shortened. */
+static void abbreviate(const char *json, size_t n, char *out, size_t cap)
+{
+    static const char marker[] = "\"rsa_public_key\":\"";
+    const char *p = strstr(json, marker);
+    if (p == NULL || (size_t)(p - json) >= n) {
+        snprintf(out, cap, "%.*s", (int)(n < 400 ? n : 400), json);
+        return;
+    }
+    const char *v = p + sizeof marker - 1u;
+    const char *q = memchr(v, '"', n - (size_t)(v - json));
+    size_t vlen = q == NULL ? 0 : (size_t)(q - v);
+    if (vlen <= 12 || q == NULL) {
+        snprintf(out, cap, "%.*s", (int)(n < 400 ? n : 400), json);
+        return;
+    }
+    snprintf(out, cap, "%.*s%.4s…(%zu base64 chars)%.*s", (int)(v - json), json, v, vlen,
+             (int)(n - (size_t)(q - json)), q);
+}
+
+/* Seals a c2s AES request JSON into out with the session key and a fresh IV. */
+static int seal_request(rp_client *cl, const char *json, size_t n, uint8_t *out, size_t cap,
+                        size_t *out_len, rp_error *err)
+{
+    uint8_t iv[RP_AES_IV_SIZE];
+    int rc = draw_iv(cl, iv, err);
+    if (rc < 0) {
+        return rc;
+    }
+    size_t len = 0;
+    rc = rp_envelope_seal_aes_c2s(&cl->key, iv, cl->id, cl->id_len, json, n, (char *)out, cap,
+                                  &len, err);
+    if (rc < 0) {
+        return rc;
+    }
+    return add_delim(out, cap, len, out_len, err);
+}
+
+/* ---- requests ---------------------------------------------------------------------------- */
+
+int rp_client_connect(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
+{
+    if (cl == NULL || out == NULL || out_len == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "client, out and out_len must not be NULL");
+    }
+    *out_len = 0;
+    if (cl->state == RP_CLIENT_AWAIT_HELLO || cl->state == RP_CLIENT_AWAIT_ESTABLISHED ||
+        cl->state == RP_CLIENT_AWAIT_TOUCH) {
+        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
+                            "CONNECT while a reply is outstanding");
+    }
+    /* A (re)connect forgets the previous session. */
+    rp_aes_key_wipe(&cl->key);
+    cl->has_key = false;
+    cl->has_age = false;
+    cl->age = 0;
+    cl->date_created = 0;
+    if (!cl->managed) {
+        cl->id[0] = '\0';
+        cl->id_len = 0;
+    }
+    residue_connect m;
+    residue_connect_init(&m);
+    m.timestamp = cl->clock(cl->clock_ctx);
+    m.has_timestamp = true;
+    m.type = RESIDUE_REQUEST_TYPE_CONNECT;
+    m.has_type = true;
+    if (cl->cfg.key_size != 0) {
+        m.key_size = cl->cfg.key_size;
+        m.has_key_size = true;
+    }
+    if (cl->managed) {
+        m.client_id = rp_str_from_cstr(cl->managed_id);
+        m.has_client_id = true;
+    } else {
+        m.rsa_public_key.ptr = (const uint8_t *)cl->pem;
+        m.rsa_public_key.len = cl->pem_len;
+        m.has_rsa_public_key = true;
+    }
+    char json[RESIDUE_CONNECT_MAX_SIZE + 1];
+    size_t n = 0;
+    int rc = residue_connect_encode(&m, json, sizeof json, &n, err);
+    if (rc < 0) {
+        return rc;
+    }
+    const char *envelope = "plain";
+    size_t len = 0;
+    if (cl->cfg.server_public_key != NULL) {
+        size_t max = rp_rsa_max_plaintext(cl->cfg.server_public_key);
+        if (n > max) {
+            return rp_error_set(err, RP_E_TOO_LONG, RP_LAYER_SESSION, SIZE_MAX,
+                                "the CONNECT is %zu bytes but one RSA block of the %u-bit server "
+                                "key holds at most %zu; use a server key of more than %zu bits",
+                                n, rp_rsa_key_bits(cl->cfg.server_public_key), max,
+                                (n + RP_RSA_PKCS1_OVERHEAD) * 8u);
+        }
+        rc = rp_envelope_seal_rsa(cl->cfg.server_public_key, json, n, (char *)out, cap, &len, err);
+        envelope = "rsa";
+    } else {
+        rc = rp_envelope_seal_plain(json, n, (char *)out, cap, &len, err);
+    }
+    if (rc < 0 || (rc = add_delim(out, cap, len, out_len, err)) < 0) {
+        return rc;
+    }
+    cl->state = RP_CLIENT_AWAIT_HELLO;
+    if (cl->trace != NULL) {
+        char d[600];
+        abbreviate(json, n, d, sizeof d);
+        trace_emit(cl, true, "CONNECT", envelope, *out_len, d);
+    }
+    return 0;
+}
+
+int rp_client_touch(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
+{
+    if (cl == NULL || out == NULL || out_len == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "client, out and out_len must not be NULL");
+    }
+    *out_len = 0;
+    if (cl->state != RP_CLIENT_ESTABLISHED) {
+        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
+                            "TOUCH needs an established connection");
+    }
+    residue_touch m;
+    residue_touch_init(&m);
+    m.timestamp = cl->clock(cl->clock_ctx);
+    m.type = RESIDUE_REQUEST_TYPE_TOUCH;
+    m.client_id.ptr = cl->id;
+    m.client_id.len = cl->id_len;
+    m.has_timestamp = m.has_type = m.has_client_id = true;
+    char json[RESIDUE_TOUCH_MAX_SIZE + 1];
+    size_t n = 0;
+    int rc = residue_touch_encode(&m, json, sizeof json, &n, err);
+    if (rc < 0 || (rc = seal_request(cl, json, n, out, cap, out_len, err)) < 0) {
+        return rc;
+    }
+    cl->state = RP_CLIENT_AWAIT_TOUCH;
+    trace_emit(cl, true, "TOUCH", "aes", *out_len, json);
+    return 0;
+}
+
+/* ---- replies ----------------------------------------------------------------------------- */
+
+static int fail(rp_client *cl, int code, rp_error *err, const char *fmt, const char *arg)
+{
+    cl->state = RP_CLIENT_DISCONNECTED;
+    return rp_error_set(err, (rp_status)code, RP_LAYER_SESSION, SIZE_MAX, fmt, arg);
+}
+
+static int on_hello(rp_client *cl, const residue_hello *h, size_t wire, uint8_t *out, size_t cap,
+                    size_t *out_len, rp_error *err)
+{
+    if (h->client_id.len == 0 || h->client_id.len > RP_CLIENT_ID_MAX) {
+        return fail(cl, RP_E_PROTOCOL, err, "hello carries an unusable client id%s", "");
+    }
+    if (cl->managed && !rp_str_eq(h->client_id, cl->managed_id, strlen(cl->managed_id))) {
+        return fail(cl, RP_E_PROTOCOL, err, "hello names another client than %s", cl->managed_id);
+    }
+    int rc = rp_aes_key_set(&cl->key, h->key.ptr, h->key.len, err);
+    if (rc < 0) {
+        cl->state = RP_CLIENT_DISCONNECTED;
+        return rc;
+    }
+    cl->has_key = true;
+    memcpy(cl->id, h->client_id.ptr, h->client_id.len);
+    cl->id[h->client_id.len] = '\0';
+    cl->id_len = h->client_id.len;
+    if (cl->trace != NULL) {
+        char d[256];
+        snprintf(d, sizeof d, "client_id=%s key=<%u-bit, hidden>%s", cl->id,
+                 (unsigned)(cl->key.len * 8u), h->has_token ? " token=<present>" : "");
+        trace_emit(cl, false, "HELLO", "rsa", wire, d);
+    }
+    residue_acknowledgement a;
+    residue_acknowledgement_init(&a);
+    a.timestamp = cl->clock(cl->clock_ctx);
+    a.type = RESIDUE_REQUEST_TYPE_ACKNOWLEDGEMENT;
+    a.client_id.ptr = cl->id;
+    a.client_id.len = cl->id_len;
+    a.has_timestamp = a.has_type = a.has_client_id = true;
+    char json[RESIDUE_ACKNOWLEDGEMENT_MAX_SIZE + 1];
+    size_t n = 0;
+    rc = residue_acknowledgement_encode(&a, json, sizeof json, &n, err);
+    if (rc < 0 || (rc = seal_request(cl, json, n, out, cap, out_len, err)) < 0) {
+        cl->state = RP_CLIENT_DISCONNECTED;
+        return rc;
+    }
+    cl->state = RP_CLIENT_AWAIT_ESTABLISHED;
+    trace_emit(cl, true, "ACK", "aes", *out_len, json);
+    return 0;
+}
+
+static int on_established(rp_client *cl, const residue_established *m, size_t wire,
+                          rp_error *err)
+{
+    if (!rp_str_eq(m->client_id, cl->id, cl->id_len)) {
+        return fail(cl, RP_E_PROTOCOL, err, "established reply names another client than %s",
+                    cl->id);
+    }
+    cl->flags = m->flags;
+    cl->max_bulk_size = m->max_bulk_size;
+    cl->logging_port = m->logging_port;
+    cl->has_age = m->has_age && m->has_date_created;
+    cl->age = m->has_age ? m->age : 0;
+    cl->date_created = m->has_date_created ? m->date_created : 0;
+    cl->state = RP_CLIENT_ESTABLISHED;
+    if (cl->trace != NULL) {
+        char d[320];
+        snprintf(d, sizeof d,
+                 "client_id=%s flags=%u max_bulk_size=%u logging_port=%u age=%u "
+                 "date_created=%llu server=%.*s key=<%u-bit, hidden>",
+                 cl->id, (unsigned)cl->flags, (unsigned)cl->max_bulk_size,
+                 (unsigned)cl->logging_port, (unsigned)cl->age,
+                 (unsigned long long)cl->date_created,
+                 m->has_server_info ? (int)m->server_info.version.len : 1,
+                 m->has_server_info ? m->server_info.version.ptr : "?",
+                 (unsigned)(m->key.len * 8u));
+        trace_emit(cl, false, "ESTABLISHED", "aes", wire, d);
+    }
+    return 0;
+}
+
+int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
+                      size_t *out_len, rp_error *err)
+{
+    if (cl == NULL || (pkt == NULL && len > 0) || out == NULL || out_len == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "client, out and out_len must not be NULL");
+    }
+    *out_len = 0;
+    if (cl->state != RP_CLIENT_AWAIT_HELLO && cl->state != RP_CLIENT_AWAIT_ESTABLISHED &&
+        cl->state != RP_CLIENT_AWAIT_TOUCH) {
+        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
+                            "no reply is expected in this state");
+    }
+    const char *text = pkt == NULL ? "" : (const char *)pkt;
+    size_t wire = len + RP_SESSION_DELIM_LEN;
+    rp_envelope_kind kind = rp_envelope_classify_s2c(text, len);
+    char *plain = malloc(len + 1u);
+    if (plain == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    size_t n = 0;
+    int rc = 0;
+    const char *envelope = "plain";
+    if (kind == RP_ENVELOPE_PLAIN) {
+        memcpy(plain, text, len);
+        plain[len] = '\0';
+        n = len;
+    } else if (kind == RP_ENVELOPE_RSA) {
+        envelope = "rsa";
+        rc = rp_envelope_open_rsa(cl->private_key, text, len, plain, len + 1u, &n, err, NULL);
+    } else if (kind == RP_ENVELOPE_AES_NO_CLIENT_ID && cl->has_key) {
+        envelope = "aes";
+        rc = rp_envelope_open_aes_s2c(&cl->key, text, len, plain, len + 1u, &n, err, NULL);
+    } else {
+        /* Raw text: what the server sends when it could not RSA-encrypt the hello. */
+        char d[200];
+        snprintf(d, sizeof d, "%.*s", (int)(len < 160 ? len : 160), text);
+        trace_emit(cl, false, "RAW", "plain", wire, d);
+        free(plain);
+        return fail(cl, RP_E_REJECTED, err, "server answered with raw text: %s", d);
+    }
+    if (rc < 0) {
+        OPENSSL_cleanse(plain, len + 1u);
+        free(plain);
+        cl->state = RP_CLIENT_DISCONNECTED;
+        return rc;
+    }
+    uint8_t arena_buf[REPLY_ARENA_SIZE];
+    rp_arena arena;
+    rp_arena_init(&arena, arena_buf, sizeof arena_buf);
+    residue_any any;
+    rp_error e;
+    rc = residue_decode_any(plain, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, &any, &arena,
+                            RP_DECODE_WIRE, &e);
+    OPENSSL_cleanse(plain, len + 1u);
+    free(plain);
+    if (rc < 0) {
+        cl->state = RP_CLIENT_DISCONNECTED;
+        if (err != NULL) {
+            *err = e;
+        }
+        rc = rc < 0 ? rc : RP_E_PROTOCOL;
+    } else if (any.id == RESIDUE_MSG_CONNECT_ERROR) {
+        char text_buf[RP_ERROR_MESSAGE_MAX];
+        snprintf(text_buf, sizeof text_buf, "%.*s", (int)any.u.connect_error.error_text.len,
+                 any.u.connect_error.error_text.ptr);
+        char d[RP_ERROR_MESSAGE_MAX + 20];
+        snprintf(d, sizeof d, "error_text=\"%s\"", text_buf);
+        trace_emit(cl, false, "ERROR", envelope, wire, d);
+        rc = fail(cl, RP_E_REJECTED, err, "%s", text_buf);
+    } else if (any.id == RESIDUE_MSG_HELLO && cl->state == RP_CLIENT_AWAIT_HELLO &&
+               kind == RP_ENVELOPE_RSA) {
+        rc = on_hello(cl, &any.u.hello, wire, out, cap, out_len, err);
+    } else if (any.id == RESIDUE_MSG_ESTABLISHED && cl->state != RP_CLIENT_AWAIT_HELLO &&
+               kind == RP_ENVELOPE_AES_NO_CLIENT_ID) {
+        rc = on_established(cl, &any.u.established, wire, err);
+    } else {
+        rc = fail(cl, RP_E_PROTOCOL, err, "unexpected reply (%s envelope) in this state",
+                  envelope);
+    }
+    OPENSSL_cleanse(arena_buf, sizeof arena_buf);
+    return rc;
+}
+
+/* ---- logging ----------------------------------------------------------------------------- */
+
+/* Upper bound of the compact JSON of one record (every string byte may become \u00XX). */
+static size_t record_bound(const residue_log_request *r)
+{
+    size_t s = r->msg.len + r->logger.len + r->file.len + r->func.len + r->app.len +
+               r->thread.len + r->client_id.len + r->token.len;
+    return s * 6u + 512u;
+}
+
+int rp_client_build_log(rp_client *cl, const residue_log_request *records, size_t count,
+                        uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
+{
+    if (cl == NULL || records == NULL || out == NULL || out_len == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "client, records, out and out_len must not be NULL");
+    }
+    *out_len = 0;
+    if (cl->state != RP_CLIENT_ESTABLISHED && cl->state != RP_CLIENT_AWAIT_TOUCH) {
+        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
+                            "logging needs an established connection");
+    }
+    size_t capacity = rp_client_bulk_capacity(cl);
+    if (count == 0 || count > capacity) {
+        return rp_error_set(err, RP_E_LIMIT, RP_LAYER_SESSION, SIZE_MAX,
+                            "%zu records in one log request; the server takes 1..%zu", count,
+                            capacity);
+    }
+    uint64_t now = cl->clock(cl->clock_ctx);
+    size_t bound = 16;
+    for (size_t i = 0; i < count; i++) {
+        bound += record_bound(&records[i]) + 1u;
+    }
+    char *json = malloc(bound);
+    if (json == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    size_t n = 0;
+    int rc;
+    if (count == 1) {
+        residue_log_request r = records[0];
+        if (r.timestamp == 0) {
+            r.timestamp = now;
+            r.has_timestamp = true;
+        }
+        rc = residue_log_request_encode(&r, json, bound, &n, err);
+    } else {
+        residue_log_bulk *bulk = calloc(1, sizeof *bulk);
+        if (bulk == NULL) {
+            free(json);
+            return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+        }
+        for (size_t i = 0; i < count; i++) {
+            bulk->items[i] = records[i];
+            if (bulk->items[i].timestamp == 0) {
+                bulk->items[i].timestamp = now;
+                bulk->items[i].has_timestamp = true;
+            }
+        }
+        bulk->count = count;
+        rc = residue_log_bulk_encode(bulk, json, bound, &n, err);
+        free(bulk);
+    }
+    if (rc < 0) {
+        free(json);
+        return rc;
+    }
+    uint8_t iv[RP_AES_IV_SIZE];
+    if ((rc = draw_iv(cl, iv, err)) < 0) {
+        free(json);
+        return rc;
+    }
+    bool compress = (cl->flags & RESIDUE_SERVER_FLAGS_COMPRESSION) != 0 && !cl->no_compression;
+    size_t len = 0;
+    if (compress) {
+        rc = rp_envelope_seal_log_zlib(&cl->key, iv, cl->id, cl->id_len, json, n,
+                                       RP_ZLIB_DEFAULT_LEVEL, (char *)out, cap, &len, err);
+    } else {
+        rc = rp_envelope_seal_aes_c2s(&cl->key, iv, cl->id, cl->id_len, json, n, (char *)out, cap,
+                                      &len, err);
+    }
+    if (rc == 0) {
+        rc = add_delim(out, cap, len, out_len, err);
+    }
+    if (rc == 0 && cl->trace != NULL) {
+        char d[300];
+        if (count == 1) {
+            snprintf(d, sizeof d, "%.*s%s", (int)(n < 200 ? n : 200), json, n > 200 ? "…" : "");
+        } else {
+            snprintf(d, sizeof d, "bulk of %zu records, %zu bytes of JSON", count, n);
+        }
+        trace_emit(cl, true, count == 1 ? "LOG" : "LOG-BULK", compress ? "aes+zlib" : "aes",
+                   *out_len, d);
+    }
+    free(json);
+    return rc;
+}
+
+int rp_client_log_reply(rp_client *cl, const uint8_t *pkt, size_t len, rp_error *err)
+{
+    if (cl == NULL || (pkt == NULL && len > 0)) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "client must not be NULL");
+    }
+    const char *text = pkt == NULL ? "" : (const char *)pkt;
+    residue_log_reply m;
+    uint8_t arena_buf[64];
+    rp_arena arena;
+    rp_arena_init(&arena, arena_buf, sizeof arena_buf);
+    int rc = residue_log_reply_decode(text, len, &m, &arena, RP_DECODE_WIRE, err);
+    char d[64];
+    snprintf(d, sizeof d, "%.*s", (int)(len < 40 ? len : 40), text);
+    trace_emit(cl, false, "LOG-REPLY", "plain", len + RP_SESSION_DELIM_LEN, d);
+    if (rc < 0) {
+        return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
+                            "logging port answered something that is not {\"r\":N}");
+    }
+    if (m.r != RESIDUE_LOG_STATUS_ACCEPTED) {
+        return rp_error_set(err, RP_E_REJECTED, RP_LAYER_SESSION, SIZE_MAX,
+                            "server rejected the log request ({\"r\":%u})", (unsigned)m.r);
+    }
+    return 0;
+}

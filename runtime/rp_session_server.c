@@ -1,0 +1,1178 @@
+/* rp_session_server: the residue server state machine (protocol reference §2-§8, §10.4).
+ *
+ * A CONNECT travels: rp_server_handle_connect -> classify (§2.2) -> open the envelope
+ * (AES by client id, or plain, or RSA with the server key) -> residue_decode_any (generated)
+ * -> `_t` window -> insecure rule -> on_connect / on_ack / on_touch -> encode the reply with
+ * the generated encoder -> seal (plain / RSA to the client / AES with the client key) ->
+ * append the delimiter.
+ */
+#include "rp_session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "rp_codec.h"
+#include "rp_envelope.h"
+#include "rp_json.h"
+#include "rp_registry.h"
+
+/* ---- the server's words (reference §7); the texts are compared byte for byte ---------- */
+#define TXT_INVALID "Invalid connection request. Are you sending it to correct port?"
+#define TXT_PLAIN_NOT_ALLOWED "Plain connections not allowed by the server"
+#define TXT_CLIENT_UNKNOWN "Client is unknown"
+#define TXT_UNMANAGED_NOT_ALLOWED "Unmanaged clients are not allowed by this server"
+#define TXT_DUPLICATE_ID "Failed! Potentially duplicate client ID, please ACKNOWLEDGE."
+#define TXT_ACK_UNKNOWN "Client with this ID does not exists. Please send CONNECT request first."
+#define TXT_REACK_UNMANAGED "Cannot re-acknowledge unmanaged clients. Please TOUCH to refresh it."
+#define TXT_TOUCH_NOT_ACK "Cannot touch a non-acknowledged client. Please ACKNOWLEDGE it first"
+#define TXT_TOUCH_DEAD "Cannot touch dead client. Please reset the connection"
+/* The JSON parser messages the real server sends for an envelope naming an unknown client
+ * (it parses "<id>:<base64>" as JSON and reports gason's error, §7). */
+#define TXT_PARSER_UNEXPECTED "Unexpected character"
+#define TXT_PARSER_NUMBER "Bad number"
+#define TXT_PARSER_IDENT "Unknown error - [hint: single quote keys are not allowed]"
+/* What Crypto++ says when the client's PEM cannot be parsed (sent raw, not JSON, §3). */
+#define TXT_BAD_PUBLIC_KEY "BER decode error"
+
+#define LOG_REPLY_OK "{\"r\":0}"
+#define LOG_REPLY_BAD "{\"r\":1}"
+
+#define UNMANAGED_ID_LEN 16u
+#define ID_ATTEMPTS 100
+#define DEFAULT_MAX_CLIENTS 100000u
+#define DEFAULT_MAX_LOG_SIZE (1024u * 1024u)
+/* Decoded-string storage for one connect-port request (rsa_public_key <= 4096 bytes). */
+#define CONNECT_ARENA_SIZE 16384u
+/* Storage for one decoded log record (msg <= 65536 bytes plus the other strings). */
+#define LOG_ARENA_SIZE (80u * 1024u)
+
+struct rp_server {
+    rp_server_config cfg;
+    uint32_t flags;
+    rp_clock_fn clock;
+    void *clock_ctx;
+    rp_random_fn rng;
+    void *rng_ctx;
+    rp_registry reg;
+    uint64_t last_sweep;
+    uint64_t sweep_interval;
+    rp_trace_fn trace;
+    void *trace_ctx;
+    rp_server_stats stats;
+    char *inflate_buf;      /* max_log_size + 1 bytes, reused by every log packet */
+    uint8_t *log_arena;     /* LOG_ARENA_SIZE bytes for one decoded log record */
+};
+
+/* ---- defaults, clock, rng --------------------------------------------------------------- */
+
+uint64_t rp_clock_system(void *ctx)
+{
+    (void)ctx;
+    time_t t = time(NULL);
+    return t < 0 ? 0u : (uint64_t)t;
+}
+
+int rp_random_system(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    return rp_random_bytes(out, len, NULL);
+}
+
+void rp_server_config_defaults(rp_server_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->allow_insecure_connection = true;
+    cfg->allow_unmanaged_clients = true;
+    cfg->allow_unmanaged_loggers = true;
+    cfg->requires_timestamp = true;
+    cfg->compression = true;
+    cfg->allow_bulk_log_request = true;
+    cfg->immediate_flush = true;
+    cfg->enable_cli = false;
+    cfg->enable_dynamic_buffer = false;
+    cfg->timestamp_validity = 120;
+    cfg->max_items_in_bulk = 5;
+    cfg->client_age = 259200;
+    cfg->non_acknowledged_client_age = 300;
+    cfg->client_integrity_task_interval = 0;
+    cfg->default_key_size = 256;
+    cfg->logging_port = 8778;
+    cfg->server_version = "2.3.6";
+}
+
+uint32_t rp_server_config_flags(const rp_server_config *cfg)
+{
+    uint32_t f = 0;
+    if (cfg->allow_unmanaged_loggers) f |= RESIDUE_SERVER_FLAGS_ALLOW_UNMANAGED_LOGGERS;
+    if (cfg->allow_bulk_log_request) f |= RESIDUE_SERVER_FLAGS_ALLOW_BULK_LOG_REQUEST;
+    if (cfg->immediate_flush) f |= RESIDUE_SERVER_FLAGS_IMMEDIATE_FLUSH;
+    if (cfg->allow_unmanaged_clients) f |= RESIDUE_SERVER_FLAGS_ALLOW_UNMANAGED_CLIENTS;
+    if (cfg->allow_insecure_connection) f |= RESIDUE_SERVER_FLAGS_ALLOW_INSECURE_CONNECTION;
+    if (cfg->compression) f |= RESIDUE_SERVER_FLAGS_COMPRESSION;
+    if (cfg->enable_cli) f |= RESIDUE_SERVER_FLAGS_ENABLE_CLI;
+    if (cfg->requires_timestamp) f |= RESIDUE_SERVER_FLAGS_REQUIRES_TIMESTAMP;
+    if (cfg->enable_dynamic_buffer) f |= RESIDUE_SERVER_FLAGS_ENABLE_DYNAMIC_BUFFER;
+    return f;
+}
+
+static bool key_size_ok(unsigned bits)
+{
+    return bits == 128 || bits == 192 || bits == 256;
+}
+
+int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock_ctx,
+                     rp_random_fn rng, void *rng_ctx, rp_server **out, rp_error *err)
+{
+    if (out != NULL) {
+        *out = NULL;
+    }
+    if (cfg == NULL || out == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "config and out must not be NULL");
+    }
+    if (!key_size_ok(cfg->default_key_size)) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "default_key_size %u is not 128, 192 or 256",
+                            (unsigned)cfg->default_key_size);
+    }
+    if (!cfg->allow_insecure_connection && cfg->server_private_key == NULL) {
+        /* The real server refuses this configuration with the same reason. */
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "allow_insecure_connection is false but no server RSA key is "
+                            "configured: no client could connect");
+    }
+    if (cfg->managed_count > 0 && cfg->managed_clients == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "managed_count is %zu but managed_clients is NULL",
+                            cfg->managed_count);
+    }
+    for (size_t i = 0; i < cfg->managed_count; i++) {
+        const rp_managed_client *m = &cfg->managed_clients[i];
+        size_t n = m->client_id == NULL ? 0 : strlen(m->client_id);
+        if (n == 0 || n > RP_CLIENT_ID_MAX || m->public_key == NULL) {
+            return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                                "managed_clients[%zu]: needs a client_id of 1..%u characters "
+                                "and a public key", i, RP_CLIENT_ID_MAX);
+        }
+        if (m->key_size != 0 && !key_size_ok(m->key_size)) {
+            return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                                "managed_clients[%zu] (%s): key_size %u is not 128, 192 or 256",
+                                i, m->client_id, (unsigned)m->key_size);
+        }
+    }
+    rp_server *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    s->cfg = *cfg;
+    /* Normalise as the real server's configuration loader does (reference §0.1, §8). */
+    if (s->cfg.timestamp_validity < 30 || s->cfg.timestamp_validity > 86400) {
+        s->cfg.timestamp_validity = 30;
+    }
+    if (s->cfg.max_items_in_bulk < 5) s->cfg.max_items_in_bulk = 5;
+    if (s->cfg.max_items_in_bulk > 500) s->cfg.max_items_in_bulk = 500;
+    if (s->cfg.client_age != 0 && s->cfg.client_age < 120) s->cfg.client_age = 120;
+    if (s->cfg.non_acknowledged_client_age < 120) s->cfg.non_acknowledged_client_age = 120;
+    if (s->cfg.server_version == NULL) s->cfg.server_version = "2.3.6";
+    if (s->cfg.max_clients == 0) s->cfg.max_clients = DEFAULT_MAX_CLIENTS;
+    if (s->cfg.max_log_size == 0) s->cfg.max_log_size = DEFAULT_MAX_LOG_SIZE;
+    uint64_t min_age = s->cfg.non_acknowledged_client_age;
+    if (s->cfg.client_age != 0 && s->cfg.client_age < min_age) min_age = s->cfg.client_age;
+    s->sweep_interval = s->cfg.client_integrity_task_interval != 0
+                            ? s->cfg.client_integrity_task_interval
+                            : (min_age > 300 ? min_age : 300);
+    s->flags = rp_server_config_flags(&s->cfg);
+    s->clock = clock != NULL ? clock : rp_clock_system;
+    s->clock_ctx = clock != NULL ? clock_ctx : NULL;
+    s->rng = rng != NULL ? rng : rp_random_system;
+    s->rng_ctx = rng != NULL ? rng_ctx : NULL;
+    s->inflate_buf = malloc(s->cfg.max_log_size + 1u);
+    s->log_arena = malloc(LOG_ARENA_SIZE);
+    if (s->inflate_buf == NULL || s->log_arena == NULL) {
+        free(s->inflate_buf);
+        free(s->log_arena);
+        free(s);
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    int rc = rp_registry_init(&s->reg, err);
+    if (rc < 0) {
+        free(s->inflate_buf);
+        free(s->log_arena);
+        free(s);
+        return rc;
+    }
+    s->last_sweep = s->clock(s->clock_ctx);
+    *out = s;
+    return 0;
+}
+
+void rp_server_free(rp_server *srv)
+{
+    if (srv == NULL) {
+        return;
+    }
+    rp_registry_free(&srv->reg);
+    free(srv->inflate_buf);
+    free(srv->log_arena);
+    OPENSSL_cleanse(srv, sizeof *srv);
+    free(srv);
+}
+
+void rp_server_set_trace(rp_server *srv, rp_trace_fn fn, void *ctx)
+{
+    if (srv != NULL) {
+        srv->trace = fn;
+        srv->trace_ctx = ctx;
+    }
+}
+
+size_t rp_server_client_count(const rp_server *srv)
+{
+    return srv == NULL ? 0 : rp_registry_count(&srv->reg);
+}
+
+void rp_server_stats_get(const rp_server *srv, rp_server_stats *out)
+{
+    if (srv != NULL && out != NULL) {
+        *out = srv->stats;
+    }
+}
+
+int rp_server_client_info_get(const rp_server *srv, const char *client_id,
+                              rp_server_client_info *out, rp_error *err)
+{
+    if (srv == NULL || client_id == NULL || out == NULL) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "server, client_id and out must not be NULL");
+    }
+    const rp_client_entry *e = rp_registry_find(&srv->reg, client_id, strlen(client_id));
+    if (e == NULL) {
+        return rp_error_set(err, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "client '%.64s' is not registered", client_id);
+    }
+    memset(out, 0, sizeof *out);
+    out->managed = e->managed;
+    out->acknowledged = e->acknowledged;
+    out->alive = rp_client_entry_alive(e, srv->clock(srv->clock_ctx));
+    out->has_backup_key = e->has_backup_key;
+    out->has_token = e->has_token;
+    out->key_bits = (unsigned)(e->key.len * 8u);
+    out->date_created = e->date_created;
+    out->age = e->age;
+    return 0;
+}
+
+size_t rp_server_sweep(rp_server *srv)
+{
+    if (srv == NULL) {
+        return 0;
+    }
+    uint64_t now = srv->clock(srv->clock_ctx);
+    size_t removed = rp_registry_sweep(&srv->reg, now);
+    srv->last_sweep = now;
+    srv->stats.sweeps++;
+    srv->stats.clients_removed += removed;
+    return removed;
+}
+
+uint64_t rp_server_tick(rp_server *srv)
+{
+    if (srv == NULL) {
+        return 0;
+    }
+    uint64_t now = srv->clock(srv->clock_ctx);
+    if (now >= srv->last_sweep + srv->sweep_interval) {
+        (void)rp_server_sweep(srv);
+        return srv->sweep_interval;
+    }
+    return srv->last_sweep + srv->sweep_interval - now;
+}
+
+/* ---- reply building ---------------------------------------------------------------------- */
+
+/* Where one reply is assembled. */
+typedef struct reply_ctx {
+    rp_server *srv;
+    uint8_t *out;
+    size_t cap;
+    size_t *out_len;
+    rp_error *why;
+    const char *req_name;     /* for the trace */
+    const char *req_envelope;
+    size_t req_size;
+    char detail[256];
+} reply_ctx;
+
+static void trace_emit(rp_server *srv, bool outgoing, const char *message, const char *envelope,
+                       size_t size, const char *detail)
+{
+    if (srv->trace == NULL) {
+        return;
+    }
+    rp_trace ev = {outgoing, message, envelope, size, detail != NULL ? detail : ""};
+    srv->trace(srv->trace_ctx, &ev);
+}
+
+/* Appends the delimiter after n payload bytes already in rc->out. */
+static int finish_packet(reply_ctx *rc, size_t n, const char *message, const char *envelope)
+{
+    if (n + RP_SESSION_DELIM_LEN > rc->cap) {
+        return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
+                            "reply buffer of %zu bytes too small", rc->cap);
+    }
+    memcpy(rc->out + n, RP_SESSION_DELIM, RP_SESSION_DELIM_LEN);
+    *rc->out_len = n + RP_SESSION_DELIM_LEN;
+    trace_emit(rc->srv, true, message, envelope, *rc->out_len, rc->detail);
+    return 0;
+}
+
+/* Raw text reply (not JSON): what the real server sends when it cannot RSA-encrypt. */
+static int reply_raw(reply_ctx *rc, const char *text)
+{
+    size_t n = strlen(text);
+    if (n + RP_SESSION_DELIM_LEN > rc->cap) {
+        return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
+                            "reply buffer too small");
+    }
+    memcpy(rc->out, text, n);
+    snprintf(rc->detail, sizeof rc->detail, "%s", text);
+    rp_error_set(rc->why, RP_E_REJECTED, RP_LAYER_SESSION, SIZE_MAX, "%s", text);
+    return finish_packet(rc, n, "RAW", "plain");
+}
+
+/* Seals json as a server->client AES envelope with a fresh IV from the RNG. */
+static int seal_aes(reply_ctx *rc, const rp_aes_key *key, const char *json, size_t n,
+                    const char *message)
+{
+    uint8_t iv[RP_AES_IV_SIZE];
+    int r = rc->srv->rng(rc->srv->rng_ctx, iv, sizeof iv);
+    if (r < 0) {
+        return rp_error_set(rc->why, RP_E_CRYPTO, RP_LAYER_SESSION, SIZE_MAX,
+                            "random generator failed");
+    }
+    size_t len = 0;
+    r = rp_envelope_seal_aes_s2c(key, iv, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    if (r < 0) {
+        return r;
+    }
+    return finish_packet(rc, len, message, "aes");
+}
+
+/* Seals json with RSA to pub; when that fails (key too small) sends the raw text the real
+ * server would. *sealed tells which happened. */
+static int seal_rsa(reply_ctx *rc, const rp_rsa_key *pub, const char *json, size_t n,
+                    const char *message, bool *sealed)
+{
+    *sealed = false;
+    size_t max = rp_rsa_max_plaintext(pub);
+    if (n > max) {
+        char text[160];
+        snprintf(text, sizeof text,
+                 "RSA/EME-PKCS1-v1_5: message length of %zu exceeds the maximum of %zu for "
+                 "this public key", n, max);
+        return reply_raw(rc, text);
+    }
+    size_t len = 0;
+    int r = rp_envelope_seal_rsa(pub, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    if (r < 0) {
+        return r;
+    }
+    *sealed = true;
+    return finish_packet(rc, len, message, "rsa");
+}
+
+typedef enum seal_kind { SEAL_PLAIN, SEAL_AES, SEAL_RSA } seal_kind;
+
+/* {"status":1,"ack":0,"error_text":text}, sealed as asked (reference §7). */
+static int reply_error(reply_ctx *rc, const char *text, seal_kind kind, const rp_aes_key *key,
+                       const rp_rsa_key *pub)
+{
+    residue_connect_error msg;
+    residue_connect_error_init(&msg);
+    msg.status = RESIDUE_RESPONSE_STATUS_ERROR;
+    msg.ack = RESIDUE_ACK_STATE_NOT_ACKNOWLEDGED;
+    msg.error_text = rp_str_from_cstr(text);
+    msg.has_status = msg.has_ack = msg.has_error_text = true;
+    char json[RESIDUE_CONNECT_ERROR_MAX_SIZE + 1];
+    size_t n = 0;
+    int r = residue_connect_error_encode(&msg, json, sizeof json, &n, rc->why);
+    if (r < 0) {
+        return r;
+    }
+    rc->srv->stats.connect_errors++;
+    snprintf(rc->detail, sizeof rc->detail, "error_text=\"%s\"", text);
+    if (kind == SEAL_AES) {
+        r = seal_aes(rc, key, json, n, "ERROR");
+    } else if (kind == SEAL_RSA) {
+        bool sealed;
+        r = seal_rsa(rc, pub, json, n, "ERROR", &sealed);
+    } else {
+        if (n + RP_SESSION_DELIM_LEN > rc->cap) {
+            return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
+                                "reply buffer too small");
+        }
+        memcpy(rc->out, json, n);
+        r = finish_packet(rc, n, "ERROR", "plain");
+    }
+    if (r == 0) {
+        /* Tell the caller why (never affects what was sent). */
+        rp_error_set(rc->why, RP_E_REJECTED, RP_LAYER_SESSION, SIZE_MAX, "%s", text);
+    }
+    return r;
+}
+
+static int reply_invalid(reply_ctx *rc)
+{
+    return reply_error(rc, TXT_INVALID, SEAL_PLAIN, NULL, NULL);
+}
+
+/* ---- request decoding -------------------------------------------------------------------- */
+
+static bool is_missing_timestamp(int rc, const rp_error *e)
+{
+    return rc == RP_E_SCHEMA_MISSING && strcmp(e->path, "$._t") == 0;
+}
+
+/* With requires_timestamp=false the real server takes a request without `_t`; the spec
+ * makes `_t` required (it is in every real request), so such a request is re-decoded with
+ * `"_t":now` put in front. Returns a malloc'd copy or NULL. */
+static char *inject_timestamp(const char *json, size_t len, uint64_t now, size_t *out_len)
+{
+    size_t i = 0;
+    while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) {
+        i++;
+    }
+    if (i >= len || json[i] != '{') {
+        return NULL;
+    }
+    char head[40];
+    int hn = snprintf(head, sizeof head, "{\"_t\":%llu", (unsigned long long)now);
+    /* Is the object empty?  "{}" -> {"_t":now}; otherwise add a comma. */
+    size_t j = i + 1;
+    while (j < len && (json[j] == ' ' || json[j] == '\t' || json[j] == '\n' || json[j] == '\r')) {
+        j++;
+    }
+    bool empty = j < len && json[j] == '}';
+    size_t n = (size_t)hn + (empty ? 0u : 1u) + (len - i - 1u);
+    char *copy = malloc(n + 1u);
+    if (copy == NULL) {
+        return NULL;
+    }
+    memcpy(copy, head, (size_t)hn);
+    size_t o = (size_t)hn;
+    if (!empty) {
+        copy[o++] = ',';
+    }
+    memcpy(copy + o, json + i + 1, len - i - 1u);
+    copy[n] = '\0';
+    *out_len = n;
+    return copy;
+}
+
+/* Decodes a connect-port request (CONNECT, ACK or TOUCH) with the generated dispatcher.
+ * *has_t tells whether `_t` came from the peer. */
+static int decode_request(rp_server *s, const char *json, size_t len, residue_any *any,
+                          rp_arena *arena, bool *has_t, rp_error *err)
+{
+    *has_t = true;
+    rp_error e;
+    rp_error_clear(&e);
+    size_t mark = rp_arena_mark(arena);
+    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any,
+                                arena, RP_DECODE_WIRE, &e);
+    if (rc < 0 && !s->cfg.requires_timestamp && is_missing_timestamp(rc, &e)) {
+        size_t n = 0;
+        char *copy = inject_timestamp(json, len, s->clock(s->clock_ctx), &n);
+        if (copy != NULL) {
+            rp_arena_rewind(arena, mark);
+            rc = residue_decode_any(copy, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any,
+                                    arena, RP_DECODE_WIRE, &e);
+            free(copy);
+            *has_t = false;
+        }
+    }
+    if (rc < 0 && err != NULL) {
+        *err = e;
+    }
+    return rc;
+}
+
+/* |now - t| <= validity (reference §4.3: symmetric window, seconds). */
+static bool timestamp_ok(const rp_server *s, uint64_t t, bool has_t)
+{
+    if (!has_t) {
+        return !s->cfg.requires_timestamp;
+    }
+    uint64_t now = s->clock(s->clock_ctx);
+    uint64_t d = now > t ? now - t : t - now;
+    return d <= s->cfg.timestamp_validity;
+}
+
+/* The gason message for the text after the IV of an envelope whose client is unknown. */
+static const char *parser_message(const char *text, size_t len)
+{
+    if (len == 0) {
+        return TXT_PARSER_UNEXPECTED;
+    }
+    char c = text[0];
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        return TXT_PARSER_NUMBER;
+    }
+    if (c == 't' || c == 'f' || c == 'n') {
+        return TXT_PARSER_IDENT;
+    }
+    return TXT_PARSER_UNEXPECTED;
+}
+
+/* ---- handlers ---------------------------------------------------------------------------- */
+
+static int draw(rp_server *s, reply_ctx *rc, uint8_t *out, size_t n)
+{
+    if (s->rng(s->rng_ctx, out, n) < 0) {
+        return rp_error_set(rc->why, RP_E_CRYPTO, RP_LAYER_SESSION, SIZE_MAX,
+                            "random generator failed");
+    }
+    return 0;
+}
+
+static int new_aes_key(rp_server *s, reply_ctx *rc, unsigned bits, rp_aes_key *key)
+{
+    uint8_t raw[RP_AES_MAX_KEY_SIZE];
+    int r = draw(s, rc, raw, bits / 8u);
+    if (r == 0) {
+        r = rp_aes_key_set(key, raw, bits / 8u, rc->why);
+    }
+    OPENSSL_cleanse(raw, sizeof raw);
+    return r;
+}
+
+/* 16 random lowercase letters (reference §2.3), by rejection sampling so that every letter
+ * is equally likely; each round draws exactly the letters still missing. */
+static int new_client_id(rp_server *s, reply_ctx *rc, char id[UNMANAGED_ID_LEN + 1])
+{
+    size_t have = 0;
+    int rounds = 0;
+    while (have < UNMANAGED_ID_LEN) {
+        uint8_t b[UNMANAGED_ID_LEN];
+        size_t need = UNMANAGED_ID_LEN - have;
+        int r = draw(s, rc, b, need);
+        if (r < 0) {
+            return r;
+        }
+        for (size_t i = 0; i < need; i++) {
+            if (b[i] < 234u) { /* 234 = 9 * 26 */
+                id[have++] = (char)('a' + b[i] % 26u);
+            }
+        }
+        if (++rounds > 64) {
+            return rp_error_set(rc->why, RP_E_CRYPTO, RP_LAYER_SESSION, SIZE_MAX,
+                                "random generator keeps returning bytes >= 234");
+        }
+    }
+    id[UNMANAGED_ID_LEN] = '\0';
+    return 0;
+}
+
+static const rp_managed_client *find_managed(const rp_server *s, const char *id, size_t len)
+{
+    for (size_t i = 0; i < s->cfg.managed_count; i++) {
+        const rp_managed_client *m = &s->cfg.managed_clients[i];
+        if (strlen(m->client_id) == len && memcmp(m->client_id, id, len) == 0) {
+            return m;
+        }
+    }
+    return NULL;
+}
+
+/* The hello: {"status":0,"ack":0,"key":…,"client_id":…[,"token":…]}, RSA to the client. */
+static int reply_hello(reply_ctx *rc, const rp_client_entry *e, bool with_token)
+{
+    residue_hello h;
+    residue_hello_init(&h);
+    h.status = RESIDUE_RESPONSE_STATUS_OK;
+    h.ack = RESIDUE_ACK_STATE_NOT_ACKNOWLEDGED;
+    h.key.ptr = e->key.bytes;
+    h.key.len = e->key.len;
+    h.client_id.ptr = e->id;
+    h.client_id.len = e->id_len;
+    h.has_status = h.has_ack = h.has_key = h.has_client_id = true;
+    if (with_token && e->has_token) {
+        h.token.ptr = e->token;
+        h.token.len = sizeof e->token;
+        h.has_token = true;
+    }
+    char json[RESIDUE_HELLO_MAX_SIZE + 1];
+    size_t n = 0;
+    int r = residue_hello_encode(&h, json, sizeof json, &n, rc->why);
+    if (r < 0) {
+        return r;
+    }
+    snprintf(rc->detail, sizeof rc->detail, "client_id=%s key=<%u-bit, hidden>%s", e->id,
+             (unsigned)(e->key.len * 8u), h.has_token ? " token=<present>" : "");
+    bool sealed = false;
+    r = seal_rsa(rc, e->public_key, json, n, "HELLO", &sealed);
+    OPENSSL_cleanse(json, sizeof json);
+    if (r == 0 && sealed) {
+        rp_error_clear(rc->why);
+    }
+    return r;
+}
+
+static int on_connect(rp_server *s, reply_ctx *rc, const residue_connect *req)
+{
+    uint64_t now = s->clock(s->clock_ctx);
+    unsigned bits = s->cfg.default_key_size;
+    if (req->has_key_size && req->key_size != 0) {
+        bits = req->key_size;
+    }
+    if (req->has_client_id && req->client_id.len > 0) {
+        /* Managed (reference §2.3): the configured key wins over any rsa_public_key sent. */
+        const rp_managed_client *m = find_managed(s, req->client_id.ptr, req->client_id.len);
+        if (m == NULL) {
+            return reply_error(rc, TXT_CLIENT_UNKNOWN, SEAL_PLAIN, NULL, NULL);
+        }
+        if (!(req->has_key_size && req->key_size != 0) && m->key_size != 0) {
+            bits = m->key_size;
+        }
+        rp_client_entry *e = rp_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+        if (e == NULL) {
+            int r = rp_registry_add(&s->reg, req->client_id.ptr, req->client_id.len, &e, rc->why);
+            if (r < 0) {
+                return r;
+            }
+            e->public_key = (rp_rsa_key *)m->public_key; /* borrowed, owns_public_key false */
+            e->managed = true;
+            e->age = s->cfg.non_acknowledged_client_age;
+            e->date_created = now;
+            if ((r = new_aes_key(s, rc, bits, &e->key)) < 0 ||
+                (r = draw(s, rc, e->token, sizeof e->token)) < 0) {
+                rp_registry_remove(&s->reg, e);
+                return r;
+            }
+            e->has_token = true;
+            return reply_hello(rc, e, true);
+        }
+        if (!rp_client_entry_alive(e, now)) {
+            /* Dead but not yet swept: rotate the key, keep the old one as backup until the
+             * next sweep (reference §2.3, §10.4 item 8). Age and date are not reset. */
+            rp_aes_key fresh;
+            int r = new_aes_key(s, rc, bits, &fresh);
+            if (r < 0) {
+                return r;
+            }
+            e->backup_key = e->key;
+            e->has_backup_key = true;
+            e->key = fresh;
+            rp_aes_key_wipe(&fresh);
+        }
+        return reply_hello(rc, e, false);
+    }
+    if (!(req->has_rsa_public_key && req->rsa_public_key.len > 0)) {
+        /* Neither id nor key. (The real server registers a client and fails on the PEM
+         * text "ERROR EMPTY B64 DECODE"; we answer the generic error instead.) */
+        return reply_invalid(rc);
+    }
+    if (!s->cfg.allow_unmanaged_clients) {
+        return reply_error(rc, TXT_UNMANAGED_NOT_ALLOWED, SEAL_PLAIN, NULL, NULL);
+    }
+    rp_rsa_key *pub = NULL;
+    if (rp_rsa_key_load_public_pem((const char *)req->rsa_public_key.ptr,
+                                   req->rsa_public_key.len, &pub, NULL) < 0) {
+        return reply_raw(rc, TXT_BAD_PUBLIC_KEY);
+    }
+    if (rp_registry_count(&s->reg) >= s->cfg.max_clients) {
+        (void)rp_server_sweep(s);
+        if (rp_registry_count(&s->reg) >= s->cfg.max_clients) {
+            rp_rsa_key_free(pub);
+            return reply_invalid(rc);
+        }
+    }
+    char id[UNMANAGED_ID_LEN + 1];
+    int r = 0;
+    bool unique = false;
+    for (int attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
+        if ((r = new_client_id(s, rc, id)) < 0) {
+            rp_rsa_key_free(pub);
+            return r;
+        }
+        if (rp_registry_find(&s->reg, id, UNMANAGED_ID_LEN) == NULL) {
+            unique = true;
+            break;
+        }
+    }
+    if (!unique) {
+        snprintf(rc->detail, sizeof rc->detail, "%s", TXT_DUPLICATE_ID);
+        r = reply_error(rc, TXT_DUPLICATE_ID, SEAL_RSA, NULL, pub);
+        rp_rsa_key_free(pub);
+        return r;
+    }
+    rp_client_entry *e = NULL;
+    if ((r = rp_registry_add(&s->reg, id, UNMANAGED_ID_LEN, &e, rc->why)) < 0) {
+        rp_rsa_key_free(pub);
+        return r;
+    }
+    e->public_key = pub;
+    e->owns_public_key = true;
+    e->age = s->cfg.non_acknowledged_client_age;
+    e->date_created = now;
+    if ((r = new_aes_key(s, rc, bits, &e->key)) < 0 ||
+        (r = draw(s, rc, e->token, sizeof e->token)) < 0) {
+        rp_registry_remove(&s->reg, e);
+        return r;
+    }
+    e->has_token = true;
+    r = reply_hello(rc, e, true);
+    if (r < 0 || (rc->why != NULL && rc->why->code != RP_OK)) {
+        /* The hello could not be encrypted to this key: forget the client again. */
+        rp_registry_remove(&s->reg, e);
+    }
+    return r;
+}
+
+/* The established reply (§5), AES with the client's current key. */
+static int reply_established(reply_ctx *rc, const rp_client_entry *e)
+{
+    rp_server *s = rc->srv;
+    residue_established m;
+    residue_established_init(&m);
+    m.status = RESIDUE_RESPONSE_STATUS_OK;
+    m.ack = RESIDUE_ACK_STATE_ACKNOWLEDGED;
+    m.flags = s->flags;
+    m.max_bulk_size = s->cfg.max_items_in_bulk;
+    m.server_info.version = rp_str_from_cstr(s->cfg.server_version);
+    m.server_info.has_version = true;
+    m.has_server_info = true;
+    m.key.ptr = e->key.bytes;
+    m.key.len = e->key.len;
+    m.client_id.ptr = e->id;
+    m.client_id.len = e->id_len;
+    if (e->has_token) {
+        m.token.ptr = e->token;
+        m.token.len = sizeof e->token;
+        m.has_token = true;
+    }
+    m.logging_port = s->cfg.logging_port;
+    m.has_status = m.has_ack = m.has_flags = m.has_max_bulk_size = true;
+    m.has_key = m.has_client_id = m.has_logging_port = true;
+    if (e->age != 0) { /* client_age 0 = never expires: both omitted (reference §5) */
+        m.age = e->age;
+        m.date_created = e->date_created;
+        m.has_age = m.has_date_created = true;
+    }
+    char json[RESIDUE_ESTABLISHED_MAX_SIZE + 1];
+    size_t n = 0;
+    int r = residue_established_encode(&m, json, sizeof json, &n, rc->why);
+    if (r < 0) {
+        return r;
+    }
+    snprintf(rc->detail, sizeof rc->detail,
+             "client_id=%s flags=%u max_bulk_size=%u logging_port=%u age=%u date_created=%llu",
+             e->id, (unsigned)s->flags, (unsigned)s->cfg.max_items_in_bulk,
+             (unsigned)s->cfg.logging_port, (unsigned)e->age,
+             (unsigned long long)e->date_created);
+    r = seal_aes(rc, &e->key, json, n, "ESTABLISHED");
+    OPENSSL_cleanse(json, sizeof json);
+    return r;
+}
+
+static int on_ack(rp_server *s, reply_ctx *rc, const residue_acknowledgement *req)
+{
+    rp_client_entry *e = rp_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+    if (e == NULL) {
+        return reply_error(rc, TXT_ACK_UNKNOWN, SEAL_PLAIN, NULL, NULL);
+    }
+    if (e->acknowledged && !e->managed) {
+        return reply_error(rc, TXT_REACK_UNMANAGED, SEAL_RSA, NULL, e->public_key);
+    }
+    e->acknowledged = true;
+    e->age = s->cfg.client_age;
+    e->date_created = s->clock(s->clock_ctx);
+    return reply_established(rc, e);
+}
+
+static int on_touch(rp_server *s, reply_ctx *rc, const residue_touch *req)
+{
+    rp_client_entry *e = rp_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+    if (e == NULL) {
+        /* The real server answers the logging port's standard response here (§6.1). */
+        memcpy(rc->out, LOG_REPLY_BAD, sizeof LOG_REPLY_BAD - 1u);
+        snprintf(rc->detail, sizeof rc->detail, "unknown client_id: %s", LOG_REPLY_BAD);
+        rc->srv->stats.connect_errors++;
+        rp_error_set(rc->why, RP_E_REJECTED, RP_LAYER_SESSION, SIZE_MAX, "TOUCH of unknown client");
+        return finish_packet(rc, sizeof LOG_REPLY_BAD - 1u, "LOG-REPLY", "plain");
+    }
+    if (!e->acknowledged) {
+        return reply_error(rc, TXT_TOUCH_NOT_ACK, SEAL_AES, &e->key, NULL);
+    }
+    uint64_t now = s->clock(s->clock_ctx);
+    if (!rp_client_entry_alive(e, now)) {
+        return reply_error(rc, TXT_TOUCH_DEAD, SEAL_AES, &e->key, NULL);
+    }
+    e->age = s->cfg.client_age;
+    e->date_created = now;
+    return reply_established(rc, e);
+}
+
+/* Finds the second ':' of "<iv>:<id>:<b64>"; returns the id length or 0 when absent. */
+static size_t envelope_id_len(const char *pkt, size_t len)
+{
+    for (size_t i = RP_ENVELOPE_IV_HEX_LEN + 1u; i < len; i++) {
+        if (pkt[i] == ':') {
+            return i - (RP_ENVELOPE_IV_HEX_LEN + 1u);
+        }
+    }
+    return 0;
+}
+
+static size_t skip_ws(const char *p, size_t len)
+{
+    size_t i = 0;
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r')) {
+        i++;
+    }
+    return i;
+}
+
+int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uint8_t *reply,
+                             size_t cap, size_t *reply_len, rp_error *why)
+{
+    if (srv == NULL || (pkt == NULL && len > 0) || reply == NULL || reply_len == NULL) {
+        return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "server, reply and reply_len must not be NULL");
+    }
+    rp_error_clear(why);
+    *reply_len = 0;
+    srv->stats.connect_packets++;
+    const char *text = (const char *)pkt;
+    if (text == NULL) {
+        text = "";
+    }
+    reply_ctx rc = {srv, reply, cap, reply_len, why, "?", "raw-text", len + 4u, {0}};
+    uint8_t arena_buf[CONNECT_ARENA_SIZE];
+    rp_arena arena;
+    rp_arena_init(&arena, arena_buf, sizeof arena_buf);
+    residue_any any;
+    bool has_t = false;
+    bool plain = false;
+    char *plaintext = NULL;
+    int r;
+
+    rp_envelope_kind kind = rp_envelope_classify_c2s(text, len, srv->cfg.server_private_key != NULL);
+    if (kind == RP_ENVELOPE_AES_CLIENT_ID) {
+        rc.req_envelope = "aes";
+        size_t id_len = envelope_id_len(text, len);
+        const char *after_iv = text + RP_ENVELOPE_IV_HEX_LEN + 1u;
+        size_t after_len = len - RP_ENVELOPE_IV_HEX_LEN - 1u;
+        rp_client_entry *e =
+            id_len == 0 ? NULL : rp_registry_find(&srv->reg, after_iv, id_len);
+        if (e == NULL) {
+            trace_emit(srv, false, "?", "aes", len + 4u, "envelope names an unknown client");
+            return reply_error(&rc, parser_message(after_iv, after_len), SEAL_PLAIN, NULL, NULL);
+        }
+        rp_aes_envelope env;
+        if (rp_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
+            trace_emit(srv, false, "?", "aes", len + 4u, "malformed envelope");
+            return reply_invalid(&rc);
+        }
+        plaintext = malloc(len + 1u);
+        if (plaintext == NULL) {
+            return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+        }
+        /* The current key, then the backup key (reference §4.2). A wrong key yields valid
+         * PKCS#7 padding about once in 256 tries, so "decrypted" is not enough: a key is
+         * taken when its plaintext also decodes as a request. */
+        const rp_aes_key *keys[2] = {&e->key, e->has_backup_key ? &e->backup_key : NULL};
+        r = RP_E_DECRYPT;
+        for (int k = 0; k < 2 && r < 0; k++) {
+            size_t n = 0;
+            if (keys[k] == NULL ||
+                rp_envelope_open_aes(keys[k], &env, plaintext, len + 1u, &n, NULL, NULL) < 0) {
+                continue;
+            }
+            rp_arena_reset(&arena);
+            r = decode_request(srv, plaintext, n, &any, &arena, &has_t, NULL);
+        }
+        OPENSSL_cleanse(plaintext, len + 1u);
+        free(plaintext);
+        plaintext = NULL;
+        if (r < 0) {
+            /* One reply for every failure to decrypt or decode: no padding oracle. */
+            trace_emit(srv, false, "?", "aes", len + 4u, "could not decrypt or decode");
+            return reply_invalid(&rc);
+        }
+    } else {
+        size_t ws = skip_ws(text, len);
+        r = RP_E_SCHEMA_MESSAGE;
+        if (ws < len && text[ws] == '{') {
+            r = decode_request(srv, text, len, &any, &arena, &has_t, NULL);
+            plain = r == 0;
+            rc.req_envelope = "plain";
+        }
+        if (r < 0 && srv->cfg.server_private_key != NULL && len > 0) {
+            /* Step 3 of §2.2: anything that did not validate as plain is tried as RSA. */
+            size_t cap_plain = rp_rsa_max_plaintext(srv->cfg.server_private_key) + 1u;
+            plaintext = malloc(cap_plain);
+            if (plaintext == NULL) {
+                return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+            }
+            size_t n = 0;
+            rp_arena_reset(&arena);
+            if (rp_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
+                                     &n, NULL, NULL) == 0) {
+                r = decode_request(srv, plaintext, n, &any, &arena, &has_t, NULL);
+                if (r == 0) {
+                    rc.req_envelope = "rsa";
+                }
+            }
+            OPENSSL_cleanse(plaintext, cap_plain);
+            free(plaintext);
+            plaintext = NULL;
+        }
+    }
+    if (r < 0) {
+        trace_emit(srv, false, "?", rc.req_envelope, len + 4u, "not a valid request");
+        return reply_invalid(&rc);
+    }
+    uint64_t t = 0;
+    const char *name = "?";
+    switch (any.id) {
+    case RESIDUE_MSG_CONNECT: t = any.u.connect.timestamp; name = "CONNECT"; break;
+    case RESIDUE_MSG_ACKNOWLEDGEMENT: t = any.u.acknowledgement.timestamp; name = "ACK"; break;
+    case RESIDUE_MSG_TOUCH: t = any.u.touch.timestamp; name = "TOUCH"; break;
+    default:
+        trace_emit(srv, false, "?", rc.req_envelope, len + 4u, "not a connect-port request");
+        return reply_invalid(&rc);
+    }
+    {
+        char d[96];
+        snprintf(d, sizeof d, "_t=%llu", (unsigned long long)t);
+        trace_emit(srv, false, name, rc.req_envelope, len + 4u, d);
+    }
+    if (!timestamp_ok(srv, t, has_t)) {
+        return reply_invalid(&rc);
+    }
+    if (plain && !srv->cfg.allow_insecure_connection) {
+        return reply_error(&rc, TXT_PLAIN_NOT_ALLOWED, SEAL_PLAIN, NULL, NULL);
+    }
+    switch (any.id) {
+    case RESIDUE_MSG_CONNECT: return on_connect(srv, &rc, &any.u.connect);
+    case RESIDUE_MSG_ACKNOWLEDGEMENT: return on_ack(srv, &rc, &any.u.acknowledgement);
+    default: return on_touch(srv, &rc, &any.u.touch);
+    }
+}
+
+/* ---- logging port ------------------------------------------------------------------------ */
+
+/* Decodes one log object and checks its `_t`; 0 when it is acceptable. */
+static int decode_log(rp_server *s, const char *json, size_t len, residue_log_request *out,
+                      rp_arena *arena, rp_error *err)
+{
+    rp_error e;
+    rp_error_clear(&e);
+    bool has_t = true;
+    rp_arena_reset(arena);
+    int rc = residue_log_request_decode(json, len, out, arena, RP_DECODE_WIRE, &e);
+    if (rc < 0 && !s->cfg.requires_timestamp && is_missing_timestamp(rc, &e)) {
+        size_t n = 0;
+        char *copy = inject_timestamp(json, len, s->clock(s->clock_ctx), &n);
+        if (copy != NULL) {
+            rp_arena_reset(arena);
+            rc = residue_log_request_decode(copy, n, out, arena, RP_DECODE_WIRE, &e);
+            /* The decoded strings live in the arena, not in copy. */
+            free(copy);
+            has_t = false;
+        }
+    }
+    if (rc < 0) {
+        if (err != NULL) *err = e;
+        return rc;
+    }
+    if (!timestamp_ok(s, out->timestamp, has_t)) {
+        return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
+                            "_t %llu is outside the window of %u s",
+                            (unsigned long long)out->timestamp, s->cfg.timestamp_validity);
+    }
+    return 0;
+}
+
+static int log_reply(reply_ctx *rc, bool ok)
+{
+    const char *txt = ok ? LOG_REPLY_OK : LOG_REPLY_BAD;
+    size_t n = strlen(txt);
+    if (n + RP_SESSION_DELIM_LEN > rc->cap) {
+        return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
+                            "reply buffer too small");
+    }
+    memcpy(rc->out, txt, n);
+    snprintf(rc->detail, sizeof rc->detail, "%s", txt);
+    if (!ok) {
+        rc->srv->stats.log_rejected++;
+        if (rc->why != NULL && rc->why->code == RP_OK) {
+            rp_error_set(rc->why, RP_E_REJECTED, RP_LAYER_SESSION, SIZE_MAX, "log rejected");
+        }
+    }
+    return finish_packet(rc, n, "LOG-REPLY", "plain");
+}
+
+/* A bulk: every element is decoded and validated alone; at most max_items_in_bulk are
+ * looked at. The array as a whole only has to be well-formed JSON (the real server answers
+ * {"r":0} to any array, §6.2). */
+static int handle_bulk(rp_server *s, reply_ctx *rc, const char *json, size_t len, bool deliver,
+                       const char *client_id, rp_log_sink_fn sink, void *sink_ctx)
+{
+    rp_json_scanner sc;
+    rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
+    rp_error e;
+    if (rp_json_expect_array_begin(&sc, &e) < 0) {
+        if (rc->why) *rc->why = e;
+        return log_reply(rc, false);
+    }
+    /* First pass: well-formedness of the whole array. */
+    for (;;) {
+        bool done = false;
+        if (rp_json_next_element(&sc, &done, &e) < 0) {
+            if (rc->why) *rc->why = e;
+            return log_reply(rc, false);
+        }
+        if (done) break;
+        if (rp_json_skip_value(&sc, &e) < 0) {
+            if (rc->why) *rc->why = e;
+            return log_reply(rc, false);
+        }
+    }
+    if (!deliver) {
+        s->stats.log_dropped_dead++;
+        return log_reply(rc, true);
+    }
+    rp_arena arena;
+    rp_arena_init(&arena, s->log_arena, LOG_ARENA_SIZE);
+    rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
+    if (rp_json_expect_array_begin(&sc, NULL) < 0) {
+        return log_reply(rc, false);
+    }
+    size_t items = 0;
+    for (;;) {
+        bool done = false;
+        if (rp_json_next_element(&sc, &done, NULL) < 0 || done) break;
+        size_t start = rp_json_offset(&sc);
+        if (rp_json_skip_value(&sc, NULL) < 0) break;
+        size_t end = rp_json_offset(&sc);
+        if (items++ >= s->cfg.max_items_in_bulk) continue; /* extra items are ignored */
+        residue_log_request rec;
+        if (decode_log(s, json + start, end - start, &rec, &arena, NULL) == 0) {
+            s->stats.log_records++;
+            if (sink != NULL) sink(sink_ctx, client_id, &rec);
+        }
+    }
+    return log_reply(rc, true);
+}
+
+int rp_server_handle_log(rp_server *srv, const uint8_t *pkt, size_t len, rp_log_sink_fn sink,
+                         void *sink_ctx, uint8_t *reply, size_t cap, size_t *reply_len,
+                         rp_error *why)
+{
+    if (srv == NULL || (pkt == NULL && len > 0) || reply == NULL || reply_len == NULL) {
+        return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "server, reply and reply_len must not be NULL");
+    }
+    rp_error_clear(why);
+    *reply_len = 0;
+    srv->stats.log_packets++;
+    const char *text = pkt == NULL ? "" : (const char *)pkt;
+    reply_ctx rc = {srv, reply, cap, reply_len, why, "LOG", "aes", len + 4u, {0}};
+
+    if (rp_envelope_classify_c2s(text, len, false) != RP_ENVELOPE_AES_CLIENT_ID) {
+        trace_emit(srv, false, "LOG", "plain", len + 4u, "not an AES envelope");
+        rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "not an AES envelope");
+        return log_reply(&rc, false);
+    }
+    rp_aes_envelope env;
+    if (rp_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
+        trace_emit(srv, false, "LOG", "aes", len + 4u, "malformed envelope");
+        rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "malformed envelope");
+        return log_reply(&rc, false);
+    }
+    rp_client_entry *e = rp_registry_find(&srv->reg, env.client_id, env.client_id_len);
+    if (e == NULL) {
+        trace_emit(srv, false, "LOG", "aes", len + 4u, "unknown client");
+        rp_error_set(why, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX, "unknown client");
+        return log_reply(&rc, false);
+    }
+    char client_id[RP_CLIENT_ID_MAX + 1];
+    memcpy(client_id, e->id, e->id_len + 1u);
+    char *plain = malloc(len + 1u);
+    if (plain == NULL) {
+        return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    /* Current key, then backup key; a key is taken when its plaintext (inflated if it
+     * inflates) starts like JSON (see the padding note in rp_server_handle_connect). */
+    const rp_aes_key *keys[2] = {&e->key, e->has_backup_key ? &e->backup_key : NULL};
+    const char *json = NULL;
+    size_t json_len = 0;
+    const char *env_name = "aes";
+    for (int k = 0; k < 2 && json == NULL; k++) {
+        size_t n = 0;
+        if (keys[k] == NULL ||
+            rp_envelope_open_aes(keys[k], &env, plain, len + 1u, &n, NULL, NULL) < 0) {
+            continue;
+        }
+        const char *cand = plain;
+        size_t cand_len = n;
+        env_name = "aes";
+        if (srv->cfg.compression) {
+            /* Try base64 + zlib and fall back to the plaintext (reference §6.2). Bounded by
+             * max_log_size, so a zip bomb costs at most that much. */
+            size_t m = 0;
+            if (rp_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
+                                           &m, NULL) == 0) {
+                cand = srv->inflate_buf;
+                cand_len = m;
+                env_name = "aes+zlib";
+            }
+        }
+        size_t w = skip_ws(cand, cand_len);
+        if (w < cand_len && (cand[w] == '{' || cand[w] == '[')) {
+            json = cand;
+            json_len = cand_len;
+        }
+    }
+    if (json == NULL) {
+        OPENSSL_cleanse(plain, len + 1u);
+        free(plain);
+        trace_emit(srv, false, "LOG", "aes", len + 4u, "could not decrypt, or not JSON");
+        rp_error_set(why, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, RP_DECRYPT_PUBLIC_MESSAGE);
+        return log_reply(&rc, false);
+    }
+    bool alive = rp_client_entry_alive(e, srv->clock(srv->clock_ctx));
+    size_t ws = skip_ws(json, json_len);
+    int r;
+    if (ws < json_len && json[ws] == '[') {
+        trace_emit(srv, false, "LOG-BULK", env_name, len + 4u, client_id);
+        r = handle_bulk(srv, &rc, json, json_len, alive && srv->cfg.allow_bulk_log_request,
+                        client_id, sink, sink_ctx);
+    } else {
+        trace_emit(srv, false, "LOG", env_name, len + 4u, client_id);
+        rp_arena arena;
+        rp_arena_init(&arena, srv->log_arena, LOG_ARENA_SIZE);
+        residue_log_request rec;
+        if (decode_log(srv, json, json_len, &rec, &arena, why) == 0) {
+            if (alive) {
+                srv->stats.log_records++;
+                if (sink != NULL) sink(sink_ctx, client_id, &rec);
+            } else {
+                /* Like the real server: accepted, then dropped for a dead client. */
+                srv->stats.log_dropped_dead++;
+            }
+            r = log_reply(&rc, true);
+        } else {
+            r = log_reply(&rc, false);
+        }
+    }
+    OPENSSL_cleanse(plain, len + 1u);
+    free(plain);
+    return r;
+}

@@ -1,0 +1,1153 @@
+/* Check suite for the server state machine (runtime/rp_session_server.c, rp_registry.c).
+ *
+ * Two halves:
+ *  1. Replays of every captured scenario in ../shared/vectors (A, B, C, F, G): each
+ *     client->server packet is fed to a server whose RNG is scripted with what the real
+ *     server chose (client id letters, session key, token, reply IVs) and whose clock
+ *     follows the requests' `_t`; plain and AES replies must equal the captured bytes
+ *     exactly, RSA replies (random padding) must decrypt to the captured plaintext.
+ *  2. Synthetic tests with a fake clock for every transition and every error row of
+ *     protocol reference §7 that the captures do not cover.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rp_codec.h"
+#include "rp_crypto.h"
+#include "rp_envelope.h"
+#include "rp_session.h"
+#include "support/vec_support.h"
+
+#define VEC "../shared/vectors/"
+#define TXT_INVALID "{\"status\":1,\"ack\":0,\"error_text\":\"Invalid connection request. Are you sending it to correct port?\"}"
+
+/* ---- fakes --------------------------------------------------------------------------------- */
+
+typedef struct fake_clock {
+    uint64_t now;
+} fake_clock;
+
+static uint64_t fake_now(void *ctx)
+{
+    return ((fake_clock *)ctx)->now;
+}
+
+/* Scripted bytes first, then a deterministic xorshift stream. */
+typedef struct fake_rng {
+    uint8_t script[4096];
+    size_t len, pos;
+    uint64_t state;
+    size_t drawn;
+} fake_rng;
+
+static int fake_random(void *ctx, uint8_t *out, size_t len)
+{
+    fake_rng *r = ctx;
+    for (size_t i = 0; i < len; i++) {
+        if (r->pos < r->len) {
+            out[i] = r->script[r->pos++];
+        } else {
+            r->state ^= r->state << 13;
+            r->state ^= r->state >> 7;
+            r->state ^= r->state << 17;
+            out[i] = (uint8_t)(r->state >> 24);
+        }
+    }
+    r->drawn += len;
+    return 0;
+}
+
+static void script(fake_rng *r, const uint8_t *bytes, size_t n)
+{
+    if (r->pos == r->len) {
+        r->pos = r->len = 0;
+    }
+    ck_assert_uint_le(r->len + n, sizeof r->script);
+    memcpy(r->script + r->len, bytes, n);
+    r->len += n;
+}
+
+static void script_hex(fake_rng *r, const char *hex)
+{
+    uint8_t b[64];
+    size_t n = 0;
+    ck_assert_int_eq(rp_hex_decode(hex, strlen(hex), b, sizeof b, &n, NULL), 0);
+    script(r, b, n);
+}
+
+static void script_id(fake_rng *r, const char *id)
+{
+    for (const char *p = id; *p; p++) {
+        uint8_t b = (uint8_t)(*p - 'a');
+        script(r, &b, 1);
+    }
+}
+
+/* ---- log sink ------------------------------------------------------------------------------ */
+
+typedef struct sink {
+    size_t count;
+    char last_msg[256];
+    char last_client[160];
+    char last_logger[160];
+    unsigned last_level;
+} sink;
+
+static void sink_fn(void *ctx, const char *client_id, const residue_log_request *log)
+{
+    sink *s = ctx;
+    s->count++;
+    snprintf(s->last_msg, sizeof s->last_msg, "%.*s", (int)log->msg.len, log->msg.ptr);
+    snprintf(s->last_client, sizeof s->last_client, "%s", client_id);
+    snprintf(s->last_logger, sizeof s->last_logger, "%.*s", (int)log->logger.len,
+             log->logger.ptr != NULL ? log->logger.ptr : "");
+    s->last_level = (unsigned)log->level;
+}
+
+/* ---- shared fixtures ----------------------------------------------------------------------- */
+
+static rp_rsa_key *load_private(const char *path)
+{
+    rp_rsa_key *k = NULL;
+    rp_error e;
+    ck_assert_msg(rp_rsa_key_load_private_file(path, NULL, &k, &e) == 0, "%s: %s", path, e.message);
+    return k;
+}
+
+static rp_rsa_key *load_public(const char *path)
+{
+    rp_rsa_key *k = NULL;
+    rp_error e;
+    ck_assert_msg(rp_rsa_key_load_public_file(path, &k, &e) == 0, "%s: %s", path, e.message);
+    return k;
+}
+
+/* The configuration every capture was made with (server-config/residue.conf.json). */
+static void capture_config(rp_server_config *cfg, const rp_rsa_key *server_key)
+{
+    rp_server_config_defaults(cfg);
+    cfg->allow_insecure_connection = true;
+    cfg->allow_unmanaged_clients = true;
+    cfg->requires_timestamp = true;
+    cfg->timestamp_validity = 120;
+    cfg->compression = true;
+    cfg->allow_bulk_log_request = true;
+    cfg->max_items_in_bulk = 50;
+    cfg->client_age = 3600;
+    cfg->non_acknowledged_client_age = 300;
+    cfg->default_key_size = 256;
+    cfg->logging_port = 18778;
+    cfg->server_private_key = server_key;
+}
+
+typedef struct harness {
+    fake_clock clock;
+    fake_rng rng;
+    rp_server *srv;
+    sink logs;
+    uint8_t reply[RP_SESSION_PACKET_MAX];
+    size_t reply_len;
+    rp_error why;
+} harness;
+
+static void harness_start(harness *h, const rp_server_config *cfg, uint64_t now)
+{
+    memset(h, 0, sizeof *h);
+    h->clock.now = now;
+    h->rng.state = 0x9E3779B97F4A7C15u;
+    rp_error e;
+    ck_assert_msg(rp_server_create(cfg, fake_now, &h->clock, fake_random, &h->rng, &h->srv, &e) == 0,
+                  "rp_server_create: %s", e.message);
+}
+
+static void harness_stop(harness *h)
+{
+    rp_server_free(h->srv);
+    h->srv = NULL;
+}
+
+static void send_connect(harness *h, const char *pkt, size_t len)
+{
+    ck_assert_int_eq(rp_server_handle_connect(h->srv, (const uint8_t *)pkt, len, h->reply,
+                                              sizeof h->reply, &h->reply_len, &h->why), 0);
+    ck_assert_uint_ge(h->reply_len, 4);
+    ck_assert(memcmp(h->reply + h->reply_len - 4, "\r\n\r\n", 4) == 0);
+}
+
+static void send_log(harness *h, const char *pkt, size_t len)
+{
+    ck_assert_int_eq(rp_server_handle_log(h->srv, (const uint8_t *)pkt, len, sink_fn, &h->logs,
+                                          h->reply, sizeof h->reply, &h->reply_len, &h->why), 0);
+}
+
+/* The reply without its delimiter, as a C string (static buffer). */
+static const char *reply_text(const harness *h)
+{
+    static char buf[RP_SESSION_PACKET_MAX + 1];
+    memcpy(buf, h->reply, h->reply_len - 4);
+    buf[h->reply_len - 4] = '\0';
+    return buf;
+}
+
+static void expect_plain(const harness *h, const char *json)
+{
+    ck_assert_str_eq(reply_text(h), json);
+}
+
+static void expect_error_text(const harness *h, const char *text)
+{
+    char want[512];
+    snprintf(want, sizeof want, "{\"status\":1,\"ack\":0,\"error_text\":\"%s\"}", text);
+    expect_plain(h, want);
+}
+
+/* Opens an AES reply (server->client) and returns its plaintext (static buffer). */
+static const char *open_aes_reply(const harness *h, const rp_aes_key *key)
+{
+    static char out[RP_SESSION_PACKET_MAX];
+    size_t n = 0;
+    rp_error e;
+    ck_assert_msg(rp_envelope_open_aes_s2c(key, (const char *)h->reply, h->reply_len - 4, out,
+                                           sizeof out, &n, &e, NULL) == 0,
+                  "reply is not AES under the expected key: %s", reply_text(h));
+    return out;
+}
+
+static const char *open_rsa_reply(const harness *h, const rp_rsa_key *priv)
+{
+    static char out[RP_SESSION_PACKET_MAX];
+    size_t n = 0;
+    rp_error e;
+    ck_assert_msg(rp_envelope_open_rsa(priv, (const char *)h->reply, h->reply_len - 4, out,
+                                       sizeof out, &n, &e, NULL) == 0,
+                  "reply is not RSA to the client key: %.80s", reply_text(h));
+    return out;
+}
+
+/* ---- 1. replays of the captures ------------------------------------------------------------ */
+
+static char *read_in(const char *dir, const char *file, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    char *t = vec_read_file(path, len);
+    ck_assert_msg(t != NULL, "cannot read %s", path);
+    return t;
+}
+
+/* `_t` of a plaintext request, 0 when absent or not a number. */
+static uint64_t request_t(const char *json)
+{
+    const char *p = strstr(json, "\"_t\":");
+    if (p == NULL || p[5] < '0' || p[5] > '9') return 0;
+    return strtoull(p + 5, NULL, 10);
+}
+
+/* Replays one scenario directory; returns the number of replies compared. */
+static size_t replay(const char *dir, size_t expect_logs)
+{
+    size_t ilen = 0;
+    char *itext = read_in(dir, "index.json", &ilen);
+    char ebuf[128];
+    vec_json *index = vec_json_parse(itext, ilen, ebuf, sizeof ebuf);
+    ck_assert_msg(index != NULL, "%s/index.json: %s", dir, ebuf);
+    const vec_json *steps = vec_json_get(index, "steps");
+    ck_assert_ptr_nonnull(steps);
+
+    rp_rsa_key *server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
+    rp_rsa_key *client_key = load_private(VEC "A-unknown-plain/keys/client-private.pem");
+    rp_server_config cfg;
+    capture_config(&cfg, server_key);
+    harness h;
+    harness_start(&h, &cfg, 0);
+    rp_aes_key keys[8];
+    char key_ids[8][32];
+    size_t nkeys = 0;
+    size_t compared = 0;
+
+    for (const vec_json *st = steps->child; st != NULL; st = st->next) {
+        if (strcmp(vec_json_str(st, "direction"), "c2s") != 0) continue;
+        const vec_json *reply_step = st->next;
+        ck_assert_ptr_nonnull(reply_step);
+        size_t wlen = 0, plen = 0, rlen = 0, rplen = 0;
+        char *wire = read_in(dir, vec_json_str(st, "file"), &wlen);
+        char *plain = read_in(dir, vec_json_str(st, "plaintext_file"), &plen);
+        char *rwire = read_in(dir, vec_json_str(reply_step, "file"), &rlen);
+        char *rplain = read_in(dir, vec_json_str(reply_step, "plaintext_file"), &rplen);
+        /* Clock: follows each request's `_t` unless it is outside the window (a stale or
+         * future request must not move the server's clock). */
+        uint64_t t = request_t(plain);
+        if (h.clock.now == 0) h.clock.now = t;
+        if (t > h.clock.now && t - h.clock.now <= 60) h.clock.now = t;
+        const char *renv = vec_json_str(reply_step, "envelope");
+        bool is_connect = strcmp(vec_json_str(st, "port_role"), "connect") == 0;
+        /* Script what the real server chose. */
+        if (strcmp(renv, "rsa") == 0 && strstr(rplain, "\"status\":0") != NULL) {
+            residue_hello hello;
+            uint8_t ab[1024];
+            rp_arena ar;
+            rp_arena_init(&ar, ab, sizeof ab);
+            ck_assert_int_eq(residue_hello_decode(rplain, rplen, &hello, &ar, RP_DECODE_WIRE, NULL), 0);
+            script_id(&h.rng, hello.client_id.ptr);
+            script(&h.rng, hello.key.ptr, hello.key.len);
+            script(&h.rng, hello.token.ptr, hello.token.len);
+            ck_assert_uint_lt(nkeys, 8);
+            ck_assert_int_eq(rp_aes_key_set(&keys[nkeys], hello.key.ptr, hello.key.len, NULL), 0);
+            snprintf(key_ids[nkeys], sizeof key_ids[nkeys], "%s", hello.client_id.ptr);
+            nkeys++;
+        }
+        const char *iv = vec_json_str(reply_step, "iv_hex");
+        if (iv != NULL) script_hex(&h.rng, iv);
+        size_t before = h.logs.count;
+        if (is_connect) {
+            send_connect(&h, wire, wlen - 4);
+        } else {
+            send_log(&h, wire, wlen - 4);
+        }
+        if (strcmp(renv, "rsa") == 0) {
+            ck_assert_str_eq(open_rsa_reply(&h, client_key), rplain);
+        } else {
+            /* plain and AES (IV scripted): the whole packet must be the captured one */
+            ck_assert_msg(h.reply_len == rlen && memcmp(h.reply, rwire, rlen) == 0,
+                          "%s: reply to %s differs:\n  got  %.*s\n  want %s", dir,
+                          vec_json_str(st, "file"), (int)h.reply_len, (const char *)h.reply, rwire);
+        }
+        if (!is_connect && strcmp(rplain, "{\"r\":0}") == 0) {
+            ck_assert_uint_gt(h.logs.count, before);
+            if (plain[0] == '{') {
+                ck_assert_uint_eq(h.logs.count, before + 1);
+                ck_assert(strstr(plain, h.logs.last_msg) != NULL);
+            }
+        } else if (!is_connect) {
+            ck_assert_uint_eq(h.logs.count, before);
+        }
+        compared++;
+        free(wire);
+        free(plain);
+        free(rwire);
+        free(rplain);
+    }
+    ck_assert_uint_eq(h.logs.count, expect_logs);
+    for (size_t i = 0; i < nkeys; i++) rp_aes_key_wipe(&keys[i]);
+    harness_stop(&h);
+    rp_rsa_key_free(server_key);
+    rp_rsa_key_free(client_key);
+    vec_json_free(index);
+    free(itext);
+    return compared;
+}
+
+START_TEST(replay_a_unknown_plain) { ck_assert_uint_eq(replay(VEC "A-unknown-plain", 5), 6); }
+END_TEST
+START_TEST(replay_b_unknown_rsa) { ck_assert_uint_eq(replay(VEC "B-unknown-rsa", 1), 3); }
+END_TEST
+START_TEST(replay_c_key_sizes) { ck_assert_uint_eq(replay(VEC "C-key-sizes", 2), 6); }
+END_TEST
+START_TEST(replay_f_errors) { ck_assert_uint_eq(replay(VEC "F-errors", 1), 18); }
+END_TEST
+START_TEST(replay_g_java_style) { ck_assert_uint_eq(replay(VEC "G-java-style", 1), 3); }
+END_TEST
+
+/* ---- 2. synthetic --------------------------------------------------------------------------- */
+
+#define T0 1800000000u
+
+/* A client as the tests drive it: its key pair, id and session key once known. */
+typedef struct tclient {
+    rp_rsa_key *priv;
+    char pem_b64[2048];
+    char id[160];
+    rp_aes_key key;
+} tclient;
+
+static void tclient_init(tclient *c, const char *priv_path, const char *pub_path)
+{
+    memset(c, 0, sizeof *c);
+    c->priv = load_private(priv_path);
+    size_t plen = 0;
+    char *pem = vec_read_file(pub_path, &plen);
+    ck_assert_ptr_nonnull(pem);
+    size_t n = 0;
+    ck_assert_int_eq(rp_base64_encode((const uint8_t *)pem, plen, c->pem_b64, sizeof c->pem_b64, &n, NULL), 0);
+    free(pem);
+}
+
+static void tclient_free(tclient *c)
+{
+    rp_rsa_key_free(c->priv);
+    rp_aes_key_wipe(&c->key);
+}
+
+/* Takes id and key from a hello in h's reply. Returns the hello plaintext. */
+static const char *take_hello(harness *h, tclient *c)
+{
+    const char *plain = open_rsa_reply(h, c->priv);
+    residue_hello hello;
+    uint8_t ab[1024];
+    rp_arena ar;
+    rp_arena_init(&ar, ab, sizeof ab);
+    ck_assert_msg(residue_hello_decode(plain, strlen(plain), &hello, &ar, RP_DECODE_WIRE, NULL) == 0,
+                  "not a hello: %s", plain);
+    snprintf(c->id, sizeof c->id, "%.*s", (int)hello.client_id.len, hello.client_id.ptr);
+    ck_assert_int_eq(rp_aes_key_set(&c->key, hello.key.ptr, hello.key.len, NULL), 0);
+    return plain;
+}
+
+static void connect_unmanaged(harness *h, tclient *c, const char *extra)
+{
+    char json[4096];
+    snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":1,\"rsa_public_key\":\"%s\"%s}",
+             (unsigned long long)h->clock.now, c->pem_b64, extra != NULL ? extra : "");
+    send_connect(h, json, strlen(json));
+    take_hello(h, c);
+}
+
+/* Seals json into an AES c2s envelope naming env_id with key; sends it to the port. */
+static void send_aes(harness *h, const rp_aes_key *key, const char *env_id, const char *json,
+                     bool logging)
+{
+    static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    char pkt[8192];
+    size_t n = 0;
+    ck_assert_int_eq(rp_envelope_seal_aes_c2s(key, iv, env_id, strlen(env_id), json, strlen(json),
+                                              pkt, sizeof pkt, &n, NULL), 0);
+    if (logging) send_log(h, pkt, n);
+    else send_connect(h, pkt, n);
+}
+
+static void send_request(harness *h, const tclient *c, int type, uint64_t t)
+{
+    char json[256];
+    snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":%d,\"client_id\":\"%s\"}",
+             (unsigned long long)t, type, c->id);
+    send_aes(h, &c->key, c->id, json, false);
+}
+
+static void expect_established(harness *h, const tclient *c, uint64_t date_created)
+{
+    const char *p = open_aes_reply(h, &c->key);
+    ck_assert_msg(strstr(p, "\"status\":0,\"ack\":1,") == p + 1, "not established: %s", p);
+    char want[64];
+    snprintf(want, sizeof want, "\"date_created\":%llu}", (unsigned long long)date_created);
+    ck_assert_msg(strstr(p, want) != NULL, "date_created: %s", p);
+    ck_assert_uint_eq(h->why.code, RP_OK);
+}
+
+static void expect_aes_error(harness *h, const tclient *c, const char *text)
+{
+    char want[512];
+    snprintf(want, sizeof want, "{\"status\":1,\"ack\":0,\"error_text\":\"%s\"}", text);
+    ck_assert_str_eq(open_aes_reply(h, &c->key), want);
+}
+
+static const char *log_json(uint64_t t, const char *msg)
+{
+    static char buf[512];
+    snprintf(buf, sizeof buf,
+             "{\"_t\":%llu,\"datetime\":%llu123,\"logger\":\"unit\",\"msg\":\"%s\",\"level\":128}",
+             (unsigned long long)t, (unsigned long long)t, msg);
+    return buf;
+}
+
+typedef struct setup {
+    harness h;
+    rp_server_config cfg;
+    tclient c;
+    rp_rsa_key *server_key;
+} setup;
+
+static void setup_start(setup *s, void (*tweak)(rp_server_config *))
+{
+    memset(s, 0, sizeof *s);
+    s->server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
+    capture_config(&s->cfg, NULL);
+    if (tweak != NULL) tweak(&s->cfg);
+    harness_start(&s->h, &s->cfg, T0);
+    tclient_init(&s->c, VEC "A-unknown-plain/keys/client-private.pem",
+                 VEC "A-unknown-plain/keys/client-public.pem");
+}
+
+static void setup_stop(setup *s)
+{
+    tclient_free(&s->c);
+    harness_stop(&s->h);
+    rp_rsa_key_free(s->server_key);
+}
+
+START_TEST(unmanaged_full_lifecycle)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    ck_assert_uint_eq(strlen(s.c.id), 16);
+    for (const char *p = s.c.id; *p; p++) ck_assert(*p >= 'a' && *p <= 'z');
+    rp_server_client_info info;
+    ck_assert_int_eq(rp_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
+    ck_assert(!info.acknowledged && !info.managed && info.has_token);
+    ck_assert_uint_eq(info.age, 300);
+    ck_assert_uint_eq(info.key_bits, 256);
+
+    /* TOUCH before ACK: AES error with the client key */
+    send_request(h, &s.c, 3, T0);
+    expect_aes_error(h, &s.c, "Cannot touch a non-acknowledged client. Please ACKNOWLEDGE it first");
+
+    /* ACK -> established (age = client_age, date_created = now) */
+    h->clock.now = T0 + 5;
+    send_request(h, &s.c, 2, T0 + 5);
+    expect_established(h, &s.c, T0 + 5);
+    const char *p = open_aes_reply(h, &s.c.key);
+    ck_assert(strstr(p, "\"flags\":1521,\"max_bulk_size\":50,\"server_info\":{\"version\":\"2.3.6\"}") != NULL);
+    ck_assert(strstr(p, "\"logging_port\":18778,\"age\":3600,") != NULL);
+
+    /* re-ACK of an unmanaged client: RSA-encrypted error */
+    send_request(h, &s.c, 2, T0 + 5);
+    ck_assert_str_eq(open_rsa_reply(h, s.c.priv),
+                     "{\"status\":1,\"ack\":0,\"error_text\":\"Cannot re-acknowledge unmanaged clients. Please TOUCH to refresh it.\"}");
+
+    /* TOUCH after ACK: established with a new date_created, same key */
+    h->clock.now = T0 + 1000;
+    send_request(h, &s.c, 3, T0 + 1000);
+    expect_established(h, &s.c, T0 + 1000);
+
+    /* alive until date_created + age; TOUCH of a dead client is refused (AES) */
+    h->clock.now = T0 + 1000 + 3600;
+    ck_assert_int_eq(rp_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
+    ck_assert(info.alive);
+    h->clock.now = T0 + 1000 + 3601;
+    ck_assert_int_eq(rp_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
+    ck_assert(!info.alive);
+    send_request(h, &s.c, 3, h->clock.now);
+    expect_aes_error(h, &s.c, "Cannot touch dead client. Please reset the connection");
+
+    /* logs of a dead, not yet swept client: {"r":0} but dropped (reference §8) */
+    send_aes(h, &s.c.key, s.c.id, log_json(h->clock.now, "dropped"), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 0);
+
+    /* the sweep removes it; then its envelope id is unknown: parser message, plain */
+    ck_assert_uint_eq(rp_server_sweep(h->srv), 1);
+    ck_assert_uint_eq(rp_server_client_count(h->srv), 0);
+    send_request(h, &s.c, 3, h->clock.now);
+    expect_error_text(h, "Unexpected character");
+    send_aes(h, &s.c.key, s.c.id, log_json(h->clock.now, "gone"), true);
+    expect_plain(h, "{\"r\":1}");
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(non_acknowledged_expiry_and_tick)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    /* the sweep interval is max(300, min(3600, 300)) = 300 s */
+    ck_assert_uint_eq(rp_server_tick(h->srv), 300);
+    h->clock.now = T0 + 299;
+    ck_assert_uint_eq(rp_server_tick(h->srv), 1);
+    ck_assert_uint_eq(rp_server_client_count(h->srv), 1);
+    h->clock.now = T0 + 301; /* non_acknowledged_client_age 300 passed, tick sweeps */
+    ck_assert_uint_eq(rp_server_tick(h->srv), 300);
+    ck_assert_uint_eq(rp_server_client_count(h->srv), 0);
+    /* ACK after removal: the envelope id is unknown now */
+    send_request(h, &s.c, 2, h->clock.now);
+    expect_error_text(h, "Unexpected character");
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(log_before_ack_is_accepted)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    send_aes(h, &s.c.key, s.c.id, log_json(T0, "before ack"), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 1);
+    ck_assert_str_eq(h->logs.last_msg, "before ack");
+    ck_assert_str_eq(h->logs.last_client, s.c.id);
+    ck_assert_str_eq(h->logs.last_logger, "unit");
+    ck_assert_uint_eq(h->logs.last_level, 128);
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(timestamp_window)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    /* +125 and -125 rejected with the generic text, +100 and -100 accepted */
+    send_request(h, &s.c, 2, T0 + 125);
+    expect_plain(h, TXT_INVALID);
+    send_request(h, &s.c, 2, T0 - 125);
+    expect_plain(h, TXT_INVALID);
+    send_request(h, &s.c, 2, T0 + 100);
+    expect_established(h, &s.c, T0);
+    send_request(h, &s.c, 3, T0 - 100);
+    expect_established(h, &s.c, T0);
+    send_request(h, &s.c, 3, T0 + 120);
+    expect_established(h, &s.c, T0);
+    send_request(h, &s.c, 3, T0 + 121);
+    expect_plain(h, TXT_INVALID);
+    /* CONNECT with a stale _t */
+    char json[4096];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", T0 - 500, s.c.pem_b64);
+    send_connect(h, json, strlen(json));
+    expect_plain(h, TXT_INVALID);
+    /* without _t */
+    snprintf(json, sizeof json, "{\"type\":1,\"rsa_public_key\":\"%s\"}", s.c.pem_b64);
+    send_connect(h, json, strlen(json));
+    expect_plain(h, TXT_INVALID);
+    /* logs: +100 accepted, +125 rejected */
+    send_aes(h, &s.c.key, s.c.id, log_json(T0 + 100, "in window"), true);
+    expect_plain(h, "{\"r\":0}");
+    send_aes(h, &s.c.key, s.c.id, log_json(T0 + 125, "future"), true);
+    expect_plain(h, "{\"r\":1}");
+    ck_assert_uint_eq(h->logs.count, 1);
+    setup_stop(&s);
+}
+END_TEST
+
+static void no_timestamp(rp_server_config *c) { c->requires_timestamp = false; }
+
+START_TEST(requires_timestamp_false)
+{
+    setup s;
+    setup_start(&s, no_timestamp);
+    harness *h = &s.h;
+    char json[4096];
+    snprintf(json, sizeof json, "{\"type\":1,\"rsa_public_key\":\"%s\"}", s.c.pem_b64);
+    send_connect(h, json, strlen(json));
+    take_hello(h, &s.c);
+    snprintf(json, sizeof json, "{\"type\":2,\"client_id\":\"%s\"}", s.c.id);
+    send_aes(h, &s.c.key, s.c.id, json, false);
+    expect_established(h, &s.c, T0);
+    /* a present _t is still checked */
+    send_request(h, &s.c, 3, T0 + 500);
+    expect_plain(h, TXT_INVALID);
+    send_aes(h, &s.c.key, s.c.id, "{\"datetime\":1,\"msg\":\"no t\",\"level\":128}", true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_str_eq(h->logs.last_msg, "no t");
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(garbage_and_empty)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    static const char *bad[] = {"", "this is not json", "{", "[]", "{\"_t\":1800000000}", "null",
+                                "{\"_t\":1800000000,\"type\":4}", "{\"_t\":1800000000,\"type\":\"1\",\"client_id\":\"x\"}",
+                                "{\"_t\":1800000000,\"type\":1}", "{\"_t\":1800000000,\"type\":2}",
+                                "{\"_t\":1800000000,\"type\":1,\"client_id\":\"x\",\"key_size\":100}",
+                                "0123456789abcdef0123456789abcdef:"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        send_connect(h, bad[i], strlen(bad[i]));
+        expect_plain(h, TXT_INVALID);
+        ck_assert_int_eq(h->why.code, RP_E_REJECTED);
+    }
+    /* logging port: garbage, empty, plain JSON -> {"r":1} */
+    static const char *badlog[] = {"", "garbage", "{\"_t\":1800000000,\"datetime\":1,\"msg\":\"x\",\"level\":128}"};
+    for (size_t i = 0; i < sizeof badlog / sizeof badlog[0]; i++) {
+        send_log(h, badlog[i], strlen(badlog[i]));
+        expect_plain(h, "{\"r\":1}");
+    }
+    ck_assert_uint_eq(h->logs.count, 0);
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(unknown_envelope_ids_give_parser_messages)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    send_aes(h, &s.c.key, "unknownclientidz", "{}", false);
+    expect_error_text(h, "Unexpected character");
+    send_aes(h, &s.c.key, "7unknown", "{}", false);
+    expect_error_text(h, "Bad number");
+    send_aes(h, &s.c.key, "-unknown", "{}", false);
+    expect_error_text(h, "Bad number");
+    send_aes(h, &s.c.key, "tunknown", "{}", false);
+    expect_error_text(h, "Unknown error - [hint: single quote keys are not allowed]");
+    send_aes(h, &s.c.key, "nobody", "{}", false);
+    expect_error_text(h, "Unknown error - [hint: single quote keys are not allowed]");
+    /* IV and no second ':' at all */
+    const char *noid = "0123456789abcdef0123456789abcdef:xyzxyz";
+    send_connect(h, noid, strlen(noid));
+    expect_error_text(h, "Unexpected character");
+    /* ACK naming an unknown client inside a valid envelope */
+    char json[256];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"unknownclientidz\"}", T0);
+    send_aes(h, &s.c.key, s.c.id, json, false);
+    expect_error_text(h, "Client with this ID does not exists. Please send CONNECT request first.");
+    /* TOUCH naming an unknown client: the standard {"r":1} */
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":3,\"client_id\":\"unknownclientidz\"}", T0);
+    send_aes(h, &s.c.key, s.c.id, json, false);
+    expect_plain(h, "{\"r\":1}");
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(decryption_failures_are_uniform)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    rp_aes_key wrong;
+    uint8_t kb[32];
+    memset(kb, 0x42, sizeof kb);
+    ck_assert_int_eq(rp_aes_key_set(&wrong, kb, 32, NULL), 0);
+    char json[256];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"%s\"}", T0, s.c.id);
+    send_aes(h, &wrong, s.c.id, json, false);
+    char wrong_key_reply[RP_SESSION_PACKET_MAX + 1];
+    snprintf(wrong_key_reply, sizeof wrong_key_reply, "%s", reply_text(h));
+    expect_plain(h, TXT_INVALID);
+    /* truncated ciphertext, bad base64, bad IV hex: the same reply */
+    char pkt[512];
+    snprintf(pkt, sizeof pkt, "0102030405060708090a0b0c0d0e0f10:%s:AAAA", s.c.id);
+    send_connect(h, pkt, strlen(pkt));
+    ck_assert_str_eq(reply_text(h), wrong_key_reply);
+    snprintf(pkt, sizeof pkt, "0102030405060708090a0b0c0d0e0f10:%s:!!!!", s.c.id);
+    send_connect(h, pkt, strlen(pkt));
+    ck_assert_str_eq(reply_text(h), wrong_key_reply);
+    snprintf(pkt, sizeof pkt, "zz02030405060708090a0b0c0d0e0f10:%s:AAAAAAAAAAAAAAAAAAAAAA==", s.c.id);
+    send_connect(h, pkt, strlen(pkt));
+    ck_assert_str_eq(reply_text(h), wrong_key_reply);
+    /* and on the logging port always {"r":1} */
+    send_aes(h, &wrong, s.c.id, log_json(T0, "x"), true);
+    expect_plain(h, "{\"r\":1}");
+    setup_stop(&s);
+}
+END_TEST
+
+static void insecure_off(rp_server_config *c) { c->allow_insecure_connection = false; }
+
+START_TEST(plain_not_allowed)
+{
+    setup s;
+    /* allow_insecure_connection=false needs a server key: creation fails without one */
+    rp_server_config cfg;
+    capture_config(&cfg, NULL);
+    insecure_off(&cfg);
+    rp_server *bad = NULL;
+    rp_error e;
+    ck_assert_int_eq(rp_server_create(&cfg, NULL, NULL, NULL, NULL, &bad, &e), RP_E_ARGUMENT);
+    ck_assert_ptr_null(bad);
+    ck_assert(strstr(e.message, "allow_insecure_connection") != NULL);
+
+    setup_start(&s, NULL);
+    harness *h;
+    harness_stop(&s.h);
+    s.cfg.allow_insecure_connection = false;
+    s.cfg.server_private_key = s.server_key;
+    harness_start(&s.h, &s.cfg, T0);
+    h = &s.h;
+    char json[4096];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", T0, s.c.pem_b64);
+    send_connect(h, json, strlen(json));
+    expect_error_text(h, "Plain connections not allowed by the server");
+    /* the same CONNECT RSA-encrypted to the server key is accepted */
+    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
+    char sealed[4096];
+    size_t n = 0;
+    ck_assert_int_eq(rp_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
+    send_connect(h, sealed, n);
+    take_hello(h, &s.c);
+    /* plain ACK refused, enveloped ACK accepted */
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"%s\"}", T0, s.c.id);
+    send_connect(h, json, strlen(json));
+    expect_error_text(h, "Plain connections not allowed by the server");
+    send_request(h, &s.c, 2, T0);
+    expect_established(h, &s.c, T0);
+    const char *p = open_aes_reply(h, &s.c.key);
+    ck_assert(strstr(p, "\"flags\":1393,") != NULL); /* 1521 without ALLOW_INSECURE (128) */
+    rp_rsa_key_free(server_pub);
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(plain_ack_accepted_when_insecure)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    char json[256];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"%s\"}", T0, s.c.id);
+    send_connect(h, json, strlen(json));
+    expect_established(h, &s.c, T0); /* reply still AES (reference §10.4 item 9) */
+    setup_stop(&s);
+}
+END_TEST
+
+static void unmanaged_off(rp_server_config *c) { c->allow_unmanaged_clients = false; }
+
+START_TEST(unmanaged_not_allowed)
+{
+    setup s;
+    setup_start(&s, unmanaged_off);
+    char json[4096];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", T0, s.c.pem_b64);
+    send_connect(&s.h, json, strlen(json));
+    expect_error_text(&s.h, "Unmanaged clients are not allowed by this server");
+    ck_assert_uint_eq(rp_server_client_count(s.h.srv), 0);
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(key_sizes)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    static const unsigned sizes[] = {128, 192, 256};
+    for (size_t i = 0; i < 3; i++) {
+        char extra[32];
+        snprintf(extra, sizeof extra, ",\"key_size\":%u", sizes[i]);
+        connect_unmanaged(h, &s.c, extra);
+        ck_assert_uint_eq(s.c.key.len * 8u, sizes[i]);
+        send_request(h, &s.c, 2, T0);
+        expect_established(h, &s.c, T0);
+    }
+    /* default_key_size applies without key_size */
+    harness_stop(h);
+    s.cfg.default_key_size = 192;
+    harness_start(h, &s.cfg, T0);
+    connect_unmanaged(h, &s.c, NULL);
+    ck_assert_uint_eq(s.c.key.len, 24);
+    /* invalid default refused at creation */
+    s.cfg.default_key_size = 100;
+    rp_server *bad = NULL;
+    ck_assert_int_eq(rp_server_create(&s.cfg, NULL, NULL, NULL, NULL, &bad, NULL), RP_E_ARGUMENT);
+    setup_stop(&s);
+}
+END_TEST
+
+/* Managed clients: two configured, one with its own key_size. */
+typedef struct managed_setup {
+    setup s;
+    rp_rsa_key *pub;
+    rp_managed_client managed[2];
+} managed_setup;
+
+static void managed_start(managed_setup *m)
+{
+    setup_start(&m->s, NULL);
+    harness_stop(&m->s.h);
+    m->pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
+    m->managed[0] = (rp_managed_client){"muflihun00102030", m->pub, 0};
+    m->managed[1] = (rp_managed_client){"small-key_client@x.y#1", m->pub, 128};
+    m->s.cfg.managed_clients = m->managed;
+    m->s.cfg.managed_count = 2;
+    harness_start(&m->s.h, &m->s.cfg, T0);
+}
+
+static void managed_stop(managed_setup *m)
+{
+    setup_stop(&m->s);
+    rp_rsa_key_free(m->pub);
+}
+
+static void connect_managed(harness *h, tclient *c, const char *id, const char *extra)
+{
+    (void)c;
+    char json[512];
+    snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":1,\"client_id\":\"%s\"%s}",
+             (unsigned long long)h->clock.now, id, extra != NULL ? extra : "");
+    send_connect(h, json, strlen(json));
+}
+
+START_TEST(managed_clients)
+{
+    managed_setup m;
+    managed_start(&m);
+    harness *h = &m.s.h;
+    tclient *c = &m.s.c;
+    /* unknown managed id (even with a public key) */
+    connect_managed(h, c, "no-such-managed-client", NULL);
+    expect_error_text(h, "Client is unknown");
+    char json[4096];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"client_id\":\"nope\",\"rsa_public_key\":\"%s\"}", T0, c->pem_b64);
+    send_connect(h, json, strlen(json));
+    expect_error_text(h, "Client is unknown");
+
+    /* first CONNECT: new key and a token; per-client key_size 128, a request may override it */
+    connect_managed(h, c, "small-key_client@x.y#1", NULL);
+    const char *hello = take_hello(h, c);
+    ck_assert(strstr(hello, "\"token\":") != NULL);
+    ck_assert_uint_eq(c->key.len, 16);
+    ck_assert_str_eq(c->id, "small-key_client@x.y#1");
+
+    connect_managed(h, c, "muflihun00102030", ",\"key_size\":192");
+    hello = take_hello(h, c);
+    ck_assert_uint_eq(c->key.len, 24);
+    rp_aes_key first = c->key;
+    /* CONNECT again while alive: the same key, no token */
+    connect_managed(h, c, "muflihun00102030", NULL);
+    hello = take_hello(h, c);
+    ck_assert(strstr(hello, "\"token\"") == NULL);
+    ck_assert(memcmp(first.bytes, c->key.bytes, first.len) == 0 && first.len == c->key.len);
+    /* managed clients may re-ACK */
+    send_request(h, c, 2, T0);
+    expect_established(h, c, T0);
+    h->clock.now = T0 + 10;
+    send_request(h, c, 2, T0 + 10);
+    expect_established(h, c, T0 + 10);
+
+    /* dead (age 3600 passed) but not swept: CONNECT rotates the key, the old key stays
+     * acceptable (backup) until the sweep */
+    h->clock.now = T0 + 10 + 3601;
+    connect_managed(h, c, "muflihun00102030", NULL);
+    take_hello(h, c);
+    ck_assert(memcmp(first.bytes, c->key.bytes, first.len) != 0);
+    rp_server_client_info info;
+    ck_assert_int_eq(rp_server_client_info_get(h->srv, "muflihun00102030", &info, NULL), 0);
+    ck_assert(info.has_backup_key && info.managed && !info.alive);
+    /* the old key still decrypts: a log under it is accepted (dead: dropped, r 0), a TOUCH
+     * under it is answered "dead" with the current key */
+    tclient old = *c;
+    old.key = first;
+    send_request(h, &old, 3, h->clock.now);
+    expect_aes_error(h, c, "Cannot touch dead client. Please reset the connection");
+    /* ACK with the new key revives it */
+    send_request(h, c, 2, h->clock.now);
+    expect_established(h, c, h->clock.now);
+    send_aes(h, &first, c->id, log_json(h->clock.now, "old key"), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_str_eq(h->logs.last_msg, "old key");
+    /* the sweep drops the backup key: the old key is refused from then on */
+    ck_assert_uint_eq(rp_server_sweep(h->srv), 1); /* the 128-bit client is dead by now */
+    ck_assert_int_eq(rp_server_client_info_get(h->srv, "muflihun00102030", &info, NULL), 0);
+    ck_assert(!info.has_backup_key);
+    send_aes(h, &first, c->id, log_json(h->clock.now, "old key again"), true);
+    expect_plain(h, "{\"r\":1}");
+    send_request(h, &old, 3, h->clock.now);
+    expect_plain(h, TXT_INVALID);
+    send_aes(h, &c->key, c->id, log_json(h->clock.now, "new key"), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_str_eq(h->logs.last_msg, "new key");
+    rp_aes_key_wipe(&first);
+    managed_stop(&m);
+}
+END_TEST
+
+START_TEST(bad_client_public_key)
+{
+    setup s;
+    setup_start(&s, NULL);
+    /* rsa_public_key that is not a PEM: raw text, not JSON, and no client is kept */
+    char json[256];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"bm90IGEga2V5\"}", T0);
+    send_connect(&s.h, json, strlen(json));
+    ck_assert_str_eq(reply_text(&s.h), "BER decode error");
+    ck_assert_uint_eq(rp_server_client_count(s.h.srv), 0);
+    /* a 1024-bit key cannot hold the 167-byte hello: the server's raw exception text */
+    rp_rsa_key *small = NULL;
+    ck_assert_int_eq(rp_rsa_key_generate(1024, &small, NULL), 0);
+    char pem[2048], b64[4096];
+    size_t n = 0;
+    ck_assert_int_eq(rp_rsa_key_public_pem(small, pem, sizeof pem, &n, NULL), 0);
+    ck_assert_int_eq(rp_base64_encode((const uint8_t *)pem, n, b64, sizeof b64, &n, NULL), 0);
+    char big[8192];
+    snprintf(big, sizeof big, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", T0, b64);
+    send_connect(&s.h, big, strlen(big));
+    ck_assert_str_eq(reply_text(&s.h),
+                     "RSA/EME-PKCS1-v1_5: message length of 167 exceeds the maximum of 117 for this public key");
+    ck_assert_uint_eq(rp_server_client_count(s.h.srv), 0);
+    rp_rsa_key_free(small);
+    setup_stop(&s);
+}
+END_TEST
+
+static const char *bulk_json(size_t n, uint64_t t, bool one_bad)
+{
+    static char buf[65536];
+    size_t o = 0;
+    buf[o++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s{\"_t\":%llu,\"datetime\":1,\"msg\":\"bulk %zu\",\"level\":%d}",
+                              i ? "," : "", (unsigned long long)(one_bad && i == 1 ? t - 500 : t), i,
+                              128);
+    }
+    buf[o++] = ']';
+    buf[o] = '\0';
+    return buf;
+}
+
+START_TEST(bulk_rules)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    /* every item validated alone: the stale one is dropped, the others written */
+    send_aes(h, &s.c.key, s.c.id, bulk_json(3, T0, true), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 2);
+    ck_assert_str_eq(h->logs.last_msg, "bulk 2");
+    /* at most max_items_in_bulk (50) items are taken */
+    h->logs.count = 0;
+    send_aes(h, &s.c.key, s.c.id, bulk_json(60, T0, false), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 50);
+    ck_assert_str_eq(h->logs.last_msg, "bulk 49");
+    /* a malformed array is rejected */
+    send_aes(h, &s.c.key, s.c.id, "[{\"_t\":1},", true);
+    expect_plain(h, "{\"r\":1}");
+    /* compressed bulk */
+    char b64[65536];
+    size_t n = 0;
+    const char *j = bulk_json(5, T0, false);
+    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
+    h->logs.count = 0;
+    send_aes(h, &s.c.key, s.c.id, b64, true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 5);
+    setup_stop(&s);
+}
+END_TEST
+
+static void no_bulk_no_compression(rp_server_config *c)
+{
+    c->allow_bulk_log_request = false;
+    c->compression = false;
+}
+
+START_TEST(bulk_and_compression_disabled)
+{
+    setup s;
+    setup_start(&s, no_bulk_no_compression);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    send_request(h, &s.c, 2, T0);
+    ck_assert(strstr(open_aes_reply(h, &s.c.key), "\"flags\":1249,") != NULL); /* 1521-16-256 */
+    /* bulk not allowed: {"r":0} like the real server, but nothing written */
+    send_aes(h, &s.c.key, s.c.id, bulk_json(3, T0, false), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 0);
+    /* compression disabled: a compressed log is not inflated -> not JSON -> {"r":1} */
+    char b64[4096];
+    size_t n = 0;
+    const char *j = log_json(T0, "zipped");
+    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
+    send_aes(h, &s.c.key, s.c.id, b64, true);
+    expect_plain(h, "{\"r\":1}");
+    send_aes(h, &s.c.key, s.c.id, log_json(T0, "plain"), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 1);
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(inflate_is_bounded)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness_stop(&s.h);
+    s.cfg.max_log_size = 4096;
+    harness_start(&s.h, &s.cfg, T0);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    /* 1 MiB of the same message compresses to ~1 KiB; inflated it exceeds the bound, so the
+     * server falls back to the base64 text, which is not JSON */
+    size_t big = 1024 * 1024;
+    char *j = malloc(big + 200);
+    ck_assert_ptr_nonnull(j);
+    int o = snprintf(j, big + 200, "{\"_t\":%u,\"datetime\":1,\"level\":128,\"msg\":\"", T0);
+    memset(j + o, 'a', big);
+    strcpy(j + o + big, "\"}");
+    size_t cap = 2 * 1024 * 1024, n = 0;
+    char *b64 = malloc(cap);
+    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), 9, b64, cap, &n, NULL), 0);
+    ck_assert_uint_lt(n, 8192);
+    send_aes(h, &s.c.key, s.c.id, b64, true);
+    expect_plain(h, "{\"r\":1}");
+    ck_assert_uint_eq(h->logs.count, 0);
+    free(j);
+    free(b64);
+    setup_stop(&s);
+}
+END_TEST
+
+START_TEST(stats_and_info)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    rp_server_client_info info;
+    rp_error e;
+    ck_assert_int_eq(rp_server_client_info_get(h->srv, "nobody", &info, &e), RP_E_UNKNOWN_CLIENT);
+    send_connect(h, "x", 1);
+    connect_unmanaged(h, &s.c, NULL);
+    send_aes(h, &s.c.key, s.c.id, log_json(T0, "one"), true);
+    send_log(h, "x", 1);
+    rp_server_stats st;
+    rp_server_stats_get(h->srv, &st);
+    ck_assert_uint_eq(st.connect_packets, 2);
+    ck_assert_uint_eq(st.connect_errors, 1);
+    ck_assert_uint_eq(st.log_packets, 2);
+    ck_assert_uint_eq(st.log_rejected, 1);
+    ck_assert_uint_eq(st.log_records, 1);
+    /* a too small reply buffer is an error, not a truncated reply */
+    size_t len = 0;
+    uint8_t tiny[8];
+    ck_assert_int_eq(rp_server_handle_connect(h->srv, (const uint8_t *)"x", 1, tiny, sizeof tiny, &len, &e),
+                     RP_E_OVERFLOW);
+    setup_stop(&s);
+}
+END_TEST
+
+static Suite *session_server_suite(void)
+{
+    Suite *s = suite_create("session_server");
+    TCase *replays = tcase_create("replay");
+    tcase_set_timeout(replays, 60);
+    tcase_add_test(replays, replay_a_unknown_plain);
+    tcase_add_test(replays, replay_b_unknown_rsa);
+    tcase_add_test(replays, replay_c_key_sizes);
+    tcase_add_test(replays, replay_f_errors);
+    tcase_add_test(replays, replay_g_java_style);
+    suite_add_tcase(s, replays);
+    TCase *tc = tcase_create("synthetic");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, unmanaged_full_lifecycle);
+    tcase_add_test(tc, non_acknowledged_expiry_and_tick);
+    tcase_add_test(tc, log_before_ack_is_accepted);
+    tcase_add_test(tc, timestamp_window);
+    tcase_add_test(tc, requires_timestamp_false);
+    tcase_add_test(tc, garbage_and_empty);
+    tcase_add_test(tc, unknown_envelope_ids_give_parser_messages);
+    tcase_add_test(tc, decryption_failures_are_uniform);
+    tcase_add_test(tc, plain_not_allowed);
+    tcase_add_test(tc, plain_ack_accepted_when_insecure);
+    tcase_add_test(tc, unmanaged_not_allowed);
+    tcase_add_test(tc, key_sizes);
+    tcase_add_test(tc, managed_clients);
+    tcase_add_test(tc, bad_client_public_key);
+    tcase_add_test(tc, bulk_rules);
+    tcase_add_test(tc, bulk_and_compression_disabled);
+    tcase_add_test(tc, inflate_is_bounded);
+    tcase_add_test(tc, stats_and_info);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(session_server_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

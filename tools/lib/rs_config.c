@@ -1,0 +1,364 @@
+/* rs_config: residue-server configuration file. See rs_config.h. */
+#include "rs_config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "rp_codec.h"
+#include "rp_json.h"
+
+#define CONFIG_MAX_SIZE (1024u * 1024u)
+#define PATH_MAX_LEN 4096u
+
+void rs_settings_init(rs_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    rp_server_config_defaults(&s->server);
+    s->connect_port = 8777;
+    s->logging_port = 8778;
+}
+
+void rs_settings_free(rs_settings *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    rp_rsa_key_free(s->server_private_key);
+    rp_rsa_key_free(s->server_public_key);
+    for (size_t i = 0; i < s->managed_count; i++) {
+        rp_rsa_key_free(s->managed_keys[i]);
+        free(s->managed_ids[i]);
+    }
+    free(s->managed_keys);
+    free(s->managed_ids);
+    free(s->managed);
+    memset(s, 0, sizeof *s);
+}
+
+static int read_file(const char *path, char **out, size_t *out_len, rp_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX, "%s: %s", path, strerror(errno));
+    }
+    char *buf = malloc(CONFIG_MAX_SIZE + 1u);
+    if (buf == NULL) {
+        fclose(f);
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+    }
+    size_t n = fread(buf, 1, CONFIG_MAX_SIZE + 1u, f);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX, "%s: read error", path);
+    }
+    if (n > CONFIG_MAX_SIZE) {
+        free(buf);
+        return rp_error_set(err, RP_E_LIMIT, RP_LAYER_IO, SIZE_MAX,
+                            "%s: larger than %u bytes", path, CONFIG_MAX_SIZE);
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *out_len = n;
+    return 0;
+}
+
+/* Expands $RESIDUE_HOME in a path (see rs_config.h). */
+static int expand_path(const char *raw, const char *config_path, char *out, size_t cap,
+                       rp_error *err)
+{
+    static const char var[] = "$RESIDUE_HOME";
+    const char *p = strstr(raw, var);
+    if (p == NULL) {
+        if (strlen(raw) >= cap) {
+            return rp_error_set(err, RP_E_LIMIT, RP_LAYER_IO, SIZE_MAX, "path too long");
+        }
+        strcpy(out, raw);
+        return 0;
+    }
+    char home[PATH_MAX_LEN];
+    const char *env = getenv("RESIDUE_HOME");
+    if (env != NULL && *env != '\0') {
+        snprintf(home, sizeof home, "%s", env);
+    } else {
+        snprintf(home, sizeof home, "%s", config_path);
+        char *slash = strrchr(home, '/');
+        if (slash == NULL) {
+            strcpy(home, ".");
+        } else if (slash == home) {
+            home[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+    int n = snprintf(out, cap, "%.*s%s%s", (int)(p - raw), raw, home, p + sizeof var - 1u);
+    if (n < 0 || (size_t)n >= cap) {
+        return rp_error_set(err, RP_E_LIMIT, RP_LAYER_IO, SIZE_MAX, "path too long");
+    }
+    return 0;
+}
+
+/* Parsing context: the scanner, the path for errors, a small arena for strings. */
+typedef struct cfg_parser {
+    rp_json_scanner sc;
+    rp_json_path path;
+    rp_arena arena;
+    uint8_t arena_buf[PATH_MAX_LEN + 64];
+    const char *file;
+} cfg_parser;
+
+static int read_bool(cfg_parser *p, bool *out, rp_error *err)
+{
+    return rp_json_read_bool(&p->sc, out, err);
+}
+
+static int read_uint(cfg_parser *p, uint64_t max, uint64_t *out, rp_error *err)
+{
+    uint64_t v = 0;
+    int rc = rp_json_read_u64(&p->sc, &v, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (v > max) {
+        rc = rp_error_set(err, RP_E_SCHEMA_RANGE, RP_LAYER_SCHEMA, rp_json_value_offset(&p->sc),
+                          "%llu is larger than %llu", (unsigned long long)v,
+                          (unsigned long long)max);
+        rp_json_path_to_error(&p->path, err);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+static int read_string(cfg_parser *p, rp_str *out, rp_error *err)
+{
+    rp_arena_init(&p->arena, p->arena_buf, sizeof p->arena_buf);
+    return rp_json_read_string_into(&p->sc, &p->arena, out, err);
+}
+
+static int load_key(cfg_parser *p, const char *raw, bool private_key, const char *passphrase,
+                    rp_rsa_key **out, rp_error *err)
+{
+    char path[PATH_MAX_LEN];
+    int rc = expand_path(raw, p->file, path, sizeof path, err);
+    if (rc == 0) {
+        rc = private_key ? rp_rsa_key_load_private_file(path, passphrase, out, err)
+                         : rp_rsa_key_load_public_file(path, out, err);
+    }
+    if (rc < 0) {
+        rp_json_path_to_error(&p->path, err);
+    }
+    return rc;
+}
+
+static int add_managed(rs_settings *s, char *id, rp_rsa_key *key, uint16_t key_size,
+                       rp_error *err)
+{
+    size_t n = s->managed_count + 1u;
+    rp_managed_client *m = realloc(s->managed, n * sizeof *m);
+    if (m != NULL) s->managed = m;
+    rp_rsa_key **k = realloc(s->managed_keys, n * sizeof *k);
+    if (k != NULL) s->managed_keys = k;
+    char **ids = realloc(s->managed_ids, n * sizeof *ids);
+    if (ids != NULL) s->managed_ids = ids;
+    if (m == NULL || k == NULL || ids == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+    }
+    s->managed_keys[s->managed_count] = key;
+    s->managed_ids[s->managed_count] = id;
+    s->managed[s->managed_count].client_id = id;
+    s->managed[s->managed_count].public_key = key;
+    s->managed[s->managed_count].key_size = key_size;
+    s->managed_count = n;
+    return 0;
+}
+
+/* One element of managed_clients: {"client_id":…,"public_key":"path.pem","key_size":N}. */
+static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
+{
+    int rc = rp_json_expect_object_begin(&p->sc, err);
+    char *id = NULL;
+    char key_path[PATH_MAX_LEN] = "";
+    uint64_t key_size = 0;
+    while (rc == 0) {
+        rp_json_str key;
+        bool done = false;
+        if ((rc = rp_json_next_key(&p->sc, &key, &done, err)) < 0 || done) break;
+        rp_json_path_push_key(&p->path, key.raw, key.raw_len);
+        rp_str v;
+        if (rp_json_str_eq(&key, "client_id", 9)) {
+            if ((rc = read_string(p, &v, err)) == 0) {
+                free(id);
+                id = malloc(v.len + 1u);
+                if (id == NULL) {
+                    rc = rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+                } else {
+                    memcpy(id, v.ptr, v.len + 1u);
+                }
+            }
+        } else if (rp_json_str_eq(&key, "public_key", 10)) {
+            if ((rc = read_string(p, &v, err)) == 0) {
+                snprintf(key_path, sizeof key_path, "%s", v.ptr);
+            }
+        } else if (rp_json_str_eq(&key, "key_size", 8)) {
+            rc = read_uint(p, 256, &key_size, err);
+        } else {
+            rc = rp_json_skip_value(&p->sc, err);
+        }
+        rp_json_path_pop(&p->path);
+    }
+    if (rc == 0 && (id == NULL || *id == '\0' || key_path[0] == '\0')) {
+        rc = rp_error_set(err, RP_E_SCHEMA_MISSING, RP_LAYER_SCHEMA, rp_json_offset(&p->sc),
+                          "a managed client needs \"client_id\" and \"public_key\"");
+        rp_json_path_to_error(&p->path, err);
+    }
+    rp_rsa_key *pub = NULL;
+    if (rc == 0) {
+        rp_json_path_push_key(&p->path, "public_key", 10);
+        rc = load_key(p, key_path, false, NULL, &pub, err);
+        rp_json_path_pop(&p->path);
+    }
+    if (rc == 0) {
+        rc = add_managed(s, id, pub, (uint16_t)key_size, err);
+        if (rc == 0) {
+            return 0;
+        }
+    }
+    rp_rsa_key_free(pub);
+    free(id);
+    return rc;
+}
+
+static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
+{
+    rp_server_config *c = &s->server;
+    char priv_path[PATH_MAX_LEN] = "", pub_path[PATH_MAX_LEN] = "";
+    char secret[1024] = "";
+    bool has_secret = false;
+    int rc = rp_json_expect_object_begin(&p->sc, err);
+    while (rc == 0) {
+        rp_json_str key;
+        bool done = false;
+        if ((rc = rp_json_next_key(&p->sc, &key, &done, err)) < 0 || done) break;
+        rp_json_path_push_key(&p->path, key.raw, key.raw_len);
+        uint64_t u = 0;
+        rp_str v;
+#define KEY(lit) rp_json_str_eq(&key, lit, sizeof lit - 1u)
+        if (KEY("connect_port")) {
+            if ((rc = read_uint(p, 65535, &u, err)) == 0) s->connect_port = (uint16_t)u;
+        } else if (KEY("logging_port")) {
+            if ((rc = read_uint(p, 65535, &u, err)) == 0) s->logging_port = (uint16_t)u;
+        } else if (KEY("server_rsa_private_key")) {
+            if ((rc = read_string(p, &v, err)) == 0) snprintf(priv_path, sizeof priv_path, "%s", v.ptr);
+        } else if (KEY("server_rsa_public_key")) {
+            if ((rc = read_string(p, &v, err)) == 0) snprintf(pub_path, sizeof pub_path, "%s", v.ptr);
+        } else if (KEY("server_rsa_secret")) {
+            /* Hex-encoded passphrase (reference §0.1). */
+            if ((rc = read_string(p, &v, err)) == 0 && v.len > 0) {
+                size_t n = 0;
+                rc = rp_hex_decode(v.ptr, v.len, (uint8_t *)secret, sizeof secret - 1u, &n, err);
+                if (rc == 0) {
+                    secret[n] = '\0';
+                    has_secret = true;
+                } else {
+                    rp_json_path_to_error(&p->path, err);
+                }
+            }
+        } else if (KEY("allow_insecure_connection")) {
+            rc = read_bool(p, &c->allow_insecure_connection, err);
+        } else if (KEY("allow_unmanaged_clients")) {
+            rc = read_bool(p, &c->allow_unmanaged_clients, err);
+        } else if (KEY("allow_unmanaged_loggers")) {
+            rc = read_bool(p, &c->allow_unmanaged_loggers, err);
+        } else if (KEY("requires_timestamp")) {
+            rc = read_bool(p, &c->requires_timestamp, err);
+        } else if (KEY("compression")) {
+            rc = read_bool(p, &c->compression, err);
+        } else if (KEY("allow_bulk_log_request")) {
+            rc = read_bool(p, &c->allow_bulk_log_request, err);
+        } else if (KEY("immediate_flush")) {
+            rc = read_bool(p, &c->immediate_flush, err);
+        } else if (KEY("enable_cli")) {
+            rc = read_bool(p, &c->enable_cli, err);
+        } else if (KEY("enable_dynamic_buffer")) {
+            rc = read_bool(p, &c->enable_dynamic_buffer, err);
+        } else if (KEY("timestamp_validity")) {
+            if ((rc = read_uint(p, UINT32_MAX, &u, err)) == 0) c->timestamp_validity = (uint32_t)u;
+        } else if (KEY("max_items_in_bulk")) {
+            if ((rc = read_uint(p, UINT32_MAX, &u, err)) == 0) c->max_items_in_bulk = (uint32_t)u;
+        } else if (KEY("client_age")) {
+            if ((rc = read_uint(p, UINT32_MAX, &u, err)) == 0) c->client_age = (uint32_t)u;
+        } else if (KEY("non_acknowledged_client_age")) {
+            if ((rc = read_uint(p, UINT32_MAX, &u, err)) == 0) c->non_acknowledged_client_age = (uint32_t)u;
+        } else if (KEY("client_integrity_task_interval")) {
+            if ((rc = read_uint(p, UINT32_MAX, &u, err)) == 0) c->client_integrity_task_interval = (uint32_t)u;
+        } else if (KEY("default_key_size")) {
+            if ((rc = read_uint(p, 256, &u, err)) == 0) c->default_key_size = (uint16_t)u;
+        } else if (KEY("managed_clients")) {
+            rc = rp_json_expect_array_begin(&p->sc, err);
+            size_t i = 0;
+            rp_json_path_push_index(&p->path, 0);
+            while (rc == 0) {
+                bool adone = false;
+                if ((rc = rp_json_next_element(&p->sc, &adone, err)) < 0 || adone) break;
+                rp_json_path_set_index(&p->path, i++);
+                rc = parse_managed_client(p, s, err);
+            }
+            rp_json_path_pop(&p->path);
+        } else {
+            rc = rp_json_skip_value(&p->sc, err); /* the real server has many more keys */
+        }
+#undef KEY
+        rp_json_path_pop(&p->path);
+    }
+    if (rc == 0) {
+        rc = rp_json_finish(&p->sc, err);
+    }
+    if (rc == 0 && (priv_path[0] != '\0') != (pub_path[0] != '\0')) {
+        rc = rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_IO, SIZE_MAX,
+                          "server_rsa_private_key and server_rsa_public_key go together");
+    }
+    if (rc == 0 && priv_path[0] != '\0') {
+        rp_json_path_init(&p->path);
+        rp_json_path_push_key(&p->path, "server_rsa_private_key", 22);
+        rc = load_key(p, priv_path, true, has_secret ? secret : NULL, &s->server_private_key, err);
+        rp_json_path_init(&p->path);
+        rp_json_path_push_key(&p->path, "server_rsa_public_key", 21);
+        if (rc == 0) {
+            rc = load_key(p, pub_path, false, NULL, &s->server_public_key, err);
+        }
+        s->server.server_private_key = s->server_private_key;
+    }
+    OPENSSL_cleanse(secret, sizeof secret);
+    s->server.managed_clients = s->managed;
+    s->server.managed_count = s->managed_count;
+    return rc;
+}
+
+int rs_settings_load(rs_settings *s, const char *path, rp_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &text, &len, err);
+    if (rc < 0) {
+        return rc;
+    }
+    cfg_parser *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        free(text);
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+    }
+    p->file = path;
+    rp_json_path_init(&p->path);
+    rp_json_scanner_init(&p->sc, text, len, RP_JSON_STRICT);
+    rp_json_scanner_set_path(&p->sc, &p->path);
+    rc = parse_config(p, s, err);
+    free(p);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/* rs_net: small socket helpers shared by residue-server and residue-client.
+ *
+ * IPv4 TCP only; addresses are dotted quads or "localhost" (the project runs on loopback).
+ * Every function reports failures through rp_error with the address and errno text.
+ */
+#ifndef RS_NET_H
+#define RS_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rp_error.h"
+#include "rp_frame.h"
+
+/* Opens a non-blocking listening socket on addr:port (port 0 = the kernel picks a free one)
+ * with SO_REUSEADDR; *fd_out is the socket, *bound_port the port actually bound. */
+RP_CHECK_RESULT int rs_listen(const char *addr, uint16_t port, int *fd_out,
+                              uint16_t *bound_port, rp_error *err);
+
+/* Connects a blocking TCP socket to host:port, giving up after timeout_ms. */
+RP_CHECK_RESULT int rs_connect(const char *host, uint16_t port, int timeout_ms, int *fd_out,
+                               rp_error *err);
+
+/* Puts fd in non-blocking mode. */
+RP_CHECK_RESULT int rs_set_nonblocking(int fd, rp_error *err);
+
+/* Parses "HOST:PORT" into host (NUL-terminated, at most host_cap - 1 bytes) and port
+ * (1..65535). */
+RP_CHECK_RESULT int rs_parse_host_port(const char *text, char *host, size_t host_cap,
+                                       uint16_t *port, rp_error *err);
+
+/* Parses a decimal port 0..65535 (0 allowed when allow_zero). */
+RP_CHECK_RESULT int rs_parse_port(const char *text, int allow_zero, uint16_t *port,
+                                  rp_error *err);
+
+/* Writes all of buf to a blocking fd, waiting at most timeout_ms for the socket to accept
+ * data each time it is full. */
+RP_CHECK_RESULT int rs_send_all(int fd, const uint8_t *buf, size_t len, int timeout_ms,
+                                rp_error *err);
+
+/* Reads from a blocking fd until the framer has a complete packet, waiting at most
+ * timeout_ms in total; *pkt / *pkt_len as rp_framer_pop. RP_E_IO on EOF, error or
+ * timeout (the message says which); RP_E_FRAME_TOO_BIG for an oversized reply. */
+RP_CHECK_RESULT int rs_recv_packet(int fd, rp_framer *framer, int timeout_ms,
+                                   const uint8_t **pkt, size_t *pkt_len, rp_error *err);
+
+#endif /* RS_NET_H */
