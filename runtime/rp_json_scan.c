@@ -142,27 +142,6 @@ static inline void pop(rp_json_scanner *sc)
     sc->state = S_AFTER_VALUE;
 }
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
-    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define RPJ_SWAR_CTZ 1
-#else
-#define RPJ_SWAR_CTZ 0
-#endif
-
-/* Nonzero when any of the 8 bytes at p needs a closer look in a string: below 0x20, '"',
- * '\\' or 0x80 and above. Classic SWAR tests; exact for "any", which is all we need. */
-static inline uint64_t swar_special(const unsigned char *p)
-{
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    uint64_t x;
-    memcpy(&x, p, 8);
-    uint64_t lt = (x - ones * 0x20u) & ~x;
-    uint64_t q = x ^ (ones * 0x22u);
-    uint64_t bs = x ^ (ones * 0x5Cu);
-    q = (q - ones) & ~q;
-    bs = (bs - ones) & ~bs;
-    return (lt | q | bs | x) & highs;
-}
 
 /* string = quotation-mark *char quotation-mark   (sc->pos at the opening quote)
  * Validates escapes, surrogate pairing and UTF-8; *dec gets the unescaped length.
@@ -177,7 +156,7 @@ static int scan_string_slow(rp_json_scanner *sc, rp_error *err, rp_json_str *out
     for (;;) {
         size_t run = i;
         while (len - i >= 8) {
-            uint64_t m = swar_special(b + i);
+            uint64_t m = rpj_swar_special(b + i);
             if (m == 0) {
                 i += 8;
                 continue;
@@ -277,7 +256,7 @@ static inline int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *o
     const size_t len = sc->len, start = sc->pos;
     size_t i = start + 1;
     while (len - i >= 8) {
-        uint64_t m = swar_special(b + i);
+        uint64_t m = rpj_swar_special(b + i);
         if (m == 0) {
             i += 8;
             continue;
