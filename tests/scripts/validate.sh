@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# `rprotoc validate SPEC MESSAGE [FILE|-]`: exit 0 for valid messages, 1 with one line per
+# problem (every problem, each with path, offset, expectation and spec location), 2 for
+# usage, I/O and unknown message names.
+set -u
+build=${1:-build}
+rp="$build/rprotoc"
+spec=spec/residue.rproto
+v=../shared/vectors
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+check() { # description, expected status, actual status
+    if [ "$2" != "$3" ]; then echo "validate: FAIL $1: exit $3, want $2" >&2; fail=1; fi
+}
+expect_line() { # description, file, fixed string
+    if ! grep -qF -- "$3" "$2"; then echo "validate: FAIL $1: no line with: $3" >&2; cat "$2" >&2; fail=1; fi
+}
+
+# Valid vectors, from files and from stdin.
+"$rp" validate $spec Established $v/A-unknown-plain/04-established.s2c.plain.json >"$tmp/out" 2>&1
+check "valid Established" 0 $?
+[ -s "$tmp/out" ] && { echo "validate: FAIL valid input printed something" >&2; fail=1; }
+"$rp" validate $spec LogBulk - < $v/A-unknown-plain/11-bulk-compressed.c2s.plain.json >"$tmp/out" 2>&1
+check "valid LogBulk on stdin" 0 $?
+"$rp" validate $spec Hello < $v/C-key-sizes/06-hello-aes192.s2c.plain.json >"$tmp/out" 2>&1
+check "valid Hello, stdin implied" 0 $?
+
+# One problem, fully described.
+"$rp" validate $spec Connect $v/F-errors/07-connect-key-size-100.c2s.plain.json >"$tmp/out" 2>"$tmp/err"
+check "key_size 100" 1 $?
+expect_line "key_size 100" "$tmp/out" \
+  "$v/F-errors/07-connect-key-size-100.c2s.plain.json: \$.key_size: offset 661: expected one of {128, 192, 256}, got 100 ($spec:112:59) [schema-range]"
+[ "$(wc -l < "$tmp/out")" -eq 1 ] || { echo "validate: FAIL key_size 100: want exactly one line" >&2; fail=1; }
+
+# Every problem, not just the first: six of them in one message.
+printf '%s' '{"_t":0,"type":5,"key_size":100,"client_id":"a b","rsa_public_key":""}' > "$tmp/many.json"
+"$rp" validate $spec Connect "$tmp/many.json" >"$tmp/out" 2>&1
+check "many problems" 1 $?
+[ "$(wc -l < "$tmp/out")" -eq 6 ] || { echo "validate: FAIL many problems: want 6 lines" >&2; cat "$tmp/out" >&2; fail=1; }
+expect_line "many: _t" "$tmp/out" '$._t: offset 6: expected a value >= 1, got 0'
+expect_line "many: type enum" "$tmp/out" '$.type: offset 15: expected a RequestType value (1, 2, 3), got 5'
+expect_line "many: type const" "$tmp/out" '$.type: offset 15: expected CONNECT (1), got 5'
+expect_line "many: charset" "$tmp/out" "\$.client_id: offset 46: expected characters of charset client_id"
+expect_line "many: length" "$tmp/out" '$.rsa_public_key: offset 67: expected length 1..4096, got 0'
+
+# Paths into arrays and nested objects.
+printf '%s' '[{"_t":1,"datetime":1,"msg":"m","level":128},{"_t":1,"datetime":1,"level":3}]' > "$tmp/bulk.json"
+"$rp" validate $spec LogBulk "$tmp/bulk.json" >"$tmp/out" 2>&1
+check "bulk item problems" 1 $?
+expect_line "bulk level" "$tmp/out" '$[1].level: offset 74: expected a Level value'
+expect_line "bulk msg" "$tmp/out" '$[1].msg: offset 45: required key "msg" is missing'
+printf '%s' '{"status":0,"ack":1,"flags":1,"max_bulk_size":5,"server_info":{"version":"v 1"},"key":"00","client_id":"c","logging_port":9}' > "$tmp/est.json"
+"$rp" validate $spec Established "$tmp/est.json" >"$tmp/out" 2>&1
+check "established problems" 1 $?
+expect_line "nested charset" "$tmp/out" '$.server_info.version: offset 75: expected characters of charset version'
+expect_line "key length" "$tmp/out" '$.key: offset 86: expected length one of {16, 24, 32}, got 1'
+
+# Strict by default, --wire on request.
+printf '%s' '{"_t":1795667583.5,"type":1}xyz' > "$tmp/wire.json"
+"$rp" validate $spec Connect "$tmp/wire.json" >"$tmp/out" 2>&1
+check "strict float" 1 $?
+"$rp" validate --wire $spec Connect "$tmp/wire.json" >"$tmp/out" 2>&1
+check "wire float + trailing bytes" 0 $?
+
+# Not JSON: one problem at the JSON layer.
+"$rp" validate $spec Connect $v/F-errors/01-garbage.c2s.plain.txt >"$tmp/out" 2>&1
+check "garbage" 1 $?
+expect_line "garbage" "$tmp/out" "[json-syntax]"
+
+# Usage and I/O errors.
+"$rp" validate $spec >"$tmp/out" 2>&1;                     check "missing MESSAGE" 2 $?
+"$rp" validate $spec NoSuchMessage "$tmp/many.json" >"$tmp/out" 2>&1; check "unknown message" 2 $?
+expect_line "unknown message lists the messages" "$tmp/out" "Connect Acknowledgement Touch"
+"$rp" validate $spec Connect "$tmp/does-not-exist" >"$tmp/out" 2>&1; check "missing file" 2 $?
+"$rp" validate --bogus $spec Connect >"$tmp/out" 2>&1;      check "bad option" 2 $?
+"$rp" validate "$tmp/nope.rproto" Connect "$tmp/many.json" >"$tmp/out" 2>&1; check "missing spec" 2 $?
+"$rp" validate --help >"$tmp/out" 2>&1;                     check "help" 0 $?
+
+[ "$fail" -eq 0 ] && echo "validate: all cases pass"
+exit $fail
