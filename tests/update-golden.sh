@@ -19,5 +19,6 @@ for spec in tests/specs/invalid/*.rproto; do
 done
 
 # ---- emitters: add their golden files below ------------------------------------------------
+"$rprotoc" tests/specs/valid/all-constructs.rproto -o tests/golden/emit   # C emitter: every.h, every.c
 
 echo "update-golden: rewrote tests/golden/*.ast and tests/specs/invalid/*.expected"
