@@ -35,7 +35,18 @@
  * Every error fills rp_error (when non-NULL) with a code, layer RP_LAYER_JSON (or
  * RP_LAYER_SCHEMA for "wrong JSON type"), the exact byte offset where the problem starts,
  * and a message; if a path is attached (rp_json_scanner_set_path) it is rendered into
- * err->path. After an error the scanner is stuck: every later call returns the same code.
+ * err->path.
+ *
+ * Which errors stop the scanner: input that is not valid JSON (RP_E_JSON_SYNTAX, _UTF8,
+ * _DEPTH, _TRAILING) makes it stuck — every later call returns the same code. Errors about
+ * a well-formed value do not, so a validator can go on and report further problems:
+ *   - RP_E_SCHEMA_TYPE (wrong JSON type): nothing is consumed; skip the value with
+ *     rp_json_skip_value (or read it as what it is) and continue;
+ *   - RP_E_JSON_NUMBER (integer out of range / not an integer in strict mode) and
+ *     RP_E_OVERFLOW (decode storage full): the value is consumed; continue with the next
+ *     key or element;
+ *   - RP_E_ARGUMENT (a call in the wrong place, e.g. reading a value where a key is due):
+ *     nothing changes.
  *
  * WRITER. rp_json_writer appends compact JSON into a caller buffer. Calls return nothing;
  * the first problem is remembered and reported by rp_json_writer_finish. It never writes

@@ -984,6 +984,57 @@ START_TEST(test_writer_errors)
 }
 END_TEST
 
+
+/* The writer also skips plain text 8 bytes at a time: special bytes at every position. */
+START_TEST(test_writer_special_byte_at_every_position)
+{
+    static const struct {
+        const char *in;
+        size_t in_len;
+        const char *out;
+    } specials[] = {
+        {"\"", 1, "\\\""}, {"\\", 1, "\\\\"}, {"\x01", 1, "\\u0001"}, {"\x1F", 1, "\\u001F"},
+        {"\n", 1, "\\n"}, {"\xC3\xA9", 2, "\xC3\xA9"}, {"\xF0\x9D\x84\x9E", 4, "\xF0\x9D\x84\x9E"},
+        {"\x7F", 1, "\x7F"}, {" ", 1, " "},
+    };
+    for (size_t n = 0; n <= 40; n++) {
+        for (size_t at = 0; at < n; at++) {
+            for (size_t k = 0; k < sizeof specials / sizeof *specials; k++) {
+                char in[64], want[96], buf[128];
+                memset(in, 'b', sizeof in);
+                memcpy(in + at, specials[k].in, specials[k].in_len);
+                size_t in_len = n + specials[k].in_len - 1;
+                size_t ol = strlen(specials[k].out), wl = 0;
+                want[wl++] = '"';
+                memset(want + wl, 'b', at);
+                wl += at;
+                memcpy(want + wl, specials[k].out, ol);
+                wl += ol;
+                memset(want + wl, 'b', n - at - 1);
+                wl += n - at - 1;
+                want[wl++] = '"';
+                rp_json_writer w;
+                rp_json_writer_init(&w, buf, sizeof buf);
+                rp_json_write_string(&w, in, in_len);
+                size_t got;
+                ck_assert_int_eq(rp_json_writer_finish(&w, &got, NULL), 0);
+                ck_assert_uint_eq(got, wl);
+                ck_assert_int_eq(memcmp(buf, want, wl), 0);
+            }
+            /* invalid UTF-8 at position at is reported with its position */
+            char in[64], buf[128];
+            memset(in, 'b', sizeof in);
+            in[at] = (char)0xFF;
+            rp_json_writer w;
+            rp_json_writer_init(&w, buf, sizeof buf);
+            rp_json_write_string(&w, in, n);
+            ck_assert_int_eq(rp_json_writer_finish(&w, NULL, NULL), RP_E_JSON_UTF8);
+            ck_assert_uint_eq(w.fail_offset, at);
+        }
+    }
+}
+END_TEST
+
 /* ---- arena -------------------------------------------------------------------------- */
 
 START_TEST(test_arena)
@@ -1076,6 +1127,7 @@ static Suite *json_suite(void)
     tcase_add_test(tw, test_writer_output);
     tcase_add_test(tw, test_writer_overflow_never_writes_past_cap);
     tcase_add_test(tw, test_writer_errors);
+    tcase_add_test(tw, test_writer_special_byte_at_every_position);
     suite_add_tcase(s, tw);
     TCase *ta = tcase_create("arena");
     tcase_add_test(ta, test_arena);
