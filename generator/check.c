@@ -701,6 +701,67 @@ static void check_cycles(checker *c)
     free(state);
 }
 
+/* ---- telling routed messages apart ------------------------------------------------------------- */
+
+/* True when a and b are both const on a required field with the same wire key and differ. */
+static bool consts_differ(const rp_ast_field *a, const rp_ast_field *b)
+{
+    const rp_ast_value *x = &a->attrs.const_value, *y = &b->attrs.const_value;
+    if (a->label != RP_LABEL_REQUIRED || b->label != RP_LABEL_REQUIRED || x->kind == RP_VALUE_NONE ||
+        y->kind == RP_VALUE_NONE || strcmp(a->wire_key, b->wire_key) != 0)
+        return false;
+    bool xs = x->kind == RP_VALUE_STRING, ys = y->kind == RP_VALUE_STRING;
+    bool xb = x->kind == RP_VALUE_BOOL, yb = y->kind == RP_VALUE_BOOL;
+    if (xs || ys)
+        return !(xs && ys) || strcmp(x->str, y->str) != 0;
+    if (xb || yb)
+        return !(xb && yb) || x->b != y->b;
+    return rp_ast_int_cmp(x->i, y->i) != 0; /* INT and resolved ENUM both carry i */
+}
+
+static bool share_envelope(const rp_ast_route *a, const rp_ast_route *b, const rp_ast_envelope **on_b)
+{
+    for (size_t i = 0; i < a->envelope_count; i++)
+        for (size_t j = 0; j < b->envelope_count; j++)
+            if (a->envelopes[i].kind == b->envelopes[j].kind) {
+                *on_b = &b->envelopes[j];
+                return true;
+            }
+    return false;
+}
+
+/* Two messages that can arrive on the same port, in the same direction and envelope must be
+ * told apart by a constant field (what generated decode-any code dispatches on). Arrays
+ * are JSON arrays, never confused with a message object. */
+static void check_distinguishable(checker *c)
+{
+    for (size_t i = 0; i < c->spec->decl_count; i++) {
+        const rp_ast_decl *a = c->spec->decls[i];
+        if (a->kind != RP_DECL_MESSAGE || a->u.message.route.port == RP_PORT_NONE)
+            continue;
+        for (size_t j = i + 1; j < c->spec->decl_count; j++) {
+            const rp_ast_decl *b = c->spec->decls[j];
+            const rp_ast_envelope *env = NULL;
+            if (b->kind != RP_DECL_MESSAGE || b->u.message.route.port != a->u.message.route.port ||
+                b->u.message.route.dir != a->u.message.route.dir ||
+                !share_envelope(&a->u.message.route, &b->u.message.route, &env))
+                continue;
+            bool told_apart = false;
+            for (size_t x = 0; x < a->u.message.field_count && !told_apart; x++)
+                for (size_t y = 0; y < b->u.message.field_count && !told_apart; y++)
+                    told_apart = consts_differ(&a->u.message.fields[x], &b->u.message.fields[y]);
+            if (!told_apart) {
+                error(c, &b->name_span,
+                      "messages '%s' and '%s' both arrive %s on the %s port in '%s' and no "
+                      "required const field tells them apart",
+                      a->name, b->name, rp_ast_dir_name(a->u.message.route.dir),
+                      rp_ast_port_name(a->u.message.route.port), rp_ast_envelope_name(env->kind));
+                rp_diag_note(c->diag, &a->name_span, "'%s' declared here", a->name);
+            }
+        }
+    }
+}
+
 /* ---- entry ---------------------------------------------------------------------------------------- */
 
 size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
@@ -734,5 +795,7 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
         }
     }
     check_cycles(&c);
+    if (c.errors == 0) /* needs every const resolved */
+        check_distinguishable(&c);
     return c.errors;
 }

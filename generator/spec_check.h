@@ -23,7 +23,9 @@
  *     const/default values of the wrong kind or outside the type, range, one_of, len or
  *     charset, versions (syntax, since after until);
  *   - messages that contain themselves (directly or through other messages);
- *   - arrays: element must be a message, a maximum length is required.
+ *   - arrays: element must be a message, a maximum length is required;
+ *   - once everything else is clean: two messages that may arrive on the same port, in the
+ *     same direction and envelope, must differ in a required const field of the same key.
  */
 #ifndef RP_SPEC_CHECK_H
 #define RP_SPEC_CHECK_H
