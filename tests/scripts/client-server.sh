@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Our residue-client against our residue-server on loopback (issue 5 "Show").
+#
+#   tests/scripts/client-server.sh BUILD_DIR        (run from the project root)
+#
+# One server on free ports (port 0) with the 8192-bit sample server key and one managed
+# client; four client runs, each a different mix:
+#   unmanaged + plain CONNECT + AES-128, generated key pair, single uncompressed logs
+#   unmanaged + RSA CONNECT   + AES-192, given key pair,     bulk compressed logs
+#   managed   + plain CONNECT + AES-256 (requested),        single compressed logs
+#   managed   + RSA CONNECT   + AES-192 (per-client),       bulk uncompressed logs
+# 250 lines each = 1,000 lines; every one must be in the server's log file exactly once.
+# Then a second server with allow_insecure_connection=false refuses a plain CONNECT, and an
+# oversized packet closes only its own connection. Every server is killed on exit.
+set -u
+
+build=${1:?usage: tests/scripts/client-server.sh BUILD_DIR}
+server_bin=$build/residue-server
+client_bin=$build/residue-client
+vec=../shared/vectors
+server_priv=$vec/B-unknown-rsa/keys/server-private.pem
+server_pub=$vec/B-unknown-rsa/keys/server-public.pem
+client_priv=$vec/A-unknown-plain/keys/client-private.pem
+client_pub=$vec/A-unknown-plain/keys/client-public.pem
+per_run=${CLIENT_SERVER_TIMEOUT:-60}
+
+fail() { echo "FAIL: client-server: $*"; exit 1; }
+for f in "$server_bin" "$client_bin"; do [ -x "$f" ] || fail "$f is not built"; done
+for f in "$server_priv" "$server_pub" "$client_priv" "$client_pub"; do
+    [ -r "$f" ] || fail "fixture $f missing (tests read ../shared in place)"
+done
+abs() { (cd "$(dirname "$1")" && printf '%s/%s\n' "$(pwd)" "$(basename "$1")"); }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/client-server.XXXXXX") || fail "mktemp failed"
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]+"${pids[@]}"}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo "FAIL: client-server: interrupted"; exit 1' INT TERM HUP
+
+# start_server NAME CONFIG [extra args] -> sets $port (connect) and $pid
+start_server() {
+    local name=$1 config=$2 i
+    shift 2
+    "$server_bin" --config "$config" --connect-port 0 --logging-port 0 \
+        --log-file "$tmp/$name.log" --ports-file "$tmp/$name.ports" "$@" \
+        >"$tmp/$name.out" 2>"$tmp/$name.err" &
+    pid=$!
+    pids+=("$pid")
+    port=
+    for i in $(seq 100); do
+        if [ -s "$tmp/$name.ports" ]; then
+            port=$(sed -n 's/^residue-server: connect_port=\([0-9]*\) logging_port=[0-9]*$/\1/p' "$tmp/$name.ports")
+            [ -n "$port" ] && break
+        fi
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { cat "$tmp/$name.err"; fail "server $name did not print its ports line"; }
+    grep -q "^residue-server: connect_port=$port logging_port=[0-9]*$" "$tmp/$name.out" \
+        || fail "server $name did not print the ports line on stdout"
+}
+
+# stop_server PID -> 0 when it exited 0 on SIGTERM within 5 s
+stop_server() {
+    local p=$1 i
+    kill -TERM "$p" 2>/dev/null
+    for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$p" 2>/dev/null && return 1
+    wait "$p"
+}
+
+cat > "$tmp/server.json" <<EOF
+{"connect_port":0,"logging_port":0,
+ "server_rsa_private_key":"$(abs "$server_priv")","server_rsa_public_key":"$(abs "$server_pub")",
+ "allow_insecure_connection":true,"allow_unmanaged_clients":true,
+ "managed_clients":[{"client_id":"script-managed","public_key":"$(abs "$client_pub")","key_size":192}],
+ "requires_timestamp":true,"timestamp_validity":120,"compression":true,
+ "allow_bulk_log_request":true,"max_items_in_bulk":50,
+ "client_age":3600,"non_acknowledged_client_age":300,"default_key_size":256,
+ "unknown_key_is_ignored":{"like":["the","real","server"]}}
+EOF
+start_server main "$tmp/server.json" -v
+main_pid=$pid
+main_port=$port
+echo "client-server: server pid $main_pid: $(cat "$tmp/main.ports")"
+
+: > "$tmp/expected"
+problems=0
+# run NAME EXPECTED_TRACE_REGEX... -- client args ; 250 lines on stdin
+run() {
+    local name=$1; shift
+    local patterns=()
+    while [ "$1" != "--" ]; do patterns+=("$1"); shift; done
+    shift
+    local i
+    for i in $(seq 250); do echo "cs $name line $i of 250"; done > "$tmp/$name.in"
+    cat "$tmp/$name.in" >> "$tmp/expected"
+    local start=$SECONDS
+    timeout --kill-after=5 "$per_run" "$client_bin" -v --connect "127.0.0.1:$main_port" \
+        --logger "cs-$name" --app client-server "$@" < "$tmp/$name.in" > "$tmp/$name.client" 2>&1
+    local rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "client-server: [$name] residue-client exited $rc:"; sed 's/^/    /' "$tmp/$name.client"
+        problems=$((problems + 1)); return
+    fi
+    local p
+    for p in "${patterns[@]}"; do
+        if ! grep -Eq -- "$p" "$tmp/$name.client"; then
+            echo "client-server: [$name] transcript lacks /$p/:"; sed 's/^/    /' "$tmp/$name.client"
+            problems=$((problems + 1)); return
+        fi
+    done
+    if grep -Eiq 'key=[0-9A-F]{32}' "$tmp/$name.client"; then
+        echo "client-server: [$name] the transcript shows a key"; problems=$((problems + 1)); return
+    fi
+    echo "client-server: [$name] ok ($((SECONDS - start)) s): $(tail -1 "$tmp/$name.client")"
+}
+
+run unmanaged-plain-128 \
+    '^-> CONNECT \(plain, [0-9]+ bytes\) \{"_t":[0-9]+,"type":1,"key_size":128,"rsa_public_key":"LS0t' \
+    '^<- HELLO \(rsa, 348 bytes\) client_id=[a-z]{16} key=<128-bit, hidden> token=<present>' \
+    '^-> ACK \(aes, [0-9]+ bytes\)' '^<- ESTABLISHED \(aes, [0-9]+ bytes\).* flags=1521 max_bulk_size=50 ' \
+    '^-> LOG \(aes, [0-9]+ bytes\) \{"_t":' '250 accepted, 0 rejected' \
+    -- --key-size 128 --bulk-size 1 --no-compression
+run unmanaged-rsa-192 \
+    '^-> CONNECT \(rsa, 1372 bytes\)' '^<- HELLO \(rsa, 348 bytes\) client_id=[a-z]{16} key=<192-bit, hidden>' \
+    '^-> LOG-BULK \(aes\+zlib, [0-9]+ bytes\) bulk of 50 records' '250 log line\(s\) in 5 request\(s\): 250 accepted' \
+    -- --server-public-key "$server_pub" --client-private-key "$client_priv" --key-size 192 --touch
+run managed-plain-256 \
+    '^-> CONNECT \(plain, [0-9]+ bytes\) \{"_t":[0-9]+,"type":1,"key_size":256,"client_id":"script-managed"\}' \
+    '^<- HELLO \(rsa, 348 bytes\) client_id=script-managed key=<256-bit, hidden>' \
+    '^-> LOG \(aes\+zlib, [0-9]+ bytes\)' '250 log line\(s\) in 250 request\(s\): 250 accepted' \
+    -- --client-id script-managed --client-private-key "$client_priv" --key-size 256 --bulk-size 1
+run managed-rsa-192 \
+    '^-> CONNECT \(rsa, 1372 bytes\)' '^<- HELLO \(rsa, 348 bytes\) client_id=script-managed key=<(192|256)-bit, hidden>' \
+    '^-> TOUCH \(aes' '^-> LOG-BULK \(aes, [0-9]+ bytes\) bulk of 25 records' '250 accepted, 0 rejected' \
+    -- --client-id script-managed --client-private-key "$client_priv" --server-public-key "$server_pub" \
+       --touch --bulk-size 25 --no-compression
+
+# every line exactly once
+sort "$tmp/expected" > "$tmp/want"
+sed -n 's/^{"client_id":"[^"]*","logger":"cs-[^"]*","level":"info","msg":"\([^"]*\)","app":"client-server","datetime":[0-9]*}$/\1/p' \
+    "$tmp/main.log" | sort > "$tmp/got"
+lines=$(wc -l < "$tmp/main.log")
+if ! cmp -s "$tmp/want" "$tmp/got" || [ "$lines" -ne 1000 ]; then
+    echo "client-server: the log file has $lines lines; differences (< expected, > written):"
+    diff "$tmp/want" "$tmp/got" | head -20 | sed 's/^/    /'
+    problems=$((problems + 1))
+else
+    echo "client-server: all 1000 lines in the server's log file exactly once"
+fi
+dups=$(sort "$tmp/got" | uniq -d | wc -l)
+[ "$dups" -eq 0 ] || { echo "client-server: $dups duplicated lines"; problems=$((problems + 1)); }
+
+# the server's -v trace names the steps and never a key
+grep -q '^residue-server: <- CONNECT (rsa, 1372 bytes)' "$tmp/main.err" \
+    || { echo "client-server: server trace lacks the RSA CONNECT"; problems=$((problems + 1)); }
+if grep -Eiq '[0-9A-F]{32}' "$tmp/main.err"; then
+    echo "client-server: the server trace shows key material"; problems=$((problems + 1))
+fi
+
+# ---- a server that refuses plain connections; an oversized packet ---------------------------
+sed 's/"allow_insecure_connection":true/"allow_insecure_connection":false/' "$tmp/server.json" > "$tmp/secure.json"
+start_server secure "$tmp/secure.json" --max-packet 4096
+secure_pid=$pid
+secure_port=$port
+if timeout "$per_run" "$client_bin" --connect "127.0.0.1:$secure_port" "refused" > "$tmp/plain.out" 2>&1; then
+    echo "client-server: a plain CONNECT was accepted with allow_insecure_connection=false"
+    problems=$((problems + 1))
+elif ! grep -q 'Plain connections not allowed by the server' "$tmp/plain.out"; then
+    echo "client-server: plain CONNECT refused with the wrong reason:"; sed 's/^/    /' "$tmp/plain.out"
+    problems=$((problems + 1))
+fi
+# 8 KiB without a delimiter on a 4 KiB server: that connection is closed, the server lives on
+if exec 3<>"/dev/tcp/127.0.0.1/$secure_port"; then
+    head -c 8192 /dev/zero | tr '\0' 'x' >&3 2>/dev/null
+    if ! timeout 5 cat <&3 > /dev/null; then
+        echo "client-server: the oversized packet's connection was not closed"; problems=$((problems + 1))
+    fi
+    exec 3>&-
+fi
+grep -q 'packet exceeds\|too big\|closing a connect-port connection' "$tmp/secure.err" \
+    || { echo "client-server: no message about the oversized packet:"; sed 's/^/    /' "$tmp/secure.err"; problems=$((problems + 1)); }
+if ! timeout "$per_run" "$client_bin" --connect "127.0.0.1:$secure_port" --server-public-key "$server_pub" \
+        "after oversize" > "$tmp/after.out" 2>&1; then
+    echo "client-server: the server did not serve a client after the oversized packet:"
+    sed 's/^/    /' "$tmp/after.out"; problems=$((problems + 1))
+fi
+grep -q '"msg":"after oversize"' "$tmp/secure.log" \
+    || { echo "client-server: 'after oversize' not logged"; problems=$((problems + 1)); }
+
+for p in "$main_pid" "$secure_pid"; do
+    if ! stop_server "$p"; then
+        echo "client-server: server pid $p did not exit 0 on SIGTERM"; problems=$((problems + 1))
+    fi
+done
+pids=()
+[ "$problems" -eq 0 ] || fail "$problems problem(s)"
+echo "client-server: PASS"
