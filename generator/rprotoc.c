@@ -21,6 +21,7 @@
 #include "fe_util.h"
 #include "source.h"
 #include "validate.h"
+#include "vendor.h"
 #include "version.h"
 
 enum { EXIT_SPEC = 1, EXIT_USAGE = 2 };
@@ -35,11 +36,13 @@ typedef struct cli {
     size_t include_count;
     bool deps_stdout;      /* -M */
     const char *deps_file; /* -MF FILE */
+    bool vendor;           /* --vendor DIR: out_dir gets the runtime sources too */
 } cli;
 
 static void usage(FILE *f)
 {
     fputs("usage: rprotoc SPEC -o DIR [-I DIR]... [-M | -MF FILE]\n"
+          "       rprotoc --vendor DIR SPEC [-I DIR]...\n"
           "       rprotoc --check SPEC [-I DIR]...\n"
           "       rprotoc --dump-ast SPEC [-I DIR]...\n"
           "       rprotoc validate [--wire] SPEC MESSAGE [FILE|-]   (see rprotoc validate --help)\n"
@@ -49,6 +52,8 @@ static void usage(FILE *f)
           "spec's protocol, e.g. residue.h and residue.c).\n"
           "\n"
           "  -o DIR         write the generated files into DIR (must exist)\n"
+          "  --vendor DIR   write the generated files and the runtime sources into DIR: a\n"
+          "                 directory that builds alone with `cc *.c -lcrypto -lz`\n"
           "  --check        check the spec only; print nothing when it is fine\n"
           "  --dump-ast     print the checked syntax tree as stable text\n"
           "  -I DIR         search DIR for imported specs (after the importing file's dir)\n"
@@ -87,6 +92,11 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("%s cannot be combined with another mode", a);
             c->mode = m;
             mode_set = true;
+        } else if (strcmp(a, "--vendor") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs an argument", a);
+            c->out_dir = argv[++i];
+            c->vendor = true;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 || strcmp(a, "-MF") == 0) {
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
@@ -190,7 +200,8 @@ int main(int argc, char **argv)
             fputs(text, stdout);
             free(text);
         } else if (c.mode == MODE_COMPILE) {
-            rc = emit_outputs(spec, c.out_dir);
+            rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE)
+                          : emit_outputs(spec, c.out_dir);
         }
         if (rc == 0)
             rc = emit_deps(&c, spec);
