@@ -47,6 +47,8 @@ LIBGENERATED  := $(BUILD)/libresidue.a
 
 .PHONY: all deps check check-unit check-san check-scripts demo clean update-golden bench fuzz
 .DEFAULT_GOAL := all
+# Keep object files of test and tool programs (they are intermediate to make).
+.SECONDARY:
 
 all: $(BUILD)/rprotoc $(LIBRPROTO) $(LIBGENERATED) $(TOOL_BIN)
 
@@ -110,12 +112,15 @@ check-scripts: all
 check-san:
 	$(MAKE) SAN=1 check-unit
 
+# Each runner appends its counts to build/check-summary.txt; the last line of `make check`
+# is the total, "check: N passed, N failed".
 check: deps
+	@mkdir -p build && rm -f build/check-summary.txt
 	$(MAKE) all
 	$(MAKE) check-unit
 	$(MAKE) check-scripts
 	$(MAKE) check-san
-	@echo "make check: all suites passed"
+	@tests/summarize.sh build/check-summary.txt
 
 regenerate: $(BUILD)/rprotoc
 	$(BUILD)/rprotoc spec/residue.rproto -o generated

@@ -12,4 +12,5 @@ for t in tests/scripts/*.sh; do
     else failed=$((failed + 1)); echo "=== FAIL: $name"; fi
 done
 echo "scripts: $passed passed, $failed failed"
+mkdir -p build && echo "scripts($build) $passed $failed" >> build/check-summary.txt
 [ "$failed" -eq 0 ]

@@ -23,4 +23,5 @@ for bin in "$@"; do
 done
 for b in "${broken[@]+"${broken[@]}"}"; do echo "BROKEN: $b"; done
 echo "unit ($build): $passed passed, $failed failed"
+mkdir -p build && echo "unit($build) $passed $failed" >> build/check-summary.txt
 [ "$failed" -eq 0 ]
