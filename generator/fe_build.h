@@ -65,7 +65,11 @@ typedef struct rp_value_list {
 enum { RP_ENVARG_SERVER = 1, RP_ENVARG_CLIENT = 2, RP_ENVARG_CLIENT_ID = 4, RP_ENVARG_ZLIB = 8,
        RP_ENVARG_DUP = 16 };
 
+/* Appends v (and its span) to list, creating the list when NULL; returns the list. */
 rp_int_list *rp_build_int_list(rp_int_list *list, rp_ast_int v, const rp_ast_span *span);
+
+/* Destructors of the partial values the parser holds; each frees everything its argument
+ * owns and ignores NULL. Used by %destructor during error recovery and by the builders. */
 void rp_int_list_free(rp_int_list *l);
 void rp_attr_item_free(rp_attr_item *a);
 void rp_attr_set_free(rp_attr_set *s);
@@ -75,43 +79,68 @@ void rp_route_free(rp_ast_route *r);
 void rp_type_free(rp_ast_type *t);
 void rp_value_free(rp_ast_value *v);
 
+/* A new zeroed attribute item of the given kind at span (caller fills the payload). */
 rp_attr_item *rp_build_attr(rp_attr_kind kind, const rp_ast_span *span);
+/* A len/count item: bounds as parsed (negative values cannot reach here), or a { } set
+ * (set is taken over; then the bounds are computed from the members). */
 rp_attr_item *rp_build_len_attr(rp_attr_kind kind, const rp_ast_span *span, bool has_min,
                                 rp_ast_int min, bool has_max, rp_ast_int max, rp_int_list *set);
+/* Moves item into set (created when NULL) and frees item. An attribute given twice, or hex
+ * together with base64, is reported (with a note at the first) and the second dropped.
+ * Members listed twice in one_of / len sets are reported here. Returns the set. */
 rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item *item);
+/* A new literal value node of the given kind at span (caller fills the payload). */
 rp_ast_value *rp_build_value(rp_ast_value_kind kind, const rp_ast_span *span);
 
+/* Appends one envelope to route (created when NULL). env_kind is RP_ENV_PLAIN, RP_ENV_AES,
+ * or RP_ENV_RSA_SERVER standing for "rsa"; args is a mask of RP_ENVARG_*. Invalid argument
+ * combinations and repeated envelopes are reported and not appended. Returns the route. */
 rp_ast_route *rp_build_route(rp_parse_ctx *ctx, rp_ast_route *route, int env_kind, int args,
                              const rp_ast_span *span);
+/* A type node for a written type name (name taken over; freed when it is a built-in). */
 rp_ast_type *rp_build_type(char *name, const rp_ast_span *span);
 
+/* Appends a field to body; every pointer argument is taken over (type and attrs shells are
+ * freed, their contents moved). Claims the doc block at span->offset. Returns body. */
 rp_msg_body *rp_build_field(rp_parse_ctx *ctx, rp_msg_body *body, rp_ast_label label,
                             rp_ast_type *type, char *c_name, const rp_ast_span *name_span,
                             char *wire_key, const rp_ast_span *key_span, rp_attr_set *attrs,
                             const rp_ast_span *span);
+/* Applies `option name = value;` to body (only unknown_keys = ignore|reject exists; other
+ * names, values and a repeat are reported). Takes over and frees name and value. */
 rp_msg_body *rp_build_option(rp_parse_ctx *ctx, rp_msg_body *body, char *name,
                              const rp_ast_span *name_span, char *value,
                              const rp_ast_span *value_span, const rp_ast_span *span);
+/* Appends an enum/flags value to list; only since/until are allowed in attrs (others are
+ * reported). Takes over name and attrs. Returns list. */
 rp_value_list *rp_build_enum_value(rp_parse_ctx *ctx, rp_value_list *list, char *name,
                                    const rp_ast_span *name_span, rp_ast_int v,
                                    const rp_ast_span *value_span, rp_attr_set *attrs,
                                    const rp_ast_span *span);
 
+/* Declaration constructors: each returns a new declaration that owns every pointer passed
+ * (list and body shells are freed) and carries the doc block at span->offset. */
 rp_ast_decl *rp_build_charset(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
                               char *text, const rp_ast_span *text_span, const rp_ast_span *span);
+/* underlying must name a built-in integer type (reported otherwise). */
 rp_ast_decl *rp_build_enum(rp_parse_ctx *ctx, rp_ast_decl_kind kind, char *name,
                            const rp_ast_span *name_span, char *underlying,
                            const rp_ast_span *underlying_span, rp_value_list *values,
                            const rp_ast_span *span);
+/* route may be NULL (a nested-only message). */
 rp_ast_decl *rp_build_message(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
                               rp_ast_route *route, rp_msg_body *body, const rp_ast_span *span);
+/* attrs and route may be NULL; only len is allowed in attrs (others are reported). */
 rp_ast_decl *rp_build_array(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
                             rp_ast_type *element, rp_attr_set *attrs, rp_ast_route *route,
                             const rp_ast_span *span);
 
+/* Appends decl (taken over) to the unit being parsed. */
 void rp_build_add_decl(rp_parse_ctx *ctx, rp_ast_decl *decl);
+/* Sets the unit's protocol name (taken over); a second declaration is reported. */
 void rp_build_protocol(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
                        const rp_ast_span *span);
+/* Appends an import of path (taken over) to the unit; resolution happens in source.c. */
 void rp_build_import(rp_parse_ctx *ctx, char *path, const rp_ast_span *path_span);
 
 /* Scalar kind named by a built-in type name, or RP_SCALAR_NONE. */
