@@ -500,14 +500,21 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
     rp_error e;
     rc = residue_decode_any(plain, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, &any, &arena,
                             RP_DECODE_WIRE, &e);
+    /* The server answers a TOUCH naming a client it does not know with the logging port's
+     * {"r":1} (reference §6.1): it has forgotten us. */
+    residue_log_reply lr;
+    bool forgotten = rc < 0 && kind == RP_ENVELOPE_PLAIN &&
+                     residue_log_reply_decode(plain, n, &lr, &arena, RP_DECODE_WIRE, NULL) == 0;
     OPENSSL_cleanse(plain, len + 1u);
     free(plain);
-    if (rc < 0) {
+    if (forgotten) {
+        trace_emit(cl, false, "LOG-REPLY", "plain", wire, "the server does not know this client");
+        rc = fail(cl, RP_E_REJECTED, err, "%s", "the server does not know this client");
+    } else if (rc < 0) {
         cl->state = RP_CLIENT_DISCONNECTED;
         if (err != NULL) {
             *err = e;
         }
-        rc = rc < 0 ? rc : RP_E_PROTOCOL;
     } else if (any.id == RESIDUE_MSG_CONNECT_ERROR) {
         char text_buf[RP_ERROR_MESSAGE_MAX];
         snprintf(text_buf, sizeof text_buf, "%.*s", (int)any.u.connect_error.error_text.len,

@@ -201,8 +201,8 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Sends records[0..n) as one log request and checks the reply. */
-static int send_logs(client_app *a, residue_log_request *records, size_t n)
+/* Sends records[0..n) as one log request. 0: {"r":0}; 1: failure (reported); 2: {"r":1}. */
+static int send_once(client_app *a, residue_log_request *records, size_t n)
 {
     if (keep_alive(a) != 0) {
         return 1;
@@ -235,19 +235,52 @@ static int send_logs(client_app *a, residue_log_request *records, size_t n)
     if (rc < 0) {
         return report("log request", &err);
     }
-    a->sent += n;
     a->packets++;
     const uint8_t *reply;
     size_t rlen;
     if (rs_recv_packet(a->log_fd, &a->log_framer, a->o.timeout_ms, &reply, &rlen, &err) < 0) {
         return report("log reply", &err);
     }
-    if (rp_client_log_reply(a->cl, reply, rlen, &err) < 0) {
-        a->rejected += n;
+    rc = rp_client_log_reply(a->cl, reply, rlen, &err);
+    if (rc == RP_E_REJECTED) {
+        return 2;
+    }
+    if (rc < 0) {
         return report("log reply", &err);
     }
-    a->accepted += n;
     return 0;
+}
+
+/* Sends one log request; on {"r":1} checks the session with a TOUCH and, when the server
+ * has forgotten or expired the client, connects again and resends once. */
+static int send_logs(client_app *a, residue_log_request *records, size_t n)
+{
+    int rc = send_once(a, records, n);
+    if (rc == 2) {
+        if (a->o.verbose) {
+            printf(PROG ": log request rejected; checking the session with a TOUCH\n");
+        }
+        if (touch(a) != 0 && rp_client_get_state(a->cl) == RP_CLIENT_DISCONNECTED) {
+            if (a->o.verbose) printf(PROG ": the server lost the session, connecting again\n");
+            if (a->log_fd >= 0) {
+                close(a->log_fd);
+                a->log_fd = -1;
+            }
+            if (open_connect(a) == 0 && handshake(a) == 0) {
+                rc = send_once(a, records, n);
+            }
+        }
+    }
+    a->sent += n;
+    if (rc == 0) {
+        a->accepted += n;
+        return 0;
+    }
+    if (rc == 2) {
+        a->rejected += n;
+        fprintf(stderr, PROG ": log request of %zu line(s) rejected by the server ({\"r\":1})\n", n);
+    }
+    return 1;
 }
 
 static void fill_record(const client_app *a, residue_log_request *r, const char *msg, size_t len)

@@ -156,6 +156,41 @@ fi
 dups=$(sort "$tmp/got" | uniq -d | wc -l)
 [ "$dups" -eq 0 ] || { echo "client-server: $dups duplicated lines"; problems=$((problems + 1)); }
 
+# ---- many clients at once, framing edge cases ------------------------------------------------
+par_start=$SECONDS
+par_pids=()
+for c in $(seq 20); do
+    for i in $(seq 10); do echo "par client $c line $i"; done > "$tmp/par$c.in"
+    timeout --kill-after=5 "$per_run" "$client_bin" --connect "127.0.0.1:$main_port" \
+        --client-private-key "$client_priv" --logger par --app client-server --bulk-size 3 \
+        < "$tmp/par$c.in" > "$tmp/par$c.out" 2>&1 &
+    par_pids+=($!)
+done
+par_failed=0
+for p in "${par_pids[@]}"; do wait "$p" || par_failed=$((par_failed + 1)); done
+cat "$tmp"/par*.in | sort > "$tmp/par.want"
+grep '"logger":"par"' "$tmp/main.log" | sed -n 's/.*"msg":"\([^"]*\)".*/\1/p' | sort > "$tmp/par.got"
+if [ "$par_failed" -ne 0 ] || ! cmp -s "$tmp/par.want" "$tmp/par.got"; then
+    echo "client-server: 20 parallel clients: $par_failed failed; $(wc -l < "$tmp/par.got") of 200 lines written"
+    cat "$tmp"/par*.out | head -20 | sed 's/^/    /'
+    problems=$((problems + 1))
+else
+    echo "client-server: 20 clients at once: all 200 lines written exactly once ($((SECONDS - par_start)) s)"
+fi
+# a packet split over three writes gets one reply; two packets in one write get two replies
+invalid='{"status":1,"ack":0,"error_text":"Invalid connection request. Are you sending it to correct port?"}'
+if exec 3<>"/dev/tcp/127.0.0.1/$main_port"; then
+    printf 'x' >&3; sleep 0.2; printf 'y\r\n' >&3; sleep 0.2; printf '\r\n' >&3
+    got=$(timeout 5 head -c 103 <&3 | tr -d '\r\n')
+    [ "$got" = "$invalid" ] || { echo "client-server: split packet: got '$got'"; problems=$((problems + 1)); }
+    printf 'a\r\n\r\nb\r\n\r\n' >&3
+    got=$(timeout 5 head -c 206 <&3 | tr -d '\r\n')
+    [ "$got" = "$invalid$invalid" ] || { echo "client-server: pipelined packets: got '$got'"; problems=$((problems + 1)); }
+    exec 3>&-
+else
+    echo "client-server: cannot open a raw connection"; problems=$((problems + 1))
+fi
+
 # the server's -v trace names the steps and never a key
 grep -q '^residue-server: <- CONNECT (rsa, 1372 bytes)' "$tmp/main.err" \
     || { echo "client-server: server trace lacks the RSA CONNECT"; problems=$((problems + 1)); }
