@@ -97,6 +97,8 @@ static void render_excerpt(rp_strbuf *b, const diag_source *src, const rp_ast_sp
     size_t end = off;
     while (end < src->len && text[end] != '\n')
         end++;
+    if (end > start && end > off && text[end - 1] == '\r')
+        end--; /* CRLF files: the CR is part of the line break, not of the line */
     /* Caret covers [off, caret_end) clipped to this line; at least one column. */
     size_t caret_end = span->end_offset;
     if (caret_end > end)

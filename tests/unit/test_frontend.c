@@ -327,6 +327,12 @@ START_TEST(diagnostic_format)
                           "message M {\n"
                           "          ^\n");
     free(out);
+    /* CRLF line ends: the CR is not shown as a stray <0d> */
+    out = diagnose("crlf.rproto", "protocol p;\r\nmessage M {\r\n  required strng x = \"x\";\r\n}\r\n");
+    ck_assert_str_eq(out, "crlf.rproto:3:12: error: unknown type 'strng'; did you mean 'string'?\n"
+                          "  required strng x = \"x\";\n"
+                          "           ^~~~~\n");
+    free(out);
     /* same input, same text: no addresses, no ordering by hash */
     char *a = diagnose("x.rproto", "protocol p; enum E : uint8 { A = 1; A = 1; } message E {}");
     char *b = diagnose("x.rproto", "protocol p; enum E : uint8 { A = 1; A = 1; } message E {}");
