@@ -377,7 +377,14 @@ START_TEST(capture_f_error_replies)
     ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)raw, strlen(raw), out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert(strstr(e.message, "message length of 167") != NULL);
     ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
-    ck_assert_int_lt(rp_client_receive(cl, (const uint8_t *)"{\"r\":1}", 7, out, sizeof out, &n, &e), 0);
+    /* {"r":1} on the connect port: the server does not know the client (reference §6.1) */
+    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)"{\"r\":1}", 7, out, sizeof out, &n, &e),
+                     RP_E_REJECTED);
+    ck_assert_str_eq(e.message, "the server does not know this client");
+    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_DISCONNECTED);
+    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)"{\"x\":1}", 7, out, sizeof out, &n, &e),
+                     RP_E_SCHEMA_MESSAGE);
     ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_DISCONNECTED);
 
     /* log replies */
