@@ -30,6 +30,14 @@ done
 
 tools/ensure-node.sh || die "node/npm missing and could not be installed (see tools/ensure-node.sh output above)"
 
+# npm ci wipes and refills tests/interop/node_modules: two runs at once in one work tree (gcc
+# and clang builds, two developers) would pull it from under each other. Serialise on the
+# directory itself (flock on a directory fd; nothing to git-ignore).
+exec 9<"$interop_dir"
+if command -v flock >/dev/null 2>&1; then
+    flock -w 900 9 || die "another node-interop run held $interop_dir for 15 min"
+fi
+
 # ---- install residue@2.0.1 exactly as locked ----------------------------------------------
 echo "node-interop: npm ci in $interop_dir (residue@2.0.1 from the npm registry, lockfile-pinned)"
 if ! (cd "$interop_dir" && timeout 300 npm ci --no-audit --no-fund --loglevel=error); then
