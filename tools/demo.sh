@@ -6,7 +6,8 @@
 # Starts build/residue-server on free 127.0.0.1 ports with a temporary config and log file,
 # runs build/residue-client -v through CONNECT -> hello -> ACK -> established -> TOUCH ->
 # three log lines, prints the client's decoded transcript (message, envelope kind, size),
-# then the lines the server wrote to its log file, and stops the server.
+# then the lines the server wrote to its log file, stops the server, and shows the server's
+# own -v trace of the same exchange.
 # Exit 0 only if every step worked and each of the three lines was written exactly once.
 set -u
 
@@ -56,8 +57,8 @@ log_file=$tmp/server-log.jsonl
 : > "$log_file"
 
 bold "== 1. start residue-server (loopback, free ports)"
-echo "    \$ $server_bin --config server.json --connect-port 0 --logging-port 0 --log-file server-log.jsonl --ports-file ports"
-"$server_bin" --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
+echo "    \$ $server_bin -v --config server.json --connect-port 0 --logging-port 0 --log-file server-log.jsonl --ports-file ports"
+"$server_bin" -v --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
     --log-file "$log_file" --ports-file "$tmp/ports" >"$tmp/server.out" 2>&1 &
 server_pid=$!
 port=
@@ -79,9 +80,11 @@ messages=("demo line 1: hello from residue-client"
           "demo line 2: the handshake is done, this is a log request"
           "demo line 3: goodbye")
 bold "== 2. residue-client -v: CONNECT -> hello -> ACK -> established -> TOUCH -> 3 log lines"
-echo "    \$ $client_bin -v --connect 127.0.0.1:$port --touch --logger demo --app rproto-demo --level info \\"
+echo "    \$ $client_bin -v --connect 127.0.0.1:$port --touch --bulk-size 1 --logger demo --app rproto-demo --level info \\"
 printf '        "%s" \\\n' "${messages[@]:0:2}"; printf '        "%s"\n' "${messages[2]}"
-timeout --kill-after=5 "$step_timeout" "$client_bin" -v --connect "127.0.0.1:$port" --touch \
+# --bulk-size 1: one log request per line, so the transcript shows each request and reply
+# (without it the client would send the three lines as one compressed bulk request).
+timeout --kill-after=5 "$step_timeout" "$client_bin" -v --connect "127.0.0.1:$port" --touch --bulk-size 1 \
     --logger demo --app rproto-demo --level info "${messages[@]}" >"$tmp/client.out" 2>&1
 client_rc=$?
 indent < "$tmp/client.out"
@@ -100,9 +103,9 @@ if [ -s "$log_file" ]; then indent < "$log_file"; else echo "    (nothing)"; fi
 bold "== 4. stop residue-server (SIGTERM)"
 stop_server; server_rc=$?
 echo "    residue-server exit status $server_rc"
-if [ -s "$tmp/server.out" ]; then
-    echo "    its output:"; sed 's/^/      /' "$tmp/server.out"
-fi
+
+bold "== 5. the same exchange as the server saw it (residue-server -v, stderr)"
+if [ -s "$tmp/server.out" ]; then indent < "$tmp/server.out"; else echo "    (nothing)"; fi
 
 problems=()
 [ "$client_rc" -eq 0 ] || problems+=("residue-client exited $client_rc")
