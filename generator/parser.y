@@ -176,6 +176,7 @@ enum_decl
                                    { $$ = rp_build_enum(ctx, (rp_ast_decl_kind)$1, $2, &@2, $4, &@4, $6, &@$); }
     ;
 
+/* enum_kw = "enum" | "flags" ; */
 enum_kw
     : ENUM                         { $$ = RP_DECL_ENUM; }
     | FLAGS                        { $$ = RP_DECL_FLAGS; }
@@ -233,6 +234,7 @@ route_opt
     | route                        { $$ = $1; }
     ;
 
+/* route = "on" port dir "in" envelopes ; */
 route
     : ON port dir IN envelopes     { $$ = $5; $$->port = (rp_ast_port)$2; $$->dir = (rp_ast_dir)$3; $$->span = @$; }
     ;
@@ -283,6 +285,7 @@ attrs_opt
     | '[' attr_list ']'            { $$ = $2; }
     ;
 
+/* attr_list = attr { "," attr } ; */
 attr_list
     : attr                         { $$ = rp_build_attr_add(ctx, NULL, $1); }
     | attr_list ',' attr           { $$ = rp_build_attr_add(ctx, $1, $3); }
@@ -320,6 +323,7 @@ len_spec
                                      $$ = rp_build_len_attr(RP_ATTR_LEN, &@$, true, z, true, z, $2); }
     ;
 
+/* int_list = int_lit { "," int_lit } ;   uint_list = INT { "," INT } ; */
 int_list
     : int_lit                      { $$ = rp_build_int_list(NULL, $1, &@1); }
     | int_list ',' int_lit         { $$ = rp_build_int_list($1, $3, &@3); }
