@@ -600,15 +600,16 @@ typedef struct residue_any {
 
 /* Decodes a plaintext that arrived on `port` in direction `dir`, choosing the message by
  * its shape and constant discriminators: a JSON array is the array message of that
- * route; an object is the message whose const fields (e.g. "type"; "status" and
- * "ack") all match. Then decodes and validates it like <msg>_decode into out->u.
- * out->id is RESIDUE_MSG_NONE unless it succeeds. RP_E_SCHEMA_MESSAGE when no message of
- * that route fits; JSON errors when the text is not JSON. Allocates nothing. */
+ * route; an object is the message whose const fields all have their values in the text
+ * (a message without const fields only when no discriminated one matches). Then decodes
+ * and validates it like <msg>_decode into out->u. out->id is RESIDUE_MSG_NONE unless it
+ * succeeds. RP_E_SCHEMA_MESSAGE when no message of that route fits; JSON errors when the
+ * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */
 RP_CHECK_RESULT int residue_decode_any(const char *json, size_t len, residue_port port,
-                                  residue_direction dir, residue_any *out, rp_arena *storage,
-                                  rp_decode_mode mode, rp_error *err);
+                                       residue_direction dir, residue_any *out, rp_arena *storage,
+                                       rp_decode_mode mode, rp_error *err);
 
-/* Spec name of a message id ("Connect"), "none" for RESIDUE_MSG_NONE and unknown ids. */
+/* Spec name of a message id (e.g. "Connect"); "none" for RESIDUE_MSG_NONE and unknown ids. */
 const char *residue_message_name(residue_message_id id);
 
 #ifdef __cplusplus

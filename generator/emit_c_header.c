@@ -296,6 +296,14 @@ static void emit_message_deps(emit_ctx *cx, const rp_ast_decl *d)
 
 /* ---- the header ------------------------------------------------------------------------------ */
 
+static const char *first_routed_name(const emit_ctx *cx)
+{
+    for (size_t i = 0; i < cx->spec->decl_count; i++)
+        if (emit_is_routed(cx->spec->decls[i]))
+            return cx->spec->decls[i]->name;
+    return "none";
+}
+
 static const char usage_note[] =
     "/* Every message type M below comes with four functions (all return 0 or a negative\n"
     " * rp_status from rp_error.h; err may be NULL; no function allocates memory):\n"
@@ -401,20 +409,22 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
         free(ty);
     }
     rp_sb_printf(h, "    } u;\n} %s_any;\n\n", cx->prefix);
+    int pad = (int)(strlen("RP_CHECK_RESULT int ") + strlen(cx->prefix) + strlen("_decode_any("));
     rp_sb_printf(h,
         "/* Decodes a plaintext that arrived on `port` in direction `dir`, choosing the message by\n"
         " * its shape and constant discriminators: a JSON array is the array message of that\n"
-        " * route; an object is the message whose const fields (e.g. \"type\"; \"status\" and\n"
-        " * \"ack\") all match. Then decodes and validates it like <msg>_decode into out->u.\n"
-        " * out->id is %s_MSG_NONE unless it succeeds. RP_E_SCHEMA_MESSAGE when no message of\n"
-        " * that route fits; JSON errors when the text is not JSON. Allocates nothing. */\n"
+        " * route; an object is the message whose const fields all have their values in the text\n"
+        " * (a message without const fields only when no discriminated one matches). Then decodes\n"
+        " * and validates it like <msg>_decode into out->u. out->id is %s_MSG_NONE unless it\n"
+        " * succeeds. RP_E_SCHEMA_MESSAGE when no message of that route fits; JSON errors when the\n"
+        " * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */\n"
         "RP_CHECK_RESULT int %s_decode_any(const char *json, size_t len, %s_port port,\n"
-        "                                  %s_direction dir, %s_any *out, rp_arena *storage,\n"
-        "                                  rp_decode_mode mode, rp_error *err);\n\n",
-        cx->upper, cx->prefix, cx->prefix, cx->prefix, cx->prefix);
-    rp_sb_printf(h, "/* Spec name of a message id (\"Connect\"), \"none\" for %s_MSG_NONE and unknown ids. */\n"
+        "%*s%s_direction dir, %s_any *out, rp_arena *storage,\n"
+        "%*srp_decode_mode mode, rp_error *err);\n\n",
+        cx->upper, cx->prefix, cx->prefix, pad, "", cx->prefix, cx->prefix, pad, "");
+    rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s_MSG_NONE and unknown ids. */\n"
                     "const char *%s_message_name(%s_message_id id);\n\n",
-                 cx->upper, cx->prefix, cx->prefix);
+                 first_routed_name(cx), cx->upper, cx->prefix, cx->prefix);
     rp_sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n");
     rp_sb_printf(h, "#endif /* %s_GENERATED_H */\n", guard);
     free(guard);

@@ -341,15 +341,16 @@ typedef struct every_any {
 
 /* Decodes a plaintext that arrived on `port` in direction `dir`, choosing the message by
  * its shape and constant discriminators: a JSON array is the array message of that
- * route; an object is the message whose const fields (e.g. "type"; "status" and
- * "ack") all match. Then decodes and validates it like <msg>_decode into out->u.
- * out->id is EVERY_MSG_NONE unless it succeeds. RP_E_SCHEMA_MESSAGE when no message of
- * that route fits; JSON errors when the text is not JSON. Allocates nothing. */
+ * route; an object is the message whose const fields all have their values in the text
+ * (a message without const fields only when no discriminated one matches). Then decodes
+ * and validates it like <msg>_decode into out->u. out->id is EVERY_MSG_NONE unless it
+ * succeeds. RP_E_SCHEMA_MESSAGE when no message of that route fits; JSON errors when the
+ * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */
 RP_CHECK_RESULT int every_decode_any(const char *json, size_t len, every_port port,
-                                  every_direction dir, every_any *out, rp_arena *storage,
-                                  rp_decode_mode mode, rp_error *err);
+                                     every_direction dir, every_any *out, rp_arena *storage,
+                                     rp_decode_mode mode, rp_error *err);
 
-/* Spec name of a message id ("Connect"), "none" for EVERY_MSG_NONE and unknown ids. */
+/* Spec name of a message id (e.g. "Request"); "none" for EVERY_MSG_NONE and unknown ids. */
 const char *every_message_name(every_message_id id);
 
 #ifdef __cplusplus
