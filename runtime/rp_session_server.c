@@ -1123,9 +1123,13 @@ int rp_server_handle_log(rp_server *srv, const uint8_t *pkt, size_t len, rp_log_
         const char *cand = plain;
         size_t cand_len = n;
         env_name = "aes";
-        if (srv->cfg.compression) {
+        size_t w0 = skip_ws(plain, n);
+        bool looks_json = w0 < n && (plain[w0] == '{' || plain[w0] == '[');
+        if (srv->cfg.compression && !looks_json) {
             /* Try base64 + zlib and fall back to the plaintext (reference §6.2). Bounded by
-             * max_log_size, so a zip bomb costs at most that much. */
+             * max_log_size, so a zip bomb costs at most that much. A plaintext that starts
+             * like JSON cannot be base64 ('{' and '[' are not in its alphabet), so it skips
+             * the attempt (which costs a wipe of the whole inflate buffer when it fails). */
             size_t m = 0;
             if (rp_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
                                            &m, NULL) == 0) {

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -316,6 +318,9 @@ static void accept_all(app *a, port_role role)
             continue;
         }
         c->role = role;
+        /* One small reply per request: do not let Nagle hold it back. */
+        int one = 1;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         a->conns[a->nconns++] = c;
     }
 }
