@@ -214,7 +214,8 @@ rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item
     rp_ast_attrs *at = &set->attrs;
     rp_attr_kind group = (k == RP_ATTR_BASE64) ? RP_ATTR_HEX : k; /* hex/base64 exclusive */
     if (set->seen[group]) {
-        if (group != k || (k == RP_ATTR_HEX && at->encoding == RP_BYTES_BASE64))
+        rp_ast_bytes_encoding wanted = k == RP_ATTR_HEX ? RP_BYTES_HEX : RP_BYTES_BASE64;
+        if (group == RP_ATTR_HEX && at->encoding != wanted)
             rp_parse_error(ctx, &item->span, "'%s' conflicts with the encoding given before",
                            attr_names[k]);
         else
