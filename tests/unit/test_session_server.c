@@ -1108,6 +1108,37 @@ START_TEST(stats_and_info)
 }
 END_TEST
 
+static void never_expire(rp_server_config *c) { c->client_age = 0; c->max_clients = 2; }
+
+START_TEST(client_age_zero_and_max_clients)
+{
+    setup s;
+    setup_start(&s, never_expire);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    send_request(h, &s.c, 2, T0);
+    const char *p = open_aes_reply(h, &s.c.key);
+    /* client_age 0: age and date_created are omitted, the client never expires */
+    ck_assert_msg(strstr(p, "\"logging_port\":18778}") != NULL, "%s", p);
+    ck_assert(strstr(p, "\"age\"") == NULL && strstr(p, "date_created") == NULL);
+    h->clock.now = T0 + 10u * 365u * 86400u;
+    ck_assert_uint_eq(rp_server_sweep(h->srv), 0);
+    send_request(h, &s.c, 3, h->clock.now);
+    ck_assert(strstr(open_aes_reply(h, &s.c.key), "\"status\":0,\"ack\":1,") != NULL);
+    /* max_clients 2: a third live client is refused with the generic error */
+    tclient c2 = s.c, c3 = s.c;
+    connect_unmanaged(h, &c2, NULL);
+    ck_assert_uint_eq(rp_server_client_count(h->srv), 2);
+    char json[4096];
+    snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":1,\"rsa_public_key\":\"%s\"}",
+             (unsigned long long)h->clock.now, c3.pem_b64);
+    send_connect(h, json, strlen(json));
+    expect_plain(h, TXT_INVALID);
+    ck_assert_uint_eq(rp_server_client_count(h->srv), 2);
+    setup_stop(&s);
+}
+END_TEST
+
 static Suite *session_server_suite(void)
 {
     Suite *s = suite_create("session_server");
@@ -1139,6 +1170,7 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, bulk_and_compression_disabled);
     tcase_add_test(tc, inflate_is_bounded);
     tcase_add_test(tc, stats_and_info);
+    tcase_add_test(tc, client_age_zero_and_max_clients);
     suite_add_tcase(s, tc);
     return s;
 }
