@@ -260,9 +260,9 @@ char *rp_json_write_string_reserve(rp_json_writer *w, size_t n)
         return p;
     }
     /* Does not fit: write nothing more (the caller would have nowhere to put the text),
-     * but count it so finish reports the needed length. */
+     * but count it so finish reports the needed length (saturating for absurd n). */
     note(w, RP_E_OVERFLOW);
-    w->len += n + 2;
+    w->len = n > SIZE_MAX - 2 - w->len ? SIZE_MAX : w->len + n + 2;
     return NULL;
 }
 

@@ -947,6 +947,14 @@ START_TEST(test_writer_overflow_never_writes_past_cap)
     char msg[64];
     snprintf(msg, sizeof msg, "encoded JSON needs %zu bytes, the buffer holds 10", full);
     ck_assert_str_eq(err.message, msg);
+    /* an absurd reservation is refused and the needed length saturates */
+    memset(buf, 0xA5, sizeof buf);
+    rp_json_writer_init(&w, buf, sizeof buf);
+    rp_json_write_array_begin(&w);
+    ck_assert_ptr_null(rp_json_write_string_reserve(&w, SIZE_MAX - 1));
+    rp_json_write_array_end(&w);
+    ck_assert_int_eq(rp_json_writer_finish(&w, NULL, NULL), RP_E_OVERFLOW);
+    ck_assert_int_eq((unsigned char)buf[1], 0xA5); /* nothing written after the '[' */
     /* measuring with no buffer */
     rp_json_writer_init(&w, NULL, 0);
     write_sample(&w);
