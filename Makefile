@@ -56,11 +56,11 @@ deps:
 	@tools/ensure-deps.sh
 
 # ---- generator --------------------------------------------------------------------------
-$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h: generator/lexer.l
+$(BUILD)/gen/lexer.c $(BUILD)/gen/lexer.h &: generator/lexer.l
 	@mkdir -p $(BUILD)/gen
 	flex --header-file=$(BUILD)/gen/lexer.h -o $(BUILD)/gen/lexer.c $<
 
-$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h: generator/parser.y
+$(BUILD)/gen/parser.c $(BUILD)/gen/parser.h &: generator/parser.y
 	@mkdir -p $(BUILD)/gen
 	bison -Wall -Werror --defines=$(BUILD)/gen/parser.h -o $(BUILD)/gen/parser.c $<
 
