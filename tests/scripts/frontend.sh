@@ -10,6 +10,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 bad() { echo "FAIL: $*"; fail=1; }
 
+if [ ! -x "$rprotoc" ]; then echo "FAIL: $rprotoc is not built"; exit 1; fi
+
 # expect_run EXIT_CODE DESCRIPTION -- command...   (stdout/stderr kept in $tmp/out, $tmp/err)
 expect_run() {
     local want=$1 what=$2; shift 3
