@@ -1139,6 +1139,76 @@ START_TEST(client_age_zero_and_max_clients)
 }
 END_TEST
 
+/* Hostile input: every captured client packet, truncated, bit-flipped and spliced, on both
+ * ports. Each packet must get exactly one well-formed reply and never crash (ASan in
+ * make check-san). */
+START_TEST(mutated_packets_always_get_one_reply)
+{
+    static const char *files[] = {"A-unknown-plain/01-connect.c2s.bin", "A-unknown-plain/03-ack.c2s.bin",
+                                  "A-unknown-plain/05-touch.c2s.bin", "A-unknown-plain/07-log-uncompressed.c2s.bin",
+                                  "A-unknown-plain/09-log-compressed.c2s.bin", "A-unknown-plain/11-bulk-compressed.c2s.bin",
+                                  "G-java-style/03-ack-java-style.c2s.bin"};
+    rp_rsa_key *server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
+    rp_server_config cfg;
+    capture_config(&cfg, server_key);
+    harness h;
+    harness_start(&h, &cfg, 1795667582);
+    /* register A's client with its real key so mutations reach decryption and decoding */
+    size_t n = 0;
+    char *hello_plain = vec_read_file(VEC "A-unknown-plain/02-hello.s2c.plain.json", &n);
+    ck_assert_ptr_nonnull(hello_plain);
+    residue_hello hello;
+    uint8_t ab[1024];
+    rp_arena ar;
+    rp_arena_init(&ar, ab, sizeof ab);
+    ck_assert_int_eq(residue_hello_decode(hello_plain, n, &hello, &ar, RP_DECODE_WIRE, NULL), 0);
+    script_id(&h.rng, hello.client_id.ptr);
+    script(&h.rng, hello.key.ptr, hello.key.len);
+    script(&h.rng, hello.token.ptr, hello.token.len);
+    char *connect = vec_read_file(VEC "A-unknown-plain/01-connect.c2s.bin", &n);
+    send_connect(&h, connect, n - 4);
+    free(connect);
+    free(hello_plain);
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    size_t replies = 0;
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        char path[256];
+        snprintf(path, sizeof path, VEC "%s", files[f]);
+        size_t len = 0;
+        char *orig = vec_read_file(path, &len);
+        ck_assert_ptr_nonnull(orig);
+        len -= 4;
+        char *buf = malloc(len + 64);
+        for (int round = 0; round < 150; round++) {
+            memcpy(buf, orig, len);
+            size_t m = len;
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            switch (x % 4) {
+            case 0: m = (size_t)(x >> 8) % (len + 1); break;                  /* truncate */
+            case 1: buf[(x >> 8) % len] ^= (char)(1u << ((x >> 40) % 8)); break; /* flip a bit */
+            case 2: buf[(x >> 8) % len] = (char)(x >> 32); break;              /* any byte */
+            default: memcpy(buf + (x >> 8) % len, ":{[\"", 4 <= len ? 1 : 0); break;
+            }
+            for (int port = 0; port < 2; port++) {
+                if (port == 0) {
+                    send_connect(&h, buf, m);
+                } else {
+                    send_log(&h, buf, m);
+                    ck_assert(h.reply_len == 11 && (memcmp(h.reply, "{\"r\":0}", 7) == 0 ||
+                                                    memcmp(h.reply, "{\"r\":1}", 7) == 0));
+                }
+                replies++;
+            }
+        }
+        free(buf);
+        free(orig);
+    }
+    ck_assert_uint_eq(replies, 7u * 150u * 2u);
+    harness_stop(&h);
+    rp_rsa_key_free(server_key);
+}
+END_TEST
+
 static Suite *session_server_suite(void)
 {
     Suite *s = suite_create("session_server");
@@ -1171,6 +1241,7 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, inflate_is_bounded);
     tcase_add_test(tc, stats_and_info);
     tcase_add_test(tc, client_age_zero_and_max_clients);
+    tcase_add_test(tc, mutated_packets_always_get_one_reply);
     suite_add_tcase(s, tc);
     return s;
 }
