@@ -658,6 +658,145 @@ START_TEST(test_constraint_cases)
 }
 END_TEST
 
+/* Every length rule of the spec at both bounds: min and max pass, min - 1 and max + 1 fail
+ * with RP_E_SCHEMA_LENGTH at the field's path and the rule's spec location. The value is
+ * the string (or, for bytes, the hex/base64 text of) n bytes between prefix and suffix. */
+typedef struct len_case {
+    residue_port port;
+    residue_direction dir;
+    const char *prefix, *suffix;
+    char kind;               /* 's' string of 'a's, 'h' hex bytes, 'b' base64 bytes */
+    size_t min, max;
+    const char *path;
+    const char *section, *needle;
+} len_case;
+
+static const len_case len_cases[] = {
+    { C2S, "{\"_t\":1,\"type\":1,\"client_id\":\"", "\"}", 's', 1, 128, "$.client_id", "message Connect ", "\"client_id\"" },
+    { C2S, "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"", "\"}", 'b', 1, 4096, "$.rsa_public_key", "message Connect ", "\"rsa_public_key\"" },
+    { C2S, "{\"_t\":1,\"type\":2,\"client_id\":\"", "\"}", 's', 1, 128, "$.client_id", "message Acknowledgement ", "\"client_id\"" },
+    { C2S, "{\"_t\":1,\"type\":3,\"client_id\":\"", "\"}", 's', 1, 128, "$.client_id", "message Touch ", "\"client_id\"" },
+    { S2C, "{\"status\":0,\"ack\":0,\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"", "\"}", 's', 1, 128, "$.client_id", "message Hello ", "\"client_id\"" },
+    { S2C, "{\"status\":0,\"ack\":0,\"client_id\":\"c\",\"token\":\"", "\",\"key\":\"00112233445566778899AABBCCDDEEFF\"}", 'h', 16, 16, "$.token", "message Hello ", "\"token\"" },
+    { S2C, EST_HEAD "\"server_info\":{\"version\":\"", "\"}," EST_TAIL, 's', 1, 32, "$.server_info.version", "message ServerInfo ", "\"version\"" },
+    { S2C, EST_HEAD "\"server_info\":{\"version\":\"1\",\"licensee\":\"", "\"}," EST_TAIL, 's', 0, 256, "$.server_info.licensee", "message ServerInfo ", "\"licensee\"" },
+    { S2C, EST_HEAD "\"server_info\":{\"version\":\"1\",\"license_expiry\":\"", "\"}," EST_TAIL, 's', 0, 64, "$.server_info.license_expiry", "message ServerInfo ", "\"license_expiry\"" },
+    { S2C, EST_HEAD "\"server_info\":{\"version\":\"1\",\"licensing_authority\":\"", "\"}," EST_TAIL, 's', 0, 256, "$.server_info.licensing_authority", "message ServerInfo ", "\"licensing_authority\"" },
+    { S2C, EST_HEAD "\"licensee\":\"", "\"," EST_TAIL, 's', 0, 256, "$.licensee", "message Established ", "\"licensee\"" },
+    { S2C, EST_HEAD "\"token\":\"", "\"," EST_TAIL, 'h', 16, 16, "$.token", "message Established ", "\"token\"" },
+    { S2C, EST_HEAD "\"logging_port\":1,\"client_id\":\"c\",\"key\":\"", "\"}", 'h', 16, 32, "$.key", "message Established ", "\"key\"" },
+    { S2C, EST_HEAD "\"logging_port\":1,\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"", "\"}", 's', 1, 128, "$.client_id", "message Established ", "\"client_id\"" },
+    { S2C, "{\"status\":1,\"ack\":0,\"error_text\":\"", "\"}", 's', 0, 1024, "$.error_text", "message ConnectError ", "\"error_text\"" },
+    { LOGC, LOG_HEAD ",\"logger\":\"", "\"}", 's', 1, 128, "$.logger", "message LogRequest ", "\"logger\"" },
+    { LOGC, "{\"_t\":1,\"datetime\":1,\"level\":128,\"msg\":\"", "\"}", 's', 1, 65536, "$.msg", "message LogRequest ", "\"msg\"" },
+    { LOGC, LOG_HEAD ",\"file\":\"", "\"}", 's', 0, 1024, "$.file", "message LogRequest ", "\"file\"" },
+    { LOGC, LOG_HEAD ",\"func\":\"", "\"}", 's', 0, 1024, "$.func", "message LogRequest ", "\"func\"" },
+    { LOGC, LOG_HEAD ",\"app\":\"", "\"}", 's', 0, 256, "$.app", "message LogRequest ", "\"app\"" },
+    { LOGC, LOG_HEAD ",\"thread\":\"", "\"}", 's', 0, 256, "$.thread", "message LogRequest ", "\"thread\"" },
+    { LOGC, LOG_HEAD ",\"client_id\":\"", "\"}", 's', 0, 128, "$.client_id", "message LogRequest ", "\"client_id\"" },
+    { LOGC, LOG_HEAD ",\"token\":\"", "\"}", 's', 0, 64, "$.token", "message LogRequest ", "\"token\"" },
+};
+
+/* prefix + value of n units + suffix, in g_text. */
+static char g_text[1 << 18];
+
+static const char *len_json(const len_case *c, size_t n)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t at = (size_t)snprintf(g_text, sizeof g_text, "%s", c->prefix);
+    if (c->kind == 's') {
+        memset(g_text + at, 'a', n);
+        at += n;
+    } else if (c->kind == 'h') {
+        memset(g_text + at, 'A', 2 * n);
+        at += 2 * n;
+    } else { /* base64 of n bytes, padded */
+        size_t chars = (n + 2) / 3 * 4, pad = (3 - n % 3) % 3;
+        for (size_t i = 0; i < chars; i++)
+            g_text[at + i] = i + pad >= chars ? '=' : b64[i % 64 == 63 ? 0 : i % 64];
+        /* the last data character must leave the unused bits zero: 'A' does */
+        if (pad > 0)
+            g_text[at + chars - pad - 1] = 'A';
+        at += chars;
+    }
+    snprintf(g_text + at, sizeof g_text - at, "%s", c->suffix);
+    return g_text;
+}
+
+START_TEST(test_length_bounds)
+{
+    for (size_t i = 0; i < sizeof len_cases / sizeof len_cases[0]; i++) {
+        const len_case *c = &len_cases[i];
+        uint32_t line, col;
+        spec_loc(c->section, c->needle, "len", &line, &col);
+        size_t probes[4] = { c->min, c->max, c->max + 1, c->min - 1 };
+        size_t nprobes = c->min > 0 ? 4 : 3;
+        for (size_t k = 0; k < nprobes; k++) {
+            rp_error err;
+            const char *json = len_json(c, probes[k]);
+            int rc = decode_any(json, c->port, c->dir, RP_DECODE_STRICT, &err);
+            int want = k < 2 ? 0 : RP_E_SCHEMA_LENGTH;
+            ck_assert_msg(rc == want, "len case %zu (%s) n=%zu: %d %s at %s", i, c->path, probes[k], rc,
+                          err.message, err.path);
+            if (want == 0)
+                continue;
+            ck_assert_str_eq(err.path, c->path);
+            ck_assert_msg(err.spec.line == line && err.spec.column == col, "len case %zu: %u:%u want %u:%u",
+                          i, err.spec.line, err.spec.column, line, col);
+        }
+    }
+}
+END_TEST
+
+/* Constants and enums, through each message's own decoder (decode_any would not pick a
+ * message whose discriminator is wrong; it answers RP_E_SCHEMA_MESSAGE instead). */
+#define DIRECT(kind, json, want, wpath, section, needle, token)                                  \
+    do {                                                                                         \
+        rp_error e_;                                                                             \
+        rp_arena a_ = fresh_arena();                                                             \
+        int rc_ = residue_##kind##_decode(json, strlen(json), &g_any.u.kind, &a_, RP_DECODE_STRICT, &e_); \
+        ck_assert_msg(rc_ == (want), "%s: %d %s", json, rc_, e_.message);                         \
+        ck_assert_str_eq(e_.path, wpath);                                                        \
+        uint32_t l_, c_;                                                                         \
+        spec_loc(section, needle, token, &l_, &c_);                                              \
+        ck_assert_msg(e_.spec.line == l_ && e_.spec.column == c_, "%s: %u:%u want %u:%u", json,    \
+                      e_.spec.line, e_.spec.column, l_, c_);                                     \
+    } while (0)
+
+START_TEST(test_consts_and_enums)
+{
+    DIRECT(connect, "{\"_t\":1,\"type\":7}", RP_E_SCHEMA_RANGE, "$.type", "message Connect ", "\"type\"", "RequestType");
+    DIRECT(connect, "{\"_t\":1,\"type\":2}", RP_E_SCHEMA_CONST, "$.type", "message Connect ", "\"type\"", "CONNECT]");
+    DIRECT(acknowledgement, "{\"_t\":1,\"type\":3,\"client_id\":\"a\"}", RP_E_SCHEMA_CONST, "$.type", "message Acknowledgement ", "\"type\"", "ACKNOWLEDGEMENT]");
+    DIRECT(acknowledgement, "{\"_t\":0,\"type\":2,\"client_id\":\"a\"}", RP_E_SCHEMA_RANGE, "$._t", "message Acknowledgement ", "\"_t\"", "range");
+    DIRECT(acknowledgement, "{\"_t\":1,\"type\":2,\"client_id\":\"a:b\"}", RP_E_SCHEMA_CHARSET, "$.client_id", "message Acknowledgement ", "\"client_id\"", "client_id]");
+    DIRECT(touch, "{\"_t\":1,\"type\":1,\"client_id\":\"a\"}", RP_E_SCHEMA_CONST, "$.type", "message Touch ", "\"type\"", "TOUCH]");
+    DIRECT(touch, "{\"_t\":0,\"type\":3,\"client_id\":\"a\"}", RP_E_SCHEMA_RANGE, "$._t", "message Touch ", "\"_t\"", "range");
+    DIRECT(touch, "{\"_t\":1,\"type\":3,\"client_id\":\"\\u00e9\"}", RP_E_SCHEMA_CHARSET, "$.client_id", "message Touch ", "\"client_id\"", "client_id]");
+    DIRECT(hello, "{\"status\":1,\"ack\":0,\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"c\"}", RP_E_SCHEMA_CONST, "$.status", "message Hello ", "\"status\"", "OK]");
+    DIRECT(hello, "{\"status\":0,\"ack\":1,\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"c\"}", RP_E_SCHEMA_CONST, "$.ack", "message Hello ", "\"ack\"", "NOT_ACKNOWLEDGED]");
+    DIRECT(hello, "{\"status\":2,\"ack\":0,\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"c\"}", RP_E_SCHEMA_RANGE, "$.status", "message Hello ", "\"status\"", "ResponseStatus");
+    DIRECT(hello, "{\"status\":0,\"ack\":0,\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"c d\"}", RP_E_SCHEMA_CHARSET, "$.client_id", "message Hello ", "\"client_id\"", "client_id]");
+    DIRECT(established, "{\"status\":1,\"ack\":1,\"flags\":1,\"max_bulk_size\":50," EST_TAIL, RP_E_SCHEMA_CONST, "$.status", "message Established ", "\"status\"", "OK]");
+    DIRECT(established, "{\"status\":0,\"ack\":0,\"flags\":1,\"max_bulk_size\":50," EST_TAIL, RP_E_SCHEMA_CONST, "$.ack", "message Established ", "\"ack\"", "ACKNOWLEDGED]");
+    DIRECT(established, "{\"status\":0,\"ack\":2,\"flags\":1,\"max_bulk_size\":50," EST_TAIL, RP_E_SCHEMA_RANGE, "$.ack", "message Established ", "\"ack\"", "AckState");
+    DIRECT(established, EST_HEAD "\"token_port\":0," EST_TAIL, RP_E_SCHEMA_RANGE, "$.token_port", "message Established ", "\"token_port\"", "range");
+    DIRECT(established, EST_HEAD "\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"#\",\"logging_port\":65536}", RP_E_SCHEMA_RANGE, "$.logging_port", "message Established ", "\"logging_port\"", "required");
+    DIRECT(established, EST_HEAD "\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"!\",\"logging_port\":1}", RP_E_SCHEMA_CHARSET, "$.client_id", "message Established ", "\"client_id\"", "client_id]");
+    DIRECT(connect_error, "{\"status\":0,\"ack\":0,\"error_text\":\"\"}", RP_E_SCHEMA_CONST, "$.status", "message ConnectError ", "\"status\"", "ERROR]");
+    DIRECT(connect_error, "{\"status\":1,\"ack\":1,\"error_text\":\"\"}", RP_E_SCHEMA_CONST, "$.ack", "message ConnectError ", "\"ack\"", "NOT_ACKNOWLEDGED]");
+    DIRECT(log_request, "{\"_t\":0,\"datetime\":1,\"msg\":\"m\",\"level\":2}", RP_E_SCHEMA_RANGE, "$._t", "message LogRequest ", "\"_t\"", "range");
+    DIRECT(log_request, LOG_HEAD ",\"vlevel\":256}", RP_E_SCHEMA_RANGE, "$.vlevel", "message LogRequest ", "\"vlevel\"", "optional");
+    DIRECT(log_request, LOG_HEAD ",\"line\":4294967296}", RP_E_SCHEMA_RANGE, "$.line", "message LogRequest ", "\"line\"", "optional");
+    /* boundaries that pass */
+    rp_error err;
+    ck_assert_int_eq(decode_any(EST_HEAD "\"token_port\":65535,\"age\":4294967295,\"date_created\":18446744073709551615," EST_TAIL,
+                                S2C, RP_DECODE_STRICT, &err), 0);
+    ck_assert_int_eq(decode_any(LOG_HEAD ",\"vlevel\":0,\"line\":4294967295}", LOGC, RP_DECODE_STRICT, &err), 0);
+    ck_assert_int_eq(decode_any(LOG_HEAD ",\"level\":1}", LOGC, RP_DECODE_WIRE, &err), 0);
+}
+END_TEST
+
 START_TEST(test_validate_and_encode_refuse)
 {
     rp_error err;
@@ -898,6 +1037,8 @@ static Suite *generated_suite(void)
     tc = tcase_create("constraints");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_constraint_cases);
+    tcase_add_test(tc, test_length_bounds);
+    tcase_add_test(tc, test_consts_and_enums);
     tcase_add_test(tc, test_validate_and_encode_refuse);
     tcase_add_test(tc, test_strict_and_wire_modes);
     tcase_add_test(tc, test_storage_and_overflow);
