@@ -1,7 +1,7 @@
 # rp_json / rp_error / rp_arena unit tests, buildable on their own (without the generator
 # or generated code): `make check-json` (add SAN=1 or CC=clang BUILD=... as usual).
-# The test objects are compiled with -Iruntime only, so that <check.h> is Check's header
-# even while generator/check.h exists (the shared CPPFLAGS put -Igenerator first).
+# The test objects are compiled with -Iruntime only: these suites depend on nothing but the
+# JSON core (rp_json_*, rp_arena, rp_error), which is what this target proves.
 JSON_CORE_SRC := runtime/rp_error.c runtime/rp_arena.c $(wildcard runtime/rp_json_*.c)
 JSON_CORE_OBJ := $(JSON_CORE_SRC:%.c=$(BUILD)/obj/%.o)
 JSON_TEST_NAMES := $(notdir $(basename $(wildcard tests/unit/test_json*.c tests/unit/test_error.c)))
