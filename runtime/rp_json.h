@@ -13,7 +13,10 @@
  *   RP_JSON_WIRE    what residue peers send (protocol reference §1.2, §10.4): parsing stops
  *                   after the first complete value and any trailing bytes are ignored; a
  *                   number with a fraction or exponent read as an integer is truncated
- *                   toward zero (see rp_json_read_u64). Everything else is as strict.
+ *                   toward zero (see rp_json_read_u64). Everything else is as strict —
+ *                   deliberately stricter than the residue server's parser (gason), which
+ *                   copies invalid UTF-8, lone \u surrogates and raw control characters
+ *                   through unchecked; such text is rejected here in both modes.
  *
  * Two ways to use it:
  *   - generically, token by token, with rp_json_next (the conformance test does this);
