@@ -13,9 +13,10 @@
  *   register N    N CONNECTs (no ACK) on one connection: fills the server with N clients
  *
  * Prints `# ...` info lines and one `result:` line for bench/run.sh:
- *   result: <mode> n=<N> seconds=<wall> server_cpu_us=<server utime+stime spent>
- * Server CPU time is read from /proc/PID/stat before and after, so the per-operation server
- * cost is known even when the single load process, not the server, is the bottleneck.
+ *   result: <mode> n=<N> seconds=<wall> server_cpu_us=<server CPU spent> load_cpu_us=<ours>
+ * Server CPU time is read from /proc/PID/schedstat before and after, so the per-operation
+ * server cost is known even when the single load process, not the server, is the
+ * bottleneck (the load process's own CPU time shows whether it was).
  * Only 127.0.0.1 is ever contacted.
  */
 #include <arpa/inet.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -105,25 +107,32 @@ static int recv_packet(conn *c, size_t *pkt_len)
     }
 }
 
+/* CPU time the server process has used, in microseconds: the first field of
+ * /proc/PID/schedstat (ns on a CPU, all threads), which unlike utime/stime in
+ * /proc/PID/stat is not rounded to clock ticks. */
 static int server_cpu_us(int pid, double *us)
 {
-    char path[64], line[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/schedstat", pid);
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return -1;
-    size_t n = fread(line, 1, sizeof line - 1, f);
+    unsigned long long ns = 0;
+    int ok = fscanf(f, "%llu", &ns) == 1;
     fclose(f);
-    line[n] = '\0';
-    const char *p = strrchr(line, ')');   /* comm may contain spaces */
-    if (p == NULL)
+    if (!ok)
         return -1;
-    unsigned long utime = 0, stime = 0;
-    /* fields after comm: state(3) ... utime(14) stime(15) */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
-        return -1;
-    *us = (double)(utime + stime) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+    *us = (double)ns / 1e3;
     return 0;
+}
+
+/* CPU time of this (load) process in microseconds. */
+static double self_cpu_us(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6
+           + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 static void print_err(const char *what, const rp_error *e)
@@ -195,13 +204,14 @@ int main(int argc, char **argv)
     }
     rp_client_config ccfg = { NULL, key, NULL, 0, 0 };
     static conn c;
-    double cpu0, cpu1;
+    double cpu0, cpu1, self0 = 0;
     uint64_t t0, t1;
     int rc = 0;
 
     if (strcmp(mode, "handshake") == 0) {
         if (server_cpu_us(pid, &cpu0) != 0)
             return 1;
+        self0 = self_cpu_us();
         t0 = bench_now_ns();
         for (long k = 0; k < n && rc == 0; k++) {
             rp_client *cl = NULL;
@@ -224,6 +234,7 @@ int main(int argc, char **argv)
         }
         if (server_cpu_us(pid, &cpu0) != 0 || conn_open(&c, (uint16_t)port) != 0)
             return 1;
+        self0 = self_cpu_us();
         t0 = bench_now_ns();
         /* The same CONNECT every time: each one registers a fresh unmanaged client. */
         for (long k = 0; k < n && rc == 0; k++) {
@@ -276,6 +287,7 @@ int main(int argc, char **argv)
             return 1;
         if (server_cpu_us(pid, &cpu0) != 0)
             return 1;
+        self0 = self_cpu_us();
         t0 = bench_now_ns();
         for (long k = 0; k < n && rc == 0; k++) {
             /* Built per request, as a client does (fresh IV, _t from the clock). */
@@ -304,8 +316,8 @@ int main(int argc, char **argv)
         return 1;
     if (server_cpu_us(pid, &cpu1) != 0)
         return 1;
-    printf("result: %s n=%ld seconds=%.6f server_cpu_us=%.0f\n", mode, n,
-           (double)(t1 - t0) / 1e9, cpu1 - cpu0);
+    printf("result: %s n=%ld seconds=%.6f server_cpu_us=%.0f load_cpu_us=%.0f\n", mode, n,
+           (double)(t1 - t0) / 1e9, cpu1 - cpu0, self_cpu_us() - self0);
     rp_rsa_key_free(key);
     return 0;
 }

@@ -94,8 +94,11 @@ JSON
                 cpu=$(sed 's/.*server_cpu_us=\([0-9.]*\).*/\1/' <<<"$r")
                 rate=$(awk -v n="$2" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
                 per=$(awk -v n="$2" -v c="$cpu" 'BEGIN { printf "%.1f", c / n }')
+                lcpu=$(sed 's/.*load_cpu_us=\([0-9.]*\).*/\1/' <<<"$r")
+                say "# $1 x $2: ${secs} s wall; server CPU $(awk -v c="$cpu" -v n="$2" 'BEGIN { printf "%.1f", c / n }') us/op, load generator CPU $(awk -v c="$lcpu" -v n="$2" 'BEGIN { printf "%.1f", c / n }') us/op"
                 emit "bench: server_$3_per_s ours=${rate}/s peer=none:n/a ratio=n/a"
                 emit "bench: server_cpu_per_$3 ours=${per}us peer=none:n/a ratio=n/a"
+                [ "$1" = bulk ] && emit "bench: server_bulk_records_per_s ours=$(awk -v n="$2" -v s="$secs" 'BEGIN { printf "%.0f", n * 50 / s }')/s peer=none:n/a ratio=n/a"
             else
                 cat "$tmp/load.err"; skip "server $1 load failed"
             fi
@@ -106,6 +109,8 @@ JSON
             rss=$(awk '/^VmRSS/ { print $2 }' /proc/$server_pid/status)
             r=$(grep '^result:' "$tmp/load.out")
             secs=$(sed 's/.*seconds=\([0-9.]*\).*/\1/' <<<"$r")
+            cpu=$(sed 's/.*server_cpu_us=\([0-9.]*\).*/\1/' <<<"$r")
+            emit "bench: server_cpu_per_connect ours=$(awk -v c="$cpu" 'BEGIN { printf "%.1f", c / 10000 }')us peer=none:n/a ratio=n/a"
             say "# server RSS idle ${rss_idle} KiB, after $nh handshakes + 10000 CONNECTs: RSS ${rss} KiB, peak ${hwm} KiB"
             emit "bench: server_connects_per_s ours=$(awk -v s="$secs" 'BEGIN { printf "%.0f", 10000 / s }')/s peer=none:n/a ratio=n/a"
             emit "bench: server_peak_rss_10000_clients ours=${hwm}KiB peer=none:n/a ratio=n/a"
