@@ -15,7 +15,9 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rp_frame.h"
@@ -27,7 +29,9 @@
 
 #define PROG "residue-server"
 #define DEFAULT_MAX_PACKET (1024u * 1024u)
-#define MAX_CONNECTIONS 1000u
+#define DEFAULT_MAX_CONNECTIONS 4096u
+#define FD_RESERVE 16u   /* descriptors kept free for listeners, log file, pipe, key files */
+#define ACCEPT_PAUSE_MS 100
 #define OUT_HIGH_WATER (1024u * 1024u)
 #define READ_CHUNK 65536u
 
@@ -58,6 +62,8 @@ typedef struct conn {
     size_t out_off;   /* bytes already sent */
     size_t out_cap;
     bool read_closed; /* EOF seen or framing error: flush and close */
+    bool got_packet;  /* at least one complete packet arrived */
+    int64_t last_active_ms;
 } conn;
 
 typedef struct app {
@@ -65,8 +71,12 @@ typedef struct app {
     rp_server *srv;
     int listen_fd[2];
     uint16_t port[2];
-    conn *conns[MAX_CONNECTIONS];
+    conn **conns;          /* max_conns slots */
+    struct pollfd *pfd;    /* 3 + max_conns entries */
     size_t nconns;
+    size_t max_conns;
+    int64_t accept_paused_until_ms;
+    uint64_t evicted;
     FILE *log;
     bool log_is_stdout;
     bool verbose;
@@ -76,11 +86,19 @@ typedef struct app {
     uint64_t log_lines;
 } app;
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: " PROG " [--config FILE] [--connect-port N] [--logging-port N] [--bind ADDR]\n"
-            "                      [--log-file FILE] [--ports-file FILE] [--max-packet BYTES] [-v]\n"
+            "                      [--log-file FILE] [--ports-file FILE] [--max-packet BYTES]\n"
+            "                      [--max-connections N] [-v]\n"
             "  --config FILE       JSON configuration with the residue server's key names\n"
             "  --connect-port N    connect port (0 = pick a free one); overrides the config\n"
             "  --logging-port N    logging port (0 = pick a free one); overrides the config\n"
@@ -88,6 +106,9 @@ static void usage(FILE *out)
             "  --log-file FILE     where accepted log records go, one JSON line each (default stdout)\n"
             "  --ports-file FILE   also write the 'connect_port=N logging_port=M' line there\n"
             "  --max-packet BYTES  largest packet accepted (default 1048576); larger closes the connection\n"
+            "  --max-connections N open client connections (default 4096, at most the fd limit - 16);\n"
+            "                      when full, the connection idle longest without a complete packet\n"
+            "                      (else the one idle longest) is closed to make room\n"
             "  -v                  print every packet handled on stderr (keys never shown)\n");
 }
 
@@ -280,6 +301,8 @@ static int conn_read(app *a, conn *c)
         const uint8_t *pkt;
         size_t len;
         while (rp_framer_pop(&c->framer, &pkt, &len) == 1) {
+            c->got_packet = true;
+            c->last_active_ms = mono_ms();
             if (handle_packet(a, c, pkt, len) < 0) {
                 return -1;
             }
@@ -288,19 +311,58 @@ static int conn_read(app *a, conn *c)
     return 0;
 }
 
+/* Makes room for a new connection: closes the connection that has been idle longest
+ * without ever completing a packet (a half-open or slow-loris socket), or, when every
+ * connection has done real work, the one idle longest. Returns false when there is none. */
+static bool evict_one(app *a)
+{
+    size_t victim = SIZE_MAX;
+    for (size_t i = 0; i < a->nconns; i++) {
+        const conn *c = a->conns[i];
+        if (victim == SIZE_MAX) {
+            victim = i;
+            continue;
+        }
+        const conn *v = a->conns[victim];
+        if ((!c->got_packet && v->got_packet) ||
+            (c->got_packet == v->got_packet && c->last_active_ms < v->last_active_ms)) {
+            victim = i;
+        }
+    }
+    if (victim == SIZE_MAX) {
+        return false;
+    }
+    a->evicted++;
+    if (a->verbose) {
+        fprintf(stderr, PROG ": %zu connections open: closing one idle %s to make room\n",
+                a->nconns, a->conns[victim]->got_packet ? "client" : "connection (no complete packet)");
+    }
+    /* Safe inside the poll loop: accept_all runs after the connections were handled. */
+    conn_remove(a, victim);
+    return true;
+}
+
 static void accept_all(app *a, port_role role)
 {
     for (;;) {
         int fd = accept(a->listen_fd[role], NULL, NULL);
         if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE) {
+                /* Out of descriptors: free one and retry, or stop accepting for a moment so
+                 * the still-readable listener does not spin the loop. */
+                if (!evict_one(a)) {
+                    a->accept_paused_until_ms = mono_ms() + ACCEPT_PAUSE_MS;
+                    return;
+                }
+                continue;
+            }
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
                 errno != ECONNABORTED) {
                 fprintf(stderr, PROG ": accept: %s\n", strerror(errno));
             }
             return;
         }
-        if (a->nconns >= MAX_CONNECTIONS) {
-            fprintf(stderr, PROG ": %u connections open, refusing another\n", MAX_CONNECTIONS);
+        if (a->nconns >= a->max_conns && !evict_one(a)) {
             close(fd);
             continue;
         }
@@ -318,6 +380,7 @@ static void accept_all(app *a, port_role role)
             continue;
         }
         c->role = role;
+        c->last_active_ms = mono_ms();
         /* One small reply per request: do not let Nagle hold it back. */
         int one = 1;
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -329,14 +392,17 @@ static void accept_all(app *a, port_role role)
 
 static int run(app *a)
 {
-    struct pollfd pfd[3 + MAX_CONNECTIONS];
+    struct pollfd *pfd = a->pfd;
     for (;;) {
         uint64_t next_sweep = rp_server_tick(a->srv);
         int timeout_ms = next_sweep > 60u ? 60000 : (int)(next_sweep * 1000u) + 10;
+        int64_t now = mono_ms();
+        bool accepting = now >= a->accept_paused_until_ms;
+        if (!accepting && timeout_ms > ACCEPT_PAUSE_MS) timeout_ms = ACCEPT_PAUSE_MS;
         size_t n = 0;
         pfd[n++] = (struct pollfd){a->sig_pipe[0], POLLIN, 0};
-        pfd[n++] = (struct pollfd){a->listen_fd[0], POLLIN, 0};
-        pfd[n++] = (struct pollfd){a->listen_fd[1], POLLIN, 0};
+        pfd[n++] = (struct pollfd){a->listen_fd[0], accepting ? POLLIN : 0, 0};
+        pfd[n++] = (struct pollfd){a->listen_fd[1], accepting ? POLLIN : 0, 0};
         for (size_t i = 0; i < a->nconns; i++) {
             conn *c = a->conns[i];
             short ev = 0;
@@ -392,6 +458,10 @@ static void app_cleanup(app *a)
 {
     for (size_t i = 0; i < a->nconns; i++) conn_free(a->conns[i]);
     a->nconns = 0;
+    free(a->conns);
+    free(a->pfd);
+    a->conns = NULL;
+    a->pfd = NULL;
     for (int i = 0; i < 2; i++) {
         if (a->listen_fd[i] >= 0) close(a->listen_fd[i]);
     }
@@ -415,6 +485,7 @@ int main(int argc, char **argv)
 {
     const char *config = NULL, *bind_addr = "127.0.0.1", *log_file = NULL, *ports_file = NULL;
     const char *connect_port_arg = NULL, *logging_port_arg = NULL, *max_packet_arg = NULL;
+    const char *max_conn_arg = NULL;
     app a;
     memset(&a, 0, sizeof a);
     a.listen_fd[0] = a.listen_fd[1] = a.sig_pipe[0] = a.sig_pipe[1] = -1;
@@ -431,6 +502,7 @@ int main(int argc, char **argv)
         else if (strcmp(o, "--log-file") == 0) slot = &log_file;
         else if (strcmp(o, "--ports-file") == 0) slot = &ports_file;
         else if (strcmp(o, "--max-packet") == 0) slot = &max_packet_arg;
+        else if (strcmp(o, "--max-connections") == 0) slot = &max_conn_arg;
         else {
             fprintf(stderr, PROG ": unknown option '%s'\n", o);
             usage(stderr);
@@ -470,11 +542,41 @@ int main(int argc, char **argv)
         }
         a.max_packet = (size_t)v;
     }
+    /* Connection slots: the option (default 4096), never more than the descriptor limit
+     * leaves room for. */
+    size_t max_conns = DEFAULT_MAX_CONNECTIONS;
+    if (max_conn_arg != NULL) {
+        char *end = NULL;
+        unsigned long long v = strtoull(max_conn_arg, &end, 10);
+        if (*max_conn_arg == '\0' || *end != '\0' || v < 1 || v > 1000000) {
+            fprintf(stderr, PROG ": --max-connections must be 1..1000000\n");
+            rs_settings_free(&a.settings);
+            return 2;
+        }
+        max_conns = (size_t)v;
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+        size_t room = rl.rlim_cur > FD_RESERVE + 1u ? (size_t)rl.rlim_cur - FD_RESERVE : 1u;
+        if (max_conns > room) max_conns = room;
+    }
+    a.max_conns = max_conns;
+    a.conns = calloc(max_conns, sizeof *a.conns);
+    a.pfd = calloc(max_conns + 3u, sizeof *a.pfd);
+    if (a.conns == NULL || a.pfd == NULL) {
+        fprintf(stderr, PROG ": out of memory for %zu connection slots\n", max_conns);
+        free(a.conns);
+        free(a.pfd);
+        rs_settings_free(&a.settings);
+        return 2;
+    }
     if (log_file != NULL && strcmp(log_file, "-") != 0) {
         a.log = fopen(log_file, "a");
         if (a.log == NULL) {
             fprintf(stderr, PROG ": --log-file %s: %s\n", log_file, strerror(errno));
-            rs_settings_free(&a.settings);
+            a.log = stdout;
+            a.log_is_stdout = true;
+            app_cleanup(&a);
             return 2;
         }
     } else {
@@ -531,10 +633,12 @@ int main(int argc, char **argv)
         rp_server_stats_get(a.srv, &st);
         fprintf(stderr,
                 PROG ": stopping: %llu connect packets (%llu errors), %llu log packets "
-                "(%llu rejected), %llu log lines written, %zu clients registered\n",
+                "(%llu rejected), %llu log lines written, %zu clients registered, "
+                "%llu idle connections closed for room\n",
                 (unsigned long long)st.connect_packets, (unsigned long long)st.connect_errors,
                 (unsigned long long)st.log_packets, (unsigned long long)st.log_rejected,
-                (unsigned long long)a.log_lines, rp_server_client_count(a.srv));
+                (unsigned long long)a.log_lines, rp_server_client_count(a.srv),
+                (unsigned long long)a.evicted);
     }
     app_cleanup(&a);
     return rc;

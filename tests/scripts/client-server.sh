@@ -200,7 +200,7 @@ fi
 
 # ---- a server that refuses plain connections; an oversized packet ---------------------------
 sed 's/"allow_insecure_connection":true/"allow_insecure_connection":false/' "$tmp/server.json" > "$tmp/secure.json"
-start_server secure "$tmp/secure.json" --max-packet 4096
+start_server secure "$tmp/secure.json" --max-packet 4096 --max-connections 20
 secure_pid=$pid
 secure_port=$port
 if timeout "$per_run" "$client_bin" --connect "127.0.0.1:$secure_port" "refused" > "$tmp/plain.out" 2>&1; then
@@ -227,6 +227,22 @@ if ! timeout "$per_run" "$client_bin" --connect "127.0.0.1:$secure_port" --serve
 fi
 grep -q '"msg":"after oversize"' "$tmp/secure.log" \
     || { echo "client-server: 'after oversize' not logged"; problems=$((problems + 1)); }
+
+# 40 idle half-open connections on a server with 20 slots: the idle ones make room, a real
+# client still gets through
+held=()
+for i in $(seq 40); do
+    if exec {fd}<>"/dev/tcp/127.0.0.1/$secure_port"; then printf '{"_t":' >&"$fd"; held+=("$fd"); fi
+done
+sleep 0.3
+if ! timeout "$per_run" "$client_bin" --connect "127.0.0.1:$secure_port" --server-public-key "$server_pub" \
+        "while crowded" > "$tmp/crowded.out" 2>&1; then
+    echo "client-server: with 40 idle connections on 20 slots the client failed:"
+    sed 's/^/    /' "$tmp/crowded.out"; problems=$((problems + 1))
+fi
+for fd in "${held[@]}"; do exec {fd}>&-; done
+grep -q '"msg":"while crowded"' "$tmp/secure.log" \
+    || { echo "client-server: 'while crowded' not logged"; problems=$((problems + 1)); }
 
 for p in "$main_pid" "$secure_pid"; do
     if ! stop_server "$p"; then

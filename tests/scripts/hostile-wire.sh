@@ -22,9 +22,10 @@ echo "hostile: server pid $SERVER_PID, connect port $CPORT, logging port $LPORT"
 
 # Known server bugs, reported as XFAIL and counted apart (docs/security.md, "Known gaps"); a
 # fixed one shows up as XPASS and fails the run, so this list must then shrink.
-#  - half-open: tools/residue-server.c refuses every connection beyond MAX_CONNECTIONS (1000)
-#    and has no idle timeout or eviction, so 1000 idle sockets lock out every real client.
-xfail=${HOSTILE_XFAIL-C thousands of half-open connections}
+#  (none: half-open was fixed — residue-server now has --max-connections, default 4096 capped
+#   by the fd limit, and closes the longest-idle connection without a complete packet to make
+#   room for a new one)
+xfail=${HOSTILE_XFAIL-}
 
 # The well-behaved client: one residue-client run after another, each logging one tagged line.
 bg_loop() {
