@@ -6,8 +6,9 @@
  * Method (docs/performance.md): every comparison runs a warm-up that also calibrates how
  * many iterations fill one repetition, then `reps` repetitions in which each implementation
  * (ours first, then each peer) runs the same number of iterations back to back, so drift of
- * the machine hits all of them alike. The reported figure is the median ns/op over the
- * repetitions.
+ * the machine hits all of them alike. Time is the thread's CPU time
+ * (CLOCK_THREAD_CPUTIME_ID), so being descheduled on a busy machine does not count. The
+ * reported figure is the median ns/op over the repetitions.
  */
 #ifndef BENCH_H
 #define BENCH_H
@@ -26,7 +27,8 @@ typedef struct bench_impl {
     double ns_per_op;   /* result: median over repetitions */
 } bench_impl;
 
-/* Settings taken from the environment: BENCH_QUICK=1 gives fewer, shorter repetitions. */
+/* Settings taken from the environment: BENCH_QUICK=1 gives fewer, shorter repetitions;
+ * BENCH_REPS=N (>= 3) overrides the number of repetitions. */
 typedef struct bench_config {
     int quick;
     int reps;           /* repetitions per implementation */

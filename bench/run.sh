@@ -32,12 +32,12 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) 
 started=$(date +%s)
 say "== rproto benchmarks ($([ -n "$quick" ] && echo quick || echo full)) $(date -u +%Y-%m-%dT%H:%MZ)"
 say "# machine: nproc=$(nproc), cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
-say "# compiler: $(${CC:-cc} --version | head -n1)"
+say "# compiler: $(${CC:-cc} --version | head -n1); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "# peers: cJSON $(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null), jansson $(dpkg-query -W -f='${Version}' libjansson-dev 2>/dev/null), json-c $(dpkg-query -W -f='${Version}' libjson-c-dev 2>/dev/null), OpenSSL $(openssl version 2>/dev/null | cut -d' ' -f2), zlib $(dpkg-query -W -f='${Version}' zlib1g-dev 2>/dev/null)"
 
 # ---- 1, 2, 6a: decode+validate, encode, allocations -------------------------------------
 say ""
-say "== 1-2. decode+validate and encode, ours vs cJSON / jansson / json-c (median ns/op)"
+say "== 1-2. decode+validate and encode, ours vs cJSON / jansson / json-c (median thread-CPU ns/op)"
 if [ -x "$bdir/bench_codec" ]; then
     "$bdir/bench_codec" --vectors "$vectors" > "$tmp/codec.out" 2> "$tmp/codec.err" || { cat "$tmp/codec.err"; skip "bench_codec failed"; }
     grep '^#' "$tmp/codec.out"
@@ -126,23 +126,30 @@ fi
 
 # ---- 5: generator -----------------------------------------------------------------------
 say ""
-say "== 5. rprotoc: spec/residue.rproto and synthetic specs (median wall time)"
+say "== 5. rprotoc: spec/residue.rproto and synthetic specs (median CPU time)"
 if [ -x "$build/rprotoc" ]; then
     # quick: 2 timed runs, no warm-up (the 10,000-message spec takes seconds per run)
     if [ -n "$quick" ]; then reps=2; else reps=5; fi
-    time_rprotoc() {   # spec -> median ms over $reps runs (full: after one warm-up), or error
-        local spec=$1 out=$tmp/gen-out t0 t1
-        rm -rf "$out"; mkdir -p "$out"
-        if [ -z "$quick" ]; then
-            "$build/rprotoc" "$spec" -o "$out" > "$tmp/rprotoc.err" 2>&1 || return 1
-        fi
-        for _ in $(seq "$reps"); do
-            rm -rf "$out"; mkdir -p "$out"
+    # CPU time (perf stat task-clock) rather than wall time: the machine may be shared.
+    one_run() {   # spec out -> CPU ms of one rprotoc run
+        rm -rf "$2"; mkdir -p "$2"
+        if command -v perf > /dev/null; then
+            perf stat -x, -e task-clock -o "$tmp/perf.txt" "$build/rprotoc" "$1" -o "$2" > "$tmp/rprotoc.err" 2>&1 || return 1
+            awk -F, '$3 == "task-clock" { print $1 }' "$tmp/perf.txt"
+        else
+            local t0 t1
             t0=$(date +%s%N)
-            "$build/rprotoc" "$spec" -o "$out" > "$tmp/rprotoc.err" 2>&1 || return 1
+            "$build/rprotoc" "$1" -o "$2" > "$tmp/rprotoc.err" 2>&1 || return 1
             t1=$(date +%s%N)
-            echo $(( (t1 - t0) / 1000 ))
-        done | median | awk '{ printf "%.2f\n", $1 / 1000 }'
+            echo $(( (t1 - t0) / 1000 )) | awk '{ print $1 / 1000 }'
+        fi
+    }
+    time_rprotoc() {   # spec -> median CPU ms over $reps runs (full: after one warm-up)
+        local spec=$1 out=$tmp/gen-out
+        if [ -z "$quick" ]; then one_run "$spec" "$out" > /dev/null || return 1; fi
+        for _ in $(seq "$reps"); do
+            one_run "$spec" "$out" || return 1
+        done | median | awk '{ printf "%.2f\n", $1 }'
     }
     if ms=$(time_rprotoc spec/residue.rproto); then
         emit "bench: rprotoc_residue ours=${ms}ms peer=none:n/a ratio=n/a"
