@@ -48,6 +48,7 @@ struct rp_client {
     uint64_t date_created;
     bool has_age;
     bool no_compression;
+    residue_any *any;               /* one decoded reply (~100 KB union: not on the stack) */
 };
 
 static void trace_emit(rp_client *cl, bool outgoing, const char *message, const char *envelope,
@@ -104,7 +105,11 @@ int rp_client_create(const rp_client_config *cfg, rp_clock_fn clock, void *clock
     }
     cl->private_key = cfg->client_key;
     int rc = 0;
-    if (cl->private_key == NULL) {
+    cl->any = malloc(sizeof *cl->any);
+    if (cl->any == NULL) {
+        rc = rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    if (rc == 0 && cl->private_key == NULL) {
         unsigned bits = cfg->generated_key_bits != 0 ? cfg->generated_key_bits : 2048u;
         rc = rp_rsa_key_generate(bits, &cl->generated_key, err);
         cl->private_key = cl->generated_key;
@@ -127,6 +132,10 @@ void rp_client_free(rp_client *cl)
         return;
     }
     rp_rsa_key_free(cl->generated_key);
+    if (cl->any != NULL) {
+        OPENSSL_cleanse(cl->any, sizeof *cl->any); /* may hold a decoded session key */
+    }
+    free(cl->any);
     OPENSSL_cleanse(cl, sizeof *cl);
     free(cl);
 }
@@ -496,9 +505,9 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
     uint8_t arena_buf[REPLY_ARENA_SIZE];
     rp_arena arena;
     rp_arena_init(&arena, arena_buf, sizeof arena_buf);
-    residue_any any;
+    residue_any *any = cl->any;
     rp_error e;
-    rc = residue_decode_any(plain, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, &any, &arena,
+    rc = residue_decode_any(plain, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, any, &arena,
                             RP_DECODE_WIRE, &e);
     /* The server answers a TOUCH naming a client it does not know with the logging port's
      * {"r":1} (reference §6.1): it has forgotten us. */
@@ -515,20 +524,20 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
         if (err != NULL) {
             *err = e;
         }
-    } else if (any.id == RESIDUE_MSG_CONNECT_ERROR) {
+    } else if (any->id == RESIDUE_MSG_CONNECT_ERROR) {
         char text_buf[RP_ERROR_MESSAGE_MAX];
-        snprintf(text_buf, sizeof text_buf, "%.*s", (int)any.u.connect_error.error_text.len,
-                 any.u.connect_error.error_text.ptr);
+        snprintf(text_buf, sizeof text_buf, "%.*s", (int)any->u.connect_error.error_text.len,
+                 any->u.connect_error.error_text.ptr);
         char d[RP_ERROR_MESSAGE_MAX + 20];
         snprintf(d, sizeof d, "error_text=\"%s\"", text_buf);
         trace_emit(cl, false, "ERROR", envelope, wire, d);
         rc = fail(cl, RP_E_REJECTED, err, "%s", text_buf);
-    } else if (any.id == RESIDUE_MSG_HELLO && cl->state == RP_CLIENT_AWAIT_HELLO &&
+    } else if (any->id == RESIDUE_MSG_HELLO && cl->state == RP_CLIENT_AWAIT_HELLO &&
                kind == RP_ENVELOPE_RSA) {
-        rc = on_hello(cl, &any.u.hello, wire, out, cap, out_len, err);
-    } else if (any.id == RESIDUE_MSG_ESTABLISHED && cl->state != RP_CLIENT_AWAIT_HELLO &&
+        rc = on_hello(cl, &any->u.hello, wire, out, cap, out_len, err);
+    } else if (any->id == RESIDUE_MSG_ESTABLISHED && cl->state != RP_CLIENT_AWAIT_HELLO &&
                kind == RP_ENVELOPE_AES_NO_CLIENT_ID) {
-        rc = on_established(cl, &any.u.established, wire, err);
+        rc = on_established(cl, &any->u.established, wire, err);
     } else {
         rc = fail(cl, RP_E_PROTOCOL, err, "unexpected reply (%s envelope) in this state",
                   envelope);

@@ -65,6 +65,9 @@ struct rp_server {
     rp_server_stats stats;
     char *inflate_buf;      /* max_log_size + 1 bytes, reused by every log packet */
     uint8_t *log_arena;     /* LOG_ARENA_SIZE bytes for one decoded log record */
+    residue_any *any;       /* one decoded request (the union holds a 500-item bulk, ~100 KB:
+                               kept here, not on the stack) */
+    uint8_t *connect_arena; /* CONNECT_ARENA_SIZE bytes for its strings */
 };
 
 /* ---- defaults, clock, rng --------------------------------------------------------------- */
@@ -192,9 +195,14 @@ int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock
     s->rng_ctx = rng != NULL ? rng_ctx : NULL;
     s->inflate_buf = malloc(s->cfg.max_log_size + 1u);
     s->log_arena = malloc(LOG_ARENA_SIZE);
-    if (s->inflate_buf == NULL || s->log_arena == NULL) {
+    s->any = malloc(sizeof *s->any);
+    s->connect_arena = malloc(CONNECT_ARENA_SIZE);
+    if (s->inflate_buf == NULL || s->log_arena == NULL || s->any == NULL ||
+        s->connect_arena == NULL) {
         free(s->inflate_buf);
         free(s->log_arena);
+        free(s->any);
+        free(s->connect_arena);
         free(s);
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
     }
@@ -202,6 +210,8 @@ int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock
     if (rc < 0) {
         free(s->inflate_buf);
         free(s->log_arena);
+        free(s->any);
+        free(s->connect_arena);
         free(s);
         return rc;
     }
@@ -218,6 +228,11 @@ void rp_server_free(rp_server *srv)
     rp_registry_free(&srv->reg);
     free(srv->inflate_buf);
     free(srv->log_arena);
+    free(srv->any);
+    if (srv->connect_arena != NULL) {
+        OPENSSL_cleanse(srv->connect_arena, CONNECT_ARENA_SIZE);
+    }
+    free(srv->connect_arena);
     OPENSSL_cleanse(srv, sizeof *srv);
     free(srv);
 }
@@ -852,10 +867,9 @@ int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uin
         text = "";
     }
     reply_ctx rc = {srv, reply, cap, reply_len, why, "?", "raw-text", len + 4u, {0}};
-    uint8_t arena_buf[CONNECT_ARENA_SIZE];
     rp_arena arena;
-    rp_arena_init(&arena, arena_buf, sizeof arena_buf);
-    residue_any any;
+    rp_arena_init(&arena, srv->connect_arena, CONNECT_ARENA_SIZE);
+    residue_any *any = srv->any;
     bool has_t = false;
     bool plain = false;
     char *plaintext = NULL;
@@ -894,7 +908,7 @@ int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uin
                 continue;
             }
             rp_arena_reset(&arena);
-            r = decode_request(srv, plaintext, n, &any, &arena, &has_t, NULL);
+            r = decode_request(srv, plaintext, n, any, &arena, &has_t, NULL);
         }
         OPENSSL_cleanse(plaintext, len + 1u);
         free(plaintext);
@@ -908,7 +922,7 @@ int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uin
         size_t ws = skip_ws(text, len);
         r = RP_E_SCHEMA_MESSAGE;
         if (ws < len && text[ws] == '{') {
-            r = decode_request(srv, text, len, &any, &arena, &has_t, NULL);
+            r = decode_request(srv, text, len, any, &arena, &has_t, NULL);
             plain = r == 0;
             rc.req_envelope = "plain";
         }
@@ -923,7 +937,7 @@ int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uin
             rp_arena_reset(&arena);
             if (rp_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
                                      &n, NULL, NULL) == 0) {
-                r = decode_request(srv, plaintext, n, &any, &arena, &has_t, NULL);
+                r = decode_request(srv, plaintext, n, any, &arena, &has_t, NULL);
                 if (r == 0) {
                     rc.req_envelope = "rsa";
                 }
@@ -939,10 +953,10 @@ int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uin
     }
     uint64_t t = 0;
     const char *name = "?";
-    switch (any.id) {
-    case RESIDUE_MSG_CONNECT: t = any.u.connect.timestamp; name = "CONNECT"; break;
-    case RESIDUE_MSG_ACKNOWLEDGEMENT: t = any.u.acknowledgement.timestamp; name = "ACK"; break;
-    case RESIDUE_MSG_TOUCH: t = any.u.touch.timestamp; name = "TOUCH"; break;
+    switch (any->id) {
+    case RESIDUE_MSG_CONNECT: t = any->u.connect.timestamp; name = "CONNECT"; break;
+    case RESIDUE_MSG_ACKNOWLEDGEMENT: t = any->u.acknowledgement.timestamp; name = "ACK"; break;
+    case RESIDUE_MSG_TOUCH: t = any->u.touch.timestamp; name = "TOUCH"; break;
     default:
         trace_emit(srv, false, "?", rc.req_envelope, len + 4u, "not a connect-port request");
         return reply_invalid(&rc);
@@ -958,10 +972,10 @@ int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uin
     if (plain && !srv->cfg.allow_insecure_connection) {
         return reply_error(&rc, TXT_PLAIN_NOT_ALLOWED, SEAL_PLAIN, NULL, NULL);
     }
-    switch (any.id) {
-    case RESIDUE_MSG_CONNECT: return on_connect(srv, &rc, &any.u.connect);
-    case RESIDUE_MSG_ACKNOWLEDGEMENT: return on_ack(srv, &rc, &any.u.acknowledgement);
-    default: return on_touch(srv, &rc, &any.u.touch);
+    switch (any->id) {
+    case RESIDUE_MSG_CONNECT: return on_connect(srv, &rc, &any->u.connect);
+    case RESIDUE_MSG_ACKNOWLEDGEMENT: return on_ack(srv, &rc, &any->u.acknowledgement);
+    default: return on_touch(srv, &rc, &any->u.touch);
     }
 }
 
