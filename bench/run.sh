@@ -31,7 +31,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) 
 
 started=$(date +%s)
 say "== rproto benchmarks ($([ -n "$quick" ] && echo quick || echo full)) $(date -u +%Y-%m-%dT%H:%MZ)"
-say "# machine: nproc=$(nproc), cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+say "# machine: nproc=$(nproc), cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') @ $(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') MHz, $(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *\(.*\)/\1 guest, /p')kernel $(uname -r)"
+say "# other compiler: $(clang --version 2>/dev/null | head -n1)"
 say "# compiler: $(${CC:-cc} --version | head -n1); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "# peers: cJSON $(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null), jansson $(dpkg-query -W -f='${Version}' libjansson-dev 2>/dev/null), json-c $(dpkg-query -W -f='${Version}' libjson-c-dev 2>/dev/null), OpenSSL $(openssl version 2>/dev/null | cut -d' ' -f2), zlib $(dpkg-query -W -f='${Version}' zlib1g-dev 2>/dev/null)"
 
