@@ -134,10 +134,15 @@ void rp_server_set_trace(rp_server *srv, rp_trace_fn fn, void *ctx);
 
 /* Handles one packet received on the connect port and writes the reply packet (always
  * exactly one, delimiter included) into reply[0..cap); cap >= RP_SESSION_PACKET_MAX always
- * suffices. Returns 0 when a reply was written — also for error replies, whose reason is
- * then described in *why (when non-NULL; why->code is RP_OK for a success reply).
- * Returns a negative status only when no reply could be produced (cap too small,
- * out of memory, RNG failure); the caller should then close the connection. */
+ * suffices. pkt[0..len) is the payload without the delimiter, hostile, any length (pkt may
+ * be NULL only when len is 0); it is not kept. Returns 0 when a reply was written — also
+ * for error replies, whose reason is then described in *why (when non-NULL; why->code is
+ * RP_OK for a success reply). why never changes what is sent and is for local logs only.
+ * Returns a negative status only when no reply could be produced (cap too small, out of
+ * memory, RNG failure); the caller should then close the connection.
+ * Cost: with a server key configured, a packet that is not valid plain JSON is also tried
+ * as RSA (as the real server does): one private-key operation when its base64 has the
+ * modulus length. Heap: a copy of an AES packet; stack: a few KB. */
 RP_CHECK_RESULT int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len,
                                              uint8_t *reply, size_t cap, size_t *reply_len,
                                              rp_error *why);
@@ -149,8 +154,10 @@ typedef void (*rp_log_sink_fn)(void *ctx, const char *client_id,
 
 /* Handles one packet received on the logging port: writes {"r":0} or {"r":1} (plain,
  * delimiter included, 11 bytes) into reply and calls sink (may be NULL) once per accepted
- * record (a bulk calls it per valid item, in order). Return value and *why as for
- * rp_server_handle_connect. */
+ * record (a bulk calls it per valid item, in order, at most max_items_in_bulk). A
+ * compressed log inflates to at most max_log_size bytes. Records of a client that is
+ * registered but dead are answered {"r":0} and dropped, like the real server. Return value,
+ * pkt and *why as for rp_server_handle_connect. */
 RP_CHECK_RESULT int rp_server_handle_log(rp_server *srv, const uint8_t *pkt, size_t len,
                                          rp_log_sink_fn sink, void *sink_ctx, uint8_t *reply,
                                          size_t cap, size_t *reply_len, rp_error *why);
@@ -244,7 +251,8 @@ RP_CHECK_RESULT int rp_client_connect(rp_client *cl, uint8_t *out, size_t cap,
 RP_CHECK_RESULT int rp_client_touch(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len,
                                     rp_error *err);
 
-/* Handles one connect-port reply packet (delimiter removed). In AWAIT_HELLO a hello gives
+/* Handles one connect-port reply packet (delimiter removed; pkt may be NULL only when len
+ * is 0; cap >= RP_SESSION_PACKET_MAX always suffices for out). In AWAIT_HELLO a hello gives
  * the ACK packet in out (*out_len > 0, state -> AWAIT_ESTABLISHED); in AWAIT_ESTABLISHED
  * or AWAIT_TOUCH an established reply gives *out_len = 0 and state ESTABLISHED. An error
  * reply is RP_E_REJECTED with the server's error_text in err->message and state
@@ -260,7 +268,9 @@ size_t rp_client_bulk_capacity(const rp_client *cl);
 /* Builds one log packet for the logging port from count records (1..bulk capacity; more
  * is RP_E_LIMIT): a single object for count == 1, else a bulk array; zlib-compressed when
  * the server advertises COMPRESSION. The records' `_t` is filled from the clock when 0.
- * Needs ESTABLISHED (or AWAIT_TOUCH). RP_E_OVERFLOW when cap is too small. */
+ * Needs ESTABLISHED (or AWAIT_TOUCH). RP_E_OVERFLOW when cap is too small (8 x the
+ * records' string bytes + 1 KiB per record + 4 KiB always suffices). Strings of the records
+ * are only read during the call. */
 RP_CHECK_RESULT int rp_client_build_log(rp_client *cl, const residue_log_request *records,
                                         size_t count, uint8_t *out, size_t cap,
                                         size_t *out_len, rp_error *err);
