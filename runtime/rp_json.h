@@ -132,7 +132,7 @@ typedef struct rp_json_token {
 
 /* ---- path --------------------------------------------------------------------------- */
 
-#define RP_JSON_PATH_MAX 16   /* segments stored; deeper pushes are counted, shown as "..." */
+#define RP_JSON_PATH_MAX 16   /* segments stored; deeper pushes are counted, shown as "[...]" */
 
 typedef struct rp_json_path_seg {
     const char *key;  /* NULL for an array index; otherwise key bytes (not owned) */
