@@ -268,7 +268,7 @@ size_t rp_client_bulk_capacity(const rp_client *cl);
 /* Builds one log packet for the logging port from count records (1..bulk capacity; more
  * is RP_E_LIMIT): a single object for count == 1, else a bulk array; zlib-compressed when
  * the server advertises COMPRESSION. The records' `_t` is filled from the clock when 0.
- * Needs ESTABLISHED (or AWAIT_TOUCH). RP_E_OVERFLOW when cap is too small (8 x the
+ * Needs ESTABLISHED (or AWAIT_TOUCH). RP_E_OVERFLOW when cap is too small (12 x the
  * records' string bytes + 1 KiB per record + 4 KiB always suffices). Strings of the records
  * are only read during the call. */
 RP_CHECK_RESULT int rp_client_build_log(rp_client *cl, const residue_log_request *records,

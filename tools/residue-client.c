@@ -217,7 +217,7 @@ static int send_once(client_app *a, residue_log_request *records, size_t n)
     }
     size_t cap = 4096;
     for (size_t i = 0; i < n; i++) {
-        cap += 8u * (records[i].msg.len + records[i].logger.len + records[i].app.len) + 1024u;
+        cap += 12u * (records[i].msg.len + records[i].logger.len + records[i].app.len) + 1024u;
     }
     uint8_t *pkt = malloc(cap);
     if (pkt == NULL) {
