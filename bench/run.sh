@@ -64,6 +64,17 @@ fi
 # ---- 4 and 6b: server throughput, server memory -----------------------------------------
 say ""
 say "== 4. residue-server on loopback, load from a separate process (no peer server: absolute numbers)"
+start_server() {   # sets server_pid and cport; non-zero when it does not come up
+    rm -f "$tmp/ports"
+    "$build/residue-server" --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
+        --ports-file "$tmp/ports" --log-file /dev/null > "$tmp/server.out" 2> "$tmp/server.err" &
+    server_pid=$!
+    for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
+    cport=$(sed -n 's/.*connect_port=\([0-9]*\).*/\1/p' "$tmp/ports" 2>/dev/null)
+    [ -n "$cport" ] || { cat "$tmp/server.err"; return 1; }
+}
+stop_server() { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=; }
+field() { sed "s/.*$1=\([0-9.]*\).*/\1/" <<<"$2"; }
 if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_load" ]; then
     cat > "$tmp/server.json" <<JSON
 {
@@ -74,52 +85,48 @@ if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_load" ]; then
   "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256
 }
 JSON
-    "$build/residue-server" --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
-        --ports-file "$tmp/ports" --log-file /dev/null > "$tmp/server.out" 2> "$tmp/server.err" &
-    server_pid=$!
-    for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
-    cport=$(sed -n 's/.*connect_port=\([0-9]*\).*/\1/p' "$tmp/ports" 2>/dev/null)
-    if [ -z "$cport" ]; then
-        cat "$tmp/server.err"; skip "residue-server did not start"
-    else
-        rss_idle=$(awk '/^VmRSS/ { print $2 }' /proc/$server_pid/status)
-        key=$vectors/A-unknown-plain/keys/client-private.pem
-        load() { "$bdir/bench_load" --port "$cport" --key "$key" --server-pid "$server_pid" "$@"; }
-        if [ -n "$quick" ]; then nh=100; nl=1000; nb=200; else nh=1000; nl=10000; nb=2000; fi
+    key=$vectors/A-unknown-plain/keys/client-private.pem
+    load() { "$bdir/bench_load" --port "$cport" --key "$key" --server-pid "$server_pid" "$@"; }
+    if [ -n "$quick" ]; then nh=100; nl=1000; nb=200; else nh=1000; nl=10000; nb=2000; fi
+    if start_server; then
         for spec in "handshake $nh handshakes" "log $nl log_requests" "bulk $nb bulk50_requests"; do
             set -- $spec
             if load "$1" "$2" > "$tmp/load.out" 2> "$tmp/load.err"; then
                 grep '^#' "$tmp/load.out"
                 r=$(grep '^result:' "$tmp/load.out")
-                secs=$(sed 's/.*seconds=\([0-9.]*\).*/\1/' <<<"$r")
-                cpu=$(sed 's/.*server_cpu_us=\([0-9.]*\).*/\1/' <<<"$r")
-                rate=$(awk -v n="$2" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
-                per=$(awk -v n="$2" -v c="$cpu" 'BEGIN { printf "%.1f", c / n }')
-                lcpu=$(sed 's/.*load_cpu_us=\([0-9.]*\).*/\1/' <<<"$r")
+                secs=$(field seconds "$r"); cpu=$(field server_cpu_us "$r"); lcpu=$(field load_cpu_us "$r")
                 say "# $1 x $2: ${secs} s wall; server CPU $(awk -v c="$cpu" -v n="$2" 'BEGIN { printf "%.1f", c / n }') us/op, load generator CPU $(awk -v c="$lcpu" -v n="$2" 'BEGIN { printf "%.1f", c / n }') us/op"
-                emit "bench: server_$3_per_s ours=${rate}/s peer=none:n/a ratio=n/a"
-                emit "bench: server_cpu_per_$3 ours=${per}us peer=none:n/a ratio=n/a"
+                emit "bench: server_$3_per_s ours=$(awk -v n="$2" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')/s peer=none:n/a ratio=n/a"
+                emit "bench: server_cpu_per_$3 ours=$(awk -v n="$2" -v c="$cpu" 'BEGIN { printf "%.1f", c / n }')us peer=none:n/a ratio=n/a"
                 [ "$1" = bulk ] && emit "bench: server_bulk_records_per_s ours=$(awk -v n="$2" -v s="$secs" 'BEGIN { printf "%.0f", n * 50 / s }')/s peer=none:n/a ratio=n/a"
             else
                 cat "$tmp/load.err"; skip "server $1 load failed"
             fi
         done
-        # 6b. 10,000 registered clients (CONNECTs, not acknowledged) on top of the above.
+        stop_server
+    else
+        skip "residue-server did not start"
+    fi
+    # 6b. A fresh server holding exactly 10,000 registered clients (unacknowledged CONNECTs,
+    # each one a new client with its own public key entry and session key).
+    if start_server; then
+        rss_idle=$(awk '/^VmRSS/ { print $2 }' /proc/$server_pid/status)
         if load register 10000 > "$tmp/load.out" 2> "$tmp/load.err"; then
             hwm=$(awk '/^VmHWM/ { print $2 }' /proc/$server_pid/status)
             rss=$(awk '/^VmRSS/ { print $2 }' /proc/$server_pid/status)
             r=$(grep '^result:' "$tmp/load.out")
-            secs=$(sed 's/.*seconds=\([0-9.]*\).*/\1/' <<<"$r")
-            cpu=$(sed 's/.*server_cpu_us=\([0-9.]*\).*/\1/' <<<"$r")
-            emit "bench: server_cpu_per_connect ours=$(awk -v c="$cpu" 'BEGIN { printf "%.1f", c / 10000 }')us peer=none:n/a ratio=n/a"
-            say "# server RSS idle ${rss_idle} KiB, after $nh handshakes + 10000 CONNECTs: RSS ${rss} KiB, peak ${hwm} KiB"
+            secs=$(field seconds "$r"); cpu=$(field server_cpu_us "$r")
+            say "# fresh server: RSS idle ${rss_idle} KiB; after 10000 CONNECTs RSS ${rss} KiB, peak ${hwm} KiB"
             emit "bench: server_connects_per_s ours=$(awk -v s="$secs" 'BEGIN { printf "%.0f", 10000 / s }')/s peer=none:n/a ratio=n/a"
+            emit "bench: server_cpu_per_connect ours=$(awk -v c="$cpu" 'BEGIN { printf "%.1f", c / 10000 }')us peer=none:n/a ratio=n/a"
             emit "bench: server_peak_rss_10000_clients ours=${hwm}KiB peer=none:n/a ratio=n/a"
             emit "bench: server_rss_per_client ours=$(awk -v a="$rss" -v b="$rss_idle" 'BEGIN { printf "%.0f", (a - b) * 1024 / 10000 }')B peer=none:n/a ratio=n/a"
         else
             cat "$tmp/load.err"; skip "server register load failed"
         fi
-        kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=
+        stop_server
+    else
+        skip "residue-server did not start (memory test)"
     fi
 else
     skip "build/residue-server or bench_load not built"
