@@ -677,6 +677,28 @@ START_TEST(bulk_and_compression)
 }
 END_TEST
 
+START_TEST(never_expiring_session)
+{
+    world w;
+    world_start(&w, false);
+    rp_server_free(w.srv);
+    w.cfg.client_age = 0; /* the server omits age and date_created */
+    ck_assert_int_eq(rp_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
+    world_client(&w, NULL, 0, false);
+    rp_error e;
+    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_uint_eq(rp_client_age(w.cl), 0);
+    ck_assert_uint_eq(rp_client_date_created(w.cl), 0);
+    w.clock.now += 100u * 86400u;
+    ck_assert_int_eq(rp_client_next_action(w.cl), RP_CLIENT_ACTION_NONE);
+    residue_log_request rec;
+    make_record(&rec, "still here");
+    ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
+    ck_assert_str_eq(w.last_msg, "still here");
+    world_stop(&w);
+}
+END_TEST
+
 START_TEST(config_errors)
 {
     rp_rsa_key *key = load_private(A "keys/client-private.pem");
@@ -730,6 +752,7 @@ static Suite *session_client_suite(void)
     tcase_add_test(tc, managed_client);
     tcase_add_test(tc, bulk_and_compression);
     tcase_add_test(tc, config_errors);
+    tcase_add_test(tc, never_expiring_session);
     suite_add_tcase(s, tc);
     return s;
 }
