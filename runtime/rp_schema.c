@@ -642,6 +642,8 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
     if (t != RP_JSON_ARRAY_BEGIN) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
+        if (t == RP_JSON_NULL && cx->mode == RP_DECODE_WIRE && f->has_offset != SIZE_MAX)
+            return 0; /* wire mode: null counts as absent, as for single values */
         return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an array of %s, found %s",
                        field_json_type(f), json_type_name(t));
     }

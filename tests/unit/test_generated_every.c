@@ -140,6 +140,10 @@ START_TEST(test_repeated_and_lengths)
     ck_assert_int_eq(decode_request(REQ_HEAD ",\"words\":[\"\"]}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_LENGTH);
     ck_assert_str_eq(err.path, "$.words[0]");
     ck_assert_int_eq(decode_request(REQ_HEAD ",\"nums\":7}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_TYPE);
+    /* null: absent in wire mode, wrong type in strict mode */
+    ck_assert_int_eq(decode_request(REQ_HEAD ",\"nums\":null}", RP_DECODE_WIRE, &err), 0);
+    ck_assert(!g_any.u.request.has_numbers && g_any.u.request.numbers_count == 0);
+    ck_assert_int_eq(decode_request(REQ_HEAD ",\"nums\":null}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_TYPE);
     /* exact length, length sets, open-ended length */
     ck_assert_int_eq(decode_request(REQ_HEAD ",\"exact\":\"abcd\"}", RP_DECODE_STRICT, &err), 0);
     ck_assert_int_eq(decode_request(REQ_HEAD ",\"exact\":\"abc\"}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_LENGTH);
