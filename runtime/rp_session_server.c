@@ -447,11 +447,6 @@ static int reply_invalid(reply_ctx *rc)
 
 /* ---- request decoding -------------------------------------------------------------------- */
 
-static bool is_missing_timestamp(int rc, const rp_error *e)
-{
-    return rc == RP_E_SCHEMA_MISSING && strcmp(e->path, "$._t") == 0;
-}
-
 /* With requires_timestamp=false the real server takes a request without `_t`; the spec
  * makes `_t` required (it is in every real request), so such a request is re-decoded with
  * `"_t":now` put in front. Returns a malloc'd copy or NULL. */
@@ -488,6 +483,57 @@ static char *inject_timestamp(const char *json, size_t len, uint64_t now, size_t
     return copy;
 }
 
+/* `"_t":0` means "no timestamp" to the real server (reference §2.1); the spec's `_t` is
+ * range 1.., so with requires_timestamp=false that value is replaced by now. The error's
+ * offset is where the number starts. Returns a malloc'd copy or NULL. */
+static char *replace_zero_timestamp(const char *json, size_t len, size_t off, uint64_t now,
+                                    size_t *out_len)
+{
+    if (off >= len) {
+        return NULL;
+    }
+    size_t end = off;
+    while (end < len && ((json[end] >= '0' && json[end] <= '9') || json[end] == '.' ||
+                         json[end] == 'e' || json[end] == 'E' || json[end] == '+' ||
+                         json[end] == '-')) {
+        end++;
+    }
+    if (end == off) {
+        return NULL;
+    }
+    char num[24];
+    int k = snprintf(num, sizeof num, "%llu", (unsigned long long)now);
+    size_t n = off + (size_t)k + (len - end);
+    char *copy = malloc(n + 1u);
+    if (copy == NULL) {
+        return NULL;
+    }
+    memcpy(copy, json, off);
+    memcpy(copy + off, num, (size_t)k);
+    memcpy(copy + off + (size_t)k, json + end, len - end);
+    copy[n] = '\0';
+    *out_len = n;
+    return copy;
+}
+
+/* With requires_timestamp=false, a request whose only fault is an absent or zero `_t` is
+ * decoded again from a copy carrying `_t` = now (see the two helpers above). */
+static char *timestamp_fixup(const rp_server *s, int rc, const rp_error *e, const char *json,
+                             size_t len, size_t *out_len)
+{
+    if (s->cfg.requires_timestamp || strcmp(e->path, "$._t") != 0) {
+        return NULL;
+    }
+    uint64_t now = s->clock(s->clock_ctx);
+    if (rc == RP_E_SCHEMA_MISSING) {
+        return inject_timestamp(json, len, now, out_len);
+    }
+    if (rc == RP_E_SCHEMA_RANGE) {
+        return replace_zero_timestamp(json, len, e->offset, now, out_len);
+    }
+    return NULL;
+}
+
 /* Decodes a connect-port request (CONNECT, ACK or TOUCH) with the generated dispatcher.
  * *has_t tells whether `_t` came from the peer. */
 static int decode_request(rp_server *s, const char *json, size_t len, residue_any *any,
@@ -499,16 +545,14 @@ static int decode_request(rp_server *s, const char *json, size_t len, residue_an
     size_t mark = rp_arena_mark(arena);
     int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any,
                                 arena, RP_DECODE_WIRE, &e);
-    if (rc < 0 && !s->cfg.requires_timestamp && is_missing_timestamp(rc, &e)) {
-        size_t n = 0;
-        char *copy = inject_timestamp(json, len, s->clock(s->clock_ctx), &n);
-        if (copy != NULL) {
-            rp_arena_rewind(arena, mark);
-            rc = residue_decode_any(copy, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any,
-                                    arena, RP_DECODE_WIRE, &e);
-            free(copy);
-            *has_t = false;
-        }
+    size_t n = 0;
+    char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
+    if (copy != NULL) {
+        rp_arena_rewind(arena, mark);
+        rc = residue_decode_any(copy, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any, arena,
+                                RP_DECODE_WIRE, &e);
+        free(copy);
+        *has_t = false;
     }
     if (rc < 0 && err != NULL) {
         *err = e;
@@ -990,16 +1034,13 @@ static int decode_log(rp_server *s, const char *json, size_t len, residue_log_re
     bool has_t = true;
     rp_arena_reset(arena);
     int rc = residue_log_request_decode(json, len, out, arena, RP_DECODE_WIRE, &e);
-    if (rc < 0 && !s->cfg.requires_timestamp && is_missing_timestamp(rc, &e)) {
-        size_t n = 0;
-        char *copy = inject_timestamp(json, len, s->clock(s->clock_ctx), &n);
-        if (copy != NULL) {
-            rp_arena_reset(arena);
-            rc = residue_log_request_decode(copy, n, out, arena, RP_DECODE_WIRE, &e);
-            /* The decoded strings live in the arena, not in copy. */
-            free(copy);
-            has_t = false;
-        }
+    size_t n = 0;
+    char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
+    if (copy != NULL) {
+        rp_arena_reset(arena);
+        rc = residue_log_request_decode(copy, n, out, arena, RP_DECODE_WIRE, &e);
+        free(copy); /* the decoded strings live in the arena, not in copy */
+        has_t = false;
     }
     if (rc < 0) {
         if (err != NULL) *err = e;

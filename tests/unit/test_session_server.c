@@ -604,6 +604,10 @@ START_TEST(timestamp_window)
     snprintf(json, sizeof json, "{\"type\":1,\"rsa_public_key\":\"%s\"}", s.c.pem_b64);
     send_connect(h, json, strlen(json));
     expect_plain(h, TXT_INVALID);
+    /* _t 0 */
+    snprintf(json, sizeof json, "{\"_t\":0,\"type\":1,\"rsa_public_key\":\"%s\"}", s.c.pem_b64);
+    send_connect(h, json, strlen(json));
+    expect_plain(h, TXT_INVALID);
     /* logs: +100 accepted, +125 rejected */
     send_aes(h, &s.c.key, s.c.id, log_json(T0 + 100, "in window"), true);
     expect_plain(h, "{\"r\":0}");
@@ -634,6 +638,14 @@ START_TEST(requires_timestamp_false)
     send_aes(h, &s.c.key, s.c.id, "{\"datetime\":1,\"msg\":\"no t\",\"level\":128}", true);
     expect_plain(h, "{\"r\":0}");
     ck_assert_str_eq(h->logs.last_msg, "no t");
+    /* `_t` 0 means "no timestamp" too */
+    send_aes(h, &s.c.key, s.c.id, "{\"_t\":0,\"datetime\":1,\"msg\":\"t zero\",\"level\":128}", true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_str_eq(h->logs.last_msg, "t zero");
+    snprintf(json, sizeof json, "{\"_t\":0,\"type\":3,\"client_id\":\"%s\"}", s.c.id);
+    send_aes(h, &s.c.key, s.c.id, json, false);
+    expect_established(h, &s.c, T0);
+    /* with requires_timestamp (the default) `_t` 0 is refused: see timestamp_window */
     setup_stop(&s);
 }
 END_TEST
