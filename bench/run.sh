@@ -198,8 +198,8 @@ if [ -d "$bdir/os/runtime" ] && ls "$bdir"/os/runtime/*.o > /dev/null 2>&1; then
     ct=$(text_of $core)
     say "#   codec core = $(echo $core | xargs -n1 basename | tr '\n' ' ')"
     # Berkeley `size` text = .text + .rodata + .eh_frame; the split, for the curious:
-    split() { for o in "$@"; do size -A "$o"; done | awk '$1 == ".text" { t += $2 } $1 ~ /^\.rodata/ { r += $2 } $1 == ".eh_frame" { e += $2 } END { printf ".text %d, .rodata %d, .eh_frame %d", t, r, e }'; }
-    say "#   runtime: $(split "$bdir"/os/runtime/*.o); codec core: $(split $core)"
+    sections() { for o in "$@"; do size -A "$o"; done | awk '$1 == ".text" { t += $2 } $1 ~ /^\.rodata/ { r += $2 } $1 == ".eh_frame" { e += $2 } END { printf ".text %d, .rodata %d, .eh_frame %d", t, r, e }'; }
+    say "#   runtime: $(sections "$bdir"/os/runtime/*.o); codec core: $(sections $core)"
     emit "bench: size_runtime_text_Os ours=${rt}B peer=target:16384B ratio=$(ratio 16384 "$rt")"
     emit "bench: size_runtime_codec_core_text_Os ours=${ct}B peer=target:16384B ratio=$(ratio 16384 "$ct")"
     json=$(text_of "$bdir"/os/runtime/rp_json*.o)
