@@ -1,0 +1,192 @@
+/* test_schema: the rp_schema engine with hand-written descriptions — classification
+ * (consts, signed discriminators, fallback messages, arrays, routes), collect-all checking,
+ * and argument handling. Generated code exercises the rest (test_generated*).
+ */
+#include <check.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "rp_schema.h"
+
+typedef struct ping {
+    int64_t kind;
+    rp_str name;
+    bool has_kind, has_name;
+} ping;
+
+typedef struct plain_msg {
+    uint64_t n;
+    bool has_n;
+} plain_msg;
+
+typedef struct plain_list {
+    plain_msg items[2];
+    size_t count;
+} plain_list;
+
+static const char F[] = "test.rproto";
+
+static const rp_schema_rule ping_kind_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 3, 30 }, .expect = "MINUS (-5)", .i_lo = -5 },
+};
+static const rp_schema_rule ping_name_rules[] = {
+    { .kind = RP_RULE_LEN, .loc = { F, 4, 30 }, .expect = "1..3", .has_lo = true, .u_lo = 1, .has_hi = true, .u_hi = 3 },
+};
+static const rp_schema_field ping_fields[] = {
+    { .key = "k", .key_len = 1, .name = "kind", .type = RP_SCHEMA_INT, .bits = 64, .size = sizeof(int64_t),
+      .required = true, .offset = offsetof(ping, kind), .has_offset = offsetof(ping, has_kind),
+      .rules = ping_kind_rules, .rule_count = 1, .loc = { F, 3, 3 } },
+    { .key = "name", .key_len = 4, .name = "name", .type = RP_SCHEMA_STRING, .size = sizeof(rp_str),
+      .required = true, .offset = offsetof(ping, name), .has_offset = offsetof(ping, has_name),
+      .rules = ping_name_rules, .rule_count = 1, .loc = { F, 4, 3 } },
+};
+static const rp_schema_message ping_schema = { .name = "Ping", .size = sizeof(ping), .fields = ping_fields,
+                                               .field_count = 2, .reject_unknown = true, .loc = { F, 2, 1 } };
+
+static const rp_schema_field plain_fields[] = {
+    { .key = "n", .key_len = 1, .name = "n", .type = RP_SCHEMA_UINT, .bits = 8, .size = sizeof(uint64_t),
+      .offset = offsetof(plain_msg, n), .has_offset = offsetof(plain_msg, has_n), .loc = { F, 7, 3 } },
+};
+static const rp_schema_message plain_schema = { .name = "Plain", .size = sizeof(plain_msg),
+                                                .fields = plain_fields, .field_count = 1 };
+
+static const rp_schema_field list_fields[] = {
+    { .key = "", .name = "items", .type = RP_SCHEMA_MESSAGE, .size = sizeof(plain_msg), .required = true,
+      .repeated = true, .offset = offsetof(plain_list, items), .has_offset = SIZE_MAX,
+      .count_offset = offsetof(plain_list, count), .max_count = 2, .message = &plain_schema },
+};
+static const rp_schema_message list_schema = { .name = "List", .size = sizeof(plain_list),
+                                               .fields = list_fields, .field_count = 1, .is_array = true };
+
+/* port 1 dir 1: Ping (discriminated) and Plain (catch-all); port 1 dir 2: List only */
+static const rp_schema_route routes[] = {
+    { 10, 1, 1, &plain_schema },
+    { 11, 1, 1, &ping_schema },
+    { 12, 1, 2, &list_schema },
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+static int classify(const char *json, int port, int dir, rp_decode_mode mode, rp_error *err)
+{
+    return rp_schema_classify(routes, NROUTES, port, dir, json, strlen(json), mode, err);
+}
+
+START_TEST(test_classify)
+{
+    rp_error err;
+    /* a signed discriminator; the discriminated message wins over the catch-all listed first */
+    ck_assert_int_eq(classify("{\"name\":\"x\",\"k\":-5}", 1, 1, RP_DECODE_STRICT, &err), 1);
+    ck_assert_int_eq(classify("{\"k\":5}", 1, 1, RP_DECODE_STRICT, &err), 0); /* falls back to Plain */
+    ck_assert_int_eq(classify("{}", 1, 1, RP_DECODE_STRICT, &err), 0);
+    ck_assert_int_eq(classify("[{}]", 1, 2, RP_DECODE_STRICT, &err), 2);
+    ck_assert_int_eq(classify("{}", 1, 2, RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(err.layer, RP_LAYER_SCHEMA);
+    ck_assert_int_eq(classify("[1]", 1, 1, RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_msg(strstr(err.message, "Plain, Ping") != NULL, "%s", err.message);
+    ck_assert_int_eq(classify("{}", 2, 1, RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(classify("\"str\"", 1, 1, RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(classify("nope", 1, 1, RP_DECODE_STRICT, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(classify("{\"k\":-5", 1, 1, RP_DECODE_STRICT, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(classify("{} x", 1, 1, RP_DECODE_STRICT, &err), RP_E_JSON_TRAILING);
+    ck_assert_int_eq(classify("{} x", 1, 1, RP_DECODE_WIRE, &err), 0);
+    /* wire mode truncates a float discriminator like the value itself */
+    ck_assert_int_eq(classify("{\"k\":-5.9}", 1, 1, RP_DECODE_WIRE, &err), 1);
+    ck_assert_int_eq(classify("{\"k\":-5.9}", 1, 1, RP_DECODE_STRICT, &err), 0);
+    ck_assert_int_eq(rp_schema_classify(NULL, 0, 1, 1, "{}", 2, RP_DECODE_STRICT, &err), RP_E_ARGUMENT);
+}
+END_TEST
+
+typedef struct collected {
+    int n;
+    rp_error last[8];
+} collected;
+
+static void collect(void *ctx, const rp_error *e)
+{
+    collected *c = ctx;
+    if (c->n < 8)
+        c->last[c->n] = *e;
+    c->n++;
+}
+
+START_TEST(test_check_all)
+{
+    ping p;
+    uint8_t mem[256];
+    rp_arena a;
+    rp_arena_init(&a, mem, sizeof mem);
+    collected c = { 0 };
+    const char *bad = "{\"k\":4,\"name\":\"long\",\"extra\":1,\"k\":-5}";
+    int n = rp_schema_check_all(&ping_schema, bad, strlen(bad), &p, &a, RP_DECODE_STRICT, collect, &c);
+    ck_assert_int_eq(n, 4); /* const, length, unknown key, duplicate */
+    ck_assert_int_eq(c.n, 4);
+    ck_assert_int_eq(c.last[0].code, RP_E_SCHEMA_CONST);
+    ck_assert_str_eq(c.last[0].path, "$.k");
+    ck_assert_uint_eq(c.last[0].spec.column, 30);
+    ck_assert_int_eq(c.last[1].code, RP_E_SCHEMA_LENGTH);
+    ck_assert_int_eq(c.last[2].code, RP_E_SCHEMA_UNKNOWN);
+    ck_assert_str_eq(c.last[2].path, "$.extra");
+    ck_assert_int_eq(c.last[3].code, RP_E_SCHEMA_DUPLICATE);
+    /* the fail-fast decoder stops at the first of them */
+    rp_error err;
+    ck_assert_int_eq(rp_schema_decode(&ping_schema, bad, strlen(bad), &p, &a, RP_DECODE_STRICT, &err),
+                     RP_E_SCHEMA_CONST);
+    /* a JSON error ends the check: it is reported once, after the schema problems before it */
+    c.n = 0;
+    const char *broken = "{\"k\":1,\"name\":\"ab\",";
+    n = rp_schema_check_all(&ping_schema, broken, strlen(broken), &p, &a, RP_DECODE_STRICT, collect, &c);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(c.last[1].code, RP_E_JSON_SYNTAX);
+    /* valid */
+    c.n = 0;
+    const char *good = "{\"k\":-5,\"name\":\"abc\"}";
+    ck_assert_int_eq(rp_schema_check_all(&ping_schema, good, strlen(good), &p, &a, RP_DECODE_STRICT, collect, &c), 0);
+    ck_assert_int_eq(c.n, 0);
+    ck_assert_int_eq(rp_schema_check_all(&ping_schema, good, strlen(good), &p, &a, RP_DECODE_STRICT, NULL, NULL),
+                     RP_E_ARGUMENT);
+}
+END_TEST
+
+START_TEST(test_arguments_and_arrays)
+{
+    rp_error err;
+    plain_list l;
+    ck_assert_int_eq(rp_schema_decode(NULL, "[]", 2, &l, NULL, RP_DECODE_STRICT, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_schema_decode(&list_schema, NULL, 3, &l, NULL, RP_DECODE_STRICT, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_schema_validate(&list_schema, NULL, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_schema_encode(&list_schema, &l, NULL, 5, NULL, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_schema_decode(&list_schema, NULL, 0, &l, NULL, RP_DECODE_STRICT, &err), RP_E_JSON_SYNTAX);
+    /* items beyond the capacity are read (they must be JSON) but refused */
+    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{},{\"n\":255}]", 14, &l, NULL, RP_DECODE_STRICT, &err), 0);
+    ck_assert_uint_eq(l.count, 2);
+    ck_assert(l.items[1].has_n && l.items[1].n == 255);
+    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{},{},{}]", 10, &l, NULL, RP_DECODE_STRICT, &err),
+                     RP_E_SCHEMA_LENGTH);
+    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{\"n\":256}]", 11, &l, NULL, RP_DECODE_STRICT, &err),
+                     RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.path, "$[0].n");
+    char out[32];
+    size_t n;
+    rp_schema_init(&list_schema, &l);
+    l.count = 1;
+    ck_assert_int_eq(rp_schema_encode(&list_schema, &l, out, sizeof out, &n, &err), 0);
+    ck_assert_str_eq(out, "[{}]");
+    l.count = 3; /* more than the capacity: validate refuses before anything is read */
+    ck_assert_int_eq(rp_schema_validate(&list_schema, &l, &err), RP_E_SCHEMA_LENGTH);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("schema");
+    TCase *tc = tcase_create("engine");
+    tcase_add_test(tc, test_classify);
+    tcase_add_test(tc, test_check_all);
+    tcase_add_test(tc, test_arguments_and_arrays);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
