@@ -198,13 +198,24 @@ if [ -d "$bdir/os/runtime" ] && ls "$bdir"/os/runtime/*.o > /dev/null 2>&1; then
     ct=$(text_of $core)
     say "#   codec core = $(echo $core | xargs -n1 basename | tr '\n' ' ')"
     # Berkeley `size` text = .text + .rodata + .eh_frame; the split, for the curious:
-    sections() { for o in "$@"; do size -A "$o"; done | awk '$1 == ".text" { t += $2 } $1 ~ /^\.rodata/ { r += $2 } $1 == ".eh_frame" { e += $2 } END { printf ".text %d, .rodata %d, .eh_frame %d", t, r, e }'; }
+    sections() { for o in "$@"; do size -A "$o"; done | awk '$1 ~ /^\.text/ { t += $2 } $1 ~ /^\.rodata/ { r += $2 } $1 == ".eh_frame" { e += $2 } END { printf ".text %d, .rodata %d, .eh_frame %d", t, r, e }'; }
     say "#   runtime: $(sections "$bdir"/os/runtime/*.o); codec core: $(sections $core)"
     emit "bench: size_runtime_text_Os ours=${rt}B peer=target:16384B ratio=$(ratio 16384 "$rt")"
     emit "bench: size_runtime_codec_core_text_Os ours=${ct}B peer=target:16384B ratio=$(ratio 16384 "$ct")"
     json=$(text_of "$bdir"/os/runtime/rp_json*.o)
     cj=$(size -A /usr/lib/x86_64-linux-gnu/libcjson.so.1 2>/dev/null | awk '$1 == ".text" { print $2 }')
     [ -n "$cj" ] && emit "bench: size_json_text ours=${json}B peer=cjson-so:${cj}B ratio=$(ratio "$cj" "$json")"
+    # What a program pays: every generated codec plus the runtime it pulls in, linked with
+    # --gc-sections, minus the same program without codecs (bench/size_probe.c).
+    if [ -x "$bdir/size_probe" ] && [ -x "$bdir/size_probe_empty" ]; then
+        pt=$(size "$bdir/size_probe" | awk 'NR == 2 { print $1 }')
+        pe=$(size "$bdir/size_probe_empty" | awk 'NR == 2 { print $1 }')
+        sec() { size -A "$1" | awk -v s="$2" '$1 == s { print $2 + 0 }'; }
+        say "#   linked codecs (size_probe - size_probe_empty): text $((pt - pe)) = .text $(( $(sec "$bdir/size_probe" .text) - $(sec "$bdir/size_probe_empty" .text) )), .rodata $(sec "$bdir/size_probe" .rodata), .eh_frame $(sec "$bdir/size_probe" .eh_frame), .rela.dyn $(( $(sec "$bdir/size_probe" .rela.dyn) - $(sec "$bdir/size_probe_empty" .rela.dyn) )) (PIE relocations of the schema tables); plus .data.rel.ro $(sec "$bdir/size_probe" .data.rel.ro)"
+        emit "bench: size_linked_codecs_text_Os ours=$((pt - pe))B peer=target:16384B ratio=$(ratio 16384 $((pt - pe)))"
+    else
+        skip "size probe not built"
+    fi
     if ls "$bdir"/os/generated/*.o > /dev/null 2>&1; then
         gt=$(text_of "$bdir"/os/generated/*.o)
         gd=$(size "$bdir"/os/generated/*.o | awk 'NR > 1 { t += $2 } END { print t + 0 }')

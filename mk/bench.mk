@@ -23,8 +23,11 @@ BENCH_CODEC_OBJ := $(BENCH_HARNESS) $(addprefix $(BENCH_DIR)/obj/,peer_util.o pe
 
 BENCH_BINS := $(BENCH_DIR)/bench_codec $(BENCH_DIR)/bench_envelope $(BENCH_DIR)/bench_load
 
-# -Os copies of the runtime and the generated code, only for `size`.
+# -Os copies of the runtime and the generated code, only for `size`; one function or
+# object per section so the size probe can drop what it does not use.
+BENCH_OS_FLAGS := $(CSTD) -Os -ffunction-sections -fdata-sections
 BENCH_OS_OBJ := $(RUNTIME_SRC:%.c=$(BENCH_DIR)/os/%.o) $(GENERATED_SRC:%.c=$(BENCH_DIR)/os/%.o)
+BENCH_PROBES := $(BENCH_DIR)/size_probe $(BENCH_DIR)/size_probe_empty
 
 .PHONY: bench bench-build bench-peers
 
@@ -38,7 +41,7 @@ bench:
 bench-peers:
 	@bench/ensure-peers.sh
 
-bench-build: $(BENCH_BINS) $(BENCH_OS_OBJ)
+bench-build: $(BENCH_BINS) $(BENCH_OS_OBJ) $(BENCH_PROBES)
 
 $(BENCH_DIR)/obj/%.o: bench/%.c
 	@mkdir -p $(dir $@)
@@ -55,6 +58,15 @@ $(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGEN
 
 $(BENCH_DIR)/os/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CSTD) -Os $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(BENCH_OS_FLAGS) $(CPPFLAGS) -c -o $@ $<
+
+# The size probe: every generated codec plus what it pulls from the runtime, linked with
+# --gc-sections; the _empty twin is the same program without codecs (bench/size_probe.c).
+$(BENCH_DIR)/size_probe: $(BENCH_DIR)/os/bench/size_probe.o $(BENCH_OS_OBJ)
+	$(CC) -Os -Wl,--gc-sections -o $@ $^ $(LIBS_RT)
+
+$(BENCH_DIR)/size_probe_empty: bench/size_probe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_OS_FLAGS) $(WARN) -DSIZE_PROBE_EMPTY -Wl,--gc-sections -o $@ $<
 
 -include $(wildcard $(BENCH_DIR)/obj/*.d)
