@@ -66,6 +66,7 @@ static const rp_schema_rule rules_connect_type[] = {
 };
 
 static const uint64_t set_connect_key_size[] = { 128u, 192u, 256u };
+
 static const rp_schema_rule rules_connect_key_size[] = {
     { .kind = RP_RULE_ONE_OF, .loc = { spec_file, 112, 59 },
       .expect = "one of {128, 192, 256}",
@@ -305,6 +306,7 @@ static const rp_schema_rule rules_hello_ack[] = {
 };
 
 static const uint64_t len_hello_key[] = { 16u, 24u, 32u };
+
 static const rp_schema_rule rules_hello_key[] = {
     { .kind = RP_RULE_LEN, .loc = { spec_file, 156, 57 },
       .expect = "one of {16, 24, 32}",
@@ -499,6 +501,7 @@ static const rp_schema_rule rules_established_licensee[] = {
 };
 
 static const uint64_t len_established_key[] = { 16u, 24u, 32u };
+
 static const rp_schema_rule rules_established_key[] = {
     { .kind = RP_RULE_LEN, .loc = { spec_file, 194, 65 },
       .expect = "one of {16, 24, 32}",

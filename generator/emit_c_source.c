@@ -234,7 +234,7 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
 
     if (count > 0) {
         if (pre.len > 0)
-            rp_sb_puts(&cx->c, pre.s);
+            rp_sb_printf(&cx->c, "%s\n", pre.s); /* value sets, then a blank line */
         rp_sb_printf(&cx->c, "static const rp_schema_rule rules_%s_%s[] = {\n%s};\n\n", n->msg,
                      f->c_name, b.s);
     }
@@ -305,7 +305,8 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
         rp_strbuf sn = { 0 };
         rp_sb_printf(&sn, "count_%s", n.msg);
         len_rule(cx, &pre, &b, "RP_RULE_COUNT", &d->u.array.len, sn.s);
-        rp_sb_puts(c, pre.s != NULL ? pre.s : "");
+        if (pre.len > 0)
+            rp_sb_printf(c, "%s\n", pre.s);
         rp_sb_printf(c, "static const rp_schema_rule rules_%s[] = {\n%s};\n\n", n.msg, b.s);
         rp_sb_printf(c, "static const rp_schema_field fields_%s[] = {\n", n.msg);
         rp_sb_printf(c, "    { .key = \"\", .key_len = 0, .name = \"items\", .type = RP_SCHEMA_MESSAGE,\n"

@@ -132,6 +132,7 @@ static const rp_schema_rule rules_request_high[] = {
 };
 
 static const int64_t set_request_pick[] = { -1, 0, 1 };
+
 static const rp_schema_rule rules_request_pick[] = {
     { .kind = RP_RULE_ONE_OF, .loc = { spec_file, 60, 43 },
       .expect = "one of {-1, 0, 1}",
@@ -139,6 +140,7 @@ static const rp_schema_rule rules_request_pick[] = {
 };
 
 static const uint64_t set_request_size[] = { 128u, 192u, 256u };
+
 static const rp_schema_rule rules_request_size[] = {
     { .kind = RP_RULE_RANGE, .loc = { spec_file, 61, 67 },
       .expect = "a value in 100..300",
@@ -164,6 +166,7 @@ static const rp_schema_rule rules_request_exact[] = {
 };
 
 static const uint64_t len_request_some[] = { 2u, 4u, 8u };
+
 static const rp_schema_rule rules_request_some[] = {
     { .kind = RP_RULE_LEN, .loc = { spec_file, 65, 43 },
       .expect = "one of {2, 4, 8}",
@@ -177,6 +180,7 @@ static const rp_schema_rule rules_request_open[] = {
 };
 
 static const uint64_t len_request_key[] = { 16u, 24u, 32u };
+
 static const rp_schema_rule rules_request_key[] = {
     { .kind = RP_RULE_LEN, .loc = { spec_file, 67, 48 },
       .expect = "one of {16, 24, 32}",
