@@ -175,6 +175,27 @@ int main(int argc, char **argv)
         input[m] = holders[m].out;
     }
 
+#ifdef BENCH_HAVE_OURS
+    /* Same work? Every peer's decoded struct, encoded by ours, must give the vector back:
+     * then the peer filled every field exactly as our decoder does. */
+    for (int m = 0; m < MSG_COUNT; m++) {
+        for (size_t i = 1; i < NIMPL; i++) {
+            static codec_ctx dec, enc;
+            ctx_init(&dec, peers[i - 1], m, json[m], len[m], NULL);
+            if (decode_op(&dec) != 0) {
+                fprintf(stderr, "bench_codec: %s cannot decode %s\n", peers[i - 1]->name,
+                        msg_names[m]);
+                return 1;
+            }
+            ctx_init(&enc, NULL, m, json[m], len[m], &dec.out);
+            if (encode_op(&enc) != 0 || enc.out_len != len[m]
+                || memcmp(enc.buf, json[m], len[m]) != 0)
+                printf("# note: %s's decode of %s differs from ours\n", peers[i - 1]->name,
+                       msg_names[m]);
+        }
+    }
+#endif
+
     if (cg_iters > 0) {
         for (int m = 0; m < MSG_COUNT; m++) {
             for (size_t i = (size_t)first; i < NIMPL; i++) {
