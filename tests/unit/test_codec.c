@@ -1,5 +1,6 @@
 /* rp_codec: RFC 4648 §10 base64 vectors (encode, strict and lenient decode), strict errors
- * with offsets, Crypto++-compatible lenient decoding, hex round trips in both cases. */
+ * with offsets, Crypto++-compatible lenient decoding, hex round trips in both cases, and
+ * randomized differential tests of the table-driven fast paths against naive references. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -241,6 +242,353 @@ START_TEST(hex_errors_have_offsets)
 }
 END_TEST
 
+/* ---- differential tests: the table-driven fast paths against plain reference codecs ----
+ * The references below are deliberately naive (one byte at a time, a classify function with
+ * range tests, no fast path) and spell out the documented behaviour: strict = RFC 4648 with
+ * errors in scan order (foreign byte, then length, then per group: padding, pad bits,
+ * output room); lenient = Crypto++ bit stream; hex = digits, then odd length, then room. */
+
+static int ref_b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+static int ref_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Each reference returns the status and sets *n (0 on failure) and *off (the error offset,
+ * SIZE_MAX when the error has none, untouched on success). */
+static int ref_b64_strict(const char *in, size_t len, uint8_t *out, size_t cap, size_t *n,
+                          size_t *off)
+{
+    *n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c != '=' && ref_b64_value(c) < 0) {
+            *off = i;
+            return RP_E_BASE64;
+        }
+    }
+    if (len % 4 != 0) {
+        *off = len;
+        return RP_E_BASE64;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        int last = i + 4 == len;
+        unsigned w = 0, pad = 0;
+        for (size_t k = 0; k < 4; k++) {
+            unsigned char c = (unsigned char)in[i + k];
+            if (c == '=' && last && k >= 2) {
+                pad++;
+                w <<= 6;
+                continue;
+            }
+            if (pad > 0 || ref_b64_value(c) < 0) {
+                *off = i + k;
+                return RP_E_BASE64;
+            }
+            w = (w << 6) | (unsigned)ref_b64_value(c);
+        }
+        if ((pad == 1 && (w & 0xff) != 0) || (pad == 2 && (w & 0xffff) != 0)) {
+            *off = i + 3 - pad;
+            return RP_E_BASE64;
+        }
+        if (cap - o < 3 - pad) {
+            *off = i;
+            return RP_E_OVERFLOW;
+        }
+        for (unsigned k = 0; k < 3 - pad; k++) out[o++] = (uint8_t)(w >> (16 - 8 * k));
+    }
+    *n = o;
+    return RP_OK;
+}
+
+static int ref_b64_lenient(const char *in, size_t len, uint8_t *out, size_t cap, size_t *n,
+                           size_t *off)
+{
+    unsigned acc = 0, bits = 0;
+    size_t o = 0;
+    *n = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = ref_b64_value((unsigned char)in[i]);
+        if (v < 0) continue;
+        acc = (acc << 6) | (unsigned)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o == cap) {
+                *off = i;
+                return RP_E_OVERFLOW;
+            }
+            out[o++] = (uint8_t)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    *n = o;
+    return RP_OK;
+}
+
+static int ref_hex_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *n,
+                          size_t *off)
+{
+    *n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (ref_hex_value((unsigned char)in[i]) < 0) {
+            *off = i;
+            return RP_E_HEX;
+        }
+    if (len % 2 != 0) {
+        *off = len;
+        return RP_E_HEX;
+    }
+    if (cap < len / 2) {
+        *off = SIZE_MAX;
+        return RP_E_OVERFLOW;
+    }
+    for (size_t i = 0; i < len; i += 2)
+        out[i / 2] = (uint8_t)(ref_hex_value((unsigned char)in[i]) * 16 +
+                               ref_hex_value((unsigned char)in[i + 1]));
+    *n = len / 2;
+    return RP_OK;
+}
+
+/* Fixed-seed xorshift64*: the same inputs on every run and every libc. */
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545F4914F6CDD1DULL;
+}
+
+static size_t rng_below(uint64_t *s, size_t n)
+{
+    return n == 0 ? 0 : (size_t)(rng_next(s) % n);
+}
+
+#define DIFF_MAX 300 /* input lengths 0..DIFF_MAX */
+#define GUARD 16     /* bytes after cap that must stay untouched */
+
+enum diff_codec { DIFF_STRICT, DIFF_LENIENT, DIFF_HEX };
+
+/* Runs the codec under test and its reference on in[0..len) with output room cap, and fails
+ * the test (naming the case) on any difference in status, error code, error offset, output
+ * length or output bytes, or on a write past cap. */
+static void diff_one(enum diff_codec which, const char *in, size_t len, size_t cap,
+                     unsigned long iter)
+{
+    uint8_t got[DIFF_MAX + GUARD], want[DIFF_MAX + GUARD];
+    ck_assert_uint_le(cap, DIFF_MAX);
+    memset(got, 0xa5, sizeof got);
+    size_t got_n = 77, want_n = 77, want_off = 12345;
+    rp_error err;
+    rp_error_clear(&err);
+    int got_rc, want_rc;
+    switch (which) {
+    case DIFF_STRICT:
+        got_rc = rp_base64_decode(in, len, RP_BASE64_STRICT, got, cap, &got_n, &err);
+        want_rc = ref_b64_strict(in, len, want, cap, &want_n, &want_off);
+        break;
+    case DIFF_LENIENT:
+        got_rc = rp_base64_decode(in, len, RP_BASE64_LENIENT, got, cap, &got_n, &err);
+        want_rc = ref_b64_lenient(in, len, want, cap, &want_n, &want_off);
+        break;
+    default:
+        got_rc = rp_hex_decode(in, len, got, cap, &got_n, &err);
+        want_rc = ref_hex_decode(in, len, want, cap, &want_n, &want_off);
+        break;
+    }
+    ck_assert_msg(got_rc == want_rc, "codec %d iter %lu len %zu cap %zu: rc %d, reference %d",
+                  (int)which, iter, len, cap, got_rc, want_rc);
+    ck_assert_msg(got_n == want_n, "codec %d iter %lu: out_len %zu, reference %zu", (int)which,
+                  iter, got_n, want_n);
+    if (want_rc == RP_OK) {
+        ck_assert_msg(memcmp(got, want, want_n) == 0, "codec %d iter %lu: output differs",
+                      (int)which, iter);
+    } else {
+        ck_assert_msg(err.code == want_rc && err.offset == want_off,
+                      "codec %d iter %lu len %zu cap %zu: error %d at %zu, reference %d at %zu"
+                      " (%s)",
+                      (int)which, iter, len, cap, err.code, err.offset, want_rc, want_off,
+                      err.message);
+        ck_assert_msg(strlen(err.message) > 0, "message present");
+    }
+    for (size_t k = cap; k < cap + GUARD; k++)
+        ck_assert_msg(got[k] == 0xa5, "codec %d iter %lu: wrote past cap %zu", (int)which,
+                      iter, cap);
+}
+
+/* A byte the fast path must not take: whitespace, '=', base64url letters, controls, NUL,
+ * high bytes, or (rarely) any byte at all. */
+static char rng_intruder(uint64_t *s)
+{
+    static const char some[] = " \n\r\t=:-_.\0\x80\xff";
+    if (rng_below(s, 4) == 0) return (char)rng_below(s, 256);
+    return some[rng_below(s, sizeof some - 1)];
+}
+
+/* Output room: usually enough, often exactly enough, sometimes short by a little or a lot. */
+static size_t rng_cap(uint64_t *s, size_t need)
+{
+    size_t r = rng_below(s, 8);
+    if (r < 4) return need;
+    if (r == 4) return need > DIFF_MAX ? DIFF_MAX : need + rng_below(s, 3);
+    return rng_below(s, need + 1);
+}
+
+static const char b64_letters[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+START_TEST(base64_fast_path_matches_reference)
+{
+    uint64_t seed = 0x5eed0000c0dec0deULL;
+    char in[DIFF_MAX + 1];
+    for (unsigned long iter = 0; iter < 20000; iter++) {
+        size_t len;
+        unsigned shape = (unsigned)rng_below(&seed, 3);
+        if (shape == 0) {
+            /* canonical text of random bytes (valid strict input, padding included) */
+            uint8_t raw[DIFF_MAX / 4 * 3];
+            size_t rl = rng_below(&seed, sizeof raw + 1);
+            for (size_t k = 0; k < rl; k++) raw[k] = (uint8_t)rng_next(&seed);
+            char enc[RP_BASE64_ENCODED_LEN(sizeof raw) + 1];
+            ck_assert_int_eq(rp_base64_encode(raw, rl, enc, sizeof enc, &len, NULL), 0);
+            memcpy(in, enc, len);
+        } else {
+            /* random letters of random length, often not a multiple of 4 */
+            len = rng_below(&seed, DIFF_MAX + 1);
+            for (size_t k = 0; k < len; k++) in[k] = b64_letters[rng_below(&seed, 64)];
+        }
+        /* Sprinkle 0..several intruders: replace or insert at random places, or wrap
+         * Java-style every 76 characters. */
+        unsigned marks = (unsigned)rng_below(&seed, 5);
+        if (marks == 4) marks = (unsigned)rng_below(&seed, 40);
+        for (unsigned m = 0; m < marks && len > 0; m++) {
+            size_t at = rng_below(&seed, len);
+            if (rng_below(&seed, 2) == 0 && len < DIFF_MAX) {
+                memmove(in + at + 1, in + at, len - at);
+                len++;
+            }
+            in[at] = rng_intruder(&seed);
+        }
+        if (shape == 2 && len > 0 && rng_below(&seed, 2) == 0) {
+            char wrapped[DIFF_MAX + 1];
+            size_t w = 0;
+            for (size_t k = 0; k < len && w < DIFF_MAX; k++) {
+                wrapped[w++] = in[k];
+                if ((k + 1) % 76 == 0 && w < DIFF_MAX) wrapped[w++] = '\n';
+            }
+            memcpy(in, wrapped, w);
+            len = w;
+        }
+        size_t need = RP_BASE64_DECODED_MAX(len);
+        size_t cap = rng_cap(&seed, need > DIFF_MAX ? DIFF_MAX : need);
+        diff_one(DIFF_STRICT, in, len, cap, iter);
+        diff_one(DIFF_LENIENT, in, len, cap, iter);
+    }
+}
+END_TEST
+
+/* Every byte value at every position of a 12-character group run, both modes: the table
+ * classifies exactly like the reference, wherever in a group the byte falls. */
+START_TEST(base64_every_byte_every_position)
+{
+    static const char base[] = "QUJDREVGR0hJ"; /* "ABCDEFGHI" */
+    for (unsigned b = 0; b < 256; b++) {
+        for (size_t at = 0; at < 12; at++) {
+            char in[12];
+            memcpy(in, base, 12);
+            in[at] = (char)b;
+            unsigned long id = b * 100u + at;
+            diff_one(DIFF_STRICT, in, 12, 9, id);
+            diff_one(DIFF_LENIENT, in, 12, 9, id);
+            diff_one(DIFF_STRICT, in, 12 - at % 4, 9, id);
+            diff_one(DIFF_LENIENT, in, 12 - at % 4, 9, id);
+        }
+    }
+}
+END_TEST
+
+START_TEST(hex_fast_path_matches_reference)
+{
+    static const char digits[] = "0123456789abcdefABCDEF";
+    uint64_t seed = 0x4e784e78deadbeefULL;
+    char in[DIFF_MAX + 1];
+    for (unsigned long iter = 0; iter < 20000; iter++) {
+        size_t len = rng_below(&seed, DIFF_MAX + 1);
+        if (rng_below(&seed, 2) == 0) len &= ~(size_t)1; /* even lengths half the time */
+        for (size_t k = 0; k < len; k++) in[k] = digits[rng_below(&seed, sizeof digits - 1)];
+        unsigned marks = (unsigned)rng_below(&seed, 4);
+        for (unsigned m = 0; m < marks && len > 0; m++) {
+            char c = rng_intruder(&seed);
+            if (rng_below(&seed, 3) == 0) c = "gGxX"[rng_below(&seed, 4)];
+            in[rng_below(&seed, len)] = c;
+        }
+        diff_one(DIFF_HEX, in, len, rng_cap(&seed, len / 2), iter);
+    }
+    /* every byte value at either position of a pair, early and late */
+    for (unsigned b = 0; b < 256; b++)
+        for (size_t at = 0; at < 6; at++) {
+            char s[6] = {'a', 'B', '0', '9', 'f', 'E'};
+            s[at] = (char)b;
+            diff_one(DIFF_HEX, s, 6, 3, b * 10u + at);
+            diff_one(DIFF_HEX, s, 5, 3, b * 10u + at);
+        }
+}
+END_TEST
+
+/* The encoders against their definitions, every length 0..DIFF_MAX. */
+START_TEST(encoders_match_reference)
+{
+    uint64_t seed = 0xe0c0de5eedULL;
+    uint8_t raw[DIFF_MAX];
+    for (size_t k = 0; k < sizeof raw; k++) raw[k] = (uint8_t)rng_next(&seed);
+    for (size_t len = 0; len <= DIFF_MAX; len++) {
+        char got[RP_BASE64_ENCODED_LEN(DIFF_MAX) + 1], want[sizeof got];
+        size_t n = 99, w = 0;
+        for (size_t i = 0; i < len; i += 3) {
+            unsigned v = (unsigned)raw[i] << 16;
+            if (i + 1 < len) v |= (unsigned)raw[i + 1] << 8;
+            if (i + 2 < len) v |= raw[i + 2];
+            want[w++] = b64_letters[v >> 18];
+            want[w++] = b64_letters[(v >> 12) & 63];
+            want[w++] = i + 1 < len ? b64_letters[(v >> 6) & 63] : '=';
+            want[w++] = i + 2 < len ? b64_letters[v & 63] : '=';
+        }
+        want[w] = '\0';
+        memset(got, 'x', sizeof got);
+        ck_assert_int_eq(rp_base64_encode(raw, len, got, w + 1, &n, NULL), 0);
+        ck_assert_uint_eq(n, w);
+        ck_assert_mem_eq(got, want, w + 1);
+        for (int upper = 0; upper <= 1; upper++) {
+            char hg[2 * DIFF_MAX + 1], hw[2 * DIFF_MAX + 1];
+            const char *dig = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+            for (size_t i = 0; i < len; i++) {
+                hw[2 * i] = dig[raw[i] / 16];
+                hw[2 * i + 1] = dig[raw[i] % 16];
+            }
+            hw[2 * len] = '\0';
+            ck_assert_int_eq(rp_hex_encode(raw, len, upper ? RP_HEX_UPPER : RP_HEX_LOWER, hg,
+                                           2 * len + 1, &n, NULL),
+                             0);
+            ck_assert_uint_eq(n, 2 * len);
+            ck_assert_mem_eq(hg, hw, 2 * len + 1);
+        }
+    }
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
     Suite *s = suite_create("codec");
@@ -254,10 +602,14 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, base64_lenient_java_wrapped_round_trip);
     tcase_add_test(tc, base64_decode_overflow);
     tcase_add_test(tc, base64_all_lengths_round_trip);
+    tcase_add_test(tc, base64_fast_path_matches_reference);
+    tcase_add_test(tc, base64_every_byte_every_position);
+    tcase_add_test(tc, encoders_match_reference);
     suite_add_tcase(s, tc);
     TCase *th = tcase_create("hex");
     tcase_add_test(th, hex_round_trip_both_cases);
     tcase_add_test(th, hex_errors_have_offsets);
+    tcase_add_test(th, hex_fast_path_matches_reference);
     suite_add_tcase(s, th);
     return s;
 }
