@@ -39,6 +39,24 @@ if [ -d "$vec" ]; then
             put codec "$s-$b" "$tmp"
             rm -f "$tmp"
         done
+        # server session: raw c2s packets (op 0 connect / 1 logging), and their plaintexts
+        # re-sealed by the harness (op 2 connect / 3 logging, 4 compressed logging)
+        for f in "$scen"*.c2s.bin; do
+            [ -e "$f" ] || continue
+            b=$(basename "$f" .c2s.bin)
+            tmp=$(mktemp)
+            strip_delim "$f" > "$tmp"
+            case "$b" in *log*|*bulk*) put server "$s-$b.raw" "$tmp" 001 ;; *) put server "$s-$b.raw" "$tmp" 000 ;; esac
+            rm -f "$tmp"
+            p="$scen$b.c2s.plain.json"
+            [ -e "$p" ] || continue
+            case "$b" in
+                *log*|*bulk*) put server "$s-$b.sealed" "$p" 003; put server "$s-$b.zlib" "$p" 004
+                              put server "$s-$b.acked" "$p" 203 ;;
+                *) put server "$s-$b.sealed" "$p" 002; put server "$s-$b.acked" "$p" 202
+                   put server "$s-$b.rsa" "$p" 005 ;;
+            esac
+        done
         # a whole scenario as one stream (many packets per read)
         cat "$scen"*.c2s.bin > "$out/stream.tmp" 2>/dev/null || true
         [ -s "$out/stream.tmp" ] && put frame "$s-stream.017" "$out/stream.tmp" 017

@@ -1,0 +1,317 @@
+/* fuzz_server: the server session as the network reaches it — envelope classification and
+ * opening, decoding, the state machine and the reply — through rp_server_handle_connect and
+ * rp_server_handle_log.
+ *
+ * Each input gets a fresh server (fixed clock, deterministic RNG, a 2048-bit RSA key, max
+ * 64 KiB per log) on which one unmanaged client is already registered by a real CONNECT with
+ * the key pair of ../shared/vectors/A-unknown-plain (and acknowledged when op bit 0x80 is
+ * set). Because clock and RNG are fixed, that client's id and AES key are the same for every
+ * input; they are learnt once by decrypting the hello. Then byte 0 (op & 7) says what the
+ * rest of the input is:
+ *   0 a raw connect-port packet          1 a raw logging-port packet
+ *   2 plaintext, AES-sealed with the client's key, to the connect port
+ *   3 plaintext, AES-sealed, to the logging port
+ *   4 plaintext, zlib + base64 + AES-sealed, to the logging port (compressed log)
+ *   5 plaintext, RSA-encrypted to the server key, to the connect port
+ *   6 several raw connect-port packets split at "\r\n\r\n" (state across packets)
+ *   7 several plaintexts split at "\r\n\r\n", each AES-sealed, alternating connect / logging
+ *
+ * Invariants:
+ *  - every packet gets exactly one reply packet ending in "\r\n\r\n" (connect port: plain
+ *    error JSON with a §7 text, {"r":1}, the raw "BER decode error", an RSA or an AES
+ *    envelope; logging port: exactly {"r":0} or {"r":1});
+ *  - UNIFORM ERRORS: an AES envelope that names our client but does not decrypt with its key
+ *    gets exactly the generic invalid-request reply, whatever broke (no padding oracle);
+ *  - every record handed to the log sink validates, carries the envelope's client id, and a
+ *    packet answered {"r":1} hands over none; at most max_items_in_bulk per packet;
+ *  - the registry never exceeds max_clients; nothing leaks (LSan) when the server is freed.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_check.h"
+#include "rp_envelope.h"
+#include "rp_session.h"
+#include "rp_zlib.h"
+
+#define KEY_DIR "../shared/vectors/A-unknown-plain/keys/"
+#define NOW 1795667600u
+#define MAX_BULK 5u
+#define MAX_CLIENTS 64u
+#define INVALID_JSON "{\"status\":1,\"ack\":0,\"error_text\":\"Invalid connection request. Are you sending it to correct port?\"}"
+
+typedef struct fixture {
+    bool ready;
+    rp_rsa_key *server_key;       /* also plays the client's key pair */
+    char connect_pkt[2048];       /* the registering CONNECT, without delimiter */
+    size_t connect_len;
+    char client_id[64];
+    size_t id_len;
+    rp_aes_key key;
+} fixture;
+
+static fixture fx;
+
+static uint64_t fixed_clock(void *ctx)
+{
+    (void)ctx;
+    return NOW;
+}
+
+/* splitmix64: deterministic "random" bytes, restarted for every input. */
+static int fixed_rng(void *ctx, uint8_t *out, size_t len)
+{
+    uint64_t *st = ctx;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t z = (*st += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        out[i] = (uint8_t)(z ^ (z >> 31));
+    }
+    return 0;
+}
+
+typedef struct sink_state {
+    const char *id;
+    size_t id_len;
+    unsigned calls;
+} sink_state;
+
+static void sink(void *ctx, const char *client_id, const residue_log_request *log)
+{
+    sink_state *s = ctx;
+    s->calls++;
+    FUZZ_CHECK(client_id != NULL && log != NULL);
+    FUZZ_CHECK(residue_log_request_validate(log, NULL) == 0);
+    if (s->id != NULL) FUZZ_CHECK(strlen(client_id) == s->id_len && memcmp(client_id, s->id, s->id_len) == 0);
+}
+
+static void load_fixture(void)
+{
+    if (fx.ready) return;
+    FILE *f = fopen(KEY_DIR "client-public.pem", "rb");
+    if (f == NULL || rp_rsa_key_load_private_file(KEY_DIR "client-private.pem", NULL, &fx.server_key, NULL) != 0) {
+        fprintf(stderr, "fuzz_server: run from the project root (needs %s)\n", KEY_DIR);
+        abort();
+    }
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    char b64[2048];
+    size_t bl = 0;
+    FUZZ_CHECK(rp_base64_encode((const uint8_t *)buf, n, b64, sizeof b64, &bl, NULL) == 0);
+    int w = snprintf(fx.connect_pkt, sizeof fx.connect_pkt,
+                     "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", NOW, b64);
+    fx.connect_len = (size_t)w;
+    fx.ready = true;
+}
+
+static rp_server *new_server(uint64_t *rng_state)
+{
+    rp_server_config cfg;
+    rp_server_config_defaults(&cfg);
+    cfg.server_private_key = fx.server_key;
+    cfg.max_items_in_bulk = MAX_BULK;
+    cfg.max_clients = MAX_CLIENTS;
+    cfg.max_log_size = 65536;
+    cfg.logging_port = 8778;
+    rp_server *srv = NULL;
+    *rng_state = 42;
+    FUZZ_CHECK(rp_server_create(&cfg, fixed_clock, NULL, fixed_rng, rng_state, &srv, NULL) == 0);
+    return srv;
+}
+
+static bool is_delimited(const uint8_t *r, size_t n)
+{
+    return n >= 4 && memcmp(r + n - 4, "\r\n\r\n", 4) == 0;
+}
+
+/* Checks that a connect-port reply is one of the shapes the server may send. */
+static void check_connect_reply(const uint8_t *reply, size_t n)
+{
+    FUZZ_CHECK(is_delimited(reply, n));
+    const char *p = (const char *)reply;
+    size_t len = n - 4;
+    rp_envelope_kind k = rp_envelope_classify_s2c(p, len);
+    if (k == RP_ENVELOPE_PLAIN) {
+        residue_connect_error e;
+        residue_log_reply lr;
+        uint8_t st[2048];
+        rp_arena a;
+        rp_arena_init(&a, st, sizeof st);
+        bool ok = residue_connect_error_decode(p, len, &e, &a, RP_DECODE_STRICT, NULL) == 0;
+        rp_arena_init(&a, st, sizeof st);
+        ok = ok || residue_log_reply_decode(p, len, &lr, &a, RP_DECODE_STRICT, NULL) == 0;
+        FUZZ_CHECK(ok);
+    } else if (k == RP_ENVELOPE_RAW_TEXT) {
+        FUZZ_CHECK(len == strlen("BER decode error") && memcmp(p, "BER decode error", len) == 0);
+    } else {
+        FUZZ_CHECK(k == RP_ENVELOPE_RSA || k == RP_ENVELOPE_AES_NO_CLIENT_ID);
+    }
+}
+
+static void do_connect(rp_server *srv, const char *pkt, size_t len)
+{
+    uint8_t reply[RP_SESSION_PACKET_MAX];
+    size_t rl = 0;
+    rp_error why;
+    int rc = rp_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply, &rl, &why);
+    FUZZ_CHECK(rc == 0);
+    check_connect_reply(reply, rl);
+    /* Uniform errors: an envelope naming our client that our key cannot open. */
+    if (rp_envelope_classify_c2s(pkt, len, true) == RP_ENVELOPE_AES_CLIENT_ID) {
+        rp_aes_envelope env;
+        if (rp_envelope_parse_aes_c2s(pkt, len, &env, NULL) == 0 && env.client_id_len == fx.id_len &&
+            memcmp(env.client_id, fx.client_id, fx.id_len) == 0) {
+            char *plain = malloc(len + 1);
+            FUZZ_CHECK(plain != NULL);
+            size_t pl = 0;
+            if (rp_envelope_open_aes(&fx.key, &env, plain, len + 1, &pl, NULL, NULL) != 0) {
+                FUZZ_CHECK(rl == strlen(INVALID_JSON) + 4 && memcmp(reply, INVALID_JSON, rl - 4) == 0);
+            }
+            free(plain);
+        }
+    }
+    FUZZ_CHECK(rp_server_client_count(srv) <= MAX_CLIENTS);
+}
+
+static void do_log(rp_server *srv, const char *pkt, size_t len)
+{
+    uint8_t reply[64];
+    size_t rl = 0;
+    rp_error why;
+    sink_state ss = {NULL, 0, 0};
+    rp_aes_envelope env;
+    if (rp_envelope_parse_aes_c2s(pkt, len, &env, NULL) == 0) {
+        ss.id = env.client_id;
+        ss.id_len = env.client_id_len;
+    }
+    int rc = rp_server_handle_log(srv, (const uint8_t *)pkt, len, sink, &ss, reply, sizeof reply, &rl, &why);
+    FUZZ_CHECK(rc == 0);
+    bool ok = rl == 11 && memcmp(reply, "{\"r\":0}\r\n\r\n", 11) == 0;
+    bool bad = rl == 11 && memcmp(reply, "{\"r\":1}\r\n\r\n", 11) == 0;
+    FUZZ_CHECK(ok || bad);
+    if (bad) FUZZ_CHECK(ss.calls == 0);
+    FUZZ_CHECK(ss.calls <= MAX_BULK);
+}
+
+static char *seal(const char *plain, size_t len, size_t *out_len)
+{
+    size_t cap = RP_ENVELOPE_AES_C2S_SIZE(fx.id_len, len);
+    char *w = malloc(cap);
+    FUZZ_CHECK(w != NULL);
+    static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    FUZZ_CHECK(rp_envelope_seal_aes_c2s(&fx.key, iv, fx.client_id, fx.id_len, plain, len, w, cap,
+                                        out_len, NULL) == 0);
+    return w;
+}
+
+/* Registers (and learns, the first time) the fixture client on a fresh server. */
+static void register_client(rp_server *srv, bool ack)
+{
+    uint8_t reply[RP_SESSION_PACKET_MAX];
+    size_t rl = 0;
+    FUZZ_CHECK(rp_server_handle_connect(srv, (const uint8_t *)fx.connect_pkt, fx.connect_len, reply,
+                                        sizeof reply, &rl, NULL) == 0);
+    if (fx.id_len == 0) {
+        char hello[512];
+        size_t hl = 0;
+        FUZZ_CHECK(is_delimited(reply, rl));
+        FUZZ_CHECK(rp_envelope_open_rsa(fx.server_key, (const char *)reply, rl - 4, hello, sizeof hello,
+                                        &hl, NULL, NULL) == 0);
+        residue_hello h;
+        uint8_t st[1024];
+        rp_arena a;
+        rp_arena_init(&a, st, sizeof st);
+        FUZZ_CHECK(residue_hello_decode(hello, hl, &h, &a, RP_DECODE_STRICT, NULL) == 0);
+        FUZZ_CHECK(h.client_id.len < sizeof fx.client_id);
+        memcpy(fx.client_id, h.client_id.ptr, h.client_id.len);
+        fx.id_len = h.client_id.len;
+        FUZZ_CHECK(rp_aes_key_set(&fx.key, h.key.ptr, h.key.len, NULL) == 0);
+    }
+    if (ack) {
+        char js[256];
+        int n = snprintf(js, sizeof js, "{\"_t\":%u,\"type\":2,\"client_id\":\"%.*s\"}", NOW,
+                         (int)fx.id_len, fx.client_id);
+        size_t wl = 0;
+        char *w = seal(js, (size_t)n, &wl);
+        FUZZ_CHECK(rp_server_handle_connect(srv, (const uint8_t *)w, wl, reply, sizeof reply, &rl, NULL) == 0);
+        FUZZ_CHECK(rp_envelope_classify_s2c((const char *)reply, rl - 4) == RP_ENVELOPE_AES_NO_CLIENT_ID);
+        free(w);
+    }
+}
+
+static const char *find_delim(const char *p, size_t len)
+{
+    for (size_t i = 0; i + 4 <= len; i++)
+        if (memcmp(p + i, "\r\n\r\n", 4) == 0) return p + i;
+    return NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > 200000) return 0;
+    load_fixture();
+    uint64_t rng_state;
+    rp_server *srv = new_server(&rng_state);
+    unsigned op = data[0];
+    register_client(srv, (op & 0x80) != 0);
+    const char *in = (const char *)data + 1;
+    size_t len = size - 1;
+    size_t wl = 0;
+    char *w = NULL;
+    switch (op & 7) {
+    case 0: do_connect(srv, in, len); break;
+    case 1: do_log(srv, in, len); break;
+    case 2: w = seal(in, len, &wl); do_connect(srv, w, wl); break;
+    case 3: w = seal(in, len, &wl); do_log(srv, w, wl); break;
+    case 4: {
+        size_t cap = RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(len)) + 1, zl = 0;
+        char *z = malloc(cap);
+        FUZZ_CHECK(z != NULL);
+        FUZZ_CHECK(rp_envelope_compress_log(in, len, -1, z, cap, &zl, NULL) == 0);
+        w = seal(z, zl, &wl);
+        free(z);
+        do_log(srv, w, wl);
+        break;
+    }
+    case 5: {
+        size_t cap = RP_ENVELOPE_RSA_SIZE(rp_rsa_key_size(fx.server_key));
+        if (len > rp_rsa_max_plaintext(fx.server_key)) break;
+        w = malloc(cap);
+        FUZZ_CHECK(w != NULL);
+        FUZZ_CHECK(rp_envelope_seal_rsa(fx.server_key, in, len, w, cap, &wl, NULL) == 0);
+        do_connect(srv, w, wl);
+        break;
+    }
+    default: {
+        /* Several packets on one server: state carries over. */
+        unsigned i = 0;
+        while (len > 0 && i < 16) {
+            const char *d = find_delim(in, len);
+            size_t pl = d ? (size_t)(d - in) : len;
+            if ((op & 7) == 6) {
+                do_connect(srv, in, pl);
+            } else {
+                size_t sl = 0;
+                char *s = seal(in, pl, &sl);
+                if (i % 2 == 0) do_connect(srv, s, sl);
+                else do_log(srv, s, sl);
+                free(s);
+            }
+            i++;
+            if (d == NULL) break;
+            len -= pl + 4;
+            in += pl + 4;
+        }
+        (void)rp_server_sweep(srv);
+        break;
+    }
+    }
+    free(w);
+    rp_server_free(srv);
+    return 0;
+}
