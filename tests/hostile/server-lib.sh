@@ -1,7 +1,8 @@
 # Shared by tests/scripts/hostile-wire.sh and load.sh (sourced, not run): start and stop a
 # residue-server on 127.0.0.1 with free ports, and read its memory from /proc.
 #
-#   start_server BUILD WORKDIR [extra config JSON members]   sets SERVER_PID, CPORT, LPORT, SERVER_LOG
+#   start_server BUILD WORKDIR [extra config JSON members [server options...]]
+#                                                            sets SERVER_PID, CPORT, LPORT, SERVER_LOG
 #   stop_server                                              SIGTERM, waits; sets SERVER_RC
 #   vm KEY                                                   VmRSS / VmHWM of the server, kB
 
@@ -10,6 +11,7 @@ KEYS_B=../shared/vectors/B-unknown-rsa/keys
 
 start_server() {
     local build=$1 dir=$2 extra=${3:-}
+    shift 3 2>/dev/null || shift $#
     mkdir -p "$dir"
     SERVER_LOG=$dir/server-log.jsonl
     : > "$SERVER_LOG"
@@ -20,7 +22,7 @@ start_server() {
 JSON
     rm -f "$dir/ports"
     "$build/residue-server" --config "$dir/residue.conf.json" --connect-port 0 --logging-port 0 \
-        --log-file "$SERVER_LOG" --ports-file "$dir/ports" >"$dir/server.out" 2>"$dir/server.err" &
+        --log-file "$SERVER_LOG" --ports-file "$dir/ports" "$@" >"$dir/server.out" 2>"$dir/server.err" &
     SERVER_PID=$!
     for _ in $(seq 100); do [ -s "$dir/ports" ] && break; sleep 0.05; done
     if [ ! -s "$dir/ports" ]; then

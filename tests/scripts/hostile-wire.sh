@@ -17,7 +17,9 @@ make --no-print-directory -s BUILD="$build" hostile-tools || { echo "hostile: bu
 work=$(mktemp -d /tmp/rproto-hostile.XXXXXX)
 trap 'kill "$bg" 2>/dev/null; kill "$SERVER_PID" 2>/dev/null; rm -rf "$work"' EXIT
 
-start_server "$build" "$work" ",\"server_rsa_private_key\":\"$PWD/$KEYS_B/server-private.pem\",\"server_rsa_public_key\":\"$PWD/$KEYS_B/server-public.pem\"" || exit 1
+# --max-connections 1000 so that the half-open case (3000 sockets) really fills the server.
+start_server "$build" "$work" ",\"server_rsa_private_key\":\"$PWD/$KEYS_B/server-private.pem\",\"server_rsa_public_key\":\"$PWD/$KEYS_B/server-public.pem\"" \
+    --max-connections "${HOSTILE_MAX_CONNECTIONS:-1000}" || exit 1
 echo "hostile: server pid $SERVER_PID, connect port $CPORT, logging port $LPORT"
 
 # Known server bugs, reported as XFAIL and counted apart (docs/security.md, "Known gaps"); a
@@ -52,7 +54,7 @@ touch "$work/stop"; wait "$bg"
 read -r bg_ok bg_bad bg_runs < "$work/bg.result"
 # Half-open connections last, without the background loop (its runs would be refused while
 # the connections are held if the server has no room, which the case itself reports).
-"$build/hostile/hostile-wire" "${common[@]}" --only "half-open" --half-open "${HOSTILE_HALF_OPEN:-2000}" ${xfail:+--xfail "$xfail"} \
+"$build/hostile/hostile-wire" "${common[@]}" --only "half-open" --half-open "${HOSTILE_HALF_OPEN:-3000}" ${xfail:+--xfail "$xfail"} \
     | grep -v '^hostile: server' | tee -a "$work/cases.txt"
 rc2=${PIPESTATUS[0]}
 sleep 1
