@@ -1064,6 +1064,30 @@ static void log_cases(ctx *x)
         free(w);
         free(j);
     }
+    /* Log injection: escaped newlines and quotes in a field must not split the log line. */
+    if (selected(x, "L newline/quote escapes stay on one log line")) {
+        char tag[64];
+        snprintf(tag, sizeof tag, "inject-%u", (unsigned)getpid());
+        size_t n;
+        char *j = fmt(&n, "{\"_t\":%lld,\"datetime\":1,\"msg\":\"%s\\n{\\\"client_id\\\":\\\"forged\\\",\\\"msg\\\":\\\"%s-forged\\\"}\\r\\n\",\"app\":\"a\\nb\",\"level\":128}",
+                      now, tag, tag);
+        size_t wl;
+        char *w = hw_seal(&x->good, NULL, NULL, (const uint8_t *)j, n, &wl);
+        reply r;
+        exchange(x, L, w, wl, NULL, 5000, &r);
+        settle();
+        long lines_with_tag = count_log(x, tag);
+        char forged[80];
+        snprintf(forged, sizeof forged, "{\"client_id\":\"forged\"");
+        long forged_lines = count_log(x, forged);
+        char d[200];
+        snprintf(d, sizeof d, "-> %s; lines with the tag %ld, lines starting like a forged record %ld",
+                 kind_name(r.kind), lines_with_tag, forged_lines);
+        report(x, "L newline/quote escapes stay on one log line", r.kind == R_R0 &&
+               (lines_with_tag < 0 || (lines_with_tag == 1 && forged_lines == 0)), d);
+        free(w);
+        free(j);
+    }
     /* Bulks beyond max_items_in_bulk: at most max_items lines may be written. */
     size_t counts[] = {x->max_bulk + 1, 1000};
     for (int z = 0; z < 2; z++) {
