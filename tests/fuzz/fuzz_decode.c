@@ -8,7 +8,9 @@
  *    need), and its encoding decodes again in strict mode to a message that encodes to the
  *    very same bytes (encode is a fixed point after one round);
  *  - residue_decode_any on each port and direction returns a message of that route, and the
- *    specific decoder of that message accepts the same text.
+ *    specific decoder of that message accepts the same text; conversely, when the decoder of
+ *    a message routed there accepts the text, residue_decode_any picks exactly that message
+ *    (the discriminators of the spec leave no two routed messages overlapping).
  * Decoding never allocates: storage is an exact-size heap block so ASan sees any overrun.
  */
 #include <stdbool.h>
@@ -128,6 +130,19 @@ static void roundtrip(const msg_desc *d, const void *msg, size_t len)
     free(s2);
 }
 
+/* The route of each message, as the spec declares it. */
+static bool routed_here(residue_message_id id, residue_port port, residue_direction dir)
+{
+    bool conn = port == RESIDUE_PORT_CONNECT, c2s = dir == RESIDUE_DIR_C2S;
+    switch (id) {
+    case RESIDUE_MSG_CONNECT: case RESIDUE_MSG_ACKNOWLEDGEMENT: case RESIDUE_MSG_TOUCH: return conn && c2s;
+    case RESIDUE_MSG_HELLO: case RESIDUE_MSG_ESTABLISHED: case RESIDUE_MSG_CONNECT_ERROR: return conn && !c2s;
+    case RESIDUE_MSG_LOG_REQUEST: case RESIDUE_MSG_LOG_BULK: return !conn && c2s;
+    case RESIDUE_MSG_LOG_REPLY: return !conn && !c2s;
+    default: return false;
+    }
+}
+
 static const msg_desc *by_id(residue_message_id id)
 {
     for (size_t i = 0; i < NMSGS; i++)
@@ -139,6 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
     rp_error err;
+    int ok_strict[NMSGS], ok_wire[NMSGS];
     for (size_t i = 0; i < NMSGS; i++) {
         const msg_desc *d = &msgs[i];
         void *m;
@@ -154,6 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(m);
         free(s);
         if (strict == 0) FUZZ_CHECK(wire == 0);
+        ok_strict[i] = strict == 0;
+        ok_wire[i] = wire == 0;
     }
 
     static const struct { residue_port port; residue_direction dir; } routes[] = {
@@ -174,19 +192,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (rc == 0) {
                 const msg_desc *d = by_id(any->id);
                 FUZZ_CHECK(d != NULL);
-                bool c2s = routes[r].dir == RESIDUE_DIR_C2S, conn = routes[r].port == RESIDUE_PORT_CONNECT;
-                switch (any->id) {
-                case RESIDUE_MSG_CONNECT: case RESIDUE_MSG_ACKNOWLEDGEMENT: case RESIDUE_MSG_TOUCH:
-                    FUZZ_CHECK(conn && c2s); break;
-                case RESIDUE_MSG_HELLO: case RESIDUE_MSG_ESTABLISHED: case RESIDUE_MSG_CONNECT_ERROR:
-                    FUZZ_CHECK(conn && !c2s); break;
-                case RESIDUE_MSG_LOG_REQUEST: case RESIDUE_MSG_LOG_BULK:
-                    FUZZ_CHECK(!conn && c2s); break;
-                case RESIDUE_MSG_LOG_REPLY:
-                    FUZZ_CHECK(!conn && !c2s); break;
-                default:
-                    FUZZ_CHECK(0 && "unknown message id");
-                }
+                FUZZ_CHECK(routed_here(any->id, routes[r].port, routes[r].dir));
                 FUZZ_CHECK(strcmp(residue_message_name(any->id), "none") != 0);
                 void *mm;
                 uint8_t *ss;
@@ -197,6 +203,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             } else {
                 check_error(&err, rc, size);
                 FUZZ_CHECK(any->id == RESIDUE_MSG_NONE);
+            }
+            /* Completeness: a routed message whose decoder accepted the text is the one chosen. */
+            for (size_t i = 0; i < NMSGS; i++) {
+                if (!(mode ? ok_wire[i] : ok_strict[i]) || !routed_here(msgs[i].id, routes[r].port, routes[r].dir))
+                    continue;
+                FUZZ_CHECK(rc == 0 && any->id == msgs[i].id);
             }
             free(store);
         }
