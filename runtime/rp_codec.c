@@ -103,20 +103,19 @@ int rp_base64_encode(const uint8_t *in, size_t len, char *out, size_t cap, size_
     return RP_OK;
 }
 
-/* Decodes whole groups of four alphabet letters from in + *i into out + *o while at least
+/* Decodes whole groups of four alphabet letters from in[i..) into out[*o..) while at least
  * four characters remain and three bytes fit; stops before the first group that holds '='
- * or any non-alphabet byte. Returns with *i and *o advanced past what it decoded. This is
- * the common case of both modes; the callers continue with their careful per-byte code
- * from where it stopped, so everything unusual keeps exactly one implementation. */
-static void b64_decode_groups(const char *in, size_t len, size_t *i, uint8_t *out, size_t cap,
-                              size_t *o)
+ * or any non-alphabet byte. Returns the offset where it stopped and advances *o. This is the
+ * common case of both modes; the callers continue with their careful code from there, so
+ * whatever is unusual ('=', whitespace, foreign bytes, a full buffer) is handled only there. */
+static inline size_t b64_decode_groups(const char *in, size_t len, size_t i, uint8_t *out,
+                                       size_t cap, size_t *o)
 {
-    if (len - *i < 4 || cap - *o < 3) return; /* also keeps NULL buffers out of reach */
-    const unsigned char *p = (const unsigned char *)in + *i;
-    const unsigned char *end = p + (len - *i) / 4 * 4;
+    size_t groups = (len - i) / 4, room = (cap - *o) / 3;
+    if (groups > room) groups = room;
+    if (groups == 0) return i; /* also keeps NULL buffers (len or cap 0) out of reach */
+    const unsigned char *p = (const unsigned char *)in + i, *end = p + groups * 4;
     uint8_t *q = out + *o;
-    size_t room = (cap - *o) / 3; /* whole groups that fit */
-    if ((size_t)(end - p) / 4 > room) end = p + room * 4;
     for (; p != end; p += 4, q += 3) {
         uint32_t a = b64_table[p[0]], b = b64_table[p[1]], c = b64_table[p[2]],
                  d = b64_table[p[3]];
@@ -126,40 +125,52 @@ static void b64_decode_groups(const char *in, size_t len, size_t *i, uint8_t *ou
         q[1] = (uint8_t)(w >> 8);
         q[2] = (uint8_t)w;
     }
-    *i = (size_t)(p - (const unsigned char *)in);
     *o = (size_t)(q - out);
+    return (size_t)(p - (const unsigned char *)in);
 }
 
 /* Crypto++ BaseN_Decoder semantics: skip non-alphabet bytes, emit every completed byte,
- * drop the trailing bits that do not complete one. */
+ * drop the trailing bits that do not complete one. Decoding the letters four at a time is
+ * the same bit stream as one at a time: four letters are exactly three bytes. */
 static int b64_decode_lenient(const char *in, size_t len, uint8_t *out, size_t cap,
                               size_t *out_len, rp_error *err)
 {
-    uint32_t acc = 0;
-    unsigned bits = 0;
     size_t o = 0, i = 0;
-    while (i < len) {
-        /* No bits pending (acc == 0): the next four letters are exactly three bytes. */
-        if (bits == 0) {
-            b64_decode_groups(in, len, &i, out, cap, &o);
-            if (i == len) break;
-        }
-        /* One byte the careful way: a skipped byte, a group cut by one, or a full buffer. */
-        uint32_t v = b64_table[(unsigned char)in[i]];
-        if (v < 64) {
-            acc = (acc << 6) | v;
-            bits += 6;
-            if (bits >= 8) {
-                bits -= 8;
-                if (o >= cap)
-                    return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_BASE64, i,
-                                        "base64 decode: output buffer of %zu bytes is too small",
-                                        cap);
-                out[o++] = (uint8_t)(acc >> bits);
-                acc &= (1u << bits) - 1u;
+    bool fast = true;
+    for (;;) {
+        if (fast) i = b64_decode_groups(in, len, i, out, cap, &o);
+        /* The careful way: gather the next four letters wherever they are, skipping the rest.
+         * Only four adjacent letters (a line break before them is fine) make the fast path
+         * worth another try, so junk inside every group does not pay for a failed try each. */
+        uint32_t w = 0;
+        size_t at[4]; /* offsets of the letters gathered */
+        unsigned n = 0;
+        while (i < len && n < 4) {
+            uint32_t v = b64_table[(unsigned char)in[i++]];
+            if (v < 64) {
+                w = (w << 6) | v;
+                at[n++] = i - 1;
             }
         }
-        i++;
+        w <<= 6 * (4 - n);
+        fast = n == 4 && at[3] - at[0] == 3;
+        if (n == 4 && cap - o >= 3) { /* the usual outcome, spelled out */
+            out[o] = (uint8_t)(w >> 16);
+            out[o + 1] = (uint8_t)(w >> 8);
+            out[o + 2] = (uint8_t)w;
+            o += 3;
+            continue;
+        }
+        /* n letters complete n - 1 bytes; byte k is completed by letter k + 1, which is the
+         * offset an overflow names. Bits of a last, incomplete byte are dropped. */
+        for (unsigned k = 0; k + 1 < n; k++) {
+            if (o >= cap)
+                return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_BASE64, at[k + 1],
+                                    "base64 decode: output buffer of %zu bytes is too small",
+                                    cap);
+            out[o++] = (uint8_t)(w >> (16 - 8 * k));
+        }
+        if (n < 4) break; /* the input is used up */
     }
     set_len(out_len, o);
     return RP_OK;
@@ -168,10 +179,10 @@ static int b64_decode_lenient(const char *in, size_t len, uint8_t *out, size_t c
 static int b64_decode_strict(const char *in, size_t len, uint8_t *out, size_t cap,
                              size_t *out_len, rp_error *err)
 {
-    size_t start = 0, o = 0;
+    size_t o = 0;
     /* Plain letters first. What is left from `start` on is checked below exactly as if from
      * offset 0: everything before it was letters, in whole groups, and fitted. */
-    b64_decode_groups(in, len, &start, out, cap, &o);
+    size_t start = b64_decode_groups(in, len, 0, out, cap, &o);
     /* A foreign byte is the more useful report than a length that is off because of it. */
     for (size_t i = start; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
