@@ -269,7 +269,7 @@ int rp_hex_encode(const uint8_t *in, size_t len, rp_hex_case hcase, char *out, s
                             len > (SIZE_MAX - 1) / 2 ? SIZE_MAX : len * 2 + 1, cap);
     const char *digits = hcase == RP_HEX_UPPER ? upper : lower;
     for (size_t i = 0; i < len; i++) {
-        unsigned b = in[i]; /* one load: the stores below could alias `in` as far as C knows */
+        uint8_t b = in[i]; /* one load: the stores below could alias `in` as far as C knows */
         out[2 * i] = digits[b >> 4];
         out[2 * i + 1] = digits[b & 15];
     }
