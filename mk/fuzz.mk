@@ -41,11 +41,13 @@ FUZZ_SUBMAKE = $(MAKE) --no-print-directory CC=$(FUZZ_CC) BUILD=$(FUZZ_BUILD) OP
 fuzz-libs: fuzz-deps
 	+@$(FUZZ_SUBMAKE) $(FUZZ_LIBS)
 
+# The libraries are a link group: rp_session (runtime) calls the generated codecs, which call
+# the runtime.
 # Each harness is relinked when the libraries change (fuzz-libs is re-run by fuzz-build).
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CSTD) -O1 -g $(WARN) $(FUZZ_SAN) -Iruntime -Igenerated -Igenerator \
-	    -I$(FUZZ_BUILD)/gen -Itests/fuzz -o $@ $< $(FUZZ_LIBS) $(LIBS_RT)
+	    -I$(FUZZ_BUILD)/gen -Itests/fuzz -o $@ $< -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group $(LIBS_RT)
 
 fuzz-build: fuzz-deps
 	+@$(FUZZ_SUBMAKE) $(FUZZ_LIBS) $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
@@ -64,6 +66,6 @@ $(BUILD)/obj/tests/fuzz/%.o: tests/fuzz/%.c $(FUZZ_HDRS)
 $(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o \
         $(LIBGENERATED) $(LIBGEN) $(LIBRPROTO)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_RT)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LIBS_RT)
 
 fuzz-replay: $(REPLAY_BIN)

@@ -471,7 +471,10 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
     const char *text = pkt == NULL ? "" : (const char *)pkt;
     size_t wire = len + RP_SESSION_DELIM_LEN;
     rp_envelope_kind kind = rp_envelope_classify_s2c(text, len);
-    char *plain = malloc(len + 1u);
+    /* An RSA block opens into up to max_plaintext bytes, however short its base64 text. */
+    size_t pcap = len + 1u;
+    if (kind == RP_ENVELOPE_RSA) pcap += rp_rsa_max_plaintext(cl->private_key);
+    char *plain = malloc(pcap);
     if (plain == NULL) {
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
     }
@@ -484,10 +487,10 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
         n = len;
     } else if (kind == RP_ENVELOPE_RSA) {
         envelope = "rsa";
-        rc = rp_envelope_open_rsa(cl->private_key, text, len, plain, len + 1u, &n, err, NULL);
+        rc = rp_envelope_open_rsa(cl->private_key, text, len, plain, pcap, &n, err, NULL);
     } else if (kind == RP_ENVELOPE_AES_NO_CLIENT_ID && cl->has_key) {
         envelope = "aes";
-        rc = rp_envelope_open_aes_s2c(&cl->key, text, len, plain, len + 1u, &n, err, NULL);
+        rc = rp_envelope_open_aes_s2c(&cl->key, text, len, plain, pcap, &n, err, NULL);
     } else {
         /* Raw text: what the server sends when it could not RSA-encrypt the hello. */
         char d[200];
@@ -497,7 +500,7 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
         return fail(cl, RP_E_REJECTED, err, "server answered with raw text: %s", d);
     }
     if (rc < 0) {
-        OPENSSL_cleanse(plain, len + 1u);
+        OPENSSL_cleanse(plain, pcap);
         free(plain);
         cl->state = RP_CLIENT_DISCONNECTED;
         return rc;
@@ -514,7 +517,7 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
     residue_log_reply lr;
     bool forgotten = rc < 0 && kind == RP_ENVELOPE_PLAIN &&
                      residue_log_reply_decode(plain, n, &lr, &arena, RP_DECODE_WIRE, NULL) == 0;
-    OPENSSL_cleanse(plain, len + 1u);
+    OPENSSL_cleanse(plain, pcap);
     free(plain);
     if (forgotten) {
         trace_emit(cl, false, "LOG-REPLY", "plain", wire, "the server does not know this client");

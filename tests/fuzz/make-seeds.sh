@@ -57,6 +57,22 @@ if [ -d "$vec" ]; then
                    put server "$s-$b.rsa" "$p" 005 ;;
             esac
         done
+        # client session: server replies, raw (op 0 hello / 2 established / 4 log reply) and as
+        # plaintexts the harness seals (op 1 hello / 3 established / 5 touch reply)
+        for f in "$scen"*.s2c.bin; do
+            [ -e "$f" ] || continue
+            b=$(basename "$f" .s2c.bin)
+            tmp=$(mktemp)
+            strip_delim "$f" > "$tmp"
+            p="$scen$b.s2c.plain.json"
+            case "$b" in
+                *hello*) put client "$s-$b.raw" "$tmp" 000; [ -e "$p" ] && put client "$s-$b.sealed" "$p" 001 ;;
+                *log*|*bulk*) put client "$s-$b.raw" "$tmp" 004 ;;
+                *) put client "$s-$b.raw" "$tmp" 002
+                   if [ -e "$p" ]; then put client "$s-$b.sealed" "$p" 003; put client "$s-$b.touch" "$p" 005; fi ;;
+            esac
+            rm -f "$tmp"
+        done
         # a whole scenario as one stream (many packets per read)
         cat "$scen"*.c2s.bin > "$out/stream.tmp" 2>/dev/null || true
         [ -s "$out/stream.tmp" ] && put frame "$s-stream.017" "$out/stream.tmp" 017

@@ -1,0 +1,179 @@
+/* fuzz_client: the client session facing a hostile server — rp_client_receive in each state
+ * that expects a reply, and rp_client_log_reply.
+ *
+ * Each input gets a fresh unmanaged client (fixed clock, deterministic RNG, the key pair of
+ * ../shared/vectors/A-unknown-plain) that has sent its CONNECT. Byte 0 (op % 6) says what the
+ * rest of the input is:
+ *   0 a raw reply while waiting for the hello
+ *   1 a hello plaintext, RSA-encrypted to the client's key by the harness
+ *   2 a raw reply while waiting for the established reply (after a valid hello)
+ *   3 an established plaintext, AES-sealed with the session key by the harness
+ *   4 a raw logging-port reply, after the connection is established
+ *   5 a TOUCH reply plaintext, AES-sealed (after established, then TOUCH)
+ *
+ * Invariants: no crash; success moves the state as documented (hello -> ACK written, framed and
+ * AES-enveloped; established -> ESTABLISHED with a usable logging port and bulk size); every
+ * failure leaves the client DISCONNECTED with a session status (rejected / protocol / decrypt
+ * / json / schema), never a caller-side error.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_check.h"
+#include "rp_envelope.h"
+#include "rp_session.h"
+
+#define KEY_PATH "../shared/vectors/A-unknown-plain/keys/client-private.pem"
+#define NOW 1795667600u
+#define HELLO "{\"status\":0,\"ack\":0,\"key\":\"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\",\"client_id\":\"abcdefghijklmnop\",\"token\":\"0123456789ABCDEF0123456789ABCDEF\"}"
+#define ESTABLISHED "{\"status\":0,\"ack\":1,\"flags\":1521,\"max_bulk_size\":50,\"server_info\":{\"version\":\"2.3.6\"},\"key\":\"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\",\"client_id\":\"abcdefghijklmnop\",\"token\":\"0123456789ABCDEF0123456789ABCDEF\",\"logging_port\":8778,\"age\":259200,\"date_created\":1795667600}"
+
+static rp_rsa_key *key(void)
+{
+    static rp_rsa_key *k;
+    if (k == NULL && rp_rsa_key_load_private_file(KEY_PATH, NULL, &k, NULL) != 0) {
+        fprintf(stderr, "fuzz_client: run from the project root (needs %s)\n", KEY_PATH);
+        abort();
+    }
+    return k;
+}
+
+static uint64_t fixed_clock(void *ctx)
+{
+    (void)ctx;
+    return NOW;
+}
+
+static int fixed_rng(void *ctx, uint8_t *out, size_t len)
+{
+    uint64_t *st = ctx;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t z = (*st += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        out[i] = (uint8_t)(z ^ (z >> 27));
+    }
+    return 0;
+}
+
+static const rp_aes_key *session_key(void)
+{
+    static rp_aes_key k;
+    static bool set;
+    if (!set) {
+        FUZZ_CHECK(rp_aes_key_from_hex(&k, "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F", 64, NULL) == 0);
+        set = true;
+    }
+    return &k;
+}
+
+/* Feeds one reply; checks the state rules; returns rc. */
+static int receive(rp_client *cl, const char *pkt, size_t len, rp_client_state want_on_success)
+{
+    uint8_t out[RP_SESSION_PACKET_MAX * 2];
+    size_t ol = 12345;
+    rp_error err;
+    rp_error_clear(&err);
+    int rc = rp_client_receive(cl, (const uint8_t *)pkt, len, out, sizeof out, &ol, &err);
+    if (rc == 0) {
+        FUZZ_CHECK(rp_client_get_state(cl) == want_on_success);
+        if (want_on_success == RP_CLIENT_AWAIT_ESTABLISHED) {
+            FUZZ_CHECK(ol > 4 && ol <= sizeof out && memcmp(out + ol - 4, "\r\n\r\n", 4) == 0);
+            FUZZ_CHECK(rp_envelope_classify_c2s((const char *)out, ol - 4, false) == RP_ENVELOPE_AES_CLIENT_ID);
+            FUZZ_CHECK(strlen(rp_client_id(cl)) > 0);
+            unsigned bits = rp_client_key_bits(cl);
+            FUZZ_CHECK(bits == 128 || bits == 192 || bits == 256);
+        } else {
+            FUZZ_CHECK(ol == 0);
+            FUZZ_CHECK(rp_client_logging_port(cl) > 0);
+            FUZZ_CHECK(rp_client_max_bulk_size(cl) >= 1 && rp_client_max_bulk_size(cl) <= 10000);
+            FUZZ_CHECK(rp_client_bulk_capacity(cl) >= 1);
+        }
+    } else {
+        FUZZ_CHECK(rc != RP_E_ARGUMENT && rc != RP_E_OVERFLOW && rc != RP_E_STATE);
+        FUZZ_CHECK(err.code == rc);
+        FUZZ_CHECK(rp_client_get_state(cl) == RP_CLIENT_DISCONNECTED);
+        FUZZ_CHECK(rp_client_next_action(cl) == RP_CLIENT_ACTION_CONNECT);
+    }
+    return rc;
+}
+
+static char *seal_rsa(const char *plain, size_t len, size_t *out_len)
+{
+    rp_rsa_key *k = key();
+    size_t cap = RP_ENVELOPE_RSA_SIZE(rp_rsa_key_size(k));
+    char *w = malloc(cap);
+    FUZZ_CHECK(w != NULL);
+    if (len > rp_rsa_max_plaintext(k)) len = rp_rsa_max_plaintext(k);
+    FUZZ_CHECK(rp_envelope_seal_rsa(k, plain, len, w, cap, out_len, NULL) == 0);
+    return w;
+}
+
+static char *seal_aes(const char *plain, size_t len, size_t *out_len)
+{
+    size_t cap = RP_ENVELOPE_AES_S2C_SIZE(len);
+    char *w = malloc(cap);
+    FUZZ_CHECK(w != NULL);
+    static const uint8_t iv[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
+    FUZZ_CHECK(rp_envelope_seal_aes_s2c(session_key(), iv, plain, len, w, cap, out_len, NULL) == 0);
+    return w;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1 || size > 100000) return 0;
+    unsigned op = data[0] % 6;
+    const char *in = (const char *)data + 1;
+    size_t len = size - 1;
+
+    rp_client_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.client_key = key();
+    uint64_t rng = 7;
+    rp_client *cl = NULL;
+    FUZZ_CHECK(rp_client_create(&cfg, fixed_clock, NULL, fixed_rng, &rng, &cl, NULL) == 0);
+    uint8_t out[RP_SESSION_PACKET_MAX * 2];
+    size_t ol = 0;
+    FUZZ_CHECK(rp_client_connect(cl, out, sizeof out, &ol, NULL) == 0);
+    FUZZ_CHECK(rp_client_get_state(cl) == RP_CLIENT_AWAIT_HELLO);
+
+    char *w = NULL;
+    size_t wl = 0;
+    if (op == 0) {
+        (void)receive(cl, in, len, RP_CLIENT_AWAIT_ESTABLISHED);
+    } else if (op == 1) {
+        w = seal_rsa(in, len, &wl);
+        (void)receive(cl, w, wl, RP_CLIENT_AWAIT_ESTABLISHED);
+    } else {
+        /* A valid hello first (the fixture session key), then the fuzzed step. */
+        char *h = seal_rsa(HELLO, strlen(HELLO), &wl);
+        FUZZ_CHECK(receive(cl, h, wl, RP_CLIENT_AWAIT_ESTABLISHED) == 0);
+        free(h);
+        if (op == 2) {
+            (void)receive(cl, in, len, RP_CLIENT_ESTABLISHED);
+        } else if (op == 3) {
+            w = seal_aes(in, len, &wl);
+            (void)receive(cl, w, wl, RP_CLIENT_ESTABLISHED);
+        } else {
+            char *e = seal_aes(ESTABLISHED, strlen(ESTABLISHED), &wl);
+            FUZZ_CHECK(receive(cl, e, wl, RP_CLIENT_ESTABLISHED) == 0);
+            free(e);
+            if (op == 4) {
+                rp_error err;
+                int rc = rp_client_log_reply(cl, (const uint8_t *)in, len, &err);
+                FUZZ_CHECK(rc == 0 || rc == RP_E_REJECTED || rc == RP_E_PROTOCOL);
+                if (rc == 0) FUZZ_CHECK(len >= 7);
+            } else {
+                FUZZ_CHECK(rp_client_touch(cl, out, sizeof out, &ol, NULL) == 0);
+                FUZZ_CHECK(rp_client_get_state(cl) == RP_CLIENT_AWAIT_TOUCH);
+                w = seal_aes(in, len, &wl);
+                (void)receive(cl, w, wl, RP_CLIENT_ESTABLISHED);
+            }
+        }
+    }
+    free(w);
+    rp_client_free(cl);
+    return 0;
+}
