@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "rp_codec.h"
+#include "rp_json_internal.h"
 
 /* ---- context ---------------------------------------------------------------------------- */
 
@@ -779,14 +780,453 @@ static void ctx_start(schema_ctx *cx, const char *json, size_t len, rp_arena *st
     rp_error_clear(&cx->scratch);
 }
 
+/* A context for check_value that only answers: no error to fill, nothing to report, and
+ * `scanning` set so strings' UTF-8 (checked by the scanner or the writer) and nested
+ * messages (walked by the caller) are left out. Only the members check_value and problem()
+ * read are set. */
+static void quiet_ctx_init(schema_ctx *cx)
+{
+    cx->scanning = true;
+    cx->err = NULL;
+    cx->report = NULL;
+    cx->report_ctx = NULL;
+    cx->problems = 0;
+    cx->storage = NULL;
+    cx->mode = RP_DECODE_STRICT;
+    cx->path.depth = 0;
+}
+
+/* ---- decode: the fast lane ------------------------------------------------------------------
+ *
+ * Why: most texts a codec meets are compact, well-formed and valid. For those, the generic
+ * walk above (scanner calls per token, a path pushed per key, rules looked up per value)
+ * cost several times the work of reading the bytes. The fast lane reads such text directly
+ * and only ever ACCEPTS: at the first thing it does not handle in the simplest way (an
+ * escape, an unknown or repeated key, a wrong type, null, a fraction, a rule that fails,
+ * storage running out, anything not JSON) it gives up, the arena is rewound, and the text
+ * is decoded again by the walk above from scratch, which then produces exactly the result
+ * or error it always did. So the lane needs no error reporting at all, and it may only
+ * accept a text the walk would accept, with the same struct and the same arena use
+ * (allocations of the same sizes in the same order). */
+
+typedef struct fast_ctx {
+    const unsigned char *b;
+    size_t len;
+    size_t pos;
+    unsigned depth;
+    rp_arena *storage;
+    rp_decode_mode mode;
+    schema_ctx *quiet; /* check_value with no error to fill and nothing to report */
+} fast_ctx;
+
+/* byte -> 6-bit value, or 0x80 ('=' is 0x40); byte -> hex value or 0x80. */
+#define FAST_B64(c)                                                                                \
+    (uint8_t)((c) >= 'A' && (c) <= 'Z'   ? (c) - 'A'                                               \
+              : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26                                          \
+              : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52                                          \
+              : (c) == '+'               ? 62                                                      \
+              : (c) == '/'               ? 63                                                      \
+              : (c) == '='               ? 0x40                                                    \
+                                         : 0x80)
+#define FAST_HEX(c)                                                                                \
+    (uint8_t)((c) >= '0' && (c) <= '9'   ? (c) - '0'                                               \
+              : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10                                          \
+              : (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10                                          \
+                                         : 0x80)
+#define FAST_T4(E, b) E(b), E((b) + 1), E((b) + 2), E((b) + 3)
+#define FAST_T16(E, b) FAST_T4(E, b), FAST_T4(E, (b) + 4), FAST_T4(E, (b) + 8), FAST_T4(E, (b) + 12)
+#define FAST_T64(E, b)                                                                             \
+    FAST_T16(E, b), FAST_T16(E, (b) + 16), FAST_T16(E, (b) + 32), FAST_T16(E, (b) + 48)
+#define FAST_T256(E) FAST_T64(E, 0), FAST_T64(E, 64), FAST_T64(E, 128), FAST_T64(E, 192)
+static const uint8_t fast_b64[256] = {FAST_T256(FAST_B64)};
+static const uint8_t fast_hex[256] = {FAST_T256(FAST_HEX)};
+#undef FAST_T256
+#undef FAST_T64
+#undef FAST_T16
+#undef FAST_T4
+#undef FAST_HEX
+#undef FAST_B64
+
+static inline void fast_ws(fast_ctx *fc)
+{
+    while (fc->pos < fc->len) {
+        unsigned char c = fc->b[fc->pos];
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+            break;
+        fc->pos++;
+    }
+}
+
+/* Byte at pos, or 0 at the end (0 is never accepted where it is looked at). */
+static inline unsigned char fast_at(const fast_ctx *fc)
+{
+    return fc->pos < fc->len ? fc->b[fc->pos] : 0;
+}
+
+/* After a value: whitespace, then ',' (true, *more) or the closer (true, !*more). */
+static inline bool fast_sep(fast_ctx *fc, unsigned char closer, bool *more)
+{
+    unsigned char c = fast_at(fc);
+    if (c != ',' && c != closer) {
+        fast_ws(fc);
+        c = fast_at(fc);
+    }
+    if (c == ',') {
+        fc->pos++;
+        fast_ws(fc);
+        *more = true;
+        return true;
+    }
+    if (c == closer) {
+        fc->pos++;
+        *more = false;
+        return true;
+    }
+    return false;
+}
+
+/* An integer of at most 19 digits, no fraction or exponent (the separator check after the
+ * value refuses anything else that follows the digits). */
+static inline bool fast_digits(fast_ctx *fc, uint64_t *mag)
+{
+    const unsigned char *b = fc->b;
+    size_t i = fc->pos, len = fc->len;
+    if (i >= len)
+        return false;
+    if (b[i] == '0') {
+        fc->pos = i + 1;
+        *mag = 0;
+        return true;
+    }
+    size_t lim = len - i < 19 ? len : i + 19, d0 = i;
+    uint64_t m = 0;
+    while (i < lim) {
+        unsigned dg = (unsigned)b[i] - '0';
+        if (dg > 9)
+            break;
+        m = m * 10u + dg;
+        i++;
+    }
+    if (i == d0 || (i < len && (unsigned)b[i] - '0' <= 9))
+        return false;
+    fc->pos = i;
+    *mag = m;
+    return true;
+}
+
+/* The end of a string starting at pos (the opening quote) that needs no unescaping: the
+ * offset of its closing quote, or 0 when it has an escape, a control byte, invalid UTF-8
+ * or no end. */
+static size_t fast_string_end(const fast_ctx *fc)
+{
+    const unsigned char *b = fc->b;
+    size_t i = fc->pos + 1, len = fc->len;
+    for (;;) {
+        while (len - i >= 8) {
+            uint64_t m = rpj_swar_special(b + i);
+            if (m == 0) {
+                i += 8;
+                continue;
+            }
+#if RPJ_SWAR_CTZ
+            i += (size_t)__builtin_ctzll(m) >> 3;
+#endif
+            break;
+        }
+        while (i < len && rpj_plain_string_byte[b[i]])
+            i++;
+        if (i >= len)
+            return 0;
+        if (b[i] == '"')
+            return i;
+        if (b[i] < 0x80)
+            return 0; /* an escape or a control byte */
+        const char *why;
+        size_t n = rpj_utf8_seq(b + i, len - i, &why);
+        if (n == 0)
+            return 0;
+        i += n;
+    }
+}
+
+static bool fast_bytes(fast_ctx *fc, const rp_schema_field *f, void *p)
+{
+    const unsigned char *b = fc->b;
+    size_t start = fc->pos + 1;
+    if (fc->pos >= fc->len || b[fc->pos] != '"' || fc->storage == NULL)
+        return false;
+    const unsigned char *q = memchr(b + start, '"', fc->len - start);
+    if (q == NULL)
+        return false;
+    size_t raw = (size_t)(q - b) - start;
+    const unsigned char *s = b + start;
+    size_t cap = f->type == RP_SCHEMA_HEX ? raw / 2u : RP_BASE64_DECODED_MAX(raw);
+    uint8_t *out = rp_arena_alloc(fc->storage, cap + 1, 1);
+    if (out == NULL)
+        return false;
+    size_t n = 0;
+    if (f->type == RP_SCHEMA_HEX) {
+        if (raw % 2u != 0)
+            return false;
+        for (size_t j = 0; j < raw / 2u; j++) {
+            unsigned hi = fast_hex[s[2 * j]], lo = fast_hex[s[2 * j + 1]];
+            if ((hi | lo) & 0x80u)
+                return false;
+            out[j] = (uint8_t)((hi << 4) | lo);
+        }
+        n = raw / 2u;
+    } else {
+        /* Letters in whole groups, then at most one partial group, then '=' to the end. */
+        size_t k = 0;
+        for (; raw - k >= 4; k += 4, n += 3) {
+            uint32_t a = fast_b64[s[k]], c1 = fast_b64[s[k + 1]], c2 = fast_b64[s[k + 2]],
+                     c3 = fast_b64[s[k + 3]];
+            if ((a | c1 | c2 | c3) & 0xC0u)
+                break;
+            uint32_t w = (a << 18) | (c1 << 12) | (c2 << 6) | c3;
+            out[n] = (uint8_t)(w >> 16);
+            out[n + 1] = (uint8_t)(w >> 8);
+            out[n + 2] = (uint8_t)w;
+        }
+        uint32_t w = 0;
+        size_t letters = 0;
+        for (; k < raw && letters < 3 && fast_b64[s[k]] < 64; k++, letters++)
+            w = (w << 6) | fast_b64[s[k]];
+        size_t pad = 0;
+        for (; k < raw && s[k] == '='; k++)
+            pad++;
+        if (k != raw)
+            return false; /* anything else: the careful decoder decides */
+        if (fc->mode == RP_DECODE_STRICT) {
+            if (letters == 1 || (letters > 0 && pad != 4 - letters) || (letters == 0 && pad > 0))
+                return false;
+            if ((letters == 2 && (w & 15u) != 0) || (letters == 3 && (w & 3u) != 0))
+                return false; /* non-canonical padding bits */
+        }
+        if (letters == 2) {
+            out[n++] = (uint8_t)(w >> 4);
+        } else if (letters == 3) {
+            out[n++] = (uint8_t)(w >> 10);
+            out[n++] = (uint8_t)(w >> 2);
+        }
+    }
+    out[n] = 0;
+    rp_bytes v = { out, n };
+    memcpy(p, &v, sizeof v);
+    fc->pos = raw + start + 1;
+    return true;
+}
+
+static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg);
+
+/* One value of f into p (an item when f is repeated), checked against f's rules. */
+static bool fast_value(fast_ctx *fc, const rp_schema_field *f, void *p)
+{
+    unsigned char c = fast_at(fc);
+    switch (f->type) {
+    case RP_SCHEMA_BOOL:
+        if (c == 't' && fc->len - fc->pos >= 4 && memcmp(fc->b + fc->pos, "true", 4) == 0) {
+            *(bool *)p = true;
+            fc->pos += 4;
+        } else if (c == 'f' && fc->len - fc->pos >= 5 &&
+                   memcmp(fc->b + fc->pos, "false", 5) == 0) {
+            *(bool *)p = false;
+            fc->pos += 5;
+        } else {
+            return false;
+        }
+        break;
+    case RP_SCHEMA_UINT: {
+        uint64_t v;
+        if (!fast_digits(fc, &v) || v > umax_of(f->bits))
+            return false;
+        store_u(p, f->size, v);
+        break;
+    }
+    case RP_SCHEMA_INT: {
+        bool neg = c == '-';
+        uint64_t mag;
+        fc->pos += neg;
+        if (!fast_digits(fc, &mag))
+            return false;
+        int64_t v;
+        if (!neg) {
+            if (mag > (uint64_t)INT64_MAX)
+                return false;
+            v = (int64_t)mag;
+        } else {
+            if (mag > (uint64_t)INT64_MAX)
+                return false; /* INT64_MIN itself is left to the careful path */
+            v = -(int64_t)mag;
+        }
+        if (v > imax_of(f->bits) || v < imin_of(f->bits))
+            return false;
+        store_i(p, f->size, v);
+        break;
+    }
+    case RP_SCHEMA_STRING: {
+        if (c != '"' || fc->storage == NULL)
+            return false;
+        size_t end = fast_string_end(fc);
+        if (end == 0)
+            return false;
+        size_t n = end - fc->pos - 1;
+        char *dst = rp_arena_alloc(fc->storage, n + 1, 1);
+        if (dst == NULL)
+            return false;
+        if (n > 0)
+            memcpy(dst, fc->b + fc->pos + 1, n);
+        dst[n] = '\0';
+        rp_str s = { dst, n };
+        memcpy(p, &s, sizeof s);
+        fc->pos = end + 1;
+        break;
+    }
+    case RP_SCHEMA_HEX:
+    case RP_SCHEMA_BASE64:
+        if (!fast_bytes(fc, f, p))
+            return false;
+        break;
+    case RP_SCHEMA_MESSAGE:
+        return c == '{' && fast_object(fc, f->message, p);
+    }
+    return f->rule_count == 0 || check_value(fc->quiet, f, p, 0) == 0;
+}
+
+/* The array of a repeated field (or of a top-level array message). */
+static bool fast_items(fast_ctx *fc, const rp_schema_field *f, void *msg)
+{
+    if (fast_at(fc) != '[' || fc->depth >= RP_JSON_DEFAULT_DEPTH)
+        return false;
+    fc->depth++;
+    fc->pos++;
+    fast_ws(fc);
+    size_t n = 0;
+    char *base = (char *)msg + f->offset;
+    if (fast_at(fc) == ']') {
+        fc->pos++;
+    } else {
+        for (bool more = true; more;) {
+            if (n >= f->max_count || !fast_value(fc, f, base + n * f->size))
+                return false;
+            n++;
+            if (!fast_sep(fc, ']', &more))
+                return false;
+        }
+    }
+    fc->depth--;
+    *count_of(msg, f) = n;
+    set_has(msg, f, true);
+    return check_len_rules(fc->quiet, f, RP_RULE_COUNT, n, 0, "item count") == 0;
+}
+
+static inline bool fast_key_is(const unsigned char *k, const rp_schema_field *f, size_t n)
+{
+    if (f->key_len != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (k[i] != (unsigned char)f->key[i])
+            return false;
+    return true;
+}
+
+static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
+{
+    reset_message(m, msg, false);
+    fast_ws(fc);
+    if (m->is_array)
+        return fast_items(fc, &m->fields[0], msg);
+    if (fast_at(fc) != '{' || fc->depth >= RP_JSON_DEFAULT_DEPTH)
+        return false;
+    fc->depth++;
+    fc->pos++;
+    fast_ws(fc);
+    size_t next = 0; /* keys usually come in spec order: try the one after the last first */
+    if (fast_at(fc) == '}') {
+        fc->pos++;
+    } else {
+        for (bool more = true; more;) {
+            const unsigned char *b = fc->b;
+            size_t i = fc->pos + 1, len = fc->len;
+            if (fast_at(fc) != '"')
+                return false;
+            while (i < len && rpj_plain_string_byte[b[i]])
+                i++;
+            if (i >= len || b[i] != '"')
+                return false;
+            const unsigned char *k = b + fc->pos + 1;
+            size_t kn = i - fc->pos - 1;
+            const rp_schema_field *f = NULL;
+            if (next < m->field_count && fast_key_is(k, &m->fields[next], kn)) {
+                f = &m->fields[next];
+            } else {
+                for (size_t j = 0; j < m->field_count; j++)
+                    if (fast_key_is(k, &m->fields[j], kn)) {
+                        f = &m->fields[j];
+                        break;
+                    }
+                if (f == NULL)
+                    return false;
+            }
+            next = (size_t)(f - m->fields) + 1;
+            fc->pos = i + 1;
+            if (fast_at(fc) != ':') {
+                fast_ws(fc);
+                if (fast_at(fc) != ':')
+                    return false;
+            }
+            fc->pos++;
+            fast_ws(fc);
+            if (get_has(msg, f))
+                return false; /* a key twice */
+            if (f->repeated) {
+                if (!fast_items(fc, f, msg))
+                    return false;
+            } else {
+                if (!fast_value(fc, f, (char *)msg + f->offset))
+                    return false;
+                set_has(msg, f, true);
+            }
+            if (!fast_sep(fc, '}', &more))
+                return false;
+        }
+    }
+    fc->depth--;
+    for (size_t j = 0; j < m->field_count; j++)
+        if (m->fields[j].required && !get_has(msg, &m->fields[j]))
+            return false;
+    return true;
+}
+
+/* true: json[0..len) was decoded into msg exactly as the careful walk would have. */
+static bool fast_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
+                        rp_arena *storage, rp_decode_mode mode)
+{
+    schema_ctx quiet;
+    quiet_ctx_init(&quiet);
+    fast_ctx fc = { (const unsigned char *)json, len, 0, 0, storage, mode, &quiet };
+    if (len == 0 || !fast_object(&fc, m, msg))
+        return false;
+    if (mode == RP_DECODE_STRICT) {
+        fast_ws(&fc);
+        return fc.pos == len;
+    }
+    return true;
+}
+
 int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
                      rp_arena *storage, rp_decode_mode mode, rp_error *err)
 {
     if (m == NULL || msg == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
+    size_t mark = rp_arena_mark(storage);
+    if (fast_decode(m, json, len, msg, storage, mode)) {
+        rp_error_clear(err);
+        return 0;
+    }
+    rp_arena_rewind(storage, mark);
     schema_ctx cx;
     ctx_start(&cx, json, len, storage, mode, err);
-    size_t mark = rp_arena_mark(storage);
     int rc = read_object(&cx, m, msg);
     if (rc == 0)
         rc = rp_json_finish(&cx.sc, err);
@@ -899,6 +1339,78 @@ static void write_message(rp_json_writer *w, const rp_schema_message *m, const v
     rp_json_write_object_end(w);
 }
 
+/* ---- encode: the fast lane ----------------------------------------------------------------
+ *
+ * Why: encode used to validate the whole message (pushing a path per field, checking every
+ * string's UTF-8) and then walk it a second time to write it. The fast lane does both in
+ * one walk and leaves UTF-8 to the writer, which checks it anyway. Like the decode lane it
+ * only ever succeeds: at the first rule that fails, or any writer problem (overflow, bad
+ * UTF-8), it gives up and rp_schema_encode runs the careful validate-then-write, which
+ * reports exactly what it always did. */
+
+static bool fast_put_message(rp_json_writer *w, schema_ctx *quiet, const rp_schema_message *m,
+                             const void *msg);
+
+/* Checks and writes one present value (an item when f is repeated). quiet->scanning is set,
+ * so check_value leaves strings' UTF-8 to the writer and nested messages to us. */
+static bool fast_put_value(rp_json_writer *w, schema_ctx *quiet, const rp_schema_field *f,
+                           const void *p)
+{
+    if (f->type == RP_SCHEMA_MESSAGE)
+        return fast_put_message(w, quiet, f->message, p);
+    if (check_value(quiet, f, p, SIZE_MAX) != 0)
+        return false;
+    write_value(w, f, p);
+    return true;
+}
+
+/* validate_field and write_field of one field in one go; false when validation would
+ * complain. with_key: write the member key (not for the items of a top-level array). */
+static bool fast_put_field(rp_json_writer *w, schema_ctx *quiet, const rp_schema_field *f,
+                           const void *msg, bool with_key)
+{
+    const char *base = (const char *)msg + f->offset;
+    if (!f->repeated) {
+        if (!get_has(msg, f))
+            return !f->required;
+        if (with_key)
+            rp_json_write_key(w, f->key, f->key_len);
+        return fast_put_value(w, quiet, f, base);
+    }
+    size_t n = get_count(msg, f);
+    if (n > f->max_count)
+        return false;
+    if (n == 0 && !get_has(msg, f)) {
+        if (f->required)
+            return false;
+        if (with_key)
+            return true; /* absent: not written */
+    } else if (check_len_rules(quiet, f, RP_RULE_COUNT, n, SIZE_MAX, "item count") != 0) {
+        return false;
+    }
+    if (with_key)
+        rp_json_write_key(w, f->key, f->key_len);
+    rp_json_write_array_begin(w);
+    for (size_t i = 0; i < n; i++)
+        if (!fast_put_value(w, quiet, f, base + i * f->size))
+            return false;
+    rp_json_write_array_end(w);
+    return true;
+}
+
+static bool fast_put_message(rp_json_writer *w, schema_ctx *quiet, const rp_schema_message *m,
+                             const void *msg)
+{
+    if (m->is_array)
+        return fast_put_field(w, quiet, &m->fields[0], msg, false);
+    rp_json_write_object_begin(w);
+    for (size_t i = 0; i < m->field_count; i++)
+        if (!fast_put_field(w, quiet, &m->fields[i], msg, true))
+            return false;
+    rp_json_write_object_end(w);
+    return true;
+}
+
 int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, size_t cap,
                      size_t *out_len, rp_error *err)
 {
@@ -906,10 +1418,17 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
         *out_len = 0;
     if (m == NULL || msg == NULL || (buf == NULL && cap > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
+    rp_json_writer w;
+    rp_json_writer_init(&w, buf, cap);
+    schema_ctx quiet;
+    quiet_ctx_init(&quiet);
+    if (fast_put_message(&w, &quiet, m, msg) && w.failed == 0) {
+        rp_error_clear(err);
+        return rp_json_writer_finish(&w, out_len, err);
+    }
     int rc = rp_schema_validate(m, msg, err);
     if (rc < 0)
         return rc;
-    rp_json_writer w;
     rp_json_writer_init(&w, buf, cap);
     write_message(&w, m, msg);
     return rp_json_writer_finish(&w, out_len, err);
