@@ -19,6 +19,22 @@ bool emit_is_routed(const rp_ast_decl *d)
     return false;
 }
 
+/* `.json_key = "\"key\":", .json_key_len = n, ` for a key of plain printable ASCII (what
+ * the JSON writer copies unescaped), so the engine can copy the key when encoding and match
+ * it with one compare when decoding; other keys get none and are escaped at run time. */
+static void emit_json_key(rp_strbuf *c, const char *key)
+{
+    for (const char *k = key; *k != '\0'; k++)
+        if (*k < 0x20 || *k > 0x7e || *k == '"' || *k == '\\')
+            return;
+    rp_strbuf q = { 0 };
+    rp_sb_printf(&q, "\"%s\":", key);
+    rp_sb_puts(c, ".json_key = ");
+    emit_cstr(c, q.s);
+    rp_sb_printf(c, ", .json_key_len = %zu,\n      ", q.len);
+    free(q.s);
+}
+
 /* ---- spec locations ------------------------------------------------------------------------ */
 
 /* Name of the static string holding the file of a span: spec_file for the main unit,
@@ -344,6 +360,7 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
             emit_cstr(c, f->wire_key);
             rp_sb_printf(c, ", .key_len = %zu, .name = \"%s\", .type = %s,\n      ",
                          strlen(f->wire_key), f->c_name, st);
+            emit_json_key(c, f->wire_key);
             rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
             if (k != RP_SCALAR_NONE)
                 rp_sb_printf(c, ".bits = %u, ", rp_ast_scalar_bits(k));

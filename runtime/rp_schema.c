@@ -847,6 +847,47 @@ static const uint8_t fast_hex[256] = {FAST_T256(FAST_HEX)};
 #undef FAST_HEX
 #undef FAST_B64
 
+/* rp_arena_alloc(a, n, 1) inline (byte alignment needs no padding); a is not NULL. */
+static inline void *fast_alloc(rp_arena *a, size_t n)
+{
+    if (a->base == NULL || a->used > a->cap || n > a->cap - a->used)
+        return NULL;
+    void *p = a->base + a->used;
+    a->used += n;
+    return p;
+}
+
+/* reset_message(m, msg, false), skipping quickly over fields that only need the zeroes. */
+static void fast_reset(const rp_schema_message *m, void *msg)
+{
+    if (m->is_array) {
+        *count_of(msg, &m->fields[0]) = 0;
+        return;
+    }
+    memset(msg, 0, m->size);
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_schema_field *f = &m->fields[i];
+        if ((!f->has_default && f->type != RP_SCHEMA_MESSAGE) || f->repeated)
+            continue;
+        void *p = (char *)msg + f->offset;
+        if (f->type == RP_SCHEMA_MESSAGE) {
+            fast_reset(f->message, p);
+            continue;
+        }
+        switch (f->type) {
+        case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
+        case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
+        case RP_SCHEMA_UINT: store_u(p, f->size, f->def_u); break;
+        case RP_SCHEMA_STRING: {
+            rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
+            memcpy(p, &s, sizeof s);
+            break;
+        }
+        default: break;
+        }
+    }
+}
+
 static inline void fast_ws(fast_ctx *fc)
 {
     while (fc->pos < fc->len) {
@@ -961,20 +1002,29 @@ static bool fast_bytes(fast_ctx *fc, const rp_schema_field *f, void *p)
     size_t raw = (size_t)(q - b) - start;
     const unsigned char *s = b + start;
     size_t cap = f->type == RP_SCHEMA_HEX ? raw / 2u : RP_BASE64_DECODED_MAX(raw);
-    uint8_t *out = rp_arena_alloc(fc->storage, cap + 1, 1);
+    uint8_t *out = fast_alloc(fc->storage, cap + 1);
     if (out == NULL)
         return false;
     size_t n = 0;
     if (f->type == RP_SCHEMA_HEX) {
         if (raw % 2u != 0)
             return false;
-        for (size_t j = 0; j < raw / 2u; j++) {
-            unsigned hi = fast_hex[s[2 * j]], lo = fast_hex[s[2 * j + 1]];
-            if ((hi | lo) & 0x80u)
-                return false;
-            out[j] = (uint8_t)((hi << 4) | lo);
-        }
         n = raw / 2u;
+        size_t j = 0;
+        for (; j + 2 <= n; j += 2, s += 4) {
+            unsigned a = fast_hex[s[0]], c1 = fast_hex[s[1]], c2 = fast_hex[s[2]],
+                     c3 = fast_hex[s[3]];
+            if ((a | c1 | c2 | c3) & 0x80u)
+                return false;
+            out[j] = (uint8_t)((a << 4) | c1);
+            out[j + 1] = (uint8_t)((c2 << 4) | c3);
+        }
+        if (j < n) {
+            unsigned a = fast_hex[s[0]], c1 = fast_hex[s[1]];
+            if ((a | c1) & 0x80u)
+                return false;
+            out[j] = (uint8_t)((a << 4) | c1);
+        }
     } else {
         /* Letters in whole groups, then at most one partial group, then '=' to the end. */
         size_t k = 0;
@@ -1015,6 +1065,60 @@ static bool fast_bytes(fast_ctx *fc, const rp_schema_field *f, void *p)
     memcpy(p, &v, sizeof v);
     fc->pos = raw + start + 1;
     return true;
+}
+
+/* check_value for a value the lane just stored, answering only yes or no: the same rules
+ * through the same predicates, without the error plumbing. */
+static bool fast_rules_ok(fast_ctx *fc, const rp_schema_field *f, const void *p)
+{
+    switch (f->type) {
+    case RP_SCHEMA_UINT: {
+        uint64_t v = load_u(p, f->size);
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (!u_ok(&f->rules[i], v))
+                return false;
+        return true;
+    }
+    case RP_SCHEMA_INT: {
+        int64_t v = load_i(p, f->size);
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (!i_ok(&f->rules[i], v))
+                return false;
+        return true;
+    }
+    case RP_SCHEMA_STRING: {
+        rp_str s;
+        memcpy(&s, p, sizeof s);
+        for (size_t i = 0; i < f->rule_count; i++) {
+            const rp_schema_rule *r = &f->rules[i];
+            if (r->kind == RP_RULE_LEN) {
+                if (!len_ok(r, s.len))
+                    return false;
+            } else if (r->kind == RP_RULE_CHARSET) {
+                for (size_t k = 0; k < s.len; k++) {
+                    unsigned char c = (unsigned char)s.ptr[k];
+                    if (!(r->charset[c >> 3] & (1u << (c & 7u))))
+                        return false;
+                }
+            } else if (r->kind == RP_RULE_CONST && r->str != NULL) {
+                if (s.len != strlen(r->str) || (s.len > 0 && memcmp(s.ptr, r->str, s.len) != 0))
+                    return false;
+            }
+        }
+        return true;
+    }
+    case RP_SCHEMA_HEX:
+    case RP_SCHEMA_BASE64: {
+        rp_bytes b;
+        memcpy(&b, p, sizeof b);
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (f->rules[i].kind == RP_RULE_LEN && !len_ok(&f->rules[i], b.len))
+                return false;
+        return true;
+    }
+    default:
+        return check_value(fc->quiet, f, p, 0) == 0;
+    }
 }
 
 static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg);
@@ -1071,7 +1175,7 @@ static bool fast_value(fast_ctx *fc, const rp_schema_field *f, void *p)
         if (end == 0)
             return false;
         size_t n = end - fc->pos - 1;
-        char *dst = rp_arena_alloc(fc->storage, n + 1, 1);
+        char *dst = (char *)fast_alloc(fc->storage, n + 1);
         if (dst == NULL)
             return false;
         if (n > 0)
@@ -1090,7 +1194,7 @@ static bool fast_value(fast_ctx *fc, const rp_schema_field *f, void *p)
     case RP_SCHEMA_MESSAGE:
         return c == '{' && fast_object(fc, f->message, p);
     }
-    return f->rule_count == 0 || check_value(fc->quiet, f, p, 0) == 0;
+    return f->rule_count == 0 || fast_rules_ok(fc, f, p);
 }
 
 /* The array of a repeated field (or of a top-level array message). */
@@ -1120,19 +1224,45 @@ static bool fast_items(fast_ctx *fc, const rp_schema_field *f, void *msg)
     return check_len_rules(fc->quiet, f, RP_RULE_COUNT, n, 0, "item count") == 0;
 }
 
+/* a[0..n) == b[0..n) with at most four word compares for keys up to 16 bytes (two
+ * overlapping loads per size class, like copy_small in the writer). */
+static inline bool fast_same(const unsigned char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        uint64_t x, y, u, v;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        memcpy(&u, a + n - 8, 8);
+        memcpy(&v, b + n - 8, 8);
+        return x == y && u == v && (n <= 16 || memcmp(a + 8, b + 8, n - 16) == 0);
+    }
+    if (n >= 4) {
+        uint32_t x, y, u, v;
+        memcpy(&x, a, 4);
+        memcpy(&y, b, 4);
+        memcpy(&u, a + n - 4, 4);
+        memcpy(&v, b + n - 4, 4);
+        return x == y && u == v;
+    }
+    if (n >= 2) {
+        uint16_t x, y, u, v;
+        memcpy(&x, a, 2);
+        memcpy(&y, b, 2);
+        memcpy(&u, a + n - 2, 2);
+        memcpy(&v, b + n - 2, 2);
+        return x == y && u == v;
+    }
+    return n == 0 || a[0] == (unsigned char)b[0];
+}
+
 static inline bool fast_key_is(const unsigned char *k, const rp_schema_field *f, size_t n)
 {
-    if (f->key_len != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (k[i] != (unsigned char)f->key[i])
-            return false;
-    return true;
+    return f->key_len == n && fast_same(k, f->key, n);
 }
 
 static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
 {
-    reset_message(m, msg, false);
+    fast_reset(m, msg);
     fast_ws(fc);
     if (m->is_array)
         return fast_items(fc, &m->fields[0], msg);
@@ -1141,34 +1271,54 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
     fc->depth++;
     fc->pos++;
     fast_ws(fc);
-    size_t next = 0; /* keys usually come in spec order: try the one after the last first */
+    size_t next = 0; /* keys usually come in spec order: look from the one after the last */
     if (fast_at(fc) == '}') {
         fc->pos++;
     } else {
         for (bool more = true; more;) {
             const unsigned char *b = fc->b;
             size_t i = fc->pos + 1, len = fc->len;
+            const rp_schema_field *f = NULL;
+            if (next < m->field_count) {
+                /* The next key in spec order, written compactly: `"key":` in one compare. */
+                const rp_schema_field *g = &m->fields[next];
+                size_t n = g->json_key_len;
+                if (g->json_key != NULL && len - fc->pos >= n &&
+                    fast_same(b + fc->pos, g->json_key, n)) {
+                    f = g;
+                    fc->pos += n;
+                    goto have_key;
+                }
+            }
             if (fast_at(fc) != '"')
                 return false;
+            while (len - i >= 8) {
+                uint64_t sp = rpj_swar_special(b + i);
+                if (sp == 0) {
+                    i += 8;
+                    continue;
+                }
+#if RPJ_SWAR_CTZ
+                i += (size_t)__builtin_ctzll(sp) >> 3;
+#endif
+                break;
+            }
             while (i < len && rpj_plain_string_byte[b[i]])
                 i++;
             if (i >= len || b[i] != '"')
                 return false;
             const unsigned char *k = b + fc->pos + 1;
             size_t kn = i - fc->pos - 1;
-            const rp_schema_field *f = NULL;
-            if (next < m->field_count && fast_key_is(k, &m->fields[next], kn)) {
-                f = &m->fields[next];
-            } else {
-                for (size_t j = 0; j < m->field_count; j++)
-                    if (fast_key_is(k, &m->fields[j], kn)) {
-                        f = &m->fields[j];
-                        break;
-                    }
-                if (f == NULL)
-                    return false;
-            }
-            next = (size_t)(f - m->fields) + 1;
+            for (size_t j = next; j < m->field_count; j++)
+                if (fast_key_is(k, &m->fields[j], kn)) {
+                    f = &m->fields[j];
+                    break;
+                }
+            for (size_t j = 0; f == NULL && j < next; j++)
+                if (fast_key_is(k, &m->fields[j], kn))
+                    f = &m->fields[j];
+            if (f == NULL)
+                return false;
             fc->pos = i + 1;
             if (fast_at(fc) != ':') {
                 fast_ws(fc);
@@ -1176,6 +1326,8 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
                     return false;
             }
             fc->pos++;
+        have_key:
+            next = (size_t)(f - m->fields) + 1;
             fast_ws(fc);
             if (get_has(msg, f))
                 return false; /* a key twice */
@@ -1322,6 +1474,15 @@ static void write_field(rp_json_writer *w, const rp_schema_field *f, const void 
     write_value(w, f, base);
 }
 
+/* The key of f and its colon: copied when the description has it ready, else escaped. */
+static inline void write_member_key(rp_json_writer *w, const rp_schema_field *f)
+{
+    if (f->json_key != NULL)
+        rp_json_write_raw_key(w, f->json_key, f->json_key_len);
+    else
+        rp_json_write_key(w, f->key, f->key_len);
+}
+
 static void write_message(rp_json_writer *w, const rp_schema_message *m, const void *msg)
 {
     if (m->is_array) {
@@ -1333,7 +1494,7 @@ static void write_message(rp_json_writer *w, const rp_schema_message *m, const v
         const rp_schema_field *f = &m->fields[i];
         if (!get_has(msg, f) && !(f->repeated && get_count(msg, f) > 0))
             continue;
-        rp_json_write_key(w, f->key, f->key_len);
+        write_member_key(w, f);
         write_field(w, f, msg);
     }
     rp_json_write_object_end(w);
@@ -1374,7 +1535,7 @@ static bool fast_put_field(rp_json_writer *w, schema_ctx *quiet, const rp_schema
         if (!get_has(msg, f))
             return !f->required;
         if (with_key)
-            rp_json_write_key(w, f->key, f->key_len);
+            write_member_key(w, f);
         return fast_put_value(w, quiet, f, base);
     }
     size_t n = get_count(msg, f);
@@ -1389,7 +1550,7 @@ static bool fast_put_field(rp_json_writer *w, schema_ctx *quiet, const rp_schema
         return false;
     }
     if (with_key)
-        rp_json_write_key(w, f->key, f->key_len);
+        write_member_key(w, f);
     rp_json_write_array_begin(w);
     for (size_t i = 0; i < n; i++)
         if (!fast_put_value(w, quiet, f, base + i * f->size))

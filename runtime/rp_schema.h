@@ -93,6 +93,11 @@ typedef struct rp_schema_field {
     uint64_t def_u;           /* also bool (0/1) */
     const char *def_str;      /* string default (static) */
     rp_spec_loc loc;          /* the field declaration */
+    const char *json_key;     /* the key as written, quoted with its colon ("\"_t\":"), when
+                                 it is plain printable ASCII (no '"' or '\\'); NULL: the
+                                 engine escapes `key` itself. Lets encode copy it and decode
+                                 match it in one compare. */
+    size_t json_key_len;
 } rp_schema_field;
 
 /* A message (a JSON object), or a top-level array declaration (a JSON array of messages):
