@@ -20,10 +20,16 @@
 
 /* Small helpers of the fast lanes that the compiler should fold into each caller (it
  * stops doing so on its own once they have two callers, which costs ~5% of a decode). */
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
 #define RP_SCHEMA_HOT inline __attribute__((always_inline))
 #else
 #define RP_SCHEMA_HOT inline
+#endif
+/* The 8 KiB base64 pair table only where speed is asked for (not at -Os). */
+#if defined(__OPTIMIZE_SIZE__)
+#define RP_SCHEMA_B64_PAIRS 0
+#else
+#define RP_SCHEMA_B64_PAIRS 1
 #endif
 
 /* ---- context ---------------------------------------------------------------------------- */
@@ -1421,6 +1427,7 @@ int rp_schema_check_all(const rp_schema_message *m, const char *json, size_t len
 
 static void write_message(rp_json_writer *w, const rp_schema_message *m, const void *msg);
 
+#if RP_SCHEMA_B64_PAIRS
 /* Base64 letter pairs: entry v (0..4095) is the two letters of the 12 bits v, so three
  * bytes become four letters with two lookups. Why: encoding the ~440-byte RSA key of a
  * CONNECT one letter at a time (rp_base64_encode) was 80% of the encode; this table (8 KiB,
@@ -1485,6 +1492,7 @@ static void b64_encode(const uint8_t *in, size_t len, char *out)
         out[3] = '=';
     }
 }
+#endif
 
 /* "00" "01" ... "FF": a byte's two uppercase hex digits in one copy. */
 static const char hex_pairs[513] =
@@ -1511,10 +1519,12 @@ static void write_bytes(rp_json_writer *w, const rp_schema_field *f, rp_bytes b)
     char *out = rp_json_write_string_reserve(w, n);
     if (out == NULL)
         return;
+#if RP_SCHEMA_B64_PAIRS
     if (b.len <= (SIZE_MAX / 4u) * 3u - 3u) {
         b64_encode(b.ptr, b.len, out);
         return;
     }
+#endif
     /* rp_base64_encode NUL-terminates, which lands on the closing quote the writer already
      * placed at out[n]; put the quote back afterwards. The capacity n + 1 is exact. */
     if (rp_base64_encode(b.ptr, b.len, out, n + 1, NULL, NULL) < 0)
