@@ -3,7 +3,7 @@
 #
 #   tests/fuzz/run-fuzz.sh SECONDS JOBS TARGET...
 #
-# Uses $FUZZ_BUILD (default build/fuzz): binaries fuzz_<target>, seeds seeds/<target>/,
+# Uses $FUZZ_BUILD (default build/fuzz; give concurrent runs in one tree their own): binaries fuzz_<target>, seeds seeds/<target>/,
 # growing corpus corpus/<target>/ (kept between runs), crashes in artifacts/<target>/,
 # logs in logs/<target>.log. At most JOBS harnesses run at once (each is one process).
 # Prints one line per harness (runs, execs/s, coverage edges, features, corpus size, peak RSS)
@@ -36,10 +36,11 @@ fail=0
 : > "$fb/summary.txt"
 for t in "$@"; do
     log="$fb/logs/$t.log"; rc=$(cat "$fb/logs/$t.rc" 2>/dev/null || echo 99)
-    runs=$(grep -E '^stat::number_of_executed_units:' "$log" 2>/dev/null | awk '{print $2}')
-    eps=$(grep -E '^stat::average_exec_per_sec:' "$log" 2>/dev/null | awk '{print $2}')
-    rss=$(grep -E '^stat::peak_rss_mb:' "$log" 2>/dev/null | awk '{print $2}')
-    last=$(grep -E '^#[0-9]+' "$log" 2>/dev/null | tail -n 1)
+    # -a: the log may quote binary inputs; tail: the last run's numbers
+    runs=$(grep -aE '^stat::number_of_executed_units:' "$log" 2>/dev/null | tail -n 1 | awk '{print $2}')
+    eps=$(grep -aE '^stat::average_exec_per_sec:' "$log" 2>/dev/null | tail -n 1 | awk '{print $2}')
+    rss=$(grep -aE '^stat::peak_rss_mb:' "$log" 2>/dev/null | tail -n 1 | awk '{print $2}')
+    last=$(grep -aE '^#[0-9]+' "$log" 2>/dev/null | tail -n 1)
     cov=$(sed -nE 's/.*cov: ([0-9]+).*/\1/p' <<<"$last"); ft=$(sed -nE 's/.*ft: ([0-9]+).*/\1/p' <<<"$last")
     corp=$(sed -nE 's/.*corp: ([0-9]+\/[0-9a-zA-Z]+).*/\1/p' <<<"$last")
     status=ok
