@@ -1,13 +1,13 @@
 # Hostile-wire suite and load test (issue 7). Included by the top-level Makefile.
 #
-#   make hostile-tools   builds $(BUILD)/hostile/hostile-wire and $(BUILD)/hostile/load-client
+#   make hostile-tools   builds $(BUILD)/hostile/hostile-wire, load-client and fake-server
 #                        (independent residue clients: OpenSSL + zlib, not the rproto runtime)
 #   make hostile         runs tests/scripts/hostile-wire.sh against $(BUILD)/residue-server
 #   make load            the full load test: 200 clients x 500 lines (LOAD_CLIENTS, LOAD_LINES)
 #   make memcheck        valgrind memcheck over every unit test binary (tests/scripts/memcheck.sh)
 HOSTILE_SRC := tests/hostile/wire.c
 HOSTILE_HDR := tests/hostile/wire.h
-HOSTILE_BIN := $(BUILD)/hostile/hostile-wire $(BUILD)/hostile/load-client
+HOSTILE_BIN := $(BUILD)/hostile/hostile-wire $(BUILD)/hostile/load-client $(BUILD)/hostile/fake-server
 
 .PHONY: hostile-tools hostile load memcheck
 
