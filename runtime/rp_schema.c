@@ -25,6 +25,12 @@
 #else
 #define RP_SCHEMA_HOT inline
 #endif
+/* Paths of the lanes that are rare (an unknown key) stay out of the hot loops. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RP_SCHEMA_COLD __attribute__((noinline, cold))
+#else
+#define RP_SCHEMA_COLD
+#endif
 /* The 8 KiB base64 pair table only where speed is asked for (not at -Os). */
 #if defined(__OPTIMIZE_SIZE__)
 #define RP_SCHEMA_B64_PAIRS 0
@@ -1166,6 +1172,59 @@ static RP_SCHEMA_HOT bool fast_rules_ok(schema_ctx *quiet, const rp_schema_field
 
 static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg);
 
+/* Skips a string without escapes, a number (the full JSON grammar) or a literal at pos;
+ * false for anything else (objects and arrays are left to the careful walk). What follows
+ * is checked by the caller's separator test, as for every value. */
+static RP_SCHEMA_COLD bool fast_skip_scalar(fast_ctx *fc)
+{
+    const unsigned char *b = fc->b;
+    size_t i = fc->pos, len = fc->len;
+    if (i >= len)
+        return false;
+    unsigned char c = b[i];
+    if (c == '"') {
+        size_t end = fast_string_end(fc);
+        if (end == 0)
+            return false;
+        fc->pos = end + 1;
+        return true;
+    }
+    if (c == 't' || c == 'f' || c == 'n') {
+        const char *w = c == 't' ? "true" : c == 'f' ? "false" : "null";
+        size_t n = strlen(w);
+        if (len - i < n || memcmp(b + i, w, n) != 0)
+            return false;
+        fc->pos = i + n;
+        return true;
+    }
+    /* number = [ minus ] int [ frac ] [ exp ] */
+    if (c == '-')
+        i++;
+    if (i >= len || (unsigned)b[i] - '0' > 9)
+        return false;
+    if (b[i] == '0')
+        i++;
+    else
+        while (i < len && (unsigned)b[i] - '0' <= 9)
+            i++;
+    if (i < len && b[i] == '.') {
+        if (++i >= len || (unsigned)b[i] - '0' > 9)
+            return false;
+        while (i < len && (unsigned)b[i] - '0' <= 9)
+            i++;
+    }
+    if (i < len && (b[i] == 'e' || b[i] == 'E')) {
+        if (++i < len && (b[i] == '+' || b[i] == '-'))
+            i++;
+        if (i >= len || (unsigned)b[i] - '0' > 9)
+            return false;
+        while (i < len && (unsigned)b[i] - '0' <= 9)
+            i++;
+    }
+    fc->pos = i;
+    return true;
+}
+
 /* One value of f into p (an item when f is repeated), checked against f's rules. */
 static bool fast_value(fast_ctx *fc, const rp_schema_field *f, void *p)
 {
@@ -1360,7 +1419,7 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
             for (size_t j = 0; f == NULL && j < next; j++)
                 if (fast_key_is(k, &m->fields[j], kn))
                     f = &m->fields[j];
-            if (f == NULL)
+            if (f == NULL && m->reject_unknown)
                 return false;
             fc->pos = i + 1;
             if (fast_at(fc) != ':') {
@@ -1369,6 +1428,14 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
                     return false;
             }
             fc->pos++;
+            if (f == NULL) {
+                /* An unknown key: skip a plain value (what peers of other versions add);
+                 * anything nested or escaped is left to the careful walk. */
+                fast_ws(fc);
+                if (!fast_skip_scalar(fc) || !fast_sep(fc, '}', &more))
+                    return false;
+                continue;
+            }
         have_key:
             next = (size_t)(f - m->fields) + 1;
             fast_ws(fc);

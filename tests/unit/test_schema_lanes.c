@@ -278,6 +278,22 @@ START_TEST(lane_leaves_the_unusual_to_the_careful_walk)
         "{\"_t\":5,\"type\":1,\"client_id\":\"\xc3\"}",
         "{\"_t\":5,\"type\":1,\"key_size\":100}",
         "{\"_t\":5,\"type\":1,\"key_size\":70000}",
+        /* unknown keys: plain values are skipped by the lane, the rest by the careful walk */
+        "{\"_t\":5,\"zz\":\"text\",\"type\":1}",
+        "{\"_t\":5,\"zz\":-12.5e+3,\"type\":1}",
+        "{\"_t\":5,\"zz\":0,\"yy\":true,\"xx\":false,\"ww\":null,\"type\":1}",
+        "{\"_t\":5,\"zz\":01,\"type\":1}",
+        "{\"_t\":5,\"zz\":-,\"type\":1}",
+        "{\"_t\":5,\"zz\":1.,\"type\":1}",
+        "{\"_t\":5,\"zz\":1e,\"type\":1}",
+        "{\"_t\":5,\"zz\":tru,\"type\":1}",
+        "{\"_t\":5,\"zz\":nulll,\"type\":1}",
+        "{\"_t\":5,\"zz\":\"a\\\"b\",\"type\":1}",
+        "{\"_t\":5,\"zz\":\"\xff\",\"type\":1}",
+        "{\"_t\":5,\"zz\":{\"a\":[1,2]},\"type\":1}",
+        "{\"_t\":5,\"zz\":[],\"type\":1}",
+        "{\"_t\":5,\"type\":1,\"zz\":\"unterminated}",
+        "{\"_t\":5,\"type\":1,\"zz\":7}",
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         size_t len = strlen(texts[i]), elen;
