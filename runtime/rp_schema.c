@@ -1226,7 +1226,7 @@ static RP_SCHEMA_COLD bool fast_skip_scalar(fast_ctx *fc)
 }
 
 /* One value of f into p (an item when f is repeated), checked against f's rules. */
-static bool fast_value(fast_ctx *fc, const rp_schema_field *f, void *p)
+static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, void *p)
 {
     unsigned char c = fast_at(fc);
     switch (f->type) {
@@ -1837,7 +1837,7 @@ static bool fast_put_message(rp_json_writer *w, schema_ctx *quiet, const rp_sche
 
 /* Checks and writes one present value (an item when f is repeated). quiet->scanning is set,
  * so check_value leaves strings' UTF-8 to the writer and nested messages to us. */
-static bool fast_put_value(rp_json_writer *w, schema_ctx *quiet, const rp_schema_field *f,
+static RP_SCHEMA_HOT bool fast_put_value(rp_json_writer *w, schema_ctx *quiet, const rp_schema_field *f,
                            const void *p)
 {
     switch (f->type) {
