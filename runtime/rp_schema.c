@@ -7,6 +7,13 @@
  * check_value is shared, so a rule is enforced in exactly one place whether the value came
  * off the wire or from a caller's struct. Problems go through problem(), which either fails
  * (decode/validate/encode) or reports and continues (rp_schema_check_all).
+ *
+ * In front of decode and encode sit fast lanes (fast_decode, fast_put_message) for the
+ * common case: compact, valid text and valid messages. They only ever succeed; at anything
+ * unusual they give up and the walks above run from scratch, so every error, offset, path
+ * and spec location comes from the walks, as before. The lanes check rules with the same
+ * predicates (u_ok, i_ok, len_ok, the charset bits). tests/unit/test_schema_lanes.c holds
+ * them to the walks.
  */
 #include "rp_schema.h"
 
