@@ -69,3 +69,8 @@ $(BUILD)/fuzz-replay/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -Wl,--start-group $(filter %.a,$^) -Wl,--end-group $(LIBS_RT)
 
 fuzz-replay: $(REPLAY_BIN)
+
+# Line coverage per harness over its corpus (clang source-based coverage): tests/fuzz/coverage.sh
+.PHONY: fuzz-coverage
+fuzz-coverage:
+	@FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/coverage.sh

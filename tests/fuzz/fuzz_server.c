@@ -6,8 +6,11 @@
  * 64 KiB per log) on which one unmanaged client is already registered by a real CONNECT with
  * the key pair of ../shared/vectors/A-unknown-plain (and acknowledged when op bit 0x80 is
  * set). Because clock and RNG are fixed, that client's id and AES key are the same for every
- * input; they are learnt once by decrypting the hello. Then byte 0 (op & 7) says what the
- * rest of the input is:
+ * input; they are learnt once by decrypting the hello. A managed client "managed-fuzz" (same
+ * key pair, AES-128) is configured too; op bit 0x40 registers and uses it instead of the
+ * unmanaged one. Op bit 0x20 moves the clock 1000 s on after the registration (the client is
+ * then dead), 0x10 runs the integrity sweep before the fuzzed packets. Then byte 0
+ * (op & 7) says what the rest of the input is:
  *   0 a raw connect-port packet          1 a raw logging-port packet
  *   2 plaintext, AES-sealed with the client's key, to the connect port
  *   3 plaintext, AES-sealed, to the logging port
@@ -43,22 +46,36 @@
 #define MAX_CLIENTS 64u
 #define INVALID_JSON "{\"status\":1,\"ack\":0,\"error_text\":\"Invalid connection request. Are you sending it to correct port?\"}"
 
-typedef struct fixture {
-    bool ready;
-    rp_rsa_key *server_key;       /* also plays the client's key pair */
+/* One client identity: how it registers and what the hello gave it. */
+typedef struct identity {
     char connect_pkt[2048];       /* the registering CONNECT, without delimiter */
     size_t connect_len;
     char client_id[64];
-    size_t id_len;
+    size_t id_len;                /* 0 until learnt */
     rp_aes_key key;
+} identity;
+
+typedef struct fixture {
+    bool ready;
+    rp_rsa_key *server_key;       /* also plays the clients' key pair */
+    identity ids[2];              /* [0] unmanaged, [1] managed-fuzz */
 } fixture;
 
 static fixture fx;
+static identity *me;              /* the identity of the current input */
 
 static uint64_t fixed_clock(void *ctx)
 {
-    (void)ctx;
-    return NOW;
+    return *(const uint64_t *)ctx;
+}
+
+/* Every trace event must be printable text. */
+static void trace(void *ctx, const rp_trace *ev)
+{
+    unsigned *n = ctx;
+    (*n)++;
+    FUZZ_CHECK(ev != NULL && ev->message != NULL && ev->envelope != NULL && ev->detail != NULL);
+    FUZZ_CHECK(strlen(ev->detail) < 4096);
 }
 
 /* splitmix64: deterministic "random" bytes, restarted for every input. */
@@ -103,24 +120,36 @@ static void load_fixture(void)
     char b64[2048];
     size_t bl = 0;
     FUZZ_CHECK(rp_base64_encode((const uint8_t *)buf, n, b64, sizeof b64, &bl, NULL) == 0);
-    int w = snprintf(fx.connect_pkt, sizeof fx.connect_pkt,
+    int w = snprintf(fx.ids[0].connect_pkt, sizeof fx.ids[0].connect_pkt,
                      "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", NOW, b64);
-    fx.connect_len = (size_t)w;
+    fx.ids[0].connect_len = (size_t)w;
+    w = snprintf(fx.ids[1].connect_pkt, sizeof fx.ids[1].connect_pkt,
+                 "{\"_t\":%u,\"type\":1,\"client_id\":\"managed-fuzz\"}", NOW);
+    fx.ids[1].connect_len = (size_t)w;
     fx.ready = true;
 }
 
-static rp_server *new_server(uint64_t *rng_state)
+static rp_server *new_server(uint64_t *rng_state, uint64_t *clock, unsigned *traces, unsigned op)
 {
+    static rp_managed_client managed[1];
+    managed[0].client_id = "managed-fuzz";
+    managed[0].public_key = fx.server_key;
+    managed[0].key_size = 128;
     rp_server_config cfg;
     rp_server_config_defaults(&cfg);
     cfg.server_private_key = fx.server_key;
+    cfg.managed_clients = managed;
+    cfg.managed_count = 1;
+    (void)op;
     cfg.max_items_in_bulk = MAX_BULK;
     cfg.max_clients = MAX_CLIENTS;
     cfg.max_log_size = 65536;
     cfg.logging_port = 8778;
     rp_server *srv = NULL;
     *rng_state = 42;
-    FUZZ_CHECK(rp_server_create(&cfg, fixed_clock, NULL, fixed_rng, rng_state, &srv, NULL) == 0);
+    *clock = NOW;
+    FUZZ_CHECK(rp_server_create(&cfg, fixed_clock, clock, fixed_rng, rng_state, &srv, NULL) == 0);
+    rp_server_set_trace(srv, trace, traces);
     return srv;
 }
 
@@ -164,12 +193,12 @@ static void do_connect(rp_server *srv, const char *pkt, size_t len)
     /* Uniform errors: an envelope naming our client that our key cannot open. */
     if (rp_envelope_classify_c2s(pkt, len, true) == RP_ENVELOPE_AES_CLIENT_ID) {
         rp_aes_envelope env;
-        if (rp_envelope_parse_aes_c2s(pkt, len, &env, NULL) == 0 && env.client_id_len == fx.id_len &&
-            memcmp(env.client_id, fx.client_id, fx.id_len) == 0) {
+        if (rp_envelope_parse_aes_c2s(pkt, len, &env, NULL) == 0 && env.client_id_len == me->id_len &&
+            memcmp(env.client_id, me->client_id, me->id_len) == 0) {
             char *plain = malloc(len + 1);
             FUZZ_CHECK(plain != NULL);
             size_t pl = 0;
-            if (rp_envelope_open_aes(&fx.key, &env, plain, len + 1, &pl, NULL, NULL) != 0) {
+            if (rp_envelope_open_aes(&me->key, &env, plain, len + 1, &pl, NULL, NULL) != 0) {
                 FUZZ_CHECK(rl == strlen(INVALID_JSON) + 4 && memcmp(reply, INVALID_JSON, rl - 4) == 0);
             }
             free(plain);
@@ -200,11 +229,11 @@ static void do_log(rp_server *srv, const char *pkt, size_t len)
 
 static char *seal(const char *plain, size_t len, size_t *out_len)
 {
-    size_t cap = RP_ENVELOPE_AES_C2S_SIZE(fx.id_len, len);
+    size_t cap = RP_ENVELOPE_AES_C2S_SIZE(me->id_len, len);
     char *w = malloc(cap);
     FUZZ_CHECK(w != NULL);
     static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-    FUZZ_CHECK(rp_envelope_seal_aes_c2s(&fx.key, iv, fx.client_id, fx.id_len, plain, len, w, cap,
+    FUZZ_CHECK(rp_envelope_seal_aes_c2s(&me->key, iv, me->client_id, me->id_len, plain, len, w, cap,
                                         out_len, NULL) == 0);
     return w;
 }
@@ -214,9 +243,9 @@ static void register_client(rp_server *srv, bool ack)
 {
     uint8_t reply[RP_SESSION_PACKET_MAX];
     size_t rl = 0;
-    FUZZ_CHECK(rp_server_handle_connect(srv, (const uint8_t *)fx.connect_pkt, fx.connect_len, reply,
+    FUZZ_CHECK(rp_server_handle_connect(srv, (const uint8_t *)me->connect_pkt, me->connect_len, reply,
                                         sizeof reply, &rl, NULL) == 0);
-    if (fx.id_len == 0) {
+    if (me->id_len == 0) {
         char hello[512];
         size_t hl = 0;
         FUZZ_CHECK(is_delimited(reply, rl));
@@ -227,15 +256,15 @@ static void register_client(rp_server *srv, bool ack)
         rp_arena a;
         rp_arena_init(&a, st, sizeof st);
         FUZZ_CHECK(residue_hello_decode(hello, hl, &h, &a, RP_DECODE_STRICT, NULL) == 0);
-        FUZZ_CHECK(h.client_id.len < sizeof fx.client_id);
-        memcpy(fx.client_id, h.client_id.ptr, h.client_id.len);
-        fx.id_len = h.client_id.len;
-        FUZZ_CHECK(rp_aes_key_set(&fx.key, h.key.ptr, h.key.len, NULL) == 0);
+        FUZZ_CHECK(h.client_id.len < sizeof me->client_id);
+        memcpy(me->client_id, h.client_id.ptr, h.client_id.len);
+        me->id_len = h.client_id.len;
+        FUZZ_CHECK(rp_aes_key_set(&me->key, h.key.ptr, h.key.len, NULL) == 0);
     }
     if (ack) {
         char js[256];
         int n = snprintf(js, sizeof js, "{\"_t\":%u,\"type\":2,\"client_id\":\"%.*s\"}", NOW,
-                         (int)fx.id_len, fx.client_id);
+                         (int)me->id_len, me->client_id);
         size_t wl = 0;
         char *w = seal(js, (size_t)n, &wl);
         FUZZ_CHECK(rp_server_handle_connect(srv, (const uint8_t *)w, wl, reply, sizeof reply, &rl, NULL) == 0);
@@ -255,10 +284,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 200000) return 0;
     load_fixture();
-    uint64_t rng_state;
-    rp_server *srv = new_server(&rng_state);
-    unsigned op = data[0];
+    uint64_t rng_state, clock;
+    unsigned traces = 0, op = data[0];
+    rp_server *srv = new_server(&rng_state, &clock, &traces, op);
+    me = &fx.ids[(op & 0x40) ? 1 : 0];
     register_client(srv, (op & 0x80) != 0);
+    if (op & 0x20) clock += 1000;
+    if (op & 0x10) (void)rp_server_sweep(srv);
     const char *in = (const char *)data + 1;
     size_t len = size - 1;
     size_t wl = 0;
@@ -312,6 +344,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     }
     free(w);
+    rp_server_stats st;
+    rp_server_stats_get(srv, &st);
+    FUZZ_CHECK(st.log_rejected <= st.log_packets && st.connect_errors <= st.connect_packets);
+    FUZZ_CHECK(traces > 0);
     rp_server_free(srv);
     return 0;
 }

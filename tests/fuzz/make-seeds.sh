@@ -52,9 +52,11 @@ if [ -d "$vec" ]; then
             [ -e "$p" ] || continue
             case "$b" in
                 *log*|*bulk*) put server "$s-$b.sealed" "$p" 003; put server "$s-$b.zlib" "$p" 004
-                              put server "$s-$b.acked" "$p" 203 ;;
+                              put server "$s-$b.acked" "$p" 203; put server "$s-$b.managed" "$p" 103
+                              put server "$s-$b.dead" "$p" 263 ;;
                 *) put server "$s-$b.sealed" "$p" 002; put server "$s-$b.acked" "$p" 202
-                   put server "$s-$b.rsa" "$p" 005 ;;
+                   put server "$s-$b.rsa" "$p" 005; put server "$s-$b.managed" "$p" 302
+                   put server "$s-$b.dead" "$p" 242 ;;
             esac
         done
         # client session: server replies, raw (op 0 hello / 2 established / 4 log reply) and as
