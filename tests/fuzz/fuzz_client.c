@@ -10,6 +10,9 @@
  *   3 an established plaintext, AES-sealed with the session key by the harness
  *   4 a raw logging-port reply, after the connection is established
  *   5 a TOUCH reply plaintext, AES-sealed (after established, then TOUCH)
+ *   6 log records (a JSON object or array) the established client turns into a log packet with
+ *     rp_client_build_log; the packet must open with the session key (and inflate) into
+ *     records equal to the ones given
  *
  * Invariants: no crash; success moves the state as documented (hello -> ACK written, framed and
  * AES-enveloped; established -> ESTABLISHED with a usable logging port and bulk size); every
@@ -121,10 +124,73 @@ static char *seal_aes(const char *plain, size_t len, size_t *out_len)
     return w;
 }
 
+/* Records in -> rp_client_build_log -> open as the server would -> the same records. */
+static void build_log(rp_client *cl, const char *in, size_t len)
+{
+    residue_log_bulk *bulk = malloc(sizeof *bulk), *back = malloc(sizeof *back);
+    size_t scap = 2 * len + 64;
+    uint8_t *store = malloc(scap);
+    FUZZ_CHECK(bulk && back && store);
+    rp_arena a;
+    rp_arena_init(&a, store, scap);
+    size_t count = 0;
+    if (residue_log_bulk_decode(in, len, bulk, &a, RP_DECODE_WIRE, NULL) == 0) {
+        count = bulk->count;
+    } else {
+        rp_arena_init(&a, store, scap);
+        if (residue_log_request_decode(in, len, &bulk->items[0], &a, RP_DECODE_WIRE, NULL) == 0) count = 1;
+    }
+    size_t capacity = rp_client_bulk_capacity(cl);
+    if (count > 0) {
+        size_t pcap = 64 * len + 65536, pl = 0;
+        uint8_t *pkt = malloc(pcap);
+        FUZZ_CHECK(pkt != NULL);
+        rp_error err;
+        int rc = rp_client_build_log(cl, bulk->items, count, pkt, pcap, &pl, &err);
+        if (count > capacity) {
+            FUZZ_CHECK(rc == RP_E_LIMIT);
+        } else {
+            FUZZ_CHECK(rc == 0);
+            FUZZ_CHECK(pl > 4 && memcmp(pkt + pl - 4, "\r\n\r\n", 4) == 0);
+            char *plain = malloc(pl), *json = malloc(pcap);
+            size_t n = 0, jn = 0;
+            FUZZ_CHECK(plain && json);
+            FUZZ_CHECK(rp_envelope_open_aes_c2s(session_key(), (const char *)pkt, pl - 4, plain, pl, &n, NULL, NULL) == 0);
+            /* The fixture server advertises COMPRESSION: the plaintext is base64(zlib(JSON)). */
+            FUZZ_CHECK(rp_envelope_decompress_log(plain, n, json, pcap, &jn, NULL) == 0);
+            size_t bcap = 2 * jn + 64;
+            uint8_t *bstore = malloc(bcap);
+            FUZZ_CHECK(bstore != NULL);
+            rp_arena b;
+            rp_arena_init(&b, bstore, bcap);
+            if (count == 1) {
+                FUZZ_CHECK(residue_log_request_decode(json, jn, &back->items[0], &b, RP_DECODE_STRICT, NULL) == 0);
+                back->count = 1;
+            } else {
+                FUZZ_CHECK(residue_log_bulk_decode(json, jn, back, &b, RP_DECODE_STRICT, NULL) == 0);
+            }
+            FUZZ_CHECK(back->count == count);
+            for (size_t i = 0; i < count; i++) {
+                const residue_log_request *x = &bulk->items[i], *y = &back->items[i];
+                FUZZ_CHECK(x->msg.len == y->msg.len && memcmp(x->msg.ptr, y->msg.ptr, x->msg.len) == 0);
+                FUZZ_CHECK(x->level == y->level && x->datetime == y->datetime);
+                FUZZ_CHECK(y->timestamp == (x->timestamp ? x->timestamp : NOW));
+            }
+            free(bstore);
+            free(plain);
+            free(json);
+        }
+        free(pkt);
+    }
+    free(bulk);
+    free(back);
+    free(store);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 100000) return 0;
-    unsigned op = data[0] % 6;
+    unsigned op = data[0] % 7;
     const char *in = (const char *)data + 1;
     size_t len = size - 1;
 
@@ -160,7 +226,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             char *e = seal_aes(ESTABLISHED, strlen(ESTABLISHED), &wl);
             FUZZ_CHECK(receive(cl, e, wl, RP_CLIENT_ESTABLISHED) == 0);
             free(e);
-            if (op == 4) {
+            if (op == 6) {
+                build_log(cl, in, len);
+            } else if (op == 4) {
                 rp_error err;
                 int rc = rp_client_log_reply(cl, (const uint8_t *)in, len, &err);
                 FUZZ_CHECK(rc == 0 || rc == RP_E_REJECTED || rc == RP_E_PROTOCOL);

@@ -75,6 +75,9 @@ if [ -d "$vec" ]; then
             esac
             rm -f "$tmp"
         done
+        for f in "$scen"*log*.c2s.plain.json "$scen"*bulk*.c2s.plain.json; do
+            [ -e "$f" ] && put client "$s-$(basename "$f" .c2s.plain.json).build" "$f" 006
+        done
         # a whole scenario as one stream (many packets per read)
         cat "$scen"*.c2s.bin > "$out/stream.tmp" 2>/dev/null || true
         [ -s "$out/stream.tmp" ] && put frame "$s-stream.017" "$out/stream.tmp" 017
