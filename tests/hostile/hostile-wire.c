@@ -956,6 +956,40 @@ static void session_cases(ctx *x)
         send_aes(x, "C TOUCH (control)", C, &x->good, NULL, t, n, R_EST, NULL);
         free(t);
     }
+    /* Cross-client TOUCH: the JSON id selects the client (reference §10.4 item 10), so our
+     * envelope may name another client; the reply must be sealed with THAT client's key, never
+     * with ours (else we would read its session key). */
+    if (selected(x, "C TOUCH naming another client (no key leak)")) {
+        hw_session other;
+        char e2[256] = "";
+        reply r = {R_OTHER, "(second handshake failed)"};
+        bool mine = true, theirs = false;
+        if (hw_handshake(&x->cl, &other, e2, sizeof e2) == 0) {
+            size_t n, wl;
+            char *t = fmt(&n, "{\"_t\":%llu,\"type\":3,\"client_id\":\"%s\"}", (unsigned long long)hw_now(), other.client_id);
+            char *w = hw_seal(&x->good, NULL, NULL, (const uint8_t *)t, n, &wl);
+            hw_conn *c = hw_connect(C);
+            if (c && hw_send_all(c, w, wl, 5000) == 0) {
+                const char *pkt;
+                size_t pl;
+                if (hw_read_packet(c, &pkt, &pl, 5000) == HW_GOT) {
+                    char *a = hw_open(&x->good, pkt, pl), *b = hw_open(&other, pkt, pl);
+                    mine = a != NULL;
+                    theirs = b != NULL && strstr(b, "\"ack\":1") != NULL;
+                    classify(x, &other, pkt, pl, &r);
+                    free(a);
+                    free(b);
+                }
+            }
+            hw_close(c);
+            free(w);
+            free(t);
+        }
+        char d[300];
+        snprintf(d, sizeof d, "-> %s; opens with our key: %s, with the named client's key: %s",
+                 kind_name(r.kind), mine ? "YES" : "no", theirs ? "yes" : "no");
+        report(x, "C TOUCH naming another client (no key leak)", !mine && theirs, d);
+    }
     /* Replayed ACK: the exact bytes of an accepted ACK, sent again. */
     if (selected(x, "C replayed ACK (unmanaged re-ACK)")) {
         hw_conn *c = hw_connect(C);
