@@ -1098,6 +1098,41 @@ static void log_cases(ctx *x)
         free(w);
         free(j);
     }
+    /* Impersonation: a record's own "client_id" is overridden by the envelope's (§6.2). */
+    if (selected(x, "L log claiming another client_id")) {
+        char tag[64];
+        snprintf(tag, sizeof tag, "claim-%u", (unsigned)getpid());
+        size_t n;
+        char *j = fmt(&n, "{\"_t\":%lld,\"datetime\":1,\"msg\":\"%s\",\"level\":128,\"client_id\":\"someone-else\"}", now, tag);
+        size_t wl;
+        char *w = hw_seal(&x->good, NULL, NULL, (const uint8_t *)j, n, &wl);
+        reply r;
+        exchange(x, L, w, wl, NULL, 5000, &r);
+        char ours[256], theirs[128];
+        snprintf(ours, sizeof ours, "{\"client_id\":\"%s\"", x->good.client_id);
+        snprintf(theirs, sizeof theirs, "{\"client_id\":\"someone-else\"");
+        long total = count_log(x, tag), with_ours = -1, with_theirs = -1;
+        if (x->log_file != NULL) {
+            FILE *f = fopen(x->log_file, "r");
+            char *line = NULL;
+            size_t cap = 0;
+            with_ours = with_theirs = 0;
+            while (f && getline(&line, &cap, f) > 0) {
+                if (!strstr(line, tag)) continue;
+                if (strncmp(line, ours, strlen(ours)) == 0) with_ours++;
+                if (strncmp(line, theirs, strlen(theirs)) == 0) with_theirs++;
+            }
+            free(line);
+            if (f) fclose(f);
+        }
+        char d[200];
+        snprintf(d, sizeof d, "-> %s; written %ld: under the envelope's id %ld, under the claimed id %ld",
+                 kind_name(r.kind), total, with_ours, with_theirs);
+        report(x, "L log claiming another client_id", r.kind == R_R0 &&
+               (total < 0 || (total == 1 && with_ours == 1 && with_theirs == 0)), d);
+        free(w);
+        free(j);
+    }
     /* Log injection: escaped newlines and quotes in a field must not split the log line. */
     if (selected(x, "L newline/quote escapes stay on one log line")) {
         char tag[64];
