@@ -45,7 +45,7 @@ LIBRPROTO     := $(BUILD)/librproto.a
 LIBGEN        := $(BUILD)/librprotoc.a
 LIBGENERATED  := $(BUILD)/libresidue.a
 
-.PHONY: all deps check check-unit check-san check-scripts demo clean update-golden bench fuzz
+.PHONY: all deps check check-unit check-san check-clang check-scripts demo clean update-golden bench fuzz
 .DEFAULT_GOAL := all
 # Keep object files of test and tool programs (they are intermediate to make).
 .SECONDARY:
@@ -112,11 +112,16 @@ check-scripts: all
 check-san:
 	$(MAKE) SAN=1 check-unit
 
+# Warnings are errors under both compilers: build everything, tests included, with clang too.
+check-clang:
+	$(MAKE) CC=clang BUILD=build/clang all $(UNIT_SRC:tests/unit/%.c=build/clang/tests/%)
+
 # Each runner appends its counts to build/check-summary.txt; the last line of `make check`
 # is the total, "check: N passed, N failed".
 check: deps
 	@mkdir -p build && rm -f build/check-summary.txt
 	$(MAKE) all
+	$(MAKE) check-clang
 	$(MAKE) check-unit
 	$(MAKE) check-scripts
 	$(MAKE) check-san
