@@ -12,6 +12,11 @@ typedef struct checker {
     rp_diag *diag;
     rp_ast_spec *spec;
     size_t errors;
+    /* Declarations by name: an open-addressing hash table (power-of-two slots, at most half
+     * full) so name checks and type lookups stay linear in the size of the spec. The first
+     * declaration of a name owns its slot. */
+    const rp_ast_decl **names;
+    size_t name_slots;
 } checker;
 
 static void error(checker *c, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
@@ -113,30 +118,53 @@ static bool is_c_keyword(const char *s)
     return false;
 }
 
+/* FNV-1a: a small, well-spread hash for identifiers. */
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037u;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+/* Slot that holds name, or the empty slot where it belongs. */
+static const rp_ast_decl **name_slot(const checker *c, const char *name)
+{
+    size_t mask = c->name_slots - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask)
+        if (c->names[i] == NULL || strcmp(c->names[i]->name, name) == 0)
+            return &c->names[i];
+}
+
+/* Fills the name table and reports built-in names and redefinitions. */
 static void check_decl_names(checker *c)
 {
+    c->name_slots = 16;
+    while (c->name_slots < 2 * c->spec->decl_count)
+        c->name_slots *= 2;
+    c->names = rp_xcalloc(c->name_slots, sizeof *c->names);
     for (size_t i = 0; i < c->spec->decl_count; i++) {
         const rp_ast_decl *d = c->spec->decls[i];
         for (size_t s = 0; s < sizeof scalar_names / sizeof scalar_names[0]; s++)
             if (strcmp(d->name, scalar_names[s]) == 0)
                 error(c, &d->name_span, "'%s' is a built-in type and cannot be declared", d->name);
-        for (size_t j = 0; j < i; j++) {
-            const rp_ast_decl *e = c->spec->decls[j];
-            if (strcmp(d->name, e->name) == 0) {
-                error(c, &d->name_span, "redefinition of '%s'", d->name);
-                rp_diag_note(c->diag, &e->name_span, "'%s' was first defined here as %s %s", e->name,
-                             e->kind == RP_DECL_ENUM || e->kind == RP_DECL_ARRAY ? "an" : "a",
-                             rp_ast_decl_kind_name(e->kind));
-                break;
-            }
+        const rp_ast_decl **slot = name_slot(c, d->name);
+        if (*slot == NULL) {
+            *slot = d;
+            continue;
         }
+        const rp_ast_decl *e = *slot;
+        error(c, &d->name_span, "redefinition of '%s'", d->name);
+        rp_diag_note(c->diag, &e->name_span, "'%s' was first defined here as %s %s", e->name,
+                     e->kind == RP_DECL_ENUM || e->kind == RP_DECL_ARRAY ? "an" : "a",
+                     rp_ast_decl_kind_name(e->kind));
     }
 }
 
 /* First declaration called name (the first one wins for duplicates, already reported). */
 static const rp_ast_decl *lookup(const checker *c, const char *name)
 {
-    return rp_ast_find_decl(c->spec, name);
+    return name == NULL ? NULL : *name_slot(c, name);
 }
 
 static const char *article(rp_ast_decl_kind k)
@@ -766,7 +794,7 @@ static void check_distinguishable(checker *c)
 
 size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
 {
-    checker c = { diag, spec, 0 };
+    checker c = { diag, spec, 0, NULL, 0 };
     const rp_ast_unit *main_unit = spec->main;
     if (main_unit != NULL && main_unit->protocol == NULL) {
         rp_ast_span s = { main_unit->path, 1, 1, 1, 1, 0, 0 };
@@ -797,5 +825,6 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
     check_cycles(&c);
     if (c.errors == 0) /* needs every const resolved */
         check_distinguishable(&c);
+    free(c.names);
     return c.errors;
 }
