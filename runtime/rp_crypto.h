@@ -157,7 +157,8 @@ RP_CHECK_RESULT int rp_aes_cbc_encrypt(const rp_aes_key *key, const uint8_t *iv,
 /* AES-CBC decryption, PKCS#7 padding checked and removed. len must be a non-zero multiple of
  * 16. Needs cap >= len (RP_E_OVERFLOW). On failure out[0..len) is cleansed, so it never holds
  * unverified bytes. Any ciphertext problem (length, padding, wrong key) is RP_E_DECRYPT with
- * the same message. in and out must not overlap. */
+ * the same message. in and out may be the same buffer (decryption in place, as EVP allows)
+ * but must not otherwise overlap. */
 RP_CHECK_RESULT int rp_aes_cbc_decrypt(const rp_aes_key *key, const uint8_t *iv,
                                        const uint8_t *in, size_t len, uint8_t *out,
                                        size_t cap, size_t *out_len, rp_error *err);

@@ -348,7 +348,12 @@ static int open_aes_inner(const rp_aes_key *key, const rp_aes_envelope *env, cha
         return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "open aes: NULL argument");
     size_t dmax = RP_BASE64_DECODED_MAX(env->payload_len);
-    uint8_t *ct = malloc(dmax ? dmax : 1);
+    /* Why in place: when the caller's buffer holds the largest possible ciphertext, the
+     * base64 is decoded straight into it and decrypted there (EVP allows in == out), so
+     * no temporary buffer is allocated, touched or freed. Otherwise a heap buffer holds the
+     * ciphertext as before. The ciphertext is not secret: only failure paths wipe out. */
+    bool in_place = cap > dmax;
+    uint8_t *ct = in_place ? (uint8_t *)out : malloc(dmax ? dmax : 1);
     if (ct == NULL) return nomem(why);
     size_t ct_len = 0;
     int rc = rp_base64_decode(env->payload, env->payload_len, RP_BASE64_LENIENT, ct, dmax,
@@ -373,7 +378,12 @@ static int open_aes_inner(const rp_aes_key *key, const rp_aes_envelope *env, cha
                          key->len * 8);
         }
     }
-    free(ct);
+    if (in_place) {
+        /* A failure leaves no decoded bytes behind in the caller's buffer. */
+        if (rc != RP_OK) OPENSSL_cleanse(out, dmax);
+    } else {
+        free(ct);
+    }
     return rc;
 }
 
