@@ -52,25 +52,46 @@ static int nomem(rp_error *err)
     return rp_error_set(err, RP_E_NOMEM, RP_LAYER_ENVELOPE, SIZE_MAX, "out of memory");
 }
 
+/* Starts an internal error record (`why`). Why not a memset: these records sit on every
+ * open's success path, where they are never read, and zeroing ~330 bytes each showed up in
+ * profiles. Only the fields are reset; copy_error hands out a fully zeroed copy. */
+static void clear(rp_error *e)
+{
+    rp_error_clear(e);
+}
+
+/* *dst = *src as if src had been zeroed before it was filled (the bytes after each string's
+ * NUL are 0, as callers always saw them). NULL dst is ignored. */
+static void copy_error(rp_error *dst, const rp_error *src)
+{
+    if (dst == NULL) return;
+    memset(dst, 0, sizeof *dst);
+    dst->code = src->code;
+    dst->layer = src->layer;
+    dst->offset = src->offset;
+    dst->spec = src->spec;
+    /* memchr, not strnlen: vendored builds compile with plain -std=c11 */
+    const char *end = memchr(src->path, '\0', sizeof src->path - 1);
+    memcpy(dst->path, src->path, end ? (size_t)(end - src->path) : sizeof src->path - 1);
+    end = memchr(src->message, '\0', sizeof src->message - 1);
+    memcpy(dst->message, src->message,
+           end ? (size_t)(end - src->message) : sizeof src->message - 1);
+}
+
 /* Turns an internal open failure into the uniform public error (see the header). Local
  * problems (arguments, the caller's buffer, memory) are not about the peer's bytes and keep
  * their own code. */
 static int uniform(int rc, const rp_error *why, rp_error *err, rp_error *local_detail)
 {
     if (rc == RP_E_ARGUMENT || rc == RP_E_OVERFLOW || rc == RP_E_NOMEM) {
-        if (err) *err = *why;
+        copy_error(err, why);
         return rc;
     }
-    if (local_detail) *local_detail = *why;
+    copy_error(local_detail, why);
     return rp_error_set(err, RP_E_DECRYPT, RP_LAYER_ENVELOPE, SIZE_MAX, "%s",
                         RP_DECRYPT_PUBLIC_MESSAGE);
 }
 
-static void clear(rp_error *e)
-{
-    memset(e, 0, sizeof *e);
-    e->offset = SIZE_MAX;
-}
 
 /* ---- classification -------------------------------------------------------------------- */
 
