@@ -44,6 +44,26 @@ enum {
 
 /* byte -> 0..63, B64_PAD or B64_BAD */
 static const uint8_t b64_table[256] = {RP_TAB256(RP_B64_ENTRY)};
+/* Why four more tables: the fast path below spent most of an AES envelope open shifting and
+ * checking each letter. These hold a letter's value already shifted to its place in the
+ * group's 24 bits, or B64_GROUP_BAD for anything else ('=' included), so a group is four
+ * loads OR-ed together and one test. */
+#define B64_GROUP_BAD 0x80000000u
+#define RP_B64_SHIFTED(c, s)                                                                       \
+    ((RP_B64_ENTRY(c) & B64_CLASS) ? B64_GROUP_BAD : (uint32_t)RP_B64_ENTRY(c) << (s))
+#define RP_B64_AT18(c) RP_B64_SHIFTED(c, 18)
+#define RP_B64_AT12(c) RP_B64_SHIFTED(c, 12)
+#define RP_B64_AT6(c) RP_B64_SHIFTED(c, 6)
+#define RP_B64_AT0(c) RP_B64_SHIFTED(c, 0)
+static const uint32_t b64_at18[256] = {RP_TAB256(RP_B64_AT18)};
+static const uint32_t b64_at12[256] = {RP_TAB256(RP_B64_AT12)};
+static const uint32_t b64_at6[256] = {RP_TAB256(RP_B64_AT6)};
+static const uint32_t b64_at0[256] = {RP_TAB256(RP_B64_AT0)};
+#undef RP_B64_AT0
+#undef RP_B64_AT6
+#undef RP_B64_AT12
+#undef RP_B64_AT18
+#undef RP_B64_SHIFTED
 /* byte -> 0..15 or HEX_BAD (either case) */
 static const uint8_t hex_table[256] = {RP_TAB256(RP_HEX_ENTRY)};
 
@@ -117,10 +137,8 @@ static inline size_t b64_decode_groups(const char *in, size_t len, size_t i, uin
     const unsigned char *p = (const unsigned char *)in + i, *end = p + groups * 4;
     uint8_t *q = out + *o;
     for (; p != end; p += 4, q += 3) {
-        uint32_t a = b64_table[p[0]], b = b64_table[p[1]], c = b64_table[p[2]],
-                 d = b64_table[p[3]];
-        if ((a | b | c | d) & B64_CLASS) break;
-        uint32_t w = (a << 18) | (b << 12) | (c << 6) | d;
+        uint32_t w = b64_at18[p[0]] | b64_at12[p[1]] | b64_at6[p[2]] | b64_at0[p[3]];
+        if (w & B64_GROUP_BAD) break;
         q[0] = (uint8_t)(w >> 16);
         q[1] = (uint8_t)(w >> 8);
         q[2] = (uint8_t)w;
