@@ -46,6 +46,9 @@ typedef enum rp_hex_case {
 
 /* Encodes in[0..len) as padded base64 into out and NUL-terminates it.
  * cap must be >= RP_BASE64_ENCODED_LEN(len) + 1, else RP_E_OVERFLOW (nothing written).
+ * in may lie inside out at exactly out + RP_BASE64_ENCODED_LEN(len) - len (the bytes at the
+ * end of the text they become: encoding forward never overtakes its input, since each group
+ * of 3 bytes is read before its 4 letters are written); any other overlap is not allowed.
  * *out_len (optional) receives the text length without the NUL. */
 RP_CHECK_RESULT int rp_base64_encode(const uint8_t *in, size_t len, char *out, size_t cap,
                                      size_t *out_len, rp_error *err);

@@ -323,7 +323,14 @@ static int seal_aes(const rp_aes_key *key, const uint8_t *iv, const char *client
     if (cap < need)
         return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "seal aes: needs %zu bytes, buffer has %zu", need, cap);
-    uint8_t *ct = malloc(ct_cap);
+    /* Why in place: the ciphertext is written where rp_base64_encode may read it from, at
+     * the end of the text it becomes (see rp_codec.h), so no temporary buffer is allocated.
+     * Only when the plaintext itself lies inside that region is a heap buffer used. */
+    size_t hdr = RP_ENVELOPE_IV_HEX_LEN + 1 + (client_id ? id_len + 1 : 0);
+    uint8_t *tail = (uint8_t *)out + hdr + RP_BASE64_ENCODED_LEN(ct_cap) - ct_cap;
+    uintptr_t t0 = (uintptr_t)tail, p0 = (uintptr_t)plain;
+    bool in_place = len == 0 || p0 + len <= t0 || t0 + ct_cap <= p0;
+    uint8_t *ct = in_place ? tail : malloc(ct_cap);
     if (ct == NULL) return nomem(err);
     size_t ct_len = 0;
     int rc = rp_aes_cbc_encrypt(key, iv, (const uint8_t *)plain, len, ct, ct_cap, &ct_len, err);
@@ -342,7 +349,7 @@ static int seal_aes(const rp_aes_key *key, const uint8_t *iv, const char *client
             if (rc == RP_OK) set_len(out_len, o + b);
         }
     }
-    free(ct);
+    if (!in_place) free(ct); /* ciphertext: not secret */
     return rc;
 }
 

@@ -171,6 +171,54 @@ START_TEST(aes_seal_open_both_directions)
 }
 END_TEST
 
+/* Sealing and opening work in the caller's buffer where they can (no temporary heap
+ * buffer); the result must not depend on which path ran: plaintext before, inside or apart
+ * from the region the ciphertext is staged in, and open buffers just big enough (heap path)
+ * or roomy (in place). A failed in-place open leaves no decoded bytes behind. */
+START_TEST(aes_buffer_paths_agree)
+{
+    rp_aes_key key;
+    key256(&key);
+    uint8_t iv[16];
+    iv_bytes(iv);
+    size_t len = strlen(ack);
+    size_t cap = RP_ENVELOPE_AES_C2S_SIZE(16, len);
+    char ref[512], buf[512];
+    size_t rn = 0, n = 0;
+    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, ack, len, ref, cap, &rn, NULL), 0);
+    /* plaintext at every offset of the output buffer itself */
+    for (size_t at = 0; at + len <= cap; at++) {
+        memset(buf, '#', sizeof buf);
+        memcpy(buf + at, ack, len);
+        ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, buf + at, len, buf, cap, &n, NULL), 0);
+        ck_assert_uint_eq(n, rn);
+        ck_assert_mem_eq(buf, ref, rn + 1);
+    }
+    /* open: exactly ct_len + 1 bytes (below the base64 bound: heap path) and roomy */
+    char pt[512];
+    size_t pl = 0;
+    size_t ct_len = RP_AES_CBC_SEALED_LEN(len);
+    ck_assert_int_eq(rp_envelope_open_aes_c2s(&key, ref, rn, pt, ct_len + 1, &pl, NULL, NULL), 0);
+    ck_assert_uint_eq(pl, len);
+    ck_assert_str_eq(pt, ack);
+    memset(pt, '#', sizeof pt);
+    ck_assert_int_eq(rp_envelope_open_aes_c2s(&key, ref, rn, pt, sizeof pt, &pl, NULL, NULL), 0);
+    ck_assert_uint_eq(pl, len);
+    ck_assert_str_eq(pt, ack);
+    /* a wrong key: uniform error, and the roomy buffer holds no decoded bytes */
+    rp_aes_key other = key;
+    other.bytes[0] ^= 1;
+    memset(pt, '#', sizeof pt);
+    rp_error err;
+    ck_assert_int_eq(rp_envelope_open_aes_c2s(&other, ref, rn, pt, sizeof pt, &pl, &err, NULL), RP_E_DECRYPT);
+    ck_assert_uint_eq(pl, 0);
+    size_t payload = rn - 50;
+    for (size_t i = 0; i < RP_BASE64_DECODED_MAX(payload); i++) ck_assert_int_eq(pt[i], 0);
+    rp_aes_key_wipe(&other);
+    rp_aes_key_wipe(&key);
+}
+END_TEST
+
 /* Re-encodes a payload's ciphertext after `mutate`, producing a c2s packet. */
 static size_t make_packet(char *dst, size_t cap, const char *id, const uint8_t *ct, size_t ct_len)
 {
@@ -371,6 +419,7 @@ static Suite *envelope_suite(void)
     tcase_add_test(tc, classify_s2c_client_rule);
     tcase_add_test(tc, parse_c2s_without_key);
     tcase_add_test(tc, aes_seal_open_both_directions);
+    tcase_add_test(tc, aes_buffer_paths_agree);
     tcase_add_test(tc, uniform_decryption_errors);
     tcase_add_test(tc, rsa_seal_open);
     tcase_add_test(tc, compressed_log_round_trip_and_bound);
