@@ -56,7 +56,9 @@ RP_CHECK_RESULT int rp_base64_encode(const uint8_t *in, size_t len, char *out, s
 /* Decodes base64 text in[0..len) into out[0..cap). cap >= RP_BASE64_DECODED_MAX(len) always
  * suffices; a smaller cap works when the result fits (RP_E_OVERFLOW otherwise).
  * STRICT errors are RP_E_BASE64 with err->offset = the offset of the bad byte in `in`
- * (or `len` for a truncated final group). LENIENT never returns RP_E_BASE64. */
+ * (or `len` for a truncated final group). LENIENT never returns RP_E_BASE64.
+ * out may be the same memory as in (decoding in place: bytes never overtake the letters they
+ * come from); any other overlap is not allowed. */
 RP_CHECK_RESULT int rp_base64_decode(const char *in, size_t len, rp_base64_mode mode,
                                      uint8_t *out, size_t cap, size_t *out_len, rp_error *err);
 

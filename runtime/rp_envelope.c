@@ -473,6 +473,23 @@ int rp_envelope_compress_log(const char *json, size_t len, int level, char *out,
     return rc;
 }
 
+/* Base64-decodes b64[0..len) into z[0..zmax) (z may be b64 itself: see rp_codec.h) and
+ * inflates that into out, NUL-terminated. On failure out is cleansed. */
+static int decompress_via(const char *b64, size_t len, uint8_t *z, size_t zmax, char *out,
+                          size_t cap, size_t *out_len, rp_error *err)
+{
+    size_t zlen = 0, n = 0;
+    int rc = rp_base64_decode(b64, len, RP_BASE64_LENIENT, z, zmax, &zlen, err);
+    if (rc == RP_OK) rc = rp_zlib_inflate(z, zlen, (uint8_t *)out, cap - 1, &n, err);
+    if (rc == RP_OK) {
+        out[n] = '\0';
+        set_len(out_len, n);
+    } else {
+        OPENSSL_cleanse(out, cap);
+    }
+    return rc;
+}
+
 int rp_envelope_decompress_log(const char *b64, size_t len, char *out, size_t cap,
                                size_t *out_len, rp_error *err)
 {
@@ -483,15 +500,7 @@ int rp_envelope_decompress_log(const char *b64, size_t len, char *out, size_t ca
     size_t zmax = RP_BASE64_DECODED_MAX(len);
     uint8_t *z = malloc(zmax ? zmax : 1);
     if (z == NULL) return nomem(err);
-    size_t zlen = 0, n = 0;
-    int rc = rp_base64_decode(b64, len, RP_BASE64_LENIENT, z, zmax, &zlen, err);
-    if (rc == RP_OK) rc = rp_zlib_inflate(z, zlen, (uint8_t *)out, cap - 1, &n, err);
-    if (rc == RP_OK) {
-        out[n] = '\0';
-        set_len(out_len, n);
-    } else {
-        OPENSSL_cleanse(out, cap);
-    }
+    int rc = decompress_via(b64, len, z, zmax, out, cap, out_len, err);
     wipe_free(z, zmax);
     return rc;
 }
@@ -532,7 +541,8 @@ int rp_envelope_open_log_zlib(const rp_aes_key *key, const rp_aes_envelope *env,
     if (a == NULL) return nomem(err);
     size_t alen = 0;
     int rc = open_aes_inner(key, env, a, acap, &alen, &why);
-    if (rc == RP_OK) rc = rp_envelope_decompress_log(a, alen, out, cap, out_len, &why);
+    /* The compressed bytes are decoded over their own base64 in `a`: one buffer, one wipe. */
+    if (rc == RP_OK) rc = decompress_via(a, alen, (uint8_t *)a, alen, out, cap, out_len, &why);
     wipe_free(a, acap);
     if (rc == RP_OK) return RP_OK;
     set_len(out_len, 0);

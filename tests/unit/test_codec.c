@@ -500,6 +500,41 @@ START_TEST(base64_fast_path_matches_reference)
 }
 END_TEST
 
+/* Decoding in place (out == in, allowed by rp_codec.h) gives what decoding into a separate
+ * buffer gives, in both modes, for canonical text and for text with intruders. */
+START_TEST(base64_decode_in_place_matches)
+{
+    uint64_t seed = 0x1a7ace00d0c0deULL;
+    for (unsigned long iter = 0; iter < 5000; iter++) {
+        char text[DIFF_MAX + 1];
+        uint8_t raw[DIFF_MAX / 4 * 3];
+        size_t rl = rng_below(&seed, sizeof raw + 1), len = 0;
+        for (size_t k = 0; k < rl; k++) raw[k] = (uint8_t)rng_next(&seed);
+        ck_assert_int_eq(rp_base64_encode(raw, rl, text, sizeof text, &len, NULL), 0);
+        unsigned marks = (unsigned)rng_below(&seed, 4);
+        for (unsigned m = 0; m < marks && len > 0; m++) text[rng_below(&seed, len)] = rng_intruder(&seed);
+        for (int mode = 0; mode < 2; mode++) {
+            rp_base64_mode md = mode ? RP_BASE64_LENIENT : RP_BASE64_STRICT;
+            uint8_t sep[DIFF_MAX + 1];
+            char ip[DIFF_MAX + 1];
+            memcpy(ip, text, len);
+            size_t n1 = 0, n2 = 0;
+            rp_error e1, e2;
+            int r1 = rp_base64_decode(text, len, md, sep, len, &n1, &e1);
+            int r2 = rp_base64_decode(ip, len, md, (uint8_t *)ip, len, &n2, &e2);
+            ck_assert_msg(r1 == r2 && n1 == n2, "iter %lu mode %d: %d/%zu vs %d/%zu", iter, mode, r1, n1, r2, n2);
+            if (r1 == RP_OK) ck_assert_mem_eq(sep, ip, n1);
+            else ck_assert_uint_eq(e1.offset, e2.offset);
+            if (marks == 0) {
+                ck_assert_int_eq(r1, RP_OK);
+                ck_assert_uint_eq(n1, rl);
+                ck_assert_mem_eq(ip, raw, rl);
+            }
+        }
+    }
+}
+END_TEST
+
 /* Every byte value at every position of a 12-character group run, both modes: the table
  * classifies exactly like the reference, wherever in a group the byte falls. */
 START_TEST(base64_every_byte_every_position)
@@ -604,6 +639,7 @@ static Suite *codec_suite(void)
     tcase_add_test(tc, base64_all_lengths_round_trip);
     tcase_add_test(tc, base64_fast_path_matches_reference);
     tcase_add_test(tc, base64_every_byte_every_position);
+    tcase_add_test(tc, base64_decode_in_place_matches);
     tcase_add_test(tc, encoders_match_reference);
     suite_add_tcase(s, tc);
     TCase *th = tcase_create("hex");
