@@ -18,7 +18,9 @@
  * `cap` must leave one byte for the NUL (the *_SIZE macros include it). Nothing allocates
  * except seal/open of compressed logs and the AES/RSA paths, which allocate temporary
  * buffers bounded by the input length (at most ~2x the packet), cleanse and free them
- * before returning.
+ * before returning. AES seal (unless the plaintext lies inside `out`), and AES open into
+ * a buffer of more than RP_BASE64_DECODED_MAX(payload length) bytes, work inside the
+ * caller's buffer and allocate nothing; a failed open then leaves zeros where it decoded.
  *
  * ===== UNIFORM DECRYPTION ERRORS (read this before wiring errors to the network) =====
  * Every failure to open an encrypted envelope — malformed envelope, bad IV hex, bad base64,
