@@ -46,4 +46,45 @@ static inline uint64_t rpj_swar_special(const unsigned char *p)
 /* Byte classes for the string scanner and writer. */
 extern const uint8_t rpj_plain_string_byte[256];  /* 1: printable ASCII other than " and \ */
 
+/* Offset of the first byte at or after i (i <= len) that is not plain string content
+ * (a quote, a backslash, a control byte or a byte >= 0x80), or len if there is none.
+ * Eight bytes at a time while they are all plain, then byte by byte. */
+static inline size_t rpj_skip_plain(const unsigned char *b, size_t i, size_t len)
+{
+    while (len - i >= 8) {
+        uint64_t m = rpj_swar_special(b + i);
+        if (m == 0) {
+            i += 8;
+            continue;
+        }
+#if RPJ_SWAR_CTZ
+        /* Little-endian: the lowest flagged byte is exactly the first special one
+         * (false positives of the SWAR tests only appear above a true hit). */
+        i += (size_t)__builtin_ctzll(m) >> 3;
+#endif
+        break;
+    }
+    while (i < len && rpj_plain_string_byte[b[i]])
+        i++;
+    return i;
+}
+
+/* Copies n <= 16 bytes with two overlapping fixed-size moves, which compilers emit inline:
+ * most pieces of JSON are a few bytes and a memcpy call would cost more than the copy. */
+static inline void rpj_copy_small(char *d, const char *s, size_t n)
+{
+    if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n >= 2) {
+        memcpy(d, s, 2);
+        memcpy(d + n - 2, s + n - 2, 2);
+    } else if (n == 1) {
+        d[0] = s[0];
+    }
+}
+
 #endif /* RP_JSON_INTERNAL_H */

@@ -155,20 +155,7 @@ static int scan_string_slow(rp_json_scanner *sc, rp_error *err, rp_json_str *out
     bool esc = false;
     for (;;) {
         size_t run = i;
-        while (len - i >= 8) {
-            uint64_t m = rpj_swar_special(b + i);
-            if (m == 0) {
-                i += 8;
-                continue;
-            }
-#if RPJ_SWAR_CTZ
-            /* Little-endian: the lowest flagged byte is exactly the first special one
-             * (false positives of the SWAR tests only appear above a true hit). */
-            i += (size_t)__builtin_ctzll(m) >> 3;
-#endif
-            break;
-        }
-        while (i < len && rpj_plain_string_byte[b[i]]) i++;
+        i = rpj_skip_plain(b, i, len);
         dec += i - run;
         if (i >= len) {
             return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, start,
@@ -254,21 +241,7 @@ static inline int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *o
 {
     const unsigned char *b = (const unsigned char *)sc->buf;
     const size_t len = sc->len, start = sc->pos;
-    size_t i = start + 1;
-    while (len - i >= 8) {
-        uint64_t m = rpj_swar_special(b + i);
-        if (m == 0) {
-            i += 8;
-            continue;
-        }
-#if RPJ_SWAR_CTZ
-        /* Little-endian: the lowest flagged byte is exactly the first special one (false
-         * positives of the SWAR tests only appear above a true hit). */
-        i += (size_t)__builtin_ctzll(m) >> 3;
-#endif
-        break;
-    }
-    while (i < len && rpj_plain_string_byte[b[i]]) i++;
+    size_t i = rpj_skip_plain(b, start + 1, len);
     if (i >= len || b[i] != '"') return scan_string_slow(sc, err, out, dec_len, i);
     out->raw = sc->buf + start + 1;
     out->raw_len = i - start - 1;

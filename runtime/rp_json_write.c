@@ -15,24 +15,6 @@ static void note(rp_json_writer *w, rp_status code)
 #define RPJ_COLD
 #endif
 
-/* Copies n <= 16 bytes with fixed-size moves (two overlapping ones), which compilers emit
- * inline: most pieces of JSON are a few bytes and a memcpy call would dominate. */
-static inline void copy_small(char *d, const char *s, size_t n)
-{
-    if (n >= 8) {
-        memcpy(d, s, 8);
-        memcpy(d + n - 8, s + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(d, s, 4);
-        memcpy(d + n - 4, s + n - 4, 4);
-    } else if (n >= 2) {
-        memcpy(d, s, 2);
-        memcpy(d + n - 2, s + n - 2, 2);
-    } else if (n == 1) {
-        d[0] = s[0];
-    }
-}
-
 static RPJ_COLD void put_overflow(rp_json_writer *w, const char *s, size_t n)
 {
     if (w->len < w->cap) memcpy(w->buf + w->len, s, w->cap - w->len);
@@ -44,7 +26,7 @@ static RPJ_COLD void put_overflow(rp_json_writer *w, const char *s, size_t n)
 static inline void put(rp_json_writer *w, const char *s, size_t n)
 {
     if (w->len <= w->cap && n <= w->cap - w->len) {
-        if (n <= 16) copy_small(w->buf + w->len, s, n);
+        if (n <= 16) rpj_copy_small(w->buf + w->len, s, n);
         else memcpy(w->buf + w->len, s, n);
     } else {
         put_overflow(w, s, n);
@@ -107,18 +89,7 @@ static void put_escaped(rp_json_writer *w, const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         size_t run = i;
-        while (n - i >= 8) {
-            uint64_t m = rpj_swar_special(p + i);
-            if (m == 0) {
-                i += 8;
-                continue;
-            }
-#if RPJ_SWAR_CTZ
-            i += (size_t)__builtin_ctzll(m) >> 3;
-#endif
-            break;
-        }
-        while (i < n && rpj_plain_string_byte[p[i]]) i++;
+        i = rpj_skip_plain(p, i, n);
         if (i > run) put(w, s + run, i - run);
         if (i >= n) break;
         unsigned char c = p[i];

@@ -1007,19 +1007,7 @@ static size_t fast_string_end(const fast_ctx *fc)
     const unsigned char *b = fc->b;
     size_t i = fc->pos + 1, len = fc->len;
     for (;;) {
-        while (len - i >= 8) {
-            uint64_t m = rpj_swar_special(b + i);
-            if (m == 0) {
-                i += 8;
-                continue;
-            }
-#if RPJ_SWAR_CTZ
-            i += (size_t)__builtin_ctzll(m) >> 3;
-#endif
-            break;
-        }
-        while (i < len && rpj_plain_string_byte[b[i]])
-            i++;
+        i = rpj_skip_plain(b, i, len);
         if (i >= len)
             return 0;
         if (b[i] == '"')
@@ -1334,7 +1322,7 @@ static bool fast_items(fast_ctx *fc, const rp_schema_field *f, void *msg)
 }
 
 /* a[0..n) == b[0..n) with at most four word compares for keys up to 16 bytes (two
- * overlapping loads per size class, like copy_small in the writer). */
+ * overlapping loads per size class, like rpj_copy_small). */
 static inline bool fast_same(const unsigned char *a, const char *b, size_t n)
 {
     if (n >= 8) {
@@ -1401,19 +1389,7 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
             }
             if (fast_at(fc) != '"')
                 return false;
-            while (len - i >= 8) {
-                uint64_t sp = rpj_swar_special(b + i);
-                if (sp == 0) {
-                    i += 8;
-                    continue;
-                }
-#if RPJ_SWAR_CTZ
-                i += (size_t)__builtin_ctzll(sp) >> 3;
-#endif
-                break;
-            }
-            while (i < len && rpj_plain_string_byte[b[i]])
-                i++;
+            i = rpj_skip_plain(b, i, len);
             if (i >= len || b[i] != '"')
                 return false;
             const unsigned char *k = b + fc->pos + 1;
@@ -1698,24 +1674,6 @@ static void write_message(rp_json_writer *w, const rp_schema_message *m, const v
     rp_json_write_object_end(w);
 }
 
-/* Copies n <= 16 bytes with two overlapping fixed-size moves (compilers inline these; a
- * memcpy call would cost more than most keys, numbers and short strings). */
-static RP_SCHEMA_HOT void fast_copy16(char *d, const char *s, size_t n)
-{
-    if (n >= 8) {
-        memcpy(d, s, 8);
-        memcpy(d + n - 8, s + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(d, s, 4);
-        memcpy(d + n - 4, s + n - 4, 4);
-    } else if (n >= 2) {
-        memcpy(d, s, 2);
-        memcpy(d + n - 2, s + n - 2, 2);
-    } else if (n == 1) {
-        d[0] = s[0];
-    }
-}
-
 /* Reserves a value of n >= 1 bytes (after a ',' when one is due) where the writer would
  * have put it, leaving the writer as its value functions do; NULL when it does not fit,
  * and then nothing changed (the caller uses the writer's own function). */
@@ -1776,7 +1734,7 @@ static RP_SCHEMA_HOT void fast_write_value(rp_json_writer *w, const rp_schema_fi
         char *d = fast_room(w, n);
         if (d == NULL)
             break;
-        fast_copy16(d, q, n > 16 ? 16 : n);
+        rpj_copy_small(d, q, n > 16 ? 16 : n);
         if (n > 16)
             memcpy(d + 16, q + 16, n - 16);
         return;
@@ -1797,7 +1755,7 @@ static RP_SCHEMA_HOT void fast_write_value(rp_json_writer *w, const rp_schema_fi
             break;
         d[0] = '"';
         if (s.len <= 16)
-            fast_copy16(d + 1, s.ptr, s.len);
+            rpj_copy_small(d + 1, s.ptr, s.len);
         else
             memcpy(d + 1, s.ptr, s.len);
         d[s.len + 1] = '"';
@@ -1821,7 +1779,7 @@ static RP_SCHEMA_HOT void fast_put_key(rp_json_writer *w, const rp_schema_field 
     char *d = w->buf + w->len;
     d[0] = ','; /* overwritten by the key when no comma is due */
     if (n <= 16) {
-        fast_copy16(d + c, f->json_key, n);
+        rpj_copy_small(d + c, f->json_key, n);
     } else {
         memcpy(d + c, f->json_key, 16);
         memcpy(d + c + n - 16, f->json_key + n - 16, 16);
