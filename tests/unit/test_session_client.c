@@ -17,50 +17,12 @@
 #include "rp_crypto.h"
 #include "rp_envelope.h"
 #include "rp_session.h"
+#include "support/session_fakes.h"
 #include "support/vec_support.h"
 
 #define VEC "../shared/vectors/"
 #define A VEC "A-unknown-plain/"
 #define F VEC "F-errors/"
-
-typedef struct fake_clock {
-    uint64_t now;
-} fake_clock;
-
-static uint64_t fake_now(void *ctx)
-{
-    return ((fake_clock *)ctx)->now;
-}
-
-typedef struct fake_rng {
-    uint8_t script[256];
-    size_t len, pos;
-    uint64_t state;
-} fake_rng;
-
-static int fake_random(void *ctx, uint8_t *out, size_t len)
-{
-    fake_rng *r = ctx;
-    for (size_t i = 0; i < len; i++) {
-        if (r->pos < r->len) {
-            out[i] = r->script[r->pos++];
-        } else {
-            r->state ^= r->state << 13;
-            r->state ^= r->state >> 7;
-            r->state ^= r->state << 17;
-            out[i] = (uint8_t)(r->state >> 24);
-        }
-    }
-    return 0;
-}
-
-static void script_hex(fake_rng *r, const char *hex)
-{
-    size_t n = 0;
-    r->pos = 0;
-    ck_assert_int_eq(rp_hex_decode(hex, strlen(hex), r->script, sizeof r->script, &n, NULL), 0);
-    r->len = n;
-}
 
 static char *rd(const char *path, size_t *len)
 {
@@ -161,7 +123,7 @@ START_TEST(capture_a_byte_for_byte)
     plain = rd(A "03-ack.c2s.plain.json", &len);
     clk.now = json_u64(plain, "_t");
     free(plain);
-    script_hex(&rng, "de63a15365e28ff009f2de5730d32108");
+    fake_rng_script_hex(&rng, "de63a15365e28ff009f2de5730d32108");
     char *hello = wire(A "02-hello.s2c.bin", &len);
     ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
@@ -190,7 +152,7 @@ START_TEST(capture_a_byte_for_byte)
     plain = rd(A "05-touch.c2s.plain.json", &len);
     clk.now = json_u64(plain, "_t");
     free(plain);
-    script_hex(&rng, "e09f339037660539656e496da079cb0f");
+    fake_rng_script_hex(&rng, "e09f339037660539656e496da079cb0f");
     ck_assert_int_eq(rp_client_touch(cl, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, A "05-touch.c2s.bin");
     ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_AWAIT_TOUCH);
@@ -207,7 +169,7 @@ START_TEST(capture_a_byte_for_byte)
     plain = rd(A "07-log-uncompressed.c2s.plain.json", &len);
     ck_assert_int_eq(residue_log_request_decode(plain, len, &rec, &ar, RP_DECODE_STRICT, NULL), 0);
     rp_client_set_compression(cl, false);
-    script_hex(&rng, "eb4315b88057906a47840679a7ba2404");
+    fake_rng_script_hex(&rng, "eb4315b88057906a47840679a7ba2404");
     uint8_t big[8192];
     ck_assert_int_eq(rp_client_build_log(cl, &rec, 1, big, sizeof big, &n, NULL), 0);
     expect_packet(big, n, A "07-log-uncompressed.c2s.bin");

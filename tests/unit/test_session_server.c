@@ -18,70 +18,19 @@
 #include "rp_crypto.h"
 #include "rp_envelope.h"
 #include "rp_session.h"
+#include "support/session_fakes.h"
 #include "support/vec_support.h"
 
 #define VEC "../shared/vectors/"
 #define TXT_INVALID "{\"status\":1,\"ack\":0,\"error_text\":\"Invalid connection request. Are you sending it to correct port?\"}"
 
-/* ---- fakes --------------------------------------------------------------------------------- */
-
-typedef struct fake_clock {
-    uint64_t now;
-} fake_clock;
-
-static uint64_t fake_now(void *ctx)
-{
-    return ((fake_clock *)ctx)->now;
-}
-
-/* Scripted bytes first, then a deterministic xorshift stream. */
-typedef struct fake_rng {
-    uint8_t script[4096];
-    size_t len, pos;
-    uint64_t state;
-    size_t drawn;
-} fake_rng;
-
-static int fake_random(void *ctx, uint8_t *out, size_t len)
-{
-    fake_rng *r = ctx;
-    for (size_t i = 0; i < len; i++) {
-        if (r->pos < r->len) {
-            out[i] = r->script[r->pos++];
-        } else {
-            r->state ^= r->state << 13;
-            r->state ^= r->state >> 7;
-            r->state ^= r->state << 17;
-            out[i] = (uint8_t)(r->state >> 24);
-        }
-    }
-    r->drawn += len;
-    return 0;
-}
-
-static void script(fake_rng *r, const uint8_t *bytes, size_t n)
-{
-    if (r->pos == r->len) {
-        r->pos = r->len = 0;
-    }
-    ck_assert_uint_le(r->len + n, sizeof r->script);
-    memcpy(r->script + r->len, bytes, n);
-    r->len += n;
-}
-
-static void script_hex(fake_rng *r, const char *hex)
-{
-    uint8_t b[64];
-    size_t n = 0;
-    ck_assert_int_eq(rp_hex_decode(hex, strlen(hex), b, sizeof b, &n, NULL), 0);
-    script(r, b, n);
-}
+/* ---- fakes (clock and RNG in support/session_fakes.c) ------------------------------------ */
 
 static void script_id(fake_rng *r, const char *id)
 {
     for (const char *p = id; *p; p++) {
         uint8_t b = (uint8_t)(*p - 'a');
-        script(r, &b, 1);
+        fake_rng_script(r, &b, 1);
     }
 }
 
@@ -291,15 +240,15 @@ static size_t replay(const char *dir, size_t expect_logs)
             rp_arena_init(&ar, ab, sizeof ab);
             ck_assert_int_eq(residue_hello_decode(rplain, rplen, &hello, &ar, RP_DECODE_WIRE, NULL), 0);
             script_id(&h.rng, hello.client_id.ptr);
-            script(&h.rng, hello.key.ptr, hello.key.len);
-            script(&h.rng, hello.token.ptr, hello.token.len);
+            fake_rng_script(&h.rng, hello.key.ptr, hello.key.len);
+            fake_rng_script(&h.rng, hello.token.ptr, hello.token.len);
             ck_assert_uint_lt(nkeys, 8);
             ck_assert_int_eq(rp_aes_key_set(&keys[nkeys], hello.key.ptr, hello.key.len, NULL), 0);
             snprintf(key_ids[nkeys], sizeof key_ids[nkeys], "%s", hello.client_id.ptr);
             nkeys++;
         }
         const char *iv = vec_json_str(reply_step, "iv_hex");
-        if (iv != NULL) script_hex(&h.rng, iv);
+        if (iv != NULL) fake_rng_script_hex(&h.rng, iv);
         size_t before = h.logs.count;
         if (is_connect) {
             send_connect(&h, wire, wlen - 4);
@@ -1175,8 +1124,8 @@ START_TEST(mutated_packets_always_get_one_reply)
     rp_arena_init(&ar, ab, sizeof ab);
     ck_assert_int_eq(residue_hello_decode(hello_plain, n, &hello, &ar, RP_DECODE_WIRE, NULL), 0);
     script_id(&h.rng, hello.client_id.ptr);
-    script(&h.rng, hello.key.ptr, hello.key.len);
-    script(&h.rng, hello.token.ptr, hello.token.len);
+    fake_rng_script(&h.rng, hello.key.ptr, hello.key.len);
+    fake_rng_script(&h.rng, hello.token.ptr, hello.token.len);
     char *connect = vec_read_file(VEC "A-unknown-plain/01-connect.c2s.bin", &n);
     send_connect(&h, connect, n - 4);
     free(connect);
