@@ -125,7 +125,8 @@ void rp_schema_init(const rp_schema_message *m, void *msg);
  * Mode RP_DECODE_STRICT: RFC 8259 exactly, a key twice is an error, numbers must be
  * integers. RP_DECODE_WIRE: what residue peers send (trailing bytes ignored, float numbers
  * truncated, a string where a number is expected counts as absent, the last of duplicate
- * keys wins). Unknown keys are skipped (after checking they are well-formed JSON) unless
+ * keys wins — except that a field with a const rule is checked at every occurrence, so
+ * {"type":2,"type":1} is refused while {"type":1,"type":1} is accepted). Unknown keys are skipped (after checking they are well-formed JSON) unless
  * the message rejects them. json may be NULL only when len is 0 (a syntax error).
  * Returns 0 or a negative rp_status with err (optional) filled. */
 RP_CHECK_RESULT int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len,
