@@ -172,8 +172,6 @@ static void field_trailer(rp_strbuf *b, const rp_ast_field *f)
     rp_sb_puts(b, " */\n");
 }
 
-static void emit_message_deps(emit_ctx *cx, const rp_ast_decl *d);
-
 static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *h = &cx->h;
@@ -275,25 +273,6 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
     free(ty);
 }
 
-/* Writes d after every message it embeds (spec order otherwise). */
-static void emit_message_deps(emit_ctx *cx, const rp_ast_decl *d)
-{
-    if (cx->done[d->index])
-        return;
-    cx->done[d->index] = true;
-    if (d->kind == RP_DECL_ARRAY) {
-        if (d->u.array.element.ref != NULL)
-            emit_message_deps(cx, d->u.array.element.ref);
-    } else {
-        for (size_t i = 0; i < d->u.message.field_count; i++) {
-            const rp_ast_decl *ref = d->u.message.fields[i].type.ref;
-            if (ref != NULL && ref->kind == RP_DECL_MESSAGE)
-                emit_message_deps(cx, ref);
-        }
-    }
-    emit_message_struct(cx, d);
-}
-
 /* ---- the header ------------------------------------------------------------------------------ */
 
 static const char *first_routed_name(const emit_ctx *cx)
@@ -375,11 +354,7 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
                  cx->upper, cx->upper, cx->upper, cx->upper, cx->upper, cx->upper);
 
     rp_sb_puts(h, "/* ---- messages ---------------------------------------------------------------- */\n\n");
-    for (size_t i = 0; i < cx->spec->decl_count; i++) {
-        const rp_ast_decl *d = cx->spec->decls[i];
-        if (d->kind == RP_DECL_MESSAGE || d->kind == RP_DECL_ARRAY)
-            emit_message_deps(cx, d);
-    }
+    emit_each_message_in_dependency_order(cx, emit_message_struct);
 
     /* Any-message decoding. */
     rp_sb_puts(h, "/* ---- any message ------------------------------------------------------------- */\n\n");

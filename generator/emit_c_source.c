@@ -419,24 +419,6 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
     free(n.ctype);
 }
 
-static void emit_message_deps(emit_ctx *cx, const rp_ast_decl *d)
-{
-    if (cx->done[d->index])
-        return;
-    cx->done[d->index] = true;
-    if (d->kind == RP_DECL_ARRAY) {
-        if (d->u.array.element.ref != NULL)
-            emit_message_deps(cx, d->u.array.element.ref);
-    } else {
-        for (size_t i = 0; i < d->u.message.field_count; i++) {
-            const rp_ast_decl *ref = d->u.message.fields[i].type.ref;
-            if (ref != NULL && ref->kind == RP_DECL_MESSAGE)
-                emit_message_deps(cx, ref);
-        }
-    }
-    emit_message_tables(cx, d);
-}
-
 /* ---- shared tables ------------------------------------------------------------------------------ */
 
 static bool decl_used(const emit_ctx *cx, const rp_ast_decl *d)
@@ -530,12 +512,7 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
         if (d->kind == RP_DECL_ENUM && decl_used(cx, d))
             emit_enum_values(cx, d);
     }
-    memset(cx->done, 0, cx->spec->decl_count * sizeof *cx->done);
-    for (size_t i = 0; i < cx->spec->decl_count; i++) {
-        const rp_ast_decl *d = cx->spec->decls[i];
-        if (d->kind == RP_DECL_MESSAGE || d->kind == RP_DECL_ARRAY)
-            emit_message_deps(cx, d);
-    }
+    emit_each_message_in_dependency_order(cx, emit_message_tables);
 
     /* decode_any */
     rp_sb_puts(c, "/* ---- any message ");

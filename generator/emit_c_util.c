@@ -438,3 +438,33 @@ uint64_t emit_max_message(const rp_ast_decl *d)
         total = emit_add(total, m->field_count - 1);
     return total;
 }
+
+static void emit_after_dependencies(emit_ctx *cx, const rp_ast_decl *d,
+                                    void (*emit)(emit_ctx *cx, const rp_ast_decl *d))
+{
+    if (cx->done[d->index])
+        return;
+    cx->done[d->index] = true;
+    if (d->kind == RP_DECL_ARRAY) {
+        if (d->u.array.element.ref != NULL)
+            emit_after_dependencies(cx, d->u.array.element.ref, emit);
+    } else {
+        for (size_t i = 0; i < d->u.message.field_count; i++) {
+            const rp_ast_decl *ref = d->u.message.fields[i].type.ref;
+            if (ref != NULL && ref->kind == RP_DECL_MESSAGE)
+                emit_after_dependencies(cx, ref, emit);
+        }
+    }
+    emit(cx, d);
+}
+
+void emit_each_message_in_dependency_order(emit_ctx *cx,
+                                           void (*emit)(emit_ctx *cx, const rp_ast_decl *d))
+{
+    memset(cx->done, 0, cx->spec->decl_count * sizeof *cx->done);
+    for (size_t i = 0; i < cx->spec->decl_count; i++) {
+        const rp_ast_decl *d = cx->spec->decls[i];
+        if (d->kind == RP_DECL_MESSAGE || d->kind == RP_DECL_ARRAY)
+            emit_after_dependencies(cx, d, emit);
+    }
+}

@@ -22,6 +22,12 @@ typedef struct emit_ctx {
     bool *done;            /* per spec->decls index: struct already emitted (header order) */
 } emit_ctx;
 
+/* Calls emit(cx, d) once for every message and array declaration, in spec order except
+ * that a declaration comes after every message it embeds (C needs a struct defined before
+ * it is a member). Uses and resets cx->done. */
+void emit_each_message_in_dependency_order(emit_ctx *cx,
+                                           void (*emit)(emit_ctx *cx, const rp_ast_decl *d));
+
 /* "LogRequest" -> "log_request"; "HTTPServer" -> "http_server"; "residue" -> "residue". */
 char *emit_snake(const char *name);
 /* ASCII upper case copy: "log_request" -> "LOG_REQUEST". */
