@@ -10,6 +10,7 @@
 # own -v trace of the same exchange.
 # Exit 0 only if every step worked and each of the three lines was written exactly once.
 set -u
+. "$(dirname "$0")/lib/server-ports.sh"
 
 build=${1:-build}
 server_bin=$build/residue-server
@@ -61,15 +62,7 @@ echo "    \$ $server_bin -v --config server.json --connect-port 0 --logging-port
 "$server_bin" -v --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
     --log-file "$log_file" --ports-file "$tmp/ports" >"$tmp/server.out" 2>&1 &
 server_pid=$!
-port=
-for _ in $(seq 100); do
-    if [ -s "$tmp/ports" ]; then
-        port=$(sed -n 's/.*connect_port=\([0-9][0-9]*\).*/\1/p' "$tmp/ports" | head -1)
-        [ -n "$port" ] && break
-    fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-done
+port=$(server_connect_port "$tmp/ports" "$server_pid")
 if [ -z "$port" ]; then
     indent < "$tmp/server.out"
     fail "residue-server did not start (no ports line within 10 s)"

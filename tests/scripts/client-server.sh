@@ -13,6 +13,7 @@
 # Then a second server with allow_insecure_connection=false refuses a plain CONNECT, and an
 # oversized packet closes only its own connection. Every server is killed on exit.
 set -u
+. "$(dirname "$0")/../../tools/lib/server-ports.sh"
 
 build=${1:?usage: tests/scripts/client-server.sh BUILD_DIR}
 server_bin=$build/residue-server
@@ -43,22 +44,14 @@ trap 'echo "FAIL: client-server: interrupted"; exit 1' INT TERM HUP
 
 # start_server NAME CONFIG [extra args] -> sets $port (connect) and $pid
 start_server() {
-    local name=$1 config=$2 i
+    local name=$1 config=$2
     shift 2
     "$server_bin" --config "$config" --connect-port 0 --logging-port 0 \
         --log-file "$tmp/$name.log" --ports-file "$tmp/$name.ports" "$@" \
         >"$tmp/$name.out" 2>"$tmp/$name.err" &
     pid=$!
     pids+=("$pid")
-    port=
-    for i in $(seq 100); do
-        if [ -s "$tmp/$name.ports" ]; then
-            port=$(sed -n 's/^residue-server: connect_port=\([0-9]*\) logging_port=[0-9]*$/\1/p' "$tmp/$name.ports")
-            [ -n "$port" ] && break
-        fi
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    port=$(server_connect_port "$tmp/$name.ports" "$pid")
     [ -n "$port" ] || { cat "$tmp/$name.err"; fail "server $name did not print its ports line"; }
     grep -q "^residue-server: connect_port=$port logging_port=[0-9]*$" "$tmp/$name.out" \
         || fail "server $name did not print the ports line on stdout"

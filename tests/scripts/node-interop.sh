@@ -8,6 +8,7 @@
 # Usage (from the project root): tests/scripts/node-interop.sh BUILD_DIR
 # Never skips: no node/npm, no registry, no server binary => FAIL with the reason.
 set -u
+. "$(dirname "$0")/../../tools/lib/server-ports.sh"
 
 build=${1:?usage: tests/scripts/node-interop.sh BUILD_DIR}
 server_bin=$build/residue-server
@@ -110,21 +111,13 @@ EOF
 # run_mode MODE -> 0 on PASS
 run_mode() {
     local mode=$1 ports_file=$tmp/$1.ports log_file=$tmp/$1.log out=$tmp/$1.server.out
-    local port i rc args=()
+    local port rc args=()
     write_config "$mode"
     : > "$log_file"
     "$server_bin" --config "$tmp/$mode.json" --connect-port 0 --logging-port 0 \
         --log-file "$log_file" --ports-file "$ports_file" >"$out" 2>&1 &
     server_pid=$!
-    port=
-    for i in $(seq 100); do
-        if [ -s "$ports_file" ]; then
-            port=$(sed -n 's/.*connect_port=\([0-9][0-9]*\).*/\1/p' "$ports_file" | head -1)
-            [ -n "$port" ] && break
-        fi
-        kill -0 "$server_pid" 2>/dev/null || break
-        sleep 0.1
-    done
+    port=$(server_connect_port "$ports_file" "$server_pid")
     if [ -z "$port" ]; then
         echo "node-interop: [$mode] server did not report its ports within 10 s; its output:"
         sed 's/^/    /' "$out"
