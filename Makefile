@@ -20,14 +20,20 @@ WARN     = -Wall -Wextra -Wpedantic -Werror
 OPT     ?= -O2 -g
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
 CFLAGS  += $(CSTD) $(OPT) $(WARN) $(SANFLAGS)
-CPPFLAGS += -Iruntime -Igenerated -Igenerator -I$(BUILD)/gen
+# The runtime is built in layers (docs/interfaces.md §2). Each layer's objects are compiled
+# with the include paths of that layer and the layers below it only, so an include that
+# runs upward (core -> crypto, anything generic -> residue) is a build error, not a habit.
+RT_LAYERS     := core crypto zlib frame envelope
+RT_INC        := $(RT_LAYERS:%=-Iruntime/%)
+CPPFLAGS += $(RT_INC) -Iruntime/residue -Igenerated -Igenerator -I$(BUILD)/gen
 LDFLAGS += $(SANFLAGS)
 PKGS     = libcrypto zlib
 LIBS_RT  = $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcrypto -lz)
 LIBS_CHECK = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
 
 # ---- sources (discovered, so adding a file needs no Makefile edit) ----------------------
-RUNTIME_SRC   := $(wildcard runtime/*.c)
+RUNTIME_SRC   := $(foreach l,$(RT_LAYERS),$(wildcard runtime/$(l)/*.c))
+RESIDUE_SRC   := $(wildcard runtime/residue/*.c)
 GEN_SRC       := $(filter-out generator/rprotoc.c,$(wildcard generator/*.c))
 GENERATED_SRC := $(wildcard generated/*.c)
 TOOL_SRC      := $(wildcard tools/*.c)
@@ -36,14 +42,14 @@ TEST_SUPPORT  := $(wildcard tests/unit/support/*.c)
 
 RUNTIME_OBJ   := $(RUNTIME_SRC:%.c=$(BUILD)/obj/%.o)
 GEN_OBJ       := $(GEN_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/lexer.o $(BUILD)/obj/gen/parser.o
-GENERATED_OBJ := $(GENERATED_SRC:%.c=$(BUILD)/obj/%.o)
+GENERATED_OBJ := $(GENERATED_SRC:%.c=$(BUILD)/obj/%.o) $(RESIDUE_SRC:%.c=$(BUILD)/obj/%.o)
 SUPPORT_OBJ   := $(TEST_SUPPORT:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN      := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN      := $(TOOL_SRC:tools/%.c=$(BUILD)/%)
 
 LIBRPROTO     := $(BUILD)/librproto.a
 LIBGEN        := $(BUILD)/librprotoc.a
-LIBGENERATED  := $(BUILD)/libresidue.a
+LIBGENERATED  := $(BUILD)/libresidue.a   # residue's generated codec + the residue layer
 
 .PHONY: all deps check check-unit check-san check-clang check-scripts demo clean update-golden bench fuzz
 .DEFAULT_GOAL := all
@@ -81,7 +87,16 @@ $(BUILD)/rprotoc: $(BUILD)/obj/generator/rprotoc.o $(LIBGEN) $(LIBRPROTO)
 # ---- runtime and generated code --------------------------------------------------------
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(or $(LAYER_INC),$(CPPFLAGS)) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+# Which headers each runtime layer may see (itself and what lies below it).
+$(BUILD)/obj/runtime/core/%.o:     private LAYER_INC = -Iruntime/core
+$(BUILD)/obj/runtime/crypto/%.o:   private LAYER_INC = -Iruntime/core -Iruntime/crypto
+$(BUILD)/obj/runtime/zlib/%.o:     private LAYER_INC = -Iruntime/core -Iruntime/zlib
+$(BUILD)/obj/runtime/frame/%.o:    private LAYER_INC = -Iruntime/core -Iruntime/frame
+$(BUILD)/obj/runtime/envelope/%.o: private LAYER_INC = $(RT_INC)
+$(BUILD)/obj/runtime/residue/%.o:  private LAYER_INC = $(RT_INC) -Iruntime/residue -Igenerated
+$(BUILD)/obj/generated/%.o:        private LAYER_INC = $(RT_INC) -Igenerated
 
 $(LIBRPROTO): $(RUNTIME_OBJ)
 	@rm -f $@

@@ -31,7 +31,7 @@
 
 #include "bench.h"
 #include "rp_crypto.h"
-#include "rp_session.h"
+#include "residue_session.h"
 
 #define BUF_CAP 65536
 
@@ -143,27 +143,27 @@ static void print_err(const char *what, const rp_error *e)
 }
 
 /* One full handshake on its own connection; leaves *cl established. */
-static int handshake(rp_client *cl, uint16_t port, conn *c)
+static int handshake(residue_client *cl, uint16_t port, conn *c)
 {
-    uint8_t out[RP_SESSION_PACKET_MAX];
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t out_len, pkt_len;
     rp_error e;
     if (conn_open(c, port) != 0)
         return -1;
-    if (rp_client_connect(cl, out, sizeof out, &out_len, &e) != 0) {
+    if (residue_client_connect(cl, out, sizeof out, &out_len, &e) != 0) {
         print_err("connect", &e);
         goto fail;
     }
     if (send_all(c, out, out_len) != 0 || recv_packet(c, &pkt_len) != 0)
         goto fail;
-    if (rp_client_receive(cl, c->buf, pkt_len, out, sizeof out, &out_len, &e) != 0) {
+    if (residue_client_receive(cl, c->buf, pkt_len, out, sizeof out, &out_len, &e) != 0) {
         print_err("hello", &e);
         goto fail;
     }
     if (send_all(c, out, out_len) != 0 || recv_packet(c, &pkt_len) != 0)
         goto fail;
-    if (rp_client_receive(cl, c->buf, pkt_len, out, sizeof out, &out_len, &e) != 0
-        || rp_client_get_state(cl) != RP_CLIENT_ESTABLISHED) {
+    if (residue_client_receive(cl, c->buf, pkt_len, out, sizeof out, &out_len, &e) != 0
+        || residue_client_get_state(cl) != RESIDUE_CLIENT_ESTABLISHED) {
         print_err("established", &e);
         goto fail;
     }
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
         print_err("client key", &e);
         return 1;
     }
-    rp_client_config ccfg = { NULL, key, NULL, 0, 0 };
+    residue_client_config ccfg = { NULL, key, NULL, 0, 0 };
     static conn c;
     double cpu0, cpu1, self0 = 0;
     uint64_t t0, t1;
@@ -214,21 +214,21 @@ int main(int argc, char **argv)
         self0 = self_cpu_us();
         t0 = bench_now_ns();
         for (long k = 0; k < n && rc == 0; k++) {
-            rp_client *cl = NULL;
-            if (rp_client_create(&ccfg, NULL, NULL, NULL, NULL, &cl, &e) != 0) {
+            residue_client *cl = NULL;
+            if (residue_client_create(&ccfg, NULL, NULL, NULL, NULL, &cl, &e) != 0) {
                 print_err("client", &e);
                 return 1;
             }
             rc = handshake(cl, (uint16_t)port, &c);
-            rp_client_free(cl);
+            residue_client_free(cl);
         }
         t1 = bench_now_ns();
     } else if (strcmp(mode, "register") == 0) {
-        rp_client *cl = NULL;
-        uint8_t pkt[RP_SESSION_PACKET_MAX];
+        residue_client *cl = NULL;
+        uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
         size_t pkt_len, reply_len;
-        if (rp_client_create(&ccfg, NULL, NULL, NULL, NULL, &cl, &e) != 0
-            || rp_client_connect(cl, pkt, sizeof pkt, &pkt_len, &e) != 0) {
+        if (residue_client_create(&ccfg, NULL, NULL, NULL, NULL, &cl, &e) != 0
+            || residue_client_connect(cl, pkt, sizeof pkt, &pkt_len, &e) != 0) {
             print_err("client", &e);
             return 1;
         }
@@ -246,20 +246,20 @@ int main(int argc, char **argv)
         }
         t1 = bench_now_ns();
         conn_close(&c);
-        rp_client_free(cl);
+        residue_client_free(cl);
     } else if (strcmp(mode, "log") == 0 || strcmp(mode, "bulk") == 0) {
         size_t per = strcmp(mode, "bulk") == 0 ? 50 : 1;
-        rp_client *cl = NULL;
-        if (rp_client_create(&ccfg, NULL, NULL, NULL, NULL, &cl, &e) != 0
+        residue_client *cl = NULL;
+        if (residue_client_create(&ccfg, NULL, NULL, NULL, NULL, &cl, &e) != 0
             || handshake(cl, (uint16_t)port, &c) != 0)
             return 1;
-        if (rp_client_bulk_capacity(cl) < per) {
+        if (residue_client_bulk_capacity(cl) < per) {
             fprintf(stderr, "bench_load: server allows only %zu records per packet\n",
-                    rp_client_bulk_capacity(cl));
+                    residue_client_bulk_capacity(cl));
             return 1;
         }
-        printf("# %s: server flags %u, compression %s\n", mode, rp_client_flags(cl),
-               (rp_client_flags(cl) & 256u) ? "on" : "off");
+        printf("# %s: server flags %u, compression %s\n", mode, residue_client_flags(cl),
+               (residue_client_flags(cl) & 256u) ? "on" : "off");
         static residue_log_request recs[50];
         static char msgs[50][96];
         for (size_t k = 0; k < per; k++) {
@@ -283,7 +283,7 @@ int main(int argc, char **argv)
         }
         static uint8_t pkt[BUF_CAP];
         size_t pkt_len, reply_len;
-        if (conn_open(&c, rp_client_logging_port(cl)) != 0)
+        if (conn_open(&c, residue_client_logging_port(cl)) != 0)
             return 1;
         if (server_cpu_us(pid, &cpu0) != 0)
             return 1;
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
         t0 = bench_now_ns();
         for (long k = 0; k < n && rc == 0; k++) {
             /* Built per request, as a client does (fresh IV, _t from the clock). */
-            if (rp_client_build_log(cl, recs, per, pkt, sizeof pkt - 4, &pkt_len, &e) != 0) {
+            if (residue_client_build_log(cl, recs, per, pkt, sizeof pkt - 4, &pkt_len, &e) != 0) {
                 print_err("build log", &e);
                 rc = 1;
                 break;
@@ -299,7 +299,7 @@ int main(int argc, char **argv)
             if (k == 0)
                 printf("# %s: packet of %zu records is %zu bytes\n", mode, per, pkt_len);
             if (send_all(&c, pkt, pkt_len) != 0 || recv_packet(&c, &reply_len) != 0
-                || rp_client_log_reply(cl, c.buf, reply_len, &e) != 0) {
+                || residue_client_log_reply(cl, c.buf, reply_len, &e) != 0) {
                 fprintf(stderr, "bench_load: log request %ld not accepted: %.*s\n", k,
                         (int)reply_len, c.buf);
                 rc = 1;
@@ -307,7 +307,7 @@ int main(int argc, char **argv)
         }
         t1 = bench_now_ns();
         conn_close(&c);
-        rp_client_free(cl);
+        residue_client_free(cl);
     } else {
         fprintf(stderr, "bench_load: unknown mode %s\n", mode);
         return 2;

@@ -188,21 +188,24 @@ fi
 # ---- 6c: code size ----------------------------------------------------------------------
 say ""
 say "== 6c. code size at -Os (text bytes; OpenSSL and zlib excluded: shared libraries)"
-if [ -d "$bdir/os/runtime" ] && ls "$bdir"/os/runtime/*.o > /dev/null 2>&1; then
+# The generic runtime's layers (the residue layer is counted with residue's generated code).
+rt_objs() { ls "$bdir"/os/runtime/core/*.o "$bdir"/os/runtime/crypto/*.o "$bdir"/os/runtime/zlib/*.o \
+               "$bdir"/os/runtime/frame/*.o "$bdir"/os/runtime/envelope/*.o 2>/dev/null; }
+if [ -n "$(rt_objs)" ]; then
     text_of() { size "$@" | awk 'NR > 1 { t += $1 } END { print t + 0 }'; }
-    size "$bdir"/os/runtime/*.o | awk 'NR == 1 { next } { n = $6; sub(".*/", "", n); printf "#   %-24s %7d text\n", n, $1 }'
-    rt=$(text_of "$bdir"/os/runtime/*.o)
+    size $(rt_objs) | awk 'NR == 1 { next } { n = $6; sub(".*/", "", n); printf "#   %-24s %7d text\n", n, $1 }'
+    rt=$(text_of $(rt_objs))
     # What generated codecs need (JSON, schema engine, arena, errors, base64/hex), without
     # the crypto, envelope, framing, zlib and session modules of the protocol runtime.
-    core=$(ls "$bdir"/os/runtime/*.o | grep -E '/rp_(json[a-z_]*|schema|arena|error|codec)\.o$')
+    core=$(ls "$bdir"/os/runtime/core/*.o | grep -E '/rp_(json[a-z_]*|schema|arena|error|codec)\.o$')
     ct=$(text_of $core)
     say "#   codec core = $(echo $core | xargs -n1 basename | tr '\n' ' ')"
     # Berkeley `size` text = .text + .rodata + .eh_frame; the split, for the curious:
     sections() { for o in "$@"; do size -A "$o"; done | awk '$1 ~ /^\.text/ { t += $2 } $1 ~ /^\.rodata/ { r += $2 } $1 == ".eh_frame" { e += $2 } END { printf ".text %d, .rodata %d, .eh_frame %d", t, r, e }'; }
-    say "#   runtime: $(sections "$bdir"/os/runtime/*.o); codec core: $(sections $core)"
+    say "#   runtime: $(sections $(rt_objs)); codec core: $(sections $core)"
     emit "bench: size_runtime_text_Os ours=${rt}B peer=target:16384B ratio=$(ratio 16384 "$rt")"
     emit "bench: size_runtime_codec_core_text_Os ours=${ct}B peer=target:16384B ratio=$(ratio 16384 "$ct")"
-    json=$(text_of "$bdir"/os/runtime/rp_json*.o)
+    json=$(text_of "$bdir"/os/runtime/core/rp_json*.o)
     cj=$(size -A /usr/lib/x86_64-linux-gnu/libcjson.so.1 2>/dev/null | awk '$1 == ".text" { print $2 }')
     [ -n "$cj" ] && emit "bench: size_json_text ours=${json}B peer=cjson-so:${cj}B ratio=$(ratio "$cj" "$json")"
     # What a program pays: every generated codec plus the runtime it pulls in, linked with

@@ -11,7 +11,7 @@
 BENCH_QUICK ?=
 BENCH_DIR   := $(BUILD)/bench
 BENCH_FLAGS := $(CSTD) -O2 -g $(WARN)
-BENCH_INC   := -Ibench -Iruntime -Igenerated
+BENCH_INC   := -Ibench $(RT_INC) -Iruntime/residue -Igenerated
 BENCH_OURS  := $(if $(wildcard generated/residue.h),-DBENCH_HAVE_OURS,)
 BENCH_PEER_LIBS := -lcjson -ljansson -ljson-c -lm
 # librproto (rp_session) and libresidue call each other: link them as a group.

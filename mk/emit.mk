@@ -9,7 +9,7 @@
 #   make regenerate      (Makefile) rewrites generated/ from spec/residue.rproto
 
 # ---- runtime sources embedded for --vendor -------------------------------------------------
-EMBED_FILES := $(sort $(wildcard runtime/*.c runtime/*.h))
+EMBED_FILES := $(sort $(wildcard runtime/*/*.c runtime/*/*.h))
 
 $(BUILD)/gen/runtime_files.c: generator/embed-runtime.sh $(EMBED_FILES)
 	@mkdir -p $(dir $@)
@@ -27,7 +27,7 @@ vendor: $(BUILD)/rprotoc
 	@echo "vendor: $(VENDOR_DIR) builds with: cc -I. *.c your_program.c -lcrypto -lz"
 
 # ---- shared library (position-independent objects, built separately) ------------------------
-PIC_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/pic/%.o) $(GENERATED_SRC:%.c=$(BUILD)/pic/%.o)
+PIC_OBJ := $(RUNTIME_SRC:%.c=$(BUILD)/pic/%.o) $(GENERATED_SRC:%.c=$(BUILD)/pic/%.o) $(RESIDUE_SRC:%.c=$(BUILD)/pic/%.o)
 LIBSHARED := $(BUILD)/librproto.so
 SONAME := librproto.so.0
 
@@ -54,7 +54,7 @@ BINDIR := $(DESTDIR)$(PREFIX)/bin
 LIBDIR := $(DESTDIR)$(PREFIX)/lib
 INCDIR := $(DESTDIR)$(PREFIX)/include/rproto
 PCDIR  := $(LIBDIR)/pkgconfig
-INSTALL_HEADERS := $(filter-out %_internal.h,$(wildcard runtime/*.h)) $(wildcard generated/*.h)
+INSTALL_HEADERS := $(filter-out %_internal.h,$(wildcard runtime/*/*.h)) $(wildcard generated/*.h)
 RPROTO_VERSION_TEXT = $(shell sed -n 's/^\#define RPROTOC_VERSION "\(.*\)"/\1/p' generator/version.h)
 
 install: $(BUILD)/rprotoc $(BUILD)/install/librproto.a $(LIBSHARED)

@@ -46,7 +46,7 @@ fuzz-libs: fuzz-deps
 # Each harness is relinked when the libraries change (fuzz-libs is re-run by fuzz-build).
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDRS) $(FUZZ_LIBS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CSTD) -O1 -g $(WARN) $(FUZZ_SAN) -Iruntime -Igenerated -Igenerator \
+	$(FUZZ_CC) $(CSTD) -O1 -g $(WARN) $(FUZZ_SAN) $(RT_INC) -Iruntime/residue -Igenerated -Igenerator \
 	    -I$(FUZZ_BUILD)/gen -Itests/fuzz -o $@ $< -Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group $(LIBS_RT)
 
 fuzz-build: fuzz-deps

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "rp_frame.h"
-#include "rp_session.h"
+#include "residue_session.h"
 #include "lib/rs_net.h"
 #include "lib/rs_trace.h"
 
@@ -45,7 +45,7 @@ typedef struct client_app {
     opts o;
     char host[256];
     uint16_t port;
-    rp_client *cl;
+    residue_client *cl;
     rp_rsa_key *client_key;
     rp_rsa_key *server_key;
     int connect_fd;
@@ -109,7 +109,7 @@ static int report(const char *what, const rp_error *err)
  * answer (the hello needs the ACK) is sent in turn, until the session waits for nothing. */
 static int connect_exchange(client_app *a, const uint8_t *pkt, size_t len, const char *step)
 {
-    uint8_t out[RP_SESSION_PACKET_MAX];
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     rp_error err;
     for (;;) {
         if (rs_send_all(a->connect_fd, pkt, len, a->o.timeout_ms, &err) < 0) {
@@ -122,7 +122,7 @@ static int connect_exchange(client_app *a, const uint8_t *pkt, size_t len, const
             return report(step, &err);
         }
         size_t out_len = 0;
-        if (rp_client_receive(a->cl, reply, rlen, out, sizeof out, &out_len, &err) < 0) {
+        if (residue_client_receive(a->cl, reply, rlen, out, sizeof out, &out_len, &err) < 0) {
             return report(step, &err);
         }
         if (out_len == 0) {
@@ -151,17 +151,17 @@ static int open_connect(client_app *a)
 /* CONNECT -> hello -> ACK -> established. */
 static int handshake(client_app *a)
 {
-    uint8_t pkt[RP_SESSION_PACKET_MAX];
+    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t len = 0;
     rp_error err;
     if (a->connect_fd < 0 && open_connect(a) != 0) {
         return 1;
     }
-    if (rp_client_connect(a->cl, pkt, sizeof pkt, &len, &err) < 0) {
+    if (residue_client_connect(a->cl, pkt, sizeof pkt, &len, &err) < 0) {
         return report("CONNECT", &err);
     }
     int rc = connect_exchange(a, pkt, len, "CONNECT");
-    if (rc == 0 && rp_client_get_state(a->cl) != RP_CLIENT_ESTABLISHED) {
+    if (rc == 0 && residue_client_get_state(a->cl) != RESIDUE_CLIENT_ESTABLISHED) {
         fprintf(stderr, PROG ": handshake did not end established\n");
         rc = 1;
     }
@@ -170,10 +170,10 @@ static int handshake(client_app *a)
 
 static int touch(client_app *a)
 {
-    uint8_t pkt[RP_SESSION_PACKET_MAX];
+    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t len = 0;
     rp_error err;
-    if (rp_client_touch(a->cl, pkt, sizeof pkt, &len, &err) < 0) {
+    if (residue_client_touch(a->cl, pkt, sizeof pkt, &len, &err) < 0) {
         return report("TOUCH", &err);
     }
     return connect_exchange(a, pkt, len, "TOUCH");
@@ -182,10 +182,10 @@ static int touch(client_app *a)
 /* Before each log request: TOUCH when close to expiry, reconnect when dead. */
 static int keep_alive(client_app *a)
 {
-    switch (rp_client_next_action(a->cl)) {
-    case RP_CLIENT_ACTION_TOUCH:
+    switch (residue_client_next_action(a->cl)) {
+    case RESIDUE_CLIENT_ACTION_TOUCH:
         return touch(a);
-    case RP_CLIENT_ACTION_CONNECT:
+    case RESIDUE_CLIENT_ACTION_CONNECT:
         if (a->o.verbose) printf("%s: session expired, connecting again\n", PROG);
         if (open_connect(a) != 0) return 1;
         return handshake(a);
@@ -209,7 +209,7 @@ static int send_once(client_app *a, residue_log_request *records, size_t n)
     }
     rp_error err;
     if (a->log_fd < 0) {
-        uint16_t lp = rp_client_logging_port(a->cl);
+        uint16_t lp = residue_client_logging_port(a->cl);
         if (rs_connect(a->host, lp, a->o.timeout_ms, &a->log_fd, &err) < 0) {
             return report("logging port", &err);
         }
@@ -225,7 +225,7 @@ static int send_once(client_app *a, residue_log_request *records, size_t n)
         return 1;
     }
     size_t len = 0;
-    int rc = rp_client_build_log(a->cl, records, n, pkt, cap, &len, &err);
+    int rc = residue_client_build_log(a->cl, records, n, pkt, cap, &len, &err);
     if (rc < 0) {
         free(pkt);
         return report("log request", &err);
@@ -241,7 +241,7 @@ static int send_once(client_app *a, residue_log_request *records, size_t n)
     if (rs_recv_packet(a->log_fd, &a->log_framer, a->o.timeout_ms, &reply, &rlen, &err) < 0) {
         return report("log reply", &err);
     }
-    rc = rp_client_log_reply(a->cl, reply, rlen, &err);
+    rc = residue_client_log_reply(a->cl, reply, rlen, &err);
     if (rc == RP_E_REJECTED) {
         return 2;
     }
@@ -260,7 +260,7 @@ static int send_logs(client_app *a, residue_log_request *records, size_t n)
         if (a->o.verbose) {
             printf(PROG ": log request rejected; checking the session with a TOUCH\n");
         }
-        if (touch(a) != 0 && rp_client_get_state(a->cl) == RP_CLIENT_DISCONNECTED) {
+        if (touch(a) != 0 && residue_client_get_state(a->cl) == RESIDUE_CLIENT_DISCONNECTED) {
             if (a->o.verbose) printf(PROG ": the server lost the session, connecting again\n");
             if (a->log_fd >= 0) {
                 close(a->log_fd);
@@ -305,7 +305,7 @@ static void fill_record(const client_app *a, residue_log_request *r, const char 
 /* Sends every message, batching up to the bulk size. */
 static int send_all_messages(client_app *a)
 {
-    size_t batch = rp_client_bulk_capacity(a->cl);
+    size_t batch = residue_client_bulk_capacity(a->cl);
     if (a->o.bulk_size != 0 && a->o.bulk_size < batch) {
         batch = a->o.bulk_size;
     }
@@ -488,9 +488,9 @@ int main(int argc, char **argv)
         rc = report("setup", &err);
     }
     if (rc == 0) {
-        rp_client_config cfg = {a.o.client_id, a.client_key, a.server_key,
+        residue_client_config cfg = {a.o.client_id, a.client_key, a.server_key,
                                 (uint16_t)a.o.key_size, 0};
-        if (rp_client_create(&cfg, NULL, NULL, NULL, NULL, &a.cl, &err) < 0) {
+        if (residue_client_create(&cfg, NULL, NULL, NULL, NULL, &a.cl, &err) < 0) {
             report("client setup", &err);
             rc = 2;
         }
@@ -499,7 +499,7 @@ int main(int argc, char **argv)
         if (a.o.verbose) {
             a.trace.out = stdout;
             a.trace.prefix = "";
-            rp_client_set_trace(a.cl, rs_trace_print, &a.trace);
+            residue_client_set_trace(a.cl, rs_trace_print, &a.trace);
         }
         rc = handshake(&a);
     }
@@ -508,7 +508,7 @@ int main(int argc, char **argv)
     }
     if (rc == 0) {
         if (a.o.no_compression) {
-            rp_client_set_compression(a.cl, false);
+            residue_client_set_compression(a.cl, false);
         }
         rc = send_all_messages(&a);
         if (a.o.verbose) {
@@ -518,7 +518,7 @@ int main(int argc, char **argv)
     }
     if (a.connect_fd >= 0) close(a.connect_fd);
     if (a.log_fd >= 0) close(a.log_fd);
-    rp_client_free(a.cl);
+    residue_client_free(a.cl);
     rp_rsa_key_free(a.client_key);
     rp_rsa_key_free(a.server_key);
     fflush(stdout);

@@ -22,7 +22,7 @@
 
 #include "rp_frame.h"
 #include "rp_json.h"
-#include "rp_session.h"
+#include "residue_session.h"
 #include "lib/rs_config.h"
 #include "lib/rs_net.h"
 #include "lib/rs_trace.h"
@@ -68,7 +68,7 @@ typedef struct conn {
 
 typedef struct app {
     rs_settings settings;
-    rp_server *srv;
+    residue_server *srv;
     int listen_fd[2];
     uint16_t port[2];
     conn **conns;          /* max_conns slots */
@@ -249,14 +249,14 @@ static int flush_output(conn *c)
 /* Handles one packet; -1 closes the connection. */
 static int handle_packet(app *a, conn *c, const uint8_t *pkt, size_t len)
 {
-    uint8_t reply[RP_SESSION_PACKET_MAX];
+    uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t reply_len = 0;
     rp_error why;
     int rc;
     if (c->role == ROLE_CONNECT) {
-        rc = rp_server_handle_connect(a->srv, pkt, len, reply, sizeof reply, &reply_len, &why);
+        rc = residue_server_handle_connect(a->srv, pkt, len, reply, sizeof reply, &reply_len, &why);
     } else {
-        rc = rp_server_handle_log(a->srv, pkt, len, write_log_line, a, reply, sizeof reply,
+        rc = residue_server_handle_log(a->srv, pkt, len, write_log_line, a, reply, sizeof reply,
                                   &reply_len, &why);
     }
     if (rc < 0) {
@@ -394,7 +394,7 @@ static int run(app *a)
 {
     struct pollfd *pfd = a->pfd;
     for (;;) {
-        uint64_t next_sweep = rp_server_tick(a->srv);
+        uint64_t next_sweep = residue_server_tick(a->srv);
         int timeout_ms = next_sweep > 60u ? 60000 : (int)(next_sweep * 1000u) + 10;
         int64_t now = mono_ms();
         bool accepting = now >= a->accept_paused_until_ms;
@@ -468,7 +468,7 @@ static void app_cleanup(app *a)
     if (a->sig_pipe[0] >= 0) close(a->sig_pipe[0]);
     if (a->sig_pipe[1] >= 0) close(a->sig_pipe[1]);
     g_signal_fd = -1;
-    rp_server_free(a->srv);
+    residue_server_free(a->srv);
     rs_settings_free(&a->settings);
     if (a->log != NULL && !a->log_is_stdout) fclose(a->log);
 }
@@ -591,7 +591,7 @@ int main(int argc, char **argv)
     }
     a.settings.server.logging_port = a.port[1];
     a.settings.server.max_log_size = a.max_packet;
-    if (rp_server_create(&a.settings.server, NULL, NULL, NULL, NULL, &a.srv, &err) < 0) {
+    if (residue_server_create(&a.settings.server, NULL, NULL, NULL, NULL, &a.srv, &err) < 0) {
         rc = fail_err("configuration", &err);
         app_cleanup(&a);
         return rc;
@@ -599,7 +599,7 @@ int main(int argc, char **argv)
     if (a.verbose) {
         a.trace.out = stderr;
         a.trace.prefix = PROG ": ";
-        rp_server_set_trace(a.srv, rs_trace_print, &a.trace);
+        residue_server_set_trace(a.srv, rs_trace_print, &a.trace);
     }
     if (pipe(a.sig_pipe) < 0 || rs_set_nonblocking(a.sig_pipe[1], NULL) < 0) {
         fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
@@ -629,15 +629,15 @@ int main(int argc, char **argv)
     }
     rc = run(&a);
     if (a.verbose) {
-        rp_server_stats st;
-        rp_server_stats_get(a.srv, &st);
+        residue_server_stats st;
+        residue_server_stats_get(a.srv, &st);
         fprintf(stderr,
                 PROG ": stopping: %llu connect packets (%llu errors), %llu log packets "
                 "(%llu rejected), %llu log lines written, %zu clients registered, "
                 "%llu idle connections closed for room\n",
                 (unsigned long long)st.connect_packets, (unsigned long long)st.connect_errors,
                 (unsigned long long)st.log_packets, (unsigned long long)st.log_rejected,
-                (unsigned long long)a.log_lines, rp_server_client_count(a.srv),
+                (unsigned long long)a.log_lines, residue_server_client_count(a.srv),
                 (unsigned long long)a.evicted);
     }
     app_cleanup(&a);

@@ -13,15 +13,15 @@ make --no-print-directory -s CC=clang BUILD=$cb OPT="-O0 -g" \
     SANFLAGS="-fprofile-instr-generate -fcoverage-mapping" fuzz-replay >/dev/null || exit 1
 files_of() {
     case $1 in
-        frame) echo runtime/rp_frame.c ;;
-        json) echo runtime/rp_json_scan.c runtime/rp_json_number.c runtime/rp_json_text.c runtime/rp_json_write.c runtime/rp_json_path.c ;;
-        zlib) echo runtime/rp_zlib.c ;;
-        codec) echo runtime/rp_codec.c ;;
-        envelope) echo runtime/rp_envelope.c ;;
-        decode) echo runtime/rp_schema.c generated/residue.c ;;
-        validate) echo generator/validate.c runtime/rp_schema.c ;;
-        server) echo runtime/rp_session_server.c runtime/rp_registry.c runtime/rp_envelope.c ;;
-        client) echo runtime/rp_session_client.c ;;
+        frame) echo runtime/frame/rp_frame.c ;;
+        json) echo runtime/core/rp_json_scan.c runtime/core/rp_json_number.c runtime/core/rp_json_text.c runtime/core/rp_json_write.c runtime/core/rp_json_path.c ;;
+        zlib) echo runtime/zlib/rp_zlib.c ;;
+        codec) echo runtime/core/rp_codec.c ;;
+        envelope) echo runtime/envelope/rp_envelope.c ;;
+        decode) echo runtime/core/rp_schema.c generated/residue.c ;;
+        validate) echo generator/validate.c runtime/core/rp_schema.c ;;
+        server) echo runtime/residue/residue_server.c runtime/residue/residue_registry.c runtime/envelope/rp_envelope.c ;;
+        client) echo runtime/residue/residue_client.c ;;
         rprotoc) echo generator/source.c generator/check.c generator/fe_build.c generator/emit_c_header.c generator/emit_c_source.c "$cb/gen/parser.c" "$cb/gen/lexer.c" ;;
         *) echo "" ;;
     esac

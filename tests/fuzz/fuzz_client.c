@@ -1,5 +1,5 @@
-/* fuzz_client: the client session facing a hostile server — rp_client_receive in each state
- * that expects a reply, and rp_client_log_reply.
+/* fuzz_client: the client session facing a hostile server — residue_client_receive in each state
+ * that expects a reply, and residue_client_log_reply.
  *
  * Each input gets a fresh unmanaged client (fixed clock, deterministic RNG, the key pair of
  * ../shared/vectors/A-unknown-plain) that has sent its CONNECT. Byte 0 (op % 6) says what the
@@ -11,7 +11,7 @@
  *   4 a raw logging-port reply, after the connection is established
  *   5 a TOUCH reply plaintext, AES-sealed (after established, then TOUCH)
  *   6 log records (a JSON object or array) the established client turns into a log packet with
- *     rp_client_build_log; the packet must open with the session key (and inflate) into
+ *     residue_client_build_log; the packet must open with the session key (and inflate) into
  *     records equal to the ones given
  *
  * Invariants: no crash; success moves the state as documented (hello -> ACK written, framed and
@@ -27,7 +27,7 @@
 
 #include "fuzz_check.h"
 #include "rp_envelope.h"
-#include "rp_session.h"
+#include "residue_session.h"
 
 #define KEY_PATH "../shared/vectors/A-unknown-plain/keys/client-private.pem"
 #define NOW 1795667600u
@@ -73,32 +73,32 @@ static const rp_aes_key *session_key(void)
 }
 
 /* Feeds one reply; checks the state rules; returns rc. */
-static int receive(rp_client *cl, const char *pkt, size_t len, rp_client_state want_on_success)
+static int receive(residue_client *cl, const char *pkt, size_t len, residue_client_state want_on_success)
 {
-    uint8_t out[RP_SESSION_PACKET_MAX * 2];
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX * 2];
     size_t ol = 12345;
     rp_error err;
     rp_error_clear(&err);
-    int rc = rp_client_receive(cl, (const uint8_t *)pkt, len, out, sizeof out, &ol, &err);
+    int rc = residue_client_receive(cl, (const uint8_t *)pkt, len, out, sizeof out, &ol, &err);
     if (rc == 0) {
-        FUZZ_CHECK(rp_client_get_state(cl) == want_on_success);
-        if (want_on_success == RP_CLIENT_AWAIT_ESTABLISHED) {
+        FUZZ_CHECK(residue_client_get_state(cl) == want_on_success);
+        if (want_on_success == RESIDUE_CLIENT_AWAIT_ESTABLISHED) {
             FUZZ_CHECK(ol > 4 && ol <= sizeof out && memcmp(out + ol - 4, "\r\n\r\n", 4) == 0);
             FUZZ_CHECK(rp_envelope_classify_c2s((const char *)out, ol - 4, false) == RP_ENVELOPE_AES_CLIENT_ID);
-            FUZZ_CHECK(strlen(rp_client_id(cl)) > 0);
-            unsigned bits = rp_client_key_bits(cl);
+            FUZZ_CHECK(strlen(residue_client_id(cl)) > 0);
+            unsigned bits = residue_client_key_bits(cl);
             FUZZ_CHECK(bits == 128 || bits == 192 || bits == 256);
         } else {
             FUZZ_CHECK(ol == 0);
-            FUZZ_CHECK(rp_client_logging_port(cl) > 0);
-            FUZZ_CHECK(rp_client_max_bulk_size(cl) >= 1 && rp_client_max_bulk_size(cl) <= 10000);
-            FUZZ_CHECK(rp_client_bulk_capacity(cl) >= 1);
+            FUZZ_CHECK(residue_client_logging_port(cl) > 0);
+            FUZZ_CHECK(residue_client_max_bulk_size(cl) >= 1 && residue_client_max_bulk_size(cl) <= 10000);
+            FUZZ_CHECK(residue_client_bulk_capacity(cl) >= 1);
         }
     } else {
         FUZZ_CHECK(rc != RP_E_ARGUMENT && rc != RP_E_OVERFLOW && rc != RP_E_STATE);
         FUZZ_CHECK(err.code == rc);
-        FUZZ_CHECK(rp_client_get_state(cl) == RP_CLIENT_DISCONNECTED);
-        FUZZ_CHECK(rp_client_next_action(cl) == RP_CLIENT_ACTION_CONNECT);
+        FUZZ_CHECK(residue_client_get_state(cl) == RESIDUE_CLIENT_DISCONNECTED);
+        FUZZ_CHECK(residue_client_next_action(cl) == RESIDUE_CLIENT_ACTION_CONNECT);
     }
     return rc;
 }
@@ -124,8 +124,8 @@ static char *seal_aes(const char *plain, size_t len, size_t *out_len)
     return w;
 }
 
-/* Records in -> rp_client_build_log -> open as the server would -> the same records. */
-static void build_log(rp_client *cl, const char *in, size_t len)
+/* Records in -> residue_client_build_log -> open as the server would -> the same records. */
+static void build_log(residue_client *cl, const char *in, size_t len)
 {
     residue_log_bulk *bulk = malloc(sizeof *bulk), *back = malloc(sizeof *back);
     size_t scap = 2 * len + 64;
@@ -140,13 +140,13 @@ static void build_log(rp_client *cl, const char *in, size_t len)
         rp_arena_init(&a, store, scap);
         if (residue_log_request_decode(in, len, &bulk->items[0], &a, RP_DECODE_WIRE, NULL) == 0) count = 1;
     }
-    size_t capacity = rp_client_bulk_capacity(cl);
+    size_t capacity = residue_client_bulk_capacity(cl);
     if (count > 0) {
         size_t pcap = 64 * len + 65536, pl = 0;
         uint8_t *pkt = malloc(pcap);
         FUZZ_CHECK(pkt != NULL);
         rp_error err;
-        int rc = rp_client_build_log(cl, bulk->items, count, pkt, pcap, &pl, &err);
+        int rc = residue_client_build_log(cl, bulk->items, count, pkt, pcap, &pl, &err);
         if (count > capacity) {
             FUZZ_CHECK(rc == RP_E_LIMIT);
         } else {
@@ -194,54 +194,54 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *in = (const char *)data + 1;
     size_t len = size - 1;
 
-    rp_client_config cfg;
+    residue_client_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.client_key = key();
     uint64_t rng = 7;
-    rp_client *cl = NULL;
-    FUZZ_CHECK(rp_client_create(&cfg, fixed_clock, NULL, fixed_rng, &rng, &cl, NULL) == 0);
-    uint8_t out[RP_SESSION_PACKET_MAX * 2];
+    residue_client *cl = NULL;
+    FUZZ_CHECK(residue_client_create(&cfg, fixed_clock, NULL, fixed_rng, &rng, &cl, NULL) == 0);
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX * 2];
     size_t ol = 0;
-    FUZZ_CHECK(rp_client_connect(cl, out, sizeof out, &ol, NULL) == 0);
-    FUZZ_CHECK(rp_client_get_state(cl) == RP_CLIENT_AWAIT_HELLO);
+    FUZZ_CHECK(residue_client_connect(cl, out, sizeof out, &ol, NULL) == 0);
+    FUZZ_CHECK(residue_client_get_state(cl) == RESIDUE_CLIENT_AWAIT_HELLO);
 
     char *w = NULL;
     size_t wl = 0;
     if (op == 0) {
-        (void)receive(cl, in, len, RP_CLIENT_AWAIT_ESTABLISHED);
+        (void)receive(cl, in, len, RESIDUE_CLIENT_AWAIT_ESTABLISHED);
     } else if (op == 1) {
         w = seal_rsa(in, len, &wl);
-        (void)receive(cl, w, wl, RP_CLIENT_AWAIT_ESTABLISHED);
+        (void)receive(cl, w, wl, RESIDUE_CLIENT_AWAIT_ESTABLISHED);
     } else {
         /* A valid hello first (the fixture session key), then the fuzzed step. */
         char *h = seal_rsa(HELLO, strlen(HELLO), &wl);
-        FUZZ_CHECK(receive(cl, h, wl, RP_CLIENT_AWAIT_ESTABLISHED) == 0);
+        FUZZ_CHECK(receive(cl, h, wl, RESIDUE_CLIENT_AWAIT_ESTABLISHED) == 0);
         free(h);
         if (op == 2) {
-            (void)receive(cl, in, len, RP_CLIENT_ESTABLISHED);
+            (void)receive(cl, in, len, RESIDUE_CLIENT_ESTABLISHED);
         } else if (op == 3) {
             w = seal_aes(in, len, &wl);
-            (void)receive(cl, w, wl, RP_CLIENT_ESTABLISHED);
+            (void)receive(cl, w, wl, RESIDUE_CLIENT_ESTABLISHED);
         } else {
             char *e = seal_aes(ESTABLISHED, strlen(ESTABLISHED), &wl);
-            FUZZ_CHECK(receive(cl, e, wl, RP_CLIENT_ESTABLISHED) == 0);
+            FUZZ_CHECK(receive(cl, e, wl, RESIDUE_CLIENT_ESTABLISHED) == 0);
             free(e);
             if (op == 6) {
                 build_log(cl, in, len);
             } else if (op == 4) {
                 rp_error err;
-                int rc = rp_client_log_reply(cl, (const uint8_t *)in, len, &err);
+                int rc = residue_client_log_reply(cl, (const uint8_t *)in, len, &err);
                 FUZZ_CHECK(rc == 0 || rc == RP_E_REJECTED || rc == RP_E_PROTOCOL);
                 if (rc == 0) FUZZ_CHECK(len >= 7);
             } else {
-                FUZZ_CHECK(rp_client_touch(cl, out, sizeof out, &ol, NULL) == 0);
-                FUZZ_CHECK(rp_client_get_state(cl) == RP_CLIENT_AWAIT_TOUCH);
+                FUZZ_CHECK(residue_client_touch(cl, out, sizeof out, &ol, NULL) == 0);
+                FUZZ_CHECK(residue_client_get_state(cl) == RESIDUE_CLIENT_AWAIT_TOUCH);
                 w = seal_aes(in, len, &wl);
-                (void)receive(cl, w, wl, RP_CLIENT_ESTABLISHED);
+                (void)receive(cl, w, wl, RESIDUE_CLIENT_ESTABLISHED);
             }
         }
     }
     free(w);
-    rp_client_free(cl);
+    residue_client_free(cl);
     return 0;
 }

@@ -1,6 +1,6 @@
 /* fuzz_server: the server session as the network reaches it — envelope classification and
- * opening, decoding, the state machine and the reply — through rp_server_handle_connect and
- * rp_server_handle_log.
+ * opening, decoding, the state machine and the reply — through residue_server_handle_connect and
+ * residue_server_handle_log.
  *
  * Each input gets a fresh server (fixed clock, deterministic RNG, a 2048-bit RSA key, max
  * 64 KiB per log) on which one unmanaged client is already registered by a real CONNECT with
@@ -37,7 +37,7 @@
 
 #include "fuzz_check.h"
 #include "rp_envelope.h"
-#include "rp_session.h"
+#include "residue_session.h"
 #include "rp_zlib.h"
 
 #define KEY_DIR "../shared/vectors/A-unknown-plain/keys/"
@@ -70,7 +70,7 @@ static uint64_t fixed_clock(void *ctx)
 }
 
 /* Every trace event must be printable text. */
-static void trace(void *ctx, const rp_trace *ev)
+static void trace(void *ctx, const residue_trace *ev)
 {
     unsigned *n = ctx;
     (*n)++;
@@ -129,14 +129,14 @@ static void load_fixture(void)
     fx.ready = true;
 }
 
-static rp_server *new_server(uint64_t *rng_state, uint64_t *clock, unsigned *traces, unsigned op)
+static residue_server *new_server(uint64_t *rng_state, uint64_t *clock, unsigned *traces, unsigned op)
 {
-    static rp_managed_client managed[1];
+    static residue_managed_client managed[1];
     managed[0].client_id = "managed-fuzz";
     managed[0].public_key = fx.server_key;
     managed[0].key_size = 128;
-    rp_server_config cfg;
-    rp_server_config_defaults(&cfg);
+    residue_server_config cfg;
+    residue_server_config_defaults(&cfg);
     cfg.server_private_key = fx.server_key;
     cfg.managed_clients = managed;
     cfg.managed_count = 1;
@@ -145,11 +145,11 @@ static rp_server *new_server(uint64_t *rng_state, uint64_t *clock, unsigned *tra
     cfg.max_clients = MAX_CLIENTS;
     cfg.max_log_size = 65536;
     cfg.logging_port = 8778;
-    rp_server *srv = NULL;
+    residue_server *srv = NULL;
     *rng_state = 42;
     *clock = NOW;
-    FUZZ_CHECK(rp_server_create(&cfg, fixed_clock, clock, fixed_rng, rng_state, &srv, NULL) == 0);
-    rp_server_set_trace(srv, trace, traces);
+    FUZZ_CHECK(residue_server_create(&cfg, fixed_clock, clock, fixed_rng, rng_state, &srv, NULL) == 0);
+    residue_server_set_trace(srv, trace, traces);
     return srv;
 }
 
@@ -182,12 +182,12 @@ static void check_connect_reply(const uint8_t *reply, size_t n)
     }
 }
 
-static void do_connect(rp_server *srv, const char *pkt, size_t len)
+static void do_connect(residue_server *srv, const char *pkt, size_t len)
 {
-    uint8_t reply[RP_SESSION_PACKET_MAX];
+    uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t rl = 0;
     rp_error why;
-    int rc = rp_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply, &rl, &why);
+    int rc = residue_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply, &rl, &why);
     FUZZ_CHECK(rc == 0);
     check_connect_reply(reply, rl);
     /* Uniform errors: an envelope naming our client that our key cannot open. */
@@ -204,10 +204,10 @@ static void do_connect(rp_server *srv, const char *pkt, size_t len)
             free(plain);
         }
     }
-    FUZZ_CHECK(rp_server_client_count(srv) <= MAX_CLIENTS);
+    FUZZ_CHECK(residue_server_client_count(srv) <= MAX_CLIENTS);
 }
 
-static void do_log(rp_server *srv, const char *pkt, size_t len)
+static void do_log(residue_server *srv, const char *pkt, size_t len)
 {
     uint8_t reply[64];
     size_t rl = 0;
@@ -218,7 +218,7 @@ static void do_log(rp_server *srv, const char *pkt, size_t len)
         ss.id = env.client_id;
         ss.id_len = env.client_id_len;
     }
-    int rc = rp_server_handle_log(srv, (const uint8_t *)pkt, len, sink, &ss, reply, sizeof reply, &rl, &why);
+    int rc = residue_server_handle_log(srv, (const uint8_t *)pkt, len, sink, &ss, reply, sizeof reply, &rl, &why);
     FUZZ_CHECK(rc == 0);
     bool ok = rl == 11 && memcmp(reply, "{\"r\":0}\r\n\r\n", 11) == 0;
     bool bad = rl == 11 && memcmp(reply, "{\"r\":1}\r\n\r\n", 11) == 0;
@@ -239,11 +239,11 @@ static char *seal(const char *plain, size_t len, size_t *out_len)
 }
 
 /* Registers (and learns, the first time) the fixture client on a fresh server. */
-static void register_client(rp_server *srv, bool ack)
+static void register_client(residue_server *srv, bool ack)
 {
-    uint8_t reply[RP_SESSION_PACKET_MAX];
+    uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t rl = 0;
-    FUZZ_CHECK(rp_server_handle_connect(srv, (const uint8_t *)me->connect_pkt, me->connect_len, reply,
+    FUZZ_CHECK(residue_server_handle_connect(srv, (const uint8_t *)me->connect_pkt, me->connect_len, reply,
                                         sizeof reply, &rl, NULL) == 0);
     if (me->id_len == 0) {
         char hello[512];
@@ -267,7 +267,7 @@ static void register_client(rp_server *srv, bool ack)
                          (int)me->id_len, me->client_id);
         size_t wl = 0;
         char *w = seal(js, (size_t)n, &wl);
-        FUZZ_CHECK(rp_server_handle_connect(srv, (const uint8_t *)w, wl, reply, sizeof reply, &rl, NULL) == 0);
+        FUZZ_CHECK(residue_server_handle_connect(srv, (const uint8_t *)w, wl, reply, sizeof reply, &rl, NULL) == 0);
         FUZZ_CHECK(rp_envelope_classify_s2c((const char *)reply, rl - 4) == RP_ENVELOPE_AES_NO_CLIENT_ID);
         free(w);
     }
@@ -286,11 +286,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     load_fixture();
     uint64_t rng_state, clock;
     unsigned traces = 0, op = data[0];
-    rp_server *srv = new_server(&rng_state, &clock, &traces, op);
+    residue_server *srv = new_server(&rng_state, &clock, &traces, op);
     me = &fx.ids[(op & 0x40) ? 1 : 0];
     register_client(srv, (op & 0x80) != 0);
     if (op & 0x20) clock += 1000;
-    if (op & 0x10) (void)rp_server_sweep(srv);
+    if (op & 0x10) (void)residue_server_sweep(srv);
     const char *in = (const char *)data + 1;
     size_t len = size - 1;
     size_t wl = 0;
@@ -339,15 +339,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len -= pl + 4;
             in += pl + 4;
         }
-        (void)rp_server_sweep(srv);
+        (void)residue_server_sweep(srv);
         break;
     }
     }
     free(w);
-    rp_server_stats st;
-    rp_server_stats_get(srv, &st);
+    residue_server_stats st;
+    residue_server_stats_get(srv, &st);
     FUZZ_CHECK(st.log_rejected <= st.log_packets && st.connect_errors <= st.connect_packets);
     FUZZ_CHECK(traces > 0);
-    rp_server_free(srv);
+    residue_server_free(srv);
     return 0;
 }

@@ -14,7 +14,7 @@ checked=0
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
     for src in generated/residue.c tests/golden/emit/every.c; do
-        if $cc $CFLAGS_STRICT -Iruntime -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
+        if $cc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
             checked=$((checked + 1))
         else
             echo "generated-compile: $cc rejects $src" >&2; fail=1
@@ -41,7 +41,7 @@ for cxx in g++ clang++; do
         [ "$cxx" = clang++ ] && echo "generated-compile: clang++ not installed, C++ checked with g++ only"
         continue
     fi
-    if $cxx $CXXFLAGS_STRICT -Iruntime -Igenerated -Itests/golden/emit -c "$tmp/use.cpp" -o "$tmp/use.o"; then
+    if $cxx $CXXFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Igenerated -Itests/golden/emit -c "$tmp/use.cpp" -o "$tmp/use.o"; then
         checked=$((checked + 1))
     else
         echo "generated-compile: $cxx rejects the generated headers" >&2; fail=1
@@ -49,7 +49,7 @@ for cxx in g++ clang++; do
 done
 # The C++ program links against the C objects and runs.
 if command -v g++ >/dev/null && [ "$fail" -eq 0 ]; then
-    gcc $CFLAGS_STRICT -Iruntime -Itests/golden/emit -c tests/golden/emit/every.c -o "$tmp/every.o" &&
+    gcc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Itests/golden/emit -c tests/golden/emit/every.c -o "$tmp/every.o" &&
     g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
     "$tmp/use" || { echo "generated-compile: C++ program failed to link or run" >&2; fail=1; }
 fi

@@ -15,7 +15,7 @@ fi
 fail=0
 for f in bin/rprotoc lib/librproto.a lib/librproto.so lib/librproto.so.0 lib/pkgconfig/rproto.pc \
          include/rproto/residue.h include/rproto/rp_schema.h include/rproto/rp_json.h \
-         include/rproto/rp_session.h; do
+         include/rproto/residue_session.h; do
     [ -e "$dest$prefix/$f" ] || { echo "install: $prefix/$f not installed" >&2; fail=1; }
 done
 "$dest$prefix/bin/rprotoc" --version >/dev/null || { echo "install: installed rprotoc does not run" >&2; fail=1; }

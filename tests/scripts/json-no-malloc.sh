@@ -6,8 +6,8 @@
 set -u
 build=${1:-build}
 allowed='^(rp_|rpj_|__|_GLOBAL_OFFSET_TABLE_$|memcpy$|memcmp$|bcmp$|memset$|memmove$|strlen$|strnlen$|snprintf$|vsnprintf$)'
-objs=$(ls "$build"/obj/runtime/rp_json_*.o "$build"/obj/runtime/rp_arena.o "$build"/obj/runtime/rp_error.o 2>/dev/null)
-if [ -z "$objs" ]; then echo "json-no-malloc: no objects under $build/obj/runtime" >&2; exit 1; fi
+objs=$(ls "$build"/obj/runtime/core/rp_json_*.o "$build"/obj/runtime/core/rp_arena.o "$build"/obj/runtime/core/rp_error.o 2>/dev/null)
+if [ -z "$objs" ]; then echo "json-no-malloc: no objects under $build/obj/runtime/core" >&2; exit 1; fi
 bad=0
 for o in $objs; do
     for sym in $(nm -u "$o" | awk '{print $NF}'); do

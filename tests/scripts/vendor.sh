@@ -10,7 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$build/rprotoc" --vendor "$tmp/out" spec/residue.rproto || { echo "vendor: rprotoc --vendor failed" >&2; exit 1; }
 fail=0
-for f in runtime/*.c runtime/*.h; do
+for f in runtime/*/*.c runtime/*/*.h; do
     cmp -s "$f" "$tmp/out/$(basename "$f")" || { echo "vendor: $(basename "$f") missing or not a byte copy" >&2; fail=1; }
 done
 for f in residue.h residue.c; do

@@ -1,4 +1,4 @@
-/* Check suite for the client state machine (runtime/rp_session_client.c).
+/* Check suite for the client state machine (runtime/residue_client.c).
  *
  *  - Against the captures in ../shared/vectors: with the capture's client key pair, clock
  *    and IVs, the client's CONNECT, ACK, TOUCH and log packets must equal the captured
@@ -16,7 +16,7 @@
 #include "rp_codec.h"
 #include "rp_crypto.h"
 #include "rp_envelope.h"
-#include "rp_session.h"
+#include "residue_session.h"
 #include "support/session_fakes.h"
 #include "support/vec_support.h"
 
@@ -83,7 +83,7 @@ typedef struct trace_log {
     size_t events;
 } trace_log;
 
-static void trace_fn(void *ctx, const rp_trace *ev)
+static void trace_fn(void *ctx, const residue_trace *ev)
 {
     trace_log *t = ctx;
     t->events++;
@@ -99,14 +99,14 @@ START_TEST(capture_a_byte_for_byte)
     rp_rsa_key *key = load_private(A "keys/client-private.pem");
     fake_clock clk = {0};
     fake_rng rng = {.state = 7};
-    rp_client_config cfg = {NULL, key, NULL, 0, 0};
-    rp_client *cl = NULL;
-    ck_assert_int_eq(rp_client_create(&cfg, fake_now, &clk, fake_random, &rng, &cl, NULL), 0);
+    residue_client_config cfg = {NULL, key, NULL, 0, 0};
+    residue_client *cl = NULL;
+    ck_assert_int_eq(residue_client_create(&cfg, fake_now, &clk, fake_random, &rng, &cl, NULL), 0);
     trace_log tr = {0};
-    rp_client_set_trace(cl, trace_fn, &tr);
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_NEW);
-    ck_assert_int_eq(rp_client_next_action(cl), RP_CLIENT_ACTION_CONNECT);
-    uint8_t out[RP_SESSION_PACKET_MAX];
+    residue_client_set_trace(cl, trace_fn, &tr);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_NEW);
+    ck_assert_int_eq(residue_client_next_action(cl), RESIDUE_CLIENT_ACTION_CONNECT);
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0, len = 0;
     char *plain;
 
@@ -114,10 +114,10 @@ START_TEST(capture_a_byte_for_byte)
     plain = rd(A "01-connect.c2s.plain.json", &len);
     clk.now = json_u64(plain, "_t");
     free(plain);
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, A "01-connect.c2s.bin");
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_AWAIT_HELLO);
-    ck_assert_int_eq(rp_client_next_action(cl), RP_CLIENT_ACTION_WAIT);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_AWAIT_HELLO);
+    ck_assert_int_eq(residue_client_next_action(cl), RESIDUE_CLIENT_ACTION_WAIT);
 
     /* hello -> ACK, byte for byte with the captured IV and _t */
     plain = rd(A "03-ack.c2s.plain.json", &len);
@@ -125,41 +125,41 @@ START_TEST(capture_a_byte_for_byte)
     free(plain);
     fake_rng_script_hex(&rng, "de63a15365e28ff009f2de5730d32108");
     char *hello = wire(A "02-hello.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
     expect_packet(out, n, A "03-ack.c2s.bin");
-    ck_assert_str_eq(rp_client_id(cl), "iomjhtvrmyqdfqxu");
-    ck_assert_uint_eq(rp_client_key_bits(cl), 256);
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_AWAIT_ESTABLISHED);
+    ck_assert_str_eq(residue_client_id(cl), "iomjhtvrmyqdfqxu");
+    ck_assert_uint_eq(residue_client_key_bits(cl), 256);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_AWAIT_ESTABLISHED);
 
     /* established: remembered facts */
     char *est = wire(A "04-established.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
     ck_assert_uint_eq(n, 0);
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_ESTABLISHED);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_ESTABLISHED);
     plain = rd(A "04-established.s2c.plain.json", &len);
-    ck_assert_uint_eq(rp_client_flags(cl), json_u64(plain, "flags"));
-    ck_assert_uint_eq(rp_client_max_bulk_size(cl), json_u64(plain, "max_bulk_size"));
-    ck_assert_uint_eq(rp_client_logging_port(cl), json_u64(plain, "logging_port"));
-    ck_assert_uint_eq(rp_client_age(cl), json_u64(plain, "age"));
-    ck_assert_uint_eq(rp_client_date_created(cl), json_u64(plain, "date_created"));
+    ck_assert_uint_eq(residue_client_flags(cl), json_u64(plain, "flags"));
+    ck_assert_uint_eq(residue_client_max_bulk_size(cl), json_u64(plain, "max_bulk_size"));
+    ck_assert_uint_eq(residue_client_logging_port(cl), json_u64(plain, "logging_port"));
+    ck_assert_uint_eq(residue_client_age(cl), json_u64(plain, "age"));
+    ck_assert_uint_eq(residue_client_date_created(cl), json_u64(plain, "date_created"));
     free(plain);
-    ck_assert_uint_eq(rp_client_bulk_capacity(cl), 50);
-    ck_assert_int_eq(rp_client_next_action(cl), RP_CLIENT_ACTION_NONE);
+    ck_assert_uint_eq(residue_client_bulk_capacity(cl), 50);
+    ck_assert_int_eq(residue_client_next_action(cl), RESIDUE_CLIENT_ACTION_NONE);
 
     /* TOUCH, byte for byte */
     plain = rd(A "05-touch.c2s.plain.json", &len);
     clk.now = json_u64(plain, "_t");
     free(plain);
     fake_rng_script_hex(&rng, "e09f339037660539656e496da079cb0f");
-    ck_assert_int_eq(rp_client_touch(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_touch(cl, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, A "05-touch.c2s.bin");
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_AWAIT_TOUCH);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_AWAIT_TOUCH);
     est = wire(A "06-established-after-touch.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_ESTABLISHED);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_ESTABLISHED);
 
     /* the uncompressed log, byte for byte (record decoded from the capture's plaintext) */
     uint8_t ab[4096];
@@ -168,20 +168,20 @@ START_TEST(capture_a_byte_for_byte)
     residue_log_request rec;
     plain = rd(A "07-log-uncompressed.c2s.plain.json", &len);
     ck_assert_int_eq(residue_log_request_decode(plain, len, &rec, &ar, RP_DECODE_STRICT, NULL), 0);
-    rp_client_set_compression(cl, false);
+    residue_client_set_compression(cl, false);
     fake_rng_script_hex(&rng, "eb4315b88057906a47840679a7ba2404");
     uint8_t big[8192];
-    ck_assert_int_eq(rp_client_build_log(cl, &rec, 1, big, sizeof big, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_build_log(cl, &rec, 1, big, sizeof big, &n, NULL), 0);
     expect_packet(big, n, A "07-log-uncompressed.c2s.bin");
     free(plain);
-    ck_assert_int_eq(rp_client_log_reply(cl, (const uint8_t *)"{\"r\":0}", 7, NULL), 0);
+    ck_assert_int_eq(residue_client_log_reply(cl, (const uint8_t *)"{\"r\":0}", 7, NULL), 0);
 
     /* compressed: the AES plaintext must inflate to the same JSON */
-    rp_client_set_compression(cl, true);
+    residue_client_set_compression(cl, true);
     rp_arena_reset(&ar);
     plain = rd(A "09-log-compressed.c2s.plain.json", &len);
     ck_assert_int_eq(residue_log_request_decode(plain, len, &rec, &ar, RP_DECODE_STRICT, NULL), 0);
-    ck_assert_int_eq(rp_client_build_log(cl, &rec, 1, big, sizeof big, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_build_log(cl, &rec, 1, big, sizeof big, &n, NULL), 0);
     char *key_hex = rd(A "keys/session-key.iomjhtvrmyqdfqxu.hex", &len);
     rp_aes_key k;
     ck_assert_int_eq(rp_aes_key_from_hex(&k, key_hex, len, NULL), 0);
@@ -204,7 +204,7 @@ START_TEST(capture_a_byte_for_byte)
     ck_assert_int_eq(rp_hex_encode(k.bytes, k.len, RP_HEX_UPPER, upper, sizeof upper, &un, NULL), 0);
     ck_assert(strstr(tr.text, upper) == NULL);
     rp_aes_key_wipe(&k);
-    rp_client_free(cl);
+    residue_client_free(cl);
     rp_rsa_key_free(key);
 }
 END_TEST
@@ -218,12 +218,12 @@ START_TEST(capture_b_rsa_connect)
     size_t len = 0;
     char *plain = rd(VEC "B-unknown-rsa/01-connect-rsa.c2s.plain.json", &len);
     clk.now = json_u64(plain, "_t");
-    rp_client_config cfg = {NULL, key, server_pub, 0, 0};
-    rp_client *cl = NULL;
-    ck_assert_int_eq(rp_client_create(&cfg, fake_now, &clk, NULL, NULL, &cl, NULL), 0);
-    uint8_t out[RP_SESSION_PACKET_MAX];
+    residue_client_config cfg = {NULL, key, server_pub, 0, 0};
+    residue_client *cl = NULL;
+    ck_assert_int_eq(residue_client_create(&cfg, fake_now, &clk, NULL, NULL, &cl, NULL), 0);
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     ck_assert_uint_eq(n, 1368 + 4); /* base64 of one 8192-bit block */
     char dec[2048];
     size_t dn = 0;
@@ -232,13 +232,13 @@ START_TEST(capture_b_rsa_connect)
     free(plain);
     /* the capture's hello completes the handshake */
     char *hello = wire(VEC "B-unknown-rsa/02-hello.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
     char *est = wire(VEC "B-unknown-rsa/04-established.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_ESTABLISHED);
-    rp_client_free(cl);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_ESTABLISHED);
+    residue_client_free(cl);
     rp_rsa_key_free(key);
     rp_rsa_key_free(server_pub);
     rp_rsa_key_free(server_priv);
@@ -249,12 +249,12 @@ START_TEST(capture_c_key_size_request)
 {
     rp_rsa_key *key = load_private(A "keys/client-private.pem");
     fake_clock clk = {1795667590};
-    rp_client_config cfg = {NULL, key, NULL, 128, 0};
-    rp_client *cl = NULL;
-    ck_assert_int_eq(rp_client_create(&cfg, fake_now, &clk, NULL, NULL, &cl, NULL), 0);
-    uint8_t out[RP_SESSION_PACKET_MAX];
+    residue_client_config cfg = {NULL, key, NULL, 128, 0};
+    residue_client *cl = NULL;
+    ck_assert_int_eq(residue_client_create(&cfg, fake_now, &clk, NULL, NULL, &cl, NULL), 0);
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0, len = 0;
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     /* same fields as the capture (key order differs: the spec puts key_size third) */
     residue_connect mine, theirs;
     uint8_t a1[8192], a2[8192];
@@ -270,10 +270,10 @@ START_TEST(capture_c_key_size_request)
     ck_assert_uint_eq(mine.rsa_public_key.len, theirs.rsa_public_key.len);
     ck_assert(memcmp(mine.rsa_public_key.ptr, theirs.rsa_public_key.ptr, mine.rsa_public_key.len) == 0);
     char *hello = wire(VEC "C-key-sizes/02-hello-aes128.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
-    ck_assert_uint_eq(rp_client_key_bits(cl), 128);
-    rp_client_free(cl);
+    ck_assert_uint_eq(residue_client_key_bits(cl), 128);
+    residue_client_free(cl);
     rp_rsa_key_free(key);
 }
 END_TEST
@@ -283,77 +283,77 @@ START_TEST(capture_f_error_replies)
 {
     rp_rsa_key *key = load_private(A "keys/client-private.pem");
     fake_clock clk = {1795667615};
-    uint8_t out[RP_SESSION_PACKET_MAX];
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0, len = 0;
     rp_error e;
 
     /* plain: "Client is unknown" to a managed CONNECT */
-    rp_client_config mcfg = {"no-such-managed-client", key, NULL, 0, 0};
-    rp_client *m = NULL;
-    ck_assert_int_eq(rp_client_create(&mcfg, fake_now, &clk, NULL, NULL, &m, NULL), 0);
-    ck_assert_int_eq(rp_client_connect(m, out, sizeof out, &n, NULL), 0);
+    residue_client_config mcfg = {"no-such-managed-client", key, NULL, 0, 0};
+    residue_client *m = NULL;
+    ck_assert_int_eq(residue_client_create(&mcfg, fake_now, &clk, NULL, NULL, &m, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(m, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, F "09-connect-unknown-managed-id.c2s.bin");
     char *r = wire(F "10-connect-unknown-managed-id-reply.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(m, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
+    ck_assert_int_eq(residue_client_receive(m, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Client is unknown");
-    ck_assert_int_eq(rp_client_get_state(m), RP_CLIENT_DISCONNECTED);
-    ck_assert_int_eq(rp_client_next_action(m), RP_CLIENT_ACTION_CONNECT);
+    ck_assert_int_eq(residue_client_get_state(m), RESIDUE_CLIENT_DISCONNECTED);
+    ck_assert_int_eq(residue_client_next_action(m), RESIDUE_CLIENT_ACTION_CONNECT);
     free(r);
-    rp_client_free(m);
+    residue_client_free(m);
 
     /* the unmanaged client X of F: hello, then the AES error to a TOUCH... */
-    rp_client_config cfg = {NULL, key, NULL, 0, 0};
-    rp_client *cl = NULL;
-    ck_assert_int_eq(rp_client_create(&cfg, fake_now, &clk, NULL, NULL, &cl, NULL), 0);
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    residue_client_config cfg = {NULL, key, NULL, 0, 0};
+    residue_client *cl = NULL;
+    ck_assert_int_eq(residue_client_create(&cfg, fake_now, &clk, NULL, NULL, &cl, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, F "11-connect.c2s.bin");
     r = wire(F "12-hello.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, NULL), 0);
     free(r);
-    ck_assert_str_eq(rp_client_id(cl), "teupbzjtyyljzjzx");
+    ck_assert_str_eq(residue_client_id(cl), "teupbzjtyyljzjzx");
     /* ... (we are awaiting established: an AES error reply ends the attempt) */
     r = wire(F "14-touch-before-ack-reply.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Cannot touch a non-acknowledged client. Please ACKNOWLEDGE it first");
     free(r);
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_DISCONNECTED);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_DISCONNECTED);
 
     /* RSA-encrypted error (re-ACK) after a fresh CONNECT with the same hello */
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     r = wire(F "12-hello.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, NULL), 0);
     free(r);
     r = wire(F "22-re-ack-reply.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Cannot re-acknowledge unmanaged clients. Please TOUCH to refresh it.");
     free(r);
 
     /* plain parser message; raw text; garbage */
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     r = wire(F "24-envelope-unknown-client-id-reply.s2c.bin", &len);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Unexpected character");
     free(r);
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     const char *raw = "RSA/EME-PKCS1-v1_5: message length of 167 exceeds the maximum of 117 for this public key";
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)raw, strlen(raw), out, sizeof out, &n, &e), RP_E_REJECTED);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)raw, strlen(raw), out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert(strstr(e.message, "message length of 167") != NULL);
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     /* {"r":1} on the connect port: the server does not know the client (reference §6.1) */
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)"{\"r\":1}", 7, out, sizeof out, &n, &e),
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)"{\"r\":1}", 7, out, sizeof out, &n, &e),
                      RP_E_REJECTED);
     ck_assert_str_eq(e.message, "the server does not know this client");
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_DISCONNECTED);
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
-    ck_assert_int_eq(rp_client_receive(cl, (const uint8_t *)"{\"x\":1}", 7, out, sizeof out, &n, &e),
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_DISCONNECTED);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)"{\"x\":1}", 7, out, sizeof out, &n, &e),
                      RP_E_SCHEMA_MESSAGE);
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_DISCONNECTED);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_DISCONNECTED);
 
     /* log replies */
-    ck_assert_int_eq(rp_client_log_reply(cl, (const uint8_t *)"{\"r\":0}", 7, NULL), 0);
-    ck_assert_int_eq(rp_client_log_reply(cl, (const uint8_t *)"{\"r\":1}", 7, &e), RP_E_REJECTED);
-    ck_assert_int_eq(rp_client_log_reply(cl, (const uint8_t *)"nope", 4, &e), RP_E_PROTOCOL);
-    rp_client_free(cl);
+    ck_assert_int_eq(residue_client_log_reply(cl, (const uint8_t *)"{\"r\":0}", 7, NULL), 0);
+    ck_assert_int_eq(residue_client_log_reply(cl, (const uint8_t *)"{\"r\":1}", 7, &e), RP_E_REJECTED);
+    ck_assert_int_eq(residue_client_log_reply(cl, (const uint8_t *)"nope", 4, &e), RP_E_PROTOCOL);
+    residue_client_free(cl);
     rp_rsa_key_free(key);
 }
 END_TEST
@@ -363,14 +363,14 @@ END_TEST
 typedef struct world {
     fake_clock clock;
     fake_rng srv_rng, cl_rng;
-    rp_server_config cfg;
-    rp_server *srv;
-    rp_client *cl;
+    residue_server_config cfg;
+    residue_server *srv;
+    residue_client *cl;
     rp_rsa_key *client_key;
     rp_rsa_key *server_priv;
     rp_rsa_key *server_pub;
     rp_rsa_key *managed_pub;
-    rp_managed_client managed[1];
+    residue_managed_client managed[1];
     size_t logs;
     char last_msg[128];
 } world;
@@ -391,8 +391,8 @@ static void world_start(world *w, bool with_server_key)
     w->cl_rng.state = 13;
     w->client_key = load_private(A "keys/client-private.pem");
     w->managed_pub = load_public(A "keys/client-public.pem");
-    w->managed[0] = (rp_managed_client){"managed-unit", w->managed_pub, 192};
-    rp_server_config_defaults(&w->cfg);
+    w->managed[0] = (residue_managed_client){"managed-unit", w->managed_pub, 192};
+    residue_server_config_defaults(&w->cfg);
     w->cfg.client_age = 3600;
     w->cfg.max_items_in_bulk = 50;
     w->cfg.logging_port = 9999;
@@ -403,20 +403,20 @@ static void world_start(world *w, bool with_server_key)
         w->server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
         w->cfg.server_private_key = w->server_priv;
     }
-    ck_assert_int_eq(rp_server_create(&w->cfg, fake_now, &w->clock, fake_random, &w->srv_rng, &w->srv, NULL), 0);
+    ck_assert_int_eq(residue_server_create(&w->cfg, fake_now, &w->clock, fake_random, &w->srv_rng, &w->srv, NULL), 0);
 }
 
 static void world_client(world *w, const char *id, uint16_t key_size, bool rsa)
 {
-    rp_client_free(w->cl);
-    rp_client_config cfg = {id, w->client_key, rsa ? w->server_pub : NULL, key_size, 0};
-    ck_assert_int_eq(rp_client_create(&cfg, fake_now, &w->clock, fake_random, &w->cl_rng, &w->cl, NULL), 0);
+    residue_client_free(w->cl);
+    residue_client_config cfg = {id, w->client_key, rsa ? w->server_pub : NULL, key_size, 0};
+    ck_assert_int_eq(residue_client_create(&cfg, fake_now, &w->clock, fake_random, &w->cl_rng, &w->cl, NULL), 0);
 }
 
 static void world_stop(world *w)
 {
-    rp_client_free(w->cl);
-    rp_server_free(w->srv);
+    residue_client_free(w->cl);
+    residue_server_free(w->srv);
     rp_rsa_key_free(w->client_key);
     rp_rsa_key_free(w->server_priv);
     rp_rsa_key_free(w->server_pub);
@@ -427,12 +427,12 @@ static void world_stop(world *w)
  * client's status, with any follow-up packet (the ACK) sent on in turn. */
 static int exchange(world *w, const uint8_t *pkt, size_t len, rp_error *e)
 {
-    uint8_t buf[RP_SESSION_PACKET_MAX], reply[RP_SESSION_PACKET_MAX], out[RP_SESSION_PACKET_MAX];
+    uint8_t buf[RESIDUE_SESSION_PACKET_MAX], reply[RESIDUE_SESSION_PACKET_MAX], out[RESIDUE_SESSION_PACKET_MAX];
     memcpy(buf, pkt, len);
     for (;;) {
         size_t rn = 0, on = 0;
-        ck_assert_int_eq(rp_server_handle_connect(w->srv, buf, len - 4, reply, sizeof reply, &rn, NULL), 0);
-        int rc = rp_client_receive(w->cl, reply, rn - 4, out, sizeof out, &on, e);
+        ck_assert_int_eq(residue_server_handle_connect(w->srv, buf, len - 4, reply, sizeof reply, &rn, NULL), 0);
+        int rc = residue_client_receive(w->cl, reply, rn - 4, out, sizeof out, &on, e);
         if (rc < 0 || on == 0) return rc;
         memcpy(buf, out, on);
         len = on;
@@ -441,18 +441,18 @@ static int exchange(world *w, const uint8_t *pkt, size_t len, rp_error *e)
 
 static int handshake(world *w, rp_error *e)
 {
-    uint8_t pkt[RP_SESSION_PACKET_MAX];
+    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
-    int rc = rp_client_connect(w->cl, pkt, sizeof pkt, &n, e);
+    int rc = residue_client_connect(w->cl, pkt, sizeof pkt, &n, e);
     if (rc < 0) return rc;
     return exchange(w, pkt, n, e);
 }
 
 static int do_touch(world *w, rp_error *e)
 {
-    uint8_t pkt[RP_SESSION_PACKET_MAX];
+    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
-    int rc = rp_client_touch(w->cl, pkt, sizeof pkt, &n, e);
+    int rc = residue_client_touch(w->cl, pkt, sizeof pkt, &n, e);
     if (rc < 0) return rc;
     return exchange(w, pkt, n, e);
 }
@@ -462,10 +462,10 @@ static int do_log(world *w, const residue_log_request *recs, size_t count, rp_er
     size_t cap = 1 << 20, n = 0, rn = 0;
     uint8_t *pkt = malloc(cap);
     uint8_t reply[64];
-    int rc = rp_client_build_log(w->cl, recs, count, pkt, cap, &n, e);
+    int rc = residue_client_build_log(w->cl, recs, count, pkt, cap, &n, e);
     if (rc == 0) {
-        ck_assert_int_eq(rp_server_handle_log(w->srv, pkt, n - 4, on_log, w, reply, sizeof reply, &rn, NULL), 0);
-        rc = rp_client_log_reply(w->cl, reply, rn - 4, e);
+        ck_assert_int_eq(residue_server_handle_log(w->srv, pkt, n - 4, on_log, w, reply, sizeof reply, &rn, NULL), 0);
+        rc = residue_client_log_reply(w->cl, reply, rn - 4, e);
     }
     free(pkt);
     return rc;
@@ -490,41 +490,41 @@ START_TEST(transitions_and_touch_timing)
     world_start(&w, false);
     world_client(&w, NULL, 0, false);
     rp_error e;
-    uint8_t pkt[RP_SESSION_PACKET_MAX];
+    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     /* not allowed before established */
-    ck_assert_int_eq(rp_client_touch(w.cl, pkt, sizeof pkt, &n, &e), RP_E_STATE);
-    ck_assert_int_eq(rp_client_receive(w.cl, (const uint8_t *)"x", 1, pkt, sizeof pkt, &n, &e), RP_E_STATE);
+    ck_assert_int_eq(residue_client_touch(w.cl, pkt, sizeof pkt, &n, &e), RP_E_STATE);
+    ck_assert_int_eq(residue_client_receive(w.cl, (const uint8_t *)"x", 1, pkt, sizeof pkt, &n, &e), RP_E_STATE);
     residue_log_request rec;
     make_record(&rec, "too early");
-    ck_assert_int_eq(rp_client_build_log(w.cl, &rec, 1, pkt, sizeof pkt, &n, &e), RP_E_STATE);
-    ck_assert_int_eq(rp_client_connect(w.cl, pkt, sizeof pkt, &n, NULL), 0);
-    uint8_t pkt2[RP_SESSION_PACKET_MAX];
+    ck_assert_int_eq(residue_client_build_log(w.cl, &rec, 1, pkt, sizeof pkt, &n, &e), RP_E_STATE);
+    ck_assert_int_eq(residue_client_connect(w.cl, pkt, sizeof pkt, &n, NULL), 0);
+    uint8_t pkt2[RESIDUE_SESSION_PACKET_MAX];
     size_t n2 = 0;
-    ck_assert_int_eq(rp_client_connect(w.cl, pkt2, sizeof pkt2, &n2, &e), RP_E_STATE);
+    ck_assert_int_eq(residue_client_connect(w.cl, pkt2, sizeof pkt2, &n2, &e), RP_E_STATE);
     ck_assert_int_eq(exchange(&w, pkt, n, &e), 0);
-    ck_assert_int_eq(rp_client_get_state(w.cl), RP_CLIENT_ESTABLISHED);
-    ck_assert_uint_eq(rp_client_logging_port(w.cl), 9999);
-    ck_assert_uint_eq(rp_client_age(w.cl), 3600);
-    uint64_t dc = rp_client_date_created(w.cl);
+    ck_assert_int_eq(residue_client_get_state(w.cl), RESIDUE_CLIENT_ESTABLISHED);
+    ck_assert_uint_eq(residue_client_logging_port(w.cl), 9999);
+    ck_assert_uint_eq(residue_client_age(w.cl), 3600);
+    uint64_t dc = residue_client_date_created(w.cl);
     ck_assert_uint_eq(dc, w.clock.now);
     /* TOUCH only when less than 60 s remain */
     w.clock.now = dc + 3540;
-    ck_assert_int_eq(rp_client_next_action(w.cl), RP_CLIENT_ACTION_NONE);
+    ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     w.clock.now = dc + 3541;
-    ck_assert_int_eq(rp_client_next_action(w.cl), RP_CLIENT_ACTION_TOUCH);
+    ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_TOUCH);
     ck_assert_int_eq(do_touch(&w, &e), 0);
-    ck_assert_uint_eq(rp_client_date_created(w.cl), dc + 3541);
-    ck_assert_int_eq(rp_client_next_action(w.cl), RP_CLIENT_ACTION_NONE);
+    ck_assert_uint_eq(residue_client_date_created(w.cl), dc + 3541);
+    ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     /* dead: reconnect, not TOUCH */
     w.clock.now = dc + 3541 + 3601;
-    ck_assert_int_eq(rp_client_next_action(w.cl), RP_CLIENT_ACTION_CONNECT);
-    const char *old_id = rp_client_id(w.cl);
+    ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_CONNECT);
+    const char *old_id = residue_client_id(w.cl);
     char old[32];
     snprintf(old, sizeof old, "%s", old_id);
     ck_assert_int_eq(handshake(&w, &e), 0);
-    ck_assert_str_ne(rp_client_id(w.cl), old);
-    ck_assert_int_eq(rp_client_get_state(w.cl), RP_CLIENT_ESTABLISHED);
+    ck_assert_str_ne(residue_client_id(w.cl), old);
+    ck_assert_int_eq(residue_client_get_state(w.cl), RESIDUE_CLIENT_ESTABLISHED);
     world_stop(&w);
 }
 END_TEST
@@ -538,12 +538,12 @@ START_TEST(forgotten_by_server_reconnects)
     ck_assert_int_eq(handshake(&w, &e), 0);
     /* the server sweeps the client away (dead), the client's TOUCH is refused */
     w.clock.now += 3601;
-    ck_assert_uint_eq(rp_server_sweep(w.srv), 1);
+    ck_assert_uint_eq(residue_server_sweep(w.srv), 1);
     w.clock.now -= 30; /* the client believes it has 29 s left */
-    ck_assert_int_eq(rp_client_next_action(w.cl), RP_CLIENT_ACTION_TOUCH);
+    ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_TOUCH);
     ck_assert_int_eq(do_touch(&w, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Unexpected character");
-    ck_assert_int_eq(rp_client_next_action(w.cl), RP_CLIENT_ACTION_CONNECT);
+    ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_CONNECT);
     ck_assert_int_eq(handshake(&w, &e), 0);
     residue_log_request rec;
     make_record(&rec, "after reconnect");
@@ -563,7 +563,7 @@ START_TEST(key_sizes_and_rsa_connect)
             world_client(&w, NULL, sizes[i], rsa != 0);
             rp_error e;
             ck_assert_msg(handshake(&w, &e) == 0, "%s", e.message);
-            ck_assert_uint_eq(rp_client_key_bits(w.cl), sizes[i] == 0 ? 256 : sizes[i]);
+            ck_assert_uint_eq(residue_client_key_bits(w.cl), sizes[i] == 0 ? 256 : sizes[i]);
             residue_log_request rec;
             make_record(&rec, "sized");
             ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
@@ -581,8 +581,8 @@ START_TEST(managed_client)
     rp_error e;
     world_client(&w, "managed-unit", 0, false);
     ck_assert_int_eq(handshake(&w, &e), 0);
-    ck_assert_str_eq(rp_client_id(w.cl), "managed-unit");
-    ck_assert_uint_eq(rp_client_key_bits(w.cl), 192); /* per-client key_size */
+    ck_assert_str_eq(residue_client_id(w.cl), "managed-unit");
+    ck_assert_uint_eq(residue_client_key_bits(w.cl), 192); /* per-client key_size */
     world_client(&w, "managed-unit", 0, true);       /* RSA CONNECT, same client again */
     ck_assert_int_eq(handshake(&w, &e), 0);
     world_client(&w, "not-configured", 0, false);
@@ -599,7 +599,7 @@ START_TEST(bulk_and_compression)
     world_client(&w, NULL, 0, false);
     rp_error e;
     ck_assert_int_eq(handshake(&w, &e), 0);
-    ck_assert_uint_eq(rp_client_bulk_capacity(w.cl), 50);
+    ck_assert_uint_eq(residue_client_bulk_capacity(w.cl), 50);
     residue_log_request recs[51];
     char msgs[51][32];
     for (int i = 0; i < 51; i++) {
@@ -608,16 +608,16 @@ START_TEST(bulk_and_compression)
     }
     uint8_t pkt[8];
     size_t n = 0;
-    ck_assert_int_eq(rp_client_build_log(w.cl, recs, 51, pkt, sizeof pkt, &n, &e), RP_E_LIMIT);
-    ck_assert_int_eq(rp_client_build_log(w.cl, recs, 0, pkt, sizeof pkt, &n, &e), RP_E_LIMIT);
-    ck_assert_int_eq(rp_client_build_log(w.cl, recs, 1, pkt, sizeof pkt, &n, &e), RP_E_OVERFLOW);
+    ck_assert_int_eq(residue_client_build_log(w.cl, recs, 51, pkt, sizeof pkt, &n, &e), RP_E_LIMIT);
+    ck_assert_int_eq(residue_client_build_log(w.cl, recs, 0, pkt, sizeof pkt, &n, &e), RP_E_LIMIT);
+    ck_assert_int_eq(residue_client_build_log(w.cl, recs, 1, pkt, sizeof pkt, &n, &e), RP_E_OVERFLOW);
     trace_log tr = {0};
-    rp_client_set_trace(w.cl, trace_fn, &tr);
+    residue_client_set_trace(w.cl, trace_fn, &tr);
     ck_assert_int_eq(do_log(&w, recs, 50, &e), 0);
     ck_assert_uint_eq(w.logs, 50);
     ck_assert_str_eq(w.last_msg, "bulk line 49");
     ck_assert(strstr(tr.text, "-> LOG-BULK (aes+zlib, ") != NULL);
-    rp_client_set_compression(w.cl, false);
+    residue_client_set_compression(w.cl, false);
     ck_assert_int_eq(do_log(&w, recs + 50, 1, &e), 0);
     ck_assert(strstr(tr.text, "-> LOG (aes, ") != NULL);
     ck_assert_str_eq(w.last_msg, "bulk line 50");
@@ -625,14 +625,14 @@ START_TEST(bulk_and_compression)
 
     /* a server without bulk and compression: capacity 1, plain AES */
     world_start(&w, false);
-    rp_server_free(w.srv);
+    residue_server_free(w.srv);
     w.cfg.allow_bulk_log_request = false;
     w.cfg.compression = false;
-    ck_assert_int_eq(rp_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
+    ck_assert_int_eq(residue_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
     world_client(&w, NULL, 0, false);
     ck_assert_int_eq(handshake(&w, &e), 0);
-    ck_assert_uint_eq(rp_client_bulk_capacity(w.cl), 1);
-    ck_assert_int_eq(rp_client_build_log(w.cl, recs, 2, pkt, sizeof pkt, &n, &e), RP_E_LIMIT);
+    ck_assert_uint_eq(residue_client_bulk_capacity(w.cl), 1);
+    ck_assert_int_eq(residue_client_build_log(w.cl, recs, 2, pkt, sizeof pkt, &n, &e), RP_E_LIMIT);
     ck_assert_int_eq(do_log(&w, recs, 1, &e), 0);
     ck_assert_uint_eq(w.logs, 1);
     world_stop(&w);
@@ -643,16 +643,16 @@ START_TEST(never_expiring_session)
 {
     world w;
     world_start(&w, false);
-    rp_server_free(w.srv);
+    residue_server_free(w.srv);
     w.cfg.client_age = 0; /* the server omits age and date_created */
-    ck_assert_int_eq(rp_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
+    ck_assert_int_eq(residue_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
     world_client(&w, NULL, 0, false);
     rp_error e;
     ck_assert_int_eq(handshake(&w, &e), 0);
-    ck_assert_uint_eq(rp_client_age(w.cl), 0);
-    ck_assert_uint_eq(rp_client_date_created(w.cl), 0);
+    ck_assert_uint_eq(residue_client_age(w.cl), 0);
+    ck_assert_uint_eq(residue_client_date_created(w.cl), 0);
     w.clock.now += 100u * 86400u;
-    ck_assert_int_eq(rp_client_next_action(w.cl), RP_CLIENT_ACTION_NONE);
+    ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     residue_log_request rec;
     make_record(&rec, "still here");
     ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
@@ -665,32 +665,32 @@ START_TEST(config_errors)
 {
     rp_rsa_key *key = load_private(A "keys/client-private.pem");
     rp_rsa_key *pub = load_public(A "keys/client-public.pem");
-    rp_client *cl = NULL;
+    residue_client *cl = NULL;
     rp_error e;
-    rp_client_config c1 = {"id", NULL, NULL, 0, 0};
-    ck_assert_int_eq(rp_client_create(&c1, NULL, NULL, NULL, NULL, &cl, &e), RP_E_ARGUMENT);
-    rp_client_config c2 = {NULL, key, NULL, 100, 0};
-    ck_assert_int_eq(rp_client_create(&c2, NULL, NULL, NULL, NULL, &cl, &e), RP_E_ARGUMENT);
-    rp_client_config c3 = {"", key, NULL, 0, 0};
-    ck_assert_int_eq(rp_client_create(&c3, NULL, NULL, NULL, NULL, &cl, &e), RP_E_ARGUMENT);
-    rp_client_config c4 = {NULL, pub, NULL, 0, 0};
-    ck_assert_int_eq(rp_client_create(&c4, NULL, NULL, NULL, NULL, &cl, &e), RP_E_KEY);
+    residue_client_config c1 = {"id", NULL, NULL, 0, 0};
+    ck_assert_int_eq(residue_client_create(&c1, NULL, NULL, NULL, NULL, &cl, &e), RP_E_ARGUMENT);
+    residue_client_config c2 = {NULL, key, NULL, 100, 0};
+    ck_assert_int_eq(residue_client_create(&c2, NULL, NULL, NULL, NULL, &cl, &e), RP_E_ARGUMENT);
+    residue_client_config c3 = {"", key, NULL, 0, 0};
+    ck_assert_int_eq(residue_client_create(&c3, NULL, NULL, NULL, NULL, &cl, &e), RP_E_ARGUMENT);
+    residue_client_config c4 = {NULL, pub, NULL, 0, 0};
+    ck_assert_int_eq(residue_client_create(&c4, NULL, NULL, NULL, NULL, &cl, &e), RP_E_KEY);
     ck_assert_ptr_null(cl);
     /* an unmanaged CONNECT (~650 bytes) does not fit one block of a 2048-bit server key */
-    rp_client_config c5 = {NULL, key, pub, 0, 0};
-    ck_assert_int_eq(rp_client_create(&c5, NULL, NULL, NULL, NULL, &cl, NULL), 0);
-    uint8_t out[RP_SESSION_PACKET_MAX];
+    residue_client_config c5 = {NULL, key, pub, 0, 0};
+    ck_assert_int_eq(residue_client_create(&c5, NULL, NULL, NULL, NULL, &cl, NULL), 0);
+    uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, &e), RP_E_TOO_LONG);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, &e), RP_E_TOO_LONG);
     ck_assert(strstr(e.message, "2048-bit server key") != NULL);
-    ck_assert_int_eq(rp_client_get_state(cl), RP_CLIENT_NEW);
-    rp_client_free(cl);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_NEW);
+    residue_client_free(cl);
     /* a generated key pair (unmanaged, no key given) */
-    rp_client_config c6 = {NULL, NULL, NULL, 0, 1024};
-    ck_assert_int_eq(rp_client_create(&c6, NULL, NULL, NULL, NULL, &cl, NULL), 0);
-    ck_assert_int_eq(rp_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    residue_client_config c6 = {NULL, NULL, NULL, 0, 1024};
+    ck_assert_int_eq(residue_client_create(&c6, NULL, NULL, NULL, NULL, &cl, NULL), 0);
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     ck_assert(memcmp(out, "{\"_t\":", 6) == 0);
-    rp_client_free(cl);
+    residue_client_free(cl);
     rp_rsa_key_free(key);
     rp_rsa_key_free(pub);
 }

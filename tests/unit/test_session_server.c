@@ -1,4 +1,4 @@
-/* Check suite for the server state machine (runtime/rp_session_server.c, rp_registry.c).
+/* Check suite for the server state machine (runtime/residue_server.c, residue_registry.c).
  *
  * Two halves:
  *  1. Replays of every captured scenario in ../shared/vectors (A, B, C, F, G): each
@@ -17,7 +17,7 @@
 #include "rp_codec.h"
 #include "rp_crypto.h"
 #include "rp_envelope.h"
-#include "rp_session.h"
+#include "residue_session.h"
 #include "support/session_fakes.h"
 #include "support/vec_support.h"
 
@@ -74,9 +74,9 @@ static rp_rsa_key *load_public(const char *path)
 }
 
 /* The configuration every capture was made with (server-config/residue.conf.json). */
-static void capture_config(rp_server_config *cfg, const rp_rsa_key *server_key)
+static void capture_config(residue_server_config *cfg, const rp_rsa_key *server_key)
 {
-    rp_server_config_defaults(cfg);
+    residue_server_config_defaults(cfg);
     cfg->allow_insecure_connection = true;
     cfg->allow_unmanaged_clients = true;
     cfg->requires_timestamp = true;
@@ -94,32 +94,32 @@ static void capture_config(rp_server_config *cfg, const rp_rsa_key *server_key)
 typedef struct harness {
     fake_clock clock;
     fake_rng rng;
-    rp_server *srv;
+    residue_server *srv;
     sink logs;
-    uint8_t reply[RP_SESSION_PACKET_MAX];
+    uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t reply_len;
     rp_error why;
 } harness;
 
-static void harness_start(harness *h, const rp_server_config *cfg, uint64_t now)
+static void harness_start(harness *h, const residue_server_config *cfg, uint64_t now)
 {
     memset(h, 0, sizeof *h);
     h->clock.now = now;
     h->rng.state = 0x9E3779B97F4A7C15u;
     rp_error e;
-    ck_assert_msg(rp_server_create(cfg, fake_now, &h->clock, fake_random, &h->rng, &h->srv, &e) == 0,
-                  "rp_server_create: %s", e.message);
+    ck_assert_msg(residue_server_create(cfg, fake_now, &h->clock, fake_random, &h->rng, &h->srv, &e) == 0,
+                  "residue_server_create: %s", e.message);
 }
 
 static void harness_stop(harness *h)
 {
-    rp_server_free(h->srv);
+    residue_server_free(h->srv);
     h->srv = NULL;
 }
 
 static void send_connect(harness *h, const char *pkt, size_t len)
 {
-    ck_assert_int_eq(rp_server_handle_connect(h->srv, (const uint8_t *)pkt, len, h->reply,
+    ck_assert_int_eq(residue_server_handle_connect(h->srv, (const uint8_t *)pkt, len, h->reply,
                                               sizeof h->reply, &h->reply_len, &h->why), 0);
     ck_assert_uint_ge(h->reply_len, 4);
     ck_assert(memcmp(h->reply + h->reply_len - 4, "\r\n\r\n", 4) == 0);
@@ -127,14 +127,14 @@ static void send_connect(harness *h, const char *pkt, size_t len)
 
 static void send_log(harness *h, const char *pkt, size_t len)
 {
-    ck_assert_int_eq(rp_server_handle_log(h->srv, (const uint8_t *)pkt, len, sink_fn, &h->logs,
+    ck_assert_int_eq(residue_server_handle_log(h->srv, (const uint8_t *)pkt, len, sink_fn, &h->logs,
                                           h->reply, sizeof h->reply, &h->reply_len, &h->why), 0);
 }
 
 /* The reply without its delimiter, as a C string (static buffer). */
 static const char *reply_text(const harness *h)
 {
-    static char buf[RP_SESSION_PACKET_MAX + 1];
+    static char buf[RESIDUE_SESSION_PACKET_MAX + 1];
     memcpy(buf, h->reply, h->reply_len - 4);
     buf[h->reply_len - 4] = '\0';
     return buf;
@@ -155,7 +155,7 @@ static void expect_error_text(const harness *h, const char *text)
 /* Opens an AES reply (server->client) and returns its plaintext (static buffer). */
 static const char *open_aes_reply(const harness *h, const rp_aes_key *key)
 {
-    static char out[RP_SESSION_PACKET_MAX];
+    static char out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
     ck_assert_msg(rp_envelope_open_aes_s2c(key, (const char *)h->reply, h->reply_len - 4, out,
@@ -166,7 +166,7 @@ static const char *open_aes_reply(const harness *h, const rp_aes_key *key)
 
 static const char *open_rsa_reply(const harness *h, const rp_rsa_key *priv)
 {
-    static char out[RP_SESSION_PACKET_MAX];
+    static char out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
     ck_assert_msg(rp_envelope_open_rsa(priv, (const char *)h->reply, h->reply_len - 4, out,
@@ -207,7 +207,7 @@ static size_t replay(const char *dir, size_t expect_logs)
 
     rp_rsa_key *server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
     rp_rsa_key *client_key = load_private(VEC "A-unknown-plain/keys/client-private.pem");
-    rp_server_config cfg;
+    residue_server_config cfg;
     capture_config(&cfg, server_key);
     harness h;
     harness_start(&h, &cfg, 0);
@@ -402,12 +402,12 @@ static const char *log_json(uint64_t t, const char *msg)
 
 typedef struct setup {
     harness h;
-    rp_server_config cfg;
+    residue_server_config cfg;
     tclient c;
     rp_rsa_key *server_key;
 } setup;
 
-static void setup_start(setup *s, void (*tweak)(rp_server_config *))
+static void setup_start(setup *s, void (*tweak)(residue_server_config *))
 {
     memset(s, 0, sizeof *s);
     s->server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
@@ -433,8 +433,8 @@ START_TEST(unmanaged_full_lifecycle)
     connect_unmanaged(h, &s.c, NULL);
     ck_assert_uint_eq(strlen(s.c.id), 16);
     for (const char *p = s.c.id; *p; p++) ck_assert(*p >= 'a' && *p <= 'z');
-    rp_server_client_info info;
-    ck_assert_int_eq(rp_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
+    residue_server_client_info info;
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
     ck_assert(!info.acknowledged && !info.managed && info.has_token);
     ck_assert_uint_eq(info.age, 300);
     ck_assert_uint_eq(info.key_bits, 256);
@@ -463,10 +463,10 @@ START_TEST(unmanaged_full_lifecycle)
 
     /* alive until date_created + age; TOUCH of a dead client is refused (AES) */
     h->clock.now = T0 + 1000 + 3600;
-    ck_assert_int_eq(rp_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
     ck_assert(info.alive);
     h->clock.now = T0 + 1000 + 3601;
-    ck_assert_int_eq(rp_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, s.c.id, &info, NULL), 0);
     ck_assert(!info.alive);
     send_request(h, &s.c, 3, h->clock.now);
     expect_aes_error(h, &s.c, "Cannot touch dead client. Please reset the connection");
@@ -477,8 +477,8 @@ START_TEST(unmanaged_full_lifecycle)
     ck_assert_uint_eq(h->logs.count, 0);
 
     /* the sweep removes it; then its envelope id is unknown: parser message, plain */
-    ck_assert_uint_eq(rp_server_sweep(h->srv), 1);
-    ck_assert_uint_eq(rp_server_client_count(h->srv), 0);
+    ck_assert_uint_eq(residue_server_sweep(h->srv), 1);
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 0);
     send_request(h, &s.c, 3, h->clock.now);
     expect_error_text(h, "Unexpected character");
     send_aes(h, &s.c.key, s.c.id, log_json(h->clock.now, "gone"), true);
@@ -494,13 +494,13 @@ START_TEST(non_acknowledged_expiry_and_tick)
     harness *h = &s.h;
     connect_unmanaged(h, &s.c, NULL);
     /* the sweep interval is max(300, min(3600, 300)) = 300 s */
-    ck_assert_uint_eq(rp_server_tick(h->srv), 300);
+    ck_assert_uint_eq(residue_server_tick(h->srv), 300);
     h->clock.now = T0 + 299;
-    ck_assert_uint_eq(rp_server_tick(h->srv), 1);
-    ck_assert_uint_eq(rp_server_client_count(h->srv), 1);
+    ck_assert_uint_eq(residue_server_tick(h->srv), 1);
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 1);
     h->clock.now = T0 + 301; /* non_acknowledged_client_age 300 passed, tick sweeps */
-    ck_assert_uint_eq(rp_server_tick(h->srv), 300);
-    ck_assert_uint_eq(rp_server_client_count(h->srv), 0);
+    ck_assert_uint_eq(residue_server_tick(h->srv), 300);
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 0);
     /* ACK after removal: the envelope id is unknown now */
     send_request(h, &s.c, 2, h->clock.now);
     expect_error_text(h, "Unexpected character");
@@ -567,7 +567,7 @@ START_TEST(timestamp_window)
 }
 END_TEST
 
-static void no_timestamp(rp_server_config *c) { c->requires_timestamp = false; }
+static void no_timestamp(residue_server_config *c) { c->requires_timestamp = false; }
 
 START_TEST(requires_timestamp_false)
 {
@@ -671,7 +671,7 @@ START_TEST(decryption_failures_are_uniform)
     char json[256];
     snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"%s\"}", T0, s.c.id);
     send_aes(h, &wrong, s.c.id, json, false);
-    char wrong_key_reply[RP_SESSION_PACKET_MAX + 1];
+    char wrong_key_reply[RESIDUE_SESSION_PACKET_MAX + 1];
     snprintf(wrong_key_reply, sizeof wrong_key_reply, "%s", reply_text(h));
     expect_plain(h, TXT_INVALID);
     /* truncated ciphertext, bad base64, bad IV hex: the same reply */
@@ -692,18 +692,18 @@ START_TEST(decryption_failures_are_uniform)
 }
 END_TEST
 
-static void insecure_off(rp_server_config *c) { c->allow_insecure_connection = false; }
+static void insecure_off(residue_server_config *c) { c->allow_insecure_connection = false; }
 
 START_TEST(plain_not_allowed)
 {
     setup s;
     /* allow_insecure_connection=false needs a server key: creation fails without one */
-    rp_server_config cfg;
+    residue_server_config cfg;
     capture_config(&cfg, NULL);
     insecure_off(&cfg);
-    rp_server *bad = NULL;
+    residue_server *bad = NULL;
     rp_error e;
-    ck_assert_int_eq(rp_server_create(&cfg, NULL, NULL, NULL, NULL, &bad, &e), RP_E_ARGUMENT);
+    ck_assert_int_eq(residue_server_create(&cfg, NULL, NULL, NULL, NULL, &bad, &e), RP_E_ARGUMENT);
     ck_assert_ptr_null(bad);
     ck_assert(strstr(e.message, "allow_insecure_connection") != NULL);
 
@@ -752,7 +752,7 @@ START_TEST(plain_ack_accepted_when_insecure)
 }
 END_TEST
 
-static void unmanaged_off(rp_server_config *c) { c->allow_unmanaged_clients = false; }
+static void unmanaged_off(residue_server_config *c) { c->allow_unmanaged_clients = false; }
 
 START_TEST(unmanaged_not_allowed)
 {
@@ -762,7 +762,7 @@ START_TEST(unmanaged_not_allowed)
     snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", T0, s.c.pem_b64);
     send_connect(&s.h, json, strlen(json));
     expect_error_text(&s.h, "Unmanaged clients are not allowed by this server");
-    ck_assert_uint_eq(rp_server_client_count(s.h.srv), 0);
+    ck_assert_uint_eq(residue_server_client_count(s.h.srv), 0);
     setup_stop(&s);
 }
 END_TEST
@@ -789,8 +789,8 @@ START_TEST(key_sizes)
     ck_assert_uint_eq(s.c.key.len, 24);
     /* invalid default refused at creation */
     s.cfg.default_key_size = 100;
-    rp_server *bad = NULL;
-    ck_assert_int_eq(rp_server_create(&s.cfg, NULL, NULL, NULL, NULL, &bad, NULL), RP_E_ARGUMENT);
+    residue_server *bad = NULL;
+    ck_assert_int_eq(residue_server_create(&s.cfg, NULL, NULL, NULL, NULL, &bad, NULL), RP_E_ARGUMENT);
     setup_stop(&s);
 }
 END_TEST
@@ -799,7 +799,7 @@ END_TEST
 typedef struct managed_setup {
     setup s;
     rp_rsa_key *pub;
-    rp_managed_client managed[2];
+    residue_managed_client managed[2];
 } managed_setup;
 
 static void managed_start(managed_setup *m)
@@ -807,8 +807,8 @@ static void managed_start(managed_setup *m)
     setup_start(&m->s, NULL);
     harness_stop(&m->s.h);
     m->pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
-    m->managed[0] = (rp_managed_client){"muflihun00102030", m->pub, 0};
-    m->managed[1] = (rp_managed_client){"small-key_client@x.y#1", m->pub, 128};
+    m->managed[0] = (residue_managed_client){"muflihun00102030", m->pub, 0};
+    m->managed[1] = (residue_managed_client){"small-key_client@x.y#1", m->pub, 128};
     m->s.cfg.managed_clients = m->managed;
     m->s.cfg.managed_count = 2;
     harness_start(&m->s.h, &m->s.cfg, T0);
@@ -872,8 +872,8 @@ START_TEST(managed_clients)
     connect_managed(h, c, "muflihun00102030", NULL);
     take_hello(h, c);
     ck_assert(memcmp(first.bytes, c->key.bytes, first.len) != 0);
-    rp_server_client_info info;
-    ck_assert_int_eq(rp_server_client_info_get(h->srv, "muflihun00102030", &info, NULL), 0);
+    residue_server_client_info info;
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, "muflihun00102030", &info, NULL), 0);
     ck_assert(info.has_backup_key && info.managed && !info.alive);
     /* the old key still decrypts: a log under it is accepted (dead: dropped, r 0), a TOUCH
      * under it is answered "dead" with the current key */
@@ -888,8 +888,8 @@ START_TEST(managed_clients)
     expect_plain(h, "{\"r\":0}");
     ck_assert_str_eq(h->logs.last_msg, "old key");
     /* the sweep drops the backup key: the old key is refused from then on */
-    ck_assert_uint_eq(rp_server_sweep(h->srv), 1); /* the 128-bit client is dead by now */
-    ck_assert_int_eq(rp_server_client_info_get(h->srv, "muflihun00102030", &info, NULL), 0);
+    ck_assert_uint_eq(residue_server_sweep(h->srv), 1); /* the 128-bit client is dead by now */
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, "muflihun00102030", &info, NULL), 0);
     ck_assert(!info.has_backup_key);
     send_aes(h, &first, c->id, log_json(h->clock.now, "old key again"), true);
     expect_plain(h, "{\"r\":1}");
@@ -912,7 +912,7 @@ START_TEST(bad_client_public_key)
     snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"bm90IGEga2V5\"}", T0);
     send_connect(&s.h, json, strlen(json));
     ck_assert_str_eq(reply_text(&s.h), "BER decode error");
-    ck_assert_uint_eq(rp_server_client_count(s.h.srv), 0);
+    ck_assert_uint_eq(residue_server_client_count(s.h.srv), 0);
     /* a 1024-bit key cannot hold the 167-byte hello: the server's raw exception text */
     rp_rsa_key *small = NULL;
     ck_assert_int_eq(rp_rsa_key_generate(1024, &small, NULL), 0);
@@ -925,7 +925,7 @@ START_TEST(bad_client_public_key)
     send_connect(&s.h, big, strlen(big));
     ck_assert_str_eq(reply_text(&s.h),
                      "RSA/EME-PKCS1-v1_5: message length of 167 exceeds the maximum of 117 for this public key");
-    ck_assert_uint_eq(rp_server_client_count(s.h.srv), 0);
+    ck_assert_uint_eq(residue_server_client_count(s.h.srv), 0);
     rp_rsa_key_free(small);
     setup_stop(&s);
 }
@@ -979,7 +979,7 @@ START_TEST(bulk_rules)
 }
 END_TEST
 
-static void no_bulk_no_compression(rp_server_config *c)
+static void no_bulk_no_compression(residue_server_config *c)
 {
     c->allow_bulk_log_request = false;
     c->compression = false;
@@ -1046,15 +1046,15 @@ START_TEST(stats_and_info)
     setup s;
     setup_start(&s, NULL);
     harness *h = &s.h;
-    rp_server_client_info info;
+    residue_server_client_info info;
     rp_error e;
-    ck_assert_int_eq(rp_server_client_info_get(h->srv, "nobody", &info, &e), RP_E_UNKNOWN_CLIENT);
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, "nobody", &info, &e), RP_E_UNKNOWN_CLIENT);
     send_connect(h, "x", 1);
     connect_unmanaged(h, &s.c, NULL);
     send_aes(h, &s.c.key, s.c.id, log_json(T0, "one"), true);
     send_log(h, "x", 1);
-    rp_server_stats st;
-    rp_server_stats_get(h->srv, &st);
+    residue_server_stats st;
+    residue_server_stats_get(h->srv, &st);
     ck_assert_uint_eq(st.connect_packets, 2);
     ck_assert_uint_eq(st.connect_errors, 1);
     ck_assert_uint_eq(st.log_packets, 2);
@@ -1063,13 +1063,13 @@ START_TEST(stats_and_info)
     /* a too small reply buffer is an error, not a truncated reply */
     size_t len = 0;
     uint8_t tiny[8];
-    ck_assert_int_eq(rp_server_handle_connect(h->srv, (const uint8_t *)"x", 1, tiny, sizeof tiny, &len, &e),
+    ck_assert_int_eq(residue_server_handle_connect(h->srv, (const uint8_t *)"x", 1, tiny, sizeof tiny, &len, &e),
                      RP_E_OVERFLOW);
     setup_stop(&s);
 }
 END_TEST
 
-static void never_expire(rp_server_config *c) { c->client_age = 0; c->max_clients = 2; }
+static void never_expire(residue_server_config *c) { c->client_age = 0; c->max_clients = 2; }
 
 START_TEST(client_age_zero_and_max_clients)
 {
@@ -1083,19 +1083,19 @@ START_TEST(client_age_zero_and_max_clients)
     ck_assert_msg(strstr(p, "\"logging_port\":18778}") != NULL, "%s", p);
     ck_assert(strstr(p, "\"age\"") == NULL && strstr(p, "date_created") == NULL);
     h->clock.now = T0 + 10u * 365u * 86400u;
-    ck_assert_uint_eq(rp_server_sweep(h->srv), 0);
+    ck_assert_uint_eq(residue_server_sweep(h->srv), 0);
     send_request(h, &s.c, 3, h->clock.now);
     ck_assert(strstr(open_aes_reply(h, &s.c.key), "\"status\":0,\"ack\":1,") != NULL);
     /* max_clients 2: a third live client is refused with the generic error */
     tclient c2 = s.c, c3 = s.c;
     connect_unmanaged(h, &c2, NULL);
-    ck_assert_uint_eq(rp_server_client_count(h->srv), 2);
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 2);
     char json[4096];
     snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":1,\"rsa_public_key\":\"%s\"}",
              (unsigned long long)h->clock.now, c3.pem_b64);
     send_connect(h, json, strlen(json));
     expect_plain(h, TXT_INVALID);
-    ck_assert_uint_eq(rp_server_client_count(h->srv), 2);
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 2);
     setup_stop(&s);
 }
 END_TEST
@@ -1110,7 +1110,7 @@ START_TEST(mutated_packets_always_get_one_reply)
                                   "A-unknown-plain/09-log-compressed.c2s.bin", "A-unknown-plain/11-bulk-compressed.c2s.bin",
                                   "G-java-style/03-ack-java-style.c2s.bin"};
     rp_rsa_key *server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
-    rp_server_config cfg;
+    residue_server_config cfg;
     capture_config(&cfg, server_key);
     harness h;
     harness_start(&h, &cfg, 1795667582);

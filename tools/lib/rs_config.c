@@ -17,7 +17,7 @@
 void rs_settings_init(rs_settings *s)
 {
     memset(s, 0, sizeof *s);
-    rp_server_config_defaults(&s->server);
+    residue_server_config_defaults(&s->server);
     s->connect_port = 8777;
     s->logging_port = 8778;
 }
@@ -160,7 +160,7 @@ static int add_managed(rs_settings *s, char *id, rp_rsa_key *key, uint16_t key_s
                        rp_error *err)
 {
     size_t n = s->managed_count + 1u;
-    rp_managed_client *m = realloc(s->managed, n * sizeof *m);
+    residue_managed_client *m = realloc(s->managed, n * sizeof *m);
     if (m != NULL) s->managed = m;
     rp_rsa_key **k = realloc(s->managed_keys, n * sizeof *k);
     if (k != NULL) s->managed_keys = k;
@@ -236,7 +236,7 @@ static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
 
 static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
 {
-    rp_server_config *c = &s->server;
+    residue_server_config *c = &s->server;
     char priv_path[PATH_MAX_LEN] = "", pub_path[PATH_MAX_LEN] = "";
     char secret[1024] = "";
     bool has_secret = false;

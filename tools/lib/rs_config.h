@@ -1,5 +1,5 @@
 /* rs_config: reads residue-server's JSON configuration file (the real residue server's key
- * names, docs/interfaces.md §4) into an rp_server_config plus the ports and loaded keys.
+ * names, docs/interfaces.md §4) into an residue_server_config plus the ports and loaded keys.
  *
  * Unknown keys are ignored (the real server has many more). Key file paths may contain
  * $RESIDUE_HOME, replaced by the environment variable of that name or, when it is unset,
@@ -12,22 +12,22 @@
 #include <stdint.h>
 
 #include "rp_error.h"
-#include "rp_session.h"
+#include "residue_session.h"
 
 /* Everything the configuration file gives; owns the keys and strings. */
 typedef struct rs_settings {
-    rp_server_config server;          /* pointers into this struct */
+    residue_server_config server;          /* pointers into this struct */
     uint16_t connect_port;            /* default 8777 */
     uint16_t logging_port;            /* default 8778 */
     rp_rsa_key *server_private_key;   /* NULL when not configured */
     rp_rsa_key *server_public_key;
-    rp_managed_client *managed;       /* managed_count entries */
+    residue_managed_client *managed;       /* managed_count entries */
     size_t managed_count;
     rp_rsa_key **managed_keys;        /* owned, one per managed client */
     char **managed_ids;               /* owned */
 } rs_settings;
 
-/* Fills *s with the defaults (rp_server_config_defaults, ports 8777/8778, no keys). */
+/* Fills *s with the defaults (residue_server_config_defaults, ports 8777/8778, no keys). */
 void rs_settings_init(rs_settings *s);
 
 /* Reads the file at path (at most 1 MiB) and applies it to *s (which rs_settings_init

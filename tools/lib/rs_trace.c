@@ -1,7 +1,7 @@
 /* rs_trace: one readable line per protocol step. See rs_trace.h. */
 #include "rs_trace.h"
 
-void rs_trace_print(void *ctx, const rp_trace *ev)
+void rs_trace_print(void *ctx, const residue_trace *ev)
 {
     const rs_trace_sink *sink = ctx;
     FILE *out = sink != NULL && sink->out != NULL ? sink->out : stderr;

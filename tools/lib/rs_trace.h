@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "rp_session.h"
+#include "residue_session.h"
 
 /* Where and with which prefix to print; pass as the ctx of rs_trace_print. */
 typedef struct rs_trace_sink {
@@ -16,7 +16,7 @@ typedef struct rs_trace_sink {
     const char *prefix;   /* e.g. "" or "residue-server: " */
 } rs_trace_sink;
 
-/* rp_trace_fn that prints one line per event to sink->out (ctx is an rs_trace_sink *). */
-void rs_trace_print(void *ctx, const rp_trace *ev);
+/* residue_trace_fn that prints one line per event to sink->out (ctx is an rs_trace_sink *). */
+void rs_trace_print(void *ctx, const residue_trace *ev);
 
 #endif /* RS_TRACE_H */

@@ -1,12 +1,12 @@
 /* rp_session_server: the residue server state machine (protocol reference §2-§8, §10.4).
  *
- * A CONNECT travels: rp_server_handle_connect -> classify (§2.2) -> open the envelope
+ * A CONNECT travels: residue_server_handle_connect -> classify (§2.2) -> open the envelope
  * (AES by client id, or plain, or RSA with the server key) -> residue_decode_any (generated)
  * -> `_t` window -> insecure rule -> on_connect / on_ack / on_touch -> encode the reply with
  * the generated encoder -> seal (plain / RSA to the client / AES with the client key) ->
  * append the delimiter.
  */
-#include "rp_session.h"
+#include "residue_session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +18,7 @@
 #include "rp_codec.h"
 #include "rp_envelope.h"
 #include "rp_json.h"
-#include "rp_registry.h"
+#include "residue_registry.h"
 
 /* ---- the server's words (reference §7); the texts are compared byte for byte ---------- */
 #define TXT_INVALID "Invalid connection request. Are you sending it to correct port?"
@@ -50,19 +50,19 @@
 /* Storage for one decoded log record (msg <= 65536 bytes plus the other strings). */
 #define LOG_ARENA_SIZE (80u * 1024u)
 
-struct rp_server {
-    rp_server_config cfg;
+struct residue_server {
+    residue_server_config cfg;
     uint32_t flags;
     rp_clock_fn clock;
     void *clock_ctx;
     rp_random_fn rng;
     void *rng_ctx;
-    rp_registry reg;
+    residue_registry reg;
     uint64_t last_sweep;
     uint64_t sweep_interval;
-    rp_trace_fn trace;
+    residue_trace_fn trace;
     void *trace_ctx;
-    rp_server_stats stats;
+    residue_server_stats stats;
     char *inflate_buf;      /* max_log_size + 1 bytes, reused by every log packet */
     uint8_t *log_arena;     /* LOG_ARENA_SIZE bytes for one decoded log record */
     residue_any *any;       /* one decoded request (the union holds a 500-item bulk, ~100 KB:
@@ -72,20 +72,7 @@ struct rp_server {
 
 /* ---- defaults, clock, rng --------------------------------------------------------------- */
 
-uint64_t rp_clock_system(void *ctx)
-{
-    (void)ctx;
-    time_t t = time(NULL);
-    return t < 0 ? 0u : (uint64_t)t;
-}
-
-int rp_random_system(void *ctx, uint8_t *out, size_t len)
-{
-    (void)ctx;
-    return rp_random_bytes(out, len, NULL);
-}
-
-void rp_server_config_defaults(rp_server_config *cfg)
+void residue_server_config_defaults(residue_server_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->allow_insecure_connection = true;
@@ -107,7 +94,7 @@ void rp_server_config_defaults(rp_server_config *cfg)
     cfg->server_version = "2.3.6";
 }
 
-uint32_t rp_server_config_flags(const rp_server_config *cfg)
+uint32_t residue_server_config_flags(const residue_server_config *cfg)
 {
     uint32_t f = 0;
     if (cfg->allow_unmanaged_loggers) f |= RESIDUE_SERVER_FLAGS_ALLOW_UNMANAGED_LOGGERS;
@@ -127,8 +114,8 @@ static bool key_size_ok(unsigned bits)
     return bits == 128 || bits == 192 || bits == 256;
 }
 
-int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock_ctx,
-                     rp_random_fn rng, void *rng_ctx, rp_server **out, rp_error *err)
+int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, void *clock_ctx,
+                     rp_random_fn rng, void *rng_ctx, residue_server **out, rp_error *err)
 {
     if (out != NULL) {
         *out = NULL;
@@ -154,12 +141,12 @@ int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock
                             cfg->managed_count);
     }
     for (size_t i = 0; i < cfg->managed_count; i++) {
-        const rp_managed_client *m = &cfg->managed_clients[i];
+        const residue_managed_client *m = &cfg->managed_clients[i];
         size_t n = m->client_id == NULL ? 0 : strlen(m->client_id);
-        if (n == 0 || n > RP_CLIENT_ID_MAX || m->public_key == NULL) {
+        if (n == 0 || n > RESIDUE_CLIENT_ID_MAX || m->public_key == NULL) {
             return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
                                 "managed_clients[%zu]: needs a client_id of 1..%u characters "
-                                "and a public key", i, RP_CLIENT_ID_MAX);
+                                "and a public key", i, RESIDUE_CLIENT_ID_MAX);
         }
         if (m->key_size != 0 && !key_size_ok(m->key_size)) {
             return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
@@ -167,7 +154,7 @@ int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock
                                 i, m->client_id, (unsigned)m->key_size);
         }
     }
-    rp_server *s = calloc(1, sizeof *s);
+    residue_server *s = calloc(1, sizeof *s);
     if (s == NULL) {
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
     }
@@ -188,7 +175,7 @@ int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock
     s->sweep_interval = s->cfg.client_integrity_task_interval != 0
                             ? s->cfg.client_integrity_task_interval
                             : (min_age > 300 ? min_age : 300);
-    s->flags = rp_server_config_flags(&s->cfg);
+    s->flags = residue_server_config_flags(&s->cfg);
     s->clock = clock != NULL ? clock : rp_clock_system;
     s->clock_ctx = clock != NULL ? clock_ctx : NULL;
     s->rng = rng != NULL ? rng : rp_random_system;
@@ -206,7 +193,7 @@ int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock
         free(s);
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
     }
-    int rc = rp_registry_init(&s->reg, err);
+    int rc = residue_registry_init(&s->reg, err);
     if (rc < 0) {
         free(s->inflate_buf);
         free(s->log_arena);
@@ -220,12 +207,12 @@ int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock, void *clock
     return 0;
 }
 
-void rp_server_free(rp_server *srv)
+void residue_server_free(residue_server *srv)
 {
     if (srv == NULL) {
         return;
     }
-    rp_registry_free(&srv->reg);
+    residue_registry_free(&srv->reg);
     free(srv->inflate_buf);
     free(srv->log_arena);
     free(srv->any);
@@ -237,7 +224,7 @@ void rp_server_free(rp_server *srv)
     free(srv);
 }
 
-void rp_server_set_trace(rp_server *srv, rp_trace_fn fn, void *ctx)
+void residue_server_set_trace(residue_server *srv, residue_trace_fn fn, void *ctx)
 {
     if (srv != NULL) {
         srv->trace = fn;
@@ -245,26 +232,26 @@ void rp_server_set_trace(rp_server *srv, rp_trace_fn fn, void *ctx)
     }
 }
 
-size_t rp_server_client_count(const rp_server *srv)
+size_t residue_server_client_count(const residue_server *srv)
 {
-    return srv == NULL ? 0 : rp_registry_count(&srv->reg);
+    return srv == NULL ? 0 : residue_registry_count(&srv->reg);
 }
 
-void rp_server_stats_get(const rp_server *srv, rp_server_stats *out)
+void residue_server_stats_get(const residue_server *srv, residue_server_stats *out)
 {
     if (srv != NULL && out != NULL) {
         *out = srv->stats;
     }
 }
 
-int rp_server_client_info_get(const rp_server *srv, const char *client_id,
-                              rp_server_client_info *out, rp_error *err)
+int residue_server_client_info_get(const residue_server *srv, const char *client_id,
+                              residue_server_client_info *out, rp_error *err)
 {
     if (srv == NULL || client_id == NULL || out == NULL) {
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
                             "server, client_id and out must not be NULL");
     }
-    const rp_client_entry *e = rp_registry_find(&srv->reg, client_id, strlen(client_id));
+    const residue_client_entry *e = residue_registry_find(&srv->reg, client_id, strlen(client_id));
     if (e == NULL) {
         return rp_error_set(err, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX,
                             "client '%.64s' is not registered", client_id);
@@ -272,7 +259,7 @@ int rp_server_client_info_get(const rp_server *srv, const char *client_id,
     memset(out, 0, sizeof *out);
     out->managed = e->managed;
     out->acknowledged = e->acknowledged;
-    out->alive = rp_client_entry_alive(e, srv->clock(srv->clock_ctx));
+    out->alive = residue_client_entry_alive(e, srv->clock(srv->clock_ctx));
     out->has_backup_key = e->has_backup_key;
     out->has_token = e->has_token;
     out->key_bits = (unsigned)(e->key.len * 8u);
@@ -281,27 +268,27 @@ int rp_server_client_info_get(const rp_server *srv, const char *client_id,
     return 0;
 }
 
-size_t rp_server_sweep(rp_server *srv)
+size_t residue_server_sweep(residue_server *srv)
 {
     if (srv == NULL) {
         return 0;
     }
     uint64_t now = srv->clock(srv->clock_ctx);
-    size_t removed = rp_registry_sweep(&srv->reg, now);
+    size_t removed = residue_registry_sweep(&srv->reg, now);
     srv->last_sweep = now;
     srv->stats.sweeps++;
     srv->stats.clients_removed += removed;
     return removed;
 }
 
-uint64_t rp_server_tick(rp_server *srv)
+uint64_t residue_server_tick(residue_server *srv)
 {
     if (srv == NULL) {
         return 0;
     }
     uint64_t now = srv->clock(srv->clock_ctx);
     if (now >= srv->last_sweep + srv->sweep_interval) {
-        (void)rp_server_sweep(srv);
+        (void)residue_server_sweep(srv);
         return srv->sweep_interval;
     }
     return srv->last_sweep + srv->sweep_interval - now;
@@ -311,7 +298,7 @@ uint64_t rp_server_tick(rp_server *srv)
 
 /* Where one reply is assembled. */
 typedef struct reply_ctx {
-    rp_server *srv;
+    residue_server *srv;
     uint8_t *out;
     size_t cap;
     size_t *out_len;
@@ -322,25 +309,25 @@ typedef struct reply_ctx {
     char detail[256];
 } reply_ctx;
 
-static void trace_emit(rp_server *srv, bool outgoing, const char *message, const char *envelope,
+static void trace_emit(residue_server *srv, bool outgoing, const char *message, const char *envelope,
                        size_t size, const char *detail)
 {
     if (srv->trace == NULL) {
         return;
     }
-    rp_trace ev = {outgoing, message, envelope, size, detail != NULL ? detail : ""};
+    residue_trace ev = {outgoing, message, envelope, size, detail != NULL ? detail : ""};
     srv->trace(srv->trace_ctx, &ev);
 }
 
 /* Appends the delimiter after n payload bytes already in rc->out. */
 static int finish_packet(reply_ctx *rc, size_t n, const char *message, const char *envelope)
 {
-    if (n + RP_SESSION_DELIM_LEN > rc->cap) {
+    if (n + RESIDUE_SESSION_DELIM_LEN > rc->cap) {
         return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
                             "reply buffer of %zu bytes too small", rc->cap);
     }
-    memcpy(rc->out + n, RP_SESSION_DELIM, RP_SESSION_DELIM_LEN);
-    *rc->out_len = n + RP_SESSION_DELIM_LEN;
+    memcpy(rc->out + n, RESIDUE_SESSION_DELIM, RESIDUE_SESSION_DELIM_LEN);
+    *rc->out_len = n + RESIDUE_SESSION_DELIM_LEN;
     trace_emit(rc->srv, true, message, envelope, *rc->out_len, rc->detail);
     return 0;
 }
@@ -349,7 +336,7 @@ static int finish_packet(reply_ctx *rc, size_t n, const char *message, const cha
 static int reply_raw(reply_ctx *rc, const char *text)
 {
     size_t n = strlen(text);
-    if (n + RP_SESSION_DELIM_LEN > rc->cap) {
+    if (n + RESIDUE_SESSION_DELIM_LEN > rc->cap) {
         return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
                             "reply buffer too small");
     }
@@ -426,7 +413,7 @@ static int reply_error(reply_ctx *rc, const char *text, seal_kind kind, const rp
         bool sealed;
         r = seal_rsa(rc, pub, json, n, "ERROR", &sealed);
     } else {
-        if (n + RP_SESSION_DELIM_LEN > rc->cap) {
+        if (n + RESIDUE_SESSION_DELIM_LEN > rc->cap) {
             return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
                                 "reply buffer too small");
         }
@@ -518,7 +505,7 @@ static char *replace_zero_timestamp(const char *json, size_t len, size_t off, ui
 
 /* With requires_timestamp=false, a request whose only fault is an absent or zero `_t` is
  * decoded again from a copy carrying `_t` = now (see the two helpers above). */
-static char *timestamp_fixup(const rp_server *s, int rc, const rp_error *e, const char *json,
+static char *timestamp_fixup(const residue_server *s, int rc, const rp_error *e, const char *json,
                              size_t len, size_t *out_len)
 {
     if (s->cfg.requires_timestamp || strcmp(e->path, "$._t") != 0) {
@@ -536,7 +523,7 @@ static char *timestamp_fixup(const rp_server *s, int rc, const rp_error *e, cons
 
 /* Decodes a connect-port request (CONNECT, ACK or TOUCH) with the generated dispatcher.
  * *has_t tells whether `_t` came from the peer. */
-static int decode_request(rp_server *s, const char *json, size_t len, residue_any *any,
+static int decode_request(residue_server *s, const char *json, size_t len, residue_any *any,
                           rp_arena *arena, bool *has_t, rp_error *err)
 {
     *has_t = true;
@@ -561,7 +548,7 @@ static int decode_request(rp_server *s, const char *json, size_t len, residue_an
 }
 
 /* |now - t| <= validity (reference §4.3: symmetric window, seconds). */
-static bool timestamp_ok(const rp_server *s, uint64_t t, bool has_t)
+static bool timestamp_ok(const residue_server *s, uint64_t t, bool has_t)
 {
     if (!has_t) {
         return !s->cfg.requires_timestamp;
@@ -589,7 +576,7 @@ static const char *parser_message(const char *text, size_t len)
 
 /* ---- handlers ---------------------------------------------------------------------------- */
 
-static int draw(rp_server *s, reply_ctx *rc, uint8_t *out, size_t n)
+static int draw(residue_server *s, reply_ctx *rc, uint8_t *out, size_t n)
 {
     if (s->rng(s->rng_ctx, out, n) < 0) {
         return rp_error_set(rc->why, RP_E_CRYPTO, RP_LAYER_SESSION, SIZE_MAX,
@@ -598,7 +585,7 @@ static int draw(rp_server *s, reply_ctx *rc, uint8_t *out, size_t n)
     return 0;
 }
 
-static int new_aes_key(rp_server *s, reply_ctx *rc, unsigned bits, rp_aes_key *key)
+static int new_aes_key(residue_server *s, reply_ctx *rc, unsigned bits, rp_aes_key *key)
 {
     uint8_t raw[RP_AES_MAX_KEY_SIZE];
     int r = draw(s, rc, raw, bits / 8u);
@@ -611,7 +598,7 @@ static int new_aes_key(rp_server *s, reply_ctx *rc, unsigned bits, rp_aes_key *k
 
 /* 16 random lowercase letters (reference §2.3), by rejection sampling so that every letter
  * is equally likely; each round draws exactly the letters still missing. */
-static int new_client_id(rp_server *s, reply_ctx *rc, char id[UNMANAGED_ID_LEN + 1])
+static int new_client_id(residue_server *s, reply_ctx *rc, char id[UNMANAGED_ID_LEN + 1])
 {
     size_t have = 0;
     int rounds = 0;
@@ -636,10 +623,10 @@ static int new_client_id(rp_server *s, reply_ctx *rc, char id[UNMANAGED_ID_LEN +
     return 0;
 }
 
-static const rp_managed_client *find_managed(const rp_server *s, const char *id, size_t len)
+static const residue_managed_client *find_managed(const residue_server *s, const char *id, size_t len)
 {
     for (size_t i = 0; i < s->cfg.managed_count; i++) {
-        const rp_managed_client *m = &s->cfg.managed_clients[i];
+        const residue_managed_client *m = &s->cfg.managed_clients[i];
         if (strlen(m->client_id) == len && memcmp(m->client_id, id, len) == 0) {
             return m;
         }
@@ -648,7 +635,7 @@ static const rp_managed_client *find_managed(const rp_server *s, const char *id,
 }
 
 /* The hello: {"status":0,"ack":0,"key":…,"client_id":…[,"token":…]}, RSA to the client. */
-static int reply_hello(reply_ctx *rc, const rp_client_entry *e, bool with_token)
+static int reply_hello(reply_ctx *rc, const residue_client_entry *e, bool with_token)
 {
     residue_hello h;
     residue_hello_init(&h);
@@ -681,7 +668,7 @@ static int reply_hello(reply_ctx *rc, const rp_client_entry *e, bool with_token)
     return r;
 }
 
-static int on_connect(rp_server *s, reply_ctx *rc, const residue_connect *req)
+static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *req)
 {
     uint64_t now = s->clock(s->clock_ctx);
     unsigned bits = s->cfg.default_key_size;
@@ -690,16 +677,16 @@ static int on_connect(rp_server *s, reply_ctx *rc, const residue_connect *req)
     }
     if (req->has_client_id && req->client_id.len > 0) {
         /* Managed (reference §2.3): the configured key wins over any rsa_public_key sent. */
-        const rp_managed_client *m = find_managed(s, req->client_id.ptr, req->client_id.len);
+        const residue_managed_client *m = find_managed(s, req->client_id.ptr, req->client_id.len);
         if (m == NULL) {
             return reply_error(rc, TXT_CLIENT_UNKNOWN, SEAL_PLAIN, NULL, NULL);
         }
         if (!(req->has_key_size && req->key_size != 0) && m->key_size != 0) {
             bits = m->key_size;
         }
-        rp_client_entry *e = rp_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+        residue_client_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
         if (e == NULL) {
-            int r = rp_registry_add(&s->reg, req->client_id.ptr, req->client_id.len, &e, rc->why);
+            int r = residue_registry_add(&s->reg, req->client_id.ptr, req->client_id.len, &e, rc->why);
             if (r < 0) {
                 return r;
             }
@@ -709,13 +696,13 @@ static int on_connect(rp_server *s, reply_ctx *rc, const residue_connect *req)
             e->date_created = now;
             if ((r = new_aes_key(s, rc, bits, &e->key)) < 0 ||
                 (r = draw(s, rc, e->token, sizeof e->token)) < 0) {
-                rp_registry_remove(&s->reg, e);
+                residue_registry_remove(&s->reg, e);
                 return r;
             }
             e->has_token = true;
             return reply_hello(rc, e, true);
         }
-        if (!rp_client_entry_alive(e, now)) {
+        if (!residue_client_entry_alive(e, now)) {
             /* Dead but not yet swept: rotate the key, keep the old one as backup until the
              * next sweep (reference §2.3, §10.4 item 8). Age and date are not reset. */
             rp_aes_key fresh;
@@ -743,9 +730,9 @@ static int on_connect(rp_server *s, reply_ctx *rc, const residue_connect *req)
                                    req->rsa_public_key.len, &pub, NULL) < 0) {
         return reply_raw(rc, TXT_BAD_PUBLIC_KEY);
     }
-    if (rp_registry_count(&s->reg) >= s->cfg.max_clients) {
-        (void)rp_server_sweep(s);
-        if (rp_registry_count(&s->reg) >= s->cfg.max_clients) {
+    if (residue_registry_count(&s->reg) >= s->cfg.max_clients) {
+        (void)residue_server_sweep(s);
+        if (residue_registry_count(&s->reg) >= s->cfg.max_clients) {
             rp_rsa_key_free(pub);
             return reply_invalid(rc);
         }
@@ -758,7 +745,7 @@ static int on_connect(rp_server *s, reply_ctx *rc, const residue_connect *req)
             rp_rsa_key_free(pub);
             return r;
         }
-        if (rp_registry_find(&s->reg, id, UNMANAGED_ID_LEN) == NULL) {
+        if (residue_registry_find(&s->reg, id, UNMANAGED_ID_LEN) == NULL) {
             unique = true;
             break;
         }
@@ -769,8 +756,8 @@ static int on_connect(rp_server *s, reply_ctx *rc, const residue_connect *req)
         rp_rsa_key_free(pub);
         return r;
     }
-    rp_client_entry *e = NULL;
-    if ((r = rp_registry_add(&s->reg, id, UNMANAGED_ID_LEN, &e, rc->why)) < 0) {
+    residue_client_entry *e = NULL;
+    if ((r = residue_registry_add(&s->reg, id, UNMANAGED_ID_LEN, &e, rc->why)) < 0) {
         rp_rsa_key_free(pub);
         return r;
     }
@@ -780,22 +767,22 @@ static int on_connect(rp_server *s, reply_ctx *rc, const residue_connect *req)
     e->date_created = now;
     if ((r = new_aes_key(s, rc, bits, &e->key)) < 0 ||
         (r = draw(s, rc, e->token, sizeof e->token)) < 0) {
-        rp_registry_remove(&s->reg, e);
+        residue_registry_remove(&s->reg, e);
         return r;
     }
     e->has_token = true;
     r = reply_hello(rc, e, true);
     if (r < 0 || (rc->why != NULL && rc->why->code != RP_OK)) {
         /* The hello could not be encrypted to this key: forget the client again. */
-        rp_registry_remove(&s->reg, e);
+        residue_registry_remove(&s->reg, e);
     }
     return r;
 }
 
 /* The established reply (§5), AES with the client's current key. */
-static int reply_established(reply_ctx *rc, const rp_client_entry *e)
+static int reply_established(reply_ctx *rc, const residue_client_entry *e)
 {
-    rp_server *s = rc->srv;
+    residue_server *s = rc->srv;
     residue_established m;
     residue_established_init(&m);
     m.status = RESIDUE_RESPONSE_STATUS_OK;
@@ -838,9 +825,9 @@ static int reply_established(reply_ctx *rc, const rp_client_entry *e)
     return r;
 }
 
-static int on_ack(rp_server *s, reply_ctx *rc, const residue_acknowledgement *req)
+static int on_ack(residue_server *s, reply_ctx *rc, const residue_acknowledgement *req)
 {
-    rp_client_entry *e = rp_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+    residue_client_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
     if (e == NULL) {
         return reply_error(rc, TXT_ACK_UNKNOWN, SEAL_PLAIN, NULL, NULL);
     }
@@ -853,9 +840,9 @@ static int on_ack(rp_server *s, reply_ctx *rc, const residue_acknowledgement *re
     return reply_established(rc, e);
 }
 
-static int on_touch(rp_server *s, reply_ctx *rc, const residue_touch *req)
+static int on_touch(residue_server *s, reply_ctx *rc, const residue_touch *req)
 {
-    rp_client_entry *e = rp_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+    residue_client_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
     if (e == NULL) {
         /* The real server answers the logging port's standard response here (§6.1). */
         memcpy(rc->out, LOG_REPLY_BAD, sizeof LOG_REPLY_BAD - 1u);
@@ -868,7 +855,7 @@ static int on_touch(rp_server *s, reply_ctx *rc, const residue_touch *req)
         return reply_error(rc, TXT_TOUCH_NOT_ACK, SEAL_AES, &e->key, NULL);
     }
     uint64_t now = s->clock(s->clock_ctx);
-    if (!rp_client_entry_alive(e, now)) {
+    if (!residue_client_entry_alive(e, now)) {
         return reply_error(rc, TXT_TOUCH_DEAD, SEAL_AES, &e->key, NULL);
     }
     e->age = s->cfg.client_age;
@@ -896,7 +883,7 @@ static size_t skip_ws(const char *p, size_t len)
     return i;
 }
 
-int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uint8_t *reply,
+int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_t len, uint8_t *reply,
                              size_t cap, size_t *reply_len, rp_error *why)
 {
     if (srv == NULL || (pkt == NULL && len > 0) || reply == NULL || reply_len == NULL) {
@@ -925,8 +912,8 @@ int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uin
         size_t id_len = envelope_id_len(text, len);
         const char *after_iv = text + RP_ENVELOPE_IV_HEX_LEN + 1u;
         size_t after_len = len - RP_ENVELOPE_IV_HEX_LEN - 1u;
-        rp_client_entry *e =
-            id_len == 0 ? NULL : rp_registry_find(&srv->reg, after_iv, id_len);
+        residue_client_entry *e =
+            id_len == 0 ? NULL : residue_registry_find(&srv->reg, after_iv, id_len);
         if (e == NULL) {
             trace_emit(srv, false, "?", "aes", len + 4u, "envelope names an unknown client");
             return reply_error(&rc, parser_message(after_iv, after_len), SEAL_PLAIN, NULL, NULL);
@@ -1026,7 +1013,7 @@ int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len, uin
 /* ---- logging port ------------------------------------------------------------------------ */
 
 /* Decodes one log object and checks its `_t`; 0 when it is acceptable. */
-static int decode_log(rp_server *s, const char *json, size_t len, residue_log_request *out,
+static int decode_log(residue_server *s, const char *json, size_t len, residue_log_request *out,
                       rp_arena *arena, rp_error *err)
 {
     rp_error e;
@@ -1058,7 +1045,7 @@ static int log_reply(reply_ctx *rc, bool ok)
 {
     const char *txt = ok ? LOG_REPLY_OK : LOG_REPLY_BAD;
     size_t n = strlen(txt);
-    if (n + RP_SESSION_DELIM_LEN > rc->cap) {
+    if (n + RESIDUE_SESSION_DELIM_LEN > rc->cap) {
         return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
                             "reply buffer too small");
     }
@@ -1076,8 +1063,8 @@ static int log_reply(reply_ctx *rc, bool ok)
 /* A bulk: every element is decoded and validated alone; at most max_items_in_bulk are
  * looked at. The array as a whole only has to be well-formed JSON (the real server answers
  * {"r":0} to any array, §6.2). */
-static int handle_bulk(rp_server *s, reply_ctx *rc, const char *json, size_t len, bool deliver,
-                       const char *client_id, rp_log_sink_fn sink, void *sink_ctx)
+static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_t len, bool deliver,
+                       const char *client_id, residue_log_sink_fn sink, void *sink_ctx)
 {
     rp_json_scanner sc;
     rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
@@ -1126,7 +1113,7 @@ static int handle_bulk(rp_server *s, reply_ctx *rc, const char *json, size_t len
     return log_reply(rc, true);
 }
 
-int rp_server_handle_log(rp_server *srv, const uint8_t *pkt, size_t len, rp_log_sink_fn sink,
+int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t len, residue_log_sink_fn sink,
                          void *sink_ctx, uint8_t *reply, size_t cap, size_t *reply_len,
                          rp_error *why)
 {
@@ -1151,20 +1138,20 @@ int rp_server_handle_log(rp_server *srv, const uint8_t *pkt, size_t len, rp_log_
         rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "malformed envelope");
         return log_reply(&rc, false);
     }
-    rp_client_entry *e = rp_registry_find(&srv->reg, env.client_id, env.client_id_len);
+    residue_client_entry *e = residue_registry_find(&srv->reg, env.client_id, env.client_id_len);
     if (e == NULL) {
         trace_emit(srv, false, "LOG", "aes", len + 4u, "unknown client");
         rp_error_set(why, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX, "unknown client");
         return log_reply(&rc, false);
     }
-    char client_id[RP_CLIENT_ID_MAX + 1];
+    char client_id[RESIDUE_CLIENT_ID_MAX + 1];
     memcpy(client_id, e->id, e->id_len + 1u);
     char *plain = malloc(len + 1u);
     if (plain == NULL) {
         return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
     }
     /* Current key, then backup key; a key is taken when its plaintext (inflated if it
-     * inflates) starts like JSON (see the padding note in rp_server_handle_connect). */
+     * inflates) starts like JSON (see the padding note in residue_server_handle_connect). */
     const rp_aes_key *keys[2] = {&e->key, e->has_backup_key ? &e->backup_key : NULL};
     const char *json = NULL;
     size_t json_len = 0;
@@ -1206,7 +1193,7 @@ int rp_server_handle_log(rp_server *srv, const uint8_t *pkt, size_t len, rp_log_
         rp_error_set(why, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, RP_DECRYPT_PUBLIC_MESSAGE);
         return log_reply(&rc, false);
     }
-    bool alive = rp_client_entry_alive(e, srv->clock(srv->clock_ctx));
+    bool alive = residue_client_entry_alive(e, srv->clock(srv->clock_ctx));
     size_t ws = skip_ws(json, json_len);
     int r;
     if (ws < json_len && json[ws] == '[') {

@@ -566,3 +566,9 @@ int rp_random_bytes(uint8_t *out, size_t len, rp_error *err)
     }
     return RP_OK;
 }
+
+int rp_random_system(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    return rp_random_bytes(out, len, NULL);
+}

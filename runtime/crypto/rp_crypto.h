@@ -168,6 +168,10 @@ RP_CHECK_RESULT int rp_aes_cbc_decrypt(const rp_aes_key *key, const uint8_t *iv,
 /* Fills out[0..len) from OpenSSL's CSPRNG (RAND_bytes). RP_E_CRYPTO if it is not seeded. */
 RP_CHECK_RESULT int rp_random_bytes(uint8_t *out, size_t len, rp_error *err);
 
+/* rp_random_bytes in the shape of rp_random_fn (rp_clock.h), for sessions that are not
+ * given a scripted RNG; ctx is ignored. */
+int rp_random_system(void *ctx, uint8_t *out, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

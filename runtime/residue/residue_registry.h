@@ -1,15 +1,15 @@
-/* rp_registry: the residue server's table of known clients (protocol reference §8).
+/* residue_registry: the residue server's table of known clients (protocol reference §8).
  *
  * One entry per client id: its AES session key (and the backup key kept after a managed
  * reconnect rotated it), its token, its RSA public key, whether it is managed and
  * acknowledged, and its lifetime (date_created + age). The table is a chained hash map
  * keyed by the client id; it owns its entries and cleanses their keys when they go.
  *
- * Used by rp_session_server.c only; no sockets, no clock (callers pass `now`).
+ * Used by residue_server.c only; no sockets, no clock (callers pass `now`).
  * Not thread-safe (one event loop owns it).
  */
-#ifndef RP_REGISTRY_H
-#define RP_REGISTRY_H
+#ifndef RESIDUE_REGISTRY_H
+#define RESIDUE_REGISTRY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,19 +23,19 @@ extern "C" {
 #endif
 
 /* Longest client id we store (the spec allows 1..128 characters). */
-#define RP_CLIENT_ID_MAX 128u
+#define RESIDUE_CLIENT_ID_MAX 128u
 /* Size of the informational token of a hello (128 bits). */
-#define RP_CLIENT_TOKEN_SIZE 16u
+#define RESIDUE_CLIENT_TOKEN_SIZE 16u
 
 /* One client. Fields are read by the server session; only the registry allocates or
  * frees an entry. */
-typedef struct rp_client_entry {
-    char id[RP_CLIENT_ID_MAX + 1];  /* NUL-terminated client id */
+typedef struct residue_client_entry {
+    char id[RESIDUE_CLIENT_ID_MAX + 1];  /* NUL-terminated client id */
     size_t id_len;
     rp_aes_key key;                 /* current session key */
     rp_aes_key backup_key;          /* previous key after a managed key rotation */
     bool has_backup_key;
-    uint8_t token[RP_CLIENT_TOKEN_SIZE];
+    uint8_t token[RESIDUE_CLIENT_TOKEN_SIZE];
     bool has_token;
     rp_rsa_key *public_key;         /* where hellos and RSA errors are encrypted to */
     bool owns_public_key;           /* true: freed with the entry (unmanaged clients) */
@@ -43,48 +43,48 @@ typedef struct rp_client_entry {
     bool acknowledged;
     uint64_t date_created;          /* server Unix seconds */
     uint32_t age;                   /* seconds of life from date_created; 0 = forever */
-    struct rp_client_entry *next;   /* hash chain (private) */
-} rp_client_entry;
+    struct residue_client_entry *next;   /* hash chain (private) */
+} residue_client_entry;
 
 /* The table. Fields are private. */
-typedef struct rp_registry {
-    rp_client_entry **buckets;
+typedef struct residue_registry {
+    residue_client_entry **buckets;
     size_t nbuckets;
     size_t count;
-} rp_registry;
+} residue_registry;
 
 /* Sets up an empty table (allocates the bucket array). RP_E_NOMEM on failure.
  * reg must not be NULL. */
-RP_CHECK_RESULT int rp_registry_init(rp_registry *reg, rp_error *err);
+RP_CHECK_RESULT int residue_registry_init(residue_registry *reg, rp_error *err);
 
 /* Frees every entry (cleansing keys, freeing owned public keys) and the buckets.
  * NULL or an already freed table is ignored. */
-void rp_registry_free(rp_registry *reg);
+void residue_registry_free(residue_registry *reg);
 
 /* Number of entries. */
-size_t rp_registry_count(const rp_registry *reg);
+size_t residue_registry_count(const residue_registry *reg);
 
 /* The entry with exactly this id (len bytes, no NUL needed), or NULL. */
-rp_client_entry *rp_registry_find(const rp_registry *reg, const char *id, size_t len);
+residue_client_entry *residue_registry_find(const residue_registry *reg, const char *id, size_t len);
 
-/* Adds a new zeroed entry with this id (1..RP_CLIENT_ID_MAX bytes, else RP_E_ARGUMENT; an
+/* Adds a new zeroed entry with this id (1..RESIDUE_CLIENT_ID_MAX bytes, else RP_E_ARGUMENT; an
  * existing id is RP_E_STATE). *out points at it; the registry owns it. RP_E_NOMEM on
  * allocation failure. */
-RP_CHECK_RESULT int rp_registry_add(rp_registry *reg, const char *id, size_t len,
-                                    rp_client_entry **out, rp_error *err);
+RP_CHECK_RESULT int residue_registry_add(residue_registry *reg, const char *id, size_t len,
+                                    residue_client_entry **out, rp_error *err);
 
 /* Removes and frees one entry (which must belong to reg). */
-void rp_registry_remove(rp_registry *reg, rp_client_entry *entry);
+void residue_registry_remove(residue_registry *reg, residue_client_entry *entry);
 
 /* Alive <=> age == 0 or date_created + age >= now (reference §8). */
-bool rp_client_entry_alive(const rp_client_entry *entry, uint64_t now);
+bool residue_client_entry_alive(const residue_client_entry *entry, uint64_t now);
 
 /* The integrity sweep (reference §8): removes every dead client and drops the backup key
  * of every live one. Returns the number of clients removed. */
-size_t rp_registry_sweep(rp_registry *reg, uint64_t now);
+size_t residue_registry_sweep(residue_registry *reg, uint64_t now);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* RP_REGISTRY_H */
+#endif /* RESIDUE_REGISTRY_H */

@@ -6,7 +6,7 @@
  *
  * Messages are encoded and decoded with the generated residue_* codecs only.
  */
-#include "rp_session.h"
+#include "residue_session.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +16,15 @@
 
 #include "rp_codec.h"
 #include "rp_envelope.h"
-#include "rp_registry.h"
+#include "residue_registry.h"
 #include "rp_zlib.h"
 
 #define PEM_MAX 4096u
 #define REPLY_ARENA_SIZE 4096u
 
-struct rp_client {
-    rp_client_config cfg;
-    char managed_id[RP_CLIENT_ID_MAX + 1];
+struct residue_client {
+    residue_client_config cfg;
+    char managed_id[RESIDUE_CLIENT_ID_MAX + 1];
     bool managed;
     rp_rsa_key *generated_key;      /* owned when we generated the pair */
     const rp_rsa_key *private_key;  /* the key hellos are decrypted with */
@@ -34,10 +34,10 @@ struct rp_client {
     void *clock_ctx;
     rp_random_fn rng;
     void *rng_ctx;
-    rp_trace_fn trace;
+    residue_trace_fn trace;
     void *trace_ctx;
-    rp_client_state state;
-    char id[RP_CLIENT_ID_MAX + 1];
+    residue_client_state state;
+    char id[RESIDUE_CLIENT_ID_MAX + 1];
     size_t id_len;
     rp_aes_key key;
     bool has_key;
@@ -51,18 +51,18 @@ struct rp_client {
     residue_any *any;               /* one decoded reply (~100 KB union: not on the stack) */
 };
 
-static void trace_emit(rp_client *cl, bool outgoing, const char *message, const char *envelope,
+static void trace_emit(residue_client *cl, bool outgoing, const char *message, const char *envelope,
                        size_t size, const char *detail)
 {
     if (cl->trace == NULL) {
         return;
     }
-    rp_trace ev = {outgoing, message, envelope, size, detail != NULL ? detail : ""};
+    residue_trace ev = {outgoing, message, envelope, size, detail != NULL ? detail : ""};
     cl->trace(cl->trace_ctx, &ev);
 }
 
-int rp_client_create(const rp_client_config *cfg, rp_clock_fn clock, void *clock_ctx,
-                     rp_random_fn rng, void *rng_ctx, rp_client **out, rp_error *err)
+int residue_client_create(const residue_client_config *cfg, rp_clock_fn clock, void *clock_ctx,
+                     rp_random_fn rng, void *rng_ctx, residue_client **out, rp_error *err)
 {
     if (out != NULL) {
         *out = NULL;
@@ -77,9 +77,9 @@ int rp_client_create(const rp_client_config *cfg, rp_clock_fn clock, void *clock
                             "key_size %u is not 128, 192 or 256", (unsigned)cfg->key_size);
     }
     size_t id_len = cfg->client_id == NULL ? 0 : strlen(cfg->client_id);
-    if (cfg->client_id != NULL && (id_len == 0 || id_len > RP_CLIENT_ID_MAX)) {
+    if (cfg->client_id != NULL && (id_len == 0 || id_len > RESIDUE_CLIENT_ID_MAX)) {
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
-                            "client id must have 1..%u characters", RP_CLIENT_ID_MAX);
+                            "client id must have 1..%u characters", RESIDUE_CLIENT_ID_MAX);
     }
     if (cfg->client_id != NULL && cfg->client_key == NULL) {
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
@@ -90,7 +90,7 @@ int rp_client_create(const rp_client_config *cfg, rp_clock_fn clock, void *clock
         return rp_error_set(err, RP_E_KEY, RP_LAYER_SESSION, SIZE_MAX,
                             "the client key must be a private key (it decrypts the hello)");
     }
-    rp_client *cl = calloc(1, sizeof *cl);
+    residue_client *cl = calloc(1, sizeof *cl);
     if (cl == NULL) {
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
     }
@@ -118,15 +118,15 @@ int rp_client_create(const rp_client_config *cfg, rp_clock_fn clock, void *clock
         rc = rp_rsa_key_public_pem(cl->private_key, cl->pem, sizeof cl->pem, &cl->pem_len, err);
     }
     if (rc < 0) {
-        rp_client_free(cl);
+        residue_client_free(cl);
         return rc;
     }
-    cl->state = RP_CLIENT_NEW;
+    cl->state = RESIDUE_CLIENT_NEW;
     *out = cl;
     return 0;
 }
 
-void rp_client_free(rp_client *cl)
+void residue_client_free(residue_client *cl)
 {
     if (cl == NULL) {
         return;
@@ -140,7 +140,7 @@ void rp_client_free(rp_client *cl)
     free(cl);
 }
 
-void rp_client_set_trace(rp_client *cl, rp_trace_fn fn, void *ctx)
+void residue_client_set_trace(residue_client *cl, residue_trace_fn fn, void *ctx)
 {
     if (cl != NULL) {
         cl->trace = fn;
@@ -148,60 +148,60 @@ void rp_client_set_trace(rp_client *cl, rp_trace_fn fn, void *ctx)
     }
 }
 
-rp_client_state rp_client_get_state(const rp_client *cl)
+residue_client_state residue_client_get_state(const residue_client *cl)
 {
-    return cl == NULL ? RP_CLIENT_DISCONNECTED : cl->state;
+    return cl == NULL ? RESIDUE_CLIENT_DISCONNECTED : cl->state;
 }
 
-rp_client_action rp_client_next_action(const rp_client *cl)
+residue_client_action residue_client_next_action(const residue_client *cl)
 {
     if (cl == NULL) {
-        return RP_CLIENT_ACTION_NONE;
+        return RESIDUE_CLIENT_ACTION_NONE;
     }
     switch (cl->state) {
-    case RP_CLIENT_NEW:
-    case RP_CLIENT_DISCONNECTED:
-        return RP_CLIENT_ACTION_CONNECT;
-    case RP_CLIENT_AWAIT_HELLO:
-    case RP_CLIENT_AWAIT_ESTABLISHED:
-    case RP_CLIENT_AWAIT_TOUCH:
-        return RP_CLIENT_ACTION_WAIT;
-    case RP_CLIENT_ESTABLISHED:
+    case RESIDUE_CLIENT_NEW:
+    case RESIDUE_CLIENT_DISCONNECTED:
+        return RESIDUE_CLIENT_ACTION_CONNECT;
+    case RESIDUE_CLIENT_AWAIT_HELLO:
+    case RESIDUE_CLIENT_AWAIT_ESTABLISHED:
+    case RESIDUE_CLIENT_AWAIT_TOUCH:
+        return RESIDUE_CLIENT_ACTION_WAIT;
+    case RESIDUE_CLIENT_ESTABLISHED:
         break;
     }
     if (!cl->has_age || cl->age == 0) {
-        return RP_CLIENT_ACTION_NONE;
+        return RESIDUE_CLIENT_ACTION_NONE;
     }
     uint64_t now = cl->clock(cl->clock_ctx);
     uint64_t end = cl->date_created + cl->age;
     if (end < now) {
-        return RP_CLIENT_ACTION_CONNECT; /* dead: a TOUCH would be refused */
+        return RESIDUE_CLIENT_ACTION_CONNECT; /* dead: a TOUCH would be refused */
     }
-    if (end - now < RP_CLIENT_TOUCH_MARGIN) {
-        return RP_CLIENT_ACTION_TOUCH;
+    if (end - now < RESIDUE_CLIENT_TOUCH_MARGIN) {
+        return RESIDUE_CLIENT_ACTION_TOUCH;
     }
-    return RP_CLIENT_ACTION_NONE;
+    return RESIDUE_CLIENT_ACTION_NONE;
 }
 
-const char *rp_client_id(const rp_client *cl) { return cl == NULL ? "" : cl->id; }
-uint32_t rp_client_flags(const rp_client *cl) { return cl == NULL ? 0 : cl->flags; }
-uint32_t rp_client_max_bulk_size(const rp_client *cl) { return cl == NULL ? 0 : cl->max_bulk_size; }
-uint16_t rp_client_logging_port(const rp_client *cl) { return cl == NULL ? 0 : cl->logging_port; }
-uint32_t rp_client_age(const rp_client *cl) { return cl == NULL ? 0 : cl->age; }
-uint64_t rp_client_date_created(const rp_client *cl) { return cl == NULL ? 0 : cl->date_created; }
-unsigned rp_client_key_bits(const rp_client *cl)
+const char *residue_client_id(const residue_client *cl) { return cl == NULL ? "" : cl->id; }
+uint32_t residue_client_flags(const residue_client *cl) { return cl == NULL ? 0 : cl->flags; }
+uint32_t residue_client_max_bulk_size(const residue_client *cl) { return cl == NULL ? 0 : cl->max_bulk_size; }
+uint16_t residue_client_logging_port(const residue_client *cl) { return cl == NULL ? 0 : cl->logging_port; }
+uint32_t residue_client_age(const residue_client *cl) { return cl == NULL ? 0 : cl->age; }
+uint64_t residue_client_date_created(const residue_client *cl) { return cl == NULL ? 0 : cl->date_created; }
+unsigned residue_client_key_bits(const residue_client *cl)
 {
     return cl == NULL || !cl->has_key ? 0u : (unsigned)(cl->key.len * 8u);
 }
 
-void rp_client_set_compression(rp_client *cl, bool enabled)
+void residue_client_set_compression(residue_client *cl, bool enabled)
 {
     if (cl != NULL) {
         cl->no_compression = !enabled;
     }
 }
 
-size_t rp_client_bulk_capacity(const rp_client *cl)
+size_t residue_client_bulk_capacity(const residue_client *cl)
 {
     if (cl == NULL || !(cl->flags & RESIDUE_SERVER_FLAGS_ALLOW_BULK_LOG_REQUEST) ||
         cl->max_bulk_size < 1) {
@@ -214,16 +214,16 @@ size_t rp_client_bulk_capacity(const rp_client *cl)
 
 static int add_delim(uint8_t *out, size_t cap, size_t n, size_t *out_len, rp_error *err)
 {
-    if (n + RP_SESSION_DELIM_LEN > cap) {
+    if (n + RESIDUE_SESSION_DELIM_LEN > cap) {
         return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
                             "output buffer of %zu bytes too small", cap);
     }
-    memcpy(out + n, RP_SESSION_DELIM, RP_SESSION_DELIM_LEN);
-    *out_len = n + RP_SESSION_DELIM_LEN;
+    memcpy(out + n, RESIDUE_SESSION_DELIM, RESIDUE_SESSION_DELIM_LEN);
+    *out_len = n + RESIDUE_SESSION_DELIM_LEN;
     return 0;
 }
 
-static int draw_iv(rp_client *cl, uint8_t iv[RP_AES_IV_SIZE], rp_error *err)
+static int draw_iv(residue_client *cl, uint8_t iv[RP_AES_IV_SIZE], rp_error *err)
 {
     if (cl->rng(cl->rng_ctx, iv, RP_AES_IV_SIZE) < 0) {
         return rp_error_set(err, RP_E_CRYPTO, RP_LAYER_SESSION, SIZE_MAX, "random generator failed");
@@ -252,7 +252,7 @@ static void abbreviate(const char *json, size_t n, char *out, size_t cap)
 }
 
 /* Seals a c2s AES request JSON into out with the session key and a fresh IV. */
-static int seal_request(rp_client *cl, const char *json, size_t n, uint8_t *out, size_t cap,
+static int seal_request(residue_client *cl, const char *json, size_t n, uint8_t *out, size_t cap,
                         size_t *out_len, rp_error *err)
 {
     uint8_t iv[RP_AES_IV_SIZE];
@@ -271,15 +271,15 @@ static int seal_request(rp_client *cl, const char *json, size_t n, uint8_t *out,
 
 /* ---- requests ---------------------------------------------------------------------------- */
 
-int rp_client_connect(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
+int residue_client_connect(residue_client *cl, uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
 {
     if (cl == NULL || out == NULL || out_len == NULL) {
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
                             "client, out and out_len must not be NULL");
     }
     *out_len = 0;
-    if (cl->state == RP_CLIENT_AWAIT_HELLO || cl->state == RP_CLIENT_AWAIT_ESTABLISHED ||
-        cl->state == RP_CLIENT_AWAIT_TOUCH) {
+    if (cl->state == RESIDUE_CLIENT_AWAIT_HELLO || cl->state == RESIDUE_CLIENT_AWAIT_ESTABLISHED ||
+        cl->state == RESIDUE_CLIENT_AWAIT_TOUCH) {
         return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
                             "CONNECT while a reply is outstanding");
     }
@@ -336,7 +336,7 @@ int rp_client_connect(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len, 
     if (rc < 0 || (rc = add_delim(out, cap, len, out_len, err)) < 0) {
         return rc;
     }
-    cl->state = RP_CLIENT_AWAIT_HELLO;
+    cl->state = RESIDUE_CLIENT_AWAIT_HELLO;
     if (cl->trace != NULL) {
         char d[600];
         abbreviate(json, n, d, sizeof d);
@@ -345,14 +345,14 @@ int rp_client_connect(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len, 
     return 0;
 }
 
-int rp_client_touch(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
+int residue_client_touch(residue_client *cl, uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
 {
     if (cl == NULL || out == NULL || out_len == NULL) {
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
                             "client, out and out_len must not be NULL");
     }
     *out_len = 0;
-    if (cl->state != RP_CLIENT_ESTABLISHED) {
+    if (cl->state != RESIDUE_CLIENT_ESTABLISHED) {
         return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
                             "TOUCH needs an established connection");
     }
@@ -369,23 +369,23 @@ int rp_client_touch(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len, rp
     if (rc < 0 || (rc = seal_request(cl, json, n, out, cap, out_len, err)) < 0) {
         return rc;
     }
-    cl->state = RP_CLIENT_AWAIT_TOUCH;
+    cl->state = RESIDUE_CLIENT_AWAIT_TOUCH;
     trace_emit(cl, true, "TOUCH", "aes", *out_len, json);
     return 0;
 }
 
 /* ---- replies ----------------------------------------------------------------------------- */
 
-static int fail(rp_client *cl, int code, rp_error *err, const char *fmt, const char *arg)
+static int fail(residue_client *cl, int code, rp_error *err, const char *fmt, const char *arg)
 {
-    cl->state = RP_CLIENT_DISCONNECTED;
+    cl->state = RESIDUE_CLIENT_DISCONNECTED;
     return rp_error_set(err, (rp_status)code, RP_LAYER_SESSION, SIZE_MAX, fmt, arg);
 }
 
-static int on_hello(rp_client *cl, const residue_hello *h, size_t wire, uint8_t *out, size_t cap,
+static int on_hello(residue_client *cl, const residue_hello *h, size_t wire, uint8_t *out, size_t cap,
                     size_t *out_len, rp_error *err)
 {
-    if (h->client_id.len == 0 || h->client_id.len > RP_CLIENT_ID_MAX) {
+    if (h->client_id.len == 0 || h->client_id.len > RESIDUE_CLIENT_ID_MAX) {
         return fail(cl, RP_E_PROTOCOL, err, "hello carries an unusable client id%s", "");
     }
     if (cl->managed && !rp_str_eq(h->client_id, cl->managed_id, strlen(cl->managed_id))) {
@@ -393,7 +393,7 @@ static int on_hello(rp_client *cl, const residue_hello *h, size_t wire, uint8_t 
     }
     int rc = rp_aes_key_set(&cl->key, h->key.ptr, h->key.len, err);
     if (rc < 0) {
-        cl->state = RP_CLIENT_DISCONNECTED;
+        cl->state = RESIDUE_CLIENT_DISCONNECTED;
         return rc;
     }
     cl->has_key = true;
@@ -417,15 +417,15 @@ static int on_hello(rp_client *cl, const residue_hello *h, size_t wire, uint8_t 
     size_t n = 0;
     rc = residue_acknowledgement_encode(&a, json, sizeof json, &n, err);
     if (rc < 0 || (rc = seal_request(cl, json, n, out, cap, out_len, err)) < 0) {
-        cl->state = RP_CLIENT_DISCONNECTED;
+        cl->state = RESIDUE_CLIENT_DISCONNECTED;
         return rc;
     }
-    cl->state = RP_CLIENT_AWAIT_ESTABLISHED;
+    cl->state = RESIDUE_CLIENT_AWAIT_ESTABLISHED;
     trace_emit(cl, true, "ACK", "aes", *out_len, json);
     return 0;
 }
 
-static int on_established(rp_client *cl, const residue_established *m, size_t wire,
+static int on_established(residue_client *cl, const residue_established *m, size_t wire,
                           rp_error *err)
 {
     if (!rp_str_eq(m->client_id, cl->id, cl->id_len)) {
@@ -438,7 +438,7 @@ static int on_established(rp_client *cl, const residue_established *m, size_t wi
     cl->has_age = m->has_age && m->has_date_created;
     cl->age = m->has_age ? m->age : 0;
     cl->date_created = m->has_date_created ? m->date_created : 0;
-    cl->state = RP_CLIENT_ESTABLISHED;
+    cl->state = RESIDUE_CLIENT_ESTABLISHED;
     if (cl->trace != NULL) {
         char d[320];
         snprintf(d, sizeof d,
@@ -455,7 +455,7 @@ static int on_established(rp_client *cl, const residue_established *m, size_t wi
     return 0;
 }
 
-int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
+int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
                       size_t *out_len, rp_error *err)
 {
     if (cl == NULL || (pkt == NULL && len > 0) || out == NULL || out_len == NULL) {
@@ -463,13 +463,13 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
                             "client, out and out_len must not be NULL");
     }
     *out_len = 0;
-    if (cl->state != RP_CLIENT_AWAIT_HELLO && cl->state != RP_CLIENT_AWAIT_ESTABLISHED &&
-        cl->state != RP_CLIENT_AWAIT_TOUCH) {
+    if (cl->state != RESIDUE_CLIENT_AWAIT_HELLO && cl->state != RESIDUE_CLIENT_AWAIT_ESTABLISHED &&
+        cl->state != RESIDUE_CLIENT_AWAIT_TOUCH) {
         return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
                             "no reply is expected in this state");
     }
     const char *text = pkt == NULL ? "" : (const char *)pkt;
-    size_t wire = len + RP_SESSION_DELIM_LEN;
+    size_t wire = len + RESIDUE_SESSION_DELIM_LEN;
     rp_envelope_kind kind = rp_envelope_classify_s2c(text, len);
     /* An RSA block opens into up to max_plaintext bytes, however short its base64 text. */
     size_t pcap = len + 1u;
@@ -502,7 +502,7 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
     if (rc < 0) {
         OPENSSL_cleanse(plain, pcap);
         free(plain);
-        cl->state = RP_CLIENT_DISCONNECTED;
+        cl->state = RESIDUE_CLIENT_DISCONNECTED;
         return rc;
     }
     uint8_t arena_buf[REPLY_ARENA_SIZE];
@@ -523,7 +523,7 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
         trace_emit(cl, false, "LOG-REPLY", "plain", wire, "the server does not know this client");
         rc = fail(cl, RP_E_REJECTED, err, "%s", "the server does not know this client");
     } else if (rc < 0) {
-        cl->state = RP_CLIENT_DISCONNECTED;
+        cl->state = RESIDUE_CLIENT_DISCONNECTED;
         if (err != NULL) {
             *err = e;
         }
@@ -535,10 +535,10 @@ int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len, uint8_t *ou
         snprintf(d, sizeof d, "error_text=\"%s\"", text_buf);
         trace_emit(cl, false, "ERROR", envelope, wire, d);
         rc = fail(cl, RP_E_REJECTED, err, "%s", text_buf);
-    } else if (any->id == RESIDUE_MSG_HELLO && cl->state == RP_CLIENT_AWAIT_HELLO &&
+    } else if (any->id == RESIDUE_MSG_HELLO && cl->state == RESIDUE_CLIENT_AWAIT_HELLO &&
                kind == RP_ENVELOPE_RSA) {
         rc = on_hello(cl, &any->u.hello, wire, out, cap, out_len, err);
-    } else if (any->id == RESIDUE_MSG_ESTABLISHED && cl->state != RP_CLIENT_AWAIT_HELLO &&
+    } else if (any->id == RESIDUE_MSG_ESTABLISHED && cl->state != RESIDUE_CLIENT_AWAIT_HELLO &&
                kind == RP_ENVELOPE_AES_NO_CLIENT_ID) {
         rc = on_established(cl, &any->u.established, wire, err);
     } else {
@@ -559,7 +559,7 @@ static size_t record_bound(const residue_log_request *r)
     return s * 6u + 512u;
 }
 
-int rp_client_build_log(rp_client *cl, const residue_log_request *records, size_t count,
+int residue_client_build_log(residue_client *cl, const residue_log_request *records, size_t count,
                         uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
 {
     if (cl == NULL || records == NULL || out == NULL || out_len == NULL) {
@@ -567,11 +567,11 @@ int rp_client_build_log(rp_client *cl, const residue_log_request *records, size_
                             "client, records, out and out_len must not be NULL");
     }
     *out_len = 0;
-    if (cl->state != RP_CLIENT_ESTABLISHED && cl->state != RP_CLIENT_AWAIT_TOUCH) {
+    if (cl->state != RESIDUE_CLIENT_ESTABLISHED && cl->state != RESIDUE_CLIENT_AWAIT_TOUCH) {
         return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
                             "logging needs an established connection");
     }
-    size_t capacity = rp_client_bulk_capacity(cl);
+    size_t capacity = residue_client_bulk_capacity(cl);
     if (count == 0 || count > capacity) {
         return rp_error_set(err, RP_E_LIMIT, RP_LAYER_SESSION, SIZE_MAX,
                             "%zu records in one log request; the server takes 1..%zu", count,
@@ -647,7 +647,7 @@ int rp_client_build_log(rp_client *cl, const residue_log_request *records, size_
     return rc;
 }
 
-int rp_client_log_reply(rp_client *cl, const uint8_t *pkt, size_t len, rp_error *err)
+int residue_client_log_reply(residue_client *cl, const uint8_t *pkt, size_t len, rp_error *err)
 {
     if (cl == NULL || (pkt == NULL && len > 0)) {
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
@@ -661,7 +661,7 @@ int rp_client_log_reply(rp_client *cl, const uint8_t *pkt, size_t len, rp_error 
     int rc = residue_log_reply_decode(text, len, &m, &arena, RP_DECODE_WIRE, err);
     char d[64];
     snprintf(d, sizeof d, "%.*s", (int)(len < 40 ? len : 40), text);
-    trace_emit(cl, false, "LOG-REPLY", "plain", len + RP_SESSION_DELIM_LEN, d);
+    trace_emit(cl, false, "LOG-REPLY", "plain", len + RESIDUE_SESSION_DELIM_LEN, d);
     if (rc < 0) {
         return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
                             "logging port answered something that is not {\"r\":N}");

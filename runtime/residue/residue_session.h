@@ -18,18 +18,19 @@
  *
  * Client: CONNECT (plain or RSA to the server key; unmanaged with its own key pair, or
  * managed with id + private key; optional key_size) -> hello -> ACK -> established; TOUCH
- * when less than RP_CLIENT_TOUCH_MARGIN seconds of life remain; reconnect when dead or
+ * when less than RESIDUE_CLIENT_TOUCH_MARGIN seconds of life remain; reconnect when dead or
  * forgotten; builds single, bulk and compressed log requests.
  *
  * Nothing here is thread-safe; one event loop owns a session object. No globals.
  */
-#ifndef RP_SESSION_H
-#define RP_SESSION_H
+#ifndef RESIDUE_SESSION_H
+#define RESIDUE_SESSION_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rp_clock.h"
 #include "rp_crypto.h"
 #include "rp_error.h"
 #include "residue.h"
@@ -38,54 +39,42 @@
 extern "C" {
 #endif
 
-/* ---- injectable clock and RNG (docs/interfaces.md §2) ---------------------------------- */
-
-/* Current time in Unix seconds. */
-typedef uint64_t (*rp_clock_fn)(void *ctx);
-/* Fills out[0..len) with random bytes; returns 0 or a negative rp_status. */
-typedef int (*rp_random_fn)(void *ctx, uint8_t *out, size_t len);
-
-/* The real clock (time(NULL)); ctx is ignored. */
-uint64_t rp_clock_system(void *ctx);
-/* The real RNG (rp_random_bytes, OpenSSL); ctx is ignored. */
-int rp_random_system(void *ctx, uint8_t *out, size_t len);
-
 /* ---- common ---------------------------------------------------------------------------- */
 
 /* A reply or request packet never exceeds this on the connect port (an RSA block of a
  * 16384-bit key in base64 is 2732 bytes; the established reply is < 1 KiB). */
-#define RP_SESSION_PACKET_MAX 4096u
+#define RESIDUE_SESSION_PACKET_MAX 4096u
 /* The packet delimiter, appended to everything the sessions write. */
-#define RP_SESSION_DELIM "\r\n\r\n"
-#define RP_SESSION_DELIM_LEN 4u
+#define RESIDUE_SESSION_DELIM "\r\n\r\n"
+#define RESIDUE_SESSION_DELIM_LEN 4u
 
 /* One step of a handshake, for people (residue-client -v, residue-server -v, make demo).
  * Never contains a key: keys are shown as "<256-bit, hidden>". */
-typedef struct rp_trace {
+typedef struct residue_trace {
     bool outgoing;          /* true: sent by the side reporting it */
     const char *message;    /* "CONNECT", "HELLO", "ACK", "ESTABLISHED", "TOUCH", "ERROR",
                                "LOG", "LOG-BULK", "LOG-REPLY", "RAW" */
     const char *envelope;   /* "plain", "rsa", "aes", "aes+zlib" */
     size_t wire_size;       /* bytes on the wire including the delimiter */
     const char *detail;     /* one line, NUL-terminated, safe to print */
-} rp_trace;
+} residue_trace;
 
-/* Receives trace events; the rp_trace and its strings are valid only during the call. */
-typedef void (*rp_trace_fn)(void *ctx, const rp_trace *ev);
+/* Receives trace events; the residue_trace and its strings are valid only during the call. */
+typedef void (*residue_trace_fn)(void *ctx, const residue_trace *ev);
 
 /* ---- server ---------------------------------------------------------------------------- */
 
 /* A client listed in the configuration's managed_clients. */
-typedef struct rp_managed_client {
+typedef struct residue_managed_client {
     const char *client_id;          /* borrowed, NUL-terminated, 1..128 chars */
     const rp_rsa_key *public_key;   /* borrowed; hellos are encrypted to it */
     uint16_t key_size;              /* 128/192/256, or 0 = default_key_size */
-} rp_managed_client;
+} residue_managed_client;
 
 /* Server settings, named like the residue server's configuration keys. Every pointer is
- * borrowed and must outlive the server. rp_server_config_defaults gives the real server's
+ * borrowed and must outlive the server. residue_server_config_defaults gives the real server's
  * defaults (except enable_cli, which is false: this server has no CLI). */
-typedef struct rp_server_config {
+typedef struct residue_server_config {
     bool allow_insecure_connection;        /* true */
     bool allow_unmanaged_clients;          /* true */
     bool allow_unmanaged_loggers;          /* true (only advertised in flags) */
@@ -104,36 +93,36 @@ typedef struct rp_server_config {
     uint16_t logging_port;                 /* advertised in the established reply */
     const char *server_version;            /* "2.3.6" */
     const rp_rsa_key *server_private_key;  /* NULL: RSA CONNECT not possible */
-    const rp_managed_client *managed_clients;
+    const residue_managed_client *managed_clients;
     size_t managed_count;
     size_t max_clients;                    /* registry bound; 0 = 100000 */
     size_t max_log_size;                   /* inflate bound for one log packet; 0 = 1 MiB */
-} rp_server_config;
+} residue_server_config;
 
 /* Fills *cfg with the defaults listed above. cfg must not be NULL. */
-void rp_server_config_defaults(rp_server_config *cfg);
+void residue_server_config_defaults(residue_server_config *cfg);
 
 /* The `flags` value the server advertises for cfg (reference §5 flag table). */
-uint32_t rp_server_config_flags(const rp_server_config *cfg);
+uint32_t residue_server_config_flags(const residue_server_config *cfg);
 
-typedef struct rp_server rp_server;
+typedef struct residue_server residue_server;
 
 /* Creates a server session. cfg is copied (its pointers stay borrowed) and normalised as
  * the real server does. clock/rng may be NULL (then the system ones are used). *out is
- * freed with rp_server_free. RP_E_ARGUMENT for a bad setting (message names it),
+ * freed with residue_server_free. RP_E_ARGUMENT for a bad setting (message names it),
  * RP_E_NOMEM. */
-RP_CHECK_RESULT int rp_server_create(const rp_server_config *cfg, rp_clock_fn clock,
+RP_CHECK_RESULT int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock,
                                      void *clock_ctx, rp_random_fn rng, void *rng_ctx,
-                                     rp_server **out, rp_error *err);
+                                     residue_server **out, rp_error *err);
 
 /* Frees the server and every client entry (keys cleansed). NULL is ignored. */
-void rp_server_free(rp_server *srv);
+void residue_server_free(residue_server *srv);
 
 /* Optional trace of every packet handled (server's view: incoming = request). */
-void rp_server_set_trace(rp_server *srv, rp_trace_fn fn, void *ctx);
+void residue_server_set_trace(residue_server *srv, residue_trace_fn fn, void *ctx);
 
 /* Handles one packet received on the connect port and writes the reply packet (always
- * exactly one, delimiter included) into reply[0..cap); cap >= RP_SESSION_PACKET_MAX always
+ * exactly one, delimiter included) into reply[0..cap); cap >= RESIDUE_SESSION_PACKET_MAX always
  * suffices. pkt[0..len) is the payload without the delimiter, hostile, any length (pkt may
  * be NULL only when len is 0); it is not kept. Returns 0 when a reply was written — also
  * for error replies, whose reason is then described in *why (when non-NULL; why->code is
@@ -143,13 +132,13 @@ void rp_server_set_trace(rp_server *srv, rp_trace_fn fn, void *ctx);
  * Cost: with a server key configured, a packet that is not valid plain JSON is also tried
  * as RSA (as the real server does): one private-key operation when its base64 has the
  * modulus length. Heap: a copy of an AES packet; stack: a few KB. */
-RP_CHECK_RESULT int rp_server_handle_connect(rp_server *srv, const uint8_t *pkt, size_t len,
+RP_CHECK_RESULT int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_t len,
                                              uint8_t *reply, size_t cap, size_t *reply_len,
                                              rp_error *why);
 
 /* Called for every log record the server accepts: the envelope's client id and the decoded
  * record. Both are valid only during the call. */
-typedef void (*rp_log_sink_fn)(void *ctx, const char *client_id,
+typedef void (*residue_log_sink_fn)(void *ctx, const char *client_id,
                                const residue_log_request *log);
 
 /* Handles one packet received on the logging port: writes {"r":0} or {"r":1} (plain,
@@ -157,24 +146,24 @@ typedef void (*rp_log_sink_fn)(void *ctx, const char *client_id,
  * record (a bulk calls it per valid item, in order, at most max_items_in_bulk). A
  * compressed log inflates to at most max_log_size bytes. Records of a client that is
  * registered but dead are answered {"r":0} and dropped, like the real server. Return value,
- * pkt and *why as for rp_server_handle_connect. */
-RP_CHECK_RESULT int rp_server_handle_log(rp_server *srv, const uint8_t *pkt, size_t len,
-                                         rp_log_sink_fn sink, void *sink_ctx, uint8_t *reply,
+ * pkt and *why as for residue_server_handle_connect. */
+RP_CHECK_RESULT int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t len,
+                                         residue_log_sink_fn sink, void *sink_ctx, uint8_t *reply,
                                          size_t cap, size_t *reply_len, rp_error *why);
 
 /* Runs the integrity sweep now: removes dead clients, drops live clients' backup keys.
  * Returns the number of clients removed. */
-size_t rp_server_sweep(rp_server *srv);
+size_t residue_server_sweep(residue_server *srv);
 
 /* Runs the sweep if its interval has passed since the last one. Returns the number of
  * seconds until the next sweep is due (for the event loop's timeout). */
-uint64_t rp_server_tick(rp_server *srv);
+uint64_t residue_server_tick(residue_server *srv);
 
 /* Number of registered clients. */
-size_t rp_server_client_count(const rp_server *srv);
+size_t residue_server_client_count(const residue_server *srv);
 
 /* Public facts about one registered client (no key material). */
-typedef struct rp_server_client_info {
+typedef struct residue_server_client_info {
     bool managed;
     bool acknowledged;
     bool alive;
@@ -183,87 +172,87 @@ typedef struct rp_server_client_info {
     unsigned key_bits;          /* 128/192/256 */
     uint64_t date_created;
     uint32_t age;
-} rp_server_client_info;
+} residue_server_client_info;
 
 /* Looks up a client by id (NUL-terminated). RP_E_UNKNOWN_CLIENT when absent. */
-RP_CHECK_RESULT int rp_server_client_info_get(const rp_server *srv, const char *client_id,
-                                              rp_server_client_info *out, rp_error *err);
+RP_CHECK_RESULT int residue_server_client_info_get(const residue_server *srv, const char *client_id,
+                                              residue_server_client_info *out, rp_error *err);
 
 /* Counters since creation. */
-typedef struct rp_server_stats {
+typedef struct residue_server_stats {
     uint64_t connect_packets, connect_errors;
     uint64_t log_packets, log_rejected, log_records, log_dropped_dead;
     uint64_t sweeps, clients_removed;
-} rp_server_stats;
-void rp_server_stats_get(const rp_server *srv, rp_server_stats *out);
+} residue_server_stats;
+void residue_server_stats_get(const residue_server *srv, residue_server_stats *out);
 
 /* ---- client ---------------------------------------------------------------------------- */
 
 /* Less than this many seconds of life left => TOUCH (all reference clients use 60). */
-#define RP_CLIENT_TOUCH_MARGIN 60u
+#define RESIDUE_CLIENT_TOUCH_MARGIN 60u
 
-typedef enum rp_client_state {
-    RP_CLIENT_NEW = 0,             /* nothing sent; call rp_client_connect */
-    RP_CLIENT_AWAIT_HELLO,         /* CONNECT sent */
-    RP_CLIENT_AWAIT_ESTABLISHED,   /* ACK sent */
-    RP_CLIENT_ESTABLISHED,         /* may log, TOUCH, ... */
-    RP_CLIENT_AWAIT_TOUCH,         /* TOUCH sent */
-    RP_CLIENT_DISCONNECTED         /* rejected / dead / forgotten: connect again */
-} rp_client_state;
+typedef enum residue_client_state {
+    RESIDUE_CLIENT_NEW = 0,             /* nothing sent; call residue_client_connect */
+    RESIDUE_CLIENT_AWAIT_HELLO,         /* CONNECT sent */
+    RESIDUE_CLIENT_AWAIT_ESTABLISHED,   /* ACK sent */
+    RESIDUE_CLIENT_ESTABLISHED,         /* may log, TOUCH, ... */
+    RESIDUE_CLIENT_AWAIT_TOUCH,         /* TOUCH sent */
+    RESIDUE_CLIENT_DISCONNECTED         /* rejected / dead / forgotten: connect again */
+} residue_client_state;
 
 /* What the client should do next, from the clock and its state. */
-typedef enum rp_client_action {
-    RP_CLIENT_ACTION_NONE = 0,     /* established and not close to expiry */
-    RP_CLIENT_ACTION_WAIT,         /* a reply is outstanding */
-    RP_CLIENT_ACTION_TOUCH,        /* established, < RP_CLIENT_TOUCH_MARGIN s left */
-    RP_CLIENT_ACTION_CONNECT       /* new, disconnected, or dead: (re)connect */
-} rp_client_action;
+typedef enum residue_client_action {
+    RESIDUE_CLIENT_ACTION_NONE = 0,     /* established and not close to expiry */
+    RESIDUE_CLIENT_ACTION_WAIT,         /* a reply is outstanding */
+    RESIDUE_CLIENT_ACTION_TOUCH,        /* established, < RESIDUE_CLIENT_TOUCH_MARGIN s left */
+    RESIDUE_CLIENT_ACTION_CONNECT       /* new, disconnected, or dead: (re)connect */
+} residue_client_action;
 
-typedef struct rp_client_config {
+typedef struct residue_client_config {
     const char *client_id;             /* managed id (NUL-terminated), or NULL: unmanaged */
     const rp_rsa_key *client_key;      /* private key, borrowed; required when managed;
                                           unmanaged: NULL = generate one */
     const rp_rsa_key *server_public_key; /* borrowed; non-NULL = RSA-encrypt CONNECT */
     uint16_t key_size;                 /* 0 = let the server choose; else 128/192/256 */
     unsigned generated_key_bits;       /* 0 = 2048 */
-} rp_client_config;
+} residue_client_config;
 
-typedef struct rp_client rp_client;
+typedef struct residue_client residue_client;
 
 /* Creates a client session (generating a key pair if the config asks for one). clock/rng
- * may be NULL (system). Free with rp_client_free. */
-RP_CHECK_RESULT int rp_client_create(const rp_client_config *cfg, rp_clock_fn clock,
+ * may be NULL (system). Free with residue_client_free. */
+RP_CHECK_RESULT int residue_client_create(const residue_client_config *cfg, rp_clock_fn clock,
                                      void *clock_ctx, rp_random_fn rng, void *rng_ctx,
-                                     rp_client **out, rp_error *err);
-void rp_client_free(rp_client *cl);
-void rp_client_set_trace(rp_client *cl, rp_trace_fn fn, void *ctx);
+                                     residue_client **out, rp_error *err);
+void residue_client_free(residue_client *cl);
+void residue_client_set_trace(residue_client *cl, residue_trace_fn fn, void *ctx);
 
-rp_client_state rp_client_get_state(const rp_client *cl);
-rp_client_action rp_client_next_action(const rp_client *cl);
+residue_client_state residue_client_get_state(const residue_client *cl);
+residue_client_action residue_client_next_action(const residue_client *cl);
 
 /* Writes the CONNECT packet (state -> AWAIT_HELLO). Allowed in NEW, ESTABLISHED and
  * DISCONNECTED (a reconnect forgets the session key). RP_E_TOO_LONG when the CONNECT JSON
  * does not fit one RSA block of the server key. */
-RP_CHECK_RESULT int rp_client_connect(rp_client *cl, uint8_t *out, size_t cap,
+RP_CHECK_RESULT int residue_client_connect(residue_client *cl, uint8_t *out, size_t cap,
                                       size_t *out_len, rp_error *err);
 
 /* Writes the TOUCH packet (ESTABLISHED -> AWAIT_TOUCH). */
-RP_CHECK_RESULT int rp_client_touch(rp_client *cl, uint8_t *out, size_t cap, size_t *out_len,
+RP_CHECK_RESULT int residue_client_touch(residue_client *cl, uint8_t *out, size_t cap, size_t *out_len,
                                     rp_error *err);
 
 /* Handles one connect-port reply packet (delimiter removed; pkt may be NULL only when len
- * is 0; cap >= RP_SESSION_PACKET_MAX always suffices for out). In AWAIT_HELLO a hello gives
+ * is 0; cap >= RESIDUE_SESSION_PACKET_MAX always suffices for out). In AWAIT_HELLO a hello gives
  * the ACK packet in out (*out_len > 0, state -> AWAIT_ESTABLISHED); in AWAIT_ESTABLISHED
  * or AWAIT_TOUCH an established reply gives *out_len = 0 and state ESTABLISHED. An error
  * reply is RP_E_REJECTED with the server's error_text in err->message and state
  * DISCONNECTED; an undecodable reply is RP_E_PROTOCOL (state DISCONNECTED). */
-RP_CHECK_RESULT int rp_client_receive(rp_client *cl, const uint8_t *pkt, size_t len,
+RP_CHECK_RESULT int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len,
                                       uint8_t *out, size_t cap, size_t *out_len,
                                       rp_error *err);
 
 /* How many records one log packet may carry: max_bulk_size when the server allows bulk,
  * else 1. */
-size_t rp_client_bulk_capacity(const rp_client *cl);
+size_t residue_client_bulk_capacity(const residue_client *cl);
 
 /* Builds one log packet for the logging port from count records (1..bulk capacity; more
  * is RP_E_LIMIT): a single object for count == 1, else a bulk array; zlib-compressed when
@@ -271,30 +260,30 @@ size_t rp_client_bulk_capacity(const rp_client *cl);
  * Needs ESTABLISHED (or AWAIT_TOUCH). RP_E_OVERFLOW when cap is too small (12 x the
  * records' string bytes + 1 KiB per record + 4 KiB always suffices). Strings of the records
  * are only read during the call. */
-RP_CHECK_RESULT int rp_client_build_log(rp_client *cl, const residue_log_request *records,
+RP_CHECK_RESULT int residue_client_build_log(residue_client *cl, const residue_log_request *records,
                                         size_t count, uint8_t *out, size_t cap,
                                         size_t *out_len, rp_error *err);
 
 /* Checks a logging-port reply: 0 for {"r":0}, RP_E_REJECTED for {"r":1} (or any other r),
  * RP_E_PROTOCOL when it is not a log reply. */
-RP_CHECK_RESULT int rp_client_log_reply(rp_client *cl, const uint8_t *pkt, size_t len,
+RP_CHECK_RESULT int residue_client_log_reply(residue_client *cl, const uint8_t *pkt, size_t len,
                                         rp_error *err);
 
 /* Whether log requests are compressed when the server advertises COMPRESSION (default
  * true). false sends them uncompressed, which the server takes either way (§6.2). */
-void rp_client_set_compression(rp_client *cl, bool enabled);
+void residue_client_set_compression(residue_client *cl, bool enabled);
 
 /* Facts remembered from the last established reply (0 / NULL before). */
-const char *rp_client_id(const rp_client *cl);          /* "" before the hello */
-uint32_t rp_client_flags(const rp_client *cl);
-uint32_t rp_client_max_bulk_size(const rp_client *cl);
-uint16_t rp_client_logging_port(const rp_client *cl);
-uint32_t rp_client_age(const rp_client *cl);
-uint64_t rp_client_date_created(const rp_client *cl);
-unsigned rp_client_key_bits(const rp_client *cl);       /* session key size, 0 before hello */
+const char *residue_client_id(const residue_client *cl);          /* "" before the hello */
+uint32_t residue_client_flags(const residue_client *cl);
+uint32_t residue_client_max_bulk_size(const residue_client *cl);
+uint16_t residue_client_logging_port(const residue_client *cl);
+uint32_t residue_client_age(const residue_client *cl);
+uint64_t residue_client_date_created(const residue_client *cl);
+unsigned residue_client_key_bits(const residue_client *cl);       /* session key size, 0 before hello */
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* RP_SESSION_H */
+#endif /* RESIDUE_SESSION_H */

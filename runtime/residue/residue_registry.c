@@ -1,5 +1,5 @@
-/* rp_registry: chained hash map of server-side clients. See rp_registry.h. */
-#include "rp_registry.h"
+/* residue_registry: chained hash map of server-side clients. See residue_registry.h. */
+#include "residue_registry.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +20,7 @@ static size_t hash_id(const char *id, size_t len)
     return (size_t)h;
 }
 
-int rp_registry_init(rp_registry *reg, rp_error *err)
+int residue_registry_init(residue_registry *reg, rp_error *err)
 {
     if (reg == NULL) {
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "registry is NULL");
@@ -36,7 +36,7 @@ int rp_registry_init(rp_registry *reg, rp_error *err)
     return 0;
 }
 
-static void entry_free(rp_client_entry *e)
+static void entry_free(residue_client_entry *e)
 {
     if (e->owns_public_key) {
         rp_rsa_key_free(e->public_key);
@@ -45,15 +45,15 @@ static void entry_free(rp_client_entry *e)
     free(e);
 }
 
-void rp_registry_free(rp_registry *reg)
+void residue_registry_free(residue_registry *reg)
 {
     if (reg == NULL || reg->buckets == NULL) {
         return;
     }
     for (size_t b = 0; b < reg->nbuckets; b++) {
-        rp_client_entry *e = reg->buckets[b];
+        residue_client_entry *e = reg->buckets[b];
         while (e != NULL) {
-            rp_client_entry *next = e->next;
+            residue_client_entry *next = e->next;
             entry_free(e);
             e = next;
         }
@@ -64,17 +64,17 @@ void rp_registry_free(rp_registry *reg)
     reg->count = 0;
 }
 
-size_t rp_registry_count(const rp_registry *reg)
+size_t residue_registry_count(const residue_registry *reg)
 {
     return reg == NULL ? 0 : reg->count;
 }
 
-rp_client_entry *rp_registry_find(const rp_registry *reg, const char *id, size_t len)
+residue_client_entry *residue_registry_find(const residue_registry *reg, const char *id, size_t len)
 {
-    if (reg == NULL || reg->buckets == NULL || id == NULL || len == 0 || len > RP_CLIENT_ID_MAX) {
+    if (reg == NULL || reg->buckets == NULL || id == NULL || len == 0 || len > RESIDUE_CLIENT_ID_MAX) {
         return NULL;
     }
-    for (rp_client_entry *e = reg->buckets[hash_id(id, len) % reg->nbuckets]; e; e = e->next) {
+    for (residue_client_entry *e = reg->buckets[hash_id(id, len) % reg->nbuckets]; e; e = e->next) {
         if (e->id_len == len && memcmp(e->id, id, len) == 0) {
             return e;
         }
@@ -84,20 +84,20 @@ rp_client_entry *rp_registry_find(const rp_registry *reg, const char *id, size_t
 
 /* Doubles the bucket array when the load factor passes 2; on allocation failure the table
  * simply stays slower. */
-static void maybe_grow(rp_registry *reg)
+static void maybe_grow(residue_registry *reg)
 {
     if (reg->count < reg->nbuckets * 2u || reg->nbuckets > SIZE_MAX / 4u) {
         return;
     }
     size_t n = reg->nbuckets * 2u;
-    rp_client_entry **nb = calloc(n, sizeof *nb);
+    residue_client_entry **nb = calloc(n, sizeof *nb);
     if (nb == NULL) {
         return;
     }
     for (size_t b = 0; b < reg->nbuckets; b++) {
-        rp_client_entry *e = reg->buckets[b];
+        residue_client_entry *e = reg->buckets[b];
         while (e != NULL) {
-            rp_client_entry *next = e->next;
+            residue_client_entry *next = e->next;
             size_t h = hash_id(e->id, e->id_len) % n;
             e->next = nb[h];
             nb[h] = e;
@@ -109,7 +109,7 @@ static void maybe_grow(rp_registry *reg)
     reg->nbuckets = n;
 }
 
-int rp_registry_add(rp_registry *reg, const char *id, size_t len, rp_client_entry **out,
+int residue_registry_add(residue_registry *reg, const char *id, size_t len, residue_client_entry **out,
                     rp_error *err)
 {
     if (out != NULL) {
@@ -119,15 +119,15 @@ int rp_registry_add(rp_registry *reg, const char *id, size_t len, rp_client_entr
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
                             "registry, id and out must not be NULL");
     }
-    if (len == 0 || len > RP_CLIENT_ID_MAX) {
+    if (len == 0 || len > RESIDUE_CLIENT_ID_MAX) {
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
-                            "client id length %zu is outside 1..%u", len, RP_CLIENT_ID_MAX);
+                            "client id length %zu is outside 1..%u", len, RESIDUE_CLIENT_ID_MAX);
     }
-    if (rp_registry_find(reg, id, len) != NULL) {
+    if (residue_registry_find(reg, id, len) != NULL) {
         return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
                             "client id already registered");
     }
-    rp_client_entry *e = calloc(1, sizeof *e);
+    residue_client_entry *e = calloc(1, sizeof *e);
     if (e == NULL) {
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX,
                             "out of memory for a client entry");
@@ -144,12 +144,12 @@ int rp_registry_add(rp_registry *reg, const char *id, size_t len, rp_client_entr
     return 0;
 }
 
-void rp_registry_remove(rp_registry *reg, rp_client_entry *entry)
+void residue_registry_remove(residue_registry *reg, residue_client_entry *entry)
 {
     if (reg == NULL || reg->buckets == NULL || entry == NULL) {
         return;
     }
-    rp_client_entry **pp = &reg->buckets[hash_id(entry->id, entry->id_len) % reg->nbuckets];
+    residue_client_entry **pp = &reg->buckets[hash_id(entry->id, entry->id_len) % reg->nbuckets];
     while (*pp != NULL) {
         if (*pp == entry) {
             *pp = entry->next;
@@ -161,7 +161,7 @@ void rp_registry_remove(rp_registry *reg, rp_client_entry *entry)
     }
 }
 
-bool rp_client_entry_alive(const rp_client_entry *entry, uint64_t now)
+bool residue_client_entry_alive(const residue_client_entry *entry, uint64_t now)
 {
     if (entry == NULL) {
         return false;
@@ -169,17 +169,17 @@ bool rp_client_entry_alive(const rp_client_entry *entry, uint64_t now)
     return entry->age == 0 || entry->date_created + entry->age >= now;
 }
 
-size_t rp_registry_sweep(rp_registry *reg, uint64_t now)
+size_t residue_registry_sweep(residue_registry *reg, uint64_t now)
 {
     size_t removed = 0;
     if (reg == NULL || reg->buckets == NULL) {
         return 0;
     }
     for (size_t b = 0; b < reg->nbuckets; b++) {
-        rp_client_entry **pp = &reg->buckets[b];
+        residue_client_entry **pp = &reg->buckets[b];
         while (*pp != NULL) {
-            rp_client_entry *e = *pp;
-            if (!rp_client_entry_alive(e, now)) {
+            residue_client_entry *e = *pp;
+            if (!residue_client_entry_alive(e, now)) {
                 *pp = e->next;
                 reg->count--;
                 entry_free(e);
