@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     static unsigned char store[65536];
     rp_arena arena;
     rp_arena_init(&arena, store, sizeof store);
-    if (residue_decode_any(in, n, (residue_port)(argc & 1), (residue_direction)(argc >> 1 & 1), &any,
+    if (residue_decode_any(in, n, (residue_port)(argc & 1), (residue_peer)(argc >> 1 & 1), &any,
                            &arena, RP_DECODE_WIRE, NULL) != 0
         || encode_any(&any, out, sizeof out, &len) != 0)
         return 1;

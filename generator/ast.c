@@ -18,9 +18,58 @@ static void free_len(rp_ast_len *l)
     free(l->set);
 }
 
-static void free_route(rp_ast_route *r)
+static void free_routes(rp_ast_route *routes, size_t n)
 {
-    free(r->envelopes);
+    for (size_t i = 0; i < n; i++) {
+        rp_ast_route *r = &routes[i];
+        free(r->port_name);
+        free(r->from_name);
+        free(r->to_name);
+        for (size_t j = 0; j < r->envelope_count; j++)
+            free(r->envelope_names[j]);
+        free(r->envelope_names);
+        free(r->envelope_spans);
+        free(r->envelopes);
+    }
+    free(routes);
+}
+
+void rp_ast_expr_free(rp_ast_expr *e)
+{
+    if (e == NULL)
+        return;
+    for (size_t i = 0; i < e->arg_count; i++)
+        rp_ast_expr_free(e->args[i]);
+    free(e->args);
+    free(e->name);
+    free(e->str);
+    free(e);
+}
+
+void rp_ast_settings_free(rp_ast_setting *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(s[i].name);
+        rp_ast_expr_free(s[i].value);
+    }
+    free(s);
+}
+
+static void free_envelope(rp_ast_envelope *e)
+{
+    rp_ast_expr_free(e->expr);
+    for (size_t i = 0; i < e->layer_count; i++)
+        free(e->layers[i].parts);
+    free(e->layers);
+}
+
+static void free_profile(rp_ast_profile *p)
+{
+    free(p->base_name);
+    rp_ast_settings_free(p->settings, p->setting_count);
+    for (size_t i = 0; i < p->relax_count; i++)
+        free(p->relaxes[i].key);
+    free(p->relaxes);
 }
 
 static void free_field(rp_ast_field *f)
@@ -62,7 +111,7 @@ void rp_ast_decl_free(rp_ast_decl *d)
         free(d->u.enm.values);
         break;
     case RP_DECL_MESSAGE:
-        free_route(&d->u.message.route);
+        free_routes(d->u.message.routes, d->u.message.route_count);
         for (size_t i = 0; i < d->u.message.field_count; i++)
             free_field(&d->u.message.fields[i]);
         free(d->u.message.fields);
@@ -70,7 +119,21 @@ void rp_ast_decl_free(rp_ast_decl *d)
     case RP_DECL_ARRAY:
         free(d->u.array.element.name);
         free_len(&d->u.array.len);
-        free_route(&d->u.array.route);
+        free_routes(d->u.array.routes, d->u.array.route_count);
+        break;
+    case RP_DECL_PEER:
+        break;
+    case RP_DECL_PORT:
+        rp_ast_settings_free(d->u.port.settings, d->u.port.setting_count);
+        break;
+    case RP_DECL_KEY:
+        rp_ast_expr_free(d->u.key.expr);
+        break;
+    case RP_DECL_ENVELOPE:
+        free_envelope(&d->u.envelope);
+        break;
+    case RP_DECL_PROFILE:
+        free_profile(&d->u.profile);
         break;
     }
     free(d->name);
@@ -88,6 +151,7 @@ void rp_ast_unit_free(rp_ast_unit *u)
     for (size_t i = 0; i < u->import_count; i++)
         free(u->imports[i].path);
     free(u->imports);
+    rp_ast_settings_free(u->options, u->option_count);
     free(u->protocol);
     free(u->protocol_doc);
     free(u->text);
@@ -103,6 +167,10 @@ void rp_ast_free(rp_ast_spec *spec)
         rp_ast_unit_free(spec->units[i]);
     free(spec->units);
     free(spec->decls);
+    free(spec->ports);
+    free(spec->keys);
+    free(spec->envelopes);
+    free(spec->profiles);
     free(spec);
 }
 
@@ -263,38 +331,36 @@ const char *rp_ast_decl_kind_name(rp_ast_decl_kind k)
     case RP_DECL_FLAGS: return "flags";
     case RP_DECL_MESSAGE: return "message";
     case RP_DECL_ARRAY: return "array";
+    case RP_DECL_PEER: return "peer";
+    case RP_DECL_PORT: return "port";
+    case RP_DECL_KEY: return "key";
+    case RP_DECL_ENVELOPE: return "envelope";
+    case RP_DECL_PROFILE: return "profile";
     }
     return "?";
 }
 
-const char *rp_ast_port_name(rp_ast_port p)
+const char *rp_ast_layer_name(rp_ast_layer_kind k)
 {
-    switch (p) {
-    case RP_PORT_NONE: return "none";
-    case RP_PORT_CONNECT: return "connect";
-    case RP_PORT_LOGGING: return "logging";
+    switch (k) {
+    case RP_AST_LAYER_JSON: return "json";
+    case RP_AST_LAYER_ZLIB: return "zlib";
+    case RP_AST_LAYER_BASE64: return "base64";
+    case RP_AST_LAYER_BASE64_LENIENT: return "base64_lenient";
+    case RP_AST_LAYER_HEX: return "hex";
+    case RP_AST_LAYER_RSA: return "rsa";
+    case RP_AST_LAYER_AES: return "aes";
+    case RP_AST_LAYER_JOIN: return "join";
     }
     return "?";
 }
 
-const char *rp_ast_dir_name(rp_ast_dir d)
+const char *rp_ast_framing_name(rp_ast_framing_kind k)
 {
-    switch (d) {
-    case RP_DIR_NONE: return "none";
-    case RP_DIR_C2S: return "c2s";
-    case RP_DIR_S2C: return "s2c";
-    }
-    return "?";
-}
-
-const char *rp_ast_envelope_name(rp_ast_envelope_kind e)
-{
-    switch (e) {
-    case RP_ENV_PLAIN: return "plain";
-    case RP_ENV_RSA_SERVER: return "rsa(server)";
-    case RP_ENV_RSA_CLIENT: return "rsa(client)";
-    case RP_ENV_AES: return "aes";
-    case RP_ENV_AES_CLIENT_ID: return "aes(client_id)";
+    switch (k) {
+    case RP_FRAMING_NONE: return "none";
+    case RP_FRAMING_DELIMITER: return "delimiter";
+    case RP_FRAMING_LENGTH: return "length";
     }
     return "?";
 }
@@ -376,14 +442,42 @@ const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_nam
     return NULL;
 }
 
-bool rp_ast_route_has(const rp_ast_route *r, rp_ast_envelope_kind k)
+const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count)
 {
-    if (r == NULL)
-        return false;
-    for (size_t i = 0; i < r->envelope_count; i++)
-        if (r->envelopes[i].kind == k)
-            return true;
-    return false;
+    size_t n = 0;
+    const rp_ast_route *r = NULL;
+    if (d != NULL && d->kind == RP_DECL_MESSAGE) {
+        r = d->u.message.routes;
+        n = d->u.message.route_count;
+    } else if (d != NULL && d->kind == RP_DECL_ARRAY) {
+        r = d->u.array.routes;
+        n = d->u.array.route_count;
+    }
+    if (count != NULL)
+        *count = n;
+    return r;
+}
+
+bool rp_ast_profile_relaxes(const rp_ast_decl *profile, const char *key, bool *optional,
+                            bool *zero_is_absent)
+{
+    bool found = false, opt = false, zero = false;
+    /* A profile's bases form a chain; the checker refuses cycles, the bound guards anyway. */
+    for (size_t depth = 0; profile != NULL && profile->kind == RP_DECL_PROFILE && depth < 64;
+         depth++, profile = profile->u.profile.base) {
+        const rp_ast_profile *p = &profile->u.profile;
+        for (size_t i = 0; i < p->relax_count; i++)
+            if (strcmp(p->relaxes[i].key, key) == 0) {
+                found = true;
+                opt = opt || p->relaxes[i].optional;
+                zero = zero || p->relaxes[i].zero_is_absent;
+            }
+    }
+    if (optional != NULL)
+        *optional = opt;
+    if (zero_is_absent != NULL)
+        *zero_is_absent = zero;
+    return found;
 }
 
 int rp_ast_walk(const rp_ast_spec *spec, bool main_only, const rp_ast_visitor *v, void *ctx)

@@ -71,37 +71,19 @@ typedef enum rp_ast_scalar {
 
 /* ---- enums shared by several nodes ------------------------------------------------------ */
 
-/* Kind of a top-level declaration. */
+/* Kind of a top-level declaration. All kinds share one namespace. */
 typedef enum rp_ast_decl_kind {
     RP_DECL_CHARSET = 1, /* charset NAME = "class"; */
     RP_DECL_ENUM,        /* enum NAME : intN { VALUE = n; ... } */
     RP_DECL_FLAGS,       /* flags NAME : uintN { BIT = 2^k; ... } */
-    RP_DECL_MESSAGE,     /* message NAME [on PORT DIR in ENVELOPES] { ... } */
-    RP_DECL_ARRAY        /* array NAME of MESSAGE [len a..b] [on PORT DIR in ENVELOPES]; */
+    RP_DECL_MESSAGE,     /* message NAME [on ...] { ... } */
+    RP_DECL_ARRAY,       /* array NAME of MESSAGE [len a..b] [on ...]; */
+    RP_DECL_PEER,        /* one of the two names of `peers A, B;` */
+    RP_DECL_PORT,        /* port NAME { framing = ...; max_packet = N; } */
+    RP_DECL_KEY,         /* key NAME = rsa(PEER) | aes(BITS, ...); */
+    RP_DECL_ENVELOPE,    /* envelope NAME = LAYER EXPRESSION; */
+    RP_DECL_PROFILE      /* profile NAME [: BASE] { SETTING = VALUE; relax "KEY" = FLAGS; } */
 } rp_ast_decl_kind;
-
-/* Port a message travels on ("on connect" / "on logging"); NONE for nested-only messages. */
-typedef enum rp_ast_port {
-    RP_PORT_NONE = 0,
-    RP_PORT_CONNECT,
-    RP_PORT_LOGGING
-} rp_ast_port;
-
-/* Direction of a top-level message; NONE when the message has no "on" clause. */
-typedef enum rp_ast_dir {
-    RP_DIR_NONE = 0,
-    RP_DIR_C2S,     /* client to server */
-    RP_DIR_S2C      /* server to client */
-} rp_ast_dir;
-
-/* One envelope a message may arrive in (protocol reference §2.2). */
-typedef enum rp_ast_envelope_kind {
-    RP_ENV_PLAIN = 1,     /* plain JSON */
-    RP_ENV_RSA_SERVER,    /* rsa(server): RSA-encrypted to the server's key, base64 (c2s only) */
-    RP_ENV_RSA_CLIENT,    /* rsa(client): RSA-encrypted to the client's key, base64 (s2c only) */
-    RP_ENV_AES,           /* aes: "iv:b64" with the session key, no client id (s2c only) */
-    RP_ENV_AES_CLIENT_ID  /* aes(client_id): "iv:id:b64" (c2s only); may carry zlib */
-} rp_ast_envelope_kind;
 
 /* Field presence. */
 typedef enum rp_ast_label {
@@ -193,20 +175,172 @@ typedef struct rp_ast_charset {
     uint8_t allowed[32];
 } rp_ast_charset;
 
-/* One envelope of an "in" list. */
-typedef struct rp_ast_envelope {
-    rp_ast_envelope_kind kind;
-    bool zlib;                /* aes(client_id, zlib): zlib + base64 inside the AES envelope */
+/* ---- transport declarations ------------------------------------------------------------ */
+
+/* A generic expression, as written: the value of a key, envelope, port or profile setting
+ * (`rsa(server)`, `join(":", hex(iv), base64(aes(session, json)))`, `1048576`, `ignore`).
+ * The checker interprets it; names inside it are resolved there, not by the parser. */
+typedef enum rp_ast_expr_kind {
+    RP_EXPR_NAME = 1,   /* a bare name: `json`, `ignore`, `big_endian` */
+    RP_EXPR_CALL,       /* name(args): `aes(session, json)` (possibly with no args) */
+    RP_EXPR_STRING,     /* a string literal */
+    RP_EXPR_INT         /* an integer literal */
+} rp_ast_expr_kind;
+
+typedef struct rp_ast_expr {
+    rp_ast_expr_kind kind;
+    char *name;                  /* NAME and CALL (owned) */
+    char *str;                   /* STRING (owned; NUL cannot occur inside) */
+    rp_ast_int i;                /* INT */
+    struct rp_ast_expr **args;   /* CALL: owned array of owned arguments, spec order */
+    size_t arg_count;
+    rp_ast_span span;            /* the whole expression */
+    rp_ast_span name_span;       /* NAME and CALL: the name (else == span) */
+} rp_ast_expr;
+
+/* `NAME = EXPR;` inside a port or profile body, or `option NAME = EXPR;` at file level. */
+typedef struct rp_ast_setting {
+    char *name;                  /* owned */
+    rp_ast_expr *value;          /* owned */
+    rp_ast_span name_span;
+    rp_ast_span span;            /* the whole statement */
+} rp_ast_setting;
+
+/* One name of `peers A, B;`. Exactly two peers exist in a checked spec that has ports. */
+typedef struct rp_ast_peer {
+    size_t index;                /* 0 for the first name of the statement, 1 for the second */
+    rp_ast_span statement_span;  /* the whole `peers A, B;` */
+} rp_ast_peer;
+
+/* How a port cuts its byte stream into packets. */
+typedef enum rp_ast_framing_kind {
+    RP_FRAMING_NONE = 0,         /* not (validly) given: only in an unchecked tree */
+    RP_FRAMING_DELIMITER,        /* every packet ends with `delimiter` */
+    RP_FRAMING_LENGTH            /* every packet starts with its payload length */
+} rp_ast_framing_kind;
+
+/* port NAME { framing = delimiter("\r\n\r\n") | length(uintN, big_endian|little_endian);
+ *             max_packet = N; } */
+typedef struct rp_ast_port {
+    rp_ast_setting *settings;    /* owned, as written (check reads them into the fields below) */
+    size_t setting_count;
+    /* resolved by check: */
+    rp_ast_framing_kind framing;
+    const char *delimiter;       /* DELIMITER: 1..16 bytes (points into the setting's string) */
+    size_t delimiter_len;
+    unsigned prefix_bytes;       /* LENGTH: 1, 2, 4 or 8 */
+    bool big_endian;             /* LENGTH: byte order of the prefix */
+    uint64_t max_packet;         /* payload bytes, delimiter or prefix excluded; > 0 */
+    size_t index;                /* position among the spec's ports (0-based, spec order) */
+} rp_ast_port;
+
+/* What a key is. */
+typedef enum rp_ast_key_kind {
+    RP_KEY_NONE = 0,             /* unchecked */
+    RP_KEY_RSA,                  /* an RSA key pair: `rsa(PEER)`, PEER holds the private half */
+    RP_KEY_AES                   /* an AES key: `aes(128, 192, 256)`, the sizes allowed */
+} rp_ast_key_kind;
+
+/* key NAME = rsa(PEER);  /  key NAME = aes(BITS, ...); */
+typedef struct rp_ast_key {
+    rp_ast_expr *expr;           /* owned, as written */
+    /* resolved by check: */
+    rp_ast_key_kind kind;
+    const struct rp_ast_decl *owner; /* RSA: the RP_DECL_PEER holding the private half */
+    unsigned aes_bits;           /* AES: bit 0 = 128, bit 1 = 192, bit 2 = 256 allowed */
+    size_t index;                /* position among the spec's keys (0-based, spec order) */
+} rp_ast_key;
+
+/* The built-in layers an envelope is composed of (docs/language.md §4.12). */
+typedef enum rp_ast_layer_kind {
+    RP_AST_LAYER_JSON = 1,           /* the message text; always the innermost layer */
+    RP_AST_LAYER_ZLIB,               /* zlib stream (RFC 1950) of the inner text; binary */
+    RP_AST_LAYER_BASE64,             /* padded base64; opened: alphabet, '=' and whitespace */
+    RP_AST_LAYER_BASE64_LENIENT,     /* padded base64; opened: every other byte skipped */
+    RP_AST_LAYER_HEX,                /* lowercase hex; opened: either case */
+    RP_AST_LAYER_RSA,                /* RSA PKCS#1 v1.5, one block, to `key`; binary */
+    RP_AST_LAYER_AES,                /* AES-CBC + PKCS#7 with `key` and a random IV; binary */
+    RP_AST_LAYER_JOIN                /* parts joined by `separator`; text; outermost only */
+} rp_ast_layer_kind;
+
+/* One part of a join. */
+typedef enum rp_ast_part_kind {
+    RP_PART_PAYLOAD = 1,         /* the next inner layer's text */
+    RP_PART_IV_HEX,              /* hex(iv): the envelope's AES IV, 32 lowercase hex digits */
+    RP_PART_KEY_ID               /* id(KEY): the name under which the receiver knows KEY */
+} rp_ast_part_kind;
+
+typedef struct rp_ast_join_part {
+    rp_ast_part_kind kind;
+    const struct rp_ast_decl *key; /* KEY_ID: the RP_DECL_KEY (non-owning) */
     rp_ast_span span;
+} rp_ast_join_part;
+
+/* One layer of a checked envelope. */
+typedef struct rp_ast_layer {
+    rp_ast_layer_kind kind;
+    const struct rp_ast_decl *key; /* RSA and AES: the RP_DECL_KEY used (non-owning) */
+    bool iv_in_join;             /* AES: an enclosing join places the IV (else the sealed
+                                    text is IV followed by the ciphertext) */
+    const char *separator;       /* JOIN: 1.. bytes (points into the expression's string) */
+    rp_ast_join_part *parts;     /* JOIN: owned, spec order; exactly one PAYLOAD */
+    size_t part_count;
+    rp_ast_span span;            /* the layer's call (or name) as written */
+} rp_ast_layer;
+
+/* envelope NAME = EXPR; */
+typedef struct rp_ast_envelope {
+    rp_ast_expr *expr;           /* owned, as written */
+    /* resolved by check: */
+    rp_ast_layer *layers;        /* owned; outermost first, the last one is RP_AST_LAYER_JSON */
+    size_t layer_count;
+    size_t index;                /* position among the spec's envelopes (0-based, spec order) */
 } rp_ast_envelope;
 
-/* `on PORT DIR in ENV | ENV ...` of a message or array declaration. */
+/* relax "KEY" = optional, zero_is_absent; inside a profile. */
+typedef struct rp_ast_relax {
+    char *key;                   /* the wire key it applies to in every message (owned) */
+    rp_ast_span key_span;
+    bool optional;               /* a required field with this key may be absent */
+    bool zero_is_absent;         /* the number 0 in this key reads as absent */
+    rp_ast_span span;
+} rp_ast_relax;
+
+/* profile NAME [: BASE] { trailing_bytes = ignore; ...; relax "KEY" = ...; } — a set of
+ * decoding leniencies. A spec's decoders are strict unless the caller passes a profile. */
+typedef struct rp_ast_profile {
+    char *base_name;             /* owned or NULL */
+    rp_ast_span base_span;
+    rp_ast_setting *settings;    /* owned, as written */
+    size_t setting_count;
+    rp_ast_relax *relaxes;       /* owned, spec order */
+    size_t relax_count;
+    /* resolved by check (inherited settings included): */
+    const struct rp_ast_decl *base; /* the RP_DECL_PROFILE it extends, or NULL */
+    bool trailing_ignore;        /* trailing_bytes = ignore: bytes after the value ignored */
+    bool float_truncate;         /* float_numbers = truncate: 1.9 in an integer field is 1 */
+    bool string_numbers_absent;  /* string_numbers = absent: "7" for a number counts as absent */
+    bool duplicate_last;         /* duplicate_keys = last: the last occurrence wins */
+    size_t index;                /* position among the spec's profiles (0..31, spec order) */
+} rp_ast_profile;
+
+/* `on PORT FROM -> TO in ENV | ENV ...` of a message or array declaration. */
 typedef struct rp_ast_route {
-    rp_ast_port port;         /* RP_PORT_NONE when there is no "on" clause */
-    rp_ast_dir dir;           /* RP_DIR_NONE when there is no "on" clause */
-    rp_ast_envelope *envelopes; /* owned array, envelope_count entries, spec order */
-    size_t envelope_count;    /* >= 1 when port != NONE; 0 otherwise */
-    rp_ast_span span;         /* the whole clause (zeroed when absent) */
+    char *port_name;             /* as written (owned) */
+    rp_ast_span port_span;
+    char *from_name;             /* the sending peer (owned) */
+    rp_ast_span from_span;
+    char *to_name;               /* the receiving peer (owned) */
+    rp_ast_span to_span;
+    char **envelope_names;       /* owned array of owned names, spec order */
+    rp_ast_span *envelope_spans; /* owned, one per name */
+    size_t envelope_count;       /* >= 1 */
+    rp_ast_span span;            /* the whole clause */
+    /* resolved by check (non-owning): */
+    const struct rp_ast_decl *port;       /* RP_DECL_PORT */
+    const struct rp_ast_decl *from;       /* RP_DECL_PEER */
+    const struct rp_ast_decl *to;         /* RP_DECL_PEER */
+    const struct rp_ast_decl **envelopes; /* owned array of RP_DECL_ENVELOPE, one per name */
 } rp_ast_route;
 
 /* Length or count bounds: `len 16`, `len 1..128`, `len ..64`, `len {16, 24, 32}`. */
@@ -282,7 +416,8 @@ typedef struct rp_ast_field {
 
 /* message NAME [on ...] { option unknown_keys = X; fields } */
 typedef struct rp_ast_message {
-    rp_ast_route route;       /* port/direction/envelopes; port NONE for nested-only messages */
+    rp_ast_route *routes;     /* owned, spec order; none for nested-only messages */
+    size_t route_count;
     rp_ast_unknown_keys unknown_keys; /* default RP_UNKNOWN_IGNORE */
     bool unknown_keys_set;    /* the option was written */
     rp_ast_span unknown_keys_span;
@@ -294,7 +429,8 @@ typedef struct rp_ast_message {
 typedef struct rp_ast_array {
     rp_ast_type element;      /* resolved to an RP_DECL_MESSAGE by check */
     rp_ast_len len;           /* item count bounds; has_max always true once checked */
-    rp_ast_route route;
+    rp_ast_route *routes;     /* owned, spec order; possibly none */
+    size_t route_count;
 } rp_ast_array;
 
 /* A top-level declaration. */
@@ -311,6 +447,11 @@ typedef struct rp_ast_decl {
         rp_ast_enum enm;        /* RP_DECL_ENUM and RP_DECL_FLAGS */
         rp_ast_message message; /* RP_DECL_MESSAGE */
         rp_ast_array array;     /* RP_DECL_ARRAY */
+        rp_ast_peer peer;       /* RP_DECL_PEER */
+        rp_ast_port port;       /* RP_DECL_PORT */
+        rp_ast_key key;         /* RP_DECL_KEY */
+        rp_ast_envelope envelope; /* RP_DECL_ENVELOPE */
+        rp_ast_profile profile; /* RP_DECL_PROFILE */
     } u;
 } rp_ast_decl;
 
@@ -333,6 +474,8 @@ typedef struct rp_ast_unit {
     size_t import_count;
     rp_ast_decl **decls;      /* owned array of owned declarations, spec order */
     size_t decl_count;
+    rp_ast_setting *options;  /* `option NAME = VALUE;` at file level (owned, spec order) */
+    size_t option_count;
     bool is_main;             /* the file named on the command line */
 } rp_ast_unit;
 
@@ -347,6 +490,22 @@ typedef struct rp_ast_spec {
      * Emitters that only want the main file's declarations test decl->unit->is_main. */
     rp_ast_decl **decls;
     size_t decl_count;
+    /* The transport declarations by kind, in decls order (non-owning pointers in owned
+     * arrays, filled by check). peers[] is NULL, NULL when the spec declares none. Their
+     * index fields are their positions here. */
+    const rp_ast_decl *peers[2];
+    const rp_ast_decl **ports;
+    size_t port_count;
+    const rp_ast_decl **keys;
+    size_t key_count;
+    const rp_ast_decl **envelopes;
+    size_t envelope_count;
+    const rp_ast_decl **profiles;
+    size_t profile_count;
+    size_t route_count;       /* routes over all messages and arrays */
+    /* `option max_depth = N;` of the main file: the JSON nesting limit of every decoder,
+     * at least the deepest message's own depth (checked); 0 when not given. */
+    uint64_t max_depth;
 } rp_ast_spec;
 
 /* ---- helpers (ast.c) --------------------------------------------------------------------- */
@@ -356,6 +515,9 @@ void rp_ast_free(rp_ast_spec *spec);
 /* Frees one declaration / one unit that is not (yet) part of a spec. NULL is ignored. */
 void rp_ast_decl_free(rp_ast_decl *decl);
 void rp_ast_unit_free(rp_ast_unit *unit);
+/* Frees an expression tree / an array of n settings. NULL is ignored. */
+void rp_ast_expr_free(rp_ast_expr *expr);
+void rp_ast_settings_free(rp_ast_setting *settings, size_t n);
 
 /* Keyword of a scalar ("uint16"), or "?" for RP_SCALAR_NONE. Never NULL. */
 const char *rp_ast_scalar_name(rp_ast_scalar s);
@@ -387,9 +549,8 @@ char *rp_ast_int_format(rp_ast_int v, char *buf, size_t cap);
 /* Name of an enum constant for dumps and messages ("connect", "c2s", "rsa(server)",
  * "required", "hex", "ignore"). Never NULL. */
 const char *rp_ast_decl_kind_name(rp_ast_decl_kind k);
-const char *rp_ast_port_name(rp_ast_port p);
-const char *rp_ast_dir_name(rp_ast_dir d);
-const char *rp_ast_envelope_name(rp_ast_envelope_kind e);
+const char *rp_ast_layer_name(rp_ast_layer_kind k);
+const char *rp_ast_framing_name(rp_ast_framing_kind k);
 const char *rp_ast_label_name(rp_ast_label l);
 const char *rp_ast_encoding_name(rp_ast_bytes_encoding e);
 const char *rp_ast_unknown_keys_name(rp_ast_unknown_keys u);
@@ -407,8 +568,13 @@ const rp_ast_enum_value *rp_ast_find_enum_value(const rp_ast_decl *decl, const c
 /* Finds a field of a message declaration by C name; NULL when absent. */
 const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_name);
 
-/* True when the route lists an envelope of this kind (zlib variant ignored). */
-bool rp_ast_route_has(const rp_ast_route *r, rp_ast_envelope_kind k);
+/* Routes of a message or array declaration (NULL/0 for other kinds). */
+const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count);
+
+/* Whether `profile` (an RP_DECL_PROFILE, its bases included) relaxes the wire key `key`:
+ * *optional / *zero_is_absent (both optional) get the relax flags. False when it does not. */
+bool rp_ast_profile_relaxes(const rp_ast_decl *profile, const char *key, bool *optional,
+                            bool *zero_is_absent);
 
 /* Visitor over a checked spec, in spec order: decl, then each of its values or fields.
  * Any callback may be NULL. A non-zero return stops the walk and is returned. */

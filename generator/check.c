@@ -6,21 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_internal.h"
 #include "fe_util.h"
 
-typedef struct checker {
-    rp_diag *diag;
-    rp_ast_spec *spec;
-    size_t errors;
-    /* Declarations by name: an open-addressing hash table (power-of-two slots, at most half
-     * full) so name checks and type lookups stay linear in the size of the spec. The first
-     * declaration of a name owns its slot. */
-    const rp_ast_decl **names;
-    size_t name_slots;
-} checker;
+typedef rp_checker checker;
 
-static void error(checker *c, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
-static void error(checker *c, const rp_ast_span *span, const char *fmt, ...)
+#define error rp_check_error
+
+void rp_check_error(checker *c, const rp_ast_span *span, const char *fmt, ...)
 {
     char buf[600];
     va_list ap;
@@ -47,7 +40,7 @@ static const char *type_range_text(rp_ast_scalar s, char *buf, size_t cap)
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-static size_t edit_distance(const char *a, const char *b)
+size_t rp_check_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
@@ -83,7 +76,7 @@ static const char *suggest(const checker *c, const char *name, unsigned mask, bo
     size_t len = strlen(name);
     if (scalars)
         for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++) {
-            size_t d = edit_distance(name, scalar_names[i]);
+            size_t d = rp_check_edit_distance(name, scalar_names[i]);
             if (d < best_d && d < len) {
                 best_d = d;
                 best = scalar_names[i];
@@ -93,7 +86,7 @@ static const char *suggest(const checker *c, const char *name, unsigned mask, bo
         const rp_ast_decl *d = c->spec->decls[i];
         if ((mask & (1u << d->kind)) == 0)
             continue;
-        size_t dist = edit_distance(name, d->name);
+        size_t dist = rp_check_edit_distance(name, d->name);
         if (dist < best_d && dist < len) {
             best_d = dist;
             best = d->name;
@@ -156,21 +149,28 @@ static void check_decl_names(checker *c)
         const rp_ast_decl *e = *slot;
         error(c, &d->name_span, "redefinition of '%s'", d->name);
         rp_diag_note(c->diag, &e->name_span, "'%s' was first defined here as %s %s", e->name,
-                     e->kind == RP_DECL_ENUM || e->kind == RP_DECL_ARRAY ? "an" : "a",
+                     rp_check_article(e->kind),
                      rp_ast_decl_kind_name(e->kind));
     }
 }
 
 /* First declaration called name (the first one wins for duplicates, already reported). */
-static const rp_ast_decl *lookup(const checker *c, const char *name)
+const rp_ast_decl *rp_check_lookup(const checker *c, const char *name)
 {
     return name == NULL ? NULL : *name_slot(c, name);
 }
+#define lookup rp_check_lookup
 
-static const char *article(rp_ast_decl_kind k)
+const char *rp_check_suggest_decl(const checker *c, const char *name, unsigned kind_mask)
 {
-    return k == RP_DECL_ENUM || k == RP_DECL_ARRAY ? "an" : "a";
+    return suggest(c, name, kind_mask, false);
 }
+
+const char *rp_check_article(rp_ast_decl_kind k)
+{
+    return k == RP_DECL_ENUM || k == RP_DECL_ARRAY || k == RP_DECL_ENVELOPE ? "an" : "a";
+}
+#define article rp_check_article
 
 /* ---- versions --------------------------------------------------------------------------------- */
 
@@ -323,38 +323,6 @@ static void check_enum(checker *c, rp_ast_decl *d)
                 }
         }
         check_versions(c, v->since, &v->since_span, v->until, &v->until_span);
-    }
-}
-
-/* ---- routes --------------------------------------------------------------------------------------- */
-
-static void check_route(checker *c, const rp_ast_route *r)
-{
-    for (size_t i = 0; i < r->envelope_count; i++) {
-        const rp_ast_envelope *e = &r->envelopes[i];
-        const char *name = rp_ast_envelope_name(e->kind);
-        switch (e->kind) {
-        case RP_ENV_RSA_SERVER:
-            if (r->dir != RP_DIR_C2S)
-                error(c, &e->span, "rsa(server) encrypts to the server's key: only valid c2s; use rsa(client) for s2c");
-            break;
-        case RP_ENV_AES_CLIENT_ID:
-            if (r->dir != RP_DIR_C2S)
-                error(c, &e->span, "%s is the client's envelope: only valid c2s; the server sends 'aes'", name);
-            else if (e->zlib && r->port != RP_PORT_LOGGING)
-                error(c, &e->span, "zlib compression is only used on the logging port");
-            break;
-        case RP_ENV_RSA_CLIENT:
-            if (r->dir != RP_DIR_S2C)
-                error(c, &e->span, "rsa(client) encrypts to the client's key: only valid s2c; use rsa(server) for c2s");
-            break;
-        case RP_ENV_AES:
-            if (r->dir != RP_DIR_S2C)
-                error(c, &e->span, "'aes' without a client id is only sent s2c; a client sends aes(client_id)");
-            break;
-        case RP_ENV_PLAIN:
-            break;
-        }
     }
 }
 
@@ -634,7 +602,6 @@ static void check_field_attrs(checker *c, rp_ast_field *f)
 static void check_message(checker *c, rp_ast_decl *d)
 {
     rp_ast_message *m = &d->u.message;
-    check_route(c, &m->route);
     for (size_t i = 0; i < m->field_count; i++) {
         rp_ast_field *f = &m->fields[i];
         resolve_type(c, &f->type, (1u << RP_DECL_ENUM) | (1u << RP_DECL_FLAGS) | (1u << RP_DECL_MESSAGE),
@@ -683,7 +650,6 @@ static void check_array(checker *c, rp_ast_decl *d)
         error(c, &a->len.span, "an array length takes a range, not a set");
     else
         check_len(c, &a->len, "len");
-    check_route(c, &a->route);
 }
 
 /* ---- recursive messages -------------------------------------------------------------------------- */
@@ -729,72 +695,13 @@ static void check_cycles(checker *c)
     free(state);
 }
 
-/* ---- telling routed messages apart ------------------------------------------------------------- */
-
-/* True when a and b are both const on a required field with the same wire key and differ. */
-static bool consts_differ(const rp_ast_field *a, const rp_ast_field *b)
-{
-    const rp_ast_value *x = &a->attrs.const_value, *y = &b->attrs.const_value;
-    if (a->label != RP_LABEL_REQUIRED || b->label != RP_LABEL_REQUIRED || x->kind == RP_VALUE_NONE ||
-        y->kind == RP_VALUE_NONE || strcmp(a->wire_key, b->wire_key) != 0)
-        return false;
-    bool xs = x->kind == RP_VALUE_STRING, ys = y->kind == RP_VALUE_STRING;
-    bool xb = x->kind == RP_VALUE_BOOL, yb = y->kind == RP_VALUE_BOOL;
-    if (xs || ys)
-        return !(xs && ys) || strcmp(x->str, y->str) != 0;
-    if (xb || yb)
-        return !(xb && yb) || x->b != y->b;
-    return rp_ast_int_cmp(x->i, y->i) != 0; /* INT and resolved ENUM both carry i */
-}
-
-static bool share_envelope(const rp_ast_route *a, const rp_ast_route *b, const rp_ast_envelope **on_b)
-{
-    for (size_t i = 0; i < a->envelope_count; i++)
-        for (size_t j = 0; j < b->envelope_count; j++)
-            if (a->envelopes[i].kind == b->envelopes[j].kind) {
-                *on_b = &b->envelopes[j];
-                return true;
-            }
-    return false;
-}
-
-/* Two messages that can arrive on the same port, in the same direction and envelope must be
- * told apart by a constant field (what generated decode-any code dispatches on). Arrays
- * are JSON arrays, never confused with a message object. */
-static void check_distinguishable(checker *c)
-{
-    for (size_t i = 0; i < c->spec->decl_count; i++) {
-        const rp_ast_decl *a = c->spec->decls[i];
-        if (a->kind != RP_DECL_MESSAGE || a->u.message.route.port == RP_PORT_NONE)
-            continue;
-        for (size_t j = i + 1; j < c->spec->decl_count; j++) {
-            const rp_ast_decl *b = c->spec->decls[j];
-            const rp_ast_envelope *env = NULL;
-            if (b->kind != RP_DECL_MESSAGE || b->u.message.route.port != a->u.message.route.port ||
-                b->u.message.route.dir != a->u.message.route.dir ||
-                !share_envelope(&a->u.message.route, &b->u.message.route, &env))
-                continue;
-            bool told_apart = false;
-            for (size_t x = 0; x < a->u.message.field_count && !told_apart; x++)
-                for (size_t y = 0; y < b->u.message.field_count && !told_apart; y++)
-                    told_apart = consts_differ(&a->u.message.fields[x], &b->u.message.fields[y]);
-            if (!told_apart) {
-                error(c, &b->name_span,
-                      "messages '%s' and '%s' both arrive %s on the %s port in '%s' and no "
-                      "required const field tells them apart",
-                      a->name, b->name, rp_ast_dir_name(a->u.message.route.dir),
-                      rp_ast_port_name(a->u.message.route.port), rp_ast_envelope_name(env->kind));
-                rp_diag_note(c->diag, &a->name_span, "'%s' declared here", a->name);
-            }
-        }
-    }
-}
-
 /* ---- entry ---------------------------------------------------------------------------------------- */
 
 size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
 {
     checker c = { diag, spec, 0, NULL, 0 };
+    if (spec->main != NULL)
+        rp_check_file_options(&c, spec->main);
     const rp_ast_unit *main_unit = spec->main;
     if (main_unit != NULL && main_unit->protocol == NULL) {
         rp_ast_span s = { main_unit->path, 1, 1, 1, 1, 0, 0 };
@@ -820,11 +727,17 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
         case RP_DECL_ARRAY:
             check_array(&c, d);
             break;
+        case RP_DECL_PEER:
+        case RP_DECL_PORT:
+        case RP_DECL_KEY:
+        case RP_DECL_ENVELOPE:
+        case RP_DECL_PROFILE:
+            break; /* check_transport.c */
         }
     }
     check_cycles(&c);
-    if (c.errors == 0) /* needs every const resolved */
-        check_distinguishable(&c);
+    /* after the fields: profiles look up wire keys, routes look at const fields */
+    rp_check_transport(&c);
     free(c.names);
     return c.errors;
 }

@@ -88,18 +88,65 @@ static void len(rp_strbuf *b, int level, const char *name, const rp_ast_len *l)
     rp_sb_putc(b, '\n');
 }
 
-static void route(rp_strbuf *b, int level, const rp_ast_route *r)
+static void routes(rp_strbuf *b, int level, const rp_ast_route *r, size_t n)
 {
-    if (r->port == RP_PORT_NONE)
-        return;
-    indent(b, level);
-    rp_sb_printf(b, "route %s %s in", rp_ast_port_name(r->port), rp_ast_dir_name(r->dir));
-    for (size_t i = 0; i < r->envelope_count; i++) {
-        const rp_ast_envelope *e = &r->envelopes[i];
-        rp_sb_printf(b, "%s %s%s", i ? " |" : "", rp_ast_envelope_name(e->kind), e->zlib ? "+zlib" : "");
+    for (size_t k = 0; k < n; k++, r++) {
+        indent(b, level);
+        rp_sb_printf(b, "route %s %s -> %s in", r->port_name, r->from_name, r->to_name);
+        for (size_t i = 0; i < r->envelope_count; i++)
+            rp_sb_printf(b, "%s %s", i ? " |" : "", r->envelope_names[i]);
+        span(b, &r->span);
+        rp_sb_putc(b, '\n');
     }
-    span(b, &r->span);
-    rp_sb_putc(b, '\n');
+}
+
+/* An expression as written, on one line. */
+static void expr(rp_strbuf *b, const rp_ast_expr *e)
+{
+    switch (e->kind) {
+    case RP_EXPR_NAME: rp_sb_puts(b, e->name); break;
+    case RP_EXPR_STRING: quoted(b, e->str); break;
+    case RP_EXPR_INT: num(b, e->i); break;
+    case RP_EXPR_CALL:
+        rp_sb_printf(b, "%s(", e->name);
+        for (size_t i = 0; i < e->arg_count; i++) {
+            if (i > 0)
+                rp_sb_puts(b, ", ");
+            expr(b, e->args[i]);
+        }
+        rp_sb_putc(b, ')');
+        break;
+    }
+}
+
+static void layers(rp_strbuf *b, int level, const rp_ast_envelope *env)
+{
+    for (size_t i = 0; i < env->layer_count; i++) {
+        const rp_ast_layer *l = &env->layers[i];
+        indent(b, level);
+        rp_sb_printf(b, "layer %s", rp_ast_layer_name(l->kind));
+        if (l->key != NULL)
+            rp_sb_printf(b, " key %s", l->key->name);
+        if (l->kind == RP_AST_LAYER_AES)
+            rp_sb_puts(b, l->iv_in_join ? " iv in join" : " iv prepended");
+        if (l->kind == RP_AST_LAYER_JOIN) {
+            rp_sb_puts(b, " separator ");
+            quoted(b, l->separator);
+            rp_sb_puts(b, " parts");
+            for (size_t p = 0; p < l->part_count; p++) {
+                const rp_ast_join_part *part = &l->parts[p];
+                rp_sb_puts(b, p ? ", " : " ");
+                if (part->kind == RP_PART_IV_HEX)
+                    rp_sb_puts(b, "hex(iv)");
+                else if (part->kind == RP_PART_KEY_ID)
+                    rp_sb_printf(b, "id(%s)", part->key != NULL ? part->key->name : "?");
+                else
+                    rp_sb_puts(b, "payload");
+            }
+        }
+        span(b, &l->span);
+        rp_sb_putc(b, '\n');
+    }
 }
 
 static void type(rp_strbuf *b, const rp_ast_type *t)
@@ -244,7 +291,7 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
         }
         break;
     case RP_DECL_MESSAGE:
-        route(b, 1, &d->u.message.route);
+        routes(b, 1, d->u.message.routes, d->u.message.route_count);
         indent(b, 1);
         rp_sb_printf(b, "unknown_keys %s%s\n", rp_ast_unknown_keys_name(d->u.message.unknown_keys),
                      d->u.message.unknown_keys_set ? "" : " (default)");
@@ -257,8 +304,63 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
         type(b, &d->u.array.element);
         rp_sb_putc(b, '\n');
         len(b, 1, "len", &d->u.array.len);
-        route(b, 1, &d->u.array.route);
+        routes(b, 1, d->u.array.routes, d->u.array.route_count);
         break;
+    case RP_DECL_PEER:
+        indent(b, 1);
+        rp_sb_printf(b, "peer %zu\n", d->u.peer.index);
+        break;
+    case RP_DECL_PORT: {
+        const rp_ast_port *p = &d->u.port;
+        indent(b, 1);
+        if (p->framing == RP_FRAMING_DELIMITER) {
+            rp_sb_puts(b, "framing delimiter ");
+            quoted(b, p->delimiter);
+        } else if (p->framing == RP_FRAMING_LENGTH) {
+            rp_sb_printf(b, "framing length %u bytes %s", p->prefix_bytes,
+                         p->big_endian ? "big_endian" : "little_endian");
+        } else {
+            rp_sb_puts(b, "framing none");
+        }
+        rp_sb_printf(b, " max_packet %llu\n", (unsigned long long)p->max_packet);
+        break;
+    }
+    case RP_DECL_KEY:
+        indent(b, 1);
+        rp_sb_puts(b, "key ");
+        expr(b, d->u.key.expr);
+        if (d->u.key.kind == RP_KEY_RSA && d->u.key.owner != NULL)
+            rp_sb_printf(b, " (rsa, private half held by %s)", d->u.key.owner->name);
+        else if (d->u.key.kind == RP_KEY_AES)
+            rp_sb_printf(b, " (aes%s%s%s)", d->u.key.aes_bits & 1u ? " 128" : "",
+                         d->u.key.aes_bits & 2u ? " 192" : "", d->u.key.aes_bits & 4u ? " 256" : "");
+        rp_sb_putc(b, '\n');
+        break;
+    case RP_DECL_ENVELOPE:
+        indent(b, 1);
+        rp_sb_puts(b, "is ");
+        expr(b, d->u.envelope.expr);
+        rp_sb_putc(b, '\n');
+        layers(b, 1, &d->u.envelope);
+        break;
+    case RP_DECL_PROFILE: {
+        const rp_ast_profile *p = &d->u.profile;
+        indent(b, 1);
+        rp_sb_printf(b, "profile %zu%s%s: trailing_bytes %s, float_numbers %s, string_numbers %s, duplicate_keys %s\n",
+                     p->index, p->base != NULL ? " extends " : "", p->base != NULL ? p->base->name : "",
+                     p->trailing_ignore ? "ignore" : "reject", p->float_truncate ? "truncate" : "reject",
+                     p->string_numbers_absent ? "absent" : "reject", p->duplicate_last ? "last" : "reject");
+        for (size_t i = 0; i < p->relax_count; i++) {
+            indent(b, 1);
+            rp_sb_puts(b, "relax ");
+            quoted(b, p->relaxes[i].key);
+            rp_sb_printf(b, "%s%s", p->relaxes[i].optional ? " optional" : "",
+                         p->relaxes[i].zero_is_absent ? " zero_is_absent" : "");
+            span(b, &p->relaxes[i].span);
+            rp_sb_putc(b, '\n');
+        }
+        break;
+    }
     }
 }
 
@@ -280,6 +382,8 @@ char *rp_dump_ast(const rp_ast_spec *spec)
             rp_sb_putc(&b, '\n');
         }
     }
+    if (spec->max_depth != 0)
+        rp_sb_printf(&b, "option max_depth %llu\n", (unsigned long long)spec->max_depth);
     for (size_t i = 0; i < spec->decl_count; i++)
         decl(&b, spec->decls[i]);
     return rp_sb_take(&b);

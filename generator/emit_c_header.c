@@ -91,28 +91,18 @@ static void emit_enum(emit_ctx *cx, const rp_ast_decl *d)
 
 /* ---- messages ------------------------------------------------------------------------------ */
 
-/* "plain | rsa(server)" */
-static void route_text(rp_strbuf *b, const rp_ast_route *r)
+/* "Travels on port connect from client to server in: plain | rsa_to_server." per route. */
+static void route_note(rp_strbuf *b, const rp_ast_decl *d)
 {
-    for (size_t i = 0; i < r->envelope_count; i++) {
-        if (i > 0)
-            rp_sb_puts(b, " | ");
-        const rp_ast_envelope *e = &r->envelopes[i];
-        if (e->kind == RP_ENV_AES_CLIENT_ID && e->zlib)
-            rp_sb_puts(b, "aes(client_id, zlib)");
-        else
-            rp_sb_puts(b, rp_ast_envelope_name(e->kind));
+    size_t n = 0;
+    const rp_ast_route *r = rp_ast_decl_routes(d, &n);
+    for (size_t k = 0; k < n; k++, r++) {
+        rp_sb_printf(b, "%sTravels on port %s from %s to %s in: ", k > 0 ? "\n" : "", r->port_name,
+                     r->from_name, r->to_name);
+        for (size_t i = 0; i < r->envelope_count; i++)
+            rp_sb_printf(b, "%s%s", i > 0 ? " | " : "", r->envelope_names[i]);
+        rp_sb_puts(b, ".");
     }
-}
-
-static void route_note(rp_strbuf *b, const rp_ast_route *r)
-{
-    if (r->port == RP_PORT_NONE)
-        return;
-    rp_sb_printf(b, "Travels on the %s port, %s, in: ", rp_ast_port_name(r->port),
-                 r->dir == RP_DIR_C2S ? "client to server" : "server to client");
-    route_text(b, r);
-    rp_sb_puts(b, ".");
 }
 
 /* Comment after a struct member: wire key and what is worth knowing at a glance. */
@@ -178,7 +168,7 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
     char *ty = emit_decl_ctype(cx, d);
     char *up = emit_upper(ty);
     rp_strbuf note = { 0 };
-    route_note(&note, d->kind == RP_DECL_ARRAY ? &d->u.array.route : &d->u.message.route);
+    route_note(&note, d);
     if (d->kind == RP_DECL_ARRAY) {
         const rp_ast_decl *item = d->u.array.element.ref;
         char *ity = emit_decl_ctype(cx, item);
@@ -238,23 +228,29 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
         emit_u64_lit(h, max);
         rp_sb_puts(h, "\n");
     }
-    const rp_ast_route *r = d->kind == RP_DECL_ARRAY ? &d->u.array.route : &d->u.message.route;
-    if (r->port != RP_PORT_NONE) {
-        rp_sb_printf(h, "/** Envelopes %s may travel in (%s_ENVELOPE_* bits). */\n",
+    if (emit_is_routed(d)) {
+        /* the union over the message's routes; each route's own set is in the route table */
+        size_t n = 0;
+        const rp_ast_route *r = rp_ast_decl_routes(d, &n);
+        bool *seen = calloc(cx->spec->envelope_count, sizeof *seen);
+        rp_sb_printf(h, "/** Envelopes %s may travel in (bits %s_ENVELOPE_BIT(e)). */\n",
                      d->name, cx->upper);
         rp_sb_printf(h, "#define %s_ENVELOPES (", up);
-        for (size_t i = 0; i < r->envelope_count; i++) {
-            const rp_ast_envelope *e = &r->envelopes[i];
-            const char *n = "PLAIN";
-            switch (e->kind) {
-            case RP_ENV_PLAIN: n = "PLAIN"; break;
-            case RP_ENV_RSA_SERVER: n = "RSA_SERVER"; break;
-            case RP_ENV_RSA_CLIENT: n = "RSA_CLIENT"; break;
-            case RP_ENV_AES: n = "AES"; break;
-            case RP_ENV_AES_CLIENT_ID: n = e->zlib ? "AES_CLIENT_ID_ZLIB" : "AES_CLIENT_ID"; break;
+        size_t listed = 0;
+        for (size_t k = 0; k < n; k++)
+            for (size_t i = 0; i < r[k].envelope_count; i++) {
+                const rp_ast_decl *e = r[k].envelopes[i];
+                if (seen == NULL || seen[e->u.envelope.index])
+                    continue;
+                seen[e->u.envelope.index] = true;
+                char *en = emit_snake(e->name);
+                char *eu = emit_upper(en);
+                rp_sb_printf(h, "%s%s_ENVELOPE_BIT(%s_ENVELOPE_%s)", listed++ > 0 ? " | " : "",
+                             cx->upper, cx->upper, eu);
+                free(eu);
+                free(en);
             }
-            rp_sb_printf(h, "%s%s_ENVELOPE_%s", i > 0 ? " | " : "", cx->upper, n);
-        }
+        free(seen);
         rp_sb_puts(h, ")\n");
     }
     rp_sb_puts(h, "\n");
@@ -282,6 +278,49 @@ static const char *first_routed_name(const emit_ctx *cx)
             return cx->spec->decls[i]->name;
     return "none";
 }
+
+/* One enum constant per declaration of a kind, numbered from `first` in spec order. */
+static void emit_decl_enum(emit_ctx *cx, const char *doc, const char *type, const char *tag,
+                           const rp_ast_decl *const *decls, size_t n, unsigned first,
+                           bool with_none)
+{
+    rp_strbuf *h = &cx->h;
+    rp_sb_printf(h, "/** %s */\ntypedef enum %s_%s {\n", doc, cx->prefix, type);
+    if (with_none)
+        rp_sb_printf(h, "    %s_%s_NONE = 0%s\n", cx->upper, tag, n > 0 ? "," : "");
+    for (size_t i = 0; i < n; i++) {
+        char *sn = emit_snake(decls[i]->name);
+        char *un = emit_upper(sn);
+        rp_sb_printf(h, "    %s_%s_%s = %u%s\n", cx->upper, tag, un, first + (unsigned)i,
+                     i + 1 < n ? "," : "");
+        free(un);
+        free(sn);
+    }
+    rp_sb_printf(h, "} %s_%s;\n\n", cx->prefix, type);
+}
+
+static void emit_transport_enums(emit_ctx *cx)
+{
+    const rp_ast_spec *sp = cx->spec;
+    rp_strbuf *h = &cx->h;
+    rp_sb_puts(h, "/* ---- transport ---------------------------------------------------------------- */\n\n");
+    size_t npeers = sp->peers[1] != NULL ? 2 : sp->peers[0] != NULL ? 1 : 0;
+    emit_decl_enum(cx, "The two peers of the protocol (a route's sender and receiver).", "peer", "PEER",
+                   sp->peers, npeers, 1, true);
+    emit_decl_enum(cx, "The ports (channels) messages travel on.", "port", "PORT", sp->ports,
+                   sp->port_count, 1, true);
+    if (sp->key_count > 0)
+        emit_decl_enum(cx, "The keys in play, as indexes of the key table.", "key", "KEY", sp->keys,
+                       sp->key_count, 0, false);
+    if (sp->envelope_count > 0) {
+        emit_decl_enum(cx, "The envelopes, as indexes of the envelope table.", "envelope", "ENVELOPE",
+                       sp->envelopes, sp->envelope_count, 0, false);
+        rp_sb_printf(h, "/* The bit of envelope e in an envelope set such as <MSG>_ENVELOPES. */\n"
+                        "#define %s_ENVELOPE_BIT(e) (1u << (unsigned)(e))\n\n", cx->upper);
+    }
+}
+
+static void emit_any_message(emit_ctx *cx);
 
 static const char usage_note[] =
     "/* Every message type M below comes with four functions (all return 0 or a negative\n"
@@ -332,31 +371,23 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
             emit_enum(cx, d);
     }
 
-    rp_sb_puts(h, "/* ---- routing ----------------------------------------------------------------- */\n\n");
-    rp_sb_printf(h, "/** The listener a message travels on. */\n"
-                    "typedef enum %s_port {\n"
-                    "    %s_PORT_NONE = 0,\n    %s_PORT_CONNECT = 1,\n    %s_PORT_LOGGING = 2\n"
-                    "} %s_port;\n\n",
-                 cx->prefix, cx->upper, cx->upper, cx->upper, cx->prefix);
-    rp_sb_printf(h, "/** Which way a message travels. */\n"
-                    "typedef enum %s_direction {\n"
-                    "    %s_DIR_NONE = 0,\n    %s_DIR_C2S = 1, /* client to server */\n"
-                    "    %s_DIR_S2C = 2  /* server to client */\n"
-                    "} %s_direction;\n\n",
-                 cx->prefix, cx->upper, cx->upper, cx->upper, cx->prefix);
-    rp_sb_printf(h, "/* Envelope bits of the <MSG>_ENVELOPES masks (protocol reference §2.2). */\n"
-                    "#define %s_ENVELOPE_PLAIN 1u              /* plain JSON */\n"
-                    "#define %s_ENVELOPE_RSA_SERVER 2u         /* base64 RSA to the server key */\n"
-                    "#define %s_ENVELOPE_RSA_CLIENT 4u         /* base64 RSA to the client key */\n"
-                    "#define %s_ENVELOPE_AES 8u                /* \"iv:b64\" with the session key */\n"
-                    "#define %s_ENVELOPE_AES_CLIENT_ID 16u     /* \"iv:client_id:b64\" */\n"
-                    "#define %s_ENVELOPE_AES_CLIENT_ID_ZLIB 32u /* the same, zlib + base64 inside */\n\n",
-                 cx->upper, cx->upper, cx->upper, cx->upper, cx->upper, cx->upper);
+    if (cx->spec->port_count > 0 || cx->spec->route_count > 0)
+        emit_transport_enums(cx);
 
     rp_sb_puts(h, "/* ---- messages ---------------------------------------------------------------- */\n\n");
     emit_each_message_in_dependency_order(cx, emit_message_struct);
 
-    /* Any-message decoding. */
+    if (cx->spec->route_count > 0)
+        emit_any_message(cx);
+    rp_sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n");
+    rp_sb_printf(h, "#endif /* %s_GENERATED_H */\n", guard);
+    free(guard);
+}
+
+/* Any-message decoding: only for a spec with routes. */
+static void emit_any_message(emit_ctx *cx)
+{
+    rp_strbuf *h = &cx->h;
     rp_sb_puts(h, "/* ---- any message ------------------------------------------------------------- */\n\n");
     rp_sb_printf(h, "/** Every message that travels on a port, for %s_decode_any. */\n", cx->prefix);
     rp_sb_printf(h, "typedef enum %s_message_id {\n    %s_MSG_NONE = 0", cx->prefix, cx->upper);
@@ -386,7 +417,7 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
     rp_sb_printf(h, "    } u;\n} %s_any;\n\n", cx->prefix);
     int pad = (int)(strlen("RP_CHECK_RESULT int ") + strlen(cx->prefix) + strlen("_decode_any("));
     rp_sb_printf(h,
-        "/* Decodes a plaintext that arrived on `port` in direction `dir`, choosing the message by\n"
+        "/* Decodes a plaintext that arrived on `port` from peer `from`, choosing the message by\n"
         " * its shape and constant discriminators: a JSON array is the array message of that\n"
         " * route; an object is the message whose const fields all have their values in the text\n"
         " * (a message without const fields only when no discriminated one matches). Then decodes\n"
@@ -394,13 +425,10 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
         " * succeeds. RP_E_SCHEMA_MESSAGE when no message of that route fits; JSON errors when the\n"
         " * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */\n"
         "RP_CHECK_RESULT int %s_decode_any(const char *json, size_t len, %s_port port,\n"
-        "%*s%s_direction dir, %s_any *out, rp_arena *storage,\n"
+        "%*s%s_peer from, %s_any *out, rp_arena *storage,\n"
         "%*srp_decode_mode mode, rp_error *err);\n\n",
         cx->upper, cx->prefix, cx->prefix, pad, "", cx->prefix, cx->prefix, pad, "");
     rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s_MSG_NONE and unknown ids. */\n"
                     "const char *%s_message_name(%s_message_id id);\n\n",
                  first_routed_name(cx), cx->upper, cx->prefix, cx->prefix);
-    rp_sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n");
-    rp_sb_printf(h, "#endif /* %s_GENERATED_H */\n", guard);
-    free(guard);
 }

@@ -12,11 +12,9 @@
 
 bool emit_is_routed(const rp_ast_decl *d)
 {
-    if (d->kind == RP_DECL_MESSAGE)
-        return d->u.message.route.port != RP_PORT_NONE;
-    if (d->kind == RP_DECL_ARRAY)
-        return d->u.array.route.port != RP_PORT_NONE;
-    return false;
+    size_t n = 0;
+    rp_ast_decl_routes(d, &n);
+    return n > 0;
 }
 
 /* `.json_key = "\"key\":", .json_key_len = n, ` for a key of plain printable ASCII (what
@@ -472,6 +470,8 @@ static void emit_enum_values(emit_ctx *cx, const rp_ast_decl *d)
 
 /* ---- the source -------------------------------------------------------------------------------- */
 
+static void emit_decode_any(emit_ctx *cx);
+
 void emit_c_source(emit_ctx *cx, const char *spec_name)
 {
     rp_strbuf *c = &cx->c;
@@ -514,13 +514,20 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
     }
     emit_each_message_in_dependency_order(cx, emit_message_tables);
 
-    /* decode_any */
+    if (cx->spec->route_count > 0)
+        emit_decode_any(cx);
+}
+
+/* decode_any and message_name: only for a spec with routes. */
+static void emit_decode_any(emit_ctx *cx)
+{
+    rp_strbuf *c = &cx->c;
     rp_sb_puts(c, "/* ---- any message ");
     for (size_t i = 0; i < 75; i++)
         rp_sb_putc(c, '-');
     rp_sb_puts(c, " */\n\n");
     rp_sb_printf(c, "int %s_decode_any(const char *json, size_t len, %s_port port,\n"
-                    "        %s_direction dir, %s_any *out, rp_arena *storage, rp_decode_mode mode,\n"
+                    "        %s_peer from, %s_any *out, rp_arena *storage, rp_decode_mode mode,\n"
                     "        rp_error *err)\n{\n",
                  cx->prefix, cx->prefix, cx->prefix, cx->prefix);
     rp_sb_puts(c, "    static const rp_schema_route routes[] = {\n");
@@ -529,13 +536,21 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
         const rp_ast_decl *d = cx->spec->decls[i];
         if (!emit_is_routed(d))
             continue;
-        const rp_ast_route *r = d->kind == RP_DECL_ARRAY ? &d->u.array.route : &d->u.message.route;
+        size_t n = 0;
+        const rp_ast_route *r = rp_ast_decl_routes(d, &n);
         char *s = emit_snake(d->name);
         char *u = emit_upper(s);
-        rp_sb_printf(c, "        { %s_MSG_%s, %s_PORT_%s, %s_DIR_%s, &schema_%s },\n", cx->upper, u,
-                     cx->upper, r->port == RP_PORT_CONNECT ? "CONNECT" : "LOGGING", cx->upper,
-                     r->dir == RP_DIR_C2S ? "C2S" : "S2C", s);
-        routed++;
+        for (size_t k = 0; k < n; k++) {
+            char *ps = emit_snake(r[k].port->name), *pu = emit_upper(ps);
+            char *fs = emit_snake(r[k].from->name), *fu = emit_upper(fs);
+            rp_sb_printf(c, "        { %s_MSG_%s, %s_PORT_%s, %s_PEER_%s, &schema_%s },\n", cx->upper,
+                         u, cx->upper, pu, cx->upper, fu, s);
+            free(fu);
+            free(fs);
+            free(pu);
+            free(ps);
+            routed++;
+        }
         free(u);
         free(s);
     }
@@ -546,7 +561,7 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
                     "        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, \"NULL out\");\n"
                     "    out->id = %s_MSG_NONE;\n"
                     "    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,\n"
-                    "                                   (int)dir, json, len, mode, err);\n"
+                    "                                   (int)from, json, len, mode, err);\n"
                     "    if (which < 0)\n        return which;\n"
                     "    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage, mode,\n"
                     "                              err);\n"

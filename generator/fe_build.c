@@ -101,12 +101,71 @@ void rp_value_list_free(rp_value_list *l)
     free(l);
 }
 
-void rp_route_free(rp_ast_route *r)
+void rp_name_list_free(rp_name_list *l)
 {
-    if (r == NULL)
+    if (l == NULL)
         return;
-    free(r->envelopes);
+    for (size_t i = 0; i < l->count; i++)
+        free(l->names[i]);
+    free(l->names);
+    free(l->spans);
+    free(l);
+}
+
+void rp_expr_list_free(rp_expr_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        rp_ast_expr_free(l->items[i]);
+    free(l->items);
+    free(l);
+}
+
+void rp_setting_list_free(rp_setting_list *l)
+{
+    if (l == NULL)
+        return;
+    rp_ast_settings_free(l->items, l->count);
+    free(l);
+}
+
+static void relaxes_free(rp_ast_relax *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(r[i].key);
     free(r);
+}
+
+void rp_profile_body_free(rp_profile_body *b)
+{
+    if (b == NULL)
+        return;
+    rp_ast_settings_free(b->settings.items, b->settings.count);
+    relaxes_free(b->relaxes, b->relax_count);
+    free(b);
+}
+
+static void route_clear(rp_ast_route *r)
+{
+    free(r->port_name);
+    free(r->from_name);
+    free(r->to_name);
+    for (size_t i = 0; i < r->envelope_count; i++)
+        free(r->envelope_names[i]);
+    free(r->envelope_names);
+    free(r->envelope_spans);
+    free(r->envelopes);
+}
+
+void rp_route_list_free(rp_route_list *l)
+{
+    if (l == NULL)
+        return;
+    for (size_t i = 0; i < l->count; i++)
+        route_clear(&l->items[i]);
+    free(l->items);
+    free(l);
 }
 
 void rp_type_free(rp_ast_type *t)
@@ -320,61 +379,188 @@ static size_t reject_attrs(rp_parse_ctx *ctx, const rp_attr_set *set, unsigned a
     return bad;
 }
 
+/* ---- names, expressions, settings ----------------------------------------------------------- */
+
+rp_name_list *rp_build_name_list(rp_name_list *list, char *name, const rp_ast_span *span)
+{
+    if (list == NULL)
+        list = rp_xcalloc(1, sizeof *list);
+    size_t n = list->count;
+    *(char **)rp_xpush(&list->names, &list->count, &list->cap, sizeof *list->names) = name;
+    *(rp_ast_span *)rp_xpush(&list->spans, &n, &list->span_cap, sizeof *list->spans) = *span;
+    return list;
+}
+
+rp_ast_expr *rp_build_expr_name(char *name, const rp_ast_span *span)
+{
+    rp_ast_expr *e = rp_xcalloc(1, sizeof *e);
+    e->kind = RP_EXPR_NAME;
+    e->name = name;
+    e->span = e->name_span = *span;
+    return e;
+}
+
+rp_ast_expr *rp_build_expr_call(char *name, const rp_ast_span *name_span, rp_expr_list *args,
+                                const rp_ast_span *span)
+{
+    rp_ast_expr *e = rp_xcalloc(1, sizeof *e);
+    e->kind = RP_EXPR_CALL;
+    e->name = name;
+    e->name_span = *name_span;
+    e->span = *span;
+    if (args != NULL) {
+        e->args = args->items;
+        e->arg_count = args->count;
+        free(args);
+    }
+    return e;
+}
+
+rp_ast_expr *rp_build_expr_string(char *str, const rp_ast_span *span)
+{
+    rp_ast_expr *e = rp_xcalloc(1, sizeof *e);
+    e->kind = RP_EXPR_STRING;
+    e->str = str;
+    e->span = e->name_span = *span;
+    return e;
+}
+
+rp_ast_expr *rp_build_expr_int(rp_ast_int v, const rp_ast_span *span)
+{
+    rp_ast_expr *e = rp_xcalloc(1, sizeof *e);
+    e->kind = RP_EXPR_INT;
+    e->i = v;
+    e->span = e->name_span = *span;
+    return e;
+}
+
+rp_expr_list *rp_build_expr_list(rp_expr_list *list, rp_ast_expr *expr)
+{
+    if (list == NULL)
+        list = rp_xcalloc(1, sizeof *list);
+    *(rp_ast_expr **)rp_xpush(&list->items, &list->count, &list->cap, sizeof *list->items) = expr;
+    return list;
+}
+
+rp_setting_list *rp_build_setting(rp_parse_ctx *ctx, rp_setting_list *list, char *name,
+                                  const rp_ast_span *name_span, rp_ast_expr *value,
+                                  const rp_ast_span *span)
+{
+    if (list == NULL)
+        list = rp_xcalloc(1, sizeof *list);
+    free(rp_parse_take_doc(ctx, span->offset));
+    for (size_t i = 0; i < list->count; i++)
+        if (strcmp(list->items[i].name, name) == 0) {
+            rp_parse_error(ctx, name_span, "'%s' given twice", name);
+            rp_diag_note(ctx->diag, &list->items[i].name_span, "first given here");
+            free(name);
+            rp_ast_expr_free(value);
+            return list;
+        }
+    rp_ast_setting *st = rp_xpush(&list->items, &list->count, &list->cap, sizeof *st);
+    st->name = name;
+    st->name_span = *name_span;
+    st->value = value;
+    st->span = *span;
+    return list;
+}
+
+rp_profile_body *rp_build_profile_setting(rp_parse_ctx *ctx, rp_profile_body *body, char *name,
+                                          const rp_ast_span *name_span, rp_ast_expr *value,
+                                          const rp_ast_span *span)
+{
+    if (body == NULL)
+        body = rp_xcalloc(1, sizeof *body);
+    rp_setting_list tmp = body->settings;
+    rp_setting_list *heap = rp_xmalloc(sizeof *heap);
+    *heap = tmp;
+    heap = rp_build_setting(ctx, heap, name, name_span, value, span);
+    body->settings = *heap;
+    free(heap);
+    return body;
+}
+
+rp_profile_body *rp_build_relax(rp_parse_ctx *ctx, rp_profile_body *body, char *key,
+                                const rp_ast_span *key_span, rp_name_list *flags,
+                                const rp_ast_span *span)
+{
+    if (body == NULL)
+        body = rp_xcalloc(1, sizeof *body);
+    free(rp_parse_take_doc(ctx, span->offset));
+    rp_ast_relax r = { key, *key_span, false, false, *span };
+    for (size_t i = 0; i < flags->count; i++) {
+        bool *flag = strcmp(flags->names[i], "optional") == 0         ? &r.optional
+                     : strcmp(flags->names[i], "zero_is_absent") == 0 ? &r.zero_is_absent
+                                                                      : NULL;
+        if (flag == NULL)
+            rp_parse_error(ctx, &flags->spans[i],
+                           "unknown relax flag '%s'; expected 'optional' or 'zero_is_absent'",
+                           flags->names[i]);
+        else if (*flag)
+            rp_parse_error(ctx, &flags->spans[i], "relax flag '%s' given twice", flags->names[i]);
+        else
+            *flag = true;
+    }
+    rp_name_list_free(flags);
+    for (size_t i = 0; i < body->relax_count; i++)
+        if (strcmp(body->relaxes[i].key, key) == 0) {
+            rp_parse_error(ctx, key_span, "\"%s\" is relaxed twice in this profile", key);
+            rp_diag_note(ctx->diag, &body->relaxes[i].key_span, "first relaxed here");
+            free(key);
+            return body;
+        }
+    *(rp_ast_relax *)rp_xpush(&body->relaxes, &body->relax_count, &body->relax_cap, sizeof r) = r;
+    return body;
+}
+
 /* ---- routes -------------------------------------------------------------------------------- */
 
-rp_ast_route *rp_build_route(rp_parse_ctx *ctx, rp_ast_route *route, int env_kind, int args,
+rp_ast_route *rp_build_route(rp_parse_ctx *ctx, char *port, const rp_ast_span *port_span,
+                             char *from, const rp_ast_span *from_span, char *to,
+                             const rp_ast_span *to_span, rp_name_list *envelopes,
                              const rp_ast_span *span)
 {
-    if (route == NULL)
-        route = rp_xcalloc(1, sizeof *route);
-    rp_ast_envelope env = { RP_ENV_PLAIN, false, *span };
-    bool ok = true;
-    if (args & RP_ENVARG_DUP) {
-        rp_parse_error(ctx, span, "envelope argument given twice");
-        ok = false;
-    } else if (env_kind == RP_ENV_PLAIN) {
-        if (args != 0) {
-            rp_parse_error(ctx, span, "'plain' takes no arguments");
-            ok = false;
+    rp_ast_route *r = rp_xcalloc(1, sizeof *r);
+    r->port_name = port;
+    r->port_span = *port_span;
+    r->from_name = from;
+    r->from_span = *from_span;
+    r->to_name = to;
+    r->to_span = *to_span;
+    r->span = *span;
+    size_t cap = 0, span_cap = 0;
+    for (size_t i = 0; i < envelopes->count; i++) {
+        bool dup = false;
+        for (size_t j = 0; j < r->envelope_count && !dup; j++)
+            if (strcmp(r->envelope_names[j], envelopes->names[i]) == 0) {
+                rp_parse_error(ctx, &envelopes->spans[i], "envelope '%s' listed twice",
+                               envelopes->names[i]);
+                rp_diag_note(ctx->diag, &r->envelope_spans[j], "first listed here");
+                dup = true;
+            }
+        if (dup) {
+            free(envelopes->names[i]);
+            continue;
         }
-    } else if (env_kind == RP_ENV_RSA_SERVER) { /* the parser passes RSA_SERVER for "rsa" */
-        if (args == RP_ENVARG_SERVER) {
-            env.kind = RP_ENV_RSA_SERVER;
-        } else if (args == RP_ENVARG_CLIENT) {
-            env.kind = RP_ENV_RSA_CLIENT;
-        } else {
-            rp_parse_error(ctx, span, "'rsa' needs the key owner: rsa(server) or rsa(client)");
-            ok = false;
-        }
-    } else { /* aes */
-        if (args == 0) {
-            env.kind = RP_ENV_AES;
-        } else if (args == RP_ENVARG_CLIENT_ID) {
-            env.kind = RP_ENV_AES_CLIENT_ID;
-        } else if (args == (RP_ENVARG_CLIENT_ID | RP_ENVARG_ZLIB)) {
-            env.kind = RP_ENV_AES_CLIENT_ID;
-            env.zlib = true;
-        } else if (args & RP_ENVARG_ZLIB) {
-            rp_parse_error(ctx, span, "zlib is only allowed as aes(client_id, zlib)");
-            ok = false;
-        } else {
-            rp_parse_error(ctx, span, "'aes' takes no arguments or (client_id) or (client_id, zlib)");
-            ok = false;
-        }
+        size_t n = r->envelope_count;
+        *(char **)rp_xpush(&r->envelope_names, &r->envelope_count, &cap, sizeof(char *)) =
+            envelopes->names[i];
+        *(rp_ast_span *)rp_xpush(&r->envelope_spans, &n, &span_cap, sizeof(rp_ast_span)) =
+            envelopes->spans[i];
     }
-    if (!ok)
-        return route;
-    for (size_t i = 0; i < route->envelope_count; i++)
-        if (route->envelopes[i].kind == env.kind && route->envelopes[i].zlib == env.zlib) {
-            rp_parse_error(ctx, span, "envelope '%s%s' listed twice", rp_ast_envelope_name(env.kind),
-                           env.zlib ? " + zlib" : "");
-            rp_diag_note(ctx->diag, &route->envelopes[i].span, "first listed here");
-            return route;
-        }
-    size_t cap = route->envelope_count;
-    rp_ast_envelope *slot = rp_xpush(&route->envelopes, &route->envelope_count, &cap, sizeof *slot);
-    *slot = env;
-    return route;
+    free(envelopes->names);
+    free(envelopes->spans);
+    free(envelopes);
+    return r;
+}
+
+rp_route_list *rp_build_route_list(rp_route_list *list, rp_ast_route *route)
+{
+    if (list == NULL)
+        list = rp_xcalloc(1, sizeof *list);
+    *(rp_ast_route *)rp_xpush(&list->items, &list->count, &list->cap, sizeof *route) = *route;
+    free(route);
+    return list;
 }
 
 /* ---- fields, options, enum values ------------------------------------------------------------ */
@@ -496,13 +682,14 @@ rp_ast_decl *rp_build_enum(rp_parse_ctx *ctx, rp_ast_decl_kind kind, char *name,
 }
 
 rp_ast_decl *rp_build_message(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
-                              rp_ast_route *route, rp_msg_body *body, const rp_ast_span *span)
+                              rp_route_list *routes, rp_msg_body *body, const rp_ast_span *span)
 {
     rp_ast_decl *d = new_decl(ctx, RP_DECL_MESSAGE, name, name_span, span);
     rp_ast_message *m = &d->u.message;
-    if (route != NULL) {
-        m->route = *route;
-        free(route);
+    if (routes != NULL) {
+        m->routes = routes->items;
+        m->route_count = routes->count;
+        free(routes);
     }
     m->fields = body->fields;
     m->field_count = body->field_count;
@@ -518,7 +705,7 @@ rp_ast_decl *rp_build_message(rp_parse_ctx *ctx, char *name, const rp_ast_span *
 }
 
 rp_ast_decl *rp_build_array(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
-                            rp_ast_type *element, rp_attr_set *attrs, rp_ast_route *route,
+                            rp_ast_type *element, rp_attr_set *attrs, rp_route_list *routes,
                             const rp_ast_span *span)
 {
     rp_ast_decl *d = new_decl(ctx, RP_DECL_ARRAY, name, name_span, span);
@@ -530,11 +717,107 @@ rp_ast_decl *rp_build_array(rp_parse_ctx *ctx, char *name, const rp_ast_span *na
         attrs->attrs.len.set = NULL;
         rp_attr_set_free(attrs);
     }
-    if (route != NULL) {
-        d->u.array.route = *route;
-        free(route);
+    if (routes != NULL) {
+        d->u.array.routes = routes->items;
+        d->u.array.route_count = routes->count;
+        free(routes);
     }
     return d;
+}
+
+void rp_build_peers(rp_parse_ctx *ctx, rp_name_list *names, const rp_ast_span *span)
+{
+    if (names->count != 2)
+        rp_parse_error(ctx, span, "'peers' names exactly two peers, not %zu", names->count);
+    char *doc = rp_parse_take_doc(ctx, span->offset);
+    for (size_t i = 0; i < names->count; i++) {
+        rp_ast_decl *d = new_decl(ctx, RP_DECL_PEER, names->names[i], &names->spans[i], span);
+        free(d->doc);
+        d->doc = i == 0 ? doc : rp_xstrdup(doc); /* both names share the statement's doc */
+        d->span = names->spans[i];
+        d->u.peer.index = i;
+        d->u.peer.statement_span = *span;
+        rp_build_add_decl(ctx, d);
+    }
+    if (names->count == 0)
+        free(doc);
+    free(names->names);
+    free(names->spans);
+    free(names);
+}
+
+rp_ast_decl *rp_build_port(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                           rp_setting_list *settings, const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, RP_DECL_PORT, name, name_span, span);
+    if (settings != NULL) {
+        d->u.port.settings = settings->items;
+        d->u.port.setting_count = settings->count;
+        free(settings);
+    }
+    return d;
+}
+
+rp_ast_decl *rp_build_key(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                          rp_ast_expr *expr, const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, RP_DECL_KEY, name, name_span, span);
+    d->u.key.expr = expr;
+    return d;
+}
+
+rp_ast_decl *rp_build_envelope(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                               rp_ast_expr *expr, const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, RP_DECL_ENVELOPE, name, name_span, span);
+    d->u.envelope.expr = expr;
+    return d;
+}
+
+rp_ast_decl *rp_build_profile(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                              char *base, const rp_ast_span *base_span, rp_profile_body *body,
+                              const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, RP_DECL_PROFILE, name, name_span, span);
+    rp_ast_profile *p = &d->u.profile;
+    p->base_name = base;
+    if (base_span != NULL)
+        p->base_span = *base_span;
+    if (body != NULL) {
+        p->settings = body->settings.items;
+        p->setting_count = body->settings.count;
+        p->relaxes = body->relaxes;
+        p->relax_count = body->relax_count;
+        free(body);
+    }
+    return d;
+}
+
+void rp_build_file_option(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                          rp_ast_expr *value, const rp_ast_span *span)
+{
+    rp_ast_unit *u = ctx->unit;
+    free(rp_parse_take_doc(ctx, span->offset));
+    if (strcmp(name, "max_depth") != 0) {
+        rp_parse_error(ctx, name_span, "unknown option '%s'; the only file option is 'max_depth'", name);
+        free(name);
+        rp_ast_expr_free(value);
+        return;
+    }
+    for (size_t i = 0; i < u->option_count; i++)
+        if (strcmp(u->options[i].name, name) == 0) {
+            rp_parse_error(ctx, name_span, "option '%s' given twice", name);
+            rp_diag_note(ctx->diag, &u->options[i].name_span, "first given here");
+            free(name);
+            rp_ast_expr_free(value);
+            return;
+        }
+    size_t cap = u->option_count; /* grows by one: file options are few */
+    rp_ast_setting *st = rp_xpush(&u->options, &u->option_count, &cap, sizeof *st);
+    st->name = name;
+    st->name_span = *name_span;
+    st->value = value;
+    st->span = *span;
 }
 
 void rp_build_add_decl(rp_parse_ctx *ctx, rp_ast_decl *decl)

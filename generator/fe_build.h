@@ -61,9 +61,37 @@ typedef struct rp_value_list {
     size_t count, cap;
 } rp_value_list;
 
-/* Envelope arguments seen in ( ), as bits. */
-enum { RP_ENVARG_SERVER = 1, RP_ENVARG_CLIENT = 2, RP_ENVARG_CLIENT_ID = 4, RP_ENVARG_ZLIB = 8,
-       RP_ENVARG_DUP = 16 };
+/* Names separated by commas (`peers A, B;`, relax flags) or bars (a route's envelopes). */
+typedef struct rp_name_list {
+    char **names;
+    rp_ast_span *spans;
+    size_t count, cap, span_cap;
+} rp_name_list;
+
+/* The arguments of a call expression while they are parsed. */
+typedef struct rp_expr_list {
+    rp_ast_expr **items;
+    size_t count, cap;
+} rp_expr_list;
+
+/* `NAME = EXPR;` statements of a port or profile body while they are parsed. */
+typedef struct rp_setting_list {
+    rp_ast_setting *items;
+    size_t count, cap;
+} rp_setting_list;
+
+/* A profile body: settings and relax statements. */
+typedef struct rp_profile_body {
+    rp_setting_list settings;
+    rp_ast_relax *relaxes;
+    size_t relax_count, relax_cap;
+} rp_profile_body;
+
+/* The `on ...` clauses of one declaration. */
+typedef struct rp_route_list {
+    rp_ast_route *items;
+    size_t count, cap;
+} rp_route_list;
 
 /* Appends v (and its span) to list, creating the list when NULL; returns the list. */
 rp_int_list *rp_build_int_list(rp_int_list *list, rp_ast_int v, const rp_ast_span *span);
@@ -75,7 +103,11 @@ void rp_attr_item_free(rp_attr_item *a);
 void rp_attr_set_free(rp_attr_set *s);
 void rp_msg_body_free(rp_msg_body *b);
 void rp_value_list_free(rp_value_list *l);
-void rp_route_free(rp_ast_route *r);
+void rp_name_list_free(rp_name_list *l);
+void rp_expr_list_free(rp_expr_list *l);
+void rp_setting_list_free(rp_setting_list *l);
+void rp_profile_body_free(rp_profile_body *b);
+void rp_route_list_free(rp_route_list *l);
 void rp_type_free(rp_ast_type *t);
 void rp_value_free(rp_ast_value *v);
 
@@ -92,11 +124,42 @@ rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item
 /* A new literal value node of the given kind at span (caller fills the payload). */
 rp_ast_value *rp_build_value(rp_ast_value_kind kind, const rp_ast_span *span);
 
-/* Appends one envelope to route (created when NULL). env_kind is RP_ENV_PLAIN, RP_ENV_AES,
- * or RP_ENV_RSA_SERVER standing for "rsa"; args is a mask of RP_ENVARG_*. Invalid argument
- * combinations and repeated envelopes are reported and not appended. Returns the route. */
-rp_ast_route *rp_build_route(rp_parse_ctx *ctx, rp_ast_route *route, int env_kind, int args,
+/* Appends name (taken over) and its span to list (created when NULL); returns the list. */
+rp_name_list *rp_build_name_list(rp_name_list *list, char *name, const rp_ast_span *span);
+
+/* Expression nodes; every pointer argument is taken over. args may be NULL (no arguments). */
+rp_ast_expr *rp_build_expr_name(char *name, const rp_ast_span *span);
+rp_ast_expr *rp_build_expr_call(char *name, const rp_ast_span *name_span, rp_expr_list *args,
+                                const rp_ast_span *span);
+rp_ast_expr *rp_build_expr_string(char *str, const rp_ast_span *span);
+rp_ast_expr *rp_build_expr_int(rp_ast_int v, const rp_ast_span *span);
+/* Appends expr (taken over) to list (created when NULL); returns the list. */
+rp_expr_list *rp_build_expr_list(rp_expr_list *list, rp_ast_expr *expr);
+
+/* Appends `name = value;` to list (created when NULL); a name given twice in one body is
+ * reported (with a note at the first) and dropped. Takes over name and value. */
+rp_setting_list *rp_build_setting(rp_parse_ctx *ctx, rp_setting_list *list, char *name,
+                                  const rp_ast_span *name_span, rp_ast_expr *value,
+                                  const rp_ast_span *span);
+/* Adds a setting or a relax statement to a profile body (created when NULL). The relax
+ * flags must be `optional` and/or `zero_is_absent` (others reported). Takes over key and
+ * flags. */
+rp_profile_body *rp_build_profile_setting(rp_parse_ctx *ctx, rp_profile_body *body, char *name,
+                                          const rp_ast_span *name_span, rp_ast_expr *value,
+                                          const rp_ast_span *span);
+rp_profile_body *rp_build_relax(rp_parse_ctx *ctx, rp_profile_body *body, char *key,
+                                const rp_ast_span *key_span, rp_name_list *flags,
+                                const rp_ast_span *span);
+
+/* One `on PORT FROM -> TO in ENV | ENV ...` clause; an envelope listed twice is reported
+ * and dropped. Takes over every name. */
+rp_ast_route *rp_build_route(rp_parse_ctx *ctx, char *port, const rp_ast_span *port_span,
+                             char *from, const rp_ast_span *from_span, char *to,
+                             const rp_ast_span *to_span, rp_name_list *envelopes,
                              const rp_ast_span *span);
+/* Appends route (taken over; its shell freed) to list (created when NULL). */
+rp_route_list *rp_build_route_list(rp_route_list *list, rp_ast_route *route);
+
 /* A type node for a written type name (name taken over; freed when it is a built-in). */
 rp_ast_type *rp_build_type(char *name, const rp_ast_span *span);
 
@@ -127,13 +190,32 @@ rp_ast_decl *rp_build_enum(rp_parse_ctx *ctx, rp_ast_decl_kind kind, char *name,
                            const rp_ast_span *name_span, char *underlying,
                            const rp_ast_span *underlying_span, rp_value_list *values,
                            const rp_ast_span *span);
-/* route may be NULL (a nested-only message). */
+/* routes may be NULL (a nested-only message). */
 rp_ast_decl *rp_build_message(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
-                              rp_ast_route *route, rp_msg_body *body, const rp_ast_span *span);
-/* attrs and route may be NULL; only len is allowed in attrs (others are reported). */
+                              rp_route_list *routes, rp_msg_body *body, const rp_ast_span *span);
+/* attrs and routes may be NULL; only len is allowed in attrs (others are reported). */
 rp_ast_decl *rp_build_array(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
-                            rp_ast_type *element, rp_attr_set *attrs, rp_ast_route *route,
+                            rp_ast_type *element, rp_attr_set *attrs, rp_route_list *routes,
                             const rp_ast_span *span);
+/* `peers A, B;`: adds one RP_DECL_PEER per name to the unit (a count other than two is
+ * reported). Takes over names. */
+void rp_build_peers(rp_parse_ctx *ctx, rp_name_list *names, const rp_ast_span *span);
+/* port NAME { settings } — settings may be NULL (an empty body). */
+rp_ast_decl *rp_build_port(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                           rp_setting_list *settings, const rp_ast_span *span);
+/* key NAME = expr; / envelope NAME = expr; */
+rp_ast_decl *rp_build_key(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                          rp_ast_expr *expr, const rp_ast_span *span);
+rp_ast_decl *rp_build_envelope(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                               rp_ast_expr *expr, const rp_ast_span *span);
+/* profile NAME [: BASE] { body } — base and body may be NULL. */
+rp_ast_decl *rp_build_profile(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                              char *base, const rp_ast_span *base_span, rp_profile_body *body,
+                              const rp_ast_span *span);
+/* `option NAME = value;` at file level (only max_depth exists; others and a repeat are
+ * reported). Takes over name and value. */
+void rp_build_file_option(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                          rp_ast_expr *value, const rp_ast_span *span);
 
 /* Appends decl (taken over) to the unit being parsed. */
 void rp_build_add_decl(rp_parse_ctx *ctx, rp_ast_decl *decl);

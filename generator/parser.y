@@ -62,7 +62,13 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
     rp_ast_decl *decl;
     rp_ast_type *type;
     rp_ast_route *route;
+    rp_route_list *routes;
     rp_msg_body *body;
+    rp_ast_expr *expr;
+    rp_expr_list *exprs;
+    rp_name_list *names;
+    rp_setting_list *settings;
+    rp_profile_body *pbody;
     rp_value_list *values;
     rp_attr_set *attrs;
     rp_attr_item *attr;
@@ -75,6 +81,7 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %token <str> STRING "string"
 %token <num> INT "number"
 %token DOTDOT ".."
+%token ARROW "->"
 %token TRUE "true"
 %token FALSE "false"
 %token PROTOCOL   "protocol"
@@ -101,24 +108,25 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %token DEFAULT    "default"
 %token SINCE      "since"
 %token UNTIL      "until"
-%token CONNECT    "connect"
-%token LOGGING    "logging"
-%token C2S        "c2s"
-%token S2C        "s2c"
-%token PLAIN      "plain"
-%token RSA        "rsa"
-%token AES        "aes"
-%token SERVER     "server"
-%token CLIENT     "client"
-%token CLIENT_ID  "client_id"
-%token ZLIB       "zlib"
+%token PEERS      "peers"
+%token PORT       "port"
+%token KEY        "key"
+%token ENVELOPE   "envelope"
+%token PROFILE    "profile"
+%token RELAX      "relax"
 
 %type <str> name
 %type <num> int_lit
-%type <ival> enum_kw label port dir env_kw env_args env_arg
-%type <decl> decl charset_decl enum_decl message_decl array_decl
+%type <ival> enum_kw label
+%type <decl> decl charset_decl enum_decl message_decl array_decl port_decl key_decl envelope_decl profile_decl
 %type <type> type
-%type <route> route_opt route envelopes
+%type <route> route
+%type <routes> routes_opt routes
+%type <expr> expr
+%type <exprs> expr_list
+%type <names> name_list envelope_list
+%type <settings> settings
+%type <pbody> profile_items
 %type <body> message_items
 %type <values> enum_values
 %type <attrs> attrs_opt attr_list
@@ -129,7 +137,13 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %destructor { free($$); } <str>
 %destructor { rp_ast_decl_free($$); } <decl>
 %destructor { rp_type_free($$); } <type>
-%destructor { rp_route_free($$); } <route>
+%destructor { rp_route_list_free(rp_build_route_list(NULL, $$)); } <route>
+%destructor { rp_route_list_free($$); } <routes>
+%destructor { rp_ast_expr_free($$); } <expr>
+%destructor { rp_expr_list_free($$); } <exprs>
+%destructor { rp_name_list_free($$); } <names>
+%destructor { rp_setting_list_free($$); } <settings>
+%destructor { rp_profile_body_free($$); } <pbody>
 %destructor { rp_msg_body_free($$); } <body>
 %destructor { rp_value_list_free($$); } <values>
 %destructor { rp_attr_set_free($$); } <attrs>
@@ -145,10 +159,14 @@ file
     | file item
     ;
 
-/* item = protocol_decl | import_decl | decl ; */
+/* item = protocol_decl | import_decl | file_option | peers_decl | decl ;
+ * file_option = "option" name "=" expr ";" ;
+ * peers_decl  = "peers" name { "," name } ";" ;      (exactly two names: checked) */
 item
     : PROTOCOL name ';'            { rp_build_protocol(ctx, $2, &@2, &@$); }
     | IMPORT STRING ';'            { rp_build_import(ctx, $2, &@2); }
+    | OPTION name '=' expr ';'     { rp_build_file_option(ctx, $2, &@2, $4, &@$); }
+    | PEERS name_list ';'          { rp_build_peers(ctx, $2, &@$); }
     | decl                         { rp_build_add_decl(ctx, $1); }
     /* After an error in a declaration's header the parser skips to the next ';' (often a
      * field inside the body) and then to the closing '}'; errors in between are not
@@ -157,12 +175,81 @@ item
     | error '}'                    { yyerrok; }
     ;
 
-/* decl = charset_decl | enum_decl | message_decl | array_decl ; */
+/* decl = charset_decl | enum_decl | message_decl | array_decl
+ *      | port_decl | key_decl | envelope_decl | profile_decl ; */
 decl
     : charset_decl
     | enum_decl
     | message_decl
     | array_decl
+    | port_decl
+    | key_decl
+    | envelope_decl
+    | profile_decl
+    ;
+
+/* port_decl = "port" name "{" { name "=" expr ";" } "}" ; */
+port_decl
+    : PORT name '{' settings '}'   { $$ = rp_build_port(ctx, $2, &@2, $4, &@$); }
+    ;
+
+/* settings = { name "=" expr ";" } ; */
+settings
+    : %empty                       { $$ = NULL; }
+    | settings name '=' expr ';'   { rp_ast_span s = @2; s.end_line = @5.end_line; s.end_col = @5.end_col; s.end_offset = @5.end_offset;
+                                     $$ = rp_build_setting(ctx, $1, $2, &@2, $4, &s); }
+    | settings error ';'           { $$ = $1; yyerrok; }
+    ;
+
+/* key_decl = "key" name "=" expr ";" ;   envelope_decl = "envelope" name "=" expr ";" ; */
+key_decl
+    : KEY name '=' expr ';'        { $$ = rp_build_key(ctx, $2, &@2, $4, &@$); }
+    ;
+
+envelope_decl
+    : ENVELOPE name '=' expr ';'   { $$ = rp_build_envelope(ctx, $2, &@2, $4, &@$); }
+    ;
+
+/* profile_decl  = "profile" name [ ":" name ] "{" { profile_item } "}" ;
+ * profile_item  = name "=" expr ";" | "relax" STRING "=" name { "," name } ";" ; */
+profile_decl
+    : PROFILE name '{' profile_items '}'
+                                   { $$ = rp_build_profile(ctx, $2, &@2, NULL, NULL, $4, &@$); }
+    | PROFILE name ':' name '{' profile_items '}'
+                                   { $$ = rp_build_profile(ctx, $2, &@2, $4, &@4, $6, &@$); }
+    ;
+
+profile_items
+    : %empty                       { $$ = NULL; }
+    | profile_items name '=' expr ';'
+                                   { rp_ast_span s = @2; s.end_line = @5.end_line; s.end_col = @5.end_col; s.end_offset = @5.end_offset;
+                                     $$ = rp_build_profile_setting(ctx, $1, $2, &@2, $4, &s); }
+    | profile_items RELAX STRING '=' name_list ';'
+                                   { rp_ast_span s = @2; s.end_line = @6.end_line; s.end_col = @6.end_col; s.end_offset = @6.end_offset;
+                                     $$ = rp_build_relax(ctx, $1, $3, &@3, $5, &s); }
+    | profile_items error ';'      { $$ = $1; yyerrok; }
+    ;
+
+/* expr      = name [ "(" [ expr { "," expr } ] ")" ] | STRING | INT ;
+ * The value of keys, envelopes and settings: layer compositions such as
+ * join(":", hex(iv), base64(aes(session, json))), rsa(server), 1048576, ignore. */
+expr
+    : name                         { $$ = rp_build_expr_name($1, &@1); }
+    | name '(' ')'                 { $$ = rp_build_expr_call($1, &@1, NULL, &@$); }
+    | name '(' expr_list ')'       { $$ = rp_build_expr_call($1, &@1, $3, &@$); }
+    | STRING                       { $$ = rp_build_expr_string($1, &@1); }
+    | INT                          { $$ = rp_build_expr_int($1, &@1); }
+    ;
+
+expr_list
+    : expr                         { $$ = rp_build_expr_list(NULL, $1); }
+    | expr_list ',' expr           { $$ = rp_build_expr_list($1, $3); }
+    ;
+
+/* name_list = name { "," name } ; */
+name_list
+    : name                         { $$ = rp_build_name_list(NULL, $1, &@1); }
+    | name_list ',' name           { $$ = rp_build_name_list($1, $3, &@3); }
     ;
 
 /* charset_decl = "charset" name "=" STRING ";" ; */
@@ -191,9 +278,9 @@ enum_values
     | enum_values error ';'        { $$ = $1; yyerrok; }
     ;
 
-/* message_decl = "message" name [ route ] "{" { option | field } "}" ; */
+/* message_decl = "message" name { route } "{" { option | field } "}" ; */
 message_decl
-    : MESSAGE name route_opt '{' message_items '}'
+    : MESSAGE name routes_opt '{' message_items '}'
                                    { $$ = rp_build_message(ctx, $2, &@2, $3, $5, &@$); }
     ;
 
@@ -222,61 +309,32 @@ type
     : name                         { $$ = rp_build_type($1, &@1); }
     ;
 
-/* array_decl = "array" name "of" type [ attrs ] [ route ] ";" ; */
+/* array_decl = "array" name "of" type [ attrs ] { route } ";" ; */
 array_decl
-    : ARRAY name OF type attrs_opt route_opt ';'
+    : ARRAY name OF type attrs_opt routes_opt ';'
                                    { $$ = rp_build_array(ctx, $2, &@2, $4, $5, $6, &@$); }
     ;
 
-/* route = "on" port dir "in" envelope { "|" envelope } ; */
-route_opt
+/* route    = "on" name name "->" name "in" envelope_list ;     (port, sender -> receiver)
+ * envelope_list = name { "|" name } ; */
+routes_opt
     : %empty                       { $$ = NULL; }
-    | route                        { $$ = $1; }
+    | routes                       { $$ = $1; }
     ;
 
-/* route = "on" port dir "in" envelopes ; */
+routes
+    : route                        { $$ = rp_build_route_list(NULL, $1); }
+    | routes route                 { $$ = rp_build_route_list($1, $2); }
+    ;
+
 route
-    : ON port dir IN envelopes     { $$ = $5; $$->port = (rp_ast_port)$2; $$->dir = (rp_ast_dir)$3; $$->span = @$; }
+    : ON name name ARROW name IN envelope_list
+                                   { $$ = rp_build_route(ctx, $2, &@2, $3, &@3, $5, &@5, $7, &@$); }
     ;
 
-/* port = "connect" | "logging" ;  dir = "c2s" | "s2c" ; */
-port
-    : CONNECT                      { $$ = RP_PORT_CONNECT; }
-    | LOGGING                      { $$ = RP_PORT_LOGGING; }
-    ;
-
-dir
-    : C2S                          { $$ = RP_DIR_C2S; }
-    | S2C                          { $$ = RP_DIR_S2C; }
-    ;
-
-/* envelope = ( "plain" | "rsa" | "aes" ) [ "(" env_arg { "," env_arg } ")" ] ;
- * env_arg  = "server" | "client" | "client_id" | "zlib" ; */
-envelopes
-    : env_kw                       { $$ = rp_build_route(ctx, NULL, $1, 0, &@1); }
-    | env_kw '(' env_args ')'      { $$ = rp_build_route(ctx, NULL, $1, $3, &@$); }
-    | envelopes '|' env_kw         { $$ = rp_build_route(ctx, $1, $3, 0, &@3); }
-    | envelopes '|' env_kw '(' env_args ')'
-                                   { rp_ast_span s = @3; s.end_line = @6.end_line; s.end_col = @6.end_col; s.end_offset = @6.end_offset;
-                                     $$ = rp_build_route(ctx, $1, $3, $5, &s); }
-    ;
-
-env_kw
-    : PLAIN                        { $$ = RP_ENV_PLAIN; }
-    | RSA                          { $$ = RP_ENV_RSA_SERVER; }
-    | AES                          { $$ = RP_ENV_AES; }
-    ;
-
-env_args
-    : env_arg                      { $$ = $1; }
-    | env_args ',' env_arg         { $$ = $1 | $3 | (($1 & $3) ? RP_ENVARG_DUP : 0); }
-    ;
-
-env_arg
-    : SERVER                       { $$ = RP_ENVARG_SERVER; }
-    | CLIENT                       { $$ = RP_ENVARG_CLIENT; }
-    | CLIENT_ID                    { $$ = RP_ENVARG_CLIENT_ID; }
-    | ZLIB                         { $$ = RP_ENVARG_ZLIB; }
+envelope_list
+    : name                         { $$ = rp_build_name_list(NULL, $1, &@1); }
+    | envelope_list '|' name       { $$ = rp_build_name_list($1, $3, &@3); }
     ;
 
 /* attrs = "[" attr { "," attr } "]" ; */
@@ -376,17 +434,12 @@ name
     | DEFAULT    { $$ = rp_xstrdup("default"); }
     | SINCE      { $$ = rp_xstrdup("since"); }
     | UNTIL      { $$ = rp_xstrdup("until"); }
-    | CONNECT    { $$ = rp_xstrdup("connect"); }
-    | LOGGING    { $$ = rp_xstrdup("logging"); }
-    | C2S        { $$ = rp_xstrdup("c2s"); }
-    | S2C        { $$ = rp_xstrdup("s2c"); }
-    | PLAIN      { $$ = rp_xstrdup("plain"); }
-    | RSA        { $$ = rp_xstrdup("rsa"); }
-    | AES        { $$ = rp_xstrdup("aes"); }
-    | SERVER     { $$ = rp_xstrdup("server"); }
-    | CLIENT     { $$ = rp_xstrdup("client"); }
-    | CLIENT_ID  { $$ = rp_xstrdup("client_id"); }
-    | ZLIB       { $$ = rp_xstrdup("zlib"); }
+    | PEERS      { $$ = rp_xstrdup("peers"); }
+    | PORT       { $$ = rp_xstrdup("port"); }
+    | KEY        { $$ = rp_xstrdup("key"); }
+    | ENVELOPE   { $$ = rp_xstrdup("envelope"); }
+    | PROFILE    { $$ = rp_xstrdup("profile"); }
+    | RELAX      { $$ = rp_xstrdup("relax"); }
     ;
 
 %%
@@ -425,17 +478,12 @@ static bool is_name_keyword(yysymbol_kind_t k)
     case YYSYMBOL_DEFAULT:
     case YYSYMBOL_SINCE:
     case YYSYMBOL_UNTIL:
-    case YYSYMBOL_CONNECT:
-    case YYSYMBOL_LOGGING:
-    case YYSYMBOL_C2S:
-    case YYSYMBOL_S2C:
-    case YYSYMBOL_PLAIN:
-    case YYSYMBOL_RSA:
-    case YYSYMBOL_AES:
-    case YYSYMBOL_SERVER:
-    case YYSYMBOL_CLIENT:
-    case YYSYMBOL_CLIENT_ID:
-    case YYSYMBOL_ZLIB:
+    case YYSYMBOL_PEERS:
+    case YYSYMBOL_PORT:
+    case YYSYMBOL_KEY:
+    case YYSYMBOL_ENVELOPE:
+    case YYSYMBOL_PROFILE:
+    case YYSYMBOL_RELAX:
         return true;
     default:
         return false;

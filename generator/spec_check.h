@@ -12,8 +12,6 @@
  *   - charsets: syntax of the class, empty class, reversed ranges, non-ASCII members;
  *   - enums and flags: empty, duplicate names or numbers, values outside the underlying
  *     type, flags on a signed type, flag values that are not a single bit, versions;
- *   - message routes: rsa(server)/aes(client_id) only c2s, rsa(client)/aes only s2c, zlib
- *     only on the logging port;
  *   - fields: unknown types (with a did-you-mean), a charset or array used as a type, C
  *     keywords as names, duplicate C names and wire keys, presence-flag clashes, empty
  *     keys, label rules (const only on required, default only on optional, count only and
@@ -24,8 +22,16 @@
  *     charset, versions (syntax, since after until);
  *   - messages that contain themselves (directly or through other messages);
  *   - arrays: element must be a message, a maximum length is required;
- *   - once everything else is clean: two messages that may arrive on the same port, in the
- *     same direction and envelope, must differ in a required const field of the same key.
+ *   - the transport (check_transport.c): `peers` (two, once, needed by ports and routes),
+ *     ports (framing, max_packet), keys (rsa owner, aes sizes), envelopes (each layer
+ *     expression into a chain: names, arguments, key kinds, json innermost, join outermost
+ *     with one payload, iv with one aes layer, no rsa in rsa, text parts and separators),
+ *     profiles (settings, bases, cycles, relaxed keys), routes (port, peers, envelopes, the
+ *     rsa owner is the receiver, binary envelopes only on length-framed ports, one route per
+ *     port and sender), `option max_depth`;
+ *   - once everything else is clean: the envelopes that may reach one peer on one port can
+ *     be told apart by their shapes, and two messages that may arrive on the same port from
+ *     the same peer in the same envelope differ in a required const field of the same key.
  */
 #ifndef RP_SPEC_CHECK_H
 #define RP_SPEC_CHECK_H

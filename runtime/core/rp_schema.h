@@ -162,7 +162,7 @@ RP_CHECK_RESULT int rp_schema_check_all(const rp_schema_message *m, const char *
 typedef struct rp_schema_route {
     int id;                   /* caller's message id (residue_message_id) */
     int port;                 /* caller's port number (residue_port) */
-    int dir;                  /* caller's direction (residue_direction) */
+    int dir;                  /* caller's sending peer number (<proto>_peer) */
     const rp_schema_message *message;
 } rp_schema_route;
 

@@ -510,7 +510,7 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
     rp_arena_init(&arena, arena_buf, sizeof arena_buf);
     residue_any *any = cl->any;
     rp_error e;
-    rc = residue_decode_any(plain, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, any, &arena,
+    rc = residue_decode_any(plain, n, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, any, &arena,
                             RP_DECODE_WIRE, &e);
     /* The server answers a TOUCH naming a client it does not know with the logging port's
      * {"r":1} (reference §6.1): it has forgotten us. */

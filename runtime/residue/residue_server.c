@@ -530,13 +530,13 @@ static int decode_request(residue_server *s, const char *json, size_t len, resid
     rp_error e;
     rp_error_clear(&e);
     size_t mark = rp_arena_mark(arena);
-    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any,
+    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, any,
                                 arena, RP_DECODE_WIRE, &e);
     size_t n = 0;
     char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
     if (copy != NULL) {
         rp_arena_rewind(arena, mark);
-        rc = residue_decode_any(copy, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any, arena,
+        rc = residue_decode_any(copy, n, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, any, arena,
                                 RP_DECODE_WIRE, &e);
         free(copy);
         *has_t = false;

@@ -131,9 +131,9 @@ static void roundtrip(const msg_desc *d, const void *msg, size_t len)
 }
 
 /* The route of each message, as the spec declares it. */
-static bool routed_here(residue_message_id id, residue_port port, residue_direction dir)
+static bool routed_here(residue_message_id id, residue_port port, residue_peer dir)
 {
-    bool conn = port == RESIDUE_PORT_CONNECT, c2s = dir == RESIDUE_DIR_C2S;
+    bool conn = port == RESIDUE_PORT_CONNECT, c2s = dir == RESIDUE_PEER_CLIENT;
     switch (id) {
     case RESIDUE_MSG_CONNECT: case RESIDUE_MSG_ACKNOWLEDGEMENT: case RESIDUE_MSG_TOUCH: return conn && c2s;
     case RESIDUE_MSG_HELLO: case RESIDUE_MSG_ESTABLISHED: case RESIDUE_MSG_CONNECT_ERROR: return conn && !c2s;
@@ -174,9 +174,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ok_wire[i] = wire == 0;
     }
 
-    static const struct { residue_port port; residue_direction dir; } routes[] = {
-        {RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S}, {RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C},
-        {RESIDUE_PORT_LOGGING, RESIDUE_DIR_C2S}, {RESIDUE_PORT_LOGGING, RESIDUE_DIR_S2C}};
+    static const struct { residue_port port; residue_peer dir; } routes[] = {
+        {RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT}, {RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER},
+        {RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT}, {RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER}};
     residue_any *any = malloc(sizeof *any);
     FUZZ_CHECK(any != NULL);
     for (size_t r = 0; r < sizeof routes / sizeof routes[0]; r++) {

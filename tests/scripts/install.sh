@@ -41,7 +41,7 @@ int main(void)
     rp_arena_init(&arena, mem, sizeof mem);
     residue_any any;
     rp_error err;
-    if (residue_decode_any(json, strlen(json), RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, &any,
+    if (residue_decode_any(json, strlen(json), RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &any,
                            &arena, RP_DECODE_STRICT, &err) != 0)
         return 1;
     char b64[16];

@@ -30,7 +30,7 @@ check "valid Hello, stdin implied" 0 $?
 "$rp" validate $spec Connect $v/F-errors/07-connect-key-size-100.c2s.plain.json >"$tmp/out" 2>"$tmp/err"
 check "key_size 100" 1 $?
 expect_line "key_size 100" "$tmp/out" \
-  "$v/F-errors/07-connect-key-size-100.c2s.plain.json: \$.key_size: offset 661: expected one of {128, 192, 256}, got 100 ($spec:112:59) [schema-range]"
+  "$v/F-errors/07-connect-key-size-100.c2s.plain.json: \$.key_size: offset 661: expected one of {128, 192, 256}, got 100 ($spec:169:59) [schema-range]"
 [ "$(wc -l < "$tmp/out")" -eq 1 ] || { echo "validate: FAIL key_size 100: want exactly one line" >&2; fail=1; }
 
 # Every problem, not just the first: six of them in one message.

@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     rp_arena_init(&arena, mem, sizeof mem);
     residue_any any;
     rp_error err;
-    if (residue_decode_any(text, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, &any, &arena,
+    if (residue_decode_any(text, n, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &any, &arena,
                            RP_DECODE_WIRE, &err) != 0 || any.id != RESIDUE_MSG_ESTABLISHED) {
         char line[256];
         rp_error_format(&err, line, sizeof line);

@@ -118,8 +118,12 @@ START_TEST(test_order_comments_and_bounds)
     const char *spec =
         "/// Top doc with */ inside.\n"
         "protocol demo_proto;\n"
+        "peers a, b;\n"
+        "port connect { framing = delimiter(\"\\n\"); max_packet = 100; }\n"
+        "port logging { framing = length(uint16, big_endian); max_packet = 100; }\n"
+        "envelope plain = json;\n"
         "/// Outer uses Inner before Inner is declared; its doc has */ too.\n"
-        "message Outer on connect c2s in plain {\n"
+        "message Outer on connect a -> b in plain {\n"
         "  required Inner inner = \"in\";\n"
         "  required uint16 n = \"n\" [range 10..300];\n"
         "  optional string free = \"free\";\n"
@@ -129,7 +133,7 @@ START_TEST(test_order_comments_and_bounds)
         "  required string s = \"s\" [len ..3];\n"
         "}\n"
         "enum Big : uint64 { SMALL = 1; HUGE = 4294967296; }\n"
-        "message Empty on logging s2c in plain { }\n"
+        "message Empty on logging b -> a in plain { }\n"
         "message Uses { optional Big big = \"big\"; optional string k = \"a?\?=b\" [len 1]; }\n";
     rp_emit_c_output o = render("demo.rproto", spec);
     ck_assert_str_eq(o.header_name, "demo_proto.h");

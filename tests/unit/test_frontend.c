@@ -52,7 +52,9 @@ START_TEST(residue_top_level)
     ck_assert_str_eq(spec->main->path, "spec/residue.rproto");
     /* the names other parts of rproto code against */
     static const char *const names[] = {
-        "client_id", "hex", "version", "RequestType", "ResponseStatus", "AckState", "LogStatus",
+        "client", "server", "connect", "logging", "server_key", "client_key", "session",
+        "plain", "rsa_to_server", "rsa_to_client", "aes_from_client", "aes_zlib_from_client",
+        "aes_to_client", "wire", "wire_untimed", "client_id", "hex", "version", "RequestType", "ResponseStatus", "AckState", "LogStatus",
         "Level", "ServerFlags", "Connect", "Acknowledgement", "Touch", "Hello", "ServerInfo",
         "Established", "ConnectError", "LogRequest", "LogBulk", "LogReply",
     };
@@ -72,13 +74,14 @@ START_TEST(residue_connect_resolved)
     rp_ast_spec *spec = load_residue();
     const rp_ast_decl *c = decl(spec, "Connect", RP_DECL_MESSAGE);
     const rp_ast_message *m = &c->u.message;
-    ck_assert_int_eq(m->route.port, RP_PORT_CONNECT);
-    ck_assert_int_eq(m->route.dir, RP_DIR_C2S);
-    ck_assert_uint_eq(m->route.envelope_count, 2);
-    ck_assert_int_eq(m->route.envelopes[0].kind, RP_ENV_PLAIN);
-    ck_assert_int_eq(m->route.envelopes[1].kind, RP_ENV_RSA_SERVER);
-    ck_assert(rp_ast_route_has(&m->route, RP_ENV_RSA_SERVER));
-    ck_assert(!rp_ast_route_has(&m->route, RP_ENV_AES));
+    ck_assert_uint_eq(m->route_count, 1);
+    const rp_ast_route *r = &m->routes[0];
+    ck_assert_ptr_eq(r->port, decl(spec, "connect", RP_DECL_PORT));
+    ck_assert_ptr_eq(r->from, decl(spec, "client", RP_DECL_PEER));
+    ck_assert_ptr_eq(r->to, decl(spec, "server", RP_DECL_PEER));
+    ck_assert_uint_eq(r->envelope_count, 2);
+    ck_assert_ptr_eq(r->envelopes[0], decl(spec, "plain", RP_DECL_ENVELOPE));
+    ck_assert_ptr_eq(r->envelopes[1], decl(spec, "rsa_to_server", RP_DECL_ENVELOPE));
     ck_assert(m->unknown_keys_set);
     ck_assert_int_eq(m->unknown_keys, RP_UNKNOWN_IGNORE);
     ck_assert_uint_eq(m->field_count, 5);
@@ -121,6 +124,60 @@ START_TEST(residue_connect_resolved)
 }
 END_TEST
 
+/* residue's transport, as the spec declares it: resolved, typed, in order. */
+START_TEST(residue_transport_resolved)
+{
+    rp_ast_spec *spec = load_residue();
+    ck_assert_ptr_eq(spec->peers[0], decl(spec, "client", RP_DECL_PEER));
+    ck_assert_ptr_eq(spec->peers[1], decl(spec, "server", RP_DECL_PEER));
+    ck_assert_uint_eq(spec->port_count, 2);
+    const rp_ast_port *connect = &spec->ports[0]->u.port;
+    ck_assert_int_eq(connect->framing, RP_FRAMING_DELIMITER);
+    ck_assert_uint_eq(connect->delimiter_len, 4);
+    ck_assert_mem_eq(connect->delimiter, "\r\n\r\n", 4);
+    ck_assert_uint_eq(connect->max_packet, 1048576);
+    ck_assert_uint_eq(spec->key_count, 3);
+    const rp_ast_key *server_key = &decl(spec, "server_key", RP_DECL_KEY)->u.key;
+    ck_assert_int_eq(server_key->kind, RP_KEY_RSA);
+    ck_assert_ptr_eq(server_key->owner, spec->peers[1]);
+    const rp_ast_key *session = &decl(spec, "session", RP_DECL_KEY)->u.key;
+    ck_assert_int_eq(session->kind, RP_KEY_AES);
+    ck_assert_uint_eq(session->aes_bits, 7);
+
+    /* join(":", hex(iv), id(session), base64_lenient(aes(session, base64_lenient(zlib(json))))) */
+    ck_assert_uint_eq(spec->envelope_count, 6);
+    const rp_ast_envelope *z = &decl(spec, "aes_zlib_from_client", RP_DECL_ENVELOPE)->u.envelope;
+    static const rp_ast_layer_kind want[] = { RP_AST_LAYER_JOIN, RP_AST_LAYER_BASE64_LENIENT,
+                                              RP_AST_LAYER_AES, RP_AST_LAYER_BASE64_LENIENT,
+                                              RP_AST_LAYER_ZLIB, RP_AST_LAYER_JSON };
+    ck_assert_uint_eq(z->layer_count, 6);
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_int_eq(z->layers[i].kind, want[i]);
+    ck_assert_str_eq(z->layers[0].separator, ":");
+    ck_assert_uint_eq(z->layers[0].part_count, 3);
+    ck_assert_int_eq(z->layers[0].parts[0].kind, RP_PART_IV_HEX);
+    ck_assert_int_eq(z->layers[0].parts[1].kind, RP_PART_KEY_ID);
+    ck_assert_ptr_eq(z->layers[0].parts[1].key, decl(spec, "session", RP_DECL_KEY));
+    ck_assert_int_eq(z->layers[0].parts[2].kind, RP_PART_PAYLOAD);
+    ck_assert(z->layers[2].iv_in_join);
+    ck_assert_ptr_eq(z->layers[2].key, decl(spec, "session", RP_DECL_KEY));
+
+    ck_assert_uint_eq(spec->profile_count, 2);
+    const rp_ast_decl *wire = decl(spec, "wire", RP_DECL_PROFILE);
+    const rp_ast_decl *untimed = decl(spec, "wire_untimed", RP_DECL_PROFILE);
+    ck_assert(wire->u.profile.trailing_ignore && wire->u.profile.float_truncate &&
+              wire->u.profile.string_numbers_absent && wire->u.profile.duplicate_last);
+    ck_assert_ptr_eq(untimed->u.profile.base, wire);
+    ck_assert(untimed->u.profile.duplicate_last); /* inherited */
+    bool opt = false, zero = false;
+    ck_assert(rp_ast_profile_relaxes(untimed, "_t", &opt, &zero));
+    ck_assert(opt && zero);
+    ck_assert(!rp_ast_profile_relaxes(wire, "_t", NULL, NULL));
+    ck_assert_uint_eq(spec->route_count, 9);
+    rp_ast_free(spec);
+}
+END_TEST
+
 START_TEST(residue_other_messages)
 {
     rp_ast_spec *spec = load_residue();
@@ -131,7 +188,7 @@ START_TEST(residue_other_messages)
     ck_assert_uint_eq(key->attrs.len.min, 16);
     ck_assert_uint_eq(key->attrs.len.max, 32);
     ck_assert_str_eq(field(hello, "token")->attrs.since, "2.3.0");
-    ck_assert_int_eq(hello->u.message.route.envelopes[0].kind, RP_ENV_RSA_CLIENT);
+    ck_assert_ptr_eq(hello->u.message.routes[0].envelopes[0], decl(spec, "rsa_to_client", RP_DECL_ENVELOPE));
 
     const rp_ast_decl *est = decl(spec, "Established", RP_DECL_MESSAGE);
     ck_assert(rp_ast_type_is(&field(est, "flags")->type, RP_DECL_FLAGS));
@@ -153,14 +210,14 @@ START_TEST(residue_other_messages)
     ck_assert_int_eq(vl->attrs.default_value.kind, RP_VALUE_INT);
     ck_assert_uint_eq(vl->attrs.default_value.i.mag, 9);
     ck_assert_str_eq(field(log, "logger")->attrs.default_value.str, "default");
-    ck_assert(log->u.message.route.envelopes[1].zlib);
-    ck_assert(!log->u.message.route.envelopes[0].zlib);
+    ck_assert_str_eq(log->u.message.routes[0].envelopes[1]->name, "aes_zlib_from_client");
+    ck_assert_str_eq(log->u.message.routes[0].envelopes[0]->name, "aes_from_client");
 
     const rp_ast_decl *bulk = decl(spec, "LogBulk", RP_DECL_ARRAY);
     ck_assert_ptr_eq(bulk->u.array.element.ref, log);
     ck_assert(bulk->u.array.len.has_max);
     ck_assert_uint_eq(bulk->u.array.len.max, 500);
-    ck_assert_int_eq(bulk->u.array.route.port, RP_PORT_LOGGING);
+    ck_assert_ptr_eq(bulk->u.array.routes[0].port, decl(spec, "logging", RP_DECL_PORT));
 
     const rp_ast_decl *ls = decl(spec, "LogStatus", RP_DECL_ENUM);
     ck_assert_str_eq(ls->u.enm.values[0].doc, "Accepted and queued (not a promise that it was written).");
@@ -218,13 +275,13 @@ START_TEST(walker)
     int n[3] = { 0, 0, 0 };
     rp_ast_visitor v = { count_decl, count_value, count_field, NULL };
     ck_assert_int_eq(rp_ast_walk(spec, false, &v, n), 0);
-    ck_assert_int_eq(n[0], 19);
+    ck_assert_int_eq(n[0], 34);
     ck_assert_int_eq(n[2], 3 + 2 + 2 + 3 + 8 + 12);
     ck_assert_int_eq(n[1], 5 + 3 + 3 + 5 + 4 + 13 + 3 + 13 + 1);
     rp_ast_visitor stop = { stop_at_hello, NULL, NULL, NULL };
     n[0] = 0;
     ck_assert_int_eq(rp_ast_walk(spec, true, &stop, n), 42);
-    ck_assert_int_eq(n[0], 13);
+    ck_assert_int_eq(n[0], 28);
     rp_ast_free(spec);
 }
 END_TEST
@@ -281,7 +338,8 @@ START_TEST(exact_integers)
     ck_assert_str_eq(rp_ast_int_format(rp_ast_scalar_max(RP_SCALAR_UINT16), buf, sizeof buf), "65535");
     ck_assert_uint_eq(rp_ast_scalar_bits(RP_SCALAR_UINT32), 32);
     ck_assert_str_eq(rp_ast_scalar_c_type(RP_SCALAR_BYTES), "rp_bytes");
-    ck_assert_str_eq(rp_ast_envelope_name(RP_ENV_AES_CLIENT_ID), "aes(client_id)");
+    ck_assert_str_eq(rp_ast_layer_name(RP_AST_LAYER_BASE64_LENIENT), "base64_lenient");
+    ck_assert_str_eq(rp_ast_framing_name(RP_FRAMING_LENGTH), "length");
 }
 END_TEST
 
@@ -367,6 +425,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("residue");
     tcase_add_test(tc, residue_top_level);
     tcase_add_test(tc, residue_connect_resolved);
+    tcase_add_test(tc, residue_transport_resolved);
     tcase_add_test(tc, residue_other_messages);
     tcase_add_test(tc, spans_point_at_the_text);
     tcase_add_test(tc, walker);

@@ -122,8 +122,10 @@ END_TEST
 static const char *const words[] = {
     "protocol", "import", "charset", "enum", "flags", "message", "array", "of", "on", "in",
     "option", "required", "optional", "repeated", "true", "false", "range", "one_of", "len",
-    "count", "hex", "base64", "const", "default", "since", "until", "connect", "logging",
-    "c2s", "s2c", "plain", "rsa", "aes", "server", "client", "client_id", "zlib",
+    "count", "hex", "base64", "const", "default", "since", "until", "peers", "port", "key",
+    "envelope", "profile", "relax", "framing", "max_packet", "delimiter(\"\\n\")", "json",
+    "base64(json)", "aes(k, json)", "join(\":\", hex(iv), id(k), base64(aes(k, json)))", "->",
+    "a", "b", "k",
     "unknown_keys", "ignore", "reject", "uint8", "int64", "string", "bytes", "bool", "M", "E",
     "x", "\"x\"", "\"1.2\"", "\"a-z\"", "1", "0", "-5", "300", "0x10", "18446744073709551616",
     ";", "{", "}", "[", "]", "(", ")", ",", "=", ":", "|", "..", "-", "///doc\n", "// c\n",
@@ -140,7 +142,10 @@ START_TEST(random_token_soup)
         size_t count = below(&r, 80);
         /* most soups start like a real file so the body gets parsed */
         if (n % 4 != 0) {
-            const char *head = "protocol p;\nmessage M on connect c2s in plain {\n";
+            const char *head = n % 8 == 1 ? "protocol p;\npeers a, b;\nkey k = aes(128);\nport "
+                                            : "protocol p;\npeers a, b;\nenvelope e = json;\n"
+                                              "port q { framing = delimiter(\"\\n\"); max_packet = 9; }\n"
+                                              "message M on q a -> b in e {\n";
             memcpy(buf, head, strlen(head));
             len = strlen(head);
         }

@@ -61,7 +61,7 @@ static rp_arena fresh_arena(void)
     return a;
 }
 
-static int decode_any(const char *json, residue_port port, residue_direction dir,
+static int decode_any(const char *json, residue_port port, residue_peer dir,
                       rp_decode_mode mode, rp_error *err)
 {
     rp_arena a = fresh_arena();
@@ -183,7 +183,7 @@ START_TEST(test_vectors_decode_validate_reencode)
             char *plain = vec_read_file(path, &plen);
             ck_assert_msg(plain != NULL, "cannot read %s", path);
             residue_port p = strcmp(port, "connect") == 0 ? RESIDUE_PORT_CONNECT : RESIDUE_PORT_LOGGING;
-            residue_direction d = strcmp(dir, "c2s") == 0 ? RESIDUE_DIR_C2S : RESIDUE_DIR_S2C;
+            residue_peer d = strcmp(dir, "c2s") == 0 ? RESIDUE_PEER_CLIENT : RESIDUE_PEER_SERVER;
             const refusal *ref = find_refusal(scenarios[s], step);
             for (int mode = 0; mode < 2; mode++) {
                 rp_error err;
@@ -211,7 +211,7 @@ START_TEST(test_vectors_decode_validate_reencode)
                 size_t out_len = 0;
                 rc = any_encode(&g_any, g_out, sizeof g_out, &out_len, &err);
                 ck_assert_msg(rc == 0, "%s: encode %d %s", path, rc, err.message);
-                if (d == RESIDUE_DIR_S2C) {
+                if (d == RESIDUE_PEER_SERVER) {
                     ck_assert_msg(out_len == plen && memcmp(g_out, plain, plen) == 0,
                                   "%s: re-encoded\n%.*s\nnot equal to\n%.*s", path, (int)out_len,
                                   g_out, (int)plen, plain);
@@ -555,17 +555,17 @@ END_TEST
  * the spec rule (section, a needle on the rule's line, the rule's first token). */
 typedef struct rule_case {
     residue_port port;
-    residue_direction dir;
+    residue_peer dir;
     const char *json;
     int rc;
     const char *path;
     const char *section, *needle, *token;
 } rule_case;
 
-#define C2S RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S
-#define S2C RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C
-#define LOGC RESIDUE_PORT_LOGGING, RESIDUE_DIR_C2S
-#define LOGS RESIDUE_PORT_LOGGING, RESIDUE_DIR_S2C
+#define C2S RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT
+#define S2C RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER
+#define LOGC RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT
+#define LOGS RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER
 #define OK_CASE(route, json) { route, json, 0, NULL, NULL, NULL, NULL }
 #define EST_HEAD "{\"status\":0,\"ack\":1,\"flags\":1521,\"max_bulk_size\":50,"
 #define EST_TAIL "\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"c\",\"logging_port\":1}"
@@ -663,7 +663,7 @@ END_TEST
  * the string (or, for bytes, the hex/base64 text of) n bytes between prefix and suffix. */
 typedef struct len_case {
     residue_port port;
-    residue_direction dir;
+    residue_peer dir;
     const char *prefix, *suffix;
     char kind;               /* 's' string of 'a's, 'h' hex bytes, 'b' base64 bytes */
     size_t min, max;
@@ -1009,9 +1009,9 @@ START_TEST(test_names_and_banner)
     ck_assert_str_eq(residue_message_name((residue_message_id)999), "none");
     ck_assert_uint_eq(strlen(RESIDUE_SPEC_SHA256), 64);
     ck_assert_uint_eq(RESIDUE_SERVER_FLAGS_ALL, 4095u);
-    ck_assert_uint_eq(RESIDUE_CONNECT_ENVELOPES, RESIDUE_ENVELOPE_PLAIN | RESIDUE_ENVELOPE_RSA_SERVER);
+    ck_assert_uint_eq(RESIDUE_CONNECT_ENVELOPES, RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_PLAIN) | RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER));
     rp_error err;
-    ck_assert_int_eq(residue_decode_any("{}", 2, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, NULL, NULL,
+    ck_assert_int_eq(residue_decode_any("{}", 2, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, NULL, NULL,
                                         RP_DECODE_STRICT, &err), RP_E_ARGUMENT);
 }
 END_TEST

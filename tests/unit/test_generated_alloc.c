@@ -67,22 +67,22 @@ void free(void *p)
 typedef struct sample {
     const char *file;
     residue_port port;
-    residue_direction dir;
+    residue_peer dir;
     residue_message_id id;
     char *text;
     size_t len;
 } sample;
 
 static sample samples[] = {
-    { "A-unknown-plain/01-connect.c2s.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, RESIDUE_MSG_CONNECT, NULL, 0 },
-    { "A-unknown-plain/02-hello.s2c.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, RESIDUE_MSG_HELLO, NULL, 0 },
-    { "A-unknown-plain/03-ack.c2s.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, RESIDUE_MSG_ACKNOWLEDGEMENT, NULL, 0 },
-    { "A-unknown-plain/04-established.s2c.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, RESIDUE_MSG_ESTABLISHED, NULL, 0 },
-    { "A-unknown-plain/07-log-uncompressed.c2s.plain.json", RESIDUE_PORT_LOGGING, RESIDUE_DIR_C2S, RESIDUE_MSG_LOG_REQUEST, NULL, 0 },
-    { "A-unknown-plain/11-bulk-compressed.c2s.plain.json", RESIDUE_PORT_LOGGING, RESIDUE_DIR_C2S, RESIDUE_MSG_LOG_BULK, NULL, 0 },
-    { "A-unknown-plain/08-log-reply.s2c.plain.json", RESIDUE_PORT_LOGGING, RESIDUE_DIR_S2C, RESIDUE_MSG_LOG_REPLY, NULL, 0 },
-    { "F-errors/14-touch-before-ack-reply.s2c.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, RESIDUE_MSG_CONNECT_ERROR, NULL, 0 },
-    { "F-errors/07-connect-key-size-100.c2s.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, RESIDUE_MSG_NONE, NULL, 0 },
+    { "A-unknown-plain/01-connect.c2s.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, RESIDUE_MSG_CONNECT, NULL, 0 },
+    { "A-unknown-plain/02-hello.s2c.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, RESIDUE_MSG_HELLO, NULL, 0 },
+    { "A-unknown-plain/03-ack.c2s.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, RESIDUE_MSG_ACKNOWLEDGEMENT, NULL, 0 },
+    { "A-unknown-plain/04-established.s2c.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, RESIDUE_MSG_ESTABLISHED, NULL, 0 },
+    { "A-unknown-plain/07-log-uncompressed.c2s.plain.json", RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, RESIDUE_MSG_LOG_REQUEST, NULL, 0 },
+    { "A-unknown-plain/11-bulk-compressed.c2s.plain.json", RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, RESIDUE_MSG_LOG_BULK, NULL, 0 },
+    { "A-unknown-plain/08-log-reply.s2c.plain.json", RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER, RESIDUE_MSG_LOG_REPLY, NULL, 0 },
+    { "F-errors/14-touch-before-ack-reply.s2c.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, RESIDUE_MSG_CONNECT_ERROR, NULL, 0 },
+    { "F-errors/07-connect-key-size-100.c2s.plain.json", RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, RESIDUE_MSG_NONE, NULL, 0 },
 };
 #define NSAMPLES (sizeof samples / sizeof samples[0])
 

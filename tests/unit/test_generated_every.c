@@ -61,7 +61,7 @@ START_TEST(test_reject_unknown_keys)
                      RP_E_SCHEMA_UNKNOWN);
     ck_assert_str_eq(err.path, "$.inner.zzz");
     ck_assert_str_eq(err.spec.file, "all-constructs.rproto");
-    ck_assert_uint_eq(err.spec.line, 43); /* option unknown_keys = reject; */
+    ck_assert_uint_eq(err.spec.line, 95); /* option unknown_keys = reject; */
     ck_assert_int_eq(decode_request(REQ_HEAD ",\"inner\":{\"on\":true,\"name\":\"xy\"}}", RP_DECODE_STRICT, &err), 0);
     ck_assert(g_any.u.request.has_inner && g_any.u.request.inner.on_off);
     ck_assert_str_eq(g_any.u.request.inner.name.ptr, "xy");
@@ -165,15 +165,15 @@ START_TEST(test_routes_and_arrays)
     rp_error err;
     rp_arena a;
     rp_arena_init(&a, g_mem, sizeof g_mem);
-    ck_assert_int_eq(every_decode_any("{\"k\":2}", 7, EVERY_PORT_CONNECT, EVERY_DIR_S2C, &g_any, &a,
+    ck_assert_int_eq(every_decode_any("{\"k\":2}", 7, EVERY_PORT_CONTROL, EVERY_PEER_HUB, &g_any, &a,
                                       RP_DECODE_STRICT, &err), 0);
     ck_assert_int_eq(g_any.id, EVERY_MSG_REPLY);
-    ck_assert_int_eq(every_decode_any("{\"k\":1}", 7, EVERY_PORT_CONNECT, EVERY_DIR_S2C, &g_any, &a,
+    ck_assert_int_eq(every_decode_any("{\"k\":1}", 7, EVERY_PORT_CONTROL, EVERY_PEER_HUB, &g_any, &a,
                                       RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
-    ck_assert_int_eq(every_decode_any("{\"t\":\"x\"}", 9, EVERY_PORT_LOGGING, EVERY_DIR_C2S, &g_any, &a,
+    ck_assert_int_eq(every_decode_any("{\"t\":\"x\"}", 9, EVERY_PORT_SMALL, EVERY_PEER_DEVICE, &g_any, &a,
                                       RP_DECODE_STRICT, &err), 0);
     ck_assert_int_eq(g_any.id, EVERY_MSG_LOG);
-    ck_assert_int_eq(every_decode_any("[{\"t\":\"x\"},{\"t\":\"y\"}]", 21, EVERY_PORT_LOGGING, EVERY_DIR_C2S,
+    ck_assert_int_eq(every_decode_any("[{\"t\":\"x\"},{\"t\":\"y\"}]", 21, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE,
                                       &g_any, &a, RP_DECODE_STRICT, &err), 0);
     ck_assert_int_eq(g_any.id, EVERY_MSG_LOGS);
     ck_assert_uint_eq(g_any.u.logs.count, 2);

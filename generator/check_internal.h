@@ -1,0 +1,47 @@
+/* check_internal.h — what the parts of the check pass share (check.c, check_transport.c).
+ * Internal to the front end: emitters see only the checked AST. */
+#ifndef RP_CHECK_INTERNAL_H
+#define RP_CHECK_INTERNAL_H
+
+#include <stddef.h>
+
+#include "ast.h"
+#include "diag.h"
+#include "fe_util.h"
+
+/* State of one run of the check pass. */
+typedef struct rp_checker {
+    rp_diag *diag;
+    rp_ast_spec *spec;
+    size_t errors;
+    /* Declarations by name: an open-addressing hash table (power-of-two slots, at most half
+     * full) so name checks and type lookups stay linear in the size of the spec. The first
+     * declaration of a name owns its slot. */
+    const rp_ast_decl **names;
+    size_t name_slots;
+} rp_checker;
+
+/* Reports an error at span and counts it. */
+void rp_check_error(rp_checker *c, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
+
+/* The first declaration called name, or NULL (name may be NULL). */
+const rp_ast_decl *rp_check_lookup(const rp_checker *c, const char *name);
+
+/* The declaration name closest to `name` among the kinds in kind_mask (bits 1 << kind),
+ * or NULL when none is close. */
+const char *rp_check_suggest_decl(const rp_checker *c, const char *name, unsigned kind_mask);
+
+/* Levenshtein distance (99 for strings over 64 bytes). */
+size_t rp_check_edit_distance(const char *a, const char *b);
+
+/* "a" or "an" before the kind's name. */
+const char *rp_check_article(rp_ast_decl_kind k);
+
+/* check_transport.c: `option max_depth` of the main file. */
+void rp_check_file_options(rp_checker *c, const rp_ast_unit *main_unit);
+
+/* check_transport.c: peers, ports, keys, envelopes, profiles, routes; envelopes that cannot
+ * be told apart; routed messages that no const field tells apart. Runs after the fields. */
+void rp_check_transport(rp_checker *c);
+
+#endif /* RP_CHECK_INTERNAL_H */
