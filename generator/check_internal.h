@@ -3,6 +3,7 @@
 #ifndef RP_CHECK_INTERNAL_H
 #define RP_CHECK_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ast.h"
@@ -36,6 +37,32 @@ size_t rp_check_edit_distance(const char *a, const char *b);
 
 /* "a" or "an" before the kind's name. */
 const char *rp_check_article(rp_ast_decl_kind k);
+
+/* check_transport.c: helpers shared by the transport checks. */
+/* The word of words[0..n) closest to name, or NULL. */
+const char *rp_check_suggest_word(const char *name, const char *const *words, size_t n);
+/* "unknown WHAT 'name'; did you mean 'y'?" at span. */
+void rp_check_unknown_word(rp_checker *c, const rp_ast_span *span, const char *what,
+                           const char *name, const char *const *words, size_t n);
+/* The declaration `name` if it is of `kind`; reports unknown names (with a suggestion)
+ * and other kinds, and returns NULL then. */
+const rp_ast_decl *rp_check_resolve_decl(rp_checker *c, const char *name, const rp_ast_span *span,
+                                         rp_ast_decl_kind kind);
+bool rp_check_expr_is_name(const rp_ast_expr *e, const char *name);
+/* "a name", "a call", "a string", "a number". */
+const char *rp_check_expr_kind_text(const rp_ast_expr *e);
+
+/* check_envelope.c: builds and checks one envelope's layer chain. */
+void rp_check_envelope(rp_checker *c, rp_ast_decl *d);
+/* True for the layers whose output is binary (zlib, rsa, aes). */
+bool rp_check_layer_is_binary(rp_ast_layer_kind k);
+/* Whether the text a layer produces may contain byte ch. */
+bool rp_check_layer_alphabet_has(rp_ast_layer_kind k, unsigned char ch);
+/* The envelopes reaching one peer on one port can be told apart (all names resolved). */
+void rp_check_envelope_sets(rp_checker *c);
+
+/* check_routed.c: routed messages differ in a required const field (all names resolved). */
+void rp_check_discriminators(rp_checker *c);
 
 /* check_transport.c: `option max_depth` of the main file. */
 void rp_check_file_options(rp_checker *c, const rp_ast_unit *main_unit);

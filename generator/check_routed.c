@@ -1,0 +1,185 @@
+/* check_routed.c — messages that may arrive on one port, from one peer, in one envelope
+ * must be told apart by a required const field: what the generated decode_any dispatches
+ * on (docs/language.md §4.9). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_internal.h"
+
+#define error rp_check_error
+
+/* ---- telling routed messages apart --------------------------------------------------------------- */
+
+/* True when a and b are both const on a required field with the same wire key and differ. */
+static bool consts_differ(const rp_ast_field *a, const rp_ast_field *b)
+{
+    const rp_ast_value *x = &a->attrs.const_value, *y = &b->attrs.const_value;
+    if (a->label != RP_LABEL_REQUIRED || b->label != RP_LABEL_REQUIRED || x->kind == RP_VALUE_NONE ||
+        y->kind == RP_VALUE_NONE || strcmp(a->wire_key, b->wire_key) != 0)
+        return false;
+    bool xs = x->kind == RP_VALUE_STRING, ys = y->kind == RP_VALUE_STRING;
+    bool xb = x->kind == RP_VALUE_BOOL, yb = y->kind == RP_VALUE_BOOL;
+    if (xs || ys)
+        return !(xs && ys) || strcmp(x->str, y->str) != 0;
+    if (xb || yb)
+        return !(xb && yb) || x->b != y->b;
+    return rp_ast_int_cmp(x->i, y->i) != 0; /* INT and resolved ENUM both carry i */
+}
+
+static bool messages_differ(const rp_ast_decl *a, const rp_ast_decl *b)
+{
+    for (size_t x = 0; x < a->u.message.field_count; x++)
+        for (size_t y = 0; y < b->u.message.field_count; y++)
+            if (consts_differ(&a->u.message.fields[x], &b->u.message.fields[y]))
+                return true;
+    return false;
+}
+
+/* The const of a required field with wire key `key`, or NULL. */
+static const rp_ast_value *const_at(const rp_ast_decl *m, const char *key)
+{
+    for (size_t i = 0; i < m->u.message.field_count; i++) {
+        const rp_ast_field *f = &m->u.message.fields[i];
+        if (f->label == RP_LABEL_REQUIRED && f->attrs.const_value.kind != RP_VALUE_NONE &&
+            strcmp(f->wire_key, key) == 0)
+            return &f->attrs.const_value;
+    }
+    return NULL;
+}
+
+/* Text of a const value for bucketing: equal texts <=> equal values (kinds prefixed). */
+static void value_key(const rp_ast_value *v, rp_strbuf *out)
+{
+    char buf[32];
+    switch (v->kind) {
+    case RP_VALUE_STRING: rp_sb_printf(out, "s%s", v->str); break;
+    case RP_VALUE_BOOL: rp_sb_puts(out, v->b ? "b1" : "b0"); break;
+    default: rp_sb_printf(out, "i%s", rp_ast_int_format(v->i, buf, sizeof buf)); break;
+    }
+}
+
+typedef struct routed {
+    const rp_ast_decl *decl;
+    const rp_ast_route *route;
+    size_t group;            /* (port, sender, envelope) */
+    char *bucket;            /* value of the group's most common discriminator, or NULL */
+} routed;
+
+static int by_group_then_bucket(const void *pa, const void *pb)
+{
+    const routed *a = pa, *b = pb;
+    if (a->group != b->group)
+        return a->group < b->group ? -1 : 1;
+    if ((a->bucket == NULL) != (b->bucket == NULL))
+        return a->bucket == NULL ? 1 : -1;
+    int k = a->bucket != NULL ? strcmp(a->bucket, b->bucket) : 0;
+    if (k != 0)
+        return k;
+    return a->decl->index < b->decl->index ? -1 : a->decl->index > b->decl->index;
+}
+
+static void report_pair(rp_checker *c, const routed *a, const routed *b, const rp_ast_decl *env)
+{
+    if (a->decl->kind == RP_DECL_ARRAY)
+        error(c, &b->decl->name_span, "arrays '%s' and '%s' both arrive from '%s' on port '%s' in '%s': a "
+              "receiver cannot tell two arrays apart", a->decl->name, b->decl->name,
+              b->route->from->name, b->route->port->name, env->name);
+    else
+        error(c, &b->decl->name_span,
+              "messages '%s' and '%s' both arrive from '%s' on port '%s' in '%s' and no required "
+              "const field tells them apart",
+              a->decl->name, b->decl->name, b->route->from->name, b->route->port->name, env->name);
+    rp_diag_note(c->diag, &a->decl->name_span, "'%s' declared here", a->decl->name);
+}
+
+/* Two messages that may arrive on the same port, from the same peer, in the same envelope
+ * must differ in a required const field with the same key (what the generated decode_any
+ * dispatches on); two arrays there cannot be told apart at all; an array never meets a
+ * message (JSON array vs object). Pairs are only compared within a bucket of equal values
+ * of the group's most common discriminator key, so the usual spec (one `type` per message)
+ * is checked in n log n. */
+void rp_check_discriminators(rp_checker *c)
+{
+    rp_ast_spec *spec = c->spec;
+    size_t ne = spec->envelope_count;
+    routed *all = NULL;
+    size_t count = 0, cap = 0;
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        size_t n = 0;
+        const rp_ast_route *routes = rp_ast_decl_routes(spec->decls[i], &n);
+        for (size_t j = 0; j < n; j++)
+            for (size_t k = 0; k < routes[j].envelope_count; k++) {
+                const rp_ast_route *r = &routes[j];
+                routed *x = rp_xpush(&all, &count, &cap, sizeof *x);
+                x->decl = spec->decls[i];
+                x->route = r;
+                /* arrays get their own groups: they never meet objects */
+                x->group = (((r->port->u.port.index * 2 + r->from->u.peer.index) * ne +
+                             r->envelopes[k]->u.envelope.index) << 1) |
+                           (spec->decls[i]->kind == RP_DECL_ARRAY ? 1u : 0u);
+            }
+    }
+    if (count > 1) /* qsort's base must not be NULL, even for no elements */
+        qsort(all, count, sizeof *all, by_group_then_bucket);
+    for (size_t start = 0; start < count;) {
+        size_t end = start;
+        while (end < count && all[end].group == all[start].group)
+            end++;
+        const rp_ast_decl *env = spec->envelopes[(all[start].group >> 1) % ne];
+        if (all[start].decl->kind == RP_DECL_ARRAY) {
+            for (size_t i = start + 1; i < end; i++)
+                report_pair(c, &all[start], &all[i], env);
+            start = end;
+            continue;
+        }
+        /* the most common const key of the group's first message (a good bucket key) */
+        const char *key = NULL;
+        size_t best = 0;
+        const rp_ast_decl *m0 = all[start].decl;
+        for (size_t f = 0; f < m0->u.message.field_count; f++) {
+            const rp_ast_field *fd = &m0->u.message.fields[f];
+            if (fd->label != RP_LABEL_REQUIRED || fd->attrs.const_value.kind == RP_VALUE_NONE)
+                continue;
+            size_t have = 0;
+            for (size_t i = start; i < end; i++)
+                have += const_at(all[i].decl, fd->wire_key) != NULL;
+            if (have > best) {
+                best = have;
+                key = fd->wire_key;
+            }
+        }
+        for (size_t i = start; i < end; i++) {
+            const rp_ast_value *v = key != NULL ? const_at(all[i].decl, key) : NULL;
+            if (v != NULL) {
+                rp_strbuf b = { 0 };
+                value_key(v, &b);
+                all[i].bucket = rp_sb_take(&b);
+            }
+        }
+        qsort(all + start, end - start, sizeof *all, by_group_then_bucket);
+        /* within a bucket every pair; the bucket-less messages against everyone */
+        size_t none = start;
+        while (none < end && all[none].bucket != NULL)
+            none++;
+        for (size_t b0 = start; b0 < none;) {
+            size_t b1 = b0;
+            while (b1 < none && strcmp(all[b1].bucket, all[b0].bucket) == 0)
+                b1++;
+            for (size_t i = b0; i < b1; i++)
+                for (size_t j = i + 1; j < b1; j++)
+                    if (!messages_differ(all[i].decl, all[j].decl))
+                        report_pair(c, &all[i], &all[j], env);
+            b0 = b1;
+        }
+        for (size_t i = none; i < end; i++)
+            for (size_t j = start; j < end; j++)
+                if (j != i && (j < none || j > i) && !messages_differ(all[i].decl, all[j].decl))
+                    report_pair(c, j < i ? &all[j] : &all[i], j < i ? &all[i] : &all[j], env);
+        for (size_t i = start; i < end; i++) {
+            free(all[i].bucket);
+            all[i].bucket = NULL;
+        }
+        start = end;
+    }
+    free(all);
+}
