@@ -63,6 +63,47 @@ static void free_envelope(rp_ast_envelope *e)
     free(e->layers);
 }
 
+static void free_transition(rp_ast_transition *t)
+{
+    free(t->subject);
+    for (size_t i = 0; i < t->envelope_count; i++)
+        free(t->envelope_names[i]);
+    free(t->envelope_names);
+    free(t->envelope_spans);
+    free(t->target);
+    for (size_t i = 0; i < t->action_count; i++)
+        rp_ast_expr_free(t->actions[i]);
+    free(t->actions);
+    free(t->doc);
+    free(t->envelopes);
+    free(t->establishes);
+    free(t->drops);
+    free(t->starts);
+    free(t->stops);
+}
+
+void rp_ast_state_clear(rp_ast_state *st)
+{
+    free(st->name);
+    free(st->doc);
+    for (size_t i = 0; i < st->transition_count; i++)
+        free_transition(&st->transitions[i]);
+    free(st->transitions);
+}
+
+static void free_machine(rp_ast_machine *m)
+{
+    free(m->peer_name);
+    for (size_t i = 0; i < m->timer_count; i++) {
+        free(m->timers[i].name);
+        free(m->timers[i].doc);
+    }
+    free(m->timers);
+    for (size_t i = 0; i < m->state_count; i++)
+        rp_ast_state_clear(&m->states[i]);
+    free(m->states);
+}
+
 static void free_profile(rp_ast_profile *p)
 {
     free(p->base_name);
@@ -135,6 +176,9 @@ void rp_ast_decl_free(rp_ast_decl *d)
     case RP_DECL_PROFILE:
         free_profile(&d->u.profile);
         break;
+    case RP_DECL_MACHINE:
+        free_machine(&d->u.machine);
+        break;
     }
     free(d->name);
     free(d->doc);
@@ -171,6 +215,7 @@ void rp_ast_free(rp_ast_spec *spec)
     free(spec->keys);
     free(spec->envelopes);
     free(spec->profiles);
+    free(spec->machines);
     free(spec);
 }
 
@@ -336,6 +381,7 @@ const char *rp_ast_decl_kind_name(rp_ast_decl_kind k)
     case RP_DECL_KEY: return "key";
     case RP_DECL_ENVELOPE: return "envelope";
     case RP_DECL_PROFILE: return "profile";
+    case RP_DECL_MACHINE: return "machine";
     }
     return "?";
 }
@@ -351,6 +397,16 @@ const char *rp_ast_layer_name(rp_ast_layer_kind k)
     case RP_AST_LAYER_RSA: return "rsa";
     case RP_AST_LAYER_AES: return "aes";
     case RP_AST_LAYER_JOIN: return "join";
+    }
+    return "?";
+}
+
+const char *rp_ast_event_name(rp_ast_event_kind k)
+{
+    switch (k) {
+    case RP_EVENT_SEND: return "send";
+    case RP_EVENT_RECEIVE: return "receive";
+    case RP_EVENT_TIMER: return "timer";
     }
     return "?";
 }

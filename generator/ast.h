@@ -82,7 +82,8 @@ typedef enum rp_ast_decl_kind {
     RP_DECL_PORT,        /* port NAME { framing = ...; max_packet = N; } */
     RP_DECL_KEY,         /* key NAME = rsa(PEER) | aes(BITS, ...); */
     RP_DECL_ENVELOPE,    /* envelope NAME = LAYER EXPRESSION; */
-    RP_DECL_PROFILE      /* profile NAME [: BASE] { SETTING = VALUE; relax "KEY" = FLAGS; } */
+    RP_DECL_PROFILE,     /* profile NAME [: BASE] { SETTING = VALUE; relax "KEY" = FLAGS; } */
+    RP_DECL_MACHINE      /* machine NAME for PEER { timer T; state S { EVENT -> S; } } */
 } rp_ast_decl_kind;
 
 /* Field presence. */
@@ -343,6 +344,85 @@ typedef struct rp_ast_route {
     const struct rp_ast_decl **envelopes; /* owned array of RP_DECL_ENVELOPE, one per name */
 } rp_ast_route;
 
+/* ---- session machines --------------------------------------------------------------------- */
+
+/* What fires a transition. */
+typedef enum rp_ast_event_kind {
+    RP_EVENT_SEND = 1,           /* the peer sends the message (the application asks to) */
+    RP_EVENT_RECEIVE,            /* the message arrives from the other peer */
+    RP_EVENT_TIMER               /* a timer of the machine runs out */
+} rp_ast_event_kind;
+
+/* `send M [in E | F] -> S [actions];`, `receive M ...`, `timer T -> S [actions];` */
+typedef struct rp_ast_transition {
+    rp_ast_event_kind event;
+    char *subject;               /* the message (SEND, RECEIVE) or timer (TIMER) as written */
+    rp_ast_span subject_span;
+    char **envelope_names;       /* the `in` list (owned), or none: every envelope of the
+                                    message's routes in that direction */
+    rp_ast_span *envelope_spans;
+    size_t envelope_count;
+    char *target;                /* the next state as written (owned) */
+    rp_ast_span target_span;
+    rp_ast_expr **actions;       /* `[ ... ]` as written (owned): establish(KEY), drop(KEY),
+                                    start(TIMER), stop(TIMER), error */
+    size_t action_count;
+    char *doc;                   /* owned or NULL */
+    rp_ast_span span;
+    /* resolved by check (non-owning unless noted): */
+    const struct rp_ast_decl *message;    /* SEND, RECEIVE */
+    size_t timer;                         /* TIMER: index into the machine's timers */
+    const struct rp_ast_decl **envelopes; /* owned array: the envelopes this transition takes
+                                             (the `in` list, or every envelope of the routes) */
+    size_t envelope_total;
+    size_t target_state;                  /* index into the machine's states */
+    const struct rp_ast_decl **establishes; /* owned array of RP_DECL_KEY */
+    size_t establish_count;
+    const struct rp_ast_decl **drops;     /* owned array of RP_DECL_KEY */
+    size_t drop_count;
+    size_t *starts;                       /* owned: timer indexes started */
+    size_t start_count;
+    size_t *stops;                        /* owned: timer indexes stopped */
+    size_t stop_count;
+    bool is_error;                        /* an error transition (drawn as such) */
+    size_t index;                         /* position among the machine's transitions */
+} rp_ast_transition;
+
+/* state NAME [initial, final] { transitions } */
+typedef struct rp_ast_state {
+    char *name;                  /* owned */
+    rp_ast_span name_span;
+    char *doc;                   /* owned or NULL */
+    bool initial;                /* the state a new machine starts in (exactly one) */
+    bool final;                  /* nothing happens after it (no transitions) */
+    rp_ast_transition *transitions; /* owned, spec order */
+    size_t transition_count;
+    rp_ast_span span;
+    size_t index;                /* position in the machine */
+} rp_ast_state;
+
+/* timer NAME; — its duration is set at run time when a transition starts it. */
+typedef struct rp_ast_timer {
+    char *name;                  /* owned */
+    char *doc;                   /* owned or NULL */
+    rp_ast_span span;
+    size_t index;
+} rp_ast_timer;
+
+/* machine NAME for PEER { ... } — one peer's side of the session. */
+typedef struct rp_ast_machine {
+    char *peer_name;             /* owned */
+    rp_ast_span peer_span;
+    rp_ast_timer *timers;        /* owned, spec order */
+    size_t timer_count;
+    rp_ast_state *states;        /* owned, spec order */
+    size_t state_count;
+    /* resolved by check: */
+    const struct rp_ast_decl *peer;  /* RP_DECL_PEER */
+    size_t initial;              /* index of the initial state */
+    size_t transition_count;     /* over all states */
+} rp_ast_machine;
+
 /* Length or count bounds: `len 16`, `len 1..128`, `len ..64`, `len {16, 24, 32}`. */
 typedef struct rp_ast_len {
     bool present;             /* the attribute was written */
@@ -452,6 +532,7 @@ typedef struct rp_ast_decl {
         rp_ast_key key;         /* RP_DECL_KEY */
         rp_ast_envelope envelope; /* RP_DECL_ENVELOPE */
         rp_ast_profile profile; /* RP_DECL_PROFILE */
+        rp_ast_machine machine; /* RP_DECL_MACHINE */
     } u;
 } rp_ast_decl;
 
@@ -502,6 +583,8 @@ typedef struct rp_ast_spec {
     size_t envelope_count;
     const rp_ast_decl **profiles;
     size_t profile_count;
+    const rp_ast_decl **machines;
+    size_t machine_count;
     size_t route_count;       /* routes over all messages and arrays */
     /* `option max_depth = N;` of the main file: the JSON nesting limit of every decoder,
      * at least the deepest message's own depth (checked); 0 when not given. */
@@ -518,6 +601,8 @@ void rp_ast_unit_free(rp_ast_unit *unit);
 /* Frees an expression tree / an array of n settings. NULL is ignored. */
 void rp_ast_expr_free(rp_ast_expr *expr);
 void rp_ast_settings_free(rp_ast_setting *settings, size_t n);
+/* Frees what one state owns (not the struct itself). */
+void rp_ast_state_clear(rp_ast_state *state);
 
 /* Keyword of a scalar ("uint16"), or "?" for RP_SCALAR_NONE. Never NULL. */
 const char *rp_ast_scalar_name(rp_ast_scalar s);
@@ -551,6 +636,7 @@ char *rp_ast_int_format(rp_ast_int v, char *buf, size_t cap);
 const char *rp_ast_decl_kind_name(rp_ast_decl_kind k);
 const char *rp_ast_layer_name(rp_ast_layer_kind k);
 const char *rp_ast_framing_name(rp_ast_framing_kind k);
+const char *rp_ast_event_name(rp_ast_event_kind k);
 const char *rp_ast_label_name(rp_ast_label l);
 const char *rp_ast_encoding_name(rp_ast_bytes_encoding e);
 const char *rp_ast_unknown_keys_name(rp_ast_unknown_keys u);

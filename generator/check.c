@@ -732,7 +732,8 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
         case RP_DECL_KEY:
         case RP_DECL_ENVELOPE:
         case RP_DECL_PROFILE:
-            break; /* check_transport.c */
+        case RP_DECL_MACHINE:
+            break; /* check_transport.c, check_machine.c */
         }
     }
     check_cycles(&c);

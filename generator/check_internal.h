@@ -64,6 +64,9 @@ void rp_check_envelope_sets(rp_checker *c);
 /* check_routed.c: routed messages differ in a required const field (all names resolved). */
 void rp_check_discriminators(rp_checker *c);
 
+/* check_machine.c: session machines (after the routes are resolved). */
+void rp_check_machines(rp_checker *c);
+
 /* check_transport.c: `option max_depth` of the main file. */
 void rp_check_file_options(rp_checker *c, const rp_ast_unit *main_unit);
 

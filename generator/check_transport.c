@@ -513,6 +513,7 @@ void rp_check_transport(rp_checker *c)
     for (size_t i = 0; i < spec->decl_count; i++)
         check_routes_of(c, spec->decls[i]);
     check_max_depth(c);
+    rp_check_machines(c);
     if (c->errors != 0)
         return; /* the set checks need every name resolved and every const checked */
     rp_check_envelope_sets(c);

@@ -343,6 +343,48 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
         rp_sb_putc(b, '\n');
         layers(b, 1, &d->u.envelope);
         break;
+    case RP_DECL_MACHINE: {
+        const rp_ast_machine *m = &d->u.machine;
+        indent(b, 1);
+        rp_sb_printf(b, "for %s, initial %s\n", m->peer_name,
+                     m->initial < m->state_count ? m->states[m->initial].name : "?");
+        for (size_t i = 0; i < m->timer_count; i++) {
+            indent(b, 1);
+            rp_sb_printf(b, "timer %s", m->timers[i].name);
+            span(b, &m->timers[i].span);
+            rp_sb_putc(b, '\n');
+        }
+        for (size_t i = 0; i < m->state_count; i++) {
+            const rp_ast_state *st = &m->states[i];
+            indent(b, 1);
+            rp_sb_printf(b, "state %s%s%s", st->name, st->initial ? " initial" : "", st->final ? " final" : "");
+            span(b, &st->name_span);
+            rp_sb_putc(b, '\n');
+            doc(b, 2, st->doc);
+            for (size_t k = 0; k < st->transition_count; k++) {
+                const rp_ast_transition *t = &st->transitions[k];
+                indent(b, 2);
+                rp_sb_printf(b, "%s %s", rp_ast_event_name(t->event), t->subject);
+                for (size_t e = 0; e < t->envelope_total; e++)
+                    rp_sb_printf(b, "%s%s", e ? " | " : " in ", t->envelopes[e]->name);
+                rp_sb_printf(b, " -> %s", t->target);
+                for (size_t e = 0; e < t->establish_count; e++)
+                    rp_sb_printf(b, " establish(%s)", t->establishes[e]->name);
+                for (size_t e = 0; e < t->drop_count; e++)
+                    rp_sb_printf(b, " drop(%s)", t->drops[e]->name);
+                for (size_t e = 0; e < t->start_count; e++)
+                    rp_sb_printf(b, " start(%s)", m->timers[t->starts[e]].name);
+                for (size_t e = 0; e < t->stop_count; e++)
+                    rp_sb_printf(b, " stop(%s)", m->timers[t->stops[e]].name);
+                if (t->is_error)
+                    rp_sb_puts(b, " error");
+                span(b, &t->span);
+                rp_sb_putc(b, '\n');
+                doc(b, 3, t->doc);
+            }
+        }
+        break;
+    }
     case RP_DECL_PROFILE: {
         const rp_ast_profile *p = &d->u.profile;
         indent(b, 1);

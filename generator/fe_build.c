@@ -158,6 +158,32 @@ static void route_clear(rp_ast_route *r)
     free(r->envelopes);
 }
 
+void rp_transition_list_free(rp_transition_list *l)
+{
+    if (l == NULL)
+        return;
+    rp_ast_state st = { 0 };
+    st.transitions = l->items;
+    st.transition_count = l->count;
+    rp_ast_state_clear(&st);
+    free(l);
+}
+
+void rp_machine_body_free(rp_machine_body *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < b->timer_count; i++) {
+        free(b->timers[i].name);
+        free(b->timers[i].doc);
+    }
+    free(b->timers);
+    for (size_t i = 0; i < b->state_count; i++)
+        rp_ast_state_clear(&b->states[i]);
+    free(b->states);
+    free(b);
+}
+
 void rp_route_list_free(rp_route_list *l)
 {
     if (l == NULL)
@@ -788,6 +814,131 @@ rp_ast_decl *rp_build_profile(rp_parse_ctx *ctx, char *name, const rp_ast_span *
         p->setting_count = body->settings.count;
         p->relaxes = body->relaxes;
         p->relax_count = body->relax_count;
+        free(body);
+    }
+    return d;
+}
+
+/* ---- machines ------------------------------------------------------------------------------- */
+
+/* The span of an earlier timer or state with this name in body, or NULL. */
+static const rp_ast_span *machine_name_taken(const rp_machine_body *body, const char *name)
+{
+    for (size_t i = 0; i < body->timer_count; i++)
+        if (strcmp(body->timers[i].name, name) == 0)
+            return &body->timers[i].span;
+    for (size_t i = 0; i < body->state_count; i++)
+        if (strcmp(body->states[i].name, name) == 0)
+            return &body->states[i].name_span;
+    return NULL;
+}
+
+rp_machine_body *rp_build_timer(rp_parse_ctx *ctx, rp_machine_body *body, char *name,
+                                const rp_ast_span *span)
+{
+    if (body == NULL)
+        body = rp_xcalloc(1, sizeof *body);
+    char *doc = rp_parse_take_doc(ctx, span->offset);
+    const rp_ast_span *first = machine_name_taken(body, name);
+    if (first != NULL) {
+        rp_parse_error(ctx, span, "'%s' is declared twice in this machine", name);
+        rp_diag_note(ctx->diag, first, "first declared here");
+        free(name);
+        free(doc);
+        return body;
+    }
+    rp_ast_timer *t = rp_xpush(&body->timers, &body->timer_count, &body->timer_cap, sizeof *t);
+    t->name = name;
+    t->doc = doc;
+    t->span = *span;
+    t->index = body->timer_count - 1;
+    return body;
+}
+
+rp_machine_body *rp_build_state(rp_parse_ctx *ctx, rp_machine_body *body, char *name,
+                                const rp_ast_span *name_span, rp_name_list *flags,
+                                rp_transition_list *transitions, const rp_ast_span *span)
+{
+    if (body == NULL)
+        body = rp_xcalloc(1, sizeof *body);
+    rp_ast_state st = { 0 };
+    st.name = name;
+    st.name_span = *name_span;
+    st.span = *span;
+    st.doc = rp_parse_take_doc(ctx, span->offset);
+    if (transitions != NULL) {
+        st.transitions = transitions->items;
+        st.transition_count = transitions->count;
+        free(transitions);
+    }
+    for (size_t i = 0; flags != NULL && i < flags->count; i++) {
+        bool *flag = strcmp(flags->names[i], "initial") == 0 ? &st.initial
+                     : strcmp(flags->names[i], "final") == 0 ? &st.final
+                                                             : NULL;
+        if (flag == NULL)
+            rp_parse_error(ctx, &flags->spans[i], "unknown state flag '%s'; expected 'initial' or 'final'",
+                           flags->names[i]);
+        else if (*flag)
+            rp_parse_error(ctx, &flags->spans[i], "state flag '%s' given twice", flags->names[i]);
+        else
+            *flag = true;
+    }
+    rp_name_list_free(flags);
+    const rp_ast_span *first = machine_name_taken(body, name);
+    if (first != NULL) {
+        rp_parse_error(ctx, name_span, "'%s' is declared twice in this machine", name);
+        rp_diag_note(ctx->diag, first, "first declared here");
+        rp_ast_state_clear(&st);
+        return body;
+    }
+    st.index = body->state_count;
+    *(rp_ast_state *)rp_xpush(&body->states, &body->state_count, &body->state_cap, sizeof st) = st;
+    return body;
+}
+
+rp_transition_list *rp_build_transition(rp_parse_ctx *ctx, rp_transition_list *list,
+                                        rp_ast_event_kind event, char *subject,
+                                        const rp_ast_span *subject_span, rp_name_list *envelopes,
+                                        char *target, const rp_ast_span *target_span,
+                                        rp_expr_list *actions, const rp_ast_span *span)
+{
+    if (list == NULL)
+        list = rp_xcalloc(1, sizeof *list);
+    rp_ast_transition *t = rp_xpush(&list->items, &list->count, &list->cap, sizeof *t);
+    t->event = event;
+    t->subject = subject;
+    t->subject_span = *subject_span;
+    t->target = target;
+    t->target_span = *target_span;
+    t->span = *span;
+    t->doc = rp_parse_take_doc(ctx, span->offset);
+    if (envelopes != NULL) {
+        t->envelope_names = envelopes->names;
+        t->envelope_spans = envelopes->spans;
+        t->envelope_count = envelopes->count;
+        free(envelopes);
+    }
+    if (actions != NULL) {
+        t->actions = actions->items;
+        t->action_count = actions->count;
+        free(actions);
+    }
+    return list;
+}
+
+rp_ast_decl *rp_build_machine(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                              char *peer, const rp_ast_span *peer_span, rp_machine_body *body,
+                              const rp_ast_span *span)
+{
+    rp_ast_decl *d = new_decl(ctx, RP_DECL_MACHINE, name, name_span, span);
+    rp_ast_machine *m = &d->u.machine;
+    m->peer_name = peer;
+    m->peer_span = *peer_span;
+    if (body != NULL) {
+        m->timers = body->timers;
+        m->timer_count = body->timer_count;
+        m->states = body->states;
+        m->state_count = body->state_count;
         free(body);
     }
     return d;

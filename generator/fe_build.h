@@ -87,6 +87,19 @@ typedef struct rp_profile_body {
     size_t relax_count, relax_cap;
 } rp_profile_body;
 
+/* A machine body (timers and states) and a state's transitions while they are parsed. */
+typedef struct rp_machine_body {
+    rp_ast_timer *timers;
+    size_t timer_count, timer_cap;
+    rp_ast_state *states;
+    size_t state_count, state_cap;
+} rp_machine_body;
+
+typedef struct rp_transition_list {
+    rp_ast_transition *items;
+    size_t count, cap;
+} rp_transition_list;
+
 /* The `on ...` clauses of one declaration. */
 typedef struct rp_route_list {
     rp_ast_route *items;
@@ -108,6 +121,8 @@ void rp_expr_list_free(rp_expr_list *l);
 void rp_setting_list_free(rp_setting_list *l);
 void rp_profile_body_free(rp_profile_body *b);
 void rp_route_list_free(rp_route_list *l);
+void rp_machine_body_free(rp_machine_body *b);
+void rp_transition_list_free(rp_transition_list *l);
 void rp_type_free(rp_ast_type *t);
 void rp_value_free(rp_ast_value *v);
 
@@ -212,6 +227,24 @@ rp_ast_decl *rp_build_envelope(rp_parse_ctx *ctx, char *name, const rp_ast_span 
 rp_ast_decl *rp_build_profile(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
                               char *base, const rp_ast_span *base_span, rp_profile_body *body,
                               const rp_ast_span *span);
+/* Machine pieces; every pointer argument is taken over; lists and bodies are created when
+ * NULL. A timer or state named twice in one machine is reported (note at the first) and
+ * dropped; state flags must be `initial` and/or `final`. envelopes and actions may be NULL. */
+rp_machine_body *rp_build_timer(rp_parse_ctx *ctx, rp_machine_body *body, char *name,
+                                const rp_ast_span *span);
+rp_machine_body *rp_build_state(rp_parse_ctx *ctx, rp_machine_body *body, char *name,
+                                const rp_ast_span *name_span, rp_name_list *flags,
+                                rp_transition_list *transitions, const rp_ast_span *span);
+rp_transition_list *rp_build_transition(rp_parse_ctx *ctx, rp_transition_list *list,
+                                        rp_ast_event_kind event, char *subject,
+                                        const rp_ast_span *subject_span, rp_name_list *envelopes,
+                                        char *target, const rp_ast_span *target_span,
+                                        rp_expr_list *actions, const rp_ast_span *span);
+/* machine NAME for PEER { body } — body may be NULL. */
+rp_ast_decl *rp_build_machine(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,
+                              char *peer, const rp_ast_span *peer_span, rp_machine_body *body,
+                              const rp_ast_span *span);
+
 /* `option NAME = value;` at file level (only max_depth exists; others and a repeat are
  * reported). Takes over name and value. */
 void rp_build_file_option(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_span,

@@ -69,6 +69,8 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
     rp_name_list *names;
     rp_setting_list *settings;
     rp_profile_body *pbody;
+    rp_machine_body *mbody;
+    rp_transition_list *transitions;
     rp_value_list *values;
     rp_attr_set *attrs;
     rp_attr_item *attr;
@@ -114,17 +116,26 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %token ENVELOPE   "envelope"
 %token PROFILE    "profile"
 %token RELAX      "relax"
+%token MACHINE    "machine"
+%token FOR        "for"
+%token STATE      "state"
+%token SEND       "send"
+%token RECEIVE    "receive"
+%token TIMER      "timer"
 
 %type <str> name
 %type <num> int_lit
 %type <ival> enum_kw label
-%type <decl> decl charset_decl enum_decl message_decl array_decl port_decl key_decl envelope_decl profile_decl
+%type <decl> decl charset_decl enum_decl message_decl array_decl port_decl key_decl envelope_decl profile_decl machine_decl
 %type <type> type
 %type <route> route
 %type <routes> routes_opt routes
 %type <expr> expr
 %type <exprs> expr_list
-%type <names> name_list envelope_list
+%type <names> name_list envelope_list state_flags_opt envelopes_opt
+%type <exprs> actions_opt
+%type <mbody> machine_items
+%type <transitions> transitions
 %type <settings> settings
 %type <pbody> profile_items
 %type <body> message_items
@@ -144,6 +155,8 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %destructor { rp_name_list_free($$); } <names>
 %destructor { rp_setting_list_free($$); } <settings>
 %destructor { rp_profile_body_free($$); } <pbody>
+%destructor { rp_machine_body_free($$); } <mbody>
+%destructor { rp_transition_list_free($$); } <transitions>
 %destructor { rp_msg_body_free($$); } <body>
 %destructor { rp_value_list_free($$); } <values>
 %destructor { rp_attr_set_free($$); } <attrs>
@@ -186,6 +199,54 @@ decl
     | key_decl
     | envelope_decl
     | profile_decl
+    | machine_decl
+    ;
+
+/* machine_decl  = "machine" name "for" name "{" { machine_item } "}" ;
+ * machine_item  = "timer" name ";" | "state" name [ "[" name { "," name } "]" ] "{" { transition } "}" ;
+ * transition    = event "->" name [ "[" expr { "," expr } "]" ] ";" ;
+ * event         = ( "send" | "receive" ) name [ "in" name { "|" name } ] | "timer" name ; */
+machine_decl
+    : MACHINE name FOR name '{' machine_items '}'
+                                   { $$ = rp_build_machine(ctx, $2, &@2, $4, &@4, $6, &@$); }
+    ;
+
+machine_items
+    : %empty                       { $$ = NULL; }
+    | machine_items TIMER name ';' { $$ = rp_build_timer(ctx, $1, $3, &@3); }
+    | machine_items STATE name state_flags_opt '{' transitions '}'
+                                   { rp_ast_span s = @2; s.end_line = @7.end_line; s.end_col = @7.end_col; s.end_offset = @7.end_offset;
+                                     $$ = rp_build_state(ctx, $1, $3, &@3, $4, $6, &s); }
+    | machine_items error ';'      { $$ = $1; yyerrok; }
+    ;
+
+state_flags_opt
+    : %empty                       { $$ = NULL; }
+    | '[' name_list ']'            { $$ = $2; }
+    ;
+
+transitions
+    : %empty                       { $$ = NULL; }
+    | transitions SEND name envelopes_opt ARROW name actions_opt ';'
+                                   { rp_ast_span s = @2; s.end_line = @8.end_line; s.end_col = @8.end_col; s.end_offset = @8.end_offset;
+                                     $$ = rp_build_transition(ctx, $1, RP_EVENT_SEND, $3, &@3, $4, $6, &@6, $7, &s); }
+    | transitions RECEIVE name envelopes_opt ARROW name actions_opt ';'
+                                   { rp_ast_span s = @2; s.end_line = @8.end_line; s.end_col = @8.end_col; s.end_offset = @8.end_offset;
+                                     $$ = rp_build_transition(ctx, $1, RP_EVENT_RECEIVE, $3, &@3, $4, $6, &@6, $7, &s); }
+    | transitions TIMER name ARROW name actions_opt ';'
+                                   { rp_ast_span s = @2; s.end_line = @7.end_line; s.end_col = @7.end_col; s.end_offset = @7.end_offset;
+                                     $$ = rp_build_transition(ctx, $1, RP_EVENT_TIMER, $3, &@3, NULL, $5, &@5, $6, &s); }
+    | transitions error ';'        { $$ = $1; yyerrok; }
+    ;
+
+envelopes_opt
+    : %empty                       { $$ = NULL; }
+    | IN envelope_list             { $$ = $2; }
+    ;
+
+actions_opt
+    : %empty                       { $$ = NULL; }
+    | '[' expr_list ']'            { $$ = $2; }
     ;
 
 /* port_decl = "port" name "{" { name "=" expr ";" } "}" ; */
@@ -440,6 +501,12 @@ name
     | ENVELOPE   { $$ = rp_xstrdup("envelope"); }
     | PROFILE    { $$ = rp_xstrdup("profile"); }
     | RELAX      { $$ = rp_xstrdup("relax"); }
+    | MACHINE    { $$ = rp_xstrdup("machine"); }
+    | FOR        { $$ = rp_xstrdup("for"); }
+    | STATE      { $$ = rp_xstrdup("state"); }
+    | SEND       { $$ = rp_xstrdup("send"); }
+    | RECEIVE    { $$ = rp_xstrdup("receive"); }
+    | TIMER      { $$ = rp_xstrdup("timer"); }
     ;
 
 %%
@@ -484,6 +551,12 @@ static bool is_name_keyword(yysymbol_kind_t k)
     case YYSYMBOL_ENVELOPE:
     case YYSYMBOL_PROFILE:
     case YYSYMBOL_RELAX:
+    case YYSYMBOL_MACHINE:
+    case YYSYMBOL_FOR:
+    case YYSYMBOL_STATE:
+    case YYSYMBOL_SEND:
+    case YYSYMBOL_RECEIVE:
+    case YYSYMBOL_TIMER:
         return true;
     default:
         return false;

@@ -56,7 +56,8 @@ START_TEST(residue_top_level)
         "plain", "rsa_to_server", "rsa_to_client", "aes_from_client", "aes_zlib_from_client",
         "aes_to_client", "wire", "wire_untimed", "client_id", "hex", "version", "RequestType", "ResponseStatus", "AckState", "LogStatus",
         "Level", "ServerFlags", "Connect", "Acknowledgement", "Touch", "Hello", "ServerInfo",
-        "Established", "ConnectError", "LogRequest", "LogBulk", "LogReply",
+        "Established", "ConnectError", "LogRequest", "LogBulk", "LogReply", "ClientSession",
+        "ClientEntry",
     };
     ck_assert_uint_eq(spec->decl_count, sizeof names / sizeof names[0]);
     for (size_t i = 0; i < spec->decl_count; i++) {
@@ -275,7 +276,7 @@ START_TEST(walker)
     int n[3] = { 0, 0, 0 };
     rp_ast_visitor v = { count_decl, count_value, count_field, NULL };
     ck_assert_int_eq(rp_ast_walk(spec, false, &v, n), 0);
-    ck_assert_int_eq(n[0], 34);
+    ck_assert_int_eq(n[0], 36);
     ck_assert_int_eq(n[2], 3 + 2 + 2 + 3 + 8 + 12);
     ck_assert_int_eq(n[1], 5 + 3 + 3 + 5 + 4 + 13 + 3 + 13 + 1);
     rp_ast_visitor stop = { stop_at_hello, NULL, NULL, NULL };
