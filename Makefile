@@ -51,7 +51,7 @@ LIBRPROTO     := $(BUILD)/librproto.a
 LIBGEN        := $(BUILD)/librprotoc.a
 LIBGENERATED  := $(BUILD)/libresidue.a   # residue's generated codec + the residue layer
 
-.PHONY: all deps check check-unit check-san check-clang check-scripts demo clean update-golden bench fuzz
+.PHONY: all deps check check-unit check-san check-clang check-scripts demo clean update-golden bench fuzz regenerate diagrams
 .DEFAULT_GOAL := all
 # Keep object files of test and tool programs (they are intermediate to make).
 .SECONDARY:
@@ -142,8 +142,12 @@ check: deps
 	$(MAKE) check-san
 	@tests/summarize.sh build/check-summary.txt
 
-regenerate: $(BUILD)/rprotoc
+regenerate: $(BUILD)/rprotoc diagrams
 	$(BUILD)/rprotoc spec/residue.rproto -o generated
+
+# The session diagrams of residue's machines (docs/residue-session.md and its SVGs).
+diagrams: $(BUILD)/rprotoc
+	$(BUILD)/rprotoc --emit diagram spec/residue.rproto -o docs
 
 demo: deps all
 	@tools/demo.sh $(BUILD)

@@ -1,6 +1,7 @@
 /* rprotoc.c — the command line of the rproto spec compiler.
  *
  *   rprotoc SPEC -o DIR        check SPEC and write the generated C into DIR
+ *   --emit diagram             write sequence diagrams of the machines instead
  *   rprotoc --check SPEC       check only; prints nothing when the spec is fine
  *   rprotoc --dump-ast SPEC    print the checked AST (stable text, for golden tests)
  *   -I DIR                     also look for imports in DIR (repeatable)
@@ -18,6 +19,7 @@
 #include "diag.h"
 #include "dump.h"
 #include "emit_c.h"
+#include "emit_diagram.h"
 #include "fe_util.h"
 #include "source.h"
 #include "validate.h"
@@ -37,11 +39,31 @@ typedef struct cli {
     bool deps_stdout;      /* -M */
     const char *deps_file; /* -MF FILE */
     bool vendor;           /* --vendor DIR: out_dir gets the runtime sources too */
+    const char *emit;      /* --emit KIND: which output (NULL: the C codec) */
 } cli;
+
+/* The outputs `--emit KIND` can write into -o DIR. */
+typedef struct emitter {
+    const char *kind;
+    int (*write)(const rp_ast_spec *spec, const char *dir, FILE *diag);
+} emitter;
+
+static const emitter emitters[] = {
+    { "c", rp_emit_c_write },             /* <protocol>.h, <protocol>.c (the default) */
+    { "diagram", rp_emit_diagram_write }, /* <protocol>-session.md and one SVG per machine */
+};
+
+static const emitter *find_emitter(const char *kind)
+{
+    for (size_t i = 0; i < sizeof emitters / sizeof emitters[0]; i++)
+        if (strcmp(emitters[i].kind, kind == NULL ? "c" : kind) == 0)
+            return &emitters[i];
+    return NULL;
+}
 
 static void usage(FILE *f)
 {
-    fputs("usage: rprotoc SPEC -o DIR [-I DIR]... [-M | -MF FILE]\n"
+    fputs("usage: rprotoc SPEC -o DIR [--emit c|diagram] [-I DIR]... [-M | -MF FILE]\n"
           "       rprotoc --vendor DIR SPEC [-I DIR]...\n"
           "       rprotoc --check SPEC [-I DIR]...\n"
           "       rprotoc --dump-ast SPEC [-I DIR]...\n"
@@ -52,6 +74,9 @@ static void usage(FILE *f)
           "spec's protocol, e.g. residue.h and residue.c).\n"
           "\n"
           "  -o DIR         write the generated files into DIR (must exist)\n"
+          "  --emit KIND    what to write into DIR: c (the codec, the default) or diagram\n"
+          "                 (a Markdown page of Mermaid sequence diagrams of the spec's\n"
+          "                 machines, and an SVG of each)\n"
           "  --vendor DIR   write the generated files and the runtime sources into DIR: a\n"
           "                 directory that builds alone with `cc *.c -lcrypto -lz`\n"
           "  --check        check the spec only; print nothing when it is fine\n"
@@ -92,6 +117,12 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("%s cannot be combined with another mode", a);
             c->mode = m;
             mode_set = true;
+        } else if (strcmp(a, "--emit") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs an argument", a);
+            c->emit = argv[++i];
+            if (find_emitter(c->emit) == NULL)
+                return usage_error("unknown output '%s' for --emit: expected c or diagram", c->emit);
         } else if (strcmp(a, "--vendor") == 0) {
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
@@ -125,6 +156,8 @@ static int parse_args(int argc, char **argv, cli *c)
         return usage_error("%s", "no output directory given: use -o DIR (or --check)");
     if (c->mode != MODE_COMPILE && c->out_dir != NULL)
         return usage_error("%s", "-o only applies when compiling");
+    if (c->vendor && c->emit != NULL)
+        return usage_error("%s", "--emit cannot be combined with --vendor");
     return -1;
 }
 
@@ -165,9 +198,9 @@ static int emit_deps(const cli *c, const rp_ast_spec *spec)
 /* ==== EMIT STEP ======================================================================
  * The one place where a checked spec becomes output files. Returns 0, or EXIT_USAGE when an
  * output could not be written (an I/O error). The C emitter is called from here. */
-static int emit_outputs(const rp_ast_spec *spec, const char *out_dir)
+static int emit_outputs(const rp_ast_spec *spec, const char *out_dir, const char *kind)
 {
-    return rp_emit_c_write(spec, out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
+    return find_emitter(kind)->write(spec, out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
 }
 /* ===================================================================================== */
 
@@ -201,7 +234,7 @@ int main(int argc, char **argv)
             free(text);
         } else if (c.mode == MODE_COMPILE) {
             rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE)
-                          : emit_outputs(spec, c.out_dir);
+                          : emit_outputs(spec, c.out_dir, c.emit);
         }
         if (rc == 0)
             rc = emit_deps(&c, spec);
