@@ -217,8 +217,13 @@ int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bit
     rp_pem_block block;
     rp_pem_fault pf = RP_PEM_OK;
     int rc = rp_pem_find(pem, len, &block, &pf, err);
-    if (rc < 0) return set_fault(fault, pem_fault(pf), rc);
-    if (!rp_pem_label_is(&block, "PUBLIC KEY") && !rp_pem_label_is(&block, "RSA PUBLIC KEY"))
+    bool public_label =
+        rp_pem_label_is(&block, "PUBLIC KEY") || rp_pem_label_is(&block, "RSA PUBLIC KEY");
+    /* A wrong END label only matters once the BEGIN label is a public key's (the order in
+     * which the Crypto++ PEM reader looks). */
+    if (rc < 0 && !(pf == RP_PEM_END_LABEL && !public_label))
+        return set_fault(fault, pem_fault(pf), rc);
+    if (!public_label)
         return set_fault(fault, RP_RSA_FAULT_LABEL,
                          rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO,
                                       (size_t)(block.label - pem),

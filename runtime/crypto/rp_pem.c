@@ -72,6 +72,8 @@ int rp_pem_find(const char *text, size_t len, rp_pem_block *out, rp_pem_fault *f
         return fail(fault, RP_PEM_NO_BEGIN, err, b < len ? b : i,
                     "no \"-----BEGIN <label>-----\" line");
     }
+    out->label = text + label_start; /* kept on the END failures below too */
+    out->label_len = label_len;
     /* The body starts on the line after the BEGIN line (the rest of that line is dropped). */
     size_t body = label_start + label_len + sizeof DASHES - 1u;
     while (body < len && text[body] != '\n' && text[body] != '\r') {
@@ -94,8 +96,6 @@ int rp_pem_find(const char *text, size_t len, rp_pem_block *out, rp_pem_fault *f
                             "PEM: the END line names \"%.*s\" but the BEGIN line \"%.*s\"",
                             (int)end_len, text + end_label, (int)label_len, text + label_start);
     }
-    out->label = text + label_start;
-    out->label_len = label_len;
     out->body = text + body;
     out->body_len = e - body;
     return RP_OK;

@@ -41,8 +41,9 @@ typedef struct rp_pem_block {
 
 /* Finds the first block in text[0..len) (text may be NULL only when len is 0). On success
  * *out describes it and *fault is RP_PEM_OK. On failure the result is RP_E_KEY, *fault
- * (when non-NULL) says why and err names it with the offset where it was noticed. A label
- * must be 1..64 printable characters on the BEGIN line. */
+ * (when non-NULL) says why and err names it with the offset where it was noticed; after
+ * RP_PEM_NO_END and RP_PEM_END_LABEL out->label still names the BEGIN line's label (the
+ * body is unset). A label must be 1..64 printable characters on the BEGIN line. */
 RP_CHECK_RESULT int rp_pem_find(const char *text, size_t len, rp_pem_block *out,
                                 rp_pem_fault *fault, rp_error *err);
 

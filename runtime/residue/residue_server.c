@@ -18,6 +18,7 @@
 #include "rp_codec.h"
 #include "rp_envelope.h"
 #include "rp_json.h"
+#include "rp_pem.h"
 #include "residue_registry.h"
 
 /* ---- the server's words (reference §7); the texts are compared byte for byte ---------- */
@@ -35,8 +36,15 @@
 #define TXT_PARSER_UNEXPECTED "Unexpected character"
 #define TXT_PARSER_NUMBER "Bad number"
 #define TXT_PARSER_IDENT "Unknown error - [hint: single quote keys are not allowed]"
-/* What Crypto++ says when the client's PEM cannot be parsed (sent raw, not JSON, §3). */
-#define TXT_BAD_PUBLIC_KEY "BER decode error"
+/* What the real server sends, raw (not JSON, §3), when the client's PEM cannot be used: the
+ * text of the exception its Crypto++ PEM reader (PEM pack pem_read.cpp), BER decoder or
+ * Ripe's key check (Ripe.cc loadPublicKey: RSAFunction::Validate) throws. */
+#define TXT_KEY_NO_OBJECT "PEM_Load: PEM object not available"
+#define TXT_KEY_NO_BEGIN "PEM_NextObject: could not locate boundary header"
+#define TXT_KEY_NO_END "PEM_NextObject: could not locate boundary footer"
+#define TXT_KEY_LABEL "PEM_Load: not a RSA public key"
+#define TXT_KEY_BER "BER decode error"
+#define TXT_KEY_INVALID "Could not load public key"
 
 #define LOG_REPLY_OK "{\"r\":0}"
 #define LOG_REPLY_BAD "{\"r\":1}"
@@ -432,6 +440,32 @@ static int reply_invalid(reply_ctx *rc)
     return reply_error(rc, TXT_INVALID, SEAL_PLAIN, NULL, NULL);
 }
 
+/* The raw text the real server sends for a client key it cannot use (see TXT_KEY_*). A key
+ * the real server would still take but we refuse (exponent beyond 2^32, modulus beyond
+ * RP_RSA_MAX_BITS) gets the text of its own refused-key check. */
+static int reply_bad_key(reply_ctx *rc, rp_rsa_key_fault fault, const char *pem, size_t len)
+{
+    char text[96];
+    switch (fault) {
+    case RP_RSA_FAULT_EMPTY: return reply_raw(rc, TXT_KEY_NO_OBJECT);
+    case RP_RSA_FAULT_NO_BEGIN: return reply_raw(rc, TXT_KEY_NO_BEGIN);
+    case RP_RSA_FAULT_NO_END: return reply_raw(rc, TXT_KEY_NO_END);
+    case RP_RSA_FAULT_LABEL: return reply_raw(rc, TXT_KEY_LABEL);
+    case RP_RSA_FAULT_END_LABEL: {
+        /* The PEM pack looks for the END line of the label it found on the BEGIN line. */
+        rp_pem_block b;
+        if (rp_pem_find(pem, len, &b, NULL, NULL) == 0 || b.label == NULL) {
+            return reply_raw(rc, TXT_KEY_LABEL);
+        }
+        snprintf(text, sizeof text, "PEM_StripEncapsulatedBoundary: '-----END %.*s-----' not found",
+                 (int)b.label_len, b.label);
+        return reply_raw(rc, text);
+    }
+    case RP_RSA_FAULT_DER: return reply_raw(rc, TXT_KEY_BER);
+    default: return reply_raw(rc, TXT_KEY_INVALID);
+    }
+}
+
 /* ---- request decoding -------------------------------------------------------------------- */
 
 /* With requires_timestamp=false the real server takes a request without `_t`; the spec
@@ -726,9 +760,14 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
         return reply_error(rc, TXT_UNMANAGED_NOT_ALLOWED, SEAL_PLAIN, NULL, NULL);
     }
     rp_rsa_key *pub = NULL;
-    if (rp_rsa_key_load_public_pem((const char *)req->rsa_public_key.ptr,
-                                   req->rsa_public_key.len, &pub, NULL) < 0) {
-        return reply_raw(rc, TXT_BAD_PUBLIC_KEY);
+    rp_rsa_key_fault fault = RP_RSA_FAULT_NONE;
+    /* Checked before anything else is done with it (docs/security.md, "Client keys"); a key
+     * below 1024 bits is taken here and refused by seal_rsa with the real server's
+     * "message length" text, before any RSA operation. */
+    if (rp_rsa_key_load_public_checked((const char *)req->rsa_public_key.ptr,
+                                       req->rsa_public_key.len, 0, &pub, &fault, NULL) < 0) {
+        return reply_bad_key(rc, fault, (const char *)req->rsa_public_key.ptr,
+                             req->rsa_public_key.len);
     }
     if (residue_registry_count(&s->reg) >= s->cfg.max_clients) {
         (void)residue_server_sweep(s);
