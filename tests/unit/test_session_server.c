@@ -43,6 +43,7 @@ typedef struct sink {
     char last_client[160];
     char last_logger[160];
     unsigned last_level;
+    size_t last_msg_len;
 } sink;
 
 static void sink_fn(void *ctx, const char *client_id, const residue_log_request *log)
@@ -54,6 +55,7 @@ static void sink_fn(void *ctx, const char *client_id, const residue_log_request 
     snprintf(s->last_logger, sizeof s->last_logger, "%.*s", (int)log->logger.len,
              log->logger.ptr != NULL ? log->logger.ptr : "");
     s->last_level = (unsigned)log->level;
+    s->last_msg_len = log->msg.len;
 }
 
 /* ---- shared fixtures ----------------------------------------------------------------------- */
@@ -1370,6 +1372,252 @@ START_TEST(mutated_packets_always_get_one_reply)
 }
 END_TEST
 
+/* ---- logger rules (reference §6.2) and the line limit ------------------------------------- */
+
+/* A log record for `logger` (NULL: no "logger" key, i.e. "default"). */
+static const char *logger_json(uint64_t t, const char *logger, const char *msg)
+{
+    static char buf[512];
+    char lg[160] = "";
+    if (logger != NULL) snprintf(lg, sizeof lg, ",\"logger\":\"%s\"", logger);
+    snprintf(buf, sizeof buf, "{\"_t\":%llu,\"datetime\":%llu123%s,\"msg\":\"%s\",\"level\":128}",
+             (unsigned long long)t, (unsigned long long)t, lg, msg);
+    return buf;
+}
+
+/* Sends one record for `logger`; it must be answered {"r":0}; returns whether it was written. */
+static bool log_to(harness *h, const tclient *c, const char *logger)
+{
+    size_t before = h->logs.count;
+    char msg[64];
+    snprintf(msg, sizeof msg, "to %s", logger != NULL ? logger : "(none)");
+    send_aes(h, &c->key, c->id, logger_json(h->clock.now, logger, msg), true);
+    expect_plain(h, "{\"r\":0}");
+    if (h->logs.count == before) return false;
+    ck_assert_uint_eq(h->logs.count, before + 1);
+    ck_assert_str_eq(h->logs.last_msg, msg);
+    return true;
+}
+
+typedef struct logger_setup {
+    harness h;
+    residue_server_config cfg;
+    rp_rsa_key *pub;
+    residue_managed_client managed[1];
+    residue_managed_loggers mlog[1];
+    tclient un, mc;  /* an unmanaged and a managed client */
+} logger_setup;
+
+static const char *const managed_loggers[] = {"app", "billing"};
+static const char *const blacklist[] = {"spam"};
+static const char *const client_loggers[] = {"app"};
+
+static void logger_config(logger_setup *l)
+{
+    capture_config(&l->cfg, NULL);
+    l->managed[0].client_id = "muflihun00102030";
+    l->managed[0].public_key = l->pub;
+    l->managed[0].key_size = 0;
+    l->mlog[0].loggers = client_loggers;
+    l->mlog[0].logger_count = 1;
+    l->mlog[0].default_logger = "app";
+    l->cfg.managed_clients = l->managed;
+    l->cfg.managed_count = 1;
+    l->cfg.managed_client_loggers = l->mlog;
+    l->cfg.managed_loggers = managed_loggers;
+    l->cfg.managed_logger_count = 2;
+    l->cfg.loggers_blacklist = blacklist;
+    l->cfg.blacklist_count = 1;
+}
+
+static void logger_start(logger_setup *l, bool allow_unmanaged_loggers)
+{
+    memset(l, 0, sizeof *l);
+    l->pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
+    logger_config(l);
+    l->cfg.allow_unmanaged_loggers = allow_unmanaged_loggers;
+    harness_start(&l->h, &l->cfg, T0);
+    tclient_init(&l->un, VEC "A-unknown-plain/keys/client-private.pem", VEC "A-unknown-plain/keys/client-public.pem");
+    tclient_init(&l->mc, VEC "A-unknown-plain/keys/client-private.pem", VEC "A-unknown-plain/keys/client-public.pem");
+    connect_unmanaged(&l->h, &l->un, NULL);
+    connect_managed(&l->h, &l->mc, "muflihun00102030", NULL);
+    take_hello(&l->h, &l->mc);
+}
+
+static void logger_stop(logger_setup *l)
+{
+    tclient_free(&l->un);
+    tclient_free(&l->mc);
+    harness_stop(&l->h);
+    rp_rsa_key_free(l->pub);
+}
+
+/* Every rule of ClientQueueProcessor::isRequestAllowed: {"r":0} always, written or not. */
+START_TEST(logger_rules)
+{
+    logger_setup l;
+    logger_start(&l, true);
+    harness *h = &l.h;
+    /* unmanaged client */
+    ck_assert(!log_to(h, &l.un, "residue"));   /* reserved */
+    ck_assert(log_to(h, &l.un, NULL));         /* absent = "default" */
+    ck_assert_str_eq(h->logs.last_logger, "default"); /* the spec's default */
+    ck_assert(log_to(h, &l.un, "default"));
+    ck_assert(!log_to(h, &l.un, "app"));       /* managed logger, unmanaged client */
+    ck_assert(!log_to(h, &l.un, "spam"));      /* blacklisted */
+    ck_assert(log_to(h, &l.un, "anything"));   /* unmanaged loggers allowed */
+    /* managed client: its loggers list does not restrict it, as in the real server */
+    ck_assert(!log_to(h, &l.mc, "residue"));
+    ck_assert(log_to(h, &l.mc, "app"));
+    ck_assert(log_to(h, &l.mc, "billing"));    /* managed, not in its "loggers" */
+    ck_assert(log_to(h, &l.mc, "default"));
+    ck_assert(!log_to(h, &l.mc, "spam"));
+    ck_assert(log_to(h, &l.mc, "anything"));
+    residue_server_stats st;
+    residue_server_stats_get(h->srv, &st);
+    ck_assert_uint_eq(st.log_dropped_logger, 5);
+    /* a bulk: each item on its own (default, residue, app, spam, unit -> 2 written) */
+    char bulk[2048];
+    size_t o = 0;
+    const char *lg[] = {"default", "residue", "app", "spam", "unit"};
+    bulk[o++] = '[';
+    for (int i = 0; i < 5; i++) {
+        o += (size_t)snprintf(bulk + o, sizeof bulk - o, "%s%s", i ? "," : "", logger_json(T0, lg[i], lg[i]));
+    }
+    snprintf(bulk + o, sizeof bulk - o, "]");
+    size_t before = h->logs.count;
+    send_aes(h, &l.un.key, l.un.id, bulk, true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, before + 2);
+    ck_assert_str_eq(h->logs.last_msg, "unit");
+    logger_stop(&l);
+
+    /* allow_unmanaged_loggers false: only managed loggers; flag 1 is not advertised */
+    logger_start(&l, false);
+    h = &l.h;
+    ck_assert_uint_eq(residue_server_config_flags(&l.cfg) & 1u, 0);
+    ck_assert(!log_to(h, &l.un, "anything"));
+    ck_assert(log_to(h, &l.un, "default"));
+    ck_assert(!log_to(h, &l.un, "app"));
+    ck_assert(!log_to(h, &l.mc, "anything"));
+    ck_assert(log_to(h, &l.mc, "app"));
+    ck_assert(log_to(h, &l.mc, NULL));
+    ck_assert(!log_to(h, &l.mc, "residue"));
+    logger_stop(&l);
+}
+END_TEST
+
+/* The real server's configuration checks of the logger keys: it refuses to start. */
+START_TEST(logger_config_checks)
+{
+    logger_setup l;
+    memset(&l, 0, sizeof l);
+    l.pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
+    static const char *const bad_black[] = {"spam", "app"};
+    static const char *const black_default[] = {"default"};
+    static const char *const unmanaged_one[] = {"app", "nope"};
+    static const char *const no_default_ok[] = {"billing"};
+    const struct {
+        int which;
+        const char *says;
+    } cases[] = {
+        {0, "Cannot blacklist [app] logger. Remove it from 'managed_loggers' first."},
+        {1, "Cannot blacklist [default] logger."},
+        {2, "Logger [nope] for client [muflihun00102030] is unmanaged"},
+        {3, "Default logger [app] for client [muflihun00102030] is not part of [loggers] array"},
+        {4, "Default logger [app] for client [muflihun00102030] is not part of [loggers] array"},
+        {5, "maximum number of blacklisted loggers"},
+    };
+    static const char *many[10001];
+    for (size_t i = 0; i < 10001; i++) many[i] = "x";
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        logger_config(&l);
+        switch (cases[i].which) {
+        case 0: l.cfg.loggers_blacklist = bad_black; l.cfg.blacklist_count = 2; break;
+        case 1: l.cfg.loggers_blacklist = black_default; break;
+        case 2: l.mlog[0].loggers = unmanaged_one; l.mlog[0].logger_count = 2; break;
+        case 3: l.mlog[0].loggers = no_default_ok; break;
+        case 4: l.mlog[0].loggers = NULL; l.mlog[0].logger_count = 0; break;
+        default: l.cfg.loggers_blacklist = many; l.cfg.blacklist_count = 10001; break;
+        }
+        residue_server *srv = NULL;
+        rp_error e;
+        ck_assert_int_eq(residue_server_create(&l.cfg, NULL, NULL, NULL, NULL, &srv, &e), RP_E_ARGUMENT);
+        ck_assert_ptr_null(srv);
+        ck_assert_msg(strstr(e.message, cases[i].says) != NULL, "case %zu: %s", i, e.message);
+    }
+    logger_config(&l);
+    residue_server *srv = NULL;
+    ck_assert_int_eq(residue_server_create(&l.cfg, NULL, NULL, NULL, NULL, &srv, NULL), 0);
+    residue_server_free(srv);
+    rp_rsa_key_free(l.pub);
+}
+END_TEST
+
+/* A record of msg_len bytes of 'x', sealed (uncompressed) and sent; returns the reply r. */
+static char send_long_line(harness *h, const tclient *c, size_t msg_len)
+{
+    size_t cap = msg_len + 256;
+    char *json = malloc(cap);
+    ck_assert_ptr_nonnull(json);
+    int head = snprintf(json, cap, "{\"_t\":%llu,\"datetime\":1,\"level\":128,\"msg\":\"", (unsigned long long)h->clock.now);
+    memset(json + head, 'x', msg_len);
+    snprintf(json + (size_t)head + msg_len, cap - (size_t)head - msg_len, "\"}");
+    size_t n = strlen(json);
+    size_t pcap = RP_BASE64_ENCODED_LEN(RP_AES_CBC_SEALED_LEN(n)) + 256;
+    char *pkt = malloc(pcap);
+    ck_assert_ptr_nonnull(pkt);
+    static const uint8_t iv[16] = {9};
+    size_t plen = 0;
+    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&c->key, iv, c->id, strlen(c->id), json, n, pkt, pcap, &plen, NULL), 0);
+    send_log(h, pkt, plen);
+    free(pkt);
+    free(json);
+    ck_assert_uint_eq(h->reply_len, 11);
+    return (char)h->reply[5];
+}
+
+static void tweak_line_limit(residue_server_config *cfg)
+{
+    cfg->max_log_line_size = 1000;
+}
+
+static void tweak_big_packets(residue_server_config *cfg)
+{
+    cfg->max_log_size = 4u * 1024u * 1024u;
+}
+
+/* max_log_line_size: by default a line as long as a packet can carry (1 MiB, far beyond the
+ * old 65,536); a configured limit is enforced at its exact bound. */
+START_TEST(log_line_limit)
+{
+    setup s;
+    setup_start(&s, NULL);
+    connect_unmanaged(&s.h, &s.c, NULL);
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 65537), '0');
+    ck_assert_uint_eq(s.h.logs.last_msg_len, 65537);
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 700000), '0');
+    ck_assert_uint_eq(s.h.logs.last_msg_len, 700000);
+    setup_stop(&s);
+
+    setup_start(&s, tweak_big_packets);
+    connect_unmanaged(&s.h, &s.c, NULL);
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 3u * 1024u * 1024u), '0');
+    ck_assert_uint_eq(s.h.logs.last_msg_len, 3u * 1024u * 1024u);
+    setup_stop(&s);
+
+    setup_start(&s, tweak_line_limit);
+    connect_unmanaged(&s.h, &s.c, NULL);
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 1000), '0');
+    ck_assert_uint_eq(s.h.logs.last_msg_len, 1000);
+    size_t before = s.h.logs.count;
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 1001), '1');
+    ck_assert_uint_eq(s.h.logs.count, before);
+    ck_assert_ptr_nonnull(strstr(s.h.why.message, "max_log_line_size"));
+    setup_stop(&s);
+}
+END_TEST
+
 static Suite *session_server_suite(void)
 {
     Suite *s = suite_create("session_server");
@@ -1398,6 +1646,9 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, managed_clients);
     tcase_add_test(tc, bad_client_public_key);
     tcase_add_test(tc, java_client_unmanaged);
+    tcase_add_test(tc, logger_rules);
+    tcase_add_test(tc, logger_config_checks);
+    tcase_add_test(tc, log_line_limit);
     tcase_add_test(tc, bulk_rules);
     tcase_add_test(tc, bulk_and_compression_disabled);
     tcase_add_test(tc, inflate_is_bounded);
