@@ -3,6 +3,7 @@
  *   RSA  : opaque rp_rsa_key wrapping an EVP_PKEY; PEM load (public: PKCS#1 "RSA PUBLIC KEY"
  *          or SubjectPublicKeyInfo "PUBLIC KEY", either DER structure accepted under either
  *          label, because the Java client labels SPKI as "RSA PUBLIC KEY" — protocol §10.3;
+ *          a lenient armour reader (rp_pem.h) and checks of n and e before any use;
  *          private: PKCS#1 "RSA PRIVATE KEY", PKCS#8 "PRIVATE KEY" / "ENCRYPTED PRIVATE KEY",
  *          optional passphrase), SPKI PEM export, key generation, and RSAES-PKCS1-v1_5
  *          encryption / decryption of ONE block (no chunking: the protocol has none).
@@ -49,11 +50,47 @@ extern "C" {
 /* Opaque RSA key (public, or private which includes the public half). */
 typedef struct rp_rsa_key rp_rsa_key;
 
-/* Loads a PEM public key from memory (pem need not be NUL-terminated; len is its length).
- * Accepts "RSA PUBLIC KEY" and "PUBLIC KEY" labels, each holding either a PKCS#1
- * RSAPublicKey or an X.509 SubjectPublicKeyInfo. Also accepts a private-key PEM (its public
- * half is used). On success *out is a new key the caller frees with rp_rsa_key_free; on
- * failure *out is NULL and the result is RP_E_KEY. Non-RSA keys are RP_E_KEY. */
+/* Largest public exponent accepted: e must have at most this many bits (e < 2^32). Every
+ * official client uses 17 or 65537; a huge e only makes each encryption expensive. */
+#define RP_RSA_MAX_EXPONENT_BITS 32u
+
+/* Why rp_rsa_key_load_public_checked refused a public key (RP_RSA_FAULT_NONE: it did not).
+ * The armour and DER faults are the classes the residue server's Crypto++ PEM reader tells
+ * apart, so a server can answer each with that reader's words (docs/security.md). */
+typedef enum rp_rsa_key_fault {
+    RP_RSA_FAULT_NONE = 0,
+    RP_RSA_FAULT_EMPTY,      /* the text is empty or only whitespace */
+    RP_RSA_FAULT_NO_BEGIN,   /* no "-----BEGIN <label>-----" line */
+    RP_RSA_FAULT_NO_END,     /* no "-----END <label>-----" line after it */
+    RP_RSA_FAULT_END_LABEL,  /* the END line names another label */
+    RP_RSA_FAULT_LABEL,      /* the label is neither "PUBLIC KEY" nor "RSA PUBLIC KEY" */
+    RP_RSA_FAULT_DER,        /* the body is not an RSA SubjectPublicKeyInfo nor PKCS#1 key */
+    RP_RSA_FAULT_INVALID,    /* n even or < 3, e even or < 3, or e >= n: not an RSA key */
+    RP_RSA_FAULT_EXPONENT,   /* e has more than RP_RSA_MAX_EXPONENT_BITS bits */
+    RP_RSA_FAULT_SIZE        /* the modulus is below min_bits or above RP_RSA_MAX_BITS */
+} rp_rsa_key_fault;
+
+/* Loads a PEM public key from memory, the way the residue server reads a client's key:
+ * pem[0..len) need not be NUL-terminated; text around the block is ignored; the label is
+ * "PUBLIC KEY" or "RSA PUBLIC KEY" and under either label the DER may be an X.509
+ * SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey; the base64 body may hold blank lines, CR/LF,
+ * any line width and other whitespace (rp_pem.h). The DER is parsed directly (d2i_PUBKEY,
+ * then d2i_PublicKey), and before the key can be used for anything its modulus n and
+ * exponent e are checked (OpenSSL BIGNUM accessors): n odd, e odd and 3 <= e < n,
+ * e < 2^RP_RSA_MAX_EXPONENT_BITS, min_bits <= bits(n) <= RP_RSA_MAX_BITS. min_bits 0 lets a
+ * caller take small keys and refuse them itself (the residue server answers those with the
+ * real server's "message length" text). Cost: no OpenSSL decoder context, no RSA operation.
+ * On success *out is a new public key the caller frees with rp_rsa_key_free. On failure *out
+ * is NULL, the result is RP_E_KEY (RP_E_NOMEM, RP_E_ARGUMENT), *fault (when non-NULL) says
+ * which check failed and err what and where (offset into pem where known). */
+RP_CHECK_RESULT int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bits,
+                                                   rp_rsa_key **out, rp_rsa_key_fault *fault,
+                                                   rp_error *err);
+
+/* rp_rsa_key_load_public_checked with min_bits = RP_RSA_MIN_BITS; in addition a private-key
+ * PEM ("RSA PRIVATE KEY", "PRIVATE KEY", unencrypted) is accepted and its public half used.
+ * On success *out is a new key the caller frees with rp_rsa_key_free; on failure *out is
+ * NULL and the result is RP_E_KEY. Non-RSA keys are RP_E_KEY. */
 RP_CHECK_RESULT int rp_rsa_key_load_public_pem(const char *pem, size_t len, rp_rsa_key **out,
                                                rp_error *err);
 

@@ -18,6 +18,7 @@
 #include "rp_codec.h"
 #include "rp_envelope.h"
 #include "rp_json.h"
+#include "rp_pem.h"
 #include "residue_registry.h"
 
 /* ---- the server's words (reference §7); the texts are compared byte for byte ---------- */
@@ -35,8 +36,15 @@
 #define TXT_PARSER_UNEXPECTED "Unexpected character"
 #define TXT_PARSER_NUMBER "Bad number"
 #define TXT_PARSER_IDENT "Unknown error - [hint: single quote keys are not allowed]"
-/* What Crypto++ says when the client's PEM cannot be parsed (sent raw, not JSON, §3). */
-#define TXT_BAD_PUBLIC_KEY "BER decode error"
+/* What the real server sends, raw (not JSON, §3), when the client's PEM cannot be used: the
+ * text of the exception its Crypto++ PEM reader (PEM pack pem_read.cpp), BER decoder or
+ * Ripe's key check (Ripe.cc loadPublicKey: RSAFunction::Validate) throws. */
+#define TXT_KEY_NO_OBJECT "PEM_Load: PEM object not available"
+#define TXT_KEY_NO_BEGIN "PEM_NextObject: could not locate boundary header"
+#define TXT_KEY_NO_END "PEM_NextObject: could not locate boundary footer"
+#define TXT_KEY_LABEL "PEM_Load: not a RSA public key"
+#define TXT_KEY_BER "BER decode error"
+#define TXT_KEY_INVALID "Could not load public key"
 
 #define LOG_REPLY_OK "{\"r\":0}"
 #define LOG_REPLY_BAD "{\"r\":1}"
@@ -47,8 +55,14 @@
 #define DEFAULT_MAX_LOG_SIZE (1024u * 1024u)
 /* Decoded-string storage for one connect-port request (rsa_public_key <= 4096 bytes). */
 #define CONNECT_ARENA_SIZE 16384u
-/* Storage for one decoded log record (msg <= 65536 bytes plus the other strings). */
-#define LOG_ARENA_SIZE (80u * 1024u)
+/* Storage for one decoded log record beyond its msg: every other string of LogRequest is at
+ * most 1024 bytes (file, func), 256 (app, thread), 128 (logger, client_id), 64 (token). */
+#define LOG_ARENA_EXTRA (16u * 1024u)
+/* The real server's reserved logger and its fallback logger (log.h, log-request.cc). */
+#define LOGGER_RESERVED "residue"
+#define LOGGER_DEFAULT "default"
+/* The real server's bound on loggers_blacklist (Configuration::MAX_BLACKLIST_LOGGERS). */
+#define MAX_BLACKLIST 10000u
 
 struct residue_server {
     residue_server_config cfg;
@@ -64,10 +78,11 @@ struct residue_server {
     void *trace_ctx;
     residue_server_stats stats;
     char *inflate_buf;      /* max_log_size + 1 bytes, reused by every log packet */
-    uint8_t *log_arena;     /* LOG_ARENA_SIZE bytes for one decoded log record */
+    uint8_t *log_arena;     /* log_arena_size bytes for one decoded log record */
     residue_any *any;       /* one decoded request (the union holds a 500-item bulk, ~100 KB:
                                kept here, not on the stack) */
     uint8_t *connect_arena; /* CONNECT_ARENA_SIZE bytes for its strings */
+    size_t log_arena_size;  /* cfg.max_log_line_size + LOG_ARENA_EXTRA */
 };
 
 /* ---- defaults, clock, rng --------------------------------------------------------------- */
@@ -114,6 +129,136 @@ static bool key_size_ok(unsigned bits)
     return bits == 128 || bits == 192 || bits == 256;
 }
 
+/* ---- logger rules (reference §6.2) ---------------------------------------------------------- */
+
+static bool id_in(const char *const *list, size_t n, const char *id, size_t len)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (list[i] != NULL && strlen(list[i]) == len && memcmp(list[i], id, len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool is_lit(const char *id, size_t len, const char *lit)
+{
+    return strlen(lit) == len && memcmp(id, lit, len) == 0;
+}
+
+/* "default", "residue" and every managed_loggers id. */
+static bool is_managed_logger(const residue_server_config *c, const char *id, size_t len)
+{
+    return is_lit(id, len, LOGGER_DEFAULT) || is_lit(id, len, LOGGER_RESERVED) ||
+           id_in(c->managed_loggers, c->managed_logger_count, id, len);
+}
+
+/* The real server's configuration checks of the logger keys, with its words
+ * (configuration.cc loadManagedClients / loadLoggersBlacklist); it refuses to start. */
+static int check_logger_config(const residue_server_config *c, rp_error *err)
+{
+    if ((c->managed_logger_count > 0 && c->managed_loggers == NULL) ||
+        (c->blacklist_count > 0 && c->loggers_blacklist == NULL)) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "managed_logger_count / blacklist_count without their lists");
+    }
+    for (size_t i = 0; i < c->managed_logger_count; i++) {
+        if (c->managed_loggers[i] == NULL || c->managed_loggers[i][0] == '\0') {
+            return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                                "managed_loggers[%zu]: Logger ID not provided", i);
+        }
+    }
+    if (c->blacklist_count > MAX_BLACKLIST) {
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "loggers_blacklist has %zu entries: you have added maximum number of "
+                            "blacklisted loggers (%u); please consider using "
+                            "'allow_unmanaged_loggers' instead", c->blacklist_count, MAX_BLACKLIST);
+    }
+    for (size_t i = 0; i < c->blacklist_count; i++) {
+        const char *id = c->loggers_blacklist[i];
+        if (id != NULL && is_managed_logger(c, id, strlen(id))) {
+            return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                                "loggers_blacklist[%zu]: Cannot blacklist [%.128s] logger. Remove "
+                                "it from 'managed_loggers' first.", i, id);
+        }
+    }
+    for (size_t i = 0; i < c->managed_count && c->managed_client_loggers != NULL; i++) {
+        const residue_managed_loggers *m = &c->managed_client_loggers[i];
+        const char *id = c->managed_clients != NULL && c->managed_clients[i].client_id != NULL
+                             ? c->managed_clients[i].client_id
+                             : "";
+        bool has_default = m->default_logger != NULL && m->default_logger[0] != '\0';
+        if (m->logger_count > 0 && m->loggers == NULL) {
+            return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                                "managed_clients[%zu]: logger_count without loggers", i);
+        }
+        for (size_t j = 0; j < m->logger_count; j++) {
+            const char *l = m->loggers[j] != NULL ? m->loggers[j] : "";
+            if (l[0] != '\0' && !is_managed_logger(c, l, strlen(l))) {
+                return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                                    "managed_clients[%zu]: Logger [%.128s] for client [%.128s] is "
+                                    "unmanaged", i, l, id);
+            }
+        }
+        if (has_default && (m->loggers == NULL ||
+                            !id_in(m->loggers, m->logger_count, m->default_logger,
+                                   strlen(m->default_logger)))) {
+            return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                                "managed_clients[%zu]: Default logger [%.128s] for client [%.128s] "
+                                "is not part of [loggers] array", i, m->default_logger, id);
+        }
+    }
+    return 0;
+}
+
+/* ClientQueueProcessor::isRequestAllowed: may this client's record go to this logger?
+ * *why names the rule that said no. */
+static bool logger_allowed(const residue_server *s, bool managed_client,
+                           const residue_log_request *rec, const char **why)
+{
+    const char *id = LOGGER_DEFAULT;
+    size_t len = sizeof LOGGER_DEFAULT - 1u;
+    if (rec->has_logger && rec->logger.ptr != NULL) {
+        id = rec->logger.ptr;
+        len = rec->logger.len;
+    }
+    bool managed_logger = is_managed_logger(&s->cfg, id, len);
+    if (!s->cfg.allow_unmanaged_loggers && !managed_logger) {
+        *why = "unmanaged logger while allow_unmanaged_loggers is false";
+    } else if (is_lit(id, len, LOGGER_RESERVED)) {
+        *why = "the logger \"residue\" is reserved";
+    } else if (id_in(s->cfg.loggers_blacklist, s->cfg.blacklist_count, id, len)) {
+        *why = "blacklisted logger";
+    } else if (!managed_client && managed_logger && !is_lit(id, len, LOGGER_DEFAULT)) {
+        *why = "managed logger used by an unmanaged client";
+    } else {
+        return true;
+    }
+    return false;
+}
+
+/* Hands an accepted record to the sink unless a logger rule drops it (it is still
+ * answered {"r":0}, as by the real server, whose queue processor drops it later). */
+static void deliver(residue_server *s, bool managed_client, const char *client_id,
+                    const residue_log_request *rec, residue_log_sink_fn sink, void *sink_ctx)
+{
+    const char *why = NULL;
+    if (!logger_allowed(s, managed_client, rec, &why)) {
+        s->stats.log_dropped_logger++;
+        char d[160];
+        snprintf(d, sizeof d, "dropped, logger \"%.*s\": %s",
+                 rec->has_logger ? (int)(rec->logger.len > 64 ? 64 : rec->logger.len) : 7,
+                 rec->has_logger && rec->logger.ptr != NULL ? rec->logger.ptr : LOGGER_DEFAULT, why);
+        if (s->trace != NULL) {
+            residue_trace ev = {false, "LOG", "aes", 0, d};
+            s->trace(s->trace_ctx, &ev);
+        }
+        return;
+    }
+    s->stats.log_records++;
+    if (sink != NULL) sink(sink_ctx, client_id, rec);
+}
+
 int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, void *clock_ctx,
                      rp_random_fn rng, void *rng_ctx, residue_server **out, rp_error *err)
 {
@@ -154,6 +299,10 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
                                 i, m->client_id, (unsigned)m->key_size);
         }
     }
+    int lrc = check_logger_config(cfg, err);
+    if (lrc < 0) {
+        return lrc;
+    }
     residue_server *s = calloc(1, sizeof *s);
     if (s == NULL) {
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
@@ -181,7 +330,11 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
     s->rng = rng != NULL ? rng : rp_random_system;
     s->rng_ctx = rng != NULL ? rng_ctx : NULL;
     s->inflate_buf = malloc(s->cfg.max_log_size + 1u);
-    s->log_arena = malloc(LOG_ARENA_SIZE);
+    if (s->cfg.max_log_line_size == 0 || s->cfg.max_log_line_size > s->cfg.max_log_size) {
+        s->cfg.max_log_line_size = s->cfg.max_log_size;
+    }
+    s->log_arena_size = s->cfg.max_log_line_size + LOG_ARENA_EXTRA;
+    s->log_arena = malloc(s->log_arena_size);
     s->any = malloc(sizeof *s->any);
     s->connect_arena = malloc(CONNECT_ARENA_SIZE);
     if (s->inflate_buf == NULL || s->log_arena == NULL || s->any == NULL ||
@@ -430,6 +583,32 @@ static int reply_error(reply_ctx *rc, const char *text, seal_kind kind, const rp
 static int reply_invalid(reply_ctx *rc)
 {
     return reply_error(rc, TXT_INVALID, SEAL_PLAIN, NULL, NULL);
+}
+
+/* The raw text the real server sends for a client key it cannot use (see TXT_KEY_*). A key
+ * the real server would still take but we refuse (exponent beyond 2^32, modulus beyond
+ * RP_RSA_MAX_BITS) gets the text of its own refused-key check. */
+static int reply_bad_key(reply_ctx *rc, rp_rsa_key_fault fault, const char *pem, size_t len)
+{
+    char text[96];
+    switch (fault) {
+    case RP_RSA_FAULT_EMPTY: return reply_raw(rc, TXT_KEY_NO_OBJECT);
+    case RP_RSA_FAULT_NO_BEGIN: return reply_raw(rc, TXT_KEY_NO_BEGIN);
+    case RP_RSA_FAULT_NO_END: return reply_raw(rc, TXT_KEY_NO_END);
+    case RP_RSA_FAULT_LABEL: return reply_raw(rc, TXT_KEY_LABEL);
+    case RP_RSA_FAULT_END_LABEL: {
+        /* The PEM pack looks for the END line of the label it found on the BEGIN line. */
+        rp_pem_block b;
+        if (rp_pem_find(pem, len, &b, NULL, NULL) == 0 || b.label == NULL) {
+            return reply_raw(rc, TXT_KEY_LABEL);
+        }
+        snprintf(text, sizeof text, "PEM_StripEncapsulatedBoundary: '-----END %.*s-----' not found",
+                 (int)b.label_len, b.label);
+        return reply_raw(rc, text);
+    }
+    case RP_RSA_FAULT_DER: return reply_raw(rc, TXT_KEY_BER);
+    default: return reply_raw(rc, TXT_KEY_INVALID);
+    }
 }
 
 /* ---- request decoding -------------------------------------------------------------------- */
@@ -726,9 +905,14 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
         return reply_error(rc, TXT_UNMANAGED_NOT_ALLOWED, SEAL_PLAIN, NULL, NULL);
     }
     rp_rsa_key *pub = NULL;
-    if (rp_rsa_key_load_public_pem((const char *)req->rsa_public_key.ptr,
-                                   req->rsa_public_key.len, &pub, NULL) < 0) {
-        return reply_raw(rc, TXT_BAD_PUBLIC_KEY);
+    rp_rsa_key_fault fault = RP_RSA_FAULT_NONE;
+    /* Checked before anything else is done with it (docs/security.md, "Client keys"); a key
+     * below 1024 bits is taken here and refused by seal_rsa with the real server's
+     * "message length" text, before any RSA operation. */
+    if (rp_rsa_key_load_public_checked((const char *)req->rsa_public_key.ptr,
+                                       req->rsa_public_key.len, 0, &pub, &fault, NULL) < 0) {
+        return reply_bad_key(rc, fault, (const char *)req->rsa_public_key.ptr,
+                             req->rsa_public_key.len);
     }
     if (residue_registry_count(&s->reg) >= s->cfg.max_clients) {
         (void)residue_server_sweep(s);
@@ -1038,6 +1222,11 @@ static int decode_log(residue_server *s, const char *json, size_t len, residue_l
                             "_t %llu is outside the window of %u s",
                             (unsigned long long)out->timestamp, s->cfg.timestamp_validity);
     }
+    if (out->msg.len > s->cfg.max_log_line_size) {
+        return rp_error_set(err, RP_E_LIMIT, RP_LAYER_SESSION, SIZE_MAX,
+                            "msg of %zu bytes is longer than max_log_line_size (%zu)",
+                            out->msg.len, s->cfg.max_log_line_size);
+    }
     return 0;
 }
 
@@ -1063,8 +1252,9 @@ static int log_reply(reply_ctx *rc, bool ok)
 /* A bulk: every element is decoded and validated alone; at most max_items_in_bulk are
  * looked at. The array as a whole only has to be well-formed JSON (the real server answers
  * {"r":0} to any array, §6.2). */
-static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_t len, bool deliver,
-                       const char *client_id, residue_log_sink_fn sink, void *sink_ctx)
+static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_t len, bool take,
+                       bool managed_client, const char *client_id, residue_log_sink_fn sink,
+                       void *sink_ctx)
 {
     rp_json_scanner sc;
     rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
@@ -1086,12 +1276,12 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
             return log_reply(rc, false);
         }
     }
-    if (!deliver) {
+    if (!take) {
         s->stats.log_dropped_dead++;
         return log_reply(rc, true);
     }
     rp_arena arena;
-    rp_arena_init(&arena, s->log_arena, LOG_ARENA_SIZE);
+    rp_arena_init(&arena, s->log_arena, s->log_arena_size);
     rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
     if (rp_json_expect_array_begin(&sc, NULL) < 0) {
         return log_reply(rc, false);
@@ -1106,8 +1296,9 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
         if (items++ >= s->cfg.max_items_in_bulk) continue; /* extra items are ignored */
         residue_log_request rec;
         if (decode_log(s, json + start, end - start, &rec, &arena, NULL) == 0) {
-            s->stats.log_records++;
-            if (sink != NULL) sink(sink_ctx, client_id, &rec);
+            /* Each item alone (the real server skips the logger rules for the items after
+             * one that passed; a known difference, docs/security.md). */
+            deliver(s, managed_client, client_id, &rec, sink, sink_ctx);
         }
     }
     return log_reply(rc, true);
@@ -1199,16 +1390,15 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
     if (ws < json_len && json[ws] == '[') {
         trace_emit(srv, false, "LOG-BULK", env_name, len + 4u, client_id);
         r = handle_bulk(srv, &rc, json, json_len, alive && srv->cfg.allow_bulk_log_request,
-                        client_id, sink, sink_ctx);
+                        e->managed, client_id, sink, sink_ctx);
     } else {
         trace_emit(srv, false, "LOG", env_name, len + 4u, client_id);
         rp_arena arena;
-        rp_arena_init(&arena, srv->log_arena, LOG_ARENA_SIZE);
+        rp_arena_init(&arena, srv->log_arena, srv->log_arena_size);
         residue_log_request rec;
         if (decode_log(srv, json, json_len, &rec, &arena, why) == 0) {
             if (alive) {
-                srv->stats.log_records++;
-                if (sink != NULL) sink(sink_ctx, client_id, &rec);
+                deliver(srv, e->managed, client_id, &rec, sink, sink_ctx);
             } else {
                 /* Like the real server: accepted, then dropped for a dead client. */
                 srv->stats.log_dropped_dead++;

@@ -71,6 +71,17 @@ typedef struct residue_managed_client {
     uint16_t key_size;              /* 128/192/256, or 0 = default_key_size */
 } residue_managed_client;
 
+/* A managed client's "loggers" and "default_logger" (residue_server_config
+ * .managed_client_loggers). As in the real server they are checked when the server is
+ * created (every entry a managed logger, default_logger one of them, default_logger only
+ * with loggers) and do NOT restrict what the client may log to (the real server uses them
+ * only for log file ownership and its CLI). Strings are borrowed. */
+typedef struct residue_managed_loggers {
+    const char *const *loggers;     /* logger_count ids, or NULL */
+    size_t logger_count;
+    const char *default_logger;     /* NULL or "" = none */
+} residue_managed_loggers;
+
 /* Server settings, named like the residue server's configuration keys. Every pointer is
  * borrowed and must outlive the server. residue_server_config_defaults gives the real server's
  * defaults (except enable_cli, which is false: this server has no CLI). */
@@ -97,6 +108,23 @@ typedef struct residue_server_config {
     size_t managed_count;
     size_t max_clients;                    /* registry bound; 0 = 100000 */
     size_t max_log_size;                   /* inflate bound for one log packet; 0 = 1 MiB */
+    /* Logger rules (reference §6.2, the real server's ClientQueueProcessor::isRequestAllowed):
+     * a record is answered {"r":0} and then dropped, not written, when its logger (absent =
+     * "default") is "residue" (reserved, whoever logs); or is not managed while
+     * allow_unmanaged_loggers is false; or is in loggers_blacklist; or is a managed logger
+     * other than "default" and the client is unmanaged. Managed loggers are "default",
+     * "residue" and managed_loggers. Checked for every record, bulk items included. */
+    const char *const *managed_loggers;    /* managed_logger_count ids (borrowed), or NULL */
+    size_t managed_logger_count;
+    const char *const *loggers_blacklist;  /* blacklist_count ids (borrowed), or NULL; at most
+                                              10000, none of them managed */
+    size_t blacklist_count;
+    /* Longest `msg` of one log record, in bytes; a longer one is answered {"r":1}. 0 = as
+     * long as one log packet can carry (max_log_size, 1 MiB by default); larger than
+     * max_log_size has no further effect. The real server sets no limit of its own. */
+    size_t max_log_line_size;
+    /* managed_count entries, [i] for managed_clients[i]; NULL = no client has loggers. */
+    const residue_managed_loggers *managed_client_loggers;
 } residue_server_config;
 
 /* Fills *cfg with the defaults listed above. cfg must not be NULL. */
@@ -183,6 +211,7 @@ typedef struct residue_server_stats {
     uint64_t connect_packets, connect_errors;
     uint64_t log_packets, log_rejected, log_records, log_dropped_dead;
     uint64_t sweeps, clients_removed;
+    uint64_t log_dropped_logger;   /* answered {"r":0}, dropped by a logger rule */
 } residue_server_stats;
 void residue_server_stats_get(const residue_server *srv, residue_server_stats *out);
 

@@ -8,11 +8,13 @@
 
 #include <openssl/bio.h>
 #include <openssl/encoder.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "rp_codec.h"
 #include "rp_crypto.h"
+#include "support/test_keys.h"
 #include "support/vec_support.h"
 
 #define VEC "../shared/vectors"
@@ -20,6 +22,7 @@
 #define CLIENT_PUB VEC "/A-unknown-plain/keys/client-public.pem"
 #define SERVER_PRIV VEC "/B-unknown-rsa/keys/server-private.pem"
 #define SERVER_PUB VEC "/B-unknown-rsa/keys/server-public.pem"
+#define JAVA_PUB "../shared/testdata/pem/java-client-public.pem"
 
 static void unhex(const char *hex, uint8_t *out, size_t cap, size_t *n)
 {
@@ -529,6 +532,256 @@ START_TEST(rsa_decrypts_captured_hello)
 }
 END_TEST
 
+/* ---- client public keys the way the real server reads them (issue 10, issue 12 item 4) -- */
+
+/* Our SPKI PEM export of k (the canonical text to compare keys by). */
+static void export_pub(const rp_rsa_key *k, char *out, size_t cap)
+{
+    ck_assert_int_eq(rp_rsa_key_public_pem(k, out, cap, NULL, NULL), 0);
+}
+
+/* Replaces every `from` byte sequence in s[0..len) by `to`; malloc'ed. */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+    size_t cap = strlen(s) * (strlen(to) + 1) + 64, o = 0;
+    char *r = malloc(cap);
+    ck_assert_ptr_nonnull(r);
+    size_t fl = strlen(from);
+    while (*s) {
+        if (strncmp(s, from, fl) == 0) {
+            o += (size_t)snprintf(r + o, cap - o, "%s", to);
+            s += fl;
+        } else {
+            r[o++] = *s++;
+        }
+    }
+    r[o] = '\0';
+    return r;
+}
+
+/* The Java fixture exactly as the Java client sends it (SPKI under "RSA PUBLIC KEY", a blank
+ * line before END) loads to the same key OpenSSL's own PEM reader finds in it once the blank
+ * line is removed and the label corrected; a Java-form text of a key of ours loads to it. */
+START_TEST(rsa_public_java_form)
+{
+    size_t len;
+    char *java = vec_read_file(JAVA_PUB, &len);
+    ck_assert_ptr_nonnull(java);
+    ck_assert_ptr_nonnull(strstr(java, "\n\n-----END RSA PUBLIC KEY-----"));
+    rp_rsa_key *k = NULL;
+    rp_error err;
+    ck_assert_msg(rp_rsa_key_load_public_pem(java, len, &k, &err) == 0, "%s", err.message);
+    ck_assert_uint_eq(rp_rsa_key_bits(k), 2048);
+    char *cleaned = replace_all(java, "\n\n", "\n");
+    char *relabelled = replace_all(cleaned, "RSA PUBLIC KEY", "PUBLIC KEY");
+    BIO *bio = BIO_new_mem_buf(relabelled, -1);
+    EVP_PKEY *ref = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    ck_assert_ptr_nonnull(ref);
+    BIO *mem = BIO_new(BIO_s_mem());
+    ck_assert_int_eq(PEM_write_bio_PUBKEY(mem, ref), 1);
+    char *want;
+    long wn = BIO_get_mem_data(mem, &want);
+    char got[1024];
+    export_pub(k, got, sizeof got);
+    ck_assert_uint_eq(strlen(got), (size_t)wn);
+    ck_assert_int_eq(memcmp(got, want, (size_t)wn), 0);
+    BIO_free(mem);
+    EVP_PKEY_free(ref);
+    rp_rsa_key_free(k);
+    /* and OpenSSL's reader alone refuses the text as sent (why this reader exists) */
+    bio = BIO_new_mem_buf(java, (int)len);
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = 0;
+    ck_assert_int_eq(PEM_read_bio(bio, &name, &header, &der, &der_len), 0);
+    BIO_free(bio);
+    ERR_clear_error();
+
+    /* our own key in Java's form loads to our key */
+    size_t jl;
+    char *ours = tk_java_pem(CLIENT_PUB, &jl);
+    ck_assert_ptr_nonnull(strstr(ours, "AQAB\n\n-----END RSA PUBLIC KEY-----\n"));
+    ck_assert_int_eq(rp_rsa_key_load_public_pem(ours, jl, &k, &err), 0);
+    char *canonical = vec_read_file(CLIENT_PUB, &len);
+    export_pub(k, got, sizeof got);
+    ck_assert_str_eq(got, canonical);
+    rp_rsa_key_free(k);
+    free(ours);
+    free(canonical);
+    free(cleaned);
+    free(relabelled);
+    free(java);
+}
+END_TEST
+
+/* Whitespace anywhere in the body, CR/LF, text around the block, an unwrapped body, and
+ * bytes after the DER: all load to the same key. */
+START_TEST(rsa_public_whitespace_tolerated)
+{
+    size_t len;
+    char *pem = vec_read_file(CLIENT_PUB, &len);
+    ck_assert_ptr_nonnull(pem);
+    char *begin_end[2];
+    begin_end[0] = replace_all(pem, "-----\n", "-----\n\n\n");   /* blank lines after BEGIN/END */
+    begin_end[1] = replace_all(pem, "\n", "\r\n");              /* CRLF */
+    char *variants[7] = {
+        begin_end[0],
+        begin_end[1],
+        replace_all(pem, "\n", "\n \t\n"),                      /* blank-ish lines everywhere */
+        replace_all(pem, "A", "A "),                            /* spaces inside the lines */
+        NULL, NULL, NULL,
+    };
+    /* the body on one line (the label lines kept) */
+    char *one = malloc(len + 1);
+    size_t o = 0;
+    const char *body = strchr(pem, '\n') + 1, *end = strstr(pem, "-----END");
+    o += (size_t)snprintf(one, len + 1, "-----BEGIN PUBLIC KEY-----\n");
+    for (const char *p = body; p < end; p++) {
+        if (*p != '\n') one[o++] = *p;
+    }
+    o += (size_t)snprintf(one + o, len + 1 - o, "\n-----END PUBLIC KEY-----");
+    variants[4] = one;
+    /* text before BEGIN and after END */
+    size_t cap = len + 64;
+    variants[5] = malloc(cap);
+    snprintf(variants[5], cap, "key follows:\n%strailing words\n", pem);
+    /* an "=" padded body with an extra base64 group after it: bytes after the DER */
+    variants[6] = replace_all(pem, "\n-----END", "\nAAAA\n-----END");
+    char want[1024];
+    rp_rsa_key *k = NULL;
+    rp_error err;
+    ck_assert_int_eq(rp_rsa_key_load_public_pem(pem, len, &k, &err), 0);
+    export_pub(k, want, sizeof want);
+    rp_rsa_key_free(k);
+    for (int i = 0; i < 7; i++) {
+        ck_assert_ptr_nonnull(variants[i]);
+        ck_assert_msg(rp_rsa_key_load_public_pem(variants[i], strlen(variants[i]), &k, &err) == 0,
+                      "variant %d: %s", i, err.message);
+        char got[1024];
+        export_pub(k, got, sizeof got);
+        ck_assert_msg(strcmp(got, want) == 0, "variant %d is another key", i);
+        rp_rsa_key_free(k);
+        free(variants[i]);
+    }
+    free(pem);
+}
+END_TEST
+
+/* Every armour and DER fault is told apart, with an error naming it. */
+START_TEST(rsa_public_faults)
+{
+    size_t len;
+    char *pem = vec_read_file(CLIENT_PUB, &len);
+    char *priv = vec_read_file(CLIENT_PRIV, &len);
+    char *mismatch = replace_all(pem, "END PUBLIC KEY", "END RSA PUBLIC KEY");
+    char *no_end = replace_all(pem, "-----END PUBLIC KEY-----", "");
+    char *cert = replace_all(pem, "PUBLIC KEY", "CERTIFICATE");
+    EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    BIO *mem = BIO_new(BIO_s_mem());
+    ck_assert_int_eq(PEM_write_bio_PUBKEY(mem, ec), 1);
+    char *ec_pem = NULL;
+    long ec_len = BIO_get_mem_data(mem, &ec_pem);
+    char *ec_text = strndup(ec_pem, (size_t)ec_len);
+    BIO_free(mem);
+    EVP_PKEY_free(ec);
+    const struct {
+        const char *text;
+        rp_rsa_key_fault fault;
+        const char *says;
+    } cases[] = {
+        {"", RP_RSA_FAULT_EMPTY, "empty"},
+        {" \n\t\r\n", RP_RSA_FAULT_EMPTY, "empty"},
+        {"not a key", RP_RSA_FAULT_NO_BEGIN, "BEGIN"},
+        {"-----BEGIN PUBLIC KEY\nAAAA\n", RP_RSA_FAULT_NO_BEGIN, "BEGIN"},
+        {no_end, RP_RSA_FAULT_NO_END, "END"},
+        {mismatch, RP_RSA_FAULT_END_LABEL, "RSA PUBLIC KEY"},
+        {cert, RP_RSA_FAULT_LABEL, "CERTIFICATE"},
+        {priv, RP_RSA_FAULT_LABEL, "RSA PRIVATE KEY"},
+        {"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n", RP_RSA_FAULT_DER, "SubjectPublicKeyInfo"},
+        {"-----BEGIN PUBLIC KEY-----\n\n-----END PUBLIC KEY-----\n", RP_RSA_FAULT_DER, "SubjectPublicKeyInfo"},
+        {ec_text, RP_RSA_FAULT_DER, "RSA"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rp_rsa_key *k = (rp_rsa_key *)&k;
+        rp_rsa_key_fault f = RP_RSA_FAULT_NONE;
+        rp_error err;
+        ck_assert_int_eq(rp_rsa_key_load_public_checked(cases[i].text, strlen(cases[i].text), 0, &k, &f, &err),
+                         RP_E_KEY);
+        ck_assert_ptr_null(k);
+        ck_assert_msg(f == cases[i].fault, "case %zu: fault %d, want %d (%s)", i, (int)f,
+                      (int)cases[i].fault, err.message);
+        ck_assert_msg(strstr(err.message, cases[i].says) != NULL, "case %zu: message '%s' lacks '%s'", i,
+                      err.message, cases[i].says);
+    }
+    /* the plain public loader still takes a private PEM (its public half) */
+    rp_rsa_key *half = NULL;
+    ck_assert_int_eq(rp_rsa_key_load_public_pem(priv, strlen(priv), &half, NULL), 0);
+    rp_rsa_key_free(half);
+    free(ec_text);
+    free(cert);
+    free(no_end);
+    free(mismatch);
+    free(priv);
+    free(pem);
+}
+END_TEST
+
+/* Weak or abusive keys are refused by the checks of n and e; the official clients' keys
+ * (Node: the vectors' 2048-bit key, Java: the fixture, C++: Crypto++'s e = 17) pass. */
+START_TEST(rsa_public_key_checks)
+{
+    static const rp_rsa_key_fault want[TK_COUNT] = {
+        [TK_E1] = RP_RSA_FAULT_INVALID,       [TK_E2] = RP_RSA_FAULT_INVALID,
+        [TK_E4] = RP_RSA_FAULT_INVALID,       [TK_E_HUGE] = RP_RSA_FAULT_EXPONENT,
+        [TK_E_2_32P1] = RP_RSA_FAULT_EXPONENT, [TK_E_GE_N] = RP_RSA_FAULT_INVALID,
+        [TK_N_EVEN] = RP_RSA_FAULT_INVALID,   [TK_512] = RP_RSA_FAULT_SIZE,
+        [TK_TOO_BIG] = RP_RSA_FAULT_SIZE,
+    };
+    for (int kind = 0; kind < TK_COUNT; kind++) {
+        size_t len;
+        char *pem = tk_bad_key_pem((tk_bad)kind, CLIENT_PUB, &len);
+        rp_rsa_key *k = NULL;
+        rp_rsa_key_fault f = RP_RSA_FAULT_NONE;
+        rp_error err;
+        ck_assert_msg(rp_rsa_key_load_public_checked(pem, len, RP_RSA_MIN_BITS, &k, &f, &err) == RP_E_KEY,
+                      "%s was accepted", tk_bad_name((tk_bad)kind));
+        ck_assert_ptr_null(k);
+        ck_assert_msg(f == want[kind], "%s: fault %d, want %d (%s)", tk_bad_name((tk_bad)kind), (int)f,
+                      (int)want[kind], err.message);
+        ck_assert_int_eq(rp_rsa_key_load_public_pem(pem, len, &k, NULL), RP_E_KEY);
+        if (kind == TK_512) {
+            /* min_bits 0: a caller that refuses small keys itself gets it */
+            ck_assert_int_eq(rp_rsa_key_load_public_checked(pem, len, 0, &k, &f, &err), 0);
+            ck_assert_uint_eq(rp_rsa_key_bits(k), 512);
+            ck_assert_uint_eq(rp_rsa_max_plaintext(k), 53);
+            rp_rsa_key_free(k);
+        }
+        free(pem);
+    }
+    const char *official[] = {CLIENT_PUB, JAVA_PUB};
+    for (int i = 0; i < 2; i++) {
+        rp_rsa_key *k = load_pub(official[i]);
+        ck_assert_uint_eq(rp_rsa_key_bits(k), 2048);
+        rp_rsa_key_free(k);
+    }
+    const unsigned long fine_e[] = {3, 17, 65537, 4294967295ul};
+    for (int i = 0; i < 4; i++) {
+        size_t len;
+        char *pem = tk_pem_with_exponent(CLIENT_PUB, fine_e[i], &len);
+        rp_rsa_key *k = NULL;
+        rp_error err;
+        ck_assert_msg(rp_rsa_key_load_public_pem(pem, len, &k, &err) == 0, "e=%lu: %s", fine_e[i], err.message);
+        uint8_t ct[256];
+        size_t n = 0;
+        ck_assert_int_eq(rp_rsa_encrypt(k, (const uint8_t *)"hello", 5, ct, sizeof ct, &n, NULL), 0);
+        ck_assert_uint_eq(n, 256);
+        rp_rsa_key_free(k);
+        free(pem);
+    }
+}
+END_TEST
+
 static Suite *crypto_suite(void)
 {
     Suite *s = suite_create("crypto");
@@ -546,6 +799,10 @@ static Suite *crypto_suite(void)
     tcase_add_test(rsa, rsa_public_pem_export_matches_vector);
     tcase_add_test(rsa, rsa_public_either_label_either_der);
     tcase_add_test(rsa, rsa_load_errors);
+    tcase_add_test(rsa, rsa_public_java_form);
+    tcase_add_test(rsa, rsa_public_whitespace_tolerated);
+    tcase_add_test(rsa, rsa_public_faults);
+    tcase_add_test(rsa, rsa_public_key_checks);
     tcase_add_test(rsa, rsa_private_key_passphrase);
     tcase_add_test(rsa, rsa_generated_round_trip_and_too_long);
     tcase_add_test(rsa, rsa_to_vector_keys);

@@ -688,7 +688,7 @@ static const len_case len_cases[] = {
     { S2C, EST_HEAD "\"logging_port\":1,\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"", "\"}", 's', 1, 128, "$.client_id", "message Established ", "\"client_id\"" },
     { S2C, "{\"status\":1,\"ack\":0,\"error_text\":\"", "\"}", 's', 0, 1024, "$.error_text", "message ConnectError ", "\"error_text\"" },
     { LOGC, LOG_HEAD ",\"logger\":\"", "\"}", 's', 1, 128, "$.logger", "message LogRequest ", "\"logger\"" },
-    { LOGC, "{\"_t\":1,\"datetime\":1,\"level\":128,\"msg\":\"", "\"}", 's', 1, 65536, "$.msg", "message LogRequest ", "\"msg\"" },
+    { LOGC, "{\"_t\":1,\"datetime\":1,\"level\":128,\"msg\":\"", "\"}", 's', 1, 1073741824, "$.msg", "message LogRequest ", "\"msg\"" },
     { LOGC, LOG_HEAD ",\"file\":\"", "\"}", 's', 0, 1024, "$.file", "message LogRequest ", "\"file\"" },
     { LOGC, LOG_HEAD ",\"func\":\"", "\"}", 's', 0, 1024, "$.func", "message LogRequest ", "\"func\"" },
     { LOGC, LOG_HEAD ",\"app\":\"", "\"}", 's', 0, 256, "$.app", "message LogRequest ", "\"app\"" },
@@ -733,6 +733,10 @@ START_TEST(test_length_bounds)
         size_t nprobes = c->min > 0 ? 4 : 3;
         for (size_t k = 0; k < nprobes; k++) {
             rp_error err;
+            /* msg's 1 GiB bound cannot be built here; the server's configured line limit
+             * (max_log_line_size) is tested at its bounds in test_session_server. */
+            if (probes[k] > sizeof g_text / 4)
+                continue;
             const char *json = len_json(c, probes[k]);
             int rc = decode_any(json, c->port, c->dir, RP_DECODE_STRICT, &err);
             int want = k < 2 ? 0 : RP_E_SCHEMA_LENGTH;

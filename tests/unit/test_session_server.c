@@ -19,6 +19,7 @@
 #include "rp_envelope.h"
 #include "residue_session.h"
 #include "support/session_fakes.h"
+#include "support/test_keys.h"
 #include "support/vec_support.h"
 
 #define VEC "../shared/vectors/"
@@ -42,6 +43,7 @@ typedef struct sink {
     char last_client[160];
     char last_logger[160];
     unsigned last_level;
+    size_t last_msg_len;
 } sink;
 
 static void sink_fn(void *ctx, const char *client_id, const residue_log_request *log)
@@ -53,6 +55,7 @@ static void sink_fn(void *ctx, const char *client_id, const residue_log_request 
     snprintf(s->last_logger, sizeof s->last_logger, "%.*s", (int)log->logger.len,
              log->logger.ptr != NULL ? log->logger.ptr : "");
     s->last_level = (unsigned)log->level;
+    s->last_msg_len = log->msg.len;
 }
 
 /* ---- shared fixtures ----------------------------------------------------------------------- */
@@ -903,31 +906,230 @@ START_TEST(managed_clients)
 }
 END_TEST
 
+/* CONNECT carrying rsa_public_key = base64(pem[0..len)); the reply is in h. */
+static void connect_with_pem(harness *h, const char *pem, size_t len)
+{
+    static char b64[8192], json[9000];
+    size_t n = 0;
+    ck_assert_int_eq(rp_base64_encode((const uint8_t *)pem, len, b64, sizeof b64, &n, NULL), 0);
+    snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":1,\"rsa_public_key\":\"%s\"}",
+             (unsigned long long)h->clock.now, b64);
+    send_connect(h, json, strlen(json));
+}
+
+/* A client key the server cannot use gets the real server's raw exception text (not JSON,
+ * not encrypted) and no client is kept; weak or abusive keys (issue 12 item 4) are refused
+ * before any RSA operation with the text of its refused-key check. */
 START_TEST(bad_client_public_key)
 {
     setup s;
     setup_start(&s, NULL);
-    /* rsa_public_key that is not a PEM: raw text, not JSON, and no client is kept */
-    char json[256];
-    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"bm90IGEga2V5\"}", T0);
-    send_connect(&s.h, json, strlen(json));
-    ck_assert_str_eq(reply_text(&s.h), "BER decode error");
-    ck_assert_uint_eq(residue_server_client_count(s.h.srv), 0);
+    const char *pub = VEC "A-unknown-plain/keys/client-public.pem";
+    size_t plen;
+    char *good = vec_read_file(pub, &plen);
+    char mismatch[1024], cert[1024], junk[] = "-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n-----END PUBLIC KEY-----\n";
+    snprintf(mismatch, sizeof mismatch, "%.*sEND RSA PUBLIC KEY-----\n", (int)(strstr(good, "END PUBLIC") - good), good);
+    snprintf(cert, sizeof cert, "-----BEGIN CERTIFICATE-----\n%s", strchr(good, '\n') + 1);
+    char *priv = vec_read_file(VEC "A-unknown-plain/keys/client-private.pem", &plen);
+    const struct {
+        const char *pem, *reply;
+    } texts[] = {
+        {" \n", "PEM_Load: PEM object not available"},
+        {"not a key", "PEM_NextObject: could not locate boundary header"},
+        {"-----BEGIN PUBLIC KEY-----\nAAAA\n", "PEM_NextObject: could not locate boundary footer"},
+        {mismatch, "PEM_StripEncapsulatedBoundary: '-----END PUBLIC KEY-----' not found"},
+        {cert, "PEM_Load: not a RSA public key"},
+        {priv, "PEM_Load: not a RSA public key"},
+        {junk, "BER decode error"},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        connect_with_pem(&s.h, texts[i].pem, strlen(texts[i].pem));
+        ck_assert_msg(strcmp(reply_text(&s.h), texts[i].reply) == 0, "case %zu: '%s', want '%s'", i,
+                      reply_text(&s.h), texts[i].reply);
+        ck_assert_int_eq(s.h.why.code, RP_E_REJECTED);
+        ck_assert_uint_eq(residue_server_client_count(s.h.srv), 0);
+    }
+    /* weak or abusive keys; a modulus below 1024 bits gets the real server's "message
+     * length" text, worked out before any RSA operation */
+    for (int kind = 0; kind < TK_COUNT; kind++) {
+        size_t len;
+        char *pem = tk_bad_key_pem((tk_bad)kind, pub, &len);
+        connect_with_pem(&s.h, pem, len);
+        const char *want = kind == TK_512
+            ? "RSA/EME-PKCS1-v1_5: message length of 167 exceeds the maximum of 53 for this public key"
+            : "Could not load public key";
+        ck_assert_msg(strcmp(reply_text(&s.h), want) == 0, "%s: '%s', want '%s'", tk_bad_name((tk_bad)kind),
+                      reply_text(&s.h), want);
+        ck_assert_uint_eq(residue_server_client_count(s.h.srv), 0);
+        free(pem);
+    }
     /* a 1024-bit key cannot hold the 167-byte hello: the server's raw exception text */
     rp_rsa_key *small = NULL;
     ck_assert_int_eq(rp_rsa_key_generate(1024, &small, NULL), 0);
-    char pem[2048], b64[4096];
+    char pem[2048];
     size_t n = 0;
     ck_assert_int_eq(rp_rsa_key_public_pem(small, pem, sizeof pem, &n, NULL), 0);
-    ck_assert_int_eq(rp_base64_encode((const uint8_t *)pem, n, b64, sizeof b64, &n, NULL), 0);
-    char big[8192];
-    snprintf(big, sizeof big, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", T0, b64);
-    send_connect(&s.h, big, strlen(big));
+    connect_with_pem(&s.h, pem, n);
     ck_assert_str_eq(reply_text(&s.h),
                      "RSA/EME-PKCS1-v1_5: message length of 167 exceeds the maximum of 117 for this public key");
     ck_assert_uint_eq(residue_server_client_count(s.h.srv), 0);
     rp_rsa_key_free(small);
+    /* the official clients' exponents still pass: C++ (Crypto++: e = 17) gets a hello */
+    size_t len;
+    char *e17 = tk_pem_with_exponent(pub, 17, &len);
+    connect_with_pem(&s.h, e17, len);
+    ck_assert_uint_eq(s.h.reply_len, 348);
+    ck_assert_uint_eq(s.h.why.code, RP_OK);
+    ck_assert_uint_eq(residue_server_client_count(s.h.srv), 1);
+    free(e17);
+    free(priv);
+    free(good);
     setup_stop(&s);
+}
+END_TEST
+
+/* ---- the Java client (residue-java HEAD, protocol §10.3) -------------------------------- */
+
+/* What Base64.DEFAULT + Gson make of bytes inside a JSON string: base64 in 76-column lines
+ * each ending in "\n" (escaped), '=' escaped as \u003d (Gson's HTML-safe default). */
+static void java_b64_json(const uint8_t *in, size_t len, char *out, size_t cap)
+{
+    static char plain[16384];
+    size_t n = 0, o = 0;
+    ck_assert_int_eq(rp_base64_encode(in, len, plain, sizeof plain, &n, NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+        if (plain[i] == '=') o += (size_t)snprintf(out + o, cap - o, "\\u003d");
+        else out[o++] = plain[i];
+        if ((i + 1) % 76 == 0 || i + 1 == n) o += (size_t)snprintf(out + o, cap - o, "\\n");
+        ck_assert_uint_lt(o + 8, cap);
+    }
+    out[o] = '\0';
+}
+
+/* Java's form of an AES envelope: uppercase hex IV, base64 wrapped at 76 with '\n'. */
+static size_t java_style_envelope(const char *pkt, size_t len, char *out, size_t cap)
+{
+    size_t o = 0, colons = 0, since = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = pkt[i];
+        if (i < 32 && ch >= 'a' && ch <= 'f') ch = (char)(ch - 'a' + 'A');
+        out[o++] = ch;
+        if (ch == ':') {
+            colons++;
+        } else if (colons == 2 && ++since % 76 == 0) {
+            out[o++] = '\n';
+        }
+        ck_assert_uint_lt(o + 2, cap);
+    }
+    out[o++] = '\n';
+    return o;
+}
+
+static void java_send_aes(harness *h, const rp_aes_key *key, const char *id, const char *json, bool logging)
+{
+    static const uint8_t iv[16] = {0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    char pkt[8192], jpkt[9000];
+    size_t n = 0;
+    ck_assert_int_eq(rp_envelope_seal_aes_c2s(key, iv, id, strlen(id), json, strlen(json), pkt, sizeof pkt, &n, NULL), 0);
+    n = java_style_envelope(pkt, n, jpkt, sizeof jpkt);
+    if (logging) send_log(h, jpkt, n);
+    else send_connect(h, jpkt, n);
+}
+
+/* One unmanaged Java session with the PEM text pem (plain, or RSA to server_pub): the
+ * CONNECT as the Java client builds it (key_size 128 always, wrapped base64), the hello
+ * sealed to that key, then ACK, TOUCH and a log line in Java's envelope style. The RNG is
+ * scripted, so the session key is known without the private key; when priv is non-NULL the
+ * hello is also opened with it and must carry that key. */
+static void java_session(harness *h, const char *pem, size_t pem_len, const rp_rsa_key *server_pub,
+                         const rp_rsa_key *priv, const char *id, const char *line)
+{
+    static const char key_hex[] = "00112233445566778899AABBCCDDEEFF";
+    script_id(&h->rng, id);
+    fake_rng_script_hex(&h->rng, key_hex);
+    fake_rng_script_hex(&h->rng, "0F0E0D0C0B0A09080706050403020100");
+    static char b64[16384], json[17000];
+    java_b64_json((const uint8_t *)pem, pem_len, b64, sizeof b64);
+    snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":1,\"key_size\":128,\"rsa_public_key\":\"%s\"}",
+             (unsigned long long)h->clock.now, b64);
+    if (server_pub == NULL) {
+        send_connect(h, json, strlen(json));
+    } else {
+        /* JSON unescaped first: the Java client RSA-encrypts the JSON text itself */
+        static char sealed[4096], wrapped[4200];
+        size_t n = 0, o = 0;
+        ck_assert_int_eq(rp_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
+        for (size_t i = 0; i < n; i++) {
+            wrapped[o++] = sealed[i];
+            if ((i + 1) % 76 == 0) wrapped[o++] = '\n';
+        }
+        wrapped[o++] = '\n';
+        send_connect(h, wrapped, o);
+    }
+    /* the hello: one RSA block of the 2048-bit key (344 base64 characters), not an error */
+    ck_assert_msg(h->reply_len == 348 && h->why.code == RP_OK, "not a hello: %.100s", reply_text(h));
+    residue_server_client_info info;
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, id, &info, NULL), 0);
+    ck_assert(!info.managed && !info.acknowledged && info.key_bits == 128);
+    if (priv != NULL) {
+        char want[160];
+        snprintf(want, sizeof want, "{\"status\":0,\"ack\":0,\"key\":\"%s\",\"client_id\":\"%s\",\"token\":"
+                 "\"0F0E0D0C0B0A09080706050403020100\"}", key_hex, id);
+        ck_assert_str_eq(open_rsa_reply(h, priv), want);
+    }
+    rp_aes_key key;
+    ck_assert_int_eq(rp_aes_key_from_hex(&key, key_hex, 32, NULL), 0);
+    char req[256];
+    snprintf(req, sizeof req, "{\"_t\":%llu,\"type\":2,\"client_id\":\"%s\"}", (unsigned long long)h->clock.now, id);
+    java_send_aes(h, &key, id, req, false);
+    ck_assert_ptr_nonnull(strstr(open_aes_reply(h, &key), "\"status\":0,\"ack\":1,"));
+    h->clock.now += 30;
+    snprintf(req, sizeof req, "{\"_t\":%llu,\"type\":3,\"client_id\":\"%s\"}", (unsigned long long)h->clock.now, id);
+    java_send_aes(h, &key, id, req, false);
+    char want_date[64];
+    snprintf(want_date, sizeof want_date, "\"date_created\":%llu}", (unsigned long long)h->clock.now);
+    ck_assert_ptr_nonnull(strstr(open_aes_reply(h, &key), want_date));
+    size_t before = h->logs.count;
+    snprintf(req, sizeof req, "{\"_t\":%llu,\"datetime\":%llu000,\"logger\":\"default\",\"msg\":\"%s\","
+             "\"file\":\"App.java\",\"line\":12,\"func\":\"main\",\"app\":\"java-app\",\"level\":128,"
+             "\"vlevel\":0,\"thread\":\"main\"}", (unsigned long long)h->clock.now,
+             (unsigned long long)h->clock.now, line);
+    java_send_aes(h, &key, id, req, true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, before + 1);
+    ck_assert_str_eq(h->logs.last_msg, line);
+    ck_assert_str_eq(h->logs.last_client, id);
+    rp_aes_key_wipe(&key);
+}
+
+/* The Java fixture exactly as sent (SPKI under "RSA PUBLIC KEY", a blank line before END),
+ * unmanaged, plain and RSA; and a key of ours in the same form, whose hello we open. */
+START_TEST(java_client_unmanaged)
+{
+    rp_rsa_key *server = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
+    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
+    rp_rsa_key *priv = load_private(VEC "G-java-style/keys/client-private.pem");
+    residue_server_config cfg;
+    capture_config(&cfg, server);
+    harness h;
+    harness_start(&h, &cfg, T0);
+    size_t len;
+    char *fixture = vec_read_file("../shared/testdata/pem/java-client-public.pem", &len);
+    ck_assert_ptr_nonnull(fixture);
+    ck_assert_ptr_nonnull(strstr(fixture, "AQAB\n\n-----END RSA PUBLIC KEY-----"));
+    java_session(&h, fixture, len, NULL, NULL, "javafixtureplain", "java fixture plain");
+    java_session(&h, fixture, len, server_pub, NULL, "javafixturersaaa", "java fixture rsa");
+    size_t tl;
+    char *twin = tk_java_pem(VEC "G-java-style/keys/client-public.pem", &tl);
+    java_session(&h, twin, tl, NULL, priv, "javatwinplainbbb", "java twin plain");
+    java_session(&h, twin, tl, server_pub, priv, "javatwinrsaccccc", "java twin rsa");
+    ck_assert_uint_eq(residue_server_client_count(h.srv), 4);
+    free(twin);
+    free(fixture);
+    harness_stop(&h);
+    rp_rsa_key_free(priv);
+    rp_rsa_key_free(server_pub);
+    rp_rsa_key_free(server);
 }
 END_TEST
 
@@ -1170,6 +1372,252 @@ START_TEST(mutated_packets_always_get_one_reply)
 }
 END_TEST
 
+/* ---- logger rules (reference §6.2) and the line limit ------------------------------------- */
+
+/* A log record for `logger` (NULL: no "logger" key, i.e. "default"). */
+static const char *logger_json(uint64_t t, const char *logger, const char *msg)
+{
+    static char buf[512];
+    char lg[160] = "";
+    if (logger != NULL) snprintf(lg, sizeof lg, ",\"logger\":\"%s\"", logger);
+    snprintf(buf, sizeof buf, "{\"_t\":%llu,\"datetime\":%llu123%s,\"msg\":\"%s\",\"level\":128}",
+             (unsigned long long)t, (unsigned long long)t, lg, msg);
+    return buf;
+}
+
+/* Sends one record for `logger`; it must be answered {"r":0}; returns whether it was written. */
+static bool log_to(harness *h, const tclient *c, const char *logger)
+{
+    size_t before = h->logs.count;
+    char msg[64];
+    snprintf(msg, sizeof msg, "to %s", logger != NULL ? logger : "(none)");
+    send_aes(h, &c->key, c->id, logger_json(h->clock.now, logger, msg), true);
+    expect_plain(h, "{\"r\":0}");
+    if (h->logs.count == before) return false;
+    ck_assert_uint_eq(h->logs.count, before + 1);
+    ck_assert_str_eq(h->logs.last_msg, msg);
+    return true;
+}
+
+typedef struct logger_setup {
+    harness h;
+    residue_server_config cfg;
+    rp_rsa_key *pub;
+    residue_managed_client managed[1];
+    residue_managed_loggers mlog[1];
+    tclient un, mc;  /* an unmanaged and a managed client */
+} logger_setup;
+
+static const char *const managed_loggers[] = {"app", "billing"};
+static const char *const blacklist[] = {"spam"};
+static const char *const client_loggers[] = {"app"};
+
+static void logger_config(logger_setup *l)
+{
+    capture_config(&l->cfg, NULL);
+    l->managed[0].client_id = "muflihun00102030";
+    l->managed[0].public_key = l->pub;
+    l->managed[0].key_size = 0;
+    l->mlog[0].loggers = client_loggers;
+    l->mlog[0].logger_count = 1;
+    l->mlog[0].default_logger = "app";
+    l->cfg.managed_clients = l->managed;
+    l->cfg.managed_count = 1;
+    l->cfg.managed_client_loggers = l->mlog;
+    l->cfg.managed_loggers = managed_loggers;
+    l->cfg.managed_logger_count = 2;
+    l->cfg.loggers_blacklist = blacklist;
+    l->cfg.blacklist_count = 1;
+}
+
+static void logger_start(logger_setup *l, bool allow_unmanaged_loggers)
+{
+    memset(l, 0, sizeof *l);
+    l->pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
+    logger_config(l);
+    l->cfg.allow_unmanaged_loggers = allow_unmanaged_loggers;
+    harness_start(&l->h, &l->cfg, T0);
+    tclient_init(&l->un, VEC "A-unknown-plain/keys/client-private.pem", VEC "A-unknown-plain/keys/client-public.pem");
+    tclient_init(&l->mc, VEC "A-unknown-plain/keys/client-private.pem", VEC "A-unknown-plain/keys/client-public.pem");
+    connect_unmanaged(&l->h, &l->un, NULL);
+    connect_managed(&l->h, &l->mc, "muflihun00102030", NULL);
+    take_hello(&l->h, &l->mc);
+}
+
+static void logger_stop(logger_setup *l)
+{
+    tclient_free(&l->un);
+    tclient_free(&l->mc);
+    harness_stop(&l->h);
+    rp_rsa_key_free(l->pub);
+}
+
+/* Every rule of ClientQueueProcessor::isRequestAllowed: {"r":0} always, written or not. */
+START_TEST(logger_rules)
+{
+    logger_setup l;
+    logger_start(&l, true);
+    harness *h = &l.h;
+    /* unmanaged client */
+    ck_assert(!log_to(h, &l.un, "residue"));   /* reserved */
+    ck_assert(log_to(h, &l.un, NULL));         /* absent = "default" */
+    ck_assert_str_eq(h->logs.last_logger, "default"); /* the spec's default */
+    ck_assert(log_to(h, &l.un, "default"));
+    ck_assert(!log_to(h, &l.un, "app"));       /* managed logger, unmanaged client */
+    ck_assert(!log_to(h, &l.un, "spam"));      /* blacklisted */
+    ck_assert(log_to(h, &l.un, "anything"));   /* unmanaged loggers allowed */
+    /* managed client: its loggers list does not restrict it, as in the real server */
+    ck_assert(!log_to(h, &l.mc, "residue"));
+    ck_assert(log_to(h, &l.mc, "app"));
+    ck_assert(log_to(h, &l.mc, "billing"));    /* managed, not in its "loggers" */
+    ck_assert(log_to(h, &l.mc, "default"));
+    ck_assert(!log_to(h, &l.mc, "spam"));
+    ck_assert(log_to(h, &l.mc, "anything"));
+    residue_server_stats st;
+    residue_server_stats_get(h->srv, &st);
+    ck_assert_uint_eq(st.log_dropped_logger, 5);
+    /* a bulk: each item on its own (default, residue, app, spam, unit -> 2 written) */
+    char bulk[2048];
+    size_t o = 0;
+    const char *lg[] = {"default", "residue", "app", "spam", "unit"};
+    bulk[o++] = '[';
+    for (int i = 0; i < 5; i++) {
+        o += (size_t)snprintf(bulk + o, sizeof bulk - o, "%s%s", i ? "," : "", logger_json(T0, lg[i], lg[i]));
+    }
+    snprintf(bulk + o, sizeof bulk - o, "]");
+    size_t before = h->logs.count;
+    send_aes(h, &l.un.key, l.un.id, bulk, true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, before + 2);
+    ck_assert_str_eq(h->logs.last_msg, "unit");
+    logger_stop(&l);
+
+    /* allow_unmanaged_loggers false: only managed loggers; flag 1 is not advertised */
+    logger_start(&l, false);
+    h = &l.h;
+    ck_assert_uint_eq(residue_server_config_flags(&l.cfg) & 1u, 0);
+    ck_assert(!log_to(h, &l.un, "anything"));
+    ck_assert(log_to(h, &l.un, "default"));
+    ck_assert(!log_to(h, &l.un, "app"));
+    ck_assert(!log_to(h, &l.mc, "anything"));
+    ck_assert(log_to(h, &l.mc, "app"));
+    ck_assert(log_to(h, &l.mc, NULL));
+    ck_assert(!log_to(h, &l.mc, "residue"));
+    logger_stop(&l);
+}
+END_TEST
+
+/* The real server's configuration checks of the logger keys: it refuses to start. */
+START_TEST(logger_config_checks)
+{
+    logger_setup l;
+    memset(&l, 0, sizeof l);
+    l.pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
+    static const char *const bad_black[] = {"spam", "app"};
+    static const char *const black_default[] = {"default"};
+    static const char *const unmanaged_one[] = {"app", "nope"};
+    static const char *const no_default_ok[] = {"billing"};
+    const struct {
+        int which;
+        const char *says;
+    } cases[] = {
+        {0, "Cannot blacklist [app] logger. Remove it from 'managed_loggers' first."},
+        {1, "Cannot blacklist [default] logger."},
+        {2, "Logger [nope] for client [muflihun00102030] is unmanaged"},
+        {3, "Default logger [app] for client [muflihun00102030] is not part of [loggers] array"},
+        {4, "Default logger [app] for client [muflihun00102030] is not part of [loggers] array"},
+        {5, "maximum number of blacklisted loggers"},
+    };
+    static const char *many[10001];
+    for (size_t i = 0; i < 10001; i++) many[i] = "x";
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        logger_config(&l);
+        switch (cases[i].which) {
+        case 0: l.cfg.loggers_blacklist = bad_black; l.cfg.blacklist_count = 2; break;
+        case 1: l.cfg.loggers_blacklist = black_default; break;
+        case 2: l.mlog[0].loggers = unmanaged_one; l.mlog[0].logger_count = 2; break;
+        case 3: l.mlog[0].loggers = no_default_ok; break;
+        case 4: l.mlog[0].loggers = NULL; l.mlog[0].logger_count = 0; break;
+        default: l.cfg.loggers_blacklist = many; l.cfg.blacklist_count = 10001; break;
+        }
+        residue_server *srv = NULL;
+        rp_error e;
+        ck_assert_int_eq(residue_server_create(&l.cfg, NULL, NULL, NULL, NULL, &srv, &e), RP_E_ARGUMENT);
+        ck_assert_ptr_null(srv);
+        ck_assert_msg(strstr(e.message, cases[i].says) != NULL, "case %zu: %s", i, e.message);
+    }
+    logger_config(&l);
+    residue_server *srv = NULL;
+    ck_assert_int_eq(residue_server_create(&l.cfg, NULL, NULL, NULL, NULL, &srv, NULL), 0);
+    residue_server_free(srv);
+    rp_rsa_key_free(l.pub);
+}
+END_TEST
+
+/* A record of msg_len bytes of 'x', sealed (uncompressed) and sent; returns the reply r. */
+static char send_long_line(harness *h, const tclient *c, size_t msg_len)
+{
+    size_t cap = msg_len + 256;
+    char *json = malloc(cap);
+    ck_assert_ptr_nonnull(json);
+    int head = snprintf(json, cap, "{\"_t\":%llu,\"datetime\":1,\"level\":128,\"msg\":\"", (unsigned long long)h->clock.now);
+    memset(json + head, 'x', msg_len);
+    snprintf(json + (size_t)head + msg_len, cap - (size_t)head - msg_len, "\"}");
+    size_t n = strlen(json);
+    size_t pcap = RP_BASE64_ENCODED_LEN(RP_AES_CBC_SEALED_LEN(n)) + 256;
+    char *pkt = malloc(pcap);
+    ck_assert_ptr_nonnull(pkt);
+    static const uint8_t iv[16] = {9};
+    size_t plen = 0;
+    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&c->key, iv, c->id, strlen(c->id), json, n, pkt, pcap, &plen, NULL), 0);
+    send_log(h, pkt, plen);
+    free(pkt);
+    free(json);
+    ck_assert_uint_eq(h->reply_len, 11);
+    return (char)h->reply[5];
+}
+
+static void tweak_line_limit(residue_server_config *cfg)
+{
+    cfg->max_log_line_size = 1000;
+}
+
+static void tweak_big_packets(residue_server_config *cfg)
+{
+    cfg->max_log_size = 4u * 1024u * 1024u;
+}
+
+/* max_log_line_size: by default a line as long as a packet can carry (1 MiB, far beyond the
+ * old 65,536); a configured limit is enforced at its exact bound. */
+START_TEST(log_line_limit)
+{
+    setup s;
+    setup_start(&s, NULL);
+    connect_unmanaged(&s.h, &s.c, NULL);
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 65537), '0');
+    ck_assert_uint_eq(s.h.logs.last_msg_len, 65537);
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 700000), '0');
+    ck_assert_uint_eq(s.h.logs.last_msg_len, 700000);
+    setup_stop(&s);
+
+    setup_start(&s, tweak_big_packets);
+    connect_unmanaged(&s.h, &s.c, NULL);
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 3u * 1024u * 1024u), '0');
+    ck_assert_uint_eq(s.h.logs.last_msg_len, 3u * 1024u * 1024u);
+    setup_stop(&s);
+
+    setup_start(&s, tweak_line_limit);
+    connect_unmanaged(&s.h, &s.c, NULL);
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 1000), '0');
+    ck_assert_uint_eq(s.h.logs.last_msg_len, 1000);
+    size_t before = s.h.logs.count;
+    ck_assert_int_eq(send_long_line(&s.h, &s.c, 1001), '1');
+    ck_assert_uint_eq(s.h.logs.count, before);
+    ck_assert_ptr_nonnull(strstr(s.h.why.message, "max_log_line_size"));
+    setup_stop(&s);
+}
+END_TEST
+
 static Suite *session_server_suite(void)
 {
     Suite *s = suite_create("session_server");
@@ -1197,6 +1645,10 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, key_sizes);
     tcase_add_test(tc, managed_clients);
     tcase_add_test(tc, bad_client_public_key);
+    tcase_add_test(tc, java_client_unmanaged);
+    tcase_add_test(tc, logger_rules);
+    tcase_add_test(tc, logger_config_checks);
+    tcase_add_test(tc, log_line_limit);
     tcase_add_test(tc, bulk_rules);
     tcase_add_test(tc, bulk_and_compression_disabled);
     tcase_add_test(tc, inflate_is_bounded);

@@ -22,6 +22,27 @@ void rs_settings_init(rs_settings *s)
     s->logging_port = 8778;
 }
 
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i]);
+    }
+    free(v);
+}
+
+/* The logger keys' strings (rs_settings.logger_ids, blacklist, client_loggers). */
+static void free_logger_keys(rs_settings *s)
+{
+    free_strings(s->logger_ids, s->logger_count);
+    free_strings(s->blacklist, s->blacklist_count);
+    for (size_t i = 0; s->client_loggers != NULL && i < s->managed_count; i++) {
+        /* the strings were allocated here; the struct only lends them out as const */
+        free_strings((char **)(void *)s->client_loggers[i].loggers, s->client_loggers[i].logger_count);
+        free((void *)s->client_loggers[i].default_logger);
+    }
+    free(s->client_loggers);
+}
+
 void rs_settings_free(rs_settings *s)
 {
     if (s == NULL) {
@@ -36,6 +57,7 @@ void rs_settings_free(rs_settings *s)
     free(s->managed_keys);
     free(s->managed_ids);
     free(s->managed);
+    free_logger_keys(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -178,6 +200,118 @@ static int add_managed(rs_settings *s, char *id, rp_rsa_key *key, uint16_t key_s
     return 0;
 }
 
+/* A JSON array of strings into a new owned list (*out, *count; empty strings skipped, as the
+ * real server skips them). */
+static int parse_string_array(cfg_parser *p, char ***out, size_t *count, rp_error *err)
+{
+    int rc = rp_json_expect_array_begin(&p->sc, err);
+    size_t i = 0;
+    rp_json_path_push_index(&p->path, 0);
+    while (rc == 0) {
+        bool done = false;
+        if ((rc = rp_json_next_element(&p->sc, &done, err)) < 0 || done) break;
+        rp_json_path_set_index(&p->path, i++);
+        rp_str v;
+        if ((rc = read_string(p, &v, err)) < 0 || v.len == 0) continue;
+        char **grown = realloc(*out, (*count + 1u) * sizeof *grown);
+        char *copy = malloc(v.len + 1u);
+        if (grown != NULL) *out = grown;
+        if (grown == NULL || copy == NULL) {
+            free(copy);
+            rc = rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+            break;
+        }
+        memcpy(copy, v.ptr, v.len + 1u);
+        (*out)[(*count)++] = copy;
+    }
+    rp_json_path_pop(&p->path);
+    return rc;
+}
+
+/* managed_loggers: [{"logger_id":…, …}] — only the ids matter here (every record goes to
+ * --log-file; configuration_file and the other members are read by the real server only). */
+static int parse_managed_loggers(cfg_parser *p, rs_settings *s, rp_error *err)
+{
+    int rc = rp_json_expect_array_begin(&p->sc, err);
+    size_t i = 0;
+    rp_json_path_push_index(&p->path, 0);
+    while (rc == 0) {
+        bool done = false;
+        if ((rc = rp_json_next_element(&p->sc, &done, err)) < 0 || done) break;
+        rp_json_path_set_index(&p->path, i++);
+        if ((rc = rp_json_expect_object_begin(&p->sc, err)) < 0) break;
+        bool have_id = false;
+        while (rc == 0) {
+            rp_json_str key;
+            bool odone = false;
+            if ((rc = rp_json_next_key(&p->sc, &key, &odone, err)) < 0 || odone) break;
+            rp_json_path_push_key(&p->path, key.raw, key.raw_len);
+            if (rp_json_str_eq(&key, "logger_id", 9)) {
+                rp_str v;
+                if ((rc = read_string(p, &v, err)) == 0 && v.len > 0) {
+                    char **grown = realloc(s->logger_ids, (s->logger_count + 1u) * sizeof *grown);
+                    char *copy = malloc(v.len + 1u);
+                    if (grown != NULL) s->logger_ids = grown;
+                    if (grown == NULL || copy == NULL) {
+                        free(copy);
+                        rc = rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+                    } else {
+                        memcpy(copy, v.ptr, v.len + 1u);
+                        s->logger_ids[s->logger_count++] = copy;
+                        have_id = true;
+                    }
+                }
+            } else {
+                rc = rp_json_skip_value(&p->sc, err);
+            }
+            rp_json_path_pop(&p->path);
+        }
+        if (rc == 0 && !have_id) {
+            rc = rp_error_set(err, RP_E_SCHEMA_MISSING, RP_LAYER_SCHEMA, rp_json_offset(&p->sc),
+                              "Logger ID not provided in managed_loggers");
+            rp_json_path_to_error(&p->path, err);
+        }
+    }
+    rp_json_path_pop(&p->path);
+    return rc;
+}
+
+/* The top-level keys of the logger rules and the line limit; *handled false = not one. */
+static int parse_logger_key(cfg_parser *p, rs_settings *s, const rp_json_str *key,
+                            bool *handled, rp_error *err)
+{
+    *handled = true;
+    if (rp_json_str_eq(key, "managed_loggers", 15)) {
+        return parse_managed_loggers(p, s, err);
+    }
+    if (rp_json_str_eq(key, "loggers_blacklist", 17)) {
+        return parse_string_array(p, &s->blacklist, &s->blacklist_count, err);
+    }
+    if (rp_json_str_eq(key, "max_log_line_size", 17)) {
+        uint64_t u = 0;
+        int rc = read_uint(p, 1u << 30, &u, err);
+        if (rc == 0) s->server.max_log_line_size = (size_t)u;
+        return rc;
+    }
+    *handled = false;
+    return 0;
+}
+
+/* Gives managed client number index (just added) its "loggers" / "default_logger". */
+static int add_client_loggers(rs_settings *s, size_t index, char **loggers, size_t count,
+                              char *default_logger, rp_error *err)
+{
+    residue_managed_loggers *m = realloc(s->client_loggers, (index + 1u) * sizeof *m);
+    if (m == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+    }
+    s->client_loggers = m;
+    m[index].loggers = (const char *const *)loggers;
+    m[index].logger_count = count;
+    m[index].default_logger = default_logger;
+    return 0;
+}
+
 /* One element of managed_clients: {"client_id":…,"public_key":"path.pem","key_size":N}. */
 static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
 {
@@ -185,6 +319,8 @@ static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
     char *id = NULL;
     char key_path[PATH_MAX_LEN] = "";
     uint64_t key_size = 0;
+    char **loggers = NULL, *default_logger = NULL;
+    size_t logger_count = 0;
     while (rc == 0) {
         rp_json_str key;
         bool done = false;
@@ -207,6 +343,18 @@ static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
             }
         } else if (rp_json_str_eq(&key, "key_size", 8)) {
             rc = read_uint(p, 256, &key_size, err);
+        } else if (rp_json_str_eq(&key, "loggers", 7)) {
+            rc = parse_string_array(p, &loggers, &logger_count, err);
+        } else if (rp_json_str_eq(&key, "default_logger", 14)) {
+            if ((rc = read_string(p, &v, err)) == 0 && v.len > 0) {
+                free(default_logger);
+                default_logger = malloc(v.len + 1u);
+                if (default_logger == NULL) {
+                    rc = rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+                } else {
+                    memcpy(default_logger, v.ptr, v.len + 1u);
+                }
+            }
         } else {
             rc = rp_json_skip_value(&p->sc, err);
         }
@@ -224,11 +372,23 @@ static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
         rp_json_path_pop(&p->path);
     }
     if (rc == 0) {
-        rc = add_managed(s, id, pub, (uint16_t)key_size, err);
+        /* loggers first: add_managed hands id and pub over to s */
+        rc = add_client_loggers(s, s->managed_count, loggers, logger_count, default_logger, err);
         if (rc == 0) {
-            return 0;
+            loggers = NULL;
+            default_logger = NULL;
+            rc = add_managed(s, id, pub, (uint16_t)key_size, err);
+            if (rc == 0) {
+                return 0;
+            }
+            /* the slot stays allocated past managed_count; its strings are freed here */
+            free_strings((char **)(void *)s->client_loggers[s->managed_count].loggers,
+                         s->client_loggers[s->managed_count].logger_count);
+            free((void *)s->client_loggers[s->managed_count].default_logger);
         }
     }
+    free_strings(loggers, logger_count);
+    free(default_logger);
     rp_rsa_key_free(pub);
     free(id);
     return rc;
@@ -248,6 +408,7 @@ static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
         rp_json_path_push_key(&p->path, key.raw, key.raw_len);
         uint64_t u = 0;
         rp_str v;
+        bool handled = false;
 #define KEY(lit) rp_json_str_eq(&key, lit, sizeof lit - 1u)
         if (KEY("connect_port")) {
             if ((rc = read_uint(p, 65535, &u, err)) == 0) s->connect_port = (uint16_t)u;
@@ -310,6 +471,8 @@ static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
                 rc = parse_managed_client(p, s, err);
             }
             rp_json_path_pop(&p->path);
+        } else if ((rc = parse_logger_key(p, s, &key, &handled, err)) < 0 || handled) {
+            /* managed_loggers, loggers_blacklist, max_log_line_size */
         } else {
             rc = rp_json_skip_value(&p->sc, err); /* the real server has many more keys */
         }
@@ -337,6 +500,11 @@ static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
     OPENSSL_cleanse(secret, sizeof secret);
     s->server.managed_clients = s->managed;
     s->server.managed_count = s->managed_count;
+    s->server.managed_client_loggers = s->managed_count > 0 ? s->client_loggers : NULL;
+    s->server.managed_loggers = (const char *const *)s->logger_ids;
+    s->server.managed_logger_count = s->logger_count;
+    s->server.loggers_blacklist = (const char *const *)s->blacklist;
+    s->server.blacklist_count = s->blacklist_count;
     return rc;
 }
 

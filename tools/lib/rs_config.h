@@ -25,6 +25,13 @@ typedef struct rs_settings {
     size_t managed_count;
     rp_rsa_key **managed_keys;        /* owned, one per managed client */
     char **managed_ids;               /* owned */
+    /* Logger keys (docs/interfaces.md §4): owned strings behind server.managed_loggers,
+     * server.loggers_blacklist and server.managed_client_loggers (managed_count entries). */
+    char **logger_ids;                /* managed_loggers[].logger_id */
+    size_t logger_count;
+    char **blacklist;                 /* loggers_blacklist */
+    size_t blacklist_count;
+    residue_managed_loggers *client_loggers; /* [i] for managed[i]; strings owned */
 } rs_settings;
 
 /* Fills *s with the defaults (residue_server_config_defaults, ports 8777/8778, no keys). */
