@@ -834,14 +834,14 @@ static const rp_ast_span *machine_name_taken(const rp_machine_body *body, const 
 }
 
 rp_machine_body *rp_build_timer(rp_parse_ctx *ctx, rp_machine_body *body, char *name,
-                                const rp_ast_span *span)
+                                const rp_ast_span *name_span, const rp_ast_span *span)
 {
     if (body == NULL)
         body = rp_xcalloc(1, sizeof *body);
     char *doc = rp_parse_take_doc(ctx, span->offset);
     const rp_ast_span *first = machine_name_taken(body, name);
     if (first != NULL) {
-        rp_parse_error(ctx, span, "'%s' is declared twice in this machine", name);
+        rp_parse_error(ctx, name_span, "'%s' is declared twice in this machine", name);
         rp_diag_note(ctx->diag, first, "first declared here");
         free(name);
         free(doc);
@@ -850,7 +850,7 @@ rp_machine_body *rp_build_timer(rp_parse_ctx *ctx, rp_machine_body *body, char *
     rp_ast_timer *t = rp_xpush(&body->timers, &body->timer_count, &body->timer_cap, sizeof *t);
     t->name = name;
     t->doc = doc;
-    t->span = *span;
+    t->span = *name_span;
     t->index = body->timer_count - 1;
     return body;
 }

@@ -230,8 +230,10 @@ rp_ast_decl *rp_build_profile(rp_parse_ctx *ctx, char *name, const rp_ast_span *
 /* Machine pieces; every pointer argument is taken over; lists and bodies are created when
  * NULL. A timer or state named twice in one machine is reported (note at the first) and
  * dropped; state flags must be `initial` and/or `final`. envelopes and actions may be NULL. */
+/* rp_build_timer: name_span is the timer's span in the AST; span is the whole statement
+ * (its doc block is the one above the `timer` keyword). */
 rp_machine_body *rp_build_timer(rp_parse_ctx *ctx, rp_machine_body *body, char *name,
-                                const rp_ast_span *span);
+                                const rp_ast_span *name_span, const rp_ast_span *span);
 rp_machine_body *rp_build_state(rp_parse_ctx *ctx, rp_machine_body *body, char *name,
                                 const rp_ast_span *name_span, rp_name_list *flags,
                                 rp_transition_list *transitions, const rp_ast_span *span);

@@ -213,7 +213,8 @@ machine_decl
 
 machine_items
     : %empty                       { $$ = NULL; }
-    | machine_items TIMER name ';' { $$ = rp_build_timer(ctx, $1, $3, &@3); }
+    | machine_items TIMER name ';' { rp_ast_span s = @2; s.end_line = @4.end_line; s.end_col = @4.end_col; s.end_offset = @4.end_offset;
+                                     $$ = rp_build_timer(ctx, $1, $3, &@3, &s); }
     | machine_items STATE name state_flags_opt '{' transitions '}'
                                    { rp_ast_span s = @2; s.end_line = @7.end_line; s.end_col = @7.end_col; s.end_offset = @7.end_offset;
                                      $$ = rp_build_state(ctx, $1, $3, &@3, $4, $6, &s); }
