@@ -36,7 +36,7 @@ int residue_registry_init(residue_registry *reg, rp_error *err)
     return 0;
 }
 
-static void entry_free(residue_client_entry *e)
+static void entry_free(residue_registry_entry *e)
 {
     if (e->owns_public_key) {
         rp_rsa_key_free(e->public_key);
@@ -51,9 +51,9 @@ void residue_registry_free(residue_registry *reg)
         return;
     }
     for (size_t b = 0; b < reg->nbuckets; b++) {
-        residue_client_entry *e = reg->buckets[b];
+        residue_registry_entry *e = reg->buckets[b];
         while (e != NULL) {
-            residue_client_entry *next = e->next;
+            residue_registry_entry *next = e->next;
             entry_free(e);
             e = next;
         }
@@ -69,12 +69,12 @@ size_t residue_registry_count(const residue_registry *reg)
     return reg == NULL ? 0 : reg->count;
 }
 
-residue_client_entry *residue_registry_find(const residue_registry *reg, const char *id, size_t len)
+residue_registry_entry *residue_registry_find(const residue_registry *reg, const char *id, size_t len)
 {
     if (reg == NULL || reg->buckets == NULL || id == NULL || len == 0 || len > RESIDUE_CLIENT_ID_MAX) {
         return NULL;
     }
-    for (residue_client_entry *e = reg->buckets[hash_id(id, len) % reg->nbuckets]; e; e = e->next) {
+    for (residue_registry_entry *e = reg->buckets[hash_id(id, len) % reg->nbuckets]; e; e = e->next) {
         if (e->id_len == len && memcmp(e->id, id, len) == 0) {
             return e;
         }
@@ -90,14 +90,14 @@ static void maybe_grow(residue_registry *reg)
         return;
     }
     size_t n = reg->nbuckets * 2u;
-    residue_client_entry **nb = calloc(n, sizeof *nb);
+    residue_registry_entry **nb = calloc(n, sizeof *nb);
     if (nb == NULL) {
         return;
     }
     for (size_t b = 0; b < reg->nbuckets; b++) {
-        residue_client_entry *e = reg->buckets[b];
+        residue_registry_entry *e = reg->buckets[b];
         while (e != NULL) {
-            residue_client_entry *next = e->next;
+            residue_registry_entry *next = e->next;
             size_t h = hash_id(e->id, e->id_len) % n;
             e->next = nb[h];
             nb[h] = e;
@@ -109,7 +109,7 @@ static void maybe_grow(residue_registry *reg)
     reg->nbuckets = n;
 }
 
-int residue_registry_add(residue_registry *reg, const char *id, size_t len, residue_client_entry **out,
+int residue_registry_add(residue_registry *reg, const char *id, size_t len, residue_registry_entry **out,
                     rp_error *err)
 {
     if (out != NULL) {
@@ -127,7 +127,7 @@ int residue_registry_add(residue_registry *reg, const char *id, size_t len, resi
         return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
                             "client id already registered");
     }
-    residue_client_entry *e = calloc(1, sizeof *e);
+    residue_registry_entry *e = calloc(1, sizeof *e);
     if (e == NULL) {
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX,
                             "out of memory for a client entry");
@@ -144,12 +144,12 @@ int residue_registry_add(residue_registry *reg, const char *id, size_t len, resi
     return 0;
 }
 
-void residue_registry_remove(residue_registry *reg, residue_client_entry *entry)
+void residue_registry_remove(residue_registry *reg, residue_registry_entry *entry)
 {
     if (reg == NULL || reg->buckets == NULL || entry == NULL) {
         return;
     }
-    residue_client_entry **pp = &reg->buckets[hash_id(entry->id, entry->id_len) % reg->nbuckets];
+    residue_registry_entry **pp = &reg->buckets[hash_id(entry->id, entry->id_len) % reg->nbuckets];
     while (*pp != NULL) {
         if (*pp == entry) {
             *pp = entry->next;
@@ -161,7 +161,7 @@ void residue_registry_remove(residue_registry *reg, residue_client_entry *entry)
     }
 }
 
-bool residue_client_entry_alive(const residue_client_entry *entry, uint64_t now)
+bool residue_registry_entry_alive(const residue_registry_entry *entry, uint64_t now)
 {
     if (entry == NULL) {
         return false;
@@ -176,10 +176,10 @@ size_t residue_registry_sweep(residue_registry *reg, uint64_t now)
         return 0;
     }
     for (size_t b = 0; b < reg->nbuckets; b++) {
-        residue_client_entry **pp = &reg->buckets[b];
+        residue_registry_entry **pp = &reg->buckets[b];
         while (*pp != NULL) {
-            residue_client_entry *e = *pp;
-            if (!residue_client_entry_alive(e, now)) {
+            residue_registry_entry *e = *pp;
+            if (!residue_registry_entry_alive(e, now)) {
                 *pp = e->next;
                 reg->count--;
                 entry_free(e);

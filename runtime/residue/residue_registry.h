@@ -29,7 +29,7 @@ extern "C" {
 
 /* One client. Fields are read by the server session; only the registry allocates or
  * frees an entry. */
-typedef struct residue_client_entry {
+typedef struct residue_registry_entry {
     char id[RESIDUE_CLIENT_ID_MAX + 1];  /* NUL-terminated client id */
     size_t id_len;
     rp_aes_key key;                 /* current session key */
@@ -43,12 +43,12 @@ typedef struct residue_client_entry {
     bool acknowledged;
     uint64_t date_created;          /* server Unix seconds */
     uint32_t age;                   /* seconds of life from date_created; 0 = forever */
-    struct residue_client_entry *next;   /* hash chain (private) */
-} residue_client_entry;
+    struct residue_registry_entry *next;   /* hash chain (private) */
+} residue_registry_entry;
 
 /* The table. Fields are private. */
 typedef struct residue_registry {
-    residue_client_entry **buckets;
+    residue_registry_entry **buckets;
     size_t nbuckets;
     size_t count;
 } residue_registry;
@@ -65,19 +65,19 @@ void residue_registry_free(residue_registry *reg);
 size_t residue_registry_count(const residue_registry *reg);
 
 /* The entry with exactly this id (len bytes, no NUL needed), or NULL. */
-residue_client_entry *residue_registry_find(const residue_registry *reg, const char *id, size_t len);
+residue_registry_entry *residue_registry_find(const residue_registry *reg, const char *id, size_t len);
 
 /* Adds a new zeroed entry with this id (1..RESIDUE_CLIENT_ID_MAX bytes, else RP_E_ARGUMENT; an
  * existing id is RP_E_STATE). *out points at it; the registry owns it. RP_E_NOMEM on
  * allocation failure. */
 RP_CHECK_RESULT int residue_registry_add(residue_registry *reg, const char *id, size_t len,
-                                    residue_client_entry **out, rp_error *err);
+                                    residue_registry_entry **out, rp_error *err);
 
 /* Removes and frees one entry (which must belong to reg). */
-void residue_registry_remove(residue_registry *reg, residue_client_entry *entry);
+void residue_registry_remove(residue_registry *reg, residue_registry_entry *entry);
 
 /* Alive <=> age == 0 or date_created + age >= now (reference §8). */
-bool residue_client_entry_alive(const residue_client_entry *entry, uint64_t now);
+bool residue_registry_entry_alive(const residue_registry_entry *entry, uint64_t now);
 
 /* The integrity sweep (reference §8): removes every dead client and drops the backup key
  * of every live one. Returns the number of clients removed. */

@@ -404,7 +404,7 @@ int residue_server_client_info_get(const residue_server *srv, const char *client
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
                             "server, client_id and out must not be NULL");
     }
-    const residue_client_entry *e = residue_registry_find(&srv->reg, client_id, strlen(client_id));
+    const residue_registry_entry *e = residue_registry_find(&srv->reg, client_id, strlen(client_id));
     if (e == NULL) {
         return rp_error_set(err, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX,
                             "client '%.64s' is not registered", client_id);
@@ -412,7 +412,7 @@ int residue_server_client_info_get(const residue_server *srv, const char *client
     memset(out, 0, sizeof *out);
     out->managed = e->managed;
     out->acknowledged = e->acknowledged;
-    out->alive = residue_client_entry_alive(e, srv->clock(srv->clock_ctx));
+    out->alive = residue_registry_entry_alive(e, srv->clock(srv->clock_ctx));
     out->has_backup_key = e->has_backup_key;
     out->has_token = e->has_token;
     out->key_bits = (unsigned)(e->key.len * 8u);
@@ -814,7 +814,7 @@ static const residue_managed_client *find_managed(const residue_server *s, const
 }
 
 /* The hello: {"status":0,"ack":0,"key":…,"client_id":…[,"token":…]}, RSA to the client. */
-static int reply_hello(reply_ctx *rc, const residue_client_entry *e, bool with_token)
+static int reply_hello(reply_ctx *rc, const residue_registry_entry *e, bool with_token)
 {
     residue_hello h;
     residue_hello_init(&h);
@@ -863,7 +863,7 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
         if (!(req->has_key_size && req->key_size != 0) && m->key_size != 0) {
             bits = m->key_size;
         }
-        residue_client_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+        residue_registry_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
         if (e == NULL) {
             int r = residue_registry_add(&s->reg, req->client_id.ptr, req->client_id.len, &e, rc->why);
             if (r < 0) {
@@ -881,7 +881,7 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
             e->has_token = true;
             return reply_hello(rc, e, true);
         }
-        if (!residue_client_entry_alive(e, now)) {
+        if (!residue_registry_entry_alive(e, now)) {
             /* Dead but not yet swept: rotate the key, keep the old one as backup until the
              * next sweep (reference §2.3, §10.4 item 8). Age and date are not reset. */
             rp_aes_key fresh;
@@ -940,7 +940,7 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
         rp_rsa_key_free(pub);
         return r;
     }
-    residue_client_entry *e = NULL;
+    residue_registry_entry *e = NULL;
     if ((r = residue_registry_add(&s->reg, id, UNMANAGED_ID_LEN, &e, rc->why)) < 0) {
         rp_rsa_key_free(pub);
         return r;
@@ -964,7 +964,7 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
 }
 
 /* The established reply (§5), AES with the client's current key. */
-static int reply_established(reply_ctx *rc, const residue_client_entry *e)
+static int reply_established(reply_ctx *rc, const residue_registry_entry *e)
 {
     residue_server *s = rc->srv;
     residue_established m;
@@ -1011,7 +1011,7 @@ static int reply_established(reply_ctx *rc, const residue_client_entry *e)
 
 static int on_ack(residue_server *s, reply_ctx *rc, const residue_acknowledgement *req)
 {
-    residue_client_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+    residue_registry_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
     if (e == NULL) {
         return reply_error(rc, TXT_ACK_UNKNOWN, SEAL_PLAIN, NULL, NULL);
     }
@@ -1026,7 +1026,7 @@ static int on_ack(residue_server *s, reply_ctx *rc, const residue_acknowledgemen
 
 static int on_touch(residue_server *s, reply_ctx *rc, const residue_touch *req)
 {
-    residue_client_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+    residue_registry_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
     if (e == NULL) {
         /* The real server answers the logging port's standard response here (§6.1). */
         memcpy(rc->out, LOG_REPLY_BAD, sizeof LOG_REPLY_BAD - 1u);
@@ -1039,7 +1039,7 @@ static int on_touch(residue_server *s, reply_ctx *rc, const residue_touch *req)
         return reply_error(rc, TXT_TOUCH_NOT_ACK, SEAL_AES, &e->key, NULL);
     }
     uint64_t now = s->clock(s->clock_ctx);
-    if (!residue_client_entry_alive(e, now)) {
+    if (!residue_registry_entry_alive(e, now)) {
         return reply_error(rc, TXT_TOUCH_DEAD, SEAL_AES, &e->key, NULL);
     }
     e->age = s->cfg.client_age;
@@ -1096,7 +1096,7 @@ int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_
         size_t id_len = envelope_id_len(text, len);
         const char *after_iv = text + RP_ENVELOPE_IV_HEX_LEN + 1u;
         size_t after_len = len - RP_ENVELOPE_IV_HEX_LEN - 1u;
-        residue_client_entry *e =
+        residue_registry_entry *e =
             id_len == 0 ? NULL : residue_registry_find(&srv->reg, after_iv, id_len);
         if (e == NULL) {
             trace_emit(srv, false, "?", "aes", len + 4u, "envelope names an unknown client");
@@ -1329,7 +1329,7 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
         rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "malformed envelope");
         return log_reply(&rc, false);
     }
-    residue_client_entry *e = residue_registry_find(&srv->reg, env.client_id, env.client_id_len);
+    residue_registry_entry *e = residue_registry_find(&srv->reg, env.client_id, env.client_id_len);
     if (e == NULL) {
         trace_emit(srv, false, "LOG", "aes", len + 4u, "unknown client");
         rp_error_set(why, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX, "unknown client");
@@ -1384,7 +1384,7 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
         rp_error_set(why, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, RP_DECRYPT_PUBLIC_MESSAGE);
         return log_reply(&rc, false);
     }
-    bool alive = residue_client_entry_alive(e, srv->clock(srv->clock_ctx));
+    bool alive = residue_registry_entry_alive(e, srv->clock(srv->clock_ctx));
     size_t ws = skip_ws(json, json_len);
     int r;
     if (ws < json_len && json[ws] == '[') {
