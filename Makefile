@@ -23,7 +23,7 @@ CFLAGS  += $(CSTD) $(OPT) $(WARN) $(SANFLAGS)
 # The runtime is built in layers (docs/interfaces.md §2). Each layer's objects are compiled
 # with the include paths of that layer and the layers below it only, so an include that
 # runs upward (core -> crypto, anything generic -> residue) is a build error, not a habit.
-RT_LAYERS     := core crypto zlib frame envelope
+RT_LAYERS     := core crypto zlib frame envelope session
 RT_INC        := $(RT_LAYERS:%=-Iruntime/%)
 CPPFLAGS += $(RT_INC) -Iruntime/residue -Igenerated -Igenerator -I$(BUILD)/gen
 LDFLAGS += $(SANFLAGS)
@@ -94,7 +94,8 @@ $(BUILD)/obj/runtime/core/%.o:     private LAYER_INC = -Iruntime/core
 $(BUILD)/obj/runtime/crypto/%.o:   private LAYER_INC = -Iruntime/core -Iruntime/crypto
 $(BUILD)/obj/runtime/zlib/%.o:     private LAYER_INC = -Iruntime/core -Iruntime/zlib
 $(BUILD)/obj/runtime/frame/%.o:    private LAYER_INC = -Iruntime/core -Iruntime/frame
-$(BUILD)/obj/runtime/envelope/%.o: private LAYER_INC = $(RT_INC)
+$(BUILD)/obj/runtime/envelope/%.o: private LAYER_INC = -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope
+$(BUILD)/obj/runtime/session/%.o:  private LAYER_INC = -Iruntime/core -Iruntime/session
 $(BUILD)/obj/runtime/residue/%.o:  private LAYER_INC = $(RT_INC) -Iruntime/residue -Igenerated
 $(BUILD)/obj/generated/%.o:        private LAYER_INC = $(RT_INC) -Igenerated
 

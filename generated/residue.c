@@ -1053,3 +1053,990 @@ const char *residue_message_name(residue_message_id id)
     }
     return "none";
 }
+
+/* ---- session machines ---------------------------------------------------------------------- */
+
+/* Message and envelope names, for the refusals of rp_machine_find. */
+static const char *const machine_messages[] = {
+    [RESIDUE_MSG_NONE] = "none",
+    [RESIDUE_MSG_CONNECT] = "Connect",
+    [RESIDUE_MSG_ACKNOWLEDGEMENT] = "Acknowledgement",
+    [RESIDUE_MSG_TOUCH] = "Touch",
+    [RESIDUE_MSG_HELLO] = "Hello",
+    [RESIDUE_MSG_ESTABLISHED] = "Established",
+    [RESIDUE_MSG_CONNECT_ERROR] = "ConnectError",
+    [RESIDUE_MSG_LOG_REQUEST] = "LogRequest",
+    [RESIDUE_MSG_LOG_BULK] = "LogBulk",
+    [RESIDUE_MSG_LOG_REPLY] = "LogReply"
+};
+static const char *const machine_envelopes[] = {
+    [RESIDUE_ENVELOPE_PLAIN] = "plain",
+    [RESIDUE_ENVELOPE_RSA_TO_SERVER] = "rsa_to_server",
+    [RESIDUE_ENVELOPE_RSA_TO_CLIENT] = "rsa_to_client",
+    [RESIDUE_ENVELOPE_AES_FROM_CLIENT] = "aes_from_client",
+    [RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT] = "aes_zlib_from_client",
+    [RESIDUE_ENVELOPE_AES_TO_CLIENT] = "aes_to_client"
+};
+
+/* ---- machine ClientSession (client) */
+
+static const char *const machine_client_session_timers[] = { "touch" };
+
+static const rp_machine_state machine_client_session_states[] = {
+    { .name = "disconnected", .line = 340, .column = 9, .first = 0, .count = 1 },
+    { .name = "awaiting_hello", .line = 344, .column = 9, .first = 1, .count = 2 },
+    { .name = "hello_received", .line = 349, .column = 9, .first = 3, .count = 1 },
+    { .name = "awaiting_established", .line = 353, .column = 9, .first = 4, .count = 2 },
+    { .name = "established", .line = 358, .column = 9, .first = 6, .count = 6 },
+    { .name = "touch_due", .line = 367, .column = 9, .first = 12, .count = 3 },
+    { .name = "awaiting_touch", .line = 373, .column = 9, .first = 15, .count = 5 },
+};
+
+static const rp_machine_transition machine_client_session_transitions[] = {
+    /* disconnected */
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_CONNECT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER),
+      .from = RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO,
+      .name = "send Connect" },
+    /* awaiting_hello */
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_HELLO,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO,
+      .to = RESIDUE_CLIENT_SESSION_STATE_HELLO_RECEIVED,
+      .establish = RP_MACHINE_BIT(RESIDUE_KEY_SESSION),
+      .name = "receive Hello" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_CONNECT_ERROR,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO,
+      .to = RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED,
+      .error = true,
+      .name = "receive ConnectError in plain | rsa_to_client" },
+    /* hello_received */
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_ACKNOWLEDGEMENT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_SESSION_STATE_HELLO_RECEIVED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_ESTABLISHED,
+      .name = "send Acknowledgement" },
+    /* awaiting_established */
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_ESTABLISHED,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_ESTABLISHED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .start = RP_MACHINE_BIT(RESIDUE_CLIENT_SESSION_TIMER_TOUCH),
+      .name = "receive Established" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_CONNECT_ERROR,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_ESTABLISHED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED,
+      .drop = RP_MACHINE_BIT(RESIDUE_KEY_SESSION), .error = true,
+      .name = "receive ConnectError" },
+    /* established */
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_LOG_REQUEST,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .name = "send LogRequest" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_LOG_BULK,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .name = "send LogBulk" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_REPLY,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .name = "receive LogReply" },
+    { .event = RP_MACHINE_TIMER, .subject = RESIDUE_CLIENT_SESSION_TIMER_TOUCH,
+      .from = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_TOUCH_DUE,
+      .name = "timer touch" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_TOUCH,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .stop = RP_MACHINE_BIT(RESIDUE_CLIENT_SESSION_TIMER_TOUCH),
+      .name = "send Touch" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_CONNECT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER),
+      .from = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO,
+      .drop = RP_MACHINE_BIT(RESIDUE_KEY_SESSION),
+      .stop = RP_MACHINE_BIT(RESIDUE_CLIENT_SESSION_TIMER_TOUCH),
+      .name = "send Connect" },
+    /* touch_due */
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_TOUCH,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_SESSION_STATE_TOUCH_DUE,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .name = "send Touch" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_REPLY,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_SESSION_STATE_TOUCH_DUE, .to = RESIDUE_CLIENT_SESSION_STATE_TOUCH_DUE,
+      .name = "receive LogReply" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_CONNECT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER),
+      .from = RESIDUE_CLIENT_SESSION_STATE_TOUCH_DUE,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO,
+      .drop = RP_MACHINE_BIT(RESIDUE_KEY_SESSION),
+      .name = "send Connect" },
+    /* awaiting_touch */
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_ESTABLISHED,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .to = RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED,
+      .start = RP_MACHINE_BIT(RESIDUE_CLIENT_SESSION_TIMER_TOUCH),
+      .name = "receive Established" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_CONNECT_ERROR,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .to = RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED,
+      .drop = RP_MACHINE_BIT(RESIDUE_KEY_SESSION), .error = true,
+      .name = "receive ConnectError" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_LOG_REQUEST,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .name = "send LogRequest" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_LOG_BULK,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .name = "send LogBulk" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_REPLY,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .to = RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH,
+      .name = "receive LogReply" },
+};
+
+static const rp_machine_desc machine_client_session = {
+    .name = "ClientSession", .peer = "client", .file = "residue.rproto",
+    .states = machine_client_session_states, .state_count = 7,
+    .initial = RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED,
+    .transitions = machine_client_session_transitions, .transition_count = 20,
+    .timers = machine_client_session_timers, .timer_count = 1,
+    .initial_keys = RP_MACHINE_BIT(RESIDUE_KEY_SERVER_KEY) | RP_MACHINE_BIT(RESIDUE_KEY_CLIENT_KEY),
+    .messages = machine_messages,
+    .message_count = sizeof machine_messages / sizeof machine_messages[0],
+    .envelopes = machine_envelopes, .envelope_count = 6,
+};
+
+void residue_client_session_init(residue_client_session *m)
+{
+    rp_machine_init(&m->core, &machine_client_session);
+}
+
+int residue_client_session_receive(residue_client_session *m, uint64_t now,
+                                   residue_envelope envelope, const residue_any *msg,
+                                   const residue_client_session_handlers *handlers, void *ctx,
+                                   rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_RECEIVE, (size_t)msg->id, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_HELLO_RECEIVE_HELLO:
+            if (handlers->awaiting_hello_receive_hello != NULL)
+                rc = handlers->awaiting_hello_receive_hello(ctx, m, &msg->u.hello, envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_HELLO_RECEIVE_CONNECT_ERROR:
+            if (handlers->awaiting_hello_receive_connect_error != NULL)
+                rc = handlers->awaiting_hello_receive_connect_error(ctx, m, &msg->u.connect_error,
+                                                                    envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_ESTABLISHED_RECEIVE_ESTABLISHED:
+            if (handlers->awaiting_established_receive_established != NULL)
+                rc = handlers->awaiting_established_receive_established(ctx, m, &msg->u.established,
+                                                                        envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_ESTABLISHED_RECEIVE_CONNECT_ERROR:
+            if (handlers->awaiting_established_receive_connect_error != NULL)
+                rc = handlers->awaiting_established_receive_connect_error(ctx, m,
+                                                                          &msg->u.connect_error,
+                                                                          envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_RECEIVE_LOG_REPLY:
+            if (handlers->established_receive_log_reply != NULL)
+                rc = handlers->established_receive_log_reply(ctx, m, &msg->u.log_reply, envelope,
+                                                             err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_TOUCH_DUE_RECEIVE_LOG_REPLY:
+            if (handlers->touch_due_receive_log_reply != NULL)
+                rc = handlers->touch_due_receive_log_reply(ctx, m, &msg->u.log_reply, envelope,
+                                                           err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_RECEIVE_ESTABLISHED:
+            if (handlers->awaiting_touch_receive_established != NULL)
+                rc = handlers->awaiting_touch_receive_established(ctx, m, &msg->u.established,
+                                                                  envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_RECEIVE_CONNECT_ERROR:
+            if (handlers->awaiting_touch_receive_connect_error != NULL)
+                rc = handlers->awaiting_touch_receive_connect_error(ctx, m, &msg->u.connect_error,
+                                                                    envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_RECEIVE_LOG_REPLY:
+            if (handlers->awaiting_touch_receive_log_reply != NULL)
+                rc = handlers->awaiting_touch_receive_log_reply(ctx, m, &msg->u.log_reply, envelope,
+                                                                err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_session_send_connect(residue_client_session *m, uint64_t now,
+                                        residue_envelope envelope, residue_connect *msg,
+                                        const residue_client_session_handlers *handlers, void *ctx,
+                                        rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_CONNECT, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_SESSION_ON_DISCONNECTED_SEND_CONNECT:
+            if (handlers->disconnected_send_connect != NULL)
+                rc = handlers->disconnected_send_connect(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_SEND_CONNECT:
+            if (handlers->established_send_connect != NULL)
+                rc = handlers->established_send_connect(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_TOUCH_DUE_SEND_CONNECT:
+            if (handlers->touch_due_send_connect != NULL)
+                rc = handlers->touch_due_send_connect(ctx, m, msg, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_session_send_acknowledgement(residue_client_session *m, uint64_t now,
+                                                residue_envelope envelope,
+                                                residue_acknowledgement *msg,
+                                                const residue_client_session_handlers *handlers,
+                                                void *ctx, rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_ACKNOWLEDGEMENT,
+                             (size_t)envelope, &t, err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        if (handlers->hello_received_send_acknowledgement != NULL)
+            rc = handlers->hello_received_send_acknowledgement(ctx, m, msg, envelope, err);
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_session_send_touch(residue_client_session *m, uint64_t now,
+                                      residue_envelope envelope, residue_touch *msg,
+                                      const residue_client_session_handlers *handlers, void *ctx,
+                                      rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_TOUCH, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_SEND_TOUCH:
+            if (handlers->established_send_touch != NULL)
+                rc = handlers->established_send_touch(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_TOUCH_DUE_SEND_TOUCH:
+            if (handlers->touch_due_send_touch != NULL)
+                rc = handlers->touch_due_send_touch(ctx, m, msg, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_session_send_log_request(residue_client_session *m, uint64_t now,
+                                            residue_envelope envelope, residue_log_request *msg,
+                                            const residue_client_session_handlers *handlers,
+                                            void *ctx, rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_LOG_REQUEST, (size_t)envelope,
+                             &t, err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_SEND_LOG_REQUEST:
+            if (handlers->established_send_log_request != NULL)
+                rc = handlers->established_send_log_request(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_SEND_LOG_REQUEST:
+            if (handlers->awaiting_touch_send_log_request != NULL)
+                rc = handlers->awaiting_touch_send_log_request(ctx, m, msg, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_session_send_log_bulk(residue_client_session *m, uint64_t now,
+                                         residue_envelope envelope, residue_log_bulk *msg,
+                                         const residue_client_session_handlers *handlers, void *ctx,
+                                         rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_LOG_BULK, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_SEND_LOG_BULK:
+            if (handlers->established_send_log_bulk != NULL)
+                rc = handlers->established_send_log_bulk(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_SEND_LOG_BULK:
+            if (handlers->awaiting_touch_send_log_bulk != NULL)
+                rc = handlers->awaiting_touch_send_log_bulk(ctx, m, msg, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_session_tick(residue_client_session *m, uint64_t now,
+                                const residue_client_session_handlers *handlers, void *ctx,
+                                bool *fired, rp_error *err)
+{
+    if (fired != NULL)
+        *fired = false;
+    if (m == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "NULL machine");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_due(&m->core, now, &t, err);
+    if (rc != 0 || t == RP_MACHINE_NONE)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        if (handlers->established_timer_touch != NULL)
+            rc = handlers->established_timer_touch(ctx, m, RESIDUE_CLIENT_SESSION_TIMER_TOUCH, err);
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    rc = rp_machine_fire(&m->core, t, now, err);
+    if (rc == 0 && fired != NULL)
+        *fired = true;
+    return rc;
+}
+
+int residue_client_session_set_timer(residue_client_session *m, residue_client_session_timer timer,
+                                     uint64_t seconds, rp_error *err)
+{
+    if (m == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "NULL machine");
+    return rp_machine_set_duration(&m->core, (size_t)timer, seconds, err);
+}
+
+bool residue_client_session_next_deadline(const residue_client_session *m, uint64_t *at)
+{
+    return m != NULL && rp_machine_next_deadline(&m->core, at);
+}
+
+residue_client_session_state residue_client_session_current(const residue_client_session *m)
+{
+    return (residue_client_session_state)m->core.state;
+}
+
+const char *residue_client_session_state_name(const residue_client_session *m)
+{
+    return m != NULL ? rp_machine_state_name(&m->core) : "none";
+}
+
+bool residue_client_session_has_key(const residue_client_session *m, residue_key key)
+{
+    return m != NULL && rp_machine_has_key(&m->core, (size_t)key);
+}
+
+/* ---- machine ClientEntry (server) */
+
+static const char *const machine_client_entry_timers[] = { "age", "sweep" };
+
+static const rp_machine_state machine_client_entry_states[] = {
+    { .name = "unknown", .line = 391, .column = 9, .first = 0, .count = 1 },
+    { .name = "connecting", .line = 395, .column = 9, .first = 1, .count = 2 },
+    { .name = "unacknowledged", .line = 400, .column = 9, .first = 3, .count = 9 },
+    { .name = "acknowledged", .line = 412, .column = 9, .first = 12, .count = 9 },
+    { .name = "dead", .line = 425, .column = 9, .first = 21, .count = 8 },
+    { .name = "forgotten", .line = 436, .column = 9, .first = 29, .count = 0, .final = true },
+};
+
+static const rp_machine_transition machine_client_entry_transitions[] = {
+    /* unknown */
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_CONNECT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNKNOWN, .to = RESIDUE_CLIENT_ENTRY_STATE_CONNECTING,
+      .establish = RP_MACHINE_BIT(RESIDUE_KEY_CLIENT_KEY),
+      .name = "receive Connect" },
+    /* connecting */
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_HELLO,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_CONNECTING,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .establish = RP_MACHINE_BIT(RESIDUE_KEY_SESSION),
+      .start = RP_MACHINE_BIT(RESIDUE_CLIENT_ENTRY_TIMER_AGE),
+      .name = "send Hello" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_CONNECT_ERROR,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_CONNECTING, .to = RESIDUE_CLIENT_ENTRY_STATE_UNKNOWN,
+      .drop = RP_MACHINE_BIT(RESIDUE_KEY_CLIENT_KEY), .error = true,
+      .name = "send ConnectError in plain | rsa_to_client" },
+    /* unacknowledged */
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_ACKNOWLEDGEMENT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .name = "receive Acknowledgement" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_ESTABLISHED,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .start = RP_MACHINE_BIT(RESIDUE_CLIENT_ENTRY_TIMER_AGE),
+      .name = "send Established" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_TOUCH,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .name = "receive Touch" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_CONNECT_ERROR,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .error = true,
+      .name = "send ConnectError" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_CONNECT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_CONNECTING,
+      .name = "receive Connect" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_REQUEST,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .name = "receive LogRequest" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_BULK,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .name = "receive LogBulk" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_LOG_REPLY,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED,
+      .name = "send LogReply" },
+    { .event = RP_MACHINE_TIMER, .subject = RESIDUE_CLIENT_ENTRY_TIMER_AGE,
+      .from = RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED, .to = RESIDUE_CLIENT_ENTRY_STATE_DEAD,
+      .start = RP_MACHINE_BIT(RESIDUE_CLIENT_ENTRY_TIMER_SWEEP),
+      .name = "timer age" },
+    /* acknowledged */
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_ACKNOWLEDGEMENT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .name = "receive Acknowledgement" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_TOUCH,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .name = "receive Touch" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_ESTABLISHED,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .start = RP_MACHINE_BIT(RESIDUE_CLIENT_ENTRY_TIMER_AGE),
+      .name = "send Established" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_CONNECT_ERROR,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .error = true,
+      .name = "send ConnectError" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_CONNECT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED, .to = RESIDUE_CLIENT_ENTRY_STATE_CONNECTING,
+      .name = "receive Connect" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_REQUEST,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .name = "receive LogRequest" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_BULK,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .name = "receive LogBulk" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_LOG_REPLY,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .to = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED,
+      .name = "send LogReply" },
+    { .event = RP_MACHINE_TIMER, .subject = RESIDUE_CLIENT_ENTRY_TIMER_AGE,
+      .from = RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED, .to = RESIDUE_CLIENT_ENTRY_STATE_DEAD,
+      .start = RP_MACHINE_BIT(RESIDUE_CLIENT_ENTRY_TIMER_SWEEP),
+      .name = "timer age" },
+    /* dead */
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_TOUCH,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_DEAD, .to = RESIDUE_CLIENT_ENTRY_STATE_DEAD,
+      .name = "receive Touch" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_CONNECT_ERROR,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_DEAD, .to = RESIDUE_CLIENT_ENTRY_STATE_DEAD,
+      .error = true,
+      .name = "send ConnectError" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_ACKNOWLEDGEMENT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_DEAD, .to = RESIDUE_CLIENT_ENTRY_STATE_DEAD,
+      .name = "receive Acknowledgement" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_REQUEST,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_DEAD, .to = RESIDUE_CLIENT_ENTRY_STATE_DEAD,
+      .name = "receive LogRequest" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_LOG_BULK,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_DEAD, .to = RESIDUE_CLIENT_ENTRY_STATE_DEAD,
+      .name = "receive LogBulk" },
+    { .event = RP_MACHINE_SEND, .subject = RESIDUE_MSG_LOG_REPLY,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_DEAD, .to = RESIDUE_CLIENT_ENTRY_STATE_DEAD,
+      .name = "send LogReply" },
+    { .event = RP_MACHINE_RECEIVE, .subject = RESIDUE_MSG_CONNECT,
+      .envelopes = RP_MACHINE_BIT(RESIDUE_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER),
+      .from = RESIDUE_CLIENT_ENTRY_STATE_DEAD, .to = RESIDUE_CLIENT_ENTRY_STATE_CONNECTING,
+      .stop = RP_MACHINE_BIT(RESIDUE_CLIENT_ENTRY_TIMER_SWEEP),
+      .name = "receive Connect" },
+    { .event = RP_MACHINE_TIMER, .subject = RESIDUE_CLIENT_ENTRY_TIMER_SWEEP,
+      .from = RESIDUE_CLIENT_ENTRY_STATE_DEAD, .to = RESIDUE_CLIENT_ENTRY_STATE_FORGOTTEN,
+      .name = "timer sweep" },
+};
+
+static const rp_machine_desc machine_client_entry = {
+    .name = "ClientEntry", .peer = "server", .file = "residue.rproto",
+    .states = machine_client_entry_states, .state_count = 6,
+    .initial = RESIDUE_CLIENT_ENTRY_STATE_UNKNOWN,
+    .transitions = machine_client_entry_transitions, .transition_count = 29,
+    .timers = machine_client_entry_timers, .timer_count = 2,
+    .initial_keys = RP_MACHINE_BIT(RESIDUE_KEY_SERVER_KEY),
+    .messages = machine_messages,
+    .message_count = sizeof machine_messages / sizeof machine_messages[0],
+    .envelopes = machine_envelopes, .envelope_count = 6,
+};
+
+void residue_client_entry_init(residue_client_entry *m)
+{
+    rp_machine_init(&m->core, &machine_client_entry);
+}
+
+int residue_client_entry_receive(residue_client_entry *m, uint64_t now, residue_envelope envelope,
+                                 const residue_any *msg,
+                                 const residue_client_entry_handlers *handlers, void *ctx,
+                                 rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_RECEIVE, (size_t)msg->id, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_ENTRY_ON_UNKNOWN_RECEIVE_CONNECT:
+            if (handlers->unknown_receive_connect != NULL)
+                rc = handlers->unknown_receive_connect(ctx, m, &msg->u.connect, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_ACKNOWLEDGEMENT:
+            if (handlers->unacknowledged_receive_acknowledgement != NULL)
+                rc = handlers->unacknowledged_receive_acknowledgement(ctx, m,
+                                                                      &msg->u.acknowledgement,
+                                                                      envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_TOUCH:
+            if (handlers->unacknowledged_receive_touch != NULL)
+                rc = handlers->unacknowledged_receive_touch(ctx, m, &msg->u.touch, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_CONNECT:
+            if (handlers->unacknowledged_receive_connect != NULL)
+                rc = handlers->unacknowledged_receive_connect(ctx, m, &msg->u.connect, envelope,
+                                                              err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_LOG_REQUEST:
+            if (handlers->unacknowledged_receive_log_request != NULL)
+                rc = handlers->unacknowledged_receive_log_request(ctx, m, &msg->u.log_request,
+                                                                  envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_LOG_BULK:
+            if (handlers->unacknowledged_receive_log_bulk != NULL)
+                rc = handlers->unacknowledged_receive_log_bulk(ctx, m, &msg->u.log_bulk, envelope,
+                                                               err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_ACKNOWLEDGEMENT:
+            if (handlers->acknowledged_receive_acknowledgement != NULL)
+                rc = handlers->acknowledged_receive_acknowledgement(ctx, m, &msg->u.acknowledgement,
+                                                                    envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_TOUCH:
+            if (handlers->acknowledged_receive_touch != NULL)
+                rc = handlers->acknowledged_receive_touch(ctx, m, &msg->u.touch, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_CONNECT:
+            if (handlers->acknowledged_receive_connect != NULL)
+                rc = handlers->acknowledged_receive_connect(ctx, m, &msg->u.connect, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_LOG_REQUEST:
+            if (handlers->acknowledged_receive_log_request != NULL)
+                rc = handlers->acknowledged_receive_log_request(ctx, m, &msg->u.log_request,
+                                                                envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_LOG_BULK:
+            if (handlers->acknowledged_receive_log_bulk != NULL)
+                rc = handlers->acknowledged_receive_log_bulk(ctx, m, &msg->u.log_bulk, envelope,
+                                                             err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_TOUCH:
+            if (handlers->dead_receive_touch != NULL)
+                rc = handlers->dead_receive_touch(ctx, m, &msg->u.touch, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_ACKNOWLEDGEMENT:
+            if (handlers->dead_receive_acknowledgement != NULL)
+                rc = handlers->dead_receive_acknowledgement(ctx, m, &msg->u.acknowledgement,
+                                                            envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_LOG_REQUEST:
+            if (handlers->dead_receive_log_request != NULL)
+                rc = handlers->dead_receive_log_request(ctx, m, &msg->u.log_request, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_LOG_BULK:
+            if (handlers->dead_receive_log_bulk != NULL)
+                rc = handlers->dead_receive_log_bulk(ctx, m, &msg->u.log_bulk, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_CONNECT:
+            if (handlers->dead_receive_connect != NULL)
+                rc = handlers->dead_receive_connect(ctx, m, &msg->u.connect, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_entry_send_hello(residue_client_entry *m, uint64_t now,
+                                    residue_envelope envelope, residue_hello *msg,
+                                    const residue_client_entry_handlers *handlers, void *ctx,
+                                    rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_HELLO, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        if (handlers->connecting_send_hello != NULL)
+            rc = handlers->connecting_send_hello(ctx, m, msg, envelope, err);
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_entry_send_established(residue_client_entry *m, uint64_t now,
+                                          residue_envelope envelope, residue_established *msg,
+                                          const residue_client_entry_handlers *handlers, void *ctx,
+                                          rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_ESTABLISHED, (size_t)envelope,
+                             &t, err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_SEND_ESTABLISHED:
+            if (handlers->unacknowledged_send_established != NULL)
+                rc = handlers->unacknowledged_send_established(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_SEND_ESTABLISHED:
+            if (handlers->acknowledged_send_established != NULL)
+                rc = handlers->acknowledged_send_established(ctx, m, msg, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_entry_send_connect_error(residue_client_entry *m, uint64_t now,
+                                            residue_envelope envelope, residue_connect_error *msg,
+                                            const residue_client_entry_handlers *handlers,
+                                            void *ctx, rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_CONNECT_ERROR, (size_t)envelope,
+                             &t, err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_ENTRY_ON_CONNECTING_SEND_CONNECT_ERROR:
+            if (handlers->connecting_send_connect_error != NULL)
+                rc = handlers->connecting_send_connect_error(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_SEND_CONNECT_ERROR:
+            if (handlers->unacknowledged_send_connect_error != NULL)
+                rc = handlers->unacknowledged_send_connect_error(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_SEND_CONNECT_ERROR:
+            if (handlers->acknowledged_send_connect_error != NULL)
+                rc = handlers->acknowledged_send_connect_error(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_DEAD_SEND_CONNECT_ERROR:
+            if (handlers->dead_send_connect_error != NULL)
+                rc = handlers->dead_send_connect_error(ctx, m, msg, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_entry_send_log_reply(residue_client_entry *m, uint64_t now,
+                                        residue_envelope envelope, residue_log_reply *msg,
+                                        const residue_client_entry_handlers *handlers, void *ctx,
+                                        rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, RESIDUE_MSG_LOG_REPLY, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_SEND_LOG_REPLY:
+            if (handlers->unacknowledged_send_log_reply != NULL)
+                rc = handlers->unacknowledged_send_log_reply(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_SEND_LOG_REPLY:
+            if (handlers->acknowledged_send_log_reply != NULL)
+                rc = handlers->acknowledged_send_log_reply(ctx, m, msg, envelope, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_DEAD_SEND_LOG_REPLY:
+            if (handlers->dead_send_log_reply != NULL)
+                rc = handlers->dead_send_log_reply(ctx, m, msg, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int residue_client_entry_tick(residue_client_entry *m, uint64_t now,
+                              const residue_client_entry_handlers *handlers, void *ctx, bool *fired,
+                              rp_error *err)
+{
+    if (fired != NULL)
+        *fired = false;
+    if (m == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "NULL machine");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_due(&m->core, now, &t, err);
+    if (rc != 0 || t == RP_MACHINE_NONE)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_TIMER_AGE:
+            if (handlers->unacknowledged_timer_age != NULL)
+                rc = handlers->unacknowledged_timer_age(ctx, m, RESIDUE_CLIENT_ENTRY_TIMER_AGE,
+                                                        err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_TIMER_AGE:
+            if (handlers->acknowledged_timer_age != NULL)
+                rc = handlers->acknowledged_timer_age(ctx, m, RESIDUE_CLIENT_ENTRY_TIMER_AGE, err);
+            break;
+        case RESIDUE_CLIENT_ENTRY_ON_DEAD_TIMER_SWEEP:
+            if (handlers->dead_timer_sweep != NULL)
+                rc = handlers->dead_timer_sweep(ctx, m, RESIDUE_CLIENT_ENTRY_TIMER_SWEEP, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    rc = rp_machine_fire(&m->core, t, now, err);
+    if (rc == 0 && fired != NULL)
+        *fired = true;
+    return rc;
+}
+
+int residue_client_entry_set_timer(residue_client_entry *m, residue_client_entry_timer timer,
+                                   uint64_t seconds, rp_error *err)
+{
+    if (m == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "NULL machine");
+    return rp_machine_set_duration(&m->core, (size_t)timer, seconds, err);
+}
+
+bool residue_client_entry_next_deadline(const residue_client_entry *m, uint64_t *at)
+{
+    return m != NULL && rp_machine_next_deadline(&m->core, at);
+}
+
+residue_client_entry_state residue_client_entry_current(const residue_client_entry *m)
+{
+    return (residue_client_entry_state)m->core.state;
+}
+
+const char *residue_client_entry_state_name(const residue_client_entry *m)
+{
+    return m != NULL ? rp_machine_state_name(&m->core) : "none";
+}
+
+bool residue_client_entry_has_key(const residue_client_entry *m, residue_key key)
+{
+    return m != NULL && rp_machine_has_key(&m->core, (size_t)key);
+}
+

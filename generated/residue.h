@@ -13,6 +13,7 @@
 #include "rp_arena.h"
 #include "rp_error.h"
 #include "rp_json.h"
+#include "rp_machine.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -623,6 +624,478 @@ RP_CHECK_RESULT int residue_decode_any(const char *json, size_t len, residue_por
 
 /* Spec name of a message id (e.g. "Connect"); "none" for RESIDUE_MSG_NONE and unknown ids. */
 const char *residue_message_name(residue_message_id id);
+
+/* ---- session machines -------------------------------------------------------- */
+
+/* Each machine below is one peer's side of the session, as the spec declares it. For a
+ * machine M (all functions return 0 or a negative rp_status; err may be NULL; nothing
+ * allocates; `now` is Unix seconds from the program's clock, an rp_clock_fn):
+ *
+ *   M_init(m)         starts m in the initial state: the keys no transition establishes
+ *                     exist (the program configures them), no timer runs.
+ *   M_receive(m, now, envelope, msg, handlers, ctx, err)
+ *                     a message arrived in `envelope` (decoded by <p>_decode_any). Unless
+ *                     the current state takes that message in that envelope it is refused
+ *                     with RP_E_STATE ("receive Touch is not allowed in state unknown")
+ *                     before any handler runs; else the transition's handler decides and,
+ *                     when it returns 0, m moves to the next state.
+ *   M_send_<msg>(m, now, envelope, msg, handlers, ctx, err)
+ *                     the application is about to send msg in `envelope`: the same check,
+ *                     then the handler may fill msg in or veto it; on 0 m has moved on and
+ *                     the caller seals and sends msg.
+ *   M_tick(m, now, handlers, ctx, fired, err)
+ *                     fires the timer transition due at `now` (the running timer with the
+ *                     earliest deadline that the current state takes), at most one per
+ *                     call; *fired (may be NULL) says whether one fired.
+ *   M_set_timer(m, timer, seconds, err)  the duration the next start of a timer gives it
+ *                     (0 until set: due at once); a handler may call it.
+ *   M_next_deadline(m, &at)  when a timer of the current state is due next.
+ *   M_current(m), M_state_name(m), M_has_key(m, key)  where m is, which keys exist.
+ *
+ * A handler gets the caller's ctx, the machine, the message (receive: as decoded; send:
+ * to be sent) and its envelope, or the timer. It returns 0 to let its transition happen or
+ * a negative rp_status (filling err) to refuse it: m stays as it was and the call that
+ * offered the event returns that status. A NULL handler, or NULL handlers, lets the
+ * transition happen. A handler must not offer events to its own machine (RP_E_STATE).
+ */
+
+/* ---- machine ClientSession (client) ---------------------------------------------------------- */
+
+/** The states of ClientSession, in spec order. */
+typedef enum residue_client_session_state {
+    /** Nothing sent yet, or the server refused or forgot the client. */
+    RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED = 0, /* initial */
+    /** CONNECT sent; the hello (RSA to the client's key) or a plain refusal comes back. */
+    RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO = 1,
+    /** The hello carried the session key: prove it was read. */
+    RESIDUE_CLIENT_SESSION_STATE_HELLO_RECEIVED = 2,
+    /** ACKNOWLEDGEMENT sent. */
+    RESIDUE_CLIENT_SESSION_STATE_AWAITING_ESTABLISHED = 3,
+    /** Acknowledged: log, touch, or start over. */
+    RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED = 4,
+    /** The session is about to run out: touch before logging more. */
+    RESIDUE_CLIENT_SESSION_STATE_TOUCH_DUE = 5,
+    /** TOUCH sent; logging goes on meanwhile. */
+    RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH = 6
+} residue_client_session_state;
+
+/** The timers of ClientSession (their durations: residue_client_session_set_timer). */
+typedef enum residue_client_session_timer {
+    /**
+     * Runs out when less than a minute of the session's life is left (every official client
+     * touches at 60 seconds).
+     */
+    RESIDUE_CLIENT_SESSION_TIMER_TOUCH = 0
+} residue_client_session_timer;
+
+/** The transitions of ClientSession, in spec order: ON_<state>_<event>_<subject>. */
+typedef enum residue_client_session_transition {
+    /** disconnected: send Connect -> awaiting_hello */
+    RESIDUE_CLIENT_SESSION_ON_DISCONNECTED_SEND_CONNECT = 0,
+    /** awaiting_hello: receive Hello -> hello_received [establish(session)] */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_HELLO_RECEIVE_HELLO = 1,
+    /** awaiting_hello: receive ConnectError in plain | rsa_to_client -> disconnected [error] */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_HELLO_RECEIVE_CONNECT_ERROR = 2,
+    /** hello_received: send Acknowledgement -> awaiting_established */
+    RESIDUE_CLIENT_SESSION_ON_HELLO_RECEIVED_SEND_ACKNOWLEDGEMENT = 3,
+    /** awaiting_established: receive Established -> established [start(touch)] */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_ESTABLISHED_RECEIVE_ESTABLISHED = 4,
+    /** awaiting_established: receive ConnectError -> disconnected [error, drop(session)] */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_ESTABLISHED_RECEIVE_CONNECT_ERROR = 5,
+    /** established: send LogRequest -> established */
+    RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_SEND_LOG_REQUEST = 6,
+    /** established: send LogBulk -> established */
+    RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_SEND_LOG_BULK = 7,
+    /** established: receive LogReply -> established */
+    RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_RECEIVE_LOG_REPLY = 8,
+    /** established: timer touch -> touch_due */
+    RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_TIMER_TOUCH = 9,
+    /** established: send Touch -> awaiting_touch [stop(touch)] */
+    RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_SEND_TOUCH = 10,
+    /** established: send Connect -> awaiting_hello [stop(touch), drop(session)] */
+    RESIDUE_CLIENT_SESSION_ON_ESTABLISHED_SEND_CONNECT = 11,
+    /** touch_due: send Touch -> awaiting_touch */
+    RESIDUE_CLIENT_SESSION_ON_TOUCH_DUE_SEND_TOUCH = 12,
+    /** touch_due: receive LogReply -> touch_due */
+    RESIDUE_CLIENT_SESSION_ON_TOUCH_DUE_RECEIVE_LOG_REPLY = 13,
+    /** touch_due: send Connect -> awaiting_hello [drop(session)] */
+    RESIDUE_CLIENT_SESSION_ON_TOUCH_DUE_SEND_CONNECT = 14,
+    /** awaiting_touch: receive Established -> established [start(touch)] */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_RECEIVE_ESTABLISHED = 15,
+    /** awaiting_touch: receive ConnectError -> disconnected [error, drop(session)] */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_RECEIVE_CONNECT_ERROR = 16,
+    /** awaiting_touch: send LogRequest -> awaiting_touch */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_SEND_LOG_REQUEST = 17,
+    /** awaiting_touch: send LogBulk -> awaiting_touch */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_SEND_LOG_BULK = 18,
+    /** awaiting_touch: receive LogReply -> awaiting_touch */
+    RESIDUE_CLIENT_SESSION_ON_AWAITING_TOUCH_RECEIVE_LOG_REPLY = 19
+} residue_client_session_transition;
+
+typedef struct residue_client_session residue_client_session;
+
+/** What the application decides at each transition of ClientSession (see above). */
+typedef struct residue_client_session_handlers {
+    /** disconnected: send Connect -> awaiting_hello. */
+    int (*disconnected_send_connect)(void *ctx, residue_client_session *m, residue_connect *msg,
+                                     residue_envelope envelope, rp_error *err);
+    /** awaiting_hello: receive Hello -> hello_received [establish(session)]. */
+    int (*awaiting_hello_receive_hello)(void *ctx, residue_client_session *m,
+                                        const residue_hello *msg, residue_envelope envelope,
+                                        rp_error *err);
+    /** awaiting_hello: receive ConnectError in plain | rsa_to_client -> disconnected [error]. */
+    int (*awaiting_hello_receive_connect_error)(void *ctx, residue_client_session *m,
+                                                const residue_connect_error *msg,
+                                                residue_envelope envelope, rp_error *err);
+    /** hello_received: send Acknowledgement -> awaiting_established. */
+    int (*hello_received_send_acknowledgement)(void *ctx, residue_client_session *m,
+                                               residue_acknowledgement *msg,
+                                               residue_envelope envelope, rp_error *err);
+    /** awaiting_established: receive Established -> established [start(touch)]. */
+    int (*awaiting_established_receive_established)(void *ctx, residue_client_session *m,
+                                                    const residue_established *msg,
+                                                    residue_envelope envelope, rp_error *err);
+    /** awaiting_established: receive ConnectError -> disconnected [error, drop(session)]. */
+    int (*awaiting_established_receive_connect_error)(void *ctx, residue_client_session *m,
+                                                      const residue_connect_error *msg,
+                                                      residue_envelope envelope, rp_error *err);
+    /** established: send LogRequest -> established. */
+    int (*established_send_log_request)(void *ctx, residue_client_session *m,
+                                        residue_log_request *msg, residue_envelope envelope,
+                                        rp_error *err);
+    /** established: send LogBulk -> established. */
+    int (*established_send_log_bulk)(void *ctx, residue_client_session *m, residue_log_bulk *msg,
+                                     residue_envelope envelope, rp_error *err);
+    /** established: receive LogReply -> established. */
+    int (*established_receive_log_reply)(void *ctx, residue_client_session *m,
+                                         const residue_log_reply *msg, residue_envelope envelope,
+                                         rp_error *err);
+    /** established: timer touch -> touch_due. */
+    int (*established_timer_touch)(void *ctx, residue_client_session *m,
+                                   residue_client_session_timer timer, rp_error *err);
+    /** established: send Touch -> awaiting_touch [stop(touch)]. */
+    int (*established_send_touch)(void *ctx, residue_client_session *m, residue_touch *msg,
+                                  residue_envelope envelope, rp_error *err);
+    /** established: send Connect -> awaiting_hello [stop(touch), drop(session)]. */
+    int (*established_send_connect)(void *ctx, residue_client_session *m, residue_connect *msg,
+                                    residue_envelope envelope, rp_error *err);
+    /** touch_due: send Touch -> awaiting_touch. */
+    int (*touch_due_send_touch)(void *ctx, residue_client_session *m, residue_touch *msg,
+                                residue_envelope envelope, rp_error *err);
+    /** touch_due: receive LogReply -> touch_due. */
+    int (*touch_due_receive_log_reply)(void *ctx, residue_client_session *m,
+                                       const residue_log_reply *msg, residue_envelope envelope,
+                                       rp_error *err);
+    /** touch_due: send Connect -> awaiting_hello [drop(session)]. */
+    int (*touch_due_send_connect)(void *ctx, residue_client_session *m, residue_connect *msg,
+                                  residue_envelope envelope, rp_error *err);
+    /** awaiting_touch: receive Established -> established [start(touch)]. */
+    int (*awaiting_touch_receive_established)(void *ctx, residue_client_session *m,
+                                              const residue_established *msg,
+                                              residue_envelope envelope, rp_error *err);
+    /** awaiting_touch: receive ConnectError -> disconnected [error, drop(session)]. */
+    int (*awaiting_touch_receive_connect_error)(void *ctx, residue_client_session *m,
+                                                const residue_connect_error *msg,
+                                                residue_envelope envelope, rp_error *err);
+    /** awaiting_touch: send LogRequest -> awaiting_touch. */
+    int (*awaiting_touch_send_log_request)(void *ctx, residue_client_session *m,
+                                           residue_log_request *msg, residue_envelope envelope,
+                                           rp_error *err);
+    /** awaiting_touch: send LogBulk -> awaiting_touch. */
+    int (*awaiting_touch_send_log_bulk)(void *ctx, residue_client_session *m, residue_log_bulk *msg,
+                                        residue_envelope envelope, rp_error *err);
+    /** awaiting_touch: receive LogReply -> awaiting_touch. */
+    int (*awaiting_touch_receive_log_reply)(void *ctx, residue_client_session *m,
+                                            const residue_log_reply *msg, residue_envelope envelope,
+                                            rp_error *err);
+} residue_client_session_handlers;
+
+/**
+ * A client's side: connect, acknowledge the hello, then log; TOUCH before the session
+ * runs out, and connect again when the server has forgotten it.
+ *
+ * The client's side of the session (machine ClientSession): a plain value that may be
+ * copied; residue_client_session_init it before use.
+ */
+struct residue_client_session {
+    rp_machine core; /* state, keys and timers, kept by rp_machine (rp_machine.h) */
+};
+
+void residue_client_session_init(residue_client_session *m);
+RP_CHECK_RESULT int residue_client_session_receive(residue_client_session *m, uint64_t now,
+                                                   residue_envelope envelope,
+                                                   const residue_any *msg,
+                                                   const residue_client_session_handlers *handlers,
+                                                   void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_session_send_connect(residue_client_session *m, uint64_t now,
+        residue_envelope envelope, residue_connect *msg,
+        const residue_client_session_handlers *handlers, void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_session_send_acknowledgement(residue_client_session *m,
+        uint64_t now, residue_envelope envelope, residue_acknowledgement *msg,
+        const residue_client_session_handlers *handlers, void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_session_send_touch(residue_client_session *m, uint64_t now,
+        residue_envelope envelope, residue_touch *msg,
+        const residue_client_session_handlers *handlers, void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_session_send_log_request(residue_client_session *m, uint64_t now,
+        residue_envelope envelope, residue_log_request *msg,
+        const residue_client_session_handlers *handlers, void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_session_send_log_bulk(residue_client_session *m, uint64_t now,
+        residue_envelope envelope, residue_log_bulk *msg,
+        const residue_client_session_handlers *handlers, void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_session_tick(residue_client_session *m, uint64_t now,
+                                                const residue_client_session_handlers *handlers,
+                                                void *ctx, bool *fired, rp_error *err);
+RP_CHECK_RESULT int residue_client_session_set_timer(residue_client_session *m,
+                                                     residue_client_session_timer timer,
+                                                     uint64_t seconds, rp_error *err);
+bool residue_client_session_next_deadline(const residue_client_session *m, uint64_t *at);
+residue_client_session_state residue_client_session_current(const residue_client_session *m);
+const char *residue_client_session_state_name(const residue_client_session *m);
+bool residue_client_session_has_key(const residue_client_session *m, residue_key key);
+
+/* ---- machine ClientEntry (server) ------------------------------------------------------------ */
+
+/** The states of ClientEntry, in spec order. */
+typedef enum residue_client_entry_state {
+    /** No entry yet: only a CONNECT makes one. */
+    RESIDUE_CLIENT_ENTRY_STATE_UNKNOWN = 0, /* initial */
+    /** The CONNECT is judged (managed id or public key, timestamp, key size). */
+    RESIDUE_CLIENT_ENTRY_STATE_CONNECTING = 1,
+    /** The hello is out: waiting for the ACKNOWLEDGEMENT. Logging is already allowed. */
+    RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED = 2,
+    /** Acknowledged: TOUCH refreshes the age; a managed client may acknowledge again. */
+    RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED = 3,
+    /**
+     * The age ran out: TOUCH is refused, logs are answered and dropped, a managed client may
+     * connect again (its key is rotated, the old one kept until the sweep).
+     */
+    RESIDUE_CLIENT_ENTRY_STATE_DEAD = 4,
+    /** Removed from the registry. */
+    RESIDUE_CLIENT_ENTRY_STATE_FORGOTTEN = 5 /* final */
+} residue_client_entry_state;
+
+/** The timers of ClientEntry (their durations: residue_client_entry_set_timer). */
+typedef enum residue_client_entry_timer {
+    /** The client's age counted from date_created; when it runs out the client is dead. */
+    RESIDUE_CLIENT_ENTRY_TIMER_AGE = 0,
+    /** The next integrity sweep, which removes dead clients. */
+    RESIDUE_CLIENT_ENTRY_TIMER_SWEEP = 1
+} residue_client_entry_timer;
+
+/** The transitions of ClientEntry, in spec order: ON_<state>_<event>_<subject>. */
+typedef enum residue_client_entry_transition {
+    /** unknown: receive Connect -> connecting [establish(client_key)] */
+    RESIDUE_CLIENT_ENTRY_ON_UNKNOWN_RECEIVE_CONNECT = 0,
+    /** connecting: send Hello -> unacknowledged [establish(session), start(age)] */
+    RESIDUE_CLIENT_ENTRY_ON_CONNECTING_SEND_HELLO = 1,
+    /**
+     * connecting: send ConnectError in plain | rsa_to_client -> unknown [error, drop(client_key)]
+     */
+    RESIDUE_CLIENT_ENTRY_ON_CONNECTING_SEND_CONNECT_ERROR = 2,
+    /** unacknowledged: receive Acknowledgement -> unacknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_ACKNOWLEDGEMENT = 3,
+    /** unacknowledged: send Established -> acknowledged [start(age)] */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_SEND_ESTABLISHED = 4,
+    /** unacknowledged: receive Touch -> unacknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_TOUCH = 5,
+    /** unacknowledged: send ConnectError -> unacknowledged [error] */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_SEND_CONNECT_ERROR = 6,
+    /** unacknowledged: receive Connect -> connecting */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_CONNECT = 7,
+    /** unacknowledged: receive LogRequest -> unacknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_LOG_REQUEST = 8,
+    /** unacknowledged: receive LogBulk -> unacknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_RECEIVE_LOG_BULK = 9,
+    /** unacknowledged: send LogReply -> unacknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_SEND_LOG_REPLY = 10,
+    /** unacknowledged: timer age -> dead [start(sweep)] */
+    RESIDUE_CLIENT_ENTRY_ON_UNACKNOWLEDGED_TIMER_AGE = 11,
+    /** acknowledged: receive Acknowledgement -> acknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_ACKNOWLEDGEMENT = 12,
+    /** acknowledged: receive Touch -> acknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_TOUCH = 13,
+    /** acknowledged: send Established -> acknowledged [start(age)] */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_SEND_ESTABLISHED = 14,
+    /** acknowledged: send ConnectError -> acknowledged [error] */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_SEND_CONNECT_ERROR = 15,
+    /** acknowledged: receive Connect -> connecting */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_CONNECT = 16,
+    /** acknowledged: receive LogRequest -> acknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_LOG_REQUEST = 17,
+    /** acknowledged: receive LogBulk -> acknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_RECEIVE_LOG_BULK = 18,
+    /** acknowledged: send LogReply -> acknowledged */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_SEND_LOG_REPLY = 19,
+    /** acknowledged: timer age -> dead [start(sweep)] */
+    RESIDUE_CLIENT_ENTRY_ON_ACKNOWLEDGED_TIMER_AGE = 20,
+    /** dead: receive Touch -> dead */
+    RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_TOUCH = 21,
+    /** dead: send ConnectError -> dead [error] */
+    RESIDUE_CLIENT_ENTRY_ON_DEAD_SEND_CONNECT_ERROR = 22,
+    /** dead: receive Acknowledgement -> dead */
+    RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_ACKNOWLEDGEMENT = 23,
+    /** dead: receive LogRequest -> dead */
+    RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_LOG_REQUEST = 24,
+    /** dead: receive LogBulk -> dead */
+    RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_LOG_BULK = 25,
+    /** dead: send LogReply -> dead */
+    RESIDUE_CLIENT_ENTRY_ON_DEAD_SEND_LOG_REPLY = 26,
+    /** dead: receive Connect -> connecting [stop(sweep)] */
+    RESIDUE_CLIENT_ENTRY_ON_DEAD_RECEIVE_CONNECT = 27,
+    /** dead: timer sweep -> forgotten */
+    RESIDUE_CLIENT_ENTRY_ON_DEAD_TIMER_SWEEP = 28
+} residue_client_entry_transition;
+
+typedef struct residue_client_entry residue_client_entry;
+
+/** What the application decides at each transition of ClientEntry (see above). */
+typedef struct residue_client_entry_handlers {
+    /** unknown: receive Connect -> connecting [establish(client_key)]. */
+    int (*unknown_receive_connect)(void *ctx, residue_client_entry *m, const residue_connect *msg,
+                                   residue_envelope envelope, rp_error *err);
+    /** connecting: send Hello -> unacknowledged [establish(session), start(age)]. */
+    int (*connecting_send_hello)(void *ctx, residue_client_entry *m, residue_hello *msg,
+                                 residue_envelope envelope, rp_error *err);
+    /**
+     * connecting: send ConnectError in plain | rsa_to_client -> unknown [error, drop(client_key)].
+     */
+    int (*connecting_send_connect_error)(void *ctx, residue_client_entry *m,
+                                         residue_connect_error *msg, residue_envelope envelope,
+                                         rp_error *err);
+    /** unacknowledged: receive Acknowledgement -> unacknowledged. */
+    int (*unacknowledged_receive_acknowledgement)(void *ctx, residue_client_entry *m,
+                                                  const residue_acknowledgement *msg,
+                                                  residue_envelope envelope, rp_error *err);
+    /** unacknowledged: send Established -> acknowledged [start(age)]. */
+    int (*unacknowledged_send_established)(void *ctx, residue_client_entry *m,
+                                           residue_established *msg, residue_envelope envelope,
+                                           rp_error *err);
+    /** unacknowledged: receive Touch -> unacknowledged. */
+    int (*unacknowledged_receive_touch)(void *ctx, residue_client_entry *m,
+                                        const residue_touch *msg, residue_envelope envelope,
+                                        rp_error *err);
+    /** unacknowledged: send ConnectError -> unacknowledged [error]. */
+    int (*unacknowledged_send_connect_error)(void *ctx, residue_client_entry *m,
+                                             residue_connect_error *msg, residue_envelope envelope,
+                                             rp_error *err);
+    /** unacknowledged: receive Connect -> connecting. */
+    int (*unacknowledged_receive_connect)(void *ctx, residue_client_entry *m,
+                                          const residue_connect *msg, residue_envelope envelope,
+                                          rp_error *err);
+    /** unacknowledged: receive LogRequest -> unacknowledged. */
+    int (*unacknowledged_receive_log_request)(void *ctx, residue_client_entry *m,
+                                              const residue_log_request *msg,
+                                              residue_envelope envelope, rp_error *err);
+    /** unacknowledged: receive LogBulk -> unacknowledged. */
+    int (*unacknowledged_receive_log_bulk)(void *ctx, residue_client_entry *m,
+                                           const residue_log_bulk *msg, residue_envelope envelope,
+                                           rp_error *err);
+    /** unacknowledged: send LogReply -> unacknowledged. */
+    int (*unacknowledged_send_log_reply)(void *ctx, residue_client_entry *m, residue_log_reply *msg,
+                                         residue_envelope envelope, rp_error *err);
+    /** unacknowledged: timer age -> dead [start(sweep)]. */
+    int (*unacknowledged_timer_age)(void *ctx, residue_client_entry *m,
+                                    residue_client_entry_timer timer, rp_error *err);
+    /** acknowledged: receive Acknowledgement -> acknowledged. */
+    int (*acknowledged_receive_acknowledgement)(void *ctx, residue_client_entry *m,
+                                                const residue_acknowledgement *msg,
+                                                residue_envelope envelope, rp_error *err);
+    /** acknowledged: receive Touch -> acknowledged. */
+    int (*acknowledged_receive_touch)(void *ctx, residue_client_entry *m, const residue_touch *msg,
+                                      residue_envelope envelope, rp_error *err);
+    /** acknowledged: send Established -> acknowledged [start(age)]. */
+    int (*acknowledged_send_established)(void *ctx, residue_client_entry *m,
+                                         residue_established *msg, residue_envelope envelope,
+                                         rp_error *err);
+    /** acknowledged: send ConnectError -> acknowledged [error]. */
+    int (*acknowledged_send_connect_error)(void *ctx, residue_client_entry *m,
+                                           residue_connect_error *msg, residue_envelope envelope,
+                                           rp_error *err);
+    /** acknowledged: receive Connect -> connecting. */
+    int (*acknowledged_receive_connect)(void *ctx, residue_client_entry *m,
+                                        const residue_connect *msg, residue_envelope envelope,
+                                        rp_error *err);
+    /** acknowledged: receive LogRequest -> acknowledged. */
+    int (*acknowledged_receive_log_request)(void *ctx, residue_client_entry *m,
+                                            const residue_log_request *msg,
+                                            residue_envelope envelope, rp_error *err);
+    /** acknowledged: receive LogBulk -> acknowledged. */
+    int (*acknowledged_receive_log_bulk)(void *ctx, residue_client_entry *m,
+                                         const residue_log_bulk *msg, residue_envelope envelope,
+                                         rp_error *err);
+    /** acknowledged: send LogReply -> acknowledged. */
+    int (*acknowledged_send_log_reply)(void *ctx, residue_client_entry *m, residue_log_reply *msg,
+                                       residue_envelope envelope, rp_error *err);
+    /** acknowledged: timer age -> dead [start(sweep)]. */
+    int (*acknowledged_timer_age)(void *ctx, residue_client_entry *m,
+                                  residue_client_entry_timer timer, rp_error *err);
+    /** dead: receive Touch -> dead. */
+    int (*dead_receive_touch)(void *ctx, residue_client_entry *m, const residue_touch *msg,
+                              residue_envelope envelope, rp_error *err);
+    /** dead: send ConnectError -> dead [error]. */
+    int (*dead_send_connect_error)(void *ctx, residue_client_entry *m, residue_connect_error *msg,
+                                   residue_envelope envelope, rp_error *err);
+    /** dead: receive Acknowledgement -> dead. */
+    int (*dead_receive_acknowledgement)(void *ctx, residue_client_entry *m,
+                                        const residue_acknowledgement *msg,
+                                        residue_envelope envelope, rp_error *err);
+    /** dead: receive LogRequest -> dead. */
+    int (*dead_receive_log_request)(void *ctx, residue_client_entry *m,
+                                    const residue_log_request *msg, residue_envelope envelope,
+                                    rp_error *err);
+    /** dead: receive LogBulk -> dead. */
+    int (*dead_receive_log_bulk)(void *ctx, residue_client_entry *m, const residue_log_bulk *msg,
+                                 residue_envelope envelope, rp_error *err);
+    /** dead: send LogReply -> dead. */
+    int (*dead_send_log_reply)(void *ctx, residue_client_entry *m, residue_log_reply *msg,
+                               residue_envelope envelope, rp_error *err);
+    /** dead: receive Connect -> connecting [stop(sweep)]. */
+    int (*dead_receive_connect)(void *ctx, residue_client_entry *m, const residue_connect *msg,
+                                residue_envelope envelope, rp_error *err);
+    /** dead: timer sweep -> forgotten. */
+    int (*dead_timer_sweep)(void *ctx, residue_client_entry *m, residue_client_entry_timer timer,
+                            rp_error *err);
+} residue_client_entry_handlers;
+
+/**
+ * The server's view of one client, its registry entry: from the CONNECT that creates it
+ * until the integrity sweep forgets it.
+ *
+ * The server's side of the session (machine ClientEntry): a plain value that may be
+ * copied; residue_client_entry_init it before use.
+ */
+struct residue_client_entry {
+    rp_machine core; /* state, keys and timers, kept by rp_machine (rp_machine.h) */
+};
+
+void residue_client_entry_init(residue_client_entry *m);
+RP_CHECK_RESULT int residue_client_entry_receive(residue_client_entry *m, uint64_t now,
+                                                 residue_envelope envelope, const residue_any *msg,
+                                                 const residue_client_entry_handlers *handlers,
+                                                 void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_entry_send_hello(residue_client_entry *m, uint64_t now,
+                                                    residue_envelope envelope, residue_hello *msg,
+                                                    const residue_client_entry_handlers *handlers,
+                                                    void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_entry_send_established(residue_client_entry *m, uint64_t now,
+        residue_envelope envelope, residue_established *msg,
+        const residue_client_entry_handlers *handlers, void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_entry_send_connect_error(residue_client_entry *m, uint64_t now,
+        residue_envelope envelope, residue_connect_error *msg,
+        const residue_client_entry_handlers *handlers, void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_entry_send_log_reply(residue_client_entry *m, uint64_t now,
+        residue_envelope envelope, residue_log_reply *msg,
+        const residue_client_entry_handlers *handlers, void *ctx, rp_error *err);
+RP_CHECK_RESULT int residue_client_entry_tick(residue_client_entry *m, uint64_t now,
+                                              const residue_client_entry_handlers *handlers,
+                                              void *ctx, bool *fired, rp_error *err);
+RP_CHECK_RESULT int residue_client_entry_set_timer(residue_client_entry *m,
+                                                   residue_client_entry_timer timer,
+                                                   uint64_t seconds, rp_error *err);
+bool residue_client_entry_next_deadline(const residue_client_entry *m, uint64_t *at);
+residue_client_entry_state residue_client_entry_current(const residue_client_entry *m);
+const char *residue_client_entry_state_name(const residue_client_entry *m);
+bool residue_client_entry_has_key(const residue_client_entry *m, residue_key key);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
  * The header is built by emit_c_header.c, the source by emit_c_source.c.
  */
 #include "emit_c_internal.h"
+#include "emit_c_machine.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,6 +44,8 @@ int rp_emit_c_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag)
                           "have no prefix\n");
         return -1;
     }
+    if (emit_c_machines_check(spec, diag) != 0)
+        return -1;
     emit_ctx cx;
     memset(&cx, 0, sizeof cx);
     cx.spec = spec;

@@ -5,6 +5,7 @@
  * first (C needs a complete type to embed it), then the any-message decoder.
  */
 #include "emit_c_internal.h"
+#include "emit_c_machine.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -357,7 +358,9 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
     rp_sb_printf(h, " * Spec SHA-256: %s\n */\n", cx->sha256);
     rp_sb_printf(h, "#ifndef %s_GENERATED_H\n#define %s_GENERATED_H\n\n", guard, guard);
     rp_sb_puts(h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
-    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n\n");
+    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n");
+    emit_c_machines_includes(cx);
+    rp_sb_puts(h, "\n");
     rp_sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
     emit_doc(h, "", cx->spec->protocol_doc, NULL);
     rp_sb_printf(h, "#define %s_RPROTOC_VERSION \"%s\"\n", cx->upper, RPROTOC_VERSION);
@@ -379,6 +382,7 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
 
     if (cx->spec->route_count > 0)
         emit_any_message(cx);
+    emit_c_machines_header(cx);
     rp_sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n");
     rp_sb_printf(h, "#endif /* %s_GENERATED_H */\n", guard);
     free(guard);

@@ -5,6 +5,7 @@
  * Only tables that are used are written: gcc warns about unused static consts in C.
  */
 #include "emit_c_internal.h"
+#include "emit_c_machine.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -516,6 +517,7 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
 
     if (cx->spec->route_count > 0)
         emit_decode_any(cx);
+    emit_c_machines_source(cx);
 }
 
 /* decode_any and message_name: only for a spec with routes. */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generated code compiles clean with the strictest warning set under gcc and clang, and its
-# headers compile clean as C++ (g++, and clang++ when installed) — for the residue pair and
-# for the all-constructs golden pair. The sources use C99 designated initializers, so they
+# headers compile clean as C++ (g++, and clang++ when installed) — for the residue pair, the
+# all-constructs golden pair and the telemetry pair (generated here): their codecs and their
+# session machines. The sources use C99 designated initializers, so they
 # are C; C++ programs include the headers (extern "C") and link the C objects.
 set -u
 build=${1:-build}
@@ -9,12 +10,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror"
 CXXFLAGS_STRICT="-std=c++17 -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror"
+RT_I="-Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Iruntime/session"
 fail=0
 checked=0
+mkdir -p "$tmp/telemetry"
+"$build/rprotoc" tests/specs/valid/telemetry.rproto -o "$tmp/telemetry" || { echo "generated-compile: rprotoc failed on telemetry.rproto" >&2; exit 1; }
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
-    for src in generated/residue.c tests/golden/emit/every.c; do
-        if $cc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
+    for src in generated/residue.c tests/golden/emit/every.c "$tmp/telemetry/telemetry.c"; do
+        if $cc $CFLAGS_STRICT $RT_I -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
             checked=$((checked + 1))
         else
             echo "generated-compile: $cc rejects $src" >&2; fail=1
@@ -24,6 +28,7 @@ done
 cat > "$tmp/use.cpp" <<'CPP'
 #include "residue.h"
 #include "every.h"
+#include "telemetry.h"
 int main()
 {
     residue_connect c;
@@ -32,6 +37,13 @@ int main()
     every_request_init(&r);
     residue_any any;
     any.id = RESIDUE_MSG_NONE;
+    residue_client_session session;
+    residue_client_session_init(&session);
+    telemetry_device device;
+    telemetry_device_init(&device);
+    if (residue_client_session_current(&session) != RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED ||
+        telemetry_device_current(&device) != TELEMETRY_DEVICE_STATE_IDLE)
+        return 1;
     return static_cast<int>(c.type) + static_cast<int>(r.kind) + static_cast<int>(any.id) - 2;
 }
 CPP
@@ -41,7 +53,7 @@ for cxx in g++ clang++; do
         [ "$cxx" = clang++ ] && echo "generated-compile: clang++ not installed, C++ checked with g++ only"
         continue
     fi
-    if $cxx $CXXFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Igenerated -Itests/golden/emit -c "$tmp/use.cpp" -o "$tmp/use.o"; then
+    if $cxx $CXXFLAGS_STRICT $RT_I -Igenerated -Itests/golden/emit -I"$tmp/telemetry" -c "$tmp/use.cpp" -o "$tmp/use.o"; then
         checked=$((checked + 1))
     else
         echo "generated-compile: $cxx rejects the generated headers" >&2; fail=1
@@ -49,8 +61,9 @@ for cxx in g++ clang++; do
 done
 # The C++ program links against the C objects and runs.
 if command -v g++ >/dev/null && [ "$fail" -eq 0 ]; then
-    gcc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Itests/golden/emit -c tests/golden/emit/every.c -o "$tmp/every.o" &&
-    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
+    gcc $CFLAGS_STRICT $RT_I -Itests/golden/emit -c tests/golden/emit/every.c -o "$tmp/every.o" &&
+    gcc $CFLAGS_STRICT $RT_I -I"$tmp/telemetry" -c "$tmp/telemetry/telemetry.c" -o "$tmp/telemetry.o" &&
+    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$tmp/telemetry.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
     "$tmp/use" || { echo "generated-compile: C++ program failed to link or run" >&2; fail=1; }
 fi
 [ "$fail" -eq 0 ] && echo "generated-compile: $checked strict compilations clean (gcc, clang, C++)"

@@ -627,3 +627,368 @@ const char *every_message_name(every_message_id id)
     }
     return "none";
 }
+
+/* ---- session machines ---------------------------------------------------------------------- */
+
+/* Message and envelope names, for the refusals of rp_machine_find. */
+static const char *const machine_messages[] = {
+    [EVERY_MSG_NONE] = "none",
+    [EVERY_MSG_REQUEST] = "Request",
+    [EVERY_MSG_REPLY] = "Reply",
+    [EVERY_MSG_LOG] = "Log",
+    [EVERY_MSG_LOGS] = "Logs"
+};
+static const char *const machine_envelopes[] = {
+    [EVERY_ENVELOPE_PLAIN] = "plain",
+    [EVERY_ENVELOPE_RSA_TO_HUB] = "rsa_to_hub",
+    [EVERY_ENVELOPE_RSA_TO_DEV] = "rsa_to_dev",
+    [EVERY_ENVELOPE_SEALED_UP] = "sealed_up",
+    [EVERY_ENVELOPE_SEALED_ZIP] = "sealed_zip",
+    [EVERY_ENVELOPE_SEALED_DOWN] = "sealed_down",
+    [EVERY_ENVELOPE_HEX_AES] = "hex_aes",
+    [EVERY_ENVELOPE_BINARY_AES] = "binary_aes"
+};
+
+/* ---- machine DeviceSide (device) */
+
+static const char *const machine_device_side_timers[] = { "reply" };
+
+static const rp_machine_state machine_device_side_states[] = {
+    { .name = "start", .line = 163, .column = 9, .first = 0, .count = 3 },
+    { .name = "waiting", .line = 169, .column = 9, .first = 3, .count = 2 },
+};
+
+static const rp_machine_transition machine_device_side_transitions[] = {
+    /* start */
+    { .event = RP_MACHINE_SEND, .subject = EVERY_MSG_REQUEST,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_RSA_TO_HUB) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_SEALED_UP),
+      .from = EVERY_DEVICE_SIDE_STATE_START, .to = EVERY_DEVICE_SIDE_STATE_WAITING,
+      .start = RP_MACHINE_BIT(EVERY_DEVICE_SIDE_TIMER_REPLY),
+      .name = "send Request" },
+    { .event = RP_MACHINE_SEND, .subject = EVERY_MSG_LOG,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_BINARY_AES) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_PLAIN),
+      .from = EVERY_DEVICE_SIDE_STATE_START, .to = EVERY_DEVICE_SIDE_STATE_START,
+      .name = "send Log" },
+    { .event = RP_MACHINE_SEND, .subject = EVERY_MSG_LOGS,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_SEALED_UP) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_SEALED_ZIP),
+      .from = EVERY_DEVICE_SIDE_STATE_START, .to = EVERY_DEVICE_SIDE_STATE_START,
+      .name = "send Logs" },
+    /* waiting */
+    { .event = RP_MACHINE_RECEIVE, .subject = EVERY_MSG_REPLY,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_RSA_TO_DEV) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_SEALED_DOWN) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_PLAIN) | RP_MACHINE_BIT(EVERY_ENVELOPE_HEX_AES),
+      .from = EVERY_DEVICE_SIDE_STATE_WAITING, .to = EVERY_DEVICE_SIDE_STATE_START,
+      .stop = RP_MACHINE_BIT(EVERY_DEVICE_SIDE_TIMER_REPLY),
+      .name = "receive Reply" },
+    { .event = RP_MACHINE_TIMER, .subject = EVERY_DEVICE_SIDE_TIMER_REPLY,
+      .from = EVERY_DEVICE_SIDE_STATE_WAITING, .to = EVERY_DEVICE_SIDE_STATE_START,
+      .error = true,
+      .name = "timer reply" },
+};
+
+static const rp_machine_desc machine_device_side = {
+    .name = "DeviceSide", .peer = "device", .file = "all-constructs.rproto",
+    .states = machine_device_side_states, .state_count = 2,
+    .initial = EVERY_DEVICE_SIDE_STATE_START,
+    .transitions = machine_device_side_transitions, .transition_count = 5,
+    .timers = machine_device_side_timers, .timer_count = 1,
+    .initial_keys = RP_MACHINE_BIT(EVERY_KEY_HUB_KEY) | RP_MACHINE_BIT(EVERY_KEY_DEVICE_KEY) |
+                    RP_MACHINE_BIT(EVERY_KEY_SESSION),
+    .messages = machine_messages,
+    .message_count = sizeof machine_messages / sizeof machine_messages[0],
+    .envelopes = machine_envelopes, .envelope_count = 8,
+};
+
+void every_device_side_init(every_device_side *m)
+{
+    rp_machine_init(&m->core, &machine_device_side);
+}
+
+int every_device_side_receive(every_device_side *m, uint64_t now, every_envelope envelope,
+                              const every_any *msg, const every_device_side_handlers *handlers,
+                              void *ctx, rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_RECEIVE, (size_t)msg->id, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        if (handlers->waiting_receive_reply != NULL)
+            rc = handlers->waiting_receive_reply(ctx, m, &msg->u.reply, envelope, err);
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int every_device_side_send_request(every_device_side *m, uint64_t now, every_envelope envelope,
+                                   every_request *msg, const every_device_side_handlers *handlers,
+                                   void *ctx, rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, EVERY_MSG_REQUEST, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        if (handlers->start_send_request != NULL)
+            rc = handlers->start_send_request(ctx, m, msg, envelope, err);
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int every_device_side_send_log(every_device_side *m, uint64_t now, every_envelope envelope,
+                               every_log *msg, const every_device_side_handlers *handlers,
+                               void *ctx, rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, EVERY_MSG_LOG, (size_t)envelope, &t, err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        if (handlers->start_send_log != NULL)
+            rc = handlers->start_send_log(ctx, m, msg, envelope, err);
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int every_device_side_send_logs(every_device_side *m, uint64_t now, every_envelope envelope,
+                                every_logs *msg, const every_device_side_handlers *handlers,
+                                void *ctx, rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, EVERY_MSG_LOGS, (size_t)envelope, &t, err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        if (handlers->start_send_logs != NULL)
+            rc = handlers->start_send_logs(ctx, m, msg, envelope, err);
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int every_device_side_tick(every_device_side *m, uint64_t now,
+                           const every_device_side_handlers *handlers, void *ctx, bool *fired,
+                           rp_error *err)
+{
+    if (fired != NULL)
+        *fired = false;
+    if (m == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "NULL machine");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_due(&m->core, now, &t, err);
+    if (rc != 0 || t == RP_MACHINE_NONE)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        if (handlers->waiting_timer_reply != NULL)
+            rc = handlers->waiting_timer_reply(ctx, m, EVERY_DEVICE_SIDE_TIMER_REPLY, err);
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    rc = rp_machine_fire(&m->core, t, now, err);
+    if (rc == 0 && fired != NULL)
+        *fired = true;
+    return rc;
+}
+
+int every_device_side_set_timer(every_device_side *m, every_device_side_timer timer,
+                                uint64_t seconds, rp_error *err)
+{
+    if (m == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "NULL machine");
+    return rp_machine_set_duration(&m->core, (size_t)timer, seconds, err);
+}
+
+bool every_device_side_next_deadline(const every_device_side *m, uint64_t *at)
+{
+    return m != NULL && rp_machine_next_deadline(&m->core, at);
+}
+
+every_device_side_state every_device_side_current(const every_device_side *m)
+{
+    return (every_device_side_state)m->core.state;
+}
+
+const char *every_device_side_state_name(const every_device_side *m)
+{
+    return m != NULL ? rp_machine_state_name(&m->core) : "none";
+}
+
+bool every_device_side_has_key(const every_device_side *m, every_key key)
+{
+    return m != NULL && rp_machine_has_key(&m->core, (size_t)key);
+}
+
+/* ---- machine HubSide (hub) */
+
+static const rp_machine_state machine_hub_side_states[] = {
+    { .name = "serving", .line = 177, .column = 9, .first = 0, .count = 5 },
+    { .name = "stopped", .line = 185, .column = 9, .first = 5, .count = 0, .final = true },
+};
+
+static const rp_machine_transition machine_hub_side_transitions[] = {
+    /* serving */
+    { .event = RP_MACHINE_RECEIVE, .subject = EVERY_MSG_REQUEST,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_PLAIN) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_RSA_TO_HUB) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_SEALED_UP),
+      .from = EVERY_HUB_SIDE_STATE_SERVING, .to = EVERY_HUB_SIDE_STATE_SERVING,
+      .name = "receive Request" },
+    { .event = RP_MACHINE_RECEIVE, .subject = EVERY_MSG_LOG,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_BINARY_AES) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_PLAIN),
+      .from = EVERY_HUB_SIDE_STATE_SERVING, .to = EVERY_HUB_SIDE_STATE_SERVING,
+      .name = "receive Log" },
+    { .event = RP_MACHINE_RECEIVE, .subject = EVERY_MSG_LOGS,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_SEALED_UP) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_SEALED_ZIP),
+      .from = EVERY_HUB_SIDE_STATE_SERVING, .to = EVERY_HUB_SIDE_STATE_SERVING,
+      .name = "receive Logs" },
+    { .event = RP_MACHINE_SEND, .subject = EVERY_MSG_REPLY,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_RSA_TO_DEV) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_SEALED_DOWN) |
+                   RP_MACHINE_BIT(EVERY_ENVELOPE_HEX_AES),
+      .from = EVERY_HUB_SIDE_STATE_SERVING, .to = EVERY_HUB_SIDE_STATE_SERVING,
+      .name = "send Reply in rsa_to_dev | sealed_down | hex_aes" },
+    { .event = RP_MACHINE_SEND, .subject = EVERY_MSG_REPLY,
+      .envelopes = RP_MACHINE_BIT(EVERY_ENVELOPE_PLAIN),
+      .from = EVERY_HUB_SIDE_STATE_SERVING, .to = EVERY_HUB_SIDE_STATE_STOPPED,
+      .error = true,
+      .name = "send Reply in plain" },
+};
+
+static const rp_machine_desc machine_hub_side = {
+    .name = "HubSide", .peer = "hub", .file = "all-constructs.rproto",
+    .states = machine_hub_side_states, .state_count = 2,
+    .initial = EVERY_HUB_SIDE_STATE_SERVING,
+    .transitions = machine_hub_side_transitions, .transition_count = 5,
+    .initial_keys = RP_MACHINE_BIT(EVERY_KEY_HUB_KEY) | RP_MACHINE_BIT(EVERY_KEY_DEVICE_KEY) |
+                    RP_MACHINE_BIT(EVERY_KEY_SESSION),
+    .messages = machine_messages,
+    .message_count = sizeof machine_messages / sizeof machine_messages[0],
+    .envelopes = machine_envelopes, .envelope_count = 8,
+};
+
+void every_hub_side_init(every_hub_side *m)
+{
+    rp_machine_init(&m->core, &machine_hub_side);
+}
+
+int every_hub_side_receive(every_hub_side *m, uint64_t now, every_envelope envelope,
+                           const every_any *msg, const every_hub_side_handlers *handlers, void *ctx,
+                           rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_RECEIVE, (size_t)msg->id, (size_t)envelope, &t,
+                             err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case EVERY_HUB_SIDE_ON_SERVING_RECEIVE_REQUEST:
+            if (handlers->serving_receive_request != NULL)
+                rc = handlers->serving_receive_request(ctx, m, &msg->u.request, envelope, err);
+            break;
+        case EVERY_HUB_SIDE_ON_SERVING_RECEIVE_LOG:
+            if (handlers->serving_receive_log != NULL)
+                rc = handlers->serving_receive_log(ctx, m, &msg->u.log, envelope, err);
+            break;
+        case EVERY_HUB_SIDE_ON_SERVING_RECEIVE_LOGS:
+            if (handlers->serving_receive_logs != NULL)
+                rc = handlers->serving_receive_logs(ctx, m, &msg->u.logs, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+int every_hub_side_send_reply(every_hub_side *m, uint64_t now, every_envelope envelope,
+                              every_reply *msg, const every_hub_side_handlers *handlers, void *ctx,
+                              rp_error *err)
+{
+    if (m == NULL || msg == NULL)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
+                            "NULL machine or message");
+    size_t t = RP_MACHINE_NONE;
+    int rc = rp_machine_find(&m->core, RP_MACHINE_SEND, EVERY_MSG_REPLY, (size_t)envelope, &t, err);
+    if (rc != 0)
+        return rc;
+    if (handlers != NULL) {
+        m->core.in_handler = true;
+        switch (t) {
+        case EVERY_HUB_SIDE_ON_SERVING_SEND_REPLY_IN_RSA_TO_DEV:
+            if (handlers->serving_send_reply_in_rsa_to_dev != NULL)
+                rc = handlers->serving_send_reply_in_rsa_to_dev(ctx, m, msg, envelope, err);
+            break;
+        case EVERY_HUB_SIDE_ON_SERVING_SEND_REPLY_IN_PLAIN:
+            if (handlers->serving_send_reply_in_plain != NULL)
+                rc = handlers->serving_send_reply_in_plain(ctx, m, msg, envelope, err);
+            break;
+        default:
+            break;
+        }
+        m->core.in_handler = false;
+        if (rc != 0)
+            return rc;
+    }
+    return rp_machine_fire(&m->core, t, now, err);
+}
+
+every_hub_side_state every_hub_side_current(const every_hub_side *m)
+{
+    return (every_hub_side_state)m->core.state;
+}
+
+const char *every_hub_side_state_name(const every_hub_side *m)
+{
+    return m != NULL ? rp_machine_state_name(&m->core) : "none";
+}
+
+bool every_hub_side_has_key(const every_hub_side *m, every_key key)
+{
+    return m != NULL && rp_machine_has_key(&m->core, (size_t)key);
+}
+

@@ -13,6 +13,7 @@
 #include "rp_arena.h"
 #include "rp_error.h"
 #include "rp_json.h"
+#include "rp_machine.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -369,6 +370,198 @@ RP_CHECK_RESULT int every_decode_any(const char *json, size_t len, every_port po
 
 /* Spec name of a message id (e.g. "Request"); "none" for EVERY_MSG_NONE and unknown ids. */
 const char *every_message_name(every_message_id id);
+
+/* ---- session machines -------------------------------------------------------- */
+
+/* Each machine below is one peer's side of the session, as the spec declares it. For a
+ * machine M (all functions return 0 or a negative rp_status; err may be NULL; nothing
+ * allocates; `now` is Unix seconds from the program's clock, an rp_clock_fn):
+ *
+ *   M_init(m)         starts m in the initial state: the keys no transition establishes
+ *                     exist (the program configures them), no timer runs.
+ *   M_receive(m, now, envelope, msg, handlers, ctx, err)
+ *                     a message arrived in `envelope` (decoded by <p>_decode_any). Unless
+ *                     the current state takes that message in that envelope it is refused
+ *                     with RP_E_STATE ("receive Touch is not allowed in state unknown")
+ *                     before any handler runs; else the transition's handler decides and,
+ *                     when it returns 0, m moves to the next state.
+ *   M_send_<msg>(m, now, envelope, msg, handlers, ctx, err)
+ *                     the application is about to send msg in `envelope`: the same check,
+ *                     then the handler may fill msg in or veto it; on 0 m has moved on and
+ *                     the caller seals and sends msg.
+ *   M_tick(m, now, handlers, ctx, fired, err)
+ *                     fires the timer transition due at `now` (the running timer with the
+ *                     earliest deadline that the current state takes), at most one per
+ *                     call; *fired (may be NULL) says whether one fired.
+ *   M_set_timer(m, timer, seconds, err)  the duration the next start of a timer gives it
+ *                     (0 until set: due at once); a handler may call it.
+ *   M_next_deadline(m, &at)  when a timer of the current state is due next.
+ *   M_current(m), M_state_name(m), M_has_key(m, key)  where m is, which keys exist.
+ *
+ * A handler gets the caller's ctx, the machine, the message (receive: as decoded; send:
+ * to be sent) and its envelope, or the timer. It returns 0 to let its transition happen or
+ * a negative rp_status (filling err) to refuse it: m stays as it was and the call that
+ * offered the event returns that status. A NULL handler, or NULL handlers, lets the
+ * transition happen. A handler must not offer events to its own machine (RP_E_STATE).
+ */
+
+/* ---- machine DeviceSide (device) ------------------------------------------------------------- */
+
+/** The states of DeviceSide, in spec order. */
+typedef enum every_device_side_state {
+    /** Free to ask. */
+    EVERY_DEVICE_SIDE_STATE_START = 0, /* initial */
+    /** Asked. */
+    EVERY_DEVICE_SIDE_STATE_WAITING = 1
+} every_device_side_state;
+
+/** The timers of DeviceSide (their durations: every_device_side_set_timer). */
+typedef enum every_device_side_timer {
+    /** How long a reply may take. */
+    EVERY_DEVICE_SIDE_TIMER_REPLY = 0
+} every_device_side_timer;
+
+/** The transitions of DeviceSide, in spec order: ON_<state>_<event>_<subject>. */
+typedef enum every_device_side_transition {
+    /** start: send Request -> waiting [start(reply)] */
+    EVERY_DEVICE_SIDE_ON_START_SEND_REQUEST = 0,
+    /** start: send Log -> start */
+    EVERY_DEVICE_SIDE_ON_START_SEND_LOG = 1,
+    /** start: send Logs -> start */
+    EVERY_DEVICE_SIDE_ON_START_SEND_LOGS = 2,
+    /** waiting: receive Reply -> start [stop(reply)] */
+    EVERY_DEVICE_SIDE_ON_WAITING_RECEIVE_REPLY = 3,
+    /** waiting: timer reply -> start [error] */
+    EVERY_DEVICE_SIDE_ON_WAITING_TIMER_REPLY = 4
+} every_device_side_transition;
+
+typedef struct every_device_side every_device_side;
+
+/** What the application decides at each transition of DeviceSide (see above). */
+typedef struct every_device_side_handlers {
+    /** start: send Request -> waiting [start(reply)]. */
+    int (*start_send_request)(void *ctx, every_device_side *m, every_request *msg,
+                              every_envelope envelope, rp_error *err);
+    /** start: send Log -> start. */
+    int (*start_send_log)(void *ctx, every_device_side *m, every_log *msg, every_envelope envelope,
+                          rp_error *err);
+    /** start: send Logs -> start. */
+    int (*start_send_logs)(void *ctx, every_device_side *m, every_logs *msg,
+                           every_envelope envelope, rp_error *err);
+    /** waiting: receive Reply -> start [stop(reply)]. */
+    int (*waiting_receive_reply)(void *ctx, every_device_side *m, const every_reply *msg,
+                                 every_envelope envelope, rp_error *err);
+    /** waiting: timer reply -> start [error]. */
+    int (*waiting_timer_reply)(void *ctx, every_device_side *m, every_device_side_timer timer,
+                               rp_error *err);
+} every_device_side_handlers;
+
+/**
+ * The device's side: a request, then its reply or a timeout.
+ *
+ * The device's side of the session (machine DeviceSide): a plain value that may be
+ * copied; every_device_side_init it before use.
+ */
+struct every_device_side {
+    rp_machine core; /* state, keys and timers, kept by rp_machine (rp_machine.h) */
+};
+
+void every_device_side_init(every_device_side *m);
+RP_CHECK_RESULT int every_device_side_receive(every_device_side *m, uint64_t now,
+                                              every_envelope envelope, const every_any *msg,
+                                              const every_device_side_handlers *handlers, void *ctx,
+                                              rp_error *err);
+RP_CHECK_RESULT int every_device_side_send_request(every_device_side *m, uint64_t now,
+                                                   every_envelope envelope, every_request *msg,
+                                                   const every_device_side_handlers *handlers,
+                                                   void *ctx, rp_error *err);
+RP_CHECK_RESULT int every_device_side_send_log(every_device_side *m, uint64_t now,
+                                               every_envelope envelope, every_log *msg,
+                                               const every_device_side_handlers *handlers,
+                                               void *ctx, rp_error *err);
+RP_CHECK_RESULT int every_device_side_send_logs(every_device_side *m, uint64_t now,
+                                                every_envelope envelope, every_logs *msg,
+                                                const every_device_side_handlers *handlers,
+                                                void *ctx, rp_error *err);
+RP_CHECK_RESULT int every_device_side_tick(every_device_side *m, uint64_t now,
+                                           const every_device_side_handlers *handlers, void *ctx,
+                                           bool *fired, rp_error *err);
+RP_CHECK_RESULT int every_device_side_set_timer(every_device_side *m, every_device_side_timer timer,
+                                                uint64_t seconds, rp_error *err);
+bool every_device_side_next_deadline(const every_device_side *m, uint64_t *at);
+every_device_side_state every_device_side_current(const every_device_side *m);
+const char *every_device_side_state_name(const every_device_side *m);
+bool every_device_side_has_key(const every_device_side *m, every_key key);
+
+/* ---- machine HubSide (hub) ------------------------------------------------------------------- */
+
+/** The states of HubSide, in spec order. */
+typedef enum every_hub_side_state {
+    EVERY_HUB_SIDE_STATE_SERVING = 0, /* initial */
+    EVERY_HUB_SIDE_STATE_STOPPED = 1 /* final */
+} every_hub_side_state;
+
+/** The transitions of HubSide, in spec order: ON_<state>_<event>_<subject>. */
+typedef enum every_hub_side_transition {
+    /** serving: receive Request -> serving */
+    EVERY_HUB_SIDE_ON_SERVING_RECEIVE_REQUEST = 0,
+    /** serving: receive Log -> serving */
+    EVERY_HUB_SIDE_ON_SERVING_RECEIVE_LOG = 1,
+    /** serving: receive Logs -> serving */
+    EVERY_HUB_SIDE_ON_SERVING_RECEIVE_LOGS = 2,
+    /** serving: send Reply in rsa_to_dev | sealed_down | hex_aes -> serving */
+    EVERY_HUB_SIDE_ON_SERVING_SEND_REPLY_IN_RSA_TO_DEV = 3,
+    /** serving: send Reply in plain -> stopped [error] */
+    EVERY_HUB_SIDE_ON_SERVING_SEND_REPLY_IN_PLAIN = 4
+} every_hub_side_transition;
+
+typedef struct every_hub_side every_hub_side;
+
+/** What the application decides at each transition of HubSide (see above). */
+typedef struct every_hub_side_handlers {
+    /** serving: receive Request -> serving. */
+    int (*serving_receive_request)(void *ctx, every_hub_side *m, const every_request *msg,
+                                   every_envelope envelope, rp_error *err);
+    /** serving: receive Log -> serving. */
+    int (*serving_receive_log)(void *ctx, every_hub_side *m, const every_log *msg,
+                               every_envelope envelope, rp_error *err);
+    /** serving: receive Logs -> serving. */
+    int (*serving_receive_logs)(void *ctx, every_hub_side *m, const every_logs *msg,
+                                every_envelope envelope, rp_error *err);
+    /** serving: send Reply in rsa_to_dev | sealed_down | hex_aes -> serving. */
+    int (*serving_send_reply_in_rsa_to_dev)(void *ctx, every_hub_side *m, every_reply *msg,
+                                            every_envelope envelope, rp_error *err);
+    /**
+     * A plain reply ends the conversation.
+     *
+     * serving: send Reply in plain -> stopped [error].
+     */
+    int (*serving_send_reply_in_plain)(void *ctx, every_hub_side *m, every_reply *msg,
+                                       every_envelope envelope, rp_error *err);
+} every_hub_side_handlers;
+
+/**
+ * The hub's side: answers until it gives up with a plain reply.
+ *
+ * The hub's side of the session (machine HubSide): a plain value that may be
+ * copied; every_hub_side_init it before use.
+ */
+struct every_hub_side {
+    rp_machine core; /* state, keys and timers, kept by rp_machine (rp_machine.h) */
+};
+
+void every_hub_side_init(every_hub_side *m);
+RP_CHECK_RESULT int every_hub_side_receive(every_hub_side *m, uint64_t now, every_envelope envelope,
+                                           const every_any *msg,
+                                           const every_hub_side_handlers *handlers, void *ctx,
+                                           rp_error *err);
+RP_CHECK_RESULT int every_hub_side_send_reply(every_hub_side *m, uint64_t now,
+                                              every_envelope envelope, every_reply *msg,
+                                              const every_hub_side_handlers *handlers, void *ctx,
+                                              rp_error *err);
+every_hub_side_state every_hub_side_current(const every_hub_side *m);
+const char *every_hub_side_state_name(const every_hub_side *m);
+bool every_hub_side_has_key(const every_hub_side *m, every_key key);
 
 #ifdef __cplusplus
 }
