@@ -183,6 +183,29 @@ static char *transition_const(const mnames *n, const rp_ast_transition *t)
     return rp_sb_take(&b);
 }
 
+char *emit_machine_transition_const(const char *prefix, const rp_ast_decl *machine,
+                                    const rp_ast_transition *t)
+{
+    char *type = emit_machine_type(prefix, machine);
+    char *upper = emit_upper(type);
+    mnames n = { machine, &machine->u.machine, type, upper, NULL };
+    char *c = transition_const(&n, t);
+    free(upper);
+    free(type);
+    return c;
+}
+
+char *emit_machine_timer_const(const char *prefix, const rp_ast_decl *machine, size_t timer)
+{
+    char *type = emit_machine_type(prefix, machine);
+    char *upper = emit_upper(type);
+    mnames n = { machine, &machine->u.machine, type, upper, NULL };
+    char *c = timer_const(&n, timer);
+    free(upper);
+    free(type);
+    return c;
+}
+
 /* ---- text for people ------------------------------------------------------------------------- */
 
 /* "receive ConnectError in plain | rsa_to_client": the event as written (the `in` list only

@@ -27,10 +27,15 @@ void emit_c_machines_source(emit_ctx *cx);
  *                          t, also the tail of its enum constant; two transitions of one
  *                          state on the same message (in disjoint envelopes) get
  *                          "_in_<first envelope>"
- *   emit_machine_state     "awaiting_hello" (snake of the state name) */
+ *   emit_machine_state     "awaiting_hello" (snake of the state name)
+ *   emit_machine_transition_const  "RESIDUE_CLIENT_SESSION_ON_AWAITING_HELLO_RECEIVE_HELLO"
+ *   emit_machine_timer_const       "RESIDUE_CLIENT_SESSION_TIMER_TOUCH" */
 char *emit_machine_type(const char *prefix, const rp_ast_decl *machine);
 char *emit_machine_handler(const rp_ast_decl *machine, const rp_ast_transition *t);
 char *emit_machine_state(const rp_ast_state *state);
+char *emit_machine_transition_const(const char *prefix, const rp_ast_decl *machine,
+                                    const rp_ast_transition *t);
+char *emit_machine_timer_const(const char *prefix, const rp_ast_decl *machine, size_t timer);
 
 /* The state a transition leaves (transitions do not point back at their state). */
 const rp_ast_state *emit_machine_state_of(const rp_ast_decl *machine, const rp_ast_transition *t);
