@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Generated code compiles clean with the strictest warning set under gcc and clang, and its
 # headers compile clean as C++ (g++, and clang++ when installed) — for the residue pair, the
-# all-constructs golden pair and the telemetry pair (generated here): their codecs and their
-# session machines. The sources use C99 designated initializers, so they
+# all-constructs golden pair, the telemetry pair and a small edge-case spec (generated here):
+# their codecs and their session machines. The sources use C99 designated initializers, so they
 # are C; C++ programs include the headers (extern "C") and link the C objects.
 set -u
 build=${1:-build}
@@ -13,11 +13,36 @@ CXXFLAGS_STRICT="-std=c++17 -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -
 RT_I="-Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Iruntime/session"
 fail=0
 checked=0
-mkdir -p "$tmp/telemetry"
+mkdir -p "$tmp/telemetry" "$tmp/edge"
 "$build/rprotoc" tests/specs/valid/telemetry.rproto -o "$tmp/telemetry" || { echo "generated-compile: rprotoc failed on telemetry.rproto" >&2; exit 1; }
+# Machine shapes the specs above do not have: the most timers a machine may hold, a peer that
+# receives nothing, a spec without keys, one message twice in one state (by envelope).
+cat > "$tmp/edge/edge.rproto" <<'SPEC'
+protocol edge;
+peers a, b;
+port c { framing = delimiter("\n"); max_packet = 100; }
+envelope plain = json;
+envelope hexed = hex(json);
+message M on c a -> b in plain | hexed { required uint8 x = "x"; }
+machine Sender for a {
+  timer t0; timer t1; timer t2; timer t3; timer t4; timer t5; timer t6; timer t7;
+  state s [initial] {
+    send M -> s [start(t0), start(t1), start(t2), start(t3), start(t4), start(t5), start(t6), start(t7)];
+    timer t7 -> s;
+  }
+}
+machine Receiver for b {
+  state open [initial] {
+    receive M in plain -> open;
+    receive M in hexed -> closed [error];
+  }
+  state closed [final] { }
+}
+SPEC
+"$build/rprotoc" "$tmp/edge/edge.rproto" -o "$tmp/edge" || { echo "generated-compile: rprotoc failed on the edge spec" >&2; exit 1; }
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
-    for src in generated/residue.c tests/golden/emit/every.c "$tmp/telemetry/telemetry.c"; do
+    for src in generated/residue.c tests/golden/emit/every.c "$tmp/telemetry/telemetry.c" "$tmp/edge/edge.c"; do
         if $cc $CFLAGS_STRICT $RT_I -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
             checked=$((checked + 1))
         else
@@ -29,6 +54,7 @@ cat > "$tmp/use.cpp" <<'CPP'
 #include "residue.h"
 #include "every.h"
 #include "telemetry.h"
+#include "edge.h"
 int main()
 {
     residue_connect c;
@@ -41,8 +67,11 @@ int main()
     residue_client_session_init(&session);
     telemetry_device device;
     telemetry_device_init(&device);
+    edge_receiver receiver;
+    edge_receiver_init(&receiver);
     if (residue_client_session_current(&session) != RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED ||
-        telemetry_device_current(&device) != TELEMETRY_DEVICE_STATE_IDLE)
+        telemetry_device_current(&device) != TELEMETRY_DEVICE_STATE_IDLE ||
+        edge_receiver_current(&receiver) != EDGE_RECEIVER_STATE_OPEN)
         return 1;
     return static_cast<int>(c.type) + static_cast<int>(r.kind) + static_cast<int>(any.id) - 2;
 }
@@ -53,7 +82,7 @@ for cxx in g++ clang++; do
         [ "$cxx" = clang++ ] && echo "generated-compile: clang++ not installed, C++ checked with g++ only"
         continue
     fi
-    if $cxx $CXXFLAGS_STRICT $RT_I -Igenerated -Itests/golden/emit -I"$tmp/telemetry" -c "$tmp/use.cpp" -o "$tmp/use.o"; then
+    if $cxx $CXXFLAGS_STRICT $RT_I -Igenerated -Itests/golden/emit -I"$tmp/telemetry" -I"$tmp/edge" -c "$tmp/use.cpp" -o "$tmp/use.o"; then
         checked=$((checked + 1))
     else
         echo "generated-compile: $cxx rejects the generated headers" >&2; fail=1
@@ -63,7 +92,8 @@ done
 if command -v g++ >/dev/null && [ "$fail" -eq 0 ]; then
     gcc $CFLAGS_STRICT $RT_I -Itests/golden/emit -c tests/golden/emit/every.c -o "$tmp/every.o" &&
     gcc $CFLAGS_STRICT $RT_I -I"$tmp/telemetry" -c "$tmp/telemetry/telemetry.c" -o "$tmp/telemetry.o" &&
-    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$tmp/telemetry.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
+    gcc $CFLAGS_STRICT $RT_I -I"$tmp/edge" -c "$tmp/edge/edge.c" -o "$tmp/edge.o" &&
+    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$tmp/telemetry.o" "$tmp/edge.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
     "$tmp/use" || { echo "generated-compile: C++ program failed to link or run" >&2; fail=1; }
 fi
 [ "$fail" -eq 0 ] && echo "generated-compile: $checked strict compilations clean (gcc, clang, C++)"
