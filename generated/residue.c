@@ -1078,7 +1078,7 @@ static const char *const machine_envelopes[] = {
     [RESIDUE_ENVELOPE_AES_TO_CLIENT] = "aes_to_client"
 };
 
-/* ---- machine ClientSession (client) */
+/* ---- machine ClientSession (client) -------------------------------------------------------- */
 
 static const char *const machine_client_session_timers[] = { "touch" };
 
@@ -1532,7 +1532,7 @@ bool residue_client_session_has_key(const residue_client_session *m, residue_key
     return m != NULL && rp_machine_has_key(&m->core, (size_t)key);
 }
 
-/* ---- machine ClientEntry (server) */
+/* ---- machine ClientEntry (server) ---------------------------------------------------------- */
 
 static const char *const machine_client_entry_timers[] = { "age", "sweep" };
 

@@ -659,7 +659,7 @@ const char *residue_message_name(residue_message_id id);
  * transition happen. A handler must not offer events to its own machine (RP_E_STATE).
  */
 
-/* ---- machine ClientSession (client) ---------------------------------------------------------- */
+/* ---- machine ClientSession (client) ------------------------------------------ */
 
 /** The states of ClientSession, in spec order. */
 typedef enum residue_client_session_state {
@@ -853,7 +853,7 @@ residue_client_session_state residue_client_session_current(const residue_client
 const char *residue_client_session_state_name(const residue_client_session *m);
 bool residue_client_session_has_key(const residue_client_session *m, residue_key key);
 
-/* ---- machine ClientEntry (server) ------------------------------------------------------------ */
+/* ---- machine ClientEntry (server) -------------------------------------------- */
 
 /** The states of ClientEntry, in spec order. */
 typedef enum residue_client_entry_state {

@@ -572,7 +572,7 @@ static void header_machine(emit_ctx *cx, const rp_ast_decl *d)
     mnames n = names_of(cx, d);
     const rp_ast_machine *m = n.m;
     rp_sb_printf(h, "/* ---- machine %s (%s) ", d->name, m->peer->name);
-    for (size_t i = strlen(d->name) + strlen(m->peer->name) + 19; i < 96; i++)
+    for (size_t i = strlen(d->name) + strlen(m->peer->name) + 23; i < 84; i++) /* 84 wide */
         rp_sb_putc(h, '-');
     rp_sb_puts(h, " */\n\n");
     header_enums(cx, &n);
@@ -1073,7 +1073,10 @@ void emit_c_machines_source(emit_ctx *cx)
     source_names(cx);
     for (size_t i = 0; i < cx->spec->machine_count; i++) {
         mnames n = names_of(cx, cx->spec->machines[i]);
-        rp_sb_printf(c, "/* ---- machine %s (%s) */\n\n", n.d->name, n.m->peer->name);
+        rp_sb_printf(c, "/* ---- machine %s (%s) ", n.d->name, n.m->peer->name);
+        for (size_t k = strlen(n.d->name) + strlen(n.m->peer->name) + 23; k < 98; k++) /* 98 wide */
+            rp_sb_putc(c, '-');
+        rp_sb_puts(c, " */\n\n");
         source_tables(cx, &n);
         source_functions(cx, &n);
         names_free(&n);

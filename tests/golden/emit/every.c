@@ -649,7 +649,7 @@ static const char *const machine_envelopes[] = {
     [EVERY_ENVELOPE_BINARY_AES] = "binary_aes"
 };
 
-/* ---- machine DeviceSide (device) */
+/* ---- machine DeviceSide (device) ----------------------------------------------------------- */
 
 static const char *const machine_device_side_timers[] = { "reply" };
 
@@ -853,7 +853,7 @@ bool every_device_side_has_key(const every_device_side *m, every_key key)
     return m != NULL && rp_machine_has_key(&m->core, (size_t)key);
 }
 
-/* ---- machine HubSide (hub) */
+/* ---- machine HubSide (hub) ----------------------------------------------------------------- */
 
 static const rp_machine_state machine_hub_side_states[] = {
     { .name = "serving", .line = 177, .column = 9, .first = 0, .count = 5 },

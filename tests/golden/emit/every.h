@@ -405,7 +405,7 @@ const char *every_message_name(every_message_id id);
  * transition happen. A handler must not offer events to its own machine (RP_E_STATE).
  */
 
-/* ---- machine DeviceSide (device) ------------------------------------------------------------- */
+/* ---- machine DeviceSide (device) --------------------------------------------- */
 
 /** The states of DeviceSide, in spec order. */
 typedef enum every_device_side_state {
@@ -493,7 +493,7 @@ every_device_side_state every_device_side_current(const every_device_side *m);
 const char *every_device_side_state_name(const every_device_side *m);
 bool every_device_side_has_key(const every_device_side *m, every_key key);
 
-/* ---- machine HubSide (hub) ------------------------------------------------------------------- */
+/* ---- machine HubSide (hub) --------------------------------------------------- */
 
 /** The states of HubSide, in spec order. */
 typedef enum every_hub_side_state {
