@@ -84,28 +84,43 @@ static char *base_handler(const rp_ast_decl *machine, const rp_ast_transition *t
     return rp_sb_take(&b);
 }
 
-char *emit_machine_handler(const rp_ast_decl *machine, const rp_ast_transition *t)
+char **emit_machine_handlers(const rp_ast_decl *machine)
 {
-    char *name = base_handler(machine, t);
+    const rp_ast_machine *m = &machine->u.machine;
+    char **names = rp_xcalloc(m->transition_count + 1, sizeof *names);
+    for (size_t s = 0; s < m->state_count; s++)
+        for (size_t k = 0; k < m->states[s].transition_count; k++) {
+            const rp_ast_transition *t = &m->states[s].transitions[k];
+            names[t->index] = base_handler(machine, t);
+        }
     /* Names that still meet (a state "a_send" sending B against a state "a" sending SendB)
      * keep the first one and number the others by transition index. */
-    const rp_ast_machine *m = &machine->u.machine;
-    bool taken = false;
-    for (size_t s = 0; s < m->state_count && !taken; s++)
-        for (size_t k = 0; k < m->states[s].transition_count && !taken; k++) {
-            const rp_ast_transition *o = &m->states[s].transitions[k];
-            if (o->index >= t->index)
-                continue;
-            char *other = base_handler(machine, o);
-            taken = strcmp(other, name) == 0;
-            free(other);
-        }
-    if (!taken)
-        return name;
-    rp_strbuf b = { 0 };
-    rp_sb_printf(&b, "%s_%zu", name, t->index);
-    free(name);
-    return rp_sb_take(&b);
+    for (size_t i = 1; i < m->transition_count; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(names[k], names[i]) == 0) {
+                rp_strbuf b = { 0 };
+                rp_sb_printf(&b, "%s_%zu", names[i], i);
+                free(names[i]);
+                names[i] = rp_sb_take(&b);
+                break;
+            }
+    return names;
+}
+
+void emit_machine_handlers_free(char **names, const rp_ast_decl *machine)
+{
+    for (size_t i = 0; names != NULL && i < machine->u.machine.transition_count; i++)
+        free(names[i]);
+    free(names);
+}
+
+char *emit_machine_handler(const rp_ast_decl *machine, const rp_ast_transition *t)
+{
+    char **names = emit_machine_handlers(machine);
+    char *name = names[t->index];
+    names[t->index] = NULL;
+    emit_machine_handlers_free(names, machine);
+    return name;
 }
 
 /* PREFIX_UPPER of a declaration's snake name: "RESIDUE_ENVELOPE_PLAIN". */
@@ -127,6 +142,7 @@ typedef struct mnames {
     char *type;      /* residue_client_session */
     char *upper;     /* RESIDUE_CLIENT_SESSION */
     char *snake;     /* client_session (static tables: machine_client_session_*) */
+    char **handlers; /* by transition index: "awaiting_hello_receive_hello" */
 } mnames;
 
 static mnames names_of(const emit_ctx *cx, const rp_ast_decl *d)
@@ -137,11 +153,13 @@ static mnames names_of(const emit_ctx *cx, const rp_ast_decl *d)
     n.type = emit_machine_type(cx->prefix, d);
     n.upper = emit_upper(n.type);
     n.snake = emit_snake(d->name);
+    n.handlers = emit_machine_handlers(d);
     return n;
 }
 
 static void names_free(mnames *n)
 {
+    emit_machine_handlers_free(n->handlers, n->d);
     free(n->type);
     free(n->upper);
     free(n->snake);
@@ -174,12 +192,10 @@ static char *timer_const(const mnames *n, size_t timer)
 /* "RESIDUE_CLIENT_SESSION_ON_AWAITING_HELLO_RECEIVE_HELLO" */
 static char *transition_const(const mnames *n, const rp_ast_transition *t)
 {
-    char *h = emit_machine_handler(n->d, t);
-    char *u = emit_upper(h);
+    char *u = emit_upper(n->handlers[t->index]);
     rp_strbuf b = { 0 };
     rp_sb_printf(&b, "%s_ON_%s", n->upper, u);
     free(u);
-    free(h);
     return rp_sb_take(&b);
 }
 
@@ -188,8 +204,9 @@ char *emit_machine_transition_const(const char *prefix, const rp_ast_decl *machi
 {
     char *type = emit_machine_type(prefix, machine);
     char *upper = emit_upper(type);
-    mnames n = { machine, &machine->u.machine, type, upper, NULL };
+    mnames n = { machine, &machine->u.machine, type, upper, NULL, emit_machine_handlers(machine) };
     char *c = transition_const(&n, t);
+    emit_machine_handlers_free(n.handlers, machine);
     free(upper);
     free(type);
     return c;
@@ -199,7 +216,7 @@ char *emit_machine_timer_const(const char *prefix, const rp_ast_decl *machine, s
 {
     char *type = emit_machine_type(prefix, machine);
     char *upper = emit_upper(type);
-    mnames n = { machine, &machine->u.machine, type, upper, NULL };
+    mnames n = { machine, &machine->u.machine, type, upper, NULL, NULL };
     char *c = timer_const(&n, timer);
     free(upper);
     free(type);
@@ -545,7 +562,7 @@ static void header_handler(emit_ctx *cx, const mnames *n, const rp_ast_transitio
     emit_doc(h, "    ", t->doc != NULL ? t->doc : doc.s, t->doc != NULL ? doc.s : NULL);
     free(doc.s);
 
-    char *member = emit_machine_handler(n->d, t);
+    const char *member = n->handlers[t->index];
     rp_strbuf lead = { 0 };
     rp_sb_printf(&lead, "    int (*%s)", member);
     plist p = { { 0 }, 0 };
@@ -563,7 +580,6 @@ static void header_handler(emit_ctx *cx, const mnames *n, const rp_ast_transitio
     signature(h, lead.s, "", (const char *const *)p.items, p.count, ";\n");
     pfree(&p);
     free(lead.s);
-    free(member);
 }
 
 static void header_machine(emit_ctx *cx, const rp_ast_decl *d)
@@ -874,7 +890,7 @@ static void source_tables(emit_ctx *cx, const mnames *n)
 static void handler_call(rp_strbuf *c, const char *indent, const mnames *n, const rp_ast_transition *t,
                          const char *msg)
 {
-    char *member = emit_machine_handler(n->d, t);
+    const char *member = n->handlers[t->index];
     rp_sb_printf(c, "%sif (handlers->%s != NULL)\n", indent, member);
     rp_strbuf lead = { 0 };
     rp_sb_printf(&lead, "%s    rc = handlers->", indent);
@@ -893,7 +909,6 @@ static void handler_call(rp_strbuf *c, const char *indent, const mnames *n, cons
     call_text(c, lead.s, member, (const char *const *)p.items, p.count, ";\n", strlen(indent) + 8);
     pfree(&p);
     free(lead.s);
-    free(member);
 }
 
 /* The call of the handler of whichever of `ts` was found (t); the caller writes the firing. */

@@ -32,6 +32,10 @@ void emit_c_machines_source(emit_ctx *cx);
  *   emit_machine_timer_const       "RESIDUE_CLIENT_SESSION_TIMER_TOUCH" */
 char *emit_machine_type(const char *prefix, const rp_ast_decl *machine);
 char *emit_machine_handler(const rp_ast_decl *machine, const rp_ast_transition *t);
+/* Every handler name of the machine at once, by transition index (what emit_machine_handler
+ * gives one at a time); free with emit_machine_handlers_free. */
+char **emit_machine_handlers(const rp_ast_decl *machine);
+void emit_machine_handlers_free(char **names, const rp_ast_decl *machine);
 char *emit_machine_state(const rp_ast_state *state);
 char *emit_machine_transition_const(const char *prefix, const rp_ast_decl *machine,
                                     const rp_ast_transition *t);
