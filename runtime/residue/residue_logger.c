@@ -715,6 +715,7 @@ int residue_logger_close(residue_logger *lg)
     lg->closing = true;
     lg->flush_target = UINT64_MAX;
     pthread_cond_signal(&lg->work);
+    pthread_cond_broadcast(&lg->progress); /* log() blocked on a full backlog gives up */
     while (lg->q.lines > 0 && wait_until(&lg->progress, &lg->mu, deadline)) {
     }
     lg->stop = true;

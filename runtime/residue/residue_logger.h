@@ -164,6 +164,10 @@ typedef struct residue_logger_config {
                                        write needs more than the disk takes (default 30000) */
     uint32_t reconnect_min_ms;      /* first backoff after a failure (default 100) */
     uint32_t reconnect_max_ms;      /* backoff doubles up to this (default 10000) */
+    uint32_t touch_margin_s;        /* TOUCH when less than this many seconds of the
+                                       session's life remain (default 60, as every residue
+                                       client), at most once a second; life is timed on this
+                                       machine's monotonic clock from each established reply */
     uint32_t max_attempts;          /* failed attempts in a row (connect, handshake or an
                                        unanswered request) after which the backlog is given
                                        up (`failed`); 0 = never give up (default) */

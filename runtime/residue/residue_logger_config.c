@@ -43,6 +43,7 @@ void residue_logger_config_init(residue_logger_config *cfg)
     cfg->reconnect_min_ms = 100;
     cfg->reconnect_max_ms = 10000;
     cfg->close_timeout_ms = 10000;
+    cfg->touch_margin_s = RESIDUE_CLIENT_TOUCH_MARGIN;
 }
 
 static void free_secret(char *s)

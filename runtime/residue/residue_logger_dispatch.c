@@ -61,6 +61,17 @@ static void unlink_session(residue_logger *lg)
     }
 }
 
+/* The session's life is timed on our own monotonic clock from the moment its established
+ * reply arrived (the server's date_created is the server's clock: a skewed client clock must
+ * neither TOUCH in a loop nor miss the expiry). Called after every established reply. */
+static void note_life(residue_logger *lg)
+{
+    uint32_t age = residue_client_age(lg->session);
+    uint64_t now = residue_net_now_ms();
+    lg->life_end_ms = age == 0 ? 0 : now + (uint64_t)age * 1000u;
+    lg->last_touch_ms = now;
+}
+
 /* Sends one connect-port packet and feeds the reply to the session; a reply that needs an
  * answer (the hello needs the ACK) is answered in turn, until the session waits for
  * nothing. err->message is prefixed with the step. */
@@ -123,6 +134,7 @@ static int handshake(residue_logger *lg, rp_error *err)
     }
     if (rc == 0) {
         lg->linked = true;
+        note_life(lg);
     } else {
         unlink_session(lg);
     }
@@ -137,6 +149,7 @@ static int touch_exchange(residue_logger *lg, rp_error *err)
     int rc = lg->cfd >= 0 ? 0 : open_connect_port(lg, err);
     if (rc == 0) rc = residue_client_touch(lg->session, pkt, sizeof pkt, &len, err);
     if (rc == 0) rc = exchange(lg, pkt, len, "TOUCH", err);
+    if (rc == 0) note_life(lg);
     return rc;
 }
 
@@ -186,16 +199,14 @@ static size_t batch_target(residue_logger *lg)
     return n < 1 ? 1 : n;
 }
 
-/* When the session must be TOUCHed (monotonic ms), 0 = never. Slack of 1 s so the session
- * agrees it is due. */
-static uint64_t touch_at(residue_logger *lg, uint64_t now_ms)
+/* When the next TOUCH is due (monotonic ms), 0 = never: touch_margin_s before the end of
+ * the session's life, and never more often than once a second. */
+static uint64_t touch_at(const residue_logger *lg)
 {
-    uint32_t age = residue_client_age(lg->session);
-    if (age == 0) return 0;
-    uint64_t end = residue_client_date_created(lg->session) + age;
-    uint64_t wall = rp_clock_system(NULL);
-    uint64_t secs = end > wall + RESIDUE_CLIENT_TOUCH_MARGIN ? end - wall - RESIDUE_CLIENT_TOUCH_MARGIN : 0;
-    return now_ms + (secs + 1u) * 1000u;
+    if (lg->life_end_ms == 0) return 0;
+    uint64_t margin = (uint64_t)lg->cfg.touch_margin_s * 1000u;
+    uint64_t at = lg->life_end_ms > margin ? lg->life_end_ms - margin : 0;
+    return at > lg->last_touch_ms + 1000u ? at : lg->last_touch_ms + 1000u;
 }
 
 static uint64_t earliest(uint64_t a, uint64_t b)
@@ -214,16 +225,14 @@ static step decide(residue_logger *lg, uint64_t now, uint64_t *wait_at)
     size_t unsent = residue_backlog_unsent(&lg->q);
     bool touch_wanted = lg->touch_req > lg->touch_done;
     bool established = lg->linked && residue_client_get_state(lg->session) == RESIDUE_CLIENT_ESTABLISHED;
-    if (established) {
-        residue_client_action a = residue_client_next_action(lg->session);
-        if (a == RESIDUE_CLIENT_ACTION_CONNECT) {
-            established = false;  /* expired: a new handshake (not a failure) */
-            lg->linked = false;
-            lg->expired = true;
-            lg->connected = false;
-        } else if (a == RESIDUE_CLIENT_ACTION_TOUCH) {
-            touch_wanted = true;
-        }
+    uint64_t t_at = established ? touch_at(lg) : 0;
+    if (established && lg->life_end_ms != 0 && now >= lg->life_end_ms) {
+        established = false;  /* expired: a new handshake (not a failure) */
+        lg->linked = false;
+        lg->expired = true;
+        lg->connected = false;
+    } else if (established && t_at != 0 && now >= t_at) {
+        touch_wanted = true;
     }
     if (!established) {
         if (!(lg->connect_requested || unsent > 0 || touch_wanted)) {
@@ -242,7 +251,6 @@ static step decide(residue_logger *lg, uint64_t now, uint64_t *wait_at)
     if (touch_wanted) {
         return STEP_TOUCH;
     }
-    uint64_t t_at = touch_at(lg, now);
     if (unsent > 0) {
         size_t batch = batch_target(lg);
         const residue_backlog_entry *first = residue_backlog_first_unsent(&lg->q);

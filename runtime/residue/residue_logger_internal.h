@@ -86,6 +86,8 @@ struct residue_logger {
     uint64_t retry_at;                /* monotonic ms before which no attempt is made */
     bool ever_connected;
     bool linked;                      /* handshake done, no failure since */
+    uint64_t life_end_ms;             /* monotonic end of the session's life, 0 = none */
+    uint64_t last_touch_ms;           /* monotonic time of the last established reply */
     bool expired;                     /* the session ran out of life: reconnecting */
     bool wake_on_full;                /* log() signals `work` when the backlog fills */
 };
