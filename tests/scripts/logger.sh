@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The residue logger library against build/residue-server over loopback (issue 16 "Show"):
+#   1. build/logger/logger-test (tests/logger/logger-test.c): server killed and restarted
+#      mid-stream, a full backlog under DROP_OLDEST and under BLOCK, a server that stops
+#      reading (SIGSTOP), 8 threads at once, residue-cpp's configuration file, TOUCH before
+#      expiry — each checked line by line in the server's log file;
+#   2. the example of docs/examples/logger-example.c, built from the tree, against a server;
+#   3. `make install` into a temporary DESTDIR, then the same example built with nothing but
+#      `pkg-config --cflags --libs residue-logger` and run.
+#
+#   tests/scripts/logger.sh BUILD_DIR        (run from the project root)
+set -u
+. "$(dirname "$0")/../../tools/lib/server-ports.sh"
+build=${1:-build}
+fail() { echo "FAIL: logger: $*"; exit 1; }
+make --no-print-directory -s BUILD="$build" all logger-tests >/dev/null || fail "build failed"
+vec=../shared/vectors
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rproto-logger.XXXXXX") || fail "mktemp failed"
+pid=
+cleanup() {
+    [ -n "$pid" ] && { kill -CONT "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'echo "FAIL: logger: interrupted"; exit 1' INT TERM HUP
+
+# RESIDUE_HOME with the keys: the managed client's key (plain and encrypted with the
+# passphrase "logger-secret") and the server's key pair.
+keys=$tmp/home/keys
+mkdir -p "$keys" "$tmp/work"
+cp "$vec/A-unknown-plain/keys/client-private.pem" "$keys/client.pem"
+cp "$vec/A-unknown-plain/keys/client-public.pem" "$keys/client-public.pem"
+cp "$vec/B-unknown-rsa/keys/server-private.pem" "$keys/server.pem"
+cp "$vec/B-unknown-rsa/keys/server-public.pem" "$keys/server-public.pem"
+openssl pkcs8 -topk8 -v2 aes-256-cbc -passout pass:logger-secret -in "$keys/client.pem" \
+    -out "$keys/client-enc.pem" 2>/dev/null || fail "openssl could not encrypt the test key"
+grep -q 'ENCRYPTED PRIVATE KEY' "$keys/client-enc.pem" || fail "the test key is not encrypted"
+
+problems=0
+echo "logger: scenarios (logger-test)"
+if ! RESIDUE_HOME=$tmp/home timeout 600 "$build/logger/logger-test" --server "$build/residue-server" \
+        --keys "$keys" --work "$tmp/work"; then
+    problems=$((problems + 1))
+fi
+
+# ---- the example, against a server ------------------------------------------------------
+start_server() {   # -> $pid, $port
+    cat > "$tmp/ex-server.json" <<EOF
+{"allow_insecure_connection":true,"allow_unmanaged_clients":true,"compression":true,
+ "allow_bulk_log_request":true,"max_items_in_bulk":50,"client_age":3600}
+EOF
+    : > "$tmp/ex.log"
+    "$build/residue-server" --config "$tmp/ex-server.json" --connect-port 0 --logging-port 0 \
+        --log-file "$tmp/ex.log" --ports-file "$tmp/ex.ports" >/dev/null 2>"$tmp/ex.err" &
+    pid=$!
+    port=$(server_connect_port "$tmp/ex.ports" "$pid")
+    [ -n "$port" ] || { cat "$tmp/ex.err"; fail "server did not start"; }
+    cat > "$tmp/ex-client.json" <<EOF
+{"url":"127.0.0.1:$port","application_id":"com.example.app","main_thread_id":"main",
+ "client_private_key":"\$RESIDUE_HOME/keys/client.pem","rsa_key_size":2048}
+EOF
+}
+stop_server() { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=; }
+# 1 + 2 x (5 + 1) + 1 lines, each once, app com.example.app
+check_example() {   # NAME OUTPUT
+    local name=$1 out=$2 n
+    n=$(grep -c '"app":"com.example.app"' "$tmp/ex.log")
+    if [ "$n" -eq 14 ] && [ "$(grep -c '"msg":"worker step 3 of 5"' "$tmp/ex.log")" -eq 2 ] &&
+       [ "$(grep -c '"msg":"example started with 2 workers"' "$tmp/ex.log")" -eq 1 ] &&
+       [ "$(grep -c '"level":"verbose"' "$tmp/ex.log")" -eq 2 ] &&
+       grep -q '^logger-example: 14 lines logged, 14 accepted, 0 rejected, 0 dropped' "$out"; then
+        echo "logger: $name: ok: $(head -1 "$out")"
+    else
+        echo "logger: $name: FAIL ($n lines written):"; sed 's/^/    /' "$out" "$tmp/ex.log" | head -30
+        problems=$((problems + 1))
+    fi
+}
+start_server
+if RESIDUE_HOME=$tmp/home timeout 60 "$build/logger/logger-example" "$tmp/ex-client.json" > "$tmp/ex.out" 2>&1; then
+    check_example "docs/examples/logger-example.c (built in the tree)" "$tmp/ex.out"
+else
+    echo "logger: the example failed:"; sed 's/^/    /' "$tmp/ex.out"; problems=$((problems + 1))
+fi
+stop_server
+
+# ---- installed: make install, then pkg-config residue-logger ---------------------------------
+dest=$tmp/dest
+prefix=/usr/local
+if ! make --no-print-directory -s install BUILD="$build" DESTDIR="$dest" PREFIX="$prefix" > "$tmp/install.log" 2>&1; then
+    echo "logger: make install failed:"; tail -20 "$tmp/install.log"; problems=$((problems + 1))
+else
+    for f in lib/libresidue-logger.a include/rproto/residue_logger.h lib/pkgconfig/residue-logger.pc; do
+        [ -e "$dest$prefix/$f" ] || { echo "logger: $prefix/$f not installed"; problems=$((problems + 1)); }
+    done
+    export PKG_CONFIG_PATH="$dest$prefix/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"
+    if flags=$(pkg-config --cflags --libs residue-logger) &&
+       cc -std=c11 -Wall -Wextra -Werror docs/examples/logger-example.c $flags -o "$tmp/example-installed" 2> "$tmp/cc.err"; then
+        start_server
+        if RESIDUE_HOME=$tmp/home LD_LIBRARY_PATH="$dest$prefix/lib" timeout 60 "$tmp/example-installed" \
+                "$tmp/ex-client.json" > "$tmp/ex2.out" 2>&1; then
+            check_example "the example built with pkg-config residue-logger ($flags)" "$tmp/ex2.out"
+        else
+            echo "logger: the installed example failed:"; sed 's/^/    /' "$tmp/ex2.out"; problems=$((problems + 1))
+        fi
+        stop_server
+    else
+        echo "logger: cc logger-example.c \$(pkg-config --cflags --libs residue-logger) failed:"
+        cat "$tmp/cc.err" 2>/dev/null | head -20; problems=$((problems + 1))
+    fi
+    make --no-print-directory -s uninstall BUILD="$build" DESTDIR="$dest" PREFIX="$prefix" > /dev/null 2>&1
+    [ -e "$dest$prefix/lib/libresidue-logger.a" ] || [ -e "$dest$prefix/lib/pkgconfig/residue-logger.pc" ] &&
+        { echo "logger: make uninstall left the logger's files"; problems=$((problems + 1)); }
+fi
+
+[ "$problems" -eq 0 ] || fail "$problems problem(s)"
+echo "logger: PASS"
