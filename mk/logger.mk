@@ -74,3 +74,14 @@ install-logger: $(LIBLOGGER)
 uninstall-logger:
 	rm -f $(LOGGER_LIBDIR)/libresidue-logger.a $(LOGGER_INCDIR)/residue_logger.h \
 	  $(LOGGER_PCDIR)/residue-logger.pc
+
+# The integration test once more under ThreadSanitizer (tests/scripts/logger.sh runs the
+# threaded scenarios with it): one compiler run over the sources, cached by make.
+LOGGER_TSAN_SRC := $(RUNTIME_SRC) $(RESIDUE_SRC) $(GENERATED_SRC) tests/logger/logger-test.c
+$(LOGGER_DIR)/logger-test-tsan: $(LOGGER_TSAN_SRC) $(wildcard runtime/*/*.h generated/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -O1 -g $(WARN) -fsanitize=thread $(RT_INC) -Iruntime/residue -Igenerated \
+	  -o $@ $(LOGGER_TSAN_SRC) $(LIBS_RT) -pthread
+
+logger-tests-tsan: $(LOGGER_DIR)/logger-test-tsan
+.PHONY: logger-tests-tsan

@@ -43,6 +43,23 @@ if ! RESIDUE_HOME=$tmp/home timeout 600 "$build/logger/logger-test" --server "$b
     problems=$((problems + 1))
 fi
 
+# The threaded scenarios again under ThreadSanitizer: any data race fails the run.
+echo "logger: threads, stop and restart under ThreadSanitizer"
+if make --no-print-directory -s BUILD="$build" logger-tests-tsan >"$tmp/tsan-build.log" 2>&1; then
+    RESIDUE_HOME=$tmp/home TSAN_OPTIONS="halt_on_error=1 exitcode=66" timeout 600 \
+        "$build/logger/logger-test-tsan" --server "$build/residue-server" --keys "$keys" \
+        --work "$tmp/work" threads stop restart > "$tmp/tsan.out" 2>&1
+    rc=$?
+    if [ "$rc" -eq 0 ] && ! grep -q 'ThreadSanitizer' "$tmp/tsan.out"; then
+        echo "logger: ThreadSanitizer: $(tail -1 "$tmp/tsan.out"), no data race reported"
+    else
+        echo "logger: ThreadSanitizer run failed (exit $rc):"; grep -v '^  ok' "$tmp/tsan.out" | head -40
+        problems=$((problems + 1))
+    fi
+else
+    echo "logger: the ThreadSanitizer build failed:"; tail -20 "$tmp/tsan-build.log"; problems=$((problems + 1))
+fi
+
 # ---- the example, against a server ------------------------------------------------------
 start_server() {   # -> $pid, $port
     cat > "$tmp/ex-server.json" <<EOF
