@@ -140,12 +140,13 @@ static void on_event(void *ctx, const residue_logger_event *ev)
 static int read_line(char **buf, size_t *cap, size_t max, size_t *len, bool *too_long)
 {
     size_t n = 0, total = 0;
-    int c;
+    int c, last = 0;
     bool any = false;
     *too_long = false;
-    while ((c = getchar()) != EOF) {
+    while ((c = getc_unlocked(stdin)) != EOF) {
         any = true;
         if (c == '\n') break;
+        last = c;
         total++;
         if (n >= max) {
             *too_long = true;
@@ -165,7 +166,8 @@ static int read_line(char **buf, size_t *cap, size_t max, size_t *len, bool *too
         (*buf)[n++] = (char)c;
     }
     if (!any) return -1;
-    while (n > 0 && (*buf)[n - 1] == '\r') {
+    if (*too_long && last == '\r') total--; /* a CRLF line: the CR is not text */
+    while (!*too_long && n > 0 && (*buf)[n - 1] == '\r') {
         n--;
         total--;
     }
