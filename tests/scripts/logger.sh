@@ -67,6 +67,7 @@ start_server() {   # -> $pid, $port
  "allow_bulk_log_request":true,"max_items_in_bulk":50,"client_age":3600}
 EOF
     : > "$tmp/ex.log"
+    rm -f "$tmp/ex.ports"   # else the previous server's ports line is read
     "$build/residue-server" --config "$tmp/ex-server.json" --connect-port 0 --logging-port 0 \
         --log-file "$tmp/ex.log" --ports-file "$tmp/ex.ports" >/dev/null 2>"$tmp/ex.err" &
     pid=$!
@@ -98,6 +99,28 @@ if RESIDUE_HOME=$tmp/home timeout 60 "$build/logger/logger-example" "$tmp/ex-cli
 else
     echo "logger: the example failed:"; sed 's/^/    /' "$tmp/ex.out"; problems=$((problems + 1))
 fi
+stop_server
+
+# ---- residue-client (built on the library): --vlevel and --max-line -------------------------
+start_server
+{ echo "fits exactly $(head -c 87 /dev/zero | tr '\0' f)"; head -c 101 /dev/zero | tr '\0' x; echo; printf 'after the long one\r\n'; } \
+    > "$tmp/lines.in"   # 100 bytes, 101 bytes, a CRLF line
+timeout 60 "$build/residue-client" -v --connect "127.0.0.1:$port" --level verbose --vlevel 5 --max-line 100 \
+    --bulk-size 1 < "$tmp/lines.in" > "$tmp/rc.out" 2> "$tmp/rc.err"
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q 'a line of 101 bytes is longer than --max-line 100; not sent' "$tmp/rc.err" &&
+   grep -q '"msg":"after the long one",.*"level":64,"vlevel":5' "$tmp/rc.out" &&
+   grep -q '2 log line(s) in 2 request(s): 2 accepted, 0 rejected' "$tmp/rc.out" &&
+   [ "$(grep -c '"level":"verbose"' "$tmp/ex.log")" -eq 2 ] && grep -q '"msg":"after the long one"' "$tmp/ex.log" &&
+   grep -q '"msg":"fits exactly ffff' "$tmp/ex.log" && ! grep -q xxxx "$tmp/ex.log"; then
+    echo "logger: residue-client --vlevel 5 --max-line 100: ok (the 101-byte line refused, exit 1; 2 verbose lines sent, vlevel 5 on the wire)"
+else
+    echo "logger: residue-client --vlevel/--max-line: FAIL (exit $rc)"; sed 's/^/    /' "$tmp/rc.err" "$tmp/rc.out" "$tmp/ex.log" | head -30
+    problems=$((problems + 1))
+fi
+timeout 10 "$build/residue-client" --connect "127.0.0.1:$port" --vlevel 10 x > /dev/null 2> "$tmp/rc2.err"
+[ $? -eq 2 ] && grep -q -- '--vlevel must be 0..9' "$tmp/rc2.err" ||
+    { echo "logger: residue-client --vlevel 10 was not refused"; problems=$((problems + 1)); }
 stop_server
 
 # ---- installed: make install, then pkg-config residue-logger ---------------------------------
