@@ -283,6 +283,31 @@ if [ -x "$bdir/bench_envelope" ] && command -v valgrind > /dev/null; then
     fi
 fi
 
+# ---- 8: the residue logger library ------------------------------------------------------
+say ""
+say "== 8. residue logger library (residue_logger.h) into residue-server on loopback (no peer: absolute numbers)"
+if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_logger" ]; then
+    if [ -n "$quick" ]; then ll=50000; else ll=400000; fi
+    if start_server; then
+        for t in 1 4; do
+            if "$bdir/bench_logger" --port "$cport" --key "$vectors/A-unknown-plain/keys/client-private.pem" \
+                    --lines "$ll" --threads "$t" > "$tmp/logger.out" 2> "$tmp/logger.err"; then
+                grep '^#' "$tmp/logger.out"
+                r=$(grep '^result:' "$tmp/logger.out")
+                emit "bench: logger_lines_per_s_${t}thread ours=$(field lines_per_s "$r")/s peer=none:n/a ratio=n/a"
+                emit "bench: logger_log_call_cpu_${t}thread ours=$(field call_ns "$r")ns peer=none:n/a ratio=n/a"
+            else
+                cat "$tmp/logger.err"; skip "bench_logger with $t thread(s) failed"
+            fi
+        done
+        stop_server
+    else
+        skip "residue-server did not start (logger)"
+    fi
+else
+    skip "build/residue-server or bench_logger not built"
+fi
+
 # ---- the table --------------------------------------------------------------------------
 say ""
 say "== summary (ratio = peer/ours: > 1 means ours is faster or smaller)"
