@@ -24,6 +24,7 @@
 
 #include "rp_codec.h"
 #include "rp_json_internal.h"
+#include "rp_json_number.h"
 
 /* Small helpers of the fast lanes that the compiler should fold into each caller (it
  * stops doing so on its own once they have two callers, which costs ~5% of a decode). */
@@ -58,7 +59,20 @@ typedef struct schema_ctx {
     void *report_ctx;
     size_t problems;
     rp_error scratch;           /* JSON errors in collect-all mode land here first */
+    struct absent_notes *absent; /* the object being read: values wire mode took as absent */
 } schema_ctx;
+
+/* Where wire mode took a value as absent (a string where a number belongs, or null) in the
+ * object being read, so that a required key can be reported as missing at that value and
+ * with the reason, rather than at the object with none. Bounded: later ones fall back to
+ * the plain message. */
+#define ABSENT_NOTES 8
+typedef struct absent_notes {
+    const rp_schema_field *field[ABSENT_NOTES];
+    size_t offset[ABSENT_NOTES];
+    const char *what[ABSENT_NOTES];
+    size_t n;
+} absent_notes;
 
 /* Where scanner calls put their errors. */
 static rp_error *json_err(schema_ctx *cx)
@@ -524,6 +538,7 @@ static bool type_matches(const rp_schema_field *f, rp_json_type t)
 }
 
 static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg);
+static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg);
 
 /* Text of a string value without escapes: the raw view when it has none, else an unescaped
  * copy in the arena. */
@@ -581,6 +596,44 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
     return 0;
 }
 
+/* Reads a number into the integer field f at p. Every way a number can miss the field is a
+ * schema problem at the value with the field's spec location, worded the same whatever the
+ * cause: a fraction in strict mode ("expected an integer, found 1.5"), a negative number for
+ * an unsigned field and a number beyond the width ("-1 does not fit a 16-bit unsigned
+ * integer", like 70000). The JSON scanner is not involved past reading the text, so
+ * collect-all checking carries on after it. Returns 1 when stored, 0 when reported
+ * (collect-all), or a negative rp_status. */
+static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
+{
+    rp_str text;
+    bool integer = false, neg = false;
+    uint64_t mag = 0;
+    int rc = rp_json_read_number_text(&cx->sc, &text, &integer, json_err(cx));
+    if (rc < 0)
+        return rc;
+    int shown = text.len > 40 ? 40 : (int)text.len;
+    const char *more = text.len > 40 ? "..." : "";
+    bool is_signed = f->type == RP_SCHEMA_INT;
+    if (!integer && cx->mode != RP_DECODE_WIRE)
+        return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an integer, found %.*s%s",
+                       shown, text.ptr, more);
+    bool fits = rpj_number_to_u64mag(text.ptr, text.len, true, &neg, &mag) == RPJ_NUM_OK;
+    if (fits && mag == 0)
+        neg = false; /* -0, and -0.5 truncated */
+    if (fits && !is_signed)
+        fits = !neg && mag <= umax_of(f->bits);
+    else if (fits)
+        fits = neg ? mag - 1u <= (uint64_t)imax_of(f->bits) : mag <= (uint64_t)imax_of(f->bits);
+    if (!fits)
+        return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc, "%.*s%s does not fit a %u-bit %s integer",
+                       shown, text.ptr, more, f->bits, is_signed ? "signed" : "unsigned");
+    if (is_signed)
+        store_i(p, f->size, neg ? -(int64_t)(mag - 1u) - 1 : (int64_t)mag);
+    else
+        store_u(p, f->size, mag);
+    return 1;
+}
+
 /* Reads one value of field f into p. *present says whether it counts as present (wire mode
  * treats a string where a number belongs, and null, as absent). */
 static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
@@ -594,8 +647,16 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
         if (cx->mode == RP_DECODE_WIRE && (t == RP_JSON_NULL ||
-            (t == RP_JSON_STRING && (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT))))
-            return 0; /* what the residue server does: the value counts as absent */
+            (t == RP_JSON_STRING && (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT)))) {
+            /* what the residue server does: the value counts as absent */
+            absent_notes *an = cx->absent;
+            if (an != NULL && an->n < ABSENT_NOTES && f->required) {
+                an->field[an->n] = f;
+                an->offset[an->n] = here(cx);
+                an->what[an->n++] = t == RP_JSON_NULL ? "null" : "a string where a number belongs";
+            }
+            return 0;
+        }
         rc = problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected %s, found %s",
                      field_json_type(f), json_type_name(t));
         *present = rc == 0; /* reported: do not also call it missing */
@@ -605,26 +666,13 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
     case RP_SCHEMA_BOOL:
         rc = rp_json_read_bool(&cx->sc, (bool *)p, json_err(cx));
         break;
-    case RP_SCHEMA_UINT: {
-        uint64_t v;
-        if ((rc = rp_json_read_u64(&cx->sc, &v, json_err(cx))) < 0)
+    case RP_SCHEMA_UINT:
+    case RP_SCHEMA_INT:
+        if ((rc = read_integer(cx, f, p)) != 1) {
+            *present = rc == 0; /* reported (collect-all): do not also call it missing */
             return rc;
-        if (v > umax_of(f->bits))
-            return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc,
-                           "%" PRIu64 " does not fit a %u-bit unsigned integer", v, f->bits);
-        store_u(p, f->size, v);
+        }
         break;
-    }
-    case RP_SCHEMA_INT: {
-        int64_t v;
-        if ((rc = rp_json_read_i64(&cx->sc, &v, json_err(cx))) < 0)
-            return rc;
-        if (v > imax_of(f->bits) || v < imin_of(f->bits))
-            return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc,
-                           "%" PRId64 " does not fit a %u-bit signed integer", v, f->bits);
-        store_i(p, f->size, v);
-        break;
-    }
     case RP_SCHEMA_STRING: {
         rp_str s;
         if (cx->storage == NULL)
@@ -736,6 +784,39 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
     if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
         return rc;
     size_t start = rp_json_value_offset(&cx->sc);
+    absent_notes notes, *outer = cx->absent;
+    notes.n = 0;
+    cx->absent = &notes;
+    rc = read_members(cx, m, msg);
+    cx->absent = outer;
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_schema_field *f = &m->fields[i];
+        if (!f->required || get_has(msg, f))
+            continue;
+        size_t k = 0;
+        while (k < notes.n && notes.field[k] != f)
+            k++;
+        rp_json_path_push_key(&cx->path, f->key, f->key_len);
+        if (k < notes.n)
+            rc = problem(cx, RP_E_SCHEMA_MISSING, notes.offset[k], &f->loc,
+                         "required key \"%s\" is missing from the %s object: wire mode reads %s "
+                         "as absent", f->key, m->name, notes.what[k]);
+        else
+            rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc,
+                         "required key \"%s\" is missing from the %s object", f->key, m->name);
+        rp_json_path_pop(&cx->path);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* The members of an object after its '{', up to and including its '}'. */
+static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
+{
+    int rc;
     for (;;) {
         rp_json_str key;
         bool done;
@@ -774,17 +855,6 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
             if (rc == 0 && present)
                 set_has(msg, f, true);
         }
-        rp_json_path_pop(&cx->path);
-        if (rc < 0)
-            return rc;
-    }
-    for (size_t i = 0; i < m->field_count; i++) {
-        const rp_schema_field *f = &m->fields[i];
-        if (!f->required || get_has(msg, f))
-            continue;
-        rp_json_path_push_key(&cx->path, f->key, f->key_len);
-        rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc, "required key \"%s\" is missing from the %s object",
-                     f->key, m->name);
         rp_json_path_pop(&cx->path);
         if (rc < 0)
             return rc;
@@ -1915,14 +1985,20 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
 /* ---- classify ------------------------------------------------------------------------------- */
 
 #define CLASSIFY_KEYS 16
+#define CLASSIFY_TEXT 64 /* longest string discriminator value compared (longer: no match) */
 
-/* A discriminator key found at the top level, with its integer value when it is one. */
+/* A discriminator key found at the top level, with its value when it is an integer, a
+ * string (unescaped, when short enough) or a boolean. */
 typedef struct found_key {
     const char *key;
     size_t key_len;
-    bool is_int;
+    rp_json_type type;        /* RP_JSON_NUMBER, _STRING, _TRUE or _FALSE */
+    bool is_int;              /* NUMBER: an integer (after wire truncation) */
     bool neg;
     uint64_t mag;
+    bool has_text;            /* STRING: text[0..text_len) holds it */
+    char text[CLASSIFY_TEXT];
+    size_t text_len;
 } found_key;
 
 /* Parses an integer (wire mode: the integer part of a plain decimal fraction too). */
@@ -1960,6 +2036,26 @@ static bool route_wants(const rp_schema_route *r, int port, int dir)
     return r->port == port && r->dir == dir && r->message != NULL;
 }
 
+/* The text a string-valued const stands for (a string field, or a string enum), or NULL. */
+static const char *const_text(const rp_schema_field *f, const rp_schema_rule *c)
+{
+    return f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_BOOL
+               ? NULL : c->str;
+}
+
+/* A const rule a discriminated message can be recognised by: integers, booleans and
+ * strings (string fields and string enums). */
+static const rp_schema_rule *discriminator_rule(const rp_schema_field *f)
+{
+    const rp_schema_rule *c = const_rule(f);
+    if (c == NULL || f->repeated)
+        return NULL;
+    if (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_BOOL ||
+        const_text(f, c) != NULL)
+        return c;
+    return NULL;
+}
+
 static bool is_discriminator(const rp_schema_route *routes, size_t n, int port, int dir,
                              const rp_json_str *key, const char **lit, size_t *lit_len)
 {
@@ -1969,7 +2065,7 @@ static bool is_discriminator(const rp_schema_route *routes, size_t n, int port, 
         const rp_schema_message *m = routes[i].message;
         for (size_t k = 0; k < m->field_count; k++) {
             const rp_schema_field *f = &m->fields[k];
-            if (const_rule(f) != NULL && rp_json_str_eq(key, f->key, f->key_len)) {
+            if (discriminator_rule(f) != NULL && rp_json_str_eq(key, f->key, f->key_len)) {
                 *lit = f->key;
                 *lit_len = f->key_len;
                 return true;
@@ -1983,52 +2079,98 @@ static int count_consts(const rp_schema_message *m)
 {
     int n = 0;
     for (size_t k = 0; k < m->field_count; k++)
-        if (const_rule(&m->fields[k]) != NULL &&
-            (m->fields[k].type == RP_SCHEMA_INT || m->fields[k].type == RP_SCHEMA_UINT))
+        if (discriminator_rule(&m->fields[k]) != NULL)
             n++;
     return n;
+}
+
+static const found_key *find_found(const found_key *found, size_t nfound, const rp_schema_field *f)
+{
+    const found_key *fk = NULL;
+    for (size_t j = 0; j < nfound; j++) /* the last occurrence wins, as in wire decoding */
+        if (found[j].key_len == f->key_len && memcmp(found[j].key, f->key, f->key_len) == 0)
+            fk = &found[j];
+    return fk;
+}
+
+static bool const_matches(const rp_schema_field *f, const rp_schema_rule *c, const found_key *fk)
+{
+    const char *t = const_text(f, c);
+    if (fk == NULL)
+        return false;
+    if (t != NULL)
+        return fk->type == RP_JSON_STRING && fk->has_text && fk->text_len == strlen(t) &&
+               memcmp(fk->text, t, fk->text_len) == 0;
+    if (f->type == RP_SCHEMA_BOOL)
+        return (fk->type == RP_JSON_TRUE || fk->type == RP_JSON_FALSE) &&
+               (fk->type == RP_JSON_TRUE) == (c->u_lo != 0);
+    if (fk->type != RP_JSON_NUMBER || !fk->is_int)
+        return false;
+    if (f->type == RP_SCHEMA_UINT)
+        return !fk->neg && fk->mag == c->u_lo;
+    return c->i_lo < 0 ? (fk->neg && fk->mag == (uint64_t)(-(c->i_lo + 1)) + 1u)
+                       : (!fk->neg && fk->mag == (uint64_t)c->i_lo);
 }
 
 static bool consts_match(const rp_schema_message *m, const found_key *found, size_t nfound)
 {
     for (size_t k = 0; k < m->field_count; k++) {
         const rp_schema_field *f = &m->fields[k];
-        const rp_schema_rule *c = const_rule(f);
-        if (c == NULL || (f->type != RP_SCHEMA_INT && f->type != RP_SCHEMA_UINT))
-            continue;
-        bool ok = false;
-        for (size_t j = 0; j < nfound && !ok; j++) {
-            const found_key *fk = &found[j];
-            if (fk->key_len != f->key_len || memcmp(fk->key, f->key, f->key_len) != 0 || !fk->is_int)
-                continue;
-            if (f->type == RP_SCHEMA_UINT)
-                ok = !fk->neg && fk->mag == c->u_lo;
-            else
-                ok = c->i_lo < 0 ? (fk->neg && fk->mag == (uint64_t)(-(c->i_lo + 1)) + 1u)
-                                 : (!fk->neg && fk->mag == (uint64_t)c->i_lo);
-        }
-        if (!ok)
+        const rp_schema_rule *c = discriminator_rule(f);
+        if (c != NULL && !const_matches(f, c, find_found(found, nfound, f)))
             return false;
     }
     return true;
 }
 
+/* "why: not any of A, B, C" with every candidate message of the route named (a long list is
+ * cut with "..." rather than dropping names silently). */
 static int no_match(const rp_schema_route *routes, size_t n, int port, int dir, size_t offset,
                     const char *why, rp_error *err)
 {
-    char names[96] = "";
+    char names[160] = "";
     size_t used = 0;
     for (size_t i = 0; i < n; i++) {
         if (!route_wants(&routes[i], port, dir))
             continue;
         int w = snprintf(names + used, sizeof names - used, "%s%s", used > 0 ? ", " : "",
                          routes[i].message->name);
-        if (w < 0 || (size_t)w >= sizeof names - used)
+        if (w < 0 || (size_t)w >= sizeof names - used) {
+            memcpy(names + sizeof names - 4, "...", 4);
             break;
+        }
         used += (size_t)w;
     }
     return rp_error_set(err, RP_E_SCHEMA_MESSAGE, RP_LAYER_SCHEMA, offset,
                         "%s: not any of %s", why, used > 0 ? names : "(no message here)");
+}
+
+/* Appends "key VALUE" for one discriminator to why[0..cap) at *used. */
+static void describe_found(char *why, size_t cap, size_t *used, const rp_schema_field *f,
+                           const found_key *fk)
+{
+    if (*used >= cap)
+        return;
+    const char *sep = *used > 0 ? ", " : "";
+    int w;
+    if (fk == NULL)
+        w = snprintf(why + *used, cap - *used, "%s%s absent", sep, f->key);
+    else if (fk->type == RP_JSON_NUMBER && fk->is_int)
+        w = snprintf(why + *used, cap - *used, "%s%s %s%" PRIu64, sep, f->key, fk->neg ? "-" : "",
+                     fk->mag);
+    else if (fk->type == RP_JSON_STRING && fk->has_text)
+        w = snprintf(why + *used, cap - *used, "%s%s \"%.*s\"", sep, f->key, (int)fk->text_len,
+                     fk->text);
+    else if (fk->type == RP_JSON_TRUE || fk->type == RP_JSON_FALSE)
+        w = snprintf(why + *used, cap - *used, "%s%s %s", sep, f->key,
+                     fk->type == RP_JSON_TRUE ? "true" : "false");
+    else
+        w = snprintf(why + *used, cap - *used, "%s%s not %s", sep, f->key,
+                     const_text(f, discriminator_rule(f)) != NULL ? "a known string"
+                     : f->type == RP_SCHEMA_BOOL                  ? "a boolean"
+                                                                  : "an integer");
+    if (w > 0)
+        *used += (size_t)w;
 }
 
 int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int dir,
@@ -2072,16 +2214,28 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
         rp_json_type vt = RP_JSON_NONE;
         if ((rc = rp_json_peek(&sc, &vt, err)) < 0)
             return rc;
-        if (vt == RP_JSON_NUMBER && nfound < CLASSIFY_KEYS &&
-            is_discriminator(routes, n, port, dir, &key, &lit, &lit_len)) {
+        if (nfound >= CLASSIFY_KEYS || !is_discriminator(routes, n, port, dir, &key, &lit, &lit_len)) {
+            if ((rc = rp_json_skip_value(&sc, err)) < 0)
+                return rc;
+            continue;
+        }
+        found_key *fk = &found[nfound++];
+        memset(fk, 0, sizeof *fk);
+        fk->key = lit;
+        fk->key_len = lit_len;
+        fk->type = vt;
+        if (vt == RP_JSON_NUMBER) {
             rp_str text;
             bool is_integer = false;
             if ((rc = rp_json_read_number_text(&sc, &text, &is_integer, err)) < 0)
                 return rc;
-            found_key *fk = &found[nfound++];
-            fk->key = lit;
-            fk->key_len = lit_len;
             fk->is_int = parse_int_text(text, is_integer, mode, &fk->neg, &fk->mag);
+        } else if (vt == RP_JSON_STRING) {
+            rp_json_str v;
+            if ((rc = rp_json_read_string_view(&sc, &v, err)) < 0)
+                return rc;
+            fk->has_text = rp_json_str_len(&v) < CLASSIFY_TEXT &&
+                           rp_json_unescape(&v, fk->text, sizeof fk->text, &fk->text_len, NULL) == 0;
         } else if ((rc = rp_json_skip_value(&sc, err)) < 0) {
             return rc;
         }
@@ -2101,33 +2255,32 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
                 return (int)i;
         }
     }
-    /* Say what the discriminators were, e.g. "type 5" or "type not an integer". */
-    char why[64] = "";
+    /* Say what the discriminators were, e.g. "type 5", "kind \"blue\"", "type not an integer". */
+    char why[96] = "";
     size_t used = 0;
-    for (size_t i = 0; i < n && used < sizeof why; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!route_wants(&routes[i], port, dir) || routes[i].message->is_array)
             continue;
         const rp_schema_message *m = routes[i].message;
-        for (size_t k = 0; k < m->field_count && used < sizeof why; k++) {
+        for (size_t k = 0; k < m->field_count; k++) {
             const rp_schema_field *f = &m->fields[k];
-            if (const_rule(f) == NULL || strstr(why, f->key) != NULL)
+            bool seen = false;
+            for (size_t j = 0; j < i && !seen; j++) /* one mention per key */
+                if (route_wants(&routes[j], port, dir) && !routes[j].message->is_array)
+                    for (size_t q = 0; q < routes[j].message->field_count && !seen; q++) {
+                        const rp_schema_field *g = &routes[j].message->fields[q];
+                        seen = discriminator_rule(g) != NULL && g->key_len == f->key_len &&
+                               memcmp(g->key, f->key, f->key_len) == 0;
+                    }
+            for (size_t q = 0; q < k && !seen; q++)
+                seen = discriminator_rule(&m->fields[q]) != NULL && m->fields[q].key_len == f->key_len &&
+                       memcmp(m->fields[q].key, f->key, f->key_len) == 0;
+            if (discriminator_rule(f) == NULL || seen)
                 continue;
-            const found_key *fk = NULL;
-            for (size_t j = 0; j < nfound; j++)
-                if (found[j].key == f->key || (found[j].key_len == f->key_len &&
-                                               memcmp(found[j].key, f->key, f->key_len) == 0))
-                    fk = &found[j];
-            int w;
-            if (fk != NULL && fk->is_int)
-                w = snprintf(why + used, sizeof why - used, "%s%s %s%" PRIu64, used ? ", " : "",
-                             f->key, fk->neg ? "-" : "", fk->mag);
-            else
-                w = snprintf(why + used, sizeof why - used, "%s%s not an integer",
-                             used ? ", " : "", f->key);
-            if (w < 0)
-                break;
-            used += (size_t)w;
+            describe_found(why, sizeof why, &used, f, find_found(found, nfound, f));
         }
     }
+    if (used >= sizeof why)
+        memcpy(why + sizeof why - 4, "...", 4);
     return no_match(routes, n, port, dir, 0, why[0] != '\0' ? why : "no discriminator", err);
 }
