@@ -299,26 +299,103 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
 
 /* ---- reporting ---------------------------------------------------------------------------- */
 
-typedef struct report_ctx {
+/* One run: the descriptions (built once, used for every document) and how to report. */
+typedef struct validator {
+    builder b;
+    const rp_schema_message *m;
+    rp_decode_mode mode;
+    rp_validate_format format;
     FILE *out;
+    size_t documents, invalid, problems;
+} validator;
+
+/* Where the problems of one document are reported. */
+typedef struct report_ctx {
+    validator *v;
     const char *input;
+    size_t line; /* 1-based line of an NDJSON document; 0 for a whole file */
 } report_ctx;
+
+/* Writes s as a JSON string: quotes, escapes for '"', '\\' and control bytes. A string that
+ * is not UTF-8 (it cannot come from the engine, which checked the text) gets its high bytes
+ * as \u00XX escapes, so the output is JSON whatever happens. */
+static void json_string(FILE *out, const char *s)
+{
+    size_t n = strlen(s);
+    bool utf8 = rp_json_check_utf8(s, n, 0, NULL) == 0;
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void report_text(const report_ctx *rc, const rp_error *e)
+{
+    FILE *out = rc->v->out;
+    if (rc->line > 0)
+        fprintf(out, "%s:%zu: %s", rc->input, rc->line, e->path[0] != '\0' ? e->path : "$");
+    else
+        fprintf(out, "%s: %s", rc->input, e->path[0] != '\0' ? e->path : "$");
+    if (e->offset != SIZE_MAX)
+        fprintf(out, ": offset %zu", e->offset);
+    fprintf(out, ": %s", e->message);
+    if (e->spec.file != NULL)
+        fprintf(out, " (%s:%" PRIu32 ":%" PRIu32 ")", e->spec.file, e->spec.line, e->spec.column);
+    fprintf(out, " [%s]\n", rp_status_name(e->code));
+}
+
+static void report_json(const report_ctx *rc, const rp_error *e)
+{
+    FILE *out = rc->v->out;
+    fputs("{\"kind\":\"problem\",\"input\":", out);
+    json_string(out, rc->input);
+    if (rc->line > 0)
+        fprintf(out, ",\"line\":%zu", rc->line);
+    fputs(",\"path\":", out);
+    json_string(out, e->path[0] != '\0' ? e->path : "$");
+    if (e->offset != SIZE_MAX)
+        fprintf(out, ",\"offset\":%zu", e->offset);
+    else
+        fputs(",\"offset\":null", out);
+    fprintf(out, ",\"code\":\"%s\",\"layer\":\"%s\",\"message\":", rp_status_name(e->code),
+            e->layer == RP_LAYER_JSON ? "json" : "schema");
+    json_string(out, e->message);
+    if (e->spec.file != NULL) {
+        fputs(",\"spec\":{\"file\":", out);
+        json_string(out, e->spec.file);
+        fprintf(out, ",\"line\":%" PRIu32 ",\"column\":%" PRIu32 "}", e->spec.line, e->spec.column);
+    } else {
+        fputs(",\"spec\":null", out);
+    }
+    fputs("}\n", out);
+}
 
 static void report_line(void *ctx, const rp_error *e)
 {
-    report_ctx *rc = ctx;
-    fprintf(rc->out, "%s: %s", rc->input, e->path[0] != '\0' ? e->path : "$");
-    if (e->offset != SIZE_MAX)
-        fprintf(rc->out, ": offset %zu", e->offset);
-    fprintf(rc->out, ": %s", e->message);
-    if (e->spec.file != NULL)
-        fprintf(rc->out, " (%s:%" PRIu32 ":%" PRIu32 ")", e->spec.file, e->spec.line, e->spec.column);
-    fprintf(rc->out, " [%s]\n", rp_status_name(e->code));
+    const report_ctx *rc = ctx;
+    if (rc->v->format == RP_VALIDATE_FORMAT_JSON)
+        report_json(rc, e);
+    else
+        report_text(rc, e);
 }
 
-int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
-                     const char *input_name, rp_decode_mode mode, FILE *out, FILE *diag)
+/* Builds the descriptions of `message`; false (and a line on diag) when it is not a
+ * message or array of the spec. */
+static bool validator_start(validator *v, const rp_ast_spec *spec, const char *message,
+                            rp_decode_mode mode, rp_validate_format format, FILE *out, FILE *diag)
 {
+    memset(v, 0, sizeof *v);
     const rp_ast_decl *d = rp_ast_find_decl(spec, message);
     if (d == NULL || (d->kind != RP_DECL_MESSAGE && d->kind != RP_DECL_ARRAY)) {
         if (diag != NULL) {
@@ -328,26 +405,74 @@ int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *j
                     fprintf(diag, " %s", spec->decls[i]->name);
             fputc('\n', diag);
         }
-        return -1;
+        return false;
     }
-    builder b = { spec, rp_xcalloc(spec->decl_count + 1, sizeof(rp_schema_message *)), NULL, 0, 0 };
-    const rp_schema_message *m = build(&b, d);
-    void *msg = rp_xcalloc(1, m->size);
+    v->b.spec = spec;
+    v->b.built = rp_xcalloc(spec->decl_count + 1, sizeof(rp_schema_message *));
+    v->m = build(&v->b, d);
+    v->mode = mode;
+    v->format = format;
+    v->out = out;
+    return true;
+}
+
+static void validator_end(validator *v)
+{
+    for (size_t i = 0; i < v->b.owned_count; i++)
+        free(v->b.owned[i]);
+    free(v->b.owned);
+    free(v->b.built);
+}
+
+/* Checks one document; returns its number of problems. */
+static int check_document(validator *v, const char *json, size_t len, const char *input, size_t line)
+{
+    void *msg = rp_xcalloc(1, v->m->size);
     /* Strings are at most as long as the input; decoded bytes shorter; escapes only shrink. */
     size_t cap = 3 * len + 1024;
     void *mem = rp_xmalloc(cap);
     rp_arena arena;
     rp_arena_init(&arena, mem, cap);
-    report_ctx rc = { out, input_name };
-    int n = rp_schema_check_all(m, json, len, msg, &arena, mode, report_line, &rc);
+    report_ctx rc = { v, input, line };
+    int n = rp_schema_check_all(v->m, json, len, msg, &arena, v->mode, report_line, &rc);
     if (n < 0)
         n = 1; /* storage ran out: reported as a problem already */
     free(mem);
     free(msg);
-    for (size_t i = 0; i < b.owned_count; i++)
-        free(b.owned[i]);
-    free(b.owned);
-    free(b.built);
+    v->documents++;
+    if (n > 0) {
+        v->invalid++;
+        v->problems += (size_t)n;
+    }
+    return n;
+}
+
+/* Checks every non-blank line of text[0..len) as one document. */
+static int check_lines(validator *v, const char *text, size_t len, const char *input)
+{
+    int total = 0;
+    size_t line = 1;
+    for (size_t start = 0; start < len; line++) {
+        const char *nl = memchr(text + start, '\n', len - start);
+        size_t end = nl != NULL ? (size_t)(nl - text) : len;
+        bool blank = true;
+        for (size_t k = start; k < end && blank; k++)
+            blank = text[k] == ' ' || text[k] == '\t' || text[k] == '\r';
+        if (!blank)
+            total += check_document(v, text + start, end - start, input, line);
+        start = end + 1;
+    }
+    return total;
+}
+
+int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
+                     const char *input_name, rp_decode_mode mode, FILE *out, FILE *diag)
+{
+    validator v;
+    if (!validator_start(&v, spec, message, mode, RP_VALIDATE_FORMAT_TEXT, out, diag))
+        return -1;
+    int n = check_document(&v, json, len, input_name, 0);
+    validator_end(&v);
     return n;
 }
 
@@ -357,12 +482,21 @@ static int validate_usage(const char *why)
 {
     if (why != NULL)
         fprintf(stderr, "rprotoc: error: %s\n", why);
-    fputs("usage: rprotoc validate [--wire] [-I DIR]... SPEC MESSAGE [FILE|-]\n"
-          "Checks one JSON message (FILE, or stdin when FILE is '-' or absent) against the\n"
-          "message or array type MESSAGE of SPEC, in strict RFC 8259 mode (--wire: accept what\n"
-          "residue peers send). Prints one line per problem:\n"
-          "  INPUT: PATH: offset N: expected ..., got ... (SPEC:LINE:COL) [code]\n"
-          "Exit status: 0 valid, 1 problems found, 2 usage, I/O or spec errors.\n",
+    fputs("usage: rprotoc validate [--wire] [--ndjson] [--format text|json] [-I DIR]... SPEC MESSAGE\n"
+          "                        [FILE|-]...\n"
+          "Checks JSON documents (each FILE, or stdin when FILE is '-' or none is given) against\n"
+          "the message or array type MESSAGE of SPEC, in strict RFC 8259 mode (--wire: accept what\n"
+          "residue peers send), and reports every problem of every document.\n"
+          "  --ndjson        each non-blank line is one document (also for files named *.ndjson\n"
+          "                  or *.jsonl); lines are numbered in the report\n"
+          "  --format text   (default) one line per problem:\n"
+          "                    INPUT[:LINE]: PATH: offset N: expected ..., got ... (SPEC:LINE:COL) [code]\n"
+          "  --format json   one JSON object per line: per problem {\"kind\":\"problem\", \"input\",\n"
+          "                  \"line\" (NDJSON only), \"path\", \"offset\" (null if unknown), \"code\",\n"
+          "                  \"layer\", \"message\", \"spec\" ({file, line, column} or null)}, then one\n"
+          "                  {\"kind\":\"summary\", \"documents\", \"invalid\", \"problems\"}\n"
+          "Exit status: 0 every document valid, 1 problems found, 2 usage, I/O or spec errors\n"
+          "(2 wins: the other inputs are still checked).\n",
           why != NULL ? stderr : stdout);
     return 2;
 }
@@ -390,52 +524,55 @@ static char *read_all(FILE *f, size_t *len)
     return buf;
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
 int rp_validate_main(int argc, char **argv)
 {
-    const char *pos[3] = { NULL, NULL, NULL };
+    const char **pos = rp_xcalloc((size_t)argc + 1, sizeof *pos);
     size_t npos = 0;
     const char **inc = rp_xcalloc((size_t)argc + 1, sizeof *inc);
     size_t ninc = 0;
     rp_decode_mode mode = RP_DECODE_STRICT;
+    rp_validate_format format = RP_VALIDATE_FORMAT_TEXT;
+    bool ndjson = false, options_done = false;
     int rc = -1;
     for (int i = 1; i < argc && rc < 0; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--wire") == 0)
+        if (options_done || a[0] != '-' || a[1] == '\0')
+            pos[npos++] = a;
+        else if (strcmp(a, "--") == 0)
+            options_done = true;
+        else if (strcmp(a, "--wire") == 0)
             mode = RP_DECODE_WIRE;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+        else if (strcmp(a, "--ndjson") == 0)
+            ndjson = true;
+        else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+            const char *f = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : "");
+            if (strcmp(f, "json") == 0)
+                format = RP_VALIDATE_FORMAT_JSON;
+            else if (strcmp(f, "text") == 0)
+                format = RP_VALIDATE_FORMAT_TEXT;
+            else
+                rc = validate_usage("--format takes 'text' or 'json'");
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             rc = (validate_usage(NULL), 0);
         else if (strcmp(a, "-I") == 0 && i + 1 < argc)
             inc[ninc++] = argv[++i];
         else if (strncmp(a, "-I", 2) == 0 && a[2] != '\0')
             inc[ninc++] = a + 2;
-        else if (a[0] == '-' && a[1] != '\0')
-            rc = validate_usage("unknown option for validate");
-        else if (npos < 3)
-            pos[npos++] = a;
         else
-            rc = validate_usage("too many arguments");
+            rc = validate_usage("unknown option for validate");
     }
     if (rc < 0 && npos < 2)
         rc = validate_usage("validate needs SPEC and MESSAGE");
     if (rc >= 0) {
         free(inc);
+        free(pos);
         return rc;
-    }
-    const char *input = npos == 3 ? pos[2] : "-";
-    size_t len = 0;
-    char *json;
-    if (strcmp(input, "-") == 0) {
-        json = read_all(stdin, &len);
-    } else {
-        FILE *f = fopen(input, "rb");
-        json = f != NULL ? read_all(f, &len) : NULL;
-        if (f != NULL)
-            fclose(f);
-    }
-    if (json == NULL) {
-        fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input, strerror(errno));
-        free(inc);
-        return 2;
     }
     rp_diag *diag = rp_diag_new();
     rp_frontend_opts opts = { inc, ninc };
@@ -443,15 +580,48 @@ int rp_validate_main(int argc, char **argv)
     rp_frontend_status st = rp_frontend_load_file(diag, pos[0], &opts, &spec);
     rp_diag_print(diag, stderr);
     rp_diag_free(diag);
-    if (st != RP_FRONTEND_OK) {
-        rc = 2;
-    } else {
-        int n = rp_validate_json(spec, pos[1], json, len, input, mode, stdout, stderr);
-        rc = n < 0 ? 2 : (n > 0 ? 1 : 0);
+    validator v;
+    if (st != RP_FRONTEND_OK || !validator_start(&v, spec, pos[1], mode, format, stdout, stderr)) {
+        rp_ast_free(spec);
+        free(inc);
+        free(pos);
+        return 2;
     }
+    static const char *const stdin_only[] = { "-" };
+    const char *const *inputs = npos > 2 ? pos + 2 : stdin_only;
+    size_t ninputs = npos > 2 ? npos - 2 : 1;
+    bool io_error = false;
+    for (size_t k = 0; k < ninputs; k++) {
+        const char *input = inputs[k];
+        size_t len = 0;
+        char *json;
+        if (strcmp(input, "-") == 0) {
+            json = read_all(stdin, &len);
+        } else {
+            FILE *f = fopen(input, "rb");
+            json = f != NULL ? read_all(f, &len) : NULL;
+            if (f != NULL)
+                fclose(f);
+        }
+        if (json == NULL) {
+            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input, strerror(errno));
+            io_error = true;
+            continue;
+        }
+        if (ndjson || ends_with(input, ".ndjson") || ends_with(input, ".jsonl"))
+            check_lines(&v, json, len, input);
+        else
+            check_document(&v, json, len, input, 0);
+        free(json);
+    }
+    if (format == RP_VALIDATE_FORMAT_JSON)
+        fprintf(stdout, "{\"kind\":\"summary\",\"documents\":%zu,\"invalid\":%zu,\"problems\":%zu}\n",
+                v.documents, v.invalid, v.problems);
+    rc = io_error ? 2 : v.invalid > 0 ? 1 : 0;
+    validator_end(&v);
     rp_ast_free(spec);
-    free(json);
     free(inc);
+    free(pos);
     if (fflush(stdout) != 0)
         rc = 2;
     return rc;

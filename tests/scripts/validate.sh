@@ -68,6 +68,68 @@ check "wire float + trailing bytes" 0 $?
 check "garbage" 1 $?
 expect_line "garbage" "$tmp/out" "[json-syntax]"
 
+# Numbers are schema problems like any other, each with its spec location, and the check
+# goes on after them: a float, a negative and an oversized number in one document.
+printf '%s' '{"_t":1.5,"type":1,"key_size":-1,"client_id":"a b","rsa_public_key":""}' > "$tmp/nums.json"
+"$rp" validate $spec Connect "$tmp/nums.json" >"$tmp/out" 2>&1
+check "number problems" 1 $?
+[ "$(wc -l < "$tmp/out")" -eq 4 ] || { echo "validate: FAIL number problems: want 4 lines" >&2; cat "$tmp/out" >&2; fail=1; }
+expect_line "float in an integer field" "$tmp/out" "\$._t: offset 6: expected an integer, found 1.5 ($spec:108:3) [schema-type]"
+expect_line "negative for uint16" "$tmp/out" "\$.key_size: offset 30: -1 does not fit a 16-bit unsigned integer ($spec:112:3) [schema-range]"
+expect_line "after the numbers" "$tmp/out" '$.rsa_public_key: offset 68: expected length 1..4096, got 0'
+printf '%s' '{"_t":1,"type":1,"key_size":70000}' | "$rp" validate $spec Connect >"$tmp/out" 2>&1
+expect_line "70000 reads like -1" "$tmp/out" "\$.key_size: offset 28: 70000 does not fit a 16-bit unsigned integer ($spec:112:3) [schema-range]"
+# wire mode: a string where a number belongs counts as absent; a required key then says why
+printf '%s' '{"_t":"7","type":1}' | "$rp" validate --wire $spec Connect >"$tmp/out" 2>&1
+check "wire string number" 1 $?
+expect_line "wire string number" "$tmp/out" '$._t: offset 6: required key "_t" is missing from the Connect object: wire mode reads a string where a number belongs as absent'
+
+# NDJSON: one document per line, numbered; blank lines skipped; offsets within the line.
+printf '%s\n\n%s\n%s\n' '{"_t":1,"type":1}' '{"_t":0,"type":1}' '{"_t":1,"type":2}' > "$tmp/docs.ndjson"
+"$rp" validate $spec Connect "$tmp/docs.ndjson" >"$tmp/out" 2>&1
+check "ndjson" 1 $?
+expect_line "ndjson line 3" "$tmp/out" "$tmp/docs.ndjson:3: \$._t: offset 6: expected a value >= 1, got 0"
+expect_line "ndjson line 4" "$tmp/out" "$tmp/docs.ndjson:4: \$.type: offset 15: expected CONNECT (1), got 2"
+[ "$(wc -l < "$tmp/out")" -eq 2 ] || { echo "validate: FAIL ndjson: want 2 lines" >&2; cat "$tmp/out" >&2; fail=1; }
+cp "$tmp/docs.ndjson" "$tmp/docs.txt"
+"$rp" validate --ndjson $spec Connect - < "$tmp/docs.txt" >"$tmp/out" 2>&1
+check "--ndjson on stdin" 1 $?
+expect_line "--ndjson on stdin" "$tmp/out" "-:3: \$._t: offset 6"
+"$rp" validate $spec Connect "$tmp/docs.txt" >"$tmp/out" 2>&1
+expect_line "without --ndjson a second document is trailing" "$tmp/out" "[json-trailing]"
+
+# Several files: each checked, every problem reported, exit 1 if any is invalid; an unreadable
+# one gives 2 without stopping the others.
+"$rp" validate $spec Connect $v/A-unknown-plain/01-connect.c2s.plain.json "$tmp/nums.json" "$tmp/many.json" >"$tmp/out" 2>&1
+check "several files" 1 $?
+[ "$(grep -c "^$tmp/nums.json: " "$tmp/out")" -eq 4 ] && [ "$(grep -c "^$tmp/many.json: " "$tmp/out")" -eq 6 ] \
+    || { echo "validate: FAIL several files: want 4 + 6 lines" >&2; cat "$tmp/out" >&2; fail=1; }
+"$rp" validate $spec Connect $v/A-unknown-plain/01-connect.c2s.plain.json $v/C-key-sizes/01-connect-key-size-128.c2s.plain.json >"$tmp/out" 2>&1
+check "several valid files" 0 $?
+"$rp" validate $spec Connect "$tmp/missing.json" "$tmp/nums.json" >"$tmp/out" 2>"$tmp/err"
+check "unreadable among several" 2 $?
+expect_line "the readable one is still checked" "$tmp/out" "$tmp/nums.json: \$._t"
+
+# --format json: one object per problem and a summary, every line JSON.
+"$rp" validate --format json $spec Connect "$tmp/docs.ndjson" "$tmp/nums.json" >"$tmp/out" 2>&1
+check "--format json" 1 $?
+python3 - "$tmp/out" "$tmp/docs.ndjson" <<'PY' || fail=1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+probs = [r for r in rows if r["kind"] == "problem"]
+summ = rows[-1]
+ok = (summ == {"kind": "summary", "documents": 4, "invalid": 3, "problems": 6}
+      and len(probs) == 6
+      and probs[0] == {"kind": "problem", "input": sys.argv[2], "line": 3, "path": "$._t", "offset": 6,
+                       "code": "schema-range", "layer": "schema", "message": "expected a value >= 1, got 0",
+                       "spec": {"file": "spec/residue.rproto", "line": 108, "column": 59}}
+      and "line" not in probs[2] and probs[2]["code"] == "schema-type")
+if not ok:
+    print("validate: FAIL --format json:", rows, file=sys.stderr)
+    sys.exit(1)
+PY
+"$rp" validate --format xml $spec Connect "$tmp/nums.json" >"$tmp/out" 2>&1; check "bad --format" 2 $?
+
 # Usage and I/O errors.
 "$rp" validate $spec >"$tmp/out" 2>&1;                     check "missing MESSAGE" 2 $?
 "$rp" validate $spec NoSuchMessage "$tmp/many.json" >"$tmp/out" 2>&1; check "unknown message" 2 $?
