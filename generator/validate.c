@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "emit_c_util.h"
+#include "regex.h"
 #include "rp_schema.h"
 #include "source.h"
 
@@ -89,7 +90,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d);
 /* The rules of one field, in the order the emitter writes them. */
 static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
 {
-    rp_schema_rule *rules = own(b, rp_xcalloc(8, sizeof *rules));
+    rp_schema_rule *rules = own(b, rp_xcalloc(12, sizeof *rules));
     size_t n = 0;
     const rp_ast_attrs *a = &f->attrs;
     const rp_ast_decl *ref = f->type.ref;
@@ -98,7 +99,15 @@ static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         rp_schema_rule *r = &rules[n++];
         rp_strbuf e = { 0 };
         r->loc = loc_of(&f->type.span);
-        if (ref->kind == RP_DECL_ENUM) {
+        if (rp_ast_decl_is_string_enum(ref)) {
+            emit_expect_enum(&e, ref);
+            r->kind = RP_RULE_ENUM;
+            r->set_count = ref->u.enm.value_count;
+            const char **names = own(b, rp_xcalloc(r->set_count + 1, sizeof *names));
+            for (size_t i = 0; i < r->set_count; i++)
+                names[i] = ref->u.enm.values[i].text;
+            r->str_set = names;
+        } else if (ref->kind == RP_DECL_ENUM) {
             emit_expect_enum(&e, ref);
             r->kind = RP_RULE_ENUM;
             r->set_count = ref->u.enm.value_count;
@@ -129,6 +138,11 @@ static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         r->expect = own_text(b, &e);
         if (a->const_value.kind == RP_VALUE_STRING)
             r->str = a->const_value.str;
+        else if (a->const_value.kind == RP_VALUE_ENUM && a->const_value.enum_value != NULL &&
+                 a->const_value.enum_value->text != NULL) {
+            r->u_lo = a->const_value.i.mag;
+            r->str = a->const_value.enum_value->text;
+        }
         else if (a->const_value.kind == RP_VALUE_BOOL)
             r->u_lo = a->const_value.b ? 1u : 0u;
         else
@@ -143,10 +157,15 @@ static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         r->expect = own_text(b, &e);
         r->has_lo = a->has_lo;
         r->has_hi = a->has_hi;
-        if (a->has_lo)
-            set_num(r, sg, true, a->lo);
-        if (a->has_hi)
-            set_num(r, sg, false, a->hi);
+        if (a->range_float) {
+            r->f_lo = a->flo;
+            r->f_hi = a->fhi;
+        } else {
+            if (a->has_lo)
+                set_num(r, sg, true, a->lo);
+            if (a->has_hi)
+                set_num(r, sg, false, a->hi);
+        }
     }
     if (a->one_of_count > 0) {
         rp_schema_rule *r = &rules[n++];
@@ -179,8 +198,35 @@ static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         r->expect = own_text(b, &e);
         r->charset = a->charset->u.charset.allowed;
     }
-    if (f->label == RP_LABEL_REPEATED && a->count.present)
+    if (a->pattern_re != NULL) {
+        rp_schema_rule *r = &rules[n++];
+        rp_schema_pattern *pt = own(b, rp_xcalloc(1, sizeof *pt));
+        rp_strbuf e = { 0 };
+        emit_expect_pattern(&e, a->pattern);
+        pt->byte_class = a->pattern_re->byte_class; /* owned by the AST, which outlives the run */
+        pt->next = a->pattern_re->next;
+        pt->accept = a->pattern_re->accept;
+        pt->states = a->pattern_re->states;
+        pt->classes = a->pattern_re->classes;
+        pt->source = a->pattern;
+        r->kind = RP_RULE_PATTERN;
+        r->loc = loc_of(&a->pattern_span);
+        r->expect = own_text(b, &e);
+        r->pattern = pt;
+    }
+    if ((f->label == RP_LABEL_REPEATED || f->type.is_map) && a->count.present)
         len_rule(b, &rules[n++], RP_RULE_COUNT, &a->count);
+    if (a->key_len.present)
+        len_rule(b, &rules[n++], RP_RULE_KEY_LEN, &a->key_len);
+    if (a->key_charset != NULL) {
+        rp_schema_rule *r = &rules[n++];
+        rp_strbuf e = { 0 };
+        emit_expect_charset(&e, a->key_charset);
+        r->kind = RP_RULE_KEY_CHARSET;
+        r->loc = loc_of(&a->key_charset_span);
+        r->expect = own_text(b, &e);
+        r->charset = a->key_charset->u.charset.allowed;
+    }
     sf->rules = rules;
     sf->rule_count = n;
 }
@@ -192,6 +238,14 @@ static size_t value_size(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         sf->type = RP_SCHEMA_MESSAGE;
         sf->message = build(b, f->type.ref);
         return align8(sf->message->size);
+    }
+    if (rp_ast_decl_is_string_enum(f->type.ref)) {
+        sf->type = RP_SCHEMA_STRENUM;
+        return 8;
+    }
+    if (f->type.scalar == RP_SCALAR_FLOAT64) {
+        sf->type = RP_SCHEMA_FLOAT64;
+        return 8;
     }
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
     if (k != RP_SCALAR_NONE) {
@@ -222,6 +276,8 @@ static void build_default(const rp_ast_field *f, rp_schema_field *sf)
         sf->def_u = v->b ? 1u : 0u;
     else if (v->kind == RP_VALUE_STRING)
         sf->def_str = v->str;
+    else if (v->kind == RP_VALUE_FLOAT)
+        sf->def_f = v->f;
     else if (field_signed(f))
         sf->def_i = rp_ast_int_as_i64(v->i);
     else
@@ -269,12 +325,22 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
         sf->key = f->wire_key;
         sf->key_len = strlen(f->wire_key);
         sf->name = f->c_name;
-        sf->required = f->label == RP_LABEL_REQUIRED;
+        sf->required = rp_ast_field_is_required(f);
         sf->loc = loc_of(&f->span);
         size_t vs = value_size(b, f, sf);
         sf->size = vs;
         sf->offset = off;
-        if (f->label == RP_LABEL_REPEATED) {
+        if (f->type.is_map) {
+            /* entries: an rp_str key, then the value slot */
+            sf->repeated = true;
+            sf->map = true;
+            sf->value_offset = align8(sizeof(rp_str));
+            sf->entry_size = sf->value_offset + vs;
+            sf->max_count = (size_t)f->attrs.count.max;
+            off += sf->entry_size * sf->max_count;
+            sf->count_offset = off;
+            off += sizeof(size_t);
+        } else if (f->label == RP_LABEL_REPEATED) {
             sf->repeated = true;
             sf->max_count = (size_t)f->attrs.count.max;
             off += vs * sf->max_count;
@@ -288,12 +354,17 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
     }
     for (size_t i = 0; i < am->field_count; i++)
         fields[i].has_offset = off + i;
+    for (size_t i = 0; i < am->field_count; i++) /* null flags after the presence flags */
+        if (am->fields[i].attrs.nullable) {
+            fields[i].nullable = true;
+            fields[i].null_offset = off + am->field_count + i;
+        }
     m->fields = fields;
     m->field_count = am->field_count;
     m->reject_unknown = am->unknown_keys == RP_UNKNOWN_REJECT;
     if (am->unknown_keys_set)
         m->loc = loc_of(&am->unknown_keys_span);
-    m->size = align8(off + am->field_count + 1);
+    m->size = align8(off + 2 * am->field_count + 1);
     return m;
 }
 

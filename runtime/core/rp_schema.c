@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "rp_codec.h"
+#include "rp_json_float.h"
 #include "rp_json_internal.h"
 #include "rp_json_number.h"
 
@@ -60,6 +61,7 @@ typedef struct schema_ctx {
     size_t problems;
     rp_error scratch;           /* JSON errors in collect-all mode land here first */
     struct absent_notes *absent; /* the object being read: values wire mode took as absent */
+    bool read_null;             /* read_one just read null into a nullable field */
 } schema_ctx;
 
 /* Where wire mode took a value as absent (a string where a number belongs, or null) in the
@@ -126,6 +128,35 @@ static void set_has(void *msg, const rp_schema_field *f, bool on)
 static bool get_has(const void *msg, const rp_schema_field *f)
 {
     return f->has_offset == SIZE_MAX || *(const bool *)((const char *)msg + f->has_offset);
+}
+
+/* The null flag of a nullable field (false for the others). */
+static void set_null(void *msg, const rp_schema_field *f, bool on)
+{
+    if (f->nullable)
+        *(bool *)((char *)msg + f->null_offset) = on;
+}
+
+static bool get_null(const void *msg, const rp_schema_field *f)
+{
+    return f->nullable && *(const bool *)((const char *)msg + f->null_offset);
+}
+
+/* Item i of a repeated or map field whose items start at base: the value, and (maps) the
+ * entry's key. */
+static size_t item_stride(const rp_schema_field *f)
+{
+    return f->map ? f->entry_size : f->size;
+}
+
+static char *item_value(const rp_schema_field *f, char *base, size_t i)
+{
+    return base + i * item_stride(f) + (f->map ? f->value_offset : 0);
+}
+
+static rp_str *item_key(const rp_schema_field *f, char *base, size_t i)
+{
+    return (rp_str *)(void *)(base + i * f->entry_size);
 }
 
 static size_t *count_of(void *msg, const rp_schema_field *f)
@@ -226,7 +257,8 @@ static void reset_message(const rp_schema_message *m, void *msg, bool with_const
             switch (f->type) {
             case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
             case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
-            case RP_SCHEMA_UINT: store_u(p, f->size, f->def_u); break;
+            case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, f->def_u); break;
+            case RP_SCHEMA_FLOAT64: memcpy(p, &f->def_f, sizeof f->def_f); break;
             case RP_SCHEMA_STRING: {
                 rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
                 memcpy(p, &s, sizeof s);
@@ -240,7 +272,7 @@ static void reset_message(const rp_schema_message *m, void *msg, bool with_const
             switch (f->type) {
             case RP_SCHEMA_BOOL: *(bool *)p = c->u_lo != 0; break;
             case RP_SCHEMA_INT: store_i(p, f->size, c->i_lo); break;
-            case RP_SCHEMA_UINT: store_u(p, f->size, c->u_lo); break;
+            case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, c->u_lo); break;
             case RP_SCHEMA_STRING: {
                 rp_str s = { c->str, c->str != NULL ? strlen(c->str) : 0 };
                 memcpy(p, &s, sizeof s);
@@ -335,6 +367,43 @@ static int check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_r
     return 0;
 }
 
+/* The whole of s[0..n) matches the DFA: one table step per byte, never more. */
+static bool pattern_ok(const rp_schema_pattern *pt, const char *s, size_t n)
+{
+    unsigned st = 1;
+    for (size_t i = 0; i < n && st != 0; i++)
+        st = pt->next[(size_t)st * pt->classes + pt->byte_class[(unsigned char)s[i]]];
+    return pt->accept[st] != 0;
+}
+
+/* The key rules of a map field against one key (offset: of the key in the input). */
+static int check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_t offset)
+{
+    int rc = 0;
+    for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
+        const rp_schema_rule *r = &f->rules[i];
+        if (r->kind == RP_RULE_KEY_LEN && !len_ok(r, key.len)) {
+            rc = problem(cx, RP_E_SCHEMA_LENGTH, offset, &r->loc, "expected a key of length %s, got %zu",
+                         r->expect, key.len);
+        } else if (r->kind == RP_RULE_KEY_CHARSET) {
+            for (size_t k = 0; k < key.len; k++) {
+                unsigned char c = (unsigned char)key.ptr[k];
+                if (r->charset[c >> 3] & (1u << (c & 7u)))
+                    continue;
+                char shown[8];
+                if (c >= 0x20 && c < 0x7f)
+                    snprintf(shown, sizeof shown, "'%c'", c);
+                else
+                    snprintf(shown, sizeof shown, "0x%02X", c);
+                rc = problem(cx, RP_E_SCHEMA_CHARSET, offset, &r->loc, "expected a key of %s, got %s at index %zu",
+                             r->expect, shown, k);
+                break;
+            }
+        }
+    }
+    return rc;
+}
+
 /* Checks one present (non-repeated, or one item of a repeated) value against its rules.
  * p points at the value in the struct; offset is where it starts in the input. */
 static int validate_message(schema_ctx *cx, const rp_schema_message *m, const void *msg);
@@ -377,6 +446,34 @@ static int check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, 
         }
         return rc;
     }
+    case RP_SCHEMA_FLOAT64: {
+        double v;
+        memcpy(&v, p, sizeof v);
+        char shown[RP_JSON_DOUBLE_MAX];
+        if (rp_json_format_double(v, shown, sizeof shown) == 0)
+            return problem(cx, RP_E_SCHEMA_RANGE, offset, &f->loc,
+                           "expected a finite number, got %s", v != v ? "NaN" : "an infinity");
+        for (size_t i = 0; i < f->rule_count; i++) {
+            const rp_schema_rule *r = &f->rules[i];
+            if (r->kind == RP_RULE_RANGE && ((r->has_lo && !(v >= r->f_lo)) || (r->has_hi && !(v <= r->f_hi))))
+                if ((rc = problem(cx, RP_E_SCHEMA_RANGE, offset, &r->loc, "expected %s, got %s",
+                                  r->expect, shown)) < 0)
+                    return rc;
+        }
+        return 0;
+    }
+    case RP_SCHEMA_STRENUM: {
+        uint64_t v = load_u(p, f->size);
+        for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
+            const rp_schema_rule *r = &f->rules[i];
+            if (r->kind == RP_RULE_ENUM && (v == 0 || v > r->set_count))
+                rc = problem(cx, RP_E_SCHEMA_RANGE, offset, &r->loc, "expected %s, got number %" PRIu64,
+                             r->expect, v);
+            else if (r->kind == RP_RULE_CONST && v != r->u_lo)
+                rc = problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s", r->expect);
+        }
+        return rc;
+    }
     case RP_SCHEMA_STRING: {
         rp_str s;
         memcpy(&s, p, sizeof s);
@@ -414,6 +511,9 @@ static int check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, 
                     if ((rc = problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s",
                                       r->expect)) < 0)
                         return rc;
+            } else if (r->kind == RP_RULE_PATTERN && !pattern_ok(r->pattern, s.ptr, s.len)) {
+                if ((rc = problem(cx, RP_E_SCHEMA_PATTERN, offset, &r->loc, "expected %s", r->expect)) < 0)
+                    return rc;
             }
         }
         return 0;
@@ -451,11 +551,31 @@ static int validate_field(schema_ctx *cx, const rp_schema_field *f, const void *
                                "required key \"%s\" is missing", f->key);
             return 0;
         }
-        if ((rc = check_len_rules(cx, f, RP_RULE_COUNT, n, SIZE_MAX, "item count")) < 0)
+        if ((rc = check_len_rules(cx, f, RP_RULE_COUNT, n, SIZE_MAX, f->map ? "entry count" : "item count")) < 0)
             return rc;
         for (size_t i = 0; i < n; i++) {
-            rp_json_path_push_index(&cx->path, i);
-            rc = check_value(cx, f, base + i * f->size, SIZE_MAX);
+            char *item = item_value(f, (char *)base, i);
+            if (f->map) {
+                rp_str key = *item_key(f, (char *)base, i);
+                if (key.ptr == NULL && key.len > 0)
+                    return problem(cx, RP_E_ARGUMENT, SIZE_MAX, &f->loc, "map key %zu has a length but no text", i);
+                rp_json_path_push_key(&cx->path, key.ptr, key.len);
+                rp_error u;
+                if (rp_json_check_utf8(key.ptr, key.len, 0, &u) < 0)
+                    rc = problem(cx, RP_E_JSON_UTF8, SIZE_MAX, &f->loc, "map key: %s", u.message);
+                for (size_t j = 0; j < i && rc == 0; j++) {
+                    rp_str other = *item_key(f, (char *)base, j);
+                    if (other.len == key.len && (key.len == 0 || memcmp(other.ptr, key.ptr, key.len) == 0))
+                        rc = problem(cx, RP_E_SCHEMA_DUPLICATE, SIZE_MAX, &f->loc, "map key appears twice");
+                }
+                if (rc == 0)
+                    rc = check_key(cx, f, key, SIZE_MAX);
+                if (rc == 0)
+                    rc = check_value(cx, f, item, SIZE_MAX);
+            } else {
+                rp_json_path_push_index(&cx->path, i);
+                rc = check_value(cx, f, item, SIZE_MAX);
+            }
             rp_json_path_pop(&cx->path);
             if (rc < 0)
                 return rc;
@@ -468,6 +588,8 @@ static int validate_field(schema_ctx *cx, const rp_schema_field *f, const void *
                            "required key \"%s\" is missing", f->key);
         return 0;
     }
+    if (get_null(msg, f))
+        return 0; /* null is a value of a nullable field; no rule applies to it */
     return check_value(cx, f, base, SIZE_MAX);
 }
 
@@ -522,6 +644,8 @@ static const char *field_json_type(const rp_schema_field *f)
     case RP_SCHEMA_HEX: return "a string of hex digits";
     case RP_SCHEMA_BASE64: return "a base64 string";
     case RP_SCHEMA_MESSAGE: return "an object";
+    case RP_SCHEMA_FLOAT64: return "a number";
+    case RP_SCHEMA_STRENUM: return "a string";
     }
     return "a value";
 }
@@ -533,6 +657,8 @@ static bool type_matches(const rp_schema_field *f, rp_json_type t)
     case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return t == RP_JSON_NUMBER;
     case RP_SCHEMA_STRING: case RP_SCHEMA_HEX: case RP_SCHEMA_BASE64: return t == RP_JSON_STRING;
     case RP_SCHEMA_MESSAGE: return t == RP_JSON_OBJECT_BEGIN;
+    case RP_SCHEMA_FLOAT64: return t == RP_JSON_NUMBER;
+    case RP_SCHEMA_STRENUM: return t == RP_JSON_STRING;
     }
     return false;
 }
@@ -634,6 +760,45 @@ static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
     return 1;
 }
 
+/* Reads a JSON number into the float64 field at p: any number whose nearest double is
+ * finite. Returns 1 when stored, 0 when reported (collect-all), or a negative rp_status. */
+static int read_float(schema_ctx *cx, const rp_schema_field *f, void *p)
+{
+    rp_str text;
+    int rc = rp_json_read_number_text(&cx->sc, &text, NULL, json_err(cx));
+    if (rc < 0)
+        return rc;
+    double v;
+    if (rp_json_parse_double(text.ptr, text.len, &v) != 0)
+        return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc, "%.*s%s does not fit a float64 "
+                       "(beyond 1.7976931348623157e308)", text.len > 40 ? 40 : (int)text.len, text.ptr,
+                       text.len > 40 ? "..." : "");
+    memcpy(p, &v, sizeof v);
+    return 1;
+}
+
+/* Reads a JSON string into the string enum field at p (its 1-based position). */
+static int read_strenum(schema_ctx *cx, const rp_schema_field *f, void *p)
+{
+    rp_json_str v;
+    int rc = rp_json_read_string_view(&cx->sc, &v, json_err(cx));
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < f->rule_count; i++) {
+        const rp_schema_rule *r = &f->rules[i];
+        if (r->kind != RP_RULE_ENUM)
+            continue;
+        for (size_t k = 0; k < r->set_count; k++)
+            if (rp_json_str_eq(&v, r->str_set[k], strlen(r->str_set[k]))) {
+                store_u(p, f->size, (uint64_t)k + 1u);
+                return 1;
+            }
+        return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &r->loc, "expected %s, got \"%.*s%s\"", r->expect,
+                       v.raw_len > 40 ? 40 : (int)v.raw_len, v.raw, v.raw_len > 40 ? "..." : "");
+    }
+    return problem(cx, RP_E_ARGUMENT, here(cx), &f->loc, "string enum field without its values");
+}
+
 /* Reads one value of field f into p. *present says whether it counts as present (wire mode
  * treats a string where a number belongs, and null, as absent). */
 static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
@@ -643,11 +808,21 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
     if (rc < 0)
         return rc;
     *present = false;
+    if (t == RP_JSON_NULL && f->nullable && !f->repeated) {
+        /* null is a value of its own: present, with the null flag (the caller's `msg` is
+         * not known here, so the flag goes through the value's address) */
+        if ((rc = rp_json_read_null(&cx->sc, json_err(cx))) < 0)
+            return rc;
+        *present = true;
+        cx->read_null = true;
+        return 0;
+    }
     if (!type_matches(f, t)) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
         if (cx->mode == RP_DECODE_WIRE && (t == RP_JSON_NULL ||
-            (t == RP_JSON_STRING && (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT)))) {
+            (t == RP_JSON_STRING && (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT ||
+                                     f->type == RP_SCHEMA_FLOAT64)))) {
             /* what the residue server does: the value counts as absent */
             absent_notes *an = cx->absent;
             if (an != NULL && an->n < ABSENT_NOTES && f->required) {
@@ -701,6 +876,14 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
     case RP_SCHEMA_MESSAGE:
         rc = read_object(cx, f->message, p);
         break;
+    case RP_SCHEMA_FLOAT64:
+    case RP_SCHEMA_STRENUM:
+        if ((rc = f->type == RP_SCHEMA_FLOAT64 ? read_float(cx, f, p) : read_strenum(cx, f, p)) != 1) {
+            *present = rc == 0; /* reported (collect-all): do not also call it missing */
+            return rc;
+        }
+        rc = 0;
+        break;
     }
     if (rc < 0)
         return rc;
@@ -744,7 +927,7 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
             continue;
         }
         bool present;
-        void *item = base + n * f->size;
+        void *item = item_value(f, base, n);
         if ((rc = read_one(cx, f, item, &present)) < 0)
             break;
         if (present)
@@ -764,6 +947,89 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
                        "expected at most %zu items, got %zu", f->max_count, seen);
     }
     return check_len_rules(cx, f, RP_RULE_COUNT, n, start, "item count");
+}
+
+/* Reads the JSON object of a map field: each key into the arena (unescaped), checked against
+ * the key rules, each value like an item. Strict mode refuses a key twice; wire mode keeps
+ * the last value (as for message keys). Entries past the capacity are read and refused. */
+static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
+{
+    rp_json_type t;
+    int rc = rp_json_peek(&cx->sc, &t, json_err(cx));
+    if (rc < 0)
+        return rc;
+    if (t != RP_JSON_OBJECT_BEGIN) {
+        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+            return rc;
+        if (t == RP_JSON_NULL && cx->mode == RP_DECODE_WIRE)
+            return 0;
+        return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an object (a map of %s), found %s",
+                       field_json_type(f), json_type_name(t));
+    }
+    if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
+        return rc;
+    size_t start = rp_json_value_offset(&cx->sc);
+    size_t n = 0, seen = 0;
+    char *base = (char *)msg + f->offset;
+    if (cx->storage == NULL)
+        return rp_error_set(json_err(cx), RP_E_OVERFLOW, RP_LAYER_SCHEMA, start, "no storage given for map keys");
+    for (;;) {
+        rp_json_str key;
+        bool done;
+        if ((rc = rp_json_next_key(&cx->sc, &key, &done, json_err(cx))) < 0)
+            return rc;
+        if (done)
+            break;
+        seen++;
+        rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
+        size_t slot = n;
+        for (size_t j = 0; j < n; j++) {
+            rp_str other = *item_key(f, base, j);
+            if (rp_json_str_eq(&key, other.ptr, other.len))
+                slot = j;
+        }
+        if (slot < n && cx->mode == RP_DECODE_STRICT) {
+            rc = problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc, "map key appears twice");
+            if (rc == 0)
+                rc = rp_json_skip_value(&cx->sc, json_err(cx));
+        } else if (slot == n && n >= f->max_count) {
+            rc = rp_json_skip_value(&cx->sc, json_err(cx)); /* past the capacity: must be JSON */
+        } else {
+            rp_str k = *item_key(f, base, slot);
+            if (slot == n) {
+                size_t kn = rp_json_str_len(&key);
+                void *mem;
+                rc = rp_arena_alloc_err(cx->storage, kn + 1, 1, key.offset, &mem, json_err(cx));
+                if (rc == 0)
+                    rc = rp_json_unescape(&key, (char *)mem, kn + 1, &kn, json_err(cx));
+                k.ptr = (const char *)mem;
+                k.len = kn;
+                if (rc == 0)
+                    rc = check_key(cx, f, k, key.offset);
+            }
+            bool present = false;
+            if (rc == 0)
+                rc = read_one(cx, f, item_value(f, base, slot), &present);
+            if (rc == 0 && present && slot == n) {
+                *item_key(f, base, n) = k;
+                n++;
+            }
+        }
+        rp_json_path_pop(&cx->path);
+        if (rc < 0)
+            return rc;
+    }
+    *count_of(msg, f) = n;
+    set_has(msg, f, true);
+    if (seen > f->max_count && n >= f->max_count) {
+        const rp_schema_rule *cr = NULL;
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (f->rules[i].kind == RP_RULE_COUNT)
+                cr = &f->rules[i];
+        return problem(cx, RP_E_SCHEMA_LENGTH, start, cr != NULL ? &cr->loc : &f->loc,
+                       "expected at most %zu entries, got %zu", f->max_count, seen);
+    }
+    return check_len_rules(cx, f, RP_RULE_COUNT, n, start, "entry count");
 }
 
 static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
@@ -847,13 +1113,18 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
                          "key \"%s\" appears twice", f->key);
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, json_err(cx));
+        } else if (f->map) {
+            rc = read_map(cx, f, msg);
         } else if (f->repeated) {
             rc = read_items(cx, f, msg);
         } else {
             bool present;
+            cx->read_null = false;
             rc = read_one(cx, f, (char *)msg + f->offset, &present);
-            if (rc == 0 && present)
+            if (rc == 0 && present) {
                 set_has(msg, f, true);
+                set_null(msg, f, cx->read_null);
+            }
         }
         rp_json_path_pop(&cx->path);
         if (rc < 0)
@@ -991,7 +1262,8 @@ static void fast_reset(const rp_schema_message *m, void *msg)
         switch (f->type) {
         case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
         case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
-        case RP_SCHEMA_UINT: store_u(p, f->size, f->def_u); break;
+        case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, f->def_u); break;
+        case RP_SCHEMA_FLOAT64: memcpy(p, &f->def_f, sizeof f->def_f); break;
         case RP_SCHEMA_STRING: {
             rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
             memcpy(p, &s, sizeof s);
@@ -1360,6 +1632,9 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         break;
     case RP_SCHEMA_MESSAGE:
         return c == '{' && fast_object(fc, f->message, p);
+    case RP_SCHEMA_FLOAT64:
+    case RP_SCHEMA_STRENUM:
+        return false; /* the careful walk reads them */
     }
     return f->rule_count == 0 || fast_rules_ok(fc->quiet, f, p);
 }
@@ -1492,8 +1767,8 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
         have_key:
             next = (size_t)(f - m->fields) + 1;
             fast_ws(fc);
-            if (get_has(msg, f))
-                return false; /* a key twice */
+            if (get_has(msg, f) || f->map)
+                return false; /* a key twice, or a map: the careful walk reads them */
             if (f->repeated) {
                 if (!fast_items(fc, f, msg))
                     return false;
@@ -1701,18 +1976,48 @@ static void write_value(rp_json_writer *w, const rp_schema_field *f, const void 
         break;
     }
     case RP_SCHEMA_MESSAGE: write_message(w, f->message, p); break;
+    case RP_SCHEMA_FLOAT64: {
+        double v;
+        memcpy(&v, p, sizeof v);
+        char text[RP_JSON_DOUBLE_MAX];
+        size_t n = rp_json_format_double(v, text, sizeof text);
+        rp_json_write_raw(w, text, n > 0 ? n : 1); /* validated: finite, so n > 0 */
+        break;
+    }
+    case RP_SCHEMA_STRENUM: {
+        uint64_t v = load_u(p, f->size);
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (f->rules[i].kind == RP_RULE_ENUM && v >= 1 && v <= f->rules[i].set_count)
+                rp_json_write_string(w, f->rules[i].str_set[v - 1], strlen(f->rules[i].str_set[v - 1]));
+        break;
+    }
     }
 }
 
 static void write_field(rp_json_writer *w, const rp_schema_field *f, const void *msg)
 {
     const char *base = (const char *)msg + f->offset;
+    if (f->map) {
+        size_t n = get_count(msg, f);
+        rp_json_write_object_begin(w);
+        for (size_t i = 0; i < n; i++) {
+            rp_str k = *item_key(f, (char *)base, i);
+            rp_json_write_key(w, k.ptr, k.len);
+            write_value(w, f, item_value(f, (char *)base, i));
+        }
+        rp_json_write_object_end(w);
+        return;
+    }
     if (f->repeated) {
         size_t n = get_count(msg, f);
         rp_json_write_array_begin(w);
         for (size_t i = 0; i < n; i++)
             write_value(w, f, base + i * f->size);
         rp_json_write_array_end(w);
+        return;
+    }
+    if (get_null(msg, f)) {
+        rp_json_write_null(w);
         return;
     }
     write_value(w, f, base);
@@ -1878,6 +2183,9 @@ static RP_SCHEMA_HOT bool fast_put_value(rp_json_writer *w, schema_ctx *quiet, c
     switch (f->type) {
     case RP_SCHEMA_MESSAGE:
         return fast_put_message(w, quiet, f->message, p);
+    case RP_SCHEMA_FLOAT64:
+    case RP_SCHEMA_STRENUM:
+        return false;
     case RP_SCHEMA_UINT:
         if (load_u(p, f->size) > umax_of(f->bits))
             return false;
@@ -1918,6 +2226,8 @@ static RP_SCHEMA_HOT bool fast_put_field(rp_json_writer *w, schema_ctx *quiet, c
                            const void *msg, bool with_key)
 {
     const char *base = (const char *)msg + f->offset;
+    if (f->map || get_null(msg, f))
+        return false; /* the careful validate-then-write does maps and nulls */
     if (!f->repeated) {
         if (!get_has(msg, f))
             return !f->required;

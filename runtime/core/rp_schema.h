@@ -37,7 +37,11 @@ typedef enum rp_schema_type {
     RP_SCHEMA_STRING,   /* rp_str; JSON string, stored unescaped and NUL-terminated */
     RP_SCHEMA_HEX,      /* rp_bytes; JSON string of hex digits (either case in, upper out) */
     RP_SCHEMA_BASE64,   /* rp_bytes; JSON string of base64 (padded out) */
-    RP_SCHEMA_MESSAGE   /* an embedded struct described by `message`; JSON object */
+    RP_SCHEMA_MESSAGE,  /* an embedded struct described by `message`; JSON object */
+    RP_SCHEMA_FLOAT64,  /* double; JSON number (any), written back in the shortest exact text */
+    RP_SCHEMA_STRENUM   /* a string enum held as an unsigned integer of `size` bytes: value
+                           k (1-based) is the JSON string str_set[k - 1] of its RP_RULE_ENUM
+                           rule; 0 is no value */
 } rp_schema_type;
 
 /* Kinds of rules a field can carry. */
@@ -49,8 +53,21 @@ typedef enum rp_schema_rule_kind {
     RP_RULE_CONST,     /* integer == lo, bool == (u_lo != 0), or string == str */
     RP_RULE_LEN,       /* string/bytes length (bytes after decoding) within bounds or set */
     RP_RULE_COUNT,     /* item count of a repeated field (or top-level array) within bounds */
-    RP_RULE_CHARSET    /* every byte of a string is in the 256-bit class `charset` */
+    RP_RULE_CHARSET,   /* every byte of a string is in the 256-bit class `charset` */
+    RP_RULE_PATTERN,   /* the whole string matches `pattern` (a DFA, linear time) */
+    RP_RULE_KEY_LEN,   /* map fields: every key's length in bytes within bounds or set */
+    RP_RULE_KEY_CHARSET /* map fields: every byte of every key is in `charset` */
 } rp_schema_rule_kind;
+
+/* A regular expression compiled by rprotoc into a DFA over bytes: state 0 is dead, state 1
+ * the start; next[state * classes + byte_class[b]] is the state after byte b. */
+typedef struct rp_schema_pattern {
+    const uint8_t *byte_class;   /* 256 entries */
+    const uint16_t *next;        /* states * classes entries */
+    const uint8_t *accept;       /* states entries: 1 when the state accepts */
+    uint16_t states, classes;
+    const char *source;          /* the pattern as written, for messages */
+} rp_schema_pattern;
 
 /* One rule of a field, as written in the spec. Integer bounds use the i_ members when the
  * field is RP_SCHEMA_INT and the u_ members otherwise (lengths are always u_). */
@@ -65,7 +82,10 @@ typedef struct rp_schema_rule {
     const uint64_t *u_set;
     size_t set_count;
     const uint8_t *charset;   /* CHARSET: bit (b & 7) of charset[b >> 3] allows byte b */
-    const char *str;          /* CONST of a string field */
+    const char *str;          /* CONST of a string field; of a string enum: its text */
+    double f_lo, f_hi;        /* RANGE of a float64 field (with has_lo / has_hi) */
+    const char *const *str_set; /* ENUM of a string enum: the texts, set_count of them */
+    const rp_schema_pattern *pattern; /* PATTERN */
 } rp_schema_rule;
 
 struct rp_schema_message;
@@ -92,12 +112,23 @@ typedef struct rp_schema_field {
     int64_t def_i;
     uint64_t def_u;           /* also bool (0/1) */
     const char *def_str;      /* string default (static) */
+    double def_f;             /* float64 default */
     rp_spec_loc loc;          /* the field declaration */
     const char *json_key;     /* the key as written, quoted with its colon ("\"_t\":"), when
                                  it is plain printable ASCII (no '"' or '\\'); NULL: the
                                  engine escapes `key` itself. Lets encode copy it and decode
                                  match it in one compare. */
     size_t json_key_len;
+    /* nullable: JSON null is a value (has_ true, and the bool at null_offset true). */
+    bool nullable;
+    size_t null_offset;
+    /* map: a JSON object with free keys, held like a repeated field (max_count entries at
+     * offset, count at count_offset) whose items are entries of entry_size bytes: an rp_str
+     * key at offset 0 of the entry and the value at value_offset. `size` and `type` describe
+     * the value; key rules (RP_RULE_KEY_*) sit with the value's rules. */
+    bool map;
+    size_t entry_size;
+    size_t value_offset;
 } rp_schema_field;
 
 /* A message (a JSON object), or a top-level array declaration (a JSON array of messages):
