@@ -130,6 +130,26 @@ if not ok:
 PY
 "$rp" validate --format xml $spec Connect "$tmp/nums.json" >"$tmp/out" 2>&1; check "bad --format" 2 $?
 
+# The type system: string enums, float64, nullable, maps with key rules, patterns and a
+# required list, checked by the interpreted descriptions (no generated code involved).
+every=tests/specs/valid/all-constructs.rproto
+printf '%s\n' '{"item":"shape","color":"red","x":0,"name":"a","parent":null,"tags":[1],"note":null,"scale":2.5,"counts":{"a":1},"kids":{"k":{"on":true}}}' \
+  '{"item":"shape","color":"blue","x":1e999,"name":"9","parent":null,"tags":[],"scale":0,"counts":{"a b":0,"":1},"note":5}' > "$tmp/shapes.ndjson"
+"$rp" validate $every Shape "$tmp/shapes.ndjson" >"$tmp/out" 2>&1
+check "types" 1 $?
+[ "$(grep -c "^$tmp/shapes.ndjson:2: " "$tmp/out")" -eq 9 ] && ! grep -q "^$tmp/shapes.ndjson:1: " "$tmp/out" \
+    || { echo "validate: FAIL types: want 9 problems on line 2 and none on line 1" >&2; cat "$tmp/out" >&2; fail=1; }
+expect_line "string enum" "$tmp/out" '$.color: offset 24: expected a Color value ("red", "green", "dark-blue"), got "blue"'
+expect_line "float64 beyond range" "$tmp/out" '$.x: offset 35: 1e999 does not fit a float64 (beyond 1.7976931348623157e308)'
+expect_line "pattern" "$tmp/out" '$.name: offset 48: expected a match of pattern "^[a-z][a-z0-9_]{0,15}$"'
+expect_line "required list" "$tmp/out" '$.tags: offset 73: expected item count 1..4, got 0'
+expect_line "float range" "$tmp/out" '$.scale: offset 84: expected a value in 0.001..1000, got 0'
+expect_line "map key charset" "$tmp/out" '$.counts["a b"]: offset 96: expected a key of characters of charset ident'
+expect_line "map value" "$tmp/out" '$.counts["a b"]: offset 102: expected a value >= 1, got 0'
+expect_line "map key length" "$tmp/out" '$.counts[""]: offset 104: expected a key of length 1..16, got 0'
+printf '%s' '{"item":"shape","color":"red","x":0,"name":"a","tags":[1]}' | "$rp" validate $every Shape >"$tmp/out" 2>&1
+expect_line "a required nullable key" "$tmp/out" '$.parent: offset 0: required key "parent" is missing'
+
 # Usage and I/O errors.
 "$rp" validate $spec >"$tmp/out" 2>&1;                     check "missing MESSAGE" 2 $?
 "$rp" validate $spec NoSuchMessage "$tmp/many.json" >"$tmp/out" 2>&1; check "unknown message" 2 $?
