@@ -3,6 +3,12 @@
  *   rprotoc SPEC -o DIR        check SPEC and write the generated C into DIR
  *   rprotoc --check SPEC       check only; prints nothing when the spec is fine
  *   rprotoc --dump-ast SPEC    print the checked AST (stable text, for golden tests)
+ *   rprotoc --emit jsonschema|docs SPEC [-o DIR]
+ *                              a JSON Schema (draft 2020-12) of every message, or a Markdown
+ *                              reference, on stdout or into DIR/<protocol>.schema.json /
+ *                              DIR/<protocol>-reference.md
+ *   rprotoc validate ...       check JSON documents against a message (validate.h)
+ *   rprotoc compat OLD NEW     breaking changes between two versions of a spec (compat.h)
  *   -I DIR                     also look for imports in DIR (repeatable)
  *   -M / -MF FILE              write make dependencies (to stdout / to FILE)
  *
@@ -15,9 +21,12 @@
 #include <string.h>
 
 #include "ast.h"
+#include "compat.h"
 #include "diag.h"
 #include "dump.h"
 #include "emit_c.h"
+#include "emit_docs.h"
+#include "emit_jsonschema.h"
 #include "fe_util.h"
 #include "source.h"
 #include "validate.h"
@@ -26,7 +35,7 @@
 
 enum { EXIT_SPEC = 1, EXIT_USAGE = 2 };
 
-typedef enum mode { MODE_COMPILE, MODE_CHECK, MODE_DUMP } mode;
+typedef enum mode { MODE_COMPILE, MODE_CHECK, MODE_DUMP, MODE_EMIT_JSONSCHEMA, MODE_EMIT_DOCS } mode;
 
 typedef struct cli {
     mode mode;
@@ -45,7 +54,10 @@ static void usage(FILE *f)
           "       rprotoc --vendor DIR SPEC [-I DIR]...\n"
           "       rprotoc --check SPEC [-I DIR]...\n"
           "       rprotoc --dump-ast SPEC [-I DIR]...\n"
-          "       rprotoc validate [--wire] SPEC MESSAGE [FILE|-]   (see rprotoc validate --help)\n"
+          "       rprotoc --emit jsonschema|docs SPEC [-o DIR] [-I DIR]...\n"
+          "       rprotoc validate [--wire] [--ndjson] [--format text|json] SPEC MESSAGE [FILE|-]...\n"
+          "                                           (see rprotoc validate --help)\n"
+          "       rprotoc compat [-I DIR]... OLD NEW  (see rprotoc compat --help)\n"
           "       rprotoc --help | --version\n"
           "\n"
           "Compiles an .rproto protocol spec into C (a header and a source named after the\n"
@@ -56,6 +68,10 @@ static void usage(FILE *f)
           "                 directory that builds alone with `cc *.c -lcrypto -lz`\n"
           "  --check        check the spec only; print nothing when it is fine\n"
           "  --dump-ast     print the checked syntax tree as stable text\n"
+          "  --emit jsonschema  a JSON Schema (draft 2020-12) of every message, on stdout or\n"
+          "                 with -o DIR into DIR/<protocol>.schema.json\n"
+          "  --emit docs    a Markdown reference of the protocol, on stdout or with -o DIR into\n"
+          "                 DIR/<protocol>-reference.md\n"
           "  -I DIR         search DIR for imported specs (after the importing file's dir)\n"
           "  -M             print make dependencies of the outputs on stdout\n"
           "  -MF FILE       write make dependencies to FILE\n"
@@ -92,6 +108,21 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("%s cannot be combined with another mode", a);
             c->mode = m;
             mode_set = true;
+        } else if (strcmp(a, "--emit") == 0 || strncmp(a, "--emit=", 7) == 0) {
+            const char *k = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            mode m;
+            if (k == NULL)
+                return usage_error("option '%s' needs an argument: jsonschema or docs", a);
+            if (strcmp(k, "jsonschema") == 0)
+                m = MODE_EMIT_JSONSCHEMA;
+            else if (strcmp(k, "docs") == 0)
+                m = MODE_EMIT_DOCS;
+            else
+                return usage_error("--emit takes 'jsonschema' or 'docs', not '%s'", k);
+            if (mode_set && c->mode != m)
+                return usage_error("%s cannot be combined with another mode", a);
+            c->mode = m;
+            mode_set = true;
         } else if (strcmp(a, "--vendor") == 0) {
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
@@ -123,8 +154,9 @@ static int parse_args(int argc, char **argv, cli *c)
         return usage_error("%s", "no spec file given");
     if (c->mode == MODE_COMPILE && c->out_dir == NULL)
         return usage_error("%s", "no output directory given: use -o DIR (or --check)");
-    if (c->mode != MODE_COMPILE && c->out_dir != NULL)
-        return usage_error("%s", "-o only applies when compiling");
+    if (c->mode != MODE_COMPILE && c->mode != MODE_EMIT_JSONSCHEMA && c->mode != MODE_EMIT_DOCS &&
+        c->out_dir != NULL)
+        return usage_error("%s", "-o only applies when compiling or with --emit");
     return -1;
 }
 
@@ -171,10 +203,40 @@ static int emit_outputs(const rp_ast_spec *spec, const char *out_dir)
 }
 /* ===================================================================================== */
 
+/* --emit jsonschema / docs: the text on stdout, or into out_dir/<protocol><suffix> through a
+ * temporary file renamed into place. Returns 0 or EXIT_USAGE (I/O). */
+static int emit_text(const rp_ast_spec *spec, const cli *c)
+{
+    char *text = c->mode == MODE_EMIT_JSONSCHEMA ? rp_emit_jsonschema(spec) : rp_emit_docs(spec);
+    int rc = 0;
+    if (c->out_dir == NULL) {
+        fputs(text, stdout);
+    } else {
+        rp_strbuf path = { 0 }, tmp = { 0 };
+        rp_sb_printf(&path, "%s/%s%s", c->out_dir, spec->protocol,
+                     c->mode == MODE_EMIT_JSONSCHEMA ? ".schema.json" : "-reference.md");
+        rp_sb_printf(&tmp, "%s.tmp", path.s);
+        FILE *f = fopen(tmp.s, "w");
+        bool ok = f != NULL && fputs(text, f) >= 0;
+        ok = f != NULL && fclose(f) == 0 && ok;
+        if (!ok || rename(tmp.s, path.s) != 0) {
+            fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", path.s, strerror(errno));
+            remove(tmp.s);
+            rc = EXIT_USAGE;
+        }
+        free(path.s);
+        free(tmp.s);
+    }
+    free(text);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "validate") == 0)
         return rp_validate_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "compat") == 0)
+        return rp_compat_main(argc - 1, argv + 1);
     cli c;
     memset(&c, 0, sizeof c);
     c.includes = rp_xcalloc((size_t)argc, sizeof *c.includes);
@@ -199,6 +261,8 @@ int main(int argc, char **argv)
             char *text = rp_dump_ast(spec);
             fputs(text, stdout);
             free(text);
+        } else if (c.mode == MODE_EMIT_JSONSCHEMA || c.mode == MODE_EMIT_DOCS) {
+            rc = emit_text(spec, &c);
         } else if (c.mode == MODE_COMPILE) {
             rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE)
                           : emit_outputs(spec, c.out_dir);

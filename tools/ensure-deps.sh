@@ -17,6 +17,7 @@ have_cmd make       || missing+=(make)
 have_header check.h          || missing+=(check)
 have_header openssl/evp.h    || missing+=(libssl-dev)
 have_header zlib.h           || missing+=(zlib1g-dev)
+/usr/bin/python3 -c 'import jsonschema' 2>/dev/null || missing+=(python3-jsonschema) # tests/scripts/jsonschema.sh
 
 if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
