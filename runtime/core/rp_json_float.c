@@ -1,7 +1,6 @@
 /* rp_json_float.c — see rp_json_float.h. */
 #include "rp_json_float.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -98,7 +97,6 @@ int rp_json_parse_double(const char *s, size_t n, double *out)
     if (exp10 < -EXP_LIMIT)
         exp10 = -EXP_LIMIT;
     snprintf(buf + k, sizeof buf - k, "e%ld", exp10);
-    errno = 0;
     double v = strtod(buf, NULL);
     if (isinf(v))
         return RP_E_JSON_NUMBER;
@@ -126,8 +124,12 @@ size_t rp_json_format_double(double v, char *buf, size_t cap)
     if (isnan(v) || isinf(v) || buf == NULL || cap < RP_JSON_DOUBLE_MAX)
         return 0;
     if (v == 0) {
-        strcpy(buf, signbit(v) ? "-0" : "0");
-        return strlen(buf);
+        size_t k = 0;
+        if (signbit(v))
+            buf[k++] = '-';
+        buf[k++] = '0';
+        buf[k] = '\0';
+        return k;
     }
     /* The fewest significant digits that read back (p), and the decimal exponent (e). */
     char raw[64], norm[64];
@@ -142,8 +144,15 @@ size_t rp_json_format_double(double v, char *buf, size_t cap)
     }
     if (p > 17)
         p = 17;
-    const char *ep = strchr(norm, 'e');
-    e = ep != NULL ? strtol(ep + 1, NULL, 10) : 0;
+    const char *ep = norm;
+    while (*ep != '\0' && *ep != 'e')
+        ep++;
+    /* "%e" always writes an exponent: e+NN or e-NN */
+    bool eneg = ep[0] == 'e' && ep[1] == '-';
+    for (const char *q = ep[0] == 'e' ? ep + 2 : ep; digit(*q); q++)
+        e = e * 10 + (*q - '0');
+    if (eneg)
+        e = -e;
     /* Like ECMAScript's Number::toString: plain decimals for 1e-7 < |v| < 1e21, else
      * d.ddde+x / d.ddde-x. */
     if (e > -7 && e < 21) {

@@ -181,8 +181,14 @@ RP_CHECK_RESULT int rp_schema_encode(const rp_schema_message *m, const void *msg
 typedef void (*rp_schema_report_fn)(void *ctx, const rp_error *problem);
 
 /* Like rp_schema_decode, but keeps going after schema problems and reports every one of
- * them (the `rprotoc validate` use). Stops at the first JSON-level problem (the text
- * cannot be read past it). Returns the number of problems reported (0: valid), or
+ * them (the `rprotoc validate` use). Every problem with a well-formed value is a schema
+ * problem with its path, offset and the spec location of the field or rule — numbers too:
+ * a fraction in an integer field (strict mode), a negative number for an unsigned field
+ * and a number beyond the field's width read alike ("-1 does not fit a 16-bit unsigned
+ * integer", RP_E_SCHEMA_RANGE), a float64 beyond a double; in wire mode a required key whose
+ * value was taken as absent (a string where a number belongs, null) is reported missing at
+ * that value, with the reason. Only text that is not JSON stops the check (it cannot be
+ * read past that point). Returns the number of problems reported (0: valid), or
  * RP_E_ARGUMENT on NULL arguments, RP_E_OVERFLOW if storage ran out (also reported). */
 RP_CHECK_RESULT int rp_schema_check_all(const rp_schema_message *m, const char *json,
                                         size_t len, void *msg, rp_arena *storage,
