@@ -488,8 +488,12 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                          n.ctype, n.msg, m->field_count);
         else
             rp_sb_printf(c, ", .size = sizeof(%s), .fields = NULL, .field_count = 0,\n", n.ctype);
-        rp_sb_printf(c, "    .reject_unknown = %s, .loc = ",
-                     m->unknown_keys == RP_UNKNOWN_REJECT ? "true" : "false");
+        bool nullable = false;
+        for (size_t i = 0; i < m->field_count; i++)
+            nullable = nullable || m->fields[i].attrs.nullable;
+        rp_sb_printf(c, "    .reject_unknown = %s,%s .loc = ",
+                     m->unknown_keys == RP_UNKNOWN_REJECT ? "true" : "false",
+                     nullable ? " .has_nullable = true," : "");
         emit_loc(cx, c, m->unknown_keys_set ? &m->unknown_keys_span : &d->name_span);
         rp_sb_puts(c, ",\n};\n\n");
         free(rule_counts);

@@ -356,6 +356,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
         fields[i].has_offset = off + i;
     for (size_t i = 0; i < am->field_count; i++) /* null flags after the presence flags */
         if (am->fields[i].attrs.nullable) {
+            m->has_nullable = true;
             fields[i].nullable = true;
             fields[i].null_offset = off + am->field_count + i;
         }

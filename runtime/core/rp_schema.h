@@ -76,16 +76,23 @@ typedef struct rp_schema_rule {
     rp_spec_loc loc;          /* where the rule is written in the spec */
     const char *expect;       /* what the rule wants, for people: "one of {128, 192, 256}" */
     bool has_lo, has_hi;
-    int64_t i_lo, i_hi;
+    /* A float64 RANGE keeps its bounds where integer rules keep theirs (the members of a
+     * rule are read by its kind and field type; the unions keep the tables as small as
+     * before float64, which the fast lanes' cache footprint notices). */
+    union { int64_t i_lo; double f_lo; }; /* f_lo / f_hi: RANGE of a float64 field */
+    union { int64_t i_hi; double f_hi; };
     uint64_t u_lo, u_hi;
-    const int64_t *i_set;     /* ONE_OF / ENUM / LEN set members (NULL when not a set) */
+    union {
+        const int64_t *i_set;     /* ONE_OF / ENUM / LEN set members (NULL when not a set) */
+        const char *const *str_set; /* ENUM of a string enum: the texts, set_count of them */
+    };
     const uint64_t *u_set;
     size_t set_count;
-    const uint8_t *charset;   /* CHARSET: bit (b & 7) of charset[b >> 3] allows byte b */
+    union {
+        const uint8_t *charset;   /* CHARSET, KEY_CHARSET: bit (b & 7) of charset[b >> 3] allows byte b */
+        const rp_schema_pattern *pattern; /* PATTERN */
+    };
     const char *str;          /* CONST of a string field; of a string enum: its text */
-    double f_lo, f_hi;        /* RANGE of a float64 field (with has_lo / has_hi) */
-    const char *const *str_set; /* ENUM of a string enum: the texts, set_count of them */
-    const rp_schema_pattern *pattern; /* PATTERN */
 } rp_schema_rule;
 
 struct rp_schema_message;
@@ -100,6 +107,8 @@ typedef struct rp_schema_field {
     size_t size;              /* sizeof the C member (or of one item when repeated) */
     bool required;            /* decode fails when the key is absent */
     bool repeated;            /* a JSON array: `max_count` items at offset, count at count_offset */
+    bool nullable;            /* JSON null is a value: has_ true and the bool at null_offset */
+    bool map;                 /* a JSON object with free keys (see entry_size below) */
     size_t offset;            /* offsetof the value (the first item when repeated) */
     size_t has_offset;        /* offsetof the bool has_<name> presence flag; SIZE_MAX when
                                  there is none (the items of a top-level array) */
@@ -109,24 +118,22 @@ typedef struct rp_schema_field {
     const rp_schema_rule *rules;
     size_t rule_count;
     bool has_default;         /* init/decode put this value in while the key is absent */
-    int64_t def_i;
+    union { int64_t def_i; double def_f; /* float64 default */ };
     uint64_t def_u;           /* also bool (0/1) */
     const char *def_str;      /* string default (static) */
-    double def_f;             /* float64 default */
     rp_spec_loc loc;          /* the field declaration */
     const char *json_key;     /* the key as written, quoted with its colon ("\"_t\":"), when
                                  it is plain printable ASCII (no '"' or '\\'); NULL: the
                                  engine escapes `key` itself. Lets encode copy it and decode
                                  match it in one compare. */
     size_t json_key_len;
-    /* nullable: JSON null is a value (has_ true, and the bool at null_offset true). */
-    bool nullable;
+    /* nullable: the offset of the bool is_null_<name>. (The flags sit next to `repeated`,
+     * in what was padding, so the fast lanes read them from the line they already read.) */
     size_t null_offset;
-    /* map: a JSON object with free keys, held like a repeated field (max_count entries at
-     * offset, count at count_offset) whose items are entries of entry_size bytes: an rp_str
-     * key at offset 0 of the entry and the value at value_offset. `size` and `type` describe
-     * the value; key rules (RP_RULE_KEY_*) sit with the value's rules. */
-    bool map;
+    /* map: held like a repeated field (max_count entries at offset, count at count_offset)
+     * whose items are entries of entry_size bytes: an rp_str key at offset 0 of the entry
+     * and the value at value_offset. `size` and `type` describe the value; key rules
+     * (RP_RULE_KEY_*) sit with the value's rules. */
     size_t entry_size;
     size_t value_offset;
 } rp_schema_field;
@@ -141,6 +148,8 @@ typedef struct rp_schema_message {
     size_t field_count;
     bool is_array;
     bool reject_unknown;      /* option unknown_keys = reject */
+    bool has_nullable;        /* some field is nullable: must be true when one is (the
+                                 encoder's fast lane leaves such messages to the walk) */
     rp_spec_loc loc;          /* the declaration (or its unknown_keys option) */
 } rp_schema_message;
 

@@ -801,7 +801,7 @@ static const rp_schema_field fields_shape[] = {
 
 static const rp_schema_message schema_shape = {
     .name = "Shape", .size = sizeof(every_shape), .fields = fields_shape, .field_count = 12,
-    .reject_unknown = true, .loc = { spec_file, 117, 3 },
+    .reject_unknown = true, .has_nullable = true, .loc = { spec_file, 117, 3 },
 };
 
 void every_shape_init(every_shape *msg)
