@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regex.h"
+
 /* ---- freeing ------------------------------------------------------------------------------ */
 
 static void free_value(rp_ast_value *v)
@@ -116,6 +118,11 @@ static void free_profile(rp_ast_profile *p)
 static void free_field(rp_ast_field *f)
 {
     free(f->type.name);
+    free(f->type.map_key);
+    free(f->attrs.pattern);
+    rp_regex_free(f->attrs.pattern_re);
+    free_len(&f->attrs.key_len);
+    free(f->attrs.key_charset_name);
     free(f->c_name);
     free(f->wire_key);
     free(f->doc);
@@ -135,6 +142,7 @@ static void free_enum_value(rp_ast_enum_value *v)
     free(v->doc);
     free(v->since);
     free(v->until);
+    free(v->text);
 }
 
 void rp_ast_decl_free(rp_ast_decl *d)
@@ -235,6 +243,7 @@ const char *rp_ast_scalar_name(rp_ast_scalar s)
     case RP_SCALAR_UINT16: return "uint16";
     case RP_SCALAR_UINT32: return "uint32";
     case RP_SCALAR_UINT64: return "uint64";
+    case RP_SCALAR_FLOAT64: return "float64";
     case RP_SCALAR_NONE: break;
     }
     return "?";
@@ -254,6 +263,7 @@ const char *rp_ast_scalar_c_type(rp_ast_scalar s)
     case RP_SCALAR_UINT16: return "uint16_t";
     case RP_SCALAR_UINT32: return "uint32_t";
     case RP_SCALAR_UINT64: return "uint64_t";
+    case RP_SCALAR_FLOAT64: return "double";
     case RP_SCALAR_NONE: break;
     }
     return "?";
@@ -458,9 +468,24 @@ rp_ast_scalar rp_ast_type_int_kind(const rp_ast_type *t)
         return RP_SCALAR_NONE;
     if (t->scalar != RP_SCALAR_NONE)
         return rp_ast_scalar_is_int(t->scalar) ? t->scalar : RP_SCALAR_NONE;
-    if (t->ref != NULL && (t->ref->kind == RP_DECL_ENUM || t->ref->kind == RP_DECL_FLAGS))
-        return t->ref->u.enm.underlying;
+    if (t->ref != NULL && (t->ref->kind == RP_DECL_ENUM || t->ref->kind == RP_DECL_FLAGS) &&
+        rp_ast_scalar_is_int(t->ref->u.enm.underlying))
+        return t->ref->u.enm.underlying; /* not a string enum */
     return RP_SCALAR_NONE;
+}
+
+bool rp_ast_field_is_required(const rp_ast_field *f)
+{
+    if (f->label == RP_LABEL_REQUIRED)
+        return true;
+    if (f->label == RP_LABEL_REPEATED || f->type.is_map)
+        return f->attrs.count.present && f->attrs.count.has_min && f->attrs.count.min >= 1;
+    return false;
+}
+
+bool rp_ast_decl_is_string_enum(const rp_ast_decl *d)
+{
+    return d != NULL && d->kind == RP_DECL_ENUM && d->u.enm.underlying == RP_SCALAR_STRING;
 }
 
 bool rp_ast_type_is(const rp_ast_type *t, rp_ast_decl_kind k)

@@ -29,6 +29,13 @@ static void enum_value_line(emit_ctx *cx, const rp_ast_decl *d, const rp_ast_enu
     char *ty = emit_decl_ctype(cx, d);
     char *up = emit_upper(ty);
     rp_strbuf note = { 0 };
+    if (v->text != NULL) {
+        rp_sb_puts(&note, "On the wire: \"");
+        emit_comment_text(&note, v->text);
+        rp_sb_puts(&note, "\".");
+        if (v->since != NULL || v->until != NULL)
+            rp_sb_putc(&note, ' ');
+    }
     if (v->since != NULL && v->until != NULL)
         rp_sb_printf(&note, "Versions %s to %s.", v->since, v->until);
     else if (v->since != NULL)
@@ -61,7 +68,10 @@ static void emit_enum(emit_ctx *cx, const rp_ast_decl *d)
     char *up = emit_upper(ty);
     const rp_ast_enum *e = &d->u.enm;
     rp_strbuf note = { 0 };
-    rp_sb_printf(&note, "On the wire: a JSON number (%s).", rp_ast_scalar_name(e->underlying));
+    if (e->underlying == RP_SCALAR_STRING)
+        rp_sb_puts(&note, "On the wire: a JSON string (the text given with each value); 0 is no value.");
+    else
+        rp_sb_printf(&note, "On the wire: a JSON number (%s).", rp_ast_scalar_name(e->underlying));
     if (d->kind == RP_DECL_FLAGS)
         rp_sb_puts(&note, " A set of the bits below; any other bit is invalid.");
     emit_doc(h, "", d->doc, note.s);
@@ -137,9 +147,15 @@ static void field_trailer(rp_strbuf *b, const rp_ast_field *f)
             rp_sb_puts(b, "\"");
         } else if (a->default_value.kind == RP_VALUE_BOOL)
             rp_sb_puts(b, a->default_value.b ? "true" : "false");
+        else if (a->default_value.kind == RP_VALUE_FLOAT)
+            emit_double_text(b, a->default_value.f);
         else
             emit_int_text(b, a->default_value.i);
     }
+    if (f->type.is_map)
+        rp_sb_puts(b, ", a JSON object (map)");
+    if (a->nullable)
+        rp_sb_puts(b, ", nullable");
     if (a->has_range) {
         rp_sb_puts(b, ", ");
         emit_expect_range(b, a);
@@ -154,10 +170,21 @@ static void field_trailer(rp_strbuf *b, const rp_ast_field *f)
     }
     if (a->charset != NULL)
         rp_sb_printf(b, ", charset %s", a->charset->name);
-    if (f->label == RP_LABEL_REPEATED && a->count.present) {
+    if (a->pattern != NULL) {
+        rp_sb_puts(b, ", pattern \"");
+        emit_comment_text(b, a->pattern);
+        rp_sb_puts(b, "\"");
+    }
+    if ((f->label == RP_LABEL_REPEATED || f->type.is_map) && a->count.present) {
         rp_sb_puts(b, ", count ");
         emit_expect_len(b, &a->count);
     }
+    if (a->key_len.present) {
+        rp_sb_puts(b, ", key length ");
+        emit_expect_len(b, &a->key_len);
+    }
+    if (a->key_charset != NULL)
+        rp_sb_printf(b, ", key charset %s", a->key_charset->name);
     versions_note(b, a->since, a->until);
     rp_sb_puts(b, " */\n");
 }
@@ -190,13 +217,29 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
         free(ity);
     } else {
         const rp_ast_message *m = &d->u.message;
+        for (size_t i = 0; i < m->field_count; i++) {
+            const rp_ast_field *f = &m->fields[i];
+            if (!f->type.is_map)
+                continue;
+            char *fty = emit_field_ctype(cx, f);
+            rp_sb_printf(h, "/** One entry of %s.%s (a JSON object with free keys). */\n"
+                            "typedef struct %s_%s_entry {\n"
+                            "    rp_str key;\n    %s value;\n} %s_%s_entry;\n\n",
+                         d->name, f->c_name, ty, f->c_name, fty, ty, f->c_name);
+            free(fty);
+        }
         emit_doc(h, "", d->doc, note.s);
         rp_sb_printf(h, "typedef struct %s {\n", ty);
         for (size_t i = 0; i < m->field_count; i++) {
             const rp_ast_field *f = &m->fields[i];
             char *fty = emit_field_ctype(cx, f);
             emit_doc(h, "    ", f->doc, NULL);
-            if (f->label == RP_LABEL_REPEATED) {
+            if (f->type.is_map) {
+                rp_sb_printf(h, "    %s_%s_entry %s[%" PRIu64 "];", ty, f->c_name, f->c_name, f->attrs.count.max);
+                field_trailer(h, f);
+                rp_sb_printf(h, "    size_t %s_count; /* entries of %s in use */\n", f->c_name,
+                             f->c_name);
+            } else if (f->label == RP_LABEL_REPEATED) {
                 rp_sb_printf(h, "    %s %s[%" PRIu64 "];", fty, f->c_name, f->attrs.count.max);
                 field_trailer(h, f);
                 rp_sb_printf(h, "    size_t %s_count; /* items of %s in use */\n", f->c_name,
@@ -214,6 +257,10 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
                           "     * written (encode). Absent is not the same as zero. */\n");
         for (size_t i = 0; i < m->field_count; i++)
             rp_sb_printf(h, "    bool has_%s;\n", m->fields[i].c_name);
+        for (size_t i = 0; i < m->field_count; i++)
+            if (m->fields[i].attrs.nullable)
+                rp_sb_printf(h, "    bool is_null_%s; /* with has_%s: the value is JSON null */\n",
+                             m->fields[i].c_name, m->fields[i].c_name);
         rp_sb_printf(h, "} %s;\n\n", ty);
     }
     free(note.s);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regex.h"
+
 bool emit_is_routed(const rp_ast_decl *d)
 {
     size_t n = 0;
@@ -137,7 +139,17 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
     bool sg = field_signed(f);
     rp_strbuf name = { 0 };
 
-    if (ref != NULL && ref->kind == RP_DECL_ENUM) {
+    if (rp_ast_decl_is_string_enum(ref)) {
+        rp_strbuf e = { 0 };
+        char *s = emit_snake(ref->name);
+        emit_expect_enum(&e, ref);
+        rule_head(cx, &b, "RP_RULE_ENUM", &f->type.span, e.s);
+        rp_sb_printf(&b, ",\n      .str_set = enum_names_%s, .set_count = %zu },\n", s,
+                     ref->u.enm.value_count);
+        count++;
+        free(s);
+        free(e.s);
+    } else if (ref != NULL && ref->kind == RP_DECL_ENUM) {
         rp_strbuf e = { 0 };
         char *s = emit_snake(ref->name);
         emit_expect_enum(&e, ref);
@@ -174,6 +186,10 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
             num_member(&t, sg, "lo", cv->i);
             rp_sb_puts(&b, t.s + 2); /* drop the leading ", " */
             free(t.s);
+            if (cv->kind == RP_VALUE_ENUM && cv->enum_value != NULL && cv->enum_value->text != NULL) {
+                rp_sb_puts(&b, ", .str = "); /* what classify compares with the text */
+                emit_cstr(&b, cv->enum_value->text);
+            }
         }
         rp_sb_puts(&b, " },\n");
         count++;
@@ -185,13 +201,24 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
         emit_expect_range(&e, a);
         rule_head(cx, &b, "RP_RULE_RANGE", &a->range_span, e.s);
         rp_sb_puts(&b, ",\n     ");
-        if (a->has_lo) {
-            rp_sb_puts(&b, " .has_lo = true");
-            num_member(&b, sg, "lo", a->lo);
-        }
-        if (a->has_hi) {
-            rp_sb_puts(&b, a->has_lo ? ", .has_hi = true" : " .has_hi = true");
-            num_member(&b, sg, "hi", a->hi);
+        if (a->range_float) {
+            if (a->has_lo) {
+                rp_sb_puts(&b, " .has_lo = true, .f_lo = ");
+                emit_double_lit(&b, a->flo);
+            }
+            if (a->has_hi) {
+                rp_sb_puts(&b, a->has_lo ? ", .has_hi = true, .f_hi = " : " .has_hi = true, .f_hi = ");
+                emit_double_lit(&b, a->fhi);
+            }
+        } else {
+            if (a->has_lo) {
+                rp_sb_puts(&b, " .has_lo = true");
+                num_member(&b, sg, "lo", a->lo);
+            }
+            if (a->has_hi) {
+                rp_sb_puts(&b, a->has_lo ? ", .has_hi = true" : " .has_hi = true");
+                num_member(&b, sg, "hi", a->hi);
+            }
         }
         rp_sb_puts(&b, " },\n");
         count++;
@@ -238,12 +265,63 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
         free(e.s);
     }
 
-    if (f->label == RP_LABEL_REPEATED && a->count.present) {
+    if (a->pattern_re != NULL) {
+        const rp_regex *re = a->pattern_re;
+        rp_strbuf e = { 0 };
+        emit_expect_pattern(&e, a->pattern);
+        rp_sb_printf(&pre, "/* pattern \"");
+        emit_comment_text(&pre, a->pattern);
+        rp_sb_printf(&pre, "\": a DFA of %u states over %u byte classes. */\n", (unsigned)re->states,
+                     (unsigned)re->classes);
+        rp_sb_printf(&pre, "static const uint8_t pattern_class_%s_%s[256] = {\n", n->msg, f->c_name);
+        for (size_t i = 0; i < 256; i++)
+            rp_sb_printf(&pre, "%s%u%s", i % 16 == 0 ? "    " : "", (unsigned)re->byte_class[i],
+                         i == 255 ? "\n" : (i % 16 == 15 ? ",\n" : ", "));
+        rp_sb_printf(&pre, "};\nstatic const uint16_t pattern_next_%s_%s[] = {\n", n->msg, f->c_name);
+        size_t cells = (size_t)re->states * re->classes;
+        for (size_t i = 0; i < cells; i++)
+            rp_sb_printf(&pre, "%s%u%s", i % re->classes == 0 ? "    " : "", (unsigned)re->next[i],
+                         i + 1 == cells ? "\n" : (i % re->classes == re->classes - 1u ? ",\n" : ", "));
+        rp_sb_printf(&pre, "};\nstatic const uint8_t pattern_accept_%s_%s[] = { ", n->msg, f->c_name);
+        for (size_t i = 0; i < re->states; i++)
+            rp_sb_printf(&pre, "%s%u", i > 0 ? ", " : "", (unsigned)re->accept[i]);
+        rp_sb_printf(&pre, " };\nstatic const rp_schema_pattern pattern_%s_%s = {\n"
+                           "    pattern_class_%s_%s, pattern_next_%s_%s, pattern_accept_%s_%s, %u, %u, ",
+                     n->msg, f->c_name, n->msg, f->c_name, n->msg, f->c_name, n->msg, f->c_name,
+                     (unsigned)re->states, (unsigned)re->classes);
+        emit_cstr(&pre, a->pattern);
+        rp_sb_puts(&pre, "\n};\n");
+        rule_head(cx, &b, "RP_RULE_PATTERN", &a->pattern_span, e.s);
+        rp_sb_printf(&b, ",\n      .pattern = &pattern_%s_%s },\n", n->msg, f->c_name);
+        count++;
+        free(e.s);
+    }
+
+    if ((f->label == RP_LABEL_REPEATED || f->type.is_map) && a->count.present) {
         rp_strbuf sn = { 0 };
         rp_sb_printf(&sn, "count_%s_%s", n->msg, f->c_name);
         len_rule(cx, &pre, &b, "RP_RULE_COUNT", &a->count, sn.s);
         count++;
         free(sn.s);
+    }
+
+    if (a->key_len.present) {
+        rp_strbuf sn = { 0 };
+        rp_sb_printf(&sn, "key_len_%s_%s", n->msg, f->c_name);
+        len_rule(cx, &pre, &b, "RP_RULE_KEY_LEN", &a->key_len, sn.s);
+        count++;
+        free(sn.s);
+    }
+
+    if (a->key_charset != NULL) {
+        rp_strbuf e = { 0 };
+        char *s = emit_snake(a->key_charset->name);
+        emit_expect_charset(&e, a->key_charset);
+        rule_head(cx, &b, "RP_RULE_KEY_CHARSET", &a->key_charset_span, e.s);
+        rp_sb_printf(&b, ",\n      .charset = charset_%s },\n", s);
+        count++;
+        free(s);
+        free(e.s);
     }
 
     if (count > 0) {
@@ -264,6 +342,10 @@ static const char *schema_type(const rp_ast_field *f)
 {
     if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
         return "RP_SCHEMA_MESSAGE";
+    if (rp_ast_decl_is_string_enum(f->type.ref))
+        return "RP_SCHEMA_STRENUM";
+    if (f->type.scalar == RP_SCALAR_FLOAT64)
+        return "RP_SCHEMA_FLOAT64";
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
     if (k != RP_SCALAR_NONE)
         return rp_ast_scalar_is_signed(k) ? "RP_SCHEMA_INT" : "RP_SCHEMA_UINT";
@@ -289,6 +371,10 @@ static void emit_default(rp_strbuf *b, const rp_ast_field *f)
     case RP_VALUE_STRING:
         rp_sb_puts(b, ".def_str = ");
         emit_cstr(b, v->str);
+        break;
+    case RP_VALUE_FLOAT:
+        rp_sb_puts(b, ".def_f = ");
+        emit_double_lit(b, v->f);
         break;
     default:
         if (field_signed(f)) {
@@ -363,10 +449,18 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
             if (k != RP_SCALAR_NONE)
                 rp_sb_printf(c, ".bits = %u, ", rp_ast_scalar_bits(k));
             rp_sb_printf(c, ".size = sizeof(%s)%s,\n", fty,
-                         f->label == RP_LABEL_REQUIRED ? ", .required = true" : "");
+                         rp_ast_field_is_required(f) ? ", .required = true" : "");
             rp_sb_printf(c, "      .offset = offsetof(%s, %s), .has_offset = offsetof(%s, has_%s)",
                          n.ctype, f->c_name, n.ctype, f->c_name);
-            if (f->label == RP_LABEL_REPEATED)
+            if (f->attrs.nullable)
+                rp_sb_printf(c, ",\n      .nullable = true, .null_offset = offsetof(%s, is_null_%s)",
+                             n.ctype, f->c_name);
+            if (f->type.is_map)
+                rp_sb_printf(c, ",\n      .repeated = true, .map = true, .count_offset = offsetof(%s, %s_count), "
+                                ".max_count = %" PRIu64 ",\n      .entry_size = sizeof(%s_%s_entry), "
+                                ".value_offset = offsetof(%s_%s_entry, value)",
+                             n.ctype, f->c_name, f->attrs.count.max, n.ctype, f->c_name, n.ctype, f->c_name);
+            else if (f->label == RP_LABEL_REPEATED)
                 rp_sb_printf(c, ",\n      .repeated = true, .count_offset = offsetof(%s, %s_count), "
                                 ".max_count = %" PRIu64, n.ctype, f->c_name, f->attrs.count.max);
             if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE) {
@@ -392,8 +486,12 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                          n.ctype, n.msg, m->field_count);
         else
             rp_sb_printf(c, ", .size = sizeof(%s), .fields = NULL, .field_count = 0,\n", n.ctype);
-        rp_sb_printf(c, "    .reject_unknown = %s, .loc = ",
-                     m->unknown_keys == RP_UNKNOWN_REJECT ? "true" : "false");
+        bool nullable = false;
+        for (size_t i = 0; i < m->field_count; i++)
+            nullable = nullable || m->fields[i].attrs.nullable;
+        rp_sb_printf(c, "    .reject_unknown = %s,%s .loc = ",
+                     m->unknown_keys == RP_UNKNOWN_REJECT ? "true" : "false",
+                     nullable ? " .has_nullable = true," : "");
         emit_loc(cx, c, m->unknown_keys_set ? &m->unknown_keys_span : &d->name_span);
         rp_sb_puts(c, ",\n};\n\n");
         free(rule_counts);
@@ -427,7 +525,7 @@ static bool decl_used(const emit_ctx *cx, const rp_ast_decl *d)
             continue;
         for (size_t k = 0; k < m->u.message.field_count; k++) {
             const rp_ast_field *f = &m->u.message.fields[k];
-            if (f->type.ref == d || f->attrs.charset == d)
+            if (f->type.ref == d || f->attrs.charset == d || f->attrs.key_charset == d)
                 return true;
         }
     }
@@ -453,6 +551,18 @@ static void emit_enum_values(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *c = &cx->c;
     char *s = emit_snake(d->name);
+    if (rp_ast_decl_is_string_enum(d)) {
+        rp_sb_printf(c, "/* Texts of string enum %s: value k is enum_names_%s[k - 1]. */\n"
+                        "static const char *const enum_names_%s[] = { ", d->name, s, s);
+        for (size_t i = 0; i < d->u.enm.value_count; i++) {
+            if (i > 0)
+                rp_sb_puts(c, ", ");
+            emit_cstr(c, d->u.enm.values[i].text);
+        }
+        rp_sb_puts(c, " };\n\n");
+        free(s);
+        return;
+    }
     bool sg = rp_ast_scalar_is_signed(d->u.enm.underlying);
     rp_sb_printf(c, "/* Values of enum %s. */\nstatic const %s enum_values_%s[] = { ", d->name,
                  sg ? "int64_t" : "uint64_t", s);

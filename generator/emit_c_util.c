@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regex.h"
+#include "rp_json_float.h"
+
 /* ---- names -------------------------------------------------------------------------------- */
 
 static bool is_up(char c) { return c >= 'A' && c <= 'Z'; }
@@ -182,9 +185,33 @@ void emit_expect_enum(rp_strbuf *b, const rp_ast_decl *enm)
     for (size_t i = 0; i < enm->u.enm.value_count; i++) {
         if (i > 0)
             rp_sb_puts(b, ", ");
-        emit_int_text(b, enm->u.enm.values[i].value);
+        if (enm->u.enm.values[i].text != NULL)
+            rp_sb_printf(b, "\"%s\"", enm->u.enm.values[i].text);
+        else
+            emit_int_text(b, enm->u.enm.values[i].value);
     }
     rp_sb_puts(b, ")");
+}
+
+void emit_double_text(rp_strbuf *b, double v)
+{
+    char buf[RP_JSON_DOUBLE_MAX];
+    size_t n = rp_json_format_double(v, buf, sizeof buf);
+    rp_sb_puts(b, n > 0 ? buf : "0");
+}
+
+void emit_double_lit(rp_strbuf *b, double v)
+{
+    char buf[RP_JSON_DOUBLE_MAX];
+    size_t n = rp_json_format_double(v, buf, sizeof buf);
+    rp_sb_puts(b, n > 0 ? buf : "0");
+    if (n == 0 || strpbrk(buf, ".e") == NULL)
+        rp_sb_puts(b, ".0");
+}
+
+void emit_expect_pattern(rp_strbuf *b, const char *pattern)
+{
+    rp_sb_printf(b, "a match of pattern \"%s\"", pattern);
 }
 
 uint64_t emit_expect_flags(rp_strbuf *b, const rp_ast_decl *flags)
@@ -198,7 +225,11 @@ uint64_t emit_expect_flags(rp_strbuf *b, const rp_ast_decl *flags)
 
 void emit_expect_const(rp_strbuf *b, const rp_ast_value *v)
 {
-    if (v->kind == RP_VALUE_ENUM) {
+    if (v->kind == RP_VALUE_ENUM && v->enum_value != NULL && v->enum_value->text != NULL) {
+        rp_sb_printf(b, "%s (\"%s\")", v->ident, v->enum_value->text);
+    } else if (v->kind == RP_VALUE_FLOAT) {
+        emit_double_text(b, v->f);
+    } else if (v->kind == RP_VALUE_ENUM) {
         rp_sb_printf(b, "%s (", v->ident);
         emit_int_text(b, v->i);
         rp_sb_puts(b, ")");
@@ -213,6 +244,21 @@ void emit_expect_const(rp_strbuf *b, const rp_ast_value *v)
 
 void emit_expect_range(rp_strbuf *b, const rp_ast_attrs *a)
 {
+    if (a->range_float) {
+        if (a->has_lo && a->has_hi) {
+            rp_sb_puts(b, "a value in ");
+            emit_double_text(b, a->flo);
+            rp_sb_puts(b, "..");
+            emit_double_text(b, a->fhi);
+        } else if (a->has_lo) {
+            rp_sb_puts(b, "a value >= ");
+            emit_double_text(b, a->flo);
+        } else {
+            rp_sb_puts(b, "a value <= ");
+            emit_double_text(b, a->fhi);
+        }
+        return;
+    }
     if (a->has_lo && a->has_hi) {
         rp_sb_puts(b, "a value in ");
         emit_int_text(b, a->lo);
@@ -351,10 +397,9 @@ static uint64_t int_value_width(const rp_ast_field *f)
     return wl > wh ? wl : wh;
 }
 
-/* Widest escaped byte a string field can hold. */
-static uint64_t string_byte_width(const rp_ast_field *f)
+/* Widest escaped byte of a string of charset cs (NULL: any). */
+static uint64_t charset_byte_width(const rp_ast_decl *cs)
 {
-    const rp_ast_decl *cs = f->attrs.charset;
     if (cs == NULL)
         return 6;
     uint64_t w = 0;
@@ -368,9 +413,28 @@ static uint64_t string_byte_width(const rp_ast_field *f)
 }
 
 /* One value (one item of a repeated field). */
+/* Widest escaped byte a string field can hold. */
+static uint64_t string_byte_width(const rp_ast_field *f)
+{
+    return charset_byte_width(f->attrs.charset);
+}
+
 static uint64_t single_value_width(const rp_ast_field *f)
 {
     const rp_ast_len *len = &f->attrs.len;
+    if (rp_ast_decl_is_string_enum(f->type.ref)) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < f->type.ref->u.enm.value_count; i++) {
+            uint64_t x = 2;
+            for (const unsigned char *p = (const unsigned char *)f->type.ref->u.enm.values[i].text; p && *p; p++)
+                x += escaped_width(*p);
+            if (x > w)
+                w = x;
+        }
+        return w;
+    }
+    if (f->type.scalar == RP_SCALAR_FLOAT64)
+        return 25; /* "-0.0000012345678901234567"; "-2.2250738585072014e-308" is 24 */
     if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
         return emit_max_message(f->type.ref);
     if (rp_ast_type_int_kind(&f->type) != RP_SCALAR_NONE)
@@ -411,6 +475,18 @@ static uint64_t array_width(uint64_t n, uint64_t w)
 uint64_t emit_max_field_value(const rp_ast_field *f)
 {
     uint64_t w = single_value_width(f);
+    if (f->attrs.nullable && w != EMIT_UNBOUNDED && w < 4)
+        w = 4; /* null */
+    if (f->type.is_map) {
+        const rp_ast_len *kl = &f->attrs.key_len;
+        if (w == EMIT_UNBOUNDED || !f->attrs.count.has_max || !kl->present || !kl->has_max)
+            return EMIT_UNBOUNDED;
+        /* "key":value, each; braces and commas */
+        uint64_t entry = emit_add(emit_add(emit_mul(kl->max, charset_byte_width(f->attrs.key_charset)), 3), w);
+        uint64_t n = f->attrs.count.max;
+        uint64_t t = emit_add(2, emit_mul(n, entry));
+        return n > 0 ? emit_add(t, n - 1) : t;
+    }
     if (f->label != RP_LABEL_REPEATED)
         return w;
     if (!f->attrs.count.has_max)

@@ -75,6 +75,11 @@ void emit_expect_range(rp_strbuf *b, const rp_ast_attrs *a);          /* "a valu
 void emit_expect_one_of(rp_strbuf *b, const rp_ast_attrs *a);         /* "one of {128, 192}" */
 void emit_expect_len(rp_strbuf *b, const rp_ast_len *l);              /* "1..128" */
 void emit_expect_charset(rp_strbuf *b, const rp_ast_decl *charset);   /* "characters of ..." */
+void emit_expect_pattern(rp_strbuf *b, const char *pattern);          /* "a match of pattern \"..\"" */
+/* A double as its shortest round-trip text ("1.5", "1e+300"), and as a C double literal
+ * (the same with ".0" added when it would read as an integer). */
+void emit_double_text(rp_strbuf *b, double v);
+void emit_double_lit(rp_strbuf *b, double v);
 
 /* Saturating arithmetic for the bounds above. */
 uint64_t emit_add(uint64_t a, uint64_t b);

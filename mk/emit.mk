@@ -35,6 +35,10 @@ $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -MMD -MP -c -o $@ $<
 
+# Their header dependencies too (the Makefile's own -include covers $(BUILD)/obj only): a
+# changed struct in a header must rebuild every PIC object that lays it out.
+-include $(shell find $(BUILD)/pic -name '*.d' 2>/dev/null)
+
 $(LIBSHARED): $(PIC_OBJ)
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LIBS_RT)
 

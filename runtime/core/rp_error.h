@@ -52,6 +52,7 @@ typedef enum rp_status {
     RP_E_SCHEMA_UNKNOWN  = -26, /* unknown key (strict mode) */
     RP_E_SCHEMA_DUPLICATE = -27, /* the same key twice in one object */
     RP_E_SCHEMA_MESSAGE  = -28, /* text is not any message this decoder knows */
+    RP_E_SCHEMA_PATTERN  = -29, /* string does not match the field's pattern */
     /* codec */
     RP_E_BASE64        = -30, /* invalid base64 */
     RP_E_HEX           = -31, /* invalid hex */

@@ -887,8 +887,10 @@ START_TEST(test_strict_and_wire_modes)
     ck_assert_msg(strstr(err.message, "type not an integer") != NULL, "%s", err.message);
     rp_arena fa = fresh_arena();
     ck_assert_int_eq(residue_connect_decode(flt, strlen(flt), &g_any.u.connect, &fa, RP_DECODE_STRICT, &err),
-                     RP_E_JSON_NUMBER);
+                     RP_E_SCHEMA_TYPE);
     ck_assert_str_eq(err.path, "$._t");
+    ck_assert_str_eq(err.message, "expected an integer, found 1795667583.9");
+    ck_assert_uint_ne(err.spec.line, 0); /* a schema problem: it names the field's spec line */
     ck_assert_int_eq(decode_any(flt, C2S, RP_DECODE_WIRE, &err), 0);
     ck_assert_uint_eq(g_any.u.connect.timestamp, 1795667583u);
     /* null: wire treats as absent, strict refuses */
@@ -899,7 +901,9 @@ START_TEST(test_strict_and_wire_modes)
     ck_assert_int_eq(decode_any("{\"_t\":1,\"type\":1,\"client_id\":5}", C2S, RP_DECODE_WIRE, &err), RP_E_SCHEMA_TYPE);
     ck_assert_str_eq(err.path, "$.client_id");
     /* negative into unsigned */
-    ck_assert_int_eq(decode_any("{\"_t\":-1,\"type\":1}", C2S, RP_DECODE_WIRE, &err), RP_E_JSON_NUMBER);
+    ck_assert_int_eq(decode_any("{\"_t\":-1,\"type\":1}", C2S, RP_DECODE_WIRE, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.message, "-1 does not fit a 64-bit unsigned integer");
+    ck_assert_uint_ne(err.spec.line, 0);
     /* escaped keys are matched by their text */
     ck_assert_int_eq(decode_any("{\"\\u005ft\":3,\"typ\\u0065\":1}", C2S, RP_DECODE_STRICT, &err), 0);
     ck_assert_uint_eq(g_any.u.connect.timestamp, 3);

@@ -136,7 +136,9 @@ START_TEST(test_repeated_and_lengths)
     ck_assert_str_eq(err.path, "$.nums");
     ck_assert_int_eq(decode_request(REQ_HEAD ",\"nums\":[1,0]}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_RANGE);
     ck_assert_str_eq(err.path, "$.nums[1]");
-    ck_assert_int_eq(decode_request(REQ_HEAD ",\"inners\":[]}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_LENGTH);
+    ck_assert_int_eq(decode_request(REQ_HEAD ",\"inners\":[]}", RP_DECODE_STRICT, &err), 0);
+    ck_assert_int_eq(decode_request(REQ_HEAD ",\"inners\":[{\"on\":true},{\"on\":true},{\"on\":true},"
+                                    "{\"on\":true},{\"on\":true}]}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_LENGTH);
     ck_assert_int_eq(decode_request(REQ_HEAD ",\"words\":[\"\"]}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_LENGTH);
     ck_assert_str_eq(err.path, "$.words[0]");
     ck_assert_int_eq(decode_request(REQ_HEAD ",\"nums\":7}", RP_DECODE_STRICT, &err), RP_E_SCHEMA_TYPE);

@@ -176,6 +176,128 @@ START_TEST(test_arguments_and_arrays)
 }
 END_TEST
 
+/* Numbers: every way a number misses an integer field is a schema problem with the field's
+ * spec location, and collect-all checking goes on after it. */
+typedef struct nums {
+    uint64_t u16;
+    int64_t i8;
+    uint64_t seq;
+    bool has_u16, has_i8, has_seq;
+} nums;
+
+static const rp_schema_field nums_fields[] = {
+    { .key = "u", .key_len = 1, .name = "u16", .type = RP_SCHEMA_UINT, .bits = 16, .size = sizeof(uint64_t),
+      .offset = offsetof(nums, u16), .has_offset = offsetof(nums, has_u16), .loc = { F, 20, 3 } },
+    { .key = "i", .key_len = 1, .name = "i8", .type = RP_SCHEMA_INT, .bits = 8, .size = sizeof(int64_t),
+      .offset = offsetof(nums, i8), .has_offset = offsetof(nums, has_i8), .loc = { F, 21, 3 } },
+    { .key = "seq", .key_len = 3, .name = "seq", .type = RP_SCHEMA_UINT, .bits = 64, .size = sizeof(uint64_t),
+      .required = true, .offset = offsetof(nums, seq), .has_offset = offsetof(nums, has_seq), .loc = { F, 22, 3 } },
+};
+static const rp_schema_message nums_schema = { .name = "Nums", .size = sizeof(nums), .fields = nums_fields,
+                                               .field_count = 3, .loc = { F, 19, 1 } };
+
+START_TEST(test_check_all_numbers)
+{
+    nums v;
+    uint8_t mem[256];
+    rp_arena a;
+    rp_arena_init(&a, mem, sizeof mem);
+    collected c = { 0 };
+    const char *bad = "{\"u\":-1,\"i\":1.5,\"seq\":18446744073709551616}";
+    int n = rp_schema_check_all(&nums_schema, bad, strlen(bad), &v, &a, RP_DECODE_STRICT, collect, &c);
+    ck_assert_int_eq(n, 3); /* none of them ends the check, none is also called missing */
+    ck_assert_int_eq(c.last[0].code, RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(c.last[0].message, "-1 does not fit a 16-bit unsigned integer");
+    ck_assert_uint_eq(c.last[0].offset, 5);
+    ck_assert_uint_eq(c.last[0].spec.line, 20);
+    ck_assert_int_eq(c.last[1].code, RP_E_SCHEMA_TYPE);
+    ck_assert_str_eq(c.last[1].message, "expected an integer, found 1.5");
+    ck_assert_uint_eq(c.last[1].spec.line, 21);
+    ck_assert_int_eq(c.last[2].code, RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(c.last[2].message, "18446744073709551616 does not fit a 64-bit unsigned integer");
+    ck_assert_str_eq(c.last[2].path, "$.seq");
+    /* -1 and 70000 read the same */
+    c.n = 0;
+    const char *wide = "{\"u\":70000,\"i\":-129,\"seq\":1}";
+    ck_assert_int_eq(rp_schema_check_all(&nums_schema, wide, strlen(wide), &v, &a, RP_DECODE_STRICT, collect, &c), 2);
+    ck_assert_str_eq(c.last[0].message, "70000 does not fit a 16-bit unsigned integer");
+    ck_assert_str_eq(c.last[1].message, "-129 does not fit a 8-bit signed integer");
+    /* wire mode truncates fractions, so only the width is left to check */
+    c.n = 0;
+    const char *wf = "{\"u\":-0.5,\"i\":-128.9,\"seq\":1e3}";
+    ck_assert_int_eq(rp_schema_check_all(&nums_schema, wf, strlen(wf), &v, &a, RP_DECODE_WIRE, collect, &c), 0);
+    ck_assert_uint_eq(v.u16, 0);
+    ck_assert_int_eq(v.i8, -128);
+    ck_assert_uint_eq(v.seq, 1000);
+    /* wire mode takes a string in a number field as absent: a required key is then missing,
+     * reported at the value, with the reason */
+    c.n = 0;
+    const char *ws = "{\"u\":\"7\",\"seq\":\"7\"}";
+    ck_assert_int_eq(rp_schema_check_all(&nums_schema, ws, strlen(ws), &v, &a, RP_DECODE_WIRE, collect, &c), 1);
+    ck_assert_int_eq(c.last[0].code, RP_E_SCHEMA_MISSING);
+    ck_assert_uint_eq(c.last[0].offset, 15);
+    ck_assert_str_eq(c.last[0].path, "$.seq");
+    ck_assert_msg(strstr(c.last[0].message, "wire mode reads a string where a number belongs as absent") != NULL,
+                  "%s", c.last[0].message);
+    /* the fail-fast decoder gives the same first problem */
+    rp_error err;
+    ck_assert_int_eq(rp_schema_decode(&nums_schema, bad, strlen(bad), &v, &a, RP_DECODE_STRICT, &err),
+                     RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.path, "$.u");
+    ck_assert_int_eq(rp_schema_decode(&nums_schema, ws, strlen(ws), &v, &a, RP_DECODE_WIRE, &err),
+                     RP_E_SCHEMA_MISSING);
+    ck_assert_uint_eq(err.offset, 15);
+}
+END_TEST
+
+/* String and boolean discriminators, and every candidate named when none fits. */
+typedef struct tagged {
+    rp_str tag;
+    bool flag;
+    bool has_tag, has_flag;
+} tagged;
+
+static const rp_schema_rule tag_a_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 30, 20 }, .expect = "\"a\"", .str = "a" },
+};
+static const rp_schema_rule tag_b_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 31, 20 }, .expect = "\"b\"", .str = "b" },
+};
+static const rp_schema_rule flag_true_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 32, 20 }, .expect = "true", .u_lo = 1 },
+};
+#define TAG_FIELD(r) \
+    { .key = "tag", .key_len = 3, .name = "tag", .type = RP_SCHEMA_STRING, .size = sizeof(rp_str), \
+      .required = true, .offset = offsetof(tagged, tag), .has_offset = offsetof(tagged, has_tag), \
+      .rules = r, .rule_count = 1 }
+static const rp_schema_field tag_a_fields[] = { TAG_FIELD(tag_a_rules) };
+static const rp_schema_field tag_b_fields[] = {
+    TAG_FIELD(tag_b_rules),
+    { .key = "flag", .key_len = 4, .name = "flag", .type = RP_SCHEMA_BOOL, .size = sizeof(bool),
+      .required = true, .offset = offsetof(tagged, flag), .has_offset = offsetof(tagged, has_flag),
+      .rules = flag_true_rules, .rule_count = 1 },
+};
+static const rp_schema_message tag_a = { .name = "TagA", .size = sizeof(tagged), .fields = tag_a_fields, .field_count = 1 };
+static const rp_schema_message tag_b = { .name = "TagB", .size = sizeof(tagged), .fields = tag_b_fields, .field_count = 2 };
+static const rp_schema_route tag_routes[] = { { 1, 5, 5, &tag_a }, { 2, 5, 5, &tag_b } };
+
+START_TEST(test_classify_strings)
+{
+    rp_error err;
+    const char *a = "{\"tag\":\"a\"}", *b = "{\"flag\":true,\"tag\":\"\\u0062\"}";
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, a, strlen(a), RP_DECODE_STRICT, &err), 0);
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, b, strlen(b), RP_DECODE_STRICT, &err), 1);
+    const char *c = "{\"tag\":\"c\",\"flag\":false}";
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, c, strlen(c), RP_DECODE_STRICT, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag \"c\", flag false: not any of TagA, TagB");
+    const char *d = "{\"tag\":7}";
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, d, strlen(d), RP_DECODE_STRICT, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag 7, flag absent: not any of TagA, TagB");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("schema");
@@ -183,6 +305,8 @@ int main(void)
     tcase_add_test(tc, test_classify);
     tcase_add_test(tc, test_check_all);
     tcase_add_test(tc, test_arguments_and_arrays);
+    tcase_add_test(tc, test_check_all_numbers);
+    tcase_add_test(tc, test_classify_strings);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
