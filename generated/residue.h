@@ -188,11 +188,11 @@ typedef enum residue_direction {
 } residue_direction;
 
 /* Envelope bits of the <MSG>_ENVELOPES masks (protocol reference §2.2). */
-#define RESIDUE_ENVELOPE_PLAIN 1u              /* plain JSON */
-#define RESIDUE_ENVELOPE_RSA_SERVER 2u         /* base64 RSA to the server key */
-#define RESIDUE_ENVELOPE_RSA_CLIENT 4u         /* base64 RSA to the client key */
-#define RESIDUE_ENVELOPE_AES 8u                /* "iv:b64" with the session key */
-#define RESIDUE_ENVELOPE_AES_CLIENT_ID 16u     /* "iv:client_id:b64" */
+#define RESIDUE_ENVELOPE_PLAIN 1u               /* plain JSON */
+#define RESIDUE_ENVELOPE_RSA_SERVER 2u          /* base64 RSA to the server key */
+#define RESIDUE_ENVELOPE_RSA_CLIENT 4u          /* base64 RSA to the client key */
+#define RESIDUE_ENVELOPE_AES 8u                 /* "iv:b64" with the session key */
+#define RESIDUE_ENVELOPE_AES_CLIENT_ID 16u      /* "iv:client_id:b64" */
 #define RESIDUE_ENVELOPE_AES_CLIENT_ID_ZLIB 32u /* the same, zlib + base64 inside */
 
 /* ---- messages ---------------------------------------------------------------- */

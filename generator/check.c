@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_names.h"
 #include "fe_util.h"
+#include "name_table.h"
 
 typedef struct checker {
     rp_diag *diag;
@@ -17,6 +19,9 @@ typedef struct checker {
      * declaration of a name owns its slot. */
     const rp_ast_decl **names;
     size_t name_slots;
+    /* Per spec->decls index: the value names of an enum or flags declaration, built on
+     * first use (const and default values are looked up by name). */
+    rp_name_table *enum_values;
 } checker;
 
 static void error(checker *c, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
@@ -100,22 +105,6 @@ static const char *suggest(const checker *c, const char *name, unsigned mask, bo
         }
     }
     return best;
-}
-
-static bool is_c_keyword(const char *s)
-{
-    static const char *const kw[] = {
-        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-        "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-        "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
-        "typedef", "union", "unsigned", "void", "volatile", "while", "bool", "true", "false",
-        "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary",
-        "_Noreturn", "_Static_assert", "_Thread_local",
-    };
-    for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
-        if (strcmp(kw[i], s) == 0)
-            return true;
-    return false;
 }
 
 /* FNV-1a: a small, well-spread hash for identifiers. */
@@ -287,6 +276,39 @@ static void check_charset(checker *c, rp_ast_decl *d)
 
 /* ---- enums and flags ----------------------------------------------------------------------------- */
 
+/* A value and its position, sorted by value to find equal values without comparing pairs. */
+typedef struct value_at {
+    rp_ast_int v;
+    size_t index;
+} value_at;
+
+static int value_at_cmp(const void *a, const void *b)
+{
+    const value_at *x = a, *y = b;
+    int c = rp_ast_int_cmp(x->v, y->v);
+    return c != 0 ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* same[i] = index + 1 of the first value before i with the same number, or 0. */
+static size_t *first_equal_values(const rp_ast_enum *e)
+{
+    size_t n = e->value_count;
+    value_at *sorted = rp_xcalloc(n + 1, sizeof *sorted);
+    size_t *same = rp_xcalloc(n + 1, sizeof *same);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (value_at){ e->values[i].value, i };
+    qsort(sorted, n, sizeof *sorted, value_at_cmp);
+    /* In each run of equal values the first entry has the smallest index. */
+    for (size_t i = 1, g = 0; i < n; i++) {
+        if (rp_ast_int_cmp(sorted[i].v, sorted[g].v) == 0)
+            same[sorted[i].index] = sorted[g].index + 1;
+        else
+            g = i;
+    }
+    free(sorted);
+    return same;
+}
+
 static void check_enum(checker *c, rp_ast_decl *d)
 {
     rp_ast_enum *e = &d->u.enm;
@@ -297,15 +319,17 @@ static void check_enum(checker *c, rp_ast_decl *d)
               rp_ast_scalar_name(e->underlying));
     if (e->value_count == 0)
         error(c, &d->name_span, "%s '%s' has no values", flags ? "flags" : "enum", d->name);
+    rp_name_table names; /* value name -> index + 1 of its first definition */
+    rp_name_table_init(&names, e->value_count);
+    size_t *same_value = first_equal_values(e);
     for (size_t i = 0; i < e->value_count; i++) {
         rp_ast_enum_value *v = &e->values[i];
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(e->values[j].name, v->name) == 0) {
-                error(c, &v->name_span, "duplicate value name '%s' in %s '%s'", v->name,
-                      flags ? "flags" : "enum", d->name);
-                rp_diag_note(c->diag, &e->values[j].name_span, "'%s' first defined here", v->name);
-                break;
-            }
+        size_t first = rp_name_table_put(&names, v->name, i + 1);
+        if (first != 0) {
+            error(c, &v->name_span, "duplicate value name '%s' in %s '%s'", v->name,
+                  flags ? "flags" : "enum", d->name);
+            rp_diag_note(c->diag, &e->values[first - 1].name_span, "'%s' first defined here", v->name);
+        }
         if (!rp_ast_int_fits(v->value, e->underlying) && !(flags && rp_ast_scalar_is_signed(e->underlying))) {
             error(c, &v->value_span, "value %s of '%s' does not fit in %s",
                   fmt_int(v->value, buf, sizeof buf), v->name,
@@ -313,17 +337,32 @@ static void check_enum(checker *c, rp_ast_decl *d)
         } else if (flags && (v->value.neg || v->value.mag == 0 || (v->value.mag & (v->value.mag - 1)) != 0)) {
             error(c, &v->value_span, "flag '%s' = %s is not a single bit (a power of two)", v->name,
                   fmt_int(v->value, buf, sizeof buf));
-        } else {
-            for (size_t j = 0; j < i; j++)
-                if (rp_ast_int_cmp(e->values[j].value, v->value) == 0) {
-                    error(c, &v->value_span, "'%s' has the same %s %s as '%s'", v->name,
-                          flags ? "bit" : "value", fmt_int(v->value, buf, sizeof buf), e->values[j].name);
-                    rp_diag_note(c->diag, &e->values[j].name_span, "'%s' defined here", e->values[j].name);
-                    break;
-                }
+        } else if (same_value[i] != 0) {
+            const rp_ast_enum_value *w = &e->values[same_value[i] - 1];
+            error(c, &v->value_span, "'%s' has the same %s %s as '%s'", v->name,
+                  flags ? "bit" : "value", fmt_int(v->value, buf, sizeof buf), w->name);
+            rp_diag_note(c->diag, &w->name_span, "'%s' defined here", w->name);
         }
         check_versions(c, v->since, &v->since_span, v->until, &v->until_span);
     }
+    free(same_value);
+    rp_name_table_free(&names);
+}
+
+/* The value of enum or flags declaration d called name (the first one of that name), or
+ * NULL. The name table of each declaration is built on first use and kept. */
+static const rp_ast_enum_value *find_enum_value(checker *c, const rp_ast_decl *d, const char *name)
+{
+    if (c->enum_values == NULL)
+        c->enum_values = rp_xcalloc(c->spec->decl_count + 1, sizeof *c->enum_values);
+    rp_name_table *t = &c->enum_values[d->index];
+    if (t->slots == 0) {
+        rp_name_table_init(t, d->u.enm.value_count);
+        for (size_t i = 0; i < d->u.enm.value_count; i++)
+            rp_name_table_put(t, d->u.enm.values[i].name, i + 1);
+    }
+    size_t i = rp_name_table_get(t, name);
+    return i != 0 ? &d->u.enm.values[i - 1] : NULL;
 }
 
 /* ---- routes --------------------------------------------------------------------------------------- */
@@ -448,7 +487,7 @@ static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char
         return;
     }
     if (is_enum) {
-        const rp_ast_enum_value *ev = rp_ast_find_enum_value(t->ref, v->ident);
+        const rp_ast_enum_value *ev = find_enum_value(c, t->ref, v->ident);
         if (ev == NULL) {
             error(c, &v->span, "'%s' is not a value of %s '%s'", v->ident,
                   rp_ast_decl_kind_name(t->ref->kind), t->ref->name);
@@ -634,38 +673,37 @@ static void check_field_attrs(checker *c, rp_ast_field *f)
 static void check_message(checker *c, rp_ast_decl *d)
 {
     rp_ast_message *m = &d->u.message;
+    /* Field names and wire keys seen so far -> index + 1. (Names that would meet only once
+     * generated, like has_x beside x, are check_names.c's.) */
+    rp_name_table names, keys;
+    rp_name_table_init(&names, m->field_count);
+    rp_name_table_init(&keys, m->field_count);
     check_route(c, &m->route);
     for (size_t i = 0; i < m->field_count; i++) {
         rp_ast_field *f = &m->fields[i];
         resolve_type(c, &f->type, (1u << RP_DECL_ENUM) | (1u << RP_DECL_FLAGS) | (1u << RP_DECL_MESSAGE),
                      "a field type");
-        if (is_c_keyword(f->c_name))
-            error(c, &f->name_span, "field name '%s' is a C keyword", f->c_name);
         if (f->wire_key[0] == '\0')
             error(c, &f->key_span, "empty wire key");
-        for (size_t j = 0; j < i; j++) {
-            const rp_ast_field *g = &m->fields[j];
-            if (strcmp(g->c_name, f->c_name) == 0) {
-                error(c, &f->name_span, "duplicate field name '%s' in message '%s'", f->c_name, d->name);
-                rp_diag_note(c->diag, &g->name_span, "'%s' first defined here", g->c_name);
-            }
-            if (strcmp(g->wire_key, f->wire_key) == 0) {
+        /* Reported in the order of the earlier fields they meet, name before key. */
+        size_t same_name = rp_name_table_put(&names, f->c_name, i + 1);
+        size_t same_key = rp_name_table_put(&keys, f->wire_key, i + 1);
+        for (int pass = 0; pass < 2; pass++) {
+            bool key_first = same_key != 0 && (same_name == 0 || same_key < same_name);
+            if ((pass == 0) == key_first && same_key != 0) {
+                const rp_ast_field *g = &m->fields[same_key - 1];
                 error(c, &f->key_span, "duplicate wire key \"%s\" in message '%s'", f->wire_key, d->name);
                 rp_diag_note(c->diag, &g->key_span, "first used by field '%s'", g->c_name);
-            }
-            if (strncmp(f->c_name, "has_", 4) == 0 && strcmp(f->c_name + 4, g->c_name) == 0) {
-                error(c, &f->name_span, "field name '%s' clashes with the presence flag of field '%s'",
-                      f->c_name, g->c_name);
-                rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
-            }
-            if (strncmp(g->c_name, "has_", 4) == 0 && strcmp(g->c_name + 4, f->c_name) == 0) {
-                error(c, &f->name_span, "the presence flag of field '%s' clashes with field '%s'",
-                      f->c_name, g->c_name);
-                rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
+            } else if ((pass == 0) != key_first && same_name != 0) {
+                const rp_ast_field *g = &m->fields[same_name - 1];
+                error(c, &f->name_span, "duplicate field name '%s' in message '%s'", f->c_name, d->name);
+                rp_diag_note(c->diag, &g->name_span, "'%s' first defined here", g->c_name);
             }
         }
         check_field_attrs(c, f);
     }
+    rp_name_table_free(&names);
+    rp_name_table_free(&keys);
 }
 
 /* ---- arrays --------------------------------------------------------------------------------------- */
@@ -731,70 +769,246 @@ static void check_cycles(checker *c)
 
 /* ---- telling routed messages apart ------------------------------------------------------------- */
 
-/* True when a and b are both const on a required field with the same wire key and differ. */
-static bool consts_differ(const rp_ast_field *a, const rp_ast_field *b)
+/* Two messages that may arrive on the same port, in the same direction and envelope must
+ * be told apart by a required const field of the same wire key (what generated decode-any
+ * code dispatches on); arrays are JSON arrays, never confused with a message object.
+ *
+ * Without comparing every pair: two messages are indistinguishable when they agree on every
+ * const key both have. Messages with the same set of const keys ("class") collide exactly
+ * when their values are equal; messages of two classes collide when their values on the
+ * keys the classes share are equal. So within each (port, direction, envelope) group, each
+ * pair of classes is one pass with a hash table of value texts: O(classes x messages). */
+
+/* One routed message: its const fields sorted by wire key. */
+typedef struct routed_msg {
+    const rp_ast_decl *decl;
+    const rp_ast_field **consts;
+    size_t const_count;
+    size_t klass;  /* index into the class list */
+    size_t clash;  /* index + 1 (into the routed list) of the first earlier message it meets */
+} routed_msg;
+
+static int field_key_cmp(const void *a, const void *b)
 {
-    const rp_ast_value *x = &a->attrs.const_value, *y = &b->attrs.const_value;
-    if (a->label != RP_LABEL_REQUIRED || b->label != RP_LABEL_REQUIRED || x->kind == RP_VALUE_NONE ||
-        y->kind == RP_VALUE_NONE || strcmp(a->wire_key, b->wire_key) != 0)
-        return false;
-    bool xs = x->kind == RP_VALUE_STRING, ys = y->kind == RP_VALUE_STRING;
-    bool xb = x->kind == RP_VALUE_BOOL, yb = y->kind == RP_VALUE_BOOL;
-    if (xs || ys)
-        return !(xs && ys) || strcmp(x->str, y->str) != 0;
-    if (xb || yb)
-        return !(xb && yb) || x->b != y->b;
-    return rp_ast_int_cmp(x->i, y->i) != 0; /* INT and resolved ENUM both carry i */
+    const rp_ast_field *const *x = a, *const *y = b;
+    return strcmp((*x)->wire_key, (*y)->wire_key);
 }
 
-static bool share_envelope(const rp_ast_route *a, const rp_ast_route *b, const rp_ast_envelope **on_b)
+/* Appends `<len>:<text>` (unambiguous whatever the bytes of text). */
+static void put_part(rp_strbuf *b, const char *text)
 {
-    for (size_t i = 0; i < a->envelope_count; i++)
-        for (size_t j = 0; j < b->envelope_count; j++)
-            if (a->envelopes[i].kind == b->envelopes[j].kind) {
-                *on_b = &b->envelopes[j];
-                return true;
-            }
-    return false;
+    rp_sb_printf(b, "%zu:%s", strlen(text), text);
 }
 
-/* Two messages that can arrive on the same port, in the same direction and envelope must be
- * told apart by a constant field (what generated decode-any code dispatches on). Arrays
- * are JSON arrays, never confused with a message object. */
+/* The text of a const value: equal texts exactly when consts_differ would say "same". */
+static void put_value(rp_strbuf *b, const rp_ast_value *v)
+{
+    char buf[32];
+    if (v->kind == RP_VALUE_STRING) {
+        rp_sb_putc(b, 's');
+        put_part(b, v->str);
+    } else if (v->kind == RP_VALUE_BOOL) {
+        rp_sb_puts(b, v->b ? "b1" : "b0");
+    } else {
+        rp_sb_putc(b, 'i'); /* INT and resolved ENUM both carry i */
+        put_part(b, rp_ast_int_format(v->i, buf, sizeof buf));
+    }
+}
+
+/* Text of m's const values on the keys of class `keys` (a message of that class). */
+static char *projection(const routed_msg *m, const routed_msg *keys)
+{
+    rp_strbuf b = { 0 };
+    size_t i = 0, j = 0;
+    while (i < m->const_count && j < keys->const_count) {
+        int cmp = strcmp(m->consts[i]->wire_key, keys->consts[j]->wire_key);
+        if (cmp == 0) {
+            put_part(&b, m->consts[i]->wire_key);
+            put_value(&b, &m->consts[i]->attrs.const_value);
+        }
+        if (cmp <= 0)
+            i++;
+        if (cmp >= 0)
+            j++;
+    }
+    return rp_sb_take(&b);
+}
+
+/* Records that message x meets earlier message a (keeps the earliest). */
+static void meet(routed_msg *r, size_t x, size_t a)
+{
+    if (a < x && (r[x].clash == 0 || a + 1 < r[x].clash))
+        r[x].clash = a + 1;
+}
+
+/* One pair of classes of one group (members: indexes into r, in spec order; ci == cj for a
+ * class with itself). */
+static void meet_classes(routed_msg *r, const size_t *members, size_t count, size_t ci, size_t cj,
+                         const routed_msg *ki, const routed_msg *kj)
+{
+    rp_name_table seen[2];
+    rp_name_table_init(&seen[0], count);
+    rp_name_table_init(&seen[1], count);
+    char **texts = rp_xcalloc(count + 1, sizeof *texts);
+    for (size_t k = 0; k < count; k++) {
+        size_t x = members[k];
+        int side = r[x].klass == ci ? 0 : r[x].klass == cj ? 1 : -1;
+        if (side < 0)
+            continue;
+        /* projected on the keys both classes have: those of the other class within x's */
+        texts[k] = projection(&r[x], side == 0 ? kj : ki);
+        size_t other = rp_name_table_get(&seen[ci == cj ? 0 : 1 - side], texts[k]);
+        if (other != 0)
+            meet(r, x, other - 1);
+        rp_name_table_put(&seen[ci == cj ? 0 : side], texts[k], x + 1);
+    }
+    for (size_t k = 0; k < count; k++)
+        free(texts[k]);
+    free(texts);
+    rp_name_table_free(&seen[0]);
+    rp_name_table_free(&seen[1]);
+}
+
+/* The group a message's route puts it in for one of its envelopes. */
+static void group_key(rp_strbuf *b, const rp_ast_route *r, const rp_ast_envelope *e)
+{
+    rp_sb_printf(b, "%d/%d/%d", (int)r->port, (int)r->dir, (int)e->kind);
+}
+
 static void check_distinguishable(checker *c)
 {
+    size_t n = 0;
+    routed_msg *r = rp_xcalloc(c->spec->decl_count + 1, sizeof *r);
+    rp_name_table classes; /* sorted const keys -> class index + 1 */
+    rp_name_table_init(&classes, c->spec->decl_count);
+    char **class_keys = rp_xcalloc(c->spec->decl_count + 1, sizeof *class_keys);
+    size_t *class_rep = rp_xcalloc(c->spec->decl_count + 1, sizeof *class_rep);
+    size_t class_count = 0;
     for (size_t i = 0; i < c->spec->decl_count; i++) {
-        const rp_ast_decl *a = c->spec->decls[i];
-        if (a->kind != RP_DECL_MESSAGE || a->u.message.route.port == RP_PORT_NONE)
+        const rp_ast_decl *d = c->spec->decls[i];
+        if (d->kind != RP_DECL_MESSAGE || d->u.message.route.port == RP_PORT_NONE)
             continue;
-        for (size_t j = i + 1; j < c->spec->decl_count; j++) {
-            const rp_ast_decl *b = c->spec->decls[j];
-            const rp_ast_envelope *env = NULL;
-            if (b->kind != RP_DECL_MESSAGE || b->u.message.route.port != a->u.message.route.port ||
-                b->u.message.route.dir != a->u.message.route.dir ||
-                !share_envelope(&a->u.message.route, &b->u.message.route, &env))
-                continue;
-            bool told_apart = false;
-            for (size_t x = 0; x < a->u.message.field_count && !told_apart; x++)
-                for (size_t y = 0; y < b->u.message.field_count && !told_apart; y++)
-                    told_apart = consts_differ(&a->u.message.fields[x], &b->u.message.fields[y]);
-            if (!told_apart) {
-                error(c, &b->name_span,
-                      "messages '%s' and '%s' both arrive %s on the %s port in '%s' and no "
-                      "required const field tells them apart",
-                      a->name, b->name, rp_ast_dir_name(a->u.message.route.dir),
-                      rp_ast_port_name(a->u.message.route.port), rp_ast_envelope_name(env->kind));
-                rp_diag_note(c->diag, &a->name_span, "'%s' declared here", a->name);
+        routed_msg *m = &r[n];
+        m->decl = d;
+        m->consts = rp_xcalloc(d->u.message.field_count + 1, sizeof *m->consts);
+        for (size_t k = 0; k < d->u.message.field_count; k++) {
+            const rp_ast_field *f = &d->u.message.fields[k];
+            if (f->label == RP_LABEL_REQUIRED && f->attrs.const_value.kind != RP_VALUE_NONE)
+                m->consts[m->const_count++] = f;
+        }
+        qsort(m->consts, m->const_count, sizeof *m->consts, field_key_cmp);
+        rp_strbuf keys = { 0 };
+        for (size_t k = 0; k < m->const_count; k++)
+            put_part(&keys, m->consts[k]->wire_key);
+        char *text = rp_sb_take(&keys);
+        size_t known = rp_name_table_put(&classes, text, class_count + 1);
+        if (known != 0) {
+            m->klass = known - 1;
+            free(text);
+        } else {
+            class_keys[class_count] = text;
+            class_rep[class_count] = n;
+            m->klass = class_count++;
+        }
+        n++;
+    }
+
+    /* Groups: members in spec order. */
+    typedef struct group {
+        char *name;
+        size_t *members;
+        size_t count, cap;
+    } group;
+    group *groups = NULL;
+    size_t group_count = 0, group_cap = 0;
+    rp_name_table group_index;
+    rp_name_table_init(&group_index, 16);
+    for (size_t x = 0; x < n; x++) {
+        const rp_ast_route *route = &r[x].decl->u.message.route;
+        for (size_t e = 0; e < route->envelope_count; e++) {
+            rp_strbuf key = { 0 };
+            group_key(&key, route, &route->envelopes[e]);
+            size_t g = rp_name_table_get(&group_index, key.s);
+            if (g == 0) {
+                group *ng = rp_xpush(&groups, &group_count, &group_cap, sizeof *groups);
+                ng->name = key.s;
+                /* the table borrows the key: group names are freed only at the end */
+                g = group_count;
+                rp_name_table_put(&group_index, key.s, g);
+            } else {
+                free(key.s);
             }
+            group *gr = &groups[g - 1];
+            if (gr->count > 0 && gr->members[gr->count - 1] == x)
+                continue; /* the same envelope kind twice in one route */
+            *(size_t *)rp_xpush(&gr->members, &gr->count, &gr->cap, sizeof *gr->members) = x;
         }
     }
+
+    /* Each pair of the classes present in each group. */
+    size_t *present = rp_xcalloc(class_count + 1, sizeof *present);
+    bool *in_group = rp_xcalloc(class_count + 1, sizeof *in_group);
+    for (size_t g = 0; g < group_count; g++) {
+        size_t pc = 0;
+        for (size_t k = 0; k < groups[g].count; k++) {
+            size_t cl = r[groups[g].members[k]].klass;
+            if (!in_group[cl]) {
+                in_group[cl] = true;
+                present[pc++] = cl;
+            }
+        }
+        for (size_t a = 0; a < pc; a++)
+            for (size_t b = a; b < pc; b++)
+                meet_classes(r, groups[g].members, groups[g].count, present[a], present[b],
+                             &r[class_rep[present[a]]], &r[class_rep[present[b]]]);
+        for (size_t a = 0; a < pc; a++)
+            in_group[present[a]] = false;
+    }
+
+    /* One report per message, at it, naming the first earlier message it meets and the
+     * first envelope of that message both may arrive in. */
+    for (size_t x = 0; x < n; x++) {
+        if (r[x].clash == 0)
+            continue;
+        const rp_ast_decl *a = r[r[x].clash - 1].decl, *b = r[x].decl;
+        const rp_ast_route *ra = &a->u.message.route, *rb = &b->u.message.route;
+        const rp_ast_envelope *env = &ra->envelopes[0];
+        for (size_t i = 0; i < ra->envelope_count; i++)
+            if (rp_ast_route_has(rb, ra->envelopes[i].kind)) {
+                env = &ra->envelopes[i];
+                break;
+            }
+        error(c, &b->name_span,
+              "messages '%s' and '%s' both arrive %s on the %s port in '%s' and no "
+              "required const field tells them apart",
+              a->name, b->name, rp_ast_dir_name(ra->dir), rp_ast_port_name(ra->port),
+              rp_ast_envelope_name(env->kind));
+        rp_diag_note(c->diag, &a->name_span, "'%s' declared here", a->name);
+    }
+
+    for (size_t g = 0; g < group_count; g++) {
+        free(groups[g].name);
+        free(groups[g].members);
+    }
+    free(groups);
+    for (size_t k = 0; k < class_count; k++)
+        free(class_keys[k]);
+    for (size_t x = 0; x < n; x++)
+        free(r[x].consts);
+    free(present);
+    free(in_group);
+    free(class_keys);
+    free(class_rep);
+    rp_name_table_free(&group_index);
+    rp_name_table_free(&classes);
+    free(r);
 }
 
 /* ---- entry ---------------------------------------------------------------------------------------- */
 
 size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
 {
-    checker c = { diag, spec, 0, NULL, 0 };
+    checker c = { diag, spec, 0, NULL, 0, NULL };
     const rp_ast_unit *main_unit = spec->main;
     if (main_unit != NULL && main_unit->protocol == NULL) {
         rp_ast_span s = { main_unit->path, 1, 1, 1, 1, 0, 0 };
@@ -823,8 +1037,13 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
         }
     }
     check_cycles(&c);
+    c.errors += rp_check_names(diag, spec);
     if (c.errors == 0) /* needs every const resolved */
         check_distinguishable(&c);
+    if (c.enum_values != NULL)
+        for (size_t i = 0; i < spec->decl_count; i++)
+            rp_name_table_free(&c.enum_values[i]);
+    free(c.enum_values);
     free(c.names);
     return c.errors;
 }

@@ -26,8 +26,7 @@ static void enum_value_line(emit_ctx *cx, const rp_ast_decl *d, const rp_ast_enu
                             bool as_define, bool last)
 {
     rp_strbuf *h = &cx->h;
-    char *ty = emit_decl_ctype(cx, d);
-    char *up = emit_upper(ty);
+    char *cn = rp_cname_value(&cx->names, d, v);
     rp_strbuf note = { 0 };
     if (v->since != NULL && v->until != NULL)
         rp_sb_printf(&note, "Versions %s to %s.", v->since, v->until);
@@ -38,27 +37,25 @@ static void enum_value_line(emit_ctx *cx, const rp_ast_decl *d, const rp_ast_enu
     emit_doc(h, as_define ? "" : "    ", v->doc, note.s);
     bool is_signed = rp_ast_scalar_is_signed(d->u.enm.underlying);
     if (as_define) {
-        rp_sb_printf(h, "#define %s_%s ", up, v->name);
+        rp_sb_printf(h, "#define %s ", cn);
         if (is_signed)
             emit_i64_lit(h, rp_ast_int_as_i64(v->value));
         else
             emit_u64_lit(h, v->value.mag);
         rp_sb_puts(h, "\n");
     } else {
-        rp_sb_printf(h, "    %s_%s = ", up, v->name);
+        rp_sb_printf(h, "    %s = ", cn);
         emit_int_text(h, v->value);
         rp_sb_puts(h, last ? "\n" : ",\n");
     }
     free(note.s);
-    free(up);
-    free(ty);
+    free(cn);
 }
 
 static void emit_enum(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *h = &cx->h;
-    char *ty = emit_decl_ctype(cx, d);
-    char *up = emit_upper(ty);
+    char *ty = rp_cname_decl(&cx->names, d, RP_CN_TYPE);
     const rp_ast_enum *e = &d->u.enm;
     rp_strbuf note = { 0 };
     rp_sb_printf(&note, "On the wire: a JSON number (%s).", rp_ast_scalar_name(e->underlying));
@@ -79,13 +76,14 @@ static void emit_enum(emit_ctx *cx, const rp_ast_decl *d)
             all |= e->values[i].value.mag;
         }
         if (d->kind == RP_DECL_FLAGS) {
-            rp_sb_printf(h, "/** Every bit %s defines. */\n#define %s_ALL ", d->name, up);
+            char *all_name = rp_cname_decl(&cx->names, d, RP_CN_FLAGS_ALL);
+            rp_sb_printf(h, "/** Every bit %s defines. */\n#define %s ", d->name, all_name);
             emit_u64_lit(h, all);
             rp_sb_puts(h, "\n");
+            free(all_name);
         }
         rp_sb_puts(h, "\n");
     }
-    free(up);
     free(ty);
 }
 
@@ -172,16 +170,28 @@ static void field_trailer(rp_strbuf *b, const rp_ast_field *f)
     rp_sb_puts(b, " */\n");
 }
 
+/* Bit name of an envelope in the <P>_ENVELOPE_* set: "rsa_server". */
+static const char *envelope_bit_name(const rp_ast_envelope *e)
+{
+    switch (e->kind) {
+    case RP_ENV_PLAIN: return "plain";
+    case RP_ENV_RSA_SERVER: return "rsa_server";
+    case RP_ENV_RSA_CLIENT: return "rsa_client";
+    case RP_ENV_AES: return "aes";
+    case RP_ENV_AES_CLIENT_ID: return e->zlib ? "aes_client_id_zlib" : "aes_client_id";
+    }
+    return "plain";
+}
+
 static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *h = &cx->h;
-    char *ty = emit_decl_ctype(cx, d);
-    char *up = emit_upper(ty);
+    char *ty = rp_cname_decl(&cx->names, d, RP_CN_TYPE);
     rp_strbuf note = { 0 };
     route_note(&note, d->kind == RP_DECL_ARRAY ? &d->u.array.route : &d->u.message.route);
     if (d->kind == RP_DECL_ARRAY) {
         const rp_ast_decl *item = d->u.array.element.ref;
-        char *ity = emit_decl_ctype(cx, item);
+        char *ity = rp_cname_decl(&cx->names, item, RP_CN_TYPE);
         rp_strbuf arr = { 0 };
         rp_sb_printf(&arr, "On the wire: a JSON array of %s objects", item->name);
         if (d->u.array.len.has_min)
@@ -193,8 +203,8 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
             rp_sb_printf(&arr, "\n%s", note.s);
         emit_doc(h, "", d->doc, arr.s);
         rp_sb_printf(h, "typedef struct %s {\n", ty);
-        rp_sb_printf(h, "    %s items[%" PRIu64 "];\n", ity, d->u.array.len.max);
-        rp_sb_puts(h, "    size_t count; /* items in use */\n");
+        rp_sb_printf(h, "    %s " RP_CN_ARRAY_ITEMS "[%" PRIu64 "];\n", ity, d->u.array.len.max);
+        rp_sb_puts(h, "    size_t " RP_CN_ARRAY_COUNT "; /* items in use */\n");
         rp_sb_printf(h, "} %s;\n\n", ty);
         free(arr.s);
         free(ity);
@@ -205,71 +215,82 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
         for (size_t i = 0; i < m->field_count; i++) {
             const rp_ast_field *f = &m->fields[i];
             char *fty = emit_field_ctype(cx, f);
+            char *member = rp_cname_field(f, RP_CN_MEMBER);
             emit_doc(h, "    ", f->doc, NULL);
             if (f->label == RP_LABEL_REPEATED) {
-                rp_sb_printf(h, "    %s %s[%" PRIu64 "];", fty, f->c_name, f->attrs.count.max);
+                char *count = rp_cname_field(f, RP_CN_COUNT);
+                rp_sb_printf(h, "    %s %s[%" PRIu64 "];", fty, member, f->attrs.count.max);
                 field_trailer(h, f);
-                rp_sb_printf(h, "    size_t %s_count; /* items of %s in use */\n", f->c_name,
-                             f->c_name);
+                rp_sb_printf(h, "    size_t %s; /* items of %s in use */\n", count, member);
+                free(count);
             } else {
-                rp_sb_printf(h, "    %s %s;", fty, f->c_name);
+                rp_sb_printf(h, "    %s %s;", fty, member);
                 field_trailer(h, f);
             }
+            free(member);
             free(fty);
         }
         if (m->field_count == 0)
-            rp_sb_puts(h, "    uint8_t unused_; /* the message has no fields */\n");
+            rp_sb_puts(h, "    uint8_t " RP_CN_EMPTY_MEMBER "; /* the message has no fields */\n");
         else
             rp_sb_puts(h, "    /* Presence: true when the key was in the text (decode) or is to be\n"
                           "     * written (encode). Absent is not the same as zero. */\n");
-        for (size_t i = 0; i < m->field_count; i++)
-            rp_sb_printf(h, "    bool has_%s;\n", m->fields[i].c_name);
+        for (size_t i = 0; i < m->field_count; i++) {
+            char *has = rp_cname_field(&m->fields[i], RP_CN_HAS);
+            rp_sb_printf(h, "    bool %s;\n", has);
+            free(has);
+        }
         rp_sb_printf(h, "} %s;\n\n", ty);
     }
     free(note.s);
 
-    uint64_t max = emit_max_message(d);
+    char *max_name = rp_cname_decl(&cx->names, d, RP_CN_MAX_SIZE);
+    char *init = rp_cname_decl(&cx->names, d, RP_CN_INIT);
+    char *decode = rp_cname_decl(&cx->names, d, RP_CN_DECODE);
+    char *validate = rp_cname_decl(&cx->names, d, RP_CN_VALIDATE);
+    char *encode = rp_cname_decl(&cx->names, d, RP_CN_ENCODE);
+    uint64_t max = emit_max_message_memo(cx->bounds, d);
     if (max == EMIT_UNBOUNDED)
-        rp_sb_printf(h, "/* %s has no %s_MAX_SIZE: a string, bytes or array in it has no maximum\n"
-                        " * length. */\n", ty, up);
+        rp_sb_printf(h, "/* %s has no %s: a string, bytes or array in it has no maximum\n"
+                        " * length. */\n", ty, max_name);
     else {
-        rp_sb_printf(h, "/** Longest compact JSON %s_encode can write (worst-case escaping). */\n"
-                        "#define %s_MAX_SIZE ", ty, up);
+        rp_sb_printf(h, "/** Longest compact JSON %s can write (worst-case escaping). */\n"
+                        "#define %s ", encode, max_name);
         emit_u64_lit(h, max);
         rp_sb_puts(h, "\n");
     }
     const rp_ast_route *r = d->kind == RP_DECL_ARRAY ? &d->u.array.route : &d->u.message.route;
     if (r->port != RP_PORT_NONE) {
+        char *mask = rp_cname_decl(&cx->names, d, RP_CN_ENVELOPES);
         rp_sb_printf(h, "/** Envelopes %s may travel in (%s_ENVELOPE_* bits). */\n",
-                     d->name, cx->upper);
-        rp_sb_printf(h, "#define %s_ENVELOPES (", up);
+                     d->name, cx->names.upper);
+        rp_sb_printf(h, "#define %s (", mask);
         for (size_t i = 0; i < r->envelope_count; i++) {
-            const rp_ast_envelope *e = &r->envelopes[i];
-            const char *n = "PLAIN";
-            switch (e->kind) {
-            case RP_ENV_PLAIN: n = "PLAIN"; break;
-            case RP_ENV_RSA_SERVER: n = "RSA_SERVER"; break;
-            case RP_ENV_RSA_CLIENT: n = "RSA_CLIENT"; break;
-            case RP_ENV_AES: n = "AES"; break;
-            case RP_ENV_AES_CLIENT_ID: n = e->zlib ? "AES_CLIENT_ID_ZLIB" : "AES_CLIENT_ID"; break;
-            }
-            rp_sb_printf(h, "%s%s_ENVELOPE_%s", i > 0 ? " | " : "", cx->upper, n);
+            char *bit = rp_cname_named(&cx->names, RP_CN_ENVELOPE_CONST,
+                                       envelope_bit_name(&r->envelopes[i]));
+            rp_sb_printf(h, "%s%s", i > 0 ? " | " : "", bit);
+            free(bit);
         }
         rp_sb_puts(h, ")\n");
+        free(mask);
     }
     rp_sb_puts(h, "\n");
     /* Continuation lines line up with the first parameter. */
-    size_t pad_dec = strlen("RP_CHECK_RESULT int ") + strlen(ty) + strlen("_decode(");
-    size_t pad_enc = strlen("RP_CHECK_RESULT int ") + strlen(ty) + strlen("_encode(");
-    rp_sb_printf(h, "void %s_init(%s *msg);\n", ty, ty);
-    rp_sb_printf(h, "RP_CHECK_RESULT int %s_decode(const char *json, size_t len, %s *out,\n"
+    size_t pad_dec = strlen("RP_CHECK_RESULT int ") + strlen(decode) + strlen("(");
+    size_t pad_enc = strlen("RP_CHECK_RESULT int ") + strlen(encode) + strlen("(");
+    rp_sb_printf(h, "void %s(%s *msg);\n", init, ty);
+    rp_sb_printf(h, "RP_CHECK_RESULT int %s(const char *json, size_t len, %s *out,\n"
                     "%*srp_arena *storage, rp_decode_mode mode, rp_error *err);\n",
-                 ty, ty, (int)pad_dec, "");
-    rp_sb_printf(h, "RP_CHECK_RESULT int %s_validate(const %s *msg, rp_error *err);\n", ty, ty);
-    rp_sb_printf(h, "RP_CHECK_RESULT int %s_encode(const %s *msg, char *buf, size_t cap,\n"
+                 decode, ty, (int)pad_dec, "");
+    rp_sb_printf(h, "RP_CHECK_RESULT int %s(const %s *msg, rp_error *err);\n", validate, ty);
+    rp_sb_printf(h, "RP_CHECK_RESULT int %s(const %s *msg, char *buf, size_t cap,\n"
                     "%*ssize_t *out_len, rp_error *err);\n\n",
-                 ty, ty, (int)pad_enc, "");
-    free(up);
+                 encode, ty, (int)pad_enc, "");
+    free(max_name);
+    free(init);
+    free(decode);
+    free(validate);
+    free(encode);
     free(ty);
 }
 
@@ -278,7 +299,7 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
 static const char *first_routed_name(const emit_ctx *cx)
 {
     for (size_t i = 0; i < cx->spec->decl_count; i++)
-        if (emit_is_routed(cx->spec->decls[i]))
+        if (rp_cname_is_routed(cx->spec->decls[i]))
             return cx->spec->decls[i]->name;
     return "none";
 }
@@ -309,98 +330,143 @@ static const char usage_note[] =
     " * Structs with arrays can be large (see sizeof); keep them off small stacks.\n"
     " */\n\n";
 
-void emit_c_header(emit_ctx *cx, const char *spec_name)
+/* The port and direction enums and the envelope bits (routed specs only). */
+static void emit_routing(emit_ctx *cx)
 {
     rp_strbuf *h = &cx->h;
-    char *guard = emit_upper(cx->prefix);
-    rp_sb_printf(h, "/* %s.h — C codec for the %s protocol.\n *\n", cx->prefix, cx->spec->protocol);
-    rp_sb_printf(h, " * Generated by rprotoc %s from %s; do not edit.\n", RPROTOC_VERSION, spec_name);
-    rp_sb_printf(h, " * Spec SHA-256: %s\n */\n", cx->sha256);
-    rp_sb_printf(h, "#ifndef %s_GENERATED_H\n#define %s_GENERATED_H\n\n", guard, guard);
-    rp_sb_puts(h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
-    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n\n");
-    rp_sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-    emit_doc(h, "", cx->spec->protocol_doc, NULL);
-    rp_sb_printf(h, "#define %s_RPROTOC_VERSION \"%s\"\n", cx->upper, RPROTOC_VERSION);
-    rp_sb_printf(h, "#define %s_SPEC_SHA256 \"%s\"\n\n", cx->upper, cx->sha256);
-    rp_sb_puts(h, usage_note);
-
-    rp_sb_puts(h, "/* ---- enums and flag sets ---------------------------------------------------- */\n\n");
-    for (size_t i = 0; i < cx->spec->decl_count; i++) {
-        const rp_ast_decl *d = cx->spec->decls[i];
-        if (d->kind == RP_DECL_ENUM || d->kind == RP_DECL_FLAGS)
-            emit_enum(cx, d);
-    }
-
-    rp_sb_puts(h, "/* ---- routing ----------------------------------------------------------------- */\n\n");
+    char *c1 = rp_cname_named(&cx->names, RP_CN_PORT_CONST, "connect");
+    char *c2 = rp_cname_named(&cx->names, RP_CN_PORT_CONST, "logging");
     rp_sb_printf(h, "/** The listener a message travels on. */\n"
-                    "typedef enum %s_port {\n"
-                    "    %s_PORT_NONE = 0,\n    %s_PORT_CONNECT = 1,\n    %s_PORT_LOGGING = 2\n"
-                    "} %s_port;\n\n",
-                 cx->prefix, cx->upper, cx->upper, cx->upper, cx->prefix);
+                    "typedef enum %s {\n    %s = 0,\n    %s = 1,\n    %s = 2\n} %s;\n\n",
+                 cx->fixed[RP_CN_PORT], cx->fixed[RP_CN_PORT_NONE], c1, c2, cx->fixed[RP_CN_PORT]);
+    free(c1);
+    free(c2);
+    c1 = rp_cname_named(&cx->names, RP_CN_DIR_CONST, "c2s");
+    c2 = rp_cname_named(&cx->names, RP_CN_DIR_CONST, "s2c");
     rp_sb_printf(h, "/** Which way a message travels. */\n"
-                    "typedef enum %s_direction {\n"
-                    "    %s_DIR_NONE = 0,\n    %s_DIR_C2S = 1, /* client to server */\n"
-                    "    %s_DIR_S2C = 2  /* server to client */\n"
-                    "} %s_direction;\n\n",
-                 cx->prefix, cx->upper, cx->upper, cx->upper, cx->prefix);
-    rp_sb_printf(h, "/* Envelope bits of the <MSG>_ENVELOPES masks (protocol reference §2.2). */\n"
-                    "#define %s_ENVELOPE_PLAIN 1u              /* plain JSON */\n"
-                    "#define %s_ENVELOPE_RSA_SERVER 2u         /* base64 RSA to the server key */\n"
-                    "#define %s_ENVELOPE_RSA_CLIENT 4u         /* base64 RSA to the client key */\n"
-                    "#define %s_ENVELOPE_AES 8u                /* \"iv:b64\" with the session key */\n"
-                    "#define %s_ENVELOPE_AES_CLIENT_ID 16u     /* \"iv:client_id:b64\" */\n"
-                    "#define %s_ENVELOPE_AES_CLIENT_ID_ZLIB 32u /* the same, zlib + base64 inside */\n\n",
-                 cx->upper, cx->upper, cx->upper, cx->upper, cx->upper, cx->upper);
-
-    rp_sb_puts(h, "/* ---- messages ---------------------------------------------------------------- */\n\n");
-    emit_each_message_in_dependency_order(cx, emit_message_struct);
-
-    /* Any-message decoding. */
-    rp_sb_puts(h, "/* ---- any message ------------------------------------------------------------- */\n\n");
-    rp_sb_printf(h, "/** Every message that travels on a port, for %s_decode_any. */\n", cx->prefix);
-    rp_sb_printf(h, "typedef enum %s_message_id {\n    %s_MSG_NONE = 0", cx->prefix, cx->upper);
-    for (size_t i = 0; i < cx->spec->decl_count; i++) {
-        const rp_ast_decl *d = cx->spec->decls[i];
-        if (!emit_is_routed(d))
-            continue;
-        char *s = emit_snake(d->name);
-        char *u = emit_upper(s);
-        rp_sb_printf(h, ",\n    %s_MSG_%s", cx->upper, u);
-        free(u);
-        free(s);
+                    "typedef enum %s {\n    %s = 0,\n    %s = 1, /* client to server */\n"
+                    "    %s = 2  /* server to client */\n} %s;\n\n",
+                 cx->fixed[RP_CN_DIRECTION], cx->fixed[RP_CN_DIR_NONE], c1, c2,
+                 cx->fixed[RP_CN_DIRECTION]);
+    free(c1);
+    free(c2);
+    static const struct { const char *name, *value, *what; } bits[] = {
+        { "plain", "1u", "plain JSON" },
+        { "rsa_server", "2u", "base64 RSA to the server key" },
+        { "rsa_client", "4u", "base64 RSA to the client key" },
+        { "aes", "8u", "\"iv:b64\" with the session key" },
+        { "aes_client_id", "16u", "\"iv:client_id:b64\"" },
+        { "aes_client_id_zlib", "32u", "the same, zlib + base64 inside" },
+    };
+    enum { NBITS = sizeof bits / sizeof bits[0] };
+    char *line[NBITS];
+    size_t width = 0;
+    for (size_t i = 0; i < NBITS; i++) {
+        char *name = rp_cname_named(&cx->names, RP_CN_ENVELOPE_CONST, bits[i].name);
+        rp_strbuf l = { 0 };
+        rp_sb_printf(&l, "#define %s %s", name, bits[i].value);
+        if (l.len > width)
+            width = l.len;
+        line[i] = rp_sb_take(&l);
+        free(name);
     }
-    rp_sb_printf(h, "\n} %s_message_id;\n\n", cx->prefix);
-    rp_sb_printf(h, "/** One decoded message of any routed type: `id` says which member of `u` is set. */\n"
-                    "typedef struct %s_any {\n    %s_message_id id;\n    union {\n", cx->prefix, cx->prefix);
+    rp_sb_puts(h, "/* Envelope bits of the <MSG>_ENVELOPES masks (protocol reference §2.2). */\n");
+    for (size_t i = 0; i < NBITS; i++) {
+        rp_sb_printf(h, "%-*s /* %s */\n", (int)width, line[i], bits[i].what);
+        free(line[i]);
+    }
+    rp_sb_puts(h, "\n");
+}
+
+/* The message ids, the any-message struct and decode_any (routed specs only). */
+static void emit_any(emit_ctx *cx)
+{
+    rp_strbuf *h = &cx->h;
+    char *const *fx = cx->fixed;
+    rp_sb_puts(h, "/* ---- any message ------------------------------------------------------------- */\n\n");
+    rp_sb_printf(h, "/** Every message that travels on a port, for %s. */\n", fx[RP_CN_DECODE_ANY]);
+    rp_sb_printf(h, "typedef enum %s {\n    %s = 0", fx[RP_CN_MESSAGE_ID], fx[RP_CN_MSG_NONE]);
     for (size_t i = 0; i < cx->spec->decl_count; i++) {
         const rp_ast_decl *d = cx->spec->decls[i];
-        if (!emit_is_routed(d))
+        if (!rp_cname_is_routed(d))
             continue;
-        char *ty = emit_decl_ctype(cx, d);
-        char *s = emit_snake(d->name);
-        rp_sb_printf(h, "        %s %s;\n", ty, s);
-        free(s);
+        char *id = rp_cname_decl(&cx->names, d, RP_CN_MSG_ID);
+        rp_sb_printf(h, ",\n    %s", id);
+        free(id);
+    }
+    rp_sb_printf(h, "\n} %s;\n\n", fx[RP_CN_MESSAGE_ID]);
+    rp_sb_printf(h, "/** One decoded message of any routed type: `" RP_CN_ANY_ID "` says which member of `"
+                    RP_CN_ANY_UNION "` is set. */\n"
+                    "typedef struct %s {\n    %s " RP_CN_ANY_ID ";\n    union {\n",
+                 fx[RP_CN_ANY], fx[RP_CN_MESSAGE_ID]);
+    for (size_t i = 0; i < cx->spec->decl_count; i++) {
+        const rp_ast_decl *d = cx->spec->decls[i];
+        if (!rp_cname_is_routed(d))
+            continue;
+        char *ty = rp_cname_decl(&cx->names, d, RP_CN_TYPE);
+        char *member = rp_cname_decl(&cx->names, d, RP_CN_ANY_MEMBER);
+        rp_sb_printf(h, "        %s %s;\n", ty, member);
+        free(member);
         free(ty);
     }
-    rp_sb_printf(h, "    } u;\n} %s_any;\n\n", cx->prefix);
-    int pad = (int)(strlen("RP_CHECK_RESULT int ") + strlen(cx->prefix) + strlen("_decode_any("));
+    rp_sb_printf(h, "    } " RP_CN_ANY_UNION ";\n} %s;\n\n", fx[RP_CN_ANY]);
+    int pad = (int)(strlen("RP_CHECK_RESULT int ") + strlen(fx[RP_CN_DECODE_ANY]) + strlen("("));
     rp_sb_printf(h,
         "/* Decodes a plaintext that arrived on `port` in direction `dir`, choosing the message by\n"
         " * its shape and constant discriminators: a JSON array is the array message of that\n"
         " * route; an object is the message whose const fields all have their values in the text\n"
         " * (a message without const fields only when no discriminated one matches). Then decodes\n"
-        " * and validates it like <msg>_decode into out->u. out->id is %s_MSG_NONE unless it\n"
+        " * and validates it like <msg>_decode into out->u. out->id is %s unless it\n"
         " * succeeds. RP_E_SCHEMA_MESSAGE when no message of that route fits; JSON errors when the\n"
         " * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */\n"
-        "RP_CHECK_RESULT int %s_decode_any(const char *json, size_t len, %s_port port,\n"
-        "%*s%s_direction dir, %s_any *out, rp_arena *storage,\n"
+        "RP_CHECK_RESULT int %s(const char *json, size_t len, %s port,\n"
+        "%*s%s dir, %s *out, rp_arena *storage,\n"
         "%*srp_decode_mode mode, rp_error *err);\n\n",
-        cx->upper, cx->prefix, cx->prefix, pad, "", cx->prefix, cx->prefix, pad, "");
-    rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s_MSG_NONE and unknown ids. */\n"
-                    "const char *%s_message_name(%s_message_id id);\n\n",
-                 first_routed_name(cx), cx->upper, cx->prefix, cx->prefix);
+        fx[RP_CN_MSG_NONE], fx[RP_CN_DECODE_ANY], fx[RP_CN_PORT], pad, "", fx[RP_CN_DIRECTION],
+        fx[RP_CN_ANY], pad, "");
+    rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s and unknown ids. */\n"
+                    "const char *%s(%s id);\n\n",
+                 first_routed_name(cx), fx[RP_CN_MSG_NONE], fx[RP_CN_MESSAGE_NAME],
+                 fx[RP_CN_MESSAGE_ID]);
+}
+
+void emit_c_header(emit_ctx *cx, const char *spec_name)
+{
+    rp_strbuf *h = &cx->h;
+    char *const *fx = cx->fixed;
+    char *file = rp_cname_file(&cx->names, true);
+    rp_sb_printf(h, "/* %s — C codec for the %s protocol.\n *\n", file, cx->spec->protocol);
+    rp_sb_printf(h, " * Generated by rprotoc %s from %s; do not edit.\n", RPROTOC_VERSION, spec_name);
+    rp_sb_printf(h, " * Spec SHA-256: %s\n */\n", cx->sha256);
+    rp_sb_printf(h, "#ifndef %s\n#define %s\n\n", fx[RP_CN_GUARD], fx[RP_CN_GUARD]);
+    rp_sb_puts(h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
+    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n\n");
+    rp_sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+    emit_doc(h, "", cx->spec->protocol_doc, NULL);
+    rp_sb_printf(h, "#define %s \"%s\"\n", fx[RP_CN_RPROTOC_VERSION], RPROTOC_VERSION);
+    rp_sb_printf(h, "#define %s \"%s\"\n\n", fx[RP_CN_SPEC_SHA256], cx->sha256);
+    rp_sb_puts(h, usage_note);
+
+    rp_sb_puts(h, "/* ---- enums and flag sets ---------------------------------------------------- */\n\n");
+    for (size_t i = 0; i < cx->spec->decl_count; i++) {
+        const rp_ast_decl *d = cx->spec->decls[i];
+        if (d->kind == RP_DECL_ENUM || d->kind == RP_DECL_FLAGS) {
+            emit_enum(cx, d);
+            emit_spill(cx);
+        }
+    }
+
+    if (cx->routed) {
+        rp_sb_puts(h, "/* ---- routing ----------------------------------------------------------------- */\n\n");
+        emit_routing(cx);
+    }
+
+    rp_sb_puts(h, "/* ---- messages ---------------------------------------------------------------- */\n\n");
+    emit_each_message_in_dependency_order(cx, emit_message_struct);
+
+    if (cx->routed)
+        emit_any(cx);
     rp_sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n");
-    rp_sb_printf(h, "#endif /* %s_GENERATED_H */\n", guard);
-    free(guard);
+    rp_sb_printf(h, "#endif /* %s */\n", fx[RP_CN_GUARD]);
+    free(file);
 }

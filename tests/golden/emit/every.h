@@ -120,11 +120,11 @@ typedef enum every_direction {
 } every_direction;
 
 /* Envelope bits of the <MSG>_ENVELOPES masks (protocol reference §2.2). */
-#define EVERY_ENVELOPE_PLAIN 1u              /* plain JSON */
-#define EVERY_ENVELOPE_RSA_SERVER 2u         /* base64 RSA to the server key */
-#define EVERY_ENVELOPE_RSA_CLIENT 4u         /* base64 RSA to the client key */
-#define EVERY_ENVELOPE_AES 8u                /* "iv:b64" with the session key */
-#define EVERY_ENVELOPE_AES_CLIENT_ID 16u     /* "iv:client_id:b64" */
+#define EVERY_ENVELOPE_PLAIN 1u               /* plain JSON */
+#define EVERY_ENVELOPE_RSA_SERVER 2u          /* base64 RSA to the server key */
+#define EVERY_ENVELOPE_RSA_CLIENT 4u          /* base64 RSA to the client key */
+#define EVERY_ENVELOPE_AES 8u                 /* "iv:b64" with the session key */
+#define EVERY_ENVELOPE_AES_CLIENT_ID 16u      /* "iv:client_id:b64" */
 #define EVERY_ENVELOPE_AES_CLIENT_ID_ZLIB 32u /* the same, zlib + base64 inside */
 
 /* ---- messages ---------------------------------------------------------------- */

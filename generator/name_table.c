@@ -1,0 +1,90 @@
+/* name_table.c — the string-keyed hash table of name_table.h. */
+#include "name_table.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fe_util.h"
+
+size_t rp_name_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037u;
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return (size_t)h;
+}
+
+void rp_name_table_init(rp_name_table *t, size_t expected)
+{
+    t->slots = 16;
+    while (t->slots < 2 * expected)
+        t->slots *= 2;
+    t->keys = rp_xcalloc(t->slots, sizeof *t->keys);
+    t->values = rp_xcalloc(t->slots, sizeof *t->values);
+    t->count = 0;
+}
+
+void rp_name_table_free(rp_name_table *t)
+{
+    if (t == NULL)
+        return;
+    free(t->keys);
+    free(t->values);
+    memset(t, 0, sizeof *t);
+}
+
+void rp_name_table_clear(rp_name_table *t)
+{
+    memset(t->keys, 0, t->slots * sizeof *t->keys);
+    t->count = 0;
+}
+
+/* Index of key's slot, or of the empty slot where it belongs. */
+static size_t find(const rp_name_table *t, const char *key)
+{
+    size_t mask = t->slots - 1;
+    size_t i = rp_name_hash(key) & mask;
+    while (t->keys[i] != NULL && strcmp(t->keys[i], key) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+size_t rp_name_table_get(const rp_name_table *t, const char *key)
+{
+    size_t i = find(t, key);
+    return t->keys[i] != NULL ? t->values[i] : 0;
+}
+
+static void grow(rp_name_table *t)
+{
+    rp_name_table bigger;
+    bigger.slots = t->slots * 2;
+    bigger.keys = rp_xcalloc(bigger.slots, sizeof *bigger.keys);
+    bigger.values = rp_xcalloc(bigger.slots, sizeof *bigger.values);
+    bigger.count = t->count;
+    for (size_t i = 0; i < t->slots; i++)
+        if (t->keys[i] != NULL) {
+            size_t j = find(&bigger, t->keys[i]);
+            bigger.keys[j] = t->keys[i];
+            bigger.values[j] = t->values[i];
+        }
+    free(t->keys);
+    free(t->values);
+    *t = bigger;
+}
+
+size_t rp_name_table_put(rp_name_table *t, const char *key, size_t value)
+{
+    size_t i = find(t, key);
+    if (t->keys[i] != NULL)
+        return t->values[i];
+    if (2 * (t->count + 1) > t->slots) {
+        grow(t);
+        i = find(t, key);
+    }
+    t->keys[i] = key;
+    t->values[i] = value;
+    t->count++;
+    return 0;
+}
