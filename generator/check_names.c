@@ -197,6 +197,7 @@ typedef struct names {
     bool global_reserved;  /* test file-scope names against the reserved ones (false when the
                               protocol name is already reported: every name would repeat it) */
     const void *reported;  /* origin of the last reserved-name error: one per spec name */
+    const void *clash_now, *clash_first; /* origins of the last clash: one per pair */
 } names;
 
 static const char *decl_role(int k)
@@ -332,6 +333,12 @@ static void clash(names *n, const entry *now, const entry *first)
 {
     if (already_reported(now, first))
         return;
+    /* FooBar and Foo_Bar meet in every name they have: the first one tells it all */
+    if (first->origin != O_FIXED && first->origin != O_LOCAL && first->origin != O_TRANSPORT &&
+        n->clash_now == entry_owner(now) && n->clash_first == entry_owner(first))
+        return;
+    n->clash_now = entry_owner(now);
+    n->clash_first = entry_owner(first);
     const char *name = NULL, *first_name = NULL;
     const rp_ast_span *span = entry_span(now, &name);
     const rp_ast_span *first_span = entry_span(first, &first_name);

@@ -315,7 +315,7 @@ static const char usage_note[] =
     " *                     bytes are copied into `storage` (an rp_arena over caller memory),\n"
     " *                     so *out is valid as long as that memory; on failure storage is\n"
     " *                     rewound. mode RP_DECODE_STRICT is RFC 8259 exactly (a key twice is\n"
-    " *                     an error); RP_DECODE_WIRE accepts what residue peers send (trailing\n"
+    " *                     an error); RP_DECODE_WIRE accepts what lenient peers send (trailing\n"
     " *                     bytes, floats truncated, a string where a number belongs = absent).\n"
     " *   M_validate(msg, err)\n"
     " *                     checks every rule of the spec; the error names the JSON path and the\n"
