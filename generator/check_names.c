@@ -171,7 +171,7 @@ typedef enum origin {
 } origin;
 
 typedef struct entry {
-    char *ident;                  /* the C name (owned) */
+    char *ident;                  /* the C name (in names.idents) */
     origin origin;
     int sub;
     const char *what;             /* O_TRANSPORT: e.g. "the constant of port 'connect'" */
@@ -185,6 +185,39 @@ typedef struct entries {
     size_t count, cap;
 } entries;
 
+/* Storage of the C names: chunks that never move, so a spec's names lie side by side (a
+ * table of 100,000 names then costs few cache misses and no malloc per name). */
+typedef struct pool {
+    char **chunks;
+    size_t count, cap;
+    size_t used; /* bytes used in the last chunk */
+} pool;
+
+enum { POOL_CHUNK = 1u << 16 };
+
+/* Moves the malloc'd string s into the pool; returns the pool's copy. */
+static char *pool_keep(pool *p, char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (p->count == 0 || p->used + n > POOL_CHUNK) {
+        char **slot = rp_xpush(&p->chunks, &p->count, &p->cap, sizeof *p->chunks);
+        *slot = rp_xmalloc(n > POOL_CHUNK ? n : POOL_CHUNK);
+        p->used = 0;
+    }
+    char *copy = p->chunks[p->count - 1] + p->used;
+    memcpy(copy, s, n);
+    p->used += n;
+    free(s);
+    return copy;
+}
+
+static void pool_free(pool *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        free(p->chunks[i]);
+    free(p->chunks);
+}
+
 typedef struct names {
     rp_diag *diag;
     const rp_ast_spec *spec;
@@ -194,6 +227,7 @@ typedef struct names {
     entries g;
     rp_name_table members; /* members of the struct being checked -> index + 1 in m */
     entries m;
+    pool idents;           /* every entry's ident */
     bool global_reserved;  /* test file-scope names against the reserved ones (false when the
                               protocol name is already reported: every name would repeat it) */
     const void *reported;  /* origin of the last reserved-name error: one per spec name */
@@ -370,19 +404,19 @@ static void reserved(names *n, const entry *e, bool file_scope)
     free(s.s);
 }
 
-static entry *push(entries *list, char *ident, origin o, int sub)
+static entry *push(names *n, entries *list, char *ident, origin o, int sub)
 {
     entry *e = rp_xpush(&list->e, &list->count, &list->cap, sizeof *list->e);
-    e->ident = ident;
+    e->ident = pool_keep(&n->idents, ident);
     e->origin = o;
     e->sub = sub;
     return e;
 }
 
-/* Adds a file-scope name (ident owned by the table from now on). */
+/* Adds a file-scope name (ident, malloc'd, is moved into the pool). */
 static entry *add_global(names *n, char *ident, origin o, int sub)
 {
-    return push(&n->g, ident, o, sub);
+    return push(n, &n->g, ident, o, sub);
 }
 
 /* Registers the last file-scope entry: reports a clash with an earlier one, or a reserved
@@ -476,15 +510,13 @@ static void member_names(names *n, const rp_ast_decl *d)
 {
     const rp_ast_message *m = &d->u.message;
     rp_name_table_clear(&n->members);
-    for (size_t i = 0; i < n->m.count; i++)
-        free(n->m.e[i].ident);
     n->m.count = 0;
     for (size_t i = 0; i < m->field_count; i++) {
         const rp_ast_field *f = &m->fields[i];
         for (int k = RP_CN_MEMBER; k <= RP_CN_COUNT; k++) {
             if (k == RP_CN_COUNT && f->label != RP_LABEL_REPEATED)
                 continue;
-            entry *e = push(&n->m, rp_cname_field(f, (rp_cname_field_kind)k), O_FIELD, k);
+            entry *e = push(n, &n->m, rp_cname_field(f, (rp_cname_field_kind)k), O_FIELD, k);
             e->decl = d;
             e->field = f;
             reserved(n, e, false);
@@ -568,10 +600,7 @@ size_t rp_check_names(rp_diag *diag, const rp_ast_spec *spec)
             any_member_name(&n, &cn, d);
     }
 
-    for (size_t i = 0; i < n.g.count; i++)
-        free(n.g.e[i].ident);
-    for (size_t i = 0; i < n.m.count; i++)
-        free(n.m.e[i].ident);
+    pool_free(&n.idents);
     free(n.g.e);
     free(n.m.e);
     rp_name_table_free(&n.words);

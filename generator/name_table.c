@@ -22,6 +22,7 @@ void rp_name_table_init(rp_name_table *t, size_t expected)
         t->slots *= 2;
     t->keys = rp_xcalloc(t->slots, sizeof *t->keys);
     t->values = rp_xcalloc(t->slots, sizeof *t->values);
+    t->hashes = rp_xcalloc(t->slots, sizeof *t->hashes);
     t->count = 0;
 }
 
@@ -31,6 +32,7 @@ void rp_name_table_free(rp_name_table *t)
         return;
     free(t->keys);
     free(t->values);
+    free(t->hashes);
     memset(t, 0, sizeof *t);
 }
 
@@ -40,19 +42,19 @@ void rp_name_table_clear(rp_name_table *t)
     t->count = 0;
 }
 
-/* Index of key's slot, or of the empty slot where it belongs. */
-static size_t find(const rp_name_table *t, const char *key)
+/* Index of the slot of a key with hash h, or of the empty slot where it belongs. */
+static size_t find(const rp_name_table *t, const char *key, size_t h)
 {
     size_t mask = t->slots - 1;
-    size_t i = rp_name_hash(key) & mask;
-    while (t->keys[i] != NULL && strcmp(t->keys[i], key) != 0)
+    size_t i = h & mask;
+    while (t->keys[i] != NULL && (t->hashes[i] != h || strcmp(t->keys[i], key) != 0))
         i = (i + 1) & mask;
     return i;
 }
 
 size_t rp_name_table_get(const rp_name_table *t, const char *key)
 {
-    size_t i = find(t, key);
+    size_t i = find(t, key, rp_name_hash(key));
     return t->keys[i] != NULL ? t->values[i] : 0;
 }
 
@@ -62,29 +64,34 @@ static void grow(rp_name_table *t)
     bigger.slots = t->slots * 2;
     bigger.keys = rp_xcalloc(bigger.slots, sizeof *bigger.keys);
     bigger.values = rp_xcalloc(bigger.slots, sizeof *bigger.values);
+    bigger.hashes = rp_xcalloc(bigger.slots, sizeof *bigger.hashes);
     bigger.count = t->count;
     for (size_t i = 0; i < t->slots; i++)
         if (t->keys[i] != NULL) {
-            size_t j = find(&bigger, t->keys[i]);
+            size_t j = find(&bigger, t->keys[i], t->hashes[i]);
             bigger.keys[j] = t->keys[i];
             bigger.values[j] = t->values[i];
+            bigger.hashes[j] = t->hashes[i];
         }
     free(t->keys);
     free(t->values);
+    free(t->hashes);
     *t = bigger;
 }
 
 size_t rp_name_table_put(rp_name_table *t, const char *key, size_t value)
 {
-    size_t i = find(t, key);
+    size_t h = rp_name_hash(key);
+    size_t i = find(t, key, h);
     if (t->keys[i] != NULL)
         return t->values[i];
     if (2 * (t->count + 1) > t->slots) {
         grow(t);
-        i = find(t, key);
+        i = find(t, key, h);
     }
     t->keys[i] = key;
     t->values[i] = value;
+    t->hashes[i] = h;
     t->count++;
     return 0;
 }

@@ -13,6 +13,8 @@
 typedef struct rp_name_table {
     const char **keys; /* slots; NULL = empty */
     size_t *values;    /* value of each used slot */
+    size_t *hashes;    /* hash of each used slot's key: probes compare it before the key, so
+                          a lookup in a large table touches one key, not every one it passes */
     size_t slots;      /* power of two */
     size_t count;      /* used slots */
 } rp_name_table;
