@@ -14,9 +14,8 @@
  *     type, flags on a signed type, flag values that are not a single bit, versions;
  *   - message routes: rsa(server)/aes(client_id) only c2s, rsa(client)/aes only s2c, zlib
  *     only on the logging port;
- *   - fields: unknown types (with a did-you-mean), a charset or array used as a type, C
- *     keywords as names, duplicate C names and wire keys, presence-flag clashes, empty
- *     keys, label rules (const only on required, default only on optional, count only and
+ *   - fields: unknown types (with a did-you-mean), a charset or array used as a type,
+ *     duplicate C names and wire keys, empty keys, label rules (const only on required, default only on optional, count only and
  *     always on repeated), every attribute against the field type (range/one_of on
  *     integers, len/charset on strings, len/hex/base64 on bytes, encoding required on
  *     bytes), impossible ranges and lengths, one_of members outside the type or range,
@@ -24,8 +23,11 @@
  *     charset, versions (syntax, since after until);
  *   - messages that contain themselves (directly or through other messages);
  *   - arrays: element must be a message, a maximum length is required;
+ *   - the C names the spec gives rise to (check_names.h): reserved, or meeting one another;
  *   - once everything else is clean: two messages that may arrive on the same port, in the
- *     same direction and envelope, must differ in a required const field of the same key.
+ *     same direction and envelope, must differ in a required const field of the same key
+ *     (one report per message, naming the first earlier message it cannot be told from).
+ * Every check is linear in the size of the spec (hash tables, no comparison of pairs).
  */
 #ifndef RP_SPEC_CHECK_H
 #define RP_SPEC_CHECK_H
