@@ -28,19 +28,25 @@ static void emit_json_key(rp_strbuf *c, const char *key)
 
 /* ---- spec locations ------------------------------------------------------------------------ */
 
-/* Name of the static string holding the file of a span (rp_cname_spec_file). */
+/* Name of the static string holding the file of a span (rp_cname_spec_file). Spans point
+ * at their unit's path string, so a pointer compare finds it; the text compare is a
+ * fallback for spans made elsewhere. */
 static void file_var(const emit_ctx *cx, rp_strbuf *b, const char *file)
 {
-    for (size_t i = 0; i < cx->spec->unit_count; i++) {
-        const rp_ast_unit *u = cx->spec->units[i];
-        if (u->path == file || (file != NULL && strcmp(u->path, file) == 0)) {
-            char *name = rp_cname_spec_file(u, i);
-            rp_sb_puts(b, name);
-            free(name);
-            return;
-        }
+    size_t found = cx->spec->unit_count;
+    for (size_t i = 0; i < cx->spec->unit_count && found == cx->spec->unit_count; i++)
+        if (cx->spec->units[i]->path == file)
+            found = i;
+    for (size_t i = 0; i < cx->spec->unit_count && found == cx->spec->unit_count; i++)
+        if (file != NULL && strcmp(cx->spec->units[i]->path, file) == 0)
+            found = i;
+    if (found == cx->spec->unit_count) {
+        rp_sb_puts(b, "NULL");
+        return;
     }
-    rp_sb_puts(b, "NULL");
+    char *name = rp_cname_spec_file(cx->spec->units[found], found);
+    rp_sb_puts(b, name);
+    free(name);
 }
 
 static void emit_loc(const emit_ctx *cx, rp_strbuf *b, const rp_ast_span *s)
