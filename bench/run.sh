@@ -166,7 +166,7 @@ if [ -x "$build/rprotoc" ]; then
     fi
     prev_n=; prev_ms=
     for n in 100 1000 10000; do
-        bench/gen-spec.sh "$n" "$tmp/synth$n.rproto"
+        bench/gen-spec.sh "$n" "$tmp/synth$n.rproto" plain
         if ms=$(time_rprotoc "$tmp/synth$n.rproto"); then
             sz=$(cat "$tmp"/gen-out/* 2>/dev/null | wc -c)
             say "# synthetic spec of $n messages: $(wc -c < "$tmp/synth$n.rproto") bytes in, $sz bytes of C out"
@@ -181,6 +181,36 @@ if [ -x "$build/rprotoc" ]; then
             prev_n=
         fi
     done
+    # Routed messages told apart by one enum discriminator of N values (the shape that used
+    # to be quadratic): time, bytes of C and peak memory from 1,000 to 10,000 messages.
+    peak_kb() {   # spec out -> peak RSS in KiB of one rprotoc run (empty without /usr/bin/time)
+        rm -rf "$2"; mkdir -p "$2"
+        [ -x /usr/bin/time ] || return 0
+        /usr/bin/time -f %M -o "$tmp/peak.txt" "$build/rprotoc" "$1" -o "$2" > /dev/null 2>&1 && cat "$tmp/peak.txt"
+    }
+    for n in 1000 10000; do
+        bench/gen-spec.sh "$n" "$tmp/routed$n.rproto" routed
+        if ms=$(time_rprotoc "$tmp/routed$n.rproto"); then
+            eval "routed_ms_$n=$ms"
+            eval "routed_sz_$n=$(cat "$tmp"/gen-out/* | wc -c)"
+            kb=$(peak_kb "$tmp/routed$n.rproto" "$tmp/gen-out")
+            eval "routed_kb_$n=${kb:-0}"
+            say "# routed spec of $n enum-discriminated messages: $(wc -c < "$tmp/routed$n.rproto") bytes in, $(eval echo \$routed_sz_$n) bytes of C out, ${ms} ms CPU, peak ${kb:-?} KiB"
+            emit "bench: rprotoc_routed_$n ours=${ms}ms peer=none:n/a ratio=n/a"
+        else
+            sed -n 1,5p "$tmp/rprotoc.err"; skip "rprotoc failed on the routed spec of $n messages"
+        fi
+    done
+    if [ -n "${routed_ms_1000:-}" ] && [ -n "${routed_ms_10000:-}" ]; then
+        g=$(awk -v a="$routed_ms_10000" -v b="$routed_ms_1000" 'BEGIN { printf "%.2f", a / b }')
+        emit "bench: rprotoc_routed_growth_time_1000_to_10000 ours=${g}x peer=linear:10x ratio=$(ratio 10 "$g")"
+        g=$(awk -v a="$routed_sz_10000" -v b="$routed_sz_1000" 'BEGIN { printf "%.2f", a / b }')
+        emit "bench: rprotoc_routed_growth_output_1000_to_10000 ours=${g}x peer=linear:10x ratio=$(ratio 10 "$g")"
+        if [ "$routed_kb_1000" -gt 0 ]; then
+            g=$(awk -v a="$routed_kb_10000" -v b="$routed_kb_1000" 'BEGIN { printf "%.2f", a / b }')
+            emit "bench: rprotoc_routed_growth_memory_1000_to_10000 ours=${g}x peer=linear:10x ratio=$(ratio 10 "$g")"
+        fi
+    fi
 else
     skip "build/rprotoc not built"
 fi

@@ -15,10 +15,10 @@
 
 #include "rp_schema.h"
 
-static const char spec_file[] = "residue.rproto";
+static const char spec__file[] = "residue.rproto";
 
 /* charset client_id = "A-Za-z0-9_@#.-": bit (b & 7) of [b >> 3] allows byte b. */
-static const uint8_t charset_client_id[32] = {
+static const uint8_t charset__client_id[32] = {
     0x00, 0x00, 0x00, 0x00, 0x08, 0x60, 0xFF, 0x03,
     0xFF, 0xFF, 0xFF, 0x87, 0xFE, 0xFF, 0xFF, 0x07,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -26,7 +26,7 @@ static const uint8_t charset_client_id[32] = {
 };
 
 /* charset version = "0-9A-Za-z.-": bit (b & 7) of [b >> 3] allows byte b. */
-static const uint8_t charset_version[32] = {
+static const uint8_t charset__version[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x60, 0xFF, 0x03,
     0xFE, 0xFF, 0xFF, 0x07, 0xFE, 0xFF, 0xFF, 0x07,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -34,976 +34,981 @@ static const uint8_t charset_version[32] = {
 };
 
 /* Values of enum RequestType. */
-static const uint64_t enum_values_request_type[] = { 1u, 2u, 3u };
+static const uint64_t enum_values__request_type[] = { 1u, 2u, 3u };
+static const char enum_expect__request_type[] = "a RequestType value (1, 2, 3)";
 
 /* Values of enum ResponseStatus. */
-static const uint64_t enum_values_response_status[] = { 0u, 1u };
+static const uint64_t enum_values__response_status[] = { 0u, 1u };
+static const char enum_expect__response_status[] = "a ResponseStatus value (0, 1)";
 
 /* Values of enum AckState. */
-static const uint64_t enum_values_ack_state[] = { 0u, 1u };
+static const uint64_t enum_values__ack_state[] = { 0u, 1u };
+static const char enum_expect__ack_state[] = "a AckState value (0, 1)";
 
 /* Values of enum LogStatus. */
-static const uint64_t enum_values_log_status[] = { 0u, 1u, 2u };
+static const uint64_t enum_values__log_status[] = { 0u, 1u, 2u };
+static const char enum_expect__log_status[] = "a LogStatus value (0, 1, 2)";
 
 /* Values of enum Level. */
-static const uint64_t enum_values_level[] = { 1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u };
+static const uint64_t enum_values__level[] = { 1u, 2u, 4u, 8u, 16u, 32u, 64u, 128u };
+static const char enum_expect__level[] = "a Level value (1, 2, 4, 8, 16, 32, 64, 128)";
 
 /* ---- Connect ------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_connect_timestamp[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 165, 59 },
+static const rp_schema_rule rules__connect__timestamp[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 165, 59 },
       .expect = "a value >= 1",
       .has_lo = true, .u_lo = 1u },
 };
 
-static const rp_schema_rule rules_connect_type[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 167, 12 },
-      .expect = "a RequestType value (1, 2, 3)",
-      .u_set = enum_values_request_type, .set_count = 3 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 167, 65 },
+static const rp_schema_rule rules__connect__type[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 167, 12 },
+      .expect = enum_expect__request_type,
+      .u_set = enum_values__request_type, .set_count = 3 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 167, 65 },
       .expect = "CONNECT (1)",
       .u_lo = 1u },
 };
 
-static const uint64_t set_connect_key_size[] = { 128u, 192u, 256u };
+static const uint64_t set__connect__key_size[] = { 128u, 192u, 256u };
 
-static const rp_schema_rule rules_connect_key_size[] = {
-    { .kind = RP_RULE_ONE_OF, .loc = { spec_file, 169, 59 },
+static const rp_schema_rule rules__connect__key_size[] = {
+    { .kind = RP_RULE_ONE_OF, .loc = { spec__file, 169, 59 },
       .expect = "one of {128, 192, 256}",
-      .u_set = set_connect_key_size, .set_count = 3 },
+      .u_set = set__connect__key_size, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_connect_client_id[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 171, 59 },
+static const rp_schema_rule rules__connect__client_id[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 171, 59 },
       .expect = "1..128",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 128u },
-    { .kind = RP_RULE_CHARSET, .loc = { spec_file, 171, 79 },
+    { .kind = RP_RULE_CHARSET, .loc = { spec__file, 171, 79 },
       .expect = "characters of charset client_id (A-Za-z0-9_@#.-)",
-      .charset = charset_client_id },
+      .charset = charset__client_id },
 };
 
-static const rp_schema_rule rules_connect_rsa_public_key[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 173, 67 },
+static const rp_schema_rule rules__connect__rsa_public_key[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 173, 67 },
       .expect = "1..4096",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 4096u },
 };
 
-static const rp_schema_field fields_connect[] = {
+static const rp_schema_field fields__connect[] = {
     { .key = "_t", .key_len = 2, .name = "timestamp", .type = RP_SCHEMA_UINT,
       .json_key = "\"_t\":", .json_key_len = 5,
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_connect, timestamp), .has_offset = offsetof(residue_connect, has_timestamp),
-      .rules = rules_connect_timestamp, .rule_count = 1,
-      .loc = { spec_file, 165, 3 } },
+      .rules = rules__connect__timestamp, .rule_count = 1,
+      .loc = { spec__file, 165, 3 } },
     { .key = "type", .key_len = 4, .name = "type", .type = RP_SCHEMA_UINT,
       .json_key = "\"type\":", .json_key_len = 7,
       .bits = 8, .size = sizeof(residue_request_type), .required = true,
       .offset = offsetof(residue_connect, type), .has_offset = offsetof(residue_connect, has_type),
-      .rules = rules_connect_type, .rule_count = 2,
-      .loc = { spec_file, 167, 3 } },
+      .rules = rules__connect__type, .rule_count = 2,
+      .loc = { spec__file, 167, 3 } },
     { .key = "key_size", .key_len = 8, .name = "key_size", .type = RP_SCHEMA_UINT,
       .json_key = "\"key_size\":", .json_key_len = 11,
       .bits = 16, .size = sizeof(uint16_t),
       .offset = offsetof(residue_connect, key_size), .has_offset = offsetof(residue_connect, has_key_size),
-      .rules = rules_connect_key_size, .rule_count = 1,
-      .loc = { spec_file, 169, 3 } },
+      .rules = rules__connect__key_size, .rule_count = 1,
+      .loc = { spec__file, 169, 3 } },
     { .key = "client_id", .key_len = 9, .name = "client_id", .type = RP_SCHEMA_STRING,
       .json_key = "\"client_id\":", .json_key_len = 12,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_connect, client_id), .has_offset = offsetof(residue_connect, has_client_id),
-      .rules = rules_connect_client_id, .rule_count = 2,
-      .loc = { spec_file, 171, 3 } },
+      .rules = rules__connect__client_id, .rule_count = 2,
+      .loc = { spec__file, 171, 3 } },
     { .key = "rsa_public_key", .key_len = 14, .name = "rsa_public_key", .type = RP_SCHEMA_BASE64,
       .json_key = "\"rsa_public_key\":", .json_key_len = 17,
       .size = sizeof(rp_bytes),
       .offset = offsetof(residue_connect, rsa_public_key), .has_offset = offsetof(residue_connect, has_rsa_public_key),
-      .rules = rules_connect_rsa_public_key, .rule_count = 1,
-      .loc = { spec_file, 173, 3 } },
+      .rules = rules__connect__rsa_public_key, .rule_count = 1,
+      .loc = { spec__file, 173, 3 } },
 };
 
-static const rp_schema_message schema_connect = {
-    .name = "Connect", .size = sizeof(residue_connect), .fields = fields_connect, .field_count = 5,
-    .reject_unknown = false, .loc = { spec_file, 162, 3 },
+static const rp_schema_message schema__connect = {
+    .name = "Connect", .size = sizeof(residue_connect), .fields = fields__connect, .field_count = 5,
+    .reject_unknown = false, .loc = { spec__file, 162, 3 },
 };
 
 void residue_connect_init(residue_connect *msg)
 {
-    rp_schema_init(&schema_connect, msg);
+    rp_schema_init(&schema__connect, msg);
 }
 
 int residue_connect_decode(const char *json, size_t len, residue_connect *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_connect, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__connect, json, len, out, storage, mode, err);
 }
 
 int residue_connect_validate(const residue_connect *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_connect, msg, err);
+    return rp_schema_validate(&schema__connect, msg, err);
 }
 
 int residue_connect_encode(const residue_connect *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_connect, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__connect, msg, buf, cap, out_len, err);
 }
 
 /* ---- Acknowledgement ----------------------------------------------------------------- */
 
-static const rp_schema_rule rules_acknowledgement_timestamp[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 181, 49 },
+static const rp_schema_rule rules__acknowledgement__timestamp[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 181, 49 },
       .expect = "a value >= 1",
       .has_lo = true, .u_lo = 1u },
 };
 
-static const rp_schema_rule rules_acknowledgement_type[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 183, 12 },
-      .expect = "a RequestType value (1, 2, 3)",
-      .u_set = enum_values_request_type, .set_count = 3 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 183, 55 },
+static const rp_schema_rule rules__acknowledgement__type[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 183, 12 },
+      .expect = enum_expect__request_type,
+      .u_set = enum_values__request_type, .set_count = 3 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 183, 55 },
       .expect = "ACKNOWLEDGEMENT (2)",
       .u_lo = 2u },
 };
 
-static const rp_schema_rule rules_acknowledgement_client_id[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 185, 49 },
+static const rp_schema_rule rules__acknowledgement__client_id[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 185, 49 },
       .expect = "1..128",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 128u },
-    { .kind = RP_RULE_CHARSET, .loc = { spec_file, 185, 69 },
+    { .kind = RP_RULE_CHARSET, .loc = { spec__file, 185, 69 },
       .expect = "characters of charset client_id (A-Za-z0-9_@#.-)",
-      .charset = charset_client_id },
+      .charset = charset__client_id },
 };
 
-static const rp_schema_field fields_acknowledgement[] = {
+static const rp_schema_field fields__acknowledgement[] = {
     { .key = "_t", .key_len = 2, .name = "timestamp", .type = RP_SCHEMA_UINT,
       .json_key = "\"_t\":", .json_key_len = 5,
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_acknowledgement, timestamp), .has_offset = offsetof(residue_acknowledgement, has_timestamp),
-      .rules = rules_acknowledgement_timestamp, .rule_count = 1,
-      .loc = { spec_file, 181, 3 } },
+      .rules = rules__acknowledgement__timestamp, .rule_count = 1,
+      .loc = { spec__file, 181, 3 } },
     { .key = "type", .key_len = 4, .name = "type", .type = RP_SCHEMA_UINT,
       .json_key = "\"type\":", .json_key_len = 7,
       .bits = 8, .size = sizeof(residue_request_type), .required = true,
       .offset = offsetof(residue_acknowledgement, type), .has_offset = offsetof(residue_acknowledgement, has_type),
-      .rules = rules_acknowledgement_type, .rule_count = 2,
-      .loc = { spec_file, 183, 3 } },
+      .rules = rules__acknowledgement__type, .rule_count = 2,
+      .loc = { spec__file, 183, 3 } },
     { .key = "client_id", .key_len = 9, .name = "client_id", .type = RP_SCHEMA_STRING,
       .json_key = "\"client_id\":", .json_key_len = 12,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(residue_acknowledgement, client_id), .has_offset = offsetof(residue_acknowledgement, has_client_id),
-      .rules = rules_acknowledgement_client_id, .rule_count = 2,
-      .loc = { spec_file, 185, 3 } },
+      .rules = rules__acknowledgement__client_id, .rule_count = 2,
+      .loc = { spec__file, 185, 3 } },
 };
 
-static const rp_schema_message schema_acknowledgement = {
-    .name = "Acknowledgement", .size = sizeof(residue_acknowledgement), .fields = fields_acknowledgement, .field_count = 3,
-    .reject_unknown = false, .loc = { spec_file, 178, 3 },
+static const rp_schema_message schema__acknowledgement = {
+    .name = "Acknowledgement", .size = sizeof(residue_acknowledgement), .fields = fields__acknowledgement, .field_count = 3,
+    .reject_unknown = false, .loc = { spec__file, 178, 3 },
 };
 
 void residue_acknowledgement_init(residue_acknowledgement *msg)
 {
-    rp_schema_init(&schema_acknowledgement, msg);
+    rp_schema_init(&schema__acknowledgement, msg);
 }
 
 int residue_acknowledgement_decode(const char *json, size_t len, residue_acknowledgement *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_acknowledgement, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__acknowledgement, json, len, out, storage, mode, err);
 }
 
 int residue_acknowledgement_validate(const residue_acknowledgement *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_acknowledgement, msg, err);
+    return rp_schema_validate(&schema__acknowledgement, msg, err);
 }
 
 int residue_acknowledgement_encode(const residue_acknowledgement *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_acknowledgement, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__acknowledgement, msg, buf, cap, out_len, err);
 }
 
 /* ---- Touch --------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_touch_timestamp[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 193, 49 },
+static const rp_schema_rule rules__touch__timestamp[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 193, 49 },
       .expect = "a value >= 1",
       .has_lo = true, .u_lo = 1u },
 };
 
-static const rp_schema_rule rules_touch_type[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 195, 12 },
-      .expect = "a RequestType value (1, 2, 3)",
-      .u_set = enum_values_request_type, .set_count = 3 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 195, 55 },
+static const rp_schema_rule rules__touch__type[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 195, 12 },
+      .expect = enum_expect__request_type,
+      .u_set = enum_values__request_type, .set_count = 3 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 195, 55 },
       .expect = "TOUCH (3)",
       .u_lo = 3u },
 };
 
-static const rp_schema_rule rules_touch_client_id[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 197, 49 },
+static const rp_schema_rule rules__touch__client_id[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 197, 49 },
       .expect = "1..128",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 128u },
-    { .kind = RP_RULE_CHARSET, .loc = { spec_file, 197, 69 },
+    { .kind = RP_RULE_CHARSET, .loc = { spec__file, 197, 69 },
       .expect = "characters of charset client_id (A-Za-z0-9_@#.-)",
-      .charset = charset_client_id },
+      .charset = charset__client_id },
 };
 
-static const rp_schema_field fields_touch[] = {
+static const rp_schema_field fields__touch[] = {
     { .key = "_t", .key_len = 2, .name = "timestamp", .type = RP_SCHEMA_UINT,
       .json_key = "\"_t\":", .json_key_len = 5,
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_touch, timestamp), .has_offset = offsetof(residue_touch, has_timestamp),
-      .rules = rules_touch_timestamp, .rule_count = 1,
-      .loc = { spec_file, 193, 3 } },
+      .rules = rules__touch__timestamp, .rule_count = 1,
+      .loc = { spec__file, 193, 3 } },
     { .key = "type", .key_len = 4, .name = "type", .type = RP_SCHEMA_UINT,
       .json_key = "\"type\":", .json_key_len = 7,
       .bits = 8, .size = sizeof(residue_request_type), .required = true,
       .offset = offsetof(residue_touch, type), .has_offset = offsetof(residue_touch, has_type),
-      .rules = rules_touch_type, .rule_count = 2,
-      .loc = { spec_file, 195, 3 } },
+      .rules = rules__touch__type, .rule_count = 2,
+      .loc = { spec__file, 195, 3 } },
     { .key = "client_id", .key_len = 9, .name = "client_id", .type = RP_SCHEMA_STRING,
       .json_key = "\"client_id\":", .json_key_len = 12,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(residue_touch, client_id), .has_offset = offsetof(residue_touch, has_client_id),
-      .rules = rules_touch_client_id, .rule_count = 2,
-      .loc = { spec_file, 197, 3 } },
+      .rules = rules__touch__client_id, .rule_count = 2,
+      .loc = { spec__file, 197, 3 } },
 };
 
-static const rp_schema_message schema_touch = {
-    .name = "Touch", .size = sizeof(residue_touch), .fields = fields_touch, .field_count = 3,
-    .reject_unknown = false, .loc = { spec_file, 190, 3 },
+static const rp_schema_message schema__touch = {
+    .name = "Touch", .size = sizeof(residue_touch), .fields = fields__touch, .field_count = 3,
+    .reject_unknown = false, .loc = { spec__file, 190, 3 },
 };
 
 void residue_touch_init(residue_touch *msg)
 {
-    rp_schema_init(&schema_touch, msg);
+    rp_schema_init(&schema__touch, msg);
 }
 
 int residue_touch_decode(const char *json, size_t len, residue_touch *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_touch, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__touch, json, len, out, storage, mode, err);
 }
 
 int residue_touch_validate(const residue_touch *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_touch, msg, err);
+    return rp_schema_validate(&schema__touch, msg, err);
 }
 
 int residue_touch_encode(const residue_touch *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_touch, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__touch, msg, buf, cap, out_len, err);
 }
 
 /* ---- Hello --------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_hello_status[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 209, 12 },
-      .expect = "a ResponseStatus value (0, 1)",
-      .u_set = enum_values_response_status, .set_count = 2 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 209, 58 },
+static const rp_schema_rule rules__hello__status[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 209, 12 },
+      .expect = enum_expect__response_status,
+      .u_set = enum_values__response_status, .set_count = 2 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 209, 58 },
       .expect = "OK (0)",
       .u_lo = 0u },
 };
 
-static const rp_schema_rule rules_hello_ack[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 211, 12 },
-      .expect = "a AckState value (0, 1)",
-      .u_set = enum_values_ack_state, .set_count = 2 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 211, 58 },
+static const rp_schema_rule rules__hello__ack[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 211, 12 },
+      .expect = enum_expect__ack_state,
+      .u_set = enum_values__ack_state, .set_count = 2 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 211, 58 },
       .expect = "NOT_ACKNOWLEDGED (0)",
       .u_lo = 0u },
 };
 
-static const uint64_t len_hello_key[] = { 16u, 24u, 32u };
+static const uint64_t len__hello__key[] = { 16u, 24u, 32u };
 
-static const rp_schema_rule rules_hello_key[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 213, 57 },
+static const rp_schema_rule rules__hello__key[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 213, 57 },
       .expect = "one of {16, 24, 32}",
-      .u_set = len_hello_key, .set_count = 3 },
+      .u_set = len__hello__key, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_hello_client_id[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 215, 52 },
+static const rp_schema_rule rules__hello__client_id[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 215, 52 },
       .expect = "1..128",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 128u },
-    { .kind = RP_RULE_CHARSET, .loc = { spec_file, 215, 72 },
+    { .kind = RP_RULE_CHARSET, .loc = { spec__file, 215, 72 },
       .expect = "characters of charset client_id (A-Za-z0-9_@#.-)",
-      .charset = charset_client_id },
+      .charset = charset__client_id },
 };
 
-static const rp_schema_rule rules_hello_token[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 217, 57 },
+static const rp_schema_rule rules__hello__token[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 217, 57 },
       .expect = "16",
       .has_lo = true, .u_lo = 16u, .has_hi = true, .u_hi = 16u },
 };
 
-static const rp_schema_field fields_hello[] = {
+static const rp_schema_field fields__hello[] = {
     { .key = "status", .key_len = 6, .name = "status", .type = RP_SCHEMA_UINT,
       .json_key = "\"status\":", .json_key_len = 9,
       .bits = 8, .size = sizeof(residue_response_status), .required = true,
       .offset = offsetof(residue_hello, status), .has_offset = offsetof(residue_hello, has_status),
-      .rules = rules_hello_status, .rule_count = 2,
-      .loc = { spec_file, 209, 3 } },
+      .rules = rules__hello__status, .rule_count = 2,
+      .loc = { spec__file, 209, 3 } },
     { .key = "ack", .key_len = 3, .name = "ack", .type = RP_SCHEMA_UINT,
       .json_key = "\"ack\":", .json_key_len = 6,
       .bits = 8, .size = sizeof(residue_ack_state), .required = true,
       .offset = offsetof(residue_hello, ack), .has_offset = offsetof(residue_hello, has_ack),
-      .rules = rules_hello_ack, .rule_count = 2,
-      .loc = { spec_file, 211, 3 } },
+      .rules = rules__hello__ack, .rule_count = 2,
+      .loc = { spec__file, 211, 3 } },
     { .key = "key", .key_len = 3, .name = "key", .type = RP_SCHEMA_HEX,
       .json_key = "\"key\":", .json_key_len = 6,
       .size = sizeof(rp_bytes), .required = true,
       .offset = offsetof(residue_hello, key), .has_offset = offsetof(residue_hello, has_key),
-      .rules = rules_hello_key, .rule_count = 1,
-      .loc = { spec_file, 213, 3 } },
+      .rules = rules__hello__key, .rule_count = 1,
+      .loc = { spec__file, 213, 3 } },
     { .key = "client_id", .key_len = 9, .name = "client_id", .type = RP_SCHEMA_STRING,
       .json_key = "\"client_id\":", .json_key_len = 12,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(residue_hello, client_id), .has_offset = offsetof(residue_hello, has_client_id),
-      .rules = rules_hello_client_id, .rule_count = 2,
-      .loc = { spec_file, 215, 3 } },
+      .rules = rules__hello__client_id, .rule_count = 2,
+      .loc = { spec__file, 215, 3 } },
     { .key = "token", .key_len = 5, .name = "token", .type = RP_SCHEMA_HEX,
       .json_key = "\"token\":", .json_key_len = 8,
       .size = sizeof(rp_bytes),
       .offset = offsetof(residue_hello, token), .has_offset = offsetof(residue_hello, has_token),
-      .rules = rules_hello_token, .rule_count = 1,
-      .loc = { spec_file, 217, 3 } },
+      .rules = rules__hello__token, .rule_count = 1,
+      .loc = { spec__file, 217, 3 } },
 };
 
-static const rp_schema_message schema_hello = {
-    .name = "Hello", .size = sizeof(residue_hello), .fields = fields_hello, .field_count = 5,
-    .reject_unknown = false, .loc = { spec_file, 206, 3 },
+static const rp_schema_message schema__hello = {
+    .name = "Hello", .size = sizeof(residue_hello), .fields = fields__hello, .field_count = 5,
+    .reject_unknown = false, .loc = { spec__file, 206, 3 },
 };
 
 void residue_hello_init(residue_hello *msg)
 {
-    rp_schema_init(&schema_hello, msg);
+    rp_schema_init(&schema__hello, msg);
 }
 
 int residue_hello_decode(const char *json, size_t len, residue_hello *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_hello, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__hello, json, len, out, storage, mode, err);
 }
 
 int residue_hello_validate(const residue_hello *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_hello, msg, err);
+    return rp_schema_validate(&schema__hello, msg, err);
 }
 
 int residue_hello_encode(const residue_hello *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_hello, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__hello, msg, buf, cap, out_len, err);
 }
 
 /* ---- ServerInfo ---------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_server_info_version[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 225, 64 },
+static const rp_schema_rule rules__server_info__version[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 225, 64 },
       .expect = "1..32",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 32u },
-    { .kind = RP_RULE_CHARSET, .loc = { spec_file, 225, 83 },
+    { .kind = RP_RULE_CHARSET, .loc = { spec__file, 225, 83 },
       .expect = "characters of charset version (0-9A-Za-z.-)",
-      .charset = charset_version },
+      .charset = charset__version },
 };
 
-static const rp_schema_rule rules_server_info_licensee[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 227, 64 },
+static const rp_schema_rule rules__server_info__licensee[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 227, 64 },
       .expect = "0..256",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 256u },
 };
 
-static const rp_schema_rule rules_server_info_license_expiry[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 229, 64 },
+static const rp_schema_rule rules__server_info__license_expiry[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 229, 64 },
       .expect = "0..64",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 64u },
 };
 
-static const rp_schema_rule rules_server_info_licensing_authority[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 231, 64 },
+static const rp_schema_rule rules__server_info__licensing_authority[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 231, 64 },
       .expect = "0..256",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 256u },
 };
 
-static const rp_schema_field fields_server_info[] = {
+static const rp_schema_field fields__server_info[] = {
     { .key = "version", .key_len = 7, .name = "version", .type = RP_SCHEMA_STRING,
       .json_key = "\"version\":", .json_key_len = 10,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(residue_server_info, version), .has_offset = offsetof(residue_server_info, has_version),
-      .rules = rules_server_info_version, .rule_count = 2,
-      .loc = { spec_file, 225, 3 } },
+      .rules = rules__server_info__version, .rule_count = 2,
+      .loc = { spec__file, 225, 3 } },
     { .key = "licensee", .key_len = 8, .name = "licensee", .type = RP_SCHEMA_STRING,
       .json_key = "\"licensee\":", .json_key_len = 11,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_server_info, licensee), .has_offset = offsetof(residue_server_info, has_licensee),
-      .rules = rules_server_info_licensee, .rule_count = 1,
-      .loc = { spec_file, 227, 3 } },
+      .rules = rules__server_info__licensee, .rule_count = 1,
+      .loc = { spec__file, 227, 3 } },
     { .key = "license_expiry", .key_len = 14, .name = "license_expiry", .type = RP_SCHEMA_STRING,
       .json_key = "\"license_expiry\":", .json_key_len = 17,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_server_info, license_expiry), .has_offset = offsetof(residue_server_info, has_license_expiry),
-      .rules = rules_server_info_license_expiry, .rule_count = 1,
-      .loc = { spec_file, 229, 3 } },
+      .rules = rules__server_info__license_expiry, .rule_count = 1,
+      .loc = { spec__file, 229, 3 } },
     { .key = "licensing_authority", .key_len = 19, .name = "licensing_authority", .type = RP_SCHEMA_STRING,
       .json_key = "\"licensing_authority\":", .json_key_len = 22,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_server_info, licensing_authority), .has_offset = offsetof(residue_server_info, has_licensing_authority),
-      .rules = rules_server_info_licensing_authority, .rule_count = 1,
-      .loc = { spec_file, 231, 3 } },
+      .rules = rules__server_info__licensing_authority, .rule_count = 1,
+      .loc = { spec__file, 231, 3 } },
 };
 
-static const rp_schema_message schema_server_info = {
-    .name = "ServerInfo", .size = sizeof(residue_server_info), .fields = fields_server_info, .field_count = 4,
-    .reject_unknown = false, .loc = { spec_file, 222, 3 },
+static const rp_schema_message schema__server_info = {
+    .name = "ServerInfo", .size = sizeof(residue_server_info), .fields = fields__server_info, .field_count = 4,
+    .reject_unknown = false, .loc = { spec__file, 222, 3 },
 };
 
 void residue_server_info_init(residue_server_info *msg)
 {
-    rp_schema_init(&schema_server_info, msg);
+    rp_schema_init(&schema__server_info, msg);
 }
 
 int residue_server_info_decode(const char *json, size_t len, residue_server_info *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_server_info, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__server_info, json, len, out, storage, mode, err);
 }
 
 int residue_server_info_validate(const residue_server_info *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_server_info, msg, err);
+    return rp_schema_validate(&schema__server_info, msg, err);
 }
 
 int residue_server_info_encode(const residue_server_info *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_server_info, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__server_info, msg, buf, cap, out_len, err);
 }
 
 /* ---- Established --------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_established_status[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 239, 12 },
-      .expect = "a ResponseStatus value (0, 1)",
-      .u_set = enum_values_response_status, .set_count = 2 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 239, 66 },
+static const rp_schema_rule rules__established__status[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 239, 12 },
+      .expect = enum_expect__response_status,
+      .u_set = enum_values__response_status, .set_count = 2 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 239, 66 },
       .expect = "OK (0)",
       .u_lo = 0u },
 };
 
-static const rp_schema_rule rules_established_ack[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 241, 12 },
-      .expect = "a AckState value (0, 1)",
-      .u_set = enum_values_ack_state, .set_count = 2 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 241, 66 },
+static const rp_schema_rule rules__established__ack[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 241, 12 },
+      .expect = enum_expect__ack_state,
+      .u_set = enum_values__ack_state, .set_count = 2 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 241, 66 },
       .expect = "ACKNOWLEDGED (1)",
       .u_lo = 1u },
 };
 
-static const rp_schema_rule rules_established_flags[] = {
-    { .kind = RP_RULE_FLAGS, .loc = { spec_file, 243, 12 },
+static const rp_schema_rule rules__established__flags[] = {
+    { .kind = RP_RULE_FLAGS, .loc = { spec__file, 243, 12 },
       .expect = "ServerFlags bits only (mask 4095)",
       .has_hi = true, .u_hi = 4095u },
 };
 
-static const rp_schema_rule rules_established_max_bulk_size[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 245, 60 },
+static const rp_schema_rule rules__established__max_bulk_size[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 245, 60 },
       .expect = "a value in 1..10000",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 10000u },
 };
 
-static const rp_schema_rule rules_established_licensee[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 247, 60 },
+static const rp_schema_rule rules__established__licensee[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 247, 60 },
       .expect = "0..256",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 256u },
 };
 
-static const uint64_t len_established_key[] = { 16u, 24u, 32u };
+static const uint64_t len__established__key[] = { 16u, 24u, 32u };
 
-static const rp_schema_rule rules_established_key[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 251, 65 },
+static const rp_schema_rule rules__established__key[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 251, 65 },
       .expect = "one of {16, 24, 32}",
-      .u_set = len_established_key, .set_count = 3 },
+      .u_set = len__established__key, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_established_client_id[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 253, 60 },
+static const rp_schema_rule rules__established__client_id[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 253, 60 },
       .expect = "1..128",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 128u },
-    { .kind = RP_RULE_CHARSET, .loc = { spec_file, 253, 80 },
+    { .kind = RP_RULE_CHARSET, .loc = { spec__file, 253, 80 },
       .expect = "characters of charset client_id (A-Za-z0-9_@#.-)",
-      .charset = charset_client_id },
+      .charset = charset__client_id },
 };
 
-static const rp_schema_rule rules_established_token[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 255, 65 },
+static const rp_schema_rule rules__established__token[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 255, 65 },
       .expect = "16",
       .has_lo = true, .u_lo = 16u, .has_hi = true, .u_hi = 16u },
 };
 
-static const rp_schema_rule rules_established_token_port[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 257, 60 },
+static const rp_schema_rule rules__established__token_port[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 257, 60 },
       .expect = "a value in 1..65535",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 65535u },
 };
 
-static const rp_schema_rule rules_established_logging_port[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 259, 60 },
+static const rp_schema_rule rules__established__logging_port[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 259, 60 },
       .expect = "a value in 1..65535",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 65535u },
 };
 
-static const rp_schema_field fields_established[] = {
+static const rp_schema_field fields__established[] = {
     { .key = "status", .key_len = 6, .name = "status", .type = RP_SCHEMA_UINT,
       .json_key = "\"status\":", .json_key_len = 9,
       .bits = 8, .size = sizeof(residue_response_status), .required = true,
       .offset = offsetof(residue_established, status), .has_offset = offsetof(residue_established, has_status),
-      .rules = rules_established_status, .rule_count = 2,
-      .loc = { spec_file, 239, 3 } },
+      .rules = rules__established__status, .rule_count = 2,
+      .loc = { spec__file, 239, 3 } },
     { .key = "ack", .key_len = 3, .name = "ack", .type = RP_SCHEMA_UINT,
       .json_key = "\"ack\":", .json_key_len = 6,
       .bits = 8, .size = sizeof(residue_ack_state), .required = true,
       .offset = offsetof(residue_established, ack), .has_offset = offsetof(residue_established, has_ack),
-      .rules = rules_established_ack, .rule_count = 2,
-      .loc = { spec_file, 241, 3 } },
+      .rules = rules__established__ack, .rule_count = 2,
+      .loc = { spec__file, 241, 3 } },
     { .key = "flags", .key_len = 5, .name = "flags", .type = RP_SCHEMA_UINT,
       .json_key = "\"flags\":", .json_key_len = 8,
       .bits = 32, .size = sizeof(residue_server_flags), .required = true,
       .offset = offsetof(residue_established, flags), .has_offset = offsetof(residue_established, has_flags),
-      .rules = rules_established_flags, .rule_count = 1,
-      .loc = { spec_file, 243, 3 } },
+      .rules = rules__established__flags, .rule_count = 1,
+      .loc = { spec__file, 243, 3 } },
     { .key = "max_bulk_size", .key_len = 13, .name = "max_bulk_size", .type = RP_SCHEMA_UINT,
       .json_key = "\"max_bulk_size\":", .json_key_len = 16,
       .bits = 32, .size = sizeof(uint32_t), .required = true,
       .offset = offsetof(residue_established, max_bulk_size), .has_offset = offsetof(residue_established, has_max_bulk_size),
-      .rules = rules_established_max_bulk_size, .rule_count = 1,
-      .loc = { spec_file, 245, 3 } },
+      .rules = rules__established__max_bulk_size, .rule_count = 1,
+      .loc = { spec__file, 245, 3 } },
     { .key = "licensee", .key_len = 8, .name = "licensee", .type = RP_SCHEMA_STRING,
       .json_key = "\"licensee\":", .json_key_len = 11,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_established, licensee), .has_offset = offsetof(residue_established, has_licensee),
-      .rules = rules_established_licensee, .rule_count = 1,
-      .loc = { spec_file, 247, 3 } },
+      .rules = rules__established__licensee, .rule_count = 1,
+      .loc = { spec__file, 247, 3 } },
     { .key = "server_info", .key_len = 11, .name = "server_info", .type = RP_SCHEMA_MESSAGE,
       .json_key = "\"server_info\":", .json_key_len = 14,
       .size = sizeof(residue_server_info),
       .offset = offsetof(residue_established, server_info), .has_offset = offsetof(residue_established, has_server_info),
-      .message = &schema_server_info,
-      .loc = { spec_file, 249, 3 } },
+      .message = &schema__server_info,
+      .loc = { spec__file, 249, 3 } },
     { .key = "key", .key_len = 3, .name = "key", .type = RP_SCHEMA_HEX,
       .json_key = "\"key\":", .json_key_len = 6,
       .size = sizeof(rp_bytes), .required = true,
       .offset = offsetof(residue_established, key), .has_offset = offsetof(residue_established, has_key),
-      .rules = rules_established_key, .rule_count = 1,
-      .loc = { spec_file, 251, 3 } },
+      .rules = rules__established__key, .rule_count = 1,
+      .loc = { spec__file, 251, 3 } },
     { .key = "client_id", .key_len = 9, .name = "client_id", .type = RP_SCHEMA_STRING,
       .json_key = "\"client_id\":", .json_key_len = 12,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(residue_established, client_id), .has_offset = offsetof(residue_established, has_client_id),
-      .rules = rules_established_client_id, .rule_count = 2,
-      .loc = { spec_file, 253, 3 } },
+      .rules = rules__established__client_id, .rule_count = 2,
+      .loc = { spec__file, 253, 3 } },
     { .key = "token", .key_len = 5, .name = "token", .type = RP_SCHEMA_HEX,
       .json_key = "\"token\":", .json_key_len = 8,
       .size = sizeof(rp_bytes),
       .offset = offsetof(residue_established, token), .has_offset = offsetof(residue_established, has_token),
-      .rules = rules_established_token, .rule_count = 1,
-      .loc = { spec_file, 255, 3 } },
+      .rules = rules__established__token, .rule_count = 1,
+      .loc = { spec__file, 255, 3 } },
     { .key = "token_port", .key_len = 10, .name = "token_port", .type = RP_SCHEMA_UINT,
       .json_key = "\"token_port\":", .json_key_len = 13,
       .bits = 16, .size = sizeof(uint16_t),
       .offset = offsetof(residue_established, token_port), .has_offset = offsetof(residue_established, has_token_port),
-      .rules = rules_established_token_port, .rule_count = 1,
-      .loc = { spec_file, 257, 3 } },
+      .rules = rules__established__token_port, .rule_count = 1,
+      .loc = { spec__file, 257, 3 } },
     { .key = "logging_port", .key_len = 12, .name = "logging_port", .type = RP_SCHEMA_UINT,
       .json_key = "\"logging_port\":", .json_key_len = 15,
       .bits = 16, .size = sizeof(uint16_t), .required = true,
       .offset = offsetof(residue_established, logging_port), .has_offset = offsetof(residue_established, has_logging_port),
-      .rules = rules_established_logging_port, .rule_count = 1,
-      .loc = { spec_file, 259, 3 } },
+      .rules = rules__established__logging_port, .rule_count = 1,
+      .loc = { spec__file, 259, 3 } },
     { .key = "age", .key_len = 3, .name = "age", .type = RP_SCHEMA_UINT,
       .json_key = "\"age\":", .json_key_len = 6,
       .bits = 32, .size = sizeof(uint32_t),
       .offset = offsetof(residue_established, age), .has_offset = offsetof(residue_established, has_age),
-      .loc = { spec_file, 261, 3 } },
+      .loc = { spec__file, 261, 3 } },
     { .key = "date_created", .key_len = 12, .name = "date_created", .type = RP_SCHEMA_UINT,
       .json_key = "\"date_created\":", .json_key_len = 15,
       .bits = 64, .size = sizeof(uint64_t),
       .offset = offsetof(residue_established, date_created), .has_offset = offsetof(residue_established, has_date_created),
-      .loc = { spec_file, 263, 3 } },
+      .loc = { spec__file, 263, 3 } },
 };
 
-static const rp_schema_message schema_established = {
-    .name = "Established", .size = sizeof(residue_established), .fields = fields_established, .field_count = 13,
-    .reject_unknown = false, .loc = { spec_file, 236, 3 },
+static const rp_schema_message schema__established = {
+    .name = "Established", .size = sizeof(residue_established), .fields = fields__established, .field_count = 13,
+    .reject_unknown = false, .loc = { spec__file, 236, 3 },
 };
 
 void residue_established_init(residue_established *msg)
 {
-    rp_schema_init(&schema_established, msg);
+    rp_schema_init(&schema__established, msg);
 }
 
 int residue_established_decode(const char *json, size_t len, residue_established *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_established, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__established, json, len, out, storage, mode, err);
 }
 
 int residue_established_validate(const residue_established *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_established, msg, err);
+    return rp_schema_validate(&schema__established, msg, err);
 }
 
 int residue_established_encode(const residue_established *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_established, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__established, msg, buf, cap, out_len, err);
 }
 
 /* ---- ConnectError -------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_connect_error_status[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 272, 12 },
-      .expect = "a ResponseStatus value (0, 1)",
-      .u_set = enum_values_response_status, .set_count = 2 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 272, 60 },
+static const rp_schema_rule rules__connect_error__status[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 272, 12 },
+      .expect = enum_expect__response_status,
+      .u_set = enum_values__response_status, .set_count = 2 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 272, 60 },
       .expect = "ERROR (1)",
       .u_lo = 1u },
 };
 
-static const rp_schema_rule rules_connect_error_ack[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 274, 12 },
-      .expect = "a AckState value (0, 1)",
-      .u_set = enum_values_ack_state, .set_count = 2 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 274, 60 },
+static const rp_schema_rule rules__connect_error__ack[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 274, 12 },
+      .expect = enum_expect__ack_state,
+      .u_set = enum_values__ack_state, .set_count = 2 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 274, 60 },
       .expect = "NOT_ACKNOWLEDGED (0)",
       .u_lo = 0u },
 };
 
-static const rp_schema_rule rules_connect_error_error_text[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 276, 54 },
+static const rp_schema_rule rules__connect_error__error_text[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 276, 54 },
       .expect = "0..1024",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 1024u },
 };
 
-static const rp_schema_field fields_connect_error[] = {
+static const rp_schema_field fields__connect_error[] = {
     { .key = "status", .key_len = 6, .name = "status", .type = RP_SCHEMA_UINT,
       .json_key = "\"status\":", .json_key_len = 9,
       .bits = 8, .size = sizeof(residue_response_status), .required = true,
       .offset = offsetof(residue_connect_error, status), .has_offset = offsetof(residue_connect_error, has_status),
-      .rules = rules_connect_error_status, .rule_count = 2,
-      .loc = { spec_file, 272, 3 } },
+      .rules = rules__connect_error__status, .rule_count = 2,
+      .loc = { spec__file, 272, 3 } },
     { .key = "ack", .key_len = 3, .name = "ack", .type = RP_SCHEMA_UINT,
       .json_key = "\"ack\":", .json_key_len = 6,
       .bits = 8, .size = sizeof(residue_ack_state), .required = true,
       .offset = offsetof(residue_connect_error, ack), .has_offset = offsetof(residue_connect_error, has_ack),
-      .rules = rules_connect_error_ack, .rule_count = 2,
-      .loc = { spec_file, 274, 3 } },
+      .rules = rules__connect_error__ack, .rule_count = 2,
+      .loc = { spec__file, 274, 3 } },
     { .key = "error_text", .key_len = 10, .name = "error_text", .type = RP_SCHEMA_STRING,
       .json_key = "\"error_text\":", .json_key_len = 13,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(residue_connect_error, error_text), .has_offset = offsetof(residue_connect_error, has_error_text),
-      .rules = rules_connect_error_error_text, .rule_count = 1,
-      .loc = { spec_file, 276, 3 } },
+      .rules = rules__connect_error__error_text, .rule_count = 1,
+      .loc = { spec__file, 276, 3 } },
 };
 
-static const rp_schema_message schema_connect_error = {
-    .name = "ConnectError", .size = sizeof(residue_connect_error), .fields = fields_connect_error, .field_count = 3,
-    .reject_unknown = false, .loc = { spec_file, 269, 3 },
+static const rp_schema_message schema__connect_error = {
+    .name = "ConnectError", .size = sizeof(residue_connect_error), .fields = fields__connect_error, .field_count = 3,
+    .reject_unknown = false, .loc = { spec__file, 269, 3 },
 };
 
 void residue_connect_error_init(residue_connect_error *msg)
 {
-    rp_schema_init(&schema_connect_error, msg);
+    rp_schema_init(&schema__connect_error, msg);
 }
 
 int residue_connect_error_decode(const char *json, size_t len, residue_connect_error *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_connect_error, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__connect_error, json, len, out, storage, mode, err);
 }
 
 int residue_connect_error_validate(const residue_connect_error *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_connect_error, msg, err);
+    return rp_schema_validate(&schema__connect_error, msg, err);
 }
 
 int residue_connect_error_encode(const residue_connect_error *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_connect_error, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__connect_error, msg, buf, cap, out_len, err);
 }
 
 /* ---- LogRequest ---------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_log_request_timestamp[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 288, 44 },
+static const rp_schema_rule rules__log_request__timestamp[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 288, 44 },
       .expect = "a value >= 1",
       .has_lo = true, .u_lo = 1u },
 };
 
-static const rp_schema_rule rules_log_request_datetime[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 290, 44 },
+static const rp_schema_rule rules__log_request__datetime[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 290, 44 },
       .expect = "a value >= 1",
       .has_lo = true, .u_lo = 1u },
 };
 
-static const rp_schema_rule rules_log_request_logger[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 292, 44 },
+static const rp_schema_rule rules__log_request__logger[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 292, 44 },
       .expect = "1..128",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 128u },
 };
 
-static const rp_schema_rule rules_log_request_msg[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 294, 44 },
+static const rp_schema_rule rules__log_request__msg[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 294, 44 },
       .expect = "1..1073741824",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 1073741824u },
 };
 
-static const rp_schema_rule rules_log_request_file[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 296, 44 },
+static const rp_schema_rule rules__log_request__file[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 296, 44 },
       .expect = "0..1024",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 1024u },
 };
 
-static const rp_schema_rule rules_log_request_func[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 300, 44 },
+static const rp_schema_rule rules__log_request__func[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 300, 44 },
       .expect = "0..1024",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 1024u },
 };
 
-static const rp_schema_rule rules_log_request_app[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 302, 44 },
+static const rp_schema_rule rules__log_request__app[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 302, 44 },
       .expect = "0..256",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 256u },
 };
 
-static const rp_schema_rule rules_log_request_level[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 304, 12 },
-      .expect = "a Level value (1, 2, 4, 8, 16, 32, 64, 128)",
-      .u_set = enum_values_level, .set_count = 8 },
+static const rp_schema_rule rules__log_request__level[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 304, 12 },
+      .expect = enum_expect__level,
+      .u_set = enum_values__level, .set_count = 8 },
 };
 
-static const rp_schema_rule rules_log_request_vlevel[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 306, 44 },
+static const rp_schema_rule rules__log_request__vlevel[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 306, 44 },
       .expect = "a value in 0..9",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 9u },
 };
 
-static const rp_schema_rule rules_log_request_thread[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 308, 44 },
+static const rp_schema_rule rules__log_request__thread[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 308, 44 },
       .expect = "0..256",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 256u },
 };
 
-static const rp_schema_rule rules_log_request_client_id[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 310, 44 },
+static const rp_schema_rule rules__log_request__client_id[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 310, 44 },
       .expect = "0..128",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 128u },
 };
 
-static const rp_schema_rule rules_log_request_token[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 312, 44 },
+static const rp_schema_rule rules__log_request__token[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 312, 44 },
       .expect = "0..64",
       .has_lo = true, .u_lo = 0u, .has_hi = true, .u_hi = 64u },
 };
 
-static const rp_schema_field fields_log_request[] = {
+static const rp_schema_field fields__log_request[] = {
     { .key = "_t", .key_len = 2, .name = "timestamp", .type = RP_SCHEMA_UINT,
       .json_key = "\"_t\":", .json_key_len = 5,
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_log_request, timestamp), .has_offset = offsetof(residue_log_request, has_timestamp),
-      .rules = rules_log_request_timestamp, .rule_count = 1,
-      .loc = { spec_file, 288, 3 } },
+      .rules = rules__log_request__timestamp, .rule_count = 1,
+      .loc = { spec__file, 288, 3 } },
     { .key = "datetime", .key_len = 8, .name = "datetime", .type = RP_SCHEMA_UINT,
       .json_key = "\"datetime\":", .json_key_len = 11,
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_log_request, datetime), .has_offset = offsetof(residue_log_request, has_datetime),
-      .rules = rules_log_request_datetime, .rule_count = 1,
-      .loc = { spec_file, 290, 3 } },
+      .rules = rules__log_request__datetime, .rule_count = 1,
+      .loc = { spec__file, 290, 3 } },
     { .key = "logger", .key_len = 6, .name = "logger", .type = RP_SCHEMA_STRING,
       .json_key = "\"logger\":", .json_key_len = 9,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_log_request, logger), .has_offset = offsetof(residue_log_request, has_logger),
-      .rules = rules_log_request_logger, .rule_count = 1,
+      .rules = rules__log_request__logger, .rule_count = 1,
       .has_default = true, .def_str = "default",
-      .loc = { spec_file, 292, 3 } },
+      .loc = { spec__file, 292, 3 } },
     { .key = "msg", .key_len = 3, .name = "msg", .type = RP_SCHEMA_STRING,
       .json_key = "\"msg\":", .json_key_len = 6,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(residue_log_request, msg), .has_offset = offsetof(residue_log_request, has_msg),
-      .rules = rules_log_request_msg, .rule_count = 1,
-      .loc = { spec_file, 294, 3 } },
+      .rules = rules__log_request__msg, .rule_count = 1,
+      .loc = { spec__file, 294, 3 } },
     { .key = "file", .key_len = 4, .name = "file", .type = RP_SCHEMA_STRING,
       .json_key = "\"file\":", .json_key_len = 7,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_log_request, file), .has_offset = offsetof(residue_log_request, has_file),
-      .rules = rules_log_request_file, .rule_count = 1,
-      .loc = { spec_file, 296, 3 } },
+      .rules = rules__log_request__file, .rule_count = 1,
+      .loc = { spec__file, 296, 3 } },
     { .key = "line", .key_len = 4, .name = "line", .type = RP_SCHEMA_UINT,
       .json_key = "\"line\":", .json_key_len = 7,
       .bits = 32, .size = sizeof(uint32_t),
       .offset = offsetof(residue_log_request, line), .has_offset = offsetof(residue_log_request, has_line),
-      .loc = { spec_file, 298, 3 } },
+      .loc = { spec__file, 298, 3 } },
     { .key = "func", .key_len = 4, .name = "func", .type = RP_SCHEMA_STRING,
       .json_key = "\"func\":", .json_key_len = 7,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_log_request, func), .has_offset = offsetof(residue_log_request, has_func),
-      .rules = rules_log_request_func, .rule_count = 1,
-      .loc = { spec_file, 300, 3 } },
+      .rules = rules__log_request__func, .rule_count = 1,
+      .loc = { spec__file, 300, 3 } },
     { .key = "app", .key_len = 3, .name = "app", .type = RP_SCHEMA_STRING,
       .json_key = "\"app\":", .json_key_len = 6,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_log_request, app), .has_offset = offsetof(residue_log_request, has_app),
-      .rules = rules_log_request_app, .rule_count = 1,
-      .loc = { spec_file, 302, 3 } },
+      .rules = rules__log_request__app, .rule_count = 1,
+      .loc = { spec__file, 302, 3 } },
     { .key = "level", .key_len = 5, .name = "level", .type = RP_SCHEMA_UINT,
       .json_key = "\"level\":", .json_key_len = 8,
       .bits = 16, .size = sizeof(residue_level), .required = true,
       .offset = offsetof(residue_log_request, level), .has_offset = offsetof(residue_log_request, has_level),
-      .rules = rules_log_request_level, .rule_count = 1,
-      .loc = { spec_file, 304, 3 } },
+      .rules = rules__log_request__level, .rule_count = 1,
+      .loc = { spec__file, 304, 3 } },
     { .key = "vlevel", .key_len = 6, .name = "vlevel", .type = RP_SCHEMA_UINT,
       .json_key = "\"vlevel\":", .json_key_len = 9,
       .bits = 8, .size = sizeof(uint8_t),
       .offset = offsetof(residue_log_request, vlevel), .has_offset = offsetof(residue_log_request, has_vlevel),
-      .rules = rules_log_request_vlevel, .rule_count = 1,
+      .rules = rules__log_request__vlevel, .rule_count = 1,
       .has_default = true, .def_u = 9u,
-      .loc = { spec_file, 306, 3 } },
+      .loc = { spec__file, 306, 3 } },
     { .key = "thread", .key_len = 6, .name = "thread", .type = RP_SCHEMA_STRING,
       .json_key = "\"thread\":", .json_key_len = 9,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_log_request, thread), .has_offset = offsetof(residue_log_request, has_thread),
-      .rules = rules_log_request_thread, .rule_count = 1,
-      .loc = { spec_file, 308, 3 } },
+      .rules = rules__log_request__thread, .rule_count = 1,
+      .loc = { spec__file, 308, 3 } },
     { .key = "client_id", .key_len = 9, .name = "client_id", .type = RP_SCHEMA_STRING,
       .json_key = "\"client_id\":", .json_key_len = 12,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_log_request, client_id), .has_offset = offsetof(residue_log_request, has_client_id),
-      .rules = rules_log_request_client_id, .rule_count = 1,
-      .loc = { spec_file, 310, 3 } },
+      .rules = rules__log_request__client_id, .rule_count = 1,
+      .loc = { spec__file, 310, 3 } },
     { .key = "token", .key_len = 5, .name = "token", .type = RP_SCHEMA_STRING,
       .json_key = "\"token\":", .json_key_len = 8,
       .size = sizeof(rp_str),
       .offset = offsetof(residue_log_request, token), .has_offset = offsetof(residue_log_request, has_token),
-      .rules = rules_log_request_token, .rule_count = 1,
-      .loc = { spec_file, 312, 3 } },
+      .rules = rules__log_request__token, .rule_count = 1,
+      .loc = { spec__file, 312, 3 } },
 };
 
-static const rp_schema_message schema_log_request = {
-    .name = "LogRequest", .size = sizeof(residue_log_request), .fields = fields_log_request, .field_count = 13,
-    .reject_unknown = false, .loc = { spec_file, 285, 3 },
+static const rp_schema_message schema__log_request = {
+    .name = "LogRequest", .size = sizeof(residue_log_request), .fields = fields__log_request, .field_count = 13,
+    .reject_unknown = false, .loc = { spec__file, 285, 3 },
 };
 
 void residue_log_request_init(residue_log_request *msg)
 {
-    rp_schema_init(&schema_log_request, msg);
+    rp_schema_init(&schema__log_request, msg);
 }
 
 int residue_log_request_decode(const char *json, size_t len, residue_log_request *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_log_request, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__log_request, json, len, out, storage, mode, err);
 }
 
 int residue_log_request_validate(const residue_log_request *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_log_request, msg, err);
+    return rp_schema_validate(&schema__log_request, msg, err);
 }
 
 int residue_log_request_encode(const residue_log_request *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_log_request, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__log_request, msg, buf, cap, out_len, err);
 }
 
 /* ---- LogBulk ------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_log_bulk[] = {
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 317, 30 },
+static const rp_schema_rule rules__log_bulk[] = {
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 317, 30 },
       .expect = "1..500",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 500u },
 };
 
-static const rp_schema_field fields_log_bulk[] = {
+static const rp_schema_field fields__log_bulk[] = {
     { .key = "", .key_len = 0, .name = "items", .type = RP_SCHEMA_MESSAGE,
       .size = sizeof(residue_log_request), .required = true, .repeated = true,
       .offset = offsetof(residue_log_bulk, items), .has_offset = SIZE_MAX,
       .count_offset = offsetof(residue_log_bulk, count), .max_count = 500,
-      .message = &schema_log_request, .rules = rules_log_bulk, .rule_count = 1,
-      .loc = { spec_file, 317, 7 } },
+      .message = &schema__log_request, .rules = rules__log_bulk, .rule_count = 1,
+      .loc = { spec__file, 317, 7 } },
 };
 
-static const rp_schema_message schema_log_bulk = {
-    .name = "LogBulk", .size = sizeof(residue_log_bulk), .fields = fields_log_bulk, .field_count = 1,
-    .is_array = true, .loc = { spec_file, 317, 7 },
+static const rp_schema_message schema__log_bulk = {
+    .name = "LogBulk", .size = sizeof(residue_log_bulk), .fields = fields__log_bulk, .field_count = 1,
+    .is_array = true, .loc = { spec__file, 317, 7 },
 };
 
 void residue_log_bulk_init(residue_log_bulk *msg)
 {
-    rp_schema_init(&schema_log_bulk, msg);
+    rp_schema_init(&schema__log_bulk, msg);
 }
 
 int residue_log_bulk_decode(const char *json, size_t len, residue_log_bulk *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_log_bulk, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__log_bulk, json, len, out, storage, mode, err);
 }
 
 int residue_log_bulk_validate(const residue_log_bulk *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_log_bulk, msg, err);
+    return rp_schema_validate(&schema__log_bulk, msg, err);
 }
 
 int residue_log_bulk_encode(const residue_log_bulk *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_log_bulk, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__log_bulk, msg, buf, cap, out_len, err);
 }
 
 /* ---- LogReply ------------------------------------------------------------------------ */
 
-static const rp_schema_rule rules_log_reply_r[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 325, 12 },
-      .expect = "a LogStatus value (0, 1, 2)",
-      .u_set = enum_values_log_status, .set_count = 3 },
+static const rp_schema_rule rules__log_reply__r[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 325, 12 },
+      .expect = enum_expect__log_status,
+      .u_set = enum_values__log_status, .set_count = 3 },
 };
 
-static const rp_schema_field fields_log_reply[] = {
+static const rp_schema_field fields__log_reply[] = {
     { .key = "r", .key_len = 1, .name = "r", .type = RP_SCHEMA_UINT,
       .json_key = "\"r\":", .json_key_len = 4,
       .bits = 8, .size = sizeof(residue_log_status), .required = true,
       .offset = offsetof(residue_log_reply, r), .has_offset = offsetof(residue_log_reply, has_r),
-      .rules = rules_log_reply_r, .rule_count = 1,
-      .loc = { spec_file, 325, 3 } },
+      .rules = rules__log_reply__r, .rule_count = 1,
+      .loc = { spec__file, 325, 3 } },
 };
 
-static const rp_schema_message schema_log_reply = {
-    .name = "LogReply", .size = sizeof(residue_log_reply), .fields = fields_log_reply, .field_count = 1,
-    .reject_unknown = false, .loc = { spec_file, 322, 3 },
+static const rp_schema_message schema__log_reply = {
+    .name = "LogReply", .size = sizeof(residue_log_reply), .fields = fields__log_reply, .field_count = 1,
+    .reject_unknown = false, .loc = { spec__file, 322, 3 },
 };
 
 void residue_log_reply_init(residue_log_reply *msg)
 {
-    rp_schema_init(&schema_log_reply, msg);
+    rp_schema_init(&schema__log_reply, msg);
 }
 
 int residue_log_reply_decode(const char *json, size_t len, residue_log_reply *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_log_reply, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__log_reply, json, len, out, storage, mode, err);
 }
 
 int residue_log_reply_validate(const residue_log_reply *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_log_reply, msg, err);
+    return rp_schema_validate(&schema__log_reply, msg, err);
 }
 
 int residue_log_reply_encode(const residue_log_reply *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_log_reply, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__log_reply, msg, buf, cap, out_len, err);
 }
 
 /* ---- any message --------------------------------------------------------------------------- */
@@ -1013,15 +1018,15 @@ int residue_decode_any(const char *json, size_t len, residue_port port,
         rp_error *err)
 {
     static const rp_schema_route routes[] = {
-        { RESIDUE_MSG_CONNECT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema_connect },
-        { RESIDUE_MSG_ACKNOWLEDGEMENT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema_acknowledgement },
-        { RESIDUE_MSG_TOUCH, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema_touch },
-        { RESIDUE_MSG_HELLO, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema_hello },
-        { RESIDUE_MSG_ESTABLISHED, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema_established },
-        { RESIDUE_MSG_CONNECT_ERROR, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema_connect_error },
-        { RESIDUE_MSG_LOG_REQUEST, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema_log_request },
-        { RESIDUE_MSG_LOG_BULK, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema_log_bulk },
-        { RESIDUE_MSG_LOG_REPLY, RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER, &schema_log_reply },
+        { RESIDUE_MSG_CONNECT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__connect },
+        { RESIDUE_MSG_ACKNOWLEDGEMENT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__acknowledgement },
+        { RESIDUE_MSG_TOUCH, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__touch },
+        { RESIDUE_MSG_HELLO, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__hello },
+        { RESIDUE_MSG_ESTABLISHED, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__established },
+        { RESIDUE_MSG_CONNECT_ERROR, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__connect_error },
+        { RESIDUE_MSG_LOG_REQUEST, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema__log_request },
+        { RESIDUE_MSG_LOG_BULK, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema__log_bulk },
+        { RESIDUE_MSG_LOG_REPLY, RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER, &schema__log_reply },
     };
     if (out == NULL)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL out");

@@ -39,7 +39,7 @@ extern "C" {
  *                     bytes are copied into `storage` (an rp_arena over caller memory),
  *                     so *out is valid as long as that memory; on failure storage is
  *                     rewound. mode RP_DECODE_STRICT is RFC 8259 exactly (a key twice is
- *                     an error); RP_DECODE_WIRE accepts what residue peers send (trailing
+ *                     an error); RP_DECODE_WIRE accepts what lenient peers send (trailing
  *                     bytes, floats truncated, a string where a number belongs = absent).
  *   M_validate(msg, err)
  *                     checks every rule of the spec; the error names the JSON path and the

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "check_internal.h"
+#include "check_names.h"
 #include "fe_util.h"
+#include "name_table.h"
 #include "regex.h"
 
 typedef rp_checker checker;
@@ -76,22 +78,6 @@ static const char *suggest(const checker *c, const char *name, unsigned mask, bo
         }
     }
     return best;
-}
-
-static bool is_c_keyword(const char *s)
-{
-    static const char *const kw[] = {
-        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-        "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-        "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
-        "typedef", "union", "unsigned", "void", "volatile", "while", "bool", "true", "false",
-        "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary",
-        "_Noreturn", "_Static_assert", "_Thread_local",
-    };
-    for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
-        if (strcmp(kw[i], s) == 0)
-            return true;
-    return false;
 }
 
 /* FNV-1a: a small, well-spread hash for identifiers. */
@@ -300,6 +286,42 @@ static void check_string_enum_value(checker *c, const rp_ast_decl *d, const rp_a
         }
 }
 
+/* A numeric value and its position, sorted to find equal values without comparing pairs. */
+typedef struct value_at {
+    rp_ast_int v;
+    size_t index;
+} value_at;
+
+static int value_at_cmp(const void *a, const void *b)
+{
+    const value_at *x = a, *y = b;
+    int c = rp_ast_int_cmp(x->v, y->v);
+    return c != 0 ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* same[i] = index + 1 of the first numeric value before i with the same number, or 0
+ * (string values of a string enum take no part). */
+static size_t *first_equal_values(const rp_ast_enum *e)
+{
+    size_t n = e->value_count, k = 0;
+    value_at *sorted = rp_xcalloc(n + 1, sizeof *sorted);
+    size_t *same = rp_xcalloc(n + 1, sizeof *same);
+    for (size_t i = 0; i < n; i++)
+        if (e->values[i].text == NULL)
+            sorted[k++] = (value_at){ e->values[i].value, i };
+    if (k > 1)
+        qsort(sorted, k, sizeof *sorted, value_at_cmp);
+    /* In each run of equal values the first entry has the smallest index. */
+    for (size_t i = 1, g = 0; i < k; i++) {
+        if (rp_ast_int_cmp(sorted[i].v, sorted[g].v) == 0)
+            same[sorted[i].index] = sorted[g].index + 1;
+        else
+            g = i;
+    }
+    free(sorted);
+    return same;
+}
+
 static void check_enum(checker *c, rp_ast_decl *d)
 {
     rp_ast_enum *e = &d->u.enm;
@@ -310,15 +332,17 @@ static void check_enum(checker *c, rp_ast_decl *d)
               rp_ast_scalar_name(e->underlying));
     if (e->value_count == 0)
         error(c, &d->name_span, "%s '%s' has no values", flags ? "flags" : "enum", d->name);
+    rp_name_table names; /* value name -> index + 1 of its first definition */
+    rp_name_table_init(&names, e->value_count);
+    size_t *same_value = first_equal_values(e);
     for (size_t i = 0; i < e->value_count; i++) {
         rp_ast_enum_value *v = &e->values[i];
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(e->values[j].name, v->name) == 0) {
-                error(c, &v->name_span, "duplicate value name '%s' in %s '%s'", v->name,
-                      flags ? "flags" : "enum", d->name);
-                rp_diag_note(c->diag, &e->values[j].name_span, "'%s' first defined here", v->name);
-                break;
-            }
+        size_t first = rp_name_table_put(&names, v->name, i + 1);
+        if (first != 0) {
+            error(c, &v->name_span, "duplicate value name '%s' in %s '%s'", v->name,
+                  flags ? "flags" : "enum", d->name);
+            rp_diag_note(c->diag, &e->values[first - 1].name_span, "'%s' first defined here", v->name);
+        }
         if (e->underlying == RP_SCALAR_STRING || v->text != NULL) {
             check_string_enum_value(c, d, v);
         } else if (!rp_ast_int_fits(v->value, e->underlying) && !(flags && rp_ast_scalar_is_signed(e->underlying))) {
@@ -328,17 +352,32 @@ static void check_enum(checker *c, rp_ast_decl *d)
         } else if (flags && (v->value.neg || v->value.mag == 0 || (v->value.mag & (v->value.mag - 1)) != 0)) {
             error(c, &v->value_span, "flag '%s' = %s is not a single bit (a power of two)", v->name,
                   fmt_int(v->value, buf, sizeof buf));
-        } else {
-            for (size_t j = 0; j < i; j++)
-                if (rp_ast_int_cmp(e->values[j].value, v->value) == 0) {
-                    error(c, &v->value_span, "'%s' has the same %s %s as '%s'", v->name,
-                          flags ? "bit" : "value", fmt_int(v->value, buf, sizeof buf), e->values[j].name);
-                    rp_diag_note(c->diag, &e->values[j].name_span, "'%s' defined here", e->values[j].name);
-                    break;
-                }
+        } else if (same_value[i] != 0) {
+            const rp_ast_enum_value *w = &e->values[same_value[i] - 1];
+            error(c, &v->value_span, "'%s' has the same %s %s as '%s'", v->name,
+                  flags ? "bit" : "value", fmt_int(v->value, buf, sizeof buf), w->name);
+            rp_diag_note(c->diag, &w->name_span, "'%s' defined here", w->name);
         }
         check_versions(c, v->since, &v->since_span, v->until, &v->until_span);
     }
+    free(same_value);
+    rp_name_table_free(&names);
+}
+
+/* The value of enum or flags declaration d called name (the first one of that name), or
+ * NULL. The name table of each declaration is built on first use and kept. */
+static const rp_ast_enum_value *find_enum_value(checker *c, const rp_ast_decl *d, const char *name)
+{
+    if (c->enum_values == NULL)
+        c->enum_values = rp_xcalloc(c->spec->decl_count + 1, sizeof *c->enum_values);
+    rp_name_table *t = &c->enum_values[d->index];
+    if (t->slots == 0) {
+        rp_name_table_init(t, d->u.enm.value_count);
+        for (size_t i = 0; i < d->u.enm.value_count; i++)
+            rp_name_table_put(t, d->u.enm.values[i].name, i + 1);
+    }
+    size_t i = rp_name_table_get(t, name);
+    return i != 0 ? &d->u.enm.values[i - 1] : NULL;
 }
 
 /* ---- fields --------------------------------------------------------------------------------------- */
@@ -445,7 +484,7 @@ static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char
         return;
     }
     if (is_enum) {
-        const rp_ast_enum_value *ev = rp_ast_find_enum_value(t->ref, v->ident);
+        const rp_ast_enum_value *ev = find_enum_value(c, t->ref, v->ident);
         if (ev == NULL) {
             error(c, &v->span, "'%s' is not a value of %s '%s'", v->ident,
                   rp_ast_decl_kind_name(t->ref->kind), t->ref->name);
@@ -765,8 +804,6 @@ static void check_message(checker *c, rp_ast_decl *d)
         rp_ast_field *f = &m->fields[i];
         resolve_type(c, &f->type, (1u << RP_DECL_ENUM) | (1u << RP_DECL_FLAGS) | (1u << RP_DECL_MESSAGE),
                      "a field type");
-        if (is_c_keyword(f->c_name))
-            error(c, &f->name_span, "field name '%s' is a C keyword", f->c_name);
         if (f->wire_key[0] == '\0')
             error(c, &f->key_span, "empty wire key");
         for (size_t j = 0; j < i; j++) {
@@ -779,11 +816,6 @@ static void check_message(checker *c, rp_ast_decl *d)
                 error(c, &f->key_span, "duplicate wire key \"%s\" in message '%s'", f->wire_key, d->name);
                 rp_diag_note(c->diag, &g->key_span, "first used by field '%s'", g->c_name);
             }
-            if (strncmp(f->c_name, "has_", 4) == 0 && strcmp(f->c_name + 4, g->c_name) == 0) {
-                error(c, &f->name_span, "field name '%s' clashes with the presence flag of field '%s'",
-                      f->c_name, g->c_name);
-                rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
-            }
             for (int k = 0; k < 2; k++) { /* is_null_X clashes with nullable X (either order) */
                 const rp_ast_field *x = k == 0 ? f : g, *y = k == 0 ? g : f;
                 if (x->attrs.nullable && strncmp(y->c_name, "is_null_", 8) == 0 &&
@@ -792,11 +824,6 @@ static void check_message(checker *c, rp_ast_decl *d)
                           y->c_name, x->c_name);
                     rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
                 }
-            }
-            if (strncmp(g->c_name, "has_", 4) == 0 && strcmp(g->c_name + 4, f->c_name) == 0) {
-                error(c, &f->name_span, "the presence flag of field '%s' clashes with field '%s'",
-                      f->c_name, g->c_name);
-                rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
             }
         }
         check_field_attrs(c, f);
@@ -867,7 +894,7 @@ static void check_cycles(checker *c)
 
 size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
 {
-    checker c = { diag, spec, 0, NULL, 0 };
+    checker c = { diag, spec, 0, NULL, 0, NULL };
     if (spec->main != NULL)
         rp_check_file_options(&c, spec->main);
     const rp_ast_unit *main_unit = spec->main;
@@ -907,6 +934,12 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
     check_cycles(&c);
     /* after the fields: profiles look up wire keys, routes look at const fields */
     rp_check_transport(&c);
+    /* the C names last (duplicates the checks above report are not reported again) */
+    c.errors += rp_check_names(diag, spec);
+    if (c.enum_values != NULL)
+        for (size_t i = 0; i < spec->decl_count; i++)
+            rp_name_table_free(&c.enum_values[i]);
+    free(c.enum_values);
     free(c.names);
     return c.errors;
 }

@@ -13,7 +13,11 @@
  *   rprotoc validate ...       check JSON documents against a message (validate.h)
  *   rprotoc compat OLD NEW     breaking changes between two versions of a spec (compat.h)
  *   -I DIR                     also look for imports in DIR (repeatable)
- *   -M / -MF FILE              write make dependencies (to stdout / to FILE)
+ *   --vendor DIR SPEC          the generated pair plus the runtime files SPEC needs
+ *   --vendor-with LAYER        with --vendor: add a whole runtime layer (e.g. residue)
+ *   -M / -MF FILE              write make dependencies (to stdout / to FILE): every file
+ *                              written (with --vendor, the runtime files too) on every spec
+ *                              file read
  *
  * Exit status: 0 success, 1 errors in the spec, 2 usage or I/O errors.
  * Diagnostics go to stderr in the gcc/clang format (see diag.h).
@@ -24,6 +28,7 @@
 #include <string.h>
 
 #include "ast.h"
+#include "cnames.h"
 #include "compat.h"
 #include "diag.h"
 #include "dump.h"
@@ -52,12 +57,14 @@ typedef struct cli {
     bool deps_stdout;      /* -M */
     const char *deps_file; /* -MF FILE */
     bool vendor;           /* --vendor DIR: out_dir gets the runtime sources too */
+    const char **with;     /* --vendor-with LAYER..., NULL-terminated */
+    size_t with_count;
 } cli;
 
 static void usage(FILE *f)
 {
     fputs("usage: rprotoc SPEC -o DIR [-I DIR]... [-M | -MF FILE]\n"
-          "       rprotoc --vendor DIR SPEC [-I DIR]...\n"
+          "       rprotoc --vendor DIR SPEC [--vendor-with LAYER]... [-I DIR]... [-M | -MF FILE]\n"
           "       rprotoc --check SPEC [-I DIR]...\n"
           "       rprotoc --dump-ast SPEC [-I DIR]...\n"
           "       rprotoc --emit jsonschema|docs SPEC [-o DIR] [-I DIR]...\n"
@@ -71,8 +78,11 @@ static void usage(FILE *f)
           "spec's protocol, e.g. residue.h and residue.c).\n"
           "\n"
           "  -o DIR         write the generated files into DIR (must exist)\n"
-          "  --vendor DIR   write the generated files and the runtime sources into DIR: a\n"
-          "                 directory that builds alone with `cc *.c -lcrypto -lz`\n"
+          "  --vendor DIR   write the generated files and the runtime files the spec needs\n"
+          "                 into DIR: a directory that builds alone with `cc *.c` (plus\n"
+          "                 -lcrypto for rsa/aes envelopes, -lz for zlib)\n"
+          "  --vendor-with LAYER\n"
+          "                 with --vendor: add every file of runtime layer LAYER (e.g. residue)\n"
           "  --check        check the spec only; print nothing when it is fine\n"
           "  --dump-ast     print the checked syntax tree as stable text\n"
           "  --emit jsonschema  a JSON Schema (draft 2020-12) of every message, on stdout or\n"
@@ -82,7 +92,8 @@ static void usage(FILE *f)
           "  --emit diagram sequence diagrams of the spec's machines into DIR: a Markdown page\n"
           "                 of Mermaid diagrams (<protocol>-session.md) and an SVG of each\n"
           "  -I DIR         search DIR for imported specs (after the importing file's dir)\n"
-          "  -M             print make dependencies of the outputs on stdout\n"
+          "  -M             print make dependencies of the outputs on stdout (with --vendor:\n"
+          "                 every file it writes)\n"
           "  -MF FILE       write make dependencies to FILE\n"
           "  --help         show this help\n"
           "  --version      show the version\n"
@@ -139,6 +150,13 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("option '%s' needs an argument", a);
             c->out_dir = argv[++i];
             c->vendor = true;
+        } else if (strcmp(a, "--vendor-with") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs an argument", a);
+            const char *layer = argv[++i];
+            if (!rp_vendor_layer_exists(layer))
+                return usage_error("--vendor-with: no runtime layer '%s'", layer);
+            c->with[c->with_count++] = layer;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 || strcmp(a, "-MF") == 0) {
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
@@ -170,16 +188,34 @@ static int parse_args(int argc, char **argv, cli *c)
     if (c->mode != MODE_COMPILE && c->mode != MODE_EMIT_JSONSCHEMA && c->mode != MODE_EMIT_DOCS &&
         c->mode != MODE_EMIT_DIAGRAM && c->out_dir != NULL)
         return usage_error("%s", "-o only applies when compiling or with --emit");
+    if (c->with_count > 0 && !c->vendor)
+        return usage_error("%s", "--vendor-with only applies with --vendor");
     return -1;
 }
 
-/* Writes "targets: spec imports..." in make syntax to f. */
+/* Writes "targets: spec imports..." in make syntax to f: the targets are every file this
+ * run writes (the generated pair; with --vendor, the runtime files too). */
 static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
 {
-    if (c->out_dir != NULL)
-        fprintf(f, "%s/%s.h %s/%s.c:", c->out_dir, spec->protocol, c->out_dir, spec->protocol);
-    else
+    if (c->out_dir != NULL) {
+        rp_cnames n;
+        rp_cnames_init(&n, spec->protocol);
+        char *h = rp_cname_file(&n, true), *src = rp_cname_file(&n, false);
+        fprintf(f, "%s/%s %s/%s", c->out_dir, h, c->out_dir, src);
+        free(h);
+        free(src);
+        rp_cnames_free(&n);
+        if (c->vendor) {
+            bool *sel = rp_vendor_select(spec, c->with);
+            for (size_t i = 0; i < rp_runtime_file_count; i++)
+                if (sel[i])
+                    fprintf(f, " \\\n %s/%s", c->out_dir, rp_runtime_files[i].name);
+            free(sel);
+        }
+        fputc(':', f);
+    } else {
         fprintf(f, "%s:", c->spec);
+    }
     for (size_t i = spec->unit_count; i-- > 0;)
         fprintf(f, " %s", spec->units[i]->path);
     fputc('\n', f);
@@ -253,9 +289,11 @@ int main(int argc, char **argv)
     cli c;
     memset(&c, 0, sizeof c);
     c.includes = rp_xcalloc((size_t)argc, sizeof *c.includes);
+    c.with = rp_xcalloc((size_t)argc + 1, sizeof *c.with);
     int rc = parse_args(argc, argv, &c);
     if (rc >= 0) {
         free(c.includes);
+        free(c.with);
         return rc;
     }
     rp_diag *diag = rp_diag_new();
@@ -279,7 +317,7 @@ int main(int argc, char **argv)
         } else if (c.mode == MODE_EMIT_DIAGRAM) {
             rc = rp_emit_diagram_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
         } else if (c.mode == MODE_COMPILE) {
-            rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE)
+            rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, c.with, stderr) == 0 ? 0 : EXIT_USAGE)
                           : emit_outputs(spec, c.out_dir);
         }
         if (rc == 0)
@@ -287,6 +325,7 @@ int main(int argc, char **argv)
     }
     rp_ast_free(spec);
     free(c.includes);
+    free(c.with);
     if (fflush(stdout) != 0 && rc == 0)
         rc = EXIT_USAGE;
     return rc;

@@ -4,7 +4,7 @@
 #   make logger-tests     $(BUILD)/logger/logger-test (tests/logger/logger-test.c) and
 #                         $(BUILD)/logger/logger-example (docs/examples/logger-example.c)
 #   make install          also runs install-logger: libresidue-logger.a, residue_logger.h
-#                         (under include/rproto, next to the headers it includes) and
+#                         (under include/residue, next to the residue headers it includes) and
 #                         lib/pkgconfig/residue-logger.pc (Requires: rproto libcrypto). A program then
 #                         builds with `cc app.c $(pkg-config --cflags --libs residue-logger)`.
 #   make uninstall        also removes them.
@@ -53,7 +53,7 @@ $(LOGGER_DIR)/logger-example: $(LOGGER_DIR)/obj/logger-example.o $(LIBGENERATED)
 # ---- install ------------------------------------------------------------------------------
 LOGGER_PREFIX  = $(or $(PREFIX),/usr/local)
 LOGGER_LIBDIR  = $(DESTDIR)$(LOGGER_PREFIX)/lib
-LOGGER_INCDIR  = $(DESTDIR)$(LOGGER_PREFIX)/include/rproto
+LOGGER_INCDIR  = $(DESTDIR)$(LOGGER_PREFIX)/include/residue
 LOGGER_PCDIR   = $(LOGGER_LIBDIR)/pkgconfig
 LOGGER_VERSION = $(shell sed -n 's/^\#define RPROTOC_VERSION "\(.*\)"/\1/p' generator/version.h)
 
@@ -67,8 +67,8 @@ install-logger: $(LIBLOGGER)
 	printf '%s\n' 'prefix=$(LOGGER_PREFIX)' 'exec_prefix=$${prefix}' 'libdir=$${exec_prefix}/lib' \
 	  'includedir=$${prefix}/include' '' 'Name: residue-logger' \
 	  'Description: residue logging client library for C (rproto)' \
-	  'Version: $(LOGGER_VERSION)' 'Requires: rproto libcrypto' \
-	  'Cflags: -I$${includedir}/rproto' 'Libs: -L$${libdir} -lresidue-logger -pthread' \
+	  'Version: $(LOGGER_VERSION)' 'Requires: residue rproto libcrypto' \
+	  'Cflags: -I$${includedir}/residue -I$${includedir}/rproto' 'Libs: -L$${libdir} -lresidue-logger -pthread' \
 	  > $(LOGGER_PCDIR)/residue-logger.pc
 
 uninstall-logger:

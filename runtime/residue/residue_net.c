@@ -1,4 +1,10 @@
 /* residue_net: TCP with deadlines and an abort descriptor. See residue_net.h. */
+/* POSIX sockets, getaddrinfo and clock_gettime: asked for here, so that a vendored copy
+ * built with a plain `cc -std=c11` sees them too (the Makefile passes the same). */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "residue_net.h"
 
 #include <errno.h>

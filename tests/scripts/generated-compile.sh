@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generated code compiles clean with the strictest warning set under gcc and clang, and its
 # headers compile clean as C++ (g++, and clang++ when installed) — for the residue pair and
-# for the all-constructs golden pair. The sources use C99 designated initializers, so they
+# for the all-constructs and orders (no routes) golden pairs. The sources use C99 designated initializers, so they
 # are C; C++ programs include the headers (extern "C") and link the C objects.
 set -u
 build=${1:-build}
@@ -13,7 +13,7 @@ fail=0
 checked=0
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
-    for src in generated/residue.c tests/golden/emit/every.c; do
+    for src in generated/residue.c tests/golden/emit/every.c tests/golden/emit/orders.c; do
         if $cc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
             checked=$((checked + 1))
         else
@@ -24,8 +24,13 @@ done
 cat > "$tmp/use.cpp" <<'CPP'
 #include "residue.h"
 #include "every.h"
+#include "orders.h"
 int main()
 {
+    orders_order o;
+    orders_order_init(&o);
+    if (o.priority != 2 || o.has_priority)
+        return 1;
     residue_connect c;
     residue_connect_init(&c);
     every_request r;
@@ -50,7 +55,8 @@ done
 # The C++ program links against the C objects and runs.
 if command -v g++ >/dev/null && [ "$fail" -eq 0 ]; then
     gcc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Itests/golden/emit -c tests/golden/emit/every.c -o "$tmp/every.o" &&
-    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
+    gcc $CFLAGS_STRICT -Iruntime/core -Itests/golden/emit -c tests/golden/emit/orders.c -o "$tmp/orders.o" &&
+    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$tmp/orders.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
     "$tmp/use" || { echo "generated-compile: C++ program failed to link or run" >&2; fail=1; }
 fi
 [ "$fail" -eq 0 ] && echo "generated-compile: $checked strict compilations clean (gcc, clang, C++)"

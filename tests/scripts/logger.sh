@@ -129,7 +129,7 @@ prefix=/usr/local
 if ! make --no-print-directory -s install BUILD="$build" DESTDIR="$dest" PREFIX="$prefix" > "$tmp/install.log" 2>&1; then
     echo "logger: make install failed:"; tail -20 "$tmp/install.log"; problems=$((problems + 1))
 else
-    for f in lib/libresidue-logger.a include/rproto/residue_logger.h lib/pkgconfig/residue-logger.pc; do
+    for f in lib/libresidue-logger.a include/residue/residue_logger.h lib/pkgconfig/residue-logger.pc; do
         [ -e "$dest$prefix/$f" ] || { echo "logger: $prefix/$f not installed"; problems=$((problems + 1)); }
     done
     export PKG_CONFIG_PATH="$dest$prefix/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$dest"

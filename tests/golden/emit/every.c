@@ -15,10 +15,10 @@
 
 #include "rp_schema.h"
 
-static const char spec_file[] = "all-constructs.rproto";
+static const char spec__file[] = "all-constructs.rproto";
 
 /* charset lower = "a-z": bit (b & 7) of [b >> 3] allows byte b. */
-static const uint8_t charset_lower[32] = {
+static const uint8_t charset__lower[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0xFE, 0xFF, 0xFF, 0x07,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -26,7 +26,7 @@ static const uint8_t charset_lower[32] = {
 };
 
 /* charset ident = "A-Za-z0-9_-": bit (b & 7) of [b >> 3] allows byte b. */
-static const uint8_t charset_ident[32] = {
+static const uint8_t charset__ident[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0xFF, 0x03,
     0xFE, 0xFF, 0xFF, 0x87, 0xFE, 0xFF, 0xFF, 0x07,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -34,603 +34,608 @@ static const uint8_t charset_ident[32] = {
 };
 
 /* Values of enum Severity. */
-static const int64_t enum_values_severity[] = { -128, 0, 127 };
+static const int64_t enum_values__severity[] = { -128, 0, 127 };
+static const char enum_expect__severity[] = "a Severity value (-128, 0, 127)";
 
 /* Values of enum Wide. */
-static const int64_t enum_values_wide[] = { (-INT64_MAX - 1), 0, INT64_C(9223372036854775807) };
+static const int64_t enum_values__wide[] = { (-INT64_MAX - 1), 0, INT64_C(9223372036854775807) };
+static const char enum_expect__wide[] = "a Wide value (-9223372036854775808, 0, 9223372036854775807)";
 
 /* Values of enum Kind. */
-static const uint64_t enum_values_kind[] = { 1u, 2u, 16u, 65535u };
+static const uint64_t enum_values__kind[] = { 1u, 2u, 16u, 65535u };
+static const char enum_expect__kind[] = "a Kind value (1, 2, 16, 65535)";
 
-/* Texts of string enum Color: value k is enum_names_color[k - 1]. */
-static const char *const enum_names_color[] = { "red", "green", "dark-blue" };
+/* Texts of string enum Color: value k is enum_values__color[k - 1]. */
+static const char *const enum_values__color[] = { "red", "green", "dark-blue" };
+static const char enum_expect__color[] = "a Color value (\"red\", \"green\", \"dark-blue\")";
 
-/* Texts of string enum Item: value k is enum_names_item[k - 1]. */
-static const char *const enum_names_item[] = { "shape", "label" };
+/* Texts of string enum Item: value k is enum_values__item[k - 1]. */
+static const char *const enum_values__item[] = { "shape", "label" };
+static const char enum_expect__item[] = "a Item value (\"shape\", \"label\")";
 
 /* ---- Inner --------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_inner_name[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 99, 36 },
+static const rp_schema_rule rules__inner__name[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 99, 36 },
       .expect = "<= 16",
       .has_hi = true, .u_hi = 16u },
-    { .kind = RP_RULE_CHARSET, .loc = { spec_file, 99, 54 },
+    { .kind = RP_RULE_CHARSET, .loc = { spec__file, 99, 54 },
       .expect = "characters of charset lower (a-z)",
-      .charset = charset_lower },
+      .charset = charset__lower },
 };
 
-static const rp_schema_field fields_inner[] = {
+static const rp_schema_field fields__inner[] = {
     { .key = "on", .key_len = 2, .name = "on_off", .type = RP_SCHEMA_BOOL,
       .json_key = "\"on\":", .json_key_len = 5,
       .size = sizeof(bool), .required = true,
       .offset = offsetof(every_inner, on_off), .has_offset = offsetof(every_inner, has_on_off),
-      .loc = { spec_file, 98, 3 } },
+      .loc = { spec__file, 98, 3 } },
     { .key = "name", .key_len = 4, .name = "name", .type = RP_SCHEMA_STRING,
       .json_key = "\"name\":", .json_key_len = 7,
       .size = sizeof(rp_str),
       .offset = offsetof(every_inner, name), .has_offset = offsetof(every_inner, has_name),
-      .rules = rules_inner_name, .rule_count = 2,
+      .rules = rules__inner__name, .rule_count = 2,
       .has_default = true, .def_str = "abc",
-      .loc = { spec_file, 99, 3 } },
+      .loc = { spec__file, 99, 3 } },
 };
 
-static const rp_schema_message schema_inner = {
-    .name = "Inner", .size = sizeof(every_inner), .fields = fields_inner, .field_count = 2,
-    .reject_unknown = true, .loc = { spec_file, 95, 3 },
+static const rp_schema_message schema__inner = {
+    .name = "Inner", .size = sizeof(every_inner), .fields = fields__inner, .field_count = 2,
+    .reject_unknown = true, .loc = { spec__file, 95, 3 },
 };
 
 void every_inner_init(every_inner *msg)
 {
-    rp_schema_init(&schema_inner, msg);
+    rp_schema_init(&schema__inner, msg);
 }
 
 int every_inner_decode(const char *json, size_t len, every_inner *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_inner, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__inner, json, len, out, storage, mode, err);
 }
 
 int every_inner_validate(const every_inner *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_inner, msg, err);
+    return rp_schema_validate(&schema__inner, msg, err);
 }
 
 int every_inner_encode(const every_inner *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_inner, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__inner, msg, buf, cap, out_len, err);
 }
 
 /* ---- Request ------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_request_kind[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 107, 12 },
-      .expect = "a Kind value (1, 2, 16, 65535)",
-      .u_set = enum_values_kind, .set_count = 4 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 107, 49 },
+static const rp_schema_rule rules__request__kind[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 107, 12 },
+      .expect = enum_expect__kind,
+      .u_set = enum_values__kind, .set_count = 4 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 107, 49 },
       .expect = "FIRST (1)",
       .u_lo = 1u },
 };
 
-static const rp_schema_rule rules_request_version[] = {
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 108, 49 },
+static const rp_schema_rule rules__request__version[] = {
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 108, 49 },
       .expect = "3",
       .u_lo = 3u },
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 108, 52 },
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 108, 52 },
       .expect = "a value in 1..9",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 9u },
 };
 
-static const rp_schema_rule rules_request_delta[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 109, 43 },
+static const rp_schema_rule rules__request__delta[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 109, 43 },
       .expect = "a value in -100..100",
       .has_lo = true, .i_lo = -100, .has_hi = true, .i_hi = 100 },
 };
 
-static const rp_schema_rule rules_request_low[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 110, 43 },
+static const rp_schema_rule rules__request__low[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 110, 43 },
       .expect = "a value <= -1",
       .has_hi = true, .i_hi = -1 },
 };
 
-static const rp_schema_rule rules_request_high[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 111, 43 },
+static const rp_schema_rule rules__request__high[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 111, 43 },
       .expect = "a value >= 18446744073709551615",
       .has_lo = true, .u_lo = UINT64_C(18446744073709551615) },
 };
 
-static const int64_t set_request_pick[] = { -1, 0, 1 };
+static const int64_t set__request__pick[] = { -1, 0, 1 };
 
-static const rp_schema_rule rules_request_pick[] = {
-    { .kind = RP_RULE_ONE_OF, .loc = { spec_file, 112, 43 },
+static const rp_schema_rule rules__request__pick[] = {
+    { .kind = RP_RULE_ONE_OF, .loc = { spec__file, 112, 43 },
       .expect = "one of {-1, 0, 1}",
-      .i_set = set_request_pick, .set_count = 3 },
+      .i_set = set__request__pick, .set_count = 3 },
 };
 
-static const uint64_t set_request_size[] = { 128u, 192u, 256u };
+static const uint64_t set__request__size[] = { 128u, 192u, 256u };
 
-static const rp_schema_rule rules_request_size[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 113, 67 },
+static const rp_schema_rule rules__request__size[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 113, 67 },
       .expect = "a value in 100..300",
       .has_lo = true, .u_lo = 100u, .has_hi = true, .u_hi = 300u },
-    { .kind = RP_RULE_ONE_OF, .loc = { spec_file, 113, 43 },
+    { .kind = RP_RULE_ONE_OF, .loc = { spec__file, 113, 43 },
       .expect = "one of {128, 192, 256}",
-      .u_set = set_request_size, .set_count = 3 },
+      .u_set = set__request__size, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_request_id[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 115, 43 },
+static const rp_schema_rule rules__request__id[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 115, 43 },
       .expect = "1..64",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 64u },
-    { .kind = RP_RULE_CHARSET, .loc = { spec_file, 115, 62 },
+    { .kind = RP_RULE_CHARSET, .loc = { spec__file, 115, 62 },
       .expect = "characters of charset ident (A-Za-z0-9_-)",
-      .charset = charset_ident },
+      .charset = charset__ident },
 };
 
-static const rp_schema_rule rules_request_exact[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 116, 43 },
+static const rp_schema_rule rules__request__exact[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 116, 43 },
       .expect = "4",
       .has_lo = true, .u_lo = 4u, .has_hi = true, .u_hi = 4u },
 };
 
-static const uint64_t len_request_some[] = { 2u, 4u, 8u };
+static const uint64_t len__request__some[] = { 2u, 4u, 8u };
 
-static const rp_schema_rule rules_request_some[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 117, 43 },
+static const rp_schema_rule rules__request__some[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 117, 43 },
       .expect = "one of {2, 4, 8}",
-      .u_set = len_request_some, .set_count = 3 },
+      .u_set = len__request__some, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_request_open[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 118, 43 },
+static const rp_schema_rule rules__request__open[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 118, 43 },
       .expect = ">= 1",
       .has_lo = true, .u_lo = 1u },
 };
 
-static const uint64_t len_request_key[] = { 16u, 24u, 32u };
+static const uint64_t len__request__key[] = { 16u, 24u, 32u };
 
-static const rp_schema_rule rules_request_key[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 119, 48 },
+static const rp_schema_rule rules__request__key[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 119, 48 },
       .expect = "one of {16, 24, 32}",
-      .u_set = len_request_key, .set_count = 3 },
+      .u_set = len__request__key, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_request_blob[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 120, 51 },
+static const rp_schema_rule rules__request__blob[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 120, 51 },
       .expect = "<= 4096",
       .has_hi = true, .u_hi = 4096u },
 };
 
-static const rp_schema_rule rules_request_severity[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 121, 12 },
-      .expect = "a Severity value (-128, 0, 127)",
-      .i_set = enum_values_severity, .set_count = 3 },
+static const rp_schema_rule rules__request__severity[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 121, 12 },
+      .expect = enum_expect__severity,
+      .i_set = enum_values__severity, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_request_bits[] = {
-    { .kind = RP_RULE_FLAGS, .loc = { spec_file, 122, 12 },
+static const rp_schema_rule rules__request__bits[] = {
+    { .kind = RP_RULE_FLAGS, .loc = { spec__file, 122, 12 },
       .expect = "Bits bits only (mask 9223372041149743105)",
       .has_hi = true, .u_hi = UINT64_C(9223372041149743105) },
 };
 
-static const rp_schema_rule rules_request_wide[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 123, 12 },
-      .expect = "a Wide value (-9223372036854775808, 0, 9223372036854775807)",
-      .i_set = enum_values_wide, .set_count = 3 },
+static const rp_schema_rule rules__request__wide[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 123, 12 },
+      .expect = enum_expect__wide,
+      .i_set = enum_values__wide, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_request_numbers[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 125, 54 },
+static const rp_schema_rule rules__request__numbers[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 125, 54 },
       .expect = "a value >= 1",
       .has_lo = true, .u_lo = 1u },
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 125, 43 },
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 125, 43 },
       .expect = "<= 8",
       .has_hi = true, .u_hi = 8u },
 };
 
-static const rp_schema_rule rules_request_inners[] = {
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 126, 43 },
+static const rp_schema_rule rules__request__inners[] = {
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 126, 43 },
       .expect = "<= 4",
       .has_hi = true, .u_hi = 4u },
 };
 
-static const rp_schema_rule rules_request_words[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 127, 54 },
+static const rp_schema_rule rules__request__words[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 127, 54 },
       .expect = "1..10",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 10u },
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 127, 43 },
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 127, 43 },
       .expect = "<= 3",
       .has_hi = true, .u_hi = 3u },
 };
 
-static const rp_schema_field fields_request[] = {
+static const rp_schema_field fields__request[] = {
     { .key = "k", .key_len = 1, .name = "kind", .type = RP_SCHEMA_UINT,
       .json_key = "\"k\":", .json_key_len = 4,
       .bits = 16, .size = sizeof(every_kind), .required = true,
       .offset = offsetof(every_request, kind), .has_offset = offsetof(every_request, has_kind),
-      .rules = rules_request_kind, .rule_count = 2,
-      .loc = { spec_file, 107, 3 } },
+      .rules = rules__request__kind, .rule_count = 2,
+      .loc = { spec__file, 107, 3 } },
     { .key = "v", .key_len = 1, .name = "version", .type = RP_SCHEMA_UINT,
       .json_key = "\"v\":", .json_key_len = 4,
       .bits = 8, .size = sizeof(uint8_t), .required = true,
       .offset = offsetof(every_request, version), .has_offset = offsetof(every_request, has_version),
-      .rules = rules_request_version, .rule_count = 2,
-      .loc = { spec_file, 108, 3 } },
+      .rules = rules__request__version, .rule_count = 2,
+      .loc = { spec__file, 108, 3 } },
     { .key = "d", .key_len = 1, .name = "delta", .type = RP_SCHEMA_INT,
       .json_key = "\"d\":", .json_key_len = 4,
       .bits = 32, .size = sizeof(int32_t), .required = true,
       .offset = offsetof(every_request, delta), .has_offset = offsetof(every_request, has_delta),
-      .rules = rules_request_delta, .rule_count = 1,
-      .loc = { spec_file, 109, 3 } },
+      .rules = rules__request__delta, .rule_count = 1,
+      .loc = { spec__file, 109, 3 } },
     { .key = "low", .key_len = 3, .name = "low", .type = RP_SCHEMA_INT,
       .json_key = "\"low\":", .json_key_len = 6,
       .bits = 64, .size = sizeof(int64_t),
       .offset = offsetof(every_request, low), .has_offset = offsetof(every_request, has_low),
-      .rules = rules_request_low, .rule_count = 1,
-      .loc = { spec_file, 110, 3 } },
+      .rules = rules__request__low, .rule_count = 1,
+      .loc = { spec__file, 110, 3 } },
     { .key = "high", .key_len = 4, .name = "high", .type = RP_SCHEMA_UINT,
       .json_key = "\"high\":", .json_key_len = 7,
       .bits = 64, .size = sizeof(uint64_t),
       .offset = offsetof(every_request, high), .has_offset = offsetof(every_request, has_high),
-      .rules = rules_request_high, .rule_count = 1,
-      .loc = { spec_file, 111, 3 } },
+      .rules = rules__request__high, .rule_count = 1,
+      .loc = { spec__file, 111, 3 } },
     { .key = "pick", .key_len = 4, .name = "pick", .type = RP_SCHEMA_INT,
       .json_key = "\"pick\":", .json_key_len = 7,
       .bits = 16, .size = sizeof(int16_t),
       .offset = offsetof(every_request, pick), .has_offset = offsetof(every_request, has_pick),
-      .rules = rules_request_pick, .rule_count = 1,
+      .rules = rules__request__pick, .rule_count = 1,
       .has_default = true, .def_i = -1,
-      .loc = { spec_file, 112, 3 } },
+      .loc = { spec__file, 112, 3 } },
     { .key = "size", .key_len = 4, .name = "size", .type = RP_SCHEMA_UINT,
       .json_key = "\"size\":", .json_key_len = 7,
       .bits = 16, .size = sizeof(uint16_t),
       .offset = offsetof(every_request, size), .has_offset = offsetof(every_request, has_size),
-      .rules = rules_request_size, .rule_count = 2,
+      .rules = rules__request__size, .rule_count = 2,
       .has_default = true, .def_u = 256u,
-      .loc = { spec_file, 113, 3 } },
+      .loc = { spec__file, 113, 3 } },
     { .key = "flag", .key_len = 4, .name = "flag", .type = RP_SCHEMA_BOOL,
       .json_key = "\"flag\":", .json_key_len = 7,
       .size = sizeof(bool),
       .offset = offsetof(every_request, flag), .has_offset = offsetof(every_request, has_flag),
       .has_default = true, .def_u = 1u,
-      .loc = { spec_file, 114, 3 } },
+      .loc = { spec__file, 114, 3 } },
     { .key = "id", .key_len = 2, .name = "id", .type = RP_SCHEMA_STRING,
       .json_key = "\"id\":", .json_key_len = 5,
       .size = sizeof(rp_str),
       .offset = offsetof(every_request, id), .has_offset = offsetof(every_request, has_id),
-      .rules = rules_request_id, .rule_count = 2,
+      .rules = rules__request__id, .rule_count = 2,
       .has_default = true, .def_str = "x-1",
-      .loc = { spec_file, 115, 3 } },
+      .loc = { spec__file, 115, 3 } },
     { .key = "exact", .key_len = 5, .name = "exact", .type = RP_SCHEMA_STRING,
       .json_key = "\"exact\":", .json_key_len = 8,
       .size = sizeof(rp_str),
       .offset = offsetof(every_request, exact), .has_offset = offsetof(every_request, has_exact),
-      .rules = rules_request_exact, .rule_count = 1,
-      .loc = { spec_file, 116, 3 } },
+      .rules = rules__request__exact, .rule_count = 1,
+      .loc = { spec__file, 116, 3 } },
     { .key = "some", .key_len = 4, .name = "some", .type = RP_SCHEMA_STRING,
       .json_key = "\"some\":", .json_key_len = 7,
       .size = sizeof(rp_str),
       .offset = offsetof(every_request, some), .has_offset = offsetof(every_request, has_some),
-      .rules = rules_request_some, .rule_count = 1,
-      .loc = { spec_file, 117, 3 } },
+      .rules = rules__request__some, .rule_count = 1,
+      .loc = { spec__file, 117, 3 } },
     { .key = "open", .key_len = 4, .name = "open", .type = RP_SCHEMA_STRING,
       .json_key = "\"open\":", .json_key_len = 7,
       .size = sizeof(rp_str),
       .offset = offsetof(every_request, open), .has_offset = offsetof(every_request, has_open),
-      .rules = rules_request_open, .rule_count = 1,
-      .loc = { spec_file, 118, 3 } },
+      .rules = rules__request__open, .rule_count = 1,
+      .loc = { spec__file, 118, 3 } },
     { .key = "key", .key_len = 3, .name = "key", .type = RP_SCHEMA_HEX,
       .json_key = "\"key\":", .json_key_len = 6,
       .size = sizeof(rp_bytes),
       .offset = offsetof(every_request, key), .has_offset = offsetof(every_request, has_key),
-      .rules = rules_request_key, .rule_count = 1,
-      .loc = { spec_file, 119, 3 } },
+      .rules = rules__request__key, .rule_count = 1,
+      .loc = { spec__file, 119, 3 } },
     { .key = "blob", .key_len = 4, .name = "blob", .type = RP_SCHEMA_BASE64,
       .json_key = "\"blob\":", .json_key_len = 7,
       .size = sizeof(rp_bytes),
       .offset = offsetof(every_request, blob), .has_offset = offsetof(every_request, has_blob),
-      .rules = rules_request_blob, .rule_count = 1,
-      .loc = { spec_file, 120, 3 } },
+      .rules = rules__request__blob, .rule_count = 1,
+      .loc = { spec__file, 120, 3 } },
     { .key = "sev", .key_len = 3, .name = "severity", .type = RP_SCHEMA_INT,
       .json_key = "\"sev\":", .json_key_len = 6,
       .bits = 8, .size = sizeof(every_severity),
       .offset = offsetof(every_request, severity), .has_offset = offsetof(every_request, has_severity),
-      .rules = rules_request_severity, .rule_count = 1,
+      .rules = rules__request__severity, .rule_count = 1,
       .has_default = true, .def_i = 0,
-      .loc = { spec_file, 121, 3 } },
+      .loc = { spec__file, 121, 3 } },
     { .key = "bits", .key_len = 4, .name = "bits", .type = RP_SCHEMA_UINT,
       .json_key = "\"bits\":", .json_key_len = 7,
       .bits = 64, .size = sizeof(every_bits),
       .offset = offsetof(every_request, bits), .has_offset = offsetof(every_request, has_bits),
-      .rules = rules_request_bits, .rule_count = 1,
+      .rules = rules__request__bits, .rule_count = 1,
       .has_default = true, .def_u = UINT64_C(4294967296),
-      .loc = { spec_file, 122, 3 } },
+      .loc = { spec__file, 122, 3 } },
     { .key = "wide", .key_len = 4, .name = "wide", .type = RP_SCHEMA_INT,
       .json_key = "\"wide\":", .json_key_len = 7,
       .bits = 64, .size = sizeof(every_wide),
       .offset = offsetof(every_request, wide), .has_offset = offsetof(every_request, has_wide),
-      .rules = rules_request_wide, .rule_count = 1,
-      .loc = { spec_file, 123, 3 } },
+      .rules = rules__request__wide, .rule_count = 1,
+      .loc = { spec__file, 123, 3 } },
     { .key = "inner", .key_len = 5, .name = "inner", .type = RP_SCHEMA_MESSAGE,
       .json_key = "\"inner\":", .json_key_len = 8,
       .size = sizeof(every_inner),
       .offset = offsetof(every_request, inner), .has_offset = offsetof(every_request, has_inner),
-      .message = &schema_inner,
-      .loc = { spec_file, 124, 3 } },
+      .message = &schema__inner,
+      .loc = { spec__file, 124, 3 } },
     { .key = "nums", .key_len = 4, .name = "numbers", .type = RP_SCHEMA_UINT,
       .json_key = "\"nums\":", .json_key_len = 7,
       .bits = 32, .size = sizeof(uint32_t),
       .offset = offsetof(every_request, numbers), .has_offset = offsetof(every_request, has_numbers),
       .repeated = true, .count_offset = offsetof(every_request, numbers_count), .max_count = 8,
-      .rules = rules_request_numbers, .rule_count = 2,
-      .loc = { spec_file, 125, 3 } },
+      .rules = rules__request__numbers, .rule_count = 2,
+      .loc = { spec__file, 125, 3 } },
     { .key = "inners", .key_len = 6, .name = "inners", .type = RP_SCHEMA_MESSAGE,
       .json_key = "\"inners\":", .json_key_len = 9,
       .size = sizeof(every_inner),
       .offset = offsetof(every_request, inners), .has_offset = offsetof(every_request, has_inners),
       .repeated = true, .count_offset = offsetof(every_request, inners_count), .max_count = 4,
-      .message = &schema_inner,
-      .rules = rules_request_inners, .rule_count = 1,
-      .loc = { spec_file, 126, 3 } },
+      .message = &schema__inner,
+      .rules = rules__request__inners, .rule_count = 1,
+      .loc = { spec__file, 126, 3 } },
     { .key = "words", .key_len = 5, .name = "words", .type = RP_SCHEMA_STRING,
       .json_key = "\"words\":", .json_key_len = 8,
       .size = sizeof(rp_str),
       .offset = offsetof(every_request, words), .has_offset = offsetof(every_request, has_words),
       .repeated = true, .count_offset = offsetof(every_request, words_count), .max_count = 3,
-      .rules = rules_request_words, .rule_count = 2,
-      .loc = { spec_file, 127, 3 } },
+      .rules = rules__request__words, .rule_count = 2,
+      .loc = { spec__file, 127, 3 } },
     { .key = "q\"\\\303\251", .key_len = 5, .name = "quoted", .type = RP_SCHEMA_STRING,
       .size = sizeof(rp_str),
       .offset = offsetof(every_request, quoted), .has_offset = offsetof(every_request, has_quoted),
-      .loc = { spec_file, 129, 3 } },
+      .loc = { spec__file, 129, 3 } },
     { .key = "flags", .key_len = 5, .name = "flags", .type = RP_SCHEMA_UINT,
       .json_key = "\"flags\":", .json_key_len = 8,
       .bits = 8, .size = sizeof(uint8_t),
       .offset = offsetof(every_request, flags), .has_offset = offsetof(every_request, has_flags),
-      .loc = { spec_file, 131, 3 } },
+      .loc = { spec__file, 131, 3 } },
     { .key = "message", .key_len = 7, .name = "message", .type = RP_SCHEMA_UINT,
       .json_key = "\"message\":", .json_key_len = 10,
       .bits = 8, .size = sizeof(uint8_t),
       .offset = offsetof(every_request, message), .has_offset = offsetof(every_request, has_message),
-      .loc = { spec_file, 132, 3 } },
+      .loc = { spec__file, 132, 3 } },
 };
 
-static const rp_schema_message schema_request = {
-    .name = "Request", .size = sizeof(every_request), .fields = fields_request, .field_count = 24,
-    .reject_unknown = false, .loc = { spec_file, 104, 3 },
+static const rp_schema_message schema__request = {
+    .name = "Request", .size = sizeof(every_request), .fields = fields__request, .field_count = 24,
+    .reject_unknown = false, .loc = { spec__file, 104, 3 },
 };
 
 void every_request_init(every_request *msg)
 {
-    rp_schema_init(&schema_request, msg);
+    rp_schema_init(&schema__request, msg);
 }
 
 int every_request_decode(const char *json, size_t len, every_request *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_request, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__request, json, len, out, storage, mode, err);
 }
 
 int every_request_validate(const every_request *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_request, msg, err);
+    return rp_schema_validate(&schema__request, msg, err);
 }
 
 int every_request_encode(const every_request *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_request, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__request, msg, buf, cap, out_len, err);
 }
 
 /* ---- Reply --------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_reply_kind[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 140, 12 },
-      .expect = "a Kind value (1, 2, 16, 65535)",
-      .u_set = enum_values_kind, .set_count = 4 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 140, 35 },
+static const rp_schema_rule rules__reply__kind[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 140, 12 },
+      .expect = enum_expect__kind,
+      .u_set = enum_values__kind, .set_count = 4 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 140, 35 },
       .expect = "SECOND (2)",
       .u_lo = 2u },
 };
 
-static const rp_schema_field fields_reply[] = {
+static const rp_schema_field fields__reply[] = {
     { .key = "k", .key_len = 1, .name = "kind", .type = RP_SCHEMA_UINT,
       .json_key = "\"k\":", .json_key_len = 4,
       .bits = 16, .size = sizeof(every_kind), .required = true,
       .offset = offsetof(every_reply, kind), .has_offset = offsetof(every_reply, has_kind),
-      .rules = rules_reply_kind, .rule_count = 2,
-      .loc = { spec_file, 140, 3 } },
+      .rules = rules__reply__kind, .rule_count = 2,
+      .loc = { spec__file, 140, 3 } },
 };
 
-static const rp_schema_message schema_reply = {
-    .name = "Reply", .size = sizeof(every_reply), .fields = fields_reply, .field_count = 1,
-    .reject_unknown = false, .loc = { spec_file, 136, 9 },
+static const rp_schema_message schema__reply = {
+    .name = "Reply", .size = sizeof(every_reply), .fields = fields__reply, .field_count = 1,
+    .reject_unknown = false, .loc = { spec__file, 136, 9 },
 };
 
 void every_reply_init(every_reply *msg)
 {
-    rp_schema_init(&schema_reply, msg);
+    rp_schema_init(&schema__reply, msg);
 }
 
 int every_reply_decode(const char *json, size_t len, every_reply *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_reply, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__reply, json, len, out, storage, mode, err);
 }
 
 int every_reply_validate(const every_reply *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_reply, msg, err);
+    return rp_schema_validate(&schema__reply, msg, err);
 }
 
 int every_reply_encode(const every_reply *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_reply, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__reply, msg, buf, cap, out_len, err);
 }
 
 /* ---- Log ----------------------------------------------------------------------------- */
 
-static const rp_schema_field fields_log[] = {
+static const rp_schema_field fields__log[] = {
     { .key = "t", .key_len = 1, .name = "text", .type = RP_SCHEMA_STRING,
       .json_key = "\"t\":", .json_key_len = 4,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(every_log, text), .has_offset = offsetof(every_log, has_text),
-      .loc = { spec_file, 148, 3 } },
+      .loc = { spec__file, 148, 3 } },
 };
 
-static const rp_schema_message schema_log = {
-    .name = "Log", .size = sizeof(every_log), .fields = fields_log, .field_count = 1,
-    .reject_unknown = false, .loc = { spec_file, 144, 9 },
+static const rp_schema_message schema__log = {
+    .name = "Log", .size = sizeof(every_log), .fields = fields__log, .field_count = 1,
+    .reject_unknown = false, .loc = { spec__file, 144, 9 },
 };
 
 void every_log_init(every_log *msg)
 {
-    rp_schema_init(&schema_log, msg);
+    rp_schema_init(&schema__log, msg);
 }
 
 int every_log_decode(const char *json, size_t len, every_log *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_log, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__log, json, len, out, storage, mode, err);
 }
 
 int every_log_validate(const every_log *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_log, msg, err);
+    return rp_schema_validate(&schema__log, msg, err);
 }
 
 int every_log_encode(const every_log *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_log, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__log, msg, buf, cap, out_len, err);
 }
 
 /* ---- Logs ---------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_logs[] = {
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 152, 20 },
+static const rp_schema_rule rules__logs[] = {
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 152, 20 },
       .expect = "1..500",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 500u },
 };
 
-static const rp_schema_field fields_logs[] = {
+static const rp_schema_field fields__logs[] = {
     { .key = "", .key_len = 0, .name = "items", .type = RP_SCHEMA_MESSAGE,
       .size = sizeof(every_log), .required = true, .repeated = true,
       .offset = offsetof(every_logs, items), .has_offset = SIZE_MAX,
       .count_offset = offsetof(every_logs, count), .max_count = 500,
-      .message = &schema_log, .rules = rules_logs, .rule_count = 1,
-      .loc = { spec_file, 152, 7 } },
+      .message = &schema__log, .rules = rules__logs, .rule_count = 1,
+      .loc = { spec__file, 152, 7 } },
 };
 
-static const rp_schema_message schema_logs = {
-    .name = "Logs", .size = sizeof(every_logs), .fields = fields_logs, .field_count = 1,
-    .is_array = true, .loc = { spec_file, 152, 7 },
+static const rp_schema_message schema__logs = {
+    .name = "Logs", .size = sizeof(every_logs), .fields = fields__logs, .field_count = 1,
+    .is_array = true, .loc = { spec__file, 152, 7 },
 };
 
 void every_logs_init(every_logs *msg)
 {
-    rp_schema_init(&schema_logs, msg);
+    rp_schema_init(&schema__logs, msg);
 }
 
 int every_logs_decode(const char *json, size_t len, every_logs *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_logs, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__logs, json, len, out, storage, mode, err);
 }
 
 int every_logs_validate(const every_logs *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_logs, msg, err);
+    return rp_schema_validate(&schema__logs, msg, err);
 }
 
 int every_logs_encode(const every_logs *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_logs, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__logs, msg, buf, cap, out_len, err);
 }
 
 /* ---- Inners -------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_inners[] = {
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 155, 24 },
+static const rp_schema_rule rules__inners[] = {
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 155, 24 },
       .expect = "<= 10",
       .has_hi = true, .u_hi = 10u },
 };
 
-static const rp_schema_field fields_inners[] = {
+static const rp_schema_field fields__inners[] = {
     { .key = "", .key_len = 0, .name = "items", .type = RP_SCHEMA_MESSAGE,
       .size = sizeof(every_inner), .required = true, .repeated = true,
       .offset = offsetof(every_inners, items), .has_offset = SIZE_MAX,
       .count_offset = offsetof(every_inners, count), .max_count = 10,
-      .message = &schema_inner, .rules = rules_inners, .rule_count = 1,
-      .loc = { spec_file, 155, 7 } },
+      .message = &schema__inner, .rules = rules__inners, .rule_count = 1,
+      .loc = { spec__file, 155, 7 } },
 };
 
-static const rp_schema_message schema_inners = {
-    .name = "Inners", .size = sizeof(every_inners), .fields = fields_inners, .field_count = 1,
-    .is_array = true, .loc = { spec_file, 155, 7 },
+static const rp_schema_message schema__inners = {
+    .name = "Inners", .size = sizeof(every_inners), .fields = fields__inners, .field_count = 1,
+    .is_array = true, .loc = { spec__file, 155, 7 },
 };
 
 void every_inners_init(every_inners *msg)
 {
-    rp_schema_init(&schema_inners, msg);
+    rp_schema_init(&schema__inners, msg);
 }
 
 int every_inners_decode(const char *json, size_t len, every_inners *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_inners, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__inners, json, len, out, storage, mode, err);
 }
 
 int every_inners_validate(const every_inners *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_inners, msg, err);
+    return rp_schema_validate(&schema__inners, msg, err);
 }
 
 int every_inners_encode(const every_inners *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_inners, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__inners, msg, buf, cap, out_len, err);
 }
 
 /* ---- Shape --------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_shape_item[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 211, 12 },
-      .expect = "a Item value (\"shape\", \"label\")",
-      .str_set = enum_names_item, .set_count = 2 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 211, 45 },
+static const rp_schema_rule rules__shape__item[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 211, 12 },
+      .expect = enum_expect__item,
+      .str_set = enum_values__item, .set_count = 2 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 211, 45 },
       .expect = "SHAPE (\"shape\")",
       .u_lo = 1u, .str = "shape" },
 };
 
-static const rp_schema_rule rules_shape_color[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 212, 12 },
-      .expect = "a Color value (\"red\", \"green\", \"dark-blue\")",
-      .str_set = enum_names_color, .set_count = 3 },
+static const rp_schema_rule rules__shape__color[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 212, 12 },
+      .expect = enum_expect__color,
+      .str_set = enum_values__color, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_shape_fill[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 213, 12 },
-      .expect = "a Color value (\"red\", \"green\", \"dark-blue\")",
-      .str_set = enum_names_color, .set_count = 3 },
+static const rp_schema_rule rules__shape__fill[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 213, 12 },
+      .expect = enum_expect__color,
+      .str_set = enum_values__color, .set_count = 3 },
 };
 
-static const rp_schema_rule rules_shape_x[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 214, 39 },
+static const rp_schema_rule rules__shape__x[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 214, 39 },
       .expect = "a value in -1000..1000",
       .has_lo = true, .f_lo = -1000.0, .has_hi = true, .f_hi = 1000.0 },
 };
 
-static const rp_schema_rule rules_shape_scale[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 215, 39 },
+static const rp_schema_rule rules__shape__scale[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 215, 39 },
       .expect = "a value in 0.001..1000",
       .has_lo = true, .f_lo = 0.001, .has_hi = true, .f_hi = 1000.0 },
 };
 
 /* pattern "^[a-z][a-z0-9_]{0,15}$": a DFA of 18 states over 3 byte classes. */
-static const uint8_t pattern_class_shape_name[256] = {
+static const uint8_t pattern_class__shape__name[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -648,7 +653,7 @@ static const uint8_t pattern_class_shape_name[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
-static const uint16_t pattern_next_shape_name[] = {
+static const uint16_t pattern_next__shape__name[] = {
     0, 0, 0,
     0, 0, 2,
     0, 3, 3,
@@ -668,177 +673,177 @@ static const uint16_t pattern_next_shape_name[] = {
     0, 17, 17,
     0, 0, 0
 };
-static const uint8_t pattern_accept_shape_name[] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
-static const rp_schema_pattern pattern_shape_name = {
-    pattern_class_shape_name, pattern_next_shape_name, pattern_accept_shape_name, 18, 3, "^[a-z][a-z0-9_]{0,15}$"
+static const uint8_t pattern_accept__shape__name[] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+static const rp_schema_pattern pattern__shape__name = {
+    pattern_class__shape__name, pattern_next__shape__name, pattern_accept__shape__name, 18, 3, "^[a-z][a-z0-9_]{0,15}$"
 };
 
-static const rp_schema_rule rules_shape_name[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 217, 73 },
+static const rp_schema_rule rules__shape__name[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 217, 73 },
       .expect = "1..16",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 16u },
-    { .kind = RP_RULE_PATTERN, .loc = { spec_file, 217, 47 },
+    { .kind = RP_RULE_PATTERN, .loc = { spec__file, 217, 47 },
       .expect = "a match of pattern \"^[a-z][a-z0-9_]{0,15}$\"",
-      .pattern = &pattern_shape_name },
+      .pattern = &pattern__shape__name },
 };
 
-static const rp_schema_rule rules_shape_note[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 218, 49 },
+static const rp_schema_rule rules__shape__note[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 218, 49 },
       .expect = "<= 64",
       .has_hi = true, .u_hi = 64u },
 };
 
-static const rp_schema_rule rules_shape_counts[] = {
-    { .kind = RP_RULE_RANGE, .loc = { spec_file, 220, 96 },
+static const rp_schema_rule rules__shape__counts[] = {
+    { .kind = RP_RULE_RANGE, .loc = { spec__file, 220, 96 },
       .expect = "a value >= 1",
       .has_lo = true, .u_lo = 1u },
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 220, 51 },
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 220, 51 },
       .expect = "<= 8",
       .has_hi = true, .u_hi = 8u },
-    { .kind = RP_RULE_KEY_LEN, .loc = { spec_file, 220, 62 },
+    { .kind = RP_RULE_KEY_LEN, .loc = { spec__file, 220, 62 },
       .expect = "1..16",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 16u },
-    { .kind = RP_RULE_KEY_CHARSET, .loc = { spec_file, 220, 89 },
+    { .kind = RP_RULE_KEY_CHARSET, .loc = { spec__file, 220, 89 },
       .expect = "characters of charset ident (A-Za-z0-9_-)",
-      .charset = charset_ident },
+      .charset = charset__ident },
 };
 
-static const rp_schema_rule rules_shape_kids[] = {
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 221, 51 },
+static const rp_schema_rule rules__shape__kids[] = {
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 221, 51 },
       .expect = "<= 2",
       .has_hi = true, .u_hi = 2u },
 };
 
-static const rp_schema_rule rules_shape_tags[] = {
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 223, 39 },
+static const rp_schema_rule rules__shape__tags[] = {
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 223, 39 },
       .expect = "1..4",
       .has_lo = true, .u_lo = 1u, .has_hi = true, .u_hi = 4u },
 };
 
-static const rp_schema_field fields_shape[] = {
+static const rp_schema_field fields__shape[] = {
     { .key = "item", .key_len = 4, .name = "item", .type = RP_SCHEMA_STRENUM,
       .json_key = "\"item\":", .json_key_len = 7,
       .size = sizeof(every_item), .required = true,
       .offset = offsetof(every_shape, item), .has_offset = offsetof(every_shape, has_item),
-      .rules = rules_shape_item, .rule_count = 2,
-      .loc = { spec_file, 211, 3 } },
+      .rules = rules__shape__item, .rule_count = 2,
+      .loc = { spec__file, 211, 3 } },
     { .key = "color", .key_len = 5, .name = "color", .type = RP_SCHEMA_STRENUM,
       .json_key = "\"color\":", .json_key_len = 8,
       .size = sizeof(every_color), .required = true,
       .offset = offsetof(every_shape, color), .has_offset = offsetof(every_shape, has_color),
-      .rules = rules_shape_color, .rule_count = 1,
-      .loc = { spec_file, 212, 3 } },
+      .rules = rules__shape__color, .rule_count = 1,
+      .loc = { spec__file, 212, 3 } },
     { .key = "fill", .key_len = 4, .name = "fill", .type = RP_SCHEMA_STRENUM,
       .json_key = "\"fill\":", .json_key_len = 7,
       .size = sizeof(every_color),
       .offset = offsetof(every_shape, fill), .has_offset = offsetof(every_shape, has_fill),
-      .rules = rules_shape_fill, .rule_count = 1,
+      .rules = rules__shape__fill, .rule_count = 1,
       .has_default = true, .def_u = 2u,
-      .loc = { spec_file, 213, 3 } },
+      .loc = { spec__file, 213, 3 } },
     { .key = "x", .key_len = 1, .name = "x", .type = RP_SCHEMA_FLOAT64,
       .json_key = "\"x\":", .json_key_len = 4,
       .size = sizeof(double), .required = true,
       .offset = offsetof(every_shape, x), .has_offset = offsetof(every_shape, has_x),
-      .rules = rules_shape_x, .rule_count = 1,
-      .loc = { spec_file, 214, 3 } },
+      .rules = rules__shape__x, .rule_count = 1,
+      .loc = { spec__file, 214, 3 } },
     { .key = "scale", .key_len = 5, .name = "scale", .type = RP_SCHEMA_FLOAT64,
       .json_key = "\"scale\":", .json_key_len = 8,
       .size = sizeof(double),
       .offset = offsetof(every_shape, scale), .has_offset = offsetof(every_shape, has_scale),
-      .rules = rules_shape_scale, .rule_count = 1,
+      .rules = rules__shape__scale, .rule_count = 1,
       .has_default = true, .def_f = 1.5,
-      .loc = { spec_file, 215, 3 } },
+      .loc = { spec__file, 215, 3 } },
     { .key = "any", .key_len = 3, .name = "any", .type = RP_SCHEMA_FLOAT64,
       .json_key = "\"any\":", .json_key_len = 6,
       .size = sizeof(double),
       .offset = offsetof(every_shape, any), .has_offset = offsetof(every_shape, has_any),
-      .loc = { spec_file, 216, 3 } },
+      .loc = { spec__file, 216, 3 } },
     { .key = "name", .key_len = 4, .name = "name", .type = RP_SCHEMA_STRING,
       .json_key = "\"name\":", .json_key_len = 7,
       .size = sizeof(rp_str), .required = true,
       .offset = offsetof(every_shape, name), .has_offset = offsetof(every_shape, has_name),
-      .rules = rules_shape_name, .rule_count = 2,
-      .loc = { spec_file, 217, 3 } },
+      .rules = rules__shape__name, .rule_count = 2,
+      .loc = { spec__file, 217, 3 } },
     { .key = "note", .key_len = 4, .name = "note", .type = RP_SCHEMA_STRING,
       .json_key = "\"note\":", .json_key_len = 7,
       .size = sizeof(rp_str),
       .offset = offsetof(every_shape, note), .has_offset = offsetof(every_shape, has_note),
       .nullable = true, .null_offset = offsetof(every_shape, is_null_note),
-      .rules = rules_shape_note, .rule_count = 1,
-      .loc = { spec_file, 218, 3 } },
+      .rules = rules__shape__note, .rule_count = 1,
+      .loc = { spec__file, 218, 3 } },
     { .key = "parent", .key_len = 6, .name = "parent", .type = RP_SCHEMA_MESSAGE,
       .json_key = "\"parent\":", .json_key_len = 9,
       .size = sizeof(every_inner), .required = true,
       .offset = offsetof(every_shape, parent), .has_offset = offsetof(every_shape, has_parent),
       .nullable = true, .null_offset = offsetof(every_shape, is_null_parent),
-      .message = &schema_inner,
-      .loc = { spec_file, 219, 3 } },
+      .message = &schema__inner,
+      .loc = { spec__file, 219, 3 } },
     { .key = "counts", .key_len = 6, .name = "counts", .type = RP_SCHEMA_UINT,
       .json_key = "\"counts\":", .json_key_len = 9,
       .bits = 16, .size = sizeof(uint16_t),
       .offset = offsetof(every_shape, counts), .has_offset = offsetof(every_shape, has_counts),
       .repeated = true, .map = true, .count_offset = offsetof(every_shape, counts_count), .max_count = 8,
       .entry_size = sizeof(every_shape_counts_entry), .value_offset = offsetof(every_shape_counts_entry, value),
-      .rules = rules_shape_counts, .rule_count = 4,
-      .loc = { spec_file, 220, 3 } },
+      .rules = rules__shape__counts, .rule_count = 4,
+      .loc = { spec__file, 220, 3 } },
     { .key = "kids", .key_len = 4, .name = "kids", .type = RP_SCHEMA_MESSAGE,
       .json_key = "\"kids\":", .json_key_len = 7,
       .size = sizeof(every_inner),
       .offset = offsetof(every_shape, kids), .has_offset = offsetof(every_shape, has_kids),
       .repeated = true, .map = true, .count_offset = offsetof(every_shape, kids_count), .max_count = 2,
       .entry_size = sizeof(every_shape_kids_entry), .value_offset = offsetof(every_shape_kids_entry, value),
-      .message = &schema_inner,
-      .rules = rules_shape_kids, .rule_count = 1,
-      .loc = { spec_file, 221, 3 } },
+      .message = &schema__inner,
+      .rules = rules__shape__kids, .rule_count = 1,
+      .loc = { spec__file, 221, 3 } },
     { .key = "tags", .key_len = 4, .name = "tags", .type = RP_SCHEMA_UINT,
       .json_key = "\"tags\":", .json_key_len = 7,
       .bits = 8, .size = sizeof(uint8_t), .required = true,
       .offset = offsetof(every_shape, tags), .has_offset = offsetof(every_shape, has_tags),
       .repeated = true, .count_offset = offsetof(every_shape, tags_count), .max_count = 4,
-      .rules = rules_shape_tags, .rule_count = 1,
-      .loc = { spec_file, 223, 3 } },
+      .rules = rules__shape__tags, .rule_count = 1,
+      .loc = { spec__file, 223, 3 } },
 };
 
-static const rp_schema_message schema_shape = {
-    .name = "Shape", .size = sizeof(every_shape), .fields = fields_shape, .field_count = 12,
-    .reject_unknown = true, .has_nullable = true, .loc = { spec_file, 209, 3 },
+static const rp_schema_message schema__shape = {
+    .name = "Shape", .size = sizeof(every_shape), .fields = fields__shape, .field_count = 12,
+    .reject_unknown = true, .has_nullable = true, .loc = { spec__file, 209, 3 },
 };
 
 void every_shape_init(every_shape *msg)
 {
-    rp_schema_init(&schema_shape, msg);
+    rp_schema_init(&schema__shape, msg);
 }
 
 int every_shape_decode(const char *json, size_t len, every_shape *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_shape, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__shape, json, len, out, storage, mode, err);
 }
 
 int every_shape_validate(const every_shape *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_shape, msg, err);
+    return rp_schema_validate(&schema__shape, msg, err);
 }
 
 int every_shape_encode(const every_shape *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_shape, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__shape, msg, buf, cap, out_len, err);
 }
 
 /* ---- Label --------------------------------------------------------------------------- */
 
-static const rp_schema_rule rules_label_item[] = {
-    { .kind = RP_RULE_ENUM, .loc = { spec_file, 228, 12 },
-      .expect = "a Item value (\"shape\", \"label\")",
-      .str_set = enum_names_item, .set_count = 2 },
-    { .kind = RP_RULE_CONST, .loc = { spec_file, 228, 38 },
+static const rp_schema_rule rules__label__item[] = {
+    { .kind = RP_RULE_ENUM, .loc = { spec__file, 228, 12 },
+      .expect = enum_expect__item,
+      .str_set = enum_values__item, .set_count = 2 },
+    { .kind = RP_RULE_CONST, .loc = { spec__file, 228, 38 },
       .expect = "LABEL (\"label\")",
       .u_lo = 2u, .str = "label" },
 };
 
 /* pattern "[^<>]*": a DFA of 5 states over 6 byte classes. */
-static const uint8_t pattern_class_label_text[256] = {
+static const uint8_t pattern_class__label__text[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -856,75 +861,75 @@ static const uint8_t pattern_class_label_text[256] = {
     4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
     5, 5, 5, 5, 5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
 };
-static const uint16_t pattern_next_label_text[] = {
+static const uint16_t pattern_next__label__text[] = {
     0, 0, 0, 0, 0, 0,
     1, 0, 0, 2, 3, 4,
     0, 0, 1, 0, 0, 0,
     0, 0, 2, 0, 0, 0,
     0, 0, 3, 0, 0, 0
 };
-static const uint8_t pattern_accept_label_text[] = { 0, 1, 0, 0, 0 };
-static const rp_schema_pattern pattern_label_text = {
-    pattern_class_label_text, pattern_next_label_text, pattern_accept_label_text, 5, 6, "[^<>]*"
+static const uint8_t pattern_accept__label__text[] = { 0, 1, 0, 0, 0 };
+static const rp_schema_pattern pattern__label__text = {
+    pattern_class__label__text, pattern_next__label__text, pattern_accept__label__text, 5, 6, "[^<>]*"
 };
 
-static const rp_schema_rule rules_label_text[] = {
-    { .kind = RP_RULE_LEN, .loc = { spec_file, 229, 71 },
+static const rp_schema_rule rules__label__text[] = {
+    { .kind = RP_RULE_LEN, .loc = { spec__file, 229, 71 },
       .expect = "<= 32",
       .has_hi = true, .u_hi = 32u },
-    { .kind = RP_RULE_PATTERN, .loc = { spec_file, 229, 89 },
+    { .kind = RP_RULE_PATTERN, .loc = { spec__file, 229, 89 },
       .expect = "a match of pattern \"[^<>]*\"",
-      .pattern = &pattern_label_text },
-    { .kind = RP_RULE_COUNT, .loc = { spec_file, 229, 47 },
+      .pattern = &pattern__label__text },
+    { .kind = RP_RULE_COUNT, .loc = { spec__file, 229, 47 },
       .expect = "<= 4",
       .has_hi = true, .u_hi = 4u },
-    { .kind = RP_RULE_KEY_LEN, .loc = { spec_file, 229, 58 },
+    { .kind = RP_RULE_KEY_LEN, .loc = { spec__file, 229, 58 },
       .expect = "<= 8",
       .has_hi = true, .u_hi = 8u },
 };
 
-static const rp_schema_field fields_label[] = {
+static const rp_schema_field fields__label[] = {
     { .key = "item", .key_len = 4, .name = "item", .type = RP_SCHEMA_STRENUM,
       .json_key = "\"item\":", .json_key_len = 7,
       .size = sizeof(every_item), .required = true,
       .offset = offsetof(every_label, item), .has_offset = offsetof(every_label, has_item),
-      .rules = rules_label_item, .rule_count = 2,
-      .loc = { spec_file, 228, 3 } },
+      .rules = rules__label__item, .rule_count = 2,
+      .loc = { spec__file, 228, 3 } },
     { .key = "text", .key_len = 4, .name = "text", .type = RP_SCHEMA_STRING,
       .json_key = "\"text\":", .json_key_len = 7,
       .size = sizeof(rp_str),
       .offset = offsetof(every_label, text), .has_offset = offsetof(every_label, has_text),
       .repeated = true, .map = true, .count_offset = offsetof(every_label, text_count), .max_count = 4,
       .entry_size = sizeof(every_label_text_entry), .value_offset = offsetof(every_label_text_entry, value),
-      .rules = rules_label_text, .rule_count = 4,
-      .loc = { spec_file, 229, 3 } },
+      .rules = rules__label__text, .rule_count = 4,
+      .loc = { spec__file, 229, 3 } },
 };
 
-static const rp_schema_message schema_label = {
-    .name = "Label", .size = sizeof(every_label), .fields = fields_label, .field_count = 2,
-    .reject_unknown = false, .loc = { spec_file, 227, 9 },
+static const rp_schema_message schema__label = {
+    .name = "Label", .size = sizeof(every_label), .fields = fields__label, .field_count = 2,
+    .reject_unknown = false, .loc = { spec__file, 227, 9 },
 };
 
 void every_label_init(every_label *msg)
 {
-    rp_schema_init(&schema_label, msg);
+    rp_schema_init(&schema__label, msg);
 }
 
 int every_label_decode(const char *json, size_t len, every_label *out, rp_arena *storage,
         rp_decode_mode mode, rp_error *err)
 {
-    return rp_schema_decode(&schema_label, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__label, json, len, out, storage, mode, err);
 }
 
 int every_label_validate(const every_label *msg, rp_error *err)
 {
-    return rp_schema_validate(&schema_label, msg, err);
+    return rp_schema_validate(&schema__label, msg, err);
 }
 
 int every_label_encode(const every_label *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema_label, msg, buf, cap, out_len, err);
+    return rp_schema_encode(&schema__label, msg, buf, cap, out_len, err);
 }
 
 /* ---- any message --------------------------------------------------------------------------- */
@@ -934,14 +939,14 @@ int every_decode_any(const char *json, size_t len, every_port port,
         rp_error *err)
 {
     static const rp_schema_route routes[] = {
-        { EVERY_MSG_REQUEST, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE, &schema_request },
-        { EVERY_MSG_REPLY, EVERY_PORT_CONTROL, EVERY_PEER_HUB, &schema_reply },
-        { EVERY_MSG_REPLY, EVERY_PORT_DATA, EVERY_PEER_HUB, &schema_reply },
-        { EVERY_MSG_LOG, EVERY_PORT_DATA, EVERY_PEER_DEVICE, &schema_log },
-        { EVERY_MSG_LOG, EVERY_PORT_SMALL, EVERY_PEER_DEVICE, &schema_log },
-        { EVERY_MSG_LOGS, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE, &schema_logs },
-        { EVERY_MSG_SHAPE, EVERY_PORT_SMALL, EVERY_PEER_HUB, &schema_shape },
-        { EVERY_MSG_LABEL, EVERY_PORT_SMALL, EVERY_PEER_HUB, &schema_label },
+        { EVERY_MSG_REQUEST, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE, &schema__request },
+        { EVERY_MSG_REPLY, EVERY_PORT_CONTROL, EVERY_PEER_HUB, &schema__reply },
+        { EVERY_MSG_REPLY, EVERY_PORT_DATA, EVERY_PEER_HUB, &schema__reply },
+        { EVERY_MSG_LOG, EVERY_PORT_DATA, EVERY_PEER_DEVICE, &schema__log },
+        { EVERY_MSG_LOG, EVERY_PORT_SMALL, EVERY_PEER_DEVICE, &schema__log },
+        { EVERY_MSG_LOGS, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE, &schema__logs },
+        { EVERY_MSG_SHAPE, EVERY_PORT_SMALL, EVERY_PEER_HUB, &schema__shape },
+        { EVERY_MSG_LABEL, EVERY_PORT_SMALL, EVERY_PEER_HUB, &schema__label },
     };
     if (out == NULL)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL out");
