@@ -555,7 +555,7 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
         if (c->role == ROLE_CONNECT) {
             residue_server_stats st;
             residue_server_stats_get(a->srv, &st);
-            rsa_before = st.rsa_decryptions;
+            rsa_before = st.rsa_attempts;
         }
         int h = handle_packet(a, c);
         if (h < 0) return -1;
@@ -570,7 +570,7 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
         if (c->role == ROLE_CONNECT) {
             residue_server_stats st;
             residue_server_stats_get(a->srv, &st);
-            if (st.rsa_decryptions != rsa_before) units = a->lim.turn_packets;
+            if (st.rsa_attempts != rsa_before) units = a->lim.turn_packets;
         }
         if (units >= a->lim.turn_packets) {
             c->more = true;
@@ -681,7 +681,7 @@ static void stats_line(const app *a, char *out, size_t cap)
              "evicted_memory=%llu closed_stalled=%llu rsa_deferrals=%llu turns=%llu "
              "max_turn_ms=%lld clients=%zu lines=%llu write_failures=%llu short_writes=%llu "
              "truncations=%llu fsyncs=%llu fsync_failures=%llu reopens=%llu rewritten_lines=%llu "
-             "log_store_failed=%llu rsa_decryptions=%llu source_rate_refused=%llu "
+             "log_store_failed=%llu rsa_attempts=%llu source_rate_refused=%llu "
              "source_unacked_refused=%llu durability=%s\n",
              a->nconns, a->held_total, (unsigned long long)a->st.held_peak,
              (unsigned long long)a->st.evicted_idle, (unsigned long long)a->st.evicted_memory,
@@ -692,7 +692,7 @@ static void stats_line(const app *a, char *out, size_t cap)
              (unsigned long long)l->truncations, (unsigned long long)l->fsyncs,
              (unsigned long long)l->fsync_failures, (unsigned long long)l->reopens,
              (unsigned long long)l->rewritten_lines, (unsigned long long)st.log_store_failed,
-             (unsigned long long)st.rsa_decryptions, (unsigned long long)st.source_rate_refused,
+             (unsigned long long)st.rsa_attempts, (unsigned long long)st.source_rate_refused,
              (unsigned long long)st.source_unacked_refused,
              rs_durability_name((rs_durability)a->lim.durability));
 }

@@ -1110,7 +1110,7 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
         }
         if (r < 0 && srv->cfg.server_private_key != NULL && len > 0) {
             /* Step 3 of §2.2: anything that did not validate as plain is tried as RSA. */
-            srv->stats.rsa_decryptions++;
+            srv->stats.rsa_attempts++;
             if (call != NULL) call->rsa_used = true;
             size_t cap_plain = rp_rsa_max_plaintext(srv->cfg.server_private_key) + 1u;
             plaintext = malloc(cap_plain);

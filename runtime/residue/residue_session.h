@@ -155,7 +155,9 @@ typedef struct residue_connect_call {
     size_t source_len;
     bool rsa_deferred;       /* in: true = this call may not do an RSA decryption; a packet
                                 that would need one is left alone (see deferred) */
-    bool rsa_used;           /* out: one RSA private-key decryption was done */
+    bool rsa_used;           /* out: the packet was tried as RSA: one private-key decryption
+                                when its base64 has the modulus length, else a cheap refusal
+                                (counted in rsa_attempts either way) */
     bool deferred;           /* out: nothing was done, nothing counted, *reply_len is 0:
                                 hand the same packet in again once RSA work is allowed */
 } residue_connect_call;
@@ -244,7 +246,7 @@ typedef struct residue_server_stats {
     uint64_t connect_packets, connect_errors;
     uint64_t log_packets, log_rejected, log_records, log_dropped_dead;
     uint64_t sweeps, clients_removed;
-    uint64_t log_store_failed, rsa_decryptions, source_rate_refused, source_unacked_refused,
+    uint64_t log_store_failed, rsa_attempts, source_rate_refused, source_unacked_refused,
         source_table_full;
 } residue_server_stats;
 void residue_server_stats_get(const residue_server *srv, residue_server_stats *out);

@@ -3,8 +3,8 @@
  * not on the rproto runtime. Driven by tests/scripts/server-pressure.sh and
  * server-durability.sh, which check the server side (its log file, VmRSS, --stats-file).
  *
- *   pressure COMMON rsa-flood  [--flooders 8] [--seconds 6] [--blob 1368] [--max-ms 250]
- *       flooders send base64 blobs of the server modulus' length (each costs the server one
+ *   pressure COMMON rsa-flood  [--flooders 8] [--seconds 6] [--blob 1024] [--max-ms 250]
+ *       flooders send base64 of --blob random bytes (the server modulus' length in bytes) (each costs the server one
  *       RSA decryption) as fast as they can; meanwhile a client does CONNECT, ACK and 20 log
  *       lines over and over, timing every request. Fails when one took longer than --max-ms.
  *   pressure COMMON log-loop   --out FILE [--lines N] [--interval-ms M] [--msg-bytes B] [--tag T]
@@ -103,7 +103,7 @@ static void *flood(void *arg)
 {
     flooder *f = arg;
     uint8_t raw[2048];
-    size_t rawn = (size_t)f->o->blob * 3u / 4u;
+    size_t rawn = f->o->blob; /* the modulus length: each blob costs one private-key operation */
     if (rawn > sizeof raw) rawn = sizeof raw;
     while (*f->running) {
         hw_conn *c = hw_connect(f->o->port);
@@ -345,7 +345,7 @@ static int source_flood(const opts *o, const hw_client *cl)
 int main(int argc, char **argv)
 {
     opts o = {0};
-    o.flooders = 8; o.seconds = 6; o.blob = 1368; o.max_ms = 250; o.lines = 100;
+    o.flooders = 8; o.seconds = 6; o.blob = 1024; o.max_ms = 250; o.lines = 100;
     o.interval_ms = 0; o.msg_bytes = 64; o.peers = 50; o.hold_s = 3; o.count = 1500;
     o.bytes = 1000000; o.tag = "line"; o.source = "127.0.0.2";
     const char *mode = NULL;
