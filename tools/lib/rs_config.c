@@ -31,7 +31,7 @@ void rs_server_limits_defaults(rs_server_limits *l)
     l->durability_interval_ms = 1000;
     l->turn_packets = 32;
     l->turn_bytes = 65536;
-    l->rsa_turn_ms = 20;
+    l->rsa_turn_ms = 10;
     l->max_output = 256u * 1024u;
     l->output_stall_s = 30;
     l->max_buffered_total = 256u * 1024u * 1024u;

@@ -22,7 +22,7 @@ typedef struct rs_server_limits {
     uint32_t durability_interval_ms; /* "durability_interval_ms": 1000 (interval mode) */
     uint32_t turn_packets;           /* "turn_packets": 32 packets per connection per turn */
     uint32_t turn_bytes;             /* "turn_bytes": 65536 bytes read per connection per turn */
-    uint32_t rsa_turn_ms;            /* "rsa_turn_ms": 20 ms of RSA decryption per turn, all
+    uint32_t rsa_turn_ms;            /* "rsa_turn_ms": 10 ms of RSA decryption per turn, all
                                         connections together (at least one per turn) */
     uint64_t max_output;             /* "max_output_per_connection": 262144 bytes of queued
                                         replies; no packet is handled beyond it */

@@ -150,7 +150,8 @@ int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32
     }
     lf->dev = st.st_dev;
     lf->ino = st.st_ino;
-    lf->end = lf->synced = lf->checked = st.st_size;
+    lf->regular = S_ISREG(st.st_mode);
+    lf->end = lf->synced = lf->checked = lf->regular ? st.st_size : 0;
     lf->next_check_ms = rs_logfile_now_ms() + CHECK_PERIOD_MS;
     return 0;
 }
@@ -284,7 +285,7 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
     lf->stats.write_failures++;
     if (w > 0) {
         lf->stats.short_writes++;
-        cut_back(lf);
+        if (lf->regular) cut_back(lf);
     }
     int rc = w > 0 ? rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
                                   "write %s: only %zd of %zu bytes written (cut back)", lf->path,
@@ -296,7 +297,8 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
 
 bool rs_logfile_dirty(const rs_logfile *lf)
 {
-    return lf->path != NULL && lf->mode != RS_DURABILITY_FLUSH && lf->end != lf->synced;
+    return lf->path != NULL && lf->regular && lf->mode != RS_DURABILITY_FLUSH &&
+           lf->end != lf->synced;
 }
 
 int rs_logfile_sync(rs_logfile *lf, rp_error *err)
@@ -377,6 +379,8 @@ int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
     lf->fd = fd;
     lf->dev = st.st_dev;
     lf->ino = st.st_ino;
+    lf->regular = S_ISREG(st.st_mode);
+    if (!lf->regular) st.st_size = 0;
     lf->end = lf->checked = st.st_size;
     lf->torn = false;
     lf->stats.reopens++;

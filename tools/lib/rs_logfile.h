@@ -25,7 +25,8 @@
  * line is lost; lines committed to a moved file stay there (logrotate's way).
  *
  * The file is assumed to be written by this process only (its end offset is tracked).
- * stdout (path NULL) has no truncation, no sync and no rotation.
+ * stdout (path NULL) has no truncation, no sync and no rotation; a path that is not a regular
+ * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either.
  * No globals; not thread-safe.
  */
 #ifndef RS_LOGFILE_H
@@ -85,6 +86,7 @@ typedef struct rs_logfile {
     off_t synced;              /* end of the last line known to be fsynced (GROUP/INTERVAL) */
     off_t checked;             /* end when the last rotation check found the file in place */
     bool torn;                 /* a cut-back failed: the file may end inside a line */
+    bool regular;              /* a regular file (else no cut-back and no fsync) */
     int64_t dirty_since_ms;    /* first unsynced commit, -1 = none */
     int64_t next_check_ms;
     rs_logfile_stats stats;
