@@ -415,14 +415,15 @@ static int flush_output(app *a, conn *c, int64_t now)
 
 /* ---- connections: work ------------------------------------------------------------------- */
 
-/* Handles c's waiting packet. 1 when it was handled, 0 when it must wait for RSA budget,
- * -1 when the connection must close. */
+/* Handles c's waiting packet. 1 when it was handled, 2 when that included an RSA attempt,
+ * 0 when it must wait for the next turn's RSA budget, -1 when the connection must close. */
 static int handle_packet(app *a, conn *c)
 {
     uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t reply_len = 0;
     rp_error why;
     int rc;
+    bool rsa = false;
     if (c->role == ROLE_CONNECT) {
         residue_connect_call call;
         memset(&call, 0, sizeof call);
@@ -437,6 +438,7 @@ static int handle_packet(app *a, conn *c)
             return 0;
         }
         if (call.rsa_used) {
+            rsa = true;
             int64_t spent = mono_ms() - t0;
             a->rsa_spent_ms += spent > 0 ? spent : 1;
         }
@@ -455,7 +457,7 @@ static int handle_packet(app *a, conn *c)
         fprintf(stderr, PROG ": out of memory queueing a reply\n");
         return -1;
     }
-    return 1;
+    return rsa ? 2 : 1;
 }
 
 /* Reads up to `want` bytes into the framer: the count read, 0 for nothing now (EAGAIN or
@@ -544,18 +546,13 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
             continue;
         }
         if (out_queued(c) + RESIDUE_SESSION_PACKET_MAX > a->lim.max_output) {
-            break; /* resumes when the peer has read some replies */
+            c->more = true; /* resumes once the peer has read some replies */
+            break;
         }
         size_t cost = 1u + c->pkt_len / 4096u;
         if (units > 0 && units + cost > a->lim.turn_packets) {
             c->more = true;
             break;
-        }
-        uint64_t rsa_before = 0;
-        if (c->role == ROLE_CONNECT) {
-            residue_server_stats st;
-            residue_server_stats_get(a->srv, &st);
-            rsa_before = st.rsa_attempts;
         }
         int h = handle_packet(a, c);
         if (h < 0) return -1;
@@ -567,11 +564,7 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
         c->got_packet = true;
         c->last_active_ms = now;
         units += cost;
-        if (c->role == ROLE_CONNECT) {
-            residue_server_stats st;
-            residue_server_stats_get(a->srv, &st);
-            if (st.rsa_attempts != rsa_before) units = a->lim.turn_packets;
-        }
+        if (h == 2) units = a->lim.turn_packets; /* an RSA attempt is the whole share */
         if (units >= a->lim.turn_packets) {
             c->more = true;
             break;
@@ -830,7 +823,8 @@ static int run(app *a)
                 }
                 if ((re & (POLLHUP | POLLERR)) && !(re & POLLIN)) c->read_closed = true;
             }
-            if (!group) c->out_release = c->out_len;
+            /* Only log replies wait for the turn's fsync. */
+            if (!group || c->role == ROLE_CONNECT) c->out_release = c->out_len;
         }
         a->rr = start + 1;
         if (group) release_replies(a);

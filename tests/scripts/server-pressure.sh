@@ -50,11 +50,12 @@ echo "pressure: RSA flood: server did $(stat_of rsa_attempts "$work/rsa/stats") 
 stop_server; [ "$SERVER_RC" -eq 0 ] || fail "exit status $SERVER_RC"
 
 # ---- 2. peers that never read -----------------------------------------------------------------
-peers=50; [ "$heavy" = 1 ] && peers=500
+# (500 peers take longer to fill their kernel buffers before the stall clock starts: hold longer)
+peers=50 hold=3; [ "$heavy" = 1 ] && peers=500 hold=8
 start_server "$build" "$work/noread" ',"max_output_per_connection":65536,"output_stall_timeout":2' \
     --stats-file "$work/noread/stats" || exit 1
 sleep 0.3; base=$(vm VmRSS)
-"${P[@]}" --connect-port "$CPORT" no-read --peers "$peers" --seconds 3 --hold-s 3 > "$work/noread.out" &
+"${P[@]}" --connect-port "$CPORT" no-read --peers "$peers" --seconds 3 --hold-s "$hold" > "$work/noread.out" &
 np=$!
 sleep 2.5
 mid=$(vm VmRSS); held=$(stat_of held_bytes "$work/noread/stats")
