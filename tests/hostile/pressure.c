@@ -13,6 +13,10 @@
  *       reconnects the logging connection after an I/O error.
  *   pressure COMMON no-read    [--peers 50] [--seconds 3] [--hold-s 3]
  *       peers pipeline empty packets ("\r\n\r\n", each answered with an error) and never read.
+ *   pressure COMMON pipeline   [--count 100000]
+ *       one peer pipelines COUNT empty packets, reading nothing for the first second (so the
+ *       server's reply queue fills and it stops reading), then reads while sending the rest;
+ *       every packet must get its reply within 20 s.
  *   pressure COMMON partial    [--peers 100] [--bytes 1000000] [--hold-s 3]
  *       peers each send BYTES of a packet that never ends, then hold the connection.
  *   pressure COMMON source-flood --source 127.0.0.2 [--count 1500]
@@ -316,6 +320,55 @@ static int partial(const opts *o)
     return 0;
 }
 
+static int pipeline(const opts *o)
+{
+    /* A small receive buffer, set before connecting, keeps the kernel from absorbing the
+     * replies: the server's own reply queue must fill. */
+    hw_conn *c = calloc(1, sizeof *c);
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    int rcv = 4096;
+    (void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof rcv);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(o->port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(c->fd, (struct sockaddr *)&a, sizeof a) < 0) { perror("pipeline: connect"); return 1; }
+    (void)fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+    size_t total = (size_t)o->count * 4u, sent = 0;
+    char *req = malloc(total);
+    for (size_t i = 0; i < total; i += 4) memcpy(req + i, HW_DELIM, 4);
+    unsigned long long replies = 0;
+    unsigned match = 0; /* how much of "\r\n\r\n" the stream currently ends with */
+    double t0 = now_s(), deadline = t0 + 20;
+    char buf[65536];
+    while (replies < o->count && now_s() < deadline) {
+        bool reading = now_s() > t0 + 1.0;
+        struct pollfd p = {c->fd, (short)((sent < total ? POLLOUT : 0) | (reading ? POLLIN : 0)), 0};
+        if (poll(&p, 1, 100) <= 0) continue;
+        if (p.revents & POLLOUT) {
+            ssize_t w = send(c->fd, req + sent, total - sent, MSG_NOSIGNAL);
+            if (w > 0) sent += (size_t)w;
+        }
+        if (p.revents & POLLIN) {
+            ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+            if (r <= 0) break;
+            for (ssize_t i = 0; i < r; i++) {
+                char want = HW_DELIM[match];
+                if (buf[i] == want) match++;
+                else match = buf[i] == '\r' ? 1 : 0;
+                if (match == 4) { replies++; match = 0; }
+            }
+        }
+        if (p.revents & (POLLERR | POLLHUP)) break;
+    }
+    printf("pipeline: packets=%u sent_bytes=%zu replies=%llu seconds=%.1f\n", o->count, sent,
+           replies, now_s() - t0);
+    free(req);
+    hw_close(c);
+    return replies == o->count ? 0 : 1;
+}
+
 /* ---- source-flood ---------------------------------------------------------------------- */
 
 static int source_flood(const opts *o, const hw_client *cl)
@@ -382,6 +435,7 @@ int main(int argc, char **argv)
     else if (strcmp(mode, "log-loop") == 0 && o.out != NULL) rc = log_loop(&o, &cl);
     else if (strcmp(mode, "no-read") == 0) rc = no_read(&o);
     else if (strcmp(mode, "partial") == 0) rc = partial(&o);
+    else if (strcmp(mode, "pipeline") == 0) rc = pipeline(&o);
     else if (strcmp(mode, "source-flood") == 0) rc = source_flood(&o, &cl);
     else fprintf(stderr, "pressure: unknown mode '%s'\n", mode);
     hw_client_free(&cl);

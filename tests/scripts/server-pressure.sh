@@ -7,7 +7,8 @@
 #      keeps every request under 250 ms.
 #   2. never-reading peers: 50 peers pipeline empty packets and read nothing; queued replies
 #      stay under max_output_per_connection (64 KiB here), VmRSS grows by less than the
-#      documented bound, and each is closed after output_stall_timeout (2 s here).
+#      documented bound, and each is closed after output_stall_timeout (2 s here); a peer
+#      that pipelines 100000 packets and reads only later still gets every reply.
 #   3. partial packets: 100 peers each send 1 MB of a packet that never ends against a server
 #      with max_buffered_total 32 MiB: the largest holders are closed, VmRSS stays within the
 #      bound, and a client still gets through.
@@ -71,6 +72,9 @@ echo "pressure: never-reading peers: VmRSS $base kB -> $mid kB (peak $peak kB, b
 [ $((mid - base)) -le "$bound" ] || fail "VmRSS grew by $((mid - base)) kB, more than $bound kB"
 [ "$held" -le $(( peers * (65536 + 65536 + 4096) )) ] || fail "held $held bytes, beyond the per-connection bounds"
 [ "$closed" -ge "$peers" ] || fail "only $closed of $peers stalled peers were closed"
+# a peer that stops reading for a while and then reads gets every reply, in order
+"${P[@]}" --connect-port "$CPORT" pipeline --count 100000 | tee "$work/pipeline.out"
+[ "${PIPESTATUS[0]}" -eq 0 ] || fail "a pipelining peer did not get all its replies once it read"
 stop_server; [ "$SERVER_RC" -eq 0 ] || fail "exit status $SERVER_RC"
 
 # ---- 3. partial packets -----------------------------------------------------------------------
