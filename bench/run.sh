@@ -82,9 +82,11 @@ if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_load" ]; then
   "allow_insecure_connection": true, "allow_unmanaged_clients": true,
   "allow_unmanaged_loggers": true, "requires_timestamp": true, "timestamp_validity": 120,
   "compression": true, "allow_bulk_log_request": true, "max_items_in_bulk": 50,
-  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256
+  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256,
+  "source_connect_rate": 0, "source_max_unacknowledged": 0
 }
 JSON
+    # (per-source limits off: 6b registers 10,000 clients from one address on purpose)
     key=$vectors/A-unknown-plain/keys/client-private.pem
     load() { "$bdir/bench_load" --port "$cport" --key "$key" --server-pid "$server_pid" "$@"; }
     if [ -n "$quick" ]; then nh=100; nl=1000; nb=200; else nh=1000; nl=10000; nb=2000; fi
