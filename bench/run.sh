@@ -82,9 +82,11 @@ if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_load" ]; then
   "allow_insecure_connection": true, "allow_unmanaged_clients": true,
   "allow_unmanaged_loggers": true, "requires_timestamp": true, "timestamp_validity": 120,
   "compression": true, "allow_bulk_log_request": true, "max_items_in_bulk": 50,
-  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256
+  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256,
+  "source_connect_rate": 0, "source_max_unacknowledged": 0
 }
 JSON
+    # (per-source limits off: 6b registers 10,000 clients from one address on purpose)
     key=$vectors/A-unknown-plain/keys/client-private.pem
     load() { "$bdir/bench_load" --port "$cport" --key "$key" --server-pid "$server_pid" "$@"; }
     if [ -n "$quick" ]; then nh=100; nl=1000; nb=200; else nh=1000; nl=10000; nb=2000; fi
@@ -128,6 +130,32 @@ JSON
     else
         skip "residue-server did not start (memory test)"
     fi
+    # 6c. Lines per second into a real log file (in /tmp) for each durability setting
+    # (docs/security.md "Durability"): one client, one request in flight, so "group" pays one
+    # fsync per request here; bulks of 50 show what one fsync per turn buys.
+    say ""
+    say "== 6c. residue-server lines/s into a log file, per durability setting (/tmp: $(df -T /tmp | awk 'NR == 2 { print $2 }'))"
+    for dur in flush group interval; do
+        rm -f "$tmp/durability.jsonl"
+        rm -f "$tmp/ports"
+        "$build/residue-server" --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
+            --ports-file "$tmp/ports" --log-file "$tmp/durability.jsonl" --durability "$dur" \
+            > "$tmp/server.out" 2> "$tmp/server.err" &
+        server_pid=$!
+        for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
+        cport=$(sed -n 's/.*connect_port=\([0-9]*\).*/\1/p' "$tmp/ports" 2>/dev/null)
+        [ -n "$cport" ] || { cat "$tmp/server.err"; skip "server ($dur) did not start"; continue; }
+        for spec in "log $nl 1" "bulk $nb 50"; do
+            set -- $spec
+            if load "$1" "$2" > "$tmp/load.out" 2> "$tmp/load.err"; then
+                r=$(grep '^result:' "$tmp/load.out"); secs=$(field seconds "$r")
+                emit "bench: server_lines_per_s_${dur}_$1 ours=$(awk -v n="$2" -v k="$3" -v s="$secs" 'BEGIN { printf "%.0f", n * k / s }')/s peer=none:n/a ratio=n/a"
+            else
+                cat "$tmp/load.err"; skip "durability $dur $1 load failed"
+            fi
+        done
+        stop_server
+    done
 else
     skip "build/residue-server or bench_load not built"
 fi

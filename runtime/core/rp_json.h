@@ -328,11 +328,19 @@ typedef struct rp_json_writer {
     bool need_comma;
     int16_t failed;     /* first error (RP_E_OVERFLOW, RP_E_JSON_UTF8, RP_E_ARGUMENT) */
     size_t fail_offset; /* for RP_E_JSON_UTF8: offset of the bad byte in the string */
+    bool escape_line_seps; /* rp_json_writer_escape_line_separators */
 } rp_json_writer;
 
 /* Prepares w to write into buf[0..cap) (not owned; buf may be NULL when cap is 0, to
  * measure). w must not be NULL. */
 void rp_json_writer_init(rp_json_writer *w, char *buf, size_t cap);
+
+/* Off by default. When on, strings also escape the three characters that are valid raw in
+ * JSON but end a line for common line splitters (Unicode, JavaScript, Python's
+ * str.splitlines): U+0085 -> \u0085, U+2028 -> \u2028, U+2029 -> \u2029. Every other line
+ * end (\n, \r, \v, \f, U+001C..U+001E) is a control character and always escaped. For
+ * text that must stay one line per record (log files). */
+void rp_json_writer_escape_line_separators(rp_json_writer *w, bool on);
 
 /* Structure. Commas are inserted automatically. */
 void rp_json_write_object_begin(rp_json_writer *w);

@@ -992,6 +992,49 @@ START_TEST(test_writer_errors)
 }
 END_TEST
 
+/* U+0085, U+2028, U+2029 stay raw by default (valid JSON) and become \uXXXX when asked;
+ * neighbouring characters of the same lead bytes are untouched; the result parses back to
+ * the same string. */
+START_TEST(test_writer_line_separators)
+{
+    static const char in[] = "a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d\xE2\x80\xA7\xC2\xA9\n";
+    char buf[128];
+    rp_json_writer w;
+    size_t n = 0;
+    rp_json_writer_init(&w, buf, sizeof buf);
+    rp_json_write_string(&w, in, sizeof in - 1u);
+    ck_assert_int_eq(rp_json_writer_finish(&w, &n, NULL), 0);
+    ck_assert_str_eq(buf, "\"a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d\xE2\x80\xA7\xC2\xA9" "\\n\"");
+    rp_json_writer_init(&w, buf, sizeof buf);
+    rp_json_writer_escape_line_separators(&w, true);
+    rp_json_write_string(&w, in, sizeof in - 1u);
+    ck_assert_int_eq(rp_json_writer_finish(&w, &n, NULL), 0);
+    ck_assert_str_eq(buf, "\"a\\u0085b\\u2028c\\u2029d\xE2\x80\xA7\xC2\xA9" "\\n\"");
+    ck_assert_uint_eq(n, strlen(buf));
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg((unsigned char)buf[i] != 0x85 || i == 0 || (unsigned char)buf[i - 1] != 0xC2,
+                      "raw U+0085 at %zu", i);
+    }
+    rp_json_scanner sc;
+    rp_json_scanner_init(&sc, buf, n, RP_JSON_STRICT);
+    uint8_t abuf[128];
+    rp_arena arena;
+    rp_arena_init(&arena, abuf, sizeof abuf);
+    rp_str back;
+    ck_assert_int_eq(rp_json_read_string_into(&sc, &arena, &back, NULL), 0);
+    ck_assert_uint_eq(back.len, sizeof in - 1u);
+    ck_assert_mem_eq(back.ptr, in, back.len);
+    /* Keys get the same treatment. */
+    rp_json_writer_init(&w, buf, sizeof buf);
+    rp_json_writer_escape_line_separators(&w, true);
+    rp_json_write_object_begin(&w);
+    rp_json_write_key(&w, "k\xE2\x80\xA8", 4);
+    rp_json_write_u64(&w, 1);
+    rp_json_write_object_end(&w);
+    ck_assert_int_eq(rp_json_writer_finish(&w, &n, NULL), 0);
+    ck_assert_str_eq(buf, "{\"k\\u2028\":1}");
+}
+END_TEST
 
 /* The writer also skips plain text 8 bytes at a time: special bytes at every position. */
 START_TEST(test_writer_special_byte_at_every_position)
@@ -1135,6 +1178,7 @@ static Suite *json_suite(void)
     tcase_add_test(tw, test_writer_output);
     tcase_add_test(tw, test_writer_overflow_never_writes_past_cap);
     tcase_add_test(tw, test_writer_errors);
+    tcase_add_test(tw, test_writer_line_separators);
     tcase_add_test(tw, test_writer_special_byte_at_every_position);
     suite_add_tcase(s, tw);
     TCase *ta = tcase_create("arena");
