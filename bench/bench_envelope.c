@@ -1,5 +1,5 @@
 /* bench_envelope: AES-256-CBC seal and open of a 1 KiB log request, with and without zlib,
- * ours (rp_envelope) against the floor: the same steps written directly on OpenSSL EVP
+ * ours (residue_envelope) against the floor: the same steps written directly on OpenSSL EVP
  * (AES-CBC, EVP_EncodeBlock/EVP_DecodeBlock) and zlib's compress2/uncompress.
  *
  * Two floors are measured. "openssl-floor" keeps one EVP_CIPHER_CTX and one fetched
@@ -20,7 +20,7 @@
 #include <zlib.h>
 
 #include "bench.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
 
 #define CLIENT_ID "iomjhtvrmyqdfqxu"
 #define PKT_CAP 8192
@@ -65,9 +65,9 @@ static int ours_seal(void *p)
     else if (rp_random_bytes(iv, sizeof iv, NULL) != 0)
         return -1;
     if (c->zlib)
-        return rp_envelope_seal_log_zlib(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
+        return residue_envelope_seal_log_zlib(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
                                          c->plain_len, ZLEVEL, c->out, PKT_CAP, &c->out_len, NULL);
-    return rp_envelope_seal_aes_c2s(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
+    return residue_envelope_seal_aes_c2s(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
                                     c->plain_len, c->out, PKT_CAP, &c->out_len, NULL);
 }
 
@@ -75,12 +75,12 @@ static int ours_open(void *p)
 {
     env_ctx *c = p;
     if (!c->zlib)
-        return rp_envelope_open_aes_c2s(&c->key, c->pkt, c->pkt_len, c->out, PKT_CAP,
+        return residue_envelope_open_aes_c2s(&c->key, c->pkt, c->pkt_len, c->out, PKT_CAP,
                                         &c->out_len, NULL, NULL);
-    rp_aes_envelope env;
-    if (rp_envelope_parse_aes_c2s(c->pkt, c->pkt_len, &env, NULL) != 0)
+    residue_aes_envelope env;
+    if (residue_envelope_parse_aes_c2s(c->pkt, c->pkt_len, &env, NULL) != 0)
         return -1;
-    return rp_envelope_open_log_zlib(&c->key, &env, c->out, PKT_CAP, &c->out_len, NULL, NULL);
+    return residue_envelope_open_log_zlib(&c->key, &env, c->out, PKT_CAP, &c->out_len, NULL, NULL);
 }
 
 /* ---- the floor ----------------------------------------------------------------------- */

@@ -16,7 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "rp_codec.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
 #include "rp_json.h"
 #include "residue_registry.h"
 
@@ -357,7 +357,7 @@ static int seal_aes(reply_ctx *rc, const rp_aes_key *key, const char *json, size
                             "random generator failed");
     }
     size_t len = 0;
-    r = rp_envelope_seal_aes_s2c(key, iv, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    r = residue_envelope_seal_aes_s2c(key, iv, json, n, (char *)rc->out, rc->cap, &len, rc->why);
     if (r < 0) {
         return r;
     }
@@ -379,7 +379,7 @@ static int seal_rsa(reply_ctx *rc, const rp_rsa_key *pub, const char *json, size
         return reply_raw(rc, text);
     }
     size_t len = 0;
-    int r = rp_envelope_seal_rsa(pub, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    int r = residue_envelope_seal_rsa(pub, json, n, (char *)rc->out, rc->cap, &len, rc->why);
     if (r < 0) {
         return r;
     }
@@ -866,9 +866,9 @@ static int on_touch(residue_server *s, reply_ctx *rc, const residue_touch *req)
 /* Finds the second ':' of "<iv>:<id>:<b64>"; returns the id length or 0 when absent. */
 static size_t envelope_id_len(const char *pkt, size_t len)
 {
-    for (size_t i = RP_ENVELOPE_IV_HEX_LEN + 1u; i < len; i++) {
+    for (size_t i = RESIDUE_ENVELOPE_IV_HEX_LEN + 1u; i < len; i++) {
         if (pkt[i] == ':') {
-            return i - (RP_ENVELOPE_IV_HEX_LEN + 1u);
+            return i - (RESIDUE_ENVELOPE_IV_HEX_LEN + 1u);
         }
     }
     return 0;
@@ -906,20 +906,20 @@ int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_
     char *plaintext = NULL;
     int r;
 
-    rp_envelope_kind kind = rp_envelope_classify_c2s(text, len, srv->cfg.server_private_key != NULL);
-    if (kind == RP_ENVELOPE_AES_CLIENT_ID) {
+    residue_envelope_kind kind = residue_envelope_classify_c2s(text, len, srv->cfg.server_private_key != NULL);
+    if (kind == RESIDUE_KIND_AES_CLIENT_ID) {
         rc.req_envelope = "aes";
         size_t id_len = envelope_id_len(text, len);
-        const char *after_iv = text + RP_ENVELOPE_IV_HEX_LEN + 1u;
-        size_t after_len = len - RP_ENVELOPE_IV_HEX_LEN - 1u;
+        const char *after_iv = text + RESIDUE_ENVELOPE_IV_HEX_LEN + 1u;
+        size_t after_len = len - RESIDUE_ENVELOPE_IV_HEX_LEN - 1u;
         residue_client_entry *e =
             id_len == 0 ? NULL : residue_registry_find(&srv->reg, after_iv, id_len);
         if (e == NULL) {
             trace_emit(srv, false, "?", "aes", len + 4u, "envelope names an unknown client");
             return reply_error(&rc, parser_message(after_iv, after_len), SEAL_PLAIN, NULL, NULL);
         }
-        rp_aes_envelope env;
-        if (rp_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
+        residue_aes_envelope env;
+        if (residue_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
             trace_emit(srv, false, "?", "aes", len + 4u, "malformed envelope");
             return reply_invalid(&rc);
         }
@@ -935,7 +935,7 @@ int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_
         for (int k = 0; k < 2 && r < 0; k++) {
             size_t n = 0;
             if (keys[k] == NULL ||
-                rp_envelope_open_aes(keys[k], &env, plaintext, len + 1u, &n, NULL, NULL) < 0) {
+                residue_envelope_open_aes(keys[k], &env, plaintext, len + 1u, &n, NULL, NULL) < 0) {
                 continue;
             }
             rp_arena_reset(&arena);
@@ -966,7 +966,7 @@ int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_
             }
             size_t n = 0;
             rp_arena_reset(&arena);
-            if (rp_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
+            if (residue_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
                                      &n, NULL, NULL) == 0) {
                 r = decode_request(srv, plaintext, n, any, &arena, &has_t, NULL);
                 if (r == 0) {
@@ -1127,13 +1127,13 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
     const char *text = pkt == NULL ? "" : (const char *)pkt;
     reply_ctx rc = {srv, reply, cap, reply_len, why, "LOG", "aes", len + 4u, {0}};
 
-    if (rp_envelope_classify_c2s(text, len, false) != RP_ENVELOPE_AES_CLIENT_ID) {
+    if (residue_envelope_classify_c2s(text, len, false) != RESIDUE_KIND_AES_CLIENT_ID) {
         trace_emit(srv, false, "LOG", "plain", len + 4u, "not an AES envelope");
         rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "not an AES envelope");
         return log_reply(&rc, false);
     }
-    rp_aes_envelope env;
-    if (rp_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
+    residue_aes_envelope env;
+    if (residue_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
         trace_emit(srv, false, "LOG", "aes", len + 4u, "malformed envelope");
         rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "malformed envelope");
         return log_reply(&rc, false);
@@ -1159,7 +1159,7 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
     for (int k = 0; k < 2 && json == NULL; k++) {
         size_t n = 0;
         if (keys[k] == NULL ||
-            rp_envelope_open_aes(keys[k], &env, plain, len + 1u, &n, NULL, NULL) < 0) {
+            residue_envelope_open_aes(keys[k], &env, plain, len + 1u, &n, NULL, NULL) < 0) {
             continue;
         }
         const char *cand = plain;
@@ -1173,7 +1173,7 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
              * like JSON cannot be base64 ('{' and '[' are not in its alphabet), so it skips
              * the attempt (which costs a wipe of the whole inflate buffer when it fails). */
             size_t m = 0;
-            if (rp_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
+            if (residue_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
                                            &m, NULL) == 0) {
                 cand = srv->inflate_buf;
                 cand_len = m;

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
 
 #define KEY_HEX "EC576947A59AB8625B432CE26F4C9DE6CB0023333C1F572371FF7A21DC24247D"
 #define RSA_KEY_PATH "../shared/vectors/A-unknown-plain/keys/client-private.pem"
@@ -56,18 +56,18 @@ static bool first_nonspace_is(const char *p, size_t len, const char *set)
     return false;
 }
 
-static void reseal_c2s(const rp_aes_key *key, const rp_aes_envelope *env, const char *plain,
+static void reseal_c2s(const rp_aes_key *key, const residue_aes_envelope *env, const char *plain,
                        size_t pl)
 {
-    size_t cap = RP_ENVELOPE_AES_C2S_SIZE(env->client_id_len, pl);
+    size_t cap = RESIDUE_ENVELOPE_AES_C2S_SIZE(env->client_id_len, pl);
     char *w = malloc(cap);
     char *back = malloc(cap);
     size_t wl = 0, bl = 0;
     FUZZ_CHECK(w && back);
-    FUZZ_CHECK(rp_envelope_seal_aes_c2s(key, env->iv, env->client_id, env->client_id_len, plain,
+    FUZZ_CHECK(residue_envelope_seal_aes_c2s(key, env->iv, env->client_id, env->client_id_len, plain,
                                         pl, w, cap, &wl, NULL) == 0);
     FUZZ_CHECK(wl + 1 <= cap && w[wl] == '\0');
-    FUZZ_CHECK(rp_envelope_open_aes_c2s(key, w, wl, back, cap, &bl, NULL, NULL) == 0);
+    FUZZ_CHECK(residue_envelope_open_aes_c2s(key, w, wl, back, cap, &bl, NULL, NULL) == 0);
     FUZZ_CHECK(bl == pl && memcmp(back, plain, pl) == 0);
     free(w);
     free(back);
@@ -87,21 +87,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* ---- classification ---- */
     const char *colon = memchr(pkt, ':', size);
     bool aes_rule = size > 33 && colon == pkt + 32;
-    rp_envelope_kind k1 = rp_envelope_classify_c2s(pkt, size, true);
-    rp_envelope_kind k0 = rp_envelope_classify_c2s(pkt, size, false);
-    FUZZ_CHECK((k1 == RP_ENVELOPE_AES_CLIENT_ID) == aes_rule);
-    FUZZ_CHECK((k0 == RP_ENVELOPE_AES_CLIENT_ID) == aes_rule);
-    FUZZ_CHECK(k0 != RP_ENVELOPE_RSA && k1 != RP_ENVELOPE_RAW_TEXT);
-    FUZZ_CHECK(k1 != RP_ENVELOPE_AES_NO_CLIENT_ID && k0 != RP_ENVELOPE_AES_NO_CLIENT_ID);
-    if (!aes_rule) FUZZ_CHECK((k0 == RP_ENVELOPE_PLAIN) == first_nonspace_is(pkt, size, "{["));
-    rp_envelope_kind ks = rp_envelope_classify_s2c(pkt, size);
-    FUZZ_CHECK(ks != RP_ENVELOPE_AES_CLIENT_ID);
-    FUZZ_CHECK((ks == RP_ENVELOPE_PLAIN) == first_nonspace_is(pkt, size, "{"));
-    FUZZ_CHECK(strlen(rp_envelope_kind_name(k1)) > 0);
+    residue_envelope_kind k1 = residue_envelope_classify_c2s(pkt, size, true);
+    residue_envelope_kind k0 = residue_envelope_classify_c2s(pkt, size, false);
+    FUZZ_CHECK((k1 == RESIDUE_KIND_AES_CLIENT_ID) == aes_rule);
+    FUZZ_CHECK((k0 == RESIDUE_KIND_AES_CLIENT_ID) == aes_rule);
+    FUZZ_CHECK(k0 != RESIDUE_KIND_RSA && k1 != RESIDUE_KIND_RAW_TEXT);
+    FUZZ_CHECK(k1 != RESIDUE_KIND_AES_NO_CLIENT_ID && k0 != RESIDUE_KIND_AES_NO_CLIENT_ID);
+    if (!aes_rule) FUZZ_CHECK((k0 == RESIDUE_KIND_PLAIN) == first_nonspace_is(pkt, size, "{["));
+    residue_envelope_kind ks = residue_envelope_classify_s2c(pkt, size);
+    FUZZ_CHECK(ks != RESIDUE_KIND_AES_CLIENT_ID);
+    FUZZ_CHECK((ks == RESIDUE_KIND_PLAIN) == first_nonspace_is(pkt, size, "{"));
+    FUZZ_CHECK(strlen(residue_envelope_kind_name(k1)) > 0);
 
     /* ---- AES client -> server ---- */
-    rp_aes_envelope env;
-    int pr = rp_envelope_parse_aes_c2s(pkt, size, &env, &err);
+    residue_aes_envelope env;
+    int pr = residue_envelope_parse_aes_c2s(pkt, size, &env, &err);
     if (pr == 0) {
         FUZZ_CHECK(aes_rule);
         FUZZ_CHECK(env.client_id == pkt + 33 && env.client_id_len > 0);
@@ -109,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(pkt[33 + env.client_id_len] == ':');
         FUZZ_CHECK(env.payload == pkt + 34 + env.client_id_len);
         FUZZ_CHECK(env.payload + env.payload_len == pkt + size);
-        int orc = rp_envelope_open_aes(&key, &env, out, cap, &ol, &err, &detail);
+        int orc = residue_envelope_open_aes(&key, &env, out, cap, &ol, &err, &detail);
         if (orc == 0) {
             FUZZ_CHECK(ol < cap && out[ol] == '\0' && ol <= env.payload_len);
             reseal_c2s(&key, &env, out, ol);
@@ -120,26 +120,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t zcap = 4096;
         char *z = malloc(zcap);
         FUZZ_CHECK(z != NULL);
-        int zr = rp_envelope_open_log_zlib(&key, &env, z, zcap, &ol, &err, &detail);
+        int zr = residue_envelope_open_log_zlib(&key, &env, z, zcap, &ol, &err, &detail);
         if (zr == 0) FUZZ_CHECK(ol < zcap && z[ol] == '\0');
         else check_uniform(zr, &err);
         free(z);
     } else {
         FUZZ_CHECK(pr == RP_E_ENVELOPE && err.code == RP_E_ENVELOPE);
     }
-    int oc = rp_envelope_open_aes_c2s(&key, pkt, size, out, cap, &ol, &err, &detail);
+    int oc = residue_envelope_open_aes_c2s(&key, pkt, size, out, cap, &ol, &err, &detail);
     if (oc != 0) check_uniform(oc, &err);
     else FUZZ_CHECK(pr == 0);
 
     /* ---- AES server -> client ---- */
-    int sr = rp_envelope_parse_aes_s2c(pkt, size, &env, &err);
+    int sr = residue_envelope_parse_aes_s2c(pkt, size, &env, &err);
     if (sr == 0) {
         FUZZ_CHECK(size > 33 && pkt[32] == ':' && env.payload == pkt + 33 &&
                    env.payload_len == size - 33);
     } else {
         FUZZ_CHECK(sr == RP_E_ENVELOPE);
     }
-    int os = rp_envelope_open_aes_s2c(&key, pkt, size, out, cap, &ol, &err, &detail);
+    int os = residue_envelope_open_aes_s2c(&key, pkt, size, out, cap, &ol, &err, &detail);
     if (os == 0) FUZZ_CHECK(sr == 0 && ol < cap);
     else check_uniform(os, &err);
 
@@ -149,21 +149,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t rcap = rp_rsa_max_plaintext(rk) + 1;
         char *r = malloc(rcap);
         FUZZ_CHECK(r != NULL);
-        int rr = rp_envelope_open_rsa(rk, pkt, size, r, rcap, &ol, &err, &detail);
+        int rr = residue_envelope_open_rsa(rk, pkt, size, r, rcap, &ol, &err, &detail);
         if (rr == 0) FUZZ_CHECK(ol < rcap && r[ol] == '\0');
         else check_uniform(rr, &err);
         free(r);
     }
 
     /* ---- decompression of an (already decrypted) compressed log ---- */
-    int dr = rp_envelope_decompress_log(pkt, size, out, cap, &ol, &err);
+    int dr = residue_envelope_decompress_log(pkt, size, out, cap, &ol, &err);
     if (dr == 0) FUZZ_CHECK(ol < cap && out[ol] == '\0');
     else FUZZ_CHECK(dr == RP_E_ZLIB || dr == RP_E_ZLIB_BOUND);
 
     /* ---- plain ---- */
     bool has_delim = false;
     for (size_t i = 0; i + 4 <= size && !has_delim; i++) has_delim = memcmp(pkt + i, "\r\n\r\n", 4) == 0;
-    int pl = rp_envelope_seal_plain(pkt, size, out, cap, &ol, NULL);
+    int pl = residue_envelope_seal_plain(pkt, size, out, cap, &ol, NULL);
     FUZZ_CHECK(has_delim ? pl == RP_E_ARGUMENT : (pl == 0 && ol == size));
 
     rp_aes_key_wipe(&key);

@@ -16,7 +16,7 @@
 
 #include "rp_codec.h"
 #include "rp_crypto.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
 #include "residue_session.h"
 #include "support/session_fakes.h"
 #include "support/vec_support.h"
@@ -158,7 +158,7 @@ static const char *open_aes_reply(const harness *h, const rp_aes_key *key)
     static char out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
-    ck_assert_msg(rp_envelope_open_aes_s2c(key, (const char *)h->reply, h->reply_len - 4, out,
+    ck_assert_msg(residue_envelope_open_aes_s2c(key, (const char *)h->reply, h->reply_len - 4, out,
                                            sizeof out, &n, &e, NULL) == 0,
                   "reply is not AES under the expected key: %s", reply_text(h));
     return out;
@@ -169,7 +169,7 @@ static const char *open_rsa_reply(const harness *h, const rp_rsa_key *priv)
     static char out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
-    ck_assert_msg(rp_envelope_open_rsa(priv, (const char *)h->reply, h->reply_len - 4, out,
+    ck_assert_msg(residue_envelope_open_rsa(priv, (const char *)h->reply, h->reply_len - 4, out,
                                        sizeof out, &n, &e, NULL) == 0,
                   "reply is not RSA to the client key: %.80s", reply_text(h));
     return out;
@@ -360,7 +360,7 @@ static void send_aes(harness *h, const rp_aes_key *key, const char *env_id, cons
     static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     char pkt[8192];
     size_t n = 0;
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(key, iv, env_id, strlen(env_id), json, strlen(json),
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(key, iv, env_id, strlen(env_id), json, strlen(json),
                                               pkt, sizeof pkt, &n, NULL), 0);
     if (logging) send_log(h, pkt, n);
     else send_connect(h, pkt, n);
@@ -722,7 +722,7 @@ START_TEST(plain_not_allowed)
     rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
     char sealed[4096];
     size_t n = 0;
-    ck_assert_int_eq(rp_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
     send_connect(h, sealed, n);
     take_hello(h, &s.c);
     /* plain ACK refused, enveloped ACK accepted */
@@ -970,7 +970,7 @@ START_TEST(bulk_rules)
     char b64[65536];
     size_t n = 0;
     const char *j = bulk_json(5, T0, false);
-    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
     h->logs.count = 0;
     send_aes(h, &s.c.key, s.c.id, b64, true);
     expect_plain(h, "{\"r\":0}");
@@ -1001,7 +1001,7 @@ START_TEST(bulk_and_compression_disabled)
     char b64[4096];
     size_t n = 0;
     const char *j = log_json(T0, "zipped");
-    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
     send_aes(h, &s.c.key, s.c.id, b64, true);
     expect_plain(h, "{\"r\":1}");
     send_aes(h, &s.c.key, s.c.id, log_json(T0, "plain"), true);
@@ -1030,7 +1030,7 @@ START_TEST(inflate_is_bounded)
     strcpy(j + o + big, "\"}");
     size_t cap = 2 * 1024 * 1024, n = 0;
     char *b64 = malloc(cap);
-    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), 9, b64, cap, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), 9, b64, cap, &n, NULL), 0);
     ck_assert_uint_lt(n, 8192);
     send_aes(h, &s.c.key, s.c.id, b64, true);
     expect_plain(h, "{\"r\":1}");

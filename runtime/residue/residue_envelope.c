@@ -1,5 +1,5 @@
-/* rp_envelope: classify, seal and open residue envelopes. See rp_envelope.h. */
-#include "rp_envelope.h"
+/* residue_envelope: classify, seal and open residue envelopes. See residue_envelope.h. */
+#include "residue_envelope.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +36,7 @@ static int first_colon_at_32(const char *pkt, size_t len)
 {
     if (len <= 33) return 0;
     const char *c = memchr(pkt, ':', len);
-    return c != NULL && c - pkt == (ptrdiff_t)RP_ENVELOPE_IV_HEX_LEN;
+    return c != NULL && c - pkt == (ptrdiff_t)RESIDUE_ENVELOPE_IV_HEX_LEN;
 }
 
 /* Frees a temporary buffer that may have held plaintext. */
@@ -95,81 +95,81 @@ static int uniform(int rc, const rp_error *why, rp_error *err, rp_error *local_d
 
 /* ---- classification -------------------------------------------------------------------- */
 
-const char *rp_envelope_kind_name(rp_envelope_kind kind)
+const char *residue_envelope_kind_name(residue_envelope_kind kind)
 {
     switch (kind) {
-    case RP_ENVELOPE_PLAIN: return "plain";
-    case RP_ENVELOPE_RSA: return "rsa";
-    case RP_ENVELOPE_AES_CLIENT_ID: return "aes-client-id";
-    case RP_ENVELOPE_AES_NO_CLIENT_ID: return "aes-no-client-id";
-    case RP_ENVELOPE_RAW_TEXT: break;
+    case RESIDUE_KIND_PLAIN: return "plain";
+    case RESIDUE_KIND_RSA: return "rsa";
+    case RESIDUE_KIND_AES_CLIENT_ID: return "aes-client-id";
+    case RESIDUE_KIND_AES_NO_CLIENT_ID: return "aes-no-client-id";
+    case RESIDUE_KIND_RAW_TEXT: break;
     }
     return "raw-text";
 }
 
-rp_envelope_kind rp_envelope_classify_c2s(const char *pkt, size_t len, bool server_has_rsa_key)
+residue_envelope_kind residue_envelope_classify_c2s(const char *pkt, size_t len, bool server_has_rsa_key)
 {
     if (pkt == NULL) len = 0;
-    if (first_colon_at_32(pkt, len)) return RP_ENVELOPE_AES_CLIENT_ID;
+    if (first_colon_at_32(pkt, len)) return RESIDUE_KIND_AES_CLIENT_ID;
     size_t i = skip_ws(pkt, len);
-    if (i < len && (pkt[i] == '{' || pkt[i] == '[')) return RP_ENVELOPE_PLAIN;
-    return server_has_rsa_key ? RP_ENVELOPE_RSA : RP_ENVELOPE_RAW_TEXT;
+    if (i < len && (pkt[i] == '{' || pkt[i] == '[')) return RESIDUE_KIND_PLAIN;
+    return server_has_rsa_key ? RESIDUE_KIND_RSA : RESIDUE_KIND_RAW_TEXT;
 }
 
-rp_envelope_kind rp_envelope_classify_s2c(const char *pkt, size_t len)
+residue_envelope_kind residue_envelope_classify_s2c(const char *pkt, size_t len)
 {
     if (pkt == NULL) len = 0;
     size_t i = skip_ws(pkt, len);
-    if (i < len && pkt[i] == '{') return RP_ENVELOPE_PLAIN;
-    if (first_colon_at_32(pkt, len)) return RP_ENVELOPE_AES_NO_CLIENT_ID;
+    if (i < len && pkt[i] == '{') return RESIDUE_KIND_PLAIN;
+    if (first_colon_at_32(pkt, len)) return RESIDUE_KIND_AES_NO_CLIENT_ID;
     size_t letters = 0;
     for (size_t k = 0; k < len; k++) {
         unsigned char c = (unsigned char)pkt[k];
         if (is_b64_char(c))
             letters++;
         else if (!is_json_ws(c))
-            return RP_ENVELOPE_RAW_TEXT;
+            return RESIDUE_KIND_RAW_TEXT;
     }
-    return letters > 0 ? RP_ENVELOPE_RSA : RP_ENVELOPE_RAW_TEXT;
+    return letters > 0 ? RESIDUE_KIND_RSA : RESIDUE_KIND_RAW_TEXT;
 }
 
 /* ---- AES envelope parsing -------------------------------------------------------------- */
 
 /* IV and the ':' after it, shared by both directions. */
-static int parse_iv(const char *pkt, size_t len, rp_aes_envelope *out, rp_error *err)
+static int parse_iv(const char *pkt, size_t len, residue_aes_envelope *out, rp_error *err)
 {
     if (pkt == NULL || out == NULL)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "envelope parse: NULL argument");
     memset(out, 0, sizeof *out);
     const char *c = memchr(pkt, ':', len);
-    if (c == NULL || len <= RP_ENVELOPE_IV_HEX_LEN + 1)
+    if (c == NULL || len <= RESIDUE_ENVELOPE_IV_HEX_LEN + 1)
         return rp_error_set(err, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, len,
                             "not an AES envelope: no ':' after a 32-character IV");
-    if (c - pkt != (ptrdiff_t)RP_ENVELOPE_IV_HEX_LEN)
+    if (c - pkt != (ptrdiff_t)RESIDUE_ENVELOPE_IV_HEX_LEN)
         return rp_error_set(err, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, (size_t)(c - pkt),
                             "not an AES envelope: first ':' at offset %zu, expected 32",
                             (size_t)(c - pkt));
     rp_error herr;
     clear(&herr);
-    if (rp_hex_decode(pkt, RP_ENVELOPE_IV_HEX_LEN, out->iv, sizeof out->iv, NULL, &herr) != RP_OK)
+    if (rp_hex_decode(pkt, RESIDUE_ENVELOPE_IV_HEX_LEN, out->iv, sizeof out->iv, NULL, &herr) != RP_OK)
         return rp_error_set(err, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, herr.offset,
                             "envelope IV: non-hex character at offset %zu", herr.offset);
     return RP_OK;
 }
 
-int rp_envelope_parse_aes_c2s(const char *pkt, size_t len, rp_aes_envelope *out, rp_error *err)
+int residue_envelope_parse_aes_c2s(const char *pkt, size_t len, residue_aes_envelope *out, rp_error *err)
 {
     int rc = parse_iv(pkt, len, out, err);
     if (rc != RP_OK) return rc;
-    const char *id = pkt + RP_ENVELOPE_IV_HEX_LEN + 1;
-    size_t rest = len - RP_ENVELOPE_IV_HEX_LEN - 1;
+    const char *id = pkt + RESIDUE_ENVELOPE_IV_HEX_LEN + 1;
+    size_t rest = len - RESIDUE_ENVELOPE_IV_HEX_LEN - 1;
     const char *c = memchr(id, ':', rest);
     if (c == NULL)
         return rp_error_set(err, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, len,
                             "envelope: no ':' after the client id");
     if (c == id)
-        return rp_error_set(err, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, RP_ENVELOPE_IV_HEX_LEN + 1,
+        return rp_error_set(err, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, RESIDUE_ENVELOPE_IV_HEX_LEN + 1,
                             "envelope: empty client id at offset 33");
     out->client_id = id;
     out->client_id_len = (size_t)(c - id);
@@ -178,14 +178,14 @@ int rp_envelope_parse_aes_c2s(const char *pkt, size_t len, rp_aes_envelope *out,
     return RP_OK;
 }
 
-int rp_envelope_parse_aes_s2c(const char *pkt, size_t len, rp_aes_envelope *out, rp_error *err)
+int residue_envelope_parse_aes_s2c(const char *pkt, size_t len, residue_aes_envelope *out, rp_error *err)
 {
     int rc = parse_iv(pkt, len, out, err);
     if (rc != RP_OK) return rc;
     out->client_id = NULL;
     out->client_id_len = 0;
-    out->payload = pkt + RP_ENVELOPE_IV_HEX_LEN + 1;
-    out->payload_len = len - RP_ENVELOPE_IV_HEX_LEN - 1;
+    out->payload = pkt + RESIDUE_ENVELOPE_IV_HEX_LEN + 1;
+    out->payload_len = len - RESIDUE_ENVELOPE_IV_HEX_LEN - 1;
     return RP_OK;
 }
 
@@ -202,7 +202,7 @@ static int has_delimiter(const char *p, size_t len, size_t *at)
     return 0;
 }
 
-int rp_envelope_seal_plain(const char *json, size_t len, char *out, size_t cap, size_t *out_len,
+int residue_envelope_seal_plain(const char *json, size_t len, char *out, size_t cap, size_t *out_len,
                            rp_error *err)
 {
     set_len(out_len, 0);
@@ -224,7 +224,7 @@ int rp_envelope_seal_plain(const char *json, size_t len, char *out, size_t cap, 
 
 /* ---- RSA ------------------------------------------------------------------------------- */
 
-int rp_envelope_seal_rsa(const rp_rsa_key *peer_public, const char *json, size_t len, char *out,
+int residue_envelope_seal_rsa(const rp_rsa_key *peer_public, const char *json, size_t len, char *out,
                          size_t cap, size_t *out_len, rp_error *err)
 {
     set_len(out_len, 0);
@@ -232,7 +232,7 @@ int rp_envelope_seal_rsa(const rp_rsa_key *peer_public, const char *json, size_t
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "seal rsa: NULL argument");
     size_t ksize = rp_rsa_key_size(peer_public);
-    size_t need = RP_ENVELOPE_RSA_SIZE(ksize);
+    size_t need = RESIDUE_ENVELOPE_RSA_SIZE(ksize);
     if (len > rp_rsa_max_plaintext(peer_public))
         return rp_error_set(err, RP_E_TOO_LONG, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "plaintext of %zu bytes does not fit one %u-bit RSA PKCS#1 v1.5 "
@@ -280,7 +280,7 @@ static int open_rsa_inner(const rp_rsa_key *key, const char *pkt, size_t len, ch
     return rc;
 }
 
-int rp_envelope_open_rsa(const rp_rsa_key *own_private, const char *pkt, size_t len, char *out,
+int residue_envelope_open_rsa(const rp_rsa_key *own_private, const char *pkt, size_t len, char *out,
                          size_t cap, size_t *out_len, rp_error *err, rp_error *local_detail)
 {
     set_len(out_len, 0);
@@ -319,14 +319,14 @@ static int seal_aes(const rp_aes_key *key, const uint8_t *iv, const char *client
         return rp_error_set(err, RP_E_LIMIT, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "seal aes: plaintext of %zu bytes is too large", len);
     size_t ct_cap = RP_AES_CBC_SEALED_LEN(len);
-    size_t need = client_id ? RP_ENVELOPE_AES_C2S_SIZE(id_len, len) : RP_ENVELOPE_AES_S2C_SIZE(len);
+    size_t need = client_id ? RESIDUE_ENVELOPE_AES_C2S_SIZE(id_len, len) : RESIDUE_ENVELOPE_AES_S2C_SIZE(len);
     if (cap < need)
         return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "seal aes: needs %zu bytes, buffer has %zu", need, cap);
     /* Why in place: the ciphertext is written where rp_base64_encode may read it from, at
      * the end of the text it becomes (see rp_codec.h), so no temporary buffer is allocated.
      * Only when the plaintext itself lies inside that region is a heap buffer used. */
-    size_t hdr = RP_ENVELOPE_IV_HEX_LEN + 1 + (client_id ? id_len + 1 : 0);
+    size_t hdr = RESIDUE_ENVELOPE_IV_HEX_LEN + 1 + (client_id ? id_len + 1 : 0);
     uint8_t *tail = (uint8_t *)out + hdr + RP_BASE64_ENCODED_LEN(ct_cap) - ct_cap;
     uintptr_t t0 = (uintptr_t)tail, p0 = (uintptr_t)plain;
     bool in_place = len == 0 || p0 + len <= t0 || t0 + ct_cap <= p0;
@@ -353,7 +353,7 @@ static int seal_aes(const rp_aes_key *key, const uint8_t *iv, const char *client
     return rc;
 }
 
-int rp_envelope_seal_aes_c2s(const rp_aes_key *key, const uint8_t *iv, const char *client_id,
+int residue_envelope_seal_aes_c2s(const rp_aes_key *key, const uint8_t *iv, const char *client_id,
                              size_t id_len, const char *plain, size_t len, char *out, size_t cap,
                              size_t *out_len, rp_error *err)
 {
@@ -363,13 +363,13 @@ int rp_envelope_seal_aes_c2s(const rp_aes_key *key, const uint8_t *iv, const cha
     return seal_aes(key, iv, client_id, id_len, plain, len, out, cap, out_len, err);
 }
 
-int rp_envelope_seal_aes_s2c(const rp_aes_key *key, const uint8_t *iv, const char *plain,
+int residue_envelope_seal_aes_s2c(const rp_aes_key *key, const uint8_t *iv, const char *plain,
                              size_t len, char *out, size_t cap, size_t *out_len, rp_error *err)
 {
     return seal_aes(key, iv, NULL, 0, plain, len, out, cap, out_len, err);
 }
 
-static int open_aes_inner(const rp_aes_key *key, const rp_aes_envelope *env, char *out,
+static int open_aes_inner(const rp_aes_key *key, const residue_aes_envelope *env, char *out,
                           size_t cap, size_t *out_len, rp_error *why)
 {
     if (key == NULL || env == NULL || out == NULL || (env->payload == NULL && env->payload_len))
@@ -415,7 +415,7 @@ static int open_aes_inner(const rp_aes_key *key, const rp_aes_envelope *env, cha
     return rc;
 }
 
-int rp_envelope_open_aes(const rp_aes_key *key, const rp_aes_envelope *env, char *out, size_t cap,
+int residue_envelope_open_aes(const rp_aes_key *key, const residue_aes_envelope *env, char *out, size_t cap,
                          size_t *out_len, rp_error *err, rp_error *local_detail)
 {
     set_len(out_len, 0);
@@ -427,33 +427,33 @@ int rp_envelope_open_aes(const rp_aes_key *key, const rp_aes_envelope *env, char
     return uniform(rc, &why, err, local_detail);
 }
 
-int rp_envelope_open_aes_c2s(const rp_aes_key *key, const char *pkt, size_t len, char *out,
+int residue_envelope_open_aes_c2s(const rp_aes_key *key, const char *pkt, size_t len, char *out,
                              size_t cap, size_t *out_len, rp_error *err, rp_error *local_detail)
 {
     set_len(out_len, 0);
-    rp_aes_envelope env;
+    residue_aes_envelope env;
     rp_error why;
     clear(&why);
-    int rc = rp_envelope_parse_aes_c2s(pkt, len, &env, &why);
+    int rc = residue_envelope_parse_aes_c2s(pkt, len, &env, &why);
     if (rc != RP_OK) return uniform(rc, &why, err, local_detail);
-    return rp_envelope_open_aes(key, &env, out, cap, out_len, err, local_detail);
+    return residue_envelope_open_aes(key, &env, out, cap, out_len, err, local_detail);
 }
 
-int rp_envelope_open_aes_s2c(const rp_aes_key *key, const char *pkt, size_t len, char *out,
+int residue_envelope_open_aes_s2c(const rp_aes_key *key, const char *pkt, size_t len, char *out,
                              size_t cap, size_t *out_len, rp_error *err, rp_error *local_detail)
 {
     set_len(out_len, 0);
-    rp_aes_envelope env;
+    residue_aes_envelope env;
     rp_error why;
     clear(&why);
-    int rc = rp_envelope_parse_aes_s2c(pkt, len, &env, &why);
+    int rc = residue_envelope_parse_aes_s2c(pkt, len, &env, &why);
     if (rc != RP_OK) return uniform(rc, &why, err, local_detail);
-    return rp_envelope_open_aes(key, &env, out, cap, out_len, err, local_detail);
+    return residue_envelope_open_aes(key, &env, out, cap, out_len, err, local_detail);
 }
 
 /* ---- compressed logs ------------------------------------------------------------------- */
 
-int rp_envelope_compress_log(const char *json, size_t len, int level, char *out, size_t cap,
+int residue_envelope_compress_log(const char *json, size_t len, int level, char *out, size_t cap,
                              size_t *out_len, rp_error *err)
 {
     set_len(out_len, 0);
@@ -490,7 +490,7 @@ static int decompress_via(const char *b64, size_t len, uint8_t *z, size_t zmax, 
     return rc;
 }
 
-int rp_envelope_decompress_log(const char *b64, size_t len, char *out, size_t cap,
+int residue_envelope_decompress_log(const char *b64, size_t len, char *out, size_t cap,
                                size_t *out_len, rp_error *err)
 {
     set_len(out_len, 0);
@@ -505,7 +505,7 @@ int rp_envelope_decompress_log(const char *b64, size_t len, char *out, size_t ca
     return rc;
 }
 
-int rp_envelope_seal_log_zlib(const rp_aes_key *key, const uint8_t *iv, const char *client_id,
+int residue_envelope_seal_log_zlib(const rp_aes_key *key, const uint8_t *iv, const char *client_id,
                               size_t id_len, const char *json, size_t len, int level, char *out,
                               size_t cap, size_t *out_len, rp_error *err)
 {
@@ -517,15 +517,15 @@ int rp_envelope_seal_log_zlib(const rp_aes_key *key, const uint8_t *iv, const ch
     char *b = malloc(bcap);
     if (b == NULL) return nomem(err);
     size_t blen = 0;
-    int rc = rp_envelope_compress_log(json, len, level, b, bcap, &blen, err);
+    int rc = residue_envelope_compress_log(json, len, level, b, bcap, &blen, err);
     if (rc == RP_OK)
-        rc = rp_envelope_seal_aes_c2s(key, iv, client_id, id_len, b, blen, out, cap, out_len,
+        rc = residue_envelope_seal_aes_c2s(key, iv, client_id, id_len, b, blen, out, cap, out_len,
                                       err);
     wipe_free(b, bcap);
     return rc;
 }
 
-int rp_envelope_open_log_zlib(const rp_aes_key *key, const rp_aes_envelope *env, char *out,
+int residue_envelope_open_log_zlib(const rp_aes_key *key, const residue_aes_envelope *env, char *out,
                               size_t cap, size_t *out_len, rp_error *err, rp_error *local_detail)
 {
     set_len(out_len, 0);

@@ -1,12 +1,12 @@
-/* rp_envelope: the five ways a residue payload travels (protocol §2.2, §3, §4.2, §6.4),
+/* residue_envelope: the five ways a residue payload travels (protocol §2.2, §3, §4.2, §6.4),
  * classified, sealed and opened. A packet here is the text between delimiters (see
  * rp_frame.h); a plaintext is the JSON text inside.
  *
  *   kind                      wire text                                   direction
- *   RP_ENVELOPE_PLAIN         JSON                                        both
- *   RP_ENVELOPE_RSA           base64(RSA-PKCS1v1.5(peer public key, JSON)) CONNECT c2s, hello s2c
- *   RP_ENVELOPE_AES_CLIENT_ID <iv hex 32>:<client id>:base64(AES-CBC(JSON)) c2s
- *   RP_ENVELOPE_AES_NO_CLIENT_ID <iv hex 32>:base64(AES-CBC(JSON))        s2c
+ *   RESIDUE_KIND_PLAIN         JSON                                        both
+ *   RESIDUE_KIND_RSA           base64(RSA-PKCS1v1.5(peer public key, JSON)) CONNECT c2s, hello s2c
+ *   RESIDUE_KIND_AES_CLIENT_ID <iv hex 32>:<client id>:base64(AES-CBC(JSON)) c2s
+ *   RESIDUE_KIND_AES_NO_CLIENT_ID <iv hex 32>:base64(AES-CBC(JSON))        s2c
  *   compressed log            AES_CLIENT_ID whose plaintext is base64(zlib(JSON))   c2s
  *
  * Input is accepted as the real peers send it: IV hex in either case (Java: uppercase),
@@ -34,8 +34,8 @@
  * Pass NULL when not debugging. (RP_E_OVERFLOW for a too-small caller buffer and
  * RP_E_ARGUMENT for a broken precondition are local problems and stay as they are.)
  */
-#ifndef RP_ENVELOPE_H
-#define RP_ENVELOPE_H
+#ifndef RESIDUE_ENVELOPE_H
+#define RESIDUE_ENVELOPE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -51,83 +51,85 @@ extern "C" {
 #endif
 
 /* The only text an envelope open failure ever shows (err->message). */
+#ifndef RP_DECRYPT_PUBLIC_MESSAGE
 #define RP_DECRYPT_PUBLIC_MESSAGE "could not decrypt message"
+#endif
 
-#define RP_ENVELOPE_IV_HEX_LEN 32u
+#define RESIDUE_ENVELOPE_IV_HEX_LEN 32u
 
 /* Buffer sizes (including the NUL) for sealing n plaintext bytes. */
-#define RP_ENVELOPE_AES_S2C_SIZE(n) \
-    (RP_ENVELOPE_IV_HEX_LEN + 1u + RP_BASE64_ENCODED_LEN(RP_AES_CBC_SEALED_LEN(n)) + 1u)
-#define RP_ENVELOPE_AES_C2S_SIZE(id_len, n) \
-    (RP_ENVELOPE_IV_HEX_LEN + 1u + (id_len) + 1u + RP_BASE64_ENCODED_LEN(RP_AES_CBC_SEALED_LEN(n)) + 1u)
-#define RP_ENVELOPE_RSA_SIZE(modulus_bytes) (RP_BASE64_ENCODED_LEN(modulus_bytes) + 1u)
+#define RESIDUE_ENVELOPE_AES_S2C_SIZE(n) \
+    (RESIDUE_ENVELOPE_IV_HEX_LEN + 1u + RP_BASE64_ENCODED_LEN(RP_AES_CBC_SEALED_LEN(n)) + 1u)
+#define RESIDUE_ENVELOPE_AES_C2S_SIZE(id_len, n) \
+    (RESIDUE_ENVELOPE_IV_HEX_LEN + 1u + (id_len) + 1u + RP_BASE64_ENCODED_LEN(RP_AES_CBC_SEALED_LEN(n)) + 1u)
+#define RESIDUE_ENVELOPE_RSA_SIZE(modulus_bytes) (RP_BASE64_ENCODED_LEN(modulus_bytes) + 1u)
 
-typedef enum rp_envelope_kind {
-    RP_ENVELOPE_RAW_TEXT = 0,          /* none of the below (garbage, empty packet) */
-    RP_ENVELOPE_PLAIN = 1,
-    RP_ENVELOPE_RSA = 2,
-    RP_ENVELOPE_AES_CLIENT_ID = 3,
-    RP_ENVELOPE_AES_NO_CLIENT_ID = 4
-} rp_envelope_kind;
+typedef enum residue_envelope_kind {
+    RESIDUE_KIND_RAW_TEXT = 0,          /* none of the below (garbage, empty packet) */
+    RESIDUE_KIND_PLAIN = 1,
+    RESIDUE_KIND_RSA = 2,
+    RESIDUE_KIND_AES_CLIENT_ID = 3,
+    RESIDUE_KIND_AES_NO_CLIENT_ID = 4
+} residue_envelope_kind;
 
 /* "plain", "rsa", "aes-client-id", "aes-no-client-id", "raw-text" — the vectors' index.json
  * spelling. Never NULL ("raw-text" for unknown values). */
-const char *rp_envelope_kind_name(rp_envelope_kind kind);
+const char *residue_envelope_kind_name(residue_envelope_kind kind);
 
 /* ---- classification -------------------------------------------------------------------- */
 
 /* The server's rule for a packet that reached it (§2.2), without decrypting anything:
- *   len > 33 and the first ':' at offset 32          -> RP_ENVELOPE_AES_CLIENT_ID
- *   else first non-whitespace byte is '{' or '['     -> RP_ENVELOPE_PLAIN
- *   else server_has_rsa_key                          -> RP_ENVELOPE_RSA
- *   else                                             -> RP_ENVELOPE_RAW_TEXT
+ *   len > 33 and the first ':' at offset 32          -> RESIDUE_KIND_AES_CLIENT_ID
+ *   else first non-whitespace byte is '{' or '['     -> RESIDUE_KIND_PLAIN
+ *   else server_has_rsa_key                          -> RESIDUE_KIND_RSA
+ *   else                                             -> RESIDUE_KIND_RAW_TEXT
  * The real server decides "plain" by trying to parse and validate; a server that wants its
  * exact behaviour should, when a PLAIN packet fails JSON/schema decoding and it has a key,
- * still try rp_envelope_open_rsa (what the server does in step 3). NULL pkt means len 0. */
-rp_envelope_kind rp_envelope_classify_c2s(const char *pkt, size_t len, bool server_has_rsa_key);
+ * still try residue_envelope_open_rsa (what the server does in step 3). NULL pkt means len 0. */
+residue_envelope_kind residue_envelope_classify_c2s(const char *pkt, size_t len, bool server_has_rsa_key);
 
 /* The client's rule for a packet from the server:
- *   first non-whitespace byte is '{'                 -> RP_ENVELOPE_PLAIN (errors, {"r":0})
- *   len > 33 and the first ':' at offset 32          -> RP_ENVELOPE_AES_NO_CLIENT_ID
- *   non-empty and only base64 alphabet / whitespace  -> RP_ENVELOPE_RSA
- *   else                                             -> RP_ENVELOPE_RAW_TEXT */
-rp_envelope_kind rp_envelope_classify_s2c(const char *pkt, size_t len);
+ *   first non-whitespace byte is '{'                 -> RESIDUE_KIND_PLAIN (errors, {"r":0})
+ *   len > 33 and the first ':' at offset 32          -> RESIDUE_KIND_AES_NO_CLIENT_ID
+ *   non-empty and only base64 alphabet / whitespace  -> RESIDUE_KIND_RSA
+ *   else                                             -> RESIDUE_KIND_RAW_TEXT */
+residue_envelope_kind residue_envelope_classify_s2c(const char *pkt, size_t len);
 
 /* ---- AES envelope parsing (no key needed) ---------------------------------------------- */
 
 /* The parts of an AES envelope. Pointers point into the packet (not owned, no copies). */
-typedef struct rp_aes_envelope {
+typedef struct residue_aes_envelope {
     uint8_t iv[RP_AES_IV_SIZE];     /* decoded from the 32 hex chars (either case) */
     const char *client_id;          /* c2s: the id between the two ':'; s2c: NULL */
     size_t client_id_len;           /* c2s: > 0; s2c: 0 */
     const char *payload;            /* the base64 text after the last separator */
     size_t payload_len;
-} rp_aes_envelope;
+} residue_aes_envelope;
 
 /* Splits a client->server AES envelope "<iv hex>:<client id>:<base64>" as the server does
  * (IV = bytes 0..31, ':' at 32, client id up to the next ':', the rest is base64), so the
  * server can pick the key by client id before decrypting. RP_E_ENVELOPE with the offset for:
  * no ':' at 32, non-hex IV, no second ':', empty client id. The payload is not checked. */
-RP_CHECK_RESULT int rp_envelope_parse_aes_c2s(const char *pkt, size_t len, rp_aes_envelope *out,
+RP_CHECK_RESULT int residue_envelope_parse_aes_c2s(const char *pkt, size_t len, residue_aes_envelope *out,
                                               rp_error *err);
 
 /* Splits a server->client AES envelope "<iv hex>:<base64>". RP_E_ENVELOPE as above. */
-RP_CHECK_RESULT int rp_envelope_parse_aes_s2c(const char *pkt, size_t len, rp_aes_envelope *out,
+RP_CHECK_RESULT int residue_envelope_parse_aes_s2c(const char *pkt, size_t len, residue_aes_envelope *out,
                                               rp_error *err);
 
 /* ---- plain ----------------------------------------------------------------------------- */
 
 /* Copies json[0..len) to out and NUL-terminates (cap >= len + 1, else RP_E_OVERFLOW).
  * RP_E_ARGUMENT when json contains "\r\n\r\n" (it would break framing). */
-RP_CHECK_RESULT int rp_envelope_seal_plain(const char *json, size_t len, char *out, size_t cap,
+RP_CHECK_RESULT int residue_envelope_seal_plain(const char *json, size_t len, char *out, size_t cap,
                                            size_t *out_len, rp_error *err);
 
 /* ---- RSA ------------------------------------------------------------------------------- */
 
 /* base64(RSA-PKCS1v1.5(peer_public, json)) into out, NUL-terminated; cap >=
- * RP_ENVELOPE_RSA_SIZE(rp_rsa_key_size(peer_public)). RP_E_TOO_LONG when json exceeds
+ * RESIDUE_ENVELOPE_RSA_SIZE(rp_rsa_key_size(peer_public)). RP_E_TOO_LONG when json exceeds
  * rp_rsa_max_plaintext(peer_public) (message names the maximum). */
-RP_CHECK_RESULT int rp_envelope_seal_rsa(const rp_rsa_key *peer_public, const char *json,
+RP_CHECK_RESULT int residue_envelope_seal_rsa(const rp_rsa_key *peer_public, const char *json,
                                          size_t len, char *out, size_t cap, size_t *out_len,
                                          rp_error *err);
 
@@ -135,22 +137,22 @@ RP_CHECK_RESULT int rp_envelope_seal_rsa(const rp_rsa_key *peer_public, const ch
  * PKCS#1 v1.5 decryption. Plaintext into out, NUL-terminated. Needs cap >=
  * rp_rsa_max_plaintext(own_private) + 1 (checked before decrypting, RP_E_OVERFLOW), so the
  * outcome never depends on the plaintext length. Failures: see UNIFORM above. */
-RP_CHECK_RESULT int rp_envelope_open_rsa(const rp_rsa_key *own_private, const char *pkt,
+RP_CHECK_RESULT int residue_envelope_open_rsa(const rp_rsa_key *own_private, const char *pkt,
                                          size_t len, char *out, size_t cap, size_t *out_len,
                                          rp_error *err, rp_error *local_detail);
 
 /* ---- AES ------------------------------------------------------------------------------- */
 
 /* "<iv lowercase hex>:<client id>:<base64(AES-CBC-PKCS7(key, iv, plain))>" into out,
- * NUL-terminated; cap >= RP_ENVELOPE_AES_C2S_SIZE(id_len, len). RP_E_ARGUMENT when the
+ * NUL-terminated; cap >= RESIDUE_ENVELOPE_AES_C2S_SIZE(id_len, len). RP_E_ARGUMENT when the
  * client id is empty or contains ':' (the server could not parse it back). */
-RP_CHECK_RESULT int rp_envelope_seal_aes_c2s(const rp_aes_key *key, const uint8_t *iv,
+RP_CHECK_RESULT int residue_envelope_seal_aes_c2s(const rp_aes_key *key, const uint8_t *iv,
                                              const char *client_id, size_t id_len,
                                              const char *plain, size_t len, char *out,
                                              size_t cap, size_t *out_len, rp_error *err);
 
-/* "<iv lowercase hex>:<base64(...)>" into out; cap >= RP_ENVELOPE_AES_S2C_SIZE(len). */
-RP_CHECK_RESULT int rp_envelope_seal_aes_s2c(const rp_aes_key *key, const uint8_t *iv,
+/* "<iv lowercase hex>:<base64(...)>" into out; cap >= RESIDUE_ENVELOPE_AES_S2C_SIZE(len). */
+RP_CHECK_RESULT int residue_envelope_seal_aes_s2c(const rp_aes_key *key, const uint8_t *iv,
                                              const char *plain, size_t len, char *out,
                                              size_t cap, size_t *out_len, rp_error *err);
 
@@ -159,17 +161,17 @@ RP_CHECK_RESULT int rp_envelope_seal_aes_s2c(const rp_aes_key *key, const uint8_
  * cap >= decoded ciphertext length + 1 (checked before decrypting, RP_E_OVERFLOW);
  * cap >= env->payload_len + 1 always suffices. A server with a backup key calls it again
  * with the backup key after a failure. Failures: see UNIFORM above. */
-RP_CHECK_RESULT int rp_envelope_open_aes(const rp_aes_key *key, const rp_aes_envelope *env,
+RP_CHECK_RESULT int residue_envelope_open_aes(const rp_aes_key *key, const residue_aes_envelope *env,
                                          char *out, size_t cap, size_t *out_len, rp_error *err,
                                          rp_error *local_detail);
 
 /* parse_aes_c2s + open_aes in one call (parse failures are uniform RP_E_DECRYPT too). */
-RP_CHECK_RESULT int rp_envelope_open_aes_c2s(const rp_aes_key *key, const char *pkt, size_t len,
+RP_CHECK_RESULT int residue_envelope_open_aes_c2s(const rp_aes_key *key, const char *pkt, size_t len,
                                              char *out, size_t cap, size_t *out_len,
                                              rp_error *err, rp_error *local_detail);
 
 /* parse_aes_s2c + open_aes in one call. */
-RP_CHECK_RESULT int rp_envelope_open_aes_s2c(const rp_aes_key *key, const char *pkt, size_t len,
+RP_CHECK_RESULT int residue_envelope_open_aes_s2c(const rp_aes_key *key, const char *pkt, size_t len,
                                              char *out, size_t cap, size_t *out_len,
                                              rp_error *err, rp_error *local_detail);
 
@@ -177,20 +179,20 @@ RP_CHECK_RESULT int rp_envelope_open_aes_s2c(const rp_aes_key *key, const char *
 
 /* base64(zlib(json, level)) into out, NUL-terminated; cap >=
  * RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(len)) + 1 always suffices (RP_E_OVERFLOW). */
-RP_CHECK_RESULT int rp_envelope_compress_log(const char *json, size_t len, int level, char *out,
+RP_CHECK_RESULT int residue_envelope_compress_log(const char *json, size_t len, int level, char *out,
                                              size_t cap, size_t *out_len, rp_error *err);
 
 /* Reverse of compress_log on an already decrypted AES plaintext: lenient base64, then zlib
  * inflate bounded by cap - 1 (gzip / raw deflate refused). Errors are the plain codec/zlib
  * ones (RP_E_BASE64 never: lenient; RP_E_ZLIB, RP_E_ZLIB_BOUND) — this step runs after
  * decryption; when wiring it to the network map them to the same reply as RP_E_DECRYPT. */
-RP_CHECK_RESULT int rp_envelope_decompress_log(const char *b64, size_t len, char *out,
+RP_CHECK_RESULT int residue_envelope_decompress_log(const char *b64, size_t len, char *out,
                                                size_t cap, size_t *out_len, rp_error *err);
 
 /* compress_log + seal_aes_c2s: the whole compressed log request packet (without delimiter).
- * cap >= RP_ENVELOPE_AES_C2S_SIZE(id_len, RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(len)))
+ * cap >= RESIDUE_ENVELOPE_AES_C2S_SIZE(id_len, RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(len)))
  * always suffices. */
-RP_CHECK_RESULT int rp_envelope_seal_log_zlib(const rp_aes_key *key, const uint8_t *iv,
+RP_CHECK_RESULT int residue_envelope_seal_log_zlib(const rp_aes_key *key, const uint8_t *iv,
                                               const char *client_id, size_t id_len,
                                               const char *json, size_t len, int level,
                                               char *out, size_t cap, size_t *out_len,
@@ -199,7 +201,7 @@ RP_CHECK_RESULT int rp_envelope_seal_log_zlib(const rp_aes_key *key, const uint8
 /* open_aes + decompress_log: JSON of a compressed log into out (NUL-terminated), inflated
  * size bounded by cap - 1. Every failure, including inflate errors and the bound, is the
  * uniform RP_E_DECRYPT; local_detail has the real code (e.g. RP_E_ZLIB for gzip). */
-RP_CHECK_RESULT int rp_envelope_open_log_zlib(const rp_aes_key *key, const rp_aes_envelope *env,
+RP_CHECK_RESULT int residue_envelope_open_log_zlib(const rp_aes_key *key, const residue_aes_envelope *env,
                                               char *out, size_t cap, size_t *out_len,
                                               rp_error *err, rp_error *local_detail);
 
@@ -207,4 +209,4 @@ RP_CHECK_RESULT int rp_envelope_open_log_zlib(const rp_aes_key *key, const rp_ae
 }
 #endif
 
-#endif /* RP_ENVELOPE_H */
+#endif /* RESIDUE_ENVELOPE_H */

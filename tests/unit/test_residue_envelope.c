@@ -1,4 +1,4 @@
-/* rp_envelope: classifier rules, AES envelope parsing without a key, seal/open of every
+/* residue_envelope: classifier rules, AES envelope parsing without a key, seal/open of every
  * kind, Java-style input (uppercase IV, wrapped base64), canonical output, and the uniform
  * decryption error with its local-only detail. */
 #include <check.h>
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rp_envelope.h"
+#include "residue_envelope.h"
 #include "support/vec_support.h"
 
 #define VEC "../shared/vectors"
@@ -33,57 +33,57 @@ START_TEST(classify_c2s_server_rule)
     static const struct {
         const char *pkt;
         int has_key;
-        rp_envelope_kind want;
+        residue_envelope_kind want;
     } cases[] = {
-        {IV_HEX ":abc:Zm9v", 0, RP_ENVELOPE_AES_CLIENT_ID},
-        {"DE63A15365E28FF009F2DE5730D32108:abc:Zm9v", 1, RP_ENVELOPE_AES_CLIENT_ID},
-        {IV_HEX ":", 0, RP_ENVELOPE_RAW_TEXT},      /* len 33: not > 33 */
-        {IV_HEX ":x", 0, RP_ENVELOPE_RAW_TEXT},     /* len 34, ':' at 32: envelope by the rule */
-        {"de63a15365e28ff009f2de5730d3210:abc:Zm9v", 0, RP_ENVELOPE_RAW_TEXT}, /* ':' at 31 */
-        {"{\"_t\":1,\"type\":1}", 0, RP_ENVELOPE_PLAIN},
-        {"{\"_t\":1,\"type\":1}", 1, RP_ENVELOPE_PLAIN},
-        {" \n{\"a\":1}", 0, RP_ENVELOPE_PLAIN},
-        {"[{\"a\":1}]", 0, RP_ENVELOPE_PLAIN},
-        {"this is not json", 0, RP_ENVELOPE_RAW_TEXT},
-        {"this is not json", 1, RP_ENVELOPE_RSA},
-        {"QUJDREVGRw==", 1, RP_ENVELOPE_RSA},
-        {"", 0, RP_ENVELOPE_RAW_TEXT},
+        {IV_HEX ":abc:Zm9v", 0, RESIDUE_KIND_AES_CLIENT_ID},
+        {"DE63A15365E28FF009F2DE5730D32108:abc:Zm9v", 1, RESIDUE_KIND_AES_CLIENT_ID},
+        {IV_HEX ":", 0, RESIDUE_KIND_RAW_TEXT},      /* len 33: not > 33 */
+        {IV_HEX ":x", 0, RESIDUE_KIND_RAW_TEXT},     /* len 34, ':' at 32: envelope by the rule */
+        {"de63a15365e28ff009f2de5730d3210:abc:Zm9v", 0, RESIDUE_KIND_RAW_TEXT}, /* ':' at 31 */
+        {"{\"_t\":1,\"type\":1}", 0, RESIDUE_KIND_PLAIN},
+        {"{\"_t\":1,\"type\":1}", 1, RESIDUE_KIND_PLAIN},
+        {" \n{\"a\":1}", 0, RESIDUE_KIND_PLAIN},
+        {"[{\"a\":1}]", 0, RESIDUE_KIND_PLAIN},
+        {"this is not json", 0, RESIDUE_KIND_RAW_TEXT},
+        {"this is not json", 1, RESIDUE_KIND_RSA},
+        {"QUJDREVGRw==", 1, RESIDUE_KIND_RSA},
+        {"", 0, RESIDUE_KIND_RAW_TEXT},
     };
     /* the one corner case: ':' at 32 makes anything an envelope */
-    ck_assert_int_eq(rp_envelope_classify_c2s(IV_HEX ":x", 34, 0), RP_ENVELOPE_AES_CLIENT_ID);
+    ck_assert_int_eq(residue_envelope_classify_c2s(IV_HEX ":x", 34, 0), RESIDUE_KIND_AES_CLIENT_ID);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         if (i == 3) continue; /* checked above with its true length */
-        rp_envelope_kind k = rp_envelope_classify_c2s(cases[i].pkt, strlen(cases[i].pkt), cases[i].has_key);
-        ck_assert_msg(k == cases[i].want, "case %zu: %s, expected %s", i, rp_envelope_kind_name(k),
-                      rp_envelope_kind_name(cases[i].want));
+        residue_envelope_kind k = residue_envelope_classify_c2s(cases[i].pkt, strlen(cases[i].pkt), cases[i].has_key);
+        ck_assert_msg(k == cases[i].want, "case %zu: %s, expected %s", i, residue_envelope_kind_name(k),
+                      residue_envelope_kind_name(cases[i].want));
     }
-    ck_assert_int_eq(rp_envelope_classify_c2s(NULL, 10, 0), RP_ENVELOPE_RAW_TEXT);
+    ck_assert_int_eq(residue_envelope_classify_c2s(NULL, 10, 0), RESIDUE_KIND_RAW_TEXT);
 }
 END_TEST
 
 START_TEST(classify_s2c_client_rule)
 {
-    ck_assert_int_eq(rp_envelope_classify_s2c("{\"r\":0}", 7), RP_ENVELOPE_PLAIN);
-    ck_assert_int_eq(rp_envelope_classify_s2c(IV_HEX ":Zm9vYmFy", 41), RP_ENVELOPE_AES_NO_CLIENT_ID);
-    ck_assert_int_eq(rp_envelope_classify_s2c("Zm9vYmFy", 8), RP_ENVELOPE_RSA);
-    ck_assert_int_eq(rp_envelope_classify_s2c("Zm9v\nYmFy\n", 10), RP_ENVELOPE_RSA);
-    ck_assert_int_eq(rp_envelope_classify_s2c("error: bad", 10), RP_ENVELOPE_RAW_TEXT);
-    ck_assert_int_eq(rp_envelope_classify_s2c("", 0), RP_ENVELOPE_RAW_TEXT);
-    ck_assert_int_eq(rp_envelope_classify_s2c(" \n ", 3), RP_ENVELOPE_RAW_TEXT);
-    ck_assert_str_eq(rp_envelope_kind_name(RP_ENVELOPE_AES_NO_CLIENT_ID), "aes-no-client-id");
-    ck_assert_str_eq(rp_envelope_kind_name(RP_ENVELOPE_AES_CLIENT_ID), "aes-client-id");
-    ck_assert_str_eq(rp_envelope_kind_name(RP_ENVELOPE_PLAIN), "plain");
-    ck_assert_str_eq(rp_envelope_kind_name(RP_ENVELOPE_RSA), "rsa");
-    ck_assert_str_eq(rp_envelope_kind_name(RP_ENVELOPE_RAW_TEXT), "raw-text");
-    ck_assert_str_eq(rp_envelope_kind_name((rp_envelope_kind)42), "raw-text");
+    ck_assert_int_eq(residue_envelope_classify_s2c("{\"r\":0}", 7), RESIDUE_KIND_PLAIN);
+    ck_assert_int_eq(residue_envelope_classify_s2c(IV_HEX ":Zm9vYmFy", 41), RESIDUE_KIND_AES_NO_CLIENT_ID);
+    ck_assert_int_eq(residue_envelope_classify_s2c("Zm9vYmFy", 8), RESIDUE_KIND_RSA);
+    ck_assert_int_eq(residue_envelope_classify_s2c("Zm9v\nYmFy\n", 10), RESIDUE_KIND_RSA);
+    ck_assert_int_eq(residue_envelope_classify_s2c("error: bad", 10), RESIDUE_KIND_RAW_TEXT);
+    ck_assert_int_eq(residue_envelope_classify_s2c("", 0), RESIDUE_KIND_RAW_TEXT);
+    ck_assert_int_eq(residue_envelope_classify_s2c(" \n ", 3), RESIDUE_KIND_RAW_TEXT);
+    ck_assert_str_eq(residue_envelope_kind_name(RESIDUE_KIND_AES_NO_CLIENT_ID), "aes-no-client-id");
+    ck_assert_str_eq(residue_envelope_kind_name(RESIDUE_KIND_AES_CLIENT_ID), "aes-client-id");
+    ck_assert_str_eq(residue_envelope_kind_name(RESIDUE_KIND_PLAIN), "plain");
+    ck_assert_str_eq(residue_envelope_kind_name(RESIDUE_KIND_RSA), "rsa");
+    ck_assert_str_eq(residue_envelope_kind_name(RESIDUE_KIND_RAW_TEXT), "raw-text");
+    ck_assert_str_eq(residue_envelope_kind_name((residue_envelope_kind)42), "raw-text");
 }
 END_TEST
 
 START_TEST(parse_c2s_without_key)
 {
     const char *p = "DE63A15365E28FF009F2DE5730D32108:iomjhtvrmyqdfqxu:Zm9v\nYmFy";
-    rp_aes_envelope env;
-    ck_assert_int_eq(rp_envelope_parse_aes_c2s(p, strlen(p), &env, NULL), 0);
+    residue_aes_envelope env;
+    ck_assert_int_eq(residue_envelope_parse_aes_c2s(p, strlen(p), &env, NULL), 0);
     uint8_t iv[16];
     iv_bytes(iv);
     ck_assert_int_eq(memcmp(env.iv, iv, 16), 0);
@@ -104,13 +104,13 @@ START_TEST(parse_c2s_without_key)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         rp_error err;
-        int rc = rp_envelope_parse_aes_c2s(bad[i].pkt, strlen(bad[i].pkt), &env, &err);
+        int rc = residue_envelope_parse_aes_c2s(bad[i].pkt, strlen(bad[i].pkt), &env, &err);
         ck_assert_msg(rc == RP_E_ENVELOPE, "case %zu: rc %d", i, rc);
         ck_assert_msg(err.offset == bad[i].offset, "case %zu: offset %zu (%s)", i, err.offset, err.message);
         ck_assert_int_eq(err.layer, RP_LAYER_ENVELOPE);
     }
     /* s2c form */
-    ck_assert_int_eq(rp_envelope_parse_aes_s2c(IV_HEX ":Zm9v", 37, &env, NULL), 0);
+    ck_assert_int_eq(residue_envelope_parse_aes_s2c(IV_HEX ":Zm9v", 37, &env, NULL), 0);
     ck_assert_ptr_null(env.client_id);
     ck_assert_uint_eq(env.payload_len, 4);
 }
@@ -123,20 +123,20 @@ START_TEST(aes_seal_open_both_directions)
     uint8_t iv[16];
     iv_bytes(iv);
     size_t len = strlen(ack);
-    size_t cap = RP_ENVELOPE_AES_C2S_SIZE(16, strlen(ack));
+    size_t cap = RESIDUE_ENVELOPE_AES_C2S_SIZE(16, strlen(ack));
     char *out = malloc(cap);
     size_t n = 0;
     rp_error err;
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, ack, len, out, cap - 1, &n, &err), RP_E_OVERFLOW);
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, ack, len, out, cap, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, ack, len, out, cap - 1, &n, &err), RP_E_OVERFLOW);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, ack, len, out, cap, &n, NULL), 0);
     ck_assert_uint_eq(n, cap - 1);
     ck_assert_uint_eq(out[n], '\0');
     ck_assert_int_eq(strncmp(out, IV_HEX ":iomjhtvrmyqdfqxu:", 50), 0); /* lowercase IV */
     ck_assert_ptr_null(strchr(out, '\n'));
-    ck_assert_int_eq(rp_envelope_classify_c2s(out, n, 0), RP_ENVELOPE_AES_CLIENT_ID);
+    ck_assert_int_eq(residue_envelope_classify_c2s(out, n, 0), RESIDUE_KIND_AES_CLIENT_ID);
     char pt[256];
     size_t pl = 0;
-    ck_assert_int_eq(rp_envelope_open_aes_c2s(&key, out, n, pt, sizeof pt, &pl, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_aes_c2s(&key, out, n, pt, sizeof pt, &pl, NULL, NULL), 0);
     ck_assert_uint_eq(pl, len);
     ck_assert_str_eq(pt, ack);
 
@@ -148,24 +148,24 @@ START_TEST(aes_seal_open_both_directions)
         if (i >= 50 && (i - 50 + 1) % 76 == 0) java[j++] = '\n';
     }
     java[j++] = '\n';
-    ck_assert_int_eq(rp_envelope_classify_c2s(java, j, 0), RP_ENVELOPE_AES_CLIENT_ID);
+    ck_assert_int_eq(residue_envelope_classify_c2s(java, j, 0), RESIDUE_KIND_AES_CLIENT_ID);
     memset(pt, 0, sizeof pt);
-    ck_assert_int_eq(rp_envelope_open_aes_c2s(&key, java, j, pt, sizeof pt, &pl, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_aes_c2s(&key, java, j, pt, sizeof pt, &pl, NULL, NULL), 0);
     ck_assert_str_eq(pt, ack);
 
     /* server -> client */
     char s2c[512];
-    ck_assert_int_eq(rp_envelope_seal_aes_s2c(&key, iv, "{\"status\":0}", 12, s2c, sizeof s2c, &n, NULL), 0);
-    ck_assert_uint_eq(n, RP_ENVELOPE_AES_S2C_SIZE(12) - 1);
-    ck_assert_int_eq(rp_envelope_classify_s2c(s2c, n), RP_ENVELOPE_AES_NO_CLIENT_ID);
-    ck_assert_int_eq(rp_envelope_open_aes_s2c(&key, s2c, n, pt, sizeof pt, &pl, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_aes_s2c(&key, iv, "{\"status\":0}", 12, s2c, sizeof s2c, &n, NULL), 0);
+    ck_assert_uint_eq(n, RESIDUE_ENVELOPE_AES_S2C_SIZE(12) - 1);
+    ck_assert_int_eq(residue_envelope_classify_s2c(s2c, n), RESIDUE_KIND_AES_NO_CLIENT_ID);
+    ck_assert_int_eq(residue_envelope_open_aes_s2c(&key, s2c, n, pt, sizeof pt, &pl, NULL, NULL), 0);
     ck_assert_str_eq(pt, "{\"status\":0}");
 
     /* client ids that could not be parsed back are refused */
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "a:b", 3, ack, len, out, cap, &n, &err), RP_E_ARGUMENT);
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "", 0, ack, len, out, cap, &n, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, "a:b", 3, ack, len, out, cap, &n, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, "", 0, ack, len, out, cap, &n, &err), RP_E_ARGUMENT);
     /* too small an output buffer for opening is a local error, checked before decrypting */
-    ck_assert_int_eq(rp_envelope_open_aes_s2c(&key, s2c, strlen(s2c), pt, 16, &pl, &err, NULL), RP_E_OVERFLOW);
+    ck_assert_int_eq(residue_envelope_open_aes_s2c(&key, s2c, strlen(s2c), pt, 16, &pl, &err, NULL), RP_E_OVERFLOW);
     free(out);
     rp_aes_key_wipe(&key);
 }
@@ -182,15 +182,15 @@ START_TEST(aes_buffer_paths_agree)
     uint8_t iv[16];
     iv_bytes(iv);
     size_t len = strlen(ack);
-    size_t cap = RP_ENVELOPE_AES_C2S_SIZE(16, len);
+    size_t cap = RESIDUE_ENVELOPE_AES_C2S_SIZE(16, len);
     char ref[512], buf[512];
     size_t rn = 0, n = 0;
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, ack, len, ref, cap, &rn, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, ack, len, ref, cap, &rn, NULL), 0);
     /* plaintext at every offset of the output buffer itself */
     for (size_t at = 0; at + len <= cap; at++) {
         memset(buf, '#', sizeof buf);
         memcpy(buf + at, ack, len);
-        ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, buf + at, len, buf, cap, &n, NULL), 0);
+        ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, "iomjhtvrmyqdfqxu", 16, buf + at, len, buf, cap, &n, NULL), 0);
         ck_assert_uint_eq(n, rn);
         ck_assert_mem_eq(buf, ref, rn + 1);
     }
@@ -198,11 +198,11 @@ START_TEST(aes_buffer_paths_agree)
     char pt[512];
     size_t pl = 0;
     size_t ct_len = RP_AES_CBC_SEALED_LEN(len);
-    ck_assert_int_eq(rp_envelope_open_aes_c2s(&key, ref, rn, pt, ct_len + 1, &pl, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_aes_c2s(&key, ref, rn, pt, ct_len + 1, &pl, NULL, NULL), 0);
     ck_assert_uint_eq(pl, len);
     ck_assert_str_eq(pt, ack);
     memset(pt, '#', sizeof pt);
-    ck_assert_int_eq(rp_envelope_open_aes_c2s(&key, ref, rn, pt, sizeof pt, &pl, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_aes_c2s(&key, ref, rn, pt, sizeof pt, &pl, NULL, NULL), 0);
     ck_assert_uint_eq(pl, len);
     ck_assert_str_eq(pt, ack);
     /* a wrong key: uniform error, and the roomy buffer holds no decoded bytes */
@@ -210,7 +210,7 @@ START_TEST(aes_buffer_paths_agree)
     other.bytes[0] ^= 1;
     memset(pt, '#', sizeof pt);
     rp_error err;
-    ck_assert_int_eq(rp_envelope_open_aes_c2s(&other, ref, rn, pt, sizeof pt, &pl, &err, NULL), RP_E_DECRYPT);
+    ck_assert_int_eq(residue_envelope_open_aes_c2s(&other, ref, rn, pt, sizeof pt, &pl, &err, NULL), RP_E_DECRYPT);
     ck_assert_uint_eq(pl, 0);
     size_t payload = rn - 50;
     for (size_t i = 0; i < RP_BASE64_DECODED_MAX(payload); i++) ck_assert_int_eq(pt[i], 0);
@@ -238,10 +238,10 @@ START_TEST(uniform_decryption_errors)
     iv_bytes(iv);
     char good[512];
     size_t gl;
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "id", 2, ack, strlen(ack), good, sizeof good, &gl, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, "id", 2, ack, strlen(ack), good, sizeof good, &gl, NULL), 0);
     /* ciphertext bytes of `good` */
-    rp_aes_envelope env;
-    ck_assert_int_eq(rp_envelope_parse_aes_c2s(good, gl, &env, NULL), 0);
+    residue_aes_envelope env;
+    ck_assert_int_eq(residue_envelope_parse_aes_c2s(good, gl, &env, NULL), 0);
     uint8_t ct[256];
     size_t cl;
     ck_assert_int_eq(rp_base64_decode(env.payload, env.payload_len, RP_BASE64_STRICT, ct, sizeof ct, &cl, NULL), 0);
@@ -273,7 +273,7 @@ START_TEST(uniform_decryption_errors)
         memset(&detail, 0, sizeof detail);
         char out[512];
         size_t ol = 99;
-        int rc = rp_envelope_open_aes_c2s(keys[i], pkts[i], lens[i], out, sizeof out, &ol, &err, &detail);
+        int rc = residue_envelope_open_aes_c2s(keys[i], pkts[i], lens[i], out, sizeof out, &ol, &err, &detail);
         ck_assert_msg(rc == RP_E_DECRYPT, "%s: rc %d", what[i], rc);
         ck_assert_uint_eq(ol, 0);
         ck_assert_int_eq(err.code, RP_E_DECRYPT);
@@ -307,14 +307,14 @@ START_TEST(rsa_seal_open)
     ck_assert_int_eq(rp_rsa_key_load_public_file(CLIENT_PUB, &pub, NULL), 0);
     ck_assert_int_eq(rp_rsa_key_load_private_file(CLIENT_PRIV, NULL, &priv, NULL), 0);
     const char *hello = "{\"status\":0,\"ack\":0,\"key\":\"EC576947A59AB8625B432CE26F4C9DE6CB0023333C1F572371FF7A21DC24247D\",\"client_id\":\"iomjhtvrmyqdfqxu\"}";
-    char sealed[RP_ENVELOPE_RSA_SIZE(256)];
+    char sealed[RESIDUE_ENVELOPE_RSA_SIZE(256)];
     size_t n = 0;
-    ck_assert_int_eq(rp_envelope_seal_rsa(pub, hello, strlen(hello), sealed, sizeof sealed, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_rsa(pub, hello, strlen(hello), sealed, sizeof sealed, &n, NULL), 0);
     ck_assert_uint_eq(n, 344);
-    ck_assert_int_eq(rp_envelope_classify_s2c(sealed, n), RP_ENVELOPE_RSA);
+    ck_assert_int_eq(residue_envelope_classify_s2c(sealed, n), RESIDUE_KIND_RSA);
     char pt[246];
     size_t pl = 0;
-    ck_assert_int_eq(rp_envelope_open_rsa(priv, sealed, n, pt, sizeof pt, &pl, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_rsa(priv, sealed, n, pt, sizeof pt, &pl, NULL, NULL), 0);
     ck_assert_str_eq(pt, hello);
     /* Java-wrapped base64 opens too */
     char wrapped[400];
@@ -324,7 +324,7 @@ START_TEST(rsa_seal_open)
         if ((i + 1) % 76 == 0) wrapped[w++] = '\n';
     }
     wrapped[w++] = '\n';
-    ck_assert_int_eq(rp_envelope_open_rsa(priv, wrapped, w, pt, sizeof pt, &pl, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_rsa(priv, wrapped, w, pt, sizeof pt, &pl, NULL, NULL), 0);
     ck_assert_str_eq(pt, hello);
 
     rp_error err, detail;
@@ -332,19 +332,19 @@ START_TEST(rsa_seal_open)
     char big[247];
     memset(big, 'x', 246);
     big[246] = '\0';
-    ck_assert_int_eq(rp_envelope_seal_rsa(pub, big, 246, sealed, sizeof sealed, &n, &err), RP_E_TOO_LONG);
+    ck_assert_int_eq(residue_envelope_seal_rsa(pub, big, 246, sealed, sizeof sealed, &n, &err), RP_E_TOO_LONG);
     ck_assert_ptr_nonnull(strstr(err.message, "245"));
-    ck_assert_int_eq(rp_envelope_seal_rsa(pub, big, 245, sealed, sizeof sealed, &n, NULL), 0);
-    ck_assert_int_eq(rp_envelope_seal_rsa(pub, big, 10, sealed, sizeof sealed - 1, &n, &err), RP_E_OVERFLOW);
+    ck_assert_int_eq(residue_envelope_seal_rsa(pub, big, 245, sealed, sizeof sealed, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_rsa(pub, big, 10, sealed, sizeof sealed - 1, &n, &err), RP_E_OVERFLOW);
     /* failures are uniform */
-    ck_assert_int_eq(rp_envelope_open_rsa(priv, sealed, 100, pt, sizeof pt, &pl, &err, &detail), RP_E_DECRYPT);
+    ck_assert_int_eq(residue_envelope_open_rsa(priv, sealed, 100, pt, sizeof pt, &pl, &err, &detail), RP_E_DECRYPT);
     ck_assert_str_eq(err.message, RP_DECRYPT_PUBLIC_MESSAGE);
     ck_assert_ptr_nonnull(strstr(detail.message, "256"));
-    ck_assert_int_eq(rp_envelope_open_rsa(priv, "not base64 at all!", 18, pt, sizeof pt, &pl, &err, NULL), RP_E_DECRYPT);
+    ck_assert_int_eq(residue_envelope_open_rsa(priv, "not base64 at all!", 18, pt, sizeof pt, &pl, &err, NULL), RP_E_DECRYPT);
     ck_assert_str_eq(err.message, RP_DECRYPT_PUBLIC_MESSAGE);
     /* local problems keep their own codes */
-    ck_assert_int_eq(rp_envelope_open_rsa(pub, sealed, n, pt, sizeof pt, &pl, &err, NULL), RP_E_ARGUMENT);
-    ck_assert_int_eq(rp_envelope_open_rsa(priv, sealed, n, pt, 245, &pl, &err, NULL), RP_E_OVERFLOW);
+    ck_assert_int_eq(residue_envelope_open_rsa(pub, sealed, n, pt, sizeof pt, &pl, &err, NULL), RP_E_ARGUMENT);
+    ck_assert_int_eq(residue_envelope_open_rsa(priv, sealed, n, pt, 245, &pl, &err, NULL), RP_E_OVERFLOW);
     rp_rsa_key_free(pub);
     rp_rsa_key_free(priv);
 }
@@ -361,36 +361,36 @@ START_TEST(compressed_log_round_trip_and_bound)
     for (int i = 0; i < 20; i++)
         jl += snprintf(json + jl, sizeof json - (size_t)jl, "%s{\"_t\":1795667616,\"logger\":\"x\",\"msg\":\"message %d\",\"level\":4}", i ? "," : "", i);
     jl += snprintf(json + jl, sizeof json - (size_t)jl, "]");
-    size_t cap = RP_ENVELOPE_AES_C2S_SIZE(2, RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound((size_t)jl)));
+    size_t cap = RESIDUE_ENVELOPE_AES_C2S_SIZE(2, RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound((size_t)jl)));
     char *pkt = malloc(cap);
     size_t n = 0;
-    ck_assert_int_eq(rp_envelope_seal_log_zlib(&key, iv, "id", 2, json, (size_t)jl, RP_ZLIB_DEFAULT_LEVEL, pkt, cap, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_log_zlib(&key, iv, "id", 2, json, (size_t)jl, RP_ZLIB_DEFAULT_LEVEL, pkt, cap, &n, NULL), 0);
     ck_assert_uint_lt(n, (size_t)jl); /* it did compress */
-    rp_aes_envelope env;
-    ck_assert_int_eq(rp_envelope_parse_aes_c2s(pkt, n, &env, NULL), 0);
+    residue_aes_envelope env;
+    ck_assert_int_eq(residue_envelope_parse_aes_c2s(pkt, n, &env, NULL), 0);
     char out[2048];
     size_t ol = 0;
-    ck_assert_int_eq(rp_envelope_open_log_zlib(&key, &env, out, sizeof out, &ol, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_log_zlib(&key, &env, out, sizeof out, &ol, NULL, NULL), 0);
     ck_assert_uint_eq(ol, (size_t)jl);
     ck_assert_str_eq(out, json);
     /* the layers: AES plaintext is base64 of a zlib stream with the default header */
     char b64[2048];
     size_t bl;
-    ck_assert_int_eq(rp_envelope_open_aes(&key, &env, b64, sizeof b64, &bl, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_aes(&key, &env, b64, sizeof b64, &bl, NULL, NULL), 0);
     ck_assert_int_eq(strncmp(b64, "eJ", 2), 0); /* 78 9C */
-    ck_assert_int_eq(rp_envelope_decompress_log(b64, bl, out, sizeof out, &ol, NULL), 0);
+    ck_assert_int_eq(residue_envelope_decompress_log(b64, bl, out, sizeof out, &ol, NULL), 0);
     ck_assert_str_eq(out, json);
     /* the inflate bound: uniform toward the peer, ZLIB_BOUND in the local detail */
     rp_error err, detail;
-    ck_assert_int_eq(rp_envelope_open_log_zlib(&key, &env, out, (size_t)jl, &ol, &err, &detail), RP_E_DECRYPT);
+    ck_assert_int_eq(residue_envelope_open_log_zlib(&key, &env, out, (size_t)jl, &ol, &err, &detail), RP_E_DECRYPT);
     ck_assert_str_eq(err.message, RP_DECRYPT_PUBLIC_MESSAGE);
     ck_assert_int_eq(detail.code, RP_E_ZLIB_BOUND);
-    ck_assert_int_eq(rp_envelope_open_log_zlib(&key, &env, out, (size_t)jl + 1, &ol, &err, &detail), 0);
+    ck_assert_int_eq(residue_envelope_open_log_zlib(&key, &env, out, (size_t)jl + 1, &ol, &err, &detail), 0);
     /* an uncompressed log opened as compressed fails the same way */
     char plain_pkt[1024];
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, "id", 2, "{\"msg\":\"x\"}", 11, plain_pkt, sizeof plain_pkt, &n, NULL), 0);
-    ck_assert_int_eq(rp_envelope_parse_aes_c2s(plain_pkt, n, &env, NULL), 0);
-    ck_assert_int_eq(rp_envelope_open_log_zlib(&key, &env, out, sizeof out, &ol, &err, &detail), RP_E_DECRYPT);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, "id", 2, "{\"msg\":\"x\"}", 11, plain_pkt, sizeof plain_pkt, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_parse_aes_c2s(plain_pkt, n, &env, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_log_zlib(&key, &env, out, sizeof out, &ol, &err, &detail), RP_E_DECRYPT);
     ck_assert_int_eq(detail.code, RP_E_ZLIB);
     free(pkt);
     rp_aes_key_wipe(&key);
@@ -402,10 +402,10 @@ START_TEST(plain_seal)
     char out[16];
     size_t n;
     rp_error err;
-    ck_assert_int_eq(rp_envelope_seal_plain("{\"r\":0}", 7, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_plain("{\"r\":0}", 7, out, sizeof out, &n, NULL), 0);
     ck_assert_str_eq(out, "{\"r\":0}");
-    ck_assert_int_eq(rp_envelope_seal_plain("{\"r\":0}", 7, out, 7, &n, &err), RP_E_OVERFLOW);
-    ck_assert_int_eq(rp_envelope_seal_plain("{}\r\n\r\n", 6, out, sizeof out, &n, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(residue_envelope_seal_plain("{\"r\":0}", 7, out, 7, &n, &err), RP_E_OVERFLOW);
+    ck_assert_int_eq(residue_envelope_seal_plain("{}\r\n\r\n", 6, out, sizeof out, &n, &err), RP_E_ARGUMENT);
     ck_assert_uint_eq(err.offset, 2);
 }
 END_TEST
