@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "residue_profiles.h"
 #include "rp_frame.h"
 #include "residue_session.h"
 #include "lib/rs_net.h"
@@ -52,8 +53,8 @@ typedef struct client_app {
     int log_fd;
     rp_framer connect_framer;
     rp_framer log_framer;
-    uint8_t connect_buf[RP_FRAMER_BUFFER_SIZE(MAX_REPLY)];
-    uint8_t log_buf[RP_FRAMER_BUFFER_SIZE(MAX_REPLY)];
+    uint8_t connect_buf[RP_FRAMER_BUFFER_SIZE(MAX_REPLY, RESIDUE_SESSION_DELIM_LEN)];
+    uint8_t log_buf[RP_FRAMER_BUFFER_SIZE(MAX_REPLY, RESIDUE_SESSION_DELIM_LEN)];
     rs_trace_sink trace;
     size_t sent, accepted, rejected, packets;
 } client_app;
@@ -483,8 +484,10 @@ int main(int argc, char **argv)
     if (rc == 0) rc = load_keys(&a);
     rp_error err;
     if (rc == 0 &&
-        (rp_framer_init(&a.connect_framer, a.connect_buf, sizeof a.connect_buf, MAX_REPLY, &err) < 0 ||
-         rp_framer_init(&a.log_framer, a.log_buf, sizeof a.log_buf, MAX_REPLY, &err) < 0)) {
+        (rp_framer_init(&a.connect_framer, &residue_framing, a.connect_buf, sizeof a.connect_buf,
+                        MAX_REPLY, &err) < 0 ||
+         rp_framer_init(&a.log_framer, &residue_framing, a.log_buf, sizeof a.log_buf, MAX_REPLY,
+                        &err) < 0)) {
         rc = report("setup", &err);
     }
     if (rc == 0) {

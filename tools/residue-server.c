@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "residue_profiles.h"
 #include "rp_frame.h"
 #include "rp_json.h"
 #include "residue_session.h"
@@ -367,14 +368,14 @@ static void accept_all(app *a, port_role role)
             continue;
         }
         conn *c = calloc(1, sizeof *c);
-        size_t cap = RP_FRAMER_BUFFER_SIZE(a->max_packet);
+        size_t cap = rp_framer_buffer_size(&residue_framing, a->max_packet);
         if (c != NULL) {
             c->fd = fd;
             c->inbuf = malloc(cap);
         }
         if (c == NULL || c->inbuf == NULL ||
             rs_set_nonblocking(fd, NULL) < 0 ||
-            rp_framer_init(&c->framer, c->inbuf, cap, a->max_packet, NULL) < 0) {
+            rp_framer_init(&c->framer, &residue_framing, c->inbuf, cap, a->max_packet, NULL) < 0) {
             fprintf(stderr, PROG ": cannot set up a connection (out of memory?)\n");
             if (c != NULL) conn_free(c); else close(fd);
             continue;

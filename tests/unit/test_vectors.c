@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "residue_envelope.h"
+#include "residue_profiles.h"
 #include "rp_frame.h"
 #include "support/vec_support.h"
 
@@ -255,9 +256,9 @@ static void check_step(const scenario *sc, const vec_json *st, int has_server_ke
     if (plen_j != NULL) ck_assert_uint_eq((size_t)plen_j->num, plen);
 
     /* exactly one packet: the framer gives the payload back */
-    uint8_t fbuf[RP_FRAMER_BUFFER_SIZE(8192)];
+    uint8_t fbuf[RP_FRAMER_BUFFER_SIZE(8192, RP_FRAMING_MAX_OVERHEAD)];
     rp_framer f;
-    ck_assert_int_eq(rp_framer_init(&f, fbuf, sizeof fbuf, 8192, NULL), 0);
+    ck_assert_int_eq(rp_framer_init(&f, &residue_framing, fbuf, sizeof fbuf, 8192, NULL), 0);
     size_t used = 0;
     ck_assert_int_eq(rp_framer_push(&f, (const uint8_t *)wire, wl, &used, NULL), 0);
     ck_assert_uint_eq(used, wl);
