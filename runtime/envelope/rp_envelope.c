@@ -46,9 +46,13 @@ static bool inside(const uint8_t *p, const uint8_t *buf, size_t cap)
 
 static unsigned lowest(uint32_t m)
 {
+#if defined(__GNUC__) || defined(__clang__)
+    return m == 0 ? 31u : (unsigned)__builtin_ctz(m);
+#else
     unsigned e = 0;
     while (e < 31 && !(m & (1u << e))) e++;
     return e;
+#endif
 }
 
 static bool one_bit(uint32_t m)
@@ -183,23 +187,48 @@ static bool same_layer(const rp_layer_desc *a, const rp_layer_desc *b)
 }
 
 /* The candidates of `cand` whose layer at depth d has the first class (in priority order)
- * that the text matches. */
+ * that the text matches. Each distinct layer is tested once, cheap classes first. */
 static uint32_t filter(const rp_protocol *p, uint32_t cand, size_t d, const uint8_t *t,
                        size_t len)
 {
+    const rp_layer_desc *ls[RP_ENVELOPE_MAX];
+    unsigned es[RP_ENVELOPE_MAX];
+    size_t n = 0;
+    for (uint32_t m = cand; m != 0; m &= m - 1) {
+        unsigned e = lowest(m);
+        const rp_envelope_desc *env = env_at(p, e);
+        if (env == NULL || d >= env->layer_count || env->layers[d].ops == NULL) continue;
+        ls[n] = &env->layers[d];
+        es[n++] = e;
+    }
     for (int shape = RP_SHAPE_JOIN; shape <= RP_SHAPE_ANY; shape++) {
         uint32_t keep = 0;
-        for (unsigned e = 0; e < RP_ENVELOPE_MAX; e++) {
-            if (!(cand & (1u << e))) continue;
-            const rp_envelope_desc *env = env_at(p, e);
-            if (env == NULL || d >= env->layer_count) continue;
-            const rp_layer_desc *l = &env->layers[d];
-            if (l->ops == NULL || (int)l->ops->shape != shape) continue;
-            if (shape_matches(l, t, len)) keep |= 1u << e;
+        const rp_layer_desc *tested = NULL;
+        bool ok = false;
+        for (size_t i = 0; i < n; i++) {
+            if ((int)ls[i]->ops->shape != shape) continue;
+            if (tested == NULL || !same_layer(ls[i], tested)) {
+                ok = shape_matches(ls[i], t, len);
+                tested = ls[i];
+            }
+            if (ok) keep |= 1u << es[i];
         }
         if (keep != 0) return keep;
     }
     return 0;
+}
+
+/* True when every candidate has the same layer at depth d. */
+static bool share_layer(const rp_protocol *p, uint32_t cand, size_t d)
+{
+    const rp_envelope_desc *first = env_at(p, lowest(cand));
+    for (uint32_t m = cand & (cand - 1); m != 0; m &= m - 1) {
+        const rp_envelope_desc *env = env_at(p, lowest(m));
+        if (env == NULL || first == NULL || d >= env->layer_count || d >= first->layer_count ||
+            !same_layer(&env->layers[d], &first->layers[d]))
+            return false;
+    }
+    return true;
 }
 
 uint32_t rp_envelope_classify(const rp_protocol *proto, uint32_t mask, const char *pkt,
@@ -224,12 +253,10 @@ static void run_init(rp_layer_run *run, const rp_envelope_ctx *cx, rp_key_use us
     run->id_len = 0;
     run->id_key = 0;
     run->lookup_failed = false;
+    run->join_sized = false;
     run->used_count = 0;
-    for (size_t i = 0; i < RP_ENVELOPE_MAX_KEYS; i++) {
-        run->slot[i].looked_up = false;
-        run->slot[i].id = NULL;
-        run->slot[i].id_len = 0;
-    }
+    run->looked = 0;
+    run->has_id = 0;
 }
 
 void rp_layer_set_id(rp_layer_run *run, unsigned key, const char *id, size_t id_len)
@@ -239,9 +266,10 @@ void rp_layer_set_id(rp_layer_run *run, unsigned key, const char *id, size_t id_
         run->id_len = id_len;
         run->id_key = key;
     }
-    if (key < RP_ENVELOPE_MAX_KEYS && !run->slot[key].looked_up) {
+    if (key < RP_ENVELOPE_MAX_KEYS && !(run->looked & (1u << key))) {
         run->slot[key].id = id;
         run->slot[key].id_len = id_len;
+        run->has_id |= 1u << key;
     }
 }
 
@@ -253,8 +281,12 @@ int rp_layer_key(rp_layer_run *run, unsigned key, const rp_key_value **value, rp
                             "envelope table names key %u, the protocol has %zu", key,
                             p->key_count);
     rp_layer_key_slot *s = &run->slot[key];
-    if (!s->looked_up) {
+    if (!(run->looked & (1u << key))) {
         int n = 0;
+        if (!(run->has_id & (1u << key))) {
+            s->id = NULL;
+            s->id_len = 0;
+        }
         if (run->cx->keys != NULL)
             n = run->cx->keys(run->cx->keys_ctx, key, run->use, s->id, s->id_len, s->cand,
                               RP_ENVELOPE_MAX_CANDIDATES);
@@ -264,7 +296,7 @@ int rp_layer_key(rp_layer_run *run, unsigned key, const rp_key_value **value, rp
                                 "key lookup for \"%s\" failed (%s)", p->keys[key].name,
                                 rp_status_name(n));
         }
-        s->looked_up = true;
+        run->looked |= 1u << key;
         s->count = (uint8_t)(n > (int)RP_ENVELOPE_MAX_CANDIDATES ? (int)RP_ENVELOPE_MAX_CANDIDATES : n);
         s->pick = 0;
         run->used[run->used_count++] = (uint8_t)key;
@@ -336,7 +368,18 @@ typedef struct bufs {
     uint8_t *b[2];   /* 0: the caller's output, 1: the work buffer */
     size_t cap[2];
     size_t hw[2];    /* bytes from the start that may hold data of this call */
+    bool secret[2];  /* it held plaintext-derived text that the result does not cover */
 } bufs;
+
+/* 1 + the index of the innermost encrypting layer, or 0: layers from that index inward
+ * see plaintext. */
+static size_t innermost_encrypting(const rp_envelope_desc *env)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < env->layer_count; i++)
+        if (env->layers[i].ops->flags & RP_LAYER_F_ENCRYPTS) k = i + 1;
+    return k;
+}
 
 static void touch(bufs *B, int k, const uint8_t *p, size_t n)
 {
@@ -380,25 +423,28 @@ static int attempt(rp_layer_run *run, uint32_t cand, const uint8_t *pkt, size_t 
     const rp_envelope_desc *env = env_at(p, e);
     int first = plan_first(env, B);
     int where = -1;
+    size_t inner_enc = innermost_encrypting(env);
+    int pending = -1; /* buffer of the last plaintext-derived write, until one follows it */
+    run->env = env;
+    run->iv_in_join = iv_in_join(env);
     run->has_iv = false;
     run->id = NULL;
     run->id_len = 0;
     for (size_t d = 0;; d++) {
-        if (d > 0 && !one_bit(cand)) {
+        if (d > 0 && !one_bit(cand) && !share_layer(p, cand, d)) {
             cand = filter(p, cand, d, t, tl);
             if (cand == 0)
                 return rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX,
                                     "the text inside layer %zu fits none of the envelopes", d);
             e = lowest(cand);
             env = env_at(p, e);
-            /* Still several: they must share this layer too; otherwise the table is
-             * ambiguous (rprotoc refuses it) and the lowest index wins. */
-            for (unsigned k = e + 1; k < RP_ENVELOPE_MAX; k++)
-                if ((cand & (1u << k)) && !same_layer(&env->layers[d], &env_at(p, k)->layers[d]))
-                    cand &= ~(1u << k);
+            /* Still several that differ here: the table is ambiguous (rprotoc refuses it)
+             * and the lowest index wins. */
+            if (!one_bit(cand) && !share_layer(p, cand, d)) cand = 1u << e;
+            inner_enc = innermost_encrypting(env);
+            run->env = env;
+            run->iv_in_join = iv_in_join(env);
         }
-        run->env = env;
-        run->iv_in_join = iv_in_join(env);
         const rp_layer_desc *l = &env->layers[d];
         unsigned f = l->ops->flags;
         int target = where >= 0 ? ((f & RP_LAYER_F_IN_PLACE) ? where : 1 - where) : first;
@@ -415,11 +461,17 @@ static int attempt(rp_layer_run *run, uint32_t cand, const uint8_t *pkt, size_t 
         }
         int h = holder(B, r);
         touch(B, h, r, rl);
+        if (!(f & RP_LAYER_F_VIEW) && h >= 0) {
+            if (pending >= 0) B->secret[pending] = true;
+            pending = inner_enc > 0 && d + 1 >= inner_enc ? h : -1;
+        }
         where = h;
         t = r;
         tl = rl;
         if (d + 1 == env->layer_count) break;
     }
+    /* The result itself in the work buffer is moved to out: what stays behind is secret. */
+    if (pending == 1 || (inner_enc > 0 && where == 1)) B->secret[1] = true;
     *which = e;
     *res = t;
     *res_len = tl;
@@ -437,11 +489,12 @@ static int open_walk(const rp_envelope_ctx *cx, uint32_t cand, bool encrypts, co
 {
     rp_layer_run run;
     run_init(&run, cx, RP_KEY_OPEN, out_cap);
-    bufs B = { { (uint8_t *)out, work }, { out_cap, work != NULL ? work_cap : 0 }, { 0, 0 } };
+    bufs B = { { (uint8_t *)out, work }, { out_cap, work != NULL ? work_cap : 0 }, { 0, 0 },
+               { false, false } };
     /* The wipe of any encrypting envelope in the set (all built-in ones wipe alike). */
     void (*wipe)(void *, size_t) = NULL;
-    for (unsigned e = 0; e < RP_ENVELOPE_MAX && wipe == NULL; e++)
-        if (cand & (1u << e)) wipe = wipe_of(env_at(cx->proto, e));
+    for (uint32_t m = cand; m != 0 && wipe == NULL; m &= m - 1)
+        wipe = wipe_of(env_at(cx->proto, lowest(m)));
     rp_error why, first_why;
     rp_error_clear(&why);
     bool have_first = false;
@@ -481,17 +534,19 @@ static int open_walk(const rp_envelope_ctx *cx, uint32_t cand, bool encrypts, co
         return report(rc, encrypts, run.lookup_failed, have_first ? &first_why : &why, err,
                       local_detail);
     }
-    /* Success: what is left of the layers' work in either buffer is cleansed. */
-    wipe_region(wipe, B.b[0], tl + 1, B.hw[0]);
-    wipe_region(wipe, B.b[1], 0, B.hw[1]);
+    /* Success: plaintext-derived text the result does not cover is cleansed (not, e.g., the
+     * AES padding after the plaintext, or ciphertext). */
+    if (B.secret[0]) wipe_region(wipe, B.b[0], tl + 1, B.hw[0]);
+    if (B.secret[1]) wipe_region(wipe, B.b[1], 0, B.hw[1]);
     if (res != NULL) {
         res->envelope = which;
         res->len = tl;
         res->id = run.id;
         res->id_len = run.id_len;
         res->id_key = run.id_key;
-        for (size_t k = 0; k < RP_ENVELOPE_MAX_KEYS; k++)
-            res->candidate[k] = run.slot[k].looked_up ? run.slot[k].pick : 0;
+        memset(res->candidate, 0, sizeof res->candidate);
+        for (size_t i = 0; i < run.used_count; i++)
+            res->candidate[run.used[i]] = run.slot[run.used[i]].pick;
     }
     if (err != NULL) rp_error_clear(err);
     return RP_OK;
@@ -534,8 +589,8 @@ int rp_envelope_open_any(const rp_envelope_ctx *cx, uint32_t mask, const char *p
                             "the packet has the shape of none of the envelopes expected here");
     }
     bool encrypts = false;
-    for (unsigned e = 0; e < RP_ENVELOPE_MAX; e++)
-        if ((cand & (1u << e)) && rp_envelope_encrypts(cx->proto, e)) encrypts = true;
+    for (uint32_t m = cand; m != 0 && !encrypts; m &= m - 1)
+        encrypts = rp_envelope_encrypts(cx->proto, lowest(m));
     return open_walk(cx, cand, encrypts, pkt, len, out, out_cap, work, work_cap, res, err,
                      local_detail);
 }

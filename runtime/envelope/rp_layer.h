@@ -56,7 +56,6 @@ struct rp_layer_ops {
 
 /* One key's state during a run. */
 typedef struct rp_layer_key_slot {
-    bool looked_up;
     uint8_t count;               /* candidates the lookup returned */
     uint8_t pick;                /* the candidate this attempt uses */
     const char *id;              /* open: the id() text from the packet (NULL: none) */
@@ -76,7 +75,11 @@ struct rp_layer_run {
     size_t id_len;
     unsigned id_key;
     bool lookup_failed;          /* the caller's key lookup returned a negative status */
-    size_t used_count;           /* keys used by this attempt, in order of first use */
+    bool join_sized;             /* seal: join_prefix/join_suffix are computed */
+    size_t join_prefix, join_suffix;
+    uint32_t looked;             /* bit k: key k was looked up (slot k is valid) */
+    uint32_t has_id;             /* bit k: the packet named an id for key k */
+    size_t used_count;           /* keys used so far, in order of first use */
     uint8_t used[RP_ENVELOPE_MAX_KEYS];
     rp_layer_key_slot slot[RP_ENVELOPE_MAX_KEYS];
 };

@@ -14,7 +14,11 @@ static size_t find_sep(const rp_layer_desc *l, const uint8_t *t, size_t from, si
 {
     const uint8_t *s = (const uint8_t *)l->sep;
     size_t sl = l->sep_len;
-    if (len < sl) return len;
+    if (len < sl || from > len - sl) return len;
+    if (sl == 1) {
+        const uint8_t *c = memchr(t + from, s[0], len - from);
+        return c == NULL ? len : (size_t)(c - t);
+    }
     for (size_t i = from; i + sl <= len; i++) {
         const uint8_t *c = memchr(t + i, s[0], len - sl + 1 - i);
         if (c == NULL) return len;
@@ -145,8 +149,9 @@ static int join_around(rp_layer_run *run, const rp_layer_desc *l, size_t *prefix
         else
             pre = rp_layer_add(pre, rp_layer_add(n, i > 0 ? l->sep_len : 0));
     }
-    *prefix = pre;
-    *suffix = suf;
+    *prefix = run->join_prefix = pre;
+    *suffix = run->join_suffix = suf;
+    run->join_sized = true;
     return RP_OK;
 }
 
@@ -177,9 +182,12 @@ static int put_part(rp_layer_run *run, const rp_layer_desc *l, const rp_join_par
 static int join_seal(rp_layer_run *run, const rp_layer_desc *l, const uint8_t *in, size_t len,
                      uint8_t *dst, size_t cap, size_t *out_len, rp_error *why)
 {
-    size_t pre = 0, suf = 0;
-    int rc = join_around(run, l, &pre, &suf, why);
-    if (rc != RP_OK) return rc;
+    size_t pre = run->join_prefix, suf = run->join_suffix;
+    int rc = RP_OK;
+    if (!run->join_sized) {
+        rc = join_around(run, l, &pre, &suf, why);
+        if (rc != RP_OK) return rc;
+    }
     size_t total = rp_layer_add(rp_layer_add(pre, len), suf);
     if (total >= cap)
         return rp_error_set(why, RP_E_OVERFLOW, RP_LAYER_ENVELOPE, SIZE_MAX,
