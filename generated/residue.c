@@ -94,6 +94,7 @@ static const rp_schema_field fields_connect[] = {
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_connect, timestamp), .has_offset = offsetof(residue_connect, has_timestamp),
       .rules = rules_connect_timestamp, .rule_count = 1,
+      .relax_optional = 0x2u, .relax_zero_absent = 0x2u,
       .loc = { spec_file, 108, 3 } },
     { .key = "type", .key_len = 4, .name = "type", .type = RP_SCHEMA_UINT,
       .json_key = "\"type\":", .json_key_len = 7,
@@ -123,7 +124,7 @@ static const rp_schema_field fields_connect[] = {
 
 static const rp_schema_message schema_connect = {
     .name = "Connect", .size = sizeof(residue_connect), .fields = fields_connect, .field_count = 5,
-    .reject_unknown = false, .loc = { spec_file, 105, 3 },
+    .reject_unknown = false, .loc = { spec_file, 105, 3 }, .max_depth = 32,
 };
 
 void residue_connect_init(residue_connect *msg)
@@ -132,9 +133,9 @@ void residue_connect_init(residue_connect *msg)
 }
 
 int residue_connect_decode(const char *json, size_t len, residue_connect *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_connect, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_connect, json, len, out, storage, profile, err);
 }
 
 int residue_connect_validate(const residue_connect *msg, rp_error *err)
@@ -180,6 +181,7 @@ static const rp_schema_field fields_acknowledgement[] = {
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_acknowledgement, timestamp), .has_offset = offsetof(residue_acknowledgement, has_timestamp),
       .rules = rules_acknowledgement_timestamp, .rule_count = 1,
+      .relax_optional = 0x2u, .relax_zero_absent = 0x2u,
       .loc = { spec_file, 124, 3 } },
     { .key = "type", .key_len = 4, .name = "type", .type = RP_SCHEMA_UINT,
       .json_key = "\"type\":", .json_key_len = 7,
@@ -197,7 +199,7 @@ static const rp_schema_field fields_acknowledgement[] = {
 
 static const rp_schema_message schema_acknowledgement = {
     .name = "Acknowledgement", .size = sizeof(residue_acknowledgement), .fields = fields_acknowledgement, .field_count = 3,
-    .reject_unknown = false, .loc = { spec_file, 121, 3 },
+    .reject_unknown = false, .loc = { spec_file, 121, 3 }, .max_depth = 32,
 };
 
 void residue_acknowledgement_init(residue_acknowledgement *msg)
@@ -206,9 +208,9 @@ void residue_acknowledgement_init(residue_acknowledgement *msg)
 }
 
 int residue_acknowledgement_decode(const char *json, size_t len, residue_acknowledgement *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_acknowledgement, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_acknowledgement, json, len, out, storage, profile, err);
 }
 
 int residue_acknowledgement_validate(const residue_acknowledgement *msg, rp_error *err)
@@ -254,6 +256,7 @@ static const rp_schema_field fields_touch[] = {
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_touch, timestamp), .has_offset = offsetof(residue_touch, has_timestamp),
       .rules = rules_touch_timestamp, .rule_count = 1,
+      .relax_optional = 0x2u, .relax_zero_absent = 0x2u,
       .loc = { spec_file, 136, 3 } },
     { .key = "type", .key_len = 4, .name = "type", .type = RP_SCHEMA_UINT,
       .json_key = "\"type\":", .json_key_len = 7,
@@ -271,7 +274,7 @@ static const rp_schema_field fields_touch[] = {
 
 static const rp_schema_message schema_touch = {
     .name = "Touch", .size = sizeof(residue_touch), .fields = fields_touch, .field_count = 3,
-    .reject_unknown = false, .loc = { spec_file, 133, 3 },
+    .reject_unknown = false, .loc = { spec_file, 133, 3 }, .max_depth = 32,
 };
 
 void residue_touch_init(residue_touch *msg)
@@ -280,9 +283,9 @@ void residue_touch_init(residue_touch *msg)
 }
 
 int residue_touch_decode(const char *json, size_t len, residue_touch *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_touch, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_touch, json, len, out, storage, profile, err);
 }
 
 int residue_touch_validate(const residue_touch *msg, rp_error *err)
@@ -374,7 +377,7 @@ static const rp_schema_field fields_hello[] = {
 
 static const rp_schema_message schema_hello = {
     .name = "Hello", .size = sizeof(residue_hello), .fields = fields_hello, .field_count = 5,
-    .reject_unknown = false, .loc = { spec_file, 149, 3 },
+    .reject_unknown = false, .loc = { spec_file, 149, 3 }, .max_depth = 32,
 };
 
 void residue_hello_init(residue_hello *msg)
@@ -383,9 +386,9 @@ void residue_hello_init(residue_hello *msg)
 }
 
 int residue_hello_decode(const char *json, size_t len, residue_hello *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_hello, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_hello, json, len, out, storage, profile, err);
 }
 
 int residue_hello_validate(const residue_hello *msg, rp_error *err)
@@ -457,7 +460,7 @@ static const rp_schema_field fields_server_info[] = {
 
 static const rp_schema_message schema_server_info = {
     .name = "ServerInfo", .size = sizeof(residue_server_info), .fields = fields_server_info, .field_count = 4,
-    .reject_unknown = false, .loc = { spec_file, 165, 3 },
+    .reject_unknown = false, .loc = { spec_file, 165, 3 }, .max_depth = 32,
 };
 
 void residue_server_info_init(residue_server_info *msg)
@@ -466,9 +469,9 @@ void residue_server_info_init(residue_server_info *msg)
 }
 
 int residue_server_info_decode(const char *json, size_t len, residue_server_info *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_server_info, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_server_info, json, len, out, storage, profile, err);
 }
 
 int residue_server_info_validate(const residue_server_info *msg, rp_error *err)
@@ -636,7 +639,7 @@ static const rp_schema_field fields_established[] = {
 
 static const rp_schema_message schema_established = {
     .name = "Established", .size = sizeof(residue_established), .fields = fields_established, .field_count = 13,
-    .reject_unknown = false, .loc = { spec_file, 179, 3 },
+    .reject_unknown = false, .loc = { spec_file, 179, 3 }, .max_depth = 32,
 };
 
 void residue_established_init(residue_established *msg)
@@ -645,9 +648,9 @@ void residue_established_init(residue_established *msg)
 }
 
 int residue_established_decode(const char *json, size_t len, residue_established *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_established, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_established, json, len, out, storage, profile, err);
 }
 
 int residue_established_validate(const residue_established *msg, rp_error *err)
@@ -710,7 +713,7 @@ static const rp_schema_field fields_connect_error[] = {
 
 static const rp_schema_message schema_connect_error = {
     .name = "ConnectError", .size = sizeof(residue_connect_error), .fields = fields_connect_error, .field_count = 3,
-    .reject_unknown = false, .loc = { spec_file, 212, 3 },
+    .reject_unknown = false, .loc = { spec_file, 212, 3 }, .max_depth = 32,
 };
 
 void residue_connect_error_init(residue_connect_error *msg)
@@ -719,9 +722,9 @@ void residue_connect_error_init(residue_connect_error *msg)
 }
 
 int residue_connect_error_decode(const char *json, size_t len, residue_connect_error *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_connect_error, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_connect_error, json, len, out, storage, profile, err);
 }
 
 int residue_connect_error_validate(const residue_connect_error *msg, rp_error *err)
@@ -815,6 +818,7 @@ static const rp_schema_field fields_log_request[] = {
       .bits = 64, .size = sizeof(uint64_t), .required = true,
       .offset = offsetof(residue_log_request, timestamp), .has_offset = offsetof(residue_log_request, has_timestamp),
       .rules = rules_log_request_timestamp, .rule_count = 1,
+      .relax_optional = 0x2u, .relax_zero_absent = 0x2u,
       .loc = { spec_file, 231, 3 } },
     { .key = "datetime", .key_len = 8, .name = "datetime", .type = RP_SCHEMA_UINT,
       .json_key = "\"datetime\":", .json_key_len = 11,
@@ -893,7 +897,7 @@ static const rp_schema_field fields_log_request[] = {
 
 static const rp_schema_message schema_log_request = {
     .name = "LogRequest", .size = sizeof(residue_log_request), .fields = fields_log_request, .field_count = 13,
-    .reject_unknown = false, .loc = { spec_file, 228, 3 },
+    .reject_unknown = false, .loc = { spec_file, 228, 3 }, .max_depth = 32,
 };
 
 void residue_log_request_init(residue_log_request *msg)
@@ -902,9 +906,9 @@ void residue_log_request_init(residue_log_request *msg)
 }
 
 int residue_log_request_decode(const char *json, size_t len, residue_log_request *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_log_request, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_log_request, json, len, out, storage, profile, err);
 }
 
 int residue_log_request_validate(const residue_log_request *msg, rp_error *err)
@@ -937,7 +941,7 @@ static const rp_schema_field fields_log_bulk[] = {
 
 static const rp_schema_message schema_log_bulk = {
     .name = "LogBulk", .size = sizeof(residue_log_bulk), .fields = fields_log_bulk, .field_count = 1,
-    .is_array = true, .loc = { spec_file, 260, 7 },
+    .is_array = true, .loc = { spec_file, 260, 7 }, .max_depth = 32,
 };
 
 void residue_log_bulk_init(residue_log_bulk *msg)
@@ -946,9 +950,9 @@ void residue_log_bulk_init(residue_log_bulk *msg)
 }
 
 int residue_log_bulk_decode(const char *json, size_t len, residue_log_bulk *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_log_bulk, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_log_bulk, json, len, out, storage, profile, err);
 }
 
 int residue_log_bulk_validate(const residue_log_bulk *msg, rp_error *err)
@@ -981,7 +985,7 @@ static const rp_schema_field fields_log_reply[] = {
 
 static const rp_schema_message schema_log_reply = {
     .name = "LogReply", .size = sizeof(residue_log_reply), .fields = fields_log_reply, .field_count = 1,
-    .reject_unknown = false, .loc = { spec_file, 264, 3 },
+    .reject_unknown = false, .loc = { spec_file, 264, 3 }, .max_depth = 32,
 };
 
 void residue_log_reply_init(residue_log_reply *msg)
@@ -990,9 +994,9 @@ void residue_log_reply_init(residue_log_reply *msg)
 }
 
 int residue_log_reply_decode(const char *json, size_t len, residue_log_reply *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_log_reply, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_log_reply, json, len, out, storage, profile, err);
 }
 
 int residue_log_reply_validate(const residue_log_reply *msg, rp_error *err)
@@ -1009,8 +1013,8 @@ int residue_log_reply_encode(const residue_log_reply *msg, char *buf, size_t cap
 /* ---- any message --------------------------------------------------------------------------- */
 
 int residue_decode_any(const char *json, size_t len, residue_port port,
-        residue_direction dir, residue_any *out, rp_arena *storage, rp_decode_mode mode,
-        rp_error *err)
+        residue_direction dir, residue_any *out, rp_arena *storage,
+        const rp_schema_profile *profile, rp_error *err)
 {
     static const rp_schema_route routes[] = {
         { RESIDUE_MSG_CONNECT, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, &schema_connect },
@@ -1027,11 +1031,11 @@ int residue_decode_any(const char *json, size_t len, residue_port port,
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL out");
     out->id = RESIDUE_MSG_NONE;
     int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,
-                                   (int)dir, json, len, mode, err);
+                                   (int)dir, json, len, profile, err);
     if (which < 0)
         return which;
-    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage, mode,
-                              err);
+    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage,
+                              profile, err);
     if (rc == 0)
         out->id = (residue_message_id)routes[which].id;
     return rc;

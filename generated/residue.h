@@ -13,6 +13,7 @@
 #include "rp_arena.h"
 #include "rp_error.h"
 #include "rp_json.h"
+#include "rp_schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,13 +35,12 @@ extern "C" {
  *
  *   M_init(msg)       zeroes *msg, sets defaults (presence stays false) and constants
  *                     (presence true), ready to be filled in and encoded.
- *   M_decode(json, len, out, storage, mode, err)
+ *   M_decode(json, len, out, storage, profile, err)
  *                     parses JSON text and validates it against the spec. Strings and
  *                     bytes are copied into `storage` (an rp_arena over caller memory),
  *                     so *out is valid as long as that memory; on failure storage is
- *                     rewound. mode RP_DECODE_STRICT is RFC 8259 exactly (a key twice is
- *                     an error); RP_DECODE_WIRE accepts what residue peers send (trailing
- *                     bytes, floats truncated, a string where a number belongs = absent).
+ *                     rewound. profile NULL is RFC 8259 exactly (a key twice is an
+ *                     error); a profile (rp_schema.h) accepts the leniencies it names.
  *   M_validate(msg, err)
  *                     checks every rule of the spec; the error names the JSON path and the
  *                     spec file:line:col of the rule.
@@ -231,7 +231,8 @@ typedef struct residue_connect {
 
 void residue_connect_init(residue_connect *msg);
 RP_CHECK_RESULT int residue_connect_decode(const char *json, size_t len, residue_connect *out,
-                                           rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                           rp_arena *storage, const rp_schema_profile *profile,
+                                           rp_error *err);
 RP_CHECK_RESULT int residue_connect_validate(const residue_connect *msg, rp_error *err);
 RP_CHECK_RESULT int residue_connect_encode(const residue_connect *msg, char *buf, size_t cap,
                                            size_t *out_len, rp_error *err);
@@ -262,7 +263,8 @@ typedef struct residue_acknowledgement {
 
 void residue_acknowledgement_init(residue_acknowledgement *msg);
 RP_CHECK_RESULT int residue_acknowledgement_decode(const char *json, size_t len, residue_acknowledgement *out,
-                                                   rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                                   rp_arena *storage, const rp_schema_profile *profile,
+                                                   rp_error *err);
 RP_CHECK_RESULT int residue_acknowledgement_validate(const residue_acknowledgement *msg, rp_error *err);
 RP_CHECK_RESULT int residue_acknowledgement_encode(const residue_acknowledgement *msg, char *buf, size_t cap,
                                                    size_t *out_len, rp_error *err);
@@ -293,7 +295,8 @@ typedef struct residue_touch {
 
 void residue_touch_init(residue_touch *msg);
 RP_CHECK_RESULT int residue_touch_decode(const char *json, size_t len, residue_touch *out,
-                                         rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                         rp_arena *storage, const rp_schema_profile *profile,
+                                         rp_error *err);
 RP_CHECK_RESULT int residue_touch_validate(const residue_touch *msg, rp_error *err);
 RP_CHECK_RESULT int residue_touch_encode(const residue_touch *msg, char *buf, size_t cap,
                                          size_t *out_len, rp_error *err);
@@ -330,7 +333,8 @@ typedef struct residue_hello {
 
 void residue_hello_init(residue_hello *msg);
 RP_CHECK_RESULT int residue_hello_decode(const char *json, size_t len, residue_hello *out,
-                                         rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                         rp_arena *storage, const rp_schema_profile *profile,
+                                         rp_error *err);
 RP_CHECK_RESULT int residue_hello_validate(const residue_hello *msg, rp_error *err);
 RP_CHECK_RESULT int residue_hello_encode(const residue_hello *msg, char *buf, size_t cap,
                                          size_t *out_len, rp_error *err);
@@ -358,7 +362,8 @@ typedef struct residue_server_info {
 
 void residue_server_info_init(residue_server_info *msg);
 RP_CHECK_RESULT int residue_server_info_decode(const char *json, size_t len, residue_server_info *out,
-                                               rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                               rp_arena *storage, const rp_schema_profile *profile,
+                                               rp_error *err);
 RP_CHECK_RESULT int residue_server_info_validate(const residue_server_info *msg, rp_error *err);
 RP_CHECK_RESULT int residue_server_info_encode(const residue_server_info *msg, char *buf, size_t cap,
                                                size_t *out_len, rp_error *err);
@@ -419,7 +424,8 @@ typedef struct residue_established {
 
 void residue_established_init(residue_established *msg);
 RP_CHECK_RESULT int residue_established_decode(const char *json, size_t len, residue_established *out,
-                                               rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                               rp_arena *storage, const rp_schema_profile *profile,
+                                               rp_error *err);
 RP_CHECK_RESULT int residue_established_validate(const residue_established *msg, rp_error *err);
 RP_CHECK_RESULT int residue_established_encode(const residue_established *msg, char *buf, size_t cap,
                                                size_t *out_len, rp_error *err);
@@ -451,7 +457,8 @@ typedef struct residue_connect_error {
 
 void residue_connect_error_init(residue_connect_error *msg);
 RP_CHECK_RESULT int residue_connect_error_decode(const char *json, size_t len, residue_connect_error *out,
-                                                 rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                                 rp_arena *storage, const rp_schema_profile *profile,
+                                                 rp_error *err);
 RP_CHECK_RESULT int residue_connect_error_validate(const residue_connect_error *msg, rp_error *err);
 RP_CHECK_RESULT int residue_connect_error_encode(const residue_connect_error *msg, char *buf, size_t cap,
                                                  size_t *out_len, rp_error *err);
@@ -512,7 +519,8 @@ typedef struct residue_log_request {
 
 void residue_log_request_init(residue_log_request *msg);
 RP_CHECK_RESULT int residue_log_request_decode(const char *json, size_t len, residue_log_request *out,
-                                               rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                               rp_arena *storage, const rp_schema_profile *profile,
+                                               rp_error *err);
 RP_CHECK_RESULT int residue_log_request_validate(const residue_log_request *msg, rp_error *err);
 RP_CHECK_RESULT int residue_log_request_encode(const residue_log_request *msg, char *buf, size_t cap,
                                                size_t *out_len, rp_error *err);
@@ -536,7 +544,8 @@ typedef struct residue_log_bulk {
 
 void residue_log_bulk_init(residue_log_bulk *msg);
 RP_CHECK_RESULT int residue_log_bulk_decode(const char *json, size_t len, residue_log_bulk *out,
-                                            rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                            rp_arena *storage, const rp_schema_profile *profile,
+                                            rp_error *err);
 RP_CHECK_RESULT int residue_log_bulk_validate(const residue_log_bulk *msg, rp_error *err);
 RP_CHECK_RESULT int residue_log_bulk_encode(const residue_log_bulk *msg, char *buf, size_t cap,
                                             size_t *out_len, rp_error *err);
@@ -561,7 +570,8 @@ typedef struct residue_log_reply {
 
 void residue_log_reply_init(residue_log_reply *msg);
 RP_CHECK_RESULT int residue_log_reply_decode(const char *json, size_t len, residue_log_reply *out,
-                                             rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                             rp_arena *storage, const rp_schema_profile *profile,
+                                             rp_error *err);
 RP_CHECK_RESULT int residue_log_reply_validate(const residue_log_reply *msg, rp_error *err);
 RP_CHECK_RESULT int residue_log_reply_encode(const residue_log_reply *msg, char *buf, size_t cap,
                                              size_t *out_len, rp_error *err);
@@ -607,7 +617,7 @@ typedef struct residue_any {
  * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */
 RP_CHECK_RESULT int residue_decode_any(const char *json, size_t len, residue_port port,
                                        residue_direction dir, residue_any *out, rp_arena *storage,
-                                       rp_decode_mode mode, rp_error *err);
+                                       const rp_schema_profile *profile, rp_error *err);
 
 /* Spec name of a message id (e.g. "Connect"); "none" for RESIDUE_MSG_NONE and unknown ids. */
 const char *residue_message_name(residue_message_id id);

@@ -263,8 +263,9 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
     size_t pad_enc = strlen("RP_CHECK_RESULT int ") + strlen(ty) + strlen("_encode(");
     rp_sb_printf(h, "void %s_init(%s *msg);\n", ty, ty);
     rp_sb_printf(h, "RP_CHECK_RESULT int %s_decode(const char *json, size_t len, %s *out,\n"
-                    "%*srp_arena *storage, rp_decode_mode mode, rp_error *err);\n",
-                 ty, ty, (int)pad_dec, "");
+                    "%*srp_arena *storage, const rp_schema_profile *profile,\n"
+                    "%*srp_error *err);\n",
+                 ty, ty, (int)pad_dec, "", (int)pad_dec, "");
     rp_sb_printf(h, "RP_CHECK_RESULT int %s_validate(const %s *msg, rp_error *err);\n", ty, ty);
     rp_sb_printf(h, "RP_CHECK_RESULT int %s_encode(const %s *msg, char *buf, size_t cap,\n"
                     "%*ssize_t *out_len, rp_error *err);\n\n",
@@ -289,13 +290,12 @@ static const char usage_note[] =
     " *\n"
     " *   M_init(msg)       zeroes *msg, sets defaults (presence stays false) and constants\n"
     " *                     (presence true), ready to be filled in and encoded.\n"
-    " *   M_decode(json, len, out, storage, mode, err)\n"
+    " *   M_decode(json, len, out, storage, profile, err)\n"
     " *                     parses JSON text and validates it against the spec. Strings and\n"
     " *                     bytes are copied into `storage` (an rp_arena over caller memory),\n"
     " *                     so *out is valid as long as that memory; on failure storage is\n"
-    " *                     rewound. mode RP_DECODE_STRICT is RFC 8259 exactly (a key twice is\n"
-    " *                     an error); RP_DECODE_WIRE accepts what residue peers send (trailing\n"
-    " *                     bytes, floats truncated, a string where a number belongs = absent).\n"
+    " *                     rewound. profile NULL is RFC 8259 exactly (a key twice is an\n"
+    " *                     error); a profile (rp_schema.h) accepts the leniencies it names.\n"
     " *   M_validate(msg, err)\n"
     " *                     checks every rule of the spec; the error names the JSON path and the\n"
     " *                     spec file:line:col of the rule.\n"
@@ -318,7 +318,8 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
     rp_sb_printf(h, " * Spec SHA-256: %s\n */\n", cx->sha256);
     rp_sb_printf(h, "#ifndef %s_GENERATED_H\n#define %s_GENERATED_H\n\n", guard, guard);
     rp_sb_puts(h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
-    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n\n");
+    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n"
+                  "#include \"rp_schema.h\"\n\n");
     rp_sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
     emit_doc(h, "", cx->spec->protocol_doc, NULL);
     rp_sb_printf(h, "#define %s_RPROTOC_VERSION \"%s\"\n", cx->upper, RPROTOC_VERSION);
@@ -395,7 +396,7 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
         " * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */\n"
         "RP_CHECK_RESULT int %s_decode_any(const char *json, size_t len, %s_port port,\n"
         "%*s%s_direction dir, %s_any *out, rp_arena *storage,\n"
-        "%*srp_decode_mode mode, rp_error *err);\n\n",
+        "%*sconst rp_schema_profile *profile, rp_error *err);\n\n",
         cx->upper, cx->prefix, cx->prefix, pad, "", cx->prefix, cx->prefix, pad, "");
     rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s_MSG_NONE and unknown ids. */\n"
                     "const char *%s_message_name(%s_message_id id);\n\n",

@@ -304,6 +304,68 @@ static void emit_default(rp_strbuf *b, const rp_ast_field *f)
     }
 }
 
+/* The nesting depth of a message's JSON: 1 for its object (or array), plus the deepest
+ * member (a repeated member adds its array). The checker refuses recursive messages. */
+static unsigned decl_depth(const rp_ast_decl *d)
+{
+    if (d == NULL)
+        return 0;
+    if (d->kind == RP_DECL_ARRAY)
+        return 1 + decl_depth(d->u.array.element.ref);
+    if (d->kind != RP_DECL_MESSAGE)
+        return 0;
+    unsigned deepest = 0;
+    for (size_t i = 0; i < d->u.message.field_count; i++) {
+        const rp_ast_field *f = &d->u.message.fields[i];
+        unsigned k = f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE
+                         ? decl_depth(f->type.ref) : 0;
+        if (f->label == RP_LABEL_REPEATED)
+            k++;
+        if (k > deepest)
+            deepest = k;
+    }
+    return 1 + deepest;
+}
+
+/* The nesting limit written into a message's table: its own depth, and never below the
+ * generic default (so unknown keys may nest that far, as with any decoder of this
+ * runtime). A protocol-level max_depth option will raise it once the front end has one. */
+#define EMIT_MIN_DEPTH 32u
+
+static unsigned decl_max_depth(const rp_ast_decl *d)
+{
+    unsigned k = decl_depth(d);
+    return k > EMIT_MIN_DEPTH ? k : EMIT_MIN_DEPTH;
+}
+
+/* Relax settings of the decode profiles that are still written by hand (issue 11: until the
+ * front end reads `profile` declarations, runtime/residue/residue_profiles.c holds residue's
+ * two profiles; this list gives their relax bits to the fields they name). */
+static const struct {
+    const char *protocol, *wire_key;
+    unsigned profile;       /* rp_schema_profile.index */
+    bool optional, zero_absent;
+} hand_relax[] = {
+    { "residue", "_t", 1, true, true }, /* residue_profile_wire_untimed */
+};
+
+static void emit_relax(const emit_ctx *cx, rp_strbuf *b, const rp_ast_field *f)
+{
+    uint32_t opt = 0, zero = 0;
+    for (size_t i = 0; i < sizeof hand_relax / sizeof hand_relax[0]; i++) {
+        if (strcmp(cx->spec->protocol, hand_relax[i].protocol) != 0 ||
+            strcmp(f->wire_key, hand_relax[i].wire_key) != 0)
+            continue;
+        if (hand_relax[i].optional)
+            opt |= (uint32_t)1 << hand_relax[i].profile;
+        if (hand_relax[i].zero_absent)
+            zero |= (uint32_t)1 << hand_relax[i].profile;
+    }
+    if (opt != 0 || zero != 0)
+        rp_sb_printf(b, ",\n      .relax_optional = 0x%xu, .relax_zero_absent = 0x%xu", (unsigned)opt,
+                     (unsigned)zero);
+}
+
 static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *c = &cx->c;
@@ -339,7 +401,7 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
         rp_sb_printf(c, ", .size = sizeof(%s), .fields = fields_%s, .field_count = 1,\n"
                         "    .is_array = true, .loc = ", n.ctype, n.msg);
         emit_loc(cx, c, &d->name_span);
-        rp_sb_puts(c, ",\n};\n\n");
+        rp_sb_printf(c, ", .max_depth = %u,\n};\n\n", decl_max_depth(d));
         free(pre.s);
         free(b.s);
         free(sn.s);
@@ -380,6 +442,7 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                 rp_sb_printf(c, ",\n      .rules = rules_%s_%s, .rule_count = %zu", n.msg, f->c_name,
                              rule_counts[i]);
             emit_default(c, f);
+            emit_relax(cx, c, f);
             rp_sb_puts(c, ",\n      .loc = ");
             emit_loc(cx, c, &f->span);
             rp_sb_puts(c, " },\n");
@@ -397,7 +460,7 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
         rp_sb_printf(c, "    .reject_unknown = %s, .loc = ",
                      m->unknown_keys == RP_UNKNOWN_REJECT ? "true" : "false");
         emit_loc(cx, c, m->unknown_keys_set ? &m->unknown_keys_span : &d->name_span);
-        rp_sb_puts(c, ",\n};\n\n");
+        rp_sb_printf(c, ", .max_depth = %u,\n};\n\n", decl_max_depth(d));
         free(rule_counts);
     }
 
@@ -405,8 +468,8 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
     rp_sb_printf(c, "void %s_init(%s *msg)\n{\n    rp_schema_init(&schema_%s, msg);\n}\n\n",
                  n.ctype, n.ctype, n.msg);
     rp_sb_printf(c, "int %s_decode(const char *json, size_t len, %s *out, rp_arena *storage,\n"
-                    "        rp_decode_mode mode, rp_error *err)\n{\n"
-                    "    return rp_schema_decode(&schema_%s, json, len, out, storage, mode, err);\n}\n\n",
+                    "        const rp_schema_profile *profile, rp_error *err)\n{\n"
+                    "    return rp_schema_decode(&schema_%s, json, len, out, storage, profile, err);\n}\n\n",
                  n.ctype, n.ctype, n.msg);
     rp_sb_printf(c, "int %s_validate(const %s *msg, rp_error *err)\n{\n"
                     "    return rp_schema_validate(&schema_%s, msg, err);\n}\n\n",
@@ -520,8 +583,8 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
         rp_sb_putc(c, '-');
     rp_sb_puts(c, " */\n\n");
     rp_sb_printf(c, "int %s_decode_any(const char *json, size_t len, %s_port port,\n"
-                    "        %s_direction dir, %s_any *out, rp_arena *storage, rp_decode_mode mode,\n"
-                    "        rp_error *err)\n{\n",
+                    "        %s_direction dir, %s_any *out, rp_arena *storage,\n"
+                    "        const rp_schema_profile *profile, rp_error *err)\n{\n",
                  cx->prefix, cx->prefix, cx->prefix, cx->prefix);
     rp_sb_puts(c, "    static const rp_schema_route routes[] = {\n");
     size_t routed = 0;
@@ -546,10 +609,10 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
                     "        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, \"NULL out\");\n"
                     "    out->id = %s_MSG_NONE;\n"
                     "    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,\n"
-                    "                                   (int)dir, json, len, mode, err);\n"
+                    "                                   (int)dir, json, len, profile, err);\n"
                     "    if (which < 0)\n        return which;\n"
-                    "    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage, mode,\n"
-                    "                              err);\n"
+                    "    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage,\n"
+                    "                              profile, err);\n"
                     "    if (rc == 0)\n        out->id = (%s_message_id)routes[which].id;\n"
                     "    return rc;\n}\n\n",
                  cx->upper, cx->prefix);

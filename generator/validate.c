@@ -228,6 +228,28 @@ static void build_default(const rp_ast_field *f, rp_schema_field *sf)
         sf->def_u = v->i.mag;
 }
 
+/* The nesting depth of a declaration's JSON (as the C emitter computes it). */
+static unsigned decl_depth(const rp_ast_decl *d)
+{
+    if (d == NULL)
+        return 0;
+    if (d->kind == RP_DECL_ARRAY)
+        return 1 + decl_depth(d->u.array.element.ref);
+    if (d->kind != RP_DECL_MESSAGE)
+        return 0;
+    unsigned deepest = 0;
+    for (size_t i = 0; i < d->u.message.field_count; i++) {
+        const rp_ast_field *f = &d->u.message.fields[i];
+        unsigned k = f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE
+                         ? decl_depth(f->type.ref) : 0;
+        if (f->label == RP_LABEL_REPEATED)
+            k++;
+        if (k > deepest)
+            deepest = k;
+    }
+    return 1 + deepest;
+}
+
 static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
 {
     if (b->built[d->index] != NULL)
@@ -236,6 +258,8 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
     b->built[d->index] = m;
     m->name = d->name;
     m->loc = loc_of(&d->name_span);
+    unsigned depth = decl_depth(d);
+    m->max_depth = depth > RP_JSON_DEFAULT_DEPTH ? depth : RP_JSON_DEFAULT_DEPTH;
     size_t off = 0;
     if (d->kind == RP_DECL_ARRAY) {
         rp_schema_field *f = own(b, rp_xcalloc(1, sizeof *f));
@@ -317,7 +341,8 @@ static void report_line(void *ctx, const rp_error *e)
 }
 
 int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
-                     const char *input_name, rp_decode_mode mode, FILE *out, FILE *diag)
+                     const char *input_name, const rp_schema_profile *profile, FILE *out,
+                     FILE *diag)
 {
     const rp_ast_decl *d = rp_ast_find_decl(spec, message);
     if (d == NULL || (d->kind != RP_DECL_MESSAGE && d->kind != RP_DECL_ARRAY)) {
@@ -339,7 +364,7 @@ int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *j
     rp_arena arena;
     rp_arena_init(&arena, mem, cap);
     report_ctx rc = { out, input_name };
-    int n = rp_schema_check_all(m, json, len, msg, &arena, mode, report_line, &rc);
+    int n = rp_schema_check_all(m, json, len, msg, &arena, profile, report_line, &rc);
     if (n < 0)
         n = 1; /* storage ran out: reported as a problem already */
     free(mem);
@@ -359,8 +384,10 @@ static int validate_usage(const char *why)
         fprintf(stderr, "rprotoc: error: %s\n", why);
     fputs("usage: rprotoc validate [--wire] [-I DIR]... SPEC MESSAGE [FILE|-]\n"
           "Checks one JSON message (FILE, or stdin when FILE is '-' or absent) against the\n"
-          "message or array type MESSAGE of SPEC, in strict RFC 8259 mode (--wire: accept what\n"
-          "residue peers send). Prints one line per problem:\n"
+          "message or array type MESSAGE of SPEC, in strict RFC 8259 mode (--wire: ignore\n"
+          "trailing bytes, truncate fractions, read strings in number fields and null as\n"
+          "absent, let the last of duplicate keys win, skip non-alphabet bytes in base64).\n"
+          "Prints one line per problem:\n"
           "  INPUT: PATH: offset N: expected ..., got ... (SPEC:LINE:COL) [code]\n"
           "Exit status: 0 valid, 1 problems found, 2 usage, I/O or spec errors.\n",
           why != NULL ? stderr : stdout);
@@ -396,12 +423,14 @@ int rp_validate_main(int argc, char **argv)
     size_t npos = 0;
     const char **inc = rp_xcalloc((size_t)argc + 1, sizeof *inc);
     size_t ninc = 0;
-    rp_decode_mode mode = RP_DECODE_STRICT;
+    /* --wire: every leniency a profile can name (spec profiles are not read here yet). */
+    static const rp_schema_profile wire = { "wire", 0, true, true, true, true, true, true };
+    const rp_schema_profile *profile = NULL;
     int rc = -1;
     for (int i = 1; i < argc && rc < 0; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--wire") == 0)
-            mode = RP_DECODE_WIRE;
+            profile = &wire;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             rc = (validate_usage(NULL), 0);
         else if (strcmp(a, "-I") == 0 && i + 1 < argc)
@@ -446,7 +475,7 @@ int rp_validate_main(int argc, char **argv)
     if (st != RP_FRONTEND_OK) {
         rc = 2;
     } else {
-        int n = rp_validate_json(spec, pos[1], json, len, input, mode, stdout, stderr);
+        int n = rp_validate_json(spec, pos[1], json, len, input, profile, stdout, stderr);
         rc = n < 0 ? 2 : (n > 0 ? 1 : 0);
     }
     rp_ast_free(spec);

@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "ast.h"
-#include "rp_json.h"
+#include "rp_schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,7 +24,8 @@ extern "C" {
  * Returns the number of problems (0: valid), or -1 when `message` names no message or
  * array (a line on diag). input_name labels the lines ("-" for stdin). */
 int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
-                     const char *input_name, rp_decode_mode mode, FILE *out, FILE *diag);
+                     const char *input_name, const rp_schema_profile *profile, FILE *out,
+                     FILE *diag);
 
 /* The `rprotoc validate` subcommand. argv[0] is "validate"; the rest:
  *   [--wire] [-I DIR]... SPEC MESSAGE [FILE|-]

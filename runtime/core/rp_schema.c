@@ -52,13 +52,37 @@ typedef struct schema_ctx {
     rp_json_path path;
     bool scanning;              /* offsets refer to sc's input (decode) or are unknown */
     rp_arena *storage;
-    rp_decode_mode mode;
+    bool string_numbers_absent; /* the profile's settings (all false: strict) */
+    bool null_absent;
+    bool duplicate_last;
+    bool base64_lenient;
+    uint32_t relax;             /* the profile's bit in the fields' relax masks, or 0 */
     rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL */
     rp_schema_report_fn report; /* collect-all mode when non-NULL */
     void *report_ctx;
     size_t problems;
     rp_error scratch;           /* JSON errors in collect-all mode land here first */
 } schema_ctx;
+
+/* The nesting limit of m's JSON (rp_schema_message.max_depth). */
+static unsigned depth_of(const rp_schema_message *m)
+{
+    if (m->max_depth == 0) return RP_JSON_DEFAULT_DEPTH;
+    return m->max_depth > RP_JSON_MAX_DEPTH ? RP_JSON_MAX_DEPTH : m->max_depth;
+}
+
+/* The scanner flags of a profile. */
+static rp_json_flags json_flags(const rp_schema_profile *p)
+{
+    if (p == NULL) return RP_JSON_STRICT;
+    return (p->trailing_ignore ? RP_JSON_TRAILING_IGNORE : 0u) |
+           (p->float_truncate ? RP_JSON_FLOAT_TRUNCATE : 0u);
+}
+
+static uint32_t relax_bit(const rp_schema_profile *p)
+{
+    return p == NULL || p->index > 31 ? 0u : (uint32_t)1 << p->index;
+}
 
 /* Where scanner calls put their errors. */
 static rp_error *json_err(schema_ctx *cx)
@@ -565,8 +589,7 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
     if (f->type == RP_SCHEMA_HEX)
         rc = rp_hex_decode(text, len, (uint8_t *)mem, cap, &n, &cerr);
     else
-        rc = rp_base64_decode(text, len,
-                              cx->mode == RP_DECODE_WIRE ? RP_BASE64_LENIENT : RP_BASE64_STRICT,
+        rc = rp_base64_decode(text, len, cx->base64_lenient ? RP_BASE64_LENIENT : RP_BASE64_STRICT,
                               (uint8_t *)mem, cap, &n, &cerr);
     rp_arena_rewind(cx->storage, mark); /* the unescaped copy, if any, is no longer needed */
     if (rc < 0) {
@@ -581,8 +604,8 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
     return 0;
 }
 
-/* Reads one value of field f into p. *present says whether it counts as present (wire mode
- * treats a string where a number belongs, and null, as absent). */
+/* Reads one value of field f into p. *present says whether it counts as present (a profile
+ * may treat a string where a number belongs, null, or a relaxed 0 as absent). */
 static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
 {
     rp_json_type t;
@@ -593,9 +616,10 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
     if (!type_matches(f, t)) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
-        if (cx->mode == RP_DECODE_WIRE && (t == RP_JSON_NULL ||
-            (t == RP_JSON_STRING && (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT))))
-            return 0; /* what the residue server does: the value counts as absent */
+        if ((cx->null_absent && t == RP_JSON_NULL) ||
+            (cx->string_numbers_absent && t == RP_JSON_STRING &&
+             (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT)))
+            return 0; /* the profile says: the value counts as absent */
         rc = problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected %s, found %s",
                      field_json_type(f), json_type_name(t));
         *present = rc == 0; /* reported: do not also call it missing */
@@ -609,6 +633,8 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
         uint64_t v;
         if ((rc = rp_json_read_u64(&cx->sc, &v, json_err(cx))) < 0)
             return rc;
+        if (v == 0 && (f->relax_zero_absent & cx->relax) && !f->repeated)
+            return 0; /* relaxed under this profile: 0 means absent */
         if (v > umax_of(f->bits))
             return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc,
                            "%" PRIu64 " does not fit a %u-bit unsigned integer", v, f->bits);
@@ -619,6 +645,8 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
         int64_t v;
         if ((rc = rp_json_read_i64(&cx->sc, &v, json_err(cx))) < 0)
             return rc;
+        if (v == 0 && (f->relax_zero_absent & cx->relax) && !f->repeated)
+            return 0; /* relaxed under this profile: 0 means absent */
         if (v > imax_of(f->bits) || v < imin_of(f->bits))
             return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc,
                            "%" PRId64 " does not fit a %u-bit signed integer", v, f->bits);
@@ -670,8 +698,8 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
     if (t != RP_JSON_ARRAY_BEGIN) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
-        if (t == RP_JSON_NULL && cx->mode == RP_DECODE_WIRE && f->has_offset != SIZE_MAX)
-            return 0; /* wire mode: null counts as absent, as for single values */
+        if (t == RP_JSON_NULL && cx->null_absent && f->has_offset != SIZE_MAX)
+            return 0; /* the profile: null counts as absent, as for single values */
         return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an array of %s, found %s",
                        field_json_type(f), json_type_name(t));
     }
@@ -761,7 +789,7 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
             continue;
         }
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
-        if (get_has(msg, f) && cx->mode == RP_DECODE_STRICT) {
+        if (get_has(msg, f) && !cx->duplicate_last) {
             rc = problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
                          "key \"%s\" appears twice", f->key);
             if (rc == 0)
@@ -780,7 +808,7 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
     }
     for (size_t i = 0; i < m->field_count; i++) {
         const rp_schema_field *f = &m->fields[i];
-        if (!f->required || get_has(msg, f))
+        if (!f->required || get_has(msg, f) || (f->relax_optional & cx->relax))
             continue;
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
         rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc, "required key \"%s\" is missing from the %s object",
@@ -792,16 +820,25 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
     return 0;
 }
 
-static void ctx_start(schema_ctx *cx, const char *json, size_t len, rp_arena *storage,
-                      rp_decode_mode mode, rp_error *err)
+static void ctx_start(schema_ctx *cx, const rp_schema_message *m, const char *json, size_t len,
+                      rp_arena *storage, const rp_schema_profile *profile, rp_error *err)
 {
     memset(cx, 0, sizeof *cx);
-    rp_json_scanner_init(&cx->sc, json, len, mode);
+    rp_json_scanner_init(&cx->sc, json, len, json_flags(profile));
+    if (rp_json_scanner_set_max_depth(&cx->sc, depth_of(m)) != 0) {
+        /* cannot happen: depth_of is within 1..RP_JSON_MAX_DEPTH */
+    }
     rp_json_path_init(&cx->path);
     rp_json_scanner_set_path(&cx->sc, &cx->path);
     cx->scanning = true;
     cx->storage = storage;
-    cx->mode = mode;
+    if (profile != NULL) {
+        cx->string_numbers_absent = profile->string_numbers_absent;
+        cx->null_absent = profile->null_absent;
+        cx->duplicate_last = profile->duplicate_last;
+        cx->base64_lenient = profile->base64_lenient;
+        cx->relax = relax_bit(profile);
+    }
     cx->err = err;
     rp_error_clear(err);
     rp_error_clear(&cx->scratch);
@@ -819,7 +856,8 @@ static void quiet_ctx_init(schema_ctx *cx)
     cx->report_ctx = NULL;
     cx->problems = 0;
     cx->storage = NULL;
-    cx->mode = RP_DECODE_STRICT;
+    cx->string_numbers_absent = cx->null_absent = cx->duplicate_last = cx->base64_lenient = false;
+    cx->relax = 0;
     cx->path.depth = 0;
 }
 
@@ -842,7 +880,9 @@ typedef struct fast_ctx {
     size_t pos;
     unsigned depth;
     rp_arena *storage;
-    rp_decode_mode mode;
+    unsigned max_depth;  /* the top-level message's nesting limit */
+    bool b64_lenient;    /* the profile's base64_lenient */
+    uint32_t relax;      /* the profile's relax bit */
     schema_ctx *quiet; /* check_value with no error to fill and nothing to report */
 } fast_ctx;
 
@@ -1091,7 +1131,7 @@ static bool fast_bytes(fast_ctx *fc, const rp_schema_field *f, void *p)
             pad++;
         if (k != raw)
             return false; /* anything else: the careful decoder decides */
-        if (fc->mode == RP_DECODE_STRICT) {
+        if (!fc->b64_lenient) {
             if (letters == 1 || (letters > 0 && pad != 4 - letters) || (letters == 0 && pad > 0))
                 return false;
             if ((letters == 2 && (w & 15u) != 0) || (letters == 3 && (w & 3u) != 0))
@@ -1239,8 +1279,9 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         break;
     case RP_SCHEMA_UINT: {
         uint64_t v;
-        if (!fast_digits(fc, &v) || v > umax_of(f->bits))
-            return false;
+        if (!fast_digits(fc, &v) || v > umax_of(f->bits) ||
+            (v == 0 && (f->relax_zero_absent & fc->relax)))
+            return false; /* a relaxed 0 is left to the careful walk */
         store_u(p, f->size, v);
         break;
     }
@@ -1248,7 +1289,7 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         bool neg = c == '-';
         uint64_t mag;
         fc->pos += neg;
-        if (!fast_digits(fc, &mag))
+        if (!fast_digits(fc, &mag) || (mag == 0 && (f->relax_zero_absent & fc->relax)))
             return false;
         int64_t v;
         if (!neg) {
@@ -1297,7 +1338,7 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
 /* The array of a repeated field (or of a top-level array message). */
 static bool fast_items(fast_ctx *fc, const rp_schema_field *f, void *msg)
 {
-    if (fast_at(fc) != '[' || fc->depth >= RP_JSON_DEFAULT_DEPTH)
+    if (fast_at(fc) != '[' || fc->depth >= fc->max_depth)
         return false;
     fc->depth++;
     fc->pos++;
@@ -1363,7 +1404,7 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
     fast_ws(fc);
     if (m->is_array)
         return fast_items(fc, &m->fields[0], msg);
-    if (fast_at(fc) != '{' || fc->depth >= RP_JSON_DEFAULT_DEPTH)
+    if (fast_at(fc) != '{' || fc->depth >= fc->max_depth)
         return false;
     fc->depth++;
     fc->pos++;
@@ -1438,21 +1479,23 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
     }
     fc->depth--;
     for (size_t j = 0; j < m->field_count; j++)
-        if (m->fields[j].required && !get_has(msg, &m->fields[j]))
+        if (m->fields[j].required && !get_has(msg, &m->fields[j]) &&
+            !(m->fields[j].relax_optional & fc->relax))
             return false;
     return true;
 }
 
 /* true: json[0..len) was decoded into msg exactly as the careful walk would have. */
 static bool fast_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                        rp_arena *storage, rp_decode_mode mode)
+                        rp_arena *storage, const rp_schema_profile *profile)
 {
     schema_ctx quiet;
     quiet_ctx_init(&quiet);
-    fast_ctx fc = { (const unsigned char *)json, len, 0, 0, storage, mode, &quiet };
+    fast_ctx fc = { (const unsigned char *)json, len, 0, 0, storage, depth_of(m),
+                    profile != NULL && profile->base64_lenient, relax_bit(profile), &quiet };
     if (len == 0 || !fast_object(&fc, m, msg))
         return false;
-    if (mode == RP_DECODE_STRICT) {
+    if (profile == NULL || !profile->trailing_ignore) {
         fast_ws(&fc);
         return fc.pos == len;
     }
@@ -1460,18 +1503,18 @@ static bool fast_decode(const rp_schema_message *m, const char *json, size_t len
 }
 
 int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                     rp_arena *storage, rp_decode_mode mode, rp_error *err)
+                     rp_arena *storage, const rp_schema_profile *profile, rp_error *err)
 {
     if (m == NULL || msg == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     size_t mark = rp_arena_mark(storage);
-    if (fast_decode(m, json, len, msg, storage, mode)) {
+    if (fast_decode(m, json, len, msg, storage, profile)) {
         rp_error_clear(err);
         return 0;
     }
     rp_arena_rewind(storage, mark);
     schema_ctx cx;
-    ctx_start(&cx, json, len, storage, mode, err);
+    ctx_start(&cx, m, json, len, storage, profile, err);
     int rc = read_object(&cx, m, msg);
     if (rc == 0)
         rc = rp_json_finish(&cx.sc, err);
@@ -1481,13 +1524,14 @@ int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len, v
 }
 
 int rp_schema_check_all(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                        rp_arena *storage, rp_decode_mode mode, rp_schema_report_fn report,
+                        rp_arena *storage, const rp_schema_profile *profile,
+                        rp_schema_report_fn report,
                         void *report_ctx)
 {
     if (m == NULL || msg == NULL || report == NULL || (json == NULL && len > 0))
         return RP_E_ARGUMENT;
     schema_ctx cx;
-    ctx_start(&cx, json, len, storage, mode, NULL);
+    ctx_start(&cx, m, json, len, storage, profile, NULL);
     cx.report = report;
     cx.report_ctx = report_ctx;
     int rc = read_object(&cx, m, msg);
@@ -1898,6 +1942,7 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     rp_json_writer w;
     rp_json_writer_init(&w, buf, cap);
+    rp_json_writer_set_max_depth(&w, depth_of(m));
     schema_ctx quiet;
     quiet_ctx_init(&quiet);
     if (fast_put_message(&w, &quiet, m, msg) && w.failed == 0) {
@@ -1908,6 +1953,7 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
     if (rc < 0)
         return rc;
     rp_json_writer_init(&w, buf, cap);
+    rp_json_writer_set_max_depth(&w, depth_of(m));
     write_message(&w, m, msg);
     return rp_json_writer_finish(&w, out_len, err);
 }
@@ -1925,14 +1971,14 @@ typedef struct found_key {
     uint64_t mag;
 } found_key;
 
-/* Parses an integer (wire mode: the integer part of a plain decimal fraction too). */
-static bool parse_int_text(rp_str t, bool is_integer, rp_decode_mode mode, bool *neg,
+/* Parses an integer (truncating: the integer part of a plain decimal fraction too). */
+static bool parse_int_text(rp_str t, bool is_integer, bool truncate, bool *neg,
                            uint64_t *mag)
 {
     size_t i = 0;
     uint64_t v = 0;
     *neg = false;
-    if (!is_integer && mode != RP_DECODE_WIRE)
+    if (!is_integer && !truncate)
         return false;
     if (i < t.len && t.ptr[i] == '-') {
         *neg = true;
@@ -2032,13 +2078,21 @@ static int no_match(const rp_schema_route *routes, size_t n, int port, int dir, 
 }
 
 int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int dir,
-                       const char *json, size_t len, rp_decode_mode mode, rp_error *err)
+                       const char *json, size_t len, const rp_schema_profile *profile,
+                       rp_error *err)
 {
     if (routes == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     rp_error_clear(err);
     rp_json_scanner sc;
-    rp_json_scanner_init(&sc, json, len, mode);
+    rp_json_scanner_init(&sc, json, len, json_flags(profile));
+    unsigned depth = RP_JSON_DEFAULT_DEPTH;
+    for (size_t i = 0; i < n; i++)
+        if (routes[i].message != NULL && depth_of(routes[i].message) > depth)
+            depth = depth_of(routes[i].message);
+    if (rp_json_scanner_set_max_depth(&sc, depth) != 0) {
+        /* cannot happen: depth_of is within 1..RP_JSON_MAX_DEPTH */
+    }
     rp_json_type t;
     int rc = rp_json_peek(&sc, &t, err);
     if (rc < 0)
@@ -2081,7 +2135,8 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
             found_key *fk = &found[nfound++];
             fk->key = lit;
             fk->key_len = lit_len;
-            fk->is_int = parse_int_text(text, is_integer, mode, &fk->neg, &fk->mag);
+            fk->is_int = parse_int_text(text, is_integer, profile != NULL && profile->float_truncate,
+                                        &fk->neg, &fk->mag);
         } else if ((rc = rp_json_skip_value(&sc, err)) < 0) {
             return rc;
         }

@@ -16,6 +16,7 @@
 
 #include "rp_codec.h"
 #include "residue_envelope.h"
+#include "residue_profiles.h"
 #include "residue_registry.h"
 #include "rp_zlib.h"
 
@@ -511,12 +512,12 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
     residue_any *any = cl->any;
     rp_error e;
     rc = residue_decode_any(plain, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, any, &arena,
-                            RP_DECODE_WIRE, &e);
+                            &residue_profile_wire, &e);
     /* The server answers a TOUCH naming a client it does not know with the logging port's
      * {"r":1} (reference §6.1): it has forgotten us. */
     residue_log_reply lr;
     bool forgotten = rc < 0 && kind == RESIDUE_KIND_PLAIN &&
-                     residue_log_reply_decode(plain, n, &lr, &arena, RP_DECODE_WIRE, NULL) == 0;
+                     residue_log_reply_decode(plain, n, &lr, &arena, &residue_profile_wire, NULL) == 0;
     OPENSSL_cleanse(plain, pcap);
     free(plain);
     if (forgotten) {
@@ -658,7 +659,7 @@ int residue_client_log_reply(residue_client *cl, const uint8_t *pkt, size_t len,
     uint8_t arena_buf[64];
     rp_arena arena;
     rp_arena_init(&arena, arena_buf, sizeof arena_buf);
-    int rc = residue_log_reply_decode(text, len, &m, &arena, RP_DECODE_WIRE, err);
+    int rc = residue_log_reply_decode(text, len, &m, &arena, &residue_profile_wire, err);
     char d[64];
     snprintf(d, sizeof d, "%.*s", (int)(len < 40 ? len : 40), text);
     trace_emit(cl, false, "LOG-REPLY", "plain", len + RESIDUE_SESSION_DELIM_LEN, d);

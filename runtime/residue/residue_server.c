@@ -17,6 +17,7 @@
 
 #include "rp_codec.h"
 #include "residue_envelope.h"
+#include "residue_profiles.h"
 #include "rp_json.h"
 #include "residue_registry.h"
 
@@ -434,91 +435,24 @@ static int reply_invalid(reply_ctx *rc)
 
 /* ---- request decoding -------------------------------------------------------------------- */
 
-/* With requires_timestamp=false the real server takes a request without `_t`; the spec
- * makes `_t` required (it is in every real request), so such a request is re-decoded with
- * `"_t":now` put in front. Returns a malloc'd copy or NULL. */
-static char *inject_timestamp(const char *json, size_t len, uint64_t now, size_t *out_len)
+/* The profile requests are decoded with. With requires_timestamp=false the real server
+ * takes a request without `_t`, or with `_t` 0, as one without a timestamp (reference
+ * §2.1); the spec's `_t` is required and 1.., so such requests are decoded with
+ * wire_untimed, which relaxes exactly that (residue_profiles.h). */
+static const rp_schema_profile *request_profile(const residue_server *s)
 {
-    size_t i = 0;
-    while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) {
-        i++;
-    }
-    if (i >= len || json[i] != '{') {
-        return NULL;
-    }
-    char head[40];
-    int hn = snprintf(head, sizeof head, "{\"_t\":%llu", (unsigned long long)now);
-    /* Is the object empty?  "{}" -> {"_t":now}; otherwise add a comma. */
-    size_t j = i + 1;
-    while (j < len && (json[j] == ' ' || json[j] == '\t' || json[j] == '\n' || json[j] == '\r')) {
-        j++;
-    }
-    bool empty = j < len && json[j] == '}';
-    size_t n = (size_t)hn + (empty ? 0u : 1u) + (len - i - 1u);
-    char *copy = malloc(n + 1u);
-    if (copy == NULL) {
-        return NULL;
-    }
-    memcpy(copy, head, (size_t)hn);
-    size_t o = (size_t)hn;
-    if (!empty) {
-        copy[o++] = ',';
-    }
-    memcpy(copy + o, json + i + 1, len - i - 1u);
-    copy[n] = '\0';
-    *out_len = n;
-    return copy;
+    return s->cfg.requires_timestamp ? &residue_profile_wire : &residue_profile_wire_untimed;
 }
 
-/* `"_t":0` means "no timestamp" to the real server (reference §2.1); the spec's `_t` is
- * range 1.., so with requires_timestamp=false that value is replaced by now. The error's
- * offset is where the number starts. Returns a malloc'd copy or NULL. */
-static char *replace_zero_timestamp(const char *json, size_t len, size_t off, uint64_t now,
-                                    size_t *out_len)
+/* A request that came without a timestamp is handled as if it had been sent now. */
+static void fill_timestamp(const residue_server *s, bool *has_timestamp, uint64_t *timestamp,
+                           bool *has_t)
 {
-    if (off >= len) {
-        return NULL;
+    *has_t = *has_timestamp;
+    if (!*has_timestamp) {
+        *timestamp = s->clock(s->clock_ctx);
+        *has_timestamp = true;
     }
-    size_t end = off;
-    while (end < len && ((json[end] >= '0' && json[end] <= '9') || json[end] == '.' ||
-                         json[end] == 'e' || json[end] == 'E' || json[end] == '+' ||
-                         json[end] == '-')) {
-        end++;
-    }
-    if (end == off) {
-        return NULL;
-    }
-    char num[24];
-    int k = snprintf(num, sizeof num, "%llu", (unsigned long long)now);
-    size_t n = off + (size_t)k + (len - end);
-    char *copy = malloc(n + 1u);
-    if (copy == NULL) {
-        return NULL;
-    }
-    memcpy(copy, json, off);
-    memcpy(copy + off, num, (size_t)k);
-    memcpy(copy + off + (size_t)k, json + end, len - end);
-    copy[n] = '\0';
-    *out_len = n;
-    return copy;
-}
-
-/* With requires_timestamp=false, a request whose only fault is an absent or zero `_t` is
- * decoded again from a copy carrying `_t` = now (see the two helpers above). */
-static char *timestamp_fixup(const residue_server *s, int rc, const rp_error *e, const char *json,
-                             size_t len, size_t *out_len)
-{
-    if (s->cfg.requires_timestamp || strcmp(e->path, "$._t") != 0) {
-        return NULL;
-    }
-    uint64_t now = s->clock(s->clock_ctx);
-    if (rc == RP_E_SCHEMA_MISSING) {
-        return inject_timestamp(json, len, now, out_len);
-    }
-    if (rc == RP_E_SCHEMA_RANGE) {
-        return replace_zero_timestamp(json, len, e->offset, now, out_len);
-    }
-    return NULL;
 }
 
 /* Decodes a connect-port request (CONNECT, ACK or TOUCH) with the generated dispatcher.
@@ -527,22 +461,24 @@ static int decode_request(residue_server *s, const char *json, size_t len, resid
                           rp_arena *arena, bool *has_t, rp_error *err)
 {
     *has_t = true;
-    rp_error e;
-    rp_error_clear(&e);
-    size_t mark = rp_arena_mark(arena);
-    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any,
-                                arena, RP_DECODE_WIRE, &e);
-    size_t n = 0;
-    char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
-    if (copy != NULL) {
-        rp_arena_rewind(arena, mark);
-        rc = residue_decode_any(copy, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any, arena,
-                                RP_DECODE_WIRE, &e);
-        free(copy);
-        *has_t = false;
+    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_DIR_C2S, any, arena,
+                                request_profile(s), err);
+    if (rc < 0) {
+        return rc;
     }
-    if (rc < 0 && err != NULL) {
-        *err = e;
+    switch (any->id) {
+    case RESIDUE_MSG_CONNECT:
+        fill_timestamp(s, &any->u.connect.has_timestamp, &any->u.connect.timestamp, has_t);
+        break;
+    case RESIDUE_MSG_ACKNOWLEDGEMENT:
+        fill_timestamp(s, &any->u.acknowledgement.has_timestamp,
+                       &any->u.acknowledgement.timestamp, has_t);
+        break;
+    case RESIDUE_MSG_TOUCH:
+        fill_timestamp(s, &any->u.touch.has_timestamp, &any->u.touch.timestamp, has_t);
+        break;
+    default:
+        break;
     }
     return rc;
 }
@@ -1020,19 +956,12 @@ static int decode_log(residue_server *s, const char *json, size_t len, residue_l
     rp_error_clear(&e);
     bool has_t = true;
     rp_arena_reset(arena);
-    int rc = residue_log_request_decode(json, len, out, arena, RP_DECODE_WIRE, &e);
-    size_t n = 0;
-    char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
-    if (copy != NULL) {
-        rp_arena_reset(arena);
-        rc = residue_log_request_decode(copy, n, out, arena, RP_DECODE_WIRE, &e);
-        free(copy); /* the decoded strings live in the arena, not in copy */
-        has_t = false;
-    }
+    int rc = residue_log_request_decode(json, len, out, arena, request_profile(s), &e);
     if (rc < 0) {
         if (err != NULL) *err = e;
         return rc;
     }
+    fill_timestamp(s, &out->has_timestamp, &out->timestamp, &has_t);
     if (!timestamp_ok(s, out->timestamp, has_t)) {
         return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
                             "_t %llu is outside the window of %u s",
@@ -1067,7 +996,7 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
                        const char *client_id, residue_log_sink_fn sink, void *sink_ctx)
 {
     rp_json_scanner sc;
-    rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
+    rp_json_scanner_init(&sc, json, len, RESIDUE_WIRE_JSON_FLAGS);
     rp_error e;
     if (rp_json_expect_array_begin(&sc, &e) < 0) {
         if (rc->why) *rc->why = e;
@@ -1092,7 +1021,7 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
     }
     rp_arena arena;
     rp_arena_init(&arena, s->log_arena, LOG_ARENA_SIZE);
-    rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
+    rp_json_scanner_init(&sc, json, len, RESIDUE_WIRE_JSON_FLAGS);
     if (rp_json_expect_array_begin(&sc, NULL) < 0) {
         return log_reply(rc, false);
     }

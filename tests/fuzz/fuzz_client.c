@@ -28,6 +28,7 @@
 #include "fuzz_check.h"
 #include "residue_envelope.h"
 #include "residue_session.h"
+#include "residue_profiles.h"
 
 #define KEY_PATH "../shared/vectors/A-unknown-plain/keys/client-private.pem"
 #define NOW 1795667600u
@@ -134,11 +135,11 @@ static void build_log(residue_client *cl, const char *in, size_t len)
     rp_arena a;
     rp_arena_init(&a, store, scap);
     size_t count = 0;
-    if (residue_log_bulk_decode(in, len, bulk, &a, RP_DECODE_WIRE, NULL) == 0) {
+    if (residue_log_bulk_decode(in, len, bulk, &a, &residue_profile_wire, NULL) == 0) {
         count = bulk->count;
     } else {
         rp_arena_init(&a, store, scap);
-        if (residue_log_request_decode(in, len, &bulk->items[0], &a, RP_DECODE_WIRE, NULL) == 0) count = 1;
+        if (residue_log_request_decode(in, len, &bulk->items[0], &a, &residue_profile_wire, NULL) == 0) count = 1;
     }
     size_t capacity = residue_client_bulk_capacity(cl);
     if (count > 0) {
@@ -164,10 +165,10 @@ static void build_log(residue_client *cl, const char *in, size_t len)
             rp_arena b;
             rp_arena_init(&b, bstore, bcap);
             if (count == 1) {
-                FUZZ_CHECK(residue_log_request_decode(json, jn, &back->items[0], &b, RP_DECODE_STRICT, NULL) == 0);
+                FUZZ_CHECK(residue_log_request_decode(json, jn, &back->items[0], &b, NULL, NULL) == 0);
                 back->count = 1;
             } else {
-                FUZZ_CHECK(residue_log_bulk_decode(json, jn, back, &b, RP_DECODE_STRICT, NULL) == 0);
+                FUZZ_CHECK(residue_log_bulk_decode(json, jn, back, &b, NULL, NULL) == 0);
             }
             FUZZ_CHECK(back->count == count);
             for (size_t i = 0; i < count; i++) {

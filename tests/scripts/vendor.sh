@@ -23,6 +23,7 @@ cat > "$tmp/elsewhere/app/main.c" <<'C'
 #include <stdio.h>
 #include <string.h>
 #include "residue.h"
+#include "residue_profiles.h"
 #include "rp_crypto.h"
 
 int main(int argc, char **argv)
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
     residue_any any;
     rp_error err;
     if (residue_decode_any(text, n, RESIDUE_PORT_CONNECT, RESIDUE_DIR_S2C, &any, &arena,
-                           RP_DECODE_WIRE, &err) != 0 || any.id != RESIDUE_MSG_ESTABLISHED) {
+                           &residue_profile_wire, &err) != 0 || any.id != RESIDUE_MSG_ESTABLISHED) {
         char line[256];
         rp_error_format(&err, line, sizeof line);
         fprintf(stderr, "decode: %s\n", line);

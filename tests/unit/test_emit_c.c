@@ -188,6 +188,41 @@ START_TEST(test_write_files)
 }
 END_TEST
 
+/* The nesting limit written into each message's table: its own depth (an object per level,
+ * an array per repeated level), never below the default 32; and the relax bits of the
+ * hand-written residue profile only on residue's "_t". */
+START_TEST(test_max_depth_and_relax)
+{
+    char text[8192];
+    size_t o = (size_t)snprintf(text, sizeof text, "protocol nest;\n");
+    for (int i = 1; i <= 34; i++) {
+        if (i < 34)
+            o += (size_t)snprintf(text + o, sizeof text - o,
+                                  "message L%d { required uint8 v = \"_t\"; repeated L%d n = \"n\" [count 0..2]; }\n",
+                                  i, i + 1);
+        else
+            o += (size_t)snprintf(text + o, sizeof text - o, "message L%d { required uint8 v = \"_t\"; }\n", i);
+    }
+    rp_emit_c_output out = render("nest.rproto", text);
+    /* L1: 34 objects and 33 arrays */
+    const char *l1 = strstr(out.source, "schema_l1 = {");
+    ck_assert_ptr_nonnull(l1);
+    const char *md = strstr(l1, ".max_depth = ");
+    ck_assert_ptr_nonnull(md);
+    ck_assert_int_eq(atoi(md + 13), 67);
+    const char *l34 = strstr(out.source, "schema_l34 = {");
+    ck_assert_ptr_nonnull(l34);
+    ck_assert_int_eq(atoi(strstr(l34, ".max_depth = ") + 13), 32);
+    ck_assert_ptr_null(strstr(out.source, "relax_")); /* not residue: no hand-written relax */
+    rp_emit_c_output_free(&out);
+    out = render("r.rproto", "protocol residue;\nmessage M { required uint64 t = \"_t\"; required uint8 u = \"u\"; }\n");
+    const char *r = strstr(out.source, ".relax_optional = 0x2u, .relax_zero_absent = 0x2u");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_null(strstr(r + 1, ".relax_optional")); /* only on "_t" */
+    rp_emit_c_output_free(&out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("emit_c");
@@ -197,6 +232,7 @@ int main(void)
     tcase_add_test(tc, test_residue_banner_and_determinism);
     tcase_add_test(tc, test_order_comments_and_bounds);
     tcase_add_test(tc, test_write_files);
+    tcase_add_test(tc, test_max_depth_and_relax);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -20,6 +20,7 @@
 #include "residue_session.h"
 #include "support/session_fakes.h"
 #include "support/vec_support.h"
+#include "residue_profiles.h"
 
 #define VEC "../shared/vectors/"
 #define TXT_INVALID "{\"status\":1,\"ack\":0,\"error_text\":\"Invalid connection request. Are you sending it to correct port?\"}"
@@ -238,7 +239,7 @@ static size_t replay(const char *dir, size_t expect_logs)
             uint8_t ab[1024];
             rp_arena ar;
             rp_arena_init(&ar, ab, sizeof ab);
-            ck_assert_int_eq(residue_hello_decode(rplain, rplen, &hello, &ar, RP_DECODE_WIRE, NULL), 0);
+            ck_assert_int_eq(residue_hello_decode(rplain, rplen, &hello, &ar, &residue_profile_wire, NULL), 0);
             script_id(&h.rng, hello.client_id.ptr);
             fake_rng_script(&h.rng, hello.key.ptr, hello.key.len);
             fake_rng_script(&h.rng, hello.token.ptr, hello.token.len);
@@ -337,7 +338,7 @@ static const char *take_hello(harness *h, tclient *c)
     uint8_t ab[1024];
     rp_arena ar;
     rp_arena_init(&ar, ab, sizeof ab);
-    ck_assert_msg(residue_hello_decode(plain, strlen(plain), &hello, &ar, RP_DECODE_WIRE, NULL) == 0,
+    ck_assert_msg(residue_hello_decode(plain, strlen(plain), &hello, &ar, &residue_profile_wire, NULL) == 0,
                   "not a hello: %s", plain);
     snprintf(c->id, sizeof c->id, "%.*s", (int)hello.client_id.len, hello.client_id.ptr);
     ck_assert_int_eq(rp_aes_key_set(&c->key, hello.key.ptr, hello.key.len, NULL), 0);
@@ -1122,7 +1123,7 @@ START_TEST(mutated_packets_always_get_one_reply)
     uint8_t ab[1024];
     rp_arena ar;
     rp_arena_init(&ar, ab, sizeof ab);
-    ck_assert_int_eq(residue_hello_decode(hello_plain, n, &hello, &ar, RP_DECODE_WIRE, NULL), 0);
+    ck_assert_int_eq(residue_hello_decode(hello_plain, n, &hello, &ar, &residue_profile_wire, NULL), 0);
     script_id(&h.rng, hello.client_id.ptr);
     fake_rng_script(&h.rng, hello.key.ptr, hello.key.len);
     fake_rng_script(&h.rng, hello.token.ptr, hello.token.len);

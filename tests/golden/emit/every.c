@@ -70,7 +70,7 @@ static const rp_schema_field fields_inner[] = {
 
 static const rp_schema_message schema_inner = {
     .name = "Inner", .size = sizeof(every_inner), .fields = fields_inner, .field_count = 2,
-    .reject_unknown = true, .loc = { spec_file, 43, 3 },
+    .reject_unknown = true, .loc = { spec_file, 43, 3 }, .max_depth = 32,
 };
 
 void every_inner_init(every_inner *msg)
@@ -79,9 +79,9 @@ void every_inner_init(every_inner *msg)
 }
 
 int every_inner_decode(const char *json, size_t len, every_inner *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_inner, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_inner, json, len, out, storage, profile, err);
 }
 
 int every_inner_validate(const every_inner *msg, rp_error *err)
@@ -391,7 +391,7 @@ static const rp_schema_field fields_request[] = {
 
 static const rp_schema_message schema_request = {
     .name = "Request", .size = sizeof(every_request), .fields = fields_request, .field_count = 24,
-    .reject_unknown = false, .loc = { spec_file, 52, 3 },
+    .reject_unknown = false, .loc = { spec_file, 52, 3 }, .max_depth = 32,
 };
 
 void every_request_init(every_request *msg)
@@ -400,9 +400,9 @@ void every_request_init(every_request *msg)
 }
 
 int every_request_decode(const char *json, size_t len, every_request *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_request, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_request, json, len, out, storage, profile, err);
 }
 
 int every_request_validate(const every_request *msg, rp_error *err)
@@ -438,7 +438,7 @@ static const rp_schema_field fields_reply[] = {
 
 static const rp_schema_message schema_reply = {
     .name = "Reply", .size = sizeof(every_reply), .fields = fields_reply, .field_count = 1,
-    .reject_unknown = false, .loc = { spec_file, 84, 9 },
+    .reject_unknown = false, .loc = { spec_file, 84, 9 }, .max_depth = 32,
 };
 
 void every_reply_init(every_reply *msg)
@@ -447,9 +447,9 @@ void every_reply_init(every_reply *msg)
 }
 
 int every_reply_decode(const char *json, size_t len, every_reply *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_reply, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_reply, json, len, out, storage, profile, err);
 }
 
 int every_reply_validate(const every_reply *msg, rp_error *err)
@@ -475,7 +475,7 @@ static const rp_schema_field fields_log[] = {
 
 static const rp_schema_message schema_log = {
     .name = "Log", .size = sizeof(every_log), .fields = fields_log, .field_count = 1,
-    .reject_unknown = false, .loc = { spec_file, 89, 9 },
+    .reject_unknown = false, .loc = { spec_file, 89, 9 }, .max_depth = 32,
 };
 
 void every_log_init(every_log *msg)
@@ -484,9 +484,9 @@ void every_log_init(every_log *msg)
 }
 
 int every_log_decode(const char *json, size_t len, every_log *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_log, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_log, json, len, out, storage, profile, err);
 }
 
 int every_log_validate(const every_log *msg, rp_error *err)
@@ -519,7 +519,7 @@ static const rp_schema_field fields_logs[] = {
 
 static const rp_schema_message schema_logs = {
     .name = "Logs", .size = sizeof(every_logs), .fields = fields_logs, .field_count = 1,
-    .is_array = true, .loc = { spec_file, 94, 7 },
+    .is_array = true, .loc = { spec_file, 94, 7 }, .max_depth = 32,
 };
 
 void every_logs_init(every_logs *msg)
@@ -528,9 +528,9 @@ void every_logs_init(every_logs *msg)
 }
 
 int every_logs_decode(const char *json, size_t len, every_logs *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_logs, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_logs, json, len, out, storage, profile, err);
 }
 
 int every_logs_validate(const every_logs *msg, rp_error *err)
@@ -563,7 +563,7 @@ static const rp_schema_field fields_inners[] = {
 
 static const rp_schema_message schema_inners = {
     .name = "Inners", .size = sizeof(every_inners), .fields = fields_inners, .field_count = 1,
-    .is_array = true, .loc = { spec_file, 97, 7 },
+    .is_array = true, .loc = { spec_file, 97, 7 }, .max_depth = 32,
 };
 
 void every_inners_init(every_inners *msg)
@@ -572,9 +572,9 @@ void every_inners_init(every_inners *msg)
 }
 
 int every_inners_decode(const char *json, size_t len, every_inners *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema_inners, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema_inners, json, len, out, storage, profile, err);
 }
 
 int every_inners_validate(const every_inners *msg, rp_error *err)
@@ -591,8 +591,8 @@ int every_inners_encode(const every_inners *msg, char *buf, size_t cap, size_t *
 /* ---- any message --------------------------------------------------------------------------- */
 
 int every_decode_any(const char *json, size_t len, every_port port,
-        every_direction dir, every_any *out, rp_arena *storage, rp_decode_mode mode,
-        rp_error *err)
+        every_direction dir, every_any *out, rp_arena *storage,
+        const rp_schema_profile *profile, rp_error *err)
 {
     static const rp_schema_route routes[] = {
         { EVERY_MSG_REQUEST, EVERY_PORT_CONNECT, EVERY_DIR_C2S, &schema_request },
@@ -604,11 +604,11 @@ int every_decode_any(const char *json, size_t len, every_port port,
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL out");
     out->id = EVERY_MSG_NONE;
     int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,
-                                   (int)dir, json, len, mode, err);
+                                   (int)dir, json, len, profile, err);
     if (which < 0)
         return which;
-    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage, mode,
-                              err);
+    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage,
+                              profile, err);
     if (rc == 0)
         out->id = (every_message_id)routes[which].id;
     return rc;

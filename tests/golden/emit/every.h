@@ -13,6 +13,7 @@
 #include "rp_arena.h"
 #include "rp_error.h"
 #include "rp_json.h"
+#include "rp_schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,13 +31,12 @@ extern "C" {
  *
  *   M_init(msg)       zeroes *msg, sets defaults (presence stays false) and constants
  *                     (presence true), ready to be filled in and encoded.
- *   M_decode(json, len, out, storage, mode, err)
+ *   M_decode(json, len, out, storage, profile, err)
  *                     parses JSON text and validates it against the spec. Strings and
  *                     bytes are copied into `storage` (an rp_arena over caller memory),
  *                     so *out is valid as long as that memory; on failure storage is
- *                     rewound. mode RP_DECODE_STRICT is RFC 8259 exactly (a key twice is
- *                     an error); RP_DECODE_WIRE accepts what residue peers send (trailing
- *                     bytes, floats truncated, a string where a number belongs = absent).
+ *                     rewound. profile NULL is RFC 8259 exactly (a key twice is an
+ *                     error); a profile (rp_schema.h) accepts the leniencies it names.
  *   M_validate(msg, err)
  *                     checks every rule of the spec; the error names the JSON path and the
  *                     spec file:line:col of the rule.
@@ -145,7 +145,8 @@ typedef struct every_inner {
 
 void every_inner_init(every_inner *msg);
 RP_CHECK_RESULT int every_inner_decode(const char *json, size_t len, every_inner *out,
-                                       rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                       rp_arena *storage, const rp_schema_profile *profile,
+                                       rp_error *err);
 RP_CHECK_RESULT int every_inner_validate(const every_inner *msg, rp_error *err);
 RP_CHECK_RESULT int every_inner_encode(const every_inner *msg, char *buf, size_t cap,
                                        size_t *out_len, rp_error *err);
@@ -221,7 +222,8 @@ typedef struct every_request {
 
 void every_request_init(every_request *msg);
 RP_CHECK_RESULT int every_request_decode(const char *json, size_t len, every_request *out,
-                                         rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                         rp_arena *storage, const rp_schema_profile *profile,
+                                         rp_error *err);
 RP_CHECK_RESULT int every_request_validate(const every_request *msg, rp_error *err);
 RP_CHECK_RESULT int every_request_encode(const every_request *msg, char *buf, size_t cap,
                                          size_t *out_len, rp_error *err);
@@ -245,7 +247,8 @@ typedef struct every_reply {
 
 void every_reply_init(every_reply *msg);
 RP_CHECK_RESULT int every_reply_decode(const char *json, size_t len, every_reply *out,
-                                       rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                       rp_arena *storage, const rp_schema_profile *profile,
+                                       rp_error *err);
 RP_CHECK_RESULT int every_reply_validate(const every_reply *msg, rp_error *err);
 RP_CHECK_RESULT int every_reply_encode(const every_reply *msg, char *buf, size_t cap,
                                        size_t *out_len, rp_error *err);
@@ -269,7 +272,8 @@ typedef struct every_log {
 
 void every_log_init(every_log *msg);
 RP_CHECK_RESULT int every_log_decode(const char *json, size_t len, every_log *out,
-                                     rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                     rp_arena *storage, const rp_schema_profile *profile,
+                                     rp_error *err);
 RP_CHECK_RESULT int every_log_validate(const every_log *msg, rp_error *err);
 RP_CHECK_RESULT int every_log_encode(const every_log *msg, char *buf, size_t cap,
                                      size_t *out_len, rp_error *err);
@@ -292,7 +296,8 @@ typedef struct every_logs {
 
 void every_logs_init(every_logs *msg);
 RP_CHECK_RESULT int every_logs_decode(const char *json, size_t len, every_logs *out,
-                                      rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                      rp_arena *storage, const rp_schema_profile *profile,
+                                      rp_error *err);
 RP_CHECK_RESULT int every_logs_validate(const every_logs *msg, rp_error *err);
 RP_CHECK_RESULT int every_logs_encode(const every_logs *msg, char *buf, size_t cap,
                                       size_t *out_len, rp_error *err);
@@ -312,7 +317,8 @@ typedef struct every_inners {
 
 void every_inners_init(every_inners *msg);
 RP_CHECK_RESULT int every_inners_decode(const char *json, size_t len, every_inners *out,
-                                        rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                        rp_arena *storage, const rp_schema_profile *profile,
+                                        rp_error *err);
 RP_CHECK_RESULT int every_inners_validate(const every_inners *msg, rp_error *err);
 RP_CHECK_RESULT int every_inners_encode(const every_inners *msg, char *buf, size_t cap,
                                         size_t *out_len, rp_error *err);
@@ -348,7 +354,7 @@ typedef struct every_any {
  * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */
 RP_CHECK_RESULT int every_decode_any(const char *json, size_t len, every_port port,
                                      every_direction dir, every_any *out, rp_arena *storage,
-                                     rp_decode_mode mode, rp_error *err);
+                                     const rp_schema_profile *profile, rp_error *err);
 
 /* Spec name of a message id (e.g. "Request"); "none" for EVERY_MSG_NONE and unknown ids. */
 const char *every_message_name(every_message_id id);
