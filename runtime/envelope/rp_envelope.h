@@ -263,7 +263,7 @@ typedef struct rp_envelope_opened {
  * its input's length), so out_cap >= len + 1 and work_cap >= out_cap always suffice (for a
  * port: max_packet + 1 each); zlib's inflated text is bounded by out_cap - 1 (and by
  * work_cap when it lands there): RP_E_ZLIB_BOUND beyond. work may be NULL (work_cap 0) when
- * every layer works in place (join, json, base64, hex, aes, e.g. residue's aes_from_client);
+ * every layer works in place (join, json, base64, base64_lenient, hex, aes);
  * the engine says RP_E_ARGUMENT when it needs it. Too small a buffer is RP_E_OVERFLOW. An rsa
  * layer needs a buffer of the key's plaintext maximum and checks it before decrypting, so
  * the outcome never depends on the plaintext. pkt may be NULL when len is 0. *res
