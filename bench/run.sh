@@ -58,7 +58,7 @@ if [ -x "$bdir/bench_envelope" ]; then
     grep '^#' "$tmp/env.out"
     grep '^bench: ' "$tmp/env.out" | tee -a "$lines"
 else
-    skip "bench_envelope not built (needs rp_envelope in build/librproto.a)"
+    skip "bench_envelope not built (needs build/librproto.a and build/libresidue.a)"
 fi
 
 # ---- 4 and 6b: server throughput, server memory -----------------------------------------

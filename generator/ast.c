@@ -424,9 +424,9 @@ const char *rp_ast_event_name(rp_ast_event_kind k)
 const char *rp_ast_framing_name(rp_ast_framing_kind k)
 {
     switch (k) {
-    case RP_FRAMING_NONE: return "none";
-    case RP_FRAMING_DELIMITER: return "delimiter";
-    case RP_FRAMING_LENGTH: return "length";
+    case RP_AST_FRAMING_NONE: return "none";
+    case RP_AST_FRAMING_DELIMITER: return "delimiter";
+    case RP_AST_FRAMING_LENGTH: return "length";
     }
     return "?";
 }
@@ -521,6 +521,28 @@ const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_nam
         if (strcmp(decl->u.message.fields[i].c_name, c_name) == 0)
             return &decl->u.message.fields[i];
     return NULL;
+}
+
+void rp_ast_relax_masks(const rp_ast_spec *spec, const char *key, uint32_t *optional,
+                        uint32_t *zero_is_absent)
+{
+    *optional = *zero_is_absent = 0;
+    for (size_t i = 0; i < spec->profile_count; i++) {
+        const rp_ast_decl *p = spec->profiles[i];
+        bool opt = false, zero = false;
+        if (p->u.profile.index > 31 || !rp_ast_profile_relaxes(p, key, &opt, &zero))
+            continue;
+        uint32_t bit = (uint32_t)1 << p->u.profile.index;
+        *optional |= opt ? bit : 0u;
+        *zero_is_absent |= zero ? bit : 0u;
+    }
+}
+
+unsigned rp_ast_decode_depth(const rp_ast_spec *spec, const rp_ast_decl *d)
+{
+    if (spec->max_depth != 0)
+        return (unsigned)spec->max_depth; /* checked: 1..1024 and at least every message's depth */
+    return d->json_depth > RP_AST_DEFAULT_DEPTH ? d->json_depth : RP_AST_DEFAULT_DEPTH;
 }
 
 const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count)

@@ -230,9 +230,9 @@ typedef struct rp_ast_peer {
 
 /* How a port cuts its byte stream into packets. */
 typedef enum rp_ast_framing_kind {
-    RP_FRAMING_NONE = 0,         /* not (validly) given: only in an unchecked tree */
-    RP_FRAMING_DELIMITER,        /* every packet ends with `delimiter` */
-    RP_FRAMING_LENGTH            /* every packet starts with its payload length */
+    RP_AST_FRAMING_NONE = 0,     /* not (validly) given: only in an unchecked tree */
+    RP_AST_FRAMING_DELIMITER,    /* every packet ends with `delimiter` */
+    RP_AST_FRAMING_LENGTH        /* every packet starts with its payload length */
 } rp_ast_framing_kind;
 
 /* port NAME { framing = delimiter("\r\n\r\n") | length(uintN, big_endian|little_endian);
@@ -337,6 +337,8 @@ typedef struct rp_ast_profile {
     bool float_truncate;         /* float_numbers = truncate: 1.9 in an integer field is 1 */
     bool string_numbers_absent;  /* string_numbers = absent: "7" for a number counts as absent */
     bool duplicate_last;         /* duplicate_keys = last: the last occurrence wins */
+    bool null_absent;            /* null_values = absent: null counts as absent */
+    bool base64_lenient;         /* base64 = lenient: bytes outside the alphabet are skipped */
     size_t index;                /* position among the spec's profiles (0..31, spec order) */
 } rp_ast_profile;
 
@@ -556,6 +558,7 @@ typedef struct rp_ast_decl {
     rp_ast_span name_span;
     const struct rp_ast_unit *unit; /* file it was declared in (non-owning) */
     size_t index;             /* position in rp_ast_spec.decls */
+    unsigned json_depth;      /* messages and arrays: levels of JSON nesting (resolved by check) */
     union {
         rp_ast_charset charset; /* RP_DECL_CHARSET */
         rp_ast_enum enm;        /* RP_DECL_ENUM and RP_DECL_FLAGS */
@@ -694,6 +697,11 @@ bool rp_ast_decl_is_string_enum(const rp_ast_decl *d);
 /* Finds a field of a message declaration by C name; NULL when absent. */
 const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_name);
 
+/* The JSON nesting limit of the decoder and encoder of a message or array: the spec's
+ * `option max_depth`, or else the larger of its own depth and RP_AST_DEFAULT_DEPTH. */
+#define RP_AST_DEFAULT_DEPTH 32u
+unsigned rp_ast_decode_depth(const rp_ast_spec *spec, const rp_ast_decl *d);
+
 /* Routes of a message or array declaration (NULL/0 for other kinds). */
 const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count);
 
@@ -701,6 +709,11 @@ const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count);
  * *optional / *zero_is_absent (both optional) get the relax flags. False when it does not. */
 bool rp_ast_profile_relaxes(const rp_ast_decl *profile, const char *key, bool *optional,
                             bool *zero_is_absent);
+
+/* The relax masks of the fields with wire key `key`: bit i of *optional / *zero_is_absent
+ * for the profile of index i that relaxes it (rp_schema_field.relax_optional / _zero_absent). */
+void rp_ast_relax_masks(const rp_ast_spec *spec, const char *key, uint32_t *optional,
+                        uint32_t *zero_is_absent);
 
 /* Visitor over a checked spec, in spec order: decl, then each of its values or fields.
  * Any callback may be NULL. A non-zero return stops the walk and is returned. */

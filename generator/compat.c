@@ -602,7 +602,7 @@ static void compare_port(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
 {
     const rp_ast_port *a = &o->u.port, *b = &n->u.port;
     bool same_framing = a->framing == b->framing &&
-                        (a->framing == RP_FRAMING_DELIMITER
+                        (a->framing == RP_AST_FRAMING_DELIMITER
                              ? a->delimiter_len == b->delimiter_len && memcmp(a->delimiter, b->delimiter, a->delimiter_len) == 0
                              : a->prefix_bytes == b->prefix_bytes && a->big_endian == b->big_endian);
     if (!same_framing)

@@ -370,10 +370,10 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
     case RP_DECL_PORT: {
         const rp_ast_port *p = &d->u.port;
         indent(b, 1);
-        if (p->framing == RP_FRAMING_DELIMITER) {
+        if (p->framing == RP_AST_FRAMING_DELIMITER) {
             rp_sb_puts(b, "framing delimiter ");
             quoted(b, p->delimiter);
-        } else if (p->framing == RP_FRAMING_LENGTH) {
+        } else if (p->framing == RP_AST_FRAMING_LENGTH) {
             rp_sb_printf(b, "framing length %u bytes %s", p->prefix_bytes,
                          p->big_endian ? "big_endian" : "little_endian");
         } else {
@@ -445,10 +445,11 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
     case RP_DECL_PROFILE: {
         const rp_ast_profile *p = &d->u.profile;
         indent(b, 1);
-        rp_sb_printf(b, "profile %zu%s%s: trailing_bytes %s, float_numbers %s, string_numbers %s, duplicate_keys %s\n",
+        rp_sb_printf(b, "profile %zu%s%s: trailing_bytes %s, float_numbers %s, string_numbers %s, duplicate_keys %s, null_values %s, base64 %s\n",
                      p->index, p->base != NULL ? " extends " : "", p->base != NULL ? p->base->name : "",
                      p->trailing_ignore ? "ignore" : "reject", p->float_truncate ? "truncate" : "reject",
-                     p->string_numbers_absent ? "absent" : "reject", p->duplicate_last ? "last" : "reject");
+                     p->string_numbers_absent ? "absent" : "reject", p->duplicate_last ? "last" : "reject",
+                     p->null_absent ? "absent" : "reject", p->base64_lenient ? "lenient" : "reject");
         for (size_t i = 0; i < p->relax_count; i++) {
             indent(b, 1);
             rp_sb_puts(b, "relax ");

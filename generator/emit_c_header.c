@@ -314,8 +314,9 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
     size_t pad_enc = strlen("RP_CHECK_RESULT int ") + strlen(encode) + strlen("(");
     rp_sb_printf(h, "void %s(%s *msg);\n", init, ty);
     rp_sb_printf(h, "RP_CHECK_RESULT int %s(const char *json, size_t len, %s *out,\n"
-                    "%*srp_arena *storage, rp_decode_mode mode, rp_error *err);\n",
-                 decode, ty, (int)pad_dec, "");
+                    "%*srp_arena *storage, const rp_schema_profile *profile,\n"
+                    "%*srp_error *err);\n",
+                 decode, ty, (int)pad_dec, "", (int)pad_dec, "");
     rp_sb_printf(h, "RP_CHECK_RESULT int %s(const %s *msg, rp_error *err);\n", validate, ty);
     rp_sb_printf(h, "RP_CHECK_RESULT int %s(const %s *msg, char *buf, size_t cap,\n"
                     "%*ssize_t *out_len, rp_error *err);\n\n",
@@ -377,19 +378,34 @@ static void emit_transport_enums(emit_ctx *cx)
     }
 }
 
+/* The spec's decoding profiles, to pass as the `profile` argument of decoders. */
+static void emit_profiles(emit_ctx *cx)
+{
+    rp_strbuf *h = &cx->h;
+    rp_sb_puts(h, "/* ---- decoding profiles ------------------------------------------------------ */\n\n");
+    for (size_t i = 0; i < cx->spec->profile_count; i++) {
+        const rp_ast_decl *d = cx->spec->profiles[i];
+        char *name = rp_cname_named(&cx->names, RP_CN_PROFILE, d->name);
+        emit_doc(h, "", d->doc, NULL);
+        rp_sb_printf(h, "extern const rp_schema_profile %s;\n", name);
+        free(name);
+    }
+    rp_sb_puts(h, "\n");
+}
+
 static const char usage_note[] =
     "/* Every message type M below comes with four functions (all return 0 or a negative\n"
     " * rp_status from rp_error.h; err may be NULL; no function allocates memory):\n"
     " *\n"
     " *   M_init(msg)       zeroes *msg, sets defaults (presence stays false) and constants\n"
     " *                     (presence true), ready to be filled in and encoded.\n"
-    " *   M_decode(json, len, out, storage, mode, err)\n"
+    " *   M_decode(json, len, out, storage, profile, err)\n"
     " *                     parses JSON text and validates it against the spec. Strings and\n"
     " *                     bytes are copied into `storage` (an rp_arena over caller memory),\n"
     " *                     so *out is valid as long as that memory; on failure storage is\n"
-    " *                     rewound. mode RP_DECODE_STRICT is RFC 8259 exactly (a key twice is\n"
-    " *                     an error); RP_DECODE_WIRE accepts what lenient peers send (trailing\n"
-    " *                     bytes, floats truncated, a string where a number belongs = absent).\n"
+    " *                     rewound. profile NULL is RFC 8259 exactly (a key twice is an\n"
+    " *                     error); a profile (the spec's <p>_profile_<name>) accepts the\n"
+    " *                     leniencies it names.\n"
     " *   M_validate(msg, err)\n"
     " *                     checks every rule of the spec; the error names the JSON path and the\n"
     " *                     spec file:line:col of the rule.\n"
@@ -446,7 +462,7 @@ static void emit_any(emit_ctx *cx)
         " * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */\n"
         "RP_CHECK_RESULT int %s(const char *json, size_t len, %s port,\n"
         "%*s%s from, %s *out, rp_arena *storage,\n"
-        "%*srp_decode_mode mode, rp_error *err);\n\n",
+        "%*sconst rp_schema_profile *profile, rp_error *err);\n\n",
         fx[RP_CN_MSG_NONE], fx[RP_CN_DECODE_ANY], fx[RP_CN_PORT], pad, "", fx[RP_CN_PEER],
         fx[RP_CN_ANY], pad, "");
     rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s and unknown ids. */\n"
@@ -465,7 +481,8 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
     rp_sb_printf(h, " * Spec SHA-256: %s\n */\n", cx->sha256);
     rp_sb_printf(h, "#ifndef %s\n#define %s\n\n", fx[RP_CN_GUARD], fx[RP_CN_GUARD]);
     rp_sb_puts(h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
-    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n\n");
+    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n"
+                  "#include \"rp_schema.h\"\n\n");
     rp_sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
     emit_doc(h, "", cx->spec->protocol_doc, NULL);
     rp_sb_printf(h, "#define %s \"%s\"\n", fx[RP_CN_RPROTOC_VERSION], RPROTOC_VERSION);
@@ -483,6 +500,8 @@ void emit_c_header(emit_ctx *cx, const char *spec_name)
 
     if (cx->spec->port_count > 0 || cx->spec->route_count > 0)
         emit_transport_enums(cx);
+    if (cx->spec->profile_count > 0)
+        emit_profiles(cx);
 
     rp_sb_puts(h, "/* ---- messages ---------------------------------------------------------------- */\n\n");
     emit_each_message_in_dependency_order(cx, emit_message_struct);

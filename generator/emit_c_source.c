@@ -394,6 +394,17 @@ static void emit_default(rp_strbuf *b, const rp_ast_field *f)
     }
 }
 
+/* The relax masks of a field: bit i for each profile of index i whose `relax` names the
+ * field's wire key (its bases' relaxes included). */
+static void emit_relax(const emit_ctx *cx, rp_strbuf *b, const rp_ast_field *f)
+{
+    uint32_t opt, zero;
+    rp_ast_relax_masks(cx->spec, f->wire_key, &opt, &zero);
+    if (opt != 0 || zero != 0)
+        rp_sb_printf(b, ",\n      .relax_optional = 0x%xu, .relax_zero_absent = 0x%xu", (unsigned)opt,
+                     (unsigned)zero);
+}
+
 static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *c = &cx->c;
@@ -431,7 +442,7 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
         rp_sb_printf(c, ", .size = sizeof(%s), .fields = %s, .field_count = 1,\n"
                         "    .is_array = true, .loc = ", n.ctype, fields);
         emit_loc(cx, c, &d->name_span);
-        rp_sb_puts(c, ",\n};\n\n");
+        rp_sb_printf(c, ", .max_depth = %u,\n};\n\n", rp_ast_decode_depth(cx->spec, d));
         free(pre.s);
         free(b.s);
         free(sn);
@@ -490,6 +501,7 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                 free(rules);
             }
             emit_default(c, f);
+            emit_relax(cx, c, f);
             rp_sb_puts(c, ",\n      .loc = ");
             emit_loc(cx, c, &f->span);
             rp_sb_puts(c, " },\n");
@@ -513,7 +525,7 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                      m->unknown_keys == RP_UNKNOWN_REJECT ? "true" : "false",
                      nullable ? " .has_nullable = true," : "");
         emit_loc(cx, c, m->unknown_keys_set ? &m->unknown_keys_span : &d->name_span);
-        rp_sb_puts(c, ",\n};\n\n");
+        rp_sb_printf(c, ", .max_depth = %u,\n};\n\n", rp_ast_decode_depth(cx->spec, d));
         free(rule_counts);
     }
 
@@ -525,8 +537,8 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
     rp_sb_printf(c, "void %s(%s *msg)\n{\n    rp_schema_init(&%s, msg);\n}\n\n", init, n.ctype,
                  schema);
     rp_sb_printf(c, "int %s(const char *json, size_t len, %s *out, rp_arena *storage,\n"
-                    "        rp_decode_mode mode, rp_error *err)\n{\n"
-                    "    return rp_schema_decode(&%s, json, len, out, storage, mode, err);\n}\n\n",
+                    "        const rp_schema_profile *profile, rp_error *err)\n{\n"
+                    "    return rp_schema_decode(&%s, json, len, out, storage, profile, err);\n}\n\n",
                  decode, n.ctype, schema);
     rp_sb_printf(c, "int %s(const %s *msg, rp_error *err)\n{\n"
                     "    return rp_schema_validate(&%s, msg, err);\n}\n\n",
@@ -644,8 +656,8 @@ static void emit_any(emit_ctx *cx)
         rp_sb_putc(c, '-');
     rp_sb_puts(c, " */\n\n");
     rp_sb_printf(c, "int %s(const char *json, size_t len, %s port,\n"
-                    "        %s from, %s *out, rp_arena *storage, rp_decode_mode mode,\n"
-                    "        rp_error *err)\n{\n",
+                    "        %s from, %s *out, rp_arena *storage,\n"
+                    "        const rp_schema_profile *profile, rp_error *err)\n{\n",
                  fx[RP_CN_DECODE_ANY], fx[RP_CN_PORT], fx[RP_CN_PEER], fx[RP_CN_ANY]);
     rp_sb_puts(c, "    static const rp_schema_route routes[] = {\n");
     for (size_t i = 0; i < cx->spec->decl_count; i++) {
@@ -671,10 +683,10 @@ static void emit_any(emit_ctx *cx)
                     "        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, \"NULL out\");\n"
                     "    out->" RP_CN_ANY_ID " = %s;\n"
                     "    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,\n"
-                    "                                   (int)from, json, len, mode, err);\n"
+                    "                                   (int)from, json, len, profile, err);\n"
                     "    if (which < 0)\n        return which;\n"
-                    "    int rc = rp_schema_decode(routes[which].message, json, len, &out->" RP_CN_ANY_UNION ", storage, mode,\n"
-                    "                              err);\n"
+                    "    int rc = rp_schema_decode(routes[which].message, json, len, &out->" RP_CN_ANY_UNION ",\n"
+                    "                              storage, profile, err);\n"
                     "    if (rc == 0)\n        out->" RP_CN_ANY_ID " = (%s)routes[which].id;\n"
                     "    return rc;\n}\n\n",
                  fx[RP_CN_MSG_NONE], fx[RP_CN_MESSAGE_ID]);
@@ -695,6 +707,34 @@ static void emit_any(emit_ctx *cx)
 }
 
 /* ---- the source -------------------------------------------------------------------------------- */
+
+/* One rp_schema_profile constant per `profile` of the spec, its bases' settings resolved. */
+static void emit_profiles(emit_ctx *cx)
+{
+    rp_strbuf *c = &cx->c;
+    rp_sb_puts(c, "/* ---- decoding profiles ");
+    for (size_t i = 0; i < 69; i++)
+        rp_sb_putc(c, '-');
+    rp_sb_puts(c, " */\n\n");
+    for (size_t i = 0; i < cx->spec->profile_count; i++) {
+        const rp_ast_decl *d = cx->spec->profiles[i];
+        const rp_ast_profile *p = &d->u.profile;
+        char *name = rp_cname_named(&cx->names, RP_CN_PROFILE, d->name);
+        rp_sb_printf(c, "const rp_schema_profile %s = {\n    .name = ", name);
+        emit_cstr(c, d->name);
+        rp_sb_printf(c, ",\n    .index = %zu,\n", p->index);
+        const struct { const char *member; bool on; } flags[] = {
+            { "trailing_ignore", p->trailing_ignore }, { "float_truncate", p->float_truncate },
+            { "string_numbers_absent", p->string_numbers_absent }, { "duplicate_last", p->duplicate_last },
+            { "null_absent", p->null_absent }, { "base64_lenient", p->base64_lenient },
+        };
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+            if (flags[k].on)
+                rp_sb_printf(c, "    .%s = true,\n", flags[k].member);
+        rp_sb_puts(c, "};\n\n");
+        free(name);
+    }
+}
 
 void emit_c_source(emit_ctx *cx, const char *spec_name)
 {
@@ -740,6 +780,8 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
     }
     free(used);
     emit_each_message_in_dependency_order(cx, emit_message_tables);
+    if (cx->spec->profile_count > 0)
+        emit_profiles(cx);
 
     if (cx->routed)
         emit_any(cx);

@@ -147,7 +147,7 @@ static void route_sentence(rp_strbuf *b, const rp_ast_decl *d)
 
 static void framing_text(rp_strbuf *b, const rp_ast_port *p)
 {
-    if (p->framing == RP_FRAMING_LENGTH) {
+    if (p->framing == RP_AST_FRAMING_LENGTH) {
         rp_sb_printf(b, "a %u-byte %s length before each packet", p->prefix_bytes,
                      p->big_endian ? "big-endian" : "little-endian");
         return;
@@ -216,15 +216,16 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
     }
     if (spec->profile_count > 0) {
         rp_sb_puts(b, "Decoding profiles (decoders are strict without one):\n\n"
-                      "| profile | trailing bytes | float numbers | string numbers | duplicate keys | relaxed keys |\n"
-                      "|---|---|---|---|---|---|\n");
+                      "| profile | trailing bytes | float numbers | string numbers | duplicate keys | null | base64 | relaxed keys |\n"
+                      "|---|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < spec->profile_count; i++) {
             const rp_ast_decl *d = spec->profiles[i];
             const rp_ast_profile *p = &d->u.profile;
-            rp_sb_printf(b, "| `%s`%s%s | %s | %s | %s | %s | ", d->name, p->base != NULL ? " : " : "",
+            rp_sb_printf(b, "| `%s`%s%s | %s | %s | %s | %s | %s | %s | ", d->name, p->base != NULL ? " : " : "",
                          p->base != NULL ? p->base->name : "", p->trailing_ignore ? "ignored" : "refused",
                          p->float_truncate ? "truncated" : "refused",
-                         p->string_numbers_absent ? "absent" : "refused", p->duplicate_last ? "last wins" : "refused");
+                         p->string_numbers_absent ? "absent" : "refused", p->duplicate_last ? "last wins" : "refused",
+                         p->null_absent ? "absent" : "refused", p->base64_lenient ? "lenient" : "strict");
             bool any = false;
             for (const rp_ast_decl *at = d; at != NULL; at = at->u.profile.base)
                 for (size_t k = 0; k < at->u.profile.relax_count; k++) {

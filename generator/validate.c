@@ -292,6 +292,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
     b->built[d->index] = m;
     m->name = d->name;
     m->loc = loc_of(&d->name_span);
+    m->max_depth = rp_ast_decode_depth(b->spec, d);
     size_t off = 0;
     if (d->kind == RP_DECL_ARRAY) {
         rp_schema_field *f = own(b, rp_xcalloc(1, sizeof *f));
@@ -351,6 +352,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
         }
         build_rules(b, f, sf);
         build_default(f, sf);
+        rp_ast_relax_masks(b->spec, f->wire_key, &sf->relax_optional, &sf->relax_zero_absent);
     }
     for (size_t i = 0; i < am->field_count; i++)
         fields[i].has_offset = off + i;
@@ -375,7 +377,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
 typedef struct validator {
     builder b;
     const rp_schema_message *m;
-    rp_decode_mode mode;
+    const rp_schema_profile *profile; /* NULL: strict */
     rp_validate_format format;
     FILE *out;
     size_t documents, invalid, problems;
@@ -465,7 +467,8 @@ static void report_line(void *ctx, const rp_error *e)
 /* Builds the descriptions of `message`; false (and a line on diag) when it is not a
  * message or array of the spec. */
 static bool validator_start(validator *v, const rp_ast_spec *spec, const char *message,
-                            rp_decode_mode mode, rp_validate_format format, FILE *out, FILE *diag)
+                            const rp_schema_profile *profile, rp_validate_format format, FILE *out,
+                            FILE *diag)
 {
     memset(v, 0, sizeof *v);
     const rp_ast_decl *d = rp_ast_find_decl(spec, message);
@@ -482,7 +485,7 @@ static bool validator_start(validator *v, const rp_ast_spec *spec, const char *m
     v->b.spec = spec;
     v->b.built = rp_xcalloc(spec->decl_count + 1, sizeof(rp_schema_message *));
     v->m = build(&v->b, d);
-    v->mode = mode;
+    v->profile = profile;
     v->format = format;
     v->out = out;
     return true;
@@ -506,7 +509,7 @@ static int check_document(validator *v, const char *json, size_t len, const char
     rp_arena arena;
     rp_arena_init(&arena, mem, cap);
     report_ctx rc = { v, input, line };
-    int n = rp_schema_check_all(v->m, json, len, msg, &arena, v->mode, report_line, &rc);
+    int n = rp_schema_check_all(v->m, json, len, msg, &arena, v->profile, report_line, &rc);
     if (n < 0)
         n = 1; /* storage ran out: reported as a problem already */
     free(mem);
@@ -538,10 +541,11 @@ static int check_lines(validator *v, const char *text, size_t len, const char *i
 }
 
 int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
-                     const char *input_name, rp_decode_mode mode, FILE *out, FILE *diag)
+                     const char *input_name, const rp_schema_profile *profile, FILE *out,
+                     FILE *diag)
 {
     validator v;
-    if (!validator_start(&v, spec, message, mode, RP_VALIDATE_FORMAT_TEXT, out, diag))
+    if (!validator_start(&v, spec, message, profile, RP_VALIDATE_FORMAT_TEXT, out, diag))
         return -1;
     int n = check_document(&v, json, len, input_name, 0);
     validator_end(&v);
@@ -550,15 +554,43 @@ int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *j
 
 /* ---- the subcommand --------------------------------------------------------------------------- */
 
+/* The rp_schema_profile of the spec's profile `name` (settings of its bases resolved by
+ * the checker; relax bits are in the fields). false, with the spec's profiles on diag,
+ * when there is none of that name. */
+static bool profile_from_spec(const rp_ast_spec *spec, const char *name, rp_schema_profile *out,
+                              FILE *diag)
+{
+    for (size_t i = 0; i < spec->profile_count; i++) {
+        const rp_ast_decl *d = spec->profiles[i];
+        if (strcmp(d->name, name) != 0)
+            continue;
+        const rp_ast_profile *p = &d->u.profile;
+        rp_schema_profile r = { d->name, (unsigned)p->index, p->trailing_ignore, p->float_truncate,
+                                p->string_numbers_absent, p->duplicate_last, p->null_absent,
+                                p->base64_lenient };
+        *out = r;
+        return true;
+    }
+    fprintf(diag, "rprotoc: error: '%s' is not a profile of the spec; it has:", name);
+    for (size_t i = 0; i < spec->profile_count; i++)
+        fprintf(diag, " %s", spec->profiles[i]->name);
+    fputs(spec->profile_count == 0 ? " none\n" : "\n", diag);
+    return false;
+}
+
 static int validate_usage(const char *why)
 {
     if (why != NULL)
         fprintf(stderr, "rprotoc: error: %s\n", why);
-    fputs("usage: rprotoc validate [--wire] [--ndjson] [--format text|json] [-I DIR]... SPEC MESSAGE\n"
-          "                        [FILE|-]...\n"
+    fputs("usage: rprotoc validate [--wire | --profile NAME] [--ndjson] [--format text|json]\n"
+          "                        [-I DIR]... SPEC MESSAGE [FILE|-]...\n"
           "Checks JSON documents (each FILE, or stdin when FILE is '-' or none is given) against\n"
-          "the message or array type MESSAGE of SPEC, in strict RFC 8259 mode (--wire: accept what\n"
-          "residue peers send), and reports every problem of every document.\n"
+          "the message or array type MESSAGE of SPEC, in strict RFC 8259 mode, and reports every\n"
+          "problem of every document.\n"
+          "  --profile NAME  decode with the spec's `profile NAME` (its leniencies and relaxes)\n"
+          "  --wire          every leniency a profile can name: trailing bytes ignored, fractions\n"
+          "                  truncated, strings in number fields and null read as absent, the last\n"
+          "                  of duplicate keys wins, base64 skips bytes outside its alphabet\n"
           "  --ndjson        each non-blank line is one document (also for files named *.ndjson\n"
           "                  or *.jsonl); lines are numbered in the report\n"
           "  --format text   (default) one line per problem:\n"
@@ -608,7 +640,10 @@ int rp_validate_main(int argc, char **argv)
     size_t npos = 0;
     const char **inc = rp_xcalloc((size_t)argc + 1, sizeof *inc);
     size_t ninc = 0;
-    rp_decode_mode mode = RP_DECODE_STRICT;
+    /* --wire: every leniency a profile can name, without relaxes; --profile: a spec's own */
+    static const rp_schema_profile every_leniency = { "--wire", 0, true, true, true, true, true, true };
+    const rp_schema_profile *profile = NULL;
+    const char *profile_name = NULL;
     rp_validate_format format = RP_VALIDATE_FORMAT_TEXT;
     bool ndjson = false, options_done = false;
     int rc = -1;
@@ -619,7 +654,12 @@ int rp_validate_main(int argc, char **argv)
         else if (strcmp(a, "--") == 0)
             options_done = true;
         else if (strcmp(a, "--wire") == 0)
-            mode = RP_DECODE_WIRE;
+            profile = &every_leniency;
+        else if (strcmp(a, "--profile") == 0 || strncmp(a, "--profile=", 10) == 0) {
+            profile_name = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (profile_name == NULL || profile_name[0] == '\0')
+                rc = validate_usage("--profile needs the name of a profile of the spec");
+        }
         else if (strcmp(a, "--ndjson") == 0)
             ndjson = true;
         else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
@@ -652,8 +692,14 @@ int rp_validate_main(int argc, char **argv)
     rp_frontend_status st = rp_frontend_load_file(diag, pos[0], &opts, &spec);
     rp_diag_print(diag, stderr);
     rp_diag_free(diag);
+    rp_schema_profile named;
+    if (st == RP_FRONTEND_OK && profile_name != NULL) {
+        if (!profile_from_spec(spec, profile_name, &named, stderr))
+            st = RP_FRONTEND_SPEC_ERROR;
+        profile = &named;
+    }
     validator v;
-    if (st != RP_FRONTEND_OK || !validator_start(&v, spec, pos[1], mode, format, stdout, stderr)) {
+    if (st != RP_FRONTEND_OK || !validator_start(&v, spec, pos[1], profile, format, stdout, stderr)) {
         rp_ast_free(spec);
         free(inc);
         free(pos);

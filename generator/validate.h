@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 #include "ast.h"
-#include "rp_json.h"
+#include "rp_schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,10 +30,11 @@ typedef enum rp_validate_format {
  * Returns the number of problems (0: valid), or -1 when `message` names no message or
  * array (a line on diag). input_name labels the lines ("-" for stdin). */
 int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
-                     const char *input_name, rp_decode_mode mode, FILE *out, FILE *diag);
+                     const char *input_name, const rp_schema_profile *profile, FILE *out,
+                     FILE *diag);
 
 /* The `rprotoc validate` subcommand. argv[0] is "validate"; the rest:
- *   [--wire] [--ndjson] [--format text|json] [-I DIR]... SPEC MESSAGE [FILE|-]...
+ *   [--wire | --profile NAME] [--ndjson] [--format text|json] [-I DIR]... SPEC MESSAGE [FILE|-]...
  * Every FILE (stdin when none) is one document, or with --ndjson (or a name ending in
  * .ndjson / .jsonl) one document per non-blank line, numbered in the report. Text format:
  *   INPUT[:LINE]: PATH: offset N: message (SPEC:LINE:COL) [code]

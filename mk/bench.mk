@@ -51,8 +51,8 @@ $(BENCH_DIR)/obj/%.o: bench/%.c
 $(BENCH_DIR)/bench_codec: $(BENCH_CODEC_OBJ) $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_CODEC_OBJ) $(BENCH_LIBS) $(BENCH_PEER_LIBS)
 
-$(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBRPROTO)
-	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBRPROTO) $(LIBS_RT)
+$(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(BENCH_LIBS)
 
 $(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)

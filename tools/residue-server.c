@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "residue_profiles.h"
 #include "rp_frame.h"
 #include "rp_json.h"
 #include "residue_session.h"
@@ -271,7 +272,7 @@ static void account(app *a, conn *c)
 static void inbuf_release(app *a, conn *c)
 {
     if (c->inbuf != NULL) {
-        munmap(c->inbuf, RP_FRAMER_BUFFER_SIZE(a->max_packet));
+        munmap(c->inbuf, RP_FRAMER_BUFFER_SIZE(a->max_packet, RESIDUE_SESSION_DELIM_LEN));
         c->inbuf = NULL;
     }
     c->in_pending = c->in_hw = 0;
@@ -282,11 +283,11 @@ static void inbuf_release(app *a, conn *c)
 static int inbuf_ensure(app *a, conn *c)
 {
     if (c->inbuf != NULL) return 0;
-    size_t cap = RP_FRAMER_BUFFER_SIZE(a->max_packet);
+    size_t cap = RP_FRAMER_BUFFER_SIZE(a->max_packet, RESIDUE_SESSION_DELIM_LEN);
     void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED) return -1;
     c->inbuf = p;
-    if (rp_framer_init(&c->framer, c->inbuf, cap, a->max_packet, NULL) < 0) {
+    if (rp_framer_init(&c->framer, &residue_framing, c->inbuf, cap, a->max_packet, NULL) < 0) {
         inbuf_release(a, c);
         return -1;
     }
@@ -470,7 +471,7 @@ static int read_some(app *a, conn *c, size_t want)
         return -1;
     }
     uint8_t buf[READ_CHUNK];
-    size_t room = RP_FRAMER_BUFFER_SIZE(a->max_packet) - c->in_pending;
+    size_t room = RP_FRAMER_BUFFER_SIZE(a->max_packet, RESIDUE_SESSION_DELIM_LEN) - c->in_pending;
     if (want > room) want = room;
     if (want > sizeof buf) want = sizeof buf;
     ssize_t r = recv(c->fd, buf, want, 0);
@@ -520,7 +521,7 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
             int r = rp_framer_pop(&c->framer, &c->pkt, &c->pkt_len);
             if (r == 1) {
                 c->have_pkt = true;
-                c->in_pending -= c->pkt_len + RP_FRAME_DELIMITER_LEN;
+                c->in_pending -= c->pkt_len + rp_framing_overhead(&residue_framing);
             } else if (r < 0) {
                 fprintf(stderr, PROG ": closing a %s-port connection: packet larger than %zu bytes\n",
                         c->role == ROLE_CONNECT ? "connect" : "logging", a->max_packet);

@@ -52,6 +52,7 @@ void rp_json_writer_init(rp_json_writer *w, char *buf, size_t cap)
     w->cap = buf == NULL ? 0 : cap;
     w->len = 0;
     w->depth = 0;
+    w->max_depth = 0;
     w->need_comma = false;
     w->failed = 0;
     w->fail_offset = 0;
@@ -73,8 +74,14 @@ static const char *line_sep_escape(const unsigned char *p, size_t m)
     return NULL;
 }
 
+void rp_json_writer_set_max_depth(rp_json_writer *w, unsigned max_depth)
+{
+    w->max_depth = max_depth;
+}
+
 static void begin(rp_json_writer *w, char c)
 {
+    if (w->max_depth != 0 && w->depth >= w->max_depth) note(w, RP_E_JSON_DEPTH);
     comma(w);
     put_char(w, c);
     w->depth++;
@@ -270,6 +277,9 @@ int rp_json_writer_finish(rp_json_writer *w, size_t *out_len, rp_error *err)
         return rp_error_set(err, RP_E_JSON_UTF8, RP_LAYER_JSON, SIZE_MAX,
                             "a string to encode is not valid UTF-8 (byte %zu of the string)",
                             w->fail_offset);
+    case RP_E_JSON_DEPTH:
+        return rp_error_set(err, RP_E_JSON_DEPTH, RP_LAYER_JSON, SIZE_MAX,
+                            "the JSON would nest deeper than %u levels", (unsigned)w->max_depth);
     default:
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_JSON, SIZE_MAX,
                             "unbalanced object/array begin and end calls");

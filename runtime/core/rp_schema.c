@@ -60,17 +60,22 @@ typedef struct schema_ctx {
     rp_json_path path;
     bool scanning;              /* offsets refer to sc's input (decode) or are unknown */
     rp_arena *storage;
-    rp_decode_mode mode;
+    bool string_numbers_absent; /* the profile's settings (all false: strict) */
+    bool null_absent;
+    bool duplicate_last;
+    bool base64_lenient;
+    bool float_truncate;        /* a fraction where an integer belongs: its integer part */
+    uint32_t relax;             /* the profile's bit in the fields' relax masks, or 0 */
     rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL */
     rp_schema_report_fn report; /* collect-all mode when non-NULL */
     void *report_ctx;
     size_t problems;
     rp_error scratch;           /* JSON errors in collect-all mode land here first */
-    struct absent_notes *absent; /* the object being read: values wire mode took as absent */
+    struct absent_notes *absent; /* the object being read: values the profile took as absent */
     bool read_null;             /* read_one just read null into a nullable field */
 } schema_ctx;
 
-/* Where wire mode took a value as absent (a string where a number belongs, or null) in the
+/* Where the profile took a value as absent (a string where a number belongs, or null) in the
  * object being read, so that a required key can be reported as missing at that value and
  * with the reason, rather than at the object with none. Bounded: later ones fall back to
  * the plain message. */
@@ -81,6 +86,26 @@ typedef struct absent_notes {
     const char *what[ABSENT_NOTES];
     size_t n;
 } absent_notes;
+
+/* The nesting limit of m's JSON (rp_schema_message.max_depth). */
+static unsigned depth_of(const rp_schema_message *m)
+{
+    if (m->max_depth == 0) return RP_JSON_DEFAULT_DEPTH;
+    return m->max_depth > RP_JSON_MAX_DEPTH ? RP_JSON_MAX_DEPTH : m->max_depth;
+}
+
+/* The scanner flags of a profile. */
+static rp_json_flags json_flags(const rp_schema_profile *p)
+{
+    if (p == NULL) return RP_JSON_STRICT;
+    return (p->trailing_ignore ? RP_JSON_TRAILING_IGNORE : 0u) |
+           (p->float_truncate ? RP_JSON_FLOAT_TRUNCATE : 0u);
+}
+
+static uint32_t relax_bit(const rp_schema_profile *p)
+{
+    return p == NULL || p->index > 31 ? 0u : (uint32_t)1 << p->index;
+}
 
 /* Where scanner calls put their errors. */
 static rp_error *json_err(schema_ctx *cx)
@@ -712,8 +737,7 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
     if (f->type == RP_SCHEMA_HEX)
         rc = rp_hex_decode(text, len, (uint8_t *)mem, cap, &n, &cerr);
     else
-        rc = rp_base64_decode(text, len,
-                              cx->mode == RP_DECODE_WIRE ? RP_BASE64_LENIENT : RP_BASE64_STRICT,
+        rc = rp_base64_decode(text, len, cx->base64_lenient ? RP_BASE64_LENIENT : RP_BASE64_STRICT,
                               (uint8_t *)mem, cap, &n, &cerr);
     rp_arena_rewind(cx->storage, mark); /* the unescaped copy, if any, is no longer needed */
     if (rc < 0) {
@@ -733,8 +757,8 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
  * cause: a fraction in strict mode ("expected an integer, found 1.5"), a negative number for
  * an unsigned field and a number beyond the width ("-1 does not fit a 16-bit unsigned
  * integer", like 70000). The JSON scanner is not involved past reading the text, so
- * collect-all checking carries on after it. Returns 1 when stored, 0 when reported
- * (collect-all), or a negative rp_status. */
+ * collect-all checking carries on after it. Returns 1 when stored, 2 when the profile relaxes
+ * the field so that 0 means absent, 0 when reported (collect-all), or a negative rp_status. */
 static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
 {
     rp_str text;
@@ -746,12 +770,14 @@ static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
     int shown = text.len > 40 ? 40 : (int)text.len;
     const char *more = text.len > 40 ? "..." : "";
     bool is_signed = f->type == RP_SCHEMA_INT;
-    if (!integer && cx->mode != RP_DECODE_WIRE)
+    if (!integer && !cx->float_truncate)
         return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an integer, found %.*s%s",
                        shown, text.ptr, more);
     bool fits = rpj_number_to_u64mag(text.ptr, text.len, true, &neg, &mag) == RPJ_NUM_OK;
     if (fits && mag == 0)
         neg = false; /* -0, and -0.5 truncated */
+    if (fits && mag == 0 && (f->relax_zero_absent & cx->relax) && !f->repeated)
+        return 2; /* relaxed under this profile: 0 means absent */
     if (fits && !is_signed)
         fits = !neg && mag <= umax_of(f->bits);
     else if (fits)
@@ -805,8 +831,8 @@ static int read_strenum(schema_ctx *cx, const rp_schema_field *f, void *p)
     return problem(cx, RP_E_ARGUMENT, here(cx), &f->loc, "string enum field without its values");
 }
 
-/* Reads one value of field f into p. *present says whether it counts as present (wire mode
- * treats a string where a number belongs, and null, as absent). */
+/* Reads one value of field f into p. *present says whether it counts as present (a profile
+ * may treat a string where a number belongs, null, or a relaxed 0 as absent). */
 static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
 {
     rp_json_type t;
@@ -826,10 +852,10 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
     if (!type_matches(f, t)) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
-        if (cx->mode == RP_DECODE_WIRE && (t == RP_JSON_NULL ||
-            (t == RP_JSON_STRING && (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT ||
-                                     f->type == RP_SCHEMA_FLOAT64)))) {
-            /* what the residue server does: the value counts as absent */
+        if ((cx->null_absent && t == RP_JSON_NULL) ||
+            (cx->string_numbers_absent && t == RP_JSON_STRING &&
+             (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_FLOAT64))) {
+            /* the profile says: the value counts as absent */
             absent_notes *an = cx->absent;
             if (an != NULL && an->n < ABSENT_NOTES && f->required) {
                 an->field[an->n] = f;
@@ -849,7 +875,9 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
         break;
     case RP_SCHEMA_UINT:
     case RP_SCHEMA_INT:
-        if ((rc = read_integer(cx, f, p)) != 1) {
+        if ((rc = read_integer(cx, f, p)) == 2)
+            return 0; /* absent under the profile */
+        if (rc != 1) {
             *present = rc == 0; /* reported (collect-all): do not also call it missing */
             return rc;
         }
@@ -907,8 +935,8 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
     if (t != RP_JSON_ARRAY_BEGIN) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
-        if (t == RP_JSON_NULL && cx->mode == RP_DECODE_WIRE && f->has_offset != SIZE_MAX)
-            return 0; /* wire mode: null counts as absent, as for single values */
+        if (t == RP_JSON_NULL && cx->null_absent && f->has_offset != SIZE_MAX)
+            return 0; /* the profile: null counts as absent, as for single values */
         return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an array of %s, found %s",
                        field_json_type(f), json_type_name(t));
     }
@@ -956,8 +984,8 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
 }
 
 /* Reads the JSON object of a map field: each key into the arena (unescaped), checked against
- * the key rules, each value like an item. Strict mode refuses a key twice; wire mode keeps
- * the last value (as for message keys). Entries past the capacity are read and refused. */
+ * the key rules, each value like an item. A profile without duplicate_keys = last refuses a key
+ * twice; with it the last value is kept (as for message keys). Entries past the capacity are read and refused. */
 static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
 {
     rp_json_type t;
@@ -967,7 +995,7 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
     if (t != RP_JSON_OBJECT_BEGIN) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
-        if (t == RP_JSON_NULL && cx->mode == RP_DECODE_WIRE)
+        if (t == RP_JSON_NULL && cx->null_absent)
             return 0;
         return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an object (a map of %s), found %s",
                        field_json_type(f), json_type_name(t));
@@ -994,7 +1022,7 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
             if (rp_json_str_eq(&key, other.ptr, other.len))
                 slot = j;
         }
-        if (slot < n && cx->mode == RP_DECODE_STRICT) {
+        if (slot < n && !cx->duplicate_last) {
             rc = problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc, "map key appears twice");
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, json_err(cx));
@@ -1065,7 +1093,7 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
         return rc;
     for (size_t i = 0; i < m->field_count; i++) {
         const rp_schema_field *f = &m->fields[i];
-        if (!f->required || get_has(msg, f))
+        if (!f->required || get_has(msg, f) || (f->relax_optional & cx->relax))
             continue;
         size_t k = 0;
         while (k < notes.n && notes.field[k] != f)
@@ -1073,7 +1101,7 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
         if (k < notes.n)
             rc = problem(cx, RP_E_SCHEMA_MISSING, notes.offset[k], &f->loc,
-                         "required key \"%s\" is missing from the %s object: wire mode reads %s "
+                         "required key \"%s\" is missing from the %s object: the profile reads %s "
                          "as absent", f->key, m->name, notes.what[k]);
         else
             rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc,
@@ -1114,7 +1142,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
             continue;
         }
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
-        if (get_has(msg, f) && cx->mode == RP_DECODE_STRICT) {
+        if (get_has(msg, f) && !cx->duplicate_last) {
             rc = problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
                          "key \"%s\" appears twice", f->key);
             if (rc == 0)
@@ -1139,16 +1167,26 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
     return 0;
 }
 
-static void ctx_start(schema_ctx *cx, const char *json, size_t len, rp_arena *storage,
-                      rp_decode_mode mode, rp_error *err)
+static void ctx_start(schema_ctx *cx, const rp_schema_message *m, const char *json, size_t len,
+                      rp_arena *storage, const rp_schema_profile *profile, rp_error *err)
 {
     memset(cx, 0, sizeof *cx);
-    rp_json_scanner_init(&cx->sc, json, len, mode);
+    rp_json_scanner_init(&cx->sc, json, len, json_flags(profile));
+    if (rp_json_scanner_set_max_depth(&cx->sc, depth_of(m)) != 0) {
+        /* cannot happen: depth_of is within 1..RP_JSON_MAX_DEPTH */
+    }
     rp_json_path_init(&cx->path);
     rp_json_scanner_set_path(&cx->sc, &cx->path);
     cx->scanning = true;
     cx->storage = storage;
-    cx->mode = mode;
+    if (profile != NULL) {
+        cx->string_numbers_absent = profile->string_numbers_absent;
+        cx->null_absent = profile->null_absent;
+        cx->duplicate_last = profile->duplicate_last;
+        cx->base64_lenient = profile->base64_lenient;
+        cx->float_truncate = profile->float_truncate;
+        cx->relax = relax_bit(profile);
+    }
     cx->err = err;
     rp_error_clear(err);
     rp_error_clear(&cx->scratch);
@@ -1166,7 +1204,9 @@ static void quiet_ctx_init(schema_ctx *cx)
     cx->report_ctx = NULL;
     cx->problems = 0;
     cx->storage = NULL;
-    cx->mode = RP_DECODE_STRICT;
+    cx->string_numbers_absent = cx->null_absent = cx->duplicate_last = cx->base64_lenient = false;
+    cx->float_truncate = false;
+    cx->relax = 0;
     cx->path.depth = 0;
 }
 
@@ -1189,7 +1229,9 @@ typedef struct fast_ctx {
     size_t pos;
     unsigned depth;
     rp_arena *storage;
-    rp_decode_mode mode;
+    unsigned max_depth;  /* the top-level message's nesting limit */
+    bool b64_lenient;    /* the profile's base64_lenient */
+    uint32_t relax;      /* the profile's relax bit */
     schema_ctx *quiet; /* check_value with no error to fill and nothing to report */
 } fast_ctx;
 
@@ -1439,7 +1481,7 @@ static bool fast_bytes(fast_ctx *fc, const rp_schema_field *f, void *p)
             pad++;
         if (k != raw)
             return false; /* anything else: the careful decoder decides */
-        if (fc->mode == RP_DECODE_STRICT) {
+        if (!fc->b64_lenient) {
             if (letters == 1 || (letters > 0 && pad != 4 - letters) || (letters == 0 && pad > 0))
                 return false;
             if ((letters == 2 && (w & 15u) != 0) || (letters == 3 && (w & 3u) != 0))
@@ -1587,8 +1629,9 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         break;
     case RP_SCHEMA_UINT: {
         uint64_t v;
-        if (!fast_digits(fc, &v) || v > umax_of(f->bits))
-            return false;
+        if (!fast_digits(fc, &v) || v > umax_of(f->bits) ||
+            (v == 0 && (f->relax_zero_absent & fc->relax)))
+            return false; /* a relaxed 0 is left to the careful walk */
         store_u(p, f->size, v);
         break;
     }
@@ -1596,7 +1639,7 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         bool neg = c == '-';
         uint64_t mag;
         fc->pos += neg;
-        if (!fast_digits(fc, &mag))
+        if (!fast_digits(fc, &mag) || (mag == 0 && (f->relax_zero_absent & fc->relax)))
             return false;
         int64_t v;
         if (!neg) {
@@ -1648,7 +1691,7 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
 /* The array of a repeated field (or of a top-level array message). */
 static bool fast_items(fast_ctx *fc, const rp_schema_field *f, void *msg)
 {
-    if (fast_at(fc) != '[' || fc->depth >= RP_JSON_DEFAULT_DEPTH || f->map)
+    if (fast_at(fc) != '[' || fc->depth >= fc->max_depth || f->map)
         return false; /* maps (repeated too) are read by the careful walk */
     fc->depth++;
     fc->pos++;
@@ -1714,7 +1757,7 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
     fast_ws(fc);
     if (m->is_array)
         return fast_items(fc, &m->fields[0], msg);
-    if (fast_at(fc) != '{' || fc->depth >= RP_JSON_DEFAULT_DEPTH)
+    if (fast_at(fc) != '{' || fc->depth >= fc->max_depth)
         return false;
     fc->depth++;
     fc->pos++;
@@ -1789,21 +1832,23 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
     }
     fc->depth--;
     for (size_t j = 0; j < m->field_count; j++)
-        if (m->fields[j].required && !get_has(msg, &m->fields[j]))
+        if (m->fields[j].required && !get_has(msg, &m->fields[j]) &&
+            !(m->fields[j].relax_optional & fc->relax))
             return false;
     return true;
 }
 
 /* true: json[0..len) was decoded into msg exactly as the careful walk would have. */
 static bool fast_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                        rp_arena *storage, rp_decode_mode mode)
+                        rp_arena *storage, const rp_schema_profile *profile)
 {
     schema_ctx quiet;
     quiet_ctx_init(&quiet);
-    fast_ctx fc = { (const unsigned char *)json, len, 0, 0, storage, mode, &quiet };
+    fast_ctx fc = { (const unsigned char *)json, len, 0, 0, storage, depth_of(m),
+                    profile != NULL && profile->base64_lenient, relax_bit(profile), &quiet };
     if (len == 0 || !fast_object(&fc, m, msg))
         return false;
-    if (mode == RP_DECODE_STRICT) {
+    if (profile == NULL || !profile->trailing_ignore) {
         fast_ws(&fc);
         return fc.pos == len;
     }
@@ -1811,18 +1856,18 @@ static bool fast_decode(const rp_schema_message *m, const char *json, size_t len
 }
 
 int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                     rp_arena *storage, rp_decode_mode mode, rp_error *err)
+                     rp_arena *storage, const rp_schema_profile *profile, rp_error *err)
 {
     if (m == NULL || msg == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     size_t mark = rp_arena_mark(storage);
-    if (fast_decode(m, json, len, msg, storage, mode)) {
+    if (fast_decode(m, json, len, msg, storage, profile)) {
         rp_error_clear(err);
         return 0;
     }
     rp_arena_rewind(storage, mark);
     schema_ctx cx;
-    ctx_start(&cx, json, len, storage, mode, err);
+    ctx_start(&cx, m, json, len, storage, profile, err);
     int rc = read_object(&cx, m, msg);
     if (rc == 0)
         rc = rp_json_finish(&cx.sc, err);
@@ -1832,13 +1877,14 @@ int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len, v
 }
 
 int rp_schema_check_all(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                        rp_arena *storage, rp_decode_mode mode, rp_schema_report_fn report,
+                        rp_arena *storage, const rp_schema_profile *profile,
+                        rp_schema_report_fn report,
                         void *report_ctx)
 {
     if (m == NULL || msg == NULL || report == NULL || (json == NULL && len > 0))
         return RP_E_ARGUMENT;
     schema_ctx cx;
-    ctx_start(&cx, json, len, storage, mode, NULL);
+    ctx_start(&cx, m, json, len, storage, profile, NULL);
     cx.report = report;
     cx.report_ctx = report_ctx;
     int rc = read_object(&cx, m, msg);
@@ -2287,6 +2333,7 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     rp_json_writer w;
     rp_json_writer_init(&w, buf, cap);
+    rp_json_writer_set_max_depth(&w, depth_of(m));
     schema_ctx quiet;
     quiet_ctx_init(&quiet);
     if (fast_put_message(&w, &quiet, m, msg) && w.failed == 0) {
@@ -2297,6 +2344,7 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
     if (rc < 0)
         return rc;
     rp_json_writer_init(&w, buf, cap);
+    rp_json_writer_set_max_depth(&w, depth_of(m));
     write_message(&w, m, msg);
     return rp_json_writer_finish(&w, out_len, err);
 }
@@ -2320,14 +2368,14 @@ typedef struct found_key {
     size_t text_len;
 } found_key;
 
-/* Parses an integer (wire mode: the integer part of a plain decimal fraction too). */
-static bool parse_int_text(rp_str t, bool is_integer, rp_decode_mode mode, bool *neg,
+/* Parses an integer (truncating: the integer part of a plain decimal fraction too). */
+static bool parse_int_text(rp_str t, bool is_integer, bool truncate, bool *neg,
                            uint64_t *mag)
 {
     size_t i = 0;
     uint64_t v = 0;
     *neg = false;
-    if (!is_integer && mode != RP_DECODE_WIRE)
+    if (!is_integer && !truncate)
         return false;
     if (i < t.len && t.ptr[i] == '-') {
         *neg = true;
@@ -2493,13 +2541,21 @@ static void describe_found(char *why, size_t cap, size_t *used, const rp_schema_
 }
 
 int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int dir,
-                       const char *json, size_t len, rp_decode_mode mode, rp_error *err)
+                       const char *json, size_t len, const rp_schema_profile *profile,
+                       rp_error *err)
 {
     if (routes == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     rp_error_clear(err);
     rp_json_scanner sc;
-    rp_json_scanner_init(&sc, json, len, mode);
+    rp_json_scanner_init(&sc, json, len, json_flags(profile));
+    unsigned depth = RP_JSON_DEFAULT_DEPTH;
+    for (size_t i = 0; i < n; i++)
+        if (routes[i].message != NULL && depth_of(routes[i].message) > depth)
+            depth = depth_of(routes[i].message);
+    if (rp_json_scanner_set_max_depth(&sc, depth) != 0) {
+        /* cannot happen: depth_of is within 1..RP_JSON_MAX_DEPTH */
+    }
     rp_json_type t;
     int rc = rp_json_peek(&sc, &t, err);
     if (rc < 0)
@@ -2548,7 +2604,8 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
             bool is_integer = false;
             if ((rc = rp_json_read_number_text(&sc, &text, &is_integer, err)) < 0)
                 return rc;
-            fk->is_int = parse_int_text(text, is_integer, mode, &fk->neg, &fk->mag);
+            fk->is_int = parse_int_text(text, is_integer, profile != NULL && profile->float_truncate,
+                                        &fk->neg, &fk->mag);
         } else if (vt == RP_JSON_STRING) {
             rp_json_str v;
             if ((rc = rp_json_read_string_view(&sc, &v, err)) < 0)

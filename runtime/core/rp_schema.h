@@ -3,8 +3,8 @@
  * rprotoc turns every message of a spec into a C struct plus a constant description of it
  * (an rp_schema_message: its fields, where each lives in the struct, and the rules the spec
  * attaches to it, each with the spec file:line:col it was written at). The generated
- * residue_*_decode / _validate / _encode / _init functions are thin wrappers that hand
- * that description and the caller's struct to the functions below. Keeping the logic here,
+ * <proto>_<message>_decode / _validate / _encode / _init functions are thin wrappers that
+ * hand that description and the caller's struct to the functions below. Keeping the logic here,
  * once, means every generated codec behaves the same, and `rprotoc validate` can run the
  * very same checks from a description it builds out of the AST at run time.
  *
@@ -97,6 +97,22 @@ typedef struct rp_schema_rule {
 
 struct rp_schema_message;
 
+/* A decode profile: the leniencies a spec's `profile` declares for what its peers send.
+ * NULL (no profile) is strict RFC 8259 decoding. Every setting is off in a zeroed value. */
+typedef struct rp_schema_profile {
+    const char *name;            /* spec name, e.g. "wire" (for messages) */
+    unsigned index;              /* 0..31: this profile's bit in rp_schema_field.relax_* */
+    bool trailing_ignore;        /* bytes after the first complete JSON value are ignored */
+    bool float_truncate;         /* a number with a fraction or exponent in an integer field
+                                    is truncated toward zero: 1.9 reads as 1 */
+    bool string_numbers_absent;  /* a string where a number belongs counts as absent */
+    bool duplicate_last;         /* of a key given twice the last occurrence wins (a field
+                                    with a const rule is still checked at every occurrence) */
+    bool null_absent;            /* null as the value of any field counts as absent */
+    bool base64_lenient;         /* base64 fields decode leniently: every byte outside the
+                                    alphabet is skipped (rp_codec.h RP_BASE64_LENIENT) */
+} rp_schema_profile;
+
 /* One field of a message. */
 typedef struct rp_schema_field {
     const char *key;          /* JSON key (UTF-8, not escaped) */
@@ -136,6 +152,10 @@ typedef struct rp_schema_field {
      * (RP_RULE_KEY_*) sit with the value's rules. */
     size_t entry_size;
     size_t value_offset;
+    uint32_t relax_optional;  /* bit p: under the profile of index p a required field may be
+                                 absent (decode only; validate and encode check the spec) */
+    uint32_t relax_zero_absent; /* bit p: under the profile of index p the number 0 in this
+                                 (non-repeated integer) field reads as absent */
 } rp_schema_field;
 
 /* A message (a JSON object), or a top-level array declaration (a JSON array of messages):
@@ -151,6 +171,10 @@ typedef struct rp_schema_message {
     bool has_nullable;        /* some field is nullable: must be true when one is (the
                                  encoder's fast lane leaves such messages to the walk) */
     rp_spec_loc loc;          /* the declaration (or its unknown_keys option) */
+    unsigned max_depth;       /* nesting limit of its JSON: the decoder refuses deeper text
+                                 (unknown keys included) and the encoder never writes deeper;
+                                 computed by rprotoc (at least the message's own nesting);
+                                 0 means RP_JSON_DEFAULT_DEPTH */
 } rp_schema_message;
 
 /* Zeroes *msg, puts defaults in, and sets every const field to its value with its presence
@@ -162,16 +186,15 @@ void rp_schema_init(const rp_schema_message *m, void *msg);
  * presence flag false) and validates it: decode = parse + validate, so success means every
  * rule of the spec holds. Strings and bytes are carved from storage (nothing is
  * allocated); on failure storage is rewound to where it was and *msg is unspecified.
- * Mode RP_DECODE_STRICT: RFC 8259 exactly, a key twice is an error, numbers must be
- * integers. RP_DECODE_WIRE: what residue peers send (trailing bytes ignored, float numbers
- * truncated, a string where a number is expected counts as absent, the last of duplicate
- * keys wins — except that a field with a const rule is checked at every occurrence, so
- * {"type":2,"type":1} is refused while {"type":1,"type":1} is accepted). Unknown keys are skipped (after checking they are well-formed JSON) unless
- * the message rejects them. json may be NULL only when len is 0 (a syntax error).
+ * profile NULL: RFC 8259 exactly, a key twice is an error, numbers must be integers. A
+ * profile relaxes what its settings say (rp_schema_profile) and the relax bits of its index
+ * (a required field may be absent, a 0 may mean absent). The nesting limit is m->max_depth.
+ * Unknown keys are skipped (after checking they are well-formed JSON) unless the message
+ * rejects them. json may be NULL only when len is 0 (a syntax error).
  * Returns 0 or a negative rp_status with err (optional) filled. */
 RP_CHECK_RESULT int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len,
-                                     void *msg, rp_arena *storage, rp_decode_mode mode,
-                                     rp_error *err);
+                                     void *msg, rp_arena *storage,
+                                     const rp_schema_profile *profile, rp_error *err);
 
 /* Checks *msg against every rule of m (required fields present, ranges, sets, enums, flag
  * bits, lengths, charsets, constants, valid UTF-8, nested messages and items). The error
@@ -182,7 +205,9 @@ RP_CHECK_RESULT int rp_schema_validate(const rp_schema_message *m, const void *m
 /* Validates *msg, then writes it as compact JSON into buf[0..cap): keys in spec order,
  * only present fields, bytes as uppercase hex or padded base64. A NUL follows the text
  * when it fits (not counted). *out_len (optional) gets the length, or on RP_E_OVERFLOW
- * the capacity needed. buf may be NULL when cap is 0 (to measure). */
+ * the capacity needed. buf may be NULL when cap is 0 (to measure). A message that would
+ * nest deeper than m->max_depth is RP_E_JSON_DEPTH (only hand-written descriptions can
+ * allow that: rprotoc's limit is at least the message's nesting). */
 RP_CHECK_RESULT int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf,
                                      size_t cap, size_t *out_len, rp_error *err);
 
@@ -201,26 +226,28 @@ typedef void (*rp_schema_report_fn)(void *ctx, const rp_error *problem);
  * RP_E_ARGUMENT on NULL arguments, RP_E_OVERFLOW if storage ran out (also reported). */
 RP_CHECK_RESULT int rp_schema_check_all(const rp_schema_message *m, const char *json,
                                         size_t len, void *msg, rp_arena *storage,
-                                        rp_decode_mode mode, rp_schema_report_fn report,
+                                        const rp_schema_profile *profile,
+                                        rp_schema_report_fn report,
                                         void *report_ctx);
 
 /* A message a decoder may meet on some port in some direction (for rp_schema_classify). */
 typedef struct rp_schema_route {
-    int id;                   /* caller's message id (residue_message_id) */
-    int port;                 /* caller's port number (residue_port) */
-    int dir;                  /* caller's sending peer number (<proto>_peer) */
+    int id;                   /* caller's message id (the generated <proto>_message_id) */
+    int port;                 /* caller's port number */
+    int dir;                  /* caller's direction (or sending peer) */
     const rp_schema_message *message;
 } rp_schema_route;
 
 /* Tells which of routes[0..n) json[0..len) is, among those with this port and dir: an
  * array goes to the array message; an object to the first message whose const fields all
  * have their values in the text (messages without const fields only when no discriminated
- * one matches). Only the top level is read (and checked as JSON); the chosen message still
- * has to be decoded. Returns the index into routes, or RP_E_SCHEMA_MESSAGE (layer schema)
+ * one matches). Only the top level is read (and checked as JSON, nested up to the largest
+ * max_depth of the routes' messages); the chosen message still has to be decoded. profile
+ * as for rp_schema_decode (trailing bytes, truncated numbers as discriminators). Returns the index into routes, or RP_E_SCHEMA_MESSAGE (layer schema)
  * when none fits, or a JSON error when the text is not JSON. */
 RP_CHECK_RESULT int rp_schema_classify(const rp_schema_route *routes, size_t n, int port,
                                        int dir, const char *json, size_t len,
-                                       rp_decode_mode mode, rp_error *err);
+                                       const rp_schema_profile *profile, rp_error *err);
 
 #ifdef __cplusplus
 }

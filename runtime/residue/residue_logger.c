@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "residue_profiles.h"
 #include "rp_codec.h"
 #include "rp_json.h"
 
@@ -249,8 +250,8 @@ int residue_logger_open(const residue_logger_config *cfg, residue_logger **out, 
     if (rc == 0) rc = load_keys(lg, cfg, err);
     if (rc == 0) rc = residue_logger_session_create(lg, err);
     if (rc == 0) {
-        lg->cbuf = malloc(RP_FRAMER_BUFFER_SIZE(RESIDUE_LOGGER_REPLY_MAX));
-        lg->lbuf = malloc(RP_FRAMER_BUFFER_SIZE(RESIDUE_LOGGER_REPLY_MAX));
+        lg->cbuf = malloc(RP_FRAMER_BUFFER_SIZE(RESIDUE_LOGGER_REPLY_MAX, RESIDUE_SESSION_DELIM_LEN));
+        lg->lbuf = malloc(RP_FRAMER_BUFFER_SIZE(RESIDUE_LOGGER_REPLY_MAX, RESIDUE_SESSION_DELIM_LEN));
         lg->batch_cap = 500;
         lg->recs = calloc(lg->batch_cap, sizeof *lg->recs);
         lg->batch = calloc(lg->batch_cap, sizeof *lg->batch);
@@ -259,11 +260,11 @@ int residue_logger_open(const residue_logger_config *cfg, residue_logger **out, 
         }
     }
     if (rc == 0) {
-        rc = rp_framer_init(&lg->cframer, lg->cbuf, RP_FRAMER_BUFFER_SIZE(RESIDUE_LOGGER_REPLY_MAX),
+        rc = rp_framer_init(&lg->cframer, &residue_framing, lg->cbuf, RP_FRAMER_BUFFER_SIZE(RESIDUE_LOGGER_REPLY_MAX, RESIDUE_SESSION_DELIM_LEN),
                             RESIDUE_LOGGER_REPLY_MAX, err);
     }
     if (rc == 0) {
-        rc = rp_framer_init(&lg->lframer, lg->lbuf, RP_FRAMER_BUFFER_SIZE(RESIDUE_LOGGER_REPLY_MAX),
+        rc = rp_framer_init(&lg->lframer, &residue_framing, lg->lbuf, RP_FRAMER_BUFFER_SIZE(RESIDUE_LOGGER_REPLY_MAX, RESIDUE_SESSION_DELIM_LEN),
                             RESIDUE_LOGGER_REPLY_MAX, err);
     }
     if (rc == 0 && pipe(lg->wake) < 0) {

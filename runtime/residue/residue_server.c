@@ -16,7 +16,8 @@
 #include <openssl/crypto.h>
 
 #include "rp_codec.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
+#include "residue_profiles.h"
 #include "rp_json.h"
 #include "rp_pem.h"
 #include "residue_registry.h"
@@ -589,7 +590,7 @@ static int seal_aes(reply_ctx *rc, const rp_aes_key *key, const char *json, size
                             "random generator failed");
     }
     size_t len = 0;
-    r = rp_envelope_seal_aes_s2c(key, iv, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    r = residue_envelope_seal_aes_s2c(key, iv, json, n, (char *)rc->out, rc->cap, &len, rc->why);
     if (r < 0) {
         return r;
     }
@@ -611,7 +612,7 @@ static int seal_rsa(reply_ctx *rc, const rp_rsa_key *pub, const char *json, size
         return reply_raw(rc, text);
     }
     size_t len = 0;
-    int r = rp_envelope_seal_rsa(pub, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    int r = residue_envelope_seal_rsa(pub, json, n, (char *)rc->out, rc->cap, &len, rc->why);
     if (r < 0) {
         return r;
     }
@@ -692,91 +693,24 @@ static int reply_bad_key(reply_ctx *rc, rp_rsa_key_fault fault, const char *pem,
 
 /* ---- request decoding -------------------------------------------------------------------- */
 
-/* With requires_timestamp=false the real server takes a request without `_t`; the spec
- * makes `_t` required (it is in every real request), so such a request is re-decoded with
- * `"_t":now` put in front. Returns a malloc'd copy or NULL. */
-static char *inject_timestamp(const char *json, size_t len, uint64_t now, size_t *out_len)
+/* The profile requests are decoded with. With requires_timestamp=false the real server
+ * takes a request without `_t`, or with `_t` 0, as one without a timestamp (reference
+ * §2.1); the spec's `_t` is required and 1.., so such requests are decoded with
+ * wire_untimed, which relaxes exactly that (residue_profiles.h). */
+static const rp_schema_profile *request_profile(const residue_server *s)
 {
-    size_t i = 0;
-    while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) {
-        i++;
-    }
-    if (i >= len || json[i] != '{') {
-        return NULL;
-    }
-    char head[40];
-    int hn = snprintf(head, sizeof head, "{\"_t\":%llu", (unsigned long long)now);
-    /* Is the object empty?  "{}" -> {"_t":now}; otherwise add a comma. */
-    size_t j = i + 1;
-    while (j < len && (json[j] == ' ' || json[j] == '\t' || json[j] == '\n' || json[j] == '\r')) {
-        j++;
-    }
-    bool empty = j < len && json[j] == '}';
-    size_t n = (size_t)hn + (empty ? 0u : 1u) + (len - i - 1u);
-    char *copy = malloc(n + 1u);
-    if (copy == NULL) {
-        return NULL;
-    }
-    memcpy(copy, head, (size_t)hn);
-    size_t o = (size_t)hn;
-    if (!empty) {
-        copy[o++] = ',';
-    }
-    memcpy(copy + o, json + i + 1, len - i - 1u);
-    copy[n] = '\0';
-    *out_len = n;
-    return copy;
+    return s->cfg.requires_timestamp ? &residue_profile_wire : &residue_profile_wire_untimed;
 }
 
-/* `"_t":0` means "no timestamp" to the real server (reference §2.1); the spec's `_t` is
- * range 1.., so with requires_timestamp=false that value is replaced by now. The error's
- * offset is where the number starts. Returns a malloc'd copy or NULL. */
-static char *replace_zero_timestamp(const char *json, size_t len, size_t off, uint64_t now,
-                                    size_t *out_len)
+/* A request that came without a timestamp is handled as if it had been sent now. */
+static void fill_timestamp(const residue_server *s, bool *has_timestamp, uint64_t *timestamp,
+                           bool *has_t)
 {
-    if (off >= len) {
-        return NULL;
+    *has_t = *has_timestamp;
+    if (!*has_timestamp) {
+        *timestamp = s->clock(s->clock_ctx);
+        *has_timestamp = true;
     }
-    size_t end = off;
-    while (end < len && ((json[end] >= '0' && json[end] <= '9') || json[end] == '.' ||
-                         json[end] == 'e' || json[end] == 'E' || json[end] == '+' ||
-                         json[end] == '-')) {
-        end++;
-    }
-    if (end == off) {
-        return NULL;
-    }
-    char num[24];
-    int k = snprintf(num, sizeof num, "%llu", (unsigned long long)now);
-    size_t n = off + (size_t)k + (len - end);
-    char *copy = malloc(n + 1u);
-    if (copy == NULL) {
-        return NULL;
-    }
-    memcpy(copy, json, off);
-    memcpy(copy + off, num, (size_t)k);
-    memcpy(copy + off + (size_t)k, json + end, len - end);
-    copy[n] = '\0';
-    *out_len = n;
-    return copy;
-}
-
-/* With requires_timestamp=false, a request whose only fault is an absent or zero `_t` is
- * decoded again from a copy carrying `_t` = now (see the two helpers above). */
-static char *timestamp_fixup(const residue_server *s, int rc, const rp_error *e, const char *json,
-                             size_t len, size_t *out_len)
-{
-    if (s->cfg.requires_timestamp || strcmp(e->path, "$._t") != 0) {
-        return NULL;
-    }
-    uint64_t now = s->clock(s->clock_ctx);
-    if (rc == RP_E_SCHEMA_MISSING) {
-        return inject_timestamp(json, len, now, out_len);
-    }
-    if (rc == RP_E_SCHEMA_RANGE) {
-        return replace_zero_timestamp(json, len, e->offset, now, out_len);
-    }
-    return NULL;
 }
 
 /* Decodes a connect-port request (CONNECT, ACK or TOUCH) with the generated dispatcher.
@@ -785,22 +719,24 @@ static int decode_request(residue_server *s, const char *json, size_t len, resid
                           rp_arena *arena, bool *has_t, rp_error *err)
 {
     *has_t = true;
-    rp_error e;
-    rp_error_clear(&e);
-    size_t mark = rp_arena_mark(arena);
-    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, any,
-                                arena, RP_DECODE_WIRE, &e);
-    size_t n = 0;
-    char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
-    if (copy != NULL) {
-        rp_arena_rewind(arena, mark);
-        rc = residue_decode_any(copy, n, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, any, arena,
-                                RP_DECODE_WIRE, &e);
-        free(copy);
-        *has_t = false;
+    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, any, arena,
+                                request_profile(s), err);
+    if (rc < 0) {
+        return rc;
     }
-    if (rc < 0 && err != NULL) {
-        *err = e;
+    switch (any->id) {
+    case RESIDUE_MSG_CONNECT:
+        fill_timestamp(s, &any->u.connect.has_timestamp, &any->u.connect.timestamp, has_t);
+        break;
+    case RESIDUE_MSG_ACKNOWLEDGEMENT:
+        fill_timestamp(s, &any->u.acknowledgement.has_timestamp,
+                       &any->u.acknowledgement.timestamp, has_t);
+        break;
+    case RESIDUE_MSG_TOUCH:
+        fill_timestamp(s, &any->u.touch.has_timestamp, &any->u.touch.timestamp, has_t);
+        break;
+    default:
+        break;
     }
     return rc;
 }
@@ -1144,9 +1080,9 @@ static int on_touch(residue_server *s, reply_ctx *rc, const residue_touch *req)
 /* Finds the second ':' of "<iv>:<id>:<b64>"; returns the id length or 0 when absent. */
 static size_t envelope_id_len(const char *pkt, size_t len)
 {
-    for (size_t i = RP_ENVELOPE_IV_HEX_LEN + 1u; i < len; i++) {
+    for (size_t i = RESIDUE_ENVELOPE_IV_HEX_LEN + 1u; i < len; i++) {
         if (pkt[i] == ':') {
-            return i - (RP_ENVELOPE_IV_HEX_LEN + 1u);
+            return i - (RESIDUE_ENVELOPE_IV_HEX_LEN + 1u);
         }
     }
     return 0;
@@ -1212,20 +1148,20 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
     char *plaintext = NULL;
     int r;
 
-    rp_envelope_kind kind = rp_envelope_classify_c2s(text, len, srv->cfg.server_private_key != NULL);
-    if (kind == RP_ENVELOPE_AES_CLIENT_ID) {
+    residue_envelope_kind kind = residue_envelope_classify_c2s(text, len, srv->cfg.server_private_key != NULL);
+    if (kind == RESIDUE_KIND_AES_CLIENT_ID) {
         rc.req_envelope = "aes";
         size_t id_len = envelope_id_len(text, len);
-        const char *after_iv = text + RP_ENVELOPE_IV_HEX_LEN + 1u;
-        size_t after_len = len - RP_ENVELOPE_IV_HEX_LEN - 1u;
+        const char *after_iv = text + RESIDUE_ENVELOPE_IV_HEX_LEN + 1u;
+        size_t after_len = len - RESIDUE_ENVELOPE_IV_HEX_LEN - 1u;
         residue_client_entry *e =
             id_len == 0 ? NULL : residue_registry_find(&srv->reg, after_iv, id_len);
         if (e == NULL) {
             trace_emit(srv, false, "?", "aes", len + 4u, "envelope names an unknown client");
             return reply_error(&rc, parser_message(after_iv, after_len), SEAL_PLAIN, NULL, NULL);
         }
-        rp_aes_envelope env;
-        if (rp_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
+        residue_aes_envelope env;
+        if (residue_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
             trace_emit(srv, false, "?", "aes", len + 4u, "malformed envelope");
             return reply_invalid(&rc);
         }
@@ -1241,7 +1177,7 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
         for (int k = 0; k < 2 && r < 0; k++) {
             size_t n = 0;
             if (keys[k] == NULL ||
-                rp_envelope_open_aes(keys[k], &env, plaintext, len + 1u, &n, NULL, NULL) < 0) {
+                residue_envelope_open_aes(keys[k], &env, plaintext, len + 1u, &n, NULL, NULL) < 0) {
                 continue;
             }
             rp_arena_reset(&arena);
@@ -1281,7 +1217,7 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
             }
             size_t n = 0;
             rp_arena_reset(&arena);
-            if (rp_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
+            if (residue_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
                                      &n, NULL, NULL) == 0) {
                 r = decode_request(srv, plaintext, n, any, &arena, &has_t, NULL);
                 if (r == 0) {
@@ -1335,19 +1271,12 @@ static int decode_log(residue_server *s, const char *json, size_t len, residue_l
     rp_error_clear(&e);
     bool has_t = true;
     rp_arena_reset(arena);
-    int rc = residue_log_request_decode(json, len, out, arena, RP_DECODE_WIRE, &e);
-    size_t n = 0;
-    char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
-    if (copy != NULL) {
-        rp_arena_reset(arena);
-        rc = residue_log_request_decode(copy, n, out, arena, RP_DECODE_WIRE, &e);
-        free(copy); /* the decoded strings live in the arena, not in copy */
-        has_t = false;
-    }
+    int rc = residue_log_request_decode(json, len, out, arena, request_profile(s), &e);
     if (rc < 0) {
         if (err != NULL) *err = e;
         return rc;
     }
+    fill_timestamp(s, &out->has_timestamp, &out->timestamp, &has_t);
     if (!timestamp_ok(s, out->timestamp, has_t)) {
         return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
                             "_t %llu is outside the window of %u s",
@@ -1438,7 +1367,7 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
                        bool managed_client, const char *client_id, store_run *sr)
 {
     rp_json_scanner sc;
-    rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
+    rp_json_scanner_init(&sc, json, len, RESIDUE_WIRE_JSON_FLAGS);
     rp_error e;
     if (rp_json_expect_array_begin(&sc, &e) < 0) {
         if (rc->why) *rc->why = e;
@@ -1463,7 +1392,7 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
     }
     rp_arena arena;
     rp_arena_init(&arena, s->log_arena, s->log_arena_size);
-    rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
+    rp_json_scanner_init(&sc, json, len, RESIDUE_WIRE_JSON_FLAGS);
     if (rp_json_expect_array_begin(&sc, NULL) < 0) {
         return log_reply(rc, false);
     }
@@ -1523,13 +1452,13 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
     const char *text = pkt == NULL ? "" : (const char *)pkt;
     reply_ctx rc = {srv, reply, cap, reply_len, why, "LOG", "aes", len + 4u, {0}};
 
-    if (rp_envelope_classify_c2s(text, len, false) != RP_ENVELOPE_AES_CLIENT_ID) {
+    if (residue_envelope_classify_c2s(text, len, false) != RESIDUE_KIND_AES_CLIENT_ID) {
         trace_emit(srv, false, "LOG", "plain", len + 4u, "not an AES envelope");
         rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "not an AES envelope");
         return log_reply(&rc, false);
     }
-    rp_aes_envelope env;
-    if (rp_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
+    residue_aes_envelope env;
+    if (residue_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
         trace_emit(srv, false, "LOG", "aes", len + 4u, "malformed envelope");
         rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "malformed envelope");
         return log_reply(&rc, false);
@@ -1555,7 +1484,7 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
     for (int k = 0; k < 2 && json == NULL; k++) {
         size_t n = 0;
         if (keys[k] == NULL ||
-            rp_envelope_open_aes(keys[k], &env, plain, len + 1u, &n, NULL, NULL) < 0) {
+            residue_envelope_open_aes(keys[k], &env, plain, len + 1u, &n, NULL, NULL) < 0) {
             continue;
         }
         const char *cand = plain;
@@ -1569,7 +1498,7 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
              * like JSON cannot be base64 ('{' and '[' are not in its alphabet), so it skips
              * the attempt (which costs a wipe of the whole inflate buffer when it fails). */
             size_t m = 0;
-            if (rp_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
+            if (residue_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
                                            &m, NULL) == 0) {
                 cand = srv->inflate_buf;
                 cand_len = m;

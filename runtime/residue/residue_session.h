@@ -8,7 +8,8 @@
  * PKCS#1 v1.5 padding is drawn by OpenSSL itself; it is never compared.)
  *
  * Messages are decoded and encoded only with the generated residue_* codecs
- * (generated/residue.h); envelopes are opened and sealed with rp_envelope.
+ * (generated/residue.h); envelopes are opened and sealed with residue_envelope.h (until
+ * the sessions move to the generic rp_envelope engine and generated tables).
  *
  * Server (protocol reference §2-§8): managed and unmanaged clients, plain and RSA CONNECT
  * (told apart as in §2.2), key sizes, the `_t` window, ACK / re-ACK, TOUCH, lifetimes, the

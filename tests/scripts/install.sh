@@ -86,7 +86,7 @@ int main(void)
     rp_arena_init(&arena, mem, sizeof mem);
     orders_money m;
     rp_error err;
-    if (orders_money_decode(json, strlen(json), &m, &arena, RP_DECODE_STRICT, &err) != 0)
+    if (orders_money_decode(json, strlen(json), &m, &arena, NULL, &err) != 0)
         return 1;
     char out[ORDERS_MONEY_MAX_SIZE + 1];
     size_t n;
@@ -118,7 +118,7 @@ int main(void)
     residue_any any;
     rp_error err;
     if (residue_decode_any(json, strlen(json), RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &any,
-                           &arena, RP_DECODE_STRICT, &err) != 0)
+                           &arena, NULL, &err) != 0)
         return 1;
     char b64[16];
     if (rp_base64_encode((const uint8_t *)"abc", 3, b64, sizeof b64, NULL, &err) != 0)

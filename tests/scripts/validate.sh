@@ -85,7 +85,7 @@ expect_line "70000 reads like -1" "$tmp/out" "\$.key_size: offset 28: 70000 does
 # wire mode: a string where a number belongs counts as absent; a required key then says why
 printf '%s' '{"_t":"7","type":1}' | "$rp" validate --wire $spec Connect >"$tmp/out" 2>&1
 check "wire string number" 1 $?
-expect_line "wire string number" "$tmp/out" '$._t: offset 6: required key "_t" is missing from the Connect object: wire mode reads a string where a number belongs as absent'
+expect_line "wire string number" "$tmp/out" '$._t: offset 6: required key "_t" is missing from the Connect object: the profile reads a string where a number belongs as absent'
 
 # NDJSON: one document per line, numbered; blank lines skipped; offsets within the line.
 printf '%s\n\n%s\n%s\n' '{"_t":1,"type":1}' '{"_t":0,"type":1}' '{"_t":1,"type":2}' > "$tmp/docs.ndjson"

@@ -264,6 +264,65 @@ START_TEST(test_write_files)
 }
 END_TEST
 
+/* The nesting limit written into each message's table: its own depth (an object per level,
+ * an array per repeated level), never below the default 32, or the spec's option max_depth;
+ * and each profile's relax bits on the fields with the wire key it names. */
+START_TEST(test_max_depth_and_relax)
+{
+    char text[8192];
+    size_t o = (size_t)snprintf(text, sizeof text, "protocol nest;\n");
+    for (int i = 1; i <= 34; i++) {
+        if (i < 34)
+            o += (size_t)snprintf(text + o, sizeof text - o,
+                                  "message L%d { required uint8 v = \"_t\"; repeated L%d n = \"n\" [count 0..2]; }\n",
+                                  i, i + 1);
+        else
+            o += (size_t)snprintf(text + o, sizeof text - o, "message L%d { required uint8 v = \"_t\"; }\n", i);
+    }
+    rp_emit_c_output out = render("nest.rproto", text);
+    /* L1: 34 objects and 33 arrays */
+    const char *l1 = strstr(out.source, "schema__l1 = {");
+    ck_assert_ptr_nonnull(l1);
+    const char *md = strstr(l1, ".max_depth = ");
+    ck_assert_ptr_nonnull(md);
+    ck_assert_int_eq(atoi(md + 13), 67);
+    const char *l34 = strstr(out.source, "schema__l34 = {");
+    ck_assert_ptr_nonnull(l34);
+    ck_assert_int_eq(atoi(strstr(l34, ".max_depth = ") + 13), 32);
+    ck_assert_ptr_null(strstr(out.source, "relax_")); /* no profiles: no relax bits */
+    rp_emit_c_output_free(&out);
+    /* option max_depth: the same limit for every message */
+    out = render("d.rproto", "protocol d;\noption max_depth = 100;\n"
+                             "message A { required uint8 v = \"v\"; }\nmessage B { optional A a = \"a\"; }\n");
+    ck_assert_int_eq(atoi(strstr(strstr(out.source, "schema__a = {"), ".max_depth = ") + 13), 100);
+    ck_assert_int_eq(atoi(strstr(strstr(out.source, "schema__b = {"), ".max_depth = ") + 13), 100);
+    rp_emit_c_output_free(&out);
+    /* profile index 1 (the second) relaxes "_t" through its base's relax: bit 1 */
+    out = render("r.rproto", "protocol r;\n"
+                             "profile strictish { trailing_bytes = ignore; }\n"
+                             "profile timed : strictish { }\n"
+                             "profile untimed : strictish { relax \"_t\" = optional, zero_is_absent; }\n"
+                             "profile later : untimed { null_values = absent; }\n"
+                             "message M { required uint64 t = \"_t\"; required uint8 u = \"u\"; }\n");
+    const char *r = strstr(out.source, ".relax_optional = 0xcu, .relax_zero_absent = 0xcu");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_null(strstr(r + 1, ".relax_optional")); /* only on "_t" */
+    /* the profile constants, settings of the bases resolved */
+    const char *later = strstr(out.source, "const rp_schema_profile r_profile_later = {");
+    ck_assert_ptr_nonnull(later);
+    const char *end = strstr(later, "};");
+    ck_assert_ptr_nonnull(end);
+    ck_assert_ptr_nonnull(strstr(later, ".index = 3,"));
+    const char *ti = strstr(later, ".trailing_ignore = true,");
+    const char *na = strstr(later, ".null_absent = true,");
+    ck_assert(ti != NULL && ti < end && na != NULL && na < end);
+    const char *dl = strstr(later, ".duplicate_last");
+    ck_assert(dl == NULL || dl > end);
+    ck_assert_ptr_nonnull(strstr(out.header, "extern const rp_schema_profile r_profile_untimed;"));
+    rp_emit_c_output_free(&out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("emit_c");
@@ -275,6 +334,7 @@ int main(void)
     tcase_add_test(tc, test_residue_banner_and_determinism);
     tcase_add_test(tc, test_order_comments_and_bounds);
     tcase_add_test(tc, test_write_files);
+    tcase_add_test(tc, test_max_depth_and_relax);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -122,7 +122,7 @@ static const rp_schema_field fields__address[] = {
 
 static const rp_schema_message schema__address = {
     .name = "Address", .size = sizeof(orders_address), .fields = fields__address, .field_count = 5,
-    .reject_unknown = false, .loc = { spec__file, 41, 9 },
+    .reject_unknown = false, .loc = { spec__file, 41, 9 }, .max_depth = 32,
 };
 
 void orders_address_init(orders_address *msg)
@@ -131,9 +131,9 @@ void orders_address_init(orders_address *msg)
 }
 
 int orders_address_decode(const char *json, size_t len, orders_address *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__address, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__address, json, len, out, storage, profile, err);
 }
 
 int orders_address_validate(const orders_address *msg, rp_error *err)
@@ -174,7 +174,7 @@ static const rp_schema_field fields__money[] = {
 
 static const rp_schema_message schema__money = {
     .name = "Money", .size = sizeof(orders_money), .fields = fields__money, .field_count = 2,
-    .reject_unknown = false, .loc = { spec__file, 50, 9 },
+    .reject_unknown = false, .loc = { spec__file, 50, 9 }, .max_depth = 32,
 };
 
 void orders_money_init(orders_money *msg)
@@ -183,9 +183,9 @@ void orders_money_init(orders_money *msg)
 }
 
 int orders_money_decode(const char *json, size_t len, orders_money *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__money, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__money, json, len, out, storage, profile, err);
 }
 
 int orders_money_validate(const orders_money *msg, rp_error *err)
@@ -252,7 +252,7 @@ static const rp_schema_field fields__line[] = {
 
 static const rp_schema_message schema__line = {
     .name = "Line", .size = sizeof(orders_line), .fields = fields__line, .field_count = 4,
-    .reject_unknown = false, .loc = { spec__file, 56, 9 },
+    .reject_unknown = false, .loc = { spec__file, 56, 9 }, .max_depth = 32,
 };
 
 void orders_line_init(orders_line *msg)
@@ -261,9 +261,9 @@ void orders_line_init(orders_line *msg)
 }
 
 int orders_line_decode(const char *json, size_t len, orders_line *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__line, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__line, json, len, out, storage, profile, err);
 }
 
 int orders_line_validate(const orders_line *msg, rp_error *err)
@@ -343,7 +343,7 @@ static const rp_schema_field fields__payment[] = {
 
 static const rp_schema_message schema__payment = {
     .name = "Payment", .size = sizeof(orders_payment), .fields = fields__payment, .field_count = 6,
-    .reject_unknown = false, .loc = { spec__file, 64, 9 },
+    .reject_unknown = false, .loc = { spec__file, 64, 9 }, .max_depth = 32,
 };
 
 void orders_payment_init(orders_payment *msg)
@@ -352,9 +352,9 @@ void orders_payment_init(orders_payment *msg)
 }
 
 int orders_payment_decode(const char *json, size_t len, orders_payment *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__payment, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__payment, json, len, out, storage, profile, err);
 }
 
 int orders_payment_validate(const orders_payment *msg, rp_error *err)
@@ -515,7 +515,7 @@ static const rp_schema_field fields__order[] = {
 
 static const rp_schema_message schema__order = {
     .name = "Order", .size = sizeof(orders_order), .fields = fields__order, .field_count = 13,
-    .reject_unknown = true, .loc = { spec__file, 77, 3 },
+    .reject_unknown = true, .loc = { spec__file, 77, 3 }, .max_depth = 32,
 };
 
 void orders_order_init(orders_order *msg)
@@ -524,9 +524,9 @@ void orders_order_init(orders_order *msg)
 }
 
 int orders_order_decode(const char *json, size_t len, orders_order *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__order, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__order, json, len, out, storage, profile, err);
 }
 
 int orders_order_validate(const orders_order *msg, rp_error *err)
@@ -559,7 +559,7 @@ static const rp_schema_field fields__order_batch[] = {
 
 static const rp_schema_message schema__order_batch = {
     .name = "OrderBatch", .size = sizeof(orders_order_batch), .fields = fields__order_batch, .field_count = 1,
-    .is_array = true, .loc = { spec__file, 95, 7 },
+    .is_array = true, .loc = { spec__file, 95, 7 }, .max_depth = 32,
 };
 
 void orders_order_batch_init(orders_order_batch *msg)
@@ -568,9 +568,9 @@ void orders_order_batch_init(orders_order_batch *msg)
 }
 
 int orders_order_batch_decode(const char *json, size_t len, orders_order_batch *out, rp_arena *storage,
-        rp_decode_mode mode, rp_error *err)
+        const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__order_batch, json, len, out, storage, mode, err);
+    return rp_schema_decode(&schema__order_batch, json, len, out, storage, profile, err);
 }
 
 int orders_order_batch_validate(const orders_order_batch *msg, rp_error *err)

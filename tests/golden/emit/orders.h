@@ -13,6 +13,7 @@
 #include "rp_arena.h"
 #include "rp_error.h"
 #include "rp_json.h"
+#include "rp_schema.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,13 +34,13 @@ extern "C" {
  *
  *   M_init(msg)       zeroes *msg, sets defaults (presence stays false) and constants
  *                     (presence true), ready to be filled in and encoded.
- *   M_decode(json, len, out, storage, mode, err)
+ *   M_decode(json, len, out, storage, profile, err)
  *                     parses JSON text and validates it against the spec. Strings and
  *                     bytes are copied into `storage` (an rp_arena over caller memory),
  *                     so *out is valid as long as that memory; on failure storage is
- *                     rewound. mode RP_DECODE_STRICT is RFC 8259 exactly (a key twice is
- *                     an error); RP_DECODE_WIRE accepts what lenient peers send (trailing
- *                     bytes, floats truncated, a string where a number belongs = absent).
+ *                     rewound. profile NULL is RFC 8259 exactly (a key twice is an
+ *                     error); a profile (the spec's <p>_profile_<name>) accepts the
+ *                     leniencies it names.
  *   M_validate(msg, err)
  *                     checks every rule of the spec; the error names the JSON path and the
  *                     spec file:line:col of the rule.
@@ -116,7 +117,8 @@ typedef struct orders_address {
 
 void orders_address_init(orders_address *msg);
 RP_CHECK_RESULT int orders_address_decode(const char *json, size_t len, orders_address *out,
-                                          rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                          rp_arena *storage, const rp_schema_profile *profile,
+                                          rp_error *err);
 RP_CHECK_RESULT int orders_address_validate(const orders_address *msg, rp_error *err);
 RP_CHECK_RESULT int orders_address_encode(const orders_address *msg, char *buf, size_t cap,
                                           size_t *out_len, rp_error *err);
@@ -136,7 +138,8 @@ typedef struct orders_money {
 
 void orders_money_init(orders_money *msg);
 RP_CHECK_RESULT int orders_money_decode(const char *json, size_t len, orders_money *out,
-                                        rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                        rp_arena *storage, const rp_schema_profile *profile,
+                                        rp_error *err);
 RP_CHECK_RESULT int orders_money_validate(const orders_money *msg, rp_error *err);
 RP_CHECK_RESULT int orders_money_encode(const orders_money *msg, char *buf, size_t cap,
                                         size_t *out_len, rp_error *err);
@@ -160,7 +163,8 @@ typedef struct orders_line {
 
 void orders_line_init(orders_line *msg);
 RP_CHECK_RESULT int orders_line_decode(const char *json, size_t len, orders_line *out,
-                                       rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                       rp_arena *storage, const rp_schema_profile *profile,
+                                       rp_error *err);
 RP_CHECK_RESULT int orders_line_validate(const orders_line *msg, rp_error *err);
 RP_CHECK_RESULT int orders_line_encode(const orders_line *msg, char *buf, size_t cap,
                                        size_t *out_len, rp_error *err);
@@ -190,7 +194,8 @@ typedef struct orders_payment {
 
 void orders_payment_init(orders_payment *msg);
 RP_CHECK_RESULT int orders_payment_decode(const char *json, size_t len, orders_payment *out,
-                                          rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                          rp_arena *storage, const rp_schema_profile *profile,
+                                          rp_error *err);
 RP_CHECK_RESULT int orders_payment_validate(const orders_payment *msg, rp_error *err);
 RP_CHECK_RESULT int orders_payment_encode(const orders_payment *msg, char *buf, size_t cap,
                                           size_t *out_len, rp_error *err);
@@ -235,7 +240,8 @@ typedef struct orders_order {
 
 void orders_order_init(orders_order *msg);
 RP_CHECK_RESULT int orders_order_decode(const char *json, size_t len, orders_order *out,
-                                        rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                        rp_arena *storage, const rp_schema_profile *profile,
+                                        rp_error *err);
 RP_CHECK_RESULT int orders_order_validate(const orders_order *msg, rp_error *err);
 RP_CHECK_RESULT int orders_order_encode(const orders_order *msg, char *buf, size_t cap,
                                         size_t *out_len, rp_error *err);
@@ -255,7 +261,8 @@ typedef struct orders_order_batch {
 
 void orders_order_batch_init(orders_order_batch *msg);
 RP_CHECK_RESULT int orders_order_batch_decode(const char *json, size_t len, orders_order_batch *out,
-                                              rp_arena *storage, rp_decode_mode mode, rp_error *err);
+                                              rp_arena *storage, const rp_schema_profile *profile,
+                                              rp_error *err);
 RP_CHECK_RESULT int orders_order_batch_validate(const orders_order_batch *msg, rp_error *err);
 RP_CHECK_RESULT int orders_order_batch_encode(const orders_order_batch *msg, char *buf, size_t cap,
                                               size_t *out_len, rp_error *err);
