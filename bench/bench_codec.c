@@ -60,13 +60,13 @@ static int decode_op(void *p)
         switch (c->msg) {
         case MSG_CONNECT:
             return residue_connect_decode(c->json, c->len, &c->out.c, &c->arena,
-                                          RP_DECODE_STRICT, NULL);
+                                          NULL, NULL);
         case MSG_ESTABLISHED:
             return residue_established_decode(c->json, c->len, &c->out.e, &c->arena,
-                                              RP_DECODE_STRICT, NULL);
+                                              NULL, NULL);
         default:
             return residue_log_request_decode(c->json, c->len, &c->out.l, &c->arena,
-                                              RP_DECODE_STRICT, NULL);
+                                              NULL, NULL);
         }
 #else
         return -1;

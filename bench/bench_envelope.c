@@ -1,6 +1,9 @@
 /* bench_envelope: AES-256-CBC seal and open of a 1 KiB log request, with and without zlib,
- * ours (rp_envelope) against the floor: the same steps written directly on OpenSSL EVP
- * (AES-CBC, EVP_EncodeBlock/EVP_DecodeBlock) and zlib's compress2/uncompress.
+ * ours (the generic engine rp_envelope, driven by residue's envelope tables: aes_from_client
+ * and aes_zlib_from_client) against the floor: the same steps written directly on OpenSSL
+ * EVP (AES-CBC, EVP_EncodeBlock/EVP_DecodeBlock) and zlib's compress2/uncompress. Also shown:
+ * "residue-envelope", the residue-specific API the engine replaces (residue_envelope.h), and
+ * for open "ours-any", the engine classifying among the logging port's envelopes first.
  *
  * Two floors are measured. "openssl-floor" keeps one EVP_CIPHER_CTX and one fetched
  * EVP_CIPHER for the whole run (the least work OpenSSL can do). "openssl-percall" creates
@@ -20,7 +23,9 @@
 #include <zlib.h>
 
 #include "bench.h"
+#include "residue_envelope.h"
 #include "rp_envelope.h"
+#include "../tests/unit/support/residue_tables.h"
 
 #define CLIENT_ID "iomjhtvrmyqdfqxu"
 #define PKT_CAP 8192
@@ -42,6 +47,8 @@ typedef struct env_ctx {
     size_t out_len;
     uint8_t tmp[PKT_CAP];
     uint8_t tmp2[PKT_CAP];
+    uint8_t work[PKT_CAP];
+    rp_envelope_ctx ecx;        /* ours: the engine's context (keys, IVs) */
 } env_ctx;
 
 static int next_iv(env_ctx *c, uint8_t iv[16])
@@ -54,33 +61,98 @@ static int next_iv(env_ctx *c, uint8_t iv[16])
     return RAND_bytes(iv, 16) == 1 ? 0 : -1;
 }
 
-/* ---- ours ---------------------------------------------------------------------------- */
+/* ---- ours: the engine ------------------------------------------------------------------ */
+
+static int ours_lookup(void *ctx, unsigned key, rp_key_use use, const char *id, size_t id_len,
+                       rp_key_value *out, size_t cap)
+{
+    env_ctx *c = ctx;
+    (void)key;
+    (void)use;
+    (void)cap;
+    if (id != NULL && (id_len != sizeof CLIENT_ID - 1 || memcmp(id, CLIENT_ID, id_len) != 0))
+        return 0;
+    out->rsa = NULL;
+    out->aes = &c->key;
+    out->id = CLIENT_ID;
+    out->id_len = sizeof CLIENT_ID - 1;
+    return 1;
+}
+
+static int fixed_rng(void *ctx, uint8_t *out, size_t len)
+{
+    (void)ctx;
+    for (size_t i = 0; i < len; i++)
+        out[i] = (uint8_t)(i * 17 + 3);
+    return 0;
+}
+
+static void ours_init(env_ctx *c)
+{
+    c->ecx = (rp_envelope_ctx){ &residue_tables, ours_lookup, c,
+                                c->fixed_iv ? fixed_rng : rp_random_system, NULL, 0 };
+}
 
 static int ours_seal(void *p)
 {
     env_ctx *c = p;
-    uint8_t iv[16];
-    if (c->fixed_iv)
-        (void)next_iv(c, iv);
-    else if (rp_random_bytes(iv, sizeof iv, NULL) != 0)
-        return -1;
-    if (c->zlib)
-        return rp_envelope_seal_log_zlib(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
-                                         c->plain_len, ZLEVEL, c->out, PKT_CAP, &c->out_len, NULL);
-    return rp_envelope_seal_aes_c2s(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
-                                    c->plain_len, c->out, PKT_CAP, &c->out_len, NULL);
+    if (c->ecx.proto == NULL) ours_init(c);
+    return rp_envelope_seal(&c->ecx, c->zlib ? ENV_AES_ZLIB_FROM_CLIENT : ENV_AES_FROM_CLIENT,
+                            c->plain, c->plain_len, c->out, PKT_CAP, c->work, PKT_CAP,
+                            &c->out_len, NULL);
 }
 
 static int ours_open(void *p)
 {
     env_ctx *c = p;
-    if (!c->zlib)
-        return rp_envelope_open_aes_c2s(&c->key, c->pkt, c->pkt_len, c->out, PKT_CAP,
-                                        &c->out_len, NULL, NULL);
-    rp_aes_envelope env;
-    if (rp_envelope_parse_aes_c2s(c->pkt, c->pkt_len, &env, NULL) != 0)
+    if (c->ecx.proto == NULL) ours_init(c);
+    rp_envelope_opened res;
+    int rc = rp_envelope_open(&c->ecx, c->zlib ? ENV_AES_ZLIB_FROM_CLIENT : ENV_AES_FROM_CLIENT,
+                              c->pkt, c->pkt_len, c->out, PKT_CAP, c->work, PKT_CAP, &res, NULL,
+                              NULL);
+    c->out_len = res.len;
+    return rc;
+}
+
+static int ours_open_any(void *p)
+{
+    env_ctx *c = p;
+    if (c->ecx.proto == NULL) ours_init(c);
+    rp_envelope_opened res;
+    uint32_t mask = BIT(ENV_AES_FROM_CLIENT) | BIT(ENV_AES_ZLIB_FROM_CLIENT);
+    int rc = rp_envelope_open_any(&c->ecx, mask, c->pkt, c->pkt_len, c->out, PKT_CAP, c->work,
+                                  PKT_CAP, &res, NULL, NULL);
+    c->out_len = res.len;
+    return rc;
+}
+
+/* ---- the residue-specific API the engine replaces ---------------------------------------- */
+
+static int old_seal(void *p)
+{
+    env_ctx *c = p;
+    uint8_t iv[16];
+    if (c->fixed_iv)
+        (void)fixed_rng(NULL, iv, sizeof iv);
+    else if (rp_random_bytes(iv, sizeof iv, NULL) != 0)
         return -1;
-    return rp_envelope_open_log_zlib(&c->key, &env, c->out, PKT_CAP, &c->out_len, NULL, NULL);
+    if (c->zlib)
+        return residue_envelope_seal_log_zlib(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
+                                         c->plain_len, ZLEVEL, c->out, PKT_CAP, &c->out_len, NULL);
+    return residue_envelope_seal_aes_c2s(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
+                                    c->plain_len, c->out, PKT_CAP, &c->out_len, NULL);
+}
+
+static int old_open(void *p)
+{
+    env_ctx *c = p;
+    if (!c->zlib)
+        return residue_envelope_open_aes_c2s(&c->key, c->pkt, c->pkt_len, c->out, PKT_CAP,
+                                        &c->out_len, NULL, NULL);
+    residue_aes_envelope env;
+    if (residue_envelope_parse_aes_c2s(c->pkt, c->pkt_len, &env, NULL) != 0)
+        return -1;
+    return residue_envelope_open_log_zlib(&c->key, &env, c->out, PKT_CAP, &c->out_len, NULL, NULL);
 }
 
 /* ---- the floor ----------------------------------------------------------------------- */
@@ -262,8 +334,8 @@ int main(int argc, char **argv)
     static char plain[PLAIN_LEN + 1];
     size_t plain_len = make_log_request(plain, sizeof plain);
 
-    static env_ctx ours, flo, percall, check;
-    env_ctx *all[] = { &ours, &flo, &percall, &check };
+    static env_ctx ours, flo, percall, check, old, any;
+    env_ctx *all[] = { &ours, &flo, &percall, &check, &old, &any };
     EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
     EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
     if (cipher == NULL || cctx == NULL)
@@ -315,24 +387,31 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_envelope: the floor cannot open our packet%s\n", suffix);
             return 1;
         }
+        if (old_seal(&check) != 0 || check.out_len != ours_len
+            || memcmp(check.out, ours_pkt, ours_len) != 0)
+            printf("# note: seal%s: the engine and residue_envelope differ\n", suffix);
         printf("# envelope%s: %zu-byte log request -> %zu-byte packet\n", suffix, plain_len,
                ours_len);
 
         for (int op = 0; op < 2; op++) {
-            for (size_t i = 0; i < 3; i++) {
-                all[i]->zlib = z;
-                all[i]->pkt = ours_pkt;
-                all[i]->pkt_len = ours_len;
+            env_ctx *used[] = { &ours, &flo, &percall, &old, &any };
+            for (size_t i = 0; i < sizeof used / sizeof used[0]; i++) {
+                used[i]->zlib = z;
+                used[i]->pkt = ours_pkt;
+                used[i]->pkt_len = ours_len;
             }
-            bench_impl impls[3] = {
+            bench_impl impls[5] = {
                 { "ours", op ? ours_open : ours_seal, &ours, 0 },
                 { "openssl-floor", op ? floor_open : floor_seal, &flo, 0 },
                 { "openssl-percall", op ? floor_open : floor_seal, &percall, 0 },
+                { "residue-envelope", op ? old_open : old_seal, &old, 0 },
+                { "ours-any", ours_open_any, &any, 0 },
             };
+            size_t nimpl = op ? 5 : 4;
             char name[64];
             snprintf(name, sizeof name, "envelope_%s%s", op ? "open" : "seal", suffix);
             if (cg_iters > 0) {
-                for (size_t i = 0; i < 3; i++) {
+                for (size_t i = 0; i < nimpl; i++) {
                     char label[128];
                     snprintf(label, sizeof label, "%s:%s", name, impls[i].name);
                     if (bench_callgrind_run(label, impls[i].fn, impls[i].ctx, cg_iters) != 0)
@@ -340,12 +419,12 @@ int main(int argc, char **argv)
                 }
                 continue;
             }
-            if (bench_compare(&cfg, name, impls, 3) != 0) {
+            if (bench_compare(&cfg, name, impls, nimpl) != 0) {
                 failures++;
                 continue;
             }
-            bench_report(name, impls[0].ns_per_op, impls[1].name, impls[1].ns_per_op, "ns");
-            bench_report(name, impls[0].ns_per_op, impls[2].name, impls[2].ns_per_op, "ns");
+            for (size_t i = 1; i < nimpl; i++)
+                bench_report(name, impls[0].ns_per_op, impls[i].name, impls[i].ns_per_op, "ns");
         }
     }
     EVP_CIPHER_CTX_free(cctx);

@@ -58,7 +58,7 @@ if [ -x "$bdir/bench_envelope" ]; then
     grep '^#' "$tmp/env.out"
     grep '^bench: ' "$tmp/env.out" | tee -a "$lines"
 else
-    skip "bench_envelope not built (needs rp_envelope in build/librproto.a)"
+    skip "bench_envelope not built (needs build/librproto.a and build/libresidue.a)"
 fi
 
 # ---- 4 and 6b: server throughput, server memory -----------------------------------------
@@ -82,9 +82,11 @@ if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_load" ]; then
   "allow_insecure_connection": true, "allow_unmanaged_clients": true,
   "allow_unmanaged_loggers": true, "requires_timestamp": true, "timestamp_validity": 120,
   "compression": true, "allow_bulk_log_request": true, "max_items_in_bulk": 50,
-  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256
+  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256,
+  "source_connect_rate": 0, "source_max_unacknowledged": 0
 }
 JSON
+    # (per-source limits off: 6b registers 10,000 clients from one address on purpose)
     key=$vectors/A-unknown-plain/keys/client-private.pem
     load() { "$bdir/bench_load" --port "$cport" --key "$key" --server-pid "$server_pid" "$@"; }
     if [ -n "$quick" ]; then nh=100; nl=1000; nb=200; else nh=1000; nl=10000; nb=2000; fi
@@ -128,6 +130,32 @@ JSON
     else
         skip "residue-server did not start (memory test)"
     fi
+    # 6c. Lines per second into a real log file (in /tmp) for each durability setting
+    # (docs/security.md "Durability"): one client, one request in flight, so "group" pays one
+    # fsync per request here; bulks of 50 show what one fsync per turn buys.
+    say ""
+    say "== 6c. residue-server lines/s into a log file, per durability setting (/tmp: $(df -T /tmp | awk 'NR == 2 { print $2 }'))"
+    for dur in flush group interval; do
+        rm -f "$tmp/durability.jsonl"
+        rm -f "$tmp/ports"
+        "$build/residue-server" --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
+            --ports-file "$tmp/ports" --log-file "$tmp/durability.jsonl" --durability "$dur" \
+            > "$tmp/server.out" 2> "$tmp/server.err" &
+        server_pid=$!
+        for _ in $(seq 100); do [ -s "$tmp/ports" ] && break; sleep 0.05; done
+        cport=$(sed -n 's/.*connect_port=\([0-9]*\).*/\1/p' "$tmp/ports" 2>/dev/null)
+        [ -n "$cport" ] || { cat "$tmp/server.err"; skip "server ($dur) did not start"; continue; }
+        for spec in "log $nl 1" "bulk $nb 50"; do
+            set -- $spec
+            if load "$1" "$2" > "$tmp/load.out" 2> "$tmp/load.err"; then
+                r=$(grep '^result:' "$tmp/load.out"); secs=$(field seconds "$r")
+                emit "bench: server_lines_per_s_${dur}_$1 ours=$(awk -v n="$2" -v k="$3" -v s="$secs" 'BEGIN { printf "%.0f", n * k / s }')/s peer=none:n/a ratio=n/a"
+            else
+                cat "$tmp/load.err"; skip "durability $dur $1 load failed"
+            fi
+        done
+        stop_server
+    done
 else
     skip "build/residue-server or bench_load not built"
 fi
@@ -166,7 +194,7 @@ if [ -x "$build/rprotoc" ]; then
     fi
     prev_n=; prev_ms=
     for n in 100 1000 10000; do
-        bench/gen-spec.sh "$n" "$tmp/synth$n.rproto"
+        bench/gen-spec.sh "$n" "$tmp/synth$n.rproto" plain
         if ms=$(time_rprotoc "$tmp/synth$n.rproto"); then
             sz=$(cat "$tmp"/gen-out/* 2>/dev/null | wc -c)
             say "# synthetic spec of $n messages: $(wc -c < "$tmp/synth$n.rproto") bytes in, $sz bytes of C out"
@@ -181,6 +209,36 @@ if [ -x "$build/rprotoc" ]; then
             prev_n=
         fi
     done
+    # Routed messages told apart by one enum discriminator of N values (the shape that used
+    # to be quadratic): time, bytes of C and peak memory from 1,000 to 10,000 messages.
+    peak_kb() {   # spec out -> peak RSS in KiB of one rprotoc run (empty without /usr/bin/time)
+        rm -rf "$2"; mkdir -p "$2"
+        [ -x /usr/bin/time ] || return 0
+        /usr/bin/time -f %M -o "$tmp/peak.txt" "$build/rprotoc" "$1" -o "$2" > /dev/null 2>&1 && cat "$tmp/peak.txt"
+    }
+    for n in 1000 10000; do
+        bench/gen-spec.sh "$n" "$tmp/routed$n.rproto" routed
+        if ms=$(time_rprotoc "$tmp/routed$n.rproto"); then
+            eval "routed_ms_$n=$ms"
+            eval "routed_sz_$n=$(cat "$tmp"/gen-out/* | wc -c)"
+            kb=$(peak_kb "$tmp/routed$n.rproto" "$tmp/gen-out")
+            eval "routed_kb_$n=${kb:-0}"
+            say "# routed spec of $n enum-discriminated messages: $(wc -c < "$tmp/routed$n.rproto") bytes in, $(eval echo \$routed_sz_$n) bytes of C out, ${ms} ms CPU, peak ${kb:-?} KiB"
+            emit "bench: rprotoc_routed_$n ours=${ms}ms peer=none:n/a ratio=n/a"
+        else
+            sed -n 1,5p "$tmp/rprotoc.err"; skip "rprotoc failed on the routed spec of $n messages"
+        fi
+    done
+    if [ -n "${routed_ms_1000:-}" ] && [ -n "${routed_ms_10000:-}" ]; then
+        g=$(awk -v a="$routed_ms_10000" -v b="$routed_ms_1000" 'BEGIN { printf "%.2f", a / b }')
+        emit "bench: rprotoc_routed_growth_time_1000_to_10000 ours=${g}x peer=linear:10x ratio=$(ratio 10 "$g")"
+        g=$(awk -v a="$routed_sz_10000" -v b="$routed_sz_1000" 'BEGIN { printf "%.2f", a / b }')
+        emit "bench: rprotoc_routed_growth_output_1000_to_10000 ours=${g}x peer=linear:10x ratio=$(ratio 10 "$g")"
+        if [ "$routed_kb_1000" -gt 0 ]; then
+            g=$(awk -v a="$routed_kb_10000" -v b="$routed_kb_1000" 'BEGIN { printf "%.2f", a / b }')
+            emit "bench: rprotoc_routed_growth_memory_1000_to_10000 ours=${g}x peer=linear:10x ratio=$(ratio 10 "$g")"
+        fi
+    fi
 else
     skip "build/rprotoc not built"
 fi
@@ -281,6 +339,31 @@ if [ -x "$bdir/bench_envelope" ] && command -v valgrind > /dev/null; then
     else
         tail -n 5 "$tmp/cge.err"; skip "callgrind run of bench_envelope failed"
     fi
+fi
+
+# ---- 8: the residue logger library ------------------------------------------------------
+say ""
+say "== 8. residue logger library (residue_logger.h) into residue-server on loopback (no peer: absolute numbers)"
+if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_logger" ]; then
+    if [ -n "$quick" ]; then ll=50000; else ll=400000; fi
+    if start_server; then
+        for t in 1 4; do
+            if "$bdir/bench_logger" --port "$cport" --key "$vectors/A-unknown-plain/keys/client-private.pem" \
+                    --lines "$ll" --threads "$t" > "$tmp/logger.out" 2> "$tmp/logger.err"; then
+                grep '^#' "$tmp/logger.out"
+                r=$(grep '^result:' "$tmp/logger.out")
+                emit "bench: logger_lines_per_s_${t}thread ours=$(field lines_per_s "$r")/s peer=none:n/a ratio=n/a"
+                emit "bench: logger_log_call_cpu_${t}thread ours=$(field call_ns "$r")ns peer=none:n/a ratio=n/a"
+            else
+                cat "$tmp/logger.err"; skip "bench_logger with $t thread(s) failed"
+            fi
+        done
+        stop_server
+    else
+        skip "residue-server did not start (logger)"
+    fi
+else
+    skip "build/residue-server or bench_logger not built"
 fi
 
 # ---- the table --------------------------------------------------------------------------

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "regex.h"
+
 /* ---- freeing ------------------------------------------------------------------------------ */
 
 static void free_value(rp_ast_value *v)
@@ -116,6 +118,11 @@ static void free_profile(rp_ast_profile *p)
 static void free_field(rp_ast_field *f)
 {
     free(f->type.name);
+    free(f->type.map_key);
+    free(f->attrs.pattern);
+    rp_regex_free(f->attrs.pattern_re);
+    free_len(&f->attrs.key_len);
+    free(f->attrs.key_charset_name);
     free(f->c_name);
     free(f->wire_key);
     free(f->doc);
@@ -135,6 +142,7 @@ static void free_enum_value(rp_ast_enum_value *v)
     free(v->doc);
     free(v->since);
     free(v->until);
+    free(v->text);
 }
 
 void rp_ast_decl_free(rp_ast_decl *d)
@@ -235,6 +243,7 @@ const char *rp_ast_scalar_name(rp_ast_scalar s)
     case RP_SCALAR_UINT16: return "uint16";
     case RP_SCALAR_UINT32: return "uint32";
     case RP_SCALAR_UINT64: return "uint64";
+    case RP_SCALAR_FLOAT64: return "float64";
     case RP_SCALAR_NONE: break;
     }
     return "?";
@@ -254,6 +263,7 @@ const char *rp_ast_scalar_c_type(rp_ast_scalar s)
     case RP_SCALAR_UINT16: return "uint16_t";
     case RP_SCALAR_UINT32: return "uint32_t";
     case RP_SCALAR_UINT64: return "uint64_t";
+    case RP_SCALAR_FLOAT64: return "double";
     case RP_SCALAR_NONE: break;
     }
     return "?";
@@ -414,9 +424,9 @@ const char *rp_ast_event_name(rp_ast_event_kind k)
 const char *rp_ast_framing_name(rp_ast_framing_kind k)
 {
     switch (k) {
-    case RP_FRAMING_NONE: return "none";
-    case RP_FRAMING_DELIMITER: return "delimiter";
-    case RP_FRAMING_LENGTH: return "length";
+    case RP_AST_FRAMING_NONE: return "none";
+    case RP_AST_FRAMING_DELIMITER: return "delimiter";
+    case RP_AST_FRAMING_LENGTH: return "length";
     }
     return "?";
 }
@@ -458,9 +468,24 @@ rp_ast_scalar rp_ast_type_int_kind(const rp_ast_type *t)
         return RP_SCALAR_NONE;
     if (t->scalar != RP_SCALAR_NONE)
         return rp_ast_scalar_is_int(t->scalar) ? t->scalar : RP_SCALAR_NONE;
-    if (t->ref != NULL && (t->ref->kind == RP_DECL_ENUM || t->ref->kind == RP_DECL_FLAGS))
-        return t->ref->u.enm.underlying;
+    if (t->ref != NULL && (t->ref->kind == RP_DECL_ENUM || t->ref->kind == RP_DECL_FLAGS) &&
+        rp_ast_scalar_is_int(t->ref->u.enm.underlying))
+        return t->ref->u.enm.underlying; /* not a string enum */
     return RP_SCALAR_NONE;
+}
+
+bool rp_ast_field_is_required(const rp_ast_field *f)
+{
+    if (f->label == RP_LABEL_REQUIRED)
+        return true;
+    if (f->label == RP_LABEL_REPEATED || f->type.is_map)
+        return f->attrs.count.present && f->attrs.count.has_min && f->attrs.count.min >= 1;
+    return false;
+}
+
+bool rp_ast_decl_is_string_enum(const rp_ast_decl *d)
+{
+    return d != NULL && d->kind == RP_DECL_ENUM && d->u.enm.underlying == RP_SCALAR_STRING;
 }
 
 bool rp_ast_type_is(const rp_ast_type *t, rp_ast_decl_kind k)
@@ -496,6 +521,28 @@ const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_nam
         if (strcmp(decl->u.message.fields[i].c_name, c_name) == 0)
             return &decl->u.message.fields[i];
     return NULL;
+}
+
+void rp_ast_relax_masks(const rp_ast_spec *spec, const char *key, uint32_t *optional,
+                        uint32_t *zero_is_absent)
+{
+    *optional = *zero_is_absent = 0;
+    for (size_t i = 0; i < spec->profile_count; i++) {
+        const rp_ast_decl *p = spec->profiles[i];
+        bool opt = false, zero = false;
+        if (p->u.profile.index > 31 || !rp_ast_profile_relaxes(p, key, &opt, &zero))
+            continue;
+        uint32_t bit = (uint32_t)1 << p->u.profile.index;
+        *optional |= opt ? bit : 0u;
+        *zero_is_absent |= zero ? bit : 0u;
+    }
+}
+
+unsigned rp_ast_decode_depth(const rp_ast_spec *spec, const rp_ast_decl *d)
+{
+    if (spec->max_depth != 0)
+        return (unsigned)spec->max_depth; /* checked: 1..1024 and at least every message's depth */
+    return d->json_depth > RP_AST_DEFAULT_DEPTH ? d->json_depth : RP_AST_DEFAULT_DEPTH;
 }
 
 const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count)

@@ -66,7 +66,8 @@ typedef enum rp_ast_scalar {
     RP_SCALAR_UINT8,
     RP_SCALAR_UINT16,
     RP_SCALAR_UINT32,
-    RP_SCALAR_UINT64
+    RP_SCALAR_UINT64,
+    RP_SCALAR_FLOAT64   /* an IEEE 754 double: any JSON number, written back exactly */
 } rp_ast_scalar;
 
 /* ---- enums shared by several nodes ------------------------------------------------------ */
@@ -74,7 +75,7 @@ typedef enum rp_ast_scalar {
 /* Kind of a top-level declaration. All kinds share one namespace. */
 typedef enum rp_ast_decl_kind {
     RP_DECL_CHARSET = 1, /* charset NAME = "class"; */
-    RP_DECL_ENUM,        /* enum NAME : intN { VALUE = n; ... } */
+    RP_DECL_ENUM,        /* enum NAME : intN { VALUE = n; ... }  or  enum NAME : string { VALUE = "text"; ... } */
     RP_DECL_FLAGS,       /* flags NAME : uintN { BIT = 2^k; ... } */
     RP_DECL_MESSAGE,     /* message NAME [on ...] { ... } */
     RP_DECL_ARRAY,       /* array NAME of MESSAGE [len a..b] [on ...]; */
@@ -112,8 +113,10 @@ typedef enum rp_ast_value_kind {
     RP_VALUE_INT,       /* integer literal: `i` */
     RP_VALUE_BOOL,      /* true / false: `b` */
     RP_VALUE_STRING,    /* string literal: `str` */
-    RP_VALUE_ENUM       /* a value name of the field's enum or flags: `ident`, resolved to
+    RP_VALUE_ENUM,      /* a value name of the field's enum or flags: `ident`, resolved to
                            `enum_value`; after checking `i` also holds that value's number */
+    RP_VALUE_FLOAT      /* a floating-point literal: `f` (float64 fields; an integer literal
+                           on a float64 field is turned into this kind by check) */
 } rp_ast_value_kind;
 
 /* ---- nodes ------------------------------------------------------------------------------- */
@@ -130,6 +133,7 @@ typedef struct rp_ast_value {
     char *ident;              /* ENUM: the value name as written (owned) */
     const struct rp_ast_enum_value *enum_value; /* ENUM: resolved by check (non-owning) */
     rp_ast_span span;         /* the literal */
+    double f;                 /* FLOAT */
 } rp_ast_value;
 
 /* A type as written in a field, or the element of an array declaration. */
@@ -138,7 +142,13 @@ typedef struct rp_ast_type {
     char *name;               /* named type as written (owned); NULL for built-ins */
     const struct rp_ast_decl *ref; /* named type resolved by check: an ENUM, FLAGS or
                                       MESSAGE declaration (never CHARSET/ARRAY); non-owning */
-    rp_ast_span span;         /* the type name */
+    rp_ast_span span;         /* the type name (of a map: the value type's name) */
+    /* map<KEY, VALUE>: a JSON object with free keys. The fields above describe VALUE; the key
+     * is always a string once checked. */
+    bool is_map;
+    char *map_key;            /* the key type as written (owned); NULL unless is_map */
+    rp_ast_span map_key_span;
+    rp_ast_span map_span;     /* the whole map<...> */
 } rp_ast_type;
 
 /* One value of an enum, or one bit of a flags set. */
@@ -155,11 +165,16 @@ typedef struct rp_ast_enum_value {
     const struct rp_ast_decl *parent; /* the enum or flags declaration (non-owning) */
     rp_ast_span since_span;   /* the since string (zeroed when absent) */
     rp_ast_span until_span;   /* the until string (zeroed when absent) */
+    /* String enums: the JSON string that stands for the value (owned); NULL for integer
+     * enums. `value` is then its 1-based position (set by check), the number of the C enum
+     * constant, so that a zeroed struct holds no valid value. */
+    char *text;
 } rp_ast_enum_value;
 
 /* enum NAME : int { ... }  /  flags NAME : uint { ... } */
 typedef struct rp_ast_enum {
-    rp_ast_scalar underlying; /* an integer scalar (flags: unsigned only; checked) */
+    rp_ast_scalar underlying; /* an integer scalar (flags: unsigned only; checked), or
+                                 RP_SCALAR_STRING for a string enum (enum only) */
     rp_ast_span underlying_span;
     rp_ast_enum_value *values; /* owned array, value_count entries, spec order */
     size_t value_count;
@@ -215,9 +230,9 @@ typedef struct rp_ast_peer {
 
 /* How a port cuts its byte stream into packets. */
 typedef enum rp_ast_framing_kind {
-    RP_FRAMING_NONE = 0,         /* not (validly) given: only in an unchecked tree */
-    RP_FRAMING_DELIMITER,        /* every packet ends with `delimiter` */
-    RP_FRAMING_LENGTH            /* every packet starts with its payload length */
+    RP_AST_FRAMING_NONE = 0,     /* not (validly) given: only in an unchecked tree */
+    RP_AST_FRAMING_DELIMITER,    /* every packet ends with `delimiter` */
+    RP_AST_FRAMING_LENGTH        /* every packet starts with its payload length */
 } rp_ast_framing_kind;
 
 /* port NAME { framing = delimiter("\r\n\r\n") | length(uintN, big_endian|little_endian);
@@ -322,6 +337,8 @@ typedef struct rp_ast_profile {
     bool float_truncate;         /* float_numbers = truncate: 1.9 in an integer field is 1 */
     bool string_numbers_absent;  /* string_numbers = absent: "7" for a number counts as absent */
     bool duplicate_last;         /* duplicate_keys = last: the last occurrence wins */
+    bool null_absent;            /* null_values = absent: null counts as absent */
+    bool base64_lenient;         /* base64 = lenient: bytes outside the alphabet are skipped */
     size_t index;                /* position among the spec's profiles (0..31, spec order) */
 } rp_ast_profile;
 
@@ -445,6 +462,10 @@ typedef struct rp_ast_attrs {
     bool has_hi;
     rp_ast_int hi;
     rp_ast_span range_span;
+    /* A range with a floating-point bound (as written), or any range of a float64 field once
+     * checked: the bounds are then flo / fhi (integer bounds converted). */
+    bool range_float;
+    double flo, fhi;
 
     /* one_of {a, b, c}: the allowed numbers (integer fields), spec order, no duplicates. */
     rp_ast_int *one_of;       /* owned; NULL when absent */
@@ -477,6 +498,21 @@ typedef struct rp_ast_attrs {
     rp_ast_span since_span;
     char *until;              /* owned or NULL */
     rp_ast_span until_span;
+
+    /* pattern "re": a string must match the whole regular expression (regex.h subset). */
+    char *pattern;            /* as written, after string escapes (owned) or NULL */
+    rp_ast_span pattern_span; /* the string literal */
+    struct rp_regex *pattern_re; /* compiled by check (owned) */
+
+    /* nullable: JSON null is a value of the field (distinct from absent; is_null_ in C). */
+    bool nullable;
+    rp_ast_span nullable_span;
+
+    /* Map fields only: bounds and class of every key (`count` bounds the entries). */
+    rp_ast_len key_len;
+    char *key_charset_name;   /* as written (owned) or NULL */
+    const struct rp_ast_decl *key_charset; /* resolved RP_DECL_CHARSET (non-owning) */
+    rp_ast_span key_charset_span;
 } rp_ast_attrs;
 
 /* One field of a message: LABEL TYPE c_name = "wire_key" [attrs]; */
@@ -522,6 +558,7 @@ typedef struct rp_ast_decl {
     rp_ast_span name_span;
     const struct rp_ast_unit *unit; /* file it was declared in (non-owning) */
     size_t index;             /* position in rp_ast_spec.decls */
+    unsigned json_depth;      /* messages and arrays: levels of JSON nesting (resolved by check) */
     union {
         rp_ast_charset charset; /* RP_DECL_CHARSET */
         rp_ast_enum enm;        /* RP_DECL_ENUM and RP_DECL_FLAGS */
@@ -651,8 +688,19 @@ bool rp_ast_type_is(const rp_ast_type *t, rp_ast_decl_kind k);
 const rp_ast_decl *rp_ast_find_decl(const rp_ast_spec *spec, const char *name);
 /* Finds a value of an enum/flags declaration by name; NULL when absent. */
 const rp_ast_enum_value *rp_ast_find_enum_value(const rp_ast_decl *decl, const char *name);
+/* True when decoding fails without the key: a required field, or a repeated or map field
+ * whose count has a minimum of 1 or more (an absent list would be an empty one). */
+bool rp_ast_field_is_required(const rp_ast_field *f);
+/* True for a string enum declaration. */
+bool rp_ast_decl_is_string_enum(const rp_ast_decl *d);
+
 /* Finds a field of a message declaration by C name; NULL when absent. */
 const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_name);
+
+/* The JSON nesting limit of the decoder and encoder of a message or array: the spec's
+ * `option max_depth`, or else the larger of its own depth and RP_AST_DEFAULT_DEPTH. */
+#define RP_AST_DEFAULT_DEPTH 32u
+unsigned rp_ast_decode_depth(const rp_ast_spec *spec, const rp_ast_decl *d);
 
 /* Routes of a message or array declaration (NULL/0 for other kinds). */
 const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count);
@@ -661,6 +709,11 @@ const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count);
  * *optional / *zero_is_absent (both optional) get the relax flags. False when it does not. */
 bool rp_ast_profile_relaxes(const rp_ast_decl *profile, const char *key, bool *optional,
                             bool *zero_is_absent);
+
+/* The relax masks of the fields with wire key `key`: bit i of *optional / *zero_is_absent
+ * for the profile of index i that relaxes it (rp_schema_field.relax_optional / _zero_absent). */
+void rp_ast_relax_masks(const rp_ast_spec *spec, const char *key, uint32_t *optional,
+                        uint32_t *zero_is_absent);
 
 /* Visitor over a checked spec, in spec order: decl, then each of its values or fields.
  * Any callback may be NULL. A non-zero return stops the walk and is returned. */

@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "check_internal.h"
+#include "check_names.h"
 #include "fe_util.h"
+#include "name_table.h"
+#include "regex.h"
 
 typedef rp_checker checker;
 
@@ -40,33 +43,15 @@ static const char *type_range_text(rp_ast_scalar s, char *buf, size_t cap)
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
+/* OSA distance (fe_util.h): a swapped pair of letters ("unit8") is one typo, not two. */
 size_t rp_check_edit_distance(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 99;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] == b[j - 1] ? 0 : 1);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    return row[lb];
+    return rp_edit_distance(a, b);
 }
 
 static const char *const scalar_names[] = { "bool", "string", "bytes", "int8", "int16", "int32",
-                                             "int64", "uint8", "uint16", "uint32", "uint64" };
+                                             "int64", "uint8", "uint16", "uint32", "uint64",
+                                             "float64" };
 
 /* Closest type name to `name` (built-ins, then declarations of the kinds in `mask`), or NULL. */
 static const char *suggest(const checker *c, const char *name, unsigned mask, bool scalars)
@@ -93,22 +78,6 @@ static const char *suggest(const checker *c, const char *name, unsigned mask, bo
         }
     }
     return best;
-}
-
-static bool is_c_keyword(const char *s)
-{
-    static const char *const kw[] = {
-        "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
-        "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
-        "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch",
-        "typedef", "union", "unsigned", "void", "volatile", "while", "bool", "true", "false",
-        "_Alignas", "_Alignof", "_Atomic", "_Bool", "_Complex", "_Generic", "_Imaginary",
-        "_Noreturn", "_Static_assert", "_Thread_local",
-    };
-    for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
-        if (strcmp(kw[i], s) == 0)
-            return true;
-    return false;
 }
 
 /* FNV-1a: a small, well-spread hash for identifiers. */
@@ -287,6 +256,72 @@ static void check_charset(checker *c, rp_ast_decl *d)
 
 /* ---- enums and flags ----------------------------------------------------------------------------- */
 
+/* A value of a string enum (or a string given to an integer enum or flags). */
+static void check_string_enum_value(checker *c, const rp_ast_decl *d, const rp_ast_enum_value *v)
+{
+    const rp_ast_enum *e = &d->u.enm;
+    if (d->kind == RP_DECL_FLAGS) {
+        error(c, &v->value_span, "flags '%s': '%s' must be a single bit, not a string", d->name, v->name);
+        return;
+    }
+    if (e->underlying != RP_SCALAR_STRING) {
+        if (rp_ast_scalar_is_int(e->underlying)) /* else the type itself was reported */
+            error(c, &v->value_span, "enum '%s' is of type %s: '%s' needs an integer, not a string",
+                  d->name, rp_ast_scalar_name(e->underlying), v->name);
+        return;
+    }
+    if (v->text == NULL) {
+        error(c, &v->value_span, "enum '%s' is of type string: '%s' needs a string, e.g. %s = \"%s\"",
+              d->name, v->name, v->name, v->name);
+        return;
+    }
+    if (v->text[0] == '\0')
+        error(c, &v->value_span, "enum '%s': the string of '%s' is empty", d->name, v->name);
+    for (size_t j = 0; j < v->index; j++)
+        if (e->values[j].text != NULL && strcmp(e->values[j].text, v->text) == 0) {
+            error(c, &v->value_span, "'%s' has the same string \"%s\" as '%s'", v->name, v->text,
+                  e->values[j].name);
+            rp_diag_note(c->diag, &e->values[j].name_span, "'%s' defined here", e->values[j].name);
+            break;
+        }
+}
+
+/* A numeric value and its position, sorted to find equal values without comparing pairs. */
+typedef struct value_at {
+    rp_ast_int v;
+    size_t index;
+} value_at;
+
+static int value_at_cmp(const void *a, const void *b)
+{
+    const value_at *x = a, *y = b;
+    int c = rp_ast_int_cmp(x->v, y->v);
+    return c != 0 ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* same[i] = index + 1 of the first numeric value before i with the same number, or 0
+ * (string values of a string enum take no part). */
+static size_t *first_equal_values(const rp_ast_enum *e)
+{
+    size_t n = e->value_count, k = 0;
+    value_at *sorted = rp_xcalloc(n + 1, sizeof *sorted);
+    size_t *same = rp_xcalloc(n + 1, sizeof *same);
+    for (size_t i = 0; i < n; i++)
+        if (e->values[i].text == NULL)
+            sorted[k++] = (value_at){ e->values[i].value, i };
+    if (k > 1)
+        qsort(sorted, k, sizeof *sorted, value_at_cmp);
+    /* In each run of equal values the first entry has the smallest index. */
+    for (size_t i = 1, g = 0; i < k; i++) {
+        if (rp_ast_int_cmp(sorted[i].v, sorted[g].v) == 0)
+            same[sorted[i].index] = sorted[g].index + 1;
+        else
+            g = i;
+    }
+    free(sorted);
+    return same;
+}
+
 static void check_enum(checker *c, rp_ast_decl *d)
 {
     rp_ast_enum *e = &d->u.enm;
@@ -297,33 +332,52 @@ static void check_enum(checker *c, rp_ast_decl *d)
               rp_ast_scalar_name(e->underlying));
     if (e->value_count == 0)
         error(c, &d->name_span, "%s '%s' has no values", flags ? "flags" : "enum", d->name);
+    rp_name_table names; /* value name -> index + 1 of its first definition */
+    rp_name_table_init(&names, e->value_count);
+    size_t *same_value = first_equal_values(e);
     for (size_t i = 0; i < e->value_count; i++) {
         rp_ast_enum_value *v = &e->values[i];
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(e->values[j].name, v->name) == 0) {
-                error(c, &v->name_span, "duplicate value name '%s' in %s '%s'", v->name,
-                      flags ? "flags" : "enum", d->name);
-                rp_diag_note(c->diag, &e->values[j].name_span, "'%s' first defined here", v->name);
-                break;
-            }
-        if (!rp_ast_int_fits(v->value, e->underlying) && !(flags && rp_ast_scalar_is_signed(e->underlying))) {
+        size_t first = rp_name_table_put(&names, v->name, i + 1);
+        if (first != 0) {
+            error(c, &v->name_span, "duplicate value name '%s' in %s '%s'", v->name,
+                  flags ? "flags" : "enum", d->name);
+            rp_diag_note(c->diag, &e->values[first - 1].name_span, "'%s' first defined here", v->name);
+        }
+        if (e->underlying == RP_SCALAR_STRING || v->text != NULL) {
+            check_string_enum_value(c, d, v);
+        } else if (!rp_ast_int_fits(v->value, e->underlying) && !(flags && rp_ast_scalar_is_signed(e->underlying))) {
             error(c, &v->value_span, "value %s of '%s' does not fit in %s",
                   fmt_int(v->value, buf, sizeof buf), v->name,
                   type_range_text(e->underlying, tr, sizeof tr));
         } else if (flags && (v->value.neg || v->value.mag == 0 || (v->value.mag & (v->value.mag - 1)) != 0)) {
             error(c, &v->value_span, "flag '%s' = %s is not a single bit (a power of two)", v->name,
                   fmt_int(v->value, buf, sizeof buf));
-        } else {
-            for (size_t j = 0; j < i; j++)
-                if (rp_ast_int_cmp(e->values[j].value, v->value) == 0) {
-                    error(c, &v->value_span, "'%s' has the same %s %s as '%s'", v->name,
-                          flags ? "bit" : "value", fmt_int(v->value, buf, sizeof buf), e->values[j].name);
-                    rp_diag_note(c->diag, &e->values[j].name_span, "'%s' defined here", e->values[j].name);
-                    break;
-                }
+        } else if (same_value[i] != 0) {
+            const rp_ast_enum_value *w = &e->values[same_value[i] - 1];
+            error(c, &v->value_span, "'%s' has the same %s %s as '%s'", v->name,
+                  flags ? "bit" : "value", fmt_int(v->value, buf, sizeof buf), w->name);
+            rp_diag_note(c->diag, &w->name_span, "'%s' defined here", w->name);
         }
         check_versions(c, v->since, &v->since_span, v->until, &v->until_span);
     }
+    free(same_value);
+    rp_name_table_free(&names);
+}
+
+/* The value of enum or flags declaration d called name (the first one of that name), or
+ * NULL. The name table of each declaration is built on first use and kept. */
+static const rp_ast_enum_value *find_enum_value(checker *c, const rp_ast_decl *d, const char *name)
+{
+    if (c->enum_values == NULL)
+        c->enum_values = rp_xcalloc(c->spec->decl_count + 1, sizeof *c->enum_values);
+    rp_name_table *t = &c->enum_values[d->index];
+    if (t->slots == 0) {
+        rp_name_table_init(t, d->u.enm.value_count);
+        for (size_t i = 0; i < d->u.enm.value_count; i++)
+            rp_name_table_put(t, d->u.enm.values[i].name, i + 1);
+    }
+    size_t i = rp_name_table_get(t, name);
+    return i != 0 ? &d->u.enm.values[i - 1] : NULL;
 }
 
 /* ---- fields --------------------------------------------------------------------------------------- */
@@ -336,8 +390,14 @@ static void resolve_type(checker *c, rp_ast_type *t, unsigned allowed_mask, cons
     const rp_ast_decl *d = lookup(c, t->name);
     if (d == NULL) {
         const char *s = suggest(c, t->name, allowed_mask, allowed_mask != (1u << RP_DECL_MESSAGE));
+        static const char *const float_words[] = { "double", "float32", "number", "real", "decimal" };
+        bool floaty = false;
+        for (size_t i = 0; i < sizeof float_words / sizeof float_words[0]; i++)
+            floaty = floaty || strcmp(t->name, float_words[i]) == 0;
         if (s != NULL)
             error(c, &t->span, "unknown type '%s'; did you mean '%s'?", t->name, s);
+        else if (floaty && allowed_mask != (1u << RP_DECL_MESSAGE))
+            error(c, &t->span, "unknown type '%s'; the floating-point type is 'float64'", t->name);
         else
             error(c, &t->span, "unknown type '%s'", t->name);
         return;
@@ -392,22 +452,30 @@ static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char
     if (v->kind == RP_VALUE_NONE)
         return;
     bool is_int = rp_ast_scalar_is_int(t->scalar);
+    bool is_float = t->scalar == RP_SCALAR_FLOAT64;
     bool is_enum = t->ref != NULL && (t->ref->kind == RP_DECL_ENUM || t->ref->kind == RP_DECL_FLAGS);
     if (t->scalar == RP_SCALAR_BYTES || (t->scalar == RP_SCALAR_NONE && !is_enum) ||
-        f->label == RP_LABEL_REPEATED) {
+        f->label == RP_LABEL_REPEATED || t->is_map || (is_float && strcmp(attr, "const") == 0)) {
         if (t->scalar == RP_SCALAR_NONE && t->ref == NULL)
             return; /* unknown type, already reported */
         if (f->label == RP_LABEL_REPEATED)
             error(c, &v->span, "'%s' is not supported on repeated fields", attr);
+        else if (t->is_map)
+            error(c, &v->span, "'%s' is not supported on map fields", attr);
         else
             error(c, &v->span, "'%s' is not supported on fields of type %s", attr,
                   type_kind_text(t, tk, sizeof tk));
         return;
     }
-    const char *want = is_enum ? "a value name" : is_int ? "an integer"
+    if (is_float && v->kind == RP_VALUE_INT) { /* an integer literal is a float64 value too */
+        v->kind = RP_VALUE_FLOAT;
+        v->f = v->i.neg ? -(double)v->i.mag : (double)v->i.mag;
+    }
+    const char *want = is_enum ? "a value name" : is_int ? "an integer" : is_float ? "a number"
                      : t->scalar == RP_SCALAR_BOOL ? "true or false" : "a string";
     bool kind_ok = is_enum ? v->kind == RP_VALUE_ENUM
                  : is_int ? v->kind == RP_VALUE_INT
+                 : is_float ? v->kind == RP_VALUE_FLOAT
                  : t->scalar == RP_SCALAR_BOOL ? v->kind == RP_VALUE_BOOL
                  : v->kind == RP_VALUE_STRING;
     if (!kind_ok) {
@@ -416,7 +484,7 @@ static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char
         return;
     }
     if (is_enum) {
-        const rp_ast_enum_value *ev = rp_ast_find_enum_value(t->ref, v->ident);
+        const rp_ast_enum_value *ev = find_enum_value(c, t->ref, v->ident);
         if (ev == NULL) {
             error(c, &v->span, "'%s' is not a value of %s '%s'", v->ident,
                   rp_ast_decl_kind_name(t->ref->kind), t->ref->name);
@@ -425,6 +493,13 @@ static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char
         }
         v->enum_value = ev;
         v->i = ev->value;
+        return;
+    }
+    if (is_float) {
+        if (a->has_range && ((a->has_lo && v->f < a->flo) || (a->has_hi && v->f > a->fhi))) {
+            error(c, &v->span, "%s %.17g is outside the field's range", attr, v->f);
+            rp_diag_note(c->diag, &a->range_span, "range given here");
+        }
         return;
     }
     if (is_int) {
@@ -476,6 +551,10 @@ static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char
                 }
             }
         }
+        if (a->pattern_re != NULL && !rp_regex_match(a->pattern_re, v->str, n)) {
+            error(c, &v->span, "%s \"%s\" does not match the field's pattern", attr, v->str);
+            rp_diag_note(c->diag, &a->pattern_span, "pattern given here");
+        }
     }
 }
 
@@ -490,6 +569,116 @@ static void check_int_bound(checker *c, const rp_ast_type *t, rp_ast_int v, cons
     }
 }
 
+/* The span of bytes [idx, idx + len) of the text of the string literal at lit (its opening
+ * quote), mapped back through the literal's escapes to the source. */
+static rp_ast_span literal_sub_span(const checker *c, const rp_ast_span *lit, size_t idx, size_t len)
+{
+    rp_ast_span s = *lit;
+    const rp_ast_unit *u = NULL;
+    for (size_t i = 0; i < c->spec->unit_count && u == NULL; i++)
+        if (c->spec->units[i]->path == lit->file ||
+            (lit->file != NULL && strcmp(c->spec->units[i]->path, lit->file) == 0))
+            u = c->spec->units[i];
+    if (u == NULL || lit->end_offset > u->text_len || lit->end_offset <= lit->offset + 1)
+        return s;
+    const char *raw = u->text + lit->offset + 1;
+    size_t raw_len = lit->end_offset - lit->offset - 2, r = 0, d = 0, start = SIZE_MAX, end = raw_len;
+    while (r < raw_len) {
+        if (d == idx && start == SIZE_MAX)
+            start = r;
+        if (d >= idx + len) {
+            end = r;
+            break;
+        }
+        size_t step = 1, out = 1;
+        if (raw[r] == '\\' && r + 1 < raw_len) {
+            step = 2;
+            if (raw[r + 1] == 'u' && r + 5 < raw_len) {
+                unsigned cp = (unsigned)strtoul((char[5]){ raw[r + 2], raw[r + 3], raw[r + 4], raw[r + 5], 0 }, NULL, 16);
+                step = 6;
+                out = cp < 0x80 ? 1 : cp < 0x800 ? 2 : 3;
+            }
+        }
+        r += step;
+        d += out;
+    }
+    if (start == SIZE_MAX)
+        start = r;
+    if (end < start + 1)
+        end = start + 1 <= raw_len ? start + 1 : start;
+    s.offset = lit->offset + 1 + start;
+    s.end_offset = lit->offset + 1 + end;
+    s.col = lit->col + 1 + (uint32_t)start;
+    s.end_col = s.col + (uint32_t)(end > start ? end - start - 1 : 0);
+    s.end_line = s.line;
+    return s;
+}
+
+/* map<KEY, VALUE> fields: the key is a string, maps are not repeated; key_len and
+ * key_charset belong to maps. */
+static void check_map_field(checker *c, rp_ast_field *f)
+{
+    rp_ast_attrs *a = &f->attrs;
+    const rp_ast_type *t = &f->type;
+    if (!t->is_map) {
+        if (a->key_len.present)
+            error(c, &a->key_len.span, "'key_len' applies to map fields only");
+        if (a->key_charset_name != NULL)
+            error(c, &a->key_charset_span, "'key_charset' applies to map fields only");
+        return;
+    }
+    if (strcmp(t->map_key, "string") != 0)
+        error(c, &t->map_key_span, "a map key must be 'string' (JSON object keys are strings), not '%s'",
+              t->map_key);
+    if (f->label == RP_LABEL_REPEATED)
+        error(c, &t->map_span, "a map field cannot be repeated; use a map of a message, or a message "
+                               "with a map");
+    if (a->nullable)
+        error(c, &a->nullable_span, "'nullable' is not supported on map fields");
+    if (a->key_len.present) {
+        if (a->key_len.set == NULL)
+            check_len(c, &a->key_len, "key_len");
+    }
+    if (a->key_charset_name != NULL) {
+        const rp_ast_decl *d = lookup(c, a->key_charset_name);
+        if (d == NULL) {
+            const char *s = suggest(c, a->key_charset_name, 1u << RP_DECL_CHARSET, false);
+            if (s != NULL)
+                error(c, &a->key_charset_span, "unknown charset '%s'; did you mean '%s'?", a->key_charset_name, s);
+            else
+                error(c, &a->key_charset_span, "unknown charset '%s'", a->key_charset_name);
+        } else if (d->kind != RP_DECL_CHARSET) {
+            error(c, &a->key_charset_span, "'%s' is %s %s, not a charset", d->name, article(d->kind),
+                  rp_ast_decl_kind_name(d->kind));
+            rp_diag_note(c->diag, &d->name_span, "'%s' declared here", d->name);
+        } else {
+            a->key_charset = d;
+        }
+    }
+}
+
+/* pattern and nullable. */
+static void check_new_attrs(checker *c, rp_ast_field *f)
+{
+    rp_ast_attrs *a = &f->attrs;
+    const rp_ast_type *t = &f->type;
+    char tk[160];
+    if (a->pattern != NULL) {
+        if (t->scalar != RP_SCALAR_STRING) {
+            error(c, &a->pattern_span, "'pattern' applies to string fields; '%s' is %s", f->c_name,
+                  type_kind_text(t, tk, sizeof tk));
+        } else {
+            rp_regex_error re;
+            if (rp_regex_compile(a->pattern, &a->pattern_re, &re) != 0) {
+                rp_ast_span at = literal_sub_span(c, &a->pattern_span, re.index, re.len);
+                error(c, &at, "invalid pattern: %s", re.message);
+            }
+        }
+    }
+    if (a->nullable && f->label == RP_LABEL_REPEATED)
+        error(c, &a->nullable_span, "'nullable' is not supported on repeated fields");
+}
+
 static void check_field_attrs(checker *c, rp_ast_field *f)
 {
     rp_ast_attrs *a = &f->attrs;
@@ -500,25 +689,34 @@ static void check_field_attrs(checker *c, rp_ast_field *f)
     bool is_string = t->scalar == RP_SCALAR_STRING;
     bool is_bytes = t->scalar == RP_SCALAR_BYTES;
 
-    /* count: repeated only, with a maximum */
-    if (f->label == RP_LABEL_REPEATED) {
+    /* count: repeated and map fields only, with a maximum */
+    if (f->label == RP_LABEL_REPEATED || t->is_map) {
         if (!a->count.present || !a->count.has_max)
-            error(c, &f->name_span, "repeated field '%s' needs a maximum count, e.g. [count ..16]", f->c_name);
+            error(c, &f->name_span, "%s field '%s' needs a maximum count, e.g. [count ..16]",
+                  t->is_map ? "map" : "repeated", f->c_name);
         else if (a->count.set != NULL)
             error(c, &a->count.span, "'count' takes a range, not a set");
         else
             check_len(c, &a->count, "count");
     } else if (a->count.present) {
-        error(c, &a->count.span, "'count' applies to repeated fields only");
+        error(c, &a->count.span, "'count' applies to repeated and map fields only");
     }
+    check_map_field(c, f);
 
     if (!known)
         return; /* unknown type: reported already; attribute checks would only cascade */
+    check_new_attrs(c, f);
 
-    if (a->has_range) {
+    if (a->has_range && t->scalar == RP_SCALAR_FLOAT64) {
+        if (a->has_lo && a->has_hi && a->flo > a->fhi)
+            error(c, &a->range_span, "empty range: %.17g is greater than %.17g", a->flo, a->fhi);
+        a->range_float = true; /* integer bounds were converted when parsed */
+    } else if (a->has_range) {
         if (!is_int) {
-            error(c, &a->range_span, "'range' needs an integer field; '%s' is %s", f->c_name,
+            error(c, &a->range_span, "'range' needs an integer or float64 field; '%s' is %s", f->c_name,
                   type_kind_text(t, tk, sizeof tk));
+        } else if (a->range_float) {
+            error(c, &a->range_span, "a range of integer field '%s' needs integer bounds", f->c_name);
         } else {
             bool ok = true;
             if (a->has_lo)
@@ -606,8 +804,6 @@ static void check_message(checker *c, rp_ast_decl *d)
         rp_ast_field *f = &m->fields[i];
         resolve_type(c, &f->type, (1u << RP_DECL_ENUM) | (1u << RP_DECL_FLAGS) | (1u << RP_DECL_MESSAGE),
                      "a field type");
-        if (is_c_keyword(f->c_name))
-            error(c, &f->name_span, "field name '%s' is a C keyword", f->c_name);
         if (f->wire_key[0] == '\0')
             error(c, &f->key_span, "empty wire key");
         for (size_t j = 0; j < i; j++) {
@@ -620,15 +816,14 @@ static void check_message(checker *c, rp_ast_decl *d)
                 error(c, &f->key_span, "duplicate wire key \"%s\" in message '%s'", f->wire_key, d->name);
                 rp_diag_note(c->diag, &g->key_span, "first used by field '%s'", g->c_name);
             }
-            if (strncmp(f->c_name, "has_", 4) == 0 && strcmp(f->c_name + 4, g->c_name) == 0) {
-                error(c, &f->name_span, "field name '%s' clashes with the presence flag of field '%s'",
-                      f->c_name, g->c_name);
-                rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
-            }
-            if (strncmp(g->c_name, "has_", 4) == 0 && strcmp(g->c_name + 4, f->c_name) == 0) {
-                error(c, &f->name_span, "the presence flag of field '%s' clashes with field '%s'",
-                      f->c_name, g->c_name);
-                rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
+            for (int k = 0; k < 2; k++) { /* is_null_X clashes with nullable X (either order) */
+                const rp_ast_field *x = k == 0 ? f : g, *y = k == 0 ? g : f;
+                if (x->attrs.nullable && strncmp(y->c_name, "is_null_", 8) == 0 &&
+                    strcmp(y->c_name + 8, x->c_name) == 0) {
+                    error(c, &f->name_span, "field name '%s' clashes with the null flag of field '%s'",
+                          y->c_name, x->c_name);
+                    rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
+                }
             }
         }
         check_field_attrs(c, f);
@@ -699,7 +894,7 @@ static void check_cycles(checker *c)
 
 size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
 {
-    checker c = { diag, spec, 0, NULL, 0 };
+    checker c = { diag, spec, 0, NULL, 0, NULL };
     if (spec->main != NULL)
         rp_check_file_options(&c, spec->main);
     const rp_ast_unit *main_unit = spec->main;
@@ -739,6 +934,12 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
     check_cycles(&c);
     /* after the fields: profiles look up wire keys, routes look at const fields */
     rp_check_transport(&c);
+    /* the C names last (duplicates the checks above report are not reported again) */
+    c.errors += rp_check_names(diag, spec);
+    if (c.enum_values != NULL)
+        for (size_t i = 0; i < spec->decl_count; i++)
+            rp_name_table_free(&c.enum_values[i]);
+    free(c.enum_values);
     free(c.names);
     return c.errors;
 }

@@ -20,6 +20,9 @@ typedef struct rp_checker {
      * declaration of a name owns its slot. */
     const rp_ast_decl **names;
     size_t name_slots;
+    /* Per spec->decls index: the value names of an enum or flags declaration, built on
+     * first use (const and default values are looked up by name). */
+    struct rp_name_table *enum_values;
 } rp_checker;
 
 /* Reports an error at span and counts it. */

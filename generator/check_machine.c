@@ -3,35 +3,58 @@
  * every state reachable, no two transitions from one state on the same event, every
  * message and envelope that routes bring to the peer accepted in some state, no key used
  * (to open or seal an envelope) in a state where some path has not established it, every
- * timer started somewhere. */
+ * timer started somewhere; and within what the generated code and the engine
+ * (runtime/session/rp_machine.h) hold: timers, states and transitions per machine, keys and
+ * envelopes of a spec with machines. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check_internal.h"
+#include "name_table.h"
+#include "rp_machine.h"
 
 #define error rp_check_error
 
 static const char *const actions[] = { "establish", "drop", "start", "stop", "error" };
 #define ACTION_COUNT (sizeof actions / sizeof actions[0])
-/* Key sets are bit masks: the dataflow below handles the first 64 keys of a spec. */
-#define KEY_BITS 64u
+/* Key sets are bit masks, as in the engine: the dataflow below handles the first 64 keys of a
+ * spec (check_spec_limits refuses more in a spec with machines). */
+#define KEY_BITS RP_MACHINE_MASK_BITS
 
-static size_t find_state(const rp_ast_machine *m, const char *name)
+/* The states and timers of the machine being resolved, by name (index + 1), so resolving
+ * a machine stays linear in its size (a machine may hold 32767 states). */
+typedef struct member_index {
+    rp_name_table states, timers;
+} member_index;
+
+static void member_index_init(member_index *x, const rp_ast_machine *m)
 {
+    rp_name_table_init(&x->states, m->state_count);
+    rp_name_table_init(&x->timers, m->timer_count);
     for (size_t i = 0; i < m->state_count; i++)
-        if (strcmp(m->states[i].name, name) == 0)
-            return i;
-    return SIZE_MAX;
+        rp_name_table_put(&x->states, m->states[i].name, i + 1);
+    for (size_t i = 0; i < m->timer_count; i++)
+        rp_name_table_put(&x->timers, m->timers[i].name, i + 1);
 }
 
-static size_t find_timer(const rp_ast_machine *m, const char *name)
+static void member_index_free(member_index *x)
 {
-    for (size_t i = 0; i < m->timer_count; i++)
-        if (strcmp(m->timers[i].name, name) == 0)
-            return i;
-    return SIZE_MAX;
+    rp_name_table_free(&x->states);
+    rp_name_table_free(&x->timers);
+}
+
+static size_t find_state(const member_index *x, const char *name)
+{
+    size_t v = rp_name_table_get(&x->states, name);
+    return v != 0 ? v - 1 : SIZE_MAX;
+}
+
+static size_t find_timer(const member_index *x, const char *name)
+{
+    size_t v = rp_name_table_get(&x->timers, name);
+    return v != 0 ? v - 1 : SIZE_MAX;
 }
 
 /* "unknown state 'x' in machine 'M'; did you mean 'y'?" */
@@ -130,7 +153,7 @@ static const rp_ast_decl *action_key(rp_checker *c, const rp_ast_expr *a)
     return rp_check_resolve_decl(c, a->args[0]->name, &a->args[0]->span, RP_DECL_KEY);
 }
 
-static void resolve_actions(rp_checker *c, const rp_ast_decl *md, rp_ast_transition *t)
+static void resolve_actions(rp_checker *c, const rp_ast_decl *md, const member_index *x, rp_ast_transition *t)
 {
     size_t cap_e = 0, cap_d = 0, cap_s = 0, cap_t = 0;
     for (size_t i = 0; i < t->action_count; i++) {
@@ -168,7 +191,7 @@ static void resolve_actions(rp_checker *c, const rp_ast_decl *md, rp_ast_transit
             else
                 *(const rp_ast_decl **)rp_xpush(&t->drops, &t->drop_count, &cap_d, sizeof key) = key;
         } else {
-            size_t ti = find_timer(&md->u.machine, a->args[0]->name);
+            size_t ti = find_timer(x, a->args[0]->name);
             if (ti == SIZE_MAX) {
                 unknown_member(c, &a->args[0]->span, "timer", a->args[0]->name, md, false);
                 continue;
@@ -204,6 +227,8 @@ static void resolve_machine(rp_checker *c, rp_ast_decl *d)
     m->peer = rp_check_resolve_decl(c, m->peer_name, &m->peer_span, RP_DECL_PEER);
     m->initial = SIZE_MAX;
     m->transition_count = 0;
+    member_index x;
+    member_index_init(&x, m);
     for (size_t i = 0; i < m->state_count; i++) {
         rp_ast_state *st = &m->states[i];
         if (st->initial) {
@@ -219,17 +244,17 @@ static void resolve_machine(rp_checker *c, rp_ast_decl *d)
         for (size_t k = 0; k < st->transition_count; k++) {
             rp_ast_transition *t = &st->transitions[k];
             t->index = m->transition_count++;
-            t->target_state = find_state(m, t->target);
+            t->target_state = find_state(&x, t->target);
             if (t->target_state == SIZE_MAX)
                 unknown_member(c, &t->target_span, "state", t->target, d, true);
             if (t->event == RP_EVENT_TIMER) {
-                t->timer = find_timer(m, t->subject);
+                t->timer = find_timer(&x, t->subject);
                 if (t->timer == SIZE_MAX)
                     unknown_member(c, &t->subject_span, "timer", t->subject, d, false);
             } else {
                 resolve_message(c, d, t);
             }
-            resolve_actions(c, d, t);
+            resolve_actions(c, d, &x, t);
             for (size_t j = 0; j < k; j++)
                 if (same_event(&st->transitions[j], t)) {
                     error(c, &t->span, "state '%s' already has a transition on %s '%s' here", st->name,
@@ -243,6 +268,7 @@ static void resolve_machine(rp_checker *c, rp_ast_decl *d)
         error(c, &d->name_span, "machine '%s' has no initial state: mark one with [initial]", d->name);
     if (m->state_count == 0)
         error(c, &d->name_span, "machine '%s' has no states", d->name);
+    member_index_free(&x);
 }
 
 /* ---- soundness ---------------------------------------------------------------------------------- */
@@ -400,6 +426,58 @@ static void check_timers(rp_checker *c, const rp_ast_decl *d)
     }
 }
 
+/* ---- limits ------------------------------------------------------------------------------------ */
+
+/* What one machine may hold: its timers (each instance keeps a deadline and a duration per
+ * timer), states and transitions (numbered as C enum constants). Reported at the first one
+ * too many, as the parser built them (so also when other errors keep the machine unresolved). */
+static void check_machine_limits(rp_checker *c, const rp_ast_decl *d)
+{
+    const rp_ast_machine *m = &d->u.machine;
+    if (m->timer_count > RP_MACHINE_TIMER_MAX) {
+        const rp_ast_timer *t = &m->timers[RP_MACHINE_TIMER_MAX];
+        error(c, &t->span, "timer '%s' is one too many: machine '%s' may declare at most %u timers",
+              t->name, d->name, RP_MACHINE_TIMER_MAX);
+    }
+    if (m->state_count > RP_MACHINE_STATE_MAX) {
+        const rp_ast_state *st = &m->states[RP_MACHINE_STATE_MAX];
+        error(c, &st->name_span, "state '%s' is one too many: machine '%s' may declare at most %u states",
+              st->name, d->name, RP_MACHINE_STATE_MAX);
+    }
+    size_t seen = 0;
+    for (size_t s = 0; s < m->state_count; s++) {
+        const rp_ast_state *st = &m->states[s];
+        if (seen + st->transition_count > RP_MACHINE_TRANSITION_MAX) {
+            const rp_ast_transition *t = &st->transitions[RP_MACHINE_TRANSITION_MAX - seen];
+            error(c, &t->span, "this transition is one too many: machine '%s' may declare at most %u "
+                  "transitions", d->name, RP_MACHINE_TRANSITION_MAX);
+            return;
+        }
+        seen += st->transition_count;
+    }
+}
+
+/* A spec with machines: its keys and envelopes are bits of the engine's 64-bit masks. */
+static void check_spec_limits(rp_checker *c)
+{
+    const rp_ast_spec *spec = c->spec;
+    if (spec->machine_count == 0)
+        return;
+    const rp_ast_decl *too_many[2] = {
+        spec->key_count > RP_MACHINE_MASK_BITS ? spec->keys[RP_MACHINE_MASK_BITS] : NULL,
+        spec->envelope_count > RP_MACHINE_MASK_BITS ? spec->envelopes[RP_MACHINE_MASK_BITS] : NULL,
+    };
+    static const char *const what[2] = { "key", "envelope" };
+    for (size_t i = 0; i < 2; i++) {
+        if (too_many[i] == NULL)
+            continue;
+        error(c, &too_many[i]->name_span, "%s '%s' is one too many: a spec with machines may declare "
+              "at most %u %ss", what[i], too_many[i]->name, RP_MACHINE_MASK_BITS, what[i]);
+        rp_diag_note(c->diag, &spec->machines[0]->name_span, "machine '%s' declared here",
+                     spec->machines[0]->name);
+    }
+}
+
 /* ---- entry -------------------------------------------------------------------------------------- */
 
 void rp_check_machines(rp_checker *c)
@@ -411,6 +489,7 @@ void rp_check_machines(rp_checker *c)
         if (d->kind != RP_DECL_MACHINE)
             continue;
         size_t before = c->errors;
+        check_machine_limits(c, d);
         resolve_machine(c, d);
         for (size_t j = 0; j < spec->machine_count; j++)
             if (d->u.machine.peer != NULL && spec->machines[j]->u.machine.peer == d->u.machine.peer) {
@@ -426,4 +505,5 @@ void rp_check_machines(rp_checker *c)
         check_keys(c, d);
         check_timers(c, d);
     }
+    check_spec_limits(c);
 }

@@ -7,6 +7,7 @@
  * compiler. The checks resolve names into the AST and read the generic `name = expr`
  * settings into typed fields.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,18 +193,21 @@ static uint64_t decl_depth(const rp_ast_decl *d, uint64_t *memo)
     return deepest + 1;
 }
 
+/* Records every message's JSON depth (rp_ast_decl.json_depth) and holds them to
+ * `option max_depth`. */
 static void check_max_depth(rp_checker *c)
 {
     rp_ast_spec *spec = c->spec;
-    if (spec->max_depth == 0 || c->errors != 0)
+    if (c->errors != 0)
         return; /* depth needs resolved types and no cycles */
     uint64_t *memo = rp_xcalloc(spec->decl_count, sizeof *memo);
     for (size_t i = 0; i < spec->decl_count; i++) {
-        const rp_ast_decl *d = spec->decls[i];
+        rp_ast_decl *d = spec->decls[i];
         if (d->kind != RP_DECL_MESSAGE && d->kind != RP_DECL_ARRAY)
             continue;
         uint64_t depth = decl_depth(d, memo);
-        if (depth > spec->max_depth) {
+        d->json_depth = depth > UINT_MAX ? UINT_MAX : (unsigned)depth;
+        if (spec->max_depth != 0 && depth > spec->max_depth) {
             const rp_ast_setting *o = NULL;
             for (size_t k = 0; k < spec->main->option_count; k++)
                 if (strcmp(spec->main->options[k].name, "max_depth") == 0)
@@ -242,7 +246,7 @@ static void check_framing(rp_checker *c, rp_ast_port *p, const rp_ast_expr *v)
             error(c, &v->args[0]->span, "a delimiter has 1 to %u bytes, not %zu", DELIMITER_MAX, n);
             return;
         }
-        p->framing = RP_FRAMING_DELIMITER;
+        p->framing = RP_AST_FRAMING_DELIMITER;
         p->delimiter = v->args[0]->str;
         p->delimiter_len = n;
     } else if (strcmp(v->name, "length") == 0) {
@@ -267,7 +271,7 @@ static void check_framing(rp_checker *c, rp_ast_port *p, const rp_ast_expr *v)
                   v->args[1]->name);
             return;
         }
-        p->framing = RP_FRAMING_LENGTH;
+        p->framing = RP_AST_FRAMING_LENGTH;
         p->prefix_bytes = bytes;
         p->big_endian = big;
     } else {
@@ -300,7 +304,7 @@ static void check_port(rp_checker *c, rp_ast_decl *d)
         error(c, &d->name_span, "port '%s' needs a framing: framing = delimiter(\"...\") or length(...)", d->name);
     if (max == NULL)
         error(c, &d->name_span, "port '%s' needs a maximum packet size: max_packet = BYTES", d->name);
-    if (p->framing == RP_FRAMING_LENGTH && p->max_packet != 0 && p->prefix_bytes < 8 &&
+    if (p->framing == RP_AST_FRAMING_LENGTH && p->max_packet != 0 && p->prefix_bytes < 8 &&
         p->max_packet > (UINT64_C(1) << (8 * p->prefix_bytes)) - 1)
         error(c, &max->value->span, "max_packet %llu does not fit the %u-byte length prefix (at most %llu)",
               (unsigned long long)p->max_packet, p->prefix_bytes,
@@ -362,6 +366,8 @@ static const profile_option profile_options[] = {
     { "float_numbers", "truncate", offsetof(rp_ast_profile, float_truncate) },
     { "string_numbers", "absent", offsetof(rp_ast_profile, string_numbers_absent) },
     { "duplicate_keys", "last", offsetof(rp_ast_profile, duplicate_last) },
+    { "null_values", "absent", offsetof(rp_ast_profile, null_absent) },
+    { "base64", "lenient", offsetof(rp_ast_profile, base64_lenient) },
 };
 #define PROFILE_OPTION_COUNT (sizeof profile_options / sizeof profile_options[0])
 #define PROFILE_MAX 32u
@@ -466,7 +472,7 @@ static void check_route(rp_checker *c, rp_ast_route *r)
                   e->name, key->name, key->u.key.owner->name, r->to->name);
             rp_diag_note(c->diag, &l->span, "the rsa layer");
         }
-        if (r->port != NULL && r->port->u.port.framing == RP_FRAMING_DELIMITER &&
+        if (r->port != NULL && r->port->u.port.framing == RP_AST_FRAMING_DELIMITER &&
             rp_check_layer_is_binary(env->layers[0].kind)) {
             error(c, &r->envelope_spans[i],
                   "envelope '%s' is binary (its outermost layer is '%s') and port '%s' is framed by a "

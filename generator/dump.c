@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include "fe_util.h"
+#include "regex.h"
+#include "rp_json_float.h"
 
 static void indent(rp_strbuf *b, int level)
 {
@@ -52,6 +54,14 @@ static void num(rp_strbuf *b, rp_ast_int v)
 {
     char buf[32];
     rp_sb_puts(b, rp_ast_int_format(v, buf, sizeof buf));
+}
+
+/* A double as the shortest text that reads back to it. */
+static void dbl(rp_strbuf *b, double v)
+{
+    char buf[RP_JSON_DOUBLE_MAX];
+    size_t n = rp_json_format_double(v, buf, sizeof buf);
+    rp_sb_puts(b, n > 0 ? buf : "?");
 }
 
 static void versions(rp_strbuf *b, const char *since, const char *until)
@@ -151,12 +161,16 @@ static void layers(rp_strbuf *b, int level, const rp_ast_envelope *env)
 
 static void type(rp_strbuf *b, const rp_ast_type *t)
 {
+    if (t->is_map)
+        rp_sb_printf(b, "map<%s, ", t->map_key);
     if (t->scalar != RP_SCALAR_NONE)
         rp_sb_puts(b, rp_ast_scalar_name(t->scalar));
     else if (t->ref != NULL)
         rp_sb_printf(b, "%s %s", rp_ast_decl_kind_name(t->ref->kind), t->ref->name);
     else
         rp_sb_printf(b, "unresolved %s", t->name);
+    if (t->is_map)
+        rp_sb_putc(b, '>');
 }
 
 static void value(rp_strbuf *b, int level, const char *name, const rp_ast_value *v)
@@ -175,6 +189,7 @@ static void value(rp_strbuf *b, int level, const char *name, const rp_ast_value 
         if (v->enum_value == NULL)
             rp_sb_puts(b, " (unresolved)");
         break;
+    case RP_VALUE_FLOAT: dbl(b, v->f); break;
     case RP_VALUE_NONE: break;
     }
     span(b, &v->span);
@@ -216,11 +231,19 @@ static void field(rp_strbuf *b, const rp_ast_field *f)
     if (a->has_range) {
         indent(b, 2);
         rp_sb_puts(b, "range ");
-        if (a->has_lo)
-            num(b, a->lo);
+        if (a->has_lo) {
+            if (a->range_float)
+                dbl(b, a->flo);
+            else
+                num(b, a->lo);
+        }
         rp_sb_puts(b, "..");
-        if (a->has_hi)
-            num(b, a->hi);
+        if (a->has_hi) {
+            if (a->range_float)
+                dbl(b, a->fhi);
+            else
+                num(b, a->hi);
+        }
         span(b, &a->range_span);
         rp_sb_putc(b, '\n');
     }
@@ -249,6 +272,33 @@ static void field(rp_strbuf *b, const rp_ast_field *f)
         rp_sb_printf(b, "encoding %s", rp_ast_encoding_name(a->encoding));
         span(b, &a->encoding_span);
         rp_sb_putc(b, '\n');
+    }
+    if (a->pattern != NULL) {
+        indent(b, 2);
+        rp_sb_puts(b, "pattern ");
+        quoted(b, a->pattern);
+        if (a->pattern_re != NULL)
+            rp_sb_printf(b, " (DFA: %u states, %u byte classes)", (unsigned)a->pattern_re->states,
+                         (unsigned)a->pattern_re->classes);
+        span(b, &a->pattern_span);
+        rp_sb_putc(b, '\n');
+    }
+    if (a->nullable) {
+        indent(b, 2);
+        rp_sb_puts(b, "nullable");
+        span(b, &a->nullable_span);
+        rp_sb_putc(b, '\n');
+    }
+    len(b, 2, "key_len", &a->key_len);
+    if (a->key_charset != NULL) {
+        indent(b, 2);
+        rp_sb_printf(b, "key_charset %s", a->key_charset->name);
+        span(b, &a->key_charset_span);
+        rp_sb_putc(b, '\n');
+    }
+    if (rp_ast_field_is_required(f) && f->label != RP_LABEL_REQUIRED) {
+        indent(b, 2);
+        rp_sb_puts(b, "required (count minimum)\n");
     }
     value(b, 2, "const", &a->const_value);
     value(b, 2, "default", &a->default_value);
@@ -283,7 +333,14 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
             const rp_ast_enum_value *v = &d->u.enm.values[i];
             indent(b, 1);
             rp_sb_printf(b, "value %s = ", v->name);
-            num(b, v->value);
+            if (v->text != NULL) {
+                quoted(b, v->text);
+                rp_sb_puts(b, " (");
+                num(b, v->value);
+                rp_sb_putc(b, ')');
+            } else {
+                num(b, v->value);
+            }
             versions(b, v->since, v->until);
             span(b, &v->span);
             rp_sb_putc(b, '\n');
@@ -313,10 +370,10 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
     case RP_DECL_PORT: {
         const rp_ast_port *p = &d->u.port;
         indent(b, 1);
-        if (p->framing == RP_FRAMING_DELIMITER) {
+        if (p->framing == RP_AST_FRAMING_DELIMITER) {
             rp_sb_puts(b, "framing delimiter ");
             quoted(b, p->delimiter);
-        } else if (p->framing == RP_FRAMING_LENGTH) {
+        } else if (p->framing == RP_AST_FRAMING_LENGTH) {
             rp_sb_printf(b, "framing length %u bytes %s", p->prefix_bytes,
                          p->big_endian ? "big_endian" : "little_endian");
         } else {
@@ -388,10 +445,11 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
     case RP_DECL_PROFILE: {
         const rp_ast_profile *p = &d->u.profile;
         indent(b, 1);
-        rp_sb_printf(b, "profile %zu%s%s: trailing_bytes %s, float_numbers %s, string_numbers %s, duplicate_keys %s\n",
+        rp_sb_printf(b, "profile %zu%s%s: trailing_bytes %s, float_numbers %s, string_numbers %s, duplicate_keys %s, null_values %s, base64 %s\n",
                      p->index, p->base != NULL ? " extends " : "", p->base != NULL ? p->base->name : "",
                      p->trailing_ignore ? "ignore" : "reject", p->float_truncate ? "truncate" : "reject",
-                     p->string_numbers_absent ? "absent" : "reject", p->duplicate_last ? "last" : "reject");
+                     p->string_numbers_absent ? "absent" : "reject", p->duplicate_last ? "last" : "reject",
+                     p->null_absent ? "absent" : "reject", p->base64_lenient ? "lenient" : "reject");
         for (size_t i = 0; i < p->relax_count; i++) {
             indent(b, 1);
             rp_sb_puts(b, "relax ");

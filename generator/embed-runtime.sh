@@ -1,6 +1,8 @@
 #!/bin/sh
 # Writes a C source on stdout that embeds the given files (the runtime sources), so that
-# `rprotoc --vendor DIR` can write them out without the source tree. Each file becomes an
+# `rprotoc --vendor DIR` can write them out without the source tree. Each file carries its
+# layer, the name of the directory it sits in (runtime/core/rp_arena.c: "core"), which the
+# selection of generator/vendor.c goes by. Each file becomes an
 # array of string literals, one per line (no literal grows past the C minimum limits);
 # bytes are kept exactly: only \ " and ? are escaped (? against trigraphs under -std=c11).
 # Files must be text ending in a newline (the vendor test compares the copies byte for byte).
@@ -22,7 +24,7 @@ echo "const rp_embedded_file rp_runtime_files[] = {"
 n=0
 for f in "$@"; do
     lines=$(awk 'END { print NR }' "$f")
-    echo "    { \"$(basename "$f")\", file_$n, $lines },"
+    echo "    { \"$(basename "$f")\", \"$(basename "$(dirname "$f")")\", file_$n, $lines },"
     n=$((n + 1))
 done
 echo "};"

@@ -17,8 +17,7 @@ const char *rp_emit_basename(const char *path)
     return slash != NULL ? slash + 1 : path;
 }
 
-/* SHA-256 over the text of every unit (dependencies first, main last), as lowercase hex. */
-static int spec_sha256(const rp_ast_spec *spec, char out[65])
+int emit_spec_sha256(const rp_ast_spec *spec, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
@@ -35,48 +34,80 @@ static int spec_sha256(const rp_ast_spec *spec, char out[65])
     return 0;
 }
 
-int rp_emit_c_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag)
+/* Renders the pair into cx->h / cx->c; with sinks set, the texts are spilled to them as
+ * they grow (emit_spill) and what is left stays in the buffers. Returns 0 or -1 with a line
+ * on diag. cx is initialised here and released by ctx_free. */
+static int render(const rp_ast_spec *spec, emit_ctx *cx, FILE *h_sink, FILE *c_sink, FILE *diag)
 {
-    memset(out, 0, sizeof *out);
+    memset(cx, 0, sizeof *cx);
     if (spec == NULL || spec->protocol == NULL || spec->main == NULL) {
         if (diag != NULL)
             fprintf(diag, "rprotoc: error: the spec has no `protocol NAME;`, so generated names "
                           "have no prefix\n");
         return -1;
     }
-    if (emit_c_machines_check(spec, diag) != 0)
-        return -1;
-    emit_ctx cx;
-    memset(&cx, 0, sizeof cx);
-    cx.spec = spec;
-    cx.prefix = emit_snake(spec->protocol);
-    cx.upper = emit_upper(cx.prefix);
-    cx.done = rp_xcalloc(spec->decl_count + 1, sizeof *cx.done);
-    if (spec_sha256(spec, cx.sha256) < 0) {
+    cx->spec = spec;
+    cx->h_sink = h_sink;
+    cx->c_sink = c_sink;
+    rp_cnames_init(&cx->names, spec->protocol);
+    for (int k = 0; k < RP_CN_FIXED_COUNT; k++)
+        cx->fixed[k] = rp_cname_fixed(&cx->names, (rp_cname_fixed_kind)k);
+    cx->routed = rp_cname_spec_is_routed(spec);
+    cx->done = rp_xcalloc(spec->decl_count + 1, sizeof *cx->done);
+    cx->bounds = rp_xcalloc(spec->decl_count + 1, sizeof *cx->bounds);
+    if (emit_spec_sha256(spec, cx->sha256) < 0) {
         if (diag != NULL)
             fprintf(diag, "rprotoc: error: cannot compute SHA-256 of the spec (OpenSSL)\n");
-        free(cx.prefix);
-        free(cx.upper);
-        free(cx.done);
         return -1;
     }
     const char *spec_name = rp_emit_basename(spec->main->path);
-    emit_c_header(&cx, spec_name);
-    emit_c_source(&cx, spec_name);
-
-    rp_strbuf name = { 0 };
-    rp_sb_printf(&name, "%s.h", cx.prefix);
-    out->header_name = rp_sb_take(&name);
-    rp_sb_printf(&name, "%s.c", cx.prefix);
-    out->source_name = rp_sb_take(&name);
-    out->header_len = cx.h.len;
-    out->header = rp_sb_take(&cx.h);
-    out->source_len = cx.c.len;
-    out->source = rp_sb_take(&cx.c);
-    free(cx.prefix);
-    free(cx.upper);
-    free(cx.done);
+    emit_c_header(cx, spec_name);
+    emit_c_source(cx, spec_name);
     return 0;
+}
+
+static void ctx_free(emit_ctx *cx)
+{
+    for (int k = 0; k < RP_CN_FIXED_COUNT; k++)
+        free(cx->fixed[k]);
+    rp_cnames_free(&cx->names);
+    free(cx->done);
+    free(cx->bounds);
+    free(cx->h.s);
+    free(cx->c.s);
+}
+
+void emit_spill(emit_ctx *cx)
+{
+    /* Whole buffers of about a megabyte: the output never has to fit in memory at once. */
+    enum { SPILL_AT = 1u << 20 };
+    if (cx->h_sink != NULL && cx->h.len >= SPILL_AT) {
+        if (fwrite(cx->h.s, 1, cx->h.len, cx->h_sink) != cx->h.len)
+            cx->sink_failed = true;
+        cx->h.len = 0;
+    }
+    if (cx->c_sink != NULL && cx->c.len >= SPILL_AT) {
+        if (fwrite(cx->c.s, 1, cx->c.len, cx->c_sink) != cx->c.len)
+            cx->sink_failed = true;
+        cx->c.len = 0;
+    }
+}
+
+int rp_emit_c_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag)
+{
+    memset(out, 0, sizeof *out);
+    emit_ctx cx;
+    int rc = render(spec, &cx, NULL, NULL, diag);
+    if (rc == 0) {
+        out->header_name = rp_cname_file(&cx.names, true);
+        out->source_name = rp_cname_file(&cx.names, false);
+        out->header_len = cx.h.len;
+        out->header = rp_sb_take(&cx.h);
+        out->source_len = cx.c.len;
+        out->source = rp_sb_take(&cx.c);
+    }
+    ctx_free(&cx);
+    return rc;
 }
 
 void rp_emit_c_output_free(rp_emit_c_output *out)
@@ -90,49 +121,94 @@ void rp_emit_c_output_free(rp_emit_c_output *out)
     memset(out, 0, sizeof *out);
 }
 
-/* Writes text to dir/name via dir/.name.tmp and rename(). */
-static int write_file(const char *dir, const char *name, const char *text, size_t len, FILE *diag)
+/* One output file being written: dir/.name.tmp, renamed to dir/name once complete. */
+typedef struct out_file {
+    char *path;
+    char *tmp;
+    FILE *f;
+} out_file;
+
+static int open_out(out_file *o, const char *dir, const char *name, FILE *diag)
 {
     rp_strbuf path = { 0 }, tmp = { 0 };
     rp_sb_printf(&path, "%s/%s", dir, name);
     rp_sb_printf(&tmp, "%s/.%s.tmp", dir, name);
-    int rc = -1;
-    FILE *f = fopen(tmp.s, "wb");
-    if (f == NULL) {
+    o->path = rp_sb_take(&path);
+    o->tmp = rp_sb_take(&tmp);
+    o->f = fopen(o->tmp, "wb");
+    if (o->f == NULL && diag != NULL)
+        fprintf(diag, "rprotoc: error: cannot create %s: %s\n", o->tmp, strerror(errno));
+    return o->f != NULL ? 0 : -1;
+}
+
+/* Writes the rest of the text and closes; ok false: the file is dropped. Returns 0 or -1. */
+static int close_out(out_file *o, const rp_strbuf *rest, bool ok, FILE *diag)
+{
+    if (o->f == NULL)
+        return -1;
+    if (ok && rest->len > 0 && fwrite(rest->s, 1, rest->len, o->f) != rest->len)
+        ok = false;
+    if (fclose(o->f) != 0)
+        ok = false;
+    o->f = NULL;
+    if (!ok) {
         if (diag != NULL)
-            fprintf(diag, "rprotoc: error: cannot create %s: %s\n", tmp.s, strerror(errno));
-        goto out;
+            fprintf(diag, "rprotoc: error: cannot write %s: %s\n", o->tmp, strerror(errno));
+        remove(o->tmp);
+        return -1;
     }
-    size_t wrote = fwrite(text, 1, len, f);
-    int close_rc = fclose(f);
-    if (wrote != len || close_rc != 0) {
-        if (diag != NULL)
-            fprintf(diag, "rprotoc: error: cannot write %s: %s\n", tmp.s, strerror(errno));
-        remove(tmp.s);
-        goto out;
-    }
-    if (rename(tmp.s, path.s) != 0) {
-        if (diag != NULL)
-            fprintf(diag, "rprotoc: error: cannot rename %s to %s: %s\n", tmp.s, path.s,
-                    strerror(errno));
-        remove(tmp.s);
-        goto out;
-    }
-    rc = 0;
-out:
-    free(path.s);
-    free(tmp.s);
-    return rc;
+    return 0;
+}
+
+static int commit_out(out_file *o, FILE *diag)
+{
+    if (rename(o->tmp, o->path) == 0)
+        return 0;
+    if (diag != NULL)
+        fprintf(diag, "rprotoc: error: cannot rename %s to %s: %s\n", o->tmp, o->path,
+                strerror(errno));
+    remove(o->tmp);
+    return -1;
 }
 
 int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
 {
-    rp_emit_c_output out;
-    if (rp_emit_c_render(spec, &out, diag) < 0)
+    if (spec == NULL || spec->protocol == NULL) {
+        emit_ctx cx;
+        int rc = render(spec, &cx, NULL, NULL, diag); /* reports the missing protocol */
+        ctx_free(&cx);
+        (void)rc;
         return -1;
-    int rc = write_file(out_dir, out.header_name, out.header, out.header_len, diag);
-    if (rc == 0)
-        rc = write_file(out_dir, out.source_name, out.source, out.source_len, diag);
-    rp_emit_c_output_free(&out);
+    }
+    rp_cnames names;
+    rp_cnames_init(&names, spec->protocol);
+    char *hname = rp_cname_file(&names, true), *cname = rp_cname_file(&names, false);
+    rp_cnames_free(&names);
+    out_file h = { 0 }, c = { 0 };
+    int rc = -1;
+    if (open_out(&h, out_dir, hname, diag) == 0 && open_out(&c, out_dir, cname, diag) == 0) {
+        emit_ctx cx;
+        bool ok = render(spec, &cx, h.f, c.f, diag) == 0 && !cx.sink_failed;
+        int hrc = close_out(&h, &cx.h, ok, diag);
+        int crc = close_out(&c, &cx.c, ok && hrc == 0, diag);
+        if (hrc == 0 && crc != 0)
+            remove(h.tmp);
+        if (hrc == 0 && crc == 0)
+            rc = commit_out(&h, diag) == 0 && commit_out(&c, diag) == 0 ? 0 : -1;
+        if (rc == 0) /* the machines' own pair (none without machines) */
+            rc = rp_emit_c_machines_write(spec, out_dir, diag);
+        ctx_free(&cx);
+    } else {
+        if (h.f != NULL) {
+            fclose(h.f);
+            remove(h.tmp);
+        }
+    }
+    free(h.path);
+    free(h.tmp);
+    free(c.path);
+    free(c.tmp);
+    free(hname);
+    free(cname);
     return rc;
 }

@@ -41,7 +41,8 @@ int rp_emit_c_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag)
 void rp_emit_c_output_free(rp_emit_c_output *out);
 
 /* Renders the pair and writes it into directory out_dir (which must exist), replacing
- * files of the same names. Each file is written to a temporary name first and renamed, so
+ * files of the same names; a spec with machines also gets its machines pair there
+ * (emit_c_machine.h). Each file is written to a temporary name first and renamed, so
  * a failed run never leaves half a file. Returns 0 or -1 with a message on diag. */
 int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag);
 

@@ -5,7 +5,6 @@
  * first (C needs a complete type to embed it), then the any-message decoder.
  */
 #include "emit_c_internal.h"
-#include "emit_c_machine.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -27,9 +26,15 @@ static void enum_value_line(emit_ctx *cx, const rp_ast_decl *d, const rp_ast_enu
                             bool as_define, bool last)
 {
     rp_strbuf *h = &cx->h;
-    char *ty = emit_decl_ctype(cx, d);
-    char *up = emit_upper(ty);
+    char *cn = rp_cname_value(&cx->names, d, v);
     rp_strbuf note = { 0 };
+    if (v->text != NULL) {
+        rp_sb_puts(&note, "On the wire: \"");
+        emit_comment_text(&note, v->text);
+        rp_sb_puts(&note, "\".");
+        if (v->since != NULL || v->until != NULL)
+            rp_sb_putc(&note, ' ');
+    }
     if (v->since != NULL && v->until != NULL)
         rp_sb_printf(&note, "Versions %s to %s.", v->since, v->until);
     else if (v->since != NULL)
@@ -39,30 +44,31 @@ static void enum_value_line(emit_ctx *cx, const rp_ast_decl *d, const rp_ast_enu
     emit_doc(h, as_define ? "" : "    ", v->doc, note.s);
     bool is_signed = rp_ast_scalar_is_signed(d->u.enm.underlying);
     if (as_define) {
-        rp_sb_printf(h, "#define %s_%s ", up, v->name);
+        rp_sb_printf(h, "#define %s ", cn);
         if (is_signed)
             emit_i64_lit(h, rp_ast_int_as_i64(v->value));
         else
             emit_u64_lit(h, v->value.mag);
         rp_sb_puts(h, "\n");
     } else {
-        rp_sb_printf(h, "    %s_%s = ", up, v->name);
+        rp_sb_printf(h, "    %s = ", cn);
         emit_int_text(h, v->value);
         rp_sb_puts(h, last ? "\n" : ",\n");
     }
     free(note.s);
-    free(up);
-    free(ty);
+    free(cn);
 }
 
 static void emit_enum(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *h = &cx->h;
-    char *ty = emit_decl_ctype(cx, d);
-    char *up = emit_upper(ty);
+    char *ty = rp_cname_decl(&cx->names, d, RP_CN_TYPE);
     const rp_ast_enum *e = &d->u.enm;
     rp_strbuf note = { 0 };
-    rp_sb_printf(&note, "On the wire: a JSON number (%s).", rp_ast_scalar_name(e->underlying));
+    if (e->underlying == RP_SCALAR_STRING)
+        rp_sb_puts(&note, "On the wire: a JSON string (the text given with each value); 0 is no value.");
+    else
+        rp_sb_printf(&note, "On the wire: a JSON number (%s).", rp_ast_scalar_name(e->underlying));
     if (d->kind == RP_DECL_FLAGS)
         rp_sb_puts(&note, " A set of the bits below; any other bit is invalid.");
     emit_doc(h, "", d->doc, note.s);
@@ -80,13 +86,14 @@ static void emit_enum(emit_ctx *cx, const rp_ast_decl *d)
             all |= e->values[i].value.mag;
         }
         if (d->kind == RP_DECL_FLAGS) {
-            rp_sb_printf(h, "/** Every bit %s defines. */\n#define %s_ALL ", d->name, up);
+            char *all_name = rp_cname_decl(&cx->names, d, RP_CN_FLAGS_ALL);
+            rp_sb_printf(h, "/** Every bit %s defines. */\n#define %s ", d->name, all_name);
             emit_u64_lit(h, all);
             rp_sb_puts(h, "\n");
+            free(all_name);
         }
         rp_sb_puts(h, "\n");
     }
-    free(up);
     free(ty);
 }
 
@@ -138,9 +145,15 @@ static void field_trailer(rp_strbuf *b, const rp_ast_field *f)
             rp_sb_puts(b, "\"");
         } else if (a->default_value.kind == RP_VALUE_BOOL)
             rp_sb_puts(b, a->default_value.b ? "true" : "false");
+        else if (a->default_value.kind == RP_VALUE_FLOAT)
+            emit_double_text(b, a->default_value.f);
         else
             emit_int_text(b, a->default_value.i);
     }
+    if (f->type.is_map)
+        rp_sb_puts(b, ", a JSON object (map)");
+    if (a->nullable)
+        rp_sb_puts(b, ", nullable");
     if (a->has_range) {
         rp_sb_puts(b, ", ");
         emit_expect_range(b, a);
@@ -155,10 +168,21 @@ static void field_trailer(rp_strbuf *b, const rp_ast_field *f)
     }
     if (a->charset != NULL)
         rp_sb_printf(b, ", charset %s", a->charset->name);
-    if (f->label == RP_LABEL_REPEATED && a->count.present) {
+    if (a->pattern != NULL) {
+        rp_sb_puts(b, ", pattern \"");
+        emit_comment_text(b, a->pattern);
+        rp_sb_puts(b, "\"");
+    }
+    if ((f->label == RP_LABEL_REPEATED || f->type.is_map) && a->count.present) {
         rp_sb_puts(b, ", count ");
         emit_expect_len(b, &a->count);
     }
+    if (a->key_len.present) {
+        rp_sb_puts(b, ", key length ");
+        emit_expect_len(b, &a->key_len);
+    }
+    if (a->key_charset != NULL)
+        rp_sb_printf(b, ", key charset %s", a->key_charset->name);
     versions_note(b, a->since, a->until);
     rp_sb_puts(b, " */\n");
 }
@@ -166,13 +190,12 @@ static void field_trailer(rp_strbuf *b, const rp_ast_field *f)
 static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *h = &cx->h;
-    char *ty = emit_decl_ctype(cx, d);
-    char *up = emit_upper(ty);
+    char *ty = rp_cname_decl(&cx->names, d, RP_CN_TYPE);
     rp_strbuf note = { 0 };
     route_note(&note, d);
     if (d->kind == RP_DECL_ARRAY) {
         const rp_ast_decl *item = d->u.array.element.ref;
-        char *ity = emit_decl_ctype(cx, item);
+        char *ity = rp_cname_decl(&cx->names, item, RP_CN_TYPE);
         rp_strbuf arr = { 0 };
         rp_sb_printf(&arr, "On the wire: a JSON array of %s objects", item->name);
         if (d->u.array.len.has_min)
@@ -184,89 +207,125 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
             rp_sb_printf(&arr, "\n%s", note.s);
         emit_doc(h, "", d->doc, arr.s);
         rp_sb_printf(h, "typedef struct %s {\n", ty);
-        rp_sb_printf(h, "    %s items[%" PRIu64 "];\n", ity, d->u.array.len.max);
-        rp_sb_puts(h, "    size_t count; /* items in use */\n");
+        rp_sb_printf(h, "    %s " RP_CN_ARRAY_ITEMS "[%" PRIu64 "];\n", ity, d->u.array.len.max);
+        rp_sb_puts(h, "    size_t " RP_CN_ARRAY_COUNT "; /* items in use */\n");
         rp_sb_printf(h, "} %s;\n\n", ty);
         free(arr.s);
         free(ity);
     } else {
         const rp_ast_message *m = &d->u.message;
+        for (size_t i = 0; i < m->field_count; i++) {
+            const rp_ast_field *f = &m->fields[i];
+            if (!f->type.is_map)
+                continue;
+            char *fty = emit_field_ctype(cx, f);
+            rp_sb_printf(h, "/** One entry of %s.%s (a JSON object with free keys). */\n"
+                            "typedef struct %s_%s_entry {\n"
+                            "    rp_str key;\n    %s value;\n} %s_%s_entry;\n\n",
+                         d->name, f->c_name, ty, f->c_name, fty, ty, f->c_name);
+            free(fty);
+        }
         emit_doc(h, "", d->doc, note.s);
         rp_sb_printf(h, "typedef struct %s {\n", ty);
         for (size_t i = 0; i < m->field_count; i++) {
             const rp_ast_field *f = &m->fields[i];
             char *fty = emit_field_ctype(cx, f);
+            char *member = rp_cname_field(f, RP_CN_MEMBER);
             emit_doc(h, "    ", f->doc, NULL);
-            if (f->label == RP_LABEL_REPEATED) {
-                rp_sb_printf(h, "    %s %s[%" PRIu64 "];", fty, f->c_name, f->attrs.count.max);
+            if (f->type.is_map) {
+                char *count = rp_cname_field(f, RP_CN_COUNT);
+                rp_sb_printf(h, "    %s_%s_entry %s[%" PRIu64 "];", ty, f->c_name, member, f->attrs.count.max);
                 field_trailer(h, f);
-                rp_sb_printf(h, "    size_t %s_count; /* items of %s in use */\n", f->c_name,
-                             f->c_name);
+                rp_sb_printf(h, "    size_t %s; /* entries of %s in use */\n", count, member);
+                free(count);
+            } else if (f->label == RP_LABEL_REPEATED) {
+                char *count = rp_cname_field(f, RP_CN_COUNT);
+                rp_sb_printf(h, "    %s %s[%" PRIu64 "];", fty, member, f->attrs.count.max);
+                field_trailer(h, f);
+                rp_sb_printf(h, "    size_t %s; /* items of %s in use */\n", count, member);
+                free(count);
             } else {
-                rp_sb_printf(h, "    %s %s;", fty, f->c_name);
+                rp_sb_printf(h, "    %s %s;", fty, member);
                 field_trailer(h, f);
             }
+            free(member);
             free(fty);
         }
         if (m->field_count == 0)
-            rp_sb_puts(h, "    uint8_t unused_; /* the message has no fields */\n");
+            rp_sb_puts(h, "    uint8_t " RP_CN_EMPTY_MEMBER "; /* the message has no fields */\n");
         else
             rp_sb_puts(h, "    /* Presence: true when the key was in the text (decode) or is to be\n"
                           "     * written (encode). Absent is not the same as zero. */\n");
+        for (size_t i = 0; i < m->field_count; i++) {
+            char *has = rp_cname_field(&m->fields[i], RP_CN_HAS);
+            rp_sb_printf(h, "    bool %s;\n", has);
+            free(has);
+        }
         for (size_t i = 0; i < m->field_count; i++)
-            rp_sb_printf(h, "    bool has_%s;\n", m->fields[i].c_name);
+            if (m->fields[i].attrs.nullable)
+                rp_sb_printf(h, "    bool is_null_%s; /* with has_%s: the value is JSON null */\n",
+                             m->fields[i].c_name, m->fields[i].c_name);
         rp_sb_printf(h, "} %s;\n\n", ty);
     }
     free(note.s);
 
-    uint64_t max = emit_max_message(d);
+    char *max_name = rp_cname_decl(&cx->names, d, RP_CN_MAX_SIZE);
+    char *init = rp_cname_decl(&cx->names, d, RP_CN_INIT);
+    char *decode = rp_cname_decl(&cx->names, d, RP_CN_DECODE);
+    char *validate = rp_cname_decl(&cx->names, d, RP_CN_VALIDATE);
+    char *encode = rp_cname_decl(&cx->names, d, RP_CN_ENCODE);
+    uint64_t max = emit_max_message_memo(cx->bounds, d);
     if (max == EMIT_UNBOUNDED)
-        rp_sb_printf(h, "/* %s has no %s_MAX_SIZE: a string, bytes or array in it has no maximum\n"
-                        " * length. */\n", ty, up);
+        rp_sb_printf(h, "/* %s has no %s: a string, bytes or array in it has no maximum\n"
+                        " * length. */\n", ty, max_name);
     else {
-        rp_sb_printf(h, "/** Longest compact JSON %s_encode can write (worst-case escaping). */\n"
-                        "#define %s_MAX_SIZE ", ty, up);
+        rp_sb_printf(h, "/** Longest compact JSON %s can write (worst-case escaping). */\n"
+                        "#define %s ", encode, max_name);
         emit_u64_lit(h, max);
         rp_sb_puts(h, "\n");
     }
-    if (emit_is_routed(d)) {
+    if (rp_cname_is_routed(d)) {
         /* the union over the message's routes; each route's own set is in the route table */
         size_t n = 0;
         const rp_ast_route *r = rp_ast_decl_routes(d, &n);
-        bool *seen = calloc(cx->spec->envelope_count, sizeof *seen);
-        rp_sb_printf(h, "/** Envelopes %s may travel in (bits %s_ENVELOPE_BIT(e)). */\n",
-                     d->name, cx->upper);
-        rp_sb_printf(h, "#define %s_ENVELOPES (", up);
+        bool *seen = rp_xcalloc(cx->spec->envelope_count + 1, sizeof *seen);
+        char *mask = rp_cname_decl(&cx->names, d, RP_CN_ENVELOPES);
+        rp_sb_printf(h, "/** Envelopes %s may travel in (bits %s(e)). */\n", d->name,
+                     cx->fixed[RP_CN_ENVELOPE_BIT]);
+        rp_sb_printf(h, "#define %s (", mask);
         size_t listed = 0;
         for (size_t k = 0; k < n; k++)
             for (size_t i = 0; i < r[k].envelope_count; i++) {
                 const rp_ast_decl *e = r[k].envelopes[i];
-                if (seen == NULL || seen[e->u.envelope.index])
+                if (seen[e->u.envelope.index])
                     continue;
                 seen[e->u.envelope.index] = true;
-                char *en = emit_snake(e->name);
-                char *eu = emit_upper(en);
-                rp_sb_printf(h, "%s%s_ENVELOPE_BIT(%s_ENVELOPE_%s)", listed++ > 0 ? " | " : "",
-                             cx->upper, cx->upper, eu);
-                free(eu);
-                free(en);
+                char *bit = rp_cname_named(&cx->names, RP_CN_ENVELOPE_CONST, e->name);
+                rp_sb_printf(h, "%s%s(%s)", listed++ > 0 ? " | " : "", cx->fixed[RP_CN_ENVELOPE_BIT], bit);
+                free(bit);
             }
         free(seen);
         rp_sb_puts(h, ")\n");
+        free(mask);
     }
     rp_sb_puts(h, "\n");
     /* Continuation lines line up with the first parameter. */
-    size_t pad_dec = strlen("RP_CHECK_RESULT int ") + strlen(ty) + strlen("_decode(");
-    size_t pad_enc = strlen("RP_CHECK_RESULT int ") + strlen(ty) + strlen("_encode(");
-    rp_sb_printf(h, "void %s_init(%s *msg);\n", ty, ty);
-    rp_sb_printf(h, "RP_CHECK_RESULT int %s_decode(const char *json, size_t len, %s *out,\n"
-                    "%*srp_arena *storage, rp_decode_mode mode, rp_error *err);\n",
-                 ty, ty, (int)pad_dec, "");
-    rp_sb_printf(h, "RP_CHECK_RESULT int %s_validate(const %s *msg, rp_error *err);\n", ty, ty);
-    rp_sb_printf(h, "RP_CHECK_RESULT int %s_encode(const %s *msg, char *buf, size_t cap,\n"
+    size_t pad_dec = strlen("RP_CHECK_RESULT int ") + strlen(decode) + strlen("(");
+    size_t pad_enc = strlen("RP_CHECK_RESULT int ") + strlen(encode) + strlen("(");
+    rp_sb_printf(h, "void %s(%s *msg);\n", init, ty);
+    rp_sb_printf(h, "RP_CHECK_RESULT int %s(const char *json, size_t len, %s *out,\n"
+                    "%*srp_arena *storage, const rp_schema_profile *profile,\n"
+                    "%*srp_error *err);\n",
+                 decode, ty, (int)pad_dec, "", (int)pad_dec, "");
+    rp_sb_printf(h, "RP_CHECK_RESULT int %s(const %s *msg, rp_error *err);\n", validate, ty);
+    rp_sb_printf(h, "RP_CHECK_RESULT int %s(const %s *msg, char *buf, size_t cap,\n"
                     "%*ssize_t *out_len, rp_error *err);\n\n",
-                 ty, ty, (int)pad_enc, "");
-    free(up);
+                 encode, ty, (int)pad_enc, "");
+    free(max_name);
+    free(init);
+    free(decode);
+    free(validate);
+    free(encode);
     free(ty);
 }
 
@@ -275,53 +334,64 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
 static const char *first_routed_name(const emit_ctx *cx)
 {
     for (size_t i = 0; i < cx->spec->decl_count; i++)
-        if (emit_is_routed(cx->spec->decls[i]))
+        if (rp_cname_is_routed(cx->spec->decls[i]))
             return cx->spec->decls[i]->name;
     return "none";
 }
 
 /* One enum constant per declaration of a kind, numbered from `first` in spec order. */
-static void emit_decl_enum(emit_ctx *cx, const char *doc, const char *type, const char *tag,
+static void emit_decl_enum(emit_ctx *cx, const char *doc, rp_cname_fixed_kind type, rp_cname_named_kind k,
                            const rp_ast_decl *const *decls, size_t n, unsigned first,
-                           bool with_none)
+                           const char *none)
 {
     rp_strbuf *h = &cx->h;
-    rp_sb_printf(h, "/** %s */\ntypedef enum %s_%s {\n", doc, cx->prefix, type);
-    if (with_none)
-        rp_sb_printf(h, "    %s_%s_NONE = 0%s\n", cx->upper, tag, n > 0 ? "," : "");
+    rp_sb_printf(h, "/** %s */\ntypedef enum %s {\n", doc, cx->fixed[type]);
+    if (none != NULL)
+        rp_sb_printf(h, "    %s = 0%s\n", none, n > 0 ? "," : "");
     for (size_t i = 0; i < n; i++) {
-        char *sn = emit_snake(decls[i]->name);
-        char *un = emit_upper(sn);
-        rp_sb_printf(h, "    %s_%s_%s = %u%s\n", cx->upper, tag, un, first + (unsigned)i,
-                     i + 1 < n ? "," : "");
-        free(un);
-        free(sn);
+        char *name = rp_cname_named(&cx->names, k, decls[i]->name);
+        rp_sb_printf(h, "    %s = %u%s\n", name, first + (unsigned)i, i + 1 < n ? "," : "");
+        free(name);
     }
-    rp_sb_printf(h, "} %s_%s;\n\n", cx->prefix, type);
+    rp_sb_printf(h, "} %s;\n\n", cx->fixed[type]);
 }
 
+/* The peers, ports, keys and envelopes the spec declares (a spec with ports or routes). */
 static void emit_transport_enums(emit_ctx *cx)
 {
     const rp_ast_spec *sp = cx->spec;
     rp_strbuf *h = &cx->h;
     rp_sb_puts(h, "/* ---- transport ---------------------------------------------------------------- */\n\n");
     size_t npeers = sp->peers[1] != NULL ? 2 : sp->peers[0] != NULL ? 1 : 0;
-    emit_decl_enum(cx, "The two peers of the protocol (a route's sender and receiver).", "peer", "PEER",
-                   sp->peers, npeers, 1, true);
-    emit_decl_enum(cx, "The ports (channels) messages travel on.", "port", "PORT", sp->ports,
-                   sp->port_count, 1, true);
+    emit_decl_enum(cx, "The two peers of the protocol (a route's sender and receiver).", RP_CN_PEER,
+                   RP_CN_PEER_CONST, sp->peers, npeers, 1, cx->fixed[RP_CN_PEER_NONE]);
+    emit_decl_enum(cx, "The ports (channels) messages travel on.", RP_CN_PORT, RP_CN_PORT_CONST,
+                   sp->ports, sp->port_count, 1, cx->fixed[RP_CN_PORT_NONE]);
     if (sp->key_count > 0)
-        emit_decl_enum(cx, "The keys in play, as indexes of the key table.", "key", "KEY", sp->keys,
-                       sp->key_count, 0, false);
+        emit_decl_enum(cx, "The keys in play, as indexes of the key table.", RP_CN_KEY, RP_CN_KEY_CONST,
+                       sp->keys, sp->key_count, 0, NULL);
     if (sp->envelope_count > 0) {
-        emit_decl_enum(cx, "The envelopes, as indexes of the envelope table.", "envelope", "ENVELOPE",
-                       sp->envelopes, sp->envelope_count, 0, false);
+        emit_decl_enum(cx, "The envelopes, as indexes of the envelope table.", RP_CN_ENVELOPE,
+                       RP_CN_ENVELOPE_CONST, sp->envelopes, sp->envelope_count, 0, NULL);
         rp_sb_printf(h, "/* The bit of envelope e in an envelope set such as <MSG>_ENVELOPES. */\n"
-                        "#define %s_ENVELOPE_BIT(e) (1u << (unsigned)(e))\n\n", cx->upper);
+                        "#define %s(e) (1u << (unsigned)(e))\n\n", cx->fixed[RP_CN_ENVELOPE_BIT]);
     }
 }
 
-static void emit_any_message(emit_ctx *cx);
+/* The spec's decoding profiles, to pass as the `profile` argument of decoders. */
+static void emit_profiles(emit_ctx *cx)
+{
+    rp_strbuf *h = &cx->h;
+    rp_sb_puts(h, "/* ---- decoding profiles ------------------------------------------------------ */\n\n");
+    for (size_t i = 0; i < cx->spec->profile_count; i++) {
+        const rp_ast_decl *d = cx->spec->profiles[i];
+        char *name = rp_cname_named(&cx->names, RP_CN_PROFILE, d->name);
+        emit_doc(h, "", d->doc, NULL);
+        rp_sb_printf(h, "extern const rp_schema_profile %s;\n", name);
+        free(name);
+    }
+    rp_sb_puts(h, "\n");
+}
 
 static const char usage_note[] =
     "/* Every message type M below comes with four functions (all return 0 or a negative\n"
@@ -329,13 +399,13 @@ static const char usage_note[] =
     " *\n"
     " *   M_init(msg)       zeroes *msg, sets defaults (presence stays false) and constants\n"
     " *                     (presence true), ready to be filled in and encoded.\n"
-    " *   M_decode(json, len, out, storage, mode, err)\n"
+    " *   M_decode(json, len, out, storage, profile, err)\n"
     " *                     parses JSON text and validates it against the spec. Strings and\n"
     " *                     bytes are copied into `storage` (an rp_arena over caller memory),\n"
     " *                     so *out is valid as long as that memory; on failure storage is\n"
-    " *                     rewound. mode RP_DECODE_STRICT is RFC 8259 exactly (a key twice is\n"
-    " *                     an error); RP_DECODE_WIRE accepts what residue peers send (trailing\n"
-    " *                     bytes, floats truncated, a string where a number belongs = absent).\n"
+    " *                     rewound. profile NULL is RFC 8259 exactly (a key twice is an\n"
+    " *                     error); a profile (the spec's <p>_profile_<name>) accepts the\n"
+    " *                     leniencies it names.\n"
     " *   M_validate(msg, err)\n"
     " *                     checks every rule of the spec; the error names the JSON path and the\n"
     " *                     spec file:line:col of the rule.\n"
@@ -349,90 +419,96 @@ static const char usage_note[] =
     " * Structs with arrays can be large (see sizeof); keep them off small stacks.\n"
     " */\n\n";
 
-void emit_c_header(emit_ctx *cx, const char *spec_name)
+/* The message ids, the any-message struct and decode_any (routed specs only). */
+static void emit_any(emit_ctx *cx)
 {
     rp_strbuf *h = &cx->h;
-    char *guard = emit_upper(cx->prefix);
-    rp_sb_printf(h, "/* %s.h — C codec for the %s protocol.\n *\n", cx->prefix, cx->spec->protocol);
-    rp_sb_printf(h, " * Generated by rprotoc %s from %s; do not edit.\n", RPROTOC_VERSION, spec_name);
-    rp_sb_printf(h, " * Spec SHA-256: %s\n */\n", cx->sha256);
-    rp_sb_printf(h, "#ifndef %s_GENERATED_H\n#define %s_GENERATED_H\n\n", guard, guard);
-    rp_sb_puts(h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
-    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n");
-    emit_c_machines_includes(cx);
-    rp_sb_puts(h, "\n");
-    rp_sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
-    emit_doc(h, "", cx->spec->protocol_doc, NULL);
-    rp_sb_printf(h, "#define %s_RPROTOC_VERSION \"%s\"\n", cx->upper, RPROTOC_VERSION);
-    rp_sb_printf(h, "#define %s_SPEC_SHA256 \"%s\"\n\n", cx->upper, cx->sha256);
-    rp_sb_puts(h, usage_note);
-
-    rp_sb_puts(h, "/* ---- enums and flag sets ---------------------------------------------------- */\n\n");
-    for (size_t i = 0; i < cx->spec->decl_count; i++) {
-        const rp_ast_decl *d = cx->spec->decls[i];
-        if (d->kind == RP_DECL_ENUM || d->kind == RP_DECL_FLAGS)
-            emit_enum(cx, d);
-    }
-
-    if (cx->spec->port_count > 0 || cx->spec->route_count > 0)
-        emit_transport_enums(cx);
-
-    rp_sb_puts(h, "/* ---- messages ---------------------------------------------------------------- */\n\n");
-    emit_each_message_in_dependency_order(cx, emit_message_struct);
-
-    if (cx->spec->route_count > 0)
-        emit_any_message(cx);
-    emit_c_machines_header(cx);
-    rp_sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n");
-    rp_sb_printf(h, "#endif /* %s_GENERATED_H */\n", guard);
-    free(guard);
-}
-
-/* Any-message decoding: only for a spec with routes. */
-static void emit_any_message(emit_ctx *cx)
-{
-    rp_strbuf *h = &cx->h;
+    char *const *fx = cx->fixed;
     rp_sb_puts(h, "/* ---- any message ------------------------------------------------------------- */\n\n");
-    rp_sb_printf(h, "/** Every message that travels on a port, for %s_decode_any. */\n", cx->prefix);
-    rp_sb_printf(h, "typedef enum %s_message_id {\n    %s_MSG_NONE = 0", cx->prefix, cx->upper);
+    rp_sb_printf(h, "/** Every message that travels on a port, for %s. */\n", fx[RP_CN_DECODE_ANY]);
+    rp_sb_printf(h, "typedef enum %s {\n    %s = 0", fx[RP_CN_MESSAGE_ID], fx[RP_CN_MSG_NONE]);
     for (size_t i = 0; i < cx->spec->decl_count; i++) {
         const rp_ast_decl *d = cx->spec->decls[i];
-        if (!emit_is_routed(d))
+        if (!rp_cname_is_routed(d))
             continue;
-        char *s = emit_snake(d->name);
-        char *u = emit_upper(s);
-        rp_sb_printf(h, ",\n    %s_MSG_%s", cx->upper, u);
-        free(u);
-        free(s);
+        char *id = rp_cname_decl(&cx->names, d, RP_CN_MSG_ID);
+        rp_sb_printf(h, ",\n    %s", id);
+        free(id);
     }
-    rp_sb_printf(h, "\n} %s_message_id;\n\n", cx->prefix);
-    rp_sb_printf(h, "/** One decoded message of any routed type: `id` says which member of `u` is set. */\n"
-                    "typedef struct %s_any {\n    %s_message_id id;\n    union {\n", cx->prefix, cx->prefix);
+    rp_sb_printf(h, "\n} %s;\n\n", fx[RP_CN_MESSAGE_ID]);
+    rp_sb_printf(h, "/** One decoded message of any routed type: `" RP_CN_ANY_ID "` says which member of `"
+                    RP_CN_ANY_UNION "` is set. */\n"
+                    "typedef struct %s {\n    %s " RP_CN_ANY_ID ";\n    union {\n",
+                 fx[RP_CN_ANY], fx[RP_CN_MESSAGE_ID]);
     for (size_t i = 0; i < cx->spec->decl_count; i++) {
         const rp_ast_decl *d = cx->spec->decls[i];
-        if (!emit_is_routed(d))
+        if (!rp_cname_is_routed(d))
             continue;
-        char *ty = emit_decl_ctype(cx, d);
-        char *s = emit_snake(d->name);
-        rp_sb_printf(h, "        %s %s;\n", ty, s);
-        free(s);
+        char *ty = rp_cname_decl(&cx->names, d, RP_CN_TYPE);
+        char *member = rp_cname_decl(&cx->names, d, RP_CN_ANY_MEMBER);
+        rp_sb_printf(h, "        %s %s;\n", ty, member);
+        free(member);
         free(ty);
     }
-    rp_sb_printf(h, "    } u;\n} %s_any;\n\n", cx->prefix);
-    int pad = (int)(strlen("RP_CHECK_RESULT int ") + strlen(cx->prefix) + strlen("_decode_any("));
+    rp_sb_printf(h, "    } " RP_CN_ANY_UNION ";\n} %s;\n\n", fx[RP_CN_ANY]);
+    int pad = (int)(strlen("RP_CHECK_RESULT int ") + strlen(fx[RP_CN_DECODE_ANY]) + strlen("("));
     rp_sb_printf(h,
         "/* Decodes a plaintext that arrived on `port` from peer `from`, choosing the message by\n"
         " * its shape and constant discriminators: a JSON array is the array message of that\n"
         " * route; an object is the message whose const fields all have their values in the text\n"
         " * (a message without const fields only when no discriminated one matches). Then decodes\n"
-        " * and validates it like <msg>_decode into out->u. out->id is %s_MSG_NONE unless it\n"
+        " * and validates it like <msg>_decode into out->u. out->id is %s unless it\n"
         " * succeeds. RP_E_SCHEMA_MESSAGE when no message of that route fits; JSON errors when the\n"
         " * text is not JSON; RP_E_ARGUMENT for a NULL out. Allocates nothing. */\n"
-        "RP_CHECK_RESULT int %s_decode_any(const char *json, size_t len, %s_port port,\n"
-        "%*s%s_peer from, %s_any *out, rp_arena *storage,\n"
-        "%*srp_decode_mode mode, rp_error *err);\n\n",
-        cx->upper, cx->prefix, cx->prefix, pad, "", cx->prefix, cx->prefix, pad, "");
-    rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s_MSG_NONE and unknown ids. */\n"
-                    "const char *%s_message_name(%s_message_id id);\n\n",
-                 first_routed_name(cx), cx->upper, cx->prefix, cx->prefix);
+        "RP_CHECK_RESULT int %s(const char *json, size_t len, %s port,\n"
+        "%*s%s from, %s *out, rp_arena *storage,\n"
+        "%*sconst rp_schema_profile *profile, rp_error *err);\n\n",
+        fx[RP_CN_MSG_NONE], fx[RP_CN_DECODE_ANY], fx[RP_CN_PORT], pad, "", fx[RP_CN_PEER],
+        fx[RP_CN_ANY], pad, "");
+    rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s and unknown ids. */\n"
+                    "const char *%s(%s id);\n\n",
+                 first_routed_name(cx), fx[RP_CN_MSG_NONE], fx[RP_CN_MESSAGE_NAME],
+                 fx[RP_CN_MESSAGE_ID]);
+}
+
+void emit_c_header(emit_ctx *cx, const char *spec_name)
+{
+    rp_strbuf *h = &cx->h;
+    char *const *fx = cx->fixed;
+    char *file = rp_cname_file(&cx->names, true);
+    rp_sb_printf(h, "/* %s — C codec for the %s protocol.\n *\n", file, cx->spec->protocol);
+    rp_sb_printf(h, " * Generated by rprotoc %s from %s; do not edit.\n", RPROTOC_VERSION, spec_name);
+    rp_sb_printf(h, " * Spec SHA-256: %s\n */\n", cx->sha256);
+    rp_sb_printf(h, "#ifndef %s\n#define %s\n\n", fx[RP_CN_GUARD], fx[RP_CN_GUARD]);
+    rp_sb_puts(h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
+    rp_sb_puts(h, "#include \"rp_arena.h\"\n#include \"rp_error.h\"\n#include \"rp_json.h\"\n"
+                  "#include \"rp_schema.h\"\n\n");
+    rp_sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+    emit_doc(h, "", cx->spec->protocol_doc, NULL);
+    rp_sb_printf(h, "#define %s \"%s\"\n", fx[RP_CN_RPROTOC_VERSION], RPROTOC_VERSION);
+    rp_sb_printf(h, "#define %s \"%s\"\n\n", fx[RP_CN_SPEC_SHA256], cx->sha256);
+    rp_sb_puts(h, usage_note);
+
+    rp_sb_puts(h, "/* ---- enums and flag sets ---------------------------------------------------- */\n\n");
+    for (size_t i = 0; i < cx->spec->decl_count; i++) {
+        const rp_ast_decl *d = cx->spec->decls[i];
+        if (d->kind == RP_DECL_ENUM || d->kind == RP_DECL_FLAGS) {
+            emit_enum(cx, d);
+            emit_spill(cx);
+        }
+    }
+
+    if (cx->spec->port_count > 0 || cx->spec->route_count > 0)
+        emit_transport_enums(cx);
+    if (cx->spec->profile_count > 0)
+        emit_profiles(cx);
+
+    rp_sb_puts(h, "/* ---- messages ---------------------------------------------------------------- */\n\n");
+    emit_each_message_in_dependency_order(cx, emit_message_struct);
+
+    if (cx->routed)
+        emit_any(cx);
+    rp_sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n");
+    rp_sb_printf(h, "#endif /* %s */\n", fx[RP_CN_GUARD]);
+    free(file);
 }

@@ -11,7 +11,12 @@
 void emit_c_header(emit_ctx *cx, const char *spec_name);
 void emit_c_source(emit_ctx *cx, const char *spec_name);
 
-/* True for a message or array declaration that travels on a port (has an "on" clause). */
-bool emit_is_routed(const rp_ast_decl *d);
+/* SHA-256 over the text of every unit of spec (dependencies first, main last), as lowercase
+ * hex into out (65 bytes with the NUL). Returns 0, or -1 when OpenSSL fails. */
+int emit_spec_sha256(const rp_ast_spec *spec, char out[65]);
+
+/* Writes what cx->h / cx->c hold to their sinks once a buffer is large (emit_c.c); without
+ * sinks it does nothing. Called between declarations, so the output is streamed. */
+void emit_spill(emit_ctx *cx);
 
 #endif /* RP_EMIT_C_INTERNAL_H */

@@ -1,5 +1,6 @@
-/* emit_c_machine.c — the session machines of a spec in the generated C (docs/language.md
- * §4.17, docs/interfaces.md §6).
+/* emit_c_machine.c — the session machines of a spec, in their own generated pair
+ * <p>_machines.h / <p>_machines.c (docs/language.md §4.17, docs/interfaces.md §7), so that a
+ * program that only uses the codec (<p>.h / <p>.c) needs nothing of runtime/session.
  *
  * Header, per machine: enums of its states, timers and transitions (spec order, numbered
  * from 0 — the indexes of the description's tables), a handler struct with one typed
@@ -8,228 +9,104 @@
  * constant rp_machine_desc (states with their spec locations, transitions, timers, the keys
  * that exist at the start) and the functions, which check the event against the table
  * (rp_machine_find) before any handler runs, run the transition's handler, and fire the
- * transition (rp_machine_fire) only when it returns 0.
+ * transition (rp_machine_fire) only when it returns 0. Every C name comes from cnames.h; the
+ * limits of the engine (timers, masks, enum ranges) are the checker's (check_machine.c).
  */
 #include "emit_c_machine.h"
+#include "emit_c_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "emit_c.h"
-
-/* What runtime/session/rp_machine.h holds (RP_MACHINE_TIMER_MAX, the mask width). */
-#define MACHINE_TIMER_MAX 8u
-#define MACHINE_MASK_BITS 64u
-
 /* ---- names ---------------------------------------------------------------------------------- */
-
-char *emit_machine_type(const char *prefix, const rp_ast_decl *machine)
-{
-    char *s = emit_snake(machine->name);
-    rp_strbuf b = { 0 };
-    rp_sb_printf(&b, "%s_%s", prefix, s);
-    free(s);
-    return rp_sb_take(&b);
-}
-
-char *emit_machine_state(const rp_ast_state *state)
-{
-    return emit_snake(state->name);
-}
-
-const rp_ast_state *emit_machine_state_of(const rp_ast_decl *machine, const rp_ast_transition *t)
-{
-    const rp_ast_machine *m = &machine->u.machine;
-    for (size_t s = 0; s < m->state_count; s++)
-        if (t >= m->states[s].transitions && t < m->states[s].transitions + m->states[s].transition_count)
-            return &m->states[s];
-    return NULL;
-}
-
-/* The subject of a transition: the message's or the timer's spec name. */
-static const char *subject_name(const rp_ast_decl *machine, const rp_ast_transition *t)
-{
-    if (t->event == RP_EVENT_TIMER)
-        return machine->u.machine.timers[t->timer].name;
-    return t->message->name;
-}
-
-static bool same_subject(const rp_ast_transition *a, const rp_ast_transition *b)
-{
-    if (a->event != b->event)
-        return false;
-    return a->event == RP_EVENT_TIMER ? a->timer == b->timer : a->message == b->message;
-}
-
-/* "<state>_<event>_<subject>", plus "_in_<first envelope>" when another transition of the
- * same state fires on the same message (the checker made their envelopes disjoint). */
-static char *base_handler(const rp_ast_decl *machine, const rp_ast_transition *t)
-{
-    const rp_ast_state *st = emit_machine_state_of(machine, t);
-    char *state = emit_machine_state(st);
-    char *subject = emit_snake(subject_name(machine, t));
-    rp_strbuf b = { 0 };
-    rp_sb_printf(&b, "%s_%s_%s", state, rp_ast_event_name(t->event), subject);
-    bool shared = false;
-    for (size_t i = 0; i < st->transition_count && !shared; i++)
-        shared = &st->transitions[i] != t && same_subject(&st->transitions[i], t);
-    if (shared && t->envelope_total > 0) {
-        char *env = emit_snake(t->envelopes[0]->name);
-        rp_sb_printf(&b, "_in_%s", env);
-        free(env);
-    }
-    free(subject);
-    free(state);
-    return rp_sb_take(&b);
-}
-
-char **emit_machine_handlers(const rp_ast_decl *machine)
-{
-    const rp_ast_machine *m = &machine->u.machine;
-    char **names = rp_xcalloc(m->transition_count + 1, sizeof *names);
-    for (size_t s = 0; s < m->state_count; s++)
-        for (size_t k = 0; k < m->states[s].transition_count; k++) {
-            const rp_ast_transition *t = &m->states[s].transitions[k];
-            names[t->index] = base_handler(machine, t);
-        }
-    /* Names that still meet (a state "a_send" sending B against a state "a" sending SendB)
-     * keep the first one and number the others by transition index. */
-    for (size_t i = 1; i < m->transition_count; i++)
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(names[k], names[i]) == 0) {
-                rp_strbuf b = { 0 };
-                rp_sb_printf(&b, "%s_%zu", names[i], i);
-                free(names[i]);
-                names[i] = rp_sb_take(&b);
-                break;
-            }
-    return names;
-}
-
-void emit_machine_handlers_free(char **names, const rp_ast_decl *machine)
-{
-    for (size_t i = 0; names != NULL && i < machine->u.machine.transition_count; i++)
-        free(names[i]);
-    free(names);
-}
-
-char *emit_machine_handler(const rp_ast_decl *machine, const rp_ast_transition *t)
-{
-    char **names = emit_machine_handlers(machine);
-    char *name = names[t->index];
-    names[t->index] = NULL;
-    emit_machine_handlers_free(names, machine);
-    return name;
-}
-
-/* PREFIX_UPPER of a declaration's snake name: "RESIDUE_ENVELOPE_PLAIN". */
-static char *decl_const(const emit_ctx *cx, const char *tag, const char *name)
-{
-    char *s = emit_snake(name);
-    char *u = emit_upper(s);
-    rp_strbuf b = { 0 };
-    rp_sb_printf(&b, "%s_%s_%s", cx->upper, tag, u);
-    free(u);
-    free(s);
-    return rp_sb_take(&b);
-}
 
 /* Names of one machine, computed once. */
 typedef struct mnames {
     const rp_ast_decl *d;
     const rp_ast_machine *m;
-    char *type;      /* residue_client_session */
-    char *upper;     /* RESIDUE_CLIENT_SESSION */
-    char *snake;     /* client_session (static tables: machine_client_session_*) */
-    char **handlers; /* by transition index: "awaiting_hello_receive_hello" */
+    char *fn[RP_CN_M_COUNT]; /* cnames' machine names: residue_client_session, ..._state, ... */
+    const char *type;        /* fn[RP_CN_M_TYPE] */
+    char **handlers;         /* by transition index: "awaiting_hello_receive_hello" */
+    size_t handler_count;
+    char *desc, *states, *transitions, *timers; /* the source's statics */
 } mnames;
 
 static mnames names_of(const emit_ctx *cx, const rp_ast_decl *d)
 {
     mnames n;
+    memset(&n, 0, sizeof n);
     n.d = d;
     n.m = &d->u.machine;
-    n.type = emit_machine_type(cx->prefix, d);
-    n.upper = emit_upper(n.type);
-    n.snake = emit_snake(d->name);
-    n.handlers = emit_machine_handlers(d);
+    for (int k = 0; k < RP_CN_M_COUNT; k++)
+        n.fn[k] = rp_cname_machine(&cx->names, d, (rp_cname_machine_kind)k);
+    n.type = n.fn[RP_CN_M_TYPE];
+    n.handlers = rp_cname_machine_handlers(d, &n.handler_count);
+    n.desc = rp_cname_machine_static(RP_CN_MS_DESC, d);
+    n.states = rp_cname_machine_static(RP_CN_MS_STATES, d);
+    n.transitions = rp_cname_machine_static(RP_CN_MS_TRANSITIONS, d);
+    n.timers = rp_cname_machine_static(RP_CN_MS_TIMERS, d);
     return n;
 }
 
 static void names_free(mnames *n)
 {
-    emit_machine_handlers_free(n->handlers, n->d);
-    free(n->type);
-    free(n->upper);
-    free(n->snake);
+    rp_cname_machine_handlers_free(n->handlers, n->handler_count);
+    for (int k = 0; k < RP_CN_M_COUNT; k++)
+        free(n->fn[k]);
+    free(n->desc);
+    free(n->states);
+    free(n->transitions);
+    free(n->timers);
 }
 
 /* "RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO" */
-static char *state_const(const mnames *n, const rp_ast_state *st)
+static char *state_const(const emit_ctx *cx, const mnames *n, const rp_ast_state *st)
 {
-    char *s = emit_machine_state(st);
-    char *u = emit_upper(s);
-    rp_strbuf b = { 0 };
-    rp_sb_printf(&b, "%s_STATE_%s", n->upper, u);
-    free(u);
-    free(s);
-    return rp_sb_take(&b);
+    return rp_cname_machine_state(&cx->names, n->d, st);
 }
 
 /* "RESIDUE_CLIENT_SESSION_TIMER_TOUCH" */
-static char *timer_const(const mnames *n, size_t timer)
+static char *timer_const(const emit_ctx *cx, const mnames *n, size_t timer)
 {
-    char *s = emit_snake(n->m->timers[timer].name);
-    char *u = emit_upper(s);
-    rp_strbuf b = { 0 };
-    rp_sb_printf(&b, "%s_TIMER_%s", n->upper, u);
-    free(u);
-    free(s);
-    return rp_sb_take(&b);
+    return rp_cname_machine_timer(&cx->names, n->d, &n->m->timers[timer]);
 }
 
 /* "RESIDUE_CLIENT_SESSION_ON_AWAITING_HELLO_RECEIVE_HELLO" */
-static char *transition_const(const mnames *n, const rp_ast_transition *t)
+static char *transition_const(const emit_ctx *cx, const mnames *n, const rp_ast_transition *t)
 {
-    char *u = emit_upper(n->handlers[t->index]);
+    return rp_cname_machine_transition(&cx->names, n->d, n->handlers[t->index]);
+}
+
+/* The C type of a message and its id constant. */
+static char *msg_type(const emit_ctx *cx, const rp_ast_decl *msg)
+{
+    return rp_cname_decl(&cx->names, msg, RP_CN_TYPE);
+}
+
+static char *msg_id(const emit_ctx *cx, const rp_ast_decl *msg)
+{
+    return rp_cname_decl(&cx->names, msg, RP_CN_MSG_ID);
+}
+
+/* `&msg->u.<member>`: where receive finds a message in the any-message value. */
+static char *any_member_ref(const emit_ctx *cx, const rp_ast_decl *msg)
+{
+    char *member = rp_cname_decl(&cx->names, msg, RP_CN_ANY_MEMBER);
     rp_strbuf b = { 0 };
-    rp_sb_printf(&b, "%s_ON_%s", n->upper, u);
-    free(u);
+    rp_sb_printf(&b, "&msg->" RP_CN_ANY_UNION ".%s", member);
+    free(member);
     return rp_sb_take(&b);
-}
-
-char *emit_machine_transition_const(const char *prefix, const rp_ast_decl *machine,
-                                    const rp_ast_transition *t)
-{
-    char *type = emit_machine_type(prefix, machine);
-    char *upper = emit_upper(type);
-    mnames n = { machine, &machine->u.machine, type, upper, NULL, emit_machine_handlers(machine) };
-    char *c = transition_const(&n, t);
-    emit_machine_handlers_free(n.handlers, machine);
-    free(upper);
-    free(type);
-    return c;
-}
-
-char *emit_machine_timer_const(const char *prefix, const rp_ast_decl *machine, size_t timer)
-{
-    char *type = emit_machine_type(prefix, machine);
-    char *upper = emit_upper(type);
-    mnames n = { machine, &machine->u.machine, type, upper, NULL, NULL };
-    char *c = timer_const(&n, timer);
-    free(upper);
-    free(type);
-    return c;
 }
 
 /* ---- text for people ------------------------------------------------------------------------- */
 
 /* "receive ConnectError in plain | rsa_to_client": the event as written (the `in` list only
  * when the spec gives one). */
-static void event_text(rp_strbuf *b, const mnames *n, const rp_ast_transition *t)
+static void event_text(rp_strbuf *b, const rp_ast_transition *t)
 {
-    rp_sb_printf(b, "%s %s", rp_ast_event_name(t->event), subject_name(n->d, t));
+    rp_sb_printf(b, "%s %s", rp_ast_event_name(t->event), t->subject);
     for (size_t i = 0; i < t->envelope_count; i++)
         rp_sb_printf(b, "%s%s", i == 0 ? " in " : " | ", t->envelope_names[i]);
 }
@@ -238,7 +115,7 @@ static void event_text(rp_strbuf *b, const mnames *n, const rp_ast_transition *t
  * transition as the spec writes it. */
 static void transition_text(rp_strbuf *b, const mnames *n, const rp_ast_transition *t)
 {
-    event_text(b, n, t);
+    event_text(b, t);
     rp_sb_printf(b, " -> %s", n->m->states[t->target_state].name);
     for (size_t i = 0; i < t->action_count; i++) {
         const rp_ast_expr *a = t->actions[i];
@@ -379,9 +256,9 @@ static plist event_params(const emit_ctx *cx, const mnames *n, const char *msg_p
     plist p = { { 0 }, 0 };
     padd(&p, "%s *m%s", n->type, "");
     padd(&p, "uint64_t now%s%s", "", "");
-    padd(&p, "%s_envelope envelope%s", cx->prefix, "");
+    padd(&p, "%s envelope%s", cx->fixed[RP_CN_ENVELOPE], "");
     padd(&p, "%s%s", msg_param, "");
-    padd(&p, "const %s_handlers *handlers%s", n->type, "");
+    padd(&p, "const %s *handlers%s", n->fn[RP_CN_M_HANDLERS], "");
     padd(&p, "void *ctx%s%s", "", "");
     padd(&p, "rp_error *err%s%s", "", "");
     return p;
@@ -392,7 +269,7 @@ static plist tick_params(const mnames *n)
     plist p = { { 0 }, 0 };
     padd(&p, "%s *m%s", n->type, "");
     padd(&p, "uint64_t now%s%s", "", "");
-    padd(&p, "const %s_handlers *handlers%s", n->type, "");
+    padd(&p, "const %s *handlers%s", n->fn[RP_CN_M_HANDLERS], "");
     padd(&p, "void *ctx%s%s", "", "");
     padd(&p, "bool *fired%s%s", "", "");
     padd(&p, "rp_error *err%s%s", "", "");
@@ -403,7 +280,7 @@ static plist set_timer_params(const mnames *n)
 {
     plist p = { { 0 }, 0 };
     padd(&p, "%s *m%s", n->type, "");
-    padd(&p, "%s_timer timer%s", n->type, "");
+    padd(&p, "%s timer%s", n->fn[RP_CN_M_TIMER_TYPE], "");
     padd(&p, "uint64_t seconds%s%s", "", "");
     padd(&p, "rp_error *err%s%s", "", "");
     return p;
@@ -426,43 +303,7 @@ static size_t sent_messages(const emit_ctx *cx, const mnames *n, const rp_ast_de
     return count;
 }
 
-/* ---- limits -------------------------------------------------------------------------------------- */
-
-int emit_c_machines_check(const rp_ast_spec *spec, FILE *diag)
-{
-    if (spec->machine_count == 0)
-        return 0;
-    int rc = 0;
-    for (size_t i = 0; i < spec->machine_count; i++) {
-        const rp_ast_decl *d = spec->machines[i];
-        if (d->u.machine.timer_count > MACHINE_TIMER_MAX) {
-            if (diag != NULL)
-                fprintf(diag, "%s:%" PRIu32 ":%" PRIu32 ": error: machine '%s' has %zu timers; a "
-                              "generated machine holds at most %u\n",
-                        d->name_span.file, d->name_span.line, d->name_span.col, d->name,
-                        d->u.machine.timer_count, MACHINE_TIMER_MAX);
-            rc = -1;
-        }
-    }
-    const char *what[2] = { "keys", "envelopes" };
-    size_t count[2] = { spec->key_count, spec->envelope_count };
-    for (size_t i = 0; i < 2; i++)
-        if (count[i] > MACHINE_MASK_BITS) {
-            if (diag != NULL)
-                fprintf(diag, "rprotoc: error: the spec declares %zu %s; generated machines hold "
-                              "at most %u\n", count[i], what[i], MACHINE_MASK_BITS);
-            rc = -1;
-        }
-    return rc;
-}
-
 /* ---- header ---------------------------------------------------------------------------------------- */
-
-void emit_c_machines_includes(emit_ctx *cx)
-{
-    if (cx->spec->machine_count > 0)
-        rp_sb_puts(&cx->h, "#include \"rp_machine.h\"\n");
-}
 
 static const char machines_note[] =
     "/* Each machine below is one peer's side of the session, as the spec declares it. For a\n"
@@ -501,10 +342,11 @@ static void header_enums(emit_ctx *cx, const mnames *n)
 {
     rp_strbuf *h = &cx->h;
     const rp_ast_machine *m = n->m;
-    rp_sb_printf(h, "/** The states of %s, in spec order. */\ntypedef enum %s_state {\n", n->d->name, n->type);
+    rp_sb_printf(h, "/** The states of %s, in spec order. */\ntypedef enum %s {\n", n->d->name,
+                 n->fn[RP_CN_M_STATE_TYPE]);
     for (size_t s = 0; s < m->state_count; s++) {
         const rp_ast_state *st = &m->states[s];
-        char *c = state_const(n, st);
+        char *c = state_const(cx, n, st);
         emit_doc(h, "    ", st->doc, NULL);
         rp_sb_printf(h, "    %s = %zu%s", c, s, s + 1 < m->state_count ? "," : "");
         if (st->initial && st->final)
@@ -516,27 +358,27 @@ static void header_enums(emit_ctx *cx, const mnames *n)
         rp_sb_puts(h, "\n");
         free(c);
     }
-    rp_sb_printf(h, "} %s_state;\n\n", n->type);
+    rp_sb_printf(h, "} %s;\n\n", n->fn[RP_CN_M_STATE_TYPE]);
 
     if (m->timer_count > 0) {
-        rp_sb_printf(h, "/** The timers of %s (their durations: %s_set_timer). */\n"
-                        "typedef enum %s_timer {\n", n->d->name, n->type, n->type);
+        rp_sb_printf(h, "/** The timers of %s (their durations: %s). */\n"
+                        "typedef enum %s {\n", n->d->name, n->fn[RP_CN_M_SET_TIMER], n->fn[RP_CN_M_TIMER_TYPE]);
         for (size_t i = 0; i < m->timer_count; i++) {
-            char *c = timer_const(n, i);
+            char *c = timer_const(cx, n, i);
             emit_doc(h, "    ", m->timers[i].doc, NULL);
             rp_sb_printf(h, "    %s = %zu%s\n", c, i, i + 1 < m->timer_count ? "," : "");
             free(c);
         }
-        rp_sb_printf(h, "} %s_timer;\n\n", n->type);
+        rp_sb_printf(h, "} %s;\n\n", n->fn[RP_CN_M_TIMER_TYPE]);
     }
 
     if (m->transition_count > 0) {
         rp_sb_printf(h, "/** The transitions of %s, in spec order: ON_<state>_<event>_<subject>. */\n"
-                        "typedef enum %s_transition {\n", n->d->name, n->type);
+                        "typedef enum %s {\n", n->d->name, n->fn[RP_CN_M_TRANSITION_TYPE]);
         for (size_t s = 0; s < m->state_count; s++)
             for (size_t k = 0; k < m->states[s].transition_count; k++) {
                 const rp_ast_transition *t = &m->states[s].transitions[k];
-                char *c = transition_const(n, t);
+                char *c = transition_const(cx, n, t);
                 rp_strbuf text = { 0 };
                 rp_sb_printf(&text, "%s: ", m->states[s].name);
                 transition_text(&text, n, t);
@@ -546,15 +388,14 @@ static void header_enums(emit_ctx *cx, const mnames *n)
                 free(text.s);
                 free(c);
             }
-        rp_sb_printf(h, "} %s_transition;\n\n", n->type);
+        rp_sb_printf(h, "} %s;\n\n", n->fn[RP_CN_M_TRANSITION_TYPE]);
     }
 }
 
 /* One handler member: its doc line (the transition as written) and its typed pointer. */
-static void header_handler(emit_ctx *cx, const mnames *n, const rp_ast_transition *t)
+static void header_handler(emit_ctx *cx, const mnames *n, const rp_ast_state *st, const rp_ast_transition *t)
 {
     rp_strbuf *h = &cx->h;
-    const rp_ast_state *st = emit_machine_state_of(n->d, t);
     rp_strbuf doc = { 0 };
     rp_sb_printf(&doc, "%s: ", st->name);
     transition_text(&doc, n, t);
@@ -569,11 +410,11 @@ static void header_handler(emit_ctx *cx, const mnames *n, const rp_ast_transitio
     padd(&p, "void *ctx%s%s", "", "");
     padd(&p, "%s *m%s", n->type, "");
     if (t->event == RP_EVENT_TIMER) {
-        padd(&p, "%s_timer timer%s", n->type, "");
+        padd(&p, "%s timer%s", n->fn[RP_CN_M_TIMER_TYPE], "");
     } else {
-        char *ty = emit_decl_ctype(cx, t->message);
+        char *ty = msg_type(cx, t->message);
         padd(&p, t->event == RP_EVENT_RECEIVE ? "const %s *msg%s" : "%s *msg%s", ty, "");
-        padd(&p, "%s_envelope envelope%s", cx->prefix, "");
+        padd(&p, "%s envelope%s", cx->fixed[RP_CN_ENVELOPE], "");
         free(ty);
     }
     padd(&p, "rp_error *err%s%s", "", "");
@@ -595,70 +436,61 @@ static void header_machine(emit_ctx *cx, const rp_ast_decl *d)
 
     rp_sb_printf(h, "typedef struct %s %s;\n\n", n.type, n.type);
     rp_sb_printf(h, "/** What the application decides at each transition of %s (see above). */\n"
-                    "typedef struct %s_handlers {\n", d->name, n.type);
+                    "typedef struct %s {\n", d->name, n.fn[RP_CN_M_HANDLERS]);
     for (size_t s = 0; s < m->state_count; s++)
         for (size_t k = 0; k < m->states[s].transition_count; k++)
-            header_handler(cx, &n, &m->states[s].transitions[k]);
+            header_handler(cx, &n, &m->states[s], &m->states[s].transitions[k]);
     if (m->transition_count == 0)
         rp_sb_puts(h, "    int unused_; /* the machine has no transitions */\n");
-    rp_sb_printf(h, "} %s_handlers;\n\n", n.type);
+    rp_sb_printf(h, "} %s;\n\n", n.fn[RP_CN_M_HANDLERS]);
 
     rp_strbuf note = { 0 };
     rp_sb_printf(&note, "The %s's side of the session (machine %s): a plain value that may be\n"
-                        "copied; %s_init it before use.", m->peer->name, d->name, n.type);
+                        "copied; %s it before use.", m->peer->name, d->name, n.fn[RP_CN_M_INIT]);
     emit_doc(h, "", d->doc, note.s);
     free(note.s);
     rp_sb_printf(h, "struct %s {\n    rp_machine core; /* state, keys and timers, kept by rp_machine "
                     "(rp_machine.h) */\n};\n\n", n.type);
 
-    rp_strbuf name = { 0 };
-    rp_sb_printf(h, "void %s_init(%s *m);\n", n.type, n.type);
-    if (cx->spec->route_count > 0) {
+    rp_sb_printf(h, "void %s(%s *m);\n", n.fn[RP_CN_M_INIT], n.type);
+    if (cx->routed) {
         rp_strbuf msg = { 0 };
-        rp_sb_printf(&msg, "const %s_any *msg", cx->prefix);
+        rp_sb_printf(&msg, "const %s *msg", cx->fixed[RP_CN_ANY]);
         plist p = event_params(cx, &n, msg.s);
-        rp_sb_printf(&name, "%s_receive", n.type);
-        signature(h, "RP_CHECK_RESULT int ", name.s, (const char *const *)p.items, p.count, ";\n");
+        signature(h, "RP_CHECK_RESULT int ", n.fn[RP_CN_M_RECEIVE], (const char *const *)p.items, p.count, ";\n");
         pfree(&p);
         free(msg.s);
-        free(rp_sb_take(&name));
     }
     const rp_ast_decl **sent = rp_xcalloc(cx->spec->decl_count + 1, sizeof *sent);
     size_t ns = sent_messages(cx, &n, sent);
     for (size_t i = 0; i < ns; i++) {
-        char *ty = emit_decl_ctype(cx, sent[i]);
-        char *s = emit_snake(sent[i]->name);
+        char *ty = msg_type(cx, sent[i]);
+        char *fn = rp_cname_machine_send(&cx->names, d, sent[i]);
         rp_strbuf msg = { 0 };
         rp_sb_printf(&msg, "%s *msg", ty);
         plist p = event_params(cx, &n, msg.s);
-        rp_sb_printf(&name, "%s_send_%s", n.type, s);
-        signature(h, "RP_CHECK_RESULT int ", name.s, (const char *const *)p.items, p.count, ";\n");
+        signature(h, "RP_CHECK_RESULT int ", fn, (const char *const *)p.items, p.count, ";\n");
         pfree(&p);
-        free(rp_sb_take(&name));
         free(msg.s);
-        free(s);
+        free(fn);
         free(ty);
     }
     free(sent);
     if (m->timer_count > 0) {
         plist p = tick_params(&n);
-        rp_sb_printf(&name, "%s_tick", n.type);
-        signature(h, "RP_CHECK_RESULT int ", name.s, (const char *const *)p.items, p.count, ";\n");
+        signature(h, "RP_CHECK_RESULT int ", n.fn[RP_CN_M_TICK], (const char *const *)p.items, p.count, ";\n");
         pfree(&p);
-        free(rp_sb_take(&name));
         plist st = set_timer_params(&n);
-        rp_sb_printf(&name, "%s_set_timer", n.type);
-        signature(h, "RP_CHECK_RESULT int ", name.s, (const char *const *)st.items, st.count, ";\n");
+        signature(h, "RP_CHECK_RESULT int ", n.fn[RP_CN_M_SET_TIMER], (const char *const *)st.items, st.count,
+                  ";\n");
         pfree(&st);
-        free(rp_sb_take(&name));
-        rp_sb_printf(h, "bool %s_next_deadline(const %s *m, uint64_t *at);\n", n.type, n.type);
+        rp_sb_printf(h, "bool %s(const %s *m, uint64_t *at);\n", n.fn[RP_CN_M_NEXT_DEADLINE], n.type);
     }
-    rp_sb_printf(h, "%s_state %s_current(const %s *m);\n", n.type, n.type, n.type);
-    rp_sb_printf(h, "const char *%s_state_name(const %s *m);\n", n.type, n.type);
+    rp_sb_printf(h, "%s %s(const %s *m);\n", n.fn[RP_CN_M_STATE_TYPE], n.fn[RP_CN_M_CURRENT], n.type);
+    rp_sb_printf(h, "const char *%s(const %s *m);\n", n.fn[RP_CN_M_STATE_NAME], n.type);
     if (cx->spec->key_count > 0)
-        rp_sb_printf(h, "bool %s_has_key(const %s *m, %s_key key);\n", n.type, n.type, cx->prefix);
+        rp_sb_printf(h, "bool %s(const %s *m, %s key);\n", n.fn[RP_CN_M_HAS_KEY], n.type, cx->fixed[RP_CN_KEY]);
     rp_sb_puts(h, "\n");
-    free(name.s);
     names_free(&n);
 }
 
@@ -675,12 +507,12 @@ void emit_c_machines_header(emit_ctx *cx)
 /* ---- source: tables ----------------------------------------------------------------------------------- */
 
 /* The RP_MACHINE_BIT(<const>) terms of a mask of declarations ("0" when empty). */
-static terms mask_of_decls(const emit_ctx *cx, const char *tag, const rp_ast_decl *const *items,
+static terms mask_of_decls(const emit_ctx *cx, rp_cname_named_kind kind, const rp_ast_decl *const *items,
                            size_t count)
 {
     terms t = { NULL, 0, 0 };
     for (size_t i = 0; i < count; i++) {
-        char *c = decl_const(cx, tag, items[i]->name);
+        char *c = rp_cname_named(&cx->names, kind, items[i]->name);
         term_addf(&t, "RP_MACHINE_BIT(%s)", c);
         free(c);
     }
@@ -689,11 +521,11 @@ static terms mask_of_decls(const emit_ctx *cx, const char *tag, const rp_ast_dec
     return t;
 }
 
-static terms mask_of_timers(const mnames *n, const size_t *timers, size_t count)
+static terms mask_of_timers(const emit_ctx *cx, const mnames *n, const size_t *timers, size_t count)
 {
     terms t = { NULL, 0, 0 };
     for (size_t i = 0; i < count; i++) {
-        char *c = timer_const(n, timers[i]);
+        char *c = timer_const(cx, n, timers[i]);
         term_addf(&t, "RP_MACHINE_BIT(%s)", c);
         free(c);
     }
@@ -720,17 +552,15 @@ static void put_one(rp_strbuf *b, bool first, size_t indent, const char *name, c
 static void source_names(emit_ctx *cx)
 {
     rp_strbuf *c = &cx->c;
-    if (cx->spec->route_count > 0) {
+    if (cx->routed) {
         rp_sb_puts(c, "/* Message and envelope names, for the refusals of rp_machine_find. */\n");
-        rp_sb_printf(c, "static const char *const machine_messages[] = {\n    [%s_MSG_NONE] = \"none\"",
-                     cx->upper);
+        rp_sb_printf(c, "static const char *const " RP_CN_S_MESSAGE_NAMES "[] = {\n    [%s] = \"none\"",
+                     cx->fixed[RP_CN_MSG_NONE]);
         for (size_t i = 0; i < cx->spec->decl_count; i++) {
             const rp_ast_decl *d = cx->spec->decls[i];
-            size_t nr = 0;
-            rp_ast_decl_routes(d, &nr);
-            if (nr == 0)
+            if (!rp_cname_is_routed(d))
                 continue;
-            char *k = decl_const(cx, "MSG", d->name);
+            char *k = msg_id(cx, d);
             rp_sb_printf(c, ",\n    [%s] = ", k);
             emit_cstr(c, d->name);
             free(k);
@@ -738,9 +568,9 @@ static void source_names(emit_ctx *cx)
         rp_sb_puts(c, "\n};\n");
     }
     if (cx->spec->envelope_count > 0) {
-        rp_sb_puts(c, "static const char *const machine_envelopes[] = {\n");
+        rp_sb_puts(c, "static const char *const " RP_CN_S_ENVELOPE_NAMES "[] = {\n");
         for (size_t i = 0; i < cx->spec->envelope_count; i++) {
-            char *k = decl_const(cx, "ENVELOPE", cx->spec->envelopes[i]->name);
+            char *k = rp_cname_named(&cx->names, RP_CN_ENVELOPE_CONST, cx->spec->envelopes[i]->name);
             rp_sb_printf(c, "    [%s] = ", k);
             emit_cstr(c, cx->spec->envelopes[i]->name);
             rp_sb_puts(c, i + 1 < cx->spec->envelope_count ? ",\n" : "\n");
@@ -759,44 +589,44 @@ static void source_transition(emit_ctx *cx, const mnames *n, const rp_ast_state 
     rp_sb_puts(c, "    { ");
     put_one(c, true, 6, "event", rp_xstrdup(kinds[t->event]), 2);
     if (t->event == RP_EVENT_TIMER) {
-        put_one(c, false, 6, "subject", timer_const(n, t->timer), 2);
+        put_one(c, false, 6, "subject", timer_const(cx, n, t->timer), 2);
     } else {
-        put_one(c, false, 6, "subject", decl_const(cx, "MSG", t->message->name), 2);
+        put_one(c, false, 6, "subject", msg_id(cx, t->message), 2);
         rp_sb_puts(c, ",\n      ");
-        terms e = mask_of_decls(cx, "ENVELOPE", t->envelopes, t->envelope_total);
+        terms e = mask_of_decls(cx, RP_CN_ENVELOPE_CONST, t->envelopes, t->envelope_total);
         put_terms(c, true, 6, "envelopes", &e, 2);
     }
     rp_sb_puts(c, ",\n      ");
-    put_one(c, true, 6, "from", state_const(n, st), 2);
-    put_one(c, false, 6, "to", state_const(n, &n->m->states[t->target_state]), 2);
+    put_one(c, true, 6, "from", state_const(cx, n, st), 2);
+    put_one(c, false, 6, "to", state_const(cx, n, &n->m->states[t->target_state]), 2);
     bool actions = t->establish_count + t->drop_count + t->start_count + t->stop_count > 0 || t->is_error;
     if (actions)
         rp_sb_puts(c, ",\n      ");
     bool first_action = true; /* its line is begun above */
     if (t->establish_count > 0) {
-        terms k = mask_of_decls(cx, "KEY", t->establishes, t->establish_count);
+        terms k = mask_of_decls(cx, RP_CN_KEY_CONST, t->establishes, t->establish_count);
         put_terms(c, first_action, 6, "establish", &k, 2);
         first_action = false;
     }
     if (t->drop_count > 0) {
-        terms k = mask_of_decls(cx, "KEY", t->drops, t->drop_count);
+        terms k = mask_of_decls(cx, RP_CN_KEY_CONST, t->drops, t->drop_count);
         put_terms(c, first_action, 6, "drop", &k, 2);
         first_action = false;
     }
     if (t->start_count > 0) {
-        terms k = mask_of_timers(n, t->starts, t->start_count);
+        terms k = mask_of_timers(cx, n, t->starts, t->start_count);
         put_terms(c, first_action, 6, "start", &k, 2);
         first_action = false;
     }
     if (t->stop_count > 0) {
-        terms k = mask_of_timers(n, t->stops, t->stop_count);
+        terms k = mask_of_timers(cx, n, t->stops, t->stop_count);
         put_terms(c, first_action, 6, "stop", &k, 2);
         first_action = false;
     }
     if (t->is_error)
         put_one(c, first_action, 6, "error", rp_xstrdup("true"), 2);
     rp_strbuf text = { 0 };
-    event_text(&text, n, t);
+    event_text(&text, t);
     rp_strbuf lit = { 0 };
     emit_cstr(&lit, text.s);
     free(text.s);
@@ -810,7 +640,7 @@ static void source_tables(emit_ctx *cx, const mnames *n)
     rp_strbuf *c = &cx->c;
     const rp_ast_machine *m = n->m;
     if (m->timer_count > 0) {
-        rp_sb_printf(c, "static const char *const machine_%s_timers[] = { ", n->snake);
+        rp_sb_printf(c, "static const char *const %s[] = { ", n->timers);
         for (size_t i = 0; i < m->timer_count; i++) {
             if (i > 0)
                 rp_sb_puts(c, ", ");
@@ -818,7 +648,7 @@ static void source_tables(emit_ctx *cx, const mnames *n)
         }
         rp_sb_puts(c, " };\n\n");
     }
-    rp_sb_printf(c, "static const rp_machine_state machine_%s_states[] = {\n", n->snake);
+    rp_sb_printf(c, "static const rp_machine_state %s[] = {\n", n->states);
     size_t first = 0;
     for (size_t s = 0; s < m->state_count; s++) {
         const rp_ast_state *st = &m->states[s];
@@ -831,7 +661,7 @@ static void source_tables(emit_ctx *cx, const mnames *n)
     }
     rp_sb_puts(c, "};\n\n");
     if (m->transition_count > 0) {
-        rp_sb_printf(c, "static const rp_machine_transition machine_%s_transitions[] = {\n", n->snake);
+        rp_sb_printf(c, "static const rp_machine_transition %s[] = {\n", n->transitions);
         for (size_t s = 0; s < m->state_count; s++) {
             const rp_ast_state *st = &m->states[s];
             if (st->transition_count > 0)
@@ -854,29 +684,29 @@ static void source_tables(emit_ctx *cx, const mnames *n)
         if (!established)
             configured[nc++] = cx->spec->keys[k];
     }
-    char *initial = state_const(n, &m->states[m->initial]);
-    rp_sb_printf(c, "static const rp_machine_desc machine_%s = {\n    .name = ", n->snake);
+    char *initial = state_const(cx, n, &m->states[m->initial]);
+    rp_sb_printf(c, "static const rp_machine_desc %s = {\n    .name = ", n->desc);
     emit_cstr(c, n->d->name);
     rp_sb_puts(c, ", .peer = ");
     emit_cstr(c, m->peer->name);
     rp_sb_puts(c, ", .file = ");
     emit_cstr(c, rp_emit_basename(n->d->unit->path));
-    rp_sb_printf(c, ",\n    .states = machine_%s_states, .state_count = %zu,\n    .initial = %s,\n",
-                 n->snake, m->state_count, initial);
+    rp_sb_printf(c, ",\n    .states = %s, .state_count = %zu,\n    .initial = %s,\n",
+                 n->states, m->state_count, initial);
     if (m->transition_count > 0)
-        rp_sb_printf(c, "    .transitions = machine_%s_transitions, .transition_count = %zu,\n", n->snake,
+        rp_sb_printf(c, "    .transitions = %s, .transition_count = %zu,\n", n->transitions,
                      m->transition_count);
     if (m->timer_count > 0)
-        rp_sb_printf(c, "    .timers = machine_%s_timers, .timer_count = %zu,\n", n->snake, m->timer_count);
+        rp_sb_printf(c, "    .timers = %s, .timer_count = %zu,\n", n->timers, m->timer_count);
     rp_sb_puts(c, "    ");
-    terms keys = mask_of_decls(cx, "KEY", configured, nc);
+    terms keys = mask_of_decls(cx, RP_CN_KEY_CONST, configured, nc);
     put_terms(c, true, 4, "initial_keys", &keys, 1);
     rp_sb_puts(c, ",\n");
-    if (cx->spec->route_count > 0)
-        rp_sb_puts(c, "    .messages = machine_messages,\n"
-                      "    .message_count = sizeof machine_messages / sizeof machine_messages[0],\n");
+    if (cx->routed)
+        rp_sb_puts(c, "    .messages = " RP_CN_S_MESSAGE_NAMES ",\n"
+                      "    .message_count = sizeof " RP_CN_S_MESSAGE_NAMES " / sizeof " RP_CN_S_MESSAGE_NAMES "[0],\n");
     if (cx->spec->envelope_count > 0)
-        rp_sb_printf(c, "    .envelopes = machine_envelopes, .envelope_count = %zu,\n",
+        rp_sb_printf(c, "    .envelopes = " RP_CN_S_ENVELOPE_NAMES ", .envelope_count = %zu,\n",
                      cx->spec->envelope_count);
     rp_sb_puts(c, "};\n\n");
     free(initial);
@@ -887,8 +717,8 @@ static void source_tables(emit_ctx *cx, const mnames *n)
 
 /* The call of transition t's handler; `msg` and `extra` are its message (or timer) and
  * envelope arguments. Written at indent. */
-static void handler_call(rp_strbuf *c, const char *indent, const mnames *n, const rp_ast_transition *t,
-                         const char *msg)
+static void handler_call(const emit_ctx *cx, rp_strbuf *c, const char *indent, const mnames *n,
+                         const rp_ast_transition *t, const char *msg)
 {
     const char *member = n->handlers[t->index];
     rp_sb_printf(c, "%sif (handlers->%s != NULL)\n", indent, member);
@@ -898,7 +728,7 @@ static void handler_call(rp_strbuf *c, const char *indent, const mnames *n, cons
     padd(&p, "ctx%s%s", "", "");
     padd(&p, "m%s%s", "", "");
     if (t->event == RP_EVENT_TIMER) {
-        char *timer = timer_const(n, t->timer);
+        char *timer = timer_const(cx, n, t->timer);
         padd(&p, "%s%s", timer, "");
         free(timer);
     } else {
@@ -911,6 +741,13 @@ static void handler_call(rp_strbuf *c, const char *indent, const mnames *n, cons
     free(lead.s);
 }
 
+/* The argument a handler of transition t gets for its message: the union member of the
+ * received any-message, or the message to be sent. */
+static char *handler_msg(const emit_ctx *cx, const rp_ast_transition *t, bool receive)
+{
+    return receive && t->event == RP_EVENT_RECEIVE ? any_member_ref(cx, t->message) : rp_xstrdup("msg");
+}
+
 /* The call of the handler of whichever of `ts` was found (t); the caller writes the firing. */
 static void dispatch(emit_ctx *cx, const mnames *n, const rp_ast_transition *const *ts, size_t count,
                      bool receive)
@@ -919,41 +756,27 @@ static void dispatch(emit_ctx *cx, const mnames *n, const rp_ast_transition *con
     if (count == 0) {
         rp_sb_puts(c, "    (void)handlers; /* no transition of this kind: rp_machine_find refused */\n"
                       "    (void)ctx;\n");
-    } else {
-        rp_sb_puts(c, "    if (handlers != NULL) {\n        m->core.in_handler = true;\n");
-        if (count == 1) {
-            rp_strbuf msg = { 0 };
-            if (receive) {
-                char *s = emit_snake(ts[0]->message->name);
-                rp_sb_printf(&msg, "&msg->u.%s", s);
-                free(s);
-            } else {
-                rp_sb_puts(&msg, "msg");
-            }
-            handler_call(c, "        ", n, ts[0], msg.s);
-            free(msg.s);
-        } else {
-            rp_sb_puts(c, "        switch (t) {\n");
-            for (size_t i = 0; i < count; i++) {
-                char *k = transition_const(n, ts[i]);
-                rp_sb_printf(c, "        case %s:\n", k);
-                free(k);
-                rp_strbuf msg = { 0 };
-                if (receive && ts[i]->event == RP_EVENT_RECEIVE) {
-                    char *s = emit_snake(ts[i]->message->name);
-                    rp_sb_printf(&msg, "&msg->u.%s", s);
-                    free(s);
-                } else {
-                    rp_sb_puts(&msg, "msg");
-                }
-                handler_call(c, "            ", n, ts[i], msg.s);
-                rp_sb_puts(c, "            break;\n");
-                free(msg.s);
-            }
-            rp_sb_puts(c, "        default:\n            break;\n        }\n");
-        }
-        rp_sb_puts(c, "        m->core.in_handler = false;\n        if (rc != 0)\n            return rc;\n    }\n");
+        return;
     }
+    rp_sb_puts(c, "    if (handlers != NULL) {\n        m->core.in_handler = true;\n");
+    if (count == 1) {
+        char *msg = handler_msg(cx, ts[0], receive);
+        handler_call(cx, c, "        ", n, ts[0], msg);
+        free(msg);
+    } else {
+        rp_sb_puts(c, "        switch (t) {\n");
+        for (size_t i = 0; i < count; i++) {
+            char *k = transition_const(cx, n, ts[i]);
+            rp_sb_printf(c, "        case %s:\n", k);
+            free(k);
+            char *msg = handler_msg(cx, ts[i], receive);
+            handler_call(cx, c, "            ", n, ts[i], msg);
+            rp_sb_puts(c, "            break;\n");
+            free(msg);
+        }
+        rp_sb_puts(c, "        default:\n            break;\n        }\n");
+    }
+    rp_sb_puts(c, "        m->core.in_handler = false;\n        if (rc != 0)\n            return rc;\n    }\n");
 }
 
 static const char fire_and_return[] = "    return rp_machine_fire(&m->core, t, now, err);\n}\n\n";
@@ -991,22 +814,19 @@ static void source_functions(emit_ctx *cx, const mnames *n)
     rp_strbuf *c = &cx->c;
     const rp_ast_machine *m = n->m;
     const rp_ast_transition **ts = rp_xcalloc(m->transition_count + 1, sizeof *ts);
-    rp_strbuf name = { 0 };
 
-    rp_sb_printf(c, "void %s_init(%s *m)\n{\n    rp_machine_init(&m->core, &machine_%s);\n}\n\n", n->type,
-                 n->type, n->snake);
+    rp_sb_printf(c, "void %s(%s *m)\n{\n    rp_machine_init(&m->core, &%s);\n}\n\n", n->fn[RP_CN_M_INIT],
+                 n->type, n->desc);
 
-    if (cx->spec->route_count > 0) {
+    if (cx->routed) {
         rp_strbuf msg = { 0 };
-        rp_sb_printf(&msg, "const %s_any *msg", cx->prefix);
+        rp_sb_printf(&msg, "const %s *msg", cx->fixed[RP_CN_ANY]);
         plist p = event_params(cx, n, msg.s);
-        rp_sb_printf(&name, "%s_receive", n->type);
-        signature(c, "int ", name.s, (const char *const *)p.items, p.count, "\n{\n");
-        free(rp_sb_take(&name));
+        signature(c, "int ", n->fn[RP_CN_M_RECEIVE], (const char *const *)p.items, p.count, "\n{\n");
         pfree(&p);
         free(msg.s);
         rp_sb_puts(c, null_check);
-        find_call(c, "RP_MACHINE_RECEIVE", "(size_t)msg->id");
+        find_call(c, "RP_MACHINE_RECEIVE", "(size_t)msg->" RP_CN_ANY_ID);
         dispatch(cx, n, ts, collect(n, RP_EVENT_RECEIVE, NULL, ts), true);
         rp_sb_puts(c, fire_and_return);
     }
@@ -1014,15 +834,13 @@ static void source_functions(emit_ctx *cx, const mnames *n)
     const rp_ast_decl **sent = rp_xcalloc(cx->spec->decl_count + 1, sizeof *sent);
     size_t ns = sent_messages(cx, n, sent);
     for (size_t i = 0; i < ns; i++) {
-        char *ty = emit_decl_ctype(cx, sent[i]);
-        char *s = emit_snake(sent[i]->name);
-        char *id = decl_const(cx, "MSG", sent[i]->name);
+        char *ty = msg_type(cx, sent[i]);
+        char *fn = rp_cname_machine_send(&cx->names, n->d, sent[i]);
+        char *id = msg_id(cx, sent[i]);
         rp_strbuf msg = { 0 };
         rp_sb_printf(&msg, "%s *msg", ty);
         plist p = event_params(cx, n, msg.s);
-        rp_sb_printf(&name, "%s_send_%s", n->type, s);
-        signature(c, "int ", name.s, (const char *const *)p.items, p.count, "\n{\n");
-        free(rp_sb_take(&name));
+        signature(c, "int ", fn, (const char *const *)p.items, p.count, "\n{\n");
         pfree(&p);
         rp_sb_puts(c, null_check);
         find_call(c, "RP_MACHINE_SEND", id);
@@ -1030,16 +848,14 @@ static void source_functions(emit_ctx *cx, const mnames *n)
         rp_sb_puts(c, fire_and_return);
         free(msg.s);
         free(id);
-        free(s);
+        free(fn);
         free(ty);
     }
     free(sent);
 
     if (m->timer_count > 0) {
         plist p = tick_params(n);
-        rp_sb_printf(&name, "%s_tick", n->type);
-        signature(c, "int ", name.s, (const char *const *)p.items, p.count, "\n{\n");
-        free(rp_sb_take(&name));
+        signature(c, "int ", n->fn[RP_CN_M_TICK], (const char *const *)p.items, p.count, "\n{\n");
         pfree(&p);
         rp_sb_puts(c, "    if (fired != NULL)\n        *fired = false;\n"
                       "    if (m == NULL)\n"
@@ -1052,39 +868,65 @@ static void source_functions(emit_ctx *cx, const mnames *n)
                       "    if (rc == 0 && fired != NULL)\n        *fired = true;\n    return rc;\n}\n\n");
 
         plist st = set_timer_params(n);
-        rp_sb_printf(&name, "%s_set_timer", n->type);
-        signature(c, "int ", name.s, (const char *const *)st.items, st.count, "\n{\n");
+        signature(c, "int ", n->fn[RP_CN_M_SET_TIMER], (const char *const *)st.items, st.count, "\n{\n");
         pfree(&st);
-        free(rp_sb_take(&name));
         rp_sb_puts(c, "    if (m == NULL)\n"
                       "        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, \"NULL machine\");\n"
                       "    return rp_machine_set_duration(&m->core, (size_t)timer, seconds, err);\n}\n\n");
-        rp_sb_printf(c, "bool %s_next_deadline(const %s *m, uint64_t *at)\n{\n"
+        rp_sb_printf(c, "bool %s(const %s *m, uint64_t *at)\n{\n"
                         "    return m != NULL && rp_machine_next_deadline(&m->core, at);\n}\n\n",
-                     n->type, n->type);
+                     n->fn[RP_CN_M_NEXT_DEADLINE], n->type);
     }
-    rp_sb_printf(c, "%s_state %s_current(const %s *m)\n{\n    return (%s_state)m->core.state;\n}\n\n",
-                 n->type, n->type, n->type, n->type);
-    rp_sb_printf(c, "const char *%s_state_name(const %s *m)\n{\n"
+    rp_sb_printf(c, "%s %s(const %s *m)\n{\n    return (%s)m->core.state;\n}\n\n", n->fn[RP_CN_M_STATE_TYPE],
+                 n->fn[RP_CN_M_CURRENT], n->type, n->fn[RP_CN_M_STATE_TYPE]);
+    rp_sb_printf(c, "const char *%s(const %s *m)\n{\n"
                     "    return m != NULL ? rp_machine_state_name(&m->core) : \"none\";\n}\n\n",
-                 n->type, n->type);
+                 n->fn[RP_CN_M_STATE_NAME], n->type);
     if (cx->spec->key_count > 0)
-        rp_sb_printf(c, "bool %s_has_key(const %s *m, %s_key key)\n{\n"
+        rp_sb_printf(c, "bool %s(const %s *m, %s key)\n{\n"
                         "    return m != NULL && rp_machine_has_key(&m->core, (size_t)key);\n}\n\n",
-                     n->type, n->type, cx->prefix);
-    free(name.s);
+                     n->fn[RP_CN_M_HAS_KEY], n->type, cx->fixed[RP_CN_KEY]);
     free(ts);
 }
 
-void emit_c_machines_source(emit_ctx *cx)
+/* ---- the pair ------------------------------------------------------------------------------------ */
+
+static void machines_header(emit_ctx *cx, const char *spec_name, const char *codec_header)
 {
-    if (cx->spec->machine_count == 0)
-        return;
+    rp_strbuf *h = &cx->h;
+    char *file = rp_cname_machines_file(&cx->names, true);
+    char *guard = rp_cname_machines_guard(&cx->names);
+    rp_sb_printf(h, "/* %s — session machines of the %s protocol (the codec is %s).\n *\n", file,
+                 cx->spec->protocol, codec_header);
+    rp_sb_printf(h, " * Generated by rprotoc %s from %s; do not edit.\n", RPROTOC_VERSION, spec_name);
+    rp_sb_printf(h, " * Spec SHA-256: %s\n */\n", cx->sha256);
+    rp_sb_printf(h, "#ifndef %s\n#define %s\n\n", guard, guard);
+    rp_sb_puts(h, "#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n\n");
+    rp_sb_printf(h, "#include \"%s\"\n#include \"rp_error.h\"\n#include \"rp_machine.h\"\n\n", codec_header);
+    rp_sb_puts(h, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+    rp_sb_puts(h, machines_note);
+    for (size_t i = 0; i < cx->spec->machine_count; i++)
+        header_machine(cx, cx->spec->machines[i]);
+    rp_sb_puts(h, "#ifdef __cplusplus\n}\n#endif\n\n");
+    rp_sb_printf(h, "#endif /* %s */\n", guard);
+    free(guard);
+    free(file);
+}
+
+static void machines_source(emit_ctx *cx, const char *spec_name)
+{
     rp_strbuf *c = &cx->c;
-    rp_sb_puts(c, "\n/* ---- session machines ");
-    for (size_t i = 0; i < 70; i++)
-        rp_sb_putc(c, '-');
-    rp_sb_puts(c, " */\n\n");
+    char *file = rp_cname_machines_file(&cx->names, false);
+    char *header = rp_cname_machines_file(&cx->names, true);
+    rp_sb_printf(c, "/* %s — session machines of the %s protocol: descriptions for rp_machine.\n *\n", file,
+                 cx->spec->protocol);
+    rp_sb_printf(c, " * Generated by rprotoc %s from %s; do not edit.\n", RPROTOC_VERSION, spec_name);
+    rp_sb_printf(c, " * Spec SHA-256: %s\n *\n", cx->sha256);
+    rp_sb_puts(c, " * Each machine is a constant table of its states (with their spec locations), its\n"
+                  " * transitions and its timers; the typed functions check an event against it with\n"
+                  " * rp_machine_find before any handler runs and fire the transition with\n"
+                  " * rp_machine_fire once the handler agrees (runtime/session/rp_machine.c).\n */\n");
+    rp_sb_printf(c, "#include \"%s\"\n\n", header);
     source_names(cx);
     for (size_t i = 0; i < cx->spec->machine_count; i++) {
         mnames n = names_of(cx, cx->spec->machines[i]);
@@ -1096,4 +938,110 @@ void emit_c_machines_source(emit_ctx *cx)
         source_functions(cx, &n);
         names_free(&n);
     }
+    free(header);
+    free(file);
+}
+
+int rp_emit_c_machines_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag)
+{
+    memset(out, 0, sizeof *out);
+    if (spec == NULL || spec->protocol == NULL || spec->main == NULL) {
+        if (diag != NULL)
+            fprintf(diag, "rprotoc: error: the spec has no `protocol NAME;`, so generated names "
+                          "have no prefix\n");
+        return -1;
+    }
+    if (spec->machine_count == 0)
+        return 0;
+    emit_ctx cx;
+    memset(&cx, 0, sizeof cx);
+    cx.spec = spec;
+    rp_cnames_init(&cx.names, spec->protocol);
+    for (int k = 0; k < RP_CN_FIXED_COUNT; k++)
+        cx.fixed[k] = rp_cname_fixed(&cx.names, (rp_cname_fixed_kind)k);
+    cx.routed = rp_cname_spec_is_routed(spec);
+    int rc = emit_spec_sha256(spec, cx.sha256);
+    if (rc != 0) {
+        if (diag != NULL)
+            fprintf(diag, "rprotoc: error: cannot compute SHA-256 of the spec (OpenSSL)\n");
+    } else {
+        const char *spec_name = rp_emit_basename(spec->main->path);
+        char *codec_header = rp_cname_file(&cx.names, true);
+        machines_header(&cx, spec_name, codec_header);
+        machines_source(&cx, spec_name);
+        free(codec_header);
+        out->header_name = rp_cname_machines_file(&cx.names, true);
+        out->source_name = rp_cname_machines_file(&cx.names, false);
+        out->header_len = cx.h.len;
+        out->header = rp_sb_take(&cx.h);
+        out->source_len = cx.c.len;
+        out->source = rp_sb_take(&cx.c);
+    }
+    for (int k = 0; k < RP_CN_FIXED_COUNT; k++)
+        free(cx.fixed[k]);
+    rp_cnames_free(&cx.names);
+    free(cx.h.s);
+    free(cx.c.s);
+    return rc != 0 ? -1 : 0;
+}
+
+/* Writes text to dir/name through dir/.name.tmp; returns 0 or -1 with a line on diag (the
+ * temporary is removed). */
+static int write_tmp(const char *dir, const char *name, const char *text, size_t len, char **tmp_out,
+                     FILE *diag)
+{
+    rp_strbuf tmp = { 0 };
+    rp_sb_printf(&tmp, "%s/.%s.tmp", dir, name);
+    *tmp_out = rp_sb_take(&tmp);
+    FILE *f = fopen(*tmp_out, "wb");
+    if (f == NULL) {
+        if (diag != NULL)
+            fprintf(diag, "rprotoc: error: cannot create %s: %s\n", *tmp_out, strerror(errno));
+        return -1;
+    }
+    bool ok = fwrite(text, 1, len, f) == len;
+    if (fclose(f) != 0)
+        ok = false;
+    if (!ok) {
+        if (diag != NULL)
+            fprintf(diag, "rprotoc: error: cannot write %s: %s\n", *tmp_out, strerror(errno));
+        remove(*tmp_out);
+        return -1;
+    }
+    return 0;
+}
+
+int rp_emit_c_machines_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
+{
+    rp_emit_c_output out;
+    if (rp_emit_c_machines_render(spec, &out, diag) != 0)
+        return -1;
+    if (out.header == NULL)
+        return 0; /* no machines: nothing to write */
+    const char *names[2] = { out.header_name, out.source_name };
+    const char *texts[2] = { out.header, out.source };
+    size_t lens[2] = { out.header_len, out.source_len };
+    char *tmps[2] = { NULL, NULL };
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++)
+        rc = write_tmp(out_dir, names[i], texts[i], lens[i], &tmps[i], diag);
+    /* both complete before either replaces its file: a failed run never leaves half a pair */
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        rp_strbuf path = { 0 };
+        rp_sb_printf(&path, "%s/%s", out_dir, names[i]);
+        if (rename(tmps[i], path.s) != 0) {
+            if (diag != NULL)
+                fprintf(diag, "rprotoc: error: cannot rename %s to %s: %s\n", tmps[i], path.s,
+                        strerror(errno));
+            rc = -1;
+        }
+        free(path.s);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (rc != 0 && tmps[i] != NULL)
+            remove(tmps[i]);
+        free(tmps[i]);
+    }
+    rp_emit_c_output_free(&out);
+    return rc;
 }

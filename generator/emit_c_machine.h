@@ -1,47 +1,39 @@
-/* emit_c_machine.h — the C emitter's session machines (emit_c_machine.c): per machine of the
- * spec, enums of its states, timers and transitions, a typed handler struct, the constant
+/* emit_c_machine.h — the C emitter's session machines (emit_c_machine.c), in their own pair:
+ * for protocol `residue`, residue_machines.h / residue_machines.c. Per machine of the spec:
+ * enums of its states, timers and transitions, a typed handler struct, the constant
  * rp_machine_desc the runtime engine (runtime/session/rp_machine.h) runs, and the typed
- * functions around it. Nothing is written for a spec without machines. Internal to rprotoc
- * (and to the test generator that drives the generated machines). */
+ * functions around it. The pair includes the codec header (<p>.h) and rp_machine.h; the codec
+ * pair never includes the machines, so a program that only decodes and encodes needs nothing
+ * of runtime/session. A spec without machines has no machines pair.
+ *
+ * Every name comes from cnames.h (the check of check_names.c covers them); the limits of the
+ * engine are checked by check_machine.c, so a checked spec always renders.
+ */
 #ifndef RP_EMIT_C_MACHINE_H
 #define RP_EMIT_C_MACHINE_H
 
 #include <stdio.h>
 
-#include "emit_c_util.h"
+#include "ast.h"
+#include "emit_c.h"
 
-/* Refuses a spec whose machines the engine cannot hold: more than RP_MACHINE_TIMER_MAX
- * timers in one machine, or more than 64 keys or envelopes in a spec with machines. Returns 0,
- * or -1 with one diagnostic line per problem on diag (may be NULL). */
-int emit_c_machines_check(const rp_ast_spec *spec, FILE *diag);
+#ifdef __cplusplus
+extern "C" {
+#endif
 
-/* Appends the includes the machines need (nothing without machines) to cx->h. */
-void emit_c_machines_includes(emit_ctx *cx);
-/* Appends the machines' declarations to cx->h / their tables and functions to cx->c. */
-void emit_c_machines_header(emit_ctx *cx);
-void emit_c_machines_source(emit_ctx *cx);
+/* Renders the machines pair of a checked spec into *out (zeroed first; its strings owned,
+ * free with rp_emit_c_output_free). A spec without machines leaves *out zeroed (header NULL)
+ * and returns 0. Returns -1 with one line on diag (may be NULL) when the spec has no protocol
+ * name or its hash cannot be computed. */
+int rp_emit_c_machines_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag);
 
-/* Names, shared with the test generator (every result owned by the caller):
- *   emit_machine_type      "residue_client_session" (prefix + snake of the machine name)
- *   emit_machine_handler   "awaiting_hello_receive_hello": the handler member of transition
- *                          t, also the tail of its enum constant; two transitions of one
- *                          state on the same message (in disjoint envelopes) get
- *                          "_in_<first envelope>"
- *   emit_machine_state     "awaiting_hello" (snake of the state name)
- *   emit_machine_transition_const  "RESIDUE_CLIENT_SESSION_ON_AWAITING_HELLO_RECEIVE_HELLO"
- *   emit_machine_timer_const       "RESIDUE_CLIENT_SESSION_TIMER_TOUCH" */
-char *emit_machine_type(const char *prefix, const rp_ast_decl *machine);
-char *emit_machine_handler(const rp_ast_decl *machine, const rp_ast_transition *t);
-/* Every handler name of the machine at once, by transition index (what emit_machine_handler
- * gives one at a time); free with emit_machine_handlers_free. */
-char **emit_machine_handlers(const rp_ast_decl *machine);
-void emit_machine_handlers_free(char **names, const rp_ast_decl *machine);
-char *emit_machine_state(const rp_ast_state *state);
-char *emit_machine_transition_const(const char *prefix, const rp_ast_decl *machine,
-                                    const rp_ast_transition *t);
-char *emit_machine_timer_const(const char *prefix, const rp_ast_decl *machine, size_t timer);
+/* Renders the machines pair and writes it into out_dir (which must exist), each file through
+ * a temporary name renamed once both are complete. Nothing is written (and 0 returned) for a
+ * spec without machines. Returns 0 or -1 with a message on diag (may be NULL). */
+int rp_emit_c_machines_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag);
 
-/* The state a transition leaves (transitions do not point back at their state). */
-const rp_ast_state *emit_machine_state_of(const rp_ast_decl *machine, const rp_ast_transition *t);
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* RP_EMIT_C_MACHINE_H */

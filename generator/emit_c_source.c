@@ -5,19 +5,12 @@
  * Only tables that are used are written: gcc warns about unused static consts in C.
  */
 #include "emit_c_internal.h"
-#include "emit_c_machine.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-bool emit_is_routed(const rp_ast_decl *d)
-{
-    size_t n = 0;
-    rp_ast_decl_routes(d, &n);
-    return n > 0;
-}
-
+#include "regex.h"
 /* `.json_key = "\"key\":", .json_key_len = n, ` for a key of plain printable ASCII (what
  * the JSON writer copies unescaped), so the engine can copy the key when encoding and match
  * it with one compare when decoding; other keys get none and are escaped at run time. */
@@ -36,21 +29,25 @@ static void emit_json_key(rp_strbuf *c, const char *key)
 
 /* ---- spec locations ------------------------------------------------------------------------ */
 
-/* Name of the static string holding the file of a span: spec_file for the main unit,
- * spec_file_<n> for the n-th imported one. */
+/* Name of the static string holding the file of a span (rp_cname_spec_file). Spans point
+ * at their unit's path string, so a pointer compare finds it; the text compare is a
+ * fallback for spans made elsewhere. */
 static void file_var(const emit_ctx *cx, rp_strbuf *b, const char *file)
 {
-    for (size_t i = 0; i < cx->spec->unit_count; i++) {
-        const rp_ast_unit *u = cx->spec->units[i];
-        if (u->path == file || (file != NULL && strcmp(u->path, file) == 0)) {
-            if (u->is_main)
-                rp_sb_puts(b, "spec_file");
-            else
-                rp_sb_printf(b, "spec_file_%zu", i);
-            return;
-        }
+    size_t found = cx->spec->unit_count;
+    for (size_t i = 0; i < cx->spec->unit_count && found == cx->spec->unit_count; i++)
+        if (cx->spec->units[i]->path == file)
+            found = i;
+    for (size_t i = 0; i < cx->spec->unit_count && found == cx->spec->unit_count; i++)
+        if (file != NULL && strcmp(cx->spec->units[i]->path, file) == 0)
+            found = i;
+    if (found == cx->spec->unit_count) {
+        rp_sb_puts(b, "NULL");
+        return;
     }
-    rp_sb_puts(b, "NULL");
+    char *name = rp_cname_spec_file(cx->spec->units[found], found);
+    rp_sb_puts(b, name);
+    free(name);
 }
 
 static void emit_loc(const emit_ctx *cx, rp_strbuf *b, const rp_ast_span *s)
@@ -67,8 +64,9 @@ static void emit_loc(const emit_ctx *cx, rp_strbuf *b, const rp_ast_span *s)
 /* ---- rules --------------------------------------------------------------------------------- */
 
 typedef struct field_names {
-    char *msg;   /* "connect" */
-    char *ctype; /* "residue_connect" */
+    const rp_ast_decl *decl; /* the message */
+    char *ctype;             /* "residue_connect" */
+    char *msg;               /* "connect": the snake name in the names of its static tables */
 } field_names;
 
 /* True when the field's integers are signed (i_ members). */
@@ -87,13 +85,24 @@ static void num_member(rp_strbuf *b, bool is_signed, const char *which, rp_ast_i
         emit_u64_lit(b, v.mag);
 }
 
-static void rule_head(const emit_ctx *cx, rp_strbuf *b, const char *kind, const rp_ast_span *loc,
-                      const char *expect)
+/* Starts a rule; its expect text is the literal `expect`, or when expect_var is not NULL the
+ * static string of that name (an enum's text, written once for every field of its type). */
+static void rule_head_var(const emit_ctx *cx, rp_strbuf *b, const char *kind,
+                          const rp_ast_span *loc, const char *expect, const char *expect_var)
 {
     rp_sb_printf(b, "    { .kind = %s, .loc = ", kind);
     emit_loc(cx, b, loc);
     rp_sb_puts(b, ",\n      .expect = ");
-    emit_cstr(b, expect);
+    if (expect_var != NULL)
+        rp_sb_puts(b, expect_var);
+    else
+        emit_cstr(b, expect);
+}
+
+static void rule_head(const emit_ctx *cx, rp_strbuf *b, const char *kind, const rp_ast_span *loc,
+                      const char *expect)
+{
+    rule_head_var(cx, b, kind, loc, expect, NULL);
 }
 
 /* Writes a LEN or COUNT rule; set arrays go to `pre` (before the rules array). */
@@ -138,16 +147,23 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
     bool sg = field_signed(f);
     rp_strbuf name = { 0 };
 
-    if (ref != NULL && ref->kind == RP_DECL_ENUM) {
-        rp_strbuf e = { 0 };
-        char *s = emit_snake(ref->name);
-        emit_expect_enum(&e, ref);
-        rule_head(cx, &b, "RP_RULE_ENUM", &f->type.span, e.s);
-        rp_sb_printf(&b, ",\n      .%c_set = enum_values_%s, .set_count = %zu },\n", sg ? 'i' : 'u',
-                     s, ref->u.enm.value_count);
+    if (rp_ast_decl_is_string_enum(ref)) {
+        char *names = rp_cname_static(RP_CN_S_ENUM_VALUES, ref, NULL);
+        char *expect = rp_cname_static(RP_CN_S_ENUM_EXPECT, ref, NULL);
+        rule_head_var(cx, &b, "RP_RULE_ENUM", &f->type.span, NULL, expect);
+        rp_sb_printf(&b, ",\n      .str_set = %s, .set_count = %zu },\n", names, ref->u.enm.value_count);
         count++;
-        free(s);
-        free(e.s);
+        free(names);
+        free(expect);
+    } else if (ref != NULL && ref->kind == RP_DECL_ENUM) {
+        char *values = rp_cname_static(RP_CN_S_ENUM_VALUES, ref, NULL);
+        char *expect = rp_cname_static(RP_CN_S_ENUM_EXPECT, ref, NULL);
+        rule_head_var(cx, &b, "RP_RULE_ENUM", &f->type.span, NULL, expect);
+        rp_sb_printf(&b, ",\n      .%c_set = %s, .set_count = %zu },\n", sg ? 'i' : 'u', values,
+                     ref->u.enm.value_count);
+        count++;
+        free(values);
+        free(expect);
     } else if (ref != NULL && ref->kind == RP_DECL_FLAGS) {
         rp_strbuf e = { 0 };
         uint64_t all = emit_expect_flags(&e, ref);
@@ -175,6 +191,10 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
             num_member(&t, sg, "lo", cv->i);
             rp_sb_puts(&b, t.s + 2); /* drop the leading ", " */
             free(t.s);
+            if (cv->kind == RP_VALUE_ENUM && cv->enum_value != NULL && cv->enum_value->text != NULL) {
+                rp_sb_puts(&b, ", .str = "); /* what classify compares with the text */
+                emit_cstr(&b, cv->enum_value->text);
+            }
         }
         rp_sb_puts(&b, " },\n");
         count++;
@@ -186,13 +206,24 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
         emit_expect_range(&e, a);
         rule_head(cx, &b, "RP_RULE_RANGE", &a->range_span, e.s);
         rp_sb_puts(&b, ",\n     ");
-        if (a->has_lo) {
-            rp_sb_puts(&b, " .has_lo = true");
-            num_member(&b, sg, "lo", a->lo);
-        }
-        if (a->has_hi) {
-            rp_sb_puts(&b, a->has_lo ? ", .has_hi = true" : " .has_hi = true");
-            num_member(&b, sg, "hi", a->hi);
+        if (a->range_float) {
+            if (a->has_lo) {
+                rp_sb_puts(&b, " .has_lo = true, .f_lo = ");
+                emit_double_lit(&b, a->flo);
+            }
+            if (a->has_hi) {
+                rp_sb_puts(&b, a->has_lo ? ", .has_hi = true, .f_hi = " : " .has_hi = true, .f_hi = ");
+                emit_double_lit(&b, a->fhi);
+            }
+        } else {
+            if (a->has_lo) {
+                rp_sb_puts(&b, " .has_lo = true");
+                num_member(&b, sg, "lo", a->lo);
+            }
+            if (a->has_hi) {
+                rp_sb_puts(&b, a->has_lo ? ", .has_hi = true" : " .has_hi = true");
+                num_member(&b, sg, "hi", a->hi);
+            }
         }
         rp_sb_puts(&b, " },\n");
         count++;
@@ -201,7 +232,9 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
 
     if (a->one_of_count > 0) {
         rp_strbuf e = { 0 };
-        rp_sb_printf(&name, "set_%s_%s", n->msg, f->c_name);
+        char *set = rp_cname_static(RP_CN_S_ONE_OF, n->decl, f);
+        rp_sb_puts(&name, set);
+        free(set);
         rp_sb_printf(&pre, "static const %s %s[] = { ", sg ? "int64_t" : "uint64_t", name.s);
         emit_expect_one_of(&e, a);
         for (size_t i = 0; i < a->one_of_count; i++) {
@@ -221,37 +254,87 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
     }
 
     if (a->len.present) {
-        rp_strbuf sn = { 0 };
-        rp_sb_printf(&sn, "len_%s_%s", n->msg, f->c_name);
-        len_rule(cx, &pre, &b, "RP_RULE_LEN", &a->len, sn.s);
+        char *sn = rp_cname_static(RP_CN_S_LEN, n->decl, f);
+        len_rule(cx, &pre, &b, "RP_RULE_LEN", &a->len, sn);
         count++;
-        free(sn.s);
+        free(sn);
     }
 
     if (a->charset != NULL) {
         rp_strbuf e = { 0 };
-        char *s = emit_snake(a->charset->name);
+        char *table = rp_cname_static(RP_CN_S_CHARSET, a->charset, NULL);
         emit_expect_charset(&e, a->charset);
         rule_head(cx, &b, "RP_RULE_CHARSET", &a->charset_span, e.s);
-        rp_sb_printf(&b, ",\n      .charset = charset_%s },\n", s);
+        rp_sb_printf(&b, ",\n      .charset = %s },\n", table);
+        count++;
+        free(table);
+        free(e.s);
+    }
+
+    if (a->pattern_re != NULL) {
+        const rp_regex *re = a->pattern_re;
+        rp_strbuf e = { 0 };
+        emit_expect_pattern(&e, a->pattern);
+        rp_sb_printf(&pre, "/* pattern \"");
+        emit_comment_text(&pre, a->pattern);
+        rp_sb_printf(&pre, "\": a DFA of %u states over %u byte classes. */\n", (unsigned)re->states,
+                     (unsigned)re->classes);
+        rp_sb_printf(&pre, "static const uint8_t pattern_class__%s__%s[256] = {\n", n->msg, f->c_name);
+        for (size_t i = 0; i < 256; i++)
+            rp_sb_printf(&pre, "%s%u%s", i % 16 == 0 ? "    " : "", (unsigned)re->byte_class[i],
+                         i == 255 ? "\n" : (i % 16 == 15 ? ",\n" : ", "));
+        rp_sb_printf(&pre, "};\nstatic const uint16_t pattern_next__%s__%s[] = {\n", n->msg, f->c_name);
+        size_t cells = (size_t)re->states * re->classes;
+        for (size_t i = 0; i < cells; i++)
+            rp_sb_printf(&pre, "%s%u%s", i % re->classes == 0 ? "    " : "", (unsigned)re->next[i],
+                         i + 1 == cells ? "\n" : (i % re->classes == re->classes - 1u ? ",\n" : ", "));
+        rp_sb_printf(&pre, "};\nstatic const uint8_t pattern_accept__%s__%s[] = { ", n->msg, f->c_name);
+        for (size_t i = 0; i < re->states; i++)
+            rp_sb_printf(&pre, "%s%u", i > 0 ? ", " : "", (unsigned)re->accept[i]);
+        rp_sb_printf(&pre, " };\nstatic const rp_schema_pattern pattern__%s__%s = {\n"
+                           "    pattern_class__%s__%s, pattern_next__%s__%s, pattern_accept__%s__%s, %u, %u, ",
+                     n->msg, f->c_name, n->msg, f->c_name, n->msg, f->c_name, n->msg, f->c_name,
+                     (unsigned)re->states, (unsigned)re->classes);
+        emit_cstr(&pre, a->pattern);
+        rp_sb_puts(&pre, "\n};\n");
+        rule_head(cx, &b, "RP_RULE_PATTERN", &a->pattern_span, e.s);
+        rp_sb_printf(&b, ",\n      .pattern = &pattern__%s__%s },\n", n->msg, f->c_name);
+        count++;
+        free(e.s);
+    }
+
+    if ((f->label == RP_LABEL_REPEATED || f->type.is_map) && a->count.present) {
+        char *sn = rp_cname_static(RP_CN_S_COUNT, n->decl, f);
+        len_rule(cx, &pre, &b, "RP_RULE_COUNT", &a->count, sn);
+        count++;
+        free(sn);
+    }
+
+    if (a->key_len.present) {
+        rp_strbuf sn = { 0 };
+        rp_sb_printf(&sn, "key_len__%s__%s", n->msg, f->c_name);
+        len_rule(cx, &pre, &b, "RP_RULE_KEY_LEN", &a->key_len, sn.s);
+        count++;
+        free(sn.s);
+    }
+
+    if (a->key_charset != NULL) {
+        rp_strbuf e = { 0 };
+        char *s = rp_cname_static(RP_CN_S_CHARSET, a->key_charset, NULL);
+        emit_expect_charset(&e, a->key_charset);
+        rule_head(cx, &b, "RP_RULE_KEY_CHARSET", &a->key_charset_span, e.s);
+        rp_sb_printf(&b, ",\n      .charset = %s },\n", s);
         count++;
         free(s);
         free(e.s);
     }
 
-    if (f->label == RP_LABEL_REPEATED && a->count.present) {
-        rp_strbuf sn = { 0 };
-        rp_sb_printf(&sn, "count_%s_%s", n->msg, f->c_name);
-        len_rule(cx, &pre, &b, "RP_RULE_COUNT", &a->count, sn.s);
-        count++;
-        free(sn.s);
-    }
-
     if (count > 0) {
+        char *rules = rp_cname_static(RP_CN_S_RULES, n->decl, f);
         if (pre.len > 0)
             rp_sb_printf(&cx->c, "%s\n", pre.s); /* value sets, then a blank line */
-        rp_sb_printf(&cx->c, "static const rp_schema_rule rules_%s_%s[] = {\n%s};\n\n", n->msg,
-                     f->c_name, b.s);
+        rp_sb_printf(&cx->c, "static const rp_schema_rule %s[] = {\n%s};\n\n", rules, b.s);
+        free(rules);
     }
     free(pre.s);
     free(b.s);
@@ -265,6 +348,10 @@ static const char *schema_type(const rp_ast_field *f)
 {
     if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
         return "RP_SCHEMA_MESSAGE";
+    if (rp_ast_decl_is_string_enum(f->type.ref))
+        return "RP_SCHEMA_STRENUM";
+    if (f->type.scalar == RP_SCALAR_FLOAT64)
+        return "RP_SCHEMA_FLOAT64";
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
     if (k != RP_SCALAR_NONE)
         return rp_ast_scalar_is_signed(k) ? "RP_SCHEMA_INT" : "RP_SCHEMA_UINT";
@@ -291,6 +378,10 @@ static void emit_default(rp_strbuf *b, const rp_ast_field *f)
         rp_sb_puts(b, ".def_str = ");
         emit_cstr(b, v->str);
         break;
+    case RP_VALUE_FLOAT:
+        rp_sb_puts(b, ".def_f = ");
+        emit_double_lit(b, v->f);
+        break;
     default:
         if (field_signed(f)) {
             rp_sb_puts(b, ".def_i = ");
@@ -303,10 +394,23 @@ static void emit_default(rp_strbuf *b, const rp_ast_field *f)
     }
 }
 
+/* The relax masks of a field: bit i for each profile of index i whose `relax` names the
+ * field's wire key (its bases' relaxes included). */
+static void emit_relax(const emit_ctx *cx, rp_strbuf *b, const rp_ast_field *f)
+{
+    uint32_t opt, zero;
+    rp_ast_relax_masks(cx->spec, f->wire_key, &opt, &zero);
+    if (opt != 0 || zero != 0)
+        rp_sb_printf(b, ",\n      .relax_optional = 0x%xu, .relax_zero_absent = 0x%xu", (unsigned)opt,
+                     (unsigned)zero);
+}
+
 static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *c = &cx->c;
-    field_names n = { emit_snake(d->name), emit_decl_ctype(cx, d) };
+    field_names n = { d, rp_cname_decl(&cx->names, d, RP_CN_TYPE), rp_cname_snake(d->name) };
+    char *schema = rp_cname_static(RP_CN_S_SCHEMA, d, NULL);
+    char *fields = rp_cname_static(RP_CN_S_FIELDS, d, NULL);
     rp_sb_printf(c, "/* ---- %s ", d->name);
     for (size_t i = strlen(d->name); i < 80; i++)
         rp_sb_putc(c, '-');
@@ -314,35 +418,36 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
 
     if (d->kind == RP_DECL_ARRAY) {
         const rp_ast_decl *item = d->u.array.element.ref;
-        char *is = emit_snake(item->name);
-        char *ity = emit_decl_ctype(cx, item);
+        char *item_schema = rp_cname_static(RP_CN_S_SCHEMA, item, NULL);
+        char *ity = rp_cname_decl(&cx->names, item, RP_CN_TYPE);
+        char *rules = rp_cname_static(RP_CN_S_RULES, d, NULL);
+        char *sn = rp_cname_static(RP_CN_S_COUNT, d, NULL);
         rp_strbuf pre = { 0 }, b = { 0 };
-        rp_strbuf sn = { 0 };
-        rp_sb_printf(&sn, "count_%s", n.msg);
-        len_rule(cx, &pre, &b, "RP_RULE_COUNT", &d->u.array.len, sn.s);
+        len_rule(cx, &pre, &b, "RP_RULE_COUNT", &d->u.array.len, sn);
         if (pre.len > 0)
             rp_sb_printf(c, "%s\n", pre.s);
-        rp_sb_printf(c, "static const rp_schema_rule rules_%s[] = {\n%s};\n\n", n.msg, b.s);
-        rp_sb_printf(c, "static const rp_schema_field fields_%s[] = {\n", n.msg);
-        rp_sb_printf(c, "    { .key = \"\", .key_len = 0, .name = \"items\", .type = RP_SCHEMA_MESSAGE,\n"
+        rp_sb_printf(c, "static const rp_schema_rule %s[] = {\n%s};\n\n", rules, b.s);
+        rp_sb_printf(c, "static const rp_schema_field %s[] = {\n", fields);
+        rp_sb_printf(c, "    { .key = \"\", .key_len = 0, .name = \"" RP_CN_ARRAY_ITEMS "\", .type = RP_SCHEMA_MESSAGE,\n"
                         "      .size = sizeof(%s), .required = true, .repeated = true,\n"
-                        "      .offset = offsetof(%s, items), .has_offset = SIZE_MAX,\n"
-                        "      .count_offset = offsetof(%s, count), .max_count = %" PRIu64 ",\n"
-                        "      .message = &schema_%s, .rules = rules_%s, .rule_count = 1,\n      .loc = ",
-                     ity, n.ctype, n.ctype, d->u.array.len.max, is, n.msg);
+                        "      .offset = offsetof(%s, " RP_CN_ARRAY_ITEMS "), .has_offset = SIZE_MAX,\n"
+                        "      .count_offset = offsetof(%s, " RP_CN_ARRAY_COUNT "), .max_count = %" PRIu64 ",\n"
+                        "      .message = &%s, .rules = %s, .rule_count = 1,\n      .loc = ",
+                     ity, n.ctype, n.ctype, d->u.array.len.max, item_schema, rules);
         emit_loc(cx, c, &d->name_span);
         rp_sb_puts(c, " },\n};\n\n");
-        rp_sb_printf(c, "static const rp_schema_message schema_%s = {\n"
-                        "    .name = ", n.msg);
+        rp_sb_printf(c, "static const rp_schema_message %s = {\n"
+                        "    .name = ", schema);
         emit_cstr(c, d->name);
-        rp_sb_printf(c, ", .size = sizeof(%s), .fields = fields_%s, .field_count = 1,\n"
-                        "    .is_array = true, .loc = ", n.ctype, n.msg);
+        rp_sb_printf(c, ", .size = sizeof(%s), .fields = %s, .field_count = 1,\n"
+                        "    .is_array = true, .loc = ", n.ctype, fields);
         emit_loc(cx, c, &d->name_span);
-        rp_sb_puts(c, ",\n};\n\n");
+        rp_sb_printf(c, ", .max_depth = %u,\n};\n\n", rp_ast_decode_depth(cx->spec, d));
         free(pre.s);
         free(b.s);
-        free(sn.s);
-        free(is);
+        free(sn);
+        free(rules);
+        free(item_schema);
         free(ity);
     } else {
         const rp_ast_message *m = &d->u.message;
@@ -350,10 +455,12 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
         for (size_t i = 0; i < m->field_count; i++)
             rule_counts[i] = emit_field_rules(cx, &n, &m->fields[i]);
         if (m->field_count > 0)
-            rp_sb_printf(c, "static const rp_schema_field fields_%s[] = {\n", n.msg);
+            rp_sb_printf(c, "static const rp_schema_field %s[] = {\n", fields);
         for (size_t i = 0; i < m->field_count; i++) {
             const rp_ast_field *f = &m->fields[i];
             char *fty = emit_field_ctype(cx, f);
+            char *member = rp_cname_field(f, RP_CN_MEMBER);
+            char *has = rp_cname_field(f, RP_CN_HAS);
             const char *st = schema_type(f);
             rp_sb_puts(c, "    { .key = ");
             emit_cstr(c, f->wire_key);
@@ -364,99 +471,160 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
             if (k != RP_SCALAR_NONE)
                 rp_sb_printf(c, ".bits = %u, ", rp_ast_scalar_bits(k));
             rp_sb_printf(c, ".size = sizeof(%s)%s,\n", fty,
-                         f->label == RP_LABEL_REQUIRED ? ", .required = true" : "");
-            rp_sb_printf(c, "      .offset = offsetof(%s, %s), .has_offset = offsetof(%s, has_%s)",
-                         n.ctype, f->c_name, n.ctype, f->c_name);
-            if (f->label == RP_LABEL_REPEATED)
-                rp_sb_printf(c, ",\n      .repeated = true, .count_offset = offsetof(%s, %s_count), "
-                                ".max_count = %" PRIu64, n.ctype, f->c_name, f->attrs.count.max);
+                         rp_ast_field_is_required(f) ? ", .required = true" : "");
+            rp_sb_printf(c, "      .offset = offsetof(%s, %s), .has_offset = offsetof(%s, %s)",
+                         n.ctype, member, n.ctype, has);
+            if (f->attrs.nullable)
+                rp_sb_printf(c, ",\n      .nullable = true, .null_offset = offsetof(%s, is_null_%s)",
+                             n.ctype, f->c_name);
+            if (f->type.is_map) {
+                char *count = rp_cname_field(f, RP_CN_COUNT);
+                rp_sb_printf(c, ",\n      .repeated = true, .map = true, .count_offset = offsetof(%s, %s), "
+                                ".max_count = %" PRIu64 ",\n      .entry_size = sizeof(%s_%s_entry), "
+                                ".value_offset = offsetof(%s_%s_entry, value)",
+                             n.ctype, count, f->attrs.count.max, n.ctype, f->c_name, n.ctype, f->c_name);
+                free(count);
+            } else if (f->label == RP_LABEL_REPEATED) {
+                char *count = rp_cname_field(f, RP_CN_COUNT);
+                rp_sb_printf(c, ",\n      .repeated = true, .count_offset = offsetof(%s, %s), "
+                                ".max_count = %" PRIu64, n.ctype, count, f->attrs.count.max);
+                free(count);
+            }
             if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE) {
-                char *ms = emit_snake(f->type.ref->name);
-                rp_sb_printf(c, ",\n      .message = &schema_%s", ms);
+                char *ms = rp_cname_static(RP_CN_S_SCHEMA, f->type.ref, NULL);
+                rp_sb_printf(c, ",\n      .message = &%s", ms);
                 free(ms);
             }
-            if (rule_counts[i] > 0)
-                rp_sb_printf(c, ",\n      .rules = rules_%s_%s, .rule_count = %zu", n.msg, f->c_name,
-                             rule_counts[i]);
+            if (rule_counts[i] > 0) {
+                char *rules = rp_cname_static(RP_CN_S_RULES, d, f);
+                rp_sb_printf(c, ",\n      .rules = %s, .rule_count = %zu", rules, rule_counts[i]);
+                free(rules);
+            }
             emit_default(c, f);
+            emit_relax(cx, c, f);
             rp_sb_puts(c, ",\n      .loc = ");
             emit_loc(cx, c, &f->span);
             rp_sb_puts(c, " },\n");
+            free(has);
+            free(member);
             free(fty);
         }
         if (m->field_count > 0)
             rp_sb_puts(c, "};\n\n");
-        rp_sb_printf(c, "static const rp_schema_message schema_%s = {\n    .name = ", n.msg);
+        rp_sb_printf(c, "static const rp_schema_message %s = {\n    .name = ", schema);
         emit_cstr(c, d->name);
         if (m->field_count > 0)
-            rp_sb_printf(c, ", .size = sizeof(%s), .fields = fields_%s, .field_count = %zu,\n",
-                         n.ctype, n.msg, m->field_count);
+            rp_sb_printf(c, ", .size = sizeof(%s), .fields = %s, .field_count = %zu,\n",
+                         n.ctype, fields, m->field_count);
         else
             rp_sb_printf(c, ", .size = sizeof(%s), .fields = NULL, .field_count = 0,\n", n.ctype);
-        rp_sb_printf(c, "    .reject_unknown = %s, .loc = ",
-                     m->unknown_keys == RP_UNKNOWN_REJECT ? "true" : "false");
+        bool nullable = false;
+        for (size_t i = 0; i < m->field_count; i++)
+            nullable = nullable || m->fields[i].attrs.nullable;
+        rp_sb_printf(c, "    .reject_unknown = %s,%s .loc = ",
+                     m->unknown_keys == RP_UNKNOWN_REJECT ? "true" : "false",
+                     nullable ? " .has_nullable = true," : "");
         emit_loc(cx, c, m->unknown_keys_set ? &m->unknown_keys_span : &d->name_span);
-        rp_sb_puts(c, ",\n};\n\n");
+        rp_sb_printf(c, ", .max_depth = %u,\n};\n\n", rp_ast_decode_depth(cx->spec, d));
         free(rule_counts);
     }
 
     /* The public functions. */
-    rp_sb_printf(c, "void %s_init(%s *msg)\n{\n    rp_schema_init(&schema_%s, msg);\n}\n\n",
-                 n.ctype, n.ctype, n.msg);
-    rp_sb_printf(c, "int %s_decode(const char *json, size_t len, %s *out, rp_arena *storage,\n"
-                    "        rp_decode_mode mode, rp_error *err)\n{\n"
-                    "    return rp_schema_decode(&schema_%s, json, len, out, storage, mode, err);\n}\n\n",
-                 n.ctype, n.ctype, n.msg);
-    rp_sb_printf(c, "int %s_validate(const %s *msg, rp_error *err)\n{\n"
-                    "    return rp_schema_validate(&schema_%s, msg, err);\n}\n\n",
-                 n.ctype, n.ctype, n.msg);
-    rp_sb_printf(c, "int %s_encode(const %s *msg, char *buf, size_t cap, size_t *out_len,\n"
+    char *init = rp_cname_decl(&cx->names, d, RP_CN_INIT);
+    char *decode = rp_cname_decl(&cx->names, d, RP_CN_DECODE);
+    char *validate = rp_cname_decl(&cx->names, d, RP_CN_VALIDATE);
+    char *encode = rp_cname_decl(&cx->names, d, RP_CN_ENCODE);
+    rp_sb_printf(c, "void %s(%s *msg)\n{\n    rp_schema_init(&%s, msg);\n}\n\n", init, n.ctype,
+                 schema);
+    rp_sb_printf(c, "int %s(const char *json, size_t len, %s *out, rp_arena *storage,\n"
+                    "        const rp_schema_profile *profile, rp_error *err)\n{\n"
+                    "    return rp_schema_decode(&%s, json, len, out, storage, profile, err);\n}\n\n",
+                 decode, n.ctype, schema);
+    rp_sb_printf(c, "int %s(const %s *msg, rp_error *err)\n{\n"
+                    "    return rp_schema_validate(&%s, msg, err);\n}\n\n",
+                 validate, n.ctype, schema);
+    rp_sb_printf(c, "int %s(const %s *msg, char *buf, size_t cap, size_t *out_len,\n"
                     "        rp_error *err)\n{\n"
-                    "    return rp_schema_encode(&schema_%s, msg, buf, cap, out_len, err);\n}\n\n",
-                 n.ctype, n.ctype, n.msg);
-    free(n.msg);
+                    "    return rp_schema_encode(&%s, msg, buf, cap, out_len, err);\n}\n\n",
+                 encode, n.ctype, schema);
+    free(init);
+    free(decode);
+    free(validate);
+    free(encode);
+    free(schema);
+    free(fields);
     free(n.ctype);
+    free(n.msg);
 }
 
 /* ---- shared tables ------------------------------------------------------------------------------ */
 
-static bool decl_used(const emit_ctx *cx, const rp_ast_decl *d)
+/* Marks, per spec->decls index, the enums and charsets some message field uses: one pass
+ * over every field (tables nobody uses are not written: gcc warns about unused statics). */
+static bool *decls_used(const emit_ctx *cx)
 {
+    bool *used = rp_xcalloc(cx->spec->decl_count + 1, sizeof *used);
     for (size_t i = 0; i < cx->spec->decl_count; i++) {
         const rp_ast_decl *m = cx->spec->decls[i];
         if (m->kind != RP_DECL_MESSAGE)
             continue;
         for (size_t k = 0; k < m->u.message.field_count; k++) {
             const rp_ast_field *f = &m->u.message.fields[k];
-            if (f->type.ref == d || f->attrs.charset == d)
-                return true;
+            if (f->type.ref != NULL)
+                used[f->type.ref->index] = true;
+            if (f->attrs.charset != NULL)
+                used[f->attrs.charset->index] = true;
+            if (f->attrs.key_charset != NULL)
+                used[f->attrs.key_charset->index] = true;
         }
     }
-    return false;
+    return used;
 }
 
 static void emit_charset(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *c = &cx->c;
-    char *s = emit_snake(d->name);
+    char *table = rp_cname_static(RP_CN_S_CHARSET, d, NULL);
     rp_sb_printf(c, "/* charset %s = \"", d->name);
     emit_comment_text(c, d->u.charset.text);
     rp_sb_printf(c, "\": bit (b & 7) of [b >> 3] allows byte b. */\n"
-                    "static const uint8_t charset_%s[32] = {\n", s);
+                    "static const uint8_t %s[32] = {\n", table);
     for (size_t i = 0; i < 32; i++)
         rp_sb_printf(c, "%s0x%02X%s", i % 8 == 0 ? "    " : "", d->u.charset.allowed[i],
                      i == 31 ? "\n" : (i % 8 == 7 ? ",\n" : ", "));
     rp_sb_puts(c, "};\n\n");
-    free(s);
+    free(table);
 }
 
+/* An enum's value set and the text its rules print, each written once and referenced by
+ * every field of that type (so the output stays linear in the spec). */
 static void emit_enum_values(emit_ctx *cx, const rp_ast_decl *d)
 {
     rp_strbuf *c = &cx->c;
-    char *s = emit_snake(d->name);
+    char *values = rp_cname_static(RP_CN_S_ENUM_VALUES, d, NULL);
+    char *expect = rp_cname_static(RP_CN_S_ENUM_EXPECT, d, NULL);
+    if (rp_ast_decl_is_string_enum(d)) {
+        rp_sb_printf(c, "/* Texts of string enum %s: value k is %s[k - 1]. */\n"
+                        "static const char *const %s[] = { ", d->name, values, values);
+        for (size_t i = 0; i < d->u.enm.value_count; i++) {
+            if (i > 0)
+                rp_sb_puts(c, ", ");
+            emit_cstr(c, d->u.enm.values[i].text);
+        }
+        rp_sb_puts(c, " };\n");
+        rp_strbuf e = { 0 };
+        emit_expect_enum(&e, d);
+        rp_sb_printf(c, "static const char %s[] = ", expect);
+        emit_cstr(c, e.s);
+        rp_sb_puts(c, ";\n\n");
+        free(e.s);
+        free(values);
+        free(expect);
+        return;
+    }
     bool sg = rp_ast_scalar_is_signed(d->u.enm.underlying);
-    rp_sb_printf(c, "/* Values of enum %s. */\nstatic const %s enum_values_%s[] = { ", d->name,
-                 sg ? "int64_t" : "uint64_t", s);
+    rp_sb_printf(c, "/* Values of enum %s. */\nstatic const %s %s[] = { ", d->name,
+                 sg ? "int64_t" : "uint64_t", values);
     for (size_t i = 0; i < d->u.enm.value_count; i++) {
         if (i > 0)
             rp_sb_puts(c, ", ");
@@ -465,26 +633,123 @@ static void emit_enum_values(emit_ctx *cx, const rp_ast_decl *d)
         else
             emit_u64_lit(c, d->u.enm.values[i].value.mag);
     }
-    rp_sb_puts(c, " };\n\n");
-    free(s);
+    rp_sb_puts(c, " };\n");
+    rp_strbuf e = { 0 };
+    emit_expect_enum(&e, d);
+    rp_sb_printf(c, "static const char %s[] = ", expect);
+    emit_cstr(c, e.s);
+    rp_sb_puts(c, ";\n\n");
+    free(e.s);
+    free(values);
+    free(expect);
+}
+
+/* ---- routing ------------------------------------------------------------------------------------ */
+
+/* decode_any and message_name (routed specs only). */
+static void emit_any(emit_ctx *cx)
+{
+    rp_strbuf *c = &cx->c;
+    char *const *fx = cx->fixed;
+    rp_sb_puts(c, "/* ---- any message ");
+    for (size_t i = 0; i < 75; i++)
+        rp_sb_putc(c, '-');
+    rp_sb_puts(c, " */\n\n");
+    rp_sb_printf(c, "int %s(const char *json, size_t len, %s port,\n"
+                    "        %s from, %s *out, rp_arena *storage,\n"
+                    "        const rp_schema_profile *profile, rp_error *err)\n{\n",
+                 fx[RP_CN_DECODE_ANY], fx[RP_CN_PORT], fx[RP_CN_PEER], fx[RP_CN_ANY]);
+    rp_sb_puts(c, "    static const rp_schema_route routes[] = {\n");
+    for (size_t i = 0; i < cx->spec->decl_count; i++) {
+        const rp_ast_decl *d = cx->spec->decls[i];
+        if (!rp_cname_is_routed(d))
+            continue;
+        size_t n = 0;
+        const rp_ast_route *r = rp_ast_decl_routes(d, &n);
+        char *id = rp_cname_decl(&cx->names, d, RP_CN_MSG_ID);
+        char *schema = rp_cname_static(RP_CN_S_SCHEMA, d, NULL);
+        for (size_t k = 0; k < n; k++) { /* one entry per route */
+            char *port = rp_cname_named(&cx->names, RP_CN_PORT_CONST, r[k].port->name);
+            char *from = rp_cname_named(&cx->names, RP_CN_PEER_CONST, r[k].from->name);
+            rp_sb_printf(c, "        { %s, %s, %s, &%s },\n", id, port, from, schema);
+            free(port);
+            free(from);
+        }
+        free(id);
+        free(schema);
+    }
+    rp_sb_puts(c, "    };\n");
+    rp_sb_printf(c, "    if (out == NULL)\n"
+                    "        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, \"NULL out\");\n"
+                    "    out->" RP_CN_ANY_ID " = %s;\n"
+                    "    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,\n"
+                    "                                   (int)from, json, len, profile, err);\n"
+                    "    if (which < 0)\n        return which;\n"
+                    "    int rc = rp_schema_decode(routes[which].message, json, len, &out->" RP_CN_ANY_UNION ",\n"
+                    "                              storage, profile, err);\n"
+                    "    if (rc == 0)\n        out->" RP_CN_ANY_ID " = (%s)routes[which].id;\n"
+                    "    return rc;\n}\n\n",
+                 fx[RP_CN_MSG_NONE], fx[RP_CN_MESSAGE_ID]);
+
+    rp_sb_printf(c, "const char *%s(%s id)\n{\n    switch (id) {\n", fx[RP_CN_MESSAGE_NAME],
+                 fx[RP_CN_MESSAGE_ID]);
+    for (size_t i = 0; i < cx->spec->decl_count; i++) {
+        const rp_ast_decl *d = cx->spec->decls[i];
+        if (!rp_cname_is_routed(d))
+            continue;
+        char *id = rp_cname_decl(&cx->names, d, RP_CN_MSG_ID);
+        rp_sb_printf(c, "    case %s: return ", id);
+        emit_cstr(c, d->name);
+        rp_sb_puts(c, ";\n");
+        free(id);
+    }
+    rp_sb_printf(c, "    case %s: break;\n    }\n    return \"none\";\n}\n", fx[RP_CN_MSG_NONE]);
 }
 
 /* ---- the source -------------------------------------------------------------------------------- */
 
-static void emit_decode_any(emit_ctx *cx);
+/* One rp_schema_profile constant per `profile` of the spec, its bases' settings resolved. */
+static void emit_profiles(emit_ctx *cx)
+{
+    rp_strbuf *c = &cx->c;
+    rp_sb_puts(c, "/* ---- decoding profiles ");
+    for (size_t i = 0; i < 69; i++)
+        rp_sb_putc(c, '-');
+    rp_sb_puts(c, " */\n\n");
+    for (size_t i = 0; i < cx->spec->profile_count; i++) {
+        const rp_ast_decl *d = cx->spec->profiles[i];
+        const rp_ast_profile *p = &d->u.profile;
+        char *name = rp_cname_named(&cx->names, RP_CN_PROFILE, d->name);
+        rp_sb_printf(c, "const rp_schema_profile %s = {\n    .name = ", name);
+        emit_cstr(c, d->name);
+        rp_sb_printf(c, ",\n    .index = %zu,\n", p->index);
+        const struct { const char *member; bool on; } flags[] = {
+            { "trailing_ignore", p->trailing_ignore }, { "float_truncate", p->float_truncate },
+            { "string_numbers_absent", p->string_numbers_absent }, { "duplicate_last", p->duplicate_last },
+            { "null_absent", p->null_absent }, { "base64_lenient", p->base64_lenient },
+        };
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
+            if (flags[k].on)
+                rp_sb_printf(c, "    .%s = true,\n", flags[k].member);
+        rp_sb_puts(c, "};\n\n");
+        free(name);
+    }
+}
 
 void emit_c_source(emit_ctx *cx, const char *spec_name)
 {
     rp_strbuf *c = &cx->c;
-    rp_sb_printf(c, "/* %s.c — C codec for the %s protocol: message descriptions for rp_schema.\n *\n",
-                 cx->prefix, cx->spec->protocol);
+    char *file = rp_cname_file(&cx->names, false);
+    char *header = rp_cname_file(&cx->names, true);
+    rp_sb_printf(c, "/* %s — C codec for the %s protocol: message descriptions for rp_schema.\n *\n",
+                 file, cx->spec->protocol);
     rp_sb_printf(c, " * Generated by rprotoc %s from %s; do not edit.\n", RPROTOC_VERSION, spec_name);
     rp_sb_printf(c, " * Spec SHA-256: %s\n *\n", cx->sha256);
     rp_sb_puts(c, " * Each message is a constant table: its fields (JSON key, C member, type) and the\n"
                   " * rules the spec attaches to them, each with the spec file:line:col it was written\n"
                   " * at. The public functions hand the table and the caller's struct to the rp_schema\n"
                   " * engine (runtime/rp_schema.c), which does the reading, checking and writing.\n */\n");
-    rp_sb_printf(c, "#include \"%s.h\"\n\n#include <stddef.h>\n#include <stdint.h>\n\n", cx->prefix);
+    rp_sb_printf(c, "#include \"%s\"\n\n#include <stddef.h>\n#include <stdint.h>\n\n", header);
     rp_sb_puts(c, "#include \"rp_schema.h\"\n\n");
     for (size_t i = 0; i < cx->spec->unit_count; i++) {
         const rp_ast_unit *u = cx->spec->units[i];
@@ -494,96 +759,32 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
                 has_messages = true;
         if (!has_messages)
             continue;
-        if (u->is_main)
-            rp_sb_puts(c, "static const char spec_file[] = ");
-        else
-            rp_sb_printf(c, "static const char spec_file_%zu[] = ", i);
+        char *var = rp_cname_spec_file(u, i);
+        rp_sb_printf(c, "static const char %s[] = ", var);
         emit_cstr(c, rp_emit_basename(u->path));
         rp_sb_puts(c, ";\n");
+        free(var);
     }
     rp_sb_puts(c, "\n");
 
+    bool *used = decls_used(cx);
     for (size_t i = 0; i < cx->spec->decl_count; i++) {
         const rp_ast_decl *d = cx->spec->decls[i];
-        if (d->kind == RP_DECL_CHARSET && decl_used(cx, d))
+        if (d->kind == RP_DECL_CHARSET && used[i])
             emit_charset(cx, d);
     }
     for (size_t i = 0; i < cx->spec->decl_count; i++) {
         const rp_ast_decl *d = cx->spec->decls[i];
-        if (d->kind == RP_DECL_ENUM && decl_used(cx, d))
+        if (d->kind == RP_DECL_ENUM && used[i])
             emit_enum_values(cx, d);
     }
+    free(used);
     emit_each_message_in_dependency_order(cx, emit_message_tables);
+    if (cx->spec->profile_count > 0)
+        emit_profiles(cx);
 
-    if (cx->spec->route_count > 0)
-        emit_decode_any(cx);
-    emit_c_machines_source(cx);
-}
-
-/* decode_any and message_name: only for a spec with routes. */
-static void emit_decode_any(emit_ctx *cx)
-{
-    rp_strbuf *c = &cx->c;
-    rp_sb_puts(c, "/* ---- any message ");
-    for (size_t i = 0; i < 75; i++)
-        rp_sb_putc(c, '-');
-    rp_sb_puts(c, " */\n\n");
-    rp_sb_printf(c, "int %s_decode_any(const char *json, size_t len, %s_port port,\n"
-                    "        %s_peer from, %s_any *out, rp_arena *storage, rp_decode_mode mode,\n"
-                    "        rp_error *err)\n{\n",
-                 cx->prefix, cx->prefix, cx->prefix, cx->prefix);
-    rp_sb_puts(c, "    static const rp_schema_route routes[] = {\n");
-    size_t routed = 0;
-    for (size_t i = 0; i < cx->spec->decl_count; i++) {
-        const rp_ast_decl *d = cx->spec->decls[i];
-        if (!emit_is_routed(d))
-            continue;
-        size_t n = 0;
-        const rp_ast_route *r = rp_ast_decl_routes(d, &n);
-        char *s = emit_snake(d->name);
-        char *u = emit_upper(s);
-        for (size_t k = 0; k < n; k++) {
-            char *ps = emit_snake(r[k].port->name), *pu = emit_upper(ps);
-            char *fs = emit_snake(r[k].from->name), *fu = emit_upper(fs);
-            rp_sb_printf(c, "        { %s_MSG_%s, %s_PORT_%s, %s_PEER_%s, &schema_%s },\n", cx->upper,
-                         u, cx->upper, pu, cx->upper, fu, s);
-            free(fu);
-            free(fs);
-            free(pu);
-            free(ps);
-            routed++;
-        }
-        free(u);
-        free(s);
-    }
-    if (routed == 0)
-        rp_sb_puts(c, "        { 0, 0, 0, NULL },\n");
-    rp_sb_puts(c, "    };\n");
-    rp_sb_printf(c, "    if (out == NULL)\n"
-                    "        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, \"NULL out\");\n"
-                    "    out->id = %s_MSG_NONE;\n"
-                    "    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,\n"
-                    "                                   (int)from, json, len, mode, err);\n"
-                    "    if (which < 0)\n        return which;\n"
-                    "    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage, mode,\n"
-                    "                              err);\n"
-                    "    if (rc == 0)\n        out->id = (%s_message_id)routes[which].id;\n"
-                    "    return rc;\n}\n\n",
-                 cx->upper, cx->prefix);
-
-    rp_sb_printf(c, "const char *%s_message_name(%s_message_id id)\n{\n    switch (id) {\n",
-                 cx->prefix, cx->prefix);
-    for (size_t i = 0; i < cx->spec->decl_count; i++) {
-        const rp_ast_decl *d = cx->spec->decls[i];
-        if (!emit_is_routed(d))
-            continue;
-        char *s = emit_snake(d->name);
-        char *u = emit_upper(s);
-        rp_sb_printf(c, "    case %s_MSG_%s: return ", cx->upper, u);
-        emit_cstr(c, d->name);
-        rp_sb_puts(c, ";\n");
-        free(u);
-        free(s);
-    }
-    rp_sb_printf(c, "    case %s_MSG_NONE: break;\n    }\n    return \"none\";\n}\n", cx->upper);
+    if (cx->routed)
+        emit_any(cx);
+    free(file);
+    free(header);
 }

@@ -1,47 +1,14 @@
 /* emit_c_util.c — naming, C literals, doc comments and size bounds for the C emitter. */
 #include "emit_c_util.h"
+#include "emit_c_internal.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- names -------------------------------------------------------------------------------- */
-
-static bool is_up(char c) { return c >= 'A' && c <= 'Z'; }
-static bool is_low(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-
-char *emit_snake(const char *name)
-{
-    rp_strbuf b = { 0 };
-    size_t n = strlen(name);
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (is_up(c)) {
-            /* A word starts at an upper-case letter after a lower-case one or a digit, or at
-             * the last capital of a run followed by lower case ("HTTPServer"). */
-            bool after_low = i > 0 && is_low(name[i - 1]);
-            bool run_end = i > 0 && is_up(name[i - 1]) && i + 1 < n && is_low(name[i + 1]) &&
-                           !(name[i + 1] >= '0' && name[i + 1] <= '9');
-            if ((after_low || run_end) && b.len > 0 && b.s[b.len - 1] != '_')
-                rp_sb_putc(&b, '_');
-            rp_sb_putc(&b, (char)(c - 'A' + 'a'));
-        } else {
-            rp_sb_putc(&b, c);
-        }
-    }
-    return rp_sb_take(&b);
-}
-
-char *emit_upper(const char *s)
-{
-    char *u = rp_xstrdup(s);
-    for (char *p = u; *p; p++)
-        if (*p >= 'a' && *p <= 'z')
-            *p = (char)(*p - 'a' + 'A');
-    return u;
-}
-
+#include "regex.h"
+#include "rp_json_float.h"
 /* ---- literals and comments ------------------------------------------------------------------ */
 
 void emit_cstr(rp_strbuf *b, const char *s)
@@ -146,19 +113,10 @@ void emit_int_text(rp_strbuf *b, rp_ast_int v)
 
 /* ---- types ---------------------------------------------------------------------------------- */
 
-char *emit_decl_ctype(const emit_ctx *cx, const rp_ast_decl *d)
-{
-    char *s = emit_snake(d->name);
-    rp_strbuf b = { 0 };
-    rp_sb_printf(&b, "%s_%s", cx->prefix, s);
-    free(s);
-    return rp_sb_take(&b);
-}
-
 char *emit_field_ctype(const emit_ctx *cx, const rp_ast_field *f)
 {
     if (f->type.ref != NULL)
-        return emit_decl_ctype(cx, f->type.ref);
+        return rp_cname_decl(&cx->names, f->type.ref, RP_CN_TYPE);
     return rp_xstrdup(rp_ast_scalar_c_type(f->type.scalar));
 }
 
@@ -182,9 +140,33 @@ void emit_expect_enum(rp_strbuf *b, const rp_ast_decl *enm)
     for (size_t i = 0; i < enm->u.enm.value_count; i++) {
         if (i > 0)
             rp_sb_puts(b, ", ");
-        emit_int_text(b, enm->u.enm.values[i].value);
+        if (enm->u.enm.values[i].text != NULL)
+            rp_sb_printf(b, "\"%s\"", enm->u.enm.values[i].text);
+        else
+            emit_int_text(b, enm->u.enm.values[i].value);
     }
     rp_sb_puts(b, ")");
+}
+
+void emit_double_text(rp_strbuf *b, double v)
+{
+    char buf[RP_JSON_DOUBLE_MAX];
+    size_t n = rp_json_format_double(v, buf, sizeof buf);
+    rp_sb_puts(b, n > 0 ? buf : "0");
+}
+
+void emit_double_lit(rp_strbuf *b, double v)
+{
+    char buf[RP_JSON_DOUBLE_MAX];
+    size_t n = rp_json_format_double(v, buf, sizeof buf);
+    rp_sb_puts(b, n > 0 ? buf : "0");
+    if (n == 0 || strpbrk(buf, ".e") == NULL)
+        rp_sb_puts(b, ".0");
+}
+
+void emit_expect_pattern(rp_strbuf *b, const char *pattern)
+{
+    rp_sb_printf(b, "a match of pattern \"%s\"", pattern);
 }
 
 uint64_t emit_expect_flags(rp_strbuf *b, const rp_ast_decl *flags)
@@ -198,7 +180,11 @@ uint64_t emit_expect_flags(rp_strbuf *b, const rp_ast_decl *flags)
 
 void emit_expect_const(rp_strbuf *b, const rp_ast_value *v)
 {
-    if (v->kind == RP_VALUE_ENUM) {
+    if (v->kind == RP_VALUE_ENUM && v->enum_value != NULL && v->enum_value->text != NULL) {
+        rp_sb_printf(b, "%s (\"%s\")", v->ident, v->enum_value->text);
+    } else if (v->kind == RP_VALUE_FLOAT) {
+        emit_double_text(b, v->f);
+    } else if (v->kind == RP_VALUE_ENUM) {
         rp_sb_printf(b, "%s (", v->ident);
         emit_int_text(b, v->i);
         rp_sb_puts(b, ")");
@@ -213,6 +199,21 @@ void emit_expect_const(rp_strbuf *b, const rp_ast_value *v)
 
 void emit_expect_range(rp_strbuf *b, const rp_ast_attrs *a)
 {
+    if (a->range_float) {
+        if (a->has_lo && a->has_hi) {
+            rp_sb_puts(b, "a value in ");
+            emit_double_text(b, a->flo);
+            rp_sb_puts(b, "..");
+            emit_double_text(b, a->fhi);
+        } else if (a->has_lo) {
+            rp_sb_puts(b, "a value >= ");
+            emit_double_text(b, a->flo);
+        } else {
+            rp_sb_puts(b, "a value <= ");
+            emit_double_text(b, a->fhi);
+        }
+        return;
+    }
     if (a->has_lo && a->has_hi) {
         rp_sb_puts(b, "a value in ");
         emit_int_text(b, a->lo);
@@ -310,19 +311,39 @@ uint64_t emit_key_width(const char *key)
     return w;
 }
 
+/* Widest value text of an enum or flags declaration: computed once per declaration when
+ * memo is given (every field of that type asks again). */
+static uint64_t enum_width(uint64_t *memo, const rp_ast_decl *ref)
+{
+    if (memo != NULL && memo[ref->index] != 0)
+        return memo[ref->index];
+    uint64_t w = 0;
+    if (ref->kind == RP_DECL_FLAGS) {
+        uint64_t all = 0;
+        for (size_t i = 0; i < ref->u.enm.value_count; i++)
+            all |= ref->u.enm.values[i].value.mag;
+        w = digits(all);
+    } else {
+        for (size_t i = 0; i < ref->u.enm.value_count; i++) {
+            uint64_t x = int_width(ref->u.enm.values[i].value);
+            if (x > w)
+                w = x;
+        }
+    }
+    if (memo != NULL)
+        memo[ref->index] = w;
+    return w;
+}
+
 /* Widest text of an integer field's value. */
-static uint64_t int_value_width(const rp_ast_field *f)
+static uint64_t int_value_width(uint64_t *memo, const rp_ast_field *f)
 {
     const rp_ast_attrs *a = &f->attrs;
     const rp_ast_decl *ref = f->type.ref;
     if (a->const_value.kind == RP_VALUE_INT || a->const_value.kind == RP_VALUE_ENUM)
         return int_width(a->const_value.i);
-    if (ref != NULL && ref->kind == RP_DECL_FLAGS) {
-        uint64_t all = 0;
-        for (size_t i = 0; i < ref->u.enm.value_count; i++)
-            all |= ref->u.enm.values[i].value.mag;
-        return digits(all);
-    }
+    if (ref != NULL && ref->kind == RP_DECL_FLAGS)
+        return enum_width(memo, ref);
     if (a->one_of_count > 0) {
         uint64_t w = 0;
         for (size_t i = 0; i < a->one_of_count; i++) {
@@ -332,15 +353,8 @@ static uint64_t int_value_width(const rp_ast_field *f)
         }
         return w;
     }
-    if (ref != NULL && ref->kind == RP_DECL_ENUM) {
-        uint64_t w = 0;
-        for (size_t i = 0; i < ref->u.enm.value_count; i++) {
-            uint64_t x = int_width(ref->u.enm.values[i].value);
-            if (x > w)
-                w = x;
-        }
-        return w;
-    }
+    if (ref != NULL && ref->kind == RP_DECL_ENUM)
+        return enum_width(memo, ref);
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
     rp_ast_int lo = rp_ast_scalar_min(k), hi = rp_ast_scalar_max(k);
     if (a->has_range && a->has_lo && rp_ast_int_cmp(a->lo, lo) > 0)
@@ -351,10 +365,9 @@ static uint64_t int_value_width(const rp_ast_field *f)
     return wl > wh ? wl : wh;
 }
 
-/* Widest escaped byte a string field can hold. */
-static uint64_t string_byte_width(const rp_ast_field *f)
+/* Widest escaped byte of a string of charset cs (NULL: any). */
+static uint64_t charset_byte_width(const rp_ast_decl *cs)
 {
-    const rp_ast_decl *cs = f->attrs.charset;
     if (cs == NULL)
         return 6;
     uint64_t w = 0;
@@ -368,13 +381,32 @@ static uint64_t string_byte_width(const rp_ast_field *f)
 }
 
 /* One value (one item of a repeated field). */
-static uint64_t single_value_width(const rp_ast_field *f)
+/* Widest escaped byte a string field can hold. */
+static uint64_t string_byte_width(const rp_ast_field *f)
+{
+    return charset_byte_width(f->attrs.charset);
+}
+
+static uint64_t single_value_width(uint64_t *memo, const rp_ast_field *f)
 {
     const rp_ast_len *len = &f->attrs.len;
+    if (rp_ast_decl_is_string_enum(f->type.ref)) {
+        uint64_t w = 0;
+        for (size_t i = 0; i < f->type.ref->u.enm.value_count; i++) {
+            uint64_t x = 2;
+            for (const unsigned char *p = (const unsigned char *)f->type.ref->u.enm.values[i].text; p && *p; p++)
+                x += escaped_width(*p);
+            if (x > w)
+                w = x;
+        }
+        return w;
+    }
+    if (f->type.scalar == RP_SCALAR_FLOAT64)
+        return 25; /* "-0.0000012345678901234567"; "-2.2250738585072014e-308" is 24 */
     if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
-        return emit_max_message(f->type.ref);
+        return emit_max_message_memo(memo, f->type.ref);
     if (rp_ast_type_int_kind(&f->type) != RP_SCALAR_NONE)
-        return int_value_width(f);
+        return int_value_width(memo, f);
     switch (f->type.scalar) {
     case RP_SCALAR_BOOL:
         return 5;
@@ -408,9 +440,21 @@ static uint64_t array_width(uint64_t n, uint64_t w)
     return n > 0 ? emit_add(t, n - 1) : t;
 }
 
-uint64_t emit_max_field_value(const rp_ast_field *f)
+static uint64_t max_field_value(uint64_t *memo, const rp_ast_field *f)
 {
-    uint64_t w = single_value_width(f);
+    uint64_t w = single_value_width(memo, f);
+    if (f->attrs.nullable && w != EMIT_UNBOUNDED && w < 4)
+        w = 4; /* null */
+    if (f->type.is_map) {
+        const rp_ast_len *kl = &f->attrs.key_len;
+        if (w == EMIT_UNBOUNDED || !f->attrs.count.has_max || !kl->present || !kl->has_max)
+            return EMIT_UNBOUNDED;
+        /* "key":value, each; braces and commas */
+        uint64_t entry = emit_add(emit_add(emit_mul(kl->max, charset_byte_width(f->attrs.key_charset)), 3), w);
+        uint64_t n = f->attrs.count.max;
+        uint64_t t = emit_add(2, emit_mul(n, entry));
+        return n > 0 ? emit_add(t, n - 1) : t;
+    }
     if (f->label != RP_LABEL_REPEATED)
         return w;
     if (!f->attrs.count.has_max)
@@ -418,18 +462,23 @@ uint64_t emit_max_field_value(const rp_ast_field *f)
     return array_width(f->attrs.count.max, w);
 }
 
-uint64_t emit_max_message(const rp_ast_decl *d)
+uint64_t emit_max_field_value(const rp_ast_field *f)
+{
+    return max_field_value(NULL, f);
+}
+
+static uint64_t max_message(uint64_t *memo, const rp_ast_decl *d)
 {
     if (d->kind == RP_DECL_ARRAY) {
         const rp_ast_decl *item = d->u.array.element.ref;
         if (item == NULL || !d->u.array.len.has_max)
             return EMIT_UNBOUNDED;
-        return array_width(d->u.array.len.max, emit_max_message(item));
+        return array_width(d->u.array.len.max, emit_max_message_memo(memo, item));
     }
     const rp_ast_message *m = &d->u.message;
     uint64_t total = 2;
     for (size_t i = 0; i < m->field_count; i++) {
-        uint64_t v = emit_max_field_value(&m->fields[i]);
+        uint64_t v = max_field_value(memo, &m->fields[i]);
         if (v == EMIT_UNBOUNDED)
             return EMIT_UNBOUNDED;
         total = emit_add(total, emit_add(emit_key_width(m->fields[i].wire_key), v));
@@ -437,6 +486,22 @@ uint64_t emit_max_message(const rp_ast_decl *d)
     if (m->field_count > 1)
         total = emit_add(total, m->field_count - 1);
     return total;
+}
+
+uint64_t emit_max_message_memo(uint64_t *memo, const rp_ast_decl *d)
+{
+    /* Every bound is at least 2 ("{}" or "[]"), so 0 marks "not computed yet". */
+    if (memo != NULL && memo[d->index] != 0)
+        return memo[d->index];
+    uint64_t v = max_message(memo, d);
+    if (memo != NULL)
+        memo[d->index] = v;
+    return v;
+}
+
+uint64_t emit_max_message(const rp_ast_decl *d)
+{
+    return max_message(NULL, d);
 }
 
 static void emit_after_dependencies(emit_ctx *cx, const rp_ast_decl *d,
@@ -456,6 +521,7 @@ static void emit_after_dependencies(emit_ctx *cx, const rp_ast_decl *d,
         }
     }
     emit(cx, d);
+    emit_spill(cx);
 }
 
 void emit_each_message_in_dependency_order(emit_ctx *cx,

@@ -1,5 +1,6 @@
-/* emit_c_util.h — naming, C literals, doc comments and size bounds shared by the C emitter.
- * Internal to emit_c*.c. Every returned char * is owned by the caller (free()).
+/* emit_c_util.h — C literals, doc comments and size bounds shared by the C emitter (every
+ * C name comes from cnames.h). Internal to emit_c*.c. Every returned char * is owned by the
+ * caller (free()).
  */
 #ifndef RP_EMIT_C_UTIL_H
 #define RP_EMIT_C_UTIL_H
@@ -7,19 +8,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ast.h"
+#include "cnames.h"
 #include "fe_util.h"
 
 /* State of one emission: the spec, the names derived from it, and the two output texts. */
 typedef struct emit_ctx {
     const rp_ast_spec *spec;
-    char *prefix;          /* "residue" (snake case of the protocol name) */
-    char *upper;           /* "RESIDUE" */
+    rp_cnames names;       /* prefix "residue", upper "RESIDUE" and the mangling (cnames.h) */
+    char *fixed[RP_CN_FIXED_COUNT]; /* the fixed names (cnames.h), e.g. "residue_any" */
+    bool routed;           /* the spec has routes: routing code is written (else none at all) */
     char sha256[65];       /* hex SHA-256 of the spec text(s) */
     rp_strbuf h;           /* header text */
     rp_strbuf c;           /* source text */
     bool *done;            /* per spec->decls index: struct already emitted (header order) */
+    uint64_t *bounds;      /* per spec->decls index: emit_max_message_memo's memo */
+    FILE *h_sink, *c_sink; /* when not NULL, emit_spill writes the texts there as they grow */
+    bool sink_failed;      /* a write to a sink failed */
 } emit_ctx;
 
 /* Calls emit(cx, d) once for every message and array declaration, in spec order except
@@ -27,11 +34,6 @@ typedef struct emit_ctx {
  * it is a member). Uses and resets cx->done. */
 void emit_each_message_in_dependency_order(emit_ctx *cx,
                                            void (*emit)(emit_ctx *cx, const rp_ast_decl *d));
-
-/* "LogRequest" -> "log_request"; "HTTPServer" -> "http_server"; "residue" -> "residue". */
-char *emit_snake(const char *name);
-/* ASCII upper case copy: "log_request" -> "LOG_REQUEST". */
-char *emit_upper(const char *s);
 
 /* Appends s as a C string literal (quotes included): escapes \ " ? and non-printable bytes
  * (octal), so any UTF-8 key or text is safe and the output stays ASCII. */
@@ -49,8 +51,6 @@ void emit_i64_lit(rp_strbuf *b, int64_t v);
 /* Decimal text of an AST integer. */
 void emit_int_text(rp_strbuf *b, rp_ast_int v);
 
-/* The C type name of a declared type ("residue_request_type") — owned. */
-char *emit_decl_ctype(const emit_ctx *cx, const rp_ast_decl *d);
 /* The C type of a field's element (without array brackets) — owned. */
 char *emit_field_ctype(const emit_ctx *cx, const rp_ast_field *f);
 
@@ -63,6 +63,10 @@ bool emit_enum_is_c_enum(const rp_ast_decl *d);
 #define EMIT_UNBOUNDED UINT64_MAX
 uint64_t emit_max_message(const rp_ast_decl *d);
 uint64_t emit_max_field_value(const rp_ast_field *f);
+/* emit_max_message with a memo of spec->decl_count zeroed entries (indexed by decl->index),
+ * so that each message's bound and each enum's widest value is computed once: linear in
+ * the spec however many fields share a type. memo NULL: no memo. */
+uint64_t emit_max_message_memo(uint64_t *memo, const rp_ast_decl *d);
 /* Bytes of `"key":` for a key as the writer escapes it. */
 uint64_t emit_key_width(const char *key);
 
@@ -75,6 +79,11 @@ void emit_expect_range(rp_strbuf *b, const rp_ast_attrs *a);          /* "a valu
 void emit_expect_one_of(rp_strbuf *b, const rp_ast_attrs *a);         /* "one of {128, 192}" */
 void emit_expect_len(rp_strbuf *b, const rp_ast_len *l);              /* "1..128" */
 void emit_expect_charset(rp_strbuf *b, const rp_ast_decl *charset);   /* "characters of ..." */
+void emit_expect_pattern(rp_strbuf *b, const char *pattern);          /* "a match of pattern \"..\"" */
+/* A double as its shortest round-trip text ("1.5", "1e+300"), and as a C double literal
+ * (the same with ".0" added when it would read as an integer). */
+void emit_double_text(rp_strbuf *b, double v);
+void emit_double_lit(rp_strbuf *b, double v);
 
 /* Saturating arithmetic for the bounds above. */
 uint64_t emit_add(uint64_t a, uint64_t b);

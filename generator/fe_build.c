@@ -10,7 +10,9 @@ static const char *const attr_names[RP_ATTR_KIND_COUNT] = {
     [RP_ATTR_RANGE] = "range", [RP_ATTR_ONE_OF] = "one_of", [RP_ATTR_LEN] = "len",
     [RP_ATTR_COUNT] = "count", [RP_ATTR_CHARSET] = "charset", [RP_ATTR_HEX] = "hex",
     [RP_ATTR_BASE64] = "base64", [RP_ATTR_CONST] = "const", [RP_ATTR_DEFAULT] = "default",
-    [RP_ATTR_SINCE] = "since", [RP_ATTR_UNTIL] = "until",
+    [RP_ATTR_SINCE] = "since", [RP_ATTR_UNTIL] = "until", [RP_ATTR_PATTERN] = "pattern",
+    [RP_ATTR_NULLABLE] = "nullable", [RP_ATTR_KEY_LEN] = "key_len",
+    [RP_ATTR_KEY_CHARSET] = "key_charset",
 };
 
 /* ---- freeing partial values (used by %destructor and by the builders) -------------------- */
@@ -57,6 +59,9 @@ static void attrs_clear(rp_ast_attrs *at)
     free(at->default_value.ident);
     free(at->since);
     free(at->until);
+    free(at->pattern);
+    free(at->key_len.set);
+    free(at->key_charset_name);
     memset(at, 0, sizeof *at);
 }
 
@@ -71,6 +76,7 @@ void rp_attr_set_free(rp_attr_set *s)
 static void field_clear(rp_ast_field *f)
 {
     free(f->type.name);
+    free(f->type.map_key);
     free(f->c_name);
     free(f->wire_key);
     free(f->doc);
@@ -96,6 +102,7 @@ void rp_value_list_free(rp_value_list *l)
         free(l->items[i].doc);
         free(l->items[i].since);
         free(l->items[i].until);
+        free(l->items[i].text);
     }
     free(l->items);
     free(l);
@@ -181,6 +188,7 @@ void rp_machine_body_free(rp_machine_body *b)
     for (size_t i = 0; i < b->state_count; i++)
         rp_ast_state_clear(&b->states[i]);
     free(b->states);
+    rp_name_table_free(&b->names);
     free(b);
 }
 
@@ -199,6 +207,7 @@ void rp_type_free(rp_ast_type *t)
     if (t == NULL)
         return;
     free(t->name);
+    free(t->map_key);
     free(t);
 }
 
@@ -211,6 +220,7 @@ rp_ast_scalar rp_scalar_from_name(const char *name)
         { "int8", RP_SCALAR_INT8 }, { "int16", RP_SCALAR_INT16 }, { "int32", RP_SCALAR_INT32 },
         { "int64", RP_SCALAR_INT64 }, { "uint8", RP_SCALAR_UINT8 }, { "uint16", RP_SCALAR_UINT16 },
         { "uint32", RP_SCALAR_UINT32 }, { "uint64", RP_SCALAR_UINT64 },
+        { "float64", RP_SCALAR_FLOAT64 },
     };
     if (name == NULL)
         return RP_SCALAR_NONE;
@@ -238,6 +248,23 @@ rp_attr_item *rp_build_attr(rp_attr_kind kind, const rp_ast_span *span)
     rp_attr_item *a = rp_xcalloc(1, sizeof *a);
     a->kind = kind;
     a->span = *span;
+    return a;
+}
+
+rp_attr_item *rp_build_range_attr(const rp_ast_span *span, const rp_num *lo, const rp_num *hi)
+{
+    rp_attr_item *a = rp_build_attr(RP_ATTR_RANGE, span);
+    a->has_lo = lo != NULL;
+    a->has_hi = hi != NULL;
+    a->range_float = (lo != NULL && lo->is_float) || (hi != NULL && hi->is_float);
+    if (lo != NULL) {
+        a->lo = lo->i;
+        a->flo = lo->is_float ? lo->f : (lo->i.neg ? -(double)lo->i.mag : (double)lo->i.mag);
+    }
+    if (hi != NULL) {
+        a->hi = hi->i;
+        a->fhi = hi->is_float ? hi->f : (hi->i.neg ? -(double)hi->i.mag : (double)hi->i.mag);
+    }
     return a;
 }
 
@@ -319,6 +346,9 @@ rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item
         at->has_hi = item->has_hi;
         at->hi = item->hi;
         at->range_span = item->span;
+        at->range_float = item->range_float;
+        at->flo = item->flo;
+        at->fhi = item->fhi;
         break;
     case RP_ATTR_ONE_OF:
         report_duplicate_members(ctx, item->ints, "one_of");
@@ -328,8 +358,9 @@ rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item
         at->one_of_span = item->span;
         break;
     case RP_ATTR_LEN:
-    case RP_ATTR_COUNT: {
-        rp_ast_len *dst = k == RP_ATTR_LEN ? &at->len : &at->count;
+    case RP_ATTR_COUNT:
+    case RP_ATTR_KEY_LEN: {
+        rp_ast_len *dst = k == RP_ATTR_LEN ? &at->len : k == RP_ATTR_COUNT ? &at->count : &at->key_len;
         *dst = item->len;
         item->len.set = NULL;
         if (item->ints != NULL) {
@@ -378,6 +409,20 @@ rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item
             at->until_span = item->text_span;
         }
         item->text = NULL;
+        break;
+    case RP_ATTR_PATTERN:
+        at->pattern = item->text;
+        item->text = NULL;
+        at->pattern_span = item->text_span;
+        break;
+    case RP_ATTR_NULLABLE:
+        at->nullable = true;
+        at->nullable_span = item->span;
+        break;
+    case RP_ATTR_KEY_CHARSET:
+        at->key_charset_name = item->text;
+        item->text = NULL;
+        at->key_charset_span = item->text_span;
         break;
     case RP_ATTR_KIND_COUNT:
         break;
@@ -690,10 +735,15 @@ rp_ast_decl *rp_build_enum(rp_parse_ctx *ctx, rp_ast_decl_kind kind, char *name,
 {
     rp_ast_decl *d = new_decl(ctx, kind, name, name_span, span);
     rp_ast_scalar s = rp_scalar_from_name(underlying);
-    if (!rp_ast_scalar_is_int(s))
+    if (kind == RP_DECL_ENUM && s == RP_SCALAR_STRING) {
+        /* a string enum: its values must be strings (checked with the values) */
+    } else if (!rp_ast_scalar_is_int(s)) {
         rp_parse_error(ctx, underlying_span,
-                       "the type of %s '%s' must be a built-in integer type, not '%s'",
+                       kind == RP_DECL_ENUM
+                           ? "the type of %s '%s' must be a built-in integer type or string, not '%s'"
+                           : "the type of %s '%s' must be a built-in integer type, not '%s'",
                        rp_ast_decl_kind_name(kind), name, underlying);
+    }
     free(underlying);
     d->u.enm.underlying = s;
     d->u.enm.underlying_span = *underlying_span;
@@ -703,6 +753,8 @@ rp_ast_decl *rp_build_enum(rp_parse_ctx *ctx, rp_ast_decl_kind kind, char *name,
     for (size_t i = 0; i < d->u.enm.value_count; i++) {
         d->u.enm.values[i].index = i;
         d->u.enm.values[i].parent = d;
+        if (d->u.enm.values[i].text != NULL) /* a string enum's C number: its 1-based position */
+            d->u.enm.values[i].value = rp_ast_int_from_u64(i + 1);
     }
     return d;
 }
@@ -822,22 +874,31 @@ rp_ast_decl *rp_build_profile(rp_parse_ctx *ctx, char *name, const rp_ast_span *
 /* ---- machines ------------------------------------------------------------------------------- */
 
 /* The span of an earlier timer or state with this name in body, or NULL. */
+/* A machine body being built; its names table makes a duplicate check O(1), so a machine
+ * of n states parses in O(n). */
+static rp_machine_body *machine_body(rp_machine_body *body)
+{
+    if (body == NULL) {
+        body = rp_xcalloc(1, sizeof *body);
+        rp_name_table_init(&body->names, 16);
+    }
+    return body;
+}
+
+/* Where name is already declared in the body (a timer or a state), or NULL. */
 static const rp_ast_span *machine_name_taken(const rp_machine_body *body, const char *name)
 {
-    for (size_t i = 0; i < body->timer_count; i++)
-        if (strcmp(body->timers[i].name, name) == 0)
-            return &body->timers[i].span;
-    for (size_t i = 0; i < body->state_count; i++)
-        if (strcmp(body->states[i].name, name) == 0)
-            return &body->states[i].name_span;
-    return NULL;
+    size_t v = rp_name_table_get(&body->names, name);
+    if (v == 0)
+        return NULL;
+    size_t i = (v - 1) / 2;
+    return v % 2 == 1 ? &body->timers[i].span : &body->states[i].name_span;
 }
 
 rp_machine_body *rp_build_timer(rp_parse_ctx *ctx, rp_machine_body *body, char *name,
                                 const rp_ast_span *name_span, const rp_ast_span *span)
 {
-    if (body == NULL)
-        body = rp_xcalloc(1, sizeof *body);
+    body = machine_body(body);
     char *doc = rp_parse_take_doc(ctx, span->offset);
     const rp_ast_span *first = machine_name_taken(body, name);
     if (first != NULL) {
@@ -852,6 +913,7 @@ rp_machine_body *rp_build_timer(rp_parse_ctx *ctx, rp_machine_body *body, char *
     t->doc = doc;
     t->span = *name_span;
     t->index = body->timer_count - 1;
+    rp_name_table_put(&body->names, t->name, 2 * t->index + 1);
     return body;
 }
 
@@ -859,8 +921,7 @@ rp_machine_body *rp_build_state(rp_parse_ctx *ctx, rp_machine_body *body, char *
                                 const rp_ast_span *name_span, rp_name_list *flags,
                                 rp_transition_list *transitions, const rp_ast_span *span)
 {
-    if (body == NULL)
-        body = rp_xcalloc(1, sizeof *body);
+    body = machine_body(body);
     rp_ast_state st = { 0 };
     st.name = name;
     st.name_span = *name_span;
@@ -893,6 +954,7 @@ rp_machine_body *rp_build_state(rp_parse_ctx *ctx, rp_machine_body *body, char *
     }
     st.index = body->state_count;
     *(rp_ast_state *)rp_xpush(&body->states, &body->state_count, &body->state_cap, sizeof st) = st;
+    rp_name_table_put(&body->names, st.name, 2 * st.index + 2);
     return body;
 }
 
@@ -939,6 +1001,7 @@ rp_ast_decl *rp_build_machine(rp_parse_ctx *ctx, char *name, const rp_ast_span *
         m->timer_count = body->timer_count;
         m->states = body->states;
         m->state_count = body->state_count;
+        rp_name_table_free(&body->names);
         free(body);
     }
     return d;

@@ -10,12 +10,14 @@
 #define RP_FE_BUILD_H
 
 #include "ast.h"
+#include "name_table.h"
 #include "parse_ctx.h"
 
 /* Kind of one attribute item inside [ ]. */
 typedef enum rp_attr_kind {
     RP_ATTR_RANGE = 1, RP_ATTR_ONE_OF, RP_ATTR_LEN, RP_ATTR_COUNT, RP_ATTR_CHARSET,
     RP_ATTR_HEX, RP_ATTR_BASE64, RP_ATTR_CONST, RP_ATTR_DEFAULT, RP_ATTR_SINCE, RP_ATTR_UNTIL,
+    RP_ATTR_PATTERN, RP_ATTR_NULLABLE, RP_ATTR_KEY_LEN, RP_ATTR_KEY_CHARSET,
     RP_ATTR_KIND_COUNT
 } rp_attr_kind;
 
@@ -26,15 +28,25 @@ typedef struct rp_int_list {
     size_t count, cap, span_cap;
 } rp_int_list;
 
+/* A range bound as parsed: an exact integer or a floating-point literal. */
+typedef struct rp_num {
+    bool is_float;
+    rp_ast_int i;              /* !is_float */
+    double f;                  /* is_float */
+} rp_num;
+
 /* One attribute as parsed. */
 typedef struct rp_attr_item {
     rp_attr_kind kind;
     rp_ast_span span;          /* the whole attribute */
     bool has_lo, has_hi;       /* RANGE */
     rp_ast_int lo, hi;
+    bool range_float;          /* RANGE with a floating-point bound: flo / fhi hold both */
+    double flo, fhi;
     rp_int_list *ints;         /* ONE_OF (owned) */
     rp_ast_len len;            /* LEN, COUNT (set owned) */
-    char *text;                /* CHARSET name, SINCE/UNTIL version (owned) */
+    char *text;                /* CHARSET / KEY_CHARSET name, SINCE/UNTIL version, PATTERN
+                                  text (owned) */
     rp_ast_span text_span;
     rp_ast_value value;        /* CONST, DEFAULT (strings owned) */
 } rp_attr_item;
@@ -93,6 +105,7 @@ typedef struct rp_machine_body {
     size_t timer_count, timer_cap;
     rp_ast_state *states;
     size_t state_count, state_cap;
+    rp_name_table names; /* timer and state names -> 2 * index + 1 (timer) or + 2 (state) */
 } rp_machine_body;
 
 typedef struct rp_transition_list {
@@ -128,6 +141,8 @@ void rp_value_free(rp_ast_value *v);
 
 /* A new zeroed attribute item of the given kind at span (caller fills the payload). */
 rp_attr_item *rp_build_attr(rp_attr_kind kind, const rp_ast_span *span);
+/* A range item from its bounds (NULL: that side is open). */
+rp_attr_item *rp_build_range_attr(const rp_ast_span *span, const rp_num *lo, const rp_num *hi);
 /* A len/count item: bounds as parsed (negative values cannot reach here), or a { } set
  * (set is taken over; then the bounds are computed from the members). */
 rp_attr_item *rp_build_len_attr(rp_attr_kind kind, const rp_ast_span *span, bool has_min,

@@ -39,4 +39,15 @@ void rp_sb_vprintf(rp_strbuf *b, const char *fmt, va_list ap);
 /* Hands the contents to the caller (never NULL: "" when empty) and resets b. */
 char *rp_sb_take(rp_strbuf *b);
 
+/* Edit distance of a and b counting an insertion, a deletion, a substitution and a swap of
+ * two neighbouring characters as one each (optimal string alignment), so that "unit8" is
+ * one step from "uint8" and two from "int8". Strings longer than 64 bytes give 99. */
+size_t rp_edit_distance(const char *a, const char *b);
+
+/* The candidate closest to word when it is close enough to be a likely typo (distance at
+ * most 3, at most half of word's length rounded up, and less than word's length), the
+ * first of equals winning; NULL when none is. cands[0..n) must not be
+ * NULL. */
+const char *rp_suggest_word(const char *word, const char *const *cands, size_t n);
+
 #endif /* RP_FE_UTIL_H */

@@ -76,6 +76,8 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
     rp_attr_item *attr;
     rp_int_list *ints;
     rp_ast_value *value;
+    double dbl;
+    rp_num bound;
 }
 
 %token END 0 "end of file"
@@ -122,6 +124,12 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %token SEND       "send"
 %token RECEIVE    "receive"
 %token TIMER      "timer"
+%token <dbl> FLOAT "floating-point number"
+%token MAP         "map"
+%token PATTERN     "pattern"
+%token NULLABLE    "nullable"
+%token KEY_LEN     "key_len"
+%token KEY_CHARSET "key_charset"
 
 %type <str> name
 %type <num> int_lit
@@ -144,6 +152,8 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %type <attr> attr len_spec
 %type <ints> int_list uint_list
 %type <value> value
+%type <dbl> float_lit
+%type <bound> bound
 
 %destructor { free($$); } <str>
 %destructor { rp_ast_decl_free($$); } <decl>
@@ -331,12 +341,17 @@ enum_kw
     | FLAGS                        { $$ = RP_DECL_FLAGS; }
     ;
 
-/* enum_value = name "=" int_lit [ attrs ] ";" ; */
+/* enum_value = name "=" ( int_lit | STRING ) [ attrs ] ";" ; */
 enum_values
     : %empty                       { $$ = rp_xcalloc(1, sizeof *$$); }
     | enum_values name '=' int_lit attrs_opt ';'
                                    { rp_ast_span s = @2; s.end_line = @6.end_line; s.end_col = @6.end_col; s.end_offset = @6.end_offset;
                                      $$ = rp_build_enum_value(ctx, $1, $2, &@2, $4, &@4, $5, &s); }
+    | enum_values name '=' STRING attrs_opt ';'
+                                   { rp_ast_span s = @2; s.end_line = @6.end_line; s.end_col = @6.end_col; s.end_offset = @6.end_offset;
+                                     rp_ast_int z = { 0, false };
+                                     $$ = rp_build_enum_value(ctx, $1, $2, &@2, z, &@4, $5, &s);
+                                     $$->items[$$->count - 1].text = $4; }
     | enum_values error ';'        { $$ = $1; yyerrok; }
     ;
 
@@ -366,9 +381,12 @@ label
     | REPEATED                     { $$ = RP_LABEL_REPEATED; }
     ;
 
-/* type = name ;   (a built-in type name or a declared enum, flags or message) */
+/* type = name | "map" "<" name "," name ">" ;
+ *   (a built-in type name or a declared enum, flags or message; a map's key is string) */
 type
     : name                         { $$ = rp_build_type($1, &@1); }
+    | MAP '<' name ',' name '>'    { $$ = rp_build_type($5, &@5); $$->is_map = true; $$->map_key = $3;
+                                     $$->map_key_span = @3; $$->map_span = @$; }
     ;
 
 /* array_decl = "array" name "of" type [ attrs ] { route } ";" ; */
@@ -411,16 +429,18 @@ attr_list
     | attr_list ',' attr           { $$ = rp_build_attr_add(ctx, $1, $3); }
     ;
 
-/* attr = "range" ( int_lit ".." [ int_lit ] | ".." int_lit )
+/* attr = "range" ( bound ".." [ bound ] | ".." bound )
  *      | "one_of" "{" int_lit { "," int_lit } "}"
  *      | ( "len" | "count" ) len_spec
  *      | "charset" name | "hex" | "base64"
  *      | "const" value | "default" value
- *      | "since" STRING | "until" STRING ; */
+ *      | "since" STRING | "until" STRING
+ *      | "pattern" STRING | "nullable"
+ *      | "key_len" len_spec | "key_charset" name ; */
 attr
-    : RANGE int_lit DOTDOT int_lit { $$ = rp_build_attr(RP_ATTR_RANGE, &@$); $$->has_lo = $$->has_hi = true; $$->lo = $2; $$->hi = $4; }
-    | RANGE int_lit DOTDOT         { $$ = rp_build_attr(RP_ATTR_RANGE, &@$); $$->has_lo = true; $$->lo = $2; }
-    | RANGE DOTDOT int_lit         { $$ = rp_build_attr(RP_ATTR_RANGE, &@$); $$->has_hi = true; $$->hi = $3; }
+    : RANGE bound DOTDOT bound     { $$ = rp_build_range_attr(&@$, &$2, &$4); }
+    | RANGE bound DOTDOT           { $$ = rp_build_range_attr(&@$, &$2, NULL); }
+    | RANGE DOTDOT bound           { $$ = rp_build_range_attr(&@$, NULL, &$3); }
     | ONE_OF '{' int_list '}'      { $$ = rp_build_attr(RP_ATTR_ONE_OF, &@$); $$->ints = $3; }
     | LEN len_spec                 { $$ = $2; $$->kind = RP_ATTR_LEN; $$->span = $$->len.span = @$; }
     | COUNT len_spec               { $$ = $2; $$->kind = RP_ATTR_COUNT; $$->span = $$->len.span = @$; }
@@ -431,6 +451,22 @@ attr
     | DEFAULT value                { $$ = rp_build_attr(RP_ATTR_DEFAULT, &@$); $$->value = *$2; free($2); }
     | SINCE STRING                 { $$ = rp_build_attr(RP_ATTR_SINCE, &@$); $$->text = $2; $$->text_span = @2; }
     | UNTIL STRING                 { $$ = rp_build_attr(RP_ATTR_UNTIL, &@$); $$->text = $2; $$->text_span = @2; }
+    | PATTERN STRING               { $$ = rp_build_attr(RP_ATTR_PATTERN, &@$); $$->text = $2; $$->text_span = @2; }
+    | NULLABLE                     { $$ = rp_build_attr(RP_ATTR_NULLABLE, &@$); }
+    | KEY_LEN len_spec             { $$ = $2; $$->kind = RP_ATTR_KEY_LEN; $$->span = $$->len.span = @$; }
+    | KEY_CHARSET name             { $$ = rp_build_attr(RP_ATTR_KEY_CHARSET, &@$); $$->text = $2; $$->text_span = @2; }
+    ;
+
+/* bound = int_lit | float_lit ;   (a range bound) */
+bound
+    : int_lit                      { $$.is_float = false; $$.i = $1; $$.f = 0; }
+    | float_lit                    { $$.is_float = true; $$.i.mag = 0; $$.i.neg = false; $$.f = $1; }
+    ;
+
+/* float_lit = [ "-" ] FLOAT ; */
+float_lit
+    : FLOAT                        { $$ = $1; }
+    | '-' FLOAT                    { $$ = -$2; }
     ;
 
 /* len_spec = INT [ ".." [ INT ] ] | ".." INT | "{" INT { "," INT } "}" ; */
@@ -460,9 +496,10 @@ int_lit
     | '-' INT                      { $$ = $2; $$.neg = $2.mag != 0; }
     ;
 
-/* value = int_lit | "true" | "false" | STRING | name ; */
+/* value = int_lit | float_lit | "true" | "false" | STRING | name ; */
 value
     : int_lit                      { $$ = rp_build_value(RP_VALUE_INT, &@$); $$->i = $1; }
+    | float_lit                    { $$ = rp_build_value(RP_VALUE_FLOAT, &@$); $$->f = $1; }
     | TRUE                         { $$ = rp_build_value(RP_VALUE_BOOL, &@$); $$->b = true; }
     | FALSE                        { $$ = rp_build_value(RP_VALUE_BOOL, &@$); $$->b = false; }
     | STRING                       { $$ = rp_build_value(RP_VALUE_STRING, &@$); $$->str = $1; }
@@ -508,6 +545,11 @@ name
     | SEND       { $$ = rp_xstrdup("send"); }
     | RECEIVE    { $$ = rp_xstrdup("receive"); }
     | TIMER      { $$ = rp_xstrdup("timer"); }
+    | MAP        { $$ = rp_xstrdup("map"); }
+    | PATTERN    { $$ = rp_xstrdup("pattern"); }
+    | NULLABLE   { $$ = rp_xstrdup("nullable"); }
+    | KEY_LEN    { $$ = rp_xstrdup("key_len"); }
+    | KEY_CHARSET { $$ = rp_xstrdup("key_charset"); }
     ;
 
 %%
@@ -558,6 +600,11 @@ static bool is_name_keyword(yysymbol_kind_t k)
     case YYSYMBOL_SEND:
     case YYSYMBOL_RECEIVE:
     case YYSYMBOL_TIMER:
+    case YYSYMBOL_MAP:
+    case YYSYMBOL_PATTERN:
+    case YYSYMBOL_NULLABLE:
+    case YYSYMBOL_KEY_LEN:
+    case YYSYMBOL_KEY_CHARSET:
         return true;
     default:
         return false;
@@ -622,6 +669,34 @@ static void describe_found(const rp_parse_ctx *ctx, yysymbol_kind_t k, const YYL
         rp_sb_putc(out, '\'');
 }
 
+/* A misspelt keyword ("lenght", "requird", "mesage") read as a name: appends "; did you
+ * mean 'len'?" for the closest keyword the parser expected there, if one is close. */
+static void suggest_keyword(const rp_parse_ctx *ctx, yysymbol_kind_t found, const YYLTYPE *loc,
+                            const yysymbol_kind_t *expected, int n, rp_strbuf *msg)
+{
+    if (found != YYSYMBOL_IDENT || loc->end_offset <= loc->offset || loc->end_offset > ctx->unit->text_len ||
+        loc->end_offset - loc->offset >= 64)
+        return;
+    char word[64];
+    size_t wn = loc->end_offset - loc->offset;
+    memcpy(word, ctx->unit->text + loc->offset, wn);
+    word[wn] = '\0';
+    const char *cands[YYNTOKENS];
+    size_t nc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *k = yysymbol_name(expected[i]);
+        bool word_like = expected[i] != YYSYMBOL_IDENT && expected[i] != YYSYMBOL_STRING &&
+                         expected[i] != YYSYMBOL_INT && k[0] >= 'a' && k[0] <= 'z';
+        for (const char *c = k; word_like && *c != '\0'; c++)
+            word_like = (*c >= 'a' && *c <= 'z') || *c == '_' || (*c >= '0' && *c <= '9');
+        if (word_like)
+            cands[nc++] = k;
+    }
+    const char *best = rp_suggest_word(word, cands, nc);
+    if (best != NULL)
+        rp_sb_printf(msg, "; did you mean '%s'?", best);
+}
+
 static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, rp_parse_ctx *ctx)
 {
     (void)scanner;
@@ -647,6 +722,7 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, void *scanner, rp_pa
         rp_sb_puts(&msg, i == 0 ? ", expected " : i == kept - 1 ? " or " : ", ");
         rp_sb_puts(&msg, describe_expected(list[i], buf, sizeof buf));
     }
+    suggest_keyword(ctx, found, loc, expected, n, &msg);
     rp_parse_error(ctx, loc, "%s", msg.s);
     free(msg.s);
     return 0;

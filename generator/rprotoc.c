@@ -1,11 +1,23 @@
 /* rprotoc.c — the command line of the rproto spec compiler.
  *
  *   rprotoc SPEC -o DIR        check SPEC and write the generated C into DIR
- *   --emit diagram             write sequence diagrams of the machines instead
  *   rprotoc --check SPEC       check only; prints nothing when the spec is fine
  *   rprotoc --dump-ast SPEC    print the checked AST (stable text, for golden tests)
+ *   rprotoc --emit jsonschema|docs SPEC [-o DIR]
+ *                              a JSON Schema (draft 2020-12) of every message, or a Markdown
+ *                              reference, on stdout or into DIR/<protocol>.schema.json /
+ *                              DIR/<protocol>-reference.md
+ *   rprotoc --emit diagram SPEC -o DIR
+ *                              sequence diagrams of the spec's machines: DIR/<protocol>-session.md
+ *                              (Mermaid) and one SVG per machine
+ *   rprotoc validate ...       check JSON documents against a message (validate.h)
+ *   rprotoc compat OLD NEW     breaking changes between two versions of a spec (compat.h)
  *   -I DIR                     also look for imports in DIR (repeatable)
- *   -M / -MF FILE              write make dependencies (to stdout / to FILE)
+ *   --vendor DIR SPEC          the generated pair plus the runtime files SPEC needs
+ *   --vendor-with LAYER        with --vendor: add a whole runtime layer (e.g. residue)
+ *   -M / -MF FILE              write make dependencies (to stdout / to FILE): every file
+ *                              written (the machines pair too; with --vendor, the runtime
+ *                              files too) on every spec file read
  *
  * Exit status: 0 success, 1 errors in the spec, 2 usage or I/O errors.
  * Diagnostics go to stderr in the gcc/clang format (see diag.h).
@@ -16,10 +28,14 @@
 #include <string.h>
 
 #include "ast.h"
+#include "cnames.h"
+#include "compat.h"
 #include "diag.h"
 #include "dump.h"
 #include "emit_c.h"
 #include "emit_diagram.h"
+#include "emit_docs.h"
+#include "emit_jsonschema.h"
 #include "fe_util.h"
 #include "source.h"
 #include "validate.h"
@@ -28,7 +44,9 @@
 
 enum { EXIT_SPEC = 1, EXIT_USAGE = 2 };
 
-typedef enum mode { MODE_COMPILE, MODE_CHECK, MODE_DUMP } mode;
+typedef enum mode {
+    MODE_COMPILE, MODE_CHECK, MODE_DUMP, MODE_EMIT_JSONSCHEMA, MODE_EMIT_DOCS, MODE_EMIT_DIAGRAM
+} mode;
 
 typedef struct cli {
     mode mode;
@@ -39,50 +57,44 @@ typedef struct cli {
     bool deps_stdout;      /* -M */
     const char *deps_file; /* -MF FILE */
     bool vendor;           /* --vendor DIR: out_dir gets the runtime sources too */
-    const char *emit;      /* --emit KIND: which output (NULL: the C codec) */
+    const char **with;     /* --vendor-with LAYER..., NULL-terminated */
+    size_t with_count;
 } cli;
-
-/* The outputs `--emit KIND` can write into -o DIR. */
-typedef struct emitter {
-    const char *kind;
-    int (*write)(const rp_ast_spec *spec, const char *dir, FILE *diag);
-} emitter;
-
-static const emitter emitters[] = {
-    { "c", rp_emit_c_write },             /* <protocol>.h, <protocol>.c (the default) */
-    { "diagram", rp_emit_diagram_write }, /* <protocol>-session.md and one SVG per machine */
-};
-
-static const emitter *find_emitter(const char *kind)
-{
-    for (size_t i = 0; i < sizeof emitters / sizeof emitters[0]; i++)
-        if (strcmp(emitters[i].kind, kind == NULL ? "c" : kind) == 0)
-            return &emitters[i];
-    return NULL;
-}
 
 static void usage(FILE *f)
 {
-    fputs("usage: rprotoc SPEC -o DIR [--emit c|diagram] [-I DIR]... [-M | -MF FILE]\n"
-          "       rprotoc --vendor DIR SPEC [-I DIR]...\n"
+    fputs("usage: rprotoc SPEC -o DIR [-I DIR]... [-M | -MF FILE]\n"
+          "       rprotoc --vendor DIR SPEC [--vendor-with LAYER]... [-I DIR]... [-M | -MF FILE]\n"
           "       rprotoc --check SPEC [-I DIR]...\n"
           "       rprotoc --dump-ast SPEC [-I DIR]...\n"
-          "       rprotoc validate [--wire] SPEC MESSAGE [FILE|-]   (see rprotoc validate --help)\n"
+          "       rprotoc --emit jsonschema|docs SPEC [-o DIR] [-I DIR]...\n"
+          "       rprotoc --emit diagram SPEC -o DIR [-I DIR]...\n"
+          "       rprotoc validate [--wire] [--ndjson] [--format text|json] SPEC MESSAGE [FILE|-]...\n"
+          "                                           (see rprotoc validate --help)\n"
+          "       rprotoc compat [-I DIR]... OLD NEW  (see rprotoc compat --help)\n"
           "       rprotoc --help | --version\n"
           "\n"
           "Compiles an .rproto protocol spec into C (a header and a source named after the\n"
-          "spec's protocol, e.g. residue.h and residue.c).\n"
+          "spec's protocol, e.g. residue.h and residue.c; a spec with session machines also\n"
+          "gets residue_machines.h and residue_machines.c).\n"
           "\n"
           "  -o DIR         write the generated files into DIR (must exist)\n"
-          "  --emit KIND    what to write into DIR: c (the codec, the default) or diagram\n"
-          "                 (a Markdown page of Mermaid sequence diagrams of the spec's\n"
-          "                 machines, and an SVG of each)\n"
-          "  --vendor DIR   write the generated files and the runtime sources into DIR: a\n"
-          "                 directory that builds alone with `cc *.c -lcrypto -lz`\n"
+          "  --vendor DIR   write the generated files and the runtime files the spec needs\n"
+          "                 into DIR: a directory that builds alone with `cc *.c` (plus\n"
+          "                 -lcrypto for rsa/aes envelopes, -lz for zlib)\n"
+          "  --vendor-with LAYER\n"
+          "                 with --vendor: add every file of runtime layer LAYER (e.g. residue)\n"
           "  --check        check the spec only; print nothing when it is fine\n"
           "  --dump-ast     print the checked syntax tree as stable text\n"
+          "  --emit jsonschema  a JSON Schema (draft 2020-12) of every message, on stdout or\n"
+          "                 with -o DIR into DIR/<protocol>.schema.json\n"
+          "  --emit docs    a Markdown reference of the protocol, on stdout or with -o DIR into\n"
+          "                 DIR/<protocol>-reference.md\n"
+          "  --emit diagram sequence diagrams of the spec's machines into DIR: a Markdown page\n"
+          "                 of Mermaid diagrams (<protocol>-session.md) and an SVG of each\n"
           "  -I DIR         search DIR for imported specs (after the importing file's dir)\n"
-          "  -M             print make dependencies of the outputs on stdout\n"
+          "  -M             print make dependencies of the outputs on stdout (with --vendor:\n"
+          "                 every file it writes)\n"
           "  -MF FILE       write make dependencies to FILE\n"
           "  --help         show this help\n"
           "  --version      show the version\n"
@@ -117,17 +129,35 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("%s cannot be combined with another mode", a);
             c->mode = m;
             mode_set = true;
-        } else if (strcmp(a, "--emit") == 0) {
-            if (i + 1 >= argc)
-                return usage_error("option '%s' needs an argument", a);
-            c->emit = argv[++i];
-            if (find_emitter(c->emit) == NULL)
-                return usage_error("unknown output '%s' for --emit: expected c or diagram", c->emit);
+        } else if (strcmp(a, "--emit") == 0 || strncmp(a, "--emit=", 7) == 0) {
+            const char *k = a[6] == '=' ? a + 7 : (i + 1 < argc ? argv[++i] : NULL);
+            mode m;
+            if (k == NULL)
+                return usage_error("option '%s' needs an argument: jsonschema, docs or diagram", a);
+            if (strcmp(k, "jsonschema") == 0)
+                m = MODE_EMIT_JSONSCHEMA;
+            else if (strcmp(k, "docs") == 0)
+                m = MODE_EMIT_DOCS;
+            else if (strcmp(k, "diagram") == 0)
+                m = MODE_EMIT_DIAGRAM;
+            else
+                return usage_error("--emit takes 'jsonschema', 'docs' or 'diagram', not '%s'", k);
+            if (mode_set && c->mode != m)
+                return usage_error("%s cannot be combined with another mode", a);
+            c->mode = m;
+            mode_set = true;
         } else if (strcmp(a, "--vendor") == 0) {
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
             c->out_dir = argv[++i];
             c->vendor = true;
+        } else if (strcmp(a, "--vendor-with") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("option '%s' needs an argument", a);
+            const char *layer = argv[++i];
+            if (!rp_vendor_layer_exists(layer))
+                return usage_error("--vendor-with: no runtime layer '%s'", layer);
+            c->with[c->with_count++] = layer;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "-I") == 0 || strcmp(a, "-MF") == 0) {
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
@@ -154,20 +184,45 @@ static int parse_args(int argc, char **argv, cli *c)
         return usage_error("%s", "no spec file given");
     if (c->mode == MODE_COMPILE && c->out_dir == NULL)
         return usage_error("%s", "no output directory given: use -o DIR (or --check)");
-    if (c->mode != MODE_COMPILE && c->out_dir != NULL)
-        return usage_error("%s", "-o only applies when compiling");
-    if (c->vendor && c->emit != NULL)
-        return usage_error("%s", "--emit cannot be combined with --vendor");
+    if (c->mode == MODE_EMIT_DIAGRAM && c->out_dir == NULL)
+        return usage_error("%s", "--emit diagram writes several files: give -o DIR");
+    if (c->mode != MODE_COMPILE && c->mode != MODE_EMIT_JSONSCHEMA && c->mode != MODE_EMIT_DOCS &&
+        c->mode != MODE_EMIT_DIAGRAM && c->out_dir != NULL)
+        return usage_error("%s", "-o only applies when compiling or with --emit");
+    if (c->with_count > 0 && !c->vendor)
+        return usage_error("%s", "--vendor-with only applies with --vendor");
     return -1;
 }
 
-/* Writes "targets: spec imports..." in make syntax to f. */
+/* Writes "targets: spec imports..." in make syntax to f: the targets are every file this
+ * run writes (the generated pair; with --vendor, the runtime files too). */
 static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
 {
-    if (c->out_dir != NULL)
-        fprintf(f, "%s/%s.h %s/%s.c:", c->out_dir, spec->protocol, c->out_dir, spec->protocol);
-    else
+    if (c->out_dir != NULL) {
+        rp_cnames n;
+        rp_cnames_init(&n, spec->protocol);
+        char *h = rp_cname_file(&n, true), *src = rp_cname_file(&n, false);
+        fprintf(f, "%s/%s %s/%s", c->out_dir, h, c->out_dir, src);
+        free(h);
+        free(src);
+        if (spec->machine_count > 0) { /* the machines pair (emit_c_machine.h) */
+            char *mh = rp_cname_machines_file(&n, true), *mc = rp_cname_machines_file(&n, false);
+            fprintf(f, " %s/%s %s/%s", c->out_dir, mh, c->out_dir, mc);
+            free(mh);
+            free(mc);
+        }
+        rp_cnames_free(&n);
+        if (c->vendor) {
+            bool *sel = rp_vendor_select(spec, c->with);
+            for (size_t i = 0; i < rp_runtime_file_count; i++)
+                if (sel[i])
+                    fprintf(f, " \\\n %s/%s", c->out_dir, rp_runtime_files[i].name);
+            free(sel);
+        }
+        fputc(':', f);
+    } else {
         fprintf(f, "%s:", c->spec);
+    }
     for (size_t i = spec->unit_count; i-- > 0;)
         fprintf(f, " %s", spec->units[i]->path);
     fputc('\n', f);
@@ -198,22 +253,54 @@ static int emit_deps(const cli *c, const rp_ast_spec *spec)
 /* ==== EMIT STEP ======================================================================
  * The one place where a checked spec becomes output files. Returns 0, or EXIT_USAGE when an
  * output could not be written (an I/O error). The C emitter is called from here. */
-static int emit_outputs(const rp_ast_spec *spec, const char *out_dir, const char *kind)
+static int emit_outputs(const rp_ast_spec *spec, const char *out_dir)
 {
-    return find_emitter(kind)->write(spec, out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
+    return rp_emit_c_write(spec, out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
 }
 /* ===================================================================================== */
+
+/* --emit jsonschema / docs: the text on stdout, or into out_dir/<protocol><suffix> through a
+ * temporary file renamed into place. Returns 0 or EXIT_USAGE (I/O). */
+static int emit_text(const rp_ast_spec *spec, const cli *c)
+{
+    char *text = c->mode == MODE_EMIT_JSONSCHEMA ? rp_emit_jsonschema(spec) : rp_emit_docs(spec);
+    int rc = 0;
+    if (c->out_dir == NULL) {
+        fputs(text, stdout);
+    } else {
+        rp_strbuf path = { 0 }, tmp = { 0 };
+        rp_sb_printf(&path, "%s/%s%s", c->out_dir, spec->protocol,
+                     c->mode == MODE_EMIT_JSONSCHEMA ? ".schema.json" : "-reference.md");
+        rp_sb_printf(&tmp, "%s.tmp", path.s);
+        FILE *f = fopen(tmp.s, "w");
+        bool ok = f != NULL && fputs(text, f) >= 0;
+        ok = f != NULL && fclose(f) == 0 && ok;
+        if (!ok || rename(tmp.s, path.s) != 0) {
+            fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", path.s, strerror(errno));
+            remove(tmp.s);
+            rc = EXIT_USAGE;
+        }
+        free(path.s);
+        free(tmp.s);
+    }
+    free(text);
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "validate") == 0)
         return rp_validate_main(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "compat") == 0)
+        return rp_compat_main(argc - 1, argv + 1);
     cli c;
     memset(&c, 0, sizeof c);
     c.includes = rp_xcalloc((size_t)argc, sizeof *c.includes);
+    c.with = rp_xcalloc((size_t)argc + 1, sizeof *c.with);
     int rc = parse_args(argc, argv, &c);
     if (rc >= 0) {
         free(c.includes);
+        free(c.with);
         return rc;
     }
     rp_diag *diag = rp_diag_new();
@@ -232,15 +319,20 @@ int main(int argc, char **argv)
             char *text = rp_dump_ast(spec);
             fputs(text, stdout);
             free(text);
+        } else if (c.mode == MODE_EMIT_JSONSCHEMA || c.mode == MODE_EMIT_DOCS) {
+            rc = emit_text(spec, &c);
+        } else if (c.mode == MODE_EMIT_DIAGRAM) {
+            rc = rp_emit_diagram_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
         } else if (c.mode == MODE_COMPILE) {
-            rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE)
-                          : emit_outputs(spec, c.out_dir, c.emit);
+            rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, c.with, stderr) == 0 ? 0 : EXIT_USAGE)
+                          : emit_outputs(spec, c.out_dir);
         }
         if (rc == 0)
             rc = emit_deps(&c, spec);
     }
     rp_ast_free(spec);
     free(c.includes);
+    free(c.with);
     if (fflush(stdout) != 0 && rc == 0)
         rc = EXIT_USAGE;
     return rc;

@@ -12,9 +12,8 @@
  *   - charsets: syntax of the class, empty class, reversed ranges, non-ASCII members;
  *   - enums and flags: empty, duplicate names or numbers, values outside the underlying
  *     type, flags on a signed type, flag values that are not a single bit, versions;
- *   - fields: unknown types (with a did-you-mean), a charset or array used as a type, C
- *     keywords as names, duplicate C names and wire keys, presence-flag clashes, empty
- *     keys, label rules (const only on required, default only on optional, count only and
+ *   - fields: unknown types (with a did-you-mean), a charset or array used as a type,
+ *     duplicate C names and wire keys, empty keys, label rules (const only on required, default only on optional, count only and
  *     always on repeated), every attribute against the field type (range/one_of on
  *     integers, len/charset on strings, len/hex/base64 on bytes, encoding required on
  *     bytes), impossible ranges and lengths, one_of members outside the type or range,
@@ -29,6 +28,7 @@
  *     profiles (settings, bases, cycles, relaxed keys), routes (port, peers, envelopes, the
  *     rsa owner is the receiver, binary envelopes only on length-framed ports, one route per
  *     port and sender), `option max_depth`;
+ *   - the C names the spec gives rise to (check_names.h): reserved, or meeting one another;
  *   - once everything else is clean: the envelopes that may reach one peer on one port can
  *     be told apart by their shapes, and two messages that may arrive on the same port from
  *     the same peer in the same envelope differ in a required const field of the same key.

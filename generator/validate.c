@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "emit_c_util.h"
+#include "regex.h"
 #include "rp_schema.h"
 #include "source.h"
 
@@ -89,7 +90,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d);
 /* The rules of one field, in the order the emitter writes them. */
 static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
 {
-    rp_schema_rule *rules = own(b, rp_xcalloc(8, sizeof *rules));
+    rp_schema_rule *rules = own(b, rp_xcalloc(12, sizeof *rules));
     size_t n = 0;
     const rp_ast_attrs *a = &f->attrs;
     const rp_ast_decl *ref = f->type.ref;
@@ -98,7 +99,15 @@ static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         rp_schema_rule *r = &rules[n++];
         rp_strbuf e = { 0 };
         r->loc = loc_of(&f->type.span);
-        if (ref->kind == RP_DECL_ENUM) {
+        if (rp_ast_decl_is_string_enum(ref)) {
+            emit_expect_enum(&e, ref);
+            r->kind = RP_RULE_ENUM;
+            r->set_count = ref->u.enm.value_count;
+            const char **names = own(b, rp_xcalloc(r->set_count + 1, sizeof *names));
+            for (size_t i = 0; i < r->set_count; i++)
+                names[i] = ref->u.enm.values[i].text;
+            r->str_set = names;
+        } else if (ref->kind == RP_DECL_ENUM) {
             emit_expect_enum(&e, ref);
             r->kind = RP_RULE_ENUM;
             r->set_count = ref->u.enm.value_count;
@@ -129,6 +138,11 @@ static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         r->expect = own_text(b, &e);
         if (a->const_value.kind == RP_VALUE_STRING)
             r->str = a->const_value.str;
+        else if (a->const_value.kind == RP_VALUE_ENUM && a->const_value.enum_value != NULL &&
+                 a->const_value.enum_value->text != NULL) {
+            r->u_lo = a->const_value.i.mag;
+            r->str = a->const_value.enum_value->text;
+        }
         else if (a->const_value.kind == RP_VALUE_BOOL)
             r->u_lo = a->const_value.b ? 1u : 0u;
         else
@@ -143,10 +157,15 @@ static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         r->expect = own_text(b, &e);
         r->has_lo = a->has_lo;
         r->has_hi = a->has_hi;
-        if (a->has_lo)
-            set_num(r, sg, true, a->lo);
-        if (a->has_hi)
-            set_num(r, sg, false, a->hi);
+        if (a->range_float) {
+            r->f_lo = a->flo;
+            r->f_hi = a->fhi;
+        } else {
+            if (a->has_lo)
+                set_num(r, sg, true, a->lo);
+            if (a->has_hi)
+                set_num(r, sg, false, a->hi);
+        }
     }
     if (a->one_of_count > 0) {
         rp_schema_rule *r = &rules[n++];
@@ -179,8 +198,35 @@ static void build_rules(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         r->expect = own_text(b, &e);
         r->charset = a->charset->u.charset.allowed;
     }
-    if (f->label == RP_LABEL_REPEATED && a->count.present)
+    if (a->pattern_re != NULL) {
+        rp_schema_rule *r = &rules[n++];
+        rp_schema_pattern *pt = own(b, rp_xcalloc(1, sizeof *pt));
+        rp_strbuf e = { 0 };
+        emit_expect_pattern(&e, a->pattern);
+        pt->byte_class = a->pattern_re->byte_class; /* owned by the AST, which outlives the run */
+        pt->next = a->pattern_re->next;
+        pt->accept = a->pattern_re->accept;
+        pt->states = a->pattern_re->states;
+        pt->classes = a->pattern_re->classes;
+        pt->source = a->pattern;
+        r->kind = RP_RULE_PATTERN;
+        r->loc = loc_of(&a->pattern_span);
+        r->expect = own_text(b, &e);
+        r->pattern = pt;
+    }
+    if ((f->label == RP_LABEL_REPEATED || f->type.is_map) && a->count.present)
         len_rule(b, &rules[n++], RP_RULE_COUNT, &a->count);
+    if (a->key_len.present)
+        len_rule(b, &rules[n++], RP_RULE_KEY_LEN, &a->key_len);
+    if (a->key_charset != NULL) {
+        rp_schema_rule *r = &rules[n++];
+        rp_strbuf e = { 0 };
+        emit_expect_charset(&e, a->key_charset);
+        r->kind = RP_RULE_KEY_CHARSET;
+        r->loc = loc_of(&a->key_charset_span);
+        r->expect = own_text(b, &e);
+        r->charset = a->key_charset->u.charset.allowed;
+    }
     sf->rules = rules;
     sf->rule_count = n;
 }
@@ -192,6 +238,14 @@ static size_t value_size(builder *b, const rp_ast_field *f, rp_schema_field *sf)
         sf->type = RP_SCHEMA_MESSAGE;
         sf->message = build(b, f->type.ref);
         return align8(sf->message->size);
+    }
+    if (rp_ast_decl_is_string_enum(f->type.ref)) {
+        sf->type = RP_SCHEMA_STRENUM;
+        return 8;
+    }
+    if (f->type.scalar == RP_SCALAR_FLOAT64) {
+        sf->type = RP_SCHEMA_FLOAT64;
+        return 8;
     }
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
     if (k != RP_SCALAR_NONE) {
@@ -222,6 +276,8 @@ static void build_default(const rp_ast_field *f, rp_schema_field *sf)
         sf->def_u = v->b ? 1u : 0u;
     else if (v->kind == RP_VALUE_STRING)
         sf->def_str = v->str;
+    else if (v->kind == RP_VALUE_FLOAT)
+        sf->def_f = v->f;
     else if (field_signed(f))
         sf->def_i = rp_ast_int_as_i64(v->i);
     else
@@ -236,6 +292,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
     b->built[d->index] = m;
     m->name = d->name;
     m->loc = loc_of(&d->name_span);
+    m->max_depth = rp_ast_decode_depth(b->spec, d);
     size_t off = 0;
     if (d->kind == RP_DECL_ARRAY) {
         rp_schema_field *f = own(b, rp_xcalloc(1, sizeof *f));
@@ -269,12 +326,22 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
         sf->key = f->wire_key;
         sf->key_len = strlen(f->wire_key);
         sf->name = f->c_name;
-        sf->required = f->label == RP_LABEL_REQUIRED;
+        sf->required = rp_ast_field_is_required(f);
         sf->loc = loc_of(&f->span);
         size_t vs = value_size(b, f, sf);
         sf->size = vs;
         sf->offset = off;
-        if (f->label == RP_LABEL_REPEATED) {
+        if (f->type.is_map) {
+            /* entries: an rp_str key, then the value slot */
+            sf->repeated = true;
+            sf->map = true;
+            sf->value_offset = align8(sizeof(rp_str));
+            sf->entry_size = sf->value_offset + vs;
+            sf->max_count = (size_t)f->attrs.count.max;
+            off += sf->entry_size * sf->max_count;
+            sf->count_offset = off;
+            off += sizeof(size_t);
+        } else if (f->label == RP_LABEL_REPEATED) {
             sf->repeated = true;
             sf->max_count = (size_t)f->attrs.count.max;
             off += vs * sf->max_count;
@@ -285,40 +352,125 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
         }
         build_rules(b, f, sf);
         build_default(f, sf);
+        rp_ast_relax_masks(b->spec, f->wire_key, &sf->relax_optional, &sf->relax_zero_absent);
     }
     for (size_t i = 0; i < am->field_count; i++)
         fields[i].has_offset = off + i;
+    for (size_t i = 0; i < am->field_count; i++) /* null flags after the presence flags */
+        if (am->fields[i].attrs.nullable) {
+            m->has_nullable = true;
+            fields[i].nullable = true;
+            fields[i].null_offset = off + am->field_count + i;
+        }
     m->fields = fields;
     m->field_count = am->field_count;
     m->reject_unknown = am->unknown_keys == RP_UNKNOWN_REJECT;
     if (am->unknown_keys_set)
         m->loc = loc_of(&am->unknown_keys_span);
-    m->size = align8(off + am->field_count + 1);
+    m->size = align8(off + 2 * am->field_count + 1);
     return m;
 }
 
 /* ---- reporting ---------------------------------------------------------------------------- */
 
-typedef struct report_ctx {
+/* One run: the descriptions (built once, used for every document) and how to report. */
+typedef struct validator {
+    builder b;
+    const rp_schema_message *m;
+    const rp_schema_profile *profile; /* NULL: strict */
+    rp_validate_format format;
     FILE *out;
+    size_t documents, invalid, problems;
+} validator;
+
+/* Where the problems of one document are reported. */
+typedef struct report_ctx {
+    validator *v;
     const char *input;
+    size_t line; /* 1-based line of an NDJSON document; 0 for a whole file */
 } report_ctx;
+
+/* Writes s as a JSON string: quotes, escapes for '"', '\\' and control bytes. A string that
+ * is not UTF-8 (it cannot come from the engine, which checked the text) gets its high bytes
+ * as \u00XX escapes, so the output is JSON whatever happens. */
+static void json_string(FILE *out, const char *s)
+{
+    size_t n = strlen(s);
+    bool utf8 = rp_json_check_utf8(s, n, 0, NULL) == 0;
+    fputc('"', out);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            fprintf(out, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", out);
+        else if (c == '\t')
+            fputs("\\t", out);
+        else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8))
+            fprintf(out, "\\u%04x", c);
+        else
+            fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+static void report_text(const report_ctx *rc, const rp_error *e)
+{
+    FILE *out = rc->v->out;
+    if (rc->line > 0)
+        fprintf(out, "%s:%zu: %s", rc->input, rc->line, e->path[0] != '\0' ? e->path : "$");
+    else
+        fprintf(out, "%s: %s", rc->input, e->path[0] != '\0' ? e->path : "$");
+    if (e->offset != SIZE_MAX)
+        fprintf(out, ": offset %zu", e->offset);
+    fprintf(out, ": %s", e->message);
+    if (e->spec.file != NULL)
+        fprintf(out, " (%s:%" PRIu32 ":%" PRIu32 ")", e->spec.file, e->spec.line, e->spec.column);
+    fprintf(out, " [%s]\n", rp_status_name(e->code));
+}
+
+static void report_json(const report_ctx *rc, const rp_error *e)
+{
+    FILE *out = rc->v->out;
+    fputs("{\"kind\":\"problem\",\"input\":", out);
+    json_string(out, rc->input);
+    if (rc->line > 0)
+        fprintf(out, ",\"line\":%zu", rc->line);
+    fputs(",\"path\":", out);
+    json_string(out, e->path[0] != '\0' ? e->path : "$");
+    if (e->offset != SIZE_MAX)
+        fprintf(out, ",\"offset\":%zu", e->offset);
+    else
+        fputs(",\"offset\":null", out);
+    fprintf(out, ",\"code\":\"%s\",\"layer\":\"%s\",\"message\":", rp_status_name(e->code),
+            e->layer == RP_LAYER_JSON ? "json" : "schema");
+    json_string(out, e->message);
+    if (e->spec.file != NULL) {
+        fputs(",\"spec\":{\"file\":", out);
+        json_string(out, e->spec.file);
+        fprintf(out, ",\"line\":%" PRIu32 ",\"column\":%" PRIu32 "}", e->spec.line, e->spec.column);
+    } else {
+        fputs(",\"spec\":null", out);
+    }
+    fputs("}\n", out);
+}
 
 static void report_line(void *ctx, const rp_error *e)
 {
-    report_ctx *rc = ctx;
-    fprintf(rc->out, "%s: %s", rc->input, e->path[0] != '\0' ? e->path : "$");
-    if (e->offset != SIZE_MAX)
-        fprintf(rc->out, ": offset %zu", e->offset);
-    fprintf(rc->out, ": %s", e->message);
-    if (e->spec.file != NULL)
-        fprintf(rc->out, " (%s:%" PRIu32 ":%" PRIu32 ")", e->spec.file, e->spec.line, e->spec.column);
-    fprintf(rc->out, " [%s]\n", rp_status_name(e->code));
+    const report_ctx *rc = ctx;
+    if (rc->v->format == RP_VALIDATE_FORMAT_JSON)
+        report_json(rc, e);
+    else
+        report_text(rc, e);
 }
 
-int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
-                     const char *input_name, rp_decode_mode mode, FILE *out, FILE *diag)
+/* Builds the descriptions of `message`; false (and a line on diag) when it is not a
+ * message or array of the spec. */
+static bool validator_start(validator *v, const rp_ast_spec *spec, const char *message,
+                            const rp_schema_profile *profile, rp_validate_format format, FILE *out,
+                            FILE *diag)
 {
+    memset(v, 0, sizeof *v);
     const rp_ast_decl *d = rp_ast_find_decl(spec, message);
     if (d == NULL || (d->kind != RP_DECL_MESSAGE && d->kind != RP_DECL_ARRAY)) {
         if (diag != NULL) {
@@ -328,41 +480,127 @@ int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *j
                     fprintf(diag, " %s", spec->decls[i]->name);
             fputc('\n', diag);
         }
-        return -1;
+        return false;
     }
-    builder b = { spec, rp_xcalloc(spec->decl_count + 1, sizeof(rp_schema_message *)), NULL, 0, 0 };
-    const rp_schema_message *m = build(&b, d);
-    void *msg = rp_xcalloc(1, m->size);
+    v->b.spec = spec;
+    v->b.built = rp_xcalloc(spec->decl_count + 1, sizeof(rp_schema_message *));
+    v->m = build(&v->b, d);
+    v->profile = profile;
+    v->format = format;
+    v->out = out;
+    return true;
+}
+
+static void validator_end(validator *v)
+{
+    for (size_t i = 0; i < v->b.owned_count; i++)
+        free(v->b.owned[i]);
+    free(v->b.owned);
+    free(v->b.built);
+}
+
+/* Checks one document; returns its number of problems. */
+static int check_document(validator *v, const char *json, size_t len, const char *input, size_t line)
+{
+    void *msg = rp_xcalloc(1, v->m->size);
     /* Strings are at most as long as the input; decoded bytes shorter; escapes only shrink. */
     size_t cap = 3 * len + 1024;
     void *mem = rp_xmalloc(cap);
     rp_arena arena;
     rp_arena_init(&arena, mem, cap);
-    report_ctx rc = { out, input_name };
-    int n = rp_schema_check_all(m, json, len, msg, &arena, mode, report_line, &rc);
+    report_ctx rc = { v, input, line };
+    int n = rp_schema_check_all(v->m, json, len, msg, &arena, v->profile, report_line, &rc);
     if (n < 0)
         n = 1; /* storage ran out: reported as a problem already */
     free(mem);
     free(msg);
-    for (size_t i = 0; i < b.owned_count; i++)
-        free(b.owned[i]);
-    free(b.owned);
-    free(b.built);
+    v->documents++;
+    if (n > 0) {
+        v->invalid++;
+        v->problems += (size_t)n;
+    }
+    return n;
+}
+
+/* Checks every non-blank line of text[0..len) as one document. */
+static int check_lines(validator *v, const char *text, size_t len, const char *input)
+{
+    int total = 0;
+    size_t line = 1;
+    for (size_t start = 0; start < len; line++) {
+        const char *nl = memchr(text + start, '\n', len - start);
+        size_t end = nl != NULL ? (size_t)(nl - text) : len;
+        bool blank = true;
+        for (size_t k = start; k < end && blank; k++)
+            blank = text[k] == ' ' || text[k] == '\t' || text[k] == '\r';
+        if (!blank)
+            total += check_document(v, text + start, end - start, input, line);
+        start = end + 1;
+    }
+    return total;
+}
+
+int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
+                     const char *input_name, const rp_schema_profile *profile, FILE *out,
+                     FILE *diag)
+{
+    validator v;
+    if (!validator_start(&v, spec, message, profile, RP_VALIDATE_FORMAT_TEXT, out, diag))
+        return -1;
+    int n = check_document(&v, json, len, input_name, 0);
+    validator_end(&v);
     return n;
 }
 
 /* ---- the subcommand --------------------------------------------------------------------------- */
 
+/* The rp_schema_profile of the spec's profile `name` (settings of its bases resolved by
+ * the checker; relax bits are in the fields). false, with the spec's profiles on diag,
+ * when there is none of that name. */
+static bool profile_from_spec(const rp_ast_spec *spec, const char *name, rp_schema_profile *out,
+                              FILE *diag)
+{
+    for (size_t i = 0; i < spec->profile_count; i++) {
+        const rp_ast_decl *d = spec->profiles[i];
+        if (strcmp(d->name, name) != 0)
+            continue;
+        const rp_ast_profile *p = &d->u.profile;
+        rp_schema_profile r = { d->name, (unsigned)p->index, p->trailing_ignore, p->float_truncate,
+                                p->string_numbers_absent, p->duplicate_last, p->null_absent,
+                                p->base64_lenient };
+        *out = r;
+        return true;
+    }
+    fprintf(diag, "rprotoc: error: '%s' is not a profile of the spec; it has:", name);
+    for (size_t i = 0; i < spec->profile_count; i++)
+        fprintf(diag, " %s", spec->profiles[i]->name);
+    fputs(spec->profile_count == 0 ? " none\n" : "\n", diag);
+    return false;
+}
+
 static int validate_usage(const char *why)
 {
     if (why != NULL)
         fprintf(stderr, "rprotoc: error: %s\n", why);
-    fputs("usage: rprotoc validate [--wire] [-I DIR]... SPEC MESSAGE [FILE|-]\n"
-          "Checks one JSON message (FILE, or stdin when FILE is '-' or absent) against the\n"
-          "message or array type MESSAGE of SPEC, in strict RFC 8259 mode (--wire: accept what\n"
-          "residue peers send). Prints one line per problem:\n"
-          "  INPUT: PATH: offset N: expected ..., got ... (SPEC:LINE:COL) [code]\n"
-          "Exit status: 0 valid, 1 problems found, 2 usage, I/O or spec errors.\n",
+    fputs("usage: rprotoc validate [--wire | --profile NAME] [--ndjson] [--format text|json]\n"
+          "                        [-I DIR]... SPEC MESSAGE [FILE|-]...\n"
+          "Checks JSON documents (each FILE, or stdin when FILE is '-' or none is given) against\n"
+          "the message or array type MESSAGE of SPEC, in strict RFC 8259 mode, and reports every\n"
+          "problem of every document.\n"
+          "  --profile NAME  decode with the spec's `profile NAME` (its leniencies and relaxes)\n"
+          "  --wire          every leniency a profile can name: trailing bytes ignored, fractions\n"
+          "                  truncated, strings in number fields and null read as absent, the last\n"
+          "                  of duplicate keys wins, base64 skips bytes outside its alphabet\n"
+          "  --ndjson        each non-blank line is one document (also for files named *.ndjson\n"
+          "                  or *.jsonl); lines are numbered in the report\n"
+          "  --format text   (default) one line per problem:\n"
+          "                    INPUT[:LINE]: PATH: offset N: expected ..., got ... (SPEC:LINE:COL) [code]\n"
+          "  --format json   one JSON object per line: per problem {\"kind\":\"problem\", \"input\",\n"
+          "                  \"line\" (NDJSON only), \"path\", \"offset\" (null if unknown), \"code\",\n"
+          "                  \"layer\", \"message\", \"spec\" ({file, line, column} or null)}, then one\n"
+          "                  {\"kind\":\"summary\", \"documents\", \"invalid\", \"problems\"}\n"
+          "Exit status: 0 every document valid, 1 problems found, 2 usage, I/O or spec errors\n"
+          "(2 wins: the other inputs are still checked).\n",
           why != NULL ? stderr : stdout);
     return 2;
 }
@@ -390,52 +628,63 @@ static char *read_all(FILE *f, size_t *len)
     return buf;
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
 int rp_validate_main(int argc, char **argv)
 {
-    const char *pos[3] = { NULL, NULL, NULL };
+    const char **pos = rp_xcalloc((size_t)argc + 1, sizeof *pos);
     size_t npos = 0;
     const char **inc = rp_xcalloc((size_t)argc + 1, sizeof *inc);
     size_t ninc = 0;
-    rp_decode_mode mode = RP_DECODE_STRICT;
+    /* --wire: every leniency a profile can name, without relaxes; --profile: a spec's own */
+    static const rp_schema_profile every_leniency = { "--wire", 0, true, true, true, true, true, true };
+    const rp_schema_profile *profile = NULL;
+    const char *profile_name = NULL;
+    rp_validate_format format = RP_VALIDATE_FORMAT_TEXT;
+    bool ndjson = false, options_done = false;
     int rc = -1;
     for (int i = 1; i < argc && rc < 0; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--wire") == 0)
-            mode = RP_DECODE_WIRE;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+        if (options_done || a[0] != '-' || a[1] == '\0')
+            pos[npos++] = a;
+        else if (strcmp(a, "--") == 0)
+            options_done = true;
+        else if (strcmp(a, "--wire") == 0)
+            profile = &every_leniency;
+        else if (strcmp(a, "--profile") == 0 || strncmp(a, "--profile=", 10) == 0) {
+            profile_name = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            if (profile_name == NULL || profile_name[0] == '\0')
+                rc = validate_usage("--profile needs the name of a profile of the spec");
+        }
+        else if (strcmp(a, "--ndjson") == 0)
+            ndjson = true;
+        else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
+            const char *f = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : "");
+            if (strcmp(f, "json") == 0)
+                format = RP_VALIDATE_FORMAT_JSON;
+            else if (strcmp(f, "text") == 0)
+                format = RP_VALIDATE_FORMAT_TEXT;
+            else
+                rc = validate_usage("--format takes 'text' or 'json'");
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             rc = (validate_usage(NULL), 0);
         else if (strcmp(a, "-I") == 0 && i + 1 < argc)
             inc[ninc++] = argv[++i];
         else if (strncmp(a, "-I", 2) == 0 && a[2] != '\0')
             inc[ninc++] = a + 2;
-        else if (a[0] == '-' && a[1] != '\0')
-            rc = validate_usage("unknown option for validate");
-        else if (npos < 3)
-            pos[npos++] = a;
         else
-            rc = validate_usage("too many arguments");
+            rc = validate_usage("unknown option for validate");
     }
     if (rc < 0 && npos < 2)
         rc = validate_usage("validate needs SPEC and MESSAGE");
     if (rc >= 0) {
         free(inc);
+        free(pos);
         return rc;
-    }
-    const char *input = npos == 3 ? pos[2] : "-";
-    size_t len = 0;
-    char *json;
-    if (strcmp(input, "-") == 0) {
-        json = read_all(stdin, &len);
-    } else {
-        FILE *f = fopen(input, "rb");
-        json = f != NULL ? read_all(f, &len) : NULL;
-        if (f != NULL)
-            fclose(f);
-    }
-    if (json == NULL) {
-        fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input, strerror(errno));
-        free(inc);
-        return 2;
     }
     rp_diag *diag = rp_diag_new();
     rp_frontend_opts opts = { inc, ninc };
@@ -443,15 +692,54 @@ int rp_validate_main(int argc, char **argv)
     rp_frontend_status st = rp_frontend_load_file(diag, pos[0], &opts, &spec);
     rp_diag_print(diag, stderr);
     rp_diag_free(diag);
-    if (st != RP_FRONTEND_OK) {
-        rc = 2;
-    } else {
-        int n = rp_validate_json(spec, pos[1], json, len, input, mode, stdout, stderr);
-        rc = n < 0 ? 2 : (n > 0 ? 1 : 0);
+    rp_schema_profile named;
+    if (st == RP_FRONTEND_OK && profile_name != NULL) {
+        if (!profile_from_spec(spec, profile_name, &named, stderr))
+            st = RP_FRONTEND_SPEC_ERROR;
+        profile = &named;
     }
+    validator v;
+    if (st != RP_FRONTEND_OK || !validator_start(&v, spec, pos[1], profile, format, stdout, stderr)) {
+        rp_ast_free(spec);
+        free(inc);
+        free(pos);
+        return 2;
+    }
+    static const char *const stdin_only[] = { "-" };
+    const char *const *inputs = npos > 2 ? pos + 2 : stdin_only;
+    size_t ninputs = npos > 2 ? npos - 2 : 1;
+    bool io_error = false;
+    for (size_t k = 0; k < ninputs; k++) {
+        const char *input = inputs[k];
+        size_t len = 0;
+        char *json;
+        if (strcmp(input, "-") == 0) {
+            json = read_all(stdin, &len);
+        } else {
+            FILE *f = fopen(input, "rb");
+            json = f != NULL ? read_all(f, &len) : NULL;
+            if (f != NULL)
+                fclose(f);
+        }
+        if (json == NULL) {
+            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input, strerror(errno));
+            io_error = true;
+            continue;
+        }
+        if (ndjson || ends_with(input, ".ndjson") || ends_with(input, ".jsonl"))
+            check_lines(&v, json, len, input);
+        else
+            check_document(&v, json, len, input, 0);
+        free(json);
+    }
+    if (format == RP_VALIDATE_FORMAT_JSON)
+        fprintf(stdout, "{\"kind\":\"summary\",\"documents\":%zu,\"invalid\":%zu,\"problems\":%zu}\n",
+                v.documents, v.invalid, v.problems);
+    rc = io_error ? 2 : v.invalid > 0 ? 1 : 0;
+    validator_end(&v);
     rp_ast_free(spec);
-    free(json);
     free(inc);
+    free(pos);
     if (fflush(stdout) != 0)
         rc = 2;
     return rc;

@@ -12,11 +12,17 @@
 #include <stdio.h>
 
 #include "ast.h"
-#include "rp_json.h"
+#include "rp_schema.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* How `rprotoc validate` reports problems: one text line each, or one JSON object each. */
+typedef enum rp_validate_format {
+    RP_VALIDATE_FORMAT_TEXT = 0,
+    RP_VALIDATE_FORMAT_JSON
+} rp_validate_format;
 
 /* Checks json[0..len) against message or array `message` (its spec name, e.g. "Connect")
  * of a checked spec. Writes one line per problem to out:
@@ -24,12 +30,17 @@ extern "C" {
  * Returns the number of problems (0: valid), or -1 when `message` names no message or
  * array (a line on diag). input_name labels the lines ("-" for stdin). */
 int rp_validate_json(const rp_ast_spec *spec, const char *message, const char *json, size_t len,
-                     const char *input_name, rp_decode_mode mode, FILE *out, FILE *diag);
+                     const char *input_name, const rp_schema_profile *profile, FILE *out,
+                     FILE *diag);
 
 /* The `rprotoc validate` subcommand. argv[0] is "validate"; the rest:
- *   [--wire] [-I DIR]... SPEC MESSAGE [FILE|-]
- * Exit status: 0 valid, 1 problems found (one line each on stdout), 2 usage, I/O or spec
- * errors (on stderr). */
+ *   [--wire | --profile NAME] [--ndjson] [--format text|json] [-I DIR]... SPEC MESSAGE [FILE|-]...
+ * Every FILE (stdin when none) is one document, or with --ndjson (or a name ending in
+ * .ndjson / .jsonl) one document per non-blank line, numbered in the report. Text format:
+ *   INPUT[:LINE]: PATH: offset N: message (SPEC:LINE:COL) [code]
+ * JSON format: one object per problem and a final summary object (see --help).
+ * Exit status: 0 valid, 1 problems found (on stdout), 2 usage, I/O or spec errors (on
+ * stderr; an unreadable input does not stop the others from being checked). */
 int rp_validate_main(int argc, char **argv);
 
 #ifdef __cplusplus

@@ -1,14 +1,194 @@
-/* vendor.c — writes a self-contained build directory: generated pair + runtime sources. */
+/* vendor.c — writes a self-contained build directory: the generated pair and the runtime
+ * files the spec needs (see vendor.h). */
 #include "vendor.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "emit_c.h"
 #include "fe_util.h"
+
+/* ---- what a spec uses ------------------------------------------------------------------------ */
+
+enum {
+    NEED_CODEC = 1u << 0,       /* every spec: the codec core */
+    NEED_FRAMING = 1u << 1,     /* the spec has ports */
+    NEED_ENVELOPES = 1u << 2,   /* the spec has envelopes: the envelope engine */
+    NEED_JSON = 1u << 3,        /* layer kinds its envelopes use, one bit each */
+    NEED_BASE64 = 1u << 4,
+    NEED_HEX = 1u << 5,
+    NEED_JOIN = 1u << 6,
+    NEED_ZLIB = 1u << 7,
+    NEED_RSA = 1u << 8,
+    NEED_AES = 1u << 9,
+    NEED_CLOCK = 1u << 10,      /* something that keeps time (sessions) */
+    NEED_SESSION = 1u << 11     /* the spec has machines: the session engine (and its pair) */
+};
+
+/* Spec feature -> runtime files: a file is taken when the spec needs any bit of `need`.
+ * `stem` is a base name without .c/.h, or a prefix ending in '*'. Adding a runtime module is
+ * one line here; a row whose file is not embedded (not written yet) selects nothing. What a
+ * selected file includes is taken too (include_closure), so a layer's own dependencies need
+ * no row. */
+static const struct {
+    unsigned need;
+    const char *layer;
+    const char *stem;
+} vendor_table[] = {
+    { NEED_CODEC, "core", "rp_error" },
+    { NEED_CODEC, "core", "rp_arena" },
+    { NEED_CODEC, "core", "rp_codec" },
+    { NEED_CODEC, "core", "rp_json*" },
+    { NEED_CODEC, "core", "rp_schema" },
+    { NEED_CLOCK, "core", "rp_clock" },
+    { NEED_FRAMING, "frame", "rp_frame" },
+    { NEED_ENVELOPES, "envelope", "rp_envelope" },
+    { NEED_ENVELOPES, "envelope", "rp_layer" },
+    { NEED_JSON, "envelope", "rp_layer_json" },
+    { NEED_BASE64, "envelope", "rp_layer_base64" },
+    { NEED_HEX, "envelope", "rp_layer_hex" },
+    { NEED_JOIN, "envelope", "rp_layer_join" },
+    { NEED_ZLIB, "envelope", "rp_layer_zlib" },
+    { NEED_RSA, "envelope", "rp_layer_rsa" },
+    { NEED_AES, "envelope", "rp_layer_aes" },
+    { NEED_RSA | NEED_AES, "crypto", "rp_crypto" },
+    { NEED_ZLIB, "zlib", "rp_zlib" },
+    { NEED_SESSION, "session", "rp_machine" },
+};
+
+/* The layer kinds one envelope is composed of. */
+static unsigned envelope_needs(const rp_ast_envelope *e)
+{
+    unsigned need = 0;
+    for (size_t i = 0; i < e->layer_count; i++) {
+        switch (e->layers[i].kind) {
+        case RP_AST_LAYER_JSON: need |= NEED_JSON; break;
+        case RP_AST_LAYER_ZLIB: need |= NEED_ZLIB; break;
+        case RP_AST_LAYER_BASE64:
+        case RP_AST_LAYER_BASE64_LENIENT: need |= NEED_BASE64; break;
+        case RP_AST_LAYER_HEX: need |= NEED_HEX; break;
+        case RP_AST_LAYER_RSA: need |= NEED_RSA; break;
+        case RP_AST_LAYER_AES: need |= NEED_AES; break;
+        case RP_AST_LAYER_JOIN:
+            need |= NEED_JOIN;
+            for (size_t p = 0; p < e->layers[i].part_count; p++)
+                if (e->layers[i].parts[p].kind == RP_PART_IV_HEX)
+                    need |= NEED_HEX; /* the IV is written in hex */
+            break;
+        }
+    }
+    return need;
+}
+
+/* What the spec uses, as NEED_* bits: the framing when it has ports, the envelope engine and
+ * the layers of every envelope a route names. */
+static unsigned spec_needs(const rp_ast_spec *spec)
+{
+    unsigned need = NEED_CODEC;
+    if (spec->port_count > 0)
+        need |= NEED_FRAMING;
+    if (spec->machine_count > 0)
+        need |= NEED_SESSION;
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        size_t n = 0;
+        const rp_ast_route *r = rp_ast_decl_routes(spec->decls[i], &n);
+        for (size_t k = 0; k < n; k++) {
+            need |= NEED_FRAMING | NEED_ENVELOPES;
+            for (size_t e = 0; e < r[k].envelope_count; e++)
+                need |= envelope_needs(&r[k].envelopes[e]->u.envelope);
+        }
+    }
+    return need;
+}
+
+/* ---- selection ----------------------------------------------------------------------------- */
+
+/* Base name without its extension: "rp_arena.c" -> length of "rp_arena". */
+static size_t stem_len(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot != NULL ? (size_t)(dot - name) : strlen(name);
+}
+
+static bool stem_matches(const char *name, const char *stem)
+{
+    size_t n = stem_len(name), s = strlen(stem);
+    if (s > 0 && stem[s - 1] == '*')
+        return n >= s - 1 && strncmp(name, stem, s - 1) == 0;
+    return n == s && strncmp(name, stem, s) == 0;
+}
+
+/* Index of the embedded file called name, or rp_runtime_file_count. */
+static size_t find_file(const char *name, size_t len)
+{
+    for (size_t i = 0; i < rp_runtime_file_count; i++)
+        if (strlen(rp_runtime_files[i].name) == len && strncmp(rp_runtime_files[i].name, name, len) == 0)
+            return i;
+    return rp_runtime_file_count;
+}
+
+/* Selects file i and, transitively, every embedded file it includes as "x.h", with x.c. */
+static void take(bool *sel, size_t i)
+{
+    if (i >= rp_runtime_file_count || sel[i])
+        return;
+    sel[i] = true;
+    const rp_embedded_file *f = &rp_runtime_files[i];
+    for (size_t l = 0; l < f->line_count; l++) {
+        const char *p = f->lines[l];
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (strncmp(p, "#include \"", 10) != 0)
+            continue;
+        p += 10;
+        const char *end = strchr(p, '"');
+        if (end == NULL)
+            continue;
+        size_t h = find_file(p, (size_t)(end - p));
+        if (h == rp_runtime_file_count)
+            continue; /* not a runtime file (the generated header, a system header) */
+        take(sel, h);
+        /* the header's implementation: same stem, .c */
+        char impl[256];
+        size_t sl = stem_len(rp_runtime_files[h].name);
+        if (sl + 3 <= sizeof impl) {
+            memcpy(impl, rp_runtime_files[h].name, sl);
+            memcpy(impl + sl, ".c", 3);
+            take(sel, find_file(impl, sl + 2));
+        }
+    }
+}
+
+bool rp_vendor_layer_exists(const char *name)
+{
+    for (size_t i = 0; i < rp_runtime_file_count; i++)
+        if (strcmp(rp_runtime_files[i].layer, name) == 0)
+            return true;
+    return false;
+}
+
+bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with)
+{
+    bool *sel = rp_xcalloc(rp_runtime_file_count + 1, sizeof *sel);
+    unsigned need = spec_needs(spec);
+    for (size_t t = 0; t < sizeof vendor_table / sizeof vendor_table[0]; t++) {
+        if ((vendor_table[t].need & need) == 0)
+            continue;
+        for (size_t i = 0; i < rp_runtime_file_count; i++)
+            if (strcmp(rp_runtime_files[i].layer, vendor_table[t].layer) == 0 &&
+                stem_matches(rp_runtime_files[i].name, vendor_table[t].stem))
+                take(sel, i);
+    }
+    for (size_t w = 0; with != NULL && with[w] != NULL; w++)
+        for (size_t i = 0; i < rp_runtime_file_count; i++)
+            if (strcmp(rp_runtime_files[i].layer, with[w]) == 0)
+                take(sel, i);
+    return sel;
+}
+
+/* ---- writing ------------------------------------------------------------------------------- */
 
 static int write_embedded(const char *dir, const rp_embedded_file *ef, FILE *diag)
 {
@@ -35,7 +215,7 @@ static int write_embedded(const char *dir, const rp_embedded_file *ef, FILE *dia
     return rc;
 }
 
-int rp_vendor_write(const rp_ast_spec *spec, const char *dir, FILE *diag)
+int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with, FILE *diag)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         if (diag != NULL)
@@ -44,8 +224,11 @@ int rp_vendor_write(const rp_ast_spec *spec, const char *dir, FILE *diag)
     }
     if (rp_emit_c_write(spec, dir, diag) != 0)
         return -1;
-    for (size_t i = 0; i < rp_runtime_file_count; i++)
-        if (write_embedded(dir, &rp_runtime_files[i], diag) != 0)
-            return -1;
-    return 0;
+    bool *sel = rp_vendor_select(spec, with);
+    int rc = 0;
+    for (size_t i = 0; i < rp_runtime_file_count && rc == 0; i++)
+        if (sel[i])
+            rc = write_embedded(dir, &rp_runtime_files[i], diag);
+    free(sel);
+    return rc;
 }

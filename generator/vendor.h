@@ -1,21 +1,33 @@
-/* vendor.h — `rprotoc --vendor DIR SPEC`: the generated pair plus every runtime source, in
- * one directory that builds with nothing but `cc *.c -lcrypto -lz`.
+/* vendor.h — `rprotoc --vendor DIR SPEC`: the generated pair(s) plus exactly the runtime modules
+ * the spec needs, in one directory that builds with nothing but `cc *.c` (and -lcrypto / -lz
+ * only when the spec's envelopes use RSA/AES or zlib).
  *
  * The runtime sources are embedded into rprotoc at build time (generator/embed-runtime.sh
- * writes $(BUILD)/gen/runtime_files.c), so an installed rprotoc vendors without the source
- * tree, and the copies are byte for byte the runtime it was built with.
+ * writes $(BUILD)/gen/runtime_files.c), each with its layer (the runtime/ directory it comes
+ * from), so an installed rprotoc vendors without the source tree, and the copies are byte for
+ * byte the runtime it was built with.
+ *
+ * Selection (vendor.c): a table maps what the spec uses to runtime files — the codec core
+ * always, framing when it has ports, the envelope engine and one file per layer kind its
+ * envelopes use, crypto for rsa/aes, zlib for zlib, the session engine (runtime/session)
+ * when it has machines (its <p>_machines.h/.c pair is written then too) — and then every
+ * file a selected file includes (`#include "x.h"`) is taken too, with x.c when there is one.
+ * The residue layer (runtime/residue) is never taken unless asked for with --vendor-with
+ * residue.
  */
 #ifndef RP_VENDOR_H
 #define RP_VENDOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "ast.h"
 
-/* One embedded file: its base name and its lines (each with its '\n'). */
+/* One embedded file: its base name, its layer and its lines (each with its '\n'). */
 typedef struct rp_embedded_file {
-    const char *name;
+    const char *name;  /* "rp_arena.c" */
+    const char *layer; /* "core": the directory under runtime/ */
     const char *const *lines;
     size_t line_count;
 } rp_embedded_file;
@@ -24,8 +36,17 @@ typedef struct rp_embedded_file {
 extern const rp_embedded_file rp_runtime_files[];
 extern const size_t rp_runtime_file_count;
 
-/* Writes the generated pair for spec and every embedded runtime file into dir (created if
- * missing, one level). Returns 0, or -1 with a message on diag. */
-int rp_vendor_write(const rp_ast_spec *spec, const char *dir, FILE *diag);
+/* True when some embedded file belongs to layer `name` ("residue", "core", ...). */
+bool rp_vendor_layer_exists(const char *name);
+
+/* Marks which embedded files the spec needs: returns a calloc'd array of
+ * rp_runtime_file_count bools (the caller frees it). with: whole layers to add on top
+ * ("residue"), a NULL-terminated list, or NULL. */
+bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with);
+
+/* Writes the generated pair for spec and the selected runtime files into dir (created if
+ * missing, one level). with as for rp_vendor_select. Returns 0, or -1 with a message on
+ * diag. */
+int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with, FILE *diag);
 
 #endif /* RP_VENDOR_H */

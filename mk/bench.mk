@@ -21,7 +21,8 @@ BENCH_HARNESS := $(BENCH_DIR)/obj/harness.o
 BENCH_CODEC_OBJ := $(BENCH_HARNESS) $(addprefix $(BENCH_DIR)/obj/,peer_util.o peer_cjson.o \
                    peer_jansson.o peer_jsonc.o bench_codec.o)
 
-BENCH_BINS := $(BENCH_DIR)/bench_codec $(BENCH_DIR)/bench_envelope $(BENCH_DIR)/bench_load
+BENCH_BINS := $(BENCH_DIR)/bench_codec $(BENCH_DIR)/bench_envelope $(BENCH_DIR)/bench_load \
+              $(BENCH_DIR)/bench_logger
 
 # -Os copies of the runtime and the generated code, only for `size`; one function or
 # object per section so the size probe can drop what it does not use.
@@ -50,11 +51,15 @@ $(BENCH_DIR)/obj/%.o: bench/%.c
 $(BENCH_DIR)/bench_codec: $(BENCH_CODEC_OBJ) $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_CODEC_OBJ) $(BENCH_LIBS) $(BENCH_PEER_LIBS)
 
-$(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBRPROTO)
-	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBRPROTO) $(LIBS_RT)
+$(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(BENCH_LIBS)
 
 $(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
+
+# The residue logger library (issue 16): threads, so -pthread.
+$(BENCH_DIR)/bench_logger: $(BENCH_DIR)/obj/bench_logger.o $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_DIR)/obj/bench_logger.o $(BENCH_LIBS) -pthread
 
 $(BENCH_DIR)/os/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -7,7 +7,8 @@
 #   make memcheck        valgrind memcheck over every unit test binary (tests/scripts/memcheck.sh)
 HOSTILE_SRC := tests/hostile/wire.c
 HOSTILE_HDR := tests/hostile/wire.h
-HOSTILE_BIN := $(BUILD)/hostile/hostile-wire $(BUILD)/hostile/load-client $(BUILD)/hostile/fake-server
+HOSTILE_BIN := $(BUILD)/hostile/hostile-wire $(BUILD)/hostile/load-client $(BUILD)/hostile/fake-server \
+              $(BUILD)/hostile/pressure
 
 .PHONY: hostile-tools hostile load memcheck
 

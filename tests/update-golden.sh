@@ -19,6 +19,8 @@ for spec in tests/specs/invalid/*.rproto; do
 done
 
 # ---- emitters: add their golden files below ------------------------------------------------
-"$rprotoc" tests/specs/valid/all-constructs.rproto -o tests/golden/emit   # C emitter: every.h, every.c
+"$rprotoc" tests/specs/valid/all-constructs.rproto -o tests/golden/emit   # C emitter: every.h, every.c,
+                                                                          # every_machines.h, every_machines.c
+"$rprotoc" tests/specs/valid/orders.rproto -o tests/golden/emit           # no routes: orders.h, orders.c
 
 echo "update-golden: rewrote tests/golden/*.ast and tests/specs/invalid/*.expected"

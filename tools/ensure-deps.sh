@@ -93,6 +93,13 @@ C
     deps_compile_run "$1" -lz
 }
 
+probe_jsonschema() {   # tests/scripts/jsonschema.sh: Debian's python3 with its jsonschema module
+    if ! /usr/bin/python3 -c 'import jsonschema; jsonschema.Draft202012Validator' >"$DEPS_TMP/$1.log" 2>&1; then
+        echo "/usr/bin/python3 cannot import jsonschema with draft 2020-12: $(tail -1 "$DEPS_TMP/$1.log")" >"$DEPS_TMP/$1.why"
+        return 1
+    fi
+}
+
 deps_begin
 trap deps_end EXIT
 deps_need flex       probe_tool_version flex
@@ -105,6 +112,7 @@ deps_need make       probe_tool_version make
 deps_need check      probe_check
 deps_need libssl-dev probe_openssl
 deps_need zlib1g-dev probe_zlib
+deps_need python3-jsonschema probe_jsonschema
 
 if [ -z "$DEPS_MISSING" ]; then
     exit 0

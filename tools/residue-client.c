@@ -1,26 +1,29 @@
 /* residue-client: connects to a residue server, completes the handshake, optionally
- * TOUCHes, and sends log lines (docs/interfaces.md §4). All protocol logic is rp_session's;
- * this file only moves bytes between it and two blocking sockets.
+ * TOUCHes, and sends log lines (docs/interfaces.md §4). Built on the residue logger library
+ * (runtime/residue/residue_logger.h): this file parses options, reads the lines and turns
+ * the library's counters and events into the transcript and the exit status.
  *
- * Exit status: 0 only when every step succeeded and every log request got {"r":0};
+ * How the library is set up for a command-line tool: one connection attempt (max_attempts 1:
+ * a step that fails ends the run, as before), a backlog that blocks instead of dropping, and
+ * batches sent only when full or at the end (dispatch_delay "when full"), so a run of N lines
+ * with bulk size B is ceil(N / B) requests.
+ *
+ * Exit status: 0 only when every step succeeded and every log line got {"r":0};
  * 1 when a step failed or a log request was rejected; 2 for usage or setup errors.
  */
-#include <errno.h>
-#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "rp_frame.h"
-#include "residue_session.h"
+#include <openssl/crypto.h>
+
+#include "residue_logger.h"
+#include "rp_codec.h"
 #include "lib/rs_net.h"
 #include "lib/rs_trace.h"
 
 #define PROG "residue-client"
-#define MAX_REPLY 65536u
-#define MAX_LINE 65536u
 
 typedef struct opts {
     const char *connect;
@@ -33,9 +36,11 @@ typedef struct opts {
     const char *logger;
     const char *app;
     unsigned level;
+    unsigned vlevel;
     bool verbose;
     int timeout_ms;
     size_t bulk_size;       /* 0 = as many as the server allows */
+    size_t max_line;
     bool no_compression;
     char **messages;
     int nmessages;
@@ -43,19 +48,8 @@ typedef struct opts {
 
 typedef struct client_app {
     opts o;
-    char host[256];
-    uint16_t port;
-    residue_client *cl;
-    rp_rsa_key *client_key;
-    rp_rsa_key *server_key;
-    int connect_fd;
-    int log_fd;
-    rp_framer connect_framer;
-    rp_framer log_framer;
-    uint8_t connect_buf[RP_FRAMER_BUFFER_SIZE(MAX_REPLY)];
-    uint8_t log_buf[RP_FRAMER_BUFFER_SIZE(MAX_REPLY)];
     rs_trace_sink trace;
-    size_t sent, accepted, rejected, packets;
+    atomic_bool gave_up;    /* set from the dispatcher thread */
 } client_app;
 
 static void usage(FILE *out)
@@ -63,23 +57,29 @@ static void usage(FILE *out)
     fprintf(out,
         "usage: " PROG " --connect HOST:PORT [--server-public-key PEM]\n"
         "                      [--client-id ID --client-private-key PEM] [--client-private-key PEM]\n"
-        "                      [--key-size 128|192|256] [--touch] [--logger L] [--app A]\n"
-        "                      [--level trace|debug|fatal|error|warning|verbose|info]\n"
-        "                      [--bulk-size N] [--no-compression] [--timeout-ms MS] [-v]\n"
-        "                      [MESSAGE ...]        (no MESSAGE: one per line from stdin)\n"
+        "                      [--client-key-secret PASS] [--key-size 128|192|256] [--touch]\n"
+        "                      [--logger L] [--app A]\n"
+        "                      [--level trace|debug|fatal|error|warning|verbose|info] [--vlevel N]\n"
+        "                      [--bulk-size N] [--no-compression] [--timeout-ms MS]\n"
+        "                      [--max-line BYTES] [-v] [MESSAGE ...]\n"
+        "                                                (no MESSAGE: one per line from stdin)\n"
         "  --connect HOST:PORT        the server's connect port\n"
         "  --server-public-key PEM    RSA-encrypt the CONNECT to this server key (else plain)\n"
         "  --client-id ID             connect as this managed client (needs --client-private-key)\n"
         "  --client-private-key PEM   the client's RSA private key; without --client-id it is\n"
         "                             the key pair of an unmanaged client (default: generate 2048-bit)\n"
+        "  --client-key-secret PASS   passphrase of --client-private-key\n"
         "  --key-size N               ask for an AES-N session key (default: the server's choice)\n"
         "  --touch                    send a TOUCH after the connection is established\n"
         "  --logger L / --app A       logger id (default \"default\") and application name\n"
         "  --level NAME               severity of every line (default info)\n"
+        "  --vlevel N                 verbose level 0..9 of every line (default 0)\n"
         "  --bulk-size N              at most N lines per log request (default: the server's\n"
         "                             max_bulk_size when it allows bulk, else 1)\n"
         "  --no-compression           do not compress even when the server allows it\n"
         "  --timeout-ms MS            how long to wait for each reply (default 10000)\n"
+        "  --max-line BYTES           longest line sent (default 1048576; longer lines are\n"
+        "                             refused and make the exit status 1)\n"
         "  -v                         print every step decoded (keys are never shown)\n");
 }
 
@@ -97,301 +97,125 @@ static int parse_level(const char *s, unsigned *out)
     return -1;
 }
 
-static int report(const char *what, const rp_error *err)
+static void report(const char *what, const rp_error *err)
 {
     char msg[512];
     rp_error_format(err, msg, sizeof msg);
-    fprintf(stderr, PROG ": %s: %s\n", what, msg);
-    return 1;
+    if (what != NULL) fprintf(stderr, PROG ": %s: %s\n", what, msg);
+    else fprintf(stderr, PROG ": %s\n", msg);
 }
 
-/* Sends one connect-port packet and feeds the reply to the session; a reply that needs an
- * answer (the hello needs the ACK) is sent in turn, until the session waits for nothing. */
-static int connect_exchange(client_app *a, const uint8_t *pkt, size_t len, const char *step)
+/* Events from the library (dispatcher thread): errors on stderr, notices with -v. */
+static void on_event(void *ctx, const residue_logger_event *ev)
 {
-    uint8_t out[RESIDUE_SESSION_PACKET_MAX];
-    rp_error err;
-    for (;;) {
-        if (rs_send_all(a->connect_fd, pkt, len, a->o.timeout_ms, &err) < 0) {
-            return report(step, &err);
-        }
-        const uint8_t *reply;
-        size_t rlen;
-        if (rs_recv_packet(a->connect_fd, &a->connect_framer, a->o.timeout_ms, &reply, &rlen,
-                           &err) < 0) {
-            return report(step, &err);
-        }
-        size_t out_len = 0;
-        if (residue_client_receive(a->cl, reply, rlen, out, sizeof out, &out_len, &err) < 0) {
-            return report(step, &err);
-        }
-        if (out_len == 0) {
-            return 0;
-        }
-        pkt = out;
-        len = out_len;
-        step = "ACK";
-    }
-}
-
-static int open_connect(client_app *a)
-{
-    rp_error err;
-    if (a->connect_fd >= 0) {
-        close(a->connect_fd);
-        a->connect_fd = -1;
-    }
-    rp_framer_reset(&a->connect_framer);
-    if (rs_connect(a->host, a->port, a->o.timeout_ms, &a->connect_fd, &err) < 0) {
-        return report("connect port", &err);
-    }
-    return 0;
-}
-
-/* CONNECT -> hello -> ACK -> established. */
-static int handshake(client_app *a)
-{
-    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
-    size_t len = 0;
-    rp_error err;
-    if (a->connect_fd < 0 && open_connect(a) != 0) {
-        return 1;
-    }
-    if (residue_client_connect(a->cl, pkt, sizeof pkt, &len, &err) < 0) {
-        return report("CONNECT", &err);
-    }
-    int rc = connect_exchange(a, pkt, len, "CONNECT");
-    if (rc == 0 && residue_client_get_state(a->cl) != RESIDUE_CLIENT_ESTABLISHED) {
-        fprintf(stderr, PROG ": handshake did not end established\n");
-        rc = 1;
-    }
-    return rc;
-}
-
-static int touch(client_app *a)
-{
-    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
-    size_t len = 0;
-    rp_error err;
-    if (residue_client_touch(a->cl, pkt, sizeof pkt, &len, &err) < 0) {
-        return report("TOUCH", &err);
-    }
-    return connect_exchange(a, pkt, len, "TOUCH");
-}
-
-/* Before each log request: TOUCH when close to expiry, reconnect when dead. */
-static int keep_alive(client_app *a)
-{
-    switch (residue_client_next_action(a->cl)) {
-    case RESIDUE_CLIENT_ACTION_TOUCH:
-        return touch(a);
-    case RESIDUE_CLIENT_ACTION_CONNECT:
-        if (a->o.verbose) printf("%s: session expired, connecting again\n", PROG);
-        if (open_connect(a) != 0) return 1;
-        return handshake(a);
-    default:
-        return 0;
-    }
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Sends records[0..n) as one log request. 0: {"r":0}; 1: failure (reported); 2: {"r":1}. */
-static int send_once(client_app *a, residue_log_request *records, size_t n)
-{
-    if (keep_alive(a) != 0) {
-        return 1;
-    }
-    rp_error err;
-    if (a->log_fd < 0) {
-        uint16_t lp = residue_client_logging_port(a->cl);
-        if (rs_connect(a->host, lp, a->o.timeout_ms, &a->log_fd, &err) < 0) {
-            return report("logging port", &err);
-        }
-        rp_framer_reset(&a->log_framer);
-    }
-    size_t cap = 4096;
-    for (size_t i = 0; i < n; i++) {
-        cap += 12u * (records[i].msg.len + records[i].logger.len + records[i].app.len) + 1024u;
-    }
-    uint8_t *pkt = malloc(cap);
-    if (pkt == NULL) {
-        fprintf(stderr, PROG ": out of memory\n");
-        return 1;
-    }
-    size_t len = 0;
-    int rc = residue_client_build_log(a->cl, records, n, pkt, cap, &len, &err);
-    if (rc < 0) {
-        free(pkt);
-        return report("log request", &err);
-    }
-    rc = rs_send_all(a->log_fd, pkt, len, a->o.timeout_ms, &err);
-    free(pkt);
-    if (rc < 0) {
-        return report("log request", &err);
-    }
-    a->packets++;
-    const uint8_t *reply;
-    size_t rlen;
-    if (rs_recv_packet(a->log_fd, &a->log_framer, a->o.timeout_ms, &reply, &rlen, &err) < 0) {
-        return report("log reply", &err);
-    }
-    rc = residue_client_log_reply(a->cl, reply, rlen, &err);
-    if (rc == RP_E_REJECTED) {
-        return 2;
-    }
-    if (rc < 0) {
-        return report("log reply", &err);
-    }
-    return 0;
-}
-
-/* Sends one log request; on {"r":1} checks the session with a TOUCH and, when the server
- * has forgotten or expired the client, connects again and resends once. */
-static int send_logs(client_app *a, residue_log_request *records, size_t n)
-{
-    int rc = send_once(a, records, n);
-    if (rc == 2) {
+    client_app *a = ctx;
+    switch (ev->kind) {
+    case RESIDUE_LOGGER_EV_INFO:
         if (a->o.verbose) {
-            printf(PROG ": log request rejected; checking the session with a TOUCH\n");
+            printf(PROG ": %s\n", ev->text);
+            fflush(stdout);
         }
-        if (touch(a) != 0 && residue_client_get_state(a->cl) == RESIDUE_CLIENT_DISCONNECTED) {
-            if (a->o.verbose) printf(PROG ": the server lost the session, connecting again\n");
-            if (a->log_fd >= 0) {
-                close(a->log_fd);
-                a->log_fd = -1;
-            }
-            if (open_connect(a) == 0 && handshake(a) == 0) {
-                rc = send_once(a, records, n);
-            }
-        }
+        break;
+    case RESIDUE_LOGGER_EV_CONNECT_FAILED:
+    case RESIDUE_LOGGER_EV_DISCONNECTED:
+        if (ev->err != NULL) report(NULL, ev->err);
+        else fprintf(stderr, PROG ": %s\n", ev->text);
+        break;
+    case RESIDUE_LOGGER_EV_GAVE_UP:
+        atomic_store(&a->gave_up, true);
+        if (ev->lines > 0) fprintf(stderr, PROG ": %llu line(s) not sent\n", (unsigned long long)ev->lines);
+        break;
+    case RESIDUE_LOGGER_EV_REJECTED:
+    case RESIDUE_LOGGER_EV_DROPPED:
+        fprintf(stderr, PROG ": %s\n", ev->text);
+        break;
+    case RESIDUE_LOGGER_EV_INVALID:
+        break; /* log_str returns it; reported there */
     }
-    a->sent += n;
-    if (rc == 0) {
-        a->accepted += n;
-        return 0;
-    }
-    if (rc == 2) {
-        a->rejected += n;
-        fprintf(stderr, PROG ": log request of %zu line(s) rejected by the server ({\"r\":1})\n", n);
-    }
-    return 1;
 }
 
-static void fill_record(const client_app *a, residue_log_request *r, const char *msg, size_t len)
+/* Reads one line of stdin into *buf (grown as needed, at most max + 1 bytes), without its
+ * "\n" / "\r\n". Returns 0 for a line, -1 at end of input. A longer line is skipped to its
+ * end: *too_long is set and *len is its full length. */
+static int read_line(char **buf, size_t *cap, size_t max, size_t *len, bool *too_long)
 {
-    residue_log_request_init(r);
-    r->timestamp = 0; /* filled by the session from its clock */
-    r->datetime = now_ms();
-    r->has_datetime = true;
-    r->logger = rp_str_from_cstr(a->o.logger);
-    r->has_logger = true;
-    r->msg.ptr = msg;
-    r->msg.len = len;
-    r->has_msg = true;
-    r->app = rp_str_from_cstr(a->o.app);
-    r->has_app = true;
-    r->level = (residue_level)a->o.level;
-    r->has_level = true;
-    r->vlevel = 0;
-    r->has_vlevel = true;
+    size_t n = 0, total = 0;
+    int c, last = 0;
+    bool any = false;
+    *too_long = false;
+    while ((c = getc_unlocked(stdin)) != EOF) {
+        any = true;
+        if (c == '\n') break;
+        last = c;
+        total++;
+        if (n >= max) {
+            *too_long = true;
+            continue;
+        }
+        if (n + 1u >= *cap) {
+            size_t nc = *cap < 256 ? 256 : *cap * 2u;
+            if (nc > max + 1u) nc = max + 1u;
+            char *b = realloc(*buf, nc);
+            if (b == NULL) {
+                *too_long = true;
+                continue;
+            }
+            *buf = b;
+            *cap = nc;
+        }
+        (*buf)[n++] = (char)c;
+    }
+    if (!any) return -1;
+    if (*too_long && last == '\r') total--; /* a CRLF line: the CR is not text */
+    while (!*too_long && n > 0 && (*buf)[n - 1] == '\r') {
+        n--;
+        total--;
+    }
+    if (*buf != NULL) (*buf)[n] = '\0';
+    *len = *too_long ? total : n;
+    return 0;
 }
 
-/* Sends every message, batching up to the bulk size. */
-static int send_all_messages(client_app *a)
+/* Hands one line to the logger. Returns 0, or 1 when it was refused (reported). */
+static int log_one(client_app *a, residue_logger *lg, const char *msg, size_t len)
 {
-    size_t batch = residue_client_bulk_capacity(a->cl);
-    if (a->o.bulk_size != 0 && a->o.bulk_size < batch) {
-        batch = a->o.bulk_size;
-    }
-    residue_log_request *recs = calloc(batch, sizeof *recs);
-    char **lines = calloc(batch, sizeof *lines);
-    if (recs == NULL || lines == NULL) {
-        free(recs);
-        free(lines);
-        fprintf(stderr, PROG ": out of memory\n");
+    if (len == 0) {
+        fprintf(stderr, PROG ": an empty message cannot be logged (msg needs 1+ chars)\n");
         return 1;
     }
+    rp_error err;
+    if (residue_logger_log_str(lg, (residue_level)a->o.level, a->o.vlevel, a->o.logger, NULL, 0,
+                               NULL, msg, len, &err) < 0) {
+        report("line not sent", &err);
+        return 1;
+    }
+    return 0;
+}
+
+static int send_all_messages(client_app *a, residue_logger *lg)
+{
     int failures = 0;
-    size_t n = 0;
-    int next_arg = 0;
-    bool from_stdin = a->o.nmessages == 0;
+    if (a->o.nmessages > 0) {
+        for (int i = 0; i < a->o.nmessages && !atomic_load(&a->gave_up); i++) {
+            failures += log_one(a, lg, a->o.messages[i], strlen(a->o.messages[i]));
+        }
+        return failures;
+    }
     char *line = NULL;
-    size_t line_cap = 0;
-    for (;;) {
-        const char *msg = NULL;
-        size_t len = 0;
-        if (!from_stdin) {
-            if (next_arg < a->o.nmessages) {
-                msg = a->o.messages[next_arg++];
-                len = strlen(msg);
-            }
-        } else {
-            ssize_t r = getline(&line, &line_cap, stdin);
-            if (r >= 0) {
-                while (r > 0 && (line[r - 1] == '\n' || line[r - 1] == '\r')) line[--r] = '\0';
-                if (r == 0) continue; /* empty lines carry no message */
-                if ((size_t)r > MAX_LINE) {
-                    fprintf(stderr, PROG ": a line of %zd bytes is longer than %u; not sent\n",
-                            r, MAX_LINE);
-                    failures++;
-                    continue;
-                }
-                lines[n] = strdup(line);
-                if (lines[n] == NULL) {
-                    fprintf(stderr, PROG ": out of memory\n");
-                    failures++;
-                    break;
-                }
-                msg = lines[n];
-                len = (size_t)r;
-            }
+    size_t cap = 0, len = 0;
+    bool too_long = false;
+    while (!atomic_load(&a->gave_up) && read_line(&line, &cap, a->o.max_line, &len, &too_long) == 0) {
+        if (too_long) {
+            fprintf(stderr, PROG ": a line of %zu bytes is longer than --max-line %zu; not sent\n",
+                    len, a->o.max_line);
+            failures++;
+            continue;
         }
-        if (msg != NULL) {
-            if (len == 0) {
-                fprintf(stderr, PROG ": an empty message cannot be logged (msg needs 1+ chars)\n");
-                failures++;
-            } else {
-                fill_record(a, &recs[n++], msg, len);
-            }
-        }
-        if (n > 0 && (n == batch || msg == NULL)) {
-            if (send_logs(a, recs, n) != 0) failures++;
-            for (size_t i = 0; i < n; i++) {
-                free(lines[i]);
-                lines[i] = NULL;
-            }
-            n = 0;
-        }
-        if (msg == NULL) break;
+        if (len == 0) continue; /* empty lines carry no message */
+        failures += log_one(a, lg, line, len);
     }
     free(line);
-    for (size_t i = 0; i < batch; i++) free(lines[i]);
-    free(lines);
-    free(recs);
-    return failures == 0 ? 0 : 1;
-}
-
-static int load_keys(client_app *a)
-{
-    rp_error err;
-    if (a->o.client_private_key != NULL &&
-        rp_rsa_key_load_private_file(a->o.client_private_key, a->o.client_key_secret,
-                                     &a->client_key, &err) < 0) {
-        report("--client-private-key", &err);
-        return 2;
-    }
-    if (a->o.server_public_key != NULL &&
-        rp_rsa_key_load_public_file(a->o.server_public_key, &a->server_key, &err) < 0) {
-        report("--server-public-key", &err);
-        return 2;
-    }
-    return 0;
+    return failures;
 }
 
 static int parse_args(client_app *a, int argc, char **argv)
@@ -401,6 +225,7 @@ static int parse_args(client_app *a, int argc, char **argv)
     o->app = "residue-client";
     o->level = 128;
     o->timeout_ms = 10000;
+    o->max_line = RESIDUE_LOGGER_DEFAULT_MAX_LINE;
     int i = 1;
     for (; i < argc; i++) {
         const char *s = argv[i];
@@ -428,6 +253,13 @@ static int parse_args(client_app *a, int argc, char **argv)
                 fprintf(stderr, PROG ": unknown --level '%s'\n", v);
                 return 2;
             }
+        } else if (strcmp(s, "--vlevel") == 0) {
+            unsigned long k = strtoul(v, &end, 10);
+            if (*v < '0' || *v > '9' || *end != '\0' || k > 9) {
+                fprintf(stderr, PROG ": --vlevel must be 0..9\n");
+                return 2;
+            }
+            o->vlevel = (unsigned)k;
         } else if (strcmp(s, "--key-size") == 0) {
             unsigned long k = strtoul(v, &end, 10);
             if (*end != '\0' || (k != 128 && k != 192 && k != 256)) {
@@ -449,6 +281,13 @@ static int parse_args(client_app *a, int argc, char **argv)
                 return 2;
             }
             o->timeout_ms = (int)k;
+        } else if (strcmp(s, "--max-line") == 0) {
+            unsigned long long k = strtoull(v, &end, 10);
+            if (*v < '0' || *v > '9' || *end != '\0' || k < 1 || k > (1ull << 30)) {
+                fprintf(stderr, PROG ": --max-line must be 1..1073741824\n");
+                return 2;
+            }
+            o->max_line = (size_t)k;
         } else {
             fprintf(stderr, PROG ": unknown option '%s'\n", s);
             usage(stderr);
@@ -466,61 +305,108 @@ static int parse_args(client_app *a, int argc, char **argv)
         fprintf(stderr, PROG ": --client-id needs --client-private-key (it decrypts the hello)\n");
         return 2;
     }
+    char host[256];
+    uint16_t port;
     rp_error err;
-    if (rs_parse_host_port(o->connect, a->host, sizeof a->host, &a->port, &err) < 0) {
+    if (rs_parse_host_port(o->connect, host, sizeof host, &port, &err) < 0) {
         report("--connect", &err);
         return 2;
     }
     return 0;
 }
 
+/* The library takes the passphrase hex-encoded, as residue-cpp's client_key_secret. */
+static char *hex_secret(const char *pass)
+{
+    size_t n = strlen(pass);
+    char *hex = malloc(2u * n + 1u);
+    if (hex == NULL) return NULL;
+    size_t len = 0;
+    if (rp_hex_encode((const uint8_t *)pass, n, RP_HEX_LOWER, hex, 2u * n + 1u, &len, NULL) < 0) {
+        free(hex);
+        return NULL;
+    }
+    hex[len] = '\0';
+    return hex;
+}
+
 int main(int argc, char **argv)
 {
-    static client_app a; /* large framer buffers: not on the stack */
-    a.connect_fd = a.log_fd = -1;
-    signal(SIGPIPE, SIG_IGN);
+    static client_app a;
+    atomic_init(&a.gave_up, false);
     int rc = parse_args(&a, argc, argv);
-    if (rc == 0) rc = load_keys(&a);
+    if (rc != 0) return rc;
+
+    residue_logger_config cfg;
+    residue_logger_config_init(&cfg);
+    cfg.url = a.o.connect;
+    cfg.application_id = a.o.app;
+    cfg.client_id = a.o.client_id;
+    cfg.client_private_key = a.o.client_private_key;
+    cfg.server_public_key = a.o.server_public_key;
+    char *secret = NULL;
+    if (a.o.client_key_secret != NULL && *a.o.client_key_secret != '\0') {
+        secret = hex_secret(a.o.client_key_secret);
+        if (secret == NULL) {
+            fprintf(stderr, PROG ": out of memory\n");
+            return 2;
+        }
+        cfg.client_key_secret = secret;
+    }
+    cfg.key_size = (uint16_t)a.o.key_size;
+    cfg.bulk_size = (uint32_t)a.o.bulk_size;
+    cfg.compression = !a.o.no_compression;
+    cfg.connect_timeout_ms = a.o.timeout_ms;
+    cfg.reply_timeout_ms = a.o.timeout_ms;
+    cfg.max_attempts = 1;
+    cfg.policy = RESIDUE_LOGGER_BLOCK;
+    cfg.block_timeout_ms = -1;
+    cfg.dispatch_delay = RESIDUE_LOGGER_DISPATCH_WHEN_FULL;
+    cfg.max_line_size = a.o.max_line;
+    if (cfg.backlog_bytes < 2u * a.o.max_line) cfg.backlog_bytes = 2u * a.o.max_line;
+    cfg.close_timeout_ms = a.o.timeout_ms;
+    cfg.internal_logging_level = a.o.verbose ? 2 : 5;
+    cfg.on_event = on_event;
+    cfg.event_ctx = &a;
+    if (a.o.verbose) {
+        a.trace.out = stdout;
+        a.trace.prefix = "";
+        cfg.trace = rs_trace_print;
+        cfg.trace_ctx = &a.trace;
+    }
+    residue_logger *lg = NULL;
     rp_error err;
-    if (rc == 0 &&
-        (rp_framer_init(&a.connect_framer, a.connect_buf, sizeof a.connect_buf, MAX_REPLY, &err) < 0 ||
-         rp_framer_init(&a.log_framer, a.log_buf, sizeof a.log_buf, MAX_REPLY, &err) < 0)) {
-        rc = report("setup", &err);
+    rc = residue_logger_open(&cfg, &lg, &err);
+    if (secret != NULL) {
+        OPENSSL_cleanse(secret, strlen(secret));
+        free(secret);
+    }
+    if (rc < 0) {
+        report("setup", &err);
+        return 2;
+    }
+    rc = residue_logger_connect_wait(lg, -1, &err) < 0 ? 1 : 0;
+    if (rc == 0 && a.o.touch && residue_logger_touch(lg, -1, &err) < 0) {
+        rc = 1; /* the library reported why */
     }
     if (rc == 0) {
-        residue_client_config cfg = {a.o.client_id, a.client_key, a.server_key,
-                                (uint16_t)a.o.key_size, 0};
-        if (residue_client_create(&cfg, NULL, NULL, NULL, NULL, &a.cl, &err) < 0) {
-            report("client setup", &err);
-            rc = 2;
+        int failures = send_all_messages(&a, lg);
+        if (residue_logger_flush(lg, -1, &err) < 0) {
+            report("flush", &err);
+            failures++;
         }
-    }
-    if (rc == 0) {
+        residue_logger_stats st;
+        residue_logger_stats_get(lg, &st);
         if (a.o.verbose) {
-            a.trace.out = stdout;
-            a.trace.prefix = "";
-            residue_client_set_trace(a.cl, rs_trace_print, &a.trace);
+            printf(PROG ": %llu log line(s) in %llu request(s): %llu accepted, %llu rejected\n",
+                   (unsigned long long)st.logged, (unsigned long long)st.requests,
+                   (unsigned long long)st.accepted, (unsigned long long)st.rejected);
         }
-        rc = handshake(&a);
+        bool all_accepted = st.accepted == st.logged && st.rejected == 0 && st.failed == 0 &&
+                            st.dropped == 0;
+        rc = failures == 0 && all_accepted && !atomic_load(&a.gave_up) ? 0 : 1;
     }
-    if (rc == 0 && a.o.touch) {
-        rc = touch(&a);
-    }
-    if (rc == 0) {
-        if (a.o.no_compression) {
-            residue_client_set_compression(a.cl, false);
-        }
-        rc = send_all_messages(&a);
-        if (a.o.verbose) {
-            printf(PROG ": %zu log line(s) in %zu request(s): %zu accepted, %zu rejected\n",
-                   a.sent, a.packets, a.accepted, a.rejected);
-        }
-    }
-    if (a.connect_fd >= 0) close(a.connect_fd);
-    if (a.log_fd >= 0) close(a.log_fd);
-    residue_client_free(a.cl);
-    rp_rsa_key_free(a.client_key);
-    rp_rsa_key_free(a.server_key);
+    if (residue_logger_close(lg) < 0 && rc == 0) rc = 1;
     fflush(stdout);
     return rc;
 }

@@ -1,11 +1,20 @@
 /* residue-server: a residue-compatible server on the rproto runtime (docs/interfaces.md §4).
  *
  * One thread, one poll() loop over the two listeners, every client connection and a
- * self-pipe for SIGINT/SIGTERM. Sockets are non-blocking; each connection has a bounded
- * framer buffer (--max-packet) and an output queue; a connection whose peer does not read
- * its replies stops being read until the queue drains. The periodic client sweep runs from
- * the loop's timeout. Every accepted log record is written as one JSON line, flushed.
+ * self-pipe for signals (SIGINT/SIGTERM stop, SIGHUP reopens the log file). Sockets are
+ * non-blocking. Each poll turn serves the connections round-robin, each within a work budget
+ * (turn_packets packets, turn_bytes bytes read; an RSA decryption ends the connection's share
+ * of the turn, and all RSA decryptions of a turn stop after rsa_turn_ms), so no peer delays
+ * the others by more than about one turn. A connection's queued replies never exceed
+ * max_output_per_connection (no packet is handled when its reply might not fit; the peer is
+ * not read meanwhile) and one that takes no reply byte for output_stall_timeout is closed;
+ * the memory held for partial packets and replies of all connections is bounded by
+ * max_buffered_total (the largest holder is closed first). Log records go to rs_logfile:
+ * {"r":0} only once a record is in the file (and, with durability "group", fsynced: the
+ * replies of a turn wait for its one fsync). Defaults and keys: docs/security.md.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -15,35 +24,36 @@
 #include <string.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "residue_profiles.h"
 #include "rp_frame.h"
 #include "rp_json.h"
 #include "residue_session.h"
 #include "lib/rs_config.h"
+#include "lib/rs_logfile.h"
 #include "lib/rs_net.h"
 #include "lib/rs_trace.h"
 
 #define PROG "residue-server"
-#define DEFAULT_MAX_PACKET (1024u * 1024u)
-#define DEFAULT_MAX_CONNECTIONS 4096u
 #define FD_RESERVE 16u   /* descriptors kept free for listeners, log file, pipe, key files */
 #define ACCEPT_PAUSE_MS 100
-#define OUT_HIGH_WATER (1024u * 1024u)
 #define READ_CHUNK 65536u
+/* An input buffer that once held more than this is given back when it empties. */
+#define INBUF_KEEP (64u * 1024u)
 
-/* The signal handler's only way out: the write end of the self-pipe. */
+/* The signal handler's only way out: the write end of the self-pipe ('T' stop, 'H' reopen). */
 static volatile sig_atomic_t g_signal_fd = -1;
 
 static void on_signal(int sig)
 {
-    (void)sig;
     int saved = errno;
     if (g_signal_fd >= 0) {
-        char c = 1;
+        char c = sig == SIGHUP ? 'H' : 'T';
         ssize_t w = write(g_signal_fd, &c, 1);
         (void)w;
     }
@@ -56,18 +66,39 @@ typedef struct conn {
     int fd;
     port_role role;
     rp_framer framer;
-    uint8_t *inbuf;
+    uint8_t *inbuf;          /* mmap'd max_packet + 4 bytes, or NULL until data arrives */
+    size_t in_pending;       /* bytes in the framer not yet handed out as packets */
+    size_t in_hw;            /* most bytes the buffer has held since it was mapped */
+    const uint8_t *pkt;      /* popped packet waiting for its turn (have_pkt) */
+    size_t pkt_len;
+    bool have_pkt;
     uint8_t *out;
     size_t out_len;   /* bytes queued */
     size_t out_off;   /* bytes already sent */
     size_t out_cap;
+    size_t out_release; /* bytes before this may be sent; the rest wait for the turn's fsync */
+    size_t held;      /* memory this connection holds (accounted in app.held_total) */
     bool read_closed; /* EOF seen or framing error: flush and close */
     bool got_packet;  /* at least one complete packet arrived */
+    bool more;        /* its share of a turn ended with work left */
+    bool dead;        /* closed; removed after the turn */
     int64_t last_active_ms;
+    int64_t created_ms;
+    int64_t stalled_since_ms; /* replies waiting and none taken since; -1 = not stalled */
+    uint8_t src[16];
+    size_t src_len;
 } conn;
+
+/* Counters of the event loop (printed with -v at exit and into --stats-file). */
+typedef struct loop_stats {
+    uint64_t evicted_idle, evicted_memory, closed_stalled, rsa_deferrals, turns;
+    uint64_t held_peak;
+    int64_t max_turn_ms;
+} loop_stats;
 
 typedef struct app {
     rs_settings settings;
+    rs_server_limits lim;
     residue_server *srv;
     int listen_fd[2];
     uint16_t port[2];
@@ -75,15 +106,20 @@ typedef struct app {
     struct pollfd *pfd;    /* 3 + max_conns entries */
     size_t nconns;
     size_t max_conns;
+    size_t rr;             /* round-robin start of the next turn */
     int64_t accept_paused_until_ms;
-    uint64_t evicted;
-    FILE *log;
-    bool log_is_stdout;
+    rs_logfile log;
     bool verbose;
     size_t max_packet;
     int sig_pipe[2];
     rs_trace_sink trace;
-    uint64_t log_lines;
+    int64_t rsa_spent_ms;  /* RSA decryption time in the current turn */
+    size_t held_total;     /* sum of conn.held */
+    loop_stats st;
+    const char *stats_file;
+    int64_t next_stats_ms;
+    uint64_t store_failures_reported;
+    int64_t next_store_report_ms;
 } app;
 
 static int64_t mono_ms(void)
@@ -98,18 +134,31 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: " PROG " [--config FILE] [--connect-port N] [--logging-port N] [--bind ADDR]\n"
             "                      [--log-file FILE] [--ports-file FILE] [--max-packet BYTES]\n"
-            "                      [--max-connections N] [-v]\n"
+            "                      [--max-connections N] [--durability MODE]\n"
+            "                      [--durability-interval-ms N] [--stats-file FILE] [-v]\n"
             "  --config FILE       JSON configuration with the residue server's key names\n"
             "  --connect-port N    connect port (0 = pick a free one); overrides the config\n"
             "  --logging-port N    logging port (0 = pick a free one); overrides the config\n"
             "  --bind ADDR         IPv4 address to listen on (default 127.0.0.1)\n"
-            "  --log-file FILE     where accepted log records go, one JSON line each (default stdout)\n"
+            "  --log-file FILE     where accepted log records go, one JSON line each (default stdout);\n"
+            "                      {\"r\":0} is sent only once the record is in the file; a failed or\n"
+            "                      short write is cut back (no torn line) and answered {\"r\":1}\n"
+            "  --durability MODE   flush (default): each request's lines are written before its reply;\n"
+            "                      group: also one fsync per poll turn, replies released after it;\n"
+            "                      interval: written as flush, fsynced every --durability-interval-ms\n"
+            "  --durability-interval-ms N  fsync period of 'interval' (default 1000)\n"
             "  --ports-file FILE   also write the 'connect_port=N logging_port=M' line there\n"
+            "  --stats-file FILE   rewrite one line of counters there every second (and at exit)\n"
             "  --max-packet BYTES  largest packet accepted (default 1048576); larger closes the connection\n"
             "  --max-connections N open client connections (default 4096, at most the fd limit - 16);\n"
             "                      when full, the connection idle longest without a complete packet\n"
             "                      (else the one idle longest) is closed to make room\n"
-            "  -v                  print every packet handled on stderr (keys never shown)\n");
+            "  -v                  print every packet handled on stderr (keys never shown)\n"
+            "signals: SIGINT/SIGTERM stop cleanly (status 0); SIGHUP reopens --log-file (for\n"
+            "  logrotate); a log file moved or deleted is also noticed within 1 s and the path\n"
+            "  reopened (lines written to a deleted file since the last check are written again).\n"
+            "Other bounds (per-turn work, queued output, total buffered memory, per-address\n"
+            "  CONNECT rate and unacknowledged clients) are configuration keys: docs/security.md.\n");
 }
 
 /* ---- log records ------------------------------------------------------------------------- */
@@ -129,18 +178,21 @@ static const char *level_name(unsigned level)
     }
 }
 
-/* {"client_id":…,"logger":…,"level":…,"msg":…,"app":…,"datetime":…}, one line, flushed. */
-static void write_log_line(void *ctx, const char *client_id, const residue_log_request *log)
+/* {"client_id":…,"logger":…,"level":…,"msg":…,"app":…,"datetime":…}: one line, staged in
+ * the log file (written by log_store_end). U+0085/U+2028/U+2029 are escaped so that line
+ * splitters see one record per line. */
+static int log_store_record(void *ctx, const char *client_id, const residue_log_request *log)
 {
     app *a = ctx;
     size_t cap = 6u * (strlen(client_id) + log->logger.len + log->msg.len + log->app.len) + 256u;
-    char *buf = malloc(cap);
+    char *buf = rs_logfile_stage_begin(&a->log, cap);
     if (buf == NULL) {
         fprintf(stderr, PROG ": out of memory writing a log line\n");
-        return;
+        return RP_E_NOMEM;
     }
     rp_json_writer w;
     rp_json_writer_init(&w, buf, cap);
+    rp_json_writer_escape_line_separators(&w, true);
     rp_json_write_object_begin(&w);
     rp_json_write_key(&w, "client_id", 9);
     rp_json_write_string(&w, client_id, strlen(client_id));
@@ -170,48 +222,150 @@ static void write_log_line(void *ctx, const char *client_id, const residue_log_r
         char msg[256];
         rp_error_format(&err, msg, sizeof msg);
         fprintf(stderr, PROG ": could not write a log line: %s\n", msg);
-    } else {
-        buf[n] = '\n';
-        if (fwrite(buf, 1, n + 1u, a->log) != n + 1u || fflush(a->log) != 0) {
-            fprintf(stderr, PROG ": writing the log file failed: %s\n", strerror(errno));
-        } else {
-            a->log_lines++;
-        }
+        return err.code;
     }
-    free(buf);
+    rs_logfile_stage_end(&a->log, n);
+    return 0;
 }
 
-/* ---- connections ------------------------------------------------------------------------- */
-
-static void conn_free(conn *c)
+/* The packet's lines, in one write. A failure is reported on stderr at most once a second
+ * (with the count since), since a full disk fails every request. */
+static int log_store_end(void *ctx, bool keep)
 {
-    if (c == NULL) {
-        return;
+    app *a = ctx;
+    if (!keep) {
+        rs_logfile_discard(&a->log);
+        return 0;
     }
+    rp_error err;
+    int rc = rs_logfile_commit(&a->log, &err);
+    if (rc < 0) {
+        a->store_failures_reported++;
+        int64_t now = mono_ms();
+        if (now >= a->next_store_report_ms) {
+            char msg[512];
+            rp_error_format(&err, msg, sizeof msg);
+            fprintf(stderr, PROG ": log write failed, answered {\"r\":1} (%llu so far): %s\n",
+                    (unsigned long long)a->store_failures_reported, msg);
+            a->next_store_report_ms = now + 1000;
+        }
+    }
+    return rc;
+}
+
+/* ---- connections: memory ----------------------------------------------------------------- */
+
+static size_t out_queued(const conn *c)
+{
+    return c->out_len - c->out_off;
+}
+
+/* Re-counts what c holds (the touched part of its input buffer, its reply buffer). */
+static void account(app *a, conn *c)
+{
+    size_t now = (c->inbuf != NULL ? c->in_hw : 0) + c->out_cap;
+    a->held_total = a->held_total - c->held + now;
+    c->held = now;
+    if (a->held_total > a->st.held_peak) a->st.held_peak = a->held_total;
+}
+
+static void inbuf_release(app *a, conn *c)
+{
+    if (c->inbuf != NULL) {
+        munmap(c->inbuf, RP_FRAMER_BUFFER_SIZE(a->max_packet, RESIDUE_SESSION_DELIM_LEN));
+        c->inbuf = NULL;
+    }
+    c->in_pending = c->in_hw = 0;
+    c->have_pkt = false;
+}
+
+/* Maps the input buffer on first use (pages are only backed once touched). */
+static int inbuf_ensure(app *a, conn *c)
+{
+    if (c->inbuf != NULL) return 0;
+    size_t cap = RP_FRAMER_BUFFER_SIZE(a->max_packet, RESIDUE_SESSION_DELIM_LEN);
+    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return -1;
+    c->inbuf = p;
+    if (rp_framer_init(&c->framer, &residue_framing, c->inbuf, cap, a->max_packet, NULL) < 0) {
+        inbuf_release(a, c);
+        return -1;
+    }
+    c->in_pending = c->in_hw = 0;
+    return 0;
+}
+
+/* Closes c now and frees what it holds; the slot is removed after the turn. */
+static void conn_kill(app *a, conn *c)
+{
+    if (c->dead) return;
+    c->dead = true;
     if (c->fd >= 0) {
+        /* Unread input would make the close a reset, which can destroy replies still in
+         * flight to the peer: take (and drop) what is already here, up to 256 KiB. */
+        uint8_t sink[READ_CHUNK];
+        for (int i = 0; i < 4 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++) {
+        }
         close(c->fd);
     }
-    free(c->inbuf);
+    c->fd = -1;
+    inbuf_release(a, c);
     free(c->out);
+    c->out = NULL;
+    c->out_len = c->out_off = c->out_cap = c->out_release = 0;
+    account(a, c);
+}
+
+static void conn_free(app *a, conn *c)
+{
+    if (c == NULL) return;
+    conn_kill(a, c);
     free(c);
 }
 
 static void conn_remove(app *a, size_t i)
 {
-    conn_free(a->conns[i]);
+    conn_free(a, a->conns[i]);
     a->conns[i] = a->conns[a->nconns - 1u];
     a->nconns--;
 }
 
-static int queue_output(conn *c, const uint8_t *data, size_t n)
+/* Closes the connections holding the most memory until the total fits max_buffered_total
+ * less `need` (bytes about to be read). Returns false when `self` was one of them. */
+static bool make_room(app *a, conn *self, size_t need)
+{
+    while (a->held_total + need > a->lim.max_buffered_total) {
+        conn *victim = NULL;
+        for (size_t i = 0; i < a->nconns; i++) {
+            conn *c = a->conns[i];
+            if (c->dead || c->held == 0) continue;
+            if (victim == NULL || c->held > victim->held ||
+                (c->held == victim->held && c->created_ms < victim->created_ms)) {
+                victim = c;
+            }
+        }
+        if (victim == NULL) break;
+        a->st.evicted_memory++;
+        if (a->verbose) {
+            fprintf(stderr, PROG ": %zu bytes buffered in all: closing the connection holding %zu\n",
+                    a->held_total, victim->held);
+        }
+        conn_kill(a, victim);
+        if (victim == self) return false;
+    }
+    return true;
+}
+
+static int queue_output(app *a, conn *c, const uint8_t *data, size_t n)
 {
     if (c->out_off > 0 && c->out_off == c->out_len) {
-        c->out_off = c->out_len = 0;
+        c->out_off = c->out_len = c->out_release = 0;
     }
     if (c->out_len + n > c->out_cap) {
         if (c->out_off > 0) {
             memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
             c->out_len -= c->out_off;
+            c->out_release -= c->out_off;
             c->out_off = 0;
         }
         if (c->out_len + n > c->out_cap) {
@@ -223,6 +377,7 @@ static int queue_output(conn *c, const uint8_t *data, size_t n)
             }
             c->out = p;
             c->out_cap = cap;
+            account(a, c);
         }
     }
     memcpy(c->out + c->out_len, data, n);
@@ -230,34 +385,68 @@ static int queue_output(conn *c, const uint8_t *data, size_t n)
     return 0;
 }
 
-/* Sends what the socket takes now. -1 when the connection is broken. */
-static int flush_output(conn *c)
+/* Sends what the socket takes now (only released bytes). -1 when the connection is broken. */
+static int flush_output(app *a, conn *c, int64_t now)
 {
-    while (c->out_off < c->out_len) {
-        ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+    bool progress = false;
+    while (c->out_off < c->out_release) {
+        ssize_t w = send(c->fd, c->out + c->out_off, c->out_release - c->out_off, MSG_NOSIGNAL);
         if (w < 0) {
             if (errno == EINTR) continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
             return -1;
         }
         c->out_off += (size_t)w;
+        progress = true;
     }
-    c->out_off = c->out_len = 0;
+    if (c->out_off == c->out_len) {
+        c->out_off = c->out_len = c->out_release = 0;
+        /* A reply buffer grown by a burst is given back once empty. */
+        if (c->out_cap > 16384u) {
+            free(c->out);
+            c->out = NULL;
+            c->out_cap = 0;
+            account(a, c);
+        }
+    }
+    if (progress || c->out_off >= c->out_release) c->stalled_since_ms = -1;
+    else if (c->stalled_since_ms < 0) c->stalled_since_ms = now;
     return 0;
 }
 
-/* Handles one packet; -1 closes the connection. */
-static int handle_packet(app *a, conn *c, const uint8_t *pkt, size_t len)
+/* ---- connections: work ------------------------------------------------------------------- */
+
+/* Handles c's waiting packet. 1 when it was handled, 2 when that included an RSA attempt,
+ * 0 when it must wait for the next turn's RSA budget, -1 when the connection must close. */
+static int handle_packet(app *a, conn *c)
 {
     uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t reply_len = 0;
     rp_error why;
     int rc;
+    bool rsa = false;
     if (c->role == ROLE_CONNECT) {
-        rc = residue_server_handle_connect(a->srv, pkt, len, reply, sizeof reply, &reply_len, &why);
+        residue_connect_call call;
+        memset(&call, 0, sizeof call);
+        call.source = c->src_len > 0 ? c->src : NULL;
+        call.source_len = c->src_len;
+        call.rsa_deferred = a->rsa_spent_ms >= (int64_t)a->lim.rsa_turn_ms;
+        int64_t t0 = mono_ms();
+        rc = residue_server_handle_connect_ex(a->srv, &call, c->pkt, c->pkt_len, reply, sizeof reply,
+                                              &reply_len, &why);
+        if (rc == 0 && call.deferred) {
+            a->st.rsa_deferrals++;
+            return 0;
+        }
+        if (call.rsa_used) {
+            rsa = true;
+            int64_t spent = mono_ms() - t0;
+            a->rsa_spent_ms += spent > 0 ? spent : 1;
+        }
     } else {
-        rc = residue_server_handle_log(a->srv, pkt, len, write_log_line, a, reply, sizeof reply,
-                                  &reply_len, &why);
+        residue_log_store store = {log_store_record, log_store_end, a};
+        rc = residue_server_handle_log_store(a->srv, c->pkt, c->pkt_len, &store, reply, sizeof reply,
+                                             &reply_len, &why);
     }
     if (rc < 0) {
         char msg[256];
@@ -265,18 +454,27 @@ static int handle_packet(app *a, conn *c, const uint8_t *pkt, size_t len)
         fprintf(stderr, PROG ": no reply possible, closing the connection: %s\n", msg);
         return -1;
     }
-    if (queue_output(c, reply, reply_len) < 0) {
+    if (queue_output(a, c, reply, reply_len) < 0) {
         fprintf(stderr, PROG ": out of memory queueing a reply\n");
         return -1;
     }
-    return 0;
+    return rsa ? 2 : 1;
 }
 
-/* Reads what is available, handles every complete packet. -1 closes the connection. */
-static int conn_read(app *a, conn *c)
+/* Reads up to `want` bytes into the framer: the count read, 0 for nothing now (EAGAIN or
+ * end of stream), -1 closes. */
+static int read_some(app *a, conn *c, size_t want)
 {
+    if (!make_room(a, c, want)) return -1;
+    if (inbuf_ensure(a, c) < 0) {
+        fprintf(stderr, PROG ": cannot map an input buffer (out of memory?)\n");
+        return -1;
+    }
     uint8_t buf[READ_CHUNK];
-    ssize_t r = recv(c->fd, buf, sizeof buf, 0);
+    size_t room = RP_FRAMER_BUFFER_SIZE(a->max_packet, RESIDUE_SESSION_DELIM_LEN) - c->in_pending;
+    if (want > room) want = room;
+    if (want > sizeof buf) want = sizeof buf;
+    ssize_t r = recv(c->fd, buf, want, 0);
     if (r < 0) {
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) return 0;
         return -1;
@@ -289,24 +487,94 @@ static int conn_read(app *a, conn *c)
     while (off < (size_t)r) {
         size_t used = 0;
         rp_error err;
-        if (rp_framer_push(&c->framer, buf + off, (size_t)r - off, &used, &err) < 0) {
+        if (rp_framer_push(&c->framer, buf + off, (size_t)r - off, &used, &err) < 0 ||
+            used == 0) {
             char msg[256];
             rp_error_format(&err, msg, sizeof msg);
             fprintf(stderr, PROG ": closing a %s-port connection: %s\n",
                     c->role == ROLE_CONNECT ? "connect" : "logging", msg);
             c->read_closed = true;
+            inbuf_release(a, c); /* the stream is out of sync: drop what it sent */
+            account(a, c);
             return 0;
         }
         off += used;
-        const uint8_t *pkt;
-        size_t len;
-        while (rp_framer_pop(&c->framer, &pkt, &len) == 1) {
-            c->got_packet = true;
-            c->last_active_ms = mono_ms();
-            if (handle_packet(a, c, pkt, len) < 0) {
-                return -1;
+    }
+    c->in_pending += (size_t)r;
+    if (c->in_pending > c->in_hw) {
+        c->in_hw = c->in_pending;
+        account(a, c);
+    }
+    return (int)r;
+}
+
+/* c's share of one turn: at most turn_packets units of work (a packet is 1 + one per 4 KiB,
+ * an RSA decryption the whole share) and turn_bytes read, and nothing once its queued
+ * replies might not take another one. Sets c->more when work is left. -1 closes. */
+static int serve(app *a, conn *c, bool readable, int64_t now)
+{
+    size_t units = 0, bytes = 0;
+    bool can_read = readable;
+    c->more = false;
+    for (;;) {
+        if (!c->have_pkt && c->inbuf != NULL) {
+            int r = rp_framer_pop(&c->framer, &c->pkt, &c->pkt_len);
+            if (r == 1) {
+                c->have_pkt = true;
+                c->in_pending -= c->pkt_len + rp_framing_overhead(&residue_framing);
+            } else if (r < 0) {
+                fprintf(stderr, PROG ": closing a %s-port connection: packet larger than %zu bytes\n",
+                        c->role == ROLE_CONNECT ? "connect" : "logging", a->max_packet);
+                c->read_closed = true;
+                inbuf_release(a, c); /* the stream is out of sync: drop what it sent */
+                account(a, c);
+                return 0;
             }
         }
+        if (!c->have_pkt) {
+            if (c->read_closed || !can_read) break;
+            if (bytes >= a->lim.turn_bytes) {
+                c->more = true;
+                break;
+            }
+            int r = read_some(a, c, a->lim.turn_bytes - bytes);
+            if (r < 0) return -1;
+            if (r == 0) {
+                can_read = false;
+                continue;
+            }
+            bytes += (size_t)r;
+            continue;
+        }
+        if (out_queued(c) + RESIDUE_SESSION_PACKET_MAX > a->lim.max_output) {
+            c->more = true; /* resumes once the peer has read some replies */
+            break;
+        }
+        size_t cost = 1u + c->pkt_len / 4096u;
+        if (units > 0 && units + cost > a->lim.turn_packets) {
+            c->more = true;
+            break;
+        }
+        int h = handle_packet(a, c);
+        if (h < 0) return -1;
+        if (h == 0) {
+            c->more = true; /* waits for the next turn's RSA budget */
+            break;
+        }
+        c->have_pkt = false;
+        c->got_packet = true;
+        c->last_active_ms = now;
+        units += cost;
+        if (h == 2) units = a->lim.turn_packets; /* an RSA attempt is the whole share */
+        if (units >= a->lim.turn_packets) {
+            c->more = true;
+            break;
+        }
+    }
+    /* A buffer that held a large packet is unmapped once it is empty again. */
+    if (!c->have_pkt && c->in_pending == 0 && c->in_hw > INBUF_KEEP) {
+        inbuf_release(a, c);
+        account(a, c);
     }
     return 0;
 }
@@ -332,7 +600,7 @@ static bool evict_one(app *a)
     if (victim == SIZE_MAX) {
         return false;
     }
-    a->evicted++;
+    a->st.evicted_idle++;
     if (a->verbose) {
         fprintf(stderr, PROG ": %zu connections open: closing one idle %s to make room\n",
                 a->nconns, a->conns[victim]->got_packet ? "client" : "connection (no complete packet)");
@@ -345,7 +613,9 @@ static bool evict_one(app *a)
 static void accept_all(app *a, port_role role)
 {
     for (;;) {
-        int fd = accept(a->listen_fd[role], NULL, NULL);
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int fd = accept(a->listen_fd[role], (struct sockaddr *)&ss, &sl);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
                 /* Out of descriptors: free one and retry, or stop accepting for a moment so
@@ -367,20 +637,25 @@ static void accept_all(app *a, port_role role)
             continue;
         }
         conn *c = calloc(1, sizeof *c);
-        size_t cap = RP_FRAMER_BUFFER_SIZE(a->max_packet);
-        if (c != NULL) {
-            c->fd = fd;
-            c->inbuf = malloc(cap);
-        }
-        if (c == NULL || c->inbuf == NULL ||
-            rs_set_nonblocking(fd, NULL) < 0 ||
-            rp_framer_init(&c->framer, c->inbuf, cap, a->max_packet, NULL) < 0) {
+        if (c == NULL || rs_set_nonblocking(fd, NULL) < 0) {
             fprintf(stderr, PROG ": cannot set up a connection (out of memory?)\n");
-            if (c != NULL) conn_free(c); else close(fd);
+            free(c);
+            close(fd);
             continue;
         }
+        c->fd = fd;
         c->role = role;
-        c->last_active_ms = mono_ms();
+        c->last_active_ms = c->created_ms = mono_ms();
+        c->stalled_since_ms = -1;
+        if (ss.ss_family == AF_INET) {
+            const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
+            memcpy(c->src, &in->sin_addr, 4);
+            c->src_len = 4;
+        } else if (ss.ss_family == AF_INET6) {
+            const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&ss;
+            memcpy(c->src, &in6->sin6_addr, 16);
+            c->src_len = 16;
+        }
         /* One small reply per request: do not let Nagle hold it back. */
         int one = 1;
         (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -388,15 +663,116 @@ static void accept_all(app *a, port_role role)
     }
 }
 
+/* ---- counters ---------------------------------------------------------------------------- */
+
+static void stats_line(const app *a, char *out, size_t cap)
+{
+    residue_server_stats st;
+    residue_server_stats_get(a->srv, &st);
+    const rs_logfile_stats *l = &a->log.stats;
+    snprintf(out, cap,
+             "connections=%zu held_bytes=%zu held_peak=%llu evicted_idle=%llu "
+             "evicted_memory=%llu closed_stalled=%llu rsa_deferrals=%llu turns=%llu "
+             "max_turn_ms=%lld clients=%zu lines=%llu write_failures=%llu short_writes=%llu "
+             "truncations=%llu fsyncs=%llu fsync_failures=%llu reopens=%llu rewritten_lines=%llu "
+             "log_store_failed=%llu rsa_attempts=%llu source_rate_refused=%llu "
+             "source_unacked_refused=%llu durability=%s\n",
+             a->nconns, a->held_total, (unsigned long long)a->st.held_peak,
+             (unsigned long long)a->st.evicted_idle, (unsigned long long)a->st.evicted_memory,
+             (unsigned long long)a->st.closed_stalled, (unsigned long long)a->st.rsa_deferrals,
+             (unsigned long long)a->st.turns, (long long)a->st.max_turn_ms,
+             residue_server_client_count(a->srv), (unsigned long long)l->lines,
+             (unsigned long long)l->write_failures, (unsigned long long)l->short_writes,
+             (unsigned long long)l->truncations, (unsigned long long)l->fsyncs,
+             (unsigned long long)l->fsync_failures, (unsigned long long)l->reopens,
+             (unsigned long long)l->rewritten_lines, (unsigned long long)st.log_store_failed,
+             (unsigned long long)st.rsa_attempts, (unsigned long long)st.source_rate_refused,
+             (unsigned long long)st.source_unacked_refused,
+             rs_durability_name((rs_durability)a->lim.durability));
+}
+
+static int write_ports_file(const char *path, const char *line);
+
+static void write_stats(app *a)
+{
+    if (a->stats_file == NULL) return;
+    char line[1024];
+    stats_line(a, line, sizeof line);
+    if (write_ports_file(a->stats_file, line) < 0) {
+        fprintf(stderr, PROG ": --stats-file %s: %s\n", a->stats_file, strerror(errno));
+        a->stats_file = NULL;
+    }
+}
+
 /* ---- main loop --------------------------------------------------------------------------- */
+
+/* GROUP: one fsync for every record of the turn, then the turn's replies go out; when the
+ * fsync failed its records were cut from the file and every held {"r":0} becomes {"r":1}. */
+static void release_replies(app *a)
+{
+    bool failed = false;
+    if (rs_logfile_dirty(&a->log) && a->lim.durability == RS_DURABILITY_GROUP) {
+        rp_error err;
+        if (rs_logfile_sync(&a->log, &err) < 0) {
+            char msg[512];
+            rp_error_format(&err, msg, sizeof msg);
+            fprintf(stderr, PROG ": %s: this turn's log replies become {\"r\":1}\n", msg);
+            failed = true;
+        }
+    }
+    for (size_t i = 0; i < a->nconns; i++) {
+        conn *c = a->conns[i];
+        if (c->dead || c->out_release == c->out_len) continue;
+        if (failed && c->role == ROLE_LOGGING) {
+            for (size_t o = c->out_release; o + RESIDUE_LOG_REPLY_LEN <= c->out_len;
+                 o += RESIDUE_LOG_REPLY_LEN) {
+                if (memcmp(c->out + o, RESIDUE_LOG_REPLY_OK, RESIDUE_LOG_REPLY_LEN) == 0) {
+                    memcpy(c->out + o, RESIDUE_LOG_REPLY_FAILED, RESIDUE_LOG_REPLY_LEN);
+                }
+            }
+        }
+        c->out_release = c->out_len;
+    }
+}
+
+static void reopen_log(app *a, const char *why)
+{
+    rp_error err;
+    if (rs_logfile_reopen(&a->log, &err) < 0) {
+        char msg[512];
+        rp_error_format(&err, msg, sizeof msg);
+        fprintf(stderr, PROG ": %s: could not reopen the log file, still writing the old one: %s\n",
+                why, msg);
+    } else if (a->verbose) {
+        fprintf(stderr, PROG ": %s: log file reopened\n", why);
+    }
+}
 
 static int run(app *a)
 {
     struct pollfd *pfd = a->pfd;
+    bool group = a->lim.durability == RS_DURABILITY_GROUP;
     for (;;) {
+        int64_t now = mono_ms();
         uint64_t next_sweep = residue_server_tick(a->srv);
         int timeout_ms = next_sweep > 60u ? 60000 : (int)(next_sweep * 1000u) + 10;
-        int64_t now = mono_ms();
+        bool failed = false;
+        rp_error lerr;
+        int log_wait = rs_logfile_tick(&a->log, now, &failed, &lerr);
+        if (failed) {
+            char msg[512];
+            rp_error_format(&lerr, msg, sizeof msg);
+            fprintf(stderr, PROG ": log file: %s\n", msg);
+        }
+        if (log_wait < timeout_ms) timeout_ms = log_wait;
+        if (a->stats_file != NULL) {
+            if (now >= a->next_stats_ms) {
+                write_stats(a);
+                a->next_stats_ms = now + 1000;
+            }
+            if (a->next_stats_ms - now < timeout_ms) timeout_ms = (int)(a->next_stats_ms - now);
+        }
+        if (timeout_ms > 1000) timeout_ms = 1000; /* stalled peers are checked every second */
         bool accepting = now >= a->accept_paused_until_ms;
         if (!accepting && timeout_ms > ACCEPT_PAUSE_MS) timeout_ms = ACCEPT_PAUSE_MS;
         size_t n = 0;
@@ -406,8 +782,10 @@ static int run(app *a)
         for (size_t i = 0; i < a->nconns; i++) {
             conn *c = a->conns[i];
             short ev = 0;
-            if (!c->read_closed && c->out_len - c->out_off < OUT_HIGH_WATER) ev |= POLLIN;
-            if (c->out_off < c->out_len) ev |= POLLOUT;
+            bool room = out_queued(c) + RESIDUE_SESSION_PACKET_MAX <= a->lim.max_output;
+            if (!c->read_closed && room && !c->more) ev |= POLLIN;
+            if (c->out_off < c->out_release) ev |= POLLOUT;
+            if (c->more && room) timeout_ms = 0;
             pfd[n++] = (struct pollfd){c->fd, ev, 0};
         }
         int k = poll(pfd, (nfds_t)n, timeout_ms);
@@ -417,22 +795,61 @@ static int run(app *a)
             return 1;
         }
         if (pfd[0].revents & POLLIN) {
-            return 0; /* SIGINT / SIGTERM */
+            char sig[64];
+            ssize_t r = read(a->sig_pipe[0], sig, sizeof sig);
+            bool stop = false, hup = false;
+            for (ssize_t i = 0; i < r; i++) {
+                if (sig[i] == 'T') stop = true;
+                if (sig[i] == 'H') hup = true;
+            }
+            if (stop) return 0; /* SIGINT / SIGTERM */
+            if (hup) reopen_log(a, "SIGHUP");
         }
-        /* Connections first (their indices match pfd[3 + i]); walk backwards because
-         * removal moves the last connection into the freed slot. */
+        /* One turn: every connection gets its share, starting where the last turn started
+         * plus one, so that a share cut short is not always the same one. */
+        now = mono_ms();
+        a->rsa_spent_ms = 0;
+        size_t nc = a->nconns;
+        size_t start = nc > 0 ? a->rr % nc : 0;
+        for (size_t j = 0; j < nc; j++) {
+            size_t i = (start + j) % nc;
+            conn *c = a->conns[i];
+            if (c->dead) continue;
+            short re = pfd[3 + i].revents;
+            bool readable = (re & (POLLIN | POLLHUP | POLLERR)) != 0;
+            if (readable || c->more) {
+                if (serve(a, c, readable, now) < 0) {
+                    conn_kill(a, c);
+                    continue;
+                }
+                if ((re & (POLLHUP | POLLERR)) && !(re & POLLIN)) c->read_closed = true;
+            }
+            /* Only log replies wait for the turn's fsync. */
+            if (!group || c->role == ROLE_CONNECT) c->out_release = c->out_len;
+        }
+        a->rr = start + 1;
+        if (group) release_replies(a);
+        int64_t after = mono_ms();
         for (size_t i = a->nconns; i-- > 0;) {
             conn *c = a->conns[i];
-            short re = pfd[3 + i].revents;
-            bool drop = false;
-            if (re & (POLLIN | POLLHUP | POLLERR)) {
-                if (!c->read_closed && conn_read(a, c) < 0) drop = true;
-                else if ((re & (POLLHUP | POLLERR)) && !(re & POLLIN)) c->read_closed = true;
+            bool drop = c->dead;
+            if (!drop && flush_output(a, c, after) < 0) drop = true;
+            if (!drop && c->read_closed && !c->have_pkt && !c->more && c->out_off >= c->out_len) {
+                drop = true;
             }
-            if (!drop && flush_output(c) < 0) drop = true;
-            if (!drop && c->read_closed && c->out_off >= c->out_len) drop = true;
+            if (!drop && c->stalled_since_ms >= 0 &&
+                after - c->stalled_since_ms >= (int64_t)a->lim.output_stall_s * 1000) {
+                a->st.closed_stalled++;
+                if (a->verbose) {
+                    fprintf(stderr, PROG ": closing a peer that read no reply for %u s\n",
+                            a->lim.output_stall_s);
+                }
+                drop = true;
+            }
             if (drop) conn_remove(a, i);
         }
+        a->st.turns++;
+        if (after - now > a->st.max_turn_ms) a->st.max_turn_ms = after - now;
         if (pfd[1].revents & POLLIN) accept_all(a, ROLE_CONNECT);
         if (pfd[2].revents & POLLIN) accept_all(a, ROLE_LOGGING);
     }
@@ -456,7 +873,7 @@ static int write_ports_file(const char *path, const char *line)
 
 static void app_cleanup(app *a)
 {
-    for (size_t i = 0; i < a->nconns; i++) conn_free(a->conns[i]);
+    for (size_t i = 0; i < a->nconns; i++) conn_free(a, a->conns[i]);
     a->nconns = 0;
     free(a->conns);
     free(a->pfd);
@@ -470,7 +887,7 @@ static void app_cleanup(app *a)
     g_signal_fd = -1;
     residue_server_free(a->srv);
     rs_settings_free(&a->settings);
-    if (a->log != NULL && !a->log_is_stdout) fclose(a->log);
+    rs_logfile_close(&a->log);
 }
 
 static int fail_err(const char *what, const rp_error *err)
@@ -485,11 +902,10 @@ int main(int argc, char **argv)
 {
     const char *config = NULL, *bind_addr = "127.0.0.1", *log_file = NULL, *ports_file = NULL;
     const char *connect_port_arg = NULL, *logging_port_arg = NULL, *max_packet_arg = NULL;
-    const char *max_conn_arg = NULL;
+    const char *max_conn_arg = NULL, *durability_arg = NULL, *interval_arg = NULL;
     app a;
     memset(&a, 0, sizeof a);
     a.listen_fd[0] = a.listen_fd[1] = a.sig_pipe[0] = a.sig_pipe[1] = -1;
-    a.max_packet = DEFAULT_MAX_PACKET;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char **slot = NULL;
@@ -503,6 +919,9 @@ int main(int argc, char **argv)
         else if (strcmp(o, "--ports-file") == 0) slot = &ports_file;
         else if (strcmp(o, "--max-packet") == 0) slot = &max_packet_arg;
         else if (strcmp(o, "--max-connections") == 0) slot = &max_conn_arg;
+        else if (strcmp(o, "--durability") == 0) slot = &durability_arg;
+        else if (strcmp(o, "--durability-interval-ms") == 0) slot = &interval_arg;
+        else if (strcmp(o, "--stats-file") == 0) slot = &a.stats_file;
         else {
             fprintf(stderr, PROG ": unknown option '%s'\n", o);
             usage(stderr);
@@ -532,6 +951,26 @@ int main(int argc, char **argv)
         rs_settings_free(&a.settings);
         return fail_err("--logging-port", &err);
     }
+    a.lim = a.settings.limits;
+    a.max_packet = (size_t)a.lim.max_packet;
+    if (durability_arg != NULL) {
+        rs_durability d;
+        if (rs_durability_parse(durability_arg, &d, &err) < 0) {
+            rs_settings_free(&a.settings);
+            return fail_err("--durability", &err);
+        }
+        a.lim.durability = (int)d;
+    }
+    if (interval_arg != NULL) {
+        char *end = NULL;
+        unsigned long long v = strtoull(interval_arg, &end, 10);
+        if (*interval_arg == '\0' || *end != '\0' || v < 1 || v > 3600000) {
+            fprintf(stderr, PROG ": --durability-interval-ms must be 1..3600000\n");
+            rs_settings_free(&a.settings);
+            return 2;
+        }
+        a.lim.durability_interval_ms = (uint32_t)v;
+    }
     if (max_packet_arg != NULL) {
         char *end = NULL;
         unsigned long long v = strtoull(max_packet_arg, &end, 10);
@@ -544,7 +983,7 @@ int main(int argc, char **argv)
     }
     /* Connection slots: the option (default 4096), never more than the descriptor limit
      * leaves room for. */
-    size_t max_conns = DEFAULT_MAX_CONNECTIONS;
+    size_t max_conns = a.lim.max_connections;
     if (max_conn_arg != NULL) {
         char *end = NULL;
         unsigned long long v = strtoull(max_conn_arg, &end, 10);
@@ -570,18 +1009,11 @@ int main(int argc, char **argv)
         rs_settings_free(&a.settings);
         return 2;
     }
-    if (log_file != NULL && strcmp(log_file, "-") != 0) {
-        a.log = fopen(log_file, "a");
-        if (a.log == NULL) {
-            fprintf(stderr, PROG ": --log-file %s: %s\n", log_file, strerror(errno));
-            a.log = stdout;
-            a.log_is_stdout = true;
-            app_cleanup(&a);
-            return 2;
-        }
-    } else {
-        a.log = stdout;
-        a.log_is_stdout = true;
+    if (rs_logfile_open(&a.log, log_file, (rs_durability)a.lim.durability,
+                        a.lim.durability_interval_ms, NULL, &err) < 0) {
+        rc = fail_err("--log-file", &err);
+        app_cleanup(&a);
+        return 2;
     }
     if (rs_listen(bind_addr, a.settings.connect_port, &a.listen_fd[0], &a.port[0], &err) < 0 ||
         rs_listen(bind_addr, a.settings.logging_port, &a.listen_fd[1], &a.port[1], &err) < 0) {
@@ -615,7 +1047,10 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* A file size limit is a write error like a full disk, not a reason to die. */
+    signal(SIGXFSZ, SIG_IGN);
 
     char line[128];
     snprintf(line, sizeof line, PROG ": connect_port=%u logging_port=%u\n", (unsigned)a.port[0],
@@ -628,7 +1063,18 @@ int main(int argc, char **argv)
         return 1;
     }
     rc = run(&a);
+    /* A clean stop: the held replies of an unfinished turn, then what the sockets take. */
+    if (a.lim.durability == RS_DURABILITY_GROUP) release_replies(&a);
+    for (size_t i = 0; i < a.nconns; i++) {
+        if (!a.conns[i]->dead && flush_output(&a, a.conns[i], mono_ms()) < 0) {
+            /* the peer is gone; nothing more to do at exit */
+        }
+    }
+    write_stats(&a);
     if (a.verbose) {
+        char counters[1024];
+        stats_line(&a, counters, sizeof counters);
+        fprintf(stderr, PROG ": counters: %s", counters);
         residue_server_stats st;
         residue_server_stats_get(a.srv, &st);
         fprintf(stderr,
@@ -637,8 +1083,8 @@ int main(int argc, char **argv)
                 "%llu idle connections closed for room\n",
                 (unsigned long long)st.connect_packets, (unsigned long long)st.connect_errors,
                 (unsigned long long)st.log_packets, (unsigned long long)st.log_rejected,
-                (unsigned long long)a.log_lines, residue_server_client_count(a.srv),
-                (unsigned long long)a.evicted);
+                (unsigned long long)a.log.stats.lines, residue_server_client_count(a.srv),
+                (unsigned long long)a.st.evicted_idle);
     }
     app_cleanup(&a);
     return rc;

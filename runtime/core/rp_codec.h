@@ -4,11 +4,11 @@
  * case the caller asks for. Input side:
  *   - base64 STRICT  : RFC 4648 exactly: length a multiple of 4, '=' only as final padding,
  *                      no other bytes, pad bits zero. Errors name the offending offset.
- *   - base64 LENIENT : what the residue server's Crypto++ Base64Decoder does: every byte
- *                      outside the 64-letter alphabet (whitespace, '\n' of Java's 76-column
- *                      wrapping, '=', ':' ...) is skipped; the remaining letters are decoded
- *                      as a bit stream and trailing bits that do not fill a byte are dropped.
- *                      Never fails on content (only on a too-small output buffer).
+ *   - base64 LENIENT : every byte outside the 64-letter alphabet (whitespace, '\n' of
+ *                      76-column wrapping, '=', ':' ...) is skipped; the remaining letters
+ *                      are decoded as a bit stream and trailing bits that do not fill a byte
+ *                      are dropped (as Crypto++'s Base64Decoder does). Never fails on
+ *                      content (only on a too-small output buffer).
  *   - hex            : upper or lower case (mixed too); even length; errors name the offset.
  *
  * No function allocates. Every function accepts len == 0 (empty in, empty out). `in` may be
@@ -67,7 +67,9 @@ RP_CHECK_RESULT int rp_base64_decode(const char *in, size_t len, rp_base64_mode 
 RP_CHECK_RESULT int rp_hex_encode(const uint8_t *in, size_t len, rp_hex_case hcase, char *out,
                                   size_t cap, size_t *out_len, rp_error *err);
 
-/* Decodes hex text (either case) in[0..len) into out[0..cap); needs cap >= len / 2.
+/* Decodes hex text (either case) in[0..len) into out[0..cap); needs cap >= len / 2. out may
+ * be the same memory as in (decoding in place: each byte is written after the two digits it
+ * comes from are read); any other overlap is not allowed.
  * RP_E_HEX with err->offset = offset of the first non-hex character, or `len` when the
  * length is odd. */
 RP_CHECK_RESULT int rp_hex_decode(const char *in, size_t len, uint8_t *out, size_t cap,

@@ -87,6 +87,7 @@ const char *rp_status_name(int code)
     case RP_E_SCHEMA_UNKNOWN: return "schema-unknown";
     case RP_E_SCHEMA_DUPLICATE: return "schema-duplicate";
     case RP_E_SCHEMA_MESSAGE: return "schema-message";
+    case RP_E_SCHEMA_PATTERN: return "schema-pattern";
     case RP_E_BASE64: return "base64";
     case RP_E_HEX: return "hex";
     case RP_E_CRYPTO: return "crypto";

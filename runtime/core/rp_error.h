@@ -52,6 +52,7 @@ typedef enum rp_status {
     RP_E_SCHEMA_UNKNOWN  = -26, /* unknown key (strict mode) */
     RP_E_SCHEMA_DUPLICATE = -27, /* the same key twice in one object */
     RP_E_SCHEMA_MESSAGE  = -28, /* text is not any message this decoder knows */
+    RP_E_SCHEMA_PATTERN  = -29, /* string does not match the field's pattern */
     /* codec */
     RP_E_BASE64        = -30, /* invalid base64 */
     RP_E_HEX           = -31, /* invalid hex */
@@ -93,7 +94,7 @@ typedef enum rp_layer {
 /* Where in the spec the rule that failed was written (NULL file when not a spec rule).
  * The strings are static data emitted by rprotoc, never owned by the error. */
 typedef struct rp_spec_loc {
-    const char *file;   /* e.g. "spec/residue.rproto", relative as given to rprotoc */
+    const char *file;   /* e.g. "spec/telemetry.rproto", relative as given to rprotoc */
     uint32_t line;      /* 1-based; 0 when unknown */
     uint32_t column;    /* 1-based; 0 when unknown */
 } rp_spec_loc;
@@ -134,7 +135,7 @@ const char *rp_layer_name(rp_layer layer);
 
 /* Renders err for people into buf (always NUL-terminated when cap > 0), e.g.
  *   schema error at $.key_size (offset 42): 100 is not one of {128, 192, 256}
- *     [spec/residue.rproto:108:5] (schema-range)
+ *     [spec/telemetry.rproto:108:5] (schema-range)
  * Returns the length the full text needs, like snprintf. */
 size_t rp_error_format(const rp_error *err, char *buf, size_t cap);
 

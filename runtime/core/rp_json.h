@@ -4,19 +4,18 @@
  * the caller keeps alive and unchanged while scanning. It checks RFC 8259 completely:
  * grammar, UTF-8 (no overlongs, no surrogates encoded in UTF-8, nothing above U+10FFFF),
  * \u escapes (surrogates must pair), no raw control characters in strings, and a nesting
- * limit (default 32, the limit of the residue server's parser). Integers are read exactly
- * into uint64_t / int64_t, never through a double.
+ * limit (RP_JSON_DEFAULT_DEPTH unless set; generated decoders set their message's limit).
+ * Integers are read exactly into uint64_t / int64_t, never through a double.
  *
- * Two modes:
- *   RP_JSON_STRICT  RFC 8259 exactly: one value, then only whitespace. Integer fields must
- *                   be written as integers (no fraction, no exponent).
- *   RP_JSON_WIRE    what residue peers send (protocol reference §1.2, §10.4): parsing stops
- *                   after the first complete value and any trailing bytes are ignored; a
- *                   number with a fraction or exponent read as an integer is truncated
- *                   toward zero (see rp_json_read_u64). Everything else is as strict —
- *                   deliberately stricter than the residue server's parser (gason), which
- *                   copies invalid UTF-8, lone \u surrogates and raw control characters
- *                   through unchecked; such text is rejected here in both modes.
+ * Flags (rp_json_flags, OR-ed; 0 = RP_JSON_STRICT, RFC 8259 exactly: one value, then only
+ * whitespace; integer fields must be written as integers):
+ *   RP_JSON_TRAILING_IGNORE  parsing stops after the first complete value and any trailing
+ *                            bytes are ignored
+ *   RP_JSON_FLOAT_TRUNCATE   a number with a fraction or exponent read as an integer is
+ *                            truncated toward zero (see rp_json_read_u64)
+ * Everything else is as strict in every mode: invalid UTF-8, lone \u surrogates and raw
+ * control characters are always rejected. (Schema-level leniencies — a wrong-typed value
+ * read as absent, duplicate keys — are profile settings of rp_schema.h.)
  *
  * Two ways to use it:
  *   - generically, token by token, with rp_json_next (the conformance test does this);
@@ -45,7 +44,7 @@
  * a well-formed value do not, so a validator can go on and report further problems:
  *   - RP_E_SCHEMA_TYPE (wrong JSON type): nothing is consumed; skip the value with
  *     rp_json_skip_value (or read it as what it is) and continue;
- *   - RP_E_JSON_NUMBER (integer out of range / not an integer in strict mode) and
+ *   - RP_E_JSON_NUMBER (integer out of range / not an integer, unless truncated) and
  *     RP_E_OVERFLOW (decode storage full): the value is consumed; continue with the next
  *     key or element;
  *   - RP_E_ARGUMENT (a call in the wrong place, e.g. reading a value where a key is due):
@@ -77,17 +76,13 @@ extern "C" {
 
 /* ---- modes and limits --------------------------------------------------------------- */
 
-/* Decode mode. rp_decode_mode (used by generated decoders) is the same type, so a
- * generated decoder passes its mode straight to rp_json_scanner_init. */
-typedef enum rp_json_mode {
-    RP_JSON_STRICT = 0,
-    RP_JSON_WIRE = 1,
-    RP_DECODE_STRICT = RP_JSON_STRICT,
-    RP_DECODE_WIRE = RP_JSON_WIRE
-} rp_json_mode;
-typedef rp_json_mode rp_decode_mode;
+/* Scanner flags (see the top of this file). */
+typedef unsigned rp_json_flags;
+#define RP_JSON_STRICT 0u
+#define RP_JSON_TRAILING_IGNORE 1u
+#define RP_JSON_FLOAT_TRUNCATE 2u
 
-#define RP_JSON_DEFAULT_DEPTH 32u   /* residue server's parser limit (gason) */
+#define RP_JSON_DEFAULT_DEPTH 32u   /* nesting limit when none is set (a generic default) */
 #define RP_JSON_MAX_DEPTH 1024u     /* largest limit rp_json_scanner_set_max_depth accepts */
 
 /* ---- tokens ------------------------------------------------------------------------- */
@@ -178,17 +173,19 @@ typedef struct rp_json_scanner {
     const rp_json_path *path;  /* optional, rendered into errors */
     uint32_t depth;
     uint32_t max_depth;
-    uint8_t mode;              /* rp_json_mode */
+    uint8_t flags;             /* rp_json_flags */
     uint8_t state;
     int16_t failed;            /* 0, or the rp_status the scanner is stuck with */
     uint32_t stack[RP_JSON_MAX_DEPTH / 32];  /* bit i set: level i is an object */
 } rp_json_scanner;
 
-/* Prepares sc to scan buf[0..len) in the given mode with the default depth limit.
+/* Prepares sc to scan buf[0..len) with the given flags (RP_JSON_STRICT = 0, or an OR of
+ * RP_JSON_TRAILING_IGNORE and RP_JSON_FLOAT_TRUNCATE; other bits are ignored) and the
+ * default depth limit.
  * Neither pointer is owned; buf must outlive every view (rp_json_str) the scanner hands
  * out. buf may be NULL only when len is 0 (an empty input, which is a syntax error).
  * sc must not be NULL. */
-void rp_json_scanner_init(rp_json_scanner *sc, const char *buf, size_t len, rp_json_mode mode);
+void rp_json_scanner_init(rp_json_scanner *sc, const char *buf, size_t len, rp_json_flags flags);
 
 /* Sets the nesting limit (1..RP_JSON_MAX_DEPTH); an object or array that would make the
  * nesting deeper fails with RP_E_JSON_DEPTH. Call before scanning. RP_E_ARGUMENT if out
@@ -210,8 +207,8 @@ size_t rp_json_value_offset(const rp_json_scanner *sc);
 unsigned rp_json_depth(const rp_json_scanner *sc);
 
 /* Reads the next token into *tok (must not be NULL). After the top-level value is
- * complete it returns RP_JSON_END (strict mode: only if nothing but whitespace follows,
- * else RP_E_JSON_TRAILING) and keeps returning it. Errors: RP_E_JSON_SYNTAX,
+ * complete it returns RP_JSON_END (without RP_JSON_TRAILING_IGNORE: only if nothing but
+ * whitespace follows, else RP_E_JSON_TRAILING) and keeps returning it. Errors: RP_E_JSON_SYNTAX,
  * RP_E_JSON_UTF8, RP_E_JSON_DEPTH, RP_E_JSON_TRAILING. */
 RP_CHECK_RESULT int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err);
 
@@ -244,13 +241,13 @@ RP_CHECK_RESULT int rp_json_next_element(rp_json_scanner *sc, bool *done, rp_err
  *  - Integers ("0", "-0", "18446744073709551615") are converted exactly; a value outside
  *    the type fails with RP_E_JSON_NUMBER ("number 18446744073709551616 does not fit
  *    uint64"), offset at the number. "-0" is 0.
- *  - Strict mode: a number with a fraction or exponent fails with RP_E_JSON_NUMBER
- *    ("expected an integer, found 1.0e3").
- *  - Wire mode: such a number is truncated toward zero, computed exactly in decimal
+ *  - Without RP_JSON_FLOAT_TRUNCATE: a number with a fraction or exponent fails with
+ *    RP_E_JSON_NUMBER ("expected an integer, found 1.0e3").
+ *  - With it: such a number is truncated toward zero, computed exactly in decimal
  *    (never through a double): 42.9 -> 42, 1.0e3 -> 1000, 1e-3 -> 0, -7.5 -> -7,
  *    -0.5 -> 0 (so it fits uint64), 1.5e19 -> 15000000000000000000; the truncated
- *    value must fit the type, else RP_E_JSON_NUMBER. (The residue server converts through
- *    a double; the results agree for every value a double represents exactly.)
+ *    value must fit the type, else RP_E_JSON_NUMBER. (A peer that converts through a
+ *    double gets the same result for every value a double represents exactly.)
  *  - Not a number: RP_E_SCHEMA_TYPE (layer schema), offset at the value.
  * out must not be NULL; it is written only on success. */
 RP_CHECK_RESULT int rp_json_read_u64(rp_json_scanner *sc, uint64_t *out, rp_error *err);
@@ -285,8 +282,8 @@ RP_CHECK_RESULT int rp_json_read_string_into(rp_json_scanner *sc, rp_arena *stor
  * smuggle bad JSON), bounded by the depth limit. */
 RP_CHECK_RESULT int rp_json_skip_value(rp_json_scanner *sc, rp_error *err);
 
-/* Ends scanning after the top-level value: strict mode requires that only whitespace
- * follows (else RP_E_JSON_TRAILING at the first extra byte); wire mode ignores the rest.
+/* Ends scanning after the top-level value: only whitespace may follow (else
+ * RP_E_JSON_TRAILING at the first extra byte), unless RP_JSON_TRAILING_IGNORE is set.
  * RP_E_ARGUMENT if the top-level value is not complete. */
 RP_CHECK_RESULT int rp_json_finish(rp_json_scanner *sc, rp_error *err);
 
@@ -325,14 +322,28 @@ typedef struct rp_json_writer {
     size_t cap;
     size_t len;         /* bytes produced so far (may exceed cap after an overflow) */
     uint32_t depth;
+    uint32_t max_depth; /* 0: no limit */
     bool need_comma;
-    int16_t failed;     /* first error (RP_E_OVERFLOW, RP_E_JSON_UTF8, RP_E_ARGUMENT) */
+    int16_t failed;     /* first error (RP_E_OVERFLOW, RP_E_JSON_UTF8, RP_E_JSON_DEPTH,
+                           RP_E_ARGUMENT) */
     size_t fail_offset; /* for RP_E_JSON_UTF8: offset of the bad byte in the string */
+    bool escape_line_seps; /* rp_json_writer_escape_line_separators */
 } rp_json_writer;
 
 /* Prepares w to write into buf[0..cap) (not owned; buf may be NULL when cap is 0, to
  * measure). w must not be NULL. */
 void rp_json_writer_init(rp_json_writer *w, char *buf, size_t cap);
+
+/* Off by default. When on, strings also escape the three characters that are valid raw in
+ * JSON but end a line for common line splitters (Unicode, JavaScript, Python's
+ * str.splitlines): U+0085 -> \u0085, U+2028 -> \u2028, U+2029 -> \u2029. Every other line
+ * end (\n, \r, \v, \f, U+001C..U+001E) is a control character and always escaped. For
+ * text that must stay one line per record (log files). */
+void rp_json_writer_escape_line_separators(rp_json_writer *w, bool on);
+/* Limits the nesting of what is written: an object or array that would be deeper than
+ * max_depth levels is still written (so begin/end stay balanced) but finish reports
+ * RP_E_JSON_DEPTH. 0 (the initial value) means no limit. */
+void rp_json_writer_set_max_depth(rp_json_writer *w, unsigned max_depth);
 
 /* Structure. Commas are inserted automatically. */
 void rp_json_write_object_begin(rp_json_writer *w);
@@ -372,8 +383,8 @@ char *rp_json_write_string_reserve(rp_json_writer *w, size_t n);
 /* Ends writing: *out_len (may be NULL) gets the total length of the text (also on
  * RP_E_OVERFLOW, where it is the capacity needed, excluding the NUL). A NUL is written
  * after the text when it fits (not counted). Returns 0, RP_E_OVERFLOW (the text did not
- * fit; buf holds a truncated prefix), RP_E_JSON_UTF8 (a string was not UTF-8) or
- * RP_E_ARGUMENT (unbalanced begin/end). */
+ * fit; buf holds a truncated prefix), RP_E_JSON_UTF8 (a string was not UTF-8),
+ * RP_E_JSON_DEPTH (deeper than the limit) or RP_E_ARGUMENT (unbalanced begin/end). */
 RP_CHECK_RESULT int rp_json_writer_finish(rp_json_writer *w, size_t *out_len, rp_error *err);
 
 #ifdef __cplusplus

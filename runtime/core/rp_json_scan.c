@@ -106,8 +106,8 @@ static inline int is_hex(unsigned char c)
     return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/* What may directly follow a number or literal. NUL counts: the residue server parses a
- * C string, so a NUL ends its input (reported as trailing bytes in strict mode). */
+/* What may directly follow a number or literal. NUL counts: a peer that parses a C string
+ * stops at a NUL (reported as trailing bytes unless they are ignored). */
 static inline int is_delim(unsigned char c)
 {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == ',' || c == ']' ||
@@ -390,10 +390,10 @@ static int scan_key(rp_json_scanner *sc, rp_json_str *key, const char *after, rp
     return 0;
 }
 
-/* The trailer after the top-level value: whitespace only (strict) or anything (wire). */
+/* The trailer after the top-level value: whitespace only, or anything when ignored. */
 static int check_trailer(rp_json_scanner *sc, rp_error *err)
 {
-    if (sc->mode == RP_JSON_STRICT) {
+    if (!(sc->flags & RP_JSON_TRAILING_IGNORE)) {
         size_t i = skip_ws(sc->buf, sc->pos, sc->len);
         if (i < sc->len) {
             char d[16];
@@ -408,7 +408,7 @@ static int check_trailer(rp_json_scanner *sc, rp_error *err)
 
 /* ---- public: setup ------------------------------------------------------------------ */
 
-void rp_json_scanner_init(rp_json_scanner *sc, const char *buf, size_t len, rp_json_mode mode)
+void rp_json_scanner_init(rp_json_scanner *sc, const char *buf, size_t len, rp_json_flags flags)
 {
     /* The container stack is not cleared: a level's bit is always written by push()
      * before it is read. */
@@ -419,7 +419,7 @@ void rp_json_scanner_init(rp_json_scanner *sc, const char *buf, size_t len, rp_j
     sc->failed = 0;
     sc->buf = buf == NULL ? "" : buf;
     sc->len = buf == NULL ? 0 : len;
-    sc->mode = (uint8_t)(mode == RP_JSON_WIRE ? RP_JSON_WIRE : RP_JSON_STRICT);
+    sc->flags = (uint8_t)(flags & (RP_JSON_TRAILING_IGNORE | RP_JSON_FLOAT_TRUNCATE));
     sc->max_depth = RP_JSON_DEFAULT_DEPTH;
     sc->state = S_VALUE;
 }
@@ -715,7 +715,7 @@ static inline int read_number(rp_json_scanner *sc, rp_json_str *text, bool *is_i
 static inline int to_mag(rp_json_scanner *sc, const rp_json_str *t, bool integer, bool *neg,
                   uint64_t *mag, const char *type, rp_error *err)
 {
-    if (!integer && sc->mode == RP_JSON_STRICT) {
+    if (!integer && !(sc->flags & RP_JSON_FLOAT_TRUNCATE)) {
         return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t->offset,
                     "expected an integer, found %.*s%s", NUM_ARGS(*t));
     }

@@ -52,13 +52,36 @@ void rp_json_writer_init(rp_json_writer *w, char *buf, size_t cap)
     w->cap = buf == NULL ? 0 : cap;
     w->len = 0;
     w->depth = 0;
+    w->max_depth = 0;
     w->need_comma = false;
     w->failed = 0;
     w->fail_offset = 0;
+    w->escape_line_seps = false;
+}
+
+void rp_json_writer_escape_line_separators(rp_json_writer *w, bool on)
+{
+    w->escape_line_seps = on;
+}
+
+/* U+0085 (C2 85), U+2028 (E2 80 A8) and U+2029 (E2 80 A9) as \uXXXX; m is the length of the
+ * valid UTF-8 sequence at p. Returns the escape or NULL for any other character. */
+static const char *line_sep_escape(const unsigned char *p, size_t m)
+{
+    if (m == 2 && p[0] == 0xC2 && p[1] == 0x85) return "\\u0085";
+    if (m == 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xA8) return "\\u2028";
+    if (m == 3 && p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xA9) return "\\u2029";
+    return NULL;
+}
+
+void rp_json_writer_set_max_depth(rp_json_writer *w, unsigned max_depth)
+{
+    w->max_depth = max_depth;
 }
 
 static void begin(rp_json_writer *w, char c)
 {
+    if (w->max_depth != 0 && w->depth >= w->max_depth) note(w, RP_E_JSON_DEPTH);
     comma(w);
     put_char(w, c);
     w->depth++;
@@ -120,7 +143,9 @@ static void put_escaped(rp_json_writer *w, const char *s, size_t n)
                     note(w, RP_E_JSON_UTF8);
                     return;
                 }
-                put(w, s + i, m);
+                const char *ls = w->escape_line_seps ? line_sep_escape(p + i, m) : NULL;
+                if (ls != NULL) put(w, ls, 6);
+                else put(w, s + i, m);
                 i += m;
                 continue;
             }
@@ -252,6 +277,9 @@ int rp_json_writer_finish(rp_json_writer *w, size_t *out_len, rp_error *err)
         return rp_error_set(err, RP_E_JSON_UTF8, RP_LAYER_JSON, SIZE_MAX,
                             "a string to encode is not valid UTF-8 (byte %zu of the string)",
                             w->fail_offset);
+    case RP_E_JSON_DEPTH:
+        return rp_error_set(err, RP_E_JSON_DEPTH, RP_LAYER_JSON, SIZE_MAX,
+                            "the JSON would nest deeper than %u levels", (unsigned)w->max_depth);
     default:
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_JSON, SIZE_MAX,
                             "unbalanced object/array begin and end calls");

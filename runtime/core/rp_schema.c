@@ -23,7 +23,9 @@
 #include <string.h>
 
 #include "rp_codec.h"
+#include "rp_json_float.h"
 #include "rp_json_internal.h"
+#include "rp_json_number.h"
 
 /* Small helpers of the fast lanes that the compiler should fold into each caller (it
  * stops doing so on its own once they have two callers, which costs ~5% of a decode). */
@@ -31,6 +33,12 @@
 #define RP_SCHEMA_HOT inline __attribute__((always_inline))
 #else
 #define RP_SCHEMA_HOT inline
+#endif
+/* Branches the lanes almost never take (fields of the type system's rarer kinds). */
+#if defined(__GNUC__) || defined(__clang__)
+#define RP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define RP_UNLIKELY(x) (x)
 #endif
 /* Paths of the lanes that are rare (an unknown key) stay out of the hot loops. */
 #if defined(__GNUC__) || defined(__clang__)
@@ -52,13 +60,52 @@ typedef struct schema_ctx {
     rp_json_path path;
     bool scanning;              /* offsets refer to sc's input (decode) or are unknown */
     rp_arena *storage;
-    rp_decode_mode mode;
+    bool string_numbers_absent; /* the profile's settings (all false: strict) */
+    bool null_absent;
+    bool duplicate_last;
+    bool base64_lenient;
+    bool float_truncate;        /* a fraction where an integer belongs: its integer part */
+    uint32_t relax;             /* the profile's bit in the fields' relax masks, or 0 */
     rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL */
     rp_schema_report_fn report; /* collect-all mode when non-NULL */
     void *report_ctx;
     size_t problems;
     rp_error scratch;           /* JSON errors in collect-all mode land here first */
+    struct absent_notes *absent; /* the object being read: values the profile took as absent */
+    bool read_null;             /* read_one just read null into a nullable field */
 } schema_ctx;
+
+/* Where the profile took a value as absent (a string where a number belongs, or null) in the
+ * object being read, so that a required key can be reported as missing at that value and
+ * with the reason, rather than at the object with none. Bounded: later ones fall back to
+ * the plain message. */
+#define ABSENT_NOTES 8
+typedef struct absent_notes {
+    const rp_schema_field *field[ABSENT_NOTES];
+    size_t offset[ABSENT_NOTES];
+    const char *what[ABSENT_NOTES];
+    size_t n;
+} absent_notes;
+
+/* The nesting limit of m's JSON (rp_schema_message.max_depth). */
+static unsigned depth_of(const rp_schema_message *m)
+{
+    if (m->max_depth == 0) return RP_JSON_DEFAULT_DEPTH;
+    return m->max_depth > RP_JSON_MAX_DEPTH ? RP_JSON_MAX_DEPTH : m->max_depth;
+}
+
+/* The scanner flags of a profile. */
+static rp_json_flags json_flags(const rp_schema_profile *p)
+{
+    if (p == NULL) return RP_JSON_STRICT;
+    return (p->trailing_ignore ? RP_JSON_TRAILING_IGNORE : 0u) |
+           (p->float_truncate ? RP_JSON_FLOAT_TRUNCATE : 0u);
+}
+
+static uint32_t relax_bit(const rp_schema_profile *p)
+{
+    return p == NULL || p->index > 31 ? 0u : (uint32_t)1 << p->index;
+}
 
 /* Where scanner calls put their errors. */
 static rp_error *json_err(schema_ctx *cx)
@@ -112,6 +159,35 @@ static void set_has(void *msg, const rp_schema_field *f, bool on)
 static bool get_has(const void *msg, const rp_schema_field *f)
 {
     return f->has_offset == SIZE_MAX || *(const bool *)((const char *)msg + f->has_offset);
+}
+
+/* The null flag of a nullable field (false for the others). */
+static void set_null(void *msg, const rp_schema_field *f, bool on)
+{
+    if (f->nullable)
+        *(bool *)((char *)msg + f->null_offset) = on;
+}
+
+static bool get_null(const void *msg, const rp_schema_field *f)
+{
+    return f->nullable && *(const bool *)((const char *)msg + f->null_offset);
+}
+
+/* Item i of a repeated or map field whose items start at base: the value, and (maps) the
+ * entry's key. */
+static size_t item_stride(const rp_schema_field *f)
+{
+    return f->map ? f->entry_size : f->size;
+}
+
+static char *item_value(const rp_schema_field *f, char *base, size_t i)
+{
+    return base + i * item_stride(f) + (f->map ? f->value_offset : 0);
+}
+
+static rp_str *item_key(const rp_schema_field *f, char *base, size_t i)
+{
+    return (rp_str *)(void *)(base + i * f->entry_size);
 }
 
 static size_t *count_of(void *msg, const rp_schema_field *f)
@@ -212,7 +288,8 @@ static void reset_message(const rp_schema_message *m, void *msg, bool with_const
             switch (f->type) {
             case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
             case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
-            case RP_SCHEMA_UINT: store_u(p, f->size, f->def_u); break;
+            case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, f->def_u); break;
+            case RP_SCHEMA_FLOAT64: memcpy(p, &f->def_f, sizeof f->def_f); break;
             case RP_SCHEMA_STRING: {
                 rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
                 memcpy(p, &s, sizeof s);
@@ -226,7 +303,7 @@ static void reset_message(const rp_schema_message *m, void *msg, bool with_const
             switch (f->type) {
             case RP_SCHEMA_BOOL: *(bool *)p = c->u_lo != 0; break;
             case RP_SCHEMA_INT: store_i(p, f->size, c->i_lo); break;
-            case RP_SCHEMA_UINT: store_u(p, f->size, c->u_lo); break;
+            case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, c->u_lo); break;
             case RP_SCHEMA_STRING: {
                 rp_str s = { c->str, c->str != NULL ? strlen(c->str) : 0 };
                 memcpy(p, &s, sizeof s);
@@ -321,6 +398,43 @@ static int check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_r
     return 0;
 }
 
+/* The whole of s[0..n) matches the DFA: one table step per byte, never more. */
+static bool pattern_ok(const rp_schema_pattern *pt, const char *s, size_t n)
+{
+    unsigned st = 1;
+    for (size_t i = 0; i < n && st != 0; i++)
+        st = pt->next[(size_t)st * pt->classes + pt->byte_class[(unsigned char)s[i]]];
+    return pt->accept[st] != 0;
+}
+
+/* The key rules of a map field against one key (offset: of the key in the input). */
+static int check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_t offset)
+{
+    int rc = 0;
+    for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
+        const rp_schema_rule *r = &f->rules[i];
+        if (r->kind == RP_RULE_KEY_LEN && !len_ok(r, key.len)) {
+            rc = problem(cx, RP_E_SCHEMA_LENGTH, offset, &r->loc, "expected a key of length %s, got %zu",
+                         r->expect, key.len);
+        } else if (r->kind == RP_RULE_KEY_CHARSET) {
+            for (size_t k = 0; k < key.len; k++) {
+                unsigned char c = (unsigned char)key.ptr[k];
+                if (r->charset[c >> 3] & (1u << (c & 7u)))
+                    continue;
+                char shown[8];
+                if (c >= 0x20 && c < 0x7f)
+                    snprintf(shown, sizeof shown, "'%c'", c);
+                else
+                    snprintf(shown, sizeof shown, "0x%02X", c);
+                rc = problem(cx, RP_E_SCHEMA_CHARSET, offset, &r->loc, "expected a key of %s, got %s at index %zu",
+                             r->expect, shown, k);
+                break;
+            }
+        }
+    }
+    return rc;
+}
+
 /* Checks one present (non-repeated, or one item of a repeated) value against its rules.
  * p points at the value in the struct; offset is where it starts in the input. */
 static int validate_message(schema_ctx *cx, const rp_schema_message *m, const void *msg);
@@ -363,6 +477,34 @@ static int check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, 
         }
         return rc;
     }
+    case RP_SCHEMA_FLOAT64: {
+        double v;
+        memcpy(&v, p, sizeof v);
+        char shown[RP_JSON_DOUBLE_MAX];
+        if (rp_json_format_double(v, shown, sizeof shown) == 0)
+            return problem(cx, RP_E_SCHEMA_RANGE, offset, &f->loc,
+                           "expected a finite number, got %s", v != v ? "NaN" : "an infinity");
+        for (size_t i = 0; i < f->rule_count; i++) {
+            const rp_schema_rule *r = &f->rules[i];
+            if (r->kind == RP_RULE_RANGE && ((r->has_lo && !(v >= r->f_lo)) || (r->has_hi && !(v <= r->f_hi))))
+                if ((rc = problem(cx, RP_E_SCHEMA_RANGE, offset, &r->loc, "expected %s, got %s",
+                                  r->expect, shown)) < 0)
+                    return rc;
+        }
+        return 0;
+    }
+    case RP_SCHEMA_STRENUM: {
+        uint64_t v = load_u(p, f->size);
+        for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
+            const rp_schema_rule *r = &f->rules[i];
+            if (r->kind == RP_RULE_ENUM && (v == 0 || v > r->set_count))
+                rc = problem(cx, RP_E_SCHEMA_RANGE, offset, &r->loc, "expected %s, got number %" PRIu64,
+                             r->expect, v);
+            else if (r->kind == RP_RULE_CONST && v != r->u_lo)
+                rc = problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s", r->expect);
+        }
+        return rc;
+    }
     case RP_SCHEMA_STRING: {
         rp_str s;
         memcpy(&s, p, sizeof s);
@@ -400,6 +542,9 @@ static int check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, 
                     if ((rc = problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s",
                                       r->expect)) < 0)
                         return rc;
+            } else if (r->kind == RP_RULE_PATTERN && !pattern_ok(r->pattern, s.ptr, s.len)) {
+                if ((rc = problem(cx, RP_E_SCHEMA_PATTERN, offset, &r->loc, "expected %s", r->expect)) < 0)
+                    return rc;
             }
         }
         return 0;
@@ -437,11 +582,31 @@ static int validate_field(schema_ctx *cx, const rp_schema_field *f, const void *
                                "required key \"%s\" is missing", f->key);
             return 0;
         }
-        if ((rc = check_len_rules(cx, f, RP_RULE_COUNT, n, SIZE_MAX, "item count")) < 0)
+        if ((rc = check_len_rules(cx, f, RP_RULE_COUNT, n, SIZE_MAX, f->map ? "entry count" : "item count")) < 0)
             return rc;
         for (size_t i = 0; i < n; i++) {
-            rp_json_path_push_index(&cx->path, i);
-            rc = check_value(cx, f, base + i * f->size, SIZE_MAX);
+            char *item = item_value(f, (char *)base, i);
+            if (f->map) {
+                rp_str key = *item_key(f, (char *)base, i);
+                if (key.ptr == NULL && key.len > 0)
+                    return problem(cx, RP_E_ARGUMENT, SIZE_MAX, &f->loc, "map key %zu has a length but no text", i);
+                rp_json_path_push_key(&cx->path, key.ptr, key.len);
+                rp_error u;
+                if (rp_json_check_utf8(key.ptr, key.len, 0, &u) < 0)
+                    rc = problem(cx, RP_E_JSON_UTF8, SIZE_MAX, &f->loc, "map key: %s", u.message);
+                for (size_t j = 0; j < i && rc == 0; j++) {
+                    rp_str other = *item_key(f, (char *)base, j);
+                    if (other.len == key.len && (key.len == 0 || memcmp(other.ptr, key.ptr, key.len) == 0))
+                        rc = problem(cx, RP_E_SCHEMA_DUPLICATE, SIZE_MAX, &f->loc, "map key appears twice");
+                }
+                if (rc == 0)
+                    rc = check_key(cx, f, key, SIZE_MAX);
+                if (rc == 0)
+                    rc = check_value(cx, f, item, SIZE_MAX);
+            } else {
+                rp_json_path_push_index(&cx->path, i);
+                rc = check_value(cx, f, item, SIZE_MAX);
+            }
             rp_json_path_pop(&cx->path);
             if (rc < 0)
                 return rc;
@@ -454,6 +619,8 @@ static int validate_field(schema_ctx *cx, const rp_schema_field *f, const void *
                            "required key \"%s\" is missing", f->key);
         return 0;
     }
+    if (get_null(msg, f))
+        return 0; /* null is a value of a nullable field; no rule applies to it */
     return check_value(cx, f, base, SIZE_MAX);
 }
 
@@ -508,6 +675,8 @@ static const char *field_json_type(const rp_schema_field *f)
     case RP_SCHEMA_HEX: return "a string of hex digits";
     case RP_SCHEMA_BASE64: return "a base64 string";
     case RP_SCHEMA_MESSAGE: return "an object";
+    case RP_SCHEMA_FLOAT64: return "a number";
+    case RP_SCHEMA_STRENUM: return "a string";
     }
     return "a value";
 }
@@ -519,11 +688,14 @@ static bool type_matches(const rp_schema_field *f, rp_json_type t)
     case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return t == RP_JSON_NUMBER;
     case RP_SCHEMA_STRING: case RP_SCHEMA_HEX: case RP_SCHEMA_BASE64: return t == RP_JSON_STRING;
     case RP_SCHEMA_MESSAGE: return t == RP_JSON_OBJECT_BEGIN;
+    case RP_SCHEMA_FLOAT64: return t == RP_JSON_NUMBER;
+    case RP_SCHEMA_STRENUM: return t == RP_JSON_STRING;
     }
     return false;
 }
 
 static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg);
+static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg);
 
 /* Text of a string value without escapes: the raw view when it has none, else an unescaped
  * copy in the arena. */
@@ -565,8 +737,7 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
     if (f->type == RP_SCHEMA_HEX)
         rc = rp_hex_decode(text, len, (uint8_t *)mem, cap, &n, &cerr);
     else
-        rc = rp_base64_decode(text, len,
-                              cx->mode == RP_DECODE_WIRE ? RP_BASE64_LENIENT : RP_BASE64_STRICT,
+        rc = rp_base64_decode(text, len, cx->base64_lenient ? RP_BASE64_LENIENT : RP_BASE64_STRICT,
                               (uint8_t *)mem, cap, &n, &cerr);
     rp_arena_rewind(cx->storage, mark); /* the unescaped copy, if any, is no longer needed */
     if (rc < 0) {
@@ -581,8 +752,87 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
     return 0;
 }
 
-/* Reads one value of field f into p. *present says whether it counts as present (wire mode
- * treats a string where a number belongs, and null, as absent). */
+/* Reads a number into the integer field f at p. Every way a number can miss the field is a
+ * schema problem at the value with the field's spec location, worded the same whatever the
+ * cause: a fraction in strict mode ("expected an integer, found 1.5"), a negative number for
+ * an unsigned field and a number beyond the width ("-1 does not fit a 16-bit unsigned
+ * integer", like 70000). The JSON scanner is not involved past reading the text, so
+ * collect-all checking carries on after it. Returns 1 when stored, 2 when the profile relaxes
+ * the field so that 0 means absent, 0 when reported (collect-all), or a negative rp_status. */
+static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
+{
+    rp_str text;
+    bool integer = false, neg = false;
+    uint64_t mag = 0;
+    int rc = rp_json_read_number_text(&cx->sc, &text, &integer, json_err(cx));
+    if (rc < 0)
+        return rc;
+    int shown = text.len > 40 ? 40 : (int)text.len;
+    const char *more = text.len > 40 ? "..." : "";
+    bool is_signed = f->type == RP_SCHEMA_INT;
+    if (!integer && !cx->float_truncate)
+        return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an integer, found %.*s%s",
+                       shown, text.ptr, more);
+    bool fits = rpj_number_to_u64mag(text.ptr, text.len, true, &neg, &mag) == RPJ_NUM_OK;
+    if (fits && mag == 0)
+        neg = false; /* -0, and -0.5 truncated */
+    if (fits && mag == 0 && (f->relax_zero_absent & cx->relax) && !f->repeated)
+        return 2; /* relaxed under this profile: 0 means absent */
+    if (fits && !is_signed)
+        fits = !neg && mag <= umax_of(f->bits);
+    else if (fits)
+        fits = neg ? mag - 1u <= (uint64_t)imax_of(f->bits) : mag <= (uint64_t)imax_of(f->bits);
+    if (!fits)
+        return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc, "%.*s%s does not fit a %u-bit %s integer",
+                       shown, text.ptr, more, f->bits, is_signed ? "signed" : "unsigned");
+    if (is_signed)
+        store_i(p, f->size, neg ? -(int64_t)(mag - 1u) - 1 : (int64_t)mag);
+    else
+        store_u(p, f->size, mag);
+    return 1;
+}
+
+/* Reads a JSON number into the float64 field at p: any number whose nearest double is
+ * finite. Returns 1 when stored, 0 when reported (collect-all), or a negative rp_status. */
+static int read_float(schema_ctx *cx, const rp_schema_field *f, void *p)
+{
+    rp_str text;
+    int rc = rp_json_read_number_text(&cx->sc, &text, NULL, json_err(cx));
+    if (rc < 0)
+        return rc;
+    double v;
+    if (rp_json_parse_double(text.ptr, text.len, &v) != 0)
+        return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc, "%.*s%s does not fit a float64 "
+                       "(beyond 1.7976931348623157e308)", text.len > 40 ? 40 : (int)text.len, text.ptr,
+                       text.len > 40 ? "..." : "");
+    memcpy(p, &v, sizeof v);
+    return 1;
+}
+
+/* Reads a JSON string into the string enum field at p (its 1-based position). */
+static int read_strenum(schema_ctx *cx, const rp_schema_field *f, void *p)
+{
+    rp_json_str v;
+    int rc = rp_json_read_string_view(&cx->sc, &v, json_err(cx));
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < f->rule_count; i++) {
+        const rp_schema_rule *r = &f->rules[i];
+        if (r->kind != RP_RULE_ENUM)
+            continue;
+        for (size_t k = 0; k < r->set_count; k++)
+            if (rp_json_str_eq(&v, r->str_set[k], strlen(r->str_set[k]))) {
+                store_u(p, f->size, (uint64_t)k + 1u);
+                return 1;
+            }
+        return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &r->loc, "expected %s, got \"%.*s%s\"", r->expect,
+                       v.raw_len > 40 ? 40 : (int)v.raw_len, v.raw, v.raw_len > 40 ? "..." : "");
+    }
+    return problem(cx, RP_E_ARGUMENT, here(cx), &f->loc, "string enum field without its values");
+}
+
+/* Reads one value of field f into p. *present says whether it counts as present (a profile
+ * may treat a string where a number belongs, null, or a relaxed 0 as absent). */
 static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
 {
     rp_json_type t;
@@ -590,12 +840,30 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
     if (rc < 0)
         return rc;
     *present = false;
+    if (t == RP_JSON_NULL && f->nullable && !f->repeated) {
+        /* null is a value of its own: present, with the null flag (the caller's `msg` is
+         * not known here, so the flag goes through the value's address) */
+        if ((rc = rp_json_read_null(&cx->sc, json_err(cx))) < 0)
+            return rc;
+        *present = true;
+        cx->read_null = true;
+        return 0;
+    }
     if (!type_matches(f, t)) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
-        if (cx->mode == RP_DECODE_WIRE && (t == RP_JSON_NULL ||
-            (t == RP_JSON_STRING && (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT))))
-            return 0; /* what the residue server does: the value counts as absent */
+        if ((cx->null_absent && t == RP_JSON_NULL) ||
+            (cx->string_numbers_absent && t == RP_JSON_STRING &&
+             (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_FLOAT64))) {
+            /* the profile says: the value counts as absent */
+            absent_notes *an = cx->absent;
+            if (an != NULL && an->n < ABSENT_NOTES && f->required) {
+                an->field[an->n] = f;
+                an->offset[an->n] = here(cx);
+                an->what[an->n++] = t == RP_JSON_NULL ? "null" : "a string where a number belongs";
+            }
+            return 0;
+        }
         rc = problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected %s, found %s",
                      field_json_type(f), json_type_name(t));
         *present = rc == 0; /* reported: do not also call it missing */
@@ -605,26 +873,15 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
     case RP_SCHEMA_BOOL:
         rc = rp_json_read_bool(&cx->sc, (bool *)p, json_err(cx));
         break;
-    case RP_SCHEMA_UINT: {
-        uint64_t v;
-        if ((rc = rp_json_read_u64(&cx->sc, &v, json_err(cx))) < 0)
+    case RP_SCHEMA_UINT:
+    case RP_SCHEMA_INT:
+        if ((rc = read_integer(cx, f, p)) == 2)
+            return 0; /* absent under the profile */
+        if (rc != 1) {
+            *present = rc == 0; /* reported (collect-all): do not also call it missing */
             return rc;
-        if (v > umax_of(f->bits))
-            return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc,
-                           "%" PRIu64 " does not fit a %u-bit unsigned integer", v, f->bits);
-        store_u(p, f->size, v);
+        }
         break;
-    }
-    case RP_SCHEMA_INT: {
-        int64_t v;
-        if ((rc = rp_json_read_i64(&cx->sc, &v, json_err(cx))) < 0)
-            return rc;
-        if (v > imax_of(f->bits) || v < imin_of(f->bits))
-            return problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc,
-                           "%" PRId64 " does not fit a %u-bit signed integer", v, f->bits);
-        store_i(p, f->size, v);
-        break;
-    }
     case RP_SCHEMA_STRING: {
         rp_str s;
         if (cx->storage == NULL)
@@ -653,6 +910,14 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
     case RP_SCHEMA_MESSAGE:
         rc = read_object(cx, f->message, p);
         break;
+    case RP_SCHEMA_FLOAT64:
+    case RP_SCHEMA_STRENUM:
+        if ((rc = f->type == RP_SCHEMA_FLOAT64 ? read_float(cx, f, p) : read_strenum(cx, f, p)) != 1) {
+            *present = rc == 0; /* reported (collect-all): do not also call it missing */
+            return rc;
+        }
+        rc = 0;
+        break;
     }
     if (rc < 0)
         return rc;
@@ -670,8 +935,8 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
     if (t != RP_JSON_ARRAY_BEGIN) {
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
-        if (t == RP_JSON_NULL && cx->mode == RP_DECODE_WIRE && f->has_offset != SIZE_MAX)
-            return 0; /* wire mode: null counts as absent, as for single values */
+        if (t == RP_JSON_NULL && cx->null_absent && f->has_offset != SIZE_MAX)
+            return 0; /* the profile: null counts as absent, as for single values */
         return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an array of %s, found %s",
                        field_json_type(f), json_type_name(t));
     }
@@ -696,7 +961,7 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
             continue;
         }
         bool present;
-        void *item = base + n * f->size;
+        void *item = item_value(f, base, n);
         if ((rc = read_one(cx, f, item, &present)) < 0)
             break;
         if (present)
@@ -718,6 +983,89 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
     return check_len_rules(cx, f, RP_RULE_COUNT, n, start, "item count");
 }
 
+/* Reads the JSON object of a map field: each key into the arena (unescaped), checked against
+ * the key rules, each value like an item. A profile without duplicate_keys = last refuses a key
+ * twice; with it the last value is kept (as for message keys). Entries past the capacity are read and refused. */
+static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
+{
+    rp_json_type t;
+    int rc = rp_json_peek(&cx->sc, &t, json_err(cx));
+    if (rc < 0)
+        return rc;
+    if (t != RP_JSON_OBJECT_BEGIN) {
+        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+            return rc;
+        if (t == RP_JSON_NULL && cx->null_absent)
+            return 0;
+        return problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an object (a map of %s), found %s",
+                       field_json_type(f), json_type_name(t));
+    }
+    if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
+        return rc;
+    size_t start = rp_json_value_offset(&cx->sc);
+    size_t n = 0, seen = 0;
+    char *base = (char *)msg + f->offset;
+    if (cx->storage == NULL)
+        return rp_error_set(json_err(cx), RP_E_OVERFLOW, RP_LAYER_SCHEMA, start, "no storage given for map keys");
+    for (;;) {
+        rp_json_str key;
+        bool done;
+        if ((rc = rp_json_next_key(&cx->sc, &key, &done, json_err(cx))) < 0)
+            return rc;
+        if (done)
+            break;
+        seen++;
+        rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
+        size_t slot = n;
+        for (size_t j = 0; j < n; j++) {
+            rp_str other = *item_key(f, base, j);
+            if (rp_json_str_eq(&key, other.ptr, other.len))
+                slot = j;
+        }
+        if (slot < n && !cx->duplicate_last) {
+            rc = problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc, "map key appears twice");
+            if (rc == 0)
+                rc = rp_json_skip_value(&cx->sc, json_err(cx));
+        } else if (slot == n && n >= f->max_count) {
+            rc = rp_json_skip_value(&cx->sc, json_err(cx)); /* past the capacity: must be JSON */
+        } else {
+            rp_str k = *item_key(f, base, slot);
+            if (slot == n) {
+                size_t kn = rp_json_str_len(&key);
+                void *mem;
+                rc = rp_arena_alloc_err(cx->storage, kn + 1, 1, key.offset, &mem, json_err(cx));
+                if (rc == 0)
+                    rc = rp_json_unescape(&key, (char *)mem, kn + 1, &kn, json_err(cx));
+                k.ptr = (const char *)mem;
+                k.len = kn;
+                if (rc == 0)
+                    rc = check_key(cx, f, k, key.offset);
+            }
+            bool present = false;
+            if (rc == 0)
+                rc = read_one(cx, f, item_value(f, base, slot), &present);
+            if (rc == 0 && present && slot == n) {
+                *item_key(f, base, n) = k;
+                n++;
+            }
+        }
+        rp_json_path_pop(&cx->path);
+        if (rc < 0)
+            return rc;
+    }
+    *count_of(msg, f) = n;
+    set_has(msg, f, true);
+    if (seen > f->max_count && n >= f->max_count) {
+        const rp_schema_rule *cr = NULL;
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (f->rules[i].kind == RP_RULE_COUNT)
+                cr = &f->rules[i];
+        return problem(cx, RP_E_SCHEMA_LENGTH, start, cr != NULL ? &cr->loc : &f->loc,
+                       "expected at most %zu entries, got %zu", f->max_count, seen);
+    }
+    return check_len_rules(cx, f, RP_RULE_COUNT, n, start, "entry count");
+}
+
 static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
 {
     int rc;
@@ -736,6 +1084,39 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
     if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
         return rc;
     size_t start = rp_json_value_offset(&cx->sc);
+    absent_notes notes, *outer = cx->absent;
+    notes.n = 0;
+    cx->absent = &notes;
+    rc = read_members(cx, m, msg);
+    cx->absent = outer;
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_schema_field *f = &m->fields[i];
+        if (!f->required || get_has(msg, f) || (f->relax_optional & cx->relax))
+            continue;
+        size_t k = 0;
+        while (k < notes.n && notes.field[k] != f)
+            k++;
+        rp_json_path_push_key(&cx->path, f->key, f->key_len);
+        if (k < notes.n)
+            rc = problem(cx, RP_E_SCHEMA_MISSING, notes.offset[k], &f->loc,
+                         "required key \"%s\" is missing from the %s object: the profile reads %s "
+                         "as absent", f->key, m->name, notes.what[k]);
+        else
+            rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc,
+                         "required key \"%s\" is missing from the %s object", f->key, m->name);
+        rp_json_path_pop(&cx->path);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* The members of an object after its '{', up to and including its '}'. */
+static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
+{
+    int rc;
     for (;;) {
         rp_json_str key;
         bool done;
@@ -761,30 +1142,24 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
             continue;
         }
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
-        if (get_has(msg, f) && cx->mode == RP_DECODE_STRICT) {
+        if (get_has(msg, f) && !cx->duplicate_last) {
             rc = problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
                          "key \"%s\" appears twice", f->key);
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, json_err(cx));
+        } else if (f->map) {
+            rc = read_map(cx, f, msg);
         } else if (f->repeated) {
             rc = read_items(cx, f, msg);
         } else {
             bool present;
+            cx->read_null = false;
             rc = read_one(cx, f, (char *)msg + f->offset, &present);
-            if (rc == 0 && present)
+            if (rc == 0 && present) {
                 set_has(msg, f, true);
+                set_null(msg, f, cx->read_null);
+            }
         }
-        rp_json_path_pop(&cx->path);
-        if (rc < 0)
-            return rc;
-    }
-    for (size_t i = 0; i < m->field_count; i++) {
-        const rp_schema_field *f = &m->fields[i];
-        if (!f->required || get_has(msg, f))
-            continue;
-        rp_json_path_push_key(&cx->path, f->key, f->key_len);
-        rc = problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc, "required key \"%s\" is missing from the %s object",
-                     f->key, m->name);
         rp_json_path_pop(&cx->path);
         if (rc < 0)
             return rc;
@@ -792,16 +1167,26 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
     return 0;
 }
 
-static void ctx_start(schema_ctx *cx, const char *json, size_t len, rp_arena *storage,
-                      rp_decode_mode mode, rp_error *err)
+static void ctx_start(schema_ctx *cx, const rp_schema_message *m, const char *json, size_t len,
+                      rp_arena *storage, const rp_schema_profile *profile, rp_error *err)
 {
     memset(cx, 0, sizeof *cx);
-    rp_json_scanner_init(&cx->sc, json, len, mode);
+    rp_json_scanner_init(&cx->sc, json, len, json_flags(profile));
+    if (rp_json_scanner_set_max_depth(&cx->sc, depth_of(m)) != 0) {
+        /* cannot happen: depth_of is within 1..RP_JSON_MAX_DEPTH */
+    }
     rp_json_path_init(&cx->path);
     rp_json_scanner_set_path(&cx->sc, &cx->path);
     cx->scanning = true;
     cx->storage = storage;
-    cx->mode = mode;
+    if (profile != NULL) {
+        cx->string_numbers_absent = profile->string_numbers_absent;
+        cx->null_absent = profile->null_absent;
+        cx->duplicate_last = profile->duplicate_last;
+        cx->base64_lenient = profile->base64_lenient;
+        cx->float_truncate = profile->float_truncate;
+        cx->relax = relax_bit(profile);
+    }
     cx->err = err;
     rp_error_clear(err);
     rp_error_clear(&cx->scratch);
@@ -819,7 +1204,9 @@ static void quiet_ctx_init(schema_ctx *cx)
     cx->report_ctx = NULL;
     cx->problems = 0;
     cx->storage = NULL;
-    cx->mode = RP_DECODE_STRICT;
+    cx->string_numbers_absent = cx->null_absent = cx->duplicate_last = cx->base64_lenient = false;
+    cx->float_truncate = false;
+    cx->relax = 0;
     cx->path.depth = 0;
 }
 
@@ -842,7 +1229,9 @@ typedef struct fast_ctx {
     size_t pos;
     unsigned depth;
     rp_arena *storage;
-    rp_decode_mode mode;
+    unsigned max_depth;  /* the top-level message's nesting limit */
+    bool b64_lenient;    /* the profile's base64_lenient */
+    uint32_t relax;      /* the profile's relax bit */
     schema_ctx *quiet; /* check_value with no error to fill and nothing to report */
 } fast_ctx;
 
@@ -921,7 +1310,8 @@ static void fast_reset(const rp_schema_message *m, void *msg)
         switch (f->type) {
         case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
         case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
-        case RP_SCHEMA_UINT: store_u(p, f->size, f->def_u); break;
+        case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, f->def_u); break;
+        case RP_SCHEMA_FLOAT64: memcpy(p, &f->def_f, sizeof f->def_f); break;
         case RP_SCHEMA_STRING: {
             rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
             memcpy(p, &s, sizeof s);
@@ -1091,7 +1481,7 @@ static bool fast_bytes(fast_ctx *fc, const rp_schema_field *f, void *p)
             pad++;
         if (k != raw)
             return false; /* anything else: the careful decoder decides */
-        if (fc->mode == RP_DECODE_STRICT) {
+        if (!fc->b64_lenient) {
             if (letters == 1 || (letters > 0 && pad != 4 - letters) || (letters == 0 && pad > 0))
                 return false;
             if ((letters == 2 && (w & 15u) != 0) || (letters == 3 && (w & 3u) != 0))
@@ -1239,8 +1629,9 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         break;
     case RP_SCHEMA_UINT: {
         uint64_t v;
-        if (!fast_digits(fc, &v) || v > umax_of(f->bits))
-            return false;
+        if (!fast_digits(fc, &v) || v > umax_of(f->bits) ||
+            (v == 0 && (f->relax_zero_absent & fc->relax)))
+            return false; /* a relaxed 0 is left to the careful walk */
         store_u(p, f->size, v);
         break;
     }
@@ -1248,7 +1639,7 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         bool neg = c == '-';
         uint64_t mag;
         fc->pos += neg;
-        if (!fast_digits(fc, &mag))
+        if (!fast_digits(fc, &mag) || (mag == 0 && (f->relax_zero_absent & fc->relax)))
             return false;
         int64_t v;
         if (!neg) {
@@ -1290,6 +1681,9 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         break;
     case RP_SCHEMA_MESSAGE:
         return c == '{' && fast_object(fc, f->message, p);
+    case RP_SCHEMA_FLOAT64:
+    case RP_SCHEMA_STRENUM:
+        return false; /* the careful walk reads them */
     }
     return f->rule_count == 0 || fast_rules_ok(fc->quiet, f, p);
 }
@@ -1297,8 +1691,8 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
 /* The array of a repeated field (or of a top-level array message). */
 static bool fast_items(fast_ctx *fc, const rp_schema_field *f, void *msg)
 {
-    if (fast_at(fc) != '[' || fc->depth >= RP_JSON_DEFAULT_DEPTH)
-        return false;
+    if (fast_at(fc) != '[' || fc->depth >= fc->max_depth || f->map)
+        return false; /* maps (repeated too) are read by the careful walk */
     fc->depth++;
     fc->pos++;
     fast_ws(fc);
@@ -1363,7 +1757,7 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
     fast_ws(fc);
     if (m->is_array)
         return fast_items(fc, &m->fields[0], msg);
-    if (fast_at(fc) != '{' || fc->depth >= RP_JSON_DEFAULT_DEPTH)
+    if (fast_at(fc) != '{' || fc->depth >= fc->max_depth)
         return false;
     fc->depth++;
     fc->pos++;
@@ -1438,21 +1832,23 @@ static bool fast_object(fast_ctx *fc, const rp_schema_message *m, void *msg)
     }
     fc->depth--;
     for (size_t j = 0; j < m->field_count; j++)
-        if (m->fields[j].required && !get_has(msg, &m->fields[j]))
+        if (m->fields[j].required && !get_has(msg, &m->fields[j]) &&
+            !(m->fields[j].relax_optional & fc->relax))
             return false;
     return true;
 }
 
 /* true: json[0..len) was decoded into msg exactly as the careful walk would have. */
 static bool fast_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                        rp_arena *storage, rp_decode_mode mode)
+                        rp_arena *storage, const rp_schema_profile *profile)
 {
     schema_ctx quiet;
     quiet_ctx_init(&quiet);
-    fast_ctx fc = { (const unsigned char *)json, len, 0, 0, storage, mode, &quiet };
+    fast_ctx fc = { (const unsigned char *)json, len, 0, 0, storage, depth_of(m),
+                    profile != NULL && profile->base64_lenient, relax_bit(profile), &quiet };
     if (len == 0 || !fast_object(&fc, m, msg))
         return false;
-    if (mode == RP_DECODE_STRICT) {
+    if (profile == NULL || !profile->trailing_ignore) {
         fast_ws(&fc);
         return fc.pos == len;
     }
@@ -1460,18 +1856,18 @@ static bool fast_decode(const rp_schema_message *m, const char *json, size_t len
 }
 
 int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                     rp_arena *storage, rp_decode_mode mode, rp_error *err)
+                     rp_arena *storage, const rp_schema_profile *profile, rp_error *err)
 {
     if (m == NULL || msg == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     size_t mark = rp_arena_mark(storage);
-    if (fast_decode(m, json, len, msg, storage, mode)) {
+    if (fast_decode(m, json, len, msg, storage, profile)) {
         rp_error_clear(err);
         return 0;
     }
     rp_arena_rewind(storage, mark);
     schema_ctx cx;
-    ctx_start(&cx, json, len, storage, mode, err);
+    ctx_start(&cx, m, json, len, storage, profile, err);
     int rc = read_object(&cx, m, msg);
     if (rc == 0)
         rc = rp_json_finish(&cx.sc, err);
@@ -1481,13 +1877,14 @@ int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len, v
 }
 
 int rp_schema_check_all(const rp_schema_message *m, const char *json, size_t len, void *msg,
-                        rp_arena *storage, rp_decode_mode mode, rp_schema_report_fn report,
+                        rp_arena *storage, const rp_schema_profile *profile,
+                        rp_schema_report_fn report,
                         void *report_ctx)
 {
     if (m == NULL || msg == NULL || report == NULL || (json == NULL && len > 0))
         return RP_E_ARGUMENT;
     schema_ctx cx;
-    ctx_start(&cx, json, len, storage, mode, NULL);
+    ctx_start(&cx, m, json, len, storage, profile, NULL);
     cx.report = report;
     cx.report_ctx = report_ctx;
     int rc = read_object(&cx, m, msg);
@@ -1631,18 +2028,48 @@ static void write_value(rp_json_writer *w, const rp_schema_field *f, const void 
         break;
     }
     case RP_SCHEMA_MESSAGE: write_message(w, f->message, p); break;
+    case RP_SCHEMA_FLOAT64: {
+        double v;
+        memcpy(&v, p, sizeof v);
+        char text[RP_JSON_DOUBLE_MAX];
+        size_t n = rp_json_format_double(v, text, sizeof text);
+        rp_json_write_raw(w, text, n > 0 ? n : 1); /* validated: finite, so n > 0 */
+        break;
+    }
+    case RP_SCHEMA_STRENUM: {
+        uint64_t v = load_u(p, f->size);
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (f->rules[i].kind == RP_RULE_ENUM && v >= 1 && v <= f->rules[i].set_count)
+                rp_json_write_string(w, f->rules[i].str_set[v - 1], strlen(f->rules[i].str_set[v - 1]));
+        break;
+    }
     }
 }
 
 static void write_field(rp_json_writer *w, const rp_schema_field *f, const void *msg)
 {
     const char *base = (const char *)msg + f->offset;
+    if (f->map) {
+        size_t n = get_count(msg, f);
+        rp_json_write_object_begin(w);
+        for (size_t i = 0; i < n; i++) {
+            rp_str k = *item_key(f, (char *)base, i);
+            rp_json_write_key(w, k.ptr, k.len);
+            write_value(w, f, item_value(f, (char *)base, i));
+        }
+        rp_json_write_object_end(w);
+        return;
+    }
     if (f->repeated) {
         size_t n = get_count(msg, f);
         rp_json_write_array_begin(w);
         for (size_t i = 0; i < n; i++)
             write_value(w, f, base + i * f->size);
         rp_json_write_array_end(w);
+        return;
+    }
+    if (get_null(msg, f)) {
+        rp_json_write_null(w);
         return;
     }
     write_value(w, f, base);
@@ -1808,6 +2235,9 @@ static RP_SCHEMA_HOT bool fast_put_value(rp_json_writer *w, schema_ctx *quiet, c
     switch (f->type) {
     case RP_SCHEMA_MESSAGE:
         return fast_put_message(w, quiet, f->message, p);
+    case RP_SCHEMA_FLOAT64:
+    case RP_SCHEMA_STRENUM:
+        return false;
     case RP_SCHEMA_UINT:
         if (load_u(p, f->size) > umax_of(f->bits))
             return false;
@@ -1855,6 +2285,8 @@ static RP_SCHEMA_HOT bool fast_put_field(rp_json_writer *w, schema_ctx *quiet, c
             fast_put_key(w, f);
         return fast_put_value(w, quiet, f, base);
     }
+    if (RP_UNLIKELY(f->map))
+        return false; /* and maps */
     size_t n = get_count(msg, f);
     if (n > f->max_count)
         return false;
@@ -1879,6 +2311,9 @@ static RP_SCHEMA_HOT bool fast_put_field(rp_json_writer *w, schema_ctx *quiet, c
 static bool fast_put_message(rp_json_writer *w, schema_ctx *quiet, const rp_schema_message *m,
                              const void *msg)
 {
+    if (RP_UNLIKELY(m->has_nullable))
+        return false; /* the careful validate-then-write writes nulls (checked once here:
+                         per field it cost ~3% of an encode) */
     if (m->is_array)
         return fast_put_field(w, quiet, &m->fields[0], msg, false);
     rp_json_write_object_begin(w);
@@ -1898,6 +2333,7 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     rp_json_writer w;
     rp_json_writer_init(&w, buf, cap);
+    rp_json_writer_set_max_depth(&w, depth_of(m));
     schema_ctx quiet;
     quiet_ctx_init(&quiet);
     if (fast_put_message(&w, &quiet, m, msg) && w.failed == 0) {
@@ -1908,6 +2344,7 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
     if (rc < 0)
         return rc;
     rp_json_writer_init(&w, buf, cap);
+    rp_json_writer_set_max_depth(&w, depth_of(m));
     write_message(&w, m, msg);
     return rp_json_writer_finish(&w, out_len, err);
 }
@@ -1915,24 +2352,30 @@ int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, siz
 /* ---- classify ------------------------------------------------------------------------------- */
 
 #define CLASSIFY_KEYS 16
+#define CLASSIFY_TEXT 64 /* longest string discriminator value compared (longer: no match) */
 
-/* A discriminator key found at the top level, with its integer value when it is one. */
+/* A discriminator key found at the top level, with its value when it is an integer, a
+ * string (unescaped, when short enough) or a boolean. */
 typedef struct found_key {
     const char *key;
     size_t key_len;
-    bool is_int;
+    rp_json_type type;        /* RP_JSON_NUMBER, _STRING, _TRUE or _FALSE */
+    bool is_int;              /* NUMBER: an integer (after wire truncation) */
     bool neg;
     uint64_t mag;
+    bool has_text;            /* STRING: text[0..text_len) holds it */
+    char text[CLASSIFY_TEXT];
+    size_t text_len;
 } found_key;
 
-/* Parses an integer (wire mode: the integer part of a plain decimal fraction too). */
-static bool parse_int_text(rp_str t, bool is_integer, rp_decode_mode mode, bool *neg,
+/* Parses an integer (truncating: the integer part of a plain decimal fraction too). */
+static bool parse_int_text(rp_str t, bool is_integer, bool truncate, bool *neg,
                            uint64_t *mag)
 {
     size_t i = 0;
     uint64_t v = 0;
     *neg = false;
-    if (!is_integer && mode != RP_DECODE_WIRE)
+    if (!is_integer && !truncate)
         return false;
     if (i < t.len && t.ptr[i] == '-') {
         *neg = true;
@@ -1960,6 +2403,26 @@ static bool route_wants(const rp_schema_route *r, int port, int dir)
     return r->port == port && r->dir == dir && r->message != NULL;
 }
 
+/* The text a string-valued const stands for (a string field, or a string enum), or NULL. */
+static const char *const_text(const rp_schema_field *f, const rp_schema_rule *c)
+{
+    return f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_BOOL
+               ? NULL : c->str;
+}
+
+/* A const rule a discriminated message can be recognised by: integers, booleans and
+ * strings (string fields and string enums). */
+static const rp_schema_rule *discriminator_rule(const rp_schema_field *f)
+{
+    const rp_schema_rule *c = const_rule(f);
+    if (c == NULL || f->repeated)
+        return NULL;
+    if (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_BOOL ||
+        const_text(f, c) != NULL)
+        return c;
+    return NULL;
+}
+
 static bool is_discriminator(const rp_schema_route *routes, size_t n, int port, int dir,
                              const rp_json_str *key, const char **lit, size_t *lit_len)
 {
@@ -1969,7 +2432,7 @@ static bool is_discriminator(const rp_schema_route *routes, size_t n, int port, 
         const rp_schema_message *m = routes[i].message;
         for (size_t k = 0; k < m->field_count; k++) {
             const rp_schema_field *f = &m->fields[k];
-            if (const_rule(f) != NULL && rp_json_str_eq(key, f->key, f->key_len)) {
+            if (discriminator_rule(f) != NULL && rp_json_str_eq(key, f->key, f->key_len)) {
                 *lit = f->key;
                 *lit_len = f->key_len;
                 return true;
@@ -1983,62 +2446,116 @@ static int count_consts(const rp_schema_message *m)
 {
     int n = 0;
     for (size_t k = 0; k < m->field_count; k++)
-        if (const_rule(&m->fields[k]) != NULL &&
-            (m->fields[k].type == RP_SCHEMA_INT || m->fields[k].type == RP_SCHEMA_UINT))
+        if (discriminator_rule(&m->fields[k]) != NULL)
             n++;
     return n;
+}
+
+static const found_key *find_found(const found_key *found, size_t nfound, const rp_schema_field *f)
+{
+    const found_key *fk = NULL;
+    for (size_t j = 0; j < nfound; j++) /* the last occurrence wins, as in wire decoding */
+        if (found[j].key_len == f->key_len && memcmp(found[j].key, f->key, f->key_len) == 0)
+            fk = &found[j];
+    return fk;
+}
+
+static bool const_matches(const rp_schema_field *f, const rp_schema_rule *c, const found_key *fk)
+{
+    const char *t = const_text(f, c);
+    if (fk == NULL)
+        return false;
+    if (t != NULL)
+        return fk->type == RP_JSON_STRING && fk->has_text && fk->text_len == strlen(t) &&
+               memcmp(fk->text, t, fk->text_len) == 0;
+    if (f->type == RP_SCHEMA_BOOL)
+        return (fk->type == RP_JSON_TRUE || fk->type == RP_JSON_FALSE) &&
+               (fk->type == RP_JSON_TRUE) == (c->u_lo != 0);
+    if (fk->type != RP_JSON_NUMBER || !fk->is_int)
+        return false;
+    if (f->type == RP_SCHEMA_UINT)
+        return !fk->neg && fk->mag == c->u_lo;
+    return c->i_lo < 0 ? (fk->neg && fk->mag == (uint64_t)(-(c->i_lo + 1)) + 1u)
+                       : (!fk->neg && fk->mag == (uint64_t)c->i_lo);
 }
 
 static bool consts_match(const rp_schema_message *m, const found_key *found, size_t nfound)
 {
     for (size_t k = 0; k < m->field_count; k++) {
         const rp_schema_field *f = &m->fields[k];
-        const rp_schema_rule *c = const_rule(f);
-        if (c == NULL || (f->type != RP_SCHEMA_INT && f->type != RP_SCHEMA_UINT))
-            continue;
-        bool ok = false;
-        for (size_t j = 0; j < nfound && !ok; j++) {
-            const found_key *fk = &found[j];
-            if (fk->key_len != f->key_len || memcmp(fk->key, f->key, f->key_len) != 0 || !fk->is_int)
-                continue;
-            if (f->type == RP_SCHEMA_UINT)
-                ok = !fk->neg && fk->mag == c->u_lo;
-            else
-                ok = c->i_lo < 0 ? (fk->neg && fk->mag == (uint64_t)(-(c->i_lo + 1)) + 1u)
-                                 : (!fk->neg && fk->mag == (uint64_t)c->i_lo);
-        }
-        if (!ok)
+        const rp_schema_rule *c = discriminator_rule(f);
+        if (c != NULL && !const_matches(f, c, find_found(found, nfound, f)))
             return false;
     }
     return true;
 }
 
+/* "why: not any of A, B, C" with every candidate message of the route named (a long list is
+ * cut with "..." rather than dropping names silently). */
 static int no_match(const rp_schema_route *routes, size_t n, int port, int dir, size_t offset,
                     const char *why, rp_error *err)
 {
-    char names[96] = "";
+    char names[160] = "";
     size_t used = 0;
     for (size_t i = 0; i < n; i++) {
         if (!route_wants(&routes[i], port, dir))
             continue;
         int w = snprintf(names + used, sizeof names - used, "%s%s", used > 0 ? ", " : "",
                          routes[i].message->name);
-        if (w < 0 || (size_t)w >= sizeof names - used)
+        if (w < 0 || (size_t)w >= sizeof names - used) {
+            memcpy(names + sizeof names - 4, "...", 4);
             break;
+        }
         used += (size_t)w;
     }
     return rp_error_set(err, RP_E_SCHEMA_MESSAGE, RP_LAYER_SCHEMA, offset,
                         "%s: not any of %s", why, used > 0 ? names : "(no message here)");
 }
 
+/* Appends "key VALUE" for one discriminator to why[0..cap) at *used. */
+static void describe_found(char *why, size_t cap, size_t *used, const rp_schema_field *f,
+                           const found_key *fk)
+{
+    if (*used >= cap)
+        return;
+    const char *sep = *used > 0 ? ", " : "";
+    int w;
+    if (fk == NULL)
+        w = snprintf(why + *used, cap - *used, "%s%s absent", sep, f->key);
+    else if (fk->type == RP_JSON_NUMBER && fk->is_int)
+        w = snprintf(why + *used, cap - *used, "%s%s %s%" PRIu64, sep, f->key, fk->neg ? "-" : "",
+                     fk->mag);
+    else if (fk->type == RP_JSON_STRING && fk->has_text)
+        w = snprintf(why + *used, cap - *used, "%s%s \"%.*s\"", sep, f->key, (int)fk->text_len,
+                     fk->text);
+    else if (fk->type == RP_JSON_TRUE || fk->type == RP_JSON_FALSE)
+        w = snprintf(why + *used, cap - *used, "%s%s %s", sep, f->key,
+                     fk->type == RP_JSON_TRUE ? "true" : "false");
+    else
+        w = snprintf(why + *used, cap - *used, "%s%s not %s", sep, f->key,
+                     const_text(f, discriminator_rule(f)) != NULL ? "a known string"
+                     : f->type == RP_SCHEMA_BOOL                  ? "a boolean"
+                                                                  : "an integer");
+    if (w > 0)
+        *used += (size_t)w;
+}
+
 int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int dir,
-                       const char *json, size_t len, rp_decode_mode mode, rp_error *err)
+                       const char *json, size_t len, const rp_schema_profile *profile,
+                       rp_error *err)
 {
     if (routes == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     rp_error_clear(err);
     rp_json_scanner sc;
-    rp_json_scanner_init(&sc, json, len, mode);
+    rp_json_scanner_init(&sc, json, len, json_flags(profile));
+    unsigned depth = RP_JSON_DEFAULT_DEPTH;
+    for (size_t i = 0; i < n; i++)
+        if (routes[i].message != NULL && depth_of(routes[i].message) > depth)
+            depth = depth_of(routes[i].message);
+    if (rp_json_scanner_set_max_depth(&sc, depth) != 0) {
+        /* cannot happen: depth_of is within 1..RP_JSON_MAX_DEPTH */
+    }
     rp_json_type t;
     int rc = rp_json_peek(&sc, &t, err);
     if (rc < 0)
@@ -2072,16 +2589,29 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
         rp_json_type vt = RP_JSON_NONE;
         if ((rc = rp_json_peek(&sc, &vt, err)) < 0)
             return rc;
-        if (vt == RP_JSON_NUMBER && nfound < CLASSIFY_KEYS &&
-            is_discriminator(routes, n, port, dir, &key, &lit, &lit_len)) {
+        if (nfound >= CLASSIFY_KEYS || !is_discriminator(routes, n, port, dir, &key, &lit, &lit_len)) {
+            if ((rc = rp_json_skip_value(&sc, err)) < 0)
+                return rc;
+            continue;
+        }
+        found_key *fk = &found[nfound++];
+        memset(fk, 0, sizeof *fk);
+        fk->key = lit;
+        fk->key_len = lit_len;
+        fk->type = vt;
+        if (vt == RP_JSON_NUMBER) {
             rp_str text;
             bool is_integer = false;
             if ((rc = rp_json_read_number_text(&sc, &text, &is_integer, err)) < 0)
                 return rc;
-            found_key *fk = &found[nfound++];
-            fk->key = lit;
-            fk->key_len = lit_len;
-            fk->is_int = parse_int_text(text, is_integer, mode, &fk->neg, &fk->mag);
+            fk->is_int = parse_int_text(text, is_integer, profile != NULL && profile->float_truncate,
+                                        &fk->neg, &fk->mag);
+        } else if (vt == RP_JSON_STRING) {
+            rp_json_str v;
+            if ((rc = rp_json_read_string_view(&sc, &v, err)) < 0)
+                return rc;
+            fk->has_text = rp_json_str_len(&v) < CLASSIFY_TEXT &&
+                           rp_json_unescape(&v, fk->text, sizeof fk->text, &fk->text_len, NULL) == 0;
         } else if ((rc = rp_json_skip_value(&sc, err)) < 0) {
             return rc;
         }
@@ -2101,33 +2631,32 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
                 return (int)i;
         }
     }
-    /* Say what the discriminators were, e.g. "type 5" or "type not an integer". */
-    char why[64] = "";
+    /* Say what the discriminators were, e.g. "type 5", "kind \"blue\"", "type not an integer". */
+    char why[96] = "";
     size_t used = 0;
-    for (size_t i = 0; i < n && used < sizeof why; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (!route_wants(&routes[i], port, dir) || routes[i].message->is_array)
             continue;
         const rp_schema_message *m = routes[i].message;
-        for (size_t k = 0; k < m->field_count && used < sizeof why; k++) {
+        for (size_t k = 0; k < m->field_count; k++) {
             const rp_schema_field *f = &m->fields[k];
-            if (const_rule(f) == NULL || strstr(why, f->key) != NULL)
+            bool seen = false;
+            for (size_t j = 0; j < i && !seen; j++) /* one mention per key */
+                if (route_wants(&routes[j], port, dir) && !routes[j].message->is_array)
+                    for (size_t q = 0; q < routes[j].message->field_count && !seen; q++) {
+                        const rp_schema_field *g = &routes[j].message->fields[q];
+                        seen = discriminator_rule(g) != NULL && g->key_len == f->key_len &&
+                               memcmp(g->key, f->key, f->key_len) == 0;
+                    }
+            for (size_t q = 0; q < k && !seen; q++)
+                seen = discriminator_rule(&m->fields[q]) != NULL && m->fields[q].key_len == f->key_len &&
+                       memcmp(m->fields[q].key, f->key, f->key_len) == 0;
+            if (discriminator_rule(f) == NULL || seen)
                 continue;
-            const found_key *fk = NULL;
-            for (size_t j = 0; j < nfound; j++)
-                if (found[j].key == f->key || (found[j].key_len == f->key_len &&
-                                               memcmp(found[j].key, f->key, f->key_len) == 0))
-                    fk = &found[j];
-            int w;
-            if (fk != NULL && fk->is_int)
-                w = snprintf(why + used, sizeof why - used, "%s%s %s%" PRIu64, used ? ", " : "",
-                             f->key, fk->neg ? "-" : "", fk->mag);
-            else
-                w = snprintf(why + used, sizeof why - used, "%s%s not an integer",
-                             used ? ", " : "", f->key);
-            if (w < 0)
-                break;
-            used += (size_t)w;
+            describe_found(why, sizeof why, &used, f, find_found(found, nfound, f));
         }
     }
+    if (used >= sizeof why)
+        memcpy(why + sizeof why - 4, "...", 4);
     return no_match(routes, n, port, dir, 0, why[0] != '\0' ? why : "no discriminator", err);
 }

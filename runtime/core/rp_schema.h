@@ -3,8 +3,8 @@
  * rprotoc turns every message of a spec into a C struct plus a constant description of it
  * (an rp_schema_message: its fields, where each lives in the struct, and the rules the spec
  * attaches to it, each with the spec file:line:col it was written at). The generated
- * residue_*_decode / _validate / _encode / _init functions are thin wrappers that hand
- * that description and the caller's struct to the functions below. Keeping the logic here,
+ * <proto>_<message>_decode / _validate / _encode / _init functions are thin wrappers that
+ * hand that description and the caller's struct to the functions below. Keeping the logic here,
  * once, means every generated codec behaves the same, and `rprotoc validate` can run the
  * very same checks from a description it builds out of the AST at run time.
  *
@@ -37,7 +37,11 @@ typedef enum rp_schema_type {
     RP_SCHEMA_STRING,   /* rp_str; JSON string, stored unescaped and NUL-terminated */
     RP_SCHEMA_HEX,      /* rp_bytes; JSON string of hex digits (either case in, upper out) */
     RP_SCHEMA_BASE64,   /* rp_bytes; JSON string of base64 (padded out) */
-    RP_SCHEMA_MESSAGE   /* an embedded struct described by `message`; JSON object */
+    RP_SCHEMA_MESSAGE,  /* an embedded struct described by `message`; JSON object */
+    RP_SCHEMA_FLOAT64,  /* double; JSON number (any), written back in the shortest exact text */
+    RP_SCHEMA_STRENUM   /* a string enum held as an unsigned integer of `size` bytes: value
+                           k (1-based) is the JSON string str_set[k - 1] of its RP_RULE_ENUM
+                           rule; 0 is no value */
 } rp_schema_type;
 
 /* Kinds of rules a field can carry. */
@@ -49,8 +53,21 @@ typedef enum rp_schema_rule_kind {
     RP_RULE_CONST,     /* integer == lo, bool == (u_lo != 0), or string == str */
     RP_RULE_LEN,       /* string/bytes length (bytes after decoding) within bounds or set */
     RP_RULE_COUNT,     /* item count of a repeated field (or top-level array) within bounds */
-    RP_RULE_CHARSET    /* every byte of a string is in the 256-bit class `charset` */
+    RP_RULE_CHARSET,   /* every byte of a string is in the 256-bit class `charset` */
+    RP_RULE_PATTERN,   /* the whole string matches `pattern` (a DFA, linear time) */
+    RP_RULE_KEY_LEN,   /* map fields: every key's length in bytes within bounds or set */
+    RP_RULE_KEY_CHARSET /* map fields: every byte of every key is in `charset` */
 } rp_schema_rule_kind;
+
+/* A regular expression compiled by rprotoc into a DFA over bytes: state 0 is dead, state 1
+ * the start; next[state * classes + byte_class[b]] is the state after byte b. */
+typedef struct rp_schema_pattern {
+    const uint8_t *byte_class;   /* 256 entries */
+    const uint16_t *next;        /* states * classes entries */
+    const uint8_t *accept;       /* states entries: 1 when the state accepts */
+    uint16_t states, classes;
+    const char *source;          /* the pattern as written, for messages */
+} rp_schema_pattern;
 
 /* One rule of a field, as written in the spec. Integer bounds use the i_ members when the
  * field is RP_SCHEMA_INT and the u_ members otherwise (lengths are always u_). */
@@ -59,16 +76,42 @@ typedef struct rp_schema_rule {
     rp_spec_loc loc;          /* where the rule is written in the spec */
     const char *expect;       /* what the rule wants, for people: "one of {128, 192, 256}" */
     bool has_lo, has_hi;
-    int64_t i_lo, i_hi;
+    /* A float64 RANGE keeps its bounds where integer rules keep theirs (the members of a
+     * rule are read by its kind and field type; the unions keep the tables as small as
+     * before float64, which the fast lanes' cache footprint notices). */
+    union { int64_t i_lo; double f_lo; }; /* f_lo / f_hi: RANGE of a float64 field */
+    union { int64_t i_hi; double f_hi; };
     uint64_t u_lo, u_hi;
-    const int64_t *i_set;     /* ONE_OF / ENUM / LEN set members (NULL when not a set) */
+    union {
+        const int64_t *i_set;     /* ONE_OF / ENUM / LEN set members (NULL when not a set) */
+        const char *const *str_set; /* ENUM of a string enum: the texts, set_count of them */
+    };
     const uint64_t *u_set;
     size_t set_count;
-    const uint8_t *charset;   /* CHARSET: bit (b & 7) of charset[b >> 3] allows byte b */
-    const char *str;          /* CONST of a string field */
+    union {
+        const uint8_t *charset;   /* CHARSET, KEY_CHARSET: bit (b & 7) of charset[b >> 3] allows byte b */
+        const rp_schema_pattern *pattern; /* PATTERN */
+    };
+    const char *str;          /* CONST of a string field; of a string enum: its text */
 } rp_schema_rule;
 
 struct rp_schema_message;
+
+/* A decode profile: the leniencies a spec's `profile` declares for what its peers send.
+ * NULL (no profile) is strict RFC 8259 decoding. Every setting is off in a zeroed value. */
+typedef struct rp_schema_profile {
+    const char *name;            /* spec name, e.g. "wire" (for messages) */
+    unsigned index;              /* 0..31: this profile's bit in rp_schema_field.relax_* */
+    bool trailing_ignore;        /* bytes after the first complete JSON value are ignored */
+    bool float_truncate;         /* a number with a fraction or exponent in an integer field
+                                    is truncated toward zero: 1.9 reads as 1 */
+    bool string_numbers_absent;  /* a string where a number belongs counts as absent */
+    bool duplicate_last;         /* of a key given twice the last occurrence wins (a field
+                                    with a const rule is still checked at every occurrence) */
+    bool null_absent;            /* null as the value of any field counts as absent */
+    bool base64_lenient;         /* base64 fields decode leniently: every byte outside the
+                                    alphabet is skipped (rp_codec.h RP_BASE64_LENIENT) */
+} rp_schema_profile;
 
 /* One field of a message. */
 typedef struct rp_schema_field {
@@ -80,6 +123,8 @@ typedef struct rp_schema_field {
     size_t size;              /* sizeof the C member (or of one item when repeated) */
     bool required;            /* decode fails when the key is absent */
     bool repeated;            /* a JSON array: `max_count` items at offset, count at count_offset */
+    bool nullable;            /* JSON null is a value: has_ true and the bool at null_offset */
+    bool map;                 /* a JSON object with free keys (see entry_size below) */
     size_t offset;            /* offsetof the value (the first item when repeated) */
     size_t has_offset;        /* offsetof the bool has_<name> presence flag; SIZE_MAX when
                                  there is none (the items of a top-level array) */
@@ -89,7 +134,7 @@ typedef struct rp_schema_field {
     const rp_schema_rule *rules;
     size_t rule_count;
     bool has_default;         /* init/decode put this value in while the key is absent */
-    int64_t def_i;
+    union { int64_t def_i; double def_f; /* float64 default */ };
     uint64_t def_u;           /* also bool (0/1) */
     const char *def_str;      /* string default (static) */
     rp_spec_loc loc;          /* the field declaration */
@@ -98,6 +143,19 @@ typedef struct rp_schema_field {
                                  engine escapes `key` itself. Lets encode copy it and decode
                                  match it in one compare. */
     size_t json_key_len;
+    /* nullable: the offset of the bool is_null_<name>. (The flags sit next to `repeated`,
+     * in what was padding, so the fast lanes read them from the line they already read.) */
+    size_t null_offset;
+    /* map: held like a repeated field (max_count entries at offset, count at count_offset)
+     * whose items are entries of entry_size bytes: an rp_str key at offset 0 of the entry
+     * and the value at value_offset. `size` and `type` describe the value; key rules
+     * (RP_RULE_KEY_*) sit with the value's rules. */
+    size_t entry_size;
+    size_t value_offset;
+    uint32_t relax_optional;  /* bit p: under the profile of index p a required field may be
+                                 absent (decode only; validate and encode check the spec) */
+    uint32_t relax_zero_absent; /* bit p: under the profile of index p the number 0 in this
+                                 (non-repeated integer) field reads as absent */
 } rp_schema_field;
 
 /* A message (a JSON object), or a top-level array declaration (a JSON array of messages):
@@ -110,7 +168,13 @@ typedef struct rp_schema_message {
     size_t field_count;
     bool is_array;
     bool reject_unknown;      /* option unknown_keys = reject */
+    bool has_nullable;        /* some field is nullable: must be true when one is (the
+                                 encoder's fast lane leaves such messages to the walk) */
     rp_spec_loc loc;          /* the declaration (or its unknown_keys option) */
+    unsigned max_depth;       /* nesting limit of its JSON: the decoder refuses deeper text
+                                 (unknown keys included) and the encoder never writes deeper;
+                                 computed by rprotoc (at least the message's own nesting);
+                                 0 means RP_JSON_DEFAULT_DEPTH */
 } rp_schema_message;
 
 /* Zeroes *msg, puts defaults in, and sets every const field to its value with its presence
@@ -122,16 +186,15 @@ void rp_schema_init(const rp_schema_message *m, void *msg);
  * presence flag false) and validates it: decode = parse + validate, so success means every
  * rule of the spec holds. Strings and bytes are carved from storage (nothing is
  * allocated); on failure storage is rewound to where it was and *msg is unspecified.
- * Mode RP_DECODE_STRICT: RFC 8259 exactly, a key twice is an error, numbers must be
- * integers. RP_DECODE_WIRE: what residue peers send (trailing bytes ignored, float numbers
- * truncated, a string where a number is expected counts as absent, the last of duplicate
- * keys wins — except that a field with a const rule is checked at every occurrence, so
- * {"type":2,"type":1} is refused while {"type":1,"type":1} is accepted). Unknown keys are skipped (after checking they are well-formed JSON) unless
- * the message rejects them. json may be NULL only when len is 0 (a syntax error).
+ * profile NULL: RFC 8259 exactly, a key twice is an error, numbers must be integers. A
+ * profile relaxes what its settings say (rp_schema_profile) and the relax bits of its index
+ * (a required field may be absent, a 0 may mean absent). The nesting limit is m->max_depth.
+ * Unknown keys are skipped (after checking they are well-formed JSON) unless the message
+ * rejects them. json may be NULL only when len is 0 (a syntax error).
  * Returns 0 or a negative rp_status with err (optional) filled. */
 RP_CHECK_RESULT int rp_schema_decode(const rp_schema_message *m, const char *json, size_t len,
-                                     void *msg, rp_arena *storage, rp_decode_mode mode,
-                                     rp_error *err);
+                                     void *msg, rp_arena *storage,
+                                     const rp_schema_profile *profile, rp_error *err);
 
 /* Checks *msg against every rule of m (required fields present, ranges, sets, enums, flag
  * bits, lengths, charsets, constants, valid UTF-8, nested messages and items). The error
@@ -142,7 +205,9 @@ RP_CHECK_RESULT int rp_schema_validate(const rp_schema_message *m, const void *m
 /* Validates *msg, then writes it as compact JSON into buf[0..cap): keys in spec order,
  * only present fields, bytes as uppercase hex or padded base64. A NUL follows the text
  * when it fits (not counted). *out_len (optional) gets the length, or on RP_E_OVERFLOW
- * the capacity needed. buf may be NULL when cap is 0 (to measure). */
+ * the capacity needed. buf may be NULL when cap is 0 (to measure). A message that would
+ * nest deeper than m->max_depth is RP_E_JSON_DEPTH (only hand-written descriptions can
+ * allow that: rprotoc's limit is at least the message's nesting). */
 RP_CHECK_RESULT int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf,
                                      size_t cap, size_t *out_len, rp_error *err);
 
@@ -150,31 +215,39 @@ RP_CHECK_RESULT int rp_schema_encode(const rp_schema_message *m, const void *msg
 typedef void (*rp_schema_report_fn)(void *ctx, const rp_error *problem);
 
 /* Like rp_schema_decode, but keeps going after schema problems and reports every one of
- * them (the `rprotoc validate` use). Stops at the first JSON-level problem (the text
- * cannot be read past it). Returns the number of problems reported (0: valid), or
+ * them (the `rprotoc validate` use). Every problem with a well-formed value is a schema
+ * problem with its path, offset and the spec location of the field or rule — numbers too:
+ * a fraction in an integer field (strict mode), a negative number for an unsigned field
+ * and a number beyond the field's width read alike ("-1 does not fit a 16-bit unsigned
+ * integer", RP_E_SCHEMA_RANGE), a float64 beyond a double; in wire mode a required key whose
+ * value was taken as absent (a string where a number belongs, null) is reported missing at
+ * that value, with the reason. Only text that is not JSON stops the check (it cannot be
+ * read past that point). Returns the number of problems reported (0: valid), or
  * RP_E_ARGUMENT on NULL arguments, RP_E_OVERFLOW if storage ran out (also reported). */
 RP_CHECK_RESULT int rp_schema_check_all(const rp_schema_message *m, const char *json,
                                         size_t len, void *msg, rp_arena *storage,
-                                        rp_decode_mode mode, rp_schema_report_fn report,
+                                        const rp_schema_profile *profile,
+                                        rp_schema_report_fn report,
                                         void *report_ctx);
 
 /* A message a decoder may meet on some port in some direction (for rp_schema_classify). */
 typedef struct rp_schema_route {
-    int id;                   /* caller's message id (residue_message_id) */
-    int port;                 /* caller's port number (residue_port) */
-    int dir;                  /* caller's sending peer number (<proto>_peer) */
+    int id;                   /* caller's message id (the generated <proto>_message_id) */
+    int port;                 /* caller's port number */
+    int dir;                  /* caller's direction (or sending peer) */
     const rp_schema_message *message;
 } rp_schema_route;
 
 /* Tells which of routes[0..n) json[0..len) is, among those with this port and dir: an
  * array goes to the array message; an object to the first message whose const fields all
  * have their values in the text (messages without const fields only when no discriminated
- * one matches). Only the top level is read (and checked as JSON); the chosen message still
- * has to be decoded. Returns the index into routes, or RP_E_SCHEMA_MESSAGE (layer schema)
+ * one matches). Only the top level is read (and checked as JSON, nested up to the largest
+ * max_depth of the routes' messages); the chosen message still has to be decoded. profile
+ * as for rp_schema_decode (trailing bytes, truncated numbers as discriminators). Returns the index into routes, or RP_E_SCHEMA_MESSAGE (layer schema)
  * when none fits, or a JSON error when the text is not JSON. */
 RP_CHECK_RESULT int rp_schema_classify(const rp_schema_route *routes, size_t n, int port,
                                        int dir, const char *json, size_t len,
-                                       rp_decode_mode mode, rp_error *err);
+                                       const rp_schema_profile *profile, rp_error *err);
 
 #ifdef __cplusplus
 }

@@ -134,9 +134,8 @@ static EVP_PKEY *decode_spki_rsa(const unsigned char *der, long len)
 }
 
 /* Decodes DER bytes holding an X.509 SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey, tried in
- * that order whatever the PEM label said (the Java client labels SPKI "RSA PUBLIC KEY",
- * protocol §10.3). Bytes after the first DER object are ignored, as the residue server's
- * Crypto++ BER decoder ignores them. NULL when neither parses. */
+ * that order whatever the PEM label said (some Java clients label SPKI "RSA PUBLIC KEY").
+ * Bytes after the first DER object are ignored, as Crypto++'s BER decoder ignores them. NULL when neither parses. */
 static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len)
 {
     if (len == 0 || len > LONG_MAX) return NULL;

@@ -55,8 +55,8 @@ typedef struct rp_rsa_key rp_rsa_key;
 #define RP_RSA_MAX_EXPONENT_BITS 32u
 
 /* Why rp_rsa_key_load_public_checked refused a public key (RP_RSA_FAULT_NONE: it did not).
- * The armour and DER faults are the classes the residue server's Crypto++ PEM reader tells
- * apart, so a server can answer each with that reader's words (docs/security.md). */
+ * The armour and DER faults are the classes Crypto++'s PEM reader tells apart, so a server
+ * that imitates one can answer each with that reader's words (docs/security.md). */
 typedef enum rp_rsa_key_fault {
     RP_RSA_FAULT_NONE = 0,
     RP_RSA_FAULT_EMPTY,      /* the text is empty or only whitespace */
@@ -70,7 +70,7 @@ typedef enum rp_rsa_key_fault {
     RP_RSA_FAULT_SIZE        /* the modulus is below min_bits or above RP_RSA_MAX_BITS */
 } rp_rsa_key_fault;
 
-/* Loads a PEM public key from memory, the way the residue server reads a client's key:
+/* Loads a PEM public key from memory, the way a Crypto++-based server reads a peer's key:
  * pem[0..len) need not be NUL-terminated; text around the block is ignored; the label is
  * "PUBLIC KEY" or "RSA PUBLIC KEY" and under either label the DER may be an X.509
  * SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey; the base64 body may hold blank lines, CR/LF,
@@ -78,11 +78,11 @@ typedef enum rp_rsa_key_fault {
  * then d2i_PublicKey), and before the key can be used for anything its modulus n and
  * exponent e are checked (OpenSSL BIGNUM accessors): n odd, e odd and 3 <= e < n,
  * e < 2^RP_RSA_MAX_EXPONENT_BITS, min_bits <= bits(n) <= RP_RSA_MAX_BITS. min_bits 0 lets a
- * caller take small keys and refuse them itself (the residue server answers those with the
- * real server's "message length" text). Cost: no OpenSSL decoder context, no RSA operation.
- * On success *out is a new public key the caller frees with rp_rsa_key_free. On failure *out
- * is NULL, the result is RP_E_KEY (RP_E_NOMEM, RP_E_ARGUMENT), *fault (when non-NULL) says
- * which check failed and err what and where (offset into pem where known). */
+ * caller take small keys and refuse them itself (with its own protocol's error text).
+ * Cost: no OpenSSL decoder context, no RSA operation. On success *out is a new public key
+ * the caller frees with rp_rsa_key_free. On failure *out is NULL, the result is RP_E_KEY
+ * (RP_E_NOMEM, RP_E_ARGUMENT), *fault (when non-NULL) says which check failed and err what
+ * and where (offset into pem where known). */
 RP_CHECK_RESULT int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bits,
                                                    rp_rsa_key **out, rp_rsa_key_fault *fault,
                                                    rp_error *err);

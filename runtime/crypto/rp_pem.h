@@ -1,10 +1,10 @@
 /* rp_pem: finds the PEM armour around a key and decodes its body — the text part only, no
  * OpenSSL (rp_crypto parses the DER it yields).
  *
- * Tolerant the way the residue server's Crypto++ PEM reader is, because real clients send
+ * Tolerant the way Crypto++'s PEM reader is, because real clients of servers built on it send
  * what it accepts: text before the BEGIN line and after the END line is ignored; the body
  * is everything between the two lines, decoded with the lenient base64 of rp_codec, so
- * blank lines (the Java client puts one before END), CR/LF line ends, any line width
+ * blank lines (some Java clients put one before END), CR/LF line ends, any line width
  * (Java's 76 columns) and other whitespace inside it are skipped. Header lines such as
  * "Proc-Type:" are NOT understood (they would decode as garbage); encrypted private keys go
  * through OpenSSL's own PEM reader in rp_crypto instead.

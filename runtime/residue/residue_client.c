@@ -15,7 +15,8 @@
 #include <openssl/crypto.h>
 
 #include "rp_codec.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
+#include "residue_profiles.h"
 #include "residue_registry.h"
 #include "rp_zlib.h"
 
@@ -261,7 +262,7 @@ static int seal_request(residue_client *cl, const char *json, size_t n, uint8_t 
         return rc;
     }
     size_t len = 0;
-    rc = rp_envelope_seal_aes_c2s(&cl->key, iv, cl->id, cl->id_len, json, n, (char *)out, cap,
+    rc = residue_envelope_seal_aes_c2s(&cl->key, iv, cl->id, cl->id_len, json, n, (char *)out, cap,
                                   &len, err);
     if (rc < 0) {
         return rc;
@@ -328,10 +329,10 @@ int residue_client_connect(residue_client *cl, uint8_t *out, size_t cap, size_t 
                                 n, rp_rsa_key_bits(cl->cfg.server_public_key), max,
                                 (n + RP_RSA_PKCS1_OVERHEAD) * 8u);
         }
-        rc = rp_envelope_seal_rsa(cl->cfg.server_public_key, json, n, (char *)out, cap, &len, err);
+        rc = residue_envelope_seal_rsa(cl->cfg.server_public_key, json, n, (char *)out, cap, &len, err);
         envelope = "rsa";
     } else {
-        rc = rp_envelope_seal_plain(json, n, (char *)out, cap, &len, err);
+        rc = residue_envelope_seal_plain(json, n, (char *)out, cap, &len, err);
     }
     if (rc < 0 || (rc = add_delim(out, cap, len, out_len, err)) < 0) {
         return rc;
@@ -470,10 +471,10 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
     }
     const char *text = pkt == NULL ? "" : (const char *)pkt;
     size_t wire = len + RESIDUE_SESSION_DELIM_LEN;
-    rp_envelope_kind kind = rp_envelope_classify_s2c(text, len);
+    residue_envelope_kind kind = residue_envelope_classify_s2c(text, len);
     /* An RSA block opens into up to max_plaintext bytes, however short its base64 text. */
     size_t pcap = len + 1u;
-    if (kind == RP_ENVELOPE_RSA) pcap += rp_rsa_max_plaintext(cl->private_key);
+    if (kind == RESIDUE_KIND_RSA) pcap += rp_rsa_max_plaintext(cl->private_key);
     char *plain = malloc(pcap);
     if (plain == NULL) {
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
@@ -481,16 +482,16 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
     size_t n = 0;
     int rc = 0;
     const char *envelope = "plain";
-    if (kind == RP_ENVELOPE_PLAIN) {
+    if (kind == RESIDUE_KIND_PLAIN) {
         memcpy(plain, text, len);
         plain[len] = '\0';
         n = len;
-    } else if (kind == RP_ENVELOPE_RSA) {
+    } else if (kind == RESIDUE_KIND_RSA) {
         envelope = "rsa";
-        rc = rp_envelope_open_rsa(cl->private_key, text, len, plain, pcap, &n, err, NULL);
-    } else if (kind == RP_ENVELOPE_AES_NO_CLIENT_ID && cl->has_key) {
+        rc = residue_envelope_open_rsa(cl->private_key, text, len, plain, pcap, &n, err, NULL);
+    } else if (kind == RESIDUE_KIND_AES_NO_CLIENT_ID && cl->has_key) {
         envelope = "aes";
-        rc = rp_envelope_open_aes_s2c(&cl->key, text, len, plain, pcap, &n, err, NULL);
+        rc = residue_envelope_open_aes_s2c(&cl->key, text, len, plain, pcap, &n, err, NULL);
     } else {
         /* Raw text: what the server sends when it could not RSA-encrypt the hello. */
         char d[200];
@@ -511,12 +512,12 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
     residue_any *any = cl->any;
     rp_error e;
     rc = residue_decode_any(plain, n, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, any, &arena,
-                            RP_DECODE_WIRE, &e);
+                            &residue_profile_wire, &e);
     /* The server answers a TOUCH naming a client it does not know with the logging port's
      * {"r":1} (reference §6.1): it has forgotten us. */
     residue_log_reply lr;
-    bool forgotten = rc < 0 && kind == RP_ENVELOPE_PLAIN &&
-                     residue_log_reply_decode(plain, n, &lr, &arena, RP_DECODE_WIRE, NULL) == 0;
+    bool forgotten = rc < 0 && kind == RESIDUE_KIND_PLAIN &&
+                     residue_log_reply_decode(plain, n, &lr, &arena, &residue_profile_wire, NULL) == 0;
     OPENSSL_cleanse(plain, pcap);
     free(plain);
     if (forgotten) {
@@ -536,10 +537,10 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
         trace_emit(cl, false, "ERROR", envelope, wire, d);
         rc = fail(cl, RP_E_REJECTED, err, "%s", text_buf);
     } else if (any->id == RESIDUE_MSG_HELLO && cl->state == RESIDUE_CLIENT_AWAIT_HELLO &&
-               kind == RP_ENVELOPE_RSA) {
+               kind == RESIDUE_KIND_RSA) {
         rc = on_hello(cl, &any->u.hello, wire, out, cap, out_len, err);
     } else if (any->id == RESIDUE_MSG_ESTABLISHED && cl->state != RESIDUE_CLIENT_AWAIT_HELLO &&
-               kind == RP_ENVELOPE_AES_NO_CLIENT_ID) {
+               kind == RESIDUE_KIND_AES_NO_CLIENT_ID) {
         rc = on_established(cl, &any->u.established, wire, err);
     } else {
         rc = fail(cl, RP_E_PROTOCOL, err, "unexpected reply (%s envelope) in this state",
@@ -624,10 +625,10 @@ int residue_client_build_log(residue_client *cl, const residue_log_request *reco
     bool compress = (cl->flags & RESIDUE_SERVER_FLAGS_COMPRESSION) != 0 && !cl->no_compression;
     size_t len = 0;
     if (compress) {
-        rc = rp_envelope_seal_log_zlib(&cl->key, iv, cl->id, cl->id_len, json, n,
+        rc = residue_envelope_seal_log_zlib(&cl->key, iv, cl->id, cl->id_len, json, n,
                                        RP_ZLIB_DEFAULT_LEVEL, (char *)out, cap, &len, err);
     } else {
-        rc = rp_envelope_seal_aes_c2s(&cl->key, iv, cl->id, cl->id_len, json, n, (char *)out, cap,
+        rc = residue_envelope_seal_aes_c2s(&cl->key, iv, cl->id, cl->id_len, json, n, (char *)out, cap,
                                       &len, err);
     }
     if (rc == 0) {
@@ -658,7 +659,7 @@ int residue_client_log_reply(residue_client *cl, const uint8_t *pkt, size_t len,
     uint8_t arena_buf[64];
     rp_arena arena;
     rp_arena_init(&arena, arena_buf, sizeof arena_buf);
-    int rc = residue_log_reply_decode(text, len, &m, &arena, RP_DECODE_WIRE, err);
+    int rc = residue_log_reply_decode(text, len, &m, &arena, &residue_profile_wire, err);
     char d[64];
     snprintf(d, sizeof d, "%.*s", (int)(len < 40 ? len : 40), text);
     trace_emit(cl, false, "LOG-REPLY", "plain", len + RESIDUE_SESSION_DELIM_LEN, d);

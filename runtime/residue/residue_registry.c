@@ -26,6 +26,8 @@ int residue_registry_init(residue_registry *reg, rp_error *err)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "registry is NULL");
     }
     reg->count = 0;
+    reg->on_remove = NULL;
+    reg->on_remove_ctx = NULL;
     reg->nbuckets = RP_REGISTRY_INITIAL_BUCKETS;
     reg->buckets = calloc(reg->nbuckets, sizeof *reg->buckets);
     if (reg->buckets == NULL) {
@@ -144,6 +146,14 @@ int residue_registry_add(residue_registry *reg, const char *id, size_t len, resi
     return 0;
 }
 
+void residue_registry_on_remove(residue_registry *reg, residue_registry_remove_fn fn, void *ctx)
+{
+    if (reg != NULL) {
+        reg->on_remove = fn;
+        reg->on_remove_ctx = ctx;
+    }
+}
+
 void residue_registry_remove(residue_registry *reg, residue_registry_entry *entry)
 {
     if (reg == NULL || reg->buckets == NULL || entry == NULL) {
@@ -154,6 +164,7 @@ void residue_registry_remove(residue_registry *reg, residue_registry_entry *entr
         if (*pp == entry) {
             *pp = entry->next;
             reg->count--;
+            if (reg->on_remove != NULL) reg->on_remove(reg->on_remove_ctx, entry);
             entry_free(entry);
             return;
         }
@@ -182,6 +193,7 @@ size_t residue_registry_sweep(residue_registry *reg, uint64_t now)
             if (!residue_registry_entry_alive(e, now)) {
                 *pp = e->next;
                 reg->count--;
+                if (reg->on_remove != NULL) reg->on_remove(reg->on_remove_ctx, e);
                 entry_free(e);
                 removed++;
                 continue;

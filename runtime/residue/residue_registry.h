@@ -44,13 +44,21 @@ typedef struct residue_registry_entry {
     uint64_t date_created;          /* server Unix seconds */
     uint32_t age;                   /* seconds of life from date_created; 0 = forever */
     struct residue_registry_entry *next;   /* hash chain (private) */
+    void *owner_tag;                /* the server's own note (its per-source record); the
+                                       registry never reads it */
 } residue_registry_entry;
+
+/* Told about every entry residue_registry_remove or residue_registry_sweep takes out, just
+ * before it is freed (not about the entries residue_registry_free releases). */
+typedef void (*residue_registry_remove_fn)(void *ctx, residue_registry_entry *entry);
 
 /* The table. Fields are private. */
 typedef struct residue_registry {
     residue_registry_entry **buckets;
     size_t nbuckets;
     size_t count;
+    residue_registry_remove_fn on_remove;   /* optional, set with residue_registry_on_remove */
+    void *on_remove_ctx;
 } residue_registry;
 
 /* Sets up an empty table (allocates the bucket array). RP_E_NOMEM on failure.
@@ -60,6 +68,9 @@ RP_CHECK_RESULT int residue_registry_init(residue_registry *reg, rp_error *err);
 /* Frees every entry (cleansing keys, freeing owned public keys) and the buckets.
  * NULL or an already freed table is ignored. */
 void residue_registry_free(residue_registry *reg);
+
+/* Sets (fn non-NULL) or clears the hook called for every entry removed or swept. */
+void residue_registry_on_remove(residue_registry *reg, residue_registry_remove_fn fn, void *ctx);
 
 /* Number of entries. */
 size_t residue_registry_count(const residue_registry *reg);

@@ -16,10 +16,12 @@
 #include <openssl/crypto.h>
 
 #include "rp_codec.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
+#include "residue_profiles.h"
 #include "rp_json.h"
 #include "rp_pem.h"
 #include "residue_registry.h"
+#include "residue_sources.h"
 
 /* ---- the server's words (reference §7); the texts are compared byte for byte ---------- */
 #define TXT_INVALID "Invalid connection request. Are you sending it to correct port?"
@@ -45,6 +47,10 @@
 #define TXT_KEY_LABEL "PEM_Load: not a RSA public key"
 #define TXT_KEY_BER "BER decode error"
 #define TXT_KEY_INVALID "Could not load public key"
+/* Ours (the real server has no per-source limits): plain error replies. */
+#define TXT_SOURCE_RATE "Too many connection requests from this address; try again later"
+#define TXT_SOURCE_UNACKED \
+    "Too many unacknowledged clients from this address; acknowledge or wait for them to expire"
 
 #define LOG_REPLY_OK "{\"r\":0}"
 #define LOG_REPLY_BAD "{\"r\":1}"
@@ -53,6 +59,10 @@
 #define ID_ATTEMPTS 100
 #define DEFAULT_MAX_CLIENTS 100000u
 #define DEFAULT_MAX_LOG_SIZE (1024u * 1024u)
+#define DEFAULT_SOURCE_CONNECT_RATE 100u
+#define DEFAULT_SOURCE_CONNECT_BURST 1000u
+#define DEFAULT_SOURCE_MAX_UNACKED 1000u
+#define DEFAULT_MAX_SOURCES 65536u
 /* Decoded-string storage for one connect-port request (rsa_public_key <= 4096 bytes). */
 #define CONNECT_ARENA_SIZE 16384u
 /* Storage for one decoded log record beyond its msg: every other string of LogRequest is at
@@ -83,6 +93,8 @@ struct residue_server {
                                kept here, not on the stack) */
     uint8_t *connect_arena; /* CONNECT_ARENA_SIZE bytes for its strings */
     size_t log_arena_size;  /* cfg.max_log_line_size + LOG_ARENA_EXTRA */
+    residue_sources sources;          /* per-source buckets and unacknowledged counts */
+    const residue_connect_call *call; /* of the connect-port call in progress, or NULL */
 };
 
 /* ---- defaults, clock, rng --------------------------------------------------------------- */
@@ -107,6 +119,10 @@ void residue_server_config_defaults(residue_server_config *cfg)
     cfg->default_key_size = 256;
     cfg->logging_port = 8778;
     cfg->server_version = "2.3.6";
+    cfg->source_connect_rate = DEFAULT_SOURCE_CONNECT_RATE;
+    cfg->source_connect_burst = DEFAULT_SOURCE_CONNECT_BURST;
+    cfg->source_max_unacknowledged = DEFAULT_SOURCE_MAX_UNACKED;
+    cfg->max_sources = DEFAULT_MAX_SOURCES;
 }
 
 uint32_t residue_server_config_flags(const residue_server_config *cfg)
@@ -237,26 +253,81 @@ static bool logger_allowed(const residue_server *s, bool managed_client,
     return false;
 }
 
-/* Hands an accepted record to the sink unless a logger rule drops it (it is still
- * answered {"r":0}, as by the real server, whose queue processor drops it later). */
-static void deliver(residue_server *s, bool managed_client, const char *client_id,
-                    const residue_log_request *rec, residue_log_sink_fn sink, void *sink_ctx)
+/* ---- per-source limits ------------------------------------------------------------------ */
+
+/* An unacknowledged entry leaving the registry frees its place in its source's count. */
+static void source_entry_removed(void *ctx, residue_registry_entry *e)
 {
-    const char *why = NULL;
-    if (!logger_allowed(s, managed_client, rec, &why)) {
-        s->stats.log_dropped_logger++;
-        char d[160];
-        snprintf(d, sizeof d, "dropped, logger \"%.*s\": %s",
-                 rec->has_logger ? (int)(rec->logger.len > 64 ? 64 : rec->logger.len) : 7,
-                 rec->has_logger && rec->logger.ptr != NULL ? rec->logger.ptr : LOGGER_DEFAULT, why);
-        if (s->trace != NULL) {
-            residue_trace ev = {false, "LOG", "aes", 0, d};
-            s->trace(s->trace_ctx, &ev);
-        }
-        return;
+    (void)ctx;
+    residue_source *src = e->owner_tag;
+    if (src != NULL && src->unacked > 0) src->unacked--;
+    e->owner_tag = NULL;
+}
+
+/* The record of the current call's source, or NULL when the call has none. *full is set
+ * when it has one but the table cannot hold it. */
+static residue_source *call_source(residue_server *s, uint64_t now, bool *full)
+{
+    *full = false;
+    if (s->call == NULL || s->call->source == NULL || s->call->source_len == 0) return NULL;
+    residue_source *src =
+        residue_sources_get(&s->sources, s->call->source, s->call->source_len, now);
+    if (src == NULL) {
+        *full = true;
+        s->stats.source_table_full++;
     }
-    s->stats.log_records++;
-    if (sink != NULL) sink(sink_ctx, client_id, rec);
+    return src;
+}
+
+/* NULL when the current CONNECT may go on, else the error text to answer. */
+static const char *source_check_rate(residue_server *s, uint64_t now)
+{
+    bool full;
+    residue_source *src = call_source(s, now, &full);
+    if (full) return TXT_SOURCE_RATE;
+    if (src != NULL && !residue_sources_take(&s->sources, src, now)) {
+        s->stats.source_rate_refused++;
+        return TXT_SOURCE_RATE;
+    }
+    return NULL;
+}
+
+/* NULL when the current call's source may register one more unacknowledged client. Dead
+ * entries of the source are swept first so that expired ones do not count. */
+static const char *source_check_unacked(residue_server *s, uint64_t now)
+{
+    bool full;
+    residue_source *src = call_source(s, now, &full);
+    if (full) return TXT_SOURCE_UNACKED;
+    if (src == NULL || s->cfg.source_max_unacknowledged == 0) return NULL;
+    if (src->unacked >= s->cfg.source_max_unacknowledged) {
+        /* Not residue_server_sweep: its pruning could free src. */
+        size_t k = residue_registry_sweep(&s->reg, now);
+        s->stats.sweeps++;
+        s->stats.clients_removed += k;
+        if (src->unacked >= s->cfg.source_max_unacknowledged) {
+            s->stats.source_unacked_refused++;
+            return TXT_SOURCE_UNACKED;
+        }
+    }
+    return NULL;
+}
+
+/* Counts a newly registered (unacknowledged) entry against the current call's source. */
+static void source_attach(residue_server *s, residue_registry_entry *e, uint64_t now)
+{
+    bool full;
+    residue_source *src = call_source(s, now, &full);
+    if (src != NULL) {
+        src->unacked++;
+        e->owner_tag = src;
+    }
+}
+
+/* The entry is acknowledged: it no longer counts against its source. */
+static void source_detach(residue_registry_entry *e)
+{
+    source_entry_removed(NULL, e);
 }
 
 int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, void *clock_ctx,
@@ -346,7 +417,13 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
         free(s);
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
     }
+    if (s->cfg.max_sources == 0) s->cfg.max_sources = DEFAULT_MAX_SOURCES;
     int rc = residue_registry_init(&s->reg, err);
+    if (rc == 0) {
+        rc = residue_sources_init(&s->sources, s->cfg.max_sources, s->cfg.source_connect_rate,
+                                  s->cfg.source_connect_burst, err);
+        if (rc < 0) residue_registry_free(&s->reg);
+    }
     if (rc < 0) {
         free(s->inflate_buf);
         free(s->log_arena);
@@ -355,6 +432,7 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
         free(s);
         return rc;
     }
+    residue_registry_on_remove(&s->reg, source_entry_removed, NULL);
     s->last_sweep = s->clock(s->clock_ctx);
     *out = s;
     return 0;
@@ -366,6 +444,7 @@ void residue_server_free(residue_server *srv)
         return;
     }
     residue_registry_free(&srv->reg);
+    residue_sources_free(&srv->sources);
     free(srv->inflate_buf);
     free(srv->log_arena);
     free(srv->any);
@@ -428,6 +507,7 @@ size_t residue_server_sweep(residue_server *srv)
     }
     uint64_t now = srv->clock(srv->clock_ctx);
     size_t removed = residue_registry_sweep(&srv->reg, now);
+    (void)residue_sources_prune(&srv->sources, now);
     srv->last_sweep = now;
     srv->stats.sweeps++;
     srv->stats.clients_removed += removed;
@@ -510,7 +590,7 @@ static int seal_aes(reply_ctx *rc, const rp_aes_key *key, const char *json, size
                             "random generator failed");
     }
     size_t len = 0;
-    r = rp_envelope_seal_aes_s2c(key, iv, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    r = residue_envelope_seal_aes_s2c(key, iv, json, n, (char *)rc->out, rc->cap, &len, rc->why);
     if (r < 0) {
         return r;
     }
@@ -532,7 +612,7 @@ static int seal_rsa(reply_ctx *rc, const rp_rsa_key *pub, const char *json, size
         return reply_raw(rc, text);
     }
     size_t len = 0;
-    int r = rp_envelope_seal_rsa(pub, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    int r = residue_envelope_seal_rsa(pub, json, n, (char *)rc->out, rc->cap, &len, rc->why);
     if (r < 0) {
         return r;
     }
@@ -613,91 +693,24 @@ static int reply_bad_key(reply_ctx *rc, rp_rsa_key_fault fault, const char *pem,
 
 /* ---- request decoding -------------------------------------------------------------------- */
 
-/* With requires_timestamp=false the real server takes a request without `_t`; the spec
- * makes `_t` required (it is in every real request), so such a request is re-decoded with
- * `"_t":now` put in front. Returns a malloc'd copy or NULL. */
-static char *inject_timestamp(const char *json, size_t len, uint64_t now, size_t *out_len)
+/* The profile requests are decoded with. With requires_timestamp=false the real server
+ * takes a request without `_t`, or with `_t` 0, as one without a timestamp (reference
+ * §2.1); the spec's `_t` is required and 1.., so such requests are decoded with
+ * wire_untimed, which relaxes exactly that (residue_profiles.h). */
+static const rp_schema_profile *request_profile(const residue_server *s)
 {
-    size_t i = 0;
-    while (i < len && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r')) {
-        i++;
-    }
-    if (i >= len || json[i] != '{') {
-        return NULL;
-    }
-    char head[40];
-    int hn = snprintf(head, sizeof head, "{\"_t\":%llu", (unsigned long long)now);
-    /* Is the object empty?  "{}" -> {"_t":now}; otherwise add a comma. */
-    size_t j = i + 1;
-    while (j < len && (json[j] == ' ' || json[j] == '\t' || json[j] == '\n' || json[j] == '\r')) {
-        j++;
-    }
-    bool empty = j < len && json[j] == '}';
-    size_t n = (size_t)hn + (empty ? 0u : 1u) + (len - i - 1u);
-    char *copy = malloc(n + 1u);
-    if (copy == NULL) {
-        return NULL;
-    }
-    memcpy(copy, head, (size_t)hn);
-    size_t o = (size_t)hn;
-    if (!empty) {
-        copy[o++] = ',';
-    }
-    memcpy(copy + o, json + i + 1, len - i - 1u);
-    copy[n] = '\0';
-    *out_len = n;
-    return copy;
+    return s->cfg.requires_timestamp ? &residue_profile_wire : &residue_profile_wire_untimed;
 }
 
-/* `"_t":0` means "no timestamp" to the real server (reference §2.1); the spec's `_t` is
- * range 1.., so with requires_timestamp=false that value is replaced by now. The error's
- * offset is where the number starts. Returns a malloc'd copy or NULL. */
-static char *replace_zero_timestamp(const char *json, size_t len, size_t off, uint64_t now,
-                                    size_t *out_len)
+/* A request that came without a timestamp is handled as if it had been sent now. */
+static void fill_timestamp(const residue_server *s, bool *has_timestamp, uint64_t *timestamp,
+                           bool *has_t)
 {
-    if (off >= len) {
-        return NULL;
+    *has_t = *has_timestamp;
+    if (!*has_timestamp) {
+        *timestamp = s->clock(s->clock_ctx);
+        *has_timestamp = true;
     }
-    size_t end = off;
-    while (end < len && ((json[end] >= '0' && json[end] <= '9') || json[end] == '.' ||
-                         json[end] == 'e' || json[end] == 'E' || json[end] == '+' ||
-                         json[end] == '-')) {
-        end++;
-    }
-    if (end == off) {
-        return NULL;
-    }
-    char num[24];
-    int k = snprintf(num, sizeof num, "%llu", (unsigned long long)now);
-    size_t n = off + (size_t)k + (len - end);
-    char *copy = malloc(n + 1u);
-    if (copy == NULL) {
-        return NULL;
-    }
-    memcpy(copy, json, off);
-    memcpy(copy + off, num, (size_t)k);
-    memcpy(copy + off + (size_t)k, json + end, len - end);
-    copy[n] = '\0';
-    *out_len = n;
-    return copy;
-}
-
-/* With requires_timestamp=false, a request whose only fault is an absent or zero `_t` is
- * decoded again from a copy carrying `_t` = now (see the two helpers above). */
-static char *timestamp_fixup(const residue_server *s, int rc, const rp_error *e, const char *json,
-                             size_t len, size_t *out_len)
-{
-    if (s->cfg.requires_timestamp || strcmp(e->path, "$._t") != 0) {
-        return NULL;
-    }
-    uint64_t now = s->clock(s->clock_ctx);
-    if (rc == RP_E_SCHEMA_MISSING) {
-        return inject_timestamp(json, len, now, out_len);
-    }
-    if (rc == RP_E_SCHEMA_RANGE) {
-        return replace_zero_timestamp(json, len, e->offset, now, out_len);
-    }
-    return NULL;
 }
 
 /* Decodes a connect-port request (CONNECT, ACK or TOUCH) with the generated dispatcher.
@@ -706,22 +719,24 @@ static int decode_request(residue_server *s, const char *json, size_t len, resid
                           rp_arena *arena, bool *has_t, rp_error *err)
 {
     *has_t = true;
-    rp_error e;
-    rp_error_clear(&e);
-    size_t mark = rp_arena_mark(arena);
-    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, any,
-                                arena, RP_DECODE_WIRE, &e);
-    size_t n = 0;
-    char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
-    if (copy != NULL) {
-        rp_arena_rewind(arena, mark);
-        rc = residue_decode_any(copy, n, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, any, arena,
-                                RP_DECODE_WIRE, &e);
-        free(copy);
-        *has_t = false;
+    int rc = residue_decode_any(json, len, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, any, arena,
+                                request_profile(s), err);
+    if (rc < 0) {
+        return rc;
     }
-    if (rc < 0 && err != NULL) {
-        *err = e;
+    switch (any->id) {
+    case RESIDUE_MSG_CONNECT:
+        fill_timestamp(s, &any->u.connect.has_timestamp, &any->u.connect.timestamp, has_t);
+        break;
+    case RESIDUE_MSG_ACKNOWLEDGEMENT:
+        fill_timestamp(s, &any->u.acknowledgement.has_timestamp,
+                       &any->u.acknowledgement.timestamp, has_t);
+        break;
+    case RESIDUE_MSG_TOUCH:
+        fill_timestamp(s, &any->u.touch.has_timestamp, &any->u.touch.timestamp, has_t);
+        break;
+    default:
+        break;
     }
     return rc;
 }
@@ -854,6 +869,10 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
     if (req->has_key_size && req->key_size != 0) {
         bits = req->key_size;
     }
+    const char *busy = source_check_rate(s, now);
+    if (busy != NULL) {
+        return reply_error(rc, busy, SEAL_PLAIN, NULL, NULL);
+    }
     if (req->has_client_id && req->client_id.len > 0) {
         /* Managed (reference §2.3): the configured key wins over any rsa_public_key sent. */
         const residue_managed_client *m = find_managed(s, req->client_id.ptr, req->client_id.len);
@@ -865,10 +884,14 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
         }
         residue_registry_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
         if (e == NULL) {
+            if ((busy = source_check_unacked(s, now)) != NULL) {
+                return reply_error(rc, busy, SEAL_PLAIN, NULL, NULL);
+            }
             int r = residue_registry_add(&s->reg, req->client_id.ptr, req->client_id.len, &e, rc->why);
             if (r < 0) {
                 return r;
             }
+            source_attach(s, e, now);
             e->public_key = (rp_rsa_key *)m->public_key; /* borrowed, owns_public_key false */
             e->managed = true;
             e->age = s->cfg.non_acknowledged_client_age;
@@ -903,6 +926,9 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
     }
     if (!s->cfg.allow_unmanaged_clients) {
         return reply_error(rc, TXT_UNMANAGED_NOT_ALLOWED, SEAL_PLAIN, NULL, NULL);
+    }
+    if ((busy = source_check_unacked(s, now)) != NULL) {
+        return reply_error(rc, busy, SEAL_PLAIN, NULL, NULL);
     }
     rp_rsa_key *pub = NULL;
     rp_rsa_key_fault fault = RP_RSA_FAULT_NONE;
@@ -945,6 +971,7 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
         rp_rsa_key_free(pub);
         return r;
     }
+    source_attach(s, e, now);
     e->public_key = pub;
     e->owns_public_key = true;
     e->age = s->cfg.non_acknowledged_client_age;
@@ -1018,6 +1045,9 @@ static int on_ack(residue_server *s, reply_ctx *rc, const residue_acknowledgemen
     if (e->acknowledged && !e->managed) {
         return reply_error(rc, TXT_REACK_UNMANAGED, SEAL_RSA, NULL, e->public_key);
     }
+    if (!e->acknowledged) {
+        source_detach(e);
+    }
     e->acknowledged = true;
     e->age = s->cfg.client_age;
     e->date_created = s->clock(s->clock_ctx);
@@ -1050,9 +1080,9 @@ static int on_touch(residue_server *s, reply_ctx *rc, const residue_touch *req)
 /* Finds the second ':' of "<iv>:<id>:<b64>"; returns the id length or 0 when absent. */
 static size_t envelope_id_len(const char *pkt, size_t len)
 {
-    for (size_t i = RP_ENVELOPE_IV_HEX_LEN + 1u; i < len; i++) {
+    for (size_t i = RESIDUE_ENVELOPE_IV_HEX_LEN + 1u; i < len; i++) {
         if (pkt[i] == ':') {
-            return i - (RP_ENVELOPE_IV_HEX_LEN + 1u);
+            return i - (RESIDUE_ENVELOPE_IV_HEX_LEN + 1u);
         }
     }
     return 0;
@@ -1069,6 +1099,34 @@ static size_t skip_ws(const char *p, size_t len)
 
 int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_t len, uint8_t *reply,
                              size_t cap, size_t *reply_len, rp_error *why)
+{
+    return residue_server_handle_connect_ex(srv, NULL, pkt, len, reply, cap, reply_len, why);
+}
+
+static int handle_connect_packet(residue_server *srv, residue_connect_call *call, const uint8_t *pkt,
+                                 size_t len, uint8_t *reply, size_t cap, size_t *reply_len,
+                                 rp_error *why);
+
+int residue_server_handle_connect_ex(residue_server *srv, residue_connect_call *call,
+                                     const uint8_t *pkt, size_t len, uint8_t *reply, size_t cap,
+                                     size_t *reply_len, rp_error *why)
+{
+    if (call != NULL) {
+        call->rsa_used = false;
+        call->deferred = false;
+    }
+    if (srv == NULL) {
+        return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX, "server is NULL");
+    }
+    srv->call = call;
+    int r = handle_connect_packet(srv, call, pkt, len, reply, cap, reply_len, why);
+    srv->call = NULL;
+    return r;
+}
+
+static int handle_connect_packet(residue_server *srv, residue_connect_call *call, const uint8_t *pkt,
+                                 size_t len, uint8_t *reply, size_t cap, size_t *reply_len,
+                                 rp_error *why)
 {
     if (srv == NULL || (pkt == NULL && len > 0) || reply == NULL || reply_len == NULL) {
         return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
@@ -1090,20 +1148,20 @@ int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_
     char *plaintext = NULL;
     int r;
 
-    rp_envelope_kind kind = rp_envelope_classify_c2s(text, len, srv->cfg.server_private_key != NULL);
-    if (kind == RP_ENVELOPE_AES_CLIENT_ID) {
+    residue_envelope_kind kind = residue_envelope_classify_c2s(text, len, srv->cfg.server_private_key != NULL);
+    if (kind == RESIDUE_KIND_AES_CLIENT_ID) {
         rc.req_envelope = "aes";
         size_t id_len = envelope_id_len(text, len);
-        const char *after_iv = text + RP_ENVELOPE_IV_HEX_LEN + 1u;
-        size_t after_len = len - RP_ENVELOPE_IV_HEX_LEN - 1u;
+        const char *after_iv = text + RESIDUE_ENVELOPE_IV_HEX_LEN + 1u;
+        size_t after_len = len - RESIDUE_ENVELOPE_IV_HEX_LEN - 1u;
         residue_registry_entry *e =
             id_len == 0 ? NULL : residue_registry_find(&srv->reg, after_iv, id_len);
         if (e == NULL) {
             trace_emit(srv, false, "?", "aes", len + 4u, "envelope names an unknown client");
             return reply_error(&rc, parser_message(after_iv, after_len), SEAL_PLAIN, NULL, NULL);
         }
-        rp_aes_envelope env;
-        if (rp_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
+        residue_aes_envelope env;
+        if (residue_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
             trace_emit(srv, false, "?", "aes", len + 4u, "malformed envelope");
             return reply_invalid(&rc);
         }
@@ -1119,7 +1177,7 @@ int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_
         for (int k = 0; k < 2 && r < 0; k++) {
             size_t n = 0;
             if (keys[k] == NULL ||
-                rp_envelope_open_aes(keys[k], &env, plaintext, len + 1u, &n, NULL, NULL) < 0) {
+                residue_envelope_open_aes(keys[k], &env, plaintext, len + 1u, &n, NULL, NULL) < 0) {
                 continue;
             }
             rp_arena_reset(&arena);
@@ -1141,8 +1199,17 @@ int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_
             plain = r == 0;
             rc.req_envelope = "plain";
         }
+        if (r < 0 && srv->cfg.server_private_key != NULL && len > 0 && call != NULL &&
+            call->rsa_deferred) {
+            /* The caller's RSA budget is spent: leave the packet for later, uncounted. */
+            srv->stats.connect_packets--;
+            call->deferred = true;
+            return 0;
+        }
         if (r < 0 && srv->cfg.server_private_key != NULL && len > 0) {
             /* Step 3 of §2.2: anything that did not validate as plain is tried as RSA. */
+            srv->stats.rsa_attempts++;
+            if (call != NULL) call->rsa_used = true;
             size_t cap_plain = rp_rsa_max_plaintext(srv->cfg.server_private_key) + 1u;
             plaintext = malloc(cap_plain);
             if (plaintext == NULL) {
@@ -1150,7 +1217,7 @@ int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_
             }
             size_t n = 0;
             rp_arena_reset(&arena);
-            if (rp_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
+            if (residue_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
                                      &n, NULL, NULL) == 0) {
                 r = decode_request(srv, plaintext, n, any, &arena, &has_t, NULL);
                 if (r == 0) {
@@ -1204,19 +1271,12 @@ static int decode_log(residue_server *s, const char *json, size_t len, residue_l
     rp_error_clear(&e);
     bool has_t = true;
     rp_arena_reset(arena);
-    int rc = residue_log_request_decode(json, len, out, arena, RP_DECODE_WIRE, &e);
-    size_t n = 0;
-    char *copy = rc < 0 ? timestamp_fixup(s, rc, &e, json, len, &n) : NULL;
-    if (copy != NULL) {
-        rp_arena_reset(arena);
-        rc = residue_log_request_decode(copy, n, out, arena, RP_DECODE_WIRE, &e);
-        free(copy); /* the decoded strings live in the arena, not in copy */
-        has_t = false;
-    }
+    int rc = residue_log_request_decode(json, len, out, arena, request_profile(s), &e);
     if (rc < 0) {
         if (err != NULL) *err = e;
         return rc;
     }
+    fill_timestamp(s, &out->has_timestamp, &out->timestamp, &has_t);
     if (!timestamp_ok(s, out->timestamp, has_t)) {
         return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
                             "_t %llu is outside the window of %u s",
@@ -1249,15 +1309,65 @@ static int log_reply(reply_ctx *rc, bool ok)
     return finish_packet(rc, n, "LOG-REPLY", "plain");
 }
 
+/* The records of one log packet on their way to the caller's store. */
+typedef struct store_run {
+    const residue_log_store *store;   /* NULL: records are dropped */
+    size_t offered;
+    bool failed;
+} store_run;
+
+static void store_offer(store_run *sr, const char *client_id, const residue_log_request *rec)
+{
+    if (sr->store == NULL || sr->store->record == NULL || sr->failed) return;
+    sr->offered++;
+    if (sr->store->record(sr->store->ctx, client_id, rec) < 0) sr->failed = true;
+}
+
+/* Offers an accepted record to the store unless a logger rule drops it (it is still
+ * answered {"r":0}, as by the real server, whose queue processor drops it later). */
+static void deliver(residue_server *s, bool managed_client, const char *client_id,
+                    const residue_log_request *rec, store_run *sr)
+{
+    const char *why = NULL;
+    if (!logger_allowed(s, managed_client, rec, &why)) {
+        s->stats.log_dropped_logger++;
+        char d[160];
+        snprintf(d, sizeof d, "dropped, logger \"%.*s\": %s",
+                 rec->has_logger ? (int)(rec->logger.len > 64 ? 64 : rec->logger.len) : 7,
+                 rec->has_logger && rec->logger.ptr != NULL ? rec->logger.ptr : LOGGER_DEFAULT, why);
+        if (s->trace != NULL) {
+            residue_trace ev = {false, "LOG", "aes", 0, d};
+            s->trace(s->trace_ctx, &ev);
+        }
+        return;
+    }
+    s->stats.log_records++;
+    store_offer(sr, client_id, rec);
+}
+
+/* Ends the packet's records; true when the store holds all of them (or there were none). */
+static bool store_finish(residue_server *s, reply_ctx *rc, store_run *sr)
+{
+    if (sr->offered == 0) return true;
+    if (sr->store->end != NULL && sr->store->end(sr->store->ctx, !sr->failed) < 0) {
+        sr->failed = true;
+    }
+    if (sr->failed) {
+        s->stats.log_store_failed++;
+        rp_error_set(rc->why, RP_E_IO, RP_LAYER_SESSION, SIZE_MAX,
+                     "the log store did not take the packet's records");
+    }
+    return !sr->failed;
+}
+
 /* A bulk: every element is decoded and validated alone; at most max_items_in_bulk are
  * looked at. The array as a whole only has to be well-formed JSON (the real server answers
  * {"r":0} to any array, §6.2). */
 static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_t len, bool take,
-                       bool managed_client, const char *client_id, residue_log_sink_fn sink,
-                       void *sink_ctx)
+                       bool managed_client, const char *client_id, store_run *sr)
 {
     rp_json_scanner sc;
-    rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
+    rp_json_scanner_init(&sc, json, len, RESIDUE_WIRE_JSON_FLAGS);
     rp_error e;
     if (rp_json_expect_array_begin(&sc, &e) < 0) {
         if (rc->why) *rc->why = e;
@@ -1282,7 +1392,7 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
     }
     rp_arena arena;
     rp_arena_init(&arena, s->log_arena, s->log_arena_size);
-    rp_json_scanner_init(&sc, json, len, RP_JSON_WIRE);
+    rp_json_scanner_init(&sc, json, len, RESIDUE_WIRE_JSON_FLAGS);
     if (rp_json_expect_array_begin(&sc, NULL) < 0) {
         return log_reply(rc, false);
     }
@@ -1298,16 +1408,40 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
         if (decode_log(s, json + start, end - start, &rec, &arena, NULL) == 0) {
             /* Each item alone (the real server skips the logger rules for the items after
              * one that passed; a known difference, docs/security.md). */
-            deliver(s, managed_client, client_id, &rec, sink, sink_ctx);
+            deliver(s, managed_client, client_id, &rec, sr);
         }
     }
-    return log_reply(rc, true);
+    return log_reply(rc, store_finish(s, rc, sr));
+}
+
+/* The store behind residue_server_handle_log: a sink that cannot fail. */
+typedef struct sink_store {
+    residue_log_sink_fn sink;
+    void *ctx;
+} sink_store;
+
+static int sink_store_record(void *ctx, const char *client_id, const residue_log_request *log)
+{
+    const sink_store *ss = ctx;
+    ss->sink(ss->ctx, client_id, log);
+    return 0;
 }
 
 int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t len, residue_log_sink_fn sink,
                          void *sink_ctx, uint8_t *reply, size_t cap, size_t *reply_len,
                          rp_error *why)
 {
+    sink_store ss = {sink, sink_ctx};
+    residue_log_store store = {sink_store_record, NULL, &ss};
+    return residue_server_handle_log_store(srv, pkt, len, sink != NULL ? &store : NULL, reply,
+                                           cap, reply_len, why);
+}
+
+int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, size_t len,
+                                    const residue_log_store *store, uint8_t *reply, size_t cap,
+                                    size_t *reply_len, rp_error *why)
+{
+    store_run sr = {store, 0, false};
     if (srv == NULL || (pkt == NULL && len > 0) || reply == NULL || reply_len == NULL) {
         return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
                             "server, reply and reply_len must not be NULL");
@@ -1318,13 +1452,13 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
     const char *text = pkt == NULL ? "" : (const char *)pkt;
     reply_ctx rc = {srv, reply, cap, reply_len, why, "LOG", "aes", len + 4u, {0}};
 
-    if (rp_envelope_classify_c2s(text, len, false) != RP_ENVELOPE_AES_CLIENT_ID) {
+    if (residue_envelope_classify_c2s(text, len, false) != RESIDUE_KIND_AES_CLIENT_ID) {
         trace_emit(srv, false, "LOG", "plain", len + 4u, "not an AES envelope");
         rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "not an AES envelope");
         return log_reply(&rc, false);
     }
-    rp_aes_envelope env;
-    if (rp_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
+    residue_aes_envelope env;
+    if (residue_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
         trace_emit(srv, false, "LOG", "aes", len + 4u, "malformed envelope");
         rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "malformed envelope");
         return log_reply(&rc, false);
@@ -1350,7 +1484,7 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
     for (int k = 0; k < 2 && json == NULL; k++) {
         size_t n = 0;
         if (keys[k] == NULL ||
-            rp_envelope_open_aes(keys[k], &env, plain, len + 1u, &n, NULL, NULL) < 0) {
+            residue_envelope_open_aes(keys[k], &env, plain, len + 1u, &n, NULL, NULL) < 0) {
             continue;
         }
         const char *cand = plain;
@@ -1364,7 +1498,7 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
              * like JSON cannot be base64 ('{' and '[' are not in its alphabet), so it skips
              * the attempt (which costs a wipe of the whole inflate buffer when it fails). */
             size_t m = 0;
-            if (rp_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
+            if (residue_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
                                            &m, NULL) == 0) {
                 cand = srv->inflate_buf;
                 cand_len = m;
@@ -1390,7 +1524,7 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
     if (ws < json_len && json[ws] == '[') {
         trace_emit(srv, false, "LOG-BULK", env_name, len + 4u, client_id);
         r = handle_bulk(srv, &rc, json, json_len, alive && srv->cfg.allow_bulk_log_request,
-                        e->managed, client_id, sink, sink_ctx);
+                        e->managed, client_id, &sr);
     } else {
         trace_emit(srv, false, "LOG", env_name, len + 4u, client_id);
         rp_arena arena;
@@ -1398,12 +1532,12 @@ int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t le
         residue_log_request rec;
         if (decode_log(srv, json, json_len, &rec, &arena, why) == 0) {
             if (alive) {
-                deliver(srv, e->managed, client_id, &rec, sink, sink_ctx);
+                deliver(srv, e->managed, client_id, &rec, &sr);
             } else {
                 /* Like the real server: accepted, then dropped for a dead client. */
                 srv->stats.log_dropped_dead++;
             }
-            r = log_reply(&rc, true);
+            r = log_reply(&rc, store_finish(srv, &rc, &sr));
         } else {
             r = log_reply(&rc, false);
         }

@@ -8,7 +8,8 @@
  * PKCS#1 v1.5 padding is drawn by OpenSSL itself; it is never compared.)
  *
  * Messages are decoded and encoded only with the generated residue_* codecs
- * (generated/residue.h); envelopes are opened and sealed with rp_envelope.
+ * (generated/residue.h); envelopes are opened and sealed with residue_envelope.h (until
+ * the sessions move to the generic rp_envelope engine and generated tables).
  *
  * Server (protocol reference §2-§8): managed and unmanaged clients, plain and RSA CONNECT
  * (told apart as in §2.2), key sizes, the `_t` window, ACK / re-ACK, TOUCH, lifetimes, the
@@ -125,6 +126,13 @@ typedef struct residue_server_config {
     size_t max_log_line_size;
     /* managed_count entries, [i] for managed_clients[i]; NULL = no client has loggers. */
     const residue_managed_loggers *managed_client_loggers;
+    /* Per-source limits, applied to CONNECTs handled by residue_server_handle_connect_ex
+     * with a source (docs/security.md, "Per-source limits"): */
+    uint32_t source_connect_rate;          /* 100 CONNECTs per second per source; 0 = none */
+    uint32_t source_connect_burst;         /* 1000: bucket size (0 = the rate) */
+    uint32_t source_max_unacknowledged;    /* 1000 registry entries per source not yet
+                                              acknowledged; 0 = no limit */
+    size_t max_sources;                    /* 65536 sources remembered at once; 0 = 65536 */
 } residue_server_config;
 
 /* Fills *cfg with the defaults listed above. cfg must not be NULL. */
@@ -164,6 +172,54 @@ RP_CHECK_RESULT int residue_server_handle_connect(residue_server *srv, const uin
                                              uint8_t *reply, size_t cap, size_t *reply_len,
                                              rp_error *why);
 
+/* What one connect-port call may do and what it did (residue_server_handle_connect_ex).
+ * The source names the peer (e.g. its 4 or 16 address bytes) for the per-source limits:
+ * a CONNECT from a source beyond source_connect_rate, or one that would register a client
+ * while the source already has source_max_unacknowledged unacknowledged ones, is answered
+ * with a plain error naming the limit (TXT in residue_server.c), and the client is not
+ * registered. */
+typedef struct residue_connect_call {
+    const uint8_t *source;   /* in: 1..16 bytes, borrowed for the call; NULL = no source,
+                                no per-source limits */
+    size_t source_len;
+    bool rsa_deferred;       /* in: true = this call may not do an RSA decryption; a packet
+                                that would need one is left alone (see deferred) */
+    bool rsa_used;           /* out: the packet was tried as RSA: one private-key decryption
+                                when its base64 has the modulus length, else a cheap refusal
+                                (counted in rsa_attempts either way) */
+    bool deferred;           /* out: nothing was done, nothing counted, *reply_len is 0:
+                                hand the same packet in again once RSA work is allowed */
+} residue_connect_call;
+
+/* residue_server_handle_connect with per-call facts (call may be NULL: then it is exactly
+ * residue_server_handle_connect). The packet needs an RSA decryption when a server key is
+ * configured and it is not an AES envelope and not valid plain JSON of a request; with
+ * call->rsa_deferred that is where the call stops (deferred = true, return 0). */
+RP_CHECK_RESULT int residue_server_handle_connect_ex(residue_server *srv, residue_connect_call *call,
+                                                     const uint8_t *pkt, size_t len, uint8_t *reply,
+                                                     size_t cap, size_t *reply_len, rp_error *why);
+
+/* The two logging-port replies, delimiter included; both are RESIDUE_LOG_REPLY_LEN bytes
+ * and differ only in the digit, so a held {"r":0} can be turned into {"r":1} in place. */
+#define RESIDUE_LOG_REPLY_OK "{\"r\":0}\r\n\r\n"
+#define RESIDUE_LOG_REPLY_FAILED "{\"r\":1}\r\n\r\n"
+#define RESIDUE_LOG_REPLY_LEN 11u
+
+/* Where accepted log records go (residue_server_handle_log_store). For one packet the
+ * server calls record once per accepted record, in order, then end once (only when record
+ * was called at least once), then writes the reply: {"r":0} when every record() and end()
+ * returned 0, else {"r":1} (counted in log_store_failed). */
+typedef struct residue_log_store {
+    /* Takes one record (client_id and log valid only during the call): 0, or negative when
+     * it cannot. After a failure the packet's remaining records are not offered. */
+    int (*record)(void *ctx, const char *client_id, const residue_log_request *log);
+    /* keep = true: store every record taken since the last end() as one unit, or report
+     * (negative) that none of them is stored. keep = false (a record() failed): drop them
+     * all. NULL: record()'s 0 already means stored. */
+    int (*end)(void *ctx, bool keep);
+    void *ctx;
+} residue_log_store;
+
 /* Called for every log record the server accepts: the envelope's client id and the decoded
  * record. Both are valid only during the call. */
 typedef void (*residue_log_sink_fn)(void *ctx, const char *client_id,
@@ -178,6 +234,14 @@ typedef void (*residue_log_sink_fn)(void *ctx, const char *client_id,
 RP_CHECK_RESULT int residue_server_handle_log(residue_server *srv, const uint8_t *pkt, size_t len,
                                          residue_log_sink_fn sink, void *sink_ctx, uint8_t *reply,
                                          size_t cap, size_t *reply_len, rp_error *why);
+
+/* residue_server_handle_log with a store that can refuse: {"r":0} only when the store took
+ * every accepted record of the packet (see residue_log_store). store may be NULL (records
+ * are dropped, as with a NULL sink). */
+RP_CHECK_RESULT int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt,
+                                                    size_t len, const residue_log_store *store,
+                                                    uint8_t *reply, size_t cap, size_t *reply_len,
+                                                    rp_error *why);
 
 /* Runs the integrity sweep now: removes dead clients, drops live clients' backup keys.
  * Returns the number of clients removed. */
@@ -212,6 +276,8 @@ typedef struct residue_server_stats {
     uint64_t log_packets, log_rejected, log_records, log_dropped_dead;
     uint64_t sweeps, clients_removed;
     uint64_t log_dropped_logger;   /* answered {"r":0}, dropped by a logger rule */
+    uint64_t log_store_failed, rsa_attempts, source_rate_refused, source_unacked_refused,
+        source_table_full;
 } residue_server_stats;
 void residue_server_stats_get(const residue_server *srv, residue_server_stats *out);
 

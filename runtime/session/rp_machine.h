@@ -1,5 +1,5 @@
 /* rp_machine: the engine behind the session machines rprotoc generates (docs/language.md
- * §4.17, docs/interfaces.md §6).
+ * §4.17, docs/interfaces.md §7).
  *
  * A machine is one peer's side of a session: its states and, in each state, the events it
  * accepts — a message it sends, a message it receives (in which envelopes), a timer that runs
@@ -19,7 +19,8 @@
  * transitions and timers are indexes into the description's arrays; message subjects are the
  * generated <p>_message_id numbers; keys and envelopes are the generated <p>_key and
  * <p>_envelope indexes, sets of them are bit masks (bit i = RP_MACHINE_BIT(i)), so at most 64
- * of each; at most RP_MACHINE_TIMER_MAX timers per machine (rprotoc refuses more).
+ * of each; at most RP_MACHINE_TIMER_MAX timers, RP_MACHINE_STATE_MAX states and
+ * RP_MACHINE_TRANSITION_MAX transitions per machine (rprotoc's checker refuses more).
  */
 #ifndef RP_MACHINE_H
 #define RP_MACHINE_H
@@ -38,6 +39,10 @@ extern "C" {
 #define RP_MACHINE_TIMER_MAX 8u
 /* Keys and envelopes a spec with machines may declare (the width of the masks). */
 #define RP_MACHINE_MASK_BITS 64u
+/* States and transitions one machine may declare: the generated code numbers them as the
+ * constants of C enums, which are ints, and 32767 is the largest int C guarantees. */
+#define RP_MACHINE_STATE_MAX 32767u
+#define RP_MACHINE_TRANSITION_MAX 32767u
 /* The bit of index i in a key, envelope or timer mask. */
 #define RP_MACHINE_BIT(i) (UINT64_C(1) << (i))
 /* "No transition": what rp_machine_find and rp_machine_due leave when they find none. */

@@ -116,6 +116,7 @@ int rp_zlib_inflate(const uint8_t *in, size_t len, uint8_t *out, size_t cap, siz
         in_left -= used_in;
         if (full && used_out > 0) {
             inflateEnd(&zs);
+            if (out_len) *out_len = cap;
             return rp_error_set(err, RP_E_ZLIB_BOUND, RP_LAYER_ZLIB, len - in_left,
                                 "inflated data exceeds the bound of %zu bytes", cap);
         }
@@ -126,6 +127,7 @@ int rp_zlib_inflate(const uint8_t *in, size_t len, uint8_t *out, size_t cap, siz
         if (zr == Z_BUF_ERROR && in_left > 0 && used_in + used_out > 0) continue;
         const char *why = zs.msg ? zs.msg : "inflate error"; /* static string in zlib */
         inflateEnd(&zs);
+        if (out_len) *out_len = cap - out_left;
         size_t off = len - in_left;
         if (zr == Z_BUF_ERROR)
             return rp_error_set(err, RP_E_ZLIB, RP_LAYER_ZLIB, off,
@@ -134,6 +136,7 @@ int rp_zlib_inflate(const uint8_t *in, size_t len, uint8_t *out, size_t cap, siz
                             "corrupt zlib stream at offset %zu: %s", off, why);
     }
     inflateEnd(&zs);
+    if (out_len) *out_len = cap - out_left;
     if (in_left != 0)
         return rp_error_set(err, RP_E_ZLIB, RP_LAYER_ZLIB, len - in_left,
                             "%zu bytes after the end of the zlib stream (offset %zu)", in_left,

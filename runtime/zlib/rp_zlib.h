@@ -1,9 +1,8 @@
-/* rp_zlib: zlib (RFC 1950: 2-byte header, deflate data, Adler-32) compression for the
- * compressed log envelope (protocol §6.4), into caller buffers.
+/* rp_zlib: zlib (RFC 1950: 2-byte header, deflate data, Adler-32) compression into caller
+ * buffers, for the zlib envelope layer (rp_layer_zlib.c).
  *
- * The residue server inflates with inflateInit(), so only zlib-wrapped streams are valid:
- * gzip (1f 8b ...) and raw deflate are refused with RP_E_ZLIB, as the server refuses them.
- * Inflate has a hard output bound: the caller's capacity. A stream that would produce more
+ * Only zlib-wrapped streams are valid (what inflateInit() accepts): gzip (1f 8b ...) and raw
+ * deflate are refused with RP_E_ZLIB. Inflate has a hard output bound: the caller's capacity. A stream that would produce more
  * stops exactly there with RP_E_ZLIB_BOUND — no allocation grows with the input, so a zip
  * bomb costs at most `cap` bytes of the caller's memory.
  */
@@ -19,8 +18,8 @@
 extern "C" {
 #endif
 
-#define RP_ZLIB_DEFAULT_LEVEL (-1) /* Z_DEFAULT_COMPRESSION: header 78 9C, like Node/Java */
-#define RP_ZLIB_BEST_LEVEL 9       /* Z_BEST_COMPRESSION: header 78 DA, like the C++ client */
+#define RP_ZLIB_DEFAULT_LEVEL (-1) /* Z_DEFAULT_COMPRESSION: header 78 9C */
+#define RP_ZLIB_BEST_LEVEL 9       /* Z_BEST_COMPRESSION: header 78 DA */
 
 /* Worst-case size of rp_zlib_deflate's output for len input bytes (zlib's compressBound). */
 size_t rp_zlib_deflate_bound(size_t len);
@@ -36,7 +35,8 @@ RP_CHECK_RESULT int rp_zlib_deflate(const uint8_t *in, size_t len, int level, ui
  * output beyond it is RP_E_ZLIB_BOUND (err->offset = input bytes consumed so far).
  * RP_E_ZLIB (with the input offset) for gzip, raw deflate, a bad header, corrupt data, a bad
  * Adler-32, a stream that ends early, or bytes after the end of the stream. out_len may be
- * NULL. On failure out may hold partial output (the caller wipes it if it matters). */
+ * NULL. On failure out may hold partial output: *out_len then says how many bytes of out
+ * were written (the caller wipes them if it matters). */
 RP_CHECK_RESULT int rp_zlib_inflate(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
                                     size_t *out_len, rp_error *err);
 

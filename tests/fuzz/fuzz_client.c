@@ -26,8 +26,9 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
 #include "residue_session.h"
+#include "residue_profiles.h"
 
 #define KEY_PATH "../shared/vectors/A-unknown-plain/keys/client-private.pem"
 #define NOW 1795667600u
@@ -84,7 +85,7 @@ static int receive(residue_client *cl, const char *pkt, size_t len, residue_clie
         FUZZ_CHECK(residue_client_get_state(cl) == want_on_success);
         if (want_on_success == RESIDUE_CLIENT_AWAIT_ESTABLISHED) {
             FUZZ_CHECK(ol > 4 && ol <= sizeof out && memcmp(out + ol - 4, "\r\n\r\n", 4) == 0);
-            FUZZ_CHECK(rp_envelope_classify_c2s((const char *)out, ol - 4, false) == RP_ENVELOPE_AES_CLIENT_ID);
+            FUZZ_CHECK(residue_envelope_classify_c2s((const char *)out, ol - 4, false) == RESIDUE_KIND_AES_CLIENT_ID);
             FUZZ_CHECK(strlen(residue_client_id(cl)) > 0);
             unsigned bits = residue_client_key_bits(cl);
             FUZZ_CHECK(bits == 128 || bits == 192 || bits == 256);
@@ -106,21 +107,21 @@ static int receive(residue_client *cl, const char *pkt, size_t len, residue_clie
 static char *seal_rsa(const char *plain, size_t len, size_t *out_len)
 {
     rp_rsa_key *k = key();
-    size_t cap = RP_ENVELOPE_RSA_SIZE(rp_rsa_key_size(k));
+    size_t cap = RESIDUE_ENVELOPE_RSA_SIZE(rp_rsa_key_size(k));
     char *w = malloc(cap);
     FUZZ_CHECK(w != NULL);
     if (len > rp_rsa_max_plaintext(k)) len = rp_rsa_max_plaintext(k);
-    FUZZ_CHECK(rp_envelope_seal_rsa(k, plain, len, w, cap, out_len, NULL) == 0);
+    FUZZ_CHECK(residue_envelope_seal_rsa(k, plain, len, w, cap, out_len, NULL) == 0);
     return w;
 }
 
 static char *seal_aes(const char *plain, size_t len, size_t *out_len)
 {
-    size_t cap = RP_ENVELOPE_AES_S2C_SIZE(len);
+    size_t cap = RESIDUE_ENVELOPE_AES_S2C_SIZE(len);
     char *w = malloc(cap);
     FUZZ_CHECK(w != NULL);
     static const uint8_t iv[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
-    FUZZ_CHECK(rp_envelope_seal_aes_s2c(session_key(), iv, plain, len, w, cap, out_len, NULL) == 0);
+    FUZZ_CHECK(residue_envelope_seal_aes_s2c(session_key(), iv, plain, len, w, cap, out_len, NULL) == 0);
     return w;
 }
 
@@ -134,11 +135,11 @@ static void build_log(residue_client *cl, const char *in, size_t len)
     rp_arena a;
     rp_arena_init(&a, store, scap);
     size_t count = 0;
-    if (residue_log_bulk_decode(in, len, bulk, &a, RP_DECODE_WIRE, NULL) == 0) {
+    if (residue_log_bulk_decode(in, len, bulk, &a, &residue_profile_wire, NULL) == 0) {
         count = bulk->count;
     } else {
         rp_arena_init(&a, store, scap);
-        if (residue_log_request_decode(in, len, &bulk->items[0], &a, RP_DECODE_WIRE, NULL) == 0) count = 1;
+        if (residue_log_request_decode(in, len, &bulk->items[0], &a, &residue_profile_wire, NULL) == 0) count = 1;
     }
     size_t capacity = residue_client_bulk_capacity(cl);
     if (count > 0) {
@@ -155,19 +156,19 @@ static void build_log(residue_client *cl, const char *in, size_t len)
             char *plain = malloc(pl), *json = malloc(pcap);
             size_t n = 0, jn = 0;
             FUZZ_CHECK(plain && json);
-            FUZZ_CHECK(rp_envelope_open_aes_c2s(session_key(), (const char *)pkt, pl - 4, plain, pl, &n, NULL, NULL) == 0);
+            FUZZ_CHECK(residue_envelope_open_aes_c2s(session_key(), (const char *)pkt, pl - 4, plain, pl, &n, NULL, NULL) == 0);
             /* The fixture server advertises COMPRESSION: the plaintext is base64(zlib(JSON)). */
-            FUZZ_CHECK(rp_envelope_decompress_log(plain, n, json, pcap, &jn, NULL) == 0);
+            FUZZ_CHECK(residue_envelope_decompress_log(plain, n, json, pcap, &jn, NULL) == 0);
             size_t bcap = 2 * jn + 64;
             uint8_t *bstore = malloc(bcap);
             FUZZ_CHECK(bstore != NULL);
             rp_arena b;
             rp_arena_init(&b, bstore, bcap);
             if (count == 1) {
-                FUZZ_CHECK(residue_log_request_decode(json, jn, &back->items[0], &b, RP_DECODE_STRICT, NULL) == 0);
+                FUZZ_CHECK(residue_log_request_decode(json, jn, &back->items[0], &b, NULL, NULL) == 0);
                 back->count = 1;
             } else {
-                FUZZ_CHECK(residue_log_bulk_decode(json, jn, back, &b, RP_DECODE_STRICT, NULL) == 0);
+                FUZZ_CHECK(residue_log_bulk_decode(json, jn, back, &b, NULL, NULL) == 0);
             }
             FUZZ_CHECK(back->count == count);
             for (size_t i = 0; i < count; i++) {

@@ -20,13 +20,14 @@
 
 #include "fuzz_check.h"
 #include "residue.h"
+#include "residue_profiles.h"
 
-typedef int (*dec_fn)(const char *, size_t, void *, rp_arena *, rp_decode_mode, rp_error *);
+typedef int (*dec_fn)(const char *, size_t, void *, rp_arena *, const rp_schema_profile *, rp_error *);
 typedef int (*val_fn)(const void *, rp_error *);
 typedef int (*enc_fn)(const void *, char *, size_t, size_t *, rp_error *);
 
 #define WRAP(n)                                                                               \
-    static int dec_##n(const char *j, size_t l, void *o, rp_arena *a, rp_decode_mode m,      \
+    static int dec_##n(const char *j, size_t l, void *o, rp_arena *a, const rp_schema_profile *m,      \
                        rp_error *e)                                                           \
     {                                                                                         \
         return residue_##n##_decode(j, l, o, a, m, e);                                        \
@@ -83,7 +84,7 @@ static void check_error(const rp_error *e, int rc, size_t len)
 }
 
 /* Decodes text with d into a fresh struct (heap, exact size) and exact-size storage. */
-static int decode(const msg_desc *d, const char *text, size_t len, rp_decode_mode mode,
+static int decode(const msg_desc *d, const char *text, size_t len, const rp_schema_profile *profile,
                   void **msg, uint8_t **store, rp_error *err)
 {
     size_t cap = 2 * len + 64;
@@ -93,7 +94,7 @@ static int decode(const msg_desc *d, const char *text, size_t len, rp_decode_mod
     rp_arena a;
     rp_arena_init(&a, *store, cap);
     rp_error_clear(err);
-    int rc = d->dec(text, len, *msg, &a, mode, err);
+    int rc = d->dec(text, len, *msg, &a, profile, err);
     FUZZ_CHECK(a.used <= cap);
     return rc;
 }
@@ -120,7 +121,7 @@ static void roundtrip(const msg_desc *d, const void *msg, size_t len)
     char *e1 = encode(d, msg, len, &l1);
     void *m2;
     uint8_t *s2;
-    int rc = decode(d, e1, l1, RP_DECODE_STRICT, &m2, &s2, &err);
+    int rc = decode(d, e1, l1, NULL, &m2, &s2, &err);
     FUZZ_CHECK(rc == 0);
     char *e2 = encode(d, m2, l1, &l2);
     FUZZ_CHECK(l1 == l2 && memcmp(e1, e2, l1) == 0);
@@ -159,12 +160,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const msg_desc *d = &msgs[i];
         void *m;
         uint8_t *s;
-        int strict = decode(d, text, size, RP_DECODE_STRICT, &m, &s, &err);
+        int strict = decode(d, text, size, NULL, &m, &s, &err);
         if (strict == 0) roundtrip(d, m, size);
         else check_error(&err, strict, size);
         free(m);
         free(s);
-        int wire = decode(d, text, size, RP_DECODE_WIRE, &m, &s, &err);
+        int wire = decode(d, text, size, &residue_profile_wire, &m, &s, &err);
         if (wire == 0) roundtrip(d, m, size);
         else check_error(&err, wire, size);
         free(m);
@@ -187,7 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             rp_arena a;
             rp_arena_init(&a, store, cap);
             rp_error_clear(&err);
-            rp_decode_mode m = mode ? RP_DECODE_WIRE : RP_DECODE_STRICT;
+            const rp_schema_profile *m = mode ? &residue_profile_wire : NULL;
             int rc = residue_decode_any(text, size, routes[r].port, routes[r].dir, any, &a, m, &err);
             if (rc == 0) {
                 const msg_desc *d = by_id(any->id);

@@ -17,13 +17,14 @@
 #include "residue.h"
 #include "source.h"
 #include "validate.h"
+#include "residue_profiles.h"
 
 #define SPEC_PATH "spec/residue.rproto"
 
-typedef int (*dec_fn)(const char *, size_t, void *, rp_arena *, rp_decode_mode, rp_error *);
+typedef int (*dec_fn)(const char *, size_t, void *, rp_arena *, const rp_schema_profile *, rp_error *);
 
 #define DEC(n)                                                                                \
-    static int dec_##n(const char *j, size_t l, void *o, rp_arena *a, rp_decode_mode m,      \
+    static int dec_##n(const char *j, size_t l, void *o, rp_arena *a, const rp_schema_profile *m,      \
                        rp_error *e)                                                           \
     {                                                                                         \
         return residue_##n##_decode(j, l, o, a, m, e);                                        \
@@ -85,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = (const char *)data;
     for (size_t i = 0; i < sizeof msgs / sizeof msgs[0]; i++) {
         for (int mode = 0; mode < 2; mode++) {
-            rp_decode_mode m = mode ? RP_DECODE_WIRE : RP_DECODE_STRICT;
+            const rp_schema_profile *m = mode ? &residue_profile_wire : NULL;
             void *msg = malloc(msgs[i].size);
             size_t cap = 2 * size + 64;
             uint8_t *store = malloc(cap);

@@ -37,7 +37,7 @@ rc=$?
 [ "$rc" -eq 2 ] || bad "a spec without machines: exit $rc, want 2"
 grep -q 'declares no machine' "$tmp/err" || bad "a spec without machines: no reason given"
 "$rprotoc" --emit pictures spec/residue.rproto -o "$tmp" 2> "$tmp/err"
-[ $? -eq 2 ] && grep -q "unknown output 'pictures'" "$tmp/err" || bad "--emit of an unknown kind is not a usage error"
+[ $? -eq 2 ] && grep -q -- "--emit takes 'jsonschema', 'docs' or 'diagram', not 'pictures'" "$tmp/err" || bad "--emit of an unknown kind is not a usage error"
 
 [ "$fail" -eq 0 ] && echo "diagram: residue's 2 machines current in docs/, telemetry's drawn, SVGs well-formed"
 exit $fail

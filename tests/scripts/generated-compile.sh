@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Generated code compiles clean with the strictest warning set under gcc and clang, and its
-# headers compile clean as C++ (g++, and clang++ when installed) — for the residue pair, the
-# all-constructs golden pair, the telemetry pair and a small edge-case spec (generated here):
-# their codecs and their session machines. The sources use C99 designated initializers, so they
-# are C; C++ programs include the headers (extern "C") and link the C objects.
+# headers compile clean as C++ (g++, and clang++ when installed) — for the residue pairs and
+# the all-constructs and orders (no routes) golden pairs, and for the telemetry pairs and a
+# small edge-case spec generated here: codecs and session machines (<p>_machines.[ch]). A
+# codec pair compiles without runtime/session on the include path. The sources use C99
+# designated initializers, so they are C; C++ programs include the headers (extern "C") and
+# link the C objects.
 set -u
 build=${1:-build}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 CFLAGS_STRICT="-std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror"
 CXXFLAGS_STRICT="-std=c++17 -O2 -Wall -Wextra -Wpedantic -Wconversion -Wshadow -Werror"
-RT_I="-Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Iruntime/session"
+RT_CODEC="-Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope"
+RT_I="$RT_CODEC -Iruntime/session"
 fail=0
 checked=0
 mkdir -p "$tmp/telemetry" "$tmp/edge"
@@ -42,7 +45,17 @@ SPEC
 "$build/rprotoc" "$tmp/edge/edge.rproto" -o "$tmp/edge" || { echo "generated-compile: rprotoc failed on the edge spec" >&2; exit 1; }
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
-    for src in generated/residue.c tests/golden/emit/every.c "$tmp/telemetry/telemetry.c" "$tmp/edge/edge.c"; do
+    # codecs: without runtime/session (a codec-only program never needs it)
+    for src in generated/residue.c tests/golden/emit/every.c tests/golden/emit/orders.c \
+               "$tmp/telemetry/telemetry.c" "$tmp/edge/edge.c"; do
+        if $cc $CFLAGS_STRICT $RT_CODEC -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
+            checked=$((checked + 1))
+        else
+            echo "generated-compile: $cc rejects $src" >&2; fail=1
+        fi
+    done
+    for src in generated/residue_machines.c tests/golden/emit/every_machines.c \
+               "$tmp/telemetry/telemetry_machines.c" "$tmp/edge/edge_machines.c"; do
         if $cc $CFLAGS_STRICT $RT_I -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
             checked=$((checked + 1))
         else
@@ -52,11 +65,18 @@ for cc in gcc clang; do
 done
 cat > "$tmp/use.cpp" <<'CPP'
 #include "residue.h"
+#include "residue_machines.h"
 #include "every.h"
-#include "telemetry.h"
-#include "edge.h"
+#include "every_machines.h"
+#include "orders.h"
+#include "telemetry_machines.h"
+#include "edge_machines.h"
 int main()
 {
+    orders_order o;
+    orders_order_init(&o);
+    if (o.priority != 2 || o.has_priority)
+        return 1;
     residue_connect c;
     residue_connect_init(&c);
     every_request r;
@@ -69,9 +89,12 @@ int main()
     telemetry_device_init(&device);
     edge_receiver receiver;
     edge_receiver_init(&receiver);
+    every_hub_side hub;
+    every_hub_side_init(&hub);
     if (residue_client_session_current(&session) != RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED ||
         telemetry_device_current(&device) != TELEMETRY_DEVICE_STATE_IDLE ||
-        edge_receiver_current(&receiver) != EDGE_RECEIVER_STATE_OPEN)
+        edge_receiver_current(&receiver) != EDGE_RECEIVER_STATE_OPEN ||
+        every_hub_side_current(&hub) != EVERY_HUB_SIDE_STATE_SERVING)
         return 1;
     return static_cast<int>(c.type) + static_cast<int>(r.kind) + static_cast<int>(any.id) - 2;
 }
@@ -90,10 +113,15 @@ for cxx in g++ clang++; do
 done
 # The C++ program links against the C objects and runs.
 if command -v g++ >/dev/null && [ "$fail" -eq 0 ]; then
-    gcc $CFLAGS_STRICT $RT_I -Itests/golden/emit -c tests/golden/emit/every.c -o "$tmp/every.o" &&
-    gcc $CFLAGS_STRICT $RT_I -I"$tmp/telemetry" -c "$tmp/telemetry/telemetry.c" -o "$tmp/telemetry.o" &&
-    gcc $CFLAGS_STRICT $RT_I -I"$tmp/edge" -c "$tmp/edge/edge.c" -o "$tmp/edge.o" &&
-    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$tmp/telemetry.o" "$tmp/edge.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
+    objs=""
+    for src in tests/golden/emit/every.c tests/golden/emit/every_machines.c tests/golden/emit/orders.c \
+               "$tmp/telemetry/telemetry.c" "$tmp/telemetry/telemetry_machines.c" \
+               "$tmp/edge/edge.c" "$tmp/edge/edge_machines.c"; do
+        o="$tmp/$(basename "$src" .c).o"
+        gcc $CFLAGS_STRICT $RT_I -I"$(dirname "$src")" -c "$src" -o "$o" || { fail=1; break; }
+        objs="$objs $o"
+    done
+    [ "$fail" -eq 0 ] && g++ -o "$tmp/use" "$tmp/use.o" $objs "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
     "$tmp/use" || { echo "generated-compile: C++ program failed to link or run" >&2; fail=1; }
 fi
 [ "$fail" -eq 0 ] && echo "generated-compile: $checked strict compilations clean (gcc, clang, C++)"

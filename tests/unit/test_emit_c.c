@@ -12,6 +12,7 @@
 
 #include "diag.h"
 #include "emit_c.h"
+#include "cnames.h"
 #include "emit_c_util.h"
 #include "source.h"
 #include "version.h"
@@ -42,13 +43,84 @@ START_TEST(test_snake_names)
                                { "Connect", "connect" }, { "ABC", "abc" }, { "residue", "residue" },
                                { "ServerInfo2", "server_info2" }, { "already_snake", "already_snake" } };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *s = emit_snake(cases[i][0]);
+        char *s = rp_cname_snake(cases[i][0]);
         ck_assert_str_eq(s, cases[i][1]);
         free(s);
     }
-    char *u = emit_upper("log_request");
+    char *u = rp_cname_upper("log_request");
     ck_assert_str_eq(u, "LOG_REQUEST");
     free(u);
+}
+END_TEST
+
+/* The mangling of cnames.h, on a spec that has every kind of name. */
+START_TEST(test_cnames_mangling)
+{
+    const char *text = "protocol DemoProto;\n"
+                       "enum Level : uint8 { INFO = 1; }\n"
+                       "flags Perm : uint8 { READ = 1; }\n"
+                       "peers a, b;\n"
+                       "port logging { framing = delimiter(\"\\n\"); max_packet = 100; }\n"
+                       "envelope plain = json;\n"
+                       "message LogRequest on logging a -> b in plain { repeated uint8 ids = \"i\" [count ..2]; }\n";
+    rp_diag *diag = rp_diag_new();
+    rp_ast_spec *spec = NULL;
+    ck_assert_int_eq(rp_frontend_load_buffer(diag, "d.rproto", text, strlen(text), NULL, &spec), RP_FRONTEND_OK);
+    rp_cnames n;
+    rp_cnames_init(&n, spec->protocol);
+    ck_assert_str_eq(n.prefix, "demo_proto");
+    ck_assert_str_eq(n.upper, "DEMO_PROTO");
+    const rp_ast_decl *lvl = rp_ast_find_decl(spec, "Level"), *perm = rp_ast_find_decl(spec, "Perm");
+    const rp_ast_decl *msg = rp_ast_find_decl(spec, "LogRequest");
+    struct { char *got; const char *want; } cases[] = {
+        { rp_cname_decl(&n, msg, RP_CN_TYPE), "demo_proto_log_request" },
+        { rp_cname_decl(&n, msg, RP_CN_INIT), "demo_proto_log_request_init" },
+        { rp_cname_decl(&n, msg, RP_CN_DECODE), "demo_proto_log_request_decode" },
+        { rp_cname_decl(&n, msg, RP_CN_VALIDATE), "demo_proto_log_request_validate" },
+        { rp_cname_decl(&n, msg, RP_CN_ENCODE), "demo_proto_log_request_encode" },
+        { rp_cname_decl(&n, msg, RP_CN_MAX_SIZE), "DEMO_PROTO_LOG_REQUEST_MAX_SIZE" },
+        { rp_cname_decl(&n, msg, RP_CN_ENVELOPES), "DEMO_PROTO_LOG_REQUEST_ENVELOPES" },
+        { rp_cname_decl(&n, msg, RP_CN_MSG_ID), "DEMO_PROTO_MSG_LOG_REQUEST" },
+        { rp_cname_decl(&n, msg, RP_CN_ANY_MEMBER), "log_request" },
+        { rp_cname_decl(&n, perm, RP_CN_FLAGS_ALL), "DEMO_PROTO_PERM_ALL" },
+        { rp_cname_value(&n, lvl, &lvl->u.enm.values[0]), "DEMO_PROTO_LEVEL_INFO" },
+        { rp_cname_field(&msg->u.message.fields[0], RP_CN_MEMBER), "ids" },
+        { rp_cname_field(&msg->u.message.fields[0], RP_CN_HAS), "has_ids" },
+        { rp_cname_field(&msg->u.message.fields[0], RP_CN_COUNT), "ids_count" },
+        { rp_cname_fixed(&n, RP_CN_ANY), "demo_proto_any" },
+        { rp_cname_fixed(&n, RP_CN_DECODE_ANY), "demo_proto_decode_any" },
+        { rp_cname_fixed(&n, RP_CN_MSG_NONE), "DEMO_PROTO_MSG_NONE" },
+        { rp_cname_fixed(&n, RP_CN_GUARD), "DEMO_PROTO_GENERATED_H" },
+        { rp_cname_named(&n, RP_CN_PORT_CONST, "controlChannel"), "DEMO_PROTO_PORT_CONTROL_CHANNEL" },
+        { rp_cname_named(&n, RP_CN_PROFILE, "wire_untimed"), "demo_proto_profile_wire_untimed" },
+        { rp_cname_file(&n, true), "demo_proto.h" },
+        { rp_cname_static(RP_CN_S_RULES, msg, &msg->u.message.fields[0]), "rules__log_request__ids" },
+        { rp_cname_static(RP_CN_S_SCHEMA, msg, NULL), "schema__log_request" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_str_eq(cases[i].got, cases[i].want);
+        free(cases[i].got);
+    }
+    ck_assert(rp_cname_spec_is_routed(spec));
+    rp_cnames_free(&n);
+    rp_ast_free(spec);
+    rp_diag_free(diag);
+}
+END_TEST
+
+/* A spec without routes gets no routing code at all (it used to get `union { } u;`). */
+START_TEST(test_no_routes_no_routing)
+{
+    rp_emit_c_output o = render("plain.rproto", "protocol plain;\nmessage M { optional uint8 a = \"a\"; }\n");
+    const char *gone[] = { "plain_any", "plain_port", "plain_direction", "plain_message_id",
+                           "plain_decode_any", "plain_message_name", "PLAIN_MSG_", "PLAIN_PORT_",
+                           "PLAIN_DIR_", "PLAIN_ENVELOPE", "union" };
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++) {
+        ck_assert_msg(strstr(o.header, gone[i]) == NULL, "header has %s", gone[i]);
+        ck_assert_msg(strstr(o.source, gone[i]) == NULL, "source has %s", gone[i]);
+    }
+    assert_has(o.header, "void plain_m_init(plain_m *msg);");
+    rp_emit_c_output_free(&o);
 }
 END_TEST
 
@@ -97,7 +169,7 @@ START_TEST(test_residue_banner_and_determinism)
     assert_has(a.header, line);
     assert_has(a.source, line);
     assert_has(a.header, "Generated by rprotoc " RPROTOC_VERSION " from residue.rproto; do not edit.");
-    assert_has(a.source, "static const char spec_file[] = \"residue.rproto\";");
+    assert_has(a.source, "static const char spec__file[] = \"residue.rproto\";");
     ck_assert(strstr(a.header, "/somewhere") == NULL && strstr(a.source, "/somewhere") == NULL);
     /* and it is what is committed */
     size_t glen;
@@ -183,6 +255,11 @@ START_TEST(test_write_files)
     remove(path);
     snprintf(path, sizeof path, "%s/residue.h", dir);
     remove(path);
+    /* residue has machines: their pair is written too (test_emit_c_machine checks its text) */
+    snprintf(path, sizeof path, "%s/residue_machines.h", dir);
+    ck_assert_int_eq(remove(path), 0);
+    snprintf(path, sizeof path, "%s/residue_machines.c", dir);
+    ck_assert_int_eq(remove(path), 0);
     ck_assert_int_eq(rmdir(dir), 0); /* nothing else (no temporary files) was left */
     FILE *devnull = fopen("/dev/null", "w");
     ck_assert_int_eq(rp_emit_c_write(spec, "/nonexistent/dir", devnull), -1);
@@ -192,15 +269,77 @@ START_TEST(test_write_files)
 }
 END_TEST
 
+/* The nesting limit written into each message's table: its own depth (an object per level,
+ * an array per repeated level), never below the default 32, or the spec's option max_depth;
+ * and each profile's relax bits on the fields with the wire key it names. */
+START_TEST(test_max_depth_and_relax)
+{
+    char text[8192];
+    size_t o = (size_t)snprintf(text, sizeof text, "protocol nest;\n");
+    for (int i = 1; i <= 34; i++) {
+        if (i < 34)
+            o += (size_t)snprintf(text + o, sizeof text - o,
+                                  "message L%d { required uint8 v = \"_t\"; repeated L%d n = \"n\" [count 0..2]; }\n",
+                                  i, i + 1);
+        else
+            o += (size_t)snprintf(text + o, sizeof text - o, "message L%d { required uint8 v = \"_t\"; }\n", i);
+    }
+    rp_emit_c_output out = render("nest.rproto", text);
+    /* L1: 34 objects and 33 arrays */
+    const char *l1 = strstr(out.source, "schema__l1 = {");
+    ck_assert_ptr_nonnull(l1);
+    const char *md = strstr(l1, ".max_depth = ");
+    ck_assert_ptr_nonnull(md);
+    ck_assert_int_eq(atoi(md + 13), 67);
+    const char *l34 = strstr(out.source, "schema__l34 = {");
+    ck_assert_ptr_nonnull(l34);
+    ck_assert_int_eq(atoi(strstr(l34, ".max_depth = ") + 13), 32);
+    ck_assert_ptr_null(strstr(out.source, "relax_")); /* no profiles: no relax bits */
+    rp_emit_c_output_free(&out);
+    /* option max_depth: the same limit for every message */
+    out = render("d.rproto", "protocol d;\noption max_depth = 100;\n"
+                             "message A { required uint8 v = \"v\"; }\nmessage B { optional A a = \"a\"; }\n");
+    ck_assert_int_eq(atoi(strstr(strstr(out.source, "schema__a = {"), ".max_depth = ") + 13), 100);
+    ck_assert_int_eq(atoi(strstr(strstr(out.source, "schema__b = {"), ".max_depth = ") + 13), 100);
+    rp_emit_c_output_free(&out);
+    /* profile index 1 (the second) relaxes "_t" through its base's relax: bit 1 */
+    out = render("r.rproto", "protocol r;\n"
+                             "profile strictish { trailing_bytes = ignore; }\n"
+                             "profile timed : strictish { }\n"
+                             "profile untimed : strictish { relax \"_t\" = optional, zero_is_absent; }\n"
+                             "profile later : untimed { null_values = absent; }\n"
+                             "message M { required uint64 t = \"_t\"; required uint8 u = \"u\"; }\n");
+    const char *r = strstr(out.source, ".relax_optional = 0xcu, .relax_zero_absent = 0xcu");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_ptr_null(strstr(r + 1, ".relax_optional")); /* only on "_t" */
+    /* the profile constants, settings of the bases resolved */
+    const char *later = strstr(out.source, "const rp_schema_profile r_profile_later = {");
+    ck_assert_ptr_nonnull(later);
+    const char *end = strstr(later, "};");
+    ck_assert_ptr_nonnull(end);
+    ck_assert_ptr_nonnull(strstr(later, ".index = 3,"));
+    const char *ti = strstr(later, ".trailing_ignore = true,");
+    const char *na = strstr(later, ".null_absent = true,");
+    ck_assert(ti != NULL && ti < end && na != NULL && na < end);
+    const char *dl = strstr(later, ".duplicate_last");
+    ck_assert(dl == NULL || dl > end);
+    ck_assert_ptr_nonnull(strstr(out.header, "extern const rp_schema_profile r_profile_untimed;"));
+    rp_emit_c_output_free(&out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("emit_c");
     TCase *tc = tcase_create("emit");
     tcase_add_test(tc, test_snake_names);
     tcase_add_test(tc, test_literals);
+    tcase_add_test(tc, test_cnames_mangling);
+    tcase_add_test(tc, test_no_routes_no_routing);
     tcase_add_test(tc, test_residue_banner_and_determinism);
     tcase_add_test(tc, test_order_comments_and_bounds);
     tcase_add_test(tc, test_write_files);
+    tcase_add_test(tc, test_max_depth_and_relax);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

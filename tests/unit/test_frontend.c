@@ -133,7 +133,7 @@ START_TEST(residue_transport_resolved)
     ck_assert_ptr_eq(spec->peers[1], decl(spec, "server", RP_DECL_PEER));
     ck_assert_uint_eq(spec->port_count, 2);
     const rp_ast_port *connect = &spec->ports[0]->u.port;
-    ck_assert_int_eq(connect->framing, RP_FRAMING_DELIMITER);
+    ck_assert_int_eq(connect->framing, RP_AST_FRAMING_DELIMITER);
     ck_assert_uint_eq(connect->delimiter_len, 4);
     ck_assert_mem_eq(connect->delimiter, "\r\n\r\n", 4);
     ck_assert_uint_eq(connect->max_packet, 1048576);
@@ -340,7 +340,7 @@ START_TEST(exact_integers)
     ck_assert_uint_eq(rp_ast_scalar_bits(RP_SCALAR_UINT32), 32);
     ck_assert_str_eq(rp_ast_scalar_c_type(RP_SCALAR_BYTES), "rp_bytes");
     ck_assert_str_eq(rp_ast_layer_name(RP_AST_LAYER_BASE64_LENIENT), "base64_lenient");
-    ck_assert_str_eq(rp_ast_framing_name(RP_FRAMING_LENGTH), "length");
+    ck_assert_str_eq(rp_ast_framing_name(RP_AST_FRAMING_LENGTH), "length");
 }
 END_TEST
 

@@ -16,6 +16,7 @@
 
 #include "residue.h"
 #include "support/vec_support.h"
+#include "residue_profiles.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ALLOC_COUNTING 0
@@ -106,8 +107,8 @@ START_TEST(test_decode_allocates_nothing)
         sample *s = &samples[(size_t)i % NSAMPLES];
         rp_arena a;
         rp_arena_init(&a, g_mem, sizeof g_mem);
-        rp_decode_mode mode = (i / (int)NSAMPLES) % 2 ? RP_DECODE_WIRE : RP_DECODE_STRICT;
-        int rc = residue_decode_any(s->text, s->len, s->port, s->dir, &g_any, &a, mode, &err);
+        const rp_schema_profile *profile = (i / (int)NSAMPLES) % 2 ? &residue_profile_wire : NULL;
+        int rc = residue_decode_any(s->text, s->len, s->port, s->dir, &g_any, &a, profile, &err);
         if (s->id == RESIDUE_MSG_NONE) {
             if (rc == RP_E_SCHEMA_RANGE)
                 refused++;

@@ -6,11 +6,14 @@
 
 #include "rp_json.h"
 
+/* What a lenient peer needs of the scanner: trailing bytes ignored, fractions truncated. */
+#define WIRE_FLAGS (RP_JSON_TRAILING_IGNORE | RP_JSON_FLOAT_TRUNCATE)
+
 /* A scanner over a string literal. */
 #define SCAN(sc, text, mode) rp_json_scanner_init(&(sc), (text), strlen(text), (mode))
 
 /* Scans a whole document token by token; returns 0 or the error code. */
-static int scan_doc(const char *text, size_t len, rp_json_mode mode, rp_error *err)
+static int scan_doc(const char *text, size_t len, rp_json_flags mode, rp_error *err)
 {
     rp_json_scanner sc;
     rp_json_scanner_init(&sc, text, len, mode);
@@ -24,13 +27,13 @@ static int scan_doc(const char *text, size_t len, rp_json_mode mode, rp_error *e
     return -1;
 }
 
-static int scan_str(const char *text, rp_json_mode mode, rp_error *err)
+static int scan_str(const char *text, rp_json_flags mode, rp_error *err)
 {
     return scan_doc(text, strlen(text), mode, err);
 }
 
 /* Reads the single number document `text` as u64 / i64. */
-static int read_u64_doc(const char *text, rp_json_mode mode, uint64_t *out, rp_error *err)
+static int read_u64_doc(const char *text, rp_json_flags mode, uint64_t *out, rp_error *err)
 {
     rp_json_scanner sc;
     SCAN(sc, text, mode);
@@ -39,7 +42,7 @@ static int read_u64_doc(const char *text, rp_json_mode mode, uint64_t *out, rp_e
     return rp_json_finish(&sc, err);
 }
 
-static int read_i64_doc(const char *text, rp_json_mode mode, int64_t *out, rp_error *err)
+static int read_i64_doc(const char *text, rp_json_flags mode, int64_t *out, rp_error *err)
 {
     rp_json_scanner sc;
     SCAN(sc, text, mode);
@@ -65,14 +68,14 @@ START_TEST(test_u64_extremes)
     ck_assert_uint_eq(err.offset, 1);
     ck_assert_int_eq(err.layer, RP_LAYER_JSON);
     ck_assert_str_eq(err.message, "number 18446744073709551616 does not fit uint64");
-    ck_assert_int_eq(read_u64_doc("99999999999999999999999", RP_JSON_WIRE, &v, &err),
+    ck_assert_int_eq(read_u64_doc("99999999999999999999999", WIRE_FLAGS, &v, &err),
                      RP_E_JSON_NUMBER);
     ck_assert_int_eq(read_u64_doc("-1", RP_JSON_STRICT, &v, &err), RP_E_JSON_NUMBER);
     ck_assert_str_eq(err.message, "number -1 does not fit uint64 (negative)");
     /* leading zeros are not JSON */
     ck_assert_int_eq(read_u64_doc("01", RP_JSON_STRICT, &v, &err), RP_E_JSON_SYNTAX);
     ck_assert_uint_eq(err.offset, 1);
-    ck_assert_int_eq(read_u64_doc("01", RP_JSON_WIRE, &v, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(read_u64_doc("01", WIRE_FLAGS, &v, &err), RP_E_JSON_SYNTAX);
 }
 END_TEST
 
@@ -102,7 +105,7 @@ START_TEST(test_negative_zero)
     ck_assert(u == 0);
     ck_assert_int_eq(read_i64_doc("-0", RP_JSON_STRICT, &i, NULL), 0);
     ck_assert(i == 0);
-    ck_assert_int_eq(read_u64_doc("-0.0", RP_JSON_WIRE, &u, NULL), 0);
+    ck_assert_int_eq(read_u64_doc("-0.0", WIRE_FLAGS, &u, NULL), 0);
     ck_assert(u == 0);
     ck_assert_int_eq(read_u64_doc("-0.0", RP_JSON_STRICT, &u, NULL), RP_E_JSON_NUMBER);
 }
@@ -131,7 +134,7 @@ START_TEST(test_floats_truncated_in_wire_mode_only)
     for (size_t k = 0; k < sizeof u_cases / sizeof *u_cases; k++) {
         uint64_t v = 12345;
         rp_error err;
-        ck_assert_msg(read_u64_doc(u_cases[k].text, RP_JSON_WIRE, &v, &err) == 0, "%s: %s",
+        ck_assert_msg(read_u64_doc(u_cases[k].text, WIRE_FLAGS, &v, &err) == 0, "%s: %s",
                       u_cases[k].text, err.message);
         ck_assert_msg(v == u_cases[k].want, "%s -> %llu", u_cases[k].text, (unsigned long long)v);
         ck_assert_int_eq(read_u64_doc(u_cases[k].text, RP_JSON_STRICT, &v, &err),
@@ -142,18 +145,18 @@ START_TEST(test_floats_truncated_in_wire_mode_only)
     uint64_t v;
     ck_assert_int_eq(read_u64_doc("1.0e3", RP_JSON_STRICT, &v, &err), RP_E_JSON_NUMBER);
     ck_assert_str_eq(err.message, "expected an integer, found 1.0e3");
-    ck_assert_int_eq(read_u64_doc("1e20", RP_JSON_WIRE, &v, &err), RP_E_JSON_NUMBER);
-    ck_assert_int_eq(read_u64_doc("1e999999999999999", RP_JSON_WIRE, &v, &err), RP_E_JSON_NUMBER);
+    ck_assert_int_eq(read_u64_doc("1e20", WIRE_FLAGS, &v, &err), RP_E_JSON_NUMBER);
+    ck_assert_int_eq(read_u64_doc("1e999999999999999", WIRE_FLAGS, &v, &err), RP_E_JSON_NUMBER);
     ck_assert_str_eq(err.message, "number 1e999999999999999 does not fit uint64");
-    ck_assert_int_eq(read_u64_doc("-1.5", RP_JSON_WIRE, &v, &err), RP_E_JSON_NUMBER);
+    ck_assert_int_eq(read_u64_doc("-1.5", WIRE_FLAGS, &v, &err), RP_E_JSON_NUMBER);
 
     int64_t i;
-    ck_assert_int_eq(read_i64_doc("-7.5", RP_JSON_WIRE, &i, NULL), 0);
+    ck_assert_int_eq(read_i64_doc("-7.5", WIRE_FLAGS, &i, NULL), 0);
     ck_assert(i == -7);
-    ck_assert_int_eq(read_i64_doc("-9223372036854775808.9", RP_JSON_WIRE, &i, NULL), 0);
+    ck_assert_int_eq(read_i64_doc("-9223372036854775808.9", WIRE_FLAGS, &i, NULL), 0);
     ck_assert(i == INT64_MIN);
-    ck_assert_int_eq(read_i64_doc("9.3e18", RP_JSON_WIRE, &i, NULL), RP_E_JSON_NUMBER);
-    ck_assert_int_eq(read_i64_doc("-12.7e1", RP_JSON_WIRE, &i, NULL), 0);
+    ck_assert_int_eq(read_i64_doc("9.3e18", WIRE_FLAGS, &i, NULL), RP_E_JSON_NUMBER);
+    ck_assert_int_eq(read_i64_doc("-12.7e1", WIRE_FLAGS, &i, NULL), 0);
     ck_assert(i == -127);
 }
 END_TEST
@@ -181,20 +184,20 @@ START_TEST(test_trailing_bytes)
     ck_assert_int_eq(scan_str("{\"a\":1} x", RP_JSON_STRICT, &err), RP_E_JSON_TRAILING);
     ck_assert_uint_eq(err.offset, 8);
     ck_assert_str_eq(err.message, "unexpected 'x' after the JSON value");
-    ck_assert_int_eq(scan_str("{\"a\":1} x", RP_JSON_WIRE, &err), 0);
+    ck_assert_int_eq(scan_str("{\"a\":1} x", WIRE_FLAGS, &err), 0);
     ck_assert_int_eq(scan_str("{\"a\":1}\n", RP_JSON_STRICT, &err), 0);
-    ck_assert_int_eq(scan_str("{\"a\":1}{\"b\":2}", RP_JSON_WIRE, &err), 0);
+    ck_assert_int_eq(scan_str("{\"a\":1}{\"b\":2}", WIRE_FLAGS, &err), 0);
     ck_assert_int_eq(scan_str("[1]]", RP_JSON_STRICT, &err), RP_E_JSON_TRAILING);
     ck_assert_int_eq(scan_str("true,", RP_JSON_STRICT, &err), RP_E_JSON_TRAILING);
-    ck_assert_int_eq(scan_str("true,", RP_JSON_WIRE, &err), 0);
+    ck_assert_int_eq(scan_str("true,", WIRE_FLAGS, &err), 0);
     /* a NUL ends the text for the residue server (C string): trailing in strict mode */
     ck_assert_int_eq(scan_doc("{}\0junk", 7, RP_JSON_STRICT, &err), RP_E_JSON_TRAILING);
     ck_assert_uint_eq(err.offset, 2);
     ck_assert_str_eq(err.message, "unexpected byte 0x00 after the JSON value");
-    ck_assert_int_eq(scan_doc("{}\0junk", 7, RP_JSON_WIRE, &err), 0);
-    ck_assert_int_eq(scan_doc("12\0", 3, RP_JSON_WIRE, &err), 0);
+    ck_assert_int_eq(scan_doc("{}\0junk", 7, WIRE_FLAGS, &err), 0);
+    ck_assert_int_eq(scan_doc("12\0", 3, WIRE_FLAGS, &err), 0);
     /* a number must end at a delimiter in either mode (as the residue server's parser) */
-    ck_assert_int_eq(scan_str("123abc", RP_JSON_WIRE, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(scan_str("123abc", WIRE_FLAGS, &err), RP_E_JSON_SYNTAX);
     ck_assert_uint_eq(err.offset, 3);
 
     /* typed API: finish checks the trailer */
@@ -207,7 +210,7 @@ START_TEST(test_trailing_bytes)
     ck_assert(done);
     ck_assert_int_eq(rp_json_finish(&sc, &err), RP_E_JSON_TRAILING);
     ck_assert_uint_eq(err.offset, 3);
-    SCAN(sc, "{} ;", RP_JSON_WIRE);
+    SCAN(sc, "{} ;", WIRE_FLAGS);
     ck_assert_int_eq(rp_json_expect_object_begin(&sc, &err), 0);
     ck_assert_int_eq(rp_json_next_key(&sc, &key, &done, &err), 0);
     ck_assert_int_eq(rp_json_finish(&sc, &err), 0);
@@ -220,7 +223,7 @@ START_TEST(test_empty_and_whitespace_input)
     ck_assert_int_eq(scan_str("", RP_JSON_STRICT, &err), RP_E_JSON_SYNTAX);
     ck_assert_uint_eq(err.offset, 0);
     ck_assert_str_eq(err.message, "expected a JSON value, found end of input");
-    ck_assert_int_eq(scan_str(" \t\r\n", RP_JSON_WIRE, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(scan_str(" \t\r\n", WIRE_FLAGS, &err), RP_E_JSON_SYNTAX);
     ck_assert_uint_eq(err.offset, 4);
     ck_assert_int_eq(scan_doc(NULL, 0, RP_JSON_STRICT, &err), RP_E_JSON_SYNTAX);
 }
@@ -297,7 +300,7 @@ START_TEST(test_utf8_validation)
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         rp_error err;
-        ck_assert_int_eq(scan_str(bad[k].text, RP_JSON_WIRE, &err), RP_E_JSON_UTF8);
+        ck_assert_int_eq(scan_str(bad[k].text, WIRE_FLAGS, &err), RP_E_JSON_UTF8);
         ck_assert_uint_eq(err.offset, bad[k].offset);
         ck_assert_str_eq(err.message, bad[k].why);
     }
@@ -626,7 +629,7 @@ END_TEST
 START_TEST(test_wrong_type_is_a_schema_error_and_not_sticky)
 {
     rp_json_scanner sc;
-    SCAN(sc, "{\"_t\":\"1700000000\",\"type\":[1],\"n\":5}", RP_JSON_WIRE);
+    SCAN(sc, "{\"_t\":\"1700000000\",\"type\":[1],\"n\":5}", WIRE_FLAGS);
     ck_assert_int_eq(rp_json_expect_object_begin(&sc, NULL), 0);
     rp_json_str key;
     bool done;
@@ -748,7 +751,7 @@ START_TEST(test_skip_checks_what_it_skips)
     };
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         rp_json_scanner sc;
-        SCAN(sc, bad[k], RP_JSON_WIRE);
+        SCAN(sc, bad[k], WIRE_FLAGS);
         rp_json_str key;
         bool done;
         ck_assert_int_eq(rp_json_expect_object_begin(&sc, NULL), 0);
@@ -992,6 +995,49 @@ START_TEST(test_writer_errors)
 }
 END_TEST
 
+/* U+0085, U+2028, U+2029 stay raw by default (valid JSON) and become \uXXXX when asked;
+ * neighbouring characters of the same lead bytes are untouched; the result parses back to
+ * the same string. */
+START_TEST(test_writer_line_separators)
+{
+    static const char in[] = "a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d\xE2\x80\xA7\xC2\xA9\n";
+    char buf[128];
+    rp_json_writer w;
+    size_t n = 0;
+    rp_json_writer_init(&w, buf, sizeof buf);
+    rp_json_write_string(&w, in, sizeof in - 1u);
+    ck_assert_int_eq(rp_json_writer_finish(&w, &n, NULL), 0);
+    ck_assert_str_eq(buf, "\"a\xC2\x85" "b\xE2\x80\xA8" "c\xE2\x80\xA9" "d\xE2\x80\xA7\xC2\xA9" "\\n\"");
+    rp_json_writer_init(&w, buf, sizeof buf);
+    rp_json_writer_escape_line_separators(&w, true);
+    rp_json_write_string(&w, in, sizeof in - 1u);
+    ck_assert_int_eq(rp_json_writer_finish(&w, &n, NULL), 0);
+    ck_assert_str_eq(buf, "\"a\\u0085b\\u2028c\\u2029d\xE2\x80\xA7\xC2\xA9" "\\n\"");
+    ck_assert_uint_eq(n, strlen(buf));
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_msg((unsigned char)buf[i] != 0x85 || i == 0 || (unsigned char)buf[i - 1] != 0xC2,
+                      "raw U+0085 at %zu", i);
+    }
+    rp_json_scanner sc;
+    rp_json_scanner_init(&sc, buf, n, RP_JSON_STRICT);
+    uint8_t abuf[128];
+    rp_arena arena;
+    rp_arena_init(&arena, abuf, sizeof abuf);
+    rp_str back;
+    ck_assert_int_eq(rp_json_read_string_into(&sc, &arena, &back, NULL), 0);
+    ck_assert_uint_eq(back.len, sizeof in - 1u);
+    ck_assert_mem_eq(back.ptr, in, back.len);
+    /* Keys get the same treatment. */
+    rp_json_writer_init(&w, buf, sizeof buf);
+    rp_json_writer_escape_line_separators(&w, true);
+    rp_json_write_object_begin(&w);
+    rp_json_write_key(&w, "k\xE2\x80\xA8", 4);
+    rp_json_write_u64(&w, 1);
+    rp_json_write_object_end(&w);
+    ck_assert_int_eq(rp_json_writer_finish(&w, &n, NULL), 0);
+    ck_assert_str_eq(buf, "{\"k\\u2028\":1}");
+}
+END_TEST
 
 /* The writer also skips plain text 8 bytes at a time: special bytes at every position. */
 START_TEST(test_writer_special_byte_at_every_position)
@@ -1135,6 +1181,7 @@ static Suite *json_suite(void)
     tcase_add_test(tw, test_writer_output);
     tcase_add_test(tw, test_writer_overflow_never_writes_past_cap);
     tcase_add_test(tw, test_writer_errors);
+    tcase_add_test(tw, test_writer_line_separators);
     tcase_add_test(tw, test_writer_special_byte_at_every_position);
     suite_add_tcase(s, tw);
     TCase *ta = tcase_create("arena");

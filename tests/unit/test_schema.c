@@ -1,12 +1,21 @@
 /* test_schema: the rp_schema engine with hand-written descriptions — classification
  * (consts, signed discriminators, fallback messages, arrays, routes), collect-all checking,
- * and argument handling. Generated code exercises the rest (test_generated*).
+ * argument handling, each profile setting on its own (trailing bytes, fractions, string
+ * numbers, duplicates, null, base64), the per-field relax bits of a profile index (a
+ * required field absent, 0 as absent; other indexes unaffected), and max_depth (a message
+ * nested 40 levels round-trips with its limit, and is refused both ways under a smaller
+ * one). Generated code exercises the rest (test_generated*).
  */
 #include <check.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rp_schema.h"
+
+/* Every leniency a profile can name (the engine is protocol-neutral; residue's own
+ * profiles are in runtime/residue/residue_profiles.c). */
+static const rp_schema_profile test_wire = { "wire", 0, true, true, true, true, true, true };
 
 typedef struct ping {
     int64_t kind;
@@ -66,33 +75,33 @@ static const rp_schema_route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-static int classify(const char *json, int port, int dir, rp_decode_mode mode, rp_error *err)
+static int classify(const char *json, int port, int dir, const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_classify(routes, NROUTES, port, dir, json, strlen(json), mode, err);
+    return rp_schema_classify(routes, NROUTES, port, dir, json, strlen(json), profile, err);
 }
 
 START_TEST(test_classify)
 {
     rp_error err;
     /* a signed discriminator; the discriminated message wins over the catch-all listed first */
-    ck_assert_int_eq(classify("{\"name\":\"x\",\"k\":-5}", 1, 1, RP_DECODE_STRICT, &err), 1);
-    ck_assert_int_eq(classify("{\"k\":5}", 1, 1, RP_DECODE_STRICT, &err), 0); /* falls back to Plain */
-    ck_assert_int_eq(classify("{}", 1, 1, RP_DECODE_STRICT, &err), 0);
-    ck_assert_int_eq(classify("[{}]", 1, 2, RP_DECODE_STRICT, &err), 2);
-    ck_assert_int_eq(classify("{}", 1, 2, RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(classify("{\"name\":\"x\",\"k\":-5}", 1, 1, NULL, &err), 1);
+    ck_assert_int_eq(classify("{\"k\":5}", 1, 1, NULL, &err), 0); /* falls back to Plain */
+    ck_assert_int_eq(classify("{}", 1, 1, NULL, &err), 0);
+    ck_assert_int_eq(classify("[{}]", 1, 2, NULL, &err), 2);
+    ck_assert_int_eq(classify("{}", 1, 2, NULL, &err), RP_E_SCHEMA_MESSAGE);
     ck_assert_int_eq(err.layer, RP_LAYER_SCHEMA);
-    ck_assert_int_eq(classify("[1]", 1, 1, RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(classify("[1]", 1, 1, NULL, &err), RP_E_SCHEMA_MESSAGE);
     ck_assert_msg(strstr(err.message, "Plain, Ping") != NULL, "%s", err.message);
-    ck_assert_int_eq(classify("{}", 2, 1, RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
-    ck_assert_int_eq(classify("\"str\"", 1, 1, RP_DECODE_STRICT, &err), RP_E_SCHEMA_MESSAGE);
-    ck_assert_int_eq(classify("nope", 1, 1, RP_DECODE_STRICT, &err), RP_E_JSON_SYNTAX);
-    ck_assert_int_eq(classify("{\"k\":-5", 1, 1, RP_DECODE_STRICT, &err), RP_E_JSON_SYNTAX);
-    ck_assert_int_eq(classify("{} x", 1, 1, RP_DECODE_STRICT, &err), RP_E_JSON_TRAILING);
-    ck_assert_int_eq(classify("{} x", 1, 1, RP_DECODE_WIRE, &err), 0);
+    ck_assert_int_eq(classify("{}", 2, 1, NULL, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(classify("\"str\"", 1, 1, NULL, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(classify("nope", 1, 1, NULL, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(classify("{\"k\":-5", 1, 1, NULL, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(classify("{} x", 1, 1, NULL, &err), RP_E_JSON_TRAILING);
+    ck_assert_int_eq(classify("{} x", 1, 1, &test_wire, &err), 0);
     /* wire mode truncates a float discriminator like the value itself */
-    ck_assert_int_eq(classify("{\"k\":-5.9}", 1, 1, RP_DECODE_WIRE, &err), 1);
-    ck_assert_int_eq(classify("{\"k\":-5.9}", 1, 1, RP_DECODE_STRICT, &err), 0);
-    ck_assert_int_eq(rp_schema_classify(NULL, 0, 1, 1, "{}", 2, RP_DECODE_STRICT, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(classify("{\"k\":-5.9}", 1, 1, &test_wire, &err), 1);
+    ck_assert_int_eq(classify("{\"k\":-5.9}", 1, 1, NULL, &err), 0);
+    ck_assert_int_eq(rp_schema_classify(NULL, 0, 1, 1, "{}", 2, NULL, &err), RP_E_ARGUMENT);
 }
 END_TEST
 
@@ -117,7 +126,7 @@ START_TEST(test_check_all)
     rp_arena_init(&a, mem, sizeof mem);
     collected c = { 0 };
     const char *bad = "{\"k\":4,\"name\":\"long\",\"extra\":1,\"k\":-5}";
-    int n = rp_schema_check_all(&ping_schema, bad, strlen(bad), &p, &a, RP_DECODE_STRICT, collect, &c);
+    int n = rp_schema_check_all(&ping_schema, bad, strlen(bad), &p, &a, NULL, collect, &c);
     ck_assert_int_eq(n, 4); /* const, length, unknown key, duplicate */
     ck_assert_int_eq(c.n, 4);
     ck_assert_int_eq(c.last[0].code, RP_E_SCHEMA_CONST);
@@ -129,20 +138,20 @@ START_TEST(test_check_all)
     ck_assert_int_eq(c.last[3].code, RP_E_SCHEMA_DUPLICATE);
     /* the fail-fast decoder stops at the first of them */
     rp_error err;
-    ck_assert_int_eq(rp_schema_decode(&ping_schema, bad, strlen(bad), &p, &a, RP_DECODE_STRICT, &err),
+    ck_assert_int_eq(rp_schema_decode(&ping_schema, bad, strlen(bad), &p, &a, NULL, &err),
                      RP_E_SCHEMA_CONST);
     /* a JSON error ends the check: it is reported once, after the schema problems before it */
     c.n = 0;
     const char *broken = "{\"k\":1,\"name\":\"ab\",";
-    n = rp_schema_check_all(&ping_schema, broken, strlen(broken), &p, &a, RP_DECODE_STRICT, collect, &c);
+    n = rp_schema_check_all(&ping_schema, broken, strlen(broken), &p, &a, NULL, collect, &c);
     ck_assert_int_eq(n, 2);
     ck_assert_int_eq(c.last[1].code, RP_E_JSON_SYNTAX);
     /* valid */
     c.n = 0;
     const char *good = "{\"k\":-5,\"name\":\"abc\"}";
-    ck_assert_int_eq(rp_schema_check_all(&ping_schema, good, strlen(good), &p, &a, RP_DECODE_STRICT, collect, &c), 0);
+    ck_assert_int_eq(rp_schema_check_all(&ping_schema, good, strlen(good), &p, &a, NULL, collect, &c), 0);
     ck_assert_int_eq(c.n, 0);
-    ck_assert_int_eq(rp_schema_check_all(&ping_schema, good, strlen(good), &p, &a, RP_DECODE_STRICT, NULL, NULL),
+    ck_assert_int_eq(rp_schema_check_all(&ping_schema, good, strlen(good), &p, &a, NULL, NULL, NULL),
                      RP_E_ARGUMENT);
 }
 END_TEST
@@ -151,18 +160,18 @@ START_TEST(test_arguments_and_arrays)
 {
     rp_error err;
     plain_list l;
-    ck_assert_int_eq(rp_schema_decode(NULL, "[]", 2, &l, NULL, RP_DECODE_STRICT, &err), RP_E_ARGUMENT);
-    ck_assert_int_eq(rp_schema_decode(&list_schema, NULL, 3, &l, NULL, RP_DECODE_STRICT, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_schema_decode(NULL, "[]", 2, &l, NULL, NULL, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_schema_decode(&list_schema, NULL, 3, &l, NULL, NULL, &err), RP_E_ARGUMENT);
     ck_assert_int_eq(rp_schema_validate(&list_schema, NULL, &err), RP_E_ARGUMENT);
     ck_assert_int_eq(rp_schema_encode(&list_schema, &l, NULL, 5, NULL, &err), RP_E_ARGUMENT);
-    ck_assert_int_eq(rp_schema_decode(&list_schema, NULL, 0, &l, NULL, RP_DECODE_STRICT, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(rp_schema_decode(&list_schema, NULL, 0, &l, NULL, NULL, &err), RP_E_JSON_SYNTAX);
     /* items beyond the capacity are read (they must be JSON) but refused */
-    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{},{\"n\":255}]", 14, &l, NULL, RP_DECODE_STRICT, &err), 0);
+    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{},{\"n\":255}]", 14, &l, NULL, NULL, &err), 0);
     ck_assert_uint_eq(l.count, 2);
     ck_assert(l.items[1].has_n && l.items[1].n == 255);
-    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{},{},{}]", 10, &l, NULL, RP_DECODE_STRICT, &err),
+    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{},{},{}]", 10, &l, NULL, NULL, &err),
                      RP_E_SCHEMA_LENGTH);
-    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{\"n\":256}]", 11, &l, NULL, RP_DECODE_STRICT, &err),
+    ck_assert_int_eq(rp_schema_decode(&list_schema, "[{\"n\":256}]", 11, &l, NULL, NULL, &err),
                      RP_E_SCHEMA_RANGE);
     ck_assert_str_eq(err.path, "$[0].n");
     char out[32];
@@ -176,6 +185,338 @@ START_TEST(test_arguments_and_arrays)
 }
 END_TEST
 
+/* Numbers: every way a number misses an integer field is a schema problem with the field's
+ * spec location, and collect-all checking goes on after it. */
+typedef struct nums {
+    uint64_t u16;
+    int64_t i8;
+    uint64_t seq;
+    bool has_u16, has_i8, has_seq;
+} nums;
+
+static const rp_schema_field nums_fields[] = {
+    { .key = "u", .key_len = 1, .name = "u16", .type = RP_SCHEMA_UINT, .bits = 16, .size = sizeof(uint64_t),
+      .offset = offsetof(nums, u16), .has_offset = offsetof(nums, has_u16), .loc = { F, 20, 3 } },
+    { .key = "i", .key_len = 1, .name = "i8", .type = RP_SCHEMA_INT, .bits = 8, .size = sizeof(int64_t),
+      .offset = offsetof(nums, i8), .has_offset = offsetof(nums, has_i8), .loc = { F, 21, 3 } },
+    { .key = "seq", .key_len = 3, .name = "seq", .type = RP_SCHEMA_UINT, .bits = 64, .size = sizeof(uint64_t),
+      .required = true, .offset = offsetof(nums, seq), .has_offset = offsetof(nums, has_seq), .loc = { F, 22, 3 } },
+};
+static const rp_schema_message nums_schema = { .name = "Nums", .size = sizeof(nums), .fields = nums_fields,
+                                               .field_count = 3, .loc = { F, 19, 1 } };
+
+START_TEST(test_check_all_numbers)
+{
+    nums v;
+    uint8_t mem[256];
+    rp_arena a;
+    rp_arena_init(&a, mem, sizeof mem);
+    collected c = { 0 };
+    const char *bad = "{\"u\":-1,\"i\":1.5,\"seq\":18446744073709551616}";
+    int n = rp_schema_check_all(&nums_schema, bad, strlen(bad), &v, &a, NULL, collect, &c);
+    ck_assert_int_eq(n, 3); /* none of them ends the check, none is also called missing */
+    ck_assert_int_eq(c.last[0].code, RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(c.last[0].message, "-1 does not fit a 16-bit unsigned integer");
+    ck_assert_uint_eq(c.last[0].offset, 5);
+    ck_assert_uint_eq(c.last[0].spec.line, 20);
+    ck_assert_int_eq(c.last[1].code, RP_E_SCHEMA_TYPE);
+    ck_assert_str_eq(c.last[1].message, "expected an integer, found 1.5");
+    ck_assert_uint_eq(c.last[1].spec.line, 21);
+    ck_assert_int_eq(c.last[2].code, RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(c.last[2].message, "18446744073709551616 does not fit a 64-bit unsigned integer");
+    ck_assert_str_eq(c.last[2].path, "$.seq");
+    /* -1 and 70000 read the same */
+    c.n = 0;
+    const char *wide = "{\"u\":70000,\"i\":-129,\"seq\":1}";
+    ck_assert_int_eq(rp_schema_check_all(&nums_schema, wide, strlen(wide), &v, &a, NULL, collect, &c), 2);
+    ck_assert_str_eq(c.last[0].message, "70000 does not fit a 16-bit unsigned integer");
+    ck_assert_str_eq(c.last[1].message, "-129 does not fit a 8-bit signed integer");
+    /* wire mode truncates fractions, so only the width is left to check */
+    c.n = 0;
+    const char *wf = "{\"u\":-0.5,\"i\":-128.9,\"seq\":1e3}";
+    ck_assert_int_eq(rp_schema_check_all(&nums_schema, wf, strlen(wf), &v, &a, &test_wire, collect, &c), 0);
+    ck_assert_uint_eq(v.u16, 0);
+    ck_assert_int_eq(v.i8, -128);
+    ck_assert_uint_eq(v.seq, 1000);
+    /* wire mode takes a string in a number field as absent: a required key is then missing,
+     * reported at the value, with the reason */
+    c.n = 0;
+    const char *ws = "{\"u\":\"7\",\"seq\":\"7\"}";
+    ck_assert_int_eq(rp_schema_check_all(&nums_schema, ws, strlen(ws), &v, &a, &test_wire, collect, &c), 1);
+    ck_assert_int_eq(c.last[0].code, RP_E_SCHEMA_MISSING);
+    ck_assert_uint_eq(c.last[0].offset, 15);
+    ck_assert_str_eq(c.last[0].path, "$.seq");
+    ck_assert_msg(strstr(c.last[0].message, "the profile reads a string where a number belongs as absent") != NULL,
+                  "%s", c.last[0].message);
+    /* the fail-fast decoder gives the same first problem */
+    rp_error err;
+    ck_assert_int_eq(rp_schema_decode(&nums_schema, bad, strlen(bad), &v, &a, NULL, &err),
+                     RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.path, "$.u");
+    ck_assert_int_eq(rp_schema_decode(&nums_schema, ws, strlen(ws), &v, &a, &test_wire, &err),
+                     RP_E_SCHEMA_MISSING);
+    ck_assert_uint_eq(err.offset, 15);
+}
+END_TEST
+
+/* String and boolean discriminators, and every candidate named when none fits. */
+typedef struct tagged {
+    rp_str tag;
+    bool flag;
+    bool has_tag, has_flag;
+} tagged;
+
+static const rp_schema_rule tag_a_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 30, 20 }, .expect = "\"a\"", .str = "a" },
+};
+static const rp_schema_rule tag_b_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 31, 20 }, .expect = "\"b\"", .str = "b" },
+};
+static const rp_schema_rule flag_true_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 32, 20 }, .expect = "true", .u_lo = 1 },
+};
+#define TAG_FIELD(r) \
+    { .key = "tag", .key_len = 3, .name = "tag", .type = RP_SCHEMA_STRING, .size = sizeof(rp_str), \
+      .required = true, .offset = offsetof(tagged, tag), .has_offset = offsetof(tagged, has_tag), \
+      .rules = r, .rule_count = 1 }
+static const rp_schema_field tag_a_fields[] = { TAG_FIELD(tag_a_rules) };
+static const rp_schema_field tag_b_fields[] = {
+    TAG_FIELD(tag_b_rules),
+    { .key = "flag", .key_len = 4, .name = "flag", .type = RP_SCHEMA_BOOL, .size = sizeof(bool),
+      .required = true, .offset = offsetof(tagged, flag), .has_offset = offsetof(tagged, has_flag),
+      .rules = flag_true_rules, .rule_count = 1 },
+};
+static const rp_schema_message tag_a = { .name = "TagA", .size = sizeof(tagged), .fields = tag_a_fields, .field_count = 1 };
+static const rp_schema_message tag_b = { .name = "TagB", .size = sizeof(tagged), .fields = tag_b_fields, .field_count = 2 };
+static const rp_schema_route tag_routes[] = { { 1, 5, 5, &tag_a }, { 2, 5, 5, &tag_b } };
+
+START_TEST(test_classify_strings)
+{
+    rp_error err;
+    const char *a = "{\"tag\":\"a\"}", *b = "{\"flag\":true,\"tag\":\"\\u0062\"}";
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, a, strlen(a), NULL, &err), 0);
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, b, strlen(b), NULL, &err), 1);
+    const char *c = "{\"tag\":\"c\",\"flag\":false}";
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, c, strlen(c), NULL, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag \"c\", flag false: not any of TagA, TagB");
+    const char *d = "{\"tag\":7}";
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, d, strlen(d), NULL, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag 7, flag absent: not any of TagA, TagB");
+}
+END_TEST
+
+/* ---- profiles ------------------------------------------------------------------------------ */
+
+typedef struct rec {
+    uint64_t t;
+    uint32_t n;
+    rp_bytes blob;
+    bool has_t, has_n, has_blob;
+} rec;
+
+static const rp_schema_rule rec_t_rules[] = {
+    { .kind = RP_RULE_RANGE, .loc = { F, 21, 30 }, .expect = "a value >= 1", .has_lo = true, .u_lo = 1 },
+};
+static const rp_schema_rule rec_n_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 22, 30 }, .expect = "7", .u_lo = 7 },
+};
+/* "t" is required and 1..; under profile index 3 it may be absent and 0 means absent. */
+static const rp_schema_field rec_fields[] = {
+    { .key = "t", .key_len = 1, .name = "t", .type = RP_SCHEMA_UINT, .bits = 64, .size = sizeof(uint64_t),
+      .required = true, .offset = offsetof(rec, t), .has_offset = offsetof(rec, has_t),
+      .rules = rec_t_rules, .rule_count = 1, .loc = { F, 21, 3 },
+      .relax_optional = 1u << 3, .relax_zero_absent = 1u << 3 },
+    { .key = "n", .key_len = 1, .name = "n", .type = RP_SCHEMA_UINT, .bits = 32, .size = sizeof(uint32_t),
+      .offset = offsetof(rec, n), .has_offset = offsetof(rec, has_n),
+      .rules = rec_n_rules, .rule_count = 1, .loc = { F, 22, 3 } },
+    { .key = "b", .key_len = 1, .name = "blob", .type = RP_SCHEMA_BASE64, .size = sizeof(rp_bytes),
+      .offset = offsetof(rec, blob), .has_offset = offsetof(rec, has_blob), .loc = { F, 23, 3 } },
+};
+static const rp_schema_message rec_schema = { .name = "Rec", .size = sizeof(rec), .fields = rec_fields,
+                                              .field_count = 3, .loc = { F, 20, 1 } };
+
+static int dec(const char *json, const rp_schema_profile *p, rec *r, rp_error *err)
+{
+    static uint8_t mem[512];
+    rp_arena a;
+    rp_arena_init(&a, mem, sizeof mem);
+    return rp_schema_decode(&rec_schema, json, strlen(json), r, &a, p, err);
+}
+
+START_TEST(test_profile_settings_one_by_one)
+{
+    rec r;
+    rp_error err;
+    rp_schema_profile one;
+    /* trailing bytes */
+    memset(&one, 0, sizeof one);
+    ck_assert_int_eq(dec("{\"t\":5} tail", NULL, &r, &err), RP_E_JSON_TRAILING);
+    one.trailing_ignore = true;
+    ck_assert_int_eq(dec("{\"t\":5} tail", &one, &r, &err), 0);
+    ck_assert_int_eq(dec("{\"t\":5.5}", &one, &r, &err), RP_E_SCHEMA_TYPE); /* only that */
+    /* fractions */
+    memset(&one, 0, sizeof one);
+    one.float_truncate = true;
+    ck_assert_int_eq(dec("{\"t\":5.9}", &one, &r, &err), 0);
+    ck_assert_uint_eq(r.t, 5);
+    ck_assert_int_eq(dec("{\"t\":5} x", &one, &r, &err), RP_E_JSON_TRAILING);
+    /* a string where a number belongs */
+    memset(&one, 0, sizeof one);
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":\"7\"}", NULL, &r, &err), RP_E_SCHEMA_TYPE);
+    one.string_numbers_absent = true;
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":\"7\"}", &one, &r, &err), 0);
+    ck_assert(!r.has_n);
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":null}", &one, &r, &err), RP_E_SCHEMA_TYPE); /* not null */
+    ck_assert_int_eq(dec("{\"t\":\"5\"}", &one, &r, &err), RP_E_SCHEMA_MISSING);
+    /* null */
+    memset(&one, 0, sizeof one);
+    one.null_absent = true;
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":null,\"b\":null}", &one, &r, &err), 0);
+    ck_assert(!r.has_n && !r.has_blob);
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":\"7\"}", &one, &r, &err), RP_E_SCHEMA_TYPE);
+    /* duplicates: the last wins, a const is checked every time */
+    memset(&one, 0, sizeof one);
+    ck_assert_int_eq(dec("{\"t\":5,\"t\":6}", NULL, &r, &err), RP_E_SCHEMA_DUPLICATE);
+    one.duplicate_last = true;
+    ck_assert_int_eq(dec("{\"t\":5,\"t\":6}", &one, &r, &err), 0);
+    ck_assert_uint_eq(r.t, 6);
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":7,\"n\":8}", &one, &r, &err), RP_E_SCHEMA_CONST);
+    /* base64 */
+    memset(&one, 0, sizeof one);
+    ck_assert_int_eq(dec("{\"t\":5,\"b\":\"QU\\nJD\"}", NULL, &r, &err), RP_E_BASE64);
+    one.base64_lenient = true;
+    ck_assert_int_eq(dec("{\"t\":5,\"b\":\"QU\\nJD\"}", &one, &r, &err), 0);
+    ck_assert_uint_eq(r.blob.len, 3);
+    ck_assert_int_eq(memcmp(r.blob.ptr, "ABC", 3), 0);
+    /* all of them at once, and strict (NULL) refuses each */
+    ck_assert_int_eq(dec("{\"t\":5.2,\"n\":\"x\",\"b\":null,\"t\":9} trailing", &test_wire, &r, &err), 0);
+    ck_assert_uint_eq(r.t, 9);
+    ck_assert_int_ne(dec("{\"t\":5.2}", NULL, &r, &err), 0);
+}
+END_TEST
+
+START_TEST(test_relax_bits_of_a_profile_index)
+{
+    rec r;
+    rp_error err;
+    rp_schema_profile p3 = { "untimed", 3, false, false, false, false, false, false };
+    rp_schema_profile p2 = { "other", 2, false, false, false, false, false, false };
+    /* required: absent refused without the profile, or under another index */
+    ck_assert_int_eq(dec("{\"n\":7}", NULL, &r, &err), RP_E_SCHEMA_MISSING);
+    ck_assert_str_eq(err.path, "$.t");
+    ck_assert_int_eq(dec("{\"n\":7}", &p2, &r, &err), RP_E_SCHEMA_MISSING);
+    ck_assert_int_eq(dec("{\"n\":7}", &p3, &r, &err), 0);
+    ck_assert(!r.has_t && r.has_n);
+    ck_assert_int_eq(dec("{}", &p3, &r, &err), 0);
+    /* 0 is out of range, unless it means absent under index 3 */
+    ck_assert_int_eq(dec("{\"t\":0}", NULL, &r, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_int_eq(dec("{\"t\":0}", &p2, &r, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_int_eq(dec("{\"t\":0}", &p3, &r, &err), 0);
+    ck_assert(!r.has_t);
+    ck_assert_int_eq(dec("{\"t\":0,\"n\":7}", &p3, &r, &err), 0); /* the careful walk too */
+    ck_assert(!r.has_t && r.has_n && r.n == 7);
+    ck_assert_int_eq(dec("{\"t\":4}", &p3, &r, &err), 0);
+    ck_assert(r.has_t && r.t == 4);
+    /* with the fraction setting, 0.5 truncates to 0 and then counts as absent */
+    p3.float_truncate = true;
+    ck_assert_int_eq(dec("{\"t\":0.5}", &p3, &r, &err), 0);
+    ck_assert(!r.has_t);
+    /* a relaxed field still must be a valid value when it is there */
+    ck_assert_int_eq(dec("{\"t\":-1}", &p3, &r, &err), RP_E_SCHEMA_RANGE);
+    /* validate and encode keep to the spec: the relaxation is for decoding only */
+    ck_assert_int_eq(dec("{}", &p3, &r, &err), 0);
+    ck_assert_int_eq(rp_schema_validate(&rec_schema, &r, &err), RP_E_SCHEMA_MISSING);
+    /* collect-all checking takes the profile too */
+    collected c;
+    memset(&c, 0, sizeof c);
+    ck_assert_int_eq(rp_schema_check_all(&rec_schema, "{\"t\":0}", 7, &r, NULL, &p3, collect, &c), 0);
+    ck_assert_int_eq(rp_schema_check_all(&rec_schema, "{\"t\":0}", 7, &r, NULL, &p2, collect, &c), 1);
+    ck_assert_int_eq(c.last[0].code, RP_E_SCHEMA_RANGE);
+}
+END_TEST
+
+/* ---- depth --------------------------------------------------------------------------------- */
+
+/* A chain of DEEP messages, each holding the next: {"v":1,"in":{"v":2,"in":{...}}}. */
+#define DEEP 40
+static rp_schema_field deep_fields[DEEP][2];
+static rp_schema_message deep_msgs[DEEP];
+
+/* Each level is laid out in its own struct: level i holds v and then level i+1. */
+typedef struct level_head {
+    uint64_t v;
+    bool has_v, has_in;
+} level_head;
+#define LEVEL_SIZE(i) (sizeof(level_head) * (size_t)(DEEP - (i)))
+
+static void build_deep(unsigned max_depth)
+{
+    for (int i = DEEP - 1; i >= 0; i--) {
+        rp_schema_field *f = deep_fields[i];
+        memset(f, 0, 2 * sizeof *f);
+        f[0] = (rp_schema_field){ .key = "v", .key_len = 1, .name = "v", .type = RP_SCHEMA_UINT,
+                                  .bits = 64, .size = sizeof(uint64_t), .offset = offsetof(level_head, v),
+                                  .has_offset = offsetof(level_head, has_v) };
+        size_t nfields = 1;
+        if (i + 1 < DEEP) {
+            f[1] = (rp_schema_field){ .key = "in", .key_len = 2, .name = "in", .type = RP_SCHEMA_MESSAGE,
+                                      .size = LEVEL_SIZE(i + 1), .offset = sizeof(level_head),
+                                      .has_offset = offsetof(level_head, has_in), .message = &deep_msgs[i + 1] };
+            nfields = 2;
+        }
+        deep_msgs[i] = (rp_schema_message){ .name = "Level", .size = LEVEL_SIZE(i), .fields = f,
+                                            .field_count = nfields, .max_depth = max_depth };
+    }
+}
+
+START_TEST(test_max_depth_round_trip)
+{
+    static level_head in[DEEP], out[DEEP];
+    static char json[4096];
+    static uint8_t mem[256];
+    rp_error err;
+    size_t n = 0;
+    build_deep(DEEP);
+    rp_schema_init(&deep_msgs[0], in);
+    for (int i = 0; i < DEEP; i++) {
+        in[i].v = (uint64_t)i + 1;
+        in[i].has_v = true;
+        in[i].has_in = i + 1 < DEEP;
+    }
+    ck_assert_int_eq(rp_schema_encode(&deep_msgs[0], in, json, sizeof json, &n, &err), 0);
+    size_t opens = 0;
+    for (size_t i = 0; i < n; i++) opens += json[i] == '{';
+    ck_assert_uint_eq(opens, DEEP);
+    rp_arena a;
+    rp_arena_init(&a, mem, sizeof mem);
+    ck_assert_int_eq(rp_schema_decode(&deep_msgs[0], json, n, out, &a, NULL, &err), 0);
+    ck_assert_int_eq(memcmp(in, out, sizeof in), 0);
+    /* an unknown key nested one level below the innermost message passes the limit */
+    char deeper[4096];
+    const char *inner = strstr(json, "\"v\":40}");
+    ck_assert_ptr_nonnull(inner);
+    snprintf(deeper, sizeof deeper, "%.*s\"v\":40,\"x\":{}%s", (int)(inner - json), json,
+             inner + 7);
+    ck_assert_int_eq(rp_schema_decode(&deep_msgs[0], deeper, strlen(deeper), out, &a, NULL, &err),
+                     RP_E_JSON_DEPTH);
+    /* the same key one level up is within it */
+    snprintf(deeper, sizeof deeper, "%.*s,\"x\":{}}", (int)(n - 1), json);
+    ck_assert_int_eq(rp_schema_decode(&deep_msgs[0], deeper, strlen(deeper), out, &a, NULL, &err), 0);
+    /* the limit of the outermost message applies: under 32 both ways refuse */
+    build_deep(32);
+    ck_assert_int_eq(rp_schema_decode(&deep_msgs[0], json, n, out, &a, NULL, &err), RP_E_JSON_DEPTH);
+    ck_assert_int_eq(rp_schema_encode(&deep_msgs[0], in, json, sizeof json, &n, &err), RP_E_JSON_DEPTH);
+    ck_assert_ptr_nonnull(strstr(err.message, "32 levels"));
+    /* 0: the default limit */
+    build_deep(0);
+    ck_assert_int_eq(rp_schema_encode(&deep_msgs[0], in, json, sizeof json, &n, &err), RP_E_JSON_DEPTH);
+    build_deep(DEEP);
+    ck_assert_int_eq(rp_schema_encode(&deep_msgs[0], in, json, sizeof json, &n, &err), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("schema");
@@ -183,6 +524,11 @@ int main(void)
     tcase_add_test(tc, test_classify);
     tcase_add_test(tc, test_check_all);
     tcase_add_test(tc, test_arguments_and_arrays);
+    tcase_add_test(tc, test_check_all_numbers);
+    tcase_add_test(tc, test_classify_strings);
+    tcase_add_test(tc, test_profile_settings_one_by_one);
+    tcase_add_test(tc, test_relax_bits_of_a_profile_index);
+    tcase_add_test(tc, test_max_depth_round_trip);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

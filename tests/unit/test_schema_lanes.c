@@ -16,6 +16,7 @@
 
 #include "residue.h"
 #include "support/vec_support.h"
+#include "residue_profiles.h"
 
 #define STORE 65536
 #define OUT 65536
@@ -24,13 +25,13 @@
 typedef struct codec {
     const char *name;
     size_t size;
-    int (*decode)(const char *, size_t, void *, rp_arena *, rp_decode_mode, rp_error *);
+    int (*decode)(const char *, size_t, void *, rp_arena *, const rp_schema_profile *, rp_error *);
     int (*encode)(const void *, char *, size_t, size_t *, rp_error *);
 } codec;
 
 #define CODEC(n)                                                                                   \
     { #n, sizeof(residue_##n),                                                                     \
-      (int (*)(const char *, size_t, void *, rp_arena *, rp_decode_mode, rp_error *))residue_##n##_decode, \
+      (int (*)(const char *, size_t, void *, rp_arena *, const rp_schema_profile *, rp_error *))residue_##n##_decode, \
       (int (*)(const void *, char *, size_t, size_t *, rp_error *))residue_##n##_encode }
 
 static const codec codecs[] = {
@@ -56,7 +57,7 @@ static void outcome_free(outcome *o)
     free(o->text);
 }
 
-static outcome run_decode(const codec *c, const char *json, size_t len, rp_decode_mode mode)
+static outcome run_decode(const codec *c, const char *json, size_t len, const rp_schema_profile *profile)
 {
     outcome o;
     memset(&o, 0, sizeof o);
@@ -65,7 +66,7 @@ static outcome run_decode(const codec *c, const char *json, size_t len, rp_decod
     ck_assert_ptr_nonnull(msg);
     rp_arena a;
     rp_arena_init(&a, store, sizeof store);
-    o.rc = c->decode(json, len, msg, &a, mode, &o.err);
+    o.rc = c->decode(json, len, msg, &a, profile, &o.err);
     o.used = a.used;
     o.arena = malloc(a.used + 1);
     ck_assert_ptr_nonnull(o.arena);
@@ -168,12 +169,12 @@ START_TEST(lanes_agree_on_vectors)
         char *spaced = respace(json, len, &slen);
         for (size_t k = 0; k < NCODECS; k++) {
             for (int m = 0; m < 2; m++) {
-                rp_decode_mode mode = m ? RP_DECODE_WIRE : RP_DECODE_STRICT;
-                outcome plain = run_decode(&codecs[k], json, len, mode);
-                outcome sp = run_decode(&codecs[k], spaced, slen, mode);
+                const rp_schema_profile *profile = m ? &residue_profile_wire : NULL;
+                outcome plain = run_decode(&codecs[k], json, len, profile);
+                outcome sp = run_decode(&codecs[k], spaced, slen, profile);
                 assert_same(&plain, &sp, vector_files[v]);
                 if (esc != NULL) {
-                    outcome careful = run_decode(&codecs[k], esc, elen, mode);
+                    outcome careful = run_decode(&codecs[k], esc, elen, profile);
                     assert_same(&plain, &careful, vector_files[v]);
                     outcome_free(&careful);
                 }
@@ -192,15 +193,15 @@ START_TEST(lanes_agree_on_vectors)
 END_TEST
 
 /* Decodes a CONNECT whose key is the given base64 text, both ways; returns rc. */
-static int connect_key(const char *b64, rp_decode_mode mode, uint8_t *bytes, size_t *n,
+static int connect_key(const char *b64, const rp_schema_profile *profile, uint8_t *bytes, size_t *n,
                        rp_error *err)
 {
     char json[256], esc[256];
     snprintf(json, sizeof json, "{\"_t\":5,\"type\":1,\"rsa_public_key\":\"%s\"}", b64);
     snprintf(esc, sizeof esc, "{\"\\u005ft\":5,\"type\":1,\"rsa_public_key\":\"%s\"}", b64);
     const codec *c = &codecs[0];
-    outcome a = run_decode(c, json, strlen(json), mode);
-    outcome b = run_decode(c, esc, strlen(esc), mode);
+    outcome a = run_decode(c, json, strlen(json), profile);
+    outcome b = run_decode(c, esc, strlen(esc), profile);
     ck_assert_int_eq(a.rc, b.rc);
     ck_assert_uint_eq(a.used, b.used);
     ck_assert(memcmp(a.arena, b.arena, a.used) == 0);
@@ -215,7 +216,7 @@ static int connect_key(const char *b64, rp_decode_mode mode, uint8_t *bytes, siz
         static unsigned char store[4096];
         rp_arena ar;
         rp_arena_init(&ar, store, sizeof store);
-        ck_assert_int_eq(residue_connect_decode(json, strlen(json), &msg, &ar, mode, NULL), 0);
+        ck_assert_int_eq(residue_connect_decode(json, strlen(json), &msg, &ar, profile, NULL), 0);
         *n = msg.rsa_public_key.len;
         memcpy(bytes, msg.rsa_public_key.ptr, *n);
     }
@@ -230,28 +231,28 @@ START_TEST(lane_base64_padding)
     uint8_t b[64];
     size_t n = 0;
     rp_error e;
-    ck_assert_int_eq(connect_key("QUJD", RP_DECODE_STRICT, b, &n, NULL), 0);
+    ck_assert_int_eq(connect_key("QUJD", NULL, b, &n, NULL), 0);
     ck_assert(n == 3 && memcmp(b, "ABC", 3) == 0);
-    ck_assert_int_eq(connect_key("QUI=", RP_DECODE_STRICT, b, &n, NULL), 0);
+    ck_assert_int_eq(connect_key("QUI=", NULL, b, &n, NULL), 0);
     ck_assert(n == 2 && memcmp(b, "AB", 2) == 0);
-    ck_assert_int_eq(connect_key("QUJDRA==", RP_DECODE_STRICT, b, &n, NULL), 0);
+    ck_assert_int_eq(connect_key("QUJDRA==", NULL, b, &n, NULL), 0);
     ck_assert(n == 4 && memcmp(b, "ABCD", 4) == 0);
     /* non-canonical padding bits: strict refuses (at the key), wire keeps the byte */
-    ck_assert_int_eq(connect_key("QR==", RP_DECODE_STRICT, b, &n, &e), RP_E_BASE64);
+    ck_assert_int_eq(connect_key("QR==", NULL, b, &n, &e), RP_E_BASE64);
     ck_assert_str_eq(e.path, "$.rsa_public_key");
-    ck_assert_int_eq(connect_key("QR==", RP_DECODE_WIRE, b, &n, NULL), 0);
+    ck_assert_int_eq(connect_key("QR==", &residue_profile_wire, b, &n, NULL), 0);
     ck_assert(n == 1 && b[0] == 'A');
     /* no padding: strict refuses a partial group, wire drops its bits */
-    ck_assert_int_eq(connect_key("QUJDRA", RP_DECODE_STRICT, b, &n, NULL), RP_E_BASE64);
-    ck_assert_int_eq(connect_key("QUJDRA", RP_DECODE_WIRE, b, &n, NULL), 0);
+    ck_assert_int_eq(connect_key("QUJDRA", NULL, b, &n, NULL), RP_E_BASE64);
+    ck_assert_int_eq(connect_key("QUJDRA", &residue_profile_wire, b, &n, NULL), 0);
     ck_assert(n == 4 && memcmp(b, "ABCD", 4) == 0);
-    ck_assert_int_eq(connect_key("Q", RP_DECODE_WIRE, b, &n, NULL), RP_E_SCHEMA_LENGTH);
+    ck_assert_int_eq(connect_key("Q", &residue_profile_wire, b, &n, NULL), RP_E_SCHEMA_LENGTH);
     /* padding in the middle, a stray '=' and a foreign byte */
-    ck_assert_int_eq(connect_key("QQ==QUJD", RP_DECODE_STRICT, b, &n, NULL), RP_E_BASE64);
-    ck_assert_int_eq(connect_key("QUJD=", RP_DECODE_STRICT, b, &n, NULL), RP_E_BASE64);
-    ck_assert_int_eq(connect_key("QUJD=", RP_DECODE_WIRE, b, &n, NULL), 0);
-    ck_assert_int_eq(connect_key("QU*D", RP_DECODE_STRICT, b, &n, &e), RP_E_BASE64);
-    ck_assert_int_eq(connect_key("QU\\u004aD", RP_DECODE_STRICT, b, &n, NULL), 0);
+    ck_assert_int_eq(connect_key("QQ==QUJD", NULL, b, &n, NULL), RP_E_BASE64);
+    ck_assert_int_eq(connect_key("QUJD=", NULL, b, &n, NULL), RP_E_BASE64);
+    ck_assert_int_eq(connect_key("QUJD=", &residue_profile_wire, b, &n, NULL), 0);
+    ck_assert_int_eq(connect_key("QU*D", NULL, b, &n, &e), RP_E_BASE64);
+    ck_assert_int_eq(connect_key("QU\\u004aD", NULL, b, &n, NULL), 0);
     ck_assert(n == 3 && memcmp(b, "ABC", 3) == 0);
 }
 END_TEST
@@ -300,9 +301,9 @@ START_TEST(lane_leaves_the_unusual_to_the_careful_walk)
         char *esc = escape_first_key(texts[i], len, &elen);
         ck_assert_ptr_nonnull(esc);
         for (int m = 0; m < 2; m++) {
-            rp_decode_mode mode = m ? RP_DECODE_WIRE : RP_DECODE_STRICT;
-            outcome a = run_decode(&codecs[0], texts[i], len, mode);
-            outcome b = run_decode(&codecs[0], esc, elen, mode);
+            const rp_schema_profile *profile = m ? &residue_profile_wire : NULL;
+            outcome a = run_decode(&codecs[0], texts[i], len, profile);
+            outcome b = run_decode(&codecs[0], esc, elen, profile);
             ck_assert_msg(a.rc == b.rc, "%s (mode %d): %d vs %d", texts[i], m, a.rc, b.rc);
             if (a.rc == 0) {
                 ck_assert(a.text_len == b.text_len && memcmp(a.text, b.text, a.text_len) == 0);

@@ -16,11 +16,12 @@
 
 #include "rp_codec.h"
 #include "rp_crypto.h"
-#include "rp_envelope.h"
+#include "residue_envelope.h"
 #include "residue_session.h"
 #include "support/session_fakes.h"
 #include "support/test_keys.h"
 #include "support/vec_support.h"
+#include "residue_profiles.h"
 
 #define VEC "../shared/vectors/"
 #define TXT_INVALID "{\"status\":1,\"ack\":0,\"error_text\":\"Invalid connection request. Are you sending it to correct port?\"}"
@@ -161,7 +162,7 @@ static const char *open_aes_reply(const harness *h, const rp_aes_key *key)
     static char out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
-    ck_assert_msg(rp_envelope_open_aes_s2c(key, (const char *)h->reply, h->reply_len - 4, out,
+    ck_assert_msg(residue_envelope_open_aes_s2c(key, (const char *)h->reply, h->reply_len - 4, out,
                                            sizeof out, &n, &e, NULL) == 0,
                   "reply is not AES under the expected key: %s", reply_text(h));
     return out;
@@ -172,7 +173,7 @@ static const char *open_rsa_reply(const harness *h, const rp_rsa_key *priv)
     static char out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
-    ck_assert_msg(rp_envelope_open_rsa(priv, (const char *)h->reply, h->reply_len - 4, out,
+    ck_assert_msg(residue_envelope_open_rsa(priv, (const char *)h->reply, h->reply_len - 4, out,
                                        sizeof out, &n, &e, NULL) == 0,
                   "reply is not RSA to the client key: %.80s", reply_text(h));
     return out;
@@ -241,7 +242,7 @@ static size_t replay(const char *dir, size_t expect_logs)
             uint8_t ab[1024];
             rp_arena ar;
             rp_arena_init(&ar, ab, sizeof ab);
-            ck_assert_int_eq(residue_hello_decode(rplain, rplen, &hello, &ar, RP_DECODE_WIRE, NULL), 0);
+            ck_assert_int_eq(residue_hello_decode(rplain, rplen, &hello, &ar, &residue_profile_wire, NULL), 0);
             script_id(&h.rng, hello.client_id.ptr);
             fake_rng_script(&h.rng, hello.key.ptr, hello.key.len);
             fake_rng_script(&h.rng, hello.token.ptr, hello.token.len);
@@ -340,7 +341,7 @@ static const char *take_hello(harness *h, tclient *c)
     uint8_t ab[1024];
     rp_arena ar;
     rp_arena_init(&ar, ab, sizeof ab);
-    ck_assert_msg(residue_hello_decode(plain, strlen(plain), &hello, &ar, RP_DECODE_WIRE, NULL) == 0,
+    ck_assert_msg(residue_hello_decode(plain, strlen(plain), &hello, &ar, &residue_profile_wire, NULL) == 0,
                   "not a hello: %s", plain);
     snprintf(c->id, sizeof c->id, "%.*s", (int)hello.client_id.len, hello.client_id.ptr);
     ck_assert_int_eq(rp_aes_key_set(&c->key, hello.key.ptr, hello.key.len, NULL), 0);
@@ -363,7 +364,7 @@ static void send_aes(harness *h, const rp_aes_key *key, const char *env_id, cons
     static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     char pkt[8192];
     size_t n = 0;
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(key, iv, env_id, strlen(env_id), json, strlen(json),
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(key, iv, env_id, strlen(env_id), json, strlen(json),
                                               pkt, sizeof pkt, &n, NULL), 0);
     if (logging) send_log(h, pkt, n);
     else send_connect(h, pkt, n);
@@ -725,7 +726,7 @@ START_TEST(plain_not_allowed)
     rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
     char sealed[4096];
     size_t n = 0;
-    ck_assert_int_eq(rp_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
     send_connect(h, sealed, n);
     take_hello(h, &s.c);
     /* plain ACK refused, enveloped ACK accepted */
@@ -1030,7 +1031,7 @@ static void java_send_aes(harness *h, const rp_aes_key *key, const char *id, con
     static const uint8_t iv[16] = {0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     char pkt[8192], jpkt[9000];
     size_t n = 0;
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(key, iv, id, strlen(id), json, strlen(json), pkt, sizeof pkt, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(key, iv, id, strlen(id), json, strlen(json), pkt, sizeof pkt, &n, NULL), 0);
     n = java_style_envelope(pkt, n, jpkt, sizeof jpkt);
     if (logging) send_log(h, jpkt, n);
     else send_connect(h, jpkt, n);
@@ -1058,7 +1059,7 @@ static void java_session(harness *h, const char *pem, size_t pem_len, const rp_r
         /* JSON unescaped first: the Java client RSA-encrypts the JSON text itself */
         static char sealed[4096], wrapped[4200];
         size_t n = 0, o = 0;
-        ck_assert_int_eq(rp_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
+        ck_assert_int_eq(residue_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
         for (size_t i = 0; i < n; i++) {
             wrapped[o++] = sealed[i];
             if ((i + 1) % 76 == 0) wrapped[o++] = '\n';
@@ -1172,7 +1173,7 @@ START_TEST(bulk_rules)
     char b64[65536];
     size_t n = 0;
     const char *j = bulk_json(5, T0, false);
-    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
     h->logs.count = 0;
     send_aes(h, &s.c.key, s.c.id, b64, true);
     expect_plain(h, "{\"r\":0}");
@@ -1203,7 +1204,7 @@ START_TEST(bulk_and_compression_disabled)
     char b64[4096];
     size_t n = 0;
     const char *j = log_json(T0, "zipped");
-    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
     send_aes(h, &s.c.key, s.c.id, b64, true);
     expect_plain(h, "{\"r\":1}");
     send_aes(h, &s.c.key, s.c.id, log_json(T0, "plain"), true);
@@ -1232,7 +1233,7 @@ START_TEST(inflate_is_bounded)
     strcpy(j + o + big, "\"}");
     size_t cap = 2 * 1024 * 1024, n = 0;
     char *b64 = malloc(cap);
-    ck_assert_int_eq(rp_envelope_compress_log(j, strlen(j), 9, b64, cap, &n, NULL), 0);
+    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), 9, b64, cap, &n, NULL), 0);
     ck_assert_uint_lt(n, 8192);
     send_aes(h, &s.c.key, s.c.id, b64, true);
     expect_plain(h, "{\"r\":1}");
@@ -1324,7 +1325,7 @@ START_TEST(mutated_packets_always_get_one_reply)
     uint8_t ab[1024];
     rp_arena ar;
     rp_arena_init(&ar, ab, sizeof ab);
-    ck_assert_int_eq(residue_hello_decode(hello_plain, n, &hello, &ar, RP_DECODE_WIRE, NULL), 0);
+    ck_assert_int_eq(residue_hello_decode(hello_plain, n, &hello, &ar, &residue_profile_wire, NULL), 0);
     script_id(&h.rng, hello.client_id.ptr);
     fake_rng_script(&h.rng, hello.key.ptr, hello.key.len);
     fake_rng_script(&h.rng, hello.token.ptr, hello.token.len);
@@ -1569,7 +1570,7 @@ static char send_long_line(harness *h, const tclient *c, size_t msg_len)
     ck_assert_ptr_nonnull(pkt);
     static const uint8_t iv[16] = {9};
     size_t plen = 0;
-    ck_assert_int_eq(rp_envelope_seal_aes_c2s(&c->key, iv, c->id, strlen(c->id), json, n, pkt, pcap, &plen, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&c->key, iv, c->id, strlen(c->id), json, n, pkt, pcap, &plen, NULL), 0);
     send_log(h, pkt, plen);
     free(pkt);
     free(json);

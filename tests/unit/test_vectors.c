@@ -20,7 +20,8 @@
 
 #include <openssl/evp.h>
 
-#include "rp_envelope.h"
+#include "residue_envelope.h"
+#include "residue_profiles.h"
 #include "rp_frame.h"
 #include "support/vec_support.h"
 
@@ -111,15 +112,15 @@ static void check_rsa_step(const scenario *sc, const vec_json *st, const char *f
     char out[2048];
     size_t ol = 0;
     rp_error err, detail;
-    int rc = rp_envelope_open_rsa(priv, payload, pl, out, sizeof out, &ol, &err, &detail);
+    int rc = residue_envelope_open_rsa(priv, payload, pl, out, sizeof out, &ol, &err, &detail);
     ck_assert_msg(rc == 0, "%s: open rsa: %s", file, detail.message);
     expect_bytes("RSA plaintext", file, out, ol, plain, plen);
     /* sealed by us to the same public key, it opens again */
-    char sealed[RP_ENVELOPE_RSA_SIZE(1024)];
+    char sealed[RESIDUE_ENVELOPE_RSA_SIZE(1024)];
     size_t sl = 0;
-    ck_assert_int_eq(rp_envelope_seal_rsa(pub, plain, plen, sealed, sizeof sealed, &sl, NULL), 0);
+    ck_assert_int_eq(residue_envelope_seal_rsa(pub, plain, plen, sealed, sizeof sealed, &sl, NULL), 0);
     ck_assert_uint_eq(sl, pl); /* same modulus => same base64 length as the capture */
-    ck_assert_int_eq(rp_envelope_open_rsa(priv, sealed, sl, out, sizeof out, &ol, NULL, NULL), 0);
+    ck_assert_int_eq(residue_envelope_open_rsa(priv, sealed, sl, out, sizeof out, &ol, NULL, NULL), 0);
     expect_bytes("re-sealed RSA plaintext", file, out, ol, plain, plen);
     t->rsa++;
     t->rsa_resealed++;
@@ -141,10 +142,10 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
     ck_assert_uint_eq(strlen(iv_hex), 32);
     ck_assert_int_eq(strncmp(payload, iv_hex, 32), 0);
 
-    rp_aes_envelope env;
+    residue_aes_envelope env;
     rp_error err, detail;
-    int rc = c2s ? rp_envelope_parse_aes_c2s(payload, pl, &env, &err)
-                 : rp_envelope_parse_aes_s2c(payload, pl, &env, &err);
+    int rc = c2s ? residue_envelope_parse_aes_c2s(payload, pl, &env, &err)
+                 : residue_envelope_parse_aes_s2c(payload, pl, &env, &err);
     ck_assert_msg(rc == 0, "%s: parse: %s", file, err.message);
     uint8_t iv[16];
     ck_assert_int_eq(rp_hex_decode(iv_hex, 32, iv, sizeof iv, NULL, NULL), 0);
@@ -153,7 +154,7 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
     size_t cap = pl + 1;
     char *aes_plain = malloc(cap);
     size_t al = 0;
-    rc = rp_envelope_open_aes(&key, &env, aes_plain, cap, &al, &err, &detail);
+    rc = residue_envelope_open_aes(&key, &env, aes_plain, cap, &al, &err, &detail);
     ck_assert_msg(rc == 0, "%s: open aes: %s", file, detail.message);
 
     /* what was AES-encrypted: the JSON, or for compressed logs the base64 text */
@@ -181,12 +182,12 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
             /* the zlib layer inflates to the JSON, standalone and through the envelope */
             ck_assert_int_eq(rp_zlib_inflate(z, zl, (uint8_t *)json, plen, &jl, NULL), 0);
             expect_bytes("inflated JSON", file, json, jl, plain, plen);
-            ck_assert_int_eq(rp_envelope_open_log_zlib(&key, &env, json, plen + 1, &jl, NULL, NULL), 0);
+            ck_assert_int_eq(residue_envelope_open_log_zlib(&key, &env, json, plen + 1, &jl, NULL, NULL), 0);
             expect_bytes("open_log_zlib JSON", file, json, jl, plain, plen);
             /* informational: does our zlib at the default level reproduce the client's? */
             char *again = malloc(RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(plen)) + 1);
             size_t agl = 0;
-            ck_assert_int_eq(rp_envelope_compress_log(plain, plen, RP_ZLIB_DEFAULT_LEVEL, again, RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(plen)) + 1, &agl, NULL), 0);
+            ck_assert_int_eq(residue_envelope_compress_log(plain, plen, RP_ZLIB_DEFAULT_LEVEL, again, RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(plen)) + 1, &agl, NULL), 0);
             t->recompress_tried++;
             if (agl == apl && memcmp(again, ap, apl) == 0) t->recompressed_same++;
             free(again);
@@ -196,7 +197,7 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
             rp_error zerr;
             ck_assert_int_eq(rp_zlib_inflate(z, zl, (uint8_t *)json, plen + 64, &jl, &zerr), RP_E_ZLIB);
             memset(&detail, 0, sizeof detail);
-            ck_assert_int_eq(rp_envelope_open_log_zlib(&key, &env, json, plen + 64, &jl, &err, &detail), RP_E_DECRYPT);
+            ck_assert_int_eq(residue_envelope_open_log_zlib(&key, &env, json, plen + 64, &jl, &err, &detail), RP_E_DECRYPT);
             ck_assert_str_eq(err.message, RP_DECRYPT_PUBLIC_MESSAGE);
             ck_assert_int_eq(detail.code, RP_E_ZLIB);
             t->gzip_refused++;
@@ -210,10 +211,10 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
 
     if (c2s) {
         /* re-seal with the recorded key and IV */
-        size_t scap = RP_ENVELOPE_AES_C2S_SIZE(env.client_id_len, sealed_len);
+        size_t scap = RESIDUE_ENVELOPE_AES_C2S_SIZE(env.client_id_len, sealed_len);
         char *mine = malloc(scap);
         size_t ml = 0;
-        ck_assert_int_eq(rp_envelope_seal_aes_c2s(&key, iv, env.client_id, env.client_id_len, sealed_text, sealed_len, mine, scap, &ml, NULL), 0);
+        ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, env.client_id, env.client_id_len, sealed_text, sealed_len, mine, scap, &ml, NULL), 0);
         char *norm = malloc(pl + 1);
         size_t nl = 0;
         int changed = normalise(payload, pl, norm, &nl);
@@ -255,9 +256,9 @@ static void check_step(const scenario *sc, const vec_json *st, int has_server_ke
     if (plen_j != NULL) ck_assert_uint_eq((size_t)plen_j->num, plen);
 
     /* exactly one packet: the framer gives the payload back */
-    uint8_t fbuf[RP_FRAMER_BUFFER_SIZE(8192)];
+    uint8_t fbuf[RP_FRAMER_BUFFER_SIZE(8192, RP_FRAMING_MAX_OVERHEAD)];
     rp_framer f;
-    ck_assert_int_eq(rp_framer_init(&f, fbuf, sizeof fbuf, 8192, NULL), 0);
+    ck_assert_int_eq(rp_framer_init(&f, &residue_framing, fbuf, sizeof fbuf, 8192, NULL), 0);
     size_t used = 0;
     ck_assert_int_eq(rp_framer_push(&f, (const uint8_t *)wire, wl, &used, NULL), 0);
     ck_assert_uint_eq(used, wl);
@@ -271,17 +272,17 @@ static void check_step(const scenario *sc, const vec_json *st, int has_server_ke
 
     /* classifier */
     int c2s = strcmp(dir, "c2s") == 0;
-    rp_envelope_kind k = c2s ? rp_envelope_classify_c2s(payload, pl, has_server_key)
-                             : rp_envelope_classify_s2c(payload, pl);
-    ck_assert_msg(strcmp(rp_envelope_kind_name(k), envk) == 0, "%s/%s: classified %s, index says %s",
-                  sc->dir, file, rp_envelope_kind_name(k), envk);
+    residue_envelope_kind k = c2s ? residue_envelope_classify_c2s(payload, pl, has_server_key)
+                             : residue_envelope_classify_s2c(payload, pl);
+    ck_assert_msg(strcmp(residue_envelope_kind_name(k), envk) == 0, "%s/%s: classified %s, index says %s",
+                  sc->dir, file, residue_envelope_kind_name(k), envk);
     t->classified++;
 
     if (strcmp(envk, "plain") == 0) {
         expect_bytes("plain payload", file, payload, pl, plain, plen);
         char out[8192];
         size_t ol;
-        ck_assert_int_eq(rp_envelope_seal_plain(plain, plen, out, sizeof out, &ol, NULL), 0);
+        ck_assert_int_eq(residue_envelope_seal_plain(plain, plen, out, sizeof out, &ol, NULL), 0);
         expect_bytes("sealed plain", file, out, ol, payload, pl);
         t->plain++;
     } else if (strcmp(envk, "raw-text") == 0) {

@@ -10,6 +10,7 @@
 
 #include "rp_codec.h"
 #include "rp_json.h"
+#include "rs_logfile.h"
 
 #define CONFIG_MAX_SIZE (1024u * 1024u)
 #define PATH_MAX_LEN 4096u
@@ -20,6 +21,22 @@ void rs_settings_init(rs_settings *s)
     residue_server_config_defaults(&s->server);
     s->connect_port = 8777;
     s->logging_port = 8778;
+    rs_server_limits_defaults(&s->limits);
+}
+
+void rs_server_limits_defaults(rs_server_limits *l)
+{
+    memset(l, 0, sizeof *l);
+    l->durability = RS_DURABILITY_FLUSH;
+    l->durability_interval_ms = 1000;
+    l->turn_packets = 32;
+    l->turn_bytes = 65536;
+    l->rsa_turn_ms = 10;
+    l->max_output = 256u * 1024u;
+    l->output_stall_s = 30;
+    l->max_buffered_total = 256u * 1024u * 1024u;
+    l->max_packet = 1024u * 1024u;
+    l->max_connections = 4096;
 }
 
 static void free_strings(char **v, size_t n)
@@ -394,6 +411,74 @@ static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
     return rc;
 }
 
+/* A number that must lie in lo..hi, for the keys of parse_limit_key. */
+static int read_bounded(cfg_parser *p, uint64_t lo, uint64_t hi, uint64_t *out, rp_error *err)
+{
+    size_t at = rp_json_value_offset(&p->sc);
+    int rc = read_uint(p, hi, out, err);
+    if (rc == 0 && *out < lo) {
+        rc = rp_error_set(err, RP_E_SCHEMA_RANGE, RP_LAYER_SCHEMA, at, "%llu is smaller than %llu",
+                          (unsigned long long)*out, (unsigned long long)lo);
+        rp_json_path_to_error(&p->path, err);
+    }
+    return rc;
+}
+
+/* The keys of residue-server's own bounds (rs_server_limits) and of the session's
+ * per-source limits. *known is false for any other key. */
+static int parse_limit_key(cfg_parser *p, rs_settings *s, const rp_json_str *key, bool *known,
+                           rp_error *err)
+{
+    rs_server_limits *l = &s->limits;
+    residue_server_config *c = &s->server;
+    uint64_t u = 0;
+    int rc = 0;
+    *known = true;
+#define LKEY(lit) rp_json_str_eq(key, lit, sizeof lit - 1u)
+    if (LKEY("durability")) {
+        rp_str v;
+        size_t at = rp_json_value_offset(&p->sc);
+        rs_durability d;
+        if ((rc = read_string(p, &v, err)) == 0 && (rc = rs_durability_parse(v.ptr, &d, err)) < 0) {
+            err->offset = at;
+            rp_json_path_to_error(&p->path, err);
+        }
+        if (rc == 0) l->durability = (int)d;
+    } else if (LKEY("durability_interval_ms")) {
+        if ((rc = read_bounded(p, 1, 3600000, &u, err)) == 0) l->durability_interval_ms = (uint32_t)u;
+    } else if (LKEY("turn_packets")) {
+        if ((rc = read_bounded(p, 1, 1000000, &u, err)) == 0) l->turn_packets = (uint32_t)u;
+    } else if (LKEY("turn_bytes")) {
+        if ((rc = read_bounded(p, 64, 1u << 30, &u, err)) == 0) l->turn_bytes = (uint32_t)u;
+    } else if (LKEY("rsa_turn_ms")) {
+        if ((rc = read_bounded(p, 1, 10000, &u, err)) == 0) l->rsa_turn_ms = (uint32_t)u;
+    } else if (LKEY("max_output_per_connection")) {
+        if ((rc = read_bounded(p, 2u * RESIDUE_SESSION_PACKET_MAX, 1ull << 32, &u, err)) == 0) l->max_output = u;
+    } else if (LKEY("output_stall_timeout")) {
+        if ((rc = read_bounded(p, 1, 86400, &u, err)) == 0) l->output_stall_s = (uint32_t)u;
+    } else if (LKEY("max_buffered_total")) {
+        if ((rc = read_bounded(p, 1u << 20, 1ull << 40, &u, err)) == 0) l->max_buffered_total = u;
+    } else if (LKEY("max_packet")) {
+        if ((rc = read_bounded(p, 64, 1u << 30, &u, err)) == 0) l->max_packet = u;
+    } else if (LKEY("max_connections")) {
+        if ((rc = read_bounded(p, 1, 1000000, &u, err)) == 0) l->max_connections = (uint32_t)u;
+    } else if (LKEY("max_clients")) {
+        if ((rc = read_bounded(p, 1, 100000000, &u, err)) == 0) c->max_clients = (size_t)u;
+    } else if (LKEY("source_connect_rate")) {
+        if ((rc = read_uint(p, 1000000, &u, err)) == 0) c->source_connect_rate = (uint32_t)u;
+    } else if (LKEY("source_connect_burst")) {
+        if ((rc = read_uint(p, 100000000, &u, err)) == 0) c->source_connect_burst = (uint32_t)u;
+    } else if (LKEY("source_max_unacknowledged")) {
+        if ((rc = read_uint(p, 100000000, &u, err)) == 0) c->source_max_unacknowledged = (uint32_t)u;
+    } else if (LKEY("max_sources")) {
+        if ((rc = read_bounded(p, 1, 100000000, &u, err)) == 0) c->max_sources = (size_t)u;
+    } else {
+        *known = false;
+    }
+#undef LKEY
+    return rc;
+}
+
 static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
 {
     residue_server_config *c = &s->server;
@@ -474,7 +559,11 @@ static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
         } else if ((rc = parse_logger_key(p, s, &key, &handled, err)) < 0 || handled) {
             /* managed_loggers, loggers_blacklist, max_log_line_size */
         } else {
-            rc = rp_json_skip_value(&p->sc, err); /* the real server has many more keys */
+            bool known = false;
+            rc = parse_limit_key(p, s, &key, &known, err);
+            if (rc == 0 && !known) {
+                rc = rp_json_skip_value(&p->sc, err); /* the real server has many more keys */
+            }
         }
 #undef KEY
         rp_json_path_pop(&p->path);

@@ -14,6 +14,29 @@
 #include "rp_error.h"
 #include "residue_session.h"
 
+/* residue-server's event loop and log file settings, with the configuration key of each
+ * (docs/security.md, "Bounded buffers and limits"; defaults in rs_server_limits_defaults). */
+typedef struct rs_server_limits {
+    int durability;                  /* "durability": "flush" (default), "group", "interval"
+                                        (an rs_durability) */
+    uint32_t durability_interval_ms; /* "durability_interval_ms": 1000 (interval mode) */
+    uint32_t turn_packets;           /* "turn_packets": 32 packets per connection per turn */
+    uint32_t turn_bytes;             /* "turn_bytes": 65536 bytes read per connection per turn */
+    uint32_t rsa_turn_ms;            /* "rsa_turn_ms": 10 ms of RSA decryption per turn, all
+                                        connections together (at least one per turn) */
+    uint64_t max_output;             /* "max_output_per_connection": 262144 bytes of queued
+                                        replies; no packet is handled beyond it */
+    uint32_t output_stall_s;         /* "output_stall_timeout": 30 s without a reply byte
+                                        taken while replies wait closes the connection */
+    uint64_t max_buffered_total;     /* "max_buffered_total": 268435456 bytes of partial
+                                        packets and queued replies over all connections */
+    uint64_t max_packet;             /* "max_packet": 1048576 (also --max-packet) */
+    uint32_t max_connections;        /* "max_connections": 4096 (also --max-connections) */
+} rs_server_limits;
+
+/* Fills *l with the defaults listed above. */
+void rs_server_limits_defaults(rs_server_limits *l);
+
 /* Everything the configuration file gives; owns the keys and strings. */
 typedef struct rs_settings {
     residue_server_config server;          /* pointers into this struct */
@@ -32,6 +55,7 @@ typedef struct rs_settings {
     char **blacklist;                 /* loggers_blacklist */
     size_t blacklist_count;
     residue_managed_loggers *client_loggers; /* [i] for managed[i]; strings owned */
+    rs_server_limits limits;          /* residue-server's own bounds (issue 12) */
 } rs_settings;
 
 /* Fills *s with the defaults (residue_server_config_defaults, ports 8777/8778, no keys). */

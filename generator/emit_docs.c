@@ -1,0 +1,551 @@
+/* emit_docs.c — see emit_docs.h.
+ *
+ * Layout: title and protocol doc; contents; "Transport" (docs_transport: peers, ports,
+ * keys, envelopes, profiles, routes and machines); messages and arrays in spec order; enums;
+ * flags; charsets.
+ */
+#include "emit_docs.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit_c.h"
+#include "emit_c_util.h"
+#include "version.h"
+
+/* Text for a table cell: pipes escaped, line breaks as spaces. */
+static void cell(rp_strbuf *b, const char *s)
+{
+    for (const char *p = s; p != NULL && *p != '\0'; p++) {
+        if (*p == '|')
+            rp_sb_puts(b, "\\|");
+        else if (*p == '\n' || *p == '\r')
+            rp_sb_putc(b, ' ');
+        else
+            rp_sb_putc(b, *p);
+    }
+}
+
+/* `code` in a cell: backticks inside become ' (Markdown has no escape for them in code). */
+static void code_cell(rp_strbuf *b, const char *s)
+{
+    rp_sb_putc(b, '`');
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '`')
+            rp_sb_putc(b, '\'');
+        else if (*p == '|')
+            rp_sb_puts(b, "\\|");
+        else if (*p == '\n')
+            rp_sb_putc(b, ' ');
+        else
+            rp_sb_putc(b, *p);
+    }
+    rp_sb_putc(b, '`');
+}
+
+/* GitHub's heading anchor of a name: lower case; spaces to '-'. */
+static void anchor(rp_strbuf *b, const char *name)
+{
+    for (const char *p = name; *p != '\0'; p++) {
+        char c = *p;
+        if (c >= 'A' && c <= 'Z')
+            rp_sb_putc(b, (char)(c - 'A' + 'a'));
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')
+            rp_sb_putc(b, c);
+        else if (c == ' ')
+            rp_sb_putc(b, '-');
+    }
+}
+
+static void link_to(rp_strbuf *b, const char *name)
+{
+    rp_sb_printf(b, "[%s](#", name);
+    anchor(b, name);
+    rp_sb_putc(b, ')');
+}
+
+static void versions_text(rp_strbuf *b, const char *since, const char *until)
+{
+    if (since != NULL && until != NULL)
+        rp_sb_printf(b, "%s – %s", since, until);
+    else if (since != NULL)
+        rp_sb_printf(b, "since %s", since);
+    else if (until != NULL)
+        rp_sb_printf(b, "until %s", until);
+}
+
+static void paragraph(rp_strbuf *b, const char *doc)
+{
+    if (doc != NULL && doc[0] != '\0')
+        rp_sb_printf(b, "%s\n\n", doc);
+}
+
+/* ---- transport: peers, ports, keys, envelopes, profiles, routes, machines ----------------- */
+
+/* An expression as written in the spec, on one line. */
+static void expr_text(rp_strbuf *b, const rp_ast_expr *e)
+{
+    switch (e->kind) {
+    case RP_EXPR_NAME: rp_sb_puts(b, e->name); break;
+    case RP_EXPR_INT: {
+        char buf[32];
+        rp_sb_puts(b, rp_ast_int_format(e->i, buf, sizeof buf));
+        break;
+    }
+    case RP_EXPR_STRING:
+        rp_sb_putc(b, '"');
+        for (const char *p = e->str; *p != '\0'; p++) {
+            if (*p == '\r')
+                rp_sb_puts(b, "\\r");
+            else if (*p == '\n')
+                rp_sb_puts(b, "\\n");
+            else if (*p == '\t')
+                rp_sb_puts(b, "\\t");
+            else if (*p == '"' || *p == '\\')
+                rp_sb_printf(b, "\\%c", *p);
+            else
+                rp_sb_putc(b, *p);
+        }
+        rp_sb_putc(b, '"');
+        break;
+    case RP_EXPR_CALL:
+        rp_sb_printf(b, "%s(", e->name);
+        for (size_t i = 0; i < e->arg_count; i++) {
+            if (i > 0)
+                rp_sb_puts(b, ", ");
+            expr_text(b, e->args[i]);
+        }
+        rp_sb_putc(b, ')');
+        break;
+    }
+}
+
+static void envelope_list(rp_strbuf *b, const rp_ast_route *r)
+{
+    for (size_t i = 0; i < r->envelope_count; i++) {
+        if (i > 0)
+            rp_sb_puts(b, ", ");
+        link_to(b, r->envelope_names[i]);
+    }
+}
+
+static void route_sentence(rp_strbuf *b, const rp_ast_decl *d)
+{
+    size_t n = 0;
+    const rp_ast_route *r = rp_ast_decl_routes(d, &n);
+    if (n == 0) {
+        rp_sb_puts(b, "Not sent on its own: only inside other messages.\n\n");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        rp_sb_printf(b, "Travels on port **%s**, %s → %s, in ", r[i].port_name, r[i].from_name, r[i].to_name);
+        envelope_list(b, &r[i]);
+        rp_sb_puts(b, ".\n\n");
+    }
+}
+
+static void framing_text(rp_strbuf *b, const rp_ast_port *p)
+{
+    if (p->framing == RP_AST_FRAMING_LENGTH) {
+        rp_sb_printf(b, "a %u-byte %s length before each packet", p->prefix_bytes,
+                     p->big_endian ? "big-endian" : "little-endian");
+        return;
+    }
+    rp_sb_puts(b, "each packet ends with `");
+    for (size_t i = 0; i < p->delimiter_len; i++) {
+        unsigned char ch = (unsigned char)p->delimiter[i];
+        if (ch == '\r')
+            rp_sb_puts(b, "\\r");
+        else if (ch == '\n')
+            rp_sb_puts(b, "\\n");
+        else if (ch < 0x20 || ch == '`' || ch == '|')
+            rp_sb_printf(b, "\\x%02x", ch);
+        else
+            rp_sb_putc(b, (char)ch);
+    }
+    rp_sb_puts(b, "`");
+}
+
+/* Everything a spec declares about how its messages travel. */
+static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
+{
+    if (spec->peers[0] == NULL && spec->route_count == 0)
+        return;
+    rp_sb_puts(b, "## Transport\n\n");
+    if (spec->peers[1] != NULL)
+        rp_sb_printf(b, "The two peers are **%s** and **%s**.\n\n", spec->peers[0]->name, spec->peers[1]->name);
+    if (spec->port_count > 0) {
+        rp_sb_puts(b, "| port | framing | largest packet | |\n|---|---|---|---|\n");
+        for (size_t i = 0; i < spec->port_count; i++) {
+            const rp_ast_decl *d = spec->ports[i];
+            rp_sb_printf(b, "| `%s` | ", d->name);
+            framing_text(b, &d->u.port);
+            rp_sb_printf(b, " | %llu bytes | ", (unsigned long long)d->u.port.max_packet);
+            cell(b, d->doc);
+            rp_sb_puts(b, " |\n");
+        }
+        rp_sb_puts(b, "\n");
+    }
+    if (spec->key_count > 0) {
+        rp_sb_puts(b, "| key | kind | |\n|---|---|---|\n");
+        for (size_t i = 0; i < spec->key_count; i++) {
+            const rp_ast_decl *d = spec->keys[i];
+            rp_sb_printf(b, "| `%s` | `", d->name);
+            expr_text(b, d->u.key.expr);
+            rp_sb_puts(b, "` | ");
+            cell(b, d->doc);
+            rp_sb_puts(b, " |\n");
+        }
+        rp_sb_puts(b, "\n");
+    }
+    if (spec->envelope_count > 0) {
+        rp_sb_puts(b, "Envelopes, written from the outside in (the wire text is the outermost layer):\n\n"
+                      "| envelope | layers | |\n|---|---|---|\n");
+        for (size_t i = 0; i < spec->envelope_count; i++) {
+            const rp_ast_decl *d = spec->envelopes[i];
+            rp_sb_printf(b, "| <a id=\"");
+            anchor(b, d->name);
+            rp_sb_printf(b, "\"></a>`%s` | `", d->name);
+            expr_text(b, d->u.envelope.expr);
+            rp_sb_puts(b, "` | ");
+            cell(b, d->doc);
+            rp_sb_puts(b, " |\n");
+        }
+        rp_sb_puts(b, "\n");
+    }
+    if (spec->profile_count > 0) {
+        rp_sb_puts(b, "Decoding profiles (decoders are strict without one):\n\n"
+                      "| profile | trailing bytes | float numbers | string numbers | duplicate keys | null | base64 | relaxed keys |\n"
+                      "|---|---|---|---|---|---|---|---|\n");
+        for (size_t i = 0; i < spec->profile_count; i++) {
+            const rp_ast_decl *d = spec->profiles[i];
+            const rp_ast_profile *p = &d->u.profile;
+            rp_sb_printf(b, "| `%s`%s%s | %s | %s | %s | %s | %s | %s | ", d->name, p->base != NULL ? " : " : "",
+                         p->base != NULL ? p->base->name : "", p->trailing_ignore ? "ignored" : "refused",
+                         p->float_truncate ? "truncated" : "refused",
+                         p->string_numbers_absent ? "absent" : "refused", p->duplicate_last ? "last wins" : "refused",
+                         p->null_absent ? "absent" : "refused", p->base64_lenient ? "lenient" : "strict");
+            bool any = false;
+            for (const rp_ast_decl *at = d; at != NULL; at = at->u.profile.base)
+                for (size_t k = 0; k < at->u.profile.relax_count; k++) {
+                    const rp_ast_relax *r = &at->u.profile.relaxes[k];
+                    rp_sb_printf(b, "%s`%s`%s%s", any ? ", " : "", r->key, r->optional ? " may be absent" : "",
+                                 r->zero_is_absent ? (r->optional ? ", 0 is absent" : " 0 is absent") : "");
+                    any = true;
+                }
+            rp_sb_puts(b, " |\n");
+        }
+        rp_sb_puts(b, "\n");
+    }
+    if (spec->route_count > 0) {
+        rp_sb_puts(b, "Which message travels where. Two messages that may arrive on the same port, from "
+                      "the same peer, in the same envelope are told apart by their `const` fields.\n\n"
+                      "| message | port | from → to | envelopes |\n|---|---|---|---|\n");
+        for (size_t i = 0; i < spec->decl_count; i++) {
+            const rp_ast_decl *d = spec->decls[i];
+            size_t n = 0;
+            const rp_ast_route *r = rp_ast_decl_routes(d, &n);
+            for (size_t k = 0; k < n; k++) {
+                rp_sb_puts(b, "| ");
+                link_to(b, d->name);
+                rp_sb_printf(b, " | `%s` | %s → %s | ", r[k].port_name, r[k].from_name, r[k].to_name);
+                envelope_list(b, &r[k]);
+                rp_sb_puts(b, " |\n");
+            }
+        }
+        rp_sb_puts(b, "\n");
+    }
+    for (size_t i = 0; i < spec->machine_count; i++) {
+        const rp_ast_decl *d = spec->machines[i];
+        const rp_ast_machine *m = &d->u.machine;
+        rp_sb_printf(b, "### Machine `%s` (%s)\n\n", d->name, m->peer_name);
+        paragraph(b, d->doc);
+        rp_sb_puts(b, "| state | event | next state | |\n|---|---|---|---|\n");
+        for (size_t s2 = 0; s2 < m->state_count; s2++) {
+            const rp_ast_state *st = &m->states[s2];
+            if (st->transition_count == 0)
+                rp_sb_printf(b, "| `%s`%s | — | | |\n", st->name, st->final ? " (final)" : "");
+            for (size_t t = 0; t < st->transition_count; t++) {
+                const rp_ast_transition *tr = &st->transitions[t];
+                rp_sb_printf(b, "| `%s`%s | %s `%s` | `%s` | %s |\n", st->name, st->initial ? " (initial)" : "",
+                             rp_ast_event_name(tr->event), tr->subject, tr->target, tr->is_error ? "error" : "");
+            }
+        }
+        rp_sb_puts(b, "\n");
+    }
+}
+
+/* ---- fields ---------------------------------------------------------------------------------- */
+
+static void type_text(rp_strbuf *b, const rp_ast_field *f)
+{
+    if (f->type.is_map)
+        rp_sb_puts(b, "map of ");
+    else if (f->label == RP_LABEL_REPEATED)
+        rp_sb_puts(b, "list of ");
+    if (f->type.ref != NULL && f->type.ref->kind != RP_DECL_CHARSET)
+        link_to(b, f->type.ref->name);
+    else
+        rp_sb_printf(b, "%s", rp_ast_scalar_name(f->type.scalar));
+    if (f->attrs.encoding != RP_BYTES_NONE)
+        rp_sb_printf(b, " (%s)", rp_ast_encoding_name(f->attrs.encoding));
+}
+
+static void presence_text(rp_strbuf *b, const rp_ast_field *f)
+{
+    if (rp_ast_field_is_required(f))
+        rp_sb_puts(b, "required");
+    else
+        rp_sb_puts(b, "optional");
+    if (f->attrs.nullable)
+        rp_sb_puts(b, ", may be `null`");
+}
+
+static void value_text(rp_strbuf *b, const rp_ast_value *v)
+{
+    rp_strbuf t = { 0 };
+    emit_expect_const(&t, v);
+    code_cell(b, t.s);
+    free(t.s);
+}
+
+static void constraints_text(rp_strbuf *b, const rp_ast_field *f)
+{
+    const rp_ast_attrs *a = &f->attrs;
+    size_t start = b->len;
+#define SEP() rp_sb_puts(b, b->len > start ? "; " : "")
+    if (a->const_value.kind != RP_VALUE_NONE) {
+        SEP();
+        rp_sb_puts(b, "always ");
+        value_text(b, &a->const_value);
+    }
+    if (a->has_range) {
+        SEP();
+        rp_strbuf t = { 0 };
+        emit_expect_range(&t, a);
+        cell(b, t.s);
+        free(t.s);
+    }
+    if (a->one_of_count > 0) {
+        SEP();
+        rp_strbuf t = { 0 };
+        emit_expect_one_of(&t, a);
+        cell(b, t.s);
+        free(t.s);
+    }
+    if (a->len.present) {
+        SEP();
+        rp_strbuf t = { 0 };
+        emit_expect_len(&t, &a->len);
+        rp_sb_printf(b, "length %s %s", t.s, f->type.scalar == RP_SCALAR_BYTES ? "bytes (decoded)" : "bytes of UTF-8");
+        free(t.s);
+    }
+    if (a->charset != NULL) {
+        SEP();
+        rp_sb_puts(b, "characters of ");
+        link_to(b, a->charset->name);
+    }
+    if (a->pattern != NULL) {
+        SEP();
+        rp_sb_puts(b, "matches ");
+        code_cell(b, a->pattern);
+    }
+    if ((f->label == RP_LABEL_REPEATED || f->type.is_map) && a->count.present) {
+        SEP();
+        rp_strbuf t = { 0 };
+        emit_expect_len(&t, &a->count);
+        rp_sb_printf(b, "%s %s", f->type.is_map ? "entries" : "items", t.s);
+        free(t.s);
+    }
+    if (a->key_len.present) {
+        SEP();
+        rp_strbuf t = { 0 };
+        emit_expect_len(&t, &a->key_len);
+        rp_sb_printf(b, "key length %s", t.s);
+        free(t.s);
+    }
+    if (a->key_charset != NULL) {
+        SEP();
+        rp_sb_puts(b, "key characters of ");
+        link_to(b, a->key_charset->name);
+    }
+    if (a->default_value.kind != RP_VALUE_NONE) {
+        SEP();
+        rp_sb_puts(b, "default ");
+        if (a->default_value.kind == RP_VALUE_STRING) {
+            rp_strbuf t = { 0 };
+            rp_sb_printf(&t, "\"%s\"", a->default_value.str);
+            code_cell(b, t.s);
+            free(t.s);
+        } else {
+            value_text(b, &a->default_value);
+        }
+    }
+#undef SEP
+}
+
+static void message_section(rp_strbuf *b, const rp_ast_decl *d)
+{
+    rp_sb_printf(b, "### %s\n\n", d->name);
+    paragraph(b, d->doc);
+    route_sentence(b, d);
+    if (d->kind == RP_DECL_ARRAY) {
+        const rp_ast_len *l = &d->u.array.len;
+        rp_strbuf t = { 0 };
+        emit_expect_len(&t, l);
+        rp_sb_puts(b, "A JSON array of ");
+        link_to(b, d->u.array.element.ref->name);
+        rp_sb_printf(b, " objects, %s items.\n\n", t.s);
+        free(t.s);
+        return;
+    }
+    const rp_ast_message *m = &d->u.message;
+    rp_sb_printf(b, "A JSON object. Keys it does not know are %s.\n\n",
+                 m->unknown_keys == RP_UNKNOWN_REJECT ? "**refused**" : "ignored");
+    if (m->field_count == 0) {
+        rp_sb_puts(b, "It has no fields.\n\n");
+        return;
+    }
+    rp_sb_puts(b, "| key | C name | type | presence | constraints | versions | description |\n"
+                  "|---|---|---|---|---|---|---|\n");
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_ast_field *f = &m->fields[i];
+        rp_sb_puts(b, "| ");
+        code_cell(b, f->wire_key);
+        rp_sb_printf(b, " | `%s` | ", f->c_name);
+        type_text(b, f);
+        rp_sb_puts(b, " | ");
+        presence_text(b, f);
+        rp_sb_puts(b, " | ");
+        constraints_text(b, f);
+        rp_sb_puts(b, " | ");
+        versions_text(b, f->attrs.since, f->attrs.until);
+        rp_sb_puts(b, " | ");
+        cell(b, f->doc);
+        rp_sb_puts(b, " |\n");
+    }
+    rp_sb_puts(b, "\n");
+}
+
+/* ---- enums, flags, charsets ------------------------------------------------------------------ */
+
+static void enum_section(rp_strbuf *b, const rp_ast_decl *d)
+{
+    const rp_ast_enum *e = &d->u.enm;
+    bool text = e->underlying == RP_SCALAR_STRING;
+    rp_sb_printf(b, "### %s\n\n", d->name);
+    paragraph(b, d->doc);
+    if (d->kind == RP_DECL_FLAGS) {
+        uint64_t all = 0;
+        for (size_t i = 0; i < e->value_count; i++)
+            all |= e->values[i].value.mag;
+        rp_sb_printf(b, "A set of bits in one JSON number (%s); any other bit is invalid (all bits: %" PRIu64 ").\n\n",
+                     rp_ast_scalar_name(e->underlying), all);
+    } else if (text) {
+        rp_sb_puts(b, "A JSON string, one of the texts below.\n\n");
+    } else {
+        rp_sb_printf(b, "A JSON number (%s), one of the values below.\n\n", rp_ast_scalar_name(e->underlying));
+    }
+    rp_sb_printf(b, "| name | %s | versions | description |\n|---|---|---|---|\n",
+                 d->kind == RP_DECL_FLAGS ? "bit" : text ? "text" : "value");
+    for (size_t i = 0; i < e->value_count; i++) {
+        const rp_ast_enum_value *v = &e->values[i];
+        rp_sb_printf(b, "| `%s` | ", v->name);
+        if (text) {
+            rp_strbuf t = { 0 };
+            rp_sb_printf(&t, "\"%s\"", v->text);
+            code_cell(b, t.s);
+            free(t.s);
+        } else {
+            rp_sb_putc(b, '`');
+            emit_int_text(b, v->value);
+            rp_sb_putc(b, '`');
+        }
+        rp_sb_puts(b, " | ");
+        versions_text(b, v->since, v->until);
+        rp_sb_puts(b, " | ");
+        cell(b, v->doc);
+        rp_sb_puts(b, " |\n");
+    }
+    rp_sb_puts(b, "\n");
+}
+
+static void charsets_section(rp_strbuf *b, const rp_ast_spec *spec)
+{
+    bool any = false;
+    for (size_t i = 0; i < spec->decl_count; i++)
+        any = any || spec->decls[i]->kind == RP_DECL_CHARSET;
+    if (!any)
+        return;
+    rp_sb_puts(b, "## Charsets\n\nCharacter classes of string constraints (printable ASCII).\n\n");
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        if (d->kind != RP_DECL_CHARSET)
+            continue;
+        rp_sb_printf(b, "### %s\n\n", d->name);
+        paragraph(b, d->doc);
+        rp_sb_puts(b, "Characters: ");
+        code_cell(b, d->u.charset.text);
+        rp_sb_puts(b, "\n\n");
+    }
+}
+
+static void list_of(rp_strbuf *b, const rp_ast_spec *spec, const char *title, unsigned kinds)
+{
+    bool first = true;
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        if (!(kinds & (1u << d->kind)))
+            continue;
+        rp_sb_puts(b, first ? "- " : ", ");
+        if (first)
+            rp_sb_printf(b, "%s: ", title);
+        first = false;
+        link_to(b, d->name);
+    }
+    if (!first)
+        rp_sb_puts(b, "\n");
+}
+
+char *rp_emit_docs(const rp_ast_spec *spec)
+{
+    rp_strbuf b = { 0 };
+    const char *name = spec->protocol != NULL ? spec->protocol : "protocol";
+    rp_sb_printf(&b, "# The %s protocol: reference\n\n", name);
+    rp_sb_printf(&b, "<!-- Generated by rprotoc %s from %s with `rprotoc --emit docs`; do not edit. -->\n\n",
+                 RPROTOC_VERSION, spec->main != NULL ? rp_emit_basename(spec->main->path) : "?");
+    paragraph(&b, spec->protocol_doc);
+    rp_sb_puts(&b, "Every value is JSON (RFC 8259). Lengths of strings count bytes of UTF-8; "
+                   "\"required\" keys must be present, \"optional\" ones may be absent (which is "
+                   "not the same as zero).\n\n## Contents\n\n");
+    list_of(&b, spec, "Messages", (1u << RP_DECL_MESSAGE) | (1u << RP_DECL_ARRAY));
+    list_of(&b, spec, "Enums", 1u << RP_DECL_ENUM);
+    list_of(&b, spec, "Flags", 1u << RP_DECL_FLAGS);
+    list_of(&b, spec, "Charsets", 1u << RP_DECL_CHARSET);
+    rp_sb_puts(&b, "\n");
+    docs_transport(&b, spec);
+    rp_sb_puts(&b, "## Messages\n\n");
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        if (d->kind == RP_DECL_MESSAGE || d->kind == RP_DECL_ARRAY)
+            message_section(&b, d);
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        rp_ast_decl_kind k = pass == 0 ? RP_DECL_ENUM : RP_DECL_FLAGS;
+        bool any = false;
+        for (size_t i = 0; i < spec->decl_count; i++)
+            any = any || spec->decls[i]->kind == k;
+        if (!any)
+            continue;
+        rp_sb_puts(&b, pass == 0 ? "## Enums\n\n" : "## Flags\n\n");
+        for (size_t i = 0; i < spec->decl_count; i++)
+            if (spec->decls[i]->kind == k)
+                enum_section(&b, spec->decls[i]);
+    }
+    charsets_section(&b, spec);
+    /* no blank line at the very end */
+    while (b.len > 1 && b.s[b.len - 1] == '\n' && b.s[b.len - 2] == '\n')
+        b.s[--b.len] = '\0';
+    return rp_sb_take(&b);
+}

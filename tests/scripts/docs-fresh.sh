@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `rprotoc --emit docs`: docs/residue-reference.md is the current output for
+# spec/residue.rproto (`make docs` rewrites it), the output is deterministic, and every
+# construct of the language renders (all-constructs spec: string enums, maps, patterns ...).
+set -u
+build=${1:-build}
+rp="$build/rprotoc"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+"$rp" --emit docs spec/residue.rproto > "$tmp/ref.md" || { echo "docs-fresh: FAIL --emit docs failed" >&2; exit 1; }
+if ! cmp -s "$tmp/ref.md" docs/residue-reference.md; then
+    echo "docs-fresh: FAIL docs/residue-reference.md is not current (make docs rewrites it):" >&2
+    diff -u docs/residue-reference.md "$tmp/ref.md" | head -30 >&2
+    fail=1
+fi
+"$rp" --emit docs spec/residue.rproto -o "$tmp" && cmp -s "$tmp/ref.md" "$tmp/residue-reference.md" \
+    || { echo "docs-fresh: FAIL -o DIR output differs" >&2; fail=1; }
+"$rp" --emit docs tests/specs/valid/all-constructs.rproto > "$tmp/every.md" || fail=1
+for want in '| `counts` | `counts` | map of uint16 | optional |' 'matches `^[a-z][a-z0-9_]{0,15}$`' \
+            '| `DARK_BLUE` | `"dark-blue"` | since 2.0 |' 'may be `null`' '| `tags` | `tags` | list of uint8 | required |' \
+            'A JSON string, one of the texts below.' 'Keys it does not know are **refused**.'; do
+    grep -qF -- "$want" "$tmp/every.md" || { echo "docs-fresh: FAIL all-constructs reference lacks: $want" >&2; fail=1; }
+done
+# every declaration has its section
+for name in $(grep -oE '^(message|array|enum|flags|charset) [A-Za-z_]+' tests/specs/valid/all-constructs.rproto | awk '{print $2}'); do
+    grep -q "^### $name\$" "$tmp/every.md" || { echo "docs-fresh: FAIL no section for $name" >&2; fail=1; }
+done
+[ "$fail" -eq 0 ] && echo "docs-fresh: docs/residue-reference.md is current; every construct renders"
+exit $fail

@@ -1,0 +1,363 @@
+/* Check suite for tools/lib/rs_logfile.c: residue-server's log file writer. Writes, fsyncs
+ * and truncations go through injectable operations so that each failure a disk can produce
+ * (ENOSPC, a short write, a failing fsync, a failing cut) is made to happen on purpose; the
+ * file itself is real and read back after every step. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../tools/lib/rs_logfile.h"
+
+typedef struct faults {
+    int fail_writes;       /* next N writes fail with ENOSPC (nothing written) */
+    int short_writes;      /* next N writes write half and return that */
+    int fail_fsyncs;       /* next N fsyncs fail with EIO */
+    int fail_truncates;    /* next N ftruncates fail with EIO */
+    int writes, fsyncs, truncates;
+} faults;
+
+static ssize_t f_write(void *ctx, int fd, const void *buf, size_t len)
+{
+    faults *f = ctx;
+    f->writes++;
+    if (f->fail_writes > 0) {
+        f->fail_writes--;
+        errno = ENOSPC;
+        return -1;
+    }
+    if (f->short_writes > 0 && len > 1) {
+        f->short_writes--;
+        return write(fd, buf, len / 2u);
+    }
+    return write(fd, buf, len);
+}
+
+static int f_fsync(void *ctx, int fd)
+{
+    faults *f = ctx;
+    f->fsyncs++;
+    if (f->fail_fsyncs > 0) {
+        f->fail_fsyncs--;
+        errno = EIO;
+        return -1;
+    }
+    return fsync(fd);
+}
+
+static int f_ftruncate(void *ctx, int fd, off_t len)
+{
+    faults *f = ctx;
+    f->truncates++;
+    if (f->fail_truncates > 0) {
+        f->fail_truncates--;
+        errno = EIO;
+        return -1;
+    }
+    return ftruncate(fd, len);
+}
+
+static char dir[64];
+static char path[128];
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/rproto-logfile.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/log.jsonl", dir);
+}
+
+static void remove_dir(void)
+{
+    char p[160];
+    const char *names[] = {"log.jsonl", "moved.jsonl"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+/* The whole file as a string (static buffer). */
+static const char *slurp(const char *p)
+{
+    static char buf[65536];
+    FILE *f = fopen(p, "rb");
+    if (f == NULL) return "(missing)";
+    size_t n = fread(buf, 1, sizeof buf - 1u, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static void put(rs_logfile *lf, const char *line)
+{
+    ck_assert_int_eq(rs_logfile_stage(lf, line, strlen(line), NULL), 0);
+}
+
+static rs_logfile_ops ops_for(faults *f)
+{
+    rs_logfile_ops o = {f_write, f_fsync, f_ftruncate, f};
+    return o;
+}
+
+START_TEST(commit_is_one_write_of_whole_lines)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "{\"a\":1}");
+    put(&lf, "{\"a\":2}");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(f.writes, 1);
+    ck_assert_str_eq(slurp(path), "{\"a\":1}\n{\"a\":2}\n");
+    ck_assert_uint_eq(lf.stats.lines, 2);
+    /* Nothing staged: no write at all. */
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(f.writes, 1);
+    /* Discarded lines never reach the file. */
+    put(&lf, "dropped");
+    rs_logfile_discard(&lf);
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "{\"a\":1}\n{\"a\":2}\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+START_TEST(short_and_failed_writes_leave_no_torn_line)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "first");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    /* Disk full in the middle of the write: half lands, is cut off again, commit fails. */
+    f.short_writes = 1;
+    put(&lf, "second line that will not fit");
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "cut back") != NULL);
+    ck_assert_str_eq(slurp(path), "first\n");
+    ck_assert_uint_eq(lf.stats.short_writes, 1);
+    ck_assert_uint_eq(lf.stats.truncations, 1);
+    /* Disk full before anything is written. */
+    f.fail_writes = 1;
+    put(&lf, "third");
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "No space left") != NULL);
+    ck_assert_str_eq(slurp(path), "first\n");
+    ck_assert_uint_eq(lf.stats.write_failures, 2);
+    /* Space is back: the next line is appended after a complete line, not a torn one. */
+    put(&lf, "fourth");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "first\nfourth\n");
+    /* The cut itself fails: every commit fails until it succeeds, then all is well. */
+    f.short_writes = 1;
+    f.fail_truncates = 2;
+    put(&lf, "fifth, torn");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    ck_assert(lf.torn);
+    put(&lf, "sixth");
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "cannot cut") != NULL);
+    put(&lf, "seventh");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "first\nfourth\nseventh\n");
+    ck_assert_uint_eq(lf.stats.truncate_failures, 2);
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+START_TEST(group_sync_failure_takes_the_lines_out)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_GROUP, 0, &o, NULL), 0);
+    ck_assert(!rs_logfile_dirty(&lf));
+    put(&lf, "a");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    put(&lf, "b");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert(rs_logfile_dirty(&lf));
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    ck_assert_int_eq(f.fsyncs, 1); /* one fsync for both commits */
+    ck_assert(!rs_logfile_dirty(&lf));
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    ck_assert_int_eq(f.fsyncs, 1); /* nothing new: no fsync */
+    put(&lf, "c");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    f.fail_fsyncs = 1;
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), RP_E_IO);
+    ck_assert_str_eq(slurp(path), "a\nb\n");
+    ck_assert_uint_eq(lf.stats.fsync_failures, 1);
+    put(&lf, "d");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "a\nb\nd\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+START_TEST(interval_syncs_on_tick)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_INTERVAL, 200, &o, NULL), 0);
+    put(&lf, "a");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    int64_t t = lf.dirty_since_ms;
+    ck_assert_int_ge(t, 0);
+    bool failed = true;
+    int wait = rs_logfile_tick(&lf, t + 50, &failed, NULL);
+    ck_assert(!failed);
+    ck_assert_int_eq(f.fsyncs, 0);
+    ck_assert_int_le(wait, 150);
+    /* A failing fsync keeps the line (it was acknowledged) and is retried. */
+    f.fail_fsyncs = 1;
+    (void)rs_logfile_tick(&lf, t + 200, &failed, NULL);
+    ck_assert(failed);
+    ck_assert_str_eq(slurp(path), "a\n");
+    (void)rs_logfile_tick(&lf, t + 400, &failed, NULL);
+    ck_assert(!failed);
+    ck_assert_int_eq(f.fsyncs, 2);
+    ck_assert(!rs_logfile_dirty(&lf));
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+START_TEST(open_cuts_a_torn_tail)
+{
+    make_dir();
+    FILE *w = fopen(path, "wb");
+    fputs("{\"ok\":1}\n{\"torn", w);
+    fclose(w);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    ck_assert_str_eq(slurp(path), "{\"ok\":1}\n");
+    put(&lf, "{\"next\":2}");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "{\"ok\":1}\n{\"next\":2}\n");
+    rs_logfile_close(&lf);
+    /* A file of one torn line becomes empty. */
+    w = fopen(path, "wb");
+    fputs("no newline at all", w);
+    fclose(w);
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    ck_assert_str_eq(slurp(path), "");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+START_TEST(moved_file_is_noticed_and_the_path_reopened)
+{
+    make_dir();
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    put(&lf, "one");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    char moved[160];
+    snprintf(moved, sizeof moved, "%s/moved.jsonl", dir);
+    ck_assert_int_eq(rename(path, moved), 0);
+    put(&lf, "two"); /* before the check: goes to the moved file, which is not lost */
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    bool failed = true;
+    int wait = rs_logfile_tick(&lf, rs_logfile_now_ms() + 1500, &failed, NULL);
+    ck_assert(!failed);
+    ck_assert_int_le(wait, 1000);
+    ck_assert_uint_eq(lf.stats.reopens, 1);
+    put(&lf, "three");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(moved), "one\ntwo\n");
+    ck_assert_str_eq(slurp(path), "three\n");
+    /* Unchanged path: a tick does not reopen. */
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 5000, &failed, NULL);
+    ck_assert_uint_eq(lf.stats.reopens, 1);
+    /* SIGHUP's reopen after a move done by logrotate. */
+    ck_assert_int_eq(rename(path, moved), 0);
+    ck_assert_int_eq(rs_logfile_reopen(&lf, NULL), 0);
+    put(&lf, "four");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(moved), "three\n");
+    ck_assert_str_eq(slurp(path), "four\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+START_TEST(deleted_file_lines_are_written_again)
+{
+    make_dir();
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    put(&lf, "checked");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    bool failed = true;
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 1500, &failed, NULL); /* in place */
+    ck_assert_uint_eq(lf.stats.reopens, 0);
+    put(&lf, "after the check 1");
+    put(&lf, "after the check 2");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    put(&lf, "into the deleted file");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 3000, &failed, NULL);
+    ck_assert(!failed);
+    ck_assert_uint_eq(lf.stats.reopens, 1);
+    ck_assert_uint_eq(lf.stats.rewritten_lines, 3);
+    put(&lf, "new");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "after the check 1\nafter the check 2\ninto the deleted file\nnew\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+START_TEST(durability_names)
+{
+    rs_durability d;
+    ck_assert_int_eq(rs_durability_parse("group", &d, NULL), 0);
+    ck_assert_int_eq(d, RS_DURABILITY_GROUP);
+    ck_assert_str_eq(rs_durability_name(d), "group");
+    ck_assert_int_eq(rs_durability_parse("interval", &d, NULL), 0);
+    ck_assert_int_eq(rs_durability_parse("flush", &d, NULL), 0);
+    rp_error e;
+    ck_assert_int_eq(rs_durability_parse("fsync", &d, &e), RP_E_ARGUMENT);
+    ck_assert_str_eq(e.message, "durability 'fsync' is not flush, group or interval");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("logfile");
+    TCase *tc = tcase_create("logfile");
+    tcase_add_test(tc, commit_is_one_write_of_whole_lines);
+    tcase_add_test(tc, short_and_failed_writes_leave_no_torn_line);
+    tcase_add_test(tc, group_sync_failure_takes_the_lines_out);
+    tcase_add_test(tc, interval_syncs_on_tick);
+    tcase_add_test(tc, open_cuts_a_torn_tail);
+    tcase_add_test(tc, moved_file_is_noticed_and_the_path_reopened);
+    tcase_add_test(tc, deleted_file_lines_are_written_again);
+    tcase_add_test(tc, durability_names);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

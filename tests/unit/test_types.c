@@ -1,0 +1,330 @@
+/* test_types: the type system of issue 15 through generated code (the committed golden pair
+ * of tests/specs/valid/all-constructs.rproto, messages Shape and Label): string enums,
+ * float64 (exact reading, shortest round-trip writing, ranges, defaults), nullable fields,
+ * maps (keys, key rules, counts, duplicates, nested values), patterns, a required
+ * non-empty list, string discriminators in decode_any, and the locale-independent float
+ * text of rp_json_float.
+ */
+#include <check.h>
+#include <locale.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../golden/emit/every.c"
+#include "rp_json_float.h"
+
+static every_any g_any;
+static uint8_t g_mem[1 << 16];
+static char g_out[1 << 16];
+
+#define SHAPE_HEAD "{\"item\":\"shape\",\"color\":\"red\",\"x\":0,\"name\":\"a\",\"parent\":null,\"tags\":[1]"
+
+static int decode_shape(const char *json, const rp_schema_profile *profile, rp_error *err)
+{
+    rp_arena a;
+    rp_arena_init(&a, g_mem, sizeof g_mem);
+    return every_shape_decode(json, strlen(json), &g_any.u.shape, &a, profile, err);
+}
+
+static const char *encode_shape(const every_shape *s)
+{
+    size_t n;
+    rp_error err;
+    int rc = every_shape_encode(s, g_out, sizeof g_out, &n, &err);
+    ck_assert_msg(rc == 0, "encode: %s at %s", err.message, err.path);
+    return g_out;
+}
+
+START_TEST(test_shape_round_trip)
+{
+    rp_error err;
+    const char *text = "{\"item\":\"shape\",\"color\":\"dark-blue\",\"fill\":\"red\",\"x\":-12.5,\"scale\":0.1,"
+                       "\"any\":1e+300,\"name\":\"node_7\",\"note\":\"hi\",\"parent\":{\"on\":true},"
+                       "\"counts\":{\"a\":1,\"b-2\":65535},\"kids\":{\"k\":{\"on\":false,\"name\":\"z\"}},"
+                       "\"tags\":[1,2]}";
+    ck_assert_int_eq(decode_shape(text, NULL, &err), 0);
+    every_shape *s = &g_any.u.shape;
+    ck_assert_int_eq(s->item, EVERY_ITEM_SHAPE);
+    ck_assert_int_eq(s->color, EVERY_COLOR_DARK_BLUE);
+    ck_assert_int_eq(s->fill, EVERY_COLOR_RED);
+    ck_assert(s->x == -12.5 && s->scale == 0.1 && s->any == 1e300);
+    ck_assert(s->has_note && !s->is_null_note);
+    ck_assert(s->has_parent && !s->is_null_parent && s->parent.on_off);
+    ck_assert_uint_eq(s->counts_count, 2);
+    ck_assert_str_eq(s->counts[1].key.ptr, "b-2");
+    ck_assert_uint_eq(s->counts[1].value, 65535);
+    ck_assert_uint_eq(s->kids_count, 1);
+    ck_assert_str_eq(s->kids[0].value.name.ptr, "z");
+    ck_assert_uint_eq(s->tags_count, 2);
+    /* written back byte for byte: keys in spec order, floats in their shortest text */
+    ck_assert_str_eq(encode_shape(s), text);
+}
+END_TEST
+
+START_TEST(test_defaults_and_init)
+{
+    every_shape s;
+    every_shape_init(&s);
+    ck_assert(s.has_item && s.item == EVERY_ITEM_SHAPE); /* the const */
+    ck_assert(!s.has_fill && s.fill == EVERY_COLOR_GREEN);
+    ck_assert(!s.has_scale && s.scale == 1.5);
+    ck_assert(s.color == 0); /* 0 is no value of a string enum */
+    /* a required string enum left at 0 is refused */
+    rp_error err;
+    s.has_color = s.has_x = s.has_name = s.has_parent = s.has_tags = true;
+    s.name.ptr = "a";
+    s.name.len = 1;
+    s.is_null_parent = true;
+    s.tags_count = 1;
+    ck_assert_int_eq(every_shape_validate(&s, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.path, "$.color");
+    s.color = EVERY_COLOR_GREEN;
+    ck_assert_str_eq(encode_shape(&s),
+                     "{\"item\":\"shape\",\"color\":\"green\",\"x\":0,\"name\":\"a\",\"parent\":null,\"tags\":[0]}");
+}
+END_TEST
+
+START_TEST(test_float64)
+{
+    rp_error err;
+    /* any JSON number, read exactly (correctly rounded), written back shortest */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":0.30000000000000004}", NULL, &err), 0);
+    ck_assert(g_any.u.shape.any == 0.1 + 0.2);
+    ck_assert_ptr_nonnull(strstr(encode_shape(&g_any.u.shape), "\"any\":0.30000000000000004"));
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":-0}", NULL, &err), 0);
+    ck_assert(signbit(g_any.u.shape.any));
+    ck_assert_ptr_nonnull(strstr(encode_shape(&g_any.u.shape), "\"any\":-0"));
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":5e-324}", NULL, &err), 0);
+    ck_assert_ptr_nonnull(strstr(encode_shape(&g_any.u.shape), "\"any\":5e-324"));
+    /* beyond a double: a schema problem with the field's spec location */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":1e309}", NULL, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.path, "$.any");
+    ck_assert_str_eq(err.message, "1e309 does not fit a float64 (beyond 1.7976931348623157e308)");
+    ck_assert_uint_ne(err.spec.line, 0);
+    /* ranges with float and integer bounds */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"scale\":0.0009}", NULL, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.message, "expected a value in 0.001..1000, got 0.0009");
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"scale\":1000}", NULL, &err), 0);
+    ck_assert_int_eq(decode_shape("{\"item\":\"shape\",\"color\":\"red\",\"x\":-1000.5,\"name\":\"a\","
+                                  "\"parent\":null,\"tags\":[1]}", NULL, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.message, "expected a value in -1000..1000, got -1000.5");
+    /* not a number */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":\"1\"}", NULL, &err), RP_E_SCHEMA_TYPE);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":\"1\"}", &every_profile_lenient, &err), 0); /* absent */
+    ck_assert(!g_any.u.shape.has_any);
+    /* NaN and infinities cannot be encoded */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD "}", NULL, &err), 0);
+    g_any.u.shape.has_any = true;
+    g_any.u.shape.any = INFINITY;
+    ck_assert_int_eq(every_shape_encode(&g_any.u.shape, g_out, sizeof g_out, NULL, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.message, "expected a finite number, got an infinity");
+}
+END_TEST
+
+START_TEST(test_string_enums)
+{
+    rp_error err;
+    ck_assert_int_eq(decode_shape("{\"item\":\"shape\",\"color\":\"blue\",\"x\":0,\"name\":\"a\",\"parent\":null,"
+                                  "\"tags\":[1]}", NULL, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.message, "expected a Color value (\"red\", \"green\", \"dark-blue\"), got \"blue\"");
+    ck_assert_str_eq(err.path, "$.color");
+    ck_assert_int_eq(decode_shape("{\"item\":\"shape\",\"color\":1,\"x\":0,\"name\":\"a\",\"parent\":null,"
+                                  "\"tags\":[1]}", NULL, &err), RP_E_SCHEMA_TYPE);
+    /* escapes in the text are read as their characters */
+    ck_assert_int_eq(decode_shape("{\"item\":\"shape\",\"color\":\"r\\u0065d\",\"x\":0,\"name\":\"a\",\"parent\":null,"
+                                  "\"tags\":[1]}", NULL, &err), 0);
+    ck_assert_int_eq(g_any.u.shape.color, EVERY_COLOR_RED);
+    /* the const */
+    ck_assert_int_eq(decode_shape("{\"item\":\"label\",\"color\":\"red\",\"x\":0,\"name\":\"a\",\"parent\":null,"
+                                  "\"tags\":[1]}", NULL, &err), RP_E_SCHEMA_CONST);
+    ck_assert_str_eq(err.message, "expected SHAPE (\"shape\")");
+}
+END_TEST
+
+START_TEST(test_nullable)
+{
+    rp_error err;
+    /* null is a value, distinct from absent, for a required and an optional field */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"note\":null}", NULL, &err), 0);
+    ck_assert(g_any.u.shape.has_note && g_any.u.shape.is_null_note);
+    ck_assert(g_any.u.shape.has_parent && g_any.u.shape.is_null_parent);
+    ck_assert_ptr_nonnull(strstr(encode_shape(&g_any.u.shape), "\"name\":\"a\",\"note\":null,\"parent\":null,"));
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD "}", NULL, &err), 0);
+    ck_assert(!g_any.u.shape.has_note && !g_any.u.shape.is_null_note);
+    /* a required nullable field still needs its key */
+    ck_assert_int_eq(decode_shape("{\"item\":\"shape\",\"color\":\"red\",\"x\":0,\"name\":\"a\",\"tags\":[1]}",
+                                  NULL, &err), RP_E_SCHEMA_MISSING);
+    ck_assert_str_eq(err.path, "$.parent");
+    /* null where the field is not nullable: strict refuses, wire takes it as absent */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":null}", NULL, &err), RP_E_SCHEMA_TYPE);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":null}", &every_profile_lenient, &err), 0);
+    ck_assert(!g_any.u.shape.has_any);
+    /* in wire mode too, null is a value of a nullable field */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"note\":null}", &every_profile_lenient, &err), 0);
+    ck_assert(g_any.u.shape.has_note && g_any.u.shape.is_null_note);
+    /* rules apply to values, not to null */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"note\":\"" "0123456789012345678901234567890123456789"
+                                  "0123456789012345678901234\"}", NULL, &err), RP_E_SCHEMA_LENGTH);
+}
+END_TEST
+
+START_TEST(test_maps)
+{
+    rp_error err;
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{}}", NULL, &err), 0);
+    ck_assert(g_any.u.shape.has_counts && g_any.u.shape.counts_count == 0);
+    ck_assert_ptr_nonnull(strstr(encode_shape(&g_any.u.shape), "\"counts\":{}"));
+    /* key rules, with the key in the path */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a b\":1}}", NULL, &err),
+                     RP_E_SCHEMA_CHARSET);
+    ck_assert_str_eq(err.path, "$.counts[\"a b\"]");
+    ck_assert_msg(strstr(err.message, "expected a key of characters of charset ident") != NULL, "%s", err.message);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"\":1}}", NULL, &err), RP_E_SCHEMA_LENGTH);
+    ck_assert_str_eq(err.message, "expected a key of length 1..16, got 0");
+    /* value rules */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":0}}", NULL, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.path, "$.counts.a");
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":70000}}", NULL, &err), RP_E_SCHEMA_RANGE);
+    /* a key twice: strict refuses, wire keeps the last */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1,\"a\":2}}", NULL, &err),
+                     RP_E_SCHEMA_DUPLICATE);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1,\"\\u0061\":2}}", &every_profile_lenient, &err), 0);
+    ck_assert_uint_eq(g_any.u.shape.counts_count, 1);
+    ck_assert_uint_eq(g_any.u.shape.counts[0].value, 2);
+    /* the count */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"kids\":{\"a\":{\"on\":true},\"b\":{\"on\":true},\"c\":{\"on\":true}}}",
+                                  NULL, &err), RP_E_SCHEMA_LENGTH);
+    ck_assert_str_eq(err.message, "expected at most 2 entries, got 3");
+    /* not an object */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":[1]}", NULL, &err), RP_E_SCHEMA_TYPE);
+    /* nested message values keep their own rules (Inner rejects unknown keys) */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"kids\":{\"a\":{\"on\":true,\"zz\":1}}}", NULL, &err),
+                     RP_E_SCHEMA_UNKNOWN);
+    ck_assert_str_eq(err.path, "$.kids.a.zz");
+    /* validate refuses what decode would: a duplicate key put in by hand */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1,\"b\":2}}", NULL, &err), 0);
+    g_any.u.shape.counts[1].key = g_any.u.shape.counts[0].key;
+    ck_assert_int_eq(every_shape_validate(&g_any.u.shape, &err), RP_E_SCHEMA_DUPLICATE);
+}
+END_TEST
+
+START_TEST(test_patterns_and_lists)
+{
+    rp_error err;
+    ck_assert_int_eq(decode_shape("{\"item\":\"shape\",\"color\":\"red\",\"x\":0,\"name\":\"9lives\",\"parent\":null,"
+                                  "\"tags\":[1]}", NULL, &err), RP_E_SCHEMA_PATTERN);
+    ck_assert_str_eq(err.message, "expected a match of pattern \"^[a-z][a-z0-9_]{0,15}$\"");
+    ck_assert_str_eq(err.path, "$.name");
+    ck_assert_uint_ne(err.spec.line, 0);
+    /* a required non-empty list: absent and empty both fail */
+    ck_assert_int_eq(decode_shape("{\"item\":\"shape\",\"color\":\"red\",\"x\":0,\"name\":\"a\",\"parent\":null}",
+                                  NULL, &err), RP_E_SCHEMA_MISSING);
+    ck_assert_str_eq(err.path, "$.tags");
+    ck_assert_int_eq(decode_shape("{\"item\":\"shape\",\"color\":\"red\",\"x\":0,\"name\":\"a\",\"parent\":null,"
+                                  "\"tags\":[]}", NULL, &err), RP_E_SCHEMA_LENGTH);
+    /* map values with a pattern (Label.text) */
+    rp_arena a;
+    rp_arena_init(&a, g_mem, sizeof g_mem);
+    const char *ok = "{\"item\":\"label\",\"text\":{\"en\":\"hello\",\"fr\":\"\\u00e9t\\u00e9\"}}";
+    ck_assert_int_eq(every_label_decode(ok, strlen(ok), &g_any.u.label, &a, NULL, &err), 0);
+    ck_assert_str_eq(g_any.u.label.text[1].value.ptr, "\xc3\xa9t\xc3\xa9");
+    const char *bad = "{\"item\":\"label\",\"text\":{\"en\":\"<b>\"}}";
+    ck_assert_int_eq(every_label_decode(bad, strlen(bad), &g_any.u.label, &a, NULL, &err),
+                     RP_E_SCHEMA_PATTERN);
+    ck_assert_str_eq(err.path, "$.text.en");
+}
+END_TEST
+
+START_TEST(test_decode_any_string_discriminator)
+{
+    rp_error err;
+    rp_arena a;
+    rp_arena_init(&a, g_mem, sizeof g_mem);
+    const char *label = "{\"item\":\"label\"}";
+    ck_assert_int_eq(every_decode_any(label, strlen(label), EVERY_PORT_SMALL, EVERY_PEER_HUB, &g_any, &a,
+                                      NULL, &err), 0);
+    ck_assert_int_eq(g_any.id, EVERY_MSG_LABEL);
+    const char *shape = SHAPE_HEAD "}";
+    ck_assert_int_eq(every_decode_any(shape, strlen(shape), EVERY_PORT_SMALL, EVERY_PEER_HUB, &g_any, &a,
+                                      NULL, &err), 0);
+    ck_assert_int_eq(g_any.id, EVERY_MSG_SHAPE);
+    const char *other = "{\"item\":\"circle\"}";
+    ck_assert_int_eq(every_decode_any(other, strlen(other), EVERY_PORT_SMALL, EVERY_PEER_HUB, &g_any, &a,
+                                      NULL, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "item \"circle\": not any of Shape, Label");
+}
+END_TEST
+
+START_TEST(test_float_text)
+{
+    static const struct { const char *in, *out; } cases[] = {
+        { "0", "0" }, { "-0.0", "-0" }, { "1.5", "1.5" }, { "0.1", "0.1" }, { "100", "100" },
+        { "1e21", "1e+21" }, { "1e20", "100000000000000000000" }, { "0.000001", "0.000001" },
+        { "1e-7", "1e-7" }, { "5e-324", "5e-324" }, { "2e-400", "0" },
+        { "1.7976931348623157e308", "1.7976931348623157e+308" }, { "00012.500", "12.5" },
+        { "123456789012345678", "123456789012345680" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        double v;
+        char buf[RP_JSON_DOUBLE_MAX];
+        ck_assert_int_eq(rp_json_parse_double(cases[i].in, strlen(cases[i].in), &v), 0);
+        size_t n = rp_json_format_double(v, buf, sizeof buf);
+        ck_assert_str_eq(buf, cases[i].out);
+        ck_assert_uint_eq(n, strlen(cases[i].out));
+        double back;
+        ck_assert_int_eq(rp_json_parse_double(buf, n, &back), 0);
+        ck_assert(back == v);
+    }
+    double v = 0;
+    ck_assert_int_eq(rp_json_parse_double("1.8e308", 7, &v), RP_E_JSON_NUMBER);
+    ck_assert_int_eq(rp_json_parse_double("1.", 2, &v), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_json_parse_double("", 0, &v), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_json_parse_double("1e", 2, &v), RP_E_ARGUMENT);
+    char buf[RP_JSON_DOUBLE_MAX];
+    ck_assert_uint_eq(rp_json_format_double(NAN, buf, sizeof buf), 0);
+    ck_assert_uint_eq(rp_json_format_double(1.0, buf, 8), 0); /* cap too small */
+    /* 2000 digits: beyond the kept ones only decide rounding */
+    static char longnum[2100];
+    memset(longnum, '0', sizeof longnum);
+    memcpy(longnum, "0.1", 3);
+    longnum[2000] = '1';
+    ck_assert_int_eq(rp_json_parse_double(longnum, 2001, &v), 0);
+    ck_assert(v == 0.1);
+    static char bigint[400];
+    memset(bigint, '9', 309);
+    ck_assert_int_eq(rp_json_parse_double(bigint, 309, &v), RP_E_JSON_NUMBER);
+    ck_assert_int_eq(rp_json_parse_double(bigint, 308, &v), 0);
+    ck_assert(v == 1e308);
+    /* The C locale is what every test runs in; a comma-decimal locale, where installed,
+     * changes nothing. */
+    if (setlocale(LC_NUMERIC, "de_DE.UTF-8") != NULL || setlocale(LC_NUMERIC, "fr_FR.UTF-8") != NULL) {
+        ck_assert_int_eq(rp_json_parse_double("2.5", 3, &v), 0);
+        ck_assert(v == 2.5);
+        ck_assert_uint_eq(rp_json_format_double(2.5, buf, sizeof buf), 3);
+        ck_assert_str_eq(buf, "2.5");
+        setlocale(LC_NUMERIC, "C");
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("types");
+    TCase *tc = tcase_create("types");
+    tcase_add_test(tc, test_shape_round_trip);
+    tcase_add_test(tc, test_defaults_and_init);
+    tcase_add_test(tc, test_float64);
+    tcase_add_test(tc, test_string_enums);
+    tcase_add_test(tc, test_nullable);
+    tcase_add_test(tc, test_maps);
+    tcase_add_test(tc, test_patterns_and_lists);
+    tcase_add_test(tc, test_decode_any_string_discriminator);
+    tcase_add_test(tc, test_float_text);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,430 @@
+/* rs_logfile: the log file writer. See rs_logfile.h. */
+#include "rs_logfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHECK_PERIOD_MS 1000
+#define TAIL_CHUNK 65536u
+
+static ssize_t posix_write(void *ctx, int fd, const void *buf, size_t len)
+{
+    (void)ctx;
+    return write(fd, buf, len);
+}
+
+static int posix_fsync(void *ctx, int fd)
+{
+    (void)ctx;
+    return fsync(fd);
+}
+
+static int posix_ftruncate(void *ctx, int fd, off_t len)
+{
+    (void)ctx;
+    return ftruncate(fd, len);
+}
+
+const rs_logfile_ops rs_logfile_posix_ops = {posix_write, posix_fsync, posix_ftruncate, NULL};
+
+int64_t rs_logfile_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int rs_durability_parse(const char *text, rs_durability *out, rp_error *err)
+{
+    if (text != NULL && strcmp(text, "flush") == 0) *out = RS_DURABILITY_FLUSH;
+    else if (text != NULL && strcmp(text, "group") == 0) *out = RS_DURABILITY_GROUP;
+    else if (text != NULL && strcmp(text, "interval") == 0) *out = RS_DURABILITY_INTERVAL;
+    else
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_IO, SIZE_MAX,
+                            "durability '%s' is not flush, group or interval",
+                            text != NULL ? text : "");
+    return 0;
+}
+
+const char *rs_durability_name(rs_durability d)
+{
+    switch (d) {
+    case RS_DURABILITY_GROUP: return "group";
+    case RS_DURABILITY_INTERVAL: return "interval";
+    default: return "flush";
+    }
+}
+
+static int io_error(rp_error *err, const char *what, const char *path, int e)
+{
+    return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX, "%s %s: %s", what,
+                        path != NULL ? path : "(stdout)", strerror(e));
+}
+
+/* Offset just after the last '\n' of fd's first size bytes (0 when there is none). */
+static int last_line_end(int fd, off_t size, off_t *out)
+{
+    char *buf = malloc(TAIL_CHUNK);
+    if (buf == NULL) return -1;
+    off_t pos = size;
+    while (pos > 0) {
+        size_t n = pos > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
+        ssize_t r = pread(fd, buf, n, pos - (off_t)n);
+        if (r != (ssize_t)n) {
+            free(buf);
+            return -1;
+        }
+        for (size_t i = n; i-- > 0;) {
+            if (buf[i] == '\n') {
+                *out = pos - (off_t)n + (off_t)i + 1;
+                free(buf);
+                return 0;
+            }
+        }
+        pos -= (off_t)n;
+    }
+    free(buf);
+    *out = 0;
+    return 0;
+}
+
+/* Opens path and cuts a torn tail; fills fd, dev, ino, size. */
+static int open_path(const rs_logfile *lf, const char *path, int *fd_out, struct stat *st,
+                     rp_error *err)
+{
+    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0) return io_error(err, "open", path, errno);
+    if (fstat(fd, st) < 0) {
+        int e = errno;
+        close(fd);
+        return io_error(err, "fstat", path, e);
+    }
+    if (S_ISREG(st->st_mode) && st->st_size > 0) {
+        off_t keep = st->st_size;
+        if (last_line_end(fd, st->st_size, &keep) < 0) {
+            int e = errno;
+            close(fd);
+            return io_error(err, "read", path, e);
+        }
+        if (keep != st->st_size) {
+            if (lf->ops.ftruncate(lf->ops.ctx, fd, keep) < 0) {
+                int e = errno;
+                close(fd);
+                return io_error(err, "cutting the unfinished last line of", path, e);
+            }
+            st->st_size = keep;
+        }
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32_t interval_ms,
+                    const rs_logfile_ops *ops, rp_error *err)
+{
+    memset(lf, 0, sizeof *lf);
+    lf->fd = -1;
+    lf->mode = mode;
+    lf->interval_ms = interval_ms == 0 ? 1000u : interval_ms;
+    lf->ops = ops != NULL ? *ops : rs_logfile_posix_ops;
+    lf->dirty_since_ms = -1;
+    if (path == NULL || strcmp(path, "-") == 0) {
+        lf->fd = STDOUT_FILENO;
+        return 0;
+    }
+    lf->path = strdup(path);
+    if (lf->path == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
+    }
+    struct stat st;
+    int rc = open_path(lf, path, &lf->fd, &st, err);
+    if (rc < 0) {
+        free(lf->path);
+        lf->path = NULL;
+        return rc;
+    }
+    lf->dev = st.st_dev;
+    lf->ino = st.st_ino;
+    lf->regular = S_ISREG(st.st_mode);
+    lf->end = lf->synced = lf->checked = lf->regular ? st.st_size : 0;
+    lf->next_check_ms = rs_logfile_now_ms() + CHECK_PERIOD_MS;
+    return 0;
+}
+
+void rs_logfile_close(rs_logfile *lf)
+{
+    if (lf == NULL) return;
+    if (lf->path != NULL && lf->fd >= 0) {
+        if (lf->mode != RS_DURABILITY_FLUSH && rs_logfile_sync(lf, NULL) < 0) {
+            /* counted in fsync_failures; nothing more can be done at exit */
+        }
+        close(lf->fd);
+    }
+    free(lf->path);
+    free(lf->stage);
+    lf->path = NULL;
+    lf->stage = NULL;
+    lf->fd = -1;
+}
+
+static int stage_room(rs_logfile *lf, size_t need)
+{
+    if (lf->stage_len + need <= lf->stage_cap) return 0;
+    size_t cap = lf->stage_cap == 0 ? 4096u : lf->stage_cap;
+    while (cap < lf->stage_len + need) cap *= 2u;
+    char *p = realloc(lf->stage, cap);
+    if (p == NULL) return -1;
+    lf->stage = p;
+    lf->stage_cap = cap;
+    return 0;
+}
+
+int rs_logfile_stage(rs_logfile *lf, const char *line, size_t len, rp_error *err)
+{
+    char *p = rs_logfile_stage_begin(lf, len);
+    if (p == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX,
+                            "out of memory staging a log line of %zu bytes", len);
+    }
+    memcpy(p, line, len);
+    rs_logfile_stage_end(lf, len);
+    return 0;
+}
+
+char *rs_logfile_stage_begin(rs_logfile *lf, size_t max)
+{
+    if (max > SIZE_MAX / 4u || stage_room(lf, max + 1u) < 0) return NULL;
+    return lf->stage + lf->stage_len;
+}
+
+void rs_logfile_stage_end(rs_logfile *lf, size_t n)
+{
+    lf->stage[lf->stage_len + n] = '\n';
+    lf->stage_len += n + 1u;
+    lf->stage_lines++;
+}
+
+void rs_logfile_discard(rs_logfile *lf)
+{
+    lf->stage_len = 0;
+    lf->stage_lines = 0;
+    /* A burst of large lines must not pin its buffer forever. */
+    if (lf->stage_cap > (1u << 20)) {
+        free(lf->stage);
+        lf->stage = NULL;
+        lf->stage_cap = 0;
+    }
+}
+
+/* Cuts the file back to lf->end (the last complete line). */
+static void cut_back(rs_logfile *lf)
+{
+    if (lf->ops.ftruncate(lf->ops.ctx, lf->fd, lf->end) == 0) {
+        lf->torn = false;
+        lf->stats.truncations++;
+    } else {
+        lf->torn = true;
+        lf->stats.truncate_failures++;
+    }
+}
+
+/* stdout: no truncation possible, so write everything, retrying partial writes. */
+static int commit_stdout(rs_logfile *lf, rp_error *err)
+{
+    size_t off = 0;
+    while (off < lf->stage_len) {
+        ssize_t w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage + off, lf->stage_len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            int e = w < 0 ? errno : EIO;
+            lf->stats.write_failures++;
+            rs_logfile_discard(lf);
+            return io_error(err, "write", NULL, e);
+        }
+        off += (size_t)w;
+    }
+    lf->stats.lines += lf->stage_lines;
+    lf->stats.commits++;
+    rs_logfile_discard(lf);
+    return 0;
+}
+
+int rs_logfile_commit(rs_logfile *lf, rp_error *err)
+{
+    if (lf->stage_len == 0) return 0;
+    if (lf->path == NULL) return commit_stdout(lf, err);
+    if (lf->torn) {
+        cut_back(lf);
+        if (lf->torn) {
+            int e = errno;
+            lf->stats.write_failures++;
+            rs_logfile_discard(lf);
+            return io_error(err, "cannot cut the unfinished line from", lf->path, e);
+        }
+    }
+    ssize_t w;
+    do {
+        w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage, lf->stage_len);
+    } while (w < 0 && errno == EINTR);
+    if (w == (ssize_t)lf->stage_len) {
+        lf->end += (off_t)w;
+        lf->stats.lines += lf->stage_lines;
+        lf->stats.commits++;
+        if (lf->mode != RS_DURABILITY_FLUSH && lf->dirty_since_ms < 0) {
+            lf->dirty_since_ms = rs_logfile_now_ms();
+        }
+        rs_logfile_discard(lf);
+        return 0;
+    }
+    int e = w < 0 ? errno : ENOSPC;
+    lf->stats.write_failures++;
+    if (w > 0) {
+        lf->stats.short_writes++;
+        if (lf->regular) cut_back(lf);
+    }
+    int rc = w > 0 ? rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                                  "write %s: only %zd of %zu bytes written (cut back)", lf->path,
+                                  w, lf->stage_len)
+                   : io_error(err, "write", lf->path, e);
+    rs_logfile_discard(lf);
+    return rc;
+}
+
+bool rs_logfile_dirty(const rs_logfile *lf)
+{
+    return lf->path != NULL && lf->regular && lf->mode != RS_DURABILITY_FLUSH &&
+           lf->end != lf->synced;
+}
+
+int rs_logfile_sync(rs_logfile *lf, rp_error *err)
+{
+    if (!rs_logfile_dirty(lf)) {
+        lf->dirty_since_ms = -1;
+        return 0;
+    }
+    int r;
+    do {
+        r = lf->ops.fsync(lf->ops.ctx, lf->fd);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        lf->synced = lf->end;
+        lf->stats.fsyncs++;
+        lf->dirty_since_ms = -1;
+        return 0;
+    }
+    int e = errno;
+    lf->stats.fsync_failures++;
+    if (lf->mode == RS_DURABILITY_GROUP) {
+        /* Those lines were never acknowledged: take them out again. */
+        lf->end = lf->synced;
+        cut_back(lf);
+        lf->dirty_since_ms = -1;
+    }
+    return io_error(err, "fsync", lf->path, e);
+}
+
+/* Copies [from, to) of the old descriptor to the end of the new one. */
+static int rewrite_range(rs_logfile *lf, int old_fd, off_t from, off_t to, int new_fd)
+{
+    char *buf = malloc(TAIL_CHUNK);
+    if (buf == NULL) return -1;
+    off_t pos = from;
+    while (pos < to) {
+        size_t n = to - pos > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)(to - pos);
+        ssize_t r = pread(old_fd, buf, n, pos);
+        if (r <= 0) break;
+        for (ssize_t i = 0; i < r; i++) lf->stats.rewritten_lines += buf[i] == '\n';
+        size_t off = 0;
+        while (off < (size_t)r) {
+            ssize_t w = lf->ops.write(lf->ops.ctx, new_fd, buf + off, (size_t)r - off);
+            if (w < 0 && errno == EINTR) continue;
+            if (w <= 0) {
+                free(buf);
+                return -1;
+            }
+            off += (size_t)w;
+        }
+        pos += r;
+    }
+    free(buf);
+    return 0;
+}
+
+int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
+{
+    if (lf->path == NULL) return 0;
+    if (lf->mode != RS_DURABILITY_FLUSH && rs_logfile_sync(lf, NULL) < 0) {
+        /* GROUP: the unsynced lines were cut back and their replies fail; INTERVAL: counted */
+    }
+    struct stat old, st;
+    bool deleted = fstat(lf->fd, &old) == 0 && old.st_nlink == 0;
+    int fd = -1;
+    int rc = open_path(lf, lf->path, &fd, &st, err);
+    if (rc < 0) return rc;
+    off_t start = st.st_size;
+    if (deleted && lf->end > lf->checked &&
+        rewrite_range(lf, lf->fd, lf->checked, lf->end, fd) < 0) {
+        /* What did reach the new file is cut off again: no torn line there either. */
+        (void)lf->ops.ftruncate(lf->ops.ctx, fd, start);
+        st.st_size = start;
+    } else if (deleted && lf->end > lf->checked) {
+        st.st_size = start + (lf->end - lf->checked);
+    }
+    close(lf->fd);
+    lf->fd = fd;
+    lf->dev = st.st_dev;
+    lf->ino = st.st_ino;
+    lf->regular = S_ISREG(st.st_mode);
+    if (!lf->regular) st.st_size = 0;
+    lf->end = lf->checked = st.st_size;
+    lf->torn = false;
+    lf->stats.reopens++;
+    if (lf->end != start && lf->mode != RS_DURABILITY_FLUSH) {
+        /* The rewritten lines were acknowledged long ago: sync them, never cut them. */
+        if (lf->ops.fsync(lf->ops.ctx, lf->fd) == 0) lf->stats.fsyncs++;
+        else lf->stats.fsync_failures++;
+    }
+    lf->synced = lf->end;
+    lf->dirty_since_ms = -1;
+    return 0;
+}
+
+/* Whether the path still names our open file. */
+static bool still_in_place(const rs_logfile *lf)
+{
+    struct stat cur, path;
+    if (fstat(lf->fd, &cur) == 0 && cur.st_nlink == 0) return false;
+    if (stat(lf->path, &path) < 0) return false;
+    return path.st_dev == lf->dev && path.st_ino == lf->ino;
+}
+
+int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err)
+{
+    if (failed != NULL) *failed = false;
+    if (lf->path == NULL) return CHECK_PERIOD_MS;
+    if (now_ms >= lf->next_check_ms) {
+        lf->next_check_ms = now_ms + CHECK_PERIOD_MS;
+        if (still_in_place(lf)) {
+            lf->checked = lf->end;
+        } else if (rs_logfile_reopen(lf, err) < 0 && failed != NULL) {
+            *failed = true;
+        }
+    }
+    int64_t wait = lf->next_check_ms - now_ms;
+    if (lf->mode == RS_DURABILITY_INTERVAL && lf->dirty_since_ms >= 0) {
+        int64_t due = lf->dirty_since_ms + lf->interval_ms - now_ms;
+        if (due <= 0) {
+            if (rs_logfile_sync(lf, err) < 0 && failed != NULL) *failed = true;
+            /* A failed sync is retried one interval later. */
+            if (lf->dirty_since_ms >= 0) lf->dirty_since_ms = now_ms;
+            due = lf->interval_ms;
+        }
+        if (due < wait) wait = due;
+    }
+    return wait < 0 ? 0 : (int)wait;
+}

@@ -1,0 +1,146 @@
+/* rs_logfile: residue-server's --log-file, written so that a line it reports as stored is
+ * whole in the file, and one it reports as failed left nothing behind.
+ *
+ * Lines are staged (rs_logfile_stage) and handed to the kernel together by rs_logfile_commit:
+ * ONE write() of every staged line. A write that fails or comes up short is cut back with
+ * ftruncate to the end of the last complete line, so the file never keeps a torn line, and
+ * the commit fails (nothing of it is stored). If the cut itself fails, every later commit
+ * retries it first and fails until it succeeds.
+ *
+ * Durability (what a successful commit / sync promises):
+ *   RS_DURABILITY_FLUSH     commit = the lines are in the kernel (survive a crash of the
+ *                           server process, not of the machine). rs_logfile_sync is a no-op.
+ *   RS_DURABILITY_GROUP     commit as above; rs_logfile_sync fsyncs once for every line
+ *                           committed since the last sync (the caller syncs once per poll turn
+ *                           and only then releases the replies). A failed fsync cuts the file
+ *                           back to the end of the last synced line and fails.
+ *   RS_DURABILITY_INTERVAL  commit as FLUSH; rs_logfile_tick fsyncs at most interval_ms after
+ *                           the first unsynced commit. A machine crash can lose the lines of
+ *                           the last interval_ms (they were already acknowledged).
+ *
+ * Rotation: rs_logfile_reopen opens the path again (SIGHUP). rs_logfile_tick also notices,
+ * once per check period (1 s), a file deleted (st_nlink 0) or moved (the path names another
+ * inode or device, or nothing) and reopens the path. Lines committed to a deleted file since
+ * the last check that found it in place are written again into the new file, so no stored
+ * line is lost; lines committed to a moved file stay there (logrotate's way).
+ *
+ * The file is assumed to be written by this process only (its end offset is tracked).
+ * stdout (path NULL) has no truncation, no sync and no rotation; a path that is not a regular
+ * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either.
+ * No globals; not thread-safe.
+ */
+#ifndef RS_LOGFILE_H
+#define RS_LOGFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rp_error.h"
+
+typedef enum rs_durability {
+    RS_DURABILITY_FLUSH = 0,
+    RS_DURABILITY_GROUP = 1,
+    RS_DURABILITY_INTERVAL = 2
+} rs_durability;
+
+/* Parses "flush", "group" or "interval" (the config key "durability"). */
+RP_CHECK_RESULT int rs_durability_parse(const char *text, rs_durability *out, rp_error *err);
+const char *rs_durability_name(rs_durability d);
+
+/* The file operations, injectable so tests can fail them or cut writes short. Each behaves
+ * like the POSIX call of the same name (return value and errno). */
+typedef struct rs_logfile_ops {
+    ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
+    int (*fsync)(void *ctx, int fd);
+    int (*ftruncate)(void *ctx, int fd, off_t len);
+    void *ctx;
+} rs_logfile_ops;
+
+/* Counters since open. */
+typedef struct rs_logfile_stats {
+    uint64_t lines;            /* lines committed */
+    uint64_t commits;          /* successful commits */
+    uint64_t write_failures;   /* commits that failed: write error or short write */
+    uint64_t short_writes;     /* of those, short writes */
+    uint64_t truncations;      /* successful cut-backs */
+    uint64_t truncate_failures;
+    uint64_t fsyncs, fsync_failures;
+    uint64_t reopens;          /* SIGHUP or noticed rotation */
+    uint64_t rewritten_lines;  /* written again after the file was deleted */
+    uint64_t lines_lost_on_fsync; /* lines cut back after a failed fsync (GROUP: answered {"r":1}) */
+} rs_logfile_stats;
+
+typedef struct rs_logfile {
+    char *path;                /* owned; NULL = stdout */
+    int fd;
+    dev_t dev;
+    ino_t ino;
+    rs_durability mode;
+    uint32_t interval_ms;
+    rs_logfile_ops ops;
+    char *stage;               /* staged lines (owned) */
+    size_t stage_len, stage_cap, stage_lines;
+    off_t end;                 /* end of the last complete line we wrote */
+    off_t synced;              /* end of the last line known to be fsynced (GROUP/INTERVAL) */
+    off_t checked;             /* end when the last rotation check found the file in place */
+    bool torn;                 /* a cut-back failed: the file may end inside a line */
+    bool regular;              /* a regular file (else no cut-back and no fsync) */
+    int64_t dirty_since_ms;    /* first unsynced commit, -1 = none */
+    int64_t next_check_ms;
+    rs_logfile_stats stats;
+} rs_logfile;
+
+/* The real POSIX calls. */
+extern const rs_logfile_ops rs_logfile_posix_ops;
+
+/* Opens path for appending (created 0666 & ~umask; NULL or "-" = stdout). A file that ends
+ * inside a line (a crash during a write by an earlier run) is cut back to its last line end
+ * first: that line was never acknowledged. ops NULL = rs_logfile_posix_ops. */
+RP_CHECK_RESULT int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode,
+                                    uint32_t interval_ms, const rs_logfile_ops *ops,
+                                    rp_error *err);
+
+/* Flushes/syncs what the mode requires, closes, frees. NULL or a closed file is ignored. */
+void rs_logfile_close(rs_logfile *lf);
+
+/* Appends line[0..len) and '\n' to the staged lines. line must not contain '\n'.
+ * RP_E_NOMEM. */
+RP_CHECK_RESULT int rs_logfile_stage(rs_logfile *lf, const char *line, size_t len, rp_error *err);
+
+/* The same without a copy: returns where up to max bytes of one line may be written (NULL:
+ * out of memory); rs_logfile_stage_end(lf, n) then stages those n bytes and the '\n'. */
+char *rs_logfile_stage_begin(rs_logfile *lf, size_t max);
+void rs_logfile_stage_end(rs_logfile *lf, size_t n);
+
+/* Forgets the staged lines. */
+void rs_logfile_discard(rs_logfile *lf);
+
+/* One write() of all staged lines (none: 0). On failure or a short write the file is cut
+ * back and RP_E_IO is returned (message with errno text); the staged lines are dropped
+ * either way. */
+RP_CHECK_RESULT int rs_logfile_commit(rs_logfile *lf, rp_error *err);
+
+/* GROUP and INTERVAL: fsync when lines were committed since the last sync (else 0). A failed
+ * fsync in GROUP mode cuts the file back to the last synced line (those lines were never
+ * acknowledged) and returns RP_E_IO; in INTERVAL mode it is counted and returned. */
+RP_CHECK_RESULT int rs_logfile_sync(rs_logfile *lf, rp_error *err);
+
+/* Whether rs_logfile_sync has work (GROUP: replies are waiting for it). */
+bool rs_logfile_dirty(const rs_logfile *lf);
+
+/* Closes and opens the path again (after a sync). Lines staged stay staged. On failure the
+ * old descriptor is kept and RP_E_IO returned. */
+RP_CHECK_RESULT int rs_logfile_reopen(rs_logfile *lf, rp_error *err);
+
+/* Periodic work at now_ms (monotonic, as rs_logfile_now_ms): the rotation check once per
+ * second and, in INTERVAL mode, the due fsync. Returns the milliseconds until it wants to
+ * run again (0..1000). When something failed, *failed (optional) is set and err says what;
+ * the work is tried again on a later tick. */
+int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err);
+
+/* The monotonic clock rs_logfile uses, in milliseconds. */
+int64_t rs_logfile_now_ms(void);
+
+#endif /* RS_LOGFILE_H */
