@@ -10,6 +10,8 @@
  * spec file's base name as it appears in banners and error locations. */
 void emit_c_header(emit_ctx *cx, const char *spec_name);
 void emit_c_source(emit_ctx *cx, const char *spec_name);
+/* The same for the transport pair <p>_transport.h / .c (emit_c_transport.c). */
+void emit_c_transport(emit_ctx *cx, const char *spec_name);
 
 /* Writes what cx->h / cx->c hold to their sinks once a buffer is large (emit_c.c); without
  * sinks it does nothing. Called between declarations, so the output is streamed. */

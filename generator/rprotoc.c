@@ -194,7 +194,8 @@ static int parse_args(int argc, char **argv, cli *c)
 }
 
 /* Writes "targets: spec imports..." in make syntax to f: the targets are every file this
- * run writes (the generated pair; with --vendor, the runtime files too). */
+ * run writes (the generated pair and, for a spec with ports, the transport pair; with
+ * --vendor, the runtime files too). */
 static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
 {
     if (c->out_dir != NULL) {
@@ -204,6 +205,13 @@ static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
         fprintf(f, "%s/%s %s/%s", c->out_dir, h, c->out_dir, src);
         free(h);
         free(src);
+        if (rp_emit_c_has_transport(spec)) {
+            h = rp_cname_transport_file(&n, true);
+            src = rp_cname_transport_file(&n, false);
+            fprintf(f, " %s/%s %s/%s", c->out_dir, h, c->out_dir, src);
+            free(h);
+            free(src);
+        }
         rp_cnames_free(&n);
         if (c->vendor) {
             bool *sel = rp_vendor_select(spec, c->with);

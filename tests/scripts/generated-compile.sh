@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Generated code compiles clean with the strictest warning set under gcc and clang, and its
 # headers compile clean as C++ (g++, and clang++ when installed) — for the residue pair and
-# for the all-constructs and orders (no routes) golden pairs. The sources use C99 designated initializers, so they
+# for the all-constructs and orders (no routes) golden pairs, and the transport tables
+# (<p>_transport.c) of the two specs with ports. The sources use C99 designated initializers, so they
 # are C; C++ programs include the headers (extern "C") and link the C objects.
 set -u
 build=${1:-build}
@@ -13,7 +14,8 @@ fail=0
 checked=0
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
-    for src in generated/residue.c tests/golden/emit/every.c tests/golden/emit/orders.c; do
+    for src in generated/residue.c generated/residue_transport.c tests/golden/emit/every.c \
+               tests/golden/emit/every_transport.c tests/golden/emit/orders.c; do
         if $cc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
             checked=$((checked + 1))
         else
@@ -23,7 +25,9 @@ for cc in gcc clang; do
 done
 cat > "$tmp/use.cpp" <<'CPP'
 #include "residue.h"
+#include "residue_transport.h"
 #include "every.h"
+#include "every_transport.h"
 #include "orders.h"
 int main()
 {
@@ -37,6 +41,8 @@ int main()
     every_request_init(&r);
     residue_any any;
     any.id = RESIDUE_MSG_NONE;
+    if (residue_protocol.port_count != 2 || every_protocol.envelope_count == 0)
+        return 1;
     return static_cast<int>(c.type) + static_cast<int>(r.kind) + static_cast<int>(any.id) - 2;
 }
 CPP
@@ -55,8 +61,9 @@ done
 # The C++ program links against the C objects and runs.
 if command -v g++ >/dev/null && [ "$fail" -eq 0 ]; then
     gcc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Itests/golden/emit -c tests/golden/emit/every.c -o "$tmp/every.o" &&
+    gcc $CFLAGS_STRICT -Iruntime/core -Iruntime/crypto -Iruntime/zlib -Iruntime/frame -Iruntime/envelope -Itests/golden/emit -c tests/golden/emit/every_transport.c -o "$tmp/every_transport.o" &&
     gcc $CFLAGS_STRICT -Iruntime/core -Itests/golden/emit -c tests/golden/emit/orders.c -o "$tmp/orders.o" &&
-    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$tmp/orders.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
+    g++ -o "$tmp/use" "$tmp/use.o" "$tmp/every.o" "$tmp/every_transport.o" "$tmp/orders.o" "$build/libresidue.a" "$build/librproto.a" -lcrypto -lz &&
     "$tmp/use" || { echo "generated-compile: C++ program failed to link or run" >&2; fail=1; }
 fi
 [ "$fail" -eq 0 ] && echo "generated-compile: $checked strict compilations clean (gcc, clang, C++)"
