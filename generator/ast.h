@@ -252,9 +252,9 @@ typedef struct rp_ast_port {
 
 /* What a key is. */
 typedef enum rp_ast_key_kind {
-    RP_KEY_NONE = 0,             /* unchecked */
-    RP_KEY_RSA,                  /* an RSA key pair: `rsa(PEER)`, PEER holds the private half */
-    RP_KEY_AES                   /* an AES key: `aes(128, 192, 256)`, the sizes allowed */
+    RP_AST_KEY_NONE = 0,         /* unchecked */
+    RP_AST_KEY_RSA,              /* an RSA key pair: `rsa(PEER)`, PEER holds the private half */
+    RP_AST_KEY_AES               /* an AES key: `aes(128, 192, 256)`, the sizes allowed */
 } rp_ast_key_kind;
 
 /* key NAME = rsa(PEER);  /  key NAME = aes(BITS, ...); */
@@ -281,9 +281,9 @@ typedef enum rp_ast_layer_kind {
 
 /* One part of a join. */
 typedef enum rp_ast_part_kind {
-    RP_PART_PAYLOAD = 1,         /* the next inner layer's text */
-    RP_PART_IV_HEX,              /* hex(iv): the envelope's AES IV, 32 lowercase hex digits */
-    RP_PART_KEY_ID               /* id(KEY): the name under which the receiver knows KEY */
+    RP_AST_PART_PAYLOAD = 1,     /* the next inner layer's text */
+    RP_AST_PART_IV_HEX,          /* hex(iv): the envelope's AES IV, 32 lowercase hex digits */
+    RP_AST_PART_KEY_ID           /* id(KEY): the name under which the receiver knows KEY */
 } rp_ast_part_kind;
 
 typedef struct rp_ast_join_part {

@@ -52,10 +52,10 @@ static const rp_ast_decl *layer_key(layer_builder *b, const rp_ast_expr *arg, rp
         b->failed = true;
         return NULL;
     }
-    if (k->u.key.kind != RP_KEY_NONE && k->u.key.kind != kind) {
+    if (k->u.key.kind != RP_AST_KEY_NONE && k->u.key.kind != kind) {
         error(b->c, &arg->span, "'%s' needs %s key; '%s' is %s key", layer,
-              kind == RP_KEY_RSA ? "an rsa" : "an aes", k->name,
-              k->u.key.kind == RP_KEY_RSA ? "an rsa" : "an aes");
+              kind == RP_AST_KEY_RSA ? "an rsa" : "an aes", k->name,
+              k->u.key.kind == RP_AST_KEY_RSA ? "an rsa" : "an aes");
         rp_diag_note(b->c->diag, &k->name_span, "'%s' declared here", k->name);
         b->failed = true;
     }
@@ -83,12 +83,12 @@ static void build_join(layer_builder *b, const rp_ast_expr *e, bool outermost)
     const rp_ast_expr *payload = NULL;
     for (size_t i = 1; i < e->arg_count; i++) {
         const rp_ast_expr *a = e->args[i];
-        rp_ast_join_part part = { RP_PART_PAYLOAD, NULL, a->span };
+        rp_ast_join_part part = { RP_AST_PART_PAYLOAD, NULL, a->span };
         if (a->kind == RP_EXPR_CALL && strcmp(a->name, "hex") == 0 && a->arg_count == 1 &&
             rp_check_expr_is_name(a->args[0], "iv")) {
-            part.kind = RP_PART_IV_HEX;
+            part.kind = RP_AST_PART_IV_HEX;
         } else if (a->kind == RP_EXPR_CALL && strcmp(a->name, "id") == 0) {
-            part.kind = RP_PART_KEY_ID;
+            part.kind = RP_AST_PART_KEY_ID;
             if (a->arg_count != 1 || a->args[0]->kind != RP_EXPR_NAME)
                 fail(b, &a->span, "'%s' takes one key: id(session)", "id");
             else if ((part.key = rp_check_resolve_decl(b->c, a->args[0]->name, &a->args[0]->span, RP_DECL_KEY)) == NULL)
@@ -149,7 +149,7 @@ static void build_layers(layer_builder *b, const rp_ast_expr *e, bool outermost)
         size_t at = b->env->layer_count;
         push_layer(b, layers[i].kind, &e->span);
         if (layers[i].args == 2) {
-            const rp_ast_decl *k = layer_key(b, e->args[0], layers[i].kind == RP_AST_LAYER_RSA ? RP_KEY_RSA : RP_KEY_AES, n);
+            const rp_ast_decl *k = layer_key(b, e->args[0], layers[i].kind == RP_AST_LAYER_RSA ? RP_AST_KEY_RSA : RP_AST_KEY_AES, n);
             b->env->layers[at].key = k;
         }
         build_layers(b, e->args[layers[i].args - 1], false);
@@ -226,20 +226,20 @@ void rp_check_envelope(rp_checker *c, rp_ast_decl *d)
     bool places_iv = false;
     for (size_t i = 0; i < join->part_count; i++) {
         const rp_ast_join_part *p = &join->parts[i];
-        if (p->kind == RP_PART_IV_HEX) {
+        if (p->kind == RP_AST_PART_IV_HEX) {
             if (places_iv) {
                 error(c, &p->span, "hex(iv) placed twice");
                 return;
             }
             places_iv = true;
         }
-        if (p->kind == RP_PART_PAYLOAD && rp_check_layer_is_binary(payload->kind)) {
+        if (p->kind == RP_AST_PART_PAYLOAD && rp_check_layer_is_binary(payload->kind)) {
             error(c, &p->span, "the parts of a join are text, and '%s' is binary: wrap it in base64(...) or hex(...)",
                   rp_ast_layer_name(payload->kind));
             return;
         }
         bool last = i + 1 == join->part_count;
-        if (p->kind == RP_PART_PAYLOAD && !last &&
+        if (p->kind == RP_AST_PART_PAYLOAD && !last &&
             rp_check_layer_alphabet_has(payload->kind, (unsigned char)join->separator[0])) {
             error(c, &p->span, "the payload is not the last part and its '%s' text may contain the separator \"%s\"",
                   rp_ast_layer_name(payload->kind), join->separator);
@@ -281,7 +281,7 @@ static shape_class shape_of(const rp_ast_layer *l)
 /* Length of a join's first part when it is fixed (hex(iv)), else 0. */
 static size_t join_fixed_prefix(const rp_ast_layer *l)
 {
-    return l->part_count > 0 && l->parts[0].kind == RP_PART_IV_HEX ? 32u : 0u;
+    return l->part_count > 0 && l->parts[0].kind == RP_AST_PART_IV_HEX ? 32u : 0u;
 }
 
 /* The same operation: opening one opens the other, so the receiver can look further in. */

@@ -4,8 +4,8 @@
  * message and envelope that routes bring to the peer accepted in some state, no key used
  * (to open or seal an envelope) in a state where some path has not established it, every
  * timer started somewhere; and within what the generated code and the engine
- * (runtime/session/rp_machine.h) hold: timers, states and transitions per machine, keys and
- * envelopes of a spec with machines. */
+ * (runtime/session/rp_machine.h) hold: timers, states and transitions per machine (keys and
+ * envelopes are held to the smaller tables of the envelope engine by check_transport.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,7 @@
 
 #include "check_internal.h"
 #include "name_table.h"
+#include "rp_envelope.h"
 #include "rp_machine.h"
 
 #define error rp_check_error
@@ -20,7 +21,7 @@
 static const char *const actions[] = { "establish", "drop", "start", "stop", "error" };
 #define ACTION_COUNT (sizeof actions / sizeof actions[0])
 /* Key sets are bit masks, as in the engine: the dataflow below handles the first 64 keys of a
- * spec (check_spec_limits refuses more in a spec with machines). */
+ * spec (check_transport.c refuses more than 16). */
 #define KEY_BITS RP_MACHINE_MASK_BITS
 
 /* The states and timers of the machine being resolved, by name (index + 1), so resolving
@@ -457,26 +458,10 @@ static void check_machine_limits(rp_checker *c, const rp_ast_decl *d)
     }
 }
 
-/* A spec with machines: its keys and envelopes are bits of the engine's 64-bit masks. */
-static void check_spec_limits(rp_checker *c)
-{
-    const rp_ast_spec *spec = c->spec;
-    if (spec->machine_count == 0)
-        return;
-    const rp_ast_decl *too_many[2] = {
-        spec->key_count > RP_MACHINE_MASK_BITS ? spec->keys[RP_MACHINE_MASK_BITS] : NULL,
-        spec->envelope_count > RP_MACHINE_MASK_BITS ? spec->envelopes[RP_MACHINE_MASK_BITS] : NULL,
-    };
-    static const char *const what[2] = { "key", "envelope" };
-    for (size_t i = 0; i < 2; i++) {
-        if (too_many[i] == NULL)
-            continue;
-        error(c, &too_many[i]->name_span, "%s '%s' is one too many: a spec with machines may declare "
-              "at most %u %ss", what[i], too_many[i]->name, RP_MACHINE_MASK_BITS, what[i]);
-        rp_diag_note(c->diag, &spec->machines[0]->name_span, "machine '%s' declared here",
-                     spec->machines[0]->name);
-    }
-}
+/* Keys and envelopes are bits of the engine's 64-bit masks; check_transport.c already holds
+ * every spec to the envelope engine's smaller tables, so every checked spec fits. */
+_Static_assert(RP_ENVELOPE_MAX_KEYS <= RP_MACHINE_MASK_BITS && RP_ENVELOPE_MAX <= RP_MACHINE_MASK_BITS,
+               "a machine's key and envelope masks must hold every key and envelope of a spec");
 
 /* ---- entry -------------------------------------------------------------------------------------- */
 
@@ -505,5 +490,4 @@ void rp_check_machines(rp_checker *c)
         check_keys(c, d);
         check_timers(c, d);
     }
-    check_spec_limits(c);
 }

@@ -328,7 +328,7 @@ static void check_key(rp_checker *c, rp_ast_decl *d)
             return;
         }
         k->owner = rp_check_resolve_decl(c, e->args[0]->name, &e->args[0]->span, RP_DECL_PEER);
-        k->kind = RP_KEY_RSA;
+        k->kind = RP_AST_KEY_RSA;
     } else if (strcmp(e->name, "aes") == 0) {
         if (e->arg_count == 0) {
             error(c, &e->span, "aes takes the key sizes allowed, in bits: aes(128, 192, 256)");
@@ -347,7 +347,7 @@ static void check_key(rp_checker *c, rp_ast_decl *d)
                 error(c, &a->span, "key size %llu listed twice", (unsigned long long)a->i.mag);
             k->aes_bits |= bit;
         }
-        k->kind = RP_KEY_AES;
+        k->kind = RP_AST_KEY_AES;
     } else {
         rp_check_unknown_word(c, &e->name_span, "key kind", e->name, kinds, 2);
     }
@@ -501,6 +501,30 @@ static void check_routes_of(rp_checker *c, rp_ast_decl *d)
 
 /* ---- entry ----------------------------------------------------------------------------------------- */
 
+/* The limits of the envelope engine's tables (rp_envelope.h RP_ENVELOPE_MAX_KEYS,
+ * RP_ENVELOPE_MAX, RP_ENVELOPE_MAX_LAYERS): an envelope set is a 32-bit mask. */
+#define TRANSPORT_MAX_KEYS 16u
+#define TRANSPORT_MAX_ENVELOPES 32u
+#define TRANSPORT_MAX_LAYERS 16u
+
+static void check_table_limits(rp_checker *c)
+{
+    const rp_ast_spec *spec = c->spec;
+    if (spec->key_count > TRANSPORT_MAX_KEYS)
+        error(c, &spec->keys[TRANSPORT_MAX_KEYS]->name_span, "a spec has at most %u keys",
+              TRANSPORT_MAX_KEYS);
+    if (spec->envelope_count > TRANSPORT_MAX_ENVELOPES)
+        error(c, &spec->envelopes[TRANSPORT_MAX_ENVELOPES]->name_span,
+              "a spec has at most %u envelopes (an envelope set is a 32-bit mask)",
+              TRANSPORT_MAX_ENVELOPES);
+    for (size_t i = 0; i < spec->envelope_count; i++) {
+        const rp_ast_decl *d = spec->envelopes[i];
+        if (d->u.envelope.layer_count > TRANSPORT_MAX_LAYERS)
+            error(c, &d->name_span, "envelope '%s' has %zu layers; at most %u", d->name,
+                  d->u.envelope.layer_count, TRANSPORT_MAX_LAYERS);
+    }
+}
+
 void rp_check_transport(rp_checker *c)
 {
     rp_ast_spec *spec = c->spec;
@@ -512,6 +536,7 @@ void rp_check_transport(rp_checker *c)
         check_key(c, (rp_ast_decl *)spec->keys[i]);
     for (size_t i = 0; i < spec->envelope_count; i++)
         rp_check_envelope(c, (rp_ast_decl *)spec->envelopes[i]);
+    check_table_limits(c);
     for (size_t i = 0; i < spec->profile_count; i++)
         check_profile_own(c, (rp_ast_decl *)spec->profiles[i]);
     for (size_t i = 0; i < spec->profile_count; i++)

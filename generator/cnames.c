@@ -150,6 +150,7 @@ static const struct {
     [RP_CN_SPEC_SHA256] = { "SPEC_SHA256", "spec hash macro" },
     [RP_CN_RPROTOC_VERSION] = { "RPROTOC_VERSION", "generator version macro" },
     [RP_CN_GUARD] = { "GENERATED_H", "include guard" },
+    [RP_CN_TRANSPORT_GUARD] = { "TRANSPORT_GENERATED_H", "transport include guard" },
 };
 
 char *rp_cname_fixed(const rp_cnames *n, rp_cname_fixed_kind k)
@@ -185,6 +186,11 @@ char *rp_cname_named(const rp_cnames *n, rp_cname_named_kind k, const char *spec
 char *rp_cname_file(const rp_cnames *n, bool header)
 {
     return join(n->prefix, ".", header ? "h" : "c", NULL, NULL);
+}
+
+char *rp_cname_transport_file(const rp_cnames *n, bool header)
+{
+    return join(n->prefix, "_transport.", header ? "h" : "c", NULL, NULL);
 }
 
 /* ---- session machines ------------------------------------------------------------------------ */

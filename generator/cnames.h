@@ -108,6 +108,7 @@ typedef enum rp_cname_fixed_kind {
     RP_CN_SPEC_SHA256,     /* <P>_SPEC_SHA256 */
     RP_CN_RPROTOC_VERSION, /* <P>_RPROTOC_VERSION */
     RP_CN_GUARD,           /* <P>_GENERATED_H: the header's include guard */
+    RP_CN_TRANSPORT_GUARD, /* <P>_TRANSPORT_GENERATED_H: the transport header's guard */
     RP_CN_FIXED_COUNT
 } rp_cname_fixed_kind;
 char *rp_cname_fixed(const rp_cnames *n, rp_cname_fixed_kind k);
@@ -124,8 +125,10 @@ typedef enum rp_cname_named_kind {
 } rp_cname_named_kind;
 char *rp_cname_named(const rp_cnames *n, rp_cname_named_kind k, const char *spec_name);
 
-/* The generated file names: "<p>.h" / "<p>.c". */
+/* The generated file names: "<p>.h" / "<p>.c", and the transport tables' pair
+ * "<p>_transport.h" / "<p>_transport.c" (specs with ports). */
 char *rp_cname_file(const rp_cnames *n, bool header);
+char *rp_cname_transport_file(const rp_cnames *n, bool header);
 
 /* ---- session machines (the <p>_machines.h / .c pair, emit_c_machine.c) ----
  *

@@ -146,9 +146,9 @@ static void layers(rp_strbuf *b, int level, const rp_ast_envelope *env)
             for (size_t p = 0; p < l->part_count; p++) {
                 const rp_ast_join_part *part = &l->parts[p];
                 rp_sb_puts(b, p ? ", " : " ");
-                if (part->kind == RP_PART_IV_HEX)
+                if (part->kind == RP_AST_PART_IV_HEX)
                     rp_sb_puts(b, "hex(iv)");
-                else if (part->kind == RP_PART_KEY_ID)
+                else if (part->kind == RP_AST_PART_KEY_ID)
                     rp_sb_printf(b, "id(%s)", part->key != NULL ? part->key->name : "?");
                 else
                     rp_sb_puts(b, "payload");
@@ -386,9 +386,9 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
         indent(b, 1);
         rp_sb_puts(b, "key ");
         expr(b, d->u.key.expr);
-        if (d->u.key.kind == RP_KEY_RSA && d->u.key.owner != NULL)
+        if (d->u.key.kind == RP_AST_KEY_RSA && d->u.key.owner != NULL)
             rp_sb_printf(b, " (rsa, private half held by %s)", d->u.key.owner->name);
-        else if (d->u.key.kind == RP_KEY_AES)
+        else if (d->u.key.kind == RP_AST_KEY_AES)
             rp_sb_printf(b, " (aes%s%s%s)", d->u.key.aes_bits & 1u ? " 128" : "",
                          d->u.key.aes_bits & 2u ? " 192" : "", d->u.key.aes_bits & 4u ? " 256" : "");
         rp_sb_putc(b, '\n');

@@ -34,10 +34,11 @@ int emit_spec_sha256(const rp_ast_spec *spec, char out[65])
     return 0;
 }
 
-/* Renders the pair into cx->h / cx->c; with sinks set, the texts are spilled to them as
- * they grow (emit_spill) and what is left stays in the buffers. Returns 0 or -1 with a line
- * on diag. cx is initialised here and released by ctx_free. */
-static int render(const rp_ast_spec *spec, emit_ctx *cx, FILE *h_sink, FILE *c_sink, FILE *diag)
+static void ctx_free(emit_ctx *cx);
+
+/* Prepares cx for rendering either pair. Returns 0 or -1 with a line on diag; cx is
+ * released by ctx_free either way. */
+static int ctx_init(const rp_ast_spec *spec, emit_ctx *cx, FILE *h_sink, FILE *c_sink, FILE *diag)
 {
     memset(cx, 0, sizeof *cx);
     if (spec == NULL || spec->protocol == NULL || spec->main == NULL) {
@@ -60,10 +61,47 @@ static int render(const rp_ast_spec *spec, emit_ctx *cx, FILE *h_sink, FILE *c_s
             fprintf(diag, "rprotoc: error: cannot compute SHA-256 of the spec (OpenSSL)\n");
         return -1;
     }
+    return 0;
+}
+
+/* Renders the codec pair into cx->h / cx->c; with sinks set, the texts are spilled to them
+ * as they grow (emit_spill) and what is left stays in the buffers. */
+static int render(const rp_ast_spec *spec, emit_ctx *cx, FILE *h_sink, FILE *c_sink, FILE *diag)
+{
+    if (ctx_init(spec, cx, h_sink, c_sink, diag) < 0)
+        return -1;
     const char *spec_name = rp_emit_basename(spec->main->path);
     emit_c_header(cx, spec_name);
     emit_c_source(cx, spec_name);
     return 0;
+}
+
+bool rp_emit_c_has_transport(const rp_ast_spec *spec)
+{
+    return spec != NULL && spec->port_count > 0;
+}
+
+int rp_emit_c_render_transport(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag)
+{
+    memset(out, 0, sizeof *out);
+    if (!rp_emit_c_has_transport(spec)) {
+        if (diag != NULL)
+            fprintf(diag, "rprotoc: error: the spec declares no port, so it has no transport tables\n");
+        return -1;
+    }
+    emit_ctx cx;
+    int rc = ctx_init(spec, &cx, NULL, NULL, diag);
+    if (rc == 0) {
+        emit_c_transport(&cx, rp_emit_basename(spec->main->path));
+        out->header_name = rp_cname_transport_file(&cx.names, true);
+        out->source_name = rp_cname_transport_file(&cx.names, false);
+        out->header_len = cx.h.len;
+        out->header = rp_sb_take(&cx.h);
+        out->source_len = cx.c.len;
+        out->source = rp_sb_take(&cx.c);
+    }
+    ctx_free(&cx);
+    return rc;
 }
 
 static void ctx_free(emit_ctx *cx)
@@ -171,6 +209,33 @@ static int commit_out(out_file *o, FILE *diag)
     return -1;
 }
 
+/* Writes text[0..len) as dir/name (through a temporary file). Returns 0 or -1. */
+static int write_whole(const char *dir, const char *name, const char *text, size_t len, FILE *diag)
+{
+    out_file o = { 0 };
+    int rc = -1;
+    if (open_out(&o, dir, name, diag) == 0) {
+        rp_strbuf all = { (char *)text, len, len };
+        if (close_out(&o, &all, true, diag) == 0)
+            rc = commit_out(&o, diag);
+    }
+    free(o.path);
+    free(o.tmp);
+    return rc;
+}
+
+static int write_transport(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
+{
+    rp_emit_c_output t;
+    int rc = rp_emit_c_render_transport(spec, &t, diag);
+    if (rc == 0)
+        rc = write_whole(out_dir, t.header_name, t.header, t.header_len, diag) == 0 &&
+                     write_whole(out_dir, t.source_name, t.source, t.source_len, diag) == 0
+                 ? 0 : -1;
+    rp_emit_c_output_free(&t);
+    return rc;
+}
+
 int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
 {
     if (spec == NULL || spec->protocol == NULL) {
@@ -210,5 +275,7 @@ int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
     free(c.tmp);
     free(hname);
     free(cname);
+    if (rc == 0 && rp_emit_c_has_transport(spec))
+        rc = write_transport(spec, out_dir, diag);
     return rc;
 }

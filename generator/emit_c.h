@@ -13,6 +13,7 @@
 #ifndef RP_EMIT_C_H
 #define RP_EMIT_C_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -45,6 +46,14 @@ void rp_emit_c_output_free(rp_emit_c_output *out);
  * (emit_c_machine.h). Each file is written to a temporary name first and renamed, so
  * a failed run never leaves half a file. Returns 0 or -1 with a message on diag. */
 int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag);
+
+/* Whether the spec gets a transport pair <p>_transport.h / .c: it declares ports. */
+bool rp_emit_c_has_transport(const rp_ast_spec *spec);
+
+/* Renders the transport pair (an rp_protocol constant, emit_c_transport.c) like
+ * rp_emit_c_render; -1 also when the spec has no transport. rp_emit_c_write writes it
+ * beside the codec pair when the spec has one. */
+int rp_emit_c_render_transport(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag);
 
 /* Base name of a path ("spec/residue.rproto" -> "residue.rproto"); points into path. */
 const char *rp_emit_basename(const char *path);

@@ -10,6 +10,8 @@
  * spec file's base name as it appears in banners and error locations. */
 void emit_c_header(emit_ctx *cx, const char *spec_name);
 void emit_c_source(emit_ctx *cx, const char *spec_name);
+/* The same for the transport pair <p>_transport.h / .c (emit_c_transport.c). */
+void emit_c_transport(emit_ctx *cx, const char *spec_name);
 
 /* SHA-256 over the text of every unit of spec (dependencies first, main last), as lowercase
  * hex into out (65 bytes with the NUL). Returns 0, or -1 when OpenSSL fails. */

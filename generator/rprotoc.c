@@ -69,14 +69,16 @@ static void usage(FILE *f)
           "       rprotoc --dump-ast SPEC [-I DIR]...\n"
           "       rprotoc --emit jsonschema|docs SPEC [-o DIR] [-I DIR]...\n"
           "       rprotoc --emit diagram SPEC -o DIR [-I DIR]...\n"
-          "       rprotoc validate [--wire] [--ndjson] [--format text|json] SPEC MESSAGE [FILE|-]...\n"
+          "       rprotoc validate [--wire | --profile NAME] [--ndjson] [--format text|json]\n"
+          "                        SPEC MESSAGE [FILE|-]...\n"
           "                                           (see rprotoc validate --help)\n"
           "       rprotoc compat [-I DIR]... OLD NEW  (see rprotoc compat --help)\n"
           "       rprotoc --help | --version\n"
           "\n"
-          "Compiles an .rproto protocol spec into C (a header and a source named after the\n"
-          "spec's protocol, e.g. residue.h and residue.c; a spec with session machines also\n"
-          "gets residue_machines.h and residue_machines.c).\n"
+          "Compiles an .rproto protocol spec into C: a header and a source named after the\n"
+          "spec's protocol (e.g. residue.h and residue.c), for a spec with ports the\n"
+          "transport tables (residue_transport.h and residue_transport.c), and for a spec\n"
+          "with session machines the machines (residue_machines.h and residue_machines.c).\n"
           "\n"
           "  -o DIR         write the generated files into DIR (must exist)\n"
           "  --vendor DIR   write the generated files and the runtime files the spec needs\n"
@@ -195,7 +197,8 @@ static int parse_args(int argc, char **argv, cli *c)
 }
 
 /* Writes "targets: spec imports..." in make syntax to f: the targets are every file this
- * run writes (the generated pair; with --vendor, the runtime files too). */
+ * run writes (the generated pair and, for a spec with ports, the transport pair; with
+ * --vendor, the runtime files too). */
 static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
 {
     if (c->out_dir != NULL) {
@@ -205,6 +208,13 @@ static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
         fprintf(f, "%s/%s %s/%s", c->out_dir, h, c->out_dir, src);
         free(h);
         free(src);
+        if (rp_emit_c_has_transport(spec)) {
+            h = rp_cname_transport_file(&n, true);
+            src = rp_cname_transport_file(&n, false);
+            fprintf(f, " %s/%s %s/%s", c->out_dir, h, c->out_dir, src);
+            free(h);
+            free(src);
+        }
         if (spec->machine_count > 0) { /* the machines pair (emit_c_machine.h) */
             char *mh = rp_cname_machines_file(&n, true), *mc = rp_cname_machines_file(&n, false);
             fprintf(f, " %s/%s %s/%s", c->out_dir, mh, c->out_dir, mc);

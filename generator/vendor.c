@@ -74,7 +74,7 @@ static unsigned envelope_needs(const rp_ast_envelope *e)
         case RP_AST_LAYER_JOIN:
             need |= NEED_JOIN;
             for (size_t p = 0; p < e->layers[i].part_count; p++)
-                if (e->layers[i].parts[p].kind == RP_PART_IV_HEX)
+                if (e->layers[i].parts[p].kind == RP_AST_PART_IV_HEX)
                     need |= NEED_HEX; /* the IV is written in hex */
             break;
         }

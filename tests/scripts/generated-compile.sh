@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Generated code compiles clean with the strictest warning set under gcc and clang, and its
 # headers compile clean as C++ (g++, and clang++ when installed) — for the residue pairs and
-# the all-constructs and orders (no routes) golden pairs, and for the telemetry pairs and a
-# small edge-case spec generated here: codecs and session machines (<p>_machines.[ch]). A
-# codec pair compiles without runtime/session on the include path. The sources use C99
+# the all-constructs and orders (no routes) golden pairs, the transport tables
+# (<p>_transport.c) of the two specs with ports, and for the telemetry pairs and a small
+# edge-case spec generated here: codecs and session machines (<p>_machines.[ch]). A codec
+# pair compiles without runtime/session on the include path. The sources use C99
 # designated initializers, so they are C; C++ programs include the headers (extern "C") and
 # link the C objects.
 set -u
@@ -46,7 +47,8 @@ SPEC
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
     # codecs: without runtime/session (a codec-only program never needs it)
-    for src in generated/residue.c tests/golden/emit/every.c tests/golden/emit/orders.c \
+    for src in generated/residue.c generated/residue_transport.c tests/golden/emit/every.c \
+               tests/golden/emit/every_transport.c tests/golden/emit/orders.c \
                "$tmp/telemetry/telemetry.c" "$tmp/edge/edge.c"; do
         if $cc $CFLAGS_STRICT $RT_CODEC -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
             checked=$((checked + 1))
@@ -65,8 +67,10 @@ for cc in gcc clang; do
 done
 cat > "$tmp/use.cpp" <<'CPP'
 #include "residue.h"
+#include "residue_transport.h"
 #include "residue_machines.h"
 #include "every.h"
+#include "every_transport.h"
 #include "every_machines.h"
 #include "orders.h"
 #include "telemetry_machines.h"
@@ -83,6 +87,8 @@ int main()
     every_request_init(&r);
     residue_any any;
     any.id = RESIDUE_MSG_NONE;
+    if (residue_protocol.port_count != 2 || every_protocol.envelope_count == 0)
+        return 1;
     residue_client_session session;
     residue_client_session_init(&session);
     telemetry_device device;
@@ -114,7 +120,8 @@ done
 # The C++ program links against the C objects and runs.
 if command -v g++ >/dev/null && [ "$fail" -eq 0 ]; then
     objs=""
-    for src in tests/golden/emit/every.c tests/golden/emit/every_machines.c tests/golden/emit/orders.c \
+    for src in tests/golden/emit/every.c tests/golden/emit/every_transport.c \
+               tests/golden/emit/every_machines.c tests/golden/emit/orders.c \
                "$tmp/telemetry/telemetry.c" "$tmp/telemetry/telemetry_machines.c" \
                "$tmp/edge/edge.c" "$tmp/edge/edge_machines.c"; do
         o="$tmp/$(basename "$src" .c).o"

@@ -153,6 +153,18 @@ expect_line "map key length" "$tmp/out" '$.counts[""]: offset 104: expected a ke
 printf '%s' '{"item":"shape","color":"red","x":0,"name":"a","tags":[1]}' | "$rp" validate $every Shape >"$tmp/out" 2>&1
 expect_line "a required nullable key" "$tmp/out" '$.parent: offset 0: required key "parent" is missing'
 
+# --profile: a spec profile's settings and relaxes. residue's wire_untimed lets "_t" be 0
+# (absent) where strict decoding refuses it; an unknown profile is a usage error.
+untimed='{"_t":0,"type":3,"client_id":"abc"}'
+printf '%s' "$untimed" | "$rp" validate $spec Touch - >"$tmp/out" 2>&1;          check "_t 0, strict" 1 $?
+expect_line "_t 0 strict says why" "$tmp/out" '$._t: offset 6: expected a value >= 1, got 0'
+printf '%s' "$untimed" | "$rp" validate --profile wire_untimed $spec Touch - >"$tmp/out" 2>&1
+check "_t 0 under --profile wire_untimed" 0 $?
+printf '%s' "$untimed" | "$rp" validate --profile=wire $spec Touch - >"$tmp/out" 2>&1
+check "_t 0 under --profile=wire (no relax)" 1 $?
+printf '%s' "$untimed" | "$rp" validate --profile nope $spec Touch - >"$tmp/out" 2>&1; check "unknown profile" 2 $?
+expect_line "unknown profile lists the profiles" "$tmp/out" "it has: wire wire_untimed"
+
 # Usage and I/O errors.
 "$rp" validate $spec >"$tmp/out" 2>&1;                     check "missing MESSAGE" 2 $?
 "$rp" validate $spec NoSuchMessage "$tmp/many.json" >"$tmp/out" 2>&1; check "unknown message" 2 $?

@@ -36,10 +36,10 @@ vendor() {
     ls "$tmp/$name" | sort > "$tmp/$name.ls"
     cmp -s "$tmp/$name.deps" "$tmp/$name.ls" || { bad "$name: -MF targets differ from the files written:"; diff "$tmp/$name.deps" "$tmp/$name.ls" >&2; }
     grep -q "$spec" "$tmp/$name.d" || bad "$name: -MF does not name the spec"
-    # every runtime file is a byte copy (residue_machines.[ch] is generated, not a runtime file)
+    # every runtime file is a byte copy
     for f in "$tmp/$name"/rp_* "$tmp/$name"/residue_*; do
         [ -e "$f" ] || continue
-        case $f in *_machines.[ch]) continue ;; esac
+        case "$(basename "$f")" in *_transport.[ch]|*_machines.[ch]) continue ;; esac # generated, not runtime
         src=$(ls runtime/*/"$(basename "$f")" 2>/dev/null | head -1)
         cmp -s "$f" "$src" || bad "$name: $(basename "$f") is not a byte copy of $src"
     done
@@ -49,7 +49,7 @@ vendor() {
 expect_files() {
     local name=$1; shift
     printf '%s\n' $* | sort > "$tmp/$name.want"
-    ls "$tmp/$name" | grep -E '^(rp_|residue_)' | grep -vE '_machines\.[ch]$' | sort > "$tmp/$name.got"
+    ls "$tmp/$name" | grep -E '^(rp_|residue_)' | grep -vE '_(transport|machines)\.[ch]$' | sort > "$tmp/$name.got"
     cmp -s "$tmp/$name.want" "$tmp/$name.got" || { bad "$name: vendored runtime files differ from the expected set (< expected, > got):"; diff "$tmp/$name.want" "$tmp/$name.got" >&2; }
 }
 
@@ -193,9 +193,10 @@ want="$want rp_layer.h rp_layer_json.c rp_layer_base64.c rp_layer_hex.c rp_layer
 want="$want rp_layer_rsa.c rp_layer_aes.c rp_machine.c rp_machine.h"
 expect_files residue $want
 zlib_justified residue yes
-for f in residue.h residue.c residue_machines.h residue_machines.c; do
+for f in residue.h residue.c residue_transport.h residue_transport.c residue_machines.h residue_machines.c; do
     cmp -s "generated/$f" "$tmp/residue/$f" || bad "$f differs from generated/$f"
 done
+[ -e "$tmp/orders/orders_transport.h" ] && bad "orders (no ports) got transport tables"
 cp ../shared/vectors/A-unknown-plain/04-established.s2c.plain.json "$tmp/est.json"
 cat > "$tmp/residue-main.c" <<'C'
 #include <stdio.h>

@@ -246,20 +246,25 @@ START_TEST(test_write_files)
     rp_ast_spec *spec = NULL;
     ck_assert_int_eq(rp_frontend_load_file(diag, "spec/residue.rproto", NULL, &spec), RP_FRONTEND_OK);
     ck_assert_int_eq(rp_emit_c_write(spec, dir, NULL), 0);
-    char path[256];
-    snprintf(path, sizeof path, "%s/residue.c", dir);
-    size_t len;
-    char *c = vec_read_file(path, &len);
-    ck_assert_ptr_nonnull(c);
-    free(c);
-    remove(path);
-    snprintf(path, sizeof path, "%s/residue.h", dir);
-    remove(path);
-    /* residue has machines: their pair is written too (test_emit_c_machine checks its text) */
-    snprintf(path, sizeof path, "%s/residue_machines.h", dir);
-    ck_assert_int_eq(remove(path), 0);
-    snprintf(path, sizeof path, "%s/residue_machines.c", dir);
-    ck_assert_int_eq(remove(path), 0);
+    /* the codec pair, the transport pair (the spec has ports) and the machines pair (it has
+     * machines); the generated copies
+     * in generated/ are the same bytes */
+    static const char *const names[] = { "residue.h", "residue.c", "residue_transport.h",
+                                         "residue_transport.c", "residue_machines.h",
+                                         "residue_machines.c" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[256], committed[256];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        snprintf(committed, sizeof committed, "generated/%s", names[i]);
+        size_t len = 0, clen = 0;
+        char *text = vec_read_file(path, &len), *want = vec_read_file(committed, &clen);
+        ck_assert_msg(text != NULL, "%s was not written", names[i]);
+        ck_assert_msg(want != NULL && len == clen && memcmp(text, want, len) == 0,
+                      "%s differs from generated/", names[i]);
+        free(text);
+        free(want);
+        remove(path);
+    }
     ck_assert_int_eq(rmdir(dir), 0); /* nothing else (no temporary files) was left */
     FILE *devnull = fopen("/dev/null", "w");
     ck_assert_int_eq(rp_emit_c_write(spec, "/nonexistent/dir", devnull), -1);

@@ -227,6 +227,11 @@ START_TEST(test_write)
     ck_assert_int_eq(unlink(path), 0);
     snprintf(path, sizeof path, "%s/edge.c", dir);
     ck_assert_int_eq(unlink(path), 0);
+    /* the transport pair (the spec has a port) is not this test's */
+    snprintf(path, sizeof path, "%s/edge_transport.h", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    snprintf(path, sizeof path, "%s/edge_transport.c", dir);
+    ck_assert_int_eq(unlink(path), 0);
     ck_assert_int_eq(rmdir(dir), 0); /* nothing else was left there */
     rp_ast_free(spec);
 }

@@ -139,10 +139,10 @@ START_TEST(residue_transport_resolved)
     ck_assert_uint_eq(connect->max_packet, 1048576);
     ck_assert_uint_eq(spec->key_count, 3);
     const rp_ast_key *server_key = &decl(spec, "server_key", RP_DECL_KEY)->u.key;
-    ck_assert_int_eq(server_key->kind, RP_KEY_RSA);
+    ck_assert_int_eq(server_key->kind, RP_AST_KEY_RSA);
     ck_assert_ptr_eq(server_key->owner, spec->peers[1]);
     const rp_ast_key *session = &decl(spec, "session", RP_DECL_KEY)->u.key;
-    ck_assert_int_eq(session->kind, RP_KEY_AES);
+    ck_assert_int_eq(session->kind, RP_AST_KEY_AES);
     ck_assert_uint_eq(session->aes_bits, 7);
 
     /* join(":", hex(iv), id(session), base64_lenient(aes(session, base64_lenient(zlib(json))))) */
@@ -156,10 +156,10 @@ START_TEST(residue_transport_resolved)
         ck_assert_int_eq(z->layers[i].kind, want[i]);
     ck_assert_str_eq(z->layers[0].separator, ":");
     ck_assert_uint_eq(z->layers[0].part_count, 3);
-    ck_assert_int_eq(z->layers[0].parts[0].kind, RP_PART_IV_HEX);
-    ck_assert_int_eq(z->layers[0].parts[1].kind, RP_PART_KEY_ID);
+    ck_assert_int_eq(z->layers[0].parts[0].kind, RP_AST_PART_IV_HEX);
+    ck_assert_int_eq(z->layers[0].parts[1].kind, RP_AST_PART_KEY_ID);
     ck_assert_ptr_eq(z->layers[0].parts[1].key, decl(spec, "session", RP_DECL_KEY));
-    ck_assert_int_eq(z->layers[0].parts[2].kind, RP_PART_PAYLOAD);
+    ck_assert_int_eq(z->layers[0].parts[2].kind, RP_AST_PART_PAYLOAD);
     ck_assert(z->layers[2].iv_in_join);
     ck_assert_ptr_eq(z->layers[2].key, decl(spec, "session", RP_DECL_KEY));
 
