@@ -4,7 +4,9 @@
  * The spec is trusted input, but the compiler must still never crash, leak or loop on it:
  *  - a spec is returned exactly when no error was reported, and every error leaves text;
  *  - diagnostics are deterministic (a second run gives byte-identical text);
- *  - a spec that checks cleanly renders a C pair (lengths consistent); byte-identical output
+ *  - a spec that checks cleanly renders a C pair (lengths consistent), and a machines pair
+ *    exactly when it has machines (never refused: the machine limits are the checker's);
+ *    byte-identical output
  *    across runs is the golden tests' job, so it is rendered once here to keep executions fast.
  * Imports are resolved relative to a directory that does not exist, so the file system is
  * only reached through "../"-style paths the fuzzer happens to write.
@@ -16,6 +18,7 @@
 
 #include "diag.h"
 #include "emit_c.h"
+#include "emit_c_machine.h"
 #include "fuzz_check.h"
 #include "source.h"
 
@@ -49,6 +52,13 @@ static char *run(const uint8_t *data, size_t size, char **hdr, char **src)
             *src = strdup(out.source);
             rp_emit_c_output_free(&out);
         }
+        /* a checked spec's machines always render (their limits are the checker's), and
+         * only a spec with machines has a machines pair */
+        FUZZ_CHECK(rp_emit_c_machines_render(spec, &out, null_stream()) == 0);
+        FUZZ_CHECK((out.header != NULL) == (spec->machine_count > 0));
+        FUZZ_CHECK(out.header == NULL || (strlen(out.header) == out.header_len &&
+                                          strlen(out.source) == out.source_len));
+        rp_emit_c_output_free(&out);
         rp_ast_free(spec);
     } else {
         FUZZ_CHECK(spec == NULL && rp_diag_error_count(d) > 0 && text[0] != '\0');
