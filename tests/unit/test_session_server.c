@@ -906,6 +906,30 @@ START_TEST(managed_clients)
     old.key = first;
     send_request(h, &old, 3, h->clock.now);
     expect_aes_error(h, c, "Cannot touch dead client. Please reset the connection");
+    /* "Opens" is not enough: a TOUCH under the old key whose bytes the current key also
+     * opens (valid padding, text starting like JSON — here the 9,736th IV tried; the
+     * search is deterministic) is still taken with the backup key, because under the current key
+     * it does not decode as a request. */
+    {
+        char json[256], pkt[1024], pt[1024];
+        snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":3,\"client_id\":\"%s\"}",
+                 (unsigned long long)h->clock.now, c->id);
+        uint8_t iv[16] = {0};
+        size_t n = 0, tries = 0;
+        rs_keys cur = {.session = &c->key, .id = c->id};
+        for (uint32_t i = 0;; i++, tries++) {
+            memcpy(iv, &i, sizeof i);
+            rs_keys ok = {.session = &first, .id = c->id, .iv = iv};
+            ck_assert_int_eq(rs_seal(&ok, RESIDUE_ENVELOPE_AES_FROM_CLIENT, json, strlen(json), pkt,
+                                     sizeof pkt, &n, NULL), 0);
+            if (rs_open(&cur, RESIDUE_ENVELOPE_AES_FROM_CLIENT, pkt, n, pt, sizeof pt, NULL, NULL,
+                        NULL, NULL) == 0)
+                break;
+            ck_assert_uint_lt(tries, 2000000);
+        }
+        send_connect(h, pkt, n);
+        expect_aes_error(h, c, "Cannot touch dead client. Please reset the connection");
+    }
     /* ACK with the new key revives it */
     send_request(h, c, 2, h->clock.now);
     expect_established(h, c, h->clock.now);
