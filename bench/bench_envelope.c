@@ -1,9 +1,8 @@
 /* bench_envelope: AES-256-CBC seal and open of a 1 KiB log request, with and without zlib,
  * ours (the generic engine rp_envelope, driven by residue's envelope tables: aes_from_client
  * and aes_zlib_from_client) against the floor: the same steps written directly on OpenSSL
- * EVP (AES-CBC, EVP_EncodeBlock/EVP_DecodeBlock) and zlib's compress2/uncompress. Also shown:
- * "residue-envelope", the residue-specific API the engine replaces (residue_envelope.h), and
- * for open "ours-any", the engine classifying among the logging port's envelopes first.
+ * EVP (AES-CBC, EVP_EncodeBlock/EVP_DecodeBlock) and zlib's compress2/uncompress. Also shown
+ * for open: "ours-any", the engine classifying among the logging port's envelopes first.
  *
  * Two floors are measured. "openssl-floor" keeps one EVP_CIPHER_CTX and one fetched
  * EVP_CIPHER for the whole run (the least work OpenSSL can do). "openssl-percall" creates
@@ -31,8 +30,9 @@
 
 #include "bench.h"
 #include "residue_session.h"
-#include "residue_envelope.h"
+#include "rp_crypto.h"
 #include "rp_envelope.h"
+#include "rp_zlib.h"
 #include "../tests/unit/support/residue_tables.h"
 
 #define CLIENT_ID "iomjhtvrmyqdfqxu"
@@ -132,35 +132,6 @@ static int ours_open_any(void *p)
                                   PKT_CAP, &res, NULL, NULL);
     c->out_len = res.len;
     return rc;
-}
-
-/* ---- the residue-specific API the engine replaces ---------------------------------------- */
-
-static int old_seal(void *p)
-{
-    env_ctx *c = p;
-    uint8_t iv[16];
-    if (c->fixed_iv)
-        (void)fixed_rng(NULL, iv, sizeof iv);
-    else if (rp_random_bytes(iv, sizeof iv, NULL) != 0)
-        return -1;
-    if (c->zlib)
-        return residue_envelope_seal_log_zlib(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
-                                         c->plain_len, ZLEVEL, c->out, PKT_CAP, &c->out_len, NULL);
-    return residue_envelope_seal_aes_c2s(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
-                                    c->plain_len, c->out, PKT_CAP, &c->out_len, NULL);
-}
-
-static int old_open(void *p)
-{
-    env_ctx *c = p;
-    if (!c->zlib)
-        return residue_envelope_open_aes_c2s(&c->key, c->pkt, c->pkt_len, c->out, PKT_CAP,
-                                        &c->out_len, NULL, NULL);
-    residue_aes_envelope env;
-    if (residue_envelope_parse_aes_c2s(c->pkt, c->pkt_len, &env, NULL) != 0)
-        return -1;
-    return residue_envelope_open_log_zlib(&c->key, &env, c->out, PKT_CAP, &c->out_len, NULL, NULL);
 }
 
 /* ---- the floor ----------------------------------------------------------------------- */
@@ -534,8 +505,8 @@ int main(int argc, char **argv)
     static char plain[PLAIN_LEN + 1];
     size_t plain_len = make_log_request(plain, sizeof plain);
 
-    static env_ctx ours, flo, percall, check, old, any;
-    env_ctx *all[] = { &ours, &flo, &percall, &check, &old, &any };
+    static env_ctx ours, flo, percall, check, any;
+    env_ctx *all[] = { &ours, &flo, &percall, &check, &any };
     EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
     EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
     if (cipher == NULL || cctx == NULL)
@@ -587,27 +558,23 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_envelope: the floor cannot open our packet%s\n", suffix);
             return 1;
         }
-        if (old_seal(&check) != 0 || check.out_len != ours_len
-            || memcmp(check.out, ours_pkt, ours_len) != 0)
-            printf("# note: seal%s: the engine and residue_envelope differ\n", suffix);
         printf("# envelope%s: %zu-byte log request -> %zu-byte packet\n", suffix, plain_len,
                ours_len);
 
         for (int op = 0; op < 2; op++) {
-            env_ctx *used[] = { &ours, &flo, &percall, &old, &any };
+            env_ctx *used[] = { &ours, &flo, &percall, &any };
             for (size_t i = 0; i < sizeof used / sizeof used[0]; i++) {
                 used[i]->zlib = z;
                 used[i]->pkt = ours_pkt;
                 used[i]->pkt_len = ours_len;
             }
-            bench_impl impls[5] = {
+            bench_impl impls[4] = {
                 { "ours", op ? ours_open : ours_seal, &ours, 0 },
                 { "openssl-floor", op ? floor_open : floor_seal, &flo, 0 },
                 { "openssl-percall", op ? floor_open : floor_seal, &percall, 0 },
-                { "residue-envelope", op ? old_open : old_seal, &old, 0 },
                 { "ours-any", ours_open_any, &any, 0 },
             };
-            size_t nimpl = op ? 5 : 4;
+            size_t nimpl = op ? 4 : 3;
             char name[64];
             snprintf(name, sizeof name, "envelope_%s%s", op ? "open" : "seal", suffix);
             if (cg_iters > 0) {
