@@ -227,14 +227,21 @@ static void do_connect(residue_server *srv, const char *pkt, size_t len)
     uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t rl = 0;
     rp_error why;
+    /* (registered now: the sweep or the clock may have removed it since it registered) */
+    char me_id[64];
+    memcpy(me_id, me->client_id, me->id_len);
+    me_id[me->id_len] = '\0';
+    residue_server_client_info info;
+    bool registered = residue_server_client_info_get(srv, me_id, &info, NULL) == 0;
     int rc = residue_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply, &rl, &why);
     FUZZ_CHECK(rc == 0);
     check_connect_reply(reply, rl);
-    /* Uniform errors: an envelope naming our client that our key cannot open (whatever
-     * broke: the IV, the base64, the padding, the text) gets the one invalid reply. */
+    /* Uniform errors: an envelope naming our registered client that our key cannot open
+     * (whatever broke: the IV, the base64, the padding, the text) gets the one invalid
+     * reply. */
     size_t id_len = 0;
     const char *id = named_id(pkt, len, &id_len);
-    if (id != NULL && id_len == me->id_len && memcmp(id, me->client_id, me->id_len) == 0) {
+    if (registered && id != NULL && id_len == me->id_len && memcmp(id, me->client_id, me->id_len) == 0) {
         char *plain = malloc(len + 1);
         FUZZ_CHECK(plain != NULL);
         rs_keys k = {.session = &me->key};
