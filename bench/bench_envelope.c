@@ -1,18 +1,24 @@
 /* bench_envelope: AES-256-CBC seal and open of a 1 KiB log request, with and without zlib,
  * ours (the generic engine rp_envelope, driven by residue's envelope tables: aes_from_client
  * and aes_zlib_from_client) against the floor: the same steps written directly on OpenSSL
- * EVP (AES-CBC, EVP_EncodeBlock/EVP_DecodeBlock) and zlib's compress2/uncompress. Also shown:
- * "residue-envelope", the residue-specific API the engine replaces (residue_envelope.h), and
- * for open "ours-any", the engine classifying among the logging port's envelopes first.
+ * EVP (AES-CBC, EVP_EncodeBlock/EVP_DecodeBlock) and zlib's compress2/uncompress. Also shown
+ * for open: "ours-any", the engine classifying among the logging port's envelopes first.
  *
  * Two floors are measured. "openssl-floor" keeps one EVP_CIPHER_CTX and one fetched
  * EVP_CIPHER for the whole run (the least work OpenSSL can do). "openssl-percall" creates
  * the context per message, as any API that takes a key as a plain value must; the gap
  * between the two shows what such an API costs at best.
  *
+ * Then the residue sessions in-process (residue_session.h, no sockets, no peer): one whole
+ * handshake (CONNECT, hello, ACK, established; plain CONNECT, and RSA to a server key), and
+ * one 1 KiB log request built by the client and handled by the server (AES, and AES+zlib),
+ * plus the server's part of the log request alone. They print `bench: session_*` lines
+ * (peer=none) and, under --callgrind, dumps named `session_<op>:ours`.
+ *
  *   bench_envelope [--vectors DIR] [--callgrind ITERS]
- *   (key: A-unknown-plain/keys/session-key.*.hex; --callgrind: fixed iteration counts
- *   bracketed for valgrind --tool=callgrind instead of timing)
+ *   (keys: A-unknown-plain/keys/session-key.*.hex and client-*.pem; --callgrind: fixed
+ *   iteration counts bracketed for valgrind --tool=callgrind instead of timing; handshakes
+ *   run ITERS / 10 times there, RSA dominates them)
  */
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -23,8 +29,10 @@
 #include <zlib.h>
 
 #include "bench.h"
-#include "residue_envelope.h"
+#include "residue_session.h"
+#include "rp_crypto.h"
 #include "rp_envelope.h"
+#include "rp_zlib.h"
 #include "../tests/unit/support/residue_tables.h"
 
 #define CLIENT_ID "iomjhtvrmyqdfqxu"
@@ -124,35 +132,6 @@ static int ours_open_any(void *p)
                                   PKT_CAP, &res, NULL, NULL);
     c->out_len = res.len;
     return rc;
-}
-
-/* ---- the residue-specific API the engine replaces ---------------------------------------- */
-
-static int old_seal(void *p)
-{
-    env_ctx *c = p;
-    uint8_t iv[16];
-    if (c->fixed_iv)
-        (void)fixed_rng(NULL, iv, sizeof iv);
-    else if (rp_random_bytes(iv, sizeof iv, NULL) != 0)
-        return -1;
-    if (c->zlib)
-        return residue_envelope_seal_log_zlib(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
-                                         c->plain_len, ZLEVEL, c->out, PKT_CAP, &c->out_len, NULL);
-    return residue_envelope_seal_aes_c2s(&c->key, iv, CLIENT_ID, strlen(CLIENT_ID), c->plain,
-                                    c->plain_len, c->out, PKT_CAP, &c->out_len, NULL);
-}
-
-static int old_open(void *p)
-{
-    env_ctx *c = p;
-    if (!c->zlib)
-        return residue_envelope_open_aes_c2s(&c->key, c->pkt, c->pkt_len, c->out, PKT_CAP,
-                                        &c->out_len, NULL, NULL);
-    residue_aes_envelope env;
-    if (residue_envelope_parse_aes_c2s(c->pkt, c->pkt_len, &env, NULL) != 0)
-        return -1;
-    return residue_envelope_open_log_zlib(&c->key, &env, c->out, PKT_CAP, &c->out_len, NULL, NULL);
 }
 
 /* ---- the floor ----------------------------------------------------------------------- */
@@ -292,6 +271,198 @@ static int floor_open(void *p)
     return 0;
 }
 
+/* ---- the sessions ------------------------------------------------------------------------ */
+
+typedef struct sess_ctx {
+    residue_server *srv;
+    residue_client *cl;
+    uint64_t now;               /* the fake clock both sides read */
+    uint64_t rng;               /* splitmix state: the same bytes before and after a change */
+    residue_log_request rec;    /* the 1 KiB log record */
+    bool zlib;
+    uint8_t pkt[PKT_CAP];       /* a prepared log packet (server_log) */
+    size_t pkt_len;
+    uint8_t buf[PKT_CAP], reply[PKT_CAP];
+} sess_ctx;
+
+static uint64_t sess_clock(void *ctx)
+{
+    return ((sess_ctx *)ctx)->now;
+}
+
+static int sess_rng(void *ctx, uint8_t *out, size_t len)
+{
+    sess_ctx *c = ctx;
+    for (size_t i = 0; i < len; i++) {
+        uint64_t z = (c->rng += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        out[i] = (uint8_t)(z ^ (z >> 27));
+    }
+    return 0;
+}
+
+/* CONNECT -> hello -> ACK -> established. The fake clock moves one second per handshake and
+ * the periodic sweep keeps the registry small (clients live 120 s of fake time). */
+static int sess_handshake(void *p)
+{
+    sess_ctx *c = p;
+    size_t n = 0, rn = 0;
+    c->now++;
+    (void)residue_server_tick(c->srv);
+    if (residue_client_connect(c->cl, c->buf, sizeof c->buf, &n, NULL) != 0) return 1;
+    if (residue_server_handle_connect(c->srv, c->buf, n - 4, c->reply, sizeof c->reply, &rn, NULL) != 0)
+        return 2;
+    if (residue_client_receive(c->cl, c->reply, rn - 4, c->buf, sizeof c->buf, &n, NULL) != 0) return 3;
+    if (residue_server_handle_connect(c->srv, c->buf, n - 4, c->reply, sizeof c->reply, &rn, NULL) != 0)
+        return 4;
+    if (residue_client_receive(c->cl, c->reply, rn - 4, c->buf, sizeof c->buf, &n, NULL) != 0) return 5;
+    return residue_client_get_state(c->cl) == RESIDUE_CLIENT_ESTABLISHED ? 0 : 6;
+}
+
+static void sess_sink(void *ctx, const char *client_id, const residue_log_request *log)
+{
+    (void)client_id;
+    (*(size_t *)ctx) += log->msg.len;
+}
+
+static int sess_server_log(sess_ctx *c, const uint8_t *pkt, size_t len)
+{
+    size_t rn = 0, taken = 0;
+    if (residue_server_handle_log(c->srv, pkt, len, sess_sink, &taken, c->reply, sizeof c->reply,
+                                  &rn, NULL) != 0)
+        return 1;
+    return rn == RESIDUE_LOG_REPLY_LEN && memcmp(c->reply, RESIDUE_LOG_REPLY_OK, rn) == 0 &&
+                   taken == c->rec.msg.len
+               ? 0
+               : 2;
+}
+
+/* The client builds the log packet, the server takes it, the client reads the reply. */
+static int sess_log(void *p)
+{
+    sess_ctx *c = p;
+    size_t n = 0;
+    residue_client_set_compression(c->cl, c->zlib);
+    if (residue_client_build_log(c->cl, &c->rec, 1, c->buf, sizeof c->buf, &n, NULL) != 0) return 1;
+    if (sess_server_log(c, c->buf, n - 4) != 0) return 2;
+    return residue_client_log_reply(c->cl, c->reply, RESIDUE_LOG_REPLY_LEN - 4, NULL);
+}
+
+/* The server's part alone, on a packet built once. */
+static int sess_server_only(void *p)
+{
+    sess_ctx *c = p;
+    return sess_server_log(c, c->pkt, c->pkt_len);
+}
+
+/* A server and an established client; rsa: a managed client whose CONNECT goes
+ * RSA-encrypted to a server key (the capture's client pair plays both keys; an unmanaged
+ * CONNECT with its PEM does not fit one 2048-bit block). */
+static int sess_setup(sess_ctx *c, const char *vectors, bool rsa, const char *plain, size_t plain_len)
+{
+    char path[4096];
+    static rp_rsa_key *priv, *pub;
+    if (priv == NULL) {
+        snprintf(path, sizeof path, "%s/A-unknown-plain/keys/client-private.pem", vectors);
+        if (rp_rsa_key_load_private_file(path, NULL, &priv, NULL) != 0) return 1;
+        snprintf(path, sizeof path, "%s/A-unknown-plain/keys/client-public.pem", vectors);
+        if (rp_rsa_key_load_public_file(path, &pub, NULL) != 0) return 1;
+    }
+    memset(c, 0, sizeof *c);
+    c->now = 1795667583u;
+    c->rng = 42;
+    residue_server_config sc;
+    residue_server_config_defaults(&sc);
+    sc.client_age = 120;
+    sc.non_acknowledged_client_age = 120;
+    sc.client_integrity_task_interval = 60;
+    static residue_managed_client m = { "bench-managed", NULL, 0 }; /* the server borrows it */
+    m.public_key = pub;
+    if (rsa) {
+        sc.server_private_key = priv;
+        sc.managed_clients = &m;
+        sc.managed_count = 1;
+    }
+    rp_error e;
+    if (residue_server_create(&sc, sess_clock, c, sess_rng, c, &c->srv, &e) != 0 ||
+        residue_client_create(&(residue_client_config){ rsa ? m.client_id : NULL, priv,
+                                                        rsa ? pub : NULL, 0, 0 },
+                              sess_clock, c, sess_rng, c, &c->cl, &e) != 0) {
+        fprintf(stderr, "bench_envelope: sessions: %s\n", e.message);
+        return 1;
+    }
+    int hr = sess_handshake(c);
+    if (hr != 0) {
+        fprintf(stderr, "bench_envelope: sessions: handshake step %d failed\n", hr);
+        return 1;
+    }
+    /* the record: the 1 KiB log request's fields */
+    residue_log_request_init(&c->rec);
+    static uint8_t arena_buf[4096];
+    rp_arena arena;
+    rp_arena_init(&arena, arena_buf, sizeof arena_buf);
+    if (residue_log_request_decode(plain, plain_len, &c->rec, &arena, NULL, &e) != 0) {
+        fprintf(stderr, "bench_envelope: sessions: the log record: %s\n", e.message);
+        return 1;
+    }
+    c->rec.timestamp = 0; /* the client stamps it with its clock */
+    c->rec.has_timestamp = false;
+    return 0;
+}
+
+static void sess_free(sess_ctx *c)
+{
+    residue_client_free(c->cl);
+    residue_server_free(c->srv);
+}
+
+static int sess_bench(const bench_config *cfg, const char *vectors, const char *plain,
+                      size_t plain_len, long cg_iters)
+{
+    static sess_ctx plain_cx, rsa_cx;
+    if (sess_setup(&plain_cx, vectors, false, plain, plain_len) != 0 ||
+        sess_setup(&rsa_cx, vectors, true, plain, plain_len) != 0) {
+        fprintf(stderr, "bench_envelope: cannot set up the sessions\n");
+        return 1;
+    }
+    int failures = 0;
+    static const struct { const char *name; int kind; bool zlib; } ops[] = {
+        { "session_handshake", 0, false }, { "session_handshake_rsa", 1, false },
+        { "session_log", 2, false },       { "session_log_zlib", 2, true },
+        { "session_server_log", 3, false }, { "session_server_log_zlib", 3, true },
+    };
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+        sess_ctx *c = ops[i].kind == 1 ? &rsa_cx : &plain_cx;
+        c->zlib = ops[i].zlib;
+        bench_fn fn = ops[i].kind <= 1 ? sess_handshake : ops[i].kind == 2 ? sess_log : sess_server_only;
+        if (ops[i].kind == 3) {
+            residue_client_set_compression(c->cl, c->zlib);
+            size_t n = 0;
+            if (residue_client_build_log(c->cl, &c->rec, 1, c->pkt, sizeof c->pkt, &n, NULL) != 0) {
+                fprintf(stderr, "bench_envelope: %s: cannot build the packet\n", ops[i].name);
+                return 1;
+            }
+            c->pkt_len = n - 4;
+        }
+        if (cg_iters > 0) {
+            char label[128];
+            snprintf(label, sizeof label, "%s:ours", ops[i].name);
+            long it = ops[i].kind <= 1 ? (cg_iters / 10 > 0 ? cg_iters / 10 : 1) : cg_iters;
+            if (bench_callgrind_run(label, fn, c, it) != 0) return 1;
+            continue;
+        }
+        bench_impl impl = { "ours", fn, c, 0 };
+        if (bench_compare(cfg, ops[i].name, &impl, 1) != 0) {
+            failures++;
+            continue;
+        }
+        printf("bench: %s ours=%.0fns peer=none:n/a ratio=n/a\n", ops[i].name, impl.ns_per_op);
+    }
+    sess_free(&plain_cx);
+    sess_free(&rsa_cx);
+    return failures;
+}
+
 /* A log request of exactly PLAIN_LEN bytes: the vector's shape, msg padded with text. */
 static size_t make_log_request(char *buf, size_t cap)
 {
@@ -334,8 +505,8 @@ int main(int argc, char **argv)
     static char plain[PLAIN_LEN + 1];
     size_t plain_len = make_log_request(plain, sizeof plain);
 
-    static env_ctx ours, flo, percall, check, old, any;
-    env_ctx *all[] = { &ours, &flo, &percall, &check, &old, &any };
+    static env_ctx ours, flo, percall, check, any;
+    env_ctx *all[] = { &ours, &flo, &percall, &check, &any };
     EVP_CIPHER *cipher = EVP_CIPHER_fetch(NULL, "AES-256-CBC", NULL);
     EVP_CIPHER_CTX *cctx = EVP_CIPHER_CTX_new();
     if (cipher == NULL || cctx == NULL)
@@ -387,27 +558,23 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_envelope: the floor cannot open our packet%s\n", suffix);
             return 1;
         }
-        if (old_seal(&check) != 0 || check.out_len != ours_len
-            || memcmp(check.out, ours_pkt, ours_len) != 0)
-            printf("# note: seal%s: the engine and residue_envelope differ\n", suffix);
         printf("# envelope%s: %zu-byte log request -> %zu-byte packet\n", suffix, plain_len,
                ours_len);
 
         for (int op = 0; op < 2; op++) {
-            env_ctx *used[] = { &ours, &flo, &percall, &old, &any };
+            env_ctx *used[] = { &ours, &flo, &percall, &any };
             for (size_t i = 0; i < sizeof used / sizeof used[0]; i++) {
                 used[i]->zlib = z;
                 used[i]->pkt = ours_pkt;
                 used[i]->pkt_len = ours_len;
             }
-            bench_impl impls[5] = {
+            bench_impl impls[4] = {
                 { "ours", op ? ours_open : ours_seal, &ours, 0 },
                 { "openssl-floor", op ? floor_open : floor_seal, &flo, 0 },
                 { "openssl-percall", op ? floor_open : floor_seal, &percall, 0 },
-                { "residue-envelope", op ? old_open : old_seal, &old, 0 },
                 { "ours-any", ours_open_any, &any, 0 },
             };
-            size_t nimpl = op ? 5 : 4;
+            size_t nimpl = op ? 4 : 3;
             char name[64];
             snprintf(name, sizeof name, "envelope_%s%s", op ? "open" : "seal", suffix);
             if (cg_iters > 0) {
@@ -427,6 +594,7 @@ int main(int argc, char **argv)
                 bench_report(name, impls[0].ns_per_op, impls[i].name, impls[i].ns_per_op, "ns");
         }
     }
+    failures += sess_bench(&cfg, vectors, plain, plain_len, cg_iters);
     EVP_CIPHER_CTX_free(cctx);
     EVP_CIPHER_free(cipher);
     free(hex);

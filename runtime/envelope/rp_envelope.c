@@ -391,9 +391,13 @@ static void touch(bufs *B, int k, const uint8_t *p, size_t n)
     if (end > B->hw[k]) B->hw[k] = end;
 }
 
-/* Which buffer holds p (0, 1), or -1 (the packet, or none). */
+/* Which buffer holds p (0, 1), or -1 (the packet, or none). A pointer strictly inside a
+ * buffer wins over one at a buffer's end: a work buffer may start right where the output
+ * ends (one allocation for both). */
 static int holder(const bufs *B, const uint8_t *p)
 {
+    for (int k = 0; k < 2; k++)
+        if (B->cap[k] > 0 && inside(p, B->b[k], B->cap[k] - 1)) return k;
     if (inside(p, B->b[0], B->cap[0])) return 0;
     if (inside(p, B->b[1], B->cap[1])) return 1;
     return -1;

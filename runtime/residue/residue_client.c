@@ -4,7 +4,9 @@
  *   ESTABLISHED --touch()--> AWAIT_TOUCH --established--> ESTABLISHED
  *   any error reply / undecodable reply --> DISCONNECTED --connect()--> AWAIT_HELLO ...
  *
- * Messages are encoded and decoded with the generated residue_* codecs only.
+ * Messages are encoded and decoded with the generated residue_* codecs only; envelopes are
+ * classified, opened and sealed by the generic engine (rp_envelope.h) with the spec's tables
+ * (residue_protocol), and packets framed with the spec's port framing.
  */
 #include "residue_session.h"
 
@@ -15,13 +17,16 @@
 #include <openssl/crypto.h>
 
 #include "rp_codec.h"
-#include "residue_envelope.h"
+#include "rp_envelope.h"
+#include "rp_frame.h"
 #include "residue_profiles.h"
 #include "residue_registry.h"
-#include "rp_zlib.h"
+#include "residue_transport.h"
 
 #define PEM_MAX 4096u
 #define REPLY_ARENA_SIZE 4096u
+/* Seal work buffers up to this size live on the stack (CONNECT, ACK, TOUCH). */
+#define SEAL_WORK_STACK 4096u
 
 struct residue_client {
     residue_client_config cfg;
@@ -50,6 +55,8 @@ struct residue_client {
     bool has_age;
     bool no_compression;
     residue_any *any;               /* one decoded reply (~100 KB union: not on the stack) */
+    uint8_t *log_work;              /* the engine's work buffer for log packets, grown on use */
+    size_t log_work_cap;
 };
 
 static void trace_emit(residue_client *cl, bool outgoing, const char *message, const char *envelope,
@@ -137,6 +144,10 @@ void residue_client_free(residue_client *cl)
         OPENSSL_cleanse(cl->any, sizeof *cl->any); /* may hold a decoded session key */
     }
     free(cl->any);
+    if (cl->log_work != NULL) {
+        OPENSSL_cleanse(cl->log_work, cl->log_work_cap);
+    }
+    free(cl->log_work);
     OPENSSL_cleanse(cl, sizeof *cl);
     free(cl);
 }
@@ -213,23 +224,77 @@ size_t residue_client_bulk_capacity(const residue_client *cl)
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-static int add_delim(uint8_t *out, size_t cap, size_t n, size_t *out_len, rp_error *err)
+/* Appends the framing of `port` (residue_protocol's port table) after the n payload bytes
+ * already at out. */
+static int add_delim(unsigned port, uint8_t *out, size_t cap, size_t n, size_t *out_len,
+                     rp_error *err)
 {
-    if (n + RESIDUE_SESSION_DELIM_LEN > cap) {
-        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
-                            "output buffer of %zu bytes too small", cap);
-    }
-    memcpy(out + n, RESIDUE_SESSION_DELIM, RESIDUE_SESSION_DELIM_LEN);
-    *out_len = n + RESIDUE_SESSION_DELIM_LEN;
-    return 0;
+    return rp_frame_write(&residue_protocol.ports[port - 1u].framing, out, n, out, cap, out_len,
+                          err);
 }
 
-static int draw_iv(residue_client *cl, uint8_t iv[RP_AES_IV_SIZE], rp_error *err)
+/* The client's keys for the engine: the server's public key (CONNECT), our private key
+ * (hello) and the session key with our id (everything after the hello). */
+static int client_keys(void *ctx, unsigned key, rp_key_use use, const char *id, size_t id_len,
+                       rp_key_value *out, size_t cap)
 {
-    if (cl->rng(cl->rng_ctx, iv, RP_AES_IV_SIZE) < 0) {
-        return rp_error_set(err, RP_E_CRYPTO, RP_LAYER_SESSION, SIZE_MAX, "random generator failed");
+    const residue_client *cl = ctx;
+    (void)use;
+    (void)id;
+    (void)id_len;
+    (void)cap;
+    memset(out, 0, sizeof *out);
+    switch (key) {
+    case RESIDUE_KEY_SERVER_KEY:
+        out->rsa = cl->cfg.server_public_key;
+        return out->rsa != NULL;
+    case RESIDUE_KEY_CLIENT_KEY:
+        out->rsa = cl->private_key;
+        return out->rsa != NULL;
+    case RESIDUE_KEY_SESSION:
+        if (!cl->has_key) return 0;
+        out->aes = &cl->key;
+        out->id = cl->id;
+        out->id_len = cl->id_len;
+        return 1;
+    default:
+        return 0;
     }
-    return 0;
+}
+
+static rp_envelope_ctx envelope_ctx(residue_client *cl)
+{
+    rp_envelope_ctx cx = {&residue_protocol, client_keys, cl, cl->rng, cl->rng_ctx, 0};
+    return cx;
+}
+
+/* Seals json as `envelope` into out and frames it for `port`. work/work_cap: a buffer for
+ * the engine, or NULL to use the stack (or a temporary one when that is too small). */
+static int seal_packet(residue_client *cl, unsigned envelope, unsigned port, const char *json,
+                       size_t n, uint8_t *work, size_t work_cap, uint8_t *out, size_t cap,
+                       size_t *out_len, rp_error *err)
+{
+    uint8_t stack[SEAL_WORK_STACK];
+    uint8_t *tmp = NULL;
+    if (work == NULL) {
+        work_cap = rp_envelope_sealed_max(&residue_protocol, envelope, n, cl->id_len);
+        if (work_cap <= sizeof stack) {
+            work = stack;
+            work_cap = sizeof stack;
+        } else if (work_cap == SIZE_MAX || (tmp = malloc(work_cap)) == NULL) {
+            return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+        } else {
+            work = tmp;
+        }
+    }
+    rp_envelope_ctx cx = envelope_ctx(cl);
+    size_t len = 0;
+    int rc = rp_envelope_seal(&cx, envelope, json, n, (char *)out, cap, work, work_cap, &len, err);
+    if (rc == 0) {
+        rc = add_delim(port, out, cap, len, out_len, err);
+    }
+    free(tmp); /* the engine cleansed what it left there */
+    return rc;
 }
 
 /* A copy of json for printing, with a long "rsa_public_key" value shortened. */
@@ -256,18 +321,8 @@ static void abbreviate(const char *json, size_t n, char *out, size_t cap)
 static int seal_request(residue_client *cl, const char *json, size_t n, uint8_t *out, size_t cap,
                         size_t *out_len, rp_error *err)
 {
-    uint8_t iv[RP_AES_IV_SIZE];
-    int rc = draw_iv(cl, iv, err);
-    if (rc < 0) {
-        return rc;
-    }
-    size_t len = 0;
-    rc = residue_envelope_seal_aes_c2s(&cl->key, iv, cl->id, cl->id_len, json, n, (char *)out, cap,
-                                  &len, err);
-    if (rc < 0) {
-        return rc;
-    }
-    return add_delim(out, cap, len, out_len, err);
+    return seal_packet(cl, RESIDUE_ENVELOPE_AES_FROM_CLIENT, RESIDUE_PORT_CONNECT, json, n, NULL,
+                       0, out, cap, out_len, err);
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */
@@ -319,7 +374,7 @@ int residue_client_connect(residue_client *cl, uint8_t *out, size_t cap, size_t 
         return rc;
     }
     const char *envelope = "plain";
-    size_t len = 0;
+    unsigned env = RESIDUE_ENVELOPE_PLAIN;
     if (cl->cfg.server_public_key != NULL) {
         size_t max = rp_rsa_max_plaintext(cl->cfg.server_public_key);
         if (n > max) {
@@ -329,12 +384,11 @@ int residue_client_connect(residue_client *cl, uint8_t *out, size_t cap, size_t 
                                 n, rp_rsa_key_bits(cl->cfg.server_public_key), max,
                                 (n + RP_RSA_PKCS1_OVERHEAD) * 8u);
         }
-        rc = residue_envelope_seal_rsa(cl->cfg.server_public_key, json, n, (char *)out, cap, &len, err);
+        env = RESIDUE_ENVELOPE_RSA_TO_SERVER;
         envelope = "rsa";
-    } else {
-        rc = residue_envelope_seal_plain(json, n, (char *)out, cap, &len, err);
     }
-    if (rc < 0 || (rc = add_delim(out, cap, len, out_len, err)) < 0) {
+    rc = seal_packet(cl, env, RESIDUE_PORT_CONNECT, json, n, NULL, 0, out, cap, out_len, err);
+    if (rc < 0) {
         return rc;
     }
     cl->state = RESIDUE_CLIENT_AWAIT_HELLO;
@@ -471,41 +525,42 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
     }
     const char *text = pkt == NULL ? "" : (const char *)pkt;
     size_t wire = len + RESIDUE_SESSION_DELIM_LEN;
-    residue_envelope_kind kind = residue_envelope_classify_s2c(text, len);
-    /* An RSA block opens into up to max_plaintext bytes, however short its base64 text. */
-    size_t pcap = len + 1u;
-    if (kind == RESIDUE_KIND_RSA) pcap += rp_rsa_max_plaintext(cl->private_key);
-    char *plain = malloc(pcap);
-    if (plain == NULL) {
-        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
-    }
-    size_t n = 0;
-    int rc = 0;
-    const char *envelope = "plain";
-    if (kind == RESIDUE_KIND_PLAIN) {
-        memcpy(plain, text, len);
-        plain[len] = '\0';
-        n = len;
-    } else if (kind == RESIDUE_KIND_RSA) {
-        envelope = "rsa";
-        rc = residue_envelope_open_rsa(cl->private_key, text, len, plain, pcap, &n, err, NULL);
-    } else if (kind == RESIDUE_KIND_AES_NO_CLIENT_ID && cl->has_key) {
-        envelope = "aes";
-        rc = residue_envelope_open_aes_s2c(&cl->key, text, len, plain, pcap, &n, err, NULL);
-    } else {
+    /* What the server may send on the connect port, told apart by shape (rp_envelope.h). */
+    uint32_t mask = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_CONNECT,
+                                          RESIDUE_PEER_SERVER);
+    uint32_t shape = rp_envelope_classify(&residue_protocol, mask, text, len);
+    if (shape == 0 || (shape == RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT) && !cl->has_key)) {
         /* Raw text: what the server sends when it could not RSA-encrypt the hello. */
         char d[200];
         snprintf(d, sizeof d, "%.*s", (int)(len < 160 ? len : 160), text);
         trace_emit(cl, false, "RAW", "plain", wire, d);
-        free(plain);
         return fail(cl, RP_E_REJECTED, err, "server answered with raw text: %s", d);
     }
+    /* Plaintext and work buffer: every layer opens to at most its input's length, but an RSA
+     * block opens into up to max_plaintext bytes, however short its base64 text. */
+    size_t pcap = len + 1u, wcap = len + 1u;
+    if (shape & RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT)) {
+        pcap += rp_rsa_max_plaintext(cl->private_key);
+    }
+    char *plain = malloc(pcap + wcap);
+    if (plain == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    rp_envelope_ctx cx = envelope_ctx(cl);
+    rp_envelope_opened opened;
+    int rc = rp_envelope_open_any(&cx, mask, text, len, plain, pcap, (uint8_t *)plain + pcap, wcap,
+                                  &opened, err, NULL);
     if (rc < 0) {
-        OPENSSL_cleanse(plain, pcap);
+        OPENSSL_cleanse(plain, pcap + wcap);
         free(plain);
         cl->state = RESIDUE_CLIENT_DISCONNECTED;
         return rc;
     }
+    size_t n = opened.len;
+    unsigned kind = opened.envelope;
+    const char *envelope = kind == RESIDUE_ENVELOPE_RSA_TO_CLIENT ? "rsa"
+                           : kind == RESIDUE_ENVELOPE_AES_TO_CLIENT ? "aes"
+                                                                    : "plain";
     uint8_t arena_buf[REPLY_ARENA_SIZE];
     rp_arena arena;
     rp_arena_init(&arena, arena_buf, sizeof arena_buf);
@@ -516,9 +571,9 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
     /* The server answers a TOUCH naming a client it does not know with the logging port's
      * {"r":1} (reference §6.1): it has forgotten us. */
     residue_log_reply lr;
-    bool forgotten = rc < 0 && kind == RESIDUE_KIND_PLAIN &&
+    bool forgotten = rc < 0 && kind == RESIDUE_ENVELOPE_PLAIN &&
                      residue_log_reply_decode(plain, n, &lr, &arena, &residue_profile_wire, NULL) == 0;
-    OPENSSL_cleanse(plain, pcap);
+    OPENSSL_cleanse(plain, pcap + wcap);
     free(plain);
     if (forgotten) {
         trace_emit(cl, false, "LOG-REPLY", "plain", wire, "the server does not know this client");
@@ -537,10 +592,10 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
         trace_emit(cl, false, "ERROR", envelope, wire, d);
         rc = fail(cl, RP_E_REJECTED, err, "%s", text_buf);
     } else if (any->id == RESIDUE_MSG_HELLO && cl->state == RESIDUE_CLIENT_AWAIT_HELLO &&
-               kind == RESIDUE_KIND_RSA) {
+               kind == RESIDUE_ENVELOPE_RSA_TO_CLIENT) {
         rc = on_hello(cl, &any->u.hello, wire, out, cap, out_len, err);
     } else if (any->id == RESIDUE_MSG_ESTABLISHED && cl->state != RESIDUE_CLIENT_AWAIT_HELLO &&
-               kind == RESIDUE_KIND_AES_NO_CLIENT_ID) {
+               kind == RESIDUE_ENVELOPE_AES_TO_CLIENT) {
         rc = on_established(cl, &any->u.established, wire, err);
     } else {
         rc = fail(cl, RP_E_PROTOCOL, err, "unexpected reply (%s envelope) in this state",
@@ -551,6 +606,25 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
 }
 
 /* ---- logging ----------------------------------------------------------------------------- */
+
+/* Makes cl->log_work at least `need` bytes (kept for the next log packets). */
+static int log_work(residue_client *cl, size_t need, rp_error *err)
+{
+    if (need <= cl->log_work_cap) {
+        return 0;
+    }
+    uint8_t *w = need == SIZE_MAX ? NULL : malloc(need);
+    if (w == NULL) {
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    if (cl->log_work != NULL) {
+        OPENSSL_cleanse(cl->log_work, cl->log_work_cap);
+    }
+    free(cl->log_work);
+    cl->log_work = w;
+    cl->log_work_cap = need;
+    return 0;
+}
 
 /* Upper bound of the compact JSON of one record (every string byte may become \u00XX). */
 static size_t record_bound(const residue_log_request *r)
@@ -617,22 +691,12 @@ int residue_client_build_log(residue_client *cl, const residue_log_request *reco
         free(json);
         return rc;
     }
-    uint8_t iv[RP_AES_IV_SIZE];
-    if ((rc = draw_iv(cl, iv, err)) < 0) {
-        free(json);
-        return rc;
-    }
     bool compress = (cl->flags & RESIDUE_SERVER_FLAGS_COMPRESSION) != 0 && !cl->no_compression;
-    size_t len = 0;
-    if (compress) {
-        rc = residue_envelope_seal_log_zlib(&cl->key, iv, cl->id, cl->id_len, json, n,
-                                       RP_ZLIB_DEFAULT_LEVEL, (char *)out, cap, &len, err);
-    } else {
-        rc = residue_envelope_seal_aes_c2s(&cl->key, iv, cl->id, cl->id_len, json, n, (char *)out, cap,
-                                      &len, err);
-    }
+    unsigned env = compress ? RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT : RESIDUE_ENVELOPE_AES_FROM_CLIENT;
+    rc = log_work(cl, rp_envelope_sealed_max(&residue_protocol, env, n, cl->id_len), err);
     if (rc == 0) {
-        rc = add_delim(out, cap, len, out_len, err);
+        rc = seal_packet(cl, env, RESIDUE_PORT_LOGGING, json, n, cl->log_work, cl->log_work_cap,
+                         out, cap, out_len, err);
     }
     if (rc == 0 && cl->trace != NULL) {
         char d[300];

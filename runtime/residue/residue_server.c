@@ -5,6 +5,11 @@
  * -> `_t` window -> insecure rule -> on_connect / on_ack / on_touch -> encode the reply with
  * the generated encoder -> seal (plain / RSA to the client / AES with the client key) ->
  * append the delimiter.
+ *
+ * Envelopes are classified, opened and sealed by the generic engine (rp_envelope.h) with the
+ * spec's tables (residue_protocol); the keys come from server_keys below (the server key,
+ * and the registry entry's current and backup keys found by the envelope's id() text).
+ * Packets are framed with the spec's port framing.
  */
 #include "residue_session.h"
 
@@ -16,8 +21,10 @@
 #include <openssl/crypto.h>
 
 #include "rp_codec.h"
-#include "residue_envelope.h"
+#include "rp_envelope.h"
+#include "rp_frame.h"
 #include "residue_profiles.h"
+#include "residue_transport.h"
 #include "rp_json.h"
 #include "rp_pem.h"
 #include "residue_registry.h"
@@ -73,6 +80,8 @@
 #define LOGGER_DEFAULT "default"
 /* The real server's bound on loggers_blacklist (Configuration::MAX_BLACKLIST_LOGGERS). */
 #define MAX_BLACKLIST 10000u
+/* Seal work buffers up to this size live on the stack (every reply but the largest). */
+#define SEAL_WORK_STACK 4096u
 
 struct residue_server {
     residue_server_config cfg;
@@ -87,7 +96,8 @@ struct residue_server {
     residue_trace_fn trace;
     void *trace_ctx;
     residue_server_stats stats;
-    char *inflate_buf;      /* max_log_size + 1 bytes, reused by every log packet */
+    char *inflate_buf;      /* max_log_size + 1 bytes: the plaintext of one opened envelope */
+    uint8_t *open_work;     /* max_log_size + 1 bytes: the engine's work buffer beside it */
     uint8_t *log_arena;     /* log_arena_size bytes for one decoded log record */
     residue_any *any;       /* one decoded request (the union holds a 500-item bulk, ~100 KB:
                                kept here, not on the stack) */
@@ -401,6 +411,7 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
     s->rng = rng != NULL ? rng : rp_random_system;
     s->rng_ctx = rng != NULL ? rng_ctx : NULL;
     s->inflate_buf = malloc(s->cfg.max_log_size + 1u);
+    s->open_work = malloc(s->cfg.max_log_size + 1u);
     if (s->cfg.max_log_line_size == 0 || s->cfg.max_log_line_size > s->cfg.max_log_size) {
         s->cfg.max_log_line_size = s->cfg.max_log_size;
     }
@@ -408,9 +419,10 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
     s->log_arena = malloc(s->log_arena_size);
     s->any = malloc(sizeof *s->any);
     s->connect_arena = malloc(CONNECT_ARENA_SIZE);
-    if (s->inflate_buf == NULL || s->log_arena == NULL || s->any == NULL ||
+    if (s->inflate_buf == NULL || s->open_work == NULL || s->log_arena == NULL || s->any == NULL ||
         s->connect_arena == NULL) {
         free(s->inflate_buf);
+        free(s->open_work);
         free(s->log_arena);
         free(s->any);
         free(s->connect_arena);
@@ -426,6 +438,7 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
     }
     if (rc < 0) {
         free(s->inflate_buf);
+        free(s->open_work);
         free(s->log_arena);
         free(s->any);
         free(s->connect_arena);
@@ -446,6 +459,7 @@ void residue_server_free(residue_server *srv)
     residue_registry_free(&srv->reg);
     residue_sources_free(&srv->sources);
     free(srv->inflate_buf);
+    free(srv->open_work);
     free(srv->log_arena);
     free(srv->any);
     if (srv->connect_arena != NULL) {
@@ -536,6 +550,7 @@ typedef struct reply_ctx {
     size_t cap;
     size_t *out_len;
     rp_error *why;
+    unsigned port;            /* RESIDUE_PORT_CONNECT or _LOGGING: how the reply is framed */
     const char *req_name;     /* for the trace */
     const char *req_envelope;
     size_t req_size;
@@ -552,17 +567,94 @@ static void trace_emit(residue_server *srv, bool outgoing, const char *message, 
     srv->trace(srv->trace_ctx, &ev);
 }
 
-/* Appends the delimiter after n payload bytes already in rc->out. */
+/* Frames the n payload bytes already in rc->out for the reply's port (the spec's port
+ * table: payload + "\r\n\r\n"). */
 static int finish_packet(reply_ctx *rc, size_t n, const char *message, const char *envelope)
 {
-    if (n + RESIDUE_SESSION_DELIM_LEN > rc->cap) {
-        return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
-                            "reply buffer of %zu bytes too small", rc->cap);
+    int r = rp_frame_write(&residue_protocol.ports[rc->port - 1u].framing, rc->out, n, rc->out,
+                           rc->cap, rc->out_len, rc->why);
+    if (r < 0) {
+        return r;
     }
-    memcpy(rc->out + n, RESIDUE_SESSION_DELIM, RESIDUE_SESSION_DELIM_LEN);
-    *rc->out_len = n + RESIDUE_SESSION_DELIM_LEN;
     trace_emit(rc->srv, true, message, envelope, *rc->out_len, rc->detail);
     return 0;
+}
+
+/* ---- keys for the envelope engine -------------------------------------------------------- */
+
+/* What one open or seal may use. Sealing: the key the reply goes out with. Opening: the
+ * server's private key, and the registry entry the envelope's id() names (the lookup
+ * records what it was asked and found, so the caller can tell an unknown client apart). */
+typedef struct server_keys {
+    residue_server *srv;
+    const rp_aes_key *seal_aes;     /* seal: the client's current AES key */
+    const rp_rsa_key *seal_rsa;     /* seal: the client's public key */
+    bool backup_only;               /* open: offer only the entry's backup key */
+    bool asked;                     /* open: the session key was looked up */
+    residue_registry_entry *entry;    /* open: the entry the id named, or NULL */
+    const char *id;                 /* open: that id text (into the packet) */
+    size_t id_len;
+} server_keys;
+
+static int server_keys_fn(void *ctx, unsigned key, rp_key_use use, const char *id,
+                          size_t id_len, rp_key_value *out, size_t cap)
+{
+    server_keys *k = ctx;
+    memset(out, 0, cap * sizeof *out);
+    switch (key) {
+    case RESIDUE_KEY_SERVER_KEY:
+        out->rsa = use == RP_KEY_OPEN ? k->srv->cfg.server_private_key : NULL;
+        return out->rsa != NULL;
+    case RESIDUE_KEY_CLIENT_KEY:
+        out->rsa = use == RP_KEY_SEAL ? k->seal_rsa : NULL;
+        return out->rsa != NULL;
+    case RESIDUE_KEY_SESSION:
+        if (use == RP_KEY_SEAL) {
+            out->aes = k->seal_aes;
+            return out->aes != NULL;
+        }
+        k->asked = true;
+        k->id = id;
+        k->id_len = id_len;
+        k->entry = id == NULL ? NULL : residue_registry_find(&k->srv->reg, id, id_len);
+        if (k->entry == NULL) {
+            return RP_E_UNKNOWN_CLIENT;
+        }
+        /* The current key, then the backup key (reference §4.2). */
+        if (k->backup_only) {
+            if (!k->entry->has_backup_key) return 0;
+            out[0].aes = &k->entry->backup_key;
+            return 1;
+        }
+        out[0].aes = &k->entry->key;
+        if (k->entry->has_backup_key && cap > 1) {
+            out[1].aes = &k->entry->backup_key;
+            return 2;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Seals json as `envelope` into rc->out with the key(s) in *k, IVs from the server's RNG. */
+static int seal_into(reply_ctx *rc, unsigned envelope, server_keys *k, const char *json,
+                     size_t n, size_t *len)
+{
+    rp_envelope_ctx cx = {&residue_protocol, server_keys_fn, k, rc->srv->rng, rc->srv->rng_ctx, 0};
+    uint8_t stack[SEAL_WORK_STACK];
+    uint8_t *work = stack, *tmp = NULL;
+    size_t need = rp_envelope_sealed_max(&residue_protocol, envelope, n, 0);
+    if (need > sizeof stack) {
+        if (need == SIZE_MAX || (tmp = malloc(need)) == NULL) {
+            return rp_error_set(rc->why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+        }
+        work = tmp;
+    }
+    int r = rp_envelope_seal(&cx, envelope, json, n, (char *)rc->out, rc->cap, work,
+                             tmp != NULL ? need : sizeof stack, len, rc->why);
+    free(tmp); /* the engine cleansed what it left there */
+    return r;
 }
 
 /* Raw text reply (not JSON): what the real server sends when it cannot RSA-encrypt. */
@@ -583,14 +675,9 @@ static int reply_raw(reply_ctx *rc, const char *text)
 static int seal_aes(reply_ctx *rc, const rp_aes_key *key, const char *json, size_t n,
                     const char *message)
 {
-    uint8_t iv[RP_AES_IV_SIZE];
-    int r = rc->srv->rng(rc->srv->rng_ctx, iv, sizeof iv);
-    if (r < 0) {
-        return rp_error_set(rc->why, RP_E_CRYPTO, RP_LAYER_SESSION, SIZE_MAX,
-                            "random generator failed");
-    }
+    server_keys k = {.srv = rc->srv, .seal_aes = key};
     size_t len = 0;
-    r = residue_envelope_seal_aes_s2c(key, iv, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    int r = seal_into(rc, RESIDUE_ENVELOPE_AES_TO_CLIENT, &k, json, n, &len);
     if (r < 0) {
         return r;
     }
@@ -611,8 +698,9 @@ static int seal_rsa(reply_ctx *rc, const rp_rsa_key *pub, const char *json, size
                  "this public key", n, max);
         return reply_raw(rc, text);
     }
+    server_keys k = {.srv = rc->srv, .seal_rsa = pub};
     size_t len = 0;
-    int r = residue_envelope_seal_rsa(pub, json, n, (char *)rc->out, rc->cap, &len, rc->why);
+    int r = seal_into(rc, RESIDUE_ENVELOPE_RSA_TO_CLIENT, &k, json, n, &len);
     if (r < 0) {
         return r;
     }
@@ -1077,15 +1165,75 @@ static int on_touch(residue_server *s, reply_ctx *rc, const residue_touch *req)
     return reply_established(rc, e);
 }
 
-/* Finds the second ':' of "<iv>:<id>:<b64>"; returns the id length or 0 when absent. */
-static size_t envelope_id_len(const char *pkt, size_t len)
+/* The id() part of a packet of `envelope`'s join shape, located by the envelope's join
+ * description (separator and parts from residue_protocol): where it starts (NULL when the
+ * text ends before it) and its length, 0 when it is empty or no separator ends it. Only for
+ * packets the engine refused before it asked for a key (a bad IV, a missing separator, an
+ * empty id): the real server looks the client up by this text first, so whether it names a
+ * known client still decides the reply. Nothing is decrypted or decoded here. */
+static const char *join_id(unsigned envelope, const char *t, size_t len, size_t *id_len)
 {
-    for (size_t i = RESIDUE_ENVELOPE_IV_HEX_LEN + 1u; i < len; i++) {
-        if (pkt[i] == ':') {
-            return i - (RESIDUE_ENVELOPE_IV_HEX_LEN + 1u);
+    const rp_layer_desc *j = &residue_protocol.envelopes[envelope].layers[0];
+    size_t pos = 0;
+    *id_len = 0;
+    for (size_t i = 0; i < j->part_count && pos <= len; i++) {
+        size_t end = pos;
+        if (j->parts[i].kind == RP_JOIN_IV_HEX) {
+            end = pos + RP_ENVELOPE_IV_HEX_LEN;
+        } else {
+            while (end + j->sep_len <= len && memcmp(t + end, j->sep, j->sep_len) != 0) end++;
+            if (end + j->sep_len > len) end = len; /* no separator after it */
         }
+        if (j->parts[i].kind == RP_JOIN_ID) {
+            if (pos > len) return NULL;
+            if (end < len) *id_len = end - pos;
+            return t + pos;
+        }
+        pos = end + j->sep_len;
     }
+    return NULL;
+}
+
+/* Buffers for one envelope open: the server's two of max_log_size + 1 bytes when they are
+ * large enough, else temporary ones (cleansed and freed by open_bufs_done). */
+typedef struct open_bufs {
+    char *out;
+    uint8_t *work;
+    size_t out_cap, work_cap;
+    char *owned;    /* the temporary block, or NULL */
+} open_bufs;
+
+static int open_bufs_get(residue_server *s, size_t out_need, size_t work_need, open_bufs *b,
+                         rp_error *why)
+{
+    size_t have = s->cfg.max_log_size + 1u;
+    b->owned = NULL;
+    if (out_need <= have && work_need <= have) {
+        b->out = s->inflate_buf;
+        b->work = s->open_work;
+        b->out_cap = b->work_cap = have;
+        return 0;
+    }
+    if (out_need < have) out_need = have;
+    if (work_need < have) work_need = have;
+    b->owned = malloc(out_need + work_need);
+    if (b->owned == NULL) {
+        return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+    }
+    b->out = b->owned;
+    b->work = (uint8_t *)b->owned + out_need;
+    b->out_cap = out_need;
+    b->work_cap = work_need;
     return 0;
+}
+
+/* Cleanses the plaintext (out[0..used)) and frees a temporary block. The engine has already
+ * cleansed whatever else of the plaintext it left in either buffer. */
+static void open_bufs_done(open_bufs *b, size_t used)
+{
+    if (used > b->out_cap) used = b->out_cap;
+    OPENSSL_cleanse(b->out, used);
+    free(b->owned);
 }
 
 static size_t skip_ws(const char *p, size_t len)
@@ -1095,6 +1243,65 @@ static size_t skip_ws(const char *p, size_t len)
         i++;
     }
     return i;
+}
+
+/* Opens and decodes an AES request on the connect port into *any. Returns 1 when it
+ * decoded, else the status of the reply it wrote (or of a local failure): the parser
+ * message for an envelope naming an unknown client (§7), the generic invalid-request reply
+ * for every failure to decrypt or decode (one reply: no padding oracle). */
+static int open_request_aes(residue_server *srv, reply_ctx *rc, const char *text, size_t len,
+                            residue_any *any, rp_arena *arena, bool *has_t)
+{
+    open_bufs b;
+    int r = open_bufs_get(srv, len + 1u, 0, &b, rc->why);
+    if (r < 0) {
+        return r;
+    }
+    server_keys k = {.srv = srv};
+    rp_envelope_ctx cx = {&residue_protocol, server_keys_fn, &k, NULL, NULL, 0};
+    rp_envelope_opened res;
+    /* join, base64 and aes all open in place: no work buffer */
+    int o = rp_envelope_open(&cx, RESIDUE_ENVELOPE_AES_FROM_CLIENT, text, len, b.out, b.out_cap,
+                             NULL, 0, &res, NULL, NULL);
+    const char *id = k.id;
+    bool unknown = o == RP_E_UNKNOWN_CLIENT;
+    if (o < 0 && !k.asked) {
+        /* Refused before any key was asked for: the client named decides, as above. */
+        size_t id_len = 0;
+        id = join_id(RESIDUE_ENVELOPE_AES_FROM_CLIENT, text, len, &id_len);
+        unknown = id_len == 0 || residue_registry_find(&srv->reg, id, id_len) == NULL;
+    }
+    if (unknown) {
+        open_bufs_done(&b, len + 1u);
+        trace_emit(srv, false, "?", "aes", len + 4u, "envelope names an unknown client");
+        return reply_error(rc, id != NULL ? parser_message(id, len - (size_t)(id - text))
+                                          : TXT_PARSER_UNEXPECTED,
+                           SEAL_PLAIN, NULL, NULL);
+    }
+    r = RP_E_DECRYPT;
+    if (o == 0) {
+        /* A wrong key yields valid PKCS#7 padding about once in 256 tries, so "decrypted" is
+         * not enough: a key is taken when its plaintext also decodes as a request. When the
+         * current key opened but the request does not decode, the backup key is tried. */
+        rp_arena_reset(arena);
+        r = decode_request(srv, b.out, res.len, any, arena, has_t, NULL);
+        if (r < 0 && res.candidate[RESIDUE_KEY_SESSION] == 0 && k.entry != NULL &&
+            k.entry->has_backup_key) {
+            k.backup_only = true;
+            if (rp_envelope_open(&cx, RESIDUE_ENVELOPE_AES_FROM_CLIENT, text, len, b.out,
+                                 b.out_cap, NULL, 0, &res, NULL, NULL) == 0) {
+                rp_arena_reset(arena);
+                r = decode_request(srv, b.out, res.len, any, arena, has_t, NULL);
+            }
+        }
+    }
+    open_bufs_done(&b, len + 1u);
+    if (r < 0) {
+        /* One reply for every failure to decrypt or decode: no padding oracle. */
+        trace_emit(srv, false, "?", "aes", len + 4u, "could not decrypt or decode");
+        return reply_invalid(rc);
+    }
+    return 1;
 }
 
 int residue_server_handle_connect(residue_server *srv, const uint8_t *pkt, size_t len, uint8_t *reply,
@@ -1139,62 +1346,32 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
     if (text == NULL) {
         text = "";
     }
-    reply_ctx rc = {srv, reply, cap, reply_len, why, "?", "raw-text", len + 4u, {0}};
+    reply_ctx rc = {srv, reply, cap, reply_len, why, RESIDUE_PORT_CONNECT, "?", "raw-text", len + 4u,
+                    {0}};
     rp_arena arena;
     rp_arena_init(&arena, srv->connect_arena, CONNECT_ARENA_SIZE);
     residue_any *any = srv->any;
     bool has_t = false;
     bool plain = false;
-    char *plaintext = NULL;
     int r;
 
-    residue_envelope_kind kind = residue_envelope_classify_c2s(text, len, srv->cfg.server_private_key != NULL);
-    if (kind == RESIDUE_KIND_AES_CLIENT_ID) {
+    /* What a client may send here (plain, rsa_to_server, aes_from_client), told apart by
+     * shape as the real server does (§2.2): an AES envelope is "first ':' at offset 32". */
+    uint32_t mask = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_CONNECT,
+                                          RESIDUE_PEER_CLIENT);
+    uint32_t shape = rp_envelope_classify(&residue_protocol, mask, text, len);
+    if (shape & RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT)) {
         rc.req_envelope = "aes";
-        size_t id_len = envelope_id_len(text, len);
-        const char *after_iv = text + RESIDUE_ENVELOPE_IV_HEX_LEN + 1u;
-        size_t after_len = len - RESIDUE_ENVELOPE_IV_HEX_LEN - 1u;
-        residue_registry_entry *e =
-            id_len == 0 ? NULL : residue_registry_find(&srv->reg, after_iv, id_len);
-        if (e == NULL) {
-            trace_emit(srv, false, "?", "aes", len + 4u, "envelope names an unknown client");
-            return reply_error(&rc, parser_message(after_iv, after_len), SEAL_PLAIN, NULL, NULL);
+        r = open_request_aes(srv, &rc, text, len, any, &arena, &has_t);
+        if (r != 1) {
+            return r; /* answered (or failed locally) */
         }
-        residue_aes_envelope env;
-        if (residue_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
-            trace_emit(srv, false, "?", "aes", len + 4u, "malformed envelope");
-            return reply_invalid(&rc);
-        }
-        plaintext = malloc(len + 1u);
-        if (plaintext == NULL) {
-            return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
-        }
-        /* The current key, then the backup key (reference §4.2). A wrong key yields valid
-         * PKCS#7 padding about once in 256 tries, so "decrypted" is not enough: a key is
-         * taken when its plaintext also decodes as a request. */
-        const rp_aes_key *keys[2] = {&e->key, e->has_backup_key ? &e->backup_key : NULL};
-        r = RP_E_DECRYPT;
-        for (int k = 0; k < 2 && r < 0; k++) {
-            size_t n = 0;
-            if (keys[k] == NULL ||
-                residue_envelope_open_aes(keys[k], &env, plaintext, len + 1u, &n, NULL, NULL) < 0) {
-                continue;
-            }
-            rp_arena_reset(&arena);
-            r = decode_request(srv, plaintext, n, any, &arena, &has_t, NULL);
-        }
-        OPENSSL_cleanse(plaintext, len + 1u);
-        free(plaintext);
-        plaintext = NULL;
-        if (r < 0) {
-            /* One reply for every failure to decrypt or decode: no padding oracle. */
-            trace_emit(srv, false, "?", "aes", len + 4u, "could not decrypt or decode");
-            return reply_invalid(&rc);
-        }
+        r = 0;
     } else {
         size_t ws = skip_ws(text, len);
         r = RP_E_SCHEMA_MESSAGE;
         if (ws < len && text[ws] == '{') {
+            /* The plain envelope is the json layer alone: its plaintext is the packet. */
             r = decode_request(srv, text, len, any, &arena, &has_t, NULL);
             plain = r == 0;
             rc.req_envelope = "plain";
@@ -1210,23 +1387,25 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
             /* Step 3 of §2.2: anything that did not validate as plain is tried as RSA. */
             srv->stats.rsa_attempts++;
             if (call != NULL) call->rsa_used = true;
-            size_t cap_plain = rp_rsa_max_plaintext(srv->cfg.server_private_key) + 1u;
-            plaintext = malloc(cap_plain);
-            if (plaintext == NULL) {
-                return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+            /* The base64 text is decoded into the work buffer, the block decrypted into out. */
+            size_t rmax = rp_rsa_max_plaintext(srv->cfg.server_private_key);
+            open_bufs b;
+            int br = open_bufs_get(srv, rmax + 1u, len + 1u, &b, why);
+            if (br < 0) {
+                return br;
             }
-            size_t n = 0;
+            server_keys k = {.srv = srv};
+            rp_envelope_ctx cx = {&residue_protocol, server_keys_fn, &k, NULL, NULL, 0};
+            rp_envelope_opened res;
             rp_arena_reset(&arena);
-            if (residue_envelope_open_rsa(srv->cfg.server_private_key, text, len, plaintext, cap_plain,
-                                     &n, NULL, NULL) == 0) {
-                r = decode_request(srv, plaintext, n, any, &arena, &has_t, NULL);
+            if (rp_envelope_open(&cx, RESIDUE_ENVELOPE_RSA_TO_SERVER, text, len, b.out, b.out_cap,
+                                 b.work, b.work_cap, &res, NULL, NULL) == 0) {
+                r = decode_request(srv, b.out, res.len, any, &arena, &has_t, NULL);
                 if (r == 0) {
                     rc.req_envelope = "rsa";
                 }
             }
-            OPENSSL_cleanse(plaintext, cap_plain);
-            free(plaintext);
-            plaintext = NULL;
+            open_bufs_done(&b, rmax + 1u);
         }
     }
     if (r < 0) {
@@ -1450,74 +1629,59 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
     *reply_len = 0;
     srv->stats.log_packets++;
     const char *text = pkt == NULL ? "" : (const char *)pkt;
-    reply_ctx rc = {srv, reply, cap, reply_len, why, "LOG", "aes", len + 4u, {0}};
+    reply_ctx rc = {srv, reply, cap, reply_len, why, RESIDUE_PORT_LOGGING, "LOG", "aes", len + 4u,
+                    {0}};
 
-    if (residue_envelope_classify_c2s(text, len, false) != RESIDUE_KIND_AES_CLIENT_ID) {
-        trace_emit(srv, false, "LOG", "plain", len + 4u, "not an AES envelope");
-        rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "not an AES envelope");
+    /* aes_from_client, and aes_zlib_from_client when the server allows compression: both
+     * are one join shape; after AES, JSON text is the plain log and anything else is tried
+     * as base64 + zlib (reference §6.2). The current key, then the backup key: a key is taken
+     * when its plaintext (inflated if it inflates) starts like JSON. */
+    uint32_t mask = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_LOGGING,
+                                          RESIDUE_PEER_CLIENT);
+    if (!srv->cfg.compression) {
+        mask &= ~RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT);
+    }
+    /* Inflation is bounded by the plaintext buffer: max_log_size, so a zip bomb costs at
+     * most that much; a packet longer than that gets a buffer of its own length and an
+     * inflated text beyond max_log_size is refused after the fact. */
+    open_bufs b;
+    int br = open_bufs_get(srv, len + 1u, len + 1u, &b, why);
+    if (br < 0) {
+        return br;
+    }
+    server_keys k = {.srv = srv};
+    rp_envelope_ctx cx = {&residue_protocol, server_keys_fn, &k, NULL, NULL, 0};
+    rp_envelope_opened res;
+    int o = rp_envelope_open_any(&cx, mask, text, len, b.out, b.out_cap, b.work, b.work_cap, &res,
+                                 NULL, NULL);
+    bool zlib = o == 0 && res.envelope == RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT;
+    if (zlib && res.len > srv->cfg.max_log_size) {
+        o = RP_E_ZLIB_BOUND;
+    }
+    if (o < 0) {
+        open_bufs_done(&b, o == RP_E_ZLIB_BOUND ? res.len + 1u : 0);
+        if (o == RP_E_ENVELOPE) {
+            trace_emit(srv, false, "LOG", "plain", len + 4u, "not an AES envelope");
+            rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "not an AES envelope");
+        } else if (o == RP_E_UNKNOWN_CLIENT) {
+            trace_emit(srv, false, "LOG", "aes", len + 4u, "unknown client");
+            rp_error_set(why, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX, "unknown client");
+        } else if (!k.asked) {
+            /* refused before a key was asked for: the IV, the separators or the id */
+            trace_emit(srv, false, "LOG", "aes", len + 4u, "malformed envelope");
+            rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "malformed envelope");
+        } else {
+            trace_emit(srv, false, "LOG", "aes", len + 4u, "could not decrypt, or not JSON");
+            rp_error_set(why, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, RP_DECRYPT_PUBLIC_MESSAGE);
+        }
         return log_reply(&rc, false);
     }
-    residue_aes_envelope env;
-    if (residue_envelope_parse_aes_c2s(text, len, &env, NULL) < 0) {
-        trace_emit(srv, false, "LOG", "aes", len + 4u, "malformed envelope");
-        rp_error_set(why, RP_E_ENVELOPE, RP_LAYER_ENVELOPE, SIZE_MAX, "malformed envelope");
-        return log_reply(&rc, false);
-    }
-    residue_registry_entry *e = residue_registry_find(&srv->reg, env.client_id, env.client_id_len);
-    if (e == NULL) {
-        trace_emit(srv, false, "LOG", "aes", len + 4u, "unknown client");
-        rp_error_set(why, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX, "unknown client");
-        return log_reply(&rc, false);
-    }
+    residue_registry_entry *e = k.entry;
     char client_id[RESIDUE_CLIENT_ID_MAX + 1];
     memcpy(client_id, e->id, e->id_len + 1u);
-    char *plain = malloc(len + 1u);
-    if (plain == NULL) {
-        return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
-    }
-    /* Current key, then backup key; a key is taken when its plaintext (inflated if it
-     * inflates) starts like JSON (see the padding note in residue_server_handle_connect). */
-    const rp_aes_key *keys[2] = {&e->key, e->has_backup_key ? &e->backup_key : NULL};
-    const char *json = NULL;
-    size_t json_len = 0;
-    const char *env_name = "aes";
-    for (int k = 0; k < 2 && json == NULL; k++) {
-        size_t n = 0;
-        if (keys[k] == NULL ||
-            residue_envelope_open_aes(keys[k], &env, plain, len + 1u, &n, NULL, NULL) < 0) {
-            continue;
-        }
-        const char *cand = plain;
-        size_t cand_len = n;
-        env_name = "aes";
-        size_t w0 = skip_ws(plain, n);
-        bool looks_json = w0 < n && (plain[w0] == '{' || plain[w0] == '[');
-        if (srv->cfg.compression && !looks_json) {
-            /* Try base64 + zlib and fall back to the plaintext (reference §6.2). Bounded by
-             * max_log_size, so a zip bomb costs at most that much. A plaintext that starts
-             * like JSON cannot be base64 ('{' and '[' are not in its alphabet), so it skips
-             * the attempt (which costs a wipe of the whole inflate buffer when it fails). */
-            size_t m = 0;
-            if (residue_envelope_decompress_log(plain, n, srv->inflate_buf, srv->cfg.max_log_size + 1u,
-                                           &m, NULL) == 0) {
-                cand = srv->inflate_buf;
-                cand_len = m;
-                env_name = "aes+zlib";
-            }
-        }
-        size_t w = skip_ws(cand, cand_len);
-        if (w < cand_len && (cand[w] == '{' || cand[w] == '[')) {
-            json = cand;
-            json_len = cand_len;
-        }
-    }
-    if (json == NULL) {
-        OPENSSL_cleanse(plain, len + 1u);
-        free(plain);
-        trace_emit(srv, false, "LOG", "aes", len + 4u, "could not decrypt, or not JSON");
-        rp_error_set(why, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, RP_DECRYPT_PUBLIC_MESSAGE);
-        return log_reply(&rc, false);
-    }
+    const char *json = b.out;
+    size_t json_len = res.len;
+    const char *env_name = zlib ? "aes+zlib" : "aes";
     bool alive = residue_registry_entry_alive(e, srv->clock(srv->clock_ctx));
     size_t ws = skip_ws(json, json_len);
     int r;
@@ -1542,7 +1706,6 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
             r = log_reply(&rc, false);
         }
     }
-    OPENSSL_cleanse(plain, len + 1u);
-    free(plain);
+    open_bufs_done(&b, json_len + 1u);
     return r;
 }

@@ -8,8 +8,9 @@
  * PKCS#1 v1.5 padding is drawn by OpenSSL itself; it is never compared.)
  *
  * Messages are decoded and encoded only with the generated residue_* codecs
- * (generated/residue.h); envelopes are opened and sealed with residue_envelope.h (until
- * the sessions move to the generic rp_envelope engine and generated tables).
+ * (generated/residue.h); envelopes are classified, opened and sealed by the generic engine
+ * (rp_envelope.h) with the spec's tables (residue_protocol, generated/residue_transport.h),
+ * and packets framed with the spec's port framing (RESIDUE_SESSION_DELIM is what it says).
  *
  * Server (protocol reference §2-§8): managed and unmanaged clients, plain and RSA CONNECT
  * (told apart as in §2.2), key sizes, the `_t` window, ACK / re-ACK, TOUCH, lifetimes, the

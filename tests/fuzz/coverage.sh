@@ -17,10 +17,10 @@ files_of() {
         json) echo runtime/core/rp_json_scan.c runtime/core/rp_json_number.c runtime/core/rp_json_text.c runtime/core/rp_json_write.c runtime/core/rp_json_path.c ;;
         zlib) echo runtime/zlib/rp_zlib.c ;;
         codec) echo runtime/core/rp_codec.c ;;
-        envelope) echo runtime/envelope/rp_envelope.c runtime/envelope/rp_layer_*.c runtime/residue/residue_envelope.c ;;
+        envelope) echo runtime/envelope/rp_envelope.c runtime/envelope/rp_layer_*.c ;;
         decode) echo runtime/core/rp_schema.c generated/residue.c ;;
         validate) echo generator/validate.c runtime/core/rp_schema.c ;;
-        server) echo runtime/residue/residue_server.c runtime/residue/residue_registry.c runtime/residue/residue_envelope.c ;;
+        server) echo runtime/residue/residue_server.c runtime/residue/residue_registry.c runtime/envelope/rp_envelope.c ;;
         client) echo runtime/residue/residue_client.c ;;
         rprotoc) echo generator/source.c generator/check.c generator/fe_build.c generator/emit_c_header.c generator/emit_c_source.c "$cb/gen/parser.c" "$cb/gen/lexer.c" ;;
         *) echo "" ;;

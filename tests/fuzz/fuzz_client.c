@@ -26,9 +26,9 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "residue_envelope.h"
 #include "residue_session.h"
 #include "residue_profiles.h"
+#include "../unit/support/residue_seal.h"
 
 #define KEY_PATH "../shared/vectors/A-unknown-plain/keys/client-private.pem"
 #define NOW 1795667600u
@@ -85,7 +85,9 @@ static int receive(residue_client *cl, const char *pkt, size_t len, residue_clie
         FUZZ_CHECK(residue_client_get_state(cl) == want_on_success);
         if (want_on_success == RESIDUE_CLIENT_AWAIT_ESTABLISHED) {
             FUZZ_CHECK(ol > 4 && ol <= sizeof out && memcmp(out + ol - 4, "\r\n\r\n", 4) == 0);
-            FUZZ_CHECK(residue_envelope_classify_c2s((const char *)out, ol - 4, false) == RESIDUE_KIND_AES_CLIENT_ID);
+            uint32_t m = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT);
+            FUZZ_CHECK(rp_envelope_classify(&residue_protocol, m, (const char *)out, ol - 4) ==
+                       RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT));
             FUZZ_CHECK(strlen(residue_client_id(cl)) > 0);
             unsigned bits = residue_client_key_bits(cl);
             FUZZ_CHECK(bits == 128 || bits == 192 || bits == 256);
@@ -107,21 +109,23 @@ static int receive(residue_client *cl, const char *pkt, size_t len, residue_clie
 static char *seal_rsa(const char *plain, size_t len, size_t *out_len)
 {
     rp_rsa_key *k = key();
-    size_t cap = RESIDUE_ENVELOPE_RSA_SIZE(rp_rsa_key_size(k));
+    rs_keys rk = {.client = k};
+    size_t cap = rs_sealed_max(&rk, RESIDUE_ENVELOPE_RSA_TO_CLIENT, len);
     char *w = malloc(cap);
     FUZZ_CHECK(w != NULL);
     if (len > rp_rsa_max_plaintext(k)) len = rp_rsa_max_plaintext(k);
-    FUZZ_CHECK(residue_envelope_seal_rsa(k, plain, len, w, cap, out_len, NULL) == 0);
+    FUZZ_CHECK(rs_seal(&rk, RESIDUE_ENVELOPE_RSA_TO_CLIENT, plain, len, w, cap, out_len, NULL) == 0);
     return w;
 }
 
 static char *seal_aes(const char *plain, size_t len, size_t *out_len)
 {
-    size_t cap = RESIDUE_ENVELOPE_AES_S2C_SIZE(len);
+    static const uint8_t iv[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
+    rs_keys k = {.session = session_key(), .iv = iv};
+    size_t cap = rs_sealed_max(&k, RESIDUE_ENVELOPE_AES_TO_CLIENT, len);
     char *w = malloc(cap);
     FUZZ_CHECK(w != NULL);
-    static const uint8_t iv[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2, 3, 4, 5, 6};
-    FUZZ_CHECK(residue_envelope_seal_aes_s2c(session_key(), iv, plain, len, w, cap, out_len, NULL) == 0);
+    FUZZ_CHECK(rs_seal(&k, RESIDUE_ENVELOPE_AES_TO_CLIENT, plain, len, w, cap, out_len, NULL) == 0);
     return w;
 }
 
@@ -153,12 +157,17 @@ static void build_log(residue_client *cl, const char *in, size_t len)
         } else {
             FUZZ_CHECK(rc == 0);
             FUZZ_CHECK(pl > 4 && memcmp(pkt + pl - 4, "\r\n\r\n", 4) == 0);
-            char *plain = malloc(pl), *json = malloc(pcap);
-            size_t n = 0, jn = 0;
-            FUZZ_CHECK(plain && json);
-            FUZZ_CHECK(residue_envelope_open_aes_c2s(session_key(), (const char *)pkt, pl - 4, plain, pl, &n, NULL, NULL) == 0);
-            /* The fixture server advertises COMPRESSION: the plaintext is base64(zlib(JSON)). */
-            FUZZ_CHECK(residue_envelope_decompress_log(plain, n, json, pcap, &jn, NULL) == 0);
+            char *json = malloc(pcap);
+            size_t jn = 0;
+            FUZZ_CHECK(json != NULL);
+            /* Opened as the server's logging port opens it, with the session key known by
+             * the client's id. The fixture server advertises COMPRESSION: it is the zlib
+             * envelope, base64(zlib(JSON)) inside AES. */
+            rs_keys sk = {.session = session_key(), .id = residue_client_id(cl)};
+            rp_envelope_opened res;
+            uint32_t m = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT);
+            FUZZ_CHECK(rs_open(&sk, RS_ANY_OF(m), (const char *)pkt, pl - 4, json, pcap, &jn, &res, NULL, NULL) == 0);
+            FUZZ_CHECK(res.envelope == RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT);
             size_t bcap = 2 * jn + 64;
             uint8_t *bstore = malloc(bcap);
             FUZZ_CHECK(bstore != NULL);
@@ -178,7 +187,6 @@ static void build_log(residue_client *cl, const char *in, size_t len)
                 FUZZ_CHECK(y->timestamp == (x->timestamp ? x->timestamp : NOW));
             }
             free(bstore);
-            free(plain);
             free(json);
         }
         free(pkt);

@@ -36,9 +36,9 @@
 #include <string.h>
 
 #include "fuzz_check.h"
-#include "residue_envelope.h"
 #include "residue_session.h"
-#include "rp_zlib.h"
+#include "rp_codec.h"
+#include "../unit/support/residue_seal.h"
 
 #define KEY_DIR "../shared/vectors/A-unknown-plain/keys/"
 #define NOW 1795667600u
@@ -179,14 +179,32 @@ static bool is_key_refusal(const char *p, size_t len)
     return false;
 }
 
+/* The client id an AES envelope names ("<iv 32>:<id>:..."), read here independently of the
+ * server: NULL when the packet has not that shape. */
+static const char *named_id(const char *pkt, size_t len, size_t *id_len)
+{
+    const char *first = memchr(pkt, ':', len);
+    if (len <= 33 || first != pkt + 32) return NULL;
+    const char *end = memchr(pkt + 33, ':', len - 33);
+    if (end == NULL) return NULL;
+    *id_len = (size_t)(end - (pkt + 33));
+    return pkt + 33;
+}
+
+static uint32_t s2c_shape(const char *p, size_t len)
+{
+    uint32_t m = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER);
+    return rp_envelope_classify(&residue_protocol, m, p, len);
+}
+
 /* Checks that a connect-port reply is one of the shapes the server may send. */
 static void check_connect_reply(const uint8_t *reply, size_t n)
 {
     FUZZ_CHECK(is_delimited(reply, n));
     const char *p = (const char *)reply;
     size_t len = n - 4;
-    residue_envelope_kind k = residue_envelope_classify_s2c(p, len);
-    if (k == RESIDUE_KIND_PLAIN) {
+    uint32_t k = s2c_shape(p, len);
+    if (k == RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_PLAIN)) {
         residue_connect_error e;
         residue_log_reply lr;
         uint8_t st[2048];
@@ -196,10 +214,11 @@ static void check_connect_reply(const uint8_t *reply, size_t n)
         rp_arena_init(&a, st, sizeof st);
         ok = ok || residue_log_reply_decode(p, len, &lr, &a, NULL, NULL) == 0;
         FUZZ_CHECK(ok);
-    } else if (k == RESIDUE_KIND_RAW_TEXT) {
+    } else if (k == 0) {
         FUZZ_CHECK(is_key_refusal(p, len));
     } else {
-        FUZZ_CHECK(k == RESIDUE_KIND_RSA || k == RESIDUE_KIND_AES_NO_CLIENT_ID);
+        FUZZ_CHECK(k == RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT) ||
+                   k == RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT));
     }
 }
 
@@ -208,22 +227,29 @@ static void do_connect(residue_server *srv, const char *pkt, size_t len)
     uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t rl = 0;
     rp_error why;
+    /* (registered now: the sweep or the clock may have removed it since it registered) */
+    char me_id[64];
+    memcpy(me_id, me->client_id, me->id_len);
+    me_id[me->id_len] = '\0';
+    residue_server_client_info info;
+    bool registered = residue_server_client_info_get(srv, me_id, &info, NULL) == 0;
     int rc = residue_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply, &rl, &why);
     FUZZ_CHECK(rc == 0);
     check_connect_reply(reply, rl);
-    /* Uniform errors: an envelope naming our client that our key cannot open. */
-    if (residue_envelope_classify_c2s(pkt, len, true) == RESIDUE_KIND_AES_CLIENT_ID) {
-        residue_aes_envelope env;
-        if (residue_envelope_parse_aes_c2s(pkt, len, &env, NULL) == 0 && env.client_id_len == me->id_len &&
-            memcmp(env.client_id, me->client_id, me->id_len) == 0) {
-            char *plain = malloc(len + 1);
-            FUZZ_CHECK(plain != NULL);
-            size_t pl = 0;
-            if (residue_envelope_open_aes(&me->key, &env, plain, len + 1, &pl, NULL, NULL) != 0) {
-                FUZZ_CHECK(rl == strlen(INVALID_JSON) + 4 && memcmp(reply, INVALID_JSON, rl - 4) == 0);
-            }
-            free(plain);
+    /* Uniform errors: an envelope naming our registered client that our key cannot open
+     * (whatever broke: the IV, the base64, the padding, the text) gets the one invalid
+     * reply. */
+    size_t id_len = 0;
+    const char *id = named_id(pkt, len, &id_len);
+    if (registered && id != NULL && id_len == me->id_len && memcmp(id, me->client_id, me->id_len) == 0) {
+        char *plain = malloc(len + 1);
+        FUZZ_CHECK(plain != NULL);
+        rs_keys k = {.session = &me->key};
+        if (rs_open(&k, RESIDUE_ENVELOPE_AES_FROM_CLIENT, pkt, len, plain, len + 1, NULL, NULL,
+                    NULL, NULL) != 0) {
+            FUZZ_CHECK(rl == strlen(INVALID_JSON) + 4 && memcmp(reply, INVALID_JSON, rl - 4) == 0);
         }
+        free(plain);
     }
     FUZZ_CHECK(residue_server_client_count(srv) <= MAX_CLIENTS);
 }
@@ -234,11 +260,7 @@ static void do_log(residue_server *srv, const char *pkt, size_t len)
     size_t rl = 0;
     rp_error why;
     sink_state ss = {NULL, 0, 0};
-    residue_aes_envelope env;
-    if (residue_envelope_parse_aes_c2s(pkt, len, &env, NULL) == 0) {
-        ss.id = env.client_id;
-        ss.id_len = env.client_id_len;
-    }
+    ss.id = named_id(pkt, len, &ss.id_len);
     int rc = residue_server_handle_log(srv, (const uint8_t *)pkt, len, sink, &ss, reply, sizeof reply, &rl, &why);
     FUZZ_CHECK(rc == 0);
     bool ok = rl == 11 && memcmp(reply, "{\"r\":0}\r\n\r\n", 11) == 0;
@@ -248,15 +270,24 @@ static void do_log(residue_server *srv, const char *pkt, size_t len)
     FUZZ_CHECK(ss.calls <= MAX_BULK);
 }
 
-static char *seal(const char *plain, size_t len, size_t *out_len)
+/* Seals plain as `envelope` with our client's key and id, a fixed IV. */
+static char *seal_as(unsigned envelope, const char *plain, size_t len, size_t *out_len)
 {
-    size_t cap = RESIDUE_ENVELOPE_AES_C2S_SIZE(me->id_len, len);
+    static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    char id[64];
+    memcpy(id, me->client_id, me->id_len);
+    id[me->id_len] = '\0';
+    rs_keys k = {.session = &me->key, .id = id, .iv = iv};
+    size_t cap = rs_sealed_max(&k, envelope, len);
     char *w = malloc(cap);
     FUZZ_CHECK(w != NULL);
-    static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
-    FUZZ_CHECK(residue_envelope_seal_aes_c2s(&me->key, iv, me->client_id, me->id_len, plain, len, w, cap,
-                                        out_len, NULL) == 0);
+    FUZZ_CHECK(rs_seal(&k, envelope, plain, len, w, cap, out_len, NULL) == 0);
     return w;
+}
+
+static char *seal(const char *plain, size_t len, size_t *out_len)
+{
+    return seal_as(RESIDUE_ENVELOPE_AES_FROM_CLIENT, plain, len, out_len);
 }
 
 /* Registers (and learns, the first time) the fixture client on a fresh server. */
@@ -270,8 +301,9 @@ static void register_client(residue_server *srv, bool ack)
         char hello[512];
         size_t hl = 0;
         FUZZ_CHECK(is_delimited(reply, rl));
-        FUZZ_CHECK(residue_envelope_open_rsa(fx.server_key, (const char *)reply, rl - 4, hello, sizeof hello,
-                                        &hl, NULL, NULL) == 0);
+        rs_keys k = {.client = fx.server_key};
+        FUZZ_CHECK(rs_open(&k, RESIDUE_ENVELOPE_RSA_TO_CLIENT, (const char *)reply, rl - 4, hello,
+                           sizeof hello, &hl, NULL, NULL, NULL) == 0);
         residue_hello h;
         uint8_t st[1024];
         rp_arena a;
@@ -289,7 +321,7 @@ static void register_client(residue_server *srv, bool ack)
         size_t wl = 0;
         char *w = seal(js, (size_t)n, &wl);
         FUZZ_CHECK(residue_server_handle_connect(srv, (const uint8_t *)w, wl, reply, sizeof reply, &rl, NULL) == 0);
-        FUZZ_CHECK(residue_envelope_classify_s2c((const char *)reply, rl - 4) == RESIDUE_KIND_AES_NO_CLIENT_ID);
+        FUZZ_CHECK(s2c_shape((const char *)reply, rl - 4) == RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT));
         free(w);
     }
 }
@@ -321,22 +353,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 1: do_log(srv, in, len); break;
     case 2: w = seal(in, len, &wl); do_connect(srv, w, wl); break;
     case 3: w = seal(in, len, &wl); do_log(srv, w, wl); break;
-    case 4: {
-        size_t cap = RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(len)) + 1, zl = 0;
-        char *z = malloc(cap);
-        FUZZ_CHECK(z != NULL);
-        FUZZ_CHECK(residue_envelope_compress_log(in, len, -1, z, cap, &zl, NULL) == 0);
-        w = seal(z, zl, &wl);
-        free(z);
-        do_log(srv, w, wl);
-        break;
-    }
+    case 4: w = seal_as(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT, in, len, &wl); do_log(srv, w, wl); break;
     case 5: {
-        size_t cap = RESIDUE_ENVELOPE_RSA_SIZE(rp_rsa_key_size(fx.server_key));
+        rs_keys k = {.server = fx.server_key};
+        size_t cap = rs_sealed_max(&k, RESIDUE_ENVELOPE_RSA_TO_SERVER, len);
         if (len > rp_rsa_max_plaintext(fx.server_key)) break;
         w = malloc(cap);
         FUZZ_CHECK(w != NULL);
-        FUZZ_CHECK(residue_envelope_seal_rsa(fx.server_key, in, len, w, cap, &wl, NULL) == 0);
+        FUZZ_CHECK(rs_seal(&k, RESIDUE_ENVELOPE_RSA_TO_SERVER, in, len, w, cap, &wl, NULL) == 0);
         do_connect(srv, w, wl);
         break;
     }

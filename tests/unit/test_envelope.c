@@ -504,6 +504,17 @@ START_TEST(rsa_under_hex)
     /* a buffer smaller than one block's plaintext is refused before decrypting */
     rp_envelope_opened res;
     ck_assert_int_eq(rp_envelope_open(&cx, E_HEXRSA, pkt, n, out, 100, work, sizeof work, &res, &err, &detail), RP_E_OVERFLOW);
+    /* out and work in one allocation, work right after out and only as large as the
+     * decoded text (a short packet): the block goes to out, so the outcome is the wrong
+     * length for the key, not a buffer too small (regression: the end of out was taken for
+     * a pointer into it, and the block was sent to the small work buffer) */
+    size_t ocap = 300, wcap = 9;
+    uint8_t *both = malloc(ocap + wcap);
+    ck_assert_ptr_nonnull(both);
+    assert_uniform(rp_envelope_open(&cx, E_HEXRSA, "00112233", 8, (char *)both, ocap, both + ocap, wcap, &res, &err, &detail),
+                   &err, &detail, RP_E_DECRYPT);
+    ck_assert_ptr_nonnull(strstr(detail.message, "exactly 256"));
+    free(both);
     /* too long to seal in one block */
     char longmsg[400];
     memset(longmsg, ' ', sizeof longmsg - 1);

@@ -414,7 +414,7 @@ START_TEST(every_captured_step)
 END_TEST
 
 /* The join's split and the server's test agree: an envelope is "first ':' at offset 32 and
- * more than 33 bytes" (residue_envelope_classify_c2s). */
+ * more than 33 bytes" (protocol reference §2.2). */
 START_TEST(join_shape_is_the_server_rule)
 {
     static const char *cases[] = {

@@ -11,7 +11,7 @@
 #include "../golden/emit/every.c"
 
 /* Every leniency a profile can name (the engine is protocol-neutral; residue's own
- * profiles are in runtime/residue/residue_profiles.c). */
+ * profiles are generated from spec/residue.rproto into generated/residue.h). */
 static const rp_schema_profile test_wire = { "wire", 0, true, true, true, true, true, true };
 
 static every_any g_any;

@@ -15,8 +15,8 @@
 
 #include "rp_codec.h"
 #include "rp_crypto.h"
-#include "residue_envelope.h"
 #include "residue_session.h"
+#include "support/residue_seal.h"
 #include "support/session_fakes.h"
 #include "support/vec_support.h"
 
@@ -186,11 +186,13 @@ START_TEST(capture_a_byte_for_byte)
     rp_aes_key k;
     ck_assert_int_eq(rp_aes_key_from_hex(&k, key_hex, len, NULL), 0);
     free(key_hex);
-    residue_aes_envelope env;
-    ck_assert_int_eq(residue_envelope_parse_aes_c2s((const char *)big, n - 4, &env, NULL), 0);
+    rs_keys sk = {.session = &k, .id = "iomjhtvrmyqdfqxu"};
     char json[8192];
     size_t jn = 0;
-    ck_assert_int_eq(residue_envelope_open_log_zlib(&k, &env, json, sizeof json, &jn, NULL, NULL), 0);
+    rp_envelope_opened res;
+    ck_assert_int_eq(rs_open(&sk, RS_ANY_OF(RESIDUE_LOG_REQUEST_ENVELOPES), (const char *)big, n - 4,
+                             json, sizeof json, &jn, &res, NULL, NULL), 0);
+    ck_assert_int_eq(res.envelope, RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT);
     ck_assert_str_eq(json, plain);
     free(plain);
 
@@ -227,7 +229,8 @@ START_TEST(capture_b_rsa_connect)
     ck_assert_uint_eq(n, 1368 + 4); /* base64 of one 8192-bit block */
     char dec[2048];
     size_t dn = 0;
-    ck_assert_int_eq(residue_envelope_open_rsa(server_priv, (const char *)out, n - 4, dec, sizeof dec, &dn, NULL, NULL), 0);
+    rs_keys rk = {.server = server_priv};
+    ck_assert_int_eq(rs_open(&rk, RESIDUE_ENVELOPE_RSA_TO_SERVER, (const char *)out, n - 4, dec, sizeof dec, &dn, NULL, NULL, NULL), 0);
     ck_assert_str_eq(dec, plain);
     free(plain);
     /* the capture's hello completes the handshake */

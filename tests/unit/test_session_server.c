@@ -16,8 +16,8 @@
 
 #include "rp_codec.h"
 #include "rp_crypto.h"
-#include "residue_envelope.h"
 #include "residue_session.h"
+#include "support/residue_seal.h"
 #include "support/session_fakes.h"
 #include "support/test_keys.h"
 #include "support/vec_support.h"
@@ -162,8 +162,9 @@ static const char *open_aes_reply(const harness *h, const rp_aes_key *key)
     static char out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
-    ck_assert_msg(residue_envelope_open_aes_s2c(key, (const char *)h->reply, h->reply_len - 4, out,
-                                           sizeof out, &n, &e, NULL) == 0,
+    rs_keys k = {.session = key};
+    ck_assert_msg(rs_open(&k, RESIDUE_ENVELOPE_AES_TO_CLIENT, (const char *)h->reply, h->reply_len - 4,
+                          out, sizeof out, &n, NULL, &e, NULL) == 0,
                   "reply is not AES under the expected key: %s", reply_text(h));
     return out;
 }
@@ -173,8 +174,9 @@ static const char *open_rsa_reply(const harness *h, const rp_rsa_key *priv)
     static char out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
-    ck_assert_msg(residue_envelope_open_rsa(priv, (const char *)h->reply, h->reply_len - 4, out,
-                                       sizeof out, &n, &e, NULL) == 0,
+    rs_keys k = {.client = priv};
+    ck_assert_msg(rs_open(&k, RESIDUE_ENVELOPE_RSA_TO_CLIENT, (const char *)h->reply, h->reply_len - 4,
+                          out, sizeof out, &n, NULL, &e, NULL) == 0,
                   "reply is not RSA to the client key: %.80s", reply_text(h));
     return out;
 }
@@ -364,10 +366,28 @@ static void send_aes(harness *h, const rp_aes_key *key, const char *env_id, cons
     static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     char pkt[8192];
     size_t n = 0;
-    ck_assert_int_eq(residue_envelope_seal_aes_c2s(key, iv, env_id, strlen(env_id), json, strlen(json),
-                                              pkt, sizeof pkt, &n, NULL), 0);
+    rs_keys k = {.session = key, .id = env_id, .iv = iv};
+    ck_assert_int_eq(rs_seal(&k, RESIDUE_ENVELOPE_AES_FROM_CLIENT, json, strlen(json), pkt, sizeof pkt,
+                             &n, NULL), 0);
     if (logging) send_log(h, pkt, n);
     else send_connect(h, pkt, n);
+}
+
+/* Seals json as a compressed log (aes_zlib_from_client, zlib level `level`) naming env_id;
+ * sends it to the logging port; returns the packet's length. */
+static size_t send_aes_zlib(harness *h, const rp_aes_key *key, const char *env_id, const char *json,
+                            int level)
+{
+    static const uint8_t iv[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+    rs_keys k = {.session = key, .id = env_id, .iv = iv, .zlib_level = level};
+    size_t cap = rs_sealed_max(&k, RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT, strlen(json)), n = 0;
+    char *pkt = malloc(cap);
+    ck_assert_ptr_nonnull(pkt);
+    ck_assert_int_eq(rs_seal(&k, RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT, json, strlen(json), pkt, cap,
+                             &n, NULL), 0);
+    send_log(h, pkt, n);
+    free(pkt);
+    return n;
 }
 
 static void send_request(harness *h, const tclient *c, int type, uint64_t t)
@@ -726,7 +746,8 @@ START_TEST(plain_not_allowed)
     rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
     char sealed[4096];
     size_t n = 0;
-    ck_assert_int_eq(residue_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
+    rs_keys sk = {.server = server_pub};
+    ck_assert_int_eq(rs_seal(&sk, RESIDUE_ENVELOPE_RSA_TO_SERVER, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
     send_connect(h, sealed, n);
     take_hello(h, &s.c);
     /* plain ACK refused, enveloped ACK accepted */
@@ -885,6 +906,30 @@ START_TEST(managed_clients)
     old.key = first;
     send_request(h, &old, 3, h->clock.now);
     expect_aes_error(h, c, "Cannot touch dead client. Please reset the connection");
+    /* "Opens" is not enough: a TOUCH under the old key whose bytes the current key also
+     * opens (valid padding, text starting like JSON — here the 9,736th IV tried; the
+     * search is deterministic) is still taken with the backup key, because under the current key
+     * it does not decode as a request. */
+    {
+        char json[256], pkt[1024], pt[1024];
+        snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":3,\"client_id\":\"%s\"}",
+                 (unsigned long long)h->clock.now, c->id);
+        uint8_t iv[16] = {0};
+        size_t n = 0, tries = 0;
+        rs_keys cur = {.session = &c->key, .id = c->id};
+        for (uint32_t i = 0;; i++, tries++) {
+            memcpy(iv, &i, sizeof i);
+            rs_keys ok = {.session = &first, .id = c->id, .iv = iv};
+            ck_assert_int_eq(rs_seal(&ok, RESIDUE_ENVELOPE_AES_FROM_CLIENT, json, strlen(json), pkt,
+                                     sizeof pkt, &n, NULL), 0);
+            if (rs_open(&cur, RESIDUE_ENVELOPE_AES_FROM_CLIENT, pkt, n, pt, sizeof pt, NULL, NULL,
+                        NULL, NULL) == 0)
+                break;
+            ck_assert_uint_lt(tries, 2000000);
+        }
+        send_connect(h, pkt, n);
+        expect_aes_error(h, c, "Cannot touch dead client. Please reset the connection");
+    }
     /* ACK with the new key revives it */
     send_request(h, c, 2, h->clock.now);
     expect_established(h, c, h->clock.now);
@@ -1031,7 +1076,8 @@ static void java_send_aes(harness *h, const rp_aes_key *key, const char *id, con
     static const uint8_t iv[16] = {0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
     char pkt[8192], jpkt[9000];
     size_t n = 0;
-    ck_assert_int_eq(residue_envelope_seal_aes_c2s(key, iv, id, strlen(id), json, strlen(json), pkt, sizeof pkt, &n, NULL), 0);
+    rs_keys k = {.session = key, .id = id, .iv = iv};
+    ck_assert_int_eq(rs_seal(&k, RESIDUE_ENVELOPE_AES_FROM_CLIENT, json, strlen(json), pkt, sizeof pkt, &n, NULL), 0);
     n = java_style_envelope(pkt, n, jpkt, sizeof jpkt);
     if (logging) send_log(h, jpkt, n);
     else send_connect(h, jpkt, n);
@@ -1059,7 +1105,8 @@ static void java_session(harness *h, const char *pem, size_t pem_len, const rp_r
         /* JSON unescaped first: the Java client RSA-encrypts the JSON text itself */
         static char sealed[4096], wrapped[4200];
         size_t n = 0, o = 0;
-        ck_assert_int_eq(residue_envelope_seal_rsa(server_pub, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
+        rs_keys sk = {.server = server_pub};
+        ck_assert_int_eq(rs_seal(&sk, RESIDUE_ENVELOPE_RSA_TO_SERVER, json, strlen(json), sealed, sizeof sealed, &n, NULL), 0);
         for (size_t i = 0; i < n; i++) {
             wrapped[o++] = sealed[i];
             if ((i + 1) % 76 == 0) wrapped[o++] = '\n';
@@ -1170,12 +1217,8 @@ START_TEST(bulk_rules)
     send_aes(h, &s.c.key, s.c.id, "[{\"_t\":1},", true);
     expect_plain(h, "{\"r\":1}");
     /* compressed bulk */
-    char b64[65536];
-    size_t n = 0;
-    const char *j = bulk_json(5, T0, false);
-    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
     h->logs.count = 0;
-    send_aes(h, &s.c.key, s.c.id, b64, true);
+    send_aes_zlib(h, &s.c.key, s.c.id, bulk_json(5, T0, false), 0);
     expect_plain(h, "{\"r\":0}");
     ck_assert_uint_eq(h->logs.count, 5);
     setup_stop(&s);
@@ -1201,11 +1244,7 @@ START_TEST(bulk_and_compression_disabled)
     expect_plain(h, "{\"r\":0}");
     ck_assert_uint_eq(h->logs.count, 0);
     /* compression disabled: a compressed log is not inflated -> not JSON -> {"r":1} */
-    char b64[4096];
-    size_t n = 0;
-    const char *j = log_json(T0, "zipped");
-    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), -1, b64, sizeof b64, &n, NULL), 0);
-    send_aes(h, &s.c.key, s.c.id, b64, true);
+    send_aes_zlib(h, &s.c.key, s.c.id, log_json(T0, "zipped"), 0);
     expect_plain(h, "{\"r\":1}");
     send_aes(h, &s.c.key, s.c.id, log_json(T0, "plain"), true);
     expect_plain(h, "{\"r\":0}");
@@ -1231,15 +1270,45 @@ START_TEST(inflate_is_bounded)
     int o = snprintf(j, big + 200, "{\"_t\":%u,\"datetime\":1,\"level\":128,\"msg\":\"", T0);
     memset(j + o, 'a', big);
     strcpy(j + o + big, "\"}");
-    size_t cap = 2 * 1024 * 1024, n = 0;
-    char *b64 = malloc(cap);
-    ck_assert_int_eq(residue_envelope_compress_log(j, strlen(j), 9, b64, cap, &n, NULL), 0);
-    ck_assert_uint_lt(n, 8192);
-    send_aes(h, &s.c.key, s.c.id, b64, true);
+    ck_assert_uint_lt(send_aes_zlib(h, &s.c.key, s.c.id, j, 9), 4096);
     expect_plain(h, "{\"r\":1}");
     ck_assert_uint_eq(h->logs.count, 0);
     free(j);
-    free(b64);
+
+    /* A packet longer than max_log_size: an uncompressed one is taken as before (its msg
+     * within max_log_line_size, which follows max_log_size), a compressed one only when it
+     * inflates to at most max_log_size. The msg is letters that do not repeat, so zlib
+     * cannot make the packet shorter than the bound. */
+    char *m = malloc(8192);
+    ck_assert_ptr_nonnull(m);
+    uint32_t x = 12345;
+    for (size_t i = 0; i < 8000; i++) {
+        x = x * 1103515245u + 12345u;
+        m[i] = (char)('a' + (x >> 16) % 26u);
+    }
+    j = malloc(9000);
+    ck_assert_ptr_nonnull(j);
+    snprintf(j, 9000, "{\"_t\":%u,\"datetime\":1,\"level\":128,\"msg\":\"%.4000s\"}", T0, m);
+    send_aes(h, &s.c.key, s.c.id, j, true); /* > 4096 bytes sealed, msg of 4000 */
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 1);
+    /* 4,5xx bytes of JSON, msg within max_log_line_size: uncompressed it is taken, as a
+     * compressed packet (also longer than 4096) it inflates beyond max_log_size: refused */
+    snprintf(j, 9000, "{\"_t\":%u,\"datetime\":1,\"level\":128,\"msg\":\"%.4000s\",\"file\":\"%.500s\"}",
+             T0, m, m + 4000);
+    ck_assert_uint_gt(strlen(j), 4096);
+    ck_assert_uint_gt(send_aes_zlib(h, &s.c.key, s.c.id, j, 9), 4096);
+    expect_plain(h, "{\"r\":1}");
+    ck_assert_uint_eq(h->logs.count, 1);
+    send_aes(h, &s.c.key, s.c.id, j, true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 2);
+    snprintf(j, 9000, "{\"_t\":%u,\"datetime\":1,\"level\":128,\"msg\":\"%.3000s\"}", T0, m);
+    send_aes_zlib(h, &s.c.key, s.c.id, j, 9);
+    expect_plain(h, "{\"r\":0}"); /* within the bound */
+    ck_assert_uint_eq(h->logs.count, 3);
+    free(j);
+    free(m);
     setup_stop(&s);
 }
 END_TEST
@@ -1570,7 +1639,8 @@ static char send_long_line(harness *h, const tclient *c, size_t msg_len)
     ck_assert_ptr_nonnull(pkt);
     static const uint8_t iv[16] = {9};
     size_t plen = 0;
-    ck_assert_int_eq(residue_envelope_seal_aes_c2s(&c->key, iv, c->id, strlen(c->id), json, n, pkt, pcap, &plen, NULL), 0);
+    rs_keys k = {.session = &c->key, .id = c->id, .iv = iv};
+    ck_assert_int_eq(rs_seal(&k, RESIDUE_ENVELOPE_AES_FROM_CLIENT, json, n, pkt, pcap, &plen, NULL), 0);
     send_log(h, pkt, plen);
     free(pkt);
     free(json);

@@ -1,6 +1,11 @@
-/* The real server's captures (../shared/vectors/<scenario>/index.json), step by step:
- *   - the wire file is what index.json says (length, SHA-256, trailing delimiter);
- *   - the classifier names its envelope as index.json's `envelope` field does;
+/* The real server's captures (../shared/vectors/<scenario>/index.json), step by step, through
+ * the generic envelope engine with residue's generated tables (residue_protocol):
+ *   - the wire file is what index.json says (length, SHA-256, trailing delimiter), framed by
+ *     the spec's port framing (which is RESIDUE_SESSION_DELIM on both ports);
+ *   - classification by shape names its envelope as index.json's `envelope` field does,
+ *     the receiver's rule over every envelope its peer may send it (c2s: a join envelope,
+ *     else JSON, else RSA when the server has a key, else raw text; s2c: join, JSON,
+ *     base64);
  *   - opening it with the recorded keys yields exactly the recorded plaintext (for compressed
  *     logs also the AES-plaintext and zlib layers; the gzip one is refused);
  *   - every client->server AES packet is reproduced by sealing the recorded plaintext (or
@@ -20,10 +25,15 @@
 
 #include <openssl/evp.h>
 
-#include "residue_envelope.h"
 #include "residue_profiles.h"
+#include "rp_codec.h"
+#include "residue_session.h"
 #include "rp_frame.h"
+#include "rp_zlib.h"
+#include "support/residue_seal.h"
 #include "support/vec_support.h"
+
+#define BIT RESIDUE_ENVELOPE_BIT
 
 typedef struct tally {
     size_t steps, classified, opened, plain, raw, rsa, aes_c2s, aes_s2c, zlib_layers,
@@ -99,6 +109,24 @@ static int normalise(const char *in, size_t len, char *out, size_t *out_len)
     return changed;
 }
 
+/* index.json's name for the envelope a receiver tells pkt to be, by shape alone, over every
+ * envelope its peer may send it on either port (rp_envelope_classify): c2s join > json >
+ * anything (RSA, only when the server has a key: else raw text); s2c join > json > base64. */
+static const char *kind_name(int c2s, const char *pkt, size_t len, int has_server_key)
+{
+    unsigned from = c2s ? RESIDUE_PEER_CLIENT : RESIDUE_PEER_SERVER;
+    uint32_t mask = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_CONNECT, from) |
+                    rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_LOGGING, from);
+    uint32_t m = rp_envelope_classify(&residue_protocol, mask, pkt, len);
+    if (m & (BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT) | BIT(RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT)))
+        return "aes-client-id";
+    if (m & BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT)) return "aes-no-client-id";
+    if (m & BIT(RESIDUE_ENVELOPE_PLAIN)) return "plain";
+    if (m & BIT(RESIDUE_ENVELOPE_RSA_TO_CLIENT)) return "rsa";
+    if ((m & BIT(RESIDUE_ENVELOPE_RSA_TO_SERVER)) && has_server_key) return "rsa";
+    return "raw-text";
+}
+
 static void check_rsa_step(const scenario *sc, const vec_json *st, const char *file,
                            const char *payload, size_t pl, const char *plain, size_t plen,
                            tally *t)
@@ -109,18 +137,21 @@ static void check_rsa_step(const scenario *sc, const vec_json *st, const char *f
     rp_rsa_key *priv = to_server ? sc->server_priv : sc->client_priv;
     rp_rsa_key *pub = to_server ? sc->server_pub : sc->client_pub;
     ck_assert_msg(priv != NULL && pub != NULL, "%s: keys for %s missing", file, dref);
+    unsigned env = to_server ? RESIDUE_ENVELOPE_RSA_TO_SERVER : RESIDUE_ENVELOPE_RSA_TO_CLIENT;
+    rs_keys open_k = {.server = priv, .client = priv};
+    rs_keys seal_k = {.server = pub, .client = pub};
     char out[2048];
     size_t ol = 0;
     rp_error err, detail;
-    int rc = residue_envelope_open_rsa(priv, payload, pl, out, sizeof out, &ol, &err, &detail);
+    int rc = rs_open(&open_k, env, payload, pl, out, sizeof out, &ol, NULL, &err, &detail);
     ck_assert_msg(rc == 0, "%s: open rsa: %s", file, detail.message);
     expect_bytes("RSA plaintext", file, out, ol, plain, plen);
     /* sealed by us to the same public key, it opens again */
-    char sealed[RESIDUE_ENVELOPE_RSA_SIZE(1024)];
+    char sealed[4096];
     size_t sl = 0;
-    ck_assert_int_eq(residue_envelope_seal_rsa(pub, plain, plen, sealed, sizeof sealed, &sl, NULL), 0);
+    ck_assert_int_eq(rs_seal(&seal_k, env, plain, plen, sealed, sizeof sealed, &sl, NULL), 0);
     ck_assert_uint_eq(sl, pl); /* same modulus => same base64 length as the capture */
-    ck_assert_int_eq(residue_envelope_open_rsa(priv, sealed, sl, out, sizeof out, &ol, NULL, NULL), 0);
+    ck_assert_int_eq(rs_open(&open_k, env, sealed, sl, out, sizeof out, &ol, NULL, NULL, NULL), 0);
     expect_bytes("re-sealed RSA plaintext", file, out, ol, plain, plen);
     t->rsa++;
     t->rsa_resealed++;
@@ -142,27 +173,30 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
     ck_assert_uint_eq(strlen(iv_hex), 32);
     ck_assert_int_eq(strncmp(payload, iv_hex, 32), 0);
 
-    residue_aes_envelope env;
-    rp_error err, detail;
-    int rc = c2s ? residue_envelope_parse_aes_c2s(payload, pl, &env, &err)
-                 : residue_envelope_parse_aes_s2c(payload, pl, &env, &err);
-    ck_assert_msg(rc == 0, "%s: parse: %s", file, err.message);
     uint8_t iv[16];
     ck_assert_int_eq(rp_hex_decode(iv_hex, 32, iv, sizeof iv, NULL, NULL), 0);
-    ck_assert_int_eq(memcmp(env.iv, iv, 16), 0);
 
-    size_t cap = pl + 1;
-    char *aes_plain = malloc(cap);
-    size_t al = 0;
-    rc = residue_envelope_open_aes(&key, &env, aes_plain, cap, &al, &err, &detail);
-    ck_assert_msg(rc == 0, "%s: open aes: %s", file, detail.message);
+    /* opened whole, as its receiver opens it (compressed logs: to the inflated JSON) */
+    bool zlib = strcmp(comp, "none") != 0;
+    unsigned env = !c2s ? RESIDUE_ENVELOPE_AES_TO_CLIENT
+                   : zlib ? RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT
+                          : RESIDUE_ENVELOPE_AES_FROM_CLIENT;
+    rs_keys k = {.session = &key};
+    size_t cap = (pl > plen ? pl : plen) + 64;
+    char *json = malloc(cap);
+    size_t jl = 0;
+    rp_envelope_opened res;
+    rp_error err, detail;
+    memset(&detail, 0, sizeof detail);
+    int rc = rs_open(&k, env, payload, pl, json, cap, &jl, &res, &err, &detail);
 
     /* what was AES-encrypted: the JSON, or for compressed logs the base64 text */
     const char *sealed_text = plain;
     size_t sealed_len = plen;
     char *ap = NULL;
-    if (strcmp(comp, "none") == 0) {
-        expect_bytes("AES plaintext", file, aes_plain, al, plain, plen);
+    if (!zlib) {
+        ck_assert_msg(rc == 0, "%s: open aes: %s", file, detail.message);
+        expect_bytes("AES plaintext", file, json, jl, plain, plen);
     } else {
         const char *apf = vec_json_str(st, "aes_plaintext_file");
         const char *cf = vec_json_str(st, "compressed_file");
@@ -170,39 +204,41 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
         size_t apl, cl;
         ap = read_rel(sc, apf, &apl);
         char *cz = read_rel(sc, cf, &cl);
-        expect_bytes("AES plaintext (aes-plain.txt)", file, aes_plain, al, ap, apl);
-        /* base64 layer -> the compressed file */
+        /* the layers alone: base64 -> the compressed file (re-sealing aes-plain.txt below
+         * with the recorded key and IV gives the captured bytes, so it is the AES plaintext) */
         uint8_t *z = malloc(RP_BASE64_DECODED_MAX(apl) + 1);
         size_t zl = 0;
         ck_assert_int_eq(rp_base64_decode(ap, apl, RP_BASE64_LENIENT, z, RP_BASE64_DECODED_MAX(apl) + 1, &zl, NULL), 0);
         expect_bytes("compressed layer", file, (const char *)z, zl, cz, cl);
-        char *json = malloc(plen + 64);
-        size_t jl = 0;
+        char *inflated = malloc(plen + 64);
+        size_t il = 0;
         if (strcmp(comp, "zlib") == 0) {
             /* the zlib layer inflates to the JSON, standalone and through the envelope */
-            ck_assert_int_eq(rp_zlib_inflate(z, zl, (uint8_t *)json, plen, &jl, NULL), 0);
-            expect_bytes("inflated JSON", file, json, jl, plain, plen);
-            ck_assert_int_eq(residue_envelope_open_log_zlib(&key, &env, json, plen + 1, &jl, NULL, NULL), 0);
-            expect_bytes("open_log_zlib JSON", file, json, jl, plain, plen);
+            ck_assert_int_eq(rp_zlib_inflate(z, zl, (uint8_t *)inflated, plen, &il, NULL), 0);
+            expect_bytes("inflated JSON", file, inflated, il, plain, plen);
+            ck_assert_msg(rc == 0, "%s: open aes_zlib_from_client: %s", file, detail.message);
+            expect_bytes("aes_zlib_from_client JSON", file, json, jl, plain, plen);
             /* informational: does our zlib at the default level reproduce the client's? */
-            char *again = malloc(RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(plen)) + 1);
-            size_t agl = 0;
-            ck_assert_int_eq(residue_envelope_compress_log(plain, plen, RP_ZLIB_DEFAULT_LEVEL, again, RP_BASE64_ENCODED_LEN(rp_zlib_deflate_bound(plen)) + 1, &agl, NULL), 0);
+            size_t zcap = rp_zlib_deflate_bound(plen), agz = 0, agl = 0;
+            uint8_t *again_z = malloc(zcap);
+            char *again = malloc(RP_BASE64_ENCODED_LEN(zcap) + 1);
+            ck_assert_int_eq(rp_zlib_deflate((const uint8_t *)plain, plen, RP_ZLIB_DEFAULT_LEVEL, again_z, zcap, &agz, NULL), 0);
+            ck_assert_int_eq(rp_base64_encode(again_z, agz, again, RP_BASE64_ENCODED_LEN(zcap) + 1, &agl, NULL), 0);
             t->recompress_tried++;
             if (agl == apl && memcmp(again, ap, apl) == 0) t->recompressed_same++;
             free(again);
+            free(again_z);
             t->zlib_layers++;
         } else {
             ck_assert_str_eq(comp, "gzip");
             rp_error zerr;
-            ck_assert_int_eq(rp_zlib_inflate(z, zl, (uint8_t *)json, plen + 64, &jl, &zerr), RP_E_ZLIB);
-            memset(&detail, 0, sizeof detail);
-            ck_assert_int_eq(residue_envelope_open_log_zlib(&key, &env, json, plen + 64, &jl, &err, &detail), RP_E_DECRYPT);
+            ck_assert_int_eq(rp_zlib_inflate(z, zl, (uint8_t *)inflated, plen + 64, &il, &zerr), RP_E_ZLIB);
+            ck_assert_int_eq(rc, RP_E_DECRYPT);
             ck_assert_str_eq(err.message, RP_DECRYPT_PUBLIC_MESSAGE);
             ck_assert_int_eq(detail.code, RP_E_ZLIB);
             t->gzip_refused++;
         }
-        free(json);
+        free(inflated);
         free(z);
         free(cz);
         sealed_text = ap;
@@ -210,11 +246,23 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
     }
 
     if (c2s) {
-        /* re-seal with the recorded key and IV */
-        size_t scap = RESIDUE_ENVELOPE_AES_C2S_SIZE(env.client_id_len, sealed_len);
+        /* re-seal with the recorded key, IV and the packet's client id (what an open
+         * reports), through aes_from_client (for compressed logs: aes-plain.txt) */
+        char id[256];
+        const char *colon = memchr(payload + 33, ':', pl - 33);
+        ck_assert_ptr_nonnull(colon);
+        ck_assert_uint_lt((size_t)(colon - payload) - 33, sizeof id);
+        memcpy(id, payload + 33, (size_t)(colon - payload) - 33);
+        id[colon - payload - 33] = '\0';
+        if (rc == 0) {
+            ck_assert_uint_eq(res.id_len, strlen(id));
+            ck_assert_int_eq(memcmp(res.id, id, res.id_len), 0);
+        }
+        rs_keys sk = {.session = &key, .id = id, .iv = iv};
+        size_t scap = rs_sealed_max(&sk, RESIDUE_ENVELOPE_AES_FROM_CLIENT, sealed_len);
         char *mine = malloc(scap);
         size_t ml = 0;
-        ck_assert_int_eq(residue_envelope_seal_aes_c2s(&key, iv, env.client_id, env.client_id_len, sealed_text, sealed_len, mine, scap, &ml, NULL), 0);
+        ck_assert_int_eq(rs_seal(&sk, RESIDUE_ENVELOPE_AES_FROM_CLIENT, sealed_text, sealed_len, mine, scap, &ml, NULL), 0);
         char *norm = malloc(pl + 1);
         size_t nl = 0;
         int changed = normalise(payload, pl, norm, &nl);
@@ -229,10 +277,17 @@ static void check_aes_step(const scenario *sc, const vec_json *st, const char *f
         free(mine);
         t->aes_c2s++;
     } else {
+        /* server -> client: re-sealed with the recorded IV, the captured bytes */
+        rs_keys sk = {.session = &key, .iv = iv};
+        size_t scap = rs_sealed_max(&sk, RESIDUE_ENVELOPE_AES_TO_CLIENT, plen), ml = 0;
+        char *mine = malloc(scap);
+        ck_assert_int_eq(rs_seal(&sk, RESIDUE_ENVELOPE_AES_TO_CLIENT, plain, plen, mine, scap, &ml, NULL), 0);
+        expect_bytes("re-sealed s2c AES packet", file, mine, ml, payload, pl);
+        free(mine);
         t->aes_s2c++;
     }
     free(ap);
-    free(aes_plain);
+    free(json);
     rp_aes_key_wipe(&key);
 }
 
@@ -272,18 +327,26 @@ static void check_step(const scenario *sc, const vec_json *st, int has_server_ke
 
     /* classifier */
     int c2s = strcmp(dir, "c2s") == 0;
-    residue_envelope_kind k = c2s ? residue_envelope_classify_c2s(payload, pl, has_server_key)
-                             : residue_envelope_classify_s2c(payload, pl);
-    ck_assert_msg(strcmp(residue_envelope_kind_name(k), envk) == 0, "%s/%s: classified %s, index says %s",
-                  sc->dir, file, residue_envelope_kind_name(k), envk);
+    const char *k = kind_name(c2s, payload, pl, has_server_key);
+    ck_assert_msg(strcmp(k, envk) == 0, "%s/%s: classified %s, index says %s", sc->dir, file, k,
+                  envk);
     t->classified++;
 
     if (strcmp(envk, "plain") == 0) {
         expect_bytes("plain payload", file, payload, pl, plain, plen);
         char out[8192];
         size_t ol;
-        ck_assert_int_eq(residue_envelope_seal_plain(plain, plen, out, sizeof out, &ol, NULL), 0);
+        rs_keys none = {0};
+        ck_assert_int_eq(rs_seal(&none, RESIDUE_ENVELOPE_PLAIN, plain, plen, out, sizeof out, &ol, NULL), 0);
         expect_bytes("sealed plain", file, out, ol, payload, pl);
+        /* and framed for the wire by the port's framing: the captured file */
+        uint8_t framed[8192 + RP_FRAMING_MAX_OVERHEAD];
+        size_t fl = 0;
+        unsigned port = strcmp(vec_json_str(st, "port_role"), "connect") == 0 ? RESIDUE_PORT_CONNECT
+                                                                               : RESIDUE_PORT_LOGGING;
+        ck_assert_int_eq(rp_frame_write(&residue_protocol.ports[port - 1].framing, (const uint8_t *)out, ol,
+                                        framed, sizeof framed, &fl, NULL), 0);
+        expect_bytes("framed plain", file, (const char *)framed, fl, wire, wl);
         t->plain++;
     } else if (strcmp(envk, "raw-text") == 0) {
         expect_bytes("raw payload", file, payload, pl, plain, plen);
@@ -364,12 +427,30 @@ START_TEST(every_captured_step)
 }
 END_TEST
 
+/* The framing residue's code uses (residue_framing, RESIDUE_SESSION_DELIM) is the spec's port
+ * table: both ports end every packet with "\r\n\r\n" and allow a 1 MiB payload. */
+START_TEST(framing_is_the_port_table)
+{
+    ck_assert_ptr_eq(&residue_framing, &residue_protocol.ports[RESIDUE_PORT_CONNECT - 1].framing);
+    for (unsigned port = RESIDUE_PORT_CONNECT; port <= RESIDUE_PORT_LOGGING; port++) {
+        const rp_port_desc *pd = &residue_protocol.ports[port - 1];
+        ck_assert_int_eq(pd->framing.kind, RP_FRAMING_DELIMITER);
+        ck_assert_uint_eq(pd->framing.delim_len, RESIDUE_SESSION_DELIM_LEN);
+        ck_assert_int_eq(memcmp(pd->framing.delim, RESIDUE_SESSION_DELIM, RESIDUE_SESSION_DELIM_LEN), 0);
+        ck_assert_uint_eq(rp_framing_overhead(&pd->framing), 4);
+        ck_assert_uint_eq(pd->max_packet, 1024u * 1024u);
+    }
+    ck_assert_uint_eq(residue_protocol.port_count, 2);
+}
+END_TEST
+
 static Suite *vectors_suite(void)
 {
     Suite *s = suite_create("vectors");
     TCase *tc = tcase_create("captures");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, every_captured_step);
+    tcase_add_test(tc, framing_is_the_port_table);
     suite_add_tcase(s, tc);
     return s;
 }
