@@ -5,8 +5,9 @@
  *
  * Method (docs/performance.md): every comparison runs a warm-up that also calibrates how
  * many iterations fill one repetition, then `reps` repetitions in which each implementation
- * (ours first, then each peer) runs the same number of iterations back to back, so drift of
- * the machine hits all of them alike. Time is the thread's CPU time
+ * runs its calibrated number of iterations back to back, so drift of the machine hits all of
+ * them alike; the order rotates every repetition (repetition r starts with implementation
+ * r mod n), so none always runs first or last. Time is the thread's CPU time
  * (CLOCK_THREAD_CPUTIME_ID), so being descheduled on a busy machine does not count. The
  * reported figure is the median ns/op over the repetitions.
  */

@@ -101,8 +101,12 @@ int bench_compare(const bench_config *cfg, const char *what, bench_impl *impls, 
             k *= 2;
         }
     }
+    /* The order rotates every repetition (repetition r starts with impls[r % n]), so no
+     * implementation always runs first after another's cache and branch-predictor state,
+     * or last when a burst of other work arrives late. */
     for (int r = 0; r < reps; r++) {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            size_t i = ((size_t)r + j) % n;
             uint64_t el;
             int rc = run_loop(&impls[i], iters[i], &el);
             if (rc != 0)
