@@ -26,6 +26,8 @@ typedef struct bench_impl {
     bench_fn fn;
     void *ctx;
     double ns_per_op;   /* result: median over repetitions */
+    int yardstick;      /* a floor written for the benchmark, not a library: reported, but
+                           never the `_fastest_peer` */
 } bench_impl;
 
 /* Settings taken from the environment: BENCH_QUICK=1 gives fewer, shorter repetitions;
@@ -47,7 +49,8 @@ int bench_compare(const bench_config *cfg, const char *what, bench_impl *impls, 
 
 /* Prints one `bench:` line per peer (impls[1..n)), ours = impls[0]:
  *   bench: <name> ours=<v>ns peer=<peer>:<v>ns ratio=<peer/ours>
- * plus, when n > 2, one `<name>_fastest_peer` line against the fastest peer. */
+ * plus, when there are two or more libraries among them, one `<name>_fastest_peer` line
+ * against the fastest library (yardsticks left out). */
 void bench_report_times(const char *name, const bench_impl *impls, size_t n);
 
 /* Prints one line in the machine format with an arbitrary unit and ratio peer/ours

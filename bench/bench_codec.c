@@ -1,7 +1,8 @@
 /* bench_codec: decode+validate and encode of residue messages, ours (generated code over
- * rp_json) against cJSON, jansson and json-c filling the same generated structs; heap
- * allocations per operation; and, with --callgrind, the same operations bracketed for
- * valgrind --tool=callgrind instruction counts.
+ * rp_json) against cJSON, jansson and json-c filling the same generated structs, simdjson
+ * On-Demand (decode) and the hand-written encode floor (floor_encode.c); heap allocations per
+ * operation; and, with --callgrind, the same operations bracketed for valgrind
+ * --tool=callgrind instruction counts.
  *
  *   bench_codec [--vectors DIR] [--callgrind ITERS]
  *
@@ -73,6 +74,8 @@ static int decode_op(void *p)
 #endif
     }
     peer_store_reset(&c->st);
+    if (c->peer->decode_connect == NULL)
+        return -1;
     switch (c->msg) {
     case MSG_CONNECT:
         return c->peer->decode_connect(c->json, c->len, &c->out.c, &c->st);
@@ -100,6 +103,8 @@ static int encode_op(void *p)
         return -1;
 #endif
     }
+    if (c->peer->encode_connect == NULL)
+        return -1;
     switch (c->msg) {
     case MSG_CONNECT:
         return c->peer->encode_connect(&c->in->c, c->buf, OUT_CAP, &c->out_len);
@@ -110,9 +115,33 @@ static int encode_op(void *p)
     }
 }
 
-static const peer_codec *const peers[] = { &peer_cjson, &peer_jansson, &peer_jsonc };
-#define NPEERS (sizeof peers / sizeof peers[0])
+/* The peers in a fixed list (the timing loop rotates their order per repetition): the three
+ * DOM libraries, simdjson when it was built, the floor last. */
+#define MAX_PEERS 5
+static const peer_codec *peers[MAX_PEERS];
+static size_t NPEERS;
 #define NIMPL (NPEERS + 1)
+#define MAX_IMPL (MAX_PEERS + 1)
+
+static void peers_init(void)
+{
+    peers[NPEERS++] = &peer_cjson;
+    peers[NPEERS++] = &peer_jansson;
+    peers[NPEERS++] = &peer_jsonc;
+    if (peer_simdjson != NULL)
+        peers[NPEERS++] = peer_simdjson;
+    else
+        printf("# SKIPPED: peer simdjson: %s\n", peer_simdjson_skipped);
+    peers[NPEERS++] = &peer_floor;
+}
+
+/* Does implementation i (0 = ours) take part in op (0 decode, 1 encode)? */
+static bool takes_part(size_t i, int op)
+{
+    if (i == 0)
+        return true;
+    return op == 0 ? peers[i - 1]->decode_connect != NULL : peers[i - 1]->encode_connect != NULL;
+}
 
 static void ctx_init(codec_ctx *c, const peer_codec *peer, int msg, const char *json,
                      size_t len, const any_msg *in)
@@ -148,11 +177,12 @@ int main(int argc, char **argv)
     }
     bench_config cfg;
     bench_config_from_env(&cfg);
+    peers_init();
 
     static char *json[MSG_COUNT];
     static size_t len[MSG_COUNT];
     static any_msg input[MSG_COUNT];      /* the struct every encoder encodes */
-    static codec_ctx ctx[NIMPL];
+    static codec_ctx ctx[MAX_IMPL];
     static codec_ctx holders[MSG_COUNT];
     int first = 0;
 #ifndef BENCH_HAVE_OURS
@@ -163,7 +193,13 @@ int main(int argc, char **argv)
     for (int m = 0; m < MSG_COUNT; m++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", vectors, msg_files[m]);
-        json[m] = bench_read_file(path, &len[m]);
+        char *text = bench_read_file(path, &len[m]);
+        /* Copied into a buffer with PEER_INPUT_PADDING zero bytes after the text. */
+        json[m] = calloc(1, len[m] + PEER_INPUT_PADDING + 1);
+        if (json[m] == NULL)
+            return 2;
+        memcpy(json[m], text, len[m]);
+        free(text);
         /* The encode input: decoded once (by ours when built, else jansson) into a
          * context that stays alive, since the struct points into its storage. */
         ctx_init(&holders[m], first ? &peer_jansson : NULL, m, json[m], len[m], NULL);
@@ -181,6 +217,8 @@ int main(int argc, char **argv)
     for (int m = 0; m < MSG_COUNT; m++) {
         for (size_t i = 1; i < NIMPL; i++) {
             static codec_ctx dec, enc;
+            if (!takes_part(i, 0))
+                continue;
             ctx_init(&dec, peers[i - 1], m, json[m], len[m], NULL);
             if (decode_op(&dec) != 0) {
                 fprintf(stderr, "bench_codec: %s cannot decode %s\n", peers[i - 1]->name,
@@ -202,10 +240,10 @@ int main(int argc, char **argv)
                 ctx_init(&ctx[i], i == 0 ? NULL : peers[i - 1], m, json[m], len[m], &input[m]);
                 char label[128];
                 snprintf(label, sizeof label, "decode_%s:%s", msg_names[m], impl_name(&ctx[i]));
-                if (bench_callgrind_run(label, decode_op, &ctx[i], cg_iters) != 0)
+                if (takes_part(i, 0) && bench_callgrind_run(label, decode_op, &ctx[i], cg_iters) != 0)
                     return 1;
                 snprintf(label, sizeof label, "encode_%s:%s", msg_names[m], impl_name(&ctx[i]));
-                if (bench_callgrind_run(label, encode_op, &ctx[i], cg_iters) != 0)
+                if (takes_part(i, 1) && bench_callgrind_run(label, encode_op, &ctx[i], cg_iters) != 0)
                     return 1;
             }
         }
@@ -215,13 +253,16 @@ int main(int argc, char **argv)
     int failures = 0;
     for (int op = 0; op < 2; op++) {
         for (int m = 0; m < MSG_COUNT; m++) {
-            bench_impl impls[NIMPL];
+            bench_impl impls[MAX_IMPL];
             size_t n = 0;
             for (size_t i = (size_t)first; i < NIMPL; i++) {
                 ctx_init(&ctx[i], i == 0 ? NULL : peers[i - 1], m, json[m], len[m], &input[m]);
+                if (!takes_part(i, op))
+                    continue;
                 impls[n].name = impl_name(&ctx[i]);
                 impls[n].fn = op == 0 ? decode_op : encode_op;
                 impls[n].ctx = &ctx[i];
+                impls[n].yardstick = i > 0 && peers[i - 1] == &peer_floor;
                 n++;
             }
             char name[64];
@@ -233,7 +274,8 @@ int main(int argc, char **argv)
             /* Same work? Every encoder must reproduce the compact vector byte for byte. */
             if (op == 1)
                 for (size_t i = (size_t)first; i < NIMPL; i++)
-                    if (ctx[i].out_len != len[m] || memcmp(ctx[i].buf, json[m], len[m]) != 0)
+                    if (takes_part(i, 1)
+                        && (ctx[i].out_len != len[m] || memcmp(ctx[i].buf, json[m], len[m]) != 0))
                         printf("# note: %s %s output differs from the vector (%zu vs %zu bytes): %.*s\n",
                                name, impl_name(&ctx[i]), ctx[i].out_len, len[m],
                                (int)(ctx[i].out_len > 300 ? 300 : ctx[i].out_len), ctx[i].buf);
@@ -249,9 +291,11 @@ int main(int argc, char **argv)
     /* Heap allocations per operation (after a warm-up call). */
     for (int op = 0; op < 2; op++) {
         for (int m = 0; m < MSG_COUNT; m++) {
-            uint64_t count[NIMPL] = { 0 };
+            uint64_t count[MAX_IMPL] = { 0 };
             for (size_t i = (size_t)first; i < NIMPL; i++) {
                 ctx_init(&ctx[i], i == 0 ? NULL : peers[i - 1], m, json[m], len[m], &input[m]);
+                if (!takes_part(i, op))
+                    continue;
                 bench_fn fn = op == 0 ? decode_op : encode_op;
                 if (fn(&ctx[i]) != 0)
                     return 1;
@@ -264,6 +308,8 @@ int main(int argc, char **argv)
             char name[64];
             snprintf(name, sizeof name, "allocs_%s_%s", op == 0 ? "decode" : "encode", msg_names[m]);
             for (size_t i = 1; i < NIMPL; i++) {
+                if (!takes_part(i, op))
+                    continue;
                 if (first == 0)
                     bench_report(name, (double)count[0], peers[i - 1]->name, (double)count[i], "allocs");
                 else

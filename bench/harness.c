@@ -148,13 +148,16 @@ void bench_report(const char *name, double ours, const char *peer, double peer_v
 
 void bench_report_times(const char *name, const bench_impl *impls, size_t n)
 {
-    size_t fastest = 1;
+    size_t fastest = 0, libs = 0;
     for (size_t i = 1; i < n; i++) {
         bench_report(name, impls[0].ns_per_op, impls[i].name, impls[i].ns_per_op, "ns");
-        if (impls[i].ns_per_op < impls[fastest].ns_per_op)
+        if (impls[i].yardstick)
+            continue;
+        libs++;
+        if (fastest == 0 || impls[i].ns_per_op < impls[fastest].ns_per_op)
             fastest = i;
     }
-    if (n > 2) {
+    if (libs > 1) {
         char buf[128];
         snprintf(buf, sizeof buf, "%s_fastest_peer", name);
         bench_report(buf, impls[0].ns_per_op, impls[fastest].name, impls[fastest].ns_per_op,
