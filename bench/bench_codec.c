@@ -128,8 +128,10 @@ static void peers_init(void)
     peers[NPEERS++] = &peer_cjson;
     peers[NPEERS++] = &peer_jansson;
     peers[NPEERS++] = &peer_jsonc;
-    if (peer_simdjson != NULL)
+    if (peer_simdjson != NULL) {
         peers[NPEERS++] = peer_simdjson;
+        printf("# simdjson kernel: %s\n", peer_simdjson_kernel());
+    }
     else
         printf("# SKIPPED: peer simdjson: %s\n", peer_simdjson_skipped);
     peers[NPEERS++] = &peer_floor;
@@ -160,6 +162,114 @@ static void ctx_init(codec_ctx *c, const peer_codec *peer, int msg, const char *
 }
 
 static const char *impl_name(const codec_ctx *c) { return c->peer ? c->peer->name : "ours"; }
+
+#ifdef BENCH_HAVE_OURS
+/* Same checks? Inputs each of which breaks one rule (or is valid in an unusual way): every
+ * decoding peer must accept or refuse it as ours does. Prints a note per disagreement and
+ * returns their number. */
+static int check_decode_agreement(void)
+{
+    static const struct { int msg; const char *json; } cases[] = {
+        { MSG_CONNECT, "{\"_t\":1,\"type\":1}" },
+        { MSG_CONNECT, "{\"type\":1,\"_t\":5,\"extra\":[1,{\"a\":null}]}" },
+        { MSG_CONNECT, "{\"_t\":0,\"type\":1}" },
+        { MSG_CONNECT, "{\"_t\":1,\"type\":2}" },
+        { MSG_CONNECT, "{\"_t\":\"1\",\"type\":1}" },
+        { MSG_CONNECT, "{\"_t\":-1,\"type\":1}" },
+        { MSG_CONNECT, "{\"type\":1}" },
+        { MSG_CONNECT, "{\"_t\":1,\"type\":1,\"key_size\":100}" },
+        { MSG_CONNECT, "{\"_t\":1,\"type\":1,\"key_size\":192}" },
+        { MSG_CONNECT, "{\"_t\":1,\"type\":1,\"client_id\":\"a b\"}" },
+        { MSG_CONNECT, "{\"_t\":1,\"type\":1,\"client_id\":\"\"}" },
+        { MSG_CONNECT, "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QUJD\"}" },
+        { MSG_CONNECT, "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QUJ\"}" },
+        { MSG_CONNECT, "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QU=D\"}" },
+        { MSG_CONNECT, "[1]" },
+        { MSG_ESTABLISHED, "{\"status\":0,\"ack\":1,\"flags\":4096,\"max_bulk_size\":5,\"key\":\"000102030405060708090A0B0C0D0E0F\",\"client_id\":\"x\",\"logging_port\":1}" },
+        { MSG_ESTABLISHED, "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":5,\"key\":\"000102030405060708090A0B0C0D0E0F\",\"client_id\":\"x\",\"logging_port\":1}" },
+        { MSG_ESTABLISHED, "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":5,\"key\":\"000102030405060708090A0B0C0D0E\",\"client_id\":\"x\",\"logging_port\":1}" },
+        { MSG_ESTABLISHED, "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":5,\"key\":\"000102030405060708090A0B0C0D0EXX\",\"client_id\":\"x\",\"logging_port\":1}" },
+        { MSG_ESTABLISHED, "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":5,\"key\":\"000102030405060708090A0B0C0D0E0F\",\"client_id\":\"x\",\"logging_port\":0}" },
+        { MSG_ESTABLISHED, "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":5,\"key\":\"000102030405060708090A0B0C0D0E0F\",\"client_id\":\"x\",\"logging_port\":1,\"server_info\":{\"version\":\"2 3\"}}" },
+        { MSG_ESTABLISHED, "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":5,\"key\":\"000102030405060708090A0B0C0D0E0F\",\"client_id\":\"x\",\"logging_port\":1,\"token\":\"0001\"}" },
+        { MSG_LOG, "{\"_t\":1,\"datetime\":2,\"msg\":\"a\\u00e9\\n\",\"level\":4}" },
+        { MSG_LOG, "{\"_t\":1,\"datetime\":2,\"msg\":\"a\",\"level\":3}" },
+        { MSG_LOG, "{\"_t\":1,\"datetime\":2,\"msg\":\"\",\"level\":4}" },
+        { MSG_LOG, "{\"_t\":1,\"datetime\":2,\"msg\":\"a\",\"level\":4,\"vlevel\":10}" },
+        { MSG_LOG, "{\"_t\":1,\"datetime\":2,\"msg\":\"a\",\"level\":4,\"line\":1.5}" },
+        { MSG_LOG, "{\"_t\":1,\"datetime\":2,\"msg\":\"a\",\"level\":4,\"logger\":\"\"}" },
+    };
+    int bad = 0;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        static char text[1024];
+        size_t n = strlen(cases[k].json);
+        memset(text, 0, sizeof text);
+        memcpy(text, cases[k].json, n); /* zero padding after it */
+        static codec_ctx c;
+        ctx_init(&c, NULL, cases[k].msg, text, n, NULL);
+        bool ours_ok = decode_op(&c) == 0;
+        for (size_t i = 1; i < NIMPL; i++) {
+            if (!takes_part(i, 0))
+                continue;
+            ctx_init(&c, peers[i - 1], cases[k].msg, text, n, NULL);
+            bool ok = decode_op(&c) == 0;
+            if (ok != ours_ok) {
+                printf("# note: %s %s %s, ours %s\n", peers[i - 1]->name,
+                       ok ? "accepts" : "refuses", cases[k].json, ours_ok ? "accepts" : "refuses");
+                bad++;
+            }
+        }
+    }
+    return bad;
+}
+
+/* The same for the encoders, on the log request's strings (escapes, UTF-8) and CONNECT's
+ * charset: each must succeed or fail as ours does, with the same bytes. */
+static int check_encode_agreement(const any_msg *base)
+{
+    static const char *const msgs[] = {
+        "plain", "tab\there", "q\"b\\s/", "ctrl\x01\x1f", "\xc3\xa9 \xe4\xb8\xad \xf0\x9f\x98\x80",
+        "\xc3(", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "0123456789abcdefghij\"klmnop",
+        "0123456789abcdef\xe2\x82\xac", "0123456789abcdef\xe2\x82", "\x7f",
+    };
+    static const char *const ids[] = { "ok_id@x.y-z#1", "bad id", "\xc3\xa9" };
+    int bad = 0;
+    for (size_t k = 0; k < sizeof msgs / sizeof msgs[0] + sizeof ids / sizeof ids[0]; k++) {
+        any_msg in = *base;
+        int msg = MSG_LOG;
+        const char *what;
+        if (k < sizeof msgs / sizeof msgs[0]) {
+            what = msgs[k];
+            in.l = base[MSG_LOG].l;
+            in.l.msg.ptr = what;
+            in.l.msg.len = strlen(what);
+        } else {
+            msg = MSG_CONNECT;
+            what = ids[k - sizeof msgs / sizeof msgs[0]];
+            in.c = base[MSG_CONNECT].c;
+            in.c.client_id.ptr = what;
+            in.c.client_id.len = strlen(what);
+            in.c.has_client_id = true;
+        }
+        static codec_ctx o, p;
+        ctx_init(&o, NULL, msg, NULL, 0, &in);
+        int ro = encode_op(&o);
+        for (size_t i = 1; i < NIMPL; i++) {
+            if (!takes_part(i, 1) || peers[i - 1] != &peer_floor)
+                continue; /* the libraries do not validate before encoding (docs/performance.md) */
+            ctx_init(&p, peers[i - 1], msg, NULL, 0, &in);
+            int rp = encode_op(&p);
+            if ((ro == 0) != (rp == 0)
+                || (ro == 0 && (o.out_len != p.out_len || memcmp(o.buf, p.buf, o.out_len) != 0))) {
+                printf("# note: %s encodes %s differently from ours (rc %d vs %d)\n",
+                       peers[i - 1]->name, msg == MSG_LOG ? "a msg" : "a client_id", rp, ro);
+                bad++;
+            }
+        }
+    }
+    return bad;
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -232,6 +342,8 @@ int main(int argc, char **argv)
                        msg_names[m]);
         }
     }
+    printf("# checks: %d disagreement(s) with ours on decode rules, %d on the floor's encode\n",
+           check_decode_agreement(), check_encode_agreement(input));
 #endif
 
     if (cg_iters > 0) {

@@ -13,6 +13,7 @@
 #include <simdjson.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -388,4 +389,17 @@ const peer_codec simdjson_codec = {
 extern "C" {
 const peer_codec *const peer_simdjson = &simdjson_codec;
 const char *const peer_simdjson_skipped = "";
+
+// simdjson picks its kernel at run time from the CPU (under valgrind: from what valgrind
+// emulates, so instruction counts and times may come from different kernels).
+const char *peer_simdjson_kernel(void)
+{
+    static char text[160];
+    const simdjson::implementation *impl = simdjson::get_active_implementation();
+#define PEER_STR2(x) #x
+#define PEER_STR(x) PEER_STR2(x)
+    std::snprintf(text, sizeof text, "%s (%s), simdjson %s", impl->name().c_str(),
+                  impl->description().c_str(), PEER_STR(SIMDJSON_VERSION));
+    return text;
+}
 }

@@ -41,6 +41,8 @@ extern const peer_codec peer_floor;
  * peer_simdjson_none.c stands in and says why in peer_simdjson_skipped). */
 extern const peer_codec *const peer_simdjson;
 extern const char *const peer_simdjson_skipped;
+/* The kernel simdjson chose for this CPU, and its version ("none" when not built). */
+const char *peer_simdjson_kernel(void);
 
 #ifdef __cplusplus
 }
