@@ -26,8 +26,6 @@ typedef struct bench_impl {
     bench_fn fn;
     void *ctx;
     double ns_per_op;   /* result: median over repetitions */
-    int yardstick;      /* a floor written for the benchmark, not a library: reported, but
-                           never the `_fastest_peer` */
 } bench_impl;
 
 /* Settings taken from the environment: BENCH_QUICK=1 gives fewer, shorter repetitions;
@@ -49,9 +47,10 @@ int bench_compare(const bench_config *cfg, const char *what, bench_impl *impls, 
 
 /* Prints one `bench:` line per peer (impls[1..n)), ours = impls[0]:
  *   bench: <name> ours=<v>ns peer=<peer>:<v>ns ratio=<peer/ours>
- * plus, when there are two or more libraries among them, one `<name>_fastest_peer` line
- * against the fastest library (yardsticks left out). */
-void bench_report_times(const char *name, const bench_impl *impls, size_t n);
+ * plus, when libs > 1, one `<name>_fastest_peer` line against the fastest of the libraries
+ * impls[1..libs]; impls after those are yardsticks written for the benchmark (the encode
+ * floor), reported but never the fastest peer. */
+void bench_report_times(const char *name, const bench_impl *impls, size_t n, size_t libs);
 
 /* Prints one line in the machine format with an arbitrary unit and ratio peer/ours
  * (ratio printed as "inf" when ours is 0 and peer is not, "1.00" when both are 0). */

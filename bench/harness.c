@@ -146,15 +146,12 @@ void bench_report(const char *name, double ours, const char *peer, double peer_v
     fflush(stdout);
 }
 
-void bench_report_times(const char *name, const bench_impl *impls, size_t n)
+void bench_report_times(const char *name, const bench_impl *impls, size_t n, size_t libs)
 {
-    size_t fastest = 0, libs = 0;
+    size_t fastest = 1;
     for (size_t i = 1; i < n; i++) {
         bench_report(name, impls[0].ns_per_op, impls[i].name, impls[i].ns_per_op, "ns");
-        if (impls[i].yardstick)
-            continue;
-        libs++;
-        if (fastest == 0 || impls[i].ns_per_op < impls[fastest].ns_per_op)
+        if (i <= libs && impls[i].ns_per_op < impls[fastest].ns_per_op)
             fastest = i;
     }
     if (libs > 1) {
