@@ -287,6 +287,8 @@ void residue_server_stats_get(const residue_server *srv, residue_server_stats *o
 /* Less than this many seconds of life left => TOUCH (all reference clients use 60). */
 #define RESIDUE_CLIENT_TOUCH_MARGIN 60u
 
+/* The client's state as callers see it: a view of its session machine (residue_client_machine),
+ * which holds the truth; the machine's touch_due is ESTABLISHED here. */
 typedef enum residue_client_state {
     RESIDUE_CLIENT_NEW = 0,             /* nothing sent; call residue_client_connect */
     RESIDUE_CLIENT_AWAIT_HELLO,         /* CONNECT sent */
@@ -324,7 +326,13 @@ void residue_client_free(residue_client *cl);
 void residue_client_set_trace(residue_client *cl, residue_trace_fn fn, void *ctx);
 
 residue_client_state residue_client_get_state(const residue_client *cl);
-residue_client_action residue_client_next_action(const residue_client *cl);
+/* Reads the clock and first runs the session's touch timer (established -> touch_due once
+ * fewer than RESIDUE_CLIENT_TOUCH_MARGIN seconds of life remain). */
+residue_client_action residue_client_next_action(residue_client *cl);
+
+/* The generated session machine the client runs on (generated/residue_machines.h), for
+ * inspection: its state, keys and touch deadline. NULL for NULL. */
+const struct residue_client_session *residue_client_machine(const residue_client *cl);
 
 /* Writes the CONNECT packet (state -> AWAIT_HELLO). Allowed in NEW, ESTABLISHED and
  * DISCONNECTED (a reconnect forgets the session key). RP_E_TOO_LONG when the CONNECT JSON
