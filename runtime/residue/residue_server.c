@@ -1105,8 +1105,8 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_any *any)
         if (m != NULL && !(req->has_key_size && req->key_size != 0) && m->key_size != 0) {
             bits = m->key_size;
         }
-        residue_registry_entry *e =
-            m == NULL ? NULL : residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+        residue_registry_entry *e = NULL;
+        if (m != NULL) e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
         if (e != NULL) {
             return on_reconnect(s, rc, any, bits, e);
         }
@@ -1624,7 +1624,8 @@ static int log_reply(reply_ctx *rc, bool ok)
                             "reply buffer too small");
     }
     if (rc->m != NULL) {
-        residue_log_reply msg = {ok ? RESIDUE_LOG_STATUS_ACCEPTED : RESIDUE_LOG_STATUS_BAD_REQUEST, true};
+        residue_log_reply msg = {ok ? RESIDUE_LOG_STATUS_ACCEPTED : RESIDUE_LOG_STATUS_BAD_REQUEST,
+                                 true};
         int r = residue_client_entry_send_log_reply(rc->m, rc->now, RESIDUE_ENVELOPE_PLAIN, &msg,
                                                     NULL, NULL, rc->why);
         if (r < 0) {
