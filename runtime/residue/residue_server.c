@@ -983,19 +983,24 @@ static int reply_hello(reply_ctx *rc, const residue_registry_entry *e, bool with
     return r;
 }
 
+static int log_reply(reply_ctx *rc, bool ok);
+
 /* The reply to a request the session's machine refused (the generated code's RP_E_STATE, in
  * *refusal, before any residue logic ran): what the real server answers for it. A client the
  * registry does not hold (state unknown) gets §7's words: an ACK "Client with this ID does
  * not exists...", a TOUCH the logging port's standard {"r":1} (§6.1, as the real server
  * answers a plain TOUCH of an unknown client); every other refusal (a request in an envelope
- * the spec does not give it) the invalid-request reply. *why then holds the refusal. */
+ * the spec does not give it) the invalid-request reply, {"r":1} on the logging port. *why
+ * then holds the refusal. */
 static int reply_refused(reply_ctx *rc, const residue_any *req, const residue_client_entry *m,
                          const rp_error *refusal)
 {
     bool unknown = residue_client_entry_current(m) == RESIDUE_CLIENT_ENTRY_STATE_UNKNOWN;
     int r;
     rc->m = NULL; /* a refused request starts no exchange of the session */
-    if (unknown && req->id == RESIDUE_MSG_ACKNOWLEDGEMENT) {
+    if (rc->port == RESIDUE_PORT_LOGGING) {
+        r = log_reply(rc, false);
+    } else if (unknown && req->id == RESIDUE_MSG_ACKNOWLEDGEMENT) {
         r = reply_error(rc, TXT_ACK_UNKNOWN, SEAL_PLAIN, NULL, NULL);
     } else if (unknown && req->id == RESIDUE_MSG_TOUCH) {
         memcpy(rc->out, LOG_REPLY_BAD, sizeof LOG_REPLY_BAD - 1u);
@@ -1695,10 +1700,8 @@ static bool store_finish(residue_server *s, reply_ctx *rc, store_run *sr)
     return !sr->failed;
 }
 
-/* Offers a log request (decoded in srv->any) or a bulk to the entry's machine. False when it
- * refused (no state of ClientEntry that has an entry does; *why then says so): the packet is
- * answered {"r":1} outside the session. */
-static bool offer_log(reply_ctx *rc, residue_message_id id)
+/* Offers a log request (decoded in srv->any) or a bulk to the entry's machine, as offer. */
+static int offer_log(reply_ctx *rc, residue_message_id id, bool *refused)
 {
     residue_any *any = rc->srv->any;
     any->id = id;
@@ -1707,14 +1710,7 @@ static bool offer_log(reply_ctx *rc, residue_message_id id)
          * not the bulk refused); the machine looks at the message, not its items. */
         any->u.log_bulk.count = 0;
     }
-    rp_error refusal;
-    rp_error_clear(&refusal);
-    if (residue_client_entry_receive(rc->m, rc->now, rc->env, any, NULL, NULL, &refusal) < 0) {
-        if (rc->why != NULL) *rc->why = refusal;
-        rc->m = NULL;
-        return false;
-    }
-    return true;
+    return offer(rc, rc->m, any, refused);
 }
 
 /* A bulk: every element is decoded and validated alone; at most max_items_in_bulk are
@@ -1743,8 +1739,10 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
             return log_reply(rc, false);
         }
     }
-    if (!offer_log(rc, RESIDUE_MSG_LOG_BULK)) {
-        return log_reply(rc, false);
+    bool refused;
+    int r = offer_log(rc, RESIDUE_MSG_LOG_BULK, &refused);
+    if (r < 0 || refused) {
+        return r;
     }
     if (!take) {
         s->stats.log_dropped_dead++;
@@ -1878,10 +1876,11 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
         rp_arena arena;
         rp_arena_init(&arena, srv->log_arena, srv->log_arena_size);
         residue_log_request *rec = &srv->any->u.log_request;
+        bool refused = false;
         if (decode_log(srv, json, json_len, rec, &arena, why) != 0) {
             r = log_reply(&rc, false);
-        } else if (!offer_log(&rc, RESIDUE_MSG_LOG_REQUEST)) {
-            r = log_reply(&rc, false);
+        } else if ((r = offer_log(&rc, RESIDUE_MSG_LOG_REQUEST, &refused)) < 0 || refused) {
+            /* answered (or failed locally) */
         } else {
             if (alive) {
                 deliver(srv, e->managed, client_id, rec, &sr);
