@@ -1803,6 +1803,43 @@ START_TEST(entry_age_then_sweep_timers)
 }
 END_TEST
 
+/* A request in an envelope the spec does not give it (Acknowledgement and Touch travel in
+ * aes_from_client | plain, Connect in plain | rsa_to_server) is refused by the machine and
+ * answered with the invalid-request reply; the session is untouched. */
+START_TEST(entry_envelope_refusals)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    harness_stop(h);
+    s.cfg.server_private_key = s.server_key;
+    harness_start(h, &s.cfg, T0);
+    connect_unmanaged(h, &s.c, NULL);
+    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
+    char json[4096], sealed[4096];
+    size_t n = 0;
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"%s\"}", T0, s.c.id);
+    rs_keys sk = {.server = server_pub};
+    ck_assert_int_eq(rs_seal(&sk, RESIDUE_ENVELOPE_RSA_TO_SERVER, json, strlen(json), sealed,
+                             sizeof sealed, &n, NULL), 0);
+    send_connect(h, sealed, n);
+    expect_plain(h, TXT_INVALID);
+    ck_assert_str_eq(h->why.message,
+                     "receive Acknowledgement in rsa_to_server is not allowed in state unacknowledged");
+    expect_state(h, s.c.id, "unacknowledged", true);
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", T0, s.c.pem_b64);
+    send_aes(h, &s.c.key, s.c.id, json, false);
+    expect_plain(h, TXT_INVALID);
+    ck_assert_str_eq(h->why.message, "receive Connect in aes_from_client is not allowed in state unknown");
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 1);
+    /* the right envelopes still work */
+    send_request(h, &s.c, 2, T0);
+    expect_established(h, &s.c, T0);
+    rp_rsa_key_free(server_pub);
+    setup_stop(&s);
+}
+END_TEST
+
 /* The same timers on a registry entry's machine, driven directly: the deadlines the registry
  * arms are the machine's, and its sweep removes what the machine has forgotten. */
 START_TEST(registry_entry_machine_timers)
@@ -1883,6 +1920,7 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, entry_ack_on_unknown_or_forgotten_is_refused);
     tcase_add_test(tc, entry_age_then_sweep_timers);
     tcase_add_test(tc, registry_entry_machine_timers);
+    tcase_add_test(tc, entry_envelope_refusals);
     tcase_add_test(tc, non_acknowledged_expiry_and_tick);
     tcase_add_test(tc, log_before_ack_is_accepted);
     tcase_add_test(tc, timestamp_window);
