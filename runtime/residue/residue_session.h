@@ -255,11 +255,14 @@ uint64_t residue_server_tick(residue_server *srv);
 /* Number of registered clients. */
 size_t residue_server_client_count(const residue_server *srv);
 
-/* Public facts about one registered client (no key material). */
+/* Public facts about one registered client (no key material), as of the server clock's now
+ * (the lookup offers the time to the client's session machine). */
 typedef struct residue_server_client_info {
     bool managed;
     bool acknowledged;
     bool alive;
+    const char *state;          /* its session machine's state (spec machine ClientEntry):
+                                   "unacknowledged", "acknowledged" or "dead"; static */
     bool has_backup_key;
     bool has_token;
     unsigned key_bits;          /* 128/192/256 */
