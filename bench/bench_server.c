@@ -27,7 +27,7 @@
  *   bench: server_session_log_plain_us, _log_plain_packets_per_s   the same uncompressed
  *   bench: server_session_bulk50_us, _bulk50_records_per_s   a compressed bulk of 50
  * Time is the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), median of repetitions.
- * With --callgrind N (under valgrind --tool=callgrind --collect-atstart=no): N handshakes
+ * With --callgrind N (under valgrind --tool=callgrind): N handshakes
  * of each kind and 10 N log packets are counted between zeroing and dumping the counters,
  * dumps named server_<op>:ours, nothing timed.
  */
@@ -382,14 +382,12 @@ static int callgrind_part(long n)
         size_t rn = 0;
         int rc = 0;
         CALLGRIND_ZERO_STATS;
-        CALLGRIND_TOGGLE_COLLECT;
         for (size_t k = 0; k < r.n && rc == 0; k++) {
             fs.now++;
             (void)residue_server_tick(srv);
             rc = server_packet(srv, r.connect[k], r.connect_len[k], reply, &rn);
             if (rc == 0 && hs[i].ack) rc = server_packet(srv, r.ack[k], r.ack_len[k], reply, &rn);
         }
-        CALLGRIND_TOGGLE_COLLECT;
         CALLGRIND_DUMP_STATS_AT(hs[i].label);
         residue_server_free(srv);
         recorded_free(&r);
@@ -405,9 +403,7 @@ static int callgrind_part(long n)
         if (log_setup(&c, logs[i].per, logs[i].zlib) != 0) return 1;
         int rc = 0;
         CALLGRIND_ZERO_STATS;
-        CALLGRIND_TOGGLE_COLLECT;
         for (long k = 0; k < 10 * n && rc == 0; k++) rc = log_once(&c);
-        CALLGRIND_TOGGLE_COLLECT;
         CALLGRIND_DUMP_STATS_AT(logs[i].label);
         log_free(&c);
         if (rc != 0) return 1;

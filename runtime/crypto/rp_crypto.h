@@ -23,8 +23,11 @@
  * never treat "RSA decryption succeeded" as "the plaintext is authentic"; the JSON/schema
  * layers reject the garbage.
  *
- * No globals: every function is thread-compatible (distinct objects may be used from
- * distinct threads; an rp_rsa_key may be shared read-only between threads).
+ * No mutable globals: every function is thread-compatible (distinct objects may be used
+ * from distinct threads; an rp_rsa_key may be shared read-only between threads). The one
+ * process-wide state is the AES-CBC ciphers, fetched once (CRYPTO_THREAD_run_once) from
+ * OpenSSL's default library context and read-only after that, so each AES call does not
+ * look the cipher up by name again; OpenSSL's cleanup releases them.
  */
 #ifndef RP_CRYPTO_H
 #define RP_CRYPTO_H
