@@ -77,9 +77,10 @@ typedef enum rp_rsa_key_fault {
  * pem[0..len) need not be NUL-terminated; text around the block is ignored; the label is
  * "PUBLIC KEY" or "RSA PUBLIC KEY" and under either label the DER may be an X.509
  * SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey; the base64 body may hold blank lines, CR/LF,
- * any line width and other whitespace (rp_pem.h). The DER is parsed directly (d2i_PUBKEY,
- * then d2i_PublicKey), and before the key can be used for anything its modulus n and
- * exponent e are checked (OpenSSL BIGNUM accessors): n odd, e odd and 3 <= e < n,
+ * any line width and other whitespace (rp_pem.h). The DER is parsed directly with
+ * OpenSSL's DER parsers (SPKI first, then PKCS#1: d2i_PublicKey), and before the key can be
+ * used for anything its modulus n and exponent e, read from the same DER as INTEGERs, are
+ * checked (OpenSSL BIGNUM accessors): n and e positive, n odd, e odd and 3 <= e < n,
  * e < 2^RP_RSA_MAX_EXPONENT_BITS, min_bits <= bits(n) <= RP_RSA_MAX_BITS. min_bits 0 lets a
  * caller take small keys and refuse them itself (with its own protocol's error text).
  * Cost: no OpenSSL decoder context, no RSA operation. On success *out is a new public key
