@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h> /* getpid: the random pool's fork check */
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -763,4 +764,39 @@ int rp_random_system(void *ctx, uint8_t *out, size_t len)
 {
     (void)ctx;
     return rp_random_bytes(out, len, NULL);
+}
+
+void rp_random_pool_init(rp_random_pool *pool)
+{
+    pool->pos = RP_RANDOM_POOL_SIZE;
+    pool->pid = 0;
+}
+
+void rp_random_pool_wipe(rp_random_pool *pool)
+{
+    if (pool == NULL) return;
+    OPENSSL_cleanse(pool->buf, sizeof pool->buf);
+    rp_random_pool_init(pool);
+}
+
+int rp_random_pool_draw(void *ctx, uint8_t *out, size_t len)
+{
+    rp_random_pool *pool = ctx;
+    if (pool == NULL || (out == NULL && len > 0)) return RP_E_ARGUMENT;
+    if (len > RP_RANDOM_POOL_SIZE / 2) return rp_random_bytes(out, len, NULL);
+    long pid = (long)getpid();
+    if (pool->pid != pid) rp_random_pool_wipe(pool); /* filled before a fork: never reuse */
+    if (RP_RANDOM_POOL_SIZE - pool->pos < len) {
+        /* the unused tail is thrown away: a refill is whole */
+        if (rp_random_bytes(pool->buf, sizeof pool->buf, NULL) != RP_OK) {
+            rp_random_pool_wipe(pool);
+            return RP_E_CRYPTO;
+        }
+        pool->pos = 0;
+        pool->pid = pid;
+    }
+    memcpy(out, pool->buf + pool->pos, len);
+    OPENSSL_cleanse(pool->buf + pool->pos, len);
+    pool->pos += len;
+    return RP_OK;
 }

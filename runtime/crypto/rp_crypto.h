@@ -213,6 +213,31 @@ RP_CHECK_RESULT int rp_random_bytes(uint8_t *out, size_t len, rp_error *err);
  * given a scripted RNG; ctx is ignored. */
 int rp_random_system(void *ctx, uint8_t *out, size_t len);
 
+/* A buffer of OpenSSL CSPRNG output handed out in small pieces. Why: in OpenSSL 3.0 every
+ * RAND_bytes call costs about 11,000 instructions whatever its length (DRBG lookup, lock,
+ * fork check, CTR-DRBG update), and a server handshake draws five small pieces (client id
+ * letters, session key, IVs): a pool turns them into one RAND_bytes per several handshakes.
+ * Bytes are cleansed from the pool as they are handed out, so it only ever holds bytes not
+ * yet used; a draw in another process than the one that filled it (after fork) throws the
+ * pool away first; requests larger than half the pool go to RAND_bytes directly. One pool
+ * belongs to one thread (or one event loop) at a time. */
+#define RP_RANDOM_POOL_SIZE 1024u
+typedef struct rp_random_pool {
+    uint8_t buf[RP_RANDOM_POOL_SIZE];
+    size_t pos;     /* next unused byte; RP_RANDOM_POOL_SIZE = empty */
+    long pid;       /* process that filled it */
+} rp_random_pool;
+
+/* Makes *pool empty (it is filled on the first draw). */
+void rp_random_pool_init(rp_random_pool *pool);
+
+/* Cleanses the pool and leaves it empty. NULL is ignored. */
+void rp_random_pool_wipe(rp_random_pool *pool);
+
+/* Fills out[0..len) from the pool (ctx: an rp_random_pool), refilling it from RAND_bytes
+ * when it runs short; the shape of rp_random_fn. 0, or RP_E_CRYPTO when the RNG fails. */
+int rp_random_pool_draw(void *ctx, uint8_t *out, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
