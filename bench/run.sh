@@ -61,6 +61,20 @@ else
     skip "bench_envelope not built (needs build/librproto.a and build/libresidue.a)"
 fi
 
+# ---- 4a: the server session in-process ---------------------------------------------------
+say ""
+say "== 4a. residue server session in-process on one core (bench_server: no sockets, no peer)"
+if [ -x "$bdir/bench_server" ]; then
+    if "$bdir/bench_server" --vectors "$vectors" > "$tmp/srv.out" 2> "$tmp/srv.err"; then
+        grep '^#' "$tmp/srv.out"
+        grep '^bench: ' "$tmp/srv.out" | tee -a "$lines"
+    else
+        cat "$tmp/srv.err"; skip "bench_server failed"
+    fi
+else
+    skip "bench_server not built"
+fi
+
 # ---- 4 and 6b: server throughput, server memory -----------------------------------------
 say ""
 say "== 4. residue-server on loopback, load from a separate process (no peer server: absolute numbers)"
@@ -338,6 +352,28 @@ if [ -x "$bdir/bench_envelope" ] && command -v valgrind > /dev/null; then
         done
     else
         tail -n 5 "$tmp/cge.err"; skip "callgrind run of bench_envelope failed"
+    fi
+fi
+
+# The server session's packets (bench_server): per handshake and per log packet.
+if [ -x "$bdir/bench_server" ] && command -v valgrind > /dev/null; then
+    if [ -n "$quick" ]; then it=20; else it=100; fi
+    rm -rf "$tmp/cgs"; mkdir -p "$tmp/cgs"
+    if valgrind --tool=callgrind --callgrind-out-file="$tmp/cgs/out" \
+            "$bdir/bench_server" --vectors "$vectors" --callgrind "$it" > /dev/null 2> "$tmp/cgs.err"; then
+        for f in "$tmp"/cgs/out.*; do
+            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+            ir=$(sed -n 's/^summary: //p' "$f")
+            [ -n "$label" ] && echo "$label $ir"
+        done > "$tmp/cgs.txt"
+        # handshakes: it per dump; log packets: 10 x it per dump
+        for op in handshake connect handshake_rsa log log_plain bulk50; do
+            case $op in handshake*|connect) per=$it ;; *) per=$((10 * it)) ;; esac
+            v=$(awk -v k="server_$op:ours" -v n="$per" '$1 == k { printf "%.0f", $2 / n }' "$tmp/cgs.txt")
+            [ -n "$v" ] && emit "bench: instr_server_$op ours=${v}Ir peer=none:n/a ratio=n/a"
+        done
+    else
+        tail -n 5 "$tmp/cgs.err"; skip "callgrind run of bench_server failed"
     fi
 fi
 
