@@ -58,7 +58,7 @@ $(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGEN
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
 
 $(BENCH_DIR)/bench_server: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(LIBGENERATED) $(LIBRPROTO)
-	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS) -lm
 
 # The residue logger library (issue 16): threads, so -pthread.
 $(BENCH_DIR)/bench_logger: $(BENCH_DIR)/obj/bench_logger.o $(LIBGENERATED) $(LIBRPROTO)
