@@ -783,6 +783,7 @@ int rp_random_pool_draw(void *ctx, uint8_t *out, size_t len)
 {
     rp_random_pool *pool = ctx;
     if (pool == NULL || (out == NULL && len > 0)) return RP_E_ARGUMENT;
+    if (len == 0) return RP_OK;
     if (len > RP_RANDOM_POOL_SIZE / 2) return rp_random_bytes(out, len, NULL);
     long pid = (long)getpid();
     if (pool->pid != pid) rp_random_pool_wipe(pool); /* filled before a fork: never reuse */
