@@ -63,6 +63,20 @@ else
     skip "bench_envelope not built (needs build/librproto.a and build/libresidue.a)"
 fi
 
+# ---- 4a: the server session in-process ---------------------------------------------------
+say ""
+say "== 4a. residue server session in-process on one core (bench_server: no sockets, no peer)"
+if [ -x "$bdir/bench_server" ]; then
+    if "$bdir/bench_server" --vectors "$vectors" > "$tmp/srv.out" 2> "$tmp/srv.err"; then
+        grep '^#' "$tmp/srv.out"
+        grep '^bench: ' "$tmp/srv.out" | tee -a "$lines"
+    else
+        cat "$tmp/srv.err"; skip "bench_server failed"
+    fi
+else
+    skip "bench_server not built"
+fi
+
 # ---- 4 and 6b: server throughput, server memory -----------------------------------------
 say ""
 say "== 4. residue-server on loopback, load from a separate process (no peer server: absolute numbers)"
@@ -265,6 +279,16 @@ if [ -n "$(rt_objs)" ]; then
     say "#   runtime: $(sections $(rt_objs)); codec core: $(sections $core)"
     emit "bench: size_runtime_text_Os ours=${rt}B peer=target:16384B ratio=$(ratio 16384 "$rt")"
     emit "bench: size_runtime_codec_core_text_Os ours=${ct}B peer=target:16384B ratio=$(ratio 16384 "$ct")"
+    # Issue 13 target 2: the codec core plus residue's generated codec and tables
+    # (generated/residue.o; its tables are mostly .data.rel.ro, shown beside), <= 24 KiB.
+    if [ -f "$bdir/os/generated/residue.o" ]; then
+        crt=$(text_of $core "$bdir/os/generated/residue.o")
+        crx=$(for o in $core "$bdir/os/generated/residue.o"; do size -A "$o"; done | awk '$1 ~ /^\.text/ { t += $2 } END { print t + 0 }')
+        crd=$(size -A "$bdir/os/generated/residue.o" | awk '$1 ~ /^\.data\.rel\.ro/ { d += $2 } END { print d + 0 }')
+        say "#   codec core + generated/residue.o: text ${crt} (.text sections ${crx}); residue tables in .data.rel.ro ${crd}"
+        emit "bench: size_codec_core_plus_residue_text_Os ours=${crt}B peer=target:24576B ratio=$(ratio 24576 "$crt")"
+        emit "bench: size_codec_core_plus_residue_dottext_Os ours=${crx}B peer=target:24576B ratio=$(ratio 24576 "$crx")"
+    fi
     json=$(text_of "$bdir"/os/runtime/core/rp_json*.o)
     cj=$(size -A /usr/lib/x86_64-linux-gnu/libcjson.so.1 2>/dev/null | awk '$1 == ".text" { print $2 }')
     [ -n "$cj" ] && emit "bench: size_json_text ours=${json}B peer=cjson-so:${cj}B ratio=$(ratio "$cj" "$json")"
@@ -346,6 +370,28 @@ if [ -x "$bdir/bench_envelope" ] && command -v valgrind > /dev/null; then
         done
     else
         tail -n 5 "$tmp/cge.err"; skip "callgrind run of bench_envelope failed"
+    fi
+fi
+
+# The server session's packets (bench_server): per handshake and per log packet.
+if [ -x "$bdir/bench_server" ] && command -v valgrind > /dev/null; then
+    if [ -n "$quick" ]; then it=20; else it=100; fi
+    rm -rf "$tmp/cgs"; mkdir -p "$tmp/cgs"
+    if valgrind --tool=callgrind --callgrind-out-file="$tmp/cgs/out" \
+            "$bdir/bench_server" --vectors "$vectors" --callgrind "$it" > /dev/null 2> "$tmp/cgs.err"; then
+        for f in "$tmp"/cgs/out.*; do
+            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+            ir=$(sed -n 's/^summary: //p' "$f")
+            [ -n "$label" ] && echo "$label $ir"
+        done > "$tmp/cgs.txt"
+        # handshakes: it per dump; log packets: 10 x it per dump
+        for op in handshake connect handshake_rsa log log_plain bulk50; do
+            case $op in handshake*|connect) per=$it ;; *) per=$((10 * it)) ;; esac
+            v=$(awk -v k="server_$op:ours" -v n="$per" '$1 == k { printf "%.0f", $2 / n }' "$tmp/cgs.txt")
+            [ -n "$v" ] && emit "bench: instr_server_$op ours=${v}Ir peer=none:n/a ratio=n/a"
+        done
+    else
+        tail -n 5 "$tmp/cgs.err"; skip "callgrind run of bench_server failed"
     fi
 fi
 

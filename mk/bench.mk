@@ -29,7 +29,7 @@ BENCH_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Wpedantic -Werror
 BENCH_SIMDJSON_LIBS := $(BENCH_DIR)/obj/peer_simdjson.libs
 
 BENCH_BINS := $(BENCH_DIR)/bench_codec $(BENCH_DIR)/bench_envelope $(BENCH_DIR)/bench_load \
-              $(BENCH_DIR)/bench_logger
+              $(BENCH_DIR)/bench_logger $(BENCH_DIR)/bench_server
 
 # -Os copies of the runtime and the generated code, only for `size`; one function or
 # object per section so the size probe can drop what it does not use.
@@ -73,6 +73,9 @@ $(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o 
 
 $(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
+
+$(BENCH_DIR)/bench_server: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS) -lm
 
 # The residue logger library (issue 16): threads, so -pthread.
 $(BENCH_DIR)/bench_logger: $(BENCH_DIR)/obj/bench_logger.o $(LIBGENERATED) $(LIBRPROTO)

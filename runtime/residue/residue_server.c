@@ -101,6 +101,7 @@ struct residue_server {
     void *clock_ctx;
     rp_random_fn rng;
     void *rng_ctx;
+    rp_random_pool pool;    /* the system RNG's buffer when no rng was given */
     residue_registry reg;
     uint64_t last_sweep;
     uint64_t sweep_interval;
@@ -419,8 +420,10 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
     s->flags = residue_server_config_flags(&s->cfg);
     s->clock = clock != NULL ? clock : rp_clock_system;
     s->clock_ctx = clock != NULL ? clock_ctx : NULL;
-    s->rng = rng != NULL ? rng : rp_random_system;
-    s->rng_ctx = rng != NULL ? rng_ctx : NULL;
+    /* the system RNG through a pool: one RAND_bytes per several handshakes (rp_crypto.h) */
+    rp_random_pool_init(&s->pool);
+    s->rng = rng != NULL ? rng : rp_random_pool_draw;
+    s->rng_ctx = rng != NULL ? rng_ctx : &s->pool;
     s->inflate_buf = malloc(s->cfg.max_log_size + 1u);
     s->open_work = malloc(s->cfg.max_log_size + 1u);
     if (s->cfg.max_log_line_size == 0 || s->cfg.max_log_line_size > s->cfg.max_log_size) {
