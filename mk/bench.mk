@@ -15,7 +15,8 @@ BENCH_INC   := -Ibench $(RT_INC) -Iruntime/residue -Igenerated
 BENCH_OURS  := $(if $(wildcard generated/residue.h),-DBENCH_HAVE_OURS,)
 BENCH_PEER_LIBS := -lcjson -ljansson -ljson-c -lm
 # librproto (rp_session) and libresidue call each other: link them as a group.
-BENCH_LIBS  := -Wl,--start-group $(LIBGENERATED) $(LIBRPROTO) -Wl,--end-group $(LIBS_RT)
+# -lm: the harness takes floor() of its timings (gcc inlines it at -O2, clang calls libm).
+BENCH_LIBS  := -Wl,--start-group $(LIBGENERATED) $(LIBRPROTO) -Wl,--end-group $(LIBS_RT) -lm
 
 BENCH_HARNESS := $(BENCH_DIR)/obj/harness.o
 BENCH_CODEC_OBJ := $(BENCH_HARNESS) $(addprefix $(BENCH_DIR)/obj/,peer_util.o peer_cjson.o \
@@ -75,7 +76,7 @@ $(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGEN
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
 
 $(BENCH_DIR)/bench_server: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(LIBGENERATED) $(LIBRPROTO)
-	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS) -lm
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS)
 
 # The residue logger library (issue 16): threads, so -pthread.
 $(BENCH_DIR)/bench_logger: $(BENCH_DIR)/obj/bench_logger.o $(LIBGENERATED) $(LIBRPROTO)
