@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "bench_records.h"
 #include "rp_crypto.h"
 #include "residue_session.h"
 
@@ -261,26 +262,8 @@ int main(int argc, char **argv)
         printf("# %s: server flags %u, compression %s\n", mode, residue_client_flags(cl),
                (residue_client_flags(cl) & 256u) ? "on" : "off");
         static residue_log_request recs[50];
-        static char msgs[50][96];
-        for (size_t k = 0; k < per; k++) {
-            residue_log_request_init(&recs[k]);
-            int ml = snprintf(msgs[k], sizeof msgs[k],
-                              "bench: request served in %zu ms, status 200, bytes %zu", k + 3,
-                              1000 + 37 * k);
-            recs[k].datetime = 1795667583123u;
-            recs[k].has_datetime = true;
-            recs[k].msg.ptr = msgs[k];
-            recs[k].msg.len = (size_t)ml;
-            recs[k].has_msg = true;
-            recs[k].logger.ptr = "default";
-            recs[k].logger.len = 7;
-            recs[k].has_logger = true;
-            recs[k].app.ptr = "bench";
-            recs[k].app.len = 5;
-            recs[k].has_app = true;
-            recs[k].level = RESIDUE_LEVEL_INFO;
-            recs[k].has_level = true;
-        }
+        static char msgs[50][BENCH_RECORD_MSG_CAP];
+        bench_log_records(recs, msgs, per);
         static uint8_t pkt[BUF_CAP];
         size_t pkt_len, reply_len;
         if (conn_open(&c, residue_client_logging_port(cl)) != 0)

@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "bench_records.h"
 #include "rp_crypto.h"
 #include "residue_session.h"
 
@@ -331,26 +332,8 @@ static int log_setup(log_ctx *c, size_t per, bool zlib)
         residue_client_receive(c->cl, c->reply, rn - 4, buf, sizeof buf, &n, &e) != 0)
         return -1;
     static residue_log_request recs[50];
-    static char msgs[50][96];
-    for (size_t k = 0; k < per; k++) {
-        residue_log_request_init(&recs[k]);
-        int ml = snprintf(msgs[k], sizeof msgs[k],
-                          "bench: request served in %zu ms, status 200, bytes %zu", k + 3,
-                          1000 + 37 * k);
-        recs[k].datetime = 1795667583123u;
-        recs[k].has_datetime = true;
-        recs[k].msg.ptr = msgs[k];
-        recs[k].msg.len = (size_t)ml;
-        recs[k].has_msg = true;
-        recs[k].logger.ptr = "default";
-        recs[k].logger.len = 7;
-        recs[k].has_logger = true;
-        recs[k].app.ptr = "bench";
-        recs[k].app.len = 5;
-        recs[k].has_app = true;
-        recs[k].level = RESIDUE_LEVEL_INFO;
-        recs[k].has_level = true;
-    }
+    static char msgs[50][BENCH_RECORD_MSG_CAP];
+    bench_log_records(recs, msgs, per);
     residue_client_set_compression(c->cl, zlib);
     if (residue_client_build_log(c->cl, recs, per, c->pkt, sizeof c->pkt, &n, &e) != 0) {
         fprintf(stderr, "bench_server: build log: %s\n", e.message);

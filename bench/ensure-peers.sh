@@ -16,16 +16,10 @@
 # (dpkg-query) is printed too; one it calls installed but that does not work is reinstalled.
 set -euo pipefail
 
-dry_run=0
-case "${1:-}" in
-    "") ;;
-    --dry-run) dry_run=1 ;;
-    *) echo "usage: bench/ensure-peers.sh [--dry-run]" >&2; exit 2 ;;
-esac
-
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tools/lib/deps-probe.sh
 . "$here/../tools/lib/deps-probe.sh"
+deps_parse_args bench/ensure-peers.sh "$@"
 
 probe_cjson() {
     cat >"$DEPS_TMP/$1.c" <<'C'

@@ -72,11 +72,11 @@ $(BENCH_DIR)/bench_codec: $(BENCH_CODEC_OBJ) $(LIBGENERATED) $(LIBRPROTO)
 $(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(BENCH_LIBS)
 
-$(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGENERATED) $(LIBRPROTO)
-	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
+$(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_records.o $(BENCH_DIR)/obj/bench_load.o $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_records.o $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
 
-$(BENCH_DIR)/bench_server: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(LIBGENERATED) $(LIBRPROTO)
-	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS)
+$(BENCH_DIR)/bench_server: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_records.o $(BENCH_DIR)/obj/bench_server.o $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_records.o $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS)
 
 # The residue logger library (issue 16): threads, so -pthread.
 $(BENCH_DIR)/bench_logger: $(BENCH_DIR)/obj/bench_logger.o $(LIBGENERATED) $(LIBRPROTO)

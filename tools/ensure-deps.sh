@@ -19,16 +19,10 @@
 # e.g. "-nostdinc -isystem DIR"), ENSURE_DEPS_PROBE_CC (default cc). See tools/lib/deps-probe.sh.
 set -euo pipefail
 
-dry_run=0
-case "${1:-}" in
-    "") ;;
-    --dry-run) dry_run=1 ;;
-    *) echo "usage: tools/ensure-deps.sh [--dry-run]" >&2; exit 2 ;;
-esac
-
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/deps-probe.sh
 . "$here/lib/deps-probe.sh"
+deps_parse_args tools/ensure-deps.sh "$@"
 
 probe_tool_version() { deps_run_tool "$2" "$1" --version; }   # $1 command, $2 package
 

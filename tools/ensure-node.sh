@@ -16,16 +16,10 @@
 # dpkg-query -W -f='${Status}'), ENSURE_NODE_BIN (default node), ENSURE_NPM_BIN (default npm).
 set -euo pipefail
 
-dry_run=0
-case "${1:-}" in
-    "") ;;
-    --dry-run) dry_run=1 ;;
-    *) echo "usage: tools/ensure-node.sh [--dry-run]" >&2; exit 2 ;;
-esac
-
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib/deps-probe.sh
 . "$here/lib/deps-probe.sh"
+deps_parse_args tools/ensure-node.sh "$@"
 
 node_bin=${ENSURE_NODE_BIN:-node}
 npm_bin=${ENSURE_NPM_BIN:-npm}

@@ -105,6 +105,20 @@ int rp_rsa_key_load_private_pem(const char *pem, size_t len, const char *passphr
     return wrap_key(pkey, true, out, err);
 }
 
+/* Steps into the DER SEQUENCE at *p (len bytes): *p moves to its first element and *end to
+ * the end of its body. -1 when the bytes there are not a well-formed SEQUENCE header. */
+static int enter_sequence(const unsigned char **p, long len, const unsigned char **end)
+{
+    long body = 0;
+    int tag = 0, xclass = 0;
+    int r = ASN1_get_object(p, &body, &tag, &xclass, len);
+    if ((r & 0x80) != 0 || !(r & V_ASN1_CONSTRUCTED) || tag != V_ASN1_SEQUENCE ||
+        xclass != V_ASN1_UNIVERSAL)
+        return -1;
+    *end = *p + body;
+    return 0;
+}
+
 /* n and e of a PKCS#1 RSAPublicKey, SEQUENCE { INTEGER n, INTEGER e }, read with OpenSSL's
  * DER parsers (ASN1_get_object, d2i_ASN1_INTEGER, ASN1_INTEGER_to_BN) for the checks of
  * check_public. Why not EVP_PKEY_get_bn_param on the decoded key: in OpenSSL 3.0 it writes
@@ -114,14 +128,9 @@ int rp_rsa_key_load_private_pem(const char *pem, size_t len, const char *passphr
 static int rsa_numbers(const unsigned char *der, long len, BIGNUM **n, BIGNUM **e)
 {
     *n = *e = NULL;
-    const unsigned char *p = der;
-    long body = 0;
-    int tag = 0, xclass = 0;
-    int r = ASN1_get_object(&p, &body, &tag, &xclass, len);
-    if ((r & 0x80) != 0 || !(r & V_ASN1_CONSTRUCTED) || tag != V_ASN1_SEQUENCE ||
-        xclass != V_ASN1_UNIVERSAL)
+    const unsigned char *p = der, *end = NULL;
+    if (enter_sequence(&p, len, &end) < 0)
         return -1;
-    const unsigned char *end = p + body;
     ASN1_INTEGER *ai = d2i_ASN1_INTEGER(NULL, &p, (long)(end - p));
     if (ai != NULL) *n = ASN1_INTEGER_to_BN(ai, NULL);
     ASN1_INTEGER_free(ai);
@@ -145,14 +154,9 @@ static int rsa_numbers(const unsigned char *der, long len, BIGNUM **n, BIGNUM **
  * the key, with its n and e in *n, *e (the caller frees them). */
 static EVP_PKEY *decode_spki_rsa(const unsigned char *der, long len, BIGNUM **n, BIGNUM **e)
 {
-    const unsigned char *p = der;
-    long body = 0;
-    int tag = 0, xclass = 0;
-    int r = ASN1_get_object(&p, &body, &tag, &xclass, len);
-    if ((r & 0x80) != 0 || !(r & V_ASN1_CONSTRUCTED) || tag != V_ASN1_SEQUENCE ||
-        xclass != V_ASN1_UNIVERSAL)
+    const unsigned char *p = der, *end = NULL;
+    if (enter_sequence(&p, len, &end) < 0)
         return NULL;
-    const unsigned char *end = p + body;
     X509_ALGOR *alg = d2i_X509_ALGOR(NULL, &p, (long)(end - p));
     const ASN1_OBJECT *oid = NULL;
     if (alg != NULL) X509_ALGOR_get0(&oid, NULL, NULL, alg);

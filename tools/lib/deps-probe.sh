@@ -23,6 +23,19 @@ DEPS_MISSING=""
 DEPS_REINSTALL=0
 DEPS_TMP=""
 
+# The one option every ensure script takes: sets dry_run to 1 for --dry-run (else 0); any
+# other argument prints the usage line of script $1 and exits 2.
+deps_parse_args() {
+    local name=$1
+    shift
+    dry_run=0
+    case "${1:-}" in
+        "") ;;
+        --dry-run) dry_run=1 ;;
+        *) echo "usage: $name [--dry-run]" >&2; exit 2 ;;
+    esac
+}
+
 deps_begin() {
     DEPS_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ensure-deps.XXXXXX") || return 1
     DEPS_MISSING=""
