@@ -536,10 +536,16 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
     char *encode = rp_cname_decl(&cx->names, d, RP_CN_ENCODE);
     rp_sb_printf(c, "void %s(%s *msg)\n{\n    rp_schema_init(&%s, msg);\n}\n\n", init, n.ctype,
                  schema);
+    bool lane = cx->lanes && emit_lane_fits(d);
+    if (lane)
+        emit_lane(cx, d);
     rp_sb_printf(c, "int %s(const char *json, size_t len, %s *out, rp_arena *storage,\n"
-                    "        const rp_schema_profile *profile, rp_error *err)\n{\n"
-                    "    return rp_schema_decode(&%s, json, len, out, storage, profile, err);\n}\n\n",
-                 decode, n.ctype, schema);
+                    "        const rp_schema_profile *profile, rp_error *err)\n{\n", decode, n.ctype);
+    if (lane)
+        emit_lane_decode(cx, d, schema);
+    else
+        rp_sb_printf(c, "    return rp_schema_decode(&%s, json, len, out, storage, profile, err);\n", schema);
+    rp_sb_puts(c, "}\n\n");
     rp_sb_printf(c, "int %s(const %s *msg, rp_error *err)\n{\n"
                     "    return rp_schema_validate(&%s, msg, err);\n}\n\n",
                  validate, n.ctype, schema);
@@ -749,8 +755,10 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
                   " * rules the spec attaches to them, each with the spec file:line:col it was written\n"
                   " * at. The public functions hand the table and the caller's struct to the rp_schema\n"
                   " * engine (runtime/rp_schema.c), which does the reading, checking and writing.\n */\n");
-    rp_sb_printf(c, "#include \"%s\"\n\n#include <stddef.h>\n#include <stdint.h>\n\n", header);
-    rp_sb_puts(c, "#include \"rp_schema.h\"\n\n");
+    bool lanes = emit_lanes_any(cx);
+    rp_sb_printf(c, "#include \"%s\"\n\n#include <stddef.h>\n#include <stdint.h>\n%s\n", header,
+                 lanes ? "#include <string.h>\n" : "");
+    rp_sb_puts(c, lanes ? "#include \"rp_lane.h\"\n#include \"rp_schema.h\"\n\n" : "#include \"rp_schema.h\"\n\n");
     for (size_t i = 0; i < cx->spec->unit_count; i++) {
         const rp_ast_unit *u = cx->spec->units[i];
         bool has_messages = false; /* only messages' tables refer to spec locations */

@@ -555,8 +555,9 @@ START_TEST(base64_every_byte_every_position)
 }
 END_TEST
 
-/* The same over 32 characters, so every byte value meets each lane of the 16-letter block
- * decoders (rp_codec.c's SSE2 path) as well as the group loop after them. */
+/* The same over 32 characters, so every byte value meets each lane of the block
+ * decoders (rp_codec.c: 32 base64 letters with AVX2, 16 hex digits with SSE2) as well as
+ * the loops after them. */
 START_TEST(block_decoders_every_byte_every_lane)
 {
     static const char base[] = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"; /* "ABCDEFGHIJKLMNOPQRSTUVWX" */

@@ -1,0 +1,152 @@
+/* rp_lane: what generated decode lanes are written with (rprotoc --optimize speed).
+ *
+ * A lane is straight-line C that rprotoc writes per message for the common case: compact
+ * JSON (no whitespace) with the message's keys in spec order, no escapes in strings, every
+ * number a plain integer, every rule satisfied. It reads the text once, front to back, each
+ * key compared as a literal at the place the spec order puts it, each rule written out as
+ * a comparison. It only ever ACCEPTS: at anything else (another order, an unknown or
+ * repeated key, whitespace, an escape, a fraction, a value a rule refuses, storage running
+ * out, text that is not JSON) it returns false, the generated decode function rewinds the
+ * arena and hands the same text to rp_schema_decode, whose careful walk then produces
+ * exactly the result, error, offset, path and spec location it always did. So a lane needs
+ * no error reporting, and it must accept only what the walk accepts, with the same struct
+ * and the same arena use (allocations of the same sizes in the same order):
+ * tests/unit/test_lanes.c and tests/fuzz/fuzz_lanes.c hold every lane to the walk.
+ *
+ * The helpers below are the lane's vocabulary: the small ones are inline (a key compare
+ * with a constant length folds into one or two word compares), the loops are in rp_lane.c.
+ */
+#ifndef RP_LANE_H
+#define RP_LANE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "rp_arena.h"
+#include "rp_schema.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A lane's position in the text. */
+typedef struct rp_lane {
+    const unsigned char *p;   /* the next byte */
+    const unsigned char *end; /* one past the last byte */
+    rp_arena *storage;        /* strings and bytes are carved from here (not NULL) */
+    uint32_t relax;           /* the profile's bit in the fields' relax masks, or 0 */
+} rp_lane;
+
+/* Starts a lane over json[0..len) (json not NULL, storage not NULL). */
+static inline void rp_lane_start(rp_lane *ln, const char *json, size_t len, rp_arena *storage,
+                                 const rp_schema_profile *profile)
+{
+    ln->p = (const unsigned char *)json;
+    ln->end = ln->p + len;
+    ln->storage = storage;
+    ln->relax = profile == NULL || profile->index > 31 ? 0u : (uint32_t)1 << profile->index;
+}
+
+/* After the message: the text ends here, or the profile ignores what follows. */
+static inline bool rp_lane_finish(const rp_lane *ln, const rp_schema_profile *profile)
+{
+    return ln->p == ln->end || (profile != NULL && profile->trailing_ignore);
+}
+
+/* The n bytes of lit come next (taken) or not (nothing taken). n is a constant in
+ * generated code, so the compare is a word or two. */
+static inline bool rp_lane_lit(rp_lane *ln, const char *lit, size_t n)
+{
+    if ((size_t)(ln->end - ln->p) < n || memcmp(ln->p, lit, n) != 0)
+        return false;
+    ln->p += n;
+    return true;
+}
+
+/* The byte c comes next (taken) or not. */
+static inline bool rp_lane_byte(rp_lane *ln, char c)
+{
+    if (ln->p == ln->end || *ln->p != (unsigned char)c)
+        return false;
+    ln->p++;
+    return true;
+}
+
+/* An unsigned integer of at most 19 digits and no leading zero, at most max, into *v. What
+ * follows the digits is the caller's separator test (which refuses a fraction, an
+ * exponent or a 20th digit). */
+static inline bool rp_lane_uint(rp_lane *ln, uint64_t max, uint64_t *v)
+{
+    const unsigned char *p = ln->p, *end = ln->end;
+    if (p == end || (unsigned)*p - '0' > 9)
+        return false;
+    if (*p == '0') {
+        ln->p = p + 1;
+        *v = 0;
+        return true;
+    }
+    const unsigned char *lim = end - p > 19 ? p + 19 : end;
+    uint64_t m = 0;
+    for (; p != lim && (unsigned)*p - '0' <= 9; p++)
+        m = m * 10u + ((unsigned)*p - '0');
+    if (m > max)
+        return false;
+    ln->p = p;
+    *v = m;
+    return true;
+}
+
+/* A signed integer within [min, max] (a '-' and rp_lane_uint's digits), into *v. */
+static inline bool rp_lane_int(rp_lane *ln, int64_t min, int64_t max, int64_t *v)
+{
+    bool neg = ln->p != ln->end && *ln->p == '-';
+    uint64_t mag;
+    ln->p += neg;
+    if (!rp_lane_uint(ln, (uint64_t)INT64_MAX, &mag))
+        return false;
+    int64_t x = neg ? -(int64_t)mag : (int64_t)mag;
+    if (x < min || x > max)
+        return false;
+    *v = x;
+    return true;
+}
+
+/* true or false, into *v. */
+static inline bool rp_lane_bool(rp_lane *ln, bool *v)
+{
+    if (rp_lane_lit(ln, "true", 4)) {
+        *v = true;
+        return true;
+    }
+    if (rp_lane_lit(ln, "false", 5)) {
+        *v = false;
+        return true;
+    }
+    return false;
+}
+
+/* A string with no escape, control byte or invalid UTF-8, copied NUL-terminated into
+ * storage, into *out. */
+bool rp_lane_string(rp_lane *ln, rp_str *out);
+
+/* A string of canonical padded base64 (RFC 4648 §4) / of hex digits (either case), decoded
+ * into storage (NUL-terminated), into *out. */
+bool rp_lane_base64(rp_lane *ln, rp_bytes *out);
+bool rp_lane_hex(rp_lane *ln, rp_bytes *out);
+
+/* Every byte of s is in charset (bit (b & 7) of charset[b >> 3]). */
+bool rp_lane_charset(rp_str s, const uint8_t charset[32]);
+
+/* s is exactly text[0..n). */
+static inline bool rp_lane_str_is(rp_str s, const char *text, size_t n)
+{
+    return s.len == n && (n == 0 || memcmp(s.ptr, text, n) == 0);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RP_LANE_H */
