@@ -27,6 +27,26 @@ static const uint8_t charset__client_id[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__client_id[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* charset version = "0-9A-Za-z.-": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__version[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x60, 0xFF, 0x03,
@@ -35,6 +55,26 @@ static const uint8_t charset__version[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__version[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* Values of enum RequestType. */
 static const uint64_t enum_values__request_type[] = { 1u, 2u, 3u };
 static const char enum_expect__request_type[] = "a RequestType value (1, 2, 3)";
@@ -178,7 +218,7 @@ static bool lane__connect(rp_lane *ln, residue_connect *out)
         if (!rp_lane_string(ln, &out->client_id) ||
                 out->client_id.len < 1u ||
                 out->client_id.len > 128u ||
-                !rp_lane_charset(out->client_id, charset__client_id))
+                !rp_lane_charset(out->client_id, lane_charset__client_id))
             return false;
         out->has_client_id = true;
         if (!rp_lane_byte(ln, ','))
@@ -318,7 +358,7 @@ static bool lane__acknowledgement(rp_lane *ln, residue_acknowledgement *out)
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
-            !rp_lane_charset(out->client_id, charset__client_id))
+            !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
     if (!rp_lane_byte(ln, ','))
@@ -447,7 +487,7 @@ static bool lane__touch(rp_lane *ln, residue_touch *out)
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
-            !rp_lane_charset(out->client_id, charset__client_id))
+            !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
     if (!rp_lane_byte(ln, ','))
@@ -613,7 +653,7 @@ static bool lane__hello(rp_lane *ln, residue_hello *out)
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
-            !rp_lane_charset(out->client_id, charset__client_id))
+            !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
     if (!rp_lane_byte(ln, ','))
@@ -740,7 +780,7 @@ static bool lane__server_info(rp_lane *ln, residue_server_info *out)
     if (!rp_lane_string(ln, &out->version) ||
             out->version.len < 1u ||
             out->version.len > 32u ||
-            !rp_lane_charset(out->version, charset__version))
+            !rp_lane_charset(out->version, lane_charset__version))
         return false;
     out->has_version = true;
     if (!rp_lane_byte(ln, ','))
@@ -1041,7 +1081,7 @@ static bool lane__established(rp_lane *ln, residue_established *out)
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
-            !rp_lane_charset(out->client_id, charset__client_id))
+            !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
     if (!rp_lane_byte(ln, ','))

@@ -19,6 +19,8 @@ void emit_c_transport(emit_ctx *cx, const char *spec_name);
 bool emit_lane_fits(const rp_ast_decl *d);
 void emit_lane(emit_ctx *cx, const rp_ast_decl *d);
 void emit_lane_decode(emit_ctx *cx, const rp_ast_decl *d, const char *schema);
+/* Whether some lane checks charset d (then the source has its byte table lane_charset__NAME). */
+bool emit_lane_uses_charset(const emit_ctx *cx, const rp_ast_decl *d);
 /* Whether the source has any lane (it then includes rp_lane.h and string.h). */
 bool emit_lanes_any(const emit_ctx *cx);
 

@@ -60,6 +60,21 @@ bool emit_lane_fits(const rp_ast_decl *d)
     return fits_depth(d, 0);
 }
 
+bool emit_lane_uses_charset(const emit_ctx *cx, const rp_ast_decl *d)
+{
+    if (!cx->lanes)
+        return false;
+    for (size_t i = 0; i < cx->spec->decl_count; i++) {
+        const rp_ast_decl *m = cx->spec->decls[i];
+        if (!emit_lane_fits(m))
+            continue;
+        for (size_t k = 0; k < m->u.message.field_count; k++)
+            if (m->u.message.fields[k].attrs.charset == d)
+                return true;
+    }
+    return false;
+}
+
 bool emit_lanes_any(const emit_ctx *cx)
 {
     if (!cx->lanes)
@@ -241,7 +256,7 @@ static void emit_value(emit_ctx *cx, const rp_ast_field *f, const char *indent)
         len_rules(&cond, n.s, &a->len);
         if (str && a->charset != NULL) {
             char *table = rp_cname_static(RP_CN_S_CHARSET, a->charset, NULL);
-            rp_sb_printf(&cond, SEP "!rp_lane_charset(out->%s, %s)", member, table);
+            rp_sb_printf(&cond, SEP "!rp_lane_charset(out->%s, lane_%s)", member, table);
             free(table);
         }
         if (str && a->const_value.kind == RP_VALUE_STRING) {

@@ -31,6 +31,23 @@
 extern "C" {
 #endif
 
+/* Eight bytes as one little-endian word, with count-trailing-zeros (gcc and clang). */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RP_LANE_SWAR 1
+#else
+#define RP_LANE_SWAR 0
+#endif
+
+/* The helpers below are a few instructions once inlined, with constants folded; as calls
+ * they would cost as much again (compilers stop inlining them on their own after a few
+ * dozen uses in one function). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define RP_LANE_INLINE static inline __attribute__((always_inline))
+#else
+#define RP_LANE_INLINE static inline
+#endif
+
 /* A lane's position in the text. */
 typedef struct rp_lane {
     const unsigned char *p;   /* the next byte */
@@ -56,17 +73,45 @@ static inline bool rp_lane_finish(const rp_lane *ln, const rp_schema_profile *pr
 }
 
 /* The n bytes of lit come next (taken) or not (nothing taken). n is a constant in
- * generated code, so the compare is a word or two. */
-static inline bool rp_lane_lit(rp_lane *ln, const char *lit, size_t n)
+ * generated code, so this folds into one or two word compares (two overlapping loads per
+ * size class, as rpj_copy_small copies); longer literals compare their middle too. */
+RP_LANE_INLINE bool rp_lane_lit(rp_lane *ln, const char *lit, size_t n)
 {
-    if ((size_t)(ln->end - ln->p) < n || memcmp(ln->p, lit, n) != 0)
+    const unsigned char *p = ln->p;
+    bool same;
+    if ((size_t)(ln->end - p) < n)
         return false;
-    ln->p += n;
-    return true;
+    if (n >= 8) {
+        uint64_t a, b, c, d;
+        memcpy(&a, p, 8);
+        memcpy(&b, lit, 8);
+        memcpy(&c, p + n - 8, 8);
+        memcpy(&d, lit + n - 8, 8);
+        same = a == b && c == d && (n <= 16 || memcmp(p + 8, lit + 8, n - 16) == 0);
+    } else if (n >= 4) {
+        uint32_t a, b, c, d;
+        memcpy(&a, p, 4);
+        memcpy(&b, lit, 4);
+        memcpy(&c, p + n - 4, 4);
+        memcpy(&d, lit + n - 4, 4);
+        same = a == b && c == d;
+    } else if (n >= 2) {
+        uint16_t a, b, c, d;
+        memcpy(&a, p, 2);
+        memcpy(&b, lit, 2);
+        memcpy(&c, p + n - 2, 2);
+        memcpy(&d, lit + n - 2, 2);
+        same = a == b && c == d;
+    } else {
+        same = n == 0 || p[0] == (unsigned char)lit[0];
+    }
+    if (same)
+        ln->p = p + n;
+    return same;
 }
 
 /* The byte c comes next (taken) or not. */
-static inline bool rp_lane_byte(rp_lane *ln, char c)
+RP_LANE_INLINE bool rp_lane_byte(rp_lane *ln, char c)
 {
     if (ln->p == ln->end || *ln->p != (unsigned char)c)
         return false;
@@ -74,23 +119,60 @@ static inline bool rp_lane_byte(rp_lane *ln, char c)
     return true;
 }
 
+/* 10^0 .. 10^8 (rp_lane.c). */
+extern const uint64_t rp_lane_pow10[9];
+
 /* An unsigned integer of at most 19 digits and no leading zero, at most max, into *v. What
  * follows the digits is the caller's separator test (which refuses a fraction, an
- * exponent or a 20th digit). */
-static inline bool rp_lane_uint(rp_lane *ln, uint64_t max, uint64_t *v)
+ * exponent or a 20th digit). Eight digits at a time where eight bytes can be read: the
+ * bytes that are digits found and converted together (SWAR), instead of a multiply, a
+ * compare and a branch per digit. */
+RP_LANE_INLINE bool rp_lane_uint(rp_lane *ln, uint64_t max, uint64_t *v)
 {
     const unsigned char *p = ln->p, *end = ln->end;
-    if (p == end || (unsigned)*p - '0' > 9)
-        return false;
-    if (*p == '0') {
+    if (p == end || (unsigned)*p - '1' > 8) {
+        if (p == end || *p != '0')
+            return false;
         ln->p = p + 1;
         *v = 0;
         return true;
     }
-    const unsigned char *lim = end - p > 19 ? p + 19 : end;
     uint64_t m = 0;
-    for (; p != lim && (unsigned)*p - '0' <= 9; p++)
+    size_t digits = 0;
+#if RP_LANE_SWAR
+    while (end - p >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        /* a byte is a digit when its high nibble is 3, before and after adding 6 */
+        uint64_t odd = ((w & 0xF0F0F0F0F0F0F0F0u) ^ 0x3030303030303030u) |
+                       (((w + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) ^ 0x3030303030303030u);
+        size_t k = odd == 0 ? 8 : (size_t)__builtin_ctzll(odd) >> 3;
+        if (k == 0)
+            break;
+        if (digits + k > 19)
+            return false;
+        /* the k digits into the top bytes, then pairs, fours and eights merged */
+        uint64_t d = (w & 0x0F0F0F0F0F0F0F0Fu) << (8 * (8 - k));
+        d = (d * 10u + (d >> 8)) & 0x00FF00FF00FF00FFu;
+        d = (d * 100u + (d >> 16)) & 0x0000FFFF0000FFFFu;
+        d = (d * 10000u + (d >> 32)) & 0xFFFFFFFFu;
+        m = m * rp_lane_pow10[k] + d;
+        digits += k;
+        p += k;
+        if (k < 8) {
+            if (m > max)
+                return false;
+            ln->p = p;
+            *v = m;
+            return true;
+        }
+    }
+#endif
+    for (; p != end && (unsigned)*p - '0' <= 9; p++, digits++) {
+        if (digits == 19)
+            return false;
         m = m * 10u + ((unsigned)*p - '0');
+    }
     if (m > max)
         return false;
     ln->p = p;
@@ -99,7 +181,7 @@ static inline bool rp_lane_uint(rp_lane *ln, uint64_t max, uint64_t *v)
 }
 
 /* A signed integer within [min, max] (a '-' and rp_lane_uint's digits), into *v. */
-static inline bool rp_lane_int(rp_lane *ln, int64_t min, int64_t max, int64_t *v)
+RP_LANE_INLINE bool rp_lane_int(rp_lane *ln, int64_t min, int64_t max, int64_t *v)
 {
     bool neg = ln->p != ln->end && *ln->p == '-';
     uint64_t mag;
@@ -114,7 +196,7 @@ static inline bool rp_lane_int(rp_lane *ln, int64_t min, int64_t max, int64_t *v
 }
 
 /* true or false, into *v. */
-static inline bool rp_lane_bool(rp_lane *ln, bool *v)
+RP_LANE_INLINE bool rp_lane_bool(rp_lane *ln, bool *v)
 {
     if (rp_lane_lit(ln, "true", 4)) {
         *v = true;
@@ -136,11 +218,11 @@ bool rp_lane_string(rp_lane *ln, rp_str *out);
 bool rp_lane_base64(rp_lane *ln, rp_bytes *out);
 bool rp_lane_hex(rp_lane *ln, rp_bytes *out);
 
-/* Every byte of s is in charset (bit (b & 7) of charset[b >> 3]). */
-bool rp_lane_charset(rp_str s, const uint8_t charset[32]);
+/* Every byte b of s is allowed: allowed[b] is 1 (a charset as one byte per value). */
+bool rp_lane_charset(rp_str s, const uint8_t allowed[256]);
 
 /* s is exactly text[0..n). */
-static inline bool rp_lane_str_is(rp_str s, const char *text, size_t n)
+RP_LANE_INLINE bool rp_lane_str_is(rp_str s, const char *text, size_t n)
 {
     return s.len == n && (n == 0 || memcmp(s.ptr, text, n) == 0);
 }
