@@ -2,40 +2,14 @@
 #include "rp_lane.h"
 
 #include "rp_codec.h"
+#include "rp_codec_block.h"
 #include "rp_json_internal.h"
 
-#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <emmintrin.h>
-#define RP_LANE_SSE2 1
-#else
-#define RP_LANE_SSE2 0
-#endif
 
 const uint64_t rp_lane_pow10[9] = {
     1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u
 };
 
-/* Offset of the first byte at or after i (i <= len) that is not plain string content (a
- * quote, a backslash, a control byte or a byte >= 0x80), or len. Sixteen bytes a step
- * with SSE2 (one signed compare finds both the control bytes and those >= 0x80), then
- * rpj_skip_plain's eight. */
-static inline size_t lane_skip_plain(const unsigned char *b, size_t i, size_t len)
-{
-#if RP_LANE_SSE2
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-                  space = _mm_set1_epi8(0x20);
-    while (len - i >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-        __m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-                                   _mm_cmplt_epi8(v, space));
-        unsigned m = (unsigned)_mm_movemask_epi8(odd);
-        if (m != 0)
-            return i + (size_t)__builtin_ctz(m);
-        i += 16;
-    }
-#endif
-    return rpj_skip_plain(b, i, len);
-}
 
 /* rp_arena_alloc(a, n, 1) inline: byte alignment needs no padding. */
 static inline void *lane_alloc(rp_arena *a, size_t n)
@@ -47,38 +21,76 @@ static inline void *lane_alloc(rp_arena *a, size_t n)
     return p;
 }
 
+/* Where a value may be written in storage: the free bytes at its end (none when the arena
+ * has no buffer or is overfull). The lanes write a value straight there while they read it
+ * and take the bytes (exactly what rp_arena_alloc(n, 1) would hand out) once it is whole. */
+static inline bool lane_room(const rp_arena *a, uint8_t **dst, size_t *room)
+{
+    if (a->base == NULL || a->used > a->cap)
+        return false;
+    *dst = a->base + a->used;
+    *room = a->cap - a->used;
+    return true;
+}
+
 bool rp_lane_string(rp_lane *ln, rp_str *out)
 {
-    const unsigned char *b = ln->p;
-    size_t len = (size_t)(ln->end - b), i = 1;
-    if (len == 0 || b[0] != '"')
+    const unsigned char *s = ln->p, *end = ln->end;
+    uint8_t *dst;
+    size_t room, n = 0;
+    if (s == end || *s != '"' || !lane_room(ln->storage, &dst, &room))
         return false;
+    s++;
     for (;;) {
-        i = lane_skip_plain(b, i, len);
-        if (i >= len)
+#if RP_CODEC_SSE2
+        /* 16 bytes copied, then looked at: a quote, a backslash, a control byte or a byte
+         * >= 0x80 (one signed compare finds the last two) ends the run */
+        const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                      space = _mm_set1_epi8(0x20);
+        while (end - s >= 16 && room - n >= 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+            _mm_storeu_si128((__m128i *)(void *)(dst + n), v);
+            __m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                                    _mm_cmpeq_epi8(v, bslash)),
+                                       _mm_cmplt_epi8(v, space));
+            unsigned m = (unsigned)_mm_movemask_epi8(odd);
+            if (m != 0) {
+                unsigned k = (unsigned)__builtin_ctz(m);
+                n += k;
+                s += k;
+                break;
+            }
+            n += 16;
+            s += 16;
+        }
+#endif
+        if (s == end)
             return false;
-        if (b[i] == '"')
+        unsigned char c = *s;
+        if (c == '"')
             break;
-        if (b[i] < 0x80)
+        if (c < 0x20 || c == '\\')
             return false; /* an escape or a control byte: the walk unescapes or refuses */
-        const char *why;
-        size_t n = rpj_utf8_seq(b + i, len - i, &why);
-        if (n == 0)
+        size_t k = 1;
+        if (c >= 0x80) {
+            const char *why;
+            k = rpj_utf8_seq(s, (size_t)(end - s), &why);
+            if (k == 0)
+                return false;
+        }
+        if (room - n < k)
             return false;
-        i += n;
+        memcpy(dst + n, s, k);
+        n += k;
+        s += k;
     }
-    size_t n = i - 1;
-    char *dst = lane_alloc(ln->storage, n + 1);
-    if (dst == NULL)
+    if (room - n < 1)
         return false;
-    if (n <= 16)
-        rpj_copy_small(dst, (const char *)b + 1, n);
-    else
-        memcpy(dst, b + 1, n);
     dst[n] = '\0';
-    out->ptr = dst;
+    ln->storage->used += n + 1;
+    out->ptr = (const char *)dst;
     out->len = n;
-    ln->p = b + i + 1;
+    ln->p = s + 1;
     return true;
 }
 
@@ -116,26 +128,50 @@ bool rp_lane_base64(rp_lane *ln, rp_bytes *out)
     return true;
 }
 
+/* A hex digit's value, or 16. */
+static inline unsigned lane_hex_digit(unsigned c)
+{
+    if (c - '0' <= 9)
+        return c - '0';
+    c |= 0x20; /* 'A'..'F' -> 'a'..'f'; nothing else lands there */
+    return c - 'a' <= 5 ? c - 'a' + 10 : 16;
+}
+
 bool rp_lane_hex(rp_lane *ln, rp_bytes *out)
 {
-    /* hex strings are short (keys, tokens): scanning inline beats a memchr call */
-    const unsigned char *b = ln->p;
-    size_t len = (size_t)(ln->end - b), n;
-    if (len == 0 || b[0] != '"')
+    /* read and decoded in one pass, straight into storage (hex values are short) */
+    const unsigned char *s = ln->p, *end = ln->end;
+    uint8_t *dst;
+    size_t room, n = 0;
+    if (s == end || *s != '"' || !lane_room(ln->storage, &dst, &room))
         return false;
-    size_t q = lane_skip_plain(b, 1, len);
-    if (q >= len || b[q] != '"')
-        return false; /* a backslash or a byte no digit can be: the walk's to explain */
-    const char *s = (const char *)b + 1;
-    size_t raw = q - 1;
-    size_t cap = raw / 2u;
-    uint8_t *dst = lane_alloc(ln->storage, cap + 1);
-    if (dst == NULL || rp_hex_decode(s, raw, dst, cap, &n, NULL) != 0)
+    s++;
+#if RP_CODEC_SSE2
+    while (end - s >= 16 && room - n >= 8 && rp_block_hex16(s, dst + n)) {
+        s += 16;
+        n += 8;
+    }
+#endif
+    for (;;) {
+        if (s == end)
+            return false;
+        if (*s == '"')
+            break;
+        if (end - s < 2 || room == n)
+            return false;
+        unsigned hi = lane_hex_digit(s[0]), lo = lane_hex_digit(s[1]);
+        if ((hi | lo) > 15)
+            return false; /* also an odd count: the quote is no digit */
+        dst[n++] = (uint8_t)(hi << 4 | lo);
+        s += 2;
+    }
+    if (room - n < 1) /* the walk takes raw / 2 + 1 bytes: n and the NUL */
         return false;
     dst[n] = 0;
+    ln->storage->used += n + 1;
     out->ptr = dst;
     out->len = n;
-    ln->p += raw + 2;
+    ln->p = s + 1;
     return true;
 }
 
