@@ -33,13 +33,13 @@ static inline bool lane_room(const rp_arena *a, uint8_t **dst, size_t *room)
     return true;
 }
 
-bool rp_lane_string(rp_lane *ln, rp_str *out)
+const unsigned char *rp_lane_string_at(const unsigned char *s, const unsigned char *end,
+                                       rp_arena *storage, rp_str *out)
 {
-    const unsigned char *s = ln->p, *end = ln->end;
     uint8_t *dst;
     size_t room, n = 0;
-    if (s == end || *s != '"' || !lane_room(ln->storage, &dst, &room))
-        return false;
+    if (s == end || *s != '"' || !lane_room(storage, &dst, &room))
+        return NULL;
     s++;
     for (;;) {
 #if RP_CODEC_SSE2
@@ -65,67 +65,54 @@ bool rp_lane_string(rp_lane *ln, rp_str *out)
         }
 #endif
         if (s == end)
-            return false;
+            return NULL;
         unsigned char c = *s;
         if (c == '"')
             break;
         if (c < 0x20 || c == '\\')
-            return false; /* an escape or a control byte: the walk unescapes or refuses */
+            return NULL; /* an escape or a control byte: the walk unescapes or refuses */
         size_t k = 1;
         if (c >= 0x80) {
             const char *why;
             k = rpj_utf8_seq(s, (size_t)(end - s), &why);
             if (k == 0)
-                return false;
+                return NULL;
         }
         if (room - n < k)
-            return false;
+            return NULL;
         memcpy(dst + n, s, k);
         n += k;
         s += k;
     }
     if (room - n < 1)
-        return false;
+        return NULL;
     dst[n] = '\0';
-    ln->storage->used += n + 1;
+    storage->used += n + 1;
     out->ptr = (const char *)dst;
     out->len = n;
-    ln->p = s + 1;
-    return true;
+    return s + 1;
 }
 
-/* The letters between the quotes at ln->p: their start and count, or false. Neither
- * alphabet has '"' or '\\', so the first quote ends the string (an escape before it makes
- * the decoder refuse the backslash). */
-static bool lane_quoted(const rp_lane *ln, const char **s, size_t *n)
+const unsigned char *rp_lane_base64_at(const unsigned char *b, const unsigned char *end,
+                                       rp_arena *storage, rp_bytes *out)
 {
-    const unsigned char *b = ln->p;
-    size_t len = (size_t)(ln->end - b);
+    /* Neither alphabet has '"' or '\\', so the first quote ends the string (an escape
+     * before it makes the decoder refuse the backslash); keys are long: memchr finds it. */
+    size_t len = (size_t)(end - b), n;
     if (len == 0 || b[0] != '"')
-        return false;
+        return NULL;
     const unsigned char *q = memchr(b + 1, '"', len - 1);
     if (q == NULL)
-        return false;
-    *s = (const char *)b + 1;
-    *n = (size_t)(q - b) - 1;
-    return true;
-}
-
-bool rp_lane_base64(rp_lane *ln, rp_bytes *out)
-{
-    const char *s;
-    size_t raw, n;
-    if (!lane_quoted(ln, &s, &raw))
-        return false;
-    size_t cap = RP_BASE64_DECODED_MAX(raw);
-    uint8_t *dst = lane_alloc(ln->storage, cap + 1);
-    if (dst == NULL || rp_base64_decode(s, raw, RP_BASE64_STRICT, dst, cap, &n, NULL) != 0)
-        return false;
+        return NULL;
+    size_t raw = (size_t)(q - b) - 1, cap = RP_BASE64_DECODED_MAX(raw);
+    uint8_t *dst = lane_alloc(storage, cap + 1);
+    if (dst == NULL ||
+        rp_base64_decode((const char *)b + 1, raw, RP_BASE64_STRICT, dst, cap, &n, NULL) != 0)
+        return NULL;
     dst[n] = 0;
     out->ptr = dst;
     out->len = n;
-    ln->p += raw + 2;
-    return true;
+    return q + 1;
 }
 
 /* A hex digit's value, or 16. */
@@ -137,14 +124,14 @@ static inline unsigned lane_hex_digit(unsigned c)
     return c - 'a' <= 5 ? c - 'a' + 10 : 16;
 }
 
-bool rp_lane_hex(rp_lane *ln, rp_bytes *out)
+const unsigned char *rp_lane_hex_at(const unsigned char *s, const unsigned char *end,
+                                    rp_arena *storage, rp_bytes *out)
 {
     /* read and decoded in one pass, straight into storage (hex values are short) */
-    const unsigned char *s = ln->p, *end = ln->end;
     uint8_t *dst;
     size_t room, n = 0;
-    if (s == end || *s != '"' || !lane_room(ln->storage, &dst, &room))
-        return false;
+    if (s == end || *s != '"' || !lane_room(storage, &dst, &room))
+        return NULL;
     s++;
 #if RP_CODEC_SSE2
     while (end - s >= 16 && room - n >= 8 && rp_block_hex16(s, dst + n)) {
@@ -154,25 +141,24 @@ bool rp_lane_hex(rp_lane *ln, rp_bytes *out)
 #endif
     for (;;) {
         if (s == end)
-            return false;
+            return NULL;
         if (*s == '"')
             break;
         if (end - s < 2 || room == n)
-            return false;
+            return NULL;
         unsigned hi = lane_hex_digit(s[0]), lo = lane_hex_digit(s[1]);
         if ((hi | lo) > 15)
-            return false; /* also an odd count: the quote is no digit */
+            return NULL; /* also an odd count: the quote is no digit */
         dst[n++] = (uint8_t)(hi << 4 | lo);
         s += 2;
     }
     if (room - n < 1) /* the walk takes raw / 2 + 1 bytes: n and the NUL */
-        return false;
+        return NULL;
     dst[n] = 0;
-    ln->storage->used += n + 1;
+    storage->used += n + 1;
     out->ptr = dst;
     out->len = n;
-    ln->p = s + 1;
-    return true;
+    return s + 1;
 }
 
 bool rp_lane_charset(rp_str s, const uint8_t allowed[256])

@@ -48,6 +48,14 @@ extern "C" {
 #define RP_LANE_INLINE static inline
 #endif
 
+/* SSE2 is part of every x86-64: no flag or run-time check. */
+#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <emmintrin.h>
+#define RP_LANE_SSE2 1
+#else
+#define RP_LANE_SSE2 0
+#endif
+
 /* A lane's position in the text. */
 typedef struct rp_lane {
     const unsigned char *p;   /* the next byte */
@@ -180,14 +188,73 @@ RP_LANE_INLINE bool rp_lane_bool(rp_lane *ln, bool *v)
     return false;
 }
 
+/* The loops behind rp_lane_string, _base64 and _hex (rp_lane.c): each reads the value at p
+ * (before end) into storage and *out and returns where it ends, or NULL. They take the
+ * position rather than the lane so that a lane never has its address taken and its
+ * position stays in registers. */
+const unsigned char *rp_lane_string_at(const unsigned char *p, const unsigned char *end,
+                                       rp_arena *storage, rp_str *out);
+const unsigned char *rp_lane_base64_at(const unsigned char *p, const unsigned char *end,
+                                       rp_arena *storage, rp_bytes *out);
+const unsigned char *rp_lane_hex_at(const unsigned char *p, const unsigned char *end,
+                                    rp_arena *storage, rp_bytes *out);
+
 /* A string with no escape, control byte or invalid UTF-8, copied NUL-terminated into
- * storage, into *out. */
-bool rp_lane_string(rp_lane *ln, rp_str *out);
+ * storage, into *out. Inline for the common case (plain ASCII closed within 16 bytes, with
+ * room for 16 in storage): one load, one compare mask, one store. */
+RP_LANE_INLINE bool rp_lane_string(rp_lane *ln, rp_str *out)
+{
+    const unsigned char *s = ln->p;
+#if RP_LANE_SSE2
+    rp_arena *a = ln->storage;
+    if (ln->end - s >= 17 && *s == '"' && a->base != NULL && a->used <= a->cap &&
+        a->cap - a->used >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+        __m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                   _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        unsigned m = (unsigned)_mm_movemask_epi8(odd);
+        if (m != 0) {
+            unsigned k = (unsigned)__builtin_ctz(m);
+            if (s[1 + k] == '"') {
+                uint8_t *dst = a->base + a->used;
+                _mm_storeu_si128((__m128i *)(void *)dst, v);
+                dst[k] = 0;
+                a->used += k + 1;
+                out->ptr = (const char *)dst;
+                out->len = k;
+                ln->p = s + k + 2;
+                return true;
+            }
+        }
+    }
+#endif
+    s = rp_lane_string_at(s, ln->end, ln->storage, out);
+    if (s == NULL)
+        return false;
+    ln->p = s;
+    return true;
+}
 
 /* A string of canonical padded base64 (RFC 4648 §4) / of hex digits (either case), decoded
  * into storage (NUL-terminated), into *out. */
-bool rp_lane_base64(rp_lane *ln, rp_bytes *out);
-bool rp_lane_hex(rp_lane *ln, rp_bytes *out);
+RP_LANE_INLINE bool rp_lane_base64(rp_lane *ln, rp_bytes *out)
+{
+    const unsigned char *s = rp_lane_base64_at(ln->p, ln->end, ln->storage, out);
+    if (s == NULL)
+        return false;
+    ln->p = s;
+    return true;
+}
+
+RP_LANE_INLINE bool rp_lane_hex(rp_lane *ln, rp_bytes *out)
+{
+    const unsigned char *s = rp_lane_hex_at(ln->p, ln->end, ln->storage, out);
+    if (s == NULL)
+        return false;
+    ln->p = s;
+    return true;
+}
 
 /* Every byte b of s is allowed: allowed[b] is 1 (a charset as one byte per value). */
 bool rp_lane_charset(rp_str s, const uint8_t allowed[256]);
