@@ -184,57 +184,44 @@ void residue_connect_init(residue_connect *msg)
 static bool lane__connect(rp_lane *ln, residue_connect *out)
 {
     uint64_t u;
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* timestamp */
-    if (!rp_lane_lit(ln, "\"_t\":", 5))
+    if (!rp_lane_lit(ln, "{\"_t\":", 6))
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
     out->timestamp = (uint64_t)u;
     out->has_timestamp = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* type */
-    if (!rp_lane_lit(ln, "\"type\":", 7))
-        return false;
+    if (!rp_lane_lit(ln, ",\"type\":", 8))
+        goto close;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 1u)
         return false;
     out->type = (residue_request_type)u;
     out->has_type = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* key_size */
-    if (rp_lane_lit(ln, "\"key_size\":", 11)) {
+    if (rp_lane_lit(ln, ",\"key_size\":", 12)) {
         if (!rp_lane_uint(ln, UINT16_MAX, &u) || !(u == 128u || u == 192u || u == 256u))
             return false;
         out->key_size = (uint16_t)u;
         out->has_key_size = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* client_id */
-    if (rp_lane_lit(ln, "\"client_id\":", 12)) {
+    if (rp_lane_lit(ln, ",\"client_id\":", 13)) {
         if (!rp_lane_string(ln, &out->client_id) ||
                 out->client_id.len < 1u ||
                 out->client_id.len > 128u ||
                 !rp_lane_charset(out->client_id, lane_charset__client_id))
             return false;
         out->has_client_id = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* rsa_public_key */
-    if (rp_lane_lit(ln, "\"rsa_public_key\":", 17)) {
+    if (rp_lane_lit(ln, ",\"rsa_public_key\":", 18)) {
         if (!rp_lane_base64(ln, &out->rsa_public_key) ||
                 out->rsa_public_key.len < 1u ||
                 out->rsa_public_key.len > 4096u)
             return false;
         out->has_rsa_public_key = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
-    return false; /* a ',' with no key of ours after it */
 close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_timestamp && out->has_type;
@@ -332,38 +319,29 @@ void residue_acknowledgement_init(residue_acknowledgement *msg)
 static bool lane__acknowledgement(rp_lane *ln, residue_acknowledgement *out)
 {
     uint64_t u;
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* timestamp */
-    if (!rp_lane_lit(ln, "\"_t\":", 5))
+    if (!rp_lane_lit(ln, "{\"_t\":", 6))
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
     out->timestamp = (uint64_t)u;
     out->has_timestamp = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* type */
-    if (!rp_lane_lit(ln, "\"type\":", 7))
-        return false;
+    if (!rp_lane_lit(ln, ",\"type\":", 8))
+        goto close;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 2u)
         return false;
     out->type = (residue_request_type)u;
     out->has_type = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* client_id */
-    if (!rp_lane_lit(ln, "\"client_id\":", 12))
-        return false;
+    if (!rp_lane_lit(ln, ",\"client_id\":", 13))
+        goto close;
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
             !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
-    return false; /* a ',' with no key of ours after it */
 close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_timestamp && out->has_type && out->has_client_id;
@@ -461,38 +439,29 @@ void residue_touch_init(residue_touch *msg)
 static bool lane__touch(rp_lane *ln, residue_touch *out)
 {
     uint64_t u;
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* timestamp */
-    if (!rp_lane_lit(ln, "\"_t\":", 5))
+    if (!rp_lane_lit(ln, "{\"_t\":", 6))
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
     out->timestamp = (uint64_t)u;
     out->has_timestamp = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* type */
-    if (!rp_lane_lit(ln, "\"type\":", 7))
-        return false;
+    if (!rp_lane_lit(ln, ",\"type\":", 8))
+        goto close;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 3u)
         return false;
     out->type = (residue_request_type)u;
     out->has_type = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* client_id */
-    if (!rp_lane_lit(ln, "\"client_id\":", 12))
-        return false;
+    if (!rp_lane_lit(ln, ",\"client_id\":", 13))
+        goto close;
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
             !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
-    return false; /* a ',' with no key of ours after it */
 close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_timestamp && out->has_type && out->has_client_id;
@@ -618,55 +587,42 @@ void residue_hello_init(residue_hello *msg)
 static bool lane__hello(rp_lane *ln, residue_hello *out)
 {
     uint64_t u;
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* status */
-    if (!rp_lane_lit(ln, "\"status\":", 9))
+    if (!rp_lane_lit(ln, "{\"status\":", 10))
         return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
         return false;
     out->status = (residue_response_status)u;
     out->has_status = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* ack */
-    if (!rp_lane_lit(ln, "\"ack\":", 6))
-        return false;
+    if (!rp_lane_lit(ln, ",\"ack\":", 7))
+        goto close;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
         return false;
     out->ack = (residue_ack_state)u;
     out->has_ack = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* key */
-    if (!rp_lane_lit(ln, "\"key\":", 6))
-        return false;
+    if (!rp_lane_lit(ln, ",\"key\":", 7))
+        goto close;
     if (!rp_lane_hex(ln, &out->key) ||
             !(out->key.len == 16u || out->key.len == 24u || out->key.len == 32u))
         return false;
     out->has_key = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* client_id */
-    if (!rp_lane_lit(ln, "\"client_id\":", 12))
-        return false;
+    if (!rp_lane_lit(ln, ",\"client_id\":", 13))
+        goto close;
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
             !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* token */
-    if (rp_lane_lit(ln, "\"token\":", 8)) {
+    if (rp_lane_lit(ln, ",\"token\":", 9)) {
         if (!rp_lane_hex(ln, &out->token) || out->token.len != 16u)
             return false;
         out->has_token = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
-    return false; /* a ',' with no key of ours after it */
 close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_status && out->has_ack && out->has_key
@@ -772,10 +728,8 @@ void residue_server_info_init(residue_server_info *msg)
  * values. false: anything else, for the walk. */
 static bool lane__server_info(rp_lane *ln, residue_server_info *out)
 {
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* version */
-    if (!rp_lane_lit(ln, "\"version\":", 10))
+    if (!rp_lane_lit(ln, "{\"version\":", 11))
         return false;
     if (!rp_lane_string(ln, &out->version) ||
             out->version.len < 1u ||
@@ -783,35 +737,25 @@ static bool lane__server_info(rp_lane *ln, residue_server_info *out)
             !rp_lane_charset(out->version, lane_charset__version))
         return false;
     out->has_version = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* licensee */
-    if (rp_lane_lit(ln, "\"licensee\":", 11)) {
+    if (rp_lane_lit(ln, ",\"licensee\":", 12)) {
         if (!rp_lane_string(ln, &out->licensee) || out->licensee.len > 256u)
             return false;
         out->has_licensee = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* license_expiry */
-    if (rp_lane_lit(ln, "\"license_expiry\":", 17)) {
+    if (rp_lane_lit(ln, ",\"license_expiry\":", 18)) {
         if (!rp_lane_string(ln, &out->license_expiry) || out->license_expiry.len > 64u)
             return false;
         out->has_license_expiry = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* licensing_authority */
-    if (rp_lane_lit(ln, "\"licensing_authority\":", 22)) {
+    if (rp_lane_lit(ln, ",\"licensing_authority\":", 23)) {
         if (!rp_lane_string(ln, &out->licensing_authority) ||
                 out->licensing_authority.len > 256u)
             return false;
         out->has_licensing_authority = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
-    return false; /* a ',' with no key of ours after it */
-close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_version;
 }
@@ -1012,125 +956,96 @@ void residue_established_init(residue_established *msg)
 static bool lane__established(rp_lane *ln, residue_established *out)
 {
     uint64_t u;
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* status */
-    if (!rp_lane_lit(ln, "\"status\":", 9))
+    if (!rp_lane_lit(ln, "{\"status\":", 10))
         return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
         return false;
     out->status = (residue_response_status)u;
     out->has_status = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* ack */
-    if (!rp_lane_lit(ln, "\"ack\":", 6))
-        return false;
+    if (!rp_lane_lit(ln, ",\"ack\":", 7))
+        goto close;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 1u)
         return false;
     out->ack = (residue_ack_state)u;
     out->has_ack = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* flags */
-    if (!rp_lane_lit(ln, "\"flags\":", 8))
-        return false;
+    if (!rp_lane_lit(ln, ",\"flags\":", 9))
+        goto close;
     if (!rp_lane_uint(ln, UINT32_MAX, &u) || (u & ~(uint64_t)4095u) != 0)
         return false;
     out->flags = (residue_server_flags)u;
     out->has_flags = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* max_bulk_size */
-    if (!rp_lane_lit(ln, "\"max_bulk_size\":", 16))
-        return false;
+    if (!rp_lane_lit(ln, ",\"max_bulk_size\":", 17))
+        goto close;
     if (!rp_lane_uint(ln, UINT32_MAX, &u) || u < 1u || u > 10000u)
         return false;
     out->max_bulk_size = (uint32_t)u;
     out->has_max_bulk_size = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* licensee */
-    if (rp_lane_lit(ln, "\"licensee\":", 11)) {
+    if (rp_lane_lit(ln, ",\"licensee\":", 12)) {
         if (!rp_lane_string(ln, &out->licensee) || out->licensee.len > 256u)
             return false;
         out->has_licensee = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* server_info */
-    if (rp_lane_lit(ln, "\"server_info\":", 14)) {
+    if (rp_lane_lit(ln, ",\"server_info\":", 15)) {
         if (!lane__server_info(ln, &out->server_info))
             return false;
         out->has_server_info = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* key */
-    if (!rp_lane_lit(ln, "\"key\":", 6))
-        return false;
+    if (!rp_lane_lit(ln, ",\"key\":", 7))
+        goto close;
     if (!rp_lane_hex(ln, &out->key) ||
             !(out->key.len == 16u || out->key.len == 24u || out->key.len == 32u))
         return false;
     out->has_key = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* client_id */
-    if (!rp_lane_lit(ln, "\"client_id\":", 12))
-        return false;
+    if (!rp_lane_lit(ln, ",\"client_id\":", 13))
+        goto close;
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
             !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* token */
-    if (rp_lane_lit(ln, "\"token\":", 8)) {
+    if (rp_lane_lit(ln, ",\"token\":", 9)) {
         if (!rp_lane_hex(ln, &out->token) || out->token.len != 16u)
             return false;
         out->has_token = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* token_port */
-    if (rp_lane_lit(ln, "\"token_port\":", 13)) {
+    if (rp_lane_lit(ln, ",\"token_port\":", 14)) {
         if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u)
             return false;
         out->token_port = (uint16_t)u;
         out->has_token_port = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* logging_port */
-    if (!rp_lane_lit(ln, "\"logging_port\":", 15))
-        return false;
+    if (!rp_lane_lit(ln, ",\"logging_port\":", 16))
+        goto close;
     if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u)
         return false;
     out->logging_port = (uint16_t)u;
     out->has_logging_port = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* age */
-    if (rp_lane_lit(ln, "\"age\":", 6)) {
+    if (rp_lane_lit(ln, ",\"age\":", 7)) {
         if (!rp_lane_uint(ln, UINT32_MAX, &u))
             return false;
         out->age = (uint32_t)u;
         out->has_age = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* date_created */
-    if (rp_lane_lit(ln, "\"date_created\":", 15)) {
+    if (rp_lane_lit(ln, ",\"date_created\":", 16)) {
         if (!rp_lane_uint(ln, UINT64_MAX, &u))
             return false;
         out->date_created = (uint64_t)u;
         out->has_date_created = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
-    return false; /* a ',' with no key of ours after it */
 close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_status && out->has_ack && out->has_flags
@@ -1229,35 +1144,26 @@ void residue_connect_error_init(residue_connect_error *msg)
 static bool lane__connect_error(rp_lane *ln, residue_connect_error *out)
 {
     uint64_t u;
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* status */
-    if (!rp_lane_lit(ln, "\"status\":", 9))
+    if (!rp_lane_lit(ln, "{\"status\":", 10))
         return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 1u)
         return false;
     out->status = (residue_response_status)u;
     out->has_status = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* ack */
-    if (!rp_lane_lit(ln, "\"ack\":", 6))
-        return false;
+    if (!rp_lane_lit(ln, ",\"ack\":", 7))
+        goto close;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
         return false;
     out->ack = (residue_ack_state)u;
     out->has_ack = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* error_text */
-    if (!rp_lane_lit(ln, "\"error_text\":", 13))
-        return false;
+    if (!rp_lane_lit(ln, ",\"error_text\":", 14))
+        goto close;
     if (!rp_lane_string(ln, &out->error_text) || out->error_text.len > 1024u)
         return false;
     out->has_error_text = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
-    return false; /* a ',' with no key of ours after it */
 close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_status && out->has_ack && out->has_error_text;
@@ -1464,119 +1370,90 @@ void residue_log_request_init(residue_log_request *msg)
 static bool lane__log_request(rp_lane *ln, residue_log_request *out)
 {
     uint64_t u;
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* timestamp */
-    if (!rp_lane_lit(ln, "\"_t\":", 5))
+    if (!rp_lane_lit(ln, "{\"_t\":", 6))
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
     out->timestamp = (uint64_t)u;
     out->has_timestamp = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* datetime */
-    if (!rp_lane_lit(ln, "\"datetime\":", 11))
-        return false;
+    if (!rp_lane_lit(ln, ",\"datetime\":", 12))
+        goto close;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
     out->datetime = (uint64_t)u;
     out->has_datetime = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* logger */
-    if (rp_lane_lit(ln, "\"logger\":", 9)) {
+    if (rp_lane_lit(ln, ",\"logger\":", 10)) {
         if (!rp_lane_string(ln, &out->logger) || out->logger.len < 1u || out->logger.len > 128u)
             return false;
         out->has_logger = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* msg */
-    if (!rp_lane_lit(ln, "\"msg\":", 6))
-        return false;
+    if (!rp_lane_lit(ln, ",\"msg\":", 7))
+        goto close;
     if (!rp_lane_string(ln, &out->msg) || out->msg.len < 1u || out->msg.len > 1073741824u)
         return false;
     out->has_msg = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* file */
-    if (rp_lane_lit(ln, "\"file\":", 7)) {
+    if (rp_lane_lit(ln, ",\"file\":", 8)) {
         if (!rp_lane_string(ln, &out->file) || out->file.len > 1024u)
             return false;
         out->has_file = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* line */
-    if (rp_lane_lit(ln, "\"line\":", 7)) {
+    if (rp_lane_lit(ln, ",\"line\":", 8)) {
         if (!rp_lane_uint(ln, UINT32_MAX, &u))
             return false;
         out->line = (uint32_t)u;
         out->has_line = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* func */
-    if (rp_lane_lit(ln, "\"func\":", 7)) {
+    if (rp_lane_lit(ln, ",\"func\":", 8)) {
         if (!rp_lane_string(ln, &out->func) || out->func.len > 1024u)
             return false;
         out->has_func = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* app */
-    if (rp_lane_lit(ln, "\"app\":", 6)) {
+    if (rp_lane_lit(ln, ",\"app\":", 7)) {
         if (!rp_lane_string(ln, &out->app) || out->app.len > 256u)
             return false;
         out->has_app = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* level */
-    if (!rp_lane_lit(ln, "\"level\":", 8))
-        return false;
+    if (!rp_lane_lit(ln, ",\"level\":", 9))
+        goto close;
     if (!rp_lane_uint(ln, UINT16_MAX, &u) ||
             !(u == 1u || u == 2u || u == 4u || u == 8u || u == 16u || u == 32u || u == 64u || u == 128u))
         return false;
     out->level = (residue_level)u;
     out->has_level = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
     /* vlevel */
-    if (rp_lane_lit(ln, "\"vlevel\":", 9)) {
+    if (rp_lane_lit(ln, ",\"vlevel\":", 10)) {
         if (!rp_lane_uint(ln, UINT8_MAX, &u) || u > 9u)
             return false;
         out->vlevel = (uint8_t)u;
         out->has_vlevel = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* thread */
-    if (rp_lane_lit(ln, "\"thread\":", 9)) {
+    if (rp_lane_lit(ln, ",\"thread\":", 10)) {
         if (!rp_lane_string(ln, &out->thread) || out->thread.len > 256u)
             return false;
         out->has_thread = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* client_id */
-    if (rp_lane_lit(ln, "\"client_id\":", 12)) {
+    if (rp_lane_lit(ln, ",\"client_id\":", 13)) {
         if (!rp_lane_string(ln, &out->client_id) || out->client_id.len > 128u)
             return false;
         out->has_client_id = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
     /* token */
-    if (rp_lane_lit(ln, "\"token\":", 8)) {
+    if (rp_lane_lit(ln, ",\"token\":", 9)) {
         if (!rp_lane_string(ln, &out->token) || out->token.len > 64u)
             return false;
         out->has_token = true;
-        if (!rp_lane_byte(ln, ','))
-            goto close;
     }
-    return false; /* a ',' with no key of ours after it */
 close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_timestamp && out->has_datetime && out->has_msg
@@ -1690,19 +1567,13 @@ void residue_log_reply_init(residue_log_reply *msg)
 static bool lane__log_reply(rp_lane *ln, residue_log_reply *out)
 {
     uint64_t u;
-    if (!rp_lane_byte(ln, '{'))
-        return false;
     /* r */
-    if (!rp_lane_lit(ln, "\"r\":", 4))
+    if (!rp_lane_lit(ln, "{\"r\":", 5))
         return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || !(u == 0u || u == 1u || u == 2u))
         return false;
     out->r = (residue_log_status)u;
     out->has_r = true;
-    if (!rp_lane_byte(ln, ','))
-        goto close;
-    return false; /* a ',' with no key of ours after it */
-close:
     /* the object ends, and every required field was read */
     return rp_lane_byte(ln, '}') && out->has_r;
 }

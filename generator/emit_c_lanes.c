@@ -300,34 +300,45 @@ void emit_lane(emit_ctx *cx, const rp_ast_decl *d)
         rp_sb_puts(c, "    uint64_t u;\n");
     if (uses_local(d, true))
         rp_sb_puts(c, "    int64_t i;\n");
-    rp_sb_puts(c, "    if (!rp_lane_byte(ln, '{'))\n        return false;\n");
+    /* When the first field is required, every key after it follows a ',' and the first a
+     * '{': the separators are compared with the keys, and a key that is not there ends the
+     * object (close: checks the '}' and the required fields). Otherwise the first keys may
+     * come without a ',' and each value is followed by its own separator test. */
+    bool fold = m->field_count > 0 && rp_ast_field_is_required(&m->fields[0]);
+    bool to_close = !fold; /* whether some path jumps to close: */
+    if (!fold)
+        rp_sb_puts(c, "    if (!rp_lane_byte(ln, '{'))\n        return false;\n");
     for (size_t i = 0; i < m->field_count; i++) {
         const rp_ast_field *f = &m->fields[i];
+        bool req = rp_ast_field_is_required(f);
         char *has = rp_cname_field(f, RP_CN_HAS);
         rp_strbuf key = { 0 };
-        rp_sb_printf(&key, "\"%s\":", f->wire_key);
+        rp_sb_printf(&key, "%s\"%s\":", !fold ? "" : i == 0 ? "{" : ",", f->wire_key);
         rp_sb_printf(c, "    /* %s */\n", f->c_name);
         const char *in = "    ";
-        if (rp_ast_field_is_required(f)) {
-            rp_sb_puts(c, "    if (!rp_lane_lit(ln, ");
-            emit_cstr(c, key.s);
-            rp_sb_printf(c, ", %zu))\n        return false;\n", key.len);
+        rp_sb_puts(c, req ? "    if (!rp_lane_lit(ln, " : "    if (rp_lane_lit(ln, ");
+        emit_cstr(c, key.s);
+        if (req) {
+            rp_sb_printf(c, ", %zu))\n        %s;\n", key.len,
+                         fold && i > 0 ? "goto close" : "return false");
+            to_close = to_close || (fold && i > 0);
         } else {
-            rp_sb_puts(c, "    if (rp_lane_lit(ln, ");
-            emit_cstr(c, key.s);
             rp_sb_printf(c, ", %zu)) {\n", key.len);
             in = "        ";
         }
         emit_value(cx, f, in);
-        rp_sb_printf(c, "%sout->%s = true;\n%sif (!rp_lane_byte(ln, ','))\n%s    goto close;\n", in,
-                     has, in, in);
-        if (!rp_ast_field_is_required(f))
+        rp_sb_printf(c, "%sout->%s = true;\n", in, has);
+        if (!fold)
+            rp_sb_printf(c, "%sif (!rp_lane_byte(ln, ','))\n%s    goto close;\n", in, in);
+        if (!req)
             rp_sb_puts(c, "    }\n");
         free(key.s);
         free(has);
     }
-    rp_sb_puts(c, "    return false; /* a ',' with no key of ours after it */\n"
-                  "close:\n    /* the object ends, and every required field was read */\n"
+    if (!fold)
+        rp_sb_puts(c, "    return false; /* a ',' with no key of ours after it */\n");
+    rp_sb_puts(c, to_close ? "close:\n" : "");
+    rp_sb_puts(c, "    /* the object ends, and every required field was read */\n"
                   "    return rp_lane_byte(ln, '}')");
     size_t col = 33;
     for (size_t i = 0; i < m->field_count; i++) {

@@ -145,13 +145,36 @@ RP_LANE_INLINE bool rp_lane_uint(rp_lane *ln, uint64_t max, uint64_t *v)
         *v = 0;
         return true;
     }
+    const unsigned char *lim = end - p > 19 ? p + 19 : end;
     uint64_t m = 0;
-    size_t digits = 0;
-    for (; p != end && (unsigned)*p - '0' <= 9; p++, digits++) {
-        if (digits == 19)
-            return false;
-        m = m * 10u + ((unsigned)*p - '0');
+#if RP_LANE_SWAR
+    /* 64-bit fields (timestamps, ten digits and more): eight bytes at a time, the digits
+     * among them found and merged together (SWAR); shorter numbers do better digit by digit */
+    if (max > UINT32_MAX) {
+        while (lim - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            /* a byte is a digit when its high nibble is 3 before and after adding 6 */
+            uint64_t odd = ((w & 0xF0F0F0F0F0F0F0F0u) ^ 0x3030303030303030u) |
+                           (((w + 0x0606060606060606u) & 0xF0F0F0F0F0F0F0F0u) ^ 0x3030303030303030u);
+            unsigned k = odd == 0 ? 8u : (unsigned)__builtin_ctzll(odd) >> 3;
+            if (k == 0)
+                break;
+            /* the k digits into the top bytes, then pairs, fours and eights merged */
+            uint64_t d = (w & 0x0F0F0F0F0F0F0F0Fu) << (8 * (8 - k));
+            d = (d * 10u + (d >> 8)) & 0x00FF00FF00FF00FFu;
+            d = (d * 100u + (d >> 16)) & 0x0000FFFF0000FFFFu;
+            d = (d * 10000u + (d >> 32)) & 0xFFFFFFFFu;
+            m = m * rp_lane_pow10[k] + d;
+            p += k;
+            if (k < 8)
+                break;
+        }
     }
+#endif
+    /* at most 19 digits (a 20th is refused by the caller's separator test) */
+    for (; p != lim && (unsigned)*p - '0' <= 9; p++)
+        m = m * 10u + ((unsigned)*p - '0');
     if (m > max)
         return false;
     ln->p = p;
