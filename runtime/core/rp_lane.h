@@ -222,26 +222,37 @@ const unsigned char *rp_lane_base64_at(const unsigned char *p, const unsigned ch
 const unsigned char *rp_lane_hex_at(const unsigned char *p, const unsigned char *end,
                                     rp_arena *storage, rp_bytes *out);
 
+#if RP_LANE_SSE2
+/* Bit i set: byte i of v ends a plain run (a quote, a backslash, a control byte or a byte
+ * >= 0x80: one signed compare finds the last two). */
+RP_LANE_INLINE unsigned rp_lane_odd16(__m128i v)
+{
+    __m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                            _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                               _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+    return (unsigned)_mm_movemask_epi8(odd);
+}
+#endif
+
 /* A string with no escape, control byte or invalid UTF-8, copied NUL-terminated into
- * storage, into *out. Inline for the common case (plain ASCII closed within 16 bytes, with
- * room for 16 in storage): one load, one compare mask, one store. */
+ * storage, into *out. Inline for the common case (plain ASCII closed within 32 bytes, with
+ * room for 32 in storage): two loads, two compare masks, two stores. */
 RP_LANE_INLINE bool rp_lane_string(rp_lane *ln, rp_str *out)
 {
     const unsigned char *s = ln->p;
 #if RP_LANE_SSE2
     rp_arena *a = ln->storage;
-    if (ln->end - s >= 17 && *s == '"' && a->base != NULL && a->used <= a->cap &&
-        a->cap - a->used >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
-        __m128i odd = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                   _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        unsigned m = (unsigned)_mm_movemask_epi8(odd);
+    if (ln->end - s >= 33 && *s == '"' && a->base != NULL && a->used <= a->cap &&
+        a->cap - a->used >= 32) {
+        __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
+        __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 17));
+        uint32_t m = rp_lane_odd16(v0) | (uint32_t)rp_lane_odd16(v1) << 16;
         if (m != 0) {
             unsigned k = (unsigned)__builtin_ctz(m);
             if (s[1 + k] == '"') {
                 uint8_t *dst = a->base + a->used;
-                _mm_storeu_si128((__m128i *)(void *)dst, v);
+                _mm_storeu_si128((__m128i *)(void *)dst, v0);
+                _mm_storeu_si128((__m128i *)(void *)(dst + 16), v1);
                 dst[k] = 0;
                 a->used += k + 1;
                 out->ptr = (const char *)dst;
