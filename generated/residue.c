@@ -231,10 +231,9 @@ int residue_connect_decode(const char *json, size_t len, residue_connect *out, r
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         if (lane__connect(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);
@@ -351,10 +350,9 @@ int residue_acknowledgement_decode(const char *json, size_t len, residue_acknowl
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         if (lane__acknowledgement(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);
@@ -471,10 +469,9 @@ int residue_touch_decode(const char *json, size_t len, residue_touch *out, rp_ar
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         if (lane__touch(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);
@@ -633,10 +630,9 @@ int residue_hello_decode(const char *json, size_t len, residue_hello *out, rp_ar
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         if (lane__hello(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);
@@ -764,10 +760,9 @@ int residue_server_info_decode(const char *json, size_t len, residue_server_info
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         if (lane__server_info(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);
@@ -1057,10 +1052,9 @@ int residue_established_decode(const char *json, size_t len, residue_established
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         if (lane__established(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);
@@ -1173,10 +1167,9 @@ int residue_connect_error_decode(const char *json, size_t len, residue_connect_e
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         if (lane__connect_error(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);
@@ -1464,10 +1457,9 @@ int residue_log_request_decode(const char *json, size_t len, residue_log_request
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         out->logger = (rp_str){ "default", 7 };
         out->vlevel = (uint8_t)9u;
@@ -1582,10 +1574,9 @@ int residue_log_reply_decode(const char *json, size_t len, residue_log_reply *ou
         const rp_schema_profile *profile, rp_error *err)
 {
     /* The common case first (rp_lane.h); anything else goes to the walk. */
-    if (json != NULL && out != NULL && storage != NULL) {
-        size_t mark = rp_arena_mark(storage);
-        rp_lane ln;
-        rp_lane_start(&ln, json, len, storage, profile);
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
         if (lane__log_reply(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);

@@ -394,10 +394,9 @@ void emit_lane_decode(emit_ctx *cx, const rp_ast_decl *d, const char *schema)
     rp_strbuf *c = &cx->c;
     char *lane = rp_cname_snake(d->name);
     rp_sb_puts(c, "    /* The common case first (rp_lane.h); anything else goes to the walk. */\n"
-                  "    if (json != NULL && out != NULL && storage != NULL) {\n"
-                  "        size_t mark = rp_arena_mark(storage);\n"
-                  "        rp_lane ln;\n"
-                  "        rp_lane_start(&ln, json, len, storage, profile);\n"
+                  "    rp_lane ln;\n"
+                  "    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {\n"
+                  "        size_t mark = storage->used; /* rp_arena_mark */\n"
                   "        memset(out, 0, sizeof *out);\n");
     emit_defaults(cx, d, "out->");
     rp_sb_printf(c, "        if (lane__%s(&ln, out) && rp_lane_finish(&ln, profile)) {\n"

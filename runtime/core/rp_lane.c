@@ -21,13 +21,12 @@ static inline void *lane_alloc(rp_arena *a, size_t n)
     return p;
 }
 
-/* Where a value may be written in storage: the free bytes at its end (none when the arena
- * has no buffer or is overfull). The lanes write a value straight there while they read it
- * and take the bytes (exactly what rp_arena_alloc(n, 1) would hand out) once it is whole. */
+/* Where a value may be written in storage: the free bytes at its end (rp_lane_start made
+ * sure there is a buffer and it is not overfull). The lanes write a value straight there
+ * while they read it and take the bytes (exactly what rp_arena_alloc(n, 1) would hand out)
+ * once it is whole. */
 static inline bool lane_room(const rp_arena *a, uint8_t **dst, size_t *room)
 {
-    if (a->base == NULL || a->used > a->cap)
-        return false;
     *dst = a->base + a->used;
     *room = a->cap - a->used;
     return true;

@@ -64,14 +64,20 @@ typedef struct rp_lane {
     uint32_t relax;           /* the profile's bit in the fields' relax masks, or 0 */
 } rp_lane;
 
-/* Starts a lane over json[0..len) (json not NULL, storage not NULL). */
-static inline void rp_lane_start(rp_lane *ln, const char *json, size_t len, rp_arena *storage,
+/* Starts a lane over json[0..len). false: no lane for these arguments (no text, no storage,
+ * or storage without a buffer or overfull) — the walk decides. Past this point the lane
+ * relies on storage->base != NULL and storage->used <= storage->cap, which its own
+ * allocations keep. */
+static inline bool rp_lane_start(rp_lane *ln, const char *json, size_t len, rp_arena *storage,
                                  const rp_schema_profile *profile)
 {
+    if (json == NULL || storage == NULL || storage->base == NULL || storage->used > storage->cap)
+        return false;
     ln->p = (const unsigned char *)json;
     ln->end = ln->p + len;
     ln->storage = storage;
     ln->relax = profile == NULL || profile->index > 31 ? 0u : (uint32_t)1 << profile->index;
+    return true;
 }
 
 /* After the message: the text ends here, or the profile ignores what follows. */
@@ -242,8 +248,7 @@ RP_LANE_INLINE bool rp_lane_string(rp_lane *ln, rp_str *out)
     const unsigned char *s = ln->p;
 #if RP_LANE_SSE2
     rp_arena *a = ln->storage;
-    if (ln->end - s >= 33 && *s == '"' && a->base != NULL && a->used <= a->cap &&
-        a->cap - a->used >= 32) {
+    if (ln->end - s >= 33 && *s == '"' && a->cap - a->used >= 32) {
         __m128i v0 = _mm_loadu_si128((const __m128i *)(const void *)(s + 1));
         __m128i v1 = _mm_loadu_si128((const __m128i *)(const void *)(s + 17));
         uint32_t m = rp_lane_odd16(v0) | (uint32_t)rp_lane_odd16(v1) << 16;
