@@ -1461,7 +1461,7 @@ int residue_log_request_decode(const char *json, size_t len, residue_log_request
     if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
         size_t mark = storage->used; /* rp_arena_mark */
         memset(out, 0, sizeof *out);
-        out->logger = (rp_str){ "default", 7 };
+        out->logger = (rp_str){ fields__log_request[2].def_str, 7 };
         out->vlevel = (uint8_t)9u;
         if (lane__log_request(&ln, out) && rp_lane_finish(&ln, profile)) {
             rp_error_clear(err);

@@ -372,9 +372,11 @@ static void emit_defaults(emit_ctx *cx, const rp_ast_decl *d, const char *path)
             emit_defaults(cx, f->type.ref, sub.s);
             free(sub.s);
         } else if (v->kind == RP_VALUE_STRING) {
-            rp_sb_printf(c, "        %s%s = (rp_str){ ", path, member);
-            emit_cstr(c, v->str);
-            rp_sb_printf(c, ", %zu };\n", strlen(v->str));
+            /* the text of the field's table, so the struct is the walk's to the pointer */
+            char *fields = rp_cname_static(RP_CN_S_FIELDS, d, NULL);
+            rp_sb_printf(c, "        %s%s = (rp_str){ %s[%zu].def_str, %zu };\n", path, member,
+                         fields, i, strlen(v->str));
+            free(fields);
         } else if (v->kind == RP_VALUE_BOOL) {
             rp_sb_printf(c, "        %s%s = %s;\n", path, member, v->b ? "true" : "false");
         } else if (v->kind != RP_VALUE_NONE) {

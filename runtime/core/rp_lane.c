@@ -2,7 +2,7 @@
 #include "rp_lane.h"
 
 #include "rp_codec.h"
-#include "rp_codec_block.h"
+#include "rp_codec_internal.h"
 #include "rp_json_internal.h"
 
 

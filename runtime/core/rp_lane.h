@@ -101,7 +101,12 @@ RP_LANE_INLINE bool rp_lane_lit(rp_lane *ln, const char *lit, size_t n)
         memcpy(&b, lit, 8);
         memcpy(&c, p + n - 8, 8);
         memcpy(&d, lit + n - 8, 8);
-        same = a == b && c == d && (n <= 16 || memcmp(p + 8, lit + 8, n - 16) == 0);
+        same = a == b && c == d;
+        for (size_t i = 8; same && i + 8 < n; i += 8) { /* keys longer than 16 bytes */
+            memcpy(&a, p + i, 8);
+            memcpy(&b, lit + i, 8);
+            same = a == b;
+        }
     } else if (n >= 4) {
         uint32_t a, b, c, d;
         memcpy(&a, p, 4);

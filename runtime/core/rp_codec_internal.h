@@ -1,10 +1,10 @@
-/* rp_codec_block.h — base64 and hex a vector register at a time (rp_codec.c, rp_lane.c).
+/* rp_codec_internal.h — base64 and hex a vector register at a time (rp_codec.c, rp_lane.c).
  * Internal to runtime/core. Each block function decodes a fixed number of characters or,
  * when any of them is not a letter / digit of its alphabet, writes nothing and says no, so
  * the callers' loops stop there and their careful code goes on from that point.
  */
-#ifndef RP_CODEC_BLOCK_H
-#define RP_CODEC_BLOCK_H
+#ifndef RP_CODEC_INTERNAL_H
+#define RP_CODEC_INTERNAL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -111,4 +111,4 @@ static inline RP_AVX2_FN bool rp_block_b64x32(const unsigned char *p, uint8_t *q
 }
 #endif
 
-#endif /* RP_CODEC_BLOCK_H */
+#endif /* RP_CODEC_INTERNAL_H */
