@@ -12,6 +12,13 @@
 #define LANE_STORE (1u << 16)
 #define LANE_MSG (1u << 20) /* larger than any generated struct of the test specs */
 
+/* ck_assert records every check that passes (a write each); these run millions of times. */
+#define LD_CHECK(cond, ...)                                                                        \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            ck_abort_msg(__VA_ARGS__);                                                             \
+    } while (0)
+
 static unsigned char g_store[LANE_STORE];
 static unsigned char g_msg_a[LANE_MSG], g_msg_b[LANE_MSG];
 static unsigned char g_arena_a[LANE_STORE];
@@ -87,13 +94,13 @@ static void mark_values(const rp_schema_message *m, const unsigned char *p)
 
 static void same_error(const rp_error *a, const rp_error *b, const char *what, const char *name)
 {
-    ck_assert_msg(a->code == b->code && a->layer == b->layer && a->offset == b->offset,
+    LD_CHECK(a->code == b->code && a->layer == b->layer && a->offset == b->offset,
                   "%s as %s: error %d/%d at %zu vs %d/%d at %zu", what, name, (int)a->code,
                   (int)a->layer, a->offset, (int)b->code, (int)b->layer, b->offset);
-    ck_assert_msg(strcmp(a->path, b->path) == 0 && strcmp(a->message, b->message) == 0,
+    LD_CHECK(strcmp(a->path, b->path) == 0 && strcmp(a->message, b->message) == 0,
                   "%s as %s: error %s: %s vs %s: %s", what, name, a->path, a->message, b->path,
                   b->message);
-    ck_assert_msg(a->spec.line == b->spec.line && a->spec.column == b->spec.column &&
+    LD_CHECK(a->spec.line == b->spec.line && a->spec.column == b->spec.column &&
                       (a->spec.file == b->spec.file ||
                        (a->spec.file != NULL && b->spec.file != NULL &&
                         strcmp(a->spec.file, b->spec.file) == 0)),
@@ -109,23 +116,22 @@ static int diff_cap(const lane_codec *c, const char *json, size_t len,
     int ra = run(c, true, json, len, profile, cap, g_msg_a, &ea, &ua);
     memcpy(g_arena_a, g_store, ua);
     int rb = run(c, false, json, len, profile, cap, g_msg_b, &eb, &ub);
-    ck_assert_msg(ra == rb, "%s as %s (%s): return %d with the lane, %d without", what, c->name,
+    LD_CHECK(ra == rb, "%s as %s (%s): return %d with the lane, %d without", what, c->name,
                   profile != NULL ? profile->name : "strict", ra, rb);
-    ck_assert_msg(ua == ub, "%s as %s: storage use differs (%zu vs %zu bytes)", what, c->name,
+    LD_CHECK(ua == ub, "%s as %s: storage use differs (%zu vs %zu bytes)", what, c->name,
                   ua, ub);
     if (ra == 0) {
         /* the same struct to the byte (pointers into storage included: both decodes used
          * the same buffer), and the same bytes in every value it points to */
-        ck_assert_msg(memcmp(g_msg_a, g_msg_b, c->schema->size) == 0,
+        LD_CHECK(memcmp(g_msg_a, g_msg_b, c->schema->size) == 0,
                       "%s as %s: the decoded structs differ", what, c->name);
         memset(g_value, 0, ua);
         mark_values(c->schema, g_msg_b);
         for (size_t i = 0; i < ua; i++)
-            ck_assert_msg(!g_value[i] || g_arena_a[i] == g_store[i],
+            LD_CHECK(!g_value[i] || g_arena_a[i] == g_store[i],
                           "%s as %s: the value bytes at storage offset %zu differ", what,
                           c->name, i);
-        ck_assert_int_eq(ea.code, RP_OK);
-        ck_assert_int_eq(eb.code, RP_OK);
+        LD_CHECK(ea.code == RP_OK && eb.code == RP_OK, "%s as %s: an error set on success", what, c->name);
     } else {
         same_error(&ea, &eb, what, c->name);
     }
@@ -139,7 +145,7 @@ int lane_diff_one(const lane_codec *c, const char *json, size_t len,
     if (rc == 0) {
         rp_arena a;
         rp_arena_init(&a, g_store, LANE_STORE);
-        ck_assert_int_eq(c->decode(json, len, g_msg_a, &a, profile, NULL), 0);
+        LD_CHECK(c->decode(json, len, g_msg_a, &a, profile, NULL) == 0, "%s as %s: decoded once only", what, c->name);
         size_t need = a.used;
         /* storage that runs out at every point up to what it took */
         for (size_t cap = 0; cap < need; cap += need > 64 ? need / 16 + 1 : 1)
@@ -162,7 +168,7 @@ static void put(text *t, const char *s, size_t n)
     if (t->len + n + 1 > t->cap) {
         t->cap = (t->len + n + 1) * 2;
         t->s = realloc(t->s, t->cap);
-        ck_assert_ptr_nonnull(t->s);
+        LD_CHECK(t->s != NULL, "out of memory");
     }
     memcpy(t->s + t->len, s, n);
     t->len += n;
@@ -243,7 +249,7 @@ size_t lane_diff_mutations(const lane_codec *c, const char *json, size_t len,
     size_t accepted = 0;
     text t = { 0 };
     char *buf = malloc(len + 8);
-    ck_assert_ptr_nonnull(buf);
+    LD_CHECK(buf != NULL, "out of memory");
     accepted += lane_diff_one(c, json, len, profile, "the text") == 0;
     for (size_t n = 0; n < len; n++)
         accepted += lane_diff_one(c, json, n, profile, "a truncation") == 0;
@@ -500,7 +506,7 @@ static void sample_value(text *t, const rp_schema_field *f, bool all)
         size_t el = 0;
         int rc = f->type == RP_SCHEMA_HEX ? rp_hex_encode(raw, n, RP_HEX_UPPER, enc, sizeof enc, &el, NULL)
                                           : rp_base64_encode(raw, n, enc, sizeof enc, &el, NULL);
-        ck_assert_int_eq(rc, 0);
+        LD_CHECK(rc == 0, "cannot encode a sample value");
         put(t, "\"", 1);
         put(t, enc, el);
         put(t, "\"", 1);
