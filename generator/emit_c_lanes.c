@@ -296,6 +296,12 @@ void emit_lane(emit_ctx *cx, const rp_ast_decl *d)
                     " * values. false: anything else, for the walk. */\n"
                     "static bool lane__%s(rp_lane *ln, %s *out)\n{\n",
                  d->name, lane, ctype);
+    if (m->field_count == 0) {
+        rp_sb_puts(c, "    (void)out;\n    return rp_lane_lit(ln, \"{}\", 2);\n}\n\n");
+        free(lane);
+        free(ctype);
+        return;
+    }
     if (uses_local(d, false))
         rp_sb_puts(c, "    uint64_t u;\n");
     if (uses_local(d, true))

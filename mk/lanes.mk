@@ -7,12 +7,15 @@
 
 LANES_DIR   := $(BUILD)/gen/lanes
 LANES_SPECS := all-constructs orders telemetry deep-nesting
-LANES_GEN   := $(LANES_DIR)/every.c $(LANES_DIR)/orders.c $(LANES_DIR)/telemetry.c $(LANES_DIR)/deep.c
+LANES_GEN   := $(LANES_DIR)/every.c $(LANES_DIR)/orders.c $(LANES_DIR)/telemetry.c $(LANES_DIR)/deep.c \
+               $(LANES_DIR)/lead.c
 
+# (tests/specs/lanes/leading-optional.rproto: message shapes only the lanes care about)
 $(LANES_GEN) &: $(BUILD)/rprotoc $(LANES_SPECS:%=tests/specs/valid/%.rproto) \
-                $(wildcard tests/specs/valid/lib/*.rproto)
+                $(wildcard tests/specs/valid/lib/*.rproto) tests/specs/lanes/leading-optional.rproto
 	@mkdir -p $(LANES_DIR)
 	for s in $(LANES_SPECS); do $(BUILD)/rprotoc tests/specs/valid/$$s.rproto -o $(LANES_DIR) || exit 1; done
+	$(BUILD)/rprotoc tests/specs/lanes/leading-optional.rproto -o $(LANES_DIR)
 
 # One line per message: LANE_CODEC(proto, snake) for every `schema__<snake>` description.
 $(LANES_DIR)/lane_cases.h: $(LANES_GEN)

@@ -4,7 +4,9 @@
  * This build's rprotoc generates the codecs of all-constructs (every construct of the
  * language: signed enums, int64 extremes, uint64 flags, repeated and map fields, escaped
  * keys, defaults, nullable, float64, string enums, patterns), orders, telemetry and
- * deep-nesting (40 levels) into build/gen/lanes (mk/lanes.mk), and they are compiled in here
+ * deep-nesting (40 levels), and tests/specs/lanes/leading-optional.rproto (a first field that
+ * is optional, only optional fields, no fields, constants of every kind) into
+ * build/gen/lanes (mk/lanes.mk), and they are compiled in here
  * so that their static descriptions can be handed to rp_schema_decode, the decode of
  * --optimize size. For a text built from every description (all fields, then the required
  * ones), strict and under a profile with every leniency, and for its mutations, both must
@@ -41,6 +43,9 @@
 #undef enum_expect__status
 #define spec__file deep__spec__file
 #include "deep.c"
+#undef spec__file
+#define spec__file lead__spec__file
+#include "lead.c"
 #undef spec__file
 
 #include "support/lane_diff.h"
@@ -84,10 +89,31 @@ START_TEST(lanes_agree_across_messages)
 }
 END_TEST
 
+/* The samples of the lane-shaped spec are valid, with all fields and with the required
+ * ones (so the lanes took them, not only the walk). */
+START_TEST(lead_samples_are_accepted)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < NCODECS; k++) {
+        if (strncmp(codecs[k].name, "lead.", 5) != 0)
+            continue;
+        for (int all = 0; all < 2; all++) {
+            size_t len;
+            char *json = lane_sample(codecs[k].schema, all != 0, &len);
+            ck_assert_msg(lane_diff_one(&codecs[k], json, len, NULL, json) == 0, "%s: %s",
+                          codecs[k].name, json);
+            free(json);
+            n++;
+        }
+    }
+    ck_assert_uint_eq(n, 10);
+}
+END_TEST
+
 /* The source has lanes for the plain messages and none for the others. */
 START_TEST(lanes_where_the_kinds_allow)
 {
-    ck_assert_uint_ge(NCODECS, 50);
+    ck_assert_uint_ge(NCODECS, 55);
     size_t len;
     FILE *f = fopen("build/gen/lanes/orders.c", "rb");
     if (f == NULL) /* another build directory: nothing to look at here */
@@ -109,6 +135,7 @@ static Suite *lanes_specs_suite(void)
     TCase *tc = tcase_create("specs");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, lanes_where_the_kinds_allow);
+    tcase_add_test(tc, lead_samples_are_accepted);
     tcase_add_loop_test(tc, lanes_agree_on_samples, 0, (int)NCODECS);
     tcase_add_test(tc, lanes_agree_across_messages);
     suite_add_tcase(s, tc);
