@@ -5,16 +5,15 @@
 #include "rp_codec_internal.h"
 #include "rp_json_internal.h"
 
-
 const uint64_t rp_lane_pow10[9] = {
     1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u
 };
 
-
-/* rp_arena_alloc(a, n, 1) inline: byte alignment needs no padding. */
+/* rp_arena_alloc(a, n, 1) inline: byte alignment needs no padding (and rp_lane_start made
+ * sure there is a buffer and it is not overfull). */
 static inline void *lane_alloc(rp_arena *a, size_t n)
 {
-    if (a->base == NULL || a->used > a->cap || n > a->cap - a->used)
+    if (n > a->cap - a->used)
         return NULL;
     void *p = a->base + a->used;
     a->used += n;
@@ -25,11 +24,10 @@ static inline void *lane_alloc(rp_arena *a, size_t n)
  * sure there is a buffer and it is not overfull). The lanes write a value straight there
  * while they read it and take the bytes (exactly what rp_arena_alloc(n, 1) would hand out)
  * once it is whole. */
-static inline bool lane_room(const rp_arena *a, uint8_t **dst, size_t *room)
+static inline size_t lane_room(const rp_arena *a, uint8_t **dst)
 {
     *dst = a->base + a->used;
-    *room = a->cap - a->used;
-    return true;
+    return a->cap - a->used;
 }
 
 const unsigned char *rp_lane_string_at(const unsigned char *s, const unsigned char *end,
@@ -37,8 +35,9 @@ const unsigned char *rp_lane_string_at(const unsigned char *s, const unsigned ch
 {
     uint8_t *dst;
     size_t room, n = 0;
-    if (s == end || *s != '"' || !lane_room(storage, &dst, &room))
+    if (s == end || *s != '"')
         return NULL;
+    room = lane_room(storage, &dst);
     s++;
     for (;;) {
 #if RP_CODEC_SSE2
@@ -129,8 +128,9 @@ const unsigned char *rp_lane_hex_at(const unsigned char *s, const unsigned char 
     /* read and decoded in one pass, straight into storage (hex values are short) */
     uint8_t *dst;
     size_t room, n = 0;
-    if (s == end || *s != '"' || !lane_room(storage, &dst, &room))
+    if (s == end || *s != '"')
         return NULL;
+    room = lane_room(storage, &dst);
     s++;
 #if RP_CODEC_SSE2
     while (end - s >= 16 && room - n >= 8 && rp_block_hex16(s, dst + n)) {
