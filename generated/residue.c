@@ -193,7 +193,7 @@ static bool lane__connect(rp_lane *ln, residue_connect *out)
     out->has_timestamp = true;
     /* type */
     if (!rp_lane_lit(ln, ",\"type\":", 8))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 1u)
         return false;
     out->type = (residue_request_type)u;
@@ -222,9 +222,7 @@ static bool lane__connect(rp_lane *ln, residue_connect *out)
             return false;
         out->has_rsa_public_key = true;
     }
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_timestamp && out->has_type;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_connect_decode(const char *json, size_t len, residue_connect *out, rp_arena *storage,
@@ -327,23 +325,21 @@ static bool lane__acknowledgement(rp_lane *ln, residue_acknowledgement *out)
     out->has_timestamp = true;
     /* type */
     if (!rp_lane_lit(ln, ",\"type\":", 8))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 2u)
         return false;
     out->type = (residue_request_type)u;
     out->has_type = true;
     /* client_id */
     if (!rp_lane_lit(ln, ",\"client_id\":", 13))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
             !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_timestamp && out->has_type && out->has_client_id;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_acknowledgement_decode(const char *json, size_t len, residue_acknowledgement *out, rp_arena *storage,
@@ -446,23 +442,21 @@ static bool lane__touch(rp_lane *ln, residue_touch *out)
     out->has_timestamp = true;
     /* type */
     if (!rp_lane_lit(ln, ",\"type\":", 8))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 3u)
         return false;
     out->type = (residue_request_type)u;
     out->has_type = true;
     /* client_id */
     if (!rp_lane_lit(ln, ",\"client_id\":", 13))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
             !rp_lane_charset(out->client_id, lane_charset__client_id))
         return false;
     out->has_client_id = true;
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_timestamp && out->has_type && out->has_client_id;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_touch_decode(const char *json, size_t len, residue_touch *out, rp_arena *storage,
@@ -593,21 +587,21 @@ static bool lane__hello(rp_lane *ln, residue_hello *out)
     out->has_status = true;
     /* ack */
     if (!rp_lane_lit(ln, ",\"ack\":", 7))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
         return false;
     out->ack = (residue_ack_state)u;
     out->has_ack = true;
     /* key */
     if (!rp_lane_lit(ln, ",\"key\":", 7))
-        goto close;
+        return false;
     if (!rp_lane_hex(ln, &out->key) ||
             !(out->key.len == 16u || out->key.len == 24u || out->key.len == 32u))
         return false;
     out->has_key = true;
     /* client_id */
     if (!rp_lane_lit(ln, ",\"client_id\":", 13))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
@@ -620,10 +614,7 @@ static bool lane__hello(rp_lane *ln, residue_hello *out)
             return false;
         out->has_token = true;
     }
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_status && out->has_ack && out->has_key
-           && out->has_client_id;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_hello_decode(const char *json, size_t len, residue_hello *out, rp_arena *storage,
@@ -752,8 +743,7 @@ static bool lane__server_info(rp_lane *ln, residue_server_info *out)
             return false;
         out->has_licensing_authority = true;
     }
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_version;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_server_info_decode(const char *json, size_t len, residue_server_info *out, rp_arena *storage,
@@ -960,21 +950,21 @@ static bool lane__established(rp_lane *ln, residue_established *out)
     out->has_status = true;
     /* ack */
     if (!rp_lane_lit(ln, ",\"ack\":", 7))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 1u)
         return false;
     out->ack = (residue_ack_state)u;
     out->has_ack = true;
     /* flags */
     if (!rp_lane_lit(ln, ",\"flags\":", 9))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT32_MAX, &u) || (u & ~(uint64_t)4095u) != 0)
         return false;
     out->flags = (residue_server_flags)u;
     out->has_flags = true;
     /* max_bulk_size */
     if (!rp_lane_lit(ln, ",\"max_bulk_size\":", 17))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT32_MAX, &u) || u < 1u || u > 10000u)
         return false;
     out->max_bulk_size = (uint32_t)u;
@@ -993,14 +983,14 @@ static bool lane__established(rp_lane *ln, residue_established *out)
     }
     /* key */
     if (!rp_lane_lit(ln, ",\"key\":", 7))
-        goto close;
+        return false;
     if (!rp_lane_hex(ln, &out->key) ||
             !(out->key.len == 16u || out->key.len == 24u || out->key.len == 32u))
         return false;
     out->has_key = true;
     /* client_id */
     if (!rp_lane_lit(ln, ",\"client_id\":", 13))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->client_id) ||
             out->client_id.len < 1u ||
             out->client_id.len > 128u ||
@@ -1022,7 +1012,7 @@ static bool lane__established(rp_lane *ln, residue_established *out)
     }
     /* logging_port */
     if (!rp_lane_lit(ln, ",\"logging_port\":", 16))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u)
         return false;
     out->logging_port = (uint16_t)u;
@@ -1041,11 +1031,7 @@ static bool lane__established(rp_lane *ln, residue_established *out)
         out->date_created = (uint64_t)u;
         out->has_date_created = true;
     }
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_status && out->has_ack && out->has_flags
-           && out->has_max_bulk_size && out->has_key && out->has_client_id
-           && out->has_logging_port;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_established_decode(const char *json, size_t len, residue_established *out, rp_arena *storage,
@@ -1147,20 +1133,18 @@ static bool lane__connect_error(rp_lane *ln, residue_connect_error *out)
     out->has_status = true;
     /* ack */
     if (!rp_lane_lit(ln, ",\"ack\":", 7))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
         return false;
     out->ack = (residue_ack_state)u;
     out->has_ack = true;
     /* error_text */
     if (!rp_lane_lit(ln, ",\"error_text\":", 14))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->error_text) || out->error_text.len > 1024u)
         return false;
     out->has_error_text = true;
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_status && out->has_ack && out->has_error_text;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_connect_error_decode(const char *json, size_t len, residue_connect_error *out, rp_arena *storage,
@@ -1372,7 +1356,7 @@ static bool lane__log_request(rp_lane *ln, residue_log_request *out)
     out->has_timestamp = true;
     /* datetime */
     if (!rp_lane_lit(ln, ",\"datetime\":", 12))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
     out->datetime = (uint64_t)u;
@@ -1385,7 +1369,7 @@ static bool lane__log_request(rp_lane *ln, residue_log_request *out)
     }
     /* msg */
     if (!rp_lane_lit(ln, ",\"msg\":", 7))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->msg) || out->msg.len < 1u || out->msg.len > 1073741824u)
         return false;
     out->has_msg = true;
@@ -1416,7 +1400,7 @@ static bool lane__log_request(rp_lane *ln, residue_log_request *out)
     }
     /* level */
     if (!rp_lane_lit(ln, ",\"level\":", 9))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT16_MAX, &u) ||
             !(u == 1u || u == 2u || u == 4u || u == 8u || u == 16u || u == 32u || u == 64u || u == 128u))
         return false;
@@ -1447,10 +1431,7 @@ static bool lane__log_request(rp_lane *ln, residue_log_request *out)
             return false;
         out->has_token = true;
     }
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_timestamp && out->has_datetime && out->has_msg
-           && out->has_level;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_log_request_decode(const char *json, size_t len, residue_log_request *out, rp_arena *storage,
@@ -1562,12 +1543,11 @@ static bool lane__log_reply(rp_lane *ln, residue_log_reply *out)
     /* r */
     if (!rp_lane_lit(ln, "{\"r\":", 5))
         return false;
-    if (!rp_lane_uint(ln, UINT8_MAX, &u) || !(u == 0u || u == 1u || u == 2u))
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u > 2u)
         return false;
     out->r = (residue_log_status)u;
     out->has_r = true;
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_r;
+    return rp_lane_byte(ln, '}');
 }
 
 int residue_log_reply_decode(const char *json, size_t len, residue_log_reply *out, rp_arena *storage,

@@ -132,10 +132,36 @@ static void int_lit(rp_strbuf *b, bool sg, rp_ast_int v)
         emit_u64_lit(b, v.mag);
 }
 
-/* " || !(v == a || v == b ...)" for a set of integers. */
+/* " || !(v == a || v == b ...)" for a set of integers, or " || v < a || v > b" when the set
+ * is every integer from a to b. */
 static void refuse_unless_in(rp_strbuf *b, const char *v, bool sg, const rp_ast_int *set,
                              const rp_ast_enum_value *values, size_t n)
 {
+    int64_t lo = INT64_MAX, hi = INT64_MIN; /* as signed: sets of unsigned fields are small */
+    bool dense = n > 1;
+    for (size_t i = 0; i < n && dense; i++) {
+        rp_ast_int x = set != NULL ? set[i] : values[i].value;
+        dense = x.neg || x.mag <= (uint64_t)INT64_MAX;
+        int64_t y = rp_ast_int_as_i64(x);
+        lo = y < lo ? y : lo;
+        hi = y > hi ? y : hi;
+    }
+    /* dense: n values spanning exactly n integers, with no value twice (an enum may name
+     * one value twice) */
+    dense = dense && (uint64_t)hi - (uint64_t)lo == n - 1;
+    for (size_t i = 0; i < n && dense; i++)
+        for (size_t k = i + 1; k < n && dense; k++)
+            dense = rp_ast_int_as_i64(set != NULL ? set[i] : values[i].value) !=
+                    rp_ast_int_as_i64(set != NULL ? set[k] : values[k].value);
+    if (dense) {
+        if (sg || lo > 0) {
+            rp_sb_printf(b, SEP "%s < ", v);
+            sg ? emit_i64_lit(b, lo) : emit_u64_lit(b, (uint64_t)lo);
+        }
+        rp_sb_printf(b, SEP "%s > ", v);
+        sg ? emit_i64_lit(b, hi) : emit_u64_lit(b, (uint64_t)hi);
+        return;
+    }
     rp_sb_puts(b, SEP "!(");
     for (size_t i = 0; i < n; i++) {
         rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", v);
@@ -307,11 +333,12 @@ void emit_lane(emit_ctx *cx, const rp_ast_decl *d)
     if (uses_local(d, true))
         rp_sb_puts(c, "    int64_t i;\n");
     /* When the first field is required, every key after it follows a ',' and the first a
-     * '{': the separators are compared with the keys, and a key that is not there ends the
-     * object (close: checks the '}' and the required fields). Otherwise the first keys may
-     * come without a ',' and each value is followed by its own separator test. */
-    bool fold = m->field_count > 0 && rp_ast_field_is_required(&m->fields[0]);
-    bool to_close = !fold; /* whether some path jumps to close: */
+     * '{': the separators are compared with the keys, a required key that is not where the
+     * order puts it ends the lane, and after the last field only the '}' is left to test
+     * (every required field was read on the way). Otherwise the first keys may come without
+     * a ',': each value is followed by its own separator test, a '}' may come after any
+     * field, and close: checks the required fields. */
+    bool fold = rp_ast_field_is_required(&m->fields[0]);
     if (!fold)
         rp_sb_puts(c, "    if (!rp_lane_byte(ln, '{'))\n        return false;\n");
     for (size_t i = 0; i < m->field_count; i++) {
@@ -325,9 +352,7 @@ void emit_lane(emit_ctx *cx, const rp_ast_decl *d)
         rp_sb_puts(c, req ? "    if (!rp_lane_lit(ln, " : "    if (rp_lane_lit(ln, ");
         emit_cstr(c, key.s);
         if (req) {
-            rp_sb_printf(c, ", %zu))\n        %s;\n", key.len,
-                         fold && i > 0 ? "goto close" : "return false");
-            to_close = to_close || (fold && i > 0);
+            rp_sb_printf(c, ", %zu))\n        return false;\n", key.len);
         } else {
             rp_sb_printf(c, ", %zu)) {\n", key.len);
             in = "        ";
@@ -341,10 +366,15 @@ void emit_lane(emit_ctx *cx, const rp_ast_decl *d)
         free(key.s);
         free(has);
     }
-    if (!fold)
-        rp_sb_puts(c, "    return false; /* a ',' with no key of ours after it */\n");
-    rp_sb_puts(c, to_close ? "close:\n" : "");
-    rp_sb_puts(c, "    /* the object ends, and every required field was read */\n"
+    if (fold) {
+        rp_sb_puts(c, "    return rp_lane_byte(ln, '}');\n}\n\n");
+        free(lane);
+        free(ctype);
+        return;
+    }
+    rp_sb_puts(c, "    return false; /* a ',' with no key of ours after it */\n"
+                  "close:\n"
+                  "    /* the object ends, and every required field was read */\n"
                   "    return rp_lane_byte(ln, '}')");
     size_t col = 33;
     for (size_t i = 0; i < m->field_count; i++) {

@@ -129,8 +129,7 @@ static bool lane__inner(rp_lane *ln, every_inner *out)
             return false;
         out->has_name = true;
     }
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_on_off;
+    return rp_lane_byte(ln, '}');
 }
 
 int every_inner_decode(const char *json, size_t len, every_inner *out, rp_arena *storage,
@@ -526,8 +525,7 @@ static bool lane__reply(rp_lane *ln, every_reply *out)
         return false;
     out->kind = (every_kind)u;
     out->has_kind = true;
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_kind;
+    return rp_lane_byte(ln, '}');
 }
 
 int every_reply_decode(const char *json, size_t len, every_reply *out, rp_arena *storage,
@@ -588,8 +586,7 @@ static bool lane__log(rp_lane *ln, every_log *out)
     if (!rp_lane_string(ln, &out->text))
         return false;
     out->has_text = true;
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_text;
+    return rp_lane_byte(ln, '}');
 }
 
 int every_log_decode(const char *json, size_t len, every_log *out, rp_arena *storage,

@@ -184,13 +184,13 @@ static bool lane__address(rp_lane *ln, orders_address *out)
     out->has_name = true;
     /* street */
     if (!rp_lane_lit(ln, ",\"street\":", 10))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->street) || out->street.len < 1u || out->street.len > 128u)
         return false;
     out->has_street = true;
     /* city */
     if (!rp_lane_lit(ln, ",\"city\":", 8))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->city) || out->city.len < 1u || out->city.len > 64u)
         return false;
     out->has_city = true;
@@ -204,16 +204,13 @@ static bool lane__address(rp_lane *ln, orders_address *out)
     }
     /* country */
     if (!rp_lane_lit(ln, ",\"country\":", 11))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->country) ||
             out->country.len != 2u ||
             !rp_lane_charset(out->country, lane_charset__currency_chars))
         return false;
     out->has_country = true;
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_name && out->has_street && out->has_city
-           && out->has_country;
+    return rp_lane_byte(ln, '}');
 }
 
 int orders_address_decode(const char *json, size_t len, orders_address *out, rp_arena *storage,
@@ -293,15 +290,13 @@ static bool lane__money(rp_lane *ln, orders_money *out)
     out->has_minor = true;
     /* currency */
     if (!rp_lane_lit(ln, ",\"currency\":", 12))
-        goto close;
+        return false;
     if (!rp_lane_string(ln, &out->currency) ||
             out->currency.len != 3u ||
             !rp_lane_charset(out->currency, lane_charset__currency_chars))
         return false;
     out->has_currency = true;
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_minor && out->has_currency;
+    return rp_lane_byte(ln, '}');
 }
 
 int orders_money_decode(const char *json, size_t len, orders_money *out, rp_arena *storage,
@@ -409,14 +404,14 @@ static bool lane__line(rp_lane *ln, orders_line *out)
     out->has_sku = true;
     /* quantity */
     if (!rp_lane_lit(ln, ",\"qty\":", 7))
-        goto close;
+        return false;
     if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u || u > 999u)
         return false;
     out->quantity = (uint16_t)u;
     out->has_quantity = true;
     /* price */
     if (!rp_lane_lit(ln, ",\"price\":", 9))
-        goto close;
+        return false;
     if (!lane__money(ln, &out->price))
         return false;
     out->has_price = true;
@@ -427,9 +422,7 @@ static bool lane__line(rp_lane *ln, orders_line *out)
         out->discount = (uint8_t)u;
         out->has_discount = true;
     }
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_sku && out->has_quantity && out->has_price;
+    return rp_lane_byte(ln, '}');
 }
 
 int orders_line_decode(const char *json, size_t len, orders_line *out, rp_arena *storage,
@@ -549,7 +542,7 @@ static bool lane__payment(rp_lane *ln, orders_payment *out)
     out->has_method = true;
     /* amount */
     if (!rp_lane_lit(ln, ",\"amount\":", 10))
-        goto close;
+        return false;
     if (!lane__money(ln, &out->amount))
         return false;
     out->has_amount = true;
@@ -581,9 +574,7 @@ static bool lane__payment(rp_lane *ln, orders_payment *out)
         out->fee_minor = (int32_t)i;
         out->has_fee_minor = true;
     }
-close:
-    /* the object ends, and every required field was read */
-    return rp_lane_byte(ln, '}') && out->has_method && out->has_amount;
+    return rp_lane_byte(ln, '}');
 }
 
 int orders_payment_decode(const char *json, size_t len, orders_payment *out, rp_arena *storage,
