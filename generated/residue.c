@@ -189,7 +189,7 @@ static bool lane__connect(rp_lane *ln, residue_connect *out)
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
-    out->timestamp = (uint64_t)u;
+    out->timestamp = u;
     out->has_timestamp = true;
     /* type */
     if (!rp_lane_lit(ln, ",\"type\":", 8))
@@ -321,7 +321,7 @@ static bool lane__acknowledgement(rp_lane *ln, residue_acknowledgement *out)
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
-    out->timestamp = (uint64_t)u;
+    out->timestamp = u;
     out->has_timestamp = true;
     /* type */
     if (!rp_lane_lit(ln, ",\"type\":", 8))
@@ -438,7 +438,7 @@ static bool lane__touch(rp_lane *ln, residue_touch *out)
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
-    out->timestamp = (uint64_t)u;
+    out->timestamp = u;
     out->has_timestamp = true;
     /* type */
     if (!rp_lane_lit(ln, ",\"type\":", 8))
@@ -1028,7 +1028,7 @@ static bool lane__established(rp_lane *ln, residue_established *out)
     if (rp_lane_lit(ln, ",\"date_created\":", 16)) {
         if (!rp_lane_uint(ln, UINT64_MAX, &u))
             return false;
-        out->date_created = (uint64_t)u;
+        out->date_created = u;
         out->has_date_created = true;
     }
     return rp_lane_byte(ln, '}');
@@ -1352,14 +1352,14 @@ static bool lane__log_request(rp_lane *ln, residue_log_request *out)
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
-    out->timestamp = (uint64_t)u;
+    out->timestamp = u;
     out->has_timestamp = true;
     /* datetime */
     if (!rp_lane_lit(ln, ",\"datetime\":", 12))
         return false;
     if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
         return false;
-    out->datetime = (uint64_t)u;
+    out->datetime = u;
     out->has_datetime = true;
     /* logger */
     if (rp_lane_lit(ln, ",\"logger\":", 10)) {

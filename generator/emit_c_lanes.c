@@ -265,7 +265,10 @@ static void emit_value(emit_ctx *cx, const rp_ast_field *f, const char *indent)
         else
             rp_sb_printf(&read, "rp_lane_uint(ln, %s, &u)", umax_name(bits));
         emit_if(c, indent, read.s, &cond);
-        rp_sb_printf(c, "%sout->%s = (%s)%s;\n", indent, member, ctype, sg ? "i" : "u");
+        if (strcmp(ctype, sg ? "int64_t" : "uint64_t") == 0) /* the local's own type */
+            rp_sb_printf(c, "%sout->%s = %s;\n", indent, member, sg ? "i" : "u");
+        else
+            rp_sb_printf(c, "%sout->%s = (%s)%s;\n", indent, member, ctype, sg ? "i" : "u");
         free(read.s);
         free(ctype);
     } else if (f->type.scalar == RP_SCALAR_BOOL) {

@@ -286,7 +286,7 @@ static bool lane__money(rp_lane *ln, orders_money *out)
         return false;
     if (!rp_lane_int(ln, INT64_MIN, INT64_MAX, &i))
         return false;
-    out->minor = (int64_t)i;
+    out->minor = i;
     out->has_minor = true;
     /* currency */
     if (!rp_lane_lit(ln, ",\"currency\":", 12))
