@@ -271,7 +271,7 @@ if [ -n "$(rt_objs)" ]; then
     rt=$(text_of $(rt_objs))
     # What generated codecs need (JSON, schema engine, arena, errors, base64/hex), without
     # the crypto, envelope, framing, zlib and session modules of the protocol runtime.
-    core=$(ls "$bdir"/os/runtime/core/*.o | grep -E '/rp_(json[a-z_]*|schema|arena|error|codec)\.o$')
+    core=$(ls "$bdir"/os/runtime/core/*.o | grep -E '/rp_(json[a-z_]*|schema|arena|error|codec|lane)\.o$')
     ct=$(text_of $core)
     say "#   codec core = $(echo $core | xargs -n1 basename | tr '\n' ' ')"
     # Berkeley `size` text = .text + .rodata + .eh_frame; the split, for the curious:

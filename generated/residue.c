@@ -7,12 +7,17 @@
  * rules the spec attaches to them, each with the spec file:line:col it was written
  * at. The public functions hand the table and the caller's struct to the rp_schema
  * engine (runtime/rp_schema.c), which does the reading, checking and writing.
+ * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,
+ * runtime/core/rp_lane.h): straight-line code for the common case that only ever
+ * accepts; every other text goes to the engine, which makes every error.
  */
 #include "residue.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "rp_lane.h"
 #include "rp_schema.h"
 
 static const char spec__file[] = "residue.rproto";
@@ -25,6 +30,26 @@ static const uint8_t charset__client_id[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__client_id[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* charset version = "0-9A-Za-z.-": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__version[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x60, 0xFF, 0x03,
@@ -33,6 +58,26 @@ static const uint8_t charset__version[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__version[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* Values of enum RequestType. */
 static const uint64_t enum_values__request_type[] = { 1u, 2u, 3u };
 static const char enum_expect__request_type[] = "a RequestType value (1, 2, 3)";
@@ -137,9 +182,66 @@ void residue_connect_init(residue_connect *msg)
     rp_schema_init(&schema__connect, msg);
 }
 
+/* Connect in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__connect(rp_lane *ln, residue_connect *out)
+{
+    uint64_t u;
+    /* timestamp */
+    if (!rp_lane_lit(ln, "{\"_t\":", 6))
+        return false;
+    if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
+        return false;
+    out->timestamp = u;
+    out->has_timestamp = true;
+    /* type */
+    if (!rp_lane_lit(ln, ",\"type\":", 8))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 1u)
+        return false;
+    out->type = (residue_request_type)u;
+    out->has_type = true;
+    /* key_size */
+    if (rp_lane_lit(ln, ",\"key_size\":", 12)) {
+        if (!rp_lane_uint(ln, UINT16_MAX, &u) || !(u == 128u || u == 192u || u == 256u))
+            return false;
+        out->key_size = (uint16_t)u;
+        out->has_key_size = true;
+    }
+    /* client_id */
+    if (rp_lane_lit(ln, ",\"client_id\":", 13)) {
+        if (!rp_lane_string(ln, &out->client_id) ||
+                out->client_id.len < 1u ||
+                out->client_id.len > 128u ||
+                !rp_lane_charset(out->client_id, lane_charset__client_id))
+            return false;
+        out->has_client_id = true;
+    }
+    /* rsa_public_key */
+    if (rp_lane_lit(ln, ",\"rsa_public_key\":", 18)) {
+        if (!rp_lane_base64(ln, &out->rsa_public_key) ||
+                out->rsa_public_key.len < 1u ||
+                out->rsa_public_key.len > 4096u)
+            return false;
+        out->has_rsa_public_key = true;
+    }
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_connect_decode(const char *json, size_t len, residue_connect *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__connect(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__connect, json, len, out, storage, profile, err);
 }
 
@@ -212,9 +314,51 @@ void residue_acknowledgement_init(residue_acknowledgement *msg)
     rp_schema_init(&schema__acknowledgement, msg);
 }
 
+/* Acknowledgement in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__acknowledgement(rp_lane *ln, residue_acknowledgement *out)
+{
+    uint64_t u;
+    /* timestamp */
+    if (!rp_lane_lit(ln, "{\"_t\":", 6))
+        return false;
+    if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
+        return false;
+    out->timestamp = u;
+    out->has_timestamp = true;
+    /* type */
+    if (!rp_lane_lit(ln, ",\"type\":", 8))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 2u)
+        return false;
+    out->type = (residue_request_type)u;
+    out->has_type = true;
+    /* client_id */
+    if (!rp_lane_lit(ln, ",\"client_id\":", 13))
+        return false;
+    if (!rp_lane_string(ln, &out->client_id) ||
+            out->client_id.len < 1u ||
+            out->client_id.len > 128u ||
+            !rp_lane_charset(out->client_id, lane_charset__client_id))
+        return false;
+    out->has_client_id = true;
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_acknowledgement_decode(const char *json, size_t len, residue_acknowledgement *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__acknowledgement(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__acknowledgement, json, len, out, storage, profile, err);
 }
 
@@ -287,9 +431,51 @@ void residue_touch_init(residue_touch *msg)
     rp_schema_init(&schema__touch, msg);
 }
 
+/* Touch in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__touch(rp_lane *ln, residue_touch *out)
+{
+    uint64_t u;
+    /* timestamp */
+    if (!rp_lane_lit(ln, "{\"_t\":", 6))
+        return false;
+    if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
+        return false;
+    out->timestamp = u;
+    out->has_timestamp = true;
+    /* type */
+    if (!rp_lane_lit(ln, ",\"type\":", 8))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 3u)
+        return false;
+    out->type = (residue_request_type)u;
+    out->has_type = true;
+    /* client_id */
+    if (!rp_lane_lit(ln, ",\"client_id\":", 13))
+        return false;
+    if (!rp_lane_string(ln, &out->client_id) ||
+            out->client_id.len < 1u ||
+            out->client_id.len > 128u ||
+            !rp_lane_charset(out->client_id, lane_charset__client_id))
+        return false;
+    out->has_client_id = true;
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_touch_decode(const char *json, size_t len, residue_touch *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__touch(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__touch, json, len, out, storage, profile, err);
 }
 
@@ -390,9 +576,64 @@ void residue_hello_init(residue_hello *msg)
     rp_schema_init(&schema__hello, msg);
 }
 
+/* Hello in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__hello(rp_lane *ln, residue_hello *out)
+{
+    uint64_t u;
+    /* status */
+    if (!rp_lane_lit(ln, "{\"status\":", 10))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
+        return false;
+    out->status = (residue_response_status)u;
+    out->has_status = true;
+    /* ack */
+    if (!rp_lane_lit(ln, ",\"ack\":", 7))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
+        return false;
+    out->ack = (residue_ack_state)u;
+    out->has_ack = true;
+    /* key */
+    if (!rp_lane_lit(ln, ",\"key\":", 7))
+        return false;
+    if (!rp_lane_hex(ln, &out->key) ||
+            !(out->key.len == 16u || out->key.len == 24u || out->key.len == 32u))
+        return false;
+    out->has_key = true;
+    /* client_id */
+    if (!rp_lane_lit(ln, ",\"client_id\":", 13))
+        return false;
+    if (!rp_lane_string(ln, &out->client_id) ||
+            out->client_id.len < 1u ||
+            out->client_id.len > 128u ||
+            !rp_lane_charset(out->client_id, lane_charset__client_id))
+        return false;
+    out->has_client_id = true;
+    /* token */
+    if (rp_lane_lit(ln, ",\"token\":", 9)) {
+        if (!rp_lane_hex(ln, &out->token) || out->token.len != 16u)
+            return false;
+        out->has_token = true;
+    }
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_hello_decode(const char *json, size_t len, residue_hello *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__hello(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__hello, json, len, out, storage, profile, err);
 }
 
@@ -473,9 +714,55 @@ void residue_server_info_init(residue_server_info *msg)
     rp_schema_init(&schema__server_info, msg);
 }
 
+/* ServerInfo in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__server_info(rp_lane *ln, residue_server_info *out)
+{
+    /* version */
+    if (!rp_lane_lit(ln, "{\"version\":", 11))
+        return false;
+    if (!rp_lane_string(ln, &out->version) ||
+            out->version.len < 1u ||
+            out->version.len > 32u ||
+            !rp_lane_charset(out->version, lane_charset__version))
+        return false;
+    out->has_version = true;
+    /* licensee */
+    if (rp_lane_lit(ln, ",\"licensee\":", 12)) {
+        if (!rp_lane_string(ln, &out->licensee) || out->licensee.len > 256u)
+            return false;
+        out->has_licensee = true;
+    }
+    /* license_expiry */
+    if (rp_lane_lit(ln, ",\"license_expiry\":", 18)) {
+        if (!rp_lane_string(ln, &out->license_expiry) || out->license_expiry.len > 64u)
+            return false;
+        out->has_license_expiry = true;
+    }
+    /* licensing_authority */
+    if (rp_lane_lit(ln, ",\"licensing_authority\":", 23)) {
+        if (!rp_lane_string(ln, &out->licensing_authority) ||
+                out->licensing_authority.len > 256u)
+            return false;
+        out->has_licensing_authority = true;
+    }
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_server_info_decode(const char *json, size_t len, residue_server_info *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__server_info(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__server_info, json, len, out, storage, profile, err);
 }
 
@@ -652,9 +939,118 @@ void residue_established_init(residue_established *msg)
     rp_schema_init(&schema__established, msg);
 }
 
+/* Established in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__established(rp_lane *ln, residue_established *out)
+{
+    uint64_t u;
+    /* status */
+    if (!rp_lane_lit(ln, "{\"status\":", 10))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
+        return false;
+    out->status = (residue_response_status)u;
+    out->has_status = true;
+    /* ack */
+    if (!rp_lane_lit(ln, ",\"ack\":", 7))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 1u)
+        return false;
+    out->ack = (residue_ack_state)u;
+    out->has_ack = true;
+    /* flags */
+    if (!rp_lane_lit(ln, ",\"flags\":", 9))
+        return false;
+    if (!rp_lane_uint(ln, UINT32_MAX, &u) || (u & ~(uint64_t)4095u) != 0)
+        return false;
+    out->flags = (residue_server_flags)u;
+    out->has_flags = true;
+    /* max_bulk_size */
+    if (!rp_lane_lit(ln, ",\"max_bulk_size\":", 17))
+        return false;
+    if (!rp_lane_uint(ln, UINT32_MAX, &u) || u < 1u || u > 10000u)
+        return false;
+    out->max_bulk_size = (uint32_t)u;
+    out->has_max_bulk_size = true;
+    /* licensee */
+    if (rp_lane_lit(ln, ",\"licensee\":", 12)) {
+        if (!rp_lane_string(ln, &out->licensee) || out->licensee.len > 256u)
+            return false;
+        out->has_licensee = true;
+    }
+    /* server_info */
+    if (rp_lane_lit(ln, ",\"server_info\":", 15)) {
+        if (!lane__server_info(ln, &out->server_info))
+            return false;
+        out->has_server_info = true;
+    }
+    /* key */
+    if (!rp_lane_lit(ln, ",\"key\":", 7))
+        return false;
+    if (!rp_lane_hex(ln, &out->key) ||
+            !(out->key.len == 16u || out->key.len == 24u || out->key.len == 32u))
+        return false;
+    out->has_key = true;
+    /* client_id */
+    if (!rp_lane_lit(ln, ",\"client_id\":", 13))
+        return false;
+    if (!rp_lane_string(ln, &out->client_id) ||
+            out->client_id.len < 1u ||
+            out->client_id.len > 128u ||
+            !rp_lane_charset(out->client_id, lane_charset__client_id))
+        return false;
+    out->has_client_id = true;
+    /* token */
+    if (rp_lane_lit(ln, ",\"token\":", 9)) {
+        if (!rp_lane_hex(ln, &out->token) || out->token.len != 16u)
+            return false;
+        out->has_token = true;
+    }
+    /* token_port */
+    if (rp_lane_lit(ln, ",\"token_port\":", 14)) {
+        if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u)
+            return false;
+        out->token_port = (uint16_t)u;
+        out->has_token_port = true;
+    }
+    /* logging_port */
+    if (!rp_lane_lit(ln, ",\"logging_port\":", 16))
+        return false;
+    if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u)
+        return false;
+    out->logging_port = (uint16_t)u;
+    out->has_logging_port = true;
+    /* age */
+    if (rp_lane_lit(ln, ",\"age\":", 7)) {
+        if (!rp_lane_uint(ln, UINT32_MAX, &u))
+            return false;
+        out->age = (uint32_t)u;
+        out->has_age = true;
+    }
+    /* date_created */
+    if (rp_lane_lit(ln, ",\"date_created\":", 16)) {
+        if (!rp_lane_uint(ln, UINT64_MAX, &u))
+            return false;
+        out->date_created = u;
+        out->has_date_created = true;
+    }
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_established_decode(const char *json, size_t len, residue_established *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__established(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__established, json, len, out, storage, profile, err);
 }
 
@@ -726,9 +1122,48 @@ void residue_connect_error_init(residue_connect_error *msg)
     rp_schema_init(&schema__connect_error, msg);
 }
 
+/* ConnectError in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__connect_error(rp_lane *ln, residue_connect_error *out)
+{
+    uint64_t u;
+    /* status */
+    if (!rp_lane_lit(ln, "{\"status\":", 10))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 1u)
+        return false;
+    out->status = (residue_response_status)u;
+    out->has_status = true;
+    /* ack */
+    if (!rp_lane_lit(ln, ",\"ack\":", 7))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u != 0u)
+        return false;
+    out->ack = (residue_ack_state)u;
+    out->has_ack = true;
+    /* error_text */
+    if (!rp_lane_lit(ln, ",\"error_text\":", 14))
+        return false;
+    if (!rp_lane_string(ln, &out->error_text) || out->error_text.len > 1024u)
+        return false;
+    out->has_error_text = true;
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_connect_error_decode(const char *json, size_t len, residue_connect_error *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__connect_error(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__connect_error, json, len, out, storage, profile, err);
 }
 
@@ -910,9 +1345,114 @@ void residue_log_request_init(residue_log_request *msg)
     rp_schema_init(&schema__log_request, msg);
 }
 
+/* LogRequest in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__log_request(rp_lane *ln, residue_log_request *out)
+{
+    uint64_t u;
+    /* timestamp */
+    if (!rp_lane_lit(ln, "{\"_t\":", 6))
+        return false;
+    if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
+        return false;
+    out->timestamp = u;
+    out->has_timestamp = true;
+    /* datetime */
+    if (!rp_lane_lit(ln, ",\"datetime\":", 12))
+        return false;
+    if (!rp_lane_uint(ln, UINT64_MAX, &u) || u < 1u)
+        return false;
+    out->datetime = u;
+    out->has_datetime = true;
+    /* logger */
+    if (rp_lane_lit(ln, ",\"logger\":", 10)) {
+        if (!rp_lane_string(ln, &out->logger) || out->logger.len < 1u || out->logger.len > 128u)
+            return false;
+        out->has_logger = true;
+    }
+    /* msg */
+    if (!rp_lane_lit(ln, ",\"msg\":", 7))
+        return false;
+    if (!rp_lane_string(ln, &out->msg) || out->msg.len < 1u || out->msg.len > 1073741824u)
+        return false;
+    out->has_msg = true;
+    /* file */
+    if (rp_lane_lit(ln, ",\"file\":", 8)) {
+        if (!rp_lane_string(ln, &out->file) || out->file.len > 1024u)
+            return false;
+        out->has_file = true;
+    }
+    /* line */
+    if (rp_lane_lit(ln, ",\"line\":", 8)) {
+        if (!rp_lane_uint(ln, UINT32_MAX, &u))
+            return false;
+        out->line = (uint32_t)u;
+        out->has_line = true;
+    }
+    /* func */
+    if (rp_lane_lit(ln, ",\"func\":", 8)) {
+        if (!rp_lane_string(ln, &out->func) || out->func.len > 1024u)
+            return false;
+        out->has_func = true;
+    }
+    /* app */
+    if (rp_lane_lit(ln, ",\"app\":", 7)) {
+        if (!rp_lane_string(ln, &out->app) || out->app.len > 256u)
+            return false;
+        out->has_app = true;
+    }
+    /* level */
+    if (!rp_lane_lit(ln, ",\"level\":", 9))
+        return false;
+    if (!rp_lane_uint(ln, UINT16_MAX, &u) ||
+            !(u == 1u || u == 2u || u == 4u || u == 8u || u == 16u || u == 32u || u == 64u || u == 128u))
+        return false;
+    out->level = (residue_level)u;
+    out->has_level = true;
+    /* vlevel */
+    if (rp_lane_lit(ln, ",\"vlevel\":", 10)) {
+        if (!rp_lane_uint(ln, UINT8_MAX, &u) || u > 9u)
+            return false;
+        out->vlevel = (uint8_t)u;
+        out->has_vlevel = true;
+    }
+    /* thread */
+    if (rp_lane_lit(ln, ",\"thread\":", 10)) {
+        if (!rp_lane_string(ln, &out->thread) || out->thread.len > 256u)
+            return false;
+        out->has_thread = true;
+    }
+    /* client_id */
+    if (rp_lane_lit(ln, ",\"client_id\":", 13)) {
+        if (!rp_lane_string(ln, &out->client_id) || out->client_id.len > 128u)
+            return false;
+        out->has_client_id = true;
+    }
+    /* token */
+    if (rp_lane_lit(ln, ",\"token\":", 9)) {
+        if (!rp_lane_string(ln, &out->token) || out->token.len > 64u)
+            return false;
+        out->has_token = true;
+    }
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_log_request_decode(const char *json, size_t len, residue_log_request *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        out->logger = (rp_str){ fields__log_request[2].def_str, 7 };
+        out->vlevel = (uint8_t)9u;
+        if (lane__log_request(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__log_request, json, len, out, storage, profile, err);
 }
 
@@ -998,9 +1538,35 @@ void residue_log_reply_init(residue_log_reply *msg)
     rp_schema_init(&schema__log_reply, msg);
 }
 
+/* LogReply in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__log_reply(rp_lane *ln, residue_log_reply *out)
+{
+    uint64_t u;
+    /* r */
+    if (!rp_lane_lit(ln, "{\"r\":", 5))
+        return false;
+    if (!rp_lane_uint(ln, UINT8_MAX, &u) || u > 2u)
+        return false;
+    out->r = (residue_log_status)u;
+    out->has_r = true;
+    return rp_lane_byte(ln, '}');
+}
+
 int residue_log_reply_decode(const char *json, size_t len, residue_log_reply *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__log_reply(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__log_reply, json, len, out, storage, profile, err);
 }
 

@@ -66,10 +66,12 @@ static int ctx_init(const rp_ast_spec *spec, emit_ctx *cx, FILE *h_sink, FILE *c
 
 /* Renders the codec pair into cx->h / cx->c; with sinks set, the texts are spilled to them
  * as they grow (emit_spill) and what is left stays in the buffers. */
-static int render(const rp_ast_spec *spec, emit_ctx *cx, FILE *h_sink, FILE *c_sink, FILE *diag)
+static int render(const rp_ast_spec *spec, rp_emit_optimize opt, emit_ctx *cx, FILE *h_sink,
+                  FILE *c_sink, FILE *diag)
 {
     if (ctx_init(spec, cx, h_sink, c_sink, diag) < 0)
         return -1;
+    cx->lanes = opt == RP_EMIT_OPTIMIZE_SPEED;
     const char *spec_name = rp_emit_basename(spec->main->path);
     emit_c_header(cx, spec_name);
     emit_c_source(cx, spec_name);
@@ -133,9 +135,15 @@ void emit_spill(emit_ctx *cx)
 
 int rp_emit_c_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag)
 {
+    return rp_emit_c_render_opt(spec, RP_EMIT_OPTIMIZE_SPEED, out, diag);
+}
+
+int rp_emit_c_render_opt(const rp_ast_spec *spec, rp_emit_optimize opt, rp_emit_c_output *out,
+                         FILE *diag)
+{
     memset(out, 0, sizeof *out);
     emit_ctx cx;
-    int rc = render(spec, &cx, NULL, NULL, diag);
+    int rc = render(spec, opt, &cx, NULL, NULL, diag);
     if (rc == 0) {
         out->header_name = rp_cname_file(&cx.names, true);
         out->source_name = rp_cname_file(&cx.names, false);
@@ -238,9 +246,15 @@ static int write_transport(const rp_ast_spec *spec, const char *out_dir, FILE *d
 
 int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
 {
+    return rp_emit_c_write_opt(spec, out_dir, RP_EMIT_OPTIMIZE_SPEED, diag);
+}
+
+int rp_emit_c_write_opt(const rp_ast_spec *spec, const char *out_dir, rp_emit_optimize opt,
+                        FILE *diag)
+{
     if (spec == NULL || spec->protocol == NULL) {
         emit_ctx cx;
-        int rc = render(spec, &cx, NULL, NULL, diag); /* reports the missing protocol */
+        int rc = render(spec, opt, &cx, NULL, NULL, diag); /* reports the missing protocol */
         ctx_free(&cx);
         (void)rc;
         return -1;
@@ -253,7 +267,7 @@ int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
     int rc = -1;
     if (open_out(&h, out_dir, hname, diag) == 0 && open_out(&c, out_dir, cname, diag) == 0) {
         emit_ctx cx;
-        bool ok = render(spec, &cx, h.f, c.f, diag) == 0 && !cx.sink_failed;
+        bool ok = render(spec, opt, &cx, h.f, c.f, diag) == 0 && !cx.sink_failed;
         int hrc = close_out(&h, &cx.h, ok, diag);
         int crc = close_out(&c, &cx.c, ok && hrc == 0, diag);
         if (hrc == 0 && crc != 0)

@@ -33,6 +33,23 @@ typedef struct rp_emit_c_output {
     size_t source_len;
 } rp_emit_c_output;
 
+/* What the generated decode functions are made of (`rprotoc --optimize`). SPEED, the
+ * default: a decode lane per message whose fields are all of the plain kinds — straight-line
+ * code for compact JSON with keys in spec order (emit_c_lanes.c, runtime/core/rp_lane.h) —
+ * in front of the table walk, which still decides every other text and makes every error.
+ * SIZE: the tables and the walk alone (the smallest code; rp_lane.c is not linked). Both
+ * decode every text to the same result. */
+typedef enum rp_emit_optimize {
+    RP_EMIT_OPTIMIZE_SPEED = 0,
+    RP_EMIT_OPTIMIZE_SIZE
+} rp_emit_optimize;
+
+/* rp_emit_c_render / rp_emit_c_write with --optimize SPEED; the _opt forms take it. */
+int rp_emit_c_render_opt(const rp_ast_spec *spec, rp_emit_optimize opt, rp_emit_c_output *out,
+                         FILE *diag);
+int rp_emit_c_write_opt(const rp_ast_spec *spec, const char *out_dir, rp_emit_optimize opt,
+                        FILE *diag);
+
 /* Renders the pair for a checked spec (rp_frontend reported no errors). Returns 0, or -1
  * when the spec cannot be emitted (no protocol name, or the spec hash could not be
  * computed), with one line on diag (may be NULL). *out is zeroed first. */

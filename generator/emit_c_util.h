@@ -20,6 +20,7 @@ typedef struct emit_ctx {
     rp_cnames names;       /* prefix "residue", upper "RESIDUE" and the mangling (cnames.h) */
     char *fixed[RP_CN_FIXED_COUNT]; /* the fixed names (cnames.h), e.g. "residue_any" */
     bool routed;           /* the spec has routes: routing code is written (else none at all) */
+    bool lanes;            /* --optimize speed: decode lanes in front of the walk (emit_c_lanes.c) */
     char sha256[65];       /* hex SHA-256 of the spec text(s) */
     rp_strbuf h;           /* header text */
     rp_strbuf c;           /* source text */

@@ -12,6 +12,8 @@
  *                              (Mermaid) and one SVG per machine
  *   rprotoc validate ...       check JSON documents against a message (validate.h)
  *   rprotoc compat OLD NEW     breaking changes between two versions of a spec (compat.h)
+ *   --optimize speed|size      decode lanes in front of the table walk (speed, the
+ *                              default) or the tables and the walk alone (size); emit_c.h
  *   -I DIR                     also look for imports in DIR (repeatable)
  *   --vendor DIR SPEC          the generated pair plus the runtime files SPEC needs
  *   --vendor-with LAYER        with --vendor: add a whole runtime layer (e.g. residue)
@@ -58,13 +60,15 @@ typedef struct cli {
     const char *deps_file; /* -MF FILE */
     bool vendor;           /* --vendor DIR: out_dir gets the runtime sources too */
     const char **with;     /* --vendor-with LAYER..., NULL-terminated */
+    rp_emit_optimize optimize; /* --optimize speed (default) | size */
     size_t with_count;
 } cli;
 
 static void usage(FILE *f)
 {
-    fputs("usage: rprotoc SPEC -o DIR [-I DIR]... [-M | -MF FILE]\n"
-          "       rprotoc --vendor DIR SPEC [--vendor-with LAYER]... [-I DIR]... [-M | -MF FILE]\n"
+    fputs("usage: rprotoc SPEC -o DIR [--optimize speed|size] [-I DIR]... [-M | -MF FILE]\n"
+          "       rprotoc --vendor DIR SPEC [--vendor-with LAYER]... [--optimize speed|size]\n"
+          "                        [-I DIR]... [-M | -MF FILE]\n"
           "       rprotoc --check SPEC [-I DIR]...\n"
           "       rprotoc --dump-ast SPEC [-I DIR]...\n"
           "       rprotoc --emit jsonschema|docs SPEC [-o DIR] [-I DIR]...\n"
@@ -86,6 +90,12 @@ static void usage(FILE *f)
           "                 -lcrypto for rsa/aes envelopes, -lz for zlib)\n"
           "  --vendor-with LAYER\n"
           "                 with --vendor: add every file of runtime layer LAYER (e.g. residue)\n"
+          "  --optimize speed|size\n"
+          "                 what decode is made of: speed (the default) puts a generated lane\n"
+          "                 in front of the table walk for every message of plain fields\n"
+          "                 (compact JSON, keys in spec order, read straight through; anything\n"
+          "                 else goes to the walk, which makes every error); size writes the\n"
+          "                 tables and the walk alone. Both decode every text alike.\n"
           "  --check        check the spec only; print nothing when it is fine\n"
           "  --dump-ast     print the checked syntax tree as stable text\n"
           "  --emit jsonschema  a JSON Schema (draft 2020-12) of every message, on stdout or\n"
@@ -153,6 +163,16 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("option '%s' needs an argument", a);
             c->out_dir = argv[++i];
             c->vendor = true;
+        } else if (strcmp(a, "--optimize") == 0 || strncmp(a, "--optimize=", 11) == 0) {
+            const char *k = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
+            if (k == NULL)
+                return usage_error("option '%s' needs an argument: speed or size", a);
+            if (strcmp(k, "speed") == 0)
+                c->optimize = RP_EMIT_OPTIMIZE_SPEED;
+            else if (strcmp(k, "size") == 0)
+                c->optimize = RP_EMIT_OPTIMIZE_SIZE;
+            else
+                return usage_error("--optimize takes 'speed' or 'size', not '%s'", k);
         } else if (strcmp(a, "--vendor-with") == 0) {
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
@@ -263,9 +283,9 @@ static int emit_deps(const cli *c, const rp_ast_spec *spec)
 /* ==== EMIT STEP ======================================================================
  * The one place where a checked spec becomes output files. Returns 0, or EXIT_USAGE when an
  * output could not be written (an I/O error). The C emitter is called from here. */
-static int emit_outputs(const rp_ast_spec *spec, const char *out_dir)
+static int emit_outputs(const rp_ast_spec *spec, const char *out_dir, rp_emit_optimize opt)
 {
-    return rp_emit_c_write(spec, out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
+    return rp_emit_c_write_opt(spec, out_dir, opt, stderr) == 0 ? 0 : EXIT_USAGE;
 }
 /* ===================================================================================== */
 
@@ -334,8 +354,9 @@ int main(int argc, char **argv)
         } else if (c.mode == MODE_EMIT_DIAGRAM) {
             rc = rp_emit_diagram_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
         } else if (c.mode == MODE_COMPILE) {
-            rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, c.with, stderr) == 0 ? 0 : EXIT_USAGE)
-                          : emit_outputs(spec, c.out_dir);
+            rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, c.with, c.optimize, stderr) == 0
+                                 ? 0 : EXIT_USAGE)
+                          : emit_outputs(spec, c.out_dir, c.optimize);
         }
         if (rc == 0)
             rc = emit_deps(&c, spec);

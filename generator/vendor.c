@@ -42,6 +42,7 @@ static const struct {
     { NEED_CODEC, "core", "rp_codec" },
     { NEED_CODEC, "core", "rp_json*" },
     { NEED_CODEC, "core", "rp_schema" },
+    { NEED_CODEC, "core", "rp_lane" },   /* the decode lanes (--optimize speed) */
     { NEED_CLOCK, "core", "rp_clock" },
     { NEED_FRAMING, "frame", "rp_frame" },
     { NEED_ENVELOPES, "envelope", "rp_envelope" },
@@ -215,14 +216,15 @@ static int write_embedded(const char *dir, const rp_embedded_file *ef, FILE *dia
     return rc;
 }
 
-int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with, FILE *diag)
+int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with,
+                    rp_emit_optimize opt, FILE *diag)
 {
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         if (diag != NULL)
             fprintf(diag, "rprotoc: error: cannot create directory %s: %s\n", dir, strerror(errno));
         return -1;
     }
-    if (rp_emit_c_write(spec, dir, diag) != 0)
+    if (rp_emit_c_write_opt(spec, dir, opt, diag) != 0)
         return -1;
     bool *sel = rp_vendor_select(spec, with);
     int rc = 0;

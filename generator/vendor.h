@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "ast.h"
+#include "emit_c.h"
 
 /* One embedded file: its base name, its layer and its lines (each with its '\n'). */
 typedef struct rp_embedded_file {
@@ -47,6 +48,7 @@ bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with);
 /* Writes the generated pair for spec and the selected runtime files into dir (created if
  * missing, one level). with as for rp_vendor_select. Returns 0, or -1 with a message on
  * diag. */
-int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with, FILE *diag);
+int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with,
+                    rp_emit_optimize opt, FILE *diag);
 
 #endif /* RP_VENDOR_H */

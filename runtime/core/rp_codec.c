@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "rp_codec_internal.h"
+
 static const char b64_alphabet[64] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
@@ -123,6 +125,8 @@ int rp_base64_encode(const uint8_t *in, size_t len, char *out, size_t cap, size_
     return RP_OK;
 }
 
+
+
 /* Decodes whole groups of four alphabet letters from in[i..) into out[*o..) while at least
  * four characters remain and three bytes fit; stops before the first group that holds '='
  * or any non-alphabet byte. Returns the offset where it stopped and advances *o. This is the
@@ -136,6 +140,11 @@ static inline size_t b64_decode_groups(const char *in, size_t len, size_t i, uin
     if (groups == 0) return i; /* also keeps NULL buffers (len or cap 0) out of reach */
     const unsigned char *p = (const unsigned char *)in + i, *end = p + groups * 4;
     uint8_t *q = out + *o;
+#if RP_CODEC_AVX2
+    if (end - p >= 32 && rp_block_have_avx2())
+        for (; end - p >= 32; p += 32, q += 24)
+            if (!rp_block_b64x32(p, q)) break;
+#endif
     for (; p != end; p += 4, q += 3) {
         uint32_t w = b64_at18[p[0]] | b64_at12[p[1]] | b64_at6[p[2]] | b64_at0[p[3]];
         if (w & B64_GROUP_BAD) break;
@@ -310,6 +319,10 @@ int rp_hex_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *
      * then run from there, which is as if from offset 0, since all before it were digits. */
     if (cap >= len / 2) {
         size_t j = 0;
+#if RP_CODEC_SSE2
+        for (; len / 2 - j >= 8; j += 8)
+            if (!rp_block_hex16(s + 2 * j, out + j)) break;
+#endif
         for (; j < len / 2; j++) {
             unsigned hi = hex_table[s[2 * j]], lo = hex_table[s[2 * j + 1]];
             if ((hi | lo) & HEX_BAD) break;

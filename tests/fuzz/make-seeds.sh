@@ -87,6 +87,7 @@ if [ -d "$vec" ]; then
             b=$(basename "$f" .plain.json)
             put json "$s-$b" "$f"
             put decode "$s-$b" "$f"
+            put lanes "$s-$b" "$f"
             put validate "$s-$b" "$f"
         done
         for f in "$scen"*.zlib "$scen"*.gz; do

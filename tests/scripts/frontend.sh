@@ -65,6 +65,15 @@ grep -q '^usage: rprotoc' "$tmp/out" || bad "--help has no usage line"
 expect_run 2 "no arguments" -- "$rprotoc"
 grep -q "^rprotoc: error: no spec file given" "$tmp/err" || bad "no-argument message: $(cat "$tmp/err")"
 expect_run 2 "unknown option" -- "$rprotoc" --frobnicate spec/residue.rproto
+# --optimize speed|size: speed is what generated/ holds (the default), size has no lanes
+expect_run 2 "--optimize with a bad value" -- "$rprotoc" spec/residue.rproto --optimize fast -o "$tmp"
+grep -q "^rprotoc: error: --optimize takes 'speed' or 'size', not 'fast'" "$tmp/err" \
+    || bad "--optimize message: $(cat "$tmp/err")"
+mkdir -p "$tmp/opt-size" "$tmp/opt-speed"
+expect_run 0 "--optimize size" -- "$rprotoc" spec/residue.rproto --optimize size -o "$tmp/opt-size"
+grep -q 'lane__\|rp_lane' "$tmp/opt-size/residue.c" && bad "--optimize size wrote decode lanes"
+expect_run 0 "--optimize=speed" -- "$rprotoc" spec/residue.rproto --optimize=speed -o "$tmp/opt-speed"
+cmp -s "$tmp/opt-speed/residue.c" generated/residue.c || bad "--optimize speed is not what generated/ holds"
 expect_run 2 "missing -o" -- "$rprotoc" spec/residue.rproto
 expect_run 2 "-o without value" -- "$rprotoc" spec/residue.rproto -o
 expect_run 2 "missing file" -- "$rprotoc" --check "$tmp/does-not-exist.rproto"

@@ -555,6 +555,31 @@ START_TEST(base64_every_byte_every_position)
 }
 END_TEST
 
+/* The same over 32 characters, so every byte value meets each lane of the block
+ * decoders (rp_codec.c: 32 base64 letters with AVX2, 16 hex digits with SSE2) as well as
+ * the loops after them. */
+START_TEST(block_decoders_every_byte_every_lane)
+{
+    static const char base[] = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldY"; /* "ABCDEFGHIJKLMNOPQRSTUVWX" */
+    static const char hex[] = "0123456789abcdefABCDEF0123456789";
+    for (unsigned b = 0; b < 256; b++) {
+        for (size_t at = 0; at < 32; at++) {
+            char in[32];
+            unsigned long id = b * 100u + at;
+            memcpy(in, base, 32);
+            in[at] = (char)b;
+            diff_one(DIFF_STRICT, in, 32, 24, id);
+            diff_one(DIFF_LENIENT, in, 32, 24, id);
+            diff_one(DIFF_STRICT, in, 32, 20, id); /* room for fewer groups than there are */
+            memcpy(in, hex, 32);
+            in[at] = (char)b;
+            diff_one(DIFF_HEX, in, 32, 16, id);
+            diff_one(DIFF_HEX, in, 31, 16, id);
+        }
+    }
+}
+END_TEST
+
 START_TEST(hex_fast_path_matches_reference)
 {
     static const char digits[] = "0123456789abcdefABCDEF";
@@ -646,6 +671,7 @@ static Suite *codec_suite(void)
     tcase_add_test(th, hex_round_trip_both_cases);
     tcase_add_test(th, hex_errors_have_offsets);
     tcase_add_test(th, hex_fast_path_matches_reference);
+    tcase_add_test(th, block_decoders_every_byte_every_lane);
     suite_add_tcase(s, th);
     return s;
 }

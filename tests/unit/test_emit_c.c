@@ -37,6 +37,41 @@ static void assert_has(const char *text, const char *needle)
     ck_assert_msg(strstr(text, needle) != NULL, "missing: %s", needle);
 }
 
+/* --optimize: speed (the default) writes a lane for each message of plain fields and none
+ * for the others; size writes the tables and the walk alone, as before lanes existed. */
+START_TEST(test_optimize_speed_and_size)
+{
+    const char *text = "protocol Opt;\n"
+                       "message Plain { required uint16 a = \"a\" [range 1..9];\n"
+                       "                optional string s = \"s\" [len 0..4]; }\n"
+                       "message Listed { repeated uint8 xs = \"xs\" [count ..3]; }\n";
+    rp_diag *diag = rp_diag_new();
+    rp_ast_spec *spec = NULL;
+    ck_assert_int_eq(rp_frontend_load_buffer(diag, "opt.rproto", text, strlen(text), NULL, &spec),
+                     RP_FRONTEND_OK);
+    rp_emit_c_output fast, small, dflt;
+    ck_assert_int_eq(rp_emit_c_render_opt(spec, RP_EMIT_OPTIMIZE_SPEED, &fast, NULL), 0);
+    ck_assert_int_eq(rp_emit_c_render_opt(spec, RP_EMIT_OPTIMIZE_SIZE, &small, NULL), 0);
+    ck_assert_int_eq(rp_emit_c_render(spec, &dflt, NULL), 0);
+    ck_assert_str_eq(dflt.source, fast.source); /* speed is the default */
+    assert_has(fast.source, "#include \"rp_lane.h\"");
+    assert_has(fast.source, "static bool lane__plain(rp_lane *ln, opt_plain *out)");
+    assert_has(fast.source, "if (!rp_lane_lit(ln, \"{\\\"a\\\":\", 5))");
+    assert_has(fast.source, "if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u || u > 9u)");
+    assert_has(fast.source, "if (rp_lane_lit(ln, \",\\\"s\\\":\", 5)) {");
+    assert_has(fast.source, "return rp_schema_decode(&schema__plain, json, len, out, storage, profile, err);");
+    ck_assert_ptr_null(strstr(fast.source, "lane__listed")); /* repeated: the walk's */
+    ck_assert_ptr_null(strstr(small.source, "lane__"));
+    ck_assert_ptr_null(strstr(small.source, "rp_lane"));
+    ck_assert_str_eq(small.header, fast.header); /* the API is the same */
+    rp_emit_c_output_free(&fast);
+    rp_emit_c_output_free(&small);
+    rp_emit_c_output_free(&dflt);
+    rp_ast_free(spec);
+    rp_diag_free(diag);
+}
+END_TEST
+
 START_TEST(test_snake_names)
 {
     const char *cases[][2] = { { "LogRequest", "log_request" }, { "HTTPServer", "http_server" },
@@ -338,6 +373,7 @@ int main(void)
     Suite *s = suite_create("emit_c");
     TCase *tc = tcase_create("emit");
     tcase_add_test(tc, test_snake_names);
+    tcase_add_test(tc, test_optimize_speed_and_size);
     tcase_add_test(tc, test_literals);
     tcase_add_test(tc, test_cnames_mangling);
     tcase_add_test(tc, test_no_routes_no_routing);

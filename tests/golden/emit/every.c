@@ -7,12 +7,17 @@
  * rules the spec attaches to them, each with the spec file:line:col it was written
  * at. The public functions hand the table and the caller's struct to the rp_schema
  * engine (runtime/rp_schema.c), which does the reading, checking and writing.
+ * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,
+ * runtime/core/rp_lane.h): straight-line code for the common case that only ever
+ * accepts; every other text goes to the engine, which makes every error.
  */
 #include "every.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "rp_lane.h"
 #include "rp_schema.h"
 
 static const char spec__file[] = "all-constructs.rproto";
@@ -25,6 +30,26 @@ static const uint8_t charset__lower[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__lower[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* charset ident = "A-Za-z0-9_-": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__ident[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0xFF, 0x03,
@@ -89,9 +114,42 @@ void every_inner_init(every_inner *msg)
     rp_schema_init(&schema__inner, msg);
 }
 
+/* Inner in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__inner(rp_lane *ln, every_inner *out)
+{
+    /* on_off */
+    if (!rp_lane_lit(ln, "{\"on\":", 6))
+        return false;
+    if (!rp_lane_bool(ln, &out->on_off))
+        return false;
+    out->has_on_off = true;
+    /* name */
+    if (rp_lane_lit(ln, ",\"name\":", 8)) {
+        if (!rp_lane_string(ln, &out->name) ||
+                out->name.len > 16u ||
+                !rp_lane_charset(out->name, lane_charset__lower))
+            return false;
+        out->has_name = true;
+    }
+    return rp_lane_byte(ln, '}');
+}
+
 int every_inner_decode(const char *json, size_t len, every_inner *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        out->name = (rp_str){ fields__inner[1].def_str, 3 };
+        if (lane__inner(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__inner, json, len, out, storage, profile, err);
 }
 
@@ -458,9 +516,35 @@ void every_reply_init(every_reply *msg)
     rp_schema_init(&schema__reply, msg);
 }
 
+/* Reply in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__reply(rp_lane *ln, every_reply *out)
+{
+    uint64_t u;
+    /* kind */
+    if (!rp_lane_lit(ln, "{\"k\":", 5))
+        return false;
+    if (!rp_lane_uint(ln, UINT16_MAX, &u) || u != 2u)
+        return false;
+    out->kind = (every_kind)u;
+    out->has_kind = true;
+    return rp_lane_byte(ln, '}');
+}
+
 int every_reply_decode(const char *json, size_t len, every_reply *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__reply(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__reply, json, len, out, storage, profile, err);
 }
 
@@ -495,9 +579,33 @@ void every_log_init(every_log *msg)
     rp_schema_init(&schema__log, msg);
 }
 
+/* Log in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__log(rp_lane *ln, every_log *out)
+{
+    /* text */
+    if (!rp_lane_lit(ln, "{\"t\":", 5))
+        return false;
+    if (!rp_lane_string(ln, &out->text))
+        return false;
+    out->has_text = true;
+    return rp_lane_byte(ln, '}');
+}
+
 int every_log_decode(const char *json, size_t len, every_log *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__log(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__log, json, len, out, storage, profile, err);
 }
 

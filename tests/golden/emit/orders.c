@@ -7,12 +7,17 @@
  * rules the spec attaches to them, each with the spec file:line:col it was written
  * at. The public functions hand the table and the caller's struct to the rp_schema
  * engine (runtime/rp_schema.c), which does the reading, checking and writing.
+ * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,
+ * runtime/core/rp_lane.h): straight-line code for the common case that only ever
+ * accepts; every other text goes to the engine, which makes every error.
  */
 #include "orders.h"
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "rp_lane.h"
 #include "rp_schema.h"
 
 static const char spec__file[] = "orders.rproto";
@@ -25,6 +30,26 @@ static const uint8_t charset__sku_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__sku_chars[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* charset currency_chars = "A-Z": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__currency_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -33,6 +58,26 @@ static const uint8_t charset__currency_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__currency_chars[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* charset note_chars = " -~": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__note_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF,
@@ -130,9 +175,61 @@ void orders_address_init(orders_address *msg)
     rp_schema_init(&schema__address, msg);
 }
 
+/* Address in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__address(rp_lane *ln, orders_address *out)
+{
+    /* name */
+    if (!rp_lane_lit(ln, "{\"name\":", 8))
+        return false;
+    if (!rp_lane_string(ln, &out->name) || out->name.len < 1u || out->name.len > 64u)
+        return false;
+    out->has_name = true;
+    /* street */
+    if (!rp_lane_lit(ln, ",\"street\":", 10))
+        return false;
+    if (!rp_lane_string(ln, &out->street) || out->street.len < 1u || out->street.len > 128u)
+        return false;
+    out->has_street = true;
+    /* city */
+    if (!rp_lane_lit(ln, ",\"city\":", 8))
+        return false;
+    if (!rp_lane_string(ln, &out->city) || out->city.len < 1u || out->city.len > 64u)
+        return false;
+    out->has_city = true;
+    /* zip */
+    if (rp_lane_lit(ln, ",\"zip\":", 7)) {
+        if (!rp_lane_string(ln, &out->zip) ||
+                out->zip.len > 16u ||
+                !rp_lane_charset(out->zip, lane_charset__sku_chars))
+            return false;
+        out->has_zip = true;
+    }
+    /* country */
+    if (!rp_lane_lit(ln, ",\"country\":", 11))
+        return false;
+    if (!rp_lane_string(ln, &out->country) ||
+            out->country.len != 2u ||
+            !rp_lane_charset(out->country, lane_charset__currency_chars))
+        return false;
+    out->has_country = true;
+    return rp_lane_byte(ln, '}');
+}
+
 int orders_address_decode(const char *json, size_t len, orders_address *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__address(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__address, json, len, out, storage, profile, err);
 }
 
@@ -182,9 +279,43 @@ void orders_money_init(orders_money *msg)
     rp_schema_init(&schema__money, msg);
 }
 
+/* Money in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__money(rp_lane *ln, orders_money *out)
+{
+    int64_t i;
+    /* minor */
+    if (!rp_lane_lit(ln, "{\"minor\":", 9))
+        return false;
+    if (!rp_lane_int(ln, INT64_MIN, INT64_MAX, &i))
+        return false;
+    out->minor = i;
+    out->has_minor = true;
+    /* currency */
+    if (!rp_lane_lit(ln, ",\"currency\":", 12))
+        return false;
+    if (!rp_lane_string(ln, &out->currency) ||
+            out->currency.len != 3u ||
+            !rp_lane_charset(out->currency, lane_charset__currency_chars))
+        return false;
+    out->has_currency = true;
+    return rp_lane_byte(ln, '}');
+}
+
 int orders_money_decode(const char *json, size_t len, orders_money *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__money(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__money, json, len, out, storage, profile, err);
 }
 
@@ -260,9 +391,58 @@ void orders_line_init(orders_line *msg)
     rp_schema_init(&schema__line, msg);
 }
 
+/* Line in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__line(rp_lane *ln, orders_line *out)
+{
+    uint64_t u;
+    /* sku */
+    if (!rp_lane_lit(ln, "{\"sku\":", 7))
+        return false;
+    if (!rp_lane_string(ln, &out->sku) ||
+            out->sku.len < 1u ||
+            out->sku.len > 32u ||
+            !rp_lane_charset(out->sku, lane_charset__sku_chars))
+        return false;
+    out->has_sku = true;
+    /* quantity */
+    if (!rp_lane_lit(ln, ",\"qty\":", 7))
+        return false;
+    if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u || u > 999u)
+        return false;
+    out->quantity = (uint16_t)u;
+    out->has_quantity = true;
+    /* price */
+    if (!rp_lane_lit(ln, ",\"price\":", 9))
+        return false;
+    if (!lane__money(ln, &out->price))
+        return false;
+    out->has_price = true;
+    /* discount */
+    if (rp_lane_lit(ln, ",\"discount\":", 12)) {
+        if (!rp_lane_uint(ln, UINT8_MAX, &u) || u > 100u)
+            return false;
+        out->discount = (uint8_t)u;
+        out->has_discount = true;
+    }
+    return rp_lane_byte(ln, '}');
+}
+
 int orders_line_decode(const char *json, size_t len, orders_line *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        out->discount = (uint8_t)0u;
+        if (lane__line(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__line, json, len, out, storage, profile, err);
 }
 
@@ -351,9 +531,69 @@ void orders_payment_init(orders_payment *msg)
     rp_schema_init(&schema__payment, msg);
 }
 
+/* Payment in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__payment(rp_lane *ln, orders_payment *out)
+{
+    int64_t i;
+    /* method */
+    if (!rp_lane_lit(ln, "{\"method\":", 10))
+        return false;
+    if (!rp_lane_int(ln, INT16_MIN, INT16_MAX, &i) || !(i == -1 || i == 1 || i == 2 || i == 3))
+        return false;
+    out->method = (orders_method)i;
+    out->has_method = true;
+    /* amount */
+    if (!rp_lane_lit(ln, ",\"amount\":", 10))
+        return false;
+    if (!lane__money(ln, &out->amount))
+        return false;
+    out->has_amount = true;
+    /* token */
+    if (rp_lane_lit(ln, ",\"token\":", 9)) {
+        if (!rp_lane_hex(ln, &out->token) || out->token.len != 16u)
+            return false;
+        out->has_token = true;
+    }
+    /* receipt */
+    if (rp_lane_lit(ln, ",\"receipt\":", 11)) {
+        if (!rp_lane_base64(ln, &out->receipt) ||
+                out->receipt.len < 1u ||
+                out->receipt.len > 256u)
+            return false;
+        out->has_receipt = true;
+    }
+    /* attempt */
+    if (rp_lane_lit(ln, ",\"attempt\":", 11)) {
+        if (!rp_lane_int(ln, INT8_MIN, INT8_MAX, &i) || i < -1 || i > 10)
+            return false;
+        out->attempt = (int8_t)i;
+        out->has_attempt = true;
+    }
+    /* fee_minor */
+    if (rp_lane_lit(ln, ",\"fee\":", 7)) {
+        if (!rp_lane_int(ln, INT32_MIN, INT32_MAX, &i))
+            return false;
+        out->fee_minor = (int32_t)i;
+        out->has_fee_minor = true;
+    }
+    return rp_lane_byte(ln, '}');
+}
+
 int orders_payment_decode(const char *json, size_t len, orders_payment *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__payment(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__payment, json, len, out, storage, profile, err);
 }
 

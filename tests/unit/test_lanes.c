@@ -1,0 +1,232 @@
+/* test_lanes: residue's generated decode lanes (rprotoc --optimize speed) agree with the
+ * table walk on every input.
+ *
+ * generated/residue.c is compiled in here so that its static descriptions can be handed to
+ * rp_schema_decode directly: that is the decode --optimize size generates. Each generated
+ * decode function (lane first) and rp_schema_decode must give the same return code, the
+ * same storage use and bytes, the same struct bytes and on failure the same error, offset,
+ * path and spec location (support/lane_diff.c), strict and under both wire profiles, on the
+ * real captures in ../shared/vectors, on texts built from each description, and on their
+ * mutations: truncated, reordered, members dropped or doubled, bytes replaced, spaces,
+ * escapes, numbers out of range, storage that runs out.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "residue.c"
+
+#include "support/lane_diff.h"
+#include "support/vec_support.h"
+
+#define CODEC(n) { #n, &schema__##n, (lane_decode_fn)residue_##n##_decode }
+
+static const lane_codec codecs[] = {
+    CODEC(connect), CODEC(acknowledgement), CODEC(touch), CODEC(hello), CODEC(server_info),
+    CODEC(established), CODEC(connect_error), CODEC(log_request), CODEC(log_bulk),
+    CODEC(log_reply),
+};
+#define NCODECS (sizeof codecs / sizeof codecs[0])
+
+static const rp_schema_profile *const profiles[] = {
+    NULL, &residue_profile_wire, &residue_profile_wire_untimed
+};
+#define NPROFILES (sizeof profiles / sizeof profiles[0])
+
+/* Every *.plain.json of every scenario under ../shared/vectors, in a sorted list. */
+static size_t vector_paths(char **out, size_t cap)
+{
+    char *dirs[64];
+    size_t nd = vec_scenarios(dirs, 64), n = 0;
+    for (size_t d = 0; d < nd; d++) {
+        DIR *dir = opendir(dirs[d]);
+        ck_assert_ptr_nonnull(dir);
+        struct dirent *e;
+        while ((e = readdir(dir)) != NULL) {
+            size_t l = strlen(e->d_name);
+            if (l < 11 || strcmp(e->d_name + l - 11, ".plain.json") != 0 || n == cap)
+                continue;
+            size_t pl = strlen(dirs[d]) + l + 2;
+            out[n] = malloc(pl);
+            ck_assert_ptr_nonnull(out[n]);
+            snprintf(out[n], pl, "%s/%s", dirs[d], e->d_name);
+            n++;
+        }
+        closedir(dir);
+        free(dirs[d]);
+    }
+    for (size_t i = 1; i < n; i++) /* sorted, so failures name the same file every run */
+        for (size_t k = i; k > 0 && strcmp(out[k - 1], out[k]) > 0; k--) {
+            char *t = out[k];
+            out[k] = out[k - 1];
+            out[k - 1] = t;
+        }
+    return n;
+}
+
+/* Every capture as every message under every profile; the messages a capture is (those
+ * that accept it) with all its mutations. */
+START_TEST(lanes_agree_on_captures)
+{
+    char *paths[256];
+    size_t n = vector_paths(paths, 256), accepted = 0, mutated = 0;
+    ck_assert_uint_ge(n, 10);
+    for (size_t v = 0; v < n; v++) {
+        size_t len;
+        char *json = vec_read_file(paths[v], &len);
+        ck_assert_ptr_nonnull(json);
+        while (len > 0 && (json[len - 1] == '\n' || json[len - 1] == '\r'))
+            len--; /* the files end in a newline; the messages on the wire do not */
+        for (size_t k = 0; k < NCODECS; k++)
+            for (size_t p = 0; p < NPROFILES; p++) {
+                if (lane_diff_one(&codecs[k], json, len, profiles[p], paths[v]) != 0)
+                    continue;
+                accepted++;
+                mutated += lane_diff_mutations(&codecs[k], json, len, profiles[p], 200);
+            }
+        free(json);
+        free(paths[v]);
+    }
+    ck_assert_uint_ge(accepted, 10); /* the captures are residue messages */
+    ck_assert_uint_gt(mutated, 100);
+}
+END_TEST
+
+/* A text built from each description (every field, and the required ones alone), and its
+ * mutations, as its own message under every profile. */
+START_TEST(lanes_agree_on_samples)
+{
+    size_t accepted = 0;
+    for (size_t k = 0; k < NCODECS; k++)
+        for (int all = 0; all < 2; all++) {
+            size_t len;
+            char *json = lane_sample(codecs[k].schema, all != 0, &len);
+            for (size_t p = 0; p < NPROFILES; p++)
+                accepted += lane_diff_mutations(&codecs[k], json, len, profiles[p], 500) > 0;
+            free(json);
+        }
+    ck_assert_uint_ge(accepted, NCODECS * NPROFILES); /* most samples are valid */
+}
+END_TEST
+
+/* The lane's own edges, each against the walk: numbers at the width limits, leading zeros,
+ * 19 and 20 digits, strings at the 16/32-byte steps of the string lane, UTF-8, hex and
+ * base64 padding, and the relax bits of wire_untimed. */
+START_TEST(lanes_agree_on_edges)
+{
+    static const char *const texts[] = {
+        "{\"_t\":1,\"type\":1}",
+        "{\"_t\":0,\"type\":1}",
+        "{\"_t\":01,\"type\":1}",
+        "{\"_t\":1234567890123456789,\"type\":1}",
+        "{\"_t\":12345678901234567890,\"type\":1}",
+        "{\"_t\":18446744073709551615,\"type\":1}",
+        "{\"_t\":18446744073709551616,\"type\":1}",
+        "{\"_t\":12345678,\"type\":1}",
+        "{\"_t\":123456789,\"type\":1}",
+        "{\"_t\":1,\"type\":1,\"key_size\":256}",
+        "{\"_t\":1,\"type\":1,\"key_size\":255}",
+        "{\"_t\":1,\"type\":1,\"client_id\":\"abc\"}",
+        "{\"_t\":1,\"type\":1,\"client_id\":\"a b\"}",
+        "{\"_t\":1,\"type\":1,\"client_id\":\"\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QQ==\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QR==\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QUI=\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QUJD\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QUJDRA\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QUJD\\u0052A==\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo-\"}",
+        "{\"_t\":1,\"type\":1,\"rsa_public_key\":\"\"}",
+        "{\"_t\":1,\"type\":1}  ",
+        " {\"_t\":1,\"type\":1}",
+        "{\"_t\":1,\"type\":1,}",
+        "{\"_t\":1,\"type\":1",
+        "{\"_t\":1,,\"type\":1}",
+        "{}",
+        "",
+        "{\"status\":0,\"ack\":1,\"flags\":4095,\"max_bulk_size\":1,\"key\":\"00112233445566778899aabbccddeeff\",\"client_id\":\"x\",\"logging_port\":1}",
+        "{\"status\":0,\"ack\":1,\"flags\":4096,\"max_bulk_size\":1,\"key\":\"00112233445566778899AABBCCDDEEFF\",\"client_id\":\"x\",\"logging_port\":1}",
+        "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":1,\"key\":\"00112233445566778899AABBCCDDEEF\",\"client_id\":\"x\",\"logging_port\":1}",
+        "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":1,\"key\":\"00112233445566778899AABBCCDDEEFG\",\"client_id\":\"x\",\"logging_port\":1}",
+        "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":1,\"server_info\":{\"version\":\"2.3.6\"},\"key\":\"000102030405060708090A0B0C0D0E0F1011121314151617\",\"client_id\":\"x\",\"logging_port\":65535}",
+        "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":1,\"server_info\":{\"version\":\"2.3.6\",\"licensee\":\"l\"},\"key\":\"000102030405060708090A0B0C0D0E0F\",\"client_id\":\"x\",\"logging_port\":65536}",
+        "{\"status\":0,\"ack\":1,\"flags\":1,\"max_bulk_size\":1,\"server_info\":{},\"key\":\"000102030405060708090A0B0C0D0E0F\",\"client_id\":\"x\",\"logging_port\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"0123456789abcde\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"0123456789abcdef\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"0123456789abcdef0123456789abcde\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"0123456789abcdef0123456789abcdef\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"0123456789abcdef0123456789abcdef0\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 long enough to pass 32\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"bad \xc3\x28 utf8\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"over\xed\xa0\x80long\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"tab\there\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"esc\\\"aped\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"del\x7f\",\"level\":1}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"m\",\"level\":3}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"m\",\"level\":128,\"vlevel\":9}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"m\",\"level\":128,\"vlevel\":10}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"\",\"level\":128}",
+        "{\"_t\":1.5,\"datetime\":2,\"msg\":\"m\",\"level\":128}",
+        "{\"_t\":\"1\",\"datetime\":2,\"msg\":\"m\",\"level\":128}",
+        "{\"_t\":null,\"datetime\":2,\"msg\":\"m\",\"level\":128}",
+        "{\"datetime\":2,\"msg\":\"m\",\"level\":128}",
+        "{\"_t\":0,\"datetime\":2,\"msg\":\"m\",\"level\":128}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"m\",\"level\":128,\"line\":4294967295}",
+        "{\"_t\":1,\"datetime\":2,\"msg\":\"m\",\"level\":128,\"line\":4294967296}",
+        "{\"r\":0}",
+        "{\"r\":3}",
+        "{\"r\":-0}",
+        "[{\"_t\":1,\"datetime\":2,\"msg\":\"m\",\"level\":128}]",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        for (size_t k = 0; k < NCODECS; k++)
+            for (size_t p = 0; p < NPROFILES; p++)
+                lane_diff_one(&codecs[k], texts[i], strlen(texts[i]), profiles[p], texts[i]);
+}
+END_TEST
+
+/* What the tests above compare is really a lane against the walk: every residue message
+ * but the top-level array has one in generated/residue.c. */
+START_TEST(every_message_has_a_lane)
+{
+    static const char *const lanes[] = { "lane__connect", "lane__acknowledgement",
+                                         "lane__touch", "lane__hello", "lane__server_info",
+                                         "lane__established", "lane__connect_error",
+                                         "lane__log_request", "lane__log_reply" };
+    size_t len;
+    char *src = vec_read_file("generated/residue.c", &len);
+    ck_assert_ptr_nonnull(src);
+    for (size_t i = 0; i < sizeof lanes / sizeof lanes[0]; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "static bool %s(", lanes[i]);
+        ck_assert_msg(strstr(src, want) != NULL, "generated/residue.c has no %s", lanes[i]);
+    }
+    ck_assert(strstr(src, "lane__log_bulk") == NULL); /* arrays are the walk's */
+    free(src);
+}
+END_TEST
+
+static Suite *lanes_suite(void)
+{
+    Suite *s = suite_create("lanes");
+    TCase *tc = tcase_create("residue");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, every_message_has_a_lane);
+    tcase_add_test(tc, lanes_agree_on_edges);
+    tcase_add_test(tc, lanes_agree_on_samples);
+    tcase_add_test(tc, lanes_agree_on_captures);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lanes_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

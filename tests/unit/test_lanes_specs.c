@@ -1,0 +1,152 @@
+/* test_lanes_specs: the generated decode lanes of the valid test specs agree with the table
+ * walk on every input (the residue ones: test_lanes.c).
+ *
+ * This build's rprotoc generates the codecs of all-constructs (every construct of the
+ * language: signed enums, int64 extremes, uint64 flags, repeated and map fields, escaped
+ * keys, defaults, nullable, float64, string enums, patterns), orders, telemetry and
+ * deep-nesting (40 levels), and tests/specs/lanes/leading-optional.rproto (a first field that
+ * is optional, only optional fields, no fields, constants of every kind) into
+ * build/gen/lanes (mk/lanes.mk), and they are compiled in here
+ * so that their static descriptions can be handed to rp_schema_decode, the decode of
+ * --optimize size. For a text built from every description (all fields, then the required
+ * ones), strict and under a profile with every leniency, and for its mutations, both must
+ * give the same code, storage, struct and error (support/lane_diff.c). Messages that have
+ * no lane (one field of a kind the lanes leave to the walk, or nesting beyond 16) are held
+ * to the same, which also shows their decode is the walk's.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Each generated source has a few statics of the same name: one prefix per file. */
+#define spec__file every__spec__file
+#define enum_values__status every__enum_values__status
+#define enum_expect__status every__enum_expect__status
+#include "every.c"
+#undef spec__file
+#undef enum_values__status
+#undef enum_expect__status
+#define spec__file orders__spec__file
+#define enum_values__status orders__enum_values__status
+#define enum_expect__status orders__enum_expect__status
+#include "orders.c"
+#undef spec__file
+#undef enum_values__status
+#undef enum_expect__status
+#define spec__file telemetry__spec__file
+#define enum_values__status telemetry__enum_values__status
+#define enum_expect__status telemetry__enum_expect__status
+#include "telemetry.c"
+#undef spec__file
+#undef enum_values__status
+#undef enum_expect__status
+#define spec__file deep__spec__file
+#include "deep.c"
+#undef spec__file
+#define spec__file lead__spec__file
+#include "lead.c"
+#undef spec__file
+
+#include "support/lane_diff.h"
+
+#define LANE_CODEC(p, n) { #p "." #n, &schema__##n, (lane_decode_fn)p##_##n##_decode },
+static const lane_codec codecs[] = {
+#include "lane_cases.h"
+};
+#define NCODECS (sizeof codecs / sizeof codecs[0])
+
+/* Every leniency a profile can name, and the relax bits of profile index 0. */
+static const rp_schema_profile lenient = { "lenient", 0, true, true, true, true, true, true };
+
+START_TEST(lanes_agree_on_samples)
+{
+    const lane_codec *c = &codecs[_i];
+    size_t accepted = 0;
+    for (int all = 0; all < 2; all++) {
+        size_t len;
+        char *json = lane_sample(c->schema, all != 0, &len);
+        accepted += lane_diff_mutations(c, json, len, NULL, 300) > 0;
+        accepted += lane_diff_mutations(c, json, len, &lenient, 100) > 0;
+        free(json);
+    }
+    (void)accepted; /* some samples cannot meet their rules (patterns): compared all the same */
+}
+END_TEST
+
+/* Each sample as every other message: errors from the lanes' first byte on. */
+START_TEST(lanes_agree_across_messages)
+{
+    for (size_t k = 0; k < NCODECS; k++) {
+        size_t len;
+        char *json = lane_sample(codecs[k].schema, true, &len);
+        for (size_t m = 0; m < NCODECS; m++) {
+            lane_diff_one(&codecs[m], json, len, NULL, codecs[k].name);
+            lane_diff_one(&codecs[m], json, len, &lenient, codecs[k].name);
+        }
+        free(json);
+    }
+}
+END_TEST
+
+/* The samples of the lane-shaped spec are valid, with all fields and with the required
+ * ones (so the lanes took them, not only the walk). */
+START_TEST(lead_samples_are_accepted)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < NCODECS; k++) {
+        if (strncmp(codecs[k].name, "lead.", 5) != 0)
+            continue;
+        for (int all = 0; all < 2; all++) {
+            size_t len;
+            char *json = lane_sample(codecs[k].schema, all != 0, &len);
+            ck_assert_msg(lane_diff_one(&codecs[k], json, len, NULL, json) == 0, "%s: %s",
+                          codecs[k].name, json);
+            free(json);
+            n++;
+        }
+    }
+    ck_assert_uint_eq(n, 10);
+}
+END_TEST
+
+/* The source has lanes for the plain messages and none for the others. */
+START_TEST(lanes_where_the_kinds_allow)
+{
+    ck_assert_uint_ge(NCODECS, 55);
+    size_t len;
+    FILE *f = fopen("build/gen/lanes/orders.c", "rb");
+    if (f == NULL) /* another build directory: nothing to look at here */
+        return;
+    char *src = malloc(1 << 20);
+    ck_assert_ptr_nonnull(src);
+    len = fread(src, 1, (1 << 20) - 1, f);
+    src[len] = '\0';
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(src, "static bool lane__money("));
+    ck_assert_ptr_null(strstr(src, "static bool lane__order_batch(")); /* an array */
+    free(src);
+}
+END_TEST
+
+static Suite *lanes_specs_suite(void)
+{
+    Suite *s = suite_create("lanes_specs");
+    TCase *tc = tcase_create("specs");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, lanes_where_the_kinds_allow);
+    tcase_add_test(tc, lead_samples_are_accepted);
+    tcase_add_loop_test(tc, lanes_agree_on_samples, 0, (int)NCODECS);
+    tcase_add_test(tc, lanes_agree_across_messages);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lanes_specs_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
