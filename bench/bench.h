@@ -5,8 +5,9 @@
  *
  * Method (docs/performance.md): every comparison runs a warm-up that also calibrates how
  * many iterations fill one repetition, then `reps` repetitions in which each implementation
- * (ours first, then each peer) runs the same number of iterations back to back, so drift of
- * the machine hits all of them alike. Time is the thread's CPU time
+ * runs its calibrated number of iterations back to back, so drift of the machine hits all of
+ * them alike; the order rotates every repetition (repetition r starts with implementation
+ * r mod n), so none always runs first or last. Time is the thread's CPU time
  * (CLOCK_THREAD_CPUTIME_ID), so being descheduled on a busy machine does not count. The
  * reported figure is the median ns/op over the repetitions.
  */
@@ -46,8 +47,10 @@ int bench_compare(const bench_config *cfg, const char *what, bench_impl *impls, 
 
 /* Prints one `bench:` line per peer (impls[1..n)), ours = impls[0]:
  *   bench: <name> ours=<v>ns peer=<peer>:<v>ns ratio=<peer/ours>
- * plus, when n > 2, one `<name>_fastest_peer` line against the fastest peer. */
-void bench_report_times(const char *name, const bench_impl *impls, size_t n);
+ * plus, when libs > 1, one `<name>_fastest_peer` line against the fastest of the libraries
+ * impls[1..libs]; impls after those are yardsticks written for the benchmark (the encode
+ * floor), reported but never the fastest peer. */
+void bench_report_times(const char *name, const bench_impl *impls, size_t n, size_t libs);
 
 /* Prints one line in the machine format with an arbitrary unit and ratio peer/ours
  * (ratio printed as "inf" when ours is 0 and peer is not, "1.00" when both are 0). */

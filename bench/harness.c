@@ -101,8 +101,12 @@ int bench_compare(const bench_config *cfg, const char *what, bench_impl *impls, 
             k *= 2;
         }
     }
+    /* The order rotates every repetition (repetition r starts with impls[r % n]), so no
+     * implementation always runs first after another's cache and branch-predictor state,
+     * or last when a burst of other work arrives late. */
     for (int r = 0; r < reps; r++) {
-        for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            size_t i = ((size_t)r + j) % n;
             uint64_t el;
             int rc = run_loop(&impls[i], iters[i], &el);
             if (rc != 0)
@@ -142,15 +146,15 @@ void bench_report(const char *name, double ours, const char *peer, double peer_v
     fflush(stdout);
 }
 
-void bench_report_times(const char *name, const bench_impl *impls, size_t n)
+void bench_report_times(const char *name, const bench_impl *impls, size_t n, size_t libs)
 {
     size_t fastest = 1;
     for (size_t i = 1; i < n; i++) {
         bench_report(name, impls[0].ns_per_op, impls[i].name, impls[i].ns_per_op, "ns");
-        if (impls[i].ns_per_op < impls[fastest].ns_per_op)
+        if (i <= libs && impls[i].ns_per_op < impls[fastest].ns_per_op)
             fastest = i;
     }
-    if (n > 2) {
+    if (libs > 1) {
         char buf[128];
         snprintf(buf, sizeof buf, "%s_fastest_peer", name);
         bench_report(buf, impls[0].ns_per_op, impls[fastest].name, impls[fastest].ns_per_op,

@@ -24,6 +24,7 @@ trap cleanup EXIT
 say()  { printf '%s\n' "$*"; }
 emit() { printf '%s\n' "$*" | tee -a "$lines"; }   # one machine line
 skip() { say "# SKIPPED: $*"; skipped=$((skipped + 1)); }
+skipped_peers=0   # an optional peer that could not be built: reported, not a failure
 # ratio with two decimals, "inf" for a zero denominator
 ratio() { awk -v p="$1" -v o="$2" 'BEGIN { if (o == 0) print (p == 0 ? "1.00" : "inf"); else printf "%.2f\n", p / o }'; }
 # median of the numbers on stdin
@@ -34,14 +35,15 @@ say "== rproto benchmarks ($([ -n "$quick" ] && echo quick || echo full)) $(date
 say "# machine: nproc=$(nproc), cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') @ $(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') MHz, $(lscpu 2>/dev/null | sed -n 's/^Hypervisor vendor: *\(.*\)/\1 guest, /p')kernel $(uname -r)"
 say "# other compiler: $(clang --version 2>/dev/null | head -n1)"
 say "# compiler: $(${CC:-cc} --version | head -n1); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-say "# peers: cJSON $(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null), jansson $(dpkg-query -W -f='${Version}' libjansson-dev 2>/dev/null), json-c $(dpkg-query -W -f='${Version}' libjson-c-dev 2>/dev/null), OpenSSL $(openssl version 2>/dev/null | cut -d' ' -f2), zlib $(dpkg-query -W -f='${Version}' zlib1g-dev 2>/dev/null)"
+say "# peers: cJSON $(dpkg-query -W -f='${Version}' libcjson-dev 2>/dev/null), jansson $(dpkg-query -W -f='${Version}' libjansson-dev 2>/dev/null), json-c $(dpkg-query -W -f='${Version}' libjson-c-dev 2>/dev/null), simdjson $(dpkg-query -W -f='${Version}' libsimdjson-dev 2>/dev/null || echo none), OpenSSL $(openssl version 2>/dev/null | cut -d' ' -f2), zlib $(dpkg-query -W -f='${Version}' zlib1g-dev 2>/dev/null)"
 
 # ---- 1, 2, 6a: decode+validate, encode, allocations -------------------------------------
 say ""
-say "== 1-2. decode+validate and encode, ours vs cJSON / jansson / json-c (median thread-CPU ns/op)"
+say "== 1-2. decode+validate and encode, ours vs cJSON / jansson / json-c / simdjson (decode) / the floor writer (encode) (median thread-CPU ns/op; order rotated per repetition)"
 if [ -x "$bdir/bench_codec" ]; then
     "$bdir/bench_codec" --vectors "$vectors" > "$tmp/codec.out" 2> "$tmp/codec.err" || { cat "$tmp/codec.err"; skip "bench_codec failed"; }
     grep '^#' "$tmp/codec.out"
+    skipped_peers=$((skipped_peers + $(grep -c '^# SKIPPED: peer ' "$tmp/codec.out")))
     grep '^bench: ' "$tmp/codec.out" | grep -v '^bench: allocs_' | tee -a "$lines"
     say ""
     say "== 6a. heap allocations per operation (interposed malloc)"
@@ -59,6 +61,20 @@ if [ -x "$bdir/bench_envelope" ]; then
     grep '^bench: ' "$tmp/env.out" | tee -a "$lines"
 else
     skip "bench_envelope not built (needs build/librproto.a and build/libresidue.a)"
+fi
+
+# ---- 4a: the server session in-process ---------------------------------------------------
+say ""
+say "== 4a. residue server session in-process on one core (bench_server: no sockets, no peer)"
+if [ -x "$bdir/bench_server" ]; then
+    if "$bdir/bench_server" --vectors "$vectors" > "$tmp/srv.out" 2> "$tmp/srv.err"; then
+        grep '^#' "$tmp/srv.out"
+        grep '^bench: ' "$tmp/srv.out" | tee -a "$lines"
+    else
+        cat "$tmp/srv.err"; skip "bench_server failed"
+    fi
+else
+    skip "bench_server not built"
 fi
 
 # ---- 4 and 6b: server throughput, server memory -----------------------------------------
@@ -263,6 +279,16 @@ if [ -n "$(rt_objs)" ]; then
     say "#   runtime: $(sections $(rt_objs)); codec core: $(sections $core)"
     emit "bench: size_runtime_text_Os ours=${rt}B peer=target:16384B ratio=$(ratio 16384 "$rt")"
     emit "bench: size_runtime_codec_core_text_Os ours=${ct}B peer=target:16384B ratio=$(ratio 16384 "$ct")"
+    # Issue 13 target 2: the codec core plus residue's generated codec and tables
+    # (generated/residue.o; its tables are mostly .data.rel.ro, shown beside), <= 24 KiB.
+    if [ -f "$bdir/os/generated/residue.o" ]; then
+        crt=$(text_of $core "$bdir/os/generated/residue.o")
+        crx=$(for o in $core "$bdir/os/generated/residue.o"; do size -A "$o"; done | awk '$1 ~ /^\.text/ { t += $2 } END { print t + 0 }')
+        crd=$(size -A "$bdir/os/generated/residue.o" | awk '$1 ~ /^\.data\.rel\.ro/ { d += $2 } END { print d + 0 }')
+        say "#   codec core + generated/residue.o: text ${crt} (.text sections ${crx}); residue tables in .data.rel.ro ${crd}"
+        emit "bench: size_codec_core_plus_residue_text_Os ours=${crt}B peer=target:24576B ratio=$(ratio 24576 "$crt")"
+        emit "bench: size_codec_core_plus_residue_dottext_Os ours=${crx}B peer=target:24576B ratio=$(ratio 24576 "$crx")"
+    fi
     json=$(text_of "$bdir"/os/runtime/core/rp_json*.o)
     cj=$(size -A /usr/lib/x86_64-linux-gnu/libcjson.so.1 2>/dev/null | awk '$1 == ".text" { print $2 }')
     [ -n "$cj" ] && emit "bench: size_json_text ours=${json}B peer=cjson-so:${cj}B ratio=$(ratio "$cj" "$json")"
@@ -296,7 +322,8 @@ if [ -x "$bdir/bench_codec" ] && command -v valgrind > /dev/null; then
     if [ -n "$quick" ]; then it=100; else it=1000; fi
     mkdir -p "$tmp/cg"
     if valgrind --tool=callgrind --callgrind-out-file="$tmp/cg/out" \
-            "$bdir/bench_codec" --vectors "$vectors" --callgrind "$it" > /dev/null 2> "$tmp/cg.err"; then
+            "$bdir/bench_codec" --vectors "$vectors" --callgrind "$it" > "$tmp/cg.out" 2> "$tmp/cg.err"; then
+        sed -n 's/^# simdjson kernel: /# simdjson kernel under valgrind: /p' "$tmp/cg.out"
         for f in "$tmp"/cg/out.*; do
             label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
             ir=$(sed -n 's/^summary: //p' "$f")
@@ -306,9 +333,14 @@ if [ -x "$bdir/bench_codec" ] && command -v valgrind > /dev/null; then
             for m in connect established log_request; do
                 ours=$(awk -v k="${op}_$m:ours" -v it="$it" '$1 == k { printf "%.0f", $2 / it }' "$tmp/cg.txt")
                 [ -z "$ours" ] && continue
-                for p in cjson jansson json-c; do
+                for p in cjson jansson json-c simdjson floor; do
                     pv=$(awk -v k="${op}_$m:$p" -v it="$it" '$1 == k { printf "%.0f", $2 / it }' "$tmp/cg.txt")
                     [ -n "$pv" ] && emit "bench: instr_${op}_$m ours=${ours}Ir peer=$p:${pv}Ir ratio=$(ratio "$pv" "$ours")"
+                    # issue 13: encode within 1.2x the floor writer's instructions
+                    if [ "$p" = floor ] && [ -n "$pv" ]; then
+                        x=$(ratio "$ours" "$pv")
+                        emit "bench: instr_encode_${m}_over_floor ours=${x}x peer=target:1.20x ratio=$(ratio 1.20 "$x")"
+                    fi
                 done
             done
         done
@@ -338,6 +370,28 @@ if [ -x "$bdir/bench_envelope" ] && command -v valgrind > /dev/null; then
         done
     else
         tail -n 5 "$tmp/cge.err"; skip "callgrind run of bench_envelope failed"
+    fi
+fi
+
+# The server session's packets (bench_server): per handshake and per log packet.
+if [ -x "$bdir/bench_server" ] && command -v valgrind > /dev/null; then
+    if [ -n "$quick" ]; then it=20; else it=100; fi
+    rm -rf "$tmp/cgs"; mkdir -p "$tmp/cgs"
+    if valgrind --tool=callgrind --callgrind-out-file="$tmp/cgs/out" \
+            "$bdir/bench_server" --vectors "$vectors" --callgrind "$it" > /dev/null 2> "$tmp/cgs.err"; then
+        for f in "$tmp"/cgs/out.*; do
+            label=$(sed -n 's/^desc: Trigger: Client Request: //p' "$f")
+            ir=$(sed -n 's/^summary: //p' "$f")
+            [ -n "$label" ] && echo "$label $ir"
+        done > "$tmp/cgs.txt"
+        # handshakes: it per dump; log packets: 10 x it per dump
+        for op in handshake connect handshake_rsa log log_plain bulk50; do
+            case $op in handshake*|connect) per=$it ;; *) per=$((10 * it)) ;; esac
+            v=$(awk -v k="server_$op:ours" -v n="$per" '$1 == k { printf "%.0f", $2 / n }' "$tmp/cgs.txt")
+            [ -n "$v" ] && emit "bench: instr_server_$op ours=${v}Ir peer=none:n/a ratio=n/a"
+        done
+    else
+        tail -n 5 "$tmp/cgs.err"; skip "callgrind run of bench_server failed"
     fi
 fi
 
@@ -378,5 +432,5 @@ awk '{
 say ""
 say "== machine-readable lines"
 cat "$lines"
-say "# bench finished in $(( $(date +%s) - started )) s; skipped parts: $skipped"
+say "# bench finished in $(( $(date +%s) - started )) s; skipped parts: $skipped; skipped optional peers: $skipped_peers"
 [ "$skipped" -eq 0 ]

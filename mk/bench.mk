@@ -15,14 +15,22 @@ BENCH_INC   := -Ibench $(RT_INC) -Iruntime/residue -Igenerated
 BENCH_OURS  := $(if $(wildcard generated/residue.h),-DBENCH_HAVE_OURS,)
 BENCH_PEER_LIBS := -lcjson -ljansson -ljson-c -lm
 # librproto (rp_session) and libresidue call each other: link them as a group.
-BENCH_LIBS  := -Wl,--start-group $(LIBGENERATED) $(LIBRPROTO) -Wl,--end-group $(LIBS_RT)
+# -lm: the harness takes floor() of its timings (gcc inlines it at -O2, clang calls libm).
+BENCH_LIBS  := -Wl,--start-group $(LIBGENERATED) $(LIBRPROTO) -Wl,--end-group $(LIBS_RT) -lm
 
 BENCH_HARNESS := $(BENCH_DIR)/obj/harness.o
 BENCH_CODEC_OBJ := $(BENCH_HARNESS) $(addprefix $(BENCH_DIR)/obj/,peer_util.o peer_cjson.o \
-                   peer_jansson.o peer_jsonc.o bench_codec.o)
+                   peer_jansson.o peer_jsonc.o floor_encode.o peer_simdjson.o bench_codec.o)
+# The simdjson peer is C++ (g++, warnings as errors). When it does not build (no
+# libsimdjson-dev, no g++), peer_simdjson_none.c is compiled into the same object instead and
+# bench_codec reports the peer as SKIPPED; the link flags it needs are kept beside it. The
+# stand-in is dated 1970 so the next make tries the real peer again (say, once installed).
+CXX         ?= g++
+BENCH_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Wpedantic -Werror
+BENCH_SIMDJSON_LIBS := $(BENCH_DIR)/obj/peer_simdjson.libs
 
 BENCH_BINS := $(BENCH_DIR)/bench_codec $(BENCH_DIR)/bench_envelope $(BENCH_DIR)/bench_load \
-              $(BENCH_DIR)/bench_logger
+              $(BENCH_DIR)/bench_logger $(BENCH_DIR)/bench_server
 
 # -Os copies of the runtime and the generated code, only for `size`; one function or
 # object per section so the size probe can drop what it does not use.
@@ -48,14 +56,27 @@ $(BENCH_DIR)/obj/%.o: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_FLAGS) $(BENCH_OURS) $(BENCH_INC) -MMD -MP -c -o $@ $<
 
+$(BENCH_DIR)/obj/peer_simdjson.o: bench/peer_simdjson.cc bench/peers.h bench/peer_util.h
+	@mkdir -p $(dir $@)
+	@if $(CXX) $(BENCH_CXXFLAGS) $(BENCH_INC) -MMD -MP -c -o $@ $<; then \
+	    echo "$(CXX) $(BENCH_CXXFLAGS) -c -o $@ $<"; echo "-lsimdjson -lstdc++" > $(BENCH_SIMDJSON_LIBS); \
+	else \
+	    echo "make bench: bench/peer_simdjson.cc did not build; the simdjson peer will be SKIPPED" >&2; \
+	    $(CC) $(BENCH_FLAGS) $(BENCH_OURS) $(BENCH_INC) -c -o $@ bench/peer_simdjson_none.c && : > $(BENCH_SIMDJSON_LIBS) \
+	        && touch -t 197001010000 $@; \
+	fi
+
 $(BENCH_DIR)/bench_codec: $(BENCH_CODEC_OBJ) $(LIBGENERATED) $(LIBRPROTO)
-	$(CC) -o $@ $(BENCH_CODEC_OBJ) $(BENCH_LIBS) $(BENCH_PEER_LIBS)
+	$(CC) -o $@ $(BENCH_CODEC_OBJ) $(BENCH_LIBS) $(BENCH_PEER_LIBS) $$(cat $(BENCH_SIMDJSON_LIBS))
 
 $(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o $(BENCH_LIBS)
 
 $(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
+
+$(BENCH_DIR)/bench_server: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(LIBGENERATED) $(LIBRPROTO)
+	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS)
 
 # The residue logger library (issue 16): threads, so -pthread.
 $(BENCH_DIR)/bench_logger: $(BENCH_DIR)/obj/bench_logger.o $(LIBGENERATED) $(LIBRPROTO)

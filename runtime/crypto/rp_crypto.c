@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h> /* getpid: the random pool's fork check */
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -104,12 +105,45 @@ int rp_rsa_key_load_private_pem(const char *pem, size_t len, const char *passphr
     return wrap_key(pkey, true, out, err);
 }
 
+/* n and e of a PKCS#1 RSAPublicKey, SEQUENCE { INTEGER n, INTEGER e }, read with OpenSSL's
+ * DER parsers (ASN1_get_object, d2i_ASN1_INTEGER, ASN1_INTEGER_to_BN) for the checks of
+ * check_public. Why not EVP_PKEY_get_bn_param on the decoded key: in OpenSSL 3.0 it writes
+ * each number through a 2048-byte OSSL_PARAM buffer with a constant-time byte loop, about
+ * 60 k instructions per number, a fifth of a whole handshake. 0, or -1 when the bytes are
+ * not that SEQUENCE (d2i_PublicKey then refuses them too). */
+static int rsa_numbers(const unsigned char *der, long len, BIGNUM **n, BIGNUM **e)
+{
+    *n = *e = NULL;
+    const unsigned char *p = der;
+    long body = 0;
+    int tag = 0, xclass = 0;
+    int r = ASN1_get_object(&p, &body, &tag, &xclass, len);
+    if ((r & 0x80) != 0 || !(r & V_ASN1_CONSTRUCTED) || tag != V_ASN1_SEQUENCE ||
+        xclass != V_ASN1_UNIVERSAL)
+        return -1;
+    const unsigned char *end = p + body;
+    ASN1_INTEGER *ai = d2i_ASN1_INTEGER(NULL, &p, (long)(end - p));
+    if (ai != NULL) *n = ASN1_INTEGER_to_BN(ai, NULL);
+    ASN1_INTEGER_free(ai);
+    ai = p < end ? d2i_ASN1_INTEGER(NULL, &p, (long)(end - p)) : NULL;
+    if (ai != NULL) *e = ASN1_INTEGER_to_BN(ai, NULL);
+    ASN1_INTEGER_free(ai);
+    if (*n == NULL || *e == NULL) {
+        BN_free(*n);
+        BN_free(*e);
+        *n = *e = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 /* The RSAPublicKey inside an X.509 SubjectPublicKeyInfo
  *   SEQUENCE { AlgorithmIdentifier { rsaEncryption, NULL }, BIT STRING { RSAPublicKey } },
  * walked with OpenSSL's DER parsers (ASN1_get_object, d2i_X509_ALGOR, d2i_ASN1_BIT_STRING).
  * Not d2i_PUBKEY: in OpenSSL 3.0 it builds a decoder context per call, which cost about
- * 0.7 M instructions, three quarters of a CONNECT. NULL when der is not an RSA SPKI. */
-static EVP_PKEY *decode_spki_rsa(const unsigned char *der, long len)
+ * 0.7 M instructions, three quarters of a CONNECT. NULL when der is not an RSA SPKI; else
+ * the key, with its n and e in *n, *e (the caller frees them). */
+static EVP_PKEY *decode_spki_rsa(const unsigned char *der, long len, BIGNUM **n, BIGNUM **e)
 {
     const unsigned char *p = der;
     long body = 0;
@@ -128,43 +162,53 @@ static EVP_PKEY *decode_spki_rsa(const unsigned char *der, long len)
     ASN1_BIT_STRING *bits = d2i_ASN1_BIT_STRING(NULL, &p, (long)(end - p));
     if (bits == NULL) return NULL;
     const unsigned char *kp = ASN1_STRING_get0_data(bits);
-    EVP_PKEY *pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &kp, ASN1_STRING_length(bits));
+    long klen = ASN1_STRING_length(bits);
+    EVP_PKEY *pkey = NULL;
+    if (rsa_numbers(kp, klen, n, e) == 0) {
+        pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &kp, klen);
+        if (pkey == NULL) {
+            BN_free(*n);
+            BN_free(*e);
+            *n = *e = NULL;
+        }
+    }
     ASN1_BIT_STRING_free(bits);
     return pkey;
 }
 
 /* Decodes DER bytes holding an X.509 SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey, tried in
  * that order whatever the PEM label said (some Java clients label SPKI "RSA PUBLIC KEY").
- * Bytes after the first DER object are ignored, as Crypto++'s BER decoder ignores them. NULL when neither parses. */
-static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len)
+ * Bytes after the first DER object are ignored, as Crypto++'s BER decoder ignores them.
+ * NULL when neither parses; else the key, its n and e in *n, *e (the caller frees them). */
+static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len, BIGNUM **n, BIGNUM **e)
 {
+    *n = *e = NULL;
     if (len == 0 || len > LONG_MAX) return NULL;
-    EVP_PKEY *pkey = decode_spki_rsa(der, (long)len);
-    if (pkey == NULL) {
+    EVP_PKEY *pkey = decode_spki_rsa(der, (long)len, n, e);
+    if (pkey == NULL && rsa_numbers(der, (long)len, n, e) == 0) {
         const unsigned char *p = der;
         pkey = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
+        if (pkey == NULL) {
+            BN_free(*n);
+            BN_free(*e);
+            *n = *e = NULL;
+        }
     }
     ERR_clear_error();
     return pkey;
 }
 
-/* Reads n and e with the OpenSSL accessors and applies the key checks of rp_crypto.h:
+/* Applies the key checks of rp_crypto.h to n and e (as read from the key's DER):
  * RP_RSA_FAULT_NONE when the key passes. */
-static rp_rsa_key_fault check_public(const EVP_PKEY *pkey, unsigned min_bits, rp_error *err)
+static rp_rsa_key_fault check_public(const BIGNUM *n, const BIGNUM *e, unsigned min_bits,
+                                     rp_error *err)
 {
-    BIGNUM *n = NULL, *e = NULL;
     rp_rsa_key_fault f = RP_RSA_FAULT_NONE;
-    if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n) ||
-        !EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e)) {
-        ERR_clear_error();
-        rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
-                     "public key: cannot read its modulus and exponent");
-        f = RP_RSA_FAULT_DER;
-    } else if (!BN_is_odd(n) || BN_num_bits(n) < 2) {
+    if (BN_is_negative(n) || !BN_is_odd(n) || BN_num_bits(n) < 2) {
         rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
                      "public key: the modulus (%d bits) is even or below 3", BN_num_bits(n));
         f = RP_RSA_FAULT_INVALID;
-    } else if (!BN_is_odd(e) || BN_is_one(e)) {
+    } else if (BN_is_negative(e) || !BN_is_odd(e) || BN_is_one(e)) {
         rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
                      "public key: the exponent is even or below 3 (e must be odd, >= 3)");
         f = RP_RSA_FAULT_INVALID;
@@ -183,8 +227,6 @@ static rp_rsa_key_fault check_public(const EVP_PKEY *pkey, unsigned min_bits, rp
                      BN_num_bits(n), min_bits, RP_RSA_MAX_BITS);
         f = RP_RSA_FAULT_SIZE;
     }
-    BN_free(n);
-    BN_free(e);
     return f;
 }
 
@@ -237,18 +279,23 @@ int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bit
     size_t der_len = 0;
     /* Lenient: blank lines, CR/LF and any other non-alphabet byte in the body are skipped. */
     rc = rp_base64_decode(block.body, block.body_len, RP_BASE64_LENIENT, der, cap, &der_len, err);
-    EVP_PKEY *pkey = rc < 0 ? NULL : decode_public_der(der, der_len);
+    BIGNUM *n = NULL, *e = NULL;
+    EVP_PKEY *pkey = rc < 0 ? NULL : decode_public_der(der, der_len, &n, &e);
     free(der);
     if (rc < 0) return set_fault(fault, RP_RSA_FAULT_DER, rc);
     if (pkey == NULL || !EVP_PKEY_is_a(pkey, "RSA")) {
         EVP_PKEY_free(pkey);
+        BN_free(n);
+        BN_free(e);
         return set_fault(fault, RP_RSA_FAULT_DER,
                          rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO,
                                       (size_t)(block.body - pem),
                                       "cannot load public key: the PEM body is neither an "
                                       "RSA SubjectPublicKeyInfo nor a PKCS#1 RSAPublicKey"));
     }
-    rp_rsa_key_fault kf = check_public(pkey, min_bits, err);
+    rp_rsa_key_fault kf = check_public(n, e, min_bits, err);
+    BN_free(n);
+    BN_free(e);
     if (kf != RP_RSA_FAULT_NONE) {
         EVP_PKEY_free(pkey);
         return set_fault(fault, kf, RP_E_KEY);
@@ -600,14 +647,38 @@ void rp_aes_key_wipe(rp_aes_key *key)
     if (key != NULL) OPENSSL_cleanse(key, sizeof *key);
 }
 
+/* The three AES-CBC ciphers, fetched once from the default library context and only read
+ * after that: the one process-wide state of this module. Why: EVP_aes_256_cbc() and its
+ * kind make every EVP_CipherInit_ex2 fetch the cipher by name again (a method-store lookup
+ * under a lock, about 2,600 instructions, a fifth of a whole log request). Fetched objects
+ * are thread-safe to share; they are released when OpenSSL cleans up (OPENSSL_atexit). If
+ * a fetch fails the static cipher is used, as before. */
+static EVP_CIPHER *aes_fetched[3];
+static CRYPTO_ONCE aes_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void aes_release(void)
+{
+    for (int i = 0; i < 3; i++) {
+        EVP_CIPHER_free(aes_fetched[i]);
+        aes_fetched[i] = NULL;
+    }
+}
+
+static void aes_fetch(void)
+{
+    static const char *const names[3] = { "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" };
+    for (int i = 0; i < 3; i++) aes_fetched[i] = EVP_CIPHER_fetch(NULL, names[i], NULL);
+    if (!OPENSSL_atexit(aes_release)) aes_release();
+    ERR_clear_error();
+}
+
 static const EVP_CIPHER *aes_cbc_for(size_t key_len)
 {
-    switch (key_len) {
-    case 16: return EVP_aes_128_cbc();
-    case 24: return EVP_aes_192_cbc();
-    case 32: return EVP_aes_256_cbc();
-    default: return NULL;
-    }
+    int i = key_len == 16 ? 0 : key_len == 24 ? 1 : key_len == 32 ? 2 : -1;
+    if (i < 0) return NULL;
+    if (CRYPTO_THREAD_run_once(&aes_once, aes_fetch) && aes_fetched[i] != NULL)
+        return aes_fetched[i];
+    return i == 0 ? EVP_aes_128_cbc() : i == 1 ? EVP_aes_192_cbc() : EVP_aes_256_cbc();
 }
 
 int rp_aes_cbc_encrypt(const rp_aes_key *key, const uint8_t *iv, const uint8_t *in, size_t len,
@@ -693,4 +764,40 @@ int rp_random_system(void *ctx, uint8_t *out, size_t len)
 {
     (void)ctx;
     return rp_random_bytes(out, len, NULL);
+}
+
+void rp_random_pool_init(rp_random_pool *pool)
+{
+    pool->pos = RP_RANDOM_POOL_SIZE;
+    pool->pid = 0;
+}
+
+void rp_random_pool_wipe(rp_random_pool *pool)
+{
+    if (pool == NULL) return;
+    OPENSSL_cleanse(pool->buf, sizeof pool->buf);
+    rp_random_pool_init(pool);
+}
+
+int rp_random_pool_draw(void *ctx, uint8_t *out, size_t len)
+{
+    rp_random_pool *pool = ctx;
+    if (pool == NULL || (out == NULL && len > 0)) return RP_E_ARGUMENT;
+    if (len == 0) return RP_OK;
+    if (len > RP_RANDOM_POOL_SIZE / 2) return rp_random_bytes(out, len, NULL);
+    long pid = (long)getpid();
+    if (pool->pid != pid) rp_random_pool_wipe(pool); /* filled before a fork: never reuse */
+    if (RP_RANDOM_POOL_SIZE - pool->pos < len) {
+        /* the unused tail is thrown away: a refill is whole */
+        if (rp_random_bytes(pool->buf, sizeof pool->buf, NULL) != RP_OK) {
+            rp_random_pool_wipe(pool);
+            return RP_E_CRYPTO;
+        }
+        pool->pos = 0;
+        pool->pid = pid;
+    }
+    memcpy(out, pool->buf + pool->pos, len);
+    OPENSSL_cleanse(pool->buf + pool->pos, len);
+    pool->pos += len;
+    return RP_OK;
 }

@@ -23,8 +23,11 @@
  * never treat "RSA decryption succeeded" as "the plaintext is authentic"; the JSON/schema
  * layers reject the garbage.
  *
- * No globals: every function is thread-compatible (distinct objects may be used from
- * distinct threads; an rp_rsa_key may be shared read-only between threads).
+ * No mutable globals: every function is thread-compatible (distinct objects may be used
+ * from distinct threads; an rp_rsa_key may be shared read-only between threads). The one
+ * process-wide state is the AES-CBC ciphers, fetched once (CRYPTO_THREAD_run_once) from
+ * OpenSSL's default library context and read-only after that, so each AES call does not
+ * look the cipher up by name again; OpenSSL's cleanup releases them.
  */
 #ifndef RP_CRYPTO_H
 #define RP_CRYPTO_H
@@ -74,9 +77,10 @@ typedef enum rp_rsa_key_fault {
  * pem[0..len) need not be NUL-terminated; text around the block is ignored; the label is
  * "PUBLIC KEY" or "RSA PUBLIC KEY" and under either label the DER may be an X.509
  * SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey; the base64 body may hold blank lines, CR/LF,
- * any line width and other whitespace (rp_pem.h). The DER is parsed directly (d2i_PUBKEY,
- * then d2i_PublicKey), and before the key can be used for anything its modulus n and
- * exponent e are checked (OpenSSL BIGNUM accessors): n odd, e odd and 3 <= e < n,
+ * any line width and other whitespace (rp_pem.h). The DER is parsed directly with
+ * OpenSSL's DER parsers (SPKI first, then PKCS#1: d2i_PublicKey), and before the key can be
+ * used for anything its modulus n and exponent e, read from the same DER as INTEGERs, are
+ * checked (OpenSSL BIGNUM accessors): n and e positive, n odd, e odd and 3 <= e < n,
  * e < 2^RP_RSA_MAX_EXPONENT_BITS, min_bits <= bits(n) <= RP_RSA_MAX_BITS. min_bits 0 lets a
  * caller take small keys and refuse them itself (with its own protocol's error text).
  * Cost: no OpenSSL decoder context, no RSA operation. On success *out is a new public key
@@ -208,6 +212,31 @@ RP_CHECK_RESULT int rp_random_bytes(uint8_t *out, size_t len, rp_error *err);
 /* rp_random_bytes in the shape of rp_random_fn (rp_clock.h), for sessions that are not
  * given a scripted RNG; ctx is ignored. */
 int rp_random_system(void *ctx, uint8_t *out, size_t len);
+
+/* A buffer of OpenSSL CSPRNG output handed out in small pieces. Why: in OpenSSL 3.0 every
+ * RAND_bytes call costs about 11,000 instructions whatever its length (DRBG lookup, lock,
+ * fork check, CTR-DRBG update), and a server handshake draws five small pieces (client id
+ * letters, session key, IVs): a pool turns them into one RAND_bytes per several handshakes.
+ * Bytes are cleansed from the pool as they are handed out, so it only ever holds bytes not
+ * yet used; a draw in another process than the one that filled it (after fork) throws the
+ * pool away first; requests larger than half the pool go to RAND_bytes directly. One pool
+ * belongs to one thread (or one event loop) at a time. */
+#define RP_RANDOM_POOL_SIZE 1024u
+typedef struct rp_random_pool {
+    uint8_t buf[RP_RANDOM_POOL_SIZE];
+    size_t pos;     /* next unused byte; RP_RANDOM_POOL_SIZE = empty */
+    long pid;       /* process that filled it */
+} rp_random_pool;
+
+/* Makes *pool empty (it is filled on the first draw). */
+void rp_random_pool_init(rp_random_pool *pool);
+
+/* Cleanses the pool and leaves it empty. NULL is ignored. */
+void rp_random_pool_wipe(rp_random_pool *pool);
+
+/* Fills out[0..len) from the pool (ctx: an rp_random_pool), refilling it from RAND_bytes
+ * when it runs short; the shape of rp_random_fn. 0, or RP_E_CRYPTO when the RNG fails. */
+int rp_random_pool_draw(void *ctx, uint8_t *out, size_t len);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,17 @@
-/* rp_session_client: the residue client state machine (protocol reference §2-§6, §8).
+/* residue_client: the residue client session (protocol reference §2-§6, §8), run on the
+ * generated session machine residue_client_session (spec/residue.rproto, machine
+ * ClientSession; generated/residue_machines.h):
  *
- *   NEW --connect()--> AWAIT_HELLO --hello--> (ACK out) AWAIT_ESTABLISHED --established-->
- *   ESTABLISHED --touch()--> AWAIT_TOUCH --established--> ESTABLISHED
- *   any error reply / undecodable reply --> DISCONNECTED --connect()--> AWAIT_HELLO ...
+ *   disconnected --send Connect--> awaiting_hello --receive Hello--> hello_received
+ *   --send Acknowledgement--> awaiting_established --receive Established--> established
+ *   --timer touch--> touch_due --send Touch--> awaiting_touch --receive Established--> ...
+ *
+ * Every message sent is offered to the machine (residue_client_session_send_<msg>) before
+ * it is sealed, every message received (residue_client_session_receive) once decoded: one
+ * the current state does not take is refused there (RP_E_STATE naming state and message)
+ * before any residue code runs. What stays here is residue policy: which keys and ids a
+ * hello must carry, the touch point, the error texts, and that a reply the session cannot
+ * use ends the attempt (the machine starts over in disconnected).
  *
  * Messages are encoded and decoded with the generated residue_* codecs only; envelopes are
  * classified, opened and sealed by the generic engine (rp_envelope.h) with the spec's tables
@@ -19,6 +28,7 @@
 #include "rp_codec.h"
 #include "rp_envelope.h"
 #include "rp_frame.h"
+#include "residue_machines.h"
 #include "residue_profiles.h"
 #include "residue_registry.h"
 #include "residue_transport.h"
@@ -42,11 +52,11 @@ struct residue_client {
     void *rng_ctx;
     residue_trace_fn trace;
     void *trace_ctx;
-    residue_client_state state;
+    residue_client_session m;       /* the session's state, keys and touch timer */
+    bool connected_once;            /* a CONNECT went out: disconnected is not NEW any more */
     char id[RESIDUE_CLIENT_ID_MAX + 1];
     size_t id_len;
-    rp_aes_key key;
-    bool has_key;
+    rp_aes_key key;                 /* the session key while m has it */
     uint32_t flags;
     uint32_t max_bulk_size;
     uint16_t logging_port;
@@ -129,7 +139,7 @@ int residue_client_create(const residue_client_config *cfg, rp_clock_fn clock, v
         residue_client_free(cl);
         return rc;
     }
-    cl->state = RESIDUE_CLIENT_NEW;
+    residue_client_session_init(&cl->m);
     *out = cl;
     return 0;
 }
@@ -160,17 +170,51 @@ void residue_client_set_trace(residue_client *cl, residue_trace_fn fn, void *ctx
     }
 }
 
-residue_client_state residue_client_get_state(const residue_client *cl)
+static bool has_session_key(const residue_client *cl)
 {
-    return cl == NULL ? RESIDUE_CLIENT_DISCONNECTED : cl->state;
+    return residue_client_session_has_key(&cl->m, RESIDUE_KEY_SESSION);
 }
 
-residue_client_action residue_client_next_action(const residue_client *cl)
+/* The public state is a view of the machine's: touch_due is still established, the
+ * transient hello_received (the ACK goes out in the same call) still awaits the hello. */
+residue_client_state residue_client_get_state(const residue_client *cl)
+{
+    if (cl == NULL) {
+        return RESIDUE_CLIENT_DISCONNECTED;
+    }
+    switch (residue_client_session_current(&cl->m)) {
+    case RESIDUE_CLIENT_SESSION_STATE_DISCONNECTED:
+        return cl->connected_once ? RESIDUE_CLIENT_DISCONNECTED : RESIDUE_CLIENT_NEW;
+    case RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO:
+    case RESIDUE_CLIENT_SESSION_STATE_HELLO_RECEIVED:
+        return RESIDUE_CLIENT_AWAIT_HELLO;
+    case RESIDUE_CLIENT_SESSION_STATE_AWAITING_ESTABLISHED:
+        return RESIDUE_CLIENT_AWAIT_ESTABLISHED;
+    case RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED:
+    case RESIDUE_CLIENT_SESSION_STATE_TOUCH_DUE:
+        return RESIDUE_CLIENT_ESTABLISHED;
+    case RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH:
+        return RESIDUE_CLIENT_AWAIT_TOUCH;
+    }
+    return RESIDUE_CLIENT_DISCONNECTED;
+}
+
+const struct residue_client_session *residue_client_machine(const residue_client *cl)
+{
+    return cl == NULL ? NULL : &cl->m;
+}
+
+residue_client_action residue_client_next_action(residue_client *cl)
 {
     if (cl == NULL) {
         return RESIDUE_CLIENT_ACTION_NONE;
     }
-    switch (cl->state) {
+    uint64_t now = cl->clock(cl->clock_ctx);
+    /* The touch timer runs out here (established -> touch_due). */
+    if (residue_client_session_tick(&cl->m, now, NULL, NULL, NULL, NULL) < 0) {
+        return RESIDUE_CLIENT_ACTION_NONE;
+    }
+    switch (residue_client_get_state(cl)) {
     case RESIDUE_CLIENT_NEW:
     case RESIDUE_CLIENT_DISCONNECTED:
         return RESIDUE_CLIENT_ACTION_CONNECT;
@@ -181,18 +225,12 @@ residue_client_action residue_client_next_action(const residue_client *cl)
     case RESIDUE_CLIENT_ESTABLISHED:
         break;
     }
-    if (!cl->has_age || cl->age == 0) {
-        return RESIDUE_CLIENT_ACTION_NONE;
-    }
-    uint64_t now = cl->clock(cl->clock_ctx);
-    uint64_t end = cl->date_created + cl->age;
-    if (end < now) {
+    if (cl->has_age && cl->age != 0 && cl->date_created + cl->age < now) {
         return RESIDUE_CLIENT_ACTION_CONNECT; /* dead: a TOUCH would be refused */
     }
-    if (end - now < RESIDUE_CLIENT_TOUCH_MARGIN) {
-        return RESIDUE_CLIENT_ACTION_TOUCH;
-    }
-    return RESIDUE_CLIENT_ACTION_NONE;
+    return residue_client_session_current(&cl->m) == RESIDUE_CLIENT_SESSION_STATE_TOUCH_DUE
+               ? RESIDUE_CLIENT_ACTION_TOUCH
+               : RESIDUE_CLIENT_ACTION_NONE;
 }
 
 const char *residue_client_id(const residue_client *cl) { return cl == NULL ? "" : cl->id; }
@@ -203,7 +241,7 @@ uint32_t residue_client_age(const residue_client *cl) { return cl == NULL ? 0 : 
 uint64_t residue_client_date_created(const residue_client *cl) { return cl == NULL ? 0 : cl->date_created; }
 unsigned residue_client_key_bits(const residue_client *cl)
 {
-    return cl == NULL || !cl->has_key ? 0u : (unsigned)(cl->key.len * 8u);
+    return cl == NULL || !has_session_key(cl) ? 0u : (unsigned)(cl->key.len * 8u);
 }
 
 void residue_client_set_compression(residue_client *cl, bool enabled)
@@ -252,7 +290,7 @@ static int client_keys(void *ctx, unsigned key, rp_key_use use, const char *id, 
         out->rsa = cl->private_key;
         return out->rsa != NULL;
     case RESIDUE_KEY_SESSION:
-        if (!cl->has_key) return 0;
+        if (!has_session_key(cl)) return 0;
         out->aes = &cl->key;
         out->id = cl->id;
         out->id_len = cl->id_len;
@@ -327,6 +365,13 @@ static int seal_request(residue_client *cl, const char *json, size_t n, uint8_t 
 
 /* ---- requests ---------------------------------------------------------------------------- */
 
+/* Forgets the session: the machine starts over in disconnected (no session key, no timer). */
+static void drop_session(residue_client *cl)
+{
+    residue_client_session_init(&cl->m);
+    rp_aes_key_wipe(&cl->key);
+}
+
 int residue_client_connect(residue_client *cl, uint8_t *out, size_t cap, size_t *out_len, rp_error *err)
 {
     if (cl == NULL || out == NULL || out_len == NULL) {
@@ -334,24 +379,10 @@ int residue_client_connect(residue_client *cl, uint8_t *out, size_t cap, size_t 
                             "client, out and out_len must not be NULL");
     }
     *out_len = 0;
-    if (cl->state == RESIDUE_CLIENT_AWAIT_HELLO || cl->state == RESIDUE_CLIENT_AWAIT_ESTABLISHED ||
-        cl->state == RESIDUE_CLIENT_AWAIT_TOUCH) {
-        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
-                            "CONNECT while a reply is outstanding");
-    }
-    /* A (re)connect forgets the previous session. */
-    rp_aes_key_wipe(&cl->key);
-    cl->has_key = false;
-    cl->has_age = false;
-    cl->age = 0;
-    cl->date_created = 0;
-    if (!cl->managed) {
-        cl->id[0] = '\0';
-        cl->id_len = 0;
-    }
+    uint64_t now = cl->clock(cl->clock_ctx);
     residue_connect m;
     residue_connect_init(&m);
-    m.timestamp = cl->clock(cl->clock_ctx);
+    m.timestamp = now;
     m.has_timestamp = true;
     m.type = RESIDUE_REQUEST_TYPE_CONNECT;
     m.has_type = true;
@@ -367,35 +398,45 @@ int residue_client_connect(residue_client *cl, uint8_t *out, size_t cap, size_t 
         m.rsa_public_key.len = cl->pem_len;
         m.has_rsa_public_key = true;
     }
+    const rp_rsa_key *server_key = cl->cfg.server_public_key;
+    unsigned env = server_key != NULL ? RESIDUE_ENVELOPE_RSA_TO_SERVER : RESIDUE_ENVELOPE_PLAIN;
+    residue_client_session before = cl->m; /* put back if the packet cannot be written */
+    int rc = residue_client_session_send_connect(&cl->m, now, (residue_envelope)env, &m, NULL,
+                                                 NULL, err);
+    if (rc < 0) {
+        return rc;
+    }
     char json[RESIDUE_CONNECT_MAX_SIZE + 1];
     size_t n = 0;
-    int rc = residue_connect_encode(&m, json, sizeof json, &n, err);
+    rc = residue_connect_encode(&m, json, sizeof json, &n, err);
+    if (rc == 0 && server_key != NULL && n > rp_rsa_max_plaintext(server_key)) {
+        rc = rp_error_set(err, RP_E_TOO_LONG, RP_LAYER_SESSION, SIZE_MAX,
+                          "the CONNECT is %zu bytes but one RSA block of the %u-bit server "
+                          "key holds at most %zu; use a server key of more than %zu bits",
+                          n, rp_rsa_key_bits(server_key), rp_rsa_max_plaintext(server_key),
+                          (n + RP_RSA_PKCS1_OVERHEAD) * 8u);
+    }
+    if (rc == 0) {
+        rc = seal_packet(cl, env, RESIDUE_PORT_CONNECT, json, n, NULL, 0, out, cap, out_len, err);
+    }
     if (rc < 0) {
+        cl->m = before;
         return rc;
     }
-    const char *envelope = "plain";
-    unsigned env = RESIDUE_ENVELOPE_PLAIN;
-    if (cl->cfg.server_public_key != NULL) {
-        size_t max = rp_rsa_max_plaintext(cl->cfg.server_public_key);
-        if (n > max) {
-            return rp_error_set(err, RP_E_TOO_LONG, RP_LAYER_SESSION, SIZE_MAX,
-                                "the CONNECT is %zu bytes but one RSA block of the %u-bit server "
-                                "key holds at most %zu; use a server key of more than %zu bits",
-                                n, rp_rsa_key_bits(cl->cfg.server_public_key), max,
-                                (n + RP_RSA_PKCS1_OVERHEAD) * 8u);
-        }
-        env = RESIDUE_ENVELOPE_RSA_TO_SERVER;
-        envelope = "rsa";
+    /* A (re)connect forgets the previous session (the machine dropped its key). */
+    rp_aes_key_wipe(&cl->key);
+    cl->has_age = false;
+    cl->age = 0;
+    cl->date_created = 0;
+    if (!cl->managed) {
+        cl->id[0] = '\0';
+        cl->id_len = 0;
     }
-    rc = seal_packet(cl, env, RESIDUE_PORT_CONNECT, json, n, NULL, 0, out, cap, out_len, err);
-    if (rc < 0) {
-        return rc;
-    }
-    cl->state = RESIDUE_CLIENT_AWAIT_HELLO;
+    cl->connected_once = true;
     if (cl->trace != NULL) {
         char d[600];
         abbreviate(json, n, d, sizeof d);
-        trace_emit(cl, true, "CONNECT", envelope, *out_len, d);
+        trace_emit(cl, true, "CONNECT", server_key != NULL ? "rsa" : "plain", *out_len, d);
     }
     return 0;
 }
@@ -407,10 +448,6 @@ int residue_client_touch(residue_client *cl, uint8_t *out, size_t cap, size_t *o
                             "client, out and out_len must not be NULL");
     }
     *out_len = 0;
-    if (cl->state != RESIDUE_CLIENT_ESTABLISHED) {
-        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
-                            "TOUCH needs an established connection");
-    }
     residue_touch m;
     residue_touch_init(&m);
     m.timestamp = cl->clock(cl->clock_ctx);
@@ -418,13 +455,19 @@ int residue_client_touch(residue_client *cl, uint8_t *out, size_t cap, size_t *o
     m.client_id.ptr = cl->id;
     m.client_id.len = cl->id_len;
     m.has_timestamp = m.has_type = m.has_client_id = true;
-    char json[RESIDUE_TOUCH_MAX_SIZE + 1];
-    size_t n = 0;
-    int rc = residue_touch_encode(&m, json, sizeof json, &n, err);
-    if (rc < 0 || (rc = seal_request(cl, json, n, out, cap, out_len, err)) < 0) {
+    residue_client_session before = cl->m;
+    int rc = residue_client_session_send_touch(&cl->m, m.timestamp, RESIDUE_ENVELOPE_AES_FROM_CLIENT,
+                                               &m, NULL, NULL, err);
+    if (rc < 0) {
         return rc;
     }
-    cl->state = RESIDUE_CLIENT_AWAIT_TOUCH;
+    char json[RESIDUE_TOUCH_MAX_SIZE + 1];
+    size_t n = 0;
+    rc = residue_touch_encode(&m, json, sizeof json, &n, err);
+    if (rc < 0 || (rc = seal_request(cl, json, n, out, cap, out_len, err)) < 0) {
+        cl->m = before;
+        return rc;
+    }
     trace_emit(cl, true, "TOUCH", "aes", *out_len, json);
     return 0;
 }
@@ -433,25 +476,67 @@ int residue_client_touch(residue_client *cl, uint8_t *out, size_t cap, size_t *o
 
 static int fail(residue_client *cl, int code, rp_error *err, const char *fmt, const char *arg)
 {
-    cl->state = RESIDUE_CLIENT_DISCONNECTED;
+    drop_session(cl);
     return rp_error_set(err, (rp_status)code, RP_LAYER_SESSION, SIZE_MAX, fmt, arg);
 }
 
-static int on_hello(residue_client *cl, const residue_hello *h, size_t wire, uint8_t *out, size_t cap,
-                    size_t *out_len, rp_error *err)
+/* What the machine's handlers get: the client and the call's facts. */
+typedef struct reply_call {
+    residue_client *cl;
+    uint64_t now;
+    size_t wire;
+} reply_call;
+
+/* Whether the current state takes some reply on the connect port (the spec's routes of the
+ * server's connect-port messages, offered to the machine). A packet that cannot be read
+ * in such a state ends the attempt; in any other state no reply was asked for. */
+static bool awaits_reply(const residue_client *cl)
 {
+    for (size_t r = 0; r < residue_protocol.route_count; r++) {
+        const rp_route_desc *rt = &residue_protocol.routes[r];
+        if (rt->port != RESIDUE_PORT_CONNECT || rt->from != RESIDUE_PEER_SERVER) {
+            continue;
+        }
+        for (size_t e = 0; e < residue_protocol.envelope_count; e++) {
+            size_t t;
+            if ((rt->envelopes & RESIDUE_ENVELOPE_BIT(e)) &&
+                rp_machine_find(&cl->m.core, RP_MACHINE_RECEIVE, (size_t)rt->message, e, &t,
+                                NULL) == 0) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+static int not_awaited(const residue_client *cl, rp_error *err)
+{
+    return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
+                        "no reply is expected in state %s",
+                        residue_client_session_state_name(&cl->m));
+}
+
+/* awaiting_hello: receive Hello. Residue's rules for the hello; the machine then has the
+ * session key. */
+static int on_hello(void *ctx, residue_client_session *m, const residue_hello *h,
+                    residue_envelope envelope, rp_error *err)
+{
+    reply_call *call = ctx;
+    residue_client *cl = call->cl;
+    (void)m;
+    (void)envelope;
     if (h->client_id.len == 0 || h->client_id.len > RESIDUE_CLIENT_ID_MAX) {
-        return fail(cl, RP_E_PROTOCOL, err, "hello carries an unusable client id%s", "");
+        return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
+                            "hello carries an unusable client id");
     }
     if (cl->managed && !rp_str_eq(h->client_id, cl->managed_id, strlen(cl->managed_id))) {
-        return fail(cl, RP_E_PROTOCOL, err, "hello names another client than %s", cl->managed_id);
+        return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
+                            "hello names another client than %s", cl->managed_id);
     }
     int rc = rp_aes_key_set(&cl->key, h->key.ptr, h->key.len, err);
     if (rc < 0) {
-        cl->state = RESIDUE_CLIENT_DISCONNECTED;
         return rc;
     }
-    cl->has_key = true;
     memcpy(cl->id, h->client_id.ptr, h->client_id.len);
     cl->id[h->client_id.len] = '\0';
     cl->id_len = h->client_id.len;
@@ -459,41 +544,46 @@ static int on_hello(residue_client *cl, const residue_hello *h, size_t wire, uin
         char d[256];
         snprintf(d, sizeof d, "client_id=%s key=<%u-bit, hidden>%s", cl->id,
                  (unsigned)(cl->key.len * 8u), h->has_token ? " token=<present>" : "");
-        trace_emit(cl, false, "HELLO", "rsa", wire, d);
+        trace_emit(cl, false, "HELLO", "rsa", call->wire, d);
     }
-    residue_acknowledgement a;
-    residue_acknowledgement_init(&a);
-    a.timestamp = cl->clock(cl->clock_ctx);
-    a.type = RESIDUE_REQUEST_TYPE_ACKNOWLEDGEMENT;
-    a.client_id.ptr = cl->id;
-    a.client_id.len = cl->id_len;
-    a.has_timestamp = a.has_type = a.has_client_id = true;
-    char json[RESIDUE_ACKNOWLEDGEMENT_MAX_SIZE + 1];
-    size_t n = 0;
-    rc = residue_acknowledgement_encode(&a, json, sizeof json, &n, err);
-    if (rc < 0 || (rc = seal_request(cl, json, n, out, cap, out_len, err)) < 0) {
-        cl->state = RESIDUE_CLIENT_DISCONNECTED;
-        return rc;
-    }
-    cl->state = RESIDUE_CLIENT_AWAIT_ESTABLISHED;
-    trace_emit(cl, true, "ACK", "aes", *out_len, json);
     return 0;
 }
 
-static int on_established(residue_client *cl, const residue_established *m, size_t wire,
-                          rp_error *err)
+/* Seconds from now until the touch point: once fewer than RESIDUE_CLIENT_TOUCH_MARGIN seconds
+ * of the session's life (date_created + age) are left; never for a session without an age. */
+static uint64_t touch_in(const residue_client *cl, uint64_t now)
 {
-    if (!rp_str_eq(m->client_id, cl->id, cl->id_len)) {
-        return fail(cl, RP_E_PROTOCOL, err, "established reply names another client than %s",
-                    cl->id);
+    if (!cl->has_age || cl->age == 0) {
+        return UINT64_MAX;
     }
-    cl->flags = m->flags;
-    cl->max_bulk_size = m->max_bulk_size;
-    cl->logging_port = m->logging_port;
-    cl->has_age = m->has_age && m->has_date_created;
-    cl->age = m->has_age ? m->age : 0;
-    cl->date_created = m->has_date_created ? m->date_created : 0;
-    cl->state = RESIDUE_CLIENT_ESTABLISHED;
+    uint64_t end = cl->date_created + cl->age;
+    uint64_t at = end >= RESIDUE_CLIENT_TOUCH_MARGIN ? end - RESIDUE_CLIENT_TOUCH_MARGIN + 1u : 0;
+    return at > now ? at - now : 0;
+}
+
+/* awaiting_established / awaiting_touch: receive Established. The machine starts the touch
+ * timer with the duration set here. */
+static int on_established(void *ctx, residue_client_session *m, const residue_established *e,
+                          residue_envelope envelope, rp_error *err)
+{
+    reply_call *call = ctx;
+    residue_client *cl = call->cl;
+    (void)envelope;
+    if (!rp_str_eq(e->client_id, cl->id, cl->id_len)) {
+        return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
+                            "established reply names another client than %s", cl->id);
+    }
+    cl->flags = e->flags;
+    cl->max_bulk_size = e->max_bulk_size;
+    cl->logging_port = e->logging_port;
+    cl->has_age = e->has_age && e->has_date_created;
+    cl->age = e->has_age ? e->age : 0;
+    cl->date_created = e->has_date_created ? e->date_created : 0;
+    int rc = residue_client_session_set_timer(m, RESIDUE_CLIENT_SESSION_TIMER_TOUCH,
+                                              touch_in(cl, call->now), err);
+    if (rc < 0) {
+        return rc;
+    }
     if (cl->trace != NULL) {
         char d[320];
         snprintf(d, sizeof d,
@@ -502,11 +592,42 @@ static int on_established(residue_client *cl, const residue_established *m, size
                  cl->id, (unsigned)cl->flags, (unsigned)cl->max_bulk_size,
                  (unsigned)cl->logging_port, (unsigned)cl->age,
                  (unsigned long long)cl->date_created,
-                 m->has_server_info ? (int)m->server_info.version.len : 1,
-                 m->has_server_info ? m->server_info.version.ptr : "?",
-                 (unsigned)(m->key.len * 8u));
-        trace_emit(cl, false, "ESTABLISHED", "aes", wire, d);
+                 e->has_server_info ? (int)e->server_info.version.len : 1,
+                 e->has_server_info ? e->server_info.version.ptr : "?",
+                 (unsigned)(e->key.len * 8u));
+        trace_emit(cl, false, "ESTABLISHED", "aes", call->wire, d);
     }
+    return 0;
+}
+
+static const residue_client_session_handlers reply_handlers = {
+    .awaiting_hello_receive_hello = on_hello,
+    .awaiting_established_receive_established = on_established,
+    .awaiting_touch_receive_established = on_established,
+};
+
+/* hello_received: the ACK that proves the session key was read. */
+static int send_ack(residue_client *cl, uint64_t now, uint8_t *out, size_t cap, size_t *out_len,
+                    rp_error *err)
+{
+    residue_acknowledgement a;
+    residue_acknowledgement_init(&a);
+    a.timestamp = now;
+    a.type = RESIDUE_REQUEST_TYPE_ACKNOWLEDGEMENT;
+    a.client_id.ptr = cl->id;
+    a.client_id.len = cl->id_len;
+    a.has_timestamp = a.has_type = a.has_client_id = true;
+    int rc = residue_client_session_send_acknowledgement(&cl->m, now,
+                                                         RESIDUE_ENVELOPE_AES_FROM_CLIENT, &a,
+                                                         NULL, NULL, err);
+    char json[RESIDUE_ACKNOWLEDGEMENT_MAX_SIZE + 1];
+    size_t n = 0;
+    if (rc < 0 || (rc = residue_acknowledgement_encode(&a, json, sizeof json, &n, err)) < 0 ||
+        (rc = seal_request(cl, json, n, out, cap, out_len, err)) < 0) {
+        drop_session(cl);
+        return rc;
+    }
+    trace_emit(cl, true, "ACK", "aes", *out_len, json);
     return 0;
 }
 
@@ -518,22 +639,22 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
                             "client, out and out_len must not be NULL");
     }
     *out_len = 0;
-    if (cl->state != RESIDUE_CLIENT_AWAIT_HELLO && cl->state != RESIDUE_CLIENT_AWAIT_ESTABLISHED &&
-        cl->state != RESIDUE_CLIENT_AWAIT_TOUCH) {
-        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
-                            "no reply is expected in this state");
-    }
+    bool awaited = awaits_reply(cl);
+    reply_call call = {cl, cl->clock(cl->clock_ctx), len + RESIDUE_SESSION_DELIM_LEN};
     const char *text = pkt == NULL ? "" : (const char *)pkt;
-    size_t wire = len + RESIDUE_SESSION_DELIM_LEN;
     /* What the server may send on the connect port, told apart by shape (rp_envelope.h). */
     uint32_t mask = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_CONNECT,
                                           RESIDUE_PEER_SERVER);
     uint32_t shape = rp_envelope_classify(&residue_protocol, mask, text, len);
-    if (shape == 0 || (shape == RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT) && !cl->has_key)) {
+    if (shape == 0 ||
+        (shape == RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_TO_CLIENT) && !has_session_key(cl))) {
+        if (!awaited) {
+            return not_awaited(cl, err);
+        }
         /* Raw text: what the server sends when it could not RSA-encrypt the hello. */
         char d[200];
         snprintf(d, sizeof d, "%.*s", (int)(len < 160 ? len : 160), text);
-        trace_emit(cl, false, "RAW", "plain", wire, d);
+        trace_emit(cl, false, "RAW", "plain", call.wire, d);
         return fail(cl, RP_E_REJECTED, err, "server answered with raw text: %s", d);
     }
     /* Plaintext and work buffer: every layer opens to at most its input's length, but an RSA
@@ -553,14 +674,14 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
     if (rc < 0) {
         OPENSSL_cleanse(plain, pcap + wcap);
         free(plain);
-        cl->state = RESIDUE_CLIENT_DISCONNECTED;
+        if (!awaited) {
+            return not_awaited(cl, err);
+        }
+        drop_session(cl);
         return rc;
     }
     size_t n = opened.len;
-    unsigned kind = opened.envelope;
-    const char *envelope = kind == RESIDUE_ENVELOPE_RSA_TO_CLIENT ? "rsa"
-                           : kind == RESIDUE_ENVELOPE_AES_TO_CLIENT ? "aes"
-                                                                    : "plain";
+    residue_envelope kind = (residue_envelope)opened.envelope;
     uint8_t arena_buf[REPLY_ARENA_SIZE];
     rp_arena arena;
     rp_arena_init(&arena, arena_buf, sizeof arena_buf);
@@ -575,13 +696,22 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
                      residue_log_reply_decode(plain, n, &lr, &arena, &residue_profile_wire, NULL) == 0;
     OPENSSL_cleanse(plain, pcap + wcap);
     free(plain);
-    if (forgotten) {
-        trace_emit(cl, false, "LOG-REPLY", "plain", wire, "the server does not know this client");
+    if (rc < 0 && !awaited) {
+        rc = not_awaited(cl, err);
+    } else if (forgotten) {
+        trace_emit(cl, false, "LOG-REPLY", "plain", call.wire, "the server does not know this client");
         rc = fail(cl, RP_E_REJECTED, err, "%s", "the server does not know this client");
     } else if (rc < 0) {
-        cl->state = RESIDUE_CLIENT_DISCONNECTED;
+        drop_session(cl);
         if (err != NULL) {
             *err = e;
+        }
+    } else if ((rc = residue_client_session_receive(&cl->m, call.now, kind, any, &reply_handlers,
+                                                    &call, err)) < 0) {
+        /* Refused by the machine or by a handler: a reply that was awaited and cannot be
+         * used ends the attempt; one nobody asked for changes nothing. */
+        if (awaited) {
+            drop_session(cl);
         }
     } else if (any->id == RESIDUE_MSG_CONNECT_ERROR) {
         char text_buf[RP_ERROR_MESSAGE_MAX];
@@ -589,17 +719,12 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
                  any->u.connect_error.error_text.ptr);
         char d[RP_ERROR_MESSAGE_MAX + 20];
         snprintf(d, sizeof d, "error_text=\"%s\"", text_buf);
-        trace_emit(cl, false, "ERROR", envelope, wire, d);
+        trace_emit(cl, false, "ERROR", kind == RESIDUE_ENVELOPE_RSA_TO_CLIENT ? "rsa"
+                                       : kind == RESIDUE_ENVELOPE_AES_TO_CLIENT ? "aes" : "plain",
+                   call.wire, d);
         rc = fail(cl, RP_E_REJECTED, err, "%s", text_buf);
-    } else if (any->id == RESIDUE_MSG_HELLO && cl->state == RESIDUE_CLIENT_AWAIT_HELLO &&
-               kind == RESIDUE_ENVELOPE_RSA_TO_CLIENT) {
-        rc = on_hello(cl, &any->u.hello, wire, out, cap, out_len, err);
-    } else if (any->id == RESIDUE_MSG_ESTABLISHED && cl->state != RESIDUE_CLIENT_AWAIT_HELLO &&
-               kind == RESIDUE_ENVELOPE_AES_TO_CLIENT) {
-        rc = on_established(cl, &any->u.established, wire, err);
-    } else {
-        rc = fail(cl, RP_E_PROTOCOL, err, "unexpected reply (%s envelope) in this state",
-                  envelope);
+    } else if (any->id == RESIDUE_MSG_HELLO) {
+        rc = send_ack(cl, call.now, out, cap, out_len, err);
     }
     OPENSSL_cleanse(arena_buf, sizeof arena_buf);
     return rc;
@@ -642,10 +767,6 @@ int residue_client_build_log(residue_client *cl, const residue_log_request *reco
                             "client, records, out and out_len must not be NULL");
     }
     *out_len = 0;
-    if (cl->state != RESIDUE_CLIENT_ESTABLISHED && cl->state != RESIDUE_CLIENT_AWAIT_TOUCH) {
-        return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
-                            "logging needs an established connection");
-    }
     size_t capacity = residue_client_bulk_capacity(cl);
     if (count == 0 || count > capacity) {
         return rp_error_set(err, RP_E_LIMIT, RP_LAYER_SESSION, SIZE_MAX,
@@ -661,6 +782,9 @@ int residue_client_build_log(residue_client *cl, const residue_log_request *reco
     if (json == NULL) {
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
     }
+    bool compress = (cl->flags & RESIDUE_SERVER_FLAGS_COMPRESSION) != 0 && !cl->no_compression;
+    unsigned env = compress ? RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT : RESIDUE_ENVELOPE_AES_FROM_CLIENT;
+    residue_client_session before = cl->m;
     size_t n = 0;
     int rc;
     if (count == 1) {
@@ -669,7 +793,11 @@ int residue_client_build_log(residue_client *cl, const residue_log_request *reco
             r.timestamp = now;
             r.has_timestamp = true;
         }
-        rc = residue_log_request_encode(&r, json, bound, &n, err);
+        rc = residue_client_session_send_log_request(&cl->m, now, (residue_envelope)env, &r, NULL,
+                                                     NULL, err);
+        if (rc == 0) {
+            rc = residue_log_request_encode(&r, json, bound, &n, err);
+        }
     } else {
         residue_log_bulk *bulk = calloc(1, sizeof *bulk);
         if (bulk == NULL) {
@@ -684,21 +812,23 @@ int residue_client_build_log(residue_client *cl, const residue_log_request *reco
             }
         }
         bulk->count = count;
-        rc = residue_log_bulk_encode(bulk, json, bound, &n, err);
+        rc = residue_client_session_send_log_bulk(&cl->m, now, (residue_envelope)env, bulk, NULL,
+                                                  NULL, err);
+        if (rc == 0) {
+            rc = residue_log_bulk_encode(bulk, json, bound, &n, err);
+        }
         free(bulk);
     }
-    if (rc < 0) {
-        free(json);
-        return rc;
+    if (rc == 0) {
+        rc = log_work(cl, rp_envelope_sealed_max(&residue_protocol, env, n, cl->id_len), err);
     }
-    bool compress = (cl->flags & RESIDUE_SERVER_FLAGS_COMPRESSION) != 0 && !cl->no_compression;
-    unsigned env = compress ? RESIDUE_ENVELOPE_AES_ZLIB_FROM_CLIENT : RESIDUE_ENVELOPE_AES_FROM_CLIENT;
-    rc = log_work(cl, rp_envelope_sealed_max(&residue_protocol, env, n, cl->id_len), err);
     if (rc == 0) {
         rc = seal_packet(cl, env, RESIDUE_PORT_LOGGING, json, n, cl->log_work, cl->log_work_cap,
                          out, cap, out_len, err);
     }
-    if (rc == 0 && cl->trace != NULL) {
+    if (rc < 0) {
+        cl->m = before;
+    } else if (cl->trace != NULL) {
         char d[300];
         if (count == 1) {
             snprintf(d, sizeof d, "%.*s%s", (int)(n < 200 ? n : 200), json, n > 200 ? "…" : "");
@@ -730,6 +860,13 @@ int residue_client_log_reply(residue_client *cl, const uint8_t *pkt, size_t len,
     if (rc < 0) {
         return rp_error_set(err, RP_E_PROTOCOL, RP_LAYER_SESSION, SIZE_MAX,
                             "logging port answered something that is not {\"r\":N}");
+    }
+    cl->any->id = RESIDUE_MSG_LOG_REPLY;
+    cl->any->u.log_reply = m;
+    rc = residue_client_session_receive(&cl->m, cl->clock(cl->clock_ctx), RESIDUE_ENVELOPE_PLAIN,
+                                        cl->any, NULL, NULL, err);
+    if (rc < 0) {
+        return rc;
     }
     if (m.r != RESIDUE_LOG_STATUS_ACCEPTED) {
         return rp_error_set(err, RP_E_REJECTED, RP_LAYER_SESSION, SIZE_MAX,

@@ -137,6 +137,7 @@ int residue_registry_add(residue_registry *reg, const char *id, size_t len, resi
     memcpy(e->id, id, len);
     e->id[len] = '\0';
     e->id_len = len;
+    residue_client_entry_init(&e->machine);
     size_t h = hash_id(id, len) % reg->nbuckets;
     e->next = reg->buckets[h];
     reg->buckets[h] = e;
@@ -172,12 +173,44 @@ void residue_registry_remove(residue_registry *reg, residue_registry_entry *entr
     }
 }
 
-bool residue_registry_entry_alive(const residue_registry_entry *entry, uint64_t now)
+void residue_registry_entry_arm_age(residue_registry_entry *entry, uint64_t now)
 {
-    if (entry == NULL) {
+    uint64_t seconds = UINT64_MAX; /* age 0: never due (the deadline saturates) */
+    if (entry->age != 0) {
+        uint64_t dead_at = entry->date_created + entry->age + 1u;
+        seconds = dead_at > now ? dead_at - now : 0;
+    }
+    /* Cannot fail: the timer exists and the machine is not NULL. */
+    int rc = residue_client_entry_set_timer(&entry->machine, RESIDUE_CLIENT_ENTRY_TIMER_AGE,
+                                            seconds, NULL);
+    (void)rc;
+}
+
+/* Fires the entry's due timer, if the current state takes one; true when one fired. */
+static bool tick(residue_registry_entry *e, uint64_t now)
+{
+    bool fired = false;
+    /* Without handlers nothing can veto: only a NULL machine could fail. */
+    if (residue_client_entry_tick(&e->machine, now, NULL, NULL, &fired, NULL) < 0) {
         return false;
     }
-    return entry->age == 0 || entry->date_created + entry->age >= now;
+    return fired;
+}
+
+static bool is_dead(const residue_registry_entry *e)
+{
+    return residue_client_entry_current(&e->machine) == RESIDUE_CLIENT_ENTRY_STATE_DEAD;
+}
+
+bool residue_registry_entry_advance(residue_registry_entry *entry, uint64_t now)
+{
+    residue_client_entry_state st = residue_client_entry_current(&entry->machine);
+    /* The states whose only timer is the age; dead's sweep is the sweep's to offer. */
+    if (st == RESIDUE_CLIENT_ENTRY_STATE_UNACKNOWLEDGED ||
+        st == RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED) {
+        (void)tick(entry, now);
+    }
+    return !is_dead(entry);
 }
 
 size_t residue_registry_sweep(residue_registry *reg, uint64_t now)
@@ -190,7 +223,10 @@ size_t residue_registry_sweep(residue_registry *reg, uint64_t now)
         residue_registry_entry **pp = &reg->buckets[b];
         while (*pp != NULL) {
             residue_registry_entry *e = *pp;
-            if (!residue_registry_entry_alive(e, now)) {
+            if (!residue_registry_entry_advance(e, now)) {
+                (void)tick(e, now); /* the sweep timer: dead -> forgotten */
+            }
+            if (residue_client_entry_current(&e->machine) == RESIDUE_CLIENT_ENTRY_STATE_FORGOTTEN) {
                 *pp = e->next;
                 reg->count--;
                 if (reg->on_remove != NULL) reg->on_remove(reg->on_remove_ctx, e);
@@ -198,7 +234,7 @@ size_t residue_registry_sweep(residue_registry *reg, uint64_t now)
                 removed++;
                 continue;
             }
-            if (e->has_backup_key) {
+            if (e->has_backup_key && !is_dead(e)) {
                 rp_aes_key_wipe(&e->backup_key);
                 e->has_backup_key = false;
             }

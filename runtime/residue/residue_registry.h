@@ -2,8 +2,17 @@
  *
  * One entry per client id: its AES session key (and the backup key kept after a managed
  * reconnect rotated it), its token, its RSA public key, whether it is managed and
- * acknowledged, and its lifetime (date_created + age). The table is a chained hash map
- * keyed by the client id; it owns its entries and cleanses their keys when they go.
+ * acknowledged, its lifetime (date_created + age), and its session as the spec declares it:
+ * an instance of the generated machine ClientEntry (generated/residue_machines.h), which
+ * holds the entry's state (unacknowledged, acknowledged, dead) and its two timers. The table
+ * is a chained hash map keyed by the client id; it owns its entries and cleanses their keys
+ * when they go.
+ *
+ * Time: the machine's `age` timer is due once the client is dead (alive <=> age == 0 or
+ * date_created + age >= now); residue_registry_entry_advance offers it the time, and the
+ * entry is dead from then on. Its `sweep` timer starts when the age runs out and is due at
+ * once: a dead entry is forgotten by the first integrity sweep (residue_registry_sweep) that
+ * offers it the time, as the real server's ClientIntegrityTask removes every dead client.
  *
  * Used by residue_server.c only; no sockets, no clock (callers pass `now`).
  * Not thread-safe (one event loop owns it).
@@ -17,6 +26,7 @@
 
 #include "rp_crypto.h"
 #include "rp_error.h"
+#include "residue_machines.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,9 +50,14 @@ typedef struct residue_registry_entry {
     rp_rsa_key *public_key;         /* where hellos and RSA errors are encrypted to */
     bool owns_public_key;           /* true: freed with the entry (unmanaged clients) */
     bool managed;
-    bool acknowledged;
-    uint64_t date_created;          /* server Unix seconds */
+    bool acknowledged;              /* acknowledged once (residue policy, kept apart from the
+                                       machine's state: the real server keeps it across a
+                                       managed re-CONNECT, which the machine answers with a
+                                       hello and so leaves in unacknowledged, and across
+                                       death, where TOUCH's error text still depends on it) */
+    uint64_t date_created;          /* server Unix seconds (advertised in the established reply) */
     uint32_t age;                   /* seconds of life from date_created; 0 = forever */
+    residue_client_entry machine;   /* the session: state and the age and sweep timers */
     struct residue_registry_entry *next;   /* hash chain (private) */
     void *owner_tag;                /* the server's own note (its per-source record); the
                                        registry never reads it */
@@ -78,7 +93,7 @@ size_t residue_registry_count(const residue_registry *reg);
 /* The entry with exactly this id (len bytes, no NUL needed), or NULL. */
 residue_registry_entry *residue_registry_find(const residue_registry *reg, const char *id, size_t len);
 
-/* Adds a new zeroed entry with this id (1..RESIDUE_CLIENT_ID_MAX bytes, else RP_E_ARGUMENT; an
+/* Adds a new zeroed entry with this id, its machine in its initial state (unknown), (1..RESIDUE_CLIENT_ID_MAX bytes, else RP_E_ARGUMENT; an
  * existing id is RP_E_STATE). *out points at it; the registry owns it. RP_E_NOMEM on
  * allocation failure. */
 RP_CHECK_RESULT int residue_registry_add(residue_registry *reg, const char *id, size_t len,
@@ -87,11 +102,21 @@ RP_CHECK_RESULT int residue_registry_add(residue_registry *reg, const char *id, 
 /* Removes and frees one entry (which must belong to reg). */
 void residue_registry_remove(residue_registry *reg, residue_registry_entry *entry);
 
-/* Alive <=> age == 0 or date_created + age >= now (reference §8). */
-bool residue_registry_entry_alive(const residue_registry_entry *entry, uint64_t now);
+/* Sets how long the next start of the entry's age timer lasts, for a start at `now`: until
+ * the entry is dead by its date_created and age (deadline date_created + age + 1; never for
+ * age 0; due at once when that has passed). Call it with the entry's fields set, before the
+ * transition that starts the timer (the hello, the established reply). */
+void residue_registry_entry_arm_age(residue_registry_entry *entry, uint64_t now);
 
-/* The integrity sweep (reference §8): removes every dead client and drops the backup key
- * of every live one. Returns the number of clients removed. */
+/* Offers `now` to the entry's machine: in unacknowledged and acknowledged, the age timer
+ * fires when it is due (-> dead). A dead entry's sweep timer is left to the sweep. Returns
+ * whether the entry is alive (not dead) after that. */
+bool residue_registry_entry_advance(residue_registry_entry *entry, uint64_t now);
+
+/* The integrity sweep (reference §8): offers `now` to every entry: the age timer of each
+ * whose age has run out fires, then the sweep timer of each dead one, and every entry the
+ * machine has forgotten is removed; every live entry drops its backup key. Returns the
+ * number of clients removed. */
 size_t residue_registry_sweep(residue_registry *reg, uint64_t now);
 
 #ifdef __cplusplus

@@ -10,6 +10,16 @@
  * spec's tables (residue_protocol); the keys come from server_keys below (the server key,
  * and the registry entry's current and backup keys found by the envelope's id() text).
  * Packets are framed with the spec's port framing.
+ *
+ * The session of each client is the generated machine ClientEntry (generated/residue_machines.h)
+ * held by its registry entry: every decoded request for a client is offered to
+ * residue_client_entry_receive first (a CONNECT that would register a client, and an ACK or
+ * TOUCH naming none, to a new machine in state unknown), and a request the current state does
+ * not take is refused there, before any residue logic, and answered as the real server
+ * answers it (reply_refused); every reply of a session goes through
+ * residue_client_entry_send_<msg> before it is sealed. What stays here is residue's policy:
+ * managed clients, key rotation and the backup key, the `_t` window, the per-source limits
+ * and the exact texts.
  */
 #include "residue_session.h"
 
@@ -27,6 +37,7 @@
 #include "residue_transport.h"
 #include "rp_json.h"
 #include "rp_pem.h"
+#include "residue_machines.h"
 #include "residue_registry.h"
 #include "residue_sources.h"
 
@@ -90,6 +101,7 @@ struct residue_server {
     void *clock_ctx;
     rp_random_fn rng;
     void *rng_ctx;
+    rp_random_pool pool;    /* the system RNG's buffer when no rng was given */
     residue_registry reg;
     uint64_t last_sweep;
     uint64_t sweep_interval;
@@ -408,8 +420,10 @@ int residue_server_create(const residue_server_config *cfg, rp_clock_fn clock, v
     s->flags = residue_server_config_flags(&s->cfg);
     s->clock = clock != NULL ? clock : rp_clock_system;
     s->clock_ctx = clock != NULL ? clock_ctx : NULL;
-    s->rng = rng != NULL ? rng : rp_random_system;
-    s->rng_ctx = rng != NULL ? rng_ctx : NULL;
+    /* the system RNG through a pool: one RAND_bytes per several handshakes (rp_crypto.h) */
+    rp_random_pool_init(&s->pool);
+    s->rng = rng != NULL ? rng : rp_random_pool_draw;
+    s->rng_ctx = rng != NULL ? rng_ctx : &s->pool;
     s->inflate_buf = malloc(s->cfg.max_log_size + 1u);
     s->open_work = malloc(s->cfg.max_log_size + 1u);
     if (s->cfg.max_log_line_size == 0 || s->cfg.max_log_line_size > s->cfg.max_log_size) {
@@ -497,15 +511,16 @@ int residue_server_client_info_get(const residue_server *srv, const char *client
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SESSION, SIZE_MAX,
                             "server, client_id and out must not be NULL");
     }
-    const residue_registry_entry *e = residue_registry_find(&srv->reg, client_id, strlen(client_id));
+    residue_registry_entry *e = residue_registry_find(&srv->reg, client_id, strlen(client_id));
     if (e == NULL) {
         return rp_error_set(err, RP_E_UNKNOWN_CLIENT, RP_LAYER_SESSION, SIZE_MAX,
                             "client '%.64s' is not registered", client_id);
     }
     memset(out, 0, sizeof *out);
+    out->alive = residue_registry_entry_advance(e, srv->clock(srv->clock_ctx));
+    out->state = residue_client_entry_state_name(&e->machine);
     out->managed = e->managed;
     out->acknowledged = e->acknowledged;
-    out->alive = residue_registry_entry_alive(e, srv->clock(srv->clock_ctx));
     out->has_backup_key = e->has_backup_key;
     out->has_token = e->has_token;
     out->key_bits = (unsigned)(e->key.len * 8u);
@@ -555,6 +570,10 @@ typedef struct reply_ctx {
     const char *req_envelope;
     size_t req_size;
     char detail[256];
+    residue_envelope env;       /* the envelope the request came in */
+    residue_client_entry *m;    /* the session the reply belongs to; NULL: none (the packet
+                                   named no client, or the machine refused the request) */
+    uint64_t now;               /* the clock when the request was taken up */
 } reply_ctx;
 
 static void trace_emit(residue_server *srv, bool outgoing, const char *message, const char *envelope,
@@ -725,6 +744,15 @@ static int reply_error(reply_ctx *rc, const char *text, seal_kind kind, const rp
     int r = residue_connect_error_encode(&msg, json, sizeof json, &n, rc->why);
     if (r < 0) {
         return r;
+    }
+    if (rc->m != NULL) {
+        residue_envelope env = kind == SEAL_AES   ? RESIDUE_ENVELOPE_AES_TO_CLIENT
+                               : kind == SEAL_RSA ? RESIDUE_ENVELOPE_RSA_TO_CLIENT
+                                                  : RESIDUE_ENVELOPE_PLAIN;
+        r = residue_client_entry_send_connect_error(rc->m, rc->now, env, &msg, NULL, NULL, rc->why);
+        if (r < 0) {
+            return r;
+        }
     }
     rc->srv->stats.connect_errors++;
     snprintf(rc->detail, sizeof rc->detail, "error_text=\"%s\"", text);
@@ -941,8 +969,16 @@ static int reply_hello(reply_ctx *rc, const residue_registry_entry *e, bool with
     }
     snprintf(rc->detail, sizeof rc->detail, "client_id=%s key=<%u-bit, hidden>%s", e->id,
              (unsigned)(e->key.len * 8u), h.has_token ? " token=<present>" : "");
+    /* The session moves on before the seal: a hello the client's key cannot hold goes out as
+     * the real server's raw text instead, and the caller decides what becomes of the entry. */
+    residue_client_entry before = *rc->m;
+    r = residue_client_entry_send_hello(rc->m, rc->now, RESIDUE_ENVELOPE_RSA_TO_CLIENT, &h, NULL,
+                                        NULL, rc->why);
     bool sealed = false;
-    r = seal_rsa(rc, e->public_key, json, n, "HELLO", &sealed);
+    if (r == 0) {
+        r = seal_rsa(rc, e->public_key, json, n, "HELLO", &sealed);
+        if (r < 0) *rc->m = before; /* nothing was sent */
+    }
     OPENSSL_cleanse(json, sizeof json);
     if (r == 0 && sealed) {
         rp_error_clear(rc->why);
@@ -950,62 +986,166 @@ static int reply_hello(reply_ctx *rc, const residue_registry_entry *e, bool with
     return r;
 }
 
-static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *req)
+static int log_reply(reply_ctx *rc, bool ok);
+
+/* The reply to a request the session's machine refused (the generated code's RP_E_STATE, in
+ * *refusal, before any residue logic ran): what the real server answers for it. A client the
+ * registry does not hold (state unknown) gets §7's words: an ACK "Client with this ID does
+ * not exists...", a TOUCH the logging port's standard {"r":1} (§6.1, as the real server
+ * answers a plain TOUCH of an unknown client); every other refusal (a request in an envelope
+ * the spec does not give it) the invalid-request reply, {"r":1} on the logging port. *why
+ * then holds the refusal. */
+static int reply_refused(reply_ctx *rc, const residue_any *req, const residue_client_entry *m,
+                         const rp_error *refusal)
 {
-    uint64_t now = s->clock(s->clock_ctx);
+    bool unknown = residue_client_entry_current(m) == RESIDUE_CLIENT_ENTRY_STATE_UNKNOWN;
+    int r;
+    rc->m = NULL; /* a refused request starts no exchange of the session */
+    if (rc->port == RESIDUE_PORT_LOGGING) {
+        r = log_reply(rc, false);
+    } else if (unknown && req->id == RESIDUE_MSG_ACKNOWLEDGEMENT) {
+        r = reply_error(rc, TXT_ACK_UNKNOWN, SEAL_PLAIN, NULL, NULL);
+    } else if (unknown && req->id == RESIDUE_MSG_TOUCH) {
+        memcpy(rc->out, LOG_REPLY_BAD, sizeof LOG_REPLY_BAD - 1u);
+        snprintf(rc->detail, sizeof rc->detail, "unknown client_id: %s", LOG_REPLY_BAD);
+        rc->srv->stats.connect_errors++;
+        r = finish_packet(rc, sizeof LOG_REPLY_BAD - 1u, "LOG-REPLY", "plain");
+    } else {
+        r = reply_invalid(rc);
+    }
+    if (r == 0) {
+        rp_error_set(rc->why, RP_E_REJECTED, RP_LAYER_SESSION, SIZE_MAX, "%s", refusal->message);
+    }
+    return r;
+}
+
+/* Offers a decoded request to machine m at rc->now: 0 when its state takes the request (m has
+ * moved on, and the reply belongs to m), else the status of the refusal's reply. */
+static int offer(reply_ctx *rc, residue_client_entry *m, const residue_any *req, bool *refused)
+{
+    rp_error refusal;
+    rp_error_clear(&refusal);
+    *refused = false;
+    int r = residue_client_entry_receive(m, rc->now, rc->env, req, NULL, NULL, &refusal);
+    if (r == RP_E_STATE) {
+        *refused = true;
+        return reply_refused(rc, req, m, &refusal);
+    }
+    if (r < 0) {
+        if (rc->why != NULL) *rc->why = refusal;
+        return r;
+    }
+    rc->m = m;
+    return 0;
+}
+
+/* A managed client's CONNECT while its entry exists (reference §2.3): the same key again
+ * while it is alive; dead but not yet swept, a new key, the old one kept as backup until
+ * the next sweep (§10.4 item 8). Age and date are not reset either way: the age timer goes
+ * on to the same deadline. */
+static int on_reconnect(residue_server *s, reply_ctx *rc, const residue_any *any, unsigned bits,
+                        residue_registry_entry *e)
+{
+    bool alive = residue_registry_entry_advance(e, rc->now);
+    residue_client_entry before = e->machine;
+    bool refused;
+    int r = offer(rc, &e->machine, any, &refused);
+    if (r < 0 || refused) {
+        return r;
+    }
+    if (!alive) {
+        rp_aes_key fresh;
+        if ((r = new_aes_key(s, rc, bits, &fresh)) < 0) {
+            e->machine = before;
+            return r;
+        }
+        e->backup_key = e->key;
+        e->has_backup_key = true;
+        e->key = fresh;
+        rp_aes_key_wipe(&fresh);
+    }
+    residue_registry_entry_arm_age(e, rc->now);
+    return reply_hello(rc, e, false);
+}
+
+/* Registers the client of a first CONNECT under id with the session *m (in state
+ * connecting), a new key and a token; *out is the entry. On failure nothing is registered. */
+static int register_client(residue_server *s, reply_ctx *rc, const char *id, size_t id_len,
+                           unsigned bits, const residue_client_entry *m,
+                           residue_registry_entry **out)
+{
+    residue_registry_entry *e = NULL;
+    int r = residue_registry_add(&s->reg, id, id_len, &e, rc->why);
+    if (r < 0) {
+        return r;
+    }
+    source_attach(s, e, rc->now);
+    e->machine = *m;
+    e->age = s->cfg.non_acknowledged_client_age;
+    e->date_created = rc->now;
+    if ((r = new_aes_key(s, rc, bits, &e->key)) < 0 ||
+        (r = draw(s, rc, e->token, sizeof e->token)) < 0) {
+        residue_registry_remove(&s->reg, e);
+        return r;
+    }
+    e->has_token = true;
+    residue_registry_entry_arm_age(e, rc->now);
+    rc->m = &e->machine;
+    *out = e;
+    return 0;
+}
+
+static int on_connect(residue_server *s, reply_ctx *rc, const residue_any *any)
+{
+    const residue_connect *req = &any->u.connect;
+    rc->now = s->clock(s->clock_ctx);
+    uint64_t now = rc->now;
     unsigned bits = s->cfg.default_key_size;
     if (req->has_key_size && req->key_size != 0) {
         bits = req->key_size;
     }
     const char *busy = source_check_rate(s, now);
+    bool managed = req->has_client_id && req->client_id.len > 0;
+    const residue_managed_client *m = NULL;
+    if (managed && busy == NULL) {
+        /* Managed (reference §2.3): the configured key wins over any rsa_public_key sent. */
+        m = find_managed(s, req->client_id.ptr, req->client_id.len);
+        if (m != NULL && !(req->has_key_size && req->key_size != 0) && m->key_size != 0) {
+            bits = m->key_size;
+        }
+        residue_registry_entry *e = NULL;
+        if (m != NULL) e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
+        if (e != NULL) {
+            return on_reconnect(s, rc, any, bits, e);
+        }
+    }
+    /* Every other CONNECT is a client's first: a session of its own, which the registry
+     * entry takes over once the client is registered (a refusal leaves it in unknown). */
+    residue_client_entry fresh;
+    residue_client_entry_init(&fresh);
+    bool refused;
+    int r = offer(rc, &fresh, any, &refused);
+    if (r < 0 || refused) {
+        return r;
+    }
     if (busy != NULL) {
         return reply_error(rc, busy, SEAL_PLAIN, NULL, NULL);
     }
-    if (req->has_client_id && req->client_id.len > 0) {
-        /* Managed (reference §2.3): the configured key wins over any rsa_public_key sent. */
-        const residue_managed_client *m = find_managed(s, req->client_id.ptr, req->client_id.len);
+    residue_registry_entry *e = NULL;
+    if (managed) {
         if (m == NULL) {
             return reply_error(rc, TXT_CLIENT_UNKNOWN, SEAL_PLAIN, NULL, NULL);
         }
-        if (!(req->has_key_size && req->key_size != 0) && m->key_size != 0) {
-            bits = m->key_size;
+        if ((busy = source_check_unacked(s, now)) != NULL) {
+            return reply_error(rc, busy, SEAL_PLAIN, NULL, NULL);
         }
-        residue_registry_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
-        if (e == NULL) {
-            if ((busy = source_check_unacked(s, now)) != NULL) {
-                return reply_error(rc, busy, SEAL_PLAIN, NULL, NULL);
-            }
-            int r = residue_registry_add(&s->reg, req->client_id.ptr, req->client_id.len, &e, rc->why);
-            if (r < 0) {
-                return r;
-            }
-            source_attach(s, e, now);
-            e->public_key = (rp_rsa_key *)m->public_key; /* borrowed, owns_public_key false */
-            e->managed = true;
-            e->age = s->cfg.non_acknowledged_client_age;
-            e->date_created = now;
-            if ((r = new_aes_key(s, rc, bits, &e->key)) < 0 ||
-                (r = draw(s, rc, e->token, sizeof e->token)) < 0) {
-                residue_registry_remove(&s->reg, e);
-                return r;
-            }
-            e->has_token = true;
-            return reply_hello(rc, e, true);
+        if ((r = register_client(s, rc, req->client_id.ptr, req->client_id.len, bits, &fresh,
+                                 &e)) < 0) {
+            return r;
         }
-        if (!residue_registry_entry_alive(e, now)) {
-            /* Dead but not yet swept: rotate the key, keep the old one as backup until the
-             * next sweep (reference §2.3, §10.4 item 8). Age and date are not reset. */
-            rp_aes_key fresh;
-            int r = new_aes_key(s, rc, bits, &fresh);
-            if (r < 0) {
-                return r;
-            }
-            e->backup_key = e->key;
-            e->has_backup_key = true;
-            e->key = fresh;
-            rp_aes_key_wipe(&fresh);
-        }
-        return reply_hello(rc, e, false);
+        e->public_key = (rp_rsa_key *)m->public_key; /* borrowed, owns_public_key false */
+        e->managed = true;
+        return reply_hello(rc, e, true);
     }
     if (!(req->has_rsa_public_key && req->rsa_public_key.len > 0)) {
         /* Neither id nor key. (The real server registers a client and fails on the PEM
@@ -1036,7 +1176,6 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
         }
     }
     char id[UNMANAGED_ID_LEN + 1];
-    int r = 0;
     bool unique = false;
     for (int attempt = 0; attempt < ID_ATTEMPTS; attempt++) {
         if ((r = new_client_id(s, rc, id)) < 0) {
@@ -1054,22 +1193,12 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_connect *r
         rp_rsa_key_free(pub);
         return r;
     }
-    residue_registry_entry *e = NULL;
-    if ((r = residue_registry_add(&s->reg, id, UNMANAGED_ID_LEN, &e, rc->why)) < 0) {
+    if ((r = register_client(s, rc, id, UNMANAGED_ID_LEN, bits, &fresh, &e)) < 0) {
         rp_rsa_key_free(pub);
         return r;
     }
-    source_attach(s, e, now);
     e->public_key = pub;
     e->owns_public_key = true;
-    e->age = s->cfg.non_acknowledged_client_age;
-    e->date_created = now;
-    if ((r = new_aes_key(s, rc, bits, &e->key)) < 0 ||
-        (r = draw(s, rc, e->token, sizeof e->token)) < 0) {
-        residue_registry_remove(&s->reg, e);
-        return r;
-    }
-    e->has_token = true;
     r = reply_hello(rc, e, true);
     if (r < 0 || (rc->why != NULL && rc->why->code != RP_OK)) {
         /* The hello could not be encrypted to this key: forget the client again. */
@@ -1119,16 +1248,38 @@ static int reply_established(reply_ctx *rc, const residue_registry_entry *e)
              e->id, (unsigned)s->flags, (unsigned)s->cfg.max_items_in_bulk,
              (unsigned)s->cfg.logging_port, (unsigned)e->age,
              (unsigned long long)e->date_created);
-    r = seal_aes(rc, &e->key, json, n, "ESTABLISHED");
+    residue_client_entry before = *rc->m;
+    r = residue_client_entry_send_established(rc->m, rc->now, RESIDUE_ENVELOPE_AES_TO_CLIENT, &m,
+                                              NULL, NULL, rc->why);
+    if (r == 0) {
+        r = seal_aes(rc, &e->key, json, n, "ESTABLISHED");
+        if (r < 0) *rc->m = before; /* nothing was sent */
+    }
     OPENSSL_cleanse(json, sizeof json);
     return r;
 }
 
-static int on_ack(residue_server *s, reply_ctx *rc, const residue_acknowledgement *req)
+/* The entry the JSON client_id of an ACK or TOUCH names (reference §10.4 item 10), with the
+ * clock offered to its machine; NULL when the registry has none. */
+static residue_registry_entry *named_entry(residue_server *s, reply_ctx *rc, const rp_str *id)
 {
-    residue_registry_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
-    if (e == NULL) {
-        return reply_error(rc, TXT_ACK_UNKNOWN, SEAL_PLAIN, NULL, NULL);
+    rc->now = s->clock(s->clock_ctx);
+    residue_registry_entry *e = residue_registry_find(&s->reg, id->ptr, id->len);
+    if (e != NULL) {
+        (void)residue_registry_entry_advance(e, rc->now);
+    }
+    return e;
+}
+
+static int on_ack(residue_server *s, reply_ctx *rc, const residue_any *any)
+{
+    residue_registry_entry *e = named_entry(s, rc, &any->u.acknowledgement.client_id);
+    residue_client_entry none; /* a client the registry does not hold: state unknown */
+    residue_client_entry_init(&none);
+    bool refused;
+    int r = offer(rc, e != NULL ? &e->machine : &none, any, &refused);
+    if (r < 0 || refused) {
+        return r;
     }
     if (e->acknowledged && !e->managed) {
         return reply_error(rc, TXT_REACK_UNMANAGED, SEAL_RSA, NULL, e->public_key);
@@ -1136,32 +1287,33 @@ static int on_ack(residue_server *s, reply_ctx *rc, const residue_acknowledgemen
     if (!e->acknowledged) {
         source_detach(e);
     }
+    /* Also a dead client, not yet swept: the real server does not look at the age here. */
     e->acknowledged = true;
     e->age = s->cfg.client_age;
-    e->date_created = s->clock(s->clock_ctx);
+    e->date_created = rc->now;
+    residue_registry_entry_arm_age(e, rc->now);
     return reply_established(rc, e);
 }
 
-static int on_touch(residue_server *s, reply_ctx *rc, const residue_touch *req)
+static int on_touch(residue_server *s, reply_ctx *rc, const residue_any *any)
 {
-    residue_registry_entry *e = residue_registry_find(&s->reg, req->client_id.ptr, req->client_id.len);
-    if (e == NULL) {
-        /* The real server answers the logging port's standard response here (§6.1). */
-        memcpy(rc->out, LOG_REPLY_BAD, sizeof LOG_REPLY_BAD - 1u);
-        snprintf(rc->detail, sizeof rc->detail, "unknown client_id: %s", LOG_REPLY_BAD);
-        rc->srv->stats.connect_errors++;
-        rp_error_set(rc->why, RP_E_REJECTED, RP_LAYER_SESSION, SIZE_MAX, "TOUCH of unknown client");
-        return finish_packet(rc, sizeof LOG_REPLY_BAD - 1u, "LOG-REPLY", "plain");
+    residue_registry_entry *e = named_entry(s, rc, &any->u.touch.client_id);
+    residue_client_entry none;
+    residue_client_entry_init(&none);
+    bool refused;
+    int r = offer(rc, e != NULL ? &e->machine : &none, any, &refused);
+    if (r < 0 || refused) {
+        return r;
     }
     if (!e->acknowledged) {
         return reply_error(rc, TXT_TOUCH_NOT_ACK, SEAL_AES, &e->key, NULL);
     }
-    uint64_t now = s->clock(s->clock_ctx);
-    if (!residue_registry_entry_alive(e, now)) {
+    if (residue_client_entry_current(&e->machine) == RESIDUE_CLIENT_ENTRY_STATE_DEAD) {
         return reply_error(rc, TXT_TOUCH_DEAD, SEAL_AES, &e->key, NULL);
     }
     e->age = s->cfg.client_age;
-    e->date_created = now;
+    e->date_created = rc->now;
+    residue_registry_entry_arm_age(e, rc->now);
     return reply_established(rc, e);
 }
 
@@ -1347,7 +1499,7 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
         text = "";
     }
     reply_ctx rc = {srv, reply, cap, reply_len, why, RESIDUE_PORT_CONNECT, "?", "raw-text", len + 4u,
-                    {0}};
+                    {0}, RESIDUE_ENVELOPE_PLAIN, NULL, 0};
     rp_arena arena;
     rp_arena_init(&arena, srv->connect_arena, CONNECT_ARENA_SIZE);
     residue_any *any = srv->any;
@@ -1362,6 +1514,7 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
     uint32_t shape = rp_envelope_classify(&residue_protocol, mask, text, len);
     if (shape & RESIDUE_ENVELOPE_BIT(RESIDUE_ENVELOPE_AES_FROM_CLIENT)) {
         rc.req_envelope = "aes";
+        rc.env = RESIDUE_ENVELOPE_AES_FROM_CLIENT;
         r = open_request_aes(srv, &rc, text, len, any, &arena, &has_t);
         if (r != 1) {
             return r; /* answered (or failed locally) */
@@ -1403,6 +1556,7 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
                 r = decode_request(srv, b.out, res.len, any, &arena, &has_t, NULL);
                 if (r == 0) {
                     rc.req_envelope = "rsa";
+                    rc.env = RESIDUE_ENVELOPE_RSA_TO_SERVER;
                 }
             }
             open_bufs_done(&b, rmax + 1u);
@@ -1434,9 +1588,9 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
         return reply_error(&rc, TXT_PLAIN_NOT_ALLOWED, SEAL_PLAIN, NULL, NULL);
     }
     switch (any->id) {
-    case RESIDUE_MSG_CONNECT: return on_connect(srv, &rc, &any->u.connect);
-    case RESIDUE_MSG_ACKNOWLEDGEMENT: return on_ack(srv, &rc, &any->u.acknowledgement);
-    default: return on_touch(srv, &rc, &any->u.touch);
+    case RESIDUE_MSG_CONNECT: return on_connect(srv, &rc, any);
+    case RESIDUE_MSG_ACKNOWLEDGEMENT: return on_ack(srv, &rc, any);
+    default: return on_touch(srv, &rc, any);
     }
 }
 
@@ -1477,6 +1631,16 @@ static int log_reply(reply_ctx *rc, bool ok)
         return rp_error_set(rc->why, RP_E_OVERFLOW, RP_LAYER_SESSION, SIZE_MAX,
                             "reply buffer too small");
     }
+    if (rc->m != NULL) {
+        residue_log_reply msg = {ok ? RESIDUE_LOG_STATUS_ACCEPTED : RESIDUE_LOG_STATUS_BAD_REQUEST,
+                                 true};
+        int r = residue_client_entry_send_log_reply(rc->m, rc->now, RESIDUE_ENVELOPE_PLAIN, &msg,
+                                                    NULL, NULL, rc->why);
+        if (r < 0) {
+            return r;
+        }
+    }
+    /* The text of msg, always one of these two (no encoder needed). */
     memcpy(rc->out, txt, n);
     snprintf(rc->detail, sizeof rc->detail, "%s", txt);
     if (!ok) {
@@ -1539,6 +1703,19 @@ static bool store_finish(residue_server *s, reply_ctx *rc, store_run *sr)
     return !sr->failed;
 }
 
+/* Offers a log request (decoded in srv->any) or a bulk to the entry's machine, as offer. */
+static int offer_log(reply_ctx *rc, residue_message_id id, bool *refused)
+{
+    residue_any *any = rc->srv->any;
+    any->id = id;
+    if (id == RESIDUE_MSG_LOG_BULK) {
+        /* The server decodes a bulk item by item (handle_bulk: an invalid item is skipped,
+         * not the bulk refused); the machine looks at the message, not its items. */
+        any->u.log_bulk.count = 0;
+    }
+    return offer(rc, rc->m, any, refused);
+}
+
 /* A bulk: every element is decoded and validated alone; at most max_items_in_bulk are
  * looked at. The array as a whole only has to be well-formed JSON (the real server answers
  * {"r":0} to any array, §6.2). */
@@ -1564,6 +1741,11 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
             if (rc->why) *rc->why = e;
             return log_reply(rc, false);
         }
+    }
+    bool refused;
+    int r = offer_log(rc, RESIDUE_MSG_LOG_BULK, &refused);
+    if (r < 0 || refused) {
+        return r;
     }
     if (!take) {
         s->stats.log_dropped_dead++;
@@ -1630,7 +1812,7 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
     srv->stats.log_packets++;
     const char *text = pkt == NULL ? "" : (const char *)pkt;
     reply_ctx rc = {srv, reply, cap, reply_len, why, RESIDUE_PORT_LOGGING, "LOG", "aes", len + 4u,
-                    {0}};
+                    {0}, RESIDUE_ENVELOPE_AES_FROM_CLIENT, NULL, 0};
 
     /* aes_from_client, and aes_zlib_from_client when the server allows compression: both
      * are one join shape; after AES, JSON text is the plain log and anything else is tried
@@ -1682,7 +1864,10 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
     const char *json = b.out;
     size_t json_len = res.len;
     const char *env_name = zlib ? "aes+zlib" : "aes";
-    bool alive = residue_registry_entry_alive(e, srv->clock(srv->clock_ctx));
+    rc.now = srv->clock(srv->clock_ctx);
+    rc.env = (residue_envelope)res.envelope;
+    rc.m = &e->machine;
+    bool alive = residue_registry_entry_advance(e, rc.now);
     size_t ws = skip_ws(json, json_len);
     int r;
     if (ws < json_len && json[ws] == '[') {
@@ -1693,17 +1878,20 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
         trace_emit(srv, false, "LOG", env_name, len + 4u, client_id);
         rp_arena arena;
         rp_arena_init(&arena, srv->log_arena, srv->log_arena_size);
-        residue_log_request rec;
-        if (decode_log(srv, json, json_len, &rec, &arena, why) == 0) {
+        residue_log_request *rec = &srv->any->u.log_request;
+        bool refused = false;
+        if (decode_log(srv, json, json_len, rec, &arena, why) != 0) {
+            r = log_reply(&rc, false);
+        } else if ((r = offer_log(&rc, RESIDUE_MSG_LOG_REQUEST, &refused)) < 0 || refused) {
+            /* answered (or failed locally) */
+        } else {
             if (alive) {
-                deliver(srv, e->managed, client_id, &rec, &sr);
+                deliver(srv, e->managed, client_id, rec, &sr);
             } else {
                 /* Like the real server: accepted, then dropped for a dead client. */
                 srv->stats.log_dropped_dead++;
             }
             r = log_reply(&rc, store_finish(srv, &rc, &sr));
-        } else {
-            r = log_reply(&rc, false);
         }
     }
     open_bufs_done(&b, json_len + 1u);

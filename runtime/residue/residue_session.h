@@ -255,11 +255,14 @@ uint64_t residue_server_tick(residue_server *srv);
 /* Number of registered clients. */
 size_t residue_server_client_count(const residue_server *srv);
 
-/* Public facts about one registered client (no key material). */
+/* Public facts about one registered client (no key material), as of the server clock's now
+ * (the lookup offers the time to the client's session machine). */
 typedef struct residue_server_client_info {
     bool managed;
     bool acknowledged;
     bool alive;
+    const char *state;          /* its session machine's state (spec machine ClientEntry):
+                                   "unacknowledged", "acknowledged" or "dead"; static */
     bool has_backup_key;
     bool has_token;
     unsigned key_bits;          /* 128/192/256 */
@@ -287,6 +290,8 @@ void residue_server_stats_get(const residue_server *srv, residue_server_stats *o
 /* Less than this many seconds of life left => TOUCH (all reference clients use 60). */
 #define RESIDUE_CLIENT_TOUCH_MARGIN 60u
 
+/* The client's state as callers see it: a view of its session machine (residue_client_machine),
+ * which holds the truth; the machine's touch_due is ESTABLISHED here. */
 typedef enum residue_client_state {
     RESIDUE_CLIENT_NEW = 0,             /* nothing sent; call residue_client_connect */
     RESIDUE_CLIENT_AWAIT_HELLO,         /* CONNECT sent */
@@ -324,7 +329,13 @@ void residue_client_free(residue_client *cl);
 void residue_client_set_trace(residue_client *cl, residue_trace_fn fn, void *ctx);
 
 residue_client_state residue_client_get_state(const residue_client *cl);
-residue_client_action residue_client_next_action(const residue_client *cl);
+/* Reads the clock and first runs the session's touch timer (established -> touch_due once
+ * fewer than RESIDUE_CLIENT_TOUCH_MARGIN seconds of life remain). */
+residue_client_action residue_client_next_action(residue_client *cl);
+
+/* The generated session machine the client runs on (generated/residue_machines.h), for
+ * inspection: its state, keys and touch deadline. NULL for NULL. */
+const struct residue_client_session *residue_client_machine(const residue_client *cl);
 
 /* Writes the CONNECT packet (state -> AWAIT_HELLO). Allowed in NEW, ESTABLISHED and
  * DISCONNECTED (a reconnect forgets the session key). RP_E_TOO_LONG when the CONNECT JSON
@@ -341,7 +352,10 @@ RP_CHECK_RESULT int residue_client_touch(residue_client *cl, uint8_t *out, size_
  * the ACK packet in out (*out_len > 0, state -> AWAIT_ESTABLISHED); in AWAIT_ESTABLISHED
  * or AWAIT_TOUCH an established reply gives *out_len = 0 and state ESTABLISHED. An error
  * reply is RP_E_REJECTED with the server's error_text in err->message and state
- * DISCONNECTED; an undecodable reply is RP_E_PROTOCOL (state DISCONNECTED). */
+ * DISCONNECTED; an undecodable reply is RP_E_PROTOCOL (state DISCONNECTED). A reply the
+ * session machine's state does not take (a hello while established, a hello in plain) is
+ * RP_E_STATE from the machine, "receive Hello is not allowed in state established"; it
+ * ends the attempt (DISCONNECTED) only when a reply was awaited. */
 RP_CHECK_RESULT int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len,
                                       uint8_t *out, size_t cap, size_t *out_len,
                                       rp_error *err);
@@ -353,15 +367,18 @@ size_t residue_client_bulk_capacity(const residue_client *cl);
 /* Builds one log packet for the logging port from count records (1..bulk capacity; more
  * is RP_E_LIMIT): a single object for count == 1, else a bulk array; zlib-compressed when
  * the server advertises COMPRESSION. The records' `_t` is filled from the clock when 0.
- * Needs ESTABLISHED (or AWAIT_TOUCH). RP_E_OVERFLOW when cap is too small (12 x the
- * records' string bytes + 1 KiB per record + 4 KiB always suffices). Strings of the records
- * are only read during the call. */
+ * Needs ESTABLISHED (or AWAIT_TOUCH), and not once residue_client_next_action has said
+ * TOUCH (the machine's touch_due: the TOUCH goes first). RP_E_OVERFLOW when cap is too
+ * small (12 x the records' string bytes + 1 KiB per record + 4 KiB always suffices).
+ * Strings of the records are only read during the call. */
 RP_CHECK_RESULT int residue_client_build_log(residue_client *cl, const residue_log_request *records,
                                         size_t count, uint8_t *out, size_t cap,
                                         size_t *out_len, rp_error *err);
 
 /* Checks a logging-port reply: 0 for {"r":0}, RP_E_REJECTED for {"r":1} (or any other r),
- * RP_E_PROTOCOL when it is not a log reply. */
+ * RP_E_PROTOCOL when it is not a log reply. Every state takes one (the logging port is its
+ * own connection: a request sent while established may be answered after the session moved
+ * on); it never changes the state. */
 RP_CHECK_RESULT int residue_client_log_reply(residue_client *cl, const uint8_t *pkt, size_t len,
                                         rp_error *err);
 

@@ -17,7 +17,9 @@
  * Invariants: no crash; success moves the state as documented (hello -> ACK written, framed and
  * AES-enveloped; established -> ESTABLISHED with a usable logging port and bulk size); every
  * failure leaves the client DISCONNECTED with a session status (rejected / protocol / decrypt
- * / json / schema), never a caller-side error.
+ * / json / schema, or the session machine's refusal of a reply the state does not take:
+ * RP_E_STATE "receive <Message> ... is not allowed in state <state>"), never a caller-side
+ * error.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -98,8 +100,10 @@ static int receive(residue_client *cl, const char *pkt, size_t len, residue_clie
             FUZZ_CHECK(residue_client_bulk_capacity(cl) >= 1);
         }
     } else {
-        FUZZ_CHECK(rc != RP_E_ARGUMENT && rc != RP_E_OVERFLOW && rc != RP_E_STATE);
+        FUZZ_CHECK(rc != RP_E_ARGUMENT && rc != RP_E_OVERFLOW);
         FUZZ_CHECK(err.code == rc);
+        FUZZ_CHECK(rc != RP_E_STATE || (strncmp(err.message, "receive ", 8) == 0 &&
+                                        strstr(err.message, " is not allowed in state ") != NULL));
         FUZZ_CHECK(residue_client_get_state(cl) == RESIDUE_CLIENT_DISCONNECTED);
         FUZZ_CHECK(residue_client_next_action(cl) == RESIDUE_CLIENT_ACTION_CONNECT);
     }

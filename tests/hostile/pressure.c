@@ -12,7 +12,8 @@
  *       appends "ok T-i" or "r1 T-i" (or "err T-i") to FILE as each reply comes, and
  *       reconnects the logging connection after an I/O error.
  *   pressure COMMON no-read    [--peers 50] [--seconds 3] [--hold-s 3]
- *       peers pipeline empty packets ("\r\n\r\n", each answered with an error) and never read.
+ *       peers pipeline empty packets ("\r\n\r\n", each answered with an error) and never read,
+ *       then hold the connections until the server has closed them all, at most HOLD seconds.
  *   pressure COMMON pipeline   [--count 100000]
  *       one peer pipelines COUNT empty packets, reading nothing for the first second (so the
  *       server's reply queue fills and it stops reading), then reads while sending the rest;
@@ -24,6 +25,7 @@
  * COMMON: --connect-port N --client-key PRIV.pem --client-pub PUB.pem
  * Prints one summary line per mode; exit 0 when its own condition held.
  */
+#define _GNU_SOURCE /* POLLRDHUP */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -260,6 +262,37 @@ static int log_loop(const opts *o, const hw_client *cl)
 
 /* ---- no-read, partial ------------------------------------------------------------------ */
 
+/* Holds the connections for at most hold_s seconds, ending early once the server has closed
+ * every one of them. The server closes a peer whose replies stay unread; on a loaded machine
+ * it takes longer to fill the kernel buffers before that clock starts, so the caller waits for
+ * the closes rather than for a fixed time. A closed connection is closed here too (set NULL). */
+static void hold_until_closed(hw_conn **c, unsigned n, unsigned hold_s)
+{
+    struct pollfd *p = calloc(n, sizeof *p);
+    unsigned *which = calloc(n, sizeof *which);
+    double end = now_s() + hold_s;
+    while (p != NULL && which != NULL && now_s() < end) {
+        nfds_t k = 0;
+        for (unsigned i = 0; i < n; i++) {
+            if (c[i] == NULL) continue;
+            p[k].fd = c[i]->fd;
+            p[k].events = POLLRDHUP;
+            p[k].revents = 0;
+            which[k++] = i;
+        }
+        if (k == 0) break;
+        if (poll(p, k, 100) < 0 && errno != EINTR) break;
+        for (nfds_t j = 0; j < k; j++) {
+            if (p[j].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+                hw_close(c[which[j]]);
+                c[which[j]] = NULL;
+            }
+        }
+    }
+    free(which);
+    free(p);
+}
+
 static int no_read(const opts *o)
 {
     hw_conn **c = calloc(o->peers, sizeof *c);
@@ -286,7 +319,7 @@ static int no_read(const opts *o)
     printf("no-read: peers=%u still_open=%u bytes_sent=%llu empty_packets=%llu\n", o->peers,
            open_peers, total, total / 4u);
     fflush(stdout);
-    sleep(o->hold_s);
+    hold_until_closed(c, o->peers, o->hold_s);
     for (unsigned i = 0; i < o->peers; i++) hw_close(c[i]);
     free(c);
     return 0;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <openssl/bio.h>
 #include <openssl/encoder.h>
@@ -187,6 +189,56 @@ START_TEST(random_bytes_work)
     ck_assert_int_ne(memcmp(a, b, sizeof a), 0);
     ck_assert_int_eq(rp_random_bytes(NULL, 0, NULL), 0);
     ck_assert_int_eq(rp_random_bytes(NULL, 1, NULL), RP_E_ARGUMENT);
+}
+END_TEST
+
+/* The pool hands out fresh bytes, keeps none it handed out, refills when short, and a
+ * process forked after a fill does not get the parent's next bytes. */
+START_TEST(random_pool_draws)
+{
+    rp_random_pool pool;
+    rp_random_pool_init(&pool);
+    uint8_t a[32], b[32];
+    ck_assert_int_eq(rp_random_pool_draw(&pool, a, sizeof a), 0);
+    ck_assert_uint_eq(pool.pos, sizeof a);
+    static const uint8_t zero[32];
+    ck_assert_int_eq(memcmp(pool.buf, zero, sizeof zero), 0); /* cleansed once handed out */
+    /* many draws across refills: no draw repeats the one before it */
+    for (int i = 0; i < 200; i++) {
+        ck_assert_int_eq(rp_random_pool_draw(&pool, b, 16), 0);
+        ck_assert_int_ne(memcmp(a, b, 16), 0);
+        memcpy(a, b, 16);
+    }
+    /* larger than half the pool: straight from RAND_bytes, the pool untouched */
+    size_t pos = pool.pos;
+    uint8_t big[RP_RANDOM_POOL_SIZE];
+    ck_assert_int_eq(rp_random_pool_draw(&pool, big, sizeof big), 0);
+    ck_assert_uint_eq(pool.pos, pos);
+    ck_assert_int_eq(rp_random_pool_draw(&pool, NULL, 0), 0);
+    ck_assert_int_eq(rp_random_pool_draw(&pool, NULL, 1), RP_E_ARGUMENT);
+    /* fork: the child's next bytes are not the parent's next bytes */
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        uint8_t c[16] = {0};
+        int ok = rp_random_pool_draw(&pool, c, sizeof c) == 0;
+        ssize_t w = ok ? write(fds[1], c, sizeof c) : -1;
+        _exit(w == (ssize_t)sizeof c ? 0 : 1);
+    }
+    uint8_t from_child[16], mine[16];
+    ck_assert_int_eq(read(fds[0], from_child, sizeof from_child), (ssize_t)sizeof from_child);
+    int status = 0;
+    ck_assert_int_eq(waitpid(child, &status, 0), child);
+    ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ck_assert_int_eq(rp_random_pool_draw(&pool, mine, sizeof mine), 0);
+    ck_assert_int_ne(memcmp(from_child, mine, sizeof mine), 0);
+    close(fds[0]);
+    close(fds[1]);
+    rp_random_pool_wipe(&pool);
+    ck_assert_uint_eq(pool.pos, RP_RANDOM_POOL_SIZE);
+    ck_assert_int_eq(memcmp(pool.buf, zero, sizeof zero), 0);
 }
 END_TEST
 
@@ -782,6 +834,50 @@ START_TEST(rsa_public_key_checks)
 }
 END_TEST
 
+/* PKCS#1 "RSA PUBLIC KEY" PEM of SEQUENCE { INTEGER n, INTEGER 65537 } where n is 256
+ * bytes whose first is `first`: >= 0x80 makes n a negative DER INTEGER. */
+static char *pkcs1_pem_with_top_byte(uint8_t first)
+{
+    uint8_t der[4 + 4 + 256 + 5];
+    size_t o = 0;
+    der[o++] = 0x30; der[o++] = 0x82; der[o++] = 0x01; der[o++] = 0x09;
+    der[o++] = 0x02; der[o++] = 0x82; der[o++] = 0x01; der[o++] = 0x00;
+    der[o++] = first;
+    for (int i = 1; i < 256; i++) der[o++] = (uint8_t)(0x35 + i * 7);
+    der[o - 1] |= 1u; /* odd */
+    static const uint8_t e[] = {0x02, 0x03, 0x01, 0x00, 0x01};
+    memcpy(der + o, e, sizeof e);
+    o += sizeof e;
+    unsigned char b64[512];
+    int n = EVP_EncodeBlock(b64, der, (int)o);
+    char *pem = malloc(600);
+    ck_assert_ptr_nonnull(pem);
+    snprintf(pem, 600, "-----BEGIN RSA PUBLIC KEY-----\n%.*s\n-----END RSA PUBLIC KEY-----\n", n,
+             (const char *)b64);
+    return pem;
+}
+
+/* n and e are read as DER INTEGERs: a negative modulus is refused before OpenSSL builds a key
+ * from it, while the same bytes as a positive number load. */
+START_TEST(rsa_public_negative_modulus)
+{
+    char *neg = pkcs1_pem_with_top_byte(0xC1), *pos = pkcs1_pem_with_top_byte(0x41);
+    rp_rsa_key *k = NULL;
+    rp_rsa_key_fault f = RP_RSA_FAULT_NONE;
+    rp_error err;
+    ck_assert_int_eq(rp_rsa_key_load_public_checked(neg, strlen(neg), RP_RSA_MIN_BITS, &k, &f, &err),
+                     RP_E_KEY);
+    ck_assert_ptr_null(k);
+    ck_assert_int_ne(f, RP_RSA_FAULT_NONE);
+    ck_assert_msg(rp_rsa_key_load_public_checked(pos, strlen(pos), RP_RSA_MIN_BITS, &k, &f, &err) == 0,
+                  "%s", err.message);
+    ck_assert_uint_eq(rp_rsa_key_bits(k), 2047);
+    rp_rsa_key_free(k);
+    free(neg);
+    free(pos);
+}
+END_TEST
+
 static Suite *crypto_suite(void)
 {
     Suite *s = suite_create("crypto");
@@ -791,6 +887,7 @@ static Suite *crypto_suite(void)
     tcase_add_test(aes, aes_decrypt_failures_are_uniform);
     tcase_add_test(aes, aes_key_from_hex_rules);
     tcase_add_test(aes, random_bytes_work);
+    tcase_add_test(aes, random_pool_draws);
     suite_add_tcase(s, aes);
     TCase *rsa = tcase_create("rsa");
     tcase_set_timeout(rsa, 60);
@@ -803,6 +900,7 @@ static Suite *crypto_suite(void)
     tcase_add_test(rsa, rsa_public_whitespace_tolerated);
     tcase_add_test(rsa, rsa_public_faults);
     tcase_add_test(rsa, rsa_public_key_checks);
+    tcase_add_test(rsa, rsa_public_negative_modulus);
     tcase_add_test(rsa, rsa_private_key_passphrase);
     tcase_add_test(rsa, rsa_generated_round_trip_and_too_long);
     tcase_add_test(rsa, rsa_to_vector_keys);

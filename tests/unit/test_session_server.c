@@ -22,6 +22,7 @@
 #include "support/test_keys.h"
 #include "support/vec_support.h"
 #include "residue_profiles.h"
+#include "residue_registry.h"
 
 #define VEC "../shared/vectors/"
 #define TXT_INVALID "{\"status\":1,\"ack\":0,\"error_text\":\"Invalid connection request. Are you sending it to correct port?\"}"
@@ -1689,6 +1690,227 @@ START_TEST(log_line_limit)
 }
 END_TEST
 
+/* ---- 3. the entry's session machine (ClientEntry, generated/residue_machines.h) ------------- */
+
+static void expect_state(harness *h, const char *id, const char *state, bool alive)
+{
+    residue_server_client_info info;
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, id, &info, NULL), 0);
+    ck_assert_str_eq(info.state, state);
+    ck_assert(info.alive == alive);
+}
+
+/* A LogRequest (and a LogBulk, a TOUCH) for an entry in state dead gets the real server's
+ * reply — {"r":0}, the record dropped; the dead TOUCH text — and the entry stays dead. */
+START_TEST(entry_dead_log_request_stays_dead)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    expect_state(h, s.c.id, "unacknowledged", true);
+    send_request(h, &s.c, 2, T0);
+    expect_established(h, &s.c, T0);
+    expect_state(h, s.c.id, "acknowledged", true);
+    h->clock.now = T0 + 3601; /* client_age 3600 ran out */
+    for (int i = 0; i < 2; i++) {
+        send_aes(h, &s.c.key, s.c.id, log_json(h->clock.now, "after death"), true);
+        ck_assert_uint_eq(h->reply_len, RESIDUE_LOG_REPLY_LEN);
+        ck_assert(memcmp(h->reply, RESIDUE_LOG_REPLY_OK, RESIDUE_LOG_REPLY_LEN) == 0);
+        ck_assert_uint_eq(h->logs.count, 0);
+        expect_state(h, s.c.id, "dead", false);
+    }
+    char bulk[1200];
+    snprintf(bulk, sizeof bulk, "[%s,", log_json(h->clock.now, "bulk 1"));
+    snprintf(bulk + strlen(bulk), sizeof bulk - strlen(bulk), "%s]", log_json(h->clock.now, "bulk 2"));
+    send_aes(h, &s.c.key, s.c.id, bulk, true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 0);
+    expect_state(h, s.c.id, "dead", false);
+    send_request(h, &s.c, 3, h->clock.now);
+    expect_aes_error(h, &s.c, "Cannot touch dead client. Please reset the connection");
+    expect_state(h, s.c.id, "dead", false);
+    residue_server_stats st;
+    residue_server_stats_get(h->srv, &st);
+    ck_assert_uint_eq(st.log_dropped_dead, 3);
+    setup_stop(&s);
+}
+END_TEST
+
+/* An ACK (and a TOUCH) naming a client the registry does not hold, never registered or
+ * forgotten by the sweep, is refused by the generated machine in state unknown before any
+ * residue logic; the reply is the real server's. */
+START_TEST(entry_ack_on_unknown_or_forgotten_is_refused)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    const char *refusal = "receive Acknowledgement is not allowed in state unknown";
+    char json[256];
+    /* never registered (plain, allow_insecure_connection) */
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"nosuchclientxyz\"}", T0);
+    send_connect(h, json, strlen(json));
+    expect_error_text(h, "Client with this ID does not exists. Please send CONNECT request first.");
+    ck_assert_int_eq(h->why.code, RP_E_REJECTED);
+    ck_assert_str_eq(h->why.message, refusal);
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 0);
+    /* an envelope of a known client whose JSON names an unknown one (§10.4 item 10) */
+    connect_unmanaged(h, &s.c, NULL);
+    send_aes(h, &s.c.key, s.c.id, json, false);
+    expect_error_text(h, "Client with this ID does not exists. Please send CONNECT request first.");
+    ck_assert_str_eq(h->why.message, refusal);
+    expect_state(h, s.c.id, "unacknowledged", true); /* its own session is untouched */
+    /* forgotten: dead (non_acknowledged_client_age 300) and swept */
+    h->clock.now = T0 + 301;
+    ck_assert_uint_eq(residue_server_sweep(h->srv), 1);
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"%s\"}", T0 + 301, s.c.id);
+    send_connect(h, json, strlen(json));
+    expect_error_text(h, "Client with this ID does not exists. Please send CONNECT request first.");
+    ck_assert_str_eq(h->why.message, refusal);
+    /* a plain TOUCH of it: the logging port's standard response (§6.1) */
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":3,\"client_id\":\"%s\"}", T0 + 301, s.c.id);
+    send_connect(h, json, strlen(json));
+    expect_plain(h, "{\"r\":1}");
+    ck_assert_str_eq(h->why.message, "receive Touch is not allowed in state unknown");
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 0);
+    setup_stop(&s);
+}
+END_TEST
+
+/* The age timer moves acknowledged -> dead at exactly the injected time; the sweep timer then
+ * forgets the entry at the next integrity sweep (and not before it dies). */
+START_TEST(entry_age_then_sweep_timers)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    h->clock.now = T0 + 10;
+    send_request(h, &s.c, 2, T0 + 10);
+    expect_established(h, &s.c, T0 + 10);
+    h->clock.now = T0 + 10 + 3600; /* alive <=> date_created + age >= now */
+    expect_state(h, s.c.id, "acknowledged", true);
+    ck_assert_uint_eq(residue_server_sweep(h->srv), 0);
+    expect_state(h, s.c.id, "acknowledged", true);
+    h->clock.now = T0 + 10 + 3601;
+    expect_state(h, s.c.id, "dead", false);
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 1); /* dead until the sweep */
+    ck_assert_uint_eq(residue_server_sweep(h->srv), 1);
+    residue_server_client_info info;
+    ck_assert_int_eq(residue_server_client_info_get(h->srv, s.c.id, &info, NULL), RP_E_UNKNOWN_CLIENT);
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 0);
+    setup_stop(&s);
+}
+END_TEST
+
+/* The real server opens whatever envelope a connect-port packet is in and only then reads its
+ * type (reference §2.2), so the spec gives ACKNOWLEDGEMENT and TOUCH every client-to-server
+ * envelope of the port: one RSA-encrypted to the server key is answered like an AES one. A
+ * CONNECT inside a registered client's AES envelope, which the real server would also take
+ * (no official client sends one), is refused here with the invalid-request reply: a first
+ * CONNECT has no session key of its own (the spec's Connect route is plain | rsa_to_server). */
+START_TEST(entry_envelopes_as_the_real_server)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    harness_stop(h);
+    s.cfg.server_private_key = s.server_key;
+    harness_start(h, &s.cfg, T0);
+    connect_unmanaged(h, &s.c, NULL);
+    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
+    char json[4096], sealed[4096];
+    size_t n = 0;
+    /* ACK, RSA to the server key: established */
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"%s\"}", T0, s.c.id);
+    rs_keys sk = {.server = server_pub};
+    ck_assert_int_eq(rs_seal(&sk, RESIDUE_ENVELOPE_RSA_TO_SERVER, json, strlen(json), sealed,
+                             sizeof sealed, &n, NULL), 0);
+    send_connect(h, sealed, n);
+    expect_established(h, &s.c, T0);
+    expect_state(h, s.c.id, "acknowledged", true);
+    /* TOUCH, RSA to the server key: established again */
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":3,\"client_id\":\"%s\"}", T0, s.c.id);
+    ck_assert_int_eq(rs_seal(&sk, RESIDUE_ENVELOPE_RSA_TO_SERVER, json, strlen(json), sealed,
+                             sizeof sealed, &n, NULL), 0);
+    send_connect(h, sealed, n);
+    expect_established(h, &s.c, T0);
+    /* an unmanaged CONNECT inside the registered client's AES envelope: refused */
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}", T0, s.c.pem_b64);
+    send_aes(h, &s.c.key, s.c.id, json, false);
+    expect_plain(h, TXT_INVALID);
+    ck_assert_str_eq(h->why.message, "receive Connect in aes_from_client is not allowed in state unknown");
+    ck_assert_uint_eq(residue_server_client_count(h->srv), 1);
+    /* the first client is untouched and still works */
+    send_request(h, &s.c, 3, T0);
+    expect_established(h, &s.c, T0);
+    rp_rsa_key_free(server_pub);
+    setup_stop(&s);
+}
+END_TEST
+
+/* The same timers on a registry entry's machine, driven directly: the deadlines the registry
+ * arms are the machine's, and its sweep removes what the machine has forgotten. */
+START_TEST(registry_entry_machine_timers)
+{
+    residue_registry reg;
+    ck_assert_int_eq(residue_registry_init(&reg, NULL), 0);
+    residue_registry_entry *e = NULL;
+    ck_assert_int_eq(residue_registry_add(&reg, "c1", 2, &e, NULL), 0);
+    ck_assert_int_eq(residue_client_entry_current(&e->machine), RESIDUE_CLIENT_ENTRY_STATE_UNKNOWN);
+    residue_any *any = calloc(1, sizeof *any);
+    ck_assert_ptr_nonnull(any);
+    any->id = RESIDUE_MSG_CONNECT;
+    ck_assert_int_eq(residue_client_entry_receive(&e->machine, T0, RESIDUE_ENVELOPE_PLAIN, any, NULL,
+                                                  NULL, NULL), 0);
+    e->age = 300;
+    e->date_created = T0;
+    residue_registry_entry_arm_age(e, T0);
+    residue_hello hello;
+    residue_hello_init(&hello);
+    ck_assert_int_eq(residue_client_entry_send_hello(&e->machine, T0, RESIDUE_ENVELOPE_RSA_TO_CLIENT,
+                                                     &hello, NULL, NULL, NULL), 0);
+    uint64_t at = 0;
+    ck_assert(residue_client_entry_next_deadline(&e->machine, &at));
+    ck_assert_uint_eq(at, T0 + 301);
+    /* ACK at T0 + 100: age 3600 from then */
+    any->id = RESIDUE_MSG_ACKNOWLEDGEMENT;
+    ck_assert_int_eq(residue_client_entry_receive(&e->machine, T0 + 100, RESIDUE_ENVELOPE_AES_FROM_CLIENT,
+                                                  any, NULL, NULL, NULL), 0);
+    e->age = 3600;
+    e->date_created = T0 + 100;
+    residue_registry_entry_arm_age(e, T0 + 100);
+    residue_established est;
+    residue_established_init(&est);
+    ck_assert_int_eq(residue_client_entry_send_established(&e->machine, T0 + 100,
+                                                           RESIDUE_ENVELOPE_AES_TO_CLIENT, &est, NULL,
+                                                           NULL, NULL), 0);
+    ck_assert_int_eq(residue_client_entry_current(&e->machine), RESIDUE_CLIENT_ENTRY_STATE_ACKNOWLEDGED);
+    ck_assert(residue_client_entry_next_deadline(&e->machine, &at));
+    ck_assert_uint_eq(at, T0 + 100 + 3601);
+    ck_assert(residue_registry_entry_advance(e, T0 + 100 + 3600));
+    ck_assert(!rp_machine_timer_running(&e->machine.core, RESIDUE_CLIENT_ENTRY_TIMER_SWEEP));
+    ck_assert(!residue_registry_entry_advance(e, T0 + 100 + 3601));
+    ck_assert_int_eq(residue_client_entry_current(&e->machine), RESIDUE_CLIENT_ENTRY_STATE_DEAD);
+    ck_assert(rp_machine_timer_running(&e->machine.core, RESIDUE_CLIENT_ENTRY_TIMER_SWEEP));
+    /* dead: a LogRequest is taken and the entry stays dead; a Hello is refused */
+    any->id = RESIDUE_MSG_LOG_REQUEST;
+    ck_assert_int_eq(residue_client_entry_receive(&e->machine, T0 + 4000, RESIDUE_ENVELOPE_AES_FROM_CLIENT,
+                                                  any, NULL, NULL, NULL), 0);
+    ck_assert_int_eq(residue_client_entry_current(&e->machine), RESIDUE_CLIENT_ENTRY_STATE_DEAD);
+    rp_error err;
+    ck_assert_int_eq(residue_client_entry_send_hello(&e->machine, T0 + 4000,
+                                                     RESIDUE_ENVELOPE_RSA_TO_CLIENT, &hello, NULL,
+                                                     NULL, &err), RP_E_STATE);
+    ck_assert_str_eq(err.message, "send Hello is not allowed in state dead");
+    /* the sweep: the sweep timer fires, the machine forgets the entry, the registry drops it */
+    ck_assert_uint_eq(residue_registry_sweep(&reg, T0 + 4000), 1);
+    ck_assert_uint_eq(residue_registry_count(&reg), 0);
+    free(any);
+    residue_registry_free(&reg);
+}
+END_TEST
+
 static Suite *session_server_suite(void)
 {
     Suite *s = suite_create("session_server");
@@ -1703,6 +1925,11 @@ static Suite *session_server_suite(void)
     TCase *tc = tcase_create("synthetic");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, unmanaged_full_lifecycle);
+    tcase_add_test(tc, entry_dead_log_request_stays_dead);
+    tcase_add_test(tc, entry_ack_on_unknown_or_forgotten_is_refused);
+    tcase_add_test(tc, entry_age_then_sweep_timers);
+    tcase_add_test(tc, registry_entry_machine_timers);
+    tcase_add_test(tc, entry_envelopes_as_the_real_server);
     tcase_add_test(tc, non_acknowledged_expiry_and_tick);
     tcase_add_test(tc, log_before_ack_is_accepted);
     tcase_add_test(tc, timestamp_window);
