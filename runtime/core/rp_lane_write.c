@@ -1,0 +1,215 @@
+/* rp_lane_write.c — the loops and tables of the generated encode lanes. See rp_lane_write.h. */
+#include "rp_lane_write.h"
+
+#include "rp_json_internal.h"
+
+const char rp_lane_put_pairs[201] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+const uint64_t rp_lane_put_pow10[20] = {
+    1u, 10u, 100u, 1000u, 10000u, 100000u, 1000000u, 10000000u, 100000000u, 1000000000u,
+    UINT64_C(10000000000), UINT64_C(100000000000), UINT64_C(1000000000000),
+    UINT64_C(10000000000000), UINT64_C(100000000000000), UINT64_C(1000000000000000),
+    UINT64_C(10000000000000000), UINT64_C(100000000000000000),
+    UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)
+};
+
+bool rp_lane_put_charset(rp_str s, const uint8_t allowed[256])
+{
+    if (s.ptr == NULL)
+        return s.len == 0;
+    /* no early exit: the answer is almost always yes, and an AND a byte is all it costs */
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    unsigned ok = 1, ok2 = 1;
+    size_t i = 0;
+    for (; i + 2 <= s.len; i += 2) {
+        ok &= allowed[p[i]];
+        ok2 &= allowed[p[i + 1]];
+    }
+    if (i < s.len)
+        ok &= allowed[p[i]];
+    return (ok & ok2) != 0;
+}
+
+bool rp_lane_put_charset_bits(rp_str s, const uint8_t bits[32])
+{
+    if (s.ptr == NULL)
+        return s.len == 0;
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    unsigned ok = 1;
+    for (size_t i = 0; i < s.len; i++)
+        ok &= (unsigned)bits[p[i] >> 3] >> (p[i] & 7u);
+    return (ok & 1u) != 0;
+}
+
+/* The same text as rp_json_write_string without line-separator escapes (rp_schema_encode
+ * never asks for them): runs of plain bytes copied, " \ \b \f \n \r \t escaped by name, other
+ * control bytes as \u00XX, valid UTF-8 copied as is. */
+char *rp_lane_put_string_slow(char *o, const char *end, rp_str s)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    size_t n = s.len, i = 0;
+    if (p == NULL && n > 0)
+        return NULL;
+    if (end - o < 1)
+        return NULL;
+    *o++ = '"';
+    while (i < n) {
+        size_t run = i;
+        i = rpj_skip_plain(p, i, n);
+        if (i > run) {
+            if ((size_t)(end - o) < i - run)
+                return NULL;
+            memcpy(o, p + run, i - run);
+            o += i - run;
+        }
+        if (i >= n)
+            break;
+        unsigned char c = p[i];
+        char esc[6] = { '\\', 0, '0', '0', hexd[c >> 4], hexd[c & 15] };
+        size_t k = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            if (c < 0x20) {
+                esc[1] = 'u';
+                k = 6;
+                break;
+            }
+            {
+                const char *why = "";
+                size_t m = rpj_utf8_seq(p + i, n - i, &why);
+                if (m == 0 || (size_t)(end - o) < m)
+                    return NULL; /* not UTF-8: the table encoder says where */
+                memcpy(o, p + i, m);
+                o += m;
+                i += m;
+                continue;
+            }
+        }
+        if ((size_t)(end - o) < k)
+            return NULL;
+        memcpy(o, esc, k);
+        o += k;
+        i++;
+    }
+    if (end - o < 1)
+        return NULL;
+    *o++ = '"';
+    return o;
+}
+
+/* "00" "01" ... "FF": a byte's two uppercase hex digits in one copy. */
+static const char hex_pairs[513] =
+    "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+    "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+    "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+    "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+    "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+    "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+    "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
+
+char *rp_lane_put_hex(char *o, const char *end, rp_bytes b)
+{
+    size_t left = (size_t)(end - o);
+    if ((b.ptr == NULL && b.len > 0) || left < 2 || (left - 2) / 2 < b.len)
+        return NULL;
+    *o++ = '"';
+    for (size_t i = 0; i < b.len; i++, o += 2)
+        memcpy(o, hex_pairs + 2 * b.ptr[i], 2);
+    *o++ = '"';
+    return o;
+}
+
+/* Base64 letter pairs: entry v (0..4095) is the two letters of the 12 bits v, so three
+ * bytes become four letters with two lookups (8 KiB, built by the compiler from the
+ * alphabet rule; only in lane builds, which ask for speed). */
+#define B64_LETTER(x)                                                                              \
+    (char)((x) < 26 ? 'A' + (x) : (x) < 52 ? 'a' + ((x) - 26) : (x) < 62 ? '0' + ((x) - 52)        \
+           : (x) == 62 ? '+' : '/')
+#define B64_PAIR(v) B64_LETTER((v) >> 6), B64_LETTER((v) & 63)
+#define B64_P4(v) B64_PAIR(v), B64_PAIR((v) + 1), B64_PAIR((v) + 2), B64_PAIR((v) + 3)
+#define B64_P16(v) B64_P4(v), B64_P4((v) + 4), B64_P4((v) + 8), B64_P4((v) + 12)
+#define B64_P64(v) B64_P16(v), B64_P16((v) + 16), B64_P16((v) + 32), B64_P16((v) + 48)
+#define B64_P256(v) B64_P64(v), B64_P64((v) + 64), B64_P64((v) + 128), B64_P64((v) + 192)
+#define B64_P1024(v) B64_P256(v), B64_P256((v) + 256), B64_P256((v) + 512), B64_P256((v) + 768)
+static const char b64_pairs[8192] = {
+    B64_P1024(0), B64_P1024(1024), B64_P1024(2048), B64_P1024(3072)
+};
+#undef B64_P1024
+#undef B64_P256
+#undef B64_P64
+#undef B64_P16
+#undef B64_P4
+#undef B64_PAIR
+#undef B64_LETTER
+
+char *rp_lane_put_base64(char *o, const char *end, rp_bytes b)
+{
+    size_t left = (size_t)(end - o);
+    if ((b.ptr == NULL && b.len > 0) || b.len > SIZE_MAX - 2 || left < 2 ||
+        (left - 2) / 4 < (b.len + 2) / 3)
+        return NULL;
+    const uint8_t *in = b.ptr;
+    size_t len = b.len, i = 0;
+    *o++ = '"';
+#if RPJ_SWAR_CTZ
+    /* Six bytes per 8-byte big-endian load (two bytes are read ahead), twelve per step. */
+    for (; len - i >= 14; i += 12, o += 16) {
+        uint64_t x, y;
+        memcpy(&x, in + i, 8);
+        memcpy(&y, in + i + 6, 8);
+        x = __builtin_bswap64(x);
+        y = __builtin_bswap64(y);
+        memcpy(o, b64_pairs + 2 * (x >> 52), 2);
+        memcpy(o + 2, b64_pairs + 2 * ((x >> 40) & 4095u), 2);
+        memcpy(o + 4, b64_pairs + 2 * ((x >> 28) & 4095u), 2);
+        memcpy(o + 6, b64_pairs + 2 * ((x >> 16) & 4095u), 2);
+        memcpy(o + 8, b64_pairs + 2 * (y >> 52), 2);
+        memcpy(o + 10, b64_pairs + 2 * ((y >> 40) & 4095u), 2);
+        memcpy(o + 12, b64_pairs + 2 * ((y >> 28) & 4095u), 2);
+        memcpy(o + 14, b64_pairs + 2 * ((y >> 16) & 4095u), 2);
+    }
+#endif
+    for (; len - i >= 3; i += 3, o += 4) {
+        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
+        memcpy(o, b64_pairs + 2 * (v >> 12), 2);
+        memcpy(o + 2, b64_pairs + 2 * (v & 4095u), 2);
+    }
+    if (len - i == 1) {
+        uint32_t v = (uint32_t)in[i] << 4;
+        memcpy(o, b64_pairs + 2 * v, 2);
+        o[2] = '=';
+        o[3] = '=';
+        o += 4;
+    } else if (len - i == 2) {
+        uint32_t v = ((uint32_t)in[i] << 10) | ((uint32_t)in[i + 1] << 2);
+        memcpy(o, b64_pairs + 2 * (v >> 6), 2);
+        o[2] = b64_pairs[2 * (v & 63u) + 1];
+        o[3] = '=';
+        o += 4;
+    }
+    *o++ = '"';
+    return o;
+}
+
+int rp_lane_put_done(char *buf, const char *end, size_t cap, size_t *out_len, rp_error *err)
+{
+    size_t n = (size_t)(end - buf);
+    if (n < cap)
+        buf[n] = '\0';
+    if (out_len != NULL)
+        *out_len = n;
+    rp_error_clear(err);
+    return 0;
+}
