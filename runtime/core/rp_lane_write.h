@@ -70,7 +70,7 @@ RP_LANE_PUT_INLINE char *rp_lane_put_u64(char *o, uint64_t v)
     unsigned n = 1;
 #if defined(__GNUC__) || defined(__clang__)
     unsigned t = (unsigned)(64 - __builtin_clzll(v | 1u)) * 1233u >> 12; /* ~ log10(2^bits) */
-    n = t + 1u - (v < rp_lane_put_pow10[t]);
+    n = t + 1u - ((v | 1u) < rp_lane_put_pow10[t]); /* 0 has one digit too */
 #else
     for (uint64_t x = v; x >= 10u; x /= 10u)
         n++;
