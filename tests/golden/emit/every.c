@@ -12,7 +12,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "rp_lane.h"
+#include "rp_lane_write.h"
 #include "rp_schema.h"
 
 static const char spec__file[] = "all-constructs.rproto";
@@ -25,6 +28,26 @@ static const uint8_t charset__lower[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__lower[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* charset ident = "A-Za-z0-9_-": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__ident[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0xFF, 0x03,
@@ -89,9 +112,43 @@ void every_inner_init(every_inner *msg)
     rp_schema_init(&schema__inner, msg);
 }
 
+/* Inner in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__inner(rp_lane *ln, every_inner *out)
+{
+    /* on_off */
+    if (!rp_lane_lit(ln, "{\"on\":", 6))
+        return false;
+    if (!rp_lane_bool(ln, &out->on_off))
+        return false;
+    out->has_on_off = true;
+    /* name */
+    if (rp_lane_lit(ln, ",\"name\":", 8)) {
+        if (!rp_lane_string(ln, &out->name) ||
+                out->name.len > 16u ||
+                !rp_lane_charset(out->name, lane_charset__lower))
+            return false;
+        out->has_name = true;
+    }
+    /* the object ends, and every required field was read */
+    return rp_lane_byte(ln, '}') && out->has_on_off;
+}
+
 int every_inner_decode(const char *json, size_t len, every_inner *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        out->name = (rp_str){ "abc", 3 };
+        if (lane__inner(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__inner, json, len, out, storage, profile, err);
 }
 
@@ -100,9 +157,42 @@ int every_inner_validate(const every_inner *msg, rp_error *err)
     return rp_schema_validate(&schema__inner, msg, err);
 }
 
+/* Inner written straight through (rp_lane_write.h); NULL: anything the table
+ * encoder is to handle (a refused value, no room, a string it escapes
+ * and checks further, ...). */
+static char *encode_lane__inner(char *o, const char *end, const every_inner *msg)
+{
+    /* on_off */
+    if (!msg->has_on_off || !rp_lane_put_room(o, end, 11))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"on\":", 6);
+    o = rp_lane_put_bool(o, msg->on_off);
+    /* name */
+    if (msg->has_name) {
+        if (msg->name.len > 16u ||
+                !rp_lane_put_charset(msg->name, lane_charset__lower) ||
+                !rp_lane_put_room(o, end, 8))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"name\":", 8);
+        o = rp_lane_put_plain(o, end, msg->name);
+        if (o == NULL)
+            return NULL;
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int every_inner_encode(const every_inner *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__inner(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__inner, msg, buf, cap, out_len, err);
 }
 
@@ -458,9 +548,36 @@ void every_reply_init(every_reply *msg)
     rp_schema_init(&schema__reply, msg);
 }
 
+/* Reply in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__reply(rp_lane *ln, every_reply *out)
+{
+    uint64_t u;
+    /* kind */
+    if (!rp_lane_lit(ln, "{\"k\":", 5))
+        return false;
+    if (!rp_lane_uint(ln, UINT16_MAX, &u) || u != 2u)
+        return false;
+    out->kind = (every_kind)u;
+    out->has_kind = true;
+    /* the object ends, and every required field was read */
+    return rp_lane_byte(ln, '}') && out->has_kind;
+}
+
 int every_reply_decode(const char *json, size_t len, every_reply *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__reply(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__reply, json, len, out, storage, profile, err);
 }
 
@@ -469,9 +586,29 @@ int every_reply_validate(const every_reply *msg, rp_error *err)
     return rp_schema_validate(&schema__reply, msg, err);
 }
 
+/* Reply written straight through (rp_lane_write.h); NULL: anything the table
+ * encoder is to handle (a refused value, no room, a string it escapes
+ * and checks further, ...). */
+static char *encode_lane__reply(char *o, const char *end, const every_reply *msg)
+{
+    /* kind */
+    if (!msg->has_kind || msg->kind != 2u)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 7))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"k\":2}", 7);
+    return o;
+}
+
 int every_reply_encode(const every_reply *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__reply(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__reply, msg, buf, cap, out_len, err);
 }
 
@@ -495,9 +632,34 @@ void every_log_init(every_log *msg)
     rp_schema_init(&schema__log, msg);
 }
 
+/* Log in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__log(rp_lane *ln, every_log *out)
+{
+    /* text */
+    if (!rp_lane_lit(ln, "{\"t\":", 5))
+        return false;
+    if (!rp_lane_string(ln, &out->text))
+        return false;
+    out->has_text = true;
+    /* the object ends, and every required field was read */
+    return rp_lane_byte(ln, '}') && out->has_text;
+}
+
 int every_log_decode(const char *json, size_t len, every_log *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__log(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__log, json, len, out, storage, profile, err);
 }
 
@@ -506,9 +668,33 @@ int every_log_validate(const every_log *msg, rp_error *err)
     return rp_schema_validate(&schema__log, msg, err);
 }
 
+/* Log written straight through (rp_lane_write.h); NULL: anything the table
+ * encoder is to handle (a refused value, no room, a string it escapes
+ * and checks further, ...). */
+static char *encode_lane__log(char *o, const char *end, const every_log *msg)
+{
+    /* text */
+    if (!msg->has_text || !rp_lane_put_room(o, end, 5))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"t\":", 5);
+    o = rp_lane_put_string(o, end, msg->text);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int every_log_encode(const every_log *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__log(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__log, msg, buf, cap, out_len, err);
 }
 

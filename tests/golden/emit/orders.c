@@ -12,7 +12,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "rp_lane.h"
+#include "rp_lane_write.h"
 #include "rp_schema.h"
 
 static const char spec__file[] = "orders.rproto";
@@ -25,6 +28,26 @@ static const uint8_t charset__sku_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__sku_chars[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* charset currency_chars = "A-Z": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__currency_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -33,6 +56,26 @@ static const uint8_t charset__currency_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
+
+/* The same class a byte per value, for the decode lanes (one load a byte). */
+static const uint8_t lane_charset__currency_chars[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+};
 /* charset note_chars = " -~": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__note_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF,
@@ -130,9 +173,64 @@ void orders_address_init(orders_address *msg)
     rp_schema_init(&schema__address, msg);
 }
 
+/* Address in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__address(rp_lane *ln, orders_address *out)
+{
+    /* name */
+    if (!rp_lane_lit(ln, "{\"name\":", 8))
+        return false;
+    if (!rp_lane_string(ln, &out->name) || out->name.len < 1u || out->name.len > 64u)
+        return false;
+    out->has_name = true;
+    /* street */
+    if (!rp_lane_lit(ln, ",\"street\":", 10))
+        goto close;
+    if (!rp_lane_string(ln, &out->street) || out->street.len < 1u || out->street.len > 128u)
+        return false;
+    out->has_street = true;
+    /* city */
+    if (!rp_lane_lit(ln, ",\"city\":", 8))
+        goto close;
+    if (!rp_lane_string(ln, &out->city) || out->city.len < 1u || out->city.len > 64u)
+        return false;
+    out->has_city = true;
+    /* zip */
+    if (rp_lane_lit(ln, ",\"zip\":", 7)) {
+        if (!rp_lane_string(ln, &out->zip) ||
+                out->zip.len > 16u ||
+                !rp_lane_charset(out->zip, lane_charset__sku_chars))
+            return false;
+        out->has_zip = true;
+    }
+    /* country */
+    if (!rp_lane_lit(ln, ",\"country\":", 11))
+        goto close;
+    if (!rp_lane_string(ln, &out->country) ||
+            out->country.len != 2u ||
+            !rp_lane_charset(out->country, lane_charset__currency_chars))
+        return false;
+    out->has_country = true;
+close:
+    /* the object ends, and every required field was read */
+    return rp_lane_byte(ln, '}') && out->has_name && out->has_street && out->has_city
+           && out->has_country;
+}
+
 int orders_address_decode(const char *json, size_t len, orders_address *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__address(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__address, json, len, out, storage, profile, err);
 }
 
@@ -141,9 +239,77 @@ int orders_address_validate(const orders_address *msg, rp_error *err)
     return rp_schema_validate(&schema__address, msg, err);
 }
 
+/* Address written straight through (rp_lane_write.h); NULL: anything the table
+ * encoder is to handle (a refused value, no room, a string it escapes
+ * and checks further, ...). */
+static char *encode_lane__address(char *o, const char *end, const orders_address *msg)
+{
+    /* name */
+    if (!msg->has_name ||
+            msg->name.len < 1u ||
+            msg->name.len > 64u ||
+            !rp_lane_put_room(o, end, 8))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"name\":", 8);
+    o = rp_lane_put_string(o, end, msg->name);
+    if (o == NULL)
+        return NULL;
+    /* street */
+    if (!msg->has_street ||
+            msg->street.len < 1u ||
+            msg->street.len > 128u ||
+            !rp_lane_put_room(o, end, 10))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"street\":", 10);
+    o = rp_lane_put_string(o, end, msg->street);
+    if (o == NULL)
+        return NULL;
+    /* city */
+    if (!msg->has_city ||
+            msg->city.len < 1u ||
+            msg->city.len > 64u ||
+            !rp_lane_put_room(o, end, 8))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"city\":", 8);
+    o = rp_lane_put_string(o, end, msg->city);
+    if (o == NULL)
+        return NULL;
+    /* zip */
+    if (msg->has_zip) {
+        if (msg->zip.len > 16u ||
+                !rp_lane_put_charset(msg->zip, lane_charset__sku_chars) ||
+                !rp_lane_put_room(o, end, 7))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"zip\":", 7);
+        o = rp_lane_put_plain(o, end, msg->zip);
+        if (o == NULL)
+            return NULL;
+    }
+    /* country */
+    if (!msg->has_country ||
+            msg->country.len != 2u ||
+            !rp_lane_put_charset(msg->country, lane_charset__currency_chars) ||
+            !rp_lane_put_room(o, end, 11))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"country\":", 11);
+    o = rp_lane_put_plain(o, end, msg->country);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int orders_address_encode(const orders_address *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__address(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__address, msg, buf, cap, out_len, err);
 }
 
@@ -182,9 +348,45 @@ void orders_money_init(orders_money *msg)
     rp_schema_init(&schema__money, msg);
 }
 
+/* Money in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__money(rp_lane *ln, orders_money *out)
+{
+    int64_t i;
+    /* minor */
+    if (!rp_lane_lit(ln, "{\"minor\":", 9))
+        return false;
+    if (!rp_lane_int(ln, INT64_MIN, INT64_MAX, &i))
+        return false;
+    out->minor = (int64_t)i;
+    out->has_minor = true;
+    /* currency */
+    if (!rp_lane_lit(ln, ",\"currency\":", 12))
+        goto close;
+    if (!rp_lane_string(ln, &out->currency) ||
+            out->currency.len != 3u ||
+            !rp_lane_charset(out->currency, lane_charset__currency_chars))
+        return false;
+    out->has_currency = true;
+close:
+    /* the object ends, and every required field was read */
+    return rp_lane_byte(ln, '}') && out->has_minor && out->has_currency;
+}
+
 int orders_money_decode(const char *json, size_t len, orders_money *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__money(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__money, json, len, out, storage, profile, err);
 }
 
@@ -193,9 +395,41 @@ int orders_money_validate(const orders_money *msg, rp_error *err)
     return rp_schema_validate(&schema__money, msg, err);
 }
 
+/* Money written straight through (rp_lane_write.h); NULL: anything the table
+ * encoder is to handle (a refused value, no room, a string it escapes
+ * and checks further, ...). */
+static char *encode_lane__money(char *o, const char *end, const orders_money *msg)
+{
+    /* minor */
+    if (!msg->has_minor || !rp_lane_put_room(o, end, 29))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"minor\":", 9);
+    o = rp_lane_put_i64(o, msg->minor);
+    /* currency */
+    if (!msg->has_currency ||
+            msg->currency.len != 3u ||
+            !rp_lane_put_charset(msg->currency, lane_charset__currency_chars) ||
+            !rp_lane_put_room(o, end, 12))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"currency\":", 12);
+    o = rp_lane_put_plain(o, end, msg->currency);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int orders_money_encode(const orders_money *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__money(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__money, msg, buf, cap, out_len, err);
 }
 
@@ -260,9 +494,60 @@ void orders_line_init(orders_line *msg)
     rp_schema_init(&schema__line, msg);
 }
 
+/* Line in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__line(rp_lane *ln, orders_line *out)
+{
+    uint64_t u;
+    /* sku */
+    if (!rp_lane_lit(ln, "{\"sku\":", 7))
+        return false;
+    if (!rp_lane_string(ln, &out->sku) ||
+            out->sku.len < 1u ||
+            out->sku.len > 32u ||
+            !rp_lane_charset(out->sku, lane_charset__sku_chars))
+        return false;
+    out->has_sku = true;
+    /* quantity */
+    if (!rp_lane_lit(ln, ",\"qty\":", 7))
+        goto close;
+    if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u || u > 999u)
+        return false;
+    out->quantity = (uint16_t)u;
+    out->has_quantity = true;
+    /* price */
+    if (!rp_lane_lit(ln, ",\"price\":", 9))
+        goto close;
+    if (!lane__money(ln, &out->price))
+        return false;
+    out->has_price = true;
+    /* discount */
+    if (rp_lane_lit(ln, ",\"discount\":", 12)) {
+        if (!rp_lane_uint(ln, UINT8_MAX, &u) || u > 100u)
+            return false;
+        out->discount = (uint8_t)u;
+        out->has_discount = true;
+    }
+close:
+    /* the object ends, and every required field was read */
+    return rp_lane_byte(ln, '}') && out->has_sku && out->has_quantity && out->has_price;
+}
+
 int orders_line_decode(const char *json, size_t len, orders_line *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        out->discount = (uint8_t)0u;
+        if (lane__line(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__line, json, len, out, storage, profile, err);
 }
 
@@ -271,9 +556,59 @@ int orders_line_validate(const orders_line *msg, rp_error *err)
     return rp_schema_validate(&schema__line, msg, err);
 }
 
+/* Line written straight through (rp_lane_write.h); NULL: anything the table
+ * encoder is to handle (a refused value, no room, a string it escapes
+ * and checks further, ...). */
+static char *encode_lane__line(char *o, const char *end, const orders_line *msg)
+{
+    /* sku */
+    if (!msg->has_sku ||
+            msg->sku.len < 1u ||
+            msg->sku.len > 32u ||
+            !rp_lane_put_charset(msg->sku, lane_charset__sku_chars) ||
+            !rp_lane_put_room(o, end, 7))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"sku\":", 7);
+    o = rp_lane_put_plain(o, end, msg->sku);
+    if (o == NULL)
+        return NULL;
+    /* quantity */
+    if (!msg->has_quantity ||
+            msg->quantity < 1u ||
+            msg->quantity > 999u ||
+            !rp_lane_put_room(o, end, 12))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"qty\":", 7);
+    o = rp_lane_put_u64(o, msg->quantity);
+    /* price */
+    if (!msg->has_price || !rp_lane_put_room(o, end, 9))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"price\":", 9);
+    o = encode_lane__money(o, end, &msg->price);
+    if (o == NULL)
+        return NULL;
+    /* discount */
+    if (msg->has_discount) {
+        if (msg->discount > 100u || !rp_lane_put_room(o, end, 15))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"discount\":", 12);
+        o = rp_lane_put_u64(o, msg->discount);
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int orders_line_encode(const orders_line *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__line(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__line, msg, buf, cap, out_len, err);
 }
 
@@ -351,9 +686,71 @@ void orders_payment_init(orders_payment *msg)
     rp_schema_init(&schema__payment, msg);
 }
 
+/* Payment in the common case (rp_lane.h): keys in spec order, compact, plain
+ * values. false: anything else, for the walk. */
+static bool lane__payment(rp_lane *ln, orders_payment *out)
+{
+    int64_t i;
+    /* method */
+    if (!rp_lane_lit(ln, "{\"method\":", 10))
+        return false;
+    if (!rp_lane_int(ln, INT16_MIN, INT16_MAX, &i) || !(i == -1 || i == 1 || i == 2 || i == 3))
+        return false;
+    out->method = (orders_method)i;
+    out->has_method = true;
+    /* amount */
+    if (!rp_lane_lit(ln, ",\"amount\":", 10))
+        goto close;
+    if (!lane__money(ln, &out->amount))
+        return false;
+    out->has_amount = true;
+    /* token */
+    if (rp_lane_lit(ln, ",\"token\":", 9)) {
+        if (!rp_lane_hex(ln, &out->token) || out->token.len != 16u)
+            return false;
+        out->has_token = true;
+    }
+    /* receipt */
+    if (rp_lane_lit(ln, ",\"receipt\":", 11)) {
+        if (!rp_lane_base64(ln, &out->receipt) ||
+                out->receipt.len < 1u ||
+                out->receipt.len > 256u)
+            return false;
+        out->has_receipt = true;
+    }
+    /* attempt */
+    if (rp_lane_lit(ln, ",\"attempt\":", 11)) {
+        if (!rp_lane_int(ln, INT8_MIN, INT8_MAX, &i) || i < -1 || i > 10)
+            return false;
+        out->attempt = (int8_t)i;
+        out->has_attempt = true;
+    }
+    /* fee_minor */
+    if (rp_lane_lit(ln, ",\"fee\":", 7)) {
+        if (!rp_lane_int(ln, INT32_MIN, INT32_MAX, &i))
+            return false;
+        out->fee_minor = (int32_t)i;
+        out->has_fee_minor = true;
+    }
+close:
+    /* the object ends, and every required field was read */
+    return rp_lane_byte(ln, '}') && out->has_method && out->has_amount;
+}
+
 int orders_payment_decode(const char *json, size_t len, orders_payment *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
+    /* The common case first (rp_lane.h); anything else goes to the walk. */
+    rp_lane ln;
+    if (out != NULL && rp_lane_start(&ln, json, len, storage, profile)) {
+        size_t mark = storage->used; /* rp_arena_mark */
+        memset(out, 0, sizeof *out);
+        if (lane__payment(&ln, out) && rp_lane_finish(&ln, profile)) {
+            rp_error_clear(err);
+            return 0;
+        }
+        rp_arena_rewind(storage, mark);
+    }
     return rp_schema_decode(&schema__payment, json, len, out, storage, profile, err);
 }
 
@@ -362,9 +759,74 @@ int orders_payment_validate(const orders_payment *msg, rp_error *err)
     return rp_schema_validate(&schema__payment, msg, err);
 }
 
+/* Payment written straight through (rp_lane_write.h); NULL: anything the table
+ * encoder is to handle (a refused value, no room, a string it escapes
+ * and checks further, ...). */
+static char *encode_lane__payment(char *o, const char *end, const orders_payment *msg)
+{
+    int64_t i;
+    /* method */
+    i = rp_lane_put_member_i(&msg->method, sizeof msg->method);
+    if (!msg->has_method ||
+            !(i == -1 || i == 1 || i == 2 || i == 3) ||
+            !rp_lane_put_room(o, end, 16))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"method\":", 10);
+    o = rp_lane_put_i64(o, i);
+    /* amount */
+    if (!msg->has_amount || !rp_lane_put_room(o, end, 10))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"amount\":", 10);
+    o = encode_lane__money(o, end, &msg->amount);
+    if (o == NULL)
+        return NULL;
+    /* token */
+    if (msg->has_token) {
+        if (msg->token.len != 16u || !rp_lane_put_room(o, end, 9))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"token\":", 9);
+        o = rp_lane_put_hex(o, end, msg->token);
+        if (o == NULL)
+            return NULL;
+    }
+    /* receipt */
+    if (msg->has_receipt) {
+        if (msg->receipt.len < 1u || msg->receipt.len > 256u || !rp_lane_put_room(o, end, 11))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"receipt\":", 11);
+        o = rp_lane_put_base64(o, end, msg->receipt);
+        if (o == NULL)
+            return NULL;
+    }
+    /* attempt */
+    if (msg->has_attempt) {
+        if (msg->attempt < -1 || msg->attempt > 10 || !rp_lane_put_room(o, end, 15))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"attempt\":", 11);
+        o = rp_lane_put_i64(o, msg->attempt);
+    }
+    /* fee_minor */
+    if (msg->has_fee_minor) {
+        if (!rp_lane_put_room(o, end, 18))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"fee\":", 7);
+        o = rp_lane_put_i64(o, msg->fee_minor);
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int orders_payment_encode(const orders_payment *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__payment(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__payment, msg, buf, cap, out_len, err);
 }
 

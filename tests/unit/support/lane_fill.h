@@ -236,8 +236,15 @@ static inline void lane_fill_value(lane_fill *lf, const rp_schema_field *f, char
             char *t = lane_take(lf, n + 1);
             if (t != NULL) {
                 unsigned odd = lane_pick(&lf->src, 4);
+                /* letters, or the bytes of the field's charset */
+                char allowed[256];
+                unsigned na = 0;
+                for (size_t i = 0; i < f->rule_count; i++)
+                    for (unsigned b = 0; f->rules[i].kind == RP_RULE_CHARSET && b < 256; b++)
+                        if ((f->rules[i].charset[b >> 3] >> (b & 7)) & 1u)
+                            allowed[na++] = (char)b;
                 for (size_t i = 0; i < n; i++)
-                    t[i] = (char)('a' + lane_pick(&lf->src, 26));
+                    t[i] = na > 0 ? allowed[lane_pick(&lf->src, na)] : (char)('a' + lane_pick(&lf->src, 26));
                 if (odd == 0 && n > 0)
                     t[lane_pick(&lf->src, (unsigned)n)] = (char)lane_pick(&lf->src, 256);
                 t[n] = 0;
