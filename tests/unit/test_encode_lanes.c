@@ -18,6 +18,9 @@
 
 #include "residue.c" /* generated/: the descriptions are static */
 
+#include "diag.h"
+#include "emit_c.h"
+#include "source.h"
 #include "support/lane_check.h"
 
 static const lane_case cases[] = {
@@ -103,6 +106,60 @@ START_TEST(constants_are_checked)
 }
 END_TEST
 
+/* The emitter: --optimize speed writes a lane for a message of plain fields only, and
+ * --optimize size none at all (nor the include). */
+static char *render(const char *text, rp_emit_optimize opt)
+{
+    rp_diag *diag = rp_diag_new();
+    rp_ast_spec *spec = NULL;
+    rp_frontend_status st = rp_frontend_load_buffer(diag, "l.rproto", text, strlen(text), NULL, &spec);
+    ck_assert_msg(st == RP_FRONTEND_OK, "front end: %s", rp_diag_text(diag));
+    rp_emit_c_output out;
+    ck_assert_int_eq(rp_emit_c_render_opt(spec, opt, &out, NULL), 0);
+    char *source = out.source;
+    out.source = NULL;
+    rp_emit_c_output_free(&out);
+    rp_ast_free(spec);
+    rp_diag_free(diag);
+    return source;
+}
+
+START_TEST(lanes_by_option)
+{
+    static const char spec[] =
+        "protocol l;\n"
+        "enum K : uint8 { A = 1; B = 2; }\n"
+        "message Plain { optional string s = \"s\" [len ..8]; required K k = \"k\" [const B];\n"
+        "                required int16 d = \"d\" [range -5..5]; optional bool b = \"b\"; }\n"
+        "message Listed { required uint8 a = \"a\"; repeated uint8 v = \"v\" [count ..4]; }\n"
+        "message Floating { required float64 f = \"f\"; }\n"
+        "message Nulled { optional uint8 n = \"n\" [nullable]; }\n"
+        "message Outer { required Plain p = \"p\"; }\n"
+        "message Holder { optional Listed l = \"l\"; }\n";
+    char *speed = render(spec, RP_EMIT_OPTIMIZE_SPEED);
+    ck_assert_ptr_nonnull(strstr(speed, "#include \"rp_lane_write.h\""));
+    ck_assert_ptr_nonnull(strstr(speed, "static char *encode_lane__plain(char *o, const char *end, const l_plain *msg)"));
+    ck_assert_ptr_nonnull(strstr(speed, "static char *encode_lane__outer("));
+    /* the optional first field: every key after a ',', the first one turned into the '{' */
+    ck_assert_ptr_nonnull(strstr(speed, "o = rp_lane_put_lit(o, \",\\\"s\\\":\", 5);"));
+    ck_assert_ptr_nonnull(strstr(speed, "*start = '{';"));
+    /* the constant joined with the next key; the range as compares */
+    ck_assert_ptr_nonnull(strstr(speed, "\",\\\"k\\\":2,\\\"d\\\":\""));
+    ck_assert_ptr_nonnull(strstr(speed, "msg->d < -5 || msg->d > 5"));
+    /* repeated, float64, nullable, and what embeds them: the tables alone */
+    ck_assert_ptr_null(strstr(speed, "encode_lane__listed"));
+    ck_assert_ptr_null(strstr(speed, "encode_lane__floating"));
+    ck_assert_ptr_null(strstr(speed, "encode_lane__nulled"));
+    ck_assert_ptr_null(strstr(speed, "encode_lane__holder"));
+    char *size = render(spec, RP_EMIT_OPTIMIZE_SIZE);
+    ck_assert_ptr_null(strstr(size, "encode_lane__"));
+    ck_assert_ptr_null(strstr(size, "rp_lane_write.h"));
+    ck_assert_ptr_null(strstr(size, "rp_lane_put_"));
+    free(speed);
+    free(size);
+}
+END_TEST
+
 Suite *encode_lanes_suite(void)
 {
     Suite *s = suite_create("encode_lanes");
@@ -111,6 +168,7 @@ Suite *encode_lanes_suite(void)
     tcase_add_loop_test(tc, random_messages_agree, 0, (int)NCASES);
     tcase_add_test(tc, lane_takes_the_common_case);
     tcase_add_test(tc, constants_are_checked);
+    tcase_add_test(tc, lanes_by_option);
     suite_add_tcase(s, tc);
     return s;
 }
