@@ -189,14 +189,19 @@ RP_LANE_PUT_INLINE char *rp_lane_put_plain(char *o, const char *end, rp_str s)
  * fit, or for a length without text). */
 char *rp_lane_put_string_slow(char *o, const char *end, rp_str s);
 
-/* Nonzero when one of the 8 bytes at p is below 0x20, '"', '\\' or 0x80 and above. */
-RP_LANE_PUT_INLINE uint64_t rp_lane_put_special8(const unsigned char *p)
+/* Nonzero when one of the 8 bytes of x is below 0x20, '"', '\\' or 0x80 and above. */
+RP_LANE_PUT_INLINE uint64_t rp_lane_put_special(uint64_t x)
 {
     const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    uint64_t x;
-    memcpy(&x, p, 8);
     uint64_t q = x ^ (ones * 0x22u), b = x ^ (ones * 0x5Cu);
     return (((x - ones * 0x20u) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x) & highs;
+}
+
+RP_LANE_PUT_INLINE uint64_t rp_lane_put_special8(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    return rp_lane_put_special(x);
 }
 
 /* A string value: when every byte is printable ASCII other than '"' and '\\' (eight bytes
@@ -212,9 +217,23 @@ RP_LANE_PUT_INLINE char *rp_lane_put_string(char *o, const char *end, rp_str s)
         for (size_t i = 0; i + 8 < n; i += 8)
             odd |= rp_lane_put_special8(u + i);
         odd |= rp_lane_put_special8(u + n - 8);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            odd |= (uint64_t)(u[i] < 0x20 || u[i] >= 0x80 || u[i] == '"' || u[i] == '\\');
+    } else if (n > 0) {
+        /* fewer than 8: two overlapping loads into one word, the rest 'A's (plain) */
+        uint64_t x = 0x4141414141414141u;
+        if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, u, 4);
+            memcpy(&b, u + n - 4, 4);
+            x = a | (uint64_t)b << 32;
+        } else if (n >= 2) {
+            uint16_t a, b;
+            memcpy(&a, u, 2);
+            memcpy(&b, u + n - 2, 2);
+            x = (x & ~(uint64_t)0xFFFFFFFFu) | a | (uint64_t)b << 16;
+        } else {
+            x = (x & ~(uint64_t)0xFFu) | u[0];
+        }
+        odd = rp_lane_put_special(x);
     }
     if (odd != 0)
         return rp_lane_put_string_slow(o, end, s);
