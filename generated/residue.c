@@ -267,7 +267,7 @@ static char *encode_lane__connect(char *o, const char *end, const residue_connec
     /* key_size */
     if (msg->has_key_size) {
         if (!(msg->key_size == 128u || msg->key_size == 192u || msg->key_size == 256u) ||
-                !rp_lane_put_room(o, end, 17))
+                !rp_lane_put_room(o, end, 20))
             return NULL;
         o = rp_lane_put_lit(o, ",\"key_size\":", 12);
         o = rp_lane_put_u64(o, msg->key_size);
@@ -1382,13 +1382,13 @@ static char *encode_lane__established(char *o, const char *end, const residue_es
     }
     /* token_port */
     if (msg->has_token_port) {
-        if (msg->token_port < 1u || !rp_lane_put_room(o, end, 19))
+        if (msg->token_port < 1u || !rp_lane_put_room(o, end, 22))
             return NULL;
         o = rp_lane_put_lit(o, ",\"token_port\":", 14);
         o = rp_lane_put_u64(o, msg->token_port);
     }
     /* logging_port */
-    if (!msg->has_logging_port || msg->logging_port < 1u || !rp_lane_put_room(o, end, 21))
+    if (!msg->has_logging_port || msg->logging_port < 1u || !rp_lane_put_room(o, end, 24))
         return NULL;
     o = rp_lane_put_lit(o, ",\"logging_port\":", 16);
     o = rp_lane_put_u64(o, msg->logging_port);
@@ -1928,13 +1928,13 @@ static char *encode_lane__log_request(char *o, const char *end, const residue_lo
     u = rp_lane_put_member_u(&msg->level, sizeof msg->level);
     if (!msg->has_level ||
             !(u == 1u || u == 2u || u == 4u || u == 8u || u == 16u || u == 32u || u == 64u || u == 128u) ||
-            !rp_lane_put_room(o, end, 14))
+            !rp_lane_put_room(o, end, 17))
         return NULL;
     o = rp_lane_put_lit(o, ",\"level\":", 9);
     o = rp_lane_put_u64(o, u);
     /* vlevel */
     if (msg->has_vlevel) {
-        if (msg->vlevel > 9u || !rp_lane_put_room(o, end, 13))
+        if (msg->vlevel > 9u || !rp_lane_put_room(o, end, 18))
             return NULL;
         o = rp_lane_put_lit(o, ",\"vlevel\":", 10);
         o = rp_lane_put_u64(o, msg->vlevel);
@@ -2101,7 +2101,7 @@ static char *encode_lane__log_reply(char *o, const char *end, const residue_log_
     uint64_t u;
     /* r */
     u = rp_lane_put_member_u(&msg->r, sizeof msg->r);
-    if (!msg->has_r || !(u == 0u || u == 1u || u == 2u) || !rp_lane_put_room(o, end, 8))
+    if (!msg->has_r || !(u == 0u || u == 1u || u == 2u) || !rp_lane_put_room(o, end, 13))
         return NULL;
     o = rp_lane_put_lit(o, "{\"r\":", 5);
     o = rp_lane_put_u64(o, u);

@@ -159,15 +159,19 @@ bool emit_encode_lanes_any(const emit_ctx *cx)
 
 /* ---- the lane ---------------------------------------------------------------------------------- */
 
-/* Widest decimal text of an integer kind ("-128", "18446744073709551615"). */
+/* The room to check for an integer kind: its widest text ("-128", "18446744073709551615"),
+ * and at least the whole words rp_lane_put_u64 stores (RP_LANE_PUT_INT_ROOM). */
 static unsigned int_width(bool sg, unsigned bits)
 {
+    unsigned w;
     switch (bits) {
-    case 8: return sg ? 4 : 3;
-    case 16: return sg ? 6 : 5;
-    case 32: return sg ? 11 : 10;
-    default: return 20;
+    case 8: w = sg ? 4 : 3; break;
+    case 16: w = sg ? 6 : 5; break;
+    case 32: w = sg ? 11 : 10; break;
+    default: w = 20; break;
     }
+    unsigned words = sg ? 9 : 8;
+    return w > words ? w : words;
 }
 
 /* What a lane being written knows: its text, the literal not yet written (keys and

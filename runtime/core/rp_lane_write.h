@@ -13,9 +13,10 @@
  * tests/fuzz/fuzz_encode_lanes.c hold every lane to it.
  *
  * A lane's position is a plain pointer o (the next byte) and end (one past the buffer).
- * The helpers for fixed-size pieces (literals, numbers) trust the lane to have checked the
- * room for them (one compare per run of pieces); those for strings and bytes check their
- * own and return NULL when the value does not fit or needs the table encoder.
+ * The helpers for fixed-size pieces (literals, numbers, bools) trust the lane to have checked
+ * the room for them (one compare per literal and the number after it); those for strings and
+ * bytes check their own and return NULL when the value does not fit or needs the table
+ * encoder.
  */
 #ifndef RP_LANE_WRITE_H
 #define RP_LANE_WRITE_H
@@ -62,9 +63,36 @@ extern const char rp_lane_put_pairs[201];
 /* 10^0 .. 10^19 (rp_lane_write.c). */
 extern const uint64_t rp_lane_put_pow10[20];
 
-/* The decimal digits of v (1..20 of them, room checked by the lane): the count first (from
- * the bit length, one compare to correct it), then two digits a step from the end, so the
- * text is written in place with no copy. */
+/* Eight bytes as one little-endian word (gcc and clang). */
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__BYTE_ORDER__) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define RP_LANE_PUT_SWAR 1
+#else
+#define RP_LANE_PUT_SWAR 0
+#endif
+
+/* The room a lane checks for an integer of at most `width` characters: the helpers below
+ * store whole words, so at least 8 bytes (9 after a '-'). */
+#define RP_LANE_PUT_INT_ROOM(width, sign) ((width) > 8u + (sign) ? (width) : 8u + (sign))
+
+/* The eight decimal digits of v < 10^8 (leading zeros included) as ASCII in one
+ * little-endian word, the first digit in the lowest byte: the halves of 4 digits, the
+ * pairs and the digits are split all at once by multiplies with reciprocals (exact for
+ * these ranges: n / 100 = n * 10486 >> 20 below 10^4, n / 10 = n * 103 >> 10 below 100). */
+RP_LANE_PUT_INLINE uint64_t rp_lane_put_digits8(uint64_t v)
+{
+    uint64_t x = v / 10000u | (v % 10000u) << 32;
+    uint64_t y = (x * 10486u) >> 20 & 0x0000007F0000007Fu;
+    x = y | (x - y * 100u) << 16;
+    y = (x * 103u) >> 10 & 0x000F000F000F000Fu;
+    x = y | (x - y * 10u) << 8;
+    return x + 0x3030303030303030u;
+}
+
+/* The decimal digits of v (1..20 of them) at o; the lane checked the room for
+ * RP_LANE_PUT_INT_ROOM bytes (whole words are stored; what lies past the digits is written
+ * over next). The count first (from the bit length, one compare to correct it); below
+ * 10^4 two digits a step from the end, above eight at a time (rp_lane_put_digits8). */
 RP_LANE_PUT_INLINE char *rp_lane_put_u64(char *o, uint64_t v)
 {
     unsigned n = 1;
@@ -74,6 +102,33 @@ RP_LANE_PUT_INLINE char *rp_lane_put_u64(char *o, uint64_t v)
 #else
     for (uint64_t x = v; x >= 10u; x /= 10u)
         n++;
+#endif
+#if RP_LANE_PUT_SWAR
+    if (v >= 10000u) {
+        uint64_t w;
+        if (v < 100000000u) {
+            w = rp_lane_put_digits8(v) >> (8 * (8 - n));
+            memcpy(o, &w, 8);
+            return o + n;
+        }
+        uint64_t lo = v % 100000000u, hi = v / 100000000u;
+        unsigned k = n - 8; /* digits of hi */
+        if (hi >= 100000000u) { /* 17 to 20 digits */
+            uint64_t top = hi / 100000000u;
+            k -= 8;
+            w = rp_lane_put_digits8(top) >> (8 * (8 - k));
+            memcpy(o, &w, 8);
+            w = rp_lane_put_digits8(hi % 100000000u);
+            memcpy(o + k, &w, 8);
+            k += 8;
+        } else {
+            w = rp_lane_put_digits8(hi) >> (8 * (8 - k));
+            memcpy(o, &w, 8);
+        }
+        w = rp_lane_put_digits8(lo);
+        memcpy(o + k, &w, 8);
+        return o + n;
+    }
 #endif
     char *e = o + n, *q = e;
     while (v >= 100u) {

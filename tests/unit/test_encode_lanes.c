@@ -13,6 +13,8 @@
  * constants, charsets, nested messages, optional first fields).
  */
 #include <check.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +108,35 @@ START_TEST(constants_are_checked)
 }
 END_TEST
 
+/* The number helpers against printf: every power of ten and its neighbours, both signs,
+ * and a spread of random values. */
+START_TEST(numbers_as_printf)
+{
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    for (int k = 0; k < 200000; k++) {
+        uint64_t v;
+        if (k < 20 * 5) {
+            v = rp_lane_put_pow10[k / 5] + (uint64_t)(k % 5) - 2u;
+        } else {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            v = x >> (x % 64); /* every length of number */
+        }
+        char want[32], got[48];
+        int n = snprintf(want, sizeof want, "%" PRIu64, v);
+        char *e = rp_lane_put_u64(got, v);
+        ck_assert_int_eq((int)(e - got), n);
+        ck_assert(memcmp(got, want, (size_t)n) == 0);
+        int64_t i = (int64_t)v;
+        n = snprintf(want, sizeof want, "%" PRId64, i);
+        e = rp_lane_put_i64(got, i);
+        ck_assert_int_eq((int)(e - got), n);
+        ck_assert(memcmp(got, want, (size_t)n) == 0);
+    }
+}
+END_TEST
+
 /* The emitter: --optimize speed writes a lane for a message of plain fields only, and
  * --optimize size none at all (nor the include). */
 static char *render(const char *text, rp_emit_optimize opt)
@@ -169,6 +200,7 @@ Suite *encode_lanes_suite(void)
     tcase_add_test(tc, lane_takes_the_common_case);
     tcase_add_test(tc, constants_are_checked);
     tcase_add_test(tc, lanes_by_option);
+    tcase_add_test(tc, numbers_as_printf);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -576,7 +576,7 @@ static char *encode_lane__line(char *o, const char *end, const orders_line *msg)
     if (!msg->has_quantity ||
             msg->quantity < 1u ||
             msg->quantity > 999u ||
-            !rp_lane_put_room(o, end, 12))
+            !rp_lane_put_room(o, end, 15))
         return NULL;
     o = rp_lane_put_lit(o, ",\"qty\":", 7);
     o = rp_lane_put_u64(o, msg->quantity);
@@ -589,7 +589,7 @@ static char *encode_lane__line(char *o, const char *end, const orders_line *msg)
         return NULL;
     /* discount */
     if (msg->has_discount) {
-        if (msg->discount > 100u || !rp_lane_put_room(o, end, 15))
+        if (msg->discount > 100u || !rp_lane_put_room(o, end, 20))
             return NULL;
         o = rp_lane_put_lit(o, ",\"discount\":", 12);
         o = rp_lane_put_u64(o, msg->discount);
@@ -769,7 +769,7 @@ static char *encode_lane__payment(char *o, const char *end, const orders_payment
     i = rp_lane_put_member_i(&msg->method, sizeof msg->method);
     if (!msg->has_method ||
             !(i == -1 || i == 1 || i == 2 || i == 3) ||
-            !rp_lane_put_room(o, end, 16))
+            !rp_lane_put_room(o, end, 19))
         return NULL;
     o = rp_lane_put_lit(o, "{\"method\":", 10);
     o = rp_lane_put_i64(o, i);
@@ -800,7 +800,7 @@ static char *encode_lane__payment(char *o, const char *end, const orders_payment
     }
     /* attempt */
     if (msg->has_attempt) {
-        if (msg->attempt < -1 || msg->attempt > 10 || !rp_lane_put_room(o, end, 15))
+        if (msg->attempt < -1 || msg->attempt > 10 || !rp_lane_put_room(o, end, 20))
             return NULL;
         o = rp_lane_put_lit(o, ",\"attempt\":", 11);
         o = rp_lane_put_i64(o, msg->attempt);
