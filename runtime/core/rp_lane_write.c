@@ -24,6 +24,47 @@ const uint64_t rp_lane_put_pow10[20] = {
     UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)
 };
 
+char *rp_lane_put_u64_long(char *o, uint64_t v, unsigned n)
+{
+#if RP_LANE_PUT_SWAR
+    uint64_t w;
+    if (v < 100000000u) {
+        w = rp_lane_put_digits8(v) >> (8 * (8 - n));
+        memcpy(o, &w, 8);
+        return o + n;
+    }
+    uint64_t lo = v % 100000000u, hi = v / 100000000u;
+    unsigned k = n - 8; /* digits of hi */
+    if (hi >= 100000000u) { /* 17 to 20 digits */
+        k -= 8;
+        w = rp_lane_put_digits8(hi / 100000000u) >> (8 * (8 - k));
+        memcpy(o, &w, 8);
+        w = rp_lane_put_digits8(hi % 100000000u);
+        memcpy(o + k, &w, 8);
+        k += 8;
+    } else {
+        w = rp_lane_put_digits8(hi) >> (8 * (8 - k));
+        memcpy(o, &w, 8);
+    }
+    w = rp_lane_put_digits8(lo);
+    memcpy(o + k, &w, 8);
+    return o + n;
+#else
+    char *e = o + n, *q = e;
+    while (v >= 100u) {
+        unsigned r = (unsigned)(v % 100u);
+        v /= 100u;
+        q -= 2;
+        memcpy(q, rp_lane_put_pairs + 2 * r, 2);
+    }
+    if (v >= 10u)
+        memcpy(q - 2, rp_lane_put_pairs + 2 * v, 2);
+    else
+        q[-1] = (char)('0' + v);
+    return e;
+#endif
+}
+
 bool rp_lane_put_charset(rp_str s, const uint8_t allowed[256])
 {
     if (s.ptr == NULL)
@@ -55,7 +96,7 @@ bool rp_lane_put_charset_bits(rp_str s, const uint8_t bits[32])
 /* The same text as rp_json_write_string without line-separator escapes (rp_schema_encode
  * never asks for them): runs of plain bytes copied, " \ \b \f \n \r \t escaped by name, other
  * control bytes as \u00XX, valid UTF-8 copied as is. */
-char *rp_lane_put_string_slow(char *o, const char *end, rp_str s)
+static char *put_string_slow(char *o, const char *end, rp_str s)
 {
     static const char hexd[] = "0123456789ABCDEF";
     const unsigned char *p = (const unsigned char *)s.ptr;
@@ -115,6 +156,46 @@ char *rp_lane_put_string_slow(char *o, const char *end, rp_str s)
     *o++ = '"';
     return o;
 }
+
+/* Eight bytes a test (the last eight overlapping; fewer than eight in one word with 'A's
+ * for the rest), then one copy; anything to escape or check goes the slow way. */
+char *rp_lane_put_string(char *o, const char *end, rp_str s)
+{
+    const unsigned char *u = (const unsigned char *)s.ptr;
+    size_t n = s.len;
+    if ((size_t)(end - o) < 2 || (size_t)(end - o) - 2 < n || u == NULL)
+        return put_string_slow(o, end, s);
+    uint64_t odd = 0;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8)
+            odd |= rp_lane_put_special8(u + i);
+        odd |= rp_lane_put_special8(u + n - 8);
+    } else if (n > 0) {
+        /* fewer than 8: two overlapping loads into one word, the rest 'A's (plain) */
+        uint64_t x = 0x4141414141414141u;
+        if (n >= 4) {
+            uint32_t a, b;
+            memcpy(&a, u, 4);
+            memcpy(&b, u + n - 4, 4);
+            x = a | (uint64_t)b << 32;
+        } else if (n >= 2) {
+            uint16_t a, b;
+            memcpy(&a, u, 2);
+            memcpy(&b, u + n - 2, 2);
+            x = (x & ~(uint64_t)0xFFFFFFFFu) | a | (uint64_t)b << 16;
+        } else {
+            x = (x & ~(uint64_t)0xFFu) | u[0];
+        }
+        odd = rp_lane_put_special(x);
+    }
+    if (odd != 0)
+        return put_string_slow(o, end, s);
+    o[0] = '"';
+    rp_lane_put_copy(o + 1, s.ptr, n);
+    o[n + 1] = '"';
+    return o + n + 2;
+}
+
 
 /* "00" "01" ... "FF": a byte's two uppercase hex digits in one copy. */
 static const char hex_pairs[513] =

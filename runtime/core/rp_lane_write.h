@@ -89,6 +89,10 @@ RP_LANE_PUT_INLINE uint64_t rp_lane_put_digits8(uint64_t v)
     return x + 0x3030303030303030u;
 }
 
+/* The digits of v >= 10^4 (n of them) eight at a time (rp_lane_write.c: out of line, as
+ * the short numbers are the many). */
+char *rp_lane_put_u64_long(char *o, uint64_t v, unsigned n);
+
 /* The decimal digits of v (1..20 of them) at o; the lane checked the room for
  * RP_LANE_PUT_INT_ROOM bytes (whole words are stored; what lies past the digits is written
  * over next). The count first (from the bit length, one compare to correct it); below
@@ -104,31 +108,8 @@ RP_LANE_PUT_INLINE char *rp_lane_put_u64(char *o, uint64_t v)
         n++;
 #endif
 #if RP_LANE_PUT_SWAR
-    if (v >= 10000u) {
-        uint64_t w;
-        if (v < 100000000u) {
-            w = rp_lane_put_digits8(v) >> (8 * (8 - n));
-            memcpy(o, &w, 8);
-            return o + n;
-        }
-        uint64_t lo = v % 100000000u, hi = v / 100000000u;
-        unsigned k = n - 8; /* digits of hi */
-        if (hi >= 100000000u) { /* 17 to 20 digits */
-            uint64_t top = hi / 100000000u;
-            k -= 8;
-            w = rp_lane_put_digits8(top) >> (8 * (8 - k));
-            memcpy(o, &w, 8);
-            w = rp_lane_put_digits8(hi % 100000000u);
-            memcpy(o + k, &w, 8);
-            k += 8;
-        } else {
-            w = rp_lane_put_digits8(hi) >> (8 * (8 - k));
-            memcpy(o, &w, 8);
-        }
-        w = rp_lane_put_digits8(lo);
-        memcpy(o + k, &w, 8);
-        return o + n;
-    }
+    if (v >= 10000u)
+        return rp_lane_put_u64_long(o, v, n);
 #endif
     char *e = o + n, *q = e;
     while (v >= 100u) {
@@ -239,11 +220,6 @@ RP_LANE_PUT_INLINE char *rp_lane_put_plain(char *o, const char *end, rp_str s)
     return o + s.len + 2;
 }
 
-/* The loop behind rp_lane_put_string for a string with something to escape or bytes >= 0x80
- * (escaped as rp_json_write_string does; NULL when its UTF-8 is not valid, when it does not
- * fit, or for a length without text). */
-char *rp_lane_put_string_slow(char *o, const char *end, rp_str s);
-
 /* Nonzero when one of the 8 bytes of x is below 0x20, '"', '\\' or 0x80 and above. */
 RP_LANE_PUT_INLINE uint64_t rp_lane_put_special(uint64_t x)
 {
@@ -259,44 +235,11 @@ RP_LANE_PUT_INLINE uint64_t rp_lane_put_special8(const unsigned char *p)
     return rp_lane_put_special(x);
 }
 
-/* A string value: when every byte is printable ASCII other than '"' and '\\' (eight bytes
- * a test, the last eight overlapping), quotes around a copy; else the slow loop. */
-RP_LANE_PUT_INLINE char *rp_lane_put_string(char *o, const char *end, rp_str s)
-{
-    const unsigned char *u = (const unsigned char *)s.ptr;
-    size_t n = s.len;
-    if ((size_t)(end - o) < 2 || (size_t)(end - o) - 2 < n || u == NULL)
-        return rp_lane_put_string_slow(o, end, s);
-    uint64_t odd = 0;
-    if (n >= 8) {
-        for (size_t i = 0; i + 8 < n; i += 8)
-            odd |= rp_lane_put_special8(u + i);
-        odd |= rp_lane_put_special8(u + n - 8);
-    } else if (n > 0) {
-        /* fewer than 8: two overlapping loads into one word, the rest 'A's (plain) */
-        uint64_t x = 0x4141414141414141u;
-        if (n >= 4) {
-            uint32_t a, b;
-            memcpy(&a, u, 4);
-            memcpy(&b, u + n - 4, 4);
-            x = a | (uint64_t)b << 32;
-        } else if (n >= 2) {
-            uint16_t a, b;
-            memcpy(&a, u, 2);
-            memcpy(&b, u + n - 2, 2);
-            x = (x & ~(uint64_t)0xFFFFFFFFu) | a | (uint64_t)b << 16;
-        } else {
-            x = (x & ~(uint64_t)0xFFu) | u[0];
-        }
-        odd = rp_lane_put_special(x);
-    }
-    if (odd != 0)
-        return rp_lane_put_string_slow(o, end, s);
-    o[0] = '"';
-    rp_lane_put_copy(o + 1, s.ptr, n);
-    o[n + 1] = '"';
-    return o + n + 2;
-}
+/* A string value: when every byte is printable ASCII other than '"' and '\\', quotes around
+ * a copy; else escaped as rp_json_write_string does (NULL when its UTF-8 is not valid, when
+ * it does not fit, or for a length without text). Out of line: it loops, and a message
+ * has many strings. */
+char *rp_lane_put_string(char *o, const char *end, rp_str s);
 
 /* Bytes as a JSON string of uppercase hex / of padded standard base64 (the table encoder's
  * text); NULL when it does not fit or for a length without data. */
