@@ -250,9 +250,8 @@ int residue_connect_validate(const residue_connect *msg, rp_error *err)
     return rp_schema_validate(&schema__connect, msg, err);
 }
 
-/* Connect written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Connect written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__connect(char *o, const char *end, const residue_connect *msg)
 {
     /* timestamp */
@@ -426,9 +425,8 @@ int residue_acknowledgement_validate(const residue_acknowledgement *msg, rp_erro
     return rp_schema_validate(&schema__acknowledgement, msg, err);
 }
 
-/* Acknowledgement written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Acknowledgement written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__acknowledgement(char *o, const char *end, const residue_acknowledgement *msg)
 {
     /* timestamp */
@@ -581,9 +579,8 @@ int residue_touch_validate(const residue_touch *msg, rp_error *err)
     return rp_schema_validate(&schema__touch, msg, err);
 }
 
-/* Touch written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Touch written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__touch(char *o, const char *end, const residue_touch *msg)
 {
     /* timestamp */
@@ -778,9 +775,8 @@ int residue_hello_validate(const residue_hello *msg, rp_error *err)
     return rp_schema_validate(&schema__hello, msg, err);
 }
 
-/* Hello written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Hello written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__hello(char *o, const char *end, const residue_hello *msg)
 {
     /* status */
@@ -960,9 +956,8 @@ int residue_server_info_validate(const residue_server_info *msg, rp_error *err)
     return rp_schema_validate(&schema__server_info, msg, err);
 }
 
-/* ServerInfo written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* ServerInfo written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__server_info(char *o, const char *end, const residue_server_info *msg)
 {
     /* version */
@@ -1307,9 +1302,8 @@ int residue_established_validate(const residue_established *msg, rp_error *err)
     return rp_schema_validate(&schema__established, msg, err);
 }
 
-/* Established written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Established written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__established(char *o, const char *end, const residue_established *msg)
 {
     /* status */
@@ -1533,9 +1527,8 @@ int residue_connect_error_validate(const residue_connect_error *msg, rp_error *e
     return rp_schema_validate(&schema__connect_error, msg, err);
 }
 
-/* ConnectError written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* ConnectError written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__connect_error(char *o, const char *end, const residue_connect_error *msg)
 {
     /* status */
@@ -1855,9 +1848,8 @@ int residue_log_request_validate(const residue_log_request *msg, rp_error *err)
     return rp_schema_validate(&schema__log_request, msg, err);
 }
 
-/* LogRequest written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* LogRequest written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__log_request(char *o, const char *end, const residue_log_request *msg)
 {
     uint64_t u;
@@ -2093,9 +2085,8 @@ int residue_log_reply_validate(const residue_log_reply *msg, rp_error *err)
     return rp_schema_validate(&schema__log_reply, msg, err);
 }
 
-/* LogReply written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* LogReply written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__log_reply(char *o, const char *end, const residue_log_reply *msg)
 {
     uint64_t u;

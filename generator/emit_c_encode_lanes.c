@@ -436,11 +436,8 @@ void emit_encode_lane(emit_ctx *cx, const rp_ast_decl *d)
     char *ctype = rp_cname_decl(&cx->names, d, RP_CN_TYPE);
     char *lane = rp_cname_snake(d->name);
     lane_writer lw = { cx, c, { 0 }, { 0 }, "    " };
-    rp_sb_puts(&lw.lit, "");
-    rp_sb_puts(&lw.cond, "");
-    rp_sb_printf(c, "/* %s written straight through (rp_lane_write.h); NULL: anything the table\n"
-                    " * encoder is to handle (a refused value, no room, a string it escapes\n"
-                    " * and checks further, ...). */\n"
+    rp_sb_printf(c, "/* %s written straight through (rp_lane_write.h), or NULL for the table\n"
+                    " * encoder (a missing or refused value, bad UTF-8, no room). */\n"
                     "static char *encode_lane__%s(char *o, const char *end, const %s *msg)\n{\n",
                  d->name, lane, ctype);
     /* With a required first field every member follows a ',' but the first, which follows

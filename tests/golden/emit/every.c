@@ -157,9 +157,8 @@ int every_inner_validate(const every_inner *msg, rp_error *err)
     return rp_schema_validate(&schema__inner, msg, err);
 }
 
-/* Inner written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Inner written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__inner(char *o, const char *end, const every_inner *msg)
 {
     /* on_off */
@@ -586,9 +585,8 @@ int every_reply_validate(const every_reply *msg, rp_error *err)
     return rp_schema_validate(&schema__reply, msg, err);
 }
 
-/* Reply written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Reply written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__reply(char *o, const char *end, const every_reply *msg)
 {
     /* kind */
@@ -668,9 +666,8 @@ int every_log_validate(const every_log *msg, rp_error *err)
     return rp_schema_validate(&schema__log, msg, err);
 }
 
-/* Log written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Log written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__log(char *o, const char *end, const every_log *msg)
 {
     /* text */

@@ -239,9 +239,8 @@ int orders_address_validate(const orders_address *msg, rp_error *err)
     return rp_schema_validate(&schema__address, msg, err);
 }
 
-/* Address written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Address written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__address(char *o, const char *end, const orders_address *msg)
 {
     /* name */
@@ -395,9 +394,8 @@ int orders_money_validate(const orders_money *msg, rp_error *err)
     return rp_schema_validate(&schema__money, msg, err);
 }
 
-/* Money written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Money written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__money(char *o, const char *end, const orders_money *msg)
 {
     /* minor */
@@ -556,9 +554,8 @@ int orders_line_validate(const orders_line *msg, rp_error *err)
     return rp_schema_validate(&schema__line, msg, err);
 }
 
-/* Line written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Line written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__line(char *o, const char *end, const orders_line *msg)
 {
     /* sku */
@@ -759,9 +756,8 @@ int orders_payment_validate(const orders_payment *msg, rp_error *err)
     return rp_schema_validate(&schema__payment, msg, err);
 }
 
-/* Payment written straight through (rp_lane_write.h); NULL: anything the table
- * encoder is to handle (a refused value, no room, a string it escapes
- * and checks further, ...). */
+/* Payment written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
 static char *encode_lane__payment(char *o, const char *end, const orders_payment *msg)
 {
     int64_t i;
