@@ -1,6 +1,7 @@
 /* rp_lane_write.c — the loops and tables of the generated encode lanes. See rp_lane_write.h. */
 #include "rp_lane_write.h"
 
+#include "rp_codec.h"
 #include "rp_json_internal.h"
 
 /* SSE2 is part of every x86-64: no flag or run-time check. */
@@ -236,9 +237,18 @@ char *rp_lane_put_hex(char *o, const char *end, rp_bytes b)
     return o;
 }
 
+/* The 8 KiB base64 pair table only where speed is asked for (not at -Os, as in rp_schema.c:
+ * there rp_base64_encode writes the letters). */
+#if defined(__OPTIMIZE_SIZE__)
+#define RP_LANE_PUT_B64_PAIRS 0
+#else
+#define RP_LANE_PUT_B64_PAIRS 1
+#endif
+
+#if RP_LANE_PUT_B64_PAIRS
 /* Base64 letter pairs: entry v (0..4095) is the two letters of the 12 bits v, so three
- * bytes become four letters with two lookups (8 KiB, built by the compiler from the
- * alphabet rule; only in lane builds, which ask for speed). */
+ * bytes become four letters with two lookups (built by the compiler from the alphabet
+ * rule). */
 #define B64_LETTER(x)                                                                              \
     (char)((x) < 26 ? 'A' + (x) : (x) < 52 ? 'a' + ((x) - 26) : (x) < 62 ? '0' + ((x) - 52)        \
            : (x) == 62 ? '+' : '/')
@@ -258,6 +268,7 @@ static const char b64_pairs[8192] = {
 #undef B64_P4
 #undef B64_PAIR
 #undef B64_LETTER
+#endif
 
 #if RP_LANE_PUT_SSE2
 /* Why AVX2: a CONNECT's ~450-byte RSA key is nearly all of its encode, and the pair table
@@ -319,6 +330,16 @@ char *rp_lane_put_base64(char *o, const char *end, rp_bytes b)
         o += i / 3 * 4;
     }
 #endif
+#if !RP_LANE_PUT_B64_PAIRS
+    /* the rest by rp_base64_encode, whose NUL lands where the closing quote goes (the room
+     * for the letters and both quotes is checked above) */
+    if (len > i) {
+        size_t n = ((len - i) + 2) / 3 * 4;
+        if (rp_base64_encode(in + i, len - i, o, n + 1, NULL, NULL) < 0)
+            return NULL; /* cannot happen: the room is exact */
+        o += n;
+    }
+#else
 #if RPJ_SWAR_CTZ
     /* Six bytes per 8-byte big-endian load (two bytes are read ahead), twelve per step. */
     for (; len - i >= 14; i += 12, o += 16) {
@@ -355,6 +376,7 @@ char *rp_lane_put_base64(char *o, const char *end, rp_bytes b)
         o[3] = '=';
         o += 4;
     }
+#endif
     *o++ = '"';
     return o;
 }
