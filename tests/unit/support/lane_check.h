@@ -25,8 +25,10 @@ typedef struct lane_case {
     char *(*lane)(char *, const char *, const void *); /* the lane itself */
 } lane_case;
 
-#define LANE_CASE(p, n)                                                                                    \
-    { #n, &schema__##n, (int (*)(const void *, char *, size_t, size_t *, rp_error *))p##_##n##_encode, \
+/* The case of message n of the generated source with prefix p (included by the test). */
+#define LANE_CASE(p, n)                                                                     \
+    { #n, &schema__##n,                                                                     \
+      (int (*)(const void *, char *, size_t, size_t *, rp_error *))p##_##n##_encode,       \
       (char *(*)(char *, const char *, const void *))encode_lane__##n }
 
 #define LANE_BUF 65536
@@ -72,8 +74,8 @@ static inline void lane_compare(const lane_case *c, const void *msg, size_t cap,
             t->by_lane += c->lane(a, a + cap, msg) != NULL;
         }
     } else {
-        ck_assert_msg(lane_same_error(&ea, &eb), "%s cap %zu: lane error %d %s at %s (%u:%u), tables %d %s at %s (%u:%u)",
-                      c->name, cap, ea.code, ea.message, ea.path, ea.spec.line, ea.spec.column,
+        ck_assert_msg(lane_same_error(&ea, &eb),
+                      "%s cap %zu: lane error %d %s at %s (%u:%u), tables %d %s at %s (%u:%u)", c->name, cap, ea.code, ea.message, ea.path, ea.spec.line, ea.spec.column,
                       eb.code, eb.message, eb.path, eb.spec.line, eb.spec.column);
         t->failed++;
     }
@@ -101,7 +103,7 @@ static inline void lane_one(const lane_case *c, lane_fill *lf, lane_tally *t)
     lane_compare(c, msg, lane_pick(&lf->src, 40), t);
 }
 
-/* rounds messages of case c from the given seed. */
+/* Runs `rounds` messages of case c, filled from the given seed. */
 static inline void lane_run(const lane_case *c, uint64_t seed, int rounds)
 {
     lane_fill lf;
