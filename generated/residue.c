@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "rp_lane.h"
+#include "rp_lane_write.h"
 #include "rp_schema.h"
 
 static const char spec__file[] = "residue.rproto";
@@ -250,9 +251,65 @@ int residue_connect_validate(const residue_connect *msg, rp_error *err)
     return rp_schema_validate(&schema__connect, msg, err);
 }
 
+/* Connect written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__connect(char *o, const char *end, const residue_connect *msg)
+{
+    /* timestamp */
+    if (!msg->has_timestamp || msg->timestamp < 1u || !rp_lane_put_room(o, end, 26))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"_t\":", 6);
+    o = rp_lane_put_u64(o, msg->timestamp);
+    /* type */
+    if (!msg->has_type || msg->type != 1u || !rp_lane_put_room(o, end, 9))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"type\":1", 9);
+    /* key_size */
+    if (msg->has_key_size) {
+        if (!(msg->key_size == 128u || msg->key_size == 192u || msg->key_size == 256u) ||
+                !rp_lane_put_room(o, end, 20))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"key_size\":", 12);
+        o = rp_lane_put_u64(o, msg->key_size);
+    }
+    /* client_id */
+    if (msg->has_client_id) {
+        if (msg->client_id.len < 1u ||
+                msg->client_id.len > 128u ||
+                !rp_lane_put_charset(msg->client_id, lane_charset__client_id) ||
+                !rp_lane_put_room(o, end, 13))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"client_id\":", 13);
+        o = rp_lane_put_plain(o, end, msg->client_id);
+        if (o == NULL)
+            return NULL;
+    }
+    /* rsa_public_key */
+    if (msg->has_rsa_public_key) {
+        if (msg->rsa_public_key.len < 1u ||
+                msg->rsa_public_key.len > 4096u ||
+                !rp_lane_put_room(o, end, 18))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"rsa_public_key\":", 18);
+        o = rp_lane_put_base64(o, end, msg->rsa_public_key);
+        if (o == NULL)
+            return NULL;
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_connect_encode(const residue_connect *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__connect(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__connect, msg, buf, cap, out_len, err);
 }
 
@@ -367,9 +424,44 @@ int residue_acknowledgement_validate(const residue_acknowledgement *msg, rp_erro
     return rp_schema_validate(&schema__acknowledgement, msg, err);
 }
 
+/* Acknowledgement written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__acknowledgement(char *o, const char *end, const residue_acknowledgement *msg)
+{
+    /* timestamp */
+    if (!msg->has_timestamp || msg->timestamp < 1u || !rp_lane_put_room(o, end, 26))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"_t\":", 6);
+    o = rp_lane_put_u64(o, msg->timestamp);
+    /* type */
+    if (!msg->has_type || msg->type != 2u)
+        return NULL;
+    /* client_id */
+    if (!msg->has_client_id ||
+            msg->client_id.len < 1u ||
+            msg->client_id.len > 128u ||
+            !rp_lane_put_charset(msg->client_id, lane_charset__client_id) ||
+            !rp_lane_put_room(o, end, 22))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"type\":2,\"client_id\":", 22);
+    o = rp_lane_put_plain(o, end, msg->client_id);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_acknowledgement_encode(const residue_acknowledgement *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__acknowledgement(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__acknowledgement, msg, buf, cap, out_len, err);
 }
 
@@ -484,9 +576,44 @@ int residue_touch_validate(const residue_touch *msg, rp_error *err)
     return rp_schema_validate(&schema__touch, msg, err);
 }
 
+/* Touch written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__touch(char *o, const char *end, const residue_touch *msg)
+{
+    /* timestamp */
+    if (!msg->has_timestamp || msg->timestamp < 1u || !rp_lane_put_room(o, end, 26))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"_t\":", 6);
+    o = rp_lane_put_u64(o, msg->timestamp);
+    /* type */
+    if (!msg->has_type || msg->type != 3u)
+        return NULL;
+    /* client_id */
+    if (!msg->has_client_id ||
+            msg->client_id.len < 1u ||
+            msg->client_id.len > 128u ||
+            !rp_lane_put_charset(msg->client_id, lane_charset__client_id) ||
+            !rp_lane_put_room(o, end, 22))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"type\":3,\"client_id\":", 22);
+    o = rp_lane_put_plain(o, end, msg->client_id);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_touch_encode(const residue_touch *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__touch(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__touch, msg, buf, cap, out_len, err);
 }
 
@@ -642,9 +769,60 @@ int residue_hello_validate(const residue_hello *msg, rp_error *err)
     return rp_schema_validate(&schema__hello, msg, err);
 }
 
+/* Hello written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__hello(char *o, const char *end, const residue_hello *msg)
+{
+    /* status */
+    if (!msg->has_status || msg->status != 0u)
+        return NULL;
+    /* ack */
+    if (!msg->has_ack || msg->ack != 0u)
+        return NULL;
+    /* key */
+    if (!msg->has_key ||
+            !(msg->key.len == 16u || msg->key.len == 24u || msg->key.len == 32u) ||
+            !rp_lane_put_room(o, end, 26))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"status\":0,\"ack\":0,\"key\":", 26);
+    o = rp_lane_put_hex(o, end, msg->key);
+    if (o == NULL)
+        return NULL;
+    /* client_id */
+    if (!msg->has_client_id ||
+            msg->client_id.len < 1u ||
+            msg->client_id.len > 128u ||
+            !rp_lane_put_charset(msg->client_id, lane_charset__client_id) ||
+            !rp_lane_put_room(o, end, 13))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"client_id\":", 13);
+    o = rp_lane_put_plain(o, end, msg->client_id);
+    if (o == NULL)
+        return NULL;
+    /* token */
+    if (msg->has_token) {
+        if (msg->token.len != 16u || !rp_lane_put_room(o, end, 9))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"token\":", 9);
+        o = rp_lane_put_hex(o, end, msg->token);
+        if (o == NULL)
+            return NULL;
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_hello_encode(const residue_hello *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__hello(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__hello, msg, buf, cap, out_len, err);
 }
 
@@ -771,9 +949,63 @@ int residue_server_info_validate(const residue_server_info *msg, rp_error *err)
     return rp_schema_validate(&schema__server_info, msg, err);
 }
 
+/* ServerInfo written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__server_info(char *o, const char *end, const residue_server_info *msg)
+{
+    /* version */
+    if (!msg->has_version ||
+            msg->version.len < 1u ||
+            msg->version.len > 32u ||
+            !rp_lane_put_charset(msg->version, lane_charset__version) ||
+            !rp_lane_put_room(o, end, 11))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"version\":", 11);
+    o = rp_lane_put_plain(o, end, msg->version);
+    if (o == NULL)
+        return NULL;
+    /* licensee */
+    if (msg->has_licensee) {
+        if (msg->licensee.len > 256u || !rp_lane_put_room(o, end, 12))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"licensee\":", 12);
+        o = rp_lane_put_string(o, end, msg->licensee);
+        if (o == NULL)
+            return NULL;
+    }
+    /* license_expiry */
+    if (msg->has_license_expiry) {
+        if (msg->license_expiry.len > 64u || !rp_lane_put_room(o, end, 18))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"license_expiry\":", 18);
+        o = rp_lane_put_string(o, end, msg->license_expiry);
+        if (o == NULL)
+            return NULL;
+    }
+    /* licensing_authority */
+    if (msg->has_licensing_authority) {
+        if (msg->licensing_authority.len > 256u || !rp_lane_put_room(o, end, 23))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"licensing_authority\":", 23);
+        o = rp_lane_put_string(o, end, msg->licensing_authority);
+        if (o == NULL)
+            return NULL;
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_server_info_encode(const residue_server_info *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__server_info(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__server_info, msg, buf, cap, out_len, err);
 }
 
@@ -1059,9 +1291,119 @@ int residue_established_validate(const residue_established *msg, rp_error *err)
     return rp_schema_validate(&schema__established, msg, err);
 }
 
+/* Established written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__established(char *o, const char *end, const residue_established *msg)
+{
+    /* status */
+    if (!msg->has_status || msg->status != 0u)
+        return NULL;
+    /* ack */
+    if (!msg->has_ack || msg->ack != 1u)
+        return NULL;
+    /* flags */
+    if (!msg->has_flags ||
+            (msg->flags & ~(uint64_t)4095u) != 0 ||
+            !rp_lane_put_room(o, end, 38))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"status\":0,\"ack\":1,\"flags\":", 28);
+    o = rp_lane_put_u64(o, msg->flags);
+    /* max_bulk_size */
+    if (!msg->has_max_bulk_size ||
+            msg->max_bulk_size < 1u ||
+            msg->max_bulk_size > 10000u ||
+            !rp_lane_put_room(o, end, 27))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"max_bulk_size\":", 17);
+    o = rp_lane_put_u64(o, msg->max_bulk_size);
+    /* licensee */
+    if (msg->has_licensee) {
+        if (msg->licensee.len > 256u || !rp_lane_put_room(o, end, 12))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"licensee\":", 12);
+        o = rp_lane_put_string(o, end, msg->licensee);
+        if (o == NULL)
+            return NULL;
+    }
+    /* server_info */
+    if (msg->has_server_info) {
+        if (!rp_lane_put_room(o, end, 15))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"server_info\":", 15);
+        o = encode_lane__server_info(o, end, &msg->server_info);
+        if (o == NULL)
+            return NULL;
+    }
+    /* key */
+    if (!msg->has_key ||
+            !(msg->key.len == 16u || msg->key.len == 24u || msg->key.len == 32u) ||
+            !rp_lane_put_room(o, end, 7))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"key\":", 7);
+    o = rp_lane_put_hex(o, end, msg->key);
+    if (o == NULL)
+        return NULL;
+    /* client_id */
+    if (!msg->has_client_id ||
+            msg->client_id.len < 1u ||
+            msg->client_id.len > 128u ||
+            !rp_lane_put_charset(msg->client_id, lane_charset__client_id) ||
+            !rp_lane_put_room(o, end, 13))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"client_id\":", 13);
+    o = rp_lane_put_plain(o, end, msg->client_id);
+    if (o == NULL)
+        return NULL;
+    /* token */
+    if (msg->has_token) {
+        if (msg->token.len != 16u || !rp_lane_put_room(o, end, 9))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"token\":", 9);
+        o = rp_lane_put_hex(o, end, msg->token);
+        if (o == NULL)
+            return NULL;
+    }
+    /* token_port */
+    if (msg->has_token_port) {
+        if (msg->token_port < 1u || !rp_lane_put_room(o, end, 22))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"token_port\":", 14);
+        o = rp_lane_put_u64(o, msg->token_port);
+    }
+    /* logging_port */
+    if (!msg->has_logging_port || msg->logging_port < 1u || !rp_lane_put_room(o, end, 24))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"logging_port\":", 16);
+    o = rp_lane_put_u64(o, msg->logging_port);
+    /* age */
+    if (msg->has_age) {
+        if (!rp_lane_put_room(o, end, 17))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"age\":", 7);
+        o = rp_lane_put_u64(o, msg->age);
+    }
+    /* date_created */
+    if (msg->has_date_created) {
+        if (!rp_lane_put_room(o, end, 36))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"date_created\":", 16);
+        o = rp_lane_put_u64(o, msg->date_created);
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_established_encode(const residue_established *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__established(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__established, msg, buf, cap, out_len, err);
 }
 
@@ -1172,9 +1514,38 @@ int residue_connect_error_validate(const residue_connect_error *msg, rp_error *e
     return rp_schema_validate(&schema__connect_error, msg, err);
 }
 
+/* ConnectError written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__connect_error(char *o, const char *end, const residue_connect_error *msg)
+{
+    /* status */
+    if (!msg->has_status || msg->status != 1u)
+        return NULL;
+    /* ack */
+    if (!msg->has_ack || msg->ack != 0u)
+        return NULL;
+    /* error_text */
+    if (!msg->has_error_text || msg->error_text.len > 1024u || !rp_lane_put_room(o, end, 33))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"status\":1,\"ack\":0,\"error_text\":", 33);
+    o = rp_lane_put_string(o, end, msg->error_text);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_connect_error_encode(const residue_connect_error *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__connect_error(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__connect_error, msg, buf, cap, out_len, err);
 }
 
@@ -1461,9 +1832,131 @@ int residue_log_request_validate(const residue_log_request *msg, rp_error *err)
     return rp_schema_validate(&schema__log_request, msg, err);
 }
 
+/* LogRequest written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__log_request(char *o, const char *end, const residue_log_request *msg)
+{
+    uint64_t u;
+    /* timestamp */
+    if (!msg->has_timestamp || msg->timestamp < 1u || !rp_lane_put_room(o, end, 26))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"_t\":", 6);
+    o = rp_lane_put_u64(o, msg->timestamp);
+    /* datetime */
+    if (!msg->has_datetime || msg->datetime < 1u || !rp_lane_put_room(o, end, 32))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"datetime\":", 12);
+    o = rp_lane_put_u64(o, msg->datetime);
+    /* logger */
+    if (msg->has_logger) {
+        if (msg->logger.len < 1u || msg->logger.len > 128u || !rp_lane_put_room(o, end, 10))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"logger\":", 10);
+        o = rp_lane_put_string(o, end, msg->logger);
+        if (o == NULL)
+            return NULL;
+    }
+    /* msg */
+    if (!msg->has_msg ||
+            msg->msg.len < 1u ||
+            msg->msg.len > 1073741824u ||
+            !rp_lane_put_room(o, end, 7))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"msg\":", 7);
+    o = rp_lane_put_string(o, end, msg->msg);
+    if (o == NULL)
+        return NULL;
+    /* file */
+    if (msg->has_file) {
+        if (msg->file.len > 1024u || !rp_lane_put_room(o, end, 8))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"file\":", 8);
+        o = rp_lane_put_string(o, end, msg->file);
+        if (o == NULL)
+            return NULL;
+    }
+    /* line */
+    if (msg->has_line) {
+        if (!rp_lane_put_room(o, end, 18))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"line\":", 8);
+        o = rp_lane_put_u64(o, msg->line);
+    }
+    /* func */
+    if (msg->has_func) {
+        if (msg->func.len > 1024u || !rp_lane_put_room(o, end, 8))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"func\":", 8);
+        o = rp_lane_put_string(o, end, msg->func);
+        if (o == NULL)
+            return NULL;
+    }
+    /* app */
+    if (msg->has_app) {
+        if (msg->app.len > 256u || !rp_lane_put_room(o, end, 7))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"app\":", 7);
+        o = rp_lane_put_string(o, end, msg->app);
+        if (o == NULL)
+            return NULL;
+    }
+    /* level */
+    u = rp_lane_put_member_u(&msg->level, sizeof msg->level);
+    if (!msg->has_level ||
+            !(u == 1u || u == 2u || u == 4u || u == 8u || u == 16u || u == 32u || u == 64u || u == 128u) ||
+            !rp_lane_put_room(o, end, 17))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"level\":", 9);
+    o = rp_lane_put_u64(o, u);
+    /* vlevel */
+    if (msg->has_vlevel) {
+        if (msg->vlevel > 9u || !rp_lane_put_room(o, end, 18))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"vlevel\":", 10);
+        o = rp_lane_put_u64(o, msg->vlevel);
+    }
+    /* thread */
+    if (msg->has_thread) {
+        if (msg->thread.len > 256u || !rp_lane_put_room(o, end, 10))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"thread\":", 10);
+        o = rp_lane_put_string(o, end, msg->thread);
+        if (o == NULL)
+            return NULL;
+    }
+    /* client_id */
+    if (msg->has_client_id) {
+        if (msg->client_id.len > 128u || !rp_lane_put_room(o, end, 13))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"client_id\":", 13);
+        o = rp_lane_put_string(o, end, msg->client_id);
+        if (o == NULL)
+            return NULL;
+    }
+    /* token */
+    if (msg->has_token) {
+        if (msg->token.len > 64u || !rp_lane_put_room(o, end, 9))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"token\":", 9);
+        o = rp_lane_put_string(o, end, msg->token);
+        if (o == NULL)
+            return NULL;
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_log_request_encode(const residue_log_request *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__log_request(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__log_request, msg, buf, cap, out_len, err);
 }
 
@@ -1575,9 +2068,32 @@ int residue_log_reply_validate(const residue_log_reply *msg, rp_error *err)
     return rp_schema_validate(&schema__log_reply, msg, err);
 }
 
+/* LogReply written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__log_reply(char *o, const char *end, const residue_log_reply *msg)
+{
+    uint64_t u;
+    /* r */
+    u = rp_lane_put_member_u(&msg->r, sizeof msg->r);
+    if (!msg->has_r || !(u == 0u || u == 1u || u == 2u) || !rp_lane_put_room(o, end, 13))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"r\":", 5);
+    o = rp_lane_put_u64(o, u);
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int residue_log_reply_encode(const residue_log_reply *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__log_reply(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__log_reply, msg, buf, cap, out_len, err);
 }
 

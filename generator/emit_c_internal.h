@@ -24,6 +24,16 @@ bool emit_lane_uses_charset(const emit_ctx *cx, const rp_ast_decl *d);
 /* Whether the source has any lane (it then includes rp_lane.h and string.h). */
 bool emit_lanes_any(const emit_ctx *cx);
 
+/* Encode lanes (emit_c_encode_lanes.c, --optimize speed). emit_encode_lane_fits: whether
+ * message d has one; emit_encode_lane writes its static encode_lane__<msg> function,
+ * emit_encode_lane_call the body of its encode function (lane first, then the table encoder
+ * of `schema`). emit_encode_lanes_any: whether the source has one (it includes
+ * rp_lane_write.h). */
+bool emit_encode_lane_fits(const emit_ctx *cx, const rp_ast_decl *d);
+void emit_encode_lane(emit_ctx *cx, const rp_ast_decl *d);
+void emit_encode_lane_call(emit_ctx *cx, const rp_ast_decl *d, const char *schema);
+bool emit_encode_lanes_any(const emit_ctx *cx);
+
 /* SHA-256 over the text of every unit of spec (dependencies first, main last), as lowercase
  * hex into out (65 bytes with the NUL). Returns 0, or -1 when OpenSSL fails. */
 int emit_spec_sha256(const rp_ast_spec *spec, char out[65]);

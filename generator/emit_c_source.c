@@ -549,10 +549,16 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
     rp_sb_printf(c, "int %s(const %s *msg, rp_error *err)\n{\n"
                     "    return rp_schema_validate(&%s, msg, err);\n}\n\n",
                  validate, n.ctype, schema);
+    bool put = emit_encode_lane_fits(cx, d);
+    if (put)
+        emit_encode_lane(cx, d);
     rp_sb_printf(c, "int %s(const %s *msg, char *buf, size_t cap, size_t *out_len,\n"
-                    "        rp_error *err)\n{\n"
-                    "    return rp_schema_encode(&%s, msg, buf, cap, out_len, err);\n}\n\n",
-                 encode, n.ctype, schema);
+                    "        rp_error *err)\n{\n", encode, n.ctype);
+    if (put)
+        emit_encode_lane_call(cx, d, schema);
+    else
+        rp_sb_printf(c, "    return rp_schema_encode(&%s, msg, buf, cap, out_len, err);\n", schema);
+    rp_sb_puts(c, "}\n\n");
     free(init);
     free(decode);
     free(validate);
@@ -774,7 +780,9 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
     rp_sb_puts(c, " */\n");
     rp_sb_printf(c, "#include \"%s\"\n\n#include <stddef.h>\n#include <stdint.h>\n%s\n", header,
                  lanes ? "#include <string.h>\n" : "");
-    rp_sb_puts(c, lanes ? "#include \"rp_lane.h\"\n#include \"rp_schema.h\"\n\n" : "#include \"rp_schema.h\"\n\n");
+    rp_sb_puts(c, lanes ? "#include \"rp_lane.h\"\n" : "");
+    rp_sb_puts(c, emit_encode_lanes_any(cx) ? "#include \"rp_lane_write.h\"\n" : "");
+    rp_sb_puts(c, "#include \"rp_schema.h\"\n\n");
     for (size_t i = 0; i < cx->spec->unit_count; i++) {
         const rp_ast_unit *u = cx->spec->units[i];
         bool has_messages = false; /* only messages' tables refer to spec locations */

@@ -12,8 +12,8 @@
  *                              (Mermaid) and one SVG per machine
  *   rprotoc validate ...       check JSON documents against a message (validate.h)
  *   rprotoc compat OLD NEW     breaking changes between two versions of a spec (compat.h)
- *   --optimize speed|size      decode lanes in front of the table walk (speed, the
- *                              default) or the tables and the walk alone (size); emit_c.h
+ *   --optimize speed|size      decode and encode lanes in front of the tables (speed,
+ *                              the default) or the tables alone (size); emit_c.h
  *   -I DIR                     also look for imports in DIR (repeatable)
  *   --vendor DIR SPEC          the generated pair plus the runtime files SPEC needs
  *   --vendor-with LAYER        with --vendor: add a whole runtime layer (e.g. residue)
@@ -96,6 +96,8 @@ static void usage(FILE *f)
           "                 (compact JSON, keys in spec order, read straight through; anything\n"
           "                 else goes to the walk, which makes every error); size writes the\n"
           "                 tables and the walk alone. Both decode every text alike.\n"
+          "                 speed also writes those messages' encode straight through\n"
+          "                 (the table encoder takes the rest and makes every error).\n"
           "  --check        check the spec only; print nothing when it is fine\n"
           "  --dump-ast     print the checked syntax tree as stable text\n"
           "  --emit jsonschema  a JSON Schema (draft 2020-12) of every message, on stdout or\n"

@@ -43,6 +43,7 @@ static const struct {
     { NEED_CODEC, "core", "rp_json*" },
     { NEED_CODEC, "core", "rp_schema" },
     { NEED_CODEC, "core", "rp_lane" },   /* the decode lanes (--optimize speed) */
+    { NEED_CODEC, "core", "rp_lane_write" }, /* the encode lanes (--optimize speed) */
     { NEED_CLOCK, "core", "rp_clock" },
     { NEED_FRAMING, "frame", "rp_frame" },
     { NEED_ENVELOPES, "envelope", "rp_envelope" },

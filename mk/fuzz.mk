@@ -74,3 +74,8 @@ fuzz-replay: $(REPLAY_BIN)
 .PHONY: fuzz-coverage
 fuzz-coverage:
 	@FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/coverage.sh
+
+# fuzz_encode_lanes includes the generated source (for its static descriptions) and the
+# unit tests' message filler.
+$(FUZZ_BUILD)/fuzz_encode_lanes $(BUILD)/obj/tests/fuzz/fuzz_encode_lanes.o: generated/residue.c \
+    tests/unit/support/lane_fill.h

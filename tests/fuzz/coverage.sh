@@ -19,6 +19,7 @@ files_of() {
         codec) echo runtime/core/rp_codec.c ;;
         envelope) echo runtime/envelope/rp_envelope.c runtime/envelope/rp_layer_*.c ;;
         decode) echo runtime/core/rp_schema.c generated/residue.c ;;
+        encode_lanes) echo runtime/core/rp_lane_write.c generated/residue.c ;;
         validate) echo generator/validate.c runtime/core/rp_schema.c ;;
         server) echo runtime/residue/residue_server.c runtime/residue/residue_registry.c runtime/envelope/rp_envelope.c ;;
         client) echo runtime/residue/residue_client.c ;;

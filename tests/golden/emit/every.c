@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "rp_lane.h"
+#include "rp_lane_write.h"
 #include "rp_schema.h"
 
 static const char spec__file[] = "all-constructs.rproto";
@@ -158,9 +159,41 @@ int every_inner_validate(const every_inner *msg, rp_error *err)
     return rp_schema_validate(&schema__inner, msg, err);
 }
 
+/* Inner written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__inner(char *o, const char *end, const every_inner *msg)
+{
+    /* on_off */
+    if (!msg->has_on_off || !rp_lane_put_room(o, end, 11))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"on\":", 6);
+    o = rp_lane_put_bool(o, msg->on_off);
+    /* name */
+    if (msg->has_name) {
+        if (msg->name.len > 16u ||
+                !rp_lane_put_charset(msg->name, lane_charset__lower) ||
+                !rp_lane_put_room(o, end, 8))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"name\":", 8);
+        o = rp_lane_put_plain(o, end, msg->name);
+        if (o == NULL)
+            return NULL;
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int every_inner_encode(const every_inner *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__inner(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__inner, msg, buf, cap, out_len, err);
 }
 
@@ -553,9 +586,28 @@ int every_reply_validate(const every_reply *msg, rp_error *err)
     return rp_schema_validate(&schema__reply, msg, err);
 }
 
+/* Reply written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__reply(char *o, const char *end, const every_reply *msg)
+{
+    /* kind */
+    if (!msg->has_kind || msg->kind != 2u)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 7))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"k\":2}", 7);
+    return o;
+}
+
 int every_reply_encode(const every_reply *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__reply(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__reply, msg, buf, cap, out_len, err);
 }
 
@@ -614,9 +666,32 @@ int every_log_validate(const every_log *msg, rp_error *err)
     return rp_schema_validate(&schema__log, msg, err);
 }
 
+/* Log written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__log(char *o, const char *end, const every_log *msg)
+{
+    /* text */
+    if (!msg->has_text || !rp_lane_put_room(o, end, 5))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"t\":", 5);
+    o = rp_lane_put_string(o, end, msg->text);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int every_log_encode(const every_log *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__log(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__log, msg, buf, cap, out_len, err);
 }
 

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "rp_lane.h"
+#include "rp_lane_write.h"
 #include "rp_schema.h"
 
 static const char spec__file[] = "orders.rproto";
@@ -238,9 +239,76 @@ int orders_address_validate(const orders_address *msg, rp_error *err)
     return rp_schema_validate(&schema__address, msg, err);
 }
 
+/* Address written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__address(char *o, const char *end, const orders_address *msg)
+{
+    /* name */
+    if (!msg->has_name ||
+            msg->name.len < 1u ||
+            msg->name.len > 64u ||
+            !rp_lane_put_room(o, end, 8))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"name\":", 8);
+    o = rp_lane_put_string(o, end, msg->name);
+    if (o == NULL)
+        return NULL;
+    /* street */
+    if (!msg->has_street ||
+            msg->street.len < 1u ||
+            msg->street.len > 128u ||
+            !rp_lane_put_room(o, end, 10))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"street\":", 10);
+    o = rp_lane_put_string(o, end, msg->street);
+    if (o == NULL)
+        return NULL;
+    /* city */
+    if (!msg->has_city ||
+            msg->city.len < 1u ||
+            msg->city.len > 64u ||
+            !rp_lane_put_room(o, end, 8))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"city\":", 8);
+    o = rp_lane_put_string(o, end, msg->city);
+    if (o == NULL)
+        return NULL;
+    /* zip */
+    if (msg->has_zip) {
+        if (msg->zip.len > 16u ||
+                !rp_lane_put_charset(msg->zip, lane_charset__sku_chars) ||
+                !rp_lane_put_room(o, end, 7))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"zip\":", 7);
+        o = rp_lane_put_plain(o, end, msg->zip);
+        if (o == NULL)
+            return NULL;
+    }
+    /* country */
+    if (!msg->has_country ||
+            msg->country.len != 2u ||
+            !rp_lane_put_charset(msg->country, lane_charset__currency_chars) ||
+            !rp_lane_put_room(o, end, 11))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"country\":", 11);
+    o = rp_lane_put_plain(o, end, msg->country);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int orders_address_encode(const orders_address *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__address(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__address, msg, buf, cap, out_len, err);
 }
 
@@ -324,9 +392,40 @@ int orders_money_validate(const orders_money *msg, rp_error *err)
     return rp_schema_validate(&schema__money, msg, err);
 }
 
+/* Money written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__money(char *o, const char *end, const orders_money *msg)
+{
+    /* minor */
+    if (!msg->has_minor || !rp_lane_put_room(o, end, 29))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"minor\":", 9);
+    o = rp_lane_put_i64(o, msg->minor);
+    /* currency */
+    if (!msg->has_currency ||
+            msg->currency.len != 3u ||
+            !rp_lane_put_charset(msg->currency, lane_charset__currency_chars) ||
+            !rp_lane_put_room(o, end, 12))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"currency\":", 12);
+    o = rp_lane_put_plain(o, end, msg->currency);
+    if (o == NULL)
+        return NULL;
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int orders_money_encode(const orders_money *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__money(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__money, msg, buf, cap, out_len, err);
 }
 
@@ -451,9 +550,58 @@ int orders_line_validate(const orders_line *msg, rp_error *err)
     return rp_schema_validate(&schema__line, msg, err);
 }
 
+/* Line written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__line(char *o, const char *end, const orders_line *msg)
+{
+    /* sku */
+    if (!msg->has_sku ||
+            msg->sku.len < 1u ||
+            msg->sku.len > 32u ||
+            !rp_lane_put_charset(msg->sku, lane_charset__sku_chars) ||
+            !rp_lane_put_room(o, end, 7))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"sku\":", 7);
+    o = rp_lane_put_plain(o, end, msg->sku);
+    if (o == NULL)
+        return NULL;
+    /* quantity */
+    if (!msg->has_quantity ||
+            msg->quantity < 1u ||
+            msg->quantity > 999u ||
+            !rp_lane_put_room(o, end, 15))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"qty\":", 7);
+    o = rp_lane_put_u64(o, msg->quantity);
+    /* price */
+    if (!msg->has_price || !rp_lane_put_room(o, end, 9))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"price\":", 9);
+    o = encode_lane__money(o, end, &msg->price);
+    if (o == NULL)
+        return NULL;
+    /* discount */
+    if (msg->has_discount) {
+        if (msg->discount > 100u || !rp_lane_put_room(o, end, 20))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"discount\":", 12);
+        o = rp_lane_put_u64(o, msg->discount);
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int orders_line_encode(const orders_line *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__line(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__line, msg, buf, cap, out_len, err);
 }
 
@@ -602,9 +750,73 @@ int orders_payment_validate(const orders_payment *msg, rp_error *err)
     return rp_schema_validate(&schema__payment, msg, err);
 }
 
+/* Payment written straight through (rp_lane_write.h), or NULL for the table
+ * encoder (a missing or refused value, bad UTF-8, no room). */
+static char *encode_lane__payment(char *o, const char *end, const orders_payment *msg)
+{
+    int64_t i;
+    /* method */
+    i = rp_lane_put_member_i(&msg->method, sizeof msg->method);
+    if (!msg->has_method ||
+            !(i == -1 || i == 1 || i == 2 || i == 3) ||
+            !rp_lane_put_room(o, end, 19))
+        return NULL;
+    o = rp_lane_put_lit(o, "{\"method\":", 10);
+    o = rp_lane_put_i64(o, i);
+    /* amount */
+    if (!msg->has_amount || !rp_lane_put_room(o, end, 10))
+        return NULL;
+    o = rp_lane_put_lit(o, ",\"amount\":", 10);
+    o = encode_lane__money(o, end, &msg->amount);
+    if (o == NULL)
+        return NULL;
+    /* token */
+    if (msg->has_token) {
+        if (msg->token.len != 16u || !rp_lane_put_room(o, end, 9))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"token\":", 9);
+        o = rp_lane_put_hex(o, end, msg->token);
+        if (o == NULL)
+            return NULL;
+    }
+    /* receipt */
+    if (msg->has_receipt) {
+        if (msg->receipt.len < 1u || msg->receipt.len > 256u || !rp_lane_put_room(o, end, 11))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"receipt\":", 11);
+        o = rp_lane_put_base64(o, end, msg->receipt);
+        if (o == NULL)
+            return NULL;
+    }
+    /* attempt */
+    if (msg->has_attempt) {
+        if (msg->attempt < -1 || msg->attempt > 10 || !rp_lane_put_room(o, end, 20))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"attempt\":", 11);
+        o = rp_lane_put_i64(o, msg->attempt);
+    }
+    /* fee_minor */
+    if (msg->has_fee_minor) {
+        if (!rp_lane_put_room(o, end, 18))
+            return NULL;
+        o = rp_lane_put_lit(o, ",\"fee\":", 7);
+        o = rp_lane_put_i64(o, msg->fee_minor);
+    }
+    if (!rp_lane_put_room(o, end, 1))
+        return NULL;
+    o = rp_lane_put_lit(o, "}", 1);
+    return o;
+}
+
 int orders_payment_encode(const orders_payment *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
+    /* The common case first (rp_lane_write.h); anything else goes to the tables. */
+    if (msg != NULL && buf != NULL && cap <= RP_LANE_PUT_CAP_MAX) {
+        const char *end = encode_lane__payment(buf, buf + cap, msg);
+        if (end != NULL)
+            return rp_lane_put_done(buf, end, cap, out_len, err);
+    }
     return rp_schema_encode(&schema__payment, msg, buf, cap, out_len, err);
 }
 
