@@ -8,8 +8,9 @@ for t in tests/scripts/*.sh; do
     [ -e "$t" ] || continue
     name=$(basename "$t" .sh)
     echo "=== script: $name"
-    if bash "$t" "$build"; then passed=$((passed + 1)); echo "=== PASS: $name"
-    else failed=$((failed + 1)); echo "=== FAIL: $name"; fi
+    start=$SECONDS
+    if bash "$t" "$build"; then passed=$((passed + 1)); echo "=== PASS: $name ($((SECONDS - start)) s)"
+    else failed=$((failed + 1)); echo "=== FAIL: $name ($((SECONDS - start)) s)"; fi
 done
 echo "scripts: $passed passed, $failed failed"
 mkdir -p build && echo "scripts($build) $passed $failed" >> build/check-summary.txt

@@ -6,8 +6,9 @@
 #     in LSAN_ONLY below, which take minutes under valgrind (measured on 2 cores: RSA key
 #     generation in test_crypto ~43 s, the byte-by-byte splits of test_frame ~49 s, the
 #     robustness corpus of test_frontend_robust ~163 s, the exhaustive base64 cases of
-#     test_codec ~91 s; the lanes' differential tests test_lanes and test_lanes_specs run
-#     millions of decodes, 17 s and 8 s natively), and for any other binary whose valgrind run exceeds MEMCHECK_TIMEOUT
+#     test_codec ~91 s; the lanes' differential tests test_lanes, test_lanes_specs and
+#     test_encode_lanes run millions of decodes and encodes, 12 s, 8 s and 2 s natively, over
+#     60 s under valgrind), and for any other binary whose valgrind run exceeds MEMCHECK_TIMEOUT
 #     (it is then re-run under LSan and the line says so). Every binary is checked one way or
 #     the other; none is skipped;
 #   - build/residue-server itself under valgrind while the whole hostile-wire suite (3000 ->
@@ -18,7 +19,7 @@
 #   tests/scripts/memcheck.sh BUILD      (MEMCHECK_TIMEOUT=seconds per valgrind run, default 60)
 set -u
 build=${1:-build}
-LSAN_ONLY="test_codec test_crypto test_frame test_frontend_robust test_lanes test_lanes_specs"
+LSAN_ONLY="test_codec test_crypto test_encode_lanes test_frame test_frontend_robust test_lanes test_lanes_specs"
 tmo=${MEMCHECK_TIMEOUT:-60}
 
 if ! command -v valgrind >/dev/null 2>&1; then

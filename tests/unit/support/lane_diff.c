@@ -10,6 +10,20 @@
 #include "rp_codec.h"
 
 #define LANE_STORE (1u << 16)
+
+/* Under the sanitizers (make check runs every unit test a second time with ASan+UBSan, and
+ * memcheck a third time with LSan) every 5th position is mutated, a fifth of the decodes: the
+ * plain build still tries every position. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POSITION_STEP 5u
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POSITION_STEP 5u
+#endif
+#endif
+#ifndef POSITION_STEP
+#define POSITION_STEP 1u
+#endif
 #define LANE_MSG (1u << 20) /* larger than any generated struct of the test specs */
 
 /* ck_assert records every check that passes (a write each); these run millions of times. */
@@ -251,9 +265,9 @@ size_t lane_diff_mutations(const lane_codec *c, const char *json, size_t len,
     char *buf = malloc(len + 8);
     LD_CHECK(buf != NULL, "out of memory");
     accepted += lane_diff_one(c, json, len, profile, "the text") == 0;
-    for (size_t n = 0; n < len; n++)
+    for (size_t n = 0; n < len; n += POSITION_STEP)
         accepted += lane_diff_one(c, json, n, profile, "a truncation") == 0;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < len; i += POSITION_STEP) {
         memcpy(buf, json, len);
         for (size_t k = 0; k < sizeof subst; k++) {
             if (json[i] == subst[k])
