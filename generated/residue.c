@@ -2145,8 +2145,37 @@ int residue_decode_any(const char *json, size_t len, residue_port port,
                                    (int)from, json, len, profile, err);
     if (which < 0)
         return which;
-    int rc = rp_schema_decode(routes[which].message, json, len, &out->u,
+    int rc;
+    switch (routes[which].id) {
+    case RESIDUE_MSG_CONNECT:
+        rc = residue_connect_decode(json, len, &out->u.connect, storage, profile, err);
+        break;
+    case RESIDUE_MSG_ACKNOWLEDGEMENT:
+        rc = residue_acknowledgement_decode(json, len, &out->u.acknowledgement, storage, profile, err);
+        break;
+    case RESIDUE_MSG_TOUCH:
+        rc = residue_touch_decode(json, len, &out->u.touch, storage, profile, err);
+        break;
+    case RESIDUE_MSG_HELLO:
+        rc = residue_hello_decode(json, len, &out->u.hello, storage, profile, err);
+        break;
+    case RESIDUE_MSG_ESTABLISHED:
+        rc = residue_established_decode(json, len, &out->u.established, storage, profile, err);
+        break;
+    case RESIDUE_MSG_CONNECT_ERROR:
+        rc = residue_connect_error_decode(json, len, &out->u.connect_error, storage, profile, err);
+        break;
+    case RESIDUE_MSG_LOG_REQUEST:
+        rc = residue_log_request_decode(json, len, &out->u.log_request, storage, profile, err);
+        break;
+    case RESIDUE_MSG_LOG_REPLY:
+        rc = residue_log_reply_decode(json, len, &out->u.log_reply, storage, profile, err);
+        break;
+    default: /* no decode lane */
+        rc = rp_schema_decode(routes[which].message, json, len, &out->u,
                               storage, profile, err);
+        break;
+    }
     if (rc == 0)
         out->id = (residue_message_id)routes[which].id;
     return rc;

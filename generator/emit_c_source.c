@@ -669,6 +669,41 @@ static void emit_enum_values(emit_ctx *cx, const rp_ast_decl *d)
 
 /* ---- routing ------------------------------------------------------------------------------------ */
 
+/* decode_any's decode of the classified message: through the message's own decode function
+ * where it has a decode lane (--optimize speed), so the common case takes the lane there too;
+ * the table walk for the rest. */
+static void emit_any_decode(emit_ctx *cx)
+{
+    rp_strbuf *c = &cx->c;
+    static const char walk[] = "rp_schema_decode(routes[which].message, json, len, &out->" RP_CN_ANY_UNION
+                               ",\n";
+    bool lanes = false;
+    for (size_t i = 0; i < cx->spec->decl_count && !lanes; i++)
+        lanes = cx->lanes && rp_cname_is_routed(cx->spec->decls[i]) && emit_lane_fits(cx->spec->decls[i]);
+    if (!lanes) {
+        rp_sb_printf(c, "    int rc = %s                              storage, profile, err);\n", walk);
+        return;
+    }
+    rp_sb_puts(c, "    int rc;\n    switch (routes[which].id) {\n");
+    for (size_t i = 0; i < cx->spec->decl_count; i++) {
+        const rp_ast_decl *d = cx->spec->decls[i];
+        if (!rp_cname_is_routed(d) || !emit_lane_fits(d))
+            continue;
+        char *id = rp_cname_decl(&cx->names, d, RP_CN_MSG_ID);
+        char *decode = rp_cname_decl(&cx->names, d, RP_CN_DECODE);
+        char *member = rp_cname_decl(&cx->names, d, RP_CN_ANY_MEMBER);
+        rp_sb_printf(c, "    case %s:\n        rc = %s(json, len, &out->" RP_CN_ANY_UNION ".%s, storage, profile, err);\n"
+                        "        break;\n",
+                     id, decode, member);
+        free(id);
+        free(decode);
+        free(member);
+    }
+    rp_sb_printf(c, "    default: /* no decode lane */\n        rc = %s                              storage, profile, err);\n"
+                    "        break;\n    }\n",
+                 walk);
+}
+
 /* decode_any and message_name (routed specs only). */
 static void emit_any(emit_ctx *cx)
 {
@@ -707,12 +742,12 @@ static void emit_any(emit_ctx *cx)
                     "    out->" RP_CN_ANY_ID " = %s;\n"
                     "    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,\n"
                     "                                   (int)from, json, len, profile, err);\n"
-                    "    if (which < 0)\n        return which;\n"
-                    "    int rc = rp_schema_decode(routes[which].message, json, len, &out->" RP_CN_ANY_UNION ",\n"
-                    "                              storage, profile, err);\n"
-                    "    if (rc == 0)\n        out->" RP_CN_ANY_ID " = (%s)routes[which].id;\n"
+                    "    if (which < 0)\n        return which;\n",
+                 fx[RP_CN_MSG_NONE]);
+    emit_any_decode(cx);
+    rp_sb_printf(c, "    if (rc == 0)\n        out->" RP_CN_ANY_ID " = (%s)routes[which].id;\n"
                     "    return rc;\n}\n\n",
-                 fx[RP_CN_MSG_NONE], fx[RP_CN_MESSAGE_ID]);
+                 fx[RP_CN_MESSAGE_ID]);
 
     rp_sb_printf(c, "const char *%s(%s id)\n{\n    switch (id) {\n", fx[RP_CN_MESSAGE_NAME],
                  fx[RP_CN_MESSAGE_ID]);

@@ -8,7 +8,8 @@
  * path and spec location (support/lane_diff.c), strict and under both wire profiles, on the
  * real captures in ../shared/vectors, on texts built from each description, and on their
  * mutations: truncated, reordered, members dropped or doubled, bytes replaced, spaces,
- * escapes, numbers out of range, storage that runs out.
+ * escapes, numbers out of range, storage that runs out. residue_decode_any, which goes
+ * through the lanes too, is held to classify-then-walk on every capture and its truncations.
  */
 #include <check.h>
 #include <dirent.h>
@@ -22,6 +23,18 @@
 #include "support/vec_support.h"
 
 #define CODEC(n) { #n, &schema__##n, (lane_decode_fn)residue_##n##_decode }
+
+/* Under ASan (make check's second run, memcheck's LSan run) every 5th truncation only. */
+#if defined(__SANITIZE_ADDRESS__)
+#define CUT_STEP 5u
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CUT_STEP 5u
+#endif
+#endif
+#ifndef CUT_STEP
+#define CUT_STEP 1u
+#endif
 
 static const lane_codec codecs[] = {
     CODEC(connect), CODEC(acknowledgement), CODEC(touch), CODEC(hello), CODEC(server_info),
@@ -209,6 +222,104 @@ START_TEST(every_message_has_a_lane)
 }
 END_TEST
 
+/* residue_decode_any as --optimize size writes it: classify, then the walk. */
+static int any_walk(const char *json, size_t len, residue_port port, residue_peer from,
+                    residue_any *out, rp_arena *storage, const rp_schema_profile *profile,
+                    rp_error *err)
+{
+    static const rp_schema_route routes[] = {
+        { RESIDUE_MSG_CONNECT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__connect },
+        { RESIDUE_MSG_ACKNOWLEDGEMENT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__acknowledgement },
+        { RESIDUE_MSG_TOUCH, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__touch },
+        { RESIDUE_MSG_HELLO, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__hello },
+        { RESIDUE_MSG_ESTABLISHED, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__established },
+        { RESIDUE_MSG_CONNECT_ERROR, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__connect_error },
+        { RESIDUE_MSG_LOG_REQUEST, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema__log_request },
+        { RESIDUE_MSG_LOG_BULK, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema__log_bulk },
+        { RESIDUE_MSG_LOG_REPLY, RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER, &schema__log_reply },
+    };
+    out->id = RESIDUE_MSG_NONE;
+    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port, (int)from,
+                                   json, len, profile, err);
+    if (which < 0)
+        return which;
+    int rc = rp_schema_decode(routes[which].message, json, len, &out->u, storage, profile, err);
+    if (rc == 0)
+        out->id = (residue_message_id)routes[which].id;
+    return rc;
+}
+
+/* One text through residue_decode_any (lanes where the message has one) and through
+ * any_walk, into the same zeroed storage: the same code, message, storage use, struct bytes
+ * (pointers included: both fill the storage alike) and error. */
+static void any_agrees(const char *json, size_t len, residue_port port, residue_peer from,
+                       const rp_schema_profile *profile, const char *what)
+{
+    static unsigned char store[1u << 16]; /* both decode here: the same addresses */
+    static residue_any out[2];
+    rp_error err[2];
+    int rc[2];
+    size_t used[2];
+    for (int k = 0; k < 2; k++) {
+        memset(store, 0, sizeof store);
+        memset(&out[k], 0, sizeof out[k]);
+        rp_error_clear(&err[k]);
+        rp_arena a;
+        rp_arena_init(&a, store, sizeof store);
+        rc[k] = k == 0 ? residue_decode_any(json, len, port, from, &out[k], &a, profile, &err[k])
+                       : any_walk(json, len, port, from, &out[k], &a, profile, &err[k]);
+        used[k] = a.used;
+    }
+    ck_assert_msg(rc[0] == rc[1], "%s: decode_any %d, the walk %d", what, rc[0], rc[1]);
+    ck_assert_msg(out[0].id == out[1].id, "%s: message %d against %d", what, out[0].id, out[1].id);
+    if (rc[0] == 0) {
+        ck_assert_msg(used[0] == used[1], "%s: storage %zu against %zu", what, used[0], used[1]);
+        ck_assert_msg(memcmp(&out[0], &out[1], sizeof out[0]) == 0, "%s: the decoded structs differ", what);
+    } else {
+        ck_assert_msg(strcmp(err[0].message, err[1].message) == 0 && err[0].offset == err[1].offset &&
+                          strcmp(err[0].path, err[1].path) == 0,
+                      "%s: '%s' at %zu against '%s' at %zu", what, err[0].message, err[0].offset,
+                      err[1].message, err[1].offset);
+    }
+}
+
+/* decode_any, which the server and the client call, takes the lanes too and agrees with the
+ * classify-then-walk of --optimize size on every capture (each port and sender, each
+ * profile) and on every truncation of each. */
+START_TEST(decode_any_agrees_with_the_walk)
+{
+    static const struct { residue_port port; residue_peer from; } ends[] = {
+        { RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT }, { RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER },
+        { RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT }, { RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER },
+    };
+    char *paths[256];
+    size_t n = vector_paths(paths, 256), decoded = 0;
+    for (size_t v = 0; v < n; v++) {
+        size_t len;
+        char *json = vec_read_file(paths[v], &len);
+        ck_assert_ptr_nonnull(json);
+        while (len > 0 && (json[len - 1] == '\n' || json[len - 1] == '\r'))
+            len--;
+        for (size_t e = 0; e < sizeof ends / sizeof ends[0]; e++)
+            for (size_t p = 0; p < NPROFILES; p++) {
+                rp_error err;
+                residue_any any;
+                unsigned char st[1u << 16];
+                rp_arena a;
+                rp_arena_init(&a, st, sizeof st);
+                decoded += residue_decode_any(json, len, ends[e].port, ends[e].from, &any, &a,
+                                              profiles[p], &err) == 0;
+                any_agrees(json, len, ends[e].port, ends[e].from, profiles[p], paths[v]);
+                for (size_t cut = 0; cut < len; cut += CUT_STEP)
+                    any_agrees(json, cut, ends[e].port, ends[e].from, profiles[p], paths[v]);
+            }
+        free(json);
+        free(paths[v]);
+    }
+    ck_assert_uint_ge(decoded, 20); /* the captures decode on their own port */
+}
+END_TEST
+
 static Suite *lanes_suite(void)
 {
     Suite *s = suite_create("lanes");
@@ -218,6 +329,7 @@ static Suite *lanes_suite(void)
     tcase_add_test(tc, lanes_agree_on_edges);
     tcase_add_test(tc, lanes_agree_on_samples);
     tcase_add_test(tc, lanes_agree_on_captures);
+    tcase_add_test(tc, decode_any_agrees_with_the_walk);
     suite_add_tcase(s, tc);
     return s;
 }

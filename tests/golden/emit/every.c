@@ -1162,8 +1162,19 @@ int every_decode_any(const char *json, size_t len, every_port port,
                                    (int)from, json, len, profile, err);
     if (which < 0)
         return which;
-    int rc = rp_schema_decode(routes[which].message, json, len, &out->u,
+    int rc;
+    switch (routes[which].id) {
+    case EVERY_MSG_REPLY:
+        rc = every_reply_decode(json, len, &out->u.reply, storage, profile, err);
+        break;
+    case EVERY_MSG_LOG:
+        rc = every_log_decode(json, len, &out->u.log, storage, profile, err);
+        break;
+    default: /* no decode lane */
+        rc = rp_schema_decode(routes[which].message, json, len, &out->u,
                               storage, profile, err);
+        break;
+    }
     if (rc == 0)
         out->id = (every_message_id)routes[which].id;
     return rc;
