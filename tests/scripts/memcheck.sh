@@ -16,7 +16,8 @@
 #     build/residue-client under valgrind for one handshake + logs against it: 0 errors, and
 #     0 leaks when the server stops on SIGTERM.
 #
-#   tests/scripts/memcheck.sh BUILD      (MEMCHECK_TIMEOUT=seconds per valgrind run, default 60)
+#   tests/scripts/memcheck.sh BUILD      (MEMCHECK_TIMEOUT=seconds per valgrind run, default 60;
+#                                        MEMCHECK_JOBS=binaries checked at once, default 2)
 set -u
 build=${1:-build}
 LSAN_ONLY="test_codec test_crypto test_encode_lanes test_frame test_frontend_robust test_lanes test_lanes_specs"
@@ -48,8 +49,10 @@ fi
 
 log=$(mktemp -d /tmp/rproto-memcheck.XXXXXX)
 trap 'rm -rf "$log"' EXIT
-passed=0; failed=0
-for n in $units; do
+# One unit binary, one way or the other; its verdict line goes to $log/NAME.verdict (and its
+# output, when it failed, below it), so that MEMCHECK_JOBS of them can run at once.
+check_one() {
+    local n=$1 start how rc secs summary
     start=$(date +%s)
     if grep -qw "$n" <<<"$LSAN_ONLY"; then
         how=lsan
@@ -61,19 +64,37 @@ for n in $units; do
             "$build/tests/$n" >"$log/$n" 2>&1
         rc=$?
         if [ "$rc" -eq 124 ]; then
-            echo "memcheck: note: $n took over ${tmo}s under valgrind; checking it with LSan instead (add it to LSAN_ONLY)"
+            echo "memcheck: note: $n took over ${tmo}s under valgrind; checking it with LSan instead (add it to LSAN_ONLY)" >"$log/$n.note"
             how="lsan*"
-            if lsan_build "$n"; then lsan_run "$n" "$log/$n"; rc=$?; else rc=98; fi
+            # one make at a time in build/san
+            if flock "$log/.make" bash -c "$(declare -f lsan_build); lsan_build $n"; then lsan_run "$n" "$log/$n"; rc=$?; else rc=98; fi
         fi
     fi
     secs=$(( $(date +%s) - start ))
     summary=$(grep -E '^[0-9]+%: Checks' "$log/$n" | tail -n 1)
     if [ "$rc" -eq 0 ] && [ -n "$summary" ] && ! grep -qE '^==[0-9]+== (Invalid|Conditional|Use of|Syscall)|ERROR: (Leak|Address)Sanitizer|runtime error:' "$log/$n"; then
-        passed=$((passed + 1)); printf 'memcheck: ok   %-24s %-8s %4ss  %s\n' "$n" "$how" "$secs" "$summary"
+        printf 'memcheck: ok   %-24s %-8s %4ss  %s\n' "$n" "$how" "$secs" "$summary" >"$log/$n.verdict"
     else
-        failed=$((failed + 1)); printf 'memcheck: FAIL %-24s %-8s %4ss  rc=%s\n' "$n" "$how" "$secs" "$rc"
-        grep -vE '^(Running suite|[0-9]+%: Checks)' "$log/$n" | head -n 40 | sed 's/^/    /'
+        { printf 'memcheck: FAIL %-24s %-8s %4ss  rc=%s\n' "$n" "$how" "$secs" "$rc"
+          grep -vE '^(Running suite|[0-9]+%: Checks)' "$log/$n" | head -n 40 | sed 's/^/    /'; } >"$log/$n.verdict"
     fi
+}
+jobs=${MEMCHECK_JOBS:-2}
+for n in $units; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+    check_one "$n" &
+done
+wait
+passed=0; failed=0
+for n in $units; do   # in name order, whatever order they finished in
+    [ -f "$log/$n.note" ] && cat "$log/$n.note"
+    if [ -f "$log/$n.verdict" ] && grep -q '^memcheck: ok ' "$log/$n.verdict"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        [ -f "$log/$n.verdict" ] || echo "memcheck: FAIL $n: no verdict (the check itself failed)" >"$log/$n.verdict"
+    fi
+    cat "$log/$n.verdict"
 done
 # ---- the programs under valgrind --------------------------------------------------------------
 # shellcheck source=../hostile/server-lib.sh
