@@ -807,11 +807,15 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
     rp_sb_puts(c, " * Each message is a constant table: its fields (JSON key, C member, type) and the\n"
                   " * rules the spec attaches to them, each with the spec file:line:col it was written\n"
                   " * at. The public functions hand the table and the caller's struct to the rp_schema\n"
-                  " * engine (runtime/rp_schema.c), which does the reading, checking and writing.\n");
+                  " * engine (runtime/core/rp_schema.c), which does the reading, checking and writing.\n");
     if (lanes)
         rp_sb_puts(c, " * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,\n"
                       " * runtime/core/rp_lane.h): straight-line code for the common case that only ever\n"
                       " * accepts; every other text goes to the engine, which makes every error.\n");
+    if (emit_encode_lanes_any(cx))
+        rp_sb_puts(c, " * Encode likewise writes a message of plain fields straight through\n"
+                      " * (runtime/core/rp_lane_write.h) and leaves anything it would refuse to the\n"
+                      " * engine, which makes every error.\n");
     rp_sb_puts(c, " */\n");
     rp_sb_printf(c, "#include \"%s\"\n\n#include <stddef.h>\n#include <stdint.h>\n%s\n", header,
                  lanes ? "#include <string.h>\n" : "");

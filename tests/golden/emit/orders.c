@@ -6,10 +6,13 @@
  * Each message is a constant table: its fields (JSON key, C member, type) and the
  * rules the spec attaches to them, each with the spec file:line:col it was written
  * at. The public functions hand the table and the caller's struct to the rp_schema
- * engine (runtime/rp_schema.c), which does the reading, checking and writing.
+ * engine (runtime/core/rp_schema.c), which does the reading, checking and writing.
  * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,
  * runtime/core/rp_lane.h): straight-line code for the common case that only ever
  * accepts; every other text goes to the engine, which makes every error.
+ * Encode likewise writes a message of plain fields straight through
+ * (runtime/core/rp_lane_write.h) and leaves anything it would refuse to the
+ * engine, which makes every error.
  */
 #include "orders.h"
 
