@@ -111,4 +111,15 @@ static inline RP_AVX2_FN bool rp_block_b64x32(const unsigned char *p, uint8_t *q
 }
 #endif
 
+/* Padded standard base64 of in[0..len) into out[0..RP_BASE64_ENCODED_LEN(len)) (no NUL), the
+ * same text as rp_base64_encode, two letters a lookup from an 8 KiB pair table: the encoders
+ * of rp_schema.c and rp_lane_write.c share it. Not at -Os, where they call rp_base64_encode
+ * and the table is not built. */
+#if !defined(__OPTIMIZE_SIZE__)
+#define RP_CODEC_B64_PAIRS 1
+void rp_base64_encode_pairs(const uint8_t *in, size_t len, char *out);
+#else
+#define RP_CODEC_B64_PAIRS 0
+#endif
+
 #endif /* RP_CODEC_INTERNAL_H */

@@ -2,6 +2,7 @@
 #include "rp_lane_write.h"
 
 #include "rp_codec.h"
+#include "rp_codec_internal.h"
 #include "rp_json_internal.h"
 
 /* SSE2 is part of every x86-64: no flag or run-time check. */
@@ -237,38 +238,8 @@ char *rp_lane_put_hex(char *o, const char *end, rp_bytes b)
     return o;
 }
 
-/* The 8 KiB base64 pair table only where speed is asked for (not at -Os, as in rp_schema.c:
- * there rp_base64_encode writes the letters). */
-#if defined(__OPTIMIZE_SIZE__)
-#define RP_LANE_PUT_B64_PAIRS 0
-#else
-#define RP_LANE_PUT_B64_PAIRS 1
-#endif
-
-#if RP_LANE_PUT_B64_PAIRS
-/* Base64 letter pairs: entry v (0..4095) is the two letters of the 12 bits v, so three
- * bytes become four letters with two lookups (built by the compiler from the alphabet
- * rule). */
-#define B64_LETTER(x)                                                                              \
-    (char)((x) < 26 ? 'A' + (x) : (x) < 52 ? 'a' + ((x) - 26) : (x) < 62 ? '0' + ((x) - 52)        \
-           : (x) == 62 ? '+' : '/')
-#define B64_PAIR(v) B64_LETTER((v) >> 6), B64_LETTER((v) & 63)
-#define B64_P4(v) B64_PAIR(v), B64_PAIR((v) + 1), B64_PAIR((v) + 2), B64_PAIR((v) + 3)
-#define B64_P16(v) B64_P4(v), B64_P4((v) + 4), B64_P4((v) + 8), B64_P4((v) + 12)
-#define B64_P64(v) B64_P16(v), B64_P16((v) + 16), B64_P16((v) + 32), B64_P16((v) + 48)
-#define B64_P256(v) B64_P64(v), B64_P64((v) + 64), B64_P64((v) + 128), B64_P64((v) + 192)
-#define B64_P1024(v) B64_P256(v), B64_P256((v) + 256), B64_P256((v) + 512), B64_P256((v) + 768)
-static const char b64_pairs[8192] = {
-    B64_P1024(0), B64_P1024(1024), B64_P1024(2048), B64_P1024(3072)
-};
-#undef B64_P1024
-#undef B64_P256
-#undef B64_P64
-#undef B64_P16
-#undef B64_P4
-#undef B64_PAIR
-#undef B64_LETTER
-#endif
+/* The base64 pair table of speed (rp_codec_internal.h: not at -Os). */
+#define RP_LANE_PUT_B64_PAIRS RP_CODEC_B64_PAIRS
 
 #if RP_LANE_PUT_SSE2
 /* Why AVX2: a CONNECT's ~450-byte RSA key is nearly all of its encode, and the pair table
@@ -340,42 +311,9 @@ char *rp_lane_put_base64(char *o, const char *end, rp_bytes b)
         o += n;
     }
 #else
-#if RPJ_SWAR_CTZ
-    /* Six bytes per 8-byte big-endian load (two bytes are read ahead), twelve per step. */
-    for (; len - i >= 14; i += 12, o += 16) {
-        uint64_t x, y;
-        memcpy(&x, in + i, 8);
-        memcpy(&y, in + i + 6, 8);
-        x = __builtin_bswap64(x);
-        y = __builtin_bswap64(y);
-        memcpy(o, b64_pairs + 2 * (x >> 52), 2);
-        memcpy(o + 2, b64_pairs + 2 * ((x >> 40) & 4095u), 2);
-        memcpy(o + 4, b64_pairs + 2 * ((x >> 28) & 4095u), 2);
-        memcpy(o + 6, b64_pairs + 2 * ((x >> 16) & 4095u), 2);
-        memcpy(o + 8, b64_pairs + 2 * (y >> 52), 2);
-        memcpy(o + 10, b64_pairs + 2 * ((y >> 40) & 4095u), 2);
-        memcpy(o + 12, b64_pairs + 2 * ((y >> 28) & 4095u), 2);
-        memcpy(o + 14, b64_pairs + 2 * ((y >> 16) & 4095u), 2);
-    }
-#endif
-    for (; len - i >= 3; i += 3, o += 4) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
-        memcpy(o, b64_pairs + 2 * (v >> 12), 2);
-        memcpy(o + 2, b64_pairs + 2 * (v & 4095u), 2);
-    }
-    if (len - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 4;
-        memcpy(o, b64_pairs + 2 * v, 2);
-        o[2] = '=';
-        o[3] = '=';
-        o += 4;
-    } else if (len - i == 2) {
-        uint32_t v = ((uint32_t)in[i] << 10) | ((uint32_t)in[i + 1] << 2);
-        memcpy(o, b64_pairs + 2 * (v >> 6), 2);
-        o[2] = b64_pairs[2 * (v & 63u) + 1];
-        o[3] = '=';
-        o += 4;
-    }
+    /* the rest two letters a lookup (rp_codec.c) */
+    rp_base64_encode_pairs(in + i, len - i, o);
+    o += RP_BASE64_ENCODED_LEN(len - i);
 #endif
     *o++ = '"';
     return o;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "rp_codec.h"
+#include "rp_codec_internal.h"
 #include "rp_json_float.h"
 #include "rp_json_internal.h"
 #include "rp_json_number.h"
@@ -46,12 +47,8 @@
 #else
 #define RP_SCHEMA_COLD
 #endif
-/* The 8 KiB base64 pair table only where speed is asked for (not at -Os). */
-#if defined(__OPTIMIZE_SIZE__)
-#define RP_SCHEMA_B64_PAIRS 0
-#else
-#define RP_SCHEMA_B64_PAIRS 1
-#endif
+/* The base64 tables of speed only where speed is asked for (rp_codec_internal.h: not at -Os). */
+#define RP_SCHEMA_B64_PAIRS RP_CODEC_B64_PAIRS
 
 /* ---- context ---------------------------------------------------------------------------- */
 
@@ -1903,73 +1900,6 @@ int rp_schema_check_all(const rp_schema_message *m, const char *json, size_t len
 
 static void write_message(rp_json_writer *w, const rp_schema_message *m, const void *msg);
 
-#if RP_SCHEMA_B64_PAIRS
-/* Base64 letter pairs: entry v (0..4095) is the two letters of the 12 bits v, so three
- * bytes become four letters with two lookups. Why: encoding the ~440-byte RSA key of a
- * CONNECT one letter at a time (rp_base64_encode) was 80% of the encode; this table (8 KiB,
- * built by the compiler from the alphabet rule) halves that. */
-#define B64_LETTER(x)                                                                              \
-    (char)((x) < 26 ? 'A' + (x) : (x) < 52 ? 'a' + ((x) - 26) : (x) < 62 ? '0' + ((x) - 52)        \
-           : (x) == 62 ? '+' : '/')
-#define B64_PAIR(v) B64_LETTER((v) >> 6), B64_LETTER((v) & 63)
-#define B64_P4(v) B64_PAIR(v), B64_PAIR((v) + 1), B64_PAIR((v) + 2), B64_PAIR((v) + 3)
-#define B64_P16(v) B64_P4(v), B64_P4((v) + 4), B64_P4((v) + 8), B64_P4((v) + 12)
-#define B64_P64(v) B64_P16(v), B64_P16((v) + 16), B64_P16((v) + 32), B64_P16((v) + 48)
-#define B64_P256(v) B64_P64(v), B64_P64((v) + 64), B64_P64((v) + 128), B64_P64((v) + 192)
-#define B64_P1024(v) B64_P256(v), B64_P256((v) + 256), B64_P256((v) + 512), B64_P256((v) + 768)
-static const char b64_pairs[8192] = {
-    B64_P1024(0), B64_P1024(1024), B64_P1024(2048), B64_P1024(3072)
-};
-#undef B64_P1024
-#undef B64_P256
-#undef B64_P64
-#undef B64_P16
-#undef B64_P4
-#undef B64_PAIR
-#undef B64_LETTER
-
-/* Padded standard base64 of in[0..len) into out[0..RP_BASE64_ENCODED_LEN(len)) (no NUL):
- * the same text as rp_base64_encode. */
-static void b64_encode(const uint8_t *in, size_t len, char *out)
-{
-    size_t i = 0;
-#if RPJ_SWAR_CTZ
-    /* Six bytes per 8-byte big-endian load (two bytes are read ahead), twelve per step. */
-    for (; len - i >= 14; i += 12, out += 16) {
-        uint64_t x, y;
-        memcpy(&x, in + i, 8);
-        memcpy(&y, in + i + 6, 8);
-        x = __builtin_bswap64(x);
-        y = __builtin_bswap64(y);
-        memcpy(out, b64_pairs + 2 * (x >> 52), 2);
-        memcpy(out + 2, b64_pairs + 2 * ((x >> 40) & 4095u), 2);
-        memcpy(out + 4, b64_pairs + 2 * ((x >> 28) & 4095u), 2);
-        memcpy(out + 6, b64_pairs + 2 * ((x >> 16) & 4095u), 2);
-        memcpy(out + 8, b64_pairs + 2 * (y >> 52), 2);
-        memcpy(out + 10, b64_pairs + 2 * ((y >> 40) & 4095u), 2);
-        memcpy(out + 12, b64_pairs + 2 * ((y >> 28) & 4095u), 2);
-        memcpy(out + 14, b64_pairs + 2 * ((y >> 16) & 4095u), 2);
-    }
-#endif
-    for (; len - i >= 3; i += 3, out += 4) {
-        uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
-        memcpy(out, b64_pairs + 2 * (v >> 12), 2);
-        memcpy(out + 2, b64_pairs + 2 * (v & 4095u), 2);
-    }
-    if (len - i == 1) {
-        uint32_t v = (uint32_t)in[i] << 4;
-        memcpy(out, b64_pairs + 2 * v, 2);
-        out[2] = '=';
-        out[3] = '=';
-    } else if (len - i == 2) {
-        uint32_t v = ((uint32_t)in[i] << 10) | ((uint32_t)in[i + 1] << 2);
-        memcpy(out, b64_pairs + 2 * (v >> 6), 2);
-        memcpy(out + 2, b64_pairs + 2 * (v & 63u) + 1, 1);
-        out[3] = '=';
-    }
-}
-#endif
-
 /* "00" "01" ... "FF": a byte's two uppercase hex digits in one copy. */
 static const char hex_pairs[513] =
     "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
@@ -1997,7 +1927,7 @@ static void write_bytes(rp_json_writer *w, const rp_schema_field *f, rp_bytes b)
         return;
 #if RP_SCHEMA_B64_PAIRS
     if (b.len <= (SIZE_MAX / 4u) * 3u - 3u) {
-        b64_encode(b.ptr, b.len, out);
+        rp_base64_encode_pairs(b.ptr, b.len, out);
         return;
     }
 #endif
