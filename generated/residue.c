@@ -6,7 +6,7 @@
  * Each message is a constant table: its fields (JSON key, C member, type) and the
  * rules the spec attaches to them, each with the spec file:line:col it was written
  * at. The public functions hand the table and the caller's struct to the rp_schema
- * engine (runtime/core/rp_schema.c), which does the reading, checking and writing.
+ * engine (runtime/core/rp_schema*.c), which does the reading, checking and writing.
  * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,
  * runtime/core/rp_lane.h): straight-line code for the common case that only ever
  * accepts; every other text goes to the engine, which makes every error.
@@ -246,7 +246,7 @@ int residue_connect_decode(const char *json, size_t len, residue_connect *out, r
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__connect, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__connect, json, len, out, storage, profile, err);
 }
 
 int residue_connect_validate(const residue_connect *msg, rp_error *err)
@@ -313,7 +313,7 @@ int residue_connect_encode(const residue_connect *msg, char *buf, size_t cap, si
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__connect, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__connect, msg, buf, cap, out_len, err);
 }
 
 /* ---- Acknowledgement ----------------------------------------------------------------- */
@@ -419,7 +419,7 @@ int residue_acknowledgement_decode(const char *json, size_t len, residue_acknowl
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__acknowledgement, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__acknowledgement, json, len, out, storage, profile, err);
 }
 
 int residue_acknowledgement_validate(const residue_acknowledgement *msg, rp_error *err)
@@ -465,7 +465,7 @@ int residue_acknowledgement_encode(const residue_acknowledgement *msg, char *buf
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__acknowledgement, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__acknowledgement, msg, buf, cap, out_len, err);
 }
 
 /* ---- Touch --------------------------------------------------------------------------- */
@@ -571,7 +571,7 @@ int residue_touch_decode(const char *json, size_t len, residue_touch *out, rp_ar
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__touch, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__touch, json, len, out, storage, profile, err);
 }
 
 int residue_touch_validate(const residue_touch *msg, rp_error *err)
@@ -617,7 +617,7 @@ int residue_touch_encode(const residue_touch *msg, char *buf, size_t cap, size_t
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__touch, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__touch, msg, buf, cap, out_len, err);
 }
 
 /* ---- Hello --------------------------------------------------------------------------- */
@@ -764,7 +764,7 @@ int residue_hello_decode(const char *json, size_t len, residue_hello *out, rp_ar
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__hello, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__hello, json, len, out, storage, profile, err);
 }
 
 int residue_hello_validate(const residue_hello *msg, rp_error *err)
@@ -826,7 +826,7 @@ int residue_hello_encode(const residue_hello *msg, char *buf, size_t cap, size_t
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__hello, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__hello, msg, buf, cap, out_len, err);
 }
 
 /* ---- ServerInfo ---------------------------------------------------------------------- */
@@ -944,7 +944,7 @@ int residue_server_info_decode(const char *json, size_t len, residue_server_info
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__server_info, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__server_info, json, len, out, storage, profile, err);
 }
 
 int residue_server_info_validate(const residue_server_info *msg, rp_error *err)
@@ -1009,7 +1009,7 @@ int residue_server_info_encode(const residue_server_info *msg, char *buf, size_t
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__server_info, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__server_info, msg, buf, cap, out_len, err);
 }
 
 /* ---- Established --------------------------------------------------------------------- */
@@ -1286,7 +1286,7 @@ int residue_established_decode(const char *json, size_t len, residue_established
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__established, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__established, json, len, out, storage, profile, err);
 }
 
 int residue_established_validate(const residue_established *msg, rp_error *err)
@@ -1407,7 +1407,7 @@ int residue_established_encode(const residue_established *msg, char *buf, size_t
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__established, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__established, msg, buf, cap, out_len, err);
 }
 
 /* ---- ConnectError -------------------------------------------------------------------- */
@@ -1509,7 +1509,7 @@ int residue_connect_error_decode(const char *json, size_t len, residue_connect_e
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__connect_error, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__connect_error, json, len, out, storage, profile, err);
 }
 
 int residue_connect_error_validate(const residue_connect_error *msg, rp_error *err)
@@ -1549,7 +1549,7 @@ int residue_connect_error_encode(const residue_connect_error *msg, char *buf, si
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__connect_error, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__connect_error, msg, buf, cap, out_len, err);
 }
 
 /* ---- LogRequest ---------------------------------------------------------------------- */
@@ -1827,7 +1827,7 @@ int residue_log_request_decode(const char *json, size_t len, residue_log_request
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__log_request, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__log_request, json, len, out, storage, profile, err);
 }
 
 int residue_log_request_validate(const residue_log_request *msg, rp_error *err)
@@ -1960,7 +1960,7 @@ int residue_log_request_encode(const residue_log_request *msg, char *buf, size_t
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__log_request, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__log_request, msg, buf, cap, out_len, err);
 }
 
 /* ---- LogBulk ------------------------------------------------------------------------- */
@@ -1993,7 +1993,7 @@ void residue_log_bulk_init(residue_log_bulk *msg)
 int residue_log_bulk_decode(const char *json, size_t len, residue_log_bulk *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__log_bulk, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__log_bulk, json, len, out, storage, profile, err);
 }
 
 int residue_log_bulk_validate(const residue_log_bulk *msg, rp_error *err)
@@ -2004,7 +2004,7 @@ int residue_log_bulk_validate(const residue_log_bulk *msg, rp_error *err)
 int residue_log_bulk_encode(const residue_log_bulk *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema__log_bulk, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__log_bulk, msg, buf, cap, out_len, err);
 }
 
 /* ---- LogReply ------------------------------------------------------------------------ */
@@ -2063,7 +2063,7 @@ int residue_log_reply_decode(const char *json, size_t len, residue_log_reply *ou
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__log_reply, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__log_reply, json, len, out, storage, profile, err);
 }
 
 int residue_log_reply_validate(const residue_log_reply *msg, rp_error *err)
@@ -2097,7 +2097,7 @@ int residue_log_reply_encode(const residue_log_reply *msg, char *buf, size_t cap
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__log_reply, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__log_reply, msg, buf, cap, out_len, err);
 }
 
 /* ---- decoding profiles --------------------------------------------------------------------- */
@@ -2175,8 +2175,8 @@ int residue_decode_any(const char *json, size_t len, residue_port port,
         rc = residue_log_reply_decode(json, len, &out->u.log_reply, storage, profile, err);
         break;
     default: /* no decode lane */
-        rc = rp_schema_decode(routes[which].message, json, len, &out->u,
-                              storage, profile, err);
+        rc = rp_schema_decode_fast(routes[which].message, json, len, &out->u,
+                                   storage, profile, err);
         break;
     }
     if (rc == 0)

@@ -36,11 +36,12 @@ typedef struct rp_emit_c_output {
 /* What the generated decode functions are made of (`rprotoc --optimize`). SPEED, the
  * default: a decode lane per message whose fields are all of the plain kinds — straight-line
  * code for compact JSON with keys in spec order (emit_c_lanes.c, runtime/core/rp_lane.h) —
- * in front of the table walk, which still decides every other text and makes every error.
- * SIZE: the tables and the walk alone (the smallest code; rp_lane.c is not linked). Both
- * decode every text to the same result. SPEED also puts an encode lane in front of the table
- * encoder for such messages (emit_c_encode_lanes.c, runtime/core/rp_lane_write.h); both
- * encode every message to the same bytes or error. */
+ * then the table engine's own fast lane (runtime/core/rp_schema_fast.c), then the table
+ * walk, which still decides every other text and makes every error. SIZE: the tables and
+ * the walk alone (the smallest code; neither rp_lane*.c nor rp_schema_fast.c is linked).
+ * Both decode every text to the same result. SPEED also puts an encode lane in front of the
+ * table encoder for such messages (emit_c_encode_lanes.c, runtime/core/rp_lane_write.h);
+ * both encode every message to the same bytes or error. */
 typedef enum rp_emit_optimize {
     RP_EMIT_OPTIMIZE_SPEED = 0,
     RP_EMIT_OPTIMIZE_SIZE

@@ -506,7 +506,7 @@ void emit_encode_lane_call(emit_ctx *cx, const rp_ast_decl *d, const char *schem
                  "        if (end != NULL)\n"
                  "            return rp_lane_put_done(buf, end, cap, out_len, err);\n"
                  "    }\n"
-                 "    return rp_schema_encode(&%s, msg, buf, cap, out_len, err);\n",
+                 "    return rp_schema_encode_fast(&%s, msg, buf, cap, out_len, err);\n",
                  lane, schema);
     free(lane);
 }

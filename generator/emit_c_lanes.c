@@ -446,7 +446,7 @@ void emit_lane_decode(emit_ctx *cx, const rp_ast_decl *d, const char *schema)
                     "        }\n"
                     "        rp_arena_rewind(storage, mark);\n"
                     "    }\n"
-                    "    return rp_schema_decode(&%s, json, len, out, storage, profile, err);\n",
+                    "    return rp_schema_decode_fast(&%s, json, len, out, storage, profile, err);\n",
                  lane, schema);
     free(lane);
 }

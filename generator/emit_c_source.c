@@ -544,7 +544,8 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
     if (lane)
         emit_lane_decode(cx, d, schema);
     else
-        rp_sb_printf(c, "    return rp_schema_decode(&%s, json, len, out, storage, profile, err);\n", schema);
+        rp_sb_printf(c, "    return %s(&%s, json, len, out, storage, profile, err);\n",
+                     emit_decode_walk(cx), schema);
     rp_sb_puts(c, "}\n\n");
     rp_sb_printf(c, "int %s(const %s *msg, rp_error *err)\n{\n"
                     "    return rp_schema_validate(&%s, msg, err);\n}\n\n",
@@ -557,7 +558,8 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
     if (put)
         emit_encode_lane_call(cx, d, schema);
     else
-        rp_sb_printf(c, "    return rp_schema_encode(&%s, msg, buf, cap, out_len, err);\n", schema);
+        rp_sb_printf(c, "    return %s(&%s, msg, buf, cap, out_len, err);\n",
+                     emit_encode_walk(cx), schema);
     rp_sb_puts(c, "}\n\n");
     free(init);
     free(decode);
@@ -675,13 +677,18 @@ static void emit_enum_values(emit_ctx *cx, const rp_ast_decl *d)
 static void emit_any_decode(emit_ctx *cx)
 {
     rp_strbuf *c = &cx->c;
-    static const char walk[] = "rp_schema_decode(routes[which].message, json, len, &out->" RP_CN_ANY_UNION
-                               ",\n";
+    /* The call, its arguments aligned under its parenthesis: after "    int rc = " or,
+     * in the switch below, "        rc = " (the same width). */
+    const char *fn = emit_decode_walk(cx);
+    char walk[160];
+    snprintf(walk, sizeof walk,
+             "%s(routes[which].message, json, len, &out->" RP_CN_ANY_UNION ",\n%*sstorage, profile, err);\n",
+             fn, (int)(strlen("    int rc = ") + strlen(fn) + 1), "");
     bool lanes = false;
     for (size_t i = 0; i < cx->spec->decl_count && !lanes; i++)
         lanes = cx->lanes && rp_cname_is_routed(cx->spec->decls[i]) && emit_lane_fits(cx->spec->decls[i]);
     if (!lanes) {
-        rp_sb_printf(c, "    int rc = %s                              storage, profile, err);\n", walk);
+        rp_sb_printf(c, "    int rc = %s", walk);
         return;
     }
     rp_sb_puts(c, "    int rc;\n    switch (routes[which].id) {\n");
@@ -699,9 +706,7 @@ static void emit_any_decode(emit_ctx *cx)
         free(decode);
         free(member);
     }
-    rp_sb_printf(c, "    default: /* no decode lane */\n        rc = %s                              storage, profile, err);\n"
-                    "        break;\n    }\n",
-                 walk);
+    rp_sb_printf(c, "    default: /* no decode lane */\n        rc = %s        break;\n    }\n", walk);
 }
 
 /* decode_any and message_name (routed specs only). */
@@ -807,7 +812,7 @@ void emit_c_source(emit_ctx *cx, const char *spec_name)
     rp_sb_puts(c, " * Each message is a constant table: its fields (JSON key, C member, type) and the\n"
                   " * rules the spec attaches to them, each with the spec file:line:col it was written\n"
                   " * at. The public functions hand the table and the caller's struct to the rp_schema\n"
-                  " * engine (runtime/core/rp_schema.c), which does the reading, checking and writing.\n");
+                  " * engine (runtime/core/rp_schema*.c), which does the reading, checking and writing.\n");
     if (lanes)
         rp_sb_puts(c, " * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,\n"
                       " * runtime/core/rp_lane.h): straight-line code for the common case that only ever\n"

@@ -30,6 +30,18 @@ typedef struct emit_ctx {
     bool sink_failed;      /* a write to a sink failed */
 } emit_ctx;
 
+/* The table engine's entry points the generated code calls: with its fast lanes in front
+ * under --optimize speed, the careful walks alone under --optimize size (rp_schema.h). */
+static inline const char *emit_decode_walk(const emit_ctx *cx)
+{
+    return cx->lanes ? "rp_schema_decode_fast" : "rp_schema_decode";
+}
+
+static inline const char *emit_encode_walk(const emit_ctx *cx)
+{
+    return cx->lanes ? "rp_schema_encode_fast" : "rp_schema_encode";
+}
+
 /* Calls emit(cx, d) once for every message and array declaration, in spec order except
  * that a declaration comes after every message it embeds (C needs a struct defined before
  * it is a member). Uses and resets cx->done. */

@@ -95,7 +95,8 @@ static void usage(FILE *f)
           "                 lanes in front of the tables for every message of plain fields:\n"
           "                 decode reads compact JSON with keys in spec order straight through,\n"
           "                 encode writes straight through; anything else goes to the table\n"
-          "                 walk, which makes every error. size writes the tables alone.\n"
+          "                 walk, which makes every error. size writes the tables alone\n"
+          "                 and calls the walk directly (the smallest code).\n"
           "                 Both decode and encode every message alike.\n"
           "  --check        check the spec only; print nothing when it is fine\n"
           "  --dump-ast     print the checked syntax tree as stable text\n"
@@ -244,7 +245,7 @@ static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
         }
         rp_cnames_free(&n);
         if (c->vendor) {
-            bool *sel = rp_vendor_select(spec, c->with);
+            bool *sel = rp_vendor_select(spec, c->with, c->optimize);
             for (size_t i = 0; i < rp_runtime_file_count; i++)
                 if (sel[i])
                     fprintf(f, " \\\n %s/%s", c->out_dir, rp_runtime_files[i].name);

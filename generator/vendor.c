@@ -24,7 +24,8 @@ enum {
     NEED_RSA = 1u << 8,
     NEED_AES = 1u << 9,
     NEED_CLOCK = 1u << 10,      /* something that keeps time (sessions) */
-    NEED_SESSION = 1u << 11     /* the spec has machines: the session engine (and its pair) */
+    NEED_SESSION = 1u << 11,    /* the spec has machines: the session engine (and its pair) */
+    NEED_SPEED = 1u << 12       /* --optimize speed: the lanes in front of the table engine */
 };
 
 /* Spec feature -> runtime files: a file is taken when the spec needs any bit of `need`.
@@ -42,8 +43,12 @@ static const struct {
     { NEED_CODEC, "core", "rp_codec" },
     { NEED_CODEC, "core", "rp_json*" },
     { NEED_CODEC, "core", "rp_schema" },
-    { NEED_CODEC, "core", "rp_lane" },   /* the decode lanes (--optimize speed) */
-    { NEED_CODEC, "core", "rp_lane_write" }, /* the encode lanes (--optimize speed) */
+    { NEED_CODEC, "core", "rp_schema_decode" },
+    { NEED_CODEC, "core", "rp_schema_encode" },
+    { NEED_CODEC, "core", "rp_schema_classify" },
+    { NEED_SPEED, "core", "rp_schema_fast" }, /* the table engine's own fast lanes */
+    { NEED_SPEED, "core", "rp_lane" },        /* the generated decode lanes' helpers */
+    { NEED_SPEED, "core", "rp_lane_write" },  /* the generated encode lanes' helpers */
     { NEED_CLOCK, "core", "rp_clock" },
     { NEED_FRAMING, "frame", "rp_frame" },
     { NEED_ENVELOPES, "envelope", "rp_envelope" },
@@ -171,10 +176,10 @@ bool rp_vendor_layer_exists(const char *name)
     return false;
 }
 
-bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with)
+bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with, rp_emit_optimize opt)
 {
     bool *sel = rp_xcalloc(rp_runtime_file_count + 1, sizeof *sel);
-    unsigned need = spec_needs(spec);
+    unsigned need = spec_needs(spec) | (opt == RP_EMIT_OPTIMIZE_SPEED ? NEED_SPEED : 0u);
     for (size_t t = 0; t < sizeof vendor_table / sizeof vendor_table[0]; t++) {
         if ((vendor_table[t].need & need) == 0)
             continue;
@@ -227,7 +232,7 @@ int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const 
     }
     if (rp_emit_c_write_opt(spec, dir, opt, diag) != 0)
         return -1;
-    bool *sel = rp_vendor_select(spec, with);
+    bool *sel = rp_vendor_select(spec, with, opt);
     int rc = 0;
     for (size_t i = 0; i < rp_runtime_file_count && rc == 0; i++)
         if (sel[i])

@@ -40,10 +40,10 @@ extern const size_t rp_runtime_file_count;
 /* True when some embedded file belongs to layer `name` ("residue", "core", ...). */
 bool rp_vendor_layer_exists(const char *name);
 
-/* Marks which embedded files the spec needs: returns a calloc'd array of
- * rp_runtime_file_count bools (the caller frees it). with: whole layers to add on top
- * ("residue"), a NULL-terminated list, or NULL. */
-bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with);
+/* Marks which embedded files the spec needs, generated with opt (the lanes' files only
+ * for speed): returns a calloc'd array of rp_runtime_file_count bools (the caller frees
+ * it). with: whole layers to add on top ("residue"), a NULL-terminated list, or NULL. */
+bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with, rp_emit_optimize opt);
 
 /* Writes the generated pair for spec and the selected runtime files into dir (created if
  * missing, one level). with as for rp_vendor_select. Returns 0, or -1 with a message on

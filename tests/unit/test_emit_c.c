@@ -38,7 +38,8 @@ static void assert_has(const char *text, const char *needle)
 }
 
 /* --optimize: speed (the default) writes a lane for each message of plain fields and none
- * for the others; size writes the tables and the walk alone, as before lanes existed. */
+ * for the others, and calls the table engine through its fast lane; size writes the tables
+ * and calls the walks alone. */
 START_TEST(test_optimize_speed_and_size)
 {
     const char *text = "protocol Opt;\n"
@@ -59,10 +60,16 @@ START_TEST(test_optimize_speed_and_size)
     assert_has(fast.source, "if (!rp_lane_lit(ln, \"{\\\"a\\\":\", 5))");
     assert_has(fast.source, "if (!rp_lane_uint(ln, UINT16_MAX, &u) || u < 1u || u > 9u)");
     assert_has(fast.source, "if (rp_lane_lit(ln, \",\\\"s\\\":\", 5)) {");
-    assert_has(fast.source, "return rp_schema_decode(&schema__plain, json, len, out, storage, profile, err);");
+    assert_has(fast.source, "return rp_schema_decode_fast(&schema__plain, json, len, out, storage, profile, err);");
+    assert_has(fast.source, "return rp_schema_decode_fast(&schema__listed, json, len, out, storage, profile, err);");
+    assert_has(fast.source, "return rp_schema_encode_fast(&schema__listed, msg, buf, cap, out_len, err);");
     ck_assert_ptr_null(strstr(fast.source, "lane__listed")); /* repeated: the walk's */
     ck_assert_ptr_null(strstr(small.source, "lane__"));
     ck_assert_ptr_null(strstr(small.source, "rp_lane"));
+    /* size: the walks alone, so neither rp_lane*.c nor rp_schema_fast.c is linked */
+    ck_assert_ptr_null(strstr(small.source, "_fast("));
+    assert_has(small.source, "return rp_schema_decode(&schema__plain, json, len, out, storage, profile, err);");
+    assert_has(small.source, "return rp_schema_encode(&schema__listed, msg, buf, cap, out_len, err);");
     ck_assert_str_eq(small.header, fast.header); /* the API is the same */
     rp_emit_c_output_free(&fast);
     rp_emit_c_output_free(&small);

@@ -6,7 +6,7 @@
  * Each message is a constant table: its fields (JSON key, C member, type) and the
  * rules the spec attaches to them, each with the spec file:line:col it was written
  * at. The public functions hand the table and the caller's struct to the rp_schema
- * engine (runtime/core/rp_schema.c), which does the reading, checking and writing.
+ * engine (runtime/core/rp_schema*.c), which does the reading, checking and writing.
  * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,
  * runtime/core/rp_lane.h): straight-line code for the common case that only ever
  * accepts; every other text goes to the engine, which makes every error.
@@ -154,7 +154,7 @@ int every_inner_decode(const char *json, size_t len, every_inner *out, rp_arena 
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__inner, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__inner, json, len, out, storage, profile, err);
 }
 
 int every_inner_validate(const every_inner *msg, rp_error *err)
@@ -197,7 +197,7 @@ int every_inner_encode(const every_inner *msg, char *buf, size_t cap, size_t *ou
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__inner, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__inner, msg, buf, cap, out_len, err);
 }
 
 /* ---- Request ------------------------------------------------------------------------- */
@@ -508,7 +508,7 @@ void every_request_init(every_request *msg)
 int every_request_decode(const char *json, size_t len, every_request *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__request, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__request, json, len, out, storage, profile, err);
 }
 
 int every_request_validate(const every_request *msg, rp_error *err)
@@ -519,7 +519,7 @@ int every_request_validate(const every_request *msg, rp_error *err)
 int every_request_encode(const every_request *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema__request, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__request, msg, buf, cap, out_len, err);
 }
 
 /* ---- Reply --------------------------------------------------------------------------- */
@@ -581,7 +581,7 @@ int every_reply_decode(const char *json, size_t len, every_reply *out, rp_arena 
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__reply, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__reply, json, len, out, storage, profile, err);
 }
 
 int every_reply_validate(const every_reply *msg, rp_error *err)
@@ -611,7 +611,7 @@ int every_reply_encode(const every_reply *msg, char *buf, size_t cap, size_t *ou
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__reply, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__reply, msg, buf, cap, out_len, err);
 }
 
 /* ---- Log ----------------------------------------------------------------------------- */
@@ -661,7 +661,7 @@ int every_log_decode(const char *json, size_t len, every_log *out, rp_arena *sto
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__log, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__log, json, len, out, storage, profile, err);
 }
 
 int every_log_validate(const every_log *msg, rp_error *err)
@@ -695,7 +695,7 @@ int every_log_encode(const every_log *msg, char *buf, size_t cap, size_t *out_le
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__log, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__log, msg, buf, cap, out_len, err);
 }
 
 /* ---- Logs ---------------------------------------------------------------------------- */
@@ -728,7 +728,7 @@ void every_logs_init(every_logs *msg)
 int every_logs_decode(const char *json, size_t len, every_logs *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__logs, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__logs, json, len, out, storage, profile, err);
 }
 
 int every_logs_validate(const every_logs *msg, rp_error *err)
@@ -739,7 +739,7 @@ int every_logs_validate(const every_logs *msg, rp_error *err)
 int every_logs_encode(const every_logs *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema__logs, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__logs, msg, buf, cap, out_len, err);
 }
 
 /* ---- Inners -------------------------------------------------------------------------- */
@@ -772,7 +772,7 @@ void every_inners_init(every_inners *msg)
 int every_inners_decode(const char *json, size_t len, every_inners *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__inners, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__inners, json, len, out, storage, profile, err);
 }
 
 int every_inners_validate(const every_inners *msg, rp_error *err)
@@ -783,7 +783,7 @@ int every_inners_validate(const every_inners *msg, rp_error *err)
 int every_inners_encode(const every_inners *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema__inners, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__inners, msg, buf, cap, out_len, err);
 }
 
 /* ---- Shape --------------------------------------------------------------------------- */
@@ -1004,7 +1004,7 @@ void every_shape_init(every_shape *msg)
 int every_shape_decode(const char *json, size_t len, every_shape *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__shape, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__shape, json, len, out, storage, profile, err);
 }
 
 int every_shape_validate(const every_shape *msg, rp_error *err)
@@ -1015,7 +1015,7 @@ int every_shape_validate(const every_shape *msg, rp_error *err)
 int every_shape_encode(const every_shape *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema__shape, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__shape, msg, buf, cap, out_len, err);
 }
 
 /* ---- Label --------------------------------------------------------------------------- */
@@ -1105,7 +1105,7 @@ void every_label_init(every_label *msg)
 int every_label_decode(const char *json, size_t len, every_label *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__label, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__label, json, len, out, storage, profile, err);
 }
 
 int every_label_validate(const every_label *msg, rp_error *err)
@@ -1116,7 +1116,7 @@ int every_label_validate(const every_label *msg, rp_error *err)
 int every_label_encode(const every_label *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema__label, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__label, msg, buf, cap, out_len, err);
 }
 
 /* ---- decoding profiles --------------------------------------------------------------------- */
@@ -1174,8 +1174,8 @@ int every_decode_any(const char *json, size_t len, every_port port,
         rc = every_log_decode(json, len, &out->u.log, storage, profile, err);
         break;
     default: /* no decode lane */
-        rc = rp_schema_decode(routes[which].message, json, len, &out->u,
-                              storage, profile, err);
+        rc = rp_schema_decode_fast(routes[which].message, json, len, &out->u,
+                                   storage, profile, err);
         break;
     }
     if (rc == 0)

@@ -6,7 +6,7 @@
  * Each message is a constant table: its fields (JSON key, C member, type) and the
  * rules the spec attaches to them, each with the spec file:line:col it was written
  * at. The public functions hand the table and the caller's struct to the rp_schema
- * engine (runtime/core/rp_schema.c), which does the reading, checking and writing.
+ * engine (runtime/core/rp_schema*.c), which does the reading, checking and writing.
  * Decode first tries the message's lane, if it has one (rprotoc --optimize speed,
  * runtime/core/rp_lane.h): straight-line code for the common case that only ever
  * accepts; every other text goes to the engine, which makes every error.
@@ -234,7 +234,7 @@ int orders_address_decode(const char *json, size_t len, orders_address *out, rp_
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__address, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__address, json, len, out, storage, profile, err);
 }
 
 int orders_address_validate(const orders_address *msg, rp_error *err)
@@ -312,7 +312,7 @@ int orders_address_encode(const orders_address *msg, char *buf, size_t cap, size
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__address, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__address, msg, buf, cap, out_len, err);
 }
 
 /* ---- Money --------------------------------------------------------------------------- */
@@ -387,7 +387,7 @@ int orders_money_decode(const char *json, size_t len, orders_money *out, rp_aren
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__money, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__money, json, len, out, storage, profile, err);
 }
 
 int orders_money_validate(const orders_money *msg, rp_error *err)
@@ -429,7 +429,7 @@ int orders_money_encode(const orders_money *msg, char *buf, size_t cap, size_t *
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__money, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__money, msg, buf, cap, out_len, err);
 }
 
 /* ---- Line ---------------------------------------------------------------------------- */
@@ -545,7 +545,7 @@ int orders_line_decode(const char *json, size_t len, orders_line *out, rp_arena 
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__line, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__line, json, len, out, storage, profile, err);
 }
 
 int orders_line_validate(const orders_line *msg, rp_error *err)
@@ -605,7 +605,7 @@ int orders_line_encode(const orders_line *msg, char *buf, size_t cap, size_t *ou
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__line, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__line, msg, buf, cap, out_len, err);
 }
 
 /* ---- Payment ------------------------------------------------------------------------- */
@@ -745,7 +745,7 @@ int orders_payment_decode(const char *json, size_t len, orders_payment *out, rp_
         }
         rp_arena_rewind(storage, mark);
     }
-    return rp_schema_decode(&schema__payment, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__payment, json, len, out, storage, profile, err);
 }
 
 int orders_payment_validate(const orders_payment *msg, rp_error *err)
@@ -820,7 +820,7 @@ int orders_payment_encode(const orders_payment *msg, char *buf, size_t cap, size
         if (end != NULL)
             return rp_lane_put_done(buf, end, cap, out_len, err);
     }
-    return rp_schema_encode(&schema__payment, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__payment, msg, buf, cap, out_len, err);
 }
 
 /* ---- Order --------------------------------------------------------------------------- */
@@ -981,7 +981,7 @@ void orders_order_init(orders_order *msg)
 int orders_order_decode(const char *json, size_t len, orders_order *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__order, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__order, json, len, out, storage, profile, err);
 }
 
 int orders_order_validate(const orders_order *msg, rp_error *err)
@@ -992,7 +992,7 @@ int orders_order_validate(const orders_order *msg, rp_error *err)
 int orders_order_encode(const orders_order *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema__order, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__order, msg, buf, cap, out_len, err);
 }
 
 /* ---- OrderBatch ---------------------------------------------------------------------- */
@@ -1025,7 +1025,7 @@ void orders_order_batch_init(orders_order_batch *msg)
 int orders_order_batch_decode(const char *json, size_t len, orders_order_batch *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
-    return rp_schema_decode(&schema__order_batch, json, len, out, storage, profile, err);
+    return rp_schema_decode_fast(&schema__order_batch, json, len, out, storage, profile, err);
 }
 
 int orders_order_batch_validate(const orders_order_batch *msg, rp_error *err)
@@ -1036,6 +1036,6 @@ int orders_order_batch_validate(const orders_order_batch *msg, rp_error *err)
 int orders_order_batch_encode(const orders_order_batch *msg, char *buf, size_t cap, size_t *out_len,
         rp_error *err)
 {
-    return rp_schema_encode(&schema__order_batch, msg, buf, cap, out_len, err);
+    return rp_schema_encode_fast(&schema__order_batch, msg, buf, cap, out_len, err);
 }
 

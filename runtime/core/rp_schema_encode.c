@@ -1,0 +1,156 @@
+/* rp_schema_encode.c — the table encoder: validate the whole message (rp_schema_validate),
+ * then write it, keys in spec order, only present fields. The fast lane in front of it
+ * (rp_schema_fast.c) does both in one walk for messages that pass.
+ */
+#include "rp_schema.h"
+
+#include <string.h>
+
+#include "rp_codec.h"
+#include "rp_json_float.h"
+#include "rp_json_internal.h"
+#include "rp_schema_internal.h"
+
+/* ---- encode --------------------------------------------------------------------------------- */
+
+static void write_message(rp_json_writer *w, const rp_schema_message *m, const void *msg);
+
+/* "00" "01" ... "FF": a byte's two uppercase hex digits in one copy. */
+static const char hex_pairs[513] =
+    "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"
+    "202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F"
+    "404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F"
+    "606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F"
+    "808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F"
+    "A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF"
+    "C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF"
+    "E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF";
+
+static void write_bytes(rp_json_writer *w, const rp_schema_field *f, rp_bytes b)
+{
+    if (f->type == RP_SCHEMA_HEX) {
+        char *out = rp_json_write_string_reserve(w, b.len * 2u);
+        if (out == NULL)
+            return;
+        for (size_t i = 0; i < b.len; i++)
+            memcpy(out + 2 * i, hex_pairs + 2 * b.ptr[i], 2);
+        return;
+    }
+    size_t n = RP_BASE64_ENCODED_LEN(b.len);
+    char *out = rp_json_write_string_reserve(w, n);
+    if (out == NULL)
+        return;
+#if RP_SCHEMA_B64_PAIRS
+    if (b.len <= (SIZE_MAX / 4u) * 3u - 3u) {
+        rp_base64_encode_pairs(b.ptr, b.len, out);
+        return;
+    }
+#endif
+    /* rp_base64_encode NUL-terminates, which lands on the closing quote the writer already
+     * placed at out[n]; put the quote back afterwards. The capacity n + 1 is exact. */
+    if (rp_base64_encode(b.ptr, b.len, out, n + 1, NULL, NULL) < 0)
+        memset(out, 'A', n); /* cannot happen: the size is exact; never leave garbage */
+    out[n] = '"';
+}
+
+void rps_write_value(rp_json_writer *w, const rp_schema_field *f, const void *p)
+{
+    switch (f->type) {
+    case RP_SCHEMA_BOOL: rp_json_write_bool(w, *(const bool *)p); break;
+    case RP_SCHEMA_UINT: rp_json_write_u64(w, load_u(p, f->size)); break;
+    case RP_SCHEMA_INT: rp_json_write_i64(w, load_i(p, f->size)); break;
+    case RP_SCHEMA_STRING: {
+        rp_str s;
+        memcpy(&s, p, sizeof s);
+        rp_json_write_string(w, s.ptr, s.len);
+        break;
+    }
+    case RP_SCHEMA_HEX:
+    case RP_SCHEMA_BASE64: {
+        rp_bytes b;
+        memcpy(&b, p, sizeof b);
+        write_bytes(w, f, b);
+        break;
+    }
+    case RP_SCHEMA_MESSAGE: write_message(w, f->message, p); break;
+    case RP_SCHEMA_FLOAT64: {
+        double v;
+        memcpy(&v, p, sizeof v);
+        char text[RP_JSON_DOUBLE_MAX];
+        size_t n = rp_json_format_double(v, text, sizeof text);
+        rp_json_write_raw(w, text, n > 0 ? n : 1); /* validated: finite, so n > 0 */
+        break;
+    }
+    case RP_SCHEMA_STRENUM: {
+        uint64_t v = load_u(p, f->size);
+        for (size_t i = 0; i < f->rule_count; i++)
+            if (f->rules[i].kind == RP_RULE_ENUM && v >= 1 && v <= f->rules[i].set_count)
+                rp_json_write_string(w, f->rules[i].str_set[v - 1], strlen(f->rules[i].str_set[v - 1]));
+        break;
+    }
+    }
+}
+
+static void write_field(rp_json_writer *w, const rp_schema_field *f, const void *msg)
+{
+    const char *base = (const char *)msg + f->offset;
+    if (f->map) {
+        size_t n = get_count(msg, f);
+        rp_json_write_object_begin(w);
+        for (size_t i = 0; i < n; i++) {
+            rp_str k = *item_key(f, (char *)base, i);
+            rp_json_write_key(w, k.ptr, k.len);
+            rps_write_value(w, f, item_value(f, (char *)base, i));
+        }
+        rp_json_write_object_end(w);
+        return;
+    }
+    if (f->repeated) {
+        size_t n = get_count(msg, f);
+        rp_json_write_array_begin(w);
+        for (size_t i = 0; i < n; i++)
+            rps_write_value(w, f, base + i * f->size);
+        rp_json_write_array_end(w);
+        return;
+    }
+    if (get_null(msg, f)) {
+        rp_json_write_null(w);
+        return;
+    }
+    rps_write_value(w, f, base);
+}
+
+static void write_message(rp_json_writer *w, const rp_schema_message *m, const void *msg)
+{
+    if (m->is_array) {
+        write_field(w, &m->fields[0], msg);
+        return;
+    }
+    rp_json_write_object_begin(w);
+    for (size_t i = 0; i < m->field_count; i++) {
+        const rp_schema_field *f = &m->fields[i];
+        if (!get_has(msg, f) && !(f->repeated && get_count(msg, f) > 0))
+            continue;
+        write_member_key(w, f);
+        write_field(w, f, msg);
+    }
+    rp_json_write_object_end(w);
+}
+
+
+int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, size_t cap,
+                     size_t *out_len, rp_error *err)
+{
+    if (out_len != NULL)
+        *out_len = 0;
+    if (m == NULL || msg == NULL || (buf == NULL && cap > 0))
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
+    int rc = rp_schema_validate(m, msg, err);
+    if (rc < 0)
+        return rc;
+    rp_json_writer w;
+    rp_json_writer_init(&w, buf, cap);
+    rp_json_writer_set_max_depth(&w, depth_of(m));
+    write_message(&w, m, msg);
+    return rp_json_writer_finish(&w, out_len, err);
+}

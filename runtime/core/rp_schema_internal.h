@@ -1,0 +1,314 @@
+/* rp_schema_internal.h — what the files of the schema engine share; not installed.
+ *
+ * The engine is one job per file:
+ *   rp_schema.c           problems, init/reset, the rules (check_value), validate
+ *   rp_schema_decode.c    the careful decode walk, which makes every error (and check_all)
+ *   rp_schema_encode.c    validate, then write
+ *   rp_schema_fast.c      the fast lanes in front of decode and encode (--optimize speed)
+ *   rp_schema_classify.c  which of a port's messages a text is
+ * A program built with --optimize size never calls into rp_schema_fast.c, so a linker that
+ * drops unused sections leaves it out.
+ */
+#ifndef RP_SCHEMA_INTERNAL_H
+#define RP_SCHEMA_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "rp_codec_internal.h"
+#include "rp_schema.h"
+
+/* Small helpers of the fast lanes that the compiler should fold into each caller (it
+ * stops doing so on its own once they have two callers, which costs ~5% of a decode). */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define RP_SCHEMA_HOT inline __attribute__((always_inline))
+#else
+#define RP_SCHEMA_HOT inline
+#endif
+/* Branches the lanes almost never take (fields of the type system's rarer kinds). */
+#if defined(__GNUC__) || defined(__clang__)
+#define RP_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define RP_UNLIKELY(x) (x)
+#endif
+/* Paths of the lanes that are rare (an unknown key) stay out of the hot loops. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RP_SCHEMA_COLD __attribute__((noinline, cold))
+#else
+#define RP_SCHEMA_COLD
+#endif
+/* The base64 tables of speed only where speed is asked for (rp_codec_internal.h: not at -Os). */
+#define RP_SCHEMA_B64_PAIRS RP_CODEC_B64_PAIRS
+
+
+/* ---- context ------------------------------------------------------------------------------- */
+
+typedef struct schema_ctx {
+    rp_json_scanner sc;
+    rp_json_path path;
+    bool scanning;              /* offsets refer to sc's input (decode) or are unknown */
+    rp_arena *storage;
+    bool string_numbers_absent; /* the profile's settings (all false: strict) */
+    bool null_absent;
+    bool duplicate_last;
+    bool base64_lenient;
+    bool float_truncate;        /* a fraction where an integer belongs: its integer part */
+    uint32_t relax;             /* the profile's bit in the fields' relax masks, or 0 */
+    rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL */
+    rp_schema_report_fn report; /* collect-all mode when non-NULL */
+    void *report_ctx;
+    size_t problems;
+    rp_error scratch;           /* JSON errors in collect-all mode land here first */
+    struct absent_notes *absent; /* the object being read: values the profile took as absent */
+    bool read_null;             /* read_one just read null into a nullable field */
+} schema_ctx;
+
+/* The nesting limit of m's JSON (rp_schema_message.max_depth). */
+static inline unsigned depth_of(const rp_schema_message *m)
+{
+    if (m->max_depth == 0) return RP_JSON_DEFAULT_DEPTH;
+    return m->max_depth > RP_JSON_MAX_DEPTH ? RP_JSON_MAX_DEPTH : m->max_depth;
+}
+
+/* The scanner flags of a profile. */
+static inline rp_json_flags json_flags(const rp_schema_profile *p)
+{
+    if (p == NULL) return RP_JSON_STRICT;
+    return (p->trailing_ignore ? RP_JSON_TRAILING_IGNORE : 0u) |
+           (p->float_truncate ? RP_JSON_FLOAT_TRUNCATE : 0u);
+}
+
+static inline uint32_t relax_bit(const rp_schema_profile *p)
+{
+    return p == NULL || p->index > 31 ? 0u : (uint32_t)1 << p->index;
+}
+
+/* Where scanner calls put their errors. */
+static inline rp_error *json_err(schema_ctx *cx)
+{
+    return cx->report != NULL ? &cx->scratch : cx->err;
+}
+
+/* Records a schema problem at the current path. Fail-fast: fills cx->err and returns code.
+ * Collect-all: reports it and returns 0 so the caller carries on. */
+int rps_problem(schema_ctx *cx, int code, size_t offset, const rp_spec_loc *loc, const char *fmt,
+                ...) RP_PRINTF(5, 6);
+
+static inline size_t here(const schema_ctx *cx)
+{
+    return cx->scanning ? rp_json_value_offset(&cx->sc) : SIZE_MAX;
+}
+
+
+/* ---- struct access ------------------------------------------------------------------------- */
+
+/* Sets the presence flag of f (fields without one are always present). */
+static inline void set_has(void *msg, const rp_schema_field *f, bool on)
+{
+    if (f->has_offset != SIZE_MAX)
+        *(bool *)((char *)msg + f->has_offset) = on;
+}
+
+static inline bool get_has(const void *msg, const rp_schema_field *f)
+{
+    return f->has_offset == SIZE_MAX || *(const bool *)((const char *)msg + f->has_offset);
+}
+
+/* The null flag of a nullable field (false for the others). */
+static inline void set_null(void *msg, const rp_schema_field *f, bool on)
+{
+    if (f->nullable)
+        *(bool *)((char *)msg + f->null_offset) = on;
+}
+
+static inline bool get_null(const void *msg, const rp_schema_field *f)
+{
+    return f->nullable && *(const bool *)((const char *)msg + f->null_offset);
+}
+
+/* Item i of a repeated or map field whose items start at base: the value, and (maps) the
+ * entry's key. */
+static inline size_t item_stride(const rp_schema_field *f)
+{
+    return f->map ? f->entry_size : f->size;
+}
+
+static inline char *item_value(const rp_schema_field *f, char *base, size_t i)
+{
+    return base + i * item_stride(f) + (f->map ? f->value_offset : 0);
+}
+
+static inline rp_str *item_key(const rp_schema_field *f, char *base, size_t i)
+{
+    return (rp_str *)(void *)(base + i * f->entry_size);
+}
+
+static inline size_t *count_of(void *msg, const rp_schema_field *f)
+{
+    return (size_t *)((char *)msg + f->count_offset);
+}
+
+static inline size_t get_count(const void *msg, const rp_schema_field *f)
+{
+    return *(const size_t *)((const char *)msg + f->count_offset);
+}
+
+static inline uint64_t load_u(const void *p, size_t size)
+{
+    switch (size) {
+    case 1: { uint8_t v; memcpy(&v, p, 1); return v; }
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static inline int64_t load_i(const void *p, size_t size)
+{
+    switch (size) {
+    case 1: { int8_t v; memcpy(&v, p, 1); return v; }
+    case 2: { int16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { int32_t v; memcpy(&v, p, 4); return v; }
+    default: { int64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+/* Callers have checked that v fits `size` bytes. */
+static inline void store_u(void *p, size_t size, uint64_t v)
+{
+    switch (size) {
+    case 1: { uint8_t x = (uint8_t)v; memcpy(p, &x, 1); break; }
+    case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+    case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static inline void store_i(void *p, size_t size, int64_t v)
+{
+    switch (size) {
+    case 1: { int8_t x = (int8_t)v; memcpy(p, &x, 1); break; }
+    case 2: { int16_t x = (int16_t)v; memcpy(p, &x, 2); break; }
+    case 4: { int32_t x = (int32_t)v; memcpy(p, &x, 4); break; }
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+static inline uint64_t umax_of(uint8_t bits)
+{
+    return bits >= 64 ? UINT64_MAX : (((uint64_t)1 << bits) - 1u);
+}
+
+static inline int64_t imax_of(uint8_t bits)
+{
+    return bits >= 64 ? INT64_MAX : (int64_t)((((uint64_t)1) << (bits - 1u)) - 1u);
+}
+
+static inline int64_t imin_of(uint8_t bits)
+{
+    return -imax_of(bits) - 1;
+}
+
+
+/* ---- rules --------------------------------------------------------------------------------- */
+
+static inline bool in_u_set(const rp_schema_rule *r, uint64_t v)
+{
+    for (size_t i = 0; i < r->set_count; i++)
+        if (r->u_set[i] == v)
+            return true;
+    return false;
+}
+
+static inline bool in_i_set(const rp_schema_rule *r, int64_t v)
+{
+    for (size_t i = 0; i < r->set_count; i++)
+        if (r->i_set[i] == v)
+            return true;
+    return false;
+}
+
+static RP_SCHEMA_HOT bool u_ok(const rp_schema_rule *r, uint64_t v)
+{
+    switch (r->kind) {
+    case RP_RULE_RANGE:
+        return (!r->has_lo || v >= r->u_lo) && (!r->has_hi || v <= r->u_hi);
+    case RP_RULE_ONE_OF:
+    case RP_RULE_ENUM:
+        return in_u_set(r, v);
+    case RP_RULE_FLAGS:
+        return (v & ~r->u_hi) == 0;
+    case RP_RULE_CONST:
+        return v == r->u_lo;
+    default:
+        return true;
+    }
+}
+
+static RP_SCHEMA_HOT bool i_ok(const rp_schema_rule *r, int64_t v)
+{
+    switch (r->kind) {
+    case RP_RULE_RANGE:
+        return (!r->has_lo || v >= r->i_lo) && (!r->has_hi || v <= r->i_hi);
+    case RP_RULE_ONE_OF:
+    case RP_RULE_ENUM:
+        return in_i_set(r, v);
+    case RP_RULE_CONST:
+        return v == r->i_lo;
+    default:
+        return true;
+    }
+}
+
+/* Length (or count) rule: bounds, or membership when a set is given. */
+static RP_SCHEMA_HOT bool len_ok(const rp_schema_rule *r, uint64_t n)
+{
+    if (r->u_set != NULL)
+        return in_u_set(r, n);
+    return (!r->has_lo || n >= r->u_lo) && (!r->has_hi || n <= r->u_hi);
+}
+
+
+/* The const rule of f, or NULL. */
+static inline const rp_schema_rule *const_rule(const rp_schema_field *f)
+{
+    for (size_t i = 0; i < f->rule_count; i++)
+        if (f->rules[i].kind == RP_RULE_CONST)
+            return &f->rules[i];
+    return NULL;
+}
+
+/* ---- shared by the files of the engine (rp_schema.c unless said) ---------------------------- */
+
+/* Zero + defaults (+ consts with presence when with_consts). */
+void rps_reset_message(const rp_schema_message *m, void *msg, bool with_consts);
+
+/* Checks one present value (an item when f is repeated) at p against f's rules; offset is
+ * where it starts in the input (SIZE_MAX: unknown). 0, or what rps_problem returned. */
+int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, size_t offset);
+
+/* The length (kind RP_RULE_LEN) or count (RP_RULE_COUNT) rules of f against n. */
+int rps_check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule_kind kind,
+                        uint64_t n, size_t offset, const char *what);
+
+/* The key rules of a map field against one key (offset: of the key in the input). */
+int rps_check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_t offset);
+
+/* A context for rps_check_value that only answers yes or no (the fast lanes). */
+void rps_quiet_ctx_init(schema_ctx *cx);
+
+/* One value of f at p, written as the table encoder writes it (rp_schema_encode.c). */
+void rps_write_value(rp_json_writer *w, const rp_schema_field *f, const void *p);
+
+/* The key of f and its colon: copied when the description has it ready, else escaped. */
+static inline void write_member_key(rp_json_writer *w, const rp_schema_field *f)
+{
+    if (f->json_key != NULL)
+        rp_json_write_raw_key(w, f->json_key, f->json_key_len);
+    else
+        rp_json_write_key(w, f->key, f->key_len);
+}
+
+#endif /* RP_SCHEMA_INTERNAL_H */
