@@ -271,7 +271,7 @@ if [ -n "$(rt_objs)" ]; then
     rt=$(text_of $(rt_objs))
     # What generated codecs need (JSON, schema engine, arena, errors, base64/hex), without
     # the crypto, envelope, framing, zlib and session modules of the protocol runtime.
-    core=$(ls "$bdir"/os/runtime/core/*.o | grep -E '/rp_(json[a-z_]*|schema|arena|error|codec|lane)\.o$')
+    core=$(ls "$bdir"/os/runtime/core/*.o | grep -E '/rp_(json[a-z_]*|schema[a-z_]*|arena|error|codec|lane[a-z_]*)\.o$')
     ct=$(text_of $core)
     say "#   codec core = $(echo $core | xargs -n1 basename | tr '\n' ' ')"
     # Berkeley `size` text = .text + .rodata + .eh_frame; the split, for the curious:
@@ -279,15 +279,33 @@ if [ -n "$(rt_objs)" ]; then
     say "#   runtime: $(sections $(rt_objs)); codec core: $(sections $core)"
     emit "bench: size_runtime_text_Os ours=${rt}B peer=target:16384B ratio=$(ratio 16384 "$rt")"
     emit "bench: size_runtime_codec_core_text_Os ours=${ct}B peer=target:16384B ratio=$(ratio 16384 "$ct")"
-    # Issue 13 target 2: the codec core plus residue's generated codec and tables
-    # (generated/residue.o; its tables are mostly .data.rel.ro, shown beside), <= 24 KiB.
+    dottext() { for o in "$@"; do size -A "$o"; done | awk '$1 ~ /^\.text/ { t += $2 } END { print t + 0 }'; }
+    # The codec core plus residue's generated codec and tables (generated/residue.o, made
+    # with --optimize speed; its tables are mostly .data.rel.ro, shown beside).
     if [ -f "$bdir/os/generated/residue.o" ]; then
         crt=$(text_of $core "$bdir/os/generated/residue.o")
-        crx=$(for o in $core "$bdir/os/generated/residue.o"; do size -A "$o"; done | awk '$1 ~ /^\.text/ { t += $2 } END { print t + 0 }')
+        crx=$(dottext $core "$bdir/os/generated/residue.o")
         crd=$(size -A "$bdir/os/generated/residue.o" | awk '$1 ~ /^\.data\.rel\.ro/ { d += $2 } END { print d + 0 }')
-        say "#   codec core + generated/residue.o: text ${crt} (.text sections ${crx}); residue tables in .data.rel.ro ${crd}"
-        emit "bench: size_codec_core_plus_residue_text_Os ours=${crt}B peer=target:24576B ratio=$(ratio 24576 "$crt")"
-        emit "bench: size_codec_core_plus_residue_dottext_Os ours=${crx}B peer=target:24576B ratio=$(ratio 24576 "$crx")"
+        say "#   --optimize speed: codec core + generated/residue.o: text ${crt} (.text sections ${crx}); residue tables in .data.rel.ro ${crd}"
+        emit "bench: size_codec_core_plus_residue_speed_dottext_Os ours=${crx}B peer=none:n/a ratio=n/a"
+    fi
+    # Issue 13 target 2: with --optimize size, the codec core such a codec calls (no lanes,
+    # no rp_schema_fast.o) plus residue's codec and tables, <= 24 KiB of .text; and the same
+    # linked into a program that decodes any residue message and encodes each (size_probe).
+    small="$bdir/small/residue.o"
+    if [ -f "$small" ]; then
+        score=$(echo $core | tr ' ' '\n' | grep -vE '/rp_(schema_fast|lane[a-z_]*)\.o$')
+        srx=$(dottext $score "$small")
+        say "#   --optimize size: codec core ($(echo $score | xargs -n1 basename | tr '\n' ' ')) + residue.o: .text ${srx}"
+        for o in $score "$small"; do size -A "$o" | awk -v n="${o##*/}" '$1 ~ /^\.text/ { t += $2 } END { printf "#     %-24s %6d .text\n", n, t }'; done
+        emit "bench: size_codec_core_plus_residue_dottext_Os ours=${srx}B peer=target:24576B ratio=$(ratio 24576 "$srx")"
+        if [ -x "$bdir/size_probe_small" ] && [ -x "$bdir/size_probe_empty" ]; then
+            sp=$(size -A "$bdir/size_probe_small" | awk '$1 == ".text" { print $2 + 0 }')
+            se=$(size -A "$bdir/size_probe_empty" | awk '$1 == ".text" { print $2 + 0 }')
+            emit "bench: size_linked_small_codecs_dottext_Os ours=$((sp - se))B peer=target:24576B ratio=$(ratio 24576 $((sp - se)))"
+        fi
+    else
+        skip "residue --optimize size not built at -Os"
     fi
     json=$(text_of "$bdir"/os/runtime/core/rp_json*.o)
     cj=$(size -A /usr/lib/x86_64-linux-gnu/libcjson.so.1 2>/dev/null | awk '$1 == ".text" { print $2 }')

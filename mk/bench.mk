@@ -36,7 +36,12 @@ BENCH_BINS := $(BENCH_DIR)/bench_codec $(BENCH_DIR)/bench_envelope $(BENCH_DIR)/
 # object per section so the size probe can drop what it does not use.
 BENCH_OS_FLAGS := $(CSTD) -Os -ffunction-sections -fdata-sections
 BENCH_OS_OBJ := $(RUNTIME_SRC:%.c=$(BENCH_DIR)/os/%.o) $(GENERATED_SRC:%.c=$(BENCH_DIR)/os/%.o)
-BENCH_PROBES := $(BENCH_DIR)/size_probe $(BENCH_DIR)/size_probe_empty
+BENCH_PROBES := $(BENCH_DIR)/size_probe $(BENCH_DIR)/size_probe_empty $(BENCH_DIR)/size_probe_small
+# Issue 13 target 2: residue generated with --optimize size, at -Os, and the codec core it
+# calls (the table engine without its fast lanes, JSON, base64/hex, errors, arena).
+BENCH_SMALL_DIR := $(BENCH_DIR)/small
+BENCH_SMALL_CORE := $(filter-out %/rp_schema_fast.o %/rp_lane.o %/rp_lane_write.o %/rp_clock.o,\
+                    $(patsubst runtime/core/%.c,$(BENCH_DIR)/os/runtime/core/%.o,$(wildcard runtime/core/*.c)))
 
 .PHONY: bench bench-build bench-peers
 
@@ -90,6 +95,20 @@ $(BENCH_DIR)/os/%.o: %.c
 # --gc-sections; the _empty twin is the same program without codecs (bench/size_probe.c).
 $(BENCH_DIR)/size_probe: $(BENCH_DIR)/os/bench/size_probe.o $(BENCH_OS_OBJ)
 	$(CC) -Os -Wl,--gc-sections -o $@ $^ $(LIBS_RT)
+
+$(BENCH_SMALL_DIR)/residue.c: spec/residue.rproto $(BUILD)/rprotoc
+	@mkdir -p $(dir $@)
+	$(BUILD)/rprotoc $< -o $(dir $@) --optimize size
+
+$(BENCH_SMALL_DIR)/residue.o: $(BENCH_SMALL_DIR)/residue.c
+	$(CC) $(BENCH_OS_FLAGS) -Iruntime/core -I$(BENCH_SMALL_DIR) -c -o $@ $<
+
+$(BENCH_SMALL_DIR)/size_probe.o: bench/size_probe.c $(BENCH_SMALL_DIR)/residue.c
+	$(CC) $(BENCH_OS_FLAGS) -Iruntime/core -I$(BENCH_SMALL_DIR) -c -o $@ $<
+
+# The same probe over the --optimize size codec: what target 2 costs a program, linked.
+$(BENCH_DIR)/size_probe_small: $(BENCH_SMALL_DIR)/size_probe.o $(BENCH_SMALL_DIR)/residue.o $(BENCH_SMALL_CORE)
+	$(CC) -Os -Wl,--gc-sections -o $@ $^
 
 $(BENCH_DIR)/size_probe_empty: bench/size_probe.c
 	@mkdir -p $(dir $@)
