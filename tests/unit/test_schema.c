@@ -517,6 +517,140 @@ START_TEST(test_max_depth_round_trip)
 }
 END_TEST
 
+/* ---- the fast lanes against the walks ------------------------------------------------------ */
+
+/* One decode's whole outcome: what the caller can see. */
+typedef struct decoded {
+    int rc;
+    rp_error err;
+    size_t used;
+    uint8_t arena[512];
+    char again[512]; /* the message encoded again by the walk (on success) */
+    size_t again_len;
+} decoded;
+
+static void decode_with(bool fast, const rp_schema_message *m, const char *json, size_t len,
+                        const rp_schema_profile *p, decoded *d)
+{
+    memset(d, 0, sizeof *d);
+    union { rec r; ping g; plain_list l; } msg;
+    memset(&msg, 0xA5, sizeof msg); /* both must reset it the same way */
+    rp_arena a;
+    rp_arena_init(&a, d->arena, sizeof d->arena);
+    d->rc = fast ? rp_schema_decode_fast(m, json, len, &msg, &a, p, &d->err)
+                 : rp_schema_decode(m, json, len, &msg, &a, p, &d->err);
+    d->used = a.used;
+    if (d->rc == 0)
+        ck_assert_int_eq(rp_schema_encode(m, &msg, d->again, sizeof d->again, &d->again_len, NULL), 0);
+}
+
+static void assert_same_decode(const rp_schema_message *m, const char *json, size_t len,
+                               const rp_schema_profile *p)
+{
+    static decoded fast, walk;
+    decode_with(true, m, json, len, p, &fast);
+    decode_with(false, m, json, len, p, &walk);
+    ck_assert_msg(fast.rc == walk.rc, "%.*s: fast %d, walk %d", (int)len, json, fast.rc, walk.rc);
+    ck_assert_uint_eq(fast.err.code, walk.err.code);
+    ck_assert_uint_eq(fast.err.offset, walk.err.offset);
+    ck_assert_str_eq(fast.err.message, walk.err.message);
+    ck_assert_str_eq(fast.err.path, walk.err.path);
+    ck_assert_uint_eq(fast.used, walk.used);
+    ck_assert(memcmp(fast.arena, walk.arena, walk.used) == 0);
+    ck_assert_uint_eq(fast.again_len, walk.again_len);
+    ck_assert(memcmp(fast.again, walk.again, walk.again_len) == 0);
+}
+
+/* rp_schema_decode_fast and rp_schema_decode (the walk alone, what --optimize size calls)
+ * agree on every text and every prefix of it: the texts the lane takes (compact, spaced,
+ * keys out of order) and the ones it leaves to the walk (escapes, a key twice, unknown keys
+ * where refused, bad base64, numbers out of range, nulls, trailing bytes). */
+START_TEST(test_fast_lanes_agree_with_the_walks)
+{
+    static const struct { const rp_schema_message *m; const char *json; } cases[] = {
+        { &rec_schema, "{\"t\":3,\"n\":7,\"b\":\"AAEC\"}" },
+        { &rec_schema, " { \"b\" : \"AAE=\" , \"t\" : 1 } " },
+        { &rec_schema, "{\"n\":7,\"t\":18446744073709551615}" },
+        { &rec_schema, "{\"t\":0}" },
+        { &rec_schema, "{\"t\":3,\"n\":8}" },
+        { &rec_schema, "{\"t\":3,\"b\":\"AAF=\"}" },
+        { &rec_schema, "{\"t\":3,\"b\":\"AA\"}" },
+        { &rec_schema, "{\"t\":3,\"t\":4}" },
+        { &rec_schema, "{\"\\u0074\":3}" },
+        { &rec_schema, "{\"t\":3,\"x\":[1,{\"y\":null}],\"z\":\"w\"}" },
+        { &rec_schema, "{\"t\":\"3\",\"n\":null}" },
+        { &rec_schema, "{\"t\":3.5}" },
+        { &rec_schema, "{\"t\":-1}" },
+        { &rec_schema, "{\"t\":3} x" },
+        { &ping_schema, "{\"k\":-5,\"name\":\"abc\"}" },
+        { &ping_schema, "{\"name\":\"ab\",\"k\":-5}" },
+        { &ping_schema, "{\"k\":-5,\"name\":\"abcd\"}" },
+        { &ping_schema, "{\"k\":-5,\"name\":\"a\\nb\"}" },
+        { &ping_schema, "{\"k\":-5,\"name\":\"\xc3\xa9\"}" },
+        { &ping_schema, "{\"k\":-5,\"name\":\"\xc3\"}" },
+        { &ping_schema, "{\"k\":-5,\"name\":\"ab\",\"extra\":1}" },
+        { &ping_schema, "{\"k\":-9223372036854775808,\"name\":\"ab\"}" },
+        { &list_schema, "[{\"n\":1},{\"n\":255}]" },
+        { &list_schema, "[ ]" },
+        { &list_schema, "[{\"n\":1},{\"n\":2},{\"n\":3}]" },
+        { &list_schema, "[{\"n\":256}]" },
+        { &list_schema, "{\"n\":1}" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t len = strlen(cases[i].json);
+        for (size_t cut = 0; cut <= len; cut++) {
+            assert_same_decode(cases[i].m, cases[i].json, cut, NULL);
+            assert_same_decode(cases[i].m, cases[i].json, cut, &test_wire);
+        }
+    }
+}
+END_TEST
+
+/* rp_schema_encode_fast and rp_schema_encode write the same bytes or fail the same way, for
+ * valid and invalid messages and for every buffer size up to what the text needs. */
+START_TEST(test_fast_encode_agrees_with_the_walk)
+{
+    static const uint8_t blob[] = { 0, 1, 2, 0xFF };
+    rec ok = { .t = 3, .n = 7, .blob = { blob, sizeof blob }, .has_t = true, .has_n = true, .has_blob = true };
+    rec bad_n = ok, no_t = ok, null_bytes = ok;
+    bad_n.n = 8;
+    no_t.has_t = false;
+    null_bytes.blob.ptr = NULL;
+    ping g = { .kind = -5, .name = { "a\"\x01\xc3\xa9", 5 }, .has_kind = true, .has_name = true };
+    ping plain_name = g, long_name = g, bad_utf8 = g;
+    plain_name.name.ptr = "ab";
+    plain_name.name.len = 2;
+    long_name.name.len = 4;
+    long_name.name.ptr = "abcd";
+    bad_utf8.name.ptr = "\xc3";
+    bad_utf8.name.len = 1;
+    const struct { const rp_schema_message *m; const void *msg; } cases[] = {
+        { &rec_schema, &ok }, { &rec_schema, &bad_n }, { &rec_schema, &no_t },
+        { &rec_schema, &null_bytes }, { &ping_schema, &g }, { &ping_schema, &plain_name },
+        { &ping_schema, &long_name },
+        { &ping_schema, &bad_utf8 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (size_t cap = 0; cap <= 64; cap++) {
+            char a[64], b[64];
+            memset(a, '#', sizeof a);
+            memset(b, '#', sizeof b);
+            size_t na = 7, nb = 9;
+            rp_error ea, eb;
+            int ra = rp_schema_encode_fast(cases[i].m, cases[i].msg, cap > 0 ? a : NULL, cap, &na, &ea);
+            int rb = rp_schema_encode(cases[i].m, cases[i].msg, cap > 0 ? b : NULL, cap, &nb, &eb);
+            ck_assert_int_eq(ra, rb);
+            ck_assert_uint_eq(na, nb);
+            ck_assert_uint_eq(ea.code, eb.code);
+            ck_assert_str_eq(ea.message, eb.message);
+            ck_assert_str_eq(ea.path, eb.path);
+            if (ra == 0)
+                ck_assert(memcmp(a, b, na + 1 <= cap ? na + 1 : na) == 0);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("schema");
@@ -529,6 +663,8 @@ int main(void)
     tcase_add_test(tc, test_profile_settings_one_by_one);
     tcase_add_test(tc, test_relax_bits_of_a_profile_index);
     tcase_add_test(tc, test_max_depth_round_trip);
+    tcase_add_test(tc, test_fast_lanes_agree_with_the_walks);
+    tcase_add_test(tc, test_fast_encode_agrees_with_the_walk);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
