@@ -23,10 +23,11 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 bad() { echo "vendor: $*" >&2; fail=1; }
 STRICT="-std=c11 -Wall -Wextra -Wpedantic -Werror"
-CORE="rp_arena.c rp_arena.h rp_codec.c rp_codec.h rp_codec_internal.h rp_error.c rp_error.h rp_json.h rp_json_internal.h
-      rp_json_float.c rp_json_float.h rp_json_number.c rp_json_number.h rp_json_path.c
-      rp_json_scan.c rp_json_text.c rp_json_write.c rp_schema.c rp_schema.h
-      rp_lane.c rp_lane.h rp_lane_write.c rp_lane_write.h" # the lanes of --optimize speed
+CORE_SIZE="rp_arena.c rp_arena.h rp_codec.c rp_codec.h rp_codec_internal.h rp_error.c rp_error.h rp_json.h
+      rp_json_internal.h rp_json_float.c rp_json_float.h rp_json_number.c rp_json_number.h rp_json_path.c
+      rp_json_scan.c rp_json_text.c rp_json_write.c rp_schema.c rp_schema.h rp_schema_internal.h
+      rp_schema_decode.c rp_schema_encode.c rp_schema_classify.c" # what --optimize size needs
+CORE="$CORE_SIZE rp_schema_fast.c rp_lane.c rp_lane.h rp_lane_write.c rp_lane_write.h" # + the lanes of speed
 
 # vendor NAME SPEC [ARGS...]: rprotoc --vendor $tmp/NAME SPEC ARGS, with -MF $tmp/NAME.d
 vendor() {
@@ -132,6 +133,12 @@ C
 build_alone orders "$tmp/orders-main.c" ""
 grep -qx 'orders ok: A-1 x3' "$tmp/orders.run" 2>/dev/null || bad "orders: program printed '$(cat "$tmp/orders.run" 2>/dev/null)'"
 no_residue orders
+# --optimize size: the walks alone, so neither the lanes nor rp_schema_fast.c is vendored,
+# and the same program builds and gives the same text.
+vendor orders-small tests/specs/valid/orders.rproto --optimize size
+expect_files orders-small $CORE_SIZE
+build_alone orders-small "$tmp/orders-main.c" ""
+grep -qx 'orders ok: A-1 x3' "$tmp/orders-small.run" 2>/dev/null || bad "orders-small: program printed '$(cat "$tmp/orders-small.run" 2>/dev/null)'"
 
 # ---- 2. a routed spec that is not residue: + framing, envelopes, crypto --------------------
 cat > "$tmp/telemetry.rproto" <<'SPEC'
