@@ -289,12 +289,14 @@ if [ -n "$(rt_objs)" ]; then
         say "#   --optimize speed: codec core + generated/residue.o: text ${crt} (.text sections ${crx}); residue tables in .data.rel.ro ${crd}"
         emit "bench: size_codec_core_plus_residue_speed_dottext_Os ours=${crx}B peer=none:n/a ratio=n/a"
     fi
-    # Issue 13 target 2: with --optimize size, the codec core such a codec calls (no lanes,
-    # no rp_schema_fast.o) plus residue's codec and tables, <= 24 KiB of .text; and the same
-    # linked into a program that decodes any residue message and encodes each (size_probe).
+    # Issue 13 target 2: with --optimize size, the codec core such a codec calls — the core
+    # files `rprotoc --vendor --optimize size` writes for residue (no lanes, no
+    # rp_schema_fast, no kinds residue lacks) — plus residue's codec and tables, <= 24 KiB of
+    # .text; and the same linked into a program that decodes any residue message and encodes
+    # each (size_probe_small).
     small="$bdir/small/residue.o"
-    if [ -f "$small" ]; then
-        score=$(echo $core | tr ' ' '\n' | grep -vE '/rp_(schema_fast|lane[a-z_]*)\.o$')
+    if [ -f "$small" ] && "$build/rprotoc" --vendor "$tmp/vendor-small" spec/residue.rproto --optimize size; then
+        score=$(for o in $core; do b=${o##*/}; [ -e "$tmp/vendor-small/${b%.o}.c" ] && echo "$o"; done)
         srx=$(dottext $score "$small")
         say "#   --optimize size: codec core ($(echo $score | xargs -n1 basename | tr '\n' ' ')) + residue.o: .text ${srx}"
         for o in $score "$small"; do size -A "$o" | awk -v n="${o##*/}" '$1 ~ /^\.text/ { t += $2 } END { printf "#     %-24s %6d .text\n", n, t }'; done

@@ -495,6 +495,10 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                 rp_sb_printf(c, ",\n      .message = &%s", ms);
                 free(ms);
             }
+            if (strcmp(st, "RP_SCHEMA_FLOAT64") == 0) /* the kinds linked only where used */
+                rp_sb_puts(c, ",\n      .kind = &rp_schema_kind_float64");
+            else if (strcmp(st, "RP_SCHEMA_STRENUM") == 0)
+                rp_sb_puts(c, ",\n      .kind = &rp_schema_kind_strenum");
             if (rule_counts[i] > 0) {
                 char *rules = rp_cname_static(RP_CN_S_RULES, d, f);
                 rp_sb_printf(c, ",\n      .rules = %s, .rule_count = %zu", rules, rule_counts[i]);

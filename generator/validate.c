@@ -241,10 +241,12 @@ static size_t value_size(builder *b, const rp_ast_field *f, rp_schema_field *sf)
     }
     if (rp_ast_decl_is_string_enum(f->type.ref)) {
         sf->type = RP_SCHEMA_STRENUM;
+        sf->kind = &rp_schema_kind_strenum;
         return 8;
     }
     if (f->type.scalar == RP_SCALAR_FLOAT64) {
         sf->type = RP_SCHEMA_FLOAT64;
+        sf->kind = &rp_schema_kind_float64;
         return 8;
     }
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);

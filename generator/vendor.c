@@ -25,7 +25,9 @@ enum {
     NEED_AES = 1u << 9,
     NEED_CLOCK = 1u << 10,      /* something that keeps time (sessions) */
     NEED_SESSION = 1u << 11,    /* the spec has machines: the session engine (and its pair) */
-    NEED_SPEED = 1u << 12       /* --optimize speed: the lanes in front of the table engine */
+    NEED_SPEED = 1u << 12,      /* --optimize speed: the lanes in front of the table engine */
+    NEED_FLOAT64 = 1u << 13,    /* a float64 field: its kind and the double <-> text code */
+    NEED_STRENUM = 1u << 14     /* a string enum field: its kind */
 };
 
 /* Spec feature -> runtime files: a file is taken when the spec needs any bit of `need`.
@@ -41,11 +43,19 @@ static const struct {
     { NEED_CODEC, "core", "rp_error" },
     { NEED_CODEC, "core", "rp_arena" },
     { NEED_CODEC, "core", "rp_codec" },
-    { NEED_CODEC, "core", "rp_json*" },
+    { NEED_CODEC, "core", "rp_json" },
+    { NEED_CODEC, "core", "rp_json_internal" },
+    { NEED_CODEC, "core", "rp_json_scan" },
+    { NEED_CODEC, "core", "rp_json_text" },
+    { NEED_CODEC, "core", "rp_json_write" },
+    { NEED_CODEC, "core", "rp_json_path" },
+    { NEED_CODEC, "core", "rp_json_number" },
     { NEED_CODEC, "core", "rp_schema" },
     { NEED_CODEC, "core", "rp_schema_decode" },
     { NEED_CODEC, "core", "rp_schema_encode" },
     { NEED_CODEC, "core", "rp_schema_classify" },
+    { NEED_FLOAT64, "core", "rp_schema_float" }, /* takes rp_json_float, which it includes */
+    { NEED_STRENUM, "core", "rp_schema_strenum" },
     { NEED_SPEED, "core", "rp_schema_fast" }, /* the table engine's own fast lanes */
     { NEED_SPEED, "core", "rp_lane" },        /* the generated decode lanes' helpers */
     { NEED_SPEED, "core", "rp_lane_write" },  /* the generated encode lanes' helpers */
@@ -89,11 +99,32 @@ static unsigned envelope_needs(const rp_ast_envelope *e)
     return need;
 }
 
+/* The field kinds whose code the engine reaches only through a field's description. */
+static unsigned field_kind_needs(const rp_ast_spec *spec)
+{
+    unsigned need = 0;
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        if (d->kind != RP_DECL_MESSAGE)
+            continue;
+        for (size_t k = 0; k < d->u.message.field_count; k++) {
+            const rp_ast_field *f = &d->u.message.fields[k];
+            if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
+                continue; /* as emit_c_source.c's schema_type decides */
+            if (rp_ast_decl_is_string_enum(f->type.ref))
+                need |= NEED_STRENUM;
+            else if (f->type.scalar == RP_SCALAR_FLOAT64)
+                need |= NEED_FLOAT64;
+        }
+    }
+    return need;
+}
+
 /* What the spec uses, as NEED_* bits: the framing when it has ports, the envelope engine and
  * the layers of every envelope a route names. */
 static unsigned spec_needs(const rp_ast_spec *spec)
 {
-    unsigned need = NEED_CODEC;
+    unsigned need = NEED_CODEC | field_kind_needs(spec);
     if (spec->port_count > 0)
         need |= NEED_FRAMING;
     if (spec->machine_count > 0)

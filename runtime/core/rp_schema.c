@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "rp_json_float.h"
 #include "rp_json_internal.h"
 #include "rp_schema_internal.h"
 
@@ -44,6 +43,18 @@ int rps_problem(schema_ctx *cx, int code, size_t offset, const rp_spec_loc *loc,
     }
     return code;
 }
+
+/* A float64 or string enum field whose description does not name the code for its kind:
+ * the description is wrong, not the text, so this stops collect-all checking too. */
+int rps_no_kind(schema_ctx *cx, const rp_schema_field *f, size_t offset)
+{
+    bool f64 = f->type == RP_SCHEMA_FLOAT64;
+    return rp_error_set(json_err(cx), RP_E_ARGUMENT, RP_LAYER_SCHEMA, offset,
+                        "field %s: a %s field needs .kind = &rp_schema_kind_%s", f->name,
+                        f64 ? "float64" : "string enum", f64 ? "float64" : "strenum");
+}
+
+/* ---- init / reset --------------------------------------------------------------------------- */
 
 /* Zero + defaults (+ consts with presence when with_consts). Items of repeated fields are
  * left alone: a count of zero says there are none. */
@@ -104,6 +115,8 @@ void rp_schema_init(const rp_schema_message *m, void *msg)
     rps_reset_message(m, msg, true);
 }
 
+
+/* ---- rules ---------------------------------------------------------------------------------- */
 
 int rps_check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule_kind kind,
                            uint64_t n, size_t offset, const char *what)
@@ -199,34 +212,9 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
         }
         return rc;
     }
-    case RP_SCHEMA_FLOAT64: {
-        double v;
-        memcpy(&v, p, sizeof v);
-        char shown[RP_JSON_DOUBLE_MAX];
-        if (rp_json_format_double(v, shown, sizeof shown) == 0)
-            return rps_problem(cx, RP_E_SCHEMA_RANGE, offset, &f->loc,
-                           "expected a finite number, got %s", v != v ? "NaN" : "an infinity");
-        for (size_t i = 0; i < f->rule_count; i++) {
-            const rp_schema_rule *r = &f->rules[i];
-            if (r->kind == RP_RULE_RANGE && ((r->has_lo && !(v >= r->f_lo)) || (r->has_hi && !(v <= r->f_hi))))
-                if ((rc = rps_problem(cx, RP_E_SCHEMA_RANGE, offset, &r->loc, "expected %s, got %s",
-                                  r->expect, shown)) < 0)
-                    return rc;
-        }
-        return 0;
-    }
-    case RP_SCHEMA_STRENUM: {
-        uint64_t v = load_u(p, f->size);
-        for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
-            const rp_schema_rule *r = &f->rules[i];
-            if (r->kind == RP_RULE_ENUM && (v == 0 || v > r->set_count))
-                rc = rps_problem(cx, RP_E_SCHEMA_RANGE, offset, &r->loc, "expected %s, got number %" PRIu64,
-                             r->expect, v);
-            else if (r->kind == RP_RULE_CONST && v != r->u_lo)
-                rc = rps_problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s", r->expect);
-        }
-        return rc;
-    }
+    case RP_SCHEMA_FLOAT64:
+    case RP_SCHEMA_STRENUM:
+        return f->kind != NULL ? f->kind->check(cx, f, p, offset) : rps_no_kind(cx, f, offset);
     case RP_SCHEMA_STRING: {
         rp_str s;
         memcpy(&s, p, sizeof s);

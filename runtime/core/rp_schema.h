@@ -97,6 +97,12 @@ typedef struct rp_schema_rule {
 
 struct rp_schema_message;
 
+/* The code for a field kind not every spec has (float64, string enums): reached only
+ * through a field's `kind`, so a program whose spec has no such field links none of it. */
+typedef struct rp_schema_kind rp_schema_kind;
+extern const rp_schema_kind rp_schema_kind_float64; /* RP_SCHEMA_FLOAT64 (rp_schema_float.c) */
+extern const rp_schema_kind rp_schema_kind_strenum; /* RP_SCHEMA_STRENUM (rp_schema_strenum.c) */
+
 /* A decode profile: the leniencies a spec's `profile` declares for what its peers send.
  * NULL (no profile) is strict RFC 8259 decoding. Every setting is off in a zeroed value. */
 typedef struct rp_schema_profile {
@@ -156,6 +162,9 @@ typedef struct rp_schema_field {
                                  absent (decode only; validate and encode check the spec) */
     uint32_t relax_zero_absent; /* bit p: under the profile of index p the number 0 in this
                                  (non-repeated integer) field reads as absent */
+    const rp_schema_kind *kind; /* RP_SCHEMA_FLOAT64: &rp_schema_kind_float64; RP_SCHEMA_STRENUM:
+                                 &rp_schema_kind_strenum (without it such a field is an
+                                 RP_E_ARGUMENT error); NULL for the other types */
 } rp_schema_field;
 
 /* A message (a JSON object), or a top-level array declaration (a JSON array of messages):

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "rp_codec.h"
-#include "rp_json_float.h"
 #include "rp_json_internal.h"
 #include "rp_json_number.h"
 #include "rp_schema_internal.h"
@@ -170,45 +169,6 @@ static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
     return 1;
 }
 
-/* Reads a JSON number into the float64 field at p: any number whose nearest double is
- * finite. Returns 1 when stored, 0 when reported (collect-all), or a negative rp_status. */
-static int read_float(schema_ctx *cx, const rp_schema_field *f, void *p)
-{
-    rp_str text;
-    int rc = rp_json_read_number_text(&cx->sc, &text, NULL, json_err(cx));
-    if (rc < 0)
-        return rc;
-    double v;
-    if (rp_json_parse_double(text.ptr, text.len, &v) != 0)
-        return rps_problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc, "%.*s%s does not fit a float64 "
-                       "(beyond 1.7976931348623157e308)", text.len > 40 ? 40 : (int)text.len, text.ptr,
-                       text.len > 40 ? "..." : "");
-    memcpy(p, &v, sizeof v);
-    return 1;
-}
-
-/* Reads a JSON string into the string enum field at p (its 1-based position). */
-static int read_strenum(schema_ctx *cx, const rp_schema_field *f, void *p)
-{
-    rp_json_str v;
-    int rc = rp_json_read_string_view(&cx->sc, &v, json_err(cx));
-    if (rc < 0)
-        return rc;
-    for (size_t i = 0; i < f->rule_count; i++) {
-        const rp_schema_rule *r = &f->rules[i];
-        if (r->kind != RP_RULE_ENUM)
-            continue;
-        for (size_t k = 0; k < r->set_count; k++)
-            if (rp_json_str_eq(&v, r->str_set[k], strlen(r->str_set[k]))) {
-                store_u(p, f->size, (uint64_t)k + 1u);
-                return 1;
-            }
-        return rps_problem(cx, RP_E_SCHEMA_RANGE, here(cx), &r->loc, "expected %s, got \"%.*s%s\"", r->expect,
-                       v.raw_len > 40 ? 40 : (int)v.raw_len, v.raw, v.raw_len > 40 ? "..." : "");
-    }
-    return rps_problem(cx, RP_E_ARGUMENT, here(cx), &f->loc, "string enum field without its values");
-}
-
 /* Reads one value of field f into p. *present says whether it counts as present (a profile
  * may treat a string where a number belongs, null, or a relaxed 0 as absent). */
 static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
@@ -290,7 +250,12 @@ static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *pre
         break;
     case RP_SCHEMA_FLOAT64:
     case RP_SCHEMA_STRENUM:
-        if ((rc = f->type == RP_SCHEMA_FLOAT64 ? read_float(cx, f, p) : read_strenum(cx, f, p)) != 1) {
+        if (f->kind == NULL) { /* said at the value, once it is read past */
+            if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+                return rc;
+            return rps_no_kind(cx, f, here(cx));
+        }
+        if ((rc = f->kind->read(cx, f, p)) != 1) {
             *present = rc == 0; /* reported (collect-all): do not also call it missing */
             return rc;
         }

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "rp_codec.h"
-#include "rp_json_float.h"
 #include "rp_json_internal.h"
 #include "rp_schema_internal.h"
 
@@ -73,21 +72,11 @@ void rps_write_value(rp_json_writer *w, const rp_schema_field *f, const void *p)
         break;
     }
     case RP_SCHEMA_MESSAGE: write_message(w, f->message, p); break;
-    case RP_SCHEMA_FLOAT64: {
-        double v;
-        memcpy(&v, p, sizeof v);
-        char text[RP_JSON_DOUBLE_MAX];
-        size_t n = rp_json_format_double(v, text, sizeof text);
-        rp_json_write_raw(w, text, n > 0 ? n : 1); /* validated: finite, so n > 0 */
+    case RP_SCHEMA_FLOAT64:
+    case RP_SCHEMA_STRENUM:
+        if (f->kind != NULL) /* validated: it is there */
+            f->kind->write(w, f, p);
         break;
-    }
-    case RP_SCHEMA_STRENUM: {
-        uint64_t v = load_u(p, f->size);
-        for (size_t i = 0; i < f->rule_count; i++)
-            if (f->rules[i].kind == RP_RULE_ENUM && v >= 1 && v <= f->rules[i].set_count)
-                rp_json_write_string(w, f->rules[i].str_set[v - 1], strlen(f->rules[i].str_set[v - 1]));
-        break;
-    }
     }
 }
 

@@ -6,6 +6,7 @@
  *   rp_schema_encode.c    validate, then write
  *   rp_schema_fast.c      the fast lanes in front of decode and encode (--optimize speed)
  *   rp_schema_classify.c  which of a port's messages a text is
+ *   rp_schema_float.c, rp_schema_strenum.c  the kinds only some specs have (rp_schema_kind)
  * A program built with --optimize size never calls into rp_schema_fast.c, so a linker that
  * drops unused sections leaves it out.
  */
@@ -281,6 +282,18 @@ static inline const rp_schema_rule *const_rule(const rp_schema_field *f)
 }
 
 /* ---- shared by the files of the engine (rp_schema.c unless said) ---------------------------- */
+
+/* A field kind's code (rp_schema.h): decode one value at the scanner into p (1 stored, 0
+ * reported in collect-all mode, or a negative rp_status), its rules on the value at p
+ * (rps_check_value's part), and encode the checked value. */
+struct rp_schema_kind {
+    int (*read)(schema_ctx *cx, const rp_schema_field *f, void *p);
+    int (*check)(schema_ctx *cx, const rp_schema_field *f, const void *p, size_t offset);
+    void (*write)(rp_json_writer *w, const rp_schema_field *f, const void *p);
+};
+
+/* The error for a float64 or string enum field without its kind. */
+int rps_no_kind(schema_ctx *cx, const rp_schema_field *f, size_t offset);
 
 /* Zero + defaults (+ consts with presence when with_consts). */
 void rps_reset_message(const rp_schema_message *m, void *msg, bool with_consts);

@@ -24,7 +24,7 @@ fail=0
 bad() { echo "vendor: $*" >&2; fail=1; }
 STRICT="-std=c11 -Wall -Wextra -Wpedantic -Werror"
 CORE_SIZE="rp_arena.c rp_arena.h rp_codec.c rp_codec.h rp_codec_internal.h rp_error.c rp_error.h rp_json.h
-      rp_json_internal.h rp_json_float.c rp_json_float.h rp_json_number.c rp_json_number.h rp_json_path.c
+      rp_json_internal.h rp_json_number.c rp_json_number.h rp_json_path.c
       rp_json_scan.c rp_json_text.c rp_json_write.c rp_schema.c rp_schema.h rp_schema_internal.h
       rp_schema_decode.c rp_schema_encode.c rp_schema_classify.c" # what --optimize size needs
 CORE="$CORE_SIZE rp_schema_fast.c rp_lane.c rp_lane.h rp_lane_write.c rp_lane_write.h" # + the lanes of speed
@@ -139,6 +139,48 @@ vendor orders-small tests/specs/valid/orders.rproto --optimize size
 expect_files orders-small $CORE_SIZE
 build_alone orders-small "$tmp/orders-main.c" ""
 grep -qx 'orders ok: A-1 x3' "$tmp/orders-small.run" 2>/dev/null || bad "orders-small: program printed '$(cat "$tmp/orders-small.run" 2>/dev/null)'"
+
+# A spec with float64 and string enum fields gets their kinds (and the double <-> text code)
+# too; the others above do not.
+cat > "$tmp/kinds.rproto" <<'SPEC'
+protocol kinds;
+enum Color : string { RED = "red"; DARK_BLUE = "dark-blue"; }
+message Paint { required Color color = "c"; required float64 x = "x" [range -10..10]; }
+SPEC
+cat > "$tmp/kinds-main.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "kinds.h"
+
+int main(void)
+{
+    const char *json = "{\"c\":\"dark-blue\",\"x\":-2.5}";
+    static uint8_t mem[256];
+    rp_arena arena;
+    rp_arena_init(&arena, mem, sizeof mem);
+    kinds_paint p;
+    rp_error err;
+    if (kinds_paint_decode(json, strlen(json), &p, &arena, NULL, &err) != 0)
+        return 1;
+    char out[KINDS_PAINT_MAX_SIZE + 1];
+    size_t n;
+    if (kinds_paint_encode(&p, out, sizeof out, &n, &err) != 0 || strcmp(out, json) != 0)
+        return 1;
+    double x = p.x;
+    if (kinds_paint_decode("{\"c\":\"blue\",\"x\":1}", 20, &p, &arena, NULL, &err) != RP_E_SCHEMA_RANGE)
+        return 1;
+    printf("kinds ok: %g %s\n", x, err.message);
+    return 0;
+}
+C
+for opt in speed size; do
+    vendor kinds-$opt "$tmp/kinds.rproto" --optimize $opt
+    want="$CORE_SIZE rp_schema_float.c rp_json_float.c rp_json_float.h rp_schema_strenum.c"
+    [ $opt = speed ] && want="$CORE rp_schema_float.c rp_json_float.c rp_json_float.h rp_schema_strenum.c"
+    expect_files kinds-$opt $want
+    build_alone kinds-$opt "$tmp/kinds-main.c" ""
+    grep -q '^kinds ok: -2.5 expected' "$tmp/kinds-$opt.run" 2>/dev/null || bad "kinds-$opt: program printed '$(cat "$tmp/kinds-$opt.run" 2>/dev/null)'"
+done
 
 # ---- 2. a routed spec that is not residue: + framing, envelopes, crypto --------------------
 cat > "$tmp/telemetry.rproto" <<'SPEC'

@@ -651,6 +651,53 @@ START_TEST(test_fast_encode_agrees_with_the_walk)
 }
 END_TEST
 
+/* A float64 field reaches its code through .kind (so a spec without one never links it):
+ * with it the value reads, checks and writes; without it every entry point says what is
+ * missing instead of guessing. */
+typedef struct measure {
+    double v;
+    bool has_v;
+} measure;
+
+START_TEST(test_float_kind_named_by_the_field)
+{
+    static const rp_schema_rule v_rules[] = {
+        { .kind = RP_RULE_RANGE, .loc = { F, 30, 30 }, .expect = "a value in 0..1", .has_lo = true,
+          .f_lo = 0.0, .has_hi = true, .f_hi = 1.0 },
+    };
+    rp_schema_field with[] = {
+        { .key = "v", .key_len = 1, .name = "v", .type = RP_SCHEMA_FLOAT64, .size = sizeof(double),
+          .required = true, .offset = offsetof(measure, v), .has_offset = offsetof(measure, has_v),
+          .rules = v_rules, .rule_count = 1, .loc = { F, 30, 3 }, .kind = &rp_schema_kind_float64 },
+    };
+    rp_schema_message m = { .name = "Measure", .size = sizeof(measure), .fields = with, .field_count = 1 };
+    static uint8_t mem[64];
+    rp_arena a;
+    rp_arena_init(&a, mem, sizeof mem);
+    measure out;
+    rp_error err;
+    ck_assert_int_eq(rp_schema_decode(&m, "{\"v\":0.25}", 10, &out, &a, NULL, &err), 0);
+    ck_assert(out.v == 0.25);
+    char text[32];
+    size_t n;
+    ck_assert_int_eq(rp_schema_encode(&m, &out, text, sizeof text, &n, &err), 0);
+    ck_assert_str_eq(text, "{\"v\":0.25}");
+    ck_assert_int_eq(rp_schema_decode(&m, "{\"v\":1.5}", 9, &out, &a, NULL, &err), RP_E_SCHEMA_RANGE);
+    ck_assert_str_eq(err.message, "expected a value in 0..1, got 1.5");
+
+    with[0].kind = NULL;
+    ck_assert_int_eq(rp_schema_decode(&m, "{\"v\":0.25}", 10, &out, &a, NULL, &err), RP_E_ARGUMENT);
+    ck_assert_str_eq(err.message, "field v: a float64 field needs .kind = &rp_schema_kind_float64");
+    ck_assert_uint_eq(err.offset, 5);
+    out.v = 0.5;
+    out.has_v = true;
+    ck_assert_int_eq(rp_schema_validate(&m, &out, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_schema_encode(&m, &out, text, sizeof text, &n, &err), RP_E_ARGUMENT);
+    ck_assert_int_eq(rp_schema_encode_fast(&m, &out, text, sizeof text, &n, &err), RP_E_ARGUMENT);
+    ck_assert_str_eq(err.message, "field v: a float64 field needs .kind = &rp_schema_kind_float64");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("schema");
@@ -665,6 +712,7 @@ int main(void)
     tcase_add_test(tc, test_max_depth_round_trip);
     tcase_add_test(tc, test_fast_lanes_agree_with_the_walks);
     tcase_add_test(tc, test_fast_encode_agrees_with_the_walk);
+    tcase_add_test(tc, test_float_kind_named_by_the_field);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
