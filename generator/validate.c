@@ -336,7 +336,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
         if (f->type.is_map) {
             /* entries: an rp_str key, then the value slot */
             sf->repeated = true;
-            sf->map = true;
+            sf->map = &rp_schema_kind_map;
             sf->value_offset = align8(sizeof(rp_str));
             sf->entry_size = sf->value_offset + vs;
             sf->max_count = (size_t)f->attrs.count.max;

@@ -27,7 +27,8 @@ enum {
     NEED_SESSION = 1u << 11,    /* the spec has machines: the session engine (and its pair) */
     NEED_SPEED = 1u << 12,      /* --optimize speed: the lanes in front of the table engine */
     NEED_FLOAT64 = 1u << 13,    /* a float64 field: its kind and the double <-> text code */
-    NEED_STRENUM = 1u << 14     /* a string enum field: its kind */
+    NEED_STRENUM = 1u << 14,    /* a string enum field: its kind */
+    NEED_MAP = 1u << 15         /* a map field: the map kind */
 };
 
 /* Spec feature -> runtime files: a file is taken when the spec needs any bit of `need`.
@@ -56,6 +57,7 @@ static const struct {
     { NEED_CODEC, "core", "rp_schema_classify" },
     { NEED_FLOAT64, "core", "rp_schema_float" }, /* takes rp_json_float, which it includes */
     { NEED_STRENUM, "core", "rp_schema_strenum" },
+    { NEED_MAP, "core", "rp_schema_map" },
     { NEED_SPEED, "core", "rp_schema_fast" }, /* the table engine's own fast lanes */
     { NEED_SPEED, "core", "rp_lane" },        /* the generated decode lanes' helpers */
     { NEED_SPEED, "core", "rp_lane_write" },  /* the generated encode lanes' helpers */
@@ -109,6 +111,8 @@ static unsigned field_kind_needs(const rp_ast_spec *spec)
             continue;
         for (size_t k = 0; k < d->u.message.field_count; k++) {
             const rp_ast_field *f = &d->u.message.fields[k];
+            if (f->type.is_map)
+                need |= NEED_MAP; /* and the value's kind, below */
             if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
                 continue; /* as emit_c_source.c's schema_type decides */
             if (rp_ast_decl_is_string_enum(f->type.ref))

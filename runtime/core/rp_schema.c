@@ -142,34 +142,6 @@ static bool pattern_ok(const rp_schema_pattern *pt, const char *s, size_t n)
     return pt->accept[st] != 0;
 }
 
-/* The key rules of a map field against one key (offset: of the key in the input). */
-int rps_check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_t offset)
-{
-    int rc = 0;
-    for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
-        const rp_schema_rule *r = &f->rules[i];
-        if (r->kind == RP_RULE_KEY_LEN && !len_ok(r, key.len)) {
-            rc = rps_problem(cx, RP_E_SCHEMA_LENGTH, offset, &r->loc, "expected a key of length %s, got %zu",
-                         r->expect, key.len);
-        } else if (r->kind == RP_RULE_KEY_CHARSET) {
-            for (size_t k = 0; k < key.len; k++) {
-                unsigned char c = (unsigned char)key.ptr[k];
-                if (r->charset[c >> 3] & (1u << (c & 7u)))
-                    continue;
-                char shown[8];
-                if (c >= 0x20 && c < 0x7f)
-                    snprintf(shown, sizeof shown, "'%c'", c);
-                else
-                    snprintf(shown, sizeof shown, "0x%02X", c);
-                rc = rps_problem(cx, RP_E_SCHEMA_CHARSET, offset, &r->loc, "expected a key of %s, got %s at index %zu",
-                             r->expect, shown, k);
-                break;
-            }
-        }
-    }
-    return rc;
-}
-
 /* Checks one present (non-repeated, or one item of a repeated) value against its rules.
  * p points at the value in the struct; offset is where it starts in the input. */
 static int validate_message(schema_ctx *cx, const rp_schema_message *m, const void *msg);
@@ -293,32 +265,16 @@ static int validate_field(schema_ctx *cx, const rp_schema_field *f, const void *
                                "required key \"%s\" is missing", f->key);
             return 0;
         }
-        if ((rc = rps_check_len_rules(cx, f, RP_RULE_COUNT, n, SIZE_MAX, f->map ? "entry count" : "item count")) < 0)
+        if ((rc = rps_check_len_rules(cx, f, RP_RULE_COUNT, n, SIZE_MAX, f->map != NULL ? "entry count" : "item count")) < 0)
             return rc;
         for (size_t i = 0; i < n; i++) {
-            char *item = item_value(f, (char *)base, i);
-            if (f->map) {
-                rp_str key = *item_key(f, (char *)base, i);
-                if (key.ptr == NULL && key.len > 0)
-                    return rps_problem(cx, RP_E_ARGUMENT, SIZE_MAX, &f->loc, "map key %zu has a length but no text", i);
-                rp_json_path_push_key(&cx->path, key.ptr, key.len);
-                rp_error u;
-                if (rp_json_check_utf8(key.ptr, key.len, 0, &u) < 0)
-                    rc = rps_problem(cx, RP_E_JSON_UTF8, SIZE_MAX, &f->loc, "map key: %s", u.message);
-                for (size_t j = 0; j < i && rc == 0; j++) {
-                    rp_str other = *item_key(f, (char *)base, j);
-                    if (other.len == key.len && (key.len == 0 || memcmp(other.ptr, key.ptr, key.len) == 0))
-                        rc = rps_problem(cx, RP_E_SCHEMA_DUPLICATE, SIZE_MAX, &f->loc, "map key appears twice");
-                }
-                if (rc == 0)
-                    rc = rps_check_key(cx, f, key, SIZE_MAX);
-                if (rc == 0)
-                    rc = rps_check_value(cx, f, item, SIZE_MAX);
+            if (f->map != NULL) {
+                rc = f->map->check_entry(cx, f, base, i); /* at the key's path */
             } else {
                 rp_json_path_push_index(&cx->path, i);
-                rc = rps_check_value(cx, f, item, SIZE_MAX);
+                rc = rps_check_value(cx, f, item_value(f, (char *)base, i), SIZE_MAX);
+                rp_json_path_pop(&cx->path);
             }
-            rp_json_path_pop(&cx->path);
             if (rc < 0)
                 return rc;
         }

@@ -97,11 +97,14 @@ typedef struct rp_schema_rule {
 
 struct rp_schema_message;
 
-/* The code for a field kind not every spec has (float64, string enums): reached only
- * through a field's `kind`, so a program whose spec has no such field links none of it. */
+/* The code for field kinds not every spec has (float64, string enums; maps): reached only
+ * through a field's `kind` (`map`), so a program whose spec has no such field links none
+ * of it. */
 typedef struct rp_schema_kind rp_schema_kind;
 extern const rp_schema_kind rp_schema_kind_float64; /* RP_SCHEMA_FLOAT64 (rp_schema_float.c) */
 extern const rp_schema_kind rp_schema_kind_strenum; /* RP_SCHEMA_STRENUM (rp_schema_strenum.c) */
+typedef struct rp_schema_map_kind rp_schema_map_kind;
+extern const rp_schema_map_kind rp_schema_kind_map; /* map fields (rp_schema_map.c) */
 
 /* A decode profile: the leniencies a spec's `profile` declares for what its peers send.
  * NULL (no profile) is strict RFC 8259 decoding. Every setting is off in a zeroed value. */
@@ -130,7 +133,9 @@ typedef struct rp_schema_field {
     bool required;            /* decode fails when the key is absent */
     bool repeated;            /* a JSON array: `max_count` items at offset, count at count_offset */
     bool nullable;            /* JSON null is a value: has_ true and the bool at null_offset */
-    bool map;                 /* a JSON object with free keys (see entry_size below) */
+    const struct rp_schema_map_kind *map; /* a JSON object with free keys (see entry_size
+                                 below): &rp_schema_kind_map, the code for maps; NULL for
+                                 every other field */
     size_t offset;            /* offsetof the value (the first item when repeated) */
     size_t has_offset;        /* offsetof the bool has_<name> presence flag; SIZE_MAX when
                                  there is none (the items of a top-level array) */

@@ -30,34 +30,6 @@ typedef struct absent_notes {
 
 /* ---- decode --------------------------------------------------------------------------------- */
 
-static const char *json_type_name(rp_json_type t)
-{
-    switch (t) {
-    case RP_JSON_OBJECT_BEGIN: return "an object";
-    case RP_JSON_ARRAY_BEGIN: return "an array";
-    case RP_JSON_STRING: return "a string";
-    case RP_JSON_NUMBER: return "a number";
-    case RP_JSON_TRUE: case RP_JSON_FALSE: return "a boolean";
-    case RP_JSON_NULL: return "null";
-    default: return "no value";
-    }
-}
-
-static const char *field_json_type(const rp_schema_field *f)
-{
-    switch (f->type) {
-    case RP_SCHEMA_BOOL: return "a boolean";
-    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return "an integer";
-    case RP_SCHEMA_STRING: return "a string";
-    case RP_SCHEMA_HEX: return "a string of hex digits";
-    case RP_SCHEMA_BASE64: return "a base64 string";
-    case RP_SCHEMA_MESSAGE: return "an object";
-    case RP_SCHEMA_FLOAT64: return "a number";
-    case RP_SCHEMA_STRENUM: return "a string";
-    }
-    return "a value";
-}
-
 static bool type_matches(const rp_schema_field *f, rp_json_type t)
 {
     switch (f->type) {
@@ -171,7 +143,7 @@ static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
 
 /* Reads one value of field f into p. *present says whether it counts as present (a profile
  * may treat a string where a number belongs, null, or a relaxed 0 as absent). */
-static int read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
+int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
 {
     rp_json_type t;
     int rc = rp_json_peek(&cx->sc, &t, json_err(cx));
@@ -305,7 +277,7 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
         }
         bool present;
         void *item = item_value(f, base, n);
-        if ((rc = read_one(cx, f, item, &present)) < 0)
+        if ((rc = rps_read_one(cx, f, item, &present)) < 0)
             break;
         if (present)
             n++;
@@ -324,89 +296,6 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
                        "expected at most %zu items, got %zu", f->max_count, seen);
     }
     return rps_check_len_rules(cx, f, RP_RULE_COUNT, n, start, "item count");
-}
-
-/* Reads the JSON object of a map field: each key into the arena (unescaped), checked against
- * the key rules, each value like an item. A profile without duplicate_keys = last refuses a key
- * twice; with it the last value is kept (as for message keys). Entries past the capacity are read and refused. */
-static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
-{
-    rp_json_type t;
-    int rc = rp_json_peek(&cx->sc, &t, json_err(cx));
-    if (rc < 0)
-        return rc;
-    if (t != RP_JSON_OBJECT_BEGIN) {
-        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
-            return rc;
-        if (t == RP_JSON_NULL && cx->null_absent)
-            return 0;
-        return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an object (a map of %s), found %s",
-                       field_json_type(f), json_type_name(t));
-    }
-    if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
-        return rc;
-    size_t start = rp_json_value_offset(&cx->sc);
-    size_t n = 0, seen = 0;
-    char *base = (char *)msg + f->offset;
-    if (cx->storage == NULL)
-        return rp_error_set(json_err(cx), RP_E_OVERFLOW, RP_LAYER_SCHEMA, start, "no storage given for map keys");
-    for (;;) {
-        rp_json_str key;
-        bool done;
-        if ((rc = rp_json_next_key(&cx->sc, &key, &done, json_err(cx))) < 0)
-            return rc;
-        if (done)
-            break;
-        seen++;
-        rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
-        size_t slot = n;
-        for (size_t j = 0; j < n; j++) {
-            rp_str other = *item_key(f, base, j);
-            if (rp_json_str_eq(&key, other.ptr, other.len))
-                slot = j;
-        }
-        if (slot < n && !cx->duplicate_last) {
-            rc = rps_problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc, "map key appears twice");
-            if (rc == 0)
-                rc = rp_json_skip_value(&cx->sc, json_err(cx));
-        } else if (slot == n && n >= f->max_count) {
-            rc = rp_json_skip_value(&cx->sc, json_err(cx)); /* past the capacity: must be JSON */
-        } else {
-            rp_str k = *item_key(f, base, slot);
-            if (slot == n) {
-                size_t kn = rp_json_str_len(&key);
-                void *mem;
-                rc = rp_arena_alloc_err(cx->storage, kn + 1, 1, key.offset, &mem, json_err(cx));
-                if (rc == 0)
-                    rc = rp_json_unescape(&key, (char *)mem, kn + 1, &kn, json_err(cx));
-                k.ptr = (const char *)mem;
-                k.len = kn;
-                if (rc == 0)
-                    rc = rps_check_key(cx, f, k, key.offset);
-            }
-            bool present = false;
-            if (rc == 0)
-                rc = read_one(cx, f, item_value(f, base, slot), &present);
-            if (rc == 0 && present && slot == n) {
-                *item_key(f, base, n) = k;
-                n++;
-            }
-        }
-        rp_json_path_pop(&cx->path);
-        if (rc < 0)
-            return rc;
-    }
-    *count_of(msg, f) = n;
-    set_has(msg, f, true);
-    if (seen > f->max_count && n >= f->max_count) {
-        const rp_schema_rule *cr = NULL;
-        for (size_t i = 0; i < f->rule_count; i++)
-            if (f->rules[i].kind == RP_RULE_COUNT)
-                cr = &f->rules[i];
-        return rps_problem(cx, RP_E_SCHEMA_LENGTH, start, cr != NULL ? &cr->loc : &f->loc,
-                       "expected at most %zu entries, got %zu", f->max_count, seen);
-    }
-    return rps_check_len_rules(cx, f, RP_RULE_COUNT, n, start, "entry count");
 }
 
 static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
@@ -490,14 +379,14 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
                          "key \"%s\" appears twice", f->key);
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, json_err(cx));
-        } else if (f->map) {
-            rc = read_map(cx, f, msg);
+        } else if (f->map != NULL) {
+            rc = f->map->read(cx, f, msg);
         } else if (f->repeated) {
             rc = read_items(cx, f, msg);
         } else {
             bool present;
             cx->read_null = false;
-            rc = read_one(cx, f, (char *)msg + f->offset, &present);
+            rc = rps_read_one(cx, f, (char *)msg + f->offset, &present);
             if (rc == 0 && present) {
                 set_has(msg, f, true);
                 set_null(msg, f, cx->read_null);

@@ -83,15 +83,8 @@ void rps_write_value(rp_json_writer *w, const rp_schema_field *f, const void *p)
 static void write_field(rp_json_writer *w, const rp_schema_field *f, const void *msg)
 {
     const char *base = (const char *)msg + f->offset;
-    if (f->map) {
-        size_t n = get_count(msg, f);
-        rp_json_write_object_begin(w);
-        for (size_t i = 0; i < n; i++) {
-            rp_str k = *item_key(f, (char *)base, i);
-            rp_json_write_key(w, k.ptr, k.len);
-            rps_write_value(w, f, item_value(f, (char *)base, i));
-        }
-        rp_json_write_object_end(w);
+    if (f->map != NULL) {
+        f->map->write(w, f, msg);
         return;
     }
     if (f->repeated) {

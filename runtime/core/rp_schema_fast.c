@@ -498,7 +498,7 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
 /* The array of a repeated field (or of a top-level array message). */
 static bool fast_items(fast_ctx *fc, const rp_schema_field *f, void *msg)
 {
-    if (fast_at(fc) != '[' || fc->depth >= fc->max_depth || f->map)
+    if (fast_at(fc) != '[' || fc->depth >= fc->max_depth || f->map != NULL)
         return false; /* maps (repeated too) are read by the careful walk */
     fc->depth++;
     fc->pos++;
@@ -848,7 +848,7 @@ static RP_SCHEMA_HOT bool fast_put_field(rp_json_writer *w, schema_ctx *quiet, c
             fast_put_key(w, f);
         return fast_put_value(w, quiet, f, base);
     }
-    if (RP_UNLIKELY(f->map))
+    if (RP_UNLIKELY(f->map != NULL))
         return false; /* and maps */
     size_t n = get_count(msg, f);
     if (n > f->max_count)

@@ -6,7 +6,8 @@
  *   rp_schema_encode.c    validate, then write
  *   rp_schema_fast.c      the fast lanes in front of decode and encode (--optimize speed)
  *   rp_schema_classify.c  which of a port's messages a text is
- *   rp_schema_float.c, rp_schema_strenum.c  the kinds only some specs have (rp_schema_kind)
+ *   rp_schema_float.c, rp_schema_strenum.c, rp_schema_map.c  the kinds only some specs
+ *                         have (rp_schema_kind, rp_schema_map_kind)
  * A program built with --optimize size never calls into rp_schema_fast.c, so a linker that
  * drops unused sections leaves it out.
  */
@@ -133,12 +134,12 @@ static inline bool get_null(const void *msg, const rp_schema_field *f)
  * entry's key. */
 static inline size_t item_stride(const rp_schema_field *f)
 {
-    return f->map ? f->entry_size : f->size;
+    return f->map != NULL ? f->entry_size : f->size;
 }
 
 static inline char *item_value(const rp_schema_field *f, char *base, size_t i)
 {
-    return base + i * item_stride(f) + (f->map ? f->value_offset : 0);
+    return base + i * item_stride(f) + (f->map != NULL ? f->value_offset : 0);
 }
 
 static inline rp_str *item_key(const rp_schema_field *f, char *base, size_t i)
@@ -281,6 +282,35 @@ static inline const rp_schema_rule *const_rule(const rp_schema_field *f)
     return NULL;
 }
 
+/* What a JSON value is, and what a field wants, for "expected X, found Y". */
+static inline const char *json_type_name(rp_json_type t)
+{
+    switch (t) {
+    case RP_JSON_OBJECT_BEGIN: return "an object";
+    case RP_JSON_ARRAY_BEGIN: return "an array";
+    case RP_JSON_STRING: return "a string";
+    case RP_JSON_NUMBER: return "a number";
+    case RP_JSON_TRUE: case RP_JSON_FALSE: return "a boolean";
+    case RP_JSON_NULL: return "null";
+    default: return "no value";
+    }
+}
+
+static inline const char *field_json_type(const rp_schema_field *f)
+{
+    switch (f->type) {
+    case RP_SCHEMA_BOOL: return "a boolean";
+    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return "an integer";
+    case RP_SCHEMA_STRING: return "a string";
+    case RP_SCHEMA_HEX: return "a string of hex digits";
+    case RP_SCHEMA_BASE64: return "a base64 string";
+    case RP_SCHEMA_MESSAGE: return "an object";
+    case RP_SCHEMA_FLOAT64: return "a number";
+    case RP_SCHEMA_STRENUM: return "a string";
+    }
+    return "a value";
+}
+
 /* ---- shared by the files of the engine (rp_schema.c unless said) ---------------------------- */
 
 /* A field kind's code (rp_schema.h): decode one value at the scanner into p (1 stored, 0
@@ -291,6 +321,17 @@ struct rp_schema_kind {
     int (*check)(schema_ctx *cx, const rp_schema_field *f, const void *p, size_t offset);
     void (*write)(rp_json_writer *w, const rp_schema_field *f, const void *p);
 };
+
+/* The code of map fields (rp_schema.h): decode the field's JSON object into msg, check
+ * entry i of it at base (the key and its value, at the key's path), encode the field. */
+struct rp_schema_map_kind {
+    int (*read)(schema_ctx *cx, const rp_schema_field *f, void *msg);
+    int (*check_entry)(schema_ctx *cx, const rp_schema_field *f, const char *base, size_t i);
+    void (*write)(rp_json_writer *w, const rp_schema_field *f, const void *msg);
+};
+
+/* Reads one value of field f into p (rp_schema_decode.c); *present: whether it counts. */
+int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present);
 
 /* The error for a float64 or string enum field without its kind. */
 int rps_no_kind(schema_ctx *cx, const rp_schema_field *f, size_t offset);
@@ -305,9 +346,6 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
 /* The length (kind RP_RULE_LEN) or count (RP_RULE_COUNT) rules of f against n. */
 int rps_check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule_kind kind,
                         uint64_t n, size_t offset, const char *what);
-
-/* The key rules of a map field against one key (offset: of the key in the input). */
-int rps_check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_t offset);
 
 /* A context for rps_check_value that only answers yes or no (the fast lanes). */
 void rps_quiet_ctx_init(schema_ctx *cx);
