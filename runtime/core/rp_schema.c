@@ -74,20 +74,8 @@ void rps_reset_message(const rp_schema_message *m, void *msg, bool with_consts)
             rps_reset_message(f->message, p, with_consts);
             continue;
         }
-        if (f->has_default) {
-            switch (f->type) {
-            case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
-            case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
-            case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, f->def_u); break;
-            case RP_SCHEMA_FLOAT64: memcpy(p, &f->def_f, sizeof f->def_f); break;
-            case RP_SCHEMA_STRING: {
-                rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
-                memcpy(p, &s, sizeof s);
-                break;
-            }
-            default: break;
-            }
-        }
+        if (f->has_default)
+            put_default(f, p);
         const rp_schema_rule *c = with_consts ? const_rule(f) : NULL;
         if (c != NULL) {
             switch (f->type) {

@@ -114,18 +114,7 @@ static void fast_reset(const rp_schema_message *m, void *msg)
             fast_reset(f->message, p);
             continue;
         }
-        switch (f->type) {
-        case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
-        case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
-        case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, f->def_u); break;
-        case RP_SCHEMA_FLOAT64: memcpy(p, &f->def_f, sizeof f->def_f); break;
-        case RP_SCHEMA_STRING: {
-            rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
-            memcpy(p, &s, sizeof s);
-            break;
-        }
-        default: break;
-        }
+        put_default(f, p);
     }
 }
 

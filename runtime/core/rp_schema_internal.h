@@ -282,6 +282,23 @@ static inline const rp_schema_rule *const_rule(const rp_schema_field *f)
     return NULL;
 }
 
+/* Puts the default of f (which has one, and is not a message) at p. */
+static inline void put_default(const rp_schema_field *f, void *p)
+{
+    switch (f->type) {
+    case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
+    case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
+    case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, f->def_u); break;
+    case RP_SCHEMA_FLOAT64: memcpy(p, &f->def_f, sizeof f->def_f); break;
+    case RP_SCHEMA_STRING: {
+        rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
+        memcpy(p, &s, sizeof s);
+        break;
+    }
+    default: break;
+    }
+}
+
 /* What a JSON value is, and what a field wants, for "expected X, found Y". */
 static inline const char *json_type_name(rp_json_type t)
 {
