@@ -186,14 +186,6 @@ typedef struct lane_writer {
     const char *in;  /* indent of the field's code */
 } lane_writer;
 
-static void int_lit(rp_strbuf *b, bool sg, rp_ast_int v)
-{
-    if (sg)
-        emit_i64_lit(b, rp_ast_int_as_i64(v));
-    else
-        emit_u64_lit(b, v.mag);
-}
-
 /* Refusals are collected with SEP before each and joined by emit_refusals: with " || " on
  * the line of the `if` when they fit, else one per line. */
 #define SEP "\001"
@@ -249,7 +241,7 @@ static void refuse_unless_in(rp_strbuf *b, const char *v, bool sg, const rp_ast_
     rp_sb_puts(b, SEP "!(");
     for (size_t i = 0; i < n; i++) {
         rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", v);
-        int_lit(b, sg, set != NULL ? set[i] : values[i].value);
+        emit_int_lit(b, sg, set != NULL ? set[i] : values[i].value);
     }
     rp_sb_puts(b, ")");
 }
@@ -300,12 +292,12 @@ static void integer_rules(rp_strbuf *b, const rp_ast_field *f, const char *v, bo
     }
     if (a->has_range && a->has_lo && (sg || a->lo.mag != 0)) {
         rp_sb_printf(b, SEP "%s < ", v);
-        int_lit(b, sg, a->lo);
+        emit_int_lit(b, sg, a->lo);
     }
     uint64_t umax = bits >= 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1u;
     if (a->has_range && a->has_hi && (sg || a->hi.mag < umax)) { /* else the width says it */
         rp_sb_printf(b, SEP "%s > ", v);
-        int_lit(b, sg, a->hi);
+        emit_int_lit(b, sg, a->hi);
     }
     if (a->one_of_count > 0)
         refuse_unless_in(b, v, sg, a->one_of, NULL, a->one_of_count);
@@ -338,7 +330,7 @@ static void const_rules(rp_strbuf *b, const rp_ast_field *f, const char *v, bool
         rp_sb_printf(b, ", %zu)", strlen(cv->str));
     } else {
         rp_sb_printf(b, SEP "%s != ", v);
-        int_lit(b, sg, cv->i);
+        emit_int_lit(b, sg, cv->i);
     }
 }
 

@@ -124,14 +124,6 @@ static void emit_if(rp_strbuf *c, const char *indent, const char *read, const rp
     rp_sb_printf(c, ")\n%s    return false;\n", indent);
 }
 
-static void int_lit(rp_strbuf *b, bool sg, rp_ast_int v)
-{
-    if (sg)
-        emit_i64_lit(b, rp_ast_int_as_i64(v));
-    else
-        emit_u64_lit(b, v.mag);
-}
-
 /* " || !(v == a || v == b ...)" for a set of integers, or " || v < a || v > b" when the set
  * is every integer from a to b. */
 static void refuse_unless_in(rp_strbuf *b, const char *v, bool sg, const rp_ast_int *set,
@@ -165,7 +157,7 @@ static void refuse_unless_in(rp_strbuf *b, const char *v, bool sg, const rp_ast_
     rp_sb_puts(b, SEP "!(");
     for (size_t i = 0; i < n; i++) {
         rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", v);
-        int_lit(b, sg, set != NULL ? set[i] : values[i].value);
+        emit_int_lit(b, sg, set != NULL ? set[i] : values[i].value);
     }
     rp_sb_puts(b, ")");
 }
@@ -180,7 +172,7 @@ static void integer_rules(rp_strbuf *b, const emit_ctx *cx, const rp_ast_field *
     if (a->const_value.kind != RP_VALUE_NONE) {
         /* the checker made sure the constant is a value of its enum, so that is all */
         rp_sb_printf(b, SEP "%s != ", v);
-        int_lit(b, sg, a->const_value.i);
+        emit_int_lit(b, sg, a->const_value.i);
     } else if (ref != NULL && ref->kind == RP_DECL_ENUM) {
         refuse_unless_in(b, v, sg, NULL, ref->u.enm.values, ref->u.enm.value_count);
     }
@@ -194,12 +186,12 @@ static void integer_rules(rp_strbuf *b, const emit_ctx *cx, const rp_ast_field *
     }
     if (a->has_range && a->has_lo && (sg || a->lo.mag != 0)) {
         rp_sb_printf(b, SEP "%s < ", v);
-        int_lit(b, sg, a->lo);
+        emit_int_lit(b, sg, a->lo);
     }
     uint64_t umax = bits >= 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1u;
     if (a->has_range && a->has_hi && (sg || a->hi.mag < umax)) { /* else the width says it */
         rp_sb_printf(b, SEP "%s > ", v);
-        int_lit(b, sg, a->hi);
+        emit_int_lit(b, sg, a->hi);
     }
     if (a->one_of_count > 0)
         refuse_unless_in(b, v, sg, a->one_of, NULL, a->one_of_count);
@@ -422,7 +414,7 @@ static void emit_defaults(emit_ctx *cx, const rp_ast_decl *d, const char *path)
             char *ctype = emit_field_ctype(cx, f);
             rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
             rp_sb_printf(c, "        %s%s = (%s)", path, member, ctype);
-            int_lit(c, k != RP_SCALAR_NONE && rp_ast_scalar_is_signed(k), v->i);
+            emit_int_lit(c, k != RP_SCALAR_NONE && rp_ast_scalar_is_signed(k), v->i);
             rp_sb_puts(c, ";\n");
             free(ctype);
         }
