@@ -117,7 +117,7 @@ static void integer_rules(rp_strbuf *b, const emit_ctx *cx, const rp_ast_field *
 {
     const char *v = sg ? "i" : "u";
     const rp_ast_attrs *a = &f->attrs;
-    emit_int_rules(b, f, v);
+    emit_int_rules(b, f, v, rp_ast_type_int_kind(&f->type)); /* the read keeps v to the kind */
     uint32_t opt, zero;
     rp_ast_relax_masks(cx->spec, f->wire_key, &opt, &zero);
     bool zero_refused = a->const_value.kind != RP_VALUE_NONE ? a->const_value.i.mag != 0

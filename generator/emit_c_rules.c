@@ -7,22 +7,31 @@
 
 #include "emit_c_util.h"
 
-/* " || v < lo", unless lo is the least value of kind k (then v cannot be below it). */
-static void refuse_below(rp_strbuf *b, const char *v, rp_ast_scalar k, rp_ast_int lo)
+/* An integer value in C being refused: its expression, the kind of its literals (the
+ * field's) and the kind whose values it can hold (emit_int_rules). */
+typedef struct int_value {
+    const char *v;
+    bool sg;
+    rp_ast_scalar holds;
+} int_value;
+
+/* " || v < lo", unless v cannot be below lo (then the test would be dead code, and a
+ * warning of -Wtype-limits on a narrow member). */
+static void refuse_below(rp_strbuf *b, const int_value *x, rp_ast_int lo)
 {
-    if (rp_ast_int_cmp(lo, rp_ast_scalar_min(k)) <= 0)
+    if (rp_ast_int_cmp(lo, rp_ast_scalar_min(x->holds)) <= 0)
         return;
-    rp_sb_printf(b, EMIT_RULE_SEP "%s < ", v);
-    emit_int_lit(b, rp_ast_scalar_is_signed(k), lo);
+    rp_sb_printf(b, EMIT_RULE_SEP "%s < ", x->v);
+    emit_int_lit(b, x->sg, lo);
 }
 
-/* " || v > hi", unless hi is the greatest value of kind k. */
-static void refuse_above(rp_strbuf *b, const char *v, rp_ast_scalar k, rp_ast_int hi)
+/* " || v > hi", unless v cannot be above hi. */
+static void refuse_above(rp_strbuf *b, const int_value *x, rp_ast_int hi)
 {
-    if (rp_ast_int_cmp(hi, rp_ast_scalar_max(k)) >= 0)
+    if (rp_ast_int_cmp(hi, rp_ast_scalar_max(x->holds)) >= 0)
         return;
-    rp_sb_printf(b, EMIT_RULE_SEP "%s > ", v);
-    emit_int_lit(b, rp_ast_scalar_is_signed(k), hi);
+    rp_sb_printf(b, EMIT_RULE_SEP "%s > ", x->v);
+    emit_int_lit(b, x->sg, hi);
 }
 
 /* The i-th of a set of integers given as numbers (one_of) or as an enum's values. */
@@ -59,34 +68,34 @@ static bool set_is_range(const rp_ast_int *set, const rp_ast_enum_value *values,
 
 /* " || !(v == a || v == b ...)" for a set of integers, or " || v < a || v > b" when the set
  * is every integer from a to b. */
-static void refuse_unless_in(rp_strbuf *b, const char *v, rp_ast_scalar k, const rp_ast_int *set,
+static void refuse_unless_in(rp_strbuf *b, const int_value *x, const rp_ast_int *set,
                              const rp_ast_enum_value *values, size_t n)
 {
     rp_ast_int lo, hi;
     if (set_is_range(set, values, n, &lo, &hi)) {
-        refuse_below(b, v, k, lo);
-        refuse_above(b, v, k, hi);
+        refuse_below(b, x, lo);
+        refuse_above(b, x, hi);
         return;
     }
     rp_sb_puts(b, EMIT_RULE_SEP "!(");
     for (size_t i = 0; i < n; i++) {
-        rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", v);
-        emit_int_lit(b, rp_ast_scalar_is_signed(k), set_member(set, values, i));
+        rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", x->v);
+        emit_int_lit(b, x->sg, set_member(set, values, i));
     }
     rp_sb_puts(b, ")");
 }
 
-void emit_int_rules(rp_strbuf *b, const rp_ast_field *f, const char *v)
+void emit_int_rules(rp_strbuf *b, const rp_ast_field *f, const char *v, rp_ast_scalar holds)
 {
     const rp_ast_attrs *a = &f->attrs;
     const rp_ast_decl *ref = f->type.ref;
-    rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
+    int_value x = { v, rp_ast_scalar_is_signed(rp_ast_type_int_kind(&f->type)), holds };
     if (a->const_value.kind != RP_VALUE_NONE) {
         /* the checker made sure the constant is a value of its enum, so that is all */
         rp_sb_printf(b, EMIT_RULE_SEP "%s != ", v);
-        emit_int_lit(b, rp_ast_scalar_is_signed(k), a->const_value.i);
+        emit_int_lit(b, x.sg, a->const_value.i);
     } else if (ref != NULL && ref->kind == RP_DECL_ENUM) {
-        refuse_unless_in(b, v, k, NULL, ref->u.enm.values, ref->u.enm.value_count);
+        refuse_unless_in(b, &x, NULL, ref->u.enm.values, ref->u.enm.value_count);
     }
     if (ref != NULL && ref->kind == RP_DECL_FLAGS) {
         uint64_t all = 0;
@@ -97,11 +106,11 @@ void emit_int_rules(rp_strbuf *b, const rp_ast_field *f, const char *v)
         rp_sb_puts(b, ") != 0");
     }
     if (a->has_range && a->has_lo)
-        refuse_below(b, v, k, a->lo);
+        refuse_below(b, &x, a->lo);
     if (a->has_range && a->has_hi)
-        refuse_above(b, v, k, a->hi);
+        refuse_above(b, &x, a->hi);
     if (a->one_of_count > 0)
-        refuse_unless_in(b, v, k, a->one_of, NULL, a->one_of_count);
+        refuse_unless_in(b, &x, a->one_of, NULL, a->one_of_count);
 }
 
 void emit_len_rules(rp_strbuf *b, const char *n, const rp_ast_len *l)

@@ -17,11 +17,11 @@
 
 #define EMIT_RULE_SEP "\001"
 
-/* The refusals of v, a C expression holding a value of integer field f's kind (the read or
- * the member's type makes sure), by f's rules: its constant, else its enum; its flags, range
- * and one_of. An enum or one_of set of consecutive integers is tested as a range; a bound
- * the kind itself sets is not tested. */
-void emit_int_rules(rp_strbuf *b, const rp_ast_field *f, const char *v);
+/* The refusals of v, a C expression holding an integer of field f, by f's rules: its
+ * constant, else its enum; its flags, range and one_of. An enum or one_of set of consecutive
+ * integers is tested as a range. holds: the integer kind whose every value v can hold (the
+ * field's own when its read or its member's type says so); a bound of holds is not tested. */
+void emit_int_rules(rp_strbuf *b, const rp_ast_field *f, const char *v, rp_ast_scalar holds);
 
 /* The refusals of a length n (a C expression: a string's or bytes' len) by len rule l. */
 void emit_len_rules(rp_strbuf *b, const char *n, const rp_ast_len *l);
