@@ -32,20 +32,6 @@ static bool plain_text(const char *s)
     return true;
 }
 
-static int int_cmp(rp_ast_int a, rp_ast_int b)
-{
-    if (a.neg != b.neg)
-        return a.neg ? -1 : 1;
-    if (a.mag == b.mag)
-        return 0;
-    return (a.mag < b.mag) != a.neg ? -1 : 1;
-}
-
-static bool int_eq(rp_ast_int a, rp_ast_int b)
-{
-    return int_cmp(a, b) == 0;
-}
-
 /* Whether the constant of an integer field passes the field's other rules (then checking
  * the constant is all a lane has to do; otherwise the table encoder refuses every value). */
 static bool int_const_ok(const rp_ast_field *f, rp_ast_scalar k)
@@ -55,19 +41,20 @@ static bool int_const_ok(const rp_ast_field *f, rp_ast_scalar k)
     const rp_ast_decl *ref = f->type.ref;
     if (!rp_ast_int_fits(v, k))
         return false;
-    if (a->has_range && ((a->has_lo && int_cmp(v, a->lo) < 0) || (a->has_hi && int_cmp(v, a->hi) > 0)))
+    if (a->has_range && ((a->has_lo && rp_ast_int_cmp(v, a->lo) < 0) ||
+                         (a->has_hi && rp_ast_int_cmp(v, a->hi) > 0)))
         return false;
     if (a->one_of_count > 0) {
         bool in = false;
         for (size_t i = 0; i < a->one_of_count; i++)
-            in = in || int_eq(v, a->one_of[i]);
+            in = in || rp_ast_int_cmp(v, a->one_of[i]) == 0;
         if (!in)
             return false;
     }
     if (ref != NULL && ref->kind == RP_DECL_ENUM) {
         bool in = false;
         for (size_t i = 0; i < ref->u.enm.value_count; i++)
-            in = in || int_eq(v, ref->u.enm.values[i].value);
+            in = in || rp_ast_int_cmp(v, ref->u.enm.values[i].value) == 0;
         if (!in)
             return false;
     }
