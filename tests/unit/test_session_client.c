@@ -18,6 +18,7 @@
 #include "residue_session.h"
 #include "support/residue_seal.h"
 #include "support/session_fakes.h"
+#include "support/session_files.h"
 #include "support/vec_support.h"
 
 #define VEC "../shared/vectors/"
@@ -31,21 +32,6 @@ static char *rd(const char *path, size_t *len)
     return t;
 }
 
-static rp_rsa_key *load_private(const char *path)
-{
-    rp_rsa_key *k = NULL;
-    rp_error e;
-    ck_assert_msg(rp_rsa_key_load_private_file(path, NULL, &k, &e) == 0, "%s: %s", path, e.message);
-    return k;
-}
-
-static rp_rsa_key *load_public(const char *path)
-{
-    rp_rsa_key *k = NULL;
-    ck_assert_int_eq(rp_rsa_key_load_public_file(path, &k, NULL), 0);
-    return k;
-}
-
 static uint64_t json_u64(const char *json, const char *key)
 {
     char k[64];
@@ -53,17 +39,6 @@ static uint64_t json_u64(const char *json, const char *key)
     const char *p = strstr(json, k);
     ck_assert_ptr_nonnull(p);
     return strtoull(p + strlen(k), NULL, 10);
-}
-
-/* Reads a captured .bin, returns it without its delimiter (caller frees). */
-static char *wire(const char *path, size_t *len)
-{
-    char *t = rd(path, len);
-    ck_assert_uint_ge(*len, 4);
-    ck_assert(memcmp(t + *len - 4, "\r\n\r\n", 4) == 0);
-    *len -= 4;
-    t[*len] = '\0';
-    return t;
 }
 
 static void expect_packet(const uint8_t *got, size_t got_len, const char *path)
@@ -96,7 +71,7 @@ static void trace_fn(void *ctx, const residue_trace *ev)
 
 START_TEST(capture_a_byte_for_byte)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {0};
     fake_rng rng = {.state = 7};
     residue_client_config cfg = {NULL, key, NULL, 0, 0};
@@ -124,7 +99,7 @@ START_TEST(capture_a_byte_for_byte)
     clk.now = json_u64(plain, "_t");
     free(plain);
     fake_rng_script_hex(&rng, "de63a15365e28ff009f2de5730d32108");
-    char *hello = wire(A "02-hello.s2c.bin", &len);
+    char *hello = read_captured_packet(A "02-hello.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
     expect_packet(out, n, A "03-ack.c2s.bin");
@@ -133,7 +108,7 @@ START_TEST(capture_a_byte_for_byte)
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_AWAIT_ESTABLISHED);
 
     /* established: remembered facts */
-    char *est = wire(A "04-established.s2c.bin", &len);
+    char *est = read_captured_packet(A "04-established.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
     ck_assert_uint_eq(n, 0);
@@ -156,7 +131,7 @@ START_TEST(capture_a_byte_for_byte)
     ck_assert_int_eq(residue_client_touch(cl, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, A "05-touch.c2s.bin");
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_AWAIT_TOUCH);
-    est = wire(A "06-established-after-touch.s2c.bin", &len);
+    est = read_captured_packet(A "06-established-after-touch.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_ESTABLISHED);
@@ -213,9 +188,9 @@ END_TEST
 
 START_TEST(capture_b_rsa_connect)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
-    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
-    rp_rsa_key *server_priv = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
+    rp_rsa_key *server_pub = load_public_key(VEC "B-unknown-rsa/keys/server-public.pem");
+    rp_rsa_key *server_priv = load_private_key(VEC "B-unknown-rsa/keys/server-private.pem");
     fake_clock clk = {0};
     size_t len = 0;
     char *plain = rd(VEC "B-unknown-rsa/01-connect-rsa.c2s.plain.json", &len);
@@ -234,10 +209,10 @@ START_TEST(capture_b_rsa_connect)
     ck_assert_str_eq(dec, plain);
     free(plain);
     /* the capture's hello completes the handshake */
-    char *hello = wire(VEC "B-unknown-rsa/02-hello.s2c.bin", &len);
+    char *hello = read_captured_packet(VEC "B-unknown-rsa/02-hello.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
-    char *est = wire(VEC "B-unknown-rsa/04-established.s2c.bin", &len);
+    char *est = read_captured_packet(VEC "B-unknown-rsa/04-established.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_ESTABLISHED);
@@ -250,7 +225,7 @@ END_TEST
 
 START_TEST(capture_c_key_size_request)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {1795667590};
     residue_client_config cfg = {NULL, key, NULL, 128, 0};
     residue_client *cl = NULL;
@@ -272,7 +247,7 @@ START_TEST(capture_c_key_size_request)
     ck_assert_uint_eq(mine.timestamp, theirs.timestamp);
     ck_assert_uint_eq(mine.rsa_public_key.len, theirs.rsa_public_key.len);
     ck_assert(memcmp(mine.rsa_public_key.ptr, theirs.rsa_public_key.ptr, mine.rsa_public_key.len) == 0);
-    char *hello = wire(VEC "C-key-sizes/02-hello-aes128.s2c.bin", &len);
+    char *hello = read_captured_packet(VEC "C-key-sizes/02-hello-aes128.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
     ck_assert_uint_eq(residue_client_key_bits(cl), 128);
@@ -284,7 +259,7 @@ END_TEST
 /* Every encryption of an error reply, from F-errors. */
 START_TEST(capture_f_error_replies)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {1795667615};
     uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0, len = 0;
@@ -296,7 +271,7 @@ START_TEST(capture_f_error_replies)
     ck_assert_int_eq(residue_client_create(&mcfg, fake_now, &clk, NULL, NULL, &m, NULL), 0);
     ck_assert_int_eq(residue_client_connect(m, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, F "09-connect-unknown-managed-id.c2s.bin");
-    char *r = wire(F "10-connect-unknown-managed-id-reply.s2c.bin", &len);
+    char *r = read_captured_packet(F "10-connect-unknown-managed-id-reply.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(m, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Client is unknown");
     ck_assert_int_eq(residue_client_get_state(m), RESIDUE_CLIENT_DISCONNECTED);
@@ -310,12 +285,12 @@ START_TEST(capture_f_error_replies)
     ck_assert_int_eq(residue_client_create(&cfg, fake_now, &clk, NULL, NULL, &cl, NULL), 0);
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, F "11-connect.c2s.bin");
-    r = wire(F "12-hello.s2c.bin", &len);
+    r = read_captured_packet(F "12-hello.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, NULL), 0);
     free(r);
     ck_assert_str_eq(residue_client_id(cl), "teupbzjtyyljzjzx");
     /* ... (we are awaiting established: an AES error reply ends the attempt) */
-    r = wire(F "14-touch-before-ack-reply.s2c.bin", &len);
+    r = read_captured_packet(F "14-touch-before-ack-reply.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Cannot touch a non-acknowledged client. Please ACKNOWLEDGE it first");
     free(r);
@@ -323,17 +298,17 @@ START_TEST(capture_f_error_replies)
 
     /* RSA-encrypted error (re-ACK) after a fresh CONNECT with the same hello */
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
-    r = wire(F "12-hello.s2c.bin", &len);
+    r = read_captured_packet(F "12-hello.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, NULL), 0);
     free(r);
-    r = wire(F "22-re-ack-reply.s2c.bin", &len);
+    r = read_captured_packet(F "22-re-ack-reply.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Cannot re-acknowledge unmanaged clients. Please TOUCH to refresh it.");
     free(r);
 
     /* plain parser message; raw text; garbage */
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
-    r = wire(F "24-envelope-unknown-client-id-reply.s2c.bin", &len);
+    r = read_captured_packet(F "24-envelope-unknown-client-id-reply.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Unexpected character");
     free(r);
@@ -392,8 +367,8 @@ static void world_start(world *w, bool with_server_key)
     w->clock.now = 1800000000u;
     w->srv_rng.state = 11;
     w->cl_rng.state = 13;
-    w->client_key = load_private(A "keys/client-private.pem");
-    w->managed_pub = load_public(A "keys/client-public.pem");
+    w->client_key = load_private_key(A "keys/client-private.pem");
+    w->managed_pub = load_public_key(A "keys/client-public.pem");
     w->managed[0] = (residue_managed_client){"managed-unit", w->managed_pub, 192};
     residue_server_config_defaults(&w->cfg);
     w->cfg.client_age = 3600;
@@ -402,8 +377,8 @@ static void world_start(world *w, bool with_server_key)
     w->cfg.managed_clients = w->managed;
     w->cfg.managed_count = 1;
     if (with_server_key) {
-        w->server_priv = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
-        w->server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
+        w->server_priv = load_private_key(VEC "B-unknown-rsa/keys/server-private.pem");
+        w->server_pub = load_public_key(VEC "B-unknown-rsa/keys/server-public.pem");
         w->cfg.server_private_key = w->server_priv;
     }
     ck_assert_int_eq(residue_server_create(&w->cfg, fake_now, &w->clock, fake_random, &w->srv_rng, &w->srv, NULL), 0);
@@ -666,8 +641,8 @@ END_TEST
 
 START_TEST(config_errors)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
-    rp_rsa_key *pub = load_public(A "keys/client-public.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
+    rp_rsa_key *pub = load_public_key(A "keys/client-public.pem");
     residue_client *cl = NULL;
     rp_error e;
     residue_client_config c1 = {"id", NULL, NULL, 0, 0};

@@ -21,28 +21,9 @@
 #include "residue_machines.h"
 #include "residue_session.h"
 #include "support/session_fakes.h"
-#include "support/vec_support.h"
+#include "support/session_files.h"
 
 #define A "../shared/vectors/A-unknown-plain/"
-
-static rp_rsa_key *load_private(const char *path)
-{
-    rp_rsa_key *k = NULL;
-    rp_error e;
-    ck_assert_msg(rp_rsa_key_load_private_file(path, NULL, &k, &e) == 0, "%s: %s", path, e.message);
-    return k;
-}
-
-/* A captured .bin without its delimiter (caller frees). */
-static char *wire(const char *path, size_t *len)
-{
-    char *t = vec_read_file(path, len);
-    ck_assert_msg(t != NULL, "cannot read %s", path);
-    ck_assert_uint_ge(*len, 4);
-    *len -= 4;
-    t[*len] = '\0';
-    return t;
-}
 
 static residue_client_session_state mstate(const residue_client *cl)
 {
@@ -72,7 +53,7 @@ static void world_start(world *w, uint32_t client_age)
     w->clock.now = 1800000000u;
     w->srv_rng.state = 11;
     w->cl_rng.state = 13;
-    w->client_key = load_private(A "keys/client-private.pem");
+    w->client_key = load_private_key(A "keys/client-private.pem");
     residue_server_config_defaults(&w->cfg);
     w->cfg.client_age = client_age;
     w->cfg.logging_port = 9999;
@@ -132,7 +113,7 @@ static void make_record(residue_log_request *r)
 
 START_TEST(hello_refused_when_established)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {1795667590};
     fake_rng rng = {.state = 7};
     residue_client_config cfg = {NULL, key, NULL, 0, 0};
@@ -141,11 +122,11 @@ START_TEST(hello_refused_when_established)
     uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0, len = 0;
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
-    char *hello = wire(A "02-hello.s2c.bin", &len);
+    char *hello = read_captured_packet(A "02-hello.s2c.bin", &len);
     size_t hello_len = len;
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, hello_len, out, sizeof out, &n, NULL), 0);
     ck_assert_int_eq(mstate(cl), RESIDUE_CLIENT_SESSION_STATE_AWAITING_ESTABLISHED);
-    char *est = wire(A "04-established.s2c.bin", &len);
+    char *est = read_captured_packet(A "04-established.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     ck_assert_int_eq(mstate(cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
     ck_assert(residue_client_session_has_key(residue_client_machine(cl), RESIDUE_KEY_SESSION));
@@ -178,7 +159,7 @@ END_TEST
 
 START_TEST(awaited_reply_refused_ends_attempt)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {1795667590};
     residue_client_config cfg = {NULL, key, NULL, 0, 0};
     residue_client *cl = NULL;
