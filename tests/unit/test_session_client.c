@@ -16,6 +16,7 @@
 #include "rp_codec.h"
 #include "rp_crypto.h"
 #include "residue_session.h"
+#include "support/client_world.h"
 #include "support/residue_seal.h"
 #include "support/session_fakes.h"
 #include "support/session_files.h"
@@ -338,42 +339,16 @@ END_TEST
 
 /* ---- against our server ------------------------------------------------------------------- */
 
-typedef struct world {
-    fake_clock clock;
-    fake_rng srv_rng, cl_rng;
-    residue_server_config cfg;
-    residue_server *srv;
-    residue_client *cl;
-    rp_rsa_key *client_key;
-    rp_rsa_key *server_priv;
-    rp_rsa_key *server_pub;
-    rp_rsa_key *managed_pub;
-    residue_managed_client managed[1];
-    size_t logs;
-    char last_msg[128];
-} world;
-
-static void on_log(void *ctx, const char *client_id, const residue_log_request *log)
-{
-    world *w = ctx;
-    (void)client_id;
-    w->logs++;
-    snprintf(w->last_msg, sizeof w->last_msg, "%.*s", (int)log->msg.len, log->msg.ptr);
-}
-
+/* The server of these tests: sessions of an hour, bulks of up to 50, one managed client
+ * ("managed-unit", 192-bit session keys) and, with_server_key, the key pair of
+ * B-unknown-rsa for RSA CONNECTs. No client yet (world_client). */
 static void world_start(world *w, bool with_server_key)
 {
-    memset(w, 0, sizeof *w);
-    w->clock.now = 1800000000u;
-    w->srv_rng.state = 11;
-    w->cl_rng.state = 13;
-    w->client_key = load_private_key(A "keys/client-private.pem");
+    world_init(w);
     w->managed_pub = load_public_key(A "keys/client-public.pem");
     w->managed[0] = (residue_managed_client){"managed-unit", w->managed_pub, 192};
-    residue_server_config_defaults(&w->cfg);
     w->cfg.client_age = 3600;
     w->cfg.max_items_in_bulk = 50;
-    w->cfg.logging_port = 9999;
     w->cfg.managed_clients = w->managed;
     w->cfg.managed_count = 1;
     if (with_server_key) {
@@ -381,85 +356,7 @@ static void world_start(world *w, bool with_server_key)
         w->server_pub = load_public_key(VEC "B-unknown-rsa/keys/server-public.pem");
         w->cfg.server_private_key = w->server_priv;
     }
-    ck_assert_int_eq(residue_server_create(&w->cfg, fake_now, &w->clock, fake_random, &w->srv_rng, &w->srv, NULL), 0);
-}
-
-static void world_client(world *w, const char *id, uint16_t key_size, bool rsa)
-{
-    residue_client_free(w->cl);
-    residue_client_config cfg = {id, w->client_key, rsa ? w->server_pub : NULL, key_size, 0};
-    ck_assert_int_eq(residue_client_create(&cfg, fake_now, &w->clock, fake_random, &w->cl_rng, &w->cl, NULL), 0);
-}
-
-static void world_stop(world *w)
-{
-    residue_client_free(w->cl);
-    residue_server_free(w->srv);
-    rp_rsa_key_free(w->client_key);
-    rp_rsa_key_free(w->server_priv);
-    rp_rsa_key_free(w->server_pub);
-    rp_rsa_key_free(w->managed_pub);
-}
-
-/* Sends a client packet to the server's connect port and the reply back; returns the
- * client's status, with any follow-up packet (the ACK) sent on in turn. */
-static int exchange(world *w, const uint8_t *pkt, size_t len, rp_error *e)
-{
-    uint8_t buf[RESIDUE_SESSION_PACKET_MAX], reply[RESIDUE_SESSION_PACKET_MAX], out[RESIDUE_SESSION_PACKET_MAX];
-    memcpy(buf, pkt, len);
-    for (;;) {
-        size_t rn = 0, on = 0;
-        ck_assert_int_eq(residue_server_handle_connect(w->srv, buf, len - 4, reply, sizeof reply, &rn, NULL), 0);
-        int rc = residue_client_receive(w->cl, reply, rn - 4, out, sizeof out, &on, e);
-        if (rc < 0 || on == 0) return rc;
-        memcpy(buf, out, on);
-        len = on;
-    }
-}
-
-static int handshake(world *w, rp_error *e)
-{
-    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
-    size_t n = 0;
-    int rc = residue_client_connect(w->cl, pkt, sizeof pkt, &n, e);
-    if (rc < 0) return rc;
-    return exchange(w, pkt, n, e);
-}
-
-static int do_touch(world *w, rp_error *e)
-{
-    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
-    size_t n = 0;
-    int rc = residue_client_touch(w->cl, pkt, sizeof pkt, &n, e);
-    if (rc < 0) return rc;
-    return exchange(w, pkt, n, e);
-}
-
-static int do_log(world *w, const residue_log_request *recs, size_t count, rp_error *e)
-{
-    size_t cap = 1 << 20, n = 0, rn = 0;
-    uint8_t *pkt = malloc(cap);
-    uint8_t reply[64];
-    int rc = residue_client_build_log(w->cl, recs, count, pkt, cap, &n, e);
-    if (rc == 0) {
-        ck_assert_int_eq(residue_server_handle_log(w->srv, pkt, n - 4, on_log, w, reply, sizeof reply, &rn, NULL), 0);
-        rc = residue_client_log_reply(w->cl, reply, rn - 4, e);
-    }
-    free(pkt);
-    return rc;
-}
-
-static void make_record(residue_log_request *r, const char *msg)
-{
-    residue_log_request_init(r);
-    r->datetime = 1800000000123u;
-    r->has_datetime = true;
-    r->msg = rp_str_from_cstr(msg);
-    r->has_msg = true;
-    r->logger = rp_str_from_cstr("unit");
-    r->has_logger = true;
-    r->level = RESIDUE_LEVEL_INFO;
-    r->has_level = true;
+    world_serve(w);
 }
 
 START_TEST(transitions_and_touch_timing)
@@ -474,13 +371,13 @@ START_TEST(transitions_and_touch_timing)
     ck_assert_int_eq(residue_client_touch(w.cl, pkt, sizeof pkt, &n, &e), RP_E_STATE);
     ck_assert_int_eq(residue_client_receive(w.cl, (const uint8_t *)"x", 1, pkt, sizeof pkt, &n, &e), RP_E_STATE);
     residue_log_request rec;
-    make_record(&rec, "too early");
+    world_log_record(&rec, "too early");
     ck_assert_int_eq(residue_client_build_log(w.cl, &rec, 1, pkt, sizeof pkt, &n, &e), RP_E_STATE);
     ck_assert_int_eq(residue_client_connect(w.cl, pkt, sizeof pkt, &n, NULL), 0);
     uint8_t pkt2[RESIDUE_SESSION_PACKET_MAX];
     size_t n2 = 0;
     ck_assert_int_eq(residue_client_connect(w.cl, pkt2, sizeof pkt2, &n2, &e), RP_E_STATE);
-    ck_assert_int_eq(exchange(&w, pkt, n, &e), 0);
+    ck_assert_int_eq(world_exchange(&w, pkt, n, &e), 0);
     ck_assert_int_eq(residue_client_get_state(w.cl), RESIDUE_CLIENT_ESTABLISHED);
     ck_assert_uint_eq(residue_client_logging_port(w.cl), 9999);
     ck_assert_uint_eq(residue_client_age(w.cl), 3600);
@@ -491,7 +388,7 @@ START_TEST(transitions_and_touch_timing)
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     w.clock.now = dc + 3541;
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_TOUCH);
-    ck_assert_int_eq(do_touch(&w, &e), 0);
+    ck_assert_int_eq(world_touch(&w, &e), 0);
     ck_assert_uint_eq(residue_client_date_created(w.cl), dc + 3541);
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     /* dead: reconnect, not TOUCH */
@@ -500,7 +397,7 @@ START_TEST(transitions_and_touch_timing)
     const char *old_id = residue_client_id(w.cl);
     char old[32];
     snprintf(old, sizeof old, "%s", old_id);
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_str_ne(residue_client_id(w.cl), old);
     ck_assert_int_eq(residue_client_get_state(w.cl), RESIDUE_CLIENT_ESTABLISHED);
     world_stop(&w);
@@ -513,19 +410,19 @@ START_TEST(forgotten_by_server_reconnects)
     world_start(&w, false);
     world_client(&w, NULL, 0, false);
     rp_error e;
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     /* the server sweeps the client away (dead), the client's TOUCH is refused */
     w.clock.now += 3601;
     ck_assert_uint_eq(residue_server_sweep(w.srv), 1);
     w.clock.now -= 30; /* the client believes it has 29 s left */
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_TOUCH);
-    ck_assert_int_eq(do_touch(&w, &e), RP_E_REJECTED);
+    ck_assert_int_eq(world_touch(&w, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Unexpected character");
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_CONNECT);
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     residue_log_request rec;
-    make_record(&rec, "after reconnect");
-    ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
+    world_log_record(&rec, "after reconnect");
+    ck_assert_int_eq(world_log(&w, &rec, 1, &e), 0);
     ck_assert_str_eq(w.last_msg, "after reconnect");
     world_stop(&w);
 }
@@ -540,11 +437,11 @@ START_TEST(key_sizes_and_rsa_connect)
         for (size_t i = 0; i < 4; i++) {
             world_client(&w, NULL, sizes[i], rsa != 0);
             rp_error e;
-            ck_assert_msg(handshake(&w, &e) == 0, "%s", e.message);
+            ck_assert_msg(world_handshake(&w, &e) == 0, "%s", e.message);
             ck_assert_uint_eq(residue_client_key_bits(w.cl), sizes[i] == 0 ? 256 : sizes[i]);
             residue_log_request rec;
-            make_record(&rec, "sized");
-            ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
+            world_log_record(&rec, "sized");
+            ck_assert_int_eq(world_log(&w, &rec, 1, &e), 0);
         }
     }
     ck_assert_uint_eq(w.logs, 8);
@@ -558,13 +455,13 @@ START_TEST(managed_client)
     world_start(&w, true);
     rp_error e;
     world_client(&w, "managed-unit", 0, false);
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_str_eq(residue_client_id(w.cl), "managed-unit");
     ck_assert_uint_eq(residue_client_key_bits(w.cl), 192); /* per-client key_size */
     world_client(&w, "managed-unit", 0, true);       /* RSA CONNECT, same client again */
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     world_client(&w, "not-configured", 0, false);
-    ck_assert_int_eq(handshake(&w, &e), RP_E_REJECTED);
+    ck_assert_int_eq(world_handshake(&w, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Client is unknown");
     world_stop(&w);
 }
@@ -576,13 +473,13 @@ START_TEST(bulk_and_compression)
     world_start(&w, false);
     world_client(&w, NULL, 0, false);
     rp_error e;
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_uint_eq(residue_client_bulk_capacity(w.cl), 50);
     residue_log_request recs[51];
     char msgs[51][32];
     for (int i = 0; i < 51; i++) {
         snprintf(msgs[i], sizeof msgs[i], "bulk line %d", i);
-        make_record(&recs[i], msgs[i]);
+        world_log_record(&recs[i], msgs[i]);
     }
     uint8_t pkt[8];
     size_t n = 0;
@@ -591,27 +488,26 @@ START_TEST(bulk_and_compression)
     ck_assert_int_eq(residue_client_build_log(w.cl, recs, 1, pkt, sizeof pkt, &n, &e), RP_E_OVERFLOW);
     trace_log tr = {0};
     residue_client_set_trace(w.cl, trace_fn, &tr);
-    ck_assert_int_eq(do_log(&w, recs, 50, &e), 0);
+    ck_assert_int_eq(world_log(&w, recs, 50, &e), 0);
     ck_assert_uint_eq(w.logs, 50);
     ck_assert_str_eq(w.last_msg, "bulk line 49");
     ck_assert(strstr(tr.text, "-> LOG-BULK (aes+zlib, ") != NULL);
     residue_client_set_compression(w.cl, false);
-    ck_assert_int_eq(do_log(&w, recs + 50, 1, &e), 0);
+    ck_assert_int_eq(world_log(&w, recs + 50, 1, &e), 0);
     ck_assert(strstr(tr.text, "-> LOG (aes, ") != NULL);
     ck_assert_str_eq(w.last_msg, "bulk line 50");
     world_stop(&w);
 
     /* a server without bulk and compression: capacity 1, plain AES */
     world_start(&w, false);
-    residue_server_free(w.srv);
     w.cfg.allow_bulk_log_request = false;
     w.cfg.compression = false;
-    ck_assert_int_eq(residue_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
+    world_serve(&w);
     world_client(&w, NULL, 0, false);
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_uint_eq(residue_client_bulk_capacity(w.cl), 1);
     ck_assert_int_eq(residue_client_build_log(w.cl, recs, 2, pkt, sizeof pkt, &n, &e), RP_E_LIMIT);
-    ck_assert_int_eq(do_log(&w, recs, 1, &e), 0);
+    ck_assert_int_eq(world_log(&w, recs, 1, &e), 0);
     ck_assert_uint_eq(w.logs, 1);
     world_stop(&w);
 }
@@ -621,19 +517,18 @@ START_TEST(never_expiring_session)
 {
     world w;
     world_start(&w, false);
-    residue_server_free(w.srv);
     w.cfg.client_age = 0; /* the server omits age and date_created */
-    ck_assert_int_eq(residue_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
+    world_serve(&w);
     world_client(&w, NULL, 0, false);
     rp_error e;
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_uint_eq(residue_client_age(w.cl), 0);
     ck_assert_uint_eq(residue_client_date_created(w.cl), 0);
     w.clock.now += 100u * 86400u;
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     residue_log_request rec;
-    make_record(&rec, "still here");
-    ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
+    world_log_record(&rec, "still here");
+    ck_assert_int_eq(world_log(&w, &rec, 1, &e), 0);
     ck_assert_str_eq(w.last_msg, "still here");
     world_stop(&w);
 }

@@ -13,13 +13,13 @@
  *  - A packet that cannot be written (buffer too small) leaves the machine as it was.
  */
 #include <check.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rp_crypto.h"
 #include "residue_machines.h"
 #include "residue_session.h"
+#include "support/client_world.h"
 #include "support/session_fakes.h"
 #include "support/session_files.h"
 
@@ -38,75 +38,21 @@ static uint32_t state_line(const residue_client *cl, residue_client_session_stat
 
 /* ---- an in-process server and one client ---------------------------------------------- */
 
-typedef struct world {
-    fake_clock clock;
-    fake_rng srv_rng, cl_rng;
-    residue_server_config cfg;
-    residue_server *srv;
-    residue_client *cl;
-    rp_rsa_key *client_key;
-} world;
-
+/* The server of these tests (defaults but for client_age) and an unmanaged client. */
 static void world_start(world *w, uint32_t client_age)
 {
-    memset(w, 0, sizeof *w);
-    w->clock.now = 1800000000u;
-    w->srv_rng.state = 11;
-    w->cl_rng.state = 13;
-    w->client_key = load_private_key(A "keys/client-private.pem");
-    residue_server_config_defaults(&w->cfg);
+    world_init(w);
     w->cfg.client_age = client_age;
-    w->cfg.logging_port = 9999;
-    ck_assert_int_eq(residue_server_create(&w->cfg, fake_now, &w->clock, fake_random, &w->srv_rng,
-                                           &w->srv, NULL), 0);
-    residue_client_config cc = {NULL, w->client_key, NULL, 0, 0};
-    ck_assert_int_eq(residue_client_create(&cc, fake_now, &w->clock, fake_random, &w->cl_rng,
-                                           &w->cl, NULL), 0);
+    world_serve(w);
+    world_client(w, NULL, 0, false);
 }
 
-static void world_stop(world *w)
-{
-    residue_client_free(w->cl);
-    residue_server_free(w->srv);
-    rp_rsa_key_free(w->client_key);
-}
-
-/* Client packet -> server's connect port -> reply -> client, and any follow-up (the ACK). */
-static int exchange(world *w, const uint8_t *pkt, size_t len, rp_error *e)
-{
-    uint8_t buf[RESIDUE_SESSION_PACKET_MAX], reply[RESIDUE_SESSION_PACKET_MAX];
-    memcpy(buf, pkt, len);
-    for (;;) {
-        size_t rn = 0, on = 0;
-        ck_assert_int_eq(residue_server_handle_connect(w->srv, buf, len - 4, reply, sizeof reply,
-                                                       &rn, NULL), 0);
-        int rc = residue_client_receive(w->cl, reply, rn - 4, buf, sizeof buf, &on, e);
-        if (rc < 0 || on == 0) return rc;
-        len = on;
-    }
-}
-
+/* The handshake, which leaves the client's machine established. */
 static void handshake(world *w)
 {
-    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
-    size_t n = 0;
     rp_error e;
-    ck_assert_int_eq(residue_client_connect(w->cl, pkt, sizeof pkt, &n, NULL), 0);
-    ck_assert_msg(exchange(w, pkt, n, &e) == 0, "%s", e.message);
+    ck_assert_msg(world_handshake(w, &e) == 0, "%s", e.message);
     ck_assert_int_eq(mstate(w->cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
-}
-
-static void make_record(residue_log_request *r)
-{
-    residue_log_request_init(r);
-    r->datetime = 1800000000123u;
-    r->has_datetime = true;
-    r->msg = rp_str_from_cstr("a line");
-    r->has_msg = true;
-    r->logger = rp_str_from_cstr("unit");
-    r->has_logger = true;
-    r->level = RESIDUE_LEVEL_INFO;
-    r->has_level = true;
 }
 
 /* ---- receive ---------------------------------------------------------------------------- */
@@ -201,7 +147,7 @@ START_TEST(log_reply_in_every_state)
     ck_assert_int_eq(residue_client_connect(w.cl, pkt, sizeof pkt, &n, NULL), 0);
     ck_assert_int_eq(residue_client_log_reply(w.cl, (const uint8_t *)"{\"r\":1}", 7, &e), RP_E_REJECTED);
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO);
-    ck_assert_int_eq(exchange(&w, pkt, n, &e), 0);
+    ck_assert_int_eq(world_exchange(&w, pkt, n, &e), 0);
     ck_assert_int_eq(residue_client_log_reply(w.cl, (const uint8_t *)"{\"r\":0}", 7, &e), 0);
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
     world_stop(&w);
@@ -215,7 +161,7 @@ START_TEST(log_request_refused_before_established)
     world w;
     world_start(&w, 3600);
     residue_log_request rec;
-    make_record(&rec);
+    world_log_record(&rec, "a line");
     uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 77;
     rp_error e;
@@ -240,7 +186,7 @@ START_TEST(log_request_refused_before_established)
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO);
 
     /* established: the same record goes out */
-    ck_assert_int_eq(exchange(&w, connect, cn, &e), 0);
+    ck_assert_int_eq(world_exchange(&w, connect, cn, &e), 0);
     ck_assert_int_eq(residue_client_build_log(w.cl, &rec, 1, pkt, sizeof pkt, &n, &e), 0);
     ck_assert_uint_gt(n, 4);
     /* TOUCH out: logging goes on, a second TOUCH waits for the first */
@@ -273,7 +219,7 @@ START_TEST(unwritten_packet_keeps_state)
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
     ck_assert_uint_eq(residue_client_key_bits(w.cl), 256);
     residue_log_request rec;
-    make_record(&rec);
+    world_log_record(&rec, "a line");
     uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     ck_assert_int_eq(residue_client_build_log(w.cl, &rec, 1, pkt, sizeof pkt, &n, &e), 0);
     world_stop(&w);
@@ -310,7 +256,7 @@ START_TEST(touch_timer_fires_at_touch_point)
 
     /* touch_due: the TOUCH first, logging after */
     residue_log_request rec;
-    make_record(&rec);
+    world_log_record(&rec, "a line");
     uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
@@ -318,7 +264,7 @@ START_TEST(touch_timer_fires_at_touch_point)
     ck_assert_str_eq(e.message, "send LogRequest is not allowed in state touch_due");
     ck_assert_int_eq(residue_client_touch(w.cl, pkt, sizeof pkt, &n, NULL), 0);
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH);
-    ck_assert_int_eq(exchange(&w, pkt, n, &e), 0);
+    ck_assert_int_eq(world_exchange(&w, pkt, n, &e), 0);
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
     /* the established reply to the TOUCH restarted the timer from the new date_created */
     ck_assert_uint_eq(residue_client_date_created(w.cl), dc + 3541);
