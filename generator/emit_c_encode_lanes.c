@@ -3,15 +3,15 @@
  * For every message whose fields are all of the plain kinds (integers, enums, flags, bools,
  * strings, hex and base64 bytes, embedded messages of the same kind) under keys that JSON
  * needs no escape for, the source gets one static function `encode_lane__<message>` that
- * writes the message straight through: each field's checks as comparisons, each key a
- * literal with its comma, quotes and colon, a constant's value and the keys next to it
- * joined into the same literal, the values by the helpers of runtime/core/rp_lane_write.h,
- * one room check per literal (covering the number after it). It only ever succeeds
- * (rp_lane_write.h says why that is enough); at anything else it returns NULL and the
- * encode function hands the message to rp_schema_encode, which stays the one place where
- * errors are made. A message with a repeated, map, nullable, float64, string-enum or
- * pattern field, or with a constant the other rules of its field refuse, has no lane: its
- * encode is the table encoder alone, as with --optimize size.
+ * writes the message straight through: each field's checks as comparisons (emit_c_rules.c,
+ * the decode lanes' too), each key a literal with its comma, quotes and colon, a constant's
+ * value and the keys next to it joined into the same literal, the values by the helpers of
+ * runtime/core/rp_lane_write.h, one room check per literal (covering the number after it).
+ * It only ever succeeds (rp_lane_write.h says why that is enough); at anything else it
+ * returns NULL and the encode function hands the message to rp_schema_encode, which stays
+ * the one place where errors are made. A message with a repeated, map, nullable, float64,
+ * string-enum or pattern field, or with a constant the other rules of its field refuse, has
+ * no lane: its encode is the table encoder alone, as with --optimize size.
  */
 #include <inttypes.h>
 #include <stdlib.h>

@@ -4,11 +4,12 @@
  * strings, hex and base64 bytes, embedded messages of the same kind), the source gets one
  * static function `lane__<message>` that reads the common case of its JSON straight
  * through: keys in spec order, each compared as a literal where the order puts it, each
- * rule written out as a comparison. It only accepts (runtime/core/rp_lane.h says why that is
- * enough); anything else returns false and the decode function hands the text to the table
- * walk of rp_schema, which stays the one place where errors are made. A message with a
- * repeated, map, nullable, float64, string-enum or pattern field, or a key that JSON must
- * escape, has no lane: its decode is the walk alone, as with --optimize size.
+ * rule written out as a comparison (emit_c_rules.c, the encode lanes' too). It only accepts
+ * (runtime/core/rp_lane.h says why that is enough); anything else returns false and the
+ * decode function hands the text to the table walk of rp_schema, which stays the one place
+ * where errors are made. A message with a repeated, map, nullable, float64, string-enum or
+ * pattern field, or a key that JSON must escape, has no lane: its decode is the walk alone,
+ * as with --optimize size.
  *
  * The lanes use the same static tables as the walk for charsets; everything else is
  * written into the code as constants taken from the spec, the way emit_c_source.c writes
