@@ -2078,7 +2078,7 @@ static char *encode_lane__log_reply(char *o, const char *end, const residue_log_
     uint64_t u;
     /* r */
     u = rp_lane_put_member_u(&msg->r, sizeof msg->r);
-    if (!msg->has_r || !(u == 0u || u == 1u || u == 2u) || !rp_lane_put_room(o, end, 13))
+    if (!msg->has_r || u > 2u || !rp_lane_put_room(o, end, 13))
         return NULL;
     o = rp_lane_put_lit(o, "{\"r\":", 5);
     o = rp_lane_put_u64(o, u);

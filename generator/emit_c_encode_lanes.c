@@ -3,21 +3,22 @@
  * For every message whose fields are all of the plain kinds (integers, enums, flags, bools,
  * strings, hex and base64 bytes, embedded messages of the same kind) under keys that JSON
  * needs no escape for, the source gets one static function `encode_lane__<message>` that
- * writes the message straight through: each field's checks as comparisons, each key a
- * literal with its comma, quotes and colon, a constant's value and the keys next to it
- * joined into the same literal, the values by the helpers of runtime/core/rp_lane_write.h,
- * one room check per literal (covering the number after it). It only ever succeeds
- * (rp_lane_write.h says why that is enough); at anything else it returns NULL and the
- * encode function hands the message to rp_schema_encode, which stays the one place where
- * errors are made. A message with a repeated, map, nullable, float64, string-enum or
- * pattern field, or with a constant the other rules of its field refuse, has no lane: its
- * encode is the table encoder alone, as with --optimize size.
+ * writes the message straight through: each field's checks as comparisons (emit_c_rules.c,
+ * the decode lanes' too), each key a literal with its comma, quotes and colon, a constant's
+ * value and the keys next to it joined into the same literal, the values by the helpers of
+ * runtime/core/rp_lane_write.h, one room check per literal (covering the number after it).
+ * It only ever succeeds (rp_lane_write.h says why that is enough); at anything else it
+ * returns NULL and the encode function hands the message to rp_schema_encode, which stays
+ * the one place where errors are made. A message with a repeated, map, nullable, float64,
+ * string-enum or pattern field, or with a constant the other rules of its field refuse, has
+ * no lane: its encode is the table encoder alone, as with --optimize size.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "emit_c_internal.h"
+#include "emit_c_rules.h"
 
 /* ---- which messages get a lane --------------------------------------------------------------- */
 
@@ -31,20 +32,6 @@ static bool plain_text(const char *s)
     return true;
 }
 
-static int int_cmp(rp_ast_int a, rp_ast_int b)
-{
-    if (a.neg != b.neg)
-        return a.neg ? -1 : 1;
-    if (a.mag == b.mag)
-        return 0;
-    return (a.mag < b.mag) != a.neg ? -1 : 1;
-}
-
-static bool int_eq(rp_ast_int a, rp_ast_int b)
-{
-    return int_cmp(a, b) == 0;
-}
-
 /* Whether the constant of an integer field passes the field's other rules (then checking
  * the constant is all a lane has to do; otherwise the table encoder refuses every value). */
 static bool int_const_ok(const rp_ast_field *f, rp_ast_scalar k)
@@ -54,19 +41,20 @@ static bool int_const_ok(const rp_ast_field *f, rp_ast_scalar k)
     const rp_ast_decl *ref = f->type.ref;
     if (!rp_ast_int_fits(v, k))
         return false;
-    if (a->has_range && ((a->has_lo && int_cmp(v, a->lo) < 0) || (a->has_hi && int_cmp(v, a->hi) > 0)))
+    if (a->has_range && ((a->has_lo && rp_ast_int_cmp(v, a->lo) < 0) ||
+                         (a->has_hi && rp_ast_int_cmp(v, a->hi) > 0)))
         return false;
     if (a->one_of_count > 0) {
         bool in = false;
         for (size_t i = 0; i < a->one_of_count; i++)
-            in = in || int_eq(v, a->one_of[i]);
+            in = in || rp_ast_int_cmp(v, a->one_of[i]) == 0;
         if (!in)
             return false;
     }
     if (ref != NULL && ref->kind == RP_DECL_ENUM) {
         bool in = false;
         for (size_t i = 0; i < ref->u.enm.value_count; i++)
-            in = in || int_eq(v, ref->u.enm.values[i].value);
+            in = in || rp_ast_int_cmp(v, ref->u.enm.values[i].value) == 0;
         if (!in)
             return false;
     }
@@ -182,21 +170,9 @@ typedef struct lane_writer {
     emit_ctx *cx;
     rp_strbuf *c;
     rp_strbuf lit;   /* JSON text to write next */
-    rp_strbuf cond;  /* the refusals of the field at hand (SEP before each) */
+    rp_strbuf cond;  /* the refusals of the field at hand (EMIT_RULE_SEP before each) */
     const char *in;  /* indent of the field's code */
 } lane_writer;
-
-static void int_lit(rp_strbuf *b, bool sg, rp_ast_int v)
-{
-    if (sg)
-        emit_i64_lit(b, rp_ast_int_as_i64(v));
-    else
-        emit_u64_lit(b, v.mag);
-}
-
-/* Refusals are collected with SEP before each and joined by emit_refusals: with " || " on
- * the line of the `if` when they fit, else one per line. */
-#define SEP "\001"
 
 /* `if (<refusals>)\n    return NULL;` for the refusals collected in lw->cond, then cond
  * emptied. first: the test that opens the condition, or NULL. */
@@ -207,19 +183,8 @@ static void emit_refusals(lane_writer *lw, const char *first)
         return;
     if (first == NULL)
         k++; /* the first refusal opens the condition itself */
-    size_t n = strlen(lw->in) + 6 + (first != NULL ? strlen(first) : 0);
-    for (const char *p = k; *p != '\0'; p++)
-        n += *p == SEP[0] ? 4 : 1;
-    bool one_line = n <= 96;
     rp_sb_printf(lw->c, "%sif (%s", lw->in, first != NULL ? first : "");
-    for (const char *p = k; *p != '\0'; p++) {
-        if (*p != SEP[0])
-            rp_sb_putc(lw->c, *p);
-        else if (one_line)
-            rp_sb_puts(lw->c, " || ");
-        else
-            rp_sb_printf(lw->c, " ||\n%s        ", lw->in);
-    }
+    emit_rules_join(lw->c, lw->in, strlen(lw->in) + 6 + (first != NULL ? strlen(first) : 0), k);
     rp_sb_printf(lw->c, ")\n%s    return NULL;\n", lw->in);
     lw->cond.len = 0;
     if (lw->cond.s != NULL)
@@ -231,7 +196,8 @@ static void emit_refusals(lane_writer *lw, const char *first)
 static void flush_lit(lane_writer *lw, unsigned extra, const char *first)
 {
     if (lw->lit.len > 0 || extra > 0)
-        rp_sb_printf(&lw->cond, SEP "!rp_lane_put_room(o, end, %zu)", lw->lit.len + extra);
+        rp_sb_printf(&lw->cond, EMIT_RULE_SEP "!rp_lane_put_room(o, end, %zu)",
+                     lw->lit.len + extra);
     emit_refusals(lw, first);
     if (lw->lit.len == 0)
         return;
@@ -240,75 +206,6 @@ static void flush_lit(lane_writer *lw, unsigned extra, const char *first)
     rp_sb_printf(lw->c, ", %zu);\n", lw->lit.len);
     lw->lit.len = 0;
     lw->lit.s[0] = '\0';
-}
-
-/* The refusal !(v == a || v == b ...). */
-static void refuse_unless_in(rp_strbuf *b, const char *v, bool sg, const rp_ast_int *set,
-                             const rp_ast_enum_value *values, size_t n)
-{
-    rp_sb_puts(b, SEP "!(");
-    for (size_t i = 0; i < n; i++) {
-        rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", v);
-        int_lit(b, sg, set != NULL ? set[i] : values[i].value);
-    }
-    rp_sb_puts(b, ")");
-}
-
-/* The refusals of a length n by a len rule. */
-static void len_rules(rp_strbuf *b, const char *n, const rp_ast_len *l)
-{
-    if (!l->present)
-        return;
-    if (l->set != NULL) {
-        rp_sb_puts(b, SEP "!(");
-        for (size_t i = 0; i < l->set_count; i++) {
-            rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", n);
-            emit_u64_lit(b, l->set[i]);
-        }
-        rp_sb_puts(b, ")");
-        return;
-    }
-    if (l->has_min && l->has_max && l->min == l->max) {
-        rp_sb_printf(b, SEP "%s != ", n);
-        emit_u64_lit(b, l->min);
-        return;
-    }
-    if (l->has_min && l->min > 0) {
-        rp_sb_printf(b, SEP "%s < ", n);
-        emit_u64_lit(b, l->min);
-    }
-    if (l->has_max) {
-        rp_sb_printf(b, SEP "%s > ", n);
-        emit_u64_lit(b, l->max);
-    }
-}
-
-/* The refusals of integer value v by the field's rules (no constant: see int_const_ok). */
-static void integer_rules(rp_strbuf *b, const rp_ast_field *f, const char *v, bool sg, unsigned bits)
-{
-    const rp_ast_attrs *a = &f->attrs;
-    const rp_ast_decl *ref = f->type.ref;
-    if (ref != NULL && ref->kind == RP_DECL_ENUM)
-        refuse_unless_in(b, v, sg, NULL, ref->u.enm.values, ref->u.enm.value_count);
-    if (ref != NULL && ref->kind == RP_DECL_FLAGS) {
-        uint64_t all = 0;
-        for (size_t k = 0; k < ref->u.enm.value_count; k++)
-            all |= ref->u.enm.values[k].value.mag;
-        rp_sb_printf(b, SEP "(%s & ~(uint64_t)", v);
-        emit_u64_lit(b, all);
-        rp_sb_puts(b, ") != 0");
-    }
-    if (a->has_range && a->has_lo && (sg || a->lo.mag != 0)) {
-        rp_sb_printf(b, SEP "%s < ", v);
-        int_lit(b, sg, a->lo);
-    }
-    uint64_t umax = bits >= 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1u;
-    if (a->has_range && a->has_hi && (sg || a->hi.mag < umax)) { /* else the width says it */
-        rp_sb_printf(b, SEP "%s > ", v);
-        int_lit(b, sg, a->hi);
-    }
-    if (a->one_of_count > 0)
-        refuse_unless_in(b, v, sg, a->one_of, NULL, a->one_of_count);
 }
 
 /* The JSON text of a constant (int_const_ok / str_const_ok made sure it is written so). */
@@ -331,14 +228,14 @@ static void const_rules(rp_strbuf *b, const rp_ast_field *f, const char *v, bool
 {
     const rp_ast_value *cv = &f->attrs.const_value;
     if (cv->kind == RP_VALUE_BOOL) {
-        rp_sb_printf(b, SEP "%s%s", cv->b ? "!" : "", v);
+        rp_sb_printf(b, EMIT_RULE_SEP "%s%s", cv->b ? "!" : "", v);
     } else if (cv->kind == RP_VALUE_STRING) {
-        rp_sb_printf(b, SEP "!rp_lane_put_str_is(%s, ", v);
+        rp_sb_printf(b, EMIT_RULE_SEP "!rp_lane_put_str_is(%s, ", v);
         emit_cstr(b, cv->str);
         rp_sb_printf(b, ", %zu)", strlen(cv->str));
     } else {
-        rp_sb_printf(b, SEP "%s != ", v);
-        int_lit(b, sg, cv->i);
+        rp_sb_printf(b, EMIT_RULE_SEP "%s != ", v);
+        emit_int_lit(b, sg, cv->i);
     }
 }
 
@@ -391,12 +288,14 @@ static void emit_field(lane_writer *lw, const rp_ast_field *f, const char *key, 
     } else if (k != RP_SCALAR_NONE) {
         unsigned bits = rp_ast_scalar_bits(k);
         const char *val = v.s;
+        rp_ast_scalar holds = k; /* the member's type is the kind's */
         if (is_c_enum(f)) { /* its size is the compiler's: read as the table encoder does */
             val = sg ? "i" : "u";
             rp_sb_printf(c, "%s%s = rp_lane_put_member_%s(&%s, sizeof %s);\n", lw->in, val, val,
                          v.s, v.s);
+            holds = sg ? RP_SCALAR_INT64 : RP_SCALAR_UINT64; /* any value the member holds */
         }
-        integer_rules(&lw->cond, f, val, sg, bits);
+        emit_int_rules(&lw->cond, f, val, holds);
         flush_lit(lw, int_width(sg, bits), first);
         rp_sb_printf(c, "%so = rp_lane_put_%s(o, %s);\n", lw->in, sg ? "i64" : "u64", val);
     } else if (f->type.scalar == RP_SCALAR_BOOL) {
@@ -406,7 +305,7 @@ static void emit_field(lane_writer *lw, const rp_ast_field *f, const char *key, 
         bool str = f->type.scalar == RP_SCALAR_STRING;
         rp_strbuf n = { 0 };
         rp_sb_printf(&n, "%s.len", v.s);
-        len_rules(&lw->cond, n.s, &a->len);
+        emit_len_rules(&lw->cond, n.s, &a->len);
         const rp_ast_decl *cs = str ? a->charset : NULL;
         bool plain = cs != NULL; /* the charset allows only bytes written as they are */
         for (unsigned b = 0; cs != NULL && b < 256; b++)
@@ -415,9 +314,11 @@ static void emit_field(lane_writer *lw, const rp_ast_field *f, const char *key, 
         if (cs != NULL) {
             char *table = rp_cname_static(RP_CN_S_CHARSET, cs, NULL);
             if (emit_lane_uses_charset(lw->cx, cs)) /* the decode lanes' byte table */
-                rp_sb_printf(&lw->cond, SEP "!rp_lane_put_charset(%s, lane_%s)", v.s, table);
+                rp_sb_printf(&lw->cond, EMIT_RULE_SEP "!rp_lane_put_charset(%s, lane_%s)", v.s,
+                             table);
             else
-                rp_sb_printf(&lw->cond, SEP "!rp_lane_put_charset_bits(%s, %s)", v.s, table);
+                rp_sb_printf(&lw->cond, EMIT_RULE_SEP "!rp_lane_put_charset_bits(%s, %s)", v.s,
+                             table);
             free(table);
         }
         const char *put = !str ? (a->encoding == RP_BYTES_HEX ? "hex" : "base64")

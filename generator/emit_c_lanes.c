@@ -4,11 +4,12 @@
  * strings, hex and base64 bytes, embedded messages of the same kind), the source gets one
  * static function `lane__<message>` that reads the common case of its JSON straight
  * through: keys in spec order, each compared as a literal where the order puts it, each
- * rule written out as a comparison. It only accepts (runtime/core/rp_lane.h says why that is
- * enough); anything else returns false and the decode function hands the text to the table
- * walk of rp_schema, which stays the one place where errors are made. A message with a
- * repeated, map, nullable, float64, string-enum or pattern field, or a key that JSON must
- * escape, has no lane: its decode is the walk alone, as with --optimize size.
+ * rule written out as a comparison (emit_c_rules.c, the encode lanes' too). It only accepts
+ * (runtime/core/rp_lane.h says why that is enough); anything else returns false and the
+ * decode function hands the text to the table walk of rp_schema, which stays the one place
+ * where errors are made. A message with a repeated, map, nullable, float64, string-enum or
+ * pattern field, or a key that JSON must escape, has no lane: its decode is the walk alone,
+ * as with --optimize size.
  *
  * The lanes use the same static tables as the walk for charsets; everything else is
  * written into the code as constants taken from the spec, the way emit_c_source.c writes
@@ -19,6 +20,7 @@
 #include <string.h>
 
 #include "emit_c_internal.h"
+#include "emit_c_rules.h"
 
 /* The key as it appears in compact JSON needs no escape (and so can be compared raw). */
 static bool plain_key(const char *key)
@@ -100,144 +102,29 @@ static const char *imax_name(unsigned bits)
     return bits == 8 ? "INT8_MAX" : bits == 16 ? "INT16_MAX" : bits == 32 ? "INT32_MAX" : "INT64_MAX";
 }
 
-/* Conditions that refuse a value are collected with SEP before each, then written by
- * emit_if: on the line of the `if` when they fit, else one per line. */
-#define SEP "\001"
-
-/* `if (!READ<conds>)\n    return false;` at indent, READ being the call that reads. */
-static void emit_if(rp_strbuf *c, const char *indent, const char *read, const rp_strbuf *conds)
+/* `if (!READ<refusals>)\n    return false;` at indent, READ being the call that reads
+ * (emit_c_rules.h). */
+static void emit_if(rp_strbuf *c, const char *indent, const char *read, const rp_strbuf *refusals)
 {
-    const char *k = conds->s != NULL ? conds->s : "";
-    size_t n = 0;
-    for (const char *p = k; *p != '\0'; p++)
-        n += *p == SEP[0] ? 4 : 1;
-    bool one_line = strlen(indent) + 6 + strlen(read) + n <= 96;
     rp_sb_printf(c, "%sif (!%s", indent, read);
-    for (const char *p = k; *p != '\0'; p++) {
-        if (*p != SEP[0])
-            rp_sb_putc(c, *p);
-        else if (one_line)
-            rp_sb_puts(c, " || ");
-        else
-            rp_sb_printf(c, " ||\n%s        ", indent);
-    }
+    emit_rules_join(c, indent, strlen(indent) + 6 + strlen(read),
+                    refusals->s != NULL ? refusals->s : "");
     rp_sb_printf(c, ")\n%s    return false;\n", indent);
 }
 
-static void int_lit(rp_strbuf *b, bool sg, rp_ast_int v)
-{
-    if (sg)
-        emit_i64_lit(b, rp_ast_int_as_i64(v));
-    else
-        emit_u64_lit(b, v.mag);
-}
-
-/* " || !(v == a || v == b ...)" for a set of integers, or " || v < a || v > b" when the set
- * is every integer from a to b. */
-static void refuse_unless_in(rp_strbuf *b, const char *v, bool sg, const rp_ast_int *set,
-                             const rp_ast_enum_value *values, size_t n)
-{
-    int64_t lo = INT64_MAX, hi = INT64_MIN; /* as signed: sets of unsigned fields are small */
-    bool dense = n > 1;
-    for (size_t i = 0; i < n && dense; i++) {
-        rp_ast_int x = set != NULL ? set[i] : values[i].value;
-        dense = x.neg || x.mag <= (uint64_t)INT64_MAX;
-        int64_t y = rp_ast_int_as_i64(x);
-        lo = y < lo ? y : lo;
-        hi = y > hi ? y : hi;
-    }
-    /* dense: n values spanning exactly n integers, with no value twice (an enum may name
-     * one value twice) */
-    dense = dense && (uint64_t)hi - (uint64_t)lo == n - 1;
-    for (size_t i = 0; i < n && dense; i++)
-        for (size_t k = i + 1; k < n && dense; k++)
-            dense = rp_ast_int_as_i64(set != NULL ? set[i] : values[i].value) !=
-                    rp_ast_int_as_i64(set != NULL ? set[k] : values[k].value);
-    if (dense) {
-        if (sg || lo > 0) {
-            rp_sb_printf(b, SEP "%s < ", v);
-            sg ? emit_i64_lit(b, lo) : emit_u64_lit(b, (uint64_t)lo);
-        }
-        rp_sb_printf(b, SEP "%s > ", v);
-        sg ? emit_i64_lit(b, hi) : emit_u64_lit(b, (uint64_t)hi);
-        return;
-    }
-    rp_sb_puts(b, SEP "!(");
-    for (size_t i = 0; i < n; i++) {
-        rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", v);
-        int_lit(b, sg, set != NULL ? set[i] : values[i].value);
-    }
-    rp_sb_puts(b, ")");
-}
-
-/* The refusals of an integer value v (a uint64_t u or an int64_t i) by the field's rules. */
-static void integer_rules(rp_strbuf *b, const emit_ctx *cx, const rp_ast_field *f, bool sg,
-                          unsigned bits)
+/* The refusals of an integer value v (a uint64_t u or an int64_t i) by the field's rules
+ * and, where the profile reads a 0 as absent, of a 0 (that is the walk's). */
+static void integer_rules(rp_strbuf *b, const emit_ctx *cx, const rp_ast_field *f, bool sg)
 {
     const char *v = sg ? "i" : "u";
     const rp_ast_attrs *a = &f->attrs;
-    const rp_ast_decl *ref = f->type.ref;
-    if (a->const_value.kind != RP_VALUE_NONE) {
-        /* the checker made sure the constant is a value of its enum, so that is all */
-        rp_sb_printf(b, SEP "%s != ", v);
-        int_lit(b, sg, a->const_value.i);
-    } else if (ref != NULL && ref->kind == RP_DECL_ENUM) {
-        refuse_unless_in(b, v, sg, NULL, ref->u.enm.values, ref->u.enm.value_count);
-    }
-    if (ref != NULL && ref->kind == RP_DECL_FLAGS) {
-        uint64_t all = 0;
-        for (size_t k = 0; k < ref->u.enm.value_count; k++)
-            all |= ref->u.enm.values[k].value.mag;
-        rp_sb_printf(b, SEP "(%s & ~(uint64_t)", v);
-        emit_u64_lit(b, all);
-        rp_sb_puts(b, ") != 0");
-    }
-    if (a->has_range && a->has_lo && (sg || a->lo.mag != 0)) {
-        rp_sb_printf(b, SEP "%s < ", v);
-        int_lit(b, sg, a->lo);
-    }
-    uint64_t umax = bits >= 64 ? UINT64_MAX : ((uint64_t)1 << bits) - 1u;
-    if (a->has_range && a->has_hi && (sg || a->hi.mag < umax)) { /* else the width says it */
-        rp_sb_printf(b, SEP "%s > ", v);
-        int_lit(b, sg, a->hi);
-    }
-    if (a->one_of_count > 0)
-        refuse_unless_in(b, v, sg, a->one_of, NULL, a->one_of_count);
+    emit_int_rules(b, f, v, rp_ast_type_int_kind(&f->type)); /* the read keeps v to the kind */
     uint32_t opt, zero;
     rp_ast_relax_masks(cx->spec, f->wire_key, &opt, &zero);
     bool zero_refused = a->const_value.kind != RP_VALUE_NONE ? a->const_value.i.mag != 0
                         : !sg && a->has_range && a->has_lo && a->lo.mag > 0;
-    if (zero != 0 && !zero_refused) /* a 0 the profile reads as absent is the walk's */
-        rp_sb_printf(b, SEP "(%s == 0 && (ln->relax & 0x%xu) != 0)", v, (unsigned)zero);
-}
-
-/* The refusals of a length n (of a string or bytes value). */
-static void len_rules(rp_strbuf *b, const char *n, const rp_ast_len *l)
-{
-    if (!l->present)
-        return;
-    if (l->set != NULL) {
-        rp_sb_puts(b, " ||\n            !(");
-        for (size_t i = 0; i < l->set_count; i++) {
-            rp_sb_printf(b, "%s%s == ", i > 0 ? " || " : "", n);
-            emit_u64_lit(b, l->set[i]);
-        }
-        rp_sb_puts(b, ")");
-        return;
-    }
-    if (l->has_min && l->has_max && l->min == l->max) {
-        rp_sb_printf(b, SEP "%s != ", n);
-        emit_u64_lit(b, l->min);
-        return;
-    }
-    if (l->has_min && l->min > 0) {
-        rp_sb_printf(b, SEP "%s < ", n);
-        emit_u64_lit(b, l->min);
-    }
-    if (l->has_max) {
-        rp_sb_printf(b, SEP "%s > ", n);
-        emit_u64_lit(b, l->max);
-    }
+    if (zero != 0 && !zero_refused)
+        rp_sb_printf(b, EMIT_RULE_SEP "(%s == 0 && (ln->relax & 0x%xu) != 0)", v, (unsigned)zero);
 }
 
 /* Reads field f's value at ln into out->member, or returns false; `indent` is the block's. */
@@ -258,7 +145,7 @@ static void emit_value(emit_ctx *cx, const rp_ast_field *f, const char *indent)
         bool sg = rp_ast_scalar_is_signed(k);
         unsigned bits = rp_ast_scalar_bits(k);
         char *ctype = emit_field_ctype(cx, f);
-        integer_rules(&cond, cx, f, sg, bits);
+        integer_rules(&cond, cx, f, sg);
         rp_strbuf read = { 0 };
         if (sg)
             rp_sb_printf(&read, "rp_lane_int(ln, %s, %s, &i)", imin_name(bits), imax_name(bits));
@@ -273,7 +160,7 @@ static void emit_value(emit_ctx *cx, const rp_ast_field *f, const char *indent)
         free(ctype);
     } else if (f->type.scalar == RP_SCALAR_BOOL) {
         if (a->const_value.kind == RP_VALUE_BOOL)
-            rp_sb_printf(&cond, SEP "%sout->%s", a->const_value.b ? "!" : "", member);
+            rp_sb_printf(&cond, EMIT_RULE_SEP "%sout->%s", a->const_value.b ? "!" : "", member);
         rp_strbuf read = { 0 };
         rp_sb_printf(&read, "rp_lane_bool(ln, &out->%s)", member);
         emit_if(c, indent, read.s, &cond);
@@ -282,14 +169,14 @@ static void emit_value(emit_ctx *cx, const rp_ast_field *f, const char *indent)
         bool str = f->type.scalar == RP_SCALAR_STRING;
         rp_strbuf n = { 0 };
         rp_sb_printf(&n, "out->%s.len", member);
-        len_rules(&cond, n.s, &a->len);
+        emit_len_rules(&cond, n.s, &a->len);
         if (str && a->charset != NULL) {
             char *table = rp_cname_static(RP_CN_S_CHARSET, a->charset, NULL);
-            rp_sb_printf(&cond, SEP "!rp_lane_charset(out->%s, lane_%s)", member, table);
+            rp_sb_printf(&cond, EMIT_RULE_SEP "!rp_lane_charset(out->%s, lane_%s)", member, table);
             free(table);
         }
         if (str && a->const_value.kind == RP_VALUE_STRING) {
-            rp_sb_printf(&cond, SEP "!rp_lane_str_is(out->%s, ", member);
+            rp_sb_printf(&cond, EMIT_RULE_SEP "!rp_lane_str_is(out->%s, ", member);
             emit_cstr(&cond, a->const_value.str);
             rp_sb_printf(&cond, ", %zu)", strlen(a->const_value.str));
         }
@@ -422,7 +309,7 @@ static void emit_defaults(emit_ctx *cx, const rp_ast_decl *d, const char *path)
             char *ctype = emit_field_ctype(cx, f);
             rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
             rp_sb_printf(c, "        %s%s = (%s)", path, member, ctype);
-            int_lit(c, k != RP_SCALAR_NONE && rp_ast_scalar_is_signed(k), v->i);
+            emit_int_lit(c, k != RP_SCALAR_NONE && rp_ast_scalar_is_signed(k), v->i);
             rp_sb_puts(c, ";\n");
             free(ctype);
         }

@@ -106,6 +106,14 @@ void emit_i64_lit(rp_strbuf *b, int64_t v)
         rp_sb_printf(b, "INT64_C(%" PRId64 ")", v);
 }
 
+void emit_int_lit(rp_strbuf *b, bool is_signed, rp_ast_int v)
+{
+    if (is_signed)
+        emit_i64_lit(b, rp_ast_int_as_i64(v));
+    else
+        emit_u64_lit(b, v.mag);
+}
+
 void emit_int_text(rp_strbuf *b, rp_ast_int v)
 {
     rp_sb_printf(b, "%s%" PRIu64, v.neg ? "-" : "", v.mag);

@@ -61,6 +61,8 @@ void emit_doc(rp_strbuf *b, const char *indent, const char *doc, const char *ext
  * 128u, UINT64_C(4294967296), -5, INT64_C(-4294967296), (-INT64_MAX - 1). */
 void emit_u64_lit(rp_strbuf *b, uint64_t v);
 void emit_i64_lit(rp_strbuf *b, int64_t v);
+/* An AST integer as one of the two, by the signedness of the C value it is compared with. */
+void emit_int_lit(rp_strbuf *b, bool is_signed, rp_ast_int v);
 /* Decimal text of an AST integer. */
 void emit_int_text(rp_strbuf *b, rp_ast_int v);
 

@@ -16,8 +16,10 @@
 #include "rp_codec.h"
 #include "rp_crypto.h"
 #include "residue_session.h"
+#include "support/client_world.h"
 #include "support/residue_seal.h"
 #include "support/session_fakes.h"
+#include "support/session_files.h"
 #include "support/vec_support.h"
 
 #define VEC "../shared/vectors/"
@@ -31,21 +33,6 @@ static char *rd(const char *path, size_t *len)
     return t;
 }
 
-static rp_rsa_key *load_private(const char *path)
-{
-    rp_rsa_key *k = NULL;
-    rp_error e;
-    ck_assert_msg(rp_rsa_key_load_private_file(path, NULL, &k, &e) == 0, "%s: %s", path, e.message);
-    return k;
-}
-
-static rp_rsa_key *load_public(const char *path)
-{
-    rp_rsa_key *k = NULL;
-    ck_assert_int_eq(rp_rsa_key_load_public_file(path, &k, NULL), 0);
-    return k;
-}
-
 static uint64_t json_u64(const char *json, const char *key)
 {
     char k[64];
@@ -53,17 +40,6 @@ static uint64_t json_u64(const char *json, const char *key)
     const char *p = strstr(json, k);
     ck_assert_ptr_nonnull(p);
     return strtoull(p + strlen(k), NULL, 10);
-}
-
-/* Reads a captured .bin, returns it without its delimiter (caller frees). */
-static char *wire(const char *path, size_t *len)
-{
-    char *t = rd(path, len);
-    ck_assert_uint_ge(*len, 4);
-    ck_assert(memcmp(t + *len - 4, "\r\n\r\n", 4) == 0);
-    *len -= 4;
-    t[*len] = '\0';
-    return t;
 }
 
 static void expect_packet(const uint8_t *got, size_t got_len, const char *path)
@@ -96,7 +72,7 @@ static void trace_fn(void *ctx, const residue_trace *ev)
 
 START_TEST(capture_a_byte_for_byte)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {0};
     fake_rng rng = {.state = 7};
     residue_client_config cfg = {NULL, key, NULL, 0, 0};
@@ -124,7 +100,7 @@ START_TEST(capture_a_byte_for_byte)
     clk.now = json_u64(plain, "_t");
     free(plain);
     fake_rng_script_hex(&rng, "de63a15365e28ff009f2de5730d32108");
-    char *hello = wire(A "02-hello.s2c.bin", &len);
+    char *hello = read_captured_packet(A "02-hello.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
     expect_packet(out, n, A "03-ack.c2s.bin");
@@ -133,7 +109,7 @@ START_TEST(capture_a_byte_for_byte)
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_AWAIT_ESTABLISHED);
 
     /* established: remembered facts */
-    char *est = wire(A "04-established.s2c.bin", &len);
+    char *est = read_captured_packet(A "04-established.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
     ck_assert_uint_eq(n, 0);
@@ -156,7 +132,7 @@ START_TEST(capture_a_byte_for_byte)
     ck_assert_int_eq(residue_client_touch(cl, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, A "05-touch.c2s.bin");
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_AWAIT_TOUCH);
-    est = wire(A "06-established-after-touch.s2c.bin", &len);
+    est = read_captured_packet(A "06-established-after-touch.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_ESTABLISHED);
@@ -213,9 +189,9 @@ END_TEST
 
 START_TEST(capture_b_rsa_connect)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
-    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
-    rp_rsa_key *server_priv = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
+    rp_rsa_key *server_pub = load_public_key(VEC "B-unknown-rsa/keys/server-public.pem");
+    rp_rsa_key *server_priv = load_private_key(VEC "B-unknown-rsa/keys/server-private.pem");
     fake_clock clk = {0};
     size_t len = 0;
     char *plain = rd(VEC "B-unknown-rsa/01-connect-rsa.c2s.plain.json", &len);
@@ -234,10 +210,10 @@ START_TEST(capture_b_rsa_connect)
     ck_assert_str_eq(dec, plain);
     free(plain);
     /* the capture's hello completes the handshake */
-    char *hello = wire(VEC "B-unknown-rsa/02-hello.s2c.bin", &len);
+    char *hello = read_captured_packet(VEC "B-unknown-rsa/02-hello.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
-    char *est = wire(VEC "B-unknown-rsa/04-established.s2c.bin", &len);
+    char *est = read_captured_packet(VEC "B-unknown-rsa/04-established.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     free(est);
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_ESTABLISHED);
@@ -250,7 +226,7 @@ END_TEST
 
 START_TEST(capture_c_key_size_request)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {1795667590};
     residue_client_config cfg = {NULL, key, NULL, 128, 0};
     residue_client *cl = NULL;
@@ -272,7 +248,7 @@ START_TEST(capture_c_key_size_request)
     ck_assert_uint_eq(mine.timestamp, theirs.timestamp);
     ck_assert_uint_eq(mine.rsa_public_key.len, theirs.rsa_public_key.len);
     ck_assert(memcmp(mine.rsa_public_key.ptr, theirs.rsa_public_key.ptr, mine.rsa_public_key.len) == 0);
-    char *hello = wire(VEC "C-key-sizes/02-hello-aes128.s2c.bin", &len);
+    char *hello = read_captured_packet(VEC "C-key-sizes/02-hello-aes128.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, len, out, sizeof out, &n, NULL), 0);
     free(hello);
     ck_assert_uint_eq(residue_client_key_bits(cl), 128);
@@ -284,7 +260,7 @@ END_TEST
 /* Every encryption of an error reply, from F-errors. */
 START_TEST(capture_f_error_replies)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {1795667615};
     uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0, len = 0;
@@ -296,7 +272,7 @@ START_TEST(capture_f_error_replies)
     ck_assert_int_eq(residue_client_create(&mcfg, fake_now, &clk, NULL, NULL, &m, NULL), 0);
     ck_assert_int_eq(residue_client_connect(m, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, F "09-connect-unknown-managed-id.c2s.bin");
-    char *r = wire(F "10-connect-unknown-managed-id-reply.s2c.bin", &len);
+    char *r = read_captured_packet(F "10-connect-unknown-managed-id-reply.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(m, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Client is unknown");
     ck_assert_int_eq(residue_client_get_state(m), RESIDUE_CLIENT_DISCONNECTED);
@@ -310,12 +286,12 @@ START_TEST(capture_f_error_replies)
     ck_assert_int_eq(residue_client_create(&cfg, fake_now, &clk, NULL, NULL, &cl, NULL), 0);
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     expect_packet(out, n, F "11-connect.c2s.bin");
-    r = wire(F "12-hello.s2c.bin", &len);
+    r = read_captured_packet(F "12-hello.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, NULL), 0);
     free(r);
     ck_assert_str_eq(residue_client_id(cl), "teupbzjtyyljzjzx");
     /* ... (we are awaiting established: an AES error reply ends the attempt) */
-    r = wire(F "14-touch-before-ack-reply.s2c.bin", &len);
+    r = read_captured_packet(F "14-touch-before-ack-reply.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Cannot touch a non-acknowledged client. Please ACKNOWLEDGE it first");
     free(r);
@@ -323,17 +299,17 @@ START_TEST(capture_f_error_replies)
 
     /* RSA-encrypted error (re-ACK) after a fresh CONNECT with the same hello */
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
-    r = wire(F "12-hello.s2c.bin", &len);
+    r = read_captured_packet(F "12-hello.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, NULL), 0);
     free(r);
-    r = wire(F "22-re-ack-reply.s2c.bin", &len);
+    r = read_captured_packet(F "22-re-ack-reply.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Cannot re-acknowledge unmanaged clients. Please TOUCH to refresh it.");
     free(r);
 
     /* plain parser message; raw text; garbage */
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
-    r = wire(F "24-envelope-unknown-client-id-reply.s2c.bin", &len);
+    r = read_captured_packet(F "24-envelope-unknown-client-id-reply.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)r, len, out, sizeof out, &n, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Unexpected character");
     free(r);
@@ -363,128 +339,24 @@ END_TEST
 
 /* ---- against our server ------------------------------------------------------------------- */
 
-typedef struct world {
-    fake_clock clock;
-    fake_rng srv_rng, cl_rng;
-    residue_server_config cfg;
-    residue_server *srv;
-    residue_client *cl;
-    rp_rsa_key *client_key;
-    rp_rsa_key *server_priv;
-    rp_rsa_key *server_pub;
-    rp_rsa_key *managed_pub;
-    residue_managed_client managed[1];
-    size_t logs;
-    char last_msg[128];
-} world;
-
-static void on_log(void *ctx, const char *client_id, const residue_log_request *log)
-{
-    world *w = ctx;
-    (void)client_id;
-    w->logs++;
-    snprintf(w->last_msg, sizeof w->last_msg, "%.*s", (int)log->msg.len, log->msg.ptr);
-}
-
+/* The server of these tests: sessions of an hour, bulks of up to 50, one managed client
+ * ("managed-unit", 192-bit session keys) and, with_server_key, the key pair of
+ * B-unknown-rsa for RSA CONNECTs. No client yet (world_client). */
 static void world_start(world *w, bool with_server_key)
 {
-    memset(w, 0, sizeof *w);
-    w->clock.now = 1800000000u;
-    w->srv_rng.state = 11;
-    w->cl_rng.state = 13;
-    w->client_key = load_private(A "keys/client-private.pem");
-    w->managed_pub = load_public(A "keys/client-public.pem");
+    world_init(w);
+    w->managed_pub = load_public_key(A "keys/client-public.pem");
     w->managed[0] = (residue_managed_client){"managed-unit", w->managed_pub, 192};
-    residue_server_config_defaults(&w->cfg);
     w->cfg.client_age = 3600;
     w->cfg.max_items_in_bulk = 50;
-    w->cfg.logging_port = 9999;
     w->cfg.managed_clients = w->managed;
     w->cfg.managed_count = 1;
     if (with_server_key) {
-        w->server_priv = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
-        w->server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
+        w->server_priv = load_private_key(VEC "B-unknown-rsa/keys/server-private.pem");
+        w->server_pub = load_public_key(VEC "B-unknown-rsa/keys/server-public.pem");
         w->cfg.server_private_key = w->server_priv;
     }
-    ck_assert_int_eq(residue_server_create(&w->cfg, fake_now, &w->clock, fake_random, &w->srv_rng, &w->srv, NULL), 0);
-}
-
-static void world_client(world *w, const char *id, uint16_t key_size, bool rsa)
-{
-    residue_client_free(w->cl);
-    residue_client_config cfg = {id, w->client_key, rsa ? w->server_pub : NULL, key_size, 0};
-    ck_assert_int_eq(residue_client_create(&cfg, fake_now, &w->clock, fake_random, &w->cl_rng, &w->cl, NULL), 0);
-}
-
-static void world_stop(world *w)
-{
-    residue_client_free(w->cl);
-    residue_server_free(w->srv);
-    rp_rsa_key_free(w->client_key);
-    rp_rsa_key_free(w->server_priv);
-    rp_rsa_key_free(w->server_pub);
-    rp_rsa_key_free(w->managed_pub);
-}
-
-/* Sends a client packet to the server's connect port and the reply back; returns the
- * client's status, with any follow-up packet (the ACK) sent on in turn. */
-static int exchange(world *w, const uint8_t *pkt, size_t len, rp_error *e)
-{
-    uint8_t buf[RESIDUE_SESSION_PACKET_MAX], reply[RESIDUE_SESSION_PACKET_MAX], out[RESIDUE_SESSION_PACKET_MAX];
-    memcpy(buf, pkt, len);
-    for (;;) {
-        size_t rn = 0, on = 0;
-        ck_assert_int_eq(residue_server_handle_connect(w->srv, buf, len - 4, reply, sizeof reply, &rn, NULL), 0);
-        int rc = residue_client_receive(w->cl, reply, rn - 4, out, sizeof out, &on, e);
-        if (rc < 0 || on == 0) return rc;
-        memcpy(buf, out, on);
-        len = on;
-    }
-}
-
-static int handshake(world *w, rp_error *e)
-{
-    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
-    size_t n = 0;
-    int rc = residue_client_connect(w->cl, pkt, sizeof pkt, &n, e);
-    if (rc < 0) return rc;
-    return exchange(w, pkt, n, e);
-}
-
-static int do_touch(world *w, rp_error *e)
-{
-    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
-    size_t n = 0;
-    int rc = residue_client_touch(w->cl, pkt, sizeof pkt, &n, e);
-    if (rc < 0) return rc;
-    return exchange(w, pkt, n, e);
-}
-
-static int do_log(world *w, const residue_log_request *recs, size_t count, rp_error *e)
-{
-    size_t cap = 1 << 20, n = 0, rn = 0;
-    uint8_t *pkt = malloc(cap);
-    uint8_t reply[64];
-    int rc = residue_client_build_log(w->cl, recs, count, pkt, cap, &n, e);
-    if (rc == 0) {
-        ck_assert_int_eq(residue_server_handle_log(w->srv, pkt, n - 4, on_log, w, reply, sizeof reply, &rn, NULL), 0);
-        rc = residue_client_log_reply(w->cl, reply, rn - 4, e);
-    }
-    free(pkt);
-    return rc;
-}
-
-static void make_record(residue_log_request *r, const char *msg)
-{
-    residue_log_request_init(r);
-    r->datetime = 1800000000123u;
-    r->has_datetime = true;
-    r->msg = rp_str_from_cstr(msg);
-    r->has_msg = true;
-    r->logger = rp_str_from_cstr("unit");
-    r->has_logger = true;
-    r->level = RESIDUE_LEVEL_INFO;
-    r->has_level = true;
+    world_serve(w);
 }
 
 START_TEST(transitions_and_touch_timing)
@@ -499,13 +371,13 @@ START_TEST(transitions_and_touch_timing)
     ck_assert_int_eq(residue_client_touch(w.cl, pkt, sizeof pkt, &n, &e), RP_E_STATE);
     ck_assert_int_eq(residue_client_receive(w.cl, (const uint8_t *)"x", 1, pkt, sizeof pkt, &n, &e), RP_E_STATE);
     residue_log_request rec;
-    make_record(&rec, "too early");
+    world_log_record(&rec, "too early");
     ck_assert_int_eq(residue_client_build_log(w.cl, &rec, 1, pkt, sizeof pkt, &n, &e), RP_E_STATE);
     ck_assert_int_eq(residue_client_connect(w.cl, pkt, sizeof pkt, &n, NULL), 0);
     uint8_t pkt2[RESIDUE_SESSION_PACKET_MAX];
     size_t n2 = 0;
     ck_assert_int_eq(residue_client_connect(w.cl, pkt2, sizeof pkt2, &n2, &e), RP_E_STATE);
-    ck_assert_int_eq(exchange(&w, pkt, n, &e), 0);
+    ck_assert_int_eq(world_exchange(&w, pkt, n, &e), 0);
     ck_assert_int_eq(residue_client_get_state(w.cl), RESIDUE_CLIENT_ESTABLISHED);
     ck_assert_uint_eq(residue_client_logging_port(w.cl), 9999);
     ck_assert_uint_eq(residue_client_age(w.cl), 3600);
@@ -516,7 +388,7 @@ START_TEST(transitions_and_touch_timing)
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     w.clock.now = dc + 3541;
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_TOUCH);
-    ck_assert_int_eq(do_touch(&w, &e), 0);
+    ck_assert_int_eq(world_touch(&w, &e), 0);
     ck_assert_uint_eq(residue_client_date_created(w.cl), dc + 3541);
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     /* dead: reconnect, not TOUCH */
@@ -525,7 +397,7 @@ START_TEST(transitions_and_touch_timing)
     const char *old_id = residue_client_id(w.cl);
     char old[32];
     snprintf(old, sizeof old, "%s", old_id);
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_str_ne(residue_client_id(w.cl), old);
     ck_assert_int_eq(residue_client_get_state(w.cl), RESIDUE_CLIENT_ESTABLISHED);
     world_stop(&w);
@@ -538,19 +410,19 @@ START_TEST(forgotten_by_server_reconnects)
     world_start(&w, false);
     world_client(&w, NULL, 0, false);
     rp_error e;
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     /* the server sweeps the client away (dead), the client's TOUCH is refused */
     w.clock.now += 3601;
     ck_assert_uint_eq(residue_server_sweep(w.srv), 1);
     w.clock.now -= 30; /* the client believes it has 29 s left */
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_TOUCH);
-    ck_assert_int_eq(do_touch(&w, &e), RP_E_REJECTED);
+    ck_assert_int_eq(world_touch(&w, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Unexpected character");
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_CONNECT);
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     residue_log_request rec;
-    make_record(&rec, "after reconnect");
-    ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
+    world_log_record(&rec, "after reconnect");
+    ck_assert_int_eq(world_log(&w, &rec, 1, &e), 0);
     ck_assert_str_eq(w.last_msg, "after reconnect");
     world_stop(&w);
 }
@@ -565,11 +437,11 @@ START_TEST(key_sizes_and_rsa_connect)
         for (size_t i = 0; i < 4; i++) {
             world_client(&w, NULL, sizes[i], rsa != 0);
             rp_error e;
-            ck_assert_msg(handshake(&w, &e) == 0, "%s", e.message);
+            ck_assert_msg(world_handshake(&w, &e) == 0, "%s", e.message);
             ck_assert_uint_eq(residue_client_key_bits(w.cl), sizes[i] == 0 ? 256 : sizes[i]);
             residue_log_request rec;
-            make_record(&rec, "sized");
-            ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
+            world_log_record(&rec, "sized");
+            ck_assert_int_eq(world_log(&w, &rec, 1, &e), 0);
         }
     }
     ck_assert_uint_eq(w.logs, 8);
@@ -583,13 +455,13 @@ START_TEST(managed_client)
     world_start(&w, true);
     rp_error e;
     world_client(&w, "managed-unit", 0, false);
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_str_eq(residue_client_id(w.cl), "managed-unit");
     ck_assert_uint_eq(residue_client_key_bits(w.cl), 192); /* per-client key_size */
     world_client(&w, "managed-unit", 0, true);       /* RSA CONNECT, same client again */
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     world_client(&w, "not-configured", 0, false);
-    ck_assert_int_eq(handshake(&w, &e), RP_E_REJECTED);
+    ck_assert_int_eq(world_handshake(&w, &e), RP_E_REJECTED);
     ck_assert_str_eq(e.message, "Client is unknown");
     world_stop(&w);
 }
@@ -601,13 +473,13 @@ START_TEST(bulk_and_compression)
     world_start(&w, false);
     world_client(&w, NULL, 0, false);
     rp_error e;
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_uint_eq(residue_client_bulk_capacity(w.cl), 50);
     residue_log_request recs[51];
     char msgs[51][32];
     for (int i = 0; i < 51; i++) {
         snprintf(msgs[i], sizeof msgs[i], "bulk line %d", i);
-        make_record(&recs[i], msgs[i]);
+        world_log_record(&recs[i], msgs[i]);
     }
     uint8_t pkt[8];
     size_t n = 0;
@@ -616,27 +488,26 @@ START_TEST(bulk_and_compression)
     ck_assert_int_eq(residue_client_build_log(w.cl, recs, 1, pkt, sizeof pkt, &n, &e), RP_E_OVERFLOW);
     trace_log tr = {0};
     residue_client_set_trace(w.cl, trace_fn, &tr);
-    ck_assert_int_eq(do_log(&w, recs, 50, &e), 0);
+    ck_assert_int_eq(world_log(&w, recs, 50, &e), 0);
     ck_assert_uint_eq(w.logs, 50);
     ck_assert_str_eq(w.last_msg, "bulk line 49");
     ck_assert(strstr(tr.text, "-> LOG-BULK (aes+zlib, ") != NULL);
     residue_client_set_compression(w.cl, false);
-    ck_assert_int_eq(do_log(&w, recs + 50, 1, &e), 0);
+    ck_assert_int_eq(world_log(&w, recs + 50, 1, &e), 0);
     ck_assert(strstr(tr.text, "-> LOG (aes, ") != NULL);
     ck_assert_str_eq(w.last_msg, "bulk line 50");
     world_stop(&w);
 
     /* a server without bulk and compression: capacity 1, plain AES */
     world_start(&w, false);
-    residue_server_free(w.srv);
     w.cfg.allow_bulk_log_request = false;
     w.cfg.compression = false;
-    ck_assert_int_eq(residue_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
+    world_serve(&w);
     world_client(&w, NULL, 0, false);
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_uint_eq(residue_client_bulk_capacity(w.cl), 1);
     ck_assert_int_eq(residue_client_build_log(w.cl, recs, 2, pkt, sizeof pkt, &n, &e), RP_E_LIMIT);
-    ck_assert_int_eq(do_log(&w, recs, 1, &e), 0);
+    ck_assert_int_eq(world_log(&w, recs, 1, &e), 0);
     ck_assert_uint_eq(w.logs, 1);
     world_stop(&w);
 }
@@ -646,19 +517,18 @@ START_TEST(never_expiring_session)
 {
     world w;
     world_start(&w, false);
-    residue_server_free(w.srv);
     w.cfg.client_age = 0; /* the server omits age and date_created */
-    ck_assert_int_eq(residue_server_create(&w.cfg, fake_now, &w.clock, fake_random, &w.srv_rng, &w.srv, NULL), 0);
+    world_serve(&w);
     world_client(&w, NULL, 0, false);
     rp_error e;
-    ck_assert_int_eq(handshake(&w, &e), 0);
+    ck_assert_int_eq(world_handshake(&w, &e), 0);
     ck_assert_uint_eq(residue_client_age(w.cl), 0);
     ck_assert_uint_eq(residue_client_date_created(w.cl), 0);
     w.clock.now += 100u * 86400u;
     ck_assert_int_eq(residue_client_next_action(w.cl), RESIDUE_CLIENT_ACTION_NONE);
     residue_log_request rec;
-    make_record(&rec, "still here");
-    ck_assert_int_eq(do_log(&w, &rec, 1, &e), 0);
+    world_log_record(&rec, "still here");
+    ck_assert_int_eq(world_log(&w, &rec, 1, &e), 0);
     ck_assert_str_eq(w.last_msg, "still here");
     world_stop(&w);
 }
@@ -666,8 +536,8 @@ END_TEST
 
 START_TEST(config_errors)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
-    rp_rsa_key *pub = load_public(A "keys/client-public.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
+    rp_rsa_key *pub = load_public_key(A "keys/client-public.pem");
     residue_client *cl = NULL;
     rp_error e;
     residue_client_config c1 = {"id", NULL, NULL, 0, 0};

@@ -13,36 +13,17 @@
  *  - A packet that cannot be written (buffer too small) leaves the machine as it was.
  */
 #include <check.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rp_crypto.h"
 #include "residue_machines.h"
 #include "residue_session.h"
+#include "support/client_world.h"
 #include "support/session_fakes.h"
-#include "support/vec_support.h"
+#include "support/session_files.h"
 
 #define A "../shared/vectors/A-unknown-plain/"
-
-static rp_rsa_key *load_private(const char *path)
-{
-    rp_rsa_key *k = NULL;
-    rp_error e;
-    ck_assert_msg(rp_rsa_key_load_private_file(path, NULL, &k, &e) == 0, "%s: %s", path, e.message);
-    return k;
-}
-
-/* A captured .bin without its delimiter (caller frees). */
-static char *wire(const char *path, size_t *len)
-{
-    char *t = vec_read_file(path, len);
-    ck_assert_msg(t != NULL, "cannot read %s", path);
-    ck_assert_uint_ge(*len, 4);
-    *len -= 4;
-    t[*len] = '\0';
-    return t;
-}
 
 static residue_client_session_state mstate(const residue_client *cl)
 {
@@ -57,82 +38,28 @@ static uint32_t state_line(const residue_client *cl, residue_client_session_stat
 
 /* ---- an in-process server and one client ---------------------------------------------- */
 
-typedef struct world {
-    fake_clock clock;
-    fake_rng srv_rng, cl_rng;
-    residue_server_config cfg;
-    residue_server *srv;
-    residue_client *cl;
-    rp_rsa_key *client_key;
-} world;
-
+/* The server of these tests (defaults but for client_age) and an unmanaged client. */
 static void world_start(world *w, uint32_t client_age)
 {
-    memset(w, 0, sizeof *w);
-    w->clock.now = 1800000000u;
-    w->srv_rng.state = 11;
-    w->cl_rng.state = 13;
-    w->client_key = load_private(A "keys/client-private.pem");
-    residue_server_config_defaults(&w->cfg);
+    world_init(w);
     w->cfg.client_age = client_age;
-    w->cfg.logging_port = 9999;
-    ck_assert_int_eq(residue_server_create(&w->cfg, fake_now, &w->clock, fake_random, &w->srv_rng,
-                                           &w->srv, NULL), 0);
-    residue_client_config cc = {NULL, w->client_key, NULL, 0, 0};
-    ck_assert_int_eq(residue_client_create(&cc, fake_now, &w->clock, fake_random, &w->cl_rng,
-                                           &w->cl, NULL), 0);
+    world_serve(w);
+    world_client(w, NULL, 0, false);
 }
 
-static void world_stop(world *w)
-{
-    residue_client_free(w->cl);
-    residue_server_free(w->srv);
-    rp_rsa_key_free(w->client_key);
-}
-
-/* Client packet -> server's connect port -> reply -> client, and any follow-up (the ACK). */
-static int exchange(world *w, const uint8_t *pkt, size_t len, rp_error *e)
-{
-    uint8_t buf[RESIDUE_SESSION_PACKET_MAX], reply[RESIDUE_SESSION_PACKET_MAX];
-    memcpy(buf, pkt, len);
-    for (;;) {
-        size_t rn = 0, on = 0;
-        ck_assert_int_eq(residue_server_handle_connect(w->srv, buf, len - 4, reply, sizeof reply,
-                                                       &rn, NULL), 0);
-        int rc = residue_client_receive(w->cl, reply, rn - 4, buf, sizeof buf, &on, e);
-        if (rc < 0 || on == 0) return rc;
-        len = on;
-    }
-}
-
+/* The handshake, which leaves the client's machine established. */
 static void handshake(world *w)
 {
-    uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
-    size_t n = 0;
     rp_error e;
-    ck_assert_int_eq(residue_client_connect(w->cl, pkt, sizeof pkt, &n, NULL), 0);
-    ck_assert_msg(exchange(w, pkt, n, &e) == 0, "%s", e.message);
+    ck_assert_msg(world_handshake(w, &e) == 0, "%s", e.message);
     ck_assert_int_eq(mstate(w->cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
-}
-
-static void make_record(residue_log_request *r)
-{
-    residue_log_request_init(r);
-    r->datetime = 1800000000123u;
-    r->has_datetime = true;
-    r->msg = rp_str_from_cstr("a line");
-    r->has_msg = true;
-    r->logger = rp_str_from_cstr("unit");
-    r->has_logger = true;
-    r->level = RESIDUE_LEVEL_INFO;
-    r->has_level = true;
 }
 
 /* ---- receive ---------------------------------------------------------------------------- */
 
 START_TEST(hello_refused_when_established)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {1795667590};
     fake_rng rng = {.state = 7};
     residue_client_config cfg = {NULL, key, NULL, 0, 0};
@@ -141,11 +68,11 @@ START_TEST(hello_refused_when_established)
     uint8_t out[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0, len = 0;
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
-    char *hello = wire(A "02-hello.s2c.bin", &len);
+    char *hello = read_captured_packet(A "02-hello.s2c.bin", &len);
     size_t hello_len = len;
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)hello, hello_len, out, sizeof out, &n, NULL), 0);
     ck_assert_int_eq(mstate(cl), RESIDUE_CLIENT_SESSION_STATE_AWAITING_ESTABLISHED);
-    char *est = wire(A "04-established.s2c.bin", &len);
+    char *est = read_captured_packet(A "04-established.s2c.bin", &len);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)est, len, out, sizeof out, &n, NULL), 0);
     ck_assert_int_eq(mstate(cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
     ck_assert(residue_client_session_has_key(residue_client_machine(cl), RESIDUE_KEY_SESSION));
@@ -178,7 +105,7 @@ END_TEST
 
 START_TEST(awaited_reply_refused_ends_attempt)
 {
-    rp_rsa_key *key = load_private(A "keys/client-private.pem");
+    rp_rsa_key *key = load_private_key(A "keys/client-private.pem");
     fake_clock clk = {1795667590};
     residue_client_config cfg = {NULL, key, NULL, 0, 0};
     residue_client *cl = NULL;
@@ -220,7 +147,7 @@ START_TEST(log_reply_in_every_state)
     ck_assert_int_eq(residue_client_connect(w.cl, pkt, sizeof pkt, &n, NULL), 0);
     ck_assert_int_eq(residue_client_log_reply(w.cl, (const uint8_t *)"{\"r\":1}", 7, &e), RP_E_REJECTED);
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO);
-    ck_assert_int_eq(exchange(&w, pkt, n, &e), 0);
+    ck_assert_int_eq(world_exchange(&w, pkt, n, &e), 0);
     ck_assert_int_eq(residue_client_log_reply(w.cl, (const uint8_t *)"{\"r\":0}", 7, &e), 0);
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
     world_stop(&w);
@@ -234,7 +161,7 @@ START_TEST(log_request_refused_before_established)
     world w;
     world_start(&w, 3600);
     residue_log_request rec;
-    make_record(&rec);
+    world_log_record(&rec, "a line");
     uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 77;
     rp_error e;
@@ -259,7 +186,7 @@ START_TEST(log_request_refused_before_established)
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_AWAITING_HELLO);
 
     /* established: the same record goes out */
-    ck_assert_int_eq(exchange(&w, connect, cn, &e), 0);
+    ck_assert_int_eq(world_exchange(&w, connect, cn, &e), 0);
     ck_assert_int_eq(residue_client_build_log(w.cl, &rec, 1, pkt, sizeof pkt, &n, &e), 0);
     ck_assert_uint_gt(n, 4);
     /* TOUCH out: logging goes on, a second TOUCH waits for the first */
@@ -292,7 +219,7 @@ START_TEST(unwritten_packet_keeps_state)
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
     ck_assert_uint_eq(residue_client_key_bits(w.cl), 256);
     residue_log_request rec;
-    make_record(&rec);
+    world_log_record(&rec, "a line");
     uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     ck_assert_int_eq(residue_client_build_log(w.cl, &rec, 1, pkt, sizeof pkt, &n, &e), 0);
     world_stop(&w);
@@ -329,7 +256,7 @@ START_TEST(touch_timer_fires_at_touch_point)
 
     /* touch_due: the TOUCH first, logging after */
     residue_log_request rec;
-    make_record(&rec);
+    world_log_record(&rec, "a line");
     uint8_t pkt[RESIDUE_SESSION_PACKET_MAX];
     size_t n = 0;
     rp_error e;
@@ -337,7 +264,7 @@ START_TEST(touch_timer_fires_at_touch_point)
     ck_assert_str_eq(e.message, "send LogRequest is not allowed in state touch_due");
     ck_assert_int_eq(residue_client_touch(w.cl, pkt, sizeof pkt, &n, NULL), 0);
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_AWAITING_TOUCH);
-    ck_assert_int_eq(exchange(&w, pkt, n, &e), 0);
+    ck_assert_int_eq(world_exchange(&w, pkt, n, &e), 0);
     ck_assert_int_eq(mstate(w.cl), RESIDUE_CLIENT_SESSION_STATE_ESTABLISHED);
     /* the established reply to the TOUCH restarted the timer from the new date_created */
     ck_assert_uint_eq(residue_client_date_created(w.cl), dc + 3541);

@@ -19,6 +19,7 @@
 #include "residue_session.h"
 #include "support/residue_seal.h"
 #include "support/session_fakes.h"
+#include "support/session_files.h"
 #include "support/test_keys.h"
 #include "support/vec_support.h"
 #include "residue_profiles.h"
@@ -61,22 +62,6 @@ static void sink_fn(void *ctx, const char *client_id, const residue_log_request 
 }
 
 /* ---- shared fixtures ----------------------------------------------------------------------- */
-
-static rp_rsa_key *load_private(const char *path)
-{
-    rp_rsa_key *k = NULL;
-    rp_error e;
-    ck_assert_msg(rp_rsa_key_load_private_file(path, NULL, &k, &e) == 0, "%s: %s", path, e.message);
-    return k;
-}
-
-static rp_rsa_key *load_public(const char *path)
-{
-    rp_rsa_key *k = NULL;
-    rp_error e;
-    ck_assert_msg(rp_rsa_key_load_public_file(path, &k, &e) == 0, "%s: %s", path, e.message);
-    return k;
-}
 
 /* The configuration every capture was made with (server-config/residue.conf.json). */
 static void capture_config(residue_server_config *cfg, const rp_rsa_key *server_key)
@@ -212,8 +197,8 @@ static size_t replay(const char *dir, size_t expect_logs)
     const vec_json *steps = vec_json_get(index, "steps");
     ck_assert_ptr_nonnull(steps);
 
-    rp_rsa_key *server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
-    rp_rsa_key *client_key = load_private(VEC "A-unknown-plain/keys/client-private.pem");
+    rp_rsa_key *server_key = load_private_key(VEC "B-unknown-rsa/keys/server-private.pem");
+    rp_rsa_key *client_key = load_private_key(VEC "A-unknown-plain/keys/client-private.pem");
     residue_server_config cfg;
     capture_config(&cfg, server_key);
     harness h;
@@ -321,7 +306,7 @@ typedef struct tclient {
 static void tclient_init(tclient *c, const char *priv_path, const char *pub_path)
 {
     memset(c, 0, sizeof *c);
-    c->priv = load_private(priv_path);
+    c->priv = load_private_key(priv_path);
     size_t plen = 0;
     char *pem = vec_read_file(pub_path, &plen);
     ck_assert_ptr_nonnull(pem);
@@ -435,7 +420,7 @@ typedef struct setup {
 static void setup_start(setup *s, void (*tweak)(residue_server_config *))
 {
     memset(s, 0, sizeof *s);
-    s->server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
+    s->server_key = load_private_key(VEC "B-unknown-rsa/keys/server-private.pem");
     capture_config(&s->cfg, NULL);
     if (tweak != NULL) tweak(&s->cfg);
     harness_start(&s->h, &s->cfg, T0);
@@ -744,7 +729,7 @@ START_TEST(plain_not_allowed)
     send_connect(h, json, strlen(json));
     expect_error_text(h, "Plain connections not allowed by the server");
     /* the same CONNECT RSA-encrypted to the server key is accepted */
-    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
+    rp_rsa_key *server_pub = load_public_key(VEC "B-unknown-rsa/keys/server-public.pem");
     char sealed[4096];
     size_t n = 0;
     rs_keys sk = {.server = server_pub};
@@ -832,7 +817,7 @@ static void managed_start(managed_setup *m)
 {
     setup_start(&m->s, NULL);
     harness_stop(&m->s.h);
-    m->pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
+    m->pub = load_public_key(VEC "A-unknown-plain/keys/client-public.pem");
     m->managed[0] = (residue_managed_client){"muflihun00102030", m->pub, 0};
     m->managed[1] = (residue_managed_client){"small-key_client@x.y#1", m->pub, 128};
     m->s.cfg.managed_clients = m->managed;
@@ -1155,9 +1140,9 @@ static void java_session(harness *h, const char *pem, size_t pem_len, const rp_r
  * unmanaged, plain and RSA; and a key of ours in the same form, whose hello we open. */
 START_TEST(java_client_unmanaged)
 {
-    rp_rsa_key *server = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
-    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
-    rp_rsa_key *priv = load_private(VEC "G-java-style/keys/client-private.pem");
+    rp_rsa_key *server = load_private_key(VEC "B-unknown-rsa/keys/server-private.pem");
+    rp_rsa_key *server_pub = load_public_key(VEC "B-unknown-rsa/keys/server-public.pem");
+    rp_rsa_key *priv = load_private_key(VEC "G-java-style/keys/client-private.pem");
     residue_server_config cfg;
     capture_config(&cfg, server);
     harness h;
@@ -1382,7 +1367,7 @@ START_TEST(mutated_packets_always_get_one_reply)
                                   "A-unknown-plain/05-touch.c2s.bin", "A-unknown-plain/07-log-uncompressed.c2s.bin",
                                   "A-unknown-plain/09-log-compressed.c2s.bin", "A-unknown-plain/11-bulk-compressed.c2s.bin",
                                   "G-java-style/03-ack-java-style.c2s.bin"};
-    rp_rsa_key *server_key = load_private(VEC "B-unknown-rsa/keys/server-private.pem");
+    rp_rsa_key *server_key = load_private_key(VEC "B-unknown-rsa/keys/server-private.pem");
     residue_server_config cfg;
     capture_config(&cfg, server_key);
     harness h;
@@ -1504,7 +1489,7 @@ static void logger_config(logger_setup *l)
 static void logger_start(logger_setup *l, bool allow_unmanaged_loggers)
 {
     memset(l, 0, sizeof *l);
-    l->pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
+    l->pub = load_public_key(VEC "A-unknown-plain/keys/client-public.pem");
     logger_config(l);
     l->cfg.allow_unmanaged_loggers = allow_unmanaged_loggers;
     harness_start(&l->h, &l->cfg, T0);
@@ -1583,7 +1568,7 @@ START_TEST(logger_config_checks)
 {
     logger_setup l;
     memset(&l, 0, sizeof l);
-    l.pub = load_public(VEC "A-unknown-plain/keys/client-public.pem");
+    l.pub = load_public_key(VEC "A-unknown-plain/keys/client-public.pem");
     static const char *const bad_black[] = {"spam", "app"};
     static const char *const black_default[] = {"default"};
     static const char *const unmanaged_one[] = {"app", "nope"};
@@ -1818,7 +1803,7 @@ START_TEST(entry_envelopes_as_the_real_server)
     s.cfg.server_private_key = s.server_key;
     harness_start(h, &s.cfg, T0);
     connect_unmanaged(h, &s.c, NULL);
-    rp_rsa_key *server_pub = load_public(VEC "B-unknown-rsa/keys/server-public.pem");
+    rp_rsa_key *server_pub = load_public_key(VEC "B-unknown-rsa/keys/server-public.pem");
     char json[4096], sealed[4096];
     size_t n = 0;
     /* ACK, RSA to the server key: established */
