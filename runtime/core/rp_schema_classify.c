@@ -201,6 +201,25 @@ static void describe_found(char *why, size_t cap, size_t *used, const rp_schema_
         *used += (size_t)w;
 }
 
+/* Whether the key of field k of routes[i] is a discriminator's key before it — in an
+ * earlier route wanted here, or earlier in the same message — so each key is said once. */
+static bool said_before(const rp_schema_route *routes, int port, int dir, size_t i, size_t k)
+{
+    const rp_schema_field *f = &routes[i].message->fields[k];
+    for (size_t j = 0; j <= i; j++) {
+        if (!route_wants(&routes[j], port, dir) || routes[j].message->is_array)
+            continue;
+        const rp_schema_message *m = routes[j].message;
+        for (size_t q = 0; q < (j < i ? m->field_count : k); q++) {
+            const rp_schema_field *g = &m->fields[q];
+            if (discriminator_rule(g) != NULL && g->key_len == f->key_len &&
+                memcmp(g->key, f->key, f->key_len) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
 int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int dir,
                        const char *json, size_t len, const rp_schema_profile *profile,
                        rp_error *err)
@@ -301,20 +320,8 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
         const rp_schema_message *m = routes[i].message;
         for (size_t k = 0; k < m->field_count; k++) {
             const rp_schema_field *f = &m->fields[k];
-            bool seen = false;
-            for (size_t j = 0; j < i && !seen; j++) /* one mention per key */
-                if (route_wants(&routes[j], port, dir) && !routes[j].message->is_array)
-                    for (size_t q = 0; q < routes[j].message->field_count && !seen; q++) {
-                        const rp_schema_field *g = &routes[j].message->fields[q];
-                        seen = discriminator_rule(g) != NULL && g->key_len == f->key_len &&
-                               memcmp(g->key, f->key, f->key_len) == 0;
-                    }
-            for (size_t q = 0; q < k && !seen; q++)
-                seen = discriminator_rule(&m->fields[q]) != NULL && m->fields[q].key_len == f->key_len &&
-                       memcmp(m->fields[q].key, f->key, f->key_len) == 0;
-            if (discriminator_rule(f) == NULL || seen)
-                continue;
-            describe_found(why, sizeof why, &used, f, find_found(found, nfound, f));
+            if (discriminator_rule(f) != NULL && !said_before(routes, port, dir, i, k))
+                describe_found(why, sizeof why, &used, f, find_found(found, nfound, f));
         }
     }
     if (used >= sizeof why)
