@@ -13,7 +13,7 @@
  * {"r":0} only once a record is in the file (and, with durability "group", fsynced: the
  * replies of a turn wait for its one fsync). Defaults and keys: docs/security.md.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#define _GNU_SOURCE /* MAP_ANONYMOUS, accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -632,7 +632,9 @@ static void accept_all(app *a, port_role role)
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        int fd = accept(a->listen_fd[role], (struct sockaddr *)&ss, &sl);
+        /* Non-blocking from the start; TCP_NODELAY comes from the listener (rs_listen). */
+        int fd = accept4(a->listen_fd[role], (struct sockaddr *)&ss, &sl,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
                 /* Out of descriptors: free one and retry, or stop accepting for a moment so
@@ -654,9 +656,8 @@ static void accept_all(app *a, port_role role)
             continue;
         }
         conn *c = calloc(1, sizeof *c);
-        if (c == NULL || rs_set_nonblocking(fd, NULL) < 0) {
-            fprintf(stderr, PROG ": cannot set up a connection (out of memory?)\n");
-            free(c);
+        if (c == NULL) {
+            fprintf(stderr, PROG ": cannot set up a connection (out of memory)\n");
             close(fd);
             continue;
         }
@@ -673,9 +674,6 @@ static void accept_all(app *a, port_role role)
             memcpy(c->src, &in6->sin6_addr, 16);
             c->src_len = 16;
         }
-        /* One small reply per request: do not let Nagle hold it back. */
-        int one = 1;
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         a->conns[a->nconns++] = c;
     }
 }
