@@ -479,8 +479,10 @@ static int handle_packet(app *a, conn *c)
 }
 
 /* Reads up to `want` bytes into the framer: the count read, 0 for nothing now (EAGAIN or
- * end of stream), -1 closes. */
-static int read_some(app *a, conn *c, size_t want)
+ * end of stream), -1 closes. *drained is set when the socket had nothing more to give: a
+ * stream socket's recv returns less than asked only when its queue is empty, so asking
+ * again would just return EAGAIN (what arrives later, the next poll reports). */
+static int read_some(app *a, conn *c, size_t want, bool *drained)
 {
     if (!make_room(a, c, want)) return -1;
     if (inbuf_ensure(a, c) < 0) {
@@ -500,6 +502,7 @@ static int read_some(app *a, conn *c, size_t want)
         c->read_closed = true;
         return 0;
     }
+    *drained = (size_t)r < want;
     size_t off = 0;
     while (off < (size_t)r) {
         size_t used = 0;
@@ -554,12 +557,10 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
                 c->more = true;
                 break;
             }
-            int r = read_some(a, c, a->lim.turn_bytes - bytes);
+            bool drained = false;
+            int r = read_some(a, c, a->lim.turn_bytes - bytes, &drained);
             if (r < 0) return -1;
-            if (r == 0) {
-                can_read = false;
-                continue;
-            }
+            if (r == 0 || drained) can_read = false;
             bytes += (size_t)r;
             continue;
         }
