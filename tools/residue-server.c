@@ -85,6 +85,7 @@ typedef struct conn {
     size_t out_release; /* bytes before this may be sent; the rest wait for the turn's fsync */
     size_t held;      /* memory this connection holds (accounted in app.held_total) */
     bool read_closed; /* EOF seen or framing error: flush and close */
+    bool eof;         /* the peer's FIN was read: nothing unread is left */
     bool got_packet;  /* at least one complete packet arrived */
     bool more;        /* its share of a turn ended with work left */
     bool dead;        /* closed; removed after the turn */
@@ -319,9 +320,11 @@ static void conn_kill(app *a, conn *c)
     c->dead = true;
     if (c->fd >= 0) {
         /* Unread input would make the close a reset, which can destroy replies still in
-         * flight to the peer: take (and drop) what is already here, up to 256 KiB. */
+         * flight to the peer: take (and drop) what is already here, up to 256 KiB. After
+         * the peer's FIN there is none (the usual end of a client's connection). */
         uint8_t sink[READ_CHUNK];
-        for (int i = 0; i < 4 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++) {
+        for (int i = 0; !c->eof && i < 4 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0;
+             i++) {
         }
         close(c->fd);
     }
@@ -499,7 +502,7 @@ static int read_some(app *a, conn *c, size_t want, bool *drained)
         return -1;
     }
     if (r == 0) {
-        c->read_closed = true;
+        c->read_closed = c->eof = true;
         return 0;
     }
     *drained = (size_t)r < want;
