@@ -115,6 +115,7 @@ typedef struct app {
     size_t max_conns;
     size_t rr;             /* round-robin start of the next turn */
     int64_t accept_paused_until_ms;
+    bool listen_ready[2];  /* the listener was readable in the last turn */
     rs_logfile log;
     bool verbose;
     size_t max_packet;
@@ -626,12 +627,16 @@ static bool evict_one(app *a)
         fprintf(stderr, PROG ": %zu connections open: closing one idle %s to make room\n",
                 a->nconns, a->conns[victim]->got_packet ? "client" : "connection (no complete packet)");
     }
-    /* Safe inside the poll loop: accept_all runs after the connections were handled. */
+    /* Safe inside the poll loop: accept_waiting runs after the connections were handled. */
     conn_remove(a, victim);
     return true;
 }
 
-static void accept_all(app *a, port_role role)
+/* Accepts waiting connections: all of them (until EAGAIN) when `burst`, else one; a listener
+ * with more waiting is readable again at the next poll. Taking one at a time while
+ * connections come one by one saves the accept() that would only say EAGAIN, one per
+ * connection when every client connects anew (a handshake each). */
+static void accept_waiting(app *a, port_role role, bool burst)
 {
     for (;;) {
         struct sockaddr_storage ss;
@@ -679,6 +684,7 @@ static void accept_all(app *a, port_role role)
             c->src_len = 16;
         }
         a->conns[a->nconns++] = c;
+        if (!burst) return;
     }
 }
 
@@ -869,8 +875,12 @@ static int run(app *a)
         }
         a->st.turns++;
         if (after - now > a->st.max_turn_ms) a->st.max_turn_ms = after - now;
-        if (pfd[1].revents & POLLIN) accept_all(a, ROLE_CONNECT);
-        if (pfd[2].revents & POLLIN) accept_all(a, ROLE_LOGGING);
+        /* A listener readable two turns running has a burst waiting: drain it. */
+        for (int r = 0; r < 2; r++) {
+            bool ready = (pfd[1 + r].revents & POLLIN) != 0;
+            if (ready) accept_waiting(a, (port_role)r, a->listen_ready[r]);
+            a->listen_ready[r] = ready;
+        }
     }
 }
 
