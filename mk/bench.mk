@@ -30,7 +30,7 @@ BENCH_CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -Wpedantic -Werror
 BENCH_SIMDJSON_LIBS := $(BENCH_DIR)/obj/peer_simdjson.libs
 
 BENCH_BINS := $(BENCH_DIR)/bench_codec $(BENCH_DIR)/bench_envelope $(BENCH_DIR)/bench_load \
-              $(BENCH_DIR)/bench_logger $(BENCH_DIR)/bench_server
+              $(BENCH_DIR)/bench_logger $(BENCH_DIR)/bench_server $(BENCH_DIR)/socket_floor
 
 # -Os copies of the runtime and the generated code, only for `size`; one function or
 # object per section so the size probe can drop what it does not use.
@@ -79,6 +79,10 @@ $(BENCH_DIR)/bench_envelope: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_envelope.o 
 
 $(BENCH_DIR)/bench_load: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_records.o $(BENCH_DIR)/obj/bench_load.o $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_records.o $(BENCH_DIR)/obj/bench_load.o $(BENCH_LIBS)
+
+# The loopback socket floor (no protocol work, no libraries): docs/performance.md.
+$(BENCH_DIR)/socket_floor: $(BENCH_DIR)/obj/socket_floor.o
+	$(CC) -o $@ $^
 
 $(BENCH_DIR)/bench_server: $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_records.o $(BENCH_DIR)/obj/bench_server.o $(LIBGENERATED) $(LIBRPROTO)
 	$(CC) -o $@ $(BENCH_HARNESS) $(BENCH_DIR)/obj/bench_records.o $(BENCH_DIR)/obj/bench_server.o $(BENCH_LIBS)

@@ -3,8 +3,11 @@
 #   make check-heavy     the heavy variants of tests/scripts/server-pressure.sh and
 #                        server-durability.sh (more connections, longer floods, bigger files)
 #
-# The unit suite for the log file writer links the tool-side writer it tests.
+# The unit suites for the log file writer and the socket helpers link the tool-side code
+# they test.
 $(BUILD)/tests/test_logfile: $(BUILD)/obj/tools/lib/rs_logfile.o
+$(BUILD)/tests/test_net: $(BUILD)/obj/tools/lib/rs_net.o
+$(BUILD)/tests/test_net: LIBS_RT += $(LIBRPROTO) # rs_net.o comes after the library in $^
 
 .PHONY: check-heavy
 check-heavy: all hostile-tools

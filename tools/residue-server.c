@@ -13,7 +13,7 @@
  * {"r":0} only once a record is in the file (and, with durability "group", fsynced: the
  * replies of a turn wait for its one fsync). Defaults and keys: docs/security.md.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
+#define _GNU_SOURCE /* MAP_ANONYMOUS, accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +85,7 @@ typedef struct conn {
     size_t out_release; /* bytes before this may be sent; the rest wait for the turn's fsync */
     size_t held;      /* memory this connection holds (accounted in app.held_total) */
     bool read_closed; /* EOF seen or framing error: flush and close */
+    bool eof;         /* the peer's FIN was read: nothing unread is left */
     bool got_packet;  /* at least one complete packet arrived */
     bool more;        /* its share of a turn ended with work left */
     bool dead;        /* closed; removed after the turn */
@@ -114,6 +115,7 @@ typedef struct app {
     size_t max_conns;
     size_t rr;             /* round-robin start of the next turn */
     int64_t accept_paused_until_ms;
+    bool listen_ready[2];  /* the listener was readable in the last turn */
     rs_logfile log;
     bool verbose;
     size_t max_packet;
@@ -319,9 +321,11 @@ static void conn_kill(app *a, conn *c)
     c->dead = true;
     if (c->fd >= 0) {
         /* Unread input would make the close a reset, which can destroy replies still in
-         * flight to the peer: take (and drop) what is already here, up to 256 KiB. */
+         * flight to the peer: take (and drop) what is already here, up to 256 KiB. After
+         * the peer's FIN there is none (the usual end of a client's connection). */
         uint8_t sink[READ_CHUNK];
-        for (int i = 0; i < 4 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++) {
+        for (int i = 0; !c->eof && i < 4 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0;
+             i++) {
         }
         close(c->fd);
     }
@@ -479,8 +483,10 @@ static int handle_packet(app *a, conn *c)
 }
 
 /* Reads up to `want` bytes into the framer: the count read, 0 for nothing now (EAGAIN or
- * end of stream), -1 closes. */
-static int read_some(app *a, conn *c, size_t want)
+ * end of stream), -1 closes. *drained is set when the socket had nothing more to give: a
+ * stream socket's recv returns less than asked only when its queue is empty, so asking
+ * again would just return EAGAIN (what arrives later, the next poll reports). */
+static int read_some(app *a, conn *c, size_t want, bool *drained)
 {
     if (!make_room(a, c, want)) return -1;
     if (inbuf_ensure(a, c) < 0) {
@@ -497,9 +503,10 @@ static int read_some(app *a, conn *c, size_t want)
         return -1;
     }
     if (r == 0) {
-        c->read_closed = true;
+        c->read_closed = c->eof = true;
         return 0;
     }
+    *drained = (size_t)r < want;
     size_t off = 0;
     while (off < (size_t)r) {
         size_t used = 0;
@@ -554,12 +561,10 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
                 c->more = true;
                 break;
             }
-            int r = read_some(a, c, a->lim.turn_bytes - bytes);
+            bool drained = false;
+            int r = read_some(a, c, a->lim.turn_bytes - bytes, &drained);
             if (r < 0) return -1;
-            if (r == 0) {
-                can_read = false;
-                continue;
-            }
+            if (r == 0 || drained) can_read = false;
             bytes += (size_t)r;
             continue;
         }
@@ -622,17 +627,23 @@ static bool evict_one(app *a)
         fprintf(stderr, PROG ": %zu connections open: closing one idle %s to make room\n",
                 a->nconns, a->conns[victim]->got_packet ? "client" : "connection (no complete packet)");
     }
-    /* Safe inside the poll loop: accept_all runs after the connections were handled. */
+    /* Safe inside the poll loop: accept_waiting runs after the connections were handled. */
     conn_remove(a, victim);
     return true;
 }
 
-static void accept_all(app *a, port_role role)
+/* Accepts waiting connections: all of them (until EAGAIN) when `burst`, else one; a listener
+ * with more waiting is readable again at the next poll. Taking one at a time while
+ * connections come one by one saves the accept() that would only say EAGAIN, one per
+ * connection when every client connects anew (a handshake each). */
+static void accept_waiting(app *a, port_role role, bool burst)
 {
     for (;;) {
         struct sockaddr_storage ss;
         socklen_t sl = sizeof ss;
-        int fd = accept(a->listen_fd[role], (struct sockaddr *)&ss, &sl);
+        /* Non-blocking from the start; TCP_NODELAY comes from the listener (rs_listen). */
+        int fd = accept4(a->listen_fd[role], (struct sockaddr *)&ss, &sl,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EMFILE || errno == ENFILE) {
                 /* Out of descriptors: free one and retry, or stop accepting for a moment so
@@ -654,9 +665,8 @@ static void accept_all(app *a, port_role role)
             continue;
         }
         conn *c = calloc(1, sizeof *c);
-        if (c == NULL || rs_set_nonblocking(fd, NULL) < 0) {
-            fprintf(stderr, PROG ": cannot set up a connection (out of memory?)\n");
-            free(c);
+        if (c == NULL) {
+            fprintf(stderr, PROG ": cannot set up a connection (out of memory)\n");
             close(fd);
             continue;
         }
@@ -673,10 +683,8 @@ static void accept_all(app *a, port_role role)
             memcpy(c->src, &in6->sin6_addr, 16);
             c->src_len = 16;
         }
-        /* One small reply per request: do not let Nagle hold it back. */
-        int one = 1;
-        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         a->conns[a->nconns++] = c;
+        if (!burst) return;
     }
 }
 
@@ -867,8 +875,12 @@ static int run(app *a)
         }
         a->st.turns++;
         if (after - now > a->st.max_turn_ms) a->st.max_turn_ms = after - now;
-        if (pfd[1].revents & POLLIN) accept_all(a, ROLE_CONNECT);
-        if (pfd[2].revents & POLLIN) accept_all(a, ROLE_LOGGING);
+        /* A listener readable two turns running has a burst waiting: drain it. */
+        for (int r = 0; r < 2; r++) {
+            bool ready = (pfd[1 + r].revents & POLLIN) != 0;
+            if (ready) accept_waiting(a, (port_role)r, a->listen_ready[r]);
+            a->listen_ready[r] = ready;
+        }
     }
 }
 

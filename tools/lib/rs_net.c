@@ -52,6 +52,9 @@ int rs_listen(const char *addr, uint16_t port, int *fd_out, uint16_t *bound_port
     }
     int one = 1;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* Linux copies TCP_NODELAY to every socket accepted from this one, which saves the
+     * server a setsockopt per connection (tests/unit checks the inheritance). */
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
         int e = errno;
         close(fd);

@@ -13,7 +13,9 @@
 #include "rp_frame.h"
 
 /* Opens a non-blocking listening socket on addr:port (port 0 = the kernel picks a free one)
- * with SO_REUSEADDR; *fd_out is the socket, *bound_port the port actually bound. */
+ * with SO_REUSEADDR and TCP_NODELAY (on Linux inherited by the accepted sockets: small
+ * replies are not held back by Nagle); *fd_out is the socket, *bound_port the port actually
+ * bound. */
 RP_CHECK_RESULT int rs_listen(const char *addr, uint16_t port, int *fd_out,
                               uint16_t *bound_port, rp_error *err);
 
