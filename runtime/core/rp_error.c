@@ -24,8 +24,8 @@ static void mark_truncated(char *dst, size_t cap)
     if (cap >= 4) memcpy(dst + cap - 4, "...", 4);
 }
 
-int rp_error_set(rp_error *err, rp_status code, rp_layer layer, size_t offset,
-                 const char *fmt, ...)
+int rp_error_setv(rp_error *err, rp_status code, rp_layer layer, size_t offset,
+                  const char *fmt, va_list ap)
 {
     if (err == NULL) return (int)code;
     rp_error_clear(err);
@@ -33,14 +33,21 @@ int rp_error_set(rp_error *err, rp_status code, rp_layer layer, size_t offset,
     err->layer = layer;
     err->offset = offset;
     if (fmt != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
         int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
         if (n < 0) err->message[0] = '\0';
         else if ((size_t)n >= sizeof err->message) mark_truncated(err->message, sizeof err->message);
     }
     return (int)code;
+}
+
+int rp_error_set(rp_error *err, rp_status code, rp_layer layer, size_t offset,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = rp_error_setv(err, code, layer, offset, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void rp_error_set_path(rp_error *err, const char *path)

@@ -47,13 +47,11 @@ static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, size_t offse
         sc->failed = (int16_t)code;
     }
     if (err != NULL) {
-        char msg[RP_ERROR_MESSAGE_MAX];
+        /* (every message here is well under RP_ERROR_MESSAGE_MAX, never cut) */
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(msg, sizeof msg, fmt, ap);
+        rp_error_setv(err, code, layer, offset, fmt, ap);
         va_end(ap);
-        if (n < 0) msg[0] = '\0';
-        rp_error_set(err, code, layer, offset, "%s", msg);
         if (sc->path != NULL) rp_json_path_to_error(sc->path, err);
     }
     return (int)code;
