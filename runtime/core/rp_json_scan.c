@@ -454,79 +454,104 @@ unsigned rp_json_depth(const rp_json_scanner *sc)
 
 /* ---- public: generic tokens --------------------------------------------------------- */
 
-int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
+/* The steps below are inlined into each caller except at -Os, so rp_json_next_key and
+ * rp_json_next_element (the schema decoder's loop) stay as fast as when written out. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define RPJ_STEP static inline __attribute__((always_inline))
+#else
+#define RPJ_STEP static
+#endif
+
+/* The step after '{' (first) or after a member: '}' ends the object (*done), else the
+ * next key is read, after a ',' unless first. For rp_json_next tok is its token (filled
+ * before the key is read, as the key goes to tok->text); NULL for rp_json_next_key. */
+RPJ_STEP int member_step(rp_json_scanner *sc, bool first, rp_json_token *tok, rp_json_str *key,
+                       bool *done, rp_error *err)
 {
-    if (sc->failed) return stuck(sc, err);
-    size_t i;
-    switch (sc->state) {
-    case S_VALUE:
-        return scan_value(sc, tok, err);
-    case S_ARRAY_FIRST:
-        i = skip_ws(sc->buf, sc->pos, sc->len);
-        if (i < sc->len && sc->buf[i] == ']') {
-            sc->pos = i;
-            tok->type = RP_JSON_ARRAY_END;
-            tok->offset = i;
-            tok->text.raw = NULL;
-            pop(sc);
-            return 0;
-        }
-        sc->pos = i;
-        return scan_value(sc, tok, err);
-    case S_OBJECT_FIRST:
-        i = skip_ws(sc->buf, sc->pos, sc->len);
-        if (i < sc->len && sc->buf[i] == '}') {
-            sc->pos = i;
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    sc->pos = i;
+    if (i < sc->len && sc->buf[i] == '}') {
+        *done = true;
+        if (tok != NULL) {
             tok->type = RP_JSON_OBJECT_END;
             tok->offset = i;
             tok->text.raw = NULL;
-            pop(sc);
-            return 0;
         }
-        tok->type = RP_JSON_KEY;
-        tok->offset = i;
-        tok->is_integer = false;
-        return scan_key(sc, &tok->text, "or '}' after '{'", err);
-    case S_AFTER_VALUE:
-        if (sc->depth == 0) {
-            int rc = check_trailer(sc, err);
-            if (rc < 0) return rc;
-            break;
-        }
-        i = skip_ws(sc->buf, sc->pos, sc->len);
-        sc->pos = i;
-        if (in_object(sc)) {
-            if (i < sc->len && sc->buf[i] == ',') {
-                sc->pos = i + 1;
-                tok->type = RP_JSON_KEY;
-                tok->offset = skip_ws(sc->buf, sc->pos, sc->len);
-                tok->is_integer = false;
-                return scan_key(sc, &tok->text, "after ','", err);
-            }
-            if (i < sc->len && sc->buf[i] == '}') {
-                tok->type = RP_JSON_OBJECT_END;
-                tok->offset = i;
-                tok->text.raw = NULL;
-                pop(sc);
-                return 0;
-            }
+        pop(sc);
+        return 0;
+    }
+    if (!first) {
+        if (i >= sc->len || sc->buf[i] != ',')
             return expected(sc, err, i, "',' or '}' after object member", "");
-        }
-        if (i < sc->len && sc->buf[i] == ',') {
-            sc->pos = i + 1;
-            return scan_value(sc, tok, err);
-        }
-        if (i < sc->len && sc->buf[i] == ']') {
+        sc->pos = i + 1;
+    }
+    *done = false;
+    if (tok != NULL) {
+        tok->type = RP_JSON_KEY;
+        tok->offset = first ? i : skip_ws(sc->buf, sc->pos, sc->len);
+        tok->is_integer = false;
+    }
+    return scan_key(sc, key, first ? "or '}' after '{'" : "after ','", err);
+}
+
+/* The step after '[' (first) or after an element: ']' ends the array (*done), else a
+ * value is due, after a ',' unless first (the state says so; the value is not read).
+ * tok as for member_step. */
+RPJ_STEP int element_step(rp_json_scanner *sc, bool first, rp_json_token *tok, bool *done,
+                        rp_error *err)
+{
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    sc->pos = i;
+    if (i < sc->len && sc->buf[i] == ']') {
+        *done = true;
+        if (tok != NULL) {
             tok->type = RP_JSON_ARRAY_END;
             tok->offset = i;
             tok->text.raw = NULL;
-            pop(sc);
-            return 0;
         }
-        return expected(sc, err, i, "',' or ']' after array element", "");
-    default:
-        break;
+        pop(sc);
+        return 0;
     }
+    if (!first) {
+        if (i >= sc->len || sc->buf[i] != ',')
+            return expected(sc, err, i, "',' or ']' after array element", "");
+        sc->pos = i + 1;
+    }
+    *done = false;
+    sc->state = S_VALUE;
+    return 0;
+}
+
+int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
+{
+    if (sc->failed) return stuck(sc, err);
+    bool done = false, first = false;
+    int rc;
+    switch (sc->state) {
+    case S_VALUE:
+        return scan_value(sc, tok, err);
+    case S_OBJECT_FIRST:
+        return member_step(sc, true, tok, &tok->text, &done, err);
+    case S_ARRAY_FIRST:
+        first = true;
+        break;
+    case S_AFTER_VALUE:
+        if (sc->depth == 0) {
+            rc = check_trailer(sc, err);
+            if (rc < 0) return rc;
+            goto end;
+        }
+        if (in_object(sc)) return member_step(sc, false, tok, &tok->text, &done, err);
+        break;
+    default:
+        goto end;
+    }
+    /* In an array: its end, or (a failed value's error is sticky, so the state set for it
+     * is never looked at again) the next element. */
+    rc = element_step(sc, first, tok, &done, err);
+    if (rc < 0 || done) return rc;
+    return scan_value(sc, tok, err);
+end:
     tok->type = RP_JSON_END;
     tok->offset = sc->pos;
     tok->text.raw = NULL;
@@ -634,31 +659,9 @@ int rp_json_expect_array_begin(rp_json_scanner *sc, rp_error *err)
 int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
-    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
-    if (sc->state == S_OBJECT_FIRST) {
-        sc->pos = i;
-        if (i < sc->len && sc->buf[i] == '}') {
-            *done = true;
-            pop(sc);
-            return 0;
-        }
-        *done = false;
-        return scan_key(sc, key, "or '}' after '{'", err);
-    }
-    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && in_object(sc)) {
-        sc->pos = i;
-        if (i < sc->len && sc->buf[i] == ',') {
-            sc->pos = i + 1;
-            *done = false;
-            return scan_key(sc, key, "after ','", err);
-        }
-        if (i < sc->len && sc->buf[i] == '}') {
-            *done = true;
-            pop(sc);
-            return 0;
-        }
-        return expected(sc, err, i, "',' or '}' after object member", "");
-    }
+    if (sc->state == S_OBJECT_FIRST) return member_step(sc, true, NULL, key, done, err);
+    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && in_object(sc))
+        return member_step(sc, false, NULL, key, done, err);
     return fail(sc, err, RP_E_ARGUMENT, sc->pos,
                 "not at an object member (inside an array, or a value is still unread)");
 }
@@ -666,33 +669,9 @@ int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error
 int rp_json_next_element(rp_json_scanner *sc, bool *done, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
-    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
-    if (sc->state == S_ARRAY_FIRST) {
-        sc->pos = i;
-        if (i < sc->len && sc->buf[i] == ']') {
-            *done = true;
-            pop(sc);
-            return 0;
-        }
-        *done = false;
-        sc->state = S_VALUE;
-        return 0;
-    }
-    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && !in_object(sc)) {
-        sc->pos = i;
-        if (i < sc->len && sc->buf[i] == ',') {
-            sc->pos = i + 1;
-            *done = false;
-            sc->state = S_VALUE;
-            return 0;
-        }
-        if (i < sc->len && sc->buf[i] == ']') {
-            *done = true;
-            pop(sc);
-            return 0;
-        }
-        return expected(sc, err, i, "',' or ']' after array element", "");
-    }
+    if (sc->state == S_ARRAY_FIRST) return element_step(sc, true, NULL, done, err);
+    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && !in_object(sc))
+        return element_step(sc, false, NULL, done, err);
     return fail(sc, err, RP_E_ARGUMENT, sc->pos,
                 "not at an array element (inside an object, or a value is still unread)");
 }
