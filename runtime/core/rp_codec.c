@@ -251,6 +251,7 @@ static int b64_decode_lenient(const char *in, size_t len, uint8_t *out, size_t c
         }
         w <<= 6 * (4 - n);
         fast = n == 4 && at[3] - at[0] == 3;
+#if !defined(__OPTIMIZE_SIZE__) /* at -Os the loop below writes these three as well */
         if (n == 4 && cap - o >= 3) { /* the usual outcome, spelled out */
             out[o] = (uint8_t)(w >> 16);
             out[o + 1] = (uint8_t)(w >> 8);
@@ -258,6 +259,7 @@ static int b64_decode_lenient(const char *in, size_t len, uint8_t *out, size_t c
             o += 3;
             continue;
         }
+#endif
         /* n letters complete n - 1 bytes; byte k is completed by letter k + 1, which is the
          * offset an overflow names. Bits of a last, incomplete byte are dropped. */
         for (unsigned k = 0; k + 1 < n; k++) {
