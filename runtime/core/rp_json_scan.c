@@ -597,18 +597,18 @@ static inline rp_json_type type_of_byte(char c)
     }
 }
 
-/* By rp_json_type, NONE .. END, as NUL-separated phrases: a walk is less code than the
- * switch (only error messages ask). */
-static const char type_phrases[] =
-    "something else\0an object\0something else\0an array\0something else\0something else\0"
-    "a string\0a number\0true\0false\0null\0something else";
-
 static const char *type_phrase(rp_json_type t)
 {
-    const char *p = type_phrases;
-    for (unsigned n = (unsigned)t <= RP_JSON_END ? (unsigned)t : RP_JSON_END; n > 0; n--)
-        p += strlen(p) + 1;
-    return p;
+    switch (t) {
+    case RP_JSON_OBJECT_BEGIN: return "an object";
+    case RP_JSON_ARRAY_BEGIN: return "an array";
+    case RP_JSON_STRING: return "a string";
+    case RP_JSON_NUMBER: return "a number";
+    case RP_JSON_TRUE: return "true";
+    case RP_JSON_FALSE: return "false";
+    case RP_JSON_NULL: return "null";
+    default: return "something else";
+    }
 }
 
 /* The value at sc->pos is not what the caller wanted: a schema error if it is a value at
