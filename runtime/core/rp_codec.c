@@ -49,7 +49,9 @@ static const uint8_t b64_table[256] = {RP_TAB256(RP_B64_ENTRY)};
 /* Why four more tables: the fast path below spent most of an AES envelope open shifting and
  * checking each letter. These hold a letter's value already shifted to its place in the
  * group's 24 bits, or B64_GROUP_BAD for anything else ('=' included), so a group is four
- * loads OR-ed together and one test. */
+ * loads OR-ed together and one test. Not at -Os (4 KiB): there b64_table and shifts do it. */
+#if !defined(__OPTIMIZE_SIZE__)
+#define RP_CODEC_GROUP_TABLES 1
 #define B64_GROUP_BAD 0x80000000u
 #define RP_B64_SHIFTED(c, s)                                                                       \
     ((RP_B64_ENTRY(c) & B64_CLASS) ? B64_GROUP_BAD : (uint32_t)RP_B64_ENTRY(c) << (s))
@@ -66,6 +68,9 @@ static const uint32_t b64_at0[256] = {RP_TAB256(RP_B64_AT0)};
 #undef RP_B64_AT12
 #undef RP_B64_AT18
 #undef RP_B64_SHIFTED
+#else
+#define RP_CODEC_GROUP_TABLES 0
+#endif
 /* byte -> 0..15 or HEX_BAD (either case) */
 static const uint8_t hex_table[256] = {RP_TAB256(RP_HEX_ENTRY)};
 
@@ -87,23 +92,80 @@ static void set_len(size_t *out_len, size_t v)
     if (out_len) *out_len = v;
 }
 
+/* The errors below are shared by several call sites each: out of line, they cost a call
+ * there instead of a copy of their arguments and branches. */
+#if defined(__GNUC__) || defined(__clang__)
+#define RP_CODEC_COLD __attribute__((cold, noinline))
+#else
+#define RP_CODEC_COLD
+#endif
+
+/* True when a NULL buffer comes with a non-zero length (then the caller reports it). */
+static bool null_buffers(const void *in, size_t len, const void *out, size_t cap)
+{
+    return (in == NULL && len > 0) || (out == NULL && cap > 0);
+}
+
+/* "<what>: NULL buffer" (what: "base64 encode", "hex decode", ...). */
+static RP_CODEC_COLD int null_buffer_error(rp_error *err, rp_layer layer, const char *what)
+{
+    return rp_error_set(err, RP_E_ARGUMENT, layer, SIZE_MAX, "%s: NULL buffer", what);
+}
+
+/* "<what>: output needs N bytes, buffer has M". */
+static RP_CODEC_COLD int needs_error(rp_error *err, rp_layer layer, const char *what, size_t need,
+                                     size_t cap)
+{
+    return rp_error_set(err, RP_E_OVERFLOW, layer, SIZE_MAX,
+                        "%s: output needs %zu bytes, buffer has %zu", what, need, cap);
+}
+
+/* A byte outside the alphabet at offset at: shown as 'c' when printable, else as 0xNN. */
+static RP_CODEC_COLD int bad_char_error(rp_error *err, bool hex, unsigned char c, size_t at)
+{
+    rp_status code = hex ? RP_E_HEX : RP_E_BASE64;
+    rp_layer layer = hex ? RP_LAYER_HEX : RP_LAYER_BASE64;
+    const char *what = hex ? "hex" : "base64";
+    if (c >= 0x20 && c < 0x7f)
+        return rp_error_set(err, code, layer, at, "%s: invalid character '%c' at offset %zu",
+                            what, c, at);
+    return rp_error_set(err, code, layer, at, "%s: invalid byte 0x%02x at offset %zu", what, c,
+                        at);
+}
+
+static RP_CODEC_COLD int b64_small_error(rp_error *err, size_t at, size_t cap)
+{
+    return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_BASE64, at,
+                        "base64 decode: output buffer of %zu bytes is too small", cap);
+}
+
 int rp_base64_encode(const uint8_t *in, size_t len, char *out, size_t cap, size_t *out_len,
                      rp_error *err)
 {
     set_len(out_len, 0);
-    if ((in == NULL && len > 0) || (out == NULL && cap > 0))
-        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_BASE64, SIZE_MAX,
-                            "base64 encode: NULL buffer");
+    if (null_buffers(in, len, out, cap))
+        return null_buffer_error(err, RP_LAYER_BASE64, "base64 encode");
     /* (len + 2) / 3 * 4 would overflow for absurd sizes; refuse before computing it. */
     if (len > (SIZE_MAX / 4u) * 3u - 3u)
         return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_BASE64, SIZE_MAX,
                             "base64 encode: input of %zu bytes is too large", len);
     size_t need = RP_BASE64_ENCODED_LEN(len);
-    if (cap < need + 1)
-        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_BASE64, SIZE_MAX,
-                            "base64 encode: output needs %zu bytes, buffer has %zu", need + 1,
-                            cap);
-    size_t i = 0, o = 0, whole = len - len % 3;
+    if (cap < need + 1) return needs_error(err, RP_LAYER_BASE64, "base64 encode", need + 1, cap);
+    size_t i = 0, o = 0;
+#if defined(__OPTIMIZE_SIZE__)
+    /* One loop with the padding folded in: the same letters in less code. */
+    for (; i < len; i += 3, o += 4) {
+        size_t r = len - i;
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (r > 1) v |= (uint32_t)in[i + 1] << 8;
+        if (r > 2) v |= in[i + 2];
+        out[o] = b64_alphabet[v >> 18];
+        out[o + 1] = b64_alphabet[(v >> 12) & 63];
+        out[o + 2] = r > 1 ? b64_alphabet[(v >> 6) & 63] : '=';
+        out[o + 3] = r > 2 ? b64_alphabet[v & 63] : '=';
+    }
+#else
+    size_t whole = len - len % 3;
     for (; i < whole; i += 3, o += 4) { /* 3 bytes -> 4 letters */
         uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
         out[o] = b64_alphabet[v >> 18];
@@ -120,6 +182,7 @@ int rp_base64_encode(const uint8_t *in, size_t len, char *out, size_t cap, size_
         out[o + 3] = '=';
         o += 4;
     }
+#endif
     out[o] = '\0';
     set_len(out_len, o);
     return RP_OK;
@@ -146,8 +209,15 @@ static inline size_t b64_decode_groups(const char *in, size_t len, size_t i, uin
             if (!rp_block_b64x32(p, q)) break;
 #endif
     for (; p != end; p += 4, q += 3) {
+#if RP_CODEC_GROUP_TABLES
         uint32_t w = b64_at18[p[0]] | b64_at12[p[1]] | b64_at6[p[2]] | b64_at0[p[3]];
         if (w & B64_GROUP_BAD) break;
+#else
+        uint32_t a = b64_table[p[0]], b = b64_table[p[1]], c = b64_table[p[2]],
+                 d = b64_table[p[3]];
+        if ((a | b | c | d) & B64_CLASS) break;
+        uint32_t w = (a << 18) | (b << 12) | (c << 6) | d;
+#endif
         q[0] = (uint8_t)(w >> 16);
         q[1] = (uint8_t)(w >> 8);
         q[2] = (uint8_t)w;
@@ -181,6 +251,7 @@ static int b64_decode_lenient(const char *in, size_t len, uint8_t *out, size_t c
         }
         w <<= 6 * (4 - n);
         fast = n == 4 && at[3] - at[0] == 3;
+#if !defined(__OPTIMIZE_SIZE__) /* at -Os the loop below writes these three as well */
         if (n == 4 && cap - o >= 3) { /* the usual outcome, spelled out */
             out[o] = (uint8_t)(w >> 16);
             out[o + 1] = (uint8_t)(w >> 8);
@@ -188,13 +259,11 @@ static int b64_decode_lenient(const char *in, size_t len, uint8_t *out, size_t c
             o += 3;
             continue;
         }
+#endif
         /* n letters complete n - 1 bytes; byte k is completed by letter k + 1, which is the
          * offset an overflow names. Bits of a last, incomplete byte are dropped. */
         for (unsigned k = 0; k + 1 < n; k++) {
-            if (o >= cap)
-                return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_BASE64, at[k + 1],
-                                    "base64 decode: output buffer of %zu bytes is too small",
-                                    cap);
+            if (o >= cap) return b64_small_error(err, at[k + 1], cap);
             out[o++] = (uint8_t)(w >> (16 - 8 * k));
         }
         if (n < 4) break; /* the input is used up */
@@ -214,11 +283,7 @@ static int b64_decode_strict(const char *in, size_t len, uint8_t *out, size_t ca
     for (size_t i = start; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
         if (b64_table[c] != B64_BAD) continue;
-        if (c >= 0x20 && c < 0x7f)
-            return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i,
-                                "base64: invalid character '%c' at offset %zu", c, i);
-        return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i,
-                            "base64: invalid byte 0x%02x at offset %zu", c, i);
+        return bad_char_error(err, false, c, i);
     }
     if (len % 4 != 0)
         return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, len,
@@ -243,12 +308,7 @@ static int b64_decode_strict(const char *in, size_t len, uint8_t *out, size_t ca
                 if (c == '=')
                     return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i + k,
                                         "base64: misplaced padding '=' at offset %zu", i + k);
-                if (c >= 0x20 && c < 0x7f)
-                    return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i + k,
-                                        "base64: invalid character '%c' at offset %zu", c,
-                                        i + k);
-                return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i + k,
-                                    "base64: invalid byte 0x%02x at offset %zu", c, i + k);
+                return bad_char_error(err, false, c, i + k);
             }
         }
         uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) |
@@ -258,9 +318,7 @@ static int b64_decode_strict(const char *in, size_t len, uint8_t *out, size_t ca
         if ((pad == 1 && (w & 0xffu) != 0) || (pad == 2 && (w & 0xffffu) != 0))
             return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i + 3 - pad,
                                 "base64: non-zero padding bits at offset %zu", i + 3 - pad);
-        if (cap - o < n)
-            return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_BASE64, i,
-                                "base64 decode: output buffer of %zu bytes is too small", cap);
+        if (cap - o < n) return b64_small_error(err, i, cap);
         out[o++] = (uint8_t)(w >> 16);
         if (n > 1) out[o++] = (uint8_t)(w >> 8);
         if (n > 2) out[o++] = (uint8_t)w;
@@ -272,9 +330,8 @@ int rp_base64_decode(const char *in, size_t len, rp_base64_mode mode, uint8_t *o
                      size_t *out_len, rp_error *err)
 {
     set_len(out_len, 0);
-    if ((in == NULL && len > 0) || (out == NULL && cap > 0))
-        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_BASE64, SIZE_MAX,
-                            "base64 decode: NULL buffer");
+    if (null_buffers(in, len, out, cap))
+        return null_buffer_error(err, RP_LAYER_BASE64, "base64 decode");
     int rc = mode == RP_BASE64_LENIENT ? b64_decode_lenient(in, len, out, cap, out_len, err)
                                        : b64_decode_strict(in, len, out, cap, out_len, err);
     if (rc != RP_OK) set_len(out_len, 0);
@@ -287,13 +344,10 @@ int rp_hex_encode(const uint8_t *in, size_t len, rp_hex_case hcase, char *out, s
     static const char lower[] = "0123456789abcdef";
     static const char upper[] = "0123456789ABCDEF";
     set_len(out_len, 0);
-    if ((in == NULL && len > 0) || (out == NULL && cap > 0))
-        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_HEX, SIZE_MAX,
-                            "hex encode: NULL buffer");
+    if (null_buffers(in, len, out, cap)) return null_buffer_error(err, RP_LAYER_HEX, "hex encode");
     if (len > (SIZE_MAX - 1) / 2 || cap < len * 2 + 1)
-        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_HEX, SIZE_MAX,
-                            "hex encode: output needs %zu bytes, buffer has %zu",
-                            len > (SIZE_MAX - 1) / 2 ? SIZE_MAX : len * 2 + 1, cap);
+        return needs_error(err, RP_LAYER_HEX, "hex encode",
+                           len > (SIZE_MAX - 1) / 2 ? SIZE_MAX : len * 2 + 1, cap);
     const char *digits = hcase == RP_HEX_UPPER ? upper : lower;
     for (size_t i = 0; i < len; i++) {
         uint8_t b = in[i]; /* one load: the stores below could alias `in` as far as C knows */
@@ -309,9 +363,7 @@ int rp_hex_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *
                   rp_error *err)
 {
     set_len(out_len, 0);
-    if ((in == NULL && len > 0) || (out == NULL && cap > 0))
-        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_HEX, SIZE_MAX,
-                            "hex decode: NULL buffer");
+    if (null_buffers(in, len, out, cap)) return null_buffer_error(err, RP_LAYER_HEX, "hex decode");
     const unsigned char *s = (const unsigned char *)in;
     size_t i = 0;
     /* Common case, when the whole result fits: check and decode pairs in one pass. It stops
@@ -332,20 +384,12 @@ int rp_hex_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *
     }
     for (size_t k = i; k < len; k++) {
         unsigned char c = s[k];
-        if (hex_table[c] == HEX_BAD) {
-            if (c >= 0x20 && c < 0x7f)
-                return rp_error_set(err, RP_E_HEX, RP_LAYER_HEX, k,
-                                    "hex: invalid character '%c' at offset %zu", c, k);
-            return rp_error_set(err, RP_E_HEX, RP_LAYER_HEX, k,
-                                "hex: invalid byte 0x%02x at offset %zu", c, k);
-        }
+        if (hex_table[c] == HEX_BAD) return bad_char_error(err, true, c, k);
     }
     if (len % 2 != 0)
         return rp_error_set(err, RP_E_HEX, RP_LAYER_HEX, len,
                             "hex: odd length %zu (a digit is missing at the end)", len);
-    if (cap < len / 2)
-        return rp_error_set(err, RP_E_OVERFLOW, RP_LAYER_HEX, SIZE_MAX,
-                            "hex decode: output needs %zu bytes, buffer has %zu", len / 2, cap);
+    if (cap < len / 2) return needs_error(err, RP_LAYER_HEX, "hex decode", len / 2, cap);
     /* Here the pass above ran (cap suffices) and reached the end: all of out is written. */
     set_len(out_len, len / 2);
     return RP_OK;

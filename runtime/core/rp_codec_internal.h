@@ -10,7 +10,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* Not at -Os: there the table loops do all of it (same results), without the vector code
+ * or, for AVX2, the CPU feature check that links libgcc's feature detection in. */
+#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__OPTIMIZE_SIZE__)
 #define RP_CODEC_SSE2 1
 #define RP_CODEC_AVX2 1
 #else

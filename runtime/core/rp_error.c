@@ -24,8 +24,8 @@ static void mark_truncated(char *dst, size_t cap)
     if (cap >= 4) memcpy(dst + cap - 4, "...", 4);
 }
 
-int rp_error_set(rp_error *err, rp_status code, rp_layer layer, size_t offset,
-                 const char *fmt, ...)
+int rp_error_setv(rp_error *err, rp_status code, rp_layer layer, size_t offset,
+                  const char *fmt, va_list ap)
 {
     if (err == NULL) return (int)code;
     rp_error_clear(err);
@@ -33,14 +33,21 @@ int rp_error_set(rp_error *err, rp_status code, rp_layer layer, size_t offset,
     err->layer = layer;
     err->offset = offset;
     if (fmt != NULL) {
-        va_list ap;
-        va_start(ap, fmt);
         int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
-        va_end(ap);
         if (n < 0) err->message[0] = '\0';
         else if ((size_t)n >= sizeof err->message) mark_truncated(err->message, sizeof err->message);
     }
     return (int)code;
+}
+
+int rp_error_set(rp_error *err, rp_status code, rp_layer layer, size_t offset,
+                 const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = rp_error_setv(err, code, layer, offset, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 void rp_error_set_path(rp_error *err, const char *path)
@@ -64,65 +71,50 @@ void rp_error_set_spec(rp_error *err, const char *file, uint32_t line, uint32_t 
     err->spec.column = column;
 }
 
+/* The n-th of the NUL-separated names in list (n within the list). Why lists instead of
+ * switches: the names are looked up only to render errors, and a switch of 37 cases plus
+ * its jump table and pointers is several times the code of this walk. */
+static const char *nth_name(const char *list, size_t n)
+{
+    while (n-- > 0) list += strlen(list) + 1;
+    return list;
+}
+
+/* The status codes in the order of their names below; "unknown" follows the last. */
+static const signed char status_codes[] = {
+    RP_OK, RP_E_ARGUMENT, RP_E_NOMEM, RP_E_OVERFLOW, RP_E_IO, RP_E_LIMIT,
+    RP_E_JSON_SYNTAX, RP_E_JSON_UTF8, RP_E_JSON_DEPTH, RP_E_JSON_NUMBER, RP_E_JSON_TRAILING,
+    RP_E_SCHEMA_TYPE, RP_E_SCHEMA_MISSING, RP_E_SCHEMA_RANGE, RP_E_SCHEMA_LENGTH,
+    RP_E_SCHEMA_CHARSET, RP_E_SCHEMA_CONST, RP_E_SCHEMA_UNKNOWN, RP_E_SCHEMA_DUPLICATE,
+    RP_E_SCHEMA_MESSAGE, RP_E_SCHEMA_PATTERN, RP_E_BASE64, RP_E_HEX, RP_E_CRYPTO, RP_E_KEY,
+    RP_E_DECRYPT, RP_E_TOO_LONG, RP_E_ZLIB, RP_E_ZLIB_BOUND, RP_E_FRAME_TOO_BIG,
+    RP_E_FRAME_PARTIAL, RP_E_ENVELOPE, RP_E_UNKNOWN_CLIENT, RP_E_PROTOCOL, RP_E_REJECTED,
+    RP_E_STATE};
+static const char status_names[] =
+    "ok\0argument\0nomem\0overflow\0io\0limit\0"
+    "json-syntax\0json-utf8\0json-depth\0json-number\0json-trailing\0"
+    "schema-type\0schema-missing\0schema-range\0schema-length\0"
+    "schema-charset\0schema-const\0schema-unknown\0schema-duplicate\0"
+    "schema-message\0schema-pattern\0base64\0hex\0crypto\0key\0"
+    "decrypt\0too-long\0zlib\0zlib-bound\0frame-too-big\0"
+    "frame-partial\0envelope\0unknown-client\0protocol\0rejected\0"
+    "state\0unknown";
+
 const char *rp_status_name(int code)
 {
-    switch (code) {
-    case RP_OK: return "ok";
-    case RP_E_ARGUMENT: return "argument";
-    case RP_E_NOMEM: return "nomem";
-    case RP_E_OVERFLOW: return "overflow";
-    case RP_E_IO: return "io";
-    case RP_E_LIMIT: return "limit";
-    case RP_E_JSON_SYNTAX: return "json-syntax";
-    case RP_E_JSON_UTF8: return "json-utf8";
-    case RP_E_JSON_DEPTH: return "json-depth";
-    case RP_E_JSON_NUMBER: return "json-number";
-    case RP_E_JSON_TRAILING: return "json-trailing";
-    case RP_E_SCHEMA_TYPE: return "schema-type";
-    case RP_E_SCHEMA_MISSING: return "schema-missing";
-    case RP_E_SCHEMA_RANGE: return "schema-range";
-    case RP_E_SCHEMA_LENGTH: return "schema-length";
-    case RP_E_SCHEMA_CHARSET: return "schema-charset";
-    case RP_E_SCHEMA_CONST: return "schema-const";
-    case RP_E_SCHEMA_UNKNOWN: return "schema-unknown";
-    case RP_E_SCHEMA_DUPLICATE: return "schema-duplicate";
-    case RP_E_SCHEMA_MESSAGE: return "schema-message";
-    case RP_E_SCHEMA_PATTERN: return "schema-pattern";
-    case RP_E_BASE64: return "base64";
-    case RP_E_HEX: return "hex";
-    case RP_E_CRYPTO: return "crypto";
-    case RP_E_KEY: return "key";
-    case RP_E_DECRYPT: return "decrypt";
-    case RP_E_TOO_LONG: return "too-long";
-    case RP_E_ZLIB: return "zlib";
-    case RP_E_ZLIB_BOUND: return "zlib-bound";
-    case RP_E_FRAME_TOO_BIG: return "frame-too-big";
-    case RP_E_FRAME_PARTIAL: return "frame-partial";
-    case RP_E_ENVELOPE: return "envelope";
-    case RP_E_UNKNOWN_CLIENT: return "unknown-client";
-    case RP_E_PROTOCOL: return "protocol";
-    case RP_E_REJECTED: return "rejected";
-    case RP_E_STATE: return "state";
-    default: return "unknown";
-    }
+    size_t k = 0;
+    while (k < sizeof status_codes && status_codes[k] != code) k++;
+    return nth_name(status_names, k);
 }
+
+/* By rp_layer value, RP_LAYER_NONE .. RP_LAYER_IO, then "unknown". */
+static const char layer_names[] =
+    "none\0frame\0envelope\0base64\0hex\0crypto\0zlib\0json\0schema\0session\0io\0unknown";
 
 const char *rp_layer_name(rp_layer layer)
 {
-    switch (layer) {
-    case RP_LAYER_NONE: return "none";
-    case RP_LAYER_FRAME: return "frame";
-    case RP_LAYER_ENVELOPE: return "envelope";
-    case RP_LAYER_BASE64: return "base64";
-    case RP_LAYER_HEX: return "hex";
-    case RP_LAYER_CRYPTO: return "crypto";
-    case RP_LAYER_ZLIB: return "zlib";
-    case RP_LAYER_JSON: return "json";
-    case RP_LAYER_SCHEMA: return "schema";
-    case RP_LAYER_SESSION: return "session";
-    case RP_LAYER_IO: return "io";
-    default: return "unknown";
-    }
+    unsigned n = (unsigned)layer;
+    return nth_name(layer_names, n <= RP_LAYER_IO ? n : RP_LAYER_IO + 1u);
 }
 
 /* strnlen without relying on POSIX feature macros (vendored builds use plain -std=c11). */

@@ -11,6 +11,7 @@
 #ifndef RP_ERROR_H
 #define RP_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -120,6 +121,9 @@ void rp_error_clear(rp_error *err);
  * The path and spec location are left empty; see the setters below. */
 int rp_error_set(rp_error *err, rp_status code, rp_layer layer, size_t offset,
                  const char *fmt, ...) RP_PRINTF(5, 6);
+/* rp_error_set with the arguments as a va_list, for wrappers that add to it. */
+int rp_error_setv(rp_error *err, rp_status code, rp_layer layer, size_t offset,
+                  const char *fmt, va_list ap) RP_PRINTF(5, 0);
 
 /* Copies a JSON path (truncated to fit) into err. NULL err or path is ignored. */
 void rp_error_set_path(rp_error *err, const char *path);

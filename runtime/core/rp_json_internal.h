@@ -48,9 +48,11 @@ extern const uint8_t rpj_plain_string_byte[256];  /* 1: printable ASCII other th
 
 /* Offset of the first byte at or after i (i <= len) that is not plain string content
  * (a quote, a backslash, a control byte or a byte >= 0x80), or len if there is none.
- * Eight bytes at a time while they are all plain, then byte by byte. */
+ * Eight bytes at a time while they are all plain, then byte by byte (only the latter at
+ * -Os: the same offset, in less code). */
 static inline size_t rpj_skip_plain(const unsigned char *b, size_t i, size_t len)
 {
+#if !defined(__OPTIMIZE_SIZE__)
     while (len - i >= 8) {
         uint64_t m = rpj_swar_special(b + i);
         if (m == 0) {
@@ -64,15 +66,20 @@ static inline size_t rpj_skip_plain(const unsigned char *b, size_t i, size_t len
 #endif
         break;
     }
+#endif
     while (i < len && rpj_plain_string_byte[b[i]])
         i++;
     return i;
 }
 
 /* Copies n <= 16 bytes with two overlapping fixed-size moves, which compilers emit inline:
- * most pieces of JSON are a few bytes and a memcpy call would cost more than the copy. */
+ * most pieces of JSON are a few bytes and a memcpy call would cost more than the copy.
+ * At -Os the memcpy call is the smaller code. */
 static inline void rpj_copy_small(char *d, const char *s, size_t n)
 {
+#if defined(__OPTIMIZE_SIZE__)
+    memcpy(d, s, n);
+#else
     if (n >= 8) {
         memcpy(d, s, 8);
         memcpy(d + n - 8, s + n - 8, 8);
@@ -85,6 +92,7 @@ static inline void rpj_copy_small(char *d, const char *s, size_t n)
     } else if (n == 1) {
         d[0] = s[0];
     }
+#endif
 }
 
 #endif /* RP_JSON_INTERNAL_H */

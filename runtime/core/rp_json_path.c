@@ -40,16 +40,24 @@ void rp_json_path_pop(rp_json_path *p)
     if (p != NULL && p->depth > 0) p->depth--;
 }
 
-/* Appends to buf like snprintf, counting the full length in *len. */
-static void put(char *buf, size_t cap, size_t *len, const char *s, size_t n)
+/* The rendering so far: buf[cap], and the full length (what fits is in buf). One pointer
+ * per append instead of three arguments. */
+typedef struct path_out {
+    char *buf;
+    size_t cap;
+    size_t len;
+} path_out;
+
+/* Appends to o->buf like snprintf, counting the full length in o->len. */
+static void put(path_out *o, const char *s, size_t n)
 {
-    if (*len < cap) {
-        size_t room = cap - *len - 1; /* keep one byte for the NUL */
+    if (o->len < o->cap) {
+        size_t room = o->cap - o->len - 1; /* keep one byte for the NUL */
         size_t k = n < room ? n : room;
-        memcpy(buf + *len, s, k);
-        buf[*len + k] = '\0';
+        memcpy(o->buf + o->len, s, k);
+        o->buf[o->len + k] = '\0';
     }
-    *len += n;
+    o->len += n;
 }
 
 static int is_ident(const char *k, size_t n)
@@ -65,41 +73,40 @@ static int is_ident(const char *k, size_t n)
 
 size_t rp_json_path_render(const rp_json_path *p, char *buf, size_t cap)
 {
-    size_t len = 0;
-    if (buf == NULL) cap = 0;
-    if (cap > 0) buf[0] = '\0';
-    put(buf, cap, &len, "$", 1);
-    if (p == NULL) return len;
+    path_out o = {buf, buf == NULL ? 0 : cap, 0};
+    if (o.cap > 0) buf[0] = '\0';
+    put(&o, "$", 1);
+    if (p == NULL) return o.len;
     size_t shown = p->depth < RP_JSON_PATH_MAX ? p->depth : RP_JSON_PATH_MAX;
     char tmp[32];
     for (size_t i = 0; i < shown; i++) {
         const rp_json_path_seg *s = &p->seg[i];
         if (s->key == NULL) {
             int n = snprintf(tmp, sizeof tmp, "[%zu]", s->len);
-            put(buf, cap, &len, tmp, (size_t)n);
+            put(&o, tmp, (size_t)n);
         } else if (is_ident(s->key, s->len)) {
-            put(buf, cap, &len, ".", 1);
-            put(buf, cap, &len, s->key, s->len);
+            put(&o, ".", 1);
+            put(&o, s->key, s->len);
         } else {
-            put(buf, cap, &len, "[\"", 2);
+            put(&o, "[\"", 2);
             for (size_t k = 0; k < s->len; k++) {
                 unsigned char c = (unsigned char)s->key[k];
                 if (c == '"' || c == '\\') {
                     tmp[0] = '\\';
                     tmp[1] = (char)c;
-                    put(buf, cap, &len, tmp, 2);
+                    put(&o, tmp, 2);
                 } else if (c < 0x20) {
                     int n = snprintf(tmp, sizeof tmp, "\\u%04X", c);
-                    put(buf, cap, &len, tmp, (size_t)n);
+                    put(&o, tmp, (size_t)n);
                 } else {
-                    put(buf, cap, &len, (const char *)&s->key[k], 1);
+                    put(&o, (const char *)&s->key[k], 1);
                 }
             }
-            put(buf, cap, &len, "\"]", 2);
+            put(&o, "\"]", 2);
         }
     }
-    if (p->depth > RP_JSON_PATH_MAX) put(buf, cap, &len, "[...]", 5);
-    return len;
+    if (p->depth > RP_JSON_PATH_MAX) put(&o, "[...]", 5);
+    return o.len;
 }
 
 void rp_json_path_to_error(const rp_json_path *p, rp_error *err)

@@ -34,23 +34,24 @@ enum scan_state {
 #define RPJ_COLD
 #endif
 
-static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, rp_layer layer,
-                size_t offset, const char *fmt, ...) RP_PRINTF(6, 7) RPJ_COLD;
-static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, rp_layer layer,
-                size_t offset, const char *fmt, ...)
+/* The layer follows from the code: schema-type errors are the schema layer's, all others
+ * the JSON layer's (one argument fewer at each of the many call sites). */
+static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, size_t offset,
+                const char *fmt, ...) RP_PRINTF(5, 6) RPJ_COLD;
+static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, size_t offset,
+                const char *fmt, ...)
 {
+    rp_layer layer = code == RP_E_SCHEMA_TYPE ? RP_LAYER_SCHEMA : RP_LAYER_JSON;
     if (code == RP_E_JSON_SYNTAX || code == RP_E_JSON_UTF8 || code == RP_E_JSON_DEPTH ||
         code == RP_E_JSON_TRAILING) {
         sc->failed = (int16_t)code;
     }
     if (err != NULL) {
-        char msg[RP_ERROR_MESSAGE_MAX];
+        /* (every message here is well under RP_ERROR_MESSAGE_MAX, never cut) */
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(msg, sizeof msg, fmt, ap);
+        rp_error_setv(err, code, layer, offset, fmt, ap);
         va_end(ap);
-        if (n < 0) msg[0] = '\0';
-        rp_error_set(err, code, layer, offset, "%s", msg);
         if (sc->path != NULL) rp_json_path_to_error(sc->path, err);
     }
     return (int)code;
@@ -58,7 +59,7 @@ static int fail(rp_json_scanner *sc, rp_error *err, rp_status code, rp_layer lay
 
 static RPJ_COLD int stuck(rp_json_scanner *sc, rp_error *err)
 {
-    return fail(sc, err, (rp_status)sc->failed, RP_LAYER_JSON, sc->pos,
+    return fail(sc, err, (rp_status)sc->failed, sc->pos,
                 "scanning already stopped at an earlier error (%s)",
                 rp_status_name(sc->failed));
 }
@@ -78,7 +79,7 @@ static RPJ_COLD int expected(rp_json_scanner *sc, rp_error *err, size_t i, const
                              const char *more)
 {
     char d[16];
-    return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i, "expected %s%s, found %s", what,
+    return fail(sc, err, RP_E_JSON_SYNTAX, i, "expected %s%s, found %s", what,
                 more, describe(sc, i, d));
 }
 
@@ -86,8 +87,11 @@ static RPJ_COLD int expected(rp_json_scanner *sc, rp_error *err, size_t i, const
 
 static inline size_t skip_ws(const char *b, size_t pos, size_t len)
 {
-    /* Compact JSON has no whitespace: one compare in the common case. */
+    /* Compact JSON has no whitespace: one compare in the common case (not at -Os, where
+     * the loop below finds the same). */
+#if !defined(__OPTIMIZE_SIZE__)
     if (pos < len && (unsigned char)b[pos] > ' ') return pos;
+#endif
     while (pos < len) {
         char c = b[pos];
         if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
@@ -99,11 +103,6 @@ static inline size_t skip_ws(const char *b, size_t pos, size_t len)
 static inline int is_digit(unsigned char c)
 {
     return c >= '0' && c <= '9';
-}
-
-static inline int is_hex(unsigned char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 /* What may directly follow a number or literal. NUL counts: a peer that parses a C string
@@ -123,7 +122,7 @@ static inline int in_object(const rp_json_scanner *sc)
 static int push(rp_json_scanner *sc, rp_error *err, int object)
 {
     if (sc->depth >= sc->max_depth) {
-        return fail(sc, err, RP_E_JSON_DEPTH, RP_LAYER_JSON, sc->pos,
+        return fail(sc, err, RP_E_JSON_DEPTH, sc->pos,
                     "nesting deeper than %u levels", (unsigned)sc->max_depth);
     }
     uint32_t d = sc->depth++;
@@ -143,6 +142,12 @@ static inline void pop(rp_json_scanner *sc)
 }
 
 
+static RPJ_COLD int unterminated(rp_json_scanner *sc, rp_error *err, size_t start)
+{
+    return fail(sc, err, RP_E_JSON_SYNTAX, start,
+                "unterminated string (no closing '\"' before end of input)");
+}
+
 /* string = quotation-mark *char quotation-mark   (sc->pos at the opening quote)
  * Validates escapes, surrogate pairing and UTF-8; *dec gets the unescaped length.
  * Continues from byte i: the bytes between the opening quote and i are plain ASCII. */
@@ -158,16 +163,14 @@ static int scan_string_slow(rp_json_scanner *sc, rp_error *err, rp_json_str *out
         i = rpj_skip_plain(b, i, len);
         dec += i - run;
         if (i >= len) {
-            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, start,
-                        "unterminated string (no closing '\"' before end of input)");
+            return unterminated(sc, err, start);
         }
         unsigned char c = b[i];
         if (c == '"') break;
         if (c == '\\') {
             esc = true;
             if (i + 1 >= len) {
-                return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, start,
-                            "unterminated string (no closing '\"' before end of input)");
+                return unterminated(sc, err, start);
             }
             unsigned char e = b[i + 1];
             if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
@@ -178,29 +181,25 @@ static int scan_string_slow(rp_json_scanner *sc, rp_error *err, rp_json_str *out
             }
             if (e != 'u') {
                 char d[16];
-                return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+                return fail(sc, err, RP_E_JSON_SYNTAX, i,
                             "invalid escape: backslash followed by %s", describe(sc, i + 1, d));
             }
-            for (size_t k = 2; k < 6; k++) {
-                if (i + k >= len || !is_hex(b[i + k])) {
-                    return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
-                                "invalid \\u escape: expected 4 hex digits");
-                }
+            /* rpj_hex4 is -1 unless all four are hex digits */
+            long cp = len - i >= 6 ? rpj_hex4((const char *)b + i + 2) : -1;
+            if (cp < 0) {
+                return fail(sc, err, RP_E_JSON_SYNTAX, i,
+                            "invalid \\u escape: expected 4 hex digits");
             }
-            long cp = rpj_hex4((const char *)b + i + 2);
             if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                return fail(sc, err, RP_E_JSON_UTF8, RP_LAYER_JSON, i,
+                return fail(sc, err, RP_E_JSON_UTF8, i,
                             "lone low surrogate \\u%04lX (no high surrogate before it)", cp);
             }
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 long lo = -1;
-                if (i + 11 < len && b[i + 6] == '\\' && b[i + 7] == 'u') {
-                    int ok = 1;
-                    for (size_t k = 8; k < 12; k++) ok &= is_hex(b[i + k]);
-                    if (ok) lo = rpj_hex4((const char *)b + i + 8);
-                }
+                if (i + 11 < len && b[i + 6] == '\\' && b[i + 7] == 'u')
+                    lo = rpj_hex4((const char *)b + i + 8);
                 if (lo < 0xDC00 || lo > 0xDFFF) {
-                    return fail(sc, err, RP_E_JSON_UTF8, RP_LAYER_JSON, i,
+                    return fail(sc, err, RP_E_JSON_UTF8, i,
                                 "high surrogate \\u%04lX not followed by a low surrogate "
                                 "escape \\uDC00-\\uDFFF", cp);
                 }
@@ -213,13 +212,13 @@ static int scan_string_slow(rp_json_scanner *sc, rp_error *err, rp_json_str *out
             continue;
         }
         if (c < 0x20) {
-            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+            return fail(sc, err, RP_E_JSON_SYNTAX, i,
                         "control character 0x%02X in a string must be escaped", c);
         }
         const char *why = "";
         size_t n = rpj_utf8_seq(b + i, len - i, &why);
         if (n == 0) {
-            return fail(sc, err, RP_E_JSON_UTF8, RP_LAYER_JSON, i,
+            return fail(sc, err, RP_E_JSON_UTF8, i,
                         "invalid UTF-8 byte 0x%02X in a string (%s)", c, why);
         }
         i += n;
@@ -235,10 +234,14 @@ static int scan_string_slow(rp_json_scanner *sc, rp_error *err, rp_json_str *out
 }
 
 /* The common case inline: a string of plain ASCII found 8 bytes at a time. Anything else
- * (escape, control byte, non-ASCII) continues in scan_string_slow from where we are. */
+ * (escape, control byte, non-ASCII) continues in scan_string_slow from where we are. At
+ * -Os scan_string_slow does all of it, from the first byte (the same results). */
 static inline int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *out,
                               size_t *dec_len)
 {
+#if defined(__OPTIMIZE_SIZE__)
+    return scan_string_slow(sc, err, out, dec_len, sc->pos + 1);
+#else
     const unsigned char *b = (const unsigned char *)sc->buf;
     const size_t len = sc->len, start = sc->pos;
     size_t i = rpj_skip_plain(b, start + 1, len);
@@ -250,6 +253,7 @@ static inline int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *o
     if (dec_len != NULL) *dec_len = out->raw_len;
     sc->pos = i + 1;
     return 0;
+#endif
 }
 
 /* number = [ minus ] int [ frac ] [ exp ]   (sc->pos at '-' or a digit) */
@@ -266,14 +270,14 @@ static inline int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *o
     } else if (i < len && is_digit(b[i])) {
         while (i < len && is_digit(b[i])) i++;
     } else {
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+        return fail(sc, err, RP_E_JSON_SYNTAX, i,
                     "invalid number: expected a digit after '-', found %s", describe(sc, i, d));
     }
     if (i < len && b[i] == '.') {
         integer = false;
         i++;
         if (i >= len || !is_digit(b[i])) {
-            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+            return fail(sc, err, RP_E_JSON_SYNTAX, i,
                         "invalid number: expected a digit after '.', found %s",
                         describe(sc, i, d));
         }
@@ -284,14 +288,14 @@ static inline int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *o
         i++;
         if (i < len && (b[i] == '+' || b[i] == '-')) i++;
         if (i >= len || !is_digit(b[i])) {
-            return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+            return fail(sc, err, RP_E_JSON_SYNTAX, i,
                         "invalid number: expected a digit in the exponent, found %s",
                         describe(sc, i, d));
         }
         while (i < len && is_digit(b[i])) i++;
     }
     if (i < len && !is_delim(b[i])) {
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+        return fail(sc, err, RP_E_JSON_SYNTAX, i,
                     "invalid number: unexpected %s after \"%.*s\"", describe(sc, i, d),
                     (int)(i - start > 40 ? 40 : i - start), sc->buf + start);
     }
@@ -330,7 +334,7 @@ static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
     tok->text.offset = i;
     tok->is_integer = false;
     if (i >= sc->len) {
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+        return fail(sc, err, RP_E_JSON_SYNTAX, i,
                     "expected a JSON value, found end of input");
     }
     int rc;
@@ -397,7 +401,7 @@ static int check_trailer(rp_json_scanner *sc, rp_error *err)
         size_t i = skip_ws(sc->buf, sc->pos, sc->len);
         if (i < sc->len) {
             char d[16];
-            return fail(sc, err, RP_E_JSON_TRAILING, RP_LAYER_JSON, i,
+            return fail(sc, err, RP_E_JSON_TRAILING, i,
                         "unexpected %s after the JSON value", describe(sc, i, d));
         }
         sc->pos = i;
@@ -453,79 +457,104 @@ unsigned rp_json_depth(const rp_json_scanner *sc)
 
 /* ---- public: generic tokens --------------------------------------------------------- */
 
-int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
+/* The steps below are inlined into each caller except at -Os, so rp_json_next_key and
+ * rp_json_next_element (the schema decoder's loop) stay as fast as when written out. */
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__OPTIMIZE_SIZE__)
+#define RPJ_STEP static inline __attribute__((always_inline))
+#else
+#define RPJ_STEP static
+#endif
+
+/* The step after '{' (first) or after a member: '}' ends the object (*done), else the
+ * next key is read, after a ',' unless first. For rp_json_next tok is its token (filled
+ * before the key is read, as the key goes to tok->text); NULL for rp_json_next_key. */
+RPJ_STEP int member_step(rp_json_scanner *sc, bool first, rp_json_token *tok, rp_json_str *key,
+                       bool *done, rp_error *err)
 {
-    if (sc->failed) return stuck(sc, err);
-    size_t i;
-    switch (sc->state) {
-    case S_VALUE:
-        return scan_value(sc, tok, err);
-    case S_ARRAY_FIRST:
-        i = skip_ws(sc->buf, sc->pos, sc->len);
-        if (i < sc->len && sc->buf[i] == ']') {
-            sc->pos = i;
-            tok->type = RP_JSON_ARRAY_END;
-            tok->offset = i;
-            tok->text.raw = NULL;
-            pop(sc);
-            return 0;
-        }
-        sc->pos = i;
-        return scan_value(sc, tok, err);
-    case S_OBJECT_FIRST:
-        i = skip_ws(sc->buf, sc->pos, sc->len);
-        if (i < sc->len && sc->buf[i] == '}') {
-            sc->pos = i;
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    sc->pos = i;
+    if (i < sc->len && sc->buf[i] == '}') {
+        *done = true;
+        if (tok != NULL) {
             tok->type = RP_JSON_OBJECT_END;
             tok->offset = i;
             tok->text.raw = NULL;
-            pop(sc);
-            return 0;
         }
-        tok->type = RP_JSON_KEY;
-        tok->offset = i;
-        tok->is_integer = false;
-        return scan_key(sc, &tok->text, "or '}' after '{'", err);
-    case S_AFTER_VALUE:
-        if (sc->depth == 0) {
-            int rc = check_trailer(sc, err);
-            if (rc < 0) return rc;
-            break;
-        }
-        i = skip_ws(sc->buf, sc->pos, sc->len);
-        sc->pos = i;
-        if (in_object(sc)) {
-            if (i < sc->len && sc->buf[i] == ',') {
-                sc->pos = i + 1;
-                tok->type = RP_JSON_KEY;
-                tok->offset = skip_ws(sc->buf, sc->pos, sc->len);
-                tok->is_integer = false;
-                return scan_key(sc, &tok->text, "after ','", err);
-            }
-            if (i < sc->len && sc->buf[i] == '}') {
-                tok->type = RP_JSON_OBJECT_END;
-                tok->offset = i;
-                tok->text.raw = NULL;
-                pop(sc);
-                return 0;
-            }
+        pop(sc);
+        return 0;
+    }
+    if (!first) {
+        if (i >= sc->len || sc->buf[i] != ',')
             return expected(sc, err, i, "',' or '}' after object member", "");
-        }
-        if (i < sc->len && sc->buf[i] == ',') {
-            sc->pos = i + 1;
-            return scan_value(sc, tok, err);
-        }
-        if (i < sc->len && sc->buf[i] == ']') {
+        sc->pos = i + 1;
+    }
+    *done = false;
+    if (tok != NULL) {
+        tok->type = RP_JSON_KEY;
+        tok->offset = first ? i : skip_ws(sc->buf, sc->pos, sc->len);
+        tok->is_integer = false;
+    }
+    return scan_key(sc, key, first ? "or '}' after '{'" : "after ','", err);
+}
+
+/* The step after '[' (first) or after an element: ']' ends the array (*done), else a
+ * value is due, after a ',' unless first (the state says so; the value is not read).
+ * tok as for member_step. */
+RPJ_STEP int element_step(rp_json_scanner *sc, bool first, rp_json_token *tok, bool *done,
+                        rp_error *err)
+{
+    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
+    sc->pos = i;
+    if (i < sc->len && sc->buf[i] == ']') {
+        *done = true;
+        if (tok != NULL) {
             tok->type = RP_JSON_ARRAY_END;
             tok->offset = i;
             tok->text.raw = NULL;
-            pop(sc);
-            return 0;
         }
-        return expected(sc, err, i, "',' or ']' after array element", "");
-    default:
-        break;
+        pop(sc);
+        return 0;
     }
+    if (!first) {
+        if (i >= sc->len || sc->buf[i] != ',')
+            return expected(sc, err, i, "',' or ']' after array element", "");
+        sc->pos = i + 1;
+    }
+    *done = false;
+    sc->state = S_VALUE;
+    return 0;
+}
+
+int rp_json_next(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
+{
+    if (sc->failed) return stuck(sc, err);
+    bool done = false, first = false;
+    int rc;
+    switch (sc->state) {
+    case S_VALUE:
+        return scan_value(sc, tok, err);
+    case S_OBJECT_FIRST:
+        return member_step(sc, true, tok, &tok->text, &done, err);
+    case S_ARRAY_FIRST:
+        first = true;
+        break;
+    case S_AFTER_VALUE:
+        if (sc->depth == 0) {
+            rc = check_trailer(sc, err);
+            if (rc < 0) return rc;
+            goto end;
+        }
+        if (in_object(sc)) return member_step(sc, false, tok, &tok->text, &done, err);
+        break;
+    default:
+        goto end;
+    }
+    /* In an array: its end, or (a failed value's error is sticky, so the state set for it
+     * is never looked at again) the next element. */
+    rc = element_step(sc, first, tok, &done, err);
+    if (rc < 0 || done) return rc;
+    return scan_value(sc, tok, err);
+end:
     tok->type = RP_JSON_END;
     tok->offset = sc->pos;
     tok->text.raw = NULL;
@@ -541,14 +570,14 @@ static inline int at_value(rp_json_scanner *sc, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
     if (sc->state != S_VALUE) {
-        return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
+        return fail(sc, err, RP_E_ARGUMENT, sc->pos,
                     "no value expected here (read a key or element first)");
     }
     size_t i = skip_ws(sc->buf, sc->pos, sc->len);
     sc->pos = i;
     sc->value_offset = i;
     if (i >= sc->len) {
-        return fail(sc, err, RP_E_JSON_SYNTAX, RP_LAYER_JSON, i,
+        return fail(sc, err, RP_E_JSON_SYNTAX, i,
                     "expected a JSON value, found end of input");
     }
     return 0;
@@ -590,7 +619,7 @@ static RPJ_COLD int wrong_type(rp_json_scanner *sc, rp_error *err, const char *w
     if (t == RP_JSON_NONE) {
         return expected(sc, err, sc->pos, "a JSON value", "");
     }
-    return fail(sc, err, RP_E_SCHEMA_TYPE, RP_LAYER_SCHEMA, sc->pos, "expected %s, found %s",
+    return fail(sc, err, RP_E_SCHEMA_TYPE, sc->pos, "expected %s, found %s",
                 wanted, type_phrase(t));
 }
 
@@ -598,7 +627,7 @@ int rp_json_peek(rp_json_scanner *sc, rp_json_type *type, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
     if (sc->state != S_VALUE && sc->state != S_ARRAY_FIRST) {
-        return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos, "no value expected here");
+        return fail(sc, err, RP_E_ARGUMENT, sc->pos, "no value expected here");
     }
     size_t i = skip_ws(sc->buf, sc->pos, sc->len);
     sc->pos = i;
@@ -633,66 +662,20 @@ int rp_json_expect_array_begin(rp_json_scanner *sc, rp_error *err)
 int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
-    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
-    if (sc->state == S_OBJECT_FIRST) {
-        sc->pos = i;
-        if (i < sc->len && sc->buf[i] == '}') {
-            *done = true;
-            pop(sc);
-            return 0;
-        }
-        *done = false;
-        return scan_key(sc, key, "or '}' after '{'", err);
-    }
-    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && in_object(sc)) {
-        sc->pos = i;
-        if (i < sc->len && sc->buf[i] == ',') {
-            sc->pos = i + 1;
-            *done = false;
-            return scan_key(sc, key, "after ','", err);
-        }
-        if (i < sc->len && sc->buf[i] == '}') {
-            *done = true;
-            pop(sc);
-            return 0;
-        }
-        return expected(sc, err, i, "',' or '}' after object member", "");
-    }
-    return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
+    if (sc->state == S_OBJECT_FIRST) return member_step(sc, true, NULL, key, done, err);
+    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && in_object(sc))
+        return member_step(sc, false, NULL, key, done, err);
+    return fail(sc, err, RP_E_ARGUMENT, sc->pos,
                 "not at an object member (inside an array, or a value is still unread)");
 }
 
 int rp_json_next_element(rp_json_scanner *sc, bool *done, rp_error *err)
 {
     if (sc->failed) return stuck(sc, err);
-    size_t i = skip_ws(sc->buf, sc->pos, sc->len);
-    if (sc->state == S_ARRAY_FIRST) {
-        sc->pos = i;
-        if (i < sc->len && sc->buf[i] == ']') {
-            *done = true;
-            pop(sc);
-            return 0;
-        }
-        *done = false;
-        sc->state = S_VALUE;
-        return 0;
-    }
-    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && !in_object(sc)) {
-        sc->pos = i;
-        if (i < sc->len && sc->buf[i] == ',') {
-            sc->pos = i + 1;
-            *done = false;
-            sc->state = S_VALUE;
-            return 0;
-        }
-        if (i < sc->len && sc->buf[i] == ']') {
-            *done = true;
-            pop(sc);
-            return 0;
-        }
-        return expected(sc, err, i, "',' or ']' after array element", "");
-    }
-    return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
+    if (sc->state == S_ARRAY_FIRST) return element_step(sc, true, NULL, done, err);
+    if (sc->state == S_AFTER_VALUE && sc->depth > 0 && !in_object(sc))
+        return element_step(sc, false, NULL, done, err);
+    return fail(sc, err, RP_E_ARGUMENT, sc->pos,
                 "not at an array element (inside an object, or a value is still unread)");
 }
 
@@ -709,16 +692,24 @@ static inline int read_number(rp_json_scanner *sc, rp_json_str *text, bool *is_i
 
 /* Shows a number in a message, shortened when very long. */
 #define NUM_SHOW 40
-#define NUM_ARGS(t) (int)((t).raw_len > NUM_SHOW ? NUM_SHOW : (t).raw_len), (t).raw, \
-                    ((t).raw_len > NUM_SHOW ? "..." : "")
+
+/* A json-number error at the number t: "<pre><number><what><type>", the number shortened
+ * as above (one out-of-line copy of that for the four messages). */
+static RPJ_COLD int number_fail(rp_json_scanner *sc, rp_error *err, const rp_json_str *t,
+                                const char *pre, const char *what, const char *type)
+{
+    return fail(sc, err, RP_E_JSON_NUMBER, t->offset, "%s%.*s%s%s%s", pre,
+                (int)(t->raw_len > NUM_SHOW ? NUM_SHOW : t->raw_len), t->raw,
+                t->raw_len > NUM_SHOW ? "..." : "", what, type);
+}
 
 static inline int to_mag(rp_json_scanner *sc, const rp_json_str *t, bool integer, bool *neg,
                   uint64_t *mag, const char *type, rp_error *err)
 {
     if (!integer && !(sc->flags & RP_JSON_FLOAT_TRUNCATE)) {
-        return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t->offset,
-                    "expected an integer, found %.*s%s", NUM_ARGS(*t));
+        return number_fail(sc, err, t, "expected an integer, found ", "", "");
     }
+#if !defined(__OPTIMIZE_SIZE__) /* at -Os rpj_number_to_u64mag does these too */
     if (integer) {
         /* Fast path: up to 19 digits always fit 64 bits. */
         const char *p = t->raw;
@@ -736,10 +727,10 @@ static inline int to_mag(rp_json_scanner *sc, const rp_json_str *t, bool integer
             return 0;
         }
     }
+#endif
     int r = rpj_number_to_u64mag(t->raw, t->raw_len, true, neg, mag);
     if (r != RPJ_NUM_OK) {
-        return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t->offset,
-                    "number %.*s%s does not fit %s", NUM_ARGS(*t), type);
+        return number_fail(sc, err, t, "number ", " does not fit ", type);
     }
     return 0;
 }
@@ -747,6 +738,7 @@ static inline int to_mag(rp_json_scanner *sc, const rp_json_str *t, bool integer
 /* The common integer in one pass: at most 19 digits (always fit 64 bits), no fraction or
  * exponent, then a delimiter or the end. Returns false to take the general path, which
  * also produces every error. */
+#if !defined(__OPTIMIZE_SIZE__)
 static inline bool fast_int(rp_json_scanner *sc, bool *neg, uint64_t *mag)
 {
     const unsigned char *b = (const unsigned char *)sc->buf;
@@ -774,6 +766,7 @@ static inline bool fast_int(rp_json_scanner *sc, bool *neg, uint64_t *mag)
     sc->state = S_AFTER_VALUE;
     return true;
 }
+#endif
 
 /* Reads an integer value as sign and magnitude; *t gets its text for messages. */
 static inline int read_int(rp_json_scanner *sc, rp_json_str *t, bool *neg, uint64_t *mag,
@@ -784,10 +777,12 @@ static inline int read_int(rp_json_scanner *sc, rp_json_str *t, bool *neg, uint6
     t->offset = sc->pos;
     t->escaped = false;
     t->raw = sc->buf + sc->pos;
+#if !defined(__OPTIMIZE_SIZE__) /* at -Os the general path below reads these too */
     if (fast_int(sc, neg, mag)) {
         t->raw_len = sc->pos - t->offset;
         return 0;
     }
+#endif
     if (type_of_byte(sc->buf[sc->pos]) != RP_JSON_NUMBER) return wrong_type(sc, err, "a number");
     bool integer;
     rc = scan_number(sc, err, t, &integer);
@@ -804,8 +799,7 @@ int rp_json_read_u64(rp_json_scanner *sc, uint64_t *out, rp_error *err)
     int rc = read_int(sc, &t, &neg, &mag, "uint64", err);
     if (rc < 0) return rc;
     if (neg && mag != 0) {
-        return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t.offset,
-                    "number %.*s%s does not fit uint64 (negative)", NUM_ARGS(t));
+        return number_fail(sc, err, &t, "number ", " does not fit ", "uint64 (negative)");
     }
     *out = mag;
     return 0;
@@ -820,8 +814,7 @@ int rp_json_read_i64(rp_json_scanner *sc, int64_t *out, rp_error *err)
     if (rc < 0) return rc;
     const uint64_t lim = (uint64_t)INT64_MAX + (neg ? 1u : 0u);
     if (mag > lim) {
-        return fail(sc, err, RP_E_JSON_NUMBER, RP_LAYER_JSON, t.offset,
-                    "number %.*s%s does not fit int64", NUM_ARGS(t));
+        return number_fail(sc, err, &t, "number ", " does not fit ", "int64");
     }
     if (!neg) *out = (int64_t)mag;
     else if (mag == (uint64_t)INT64_MAX + 1u) *out = INT64_MIN;
@@ -889,7 +882,7 @@ int rp_json_read_string_into(rp_json_scanner *sc, rp_arena *storage, rp_str *out
     if (rc < 0) return rc;
     char *dst = (char *)rp_arena_alloc(storage, dec + 1, 1);
     if (dst == NULL) {
-        return fail(sc, err, RP_E_OVERFLOW, RP_LAYER_JSON, s.offset,
+        return fail(sc, err, RP_E_OVERFLOW, s.offset,
                     "string of %zu bytes does not fit the decode storage (%zu bytes left)",
                     dec, rp_arena_remaining(storage));
     }
@@ -922,7 +915,7 @@ int rp_json_finish(rp_json_scanner *sc, rp_error *err)
     if (sc->failed) return stuck(sc, err);
     if (sc->state == S_END) return 0;
     if (sc->state != S_AFTER_VALUE || sc->depth != 0) {
-        return fail(sc, err, RP_E_ARGUMENT, RP_LAYER_JSON, sc->pos,
+        return fail(sc, err, RP_E_ARGUMENT, sc->pos,
                     "the JSON value is not complete yet");
     }
     return check_trailer(sc, err);

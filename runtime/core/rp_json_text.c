@@ -92,22 +92,15 @@ size_t rpj_utf8_put(uint32_t cp, char out[4])
         out[0] = (char)cp;
         return 1;
     }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
+    /* the continuation bytes from the last, six bits each, then the lead byte */
+    static const uint8_t lead[5] = {0, 0, 0xC0, 0xE0, 0xF0};
+    size_t n = cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    for (size_t k = n - 1; k > 0; k--) {
+        out[k] = (char)(0x80 | (cp & 0x3F));
+        cp >>= 6;
     }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
+    out[0] = (char)(lead[n] | cp);
+    return n;
 }
 
 size_t rpj_unescape_one(const char *p, char out[4], size_t *adv)
