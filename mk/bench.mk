@@ -93,7 +93,7 @@ $(BENCH_DIR)/bench_logger: $(BENCH_DIR)/obj/bench_logger.o $(LIBGENERATED) $(LIB
 
 $(BENCH_DIR)/os/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BENCH_OS_FLAGS) $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(BENCH_OS_FLAGS) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
 # The size probe: every generated codec plus what it pulls from the runtime, linked with
 # --gc-sections; the _empty twin is the same program without codecs (bench/size_probe.c).
@@ -105,10 +105,10 @@ $(BENCH_SMALL_DIR)/residue.c: spec/residue.rproto $(BUILD)/rprotoc
 	$(BUILD)/rprotoc $< -o $(dir $@) --optimize size
 
 $(BENCH_SMALL_DIR)/residue.o: $(BENCH_SMALL_DIR)/residue.c
-	$(CC) $(BENCH_OS_FLAGS) -Iruntime/core -I$(BENCH_SMALL_DIR) -c -o $@ $<
+	$(CC) $(BENCH_OS_FLAGS) -Iruntime/core -I$(BENCH_SMALL_DIR) -MMD -MP -c -o $@ $<
 
 $(BENCH_SMALL_DIR)/size_probe.o: bench/size_probe.c $(BENCH_SMALL_DIR)/residue.c
-	$(CC) $(BENCH_OS_FLAGS) -Iruntime/core -I$(BENCH_SMALL_DIR) -c -o $@ $<
+	$(CC) $(BENCH_OS_FLAGS) -Iruntime/core -I$(BENCH_SMALL_DIR) -MMD -MP -c -o $@ $<
 
 # The same probe over the --optimize size codec: what target 2 costs a program, linked.
 $(BENCH_DIR)/size_probe_small: $(BENCH_SMALL_DIR)/size_probe.o $(BENCH_SMALL_DIR)/residue.o $(BENCH_SMALL_CORE)
@@ -118,4 +118,4 @@ $(BENCH_DIR)/size_probe_empty: bench/size_probe.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BENCH_OS_FLAGS) $(WARN) -DSIZE_PROBE_EMPTY -Wl,--gc-sections -o $@ $<
 
--include $(wildcard $(BENCH_DIR)/obj/*.d)
+-include $(wildcard $(BENCH_DIR)/obj/*.d) $(BENCH_OS_OBJ:.o=.d) $(wildcard $(BENCH_SMALL_DIR)/*.d)

@@ -5,8 +5,10 @@
 #include "rp_codec_internal.h"
 #include "rp_json_internal.h"
 
-/* SSE2 is part of every x86-64: no flag or run-time check. */
-#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* SSE2 is part of every x86-64: no flag or run-time check. Not at -Os, where the AVX2 path's
+ * CPU check would link libgcc's feature detection in (~4.5 KB) for a lane built for speed. */
+#if defined(__SSE2__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(__OPTIMIZE_SIZE__)
 #include <emmintrin.h>
 #define RP_LANE_PUT_SSE2 1
 #else
