@@ -26,12 +26,10 @@ int rps_problem(schema_ctx *cx, int code, size_t offset, const rp_spec_loc *loc,
     rp_error local;
     rp_error *dst = cx->report != NULL ? &local : cx->err;
     if (dst != NULL) {
-        char msg[RP_ERROR_MESSAGE_MAX];
-        va_list ap;
+        va_list ap; /* formatted straight into the error, cut as rp_error_set cuts */
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
+        (void)rp_error_setv(dst, (rp_status)code, RP_LAYER_SCHEMA, offset, fmt, ap);
         va_end(ap);
-        (void)rp_error_set(dst, (rp_status)code, RP_LAYER_SCHEMA, offset, "%s", msg);
         rp_json_path_to_error(&cx->path, dst);
         if (loc != NULL && loc->file != NULL)
             rp_error_set_spec(dst, loc->file, loc->line, loc->column);
