@@ -101,18 +101,17 @@ void rp_schema_init(const rp_schema_message *m, void *msg)
     rps_reset_message(m, msg, true);
 }
 
-
 /* ---- rules ---------------------------------------------------------------------------------- */
 
 int rps_check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule_kind kind,
-                           uint64_t n, size_t offset, const char *what)
+                        uint64_t n, size_t offset, const char *what)
 {
     for (size_t i = 0; i < f->rule_count; i++) {
         const rp_schema_rule *r = &f->rules[i];
         if (r->kind != kind || len_ok(r, n))
             continue;
         int rc = rps_problem(cx, RP_E_SCHEMA_LENGTH, offset, &r->loc, "expected %s %s, got %" PRIu64,
-                         what, r->expect, n);
+                             what, r->expect, n);
         if (rc < 0)
             return rc;
     }
@@ -141,19 +140,19 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
         const rp_schema_rule *c = const_rule(f);
         if (c != NULL && b != (c->u_lo != 0))
             rc = rps_problem(cx, RP_E_SCHEMA_CONST, offset, &c->loc, "expected %s, got %s", c->expect,
-                         b ? "true" : "false");
+                             b ? "true" : "false");
         return rc;
     }
     case RP_SCHEMA_UINT: {
         uint64_t v = load_u(p, f->size);
         if (v > umax_of(f->bits))
             return rps_problem(cx, RP_E_SCHEMA_RANGE, offset, &f->loc,
-                           "%" PRIu64 " does not fit a %u-bit unsigned integer", v, f->bits);
+                               "%" PRIu64 " does not fit a %u-bit unsigned integer", v, f->bits);
         for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
             const rp_schema_rule *r = &f->rules[i];
             if (!u_ok(r, v))
                 rc = rps_problem(cx, r->kind == RP_RULE_CONST ? RP_E_SCHEMA_CONST : RP_E_SCHEMA_RANGE,
-                             offset, &r->loc, "expected %s, got %" PRIu64, r->expect, v);
+                                 offset, &r->loc, "expected %s, got %" PRIu64, r->expect, v);
         }
         return rc;
     }
@@ -161,12 +160,12 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
         int64_t v = load_i(p, f->size);
         if (v > imax_of(f->bits) || v < imin_of(f->bits))
             return rps_problem(cx, RP_E_SCHEMA_RANGE, offset, &f->loc,
-                           "%" PRId64 " does not fit a %u-bit signed integer", v, f->bits);
+                               "%" PRId64 " does not fit a %u-bit signed integer", v, f->bits);
         for (size_t i = 0; i < f->rule_count && rc == 0; i++) {
             const rp_schema_rule *r = &f->rules[i];
             if (!i_ok(r, v))
                 rc = rps_problem(cx, r->kind == RP_RULE_CONST ? RP_E_SCHEMA_CONST : RP_E_SCHEMA_RANGE,
-                             offset, &r->loc, "expected %s, got %" PRId64, r->expect, v);
+                                 offset, &r->loc, "expected %s, got %" PRId64, r->expect, v);
         }
         return rc;
     }
@@ -178,7 +177,7 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
         memcpy(&s, p, sizeof s);
         if (s.ptr == NULL && s.len > 0)
             return rps_problem(cx, RP_E_ARGUMENT, offset, &f->loc, "string with length %zu but no text",
-                           s.len);
+                               s.len);
         if (!cx->scanning) {
             rp_error u;
             if (rp_json_check_utf8(s.ptr, s.len, 0, &u) < 0)
@@ -199,8 +198,8 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
                     else
                         snprintf(shown, sizeof shown, "0x%02X", c);
                     rc = rps_problem(cx, RP_E_SCHEMA_CHARSET,
-                                 offset == SIZE_MAX ? SIZE_MAX : offset + 1 + k, &r->loc,
-                                 "expected %s, got %s at index %zu", r->expect, shown, k);
+                                     offset == SIZE_MAX ? SIZE_MAX : offset + 1 + k, &r->loc,
+                                     "expected %s, got %s at index %zu", r->expect, shown, k);
                     if (rc < 0)
                         return rc;
                     break; /* one problem per string is enough */
@@ -208,7 +207,7 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
             } else if (r->kind == RP_RULE_CONST && r->str != NULL) {
                 if (s.len != strlen(r->str) || (s.len > 0 && memcmp(s.ptr, r->str, s.len) != 0))
                     if ((rc = rps_problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s",
-                                      r->expect)) < 0)
+                                          r->expect)) < 0)
                         return rc;
             } else if (r->kind == RP_RULE_PATTERN && !pattern_ok(r->pattern, s.ptr, s.len)) {
                 if ((rc = rps_problem(cx, RP_E_SCHEMA_PATTERN, offset, &r->loc, "expected %s", r->expect)) < 0)
@@ -223,7 +222,7 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
         memcpy(&b, p, sizeof b);
         if (b.ptr == NULL && b.len > 0)
             return rps_problem(cx, RP_E_ARGUMENT, offset, &f->loc, "bytes with length %zu but no data",
-                           b.len);
+                               b.len);
         return rps_check_len_rules(cx, f, RP_RULE_LEN, b.len, offset, "length");
     }
     case RP_SCHEMA_MESSAGE:
@@ -232,7 +231,6 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
     }
     return 0;
 }
-
 
 /* ---- validate ------------------------------------------------------------------------------ */
 
@@ -244,11 +242,11 @@ static int validate_field(schema_ctx *cx, const rp_schema_field *f, const void *
         size_t n = get_count(msg, f);
         if (n > f->max_count)
             return rps_problem(cx, RP_E_SCHEMA_LENGTH, SIZE_MAX, &f->loc,
-                           "count %zu exceeds the capacity %zu", n, f->max_count);
+                               "count %zu exceeds the capacity %zu", n, f->max_count);
         if (n == 0 && !get_has(msg, f)) {
             if (f->required)
                 return rps_problem(cx, RP_E_SCHEMA_MISSING, SIZE_MAX, &f->loc,
-                               "required key \"%s\" is missing", f->key);
+                                   "required key \"%s\" is missing", f->key);
             return 0;
         }
         if ((rc = rps_check_len_rules(cx, f, RP_RULE_COUNT, n, SIZE_MAX, f->map != NULL ? "entry count" : "item count")) < 0)
@@ -269,7 +267,7 @@ static int validate_field(schema_ctx *cx, const rp_schema_field *f, const void *
     if (!get_has(msg, f)) {
         if (f->required)
             return rps_problem(cx, RP_E_SCHEMA_MISSING, SIZE_MAX, &f->loc,
-                           "required key \"%s\" is missing", f->key);
+                               "required key \"%s\" is missing", f->key);
         return 0;
     }
     if (get_null(msg, f))
@@ -303,7 +301,6 @@ int rp_schema_validate(const rp_schema_message *m, const void *msg, rp_error *er
     rp_error_clear(err);
     return validate_message(&cx, m, msg);
 }
-
 
 /* A context for check_value that only answers: no error to fill, nothing to report, and
  * `scanning` set so strings' UTF-8 (checked by the scanner or the writer) and nested

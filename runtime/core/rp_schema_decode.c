@@ -121,7 +121,7 @@ static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
     bool is_signed = f->type == RP_SCHEMA_INT;
     if (!integer && !cx->float_truncate)
         return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an integer, found %.*s%s",
-                       shown, text.ptr, more);
+                           shown, text.ptr, more);
     bool fits = rpj_number_to_u64mag(text.ptr, text.len, true, &neg, &mag) == RPJ_NUM_OK;
     if (fits && mag == 0)
         neg = false; /* -0, and -0.5 truncated */
@@ -133,7 +133,7 @@ static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
         fits = neg ? mag - 1u <= (uint64_t)imax_of(f->bits) : mag <= (uint64_t)imax_of(f->bits);
     if (!fits)
         return rps_problem(cx, RP_E_SCHEMA_RANGE, here(cx), &f->loc, "%.*s%s does not fit a %u-bit %s integer",
-                       shown, text.ptr, more, f->bits, is_signed ? "signed" : "unsigned");
+                           shown, text.ptr, more, f->bits, is_signed ? "signed" : "unsigned");
     if (is_signed)
         store_i(p, f->size, neg ? -(int64_t)(mag - 1u) - 1 : (int64_t)mag);
     else
@@ -175,7 +175,7 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
             return 0;
         }
         rc = rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected %s, found %s",
-                     field_json_type(f), json_type_name(t));
+                         field_json_type(f), json_type_name(t));
         *present = rc == 0; /* reported: do not also call it missing */
         return rc;
     }
@@ -253,7 +253,7 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
         if (t == RP_JSON_NULL && cx->null_absent && f->has_offset != SIZE_MAX)
             return 0; /* the profile: null counts as absent, as for single values */
         return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an array of %s, found %s",
-                       field_json_type(f), json_type_name(t));
+                           field_json_type(f), json_type_name(t));
     }
     if ((rc = rp_json_expect_array_begin(&cx->sc, json_err(cx))) < 0)
         return rc;
@@ -293,7 +293,7 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
             if (f->rules[i].kind == RP_RULE_COUNT)
                 cr = &f->rules[i];
         return rps_problem(cx, RP_E_SCHEMA_LENGTH, start, cr != NULL ? &cr->loc : &f->loc,
-                       "expected at most %zu items, got %zu", f->max_count, seen);
+                           "expected at most %zu items, got %zu", f->max_count, seen);
     }
     return rps_check_len_rules(cx, f, RP_RULE_COUNT, n, start, "item count");
 }
@@ -311,7 +311,7 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
         return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &m->loc, "expected a %s object, found %s",
-                       m->name, json_type_name(t));
+                           m->name, json_type_name(t));
     }
     if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
         return rc;
@@ -333,11 +333,11 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
         if (k < notes.n)
             rc = rps_problem(cx, RP_E_SCHEMA_MISSING, notes.offset[k], &f->loc,
-                         "required key \"%s\" is missing from the %s object: the profile reads %s "
-                         "as absent", f->key, m->name, notes.what[k]);
+                             "required key \"%s\" is missing from the %s object: the profile reads %s "
+                             "as absent", f->key, m->name, notes.what[k]);
         else
             rc = rps_problem(cx, RP_E_SCHEMA_MISSING, start, &f->loc,
-                         "required key \"%s\" is missing from the %s object", f->key, m->name);
+                             "required key \"%s\" is missing from the %s object", f->key, m->name);
         rp_json_path_pop(&cx->path);
         if (rc < 0)
             return rc;
@@ -364,7 +364,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
             if (m->reject_unknown) {
                 rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
                 rc = rps_problem(cx, RP_E_SCHEMA_UNKNOWN, key.offset, &m->loc,
-                             "unknown key in a %s object", m->name);
+                                 "unknown key in a %s object", m->name);
                 rp_json_path_pop(&cx->path);
                 if (rc < 0)
                     return rc;
@@ -376,7 +376,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
         if (get_has(msg, f) && !cx->duplicate_last) {
             rc = rps_problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
-                         "key \"%s\" appears twice", f->key);
+                             "key \"%s\" appears twice", f->key);
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, json_err(cx));
         } else if (f->map != NULL) {

@@ -119,7 +119,6 @@ static void write_message(rp_json_writer *w, const rp_schema_message *m, const v
     rp_json_write_object_end(w);
 }
 
-
 int rp_schema_encode(const rp_schema_message *m, const void *msg, char *buf, size_t cap,
                      size_t *out_len, rp_error *err)
 {

@@ -651,7 +651,6 @@ static bool fast_decode(const rp_schema_message *m, const char *json, size_t len
     return true;
 }
 
-
 /* Reserves a value of n >= 1 bytes (after a ',' when one is due) where the writer would
  * have put it, leaving the writer as its value functions do; NULL when it does not fit,
  * and then nothing changed (the caller uses the writer's own function). */
@@ -766,7 +765,6 @@ static RP_SCHEMA_HOT void fast_put_key(rp_json_writer *w, const rp_schema_field 
     w->need_comma = false;
 }
 
-
 /* ---- encode: the fast lane ----------------------------------------------------------------
  *
  * Why: encode used to validate the whole message (pushing a path per field, checking every
@@ -875,7 +873,6 @@ static bool fast_put_message(rp_json_writer *w, schema_ctx *quiet, const rp_sche
     rp_json_write_object_end(w);
     return true;
 }
-
 
 int rp_schema_decode_fast(const rp_schema_message *m, const char *json, size_t len, void *msg,
                           rp_arena *storage, const rp_schema_profile *profile, rp_error *err)

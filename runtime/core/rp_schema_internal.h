@@ -1,7 +1,7 @@
 /* rp_schema_internal.h — what the files of the schema engine share; not installed.
  *
  * The engine is one job per file:
- *   rp_schema.c           problems, init/reset, the rules (check_value), validate
+ *   rp_schema.c           problems, init/reset, the rules (rps_check_value), validate
  *   rp_schema_decode.c    the careful decode walk, which makes every error (and check_all)
  *   rp_schema_encode.c    validate, then write
  *   rp_schema_fast.c      the fast lanes in front of decode and encode (--optimize speed)
@@ -44,7 +44,6 @@
 /* The base64 tables of speed only where speed is asked for (rp_codec_internal.h: not at -Os). */
 #define RP_SCHEMA_B64_PAIRS RP_CODEC_B64_PAIRS
 
-
 /* ---- context ------------------------------------------------------------------------------- */
 
 typedef struct schema_ctx {
@@ -64,7 +63,7 @@ typedef struct schema_ctx {
     size_t problems;
     rp_error scratch;           /* JSON errors in collect-all mode land here first */
     struct absent_notes *absent; /* the object being read: values the profile took as absent */
-    bool read_null;             /* read_one just read null into a nullable field */
+    bool read_null;             /* rps_read_one just read null into a nullable field */
 } schema_ctx;
 
 /* The nesting limit of m's JSON (rp_schema_message.max_depth). */
@@ -102,7 +101,6 @@ static inline size_t here(const schema_ctx *cx)
 {
     return cx->scanning ? rp_json_value_offset(&cx->sc) : SIZE_MAX;
 }
-
 
 /* ---- struct access ------------------------------------------------------------------------- */
 
@@ -213,7 +211,6 @@ static inline int64_t imin_of(uint8_t bits)
     return -imax_of(bits) - 1;
 }
 
-
 /* ---- rules --------------------------------------------------------------------------------- */
 
 static inline bool in_u_set(const rp_schema_rule *r, uint64_t v)
@@ -271,7 +268,6 @@ static RP_SCHEMA_HOT bool len_ok(const rp_schema_rule *r, uint64_t n)
         return in_u_set(r, n);
     return (!r->has_lo || n >= r->u_lo) && (!r->has_hi || n <= r->u_hi);
 }
-
 
 /* The const rule of f, or NULL. */
 static inline const rp_schema_rule *const_rule(const rp_schema_field *f)

@@ -20,7 +20,7 @@ static int check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_
         const rp_schema_rule *r = &f->rules[i];
         if (r->kind == RP_RULE_KEY_LEN && !len_ok(r, key.len)) {
             rc = rps_problem(cx, RP_E_SCHEMA_LENGTH, offset, &r->loc, "expected a key of length %s, got %zu",
-                         r->expect, key.len);
+                             r->expect, key.len);
         } else if (r->kind == RP_RULE_KEY_CHARSET) {
             for (size_t k = 0; k < key.len; k++) {
                 unsigned char c = (unsigned char)key.ptr[k];
@@ -32,7 +32,7 @@ static int check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_
                 else
                     snprintf(shown, sizeof shown, "0x%02X", c);
                 rc = rps_problem(cx, RP_E_SCHEMA_CHARSET, offset, &r->loc, "expected a key of %s, got %s at index %zu",
-                             r->expect, shown, k);
+                                 r->expect, shown, k);
                 break;
             }
         }
@@ -55,7 +55,7 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
         if (t == RP_JSON_NULL && cx->null_absent)
             return 0;
         return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an object (a map of %s), found %s",
-                       field_json_type(f), json_type_name(t));
+                           field_json_type(f), json_type_name(t));
     }
     if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
         return rc;
@@ -118,7 +118,7 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
             if (f->rules[i].kind == RP_RULE_COUNT)
                 cr = &f->rules[i];
         return rps_problem(cx, RP_E_SCHEMA_LENGTH, start, cr != NULL ? &cr->loc : &f->loc,
-                       "expected at most %zu entries, got %zu", f->max_count, seen);
+                           "expected at most %zu entries, got %zu", f->max_count, seen);
     }
     return rps_check_len_rules(cx, f, RP_RULE_COUNT, n, start, "entry count");
 }
