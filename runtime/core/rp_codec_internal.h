@@ -114,9 +114,13 @@ static inline RP_AVX2_FN bool rp_block_b64x32(const unsigned char *p, uint8_t *q
 }
 #endif
 
+/* "00" "01" ... "FF": a byte's two uppercase hex digits in one copy (the hex writers of
+ * rp_schema_encode.c and rp_lane_write.c). */
+extern const char rp_hex_pairs[513];
+
 /* Padded standard base64 of in[0..len) into out[0..RP_BASE64_ENCODED_LEN(len)) (no NUL), the
  * same text as rp_base64_encode, two letters a lookup from an 8 KiB pair table: the encoders
- * of rp_schema.c and rp_lane_write.c share it. Not at -Os, where they call rp_base64_encode
+ * of rp_schema_encode.c and rp_lane_write.c share it. Not at -Os, where they call rp_base64_encode
  * and the table is not built. */
 #if !defined(__OPTIMIZE_SIZE__)
 #define RP_CODEC_B64_PAIRS 1

@@ -95,4 +95,8 @@ static inline void rpj_copy_small(char *d, const char *s, size_t n)
 #endif
 }
 
+/* "00" "01" ... "99": two decimal digits a copy (rp_json_write.c; the table engine's fast
+ * lane writes its numbers with it too). */
+extern const char rpj_digit_pairs[201];
+
 #endif /* RP_JSON_INTERNAL_H */

@@ -180,8 +180,8 @@ void rp_json_write_string(rp_json_writer *w, const char *s, size_t len)
     w->need_comma = true;
 }
 
-/* Two decimal digits per step: "00" .. "99". */
-static const char digit_pairs[201] =
+/* Two decimal digits per step: "00" .. "99" (rp_json_internal.h). */
+const char rpj_digit_pairs[201] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
@@ -194,11 +194,11 @@ static void put_u64(rp_json_writer *w, uint64_t v, bool neg)
         unsigned r = (unsigned)(v % 100);
         v /= 100;
         q -= 2;
-        memcpy(q, digit_pairs + 2 * r, 2);
+        memcpy(q, rpj_digit_pairs + 2 * r, 2);
     }
     if (v >= 10) {
         q -= 2;
-        memcpy(q, digit_pairs + 2 * v, 2);
+        memcpy(q, rpj_digit_pairs + 2 * v, 2);
     } else {
         *--q = (char)('0' + v);
     }

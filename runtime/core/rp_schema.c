@@ -193,10 +193,7 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
                     if (r->charset[c >> 3] & (1u << (c & 7u)))
                         continue;
                     char shown[8];
-                    if (c >= 0x20 && c < 0x7f)
-                        snprintf(shown, sizeof shown, "'%c'", c);
-                    else
-                        snprintf(shown, sizeof shown, "0x%02X", c);
+                    show_byte(shown, c);
                     rc = rps_problem(cx, RP_E_SCHEMA_CHARSET,
                                      offset == SIZE_MAX ? SIZE_MAX : offset + 1 + k, &r->loc,
                                      "expected %s, got %s at index %zu", r->expect, shown, k);

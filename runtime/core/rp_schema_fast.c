@@ -669,20 +669,16 @@ static RP_SCHEMA_HOT char *fast_room(rp_json_writer *w, size_t n)
 /* Decimal digits of v, ending at e; returns where they start. */
 static RP_SCHEMA_HOT char *fast_digits_of(char *e, uint64_t v)
 {
-    static const char pairs[201] =
-        "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-        "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-        "8081828384858687888990919293949596979899";
     char *q = e;
     while (v >= 100) {
         unsigned r = (unsigned)(v % 100u);
         v /= 100u;
         q -= 2;
-        memcpy(q, pairs + 2 * r, 2);
+        memcpy(q, rpj_digit_pairs + 2 * r, 2);
     }
     if (v >= 10) {
         q -= 2;
-        memcpy(q, pairs + 2 * v, 2);
+        memcpy(q, rpj_digit_pairs + 2 * v, 2);
     } else {
         *--q = (char)('0' + v);
     }
