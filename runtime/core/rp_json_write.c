@@ -189,19 +189,7 @@ const char rpj_digit_pairs[201] =
 static void put_u64(rp_json_writer *w, uint64_t v, bool neg)
 {
     char tmp[21];
-    char *e = tmp + sizeof tmp, *q = e;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100);
-        v /= 100;
-        q -= 2;
-        memcpy(q, rpj_digit_pairs + 2 * r, 2);
-    }
-    if (v >= 10) {
-        q -= 2;
-        memcpy(q, rpj_digit_pairs + 2 * v, 2);
-    } else {
-        *--q = (char)('0' + v);
-    }
+    char *e = tmp + sizeof tmp, *q = rpj_digits_of(e, v);
     if (neg) *--q = '-';
     put(w, q, (size_t)(e - q));
 }

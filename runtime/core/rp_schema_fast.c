@@ -666,25 +666,6 @@ static RP_SCHEMA_HOT char *fast_room(rp_json_writer *w, size_t n)
     return d + c;
 }
 
-/* Decimal digits of v, ending at e; returns where they start. */
-static RP_SCHEMA_HOT char *fast_digits_of(char *e, uint64_t v)
-{
-    char *q = e;
-    while (v >= 100) {
-        unsigned r = (unsigned)(v % 100u);
-        v /= 100u;
-        q -= 2;
-        memcpy(q, rpj_digit_pairs + 2 * r, 2);
-    }
-    if (v >= 10) {
-        q -= 2;
-        memcpy(q, rpj_digit_pairs + 2 * v, 2);
-    } else {
-        *--q = (char)('0' + v);
-    }
-    return q;
-}
-
 /* write_value for a value already checked: the common kinds written in place, the same
  * bytes as the writer's functions; anything that does not fit, needs escaping or is bytes
  * goes through write_value. */
@@ -696,10 +677,10 @@ static RP_SCHEMA_HOT void fast_write_value(rp_json_writer *w, const rp_schema_fi
     case RP_SCHEMA_INT: {
         char tmp[24], *e = tmp + sizeof tmp, *q;
         if (f->type == RP_SCHEMA_UINT) {
-            q = fast_digits_of(e, load_u(p, f->size));
+            q = rpj_digits_of(e, load_u(p, f->size));
         } else {
             int64_t v = load_i(p, f->size);
-            q = fast_digits_of(e, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+            q = rpj_digits_of(e, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
             if (v < 0)
                 *--q = '-';
         }
