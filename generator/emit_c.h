@@ -78,6 +78,17 @@ int rp_emit_c_render_transport(const rp_ast_spec *spec, rp_emit_c_output *out, F
 /* Base name of a path ("spec/residue.rproto" -> "residue.rproto"); points into path. */
 const char *rp_emit_basename(const char *path);
 
+/* The field kinds whose code the engine reaches only through a field's description
+ * (runtime/core/rp_schema.h: `.kind`): which one field f's value is, or NONE for the types
+ * the engine reads itself. One decision for the emitted tables and for what --vendor takes
+ * (maps, a shape rather than a value kind, are f->type.is_map). */
+typedef enum rp_emit_field_kind {
+    RP_EMIT_KIND_NONE = 0,
+    RP_EMIT_KIND_FLOAT64,  /* &rp_schema_kind_float64, runtime/core/rp_schema_float.c */
+    RP_EMIT_KIND_STRENUM   /* &rp_schema_kind_strenum, runtime/core/rp_schema_strenum.c */
+} rp_emit_field_kind;
+rp_emit_field_kind rp_emit_kind_of(const rp_ast_field *f);
+
 #ifdef __cplusplus
 }
 #endif

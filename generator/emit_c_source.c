@@ -344,14 +344,37 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
 
 /* ---- fields and messages ----------------------------------------------------------------------- */
 
+rp_emit_field_kind rp_emit_kind_of(const rp_ast_field *f)
+{
+    if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
+        return RP_EMIT_KIND_NONE;
+    if (rp_ast_decl_is_string_enum(f->type.ref))
+        return RP_EMIT_KIND_STRENUM;
+    if (f->type.scalar == RP_SCALAR_FLOAT64)
+        return RP_EMIT_KIND_FLOAT64;
+    return RP_EMIT_KIND_NONE;
+}
+
+/* The runtime's object for a kind (rp_schema.h), or NULL for none. */
+static const char *kind_object(rp_emit_field_kind k)
+{
+    switch (k) {
+    case RP_EMIT_KIND_FLOAT64: return "rp_schema_kind_float64";
+    case RP_EMIT_KIND_STRENUM: return "rp_schema_kind_strenum";
+    case RP_EMIT_KIND_NONE: break;
+    }
+    return NULL;
+}
+
 static const char *schema_type(const rp_ast_field *f)
 {
     if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
         return "RP_SCHEMA_MESSAGE";
-    if (rp_ast_decl_is_string_enum(f->type.ref))
-        return "RP_SCHEMA_STRENUM";
-    if (f->type.scalar == RP_SCALAR_FLOAT64)
-        return "RP_SCHEMA_FLOAT64";
+    switch (rp_emit_kind_of(f)) {
+    case RP_EMIT_KIND_STRENUM: return "RP_SCHEMA_STRENUM";
+    case RP_EMIT_KIND_FLOAT64: return "RP_SCHEMA_FLOAT64";
+    case RP_EMIT_KIND_NONE: break;
+    }
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
     if (k != RP_SCALAR_NONE)
         return rp_ast_scalar_is_signed(k) ? "RP_SCHEMA_INT" : "RP_SCHEMA_UINT";
@@ -479,7 +502,8 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                              n.ctype, f->c_name);
             if (f->type.is_map) {
                 char *count = rp_cname_field(f, RP_CN_COUNT);
-                rp_sb_printf(c, ",\n      .repeated = true, .map = &rp_schema_kind_map, .count_offset = offsetof(%s, %s), "
+                rp_sb_printf(c, ",\n      .repeated = true, .map = &rp_schema_kind_map, "
+                                ".count_offset = offsetof(%s, %s), "
                                 ".max_count = %" PRIu64 ",\n      .entry_size = sizeof(%s_%s_entry), "
                                 ".value_offset = offsetof(%s_%s_entry, value)",
                              n.ctype, count, f->attrs.count.max, n.ctype, f->c_name, n.ctype, f->c_name);
@@ -495,10 +519,9 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                 rp_sb_printf(c, ",\n      .message = &%s", ms);
                 free(ms);
             }
-            if (strcmp(st, "RP_SCHEMA_FLOAT64") == 0) /* the kinds linked only where used */
-                rp_sb_puts(c, ",\n      .kind = &rp_schema_kind_float64");
-            else if (strcmp(st, "RP_SCHEMA_STRENUM") == 0)
-                rp_sb_puts(c, ",\n      .kind = &rp_schema_kind_strenum");
+            const char *kind = kind_object(rp_emit_kind_of(f)); /* linked only where used */
+            if (kind != NULL)
+                rp_sb_printf(c, ",\n      .kind = &%s", kind);
             if (rule_counts[i] > 0) {
                 char *rules = rp_cname_static(RP_CN_S_RULES, d, f);
                 rp_sb_printf(c, ",\n      .rules = %s, .rule_count = %zu", rules, rule_counts[i]);

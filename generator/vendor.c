@@ -113,12 +113,11 @@ static unsigned field_kind_needs(const rp_ast_spec *spec)
             const rp_ast_field *f = &d->u.message.fields[k];
             if (f->type.is_map)
                 need |= NEED_MAP; /* and the value's kind, below */
-            if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
-                continue; /* as emit_c_source.c's schema_type decides */
-            if (rp_ast_decl_is_string_enum(f->type.ref))
-                need |= NEED_STRENUM;
-            else if (f->type.scalar == RP_SCALAR_FLOAT64)
-                need |= NEED_FLOAT64;
+            switch (rp_emit_kind_of(f)) { /* what the emitted tables name */
+            case RP_EMIT_KIND_FLOAT64: need |= NEED_FLOAT64; break;
+            case RP_EMIT_KIND_STRENUM: need |= NEED_STRENUM; break;
+            case RP_EMIT_KIND_NONE: break;
+            }
         }
     }
     return need;
