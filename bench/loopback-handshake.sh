@@ -21,16 +21,7 @@ tmp=$(mktemp -d /tmp/rproto-loopback.XXXXXX)
 trap 'kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 pid=
 command -v taskset > /dev/null || { echo "loopback-handshake: needs taskset"; exit 1; }
-cat > "$tmp/server.json" <<JSON
-{
-  "connect_port": 0, "logging_port": 0,
-  "allow_insecure_connection": true, "allow_unmanaged_clients": true,
-  "allow_unmanaged_loggers": true, "requires_timestamp": true, "timestamp_validity": 120,
-  "compression": true, "allow_bulk_log_request": true, "max_items_in_bulk": 50,
-  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256,
-  "source_connect_rate": 0, "source_max_unacknowledged": 0
-}
-JSON
+cp bench/server.json "$tmp/server.json" # the config of bench/run.sh section 4
 
 pin() { if [ "$1" = - ]; then echo ""; else echo "taskset -c $1"; fi; }
 wait_port() {

@@ -92,17 +92,9 @@ start_server() {   # sets server_pid and cport; non-zero when it does not come u
 stop_server() { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=; }
 field() { sed "s/.*$1=\([0-9.]*\).*/\1/" <<<"$2"; }
 if [ -x "$build/residue-server" ] && [ -x "$bdir/bench_load" ]; then
-    cat > "$tmp/server.json" <<JSON
-{
-  "connect_port": 0, "logging_port": 0,
-  "allow_insecure_connection": true, "allow_unmanaged_clients": true,
-  "allow_unmanaged_loggers": true, "requires_timestamp": true, "timestamp_validity": 120,
-  "compression": true, "allow_bulk_log_request": true, "max_items_in_bulk": 50,
-  "client_age": 3600, "non_acknowledged_client_age": 300, "default_key_size": 256,
-  "source_connect_rate": 0, "source_max_unacknowledged": 0
-}
-JSON
-    # (per-source limits off: 6b registers 10,000 clients from one address on purpose)
+    # bench/server.json: per-source limits off (6b registers 10,000 clients from one address
+    # on purpose)
+    cp bench/server.json "$tmp/server.json"
     key=$vectors/A-unknown-plain/keys/client-private.pem
     load() { "$bdir/bench_load" --port "$cport" --key "$key" --server-pid "$server_pid" "$@"; }
     if [ -n "$quick" ]; then nh=100; nl=1000; nb=200; else nh=1000; nl=10000; nb=2000; fi
