@@ -120,8 +120,8 @@ extern const char rp_hex_pairs[513];
 
 /* Padded standard base64 of in[0..len) into out[0..RP_BASE64_ENCODED_LEN(len)) (no NUL), the
  * same text as rp_base64_encode, two letters a lookup from an 8 KiB pair table: the encoders
- * of rp_schema_encode.c and rp_lane_write.c share it. Not at -Os, where they call rp_base64_encode
- * and the table is not built. */
+ * of rp_schema_encode.c and rp_lane_write.c share it. Not at -Os, where they call
+ * rp_base64_encode and the table is not built. */
 #if !defined(__OPTIMIZE_SIZE__)
 #define RP_CODEC_B64_PAIRS 1
 void rp_base64_encode_pairs(const uint8_t *in, size_t len, char *out);

@@ -200,7 +200,6 @@ char *rp_lane_put_string(char *o, const char *end, rp_str s)
     return o + n + 2;
 }
 
-
 char *rp_lane_put_hex(char *o, const char *end, rp_bytes b)
 {
     size_t left = (size_t)(end - o), i = 0;

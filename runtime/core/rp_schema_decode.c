@@ -8,7 +8,6 @@
  */
 #include "rp_schema.h"
 
-#include <inttypes.h>
 #include <string.h>
 
 #include "rp_codec.h"

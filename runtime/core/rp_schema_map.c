@@ -6,7 +6,6 @@
  */
 #include "rp_schema.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "rp_json_internal.h"
