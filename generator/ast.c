@@ -354,6 +354,19 @@ bool rp_ast_int_fits(rp_ast_int v, rp_ast_scalar s)
     return rp_ast_int_cmp(v, rp_ast_scalar_min(s)) >= 0 && rp_ast_int_cmp(v, rp_ast_scalar_max(s)) <= 0;
 }
 
+bool rp_ast_len_allows(const rp_ast_len *l, uint64_t n)
+{
+    if (!l->present)
+        return true;
+    if (l->set != NULL) {
+        for (size_t i = 0; i < l->set_count; i++)
+            if (l->set[i] == n)
+                return true;
+        return false;
+    }
+    return (!l->has_min || n >= l->min) && (!l->has_max || n <= l->max);
+}
+
 int64_t rp_ast_int_as_i64(rp_ast_int v)
 {
     if (!v.neg)

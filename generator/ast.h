@@ -694,6 +694,9 @@ bool rp_ast_field_is_required(const rp_ast_field *f);
 /* True for a string enum declaration. */
 bool rp_ast_decl_is_string_enum(const rp_ast_decl *d);
 
+/* True when n satisfies the length or count bounds l (always, when l is not written). */
+bool rp_ast_len_allows(const rp_ast_len *l, uint64_t n);
+
 /* Finds a field of a message declaration by C name; NULL when absent. */
 const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_name);
 

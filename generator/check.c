@@ -423,19 +423,6 @@ static const char *type_kind_text(const rp_ast_type *t, char *buf, size_t cap)
     return buf;
 }
 
-static bool len_ok(const rp_ast_len *l, uint64_t n)
-{
-    if (!l->present)
-        return true;
-    if (l->set != NULL) {
-        for (size_t i = 0; i < l->set_count; i++)
-            if (l->set[i] == n)
-                return true;
-        return false;
-    }
-    return (!l->has_min || n >= l->min) && (!l->has_max || n <= l->max);
-}
-
 static void check_len(checker *c, const rp_ast_len *l, const char *what)
 {
     if (l->present && l->set == NULL && l->has_min && l->has_max && l->min > l->max)
@@ -529,7 +516,7 @@ static void check_value(checker *c, rp_ast_field *f, rp_ast_value *v, const char
     }
     if (t->scalar == RP_SCALAR_STRING) {
         size_t n = strlen(v->str);
-        if (!len_ok(&a->len, n)) {
+        if (!rp_ast_len_allows(&a->len, n)) {
             snprintf(buf2, sizeof buf2, "%zu", n);
             error(c, &v->span, "%s has length %s, outside the field's len", attr, buf2);
             rp_diag_note(c->diag, &a->len.span, "len given here");

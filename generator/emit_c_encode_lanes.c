@@ -68,25 +68,12 @@ static bool int_const_ok(const rp_ast_field *f, rp_ast_scalar k)
     return true;
 }
 
-static bool len_ok(const rp_ast_len *l, uint64_t n)
-{
-    if (!l->present)
-        return true;
-    if (l->set != NULL) {
-        for (size_t i = 0; i < l->set_count; i++)
-            if (l->set[i] == n)
-                return true;
-        return false;
-    }
-    return (!l->has_min || n >= l->min) && (!l->has_max || n <= l->max);
-}
-
 /* A string constant the lane can compare and write as a literal: plain, and passing the
  * field's length and charset. */
 static bool str_const_ok(const rp_ast_field *f)
 {
     const char *s = f->attrs.const_value.str;
-    if (!plain_text(s) || !len_ok(&f->attrs.len, strlen(s)))
+    if (!plain_text(s) || !rp_ast_len_allows(&f->attrs.len, strlen(s)))
         return false;
     const rp_ast_decl *cs = f->attrs.charset;
     for (const unsigned char *p = (const unsigned char *)s; cs != NULL && *p != '\0'; p++)

@@ -79,10 +79,7 @@ static bool field_signed(const rp_ast_field *f)
 static void num_member(rp_strbuf *b, bool is_signed, const char *which, rp_ast_int v)
 {
     rp_sb_printf(b, ", .%c_%s = ", is_signed ? 'i' : 'u', which);
-    if (is_signed)
-        emit_i64_lit(b, rp_ast_int_as_i64(v));
-    else
-        emit_u64_lit(b, v.mag);
+    emit_int_lit(b, is_signed, v);
 }
 
 /* Starts a rule; its expect text is the literal `expect`, or when expect_var is not NULL the
@@ -240,10 +237,7 @@ static size_t emit_field_rules(emit_ctx *cx, const field_names *n, const rp_ast_
         for (size_t i = 0; i < a->one_of_count; i++) {
             if (i > 0)
                 rp_sb_puts(&pre, ", ");
-            if (sg)
-                emit_i64_lit(&pre, rp_ast_int_as_i64(a->one_of[i]));
-            else
-                emit_u64_lit(&pre, a->one_of[i].mag);
+            emit_int_lit(&pre, sg, a->one_of[i]);
         }
         rp_sb_puts(&pre, " };\n");
         rule_head(cx, &b, "RP_RULE_ONE_OF", &a->one_of_span, e.s);
@@ -406,13 +400,8 @@ static void emit_default(rp_strbuf *b, const rp_ast_field *f)
         emit_double_lit(b, v->f);
         break;
     default:
-        if (field_signed(f)) {
-            rp_sb_puts(b, ".def_i = ");
-            emit_i64_lit(b, rp_ast_int_as_i64(v->i));
-        } else {
-            rp_sb_puts(b, ".def_u = ");
-            emit_u64_lit(b, v->i.mag);
-        }
+        rp_sb_puts(b, field_signed(f) ? ".def_i = " : ".def_u = ");
+        emit_int_lit(b, field_signed(f), v->i);
         break;
     }
 }
@@ -680,10 +669,7 @@ static void emit_enum_values(emit_ctx *cx, const rp_ast_decl *d)
     for (size_t i = 0; i < d->u.enm.value_count; i++) {
         if (i > 0)
             rp_sb_puts(c, ", ");
-        if (sg)
-            emit_i64_lit(c, rp_ast_int_as_i64(d->u.enm.values[i].value));
-        else
-            emit_u64_lit(c, d->u.enm.values[i].value.mag);
+        emit_int_lit(c, sg, d->u.enm.values[i].value);
     }
     rp_sb_puts(c, " };\n");
     rp_strbuf e = { 0 };
