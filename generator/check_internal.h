@@ -66,6 +66,8 @@ void rp_check_envelope_sets(rp_checker *c);
 
 /* check_routed.c: routed messages differ in a required const field (all names resolved). */
 void rp_check_discriminators(rp_checker *c);
+/* check_routed.c: at most 16 distinct const keys per port and sender (rp_schema_classify). */
+void rp_check_classify_keys(rp_checker *c);
 
 /* check_machine.c: session machines (after the routes are resolved). */
 void rp_check_machines(rp_checker *c);

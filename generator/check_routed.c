@@ -8,6 +8,11 @@
 
 #define error rp_check_error
 
+/* How many distinct const keys rp_schema_classify (runtime/core/rp_schema_classify.c,
+ * CLASSIFY_KEYS) tells the messages of one port and sender apart by: past that, the
+ * generated decode_any would route a message to no one. */
+#define CLASSIFY_KEYS 16
+
 /* ---- telling routed messages apart --------------------------------------------------------------- */
 
 /* True when a and b are both const on a required field with the same wire key and differ. */
@@ -182,4 +187,85 @@ void rp_check_discriminators(rp_checker *c)
         start = end;
     }
     free(all);
+}
+
+/* ---- how many keys tell them apart ----------------------------------------------------------- */
+
+/* A field the runtime reads to tell messages apart: a const that is not a float. */
+static bool is_discriminator(const rp_ast_field *f)
+{
+    rp_ast_value_kind k = f->attrs.const_value.kind;
+    return f->label != RP_LABEL_REPEATED && k != RP_VALUE_NONE && k != RP_VALUE_FLOAT;
+}
+
+static bool same_sender(const rp_ast_route *a, const rp_ast_route *b)
+{
+    return a->port == b->port && a->from == b->from;
+}
+
+/* Whether declaration d has a route on r's port from r's sender. */
+static bool arrives_like(const rp_ast_decl *d, const rp_ast_route *r)
+{
+    size_t n = 0;
+    const rp_ast_route *routes = rp_ast_decl_routes(d, &n);
+    for (size_t i = 0; i < n; i++)
+        if (same_sender(&routes[i], r))
+            return true;
+    return false;
+}
+
+/* Whether route j of declaration i is the spec's first on its port from its sender. */
+static bool first_of_sender(const rp_ast_spec *spec, size_t i, size_t j)
+{
+    size_t n = 0;
+    const rp_ast_route *routes = rp_ast_decl_routes(spec->decls[i], &n);
+    for (size_t k = 0; k < i; k++)
+        if (arrives_like(spec->decls[k], &routes[j]))
+            return false;
+    for (size_t q = 0; q < j; q++)
+        if (same_sender(&routes[q], &routes[j]))
+            return false;
+    return true;
+}
+
+/* The messages from declaration `first` on that arrive like r have at most CLASSIFY_KEYS
+ * distinct const keys; else the field that brings one more is the error. */
+static void check_keys_of_sender(rp_checker *c, size_t first, const rp_ast_route *r)
+{
+    const rp_ast_spec *spec = c->spec;
+    const char *keys[CLASSIFY_KEYS];
+    size_t nkeys = 0;
+    for (size_t i = first; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        if (d->kind != RP_DECL_MESSAGE || !arrives_like(d, r))
+            continue;
+        for (size_t f = 0; f < d->u.message.field_count; f++) {
+            const rp_ast_field *fd = &d->u.message.fields[f];
+            size_t h = 0;
+            while (h < nkeys && strcmp(keys[h], fd->wire_key) != 0)
+                h++;
+            if (!is_discriminator(fd) || h < nkeys)
+                continue;
+            if (nkeys == CLASSIFY_KEYS) {
+                error(c, &fd->key_span,
+                      "more than %d distinct const keys among the messages that arrive from "
+                      "'%s' on port '%s': decode_any tells messages apart by at most %d",
+                      CLASSIFY_KEYS, r->from->name, r->port->name, CLASSIFY_KEYS);
+                return;
+            }
+            keys[nkeys++] = fd->wire_key;
+        }
+    }
+}
+
+/* Every port and sender: the keys the runtime tells its messages apart by fit its table. */
+void rp_check_classify_keys(rp_checker *c)
+{
+    for (size_t i = 0; i < c->spec->decl_count; i++) {
+        size_t n = 0;
+        const rp_ast_route *routes = rp_ast_decl_routes(c->spec->decls[i], &n);
+        for (size_t j = 0; j < n; j++)
+            if (first_of_sender(c->spec, i, j))
+                check_keys_of_sender(c, i, &routes[j]);
+    }
 }

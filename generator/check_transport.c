@@ -549,4 +549,5 @@ void rp_check_transport(rp_checker *c)
         return; /* the set checks need every name resolved and every const checked */
     rp_check_envelope_sets(c);
     rp_check_discriminators(c);
+    rp_check_classify_keys(c);
 }

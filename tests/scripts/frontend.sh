@@ -56,6 +56,10 @@ for spec in tests/specs/invalid/*.rproto; do
 done
 [ "$n" -ge 40 ] || bad "only $n invalid specs (want at least 40)"
 echo "frontend: $n invalid specs checked"
+# The limit's other side: the first 15 of those messages have 16 distinct const keys.
+head -n 80 tests/specs/invalid/sem-too-many-const-keys.rproto > "$tmp/const-keys-16.rproto"
+expect_run 0 "16 distinct const keys on one port" -- \
+    "$rprotoc" --check -I tests/specs/invalid/lib "$tmp/const-keys-16.rproto"
 
 # ---- CLI ------------------------------------------------------------------------------------
 expect_run 0 "--version" -- "$rprotoc" --version
