@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rp_json_internal.h"
+#include "rp_json_number.h"
 #include "rp_schema_internal.h"
 
 /* ---- classify ------------------------------------------------------------------------------- */
@@ -28,36 +29,6 @@ typedef struct found_key {
     char text[CLASSIFY_TEXT];
     size_t text_len;
 } found_key;
-
-/* Parses an integer (truncating: the integer part of a plain decimal fraction too). */
-static bool parse_int_text(rp_str t, bool is_integer, bool truncate, bool *neg,
-                           uint64_t *mag)
-{
-    size_t i = 0;
-    uint64_t v = 0;
-    *neg = false;
-    if (!is_integer && !truncate)
-        return false;
-    if (i < t.len && t.ptr[i] == '-') {
-        *neg = true;
-        i++;
-    }
-    for (; i < t.len && t.ptr[i] >= '0' && t.ptr[i] <= '9'; i++) {
-        unsigned d = (unsigned)(t.ptr[i] - '0');
-        if (v > (UINT64_MAX - d) / 10u)
-            return false;
-        v = v * 10u + d;
-    }
-    if (i < t.len && t.ptr[i] != '.')
-        return false; /* an exponent: not worth guessing for a discriminator */
-    for (size_t k = i + 1; k < t.len; k++)
-        if (t.ptr[k] < '0' || t.ptr[k] > '9')
-            return false;
-    if (v == 0)
-        *neg = false;
-    *mag = v;
-    return true;
-}
 
 static bool route_wants(const rp_schema_route *r, int port, int dir)
 {
@@ -284,8 +255,12 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
             bool is_integer = false;
             if ((rc = rp_json_read_number_text(&sc, &text, &is_integer, err)) < 0)
                 return rc;
-            fk->is_int = parse_int_text(text, is_integer, profile != NULL && profile->float_truncate,
-                                        &fk->neg, &fk->mag);
+            /* as rp_schema_decode reads an integer field: a fraction or an exponent only
+             * under truncation, and -0 (or -0.5 truncated) is 0 */
+            fk->is_int = (is_integer || (profile != NULL && profile->float_truncate)) &&
+                         rpj_number_to_u64mag(text.ptr, text.len, true, &fk->neg, &fk->mag) ==
+                             RPJ_NUM_OK;
+            fk->neg = fk->neg && fk->mag != 0;
         } else if (vt == RP_JSON_STRING) {
             rp_json_str v;
             if ((rc = rp_json_read_string_view(&sc, &v, err)) < 0)

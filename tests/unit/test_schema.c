@@ -307,6 +307,35 @@ START_TEST(test_classify_strings)
 }
 END_TEST
 
+/* Classification reads a number discriminator the way rp_schema_decode then reads the
+ * value: under wire truncation an exponent too (-5e0 and -50e-1 are -5), and -0.5 is 0. */
+START_TEST(test_classify_reads_numbers_as_decoded)
+{
+    rp_error err;
+    ping p;
+    uint8_t mem[64];
+    rp_arena a;
+    const char *texts[] = { "{\"k\":-5e0,\"name\":\"x\"}", "{\"k\":-50e-1,\"name\":\"x\"}",
+                            "{\"k\":-5.0E+0,\"name\":\"x\"}" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        rp_arena_init(&a, mem, sizeof mem);
+        ck_assert_int_eq(rp_schema_decode(&ping_schema, texts[i], strlen(texts[i]), &p, &a, &test_wire, &err), 0);
+        ck_assert_int_eq(p.kind, -5);
+        ck_assert_int_eq(classify(texts[i], 1, 1, &test_wire, &err), 1);
+        ck_assert_int_eq(classify(texts[i], 1, 1, NULL, &err), 0); /* strict: not an integer */
+    }
+    /* -0.5 reads as 0 and 5e400 does not fit: neither is Ping's -5, so the catch-all */
+    ck_assert_int_eq(classify("{\"k\":-0.5}", 1, 1, &test_wire, &err), 0);
+    ck_assert_int_eq(classify("{\"k\":-5e400}", 1, 1, &test_wire, &err), 0);
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, "{\"tag\":-0.9}", 12, &test_wire, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag 0, flag absent: not any of TagA, TagB");
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, "{\"tag\":-2e1}", 12, &test_wire, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag -20, flag absent: not any of TagA, TagB");
+}
+END_TEST
+
 /* ---- profiles ------------------------------------------------------------------------------ */
 
 typedef struct rec {
@@ -707,6 +736,7 @@ int main(void)
     tcase_add_test(tc, test_arguments_and_arrays);
     tcase_add_test(tc, test_check_all_numbers);
     tcase_add_test(tc, test_classify_strings);
+    tcase_add_test(tc, test_classify_reads_numbers_as_decoded);
     tcase_add_test(tc, test_profile_settings_one_by_one);
     tcase_add_test(tc, test_relax_bits_of_a_profile_index);
     tcase_add_test(tc, test_max_depth_round_trip);
