@@ -14,10 +14,10 @@
 /* ---- classify ------------------------------------------------------------------------------- */
 
 #define CLASSIFY_KEYS 16
-#define CLASSIFY_TEXT 64 /* longest string discriminator value compared (longer: no match) */
+#define CLASSIFY_TEXT 64 /* longest string value a message quotes, with its NUL */
 
 /* A discriminator key found at the top level, with its value when it is an integer, a
- * string (unescaped, when short enough) or a boolean. */
+ * string (as it appears in the input: compared with rp_json_str_eq) or a boolean. */
 typedef struct found_key {
     const char *key;
     size_t key_len;
@@ -25,9 +25,7 @@ typedef struct found_key {
     bool is_int;              /* NUMBER: an integer (after wire truncation) */
     bool neg;
     uint64_t mag;
-    bool has_text;            /* STRING: text[0..text_len) holds it */
-    char text[CLASSIFY_TEXT];
-    size_t text_len;
+    rp_json_str text;         /* STRING */
 } found_key;
 
 static bool route_wants(const rp_schema_route *r, int port, int dir)
@@ -98,8 +96,7 @@ static bool const_matches(const rp_schema_field *f, const rp_schema_rule *c, con
     if (fk == NULL)
         return false;
     if (t != NULL)
-        return fk->type == RP_JSON_STRING && fk->has_text && fk->text_len == strlen(t) &&
-               memcmp(fk->text, t, fk->text_len) == 0;
+        return fk->type == RP_JSON_STRING && rp_json_str_eq(&fk->text, t, strlen(t));
     if (f->type == RP_SCHEMA_BOOL)
         return (fk->type == RP_JSON_TRUE || fk->type == RP_JSON_FALSE) &&
                (fk->type == RP_JSON_TRUE) == (c->u_lo != 0);
@@ -151,15 +148,17 @@ static void describe_found(char *why, size_t cap, size_t *used, const rp_schema_
     if (*used >= cap)
         return;
     const char *sep = *used > 0 ? ", " : "";
+    char text[CLASSIFY_TEXT];
+    size_t text_len;
     int w;
     if (fk == NULL)
         w = snprintf(why + *used, cap - *used, "%s%s absent", sep, f->key);
     else if (fk->type == RP_JSON_NUMBER && fk->is_int)
         w = snprintf(why + *used, cap - *used, "%s%s %s%" PRIu64, sep, f->key, fk->neg ? "-" : "",
                      fk->mag);
-    else if (fk->type == RP_JSON_STRING && fk->has_text)
-        w = snprintf(why + *used, cap - *used, "%s%s \"%.*s\"", sep, f->key, (int)fk->text_len,
-                     fk->text);
+    else if (fk->type == RP_JSON_STRING && /* one too long to quote fails: "not a known string" */
+             rp_json_unescape(&fk->text, text, sizeof text, &text_len, NULL) == 0)
+        w = snprintf(why + *used, cap - *used, "%s%s \"%.*s\"", sep, f->key, (int)text_len, text);
     else if (fk->type == RP_JSON_TRUE || fk->type == RP_JSON_FALSE)
         w = snprintf(why + *used, cap - *used, "%s%s %s", sep, f->key,
                      fk->type == RP_JSON_TRUE ? "true" : "false");
@@ -262,11 +261,8 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
                              RPJ_NUM_OK;
             fk->neg = fk->neg && fk->mag != 0;
         } else if (vt == RP_JSON_STRING) {
-            rp_json_str v;
-            if ((rc = rp_json_read_string_view(&sc, &v, err)) < 0)
+            if ((rc = rp_json_read_string_view(&sc, &fk->text, err)) < 0)
                 return rc;
-            fk->has_text = rp_json_str_len(&v) < CLASSIFY_TEXT &&
-                           rp_json_unescape(&v, fk->text, sizeof fk->text, &fk->text_len, NULL) == 0;
         } else if ((rc = rp_json_skip_value(&sc, err)) < 0) {
             return rc;
         }

@@ -307,6 +307,37 @@ START_TEST(test_classify_strings)
 }
 END_TEST
 
+/* A string discriminator is compared whole, however long: a const of 70 characters picks
+ * its message as rp_schema_decode accepts it; a value that long is not quoted back. */
+#define LONG_TAG_TAIL "-discriminator-value-of-seventy-characters-which-is-longer-than-64..."
+#define LONG_TAG "a" LONG_TAG_TAIL
+static const rp_schema_rule tag_long_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 33, 20 }, .expect = "\"" LONG_TAG "\"", .str = LONG_TAG },
+};
+static const rp_schema_field tag_long_fields[] = { TAG_FIELD(tag_long_rules) };
+static const rp_schema_message tag_long = { .name = "TagLong", .size = sizeof(tagged), .fields = tag_long_fields,
+                                            .field_count = 1 };
+static const rp_schema_route tag_long_routes[] = { { 1, 5, 5, &tag_a }, { 3, 5, 5, &tag_long } };
+
+START_TEST(test_classify_long_strings)
+{
+    rp_error err;
+    tagged t;
+    uint8_t mem[128];
+    rp_arena a;
+    ck_assert_uint_eq(strlen(LONG_TAG), 70);
+    const char *ok = "{\"tag\":\"" LONG_TAG "\"}", *escaped = "{\"tag\":\"\\u0061" LONG_TAG_TAIL "\"}";
+    rp_arena_init(&a, mem, sizeof mem);
+    ck_assert_int_eq(rp_schema_decode(&tag_long, ok, strlen(ok), &t, &a, NULL, &err), 0);
+    ck_assert_int_eq(rp_schema_classify(tag_long_routes, 2, 5, 5, ok, strlen(ok), NULL, &err), 1);
+    ck_assert_int_eq(rp_schema_classify(tag_long_routes, 2, 5, 5, escaped, strlen(escaped), NULL, &err), 1);
+    const char *other = "{\"tag\":\"" LONG_TAG "!\"}";
+    ck_assert_int_eq(rp_schema_classify(tag_long_routes, 2, 5, 5, other, strlen(other), NULL, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag not a known string: not any of TagA, TagLong");
+}
+END_TEST
+
 /* Classification reads a number discriminator the way rp_schema_decode then reads the
  * value: under wire truncation an exponent too (-5e0 and -50e-1 are -5), and -0.5 is 0. */
 START_TEST(test_classify_reads_numbers_as_decoded)
@@ -736,6 +767,7 @@ int main(void)
     tcase_add_test(tc, test_arguments_and_arrays);
     tcase_add_test(tc, test_check_all_numbers);
     tcase_add_test(tc, test_classify_strings);
+    tcase_add_test(tc, test_classify_long_strings);
     tcase_add_test(tc, test_classify_reads_numbers_as_decoded);
     tcase_add_test(tc, test_profile_settings_one_by_one);
     tcase_add_test(tc, test_relax_bits_of_a_profile_index);
