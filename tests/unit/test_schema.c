@@ -338,6 +338,20 @@ START_TEST(test_classify_long_strings)
 }
 END_TEST
 
+/* The last occurrence of a discriminator decides however many came before it (they used to
+ * stop counting after 16, picking the catch-all here), the same as with one before it. */
+START_TEST(test_classify_last_occurrence_wins)
+{
+    rp_error err;
+    char json[512] = "{\"name\":\"x\"";
+    ck_assert_int_eq(classify("{\"name\":\"x\",\"k\":1,\"k\":-5}", 1, 1, &test_wire, &err), 1);
+    for (int i = 0; i < 20; i++)
+        strcat(json, ",\"k\":1");
+    strcat(json, ",\"k\":-5}");
+    ck_assert_int_eq(classify(json, 1, 1, &test_wire, &err), 1);
+}
+END_TEST
+
 /* Classification reads a number discriminator the way rp_schema_decode then reads the
  * value: under wire truncation an exponent too (-5e0 and -50e-1 are -5), and -0.5 is 0. */
 START_TEST(test_classify_reads_numbers_as_decoded)
@@ -768,6 +782,7 @@ int main(void)
     tcase_add_test(tc, test_check_all_numbers);
     tcase_add_test(tc, test_classify_strings);
     tcase_add_test(tc, test_classify_long_strings);
+    tcase_add_test(tc, test_classify_last_occurrence_wins);
     tcase_add_test(tc, test_classify_reads_numbers_as_decoded);
     tcase_add_test(tc, test_profile_settings_one_by_one);
     tcase_add_test(tc, test_relax_bits_of_a_profile_index);
