@@ -224,11 +224,13 @@ static int no_match(const candidates *cs, const char *why, rp_error *err)
 /* Appends "key VALUE" for one discriminator to why. */
 static void describe_found(text *why, const rp_schema_field *f, const found_key *fk)
 {
+    /* what a value that is neither an integer nor a string is said to be */
+    static const char *const said[RP_JSON_END + 1] = {
+        [RP_JSON_NONE] = " absent", [RP_JSON_TRUE] = " true", [RP_JSON_FALSE] = " false",
+    };
     char value[CLASSIFY_TEXT]; /* the integer's digits (20 at most) or the string unescaped */
-    const char *say, *shown = "", *after = "";
-    if (fk->value.type == RP_JSON_NONE) {
-        say = " absent";
-    } else if (fk->value.type == RP_JSON_NUMBER && fk->is_int) {
+    const char *say = said[fk->value.type], *shown = "", *after = "";
+    if (fk->value.type == RP_JSON_NUMBER && fk->is_int) {
         value[20] = '\0';
         say = fk->neg ? " -" : " ";
         shown = rpj_digits_of(value + 20, fk->mag);
@@ -237,9 +239,7 @@ static void describe_found(text *why, const rp_schema_field *f, const found_key 
         say = " \"";
         shown = value; /* up to a NUL from \u0000, as printf's %s would */
         after = "\"";
-    } else if (fk->value.type == RP_JSON_TRUE || fk->value.type == RP_JSON_FALSE) {
-        say = fk->value.type == RP_JSON_TRUE ? " true" : " false";
-    } else {
+    } else if (say == NULL) {
         say = !is_number_or_bool(f)        ? " not a known string"
               : f->type == RP_SCHEMA_BOOL ? " not a boolean"
                                           : " not an integer";
