@@ -200,25 +200,20 @@ static const char *text_end(text *t)
 }
 
 /* "why: not any of A, B, C" with every candidate message of the route named (a long list is
- * cut with "..." rather than dropping names silently). One text for the whole message, cut
- * where rp_error_set would cut it. */
+ * cut with "..." rather than dropping names silently). */
 static int no_match(const candidates *cs, const char *why, rp_error *err)
 {
-    char buf[RP_ERROR_MESSAGE_MAX];
-    text msg = { buf, sizeof buf, 0 };
-    put_str(&msg, why);
-    put_str(&msg, ": not any of ");
-    size_t names = msg.used;
+    char buf[160];
+    text names = { buf, sizeof buf, 0 };
     for (size_t i = 0; i < cs->n; i++) {
         if (!route_wants(cs, i))
             continue;
-        if (msg.used > names)
-            put(&msg, ", ", 2);
-        put_str(&msg, cs->routes[i].message->name);
+        if (names.used > 0)
+            put(&names, ", ", 2);
+        put_str(&names, cs->routes[i].message->name);
     }
-    if (msg.used == names)
-        put_str(&msg, "(no message here)");
-    return rp_error_set(err, RP_E_SCHEMA_MESSAGE, RP_LAYER_SCHEMA, 0, "%s", text_end(&msg));
+    return rp_error_set(err, RP_E_SCHEMA_MESSAGE, RP_LAYER_SCHEMA, 0, "%s: not any of %s", why,
+                        names.used > 0 ? text_end(&names) : "(no message here)");
 }
 
 /* Appends "key VALUE" for one discriminator to why. */
