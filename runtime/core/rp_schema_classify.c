@@ -3,221 +3,260 @@
  */
 #include "rp_schema.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "rp_json_internal.h"
+#include "rp_json_number.h"
 #include "rp_schema_internal.h"
 
 /* ---- classify ------------------------------------------------------------------------------- */
 
+/* Distinct discriminator keys told apart among the messages of one port and direction (a
+ * message whose discriminator has a key beyond them is never recognised). */
 #define CLASSIFY_KEYS 16
-#define CLASSIFY_TEXT 64 /* longest string discriminator value compared (longer: no match) */
+#define CLASSIFY_TEXT 64 /* longest string value a message quotes, with its NUL */
 
-/* A discriminator key found at the top level, with its value when it is an integer, a
- * string (unescaped, when short enough) or a boolean. */
+/* The messages a text may be: the routes of one port and direction. */
+typedef struct candidates {
+    const rp_schema_route *routes;
+    size_t n;
+    int port;
+    int dir;
+} candidates;
+
+/* One discriminator key of the candidates, and the value the text gives it (the last one,
+ * as in wire decoding): an integer read as rp_schema_decode reads it, a string as it appears
+ * in the input, or just the type. */
 typedef struct found_key {
-    const char *key;
-    size_t key_len;
-    rp_json_type type;        /* RP_JSON_NUMBER, _STRING, _TRUE or _FALSE */
-    bool is_int;              /* NUMBER: an integer (after wire truncation) */
+    const rp_schema_field *field; /* the first discriminator with this key, in route order */
+    rp_json_token value;          /* type RP_JSON_NONE while the key is absent; of an object
+                                     or an array only the type */
+    bool is_int;                  /* NUMBER: an integer (after wire truncation) */
     bool neg;
     uint64_t mag;
-    bool has_text;            /* STRING: text[0..text_len) holds it */
-    char text[CLASSIFY_TEXT];
-    size_t text_len;
 } found_key;
 
-/* Parses an integer (truncating: the integer part of a plain decimal fraction too). */
-static bool parse_int_text(rp_str t, bool is_integer, bool truncate, bool *neg,
-                           uint64_t *mag)
+static bool route_wants(const candidates *cs, size_t i)
 {
-    size_t i = 0;
-    uint64_t v = 0;
-    *neg = false;
-    if (!is_integer && !truncate)
-        return false;
-    if (i < t.len && t.ptr[i] == '-') {
-        *neg = true;
-        i++;
-    }
-    for (; i < t.len && t.ptr[i] >= '0' && t.ptr[i] <= '9'; i++) {
-        unsigned d = (unsigned)(t.ptr[i] - '0');
-        if (v > (UINT64_MAX - d) / 10u)
-            return false;
-        v = v * 10u + d;
-    }
-    if (i < t.len && t.ptr[i] != '.')
-        return false; /* an exponent: not worth guessing for a discriminator */
-    for (size_t k = i + 1; k < t.len; k++)
-        if (t.ptr[k] < '0' || t.ptr[k] > '9')
-            return false;
-    if (v == 0)
-        *neg = false;
-    *mag = v;
-    return true;
+    const rp_schema_route *r = &cs->routes[i];
+    return r->port == cs->port && r->dir == cs->dir && r->message != NULL;
 }
 
-static bool route_wants(const rp_schema_route *r, int port, int dir)
+/* A route wanted here whose message is an object: the ones discriminators tell apart. */
+static const rp_schema_message *object_message(const candidates *cs, size_t i)
 {
-    return r->port == port && r->dir == dir && r->message != NULL;
+    return route_wants(cs, i) && !cs->routes[i].message->is_array ? cs->routes[i].message : NULL;
 }
 
-/* The text a string-valued const stands for (a string field, or a string enum), or NULL. */
-static const char *const_text(const rp_schema_field *f, const rp_schema_rule *c)
+static bool is_number_or_bool(const rp_schema_field *f)
 {
-    return f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_BOOL
-               ? NULL : c->str;
+    return f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_BOOL;
 }
 
 /* A const rule a discriminated message can be recognised by: integers, booleans and
- * strings (string fields and string enums). */
+ * strings (string fields and string enums, whose const has its text in str). */
 static const rp_schema_rule *discriminator_rule(const rp_schema_field *f)
 {
     const rp_schema_rule *c = const_rule(f);
-    if (c == NULL || f->repeated)
-        return NULL;
-    if (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_BOOL ||
-        const_text(f, c) != NULL)
-        return c;
+    return c != NULL && !f->repeated && (is_number_or_bool(f) || c->str != NULL) ? c : NULL;
+}
+
+/* The entry of keys whose key is key, or NULL. (rp_json_str_eq_escaped compares views with
+ * or without escapes; the inline rp_json_str_eq would be copied here for nothing.) */
+static found_key *find_key(found_key *keys, size_t nkeys, const rp_json_str *key)
+{
+    for (size_t j = 0; j < nkeys; j++)
+        if (rp_json_str_eq_escaped(key, keys[j].field->key, keys[j].field->key_len))
+            return &keys[j];
     return NULL;
 }
 
-static bool is_discriminator(const rp_schema_route *routes, size_t n, int port, int dir,
-                             const rp_json_str *key, const char **lit, size_t *lit_len)
+/* The key of f as a view, to look it up like a key of the input. */
+static rp_json_str key_of(const rp_schema_field *f)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!route_wants(&routes[i], port, dir) || routes[i].message->is_array)
-            continue;
-        const rp_schema_message *m = routes[i].message;
-        for (size_t k = 0; k < m->field_count; k++) {
+    rp_json_str key = { f->key, f->key_len, false, 0 };
+    return key;
+}
+
+/* Fills keys with the distinct keys of the discriminators of the object messages wanted
+ * here, in route order, all absent; returns how many. */
+static size_t discriminator_keys(const candidates *cs, found_key *keys)
+{
+    size_t nkeys = 0;
+    for (size_t i = 0; i < cs->n; i++) {
+        const rp_schema_message *m = object_message(cs, i);
+        for (size_t k = 0; m != NULL && k < m->field_count; k++) {
             const rp_schema_field *f = &m->fields[k];
-            if (discriminator_rule(f) != NULL && rp_json_str_eq(key, f->key, f->key_len)) {
-                *lit = f->key;
-                *lit_len = f->key_len;
-                return true;
-            }
+            rp_json_str key = key_of(f);
+            if (discriminator_rule(f) != NULL && nkeys < CLASSIFY_KEYS &&
+                find_key(keys, nkeys, &key) == NULL)
+                keys[nkeys++] = (found_key){ .field = f };
         }
     }
-    return false;
-}
-
-static int count_consts(const rp_schema_message *m)
-{
-    int n = 0;
-    for (size_t k = 0; k < m->field_count; k++)
-        if (discriminator_rule(&m->fields[k]) != NULL)
-            n++;
-    return n;
-}
-
-static const found_key *find_found(const found_key *found, size_t nfound, const rp_schema_field *f)
-{
-    const found_key *fk = NULL;
-    for (size_t j = 0; j < nfound; j++) /* the last occurrence wins, as in wire decoding */
-        if (found[j].key_len == f->key_len && memcmp(found[j].key, f->key, f->key_len) == 0)
-            fk = &found[j];
-    return fk;
+    return nkeys;
 }
 
 static bool const_matches(const rp_schema_field *f, const rp_schema_rule *c, const found_key *fk)
 {
-    const char *t = const_text(f, c);
     if (fk == NULL)
         return false;
-    if (t != NULL)
-        return fk->type == RP_JSON_STRING && fk->has_text && fk->text_len == strlen(t) &&
-               memcmp(fk->text, t, fk->text_len) == 0;
+    if (!is_number_or_bool(f))
+        return fk->value.type == RP_JSON_STRING &&
+               rp_json_str_eq_escaped(&fk->value.text, c->str, strlen(c->str));
     if (f->type == RP_SCHEMA_BOOL)
-        return (fk->type == RP_JSON_TRUE || fk->type == RP_JSON_FALSE) &&
-               (fk->type == RP_JSON_TRUE) == (c->u_lo != 0);
-    if (fk->type != RP_JSON_NUMBER || !fk->is_int)
-        return false;
-    if (f->type == RP_SCHEMA_UINT)
-        return !fk->neg && fk->mag == c->u_lo;
-    return c->i_lo < 0 ? (fk->neg && fk->mag == (uint64_t)(-(c->i_lo + 1)) + 1u)
-                       : (!fk->neg && fk->mag == (uint64_t)c->i_lo);
+        return fk->value.type == (c->u_lo != 0 ? RP_JSON_TRUE : RP_JSON_FALSE);
+    /* the const as a sign and a magnitude, like the value */
+    bool neg = f->type == RP_SCHEMA_INT && c->i_lo < 0;
+    uint64_t mag = f->type == RP_SCHEMA_UINT ? c->u_lo
+                   : neg                     ? 0u - (uint64_t)c->i_lo
+                                             : (uint64_t)c->i_lo;
+    return fk->value.type == RP_JSON_NUMBER && fk->is_int && fk->neg == neg && fk->mag == mag;
 }
 
-static bool consts_match(const rp_schema_message *m, const found_key *found, size_t nfound)
+/* How many discriminators message m has, all with their const values in the text; -1 when
+ * one has another value or none. */
+static int consts_matched(const rp_schema_message *m, found_key *keys, size_t nkeys)
 {
+    int consts = 0;
     for (size_t k = 0; k < m->field_count; k++) {
         const rp_schema_field *f = &m->fields[k];
         const rp_schema_rule *c = discriminator_rule(f);
-        if (c != NULL && !const_matches(f, c, find_found(found, nfound, f)))
-            return false;
+        if (c == NULL)
+            continue;
+        rp_json_str key = key_of(f);
+        if (!const_matches(f, c, find_key(keys, nkeys, &key)))
+            return -1;
+        consts++;
     }
-    return true;
+    return consts;
+}
+
+/* The first object message wanted here whose discriminators all match, else the first that
+ * has none (so a catch-all message never shadows a discriminated one), else -1. */
+static int matching_route(const candidates *cs, found_key *keys, size_t nkeys)
+{
+    int catch_all = -1;
+    for (size_t i = 0; i < cs->n; i++) {
+        const rp_schema_message *m = object_message(cs, i);
+        int consts = m != NULL ? consts_matched(m, keys, nkeys) : -1;
+        if (consts > 0)
+            return (int)i;
+        if (consts == 0 && catch_all < 0)
+            catch_all = (int)i;
+    }
+    return catch_all;
+}
+
+/* Reads the value of a discriminator's key into fk. */
+static int read_found(rp_json_scanner *sc, found_key *fk, bool truncate, rp_error *err)
+{
+    int rc = rp_json_peek(sc, &fk->value.type, err);
+    if (rc < 0)
+        return rc;
+    fk->is_int = false;
+    if (fk->value.type == RP_JSON_OBJECT_BEGIN || fk->value.type == RP_JSON_ARRAY_BEGIN)
+        return rp_json_skip_value(sc, err);
+    if ((rc = rp_json_next(sc, &fk->value, err)) < 0 || fk->value.type != RP_JSON_NUMBER)
+        return rc;
+    /* as rp_schema_decode reads an integer field: a fraction or an exponent only under
+     * truncation, and -0 (or -0.5 truncated) is 0 */
+    fk->is_int = (fk->value.is_integer || truncate) &&
+                 rpj_number_to_u64mag(fk->value.text.raw, fk->value.text.raw_len, true, &fk->neg,
+                                      &fk->mag) == RPJ_NUM_OK;
+    fk->neg = fk->neg && fk->mag != 0;
+    return 0;
+}
+
+/* A message put together piece by piece in buf[0..cap): what does not fit is cut, and used
+ * counts on past cap so that text_end can mark the cut with "...". */
+typedef struct text {
+    char *buf;
+    size_t cap;
+    size_t used;
+} text;
+
+static void put(text *t, const char *s, size_t len)
+{
+    if (t->used < t->cap - 1) {
+        size_t room = t->cap - 1 - t->used;
+        memcpy(t->buf + t->used, s, len < room ? len : room);
+    }
+    t->used += len;
+}
+
+static void put_str(text *t, const char *s)
+{
+    put(t, s, strlen(s));
+}
+
+/* The text, NUL-terminated, its last three characters "..." when some was cut. */
+static const char *text_end(text *t)
+{
+    if (t->used >= t->cap)
+        memcpy(t->buf + t->cap - 4, "...", 4);
+    else
+        t->buf[t->used] = '\0';
+    return t->buf;
 }
 
 /* "why: not any of A, B, C" with every candidate message of the route named (a long list is
  * cut with "..." rather than dropping names silently). */
-static int no_match(const rp_schema_route *routes, size_t n, int port, int dir, size_t offset,
-                    const char *why, rp_error *err)
+static int no_match(const candidates *cs, const char *why, rp_error *err)
 {
-    char names[160] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!route_wants(&routes[i], port, dir))
+    char buf[160];
+    text names = { buf, sizeof buf, 0 };
+    for (size_t i = 0; i < cs->n; i++) {
+        if (!route_wants(cs, i))
             continue;
-        int w = snprintf(names + used, sizeof names - used, "%s%s", used > 0 ? ", " : "",
-                         routes[i].message->name);
-        if (w < 0 || (size_t)w >= sizeof names - used) {
-            memcpy(names + sizeof names - 4, "...", 4);
-            break;
-        }
-        used += (size_t)w;
+        if (names.used > 0)
+            put(&names, ", ", 2);
+        put_str(&names, cs->routes[i].message->name);
     }
-    return rp_error_set(err, RP_E_SCHEMA_MESSAGE, RP_LAYER_SCHEMA, offset,
-                        "%s: not any of %s", why, used > 0 ? names : "(no message here)");
+    return rp_error_set(err, RP_E_SCHEMA_MESSAGE, RP_LAYER_SCHEMA, 0, "%s: not any of %s", why,
+                        names.used > 0 ? text_end(&names) : "(no message here)");
 }
 
-/* Appends "key VALUE" for one discriminator to why[0..cap) at *used. */
-static void describe_found(char *why, size_t cap, size_t *used, const rp_schema_field *f,
-                           const found_key *fk)
+/* Appends "key VALUE" for one discriminator to why. */
+static void describe_found(text *why, const rp_schema_field *f, const found_key *fk)
 {
-    if (*used >= cap)
-        return;
-    const char *sep = *used > 0 ? ", " : "";
-    int w;
-    if (fk == NULL)
-        w = snprintf(why + *used, cap - *used, "%s%s absent", sep, f->key);
-    else if (fk->type == RP_JSON_NUMBER && fk->is_int)
-        w = snprintf(why + *used, cap - *used, "%s%s %s%" PRIu64, sep, f->key, fk->neg ? "-" : "",
-                     fk->mag);
-    else if (fk->type == RP_JSON_STRING && fk->has_text)
-        w = snprintf(why + *used, cap - *used, "%s%s \"%.*s\"", sep, f->key, (int)fk->text_len,
-                     fk->text);
-    else if (fk->type == RP_JSON_TRUE || fk->type == RP_JSON_FALSE)
-        w = snprintf(why + *used, cap - *used, "%s%s %s", sep, f->key,
-                     fk->type == RP_JSON_TRUE ? "true" : "false");
-    else
-        w = snprintf(why + *used, cap - *used, "%s%s not %s", sep, f->key,
-                     const_text(f, discriminator_rule(f)) != NULL ? "a known string"
-                     : f->type == RP_SCHEMA_BOOL                  ? "a boolean"
-                                                                  : "an integer");
-    if (w > 0)
-        *used += (size_t)w;
+    /* what a value that is neither an integer nor a string is said to be */
+    static const char *const said[RP_JSON_END + 1] = {
+        [RP_JSON_NONE] = " absent", [RP_JSON_TRUE] = " true", [RP_JSON_FALSE] = " false",
+    };
+    char value[CLASSIFY_TEXT]; /* the integer's digits (20 at most) or the string unescaped */
+    const char *say = said[fk->value.type], *shown = "", *after = "";
+    if (fk->value.type == RP_JSON_NUMBER && fk->is_int) {
+        value[20] = '\0';
+        say = fk->neg ? " -" : " ";
+        shown = rpj_digits_of(value + 20, fk->mag);
+    } else if (fk->value.type == RP_JSON_STRING && /* too long to quote: "not a known string" */
+               rp_json_unescape(&fk->value.text, value, sizeof value, NULL, NULL) == 0) {
+        say = " \"";
+        shown = value; /* up to a NUL from \u0000, as printf's %s would */
+        after = "\"";
+    } else if (say == NULL) {
+        say = !is_number_or_bool(f)        ? " not a known string"
+              : f->type == RP_SCHEMA_BOOL ? " not a boolean"
+                                          : " not an integer";
+    }
+    if (why->used > 0)
+        put(why, ", ", 2);
+    put_str(why, f->key);
+    put_str(why, say);
+    put_str(why, shown);
+    put_str(why, after);
 }
 
-/* Whether the key of field k of routes[i] is a discriminator's key before it — in an
- * earlier route wanted here, or earlier in the same message — so each key is said once. */
-static bool said_before(const rp_schema_route *routes, int port, int dir, size_t i, size_t k)
+/* Says what the discriminators were, each key once in route order ("type 5", "kind \"blue\"",
+ * "type not an integer"), and that none of the messages is the text. */
+static int describe_no_match(const candidates *cs, const found_key *keys, size_t nkeys,
+                             rp_error *err)
 {
-    const rp_schema_field *f = &routes[i].message->fields[k];
-    for (size_t j = 0; j <= i; j++) {
-        if (!route_wants(&routes[j], port, dir) || routes[j].message->is_array)
-            continue;
-        const rp_schema_message *m = routes[j].message;
-        for (size_t q = 0; q < (j < i ? m->field_count : k); q++) {
-            const rp_schema_field *g = &m->fields[q];
-            if (discriminator_rule(g) != NULL && g->key_len == f->key_len &&
-                memcmp(g->key, f->key, f->key_len) == 0)
-                return true;
-        }
-    }
-    return false;
+    char buf[96];
+    text why = { buf, sizeof buf, 0 };
+    for (size_t j = 0; j < nkeys; j++)
+        describe_found(&why, keys[j].field, &keys[j]);
+    return no_match(cs, why.used > 0 ? text_end(&why) : "no discriminator", err);
 }
 
 int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int dir,
@@ -227,6 +266,7 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
     if (routes == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
     rp_error_clear(err);
+    const candidates cs = { routes, n, port, dir };
     rp_json_scanner sc;
     rp_json_scanner_init(&sc, json, len, json_flags(profile));
     unsigned depth = RP_JSON_DEFAULT_DEPTH;
@@ -242,89 +282,36 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
         return rc;
     if (t == RP_JSON_ARRAY_BEGIN) {
         for (size_t i = 0; i < n; i++)
-            if (route_wants(&routes[i], port, dir) && routes[i].message->is_array)
+            if (route_wants(&cs, i) && routes[i].message->is_array)
                 return (int)i;
-        return no_match(routes, n, port, dir, 0, "a JSON array", err);
+        return no_match(&cs, "a JSON array", err);
     }
     if (t != RP_JSON_OBJECT_BEGIN) {
         /* Read it anyway: text that is not JSON at all should say so. */
         if ((rc = rp_json_skip_value(&sc, err)) < 0 || (rc = rp_json_finish(&sc, err)) < 0)
             return rc;
-        return no_match(routes, n, port, dir, 0, "neither an object nor an array", err);
+        return no_match(&cs, "neither an object nor an array", err);
     }
 
-    found_key found[CLASSIFY_KEYS];
-    size_t nfound = 0;
+    found_key keys[CLASSIFY_KEYS];
+    size_t nkeys = discriminator_keys(&cs, keys);
     if ((rc = rp_json_expect_object_begin(&sc, err)) < 0)
         return rc;
     for (;;) {
         rp_json_str key;
         bool done;
-        const char *lit = NULL;
-        size_t lit_len = 0;
         if ((rc = rp_json_next_key(&sc, &key, &done, err)) < 0)
             return rc;
         if (done)
             break;
-        rp_json_type vt = RP_JSON_NONE;
-        if ((rc = rp_json_peek(&sc, &vt, err)) < 0)
+        found_key *fk = find_key(keys, nkeys, &key);
+        rc = fk != NULL ? read_found(&sc, fk, profile != NULL && profile->float_truncate, err)
+                        : rp_json_skip_value(&sc, err);
+        if (rc < 0)
             return rc;
-        if (nfound >= CLASSIFY_KEYS || !is_discriminator(routes, n, port, dir, &key, &lit, &lit_len)) {
-            if ((rc = rp_json_skip_value(&sc, err)) < 0)
-                return rc;
-            continue;
-        }
-        found_key *fk = &found[nfound++];
-        memset(fk, 0, sizeof *fk);
-        fk->key = lit;
-        fk->key_len = lit_len;
-        fk->type = vt;
-        if (vt == RP_JSON_NUMBER) {
-            rp_str text;
-            bool is_integer = false;
-            if ((rc = rp_json_read_number_text(&sc, &text, &is_integer, err)) < 0)
-                return rc;
-            fk->is_int = parse_int_text(text, is_integer, profile != NULL && profile->float_truncate,
-                                        &fk->neg, &fk->mag);
-        } else if (vt == RP_JSON_STRING) {
-            rp_json_str v;
-            if ((rc = rp_json_read_string_view(&sc, &v, err)) < 0)
-                return rc;
-            fk->has_text = rp_json_str_len(&v) < CLASSIFY_TEXT &&
-                           rp_json_unescape(&v, fk->text, sizeof fk->text, &fk->text_len, NULL) == 0;
-        } else if ((rc = rp_json_skip_value(&sc, err)) < 0) {
-            return rc;
-        }
     }
     if ((rc = rp_json_finish(&sc, err)) < 0)
         return rc;
-    /* Discriminated messages first, so a catch-all message never shadows them. */
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < n; i++) {
-            const rp_schema_route *r = &routes[i];
-            if (!route_wants(r, port, dir) || r->message->is_array)
-                continue;
-            int consts = count_consts(r->message);
-            if ((pass == 0) != (consts > 0))
-                continue;
-            if (consts_match(r->message, found, nfound))
-                return (int)i;
-        }
-    }
-    /* Say what the discriminators were, e.g. "type 5", "kind \"blue\"", "type not an integer". */
-    char why[96] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!route_wants(&routes[i], port, dir) || routes[i].message->is_array)
-            continue;
-        const rp_schema_message *m = routes[i].message;
-        for (size_t k = 0; k < m->field_count; k++) {
-            const rp_schema_field *f = &m->fields[k];
-            if (discriminator_rule(f) != NULL && !said_before(routes, port, dir, i, k))
-                describe_found(why, sizeof why, &used, f, find_found(found, nfound, f));
-        }
-    }
-    if (used >= sizeof why)
-        memcpy(why + sizeof why - 4, "...", 4);
-    return no_match(routes, n, port, dir, 0, why[0] != '\0' ? why : "no discriminator", err);
+    int which = matching_route(&cs, keys, nkeys);
+    return which >= 0 ? which : describe_no_match(&cs, keys, nkeys, err);
 }

@@ -307,6 +307,80 @@ START_TEST(test_classify_strings)
 }
 END_TEST
 
+/* A string discriminator is compared whole, however long: a const of 70 characters picks
+ * its message as rp_schema_decode accepts it; a value that long is not quoted back. */
+#define LONG_TAG_TAIL "-discriminator-value-of-seventy-characters-which-is-longer-than-64..."
+#define LONG_TAG "a" LONG_TAG_TAIL
+static const rp_schema_rule tag_long_rules[] = {
+    { .kind = RP_RULE_CONST, .loc = { F, 33, 20 }, .expect = "\"" LONG_TAG "\"", .str = LONG_TAG },
+};
+static const rp_schema_field tag_long_fields[] = { TAG_FIELD(tag_long_rules) };
+static const rp_schema_message tag_long = { .name = "TagLong", .size = sizeof(tagged), .fields = tag_long_fields,
+                                            .field_count = 1 };
+static const rp_schema_route tag_long_routes[] = { { 1, 5, 5, &tag_a }, { 3, 5, 5, &tag_long } };
+
+START_TEST(test_classify_long_strings)
+{
+    rp_error err;
+    tagged t;
+    uint8_t mem[128];
+    rp_arena a;
+    ck_assert_uint_eq(strlen(LONG_TAG), 70);
+    const char *ok = "{\"tag\":\"" LONG_TAG "\"}", *escaped = "{\"tag\":\"\\u0061" LONG_TAG_TAIL "\"}";
+    rp_arena_init(&a, mem, sizeof mem);
+    ck_assert_int_eq(rp_schema_decode(&tag_long, ok, strlen(ok), &t, &a, NULL, &err), 0);
+    ck_assert_int_eq(rp_schema_classify(tag_long_routes, 2, 5, 5, ok, strlen(ok), NULL, &err), 1);
+    ck_assert_int_eq(rp_schema_classify(tag_long_routes, 2, 5, 5, escaped, strlen(escaped), NULL, &err), 1);
+    const char *other = "{\"tag\":\"" LONG_TAG "!\"}";
+    ck_assert_int_eq(rp_schema_classify(tag_long_routes, 2, 5, 5, other, strlen(other), NULL, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag not a known string: not any of TagA, TagLong");
+}
+END_TEST
+
+/* The last occurrence of a discriminator decides however many came before it (they used to
+ * stop counting after 16, picking the catch-all here), the same as with one before it. */
+START_TEST(test_classify_last_occurrence_wins)
+{
+    rp_error err;
+    char json[512] = "{\"name\":\"x\"";
+    ck_assert_int_eq(classify("{\"name\":\"x\",\"k\":1,\"k\":-5}", 1, 1, &test_wire, &err), 1);
+    for (int i = 0; i < 20; i++)
+        strcat(json, ",\"k\":1");
+    strcat(json, ",\"k\":-5}");
+    ck_assert_int_eq(classify(json, 1, 1, &test_wire, &err), 1);
+}
+END_TEST
+
+/* Classification reads a number discriminator the way rp_schema_decode then reads the
+ * value: under wire truncation an exponent too (-5e0 and -50e-1 are -5), and -0.5 is 0. */
+START_TEST(test_classify_reads_numbers_as_decoded)
+{
+    rp_error err;
+    ping p;
+    uint8_t mem[64];
+    rp_arena a;
+    const char *texts[] = { "{\"k\":-5e0,\"name\":\"x\"}", "{\"k\":-50e-1,\"name\":\"x\"}",
+                            "{\"k\":-5.0E+0,\"name\":\"x\"}" };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        rp_arena_init(&a, mem, sizeof mem);
+        ck_assert_int_eq(rp_schema_decode(&ping_schema, texts[i], strlen(texts[i]), &p, &a, &test_wire, &err), 0);
+        ck_assert_int_eq(p.kind, -5);
+        ck_assert_int_eq(classify(texts[i], 1, 1, &test_wire, &err), 1);
+        ck_assert_int_eq(classify(texts[i], 1, 1, NULL, &err), 0); /* strict: not an integer */
+    }
+    /* -0.5 reads as 0 and 5e400 does not fit: neither is Ping's -5, so the catch-all */
+    ck_assert_int_eq(classify("{\"k\":-0.5}", 1, 1, &test_wire, &err), 0);
+    ck_assert_int_eq(classify("{\"k\":-5e400}", 1, 1, &test_wire, &err), 0);
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, "{\"tag\":-0.9}", 12, &test_wire, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag 0, flag absent: not any of TagA, TagB");
+    ck_assert_int_eq(rp_schema_classify(tag_routes, 2, 5, 5, "{\"tag\":-2e1}", 12, &test_wire, &err),
+                     RP_E_SCHEMA_MESSAGE);
+    ck_assert_str_eq(err.message, "tag -20, flag absent: not any of TagA, TagB");
+}
+END_TEST
+
 /* ---- profiles ------------------------------------------------------------------------------ */
 
 typedef struct rec {
@@ -707,6 +781,9 @@ int main(void)
     tcase_add_test(tc, test_arguments_and_arrays);
     tcase_add_test(tc, test_check_all_numbers);
     tcase_add_test(tc, test_classify_strings);
+    tcase_add_test(tc, test_classify_long_strings);
+    tcase_add_test(tc, test_classify_last_occurrence_wins);
+    tcase_add_test(tc, test_classify_reads_numbers_as_decoded);
     tcase_add_test(tc, test_profile_settings_one_by_one);
     tcase_add_test(tc, test_relax_bits_of_a_profile_index);
     tcase_add_test(tc, test_max_depth_round_trip);
