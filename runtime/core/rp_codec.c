@@ -81,12 +81,6 @@ static const uint8_t hex_table[256] = {RP_TAB256(RP_HEX_ENTRY)};
 #undef RP_HEX_ENTRY
 #undef RP_B64_ENTRY
 
-/* Value of a base64 letter, or -1 for anything outside the alphabet ('=' included). */
-static int b64_value(unsigned char c)
-{
-    return b64_table[c] < 64 ? b64_table[c] : -1;
-}
-
 static void set_len(size_t *out_len, size_t v)
 {
     if (out_len) *out_len = v;
@@ -130,6 +124,13 @@ static RP_CODEC_COLD int bad_char_error(rp_error *err, bool hex, unsigned char c
         return rp_error_set(err, code, layer, at, "%s: invalid character '%c' at offset %zu",
                             what, c, at);
     return rp_error_set(err, code, layer, at, "%s: invalid byte 0x%02x at offset %zu", what, c,
+                        at);
+}
+
+/* "base64: <what> at offset N": the strict mode's complaints about '=' and its bits. */
+static RP_CODEC_COLD int b64_strict_error(rp_error *err, const char *what, size_t at)
+{
+    return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, at, "base64: %s at offset %zu", what,
                         at);
 }
 
@@ -288,40 +289,31 @@ static int b64_decode_strict(const char *in, size_t len, uint8_t *out, size_t ca
     if (len % 4 != 0)
         return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, len,
                             "base64: length %zu is not a multiple of 4", len);
+    /* From here on every byte is a letter or '=' (b64_table: 0..63 or B64_PAD). */
     for (size_t i = start; i < len; i += 4) {
         bool last = (i + 4 == len);
-        int v[4];
-        size_t pad = 0;
+        uint32_t w = 0;
+        unsigned pad = 0;
         for (size_t k = 0; k < 4; k++) {
-            unsigned char c = (unsigned char)in[i + k];
-            if (c == '=' && last && k >= 2) {
+            uint32_t v = b64_table[(unsigned char)in[i + k]];
+            if (v == B64_PAD && last && k >= 2) {
                 /* '=' only in the final group, only at positions 3 and 4, and "x=y" is
                  * not allowed: once padding starts, it continues to the end. */
                 pad++;
-                v[k] = 0;
+                w <<= 6;
                 continue;
             }
-            if (pad > 0)
-                return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i + k,
-                                    "base64: data after padding at offset %zu", i + k);
-            if ((v[k] = b64_value(c)) < 0) {
-                if (c == '=')
-                    return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i + k,
-                                        "base64: misplaced padding '=' at offset %zu", i + k);
-                return bad_char_error(err, false, c, i + k);
-            }
+            if (pad > 0) return b64_strict_error(err, "data after padding", i + k);
+            if (v == B64_PAD) return b64_strict_error(err, "misplaced padding '='", i + k);
+            w = (w << 6) | v;
         }
-        uint32_t w = ((uint32_t)v[0] << 18) | ((uint32_t)v[1] << 12) | ((uint32_t)v[2] << 6) |
-                     (uint32_t)v[3];
-        size_t n = 3 - pad;
         /* Canonical form: the bits a padded group leaves unused must be zero. */
         if ((pad == 1 && (w & 0xffu) != 0) || (pad == 2 && (w & 0xffffu) != 0))
-            return rp_error_set(err, RP_E_BASE64, RP_LAYER_BASE64, i + 3 - pad,
-                                "base64: non-zero padding bits at offset %zu", i + 3 - pad);
-        if (cap - o < n) return b64_small_error(err, i, cap);
+            return b64_strict_error(err, "non-zero padding bits", i + 3 - pad);
+        if (cap - o < 3 - pad) return b64_small_error(err, i, cap);
         out[o++] = (uint8_t)(w >> 16);
-        if (n > 1) out[o++] = (uint8_t)(w >> 8);
-        if (n > 2) out[o++] = (uint8_t)w;
+        if (pad < 2) out[o++] = (uint8_t)(w >> 8);
+        if (pad < 1) out[o++] = (uint8_t)w;
     }
     set_len(out_len, o);
     return RP_OK;

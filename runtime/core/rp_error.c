@@ -169,12 +169,11 @@ size_t rp_error_format(const rp_error *err, char *buf, size_t cap)
     }
     if (msg_len > 0) out_printf(&o, ": %.*s", msg_len, err->message);
     if (err->spec.file != NULL) {
-        out_printf(&o, " [%s", err->spec.file);
-        if (err->spec.line > 0) {
-            out_printf(&o, ":%u", (unsigned)err->spec.line);
-            if (err->spec.column > 0) out_printf(&o, ":%u", (unsigned)err->spec.column);
-        }
-        out_printf(&o, "]");
+        const char *file = err->spec.file;
+        unsigned line = (unsigned)err->spec.line, column = (unsigned)err->spec.column;
+        if (line == 0) out_printf(&o, " [%s]", file);
+        else if (column == 0) out_printf(&o, " [%s:%u]", file, line);
+        else out_printf(&o, " [%s:%u:%u]", file, line, column);
     }
     out_printf(&o, " (%s)", rp_status_name(err->code));
     return o.len;

@@ -95,6 +95,17 @@ static inline void rpj_copy_small(char *d, const char *s, size_t n)
 #endif
 }
 
+/* The escape "\u00XX" (uppercase hex) of control byte c, written to out; returns out. The
+ * JSON writer and the path renderer spell control bytes this way. */
+static inline char *rpj_control_escape(char out[6], unsigned char c)
+{
+    static const char hexd[] = "0123456789ABCDEF";
+    memcpy(out, "\\u00", 4);
+    out[4] = hexd[c >> 4];
+    out[5] = hexd[c & 15];
+    return out;
+}
+
 /* "00" "01" ... "99": two decimal digits a copy (rp_json_write.c). */
 extern const char rpj_digit_pairs[201];
 

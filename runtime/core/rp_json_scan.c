@@ -74,13 +74,13 @@ static const char *describe(const rp_json_scanner *sc, size_t pos, char buf[16])
     return buf;
 }
 
-/* "expected <what><more>, found <byte>" as a sticky syntax error at offset i. */
+/* "<what><more>, found <byte>" as a sticky syntax error at offset i; what says what was
+ * expected ("expected a JSON value", "invalid number: expected a digit "). */
 static RPJ_COLD int expected(rp_json_scanner *sc, rp_error *err, size_t i, const char *what,
                              const char *more)
 {
     char d[16];
-    return fail(sc, err, RP_E_JSON_SYNTAX, i, "expected %s%s, found %s", what,
-                more, describe(sc, i, d));
+    return fail(sc, err, RP_E_JSON_SYNTAX, i, "%s%s, found %s", what, more, describe(sc, i, d));
 }
 
 /* ---- primitives --------------------------------------------------------------------- */
@@ -256,45 +256,43 @@ static inline int scan_string(rp_json_scanner *sc, rp_error *err, rp_json_str *o
 #endif
 }
 
+/* Offset of the first byte at or after i that is not a decimal digit (or len). */
+static inline size_t skip_digits(const unsigned char *b, size_t i, size_t len)
+{
+    while (i < len && is_digit(b[i])) i++;
+    return i;
+}
+
+#define DIGIT_EXPECTED "invalid number: expected a digit "
+
 /* number = [ minus ] int [ frac ] [ exp ]   (sc->pos at '-' or a digit) */
 static inline int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *out, bool *is_integer)
 {
     const unsigned char *b = (const unsigned char *)sc->buf;
     const size_t len = sc->len, start = sc->pos;
     size_t i = start;
-    char d[16];
     bool integer = true;
     if (b[i] == '-') i++;
-    if (i < len && b[i] == '0') {
-        i++;
-    } else if (i < len && is_digit(b[i])) {
-        while (i < len && is_digit(b[i])) i++;
-    } else {
-        return fail(sc, err, RP_E_JSON_SYNTAX, i,
-                    "invalid number: expected a digit after '-', found %s", describe(sc, i, d));
-    }
+    size_t digits = i;
+    if (i < len && b[i] == '0') i++;
+    else i = skip_digits(b, i, len);
+    if (i == digits) return expected(sc, err, i, DIGIT_EXPECTED, "after '-'");
     if (i < len && b[i] == '.') {
         integer = false;
-        i++;
-        if (i >= len || !is_digit(b[i])) {
-            return fail(sc, err, RP_E_JSON_SYNTAX, i,
-                        "invalid number: expected a digit after '.', found %s",
-                        describe(sc, i, d));
-        }
-        while (i < len && is_digit(b[i])) i++;
+        digits = ++i;
+        i = skip_digits(b, i, len);
+        if (i == digits) return expected(sc, err, i, DIGIT_EXPECTED, "after '.'");
     }
     if (i < len && (b[i] == 'e' || b[i] == 'E')) {
         integer = false;
         i++;
         if (i < len && (b[i] == '+' || b[i] == '-')) i++;
-        if (i >= len || !is_digit(b[i])) {
-            return fail(sc, err, RP_E_JSON_SYNTAX, i,
-                        "invalid number: expected a digit in the exponent, found %s",
-                        describe(sc, i, d));
-        }
-        while (i < len && is_digit(b[i])) i++;
+        digits = i;
+        i = skip_digits(b, i, len);
+        if (i == digits) return expected(sc, err, i, DIGIT_EXPECTED, "in the exponent");
     }
     if (i < len && !is_delim(b[i])) {
+        char d[16];
         return fail(sc, err, RP_E_JSON_SYNTAX, i,
                     "invalid number: unexpected %s after \"%.*s\"", describe(sc, i, d),
                     (int)(i - start > 40 ? 40 : i - start), sc->buf + start);
@@ -314,7 +312,7 @@ static inline int scan_literal(rp_json_scanner *sc, rp_error *err, const char *w
     size_t i = sc->pos;
     if (sc->len - i < n || memcmp(sc->buf + i, word, n) != 0 ||
         (sc->len - i > n && !is_delim((unsigned char)sc->buf[i + n]))) {
-        return expected(sc, err, i, "a JSON value", "");
+        return expected(sc, err, i, "expected a JSON value", "");
     }
     sc->pos = i + n;
     return 0;
@@ -367,7 +365,7 @@ static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
         rc = scan_literal(sc, err, "null", 4);
         break;
     default: {
-        return expected(sc, err, i, "a JSON value", "");
+        return expected(sc, err, i, "expected a JSON value", "");
     }
     }
     if (rc == 0) sc->state = S_AFTER_VALUE;
@@ -380,14 +378,14 @@ static int scan_key(rp_json_scanner *sc, rp_json_str *key, const char *after, rp
     size_t i = skip_ws(sc->buf, sc->pos, sc->len);
     sc->pos = i;
     if (i >= sc->len || sc->buf[i] != '"') {
-        return expected(sc, err, i, "a string key ", after);
+        return expected(sc, err, i, "expected a string key ", after);
     }
     sc->value_offset = i;
     int rc = scan_string(sc, err, key, NULL);
     if (rc < 0) return rc;
     i = skip_ws(sc->buf, sc->pos, sc->len);
     if (i >= sc->len || sc->buf[i] != ':') {
-        return expected(sc, err, i, "':' after object key", "");
+        return expected(sc, err, i, "expected ':' after object key", "");
     }
     sc->pos = i + 1;
     sc->state = S_VALUE;
@@ -485,7 +483,7 @@ RPJ_STEP int member_step(rp_json_scanner *sc, bool first, rp_json_token *tok, rp
     }
     if (!first) {
         if (i >= sc->len || sc->buf[i] != ',')
-            return expected(sc, err, i, "',' or '}' after object member", "");
+            return expected(sc, err, i, "expected ',' or '}' after object member", "");
         sc->pos = i + 1;
     }
     *done = false;
@@ -517,7 +515,7 @@ RPJ_STEP int element_step(rp_json_scanner *sc, bool first, rp_json_token *tok, b
     }
     if (!first) {
         if (i >= sc->len || sc->buf[i] != ',')
-            return expected(sc, err, i, "',' or ']' after array element", "");
+            return expected(sc, err, i, "expected ',' or ']' after array element", "");
         sc->pos = i + 1;
     }
     *done = false;
@@ -617,7 +615,7 @@ static RPJ_COLD int wrong_type(rp_json_scanner *sc, rp_error *err, const char *w
 {
     rp_json_type t = type_of_byte(sc->buf[sc->pos]);
     if (t == RP_JSON_NONE) {
-        return expected(sc, err, sc->pos, "a JSON value", "");
+        return expected(sc, err, sc->pos, "expected a JSON value", "");
     }
     return fail(sc, err, RP_E_SCHEMA_TYPE, sc->pos, "expected %s, found %s",
                 wanted, type_phrase(t));
@@ -637,7 +635,7 @@ int rp_json_peek(rp_json_scanner *sc, rp_json_type *type, rp_error *err)
     }
     rp_json_type t = i < sc->len ? type_of_byte(sc->buf[i]) : RP_JSON_NONE;
     if (t == RP_JSON_NONE) {
-        return expected(sc, err, i, "a JSON value", "");
+        return expected(sc, err, i, "expected a JSON value", "");
     }
     *type = t;
     return 0;

@@ -150,24 +150,28 @@ bool rp_json_str_eq_escaped(const rp_json_str *s, const char *lit, size_t len)
     return i == len;
 }
 
-size_t rp_json_str_len(const rp_json_str *s)
+/* Decodes the escaped string s into dst (when not NULL); returns the decoded length. One
+ * walk for both the length and the bytes, so they cannot disagree. */
+static size_t decode_escaped(const rp_json_str *s, char *dst)
 {
-    if (s == NULL) return 0;
-    if (!s->escaped) return s->raw_len;
     const char *p = s->raw, *end = s->raw + s->raw_len;
     size_t n = 0;
     while (p < end) {
-        if (*p != '\\') {
-            n++;
-            p++;
-            continue;
-        }
-        char tmp[4];
-        size_t adv;
-        n += rpj_unescape_one(p, tmp, &adv);
+        char piece[4];
+        size_t k = 1, adv = 1;
+        if (*p == '\\') k = rpj_unescape_one(p, piece, &adv);
+        else piece[0] = *p;
+        if (dst != NULL) memcpy(dst + n, piece, k);
+        n += k;
         p += adv;
     }
     return n;
+}
+
+size_t rp_json_str_len(const rp_json_str *s)
+{
+    if (s == NULL) return 0;
+    return s->escaped ? decode_escaped(s, NULL) : s->raw_len;
 }
 
 int rp_json_unescape(const rp_json_str *s, char *dst, size_t cap, size_t *out_len, rp_error *err)
@@ -183,19 +187,7 @@ int rp_json_unescape(const rp_json_str *s, char *dst, size_t cap, size_t *out_le
     if (!s->escaped) {
         if (need > 0) memcpy(dst, s->raw, need);
     } else {
-        const char *p = s->raw, *end = s->raw + s->raw_len;
-        char *o = dst;
-        while (p < end) {
-            const char *run = p;
-            while (p < end && *p != '\\') p++;
-            memcpy(o, run, (size_t)(p - run));
-            o += p - run;
-            if (p < end) {
-                size_t adv;
-                o += rpj_unescape_one(p, o, &adv);
-                p += adv;
-            }
-        }
+        decode_escaped(s, dst);
     }
     dst[need] = '\0';
     if (out_len != NULL) *out_len = need;

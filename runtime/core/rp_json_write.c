@@ -107,7 +107,8 @@ void rp_json_write_array_end(rp_json_writer *w) { end(w, ']'); }
 /* The inside of a string: escapes what JSON requires, copies valid UTF-8 as is. */
 static void put_escaped(rp_json_writer *w, const char *s, size_t n)
 {
-    static const char hexd[] = "0123456789ABCDEF";
+    /* the bytes with a two-character escape, and the letter after the backslash */
+    static const char special[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
@@ -116,41 +117,28 @@ static void put_escaped(rp_json_writer *w, const char *s, size_t n)
         if (i > run) put(w, s + run, i - run);
         if (i >= n) break;
         unsigned char c = p[i];
-        char esc[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t k = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            if (c < 0x20) {
-                esc[1] = 'u';
-                esc[2] = '0';
-                esc[3] = '0';
-                esc[4] = hexd[c >> 4];
-                esc[5] = hexd[c & 15];
-                k = 6;
-                break;
-            } else {
-                const char *why = "";
-                size_t m = rpj_utf8_seq(p + i, n - i, &why);
-                if (m == 0) {
-                    if (w->failed == 0) w->fail_offset = i;
-                    note(w, RP_E_JSON_UTF8);
-                    return;
-                }
-                const char *ls = w->escape_line_seps ? line_sep_escape(p + i, m) : NULL;
-                if (ls != NULL) put(w, ls, 6);
-                else put(w, s + i, m);
-                i += m;
-                continue;
+        char esc[6];
+        const char *sp = memchr(special, c, sizeof special - 1);
+        if (sp != NULL) {
+            esc[0] = '\\';
+            esc[1] = letter[sp - special];
+            put(w, esc, 2);
+        } else if (c < 0x20) {
+            put(w, rpj_control_escape(esc, c), 6);
+        } else {
+            const char *why = "";
+            size_t m = rpj_utf8_seq(p + i, n - i, &why);
+            if (m == 0) {
+                if (w->failed == 0) w->fail_offset = i;
+                note(w, RP_E_JSON_UTF8);
+                return;
             }
+            const char *ls = w->escape_line_seps ? line_sep_escape(p + i, m) : NULL;
+            if (ls != NULL) put(w, ls, 6);
+            else put(w, s + i, m);
+            i += m;
+            continue;
         }
-        put(w, esc, k);
         i++;
     }
 }
