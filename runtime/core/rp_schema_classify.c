@@ -11,8 +11,8 @@
 
 /* ---- classify ------------------------------------------------------------------------------- */
 
-/* Distinct discriminator keys told apart among the messages of one port and direction (a
- * message whose discriminator has a key beyond them is never recognised). */
+/* Distinct discriminator keys told apart among the messages of one port and direction
+ * (docs/language.md §4.9; more is an RP_E_ARGUMENT error). */
 #define CLASSIFY_KEYS 16
 #define CLASSIFY_TEXT 64 /* longest string value a message quotes, with its NUL */
 
@@ -79,7 +79,8 @@ static rp_json_str key_of(const rp_schema_field *f)
 }
 
 /* Fills keys with the distinct keys of the discriminators of the object messages wanted
- * here, in route order, all absent; returns how many. */
+ * here, in route order, all absent; returns how many, or SIZE_MAX when there are more than
+ * CLASSIFY_KEYS (rprotoc --check refuses such a spec; a hand-made route table may not). */
 static size_t discriminator_keys(const candidates *cs, found_key *keys)
 {
     size_t nkeys = 0;
@@ -88,9 +89,11 @@ static size_t discriminator_keys(const candidates *cs, found_key *keys)
         for (size_t k = 0; m != NULL && k < m->field_count; k++) {
             const rp_schema_field *f = &m->fields[k];
             rp_json_str key = key_of(f);
-            if (discriminator_rule(f) != NULL && nkeys < CLASSIFY_KEYS &&
-                find_key(keys, nkeys, &key) == NULL)
-                keys[nkeys++] = (found_key){ .field = f };
+            if (discriminator_rule(f) == NULL || find_key(keys, nkeys, &key) != NULL)
+                continue;
+            if (nkeys == CLASSIFY_KEYS)
+                return SIZE_MAX;
+            keys[nkeys++] = (found_key){ .field = f };
         }
     }
     return nkeys;
@@ -295,6 +298,10 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
 
     found_key keys[CLASSIFY_KEYS];
     size_t nkeys = discriminator_keys(&cs, keys);
+    if (nkeys == SIZE_MAX)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX,
+                            "routes: more than %d distinct const keys on port %d from %d",
+                            CLASSIFY_KEYS, port, dir);
     if ((rc = rp_json_expect_object_begin(&sc, err)) < 0)
         return rc;
     for (;;) {

@@ -352,6 +352,39 @@ START_TEST(test_classify_last_occurrence_wins)
 }
 END_TEST
 
+/* Route tables name at most 16 distinct discriminator keys per port and direction (rprotoc
+ * --check refuses a spec with more): message i here is {"k<i>": true}, and its key is the
+ * 16th of the first 16 messages, recognised; one message more is an argument error, not a
+ * message that is silently never recognised. */
+START_TEST(test_classify_sixteen_keys_at_most)
+{
+    static const char *const keys[17] = { "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8",
+                                          "k9", "k10", "k11", "k12", "k13", "k14", "k15", "k16" };
+    rp_schema_field fields[17];
+    rp_schema_message msgs[17];
+    rp_schema_route routes[17];
+    for (int i = 0; i < 17; i++) {
+        fields[i] = (rp_schema_field){ .key = keys[i], .key_len = strlen(keys[i]), .name = keys[i],
+                                       .type = RP_SCHEMA_BOOL, .size = sizeof(bool), .required = true,
+                                       .offset = offsetof(tagged, flag),
+                                       .has_offset = offsetof(tagged, has_flag),
+                                       .rules = flag_true_rules, .rule_count = 1 };
+        msgs[i] = (rp_schema_message){ .name = keys[i], .size = sizeof(tagged), .fields = &fields[i],
+                                       .field_count = 1 };
+        routes[i] = (rp_schema_route){ i, 5, 5, &msgs[i] };
+    }
+    rp_error err;
+    const char *last = "{\"k15\":true}";
+    ck_assert_int_eq(rp_schema_classify(routes, 16, 5, 5, last, strlen(last), NULL, &err), 15);
+    ck_assert_int_eq(rp_schema_classify(routes, 17, 5, 5, last, strlen(last), NULL, &err),
+                     RP_E_ARGUMENT);
+    ck_assert_str_eq(err.message, "routes: more than 16 distinct const keys on port 5 from 5");
+    /* another port's routes do not count */
+    routes[16].port = 6;
+    ck_assert_int_eq(rp_schema_classify(routes, 17, 5, 5, last, strlen(last), NULL, &err), 15);
+}
+END_TEST
+
 /* Classification reads a number discriminator the way rp_schema_decode then reads the
  * value: under wire truncation an exponent too (-5e0 and -50e-1 are -5), and -0.5 is 0. */
 START_TEST(test_classify_reads_numbers_as_decoded)
@@ -783,6 +816,7 @@ int main(void)
     tcase_add_test(tc, test_classify_strings);
     tcase_add_test(tc, test_classify_long_strings);
     tcase_add_test(tc, test_classify_last_occurrence_wins);
+    tcase_add_test(tc, test_classify_sixteen_keys_at_most);
     tcase_add_test(tc, test_classify_reads_numbers_as_decoded);
     tcase_add_test(tc, test_profile_settings_one_by_one);
     tcase_add_test(tc, test_relax_bits_of_a_profile_index);
