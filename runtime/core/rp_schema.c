@@ -200,15 +200,15 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
                         return rc;
                     break; /* one problem per string is enough */
                 }
-            } else if (r->kind == RP_RULE_CONST && r->str != NULL) {
-                if (s.len != strlen(r->str) || (s.len > 0 && memcmp(s.ptr, r->str, s.len) != 0))
-                    if ((rc = rps_problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s",
-                                          r->expect)) < 0)
-                        return rc;
-            } else if (r->kind == RP_RULE_PATTERN && !pattern_ok(r->pattern, s.ptr, s.len)) {
-                if ((rc = rps_problem(cx, RP_E_SCHEMA_PATTERN, offset, &r->loc, "expected %s", r->expect)) < 0)
-                    return rc;
+                continue;
             }
+            bool broken = r->kind == RP_RULE_CONST && r->str != NULL
+                              ? s.len != strlen(r->str) || (s.len > 0 && memcmp(s.ptr, r->str, s.len) != 0)
+                              : r->kind == RP_RULE_PATTERN && !pattern_ok(r->pattern, s.ptr, s.len);
+            if (broken &&
+                (rc = rps_problem(cx, r->kind == RP_RULE_CONST ? RP_E_SCHEMA_CONST : RP_E_SCHEMA_PATTERN,
+                                  offset, &r->loc, "expected %s", r->expect)) < 0)
+                return rc;
         }
         return 0;
     }

@@ -299,10 +299,7 @@ static inline void put_default(const rp_schema_field *f, void *p)
 /* A byte as messages show it: 'x' when it is printable ASCII, else 0xNN. */
 static inline void show_byte(char shown[8], unsigned char c)
 {
-    if (c >= 0x20 && c < 0x7f)
-        snprintf(shown, 8, "'%c'", c);
-    else
-        snprintf(shown, 8, "0x%02X", c);
+    snprintf(shown, 8, c >= 0x20 && c < 0x7f ? "'%c'" : "0x%02X", c);
 }
 
 /* What a JSON value is, and what a field wants, for "expected X, found Y". */
