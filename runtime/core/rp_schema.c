@@ -75,17 +75,7 @@ void rps_reset_message(const rp_schema_message *m, void *msg, bool with_consts)
             put_default(f, p);
         const rp_schema_rule *c = with_consts ? const_rule(f) : NULL;
         if (c != NULL) {
-            switch (f->type) {
-            case RP_SCHEMA_BOOL: *(bool *)p = c->u_lo != 0; break;
-            case RP_SCHEMA_INT: store_i(p, f->size, c->i_lo); break;
-            case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, c->u_lo); break;
-            case RP_SCHEMA_STRING: {
-                rp_str s = { c->str, c->str != NULL ? strlen(c->str) : 0 };
-                memcpy(p, &s, sizeof s);
-                break;
-            }
-            default: break;
-            }
+            put_scalar(f, p, c->u_lo, c->i_lo, c->str);
             set_has(msg, f, true);
         }
     }
