@@ -75,17 +75,7 @@ void rps_reset_message(const rp_schema_message *m, void *msg, bool with_consts)
             put_default(f, p);
         const rp_schema_rule *c = with_consts ? const_rule(f) : NULL;
         if (c != NULL) {
-            switch (f->type) {
-            case RP_SCHEMA_BOOL: *(bool *)p = c->u_lo != 0; break;
-            case RP_SCHEMA_INT: store_i(p, f->size, c->i_lo); break;
-            case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, c->u_lo); break;
-            case RP_SCHEMA_STRING: {
-                rp_str s = { c->str, c->str != NULL ? strlen(c->str) : 0 };
-                memcpy(p, &s, sizeof s);
-                break;
-            }
-            default: break;
-            }
+            put_scalar(f, p, c->u_lo, c->i_lo, c->str);
             set_has(msg, f, true);
         }
     }
@@ -200,15 +190,15 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
                         return rc;
                     break; /* one problem per string is enough */
                 }
-            } else if (r->kind == RP_RULE_CONST && r->str != NULL) {
-                if (s.len != strlen(r->str) || (s.len > 0 && memcmp(s.ptr, r->str, s.len) != 0))
-                    if ((rc = rps_problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s",
-                                          r->expect)) < 0)
-                        return rc;
-            } else if (r->kind == RP_RULE_PATTERN && !pattern_ok(r->pattern, s.ptr, s.len)) {
-                if ((rc = rps_problem(cx, RP_E_SCHEMA_PATTERN, offset, &r->loc, "expected %s", r->expect)) < 0)
-                    return rc;
+                continue;
             }
+            bool broken = r->kind == RP_RULE_CONST && r->str != NULL
+                              ? s.len != strlen(r->str) || (s.len > 0 && memcmp(s.ptr, r->str, s.len) != 0)
+                              : r->kind == RP_RULE_PATTERN && !pattern_ok(r->pattern, s.ptr, s.len);
+            if (broken &&
+                (rc = rps_problem(cx, r->kind == RP_RULE_CONST ? RP_E_SCHEMA_CONST : RP_E_SCHEMA_PATTERN,
+                                  offset, &r->loc, "expected %s", r->expect)) < 0)
+                return rc;
         }
         return 0;
     }

@@ -49,6 +49,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg);
  * copy in the arena. */
 static int string_text(schema_ctx *cx, const rp_json_str *v, const char **text, size_t *len)
 {
+    rp_error *je = json_err(cx); /* fixed for the whole walk */
     if (!v->escaped) {
         *text = v->raw;
         *len = v->raw_len;
@@ -56,10 +57,10 @@ static int string_text(schema_ctx *cx, const rp_json_str *v, const char **text, 
     }
     size_t n = rp_json_str_len(v);
     void *mem;
-    int rc = rp_arena_alloc_err(cx->storage, n + 1, 1, v->offset, &mem, json_err(cx));
+    int rc = rp_arena_alloc_err(cx->storage, n + 1, 1, v->offset, &mem, je);
     if (rc < 0)
         return rc;
-    if ((rc = rp_json_unescape(v, (char *)mem, n + 1, len, json_err(cx))) < 0)
+    if ((rc = rp_json_unescape(v, (char *)mem, n + 1, len, je)) < 0)
         return rc;
     *text = (const char *)mem;
     return 0;
@@ -68,13 +69,14 @@ static int string_text(schema_ctx *cx, const rp_json_str *v, const char **text, 
 /* Reads a hex or base64 string into bytes in the arena. */
 static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
 {
+    rp_error *je = json_err(cx); /* fixed for the whole walk */
     rp_json_str v;
-    int rc = rp_json_read_string_view(&cx->sc, &v, json_err(cx));
+    int rc = rp_json_read_string_view(&cx->sc, &v, je);
     if (rc < 0)
         return rc;
     size_t cap = f->type == RP_SCHEMA_HEX ? v.raw_len / 2u : RP_BASE64_DECODED_MAX(v.raw_len);
     void *mem;
-    if ((rc = rp_arena_alloc_err(cx->storage, cap + 1, 1, v.offset, &mem, json_err(cx))) < 0)
+    if ((rc = rp_arena_alloc_err(cx->storage, cap + 1, 1, v.offset, &mem, je)) < 0)
         return rc;
     size_t mark = rp_arena_mark(cx->storage);
     const char *text;
@@ -109,10 +111,11 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
  * the field so that 0 means absent, 0 when reported (collect-all), or a negative rp_status. */
 static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
 {
+    rp_error *je = json_err(cx); /* fixed for the whole walk */
     rp_str text;
     bool integer = false, neg = false;
     uint64_t mag = 0;
-    int rc = rp_json_read_number_text(&cx->sc, &text, &integer, json_err(cx));
+    int rc = rp_json_read_number_text(&cx->sc, &text, &integer, je);
     if (rc < 0)
         return rc;
     int shown = text.len > 40 ? 40 : (int)text.len;
@@ -144,22 +147,23 @@ static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
  * may treat a string where a number belongs, null, or a relaxed 0 as absent). */
 int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *present)
 {
+    rp_error *je = json_err(cx); /* fixed for the whole walk */
     rp_json_type t;
-    int rc = rp_json_peek(&cx->sc, &t, json_err(cx));
+    int rc = rp_json_peek(&cx->sc, &t, je);
     if (rc < 0)
         return rc;
     *present = false;
     if (t == RP_JSON_NULL && f->nullable && !f->repeated) {
         /* null is a value of its own: present, with the null flag (the caller's `msg` is
          * not known here, so the flag goes through the value's address) */
-        if ((rc = rp_json_read_null(&cx->sc, json_err(cx))) < 0)
+        if ((rc = rp_json_read_null(&cx->sc, je)) < 0)
             return rc;
         *present = true;
         cx->read_null = true;
         return 0;
     }
     if (!type_matches(f, t)) {
-        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+        if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
             return rc;
         if ((cx->null_absent && t == RP_JSON_NULL) ||
             (cx->string_numbers_absent && t == RP_JSON_STRING &&
@@ -180,7 +184,7 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
     }
     switch (f->type) {
     case RP_SCHEMA_BOOL:
-        rc = rp_json_read_bool(&cx->sc, (bool *)p, json_err(cx));
+        rc = rp_json_read_bool(&cx->sc, (bool *)p, je);
         break;
     case RP_SCHEMA_UINT:
     case RP_SCHEMA_INT:
@@ -194,9 +198,9 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
     case RP_SCHEMA_STRING: {
         rp_str s;
         if (cx->storage == NULL)
-            return rp_error_set(json_err(cx), RP_E_OVERFLOW, RP_LAYER_SCHEMA,
+            return rp_error_set(je, RP_E_OVERFLOW, RP_LAYER_SCHEMA,
                                 rp_json_offset(&cx->sc), "no storage given for strings");
-        if ((rc = rp_json_read_string_into(&cx->sc, cx->storage, &s, json_err(cx))) < 0)
+        if ((rc = rp_json_read_string_into(&cx->sc, cx->storage, &s, je)) < 0)
             return rc;
         memcpy(p, &s, sizeof s);
         break;
@@ -205,7 +209,7 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
     case RP_SCHEMA_BASE64: {
         rp_bytes b = { NULL, 0 };
         if (cx->storage == NULL)
-            return rp_error_set(json_err(cx), RP_E_OVERFLOW, RP_LAYER_SCHEMA,
+            return rp_error_set(je, RP_E_OVERFLOW, RP_LAYER_SCHEMA,
                                 rp_json_offset(&cx->sc), "no storage given for bytes");
         if ((rc = read_bytes(cx, f, &b)) < 0)
             return rc;
@@ -222,7 +226,7 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
     case RP_SCHEMA_FLOAT64:
     case RP_SCHEMA_STRENUM:
         if (f->kind == NULL) { /* said at the value, once it is read past */
-            if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+            if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
                 return rc;
             return rps_no_kind(cx, f, here(cx));
         }
@@ -242,19 +246,20 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
 /* Reads the JSON array of a repeated field (or of a top-level array message). */
 static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
 {
+    rp_error *je = json_err(cx); /* fixed for the whole walk */
     rp_json_type t;
-    int rc = rp_json_peek(&cx->sc, &t, json_err(cx));
+    int rc = rp_json_peek(&cx->sc, &t, je);
     if (rc < 0)
         return rc;
     if (t != RP_JSON_ARRAY_BEGIN) {
-        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+        if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
             return rc;
         if (t == RP_JSON_NULL && cx->null_absent && f->has_offset != SIZE_MAX)
             return 0; /* the profile: null counts as absent, as for single values */
         return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an array of %s, found %s",
                            field_json_type(f), json_type_name(t));
     }
-    if ((rc = rp_json_expect_array_begin(&cx->sc, json_err(cx))) < 0)
+    if ((rc = rp_json_expect_array_begin(&cx->sc, je)) < 0)
         return rc;
     size_t start = rp_json_value_offset(&cx->sc);
     size_t n = 0, seen = 0;
@@ -262,7 +267,7 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
     rp_json_path_push_index(&cx->path, 0);
     for (;;) {
         bool done;
-        if ((rc = rp_json_next_element(&cx->sc, &done, json_err(cx))) < 0)
+        if ((rc = rp_json_next_element(&cx->sc, &done, je)) < 0)
             break;
         if (done)
             break;
@@ -270,7 +275,7 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
         seen++;
         if (n >= f->max_count) {
             /* Past the capacity: read on (it must still be JSON), keep nothing. */
-            if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+            if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
                 break;
             continue;
         }
@@ -299,20 +304,21 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
 
 static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
 {
+    rp_error *je = json_err(cx); /* fixed for the whole walk */
     int rc;
     rps_reset_message(m, msg, false);
     if (m->is_array)
         return read_items(cx, &m->fields[0], msg);
     rp_json_type t;
-    if ((rc = rp_json_peek(&cx->sc, &t, json_err(cx))) < 0)
+    if ((rc = rp_json_peek(&cx->sc, &t, je)) < 0)
         return rc;
     if (t != RP_JSON_OBJECT_BEGIN) {
-        if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+        if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
             return rc;
         return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &m->loc, "expected a %s object, found %s",
                            m->name, json_type_name(t));
     }
-    if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
+    if ((rc = rp_json_expect_object_begin(&cx->sc, je)) < 0)
         return rc;
     size_t start = rp_json_value_offset(&cx->sc);
     absent_notes notes, *outer = cx->absent;
@@ -347,11 +353,12 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
 /* The members of an object after its '{', up to and including its '}'. */
 static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
 {
+    rp_error *je = json_err(cx); /* fixed for the whole walk */
     int rc;
     for (;;) {
         rp_json_str key;
         bool done;
-        if ((rc = rp_json_next_key(&cx->sc, &key, &done, json_err(cx))) < 0)
+        if ((rc = rp_json_next_key(&cx->sc, &key, &done, je)) < 0)
             return rc;
         if (done)
             break;
@@ -368,7 +375,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
                 if (rc < 0)
                     return rc;
             }
-            if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
+            if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
                 return rc;
             continue;
         }
@@ -377,7 +384,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
             rc = rps_problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
                              "key \"%s\" appears twice", f->key);
             if (rc == 0)
-                rc = rp_json_skip_value(&cx->sc, json_err(cx));
+                rc = rp_json_skip_value(&cx->sc, je);
         } else if (f->map != NULL) {
             rc = f->map->read(cx, f, msg);
         } else if (f->repeated) {

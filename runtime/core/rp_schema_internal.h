@@ -279,16 +279,17 @@ static inline const rp_schema_rule *const_rule(const rp_schema_field *f)
     return NULL;
 }
 
-/* Puts the default of f (which has one, and is not a message) at p. */
-static inline void put_default(const rp_schema_field *f, void *p)
+/* Puts a value of the non-message field f at p: u for BOOL, UINT and STRENUM, i for INT,
+ * str for STRING (a default's or a const's members); other kinds are left alone. */
+static inline void put_scalar(const rp_schema_field *f, void *p, uint64_t u, int64_t i,
+                              const char *str)
 {
     switch (f->type) {
-    case RP_SCHEMA_BOOL: *(bool *)p = f->def_u != 0; break;
-    case RP_SCHEMA_INT: store_i(p, f->size, f->def_i); break;
-    case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, f->def_u); break;
-    case RP_SCHEMA_FLOAT64: memcpy(p, &f->def_f, sizeof f->def_f); break;
+    case RP_SCHEMA_BOOL: *(bool *)p = u != 0; break;
+    case RP_SCHEMA_INT: store_i(p, f->size, i); break;
+    case RP_SCHEMA_UINT: case RP_SCHEMA_STRENUM: store_u(p, f->size, u); break;
     case RP_SCHEMA_STRING: {
-        rp_str s = { f->def_str, f->def_str != NULL ? strlen(f->def_str) : 0 };
+        rp_str s = { str, str != NULL ? strlen(str) : 0 };
         memcpy(p, &s, sizeof s);
         break;
     }
@@ -296,13 +297,19 @@ static inline void put_default(const rp_schema_field *f, void *p)
     }
 }
 
+/* Puts the default of f (which has one, and is not a message) at p. */
+static inline void put_default(const rp_schema_field *f, void *p)
+{
+    if (f->type == RP_SCHEMA_FLOAT64)
+        memcpy(p, &f->def_f, sizeof f->def_f);
+    else
+        put_scalar(f, p, f->def_u, f->def_i, f->def_str);
+}
+
 /* A byte as messages show it: 'x' when it is printable ASCII, else 0xNN. */
 static inline void show_byte(char shown[8], unsigned char c)
 {
-    if (c >= 0x20 && c < 0x7f)
-        snprintf(shown, 8, "'%c'", c);
-    else
-        snprintf(shown, 8, "0x%02X", c);
+    snprintf(shown, 8, c >= 0x20 && c < 0x7f ? "'%c'" : "0x%02X", c);
 }
 
 /* What a JSON value is, and what a field wants, for "expected X, found Y". */
