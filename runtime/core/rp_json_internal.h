@@ -95,15 +95,25 @@ static inline void rpj_copy_small(char *d, const char *s, size_t n)
 #endif
 }
 
-/* The escape "\u00XX" (uppercase hex) of control byte c, written to out; returns out. The
- * JSON writer and the path renderer spell control bytes this way. */
-static inline char *rpj_control_escape(char out[6], unsigned char c)
+/* The escape JSON requires for byte c, written to out: \" \\ \b \f \n \r \t by name,
+ * other control bytes as \u00XX (uppercase hex). Returns its length, 2 or 6, or 0 when c
+ * is written as it is. The JSON writer and the encode lane's writer escape with it. */
+static inline size_t rpj_escape_byte(char out[6], unsigned char c)
 {
+    static const char named[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
     static const char hexd[] = "0123456789ABCDEF";
-    memcpy(out, "\\u00", 4);
+    const char *sp = memchr(named, c, sizeof named - 1); /* c == 0 is not among them */
+    out[0] = '\\';
+    if (sp != NULL) {
+        out[1] = letter[sp - named];
+        return 2;
+    }
+    if (c >= 0x20)
+        return 0;
+    memcpy(out + 1, "u00", 3);
     out[4] = hexd[c >> 4];
     out[5] = hexd[c & 15];
-    return out;
+    return 6;
 }
 
 /* "00" "01" ... "99": two decimal digits a copy (rp_json_write.c). */

@@ -107,8 +107,6 @@ void rp_json_write_array_end(rp_json_writer *w) { end(w, ']'); }
 /* The inside of a string: escapes what JSON requires, copies valid UTF-8 as is. */
 static void put_escaped(rp_json_writer *w, const char *s, size_t n)
 {
-    /* the bytes with a two-character escape, and the letter after the backslash */
-    static const char special[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < n) {
@@ -118,13 +116,9 @@ static void put_escaped(rp_json_writer *w, const char *s, size_t n)
         if (i >= n) break;
         unsigned char c = p[i];
         char esc[6];
-        const char *sp = memchr(special, c, sizeof special - 1);
-        if (sp != NULL) {
-            esc[0] = '\\';
-            esc[1] = letter[sp - special];
-            put(w, esc, 2);
-        } else if (c < 0x20) {
-            put(w, rpj_control_escape(esc, c), 6);
+        size_t k = rpj_escape_byte(esc, c);
+        if (k > 0) {
+            put(w, esc, k);
         } else {
             const char *why = "";
             size_t m = rpj_utf8_seq(p + i, n - i, &why);

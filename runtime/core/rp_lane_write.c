@@ -102,7 +102,6 @@ bool rp_lane_put_charset_bits(rp_str s, const uint8_t bits[32])
  * control bytes as \u00XX, valid UTF-8 copied as is. */
 static char *put_string_slow(char *o, const char *end, rp_str s)
 {
-    static const char hexd[] = "0123456789ABCDEF";
     const unsigned char *p = (const unsigned char *)s.ptr;
     size_t n = s.len, i = 0;
     if (p == NULL && n > 0)
@@ -122,32 +121,17 @@ static char *put_string_slow(char *o, const char *end, rp_str s)
         if (i >= n)
             break;
         unsigned char c = p[i];
-        char esc[6] = { '\\', 0, '0', '0', hexd[c >> 4], hexd[c & 15] };
-        size_t k = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            if (c < 0x20) {
-                esc[1] = 'u';
-                k = 6;
-                break;
-            }
-            {
-                const char *why = "";
-                size_t m = rpj_utf8_seq(p + i, n - i, &why);
-                if (m == 0 || (size_t)(end - o) < m)
-                    return NULL; /* not UTF-8: the table encoder says where */
-                memcpy(o, p + i, m);
-                o += m;
-                i += m;
-                continue;
-            }
+        char esc[6];
+        size_t k = rpj_escape_byte(esc, c);
+        if (k == 0) {
+            const char *why = "";
+            size_t m = rpj_utf8_seq(p + i, n - i, &why);
+            if (m == 0 || (size_t)(end - o) < m)
+                return NULL; /* not UTF-8: the table encoder says where */
+            memcpy(o, p + i, m);
+            o += m;
+            i += m;
+            continue;
         }
         if ((size_t)(end - o) < k)
             return NULL;
