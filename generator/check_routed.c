@@ -241,11 +241,13 @@ static void check_keys_of_sender(rp_checker *c, size_t first, const rp_ast_route
             continue;
         for (size_t f = 0; f < d->u.message.field_count; f++) {
             const rp_ast_field *fd = &d->u.message.fields[f];
+            if (!is_discriminator(fd))
+                continue;
             size_t h = 0;
             while (h < nkeys && strcmp(keys[h], fd->wire_key) != 0)
                 h++;
-            if (!is_discriminator(fd) || h < nkeys)
-                continue;
+            if (h < nkeys)
+                continue; /* a key counted already */
             if (nkeys == CLASSIFY_KEYS) {
                 error(c, &fd->key_span,
                       "more than %d distinct const keys among the messages that arrive from "
