@@ -53,6 +53,24 @@ int rps_no_kind(schema_ctx *cx, const rp_schema_field *f, size_t offset)
 
 /* ---- init / reset --------------------------------------------------------------------------- */
 
+/* Field f of a message just zeroed: its default, or its embedded message reset (+ its const
+ * with presence when with_consts). */
+static void reset_value(const rp_schema_field *f, void *msg, bool with_consts)
+{
+    void *p = (char *)msg + f->offset;
+    if (f->type == RP_SCHEMA_MESSAGE) {
+        rps_reset_message(f->message, p, with_consts);
+        return;
+    }
+    if (f->has_default)
+        put_default(f, p);
+    const rp_schema_rule *c = with_consts ? const_rule(f) : NULL;
+    if (c != NULL) {
+        put_scalar(f, p, c->u_lo, c->i_lo, c->str);
+        set_has(msg, f, true);
+    }
+}
+
 /* Zero + defaults (+ consts with presence when with_consts). Items of repeated fields are
  * left alone: a count of zero says there are none. */
 void rps_reset_message(const rp_schema_message *m, void *msg, bool with_consts)
@@ -62,23 +80,22 @@ void rps_reset_message(const rp_schema_message *m, void *msg, bool with_consts)
         return;
     }
     memset(msg, 0, m->size);
-    for (size_t i = 0; i < m->field_count; i++) {
-        const rp_schema_field *f = &m->fields[i];
-        void *p = (char *)msg + f->offset;
-        if (f->repeated)
-            continue;
-        if (f->type == RP_SCHEMA_MESSAGE) {
-            rps_reset_message(f->message, p, with_consts);
-            continue;
-        }
-        if (f->has_default)
-            put_default(f, p);
-        const rp_schema_rule *c = with_consts ? const_rule(f) : NULL;
-        if (c != NULL) {
-            put_scalar(f, p, c->u_lo, c->i_lo, c->str);
-            set_has(msg, f, true);
-        }
+    for (size_t i = 0; i < m->field_count; i++)
+        if (!m->fields[i].repeated)
+            reset_value(&m->fields[i], msg, with_consts);
+}
+
+void rps_forget_field(const rp_schema_field *f, void *msg)
+{
+    set_has(msg, f, false);
+    set_null(msg, f, false);
+    if (f->repeated || f->map != NULL) {
+        *count_of(msg, f) = 0;
+        return;
     }
+    if (f->type != RP_SCHEMA_MESSAGE)
+        memset((char *)msg + f->offset, 0, f->size);
+    reset_value(f, msg, false);
 }
 
 void rp_schema_init(const rp_schema_message *m, void *msg)

@@ -115,8 +115,9 @@ typedef struct rp_schema_profile {
     bool float_truncate;         /* a number with a fraction or exponent in an integer field
                                     is truncated toward zero: 1.9 reads as 1 */
     bool string_numbers_absent;  /* a string where a number belongs counts as absent */
-    bool duplicate_last;         /* of a key given twice the last occurrence wins (a field
-                                    with a const rule is still checked at every occurrence) */
+    bool duplicate_last;         /* of a key given twice the last occurrence wins, whole:
+                                    one that reads as absent leaves the field absent (a
+                                    field with a const rule is checked at every occurrence) */
     bool null_absent;            /* null as the value of any field counts as absent */
     bool base64_lenient;         /* base64 fields decode leniently: every byte outside the
                                     alphabet is skipped (rp_codec.h RP_BASE64_LENIENT) */

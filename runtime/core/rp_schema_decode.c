@@ -350,6 +350,23 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
     return 0;
 }
 
+/* The value of field f of *msg, whatever its kind, with its presence and null flags. */
+static int read_field(schema_ctx *cx, const rp_schema_field *f, void *msg)
+{
+    if (f->map != NULL)
+        return f->map->read(cx, f, msg);
+    if (f->repeated)
+        return read_items(cx, f, msg);
+    bool present;
+    cx->read_null = false;
+    int rc = rps_read_one(cx, f, (char *)msg + f->offset, &present);
+    if (rc == 0 && present) {
+        set_has(msg, f, true);
+        set_null(msg, f, cx->read_null);
+    }
+    return rc;
+}
+
 /* The members of an object after its '{', up to and including its '}'. */
 static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
 {
@@ -380,23 +397,16 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
             continue;
         }
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
-        if (get_has(msg, f) && !cx->duplicate_last) {
+        if (!get_has(msg, f)) {
+            rc = read_field(cx, f, msg);
+        } else if (cx->duplicate_last) {
+            rps_forget_field(f, msg);
+            rc = read_field(cx, f, msg);
+        } else {
             rc = rps_problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
                              "key \"%s\" appears twice", f->key);
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, je);
-        } else if (f->map != NULL) {
-            rc = f->map->read(cx, f, msg);
-        } else if (f->repeated) {
-            rc = read_items(cx, f, msg);
-        } else {
-            bool present;
-            cx->read_null = false;
-            rc = rps_read_one(cx, f, (char *)msg + f->offset, &present);
-            if (rc == 0 && present) {
-                set_has(msg, f, true);
-                set_null(msg, f, cx->read_null);
-            }
         }
         rp_json_path_pop(&cx->path);
         if (rc < 0)

@@ -368,6 +368,11 @@ int rps_no_kind(schema_ctx *cx, const rp_schema_field *f, size_t offset);
 
 /* Zero + defaults (+ consts with presence when with_consts). */
 void rps_reset_message(const rp_schema_message *m, void *msg, bool with_consts);
+/* Field f of *msg back to what it was before decoding: absent, zero or its default. Under
+ * duplicate_keys = last a later occurrence replaces the field whole, so one that reads as
+ * absent (a string number, a null, a relaxed zero) leaves the field absent, as a parser
+ * that keeps the last key and then reads it would see. */
+void rps_forget_field(const rp_schema_field *f, void *msg);
 
 /* Checks one present value (an item when f is repeated) at p against f's rules; offset is
  * where it starts in the input (SIZE_MAX: unknown). 0, or what rps_problem returned. */

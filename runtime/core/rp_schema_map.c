@@ -38,7 +38,8 @@ static int check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_
 
 /* Reads the JSON object of a map field: each key into the arena (unescaped), checked against
  * the key rules, each value like an item. A profile without duplicate_keys = last refuses a key
- * twice; with it the last value is kept (as for message keys). Entries past the capacity are read and refused. */
+ * twice; with it the last value is kept, and a key whose last value reads as absent is absent
+ * (as for message keys). Entries past the capacity are read and refused. */
 static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
 {
     rp_json_type t;
@@ -100,6 +101,11 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
             if (rc == 0 && present && slot == n) {
                 *item_key(f, base, n) = k;
                 n++;
+            } else if (rc == 0 && !present && slot < n) {
+                /* a key's last value reads as absent: the key is absent (as for message keys) */
+                memmove(base + slot * f->entry_size, base + (slot + 1) * f->entry_size,
+                        (n - slot - 1) * f->entry_size);
+                n--;
             }
         }
         rp_json_path_pop(&cx->path);

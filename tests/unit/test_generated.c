@@ -876,6 +876,17 @@ START_TEST(test_strict_and_wire_modes)
     ck_assert_uint_eq(err.offset, 8);
     ck_assert_int_eq(decode_any(dup, C2S, &residue_profile_wire, &err), 0);
     ck_assert_uint_eq(g_any.u.connect.timestamp, 2);
+    /* ... whole: a last "type" that reads as absent (a string) leaves no type, so the decoder
+     * and the classifier agree that this is no message (a fuzz_decode find) */
+    const char *gone = "{\"_t\":1,\"type\":1,\"type\":\"1\"}";
+    ck_assert_int_eq(decode_any(gone, C2S, &residue_profile_wire, &err), RP_E_SCHEMA_MESSAGE);
+    rp_arena ga = fresh_arena();
+    ck_assert_int_eq(residue_connect_decode(gone, strlen(gone), &g_any.u.connect, &ga, &residue_profile_wire, &err),
+                     RP_E_SCHEMA_MISSING);
+    ck_assert_str_eq(err.path, "$.type");
+    /* and a last relaxed 0 leaves _t absent, not the earlier 5 */
+    ck_assert_int_eq(decode_any("{\"_t\":5,\"type\":1,\"_t\":0}", C2S, &residue_profile_wire_untimed, &err), 0);
+    ck_assert(!g_any.u.connect.has_timestamp);
     /* unknown keys are skipped (option unknown_keys = ignore), but must be JSON */
     ck_assert_int_eq(decode_any("{\"_t\":1,\"x\":{\"y\":[1,2,null]},\"type\":1}", C2S, NULL, &err), 0);
     ck_assert_int_eq(decode_any("{\"_t\":1,\"x\":[1,,2],\"type\":1}", C2S, &residue_profile_wire, &err), RP_E_JSON_SYNTAX);

@@ -36,6 +36,48 @@ static const char *encode_shape(const every_shape *s)
     return g_out;
 }
 
+/* duplicate_keys = last: a later occurrence of a key replaces its field whole, so one that
+ * reads as absent (a string number, a null) leaves the field absent, with its default, as a
+ * parser that keeps the last key and then reads it would see. */
+START_TEST(test_duplicate_key_replaces_the_field)
+{
+    rp_error err;
+    every_shape *s = &g_any.u.shape;
+    const rp_schema_profile *p = &every_profile_lenient;
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"scale\":2,\"scale\":\"3\"}", p, &err), 0);
+    ck_assert(!s->has_scale);
+    ck_assert(s->scale == 1.5); /* the default again */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":5,\"any\":null}", p, &err), 0);
+    ck_assert(!s->has_any && s->any == 0);
+    /* a nullable field: null is a value, and a later string clears the null flag */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"note\":\"hi\",\"note\":null}", p, &err), 0);
+    ck_assert(s->has_note && s->is_null_note);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"note\":null,\"note\":\"hi\"}", p, &err), 0);
+    ck_assert(s->has_note && !s->is_null_note && s->note.len == 2);
+    /* a nested message: none of the earlier object's members survive (SHAPE_HEAD has
+     * "parent":null first, then two objects) */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"parent\":{\"on\":true,\"name\":\"xy\"},\"parent\":{\"on\":false}}",
+                                  p, &err), 0);
+    ck_assert(s->has_parent && !s->is_null_parent && !s->parent.on_off);
+    ck_assert(!s->parent.has_name);
+    ck_assert_str_eq(s->parent.name.ptr, "abc");
+    /* a list: replaced, and a last null makes the required list absent */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"tags\":[5,6]}", p, &err), 0);
+    ck_assert_uint_eq(s->tags_count, 2);
+    ck_assert_uint_eq(s->tags[1], 6);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"tags\":null}", p, &err), RP_E_SCHEMA_MISSING);
+    ck_assert_str_eq(err.path, "$.tags");
+    /* a map: as a whole, and a key whose last value reads as absent is absent */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1},\"counts\":null}", p, &err), 0);
+    ck_assert(!s->has_counts && s->counts_count == 0);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1,\"b\":2,\"c\":3,\"b\":\"x\"}}", p, &err), 0);
+    ck_assert_uint_eq(s->counts_count, 2);
+    ck_assert_str_eq(s->counts[0].key.ptr, "a");
+    ck_assert_str_eq(s->counts[1].key.ptr, "c");
+    ck_assert_uint_eq(s->counts[1].value, 3);
+}
+END_TEST
+
 START_TEST(test_shape_round_trip)
 {
     rp_error err;
@@ -313,6 +355,7 @@ int main(void)
     Suite *s = suite_create("types");
     TCase *tc = tcase_create("types");
     tcase_add_test(tc, test_shape_round_trip);
+    tcase_add_test(tc, test_duplicate_key_replaces_the_field);
     tcase_add_test(tc, test_defaults_and_init);
     tcase_add_test(tc, test_float64);
     tcase_add_test(tc, test_string_enums);
