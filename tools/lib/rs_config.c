@@ -180,6 +180,27 @@ static int read_string(cfg_parser *p, rp_str *out, rp_error *err)
     return rp_json_read_string_into(&p->sc, &p->arena, out, err);
 }
 
+/* A file name into dst[cap]: refused whole when it does not fit or holds a NUL byte
+ * (\u0000), rather than cut into the name of some other file. */
+static int read_path(cfg_parser *p, char *dst, size_t cap, rp_error *err)
+{
+    rp_str v;
+    int rc = read_string(p, &v, err);
+    if (rc < 0) return rc;
+    size_t at = rp_json_value_offset(&p->sc);
+    if (v.len >= cap)
+        rc = rp_error_set(err, RP_E_LIMIT, RP_LAYER_IO, at,
+                          "a file name of %zu bytes is too long (at most %zu)", v.len, cap - 1u);
+    else if (memchr(v.ptr, '\0', v.len) != NULL)
+        rc = rp_error_set(err, RP_E_LIMIT, RP_LAYER_IO, at, "a file name cannot hold a NUL byte");
+    if (rc < 0) {
+        rp_json_path_to_error(&p->path, err);
+        return rc;
+    }
+    memcpy(dst, v.ptr, v.len + 1u);
+    return 0;
+}
+
 static int load_key(cfg_parser *p, const char *raw, bool private_key, const char *passphrase,
                     rp_rsa_key **out, rp_error *err)
 {
@@ -355,9 +376,7 @@ static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
                 }
             }
         } else if (rp_json_str_eq(&key, "public_key", 10)) {
-            if ((rc = read_string(p, &v, err)) == 0) {
-                snprintf(key_path, sizeof key_path, "%s", v.ptr);
-            }
+            rc = read_path(p, key_path, sizeof key_path, err);
         } else if (rp_json_str_eq(&key, "key_size", 8)) {
             rc = read_uint(p, 256, &key_size, err);
         } else if (rp_json_str_eq(&key, "loggers", 7)) {
@@ -500,18 +519,23 @@ static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
         } else if (KEY("logging_port")) {
             if ((rc = read_uint(p, 65535, &u, err)) == 0) s->logging_port = (uint16_t)u;
         } else if (KEY("server_rsa_private_key")) {
-            if ((rc = read_string(p, &v, err)) == 0) snprintf(priv_path, sizeof priv_path, "%s", v.ptr);
+            rc = read_path(p, priv_path, sizeof priv_path, err);
         } else if (KEY("server_rsa_public_key")) {
-            if ((rc = read_string(p, &v, err)) == 0) snprintf(pub_path, sizeof pub_path, "%s", v.ptr);
+            rc = read_path(p, pub_path, sizeof pub_path, err);
         } else if (KEY("server_rsa_secret")) {
             /* Hex-encoded passphrase (reference §0.1). */
             if ((rc = read_string(p, &v, err)) == 0 && v.len > 0) {
                 size_t n = 0;
-                rc = rp_hex_decode(v.ptr, v.len, (uint8_t *)secret, sizeof secret - 1u, &n, err);
+                rp_error hex_err; /* it would show a character of the secret: not passed on */
+                rc = rp_hex_decode(v.ptr, v.len, (uint8_t *)secret, sizeof secret - 1u, &n, &hex_err);
+                OPENSSL_cleanse(&hex_err, sizeof hex_err);
                 if (rc == 0) {
                     secret[n] = '\0';
                     has_secret = true;
                 } else {
+                    rc = rp_error_set(err, rc, RP_LAYER_IO, rp_json_value_offset(&p->sc),
+                                      "not the passphrase in hex (at most %zu bytes)",
+                                      sizeof secret - 1u);
                     rp_json_path_to_error(&p->path, err);
                 }
             }
@@ -615,6 +639,9 @@ int rs_settings_load(rs_settings *s, const char *path, rp_error *err)
     rp_json_scanner_init(&p->sc, text, len, RP_JSON_STRICT);
     rp_json_scanner_set_path(&p->sc, &p->path);
     rc = parse_config(p, s, err);
+    /* The text and the string arena held server_rsa_secret. */
+    OPENSSL_cleanse(p, sizeof *p);
+    OPENSSL_cleanse(text, len);
     free(p);
     free(text);
     return rc;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# residue-server refuses a config it cannot take as written, before it listens: exit status 2,
+# one message naming the JSON path, and nothing of a secret on stderr. The cases are those a
+# plain truncation or a pass-through error got wrong: a key file name longer than a path
+# (it used to be cut, and a shorter name that exists was loaded), a NUL byte in a file name
+# (the part before it was loaded), and a passphrase that is not hex (the hex decoder's
+# message showed one of its characters).
+#
+#   tests/scripts/server-config.sh BUILD
+set -u
+build=${1:-build}
+make --no-print-directory -s BUILD="$build" all || { echo "server-config: build failed"; exit 1; }
+keys=$PWD/../shared/vectors/B-unknown-rsa/keys
+work=$(mktemp -d /tmp/rproto-server-config.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0; failed=0
+bad() { echo "server-config: FAIL: $*"; failed=$((failed + 1)); }
+
+# A name of 4,110 bytes whose first 4,095 name a file that exists: "././…/pub.pem" + tail.
+cp "$keys/server-public.pem" "$work/pub.pem"
+cp "$keys/server-private.pem" "$work/priv.pem"
+long=$(printf './%.0s' $(seq 2044))pub.pem.does-not-exist
+
+# name  config  expected-substring
+run_case() {
+    local name=$1 config=$2 want=$3
+    printf '%s' "$config" > "$work/$name.json"
+    (cd "$work" && timeout 10 "$OLDPWD/$build/residue-server" --config "$name.json" \
+        --connect-port 0 --logging-port 0 --log-file /dev/null) > "$work/$name.out" 2> "$work/$name.err"
+    local rc=$?
+    if [ "$rc" -ne 2 ]; then bad "$name: exit status $rc, expected 2 ($(head -c 300 "$work/$name.err"))"; return; fi
+    if ! grep -qF -- "$want" "$work/$name.err"; then bad "$name: no '$want' in: $(head -c 300 "$work/$name.err")"; return; fi
+    if grep -q 'hunter' "$work/$name.err"; then bad "$name: the secret is on stderr"; return; fi
+    passed=$((passed + 1))
+}
+
+run_case long-managed-key \
+    "{\"allow_unmanaged_clients\":false,\"managed_clients\":[{\"client_id\":\"c1\",\"public_key\":\"$long\"}]}" \
+    'at $.managed_clients[0].public_key (offset 83): a file name of 4110 bytes is too long (at most 4095)'
+run_case long-server-key \
+    "{\"server_rsa_private_key\":\"$long\",\"server_rsa_public_key\":\"pub.pem\"}" \
+    'at $.server_rsa_private_key (offset 26): a file name of 4110 bytes is too long (at most 4095)'
+run_case nul-in-name \
+    '{"server_rsa_private_key":"priv.pem\u0000.old","server_rsa_public_key":"pub.pem"}' \
+    'at $.server_rsa_private_key (offset 26): a file name cannot hold a NUL byte'
+run_case secret-not-hex \
+    '{"server_rsa_private_key":"priv.pem","server_rsa_public_key":"pub.pem","server_rsa_secret":"hunter2secret"}' \
+    'at $.server_rsa_secret (offset 91): not the passphrase in hex'
+
+echo "server-config: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
