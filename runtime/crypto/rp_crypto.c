@@ -435,6 +435,14 @@ bool rp_rsa_key_is_private(const rp_rsa_key *key)
     return key != NULL && key->is_private;
 }
 
+bool rp_rsa_key_same_public(const rp_rsa_key *a, const rp_rsa_key *b)
+{
+    /* EVP_PKEY_eq compares the public components; 1 is equal, 0 / negative not or unknown. */
+    bool same = a != NULL && b != NULL && EVP_PKEY_eq(a->pkey, b->pkey) == 1;
+    ERR_clear_error();
+    return same;
+}
+
 unsigned rp_rsa_key_bits(const rp_rsa_key *key)
 {
     if (key == NULL) return 0;

@@ -123,6 +123,10 @@ void rp_rsa_key_free(rp_rsa_key *key);
 /* True when the key holds the private half. NULL gives false. */
 bool rp_rsa_key_is_private(const rp_rsa_key *key);
 
+/* True when a and b hold the same public key (n and e), whichever holds a private half;
+ * false when either is NULL. */
+bool rp_rsa_key_same_public(const rp_rsa_key *a, const rp_rsa_key *b);
+
 /* Modulus size in bits / bytes; 0 for NULL. */
 unsigned rp_rsa_key_bits(const rp_rsa_key *key);
 size_t rp_rsa_key_size(const rp_rsa_key *key);

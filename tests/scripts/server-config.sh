@@ -3,8 +3,9 @@
 # one message naming the JSON path, and nothing of a secret on stderr. The cases are those a
 # plain truncation or a pass-through error got wrong: a key file name longer than a path
 # (it used to be cut, and a shorter name that exists was loaded), a NUL byte in a file name
-# (the part before it was loaded), and a passphrase that is not hex (the hex decoder's
-# message showed one of its characters).
+# (the part before it was loaded), a passphrase that is not hex (the hex decoder's message
+# showed one of its characters), a server public key that is not the private key's (it was
+# taken), and a directory as the config (a read error with no reason).
 #
 #   tests/scripts/server-config.sh BUILD
 set -u
@@ -19,12 +20,13 @@ bad() { echo "server-config: FAIL: $*"; failed=$((failed + 1)); }
 # A name of 4,110 bytes whose first 4,095 name a file that exists: "././…/pub.pem" + tail.
 cp "$keys/server-public.pem" "$work/pub.pem"
 cp "$keys/server-private.pem" "$work/priv.pem"
+cp "$keys/client-public.pem" "$work/other.pem"
 long=$(printf './%.0s' $(seq 2044))pub.pem.does-not-exist
 
 # name  config  expected-substring
 run_case() {
     local name=$1 config=$2 want=$3
-    printf '%s' "$config" > "$work/$name.json"
+    [ -d "$work/$name.json" ] || printf '%s' "$config" > "$work/$name.json"
     (cd "$work" && timeout 10 "$OLDPWD/$build/residue-server" --config "$name.json" \
         --connect-port 0 --logging-port 0 --log-file /dev/null) > "$work/$name.out" 2> "$work/$name.err"
     local rc=$?
@@ -46,6 +48,20 @@ run_case nul-in-name \
 run_case secret-not-hex \
     '{"server_rsa_private_key":"priv.pem","server_rsa_public_key":"pub.pem","server_rsa_secret":"hunter2secret"}' \
     'at $.server_rsa_secret (offset 91): not the passphrase in hex'
+
+run_case keys-do-not-match \
+    '{"server_rsa_private_key":"priv.pem","server_rsa_public_key":"other.pem"}' \
+    'server_rsa_public_key is not the public half of server_rsa_private_key'
+# ... and the matching pair is taken: the server comes up.
+printf '%s' '{"server_rsa_private_key":"priv.pem","server_rsa_public_key":"pub.pem"}' > "$work/match.json"
+(cd "$work" && exec "$OLDPWD/$build/residue-server" --config match.json --connect-port 0 --logging-port 0 \
+    --log-file /dev/null --ports-file ports) > /dev/null 2> "$work/match.err" &
+server=$!
+for _ in $(seq 100); do [ -s "$work/ports" ] && break; sleep 0.05; done
+if [ -s "$work/ports" ]; then passed=$((passed + 1)); else bad "keys-match: did not start: $(head -c 300 "$work/match.err")"; fi
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+mkdir "$work/dir.json"
+run_case dir '' 'read error: Is a directory'
 
 echo "server-config: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

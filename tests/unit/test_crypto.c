@@ -297,6 +297,11 @@ START_TEST(rsa_load_vector_keys)
     ck_assert_ptr_nonnull(pem);
     ck_assert_int_eq(rp_rsa_key_load_public_pem(pem, len, &half, NULL), 0);
     ck_assert(!rp_rsa_key_is_private(half));
+    /* the same public key whichever side holds the private half; another key is not */
+    ck_assert(rp_rsa_key_same_public(cpriv, cpub));
+    ck_assert(rp_rsa_key_same_public(cpub, half));
+    ck_assert(!rp_rsa_key_same_public(cpriv, spub));
+    ck_assert(!rp_rsa_key_same_public(cpub, NULL));
     free(pem);
     rp_rsa_key_free(half);
     rp_rsa_key_free(cpriv);

@@ -89,12 +89,14 @@ static int read_file(const char *path, char **out, size_t *out_len, rp_error *er
         fclose(f);
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
     }
+    errno = 0;
     size_t n = fread(buf, 1, CONFIG_MAX_SIZE + 1u, f);
-    int bad = ferror(f);
+    int bad = ferror(f), read_errno = errno != 0 ? errno : EIO; /* a directory: EISDIR */
     fclose(f);
     if (bad) {
         free(buf);
-        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX, "%s: read error", path);
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX, "read error: %s",
+                            strerror(read_errno));
     }
     if (n > CONFIG_MAX_SIZE) {
         free(buf);
@@ -607,6 +609,10 @@ static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
         rp_json_path_push_key(&p->path, "server_rsa_public_key", 21);
         if (rc == 0) {
             rc = load_key(p, pub_path, false, NULL, &s->server_public_key, err);
+        }
+        if (rc == 0 && !rp_rsa_key_same_public(s->server_private_key, s->server_public_key)) {
+            rc = rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_IO, SIZE_MAX,
+                              "server_rsa_public_key is not the public half of server_rsa_private_key");
         }
         s->server.server_private_key = s->server_private_key;
     }
