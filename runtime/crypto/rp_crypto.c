@@ -373,6 +373,31 @@ static int read_key_file(const char *path, char **data, size_t *len, rp_error *e
     return RP_OK;
 }
 
+/* Appends text to buf[cap] at *at, cut at the end (buf stays NUL-terminated). */
+static void append_cut(char *buf, size_t cap, size_t *at, const char *text)
+{
+    size_t n = strlen(text);
+    if (n > cap - 1u - *at) n = cap - 1u - *at;
+    memcpy(buf + *at, text, n);
+    *at += n;
+    buf[*at] = '\0';
+}
+
+/* A key file's contents were refused: the message says which file ("PATH: why"; a long name
+ * may cut the reason, the file being what the reader needs first). */
+static int in_key_file(rp_error *err, const char *path, int rc)
+{
+    if (err != NULL && rc < 0) {
+        char why[sizeof err->message];
+        size_t at = 0;
+        memcpy(why, err->message, sizeof why);
+        append_cut(err->message, sizeof err->message, &at, path);
+        append_cut(err->message, sizeof err->message, &at, ": ");
+        append_cut(err->message, sizeof err->message, &at, why);
+    }
+    return rc;
+}
+
 int rp_rsa_key_load_public_file(const char *path, rp_rsa_key **out, rp_error *err)
 {
     if (out) *out = NULL;
@@ -383,7 +408,7 @@ int rp_rsa_key_load_public_file(const char *path, rp_rsa_key **out, rp_error *er
     rc = rp_rsa_key_load_public_pem(data, len, out, err);
     OPENSSL_cleanse(data, len);
     free(data);
-    return rc;
+    return in_key_file(err, path, rc);
 }
 
 int rp_rsa_key_load_private_file(const char *path, const char *passphrase, rp_rsa_key **out,
@@ -397,7 +422,7 @@ int rp_rsa_key_load_private_file(const char *path, const char *passphrase, rp_rs
     rc = rp_rsa_key_load_private_pem(data, len, passphrase, out, err);
     OPENSSL_cleanse(data, len);
     free(data);
-    return rc;
+    return in_key_file(err, path, rc);
 }
 
 int rp_rsa_key_generate(unsigned bits, rp_rsa_key **out, rp_error *err)

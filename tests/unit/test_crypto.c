@@ -423,6 +423,10 @@ START_TEST(rsa_load_errors)
     ck_assert_int_eq(rp_rsa_key_load_private_pem(junk, strlen(junk), NULL, &k, &err), RP_E_KEY);
     ck_assert_int_eq(rp_rsa_key_load_public_file("../shared/vectors/no-such.pem", &k, &err), RP_E_IO);
     ck_assert_ptr_nonnull(strstr(err.message, "no-such.pem"));
+    /* a file that is there but is not the key wanted: the message names it */
+    ck_assert_int_eq(rp_rsa_key_load_private_file(CLIENT_PUB, NULL, &k, &err), RP_E_KEY);
+    const char *named = CLIENT_PUB ": cannot load private key";
+    ck_assert_msg(strncmp(err.message, named, strlen(named)) == 0, "%s", err.message);
     ck_assert_int_eq(rp_rsa_key_load_private_file(CLIENT_PUB, NULL, &k, &err), RP_E_KEY);
     ck_assert_int_eq(rp_rsa_key_load_public_pem(NULL, 3, &k, &err), RP_E_ARGUMENT);
 
