@@ -2,7 +2,7 @@
  * that expects a reply, and residue_client_log_reply.
  *
  * Each input gets a fresh unmanaged client (fixed clock, deterministic RNG, the key pair of
- * ../shared/vectors/A-unknown-plain) that has sent its CONNECT. Byte 0 (op % 6) says what the
+ * ../shared/vectors/A-unknown-plain) that has sent its CONNECT. Byte 0 (op % 7) says what the
  * rest of the input is:
  *   0 a raw reply while waiting for the hello
  *   1 a hello plaintext, RSA-encrypted to the client's key by the harness
