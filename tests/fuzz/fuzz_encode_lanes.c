@@ -30,6 +30,7 @@ static const lane_case cases[] = {
 };
 
 #define BUF 32768
+#define GUARD 64
 
 static int same_text(const char *a, const char *b)
 {
@@ -40,7 +41,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static lane_fill lf;
     static _Alignas(16) char msg[4096];
-    static char a[BUF], b[BUF];
+    /* GUARD bytes past cap are set to a pattern both encoders must leave alone (the buffers
+     * are static, so ASan would not see a store just past cap). */
+    static char a[BUF + GUARD], b[BUF + GUARD];
     if (size < 3)
         return 0;
     const lane_case *c = &cases[data[0] % (sizeof cases / sizeof cases[0])];
@@ -55,10 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(c->schema->size <= sizeof msg);
     lane_fill_message(&lf, c->schema, msg, 0);
 
+    memset(a + cap, 0xA5, GUARD);
+    memset(b + cap, 0xA5, GUARD);
     size_t na = 7, nb = 7;
     rp_error ea, eb;
     int ra = c->encode(msg, cap > 0 ? a : NULL, cap, &na, &ea);
     int rb = rp_schema_encode(c->schema, msg, cap > 0 ? b : NULL, cap, &nb, &eb);
+    for (size_t i = cap; i < cap + GUARD; i++)
+        FUZZ_CHECK((unsigned char)a[i] == 0xA5 && (unsigned char)b[i] == 0xA5);
     FUZZ_CHECK(ra == rb);
     FUZZ_CHECK(na == nb);
     if (ra == 0) {
