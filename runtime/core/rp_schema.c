@@ -124,15 +124,6 @@ int rps_check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule
     return 0;
 }
 
-/* The whole of s[0..n) matches the DFA: one table step per byte, never more. */
-static bool pattern_ok(const rp_schema_pattern *pt, const char *s, size_t n)
-{
-    unsigned st = 1;
-    for (size_t i = 0; i < n && st != 0; i++)
-        st = pt->next[(size_t)st * pt->classes + pt->byte_class[(unsigned char)s[i]]];
-    return pt->accept[st] != 0;
-}
-
 /* Checks one present (non-repeated, or one item of a repeated) value against its rules.
  * p points at the value in the struct; offset is where it starts in the input. */
 static int validate_message(schema_ctx *cx, const rp_schema_message *m, const void *msg);

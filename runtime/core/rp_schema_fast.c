@@ -333,6 +333,9 @@ static RP_SCHEMA_HOT bool fast_rules_ok(schema_ctx *quiet, const rp_schema_field
             } else if (r->kind == RP_RULE_CONST && r->str != NULL) {
                 if (s.len != strlen(r->str) || (s.len > 0 && memcmp(s.ptr, r->str, s.len) != 0))
                     return false;
+            } else if (r->kind == RP_RULE_PATTERN) {
+                if (!pattern_ok(r->pattern, s.ptr, s.len))
+                    return false;
             }
         }
         return true;

@@ -279,6 +279,15 @@ static inline const rp_schema_rule *const_rule(const rp_schema_field *f)
     return NULL;
 }
 
+/* The whole of s[0..n) matches the DFA: one table step per byte, never more. */
+static inline bool pattern_ok(const rp_schema_pattern *pt, const char *s, size_t n)
+{
+    unsigned st = 1;
+    for (size_t i = 0; i < n && st != 0; i++)
+        st = pt->next[(size_t)st * pt->classes + pt->byte_class[(unsigned char)s[i]]];
+    return pt->accept[st] != 0;
+}
+
 /* Puts a value of the non-message field f at p: u for BOOL, UINT and STRENUM, i for INT,
  * str for STRING (a default's or a const's members); other kinds are left alone. */
 static inline void put_scalar(const rp_schema_field *f, void *p, uint64_t u, int64_t i,
