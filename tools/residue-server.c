@@ -351,18 +351,28 @@ static void conn_remove(app *a, size_t i)
     a->nconns--;
 }
 
-/* Closes the connections holding the most memory until the total fits max_buffered_total
- * less `need` (bytes about to be read). Returns false when `self` was one of them. */
+/* What the eviction rules (rs_slot_victim_before, rs_memory_victim_before) look at. */
+static rs_conn_facts facts_of(const conn *c)
+{
+    rs_conn_facts f = {c->created_ms, c->last_active_ms, c->got_packet, c->held};
+    return f;
+}
+
+/* Closes connections holding memory, in the order of rs_memory_victim_before, until the
+ * total fits max_buffered_total less `need` (bytes about to be read). Returns false when
+ * `self` was one of them. */
 static bool make_room(app *a, conn *self, size_t need)
 {
     while (a->held_total + need > a->lim.max_buffered_total) {
         conn *victim = NULL;
+        rs_conn_facts vf = {0, 0, false, 0};
         for (size_t i = 0; i < a->nconns; i++) {
             conn *c = a->conns[i];
             if (c->dead || c->held == 0) continue;
-            if (victim == NULL || c->held > victim->held ||
-                (c->held == victim->held && c->created_ms < victim->created_ms)) {
+            rs_conn_facts cf = facts_of(c);
+            if (victim == NULL || rs_memory_victim_before(&cf, &vf)) {
                 victim = c;
+                vf = cf;
             }
         }
         if (victim == NULL) break;
@@ -607,16 +617,12 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
 static bool evict_one(app *a)
 {
     size_t victim = SIZE_MAX;
+    rs_conn_facts vf = {0, 0, false, 0};
     for (size_t i = 0; i < a->nconns; i++) {
-        const conn *c = a->conns[i];
-        if (victim == SIZE_MAX) {
+        rs_conn_facts cf = facts_of(a->conns[i]);
+        if (victim == SIZE_MAX || rs_slot_victim_before(&cf, &vf)) {
             victim = i;
-            continue;
-        }
-        const conn *v = a->conns[victim];
-        if ((!c->got_packet && v->got_packet) ||
-            (c->got_packet == v->got_packet && c->last_active_ms < v->last_active_ms)) {
-            victim = i;
+            vf = cf;
         }
     }
     if (victim == SIZE_MAX) {

@@ -258,3 +258,18 @@ int rs_recv_packet(int fd, rp_framer *framer, int timeout_ms, const uint8_t **pk
         }
     }
 }
+
+/* Slots: a connection that never completed a packet (half-open, slow loris) goes first, the
+ * one idle longest among equals. */
+bool rs_slot_victim_before(const rs_conn_facts *a, const rs_conn_facts *b)
+{
+    if (a->got_packet != b->got_packet) return !a->got_packet;
+    return a->last_active_ms < b->last_active_ms;
+}
+
+/* Memory: the largest holder goes first, the oldest among equals. */
+bool rs_memory_victim_before(const rs_conn_facts *a, const rs_conn_facts *b)
+{
+    if (a->held != b->held) return a->held > b->held;
+    return a->created_ms < b->created_ms;
+}
