@@ -86,7 +86,7 @@ typedef struct conn {
     size_t held;      /* memory this connection holds (accounted in app.held_total) */
     bool read_closed; /* EOF seen or framing error: flush and close */
     bool eof;         /* the peer's FIN was read: nothing unread is left */
-    bool got_packet;  /* at least one complete packet arrived */
+    int64_t last_success_ms; /* last request that was not answered with an error; -1 = none */
     bool more;        /* its share of a turn ended with work left */
     bool dead;        /* closed; removed after the turn */
     int64_t last_active_ms;
@@ -354,7 +354,7 @@ static void conn_remove(app *a, size_t i)
 /* What the eviction rules (rs_slot_victim_before, rs_memory_victim_before) look at. */
 static rs_conn_facts facts_of(const conn *c)
 {
-    rs_conn_facts f = {c->created_ms, c->last_active_ms, c->got_packet, c->held};
+    rs_conn_facts f = {c->created_ms, c->last_active_ms, c->last_success_ms, c->held};
     return f;
 }
 
@@ -365,7 +365,7 @@ static bool make_room(app *a, conn *self, size_t need)
 {
     while (a->held_total + need > a->lim.max_buffered_total) {
         conn *victim = NULL;
-        rs_conn_facts vf = {0, 0, false, 0};
+        rs_conn_facts vf = {0, 0, -1, 0};
         for (size_t i = 0; i < a->nconns; i++) {
             conn *c = a->conns[i];
             if (c->dead || c->held == 0) continue;
@@ -447,9 +447,26 @@ static int flush_output(app *a, conn *c, int64_t now)
 
 /* ---- connections: work ------------------------------------------------------------------- */
 
+/* True when the connect-port call just made was not answered with an error: the server
+ * session counts every error reply in connect_errors. */
+static bool connect_succeeded(const app *a, uint64_t errors_before)
+{
+    residue_server_stats st;
+    residue_server_stats_get(a->srv, &st);
+    return st.connect_errors == errors_before;
+}
+
+static uint64_t connect_errors_so_far(const app *a)
+{
+    residue_server_stats st;
+    residue_server_stats_get(a->srv, &st);
+    return st.connect_errors;
+}
+
 /* Handles c's waiting packet. 1 when it was handled, 2 when that included an RSA attempt,
- * 0 when it must wait for the next turn's RSA budget, -1 when the connection must close. */
-static int handle_packet(app *a, conn *c)
+ * 0 when it must wait for the next turn's RSA budget, -1 when the connection must close.
+ * *succeeded: the reply was not an error (what counts as activity for evict_one). */
+static int handle_packet(app *a, conn *c, bool *succeeded)
 {
     uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t reply_len = 0;
@@ -462,6 +479,7 @@ static int handle_packet(app *a, conn *c)
         call.source = c->src_len > 0 ? c->src : NULL;
         call.source_len = c->src_len;
         call.rsa_deferred = a->rsa_spent_ms >= (int64_t)a->lim.rsa_turn_ms;
+        uint64_t errors_before = connect_errors_so_far(a);
         int64_t t0 = mono_ms();
         rc = residue_server_handle_connect_ex(a->srv, &call, c->pkt, c->pkt_len, reply, sizeof reply,
                                               &reply_len, &why);
@@ -469,6 +487,7 @@ static int handle_packet(app *a, conn *c)
             a->st.rsa_deferrals++;
             return 0;
         }
+        *succeeded = rc == 0 && connect_succeeded(a, errors_before);
         if (call.rsa_used) {
             rsa = true;
             int64_t spent = mono_ms() - t0;
@@ -478,6 +497,8 @@ static int handle_packet(app *a, conn *c)
         residue_log_store store = {log_store_record, log_store_end, a};
         rc = residue_server_handle_log_store(a->srv, c->pkt, c->pkt_len, &store, reply, sizeof reply,
                                              &reply_len, &why);
+        *succeeded = rc == 0 && reply_len == RESIDUE_LOG_REPLY_LEN &&
+                     memcmp(reply, RESIDUE_LOG_REPLY_OK, RESIDUE_LOG_REPLY_LEN) == 0;
     }
     if (rc < 0) {
         char msg[256];
@@ -587,15 +608,16 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
             c->more = true;
             break;
         }
-        int h = handle_packet(a, c);
+        bool succeeded = false;
+        int h = handle_packet(a, c, &succeeded);
         if (h < 0) return -1;
         if (h == 0) {
             c->more = true; /* waits for the next turn's RSA budget */
             break;
         }
         c->have_pkt = false;
-        c->got_packet = true;
         c->last_active_ms = now;
+        if (succeeded) c->last_success_ms = now;
         units += cost;
         if (h == 2) units = a->lim.turn_packets; /* an RSA attempt is the whole share */
         if (units >= a->lim.turn_packets) {
@@ -611,13 +633,13 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
     return 0;
 }
 
-/* Makes room for a new connection: closes the connection that has been idle longest
- * without ever completing a packet (a half-open or slow-loris socket), or, when every
- * connection has done real work, the one idle longest. Returns false when there is none. */
+/* Makes room for a new connection: closes the first in the order of rs_slot_victim_before
+ * (the oldest connection none of whose requests succeeded, else the one whose last
+ * successful request is oldest). Returns false when there is none. */
 static bool evict_one(app *a)
 {
     size_t victim = SIZE_MAX;
-    rs_conn_facts vf = {0, 0, false, 0};
+    rs_conn_facts vf = {0, 0, -1, 0};
     for (size_t i = 0; i < a->nconns; i++) {
         rs_conn_facts cf = facts_of(a->conns[i]);
         if (victim == SIZE_MAX || rs_slot_victim_before(&cf, &vf)) {
@@ -631,7 +653,8 @@ static bool evict_one(app *a)
     a->st.evicted_idle++;
     if (a->verbose) {
         fprintf(stderr, PROG ": %zu connections open: closing one idle %s to make room\n",
-                a->nconns, a->conns[victim]->got_packet ? "client" : "connection (no complete packet)");
+                a->nconns,
+                a->conns[victim]->last_success_ms >= 0 ? "client" : "connection (no request succeeded)");
     }
     /* Safe inside the poll loop: accept_waiting runs after the connections were handled. */
     conn_remove(a, victim);
@@ -679,6 +702,7 @@ static void accept_waiting(app *a, port_role role, bool burst)
         c->fd = fd;
         c->role = role;
         c->last_active_ms = c->created_ms = mono_ms();
+        c->last_success_ms = -1;
         c->stalled_since_ms = -1;
         if (ss.ss_family == AF_INET) {
             const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;

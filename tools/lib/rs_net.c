@@ -259,12 +259,15 @@ int rs_recv_packet(int fd, rp_framer *framer, int timeout_ms, const uint8_t **pk
     }
 }
 
-/* Slots: a connection that never completed a packet (half-open, slow loris) goes first, the
- * one idle longest among equals. */
+/* Slots: only a successful request is worth a slot (see rs_net.h). */
 bool rs_slot_victim_before(const rs_conn_facts *a, const rs_conn_facts *b)
 {
-    if (a->got_packet != b->got_packet) return !a->got_packet;
-    return a->last_active_ms < b->last_active_ms;
+    bool a_useful = a->last_success_ms >= 0, b_useful = b->last_success_ms >= 0;
+    if (a_useful != b_useful) return !a_useful;
+    if (a_useful && a->last_success_ms != b->last_success_ms) {
+        return a->last_success_ms < b->last_success_ms;
+    }
+    return a->created_ms < b->created_ms;
 }
 
 /* Memory: the largest holder goes first, the oldest among equals. */

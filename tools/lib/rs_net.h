@@ -53,11 +53,15 @@ RP_CHECK_RESULT int rs_recv_packet(int fd, rp_framer *framer, int timeout_ms,
 typedef struct rs_conn_facts {
     int64_t created_ms;      /* accepted */
     int64_t last_active_ms;  /* last complete packet handled (any reply), else created_ms */
-    bool got_packet;         /* at least one complete packet was handled */
+    int64_t last_success_ms; /* last request that succeeded (a hello, an ACK or TOUCH reply,
+                                {"r":0}); -1 = none yet. Error replies do not count. */
     size_t held;             /* bytes of partial input and queued replies it holds */
 } rs_conn_facts;
 
-/* True when a goes before b to free a connection slot. */
+/* True when a goes before b to free a connection slot: a connection none of whose requests
+ * has succeeded goes first, the oldest of them first (a new one is given its chance); among
+ * the others, the one whose last successful request is oldest. Packets answered with an
+ * error are no activity: a peer sending junk cannot keep its slot against real clients. */
 bool rs_slot_victim_before(const rs_conn_facts *a, const rs_conn_facts *b);
 
 /* True when a goes before b to bring buffered memory under its bound (both hold some). */
