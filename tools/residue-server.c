@@ -9,7 +9,8 @@
  * max_output_per_connection (no packet is handled when its reply might not fit; the peer is
  * not read meanwhile) and one that takes no reply byte for output_stall_timeout is closed;
  * the memory held for partial packets and replies of all connections is bounded by
- * max_buffered_total (the largest holder is closed first). Log records go to rs_logfile:
+ * max_buffered_total (closing first a connection with no successful request whose partial
+ * packet stopped progressing longest ago; rs_memory_victim_before). Log records go to rs_logfile:
  * {"r":0} only once a record is in the file (and, with durability "group", fsynced: the
  * replies of a turn wait for its one fsync). Defaults and keys: docs/security.md.
  */
@@ -378,8 +379,9 @@ static bool make_room(app *a, conn *self, size_t need)
         if (victim == NULL) break;
         a->st.evicted_memory++;
         if (a->verbose) {
-            fprintf(stderr, PROG ": %zu bytes buffered in all: closing the connection holding %zu\n",
-                    a->held_total, victim->held);
+            fprintf(stderr, PROG ": %zu bytes buffered in all: closing the connection holding %zu "
+                    "(%s)\n", a->held_total, victim->held,
+                    victim->last_success_ms >= 0 ? "a client" : "no request succeeded");
         }
         conn_kill(a, victim);
         if (victim == self) return false;

@@ -10,8 +10,8 @@
 #      documented bound, and each is closed after output_stall_timeout (2 s here); a peer
 #      that pipelines 100000 packets and reads only later still gets every reply.
 #   3. partial packets: 100 peers each send 1 MB of a packet that never ends against a server
-#      with max_buffered_total 32 MiB: the largest holders are closed, VmRSS stays within the
-#      bound, and a client still gets through.
+#      with max_buffered_total 32 MiB: holders are closed (none has a successful request),
+#      VmRSS stays within the bound, and a client still gets through.
 #   4. per-source limits: 600 unacknowledged CONNECTs from 127.0.0.2 against
 #      source_max_unacknowledged 200 register 200 clients; a client from 127.0.0.1 still
 #      connects. Then a CONNECT rate of 20/s (burst 50) from 127.0.0.3 is refused beyond it.

@@ -64,7 +64,12 @@ typedef struct rs_conn_facts {
  * error are no activity: a peer sending junk cannot keep its slot against real clients. */
 bool rs_slot_victim_before(const rs_conn_facts *a, const rs_conn_facts *b);
 
-/* True when a goes before b to bring buffered memory under its bound (both hold some). */
+/* True when a goes before b to bring buffered memory under its bound (both hold some): a
+ * connection none of whose requests has succeeded goes before one with a successful
+ * request; then the one that has completed no packet for longest (a partial packet that
+ * stopped growing is the likeliest attack); then the larger holder, then the older. Size
+ * alone would let peers holding many partial packets just under any size get every
+ * honest larger request closed. */
 bool rs_memory_victim_before(const rs_conn_facts *a, const rs_conn_facts *b);
 
 #endif /* RS_NET_H */
