@@ -131,6 +131,8 @@ typedef struct app {
     int64_t next_stats_ms;
     uint64_t store_failures_reported;
     int64_t next_store_report_ms;
+    uint64_t sync_failures_reported; /* failed group fsyncs (each turns a turn's {"r":0} to 1) */
+    int64_t next_sync_report_ms;
 } app;
 
 static int64_t mono_ms(void)
@@ -239,8 +241,18 @@ static int log_store_record(void *ctx, const char *client_id, const residue_log_
     return 0;
 }
 
+/* True when a repeated failure may be reported now, then not again for a second: a full
+ * disk or a failing device fails every request, every turn, and stderr must not flood. */
+static bool report_due(int64_t *next_ms)
+{
+    int64_t now = mono_ms();
+    if (now < *next_ms) return false;
+    *next_ms = now + 1000;
+    return true;
+}
+
 /* The packet's lines, in one write. A failure is reported on stderr at most once a second
- * (with the count since), since a full disk fails every request. */
+ * (with the count so far), since a full disk fails every request. */
 static int log_store_end(void *ctx, bool keep)
 {
     app *a = ctx;
@@ -252,13 +264,11 @@ static int log_store_end(void *ctx, bool keep)
     int rc = rs_logfile_commit(&a->log, &err);
     if (rc < 0) {
         a->store_failures_reported++;
-        int64_t now = mono_ms();
-        if (now >= a->next_store_report_ms) {
+        if (report_due(&a->next_store_report_ms)) {
             char msg[512];
             rp_error_format(&err, msg, sizeof msg);
             fprintf(stderr, PROG ": log write failed, answered {\"r\":1} (%llu so far): %s\n",
                     (unsigned long long)a->store_failures_reported, msg);
-            a->next_store_report_ms = now + 1000;
         }
     }
     return rc;
@@ -656,7 +666,8 @@ static bool evict_one(app *a)
     if (a->verbose) {
         fprintf(stderr, PROG ": %zu connections open: closing one idle %s to make room\n",
                 a->nconns,
-                a->conns[victim]->last_success_ms >= 0 ? "client" : "connection (no request succeeded)");
+                a->conns[victim]->last_success_ms >= 0 ? "client"
+                                                       : "connection (no request succeeded)");
     }
     /* Safe inside the poll loop: accept_waiting runs after the connections were handled. */
     conn_remove(a, victim);
@@ -764,16 +775,22 @@ static void write_stats(app *a)
 /* ---- main loop --------------------------------------------------------------------------- */
 
 /* GROUP: one fsync for every record of the turn, then the turn's replies go out; when the
- * fsync failed its records were cut from the file and every held {"r":0} becomes {"r":1}. */
+ * fsync failed its records were cut from the file and every held {"r":0} becomes {"r":1}.
+ * A failing fsync fails every turn: reported at most once a second, with the count. */
 static void release_replies(app *a)
 {
     bool failed = false;
     if (rs_logfile_dirty(&a->log) && a->lim.durability == RS_DURABILITY_GROUP) {
         rp_error err;
         if (rs_logfile_sync(&a->log, &err) < 0) {
-            char msg[512];
-            rp_error_format(&err, msg, sizeof msg);
-            fprintf(stderr, PROG ": %s: this turn's log replies become {\"r\":1}\n", msg);
+            a->sync_failures_reported++;
+            if (report_due(&a->next_sync_report_ms)) {
+                char msg[512];
+                rp_error_format(&err, msg, sizeof msg);
+                fprintf(stderr,
+                        PROG ": %s: this turn's log replies become {\"r\":1} (%llu so far)\n", msg,
+                        (unsigned long long)a->sync_failures_reported);
+            }
             failed = true;
         }
     }
