@@ -13,3 +13,6 @@ $(BUILD)/tests/test_net: LIBS_RT += $(LIBRPROTO) # rs_net.o comes after the libr
 check-heavy: all hostile-tools
 	@PRESSURE_HEAVY=1 bash tests/scripts/server-durability.sh $(BUILD)
 	@PRESSURE_HEAVY=1 bash tests/scripts/server-pressure.sh $(BUILD)
+# test_server_limits also checks residue-server's eviction rules (rs_net.c).
+$(BUILD)/tests/test_server_limits: $(BUILD)/obj/tools/lib/rs_net.o
+$(BUILD)/tests/test_server_limits: LIBS_RT += $(LIBRPROTO)

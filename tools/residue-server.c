@@ -9,7 +9,8 @@
  * max_output_per_connection (no packet is handled when its reply might not fit; the peer is
  * not read meanwhile) and one that takes no reply byte for output_stall_timeout is closed;
  * the memory held for partial packets and replies of all connections is bounded by
- * max_buffered_total (the largest holder is closed first). Log records go to rs_logfile:
+ * max_buffered_total (closing first a connection with no successful request whose partial
+ * packet stopped progressing longest ago; rs_memory_victim_before). Log records go to rs_logfile:
  * {"r":0} only once a record is in the file (and, with durability "group", fsynced: the
  * replies of a turn wait for its one fsync). Defaults and keys: docs/security.md.
  */
@@ -86,7 +87,7 @@ typedef struct conn {
     size_t held;      /* memory this connection holds (accounted in app.held_total) */
     bool read_closed; /* EOF seen or framing error: flush and close */
     bool eof;         /* the peer's FIN was read: nothing unread is left */
-    bool got_packet;  /* at least one complete packet arrived */
+    int64_t last_success_ms; /* last request that was not answered with an error; -1 = none */
     bool more;        /* its share of a turn ended with work left */
     bool dead;        /* closed; removed after the turn */
     int64_t last_active_ms;
@@ -130,6 +131,8 @@ typedef struct app {
     int64_t next_stats_ms;
     uint64_t store_failures_reported;
     int64_t next_store_report_ms;
+    uint64_t sync_failures_reported; /* failed group fsyncs (each turns a turn's {"r":0} to 1) */
+    int64_t next_sync_report_ms;
 } app;
 
 static int64_t mono_ms(void)
@@ -238,8 +241,18 @@ static int log_store_record(void *ctx, const char *client_id, const residue_log_
     return 0;
 }
 
+/* True when a repeated failure may be reported now, then not again for a second: a full
+ * disk or a failing device fails every request, every turn, and stderr must not flood. */
+static bool report_due(int64_t *next_ms)
+{
+    int64_t now = mono_ms();
+    if (now < *next_ms) return false;
+    *next_ms = now + 1000;
+    return true;
+}
+
 /* The packet's lines, in one write. A failure is reported on stderr at most once a second
- * (with the count since), since a full disk fails every request. */
+ * (with the count so far), since a full disk fails every request. */
 static int log_store_end(void *ctx, bool keep)
 {
     app *a = ctx;
@@ -251,13 +264,11 @@ static int log_store_end(void *ctx, bool keep)
     int rc = rs_logfile_commit(&a->log, &err);
     if (rc < 0) {
         a->store_failures_reported++;
-        int64_t now = mono_ms();
-        if (now >= a->next_store_report_ms) {
+        if (report_due(&a->next_store_report_ms)) {
             char msg[512];
             rp_error_format(&err, msg, sizeof msg);
             fprintf(stderr, PROG ": log write failed, answered {\"r\":1} (%llu so far): %s\n",
                     (unsigned long long)a->store_failures_reported, msg);
-            a->next_store_report_ms = now + 1000;
         }
     }
     return rc;
@@ -351,25 +362,36 @@ static void conn_remove(app *a, size_t i)
     a->nconns--;
 }
 
-/* Closes the connections holding the most memory until the total fits max_buffered_total
- * less `need` (bytes about to be read). Returns false when `self` was one of them. */
+/* What the eviction rules (rs_slot_victim_before, rs_memory_victim_before) look at. */
+static rs_conn_facts facts_of(const conn *c)
+{
+    rs_conn_facts f = {c->created_ms, c->last_active_ms, c->last_success_ms, c->held};
+    return f;
+}
+
+/* Closes connections holding memory, in the order of rs_memory_victim_before, until the
+ * total fits max_buffered_total less `need` (bytes about to be read). Returns false when
+ * `self` was one of them. */
 static bool make_room(app *a, conn *self, size_t need)
 {
     while (a->held_total + need > a->lim.max_buffered_total) {
         conn *victim = NULL;
+        rs_conn_facts vf = {0, 0, -1, 0};
         for (size_t i = 0; i < a->nconns; i++) {
             conn *c = a->conns[i];
             if (c->dead || c->held == 0) continue;
-            if (victim == NULL || c->held > victim->held ||
-                (c->held == victim->held && c->created_ms < victim->created_ms)) {
+            rs_conn_facts cf = facts_of(c);
+            if (victim == NULL || rs_memory_victim_before(&cf, &vf)) {
                 victim = c;
+                vf = cf;
             }
         }
         if (victim == NULL) break;
         a->st.evicted_memory++;
         if (a->verbose) {
-            fprintf(stderr, PROG ": %zu bytes buffered in all: closing the connection holding %zu\n",
-                    a->held_total, victim->held);
+            fprintf(stderr, PROG ": %zu bytes buffered in all: closing the connection holding %zu "
+                    "(%s)\n", a->held_total, victim->held,
+                    victim->last_success_ms >= 0 ? "a client" : "no request succeeded");
         }
         conn_kill(a, victim);
         if (victim == self) return false;
@@ -437,9 +459,26 @@ static int flush_output(app *a, conn *c, int64_t now)
 
 /* ---- connections: work ------------------------------------------------------------------- */
 
+/* True when the connect-port call just made was not answered with an error: the server
+ * session counts every error reply in connect_errors. */
+static bool connect_succeeded(const app *a, uint64_t errors_before)
+{
+    residue_server_stats st;
+    residue_server_stats_get(a->srv, &st);
+    return st.connect_errors == errors_before;
+}
+
+static uint64_t connect_errors_so_far(const app *a)
+{
+    residue_server_stats st;
+    residue_server_stats_get(a->srv, &st);
+    return st.connect_errors;
+}
+
 /* Handles c's waiting packet. 1 when it was handled, 2 when that included an RSA attempt,
- * 0 when it must wait for the next turn's RSA budget, -1 when the connection must close. */
-static int handle_packet(app *a, conn *c)
+ * 0 when it must wait for the next turn's RSA budget, -1 when the connection must close.
+ * *succeeded: the reply was not an error (what counts as activity for evict_one). */
+static int handle_packet(app *a, conn *c, bool *succeeded)
 {
     uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
     size_t reply_len = 0;
@@ -452,6 +491,7 @@ static int handle_packet(app *a, conn *c)
         call.source = c->src_len > 0 ? c->src : NULL;
         call.source_len = c->src_len;
         call.rsa_deferred = a->rsa_spent_ms >= (int64_t)a->lim.rsa_turn_ms;
+        uint64_t errors_before = connect_errors_so_far(a);
         int64_t t0 = mono_ms();
         rc = residue_server_handle_connect_ex(a->srv, &call, c->pkt, c->pkt_len, reply, sizeof reply,
                                               &reply_len, &why);
@@ -459,6 +499,7 @@ static int handle_packet(app *a, conn *c)
             a->st.rsa_deferrals++;
             return 0;
         }
+        *succeeded = rc == 0 && connect_succeeded(a, errors_before);
         if (call.rsa_used) {
             rsa = true;
             int64_t spent = mono_ms() - t0;
@@ -468,6 +509,8 @@ static int handle_packet(app *a, conn *c)
         residue_log_store store = {log_store_record, log_store_end, a};
         rc = residue_server_handle_log_store(a->srv, c->pkt, c->pkt_len, &store, reply, sizeof reply,
                                              &reply_len, &why);
+        *succeeded = rc == 0 && reply_len == RESIDUE_LOG_REPLY_LEN &&
+                     memcmp(reply, RESIDUE_LOG_REPLY_OK, RESIDUE_LOG_REPLY_LEN) == 0;
     }
     if (rc < 0) {
         char msg[256];
@@ -577,15 +620,16 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
             c->more = true;
             break;
         }
-        int h = handle_packet(a, c);
+        bool succeeded = false;
+        int h = handle_packet(a, c, &succeeded);
         if (h < 0) return -1;
         if (h == 0) {
             c->more = true; /* waits for the next turn's RSA budget */
             break;
         }
         c->have_pkt = false;
-        c->got_packet = true;
         c->last_active_ms = now;
+        if (succeeded) c->last_success_ms = now;
         units += cost;
         if (h == 2) units = a->lim.turn_packets; /* an RSA attempt is the whole share */
         if (units >= a->lim.turn_packets) {
@@ -601,22 +645,18 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
     return 0;
 }
 
-/* Makes room for a new connection: closes the connection that has been idle longest
- * without ever completing a packet (a half-open or slow-loris socket), or, when every
- * connection has done real work, the one idle longest. Returns false when there is none. */
+/* Makes room for a new connection: closes the first in the order of rs_slot_victim_before
+ * (the oldest connection none of whose requests succeeded, else the one whose last
+ * successful request is oldest). Returns false when there is none. */
 static bool evict_one(app *a)
 {
     size_t victim = SIZE_MAX;
+    rs_conn_facts vf = {0, 0, -1, 0};
     for (size_t i = 0; i < a->nconns; i++) {
-        const conn *c = a->conns[i];
-        if (victim == SIZE_MAX) {
+        rs_conn_facts cf = facts_of(a->conns[i]);
+        if (victim == SIZE_MAX || rs_slot_victim_before(&cf, &vf)) {
             victim = i;
-            continue;
-        }
-        const conn *v = a->conns[victim];
-        if ((!c->got_packet && v->got_packet) ||
-            (c->got_packet == v->got_packet && c->last_active_ms < v->last_active_ms)) {
-            victim = i;
+            vf = cf;
         }
     }
     if (victim == SIZE_MAX) {
@@ -625,7 +665,9 @@ static bool evict_one(app *a)
     a->st.evicted_idle++;
     if (a->verbose) {
         fprintf(stderr, PROG ": %zu connections open: closing one idle %s to make room\n",
-                a->nconns, a->conns[victim]->got_packet ? "client" : "connection (no complete packet)");
+                a->nconns,
+                a->conns[victim]->last_success_ms >= 0 ? "client"
+                                                       : "connection (no request succeeded)");
     }
     /* Safe inside the poll loop: accept_waiting runs after the connections were handled. */
     conn_remove(a, victim);
@@ -673,6 +715,7 @@ static void accept_waiting(app *a, port_role role, bool burst)
         c->fd = fd;
         c->role = role;
         c->last_active_ms = c->created_ms = mono_ms();
+        c->last_success_ms = -1;
         c->stalled_since_ms = -1;
         if (ss.ss_family == AF_INET) {
             const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
@@ -732,16 +775,22 @@ static void write_stats(app *a)
 /* ---- main loop --------------------------------------------------------------------------- */
 
 /* GROUP: one fsync for every record of the turn, then the turn's replies go out; when the
- * fsync failed its records were cut from the file and every held {"r":0} becomes {"r":1}. */
+ * fsync failed its records were cut from the file and every held {"r":0} becomes {"r":1}.
+ * A failing fsync fails every turn: reported at most once a second, with the count. */
 static void release_replies(app *a)
 {
     bool failed = false;
     if (rs_logfile_dirty(&a->log) && a->lim.durability == RS_DURABILITY_GROUP) {
         rp_error err;
         if (rs_logfile_sync(&a->log, &err) < 0) {
-            char msg[512];
-            rp_error_format(&err, msg, sizeof msg);
-            fprintf(stderr, PROG ": %s: this turn's log replies become {\"r\":1}\n", msg);
+            a->sync_failures_reported++;
+            if (report_due(&a->next_sync_report_ms)) {
+                char msg[512];
+                rp_error_format(&err, msg, sizeof msg);
+                fprintf(stderr,
+                        PROG ": %s: this turn's log replies become {\"r\":1} (%llu so far)\n", msg,
+                        (unsigned long long)a->sync_failures_reported);
+            }
             failed = true;
         }
     }

@@ -10,11 +10,14 @@
 #      documented bound, and each is closed after output_stall_timeout (2 s here); a peer
 #      that pipelines 100000 packets and reads only later still gets every reply.
 #   3. partial packets: 100 peers each send 1 MB of a packet that never ends against a server
-#      with max_buffered_total 32 MiB: the largest holders are closed, VmRSS stays within the
-#      bound, and a client still gets through.
+#      with max_buffered_total 32 MiB: holders are closed (none has a successful request),
+#      VmRSS stays within the bound, and a client still gets through.
 #   4. per-source limits: 600 unacknowledged CONNECTs from 127.0.0.2 against
 #      source_max_unacknowledged 200 register 200 clients; a client from 127.0.0.1 still
 #      connects. Then a CONNECT rate of 20/s (burst 50) from 127.0.0.3 is refused beyond it.
+#   5. a failing disk: with --durability group and every fsync of the log file failing (an
+#      LD_PRELOAD shim built here), a client logging 1500 lines 1 ms apart gets {"r":1}, and
+#      the server reports the failure at most once a second (not once per turn).
 #
 #   tests/scripts/server-pressure.sh BUILD        (PRESSURE_HEAVY=1: 16 flooders for 20 s,
 #                                                  500 silent peers, 1000 partial packets)
@@ -122,5 +125,52 @@ echo "pressure: CONNECT rate 20/s, burst 50: $hellos accepted, $refused refused 
 [ $((hellos + refused)) -eq 300 ] || fail "hellos + refusals != 300"
 [ "$rc" -eq 0 ] || fail "a client from 127.0.0.1 was refused by 127.0.0.3's rate limit"
 stop_server; [ "$SERVER_RC" -eq 0 ] || fail "exit status $SERVER_RC"
+
+# ---- 5. a failing fsync -----------------------------------------------------------------------
+cat > "$work/failsync.c" <<'C'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+/* fsync / fdatasync of the server's log file fail with EIO; other files are synced. */
+static int is_log(int fd)
+{
+    char l[64], t[512];
+    snprintf(l, sizeof l, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(l, t, sizeof t - 1);
+    if (n <= 0) return 0;
+    t[n] = 0;
+    return strstr(t, "server-log.jsonl") != NULL;
+}
+static int fail_or(const char *name, int fd)
+{
+    if (is_log(fd)) {
+        errno = EIO;
+        return -1;
+    }
+    int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, name);
+    return real != NULL ? real(fd) : 0;
+}
+int fsync(int fd) { return fail_or("fsync", fd); }
+int fdatasync(int fd) { return fail_or("fdatasync", fd); }
+C
+if cc -shared -fPIC -o "$work/failsync.so" "$work/failsync.c" -ldl; then
+    ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 LD_PRELOAD="$work/failsync.so" \
+        start_server "$build" "$work/sync" "" --durability group || exit 1
+    t0=$(date +%s)
+    "${P[@]}" --connect-port "$CPORT" log-loop --out "$work/sync/list" --lines 1500 --interval-ms 1 \
+        --tag fs > "$work/sync/loop.out" 2>&1
+    el=$(( $(date +%s) - t0 + 1 ))
+    stop_server
+    [ "$SERVER_RC" -eq 0 ] || fail "exit status $SERVER_RC"
+    r1=$(grep -c '^r1' "$work/sync/list"); said=$(grep -c "log replies become" "$work/sync/server.err")
+    echo "pressure: failing fsync: $r1 of 1500 requests answered {\"r\":1} in about $el s; $said lines on stderr about it"
+    [ "$r1" -ge 1 ] || fail "no request was refused although every fsync failed"
+    [ "$said" -ge 1 ] && [ "$said" -le $((el + 1)) ] || fail "$said fsync failure lines in about $el s (at most one a second)"
+else
+    fail "could not build the fsync shim"
+fi
 
 if [ "$problems" -eq 0 ]; then echo "pressure: PASS"; else echo "pressure: $problems problem(s)"; exit 1; fi

@@ -1,6 +1,8 @@
 /* Check suite for what residue_server adds for a hostile network (issue 12): the log store
  * that can refuse (residue_server_handle_log_store), the per-source CONNECT limits and the
- * RSA deferral of residue_server_handle_connect_ex, and the source table itself.
+ * RSA deferral of residue_server_handle_connect_ex, the source table itself, and which
+ * connection residue-server closes when its slots or its buffered memory run out
+ * (rs_slot_victim_before, rs_memory_victim_before in tools/lib/rs_net.c).
  *
  * The client side is the real client session (residue_client) talking to the server session
  * in memory, so every packet is what a real peer would send.
@@ -14,6 +16,7 @@
 #include "residue_session.h"
 #include "residue_sources.h"
 #include "support/session_fakes.h"
+#include "../../tools/lib/rs_net.h"
 
 #define VEC "../shared/vectors/"
 #define T0 1700000000u
@@ -428,6 +431,168 @@ START_TEST(source_table_bounds)
 }
 END_TEST
 
+/* ---- residue-server's eviction rules ------------------------------------------------------ */
+
+typedef bool (*victim_rule)(const rs_conn_facts *, const rs_conn_facts *);
+
+/* The connection the server closes first among n (its scan: the first of equals). */
+static size_t first_victim(const rs_conn_facts *f, size_t n, victim_rule before)
+{
+    size_t v = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        if (v == SIZE_MAX || before(&f[i], &f[v])) v = i;
+    }
+    return v;
+}
+
+static rs_conn_facts facts(int64_t created, int64_t active, int64_t success, size_t held)
+{
+    rs_conn_facts f = {created, active, success, held};
+    return f;
+}
+
+/* The tester's scene (ulimit -n 64: 48 slots): one client that logged 1.5 s ago holds a
+ * logging connection; 47 peers send an empty packet (an error reply) every 100 ms, and 60
+ * more connect one by one, each needing a slot. The client must never be the one closed. */
+START_TEST(slot_eviction_ignores_error_replies)
+{
+    enum { SLOTS = 48, ARRIVALS = 60 };
+    rs_conn_facts f[SLOTS];
+    bool is_client[SLOTS];
+    int64_t now = 3000;
+    f[0] = facts(0, 1500, 1500, 0);
+    is_client[0] = true;
+    for (size_t i = 1; i < SLOTS; i++) {
+        f[i] = facts(100 + (int64_t)i, now - 100 + (int64_t)i, -1, 4096);
+        is_client[i] = false;
+    }
+    unsigned client_closed = 0;
+    for (int k = 0; k < ARRIVALS; k++) {
+        now += 10;
+        size_t v = first_victim(f, SLOTS, rs_slot_victim_before);
+        if (is_client[v]) client_closed++;
+        f[v] = facts(now, now, -1, 0); /* the newcomer takes the slot and sends junk */
+        is_client[v] = false;
+        for (size_t i = 0; i < SLOTS; i++) {
+            if (!is_client[i] && f[i].created_ms < now) f[i].last_active_ms = now;
+        }
+    }
+    ck_assert_uint_eq(client_closed, 0);
+    /* A connection whose requests succeeded once, long ago, and now only fail goes before a
+     * client that succeeded recently but sent nothing since. */
+    rs_conn_facts g[2] = {facts(0, 5000, 100, 0), facts(10, 4000, 4000, 0)};
+    ck_assert_uint_eq(first_victim(g, 2, rs_slot_victim_before), 0);
+    /* A connection accepted just now (nothing sent yet) is not closed before older ones
+     * whose packets all failed, nor before an old silent one (slow loris). */
+    rs_conn_facts h[3] = {facts(4950, 4950, -1, 0), facts(100, 4990, -1, 0), facts(50, 50, -1, 0)};
+    ck_assert_uint_eq(first_victim(h, 3, rs_slot_victim_before), 2);
+    ck_assert_uint_eq(first_victim(h, 2, rs_slot_victim_before), 1);
+}
+END_TEST
+
+/* The tester's memory scene (max_buffered_total 8 MiB): 130 peers each hold 70 KB of a
+ * packet that never ends and reconnect when closed; a client sends 20 bulks of about
+ * 400 KB, 64 KiB per read, each read preceded by make_room's loop. The client must never
+ * be the one closed, and the total must stay within the bound. */
+enum { HOLDERS = 130, MEM_CONNS = HOLDERS + 1 };
+#define MEM_BOUND (8u * 1024u * 1024u)
+
+/* make_room before `self` reads `need` bytes: closes connections in the rule's order until
+ * the total fits. Returns false when self was one of them. */
+static bool sim_make_room(rs_conn_facts *f, bool *open, size_t *total, size_t self, size_t need,
+                          victim_rule before)
+{
+    while (*total + need > MEM_BOUND) {
+        size_t v = SIZE_MAX;
+        for (size_t i = 0; i < MEM_CONNS; i++) {
+            if (open[i] && f[i].held > 0 && (v == SIZE_MAX || before(&f[i], &f[v]))) v = i;
+        }
+        if (v == SIZE_MAX) break;
+        *total -= f[v].held;
+        f[v].held = 0;
+        open[v] = false;
+        if (v == self) return false;
+    }
+    return true;
+}
+
+/* One read of `need` bytes by conns[i] (a new connection when it was closed). */
+static bool sim_read(rs_conn_facts *f, bool *open, size_t *total, size_t i, size_t need,
+                     int64_t now, victim_rule before)
+{
+    if (!open[i]) {
+        f[i] = facts(now, now, -1, 0);
+        open[i] = true;
+    }
+    if (!sim_make_room(f, open, total, i, need, before)) return false;
+    f[i].held += need;
+    *total += need;
+    ck_assert_uint_le(*total, MEM_BOUND);
+    return true;
+}
+
+/* The holders closed so far reconnect and send their 70 KB (the tester's script does that
+ * every 50 ms). */
+static void sim_holders_return(rs_conn_facts *f, bool *open, size_t *total, int64_t now,
+                               victim_rule before)
+{
+    for (size_t i = 1; i < MEM_CONNS; i++) {
+        if (!open[i]) (void)sim_read(f, open, total, i, 70000, now, before);
+    }
+}
+
+/* How many of the client's 20 bulks were closed under `before`. One millisecond per 64 KiB
+ * read of the client; 100 ms between its bulks. */
+static unsigned bulks_closed(victim_rule before)
+{
+    static rs_conn_facts f[MEM_CONNS];
+    static bool open[MEM_CONNS];
+    size_t total = 0;
+    int64_t now = 1000;
+    memset(open, 0, sizeof open);
+    for (size_t i = 1; i < MEM_CONNS; i++) {
+        ck_assert(sim_read(f, open, &total, i, 70000, (int64_t)i, before));
+    }
+    unsigned closed = 0;
+    for (int bulk = 0; bulk < 20; bulk++) {
+        if (!open[0]) { /* the client reconnects after a closed bulk */
+            f[0] = facts(now, now, -1, 0);
+            open[0] = true;
+        }
+        bool lost = false;
+        for (size_t got = 0; got < 400000 && !lost; got += 65536) {
+            if (++now % 50 == 0) sim_holders_return(f, open, &total, now, before);
+            lost = !open[0] || !sim_read(f, open, &total, 0, 65536, now, before);
+        }
+        if (lost) {
+            closed++;
+        } else {
+            f[0].last_active_ms = f[0].last_success_ms = now; /* {"r":0} */
+            total -= f[0].held - 65536; /* the buffer is given back down to what it keeps */
+            f[0].held = 65536;
+        }
+        for (int gap = 0; gap < 100; gap++) {
+            if (++now % 50 == 0) sim_holders_return(f, open, &total, now, before);
+        }
+    }
+    return closed;
+}
+
+START_TEST(memory_eviction_spares_progressing_requests)
+{
+    ck_assert_uint_eq(bulks_closed(rs_memory_victim_before), 0);
+    /* Among peers with nothing to show, the one whose partial packet stopped growing first
+     * goes, whatever its size; with equal progress the larger one goes; one with a
+     * successful request goes last. */
+    rs_conn_facts g[3] = {facts(0, 10, -1, 1000), facts(0, 900, -1, 500000), facts(5, 10, 100, 1000)};
+    ck_assert_uint_eq(first_victim(g, 3, rs_memory_victim_before), 0);
+    g[0].last_active_ms = 900;
+    ck_assert_uint_eq(first_victim(g, 3, rs_memory_victim_before), 1);
+    rs_conn_facts h[2] = {facts(0, 10, 10, 1000), facts(5, 900, -1, 1000)};
+    ck_assert_uint_eq(first_victim(h, 2, rs_memory_victim_before), 1);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("server_limits");
@@ -438,6 +603,8 @@ static Suite *suite(void)
     tcase_add_test(tc, unacknowledged_per_source);
     tcase_add_test(tc, rsa_work_can_be_deferred);
     tcase_add_test(tc, source_table_bounds);
+    tcase_add_test(tc, slot_eviction_ignores_error_replies);
+    tcase_add_test(tc, memory_eviction_spares_progressing_requests);
     suite_add_tcase(s, tc);
     return s;
 }

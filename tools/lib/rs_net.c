@@ -258,3 +258,24 @@ int rs_recv_packet(int fd, rp_framer *framer, int timeout_ms, const uint8_t **pk
         }
     }
 }
+
+/* Slots: only a successful request is worth a slot (see rs_net.h). */
+bool rs_slot_victim_before(const rs_conn_facts *a, const rs_conn_facts *b)
+{
+    bool a_useful = a->last_success_ms >= 0, b_useful = b->last_success_ms >= 0;
+    if (a_useful != b_useful) return !a_useful;
+    if (a_useful && a->last_success_ms != b->last_success_ms) {
+        return a->last_success_ms < b->last_success_ms;
+    }
+    return a->created_ms < b->created_ms;
+}
+
+/* Memory: no success, then least progress, then size (see rs_net.h). */
+bool rs_memory_victim_before(const rs_conn_facts *a, const rs_conn_facts *b)
+{
+    bool a_useful = a->last_success_ms >= 0, b_useful = b->last_success_ms >= 0;
+    if (a_useful != b_useful) return !a_useful;
+    if (a->last_active_ms != b->last_active_ms) return a->last_active_ms < b->last_active_ms;
+    if (a->held != b->held) return a->held > b->held;
+    return a->created_ms < b->created_ms;
+}

@@ -6,6 +6,7 @@
 #ifndef RS_NET_H
 #define RS_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,5 +46,30 @@ RP_CHECK_RESULT int rs_send_all(int fd, const uint8_t *buf, size_t len, int time
  * timeout (the message says which); RP_E_FRAME_TOO_BIG for an oversized reply. */
 RP_CHECK_RESULT int rs_recv_packet(int fd, rp_framer *framer, int timeout_ms,
                                    const uint8_t **pkt, size_t *pkt_len, rp_error *err);
+
+/* What residue-server knows of one connection when it must close one (docs/security.md,
+ * "Bounded buffers and limits"). Times are milliseconds on one monotonic clock. Kept apart
+ * from the server's connection struct so that the rules can be checked without sockets. */
+typedef struct rs_conn_facts {
+    int64_t created_ms;      /* accepted */
+    int64_t last_active_ms;  /* last complete packet handled (any reply), else created_ms */
+    int64_t last_success_ms; /* last request that succeeded (a hello, an ACK or TOUCH reply,
+                                {"r":0}); -1 = none yet. Error replies do not count. */
+    size_t held;             /* bytes of partial input and queued replies it holds */
+} rs_conn_facts;
+
+/* True when a goes before b to free a connection slot: a connection none of whose requests
+ * has succeeded goes first, the oldest of them first (a new one is given its chance); among
+ * the others, the one whose last successful request is oldest. Packets answered with an
+ * error are no activity: a peer sending junk cannot keep its slot against real clients. */
+bool rs_slot_victim_before(const rs_conn_facts *a, const rs_conn_facts *b);
+
+/* True when a goes before b to bring buffered memory under its bound (both hold some): a
+ * connection none of whose requests has succeeded goes before one with a successful
+ * request; then the one that has completed no packet for longest (a partial packet that
+ * stopped growing is the likeliest attack); then the larger holder, then the older. Size
+ * alone would let peers holding many partial packets just under any size get every
+ * honest larger request closed. */
+bool rs_memory_victim_before(const rs_conn_facts *a, const rs_conn_facts *b);
 
 #endif /* RS_NET_H */
