@@ -18,6 +18,8 @@ typedef struct faults {
     int fail_fsyncs;       /* next N fsyncs fail with EIO */
     int fail_truncates;    /* next N ftruncates fail with EIO */
     int writes, fsyncs, truncates;
+    int notices;
+    char last_notice[512];
 } faults;
 
 static ssize_t f_write(void *ctx, int fd, const void *buf, size_t len)
@@ -60,6 +62,13 @@ static int f_ftruncate(void *ctx, int fd, off_t len)
     return ftruncate(fd, len);
 }
 
+static void f_notice(void *ctx, const char *message)
+{
+    faults *f = ctx;
+    f->notices++;
+    snprintf(f->last_notice, sizeof f->last_notice, "%s", message);
+}
+
 static char dir[64];
 static char path[128];
 
@@ -100,7 +109,7 @@ static void put(rs_logfile *lf, const char *line)
 
 static rs_logfile_ops ops_for(faults *f)
 {
-    rs_logfile_ops o = {f_write, f_fsync, f_ftruncate, f};
+    rs_logfile_ops o = {f_write, f_fsync, f_ftruncate, f_notice, f};
     return o;
 }
 
@@ -328,6 +337,87 @@ START_TEST(deleted_file_lines_are_written_again)
 }
 END_TEST
 
+/* logrotate's copytruncate (or `: > log`) empties the file behind the writer's back; a
+ * failing write after that must be cut back to the real end, not to the stale one (which
+ * would extend the file with zeros and keep the torn line). */
+START_TEST(truncation_from_outside_is_followed_not_extended)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "before the copy 1");
+    put(&lf, "before the copy 2");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(truncate(path, 0), 0);
+    f.short_writes = 1;
+    put(&lf, "torn by a full disk");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    ck_assert_str_eq(slurp(path), "");
+    ck_assert_int_eq(f.notices, 1);
+    ck_assert(strstr(f.last_notice, "truncated by someone else") != NULL);
+    put(&lf, "after");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "after\n");
+    /* Truncated again, then a successful write: the end follows, so a later cut is right. */
+    ck_assert_int_eq(truncate(path, 0), 0);
+    put(&lf, "x");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    f.short_writes = 1;
+    put(&lf, "torn again");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    ck_assert_str_eq(slurp(path), "x\n");
+    /* The once-a-second check notices it too (nothing written since). */
+    ck_assert_int_eq(truncate(path, 0), 0);
+    int before = f.notices;
+    bool failed = true;
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 1500, &failed, NULL);
+    ck_assert(!failed);
+    ck_assert_int_eq(f.notices, before + 1);
+    ck_assert_int_eq(lf.end, 0);
+    ck_assert_uint_eq(lf.stats.outside_truncations, 3);
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+/* GROUP: the file is emptied from outside between the sync and a commit whose fsync fails:
+ * the cut back to the last synced line must not extend the file. */
+START_TEST(group_sync_failure_after_outside_truncation_does_not_extend)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_GROUP, 0, &o, NULL), 0);
+    put(&lf, "synced line");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    ck_assert_int_eq(truncate(path, 0), 0);
+    put(&lf, "unsynced");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    f.fail_fsyncs = 1;
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), RP_E_IO);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    /* Truncated between the commit and the failing fsync: nothing is cut, nothing extended. */
+    put(&lf, "a");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    put(&lf, "b");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(truncate(path, 0), 0);
+    f.fail_fsyncs = 1;
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), RP_E_IO);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
 START_TEST(durability_names)
 {
     rs_durability d;
@@ -353,6 +443,8 @@ int main(void)
     tcase_add_test(tc, open_cuts_a_torn_tail);
     tcase_add_test(tc, moved_file_is_noticed_and_the_path_reopened);
     tcase_add_test(tc, deleted_file_lines_are_written_again);
+    tcase_add_test(tc, truncation_from_outside_is_followed_not_extended);
+    tcase_add_test(tc, group_sync_failure_after_outside_truncation_does_not_extend);
     tcase_add_test(tc, durability_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,7 +32,26 @@ static int posix_ftruncate(void *ctx, int fd, off_t len)
     return ftruncate(fd, len);
 }
 
-const rs_logfile_ops rs_logfile_posix_ops = {posix_write, posix_fsync, posix_ftruncate, NULL};
+static void stderr_notice(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "residue-server: %s\n", message);
+}
+
+const rs_logfile_ops rs_logfile_posix_ops = {posix_write, posix_fsync, posix_ftruncate,
+                                             stderr_notice, NULL};
+
+static void notice(const rs_logfile *lf, const char *fmt, ...) RP_PRINTF(2, 3);
+static void notice(const rs_logfile *lf, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (lf->ops.notice != NULL) lf->ops.notice(lf->ops.ctx, msg);
+    else stderr_notice(NULL, msg);
+}
 
 int64_t rs_logfile_now_ms(void)
 {
@@ -221,9 +242,30 @@ void rs_logfile_discard(rs_logfile *lf)
     }
 }
 
-/* Cuts the file back to lf->end (the last complete line). */
+/* The file is size bytes long but we wrote up to lf->end: someone else truncated it
+ * (copytruncate, `: > log`). What we tracked beyond size is gone; continue from its real end
+ * (O_APPEND writes land there anyway) so that a cut-back never extends the file. */
+static void follow_outside_truncation(rs_logfile *lf, off_t size)
+{
+    if (size >= lf->end) return;
+    notice(lf, "log file %s was truncated by someone else to %lld bytes (we had written %lld): "
+               "continuing at its end", lf->path, (long long)size, (long long)lf->end);
+    lf->end = size;
+    if (lf->synced > size) lf->synced = size;
+    if (lf->checked > size) lf->checked = size;
+    lf->stats.outside_truncations++;
+}
+
+/* Cuts the file back to lf->end (the last complete line). A file already that short was
+ * truncated from outside: it is left as it is (ftruncate would extend it with zeros). */
 static void cut_back(rs_logfile *lf)
 {
+    struct stat st;
+    if (fstat(lf->fd, &st) == 0 && st.st_size <= lf->end) {
+        follow_outside_truncation(lf, st.st_size);
+        lf->torn = false;
+        return;
+    }
     if (lf->ops.ftruncate(lf->ops.ctx, lf->fd, lf->end) == 0) {
         lf->torn = false;
         lf->stats.truncations++;
@@ -254,6 +296,15 @@ static int commit_stdout(rs_logfile *lf, rp_error *err)
     return 0;
 }
 
+/* O_APPEND puts each write at the file's real end, and the descriptor's offset after it is
+ * where the w bytes written end: a start below lf->end means the file was truncated from
+ * outside since our last write. */
+static void follow_write_offset(rs_logfile *lf, ssize_t w)
+{
+    off_t pos = lseek(lf->fd, 0, SEEK_CUR);
+    if (pos >= (off_t)w) follow_outside_truncation(lf, pos - (off_t)w);
+}
+
 int rs_logfile_commit(rs_logfile *lf, rp_error *err)
 {
     if (lf->stage_len == 0) return 0;
@@ -271,6 +322,7 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
     do {
         w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage, lf->stage_len);
     } while (w < 0 && errno == EINTR);
+    if (w > 0 && lf->regular) follow_write_offset(lf, w);
     if (w == (ssize_t)lf->stage_len) {
         lf->end += (off_t)w;
         lf->stats.lines += lf->stage_lines;
@@ -394,11 +446,14 @@ int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
     return 0;
 }
 
-/* Whether the path still names our open file. */
-static bool still_in_place(const rs_logfile *lf)
+/* Whether the path still names our open file (and follows a truncation from outside). */
+static bool still_in_place(rs_logfile *lf)
 {
     struct stat cur, path;
-    if (fstat(lf->fd, &cur) == 0 && cur.st_nlink == 0) return false;
+    if (fstat(lf->fd, &cur) == 0) {
+        if (lf->regular) follow_outside_truncation(lf, cur.st_size);
+        if (cur.st_nlink == 0) return false;
+    }
     if (stat(lf->path, &path) < 0) return false;
     return path.st_dev == lf->dev && path.st_ino == lf->ino;
 }

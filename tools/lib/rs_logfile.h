@@ -24,7 +24,11 @@
  * the last check that found it in place are written again into the new file, so no stored
  * line is lost; lines committed to a moved file stay there (logrotate's way).
  *
- * The file is assumed to be written by this process only (its end offset is tracked).
+ * The file is assumed to be written by this process only (its end offset is tracked), but it
+ * may be truncated by someone else (logrotate's copytruncate, `: > log`): the offset after each
+ * write (O_APPEND: the real end), a cut-back and the once-a-second check notice a file shorter
+ * than what we wrote, say so (notice) and continue from its real end; a cut-back never
+ * extends the file.
  * stdout (path NULL) has no truncation, no sync and no rotation; a path that is not a regular
  * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either.
  * No globals; not thread-safe.
@@ -50,11 +54,14 @@ RP_CHECK_RESULT int rs_durability_parse(const char *text, rs_durability *out, rp
 const char *rs_durability_name(rs_durability d);
 
 /* The file operations, injectable so tests can fail them or cut writes short. Each behaves
- * like the POSIX call of the same name (return value and errno). */
+ * like the POSIX call of the same name (return value and errno). notice receives what the
+ * writer has to say that is no error of a call (e.g. the file was truncated by someone
+ * else); NULL = one line on stderr. */
 typedef struct rs_logfile_ops {
     ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
     int (*fsync)(void *ctx, int fd);
     int (*ftruncate)(void *ctx, int fd, off_t len);
+    void (*notice)(void *ctx, const char *message);
     void *ctx;
 } rs_logfile_ops;
 
@@ -70,6 +77,7 @@ typedef struct rs_logfile_stats {
     uint64_t reopens;          /* SIGHUP or noticed rotation */
     uint64_t rewritten_lines;  /* written again after the file was deleted */
     uint64_t lines_lost_on_fsync; /* lines cut back after a failed fsync (GROUP: answered {"r":1}) */
+    uint64_t outside_truncations; /* the file was found shorter than what we wrote */
 } rs_logfile_stats;
 
 typedef struct rs_logfile {
