@@ -418,6 +418,47 @@ START_TEST(group_sync_failure_after_outside_truncation_does_not_extend)
 }
 END_TEST
 
+/* The disk is full when the deleted file's last lines are written again: the failure is
+ * reported, nothing is counted as rewritten, and the copy is retried on the next tick
+ * (the old descriptor is kept) until it succeeds. */
+START_TEST(failed_rewrite_of_a_deleted_file_is_reported_and_retried)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "checked");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    bool failed = true;
+    int64_t now = rs_logfile_now_ms() + 1500;
+    (void)rs_logfile_tick(&lf, now, &failed, NULL); /* in place */
+    put(&lf, "acknowledged 1");
+    put(&lf, "acknowledged 2");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    f.short_writes = 1;
+    f.fail_writes = 1;
+    rp_error e;
+    (void)rs_logfile_tick(&lf, now + 1500, &failed, &e);
+    ck_assert(failed);
+    ck_assert(strstr(e.message, "deleted file") != NULL);
+    ck_assert(strstr(e.message, "retried") != NULL);
+    ck_assert_uint_eq(lf.stats.rewritten_lines, 0);
+    ck_assert_uint_eq(lf.stats.rewrite_failures, 1);
+    ck_assert_str_eq(slurp(path), ""); /* the half copied was cut off again */
+    (void)rs_logfile_tick(&lf, now + 3000, &failed, &e);
+    ck_assert(!failed);
+    ck_assert_uint_eq(lf.stats.rewritten_lines, 2);
+    ck_assert_uint_eq(lf.stats.reopens, 1);
+    put(&lf, "new");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "acknowledged 1\nacknowledged 2\nnew\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
 START_TEST(durability_names)
 {
     rs_durability d;
@@ -445,6 +486,7 @@ int main(void)
     tcase_add_test(tc, deleted_file_lines_are_written_again);
     tcase_add_test(tc, truncation_from_outside_is_followed_not_extended);
     tcase_add_test(tc, group_sync_failure_after_outside_truncation_does_not_extend);
+    tcase_add_test(tc, failed_rewrite_of_a_deleted_file_is_reported_and_retried);
     tcase_add_test(tc, durability_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -380,31 +380,74 @@ int rs_logfile_sync(rs_logfile *lf, rp_error *err)
     return io_error(err, "fsync", lf->path, e);
 }
 
-/* Copies [from, to) of the old descriptor to the end of the new one. */
-static int rewrite_range(rs_logfile *lf, int old_fd, off_t from, off_t to, int new_fd)
+/* Writes buf[0..len) to fd whole (a short write is continued). -1 with errno set on failure. */
+static int write_all(rs_logfile *lf, int fd, const char *buf, size_t len)
 {
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = lf->ops.write(lf->ops.ctx, fd, buf + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+/* Copies [from, to) of the old descriptor (or less, if it ends sooner) to the end of the new
+ * one; *copied and *lines say how much was written. -1 with errno set when a read or write
+ * failed. */
+static int rewrite_range(rs_logfile *lf, int old_fd, off_t from, off_t to, int new_fd,
+                         off_t *copied, uint64_t *lines)
+{
+    *copied = 0;
+    *lines = 0;
     char *buf = malloc(TAIL_CHUNK);
     if (buf == NULL) return -1;
     off_t pos = from;
     while (pos < to) {
         size_t n = to - pos > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)(to - pos);
         ssize_t r = pread(old_fd, buf, n, pos);
-        if (r <= 0) break;
-        for (ssize_t i = 0; i < r; i++) lf->stats.rewritten_lines += buf[i] == '\n';
-        size_t off = 0;
-        while (off < (size_t)r) {
-            ssize_t w = lf->ops.write(lf->ops.ctx, new_fd, buf + off, (size_t)r - off);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) {
-                free(buf);
-                return -1;
-            }
-            off += (size_t)w;
+        if (r == 0) break;
+        if (r < 0 || write_all(lf, new_fd, buf, (size_t)r) < 0) {
+            int e = errno;
+            free(buf);
+            errno = e;
+            return -1;
         }
+        for (ssize_t i = 0; i < r; i++) *lines += buf[i] == '\n';
         pos += r;
+        *copied += r;
     }
     free(buf);
     return 0;
+}
+
+/* The file was deleted: writes the lines committed to it since the last check that found it
+ * in place into the new file (fd, start bytes long), so no acknowledged line is lost. On
+ * failure the new file is cut back to start and RP_E_IO returned; the caller keeps the old
+ * descriptor so that the copy can be retried. *size is the new file's size after it. */
+static int rewrite_deleted_lines(rs_logfile *lf, int fd, off_t start, off_t *size, rp_error *err)
+{
+    off_t copied = 0;
+    uint64_t lines = 0;
+    *size = start;
+    if (lf->end <= lf->checked) return 0;
+    if (rewrite_range(lf, lf->fd, lf->checked, lf->end, fd, &copied, &lines) == 0) {
+        lf->stats.rewritten_lines += lines;
+        *size = start + copied;
+        return 0;
+    }
+    int e = errno;
+    lf->stats.rewrite_failures++;
+    /* What did reach the new file is cut off again: no torn line there either. */
+    bool cut = lf->ops.ftruncate(lf->ops.ctx, fd, start) == 0;
+    return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                        "writing the last %lld bytes of the deleted file again failed (kept "
+                        "open, retried%s): %s: %s", (long long)(lf->end - lf->checked),
+                        cut ? "" : "; cutting the part written failed", lf->path, strerror(e));
 }
 
 int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
@@ -419,13 +462,9 @@ int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
     int rc = open_path(lf, lf->path, &fd, &st, err);
     if (rc < 0) return rc;
     off_t start = st.st_size;
-    if (deleted && lf->end > lf->checked &&
-        rewrite_range(lf, lf->fd, lf->checked, lf->end, fd) < 0) {
-        /* What did reach the new file is cut off again: no torn line there either. */
-        (void)lf->ops.ftruncate(lf->ops.ctx, fd, start);
-        st.st_size = start;
-    } else if (deleted && lf->end > lf->checked) {
-        st.st_size = start + (lf->end - lf->checked);
+    if (deleted && rewrite_deleted_lines(lf, fd, start, &st.st_size, err) < 0) {
+        close(fd);
+        return RP_E_IO;
     }
     close(lf->fd);
     lf->fd = fd;

@@ -76,6 +76,7 @@ typedef struct rs_logfile_stats {
     uint64_t fsyncs, fsync_failures;
     uint64_t reopens;          /* SIGHUP or noticed rotation */
     uint64_t rewritten_lines;  /* written again after the file was deleted */
+    uint64_t rewrite_failures; /* attempts to write them again that failed (retried) */
     uint64_t lines_lost_on_fsync; /* lines cut back after a failed fsync (GROUP: answered {"r":1}) */
     uint64_t outside_truncations; /* the file was found shorter than what we wrote */
 } rs_logfile_stats;
@@ -138,8 +139,10 @@ RP_CHECK_RESULT int rs_logfile_sync(rs_logfile *lf, rp_error *err);
 /* Whether rs_logfile_sync has work (GROUP: replies are waiting for it). */
 bool rs_logfile_dirty(const rs_logfile *lf);
 
-/* Closes and opens the path again (after a sync). Lines staged stay staged. On failure the
- * old descriptor is kept and RP_E_IO returned. */
+/* Closes and opens the path again (after a sync). Lines staged stay staged. When the old file
+ * was deleted, the lines committed to it since the last check are copied into the new file
+ * first. On failure (open, or that copy) the old descriptor is kept and RP_E_IO returned;
+ * the next reopen (tick: within 1 s) tries again. */
 RP_CHECK_RESULT int rs_logfile_reopen(rs_logfile *lf, rp_error *err);
 
 /* Periodic work at now_ms (monotonic, as rs_logfile_now_ms): the rotation check once per
