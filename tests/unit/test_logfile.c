@@ -459,6 +459,56 @@ START_TEST(failed_rewrite_of_a_deleted_file_is_reported_and_retried)
 }
 END_TEST
 
+/* The log directory is removed: the file cannot be replaced, so commits fail (a line only in
+ * the unlinked inode would be gone at exit) until the path can be opened again; then the lines
+ * committed before the deletion was noticed are written again and commits succeed. */
+START_TEST(deleted_file_that_cannot_be_replaced_refuses_commits)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    bool failed = true;
+    int64_t now = rs_logfile_now_ms() + 1500;
+    (void)rs_logfile_tick(&lf, now, &failed, NULL); /* in place */
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+    put(&lf, "before the check");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    (void)rs_logfile_tick(&lf, now + 1500, &failed, NULL);
+    ck_assert(failed);
+    put(&lf, "while the directory is gone");
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "deleted") != NULL);
+    ck_assert_uint_eq(lf.stats.refused_deleted, 1);
+    ck_assert_uint_eq(lf.stats.write_failures, 1);
+    (void)rs_logfile_tick(&lf, now + 3000, &failed, NULL);
+    ck_assert(failed);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    (void)rs_logfile_tick(&lf, now + 4500, &failed, NULL);
+    ck_assert(!failed);
+    put(&lf, "after");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "before the check\nafter\n");
+    ck_assert_uint_eq(lf.stats.rewritten_lines, 1);
+    rs_logfile_close(&lf);
+    /* Never replaced: close says how much acknowledged log was lost with the deleted file. */
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+    put(&lf, "lost");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 1500, &failed, NULL);
+    ck_assert(failed);
+    f.notices = 0;
+    rs_logfile_close(&lf);
+    ck_assert_int_eq(f.notices, 1);
+    ck_assert(strstr(f.last_notice, "5 bytes of acknowledged lines") != NULL);
+}
+END_TEST
+
 START_TEST(durability_names)
 {
     rs_durability d;
@@ -487,6 +537,7 @@ int main(void)
     tcase_add_test(tc, truncation_from_outside_is_followed_not_extended);
     tcase_add_test(tc, group_sync_failure_after_outside_truncation_does_not_extend);
     tcase_add_test(tc, failed_rewrite_of_a_deleted_file_is_reported_and_retried);
+    tcase_add_test(tc, deleted_file_that_cannot_be_replaced_refuses_commits);
     tcase_add_test(tc, durability_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

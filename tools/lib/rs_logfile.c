@@ -180,6 +180,11 @@ int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32
 void rs_logfile_close(rs_logfile *lf)
 {
     if (lf == NULL) return;
+    if (lf->path != NULL && lf->fd >= 0 && lf->deleted && rs_logfile_reopen(lf, NULL) < 0 &&
+        lf->end > lf->checked) {
+        notice(lf, "%lld bytes of acknowledged lines were only in the deleted log file %s and "
+                   "are lost", (long long)(lf->end - lf->checked), lf->path);
+    }
     if (lf->path != NULL && lf->fd >= 0) {
         if (lf->mode != RS_DURABILITY_FLUSH && rs_logfile_sync(lf, NULL) < 0) {
             /* counted in fsync_failures; nothing more can be done at exit */
@@ -309,6 +314,15 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
 {
     if (lf->stage_len == 0) return 0;
     if (lf->path == NULL) return commit_stdout(lf, err);
+    if (lf->deleted) {
+        /* A line in an unlinked inode is gone at exit: it would not be stored. */
+        lf->stats.write_failures++;
+        lf->stats.refused_deleted++;
+        rs_logfile_discard(lf);
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                            "the log file was deleted and %s cannot be written yet: not stored",
+                            lf->path);
+    }
     if (lf->torn) {
         cut_back(lf);
         if (lf->torn) {
@@ -459,6 +473,8 @@ int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
     struct stat old, st;
     bool deleted = fstat(lf->fd, &old) == 0 && old.st_nlink == 0;
     int fd = -1;
+    /* Until the path is open again (and the lines copied), commits are refused. */
+    lf->deleted = deleted;
     int rc = open_path(lf, lf->path, &fd, &st, err);
     if (rc < 0) return rc;
     off_t start = st.st_size;
@@ -466,6 +482,7 @@ int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
         close(fd);
         return RP_E_IO;
     }
+    lf->deleted = false;
     close(lf->fd);
     lf->fd = fd;
     lf->dev = st.st_dev;

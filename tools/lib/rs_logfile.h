@@ -22,7 +22,11 @@
  * once per check period (1 s), a file deleted (st_nlink 0) or moved (the path names another
  * inode or device, or nothing) and reopens the path. Lines committed to a deleted file since
  * the last check that found it in place are written again into the new file, so no stored
- * line is lost; lines committed to a moved file stay there (logrotate's way).
+ * line is lost; lines committed to a moved file stay there (logrotate's way). While a deleted
+ * file cannot be replaced (the path cannot be opened, e.g. its directory was removed, or
+ * that copy fails), the deleted file is kept open, every commit fails (a line only in an
+ * unlinked inode is lost at exit) and each check tries again. A moved file whose path cannot
+ * be reopened is still written: its lines are stored, under its new name.
  *
  * The file is assumed to be written by this process only (its end offset is tracked), but it
  * may be truncated by someone else (logrotate's copytruncate, `: > log`): the offset after each
@@ -77,6 +81,7 @@ typedef struct rs_logfile_stats {
     uint64_t reopens;          /* SIGHUP or noticed rotation */
     uint64_t rewritten_lines;  /* written again after the file was deleted */
     uint64_t rewrite_failures; /* attempts to write them again that failed (retried) */
+    uint64_t refused_deleted;  /* commits refused: the file was deleted, the path not reopened */
     uint64_t lines_lost_on_fsync; /* lines cut back after a failed fsync (GROUP: answered {"r":1}) */
     uint64_t outside_truncations; /* the file was found shorter than what we wrote */
 } rs_logfile_stats;
@@ -96,6 +101,7 @@ typedef struct rs_logfile {
     off_t checked;             /* end when the last rotation check found the file in place */
     bool torn;                 /* a cut-back failed: the file may end inside a line */
     bool regular;              /* a regular file (else no cut-back and no fsync) */
+    bool deleted;              /* fd is unlinked and the path not reopened yet: commits fail */
     int64_t dirty_since_ms;    /* first unsynced commit, -1 = none */
     int64_t next_check_ms;
     rs_logfile_stats stats;
