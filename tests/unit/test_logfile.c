@@ -255,8 +255,10 @@ START_TEST(open_cuts_a_torn_tail)
     FILE *w = fopen(path, "wb");
     fputs("{\"ok\":1}\n{\"torn", w);
     fclose(w);
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
     rs_logfile lf;
-    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
     ck_assert_str_eq(slurp(path), "{\"ok\":1}\n");
     put(&lf, "{\"next\":2}");
     ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
@@ -266,7 +268,7 @@ START_TEST(open_cuts_a_torn_tail)
     w = fopen(path, "wb");
     fputs("no newline at all", w);
     fclose(w);
-    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
     ck_assert_str_eq(slurp(path), "");
     rs_logfile_close(&lf);
     remove_dir();
@@ -509,6 +511,50 @@ START_TEST(deleted_file_that_cannot_be_replaced_refuses_commits)
 }
 END_TEST
 
+/* An unfinished last line is cut with a word on how much; a tail longer than any line of
+ * ours (RS_LOGFILE_MAX_TORN_TAIL) is not a torn write of ours: the open fails, the file is
+ * left as it is. */
+START_TEST(open_says_what_it_cuts_and_refuses_a_foreign_tail)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    FILE *w = fopen(path, "wb");
+    fputs("first line\nsecond line, no newline", w);
+    fclose(w);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    ck_assert_str_eq(slurp(path), "first line\n");
+    ck_assert_int_eq(f.notices, 1);
+    ck_assert(strstr(f.last_notice, "cut the 23 bytes after its last line end (offset 11)") !=
+              NULL);
+    rs_logfile_close(&lf);
+    /* One byte more than a torn line of ours can be, after a line and without one. */
+    for (int with_line = 0; with_line < 2; with_line++) {
+        w = fopen(path, "wb");
+        if (with_line) fputs("a line\n", w);
+        for (size_t i = 0; i <= RS_LOGFILE_MAX_TORN_TAIL; i++) fputc('x', w);
+        fclose(w);
+        off_t size = (off_t)RS_LOGFILE_MAX_TORN_TAIL + 1 + (with_line ? 7 : 0);
+        rp_error e;
+        ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, &e), RP_E_IO);
+        ck_assert(strstr(e.message, "no newline in its last") != NULL);
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_int_eq(st.st_size, size);
+    }
+    /* Exactly the bound is still cut. */
+    w = fopen(path, "wb");
+    fputs("a line\n", w);
+    for (size_t i = 0; i < RS_LOGFILE_MAX_TORN_TAIL - 1u; i++) fputc('x', w);
+    fclose(w);
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    ck_assert_str_eq(slurp(path), "a line\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
 START_TEST(durability_names)
 {
     rs_durability d;
@@ -538,6 +584,7 @@ int main(void)
     tcase_add_test(tc, group_sync_failure_after_outside_truncation_does_not_extend);
     tcase_add_test(tc, failed_rewrite_of_a_deleted_file_is_reported_and_retried);
     tcase_add_test(tc, deleted_file_that_cannot_be_replaced_refuses_commits);
+    tcase_add_test(tc, open_says_what_it_cuts_and_refuses_a_foreign_tail);
     tcase_add_test(tc, durability_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -87,16 +87,19 @@ static int io_error(rp_error *err, const char *what, const char *path, int e)
                         path != NULL ? path : "(stdout)", strerror(e));
 }
 
-/* Offset just after the last '\n' of fd's first size bytes (0 when there is none). */
-static int last_line_end(int fd, off_t size, off_t *out)
+/* Offset just after the last '\n' among the last `limit` of fd's first size bytes; -1 in
+ * *out when there is none there (0 when the file is no longer than limit and has none). */
+static int last_line_end(int fd, off_t size, off_t limit, off_t *out)
 {
     char *buf = malloc(TAIL_CHUNK);
     if (buf == NULL) return -1;
     off_t pos = size;
-    while (pos > 0) {
-        size_t n = pos > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
+    off_t stop = size > limit ? size - limit : 0;
+    while (pos > stop) {
+        size_t n = pos - stop > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)(pos - stop);
         ssize_t r = pread(fd, buf, n, pos - (off_t)n);
         if (r != (ssize_t)n) {
+            if (r >= 0) errno = EIO;
             free(buf);
             return -1;
         }
@@ -110,7 +113,33 @@ static int last_line_end(int fd, off_t size, off_t *out)
         pos -= (off_t)n;
     }
     free(buf);
-    *out = 0;
+    *out = stop == 0 ? 0 : -1;
+    return 0;
+}
+
+/* A file that ends inside a line: the tail can be one torn line of ours (a crash during a
+ * write, never acknowledged) only if it is at most RS_LOGFILE_MAX_TORN_TAIL bytes; that is
+ * cut, and said. A longer one is not ours to destroy: the open is refused. */
+static int cut_torn_tail(const rs_logfile *lf, const char *path, int fd, struct stat *st,
+                         rp_error *err)
+{
+    off_t keep = st->st_size;
+    if (last_line_end(fd, st->st_size, RS_LOGFILE_MAX_TORN_TAIL, &keep) < 0) {
+        return io_error(err, "read", path, errno);
+    }
+    if (keep < 0) {
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                            "%s: no newline in its last %u bytes, not a log of ours to cut: "
+                            "refused", path, (unsigned)RS_LOGFILE_MAX_TORN_TAIL);
+    }
+    if (keep == st->st_size) return 0;
+    if (lf->ops.ftruncate(lf->ops.ctx, fd, keep) < 0) {
+        return io_error(err, "cutting the unfinished last line of", path, errno);
+    }
+    notice(lf, "log file %s: cut the %lld bytes after its last line end (offset %lld): an "
+               "unfinished line, never acknowledged", path, (long long)(st->st_size - keep),
+           (long long)keep);
+    st->st_size = keep;
     return 0;
 }
 
@@ -126,19 +155,10 @@ static int open_path(const rs_logfile *lf, const char *path, int *fd_out, struct
         return io_error(err, "fstat", path, e);
     }
     if (S_ISREG(st->st_mode) && st->st_size > 0) {
-        off_t keep = st->st_size;
-        if (last_line_end(fd, st->st_size, &keep) < 0) {
-            int e = errno;
+        int rc = cut_torn_tail(lf, path, fd, st, err);
+        if (rc < 0) {
             close(fd);
-            return io_error(err, "read", path, e);
-        }
-        if (keep != st->st_size) {
-            if (lf->ops.ftruncate(lf->ops.ctx, fd, keep) < 0) {
-                int e = errno;
-                close(fd);
-                return io_error(err, "cutting the unfinished last line of", path, e);
-            }
-            st->st_size = keep;
+            return rc;
         }
     }
     *fd_out = fd;

@@ -110,9 +110,16 @@ typedef struct rs_logfile {
 /* The real POSIX calls. */
 extern const rs_logfile_ops rs_logfile_posix_ops;
 
+/* The longest unfinished last line rs_logfile_open (and a reopen) cuts from an existing file:
+ * more than the longest line residue-server writes with the default --max-packet (a 1 MiB
+ * msg, JSON-escaped at most 6 bytes a byte). */
+#define RS_LOGFILE_MAX_TORN_TAIL (8u << 20)
+
 /* Opens path for appending (created 0666 & ~umask; NULL or "-" = stdout). A file that ends
  * inside a line (a crash during a write by an earlier run) is cut back to its last line end
- * first: that line was never acknowledged. ops NULL = rs_logfile_posix_ops. */
+ * first, and notice says how many bytes were cut: that line was never acknowledged. A tail
+ * without a newline longer than RS_LOGFILE_MAX_TORN_TAIL cannot be one torn line of ours:
+ * RP_E_IO, the file untouched. ops NULL = rs_logfile_posix_ops. */
 RP_CHECK_RESULT int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode,
                                     uint32_t interval_ms, const rs_logfile_ops *ops,
                                     rp_error *err);
