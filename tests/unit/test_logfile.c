@@ -172,8 +172,11 @@ START_TEST(short_and_failed_writes_leave_no_torn_line)
     f.short_writes = 1;
     f.fail_truncates = 2;
     put(&lf, "fifth, torn");
-    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
     ck_assert(lf.torn);
+    /* The message says the cut failed, not that it was done. */
+    ck_assert(strstr(e.message, "(cut back)") == NULL);
+    ck_assert(strstr(e.message, "cutting back failed: Input/output error") != NULL);
     put(&lf, "sixth");
     ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
     ck_assert(strstr(e.message, "cannot cut") != NULL);

@@ -281,23 +281,26 @@ static void follow_outside_truncation(rs_logfile *lf, off_t size)
     lf->stats.outside_truncations++;
 }
 
-/* Cuts the file back to lf->end (the last complete line). A file already that short was
- * truncated from outside: it is left as it is (ftruncate would extend it with zeros). */
-static void cut_back(rs_logfile *lf)
+/* Cuts the file back to lf->end (the last complete line); 0 or ftruncate's errno. A file
+ * already that short was truncated from outside: it is left as it is (ftruncate would extend
+ * it with zeros). */
+static int cut_back(rs_logfile *lf)
 {
     struct stat st;
     if (fstat(lf->fd, &st) == 0 && st.st_size <= lf->end) {
         follow_outside_truncation(lf, st.st_size);
         lf->torn = false;
-        return;
+        return 0;
     }
     if (lf->ops.ftruncate(lf->ops.ctx, lf->fd, lf->end) == 0) {
         lf->torn = false;
         lf->stats.truncations++;
-    } else {
-        lf->torn = true;
-        lf->stats.truncate_failures++;
+        return 0;
     }
+    int e = errno;
+    lf->torn = true;
+    lf->stats.truncate_failures++;
+    return e;
 }
 
 /* stdout: no truncation possible, so write everything, retrying partial writes. */
@@ -344,9 +347,8 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
                             lf->path);
     }
     if (lf->torn) {
-        cut_back(lf);
+        int e = cut_back(lf);
         if (lf->torn) {
-            int e = errno;
             lf->stats.write_failures++;
             rs_logfile_discard(lf);
             return io_error(err, "cannot cut the unfinished line from", lf->path, e);
@@ -369,13 +371,17 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
     }
     int e = w < 0 ? errno : ENOSPC;
     lf->stats.write_failures++;
+    int cut = 0;
     if (w > 0) {
         lf->stats.short_writes++;
-        if (lf->regular) cut_back(lf);
+        if (lf->regular) cut = cut_back(lf);
     }
     int rc = w > 0 ? rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
-                                  "write %s: only %zd of %zu bytes written (cut back)", lf->path,
-                                  w, lf->stage_len)
+                                  "write %s: only %zd of %zu bytes written (%s%s)", lf->path, w,
+                                  lf->stage_len, !lf->regular ? "not a file, not cut back"
+                                                 : cut == 0  ? "cut back"
+                                                             : "cutting back failed: ",
+                                  cut != 0 ? strerror(cut) : "")
                    : io_error(err, "write", lf->path, e);
     rs_logfile_discard(lf);
     return rc;
