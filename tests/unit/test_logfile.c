@@ -4,6 +4,7 @@
  * file itself is real and read back after every step. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ typedef struct faults {
     int short_writes;      /* next N writes write half and return that */
     int fail_fsyncs;       /* next N fsyncs fail with EIO */
     int fail_truncates;    /* next N ftruncates fail with EIO */
+    int eintr_writes;      /* next N writes fail with EINTR (a signal storm) */
     int writes, fsyncs, truncates;
     int notices;
     char last_notice[512];
@@ -26,6 +28,11 @@ static ssize_t f_write(void *ctx, int fd, const void *buf, size_t len)
 {
     faults *f = ctx;
     f->writes++;
+    if (f->eintr_writes > 0) {
+        f->eintr_writes--;
+        errno = EINTR;
+        return -1;
+    }
     if (f->fail_writes > 0) {
         f->fail_writes--;
         errno = ENOSPC;
@@ -82,8 +89,8 @@ static void make_dir(void)
 static void remove_dir(void)
 {
     char p[160];
-    const char *names[] = {"log.jsonl", "moved.jsonl"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *names[] = {"log.jsonl", "moved.jsonl", "log.fifo"};
+    for (size_t i = 0; i < 3; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         unlink(p);
     }
@@ -558,6 +565,147 @@ START_TEST(open_says_what_it_cuts_and_refuses_a_foreign_tail)
 }
 END_TEST
 
+static char fifo[160];
+
+/* A FIFO in the test directory and a non-blocking reader of it. */
+static int make_fifo_with_reader(void)
+{
+    snprintf(fifo, sizeof fifo, "%s/log.fifo", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    int r = open(fifo, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(r, 0);
+    return r;
+}
+
+/* What the reader can read now, as a string (static buffer). */
+static const char *drain(int r)
+{
+    static char buf[1 << 20];
+    size_t n = 0;
+    ssize_t got;
+    while (n < sizeof buf - 1u && (got = read(r, buf + n, sizeof buf - 1u - n)) > 0) {
+        n += (size_t)got;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Commits 4 KiB lines until one fails (at most 200: 800 KiB, far more than a pipe holds). */
+static int commit_until_refused(rs_logfile *lf, rp_error *e)
+{
+    static char line[4095];
+    memset(line, 'x', sizeof line);
+    for (int i = 0; i < 200; i++) {
+        ck_assert_int_eq(rs_logfile_stage(lf, line, sizeof line, NULL), 0);
+        int rc = rs_logfile_commit(lf, e);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+/* A FIFO nobody reads: the commit fails ({"r":1}) instead of blocking the whole server, and
+ * succeeds again once the reader reads. (The old code blocked in write(): a timeout here.) */
+START_TEST(fifo_whose_reader_stops_fails_commits_instead_of_blocking)
+{
+    make_dir();
+    int r = make_fifo_with_reader();
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, fifo, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    rp_error e;
+    ck_assert_int_eq(commit_until_refused(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "Resource temporarily unavailable") != NULL);
+    const char *got = drain(r);
+    ck_assert_uint_eq(strlen(got) % 4096u, 0); /* whole lines only */
+    put(&lf, "after");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(drain(r), "after\n");
+    rs_logfile_close(&lf);
+    close(r);
+    remove_dir();
+}
+END_TEST
+
+/* A stream that takes only part of a commit cannot be cut back: the commit fails and the rest
+ * of the line is written before anything else, so the reader never sees a torn line that the
+ * next one continues; a tick finishes it too when no commit comes. */
+START_TEST(partial_stream_write_is_finished_before_the_next_line)
+{
+    make_dir();
+    int r = make_fifo_with_reader();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, fifo, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    f.short_writes = 1;
+    put(&lf, "first line");
+    put(&lf, "second");
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "only 9 of 18 bytes") != NULL);
+    ck_assert_str_eq(drain(r), "first lin");
+    put(&lf, "third");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(drain(r), "e\nsecond\nthird\n");
+    f.short_writes = 1;
+    put(&lf, "fourth");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    bool failed = true;
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms(), &failed, NULL);
+    ck_assert(!failed);
+    ck_assert_str_eq(drain(r), "fourth\n");
+    rs_logfile_close(&lf);
+    close(r);
+    remove_dir();
+}
+END_TEST
+
+/* Signals arriving over and over must not keep a commit in write() forever. */
+START_TEST(stream_write_does_not_retry_eintr_forever)
+{
+    make_dir();
+    int r = make_fifo_with_reader();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, fifo, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    f.eintr_writes = 1000000;
+    put(&lf, "line");
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "Interrupted") != NULL);
+    ck_assert_int_le(f.writes, 10);
+    f.eintr_writes = 0;
+    rs_logfile_close(&lf);
+    close(r);
+    remove_dir();
+}
+END_TEST
+
+/* stdout piped to a reader that stops: commits fail instead of blocking, and the pipe's
+ * shared file description (the parent's too) is not made non-blocking. */
+START_TEST(stdout_pipe_gets_a_description_of_its_own)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    int saved = dup(STDOUT_FILENO);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_eq(dup2(p[1], STDOUT_FILENO), STDOUT_FILENO);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, NULL, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    rp_error e;
+    int rc = commit_until_refused(&lf, &e);
+    int flags = fcntl(STDOUT_FILENO, F_GETFL);
+    rs_logfile_close(&lf);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    ck_assert_int_eq(rc, RP_E_IO);
+    ck_assert(strstr(e.message, "(stdout)") != NULL);
+    ck_assert_int_eq(flags & O_NONBLOCK, 0);
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
 START_TEST(durability_names)
 {
     rs_durability d;
@@ -588,6 +736,10 @@ int main(void)
     tcase_add_test(tc, failed_rewrite_of_a_deleted_file_is_reported_and_retried);
     tcase_add_test(tc, deleted_file_that_cannot_be_replaced_refuses_commits);
     tcase_add_test(tc, open_says_what_it_cuts_and_refuses_a_foreign_tail);
+    tcase_add_test(tc, fifo_whose_reader_stops_fails_commits_instead_of_blocking);
+    tcase_add_test(tc, partial_stream_write_is_finished_before_the_next_line);
+    tcase_add_test(tc, stream_write_does_not_retry_eintr_forever);
+    tcase_add_test(tc, stdout_pipe_gets_a_description_of_its_own);
     tcase_add_test(tc, durability_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

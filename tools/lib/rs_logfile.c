@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define CHECK_PERIOD_MS 1000
+#define PENDING_RETRY_MS 20   /* how soon tick tries again to finish a line a stream left */
+#define STREAM_EINTR_TRIES 4  /* a signal storm must not keep a commit in write() */
 #define TAIL_CHUNK 65536u
 
 static ssize_t posix_write(void *ctx, int fd, const void *buf, size_t len)
@@ -161,8 +163,34 @@ static int open_path(const rs_logfile *lf, const char *path, int *fd_out, struct
             return rc;
         }
     }
+    /* A FIFO or device whose reader stops must not block the server (our own description). */
+    int fl = S_ISREG(st->st_mode) ? -1 : fcntl(fd, F_GETFL);
+    if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        int e = errno;
+        close(fd);
+        return io_error(err, "making non-blocking", path, e);
+    }
     *fd_out = fd;
     return 0;
+}
+
+/* A stdout that is not a file (pipe, FIFO, socket, tty) must never block the server: a reader
+ * that stops reading would stop every client and SIGTERM. O_NONBLOCK is a flag of the open file
+ * description, which fd 1 shares with whoever started us (a shell's terminal, a pipe), so
+ * stdout is opened again through /proc/self/fd/1: a description of our own, same pipe or
+ * device. Where that fails (a socket, a pipe without a reader, no /proc) fd 1's own flag is
+ * set (restored at close), except on a terminal, which stays blocking: the shell shares it. */
+static void nonblocking_stdout(rs_logfile *lf)
+{
+    int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        lf->fd = fd;
+        lf->own_stdout = true;
+        return;
+    }
+    int fl = fcntl(STDOUT_FILENO, F_GETFL);
+    if (fl < 0 || (fl & O_NONBLOCK) != 0 || isatty(STDOUT_FILENO)) return;
+    if (fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) == 0) lf->restore_flags = fl;
 }
 
 int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32_t interval_ms,
@@ -174,8 +202,11 @@ int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32
     lf->interval_ms = interval_ms == 0 ? 1000u : interval_ms;
     lf->ops = ops != NULL ? *ops : rs_logfile_posix_ops;
     lf->dirty_since_ms = -1;
+    lf->restore_flags = -1;
     if (path == NULL || strcmp(path, "-") == 0) {
         lf->fd = STDOUT_FILENO;
+        struct stat st;
+        if (fstat(STDOUT_FILENO, &st) == 0 && !S_ISREG(st.st_mode)) nonblocking_stdout(lf);
         return 0;
     }
     lf->path = strdup(path);
@@ -197,6 +228,8 @@ int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32
     return 0;
 }
 
+static int flush_pending(rs_logfile *lf);
+
 void rs_logfile_close(rs_logfile *lf)
 {
     if (lf == NULL) return;
@@ -205,16 +238,28 @@ void rs_logfile_close(rs_logfile *lf)
         notice(lf, "%lld bytes of acknowledged lines were only in the deleted log file %s and "
                    "are lost", (long long)(lf->end - lf->checked), lf->path);
     }
+    if (lf->fd >= 0 && lf->pending_len > lf->pending_off && flush_pending(lf) < 0) {
+        notice(lf, "log output %s: the last %zu bytes of a line could not be written (%s)",
+               lf->path != NULL ? lf->path : "(stdout)", lf->pending_len - lf->pending_off,
+               strerror(errno));
+    }
     if (lf->path != NULL && lf->fd >= 0) {
         if (lf->mode != RS_DURABILITY_FLUSH && rs_logfile_sync(lf, NULL) < 0) {
             /* counted in fsync_failures; nothing more can be done at exit */
         }
         close(lf->fd);
     }
+    if (lf->own_stdout) close(lf->fd);
+    if (lf->restore_flags >= 0) (void)fcntl(STDOUT_FILENO, F_SETFL, lf->restore_flags);
+    lf->own_stdout = false;
+    lf->restore_flags = -1;
     free(lf->path);
     free(lf->stage);
+    free(lf->pending);
     lf->path = NULL;
     lf->stage = NULL;
+    lf->pending = NULL;
+    lf->pending_len = lf->pending_off = 0;
     lf->fd = -1;
 }
 
@@ -303,25 +348,86 @@ static int cut_back(rs_logfile *lf)
     return e;
 }
 
-/* stdout: no truncation possible, so write everything, retrying partial writes. */
-static int commit_stdout(rs_logfile *lf, rp_error *err)
+/* One write to a stream (stdout, FIFO, device): never blocks (O_NONBLOCK) and retries
+ * EINTR only a few times. */
+static ssize_t stream_write(rs_logfile *lf, const char *buf, size_t len)
 {
-    size_t off = 0;
-    while (off < lf->stage_len) {
-        ssize_t w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage + off, lf->stage_len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : EIO;
-            lf->stats.write_failures++;
-            rs_logfile_discard(lf);
-            return io_error(err, "write", NULL, e);
-        }
-        off += (size_t)w;
+    ssize_t w = -1;
+    for (int i = 0; i < STREAM_EINTR_TRIES; i++) {
+        w = lf->ops.write(lf->ops.ctx, lf->fd, buf, len);
+        if (w >= 0 || errno != EINTR) break;
     }
-    lf->stats.lines += lf->stage_lines;
-    lf->stats.commits++;
-    rs_logfile_discard(lf);
+    return w;
+}
+
+/* Writes what an earlier partial write to a stream left (the rest of a line that the reader
+ * has begun: nothing else may come before it). 0 when nothing is left; else -1 and errno
+ * (EAGAIN: the reader is not reading). */
+static int flush_pending(rs_logfile *lf)
+{
+    while (lf->pending_off < lf->pending_len) {
+        ssize_t w = stream_write(lf, lf->pending + lf->pending_off,
+                                 lf->pending_len - lf->pending_off);
+        if (w <= 0) {
+            if (w == 0) errno = EAGAIN;
+            return -1;
+        }
+        lf->pending_off += (size_t)w;
+    }
+    free(lf->pending);
+    lf->pending = NULL;
+    lf->pending_len = lf->pending_off = 0;
     return 0;
+}
+
+/* A stream took only the first w bytes of the staged lines: it cannot be cut back, so the
+ * rest is kept (the staging buffer itself, no copy) and written before anything else. */
+static void keep_rest_pending(rs_logfile *lf, size_t w)
+{
+    free(lf->pending);
+    lf->pending = lf->stage;
+    lf->pending_len = lf->stage_len;
+    lf->pending_off = w;
+    lf->stage = NULL;
+    lf->stage_cap = 0;
+}
+
+/* Stream outputs: nothing can be cut back or fsynced; a reader that does not read makes the
+ * commit fail ({"r":1}) instead of blocking the server. A partial write is not stored (its
+ * reply is {"r":1}; the reader may still get its complete lines) and its rest is finished
+ * before any later line, so the reader never sees a torn line continued by another. */
+static int commit_stream(rs_logfile *lf, rp_error *err)
+{
+    const char *name = lf->path != NULL ? lf->path : "(stdout)";
+    if (flush_pending(lf) < 0) {
+        int e = errno;
+        lf->stats.write_failures++;
+        rs_logfile_discard(lf);
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                            "write %s: the rest of an earlier line is still not taken (%s): "
+                            "not stored", name, strerror(e));
+    }
+    ssize_t w = stream_write(lf, lf->stage, lf->stage_len);
+    if (w == (ssize_t)lf->stage_len) {
+        lf->stats.lines += lf->stage_lines;
+        lf->stats.commits++;
+        rs_logfile_discard(lf);
+        return 0;
+    }
+    int e = w < 0 ? errno : EAGAIN;
+    lf->stats.write_failures++;
+    int rc;
+    if (w > 0) {
+        lf->stats.short_writes++;
+        rc = rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                          "write %s: only %zd of %zu bytes taken (the rest is written before "
+                          "any later line): not stored", name, w, lf->stage_len);
+        keep_rest_pending(lf, (size_t)w);
+    } else {
+        rc = io_error(err, "write", lf->path, e);
+    }
+    rs_logfile_discard(lf);
+    return rc;
 }
 
 /* O_APPEND puts each write at the file's real end, and the descriptor's offset after it is
@@ -336,7 +442,7 @@ static void follow_write_offset(rs_logfile *lf, ssize_t w)
 int rs_logfile_commit(rs_logfile *lf, rp_error *err)
 {
     if (lf->stage_len == 0) return 0;
-    if (lf->path == NULL) return commit_stdout(lf, err);
+    if (lf->path == NULL) return commit_stream(lf, err);
     if (lf->deleted) {
         /* A line in an unlinked inode is gone at exit: it would not be stored. */
         lf->stats.write_failures++;
@@ -346,6 +452,7 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
                             "the log file was deleted and %s cannot be written yet: not stored",
                             lf->path);
     }
+    if (!lf->regular) return commit_stream(lf, err);
     if (lf->torn) {
         int e = cut_back(lf);
         if (lf->torn) {
@@ -543,7 +650,11 @@ static bool still_in_place(rs_logfile *lf)
 int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err)
 {
     if (failed != NULL) *failed = false;
-    if (lf->path == NULL) return CHECK_PERIOD_MS;
+    int stream_wait = CHECK_PERIOD_MS;
+    if (lf->pending_len > lf->pending_off && flush_pending(lf) < 0) {
+        stream_wait = PENDING_RETRY_MS; /* EAGAIN: the next commit or tick tries again */
+    }
+    if (lf->path == NULL) return stream_wait;
     if (now_ms >= lf->next_check_ms) {
         lf->next_check_ms = now_ms + CHECK_PERIOD_MS;
         if (still_in_place(lf)) {
@@ -553,6 +664,7 @@ int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err)
         }
     }
     int64_t wait = lf->next_check_ms - now_ms;
+    if (stream_wait < wait) wait = stream_wait;
     if (lf->mode == RS_DURABILITY_INTERVAL && lf->dirty_since_ms >= 0) {
         int64_t due = lf->dirty_since_ms + lf->interval_ms - now_ms;
         if (due <= 0) {

@@ -34,7 +34,11 @@
  * than what we wrote, say so (notice) and continue from its real end; a cut-back never
  * extends the file.
  * stdout (path NULL) has no truncation, no sync and no rotation; a path that is not a regular
- * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either.
+ * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either. Such streams are written
+ * non-blocking (stdout through a description of its own, see nonblocking_stdout in the .c):
+ * a reader that stops reading makes commits fail instead of stopping the server. A partial
+ * write to a stream fails the commit too, and its rest is written before any later line
+ * (by the next commit or tick), so the reader never gets a torn line continued by another.
  * No globals; not thread-safe.
  */
 #ifndef RS_LOGFILE_H
@@ -102,6 +106,10 @@ typedef struct rs_logfile {
     bool torn;                 /* a cut-back failed: the file may end inside a line */
     bool regular;              /* a regular file (else no cut-back and no fsync) */
     bool deleted;              /* fd is unlinked and the path not reopened yet: commits fail */
+    bool own_stdout;           /* fd is stdout opened again (non-blocking): closed at close */
+    int restore_flags;         /* fd 1's flags to restore at close, -1 = none */
+    char *pending;             /* a stream's unwritten rest of a partial write (owned) */
+    size_t pending_off, pending_len; /* pending[pending_off..pending_len) is still to write */
     int64_t dirty_since_ms;    /* first unsynced commit, -1 = none */
     int64_t next_check_ms;
     rs_logfile_stats stats;
