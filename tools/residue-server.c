@@ -167,7 +167,8 @@ static void usage(FILE *out)
             "  -v                  print every packet handled on stderr (keys never shown)\n"
             "signals: SIGINT/SIGTERM stop cleanly (status 0); SIGHUP reopens --log-file (for\n"
             "  logrotate); a log file moved or deleted is also noticed within 1 s and the path\n"
-            "  reopened (lines written to a deleted file since the last check are written again).\n"
+            "  reopened (lines written to a deleted file since the last check are written again;\n"
+            "  until the path can be opened again, log requests are answered {\"r\":1}).\n"
             "Other bounds (per-turn work, queued output, total buffered memory, per-address\n"
             "  CONNECT rate and unacknowledged clients) are configuration keys: docs/security.md.\n");
 }
