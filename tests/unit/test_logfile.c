@@ -706,6 +706,28 @@ START_TEST(stdout_pipe_gets_a_description_of_its_own)
 }
 END_TEST
 
+/* Closing a zeroed rs_logfile that was never opened (a caller's clean-up after an early
+ * failure) leaves fd 1's flags alone. */
+START_TEST(closing_a_never_opened_logfile_leaves_stdout_alone)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    int saved = dup(STDOUT_FILENO);
+    ck_assert_int_eq(dup2(p[1], STDOUT_FILENO), STDOUT_FILENO);
+    int before = fcntl(STDOUT_FILENO, F_GETFL);
+    ck_assert_int_eq(fcntl(STDOUT_FILENO, F_SETFL, before | O_NONBLOCK), 0);
+    rs_logfile lf;
+    memset(&lf, 0, sizeof lf);
+    rs_logfile_close(&lf);
+    int after = fcntl(STDOUT_FILENO, F_GETFL);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    close(p[0]);
+    close(p[1]);
+    ck_assert_int_ne(after & O_NONBLOCK, 0);
+}
+END_TEST
+
 START_TEST(durability_names)
 {
     rs_durability d;
@@ -740,6 +762,7 @@ int main(void)
     tcase_add_test(tc, partial_stream_write_is_finished_before_the_next_line);
     tcase_add_test(tc, stream_write_does_not_retry_eintr_forever);
     tcase_add_test(tc, stdout_pipe_gets_a_description_of_its_own);
+    tcase_add_test(tc, closing_a_never_opened_logfile_leaves_stdout_alone);
     tcase_add_test(tc, durability_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

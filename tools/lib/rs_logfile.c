@@ -190,7 +190,10 @@ static void nonblocking_stdout(rs_logfile *lf)
     }
     int fl = fcntl(STDOUT_FILENO, F_GETFL);
     if (fl < 0 || (fl & O_NONBLOCK) != 0 || isatty(STDOUT_FILENO)) return;
-    if (fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) == 0) lf->restore_flags = fl;
+    if (fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) == 0) {
+        lf->restore_stdout = true;
+        lf->stdout_flags = fl;
+    }
 }
 
 int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32_t interval_ms,
@@ -202,7 +205,6 @@ int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32
     lf->interval_ms = interval_ms == 0 ? 1000u : interval_ms;
     lf->ops = ops != NULL ? *ops : rs_logfile_posix_ops;
     lf->dirty_since_ms = -1;
-    lf->restore_flags = -1;
     if (path == NULL || strcmp(path, "-") == 0) {
         lf->fd = STDOUT_FILENO;
         struct stat st;
@@ -250,9 +252,9 @@ void rs_logfile_close(rs_logfile *lf)
         close(lf->fd);
     }
     if (lf->own_stdout) close(lf->fd);
-    if (lf->restore_flags >= 0) (void)fcntl(STDOUT_FILENO, F_SETFL, lf->restore_flags);
+    if (lf->restore_stdout) (void)fcntl(STDOUT_FILENO, F_SETFL, lf->stdout_flags);
     lf->own_stdout = false;
-    lf->restore_flags = -1;
+    lf->restore_stdout = false;
     free(lf->path);
     free(lf->stage);
     free(lf->pending);

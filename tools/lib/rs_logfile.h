@@ -107,7 +107,8 @@ typedef struct rs_logfile {
     bool regular;              /* a regular file (else no cut-back and no fsync) */
     bool deleted;              /* fd is unlinked and the path not reopened yet: commits fail */
     bool own_stdout;           /* fd is stdout opened again (non-blocking): closed at close */
-    int restore_flags;         /* fd 1's flags to restore at close, -1 = none */
+    bool restore_stdout;       /* fd 1 was made non-blocking: stdout_flags restored at close */
+    int stdout_flags;
     char *pending;             /* a stream's unwritten rest of a partial write (owned) */
     size_t pending_off, pending_len; /* pending[pending_off..pending_len) is still to write */
     int64_t dirty_since_ms;    /* first unsynced commit, -1 = none */
