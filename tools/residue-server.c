@@ -155,7 +155,8 @@ static void usage(FILE *out)
             "  --bind ADDR         IPv4 address to listen on (default 127.0.0.1)\n"
             "  --log-file FILE     where accepted log records go, one JSON line each (default stdout);\n"
             "                      {\"r\":0} is sent only once the record is in the file; a failed or\n"
-            "                      short write is cut back (no torn line) and answered {\"r\":1}\n"
+            "                      short write is cut back (no torn line) and answered {\"r\":1}; a pipe\n"
+            "                      or FIFO (or stdout) that stops reading gets {\"r\":1}, never a hang\n"
             "  --durability MODE   flush (default): each request's lines are written before its reply;\n"
             "                      group: also one fsync per poll turn, replies released after it;\n"
             "                      interval: written as flush, fsynced every --durability-interval-ms\n"
@@ -169,7 +170,8 @@ static void usage(FILE *out)
             "  -v                  print every packet handled on stderr (keys never shown)\n"
             "signals: SIGINT/SIGTERM stop cleanly (status 0); SIGHUP reopens --log-file (for\n"
             "  logrotate); a log file moved or deleted is also noticed within 1 s and the path\n"
-            "  reopened (lines written to a deleted file since the last check are written again).\n"
+            "  reopened (lines written to a deleted file since the last check are written again;\n"
+            "  until the path can be opened again, log requests are answered {\"r\":1}).\n"
             "Other bounds (per-turn work, queued output, total buffered memory, per-address\n"
             "  CONNECT rate and unacknowledged clients) are configuration keys: docs/security.md.\n");
 }

@@ -4,6 +4,7 @@
  * file itself is real and read back after every step. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,21 @@ typedef struct faults {
     int short_writes;      /* next N writes write half and return that */
     int fail_fsyncs;       /* next N fsyncs fail with EIO */
     int fail_truncates;    /* next N ftruncates fail with EIO */
+    int eintr_writes;      /* next N writes fail with EINTR (a signal storm) */
     int writes, fsyncs, truncates;
+    int notices;
+    char last_notice[512];
 } faults;
 
 static ssize_t f_write(void *ctx, int fd, const void *buf, size_t len)
 {
     faults *f = ctx;
     f->writes++;
+    if (f->eintr_writes > 0) {
+        f->eintr_writes--;
+        errno = EINTR;
+        return -1;
+    }
     if (f->fail_writes > 0) {
         f->fail_writes--;
         errno = ENOSPC;
@@ -60,6 +69,13 @@ static int f_ftruncate(void *ctx, int fd, off_t len)
     return ftruncate(fd, len);
 }
 
+static void f_notice(void *ctx, const char *message)
+{
+    faults *f = ctx;
+    f->notices++;
+    snprintf(f->last_notice, sizeof f->last_notice, "%s", message);
+}
+
 static char dir[64];
 static char path[128];
 
@@ -73,8 +89,8 @@ static void make_dir(void)
 static void remove_dir(void)
 {
     char p[160];
-    const char *names[] = {"log.jsonl", "moved.jsonl"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *names[] = {"log.jsonl", "moved.jsonl", "log.fifo"};
+    for (size_t i = 0; i < 3; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, names[i]);
         unlink(p);
     }
@@ -100,7 +116,7 @@ static void put(rs_logfile *lf, const char *line)
 
 static rs_logfile_ops ops_for(faults *f)
 {
-    rs_logfile_ops o = {f_write, f_fsync, f_ftruncate, f};
+    rs_logfile_ops o = {f_write, f_fsync, f_ftruncate, f_notice, f};
     return o;
 }
 
@@ -163,8 +179,11 @@ START_TEST(short_and_failed_writes_leave_no_torn_line)
     f.short_writes = 1;
     f.fail_truncates = 2;
     put(&lf, "fifth, torn");
-    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
     ck_assert(lf.torn);
+    /* The message says the cut failed, not that it was done. */
+    ck_assert(strstr(e.message, "(cut back)") == NULL);
+    ck_assert(strstr(e.message, "cutting back failed: Input/output error") != NULL);
     put(&lf, "sixth");
     ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
     ck_assert(strstr(e.message, "cannot cut") != NULL);
@@ -246,8 +265,10 @@ START_TEST(open_cuts_a_torn_tail)
     FILE *w = fopen(path, "wb");
     fputs("{\"ok\":1}\n{\"torn", w);
     fclose(w);
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
     rs_logfile lf;
-    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
     ck_assert_str_eq(slurp(path), "{\"ok\":1}\n");
     put(&lf, "{\"next\":2}");
     ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
@@ -257,7 +278,7 @@ START_TEST(open_cuts_a_torn_tail)
     w = fopen(path, "wb");
     fputs("no newline at all", w);
     fclose(w);
-    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
     ck_assert_str_eq(slurp(path), "");
     rs_logfile_close(&lf);
     remove_dir();
@@ -328,6 +349,385 @@ START_TEST(deleted_file_lines_are_written_again)
 }
 END_TEST
 
+/* logrotate's copytruncate (or `: > log`) empties the file behind the writer's back; a
+ * failing write after that must be cut back to the real end, not to the stale one (which
+ * would extend the file with zeros and keep the torn line). */
+START_TEST(truncation_from_outside_is_followed_not_extended)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "before the copy 1");
+    put(&lf, "before the copy 2");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(truncate(path, 0), 0);
+    f.short_writes = 1;
+    put(&lf, "torn by a full disk");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    ck_assert_str_eq(slurp(path), "");
+    ck_assert_int_eq(f.notices, 1);
+    ck_assert(strstr(f.last_notice, "truncated by someone else") != NULL);
+    put(&lf, "after");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "after\n");
+    /* Truncated again, then a successful write: the end follows, so a later cut is right. */
+    ck_assert_int_eq(truncate(path, 0), 0);
+    put(&lf, "x");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    f.short_writes = 1;
+    put(&lf, "torn again");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    ck_assert_str_eq(slurp(path), "x\n");
+    /* The once-a-second check notices it too (nothing written since). */
+    ck_assert_int_eq(truncate(path, 0), 0);
+    int before = f.notices;
+    bool failed = true;
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 1500, &failed, NULL);
+    ck_assert(!failed);
+    ck_assert_int_eq(f.notices, before + 1);
+    ck_assert_int_eq(lf.end, 0);
+    ck_assert_uint_eq(lf.stats.outside_truncations, 3);
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+/* GROUP: the file is emptied from outside between the sync and a commit whose fsync fails:
+ * the cut back to the last synced line must not extend the file. */
+START_TEST(group_sync_failure_after_outside_truncation_does_not_extend)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_GROUP, 0, &o, NULL), 0);
+    put(&lf, "synced line");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    ck_assert_int_eq(truncate(path, 0), 0);
+    put(&lf, "unsynced");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    f.fail_fsyncs = 1;
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), RP_E_IO);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    /* Truncated between the commit and the failing fsync: nothing is cut, nothing extended. */
+    put(&lf, "a");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    put(&lf, "b");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(truncate(path, 0), 0);
+    f.fail_fsyncs = 1;
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), RP_E_IO);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+/* The disk is full when the deleted file's last lines are written again: the failure is
+ * reported, nothing is counted as rewritten, and the copy is retried on the next tick
+ * (the old descriptor is kept) until it succeeds. */
+START_TEST(failed_rewrite_of_a_deleted_file_is_reported_and_retried)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "checked");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    bool failed = true;
+    int64_t now = rs_logfile_now_ms() + 1500;
+    (void)rs_logfile_tick(&lf, now, &failed, NULL); /* in place */
+    put(&lf, "acknowledged 1");
+    put(&lf, "acknowledged 2");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    f.short_writes = 1;
+    f.fail_writes = 1;
+    rp_error e;
+    (void)rs_logfile_tick(&lf, now + 1500, &failed, &e);
+    ck_assert(failed);
+    ck_assert(strstr(e.message, "deleted file") != NULL);
+    ck_assert(strstr(e.message, "retried") != NULL);
+    ck_assert_uint_eq(lf.stats.rewritten_lines, 0);
+    ck_assert_uint_eq(lf.stats.rewrite_failures, 1);
+    ck_assert_str_eq(slurp(path), ""); /* the half copied was cut off again */
+    (void)rs_logfile_tick(&lf, now + 3000, &failed, &e);
+    ck_assert(!failed);
+    ck_assert_uint_eq(lf.stats.rewritten_lines, 2);
+    ck_assert_uint_eq(lf.stats.reopens, 1);
+    put(&lf, "new");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "acknowledged 1\nacknowledged 2\nnew\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+/* The log directory is removed: the file cannot be replaced, so commits fail (a line only in
+ * the unlinked inode would be gone at exit) until the path can be opened again; then the lines
+ * committed before the deletion was noticed are written again and commits succeed. */
+START_TEST(deleted_file_that_cannot_be_replaced_refuses_commits)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    bool failed = true;
+    int64_t now = rs_logfile_now_ms() + 1500;
+    (void)rs_logfile_tick(&lf, now, &failed, NULL); /* in place */
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+    put(&lf, "before the check");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    (void)rs_logfile_tick(&lf, now + 1500, &failed, NULL);
+    ck_assert(failed);
+    put(&lf, "while the directory is gone");
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "deleted") != NULL);
+    ck_assert_uint_eq(lf.stats.refused_deleted, 1);
+    ck_assert_uint_eq(lf.stats.write_failures, 1);
+    (void)rs_logfile_tick(&lf, now + 3000, &failed, NULL);
+    ck_assert(failed);
+    ck_assert_int_eq(mkdir(dir, 0700), 0);
+    (void)rs_logfile_tick(&lf, now + 4500, &failed, NULL);
+    ck_assert(!failed);
+    put(&lf, "after");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "before the check\nafter\n");
+    ck_assert_uint_eq(lf.stats.rewritten_lines, 1);
+    rs_logfile_close(&lf);
+    /* Never replaced: close says how much acknowledged log was lost with the deleted file. */
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(rmdir(dir), 0);
+    put(&lf, "lost");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 1500, &failed, NULL);
+    ck_assert(failed);
+    f.notices = 0;
+    rs_logfile_close(&lf);
+    ck_assert_int_eq(f.notices, 1);
+    ck_assert(strstr(f.last_notice, "5 bytes of acknowledged lines") != NULL);
+}
+END_TEST
+
+/* An unfinished last line is cut with a word on how much; a tail longer than any line of
+ * ours (RS_LOGFILE_MAX_TORN_TAIL) is not a torn write of ours: the open fails, the file is
+ * left as it is. */
+START_TEST(open_says_what_it_cuts_and_refuses_a_foreign_tail)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    FILE *w = fopen(path, "wb");
+    fputs("first line\nsecond line, no newline", w);
+    fclose(w);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    ck_assert_str_eq(slurp(path), "first line\n");
+    ck_assert_int_eq(f.notices, 1);
+    ck_assert(strstr(f.last_notice, "cut the 23 bytes after its last line end (offset 11)") !=
+              NULL);
+    rs_logfile_close(&lf);
+    /* One byte more than a torn line of ours can be, after a line and without one. */
+    for (int with_line = 0; with_line < 2; with_line++) {
+        w = fopen(path, "wb");
+        if (with_line) fputs("a line\n", w);
+        for (size_t i = 0; i <= RS_LOGFILE_MAX_TORN_TAIL; i++) fputc('x', w);
+        fclose(w);
+        off_t size = (off_t)RS_LOGFILE_MAX_TORN_TAIL + 1 + (with_line ? 7 : 0);
+        rp_error e;
+        ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, &e), RP_E_IO);
+        ck_assert(strstr(e.message, "no newline in its last") != NULL);
+        struct stat st;
+        ck_assert_int_eq(stat(path, &st), 0);
+        ck_assert_int_eq(st.st_size, size);
+    }
+    /* Exactly the bound is still cut. */
+    w = fopen(path, "wb");
+    fputs("a line\n", w);
+    for (size_t i = 0; i < RS_LOGFILE_MAX_TORN_TAIL - 1u; i++) fputc('x', w);
+    fclose(w);
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    ck_assert_str_eq(slurp(path), "a line\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+static char fifo[160];
+
+/* A FIFO in the test directory and a non-blocking reader of it. */
+static int make_fifo_with_reader(void)
+{
+    snprintf(fifo, sizeof fifo, "%s/log.fifo", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    int r = open(fifo, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(r, 0);
+    return r;
+}
+
+/* What the reader can read now, as a string (static buffer). */
+static const char *drain(int r)
+{
+    static char buf[1 << 20];
+    size_t n = 0;
+    ssize_t got;
+    while (n < sizeof buf - 1u && (got = read(r, buf + n, sizeof buf - 1u - n)) > 0) {
+        n += (size_t)got;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Commits 4 KiB lines until one fails (at most 200: 800 KiB, far more than a pipe holds). */
+static int commit_until_refused(rs_logfile *lf, rp_error *e)
+{
+    static char line[4095];
+    memset(line, 'x', sizeof line);
+    for (int i = 0; i < 200; i++) {
+        ck_assert_int_eq(rs_logfile_stage(lf, line, sizeof line, NULL), 0);
+        int rc = rs_logfile_commit(lf, e);
+        if (rc != 0) return rc;
+    }
+    return 0;
+}
+
+/* A FIFO nobody reads: the commit fails ({"r":1}) instead of blocking the whole server, and
+ * succeeds again once the reader reads. (The old code blocked in write(): a timeout here.) */
+START_TEST(fifo_whose_reader_stops_fails_commits_instead_of_blocking)
+{
+    make_dir();
+    int r = make_fifo_with_reader();
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, fifo, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    rp_error e;
+    ck_assert_int_eq(commit_until_refused(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "Resource temporarily unavailable") != NULL);
+    const char *got = drain(r);
+    ck_assert_uint_eq(strlen(got) % 4096u, 0); /* whole lines only */
+    put(&lf, "after");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(drain(r), "after\n");
+    rs_logfile_close(&lf);
+    close(r);
+    remove_dir();
+}
+END_TEST
+
+/* A stream that takes only part of a commit cannot be cut back: the commit fails and the rest
+ * of the line is written before anything else, so the reader never sees a torn line that the
+ * next one continues; a tick finishes it too when no commit comes. */
+START_TEST(partial_stream_write_is_finished_before_the_next_line)
+{
+    make_dir();
+    int r = make_fifo_with_reader();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, fifo, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    f.short_writes = 1;
+    put(&lf, "first line");
+    put(&lf, "second");
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "only 9 of 18 bytes") != NULL);
+    ck_assert_str_eq(drain(r), "first lin");
+    put(&lf, "third");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(drain(r), "e\nsecond\nthird\n");
+    f.short_writes = 1;
+    put(&lf, "fourth");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    bool failed = true;
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms(), &failed, NULL);
+    ck_assert(!failed);
+    ck_assert_str_eq(drain(r), "fourth\n");
+    rs_logfile_close(&lf);
+    close(r);
+    remove_dir();
+}
+END_TEST
+
+/* Signals arriving over and over must not keep a commit in write() forever. */
+START_TEST(stream_write_does_not_retry_eintr_forever)
+{
+    make_dir();
+    int r = make_fifo_with_reader();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, fifo, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    f.eintr_writes = 1000000;
+    put(&lf, "line");
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "Interrupted") != NULL);
+    ck_assert_int_le(f.writes, 10);
+    f.eintr_writes = 0;
+    rs_logfile_close(&lf);
+    close(r);
+    remove_dir();
+}
+END_TEST
+
+/* stdout piped to a reader that stops: commits fail instead of blocking, and the pipe's
+ * shared file description (the parent's too) is not made non-blocking. */
+START_TEST(stdout_pipe_gets_a_description_of_its_own)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    int saved = dup(STDOUT_FILENO);
+    ck_assert_int_ge(saved, 0);
+    ck_assert_int_eq(dup2(p[1], STDOUT_FILENO), STDOUT_FILENO);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, NULL, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    rp_error e;
+    int rc = commit_until_refused(&lf, &e);
+    int flags = fcntl(STDOUT_FILENO, F_GETFL);
+    rs_logfile_close(&lf);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    ck_assert_int_eq(rc, RP_E_IO);
+    ck_assert(strstr(e.message, "(stdout)") != NULL);
+    ck_assert_int_eq(flags & O_NONBLOCK, 0);
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
+/* Closing a zeroed rs_logfile that was never opened (a caller's clean-up after an early
+ * failure) leaves fd 1's flags alone. */
+START_TEST(closing_a_never_opened_logfile_leaves_stdout_alone)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    int saved = dup(STDOUT_FILENO);
+    ck_assert_int_eq(dup2(p[1], STDOUT_FILENO), STDOUT_FILENO);
+    int before = fcntl(STDOUT_FILENO, F_GETFL);
+    ck_assert_int_eq(fcntl(STDOUT_FILENO, F_SETFL, before | O_NONBLOCK), 0);
+    rs_logfile lf;
+    memset(&lf, 0, sizeof lf);
+    rs_logfile_close(&lf);
+    int after = fcntl(STDOUT_FILENO, F_GETFL);
+    dup2(saved, STDOUT_FILENO);
+    close(saved);
+    close(p[0]);
+    close(p[1]);
+    ck_assert_int_ne(after & O_NONBLOCK, 0);
+}
+END_TEST
+
 START_TEST(durability_names)
 {
     rs_durability d;
@@ -353,6 +753,16 @@ int main(void)
     tcase_add_test(tc, open_cuts_a_torn_tail);
     tcase_add_test(tc, moved_file_is_noticed_and_the_path_reopened);
     tcase_add_test(tc, deleted_file_lines_are_written_again);
+    tcase_add_test(tc, truncation_from_outside_is_followed_not_extended);
+    tcase_add_test(tc, group_sync_failure_after_outside_truncation_does_not_extend);
+    tcase_add_test(tc, failed_rewrite_of_a_deleted_file_is_reported_and_retried);
+    tcase_add_test(tc, deleted_file_that_cannot_be_replaced_refuses_commits);
+    tcase_add_test(tc, open_says_what_it_cuts_and_refuses_a_foreign_tail);
+    tcase_add_test(tc, fifo_whose_reader_stops_fails_commits_instead_of_blocking);
+    tcase_add_test(tc, partial_stream_write_is_finished_before_the_next_line);
+    tcase_add_test(tc, stream_write_does_not_retry_eintr_forever);
+    tcase_add_test(tc, stdout_pipe_gets_a_description_of_its_own);
+    tcase_add_test(tc, closing_a_never_opened_logfile_leaves_stdout_alone);
     tcase_add_test(tc, durability_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

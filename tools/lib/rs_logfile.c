@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +12,8 @@
 #include <unistd.h>
 
 #define CHECK_PERIOD_MS 1000
+#define PENDING_RETRY_MS 20   /* how soon tick tries again to finish a line a stream left */
+#define STREAM_EINTR_TRIES 4  /* a signal storm must not keep a commit in write() */
 #define TAIL_CHUNK 65536u
 
 static ssize_t posix_write(void *ctx, int fd, const void *buf, size_t len)
@@ -30,7 +34,26 @@ static int posix_ftruncate(void *ctx, int fd, off_t len)
     return ftruncate(fd, len);
 }
 
-const rs_logfile_ops rs_logfile_posix_ops = {posix_write, posix_fsync, posix_ftruncate, NULL};
+static void stderr_notice(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "residue-server: %s\n", message);
+}
+
+const rs_logfile_ops rs_logfile_posix_ops = {posix_write, posix_fsync, posix_ftruncate,
+                                             stderr_notice, NULL};
+
+static void notice(const rs_logfile *lf, const char *fmt, ...) RP_PRINTF(2, 3);
+static void notice(const rs_logfile *lf, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (lf->ops.notice != NULL) lf->ops.notice(lf->ops.ctx, msg);
+    else stderr_notice(NULL, msg);
+}
 
 int64_t rs_logfile_now_ms(void)
 {
@@ -66,16 +89,19 @@ static int io_error(rp_error *err, const char *what, const char *path, int e)
                         path != NULL ? path : "(stdout)", strerror(e));
 }
 
-/* Offset just after the last '\n' of fd's first size bytes (0 when there is none). */
-static int last_line_end(int fd, off_t size, off_t *out)
+/* Offset just after the last '\n' among the last `limit` of fd's first size bytes; -1 in
+ * *out when there is none there (0 when the file is no longer than limit and has none). */
+static int last_line_end(int fd, off_t size, off_t limit, off_t *out)
 {
     char *buf = malloc(TAIL_CHUNK);
     if (buf == NULL) return -1;
     off_t pos = size;
-    while (pos > 0) {
-        size_t n = pos > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)pos;
+    off_t stop = size > limit ? size - limit : 0;
+    while (pos > stop) {
+        size_t n = pos - stop > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)(pos - stop);
         ssize_t r = pread(fd, buf, n, pos - (off_t)n);
         if (r != (ssize_t)n) {
+            if (r >= 0) errno = EIO;
             free(buf);
             return -1;
         }
@@ -89,7 +115,33 @@ static int last_line_end(int fd, off_t size, off_t *out)
         pos -= (off_t)n;
     }
     free(buf);
-    *out = 0;
+    *out = stop == 0 ? 0 : -1;
+    return 0;
+}
+
+/* A file that ends inside a line: the tail can be one torn line of ours (a crash during a
+ * write, never acknowledged) only if it is at most RS_LOGFILE_MAX_TORN_TAIL bytes; that is
+ * cut, and said. A longer one is not ours to destroy: the open is refused. */
+static int cut_torn_tail(const rs_logfile *lf, const char *path, int fd, struct stat *st,
+                         rp_error *err)
+{
+    off_t keep = st->st_size;
+    if (last_line_end(fd, st->st_size, RS_LOGFILE_MAX_TORN_TAIL, &keep) < 0) {
+        return io_error(err, "read", path, errno);
+    }
+    if (keep < 0) {
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                            "%s: no newline in its last %u bytes, not a log of ours to cut: "
+                            "refused", path, (unsigned)RS_LOGFILE_MAX_TORN_TAIL);
+    }
+    if (keep == st->st_size) return 0;
+    if (lf->ops.ftruncate(lf->ops.ctx, fd, keep) < 0) {
+        return io_error(err, "cutting the unfinished last line of", path, errno);
+    }
+    notice(lf, "log file %s: cut the %lld bytes after its last line end (offset %lld): an "
+               "unfinished line, never acknowledged", path, (long long)(st->st_size - keep),
+           (long long)keep);
+    st->st_size = keep;
     return 0;
 }
 
@@ -105,23 +157,43 @@ static int open_path(const rs_logfile *lf, const char *path, int *fd_out, struct
         return io_error(err, "fstat", path, e);
     }
     if (S_ISREG(st->st_mode) && st->st_size > 0) {
-        off_t keep = st->st_size;
-        if (last_line_end(fd, st->st_size, &keep) < 0) {
-            int e = errno;
+        int rc = cut_torn_tail(lf, path, fd, st, err);
+        if (rc < 0) {
             close(fd);
-            return io_error(err, "read", path, e);
+            return rc;
         }
-        if (keep != st->st_size) {
-            if (lf->ops.ftruncate(lf->ops.ctx, fd, keep) < 0) {
-                int e = errno;
-                close(fd);
-                return io_error(err, "cutting the unfinished last line of", path, e);
-            }
-            st->st_size = keep;
-        }
+    }
+    /* A FIFO or device whose reader stops must not block the server (our own description). */
+    int fl = S_ISREG(st->st_mode) ? -1 : fcntl(fd, F_GETFL);
+    if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+        int e = errno;
+        close(fd);
+        return io_error(err, "making non-blocking", path, e);
     }
     *fd_out = fd;
     return 0;
+}
+
+/* A stdout that is not a file (pipe, FIFO, socket, tty) must never block the server: a reader
+ * that stops reading would stop every client and SIGTERM. O_NONBLOCK is a flag of the open file
+ * description, which fd 1 shares with whoever started us (a shell's terminal, a pipe), so
+ * stdout is opened again through /proc/self/fd/1: a description of our own, same pipe or
+ * device. Where that fails (a socket, a pipe without a reader, no /proc) fd 1's own flag is
+ * set (restored at close), except on a terminal, which stays blocking: the shell shares it. */
+static void nonblocking_stdout(rs_logfile *lf)
+{
+    int fd = open("/proc/self/fd/1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        lf->fd = fd;
+        lf->own_stdout = true;
+        return;
+    }
+    int fl = fcntl(STDOUT_FILENO, F_GETFL);
+    if (fl < 0 || (fl & O_NONBLOCK) != 0 || isatty(STDOUT_FILENO)) return;
+    if (fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) == 0) {
+        lf->restore_stdout = true;
+        lf->stdout_flags = fl;
+    }
 }
 
 int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32_t interval_ms,
@@ -135,6 +207,8 @@ int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32
     lf->dirty_since_ms = -1;
     if (path == NULL || strcmp(path, "-") == 0) {
         lf->fd = STDOUT_FILENO;
+        struct stat st;
+        if (fstat(STDOUT_FILENO, &st) == 0 && !S_ISREG(st.st_mode)) nonblocking_stdout(lf);
         return 0;
     }
     lf->path = strdup(path);
@@ -156,19 +230,38 @@ int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32
     return 0;
 }
 
+static int flush_pending(rs_logfile *lf);
+
 void rs_logfile_close(rs_logfile *lf)
 {
     if (lf == NULL) return;
+    if (lf->path != NULL && lf->fd >= 0 && lf->deleted && rs_logfile_reopen(lf, NULL) < 0 &&
+        lf->end > lf->checked) {
+        notice(lf, "%lld bytes of acknowledged lines were only in the deleted log file %s and "
+                   "are lost", (long long)(lf->end - lf->checked), lf->path);
+    }
+    if (lf->fd >= 0 && lf->pending_len > lf->pending_off && flush_pending(lf) < 0) {
+        notice(lf, "log output %s: the last %zu bytes of a line could not be written (%s)",
+               lf->path != NULL ? lf->path : "(stdout)", lf->pending_len - lf->pending_off,
+               strerror(errno));
+    }
     if (lf->path != NULL && lf->fd >= 0) {
         if (lf->mode != RS_DURABILITY_FLUSH && rs_logfile_sync(lf, NULL) < 0) {
             /* counted in fsync_failures; nothing more can be done at exit */
         }
         close(lf->fd);
     }
+    if (lf->own_stdout) close(lf->fd);
+    if (lf->restore_stdout) (void)fcntl(STDOUT_FILENO, F_SETFL, lf->stdout_flags);
+    lf->own_stdout = false;
+    lf->restore_stdout = false;
     free(lf->path);
     free(lf->stage);
+    free(lf->pending);
     lf->path = NULL;
     lf->stage = NULL;
+    lf->pending = NULL;
+    lf->pending_len = lf->pending_off = 0;
     lf->fd = -1;
 }
 
@@ -221,47 +314,150 @@ void rs_logfile_discard(rs_logfile *lf)
     }
 }
 
-/* Cuts the file back to lf->end (the last complete line). */
-static void cut_back(rs_logfile *lf)
+/* The file is size bytes long but we wrote up to lf->end: someone else truncated it
+ * (copytruncate, `: > log`). What we tracked beyond size is gone; continue from its real end
+ * (O_APPEND writes land there anyway) so that a cut-back never extends the file. */
+static void follow_outside_truncation(rs_logfile *lf, off_t size)
 {
+    if (size >= lf->end) return;
+    notice(lf, "log file %s was truncated by someone else to %lld bytes (we had written %lld): "
+               "continuing at its end", lf->path, (long long)size, (long long)lf->end);
+    lf->end = size;
+    if (lf->synced > size) lf->synced = size;
+    if (lf->checked > size) lf->checked = size;
+    lf->stats.outside_truncations++;
+}
+
+/* Cuts the file back to lf->end (the last complete line); 0 or ftruncate's errno. A file
+ * already that short was truncated from outside: it is left as it is (ftruncate would extend
+ * it with zeros). */
+static int cut_back(rs_logfile *lf)
+{
+    struct stat st;
+    if (fstat(lf->fd, &st) == 0 && st.st_size <= lf->end) {
+        follow_outside_truncation(lf, st.st_size);
+        lf->torn = false;
+        return 0;
+    }
     if (lf->ops.ftruncate(lf->ops.ctx, lf->fd, lf->end) == 0) {
         lf->torn = false;
         lf->stats.truncations++;
-    } else {
-        lf->torn = true;
-        lf->stats.truncate_failures++;
+        return 0;
     }
+    int e = errno;
+    lf->torn = true;
+    lf->stats.truncate_failures++;
+    return e;
 }
 
-/* stdout: no truncation possible, so write everything, retrying partial writes. */
-static int commit_stdout(rs_logfile *lf, rp_error *err)
+/* One write to a stream (stdout, FIFO, device): never blocks (O_NONBLOCK) and retries
+ * EINTR only a few times. */
+static ssize_t stream_write(rs_logfile *lf, const char *buf, size_t len)
 {
-    size_t off = 0;
-    while (off < lf->stage_len) {
-        ssize_t w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage + off, lf->stage_len - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            int e = w < 0 ? errno : EIO;
-            lf->stats.write_failures++;
-            rs_logfile_discard(lf);
-            return io_error(err, "write", NULL, e);
-        }
-        off += (size_t)w;
+    ssize_t w = -1;
+    for (int i = 0; i < STREAM_EINTR_TRIES; i++) {
+        w = lf->ops.write(lf->ops.ctx, lf->fd, buf, len);
+        if (w >= 0 || errno != EINTR) break;
     }
-    lf->stats.lines += lf->stage_lines;
-    lf->stats.commits++;
-    rs_logfile_discard(lf);
+    return w;
+}
+
+/* Writes what an earlier partial write to a stream left (the rest of a line that the reader
+ * has begun: nothing else may come before it). 0 when nothing is left; else -1 and errno
+ * (EAGAIN: the reader is not reading). */
+static int flush_pending(rs_logfile *lf)
+{
+    while (lf->pending_off < lf->pending_len) {
+        ssize_t w = stream_write(lf, lf->pending + lf->pending_off,
+                                 lf->pending_len - lf->pending_off);
+        if (w <= 0) {
+            if (w == 0) errno = EAGAIN;
+            return -1;
+        }
+        lf->pending_off += (size_t)w;
+    }
+    free(lf->pending);
+    lf->pending = NULL;
+    lf->pending_len = lf->pending_off = 0;
     return 0;
+}
+
+/* A stream took only the first w bytes of the staged lines: it cannot be cut back, so the
+ * rest is kept (the staging buffer itself, no copy) and written before anything else. */
+static void keep_rest_pending(rs_logfile *lf, size_t w)
+{
+    free(lf->pending);
+    lf->pending = lf->stage;
+    lf->pending_len = lf->stage_len;
+    lf->pending_off = w;
+    lf->stage = NULL;
+    lf->stage_cap = 0;
+}
+
+/* Stream outputs: nothing can be cut back or fsynced; a reader that does not read makes the
+ * commit fail ({"r":1}) instead of blocking the server. A partial write is not stored (its
+ * reply is {"r":1}; the reader may still get its complete lines) and its rest is finished
+ * before any later line, so the reader never sees a torn line continued by another. */
+static int commit_stream(rs_logfile *lf, rp_error *err)
+{
+    const char *name = lf->path != NULL ? lf->path : "(stdout)";
+    if (flush_pending(lf) < 0) {
+        int e = errno;
+        lf->stats.write_failures++;
+        rs_logfile_discard(lf);
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                            "write %s: the rest of an earlier line is still not taken (%s): "
+                            "not stored", name, strerror(e));
+    }
+    ssize_t w = stream_write(lf, lf->stage, lf->stage_len);
+    if (w == (ssize_t)lf->stage_len) {
+        lf->stats.lines += lf->stage_lines;
+        lf->stats.commits++;
+        rs_logfile_discard(lf);
+        return 0;
+    }
+    int e = w < 0 ? errno : EAGAIN;
+    lf->stats.write_failures++;
+    int rc;
+    if (w > 0) {
+        lf->stats.short_writes++;
+        rc = rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                          "write %s: only %zd of %zu bytes taken (the rest is written before "
+                          "any later line): not stored", name, w, lf->stage_len);
+        keep_rest_pending(lf, (size_t)w);
+    } else {
+        rc = io_error(err, "write", lf->path, e);
+    }
+    rs_logfile_discard(lf);
+    return rc;
+}
+
+/* O_APPEND puts each write at the file's real end, and the descriptor's offset after it is
+ * where the w bytes written end: a start below lf->end means the file was truncated from
+ * outside since our last write. */
+static void follow_write_offset(rs_logfile *lf, ssize_t w)
+{
+    off_t pos = lseek(lf->fd, 0, SEEK_CUR);
+    if (pos >= (off_t)w) follow_outside_truncation(lf, pos - (off_t)w);
 }
 
 int rs_logfile_commit(rs_logfile *lf, rp_error *err)
 {
     if (lf->stage_len == 0) return 0;
-    if (lf->path == NULL) return commit_stdout(lf, err);
+    if (lf->path == NULL) return commit_stream(lf, err);
+    if (lf->deleted) {
+        /* A line in an unlinked inode is gone at exit: it would not be stored. */
+        lf->stats.write_failures++;
+        lf->stats.refused_deleted++;
+        rs_logfile_discard(lf);
+        return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                            "the log file was deleted and %s cannot be written yet: not stored",
+                            lf->path);
+    }
+    if (!lf->regular) return commit_stream(lf, err);
     if (lf->torn) {
-        cut_back(lf);
+        int e = cut_back(lf);
         if (lf->torn) {
-            int e = errno;
             lf->stats.write_failures++;
             rs_logfile_discard(lf);
             return io_error(err, "cannot cut the unfinished line from", lf->path, e);
@@ -271,6 +467,7 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
     do {
         w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage, lf->stage_len);
     } while (w < 0 && errno == EINTR);
+    if (w > 0 && lf->regular) follow_write_offset(lf, w);
     if (w == (ssize_t)lf->stage_len) {
         lf->end += (off_t)w;
         lf->stats.lines += lf->stage_lines;
@@ -283,13 +480,17 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
     }
     int e = w < 0 ? errno : ENOSPC;
     lf->stats.write_failures++;
+    int cut = 0;
     if (w > 0) {
         lf->stats.short_writes++;
-        if (lf->regular) cut_back(lf);
+        if (lf->regular) cut = cut_back(lf);
     }
     int rc = w > 0 ? rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
-                                  "write %s: only %zd of %zu bytes written (cut back)", lf->path,
-                                  w, lf->stage_len)
+                                  "write %s: only %zd of %zu bytes written (%s%s)", lf->path, w,
+                                  lf->stage_len, !lf->regular ? "not a file, not cut back"
+                                                 : cut == 0  ? "cut back"
+                                                             : "cutting back failed: ",
+                                  cut != 0 ? strerror(cut) : "")
                    : io_error(err, "write", lf->path, e);
     rs_logfile_discard(lf);
     return rc;
@@ -328,31 +529,74 @@ int rs_logfile_sync(rs_logfile *lf, rp_error *err)
     return io_error(err, "fsync", lf->path, e);
 }
 
-/* Copies [from, to) of the old descriptor to the end of the new one. */
-static int rewrite_range(rs_logfile *lf, int old_fd, off_t from, off_t to, int new_fd)
+/* Writes buf[0..len) to fd whole (a short write is continued). -1 with errno set on failure. */
+static int write_all(rs_logfile *lf, int fd, const char *buf, size_t len)
 {
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = lf->ops.write(lf->ops.ctx, fd, buf + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) {
+            if (w == 0) errno = EIO;
+            return -1;
+        }
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+/* Copies [from, to) of the old descriptor (or less, if it ends sooner) to the end of the new
+ * one; *copied and *lines say how much was written. -1 with errno set when a read or write
+ * failed. */
+static int rewrite_range(rs_logfile *lf, int old_fd, off_t from, off_t to, int new_fd,
+                         off_t *copied, uint64_t *lines)
+{
+    *copied = 0;
+    *lines = 0;
     char *buf = malloc(TAIL_CHUNK);
     if (buf == NULL) return -1;
     off_t pos = from;
     while (pos < to) {
         size_t n = to - pos > (off_t)TAIL_CHUNK ? TAIL_CHUNK : (size_t)(to - pos);
         ssize_t r = pread(old_fd, buf, n, pos);
-        if (r <= 0) break;
-        for (ssize_t i = 0; i < r; i++) lf->stats.rewritten_lines += buf[i] == '\n';
-        size_t off = 0;
-        while (off < (size_t)r) {
-            ssize_t w = lf->ops.write(lf->ops.ctx, new_fd, buf + off, (size_t)r - off);
-            if (w < 0 && errno == EINTR) continue;
-            if (w <= 0) {
-                free(buf);
-                return -1;
-            }
-            off += (size_t)w;
+        if (r == 0) break;
+        if (r < 0 || write_all(lf, new_fd, buf, (size_t)r) < 0) {
+            int e = errno;
+            free(buf);
+            errno = e;
+            return -1;
         }
+        for (ssize_t i = 0; i < r; i++) *lines += buf[i] == '\n';
         pos += r;
+        *copied += r;
     }
     free(buf);
     return 0;
+}
+
+/* The file was deleted: writes the lines committed to it since the last check that found it
+ * in place into the new file (fd, start bytes long), so no acknowledged line is lost. On
+ * failure the new file is cut back to start and RP_E_IO returned; the caller keeps the old
+ * descriptor so that the copy can be retried. *size is the new file's size after it. */
+static int rewrite_deleted_lines(rs_logfile *lf, int fd, off_t start, off_t *size, rp_error *err)
+{
+    off_t copied = 0;
+    uint64_t lines = 0;
+    *size = start;
+    if (lf->end <= lf->checked) return 0;
+    if (rewrite_range(lf, lf->fd, lf->checked, lf->end, fd, &copied, &lines) == 0) {
+        lf->stats.rewritten_lines += lines;
+        *size = start + copied;
+        return 0;
+    }
+    int e = errno;
+    lf->stats.rewrite_failures++;
+    /* What did reach the new file is cut off again: no torn line there either. */
+    bool cut = lf->ops.ftruncate(lf->ops.ctx, fd, start) == 0;
+    return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                        "writing the last %lld bytes of the deleted file again failed (kept "
+                        "open, retried%s): %s: %s", (long long)(lf->end - lf->checked),
+                        cut ? "" : "; cutting the part written failed", lf->path, strerror(e));
 }
 
 int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
@@ -364,17 +608,16 @@ int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
     struct stat old, st;
     bool deleted = fstat(lf->fd, &old) == 0 && old.st_nlink == 0;
     int fd = -1;
+    /* Until the path is open again (and the lines copied), commits are refused. */
+    lf->deleted = deleted;
     int rc = open_path(lf, lf->path, &fd, &st, err);
     if (rc < 0) return rc;
     off_t start = st.st_size;
-    if (deleted && lf->end > lf->checked &&
-        rewrite_range(lf, lf->fd, lf->checked, lf->end, fd) < 0) {
-        /* What did reach the new file is cut off again: no torn line there either. */
-        (void)lf->ops.ftruncate(lf->ops.ctx, fd, start);
-        st.st_size = start;
-    } else if (deleted && lf->end > lf->checked) {
-        st.st_size = start + (lf->end - lf->checked);
+    if (deleted && rewrite_deleted_lines(lf, fd, start, &st.st_size, err) < 0) {
+        close(fd);
+        return RP_E_IO;
     }
+    lf->deleted = false;
     close(lf->fd);
     lf->fd = fd;
     lf->dev = st.st_dev;
@@ -394,11 +637,14 @@ int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
     return 0;
 }
 
-/* Whether the path still names our open file. */
-static bool still_in_place(const rs_logfile *lf)
+/* Whether the path still names our open file (and follows a truncation from outside). */
+static bool still_in_place(rs_logfile *lf)
 {
     struct stat cur, path;
-    if (fstat(lf->fd, &cur) == 0 && cur.st_nlink == 0) return false;
+    if (fstat(lf->fd, &cur) == 0) {
+        if (lf->regular) follow_outside_truncation(lf, cur.st_size);
+        if (cur.st_nlink == 0) return false;
+    }
     if (stat(lf->path, &path) < 0) return false;
     return path.st_dev == lf->dev && path.st_ino == lf->ino;
 }
@@ -406,7 +652,11 @@ static bool still_in_place(const rs_logfile *lf)
 int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err)
 {
     if (failed != NULL) *failed = false;
-    if (lf->path == NULL) return CHECK_PERIOD_MS;
+    int stream_wait = CHECK_PERIOD_MS;
+    if (lf->pending_len > lf->pending_off && flush_pending(lf) < 0) {
+        stream_wait = PENDING_RETRY_MS; /* EAGAIN: the next commit or tick tries again */
+    }
+    if (lf->path == NULL) return stream_wait;
     if (now_ms >= lf->next_check_ms) {
         lf->next_check_ms = now_ms + CHECK_PERIOD_MS;
         if (still_in_place(lf)) {
@@ -416,6 +666,7 @@ int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err)
         }
     }
     int64_t wait = lf->next_check_ms - now_ms;
+    if (stream_wait < wait) wait = stream_wait;
     if (lf->mode == RS_DURABILITY_INTERVAL && lf->dirty_since_ms >= 0) {
         int64_t due = lf->dirty_since_ms + lf->interval_ms - now_ms;
         if (due <= 0) {

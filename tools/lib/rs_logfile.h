@@ -22,11 +22,23 @@
  * once per check period (1 s), a file deleted (st_nlink 0) or moved (the path names another
  * inode or device, or nothing) and reopens the path. Lines committed to a deleted file since
  * the last check that found it in place are written again into the new file, so no stored
- * line is lost; lines committed to a moved file stay there (logrotate's way).
+ * line is lost; lines committed to a moved file stay there (logrotate's way). While a deleted
+ * file cannot be replaced (the path cannot be opened, e.g. its directory was removed, or
+ * that copy fails), the deleted file is kept open, every commit fails (a line only in an
+ * unlinked inode is lost at exit) and each check tries again. A moved file whose path cannot
+ * be reopened is still written: its lines are stored, under its new name.
  *
- * The file is assumed to be written by this process only (its end offset is tracked).
+ * The file is assumed to be written by this process only (its end offset is tracked), but it
+ * may be truncated by someone else (logrotate's copytruncate, `: > log`): the offset after each
+ * write (O_APPEND: the real end), a cut-back and the once-a-second check notice a file shorter
+ * than what we wrote, say so (notice) and continue from its real end; a cut-back never
+ * extends the file.
  * stdout (path NULL) has no truncation, no sync and no rotation; a path that is not a regular
- * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either.
+ * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either. Such streams are written
+ * non-blocking (stdout through a description of its own, see nonblocking_stdout in the .c):
+ * a reader that stops reading makes commits fail instead of stopping the server. A partial
+ * write to a stream fails the commit too, and its rest is written before any later line
+ * (by the next commit or tick), so the reader never gets a torn line continued by another.
  * No globals; not thread-safe.
  */
 #ifndef RS_LOGFILE_H
@@ -50,11 +62,14 @@ RP_CHECK_RESULT int rs_durability_parse(const char *text, rs_durability *out, rp
 const char *rs_durability_name(rs_durability d);
 
 /* The file operations, injectable so tests can fail them or cut writes short. Each behaves
- * like the POSIX call of the same name (return value and errno). */
+ * like the POSIX call of the same name (return value and errno). notice receives what the
+ * writer has to say that is no error of a call (e.g. the file was truncated by someone
+ * else); NULL = one line on stderr. */
 typedef struct rs_logfile_ops {
     ssize_t (*write)(void *ctx, int fd, const void *buf, size_t len);
     int (*fsync)(void *ctx, int fd);
     int (*ftruncate)(void *ctx, int fd, off_t len);
+    void (*notice)(void *ctx, const char *message);
     void *ctx;
 } rs_logfile_ops;
 
@@ -69,7 +84,10 @@ typedef struct rs_logfile_stats {
     uint64_t fsyncs, fsync_failures;
     uint64_t reopens;          /* SIGHUP or noticed rotation */
     uint64_t rewritten_lines;  /* written again after the file was deleted */
+    uint64_t rewrite_failures; /* attempts to write them again that failed (retried) */
+    uint64_t refused_deleted;  /* commits refused: the file was deleted, the path not reopened */
     uint64_t lines_lost_on_fsync; /* lines cut back after a failed fsync (GROUP: answered {"r":1}) */
+    uint64_t outside_truncations; /* the file was found shorter than what we wrote */
 } rs_logfile_stats;
 
 typedef struct rs_logfile {
@@ -87,6 +105,12 @@ typedef struct rs_logfile {
     off_t checked;             /* end when the last rotation check found the file in place */
     bool torn;                 /* a cut-back failed: the file may end inside a line */
     bool regular;              /* a regular file (else no cut-back and no fsync) */
+    bool deleted;              /* fd is unlinked and the path not reopened yet: commits fail */
+    bool own_stdout;           /* fd is stdout opened again (non-blocking): closed at close */
+    bool restore_stdout;       /* fd 1 was made non-blocking: stdout_flags restored at close */
+    int stdout_flags;
+    char *pending;             /* a stream's unwritten rest of a partial write (owned) */
+    size_t pending_off, pending_len; /* pending[pending_off..pending_len) is still to write */
     int64_t dirty_since_ms;    /* first unsynced commit, -1 = none */
     int64_t next_check_ms;
     rs_logfile_stats stats;
@@ -95,9 +119,16 @@ typedef struct rs_logfile {
 /* The real POSIX calls. */
 extern const rs_logfile_ops rs_logfile_posix_ops;
 
+/* The longest unfinished last line rs_logfile_open (and a reopen) cuts from an existing file:
+ * more than the longest line residue-server writes with the default --max-packet (a 1 MiB
+ * msg, JSON-escaped at most 6 bytes a byte). */
+#define RS_LOGFILE_MAX_TORN_TAIL (8u << 20)
+
 /* Opens path for appending (created 0666 & ~umask; NULL or "-" = stdout). A file that ends
  * inside a line (a crash during a write by an earlier run) is cut back to its last line end
- * first: that line was never acknowledged. ops NULL = rs_logfile_posix_ops. */
+ * first, and notice says how many bytes were cut: that line was never acknowledged. A tail
+ * without a newline longer than RS_LOGFILE_MAX_TORN_TAIL cannot be one torn line of ours:
+ * RP_E_IO, the file untouched. ops NULL = rs_logfile_posix_ops. */
 RP_CHECK_RESULT int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode,
                                     uint32_t interval_ms, const rs_logfile_ops *ops,
                                     rp_error *err);
@@ -130,8 +161,10 @@ RP_CHECK_RESULT int rs_logfile_sync(rs_logfile *lf, rp_error *err);
 /* Whether rs_logfile_sync has work (GROUP: replies are waiting for it). */
 bool rs_logfile_dirty(const rs_logfile *lf);
 
-/* Closes and opens the path again (after a sync). Lines staged stay staged. On failure the
- * old descriptor is kept and RP_E_IO returned. */
+/* Closes and opens the path again (after a sync). Lines staged stay staged. When the old file
+ * was deleted, the lines committed to it since the last check are copied into the new file
+ * first. On failure (open, or that copy) the old descriptor is kept and RP_E_IO returned;
+ * the next reopen (tick: within 1 s) tries again. */
 RP_CHECK_RESULT int rs_logfile_reopen(rs_logfile *lf, rp_error *err);
 
 /* Periodic work at now_ms (monotonic, as rs_logfile_now_ms): the rotation check once per
