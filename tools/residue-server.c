@@ -133,6 +133,7 @@ typedef struct app {
     int64_t next_store_report_ms;
     uint64_t sync_failures_reported; /* failed group fsyncs (each turns a turn's {"r":0} to 1) */
     int64_t next_sync_report_ms;
+    int64_t next_tick_report_ms; /* the log file's periodic check or interval fsync failed */
 } app;
 
 static int64_t mono_ms(void)
@@ -165,8 +166,9 @@ static void usage(FILE *out)
             "  --stats-file FILE   rewrite one line of counters there every second (and at exit)\n"
             "  --max-packet BYTES  largest packet accepted (default 1048576); larger closes the connection\n"
             "  --max-connections N open client connections (default 4096, at most the fd limit - 16);\n"
-            "                      when full, the connection idle longest without a complete packet\n"
-            "                      (else the one idle longest) is closed to make room\n"
+            "                      when full, the oldest connection with no successful request\n"
+            "                      (else the one whose last successful request is oldest) is closed\n"
+            "                      to make room\n"
             "  -v                  print every packet handled on stderr (keys never shown)\n"
             "signals: SIGINT/SIGTERM stop cleanly (status 0); SIGHUP reopens --log-file (for\n"
             "  logrotate); a log file moved or deleted is also noticed within 1 s and the path\n"
@@ -746,7 +748,8 @@ static void stats_line(const app *a, char *out, size_t cap)
              "max_turn_ms=%lld clients=%zu lines=%llu write_failures=%llu short_writes=%llu "
              "truncations=%llu fsyncs=%llu fsync_failures=%llu reopens=%llu rewritten_lines=%llu "
              "log_store_failed=%llu rsa_attempts=%llu source_rate_refused=%llu "
-             "source_unacked_refused=%llu durability=%s\n",
+             "source_unacked_refused=%llu rewrite_failures=%llu refused_deleted=%llu "
+             "outside_truncations=%llu durability=%s\n",
              a->nconns, a->held_total, (unsigned long long)a->st.held_peak,
              (unsigned long long)a->st.evicted_idle, (unsigned long long)a->st.evicted_memory,
              (unsigned long long)a->st.closed_stalled, (unsigned long long)a->st.rsa_deferrals,
@@ -758,7 +761,8 @@ static void stats_line(const app *a, char *out, size_t cap)
              (unsigned long long)l->rewritten_lines, (unsigned long long)st.log_store_failed,
              (unsigned long long)st.rsa_attempts, (unsigned long long)st.source_rate_refused,
              (unsigned long long)st.source_unacked_refused,
-             rs_durability_name((rs_durability)a->lim.durability));
+             (unsigned long long)l->rewrite_failures, (unsigned long long)l->refused_deleted,
+             (unsigned long long)l->outside_truncations, rs_durability_name((rs_durability)a->lim.durability));
 }
 
 static int write_ports_file(const char *path, const char *line);
@@ -817,8 +821,9 @@ static void reopen_log(app *a, const char *why)
     if (rs_logfile_reopen(&a->log, &err) < 0) {
         char msg[512];
         rp_error_format(&err, msg, sizeof msg);
-        fprintf(stderr, PROG ": %s: could not reopen the log file, still writing the old one: %s\n",
-                why, msg);
+        fprintf(stderr, PROG ": %s: could not reopen the log file, %s: %s\n", why,
+                a->log.deleted ? "requests are refused until it can be" : "still writing the old one",
+                msg);
     } else if (a->verbose) {
         fprintf(stderr, PROG ": %s: log file reopened\n", why);
     }
@@ -835,7 +840,7 @@ static int run(app *a)
         bool failed = false;
         rp_error lerr;
         int log_wait = rs_logfile_tick(&a->log, now, &failed, &lerr);
-        if (failed) {
+        if (failed && report_due(&a->next_tick_report_ms)) {
             char msg[512];
             rp_error_format(&lerr, msg, sizeof msg);
             fprintf(stderr, PROG ": log file: %s\n", msg);
