@@ -201,7 +201,8 @@ void rp_schema_init(const rp_schema_message *m, void *msg);
  * presence flag false) and validates it: decode = parse + validate, so success means every
  * rule of the spec holds. Strings and bytes are carved from storage (nothing is
  * allocated); on failure storage is rewound to where it was and *msg is unspecified.
- * profile NULL: RFC 8259 exactly, a key twice is an error, numbers must be integers. A
+ * profile NULL: RFC 8259 exactly, a declared key twice is an error (unknown keys are not
+ * remembered, so one of them twice is not), numbers must be integers. A
  * profile relaxes what its settings say (rp_schema_profile) and the relax bits of its index
  * (a required field may be absent, a 0 may mean absent). The nesting limit is m->max_depth.
  * Unknown keys are skipped (after checking they are well-formed JSON) unless the message

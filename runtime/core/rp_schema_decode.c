@@ -384,15 +384,15 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
             if (rp_json_str_eq(&key, m->fields[i].key, m->fields[i].key_len))
                 f = &m->fields[i];
         if (f == NULL) {
-            if (m->reject_unknown) {
-                rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
-                rc = rps_problem(cx, RP_E_SCHEMA_UNKNOWN, key.offset, &m->loc,
-                                 "unknown key in a %s object", m->name);
-                rp_json_path_pop(&cx->path);
-                if (rc < 0)
-                    return rc;
-            }
-            if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
+            /* An error inside the skipped value is reported at the key's path too. */
+            rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
+            rc = m->reject_unknown ? rps_problem(cx, RP_E_SCHEMA_UNKNOWN, key.offset, &m->loc,
+                                                 "unknown key in a %s object", m->name)
+                                   : 0;
+            if (rc == 0)
+                rc = rp_json_skip_value(&cx->sc, je);
+            rp_json_path_pop(&cx->path);
+            if (rc < 0)
                 return rc;
             continue;
         }

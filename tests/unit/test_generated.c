@@ -884,6 +884,12 @@ START_TEST(test_strict_and_wire_modes)
     ck_assert_int_eq(residue_connect_decode(gone, strlen(gone), &g_any.u.connect, &ga, &residue_profile_wire, &err),
                      RP_E_SCHEMA_MISSING);
     ck_assert_str_eq(err.path, "$.type");
+    /* an error inside a value the decoder skips (an unknown key's) names that key */
+    const char *bad_unknown = "{\"_t\":1,\"type\":1,\"zz\":[\"\xff\"]}";
+    rp_arena ua = fresh_arena();
+    ck_assert_int_eq(residue_connect_decode(bad_unknown, strlen(bad_unknown), &g_any.u.connect, &ua, NULL, &err),
+                     RP_E_JSON_UTF8);
+    ck_assert_str_eq(err.path, "$.zz");
     /* and a last relaxed 0 leaves _t absent, not the earlier 5 */
     ck_assert_int_eq(decode_any("{\"_t\":5,\"type\":1,\"_t\":0}", C2S, &residue_profile_wire_untimed, &err), 0);
     ck_assert(!g_any.u.connect.has_timestamp);

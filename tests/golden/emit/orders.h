@@ -38,9 +38,10 @@ extern "C" {
  *                     parses JSON text and validates it against the spec. Strings and
  *                     bytes are copied into `storage` (an rp_arena over caller memory),
  *                     so *out is valid as long as that memory; on failure storage is
- *                     rewound. profile NULL is RFC 8259 exactly (a key twice is an
- *                     error); a profile (the spec's <p>_profile_<name>) accepts the
- *                     leniencies it names.
+ *                     rewound. profile NULL is RFC 8259 exactly (a declared key twice
+ *                     is an error; keys the message does not declare are skipped); a
+ *                     profile (the spec's <p>_profile_<name>) accepts the leniencies
+ *                     it names.
  *   M_validate(msg, err)
  *                     checks every rule of the spec; the error names the JSON path and the
  *                     spec file:line:col of the rule.
