@@ -490,6 +490,18 @@ static void resolve_profile(rp_checker *c, rp_ast_decl *d)
     }
 }
 
+/* Profiles past the limit are errors already: they are not resolved, and their bases are
+ * dropped so no chain is walked through them (resolving a chain of n profiles, each walking
+ * its whole base chain, took time n^2). Every chain left is at most PROFILE_MAX long. */
+static void resolve_profiles(rp_checker *c)
+{
+    const rp_ast_spec *spec = c->spec;
+    for (size_t i = PROFILE_MAX; i < spec->profile_count; i++)
+        ((rp_ast_decl *)spec->profiles[i])->u.profile.base = NULL;
+    for (size_t i = 0; i < spec->profile_count && i < PROFILE_MAX; i++)
+        resolve_profile(c, (rp_ast_decl *)spec->profiles[i]);
+}
+
 /* ---- routes ------------------------------------------------------------------------------------ */
 
 static void check_route(rp_checker *c, rp_ast_route *r)
@@ -584,8 +596,7 @@ void rp_check_transport(rp_checker *c)
     check_table_limits(c);
     for (size_t i = 0; i < spec->profile_count; i++)
         check_profile_own(c, (rp_ast_decl *)spec->profiles[i]);
-    for (size_t i = 0; i < spec->profile_count; i++)
-        resolve_profile(c, (rp_ast_decl *)spec->profiles[i]);
+    resolve_profiles(c);
     for (size_t i = 0; i < spec->decl_count; i++)
         check_routes_of(c, spec->decls[i]);
     check_max_depth(c);

@@ -92,6 +92,38 @@ START_TEST(nesting_100000_deep_is_refused_not_a_crash)
 }
 END_TEST
 
+/* Profiles p0 .. p(count-1), each based on the one before. */
+static char *profile_chain_spec(size_t count)
+{
+    rp_strbuf sb = { 0 };
+    rp_sb_puts(&sb, "protocol p;\npeers a, b;\nprofile p0 { }\n");
+    for (size_t i = 1; i < count; i++)
+        rp_sb_printf(&sb, "profile p%zu : p%zu { }\n", i, i - 1);
+    return sb.s;
+}
+
+/* Each profile past the 32nd is an error; resolving all 100,000 bases took time n^2
+ * (a day's worth), so this test timed out before. */
+START_TEST(profile_chain_of_100000_is_refused_at_each_profile_past_32)
+{
+    char *text = profile_chain_spec(100000);
+    rp_diag *d = rp_diag_new();
+    rp_ast_spec *spec = NULL;
+    ck_assert_int_eq(rp_frontend_load_buffer(d, "t.rproto", text, strlen(text), NULL, &spec), RP_FRONTEND_SPEC_ERROR);
+    ck_assert_ptr_null(spec);
+    ck_assert_uint_eq(rp_diag_error_count(d), 100000 - 32);
+    const char *out = rp_diag_text(d);
+    const char *first = "t.rproto:35:9: error: a spec has at most 32 profiles\n"
+                        "profile p32 : p31 { }\n"
+                        "        ^~~\n"
+                        "t.rproto:36:9: error: a spec has at most 32 profiles\n";
+    ck_assert_msg(strncmp(out, first, strlen(first)) == 0, "%.400s", out);
+    ck_assert_ptr_nonnull(strstr(out, "rprotoc: fatal error: too many errors (50), stopping\n"));
+    rp_diag_free(d);
+    free(text);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("frontend_limits");
@@ -100,6 +132,10 @@ static Suite *suite(void)
     tcase_add_test(tc, nesting_at_the_decoder_limit_reads_back);
     tcase_add_test(tc, nesting_past_the_decoder_limit_is_refused);
     tcase_add_test(tc, nesting_100000_deep_is_refused_not_a_crash);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("profiles");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, profile_chain_of_100000_is_refused_at_each_profile_past_32);
     suite_add_tcase(s, tc);
     return s;
 }
