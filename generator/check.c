@@ -423,6 +423,10 @@ static const char *type_kind_text(const rp_ast_type *t, char *buf, size_t cap)
     return buf;
 }
 
+/* Items a repeated or map field may hold: the count maximum sizes the field's C array, and
+ * a larger one (18446744073709551615) gave a declaration no compiler accepts. */
+#define COUNT_MAX_LIMIT 65536u
+
 static void check_len(checker *c, const rp_ast_len *l, const char *what)
 {
     if (l->present && l->set == NULL && l->has_min && l->has_max && l->min > l->max)
@@ -683,6 +687,9 @@ static void check_field_attrs(checker *c, rp_ast_field *f)
                   t->is_map ? "map" : "repeated", f->c_name);
         else if (a->count.set != NULL)
             error(c, &a->count.span, "'count' takes a range, not a set");
+        else if (a->count.max > COUNT_MAX_LIMIT)
+            error(c, &a->count.span, "a count maximum is at most %u (it sizes a C array), not %llu",
+                  COUNT_MAX_LIMIT, (unsigned long long)a->count.max);
         else
             check_len(c, &a->count, "count");
     } else if (a->count.present) {
