@@ -267,6 +267,63 @@ static void check_max_depth(rp_checker *c)
     free(memo);
 }
 
+/* A bound on the C size of every message and array: counts multiply down a chain (a count
+ * of 65536 of a message with a count of 65536 ...), and a struct past PTRDIFF_MAX (2^63 - 1
+ * bytes) does not compile. The bound is generous per item, so real sizes are smaller; the
+ * limit 2^48 leaves room for that and is above what existing nested specs take (33 levels of
+ * count 2: 2^33 items). */
+#define STRUCT_BYTES_LIMIT (1ull << 48)
+#define ITEM_BYTES 64u  /* a scalar, rp_str, rp_bytes or map key with padding, at most */
+#define FIELD_BYTES 16u /* has_, is_null_ and _count members of one field, at most */
+
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static uint64_t sat_mul(uint64_t a, uint64_t b) { return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
+
+/* Recursion is bounded: no cycles and at most MAX_DEPTH_LIMIT levels (checked before). */
+static uint64_t struct_bytes(const rp_ast_decl *d, uint64_t *memo)
+{
+    if (memo[d->index] != 0)
+        return memo[d->index];
+    uint64_t total = FIELD_BYTES;
+    if (d->kind == RP_DECL_ARRAY) {
+        const rp_ast_decl *e = d->u.array.element.ref;
+        uint64_t item = e != NULL && e->kind == RP_DECL_MESSAGE ? struct_bytes(e, memo) : ITEM_BYTES;
+        total = sat_add(total, sat_mul(d->u.array.len.max, item));
+    } else {
+        for (size_t i = 0; i < d->u.message.field_count; i++) {
+            const rp_ast_field *f = &d->u.message.fields[i];
+            const rp_ast_decl *t = f->type.ref;
+            uint64_t item = t != NULL && t->kind == RP_DECL_MESSAGE ? struct_bytes(t, memo) : 0;
+            item = sat_add(item, ITEM_BYTES);
+            uint64_t n = f->label == RP_LABEL_REPEATED || f->type.is_map ? f->attrs.count.max : 1;
+            total = sat_add(total, sat_add(FIELD_BYTES, sat_mul(n, item)));
+        }
+    }
+    memo[d->index] = total;
+    return total;
+}
+
+static void check_struct_sizes(rp_checker *c)
+{
+    rp_ast_spec *spec = c->spec;
+    if (c->errors != 0)
+        return; /* needs resolved types, counts in range, no cycles, bounded depth */
+    uint64_t *memo = rp_xcalloc(spec->decl_count, sizeof *memo);
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        if (d->kind != RP_DECL_MESSAGE && d->kind != RP_DECL_ARRAY)
+            continue;
+        uint64_t bytes = struct_bytes(d, memo);
+        if (bytes > STRUCT_BYTES_LIMIT) {
+            error(c, &d->name_span, "%s '%s' may take %llu bytes in C (its counts multiply); at most %llu",
+                  rp_ast_decl_kind_name(d->kind), d->name, (unsigned long long)bytes,
+                  (unsigned long long)STRUCT_BYTES_LIMIT);
+            break;
+        }
+    }
+    free(memo);
+}
+
 /* ---- ports ------------------------------------------------------------------------------------- */
 
 #define DELIMITER_MAX 16u
@@ -600,6 +657,7 @@ void rp_check_transport(rp_checker *c)
     for (size_t i = 0; i < spec->decl_count; i++)
         check_routes_of(c, spec->decls[i]);
     check_max_depth(c);
+    check_struct_sizes(c);
     rp_check_machines(c);
     if (c->errors != 0)
         return; /* the set checks need every name resolved and every const checked */
