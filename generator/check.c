@@ -423,6 +423,10 @@ static const char *type_kind_text(const rp_ast_type *t, char *buf, size_t cap)
     return buf;
 }
 
+/* Items a repeated or map field may hold: the count maximum sizes the field's C array, and
+ * a larger one (18446744073709551615) gave a declaration no compiler accepts. */
+#define COUNT_MAX_LIMIT 65536u
+
 static void check_len(checker *c, const rp_ast_len *l, const char *what)
 {
     if (l->present && l->set == NULL && l->has_min && l->has_max && l->min > l->max)
@@ -683,6 +687,9 @@ static void check_field_attrs(checker *c, rp_ast_field *f)
                   t->is_map ? "map" : "repeated", f->c_name);
         else if (a->count.set != NULL)
             error(c, &a->count.span, "'count' takes a range, not a set");
+        else if (a->count.max > COUNT_MAX_LIMIT)
+            error(c, &a->count.span, "a count maximum is at most %u (it sizes a C array), not %llu",
+                  COUNT_MAX_LIMIT, (unsigned long long)a->count.max);
         else
             check_len(c, &a->count, "count");
     } else if (a->count.present) {
@@ -836,33 +843,54 @@ static void check_array(checker *c, rp_ast_decl *d)
 
 /* ---- recursive messages -------------------------------------------------------------------------- */
 
-/* Depth-first search over message-typed fields; state: 0 new, 1 on the stack, 2 done. */
-static void find_cycles(checker *c, const rp_ast_decl *d, unsigned char *state,
-                        const rp_ast_field **path, size_t depth)
+/* Reports the cycle that path[0..depth] closes at t: it starts at the first path entry
+ * whose parent is t. */
+static void report_cycle(checker *c, const rp_ast_decl *t, const rp_ast_field **path, size_t depth)
 {
-    state[d->index] = 1;
-    for (size_t i = 0; i < d->u.message.field_count; i++) {
-        const rp_ast_field *f = &d->u.message.fields[i];
+    rp_strbuf chain = { 0 };
+    size_t start = 0;
+    while (start < depth && path[start]->parent != t)
+        start++;
+    for (size_t k = start; k <= depth; k++)
+        rp_sb_printf(&chain, "%s.%s -> ", path[k]->parent->name, path[k]->c_name);
+    rp_sb_puts(&chain, t->name);
+    error(c, &path[depth]->type.span, "message '%s' contains itself: %s", t->name, chain.s);
+    free(chain.s);
+}
+
+/* Depth-first search over message-typed fields from root; state: 0 new, 1 on the stack,
+ * 2 done. The stack is explicit (on[], next[]; a message is on it at most once, so n
+ * entries suffice) because a chain of messages can be deeper than the C stack. */
+static void find_cycles(checker *c, const rp_ast_decl *root, unsigned char *state,
+                        const rp_ast_field **path, const rp_ast_decl **on, size_t *next)
+{
+    size_t top = 0;
+    on[0] = root;
+    next[0] = 0;
+    state[root->index] = 1;
+    for (;;) {
+        const rp_ast_decl *d = on[top];
+        if (next[top] == d->u.message.field_count) {
+            state[d->index] = 2;
+            if (top == 0)
+                return;
+            top--;
+            continue;
+        }
+        const rp_ast_field *f = &d->u.message.fields[next[top]++];
         const rp_ast_decl *t = f->type.ref;
         if (t == NULL || t->kind != RP_DECL_MESSAGE)
             continue;
-        path[depth] = f;
+        path[top] = f;
         if (state[t->index] == 1) {
-            rp_strbuf chain = { 0 };
-            /* the cycle starts at the first path entry whose parent is t */
-            size_t start = 0;
-            while (start < depth && path[start]->parent != t)
-                start++;
-            for (size_t k = start; k <= depth; k++)
-                rp_sb_printf(&chain, "%s.%s -> ", path[k]->parent->name, path[k]->c_name);
-            rp_sb_puts(&chain, t->name);
-            error(c, &f->type.span, "message '%s' contains itself: %s", t->name, chain.s);
-            free(chain.s);
+            report_cycle(c, t, path, top);
         } else if (state[t->index] == 0) {
-            find_cycles(c, t, state, path, depth + 1);
+            state[t->index] = 1;
+            top++;
+            on[top] = t;
+            next[top] = 0;
         }
     }
-    state[d->index] = 2;
 }
 
 static void check_cycles(checker *c)
@@ -870,9 +898,13 @@ static void check_cycles(checker *c)
     size_t n = c->spec->decl_count;
     unsigned char *state = rp_xcalloc(n, 1);
     const rp_ast_field **path = rp_xcalloc(n + 1, sizeof *path);
+    const rp_ast_decl **on = rp_xcalloc(n + 1, sizeof *on);
+    size_t *next = rp_xcalloc(n + 1, sizeof *next);
     for (size_t i = 0; i < n; i++)
         if (c->spec->decls[i]->kind == RP_DECL_MESSAGE && state[i] == 0)
-            find_cycles(c, c->spec->decls[i], state, path, 0);
+            find_cycles(c, c->spec->decls[i], state, path, on, next);
+    free(next);
+    free(on);
     free(path);
     free(state);
 }

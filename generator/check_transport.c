@@ -167,30 +167,67 @@ void rp_check_file_options(rp_checker *c, const rp_ast_unit *main_unit)
     }
 }
 
-/* Nesting depth of the JSON a declaration's codec reads and writes: 1 per object or array
- * level. Recursion is refused elsewhere, so the walk ends; memo holds results (0: unknown). */
-static uint64_t decl_depth(const rp_ast_decl *d, uint64_t *memo)
+/* The message or array d holds at child position i (an array has one: its element), or NULL. */
+static size_t child_count(const rp_ast_decl *d)
 {
-    if (memo[d->index] != 0)
-        return memo[d->index];
-    uint64_t deepest = 0;
-    if (d->kind == RP_DECL_ARRAY) {
-        const rp_ast_decl *e = d->u.array.element.ref;
-        deepest = e != NULL && e->kind == RP_DECL_MESSAGE ? decl_depth(e, memo) : 0;
-    } else {
-        for (size_t i = 0; i < d->u.message.field_count; i++) {
-            const rp_ast_field *f = &d->u.message.fields[i];
-            uint64_t below = 0;
-            if (f->type.ref != NULL && f->type.ref->kind == RP_DECL_MESSAGE)
-                below = decl_depth(f->type.ref, memo);
-            if (f->label == RP_LABEL_REPEATED)
-                below++;
-            if (below > deepest)
-                deepest = below;
+    return d->kind == RP_DECL_ARRAY ? 1 : d->u.message.field_count;
+}
+
+static const rp_ast_decl *child_at(const rp_ast_decl *d, size_t i)
+{
+    const rp_ast_decl *t = d->kind == RP_DECL_ARRAY ? d->u.array.element.ref : d->u.message.fields[i].type.ref;
+    return t != NULL && t->kind == RP_DECL_MESSAGE ? t : NULL;
+}
+
+/* Levels child i adds below d, once the child's depth is in memo: its own, plus one for
+ * the JSON array of a repeated field. */
+static uint64_t child_levels(const rp_ast_decl *d, size_t i, const uint64_t *memo)
+{
+    const rp_ast_decl *t = child_at(d, i);
+    uint64_t below = t != NULL ? memo[t->index] : 0;
+    if (d->kind == RP_DECL_MESSAGE && d->u.message.fields[i].label == RP_LABEL_REPEATED)
+        below++;
+    return below;
+}
+
+/* Nesting depth of the JSON a declaration's codec reads and writes: 1 per object or array
+ * level. Recursion is refused elsewhere, so the walk ends; memo holds results (0: unknown).
+ * Post-order on an explicit stack (on[], next[]: without cycles a declaration is on it at
+ * most once) because a chain of messages can be deeper than the C stack. */
+static uint64_t decl_depth(const rp_ast_decl *root, uint64_t *memo, const rp_ast_decl **on, size_t *next)
+{
+    size_t top = 0;
+    on[0] = root;
+    next[0] = 0;
+    while (memo[root->index] == 0) {
+        const rp_ast_decl *d = on[top];
+        if (next[top] < child_count(d)) {
+            const rp_ast_decl *t = child_at(d, next[top]++);
+            if (t != NULL && memo[t->index] == 0) {
+                on[++top] = t;
+                next[top] = 0;
+            }
+            continue;
         }
+        uint64_t deepest = 0;
+        for (size_t i = 0; i < child_count(d); i++)
+            if (child_levels(d, i, memo) > deepest)
+                deepest = child_levels(d, i, memo);
+        memo[d->index] = deepest + 1;
+        if (top > 0)
+            top--;
     }
-    memo[d->index] = deepest + 1;
-    return deepest + 1;
+    return memo[root->index];
+}
+
+/* The setting `option max_depth` of the main file (the checker accepted a value, so it is there). */
+static const rp_ast_setting *max_depth_option(const rp_ast_spec *spec)
+{
+    const rp_ast_setting *o = NULL;
+    for (size_t k = 0; k < spec->main->option_count; k++)
+        if (strcmp(spec->main->options[k].name, "max_depth") == 0)
+            o = &spec->main->options[k];
+    return o;
 }
 
 /* Records every message's JSON depth (rp_ast_decl.json_depth) and holds them to
@@ -200,22 +237,87 @@ static void check_max_depth(rp_checker *c)
     rp_ast_spec *spec = c->spec;
     if (c->errors != 0)
         return; /* depth needs resolved types and no cycles */
-    uint64_t *memo = rp_xcalloc(spec->decl_count, sizeof *memo);
-    for (size_t i = 0; i < spec->decl_count; i++) {
+    size_t n = spec->decl_count;
+    uint64_t *memo = rp_xcalloc(n, sizeof *memo);
+    const rp_ast_decl **on = rp_xcalloc(n + 1, sizeof *on);
+    size_t *next = rp_xcalloc(n + 1, sizeof *next);
+    for (size_t i = 0; i < n; i++) {
         rp_ast_decl *d = spec->decls[i];
         if (d->kind != RP_DECL_MESSAGE && d->kind != RP_DECL_ARRAY)
             continue;
-        uint64_t depth = decl_depth(d, memo);
+        uint64_t depth = decl_depth(d, memo, on, next);
         d->json_depth = depth > UINT_MAX ? UINT_MAX : (unsigned)depth;
         if (spec->max_depth != 0 && depth > spec->max_depth) {
-            const rp_ast_setting *o = NULL;
-            for (size_t k = 0; k < spec->main->option_count; k++)
-                if (strcmp(spec->main->options[k].name, "max_depth") == 0)
-                    o = &spec->main->options[k];
-            error(c, &o->value->span, "max_depth %llu is less than the %llu levels of %s '%s'",
+            error(c, &max_depth_option(spec)->value->span, "max_depth %llu is less than the %llu levels of %s '%s'",
                   (unsigned long long)spec->max_depth, (unsigned long long)depth,
                   rp_ast_decl_kind_name(d->kind), d->name);
             rp_diag_note(c->diag, &d->name_span, "'%s' declared here", d->name);
+            break;
+        }
+        /* the runtime's decoder cannot be told to go deeper, so what the encoder wrote
+         * would not read back (language.md §4.16) */
+        if (depth > MAX_DEPTH_LIMIT) {
+            error(c, &d->name_span, "%s '%s' nests %llu levels of JSON; the most a decoder reads is %u",
+                  rp_ast_decl_kind_name(d->kind), d->name, (unsigned long long)depth, MAX_DEPTH_LIMIT);
+            break;
+        }
+    }
+    free(next);
+    free(on);
+    free(memo);
+}
+
+/* A bound on the C size of every message and array: counts multiply down a chain (a count
+ * of 65536 of a message with a count of 65536 ...), and a struct past PTRDIFF_MAX (2^63 - 1
+ * bytes) does not compile. The bound is generous per item, so real sizes are smaller; the
+ * limit 2^48 leaves room for that and is above what existing nested specs take (33 levels of
+ * count 2: 2^33 items). */
+#define STRUCT_BYTES_LIMIT (1ull << 48)
+#define ITEM_BYTES 64u  /* a scalar, rp_str, rp_bytes or map key with padding, at most */
+#define FIELD_BYTES 16u /* has_, is_null_ and _count members of one field, at most */
+
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+static uint64_t sat_mul(uint64_t a, uint64_t b) { return b != 0 && a > UINT64_MAX / b ? UINT64_MAX : a * b; }
+
+/* Recursion is bounded: no cycles and at most MAX_DEPTH_LIMIT levels (checked before). */
+static uint64_t struct_bytes(const rp_ast_decl *d, uint64_t *memo)
+{
+    if (memo[d->index] != 0)
+        return memo[d->index];
+    uint64_t total = FIELD_BYTES;
+    if (d->kind == RP_DECL_ARRAY) {
+        const rp_ast_decl *e = d->u.array.element.ref;
+        uint64_t item = e != NULL && e->kind == RP_DECL_MESSAGE ? struct_bytes(e, memo) : ITEM_BYTES;
+        total = sat_add(total, sat_mul(d->u.array.len.max, item));
+    } else {
+        for (size_t i = 0; i < d->u.message.field_count; i++) {
+            const rp_ast_field *f = &d->u.message.fields[i];
+            const rp_ast_decl *t = f->type.ref;
+            uint64_t item = t != NULL && t->kind == RP_DECL_MESSAGE ? struct_bytes(t, memo) : 0;
+            item = sat_add(item, ITEM_BYTES);
+            uint64_t n = f->label == RP_LABEL_REPEATED || f->type.is_map ? f->attrs.count.max : 1;
+            total = sat_add(total, sat_add(FIELD_BYTES, sat_mul(n, item)));
+        }
+    }
+    memo[d->index] = total;
+    return total;
+}
+
+static void check_struct_sizes(rp_checker *c)
+{
+    rp_ast_spec *spec = c->spec;
+    if (c->errors != 0)
+        return; /* needs resolved types, counts in range, no cycles, bounded depth */
+    uint64_t *memo = rp_xcalloc(spec->decl_count, sizeof *memo);
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        if (d->kind != RP_DECL_MESSAGE && d->kind != RP_DECL_ARRAY)
+            continue;
+        uint64_t bytes = struct_bytes(d, memo);
+        if (bytes > STRUCT_BYTES_LIMIT) {
+            error(c, &d->name_span, "%s '%s' may take %llu bytes in C (its counts multiply); at most %llu",
+                  rp_ast_decl_kind_name(d->kind), d->name, (unsigned long long)bytes,
+                  (unsigned long long)STRUCT_BYTES_LIMIT);
             break;
         }
     }
@@ -445,6 +547,18 @@ static void resolve_profile(rp_checker *c, rp_ast_decl *d)
     }
 }
 
+/* Profiles past the limit are errors already: they are not resolved, and their bases are
+ * dropped so no chain is walked through them (resolving a chain of n profiles, each walking
+ * its whole base chain, took time n^2). Every chain left is at most PROFILE_MAX long. */
+static void resolve_profiles(rp_checker *c)
+{
+    const rp_ast_spec *spec = c->spec;
+    for (size_t i = PROFILE_MAX; i < spec->profile_count; i++)
+        ((rp_ast_decl *)spec->profiles[i])->u.profile.base = NULL;
+    for (size_t i = 0; i < spec->profile_count && i < PROFILE_MAX; i++)
+        resolve_profile(c, (rp_ast_decl *)spec->profiles[i]);
+}
+
 /* ---- routes ------------------------------------------------------------------------------------ */
 
 static void check_route(rp_checker *c, rp_ast_route *r)
@@ -539,11 +653,11 @@ void rp_check_transport(rp_checker *c)
     check_table_limits(c);
     for (size_t i = 0; i < spec->profile_count; i++)
         check_profile_own(c, (rp_ast_decl *)spec->profiles[i]);
-    for (size_t i = 0; i < spec->profile_count; i++)
-        resolve_profile(c, (rp_ast_decl *)spec->profiles[i]);
+    resolve_profiles(c);
     for (size_t i = 0; i < spec->decl_count; i++)
         check_routes_of(c, spec->decls[i]);
     check_max_depth(c);
+    check_struct_sizes(c);
     rp_check_machines(c);
     if (c->errors != 0)
         return; /* the set checks need every name resolved and every const checked */
