@@ -844,7 +844,7 @@ int rp_compat_main(int argc, char **argv)
         rc = compat_usage("compat needs OLD and NEW");
     if (rc >= 0) {
         free(inc);
-        return rc;
+        return rc == 0 && !rp_diag_flush_stdout() ? 2 : rc; /* --help */
     }
     rp_frontend_opts opts = { inc, ninc };
     rp_ast_spec *specs[2] = { NULL, NULL };

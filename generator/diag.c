@@ -1,6 +1,7 @@
 /* diag.c — see diag.h. */
 #include "diag.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,4 +214,15 @@ void rp_diag_print(const rp_diag *d, FILE *f)
 {
     if (d->out.len > 0)
         fwrite(d->out.s, 1, d->out.len, f);
+}
+
+bool rp_diag_flush_stdout(void)
+{
+    bool flushed = fflush(stdout) == 0;
+    int e = errno;
+    if (flushed && !ferror(stdout))
+        return true;
+    /* a write that failed before this flush left its errno long ago: say EIO then */
+    fprintf(stderr, "rprotoc: error: writing standard output: %s\n", strerror(flushed ? EIO : e));
+    return false;
 }

@@ -50,4 +50,9 @@ const char *rp_diag_text(const rp_diag *d);
 /* Writes the rendered text to f. */
 void rp_diag_print(const rp_diag *d, FILE *f);
 
+/* Flushes stdout and checks its error flag too (fflush alone misses a write that failed
+ * earlier, e.g. a large fputs to a full disk). On failure prints
+ * "rprotoc: error: writing standard output: <reason>" to stderr and returns false. */
+bool rp_diag_flush_stdout(void);
+
 #endif /* RP_DIAG_H */

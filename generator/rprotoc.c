@@ -291,6 +291,16 @@ static int emit_outputs(const rp_ast_spec *spec, const char *out_dir, rp_emit_op
 }
 /* ===================================================================================== */
 
+/* Writes a whole output text to stdout; a failure is reported here, where errno still
+ * says why (the final flush check in main only sees the stream's error flag). */
+static int put_stdout(const char *text)
+{
+    if (fputs(text, stdout) >= 0 && fflush(stdout) == 0)
+        return 0;
+    fprintf(stderr, "rprotoc: error: writing standard output: %s\n", strerror(errno));
+    return EXIT_USAGE;
+}
+
 /* --emit jsonschema / docs: the text on stdout, or into out_dir/<protocol><suffix> through a
  * temporary file renamed into place. Returns 0 or EXIT_USAGE (I/O). */
 static int emit_text(const rp_ast_spec *spec, const cli *c)
@@ -298,7 +308,7 @@ static int emit_text(const rp_ast_spec *spec, const cli *c)
     char *text = c->mode == MODE_EMIT_JSONSCHEMA ? rp_emit_jsonschema(spec) : rp_emit_docs(spec);
     int rc = 0;
     if (c->out_dir == NULL) {
-        fputs(text, stdout);
+        rc = put_stdout(text);
     } else {
         rp_strbuf path = { 0 }, tmp = { 0 };
         rp_sb_printf(&path, "%s/%s%s", c->out_dir, spec->protocol,
@@ -333,7 +343,7 @@ int main(int argc, char **argv)
     if (rc >= 0) {
         free(c.includes);
         free(c.with);
-        return rc;
+        return rc == 0 && !rp_diag_flush_stdout() ? EXIT_USAGE : rc; /* --help, --version */
     }
     rp_diag *diag = rp_diag_new();
     rp_frontend_opts opts = { c.includes, c.include_count };
@@ -349,7 +359,7 @@ int main(int argc, char **argv)
         rc = 0;
         if (c.mode == MODE_DUMP) {
             char *text = rp_dump_ast(spec);
-            fputs(text, stdout);
+            rc = put_stdout(text);
             free(text);
         } else if (c.mode == MODE_EMIT_JSONSCHEMA || c.mode == MODE_EMIT_DOCS) {
             rc = emit_text(spec, &c);
@@ -366,7 +376,7 @@ int main(int argc, char **argv)
     rp_ast_free(spec);
     free(c.includes);
     free(c.with);
-    if (fflush(stdout) != 0 && rc == 0)
+    if (rc == 0 && !rp_diag_flush_stdout()) /* e.g. -M output on a full disk */
         rc = EXIT_USAGE;
     return rc;
 }

@@ -686,7 +686,7 @@ int rp_validate_main(int argc, char **argv)
     if (rc >= 0) {
         free(inc);
         free(pos);
-        return rc;
+        return rc == 0 && !rp_diag_flush_stdout() ? 2 : rc; /* --help */
     }
     rp_diag *diag = rp_diag_new();
     rp_frontend_opts opts = { inc, ninc };
@@ -742,7 +742,7 @@ int rp_validate_main(int argc, char **argv)
     rp_ast_free(spec);
     free(inc);
     free(pos);
-    if (fflush(stdout) != 0)
+    if (!rp_diag_flush_stdout())
         rc = 2;
     return rc;
 }

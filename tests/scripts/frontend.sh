@@ -106,6 +106,20 @@ mkdir -p "$tmp/outdir"
 expect_run 1 "compile invalid spec" -- "$rprotoc" tests/specs/invalid/sem-unknown-type.rproto -o "$tmp/outdir"
 [ -z "$(ls -A "$tmp/outdir")" ] || bad "compile of an invalid spec wrote files"
 
+# a failed write to stdout is an I/O error with a message, for large outputs (written before
+# the final flush) and small ones alike
+if [ -w /dev/full ]; then
+    for args in "--dump-ast spec/residue.rproto" "--emit docs spec/residue.rproto" \
+                "--emit jsonschema spec/residue.rproto" "--check -M spec/residue.rproto" "--help"; do
+        # shellcheck disable=SC2086
+        "$rprotoc" $args > /dev/full 2> "$tmp/err"
+        rc=$?
+        [ "$rc" -eq 2 ] || bad "$args > /dev/full: exit $rc, want 2"
+        grep -qx "rprotoc: error: writing standard output: No space left on device" "$tmp/err" \
+            || bad "$args > /dev/full: stderr: $(head -c 300 "$tmp/err")"
+    done
+fi
+
 # determinism: the same diagnostics twice, whatever the locale
 LC_ALL=C "$rprotoc" --check tests/specs/invalid/syn-multiple-errors.rproto 2> "$tmp/e1"
 LC_ALL=C.UTF-8 "$rprotoc" --check tests/specs/invalid/syn-multiple-errors.rproto 2> "$tmp/e2"

@@ -174,5 +174,14 @@ expect_line "unknown message lists the messages" "$tmp/out" "Connect Acknowledge
 "$rp" validate "$tmp/nope.rproto" Connect "$tmp/many.json" >"$tmp/out" 2>&1; check "missing spec" 2 $?
 "$rp" validate --help >"$tmp/out" 2>&1;                     check "help" 0 $?
 
+# A failed write of the report or summary to stdout is an I/O error with a message.
+if [ -w /dev/full ]; then
+    "$rp" validate --format json $spec Established $v/A-unknown-plain/04-established.s2c.plain.json \
+        >/dev/full 2>"$tmp/err"
+    check "summary to /dev/full" 2 $?
+    expect_line "summary to /dev/full says why" "$tmp/err" "rprotoc: error: writing standard output: No space left on device"
+    "$rp" validate --help >/dev/full 2>"$tmp/err";         check "help to /dev/full" 2 $?
+fi
+
 [ "$fail" -eq 0 ] && echo "validate: all cases pass"
 exit $fail
