@@ -336,17 +336,42 @@ static bool shapes_distinct(const rp_ast_layer *a, const rp_ast_layer *b)
     return false;
 }
 
-/* Whether a receiver can tell envelopes a and b apart; *where gets the layer of a at which
- * it cannot (for the diagnostic). */
+/* Whether a receiver can tell envelopes a and b apart; *where gets the index of the first
+ * layer at which they differ (their layer count if they are the same composition), for the
+ * diagnostic. */
 static bool envelopes_distinct(const rp_ast_envelope *a, const rp_ast_envelope *b, size_t *where)
 {
     size_t i = 0;
     while (i < a->layer_count && i < b->layer_count && same_layer(&a->layers[i], &b->layers[i]))
         i++;
-    *where = i < a->layer_count ? i : a->layer_count - 1;
+    *where = i;
     if (i == a->layer_count || i == b->layer_count)
         return false; /* the same composition (json is innermost in both) */
     return shapes_distinct(&a->layers[i], &b->layers[i]);
+}
+
+/* Says why envelopes ea and eb (differing first at layer `where`) look alike to `peer`. */
+static void report_alike(rp_checker *c, const rp_ast_decl *ea, const rp_ast_decl *eb, size_t where,
+                         const rp_ast_decl *peer, const rp_ast_decl *port)
+{
+    const rp_ast_envelope *a = &ea->u.envelope, *b = &eb->u.envelope;
+    if (where == a->layer_count || where == b->layer_count)
+        error(c, &eb->name_span,
+              "envelopes '%s' and '%s' both reach '%s' on port '%s' with the same layers, so "
+              "nothing tells them apart",
+              ea->name, eb->name, peer->name, port->name);
+    else if (a->layers[where].kind == b->layers[where].kind)
+        error(c, &eb->name_span,
+              "envelopes '%s' and '%s' both reach '%s' on port '%s' and cannot be told apart by "
+              "their shapes (at their '%s' layers)",
+              ea->name, eb->name, peer->name, port->name, rp_ast_layer_name(a->layers[where].kind));
+    else
+        error(c, &eb->name_span,
+              "envelopes '%s' and '%s' both reach '%s' on port '%s' and cannot be told apart by "
+              "their shapes ('%s' in '%s' may look like '%s' in '%s')",
+              ea->name, eb->name, peer->name, port->name, rp_ast_layer_name(a->layers[where].kind),
+              ea->name, rp_ast_layer_name(b->layers[where].kind), eb->name);
+    rp_diag_note(c->diag, &ea->name_span, "'%s' declared here", ea->name);
 }
 
 /* Every envelope that may reach `to` on `port`, over every route of the spec. */
@@ -385,13 +410,7 @@ void rp_check_envelope_sets(rp_checker *c)
                 const rp_ast_decl *ea = spec->envelopes[a], *eb = spec->envelopes[b];
                 if (in[b] == NULL || envelopes_distinct(&ea->u.envelope, &eb->u.envelope, &where))
                     continue;
-                const rp_ast_decl *port = spec->ports[set / 2], *peer = spec->peers[set % 2];
-                error(c, &eb->name_span,
-                      "envelopes '%s' and '%s' both reach '%s' on port '%s' and cannot be told "
-                      "apart by their shapes (at their '%s' layers)",
-                      ea->name, eb->name, peer->name, port->name,
-                      rp_ast_layer_name(ea->u.envelope.layers[where].kind));
-                rp_diag_note(c->diag, &ea->name_span, "'%s' declared here", ea->name);
+                report_alike(c, ea, eb, where, spec->peers[set % 2], spec->ports[set / 2]);
             }
         }
     }
