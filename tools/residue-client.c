@@ -218,6 +218,19 @@ static int send_all_messages(client_app *a, residue_logger *lg)
     return failures;
 }
 
+/* The options that take a value (the next argument), as parse_args reads them. */
+static bool takes_value(const char *s)
+{
+    static const char *const names[] = {
+        "--connect", "--server-public-key", "--client-id", "--client-private-key",
+        "--client-key-secret", "--logger", "--app", "--level", "--vlevel", "--key-size",
+        "--bulk-size", "--timeout-ms", "--max-line",
+    };
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        if (strcmp(s, names[k]) == 0) return true;
+    return false;
+}
+
 static int parse_args(client_app *a, int argc, char **argv)
 {
     opts *o = &a->o;
@@ -235,8 +248,13 @@ static int parse_args(client_app *a, int argc, char **argv)
         if (strcmp(s, "--touch") == 0) { o->touch = true; continue; }
         if (strcmp(s, "--no-compression") == 0) { o->no_compression = true; continue; }
         if (strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0) { usage(stdout); exit(0); }
+        if (!takes_value(s)) {
+            fprintf(stderr, PROG ": unknown option '%s'\n", s);
+            usage(stderr);
+            return 2;
+        }
         if (i + 1 >= argc) {
-            fprintf(stderr, PROG ": option %s needs a value (or is unknown)\n", s);
+            fprintf(stderr, PROG ": option %s needs a value\n", s);
             return 2;
         }
         const char *v = argv[++i];
