@@ -34,7 +34,6 @@ static const uint8_t charset__client_id[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
-
 /* The same class a byte per value, for the decode lanes (one load a byte). */
 static const uint8_t lane_charset__client_id[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -54,6 +53,7 @@ static const uint8_t lane_charset__client_id[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
+
 /* charset version = "0-9A-Za-z.-": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__version[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x60, 0xFF, 0x03,
@@ -61,7 +61,6 @@ static const uint8_t charset__version[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
-
 
 /* The same class a byte per value, for the decode lanes (one load a byte). */
 static const uint8_t lane_charset__version[256] = {
@@ -82,6 +81,7 @@ static const uint8_t lane_charset__version[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
+
 /* Values of enum RequestType. */
 static const uint64_t enum_values__request_type[] = { 1u, 2u, 3u };
 static const char enum_expect__request_type[] = "a RequestType value (1, 2, 3)";

@@ -626,13 +626,13 @@ static void emit_charset(emit_ctx *cx, const rp_ast_decl *d)
     free(table);
     if (emit_lane_uses_charset(cx, d)) {
         char *lane = rp_cname_static(RP_CN_S_CHARSET, d, NULL);
-        rp_sb_printf(c, "\n/* The same class a byte per value, for the decode lanes (one load a byte). */\n"
+        rp_sb_printf(c, "/* The same class a byte per value, for the decode lanes (one load a byte). */\n"
                         "static const uint8_t lane_%s[256] = {\n", lane);
         for (size_t i = 0; i < 256; i++)
             rp_sb_printf(c, "%s%u%s", i % 16 == 0 ? "    " : "",
                          (d->u.charset.allowed[i >> 3] >> (i & 7)) & 1u,
                          i == 255 ? "\n" : (i % 16 == 15 ? ",\n" : ", "));
-        rp_sb_puts(c, "};\n");
+        rp_sb_puts(c, "};\n\n");
         free(lane);
     }
 }

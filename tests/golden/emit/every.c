@@ -34,7 +34,6 @@ static const uint8_t charset__lower[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
-
 /* The same class a byte per value, for the decode lanes (one load a byte). */
 static const uint8_t lane_charset__lower[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -54,6 +53,7 @@ static const uint8_t lane_charset__lower[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
+
 /* charset ident = "A-Za-z0-9_-": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__ident[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x20, 0xFF, 0x03,

@@ -34,7 +34,6 @@ static const uint8_t charset__sku_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
 
-
 /* The same class a byte per value, for the decode lanes (one load a byte). */
 static const uint8_t lane_charset__sku_chars[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -54,6 +53,7 @@ static const uint8_t lane_charset__sku_chars[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
+
 /* charset currency_chars = "A-Z": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__currency_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
@@ -61,7 +61,6 @@ static const uint8_t charset__currency_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
 };
-
 
 /* The same class a byte per value, for the decode lanes (one load a byte). */
 static const uint8_t lane_charset__currency_chars[256] = {
@@ -82,6 +81,7 @@ static const uint8_t lane_charset__currency_chars[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 };
+
 /* charset note_chars = " -~": bit (b & 7) of [b >> 3] allows byte b. */
 static const uint8_t charset__note_chars[32] = {
     0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF,
