@@ -166,6 +166,44 @@ START_TEST(test_repeated_and_lengths)
 }
 END_TEST
 
+/* The header's encode contract: a repeated field is present when has_ is set or its count
+ * is not 0; the NUL follows the text only when cap exceeds its length, and a text that does
+ * not fit is RP_E_OVERFLOW with *out_len = its length. */
+START_TEST(test_encode_presence_and_nul)
+{
+    rp_error err;
+    ck_assert_int_eq(decode_request(REQ_HEAD "}", NULL, &err), 0);
+    every_request r = g_any.u.request;
+    size_t n = 0;
+    ck_assert_int_eq(every_request_encode(&r, g_out, sizeof g_out, &n, &err), 0);
+    const size_t bare = n;
+    r.numbers[0] = 5;
+    r.numbers_count = 1; /* has_numbers left false: the count makes it present */
+    ck_assert_int_eq(every_request_encode(&r, g_out, sizeof g_out, &n, &err), 0);
+    ck_assert_msg(strstr(g_out, ",\"nums\":[5]") != NULL, "%s", g_out);
+    r.numbers_count = 0;
+    r.has_numbers = true; /* present with no items */
+    ck_assert_int_eq(every_request_encode(&r, g_out, sizeof g_out, &n, &err), 0);
+    ck_assert_msg(strstr(g_out, ",\"nums\":[]") != NULL, "%s", g_out);
+    r.has_numbers = false;
+    ck_assert_int_eq(every_request_encode(&r, g_out, sizeof g_out, &n, &err), 0);
+    ck_assert_uint_eq(n, bare);
+    ck_assert(strstr(g_out, "nums") == NULL);
+
+    char exact[1 << 10];
+    memset(exact, 'Z', sizeof exact);
+    ck_assert_int_eq(every_request_encode(&r, exact, bare, &n, &err), 0); /* no room for NUL */
+    ck_assert_uint_eq(n, bare);
+    ck_assert_int_eq(exact[bare], 'Z');
+    ck_assert_int_eq(memcmp(exact, g_out, bare), 0);
+    ck_assert_int_eq(every_request_encode(&r, exact, bare + 1, &n, &err), 0);
+    ck_assert_int_eq(exact[bare], '\0');
+    n = 0;
+    ck_assert_int_eq(every_request_encode(&r, exact, bare - 1, &n, &err), RP_E_OVERFLOW);
+    ck_assert_uint_eq(n, bare);
+}
+END_TEST
+
 START_TEST(test_routes_and_arrays)
 {
     rp_error err;
@@ -216,6 +254,7 @@ int main(void)
     tcase_add_test(tc, test_reject_unknown_keys);
     tcase_add_test(tc, test_integers_at_the_edges);
     tcase_add_test(tc, test_repeated_and_lengths);
+    tcase_add_test(tc, test_encode_presence_and_nul);
     tcase_add_test(tc, test_routes_and_arrays);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -47,11 +47,15 @@ extern "C" {
  *                     spec file:line:col of the rule.
  *   M_encode(msg, buf, cap, out_len, err)
  *                     validates, then writes compact JSON (keys in spec order, present
- *                     fields only, bytes as uppercase hex or padded base64) and a NUL into
- *                     buf. A cap of M_MAX_SIZE + 1 always suffices; if cap is too small
- *                     it returns RP_E_OVERFLOW with *out_len = the length needed.
+ *                     fields only, bytes as uppercase hex or padded base64) into buf,
+ *                     and a NUL after it when cap exceeds its length (*out_len, which
+ *                     never counts the NUL). A cap of M_MAX_SIZE + 1 always suffices;
+ *                     if the text does not fit it returns RP_E_OVERFLOW with *out_len =
+ *                     its length.
  *
- * has_<field> is the presence bit of each field: absent is distinct from zero.
+ * has_<field> is the presence bit of each field: absent is distinct from zero. A
+ * repeated or map field is present when has_<field> is set or <field>_count is not 0
+ * (has_<field> with a count of 0 writes [] or {}).
  * Structs with arrays can be large (see sizeof); keep them off small stacks.
  */
 
