@@ -163,6 +163,7 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
         return 0;
     }
     if (!type_matches(f, t)) {
+        size_t at = peeked_at(cx);
         if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
             return rc;
         if ((cx->null_absent && t == RP_JSON_NULL) ||
@@ -172,12 +173,12 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
             absent_notes *an = cx->absent;
             if (an != NULL && an->n < ABSENT_NOTES && f->required) {
                 an->field[an->n] = f;
-                an->offset[an->n] = here(cx);
+                an->offset[an->n] = at;
                 an->what[an->n++] = t == RP_JSON_NULL ? "null" : "a string where a number belongs";
             }
             return 0;
         }
-        rc = rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected %s, found %s",
+        rc = rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected %s, found %s",
                          field_json_type(f), json_type_name(t));
         *present = rc == 0; /* reported: do not also call it missing */
         return rc;
@@ -252,11 +253,12 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
     if (rc < 0)
         return rc;
     if (t != RP_JSON_ARRAY_BEGIN) {
+        size_t at = peeked_at(cx);
         if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
             return rc;
         if (t == RP_JSON_NULL && cx->null_absent && f->has_offset != SIZE_MAX)
             return 0; /* the profile: null counts as absent, as for single values */
-        return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an array of %s, found %s",
+        return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected an array of %s, found %s",
                            field_json_type(f), json_type_name(t));
     }
     if ((rc = rp_json_expect_array_begin(&cx->sc, je)) < 0)
@@ -313,9 +315,10 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
     if ((rc = rp_json_peek(&cx->sc, &t, je)) < 0)
         return rc;
     if (t != RP_JSON_OBJECT_BEGIN) {
+        size_t at = peeked_at(cx);
         if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
             return rc;
-        return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &m->loc, "expected a %s object, found %s",
+        return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &m->loc, "expected a %s object, found %s",
                            m->name, json_type_name(t));
     }
     if ((rc = rp_json_expect_object_begin(&cx->sc, je)) < 0)

@@ -103,6 +103,13 @@ static inline size_t here(const schema_ctx *cx)
     return cx->scanning ? rp_json_value_offset(&cx->sc) : SIZE_MAX;
 }
 
+/* Where the value rp_json_peek just looked at begins: the place to report that value as a
+ * whole once it is skipped (after the skip, here() is its last scalar). */
+static inline size_t peeked_at(const schema_ctx *cx)
+{
+    return cx->scanning ? rp_json_offset(&cx->sc) : SIZE_MAX;
+}
+
 /* ---- struct access ------------------------------------------------------------------------- */
 
 /* Sets the presence flag of f (fields without one are always present). */

@@ -47,11 +47,12 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
     if (rc < 0)
         return rc;
     if (t != RP_JSON_OBJECT_BEGIN) {
+        size_t at = peeked_at(cx);
         if ((rc = rp_json_skip_value(&cx->sc, json_err(cx))) < 0)
             return rc;
         if (t == RP_JSON_NULL && cx->null_absent)
             return 0;
-        return rps_problem(cx, RP_E_SCHEMA_TYPE, here(cx), &f->loc, "expected an object (a map of %s), found %s",
+        return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected an object (a map of %s), found %s",
                            field_json_type(f), json_type_name(t));
     }
     if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)

@@ -9,6 +9,7 @@
 #include <locale.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../golden/emit/every.c"
@@ -298,6 +299,37 @@ START_TEST(test_decode_any_string_discriminator)
 }
 END_TEST
 
+/* A value of the wrong type is reported at its first byte, also when it is an array or an
+ * object (the scanner has read past it by then, to its last scalar). */
+START_TEST(test_wrong_container_reported_at_its_start)
+{
+    static const struct { const char *tail; const char *path; const char *at; } cases[] = {
+        { ",\"counts\":[1,2,\"abc\"]}", "$.counts", "[1,2" },        /* map given an array */
+        { ",\"parent\":[{\"on\":true}]}", "$.parent", "[{\"on" },  /* message given an array */
+        { ",\"tags\":{\"a\":[1,2]}}", "$.tags", "{\"a\"" },        /* list given an object */
+        { ",\"x\":{\"k\":1}}", "$.x", "{\"k\":1}}" },              /* number given an object */
+        { ",\"x\":[1]}", "$.x", "[1]}" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char json[256];
+        /* the key already in SHAPE_HEAD is dropped so the value is read, not refused twice */
+        snprintf(json, sizeof json, "{\"item\":\"shape\",\"color\":\"red\",\"name\":\"a\"%s%s",
+                 strcmp(cases[i].path, "$.x") == 0 ? "" : ",\"x\":0", cases[i].tail);
+        rp_error err;
+        ck_assert_int_eq(decode_shape(json, NULL, &err), RP_E_SCHEMA_TYPE);
+        ck_assert_str_eq(err.path, cases[i].path);
+        const char *want = strstr(json, cases[i].at);
+        ck_assert_ptr_nonnull(want);
+        ck_assert_msg(err.offset == (size_t)(want - json), "case %zu: offset %zu, want %zu (%s)", i,
+                      err.offset, (size_t)(want - json), err.message);
+    }
+    /* the top level too */
+    rp_error err;
+    ck_assert_int_eq(decode_shape("  [{\"k\":4}]", NULL, &err), RP_E_SCHEMA_TYPE);
+    ck_assert_uint_eq(err.offset, 2);
+}
+END_TEST
+
 START_TEST(test_float_text)
 {
     static const struct { const char *in, *out; } cases[] = {
@@ -364,6 +396,7 @@ int main(void)
     tcase_add_test(tc, test_patterns_and_lists);
     tcase_add_test(tc, test_decode_any_string_discriminator);
     tcase_add_test(tc, test_float_text);
+    tcase_add_test(tc, test_wrong_container_reported_at_its_start);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
