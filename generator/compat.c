@@ -497,8 +497,18 @@ static int strlang_escapes(const strlang *a, const strlang *b)
 }
 
 /* The directions in which the strings accepted changed (BOTH when too large to tell). */
+static bool lset_same(const lset *a, const lset *b)
+{
+    return a->lo == b->lo && a->hi == b->hi && a->n == b->n &&
+           (a->n == 0 || memcmp(a->set, b->set, a->n * sizeof *a->set) == 0);
+}
+
 static direction strlang_change(const strlang *o, const strlang *n)
 {
+    bool same_re = o->re == NULL ? n->re == NULL
+                   : n->re != NULL && strcmp(o->re->portable, n->re->portable) == 0;
+    if (same_re && lset_same(&o->len, &n->len) && memcmp(o->bytes, n->bytes, 32) == 0)
+        return 0; /* the same attributes: nothing to search */
     int narrowed = strlang_escapes(o, n), widened = strlang_escapes(n, o);
     if (narrowed < 0 || widened < 0)
         return BOTH;
