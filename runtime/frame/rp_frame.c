@@ -114,7 +114,7 @@ int rp_framer_init(rp_framer *f, const rp_framing *framing, void *buf, size_t ca
 void rp_framer_reset(rp_framer *f)
 {
     if (f == NULL) return;
-    f->total_in += f->len;
+    f->total_in = 0; /* a new stream: its offsets count from its own first byte */
     f->start = f->len = f->scan = 0;
     f->failed = RP_OK;
 }

@@ -108,7 +108,8 @@ typedef struct rp_framer {
 RP_CHECK_RESULT int rp_framer_init(rp_framer *f, const rp_framing *framing, void *buf,
                                    size_t cap, size_t max_packet, rp_error *err);
 
-/* Forgets all buffered bytes and clears a sticky error (e.g. for a new connection). */
+/* Starts a new stream (e.g. for a new connection): forgets all buffered bytes, clears a
+ * sticky error, and counts stream offsets from 0 again. */
 void rp_framer_reset(rp_framer *f);
 
 /* Copies as much of data[0..len) as fits into the buffer and reports the count in *used

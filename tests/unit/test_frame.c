@@ -512,6 +512,11 @@ START_TEST(length_prefix_limits_and_order)
     ck_assert_int_eq(rp_framer_push(&f, (const uint8_t *)"x", 1, NULL, &err), RP_E_FRAME_TOO_BIG);
     ck_assert_int_eq(rp_framer_pop(&f, &p, &pl), RP_E_FRAME_TOO_BIG);
     rp_framer_reset(&f);
+    ck_assert_int_eq(rp_framer_finish(&f, &err), 0);
+    ck_assert_int_eq(rp_framer_push(&f, (const uint8_t *)"\x00", 1, NULL, NULL), 0); /* half a prefix */
+    ck_assert_int_eq(rp_framer_finish(&f, &err), RP_E_FRAME_PARTIAL);
+    ck_assert_uint_eq(err.offset, 0); /* a new stream: offsets start again at its first byte */
+    rp_framer_reset(&f);
     ck_assert_int_eq(rp_framer_push(&f, (const uint8_t *)"\x00\x10", 2, NULL, NULL), 0); /* 16: ok */
     ck_assert_int_eq(rp_framer_pop(&f, &p, &pl), 0);
     ck_assert_int_eq(rp_framer_init(&f, &le2, buf, sizeof buf, 16, NULL), 0);
