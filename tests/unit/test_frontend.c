@@ -404,6 +404,40 @@ START_TEST(diagnostic_format)
 }
 END_TEST
 
+/* A doc block belongs to the declaration, field or value on the very next line; a blank
+ * line or a line of other comments in between drops it (language.md §2). */
+START_TEST(doc_blocks_attach_only_to_the_next_line)
+{
+    static const char text[] =
+        "protocol d;\n"
+        "/// kept\n"
+        "message A { required uint8 a = \"a\"; }\n"
+        "/// dropped: a blank line follows\n"
+        "\n"
+        "message B { required uint8 a = \"a\"; }\n"
+        "/// dropped: a comment line follows\n"
+        "// interruption\n"
+        "message C {\n"
+        "  /// dropped: a block comment follows\n"
+        "  /* block */\n"
+        "  required uint8 a = \"a\";\n"
+        "  /// kept too\n"
+        "  required uint8 b = \"b\";\n"
+        "}\n";
+    rp_diag *d = rp_diag_new();
+    rp_ast_spec *spec = NULL;
+    ck_assert_int_eq(rp_frontend_load_buffer(d, "d.rproto", text, sizeof text - 1, NULL, &spec), RP_FRONTEND_OK);
+    ck_assert_uint_eq(spec->decl_count, 3);
+    ck_assert_str_eq(spec->decls[0]->doc, "kept");
+    ck_assert_ptr_null(spec->decls[1]->doc);
+    ck_assert_ptr_null(spec->decls[2]->doc);
+    ck_assert_ptr_null(spec->decls[2]->u.message.fields[0].doc);
+    ck_assert_str_eq(spec->decls[2]->u.message.fields[1].doc, "kept too");
+    rp_ast_free(spec);
+    rp_diag_free(d);
+}
+END_TEST
+
 START_TEST(dump_is_stable)
 {
     rp_ast_spec *s1 = load_residue();
@@ -437,6 +471,7 @@ static Suite *suite(void)
     tcase_add_test(tc, exact_integers);
     tcase_add_test(tc, versions);
     tcase_add_test(tc, diagnostic_format);
+    tcase_add_test(tc, doc_blocks_attach_only_to_the_next_line);
     suite_add_tcase(s, tc);
     return s;
 }
