@@ -260,8 +260,13 @@ static const char *decl_role(int k)
     return k == -1 ? "constant" : k == -2 ? "profile object" : "name";
 }
 
+/* The sub of a map field's entry type (file scope, so not one of rp_cname_field_kind). */
+enum { RP_CN_ENTRY_ROLE = RP_CN_COUNT + 1 };
+
 static const char *field_role(int k)
 {
+    if (k == RP_CN_ENTRY_ROLE)
+        return "entry type";
     switch ((rp_cname_field_kind)k) {
     case RP_CN_HAS: return "presence flag";
     case RP_CN_COUNT: return "item count";
@@ -666,6 +671,16 @@ static void decl_names(names *n, const rp_cnames *cn, const rp_ast_decl *d)
         }
         return;
     }
+    if (d->kind == RP_DECL_MESSAGE)
+        for (size_t i = 0; i < d->u.message.field_count; i++) {
+            const rp_ast_field *f = &d->u.message.fields[i];
+            if (!f->type.is_map)
+                continue;
+            entry *e = add_global(n, rp_cname_map_entry(cn, d, f), O_FIELD, RP_CN_ENTRY_ROLE);
+            e->decl = d;
+            e->field = f;
+            enter_global(n);
+        }
     decl_name(n, cn, d, RP_CN_INIT);
     decl_name(n, cn, d, RP_CN_DECODE);
     decl_name(n, cn, d, RP_CN_VALIDATE);
@@ -688,7 +703,7 @@ static void member_names(names *n, const rp_ast_decl *d)
     for (size_t i = 0; i < m->field_count; i++) {
         const rp_ast_field *f = &m->fields[i];
         for (int k = RP_CN_MEMBER; k <= RP_CN_COUNT; k++) {
-            if (k == RP_CN_COUNT && f->label != RP_LABEL_REPEATED)
+            if (k == RP_CN_COUNT && f->label != RP_LABEL_REPEATED && !f->type.is_map)
                 continue;
             entry *e = push(n, &n->m, rp_cname_field(f, (rp_cname_field_kind)k), O_FIELD, k);
             e->decl = d;

@@ -128,6 +128,14 @@ char *rp_cname_field(const rp_ast_field *f, rp_cname_field_kind k)
     return rp_xstrdup(f->c_name);
 }
 
+char *rp_cname_map_entry(const rp_cnames *n, const rp_ast_decl *d, const rp_ast_field *f)
+{
+    char *type = rp_cname_decl(n, d, RP_CN_TYPE);
+    char *r = join(type, "_", f->c_name, "_", "entry");
+    free(type);
+    return r;
+}
+
 /* Suffix (after "<p>_" or "<P>_") and role of each fixed name; upper-case suffixes are
  * macros or enum constants and take the upper-case prefix. */
 static const struct {

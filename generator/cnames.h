@@ -78,9 +78,12 @@ char *rp_cname_value(const rp_cnames *n, const rp_ast_decl *d, const rp_ast_enum
 typedef enum rp_cname_field_kind {
     RP_CN_MEMBER, /* <field>: the value (the C name as written) */
     RP_CN_HAS,    /* has_<field>: presence flag */
-    RP_CN_COUNT   /* <field>_count: items in use (repeated fields) */
+    RP_CN_COUNT   /* <field>_count: items or entries in use (repeated and map fields) */
 } rp_cname_field_kind;
 char *rp_cname_field(const rp_ast_field *f, rp_cname_field_kind k);
+
+/* <p>_<decl>_<field>_entry: the struct of one entry of map field f of message d. */
+char *rp_cname_map_entry(const rp_cnames *n, const rp_ast_decl *d, const rp_ast_field *f);
 
 /* Fixed members written by the emitter: arrays hold `items` and `count`, a message without
  * fields holds `unused_`, <p>_any holds `id` and `u`. */

@@ -219,10 +219,12 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
             if (!f->type.is_map)
                 continue;
             char *fty = emit_field_ctype(cx, f);
+            char *entry = rp_cname_map_entry(&cx->names, d, f);
             rp_sb_printf(h, "/** One entry of %s.%s (a JSON object with free keys). */\n"
-                            "typedef struct %s_%s_entry {\n"
-                            "    rp_str key;\n    %s value;\n} %s_%s_entry;\n\n",
-                         d->name, f->c_name, ty, f->c_name, fty, ty, f->c_name);
+                            "typedef struct %s {\n"
+                            "    rp_str key;\n    %s value;\n} %s;\n\n",
+                         d->name, f->c_name, entry, fty, entry);
+            free(entry);
             free(fty);
         }
         emit_doc(h, "", d->doc, note.s);
@@ -234,7 +236,9 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
             emit_doc(h, "    ", f->doc, NULL);
             if (f->type.is_map) {
                 char *count = rp_cname_field(f, RP_CN_COUNT);
-                rp_sb_printf(h, "    %s_%s_entry %s[%" PRIu64 "];", ty, f->c_name, member, f->attrs.count.max);
+                char *entry = rp_cname_map_entry(&cx->names, d, f);
+                rp_sb_printf(h, "    %s %s[%" PRIu64 "];", entry, member, f->attrs.count.max);
+                free(entry);
                 field_trailer(h, f);
                 rp_sb_printf(h, "    size_t %s; /* entries of %s in use */\n", count, member);
                 free(count);

@@ -491,11 +491,13 @@ static void emit_message_tables(emit_ctx *cx, const rp_ast_decl *d)
                              n.ctype, f->c_name);
             if (f->type.is_map) {
                 char *count = rp_cname_field(f, RP_CN_COUNT);
+                char *entry = rp_cname_map_entry(&cx->names, d, f);
                 rp_sb_printf(c, ",\n      .repeated = true, .map = &rp_schema_kind_map, "
                                 ".count_offset = offsetof(%s, %s), "
-                                ".max_count = %" PRIu64 ",\n      .entry_size = sizeof(%s_%s_entry), "
-                                ".value_offset = offsetof(%s_%s_entry, value)",
-                             n.ctype, count, f->attrs.count.max, n.ctype, f->c_name, n.ctype, f->c_name);
+                                ".max_count = %" PRIu64 ",\n      .entry_size = sizeof(%s), "
+                                ".value_offset = offsetof(%s, value)",
+                             n.ctype, count, f->attrs.count.max, entry, entry);
+                free(entry);
                 free(count);
             } else if (f->label == RP_LABEL_REPEATED) {
                 char *count = rp_cname_field(f, RP_CN_COUNT);
