@@ -26,7 +26,11 @@ enum {
     WHY_STDBOOL,
     WHY_STDDEF,
     WHY_STDINT,
-    WHY_STRING
+    WHY_STRING,
+    /* object-like macros of other standard headers: a program that includes one of them
+     * before the generated header would have the member expanded away */
+    WHY_ERRNO, WHY_STDIO, WHY_STDLIB, WHY_LIMITS, WHY_MATH, WHY_COMPLEX, WHY_NORETURN,
+    WHY_SIGNAL, WHY_LOCALE, WHY_TIME, WHY_THREADS, WHY_WCHAR
 };
 
 static const char *why_text(size_t why)
@@ -39,6 +43,18 @@ static const char *why_text(size_t why)
     case WHY_STDDEF: return "a name <stddef.h> defines";
     case WHY_STDINT: return "a name <stdint.h> defines";
     case WHY_STRING: return "a name <string.h> declares";
+    case WHY_ERRNO: return "a macro of <errno.h> (a program that includes it first would not compile)";
+    case WHY_STDIO: return "a macro of <stdio.h> (a program that includes it first would not compile)";
+    case WHY_STDLIB: return "a macro of <stdlib.h> (a program that includes it first would not compile)";
+    case WHY_LIMITS: return "a macro of <limits.h> (a program that includes it first would not compile)";
+    case WHY_MATH: return "a macro of <math.h> (a program that includes it first would not compile)";
+    case WHY_COMPLEX: return "a macro of <complex.h> (a program that includes it first would not compile)";
+    case WHY_NORETURN: return "a macro of <stdnoreturn.h> (a program that includes it first would not compile)";
+    case WHY_SIGNAL: return "a macro of <signal.h> (a program that includes it first would not compile)";
+    case WHY_LOCALE: return "a macro of <locale.h> (a program that includes it first would not compile)";
+    case WHY_TIME: return "a macro of <time.h> (a program that includes it first would not compile)";
+    case WHY_THREADS: return "a macro of <threads.h> (a program that includes it first would not compile)";
+    case WHY_WCHAR: return "a macro of <wchar.h> (a program that includes it first would not compile)";
     }
     return "reserved";
 }
@@ -97,6 +113,35 @@ static const struct {
      * a prefix plus a declaration name */
     { "strerror_r", WHY_STRING }, { "strtok_r", WHY_STRING }, { "strerror_l", WHY_STRING },
     { "strcoll_l", WHY_STRING }, { "strxfrm_l", WHY_STRING },
+    /* object-like macros of the other C11 headers (function-like ones, such as assert, do not
+     * touch a member, which no '(' follows) */
+    { "errno", WHY_ERRNO }, { "EDOM", WHY_ERRNO }, { "ERANGE", WHY_ERRNO }, { "EILSEQ", WHY_ERRNO },
+    { "EOF", WHY_STDIO }, { "BUFSIZ", WHY_STDIO }, { "FILENAME_MAX", WHY_STDIO },
+    { "FOPEN_MAX", WHY_STDIO }, { "L_tmpnam", WHY_STDIO }, { "TMP_MAX", WHY_STDIO },
+    { "SEEK_SET", WHY_STDIO }, { "SEEK_CUR", WHY_STDIO }, { "SEEK_END", WHY_STDIO },
+    { "stdin", WHY_STDIO }, { "stdout", WHY_STDIO }, { "stderr", WHY_STDIO },
+    { "EXIT_SUCCESS", WHY_STDLIB }, { "EXIT_FAILURE", WHY_STDLIB }, { "RAND_MAX", WHY_STDLIB },
+    { "MB_CUR_MAX", WHY_STDLIB },
+    { "CHAR_BIT", WHY_LIMITS }, { "CHAR_MIN", WHY_LIMITS }, { "CHAR_MAX", WHY_LIMITS },
+    { "SCHAR_MIN", WHY_LIMITS }, { "SCHAR_MAX", WHY_LIMITS }, { "UCHAR_MAX", WHY_LIMITS },
+    { "SHRT_MIN", WHY_LIMITS }, { "SHRT_MAX", WHY_LIMITS }, { "USHRT_MAX", WHY_LIMITS },
+    { "INT_MIN", WHY_LIMITS }, { "INT_MAX", WHY_LIMITS }, { "UINT_MAX", WHY_LIMITS },
+    { "LONG_MIN", WHY_LIMITS }, { "LONG_MAX", WHY_LIMITS }, { "ULONG_MAX", WHY_LIMITS },
+    { "LLONG_MIN", WHY_LIMITS }, { "LLONG_MAX", WHY_LIMITS }, { "ULLONG_MAX", WHY_LIMITS },
+    { "MB_LEN_MAX", WHY_LIMITS },
+    { "INFINITY", WHY_MATH }, { "NAN", WHY_MATH }, { "HUGE_VAL", WHY_MATH },
+    { "HUGE_VALF", WHY_MATH }, { "HUGE_VALL", WHY_MATH }, { "math_errhandling", WHY_MATH },
+    { "MATH_ERRNO", WHY_MATH }, { "MATH_ERREXCEPT", WHY_MATH },
+    { "I", WHY_COMPLEX }, { "complex", WHY_COMPLEX }, { "imaginary", WHY_COMPLEX },
+    { "noreturn", WHY_NORETURN },
+    { "SIG_DFL", WHY_SIGNAL }, { "SIG_ERR", WHY_SIGNAL }, { "SIG_IGN", WHY_SIGNAL },
+    { "SIGABRT", WHY_SIGNAL }, { "SIGFPE", WHY_SIGNAL }, { "SIGILL", WHY_SIGNAL },
+    { "SIGINT", WHY_SIGNAL }, { "SIGSEGV", WHY_SIGNAL }, { "SIGTERM", WHY_SIGNAL },
+    { "LC_ALL", WHY_LOCALE }, { "LC_COLLATE", WHY_LOCALE }, { "LC_CTYPE", WHY_LOCALE },
+    { "LC_MONETARY", WHY_LOCALE }, { "LC_NUMERIC", WHY_LOCALE }, { "LC_TIME", WHY_LOCALE },
+    { "CLOCKS_PER_SEC", WHY_TIME }, { "TIME_UTC", WHY_TIME },
+    { "ONCE_FLAG_INIT", WHY_THREADS }, { "TSS_DTOR_ITERATIONS", WHY_THREADS },
+    { "WEOF", WHY_WCHAR },
 };
 
 /* C standard headers: a protocol named like one would write a header of that name. */
