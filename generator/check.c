@@ -394,10 +394,10 @@ static void resolve_type(checker *c, rp_ast_type *t, unsigned allowed_mask, cons
         bool floaty = false;
         for (size_t i = 0; i < sizeof float_words / sizeof float_words[0]; i++)
             floaty = floaty || strcmp(t->name, float_words[i]) == 0;
-        if (s != NULL)
-            error(c, &t->span, "unknown type '%s'; did you mean '%s'?", t->name, s);
-        else if (floaty && allowed_mask != (1u << RP_DECL_MESSAGE))
+        if (floaty && allowed_mask != (1u << RP_DECL_MESSAGE))
             error(c, &t->span, "unknown type '%s'; the floating-point type is 'float64'", t->name);
+        else if (s != NULL)
+            error(c, &t->span, "unknown type '%s'; did you mean '%s'?", t->name, s);
         else
             error(c, &t->span, "unknown type '%s'", t->name);
         return;
