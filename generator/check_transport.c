@@ -165,6 +165,16 @@ void rp_check_file_options(rp_checker *c, const rp_ast_unit *main_unit)
         else
             c->spec->max_depth = v->i.mag;
     }
+    /* the limit is the whole spec's: an imported file's option would silently lose */
+    for (size_t u = 0; u < c->spec->unit_count; u++) {
+        const rp_ast_unit *unit = c->spec->units[u];
+        if (unit == main_unit)
+            continue;
+        for (size_t i = 0; i < unit->option_count; i++)
+            rp_diag_warning(c->diag, &unit->options[i].name_span,
+                            "option '%s' in an imported file is ignored: only the main file's "
+                            "file options apply", unit->options[i].name);
+    }
 }
 
 /* The message or array d holds at child position i (an array has one: its element), or NULL. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ast.h"
 #include "diag.h"
@@ -438,6 +439,37 @@ START_TEST(doc_blocks_attach_only_to_the_next_line)
 }
 END_TEST
 
+/* A file option in an imported file is ignored, and the user is told so (language.md §4.16:
+ * the main file's options apply). */
+START_TEST(imported_file_options_are_reported_ignored)
+{
+    char dir[] = "/tmp/rp-frontend-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char lib[64], main_path[64];
+    snprintf(lib, sizeof lib, "%s/lib.rproto", dir);
+    snprintf(main_path, sizeof main_path, "%s/main.rproto", dir);
+    FILE *f = fopen(lib, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("option max_depth = 2;\nmessage Shared { optional uint8 x = \"x\"; }\n", f);
+    fclose(f);
+    f = fopen(main_path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("protocol m;\nimport \"lib.rproto\";\nmessage M { optional Shared s = \"s\"; }\n", f);
+    fclose(f);
+    rp_diag *d = rp_diag_new();
+    rp_ast_spec *spec = NULL;
+    ck_assert_int_eq(rp_frontend_load_file(d, main_path, NULL, &spec), RP_FRONTEND_OK);
+    ck_assert_uint_eq(spec->max_depth, 0); /* not set: the import's 2 does not apply */
+    ck_assert_ptr_nonnull(strstr(rp_diag_text(d), "lib.rproto:1:8: warning: option 'max_depth' in an "
+                                                 "imported file is ignored"));
+    rp_ast_free(spec);
+    rp_diag_free(d);
+    remove(lib);
+    remove(main_path);
+    rmdir(dir);
+}
+END_TEST
+
 START_TEST(dump_is_stable)
 {
     rp_ast_spec *s1 = load_residue();
@@ -472,6 +504,7 @@ static Suite *suite(void)
     tcase_add_test(tc, versions);
     tcase_add_test(tc, diagnostic_format);
     tcase_add_test(tc, doc_blocks_attach_only_to_the_next_line);
+    tcase_add_test(tc, imported_file_options_are_reported_ignored);
     suite_add_tcase(s, tc);
     return s;
 }
