@@ -171,9 +171,9 @@ static void usage(FILE *out)
             "                      to make room\n"
             "  -v                  print every packet handled on stderr (keys never shown)\n"
             "signals: SIGINT/SIGTERM stop cleanly (status 0); SIGHUP reopens --log-file (for\n"
-            "  logrotate); a log file moved or deleted is also noticed within 1 s and the path\n"
-            "  reopened (lines written to a deleted file since the last check are written again;\n"
-            "  until the path can be opened again, log requests are answered {\"r\":1}).\n"
+            "  logrotate); a log file moved is also noticed within 1 s and the path reopened; a\n"
+            "  deleted one at the next write, whose lines go into a new file at the path before\n"
+            "  their reply (until it can be created, log requests are answered {\"r\":1}).\n"
             "Other bounds (per-turn work, queued output, total buffered memory, per-address\n"
             "  CONNECT rate and unacknowledged clients) are configuration keys: docs/security.md.\n");
 }
