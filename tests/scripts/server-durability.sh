@@ -17,6 +17,7 @@
 #   5. SIGTERM: status 0.
 #   6. deleted, then the server killed (SIGKILL) 0.2 s later, for flush and group: every line
 #      acknowledged after the deletion is in the new file.
+#   7. `truncate -s 37` of the log while a client logs: the next record starts on a new line.
 #
 #   tests/scripts/server-durability.sh BUILD       (PRESSURE_HEAVY=1: more and longer)
 set -u
@@ -210,4 +211,28 @@ for mode in flush group; do
     [ "$late" -ge 10 ] || fail "$mode: only $late lines acknowledged between the deletion and the kill"
     [ "$lost" -eq 0 ] || fail "$mode: $lost lines acknowledged after the deletion were lost with the server"
 done
+
+# ---- 7. truncated to the middle of a line ------------------------------------------------------
+# `truncate -s 37` while a client logs: the 37 bytes left are one broken line of their own, the
+# next record is not glued to them, and every line acknowledged after it is a whole record.
+start_server "$build" "$work/cut" "" || exit 1
+log=$SERVER_LOG
+list=$work/list-cut
+"${P[@]}" --connect-port "$CPORT" log-loop --out "$list" --lines 200 --interval-ms 2 --tag cut \
+    > "$work/loop.out" 2>&1 &
+loop=$!
+sleep 0.3
+kill -STOP "$loop"; sleep 0.05
+mark=$(wc -l < "$list")
+truncate -s 37 "$log"
+kill -CONT "$loop"
+wait "$loop"; loop=
+stop_server
+first=$(head -n 1 "$log" | wc -c)
+tail -n +2 "$log" > "$work/cut-rest"
+awk -v m="$mark" '$1 == "ok" && NR > m + 1' "$list" > "$work/list-cut-late"
+echo "durability: truncated to 37 bytes mid-line: first line now $((first - 1)) bytes," \
+     "$(wc -l < "$work/cut-rest") lines after it"
+[ "$first" -eq 38 ] || fail "the 37 bytes left by the truncation were continued by a record ($first bytes with its newline)"
+check_lines "$work/list-cut-late" "$work/cut-rest"
 if [ "$problems" -eq 0 ]; then echo "durability: PASS"; else echo "durability: $problems problem(s)"; exit 1; fi

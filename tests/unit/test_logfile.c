@@ -450,6 +450,98 @@ START_TEST(truncation_from_outside_is_followed_not_extended)
 }
 END_TEST
 
+/* `truncate -s 30` while the server runs cuts a line in the middle: the next line starts on a
+ * line of its own instead of being glued to the rest of the cut one (which is left as it is),
+ * whether the write finds out itself (its lines are taken back and written after a '\n') or the
+ * once-a-second check did first. A cut at a line end adds no empty line. */
+START_TEST(truncation_to_the_middle_of_a_line_starts_the_next_on_a_new_line)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "{\"n\":1,\"pad\":\"aaaa\"}"); /* 20 bytes and '\n' */
+    put(&lf, "{\"n\":2,\"pad\":\"bbbbbbbbbbbb\"}");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(truncate(path, 30), 0);
+    put(&lf, "{\"n\":3}");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "{\"n\":1,\"pad\":\"aaaa\"}\n{\"n\":2,\"p\n{\"n\":3}\n");
+    ck_assert_msg(strstr(f.last_notice, "on a new line") != NULL, "%s", f.last_notice);
+    ck_assert_int_eq(f.writes, 3); /* the commit, the glued write, the one after a '\n' */
+    /* Found by the check first: the write starts with the '\n', nothing is taken back. */
+    ck_assert_int_eq(truncate(path, 33), 0);
+    bool failed = true;
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 1500, &failed, NULL);
+    ck_assert(!failed);
+    put(&lf, "{\"n\":4}");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(f.writes, 4);
+    ck_assert_str_eq(slurp(path), "{\"n\":1,\"pad\":\"aaaa\"}\n{\"n\":2,\"p\n{\"\n{\"n\":4}\n");
+    /* A cut at a line end: no empty line. */
+    ck_assert_int_eq(truncate(path, 21), 0);
+    put(&lf, "{\"n\":5}");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "{\"n\":1,\"pad\":\"aaaa\"}\n{\"n\":5}\n");
+    ck_assert_uint_eq(lf.stats.outside_truncations, 3);
+    rs_logfile_close(&lf);
+    remove_dir();
+
+    /* GROUP: a failed fsync cuts back to the last synced line, which is where the cut line's
+     * rest ends: the line after that still starts on a new one. */
+    make_dir();
+    memset(&f, 0, sizeof f);
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_GROUP, 0, &o, NULL), 0);
+    put(&lf, "synced");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    ck_assert_int_eq(truncate(path, 3), 0);
+    (void)rs_logfile_tick(&lf, rs_logfile_now_ms() + 1500, &failed, NULL);
+    put(&lf, "not synced");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    f.fail_fsyncs = 1;
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), RP_E_IO);
+    ck_assert_str_eq(slurp(path), "syn");
+    put(&lf, "next");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "syn\nnext\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+/* Someone else appends to the file (an operator's `printf ... >> log`): our next line starts on
+ * a line of its own when theirs has no newline, and a later cut-back keeps their bytes and our
+ * lines (going by our own count, it cut into our last acknowledged line). */
+START_TEST(outside_write_is_kept_and_not_glued_to)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "ours 1");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    FILE *w = fopen(path, "ab");
+    fputs("theirs", w);
+    fclose(w);
+    put(&lf, "ours 2");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "ours 1\ntheirs\nours 2\n");
+    f.short_writes = 1;
+    put(&lf, "ours 3, torn by a full disk");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), RP_E_IO);
+    ck_assert_str_eq(slurp(path), "ours 1\ntheirs\nours 2\n");
+    put(&lf, "ours 4");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "ours 1\ntheirs\nours 2\nours 4\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
 /* GROUP: the file is emptied from outside between the sync and a commit whose fsync fails:
  * the cut back to the last synced line must not extend the file. */
 START_TEST(group_sync_failure_after_outside_truncation_does_not_extend)
@@ -838,6 +930,8 @@ int main(void)
     tcase_add_test(tc, deletion_between_write_and_reply_loses_nothing);
     tcase_add_test(tc, truncation_from_outside_is_followed_not_extended);
     tcase_add_test(tc, group_sync_failure_after_outside_truncation_does_not_extend);
+    tcase_add_test(tc, truncation_to_the_middle_of_a_line_starts_the_next_on_a_new_line);
+    tcase_add_test(tc, outside_write_is_kept_and_not_glued_to);
     tcase_add_test(tc, full_disk_while_replacing_a_deleted_file_refuses_the_lines);
     tcase_add_test(tc, deleted_file_that_cannot_be_replaced_refuses_commits);
     tcase_add_test(tc, open_says_what_it_cuts_and_refuses_a_foreign_tail);

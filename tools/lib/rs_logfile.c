@@ -315,18 +315,43 @@ void rs_logfile_discard(rs_logfile *lf)
     }
 }
 
+/* Whether the file's first size bytes end inside a line (their last byte is not '\n'). */
+static bool ends_inside_a_line(const rs_logfile *lf, off_t size)
+{
+    char c = '\n';
+    return size > 0 && pread(lf->fd, &c, 1, size - 1) == 1 && c != '\n';
+}
+
 /* The file is size bytes long but we wrote up to lf->end: someone else truncated it
- * (copytruncate, `: > log`). What we tracked beyond size is gone; continue from its real end
- * (O_APPEND writes land there anyway) so that a cut-back never extends the file. */
+ * (copytruncate, `: > log`, `truncate -s N`). What we tracked beyond size is gone; continue
+ * from its real end (O_APPEND writes land there anyway) so that a cut-back never extends the
+ * file. A cut to the middle of a line leaves its start without a '\n': the next line written
+ * starts with one (tail_open), or it would be glued to that rest. */
 static void follow_outside_truncation(rs_logfile *lf, off_t size)
 {
     if (size >= lf->end) return;
+    lf->tail_open = ends_inside_a_line(lf, size);
     notice(lf, "log file %s was truncated by someone else to %lld bytes (we had written %lld): "
-               "continuing at its end", lf->path, (long long)size, (long long)lf->end);
+               "continuing at its end%s", lf->path, (long long)size, (long long)lf->end,
+           lf->tail_open ? ", on a new line (it ends inside one)" : "");
     lf->end = size;
     if (lf->synced > size) lf->synced = size;
     if (lf->checked > size) lf->checked = size;
     lf->stats.outside_truncations++;
+}
+
+/* The file is size bytes long but we wrote only up to lf->end: someone else wrote to it. Their
+ * bytes are not ours to cut back: continue after them (on a new line if theirs ended inside
+ * one). synced and checked move along when they were at the end (GROUP keeps them equal). */
+static void follow_outside_write(rs_logfile *lf, off_t size)
+{
+    lf->tail_open = ends_inside_a_line(lf, size);
+    notice(lf, "log file %s: %lld bytes after our last line were written by someone else: "
+               "continuing after them%s", lf->path, (long long)(size - lf->end),
+           lf->tail_open ? ", on a new line (they end inside one)" : "");
+    if (lf->synced == lf->end) lf->synced = size;
+    if (lf->checked == lf->end) lf->checked = size;
+    lf->end = size;
 }
 
 /* Cuts the file back to lf->end (the last complete line); 0 or ftruncate's errno. A file
@@ -343,6 +368,8 @@ static int cut_back(rs_logfile *lf)
     if (lf->ops.ftruncate(lf->ops.ctx, lf->fd, lf->end) == 0) {
         lf->torn = false;
         lf->stats.truncations++;
+        /* lf->end may be where someone else's unfinished line ends (GROUP's cut to synced) */
+        lf->tail_open = ends_inside_a_line(lf, lf->end);
         return 0;
     }
     int e = errno;
@@ -434,12 +461,52 @@ static int commit_stream(rs_logfile *lf, rp_error *err)
 }
 
 /* O_APPEND puts each write at the file's real end, and the descriptor's offset after it is
- * where the w bytes written end: a start below lf->end means the file was truncated from
- * outside since our last write. */
-static void follow_write_offset(rs_logfile *lf, ssize_t w)
+ * where the w bytes written end: a start other than lf->end means someone else truncated or
+ * wrote the file since our last write. Returns true when the write began inside a line. */
+static bool follow_write_offset(rs_logfile *lf, ssize_t w)
 {
     off_t pos = lseek(lf->fd, 0, SEEK_CUR);
-    if (pos >= (off_t)w) follow_outside_truncation(lf, pos - (off_t)w);
+    if (pos < (off_t)w || pos - (off_t)w == lf->end) return false;
+    if (pos - (off_t)w < lf->end) follow_outside_truncation(lf, pos - (off_t)w);
+    else follow_outside_write(lf, pos - (off_t)w);
+    return lf->tail_open;
+}
+
+/* The file ends inside a line someone else left: a '\n' goes in front of the staged lines so
+ * that the first of them is a line of its own. The unfinished line stays: not ours to cut. */
+static int prefix_line_end(rs_logfile *lf)
+{
+    if (stage_room(lf, 1) < 0) return -1;
+    memmove(lf->stage + 1, lf->stage, lf->stage_len);
+    lf->stage[0] = '\n';
+    lf->stage_len++;
+    return 0;
+}
+
+/* The one write of a commit: after a '\n' when the file ends inside a line, and once more so
+ * when the write finds that out itself (the file was cut in the middle of a line since the
+ * last look): our lines are then taken out again (lf->end is where they began) and written
+ * after a '\n', since the first of them was glued to that unfinished line. -1 with errno set
+ * when that cannot be done; else write's result. */
+static ssize_t write_stage(rs_logfile *lf)
+{
+    ssize_t w;
+    for (int attempt = 0;; attempt++) {
+        if (lf->tail_open && lf->stage[0] != '\n' && prefix_line_end(lf) < 0) {
+            errno = ENOMEM;
+            return -1;
+        }
+        do {
+            w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage, lf->stage_len);
+        } while (w < 0 && errno == EINTR);
+        bool glued = w > 0 && follow_write_offset(lf, w) && lf->stage[0] != '\n';
+        if (!glued || w != (ssize_t)lf->stage_len || attempt > 0) return w;
+        int e = cut_back(lf);
+        if (e != 0) {
+            errno = e;
+            return -1;
+        }
+    }
 }
 
 static int switch_file(rs_logfile *lf, bool deleted, rp_error *err);
@@ -517,13 +584,10 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
             return io_error(err, "cannot cut the unfinished line from", lf->path, e);
         }
     }
-    ssize_t w;
-    do {
-        w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage, lf->stage_len);
-    } while (w < 0 && errno == EINTR);
-    if (w > 0 && lf->regular) follow_write_offset(lf, w);
+    ssize_t w = write_stage(lf);
     if (w == (ssize_t)lf->stage_len) {
         lf->end += (off_t)w;
+        lf->tail_open = false;
         if (keep_named(lf, (off_t)w, err) < 0) {
             lf->stats.write_failures++;
             rs_logfile_discard(lf);

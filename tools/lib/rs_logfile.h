@@ -38,7 +38,10 @@
  * may be truncated by someone else (logrotate's copytruncate, `: > log`): the offset after each
  * write (O_APPEND: the real end), a cut-back and the once-a-second check notice a file shorter
  * than what we wrote, say so (notice) and continue from its real end; a cut-back never
- * extends the file.
+ * extends the file. A file that then ends inside a line (cut in its middle) gets a '\n' before
+ * the next line, so that line is not glued to the rest of the cut one; a write that found out
+ * itself is cut off again and written once more after the '\n'. Bytes appended by someone
+ * else are followed the same way (kept by later cut-backs, not glued to).
  * stdout (path NULL) has no truncation, no sync and no rotation; a path that is not a regular
  * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either. Such streams are written
  * non-blocking (stdout through a description of its own, see nonblocking_stdout in the .c):
@@ -110,6 +113,7 @@ typedef struct rs_logfile {
     off_t synced;              /* end of the last line known to be fsynced (GROUP/INTERVAL) */
     off_t checked;             /* lines before it are confirmed in a named file (GROUP: synced) */
     bool torn;                 /* a cut-back failed: the file may end inside a line */
+    bool tail_open;            /* it ends inside a line someone else left: write '\n' first */
     bool regular;              /* a regular file (else no cut-back and no fsync) */
     bool deleted;              /* fd is unlinked and the path not reopened yet: commits fail */
     bool own_stdout;           /* fd is stdout opened again (non-blocking): closed at close */
