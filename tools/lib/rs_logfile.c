@@ -528,14 +528,16 @@ static int has_a_name(int fd)
  * [checked, end), are copied there first. When that fails (the path cannot be opened, a full
  * disk, the file deleted again and again), this commit's bytes leave the range to copy (it
  * fails, so they must never reach a file later), commits are refused until the tick replaces
- * the file, and RP_E_IO is returned. GROUP confirms at the sync, which acknowledges. */
+ * the file, and RP_E_IO is returned. GROUP checks once per turn instead, at the sync that
+ * acknowledges (rs_logfile_sync): a commit there is no reply. */
 static int keep_named(rs_logfile *lf, off_t n, rp_error *err)
 {
+    if (lf->mode == RS_DURABILITY_GROUP) return 0;
     int rc;
     for (int tries = 0;; tries++) {
         int named = has_a_name(lf->fd);
         if (named > 0) {
-            if (lf->mode != RS_DURABILITY_GROUP) lf->checked = lf->end;
+            lf->checked = lf->end;
             return 0;
         }
         if (named < 0) {

@@ -18,8 +18,8 @@
  *                           the first unsynced commit. A machine crash can lose the lines of
  *                           the last interval_ms (they were already acknowledged).
  *
- * Deletion: a line in an unlinked inode is gone at exit, so every commit (and in GROUP mode
- * the sync, which acknowledges) checks with one fstat that the file still has a name
+ * Deletion: a line in an unlinked inode is gone at exit, so every commit (in GROUP mode instead
+ * the sync, which acknowledges the turn) checks with one fstat that the file still has a name
  * (st_nlink > 0) before it reports success. A file found deleted is replaced by a new file at
  * the path, and the lines not yet confirmed in a named file (those of this commit; in GROUP
  * mode those of this turn) are copied there first, so no acknowledged line is lost. A line
@@ -158,8 +158,8 @@ void rs_logfile_stage_end(rs_logfile *lf, size_t n);
 /* Forgets the staged lines. */
 void rs_logfile_discard(rs_logfile *lf);
 
-/* One write() of all staged lines (none: 0), then the check that the file still has a name
- * (see Deletion above). On failure or a short write the file is cut back and RP_E_IO is
+/* One write() of all staged lines (none: 0), then (not in GROUP mode) the check that the file
+ * still has a name (see Deletion above). On failure or a short write the file is cut back and RP_E_IO is
  * returned (message with errno text); the staged lines are dropped either way. */
 RP_CHECK_RESULT int rs_logfile_commit(rs_logfile *lf, rp_error *err);
 
