@@ -41,7 +41,8 @@
  * extends the file. A file that then ends inside a line (cut in its middle) gets a '\n' before
  * the next line, so that line is not glued to the rest of the cut one; a write that found out
  * itself is cut off again and written once more after the '\n'. Bytes appended by someone
- * else are followed the same way (kept by later cut-backs, not glued to).
+ * else are followed the same way (not glued to; the cut-back of a failed write keeps them,
+ * GROUP's cut to the last synced line after a failed fsync does not when ours came first).
  * stdout (path NULL) has no truncation, no sync and no rotation; a path that is not a regular
  * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either. Such streams are written
  * non-blocking (stdout through a description of its own, see nonblocking_stdout in the .c):
