@@ -88,6 +88,8 @@ typedef struct conn {
     bool read_closed; /* EOF seen or framing error: flush and close */
     bool eof;         /* the peer's FIN was read: nothing unread is left */
     int64_t last_success_ms; /* last request that was not answered with an error; -1 = none */
+    int64_t success_held_ms; /* group: a {"r":0} of this turn, counted in last_success_ms only
+                                once the turn's fsync succeeded (see release_replies); -1 none */
     bool more;        /* its share of a turn ended with work left */
     bool dead;        /* closed; removed after the turn */
     int64_t last_active_ms;
@@ -171,9 +173,9 @@ static void usage(FILE *out)
             "                      to make room\n"
             "  -v                  print every packet handled on stderr (keys never shown)\n"
             "signals: SIGINT/SIGTERM stop cleanly (status 0); SIGHUP reopens --log-file (for\n"
-            "  logrotate); a log file moved or deleted is also noticed within 1 s and the path\n"
-            "  reopened (lines written to a deleted file since the last check are written again;\n"
-            "  until the path can be opened again, log requests are answered {\"r\":1}).\n"
+            "  logrotate); a log file moved is also noticed within 1 s and the path reopened; a\n"
+            "  deleted one at the next write, whose lines go into a new file at the path before\n"
+            "  their reply (until it can be created, log requests are answered {\"r\":1}).\n"
             "Other bounds (per-turn work, queued output, total buffered memory, per-address\n"
             "  CONNECT rate and unacknowledged clients) are configuration keys: docs/security.md.\n");
 }
@@ -633,7 +635,11 @@ static int serve(app *a, conn *c, bool readable, int64_t now)
         }
         c->have_pkt = false;
         c->last_active_ms = now;
-        if (succeeded) c->last_success_ms = now;
+        if (succeeded && c->role == ROLE_LOGGING && a->lim.durability == RS_DURABILITY_GROUP) {
+            c->success_held_ms = now; /* its {"r":0} may still become {"r":1} */
+        } else if (succeeded) {
+            c->last_success_ms = now;
+        }
         units += cost;
         if (h == 2) units = a->lim.turn_packets; /* an RSA attempt is the whole share */
         if (units >= a->lim.turn_packets) {
@@ -719,7 +725,7 @@ static void accept_waiting(app *a, port_role role, bool burst)
         c->fd = fd;
         c->role = role;
         c->last_active_ms = c->created_ms = mono_ms();
-        c->last_success_ms = -1;
+        c->last_success_ms = c->success_held_ms = -1;
         c->stalled_since_ms = -1;
         if (ss.ss_family == AF_INET) {
             const struct sockaddr_in *in = (const struct sockaddr_in *)&ss;
@@ -782,6 +788,7 @@ static void write_stats(app *a)
 
 /* GROUP: one fsync for every record of the turn, then the turn's replies go out; when the
  * fsync failed its records were cut from the file and every held {"r":0} becomes {"r":1}.
+ * Only a {"r":0} that goes out counts as a successful request for eviction (success_held_ms).
  * A failing fsync fails every turn: reported at most once a second, with the count. */
 static void release_replies(app *a)
 {
@@ -802,6 +809,8 @@ static void release_replies(app *a)
     }
     for (size_t i = 0; i < a->nconns; i++) {
         conn *c = a->conns[i];
+        if (c->success_held_ms >= 0 && !failed) c->last_success_ms = c->success_held_ms;
+        c->success_held_ms = -1;
         if (c->dead || c->out_release == c->out_len) continue;
         if (failed && c->role == ROLE_LOGGING) {
             for (size_t o = c->out_release; o + RESIDUE_LOG_REPLY_LEN <= c->out_len;

@@ -11,10 +11,13 @@
 #      server counted the failed writes.
 #   2. SIGHUP after a move (logrotate): the server lives on, the path is reopened, every
 #      acknowledged line is in the old or the new file exactly once.
-#   3. the file moved without a signal, then deleted: noticed within 1 s, the path reopened,
-#      no acknowledged line lost.
+#   3. the file moved without a signal (noticed within 1 s, the path reopened), then deleted
+#      (noticed at the next write): no acknowledged line lost, none written twice.
 #   4. U+2028, U+2029, U+0085 in a message are written as \u2028, \u2029, \u0085.
 #   5. SIGTERM: status 0.
+#   6. deleted, then the server killed (SIGKILL) 0.2 s later, for flush and group: every line
+#      acknowledged after the deletion is in the new file.
+#   7. `truncate -s 37` of the log while a client logs: the next record starts on a new line.
 #
 #   tests/scripts/server-durability.sh BUILD       (PRESSURE_HEAVY=1: more and longer)
 set -u
@@ -132,34 +135,40 @@ kill -0 "$SERVER_PID" 2>/dev/null || fail "SIGHUP ended the server"
 mv "$log" "$log.2"           # moved, no signal: noticed within 1 s
 sleep 1.5
 [ -s "$log" ] || fail "a moved log file was not noticed within 1 s"
+# Deleted: the client is paused meanwhile so that what the deletion takes can be kept for the
+# check (a line stored before the deletion goes with the file and is not written again). The
+# line in flight when the client stopped may be answered after the deletion: mark + 1.
+kill -STOP "$loop"; sleep 0.1
+cp "$log" "$work/deleted"
 mark=$(wc -l < "$list")
-rm -f "$log"                 # deleted: noticed within 1 s, no acknowledged line lost
-sleep 1.5
-[ -s "$log" ] || fail "a deleted log file was not noticed within 1 s"
+rm -f "$log"                 # deleted: noticed at the next write, no acknowledged line lost
+kill -CONT "$loop"
+sleep 0.5
+[ -s "$log" ] || fail "a deleted log file was not replaced at the next write"
 wait "$loop"; loop=
 sleep 1.2
 check_lines_rot() {
     # lines acknowledged after the deletion must all be in the new file
-    awk -v m="$mark" '$1 == "ok" && NR > m {print $2}' "$list" | sort > "$work/acked-late"
+    awk -v m="$mark" '$1 == "ok" && NR > m + 1 {print $2}' "$list" | sort > "$work/acked-late"
     sed -E 's/.*"msg":"([^ "]*)[ "].*/\1/' "$log" | sort > "$work/stored-new"
     local lost; lost=$(comm -23 "$work/acked-late" "$work/stored-new" | wc -l)
     [ "$lost" -eq 0 ] || fail "$lost lines acknowledged after the deletion are missing"
 }
 check_lines_rot
-# before the deletion: every line in exactly one of log.1, log.2 (or rewritten into the new file)
-awk -v m="$mark" '$1 == "ok" && NR <= m' "$list" > "$work/list-early"
-cat "$log.1" "$log.2" "$log" | sed -E 's/.*"msg":"([^ "]*)[ "].*/\1/' | sort > "$work/stored"
+# before the deletion: every line in exactly one of log.1, log.2 and the deleted file
+awk -v m="$mark" '$1 == "ok" && NR <= m + 1' "$list" > "$work/list-early"
+cat "$log.1" "$log.2" "$work/deleted" "$log" | sed -E 's/.*"msg":"([^ "]*)[ "].*/\1/' | sort > "$work/stored"
 lost=$(awk '{print $2}' "$work/list-early" | sort | comm -23 - "$work/stored" | wc -l)
 early=$(wc -l < "$work/list-early")
 reopens=$(stat_of reopens "$work/rot/stats"); rew=$(stat_of rewritten_lines "$work/rot/stats")
 echo "durability: rotation: $(grep -c '^ok' "$list") lines acknowledged; log.1 $(wc -l < "$log.1")," \
-     "moved $(wc -l < "$log.2"), deleted-then-new $(wc -l < "$log") lines; $reopens reopens," \
-     "$rew lines written again after the deletion; lost before the deletion: $lost of $early"
+     "moved $(wc -l < "$log.2"), deleted $(wc -l < "$work/deleted"), new $(wc -l < "$log") lines;" \
+     "$reopens reopens, $rew lines moved into the new file; lost before the deletion: $lost of $early"
 [ "$lost" -eq 0 ] || fail "$lost lines acknowledged before the deletion are in none of the files"
 [ "$reopens" -ge 3 ] || fail "expected 3 reopens (SIGHUP, move, delete), counted $reopens"
 [ "$(grep -c '^ok' "$list")" -eq $((lines * 3)) ] || fail "not every line was acknowledged during rotation"
-dups=$(cat "$log.1" "$log.2" | sed -E 's/.*"msg":"([^ "]*)[ "].*/\1/' | sort | uniq -d | wc -l)
-[ "$dups" -eq 0 ] || fail "$dups lines both in the rotated and the moved file"
+dups=$(cat "$log.1" "$log.2" "$work/deleted" "$log" | sed -E 's/.*"msg":"([^ "]*)[ "].*/\1/' | sort | uniq -d | wc -l)
+[ "$dups" -eq 0 ] || fail "$dups lines in two of the rotated, moved, deleted and new files"
 
 # ---- 4. line separators ---------------------------------------------------------------------
 "${P[@]}" --connect-port "$CPORT" log-loop --out "$work/list-sep" --lines 1 \
@@ -174,4 +183,56 @@ echo "durability: U+2028, U+2029, U+0085 written as \\u2028, \\u2029, \\u0085"
 stop_server
 echo "durability: server exit status on SIGTERM: $SERVER_RC"
 [ "$SERVER_RC" -eq 0 ] || fail "SIGTERM exit status $SERVER_RC"
+
+# ---- 6. deleted, then the server killed at once -----------------------------------------------
+# Lines acknowledged after the deletion must be in the new file even when the server dies
+# before its once-a-second check (they went into the unlinked inode before, and were lost).
+for mode in flush group; do
+    start_server "$build" "$work/kill-$mode" "" --durability "$mode" || exit 1
+    log=$SERVER_LOG
+    list=$work/list-kill-$mode
+    "${P[@]}" --connect-port "$CPORT" log-loop --out "$list" --lines 400 --interval-ms 2 \
+        --tag "kill$mode" > "$work/loop.out" 2>&1 &
+    loop=$!
+    sleep 0.5
+    kill -STOP "$loop"; sleep 0.05
+    mark=$(wc -l < "$list")
+    rm -f "$log"
+    kill -CONT "$loop"
+    sleep 0.2
+    kill -KILL "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+    wait "$loop"; loop=
+    awk -v m="$mark" '$1 == "ok" && NR > m + 1 {print $2}' "$list" | sort > "$work/acked-late"
+    sed -E 's/.*"msg":"([^ "]*)[ "].*/\1/' "$log" 2>/dev/null | sort > "$work/stored-new"
+    late=$(wc -l < "$work/acked-late")
+    lost=$(comm -23 "$work/acked-late" "$work/stored-new" | wc -l)
+    echo "durability: deleted, killed 0.2 s later ($mode): $late lines acknowledged after the" \
+         "deletion, $lost of them not in the new file"
+    [ "$late" -ge 10 ] || fail "$mode: only $late lines acknowledged between the deletion and the kill"
+    [ "$lost" -eq 0 ] || fail "$mode: $lost lines acknowledged after the deletion were lost with the server"
+done
+
+# ---- 7. truncated to the middle of a line ------------------------------------------------------
+# `truncate -s 37` while a client logs: the 37 bytes left are one broken line of their own, the
+# next record is not glued to them, and every line acknowledged after it is a whole record.
+start_server "$build" "$work/cut" "" || exit 1
+log=$SERVER_LOG
+list=$work/list-cut
+"${P[@]}" --connect-port "$CPORT" log-loop --out "$list" --lines 200 --interval-ms 2 --tag cut \
+    > "$work/loop.out" 2>&1 &
+loop=$!
+sleep 0.3
+kill -STOP "$loop"; sleep 0.05
+mark=$(wc -l < "$list")
+truncate -s 37 "$log"
+kill -CONT "$loop"
+wait "$loop"; loop=
+stop_server
+first=$(head -n 1 "$log" | wc -c)
+tail -n +2 "$log" > "$work/cut-rest"
+awk -v m="$mark" '$1 == "ok" && NR > m + 1' "$list" > "$work/list-cut-late"
+echo "durability: truncated to 37 bytes mid-line: first line now $((first - 1)) bytes," \
+     "$(wc -l < "$work/cut-rest") lines after it"
+[ "$first" -eq 38 ] || fail "the 37 bytes left by the truncation were continued by a record ($first bytes with its newline)"
+check_lines "$work/list-cut-late" "$work/cut-rest"
 if [ "$problems" -eq 0 ]; then echo "durability: PASS"; else echo "durability: $problems problem(s)"; exit 1; fi

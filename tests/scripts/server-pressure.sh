@@ -17,7 +17,9 @@
 #      connects. Then a CONNECT rate of 20/s (burst 50) from 127.0.0.3 is refused beyond it.
 #   5. a failing disk: with --durability group and every fsync of the log file failing (an
 #      LD_PRELOAD shim built here), a client logging 1500 lines 1 ms apart gets {"r":1}, and
-#      the server reports the failure at most once a second (not once per turn).
+#      the server reports the failure at most once a second (not once per turn). Those
+#      requests are no successes for eviction: with one slot, a newcomer closes the logging
+#      connection as one without a successful request.
 #
 #   tests/scripts/server-pressure.sh BUILD        (PRESSURE_HEAVY=1: 16 flooders for 20 s,
 #                                                  500 silent peers, 1000 partial packets)
@@ -169,6 +171,40 @@ if cc -shared -fPIC -o "$work/failsync.so" "$work/failsync.c" -ldl; then
     echo "pressure: failing fsync: $r1 of 1500 requests answered {\"r\":1} in about $el s; $said lines on stderr about it"
     [ "$r1" -ge 1 ] || fail "no request was refused although every fsync failed"
     [ "$said" -ge 1 ] && [ "$said" -le $((el + 1)) ] || fail "$said fsync failure lines in about $el s (at most one a second)"
+    # Those {"r":1} are no successful requests for eviction: with one connection slot, a peer
+    # that connects closes the logging connection as one with no successful request (before,
+    # its requests counted as successes when handled, before the fsync failed them). With
+    # fsyncs that work, the same connection is closed as a client.
+    for shim in "$work/failsync.so" ""; do
+        d=$work/sync-slot${shim:+-failing}
+        ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 LD_PRELOAD="$shim" \
+            start_server "$build" "$d" "" --durability group --max-connections 1 -v || exit 1
+        "${P[@]}" --connect-port "$CPORT" log-loop --out "$d/list" --lines 300 --interval-ms 2 \
+            --tag fe > "$d/loop.out" 2>&1 &
+        lp=$!
+        for _ in $(seq 200); do [ -s "$d/list" ] && [ "$(wc -l < "$d/list")" -ge 20 ] && break; sleep 0.05; done
+        mark=$(wc -l < "$d/server.err")
+        exec 3<>"/dev/tcp/127.0.0.1/$CPORT"
+        sleep 0.3
+        exec 3>&-
+        wait "$lp"
+        stop_server
+        [ "$SERVER_RC" -eq 0 ] || fail "exit status $SERVER_RC"
+        tail -n +$((mark + 1)) "$d/server.err" | grep 'to make room' > "$d/evictions"
+        as_client=$(grep -c 'idle client to make room' "$d/evictions")
+        as_none=$(grep -c 'no request succeeded' "$d/evictions")
+        r1=$(grep -c '^r1' "$d/list")
+        how=working; [ -n "$shim" ] && how=failing
+        echo "pressure: one slot, fsync $how: $r1 log replies {\"r\":1};" \
+             "$as_none connections closed as without a successful request, $as_client as clients"
+        if [ -n "$shim" ]; then
+            [ "$as_none" -ge 1 ] || fail "no connection was closed for room"
+            [ "$as_client" -eq 0 ] || fail "$as_client connections whose log replies all failed were closed as clients"
+        else
+            [ "$r1" -eq 0 ] || fail "$r1 log requests failed with working fsyncs"
+            [ "$as_client" -ge 1 ] || fail "the logging connection with {\"r\":0} replies was not closed as a client"
+        fi
+    done
 else
     fail "could not build the fsync shim"
 fi

@@ -15,6 +15,7 @@
 #define PENDING_RETRY_MS 20   /* how soon tick tries again to finish a line a stream left */
 #define STREAM_EINTR_TRIES 4  /* a signal storm must not keep a commit in write() */
 #define TAIL_CHUNK 65536u
+#define REPLACE_TRIES 2       /* a file deleted again right after each replacement: given up */
 
 static ssize_t posix_write(void *ctx, int fd, const void *buf, size_t len)
 {
@@ -314,18 +315,43 @@ void rs_logfile_discard(rs_logfile *lf)
     }
 }
 
+/* Whether the file's first size bytes end inside a line (their last byte is not '\n'). */
+static bool ends_inside_a_line(const rs_logfile *lf, off_t size)
+{
+    char c = '\n';
+    return size > 0 && pread(lf->fd, &c, 1, size - 1) == 1 && c != '\n';
+}
+
 /* The file is size bytes long but we wrote up to lf->end: someone else truncated it
- * (copytruncate, `: > log`). What we tracked beyond size is gone; continue from its real end
- * (O_APPEND writes land there anyway) so that a cut-back never extends the file. */
+ * (copytruncate, `: > log`, `truncate -s N`). What we tracked beyond size is gone; continue
+ * from its real end (O_APPEND writes land there anyway) so that a cut-back never extends the
+ * file. A cut to the middle of a line leaves its start without a '\n': the next line written
+ * starts with one (tail_open), or it would be glued to that rest. */
 static void follow_outside_truncation(rs_logfile *lf, off_t size)
 {
     if (size >= lf->end) return;
+    lf->tail_open = ends_inside_a_line(lf, size);
     notice(lf, "log file %s was truncated by someone else to %lld bytes (we had written %lld): "
-               "continuing at its end", lf->path, (long long)size, (long long)lf->end);
+               "continuing at its end%s", lf->path, (long long)size, (long long)lf->end,
+           lf->tail_open ? ", on a new line (it ends inside one)" : "");
     lf->end = size;
     if (lf->synced > size) lf->synced = size;
     if (lf->checked > size) lf->checked = size;
     lf->stats.outside_truncations++;
+}
+
+/* The file is size bytes long but we wrote only up to lf->end: someone else wrote to it. Their
+ * bytes are not ours to cut back: continue after them (on a new line if theirs ended inside
+ * one). synced and checked move along when they were at the end (GROUP keeps them equal). */
+static void follow_outside_write(rs_logfile *lf, off_t size)
+{
+    lf->tail_open = ends_inside_a_line(lf, size);
+    notice(lf, "log file %s: %lld bytes after our last line were written by someone else: "
+               "continuing after them%s", lf->path, (long long)(size - lf->end),
+           lf->tail_open ? ", on a new line (they end inside one)" : "");
+    if (lf->synced == lf->end) lf->synced = size;
+    if (lf->checked == lf->end) lf->checked = size;
+    lf->end = size;
 }
 
 /* Cuts the file back to lf->end (the last complete line); 0 or ftruncate's errno. A file
@@ -342,6 +368,8 @@ static int cut_back(rs_logfile *lf)
     if (lf->ops.ftruncate(lf->ops.ctx, lf->fd, lf->end) == 0) {
         lf->torn = false;
         lf->stats.truncations++;
+        /* lf->end may be where someone else's unfinished line ends (GROUP's cut to synced) */
+        lf->tail_open = ends_inside_a_line(lf, lf->end);
         return 0;
     }
     int e = errno;
@@ -433,12 +461,107 @@ static int commit_stream(rs_logfile *lf, rp_error *err)
 }
 
 /* O_APPEND puts each write at the file's real end, and the descriptor's offset after it is
- * where the w bytes written end: a start below lf->end means the file was truncated from
- * outside since our last write. */
-static void follow_write_offset(rs_logfile *lf, ssize_t w)
+ * where the w bytes written end: a start other than lf->end means someone else truncated or
+ * wrote the file since our last write. Returns true when the write began inside a line. */
+static bool follow_write_offset(rs_logfile *lf, ssize_t w)
 {
     off_t pos = lseek(lf->fd, 0, SEEK_CUR);
-    if (pos >= (off_t)w) follow_outside_truncation(lf, pos - (off_t)w);
+    if (pos < (off_t)w || pos - (off_t)w == lf->end) return false;
+    if (pos - (off_t)w < lf->end) follow_outside_truncation(lf, pos - (off_t)w);
+    else follow_outside_write(lf, pos - (off_t)w);
+    return lf->tail_open;
+}
+
+/* The file ends inside a line someone else left: a '\n' goes in front of the staged lines so
+ * that the first of them is a line of its own. The unfinished line stays: not ours to cut. */
+static int prefix_line_end(rs_logfile *lf)
+{
+    if (stage_room(lf, 1) < 0) return -1;
+    memmove(lf->stage + 1, lf->stage, lf->stage_len);
+    lf->stage[0] = '\n';
+    lf->stage_len++;
+    return 0;
+}
+
+/* The one write of a commit: after a '\n' when the file ends inside a line, and once more so
+ * when the write finds that out itself (the file was cut in the middle of a line since the
+ * last look): our lines are then taken out again (lf->end is where they began) and written
+ * after a '\n', since the first of them was glued to that unfinished line. -1 with errno set
+ * when that cannot be done; else write's result. */
+static ssize_t write_stage(rs_logfile *lf)
+{
+    ssize_t w;
+    for (int attempt = 0;; attempt++) {
+        if (lf->tail_open && lf->stage[0] != '\n' && prefix_line_end(lf) < 0) {
+            errno = ENOMEM;
+            return -1;
+        }
+        do {
+            w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage, lf->stage_len);
+        } while (w < 0 && errno == EINTR);
+        bool glued = w > 0 && follow_write_offset(lf, w) && lf->stage[0] != '\n';
+        if (!glued || w != (ssize_t)lf->stage_len || attempt > 0) return w;
+        int e = cut_back(lf);
+        if (e != 0) {
+            errno = e;
+            return -1;
+        }
+    }
+}
+
+static int switch_file(rs_logfile *lf, bool deleted, rp_error *err);
+
+/* Whether fd's file still has a name (0 = no, 1 = yes); -1 with errno when fstat fails. A line
+ * in an unlinked inode (deleted, or replaced by a rename over its name) is gone at exit; a
+ * moved file keeps its lines under its new name, so a move is left to the tick's check. */
+static int has_a_name(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0) return -1;
+    return st.st_nlink > 0;
+}
+
+/* After a commit's n bytes were written (they end [checked, end)): the lines count as stored
+ * only in a file that still has a name, checked by one fstat per commit (measured in
+ * docs/security.md), which closes the window of up to a second before the tick's check. A
+ * deleted file is swapped for a new one at the path and the lines not yet confirmed,
+ * [checked, end), are copied there first. When that fails (the path cannot be opened, a full
+ * disk, the file deleted again and again), this commit's bytes leave the range to copy (it
+ * fails, so they must never reach a file later), commits are refused until the tick replaces
+ * the file, and RP_E_IO is returned. GROUP checks once per turn instead, at the sync that
+ * acknowledges (rs_logfile_sync): a commit there is no reply. */
+static int keep_named(rs_logfile *lf, off_t n, rp_error *err)
+{
+    if (lf->mode == RS_DURABILITY_GROUP) return 0;
+    int rc;
+    for (int tries = 0;; tries++) {
+        int named = has_a_name(lf->fd);
+        if (named > 0) {
+            lf->checked = lf->end;
+            return 0;
+        }
+        if (named < 0) {
+            rc = io_error(err, "fstat", lf->path, errno);
+            break;
+        }
+        if (tries == REPLACE_TRIES) {
+            lf->deleted = true;
+            rc = rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                              "%s was deleted again each time it was replaced: not stored",
+                              lf->path);
+            break;
+        }
+        rp_error why;
+        if (switch_file(lf, true, &why) < 0) {
+            rc = rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                              "deleted, not replaced: %s", why.message);
+            break;
+        }
+    }
+    if (lf->deleted) lf->stats.refused_deleted++;
+    lf->end = lf->end - n > lf->checked ? lf->end - n : lf->checked;
+    (void)cut_back(lf); /* on an unlinked inode harmless; a failed cut is retried (torn) */
+    return rc;
 }
 
 int rs_logfile_commit(rs_logfile *lf, rp_error *err)
@@ -463,13 +586,15 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
             return io_error(err, "cannot cut the unfinished line from", lf->path, e);
         }
     }
-    ssize_t w;
-    do {
-        w = lf->ops.write(lf->ops.ctx, lf->fd, lf->stage, lf->stage_len);
-    } while (w < 0 && errno == EINTR);
-    if (w > 0 && lf->regular) follow_write_offset(lf, w);
+    ssize_t w = write_stage(lf);
     if (w == (ssize_t)lf->stage_len) {
         lf->end += (off_t)w;
+        lf->tail_open = false;
+        if (keep_named(lf, (off_t)w, err) < 0) {
+            lf->stats.write_failures++;
+            rs_logfile_discard(lf);
+            return RP_E_IO;
+        }
         lf->stats.lines += lf->stage_lines;
         lf->stats.commits++;
         if (lf->mode != RS_DURABILITY_FLUSH && lf->dirty_since_ms < 0) {
@@ -508,25 +633,58 @@ int rs_logfile_sync(rs_logfile *lf, rp_error *err)
         lf->dirty_since_ms = -1;
         return 0;
     }
-    int r;
-    do {
-        r = lf->ops.fsync(lf->ops.ctx, lf->fd);
-    } while (r < 0 && errno == EINTR);
-    if (r == 0) {
-        lf->synced = lf->end;
+    bool group = lf->mode == RS_DURABILITY_GROUP;
+    int rc;
+    for (int tries = 0;; tries++) {
+        if (group && lf->deleted) {
+            rc = rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                              "the log file was deleted and %s cannot be written yet: not stored",
+                              lf->path);
+            break;
+        }
+        int r;
+        do {
+            r = lf->ops.fsync(lf->ops.ctx, lf->fd);
+        } while (r < 0 && errno == EINTR);
+        if (r < 0) {
+            rc = io_error(err, "fsync", lf->path, errno);
+            lf->stats.fsync_failures++;
+            break;
+        }
         lf->stats.fsyncs++;
-        lf->dirty_since_ms = -1;
-        return 0;
+        /* GROUP acknowledges now: as keep_named, only lines in a file that has a name. A
+         * deleted one is replaced (the turn's lines copied) and the new file synced. */
+        int named = group ? has_a_name(lf->fd) : 1;
+        if (named > 0) {
+            lf->synced = lf->end;
+            if (group) lf->checked = lf->end;
+            lf->dirty_since_ms = -1;
+            return 0;
+        }
+        if (named < 0) {
+            rc = io_error(err, "fstat", lf->path, errno);
+            break;
+        }
+        if (tries == REPLACE_TRIES) {
+            lf->deleted = true;
+            rc = rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                              "%s was deleted again each time it was replaced: not stored",
+                              lf->path);
+            break;
+        }
+        if (switch_file(lf, true, err) < 0) {
+            rc = RP_E_IO;
+            break;
+        }
     }
-    int e = errno;
-    lf->stats.fsync_failures++;
-    if (lf->mode == RS_DURABILITY_GROUP) {
+    if (lf->deleted) lf->stats.refused_deleted++;
+    if (group) {
         /* Those lines were never acknowledged: take them out again. */
         lf->end = lf->synced;
         cut_back(lf);
         lf->dirty_since_ms = -1;
     }
-    return io_error(err, "fsync", lf->path, e);
+    return rc;
 }
 
 /* Writes buf[0..len) to fd whole (a short write is continued). -1 with errno set on failure. */
@@ -594,19 +752,22 @@ static int rewrite_deleted_lines(rs_logfile *lf, int fd, off_t start, off_t *siz
     /* What did reach the new file is cut off again: no torn line there either. */
     bool cut = lf->ops.ftruncate(lf->ops.ctx, fd, start) == 0;
     return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
-                        "writing the last %lld bytes of the deleted file again failed (kept "
-                        "open, retried%s): %s: %s", (long long)(lf->end - lf->checked),
+                        "copying %lld bytes of the deleted file into a new one failed (kept "
+                        "open, retried%s): %s: %s",
+                        (long long)(lf->end - lf->checked),
                         cut ? "" : "; cutting the part written failed", lf->path, strerror(e));
 }
 
-int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
+/* Makes the path's file (opened again) the one written. When the old one was deleted, the lines
+ * not yet known to be in a file with a name, [checked, end), are copied into the new one
+ * first. On failure (the open, or that copy) the old descriptor is kept with lf->deleted set
+ * when it was deleted (commits are refused), and RP_E_IO returned. The copied lines are
+ * confirmed by the next check (checked = where they start). GROUP leaves them unsynced: in
+ * GROUP [checked, end) is [synced, end), lines not acknowledged yet, and the sync that
+ * acknowledges them fsyncs them; INTERVAL fsyncs them now (they were acknowledged). */
+static int switch_file(rs_logfile *lf, bool deleted, rp_error *err)
 {
-    if (lf->path == NULL) return 0;
-    if (lf->mode != RS_DURABILITY_FLUSH && rs_logfile_sync(lf, NULL) < 0) {
-        /* GROUP: the unsynced lines were cut back and their replies fail; INTERVAL: counted */
-    }
-    struct stat old, st;
-    bool deleted = fstat(lf->fd, &old) == 0 && old.st_nlink == 0;
+    struct stat st;
     int fd = -1;
     /* Until the path is open again (and the lines copied), commits are refused. */
     lf->deleted = deleted;
@@ -623,18 +784,29 @@ int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
     lf->dev = st.st_dev;
     lf->ino = st.st_ino;
     lf->regular = S_ISREG(st.st_mode);
-    if (!lf->regular) st.st_size = 0;
-    lf->end = lf->checked = st.st_size;
+    if (!lf->regular) start = st.st_size = 0;
+    lf->end = st.st_size;
+    lf->checked = start;
+    lf->synced = lf->mode == RS_DURABILITY_GROUP ? start : lf->end;
     lf->torn = false;
     lf->stats.reopens++;
-    if (lf->end != start && lf->mode != RS_DURABILITY_FLUSH) {
-        /* The rewritten lines were acknowledged long ago: sync them, never cut them. */
+    if (lf->end != start && lf->mode == RS_DURABILITY_INTERVAL) {
         if (lf->ops.fsync(lf->ops.ctx, lf->fd) == 0) lf->stats.fsyncs++;
         else lf->stats.fsync_failures++;
     }
-    lf->synced = lf->end;
     lf->dirty_since_ms = -1;
     return 0;
+}
+
+int rs_logfile_reopen(rs_logfile *lf, rp_error *err)
+{
+    if (lf->path == NULL) return 0;
+    if (lf->mode != RS_DURABILITY_FLUSH && rs_logfile_sync(lf, NULL) < 0) {
+        /* GROUP: the unsynced lines were cut back and their replies fail; INTERVAL: counted */
+    }
+    struct stat old;
+    bool deleted = fstat(lf->fd, &old) == 0 && old.st_nlink == 0;
+    return switch_file(lf, deleted, err);
 }
 
 /* Whether the path still names our open file (and follows a truncation from outside). */
@@ -660,7 +832,8 @@ int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err)
     if (now_ms >= lf->next_check_ms) {
         lf->next_check_ms = now_ms + CHECK_PERIOD_MS;
         if (still_in_place(lf)) {
-            lf->checked = lf->end;
+            /* GROUP: lines past synced are not acknowledged yet (see switch_file) */
+            lf->checked = lf->mode == RS_DURABILITY_GROUP ? lf->synced : lf->end;
         } else if (rs_logfile_reopen(lf, err) < 0 && failed != NULL) {
             *failed = true;
         }

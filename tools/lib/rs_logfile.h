@@ -18,21 +18,31 @@
  *                           the first unsynced commit. A machine crash can lose the lines of
  *                           the last interval_ms (they were already acknowledged).
  *
+ * Deletion: a line in an unlinked inode is gone at exit, so every commit (in GROUP mode instead
+ * the sync, which acknowledges the turn) checks with one fstat that the file still has a name
+ * (st_nlink > 0) before it reports success. A file found deleted is replaced by a new file at
+ * the path, and the lines not yet confirmed in a named file (those of this commit; in GROUP
+ * mode those of this turn) are copied there first, so no acknowledged line is lost. A line
+ * committed while the file had a name was stored; a later deletion takes it and it is not
+ * written again. When the file cannot be replaced (the path cannot be opened, e.g. its
+ * directory was removed, or the copy fails, e.g. a full disk) the commit (GROUP: the sync)
+ * fails, its lines are kept out of any later copy, and every commit fails until the tick
+ * replaces the file.
  * Rotation: rs_logfile_reopen opens the path again (SIGHUP). rs_logfile_tick also notices,
  * once per check period (1 s), a file deleted (st_nlink 0) or moved (the path names another
- * inode or device, or nothing) and reopens the path. Lines committed to a deleted file since
- * the last check that found it in place are written again into the new file, so no stored
- * line is lost; lines committed to a moved file stay there (logrotate's way). While a deleted
- * file cannot be replaced (the path cannot be opened, e.g. its directory was removed, or
- * that copy fails), the deleted file is kept open, every commit fails (a line only in an
- * unlinked inode is lost at exit) and each check tries again. A moved file whose path cannot
- * be reopened is still written: its lines are stored, under its new name.
+ * inode or device, or nothing) and reopens the path. Lines committed to a moved file stay
+ * there (logrotate's way: they are stored, under its new name). A moved file whose path
+ * cannot be reopened is still written.
  *
  * The file is assumed to be written by this process only (its end offset is tracked), but it
  * may be truncated by someone else (logrotate's copytruncate, `: > log`): the offset after each
  * write (O_APPEND: the real end), a cut-back and the once-a-second check notice a file shorter
  * than what we wrote, say so (notice) and continue from its real end; a cut-back never
- * extends the file.
+ * extends the file. A file that then ends inside a line (cut in its middle) gets a '\n' before
+ * the next line, so that line is not glued to the rest of the cut one; a write that found out
+ * itself is cut off again and written once more after the '\n'. Bytes appended by someone
+ * else are followed the same way (not glued to; the cut-back of a failed write keeps them,
+ * GROUP's cut to the last synced line after a failed fsync does not when ours came first).
  * stdout (path NULL) has no truncation, no sync and no rotation; a path that is not a regular
  * file (e.g. /dev/null, a FIFO) is never cut back or fsynced either. Such streams are written
  * non-blocking (stdout through a description of its own, see nonblocking_stdout in the .c):
@@ -102,8 +112,9 @@ typedef struct rs_logfile {
     size_t stage_len, stage_cap, stage_lines;
     off_t end;                 /* end of the last complete line we wrote */
     off_t synced;              /* end of the last line known to be fsynced (GROUP/INTERVAL) */
-    off_t checked;             /* end when the last rotation check found the file in place */
+    off_t checked;             /* lines before it are confirmed in a named file (GROUP: synced) */
     bool torn;                 /* a cut-back failed: the file may end inside a line */
+    bool tail_open;            /* it ends inside a line someone else left: write '\n' first */
     bool regular;              /* a regular file (else no cut-back and no fsync) */
     bool deleted;              /* fd is unlinked and the path not reopened yet: commits fail */
     bool own_stdout;           /* fd is stdout opened again (non-blocking): closed at close */
@@ -148,21 +159,23 @@ void rs_logfile_stage_end(rs_logfile *lf, size_t n);
 /* Forgets the staged lines. */
 void rs_logfile_discard(rs_logfile *lf);
 
-/* One write() of all staged lines (none: 0). On failure or a short write the file is cut
- * back and RP_E_IO is returned (message with errno text); the staged lines are dropped
- * either way. */
+/* One write() of all staged lines (none: 0), then (not in GROUP mode) the check that the file
+ * still has a name (see Deletion above). On failure or a short write the file is cut back and RP_E_IO is
+ * returned (message with errno text); the staged lines are dropped either way. */
 RP_CHECK_RESULT int rs_logfile_commit(rs_logfile *lf, rp_error *err);
 
 /* GROUP and INTERVAL: fsync when lines were committed since the last sync (else 0). A failed
  * fsync in GROUP mode cuts the file back to the last synced line (those lines were never
- * acknowledged) and returns RP_E_IO; in INTERVAL mode it is counted and returned. */
+ * acknowledged) and returns RP_E_IO; in INTERVAL mode it is counted and returned. GROUP also
+ * checks that the file still has a name: a deleted one is replaced (the lines copied and
+ * synced there), and when it cannot be, the lines are dropped as after a failed fsync. */
 RP_CHECK_RESULT int rs_logfile_sync(rs_logfile *lf, rp_error *err);
 
 /* Whether rs_logfile_sync has work (GROUP: replies are waiting for it). */
 bool rs_logfile_dirty(const rs_logfile *lf);
 
 /* Closes and opens the path again (after a sync). Lines staged stay staged. When the old file
- * was deleted, the lines committed to it since the last check are copied into the new file
+ * was deleted, the lines not yet confirmed in a named file are copied into the new file
  * first. On failure (open, or that copy) the old descriptor is kept and RP_E_IO returned;
  * the next reopen (tick: within 1 s) tries again. */
 RP_CHECK_RESULT int rs_logfile_reopen(rs_logfile *lf, rp_error *err);

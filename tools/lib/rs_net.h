@@ -54,7 +54,9 @@ typedef struct rs_conn_facts {
     int64_t created_ms;      /* accepted */
     int64_t last_active_ms;  /* last complete packet handled (any reply), else created_ms */
     int64_t last_success_ms; /* last request that succeeded (a hello, an ACK or TOUCH reply,
-                                {"r":0}); -1 = none yet. Error replies do not count. */
+                                {"r":0}); -1 = none yet. Error replies do not count, nor does
+                                a {"r":0} that durability "group" still turned into {"r":1}
+                                (it counts once the turn's fsync succeeded). */
     size_t held;             /* bytes of partial input and queued replies it holds */
 } rs_conn_facts;
 
