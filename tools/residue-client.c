@@ -97,10 +97,15 @@ static int parse_level(const char *s, unsigned *out)
     return -1;
 }
 
+/* A bad command-line value is said in the user's words alone; anything else with the whole
+ * error (layer, path, code). */
 static void report(const char *what, const rp_error *err)
 {
     char msg[512];
-    rp_error_format(err, msg, sizeof msg);
+    if (err->code == RP_E_ARGUMENT && err->message[0] != '\0' && err->path[0] == '\0')
+        snprintf(msg, sizeof msg, "%s", err->message);
+    else
+        rp_error_format(err, msg, sizeof msg);
     if (what != NULL) fprintf(stderr, PROG ": %s: %s\n", what, msg);
     else fprintf(stderr, PROG ": %s\n", msg);
 }

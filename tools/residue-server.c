@@ -986,10 +986,15 @@ static void app_cleanup(app *a)
     rs_logfile_close(&a->log);
 }
 
+/* A bad command-line value is said in the user's words alone; anything else with the whole
+ * error (layer, path, code). */
 static int fail_err(const char *what, const rp_error *err)
 {
     char msg[512];
-    rp_error_format(err, msg, sizeof msg);
+    if (err->code == RP_E_ARGUMENT && err->message[0] != '\0' && err->path[0] == '\0')
+        snprintf(msg, sizeof msg, "%s", err->message);
+    else
+        rp_error_format(err, msg, sizeof msg);
     fprintf(stderr, PROG ": %s: %s\n", what, msg);
     return 2;
 }

@@ -35,10 +35,11 @@ for prog in residue-server residue-client; do
 done
 srv=$build/residue-server cli=$build/residue-client
 expect 2 "^residue-server: option --config needs a value$" -- "$srv" --config
-expect 2 "'99999' is not a port number" -- "$srv" --connect-port 99999
+expect 2 "^residue-server: --connect-port: '99999' is not a port number \(0..65535\)$" -- "$srv" --connect-port 99999
 expect 2 "'abc' is not a port number" -- "$srv" --logging-port abc
-expect 2 "durability 'bogus' is not flush, group or interval" -- "$srv" --durability bogus
+expect 2 "^residue-server: --durability: durability 'bogus' is not flush, group or interval$" -- "$srv" --durability bogus
 expect 2 "^residue-client: option --connect needs a value$" -- "$cli" --connect
+expect 2 "^residue-client: --connect: 'nohost' is not HOST:PORT" -- "$cli" --connect nohost
 expect 2 "^residue-client: --connect HOST:PORT is required$" -- "$cli"
 expect 2 "^residue-client: --key-size must be 128, 192 or 256$" -- "$cli" --connect 127.0.0.1:1 --key-size 100
 expect 2 "^residue-client: --bulk-size must be 1..500$" -- "$cli" --connect 127.0.0.1:1 --bulk-size 0
