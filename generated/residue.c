@@ -92,7 +92,7 @@ static const char enum_expect__response_status[] = "a ResponseStatus value (0, 1
 
 /* Values of enum AckState. */
 static const uint64_t enum_values__ack_state[] = { 0u, 1u };
-static const char enum_expect__ack_state[] = "a AckState value (0, 1)";
+static const char enum_expect__ack_state[] = "an AckState value (0, 1)";
 
 /* Values of enum LogStatus. */
 static const uint64_t enum_values__log_status[] = { 0u, 1u, 2u };

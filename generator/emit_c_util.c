@@ -144,7 +144,7 @@ bool emit_enum_is_c_enum(const rp_ast_decl *d)
 
 void emit_expect_enum(rp_strbuf *b, const rp_ast_decl *enm)
 {
-    rp_sb_printf(b, "a %s value (", enm->name);
+    rp_sb_printf(b, "%s %s value (", strchr("AEIOUaeiou", enm->name[0]) != NULL ? "an" : "a", enm->name);
     for (size_t i = 0; i < enm->u.enm.value_count; i++) {
         if (i > 0)
             rp_sb_puts(b, ", ");

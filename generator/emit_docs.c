@@ -148,7 +148,8 @@ static void route_sentence(rp_strbuf *b, const rp_ast_decl *d)
 static void framing_text(rp_strbuf *b, const rp_ast_port *p)
 {
     if (p->framing == RP_AST_FRAMING_LENGTH) {
-        rp_sb_printf(b, "a %u-byte %s length before each packet", p->prefix_bytes,
+        rp_sb_printf(b, "%s %u-byte %s length before each packet", p->prefix_bytes == 8 ? "an" : "a",
+                     p->prefix_bytes,
                      p->big_endian ? "big-endian" : "little-endian");
         return;
     }

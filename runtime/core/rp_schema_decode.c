@@ -178,8 +178,12 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
             }
             return 0;
         }
-        rc = rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected %s, found %s",
-                         field_json_type(f), json_type_name(t));
+        if (f->type == RP_SCHEMA_MESSAGE)
+            rc = rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected %s %s object, found %s",
+                             article_for(f->message->name), f->message->name, json_type_name(t));
+        else
+            rc = rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected %s, found %s",
+                             field_json_type(f), json_type_name(t));
         *present = rc == 0; /* reported: do not also call it missing */
         return rc;
     }
@@ -258,8 +262,10 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
             return rc;
         if (t == RP_JSON_NULL && cx->null_absent && f->has_offset != SIZE_MAX)
             return 0; /* the profile: null counts as absent, as for single values */
-        return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected an array of %s, found %s",
-                           field_json_type(f), json_type_name(t));
+        return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected an array of %s%s%s, found %s",
+                           f->type == RP_SCHEMA_MESSAGE ? f->message->name : "",
+                           f->type == RP_SCHEMA_MESSAGE ? " objects" : "", field_json_items(f),
+                           json_type_name(t));
     }
     if ((rc = rp_json_expect_array_begin(&cx->sc, je)) < 0)
         return rc;
@@ -318,8 +324,8 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
         size_t at = peeked_at(cx);
         if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
             return rc;
-        return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &m->loc, "expected a %s object, found %s",
-                           m->name, json_type_name(t));
+        return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &m->loc, "expected %s %s object, found %s",
+                           article_for(m->name), m->name, json_type_name(t));
     }
     if ((rc = rp_json_expect_object_begin(&cx->sc, je)) < 0)
         return rc;
@@ -390,7 +396,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
             /* An error inside the skipped value is reported at the key's path too. */
             rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
             rc = m->reject_unknown ? rps_problem(cx, RP_E_SCHEMA_UNKNOWN, key.offset, &m->loc,
-                                                 "unknown key in a %s object", m->name)
+                                                 "unknown key in %s %s object", article_for(m->name), m->name)
                                    : 0;
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, je);
@@ -407,7 +413,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
             rc = read_field(cx, f, msg);
         } else {
             rc = rps_problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
-                             "key \"%s\" appears twice", f->key);
+                             "the key appears twice");
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, je);
         }

@@ -357,6 +357,28 @@ static inline const char *field_json_type(const rp_schema_field *f)
     return "a value";
 }
 
+/* The same, many of them: "integers", "strings of hex digits" ("" for a message field,
+ * whose items the caller names: "Foo objects"). */
+static inline const char *field_json_items(const rp_schema_field *f)
+{
+    switch (f->type) {
+    case RP_SCHEMA_BOOL: return "booleans";
+    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return "integers";
+    case RP_SCHEMA_STRING: case RP_SCHEMA_STRENUM: return "strings";
+    case RP_SCHEMA_HEX: return "strings of hex digits";
+    case RP_SCHEMA_BASE64: return "base64 strings";
+    case RP_SCHEMA_MESSAGE: return "";
+    case RP_SCHEMA_FLOAT64: return "numbers";
+    }
+    return "values";
+}
+
+/* "a" or "an" before a name (by its first letter: "an Item", "a Roster"). */
+static inline const char *article_for(const char *name)
+{
+    return name != NULL && name[0] != '\0' && strchr("AEIOUaeiou", name[0]) != NULL ? "an" : "a";
+}
+
 /* ---- shared by the files of the engine (rp_schema.c unless said) ---------------------------- */
 
 /* A field kind's code (rp_schema.h): decode one value at the scanner into p (1 stored, 0

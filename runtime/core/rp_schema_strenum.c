@@ -36,6 +36,19 @@ static int read_strenum(schema_ctx *cx, const rp_schema_field *f, void *p)
     return rps_problem(cx, RP_E_ARGUMENT, here(cx), &f->loc, "string enum field without its values");
 }
 
+/* A const string enum holding another of its values: says which, as integer consts do. */
+static int const_problem(schema_ctx *cx, const rp_schema_field *f, const rp_schema_rule *c,
+                         uint64_t v, size_t offset)
+{
+    for (size_t i = 0; i < f->rule_count; i++) {
+        const rp_schema_rule *e = &f->rules[i];
+        if (e->kind == RP_RULE_ENUM && v >= 1 && v <= e->set_count)
+            return rps_problem(cx, RP_E_SCHEMA_CONST, offset, &c->loc, "expected %s, got \"%s\"",
+                               c->expect, e->str_set[v - 1]);
+    }
+    return rps_problem(cx, RP_E_SCHEMA_CONST, offset, &c->loc, "expected %s", c->expect);
+}
+
 /* The position at p names one of the texts (and the const one, when there is a const). */
 static int check_strenum(schema_ctx *cx, const rp_schema_field *f, const void *p, size_t offset)
 {
@@ -47,7 +60,7 @@ static int check_strenum(schema_ctx *cx, const rp_schema_field *f, const void *p
             rc = rps_problem(cx, RP_E_SCHEMA_RANGE, offset, &r->loc, "expected %s, got number %" PRIu64,
                              r->expect, v);
         else if (r->kind == RP_RULE_CONST && v != r->u_lo)
-            rc = rps_problem(cx, RP_E_SCHEMA_CONST, offset, &r->loc, "expected %s", r->expect);
+            rc = const_problem(cx, f, r, v, offset);
     }
     return rc;
 }

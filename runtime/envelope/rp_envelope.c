@@ -294,9 +294,9 @@ int rp_layer_key(rp_layer_run *run, unsigned key, const rp_key_value **value, rp
                               RP_ENVELOPE_MAX_CANDIDATES);
         if (n < 0) {
             run->lookup_failed = true;
+            /* the code is the lookup's: rp_error_format names it after the message */
             return rp_error_set(why, (rp_status)n, RP_LAYER_ENVELOPE, SIZE_MAX,
-                                "key lookup for \"%s\" failed (%s)", p->keys[key].name,
-                                rp_status_name(n));
+                                "key lookup for \"%s\" failed", p->keys[key].name);
         }
         run->looked |= 1u << key;
         s->count = (uint8_t)(n > (int)RP_ENVELOPE_MAX_CANDIDATES ? (int)RP_ENVELOPE_MAX_CANDIDATES : n);

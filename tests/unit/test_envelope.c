@@ -406,6 +406,12 @@ START_TEST(join_refusals)
     kr.unknown = RP_E_UNKNOWN_CLIENT;
     ck_assert_int_eq(open_as(E_JOINED, p, n, &err, &detail), RP_E_UNKNOWN_CLIENT);
     ck_assert_int_eq(err.code, RP_E_UNKNOWN_CLIENT);
+    {
+        char text[256];
+        rp_error_format(&err, text, sizeof text); /* the code named once, at the end */
+        const char *first = strstr(text, "(unknown-client)");
+        ck_assert_msg(first != NULL && strstr(first + 1, "(unknown-client)") == NULL, "%s", text);
+    }
     /* bad base64 inside: uniform too */
     memcpy(p, pkt, n + 1);
     p[50] = '*';

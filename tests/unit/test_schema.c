@@ -486,6 +486,9 @@ START_TEST(test_profile_settings_one_by_one)
     /* duplicates: the last wins, a const is checked every time */
     memset(&one, 0, sizeof one);
     ck_assert_int_eq(dec("{\"t\":5,\"t\":6}", NULL, &r, &err), RP_E_SCHEMA_DUPLICATE);
+    ck_assert_str_eq(err.path, "$.t"); /* the path names the key, escaped as JSON */
+    ck_assert_str_eq(err.message, "the key appears twice");
+    ck_assert_uint_eq(err.offset, 7);
     one.duplicate_last = true;
     ck_assert_int_eq(dec("{\"t\":5,\"t\":6}", &one, &r, &err), 0);
     ck_assert_uint_eq(r.t, 6);

@@ -181,7 +181,7 @@ START_TEST(test_string_enums)
     /* the const */
     ck_assert_int_eq(decode_shape("{\"item\":\"label\",\"color\":\"red\",\"x\":0,\"name\":\"a\",\"parent\":null,"
                                   "\"tags\":[1]}", NULL, &err), RP_E_SCHEMA_CONST);
-    ck_assert_str_eq(err.message, "expected SHAPE (\"shape\")");
+    ck_assert_str_eq(err.message, "expected SHAPE (\"shape\"), got \"label\"");
 }
 END_TEST
 
@@ -303,12 +303,13 @@ END_TEST
  * object (the scanner has read past it by then, to its last scalar). */
 START_TEST(test_wrong_container_reported_at_its_start)
 {
-    static const struct { const char *tail; const char *path; const char *at; } cases[] = {
-        { ",\"counts\":[1,2,\"abc\"]}", "$.counts", "[1,2" },        /* map given an array */
-        { ",\"parent\":[{\"on\":true}]}", "$.parent", "[{\"on" },  /* message given an array */
-        { ",\"tags\":{\"a\":[1,2]}}", "$.tags", "{\"a\"" },        /* list given an object */
-        { ",\"x\":{\"k\":1}}", "$.x", "{\"k\":1}}" },              /* number given an object */
-        { ",\"x\":[1]}", "$.x", "[1]}" },
+    static const struct { const char *tail; const char *path; const char *at; const char *msg; } cases[] = {
+        { ",\"counts\":[1,2,\"abc\"]}", "$.counts", "[1,2", "expected an object (a map of integers), found an array" },
+        { ",\"parent\":[{\"on\":true}]}", "$.parent", "[{\"on", "expected an Inner object, found an array" },
+        { ",\"tags\":{\"a\":[1,2]}}", "$.tags", "{\"a\"", "expected an array of integers, found an object" },
+        { ",\"x\":{\"k\":1}}", "$.x", "{\"k\":1}}", "expected a number, found an object" },
+        { ",\"x\":[1]}", "$.x", "[1]}", "expected a number, found an array" },
+        { ",\"kids\":[]}", "$.kids", "[]}", "expected an object (a map of Inner objects), found an array" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char json[256];
@@ -322,6 +323,7 @@ START_TEST(test_wrong_container_reported_at_its_start)
         ck_assert_ptr_nonnull(want);
         ck_assert_msg(err.offset == (size_t)(want - json), "case %zu: offset %zu, want %zu (%s)", i,
                       err.offset, (size_t)(want - json), err.message);
+        ck_assert_str_eq(err.message, cases[i].msg);
     }
     /* the top level too */
     rp_error err;

@@ -80,7 +80,7 @@ static const char enum_expect__color[] = "a Color value (\"red\", \"green\", \"d
 
 /* Texts of string enum Item: value k is enum_values__item[k - 1]. */
 static const char *const enum_values__item[] = { "shape", "label" };
-static const char enum_expect__item[] = "a Item value (\"shape\", \"label\")";
+static const char enum_expect__item[] = "an Item value (\"shape\", \"label\")";
 
 /* ---- Inner --------------------------------------------------------------------------- */
 
