@@ -2126,26 +2126,27 @@ const rp_schema_profile residue_profile_wire_untimed = {
 
 /* ---- any message --------------------------------------------------------------------------- */
 
-int residue_decode_any(const char *json, size_t len, residue_port port,
-        residue_peer from, residue_any *out, rp_arena *storage,
+/* decode_any and decode_any_in: envelope < 0 is any envelope. */
+static int residue_decode_any__routed(const char *json, size_t len, int port, int from,
+        int envelope, residue_any *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
     static const rp_schema_route routes[] = {
-        { RESIDUE_MSG_CONNECT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__connect },
-        { RESIDUE_MSG_ACKNOWLEDGEMENT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__acknowledgement },
-        { RESIDUE_MSG_TOUCH, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__touch },
-        { RESIDUE_MSG_HELLO, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__hello },
-        { RESIDUE_MSG_ESTABLISHED, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__established },
-        { RESIDUE_MSG_CONNECT_ERROR, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__connect_error },
-        { RESIDUE_MSG_LOG_REQUEST, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema__log_request },
-        { RESIDUE_MSG_LOG_BULK, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema__log_bulk },
-        { RESIDUE_MSG_LOG_REPLY, RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER, &schema__log_reply },
+        { RESIDUE_MSG_CONNECT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__connect, RESIDUE_CONNECT_ENVELOPES },
+        { RESIDUE_MSG_ACKNOWLEDGEMENT, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__acknowledgement, RESIDUE_ACKNOWLEDGEMENT_ENVELOPES },
+        { RESIDUE_MSG_TOUCH, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT, &schema__touch, RESIDUE_TOUCH_ENVELOPES },
+        { RESIDUE_MSG_HELLO, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__hello, RESIDUE_HELLO_ENVELOPES },
+        { RESIDUE_MSG_ESTABLISHED, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__established, RESIDUE_ESTABLISHED_ENVELOPES },
+        { RESIDUE_MSG_CONNECT_ERROR, RESIDUE_PORT_CONNECT, RESIDUE_PEER_SERVER, &schema__connect_error, RESIDUE_CONNECT_ERROR_ENVELOPES },
+        { RESIDUE_MSG_LOG_REQUEST, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema__log_request, RESIDUE_LOG_REQUEST_ENVELOPES },
+        { RESIDUE_MSG_LOG_BULK, RESIDUE_PORT_LOGGING, RESIDUE_PEER_CLIENT, &schema__log_bulk, RESIDUE_LOG_BULK_ENVELOPES },
+        { RESIDUE_MSG_LOG_REPLY, RESIDUE_PORT_LOGGING, RESIDUE_PEER_SERVER, &schema__log_reply, RESIDUE_LOG_REPLY_ENVELOPES },
     };
     if (out == NULL)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL out");
     out->id = RESIDUE_MSG_NONE;
-    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,
-                                   (int)from, json, len, profile, err);
+    int which = rp_schema_classify_in(routes, sizeof routes / sizeof routes[0], port,
+                                      from, envelope, json, len, profile, err);
     if (which < 0)
         return which;
     int rc;
@@ -2182,6 +2183,22 @@ int residue_decode_any(const char *json, size_t len, residue_port port,
     if (rc == 0)
         out->id = (residue_message_id)routes[which].id;
     return rc;
+}
+
+int residue_decode_any(const char *json, size_t len, residue_port port,
+        residue_peer from, residue_any *out, rp_arena *storage,
+        const rp_schema_profile *profile, rp_error *err)
+{
+    return residue_decode_any__routed(json, len, (int)port, (int)from, -1, out,
+            storage, profile, err);
+}
+
+int residue_decode_any_in(const char *json, size_t len, residue_port port,
+        residue_peer from, residue_envelope envelope, residue_any *out, rp_arena *storage,
+        const rp_schema_profile *profile, rp_error *err)
+{
+    return residue_decode_any__routed(json, len, (int)port, (int)from, (int)envelope, out,
+            storage, profile, err);
 }
 
 const char *residue_message_name(residue_message_id id)

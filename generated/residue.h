@@ -656,6 +656,14 @@ RP_CHECK_RESULT int residue_decode_any(const char *json, size_t len, residue_por
                                        residue_peer from, residue_any *out, rp_arena *storage,
                                        const rp_schema_profile *profile, rp_error *err);
 
+/* residue_decode_any among the messages that may arrive in `envelope`, the one that opened
+ * the text (rp_envelope_open_any tells which): messages that only their envelopes
+ * tell apart are told apart here, and nowhere else. */
+RP_CHECK_RESULT int residue_decode_any_in(const char *json, size_t len, residue_port port,
+                                          residue_peer from, residue_envelope envelope,
+                                          residue_any *out, rp_arena *storage,
+                                          const rp_schema_profile *profile, rp_error *err);
+
 /* Spec name of a message id (e.g. "Connect"); "none" for RESIDUE_MSG_NONE and unknown ids. */
 const char *residue_message_name(residue_message_id id);
 

@@ -1,6 +1,7 @@
 /* check_routed.c — messages that may arrive on one port, from one peer, in one envelope
- * must be told apart by a required const field: what the generated decode_any dispatches
- * on (docs/language.md §4.9). */
+ * must be told apart by a required const field: what the generated decode_any_in dispatches
+ * on; decode_any, which is not told the envelope, also needs it across envelopes (a warning;
+ * docs/language.md §4.9). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,30 +84,53 @@ static int by_group_then_bucket(const void *pa, const void *pb)
     return a->decl->index < b->decl->index ? -1 : a->decl->index > b->decl->index;
 }
 
+/* Whether routes a and b share no envelope. */
+static bool envelopes_disjoint(const rp_ast_route *a, const rp_ast_route *b)
+{
+    for (size_t i = 0; i < a->envelope_count; i++)
+        for (size_t j = 0; j < b->envelope_count; j++)
+            if (a->envelopes[i] == b->envelopes[j])
+                return false;
+    return true;
+}
+
+/* env: the envelope both arrive in (an error), or NULL when they share none (a warning:
+ * decode_any_in tells them apart, decode_any does not). */
 static void report_pair(rp_checker *c, const routed *a, const routed *b, const rp_ast_decl *env)
 {
-    if (a->decl->kind == RP_DECL_ARRAY)
+    if (env == NULL) {
+        if (!envelopes_disjoint(a->route, b->route))
+            return; /* they share an envelope: the error is said there */
+        rp_diag_warning(c->diag, &b->decl->name_span,
+                        "%s '%s' and '%s' both arrive from '%s' on port '%s' and only their "
+                        "envelopes tell them apart: decode_any may take one for the other; "
+                        "decode_any_in, given the envelope that opened the text, does not",
+                        a->decl->kind == RP_DECL_ARRAY ? "arrays" : "messages", a->decl->name,
+                        b->decl->name, b->route->from->name, b->route->port->name);
+    } else if (a->decl->kind == RP_DECL_ARRAY) {
         error(c, &b->decl->name_span, "arrays '%s' and '%s' both arrive from '%s' on port '%s' in '%s': a "
               "receiver cannot tell two arrays apart", a->decl->name, b->decl->name,
               b->route->from->name, b->route->port->name, env->name);
-    else
+    } else {
         error(c, &b->decl->name_span,
               "messages '%s' and '%s' both arrive from '%s' on port '%s' in '%s' and no required "
               "const field tells them apart",
               a->decl->name, b->decl->name, b->route->from->name, b->route->port->name, env->name);
+    }
     rp_diag_note(c->diag, &a->decl->name_span, "'%s' declared here", a->decl->name);
 }
 
 /* Two messages that may arrive on the same port, from the same peer, in the same envelope
- * must differ in a required const field with the same key (what the generated decode_any
+ * must differ in a required const field with the same key (what the generated decode_any_in
  * dispatches on); two arrays there cannot be told apart at all; an array never meets a
- * message (JSON array vs object). Pairs are only compared within a bucket of equal values
- * of the group's most common discriminator key, so the usual spec (one `type` per message)
- * is checked in n log n. */
-void rp_check_discriminators(rp_checker *c)
+ * message (JSON array vs object). by_envelope false: the same over every envelope, as
+ * decode_any sees them, where a pair only envelopes tell apart is a warning. Pairs are only
+ * compared within a bucket of equal values of the group's most common discriminator key, so
+ * the usual spec (one `type` per message) is checked in n log n. */
+static void check_groups(rp_checker *c, bool by_envelope)
 {
     rp_ast_spec *spec = c->spec;
-    size_t ne = spec->envelope_count;
+    size_t ne = by_envelope ? spec->envelope_count : 1;
     routed *all = NULL;
     size_t count = 0, cap = 0;
     for (size_t i = 0; i < spec->decl_count; i++) {
@@ -120,17 +144,26 @@ void rp_check_discriminators(rp_checker *c)
                 x->route = r;
                 /* arrays get their own groups: they never meet objects */
                 x->group = (((r->port->u.port.index * 2 + r->from->u.peer.index) * ne +
-                             r->envelopes[k]->u.envelope.index) << 1) |
+                             (by_envelope ? r->envelopes[k]->u.envelope.index : 0)) << 1) |
                            (spec->decls[i]->kind == RP_DECL_ARRAY ? 1u : 0u);
+                if (!by_envelope)
+                    break; /* one entry per route */
             }
     }
     if (count > 1) /* qsort's base must not be NULL, even for no elements */
         qsort(all, count, sizeof *all, by_group_then_bucket);
+    if (!by_envelope) { /* a declaration with two routes on one port from one peer: once */
+        size_t kept = 0;
+        for (size_t i = 0; i < count; i++)
+            if (kept == 0 || all[kept - 1].group != all[i].group || all[kept - 1].decl != all[i].decl)
+                all[kept++] = all[i];
+        count = kept;
+    }
     for (size_t start = 0; start < count;) {
         size_t end = start;
         while (end < count && all[end].group == all[start].group)
             end++;
-        const rp_ast_decl *env = spec->envelopes[(all[start].group >> 1) % ne];
+        const rp_ast_decl *env = by_envelope ? spec->envelopes[(all[start].group >> 1) % ne] : NULL;
         if (all[start].decl->kind == RP_DECL_ARRAY) {
             for (size_t i = start + 1; i < end; i++)
                 report_pair(c, &all[start], &all[i], env);
@@ -187,6 +220,14 @@ void rp_check_discriminators(rp_checker *c)
         start = end;
     }
     free(all);
+}
+
+void rp_check_discriminators(rp_checker *c)
+{
+    if (c->spec->envelope_count == 0)
+        return;
+    check_groups(c, true);
+    check_groups(c, false);
 }
 
 /* ---- how many keys tell them apart ----------------------------------------------------------- */

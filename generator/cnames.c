@@ -145,6 +145,7 @@ static const struct {
     [RP_CN_ANY] = { "any", "any-message type" },
     [RP_CN_MESSAGE_ID] = { "message_id", "message id type" },
     [RP_CN_DECODE_ANY] = { "decode_any", "any-message decoder" },
+    [RP_CN_DECODE_ANY_IN] = { "decode_any_in", "any-message decoder for one envelope" },
     [RP_CN_MESSAGE_NAME] = { "message_name", "message name function" },
     [RP_CN_PORT] = { "port", "port type" },
     [RP_CN_PEER] = { "peer", "peer type" },

@@ -98,6 +98,7 @@ typedef enum rp_cname_fixed_kind {
     RP_CN_ANY,             /* <p>_any */
     RP_CN_MESSAGE_ID,      /* <p>_message_id */
     RP_CN_DECODE_ANY,      /* <p>_decode_any */
+    RP_CN_DECODE_ANY_IN,   /* <p>_decode_any_in (specs with envelopes) */
     RP_CN_MESSAGE_NAME,    /* <p>_message_name */
     RP_CN_PORT,            /* <p>_port */
     RP_CN_PEER,            /* <p>_peer */

@@ -474,6 +474,19 @@ static void emit_any(emit_ctx *cx)
         "%*sconst rp_schema_profile *profile, rp_error *err);\n\n",
         fx[RP_CN_MSG_NONE], fx[RP_CN_DECODE_ANY], fx[RP_CN_PORT], pad, "", fx[RP_CN_PEER],
         fx[RP_CN_ANY], pad, "");
+    if (cx->spec->envelope_count > 0) {
+        int pad_in = (int)(strlen("RP_CHECK_RESULT int ") + strlen(fx[RP_CN_DECODE_ANY_IN]) + strlen("("));
+        rp_sb_printf(h,
+            "/* %s among the messages that may arrive in `envelope`, the one that opened\n"
+            " * the text (rp_envelope_open_any tells which): messages that only their envelopes\n"
+            " * tell apart are told apart here, and nowhere else. */\n"
+            "RP_CHECK_RESULT int %s(const char *json, size_t len, %s port,\n"
+            "%*s%s from, %s envelope,\n"
+            "%*s%s *out, rp_arena *storage,\n"
+            "%*sconst rp_schema_profile *profile, rp_error *err);\n\n",
+            fx[RP_CN_DECODE_ANY], fx[RP_CN_DECODE_ANY_IN], fx[RP_CN_PORT], pad_in, "", fx[RP_CN_PEER],
+            fx[RP_CN_ENVELOPE], pad_in, "", fx[RP_CN_ANY], pad_in, "");
+    }
     rp_sb_printf(h, "/* Spec name of a message id (e.g. \"%s\"); \"none\" for %s and unknown ids. */\n"
                     "const char *%s(%s id);\n\n",
                  first_routed_name(cx), fx[RP_CN_MSG_NONE], fx[RP_CN_MESSAGE_NAME],

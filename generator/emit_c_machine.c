@@ -313,7 +313,7 @@ static const char machines_note[] =
     " *   M_init(m)         starts m in the initial state: the keys no transition establishes\n"
     " *                     exist (the program configures them), no timer runs.\n"
     " *   M_receive(m, now, envelope, msg, handlers, ctx, err)\n"
-    " *                     a message arrived in `envelope` (decoded by <p>_decode_any). Unless\n"
+    " *                     a message arrived in `envelope` (decoded by <p>_decode_any_in). Unless\n"
     " *                     the current state takes that message in that envelope it is refused\n"
     " *                     with RP_E_STATE (\"receive Touch is not allowed in state unknown\")\n"
     " *                     before any handler runs; else the transition's handler decides and,\n"

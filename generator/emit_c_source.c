@@ -733,10 +733,20 @@ static void emit_any(emit_ctx *cx)
     for (size_t i = 0; i < 75; i++)
         rp_sb_putc(c, '-');
     rp_sb_puts(c, " */\n\n");
-    rp_sb_printf(c, "int %s(const char *json, size_t len, %s port,\n"
-                    "        %s from, %s *out, rp_arena *storage,\n"
+    bool enveloped = cx->spec->envelope_count > 0;
+    /* the worker is static; its name holds the prefix (and a "__", which no name from the
+     * spec has) so that several generated sources can share a translation unit */
+    if (enveloped)
+        rp_sb_printf(c, "/* decode_any and decode_any_in: envelope < 0 is any envelope. */\n"
+                        "static int %s__routed(const char *json, size_t len, int port, int from,\n"
+                        "        int envelope, ", fx[RP_CN_DECODE_ANY]);
+    else
+        rp_sb_printf(c, "/* decode_any's work, over plain ints. */\n"
+                        "static int %s__routed(const char *json, size_t len, int port, int from,\n"
+                        "        ", fx[RP_CN_DECODE_ANY]);
+    rp_sb_printf(c, "%s *out, rp_arena *storage,\n"
                     "        const rp_schema_profile *profile, rp_error *err)\n{\n",
-                 fx[RP_CN_DECODE_ANY], fx[RP_CN_PORT], fx[RP_CN_PEER], fx[RP_CN_ANY]);
+                 fx[RP_CN_ANY]);
     rp_sb_puts(c, "    static const rp_schema_route routes[] = {\n");
     for (size_t i = 0; i < cx->spec->decl_count; i++) {
         const rp_ast_decl *d = cx->spec->decls[i];
@@ -749,7 +759,23 @@ static void emit_any(emit_ctx *cx)
         for (size_t k = 0; k < n; k++) { /* one entry per route */
             char *port = rp_cname_named(&cx->names, RP_CN_PORT_CONST, r[k].port->name);
             char *from = rp_cname_named(&cx->names, RP_CN_PEER_CONST, r[k].from->name);
-            rp_sb_printf(c, "        { %s, %s, %s, &%s },\n", id, port, from, schema);
+            rp_sb_printf(c, "        { %s, %s, %s, &%s", id, port, from, schema);
+            if (enveloped && n == 1 && r[k].envelope_count > 0) {
+                /* one route: its envelopes are the message's (<MSG>_ENVELOPES) */
+                char *mask = rp_cname_decl(&cx->names, d, RP_CN_ENVELOPES);
+                rp_sb_printf(c, ", %s", mask);
+                free(mask);
+            } else if (enveloped && r[k].envelope_count > 0) {
+                rp_sb_puts(c, ",\n          ");
+                for (size_t e = 0; e < r[k].envelope_count; e++) {
+                    char *env = rp_cname_named(&cx->names, RP_CN_ENVELOPE_CONST, r[k].envelopes[e]->name);
+                    rp_sb_printf(c, "%s%s(%s)", e > 0 ? " | " : "", fx[RP_CN_ENVELOPE_BIT], env);
+                    free(env);
+                }
+            } else {
+                rp_sb_puts(c, ", 0"); /* in any envelope */
+            }
+            rp_sb_puts(c, " },\n");
             free(port);
             free(from);
         }
@@ -760,14 +786,32 @@ static void emit_any(emit_ctx *cx)
     rp_sb_printf(c, "    if (out == NULL)\n"
                     "        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, \"NULL out\");\n"
                     "    out->" RP_CN_ANY_ID " = %s;\n"
-                    "    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,\n"
-                    "                                   (int)from, json, len, profile, err);\n"
+                    "%s"
                     "    if (which < 0)\n        return which;\n",
-                 fx[RP_CN_MSG_NONE]);
+                 fx[RP_CN_MSG_NONE],
+                 enveloped ? "    int which = rp_schema_classify_in(routes, sizeof routes / sizeof routes[0], port,\n"
+                             "                                      from, envelope, json, len, profile, err);\n"
+                           : "    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], port,\n"
+                             "                                   from, json, len, profile, err);\n");
     emit_any_decode(cx);
     rp_sb_printf(c, "    if (rc == 0)\n        out->" RP_CN_ANY_ID " = (%s)routes[which].id;\n"
                     "    return rc;\n}\n\n",
                  fx[RP_CN_MESSAGE_ID]);
+    rp_sb_printf(c, "int %s(const char *json, size_t len, %s port,\n"
+                    "        %s from, %s *out, rp_arena *storage,\n"
+                    "        const rp_schema_profile *profile, rp_error *err)\n{\n"
+                    "    return %s__routed(json, len, (int)port, (int)from,%s out,\n"
+                    "            storage, profile, err);\n}\n\n",
+                 fx[RP_CN_DECODE_ANY], fx[RP_CN_PORT], fx[RP_CN_PEER], fx[RP_CN_ANY], fx[RP_CN_DECODE_ANY],
+                 enveloped ? " -1," : "");
+    if (enveloped)
+        rp_sb_printf(c, "int %s(const char *json, size_t len, %s port,\n"
+                        "        %s from, %s envelope, %s *out, rp_arena *storage,\n"
+                        "        const rp_schema_profile *profile, rp_error *err)\n{\n"
+                        "    return %s__routed(json, len, (int)port, (int)from, (int)envelope, out,\n"
+                        "            storage, profile, err);\n}\n\n",
+                     fx[RP_CN_DECODE_ANY_IN], fx[RP_CN_PORT], fx[RP_CN_PEER], fx[RP_CN_ENVELOPE], fx[RP_CN_ANY],
+                     fx[RP_CN_DECODE_ANY]);
 
     rp_sb_printf(c, "const char *%s(%s id)\n{\n    switch (id) {\n", fx[RP_CN_MESSAGE_NAME],
                  fx[RP_CN_MESSAGE_ID]);

@@ -266,6 +266,8 @@ typedef struct rp_schema_route {
     int port;                 /* caller's port number */
     int dir;                  /* caller's direction (or sending peer) */
     const rp_schema_message *message;
+    uint32_t envelopes;       /* bit e set: it may arrive in envelope e (rp_schema_classify_in);
+                                 0: in any */
 } rp_schema_route;
 
 /* Tells which of routes[0..n) json[0..len) is, among those with this port and dir: an
@@ -278,6 +280,14 @@ typedef struct rp_schema_route {
 RP_CHECK_RESULT int rp_schema_classify(const rp_schema_route *routes, size_t n, int port,
                                        int dir, const char *json, size_t len,
                                        const rp_schema_profile *profile, rp_error *err);
+
+/* rp_schema_classify among the routes that may arrive in envelope number `envelope` (0..31,
+ * the one that opened the text; a route with envelopes 0 arrives in any): messages only
+ * their envelopes tell apart are then told apart. envelope < 0 considers every route, as
+ * rp_schema_classify does. */
+RP_CHECK_RESULT int rp_schema_classify_in(const rp_schema_route *routes, size_t n, int port,
+                                          int dir, int envelope, const char *json, size_t len,
+                                          const rp_schema_profile *profile, rp_error *err);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,7 @@ typedef struct candidates {
     size_t n;
     int port;
     int dir;
+    int envelope; /* < 0: any */
 } candidates;
 
 /* One discriminator key of the candidates, and the value the text gives it (the last one,
@@ -39,7 +40,8 @@ typedef struct found_key {
 static bool route_wants(const candidates *cs, size_t i)
 {
     const rp_schema_route *r = &cs->routes[i];
-    return r->port == cs->port && r->dir == cs->dir && r->message != NULL;
+    return r->port == cs->port && r->dir == cs->dir && r->message != NULL &&
+           (cs->envelope < 0 || r->envelopes == 0 || ((r->envelopes >> cs->envelope) & 1u) != 0);
 }
 
 /* A route wanted here whose message is an object: the ones discriminators tell apart. */
@@ -266,10 +268,20 @@ int rp_schema_classify(const rp_schema_route *routes, size_t n, int port, int di
                        const char *json, size_t len, const rp_schema_profile *profile,
                        rp_error *err)
 {
+    return rp_schema_classify_in(routes, n, port, dir, -1, json, len, profile, err);
+}
+
+int rp_schema_classify_in(const rp_schema_route *routes, size_t n, int port, int dir,
+                          int envelope, const char *json, size_t len,
+                          const rp_schema_profile *profile, rp_error *err)
+{
     if (routes == NULL || (json == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL argument");
+    if (envelope > 31)
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX,
+                            "envelope %d is not 0..31", envelope);
     rp_error_clear(err);
-    const candidates cs = { routes, n, port, dir };
+    const candidates cs = { routes, n, port, dir, envelope };
     rp_json_scanner sc;
     rp_json_scanner_init(&sc, json, len, json_flags(profile));
     unsigned depth = RP_JSON_DEFAULT_DEPTH;

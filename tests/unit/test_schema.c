@@ -69,9 +69,9 @@ static const rp_schema_message list_schema = { .name = "List", .size = sizeof(pl
 
 /* port 1 dir 1: Ping (discriminated) and Plain (catch-all); port 1 dir 2: List only */
 static const rp_schema_route routes[] = {
-    { 10, 1, 1, &plain_schema },
-    { 11, 1, 1, &ping_schema },
-    { 12, 1, 2, &list_schema },
+    { 10, 1, 1, &plain_schema, 0 },
+    { 11, 1, 1, &ping_schema, 0 },
+    { 12, 1, 2, &list_schema, 0 },
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -288,7 +288,26 @@ static const rp_schema_field tag_b_fields[] = {
 };
 static const rp_schema_message tag_a = { .name = "TagA", .size = sizeof(tagged), .fields = tag_a_fields, .field_count = 1 };
 static const rp_schema_message tag_b = { .name = "TagB", .size = sizeof(tagged), .fields = tag_b_fields, .field_count = 2 };
-static const rp_schema_route tag_routes[] = { { 1, 5, 5, &tag_a }, { 2, 5, 5, &tag_b } };
+static const rp_schema_route tag_routes[] = { { 1, 5, 5, &tag_a, 0 }, { 2, 5, 5, &tag_b, 0 } };
+
+/* rp_schema_classify_in: only the routes that may arrive in the envelope are candidates; a
+ * route with envelopes 0 arrives in any; envelope -1 is every route. */
+START_TEST(test_classify_in_envelope)
+{
+    static const rp_schema_route routes_in[] = {
+        { 1, 5, 5, &tag_a, 1u << 0 }, { 2, 5, 5, &tag_b, 1u << 3 }, { 3, 5, 5, &plain_schema, 0 },
+    };
+    rp_error err;
+    const char *b = "{\"flag\":true,\"tag\":\"b\"}";
+    ck_assert_int_eq(rp_schema_classify_in(routes_in, 3, 5, 5, 3, b, strlen(b), NULL, &err), 1);
+    ck_assert_int_eq(rp_schema_classify_in(routes_in, 3, 5, 5, -1, b, strlen(b), NULL, &err), 1);
+    /* in envelope 0 tag_b is no candidate: the const-less route that arrives anywhere is */
+    ck_assert_int_eq(rp_schema_classify_in(routes_in, 3, 5, 5, 0, b, strlen(b), NULL, &err), 2);
+    ck_assert_int_eq(rp_schema_classify_in(routes_in, 2, 5, 5, 0, b, strlen(b), NULL, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(rp_schema_classify_in(routes_in, 2, 5, 5, 7, b, strlen(b), NULL, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(rp_schema_classify_in(routes_in, 2, 5, 5, 32, b, strlen(b), NULL, &err), RP_E_ARGUMENT);
+}
+END_TEST
 
 START_TEST(test_classify_strings)
 {
@@ -317,7 +336,7 @@ static const rp_schema_rule tag_long_rules[] = {
 static const rp_schema_field tag_long_fields[] = { TAG_FIELD(tag_long_rules) };
 static const rp_schema_message tag_long = { .name = "TagLong", .size = sizeof(tagged), .fields = tag_long_fields,
                                             .field_count = 1 };
-static const rp_schema_route tag_long_routes[] = { { 1, 5, 5, &tag_a }, { 3, 5, 5, &tag_long } };
+static const rp_schema_route tag_long_routes[] = { { 1, 5, 5, &tag_a, 0 }, { 3, 5, 5, &tag_long, 0 } };
 
 START_TEST(test_classify_long_strings)
 {
@@ -371,7 +390,7 @@ START_TEST(test_classify_sixteen_keys_at_most)
                                        .rules = flag_true_rules, .rule_count = 1 };
         msgs[i] = (rp_schema_message){ .name = keys[i], .size = sizeof(tagged), .fields = &fields[i],
                                        .field_count = 1 };
-        routes[i] = (rp_schema_route){ i, 5, 5, &msgs[i] };
+        routes[i] = (rp_schema_route){ i, 5, 5, &msgs[i], 0 };
     }
     rp_error err;
     const char *last = "{\"k15\":true}";
@@ -817,6 +836,7 @@ int main(void)
     tcase_add_test(tc, test_arguments_and_arrays);
     tcase_add_test(tc, test_check_all_numbers);
     tcase_add_test(tc, test_classify_strings);
+    tcase_add_test(tc, test_classify_in_envelope);
     tcase_add_test(tc, test_classify_long_strings);
     tcase_add_test(tc, test_classify_last_occurrence_wins);
     tcase_add_test(tc, test_classify_sixteen_keys_at_most);

@@ -1151,25 +1151,30 @@ const rp_schema_profile every_profile_lenient_untimed = {
 
 /* ---- any message --------------------------------------------------------------------------- */
 
-int every_decode_any(const char *json, size_t len, every_port port,
-        every_peer from, every_any *out, rp_arena *storage,
+/* decode_any and decode_any_in: envelope < 0 is any envelope. */
+static int every_decode_any__routed(const char *json, size_t len, int port, int from,
+        int envelope, every_any *out, rp_arena *storage,
         const rp_schema_profile *profile, rp_error *err)
 {
     static const rp_schema_route routes[] = {
-        { EVERY_MSG_REQUEST, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE, &schema__request },
-        { EVERY_MSG_REPLY, EVERY_PORT_CONTROL, EVERY_PEER_HUB, &schema__reply },
-        { EVERY_MSG_REPLY, EVERY_PORT_DATA, EVERY_PEER_HUB, &schema__reply },
-        { EVERY_MSG_LOG, EVERY_PORT_DATA, EVERY_PEER_DEVICE, &schema__log },
-        { EVERY_MSG_LOG, EVERY_PORT_SMALL, EVERY_PEER_DEVICE, &schema__log },
-        { EVERY_MSG_LOGS, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE, &schema__logs },
-        { EVERY_MSG_SHAPE, EVERY_PORT_SMALL, EVERY_PEER_HUB, &schema__shape },
-        { EVERY_MSG_LABEL, EVERY_PORT_SMALL, EVERY_PEER_HUB, &schema__label },
+        { EVERY_MSG_REQUEST, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE, &schema__request, EVERY_REQUEST_ENVELOPES },
+        { EVERY_MSG_REPLY, EVERY_PORT_CONTROL, EVERY_PEER_HUB, &schema__reply,
+          EVERY_ENVELOPE_BIT(EVERY_ENVELOPE_RSA_TO_DEV) | EVERY_ENVELOPE_BIT(EVERY_ENVELOPE_SEALED_DOWN) | EVERY_ENVELOPE_BIT(EVERY_ENVELOPE_PLAIN) },
+        { EVERY_MSG_REPLY, EVERY_PORT_DATA, EVERY_PEER_HUB, &schema__reply,
+          EVERY_ENVELOPE_BIT(EVERY_ENVELOPE_HEX_AES) },
+        { EVERY_MSG_LOG, EVERY_PORT_DATA, EVERY_PEER_DEVICE, &schema__log,
+          EVERY_ENVELOPE_BIT(EVERY_ENVELOPE_BINARY_AES) },
+        { EVERY_MSG_LOG, EVERY_PORT_SMALL, EVERY_PEER_DEVICE, &schema__log,
+          EVERY_ENVELOPE_BIT(EVERY_ENVELOPE_PLAIN) },
+        { EVERY_MSG_LOGS, EVERY_PORT_CONTROL, EVERY_PEER_DEVICE, &schema__logs, EVERY_LOGS_ENVELOPES },
+        { EVERY_MSG_SHAPE, EVERY_PORT_SMALL, EVERY_PEER_HUB, &schema__shape, EVERY_SHAPE_ENVELOPES },
+        { EVERY_MSG_LABEL, EVERY_PORT_SMALL, EVERY_PEER_HUB, &schema__label, EVERY_LABEL_ENVELOPES },
     };
     if (out == NULL)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX, "NULL out");
     out->id = EVERY_MSG_NONE;
-    int which = rp_schema_classify(routes, sizeof routes / sizeof routes[0], (int)port,
-                                   (int)from, json, len, profile, err);
+    int which = rp_schema_classify_in(routes, sizeof routes / sizeof routes[0], port,
+                                      from, envelope, json, len, profile, err);
     if (which < 0)
         return which;
     int rc;
@@ -1188,6 +1193,22 @@ int every_decode_any(const char *json, size_t len, every_port port,
     if (rc == 0)
         out->id = (every_message_id)routes[which].id;
     return rc;
+}
+
+int every_decode_any(const char *json, size_t len, every_port port,
+        every_peer from, every_any *out, rp_arena *storage,
+        const rp_schema_profile *profile, rp_error *err)
+{
+    return every_decode_any__routed(json, len, (int)port, (int)from, -1, out,
+            storage, profile, err);
+}
+
+int every_decode_any_in(const char *json, size_t len, every_port port,
+        every_peer from, every_envelope envelope, every_any *out, rp_arena *storage,
+        const rp_schema_profile *profile, rp_error *err)
+{
+    return every_decode_any__routed(json, len, (int)port, (int)from, (int)envelope, out,
+            storage, profile, err);
 }
 
 const char *every_message_name(every_message_id id)

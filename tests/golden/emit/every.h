@@ -519,6 +519,14 @@ RP_CHECK_RESULT int every_decode_any(const char *json, size_t len, every_port po
                                      every_peer from, every_any *out, rp_arena *storage,
                                      const rp_schema_profile *profile, rp_error *err);
 
+/* every_decode_any among the messages that may arrive in `envelope`, the one that opened
+ * the text (rp_envelope_open_any tells which): messages that only their envelopes
+ * tell apart are told apart here, and nowhere else. */
+RP_CHECK_RESULT int every_decode_any_in(const char *json, size_t len, every_port port,
+                                        every_peer from, every_envelope envelope,
+                                        every_any *out, rp_arena *storage,
+                                        const rp_schema_profile *profile, rp_error *err);
+
 /* Spec name of a message id (e.g. "Request"); "none" for EVERY_MSG_NONE and unknown ids. */
 const char *every_message_name(every_message_id id);
 

@@ -25,7 +25,7 @@ extern "C" {
  *   M_init(m)         starts m in the initial state: the keys no transition establishes
  *                     exist (the program configures them), no timer runs.
  *   M_receive(m, now, envelope, msg, handlers, ctx, err)
- *                     a message arrived in `envelope` (decoded by <p>_decode_any). Unless
+ *                     a message arrived in `envelope` (decoded by <p>_decode_any_in). Unless
  *                     the current state takes that message in that envelope it is refused
  *                     with RP_E_STATE ("receive Touch is not allowed in state unknown")
  *                     before any handler runs; else the transition's handler decides and,
