@@ -226,3 +226,14 @@ bool rp_diag_flush_stdout(void)
     fprintf(stderr, "rprotoc: error: writing standard output: %s\n", strerror(flushed ? EIO : e));
     return false;
 }
+
+int rp_diag_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: error: ", command);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nTry '%s --help' for more information.\n", command);
+    va_end(ap);
+    return 2;
+}

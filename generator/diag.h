@@ -55,4 +55,10 @@ void rp_diag_print(const rp_diag *d, FILE *f);
  * "rprotoc: error: writing standard output: <reason>" to stderr and returns false. */
 bool rp_diag_flush_stdout(void);
 
+/* A usage error of `command` ("rprotoc", "rprotoc validate", ...): prints
+ *   COMMAND: error: MESSAGE
+ *   Try 'COMMAND --help' for more information.
+ * to stderr and returns 2, the exit status of usage errors. */
+int rp_diag_usage_error(const char *command, const char *fmt, ...) RP_PRINTF(2, 3);
+
 #endif /* RP_DIAG_H */

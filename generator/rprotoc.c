@@ -117,13 +117,7 @@ static void usage(FILE *f)
           f);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fputs("rprotoc: error: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'rprotoc --help' for more information.\n", stderr);
-    return EXIT_USAGE;
-}
+#define usage_error(...) rp_diag_usage_error("rprotoc", __VA_ARGS__)
 
 /* Parses argv into c; returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, cli *c)

@@ -580,10 +580,9 @@ static bool profile_from_spec(const rp_ast_spec *spec, const char *name, rp_sche
     return false;
 }
 
-static int validate_usage(const char *why)
+/* --help: the usage on stdout. */
+static void validate_help(void)
 {
-    if (why != NULL)
-        fprintf(stderr, "rprotoc: error: %s\n", why);
     fputs("usage: rprotoc validate [--wire | --profile NAME] [--ndjson] [--format text|json]\n"
           "                        [-I DIR]... SPEC MESSAGE [FILE|-]...\n"
           "Checks JSON documents (each FILE, or stdin when FILE is '-' or none is given) against\n"
@@ -603,9 +602,10 @@ static int validate_usage(const char *why)
           "                  {\"kind\":\"summary\", \"documents\", \"invalid\", \"problems\"}\n"
           "Exit status: 0 every document valid, 1 problems found, 2 usage, I/O or spec errors\n"
           "(2 wins: the other inputs are still checked).\n",
-          why != NULL ? stderr : stdout);
-    return 2;
+          stdout);
 }
+
+#define usage_error(...) rp_diag_usage_error("rprotoc validate", __VA_ARGS__)
 
 /* Reads all of f into a malloc'ed buffer. */
 static char *read_all(FILE *f, size_t *len)
@@ -651,6 +651,9 @@ int rp_validate_main(int argc, char **argv)
     int rc = -1;
     for (int i = 1; i < argc && rc < 0; i++) {
         const char *a = argv[i];
+        /* the value of an option that takes one: "--opt=V", or the next argument */
+        const char *eq = strchr(a, '=');
+        bool has_next = i + 1 < argc;
         if (options_done || a[0] != '-' || a[1] == '\0')
             pos[npos++] = a;
         else if (strcmp(a, "--") == 0)
@@ -658,31 +661,36 @@ int rp_validate_main(int argc, char **argv)
         else if (strcmp(a, "--wire") == 0)
             profile = &every_leniency;
         else if (strcmp(a, "--profile") == 0 || strncmp(a, "--profile=", 10) == 0) {
-            profile_name = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            profile_name = eq != NULL ? eq + 1 : has_next ? argv[++i] : NULL;
             if (profile_name == NULL || profile_name[0] == '\0')
-                rc = validate_usage("--profile needs the name of a profile of the spec");
+                rc = usage_error("option '--profile' needs the name of a profile of the spec");
         }
         else if (strcmp(a, "--ndjson") == 0)
             ndjson = true;
         else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
-            const char *f = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : "");
-            if (strcmp(f, "json") == 0)
+            const char *f = eq != NULL ? eq + 1 : has_next ? argv[++i] : NULL;
+            if (f == NULL)
+                rc = usage_error("option '--format' needs an argument: text or json");
+            else if (strcmp(f, "json") == 0)
                 format = RP_VALIDATE_FORMAT_JSON;
             else if (strcmp(f, "text") == 0)
                 format = RP_VALIDATE_FORMAT_TEXT;
             else
-                rc = validate_usage("--format takes 'text' or 'json'");
+                rc = usage_error("--format takes 'text' or 'json', not '%s'", f);
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            rc = (validate_usage(NULL), 0);
-        else if (strcmp(a, "-I") == 0 && i + 1 < argc)
-            inc[ninc++] = argv[++i];
-        else if (strncmp(a, "-I", 2) == 0 && a[2] != '\0')
+            rc = (validate_help(), 0);
+        else if (strcmp(a, "-I") == 0) {
+            if (has_next)
+                inc[ninc++] = argv[++i];
+            else
+                rc = usage_error("option '-I' needs an argument");
+        } else if (strncmp(a, "-I", 2) == 0)
             inc[ninc++] = a + 2;
         else
-            rc = validate_usage("unknown option for validate");
+            rc = usage_error("unknown option '%s'", a);
     }
     if (rc < 0 && npos < 2)
-        rc = validate_usage("validate needs SPEC and MESSAGE");
+        rc = usage_error("%s", npos == 0 ? "no spec file given" : "no MESSAGE given: the message or array the documents are checked against");
     if (rc >= 0) {
         free(inc);
         free(pos);

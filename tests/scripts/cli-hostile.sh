@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# rprotoc's command line against hostile arguments and inputs: every case must end with the
+# documented exit status (0 ok, 1 spec errors or problems found, 2 usage or I/O) and a
+# message that names what was wrong, never a crash, a hang or an unbounded read.
+set -u
+build=${1:-build}
+rp=$build/rprotoc
+fail=0
+tmp=$(mktemp -d)
+trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+bad() { echo "cli-hostile: FAIL: $*"; fail=1; }
+if [ ! -x "$rp" ]; then echo "cli-hostile: FAIL: $rp is not built"; exit 1; fi
+
+# run EXIT DESCRIPTION -- command...: stdout in $tmp/out, stderr in $tmp/err, at most 20 s
+run() {
+    local want=$1 what=$2; shift 3
+    timeout 20 "$@" > "$tmp/out" 2> "$tmp/err"
+    local rc=$?
+    [ "$rc" -eq "$want" ] || bad "$what: exit $rc, want $want ($(head -c 300 "$tmp/err"))"
+}
+# err_is DESCRIPTION TEXT: stderr is exactly TEXT (plus the final newline)
+err_is() {
+    printf '%s\n' "$2" | cmp -s - "$tmp/err" || { bad "$1: stderr is:"; head -c 600 "$tmp/err"; echo; }
+}
+
+# ---- usage errors of the subcommands name the bad option, as the main command does ----------
+run 2 "main --bogus" -- "$rp" --bogus spec/residue.rproto
+err_is "main --bogus" "rprotoc: error: unknown option '--bogus'
+Try 'rprotoc --help' for more information."
+for sub in validate compat; do
+    run 2 "$sub --bogus" -- "$rp" $sub --bogus spec/residue.rproto spec/residue.rproto
+    err_is "$sub --bogus" "rprotoc $sub: error: unknown option '--bogus'
+Try 'rprotoc $sub --help' for more information."
+    run 2 "$sub -I without a directory" -- "$rp" $sub spec/residue.rproto spec/residue.rproto -I
+    err_is "$sub -I" "rprotoc $sub: error: option '-I' needs an argument
+Try 'rprotoc $sub --help' for more information."
+    run 0 "$sub --help" -- "$rp" $sub --help
+    grep -q "^usage: rprotoc $sub" "$tmp/out" || bad "$sub --help printed no usage on stdout"
+done
+run 2 "validate --format without a value" -- "$rp" validate spec/residue.rproto Connect --format
+err_is "validate --format" "rprotoc validate: error: option '--format' needs an argument: text or json
+Try 'rprotoc validate --help' for more information."
+run 2 "validate --format xml" -- "$rp" validate --format xml spec/residue.rproto Connect
+err_is "validate --format xml" "rprotoc validate: error: --format takes 'text' or 'json', not 'xml'
+Try 'rprotoc validate --help' for more information."
+run 2 "validate without MESSAGE" -- "$rp" validate spec/residue.rproto
+err_is "validate without MESSAGE" "rprotoc validate: error: no MESSAGE given: the message or array the documents are checked against
+Try 'rprotoc validate --help' for more information."
+run 2 "compat with one spec" -- "$rp" compat spec/residue.rproto
+err_is "compat with one spec" "rprotoc compat: error: only one spec given: compat compares OLD and NEW
+Try 'rprotoc compat --help' for more information."
+
+exit $fail
