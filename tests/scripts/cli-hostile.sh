@@ -12,10 +12,14 @@ trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 bad() { echo "cli-hostile: FAIL: $*"; fail=1; }
 if [ ! -x "$rp" ]; then echo "cli-hostile: FAIL: $rp is not built"; exit 1; fi
 
+# Every command runs with at most 4 GB of address space, so an unbounded read fails fast
+# instead of taking the machine's memory (not under ASan, which reserves far more).
+vlimit=4000000
+nm "$rp" 2>/dev/null | grep -q __asan_init && vlimit=unlimited
 # run EXIT DESCRIPTION -- command...: stdout in $tmp/out, stderr in $tmp/err, at most 20 s
 run() {
     local want=$1 what=$2; shift 3
-    timeout 20 "$@" > "$tmp/out" 2> "$tmp/err"
+    timeout 20 bash -c 'ulimit -v "$0" && exec "$@"' "$vlimit" "$@" > "$tmp/out" 2> "$tmp/err"
     local rc=$?
     [ "$rc" -eq "$want" ] || bad "$what: exit $rc, want $want ($(head -c 300 "$tmp/err"))"
 }
@@ -50,5 +54,24 @@ Try 'rprotoc validate --help' for more information."
 run 2 "compat with one spec" -- "$rp" compat spec/residue.rproto
 err_is "compat with one spec" "rprotoc compat: error: only one spec given: compat compares OLD and NEW
 Try 'rprotoc compat --help' for more information."
+
+# ---- what a spec file may be ----------------------------------------------------------------
+# /dev/null reads as an empty file (said 'Invalid argument'); a pipe and a FIFO as streams
+: > "$tmp/empty.rproto"
+run 1 "empty regular spec" -- "$rp" --check "$tmp/empty.rproto"
+sed "s|$tmp/empty.rproto|/dev/null|" "$tmp/err" > "$tmp/want"
+run 1 "/dev/null as the spec" -- "$rp" --check /dev/null
+cmp -s "$tmp/want" "$tmp/err" || { bad "/dev/null is not read as an empty spec:"; cat "$tmp/err"; }
+run 0 "spec from a pipe" -- "$rp" --check <(cat spec/residue.rproto)
+mkfifo "$tmp/fifo.rproto"
+(sleep 0.2; timeout 10 bash -c 'cat spec/residue.rproto > "$0"' "$tmp/fifo.rproto") &
+run 0 "spec from a FIFO" -- "$rp" --check "$tmp/fifo.rproto"
+wait
+mkdir "$tmp/dir.rproto"
+run 2 "directory as the spec" -- "$rp" --check "$tmp/dir.rproto"
+err_is "directory as the spec" "rprotoc: error: cannot read '$tmp/dir.rproto': Is a directory"
+# an endless spec stops at 64 MiB
+run 2 "/dev/zero as the spec" -- "$rp" --check /dev/zero
+err_is "/dev/zero as the spec" "rprotoc: error: cannot read '/dev/zero': larger than 64 MiB (the most rprotoc reads of a spec file)"
 
 exit $fail
