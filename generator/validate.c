@@ -584,7 +584,7 @@ static bool profile_from_spec(const rp_ast_spec *spec, const char *name, rp_sche
 static void validate_help(void)
 {
     fputs("usage: rprotoc validate [--wire | --profile NAME] [--ndjson] [--format text|json]\n"
-          "                        [-I DIR]... SPEC MESSAGE [FILE|-]...\n"
+          "                        [--max-input SIZE] [-I DIR]... SPEC MESSAGE [FILE|-]...\n"
           "Checks JSON documents (each FILE, or stdin when FILE is '-' or none is given) against\n"
           "the message or array type MESSAGE of SPEC, in strict RFC 8259 mode, and reports every\n"
           "problem of every document.\n"
@@ -600,6 +600,8 @@ static void validate_help(void)
           "                  \"line\" (NDJSON only), \"path\", \"offset\" (null if unknown), \"code\",\n"
           "                  \"layer\", \"message\", \"spec\" ({file, line, column} or null)}, then one\n"
           "                  {\"kind\":\"summary\", \"documents\", \"invalid\", \"problems\"}\n"
+          "  --max-input SIZE  the most bytes read of one input (default 64M; K, M, G suffixes):\n"
+          "                  a larger input is an I/O error (exit 2), the others are still checked\n"
           "Exit status: 0 every document valid, 1 problems found, 2 usage, I/O or spec errors\n"
           "(2 wins: the other inputs are still checked).\n",
           stdout);
@@ -607,27 +609,35 @@ static void validate_help(void)
 
 #define usage_error(...) rp_diag_usage_error("rprotoc validate", __VA_ARGS__)
 
-/* Reads all of f into a malloc'ed buffer. */
-static char *read_all(FILE *f, size_t *len)
+/* The most bytes of one input `validate` reads unless --max-input says otherwise: checking
+ * a document holds about four times its size (the text, and storage for what it decodes),
+ * so this bounds what one input can take. */
+#define DEFAULT_MAX_INPUT ((size_t)64 << 20)
+/* Far below what would overflow the storage size of check_document (3 * len + 1024). */
+#define MAX_MAX_INPUT (SIZE_MAX / 8)
+
+/* Parses --max-input's SIZE: a number of bytes with an optional K, M or G (KiB, MiB, GiB)
+ * suffix, at least 1 and at most MAX_MAX_INPUT. */
+static bool parse_size(const char *s, size_t *out)
 {
-    size_t cap = 4096, n = 0;
-    char *buf = rp_xmalloc(cap);
-    for (;;) {
-        if (n == cap) {
-            cap *= 2;
-            buf = rp_xrealloc(buf, cap);
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift > 0)
+        end++;
+    if (errno != 0 || *end != '\0' || v == 0 || v > (unsigned long long)(MAX_MAX_INPUT >> shift))
+        return false;
+    *out = (size_t)v << shift;
+    return true;
 }
 
 static bool ends_with(const char *s, const char *tail)
@@ -648,6 +658,7 @@ int rp_validate_main(int argc, char **argv)
     const char *profile_name = NULL;
     rp_validate_format format = RP_VALIDATE_FORMAT_TEXT;
     bool ndjson = false, options_done = false;
+    size_t max_input = DEFAULT_MAX_INPUT;
     int rc = -1;
     for (int i = 1; i < argc && rc < 0; i++) {
         const char *a = argv[i];
@@ -677,6 +688,12 @@ int rp_validate_main(int argc, char **argv)
                 format = RP_VALIDATE_FORMAT_TEXT;
             else
                 rc = usage_error("--format takes 'text' or 'json', not '%s'", f);
+        } else if (strcmp(a, "--max-input") == 0 || strncmp(a, "--max-input=", 12) == 0) {
+            const char *m = eq != NULL ? eq + 1 : has_next ? argv[++i] : NULL;
+            if (m == NULL)
+                rc = usage_error("option '--max-input' needs a size in bytes (K, M, G suffixes)");
+            else if (!parse_size(m, &max_input))
+                rc = usage_error("--max-input takes a size from 1 byte, e.g. 1048576 or 64M, not '%s'", m);
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
             rc = (validate_help(), 0);
         else if (strcmp(a, "-I") == 0) {
@@ -724,15 +741,19 @@ int rp_validate_main(int argc, char **argv)
         size_t len = 0;
         char *json;
         if (strcmp(input, "-") == 0) {
-            json = read_all(stdin, &len);
+            json = rp_source_read_stream(stdin, max_input, &len);
         } else {
             FILE *f = fopen(input, "rb");
-            json = f != NULL ? read_all(f, &len) : NULL;
+            json = f != NULL ? rp_source_read_stream(f, max_input, &len) : NULL;
+            int e = errno;
             if (f != NULL)
                 fclose(f);
+            errno = e;
         }
         if (json == NULL) {
-            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input, strerror(errno));
+            char why[160];
+            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input,
+                    rp_source_read_reason(errno, max_input, "the --max-input limit", why, sizeof why));
             io_error = true;
             continue;
         }

@@ -74,4 +74,24 @@ err_is "directory as the spec" "rprotoc: error: cannot read '$tmp/dir.rproto': I
 run 2 "/dev/zero as the spec" -- "$rp" --check /dev/zero
 err_is "/dev/zero as the spec" "rprotoc: error: cannot read '/dev/zero': larger than 64 MiB (the most rprotoc reads of a spec file)"
 
+# ---- validate reads at most --max-input bytes of an input (64 MiB by default) ---------------
+run 2 "validate /dev/zero" -- "$rp" validate spec/residue.rproto Connect /dev/zero
+err_is "validate /dev/zero" "rprotoc: error: cannot read '/dev/zero': larger than 64 MiB (the --max-input limit)"
+run 2 "validate endless stdin" -- bash -c "\"\$0\" validate spec/residue.rproto Connect < /dev/zero" "$rp"
+err_is "validate endless stdin" "rprotoc: error: cannot read '-': larger than 64 MiB (the --max-input limit)"
+doc='{"_t":1,"type":1}'
+{ printf '%s' "$doc"; head -c $((10240 - ${#doc})) /dev/zero | tr '\0' ' '; } > "$tmp/10k.json"
+{ cat "$tmp/10k.json"; printf ' '; } > "$tmp/10k1.json"
+run 0 "validate 10 KiB with --max-input 10K" -- "$rp" validate --max-input 10K spec/residue.rproto Connect "$tmp/10k.json"
+run 2 "validate 10 KiB + 1 with --max-input 10K" -- \
+    "$rp" validate --max-input=10K spec/residue.rproto Connect "$tmp/10k1.json" "$tmp/10k.json"
+err_is "validate 10 KiB + 1" "rprotoc: error: cannot read '$tmp/10k1.json': larger than 10 KiB (the --max-input limit)"
+run 2 "validate 10 KiB + 1 on stdin" -- bash -c "\"\$0\" validate --max-input 10240 spec/residue.rproto Connect < \"\$1\"" "$rp" "$tmp/10k1.json"
+err_is "validate 10 KiB + 1 on stdin" "rprotoc: error: cannot read '-': larger than 10 KiB (the --max-input limit)"
+for m in 0 -1 1T x 99999999999999999999; do
+    run 2 "--max-input $m" -- "$rp" validate --max-input "$m" spec/residue.rproto Connect "$tmp/10k.json"
+    err_is "--max-input $m" "rprotoc validate: error: --max-input takes a size from 1 byte, e.g. 1048576 or 64M, not '$m'
+Try 'rprotoc validate --help' for more information."
+done
+
 exit $fail
