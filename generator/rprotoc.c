@@ -212,6 +212,52 @@ static int parse_args(int argc, char **argv, cli *c)
     return -1;
 }
 
+/* Writes path as make reads it, escaped as gcc -M does: '$' as "$$"; a space, tab or '#' as
+ * "\ ", "\<tab>", "\#", each with the backslashes right before it doubled (so they stay
+ * backslashes); ':' as "\:" too (GNU make splits the rule there otherwise) and, in a target,
+ * '%' as "\%" (which would make it a pattern rule). */
+static void put_make_path(FILE *f, const char *path, bool target)
+{
+    size_t backslashes = 0;
+    for (const char *p = path; *p != '\0'; p++) {
+        char ch = *p;
+        if (ch == ' ' || ch == '\t' || ch == '#' || ch == ':' || (target && ch == '%')) {
+            for (size_t k = 0; k <= backslashes; k++)
+                fputc('\\', f);
+        } else if (ch == '$') {
+            fputc('$', f);
+        }
+        fputc(ch, f);
+        backslashes = ch == '\\' ? backslashes + 1 : 0;
+    }
+}
+
+/* A path make cannot read in any spelling (a line break ends the rule): named on stderr. */
+static bool make_can_name(const char *path)
+{
+    if (strpbrk(path, "\n\r") == NULL)
+        return true;
+    fputs("rprotoc: error: cannot write make dependencies: a path holds a line break: '", stderr);
+    for (const char *p = path; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\r')
+            fputs(*p == '\n' ? "\\n" : "\\r", stderr);
+        else
+            fputc(*p, stderr);
+    }
+    fputs("'\n", stderr);
+    return false;
+}
+
+/* " DIR/NAME" as a make target. */
+static void put_target(FILE *f, const char *dir, const char *name, bool first)
+{
+    if (!first)
+        fputc(' ', f);
+    put_make_path(f, dir, true);
+    fputc('/', f);
+    put_make_path(f, name, true);
+}
+
 /* Writes "targets: spec imports..." in make syntax to f: the targets are every file this
  * run writes (the generated pair and, for a spec with ports, the transport pair; with
  * --vendor, the runtime files too). */
@@ -221,19 +267,22 @@ static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
         rp_cnames n;
         rp_cnames_init(&n, spec->protocol);
         char *h = rp_cname_file(&n, true), *src = rp_cname_file(&n, false);
-        fprintf(f, "%s/%s %s/%s", c->out_dir, h, c->out_dir, src);
+        put_target(f, c->out_dir, h, true);
+        put_target(f, c->out_dir, src, false);
         free(h);
         free(src);
         if (rp_emit_c_has_transport(spec)) {
             h = rp_cname_transport_file(&n, true);
             src = rp_cname_transport_file(&n, false);
-            fprintf(f, " %s/%s %s/%s", c->out_dir, h, c->out_dir, src);
+            put_target(f, c->out_dir, h, false);
+            put_target(f, c->out_dir, src, false);
             free(h);
             free(src);
         }
         if (spec->machine_count > 0) { /* the machines pair (emit_c_machine.h) */
             char *mh = rp_cname_machines_file(&n, true), *mc = rp_cname_machines_file(&n, false);
-            fprintf(f, " %s/%s %s/%s", c->out_dir, mh, c->out_dir, mc);
+            put_target(f, c->out_dir, mh, false);
+            put_target(f, c->out_dir, mc, false);
             free(mh);
             free(mc);
         }
@@ -241,24 +290,38 @@ static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
         if (c->vendor) {
             bool *sel = rp_vendor_select(spec, c->with, c->optimize);
             for (size_t i = 0; i < rp_runtime_file_count; i++)
-                if (sel[i])
-                    fprintf(f, " \\\n %s/%s", c->out_dir, rp_runtime_files[i].name);
+                if (sel[i]) {
+                    fputs(" \\\n", f);
+                    put_target(f, c->out_dir, rp_runtime_files[i].name, false);
+                }
             free(sel);
         }
-        fputc(':', f);
     } else {
-        fprintf(f, "%s:", c->spec);
+        put_make_path(f, c->spec, true);
     }
-    for (size_t i = spec->unit_count; i-- > 0;)
-        fprintf(f, " %s", spec->units[i]->path);
+    fputc(':', f);
+    for (size_t i = spec->unit_count; i-- > 0;) {
+        fputc(' ', f);
+        put_make_path(f, spec->units[i]->path, false);
+    }
     fputc('\n', f);
     /* phony targets for imports, so deleting one does not break make (like gcc -MP) */
-    for (size_t i = 0; i + 1 < spec->unit_count; i++)
-        fprintf(f, "\n%s:\n", spec->units[i]->path);
+    for (size_t i = 0; i + 1 < spec->unit_count; i++) {
+        fputc('\n', f);
+        put_make_path(f, spec->units[i]->path, true);
+        fputs(":\n", f);
+    }
 }
 
 static int emit_deps(const cli *c, const rp_ast_spec *spec)
 {
+    if (!c->deps_stdout && c->deps_file == NULL)
+        return 0;
+    bool nameable = make_can_name(c->out_dir != NULL ? c->out_dir : c->spec);
+    for (size_t i = 0; i < spec->unit_count && nameable; i++)
+        nameable = make_can_name(spec->units[i]->path);
+    if (!nameable)
+        return EXIT_USAGE;
     if (c->deps_stdout)
         write_deps(stdout, c, spec);
     if (c->deps_file != NULL) {

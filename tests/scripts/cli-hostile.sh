@@ -94,4 +94,40 @@ for m in 0 -1 1T x 99999999999999999999; do
 Try 'rprotoc validate --help' for more information."
 done
 
+# ---- -M / -MF: paths escaped for make, which then reads them ---------------------------------
+sdir="$tmp/spec dir \$x #1"; ldir="$tmp/lib: 50% \\ off"; odir="$tmp/out \$o #2"
+mkdir -p "$sdir" "$ldir" "$odir"
+printf 'enum Color : uint8 { RED = 1; }\n' > "$ldir/colors.rproto"
+printf 'protocol p;\nimport "colors.rproto";\nmessage M { required Color c = "c"; }\n' > "$sdir/m.rproto"
+run 0 "compile with -MF from odd directories" -- \
+    "$rp" "$sdir/m.rproto" -I "$ldir" -o "$odir" -MF "$tmp/deps.mk"
+run 0 "the same with -M" -- "$rp" "$sdir/m.rproto" -I "$ldir" -o "$odir" -M
+cmp -s "$tmp/out" "$tmp/deps.mk" || bad "-M and -MF differ"
+# make takes the recipe from a pattern rule; it must see the targets and both prerequisites
+printf "%%.h:\n\t@echo 'remake [\$@] from [\$<]'\n%%.c:\n\t@echo 'remake [\$@]'\n" > "$tmp/recipe.mk"
+mk() { run "$1" "$2" -- make -r --no-print-directory -C "$tmp" -f deps.mk -f recipe.mk "$odir/p.h"; }
+mk 0 "make, fresh"
+grep -q remake "$tmp/out" && bad "make remade fresh outputs: $(cat "$tmp/out")"
+sleep 0.1
+touch "$ldir/colors.rproto"
+mk 0 "make, import newer"
+grep -qxF "remake [$odir/p.h] from [$sdir/m.rproto]" "$tmp/out" \
+    || bad "make after the import changed: $(cat "$tmp/out" "$tmp/err")"
+rm "$ldir/colors.rproto"
+mk 0 "make, import deleted"
+grep -qxF "remake [$odir/p.h] from [$sdir/m.rproto]" "$tmp/out" || bad "make after the import went: $(cat "$tmp/err")"
+# --check -M: the spec is the target
+printf 'enum Color : uint8 { RED = 1; }\n' > "$ldir/colors.rproto"
+run 0 "--check -M" -- "$rp" --check -M "$sdir/m.rproto" -I "$ldir"
+t="$tmp/spec\\ dir\\ \$\$x\\ \\#1/m.rproto"
+printf '%s: %s %s\n\n%s:\n' "$t" "$t" "$tmp/lib\\:\\ 50%\\ \\\\\\ off/colors.rproto" \
+    "$tmp/lib\\:\\ 50\\%\\ \\\\\\ off/colors.rproto" | cmp -s - "$tmp/out" || bad "--check -M wrote: $(cat "$tmp/out")"
+# a line break cannot be written for make at all: said, not written broken
+nl=$'a\nb'
+mkdir -p "$tmp/$nl"
+cp spec/residue.rproto "$tmp/$nl/r.rproto"
+run 2 "-M with a line break in the spec path" -- "$rp" --check -M "$tmp/$nl/r.rproto"
+err_is "-M with a line break" "rprotoc: error: cannot write make dependencies: a path holds a line break: '$tmp/a\nb/r.rproto'"
+[ -s "$tmp/out" ] && bad "-M with a line break wrote: $(cat "$tmp/out")"
+
 exit $fail
