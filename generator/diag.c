@@ -87,6 +87,35 @@ static size_t utf8_len(const unsigned char *p, size_t n)
     return need;
 }
 
+/* Of a source line longer than this many bytes only a window this wide around the caret
+ * is quoted, "..." marking each side cut off: a one-line spec of a megabyte must not print
+ * a megabyte per diagnostic. */
+#define EXCERPT_WINDOW 200
+
+/* Moves p forward past UTF-8 continuation bytes (at most 3, not beyond limit), so that a
+ * window edge does not cut a character in two. */
+static size_t char_start(const unsigned char *text, size_t p, size_t limit)
+{
+    for (int k = 0; k < 3 && p < limit && (text[p] & 0xc0) == 0x80; k++)
+        p++;
+    return p;
+}
+
+/* True for a valid UTF-8 sequence that a terminal would not just print: the C1 controls
+ * (U+0080..U+009F, some terminals read U+009B as an escape sequence) and the bidirectional
+ * formatting characters, which reorder what follows them on the screen and so move the
+ * caret away from the text it points at. */
+static bool hidden_char(const unsigned char *p, size_t n)
+{
+    if (n == 2)
+        return p[0] == 0xc2 && p[1] < 0xa0;
+    if (n != 3)
+        return false;
+    unsigned cp = ((p[0] & 0x0fu) << 12) | ((p[1] & 0x3fu) << 6) | (p[2] & 0x3fu);
+    return cp == 0x061c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /* Appends the source line of span and a caret line under it. */
 static void render_excerpt(rp_strbuf *b, const diag_source *src, const rp_ast_span *span)
 {
@@ -100,36 +129,55 @@ static void render_excerpt(rp_strbuf *b, const diag_source *src, const rp_ast_sp
         end++;
     if (end > start && end > off && text[end - 1] == '\r')
         end--; /* CRLF files: the CR is part of the line break, not of the line */
-    /* Caret covers [off, caret_end) clipped to this line; at least one column. */
+    /* The quoted part [from, to): the whole line, or a window with the caret 100 bytes in
+     * (or as far in as the line's end leaves it). */
+    size_t from = start, to = end;
+    if (end - start > EXCERPT_WINDOW) {
+        from = off - start > EXCERPT_WINDOW / 2 ? off - EXCERPT_WINDOW / 2 : start;
+        if (end - from < EXCERPT_WINDOW)
+            from = end - EXCERPT_WINDOW;
+        to = from + EXCERPT_WINDOW;
+        from = char_start(text, from, off);
+        to = char_start(text, to, end);
+    }
+    /* Caret covers [off, caret_end) clipped to what is quoted; at least one column. */
     size_t caret_end = span->end_offset;
-    if (caret_end > end)
-        caret_end = end;
+    if (caret_end > to)
+        caret_end = to;
     if (caret_end <= off)
         caret_end = off + 1;
     rp_strbuf line = { 0 }, marks = { 0 };
-    for (size_t i = start; i < end;) {
+    if (from > start) {
+        rp_sb_puts(&line, "...");
+        rp_sb_puts(&marks, "   ");
+    }
+    for (size_t i = from; i < to;) {
         bool in_span = i >= off && i < caret_end;
         const char *mark = i == off ? "^" : "~";
-        size_t n = utf8_len(text + i, end - i);
+        size_t n = utf8_len(text + i, to - i);
         if (text[i] == '\t') {
             /* keep tabs in both lines so the caret stays aligned whatever the tab width */
             rp_sb_putc(&line, '\t');
             rp_sb_puts(&marks, in_span ? mark : "\t");
             n = 1;
-        } else if (n == 0 || (n == 1 && (text[i] < 0x20 || text[i] == 0x7f))) {
-            char hex[8];
-            snprintf(hex, sizeof hex, "<%02x>", (unsigned)text[i]);
-            rp_sb_puts(&line, hex);
-            for (int k = 0; k < 4; k++)
-                rp_sb_puts(&marks, in_span ? (k == 0 ? mark : "~") : " ");
-            n = 1;
+        } else if (n == 0 || (n == 1 && (text[i] < 0x20 || text[i] == 0x7f)) || hidden_char(text + i, n)) {
+            for (size_t j = 0; j < (n == 0 ? 1 : n); j++) {
+                char hex[8];
+                snprintf(hex, sizeof hex, "<%02x>", (unsigned)text[i + j]);
+                rp_sb_puts(&line, hex);
+                for (int k = 0; k < 4; k++)
+                    rp_sb_puts(&marks, in_span ? (k == 0 && j == 0 ? mark : "~") : " ");
+            }
+            n = n == 0 ? 1 : n;
         } else {
             rp_sb_append(&line, (const char *)text + i, n);
             rp_sb_puts(&marks, in_span ? mark : " ");
         }
         i += n;
     }
-    if (off >= end) /* span at the end of the line or file: caret just after the text */
+    if (to < end)
+        rp_sb_puts(&line, "...");
+    if (off >= to) /* span at the end of the line or file: caret just after the text */
         rp_sb_puts(&marks, "^");
     while (marks.len > 0 && (marks.s[marks.len - 1] == ' ' || marks.s[marks.len - 1] == '\t'))
         marks.s[--marks.len] = '\0';

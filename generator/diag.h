@@ -8,7 +8,9 @@
  * Every report is rendered into text at once (so the sources it quotes may be freed later)
  * and appended, in report order, to one buffer: the output is deterministic. Errors are
  * counted; after RP_DIAG_MAX_ERRORS further errors are dropped and one line says so.
- * The column is a byte column; bytes that are not printable UTF-8 are shown as <xx>.
+ * The column is a byte column; bytes that are not printable UTF-8 are shown as <xx> (also
+ * C1 controls and bidirectional formatting characters). A source line longer than 200 bytes
+ * is quoted as a 200-byte window around the caret, "..." marking each side cut off.
  */
 #ifndef RP_DIAG_H
 #define RP_DIAG_H
