@@ -159,6 +159,8 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("option '%s' needs an argument", a);
             c->out_dir = argv[++i];
             c->vendor = true;
+            if (c->out_dir[0] == '\0') /* "" + "/x.h" would be /x.h, in the root directory */
+                return usage_error("option '%s' needs a directory, not an empty name", a);
         } else if (strcmp(a, "--optimize") == 0 || strncmp(a, "--optimize=", 11) == 0) {
             const char *k = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
             if (k == NULL)
@@ -180,6 +182,8 @@ static int parse_args(int argc, char **argv, cli *c)
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
             const char *v = argv[++i];
+            if (a[1] == 'o' && v[0] == '\0') /* "" + "/x.h" would be /x.h, in the root directory */
+                return usage_error("option '%s' needs a directory, not an empty name", a);
             if (a[1] == 'o')
                 c->out_dir = v;
             else if (a[1] == 'I')

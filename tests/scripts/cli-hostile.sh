@@ -55,6 +55,17 @@ run 2 "compat with one spec" -- "$rp" compat spec/residue.rproto
 err_is "compat with one spec" "rprotoc compat: error: only one spec given: compat compares OLD and NEW
 Try 'rprotoc compat --help' for more information."
 
+# ---- an empty output directory is refused: "" + "/p.h" wrote into the root directory ---------
+probe=rprotoc_cli_hostile_probe
+printf 'protocol %s;\nmessage M { required string s = "s"; }\n' "$probe" > "$tmp/probe.rproto"
+for args in "-o" "--vendor" "--emit docs -o"; do
+    # shellcheck disable=SC2086
+    run 2 "$args ''" -- "$rp" "$tmp/probe.rproto" $args ""
+    err_is "$args ''" "rprotoc: error: option '${args##* }' needs a directory, not an empty name
+Try 'rprotoc --help' for more information."
+    if ls /"$probe"* > /dev/null 2>&1; then bad "$args '' wrote into /"; rm -f /"$probe"*; fi
+done
+
 # ---- what a spec file may be ----------------------------------------------------------------
 # /dev/null reads as an empty file (said 'Invalid argument'); a pipe and a FIFO as streams
 : > "$tmp/empty.rproto"
