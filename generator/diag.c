@@ -189,15 +189,40 @@ static void render_excerpt(rp_strbuf *b, const diag_source *src, const rp_ast_sp
     free(marks.s);
 }
 
+void rp_diag_put_printable(rp_strbuf *b, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_len(p + i, n - i);
+        if (len == 0) {
+            rp_sb_printf(b, "\\x%02x", (unsigned)p[i]);
+            len = 1;
+        } else if ((len == 1 && (p[i] < 0x20 || p[i] == 0x7f)) || hidden_char(p + i, len)) {
+            unsigned cp = len == 1 ? p[i]
+                        : len == 2 ? ((p[i] & 0x1fu) << 6) | (p[i + 1] & 0x3fu)
+                                   : ((p[i] & 0x0fu) << 12) | ((p[i + 1] & 0x3fu) << 6) | (p[i + 2] & 0x3fu);
+            rp_sb_printf(b, "\\u%04x", cp);
+        } else {
+            rp_sb_append(b, s + i, len);
+        }
+        i += len;
+    }
+}
+
 static void report(rp_diag *d, const char *level, const rp_ast_span *span, const char *fmt,
                    va_list ap)
 {
-    if (span != NULL && span->file != NULL)
-        rp_sb_printf(&d->out, "%s:%u:%u: %s: ", span->file, (unsigned)span->line,
-                     (unsigned)span->col, level);
-    else
+    if (span != NULL && span->file != NULL) {
+        rp_diag_put_printable(&d->out, span->file, strlen(span->file));
+        rp_sb_printf(&d->out, ":%u:%u: %s: ", (unsigned)span->line, (unsigned)span->col, level);
+    } else
         rp_sb_printf(&d->out, "rprotoc: %s: ", level);
-    rp_sb_vprintf(&d->out, fmt, ap);
+    /* the message quotes spec values (a decoded "\u001b[31m" key) and file names: rendered
+     * printable, so that none of them reaches the terminal as a control sequence */
+    rp_strbuf msg = { 0 };
+    rp_sb_vprintf(&msg, fmt, ap);
+    rp_diag_put_printable(&d->out, msg.s != NULL ? msg.s : "", msg.len);
+    free(msg.s);
     rp_sb_putc(&d->out, '\n');
     if (span != NULL && span->file != NULL) {
         const diag_source *src = find_source(d, span->file);

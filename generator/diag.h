@@ -20,6 +20,7 @@
 #include <stdio.h>
 
 #include "ast.h"
+#include "fe_util.h"
 #include "rp_error.h"
 
 #define RP_DIAG_MAX_ERRORS 50
@@ -56,6 +57,11 @@ void rp_diag_print(const rp_diag *d, FILE *f);
  * earlier, e.g. a large fputs to a full disk). On failure prints
  * "rprotoc: error: writing standard output: <reason>" to stderr and returns false. */
 bool rp_diag_flush_stdout(void);
+
+/* Appends s[0..n) to b as text safe to print on a terminal, on one line: a control
+ * character (C0, DEL, C1) or a bidirectional formatting character as \uXXXX (the escape a
+ * spec string would use), a byte that is not UTF-8 as \xXX; everything else as it is. */
+void rp_diag_put_printable(rp_strbuf *b, const char *s, size_t n);
 
 /* A usage error of `command` ("rprotoc", "rprotoc validate", ...): prints
  *   COMMAND: error: MESSAGE

@@ -416,19 +416,29 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* One problem as a text line; what it quotes from the document (a path, a value) is
+ * rendered printable (rp_diag_put_printable), so it cannot act on the terminal. */
 static void report_text(const report_ctx *rc, const rp_error *e)
 {
-    FILE *out = rc->v->out;
+    rp_strbuf b = { 0 };
+    const char *path = e->path[0] != '\0' ? e->path : "$";
+    rp_diag_put_printable(&b, rc->input, strlen(rc->input));
     if (rc->line > 0)
-        fprintf(out, "%s:%zu: %s", rc->input, rc->line, e->path[0] != '\0' ? e->path : "$");
-    else
-        fprintf(out, "%s: %s", rc->input, e->path[0] != '\0' ? e->path : "$");
+        rp_sb_printf(&b, ":%zu", rc->line);
+    rp_sb_puts(&b, ": ");
+    rp_diag_put_printable(&b, path, strlen(path));
     if (e->offset != SIZE_MAX)
-        fprintf(out, ": offset %zu", e->offset);
-    fprintf(out, ": %s", e->message);
-    if (e->spec.file != NULL)
-        fprintf(out, " (%s:%" PRIu32 ":%" PRIu32 ")", e->spec.file, e->spec.line, e->spec.column);
-    fprintf(out, " [%s]\n", rp_status_name(e->code));
+        rp_sb_printf(&b, ": offset %zu", e->offset);
+    rp_sb_puts(&b, ": ");
+    rp_diag_put_printable(&b, e->message, strlen(e->message));
+    if (e->spec.file != NULL) {
+        rp_sb_puts(&b, " (");
+        rp_diag_put_printable(&b, e->spec.file, strlen(e->spec.file));
+        rp_sb_printf(&b, ":%" PRIu32 ":%" PRIu32 ")", e->spec.line, e->spec.column);
+    }
+    rp_sb_printf(&b, " [%s]\n", rp_status_name(e->code));
+    fputs(b.s, rc->v->out);
+    free(b.s);
 }
 
 static void report_json(const report_ctx *rc, const rp_error *e)

@@ -141,4 +141,19 @@ run 2 "-M with a line break in the spec path" -- "$rp" --check -M "$tmp/$nl/r.rp
 err_is "-M with a line break" "rprotoc: error: cannot write make dependencies: a path holds a line break: '$tmp/a\nb/r.rproto'"
 [ -s "$tmp/out" ] && bad "-M with a line break wrote: $(cat "$tmp/out")"
 
+# ---- nothing a spec or a document holds reaches the terminal as a control sequence -----------
+mkdir -p "$tmp/esc"
+printf 'enum Color : uint8 { RED = 1 }\n' > "$tmp/esc/"$'\e[31mx.rproto'
+printf 'protocol p;\nimport "\\u001b[31mx.rproto";\nimport "\\u001b]0;title\\u0007.rproto";\n' > "$tmp/esc/m.rproto"
+run 1 "control characters in import names" -- "$rp" --check "$tmp/esc/m.rproto"
+grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$tmp/err" && bad "control characters on stderr: $(cat -v "$tmp/err")"
+grep -qF "$tmp/esc/\u001b[31mx.rproto:1:30: error: unexpected '}', expected ';' or '['" "$tmp/err" \
+    || bad "escaped file name: $(cat -v "$tmp/err")"
+grep -qF "error: cannot find imported file '\u001b]0;title\u0007.rproto'" "$tmp/err" \
+    || bad "escaped import name: $(cat -v "$tmp/err")"
+printf '{"item":"shape","color":"\xe2\x80\xaered","x":1}' > "$tmp/rlo.json"
+run 1 "validate: U+202E in a value" -- "$rp" validate -I tests/specs/valid/lib tests/specs/valid/all-constructs.rproto Shape "$tmp/rlo.json"
+grep -q $'\xe2\x80\xae' "$tmp/out" && bad "U+202E on stdout: $(head -1 "$tmp/out")"
+grep -qF 'got "\u202ered"' "$tmp/out" || bad "validate did not show U+202E as \\u202e: $(head -1 "$tmp/out")"
+
 exit $fail

@@ -3,7 +3,8 @@
  * caret still under its column; characters that a terminal does not just print (C1
  * controls, bidirectional overrides) are shown as their bytes so they cannot act on the
  * terminal or move the caret. Lines within the window render as before (the invalid
- * corpus in tests/specs/invalid checks that byte for byte). */
+ * corpus in tests/specs/invalid checks that byte for byte). The message itself quotes
+ * decoded spec strings and file names: those are rendered printable too. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,6 +196,31 @@ START_TEST(bidi_and_c1_controls_are_shown_as_bytes)
 }
 END_TEST
 
+/* A wire key holding ESC, BEL and U+202E (escapes a spec string may use): the message that
+ * quotes it shows the escapes, not the characters, which set the terminal's colour. */
+START_TEST(messages_quote_control_characters_as_escapes)
+{
+    const char *text = "protocol p;\nmessage M { required string a = \"\\u001b[31m\\u0007\\u202e\";"
+                       " required string b = \"\\u001b[31m\\u0007\\u202e\"; }\n";
+    char *out = diagnose(text, strlen(text));
+    const char *want = "t.rproto:2:79: error: duplicate wire key \"\\u001b[31m\\u0007\\u202e\" in message 'M'\n";
+    ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+    ck_assert_ptr_null(strchr(out, '\x1b'));
+    ck_assert_ptr_null(strchr(out, '\a'));
+    free(out);
+}
+END_TEST
+
+START_TEST(put_printable)
+{
+    rp_strbuf b = { 0 };
+    const char in[] = "a\tb\x1b\x7f\xff\xc2\x9b\xc3\xa9\xe2\x80\xae\xe2\x80\x94\xf0\x9f\x98\x80";
+    rp_diag_put_printable(&b, in, sizeof in - 1);
+    ck_assert_str_eq(b.s, "a\\u0009b\\u001b\\u007f\\xff\\u009b\xc3\xa9\\u202e\xe2\x80\x94\xf0\x9f\x98\x80");
+    free(b.s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("frontend_excerpt");
@@ -209,6 +235,8 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("characters");
     tcase_add_test(tc, bidi_and_c1_controls_are_shown_as_bytes);
+    tcase_add_test(tc, messages_quote_control_characters_as_escapes);
+    tcase_add_test(tc, put_printable);
     suite_add_tcase(s, tc);
     return s;
 }
