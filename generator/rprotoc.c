@@ -19,7 +19,8 @@
  *   --vendor-with LAYER        with --vendor: add a whole runtime layer (e.g. residue)
  *   -M / -MF FILE              write make dependencies (to stdout / to FILE): every file
  *                              written (the machines pair too; with --vendor, the runtime
- *                              files too) on every spec file read
+ *                              files too; with --emit -o DIR, what --emit writes) on every
+ *                              spec file read
  *
  * Exit status: 0 success, 1 errors in the spec, 2 usage or I/O errors.
  * Diagnostics go to stderr in the gcc/clang format (see diag.h).
@@ -262,12 +263,32 @@ static void put_target(FILE *f, const char *dir, const char *name, bool first)
     put_make_path(f, name, true);
 }
 
+/* The file --emit jsonschema / docs writes into -o DIR: <protocol> and this suffix. */
+static const char *emit_text_suffix(mode m)
+{
+    return m == MODE_EMIT_JSONSCHEMA ? ".schema.json" : "-reference.md";
+}
+
 /* Writes "targets: spec imports..." in make syntax to f: the targets are every file this
  * run writes (the generated pair and, for a spec with ports, the transport pair; with
- * --vendor, the runtime files too). */
+ * --vendor, the runtime files too; with --emit, the schema, reference or diagram files);
+ * the spec itself when it writes none (--check, --dump-ast, --emit to stdout). */
 static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
 {
-    if (c->out_dir != NULL) {
+    if (c->out_dir != NULL && (c->mode == MODE_EMIT_JSONSCHEMA || c->mode == MODE_EMIT_DOCS)) {
+        rp_strbuf name = { 0 };
+        rp_sb_printf(&name, "%s%s", spec->protocol, emit_text_suffix(c->mode));
+        put_target(f, c->out_dir, name.s, true);
+        free(name.s);
+    } else if (c->out_dir != NULL && c->mode == MODE_EMIT_DIAGRAM) {
+        char **names = NULL;
+        size_t count = rp_emit_diagram_files(spec, &names);
+        for (size_t i = 0; i < count; i++) {
+            put_target(f, c->out_dir, names[i], i == 0);
+            free(names[i]);
+        }
+        free(names);
+    } else if (c->out_dir != NULL) {
         rp_cnames n;
         rp_cnames_init(&n, spec->protocol);
         char *h = rp_cname_file(&n, true), *src = rp_cname_file(&n, false);
@@ -372,8 +393,7 @@ static int emit_text(const rp_ast_spec *spec, const cli *c)
         rc = put_stdout(text);
     } else {
         rp_strbuf path = { 0 }, tmp = { 0 };
-        rp_sb_printf(&path, "%s/%s%s", c->out_dir, spec->protocol,
-                     c->mode == MODE_EMIT_JSONSCHEMA ? ".schema.json" : "-reference.md");
+        rp_sb_printf(&path, "%s/%s%s", c->out_dir, spec->protocol, emit_text_suffix(c->mode));
         rp_sb_printf(&tmp, "%s.tmp", path.s);
         FILE *f = fopen(tmp.s, "w");
         bool ok = f != NULL && fputs(text, f) >= 0;

@@ -133,6 +133,18 @@ run 0 "--check -M" -- "$rp" --check -M "$sdir/m.rproto" -I "$ldir"
 t="$tmp/spec\\ dir\\ \$\$x\\ \\#1/m.rproto"
 printf '%s: %s %s\n\n%s:\n' "$t" "$t" "$tmp/lib\\:\\ 50%\\ \\\\\\ off/colors.rproto" \
     "$tmp/lib\\:\\ 50\\%\\ \\\\\\ off/colors.rproto" | cmp -s - "$tmp/out" || bad "--check -M wrote: $(cat "$tmp/out")"
+# with --emit -o DIR the targets are the files --emit writes (they were the C files)
+mkdir -p "$tmp/emit"
+for kind in jsonschema docs diagram; do
+    run 0 "--emit $kind -o DIR -M" -- "$rp" --emit $kind spec/residue.rproto -o "$tmp/emit" -M
+    case $kind in
+        jsonschema) want="$tmp/emit/residue.schema.json" ;;
+        docs) want="$tmp/emit/residue-reference.md" ;;
+        diagram) want="$tmp/emit/residue-session.md $tmp/emit/residue-client-session.svg $tmp/emit/residue-client-entry.svg" ;;
+    esac
+    [ "$(cat "$tmp/out")" = "$want: spec/residue.rproto" ] || bad "--emit $kind -M wrote: $(cat "$tmp/out")"
+    for t in $want; do [ -f "$t" ] || bad "--emit $kind -M names $t, which it did not write"; done
+done
 # a line break cannot be written for make at all: said, not written broken
 nl=$'a\nb'
 mkdir -p "$tmp/$nl"
