@@ -111,6 +111,8 @@ static void usage(FILE *f)
           "  -M             print make dependencies of the outputs on stdout (with --vendor:\n"
           "                 every file it writes)\n"
           "  -MF FILE       write make dependencies to FILE\n"
+          "  --             end of the options: the next argument is the spec, even if it\n"
+          "                 starts with '-'\n"
           "  --help         show this help\n"
           "  --version      show the version\n"
           "\n"
@@ -123,10 +125,16 @@ static void usage(FILE *f)
 /* Parses argv into c; returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, cli *c)
 {
-    bool mode_set = false;
+    bool mode_set = false, options_done = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (options_done || (a[0] != '-' || a[1] == '\0')) { /* after "--" even "-x.rproto" */
+            if (c->spec != NULL)
+                return usage_error("more than one spec file given ('%s')", a);
+            c->spec = a;
+        } else if (strcmp(a, "--") == 0) {
+            options_done = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--version") == 0) {
@@ -195,12 +203,8 @@ static int parse_args(int argc, char **argv, cli *c)
             c->includes[c->include_count++] = a + 2;
         } else if (strcmp(a, "-M") == 0) {
             c->deps_stdout = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error("unknown option '%s'", a);
-        } else if (c->spec != NULL) {
-            return usage_error("more than one spec file given ('%s')", a);
         } else {
-            c->spec = a;
+            return usage_error("unknown option '%s'", a);
         }
     }
     if (c->spec == NULL)

@@ -55,6 +55,15 @@ run 2 "compat with one spec" -- "$rp" compat spec/residue.rproto
 err_is "compat with one spec" "rprotoc compat: error: only one spec given: compat compares OLD and NEW
 Try 'rprotoc compat --help' for more information."
 
+# ---- "--" ends the options, so a spec named "-x.rproto" can be given -------------------------
+cp spec/residue.rproto "$tmp/-r.rproto"
+rpabs=$(cd "$(dirname "$rp")" && pwd)/rprotoc
+run 0 "--check -- -r.rproto" -- bash -c 'cd "$1" && exec "$0" --check -- -r.rproto' "$rpabs" "$tmp"
+run 0 "compat -- -r.rproto -r.rproto" -- bash -c 'cd "$1" && exec "$0" compat -- -r.rproto -r.rproto' "$rpabs" "$tmp"
+run 2 "--check -- a b" -- "$rp" --check -- a b
+err_is "--check -- a b" "rprotoc: error: more than one spec file given ('b')
+Try 'rprotoc --help' for more information."
+
 # ---- an empty output directory is refused: "" + "/p.h" wrote into the root directory ---------
 probe=rprotoc_cli_hostile_probe
 printf 'protocol %s;\nmessage M { required string s = "s"; }\n' "$probe" > "$tmp/probe.rproto"
