@@ -594,7 +594,7 @@ static bool profile_from_spec(const rp_ast_spec *spec, const char *name, rp_sche
 static void validate_help(void)
 {
     fputs("usage: rprotoc validate [--wire | --profile NAME] [--ndjson] [--format text|json]\n"
-          "                        [--max-input SIZE] [-I DIR]... SPEC MESSAGE [FILE|-]...\n"
+          "                        [--max-input SIZE] [-I DIR]... [--] SPEC MESSAGE [FILE|-]...\n"
           "Checks JSON documents (each FILE, or stdin when FILE is '-' or none is given) against\n"
           "the message or array type MESSAGE of SPEC, in strict RFC 8259 mode, and reports every\n"
           "problem of every document.\n"
