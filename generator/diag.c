@@ -116,6 +116,42 @@ static bool hidden_char(const unsigned char *p, size_t n)
            (cp >= 0x2066 && cp <= 0x2069);
 }
 
+/* The code point of the valid n-byte UTF-8 sequence at p. */
+static unsigned code_point(const unsigned char *p, size_t n)
+{
+    if (n == 1)
+        return p[0];
+    unsigned cp = p[0] & (n == 2 ? 0x1fu : n == 3 ? 0x0fu : 0x07u);
+    for (size_t i = 1; i < n; i++)
+        cp = (cp << 6) | (p[i] & 0x3fu);
+    return cp;
+}
+
+/* Columns a terminal gives code point cp: 0 for combining marks and zero-width characters,
+ * 2 for East Asian wide and fullwidth characters and emoji, 1 otherwise. A fixed table (the
+ * main blocks, as wcwidth has them), not the locale's, so output stays deterministic. */
+static int columns_of(unsigned cp)
+{
+    static const unsigned zero[][2] = {
+        { 0x0300, 0x036f }, { 0x0483, 0x0489 }, { 0x0591, 0x05bd }, { 0x0610, 0x061a },
+        { 0x064b, 0x065f }, { 0x1ab0, 0x1aff }, { 0x1dc0, 0x1dff }, { 0x200b, 0x200d },
+        { 0x20d0, 0x20ff }, { 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f }, { 0xe0100, 0xe01ef },
+    };
+    static const unsigned wide[][2] = {
+        { 0x1100, 0x115f }, { 0x2e80, 0x303e }, { 0x3041, 0x33ff }, { 0x3400, 0x4dbf },
+        { 0x4e00, 0x9fff }, { 0xa000, 0xa4cf }, { 0xac00, 0xd7a3 }, { 0xf900, 0xfaff },
+        { 0xfe30, 0xfe4f }, { 0xff00, 0xff60 }, { 0xffe0, 0xffe6 }, { 0x1f300, 0x1f64f },
+        { 0x1f900, 0x1f9ff }, { 0x20000, 0x2fffd }, { 0x30000, 0x3fffd },
+    };
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+        if (cp >= zero[i][0] && cp <= zero[i][1])
+            return 0;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (cp >= wide[i][0] && cp <= wide[i][1])
+            return 2;
+    return 1;
+}
+
 /* Appends the source line of span and a caret line under it. */
 static void render_excerpt(rp_strbuf *b, const diag_source *src, const rp_ast_span *span)
 {
@@ -170,8 +206,12 @@ static void render_excerpt(rp_strbuf *b, const diag_source *src, const rp_ast_sp
             }
             n = n == 0 ? 1 : n;
         } else {
+            /* as many caret columns as the terminal gives the character (the span's first
+             * character gets its '^' whatever its width) */
+            int cols = n == 1 ? 1 : columns_of(code_point(text + i, n));
             rp_sb_append(&line, (const char *)text + i, n);
-            rp_sb_puts(&marks, in_span ? mark : " ");
+            for (int k = 0; k < (cols == 0 && i == off ? 1 : cols); k++)
+                rp_sb_puts(&marks, in_span ? (k == 0 ? mark : "~") : " ");
         }
         i += n;
     }

@@ -10,7 +10,8 @@
  * counted; after RP_DIAG_MAX_ERRORS further errors are dropped and one line says so.
  * The column is a byte column; bytes that are not printable UTF-8 are shown as <xx> (also
  * C1 controls and bidirectional formatting characters). A source line longer than 200 bytes
- * is quoted as a 200-byte window around the caret, "..." marking each side cut off.
+ * is quoted as a 200-byte window around the caret, "..." marking each side cut off. The
+ * caret line counts terminal columns: two for a wide character, none for a combining mark.
  */
 #ifndef RP_DIAG_H
 #define RP_DIAG_H

@@ -196,6 +196,28 @@ START_TEST(bidi_and_c1_controls_are_shown_as_bytes)
 }
 END_TEST
 
+/* Wide characters take two terminal columns and combining marks none: the caret line
+ * counts columns, not characters, so the caret stays under its text. */
+START_TEST(wide_and_combining_characters_keep_the_caret_aligned)
+{
+    const char *text = "protocol p;\nmessage M { /* \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e e\xcc\x81 */"
+                       " required strng x = \"x\"; }\n";
+    char *out = diagnose(text, strlen(text));
+    ck_assert_str_eq(out, "t.rproto:2:42: error: unknown type 'strng'; did you mean 'string'?\n"
+                          "message M { /* \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e e\xcc\x81 */ required strng x = \"x\"; }\n"
+                          "                                    ^~~~~\n");
+    free(out);
+    /* a span over wide characters: a '~' for each column */
+    text = "protocol p;\nmessage M { required string x = \"\xe6\x97\xa5\"; required string y = \"\xe6\x97\xa5\"; }\n";
+    out = diagnose(text, strlen(text));
+    const char *want = "t.rproto:2:60: error: duplicate wire key \"\xe6\x97\xa5\" in message 'M'\n"
+                       "message M { required string x = \"\xe6\x97\xa5\"; required string y = \"\xe6\x97\xa5\"; }\n"
+                       "                                                          ^~~~\n";
+    ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+    free(out);
+}
+END_TEST
+
 /* A wire key holding ESC, BEL and U+202E (escapes a spec string may use): the message that
  * quotes it shows the escapes, not the characters, which set the terminal's colour. */
 START_TEST(messages_quote_control_characters_as_escapes)
@@ -235,6 +257,7 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("characters");
     tcase_add_test(tc, bidi_and_c1_controls_are_shown_as_bytes);
+    tcase_add_test(tc, wide_and_combining_characters_keep_the_caret_aligned);
     tcase_add_test(tc, messages_quote_control_characters_as_escapes);
     tcase_add_test(tc, put_printable);
     suite_add_tcase(s, tc);
