@@ -12,6 +12,10 @@ typedef struct diag_source {
     const char *path;
     const char *text;
     size_t len;
+    /* the line the last excerpt quoted, [line_start, line_end) without its '\n': reports
+     * on one line of a megabyte scan it once, not once each */
+    size_t line_start, line_end;
+    bool has_line;
 } diag_source;
 
 struct rp_diag {
@@ -50,7 +54,7 @@ void rp_diag_drop_sources(rp_diag *d)
     d->source_count = 0;
 }
 
-static const diag_source *find_source(const rp_diag *d, const char *path)
+static diag_source *find_source(const rp_diag *d, const char *path)
 {
     /* Newest first: a path registered twice (re-read file) quotes the latest text. */
     for (size_t i = d->source_count; i-- > 0;)
@@ -153,16 +157,20 @@ static int columns_of(unsigned cp)
 }
 
 /* Appends the source line of span and a caret line under it. */
-static void render_excerpt(rp_strbuf *b, const diag_source *src, const rp_ast_span *span)
+static void render_excerpt(rp_strbuf *b, diag_source *src, const rp_ast_span *span)
 {
     const unsigned char *text = (const unsigned char *)src->text;
     size_t off = span->offset <= src->len ? span->offset : src->len;
-    size_t start = off;
-    while (start > 0 && text[start - 1] != '\n')
-        start--;
-    size_t end = off;
-    while (end < src->len && text[end] != '\n')
-        end++;
+    if (!src->has_line || off < src->line_start || off > src->line_end) {
+        size_t start = off;
+        while (start > 0 && text[start - 1] != '\n')
+            start--;
+        const unsigned char *nl = memchr(text + off, '\n', src->len - off);
+        src->line_start = start;
+        src->line_end = nl != NULL ? (size_t)(nl - text) : src->len;
+        src->has_line = true;
+    }
+    size_t start = src->line_start, end = src->line_end;
     if (end > start && end > off && text[end - 1] == '\r')
         end--; /* CRLF files: the CR is part of the line break, not of the line */
     /* The quoted part [from, to): the whole line, or a window with the caret 100 bytes in
@@ -265,7 +273,7 @@ static void report(rp_diag *d, const char *level, const rp_ast_span *span, const
     free(msg.s);
     rp_sb_putc(&d->out, '\n');
     if (span != NULL && span->file != NULL) {
-        const diag_source *src = find_source(d, span->file);
+        diag_source *src = find_source(d, span->file);
         if (src != NULL)
             render_excerpt(&d->out, src, span);
     }
