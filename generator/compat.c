@@ -956,19 +956,19 @@ size_t rp_compat_check(const rp_ast_spec *old_spec, const rp_ast_spec *new_spec,
 
 /* ---- the subcommand ---------------------------------------------------------------------------- */
 
-static int compat_usage(const char *why)
+/* --help: the usage on stdout. */
+static void compat_help(void)
 {
-    if (why != NULL)
-        fprintf(stderr, "rprotoc: error: %s\n", why);
-    fputs("usage: rprotoc compat [-I DIR]... OLD NEW\n"
+    fputs("usage: rprotoc compat [-I DIR]... [--] OLD NEW\n"
           "Reports every change from spec OLD to spec NEW that breaks peers of the other version,\n"
           "gcc-style on stderr, each at its NEW location with a note at the OLD one, tagged with\n"
           "the direction it breaks: [breaks old senders -> new receivers], [breaks new senders ->\n"
           "old receivers] or [breaks both directions]. Warnings are changes that break nothing.\n"
           "Exit status: 0 compatible, 1 breaking changes, 2 usage, I/O or spec errors.\n",
-          why != NULL ? stderr : stdout);
-    return 2;
+          stdout);
 }
+
+#define usage_error(...) rp_diag_usage_error("rprotoc compat", __VA_ARGS__)
 
 static void add_sources(rp_diag *d, const rp_ast_spec *s)
 {
@@ -983,23 +983,31 @@ int rp_compat_main(int argc, char **argv)
     const char **inc = rp_xcalloc((size_t)argc + 1, sizeof *inc);
     size_t ninc = 0;
     int rc = -1;
+    bool options_done = false;
     for (int i = 1; i < argc && rc < 0; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            rc = (compat_usage(NULL), 0);
-        else if (strcmp(a, "-I") == 0 && i + 1 < argc)
-            inc[ninc++] = argv[++i];
-        else if (strncmp(a, "-I", 2) == 0 && a[2] != '\0')
+        if (options_done || a[0] != '-' || a[1] == '\0') { /* after "--" even "-x.rproto" */
+            if (npos < 2)
+                pos[npos++] = a;
+            else
+                rc = usage_error("more than two specs given ('%s'): compat compares OLD and NEW", a);
+        } else if (strcmp(a, "--") == 0)
+            options_done = true;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            rc = (compat_help(), 0);
+        else if (strcmp(a, "-I") == 0) {
+            if (i + 1 < argc)
+                inc[ninc++] = argv[++i];
+            else
+                rc = usage_error("option '-I' needs an argument");
+        } else if (strncmp(a, "-I", 2) == 0)
             inc[ninc++] = a + 2;
-        else if (a[0] == '-' && a[1] != '\0')
-            rc = compat_usage("unknown option for compat");
-        else if (npos < 2)
-            pos[npos++] = a;
         else
-            rc = compat_usage("compat takes two specs, OLD and NEW");
+            rc = usage_error("unknown option '%s'", a);
     }
     if (rc < 0 && npos < 2)
-        rc = compat_usage("compat needs OLD and NEW");
+        rc = usage_error("%s", npos == 0 ? "no specs given: compat compares OLD and NEW"
+                                         : "only one spec given: compat compares OLD and NEW");
     if (rc >= 0) {
         free(inc);
         return rc == 0 && !rp_diag_flush_stdout() ? 2 : rc; /* --help */

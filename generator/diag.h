@@ -8,7 +8,10 @@
  * Every report is rendered into text at once (so the sources it quotes may be freed later)
  * and appended, in report order, to one buffer: the output is deterministic. Errors are
  * counted; after RP_DIAG_MAX_ERRORS further errors are dropped and one line says so.
- * The column is a byte column; bytes that are not printable UTF-8 are shown as <xx>.
+ * The column is a byte column; bytes that are not printable UTF-8 are shown as <xx> (also
+ * C1 controls and bidirectional formatting characters). A source line longer than 200 bytes
+ * is quoted as a 200-byte window around the caret, "..." marking each side cut off. The
+ * caret line counts terminal columns: two for a wide character, none for a combining mark.
  */
 #ifndef RP_DIAG_H
 #define RP_DIAG_H
@@ -18,6 +21,7 @@
 #include <stdio.h>
 
 #include "ast.h"
+#include "fe_util.h"
 #include "rp_error.h"
 
 #define RP_DIAG_MAX_ERRORS 50
@@ -54,5 +58,16 @@ void rp_diag_print(const rp_diag *d, FILE *f);
  * earlier, e.g. a large fputs to a full disk). On failure prints
  * "rprotoc: error: writing standard output: <reason>" to stderr and returns false. */
 bool rp_diag_flush_stdout(void);
+
+/* Appends s[0..n) to b as text safe to print on a terminal, on one line: a control
+ * character (C0, DEL, C1) or a bidirectional formatting character as \uXXXX (the escape a
+ * spec string would use), a byte that is not UTF-8 as \xXX; everything else as it is. */
+void rp_diag_put_printable(rp_strbuf *b, const char *s, size_t n);
+
+/* A usage error of `command` ("rprotoc", "rprotoc validate", ...): prints
+ *   COMMAND: error: MESSAGE
+ *   Try 'COMMAND --help' for more information.
+ * to stderr and returns 2, the exit status of usage errors. */
+int rp_diag_usage_error(const char *command, const char *fmt, ...) RP_PRINTF(2, 3);
 
 #endif /* RP_DIAG_H */

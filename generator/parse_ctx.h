@@ -37,6 +37,8 @@ typedef struct rp_parse_ctx {
     /* last error position, used to drop a second syntax error at the same token */
     size_t last_syntax_error_offset;
     bool have_syntax_error;
+    /* '(' of expressions open around the parser's position (parser.y bounds it) */
+    size_t paren_depth;
 } rp_parse_ctx;
 
 /* Takes the doc comment block that sits right before the token at `offset`: returns the

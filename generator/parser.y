@@ -18,6 +18,12 @@
 #include <string.h>
 
 int yylex(YYSTYPE *lval, YYLTYPE *lloc, void *scanner);
+
+/* The most '(' an expression may nest. Each level holds two parser states and the actions
+ * and checks walk expressions recursively; envelopes have at most 16 layers anyway. Past it,
+ * a diagnostic at that '(' instead of bison's "memory exhausted" (YYMAXDEPTH) or a deep
+ * recursion. */
+#define RP_MAX_PAREN_DEPTH 256
 static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *msg);
 
 /* The span of a rule runs from its first symbol's start to its last symbol's end; an empty
@@ -154,6 +160,7 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %type <value> value
 %type <dbl> float_lit
 %type <bound> bound
+%type <ival> open_paren
 
 %destructor { free($$); } <str>
 %destructor { rp_ast_decl_free($$); } <decl>
@@ -173,6 +180,7 @@ static void yyerror(YYLTYPE *loc, void *scanner, rp_parse_ctx *ctx, const char *
 %destructor { rp_attr_item_free($$); } <attr>
 %destructor { rp_int_list_free($$); } <ints>
 %destructor { rp_value_free($$); } <value>
+%destructor { ctx->paren_depth--; } open_paren
 
 %%
 
@@ -307,10 +315,23 @@ profile_items
  * join(":", hex(iv), base64(aes(session, json))), rsa(server), 1048576, ignore. */
 expr
     : name                         { $$ = rp_build_expr_name($1, &@1); }
-    | name '(' ')'                 { $$ = rp_build_expr_call($1, &@1, NULL, &@$); }
-    | name '(' expr_list ')'       { $$ = rp_build_expr_call($1, &@1, $3, &@$); }
+    | name open_paren ')'          { (void)$2; ctx->paren_depth--; $$ = rp_build_expr_call($1, &@1, NULL, &@$); }
+    | name open_paren expr_list ')'
+                                   { (void)$2; ctx->paren_depth--; $$ = rp_build_expr_call($1, &@1, $3, &@$); }
     | STRING                       { $$ = rp_build_expr_string($1, &@1); }
     | INT                          { $$ = rp_build_expr_int($1, &@1); }
+    ;
+
+/* open_paren = "(" ;   counted while open (its destructor counts the ones error recovery
+ * discards); one too many is an error there, recovered from like a syntax error */
+open_paren
+    : '('                          { if (ctx->paren_depth >= RP_MAX_PAREN_DEPTH) {
+                                         rp_parse_error(ctx, &@1, "nesting too deep (limit %d)",
+                                                        RP_MAX_PAREN_DEPTH);
+                                         YYERROR;
+                                     }
+                                     ctx->paren_depth++;
+                                     $$ = 0; }
     ;
 
 expr_list

@@ -19,7 +19,8 @@
  *   --vendor-with LAYER        with --vendor: add a whole runtime layer (e.g. residue)
  *   -M / -MF FILE              write make dependencies (to stdout / to FILE): every file
  *                              written (the machines pair too; with --vendor, the runtime
- *                              files too) on every spec file read
+ *                              files too; with --emit -o DIR, what --emit writes) on every
+ *                              spec file read
  *
  * Exit status: 0 success, 1 errors in the spec, 2 usage or I/O errors.
  * Diagnostics go to stderr in the gcc/clang format (see diag.h).
@@ -110,6 +111,8 @@ static void usage(FILE *f)
           "  -M             print make dependencies of the outputs on stdout (with --vendor:\n"
           "                 every file it writes)\n"
           "  -MF FILE       write make dependencies to FILE\n"
+          "  --             end of the options: the next argument is the spec, even if it\n"
+          "                 starts with '-'\n"
           "  --help         show this help\n"
           "  --version      show the version\n"
           "\n"
@@ -117,21 +120,21 @@ static void usage(FILE *f)
           f);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fputs("rprotoc: error: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'rprotoc --help' for more information.\n", stderr);
-    return EXIT_USAGE;
-}
+#define usage_error(...) rp_diag_usage_error("rprotoc", __VA_ARGS__)
 
 /* Parses argv into c; returns -1 to continue, or an exit status. */
 static int parse_args(int argc, char **argv, cli *c)
 {
-    bool mode_set = false;
+    bool mode_set = false, options_done = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (options_done || (a[0] != '-' || a[1] == '\0')) { /* after "--" even "-x.rproto" */
+            if (c->spec != NULL)
+                return usage_error("more than one spec file given ('%s')", a);
+            c->spec = a;
+        } else if (strcmp(a, "--") == 0) {
+            options_done = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--version") == 0) {
@@ -165,6 +168,8 @@ static int parse_args(int argc, char **argv, cli *c)
                 return usage_error("option '%s' needs an argument", a);
             c->out_dir = argv[++i];
             c->vendor = true;
+            if (c->out_dir[0] == '\0') /* "" + "/x.h" would be /x.h, in the root directory */
+                return usage_error("option '%s' needs a directory, not an empty name", a);
         } else if (strcmp(a, "--optimize") == 0 || strncmp(a, "--optimize=", 11) == 0) {
             const char *k = a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
             if (k == NULL)
@@ -186,6 +191,8 @@ static int parse_args(int argc, char **argv, cli *c)
             if (i + 1 >= argc)
                 return usage_error("option '%s' needs an argument", a);
             const char *v = argv[++i];
+            if (a[1] == 'o' && v[0] == '\0') /* "" + "/x.h" would be /x.h, in the root directory */
+                return usage_error("option '%s' needs a directory, not an empty name", a);
             if (a[1] == 'o')
                 c->out_dir = v;
             else if (a[1] == 'I')
@@ -196,12 +203,8 @@ static int parse_args(int argc, char **argv, cli *c)
             c->includes[c->include_count++] = a + 2;
         } else if (strcmp(a, "-M") == 0) {
             c->deps_stdout = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error("unknown option '%s'", a);
-        } else if (c->spec != NULL) {
-            return usage_error("more than one spec file given ('%s')", a);
         } else {
-            c->spec = a;
+            return usage_error("unknown option '%s'", a);
         }
     }
     if (c->spec == NULL)
@@ -218,28 +221,97 @@ static int parse_args(int argc, char **argv, cli *c)
     return -1;
 }
 
+/* Writes path as make reads it, escaped as gcc -M does: '$' as "$$"; a space, tab or '#' as
+ * "\ ", "\<tab>", "\#", each with the backslashes right before it doubled (so they stay
+ * backslashes); ':' as "\:" too (GNU make splits the rule there otherwise) and, in a target,
+ * '%' as "\%" (which would make it a pattern rule). */
+static void put_make_path(FILE *f, const char *path, bool target)
+{
+    size_t backslashes = 0;
+    for (const char *p = path; *p != '\0'; p++) {
+        char ch = *p;
+        if (ch == ' ' || ch == '\t' || ch == '#' || ch == ':' || (target && ch == '%')) {
+            for (size_t k = 0; k <= backslashes; k++)
+                fputc('\\', f);
+        } else if (ch == '$') {
+            fputc('$', f);
+        }
+        fputc(ch, f);
+        backslashes = ch == '\\' ? backslashes + 1 : 0;
+    }
+}
+
+/* A path make cannot read in any spelling (a line break ends the rule): named on stderr. */
+static bool make_can_name(const char *path)
+{
+    if (strpbrk(path, "\n\r") == NULL)
+        return true;
+    fputs("rprotoc: error: cannot write make dependencies: a path holds a line break: '", stderr);
+    for (const char *p = path; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\r')
+            fputs(*p == '\n' ? "\\n" : "\\r", stderr);
+        else
+            fputc(*p, stderr);
+    }
+    fputs("'\n", stderr);
+    return false;
+}
+
+/* " DIR/NAME" as a make target. */
+static void put_target(FILE *f, const char *dir, const char *name, bool first)
+{
+    if (!first)
+        fputc(' ', f);
+    put_make_path(f, dir, true);
+    fputc('/', f);
+    put_make_path(f, name, true);
+}
+
+/* The file --emit jsonschema / docs writes into -o DIR: <protocol> and this suffix. */
+static const char *emit_text_suffix(mode m)
+{
+    return m == MODE_EMIT_JSONSCHEMA ? ".schema.json" : "-reference.md";
+}
+
 /* Writes "targets: spec imports..." in make syntax to f: the targets are every file this
  * run writes (the generated pair and, for a spec with ports, the transport pair; with
- * --vendor, the runtime files too). */
+ * --vendor, the runtime files too; with --emit, the schema, reference or diagram files);
+ * the spec itself when it writes none (--check, --dump-ast, --emit to stdout). */
 static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
 {
-    if (c->out_dir != NULL) {
+    if (c->out_dir != NULL && (c->mode == MODE_EMIT_JSONSCHEMA || c->mode == MODE_EMIT_DOCS)) {
+        rp_strbuf name = { 0 };
+        rp_sb_printf(&name, "%s%s", spec->protocol, emit_text_suffix(c->mode));
+        put_target(f, c->out_dir, name.s, true);
+        free(name.s);
+    } else if (c->out_dir != NULL && c->mode == MODE_EMIT_DIAGRAM) {
+        char **names = NULL;
+        size_t count = rp_emit_diagram_files(spec, &names);
+        for (size_t i = 0; i < count; i++) {
+            put_target(f, c->out_dir, names[i], i == 0);
+            free(names[i]);
+        }
+        free(names);
+    } else if (c->out_dir != NULL) {
         rp_cnames n;
         rp_cnames_init(&n, spec->protocol);
         char *h = rp_cname_file(&n, true), *src = rp_cname_file(&n, false);
-        fprintf(f, "%s/%s %s/%s", c->out_dir, h, c->out_dir, src);
+        put_target(f, c->out_dir, h, true);
+        put_target(f, c->out_dir, src, false);
         free(h);
         free(src);
         if (rp_emit_c_has_transport(spec)) {
             h = rp_cname_transport_file(&n, true);
             src = rp_cname_transport_file(&n, false);
-            fprintf(f, " %s/%s %s/%s", c->out_dir, h, c->out_dir, src);
+            put_target(f, c->out_dir, h, false);
+            put_target(f, c->out_dir, src, false);
             free(h);
             free(src);
         }
         if (spec->machine_count > 0) { /* the machines pair (emit_c_machine.h) */
             char *mh = rp_cname_machines_file(&n, true), *mc = rp_cname_machines_file(&n, false);
-            fprintf(f, " %s/%s %s/%s", c->out_dir, mh, c->out_dir, mc);
+            put_target(f, c->out_dir, mh, false);
+            put_target(f, c->out_dir, mc, false);
             free(mh);
             free(mc);
         }
@@ -247,24 +319,38 @@ static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
         if (c->vendor) {
             bool *sel = rp_vendor_select(spec, c->with, c->optimize);
             for (size_t i = 0; i < rp_runtime_file_count; i++)
-                if (sel[i])
-                    fprintf(f, " \\\n %s/%s", c->out_dir, rp_runtime_files[i].name);
+                if (sel[i]) {
+                    fputs(" \\\n", f);
+                    put_target(f, c->out_dir, rp_runtime_files[i].name, false);
+                }
             free(sel);
         }
-        fputc(':', f);
     } else {
-        fprintf(f, "%s:", c->spec);
+        put_make_path(f, c->spec, true);
     }
-    for (size_t i = spec->unit_count; i-- > 0;)
-        fprintf(f, " %s", spec->units[i]->path);
+    fputc(':', f);
+    for (size_t i = spec->unit_count; i-- > 0;) {
+        fputc(' ', f);
+        put_make_path(f, spec->units[i]->path, false);
+    }
     fputc('\n', f);
     /* phony targets for imports, so deleting one does not break make (like gcc -MP) */
-    for (size_t i = 0; i + 1 < spec->unit_count; i++)
-        fprintf(f, "\n%s:\n", spec->units[i]->path);
+    for (size_t i = 0; i + 1 < spec->unit_count; i++) {
+        fputc('\n', f);
+        put_make_path(f, spec->units[i]->path, true);
+        fputs(":\n", f);
+    }
 }
 
 static int emit_deps(const cli *c, const rp_ast_spec *spec)
 {
+    if (!c->deps_stdout && c->deps_file == NULL)
+        return 0;
+    bool nameable = make_can_name(c->out_dir != NULL ? c->out_dir : c->spec);
+    for (size_t i = 0; i < spec->unit_count && nameable; i++)
+        nameable = make_can_name(spec->units[i]->path);
+    if (!nameable)
+        return EXIT_USAGE;
     if (c->deps_stdout)
         write_deps(stdout, c, spec);
     if (c->deps_file != NULL) {
@@ -311,8 +397,7 @@ static int emit_text(const rp_ast_spec *spec, const cli *c)
         rc = put_stdout(text);
     } else {
         rp_strbuf path = { 0 }, tmp = { 0 };
-        rp_sb_printf(&path, "%s/%s%s", c->out_dir, spec->protocol,
-                     c->mode == MODE_EMIT_JSONSCHEMA ? ".schema.json" : "-reference.md");
+        rp_sb_printf(&path, "%s/%s%s", c->out_dir, spec->protocol, emit_text_suffix(c->mode));
         rp_sb_printf(&tmp, "%s.tmp", path.s);
         FILE *f = fopen(tmp.s, "w");
         bool ok = f != NULL && fputs(text, f) >= 0;

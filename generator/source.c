@@ -16,6 +16,7 @@
 #include "parse_ctx.h"
 
 #define MAX_IMPORT_DEPTH 32
+#define SPEC_LIMIT "the most rprotoc reads of a spec file"
 
 typedef struct loaded {
     rp_ast_unit *unit;   /* owned until moved into the spec */
@@ -34,36 +35,61 @@ typedef struct loader {
     size_t errors;
 } loader;
 
+char *rp_source_read_stream(FILE *f, size_t max, size_t *len)
+{
+    rp_strbuf b = { 0 };
+    char chunk[65536];
+    size_t n;
+    errno = 0;
+    /* one byte past max tells a file of exactly max bytes from a larger one */
+    while (b.len <= max && (n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (n > max + 1 - b.len)
+            n = max + 1 - b.len;
+        rp_sb_append(&b, chunk, n);
+    }
+    if (ferror(f) || b.len > max) {
+        int e = b.len > max ? EFBIG : errno != 0 ? errno : EIO;
+        free(b.s);
+        errno = e;
+        return NULL;
+    }
+    *len = b.len;
+    return rp_sb_take(&b);
+}
+
 char *rp_source_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return NULL;
     struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
+    int e = fstat(fileno(f), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+    if (e != 0) {
         fclose(f);
+        errno = e;
         return NULL;
     }
-    if (!S_ISREG(st.st_mode)) {
-        fclose(f);
-        errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-        return NULL;
-    }
-    rp_strbuf b = { 0 };
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        rp_sb_append(&b, chunk, n);
-    if (ferror(f)) {
-        int e = errno;
-        fclose(f);
-        free(b.s);
-        errno = e != 0 ? e : EIO;
-        return NULL;
-    }
+    char *text = rp_source_read_stream(f, RP_SOURCE_MAX_BYTES, len);
+    e = errno;
     fclose(f);
-    *len = b.len;
-    return rp_sb_take(&b);
+    errno = e;
+    return text;
+}
+
+const char *rp_source_read_reason(int err, size_t max, const char *limit, char *buf, size_t cap)
+{
+    if (err != EFBIG) {
+        snprintf(buf, cap, "%s", strerror(err));
+        return buf;
+    }
+    size_t mib = (size_t)1 << 20, kib = 1024;
+    if (max >= mib && max % mib == 0)
+        snprintf(buf, cap, "larger than %zu MiB (%s)", max / mib, limit);
+    else if (max >= kib && max % kib == 0)
+        snprintf(buf, cap, "larger than %zu KiB (%s)", max / kib, limit);
+    else
+        snprintf(buf, cap, "larger than %zu bytes (%s)", max, limit);
+    return buf;
 }
 
 static char *identity_of(const char *path)
@@ -175,7 +201,9 @@ static void load_import(loader *L, rp_ast_unit *u, rp_ast_import *imp)
     char *text = rp_source_read_file(path, &len);
     if (text == NULL) {
         L->errors++;
-        rp_diag_error(L->diag, &imp->span, "cannot read '%s': %s", path, strerror(errno));
+        char why[160];
+        rp_diag_error(L->diag, &imp->span, "cannot read '%s': %s", path,
+                      rp_source_read_reason(errno, RP_SOURCE_MAX_BYTES, SPEC_LIMIT, why, sizeof why));
         free(path);
         return;
     }
@@ -259,7 +287,9 @@ rp_frontend_status rp_frontend_load_file(rp_diag *diag, const char *path, const 
     size_t len = 0;
     char *text = rp_source_read_file(path, &len);
     if (text == NULL) {
-        rp_diag_error(diag, NULL, "cannot read '%s': %s", path, strerror(errno));
+        char why[160];
+        rp_diag_error(diag, NULL, "cannot read '%s': %s", path,
+                      rp_source_read_reason(errno, RP_SOURCE_MAX_BYTES, SPEC_LIMIT, why, sizeof why));
         return RP_FRONTEND_IO_ERROR;
     }
     return run(diag, rp_xstrdup(path), text, len, opts, out);

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "ast.h"
 #include "diag.h"
@@ -42,8 +43,24 @@ rp_frontend_status rp_frontend_load_buffer(rp_diag *diag, const char *name, cons
                                            size_t len, const rp_frontend_opts *opts,
                                            rp_ast_spec **out) RP_CHECK_RESULT;
 
-/* Reads a whole file into a new NUL-terminated buffer (caller frees). Returns NULL and sets
- * errno when it cannot be opened or read, or is not a regular file (errno EISDIR/EINVAL). */
+/* The most bytes of one spec file (main or imported) rprotoc reads: 64 MiB. */
+#define RP_SOURCE_MAX_BYTES ((size_t)64 << 20)
+
+/* Reads a whole spec file into a new NUL-terminated buffer (caller frees). Any file that can
+ * be read to its end is read: a regular file, or a pipe, FIFO or character device as a
+ * stream (so /dev/null reads as an empty file). Returns NULL and sets errno when it cannot
+ * be opened or read (EISDIR for a directory), or EFBIG when it holds more than
+ * RP_SOURCE_MAX_BYTES (rp_source_read_reason says so). */
 char *rp_source_read_file(const char *path, size_t *len);
+
+/* Reads f to its end into a new NUL-terminated buffer of at most max bytes (caller frees).
+ * Returns NULL and sets errno on a read error, or EFBIG when f holds more than max bytes
+ * (reading stops there: at most max + 1 bytes are kept, so /dev/zero ends too). */
+char *rp_source_read_stream(FILE *f, size_t max, size_t *len);
+
+/* Why a read of the functions above failed, for "cannot read 'PATH': REASON": strerror(err),
+ * or for EFBIG "larger than SIZE" (max as "64 MiB", "10 KiB" or "1000 bytes") and `limit`,
+ * which says whose limit it is. Returns buf (cap bytes). */
+const char *rp_source_read_reason(int err, size_t max, const char *limit, char *buf, size_t cap);
 
 #endif /* RP_SOURCE_H */

@@ -416,19 +416,29 @@ static void json_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* One problem as a text line; what it quotes from the document (a path, a value) is
+ * rendered printable (rp_diag_put_printable), so it cannot act on the terminal. */
 static void report_text(const report_ctx *rc, const rp_error *e)
 {
-    FILE *out = rc->v->out;
+    rp_strbuf b = { 0 };
+    const char *path = e->path[0] != '\0' ? e->path : "$";
+    rp_diag_put_printable(&b, rc->input, strlen(rc->input));
     if (rc->line > 0)
-        fprintf(out, "%s:%zu: %s", rc->input, rc->line, e->path[0] != '\0' ? e->path : "$");
-    else
-        fprintf(out, "%s: %s", rc->input, e->path[0] != '\0' ? e->path : "$");
+        rp_sb_printf(&b, ":%zu", rc->line);
+    rp_sb_puts(&b, ": ");
+    rp_diag_put_printable(&b, path, strlen(path));
     if (e->offset != SIZE_MAX)
-        fprintf(out, ": offset %zu", e->offset);
-    fprintf(out, ": %s", e->message);
-    if (e->spec.file != NULL)
-        fprintf(out, " (%s:%" PRIu32 ":%" PRIu32 ")", e->spec.file, e->spec.line, e->spec.column);
-    fprintf(out, " [%s]\n", rp_status_name(e->code));
+        rp_sb_printf(&b, ": offset %zu", e->offset);
+    rp_sb_puts(&b, ": ");
+    rp_diag_put_printable(&b, e->message, strlen(e->message));
+    if (e->spec.file != NULL) {
+        rp_sb_puts(&b, " (");
+        rp_diag_put_printable(&b, e->spec.file, strlen(e->spec.file));
+        rp_sb_printf(&b, ":%" PRIu32 ":%" PRIu32 ")", e->spec.line, e->spec.column);
+    }
+    rp_sb_printf(&b, " [%s]\n", rp_status_name(e->code));
+    fputs(b.s, rc->v->out);
+    free(b.s);
 }
 
 static void report_json(const report_ctx *rc, const rp_error *e)
@@ -580,12 +590,11 @@ static bool profile_from_spec(const rp_ast_spec *spec, const char *name, rp_sche
     return false;
 }
 
-static int validate_usage(const char *why)
+/* --help: the usage on stdout. */
+static void validate_help(void)
 {
-    if (why != NULL)
-        fprintf(stderr, "rprotoc: error: %s\n", why);
     fputs("usage: rprotoc validate [--wire | --profile NAME] [--ndjson] [--format text|json]\n"
-          "                        [-I DIR]... SPEC MESSAGE [FILE|-]...\n"
+          "                        [--max-input SIZE] [-I DIR]... [--] SPEC MESSAGE [FILE|-]...\n"
           "Checks JSON documents (each FILE, or stdin when FILE is '-' or none is given) against\n"
           "the message or array type MESSAGE of SPEC, in strict RFC 8259 mode, and reports every\n"
           "problem of every document.\n"
@@ -601,33 +610,44 @@ static int validate_usage(const char *why)
           "                  \"line\" (NDJSON only), \"path\", \"offset\" (null if unknown), \"code\",\n"
           "                  \"layer\", \"message\", \"spec\" ({file, line, column} or null)}, then one\n"
           "                  {\"kind\":\"summary\", \"documents\", \"invalid\", \"problems\"}\n"
+          "  --max-input SIZE  the most bytes read of one input (default 64M; K, M, G suffixes):\n"
+          "                  a larger input is an I/O error (exit 2), the others are still checked\n"
           "Exit status: 0 every document valid, 1 problems found, 2 usage, I/O or spec errors\n"
           "(2 wins: the other inputs are still checked).\n",
-          why != NULL ? stderr : stdout);
-    return 2;
+          stdout);
 }
 
-/* Reads all of f into a malloc'ed buffer. */
-static char *read_all(FILE *f, size_t *len)
+#define usage_error(...) rp_diag_usage_error("rprotoc validate", __VA_ARGS__)
+
+/* The most bytes of one input `validate` reads unless --max-input says otherwise: checking
+ * a document holds about four times its size (the text, and storage for what it decodes),
+ * so this bounds what one input can take. */
+#define DEFAULT_MAX_INPUT ((size_t)64 << 20)
+/* Far below what would overflow the storage size of check_document (3 * len + 1024). */
+#define MAX_MAX_INPUT (SIZE_MAX / 8)
+
+/* Parses --max-input's SIZE: a number of bytes with an optional K, M or G (KiB, MiB, GiB)
+ * suffix, at least 1 and at most MAX_MAX_INPUT. */
+static bool parse_size(const char *s, size_t *out)
 {
-    size_t cap = 4096, n = 0;
-    char *buf = rp_xmalloc(cap);
-    for (;;) {
-        if (n == cap) {
-            cap *= 2;
-            buf = rp_xrealloc(buf, cap);
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end = NULL;
+    unsigned long long v = strtoull(s, &end, 10);
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift > 0)
+        end++;
+    if (errno != 0 || *end != '\0' || v == 0 || v > (unsigned long long)(MAX_MAX_INPUT >> shift))
+        return false;
+    *out = (size_t)v << shift;
+    return true;
 }
 
 static bool ends_with(const char *s, const char *tail)
@@ -648,9 +668,13 @@ int rp_validate_main(int argc, char **argv)
     const char *profile_name = NULL;
     rp_validate_format format = RP_VALIDATE_FORMAT_TEXT;
     bool ndjson = false, options_done = false;
+    size_t max_input = DEFAULT_MAX_INPUT;
     int rc = -1;
     for (int i = 1; i < argc && rc < 0; i++) {
         const char *a = argv[i];
+        /* the value of an option that takes one: "--opt=V", or the next argument */
+        const char *eq = strchr(a, '=');
+        bool has_next = i + 1 < argc;
         if (options_done || a[0] != '-' || a[1] == '\0')
             pos[npos++] = a;
         else if (strcmp(a, "--") == 0)
@@ -658,31 +682,42 @@ int rp_validate_main(int argc, char **argv)
         else if (strcmp(a, "--wire") == 0)
             profile = &every_leniency;
         else if (strcmp(a, "--profile") == 0 || strncmp(a, "--profile=", 10) == 0) {
-            profile_name = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+            profile_name = eq != NULL ? eq + 1 : has_next ? argv[++i] : NULL;
             if (profile_name == NULL || profile_name[0] == '\0')
-                rc = validate_usage("--profile needs the name of a profile of the spec");
+                rc = usage_error("option '--profile' needs the name of a profile of the spec");
         }
         else if (strcmp(a, "--ndjson") == 0)
             ndjson = true;
         else if (strcmp(a, "--format") == 0 || strncmp(a, "--format=", 9) == 0) {
-            const char *f = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : "");
-            if (strcmp(f, "json") == 0)
+            const char *f = eq != NULL ? eq + 1 : has_next ? argv[++i] : NULL;
+            if (f == NULL)
+                rc = usage_error("option '--format' needs an argument: text or json");
+            else if (strcmp(f, "json") == 0)
                 format = RP_VALIDATE_FORMAT_JSON;
             else if (strcmp(f, "text") == 0)
                 format = RP_VALIDATE_FORMAT_TEXT;
             else
-                rc = validate_usage("--format takes 'text' or 'json'");
+                rc = usage_error("--format takes 'text' or 'json', not '%s'", f);
+        } else if (strcmp(a, "--max-input") == 0 || strncmp(a, "--max-input=", 12) == 0) {
+            const char *m = eq != NULL ? eq + 1 : has_next ? argv[++i] : NULL;
+            if (m == NULL)
+                rc = usage_error("option '--max-input' needs a size in bytes (K, M, G suffixes)");
+            else if (!parse_size(m, &max_input))
+                rc = usage_error("--max-input takes a size from 1 byte, e.g. 1048576 or 64M, not '%s'", m);
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
-            rc = (validate_usage(NULL), 0);
-        else if (strcmp(a, "-I") == 0 && i + 1 < argc)
-            inc[ninc++] = argv[++i];
-        else if (strncmp(a, "-I", 2) == 0 && a[2] != '\0')
+            rc = (validate_help(), 0);
+        else if (strcmp(a, "-I") == 0) {
+            if (has_next)
+                inc[ninc++] = argv[++i];
+            else
+                rc = usage_error("option '-I' needs an argument");
+        } else if (strncmp(a, "-I", 2) == 0)
             inc[ninc++] = a + 2;
         else
-            rc = validate_usage("unknown option for validate");
+            rc = usage_error("unknown option '%s'", a);
     }
     if (rc < 0 && npos < 2)
-        rc = validate_usage("validate needs SPEC and MESSAGE");
+        rc = usage_error("%s", npos == 0 ? "no spec file given" : "no MESSAGE given: the message or array the documents are checked against");
     if (rc >= 0) {
         free(inc);
         free(pos);
@@ -716,15 +751,19 @@ int rp_validate_main(int argc, char **argv)
         size_t len = 0;
         char *json;
         if (strcmp(input, "-") == 0) {
-            json = read_all(stdin, &len);
+            json = rp_source_read_stream(stdin, max_input, &len);
         } else {
             FILE *f = fopen(input, "rb");
-            json = f != NULL ? read_all(f, &len) : NULL;
+            json = f != NULL ? rp_source_read_stream(f, max_input, &len) : NULL;
+            int e = errno;
             if (f != NULL)
                 fclose(f);
+            errno = e;
         }
         if (json == NULL) {
-            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input, strerror(errno));
+            char why[160];
+            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input,
+                    rp_source_read_reason(errno, max_input, "the --max-input limit", why, sizeof why));
             io_error = true;
             continue;
         }

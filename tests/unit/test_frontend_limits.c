@@ -1,5 +1,6 @@
 /* rprotoc checker limits on hostile but well-formed specs: how deep messages may nest,
- * how many items a repeated field may hold, how long a chain of profile bases may be.
+ * how many items a repeated field may hold, how long a chain of profile bases may be, how
+ * deep the parentheses of an expression may nest.
  * Each spec is generated in memory; each test checks the exact diagnostic, and that a
  * spec far past the limit (100,000 levels, 100,000 profiles) is refused, not a crash. */
 #include <check.h>
@@ -124,6 +125,91 @@ START_TEST(profile_chain_of_100000_is_refused_at_each_profile_past_32)
 }
 END_TEST
 
+/* "envelope NAME = a(a(...a(b)...));" nested `levels` deep, on one line. */
+static void nested_envelope(rp_strbuf *sb, const char *name, size_t levels)
+{
+    rp_sb_printf(sb, "envelope %s = ", name);
+    for (size_t i = 0; i < levels; i++)
+        rp_sb_puts(sb, "a(");
+    rp_sb_puts(sb, "b");
+    for (size_t i = 0; i < levels; i++)
+        rp_sb_putc(sb, ')');
+    rp_sb_puts(sb, ";\n");
+}
+
+/* 256 levels of '(' parse (the error is the checker's: there is no layer 'a'). */
+START_TEST(parentheses_256_deep_parse)
+{
+    rp_strbuf sb = { 0 };
+    rp_sb_puts(&sb, "protocol p;\n");
+    nested_envelope(&sb, "e", 256);
+    char *out = NULL;
+    ck_assert_ptr_null(load(sb.s, &out));
+    ck_assert_msg(strncmp(out, "t.rproto:2:14: error: unknown layer 'a'", 39) == 0, "%.300s", out);
+    ck_assert_ptr_null(strstr(out, "nesting"));
+    free(out);
+    free(sb.s);
+}
+END_TEST
+
+/* One level more is refused at the 257th '(', and parsing goes on after the statement: the
+ * syntax error on the next line is reported too. */
+START_TEST(parentheses_257_deep_are_refused_at_the_paren)
+{
+    rp_strbuf sb = { 0 };
+    rp_sb_puts(&sb, "protocol p;\n");
+    nested_envelope(&sb, "e", 257);
+    rp_sb_puts(&sb, "message M { required string = \"x\"; }\n");
+    char *out = NULL;
+    ck_assert_ptr_null(load(sb.s, &out));
+    /* the excerpt: 100 bytes either side of that '(' (offset 526 of line 2) */
+    const char *line = strchr(sb.s, '\n') + 1;
+    rp_strbuf w = { 0 };
+    rp_sb_printf(&w, "t.rproto:2:527: error: nesting too deep (limit 256)\n...%.200s...\n%103s^\n"
+                     "t.rproto:3:29: error: unexpected '=', expected a name\n", line + 426, "");
+    const char *want = w.s;
+    ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "%s", out);
+    free(w.s);
+    free(out);
+    free(sb.s);
+}
+END_TEST
+
+/* Bison's stack held 10,000 states: "memory exhausted" came at about 5,000 levels. */
+START_TEST(parentheses_100000_deep_are_refused_not_exhausted)
+{
+    rp_strbuf sb = { 0 };
+    rp_sb_puts(&sb, "protocol p;\n");
+    nested_envelope(&sb, "e", 100000);
+    char *out = NULL;
+    ck_assert_ptr_null(load(sb.s, &out));
+    ck_assert_msg(strncmp(out, "t.rproto:2:527: error: nesting too deep (limit 256)\n", 52) == 0, "%.300s", out);
+    ck_assert_ptr_null(strstr(out, "memory exhausted"));
+    ck_assert_uint_lt(strlen(out), 600);
+    free(out);
+    free(sb.s);
+}
+END_TEST
+
+/* The count is of parentheses open at a point: closed ones, and those an error recovery
+ * threw away, no longer count. */
+START_TEST(parentheses_closed_or_discarded_no_longer_count)
+{
+    rp_strbuf sb = { 0 };
+    rp_sb_puts(&sb, "protocol p;\n");
+    nested_envelope(&sb, "e1", 200);
+    nested_envelope(&sb, "e2", 200);
+    rp_sb_puts(&sb, "envelope e3 = a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(a(;\n");
+    nested_envelope(&sb, "e4", 256);
+    char *out = NULL;
+    ck_assert_ptr_null(load(sb.s, &out));
+    ck_assert_ptr_nonnull(strstr(out, "t.rproto:4:75: error: unexpected ';', expected a name"));
+    ck_assert_msg(strstr(out, "nesting") == NULL, "%.2000s", out);
+    free(out);
+    free(sb.s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("frontend_limits");
@@ -132,6 +218,13 @@ static Suite *suite(void)
     tcase_add_test(tc, nesting_at_the_decoder_limit_reads_back);
     tcase_add_test(tc, nesting_past_the_decoder_limit_is_refused);
     tcase_add_test(tc, nesting_100000_deep_is_refused_not_a_crash);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("parentheses");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, parentheses_256_deep_parse);
+    tcase_add_test(tc, parentheses_257_deep_are_refused_at_the_paren);
+    tcase_add_test(tc, parentheses_100000_deep_are_refused_not_exhausted);
+    tcase_add_test(tc, parentheses_closed_or_discarded_no_longer_count);
     suite_add_tcase(s, tc);
     tc = tcase_create("profiles");
     tcase_set_timeout(tc, 60);

@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# rprotoc's command line against hostile arguments and inputs: every case must end with the
+# documented exit status (0 ok, 1 spec errors or problems found, 2 usage or I/O) and a
+# message that names what was wrong, never a crash, a hang or an unbounded read.
+set -u
+build=${1:-build}
+rp=$build/rprotoc
+fail=0
+tmp=$(mktemp -d)
+trap 'chmod -R u+rwx "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+bad() { echo "cli-hostile: FAIL: $*"; fail=1; }
+if [ ! -x "$rp" ]; then echo "cli-hostile: FAIL: $rp is not built"; exit 1; fi
+
+# Every command runs with at most 4 GB of address space, so an unbounded read fails fast
+# instead of taking the machine's memory (not under ASan, which reserves far more).
+vlimit=4000000
+nm "$rp" 2>/dev/null | grep -q __asan_init && vlimit=unlimited
+# run EXIT DESCRIPTION -- command...: stdout in $tmp/out, stderr in $tmp/err, at most 20 s
+run() {
+    local want=$1 what=$2; shift 3
+    timeout 20 bash -c 'ulimit -v "$0" && exec "$@"' "$vlimit" "$@" > "$tmp/out" 2> "$tmp/err"
+    local rc=$?
+    [ "$rc" -eq "$want" ] || bad "$what: exit $rc, want $want ($(head -c 300 "$tmp/err"))"
+}
+# err_is DESCRIPTION TEXT: stderr is exactly TEXT (plus the final newline)
+err_is() {
+    printf '%s\n' "$2" | cmp -s - "$tmp/err" || { bad "$1: stderr is:"; head -c 600 "$tmp/err"; echo; }
+}
+
+# ---- usage errors of the subcommands name the bad option, as the main command does ----------
+run 2 "main --bogus" -- "$rp" --bogus spec/residue.rproto
+err_is "main --bogus" "rprotoc: error: unknown option '--bogus'
+Try 'rprotoc --help' for more information."
+for sub in validate compat; do
+    run 2 "$sub --bogus" -- "$rp" $sub --bogus spec/residue.rproto spec/residue.rproto
+    err_is "$sub --bogus" "rprotoc $sub: error: unknown option '--bogus'
+Try 'rprotoc $sub --help' for more information."
+    run 2 "$sub -I without a directory" -- "$rp" $sub spec/residue.rproto spec/residue.rproto -I
+    err_is "$sub -I" "rprotoc $sub: error: option '-I' needs an argument
+Try 'rprotoc $sub --help' for more information."
+    run 0 "$sub --help" -- "$rp" $sub --help
+    grep -q "^usage: rprotoc $sub" "$tmp/out" || bad "$sub --help printed no usage on stdout"
+done
+run 2 "validate --format without a value" -- "$rp" validate spec/residue.rproto Connect --format
+err_is "validate --format" "rprotoc validate: error: option '--format' needs an argument: text or json
+Try 'rprotoc validate --help' for more information."
+run 2 "validate --format xml" -- "$rp" validate --format xml spec/residue.rproto Connect
+err_is "validate --format xml" "rprotoc validate: error: --format takes 'text' or 'json', not 'xml'
+Try 'rprotoc validate --help' for more information."
+run 2 "validate without MESSAGE" -- "$rp" validate spec/residue.rproto
+err_is "validate without MESSAGE" "rprotoc validate: error: no MESSAGE given: the message or array the documents are checked against
+Try 'rprotoc validate --help' for more information."
+run 2 "compat with one spec" -- "$rp" compat spec/residue.rproto
+err_is "compat with one spec" "rprotoc compat: error: only one spec given: compat compares OLD and NEW
+Try 'rprotoc compat --help' for more information."
+
+# ---- "--" ends the options, so a spec named "-x.rproto" can be given -------------------------
+cp spec/residue.rproto "$tmp/-r.rproto"
+rpabs=$(cd "$(dirname "$rp")" && pwd)/rprotoc
+run 0 "--check -- -r.rproto" -- bash -c 'cd "$1" && exec "$0" --check -- -r.rproto' "$rpabs" "$tmp"
+run 0 "compat -- -r.rproto -r.rproto" -- bash -c 'cd "$1" && exec "$0" compat -- -r.rproto -r.rproto' "$rpabs" "$tmp"
+run 2 "--check -- a b" -- "$rp" --check -- a b
+err_is "--check -- a b" "rprotoc: error: more than one spec file given ('b')
+Try 'rprotoc --help' for more information."
+
+# ---- an empty output directory is refused: "" + "/p.h" wrote into the root directory ---------
+probe=rprotoc_cli_hostile_probe
+printf 'protocol %s;\nmessage M { required string s = "s"; }\n' "$probe" > "$tmp/probe.rproto"
+for args in "-o" "--vendor" "--emit docs -o"; do
+    # shellcheck disable=SC2086
+    run 2 "$args ''" -- "$rp" "$tmp/probe.rproto" $args ""
+    err_is "$args ''" "rprotoc: error: option '${args##* }' needs a directory, not an empty name
+Try 'rprotoc --help' for more information."
+    if ls /"$probe"* > /dev/null 2>&1; then bad "$args '' wrote into /"; rm -f /"$probe"*; fi
+done
+
+# ---- what a spec file may be ----------------------------------------------------------------
+# /dev/null reads as an empty file (said 'Invalid argument'); a pipe and a FIFO as streams
+: > "$tmp/empty.rproto"
+run 1 "empty regular spec" -- "$rp" --check "$tmp/empty.rproto"
+sed "s|$tmp/empty.rproto|/dev/null|" "$tmp/err" > "$tmp/want"
+run 1 "/dev/null as the spec" -- "$rp" --check /dev/null
+cmp -s "$tmp/want" "$tmp/err" || { bad "/dev/null is not read as an empty spec:"; cat "$tmp/err"; }
+run 0 "spec from a pipe" -- "$rp" --check <(cat spec/residue.rproto)
+mkfifo "$tmp/fifo.rproto"
+(sleep 0.2; timeout 10 bash -c 'cat spec/residue.rproto > "$0"' "$tmp/fifo.rproto") &
+run 0 "spec from a FIFO" -- "$rp" --check "$tmp/fifo.rproto"
+wait
+mkdir "$tmp/dir.rproto"
+run 2 "directory as the spec" -- "$rp" --check "$tmp/dir.rproto"
+err_is "directory as the spec" "rprotoc: error: cannot read '$tmp/dir.rproto': Is a directory"
+# an endless spec stops at 64 MiB
+run 2 "/dev/zero as the spec" -- "$rp" --check /dev/zero
+err_is "/dev/zero as the spec" "rprotoc: error: cannot read '/dev/zero': larger than 64 MiB (the most rprotoc reads of a spec file)"
+
+# ---- validate reads at most --max-input bytes of an input (64 MiB by default) ---------------
+run 2 "validate /dev/zero" -- "$rp" validate spec/residue.rproto Connect /dev/zero
+err_is "validate /dev/zero" "rprotoc: error: cannot read '/dev/zero': larger than 64 MiB (the --max-input limit)"
+run 2 "validate endless stdin" -- bash -c "\"\$0\" validate spec/residue.rproto Connect < /dev/zero" "$rp"
+err_is "validate endless stdin" "rprotoc: error: cannot read '-': larger than 64 MiB (the --max-input limit)"
+doc='{"_t":1,"type":1}'
+{ printf '%s' "$doc"; head -c $((10240 - ${#doc})) /dev/zero | tr '\0' ' '; } > "$tmp/10k.json"
+{ cat "$tmp/10k.json"; printf ' '; } > "$tmp/10k1.json"
+run 0 "validate 10 KiB with --max-input 10K" -- "$rp" validate --max-input 10K spec/residue.rproto Connect "$tmp/10k.json"
+run 2 "validate 10 KiB + 1 with --max-input 10K" -- \
+    "$rp" validate --max-input=10K spec/residue.rproto Connect "$tmp/10k1.json" "$tmp/10k.json"
+err_is "validate 10 KiB + 1" "rprotoc: error: cannot read '$tmp/10k1.json': larger than 10 KiB (the --max-input limit)"
+run 2 "validate 10 KiB + 1 on stdin" -- bash -c "\"\$0\" validate --max-input 10240 spec/residue.rproto Connect < \"\$1\"" "$rp" "$tmp/10k1.json"
+err_is "validate 10 KiB + 1 on stdin" "rprotoc: error: cannot read '-': larger than 10 KiB (the --max-input limit)"
+for m in 0 -1 1T x 99999999999999999999; do
+    run 2 "--max-input $m" -- "$rp" validate --max-input "$m" spec/residue.rproto Connect "$tmp/10k.json"
+    err_is "--max-input $m" "rprotoc validate: error: --max-input takes a size from 1 byte, e.g. 1048576 or 64M, not '$m'
+Try 'rprotoc validate --help' for more information."
+done
+
+# ---- -M / -MF: paths escaped for make, which then reads them ---------------------------------
+sdir="$tmp/spec dir \$x #1"; ldir="$tmp/lib: 50% \\ off"; odir="$tmp/out \$o #2"
+mkdir -p "$sdir" "$ldir" "$odir"
+printf 'enum Color : uint8 { RED = 1; }\n' > "$ldir/colors.rproto"
+printf 'protocol p;\nimport "colors.rproto";\nmessage M { required Color c = "c"; }\n' > "$sdir/m.rproto"
+run 0 "compile with -MF from odd directories" -- \
+    "$rp" "$sdir/m.rproto" -I "$ldir" -o "$odir" -MF "$tmp/deps.mk"
+run 0 "the same with -M" -- "$rp" "$sdir/m.rproto" -I "$ldir" -o "$odir" -M
+cmp -s "$tmp/out" "$tmp/deps.mk" || bad "-M and -MF differ"
+# make takes the recipe from a pattern rule; it must see the targets and both prerequisites
+printf "%%.h:\n\t@echo 'remake [\$@] from [\$<]'\n%%.c:\n\t@echo 'remake [\$@]'\n" > "$tmp/recipe.mk"
+mk() { run "$1" "$2" -- make -r --no-print-directory -C "$tmp" -f deps.mk -f recipe.mk "$odir/p.h"; }
+mk 0 "make, fresh"
+grep -q remake "$tmp/out" && bad "make remade fresh outputs: $(cat "$tmp/out")"
+sleep 0.1
+touch "$ldir/colors.rproto"
+mk 0 "make, import newer"
+grep -qxF "remake [$odir/p.h] from [$sdir/m.rproto]" "$tmp/out" \
+    || bad "make after the import changed: $(cat "$tmp/out" "$tmp/err")"
+rm "$ldir/colors.rproto"
+mk 0 "make, import deleted"
+grep -qxF "remake [$odir/p.h] from [$sdir/m.rproto]" "$tmp/out" || bad "make after the import went: $(cat "$tmp/err")"
+# --check -M: the spec is the target
+printf 'enum Color : uint8 { RED = 1; }\n' > "$ldir/colors.rproto"
+run 0 "--check -M" -- "$rp" --check -M "$sdir/m.rproto" -I "$ldir"
+t="$tmp/spec\\ dir\\ \$\$x\\ \\#1/m.rproto"
+printf '%s: %s %s\n\n%s:\n' "$t" "$t" "$tmp/lib\\:\\ 50%\\ \\\\\\ off/colors.rproto" \
+    "$tmp/lib\\:\\ 50\\%\\ \\\\\\ off/colors.rproto" | cmp -s - "$tmp/out" || bad "--check -M wrote: $(cat "$tmp/out")"
+# with --emit -o DIR the targets are the files --emit writes (they were the C files)
+mkdir -p "$tmp/emit"
+for kind in jsonschema docs diagram; do
+    run 0 "--emit $kind -o DIR -M" -- "$rp" --emit $kind spec/residue.rproto -o "$tmp/emit" -M
+    case $kind in
+        jsonschema) want="$tmp/emit/residue.schema.json" ;;
+        docs) want="$tmp/emit/residue-reference.md" ;;
+        diagram) want="$tmp/emit/residue-session.md $tmp/emit/residue-client-session.svg $tmp/emit/residue-client-entry.svg" ;;
+    esac
+    [ "$(cat "$tmp/out")" = "$want: spec/residue.rproto" ] || bad "--emit $kind -M wrote: $(cat "$tmp/out")"
+    for t in $want; do [ -f "$t" ] || bad "--emit $kind -M names $t, which it did not write"; done
+done
+# a line break cannot be written for make at all: said, not written broken
+nl=$'a\nb'
+mkdir -p "$tmp/$nl"
+cp spec/residue.rproto "$tmp/$nl/r.rproto"
+run 2 "-M with a line break in the spec path" -- "$rp" --check -M "$tmp/$nl/r.rproto"
+err_is "-M with a line break" "rprotoc: error: cannot write make dependencies: a path holds a line break: '$tmp/a\nb/r.rproto'"
+[ -s "$tmp/out" ] && bad "-M with a line break wrote: $(cat "$tmp/out")"
+
+# ---- nothing a spec or a document holds reaches the terminal as a control sequence -----------
+mkdir -p "$tmp/esc"
+printf 'enum Color : uint8 { RED = 1 }\n' > "$tmp/esc/"$'\e[31mx.rproto'
+printf 'protocol p;\nimport "\\u001b[31mx.rproto";\nimport "\\u001b]0;title\\u0007.rproto";\n' > "$tmp/esc/m.rproto"
+run 1 "control characters in import names" -- "$rp" --check "$tmp/esc/m.rproto"
+grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$tmp/err" && bad "control characters on stderr: $(cat -v "$tmp/err")"
+grep -qF "$tmp/esc/\u001b[31mx.rproto:1:30: error: unexpected '}', expected ';' or '['" "$tmp/err" \
+    || bad "escaped file name: $(cat -v "$tmp/err")"
+grep -qF "error: cannot find imported file '\u001b]0;title\u0007.rproto'" "$tmp/err" \
+    || bad "escaped import name: $(cat -v "$tmp/err")"
+printf '{"item":"shape","color":"\xe2\x80\xaered","x":1}' > "$tmp/rlo.json"
+run 1 "validate: U+202E in a value" -- "$rp" validate -I tests/specs/valid/lib tests/specs/valid/all-constructs.rproto Shape "$tmp/rlo.json"
+grep -q $'\xe2\x80\xae' "$tmp/out" && bad "U+202E on stdout: $(head -1 "$tmp/out")"
+grep -qF 'got "\u202ered"' "$tmp/out" || bad "validate did not show U+202E as \\u202e: $(head -1 "$tmp/out")"
+
+exit $fail
