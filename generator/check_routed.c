@@ -84,6 +84,24 @@ static int by_group_then_bucket(const void *pa, const void *pb)
     return a->decl->index < b->decl->index ? -1 : a->decl->index > b->decl->index;
 }
 
+/* Whether every required const key of message a is a key of message b too (true when a has
+ * none): then a text of b may carry a's discriminators with a's values, and decode_any, which
+ * takes the first message whose consts all match, may take it for a. */
+static bool consts_declared_by(const rp_ast_decl *a, const rp_ast_decl *b)
+{
+    for (size_t i = 0; i < a->u.message.field_count; i++) {
+        const rp_ast_field *f = &a->u.message.fields[i];
+        if (f->label != RP_LABEL_REQUIRED || f->attrs.const_value.kind == RP_VALUE_NONE)
+            continue;
+        bool found = false;
+        for (size_t j = 0; j < b->u.message.field_count && !found; j++)
+            found = strcmp(b->u.message.fields[j].wire_key, f->wire_key) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
 /* Whether routes a and b share no envelope. */
 static bool envelopes_disjoint(const rp_ast_route *a, const rp_ast_route *b)
 {
@@ -101,6 +119,9 @@ static void report_pair(rp_checker *c, const routed *a, const routed *b, const r
     if (env == NULL) {
         if (!envelopes_disjoint(a->route, b->route))
             return; /* they share an envelope: the error is said there */
+        if (a->decl->kind != RP_DECL_ARRAY && !consts_declared_by(a->decl, b->decl) &&
+            !consts_declared_by(b->decl, a->decl))
+            return; /* each has a discriminator the other has no field for */
         rp_diag_warning(c->diag, &b->decl->name_span,
                         "%s '%s' and '%s' both arrive from '%s' on port '%s' and only their "
                         "envelopes tell them apart: decode_any may take one for the other; "
