@@ -123,13 +123,16 @@ static unsigned field_kind_needs(const rp_ast_spec *spec)
     return need;
 }
 
-/* What the spec uses, as NEED_* bits: the framing when it has ports, the envelope engine and
- * the layers of every envelope a route names. */
+/* What the spec uses, as NEED_* bits: with ports the framing and the envelope engine (the
+ * transport header describes them in rp_envelope.h's types), and the layers of every envelope
+ * declared (the transport tables name them all, routed or not). */
 static unsigned spec_needs(const rp_ast_spec *spec)
 {
     unsigned need = NEED_CODEC | field_kind_needs(spec);
     if (spec->port_count > 0)
-        need |= NEED_FRAMING;
+        need |= NEED_FRAMING | NEED_ENVELOPES;
+    for (size_t e = 0; e < spec->envelope_count; e++)
+        need |= NEED_ENVELOPES | envelope_needs(&spec->envelopes[e]->u.envelope);
     if (spec->machine_count > 0)
         need |= NEED_SESSION;
     for (size_t i = 0; i < spec->decl_count; i++) {
@@ -256,6 +259,50 @@ static int write_embedded(const char *dir, const rp_embedded_file *ef, FILE *dia
     return rc;
 }
 
+/* Whether a selected file includes a "x.h" that is neither selected nor written into dir by
+ * the spec's generated code (a protocol layer added with --vendor-with for another
+ * protocol's spec: the residue layer needs residue.h). The missing names are said once, in
+ * one line. */
+static bool missing_includes(const bool *sel, const char *dir, FILE *diag)
+{
+    rp_strbuf names = { 0 };
+    const char *layer = NULL;
+    for (size_t i = 0; i < rp_runtime_file_count; i++) {
+        if (!sel[i])
+            continue;
+        const rp_embedded_file *f = &rp_runtime_files[i];
+        for (size_t l = 0; l < f->line_count; l++) {
+            const char *p = f->lines[l];
+            while (*p == ' ' || *p == '\t')
+                p++;
+            if (strncmp(p, "#include \"", 10) != 0)
+                continue;
+            p += 10;
+            const char *end = strchr(p, '"');
+            if (end == NULL || find_file(p, (size_t)(end - p)) < rp_runtime_file_count)
+                continue; /* a runtime file: selected with the one that includes it */
+            rp_strbuf path = { 0 };
+            rp_sb_printf(&path, "%s/%.*s", dir, (int)(end - p), p);
+            struct stat st;
+            bool there = stat(path.s, &st) == 0;
+            free(path.s);
+            char quoted[300];
+            snprintf(quoted, sizeof quoted, "'%.*s'", (int)(end - p), p);
+            if (there || (names.s != NULL && strstr(names.s, quoted) != NULL))
+                continue;
+            rp_sb_printf(&names, "%s%s", names.len > 0 ? ", " : "", quoted);
+            layer = f->layer;
+        }
+    }
+    if (names.len > 0 && diag != NULL)
+        fprintf(diag, "rprotoc: error: --vendor: the '%s' layer includes %s, which this spec's "
+                      "generated code does not provide (the layer is for another protocol's spec)\n",
+                layer, names.s);
+    bool missing = names.len > 0;
+    free(names.s);
+    return missing;
+}
+
 int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with,
                     rp_emit_optimize opt, FILE *diag)
 {
@@ -267,6 +314,10 @@ int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const 
     if (rp_emit_c_write_opt(spec, dir, opt, diag) != 0)
         return -1;
     bool *sel = rp_vendor_select(spec, with, opt);
+    if (missing_includes(sel, dir, diag)) {
+        free(sel);
+        return -1;
+    }
     int rc = 0;
     for (size_t i = 0; i < rp_runtime_file_count && rc == 0; i++)
         if (sel[i])

@@ -183,6 +183,27 @@ for opt in speed size; do
     grep -q '^kinds ok: -2.5 expected' "$tmp/kinds-$opt.run" 2>/dev/null || bad "kinds-$opt: program printed '$(cat "$tmp/kinds-$opt.run" 2>/dev/null)'"
 done
 
+# ---- 1b. ports but no route: the transport header still needs the envelope engine's types --
+cat > "$tmp/portonly.rproto" <<'SPEC'
+protocol portonly;
+peers a, b;
+port p { framing = delimiter("\n"); max_packet = 100; }
+envelope plain = json;
+message M { required uint8 x = "x"; }
+SPEC
+vendor portonly "$tmp/portonly.rproto"
+cat > "$tmp/portonly-main.c" <<'C'
+#include <stdio.h>
+#include "portonly_transport.h"
+int main(void)
+{
+    printf("portonly ok: %zu port\n", portonly_protocol.port_count);
+    return 0;
+}
+C
+build_alone portonly "$tmp/portonly-main.c" ""
+grep -q '^portonly ok: 1 port' "$tmp/portonly.run" 2>/dev/null || bad "portonly: program printed '$(cat "$tmp/portonly.run" 2>/dev/null)'"
+
 # ---- 2. a routed spec that is not residue: + framing, envelopes, crypto --------------------
 cat > "$tmp/telemetry.rproto" <<'SPEC'
 /// A device-telemetry handshake: the device says hello in RSA to the collector.
@@ -373,6 +394,10 @@ make --no-print-directory -s vendor BUILD="$build" VENDOR_DIR="$tmp/mk" >/dev/nu
     diff -r "$tmp/residue-layer" "$tmp/mk" >/dev/null || bad "make vendor differs from rprotoc --vendor --vendor-with residue"
 "$rprotoc" --vendor "$tmp/x" spec/residue.rproto --vendor-with nosuchlayer 2>/dev/null
 [ $? -eq 2 ] || bad "--vendor-with an unknown layer is not a usage error"
+# the residue layer for another protocol's spec would never build: refused, naming what is missing
+"$rprotoc" --vendor "$tmp/wrong-layer" tests/specs/valid/orders.rproto --vendor-with residue 2>"$tmp/wrong-layer.err"
+[ $? -eq 2 ] && grep -q "the 'residue' layer includes .*'residue.h'.*which this spec's generated code does not provide" "$tmp/wrong-layer.err" ||
+    bad "--vendor-with residue for orders: $(cat "$tmp/wrong-layer.err")"
 
 [ "$fail" -eq 0 ] && echo "vendor: orders $(ls "$tmp/orders" | wc -l) files (cc *.c, no libraries), telemetry $(ls "$tmp/telemetry" | wc -l), residue $(ls "$tmp/residue" | wc -l), telemetry with machines $(ls "$tmp/telemetry-machines" | wc -l), + residue layer $(ls "$tmp/residue-layer" | wc -l); each built with gcc and clang -Werror and ran"
 exit $fail
