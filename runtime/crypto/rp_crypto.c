@@ -81,6 +81,19 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
     return (int)n;
 }
 
+/* OpenSSL 3.0 sets up its default library context once, on first use; when an allocation
+ * of that fails, later calls go on with the half-made context and crash on its NULL lock
+ * (found by tests/scripts/alloc-faults.sh). So every entry that may be a process's first
+ * OpenSSL call asks first whether that set-up worked: two run-once checks once it has. */
+static int ossl_ready(rp_error *err)
+{
+    if (OPENSSL_init_crypto(0, NULL) == 1 && OSSL_LIB_CTX_get0_global_default() != NULL)
+        return RP_OK;
+    ERR_clear_error();
+    return rp_error_set(err, RP_E_NOMEM, RP_LAYER_CRYPTO, SIZE_MAX,
+                        "OpenSSL could not set itself up (out of memory)");
+}
+
 int rp_rsa_key_load_private_pem(const char *pem, size_t len, const char *passphrase,
                                 rp_rsa_key **out, rp_error *err)
 {
@@ -88,6 +101,8 @@ int rp_rsa_key_load_private_pem(const char *pem, size_t len, const char *passphr
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "load private key: NULL argument");
     *out = NULL;
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     if (len > INT_MAX)
         return rp_error_set(err, RP_E_LIMIT, RP_LAYER_CRYPTO, SIZE_MAX, "PEM text too large");
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
@@ -259,6 +274,8 @@ int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bit
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "load public key: NULL argument");
     *out = NULL;
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     rp_pem_block block;
     rp_pem_fault pf = RP_PEM_OK;
     int rc = rp_pem_find(pem, len, &block, &pf, err);
@@ -431,6 +448,8 @@ int rp_rsa_key_generate(unsigned bits, rp_rsa_key **out, rp_error *err)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA keygen: NULL out");
     *out = NULL;
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     if (bits < RP_RSA_MIN_BITS || bits > RP_RSA_MAX_BITS)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA keygen: %u bits is outside %u..%u", bits, RP_RSA_MIN_BITS,
@@ -562,6 +581,8 @@ int rp_rsa_encrypt(const rp_rsa_key *key, const uint8_t *in, size_t len, uint8_t
     if (key == NULL || out == NULL || (in == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA encrypt: NULL argument");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     size_t max = rp_rsa_max_plaintext(key);
     if (len > max)
         return rp_error_set(err, RP_E_TOO_LONG, RP_LAYER_CRYPTO, SIZE_MAX,
@@ -589,6 +610,8 @@ int rp_rsa_decrypt(const rp_rsa_key *key, const uint8_t *in, size_t len, uint8_t
     if (key == NULL || out == NULL || (in == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA decrypt: NULL argument");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     if (!key->is_private)
         return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA decrypt needs a private key");
@@ -725,6 +748,8 @@ int rp_aes_cbc_encrypt(const rp_aes_key *key, const uint8_t *iv, const uint8_t *
     if (key == NULL || iv == NULL || out == NULL || (in == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "AES encrypt: NULL argument");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     const EVP_CIPHER *cipher = aes_cbc_for(key->len);
     if (cipher == NULL)
         return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
@@ -755,6 +780,8 @@ int rp_aes_cbc_decrypt(const rp_aes_key *key, const uint8_t *iv, const uint8_t *
     if (key == NULL || iv == NULL || out == NULL || (in == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "AES decrypt: NULL argument");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     const EVP_CIPHER *cipher = aes_cbc_for(key->len);
     if (cipher == NULL)
         return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
@@ -787,6 +814,8 @@ int rp_random_bytes(uint8_t *out, size_t len, rp_error *err)
     if (out == NULL && len > 0)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "random bytes: NULL buffer");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     while (len > 0) {
         int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;
         if (RAND_bytes(out, chunk) != 1)
