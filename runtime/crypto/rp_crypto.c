@@ -195,13 +195,26 @@ static EVP_PKEY *decode_spki_rsa(const unsigned char *der, long len, BIGNUM **n,
     return pkey;
 }
 
+/* Whether OpenSSL's error queue says an allocation failed; empties the queue. (When even
+ * the queue could not be allocated, nothing says so: then the input is blamed.) */
+static bool ossl_queue_nomem(void)
+{
+    bool nomem = false;
+    for (unsigned long e; (e = ERR_get_error()) != 0;)
+        nomem = nomem || ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+    return nomem;
+}
+
 /* Decodes DER bytes holding an X.509 SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey, tried in
  * that order whatever the PEM label said (some Java clients label SPKI "RSA PUBLIC KEY").
  * Bytes after the first DER object are ignored, as Crypto++'s BER decoder ignores them.
- * NULL when neither parses; else the key, its n and e in *n, *e (the caller frees them). */
-static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len, BIGNUM **n, BIGNUM **e)
+ * NULL when neither parses (*nomem: because an allocation failed, not because of the
+ * bytes); else the key, its n and e in *n, *e (the caller frees them). */
+static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len, BIGNUM **n, BIGNUM **e,
+                                   bool *nomem)
 {
     *n = *e = NULL;
+    *nomem = false;
     if (len == 0 || len > LONG_MAX) return NULL;
     EVP_PKEY *pkey = decode_spki_rsa(der, (long)len, n, e);
     if (pkey == NULL && rsa_numbers(der, (long)len, n, e) == 0) {
@@ -213,7 +226,7 @@ static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len, BIGNUM 
             *n = *e = NULL;
         }
     }
-    ERR_clear_error();
+    *nomem = ossl_queue_nomem() && pkey == NULL;
     return pkey;
 }
 
@@ -301,9 +314,13 @@ int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bit
     /* Lenient: blank lines, CR/LF and any other non-alphabet byte in the body are skipped. */
     rc = rp_base64_decode(block.body, block.body_len, RP_BASE64_LENIENT, der, cap, &der_len, err);
     BIGNUM *n = NULL, *e = NULL;
-    EVP_PKEY *pkey = rc < 0 ? NULL : decode_public_der(der, der_len, &n, &e);
+    bool nomem = false;
+    EVP_PKEY *pkey = rc < 0 ? NULL : decode_public_der(der, der_len, &n, &e, &nomem);
     free(der);
     if (rc < 0) return set_fault(fault, RP_RSA_FAULT_DER, rc);
+    if (nomem)
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "out of memory decoding the public key");
     if (pkey == NULL || !EVP_PKEY_is_a(pkey, "RSA")) {
         EVP_PKEY_free(pkey);
         BN_free(n);
