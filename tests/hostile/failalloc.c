@@ -53,7 +53,9 @@ static atomic_int state;            /* 0 = not set up, 1 = setting up, 2 = ready
 static unsigned long fail_at;       /* 0 = never */
 static int fail_every;
 static int trace;
-static _Thread_local int resolving; /* this thread is inside dlsym or backtrace: pass through */
+/* This thread is inside dlsym or backtrace: pass through. initial-exec: read without
+ * __tls_get_addr, which ASan intercepts and which may be called before ASan has set up. */
+static _Thread_local int resolving __attribute__((tls_model("initial-exec")));
 
 /* The block dlsym's own allocations come from (each with its size in front, for realloc). */
 #define BOOT_CAP 65536u
@@ -102,7 +104,7 @@ static void setup(void)
 {
     int expect = 0;
     if (!atomic_compare_exchange_strong(&state, &expect, 1)) {
-        while (atomic_load(&state) != 2) {
+        while (atomic_load(&state) == 1) {
         } /* another thread is resolving; it takes a few microseconds */
         return;
     }
@@ -114,6 +116,13 @@ static void setup(void)
     resolve(&real_posix_memalign, "posix_memalign");
     resolve(&real_aligned_alloc, "aligned_alloc");
     resolving = 0;
+    if (real_malloc == NULL || real_calloc == NULL || real_realloc == NULL || real_free == NULL) {
+        /* Called from inside the dynamic linker (ASan's start-up resolves its interceptors
+         * with dlsym, and a failed lookup allocates): dlsym cannot answer yet. Serve this
+         * call from the boot block and try again at the next one. */
+        atomic_store(&state, 0);
+        return;
+    }
     fail_at = env_ulong("RP_FAIL_ALLOC_AT");
     fail_every = env_ulong("RP_FAIL_ALLOC_EVERY") != 0;
     trace = env_ulong("RP_FAIL_ALLOC_TRACE") != 0;
@@ -148,7 +157,7 @@ static int enter(void)
         return atomic_load(&state) == 2 ? 2 : 1;
     if (atomic_load(&state) != 2)
         setup();
-    return 0;
+    return atomic_load(&state) == 2 ? 0 : 1;
 }
 
 void *malloc(size_t n)
@@ -186,7 +195,8 @@ void free(void *p)
         return;
     if (atomic_load(&state) != 2)
         setup();
-    real_free(p);
+    if (atomic_load(&state) == 2)
+        real_free(p); /* else it cannot be ours to free yet: it came from the boot block */
 }
 
 void *realloc(void *p, size_t n)
