@@ -35,25 +35,23 @@ static void end(rp_out_set *s)
         free(s->files[i].path);
         free(s->files[i].tmp);
     }
-    s->count = 0;
+    free(s->files);
+    s->files = NULL;
+    s->count = s->cap = 0;
     if (active == s)
         active = NULL;
 }
 
 FILE *rp_out_open(rp_out_set *s, const char *dir, const char *name)
 {
-    if (s->count == RP_OUT_MAX) {
-        if (s->diag != NULL)
-            fprintf(s->diag, "rprotoc: error: more than %d output files at once\n", RP_OUT_MAX);
-        return NULL;
-    }
     rp_strbuf path = { 0 }, tmp = { 0 };
     rp_sb_printf(&path, "%s/%s", dir, name);
     rp_sb_printf(&tmp, "%s/.%s.tmp", dir, name);
-    rp_out_file *o = &s->files[s->count];
+    /* counted before the file exists: an exit from here on removes it (a failed realloc
+     * in rp_xpush exits with the old array intact) */
+    rp_out_file *o = rp_xpush(&s->files, &s->count, &s->cap, sizeof *o);
     o->path = rp_sb_take(&path);
     o->tmp = rp_sb_take(&tmp);
-    s->count++; /* before the file exists: an exit from here on removes it */
     o->f = fopen(o->tmp, "wb");
     if (o->f == NULL) {
         if (s->diag != NULL)

@@ -13,8 +13,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#define RP_OUT_MAX 8 /* files in one set: the C emitter writes at most six */
-
 typedef struct rp_out_file {
     char *path;  /* DIR/NAME */
     char *tmp;   /* DIR/.NAME.tmp */
@@ -22,8 +20,8 @@ typedef struct rp_out_file {
 } rp_out_file;
 
 typedef struct rp_out_set {
-    rp_out_file files[RP_OUT_MAX];
-    size_t count;
+    rp_out_file *files; /* count of them, in the order opened */
+    size_t count, cap;
     FILE *diag;  /* where failures are reported, one line each (may be NULL) */
 } rp_out_set;
 
