@@ -5,6 +5,7 @@
 # a timeout:
 #   check      rprotoc --check spec/residue.rproto
 #   gen        rprotoc spec/residue.rproto -o DIR
+#   diagram    rprotoc --emit diagram spec/residue.rproto -o DIR (three files)
 #   validate   rprotoc validate spec/residue.rproto MESSAGE VECTOR, three vectors
 #   session    build/hostile/session-faults: the residue client and server sessions in one
 #              process, handshake (plain and RSA), TOUCH, a log request
@@ -131,16 +132,22 @@ sweep_rprotoc() {
     echo "alloc-faults: $name: $total allocations, $count runs (stride $(cat "$work/stride")), $bad failed ($((SECONDS - t0)) s)"
 }
 
-sweep_gen() {
+# Runs writing into a directory: NAME BUDGET HEAD TAIL then rprotoc's arguments, to which
+# "-o DIR" is appended; DIR must hold exactly what a run without failures writes, or
+# nothing at all (exit 2).
+sweep_dir() {
+    local name=$1 budget=$2 head=$3 tail=$4
+    shift 4
     local total n bad=0 count=0 t0=$SECONDS
+    rm -rf "$work/ref" "$work/gen"
     mkdir -p "$work/ref" "$work/gen"
-    "$rp" spec/residue.rproto -o "$work/ref" || { fail "gen: rprotoc -o fails without failures"; return; }
-    total=$(calls "$rp" spec/residue.rproto -o "$work/gen")
-    for n in $(points "$total" 500 200 150); do
+    "$rp" "$@" -o "$work/ref" || { fail "$name: rprotoc $* -o DIR fails without failures"; return; }
+    total=$(calls "$rp" "$@" -o "$work/gen")
+    for n in $(points "$total" "$budget" "$head" "$tail"); do
         count=$((count + 1))
         rm -rf "$work/gen"
         mkdir "$work/gen"
-        at "$n" "$rp" spec/residue.rproto -o "$work/gen"
+        at "$n" "$rp" "$@" -o "$work/gen"
         local why=
         if [ "$rc" -eq 0 ]; then
             diff -rq "$work/ref" "$work/gen" >/dev/null || why="exit 0 but DIR differs from a run without failures: $(ls -A "$work/gen" | tr '\n' ' ')"
@@ -151,13 +158,13 @@ sweep_gen() {
             why="exit $rc: $(head -c 200 "$work/err")"
         fi
         if [ -n "$why" ]; then
-            fail "gen N=$n: $why"
-            show_where "$n" "$rp" spec/residue.rproto -o "$work/gen"
+            fail "$name N=$n: $why"
+            show_where "$n" "$rp" "$@" -o "$work/gen"
             bad=$((bad + 1))
-            [ "$bad" -ge 5 ] && { echo "alloc-faults: gen: stopping after 5 failures"; return; }
+            [ "$bad" -ge 5 ] && { echo "alloc-faults: $name: stopping after 5 failures"; return; }
         fi
     done
-    echo "alloc-faults: gen: $total allocations, $count runs (stride $(cat "$work/stride")), $bad failed ($((SECONDS - t0)) s)"
+    echo "alloc-faults: $name: $total allocations, $count runs (stride $(cat "$work/stride")), $bad failed ($((SECONDS - t0)) s)"
 }
 
 sweep_session() {
@@ -282,7 +289,8 @@ sweep_server() {
 # sweeps it densely, the validate runs mostly their own tail (reading and checking the
 # document, printing the report).
 sweep_rprotoc check 0 0 500 200 100 "$rp" --check spec/residue.rproto
-sweep_gen
+sweep_dir gen 500 200 150 spec/residue.rproto
+sweep_dir diagram 100 0 250 --emit diagram spec/residue.rproto
 sweep_rprotoc validate-connect 0 0 100 0 200 \
     "$rp" validate spec/residue.rproto Connect "$vec/A-unknown-plain/01-connect.c2s.plain.json"
 sweep_rprotoc validate-bulk 0 0 100 0 200 \
