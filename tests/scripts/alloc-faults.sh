@@ -29,7 +29,7 @@
 # Coverage: every N of the first HEAD allocations of a run and of its last TAIL ones (where
 # the work after the common front end or set-up is), and a stride over the rest so that a
 # run sweeps about BUDGET values (the sweep_* calls at the end); each run prints its count
-# and stride. About 3,000 runs, a minute on an idle machine. The four rprotoc runs share
+# and stride. About 3,900 runs, a minute on an idle machine. The rprotoc runs share
 # their first ~3,080 allocations (the front end): --check sweeps them densely (stride ~6),
 # validate mostly its own tail. ALLOC_FAULTS_FULL=1 sweeps every N of every run (about an
 # hour).
