@@ -3,12 +3,14 @@
  */
 #include "emit_c_internal.h"
 #include "emit_c_machine.h"
+#include "out_files.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 const char *rp_emit_basename(const char *path)
@@ -21,6 +23,11 @@ int emit_spec_sha256(const rp_ast_spec *spec, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
+    /* OpenSSL 3.0 sets up its default library context once; when an allocation of that
+     * fails, the EVP calls below go on with the half-made context and crash on its NULL
+     * lock. Asking first turns that into a failure (the answer is remembered). */
+    if (OPENSSL_init_crypto(0, NULL) != 1 || OSSL_LIB_CTX_get0_global_default() == NULL)
+        return -1;
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
     for (size_t i = 0; ok && i < spec->unit_count; i++)
@@ -117,18 +124,27 @@ static void ctx_free(emit_ctx *cx)
     free(cx->c.s);
 }
 
+static void sink_failed(emit_ctx *cx, FILE *sink)
+{
+    if (!cx->sink_failed) {
+        cx->sink_failed = true;
+        cx->failed_sink = sink;
+        cx->sink_errno = errno;
+    }
+}
+
 void emit_spill(emit_ctx *cx)
 {
     /* Whole buffers of about a megabyte: the output never has to fit in memory at once. */
     enum { SPILL_AT = 1u << 20 };
     if (cx->h_sink != NULL && cx->h.len >= SPILL_AT) {
         if (fwrite(cx->h.s, 1, cx->h.len, cx->h_sink) != cx->h.len)
-            cx->sink_failed = true;
+            sink_failed(cx, cx->h_sink);
         cx->h.len = 0;
     }
     if (cx->c_sink != NULL && cx->c.len >= SPILL_AT) {
         if (fwrite(cx->c.s, 1, cx->c.len, cx->c_sink) != cx->c.len)
-            cx->sink_failed = true;
+            sink_failed(cx, cx->c_sink);
         cx->c.len = 0;
     }
 }
@@ -167,80 +183,31 @@ void rp_emit_c_output_free(rp_emit_c_output *out)
     memset(out, 0, sizeof *out);
 }
 
-/* One output file being written: dir/.name.tmp, renamed to dir/name once complete. */
-typedef struct out_file {
-    char *path;
-    char *tmp;
-    FILE *f;
-} out_file;
-
-static int open_out(out_file *o, const char *dir, const char *name, FILE *diag)
+/* Stages a rendered pair (no-op for an empty one, header NULL) in the set. */
+static int stage_pair(rp_out_set *set, const char *out_dir, const rp_emit_c_output *t)
 {
-    rp_strbuf path = { 0 }, tmp = { 0 };
-    rp_sb_printf(&path, "%s/%s", dir, name);
-    rp_sb_printf(&tmp, "%s/.%s.tmp", dir, name);
-    o->path = rp_sb_take(&path);
-    o->tmp = rp_sb_take(&tmp);
-    o->f = fopen(o->tmp, "wb");
-    if (o->f == NULL && diag != NULL)
-        fprintf(diag, "rprotoc: error: cannot create %s: %s\n", o->tmp, strerror(errno));
-    return o->f != NULL ? 0 : -1;
-}
-
-/* Writes the rest of the text and closes; ok false: the file is dropped. Returns 0 or -1. */
-static int close_out(out_file *o, const rp_strbuf *rest, bool ok, FILE *diag)
-{
-    if (o->f == NULL)
-        return -1;
-    if (ok && rest->len > 0 && fwrite(rest->s, 1, rest->len, o->f) != rest->len)
-        ok = false;
-    if (fclose(o->f) != 0)
-        ok = false;
-    o->f = NULL;
-    if (!ok) {
-        if (diag != NULL)
-            fprintf(diag, "rprotoc: error: cannot write %s: %s\n", o->tmp, strerror(errno));
-        remove(o->tmp);
-        return -1;
-    }
-    return 0;
-}
-
-static int commit_out(out_file *o, FILE *diag)
-{
-    if (rename(o->tmp, o->path) == 0)
+    if (t->header == NULL)
         return 0;
-    if (diag != NULL)
-        fprintf(diag, "rprotoc: error: cannot rename %s to %s: %s\n", o->tmp, o->path,
-                strerror(errno));
-    remove(o->tmp);
-    return -1;
+    return rp_out_write(set, out_dir, t->header_name, t->header, t->header_len) == 0 &&
+                   rp_out_write(set, out_dir, t->source_name, t->source, t->source_len) == 0
+               ? 0
+               : -1;
 }
 
-/* Writes text[0..len) as dir/name (through a temporary file). Returns 0 or -1. */
-static int write_whole(const char *dir, const char *name, const char *text, size_t len, FILE *diag)
-{
-    out_file o = { 0 };
-    int rc = -1;
-    if (open_out(&o, dir, name, diag) == 0) {
-        rp_strbuf all = { (char *)text, len, len };
-        if (close_out(&o, &all, true, diag) == 0)
-            rc = commit_out(&o, diag);
-    }
-    free(o.path);
-    free(o.tmp);
-    return rc;
-}
-
-static int write_transport(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
+/* The machines pair and the transport pair, staged after the codec pair. */
+static int stage_rest(const rp_ast_spec *spec, rp_out_set *set, const char *out_dir, FILE *diag)
 {
     rp_emit_c_output t;
-    int rc = rp_emit_c_render_transport(spec, &t, diag);
+    int rc = rp_emit_c_machines_render(spec, &t, diag);
     if (rc == 0)
-        rc = write_whole(out_dir, t.header_name, t.header, t.header_len, diag) == 0 &&
-                     write_whole(out_dir, t.source_name, t.source, t.source_len, diag) == 0
-                 ? 0 : -1;
+        rc = stage_pair(set, out_dir, &t);
     rp_emit_c_output_free(&t);
+    if (rc == 0 && rp_emit_c_has_transport(spec)) {
+        rc = rp_emit_c_render_transport(spec, &t, diag);
+        if (rc == 0)
+            rc = stage_pair(set, out_dir, &t);
+        rp_emit_c_output_free(&t);
+    }
     return rc;
 }
 
@@ -263,33 +230,34 @@ int rp_emit_c_write_opt(const rp_ast_spec *spec, const char *out_dir, rp_emit_op
     rp_cnames_init(&names, spec->protocol);
     char *hname = rp_cname_file(&names, true), *cname = rp_cname_file(&names, false);
     rp_cnames_free(&names);
-    out_file h = { 0 }, c = { 0 };
+    /* Every file is complete before any replaces its old self: a run that fails (an I/O
+     * error, or out of memory) leaves out_dir as it was (out_files.h). */
+    rp_out_set set;
+    rp_out_begin(&set, diag);
+    FILE *h = rp_out_open(&set, out_dir, hname);
+    FILE *c = h != NULL ? rp_out_open(&set, out_dir, cname) : NULL;
     int rc = -1;
-    if (open_out(&h, out_dir, hname, diag) == 0 && open_out(&c, out_dir, cname, diag) == 0) {
+    if (c != NULL) {
         emit_ctx cx;
-        bool ok = render(spec, opt, &cx, h.f, c.f, diag) == 0 && !cx.sink_failed;
-        int hrc = close_out(&h, &cx.h, ok, diag);
-        int crc = close_out(&c, &cx.c, ok && hrc == 0, diag);
-        if (hrc == 0 && crc != 0)
-            remove(h.tmp);
-        if (hrc == 0 && crc == 0)
-            rc = commit_out(&h, diag) == 0 && commit_out(&c, diag) == 0 ? 0 : -1;
-        if (rc == 0) /* the machines' own pair (none without machines) */
-            rc = rp_emit_c_machines_write(spec, out_dir, diag);
-        ctx_free(&cx);
-    } else {
-        if (h.f != NULL) {
-            fclose(h.f);
-            remove(h.tmp);
+        if (render(spec, opt, &cx, h, c, diag) == 0) {
+            if (cx.sink_failed) {
+                if (diag != NULL)
+                    fprintf(diag, "rprotoc: error: cannot write %s: %s\n",
+                            set.files[cx.failed_sink == c ? 1 : 0].tmp, strerror(cx.sink_errno));
+            } else if (rp_out_close(&set, h, cx.h.s, cx.h.len) == 0 &&
+                       rp_out_close(&set, c, cx.c.s, cx.c.len) == 0) {
+                rc = 0;
+            }
         }
+        ctx_free(&cx);
     }
-    free(h.path);
-    free(h.tmp);
-    free(c.path);
-    free(c.tmp);
+    if (rc == 0)
+        rc = stage_rest(spec, &set, out_dir, diag);
+    if (rc == 0)
+        rc = rp_out_commit(&set);
+    else
+        rp_out_abort(&set);
     free(hname);
     free(cname);
-    if (rc == 0 && rp_emit_c_has_transport(spec))
-        rc = write_transport(spec, out_dir, diag);
     return rc;
 }

@@ -63,8 +63,10 @@ void rp_emit_c_output_free(rp_emit_c_output *out);
 
 /* Renders the pair and writes it into directory out_dir (which must exist), replacing
  * files of the same names; a spec with machines also gets its machines pair there
- * (emit_c_machine.h). Each file is written to a temporary name first and renamed, so
- * a failed run never leaves half a file. Returns 0 or -1 with a message on diag. */
+ * (emit_c_machine.h), a spec with ports its transport pair. Every file is written to a
+ * temporary name first and all are renamed once all are complete (out_files.h), so a
+ * failed run, out of memory included, leaves out_dir as it was. Returns 0 or -1 with a
+ * message on diag. */
 int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag);
 
 /* Whether the spec gets a transport pair <p>_transport.h / .c: it declares ports. */

@@ -27,11 +27,6 @@ extern "C" {
  * name or its hash cannot be computed. */
 int rp_emit_c_machines_render(const rp_ast_spec *spec, rp_emit_c_output *out, FILE *diag);
 
-/* Renders the machines pair and writes it into out_dir (which must exist), each file through
- * a temporary name renamed once both are complete. Nothing is written (and 0 returned) for a
- * spec without machines. Returns 0 or -1 with a message on diag (may be NULL). */
-int rp_emit_c_machines_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag);
-
 #ifdef __cplusplus
 }
 #endif

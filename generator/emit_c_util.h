@@ -28,6 +28,8 @@ typedef struct emit_ctx {
     uint64_t *bounds;      /* per spec->decls index: emit_max_message_memo's memo */
     FILE *h_sink, *c_sink; /* when not NULL, emit_spill writes the texts there as they grow */
     bool sink_failed;      /* a write to a sink failed */
+    FILE *failed_sink;     /* the first sink that failed, and its errno */
+    int sink_errno;
 } emit_ctx;
 
 /* The table engine's entry points the generated code calls: with its fast lanes in front

@@ -9,8 +9,9 @@
 #include "ast.h"
 
 /* Writes <protocol>-session.md and <protocol>-<machine>.svg (machine name in kebab case)
- * into dir, which must exist. Returns 0, or -1 after printing the reason to diag (may be
- * NULL): a spec without machines, or an I/O error. */
+ * into dir, which must exist, all or none (out_files.h: temporaries renamed once all are
+ * complete). Returns 0, or -1 after printing the reason to diag (may be NULL): a spec
+ * without machines, or an I/O error. */
 int rp_emit_diagram_write(const rp_ast_spec *spec, const char *dir, FILE *diag);
 
 /* The names of the files rp_emit_diagram_write writes (none for a spec without machines):

@@ -81,6 +81,19 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
     return (int)n;
 }
 
+/* OpenSSL 3.0 sets up its default library context once, on first use; when an allocation
+ * of that fails, later calls go on with the half-made context and crash on its NULL lock
+ * (found by tests/scripts/alloc-faults.sh). So every entry that may be a process's first
+ * OpenSSL call asks first whether that set-up worked: two run-once checks once it has. */
+static int ossl_ready(rp_error *err)
+{
+    if (OPENSSL_init_crypto(0, NULL) == 1 && OSSL_LIB_CTX_get0_global_default() != NULL)
+        return RP_OK;
+    ERR_clear_error();
+    return rp_error_set(err, RP_E_NOMEM, RP_LAYER_CRYPTO, SIZE_MAX,
+                        "OpenSSL could not set itself up (out of memory)");
+}
+
 int rp_rsa_key_load_private_pem(const char *pem, size_t len, const char *passphrase,
                                 rp_rsa_key **out, rp_error *err)
 {
@@ -88,6 +101,8 @@ int rp_rsa_key_load_private_pem(const char *pem, size_t len, const char *passphr
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "load private key: NULL argument");
     *out = NULL;
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     if (len > INT_MAX)
         return rp_error_set(err, RP_E_LIMIT, RP_LAYER_CRYPTO, SIZE_MAX, "PEM text too large");
     BIO *bio = BIO_new_mem_buf(pem, (int)len);
@@ -180,13 +195,26 @@ static EVP_PKEY *decode_spki_rsa(const unsigned char *der, long len, BIGNUM **n,
     return pkey;
 }
 
+/* Whether OpenSSL's error queue says an allocation failed; empties the queue. (When even
+ * the queue could not be allocated, nothing says so: then the input is blamed.) */
+static bool ossl_queue_nomem(void)
+{
+    bool nomem = false;
+    for (unsigned long e; (e = ERR_get_error()) != 0;)
+        nomem = nomem || ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+    return nomem;
+}
+
 /* Decodes DER bytes holding an X.509 SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey, tried in
  * that order whatever the PEM label said (some Java clients label SPKI "RSA PUBLIC KEY").
  * Bytes after the first DER object are ignored, as Crypto++'s BER decoder ignores them.
- * NULL when neither parses; else the key, its n and e in *n, *e (the caller frees them). */
-static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len, BIGNUM **n, BIGNUM **e)
+ * NULL when neither parses (*nomem: because an allocation failed, not because of the
+ * bytes); else the key, its n and e in *n, *e (the caller frees them). */
+static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len, BIGNUM **n, BIGNUM **e,
+                                   bool *nomem)
 {
     *n = *e = NULL;
+    *nomem = false;
     if (len == 0 || len > LONG_MAX) return NULL;
     EVP_PKEY *pkey = decode_spki_rsa(der, (long)len, n, e);
     if (pkey == NULL && rsa_numbers(der, (long)len, n, e) == 0) {
@@ -198,7 +226,7 @@ static EVP_PKEY *decode_public_der(const unsigned char *der, size_t len, BIGNUM 
             *n = *e = NULL;
         }
     }
-    ERR_clear_error();
+    *nomem = ossl_queue_nomem() && pkey == NULL;
     return pkey;
 }
 
@@ -259,6 +287,8 @@ int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bit
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "load public key: NULL argument");
     *out = NULL;
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     rp_pem_block block;
     rp_pem_fault pf = RP_PEM_OK;
     int rc = rp_pem_find(pem, len, &block, &pf, err);
@@ -284,9 +314,13 @@ int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bit
     /* Lenient: blank lines, CR/LF and any other non-alphabet byte in the body are skipped. */
     rc = rp_base64_decode(block.body, block.body_len, RP_BASE64_LENIENT, der, cap, &der_len, err);
     BIGNUM *n = NULL, *e = NULL;
-    EVP_PKEY *pkey = rc < 0 ? NULL : decode_public_der(der, der_len, &n, &e);
+    bool nomem = false;
+    EVP_PKEY *pkey = rc < 0 ? NULL : decode_public_der(der, der_len, &n, &e, &nomem);
     free(der);
     if (rc < 0) return set_fault(fault, RP_RSA_FAULT_DER, rc);
+    if (nomem)
+        return rp_error_set(err, RP_E_NOMEM, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "out of memory decoding the public key");
     if (pkey == NULL || !EVP_PKEY_is_a(pkey, "RSA")) {
         EVP_PKEY_free(pkey);
         BN_free(n);
@@ -431,6 +465,8 @@ int rp_rsa_key_generate(unsigned bits, rp_rsa_key **out, rp_error *err)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA keygen: NULL out");
     *out = NULL;
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     if (bits < RP_RSA_MIN_BITS || bits > RP_RSA_MAX_BITS)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA keygen: %u bits is outside %u..%u", bits, RP_RSA_MIN_BITS,
@@ -562,6 +598,8 @@ int rp_rsa_encrypt(const rp_rsa_key *key, const uint8_t *in, size_t len, uint8_t
     if (key == NULL || out == NULL || (in == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA encrypt: NULL argument");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     size_t max = rp_rsa_max_plaintext(key);
     if (len > max)
         return rp_error_set(err, RP_E_TOO_LONG, RP_LAYER_CRYPTO, SIZE_MAX,
@@ -589,6 +627,8 @@ int rp_rsa_decrypt(const rp_rsa_key *key, const uint8_t *in, size_t len, uint8_t
     if (key == NULL || out == NULL || (in == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA decrypt: NULL argument");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     if (!key->is_private)
         return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
                             "RSA decrypt needs a private key");
@@ -725,6 +765,8 @@ int rp_aes_cbc_encrypt(const rp_aes_key *key, const uint8_t *iv, const uint8_t *
     if (key == NULL || iv == NULL || out == NULL || (in == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "AES encrypt: NULL argument");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     const EVP_CIPHER *cipher = aes_cbc_for(key->len);
     if (cipher == NULL)
         return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
@@ -755,6 +797,8 @@ int rp_aes_cbc_decrypt(const rp_aes_key *key, const uint8_t *iv, const uint8_t *
     if (key == NULL || iv == NULL || out == NULL || (in == NULL && len > 0))
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "AES decrypt: NULL argument");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     const EVP_CIPHER *cipher = aes_cbc_for(key->len);
     if (cipher == NULL)
         return rp_error_set(err, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
@@ -787,6 +831,8 @@ int rp_random_bytes(uint8_t *out, size_t len, rp_error *err)
     if (out == NULL && len > 0)
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_CRYPTO, SIZE_MAX,
                             "random bytes: NULL buffer");
+    int ready = ossl_ready(err);
+    if (ready != RP_OK) return ready;
     while (len > 0) {
         int chunk = len > (size_t)INT_MAX ? INT_MAX : (int)len;
         if (RAND_bytes(out, chunk) != 1)

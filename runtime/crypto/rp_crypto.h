@@ -86,7 +86,9 @@ typedef enum rp_rsa_key_fault {
  * Cost: no OpenSSL decoder context, no RSA operation. On success *out is a new public key
  * the caller frees with rp_rsa_key_free. On failure *out is NULL, the result is RP_E_KEY
  * (RP_E_NOMEM, RP_E_ARGUMENT), *fault (when non-NULL) says which check failed and err what
- * and where (offset into pem where known). */
+ * and where (offset into pem where known). RP_E_NOMEM (fault NONE) is this process's
+ * failure, not the key's: an allocation failed, OpenSSL's included (as far as its error
+ * queue tells), or OpenSSL could not set itself up. */
 RP_CHECK_RESULT int rp_rsa_key_load_public_checked(const char *pem, size_t len, unsigned min_bits,
                                                    rp_rsa_key **out, rp_rsa_key_fault *fault,
                                                    rp_error *err);

@@ -1163,8 +1163,11 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_any *any)
     /* Checked before anything else is done with it (docs/security.md, "Client keys"); a key
      * below 1024 bits is taken here and refused by seal_rsa with the real server's
      * "message length" text, before any RSA operation. */
-    if (rp_rsa_key_load_public_checked((const char *)req->rsa_public_key.ptr,
-                                       req->rsa_public_key.len, 0, &pub, &fault, NULL) < 0) {
+    int kr = rp_rsa_key_load_public_checked((const char *)req->rsa_public_key.ptr,
+                                            req->rsa_public_key.len, 0, &pub, &fault, rc->why);
+    if (kr == RP_E_NOMEM) /* our failure, not the client's key: no reply (the caller closes) */
+        return kr;
+    if (kr < 0) {
         return reply_bad_key(rc, fault, (const char *)req->rsa_public_key.ptr,
                              req->rsa_public_key.len);
     }

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -14,6 +16,7 @@
 #include "emit_c.h"
 #include "cnames.h"
 #include "emit_c_util.h"
+#include "out_files.h"
 #include "source.h"
 #include "version.h"
 #include "support/vec_support.h"
@@ -316,6 +319,61 @@ START_TEST(test_write_files)
 }
 END_TEST
 
+/* All six files or none: when the last of them (the transport source) cannot be created,
+ * none of the others replaces what out_dir had (the codec and machines pairs were already
+ * renamed into place before) and no temporary is left. */
+START_TEST(test_write_all_or_none)
+{
+    char dir[] = "/tmp/test_emit_c_XXXXXX", blocker[300];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(blocker, sizeof blocker, "%s/.residue_transport.c.tmp", dir);
+    ck_assert_int_eq(mkdir(blocker, 0700), 0); /* fopen of the temporary fails: EISDIR */
+    rp_diag *diag = rp_diag_new();
+    rp_ast_spec *spec = NULL;
+    ck_assert_int_eq(rp_frontend_load_file(diag, "spec/residue.rproto", NULL, &spec), RP_FRONTEND_OK);
+    char *msg = NULL;
+    size_t msg_len = 0;
+    FILE *err = open_memstream(&msg, &msg_len);
+    ck_assert_int_eq(rp_emit_c_write(spec, dir, err), -1);
+    fclose(err);
+    ck_assert_msg(strstr(msg, "cannot create") != NULL && strstr(msg, ".residue_transport.c.tmp") != NULL,
+                  "message: %s", msg);
+    free(msg);
+    ck_assert_int_eq(rmdir(blocker), 0);
+    ck_assert_int_eq(rmdir(dir), 0); /* nothing else was written or left */
+    rp_ast_free(spec);
+    rp_diag_free(diag);
+}
+END_TEST
+
+/* rprotoc exits(2) when an allocation fails (the rp_x* allocators, fe_util.c), possibly in
+ * the middle of writing the outputs: the temporaries of the set being written are removed
+ * at exit. (exit(2) itself, as out_of_memory calls it: a real failed malloc would abort
+ * under ASan instead of returning NULL.) */
+START_TEST(test_exit_while_writing_leaves_nothing)
+{
+    char dir[] = "/tmp/test_emit_c_XXXXXX", path[300];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        rp_out_set set;
+        rp_out_begin(&set, NULL);
+        FILE *f = rp_out_open(&set, dir, "x.h");
+        if (f == NULL || rp_out_close(&set, f, "done\n", 5) != 0 ||
+            rp_out_open(&set, dir, "x.c") == NULL)
+            _exit(5);
+        exit(2);
+    }
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %d", st);
+    snprintf(path, sizeof path, "%s/x.h", dir);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(rmdir(dir), 0); /* .x.h.tmp and .x.c.tmp are gone */
+}
+END_TEST
+
 /* The nesting limit written into each message's table: its own depth (an object per level,
  * an array per repeated level), never below the default 32, or the spec's option max_depth;
  * and each profile's relax bits on the fields with the wire key it names. */
@@ -387,6 +445,8 @@ int main(void)
     tcase_add_test(tc, test_residue_banner_and_determinism);
     tcase_add_test(tc, test_order_comments_and_bounds);
     tcase_add_test(tc, test_write_files);
+    tcase_add_test(tc, test_write_all_or_none);
+    tcase_add_test(tc, test_exit_while_writing_leaves_nothing);
     tcase_add_test(tc, test_max_depth_and_relax);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

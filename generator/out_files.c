@@ -1,0 +1,128 @@
+/* out_files.c — see out_files.h. */
+#include "out_files.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fe_util.h"
+
+static rp_out_set *active; /* the set the exit handler removes, NULL when none */
+
+/* At exit with a set still open (rp_x* ran out of memory): nothing of it may stay. */
+static void remove_pending(void)
+{
+    if (active == NULL)
+        return;
+    for (size_t i = 0; i < active->count; i++)
+        if (active->files[i].tmp != NULL)
+            remove(active->files[i].tmp);
+}
+
+void rp_out_begin(rp_out_set *s, FILE *diag)
+{
+    static bool registered;
+    memset(s, 0, sizeof *s);
+    s->diag = diag;
+    if (!registered)
+        registered = atexit(remove_pending) == 0;
+    active = s;
+}
+
+static void end(rp_out_set *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        free(s->files[i].path);
+        free(s->files[i].tmp);
+    }
+    free(s->files);
+    s->files = NULL;
+    s->count = s->cap = 0;
+    if (active == s)
+        active = NULL;
+}
+
+FILE *rp_out_open(rp_out_set *s, const char *dir, const char *name)
+{
+    rp_strbuf path = { 0 }, tmp = { 0 };
+    rp_sb_printf(&path, "%s/%s", dir, name);
+    rp_sb_printf(&tmp, "%s/.%s.tmp", dir, name);
+    /* counted before the file exists: an exit from here on removes it (a failed realloc
+     * in rp_xpush exits with the old array intact) */
+    rp_out_file *o = rp_xpush(&s->files, &s->count, &s->cap, sizeof *o);
+    o->path = rp_sb_take(&path);
+    o->tmp = rp_sb_take(&tmp);
+    o->f = fopen(o->tmp, "wb");
+    if (o->f == NULL) {
+        if (s->diag != NULL)
+            fprintf(s->diag, "rprotoc: error: cannot create %s: %s\n", o->tmp, strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL; /* nothing to remove: it was not created */
+    }
+    return o->f;
+}
+
+int rp_out_close(rp_out_set *s, FILE *f, const char *text, size_t len)
+{
+    rp_out_file *o = NULL;
+    for (size_t i = 0; i < s->count && o == NULL; i++)
+        if (s->files[i].f == f)
+            o = &s->files[i];
+    if (o == NULL || f == NULL)
+        return -1;
+    int err = 0;
+    if (len > 0 && fwrite(text, 1, len, f) != len)
+        err = errno;
+    if (fclose(f) != 0 && err == 0)
+        err = errno;
+    o->f = NULL;
+    if (err != 0) {
+        if (s->diag != NULL)
+            fprintf(s->diag, "rprotoc: error: cannot write %s: %s\n", o->tmp, strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+int rp_out_write(rp_out_set *s, const char *dir, const char *name, const char *text, size_t len)
+{
+    FILE *f = rp_out_open(s, dir, name);
+    return f != NULL ? rp_out_close(s, f, text, len) : -1;
+}
+
+int rp_out_commit(rp_out_set *s)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->count && rc == 0; i++) {
+        rp_out_file *o = &s->files[i];
+        if (o->f != NULL || o->tmp == NULL) {
+            rc = -1; /* not completely written: the caller should have aborted */
+        } else if (rename(o->tmp, o->path) == 0) {
+            free(o->tmp);
+            o->tmp = NULL;
+        } else {
+            if (s->diag != NULL)
+                fprintf(s->diag, "rprotoc: error: cannot rename %s to %s: %s\n", o->tmp, o->path,
+                        strerror(errno));
+            rc = -1;
+        }
+    }
+    if (rc != 0)
+        rp_out_abort(s);
+    else
+        end(s);
+    return rc;
+}
+
+void rp_out_abort(rp_out_set *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        rp_out_file *o = &s->files[i];
+        if (o->f != NULL)
+            fclose(o->f);
+        o->f = NULL;
+        if (o->tmp != NULL)
+            remove(o->tmp);
+    }
+    end(s);
+}

@@ -1,0 +1,48 @@
+/* out_files.h — the output files of one rprotoc run, written all or none.
+ *
+ * Each text goes to DIR/.NAME.tmp; only when every one of the set is complete are they
+ * renamed into place (rp_out_commit), so a run that fails leaves no file of the set
+ * replaced and none half written. A failure may also come as exit(2) from the rp_x*
+ * allocators (fe_util.h) in the middle of rendering: the temporaries of the set then being
+ * written are removed by an exit handler. One set at a time (rprotoc is single-threaded).
+ */
+#ifndef RP_OUT_FILES_H
+#define RP_OUT_FILES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct rp_out_file {
+    char *path;  /* DIR/NAME */
+    char *tmp;   /* DIR/.NAME.tmp */
+    FILE *f;     /* open while being written */
+} rp_out_file;
+
+typedef struct rp_out_set {
+    rp_out_file *files; /* count of them, in the order opened */
+    size_t count, cap;
+    FILE *diag;  /* where failures are reported, one line each (may be NULL) */
+} rp_out_set;
+
+/* Starts an empty set (the one the exit handler cleans up). */
+void rp_out_begin(rp_out_set *s, FILE *diag);
+
+/* Creates DIR/.NAME.tmp and returns its stream, or NULL with a line on diag. */
+FILE *rp_out_open(rp_out_set *s, const char *dir, const char *name);
+
+/* Writes text[0..len) after what f already holds and closes f. 0, or -1 with a line on diag
+ * naming the temporary and errno (the set must then be aborted). */
+int rp_out_close(rp_out_set *s, FILE *f, const char *text, size_t len);
+
+/* rp_out_open + rp_out_close of one whole text. */
+int rp_out_write(rp_out_set *s, const char *dir, const char *name, const char *text, size_t len);
+
+/* Renames every temporary into place, in the order opened, and ends the set. 0, or -1 with
+ * a line on diag (the temporaries not yet renamed are removed). */
+int rp_out_commit(rp_out_set *s);
+
+/* Closes and removes every temporary and ends the set; reports nothing. */
+void rp_out_abort(rp_out_set *s);
+
+#endif /* RP_OUT_FILES_H */

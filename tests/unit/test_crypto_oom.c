@@ -1,0 +1,171 @@
+/* rp_crypto when OpenSSL's own allocations fail, through OpenSSL's allocator hook
+ * (CRYPTO_set_mem_functions, which takes effect only before OpenSSL's first allocation):
+ * for each N, a fresh child process makes OpenSSL's Nth allocation fail and calls an
+ * rp_crypto entry as its first OpenSSL call. The first few dozen allocations are OpenSSL
+ * setting up its default library context; in OpenSSL 3.0 a failure there leaves the
+ * context half made and the next EVP/RAND call crashed on its NULL lock. Each call must
+ * return 0 or an error with a message, twice in a row, never crash.
+ *
+ * Nothing in this file's own process touches OpenSSL, so every child starts with it
+ * untouched (with CK_FORK=no too).
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "rp_crypto.h"
+#include "support/vec_support.h"
+
+#define CLIENT_PUB "../shared/vectors/A-unknown-plain/keys/client-public.pem"
+
+static unsigned long fail_at, calls;
+
+static void *failing_malloc(size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return ++calls == fail_at ? NULL : malloc(n);
+}
+
+static void *failing_realloc(void *p, size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return ++calls == fail_at ? NULL : realloc(p, n);
+}
+
+static void plain_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    free(p);
+}
+
+typedef int (*first_call)(const char *pem, size_t len, rp_error *err);
+
+static int call_random(const char *pem, size_t len, rp_error *err)
+{
+    (void)pem;
+    (void)len;
+    uint8_t b[32];
+    return rp_random_bytes(b, sizeof b, err);
+}
+
+static int call_aes(const char *pem, size_t len, rp_error *err)
+{
+    (void)pem;
+    (void)len;
+    rp_aes_key k;
+    uint8_t iv[16] = { 0 }, in[20] = { 1 }, out[64];
+    size_t n = 0;
+    int rc = rp_aes_key_set(&k, (const uint8_t *)"0123456789abcdef", 16, err);
+    if (rc == 0)
+        rc = rp_aes_cbc_encrypt(&k, iv, in, sizeof in, out, sizeof out, &n, err);
+    rp_aes_key_wipe(&k);
+    return rc;
+}
+
+static int call_load_public(const char *pem, size_t len, rp_error *err)
+{
+    rp_rsa_key *k = NULL;
+    int rc = rp_rsa_key_load_public_pem(pem, len, &k, err);
+    rp_rsa_key_free(k);
+    return rc;
+}
+
+/* Child for one N: exit 0 (both calls worked), 1 (an error with a message, and no crash on
+ * the second call; 2 when the first error was RP_E_NOMEM), 3 (an error without a message),
+ * 9 (the hook could not be set). */
+static void child(first_call fn, const char *pem, size_t len, unsigned long n)
+{
+    if (!CRYPTO_set_mem_functions(failing_malloc, failing_realloc, plain_free))
+        _exit(9);
+    fail_at = n;
+    rp_error e;
+    rp_error_clear(&e);
+    int rc = fn(pem, len, &e);
+    if (rc != 0 && e.message[0] == '\0')
+        _exit(3);
+    rp_error e2;
+    int rc2 = fn(pem, len, &e2); /* after a failed set-up: an error again, not a crash */
+    if (rc2 != 0 && e2.message[0] == '\0')
+        _exit(3);
+    _exit(rc == 0 && rc2 == 0 ? 0 : rc == RP_E_NOMEM ? 2 : 1);
+}
+
+/* Sweeps N = 1..limit; at least one N must fail the call (so the sweep reached OpenSSL's
+ * allocations) and the last must succeed (so it went past all of them). Returns the child
+ * status with OpenSSL's first allocation failing. */
+static int sweep(const char *what, first_call fn, const char *pem, size_t len, unsigned long limit)
+{
+    int first = -1;
+    unsigned errors = 0;
+    int last = -1;
+    for (unsigned long n = 1; n <= limit; n++) {
+        fflush(NULL);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0)
+            child(fn, pem, len, n);
+        int st = 0;
+        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+        ck_assert_msg(WIFEXITED(st), "%s, OpenSSL allocation %lu failing: killed by signal %d",
+                      what, n, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+        last = WEXITSTATUS(st);
+        ck_assert_msg(last == 0 || last == 1 || last == 2,
+                      "%s, OpenSSL allocation %lu failing: child status %d", what, n, last);
+        errors += last != 0;
+        if (n == 1)
+            first = last;
+    }
+    ck_assert_msg(errors > 0, "%s: no failing allocation was reported", what);
+    ck_assert_msg(last == 0, "%s: still failing with allocation %lu failing", what, limit);
+    return first;
+}
+
+START_TEST(test_random_bytes_first)
+{
+    (void)sweep("rp_random_bytes", call_random, NULL, 0, 400);
+}
+END_TEST
+
+START_TEST(test_aes_first)
+{
+    (void)sweep("rp_aes_cbc_encrypt", call_aes, NULL, 0, 400);
+}
+END_TEST
+
+START_TEST(test_load_public_first)
+{
+    size_t len = 0;
+    char *pem = vec_read_file(CLIENT_PUB, &len);
+    ck_assert_ptr_nonnull(pem);
+    int first = sweep("rp_rsa_key_load_public_pem", call_load_public, pem, len, 1500);
+    free(pem);
+    /* OpenSSL's first allocation is its set-up: that is out of memory, not a bad key (it was
+     * RP_E_KEY, "the PEM body is neither an RSA SubjectPublicKeyInfo nor ...") */
+    ck_assert_msg(first == 2, "the key load with OpenSSL's set-up failing: child status %d", first);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("crypto_oom");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_random_bytes_first);
+    tcase_add_test(tc, test_aes_first);
+    tcase_add_test(tc, test_load_public_first);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

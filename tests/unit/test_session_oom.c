@@ -1,0 +1,162 @@
+/* The residue server session when OpenSSL's allocations fail, through OpenSSL's allocator
+ * hook (CRYPTO_set_mem_functions, which takes effect only before OpenSSL's first
+ * allocation): in a fresh child process whose first OpenSSL call is loading the public key
+ * of an unmanaged CONNECT (the captured A-unknown-plain CONNECT; clock and RNG are fakes,
+ * so nothing touches OpenSSL before). A failure that is the server's own is not the
+ * client's bad key: residue_server_handle_connect returns RP_E_NOMEM and writes no reply
+ * (the caller closes the connection) instead of answering "Could not load public key" or
+ * "BER decode error". Nothing in this file's own process touches OpenSSL.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "residue_session.h"
+#include "support/session_fakes.h"
+#include "support/vec_support.h"
+
+#define CONNECT "../shared/vectors/A-unknown-plain/01-connect.c2s.plain.json"
+
+static unsigned long fail_at, calls;
+
+static void *failing_malloc(size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return ++calls == fail_at ? NULL : malloc(n);
+}
+
+static void *failing_realloc(void *p, size_t n, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    return ++calls == fail_at ? NULL : realloc(p, n);
+}
+
+static void plain_free(void *p, const char *file, int line)
+{
+    (void)file;
+    (void)line;
+    free(p);
+}
+
+/* Child with OpenSSL's allocation n failing: exit 0 when the CONNECT got no reply and a
+ * reason (RP_E_NOMEM, "out of memory", for n = 1); 1 when it was answered with an error; 2 when it got its hello and
+ * made fewer than n allocations, 4 when it got it all the same; 3 for anything else (a
+ * negative status without an out-of-memory reason); 9 when the hook could not be set. */
+static void child(const char *pkt, size_t len, unsigned long n)
+{
+    if (!CRYPTO_set_mem_functions(failing_malloc, failing_realloc, plain_free))
+        _exit(9);
+    fail_at = n;
+    fake_clock clk = { 1795667583u };
+    fake_rng rng;
+    memset(&rng, 0, sizeof rng);
+    rng.state = 7;
+    residue_server_config cfg;
+    residue_server_config_defaults(&cfg);
+    residue_server *srv = NULL;
+    if (residue_server_create(&cfg, fake_now, &clk, fake_random, &rng, &srv, NULL) != 0)
+        _exit(3);
+    static uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
+    size_t rn = 0;
+    rp_error why;
+    rp_error_clear(&why);
+    int rc = residue_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply,
+                                           &rn, &why);
+    residue_server_free(srv);
+    if (rc == 0 && why.code == RP_OK)
+        _exit(calls < fail_at ? 2 : 4); /* 4: a failure OpenSSL got over */
+    if (rc == 0) {
+        fprintf(stderr, "OpenSSL allocation %lu failing: answered %.*s\n", n, (int)rn,
+                (const char *)reply);
+        _exit(1);
+    }
+    if (rc == RP_E_NOMEM && why.code == RP_E_NOMEM && rn == 0 &&
+        strstr(why.message, "out of memory") != NULL)
+        _exit(0);
+    if (n > 1 && rc < 0 && why.code == rc && rn == 0 && why.message[0] != '\0')
+        _exit(0); /* past the set-up: what failed may be named by OpenSSL's operation */
+    fprintf(stderr, "OpenSSL allocation %lu failing: status %d, reason %d %s\n", n, rc,
+            (int)why.code, why.message);
+    _exit(3);
+}
+
+static int run_child(const char *pkt, size_t len, unsigned long n)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        child(pkt, len, n);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st), "OpenSSL allocation %lu failing: killed by signal %d", n,
+                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    return WEXITSTATUS(st);
+}
+
+static char *connect_packet(size_t *len)
+{
+    char *pkt = vec_read_file(CONNECT, len);
+    ck_assert_ptr_nonnull(pkt);
+    while (*len > 0 && (pkt[*len - 1] == '\n' || pkt[*len - 1] == '\r'))
+        (*len)--;
+    return pkt;
+}
+
+/* OpenSSL's first allocation is setting up its default library context. */
+START_TEST(test_connect_key_load_out_of_memory)
+{
+    size_t len = 0;
+    char *pkt = connect_packet(&len);
+    int st = run_child(pkt, len, 1);
+    free(pkt);
+    ck_assert_msg(st == 0, "child status %d (1: the CONNECT was answered)", st);
+}
+END_TEST
+
+/* Every later allocation of the CONNECT's handling (decoding the client's key, sealing the
+ * hello): the hello, or no reply and a reason; never an error answer, since the request is
+ * good (a failure decoding the key was answered "BER decode error"). Past the last
+ * allocation the hello comes. */
+START_TEST(test_connect_every_allocation)
+{
+    size_t len = 0;
+    char *pkt = connect_packet(&len);
+    unsigned long n;
+    int st = -1, nomem = 0;
+    /* every N while the key is decoded (the first few hundred), then every 10th through
+     * the sealing of the hello (RSA to the client key: about 7,000 in all) */
+    for (n = 2; n <= 20000 && st != 2; n += n < 600 ? 1 : 10) {
+        st = run_child(pkt, len, n);
+        ck_assert_msg(st == 0 || st == 2 || st == 4, "OpenSSL allocation %lu failing: child status %d "
+                      "(1: the good CONNECT was answered with an error)", n, st);
+        nomem += st == 0;
+    }
+    free(pkt);
+    ck_assert_msg(st == 2, "still no hello with allocation %lu failing", n);
+    ck_assert_int_gt(nomem, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("session_oom");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_connect_key_load_out_of_memory);
+    tcase_add_test(tc, test_connect_every_allocation);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
