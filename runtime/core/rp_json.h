@@ -132,6 +132,7 @@ typedef struct rp_json_token {
 typedef struct rp_json_path_seg {
     const char *key;  /* NULL for an array index; otherwise key bytes (not owned) */
     size_t len;       /* key length, or the index */
+    bool json_text;   /* key is the raw text of a JSON string with escapes (shown unescaped) */
 } rp_json_path_seg;
 
 /* The path from the root to the value being decoded. Keys are not copied: the pointer
@@ -146,6 +147,10 @@ typedef struct rp_json_path {
 void rp_json_path_init(rp_json_path *p);
 /* Pushes an object member (key bytes are used verbatim, len bytes, not owned). */
 void rp_json_path_push_key(rp_json_path *p, const char *key, size_t len);
+
+/* Pushes a key as it appears in the input (rp_json_str): when it has escapes, the path shows
+ * the key they stand for ("\\u0078" is the key x). */
+void rp_json_path_push_json_key(rp_json_path *p, const rp_json_str *key);
 /* Pushes an array element index. */
 void rp_json_path_push_index(rp_json_path *p, size_t index);
 /* Replaces the index on top (for loops over array elements); no-op if the top is a key

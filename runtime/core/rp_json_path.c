@@ -15,8 +15,16 @@ void rp_json_path_push_key(rp_json_path *p, const char *key, size_t len)
     if (p->depth < RP_JSON_PATH_MAX) {
         p->seg[p->depth].key = key == NULL ? "" : key;
         p->seg[p->depth].len = key == NULL ? 0 : len;
+        p->seg[p->depth].json_text = false;
     }
     p->depth++;
+}
+
+void rp_json_path_push_json_key(rp_json_path *p, const rp_json_str *key)
+{
+    if (p == NULL || key == NULL) return;
+    rp_json_path_push_key(p, key->raw, key->raw_len);
+    if (p->depth <= RP_JSON_PATH_MAX) p->seg[p->depth - 1].json_text = key->escaped;
 }
 
 void rp_json_path_push_index(rp_json_path *p, size_t index)
@@ -25,6 +33,7 @@ void rp_json_path_push_index(rp_json_path *p, size_t index)
     if (p->depth < RP_JSON_PATH_MAX) {
         p->seg[p->depth].key = NULL;
         p->seg[p->depth].len = index;
+        p->seg[p->depth].json_text = false;
     }
     p->depth++;
 }
@@ -79,18 +88,28 @@ size_t rp_json_path_render(const rp_json_path *p, char *buf, size_t cap)
     if (p == NULL) return o.len;
     size_t shown = p->depth < RP_JSON_PATH_MAX ? p->depth : RP_JSON_PATH_MAX;
     char tmp[32];
+    char text[RP_ERROR_PATH_MAX + 1]; /* an escaped key, unescaped */
     for (size_t i = 0; i < shown; i++) {
         const rp_json_path_seg *s = &p->seg[i];
-        if (s->key == NULL) {
+        const char *key = s->key;
+        size_t len = s->len;
+        if (key != NULL && s->json_text) {
+            const rp_json_str raw = { key, len, true, 0 };
+            if (rp_json_unescape(&raw, text, sizeof text, &len, NULL) == 0)
+                key = text;
+            else
+                len = s->len; /* too long to show unescaped: as written */
+        }
+        if (key == NULL) {
             int n = snprintf(tmp, sizeof tmp, "[%zu]", s->len);
             put(&o, tmp, (size_t)n);
-        } else if (is_ident(s->key, s->len)) {
+        } else if (is_ident(key, len)) {
             put(&o, ".", 1);
-            put(&o, s->key, s->len);
+            put(&o, key, len);
         } else {
             put(&o, "[\"", 2);
-            for (size_t k = 0; k < s->len; k++) {
-                unsigned char c = (unsigned char)s->key[k];
+            for (size_t k = 0; k < len; k++) {
+                unsigned char c = (unsigned char)key[k];
                 if (c == '"' || c == '\\') {
                     tmp[0] = '\\';
                     tmp[1] = (char)c;
@@ -99,7 +118,7 @@ size_t rp_json_path_render(const rp_json_path *p, char *buf, size_t cap)
                     int n = snprintf(tmp, sizeof tmp, "\\u%04X", c);
                     put(&o, tmp, (size_t)n);
                 } else {
-                    put(&o, (const char *)&s->key[k], 1);
+                    put(&o, (const char *)&key[k], 1);
                 }
             }
             put(&o, "\"]", 2);

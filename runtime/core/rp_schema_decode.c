@@ -394,7 +394,7 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
                 f = &m->fields[i];
         if (f == NULL) {
             /* An error inside the skipped value is reported at the key's path too. */
-            rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
+            rp_json_path_push_json_key(&cx->path, &key);
             rc = m->reject_unknown ? rps_problem(cx, RP_E_SCHEMA_UNKNOWN, key.offset, &m->loc,
                                                  "unknown key in %s %s object", article_for(m->name), m->name)
                                    : 0;

@@ -72,7 +72,7 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
         if (done)
             break;
         seen++;
-        rp_json_path_push_key(&cx->path, key.raw, key.raw_len);
+        rp_json_path_push_json_key(&cx->path, &key);
         size_t slot = n;
         for (size_t j = 0; j < n; j++) {
             rp_str other = *item_key(f, base, j);

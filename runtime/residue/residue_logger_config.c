@@ -249,7 +249,7 @@ static int parse(parser *p, residue_logger_config *cfg, rp_error *err)
         rp_json_str key;
         bool done = false;
         if ((rc = rp_json_next_key(&p->sc, &key, &done, err)) < 0 || done) break;
-        rp_json_path_push_key(&p->path, key.raw, key.raw_len);
+        rp_json_path_push_json_key(&p->path, &key);
         int64_t v = 0;
 #define KEY(lit) rp_json_str_eq(&key, lit, sizeof lit - 1u)
         if (KEY("url")) {

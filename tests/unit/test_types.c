@@ -325,6 +325,15 @@ START_TEST(test_wrong_container_reported_at_its_start)
                       err.offset, (size_t)(want - json), err.message);
         ck_assert_str_eq(err.message, cases[i].msg);
     }
+    /* an escaped key is named by the key it stands for, not by its escapes */
+    {
+        rp_error e2;
+        ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"\\u0061b\":0}}", NULL, &e2),
+                         RP_E_SCHEMA_RANGE);
+        ck_assert_str_eq(e2.path, "$.counts.ab");
+        ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"\\u007a\":0}", NULL, &e2), RP_E_SCHEMA_UNKNOWN);
+        ck_assert_str_eq(e2.path, "$.z");
+    }
     /* the top level too */
     rp_error err;
     ck_assert_int_eq(decode_shape("  [{\"k\":4}]", NULL, &err), RP_E_SCHEMA_TYPE);

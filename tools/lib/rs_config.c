@@ -285,7 +285,7 @@ static int parse_managed_loggers(cfg_parser *p, rs_settings *s, rp_error *err)
             rp_json_str key;
             bool odone = false;
             if ((rc = rp_json_next_key(&p->sc, &key, &odone, err)) < 0 || odone) break;
-            rp_json_path_push_key(&p->path, key.raw, key.raw_len);
+            rp_json_path_push_json_key(&p->path, &key);
             if (rp_json_str_eq(&key, "logger_id", 9)) {
                 rp_str v;
                 if ((rc = read_string(p, &v, err)) == 0 && v.len > 0) {
@@ -365,7 +365,7 @@ static int parse_managed_client(cfg_parser *p, rs_settings *s, rp_error *err)
         rp_json_str key;
         bool done = false;
         if ((rc = rp_json_next_key(&p->sc, &key, &done, err)) < 0 || done) break;
-        rp_json_path_push_key(&p->path, key.raw, key.raw_len);
+        rp_json_path_push_json_key(&p->path, &key);
         rp_str v;
         if (rp_json_str_eq(&key, "client_id", 9)) {
             if ((rc = read_string(p, &v, err)) == 0) {
@@ -511,7 +511,7 @@ static int parse_config(cfg_parser *p, rs_settings *s, rp_error *err)
         rp_json_str key;
         bool done = false;
         if ((rc = rp_json_next_key(&p->sc, &key, &done, err)) < 0 || done) break;
-        rp_json_path_push_key(&p->path, key.raw, key.raw_len);
+        rp_json_path_push_json_key(&p->path, &key);
         uint64_t u = 0;
         rp_str v;
         bool handled = false;
