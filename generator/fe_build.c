@@ -328,10 +328,10 @@ rp_attr_set *rp_build_attr_add(rp_parse_ctx *ctx, rp_attr_set *set, rp_attr_item
     if (set->seen[group]) {
         rp_ast_bytes_encoding wanted = k == RP_ATTR_HEX ? RP_BYTES_HEX : RP_BYTES_BASE64;
         if (group == RP_ATTR_HEX && at->encoding != wanted)
-            rp_parse_error(ctx, &item->span, "'%s' conflicts with the encoding given before",
+            rp_build_error(ctx, &item->span, "'%s' conflicts with the encoding given before",
                            attr_names[k]);
         else
-            rp_parse_error(ctx, &item->span, "duplicate attribute '%s'", attr_names[k]);
+            rp_build_error(ctx, &item->span, "duplicate attribute '%s'", attr_names[k]);
         rp_diag_note(ctx->diag, &set->where[group], "first given here");
         rp_attr_item_free(item);
         return set;
@@ -522,7 +522,7 @@ rp_setting_list *rp_build_setting(rp_parse_ctx *ctx, rp_setting_list *list, char
     free(rp_parse_take_doc(ctx, span->offset));
     for (size_t i = 0; i < list->count; i++)
         if (strcmp(list->items[i].name, name) == 0) {
-            rp_parse_error(ctx, name_span, "'%s' given twice", name);
+            rp_build_error(ctx, name_span, "'%s' given twice", name);
             rp_diag_note(ctx->diag, &list->items[i].name_span, "first given here");
             free(name);
             rp_ast_expr_free(value);
@@ -564,18 +564,18 @@ rp_profile_body *rp_build_relax(rp_parse_ctx *ctx, rp_profile_body *body, char *
                      : strcmp(flags->names[i], "zero_is_absent") == 0 ? &r.zero_is_absent
                                                                       : NULL;
         if (flag == NULL)
-            rp_parse_error(ctx, &flags->spans[i],
+            rp_build_error(ctx, &flags->spans[i],
                            "unknown relax flag '%s'; expected 'optional' or 'zero_is_absent'",
                            flags->names[i]);
         else if (*flag)
-            rp_parse_error(ctx, &flags->spans[i], "relax flag '%s' given twice", flags->names[i]);
+            rp_build_error(ctx, &flags->spans[i], "relax flag '%s' given twice", flags->names[i]);
         else
             *flag = true;
     }
     rp_name_list_free(flags);
     for (size_t i = 0; i < body->relax_count; i++)
         if (strcmp(body->relaxes[i].key, key) == 0) {
-            rp_parse_error(ctx, key_span, "\"%s\" is relaxed twice in this profile", key);
+            rp_build_error(ctx, key_span, "\"%s\" is relaxed twice in this profile", key);
             rp_diag_note(ctx->diag, &body->relaxes[i].key_span, "first relaxed here");
             free(key);
             return body;
@@ -604,7 +604,7 @@ rp_ast_route *rp_build_route(rp_parse_ctx *ctx, char *port, const rp_ast_span *p
         bool dup = false;
         for (size_t j = 0; j < r->envelope_count && !dup; j++)
             if (strcmp(r->envelope_names[j], envelopes->names[i]) == 0) {
-                rp_parse_error(ctx, &envelopes->spans[i], "envelope '%s' listed twice",
+                rp_build_error(ctx, &envelopes->spans[i], "envelope '%s' listed twice",
                                envelopes->names[i]);
                 rp_diag_note(ctx->diag, &r->envelope_spans[j], "first listed here");
                 dup = true;
@@ -663,16 +663,16 @@ rp_msg_body *rp_build_option(rp_parse_ctx *ctx, rp_msg_body *body, char *name,
                              const rp_ast_span *value_span, const rp_ast_span *span)
 {
     if (strcmp(name, "unknown_keys") != 0) {
-        rp_parse_error(ctx, name_span, "unknown option '%s'; the only option is 'unknown_keys'", name);
+        rp_build_error(ctx, name_span, "unknown option '%s'; the only option is 'unknown_keys'", name);
     } else if (body->unknown_keys_set) {
-        rp_parse_error(ctx, span, "option 'unknown_keys' given twice");
+        rp_build_error(ctx, span, "option 'unknown_keys' given twice");
         rp_diag_note(ctx->diag, &body->unknown_keys_span, "first given here");
     } else if (strcmp(value, "ignore") == 0 || strcmp(value, "reject") == 0) {
         body->unknown_keys = value[0] == 'i' ? RP_UNKNOWN_IGNORE : RP_UNKNOWN_REJECT;
         body->unknown_keys_set = true;
         body->unknown_keys_span = *span;
     } else {
-        rp_parse_error(ctx, value_span, "unknown_keys must be 'ignore' or 'reject', not '%s'", value);
+        rp_build_error(ctx, value_span, "unknown_keys must be 'ignore' or 'reject', not '%s'", value);
     }
     free(rp_parse_take_doc(ctx, span->offset));
     free(name);
@@ -902,7 +902,7 @@ rp_machine_body *rp_build_timer(rp_parse_ctx *ctx, rp_machine_body *body, char *
     char *doc = rp_parse_take_doc(ctx, span->offset);
     const rp_ast_span *first = machine_name_taken(body, name);
     if (first != NULL) {
-        rp_parse_error(ctx, name_span, "'%s' is declared twice in this machine", name);
+        rp_build_error(ctx, name_span, "'%s' is declared twice in this machine", name);
         rp_diag_note(ctx->diag, first, "first declared here");
         free(name);
         free(doc);
@@ -937,17 +937,17 @@ rp_machine_body *rp_build_state(rp_parse_ctx *ctx, rp_machine_body *body, char *
                      : strcmp(flags->names[i], "final") == 0 ? &st.final
                                                              : NULL;
         if (flag == NULL)
-            rp_parse_error(ctx, &flags->spans[i], "unknown state flag '%s'; expected 'initial' or 'final'",
+            rp_build_error(ctx, &flags->spans[i], "unknown state flag '%s'; expected 'initial' or 'final'",
                            flags->names[i]);
         else if (*flag)
-            rp_parse_error(ctx, &flags->spans[i], "state flag '%s' given twice", flags->names[i]);
+            rp_build_error(ctx, &flags->spans[i], "state flag '%s' given twice", flags->names[i]);
         else
             *flag = true;
     }
     rp_name_list_free(flags);
     const rp_ast_span *first = machine_name_taken(body, name);
     if (first != NULL) {
-        rp_parse_error(ctx, name_span, "'%s' is declared twice in this machine", name);
+        rp_build_error(ctx, name_span, "'%s' is declared twice in this machine", name);
         rp_diag_note(ctx->diag, first, "first declared here");
         rp_ast_state_clear(&st);
         return body;
@@ -1013,14 +1013,14 @@ void rp_build_file_option(rp_parse_ctx *ctx, char *name, const rp_ast_span *name
     rp_ast_unit *u = ctx->unit;
     free(rp_parse_take_doc(ctx, span->offset));
     if (strcmp(name, "max_depth") != 0) {
-        rp_parse_error(ctx, name_span, "unknown option '%s'; the only file option is 'max_depth'", name);
+        rp_build_error(ctx, name_span, "unknown option '%s'; the only file option is 'max_depth'", name);
         free(name);
         rp_ast_expr_free(value);
         return;
     }
     for (size_t i = 0; i < u->option_count; i++)
         if (strcmp(u->options[i].name, name) == 0) {
-            rp_parse_error(ctx, name_span, "option '%s' given twice", name);
+            rp_build_error(ctx, name_span, "option '%s' given twice", name);
             rp_diag_note(ctx->diag, &u->options[i].name_span, "first given here");
             free(name);
             rp_ast_expr_free(value);
@@ -1049,7 +1049,7 @@ void rp_build_protocol(rp_parse_ctx *ctx, char *name, const rp_ast_span *name_sp
     rp_ast_unit *u = ctx->unit;
     char *doc = rp_parse_take_doc(ctx, span->offset);
     if (u->protocol != NULL) {
-        rp_parse_error(ctx, span, "duplicate 'protocol' declaration");
+        rp_build_error(ctx, span, "duplicate 'protocol' declaration");
         rp_diag_note(ctx->diag, &u->protocol_span, "first declared here");
         free(name);
         free(doc);
@@ -1096,5 +1096,17 @@ void rp_parse_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt,
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
     ctx->errors++;
+    rp_diag_error(ctx->diag, span, "%s", buf);
+}
+
+void rp_build_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ctx->errors++;
+    ctx->kept_whole++;
     rp_diag_error(ctx->diag, span, "%s", buf);
 }

@@ -34,6 +34,8 @@ typedef struct rp_parse_ctx {
     rp_doc_entry *docs;      /* blocks waiting to be claimed, in offset order (owned) */
     size_t doc_count, doc_cap;
     size_t errors;           /* errors reported while parsing this unit */
+    size_t kept_whole;       /* of which the builder's that left the AST whole (see
+                                rp_build_error): the semantic checks may still run */
     /* last error position, used to drop a second syntax error at the same token */
     size_t last_syntax_error_offset;
     bool have_syntax_error;
@@ -51,9 +53,15 @@ void rp_lex_advance(rp_parse_ctx *ctx, rp_ast_span *span, const char *text, size
 /* Reports an error at span through ctx->diag and counts it. */
 void rp_parse_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
 
+/* The same for a builder's error after which the AST is still whole (the bad part was
+ * dropped or left at its default: a duplicate attribute, an unknown option value): it is
+ * counted in ctx->kept_whole too, so the semantic checks still run and report their own. */
+void rp_build_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
+
 /* Parses unit->text (unit->text_len bytes) into unit's protocol, imports and decls,
- * reporting every lexical and syntax error to diag. Returns the number of errors; the unit
- * holds whatever parsed cleanly either way (free it with rp_ast_unit_free). */
-size_t rp_parse_unit(rp_diag *diag, rp_ast_unit *unit);
+ * reporting every lexical and syntax error to diag. Returns the number of errors, and in
+ * *kept_whole (may be NULL) how many of them left the AST whole; the unit holds whatever
+ * parsed cleanly either way (free it with rp_ast_unit_free). */
+size_t rp_parse_unit(rp_diag *diag, rp_ast_unit *unit, size_t *kept_whole);
 
 #endif /* RP_PARSE_CTX_H */

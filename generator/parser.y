@@ -403,10 +403,18 @@ label
     ;
 
 /* type = name | "map" "<" name "," name ">" ;
- *   (a built-in type name or a declared enum, flags or message; a map's key is string) */
+ *   (a built-in type name or a declared enum, flags or message; a map's key is string)
+ * A map of maps is parsed only to say that a map's value cannot be one (the inner map's
+ * value type stands in, so the rest of the spec is still checked). */
 type
     : name                         { $$ = rp_build_type($1, &@1); }
     | MAP '<' name ',' name '>'    { $$ = rp_build_type($5, &@5); $$->is_map = true; $$->map_key = $3;
+                                     $$->map_key_span = @3; $$->map_span = @$; }
+    | MAP '<' name ',' MAP '<' name ',' name '>' '>'
+                                   { rp_build_error(ctx, &@5, "a map's value cannot be another map; make "
+                                                    "the value a message with a map field");
+                                     free($7);
+                                     $$ = rp_build_type($9, &@9); $$->is_map = true; $$->map_key = $3;
                                      $$->map_key_span = @3; $$->map_span = @$; }
     ;
 

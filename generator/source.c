@@ -33,6 +33,7 @@ typedef struct loader {
     rp_ast_unit **order;         /* dependencies first, main last */
     size_t order_count, order_cap;
     size_t errors;
+    size_t kept_whole; /* of errors, builder errors that left the AST whole (rp_build_error) */
 } loader;
 
 char *rp_source_read_stream(FILE *f, size_t max, size_t *len)
@@ -216,7 +217,9 @@ static void load(loader *L, size_t idx)
 {
     rp_ast_unit *u = L->all[idx].unit;
     rp_diag_add_source(L->diag, u->path, u->text, u->text_len);
-    L->errors += rp_parse_unit(L->diag, u);
+    size_t kept_whole = 0;
+    L->errors += rp_parse_unit(L->diag, u, &kept_whole);
+    L->kept_whole += kept_whole;
     size_t *slot = rp_xpush(&L->stack, &L->depth, &L->stack_cap, sizeof *slot);
     *slot = idx;
     for (size_t i = 0; i < u->import_count; i++)
@@ -248,11 +251,14 @@ static rp_frontend_status run(rp_diag *diag, char *path, char *text, size_t len,
     L.opts = opts;
     size_t idx = add_unit(&L, path, text, len, true);
     load(&L, idx);
-    if (L.errors > 0) {
+    /* Syntax errors leave the AST in pieces: no semantic check then. A builder's error that
+     * left it whole (a duplicate attribute, a bad option value) does not hide the rest. */
+    if (L.errors > L.kept_whole) {
         rp_diag_drop_sources(diag);
         loader_free(&L, true);
         return RP_FRONTEND_SPEC_ERROR;
     }
+    size_t kept_whole = L.kept_whole;
     rp_ast_spec *spec = rp_xcalloc(1, sizeof *spec);
     spec->units = L.order;
     spec->unit_count = L.order_count;
@@ -272,7 +278,7 @@ static rp_frontend_status run(rp_diag *diag, char *path, char *text, size_t len,
     loader_free(&L, false);
     size_t errors = rp_check_spec(diag, spec);
     rp_diag_drop_sources(diag);
-    if (errors > 0) {
+    if (errors > 0 || kept_whole > 0) {
         rp_ast_free(spec);
         return RP_FRONTEND_SPEC_ERROR;
     }
