@@ -106,6 +106,19 @@ static int join_open(rp_layer_run *run, const rp_layer_desc *l, const uint8_t *i
     return RP_OK;
 }
 
+/* Whether text t[0..len) followed by the separator holds the separator before len: t has
+ * it, or ends with a start of it that the separator then completes ("a-" before "--"). The
+ * receiver would split there, so such a non-last part cannot be sealed. */
+static bool sep_starts_early(const rp_layer_desc *l, const uint8_t *t, size_t len)
+{
+    const uint8_t *s = (const uint8_t *)l->sep;
+    size_t sl = l->sep_len;
+    if (find_sep(l, t, 0, len) != len) return true;
+    for (size_t k = 1; k < sl && k <= len; k++) /* t's last k bytes + the separator's first sl - k */
+        if (memcmp(t + len - k, s, k) == 0 && memcmp(s + k, s, sl - k) == 0) return true;
+    return false;
+}
+
 /* The id text of part `p` for sealing, checked. */
 static int seal_id(rp_layer_run *run, const rp_layer_desc *l, const rp_join_part *p,
                    const char **id, size_t *id_len, rp_error *why)
@@ -116,9 +129,10 @@ static int seal_id(rp_layer_run *run, const rp_layer_desc *l, const rp_join_part
     if (v->id == NULL || v->id_len == 0)
         return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "join: the id of key %u is empty", p->key);
-    if (find_sep(l, (const uint8_t *)v->id, 0, v->id_len) != v->id_len)
+    if (sep_starts_early(l, (const uint8_t *)v->id, v->id_len))
         return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_ENVELOPE, SIZE_MAX,
-                            "join: the id of key %u contains the separator", p->key);
+                            "join: the id of key %u contains the separator (or ends with a "
+                            "start of it)", p->key);
     *id = v->id;
     *id_len = v->id_len;
     return RP_OK;
@@ -193,9 +207,10 @@ static int join_seal(rp_layer_run *run, const rp_layer_desc *l, const uint8_t *i
         return rp_error_set(why, RP_E_OVERFLOW, RP_LAYER_ENVELOPE, SIZE_MAX,
                             "join: needs %zu bytes, buffer has %zu", rp_layer_add(total, 1), cap);
     bool payload_last = l->parts[l->part_count - 1].kind == RP_JOIN_PAYLOAD;
-    if (!payload_last && find_sep(l, in, 0, len) != len)
+    if (!payload_last && sep_starts_early(l, in, len))
         return rp_error_set(why, RP_E_ARGUMENT, RP_LAYER_ENVELOPE, SIZE_MAX,
-                            "join: the payload contains the separator and is not the last part");
+                            "join: the payload contains the separator (or ends with a start of "
+                            "it) and is not the last part");
     if (in != dst + pre && len > 0) memmove(dst + pre, in, len);
     size_t o = 0;
     for (size_t i = 0; i < l->part_count; i++) {

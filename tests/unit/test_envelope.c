@@ -264,6 +264,28 @@ START_TEST(compositions_look_as_declared)
     ck_assert_uint_eq(res.id_len, 8);
     ck_assert_int_eq(memcmp(res.id, "sensor-7", 8), 0);
     ck_assert_uint_eq(res.id_key, KEY_DEV);
+    /* an id the receiver would split short is refused: one holding "::", or ending with ':'
+     * (then "sensor:" + "::" reads as "sensor" + "::" + ":..."); a lone ':' inside is fine */
+    {
+        static const struct { const char *id; int rc; } ids[] = {
+            { "sensor::7", RP_E_ARGUMENT }, { "sensor:", RP_E_ARGUMENT }, { ":", RP_E_ARGUMENT },
+            { "sen:sor", 0 }, { ":sensor", 0 },
+        };
+        const char *was = kr.dev_id;
+        for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+            kr.dev_id = ids[i].id;
+            size_t sn = 0;
+            rp_error e2;
+            int rc = rp_envelope_seal(&cx, E_JOINED, msg, strlen(msg), pkt, sizeof pkt, work, sizeof work, &sn, &e2);
+            ck_assert_msg(rc == ids[i].rc, "id '%s': %d (%s)", ids[i].id, rc, rc != 0 ? e2.message : "");
+            if (rc != 0)
+                continue;
+            ck_assert_int_eq(rp_envelope_open(&cx, E_JOINED, pkt, sn, out, sizeof out, NULL, 0, &res, &err, &detail), 0);
+            ck_assert_uint_eq(res.id_len, strlen(ids[i].id));
+            ck_assert_int_eq(memcmp(res.id, ids[i].id, res.id_len), 0);
+        }
+        kr.dev_id = was;
+    }
 
     /* base64(zlib(json)): a zlib stream (78 9C at the default level) */
     n = seal(E_ZB64, msg);
