@@ -295,8 +295,8 @@ size_t rp_envelope_sealed_max(const rp_protocol *proto, unsigned envelope, size_
  * suffice (RP_E_OVERFLOW otherwise); work may be NULL for an envelope of json alone. plain
  * must not overlap out or work (RP_E_ARGUMENT). Keys: cx->keys with RP_KEY_SEAL; IVs:
  * cx->random. RP_E_TOO_LONG when an rsa layer's input exceeds one block; RP_E_ARGUMENT when
- * an id() text is empty, contains the separator or ends with a start of it (a- before --). On failure out and work hold nothing
- * useful (cleansed when the envelope encrypts). */
+ * an id() text is empty, contains the separator or ends with a start of it (a- before --).
+ * On failure out and work hold nothing useful (cleansed when the envelope encrypts). */
 RP_CHECK_RESULT int rp_envelope_seal(const rp_envelope_ctx *cx, unsigned envelope,
                                      const char *plain, size_t len, char *out, size_t cap,
                                      uint8_t *work, size_t work_cap, size_t *out_len,
