@@ -374,6 +374,73 @@ static void report_alike(rp_checker *c, const rp_ast_decl *ea, const rp_ast_decl
     rp_diag_note(c->diag, &ea->name_span, "'%s' declared here", ea->name);
 }
 
+/* ---- envelopes inside delimited packets ------------------------------------------------ */
+
+/* Whether the text layer li of envelope e writes may hold byte b. JSON as the runtime writes
+ * it escapes every control byte; an id() is text too. */
+static bool layer_may_hold(const rp_ast_envelope *e, size_t li, unsigned char b)
+{
+    const rp_ast_layer *l = &e->layers[li];
+    switch (l->kind) {
+    case RP_AST_LAYER_JSON:
+        return b >= 0x20;
+    case RP_AST_LAYER_JOIN:
+        if (strchr(l->separator, (char)b) != NULL && b != 0)
+            return true;
+        for (size_t i = 0; i < l->part_count; i++) {
+            rp_ast_part_kind k = l->parts[i].kind;
+            if (k == RP_AST_PART_PAYLOAD ? li + 1 < e->layer_count && layer_may_hold(e, li + 1, b)
+                : k == RP_AST_PART_IV_HEX ? rp_check_layer_alphabet_has(RP_AST_LAYER_HEX, b)
+                : b >= 0x20)
+                return true;
+        }
+        return false;
+    default:
+        return rp_check_layer_alphabet_has(l->kind, b); /* binary layers: any byte */
+    }
+}
+
+/* A delimited port ends a packet at its delimiter: an envelope whose text may hold every byte
+ * of it could have a packet cut inside (JSON on delimiter(","), a join whose separator is the
+ * delimiter, a binary layer outermost). */
+void rp_check_envelope_framing(rp_checker *c)
+{
+    const rp_ast_spec *spec = c->spec;
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        size_t n = 0;
+        const rp_ast_route *routes = rp_ast_decl_routes(spec->decls[i], &n);
+        for (size_t j = 0; j < n; j++) {
+            const rp_ast_route *r = &routes[j];
+            if (r->port == NULL || r->port->u.port.framing != RP_AST_FRAMING_DELIMITER)
+                continue;
+            const rp_ast_port *port = &r->port->u.port;
+            for (size_t k = 0; k < r->envelope_count; k++) {
+                const rp_ast_envelope *e = r->envelopes[k] != NULL ? &r->envelopes[k]->u.envelope : NULL;
+                if (e == NULL || e->layer_count == 0)
+                    continue;
+                bool all = true;
+                for (size_t d = 0; d < port->delimiter_len && all; d++)
+                    all = layer_may_hold(e, 0, (unsigned char)port->delimiter[d]);
+                if (!all)
+                    continue;
+                rp_strbuf shown = { 0 };
+                for (size_t d = 0; d < port->delimiter_len; d++) {
+                    unsigned char b = (unsigned char)port->delimiter[d];
+                    if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\')
+                        rp_sb_putc(&shown, (char)b);
+                    else
+                        rp_sb_printf(&shown, "\\x%02X", b);
+                }
+                error(c, &r->envelope_spans[k],
+                      "the text of envelope '%s' may hold the delimiter \"%s\" that ends a packet "
+                      "on port '%s': a packet could be cut inside",
+                      r->envelopes[k]->name, shown.s, r->port->name);
+                free(shown.s);
+            }
+        }
+    }
+}
+
 /* Every envelope that may reach `to` on `port`, over every route of the spec. */
 void rp_check_envelope_sets(rp_checker *c)
 {

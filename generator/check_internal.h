@@ -63,6 +63,8 @@ bool rp_check_layer_is_binary(rp_ast_layer_kind k);
 bool rp_check_layer_alphabet_has(rp_ast_layer_kind k, unsigned char ch);
 /* The envelopes reaching one peer on one port can be told apart (all names resolved). */
 void rp_check_envelope_sets(rp_checker *c);
+/* Every envelope routed on a delimited port must not be able to hold its delimiter. */
+void rp_check_envelope_framing(rp_checker *c);
 
 /* check_routed.c: routed messages differ in a required const field (all names resolved). */
 void rp_check_discriminators(rp_checker *c);

@@ -672,6 +672,7 @@ void rp_check_transport(rp_checker *c)
     if (c->errors != 0)
         return; /* the set checks need every name resolved and every const checked */
     rp_check_envelope_sets(c);
+    rp_check_envelope_framing(c);
     rp_check_discriminators(c);
     rp_check_classify_keys(c);
 }
