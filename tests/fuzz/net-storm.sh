@@ -9,7 +9,7 @@
 # holding up to 150, makes it evict) and storms both ports for SECONDS. Passes when the
 # server answered every probe during the storm (net_storm.py), a residue-client run after it
 # logs its line (written once to the log file), its VmRSS is back within 32 MiB of where it
-# started, it stops on SIGTERM with status 0 and its stderr holds no sanitizer report. Use a
+# started (not checked on an ASan build), it stops on SIGTERM with status 0 and its stderr holds no sanitizer report. Use a
 # SAN=1 build (BUILD=build/san) for ASan+UBSan on the server.
 set -u
 build=${1:-build}
@@ -50,7 +50,13 @@ if [ -z "$end" ]; then
     echo "net-storm: FAIL the server is gone"; tail -n 20 "$work/server.err"; exit 1
 fi
 echo "net-storm: server VmRSS ${base} kB before, ${end} kB after, peak ${peak} kB"
-[ "$end" -le $((base + 32768)) ] || { echo "net-storm: FAIL memory did not come back near its baseline"; fail=1; }
+# ASan keeps freed memory in its quarantine (256 MiB) and never gives its heap back, so
+# the resident size says nothing there; LeakSanitizer's report at exit is the check.
+if grep -aq __asan_init "$build/residue-server"; then
+    echo "net-storm: memory baseline not checked (ASan build; LeakSanitizer runs at exit)"
+elif [ "$end" -gt $((base + 32768)) ]; then
+    echo "net-storm: FAIL memory did not come back near its baseline"; fail=1
+fi
 stop_server
 [ "$SERVER_RC" -eq 0 ] || { echo "net-storm: FAIL the server exited with status $SERVER_RC"; fail=1; }
 if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$work/server.err"; then
