@@ -101,8 +101,10 @@ static bool field_fits(const rp_ast_field *f, unsigned depth)
     if (f->label == RP_LABEL_REPEATED || f->type.is_map || a->nullable || a->pattern_re != NULL ||
         !plain_text(f->wire_key))
         return false;
+    /* a nested message is written by its own lane, and one without fields has none
+     * (emit_encode_lane_fits) */
     if (ref != NULL && ref->kind == RP_DECL_MESSAGE)
-        return fits_depth(ref, depth + 1);
+        return ref->u.message.field_count > 0 && fits_depth(ref, depth + 1);
     if (rp_ast_decl_is_string_enum(ref) || f->type.scalar == RP_SCALAR_FLOAT64)
         return false;
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);

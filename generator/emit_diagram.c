@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnames.h"
 #include "fe_util.h"
 #include "out_files.h"
 
@@ -305,20 +306,16 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
 
 /* ---- files -------------------------------------------------------------------------------------- */
 
-/* "ClientSession" -> "client-session" */
+/* "ClientSession" -> "client-session": the machine's C name (cnames.h) with '-' for '_'.
+ * The checker keeps the C names of two machines apart, so no two SVGs get one file name
+ * (spelling the name out letter by letter gave ABC and A_B_C both "a-b-c"). */
 static char *file_stem(const char *name)
 {
-    rp_strbuf b = { 0 };
-    for (size_t i = 0; name[i] != '\0'; i++) {
-        char ch = name[i];
-        if (ch >= 'A' && ch <= 'Z') {
-            if (i > 0 && name[i - 1] != '_')
-                rp_sb_putc(&b, '-');
-            ch = (char)(ch - 'A' + 'a');
-        }
-        rp_sb_putc(&b, ch == '_' ? '-' : ch);
-    }
-    return rp_sb_take(&b);
+    char *s = rp_cname_snake(name);
+    for (char *p = s; *p != '\0'; p++)
+        if (*p == '_')
+            *p = '-';
+    return s;
 }
 
 /* The other peer of a two-peer spec. */

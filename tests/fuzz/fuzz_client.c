@@ -1,9 +1,13 @@
 /* fuzz_client: the client session facing a hostile server — residue_client_receive in each state
  * that expects a reply, and residue_client_log_reply.
  *
- * Each input gets a fresh unmanaged client (fixed clock, deterministic RNG, the key pair of
- * ../shared/vectors/A-unknown-plain) that has sent its CONNECT. Byte 0 (op % 7) says what the
- * rest of the input is:
+ * Each input gets a fresh client (fixed clock, deterministic RNG, the key pair of
+ * ../shared/vectors/A-unknown-plain) that has sent its CONNECT. Byte 0 says which client:
+ *   bit 7: the CONNECT is RSA-encrypted to the server's public key (the 8192-bit key of
+ *          ../shared/vectors/B-unknown-rsa), else plain;
+ *   bit 6: a managed client (client_id "abcdefghijklmnop", the id of the fixture replies,
+ *          with the same key pair), else unmanaged (its public key in the CONNECT);
+ * and its low six bits (op = (byte 0 & 63) % 7) what the rest of the input is:
  *   0 a raw reply while waiting for the hello
  *   1 a hello plaintext, RSA-encrypted to the client's key by the harness
  *   2 a raw reply while waiting for the established reply (after a valid hello)
@@ -13,6 +17,10 @@
  *   6 log records (a JSON object or array) the established client turns into a log packet with
  *     residue_client_build_log; the packet must open with the session key (and inflate) into
  *     records equal to the ones given
+ *
+ * The CONNECT of each of the four kinds of client is opened as the server would (with the
+ * server's private key for RSA) and must be that envelope holding a CONNECT of that client
+ * (type, timestamp, its id or its public key); check_connect says how often.
  *
  * Invariants: no crash; success moves the state as documented (hello -> ACK written, framed and
  * AES-enveloped; established -> ESTABLISHED with a usable logging port and bulk size); every
@@ -33,6 +41,10 @@
 #include "../unit/support/residue_seal.h"
 
 #define KEY_PATH "../shared/vectors/A-unknown-plain/keys/client-private.pem"
+#define CLIENT_PUB_PATH "../shared/vectors/A-unknown-plain/keys/client-public.pem"
+#define SERVER_PUB_PATH "../shared/vectors/B-unknown-rsa/keys/server-public.pem"
+#define SERVER_KEY_PATH "../shared/vectors/B-unknown-rsa/keys/server-private.pem"
+#define MANAGED_ID "abcdefghijklmnop"
 #define NOW 1795667600u
 #define HELLO "{\"status\":0,\"ack\":0,\"key\":\"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\",\"client_id\":\"abcdefghijklmnop\",\"token\":\"0123456789ABCDEF0123456789ABCDEF\"}"
 #define ESTABLISHED "{\"status\":0,\"ack\":1,\"flags\":1521,\"max_bulk_size\":50,\"server_info\":{\"version\":\"2.3.6\"},\"key\":\"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F\",\"client_id\":\"abcdefghijklmnop\",\"token\":\"0123456789ABCDEF0123456789ABCDEF\",\"logging_port\":8778,\"age\":259200,\"date_created\":1795667600}"
@@ -45,6 +57,21 @@ static rp_rsa_key *key(void)
         abort();
     }
     return k;
+}
+
+static rp_rsa_key *server_key(bool private_half)
+{
+    static rp_rsa_key *k[2];
+    rp_error err;
+    int rc = 0;
+    if (k[private_half] == NULL)
+        rc = private_half ? rp_rsa_key_load_private_file(SERVER_KEY_PATH, NULL, &k[1], &err)
+                          : rp_rsa_key_load_public_file(SERVER_PUB_PATH, &k[0], &err);
+    if (rc != 0) {
+        fprintf(stderr, "fuzz_client: %s (run from the project root)\n", err.message);
+        abort();
+    }
+    return k[private_half];
 }
 
 static uint64_t fixed_clock(void *ctx)
@@ -133,6 +160,72 @@ static char *seal_aes(const char *plain, size_t len, size_t *out_len)
     return w;
 }
 
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    FUZZ_CHECK(f != NULL);
+    char *buf = malloc(65536);
+    FUZZ_CHECK(buf != NULL);
+    *len = fread(buf, 1, 65536, f);
+    FUZZ_CHECK(ferror(f) == 0 && *len < 65536);
+    fclose(f);
+    return buf;
+}
+
+/* The CONNECT the client wrote (delimiter included), opened and decoded as the server would.
+ * A plain one depends on nothing but the kind of client (fixed clock), so after the first it
+ * must be the same bytes. An RSA one differs every time (OpenSSL draws the PKCS#1 padding
+ * itself) and opening it costs an 8192-bit private-key operation (25 ms), so the first 16 of
+ * each kind are opened and the rest must be that envelope and the same length. */
+static void check_connect(const uint8_t *pkt, size_t len, bool rsa, bool managed)
+{
+    static uint8_t *seen[4];
+    static size_t seen_len[4], opened[4];
+    unsigned kind = (unsigned)rsa << 1 | (unsigned)managed;
+    unsigned want = rsa ? RESIDUE_ENVELOPE_RSA_TO_SERVER : RESIDUE_ENVELOPE_PLAIN;
+    uint32_t m = rp_protocol_envelopes(&residue_protocol, RESIDUE_PORT_CONNECT, RESIDUE_PEER_CLIENT);
+    FUZZ_CHECK(len > 4 && memcmp(pkt + len - 4, "\r\n\r\n", 4) == 0);
+    FUZZ_CHECK(rp_envelope_classify(&residue_protocol, m, (const char *)pkt, len - 4) ==
+               RESIDUE_ENVELOPE_BIT(want));
+    if (seen[kind] != NULL) {
+        FUZZ_CHECK(len == seen_len[kind]);
+        if (!rsa) FUZZ_CHECK(memcmp(pkt, seen[kind], len) == 0);
+        if (!rsa || opened[kind] >= 16) return;
+    }
+    opened[kind]++;
+    rs_keys sk = {.server = rsa ? server_key(true) : NULL};
+    char json[RESIDUE_SESSION_PACKET_MAX];
+    size_t jn = 0;
+    rp_envelope_opened res;
+    FUZZ_CHECK(rs_open(&sk, RS_ANY_OF(m), (const char *)pkt, len - 4, json, sizeof json, &jn, &res,
+                       NULL, NULL) == 0);
+    FUZZ_CHECK(res.envelope == want);
+    residue_connect c;
+    uint8_t store[8192];
+    rp_arena a;
+    rp_arena_init(&a, store, sizeof store);
+    FUZZ_CHECK(residue_connect_decode(json, jn, &c, &a, NULL, NULL) == 0);
+    FUZZ_CHECK(c.type == RESIDUE_REQUEST_TYPE_CONNECT && c.timestamp == NOW && !c.has_key_size);
+    if (managed) {
+        FUZZ_CHECK(c.has_client_id && !c.has_rsa_public_key);
+        FUZZ_CHECK(c.client_id.len == strlen(MANAGED_ID) &&
+                   memcmp(c.client_id.ptr, MANAGED_ID, c.client_id.len) == 0);
+    } else {
+        /* its public key, as the PEM text the vectors hold */
+        size_t pl = 0;
+        char *pem = read_file(CLIENT_PUB_PATH, &pl);
+        FUZZ_CHECK(c.has_rsa_public_key && !c.has_client_id);
+        FUZZ_CHECK(c.rsa_public_key.len == pl && memcmp(c.rsa_public_key.ptr, pem, pl) == 0);
+        free(pem);
+    }
+    if (seen[kind] == NULL) {
+        seen[kind] = malloc(len);
+        FUZZ_CHECK(seen[kind] != NULL);
+        memcpy(seen[kind], pkt, len);
+        seen_len[kind] = len;
+    }
+}
+
 /* Records in -> residue_client_build_log -> open as the server would -> the same records. */
 static void build_log(residue_client *cl, const char *in, size_t len)
 {
@@ -203,13 +296,16 @@ static void build_log(residue_client *cl, const char *in, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || size > 100000) return 0;
-    unsigned op = data[0] % 7;
+    unsigned op = (data[0] & 63u) % 7;
+    bool rsa = (data[0] & 0x80) != 0, managed = (data[0] & 0x40) != 0;
     const char *in = (const char *)data + 1;
     size_t len = size - 1;
 
     residue_client_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.client_key = key();
+    cfg.client_id = managed ? MANAGED_ID : NULL;
+    cfg.server_public_key = rsa ? server_key(false) : NULL;
     uint64_t rng = 7;
     residue_client *cl = NULL;
     FUZZ_CHECK(residue_client_create(&cfg, fixed_clock, NULL, fixed_rng, &rng, &cl, NULL) == 0);
@@ -217,6 +313,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t ol = 0;
     FUZZ_CHECK(residue_client_connect(cl, out, sizeof out, &ol, NULL) == 0);
     FUZZ_CHECK(residue_client_get_state(cl) == RESIDUE_CLIENT_AWAIT_HELLO);
+    check_connect(out, ol, rsa, managed);
 
     char *w = NULL;
     size_t wl = 0;

@@ -102,6 +102,16 @@ if [ -d "$vec" ]; then
         done
     done
 fi
+# fuzz_client: each seed also for an RSA-to-server CONNECT (byte 0 | 0x80) and, with it, a
+# managed client (| 0xC0)
+if [ -d "$out/client" ]; then
+    for f in "$out"/client/*; do
+        b=$(od -An -tu1 -N1 "$f" | tr -d ' ')
+        for hi in 128 192; do
+            { printf "\\$(printf '%03o' $((b | hi)))"; tail -c +2 "$f"; } > "$f.$hi"
+        done
+    done
+fi
 if [ -d "$jts" ]; then
     for f in "$jts"/*.json; do put json "jts-$(basename "$f")" "$f"; done
 fi

@@ -10,6 +10,11 @@
 # into $FUZZ_BUILD/summary.txt and on stdout. Exits 1 when any harness found a crash, leak or
 # timeout (its artifact path is printed: turn it into a regression input under
 # tests/fuzz/regressions/<target>/ once fixed).
+# When rprotoc is among the targets, its corpus, seeds and regression inputs are then compiled
+# (tests/fuzz/compile-specs.sh, with $RPROTOC_BUILD/rprotoc, default build/rprotoc: every
+# accepted spec's C with both --optimize options, cc -Werror) into $FUZZ_BUILD/compile/; a
+# failure there counts as a finding too. FUZZ_COMPILE=0 skips it, FUZZ_COMPILE_MAX=N
+# compiles only the first N files (by name) of the corpus.
 set -u
 secs=${1:?seconds}; jobs=${2:?jobs}; shift 2
 fb=${FUZZ_BUILD:-build/fuzz}
@@ -53,6 +58,24 @@ for t in "$@"; do
         "$t" "$secs" "${runs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "${rss:-?}" "$status" \
         | tee -a "$fb/summary.txt"
 done
+if grep -qx rprotoc < <(printf '%s\n' "$@") && [ "${FUZZ_COMPILE:-1}" != 0 ]; then
+    rb=${RPROTOC_BUILD:-build}
+    corpus=("$fb/corpus/rprotoc")
+    if [ -n "${FUZZ_COMPILE_MAX:-}" ]; then
+        mapfile -t corpus < <(find "$fb/corpus/rprotoc" -maxdepth 1 -type f | sort | head -n "$FUZZ_COMPILE_MAX")
+    fi
+    regs=()
+    [ -d tests/fuzz/regressions/rprotoc ] && regs=(tests/fuzz/regressions/rprotoc)
+    if out=$(tests/fuzz/compile-specs.sh "$rb" "$fb/compile" "$fb/seeds/rprotoc" \
+                 ${regs[@]+"${regs[@]}"} ${corpus[@]+"${corpus[@]}"} 2>&1); then
+        status=ok
+    else
+        status="FAIL: specs in $fb/compile/failures/"; fail=1
+    fi
+    printf '%s\n' "$out" | tail -n 30 > "$fb/logs/compile.log"
+    printf 'compile   %s %s\n' "$(printf '%s\n' "$out" | grep '^compile-specs: [0-9]' | cut -d' ' -f2-)" \
+        "$status" | tee -a "$fb/summary.txt"
+fi
 if [ "$fail" -ne 0 ]; then
     echo "run-fuzz: findings above; logs in $fb/logs/"; exit 1
 fi

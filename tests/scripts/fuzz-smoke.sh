@@ -8,7 +8,12 @@
 #    (works with gcc; no libFuzzer needed).
 # 2. Builds the libFuzzer harnesses (clang, -fsanitize=fuzzer,address,undefined) into
 #    build/fuzz/, replays the regression inputs through them (so ASan/UBSan see them), then
-#    runs each harness for FUZZ_SMOKE_SECONDS (default 10) on the seed corpus, two at a time.
+#    runs each harness for FUZZ_SMOKE_SECONDS (default 10) on the seed corpus, two at a time;
+#    then compiles the C of the accepted rprotoc seeds, regression inputs and the first
+#    FUZZ_SMOKE_COMPILE (default 40) corpus files (tests/fuzz/compile-specs.sh, via run-fuzz.sh).
+# 3. Storms BUILD/residue-server's sockets for FUZZ_SMOKE_NET_SECONDS (default 5) with
+#    tests/fuzz/net-storm.sh (random, cut, oversized and pipelined streams; the server must
+#    keep answering and take a good client after).
 # Fails on any crash, sanitizer report, broken invariant or missing harness. Step 2 needs clang
 # with libFuzzer (tests/fuzz/ensure-fuzz-deps.sh installs it as root); without it the script
 # fails unless FUZZ_SMOKE_ALLOW_NO_CLANG=1, and then says loudly what it skipped.
@@ -70,6 +75,12 @@ for t in $targets; do
 done
 echo "fuzz-smoke: replayed $nreg regression inputs under ASan+UBSan (libFuzzer build)"
 # shellcheck disable=SC2086
-if ! FUZZ_BUILD=$fb tests/fuzz/run-fuzz.sh "$secs" "$jobs" $targets; then fail=1; fi
+if ! FUZZ_BUILD=$fb RPROTOC_BUILD=$build FUZZ_COMPILE_MAX=${FUZZ_SMOKE_COMPILE:-40} \
+        tests/fuzz/run-fuzz.sh "$secs" "$jobs" $targets; then fail=1; fi
+
+# ---- 3. the server's socket loops ----------------------------------------------------------
+if ! tests/fuzz/net-storm.sh "$build" "${FUZZ_SMOKE_NET_SECONDS:-5}"; then
+    echo "fuzz-smoke: FAIL net-storm"; fail=1
+fi
 echo "fuzz-smoke: $(wc -w <<<"$targets") harnesses, ${secs}s each, total $(( $(date +%s) - t0 ))s"
 [ "$fail" -eq 0 ]
