@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fe_util.h"
 #include "regex.h"
 
 /* ---- freeing ------------------------------------------------------------------------------ */
@@ -345,6 +346,38 @@ int rp_ast_int_cmp(rp_ast_int a, rp_ast_int b)
     if (a.neg)
         return a.mag > b.mag ? -1 : 1;
     return a.mag < b.mag ? -1 : 1;
+}
+
+/* A value and its position, sorted to find equal values without comparing pairs. */
+typedef struct int_at {
+    rp_ast_int v;
+    size_t index;
+} int_at;
+
+static int int_at_cmp(const void *a, const void *b)
+{
+    const int_at *x = a, *y = b;
+    int c = rp_ast_int_cmp(x->v, y->v);
+    return c != 0 ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+size_t *rp_ast_int_first_equal(const rp_ast_int *items, size_t n)
+{
+    int_at *sorted = rp_xcalloc(n + 1, sizeof *sorted);
+    size_t *first = rp_xcalloc(n + 1, sizeof *first);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (int_at){ items[i], i };
+    if (n > 1)
+        qsort(sorted, n, sizeof *sorted, int_at_cmp);
+    /* in each run of equal values the first entry has the smallest index */
+    for (size_t i = 1, g = 0; i < n; i++) {
+        if (rp_ast_int_cmp(sorted[i].v, sorted[g].v) == 0)
+            first[sorted[i].index] = sorted[g].index + 1;
+        else
+            g = i;
+    }
+    free(sorted);
+    return first;
 }
 
 bool rp_ast_int_fits(rp_ast_int v, rp_ast_scalar s)

@@ -660,6 +660,9 @@ rp_ast_int rp_ast_int_from_u64(uint64_t v);
 rp_ast_int rp_ast_int_from_i64(int64_t v);
 /* -1, 0, 1 like strcmp. */
 int rp_ast_int_cmp(rp_ast_int a, rp_ast_int b);
+/* first[i] = index + 1 of the first of items[0..i) equal to items[i], or 0: equal values
+ * found by sorting, so a list of n costs n log n, not n^2 comparisons. Free the result. */
+size_t *rp_ast_int_first_equal(const rp_ast_int *items, size_t n);
 /* True when v lies within the range of integer kind s (false for non-integers). */
 bool rp_ast_int_fits(rp_ast_int v, rp_ast_scalar s);
 /* Value as int64_t / uint64_t; the caller guarantees it fits (else the result wraps). */

@@ -53,12 +53,15 @@ static const char *const scalar_names[] = { "bool", "string", "bytes", "int8", "
                                              "int64", "uint8", "uint16", "uint32", "uint64",
                                              "float64" };
 
-/* Closest type name to `name` (built-ins, then declarations of the kinds in `mask`), or NULL. */
+/* Closest type name to `name` (built-ins, then declarations of the kinds in `mask`), or NULL.
+ * None once errors are dropped: a spec of n misspelt names would cost n^2 distances. */
 static const char *suggest(const checker *c, const char *name, unsigned mask, bool scalars)
 {
     const char *best = NULL;
     size_t best_d = 3;
     size_t len = strlen(name);
+    if (rp_diag_stopped(c->diag))
+        return NULL;
     if (scalars)
         for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++) {
             size_t d = rp_check_edit_distance(name, scalar_names[i]);
@@ -256,8 +259,10 @@ static void check_charset(checker *c, rp_ast_decl *d)
 
 /* ---- enums and flags ----------------------------------------------------------------------------- */
 
-/* A value of a string enum (or a string given to an integer enum or flags). */
-static void check_string_enum_value(checker *c, const rp_ast_decl *d, const rp_ast_enum_value *v)
+/* A value of a string enum (or a string given to an integer enum or flags). texts maps each
+ * string seen so far to index + 1 of its value. */
+static void check_string_enum_value(checker *c, const rp_ast_decl *d, const rp_ast_enum_value *v,
+                                    rp_name_table *texts)
 {
     const rp_ast_enum *e = &d->u.enm;
     if (d->kind == RP_DECL_FLAGS) {
@@ -277,26 +282,12 @@ static void check_string_enum_value(checker *c, const rp_ast_decl *d, const rp_a
     }
     if (v->text[0] == '\0')
         error(c, &v->value_span, "enum '%s': the string of '%s' is empty", d->name, v->name);
-    for (size_t j = 0; j < v->index; j++)
-        if (e->values[j].text != NULL && strcmp(e->values[j].text, v->text) == 0) {
-            error(c, &v->value_span, "'%s' has the same string \"%s\" as '%s'", v->name, v->text,
-                  e->values[j].name);
-            rp_diag_note(c->diag, &e->values[j].name_span, "'%s' defined here", e->values[j].name);
-            break;
-        }
-}
-
-/* A numeric value and its position, sorted to find equal values without comparing pairs. */
-typedef struct value_at {
-    rp_ast_int v;
-    size_t index;
-} value_at;
-
-static int value_at_cmp(const void *a, const void *b)
-{
-    const value_at *x = a, *y = b;
-    int c = rp_ast_int_cmp(x->v, y->v);
-    return c != 0 ? c : (x->index < y->index ? -1 : x->index > y->index);
+    size_t j = rp_name_table_put(texts, v->text, v->index + 1);
+    if (j != 0) {
+        const rp_ast_enum_value *w = &e->values[j - 1];
+        error(c, &v->value_span, "'%s' has the same string \"%s\" as '%s'", v->name, v->text, w->name);
+        rp_diag_note(c->diag, &w->name_span, "'%s' defined here", w->name);
+    }
 }
 
 /* same[i] = index + 1 of the first numeric value before i with the same number, or 0
@@ -304,21 +295,21 @@ static int value_at_cmp(const void *a, const void *b)
 static size_t *first_equal_values(const rp_ast_enum *e)
 {
     size_t n = e->value_count, k = 0;
-    value_at *sorted = rp_xcalloc(n + 1, sizeof *sorted);
+    rp_ast_int *numbers = rp_xcalloc(n + 1, sizeof *numbers);
+    size_t *at = rp_xcalloc(n + 1, sizeof *at); /* numbers[j] is e->values[at[j]] */
     size_t *same = rp_xcalloc(n + 1, sizeof *same);
     for (size_t i = 0; i < n; i++)
-        if (e->values[i].text == NULL)
-            sorted[k++] = (value_at){ e->values[i].value, i };
-    if (k > 1)
-        qsort(sorted, k, sizeof *sorted, value_at_cmp);
-    /* In each run of equal values the first entry has the smallest index. */
-    for (size_t i = 1, g = 0; i < k; i++) {
-        if (rp_ast_int_cmp(sorted[i].v, sorted[g].v) == 0)
-            same[sorted[i].index] = sorted[g].index + 1;
-        else
-            g = i;
-    }
-    free(sorted);
+        if (e->values[i].text == NULL) {
+            at[k] = i;
+            numbers[k++] = e->values[i].value;
+        }
+    size_t *first = rp_ast_int_first_equal(numbers, k);
+    for (size_t j = 0; j < k; j++)
+        if (first[j] != 0)
+            same[at[j]] = at[first[j] - 1] + 1;
+    free(first);
+    free(numbers);
+    free(at);
     return same;
 }
 
@@ -334,6 +325,8 @@ static void check_enum(checker *c, rp_ast_decl *d)
         error(c, &d->name_span, "%s '%s' has no values", flags ? "flags" : "enum", d->name);
     rp_name_table names; /* value name -> index + 1 of its first definition */
     rp_name_table_init(&names, e->value_count);
+    rp_name_table texts; /* string -> index + 1 of the first value with it */
+    rp_name_table_init(&texts, 0);
     size_t *same_value = first_equal_values(e);
     for (size_t i = 0; i < e->value_count; i++) {
         rp_ast_enum_value *v = &e->values[i];
@@ -344,7 +337,7 @@ static void check_enum(checker *c, rp_ast_decl *d)
             rp_diag_note(c->diag, &e->values[first - 1].name_span, "'%s' first defined here", v->name);
         }
         if (e->underlying == RP_SCALAR_STRING || v->text != NULL) {
-            check_string_enum_value(c, d, v);
+            check_string_enum_value(c, d, v, &texts);
         } else if (!rp_ast_int_fits(v->value, e->underlying) && !(flags && rp_ast_scalar_is_signed(e->underlying))) {
             error(c, &v->value_span, "value %s of '%s' does not fit in %s",
                   fmt_int(v->value, buf, sizeof buf), v->name,
@@ -362,6 +355,7 @@ static void check_enum(checker *c, rp_ast_decl *d)
     }
     free(same_value);
     rp_name_table_free(&names);
+    rp_name_table_free(&texts);
 }
 
 /* The value of enum or flags declaration d called name (the first one of that name), or
@@ -791,37 +785,60 @@ static void check_field_attrs(checker *c, rp_ast_field *f)
     check_versions(c, a->since, &a->since_span, a->until, &a->until_span);
 }
 
+/* The field of m that the name table holds for key, or NULL. */
+static const rp_ast_field *field_named(const rp_ast_message *m, const rp_name_table *t, const char *key)
+{
+    size_t i = rp_name_table_get(t, key);
+    return i != 0 ? &m->fields[i - 1] : NULL;
+}
+
 static void check_message(checker *c, rp_ast_decl *d)
 {
     rp_ast_message *m = &d->u.message;
+    /* name / wire key -> index + 1 of the first field with it: a clash is looked up, so a
+     * message of n fields costs n lookups, not n^2 comparisons */
+    rp_name_table names, keys;
+    rp_name_table_init(&names, m->field_count);
+    rp_name_table_init(&keys, m->field_count);
+    rp_strbuf flag = { 0 };
     for (size_t i = 0; i < m->field_count; i++) {
         rp_ast_field *f = &m->fields[i];
         resolve_type(c, &f->type, (1u << RP_DECL_ENUM) | (1u << RP_DECL_FLAGS) | (1u << RP_DECL_MESSAGE),
                      "a field type");
         if (f->wire_key[0] == '\0')
             error(c, &f->key_span, "empty wire key");
-        for (size_t j = 0; j < i; j++) {
-            const rp_ast_field *g = &m->fields[j];
-            if (strcmp(g->c_name, f->c_name) == 0) {
-                error(c, &f->name_span, "duplicate field name '%s' in message '%s'", f->c_name, d->name);
-                rp_diag_note(c->diag, &g->name_span, "'%s' first defined here", g->c_name);
-            }
-            if (strcmp(g->wire_key, f->wire_key) == 0) {
-                error(c, &f->key_span, "duplicate wire key \"%s\" in message '%s'", f->wire_key, d->name);
-                rp_diag_note(c->diag, &g->key_span, "first used by field '%s'", g->c_name);
-            }
-            for (int k = 0; k < 2; k++) { /* is_null_X clashes with nullable X (either order) */
-                const rp_ast_field *x = k == 0 ? f : g, *y = k == 0 ? g : f;
-                if (x->attrs.nullable && strncmp(y->c_name, "is_null_", 8) == 0 &&
-                    strcmp(y->c_name + 8, x->c_name) == 0) {
-                    error(c, &f->name_span, "field name '%s' clashes with the null flag of field '%s'",
-                          y->c_name, x->c_name);
-                    rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
-                }
-            }
+        const rp_ast_field *g = field_named(m, &names, f->c_name);
+        if (g != NULL) {
+            error(c, &f->name_span, "duplicate field name '%s' in message '%s'", f->c_name, d->name);
+            rp_diag_note(c->diag, &g->name_span, "'%s' first defined here", g->c_name);
         }
+        if ((g = field_named(m, &keys, f->wire_key)) != NULL) {
+            error(c, &f->key_span, "duplicate wire key \"%s\" in message '%s'", f->wire_key, d->name);
+            rp_diag_note(c->diag, &g->key_span, "first used by field '%s'", g->c_name);
+        }
+        /* is_null_X clashes with nullable X, whichever comes first */
+        const rp_ast_field *x = NULL, *y = NULL;
+        if (f->attrs.nullable) {
+            flag.len = 0;
+            rp_sb_printf(&flag, "is_null_%s", f->c_name);
+            if ((g = field_named(m, &names, flag.s)) != NULL)
+                x = f, y = g;
+        }
+        if (x == NULL && strncmp(f->c_name, "is_null_", 8) == 0 &&
+            (g = field_named(m, &names, f->c_name + 8)) != NULL && g->attrs.nullable)
+            x = g, y = f;
+        if (x != NULL) {
+            error(c, &f->name_span, "field name '%s' clashes with the null flag of field '%s'",
+                  y->c_name, x->c_name);
+            rp_diag_note(c->diag, &g->name_span, "'%s' defined here", g->c_name);
+        }
+        rp_name_table_put(&names, f->c_name, i + 1);
+        rp_name_table_put(&keys, f->wire_key, i + 1);
         check_field_attrs(c, f);
     }
+    free(flag.s);
+    rp_name_table_free(&names);
+    rp_name_table_free(&keys);
 }
 
 /* ---- arrays --------------------------------------------------------------------------------------- */

@@ -63,7 +63,8 @@ static void unknown_member(rp_checker *c, const rp_ast_span *span, const char *w
                            const rp_ast_decl *d, bool states)
 {
     const rp_ast_machine *m = &d->u.machine;
-    size_t n = states ? m->state_count : m->timer_count;
+    /* no suggestion once errors are dropped (n unknown names among n would cost n^2) */
+    size_t n = rp_diag_stopped(c->diag) ? 0 : states ? m->state_count : m->timer_count;
     const char **words = rp_xcalloc(n + 1, sizeof *words);
     for (size_t i = 0; i < n; i++)
         words[i] = states ? m->states[i].name : m->timers[i].name;

@@ -186,7 +186,7 @@ static void check_groups(rp_checker *c, bool by_envelope)
             end++;
         const rp_ast_decl *env = by_envelope ? spec->envelopes[(all[start].group >> 1) % ne] : NULL;
         if (all[start].decl->kind == RP_DECL_ARRAY) {
-            for (size_t i = start + 1; i < end; i++)
+            for (size_t i = start + 1; i < end && !rp_diag_stopped(c->diag); i++)
                 report_pair(c, &all[start], &all[i], env);
             start = end;
             continue;
@@ -216,7 +216,8 @@ static void check_groups(rp_checker *c, bool by_envelope)
             }
         }
         qsort(all + start, end - start, sizeof *all, by_group_then_bucket);
-        /* within a bucket every pair; the bucket-less messages against everyone */
+        /* within a bucket every pair; the bucket-less messages against everyone. A bucket of
+         * n alike messages is n^2 errors: no pair is compared once errors are dropped. */
         size_t none = start;
         while (none < end && all[none].bucket != NULL)
             none++;
@@ -224,13 +225,13 @@ static void check_groups(rp_checker *c, bool by_envelope)
             size_t b1 = b0;
             while (b1 < none && strcmp(all[b1].bucket, all[b0].bucket) == 0)
                 b1++;
-            for (size_t i = b0; i < b1; i++)
+            for (size_t i = b0; i < b1 && !rp_diag_stopped(c->diag); i++)
                 for (size_t j = i + 1; j < b1; j++)
                     if (!messages_differ(all[i].decl, all[j].decl))
                         report_pair(c, &all[i], &all[j], env);
             b0 = b1;
         }
-        for (size_t i = none; i < end; i++)
+        for (size_t i = none; i < end && !rp_diag_stopped(c->diag); i++)
             for (size_t j = start; j < end; j++)
                 if (j != i && (j < none || j > i) && !messages_differ(all[i].decl, all[j].decl))
                     report_pair(c, j < i ? &all[j] : &all[i], j < i ? &all[i] : &all[j], env);

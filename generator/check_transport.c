@@ -36,7 +36,7 @@ const char *rp_check_suggest_word(const char *name, const char *const *words, si
 void rp_check_unknown_word(rp_checker *c, const rp_ast_span *span, const char *what,
                          const char *name, const char *const *words, size_t n)
 {
-    const char *s = rp_check_suggest_word(name, words, n);
+    const char *s = rp_diag_stopped(c->diag) ? NULL : rp_check_suggest_word(name, words, n);
     if (s != NULL)
         error(c, span, "unknown %s '%s'; did you mean '%s'?", what, name, s);
     else

@@ -321,6 +321,11 @@ void rp_diag_note(rp_diag *d, const rp_ast_span *span, const char *fmt, ...)
     va_end(ap);
 }
 
+bool rp_diag_stopped(const rp_diag *d)
+{
+    return d->errors >= RP_DIAG_MAX_ERRORS;
+}
+
 size_t rp_diag_error_count(const rp_diag *d)
 {
     return d->errors;

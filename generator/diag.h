@@ -49,6 +49,9 @@ void rp_diag_note(rp_diag *d, const rp_ast_span *span, const char *fmt, ...) RP_
 
 /* Number of errors reported so far (including dropped ones). */
 size_t rp_diag_error_count(const rp_diag *d);
+/* True once more than RP_DIAG_MAX_ERRORS errors came: every further one is dropped, so work
+ * done only to word a message (a "did you mean") can be skipped. */
+bool rp_diag_stopped(const rp_diag *d);
 /* All rendered text so far ("" when nothing); owned by d, valid until the next report. */
 const char *rp_diag_text(const rp_diag *d);
 /* Writes the rendered text to f. */

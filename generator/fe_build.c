@@ -291,15 +291,15 @@ rp_ast_type *rp_build_type(char *name, const rp_ast_span *span)
 /* Reports members given twice in a { } list (the list keeps spec order). */
 static void report_duplicate_members(rp_parse_ctx *ctx, const rp_int_list *l, const char *what)
 {
+    size_t *first = rp_ast_int_first_equal(l->items, l->count);
     for (size_t i = 1; i < l->count; i++)
-        for (size_t j = 0; j < i; j++)
-            if (rp_ast_int_cmp(l->items[i], l->items[j]) == 0) {
-                char buf[32];
-                rp_parse_error(ctx, &l->spans[i], "duplicate value %s in %s",
-                               rp_ast_int_format(l->items[i], buf, sizeof buf), what);
-                rp_diag_note(ctx->diag, &l->spans[j], "first listed here");
-                break;
-            }
+        if (first[i] != 0) {
+            char buf[32];
+            rp_parse_error(ctx, &l->spans[i], "duplicate value %s in %s",
+                           rp_ast_int_format(l->items[i], buf, sizeof buf), what);
+            rp_diag_note(ctx->diag, &l->spans[first[i] - 1], "first listed here");
+        }
+    free(first);
 }
 
 rp_attr_item *rp_build_len_attr(rp_attr_kind kind, const rp_ast_span *span, bool has_min,
