@@ -14,6 +14,7 @@
 
 #include "emit_c_util.h"
 #include "fe_util.h"
+#include "name_table.h"
 #include "regex.h"
 #include "source.h"
 
@@ -778,15 +779,44 @@ static void compare_port(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
 
 /* ---- declarations --------------------------------------------------------------------------- */
 
-static const rp_ast_field *field_by_key(const rp_ast_decl *m, const char *key)
+/* A message's fields by wire key and by C name (the first of each, as the checks keep
+ * them unique), so that comparing two messages of n fields costs n lookups. */
+typedef struct field_index {
+    const rp_ast_decl *m;
+    rp_name_table by_key, by_name;
+} field_index;
+
+static void field_index_init(field_index *x, const rp_ast_decl *m)
 {
-    for (size_t i = 0; i < m->u.message.field_count; i++)
-        if (strcmp(m->u.message.fields[i].wire_key, key) == 0)
-            return &m->u.message.fields[i];
-    return NULL;
+    x->m = m;
+    rp_name_table_init(&x->by_key, m->u.message.field_count);
+    rp_name_table_init(&x->by_name, m->u.message.field_count);
+    for (size_t i = 0; i < m->u.message.field_count; i++) {
+        rp_name_table_put(&x->by_key, m->u.message.fields[i].wire_key, i + 1);
+        rp_name_table_put(&x->by_name, m->u.message.fields[i].c_name, i + 1);
+    }
 }
 
-static void compare_message(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
+static void field_index_free(field_index *x)
+{
+    rp_name_table_free(&x->by_key);
+    rp_name_table_free(&x->by_name);
+}
+
+static const rp_ast_field *field_by_key(const field_index *x, const char *key)
+{
+    size_t i = rp_name_table_get(&x->by_key, key);
+    return i != 0 ? &x->m->u.message.fields[i - 1] : NULL;
+}
+
+static const rp_ast_field *field_by_name(const field_index *x, const char *name)
+{
+    size_t i = rp_name_table_get(&x->by_name, name);
+    return i != 0 ? &x->m->u.message.fields[i - 1] : NULL;
+}
+
+static void compare_fields(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n, const field_index *xo,
+                           const field_index *xn)
 {
     const rp_ast_message *mo = &o->u.message, *mn = &n->u.message;
     compare_routes(c, o, n);
@@ -796,13 +826,13 @@ static void compare_message(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
                  "'%s' refuses unknown keys now: keys only old senders know are refused", n->name);
     for (size_t i = 0; i < mo->field_count; i++) {
         const rp_ast_field *fo = &mo->fields[i];
-        const rp_ast_field *fn = field_by_key(n, fo->wire_key);
+        const rp_ast_field *fn = field_by_key(xn, fo->wire_key);
         if (fn != NULL) {
             compare_field(c, n, fo, fn);
             continue;
         }
-        const rp_ast_field *renamed = rp_ast_find_field(n, fo->c_name);
-        if (renamed != NULL && field_by_key(o, renamed->wire_key) == NULL) {
+        const rp_ast_field *renamed = field_by_name(xn, fo->c_name);
+        if (renamed != NULL && field_by_key(xo, renamed->wire_key) == NULL) {
             breaking(c, BOTH, &renamed->key_span, &fo->key_span, "the old key",
                      "key of field '%s' of '%s' renamed from \"%s\" to \"%s\"", fo->c_name, n->name, fo->wire_key,
                      renamed->wire_key);
@@ -824,10 +854,10 @@ static void compare_message(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
     }
     for (size_t i = 0; i < mn->field_count; i++) {
         const rp_ast_field *fn = &mn->fields[i];
-        if (field_by_key(o, fn->wire_key) != NULL)
+        if (field_by_key(xo, fn->wire_key) != NULL)
             continue;
-        const rp_ast_field *old_same = rp_ast_find_field(o, fn->c_name);
-        if (old_same != NULL && field_by_key(n, old_same->wire_key) == NULL)
+        const rp_ast_field *old_same = field_by_name(xo, fn->c_name);
+        if (old_same != NULL && field_by_key(xn, old_same->wire_key) == NULL)
             continue; /* a renamed key, reported above */
         if (rp_ast_field_is_required(fn))
             breaking(c, OLD_TO_NEW, &fn->span, &o->name_span, "the old declaration",
@@ -838,6 +868,16 @@ static void compare_message(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
                      "new field '%s' (\"%s\") of '%s': old receivers refuse the key", fn->c_name, fn->wire_key,
                      n->name);
     }
+}
+
+static void compare_message(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
+{
+    field_index xo, xn;
+    field_index_init(&xo, o);
+    field_index_init(&xn, n);
+    compare_fields(c, o, n, &xo, &xn);
+    field_index_free(&xo);
+    field_index_free(&xn);
 }
 
 static void compare_array(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
@@ -853,11 +893,36 @@ static void compare_array(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
                     &o->u.array.len.span, BOTH);
 }
 
-static bool same_enum_value(const rp_ast_enum_value *a, const rp_ast_enum_value *b)
+/* The text that stands for a value of an enum or flags: equal texts <=> same_enum_value. */
+static char *enum_value_key(const rp_ast_enum_value *v)
 {
-    if (a->text != NULL || b->text != NULL)
-        return a->text != NULL && b->text != NULL && strcmp(a->text, b->text) == 0;
-    return rp_ast_int_cmp(a->value, b->value) == 0;
+    rp_strbuf t = { 0 };
+    char buf[32];
+    if (v->text != NULL)
+        rp_sb_printf(&t, "s%s", v->text);
+    else
+        rp_sb_printf(&t, "i%s", rp_ast_int_format(v->value, buf, sizeof buf));
+    return rp_sb_take(&t);
+}
+
+/* The values of e by enum_value_key: keys[i] is the key of value i (free with free_keys). */
+static char **enum_value_keys(const rp_ast_enum *e, rp_name_table *t)
+{
+    char **keys = rp_xcalloc(e->value_count + 1, sizeof *keys);
+    rp_name_table_init(t, e->value_count);
+    for (size_t i = 0; i < e->value_count; i++) {
+        keys[i] = enum_value_key(&e->values[i]);
+        rp_name_table_put(t, keys[i], i + 1);
+    }
+    return keys;
+}
+
+static void free_keys(char **keys, size_t n, rp_name_table *t)
+{
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    rp_name_table_free(t);
 }
 
 static void enum_value_text(rp_strbuf *t, const rp_ast_enum_value *v)
@@ -880,12 +945,11 @@ static void compare_enum(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
                  rp_ast_scalar_name(en->underlying));
         return;
     }
+    rp_name_table to, tn; /* value key -> index + 1, in the old and the new enum */
+    char **ko = enum_value_keys(eo, &to), **kn = enum_value_keys(en, &tn);
     for (size_t i = 0; i < eo->value_count; i++) {
         const rp_ast_enum_value *v = &eo->values[i];
-        bool kept = false;
-        for (size_t j = 0; j < en->value_count && !kept; j++)
-            kept = same_enum_value(v, &en->values[j]);
-        if (!kept) {
+        if (rp_name_table_get(&tn, ko[i]) == 0) {
             rp_strbuf t = { 0 };
             enum_value_text(&t, v);
             breaking(c, OLD_TO_NEW, &v->span, &n->name_span, "the new declaration",
@@ -895,10 +959,7 @@ static void compare_enum(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
     }
     for (size_t j = 0; j < en->value_count; j++) {
         const rp_ast_enum_value *v = &en->values[j];
-        bool old = false;
-        for (size_t i = 0; i < eo->value_count && !old; i++)
-            old = same_enum_value(&eo->values[i], v);
-        if (!old) {
+        if (rp_name_table_get(&to, kn[j]) == 0) {
             rp_strbuf t = { 0 };
             enum_value_text(&t, v);
             breaking(c, NEW_TO_OLD, &v->span, &o->name_span, "the old declaration",
@@ -906,14 +967,33 @@ static void compare_enum(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
             free(t.s);
         }
     }
+    free_keys(ko, eo->value_count, &to);
+    free_keys(kn, en->value_count, &tn);
+}
+
+static void decl_names(const rp_ast_spec *s, rp_name_table *t)
+{
+    rp_name_table_init(t, s->decl_count);
+    for (size_t i = 0; i < s->decl_count; i++)
+        rp_name_table_put(t, s->decls[i]->name, i + 1);
+}
+
+static const rp_ast_decl *decl_named(const rp_ast_spec *s, const rp_name_table *t, const char *name)
+{
+    size_t i = rp_name_table_get(t, name);
+    return i != 0 ? s->decls[i - 1] : NULL;
 }
 
 size_t rp_compat_check(const rp_ast_spec *old_spec, const rp_ast_spec *new_spec, rp_diag *diag)
 {
     cmp c = { diag, 0 };
+    /* declaration name -> index + 1 of the first with it, in each spec */
+    rp_name_table old_names, new_names;
+    decl_names(old_spec, &old_names);
+    decl_names(new_spec, &new_names);
     for (size_t i = 0; i < old_spec->decl_count; i++) {
         const rp_ast_decl *o = old_spec->decls[i];
-        const rp_ast_decl *n = rp_ast_find_decl(new_spec, o->name);
+        const rp_ast_decl *n = decl_named(new_spec, &new_names, o->name);
         if (n == NULL) {
             if (routed(o))
                 breaking(&c, OLD_TO_NEW, &o->name_span, NULL, NULL,
@@ -947,10 +1027,12 @@ size_t rp_compat_check(const rp_ast_spec *old_spec, const rp_ast_spec *new_spec,
     }
     for (size_t i = 0; i < new_spec->decl_count; i++) {
         const rp_ast_decl *n = new_spec->decls[i];
-        if (rp_ast_find_decl(old_spec, n->name) == NULL && routed(n))
+        if (decl_named(old_spec, &old_names, n->name) == NULL && routed(n))
             breaking(&c, NEW_TO_OLD, &n->name_span, NULL, NULL, "new %s '%s': old receivers do not decode it",
                      rp_ast_decl_kind_name(n->kind), n->name);
     }
+    rp_name_table_free(&old_names);
+    rp_name_table_free(&new_names);
     return c.errors;
 }
 
