@@ -14,17 +14,38 @@
 #include "emit_c_util.h"
 #include "version.h"
 
-/* Text for a table cell: pipes escaped, line breaks as spaces. */
+static bool is_control(unsigned char ch)
+{
+    return ch < 0x20 || ch == 0x7f;
+}
+
+/* Text for a table cell: pipes escaped, line breaks and other control bytes as spaces. */
 static void cell(rp_strbuf *b, const char *s)
 {
     for (const char *p = s; p != NULL && *p != '\0'; p++) {
         if (*p == '|')
             rp_sb_puts(b, "\\|");
-        else if (*p == '\n' || *p == '\r')
+        else if (is_control((unsigned char)*p))
             rp_sb_putc(b, ' ');
         else
             rp_sb_putc(b, *p);
     }
+}
+
+/* One byte of a string shown in code: a control byte as its JSON escape, so that the page
+ * neither hides it nor carries it to a terminal (a key "k\u001b[31m" would colour it). */
+static void code_byte(rp_strbuf *b, unsigned char ch)
+{
+    if (ch == '\n')
+        rp_sb_puts(b, "\\n");
+    else if (ch == '\r')
+        rp_sb_puts(b, "\\r");
+    else if (ch == '\t')
+        rp_sb_puts(b, "\\t");
+    else if (is_control(ch))
+        rp_sb_printf(b, "\\u%04x", ch);
+    else
+        rp_sb_putc(b, (char)ch);
 }
 
 /* `code` in a cell: backticks inside become ' (Markdown has no escape for them in code). */
@@ -36,10 +57,8 @@ static void code_cell(rp_strbuf *b, const char *s)
             rp_sb_putc(b, '\'');
         else if (*p == '|')
             rp_sb_puts(b, "\\|");
-        else if (*p == '\n')
-            rp_sb_putc(b, ' ');
         else
-            rp_sb_putc(b, *p);
+            code_byte(b, (unsigned char)*p);
     }
     rp_sb_putc(b, '`');
 }
@@ -96,16 +115,10 @@ static void expr_text(rp_strbuf *b, const rp_ast_expr *e)
     case RP_EXPR_STRING:
         rp_sb_putc(b, '"');
         for (const char *p = e->str; *p != '\0'; p++) {
-            if (*p == '\r')
-                rp_sb_puts(b, "\\r");
-            else if (*p == '\n')
-                rp_sb_puts(b, "\\n");
-            else if (*p == '\t')
-                rp_sb_puts(b, "\\t");
-            else if (*p == '"' || *p == '\\')
+            if (*p == '"' || *p == '\\')
                 rp_sb_printf(b, "\\%c", *p);
             else
-                rp_sb_putc(b, *p);
+                code_byte(b, (unsigned char)*p);
         }
         rp_sb_putc(b, '"');
         break;

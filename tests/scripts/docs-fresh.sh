@@ -26,5 +26,15 @@ done
 for name in $(grep -oE '^(message|array|enum|flags|charset) [A-Za-z_]+' tests/specs/valid/all-constructs.rproto | awk '{print $2}'); do
     grep -q "^### $name\$" "$tmp/every.md" || { echo "docs-fresh: FAIL no section for $name" >&2; fail=1; }
 done
+# control bytes a string escape put in a key, a const or a delimiter are shown as escapes, never
+# written raw (an ESC would reach the terminal of whoever cats the page)
+printf '%s\n' 'protocol t;' 'peers a, b;' 'port p { framing = delimiter("\u0001\n"); max_packet = 100; }' \
+    'envelope json = json;' \
+    'message M on p a -> b in json { required string s = "k\u001b[31m" [const "a\u0007b\nc"]; }' > "$tmp/ctl.rproto"
+"$rp" --emit docs "$tmp/ctl.rproto" > "$tmp/ctl.md" || fail=1
+for want in '| `k\u001b[31m` | `s` |' 'always `"a\u0007b\nc"`' 'each packet ends with `\x01\n`'; do
+    grep -qF -- "$want" "$tmp/ctl.md" || { echo "docs-fresh: FAIL control bytes: no '$want' in: $(grep -F '`' "$tmp/ctl.md" | head -5)" >&2; fail=1; }
+done
+LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$tmp/ctl.md" && { echo "docs-fresh: FAIL a raw control byte in the page" >&2; fail=1; }
 [ "$fail" -eq 0 ] && echo "docs-fresh: docs/residue-reference.md is current; every construct renders"
 exit $fail
