@@ -755,7 +755,7 @@ static void stats_line(const app *a, char *out, size_t cap)
              "truncations=%llu fsyncs=%llu fsync_failures=%llu reopens=%llu rewritten_lines=%llu "
              "log_store_failed=%llu rsa_attempts=%llu source_rate_refused=%llu "
              "source_unacked_refused=%llu rewrite_failures=%llu refused_deleted=%llu "
-             "outside_truncations=%llu durability=%s\n",
+             "outside_truncations=%llu lines_lost_on_fsync=%llu durability=%s\n",
              a->nconns, a->held_total, (unsigned long long)a->st.held_peak,
              (unsigned long long)a->st.evicted_idle, (unsigned long long)a->st.evicted_memory,
              (unsigned long long)a->st.closed_stalled, (unsigned long long)a->st.rsa_deferrals,
@@ -768,7 +768,8 @@ static void stats_line(const app *a, char *out, size_t cap)
              (unsigned long long)st.rsa_attempts, (unsigned long long)st.source_rate_refused,
              (unsigned long long)st.source_unacked_refused,
              (unsigned long long)l->rewrite_failures, (unsigned long long)l->refused_deleted,
-             (unsigned long long)l->outside_truncations, rs_durability_name((rs_durability)a->lim.durability));
+             (unsigned long long)l->outside_truncations, (unsigned long long)l->lines_lost_on_fsync,
+             rs_durability_name((rs_durability)a->lim.durability));
 }
 
 static int write_ports_file(const char *path, const char *line);

@@ -231,10 +231,12 @@ START_TEST(group_sync_failure_takes_the_lines_out)
     ck_assert_int_eq(rs_logfile_sync(&lf, NULL), RP_E_IO);
     ck_assert_str_eq(slurp(path), "a\nb\n");
     ck_assert_uint_eq(lf.stats.fsync_failures, 1);
+    ck_assert_uint_eq(lf.stats.lines_lost_on_fsync, 1); /* "c" */
     put(&lf, "d");
     ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
     ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
     ck_assert_str_eq(slurp(path), "a\nb\nd\n");
+    ck_assert_uint_eq(lf.stats.lines_lost_on_fsync, 1);
     rs_logfile_close(&lf);
     remove_dir();
 }

@@ -597,6 +597,7 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
         }
         lf->stats.lines += lf->stage_lines;
         lf->stats.commits++;
+        lf->unsynced_lines += lf->stage_lines;
         if (lf->mode != RS_DURABILITY_FLUSH && lf->dirty_since_ms < 0) {
             lf->dirty_since_ms = rs_logfile_now_ms();
         }
@@ -657,6 +658,7 @@ int rs_logfile_sync(rs_logfile *lf, rp_error *err)
         int named = group ? has_a_name(lf->fd) : 1;
         if (named > 0) {
             lf->synced = lf->end;
+            lf->unsynced_lines = 0;
             if (group) lf->checked = lf->end;
             lf->dirty_since_ms = -1;
             return 0;
@@ -682,6 +684,8 @@ int rs_logfile_sync(rs_logfile *lf, rp_error *err)
         /* Those lines were never acknowledged: take them out again. */
         lf->end = lf->synced;
         cut_back(lf);
+        lf->stats.lines_lost_on_fsync += lf->unsynced_lines;
+        lf->unsynced_lines = 0;
         lf->dirty_since_ms = -1;
     }
     return rc;

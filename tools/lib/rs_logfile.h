@@ -112,6 +112,7 @@ typedef struct rs_logfile {
     size_t stage_len, stage_cap, stage_lines;
     off_t end;                 /* end of the last complete line we wrote */
     off_t synced;              /* end of the last line known to be fsynced (GROUP/INTERVAL) */
+    uint64_t unsynced_lines;   /* lines committed after `synced` (what a failed GROUP fsync loses) */
     off_t checked;             /* lines before it are confirmed in a named file (GROUP: synced) */
     bool torn;                 /* a cut-back failed: the file may end inside a line */
     bool tail_open;            /* it ends inside a line someone else left: write '\n' first */
