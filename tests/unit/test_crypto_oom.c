@@ -17,35 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "rp_crypto.h"
+#include "support/openssl_fail.h"
 #include "support/vec_support.h"
 
 #define CLIENT_PUB "../shared/vectors/A-unknown-plain/keys/client-public.pem"
-
-static unsigned long fail_at, calls;
-
-static void *failing_malloc(size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-
-static void *failing_realloc(void *p, size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-
-static void plain_free(void *p, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    free(p);
-}
 
 typedef int (*first_call)(const char *pem, size_t len, rp_error *err);
 
@@ -84,9 +60,8 @@ static int call_load_public(const char *pem, size_t len, rp_error *err)
  * 9 (the hook could not be set). */
 static void child(first_call fn, const char *pem, size_t len, unsigned long n)
 {
-    if (!CRYPTO_set_mem_functions(failing_malloc, failing_realloc, plain_free))
+    if (!openssl_fail_allocation(n))
         _exit(9);
-    fail_at = n;
     rp_error e;
     rp_error_clear(&e);
     int rc = fn(pem, len, &e);

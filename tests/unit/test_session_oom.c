@@ -15,36 +15,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "residue_session.h"
+#include "support/openssl_fail.h"
 #include "support/session_fakes.h"
 #include "support/vec_support.h"
 
 #define CONNECT "../shared/vectors/A-unknown-plain/01-connect.c2s.plain.json"
-
-static unsigned long fail_at, calls;
-
-static void *failing_malloc(size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    return ++calls == fail_at ? NULL : malloc(n);
-}
-
-static void *failing_realloc(void *p, size_t n, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    return ++calls == fail_at ? NULL : realloc(p, n);
-}
-
-static void plain_free(void *p, const char *file, int line)
-{
-    (void)file;
-    (void)line;
-    free(p);
-}
 
 /* Child with OpenSSL's allocation n failing: exit 0 when the CONNECT got no reply and a
  * reason (RP_E_NOMEM, "out of memory", for n = 1); 1 when it was answered with an error; 2 when it got its hello and
@@ -52,9 +28,8 @@ static void plain_free(void *p, const char *file, int line)
  * negative status without an out-of-memory reason); 9 when the hook could not be set. */
 static void child(const char *pkt, size_t len, unsigned long n)
 {
-    if (!CRYPTO_set_mem_functions(failing_malloc, failing_realloc, plain_free))
+    if (!openssl_fail_allocation(n))
         _exit(9);
-    fail_at = n;
     fake_clock clk = { 1795667583u };
     fake_rng rng;
     memset(&rng, 0, sizeof rng);
@@ -72,7 +47,7 @@ static void child(const char *pkt, size_t len, unsigned long n)
                                            &rn, &why);
     residue_server_free(srv);
     if (rc == 0 && why.code == RP_OK)
-        _exit(calls < fail_at ? 2 : 4); /* 4: a failure OpenSSL got over */
+        _exit(openssl_allocations() < n ? 2 : 4); /* 4: a failure OpenSSL got over */
     if (rc == 0) {
         fprintf(stderr, "OpenSSL allocation %lu failing: answered %.*s\n", n, (int)rn,
                 (const char *)reply);
