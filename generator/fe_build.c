@@ -1088,25 +1088,27 @@ char *rp_parse_take_doc(rp_parse_ctx *ctx, size_t offset)
     return NULL;
 }
 
-void rp_parse_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, ...)
+static void report(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, va_list ap)
 {
     char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     ctx->errors++;
     rp_diag_error(ctx->diag, span, "%s", buf);
 }
 
-void rp_build_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, ...)
+void rp_parse_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    report(ctx, span, fmt, ap);
     va_end(ap);
-    ctx->errors++;
+}
+
+void rp_build_error(rp_parse_ctx *ctx, const rp_ast_span *span, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(ctx, span, fmt, ap);
+    va_end(ap);
     ctx->kept_whole++;
-    rp_diag_error(ctx->diag, span, "%s", buf);
 }

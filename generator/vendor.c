@@ -173,6 +173,22 @@ static size_t find_file(const char *name, size_t len)
     return rp_runtime_file_count;
 }
 
+/* The name in a line `#include "name"` (leading blanks allowed), its length in *len; NULL
+ * for any other line. */
+static const char *quoted_include(const char *line, size_t *len)
+{
+    while (*line == ' ' || *line == '\t')
+        line++;
+    if (strncmp(line, "#include \"", 10) != 0)
+        return NULL;
+    line += 10;
+    const char *end = strchr(line, '"');
+    if (end == NULL)
+        return NULL;
+    *len = (size_t)(end - line);
+    return line;
+}
+
 /* Selects file i and, transitively, every embedded file it includes as "x.h", with x.c. */
 static void take(bool *sel, size_t i)
 {
@@ -181,16 +197,11 @@ static void take(bool *sel, size_t i)
     sel[i] = true;
     const rp_embedded_file *f = &rp_runtime_files[i];
     for (size_t l = 0; l < f->line_count; l++) {
-        const char *p = f->lines[l];
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (strncmp(p, "#include \"", 10) != 0)
+        size_t n = 0;
+        const char *p = quoted_include(f->lines[l], &n);
+        if (p == NULL)
             continue;
-        p += 10;
-        const char *end = strchr(p, '"');
-        if (end == NULL)
-            continue;
-        size_t h = find_file(p, (size_t)(end - p));
+        size_t h = find_file(p, n);
         if (h == rp_runtime_file_count)
             continue; /* not a runtime file (the generated header, a system header) */
         take(sel, h);
@@ -272,22 +283,17 @@ static bool missing_includes(const bool *sel, const char *dir, FILE *diag)
             continue;
         const rp_embedded_file *f = &rp_runtime_files[i];
         for (size_t l = 0; l < f->line_count; l++) {
-            const char *p = f->lines[l];
-            while (*p == ' ' || *p == '\t')
-                p++;
-            if (strncmp(p, "#include \"", 10) != 0)
-                continue;
-            p += 10;
-            const char *end = strchr(p, '"');
-            if (end == NULL || find_file(p, (size_t)(end - p)) < rp_runtime_file_count)
+            size_t n = 0;
+            const char *p = quoted_include(f->lines[l], &n);
+            if (p == NULL || find_file(p, n) < rp_runtime_file_count)
                 continue; /* a runtime file: selected with the one that includes it */
             rp_strbuf path = { 0 };
-            rp_sb_printf(&path, "%s/%.*s", dir, (int)(end - p), p);
+            rp_sb_printf(&path, "%s/%.*s", dir, (int)n, p);
             struct stat st;
             bool there = stat(path.s, &st) == 0;
             free(path.s);
             char quoted[300];
-            snprintf(quoted, sizeof quoted, "'%.*s'", (int)(end - p), p);
+            snprintf(quoted, sizeof quoted, "'%.*s'", (int)n, p);
             if (there || (names.s != NULL && strstr(names.s, quoted) != NULL))
                 continue;
             rp_sb_printf(&names, "%s%s", names.len > 0 ? ", " : "", quoted);
