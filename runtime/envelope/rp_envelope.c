@@ -107,11 +107,10 @@ static void (*wipe_of(const rp_envelope_desc *env))(void *, size_t)
     return NULL;
 }
 
-static bool iv_in_join(const rp_envelope_desc *env)
+bool rp_layer_iv_in_join(const rp_envelope_desc *env)
 {
     const rp_layer_desc *l = &env->layers[0];
-    /* only a join has seal_around (no reference to rp_layer_join: a table without joins
-     * need not link it) */
+    /* only a join has seal_around */
     if (l->ops == NULL || l->ops->seal_around == NULL || l->parts == NULL) return false;
     for (size_t i = 0; i < l->part_count; i++)
         if (l->parts[i].kind == RP_JOIN_IV_HEX) return true;
@@ -432,7 +431,7 @@ static int attempt(rp_layer_run *run, uint32_t cand, const uint8_t *pkt, size_t 
     size_t inner_enc = innermost_encrypting(env);
     int pending = -1; /* buffer of the last plaintext-derived write, until one follows it */
     run->env = env;
-    run->iv_in_join = iv_in_join(env);
+    run->iv_in_join = rp_layer_iv_in_join(env);
     run->has_iv = false;
     run->id = NULL;
     run->id_len = 0;
@@ -449,7 +448,7 @@ static int attempt(rp_layer_run *run, uint32_t cand, const uint8_t *pkt, size_t 
             if (!one_bit(cand) && !share_layer(p, cand, d)) cand = 1u << e;
             inner_enc = innermost_encrypting(env);
             run->env = env;
-            run->iv_in_join = iv_in_join(env);
+            run->iv_in_join = rp_layer_iv_in_join(env);
         }
         const rp_layer_desc *l = &env->layers[d];
         unsigned f = l->ops->flags;
@@ -644,7 +643,7 @@ int rp_envelope_seal(const rp_envelope_ctx *cx, unsigned envelope, const char *p
     rp_layer_run run;
     run_init(&run, cx, RP_KEY_SEAL, cap);
     run.env = env;
-    run.iv_in_join = iv_in_join(env);
+    run.iv_in_join = rp_layer_iv_in_join(env);
     if (run.iv_in_join) {
         int r = cx->random == NULL ? RP_E_ARGUMENT : cx->random(cx->random_ctx, run.iv, 16);
         if (r != RP_OK)

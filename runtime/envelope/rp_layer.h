@@ -98,6 +98,10 @@ void rp_layer_set_id(rp_layer_run *run, unsigned key, const char *id, size_t id_
  * else at buf. *dst_cap is what is left from there to the end of buf. */
 void rp_layer_dst(const uint8_t *in, uint8_t *buf, size_t cap, uint8_t **dst, size_t *dst_cap);
 
+/* Whether env's outermost layer is a join with a hex(iv) part, which then carries the AES IV.
+ * It names no layer, so that a table without joins need not link rp_layer_join. */
+bool rp_layer_iv_in_join(const rp_envelope_desc *env);
+
 /* Adds saturating at SIZE_MAX; multiplies likewise. */
 size_t rp_layer_add(size_t a, size_t b);
 

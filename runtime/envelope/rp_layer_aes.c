@@ -15,12 +15,7 @@ static size_t aes_max(const rp_envelope_desc *env, const rp_layer_desc *l, size_
     (void)id_len;
     if (n > ((size_t)1 << 30)) return SIZE_MAX;
     size_t ct = RP_AES_CBC_SEALED_LEN(n);
-    bool joined = false;
-    const rp_layer_desc *j = &env->layers[0];
-    if (j->ops == &rp_layer_join)
-        for (size_t i = 0; i < j->part_count; i++)
-            if (j->parts[i].kind == RP_JOIN_IV_HEX) joined = true;
-    return joined ? ct : ct + RP_AES_IV_SIZE;
+    return rp_layer_iv_in_join(env) ? ct : ct + RP_AES_IV_SIZE;
 }
 
 static int aes_key(rp_layer_run *run, const rp_layer_desc *l, const rp_aes_key **key,

@@ -378,6 +378,40 @@ grep -qx 'machines ok: reporting, report due at 72' "$tmp/telemetry-machines.run
     bad "telemetry-machines: program printed '$(cat "$tmp/telemetry-machines.run" 2>/dev/null)'"
 no_residue telemetry-machines
 
+# ---- 3b. aes without a join: rp_layer_aes.c must not need rp_layer_join.c ---------------------
+cat > "$tmp/an.rproto" <<'SPEC'
+protocol an;
+peers a, b;
+port p { framing = length(uint32, big_endian); max_packet = 4096; }
+port q { framing = delimiter("\n"); max_packet = 4096; }
+key k = aes(128);
+envelope sealed = aes(k, json);
+envelope hexed = hex(aes(k, json));
+message M
+  on p a -> b in sealed
+  on q a -> b in hexed
+{
+  required uint8 t = "t" [const 1];
+}
+SPEC
+vendor an "$tmp/an.rproto"
+[ -e "$tmp/an/rp_layer_join.c" ] && bad "an (no join) got rp_layer_join.c"
+cat > "$tmp/an-main.c" <<'C'
+#include <stdio.h>
+#include "an.h"
+#include "an_transport.h"
+
+/* aes of 10 bytes: one block and the IV before it (no join to carry the IV), and the NUL */
+int main(void)
+{
+    printf("an ok: %zu %zu\n", rp_envelope_sealed_max(&an_protocol, AN_ENVELOPE_SEALED, 10, 0),
+           rp_envelope_sealed_max(&an_protocol, AN_ENVELOPE_HEXED, 10, 0));
+    return 0;
+}
+C
+build_alone an "$tmp/an-main.c" "-lcrypto"
+grep -qx 'an ok: 33 65' "$tmp/an.run" 2>/dev/null || bad "an: program printed '$(cat "$tmp/an.run" 2>/dev/null)'"
+
 # ---- 4. make vendor: the residue layer, asked for explicitly ---------------------------------
 vendor residue-layer spec/residue.rproto --vendor-with residue
 for f in runtime/residue/*; do
