@@ -633,15 +633,15 @@ typedef enum residue_message_id {
 typedef struct residue_any {
     residue_message_id id;
     union {
-        residue_connect connect;
-        residue_acknowledgement acknowledgement;
-        residue_touch touch;
-        residue_hello hello;
-        residue_established established;
-        residue_connect_error connect_error;
-        residue_log_request log_request;
-        residue_log_bulk log_bulk;
-        residue_log_reply log_reply;
+        struct residue_connect connect;
+        struct residue_acknowledgement acknowledgement;
+        struct residue_touch touch;
+        struct residue_hello hello;
+        struct residue_established established;
+        struct residue_connect_error connect_error;
+        struct residue_log_request log_request;
+        struct residue_log_bulk log_bulk;
+        struct residue_log_reply log_reply;
     } u;
 } residue_any;
 

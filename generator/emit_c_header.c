@@ -445,6 +445,9 @@ static void emit_any(emit_ctx *cx)
         free(id);
     }
     rp_sb_printf(h, "\n} %s;\n\n", fx[RP_CN_MESSAGE_ID]);
+    /* The members name their types as `struct X`: in C++ a member named like a type (message
+     * PValue's member p_value beside message Value's type p_value) hides it for the rest of
+     * the union, and an elaborated type is still found. */
     rp_sb_printf(h, "/** One decoded message of any routed type: `" RP_CN_ANY_ID "` says which member of `"
                     RP_CN_ANY_UNION "` is set. */\n"
                     "typedef struct %s {\n    %s " RP_CN_ANY_ID ";\n    union {\n",
@@ -455,7 +458,7 @@ static void emit_any(emit_ctx *cx)
             continue;
         char *ty = rp_cname_decl(&cx->names, d, RP_CN_TYPE);
         char *member = rp_cname_decl(&cx->names, d, RP_CN_ANY_MEMBER);
-        rp_sb_printf(h, "        %s %s;\n", ty, member);
+        rp_sb_printf(h, "        struct %s %s;\n", ty, member);
         free(member);
         free(ty);
     }

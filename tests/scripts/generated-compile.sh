@@ -44,6 +44,18 @@ machine Receiver for b {
 }
 SPEC
 "$build/rprotoc" "$tmp/edge/edge.rproto" -o "$tmp/edge" || { echo "generated-compile: rprotoc failed on the edge spec" >&2; exit 1; }
+# In C++ a member of <p>_any.u named like a type hides it: pv_value (message PvValue's member)
+# beside pv_value (message Value's type).
+mkdir -p "$tmp/pv"
+cat > "$tmp/pv/pv.rproto" <<'SPEC'
+protocol pv;
+peers a, b;
+port q { framing = delimiter("\n"); max_packet = 100; }
+envelope e = json;
+message PvValue on q a -> b in e { required uint8 t = "t" [const 1]; }
+message Value on q a -> b in e { required uint8 t = "t" [const 2]; }
+SPEC
+"$build/rprotoc" "$tmp/pv/pv.rproto" -o "$tmp/pv" || { echo "generated-compile: rprotoc failed on the pv spec" >&2; exit 1; }
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
     # codecs: without runtime/session (a codec-only program never needs it)
@@ -75,8 +87,14 @@ cat > "$tmp/use.cpp" <<'CPP'
 #include "orders.h"
 #include "telemetry_machines.h"
 #include "edge_machines.h"
+#include "pv.h"
 int main()
 {
+    pv_any pv;
+    pv.u.value.t = 2;
+    pv.u.pv_value.t = 1;
+    if (pv.u.pv_value.t != 1)
+        return 1;
     orders_order o;
     orders_order_init(&o);
     if (o.priority != 2 || o.has_priority)
@@ -111,7 +129,7 @@ for cxx in g++ clang++; do
         [ "$cxx" = clang++ ] && echo "generated-compile: clang++ not installed, C++ checked with g++ only"
         continue
     fi
-    if $cxx $CXXFLAGS_STRICT $RT_I -Igenerated -Itests/golden/emit -I"$tmp/telemetry" -I"$tmp/edge" -c "$tmp/use.cpp" -o "$tmp/use.o"; then
+    if $cxx $CXXFLAGS_STRICT $RT_I -Igenerated -Itests/golden/emit -I"$tmp/telemetry" -I"$tmp/edge" -I"$tmp/pv" -c "$tmp/use.cpp" -o "$tmp/use.o"; then
         checked=$((checked + 1))
     else
         echo "generated-compile: $cxx rejects the generated headers" >&2; fail=1

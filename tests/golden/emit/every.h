@@ -499,12 +499,12 @@ typedef enum every_message_id {
 typedef struct every_any {
     every_message_id id;
     union {
-        every_request request;
-        every_reply reply;
-        every_log log;
-        every_logs logs;
-        every_shape shape;
-        every_label label;
+        struct every_request request;
+        struct every_reply reply;
+        struct every_log log;
+        struct every_logs logs;
+        struct every_shape shape;
+        struct every_label label;
     } u;
 } every_any;
 
