@@ -391,6 +391,10 @@ static void check_framing(rp_checker *c, rp_ast_port *p, const rp_ast_expr *v)
     }
 }
 
+/* A framer holds a whole packet and its prefix or delimiter in one buffer: the same bound as a
+ * struct's, far above any real packet and far below where max_packet + 8 overflows. */
+#define PACKET_BYTES_LIMIT (1ull << 48)
+
 static void check_port(rp_checker *c, rp_ast_decl *d)
 {
     rp_ast_port *p = &d->u.port;
@@ -416,7 +420,10 @@ static void check_port(rp_checker *c, rp_ast_decl *d)
         error(c, &d->name_span, "port '%s' needs a framing: framing = delimiter(\"...\") or length(...)", d->name);
     if (max == NULL)
         error(c, &d->name_span, "port '%s' needs a maximum packet size: max_packet = BYTES", d->name);
-    if (p->framing == RP_AST_FRAMING_LENGTH && p->max_packet != 0 && p->prefix_bytes < 8 &&
+    if (p->max_packet > PACKET_BYTES_LIMIT)
+        error(c, &max->value->span, "max_packet %llu is more than a receiver can hold: at most 2^48 "
+              "(%llu) bytes", (unsigned long long)p->max_packet, (unsigned long long)PACKET_BYTES_LIMIT);
+    else if (p->framing == RP_AST_FRAMING_LENGTH && p->max_packet != 0 && p->prefix_bytes < 8 &&
         p->max_packet > (UINT64_C(1) << (8 * p->prefix_bytes)) - 1)
         error(c, &max->value->span, "max_packet %llu does not fit the %u-byte length prefix (at most %llu)",
               (unsigned long long)p->max_packet, p->prefix_bytes,
