@@ -48,19 +48,49 @@ static void code_byte(rp_strbuf *b, unsigned char ch)
         rp_sb_putc(b, (char)ch);
 }
 
-/* `code` in a cell: backticks inside become ' (Markdown has no escape for them in code). */
-static void code_cell(rp_strbuf *b, const char *s)
+/* s as a Markdown code span, shown as it is. Markdown has no escape inside code, so the span
+ * is fenced with one backtick more than the longest run of them in s (and padded with a space
+ * where s starts or ends with one); in a table a '|' is written "\|", which GFM reads as
+ * part of the cell, code included. */
+static void code_span(rp_strbuf *b, const char *s, bool in_table)
 {
-    rp_sb_putc(b, '`');
+    size_t run = 0, longest = 0;
     for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '`')
-            rp_sb_putc(b, '\'');
-        else if (*p == '|')
+        run = *p == '`' ? run + 1 : 0;
+        longest = run > longest ? run : longest;
+    }
+    size_t n = strlen(s);
+    bool pad = n > 0 && (s[0] == '`' || s[n - 1] == '`');
+    for (size_t i = 0; i <= longest; i++)
+        rp_sb_putc(b, '`');
+    if (pad)
+        rp_sb_putc(b, ' ');
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '|' && in_table)
             rp_sb_puts(b, "\\|");
         else
             code_byte(b, (unsigned char)*p);
     }
-    rp_sb_putc(b, '`');
+    if (pad)
+        rp_sb_putc(b, ' ');
+    for (size_t i = 0; i <= longest; i++)
+        rp_sb_putc(b, '`');
+}
+
+static void code_cell(rp_strbuf *b, const char *s)
+{
+    code_span(b, s, true);
+}
+
+static void expr_text(rp_strbuf *b, const rp_ast_expr *e);
+
+/* An expression in a table cell, as code. */
+static void expr_cell(rp_strbuf *b, const rp_ast_expr *e)
+{
+    rp_strbuf t = { 0 };
+    expr_text(&t, e);
+    code_cell(b, t.s != NULL ? t.s : "");
+    free(t.s);
 }
 
 /* GitHub's heading anchor of a name: lower case; spaces to '-'. */
@@ -205,9 +235,9 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
         rp_sb_puts(b, "| key | kind | |\n|---|---|---|\n");
         for (size_t i = 0; i < spec->key_count; i++) {
             const rp_ast_decl *d = spec->keys[i];
-            rp_sb_printf(b, "| `%s` | `", d->name);
-            expr_text(b, d->u.key.expr);
-            rp_sb_puts(b, "` | ");
+            rp_sb_printf(b, "| `%s` | ", d->name);
+            expr_cell(b, d->u.key.expr);
+            rp_sb_puts(b, " | ");
             cell(b, d->doc);
             rp_sb_puts(b, " |\n");
         }
@@ -220,9 +250,9 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
             const rp_ast_decl *d = spec->envelopes[i];
             rp_sb_printf(b, "| <a id=\"");
             anchor(b, d->name);
-            rp_sb_printf(b, "\"></a>`%s` | `", d->name);
-            expr_text(b, d->u.envelope.expr);
-            rp_sb_puts(b, "` | ");
+            rp_sb_printf(b, "\"></a>`%s` | ", d->name);
+            expr_cell(b, d->u.envelope.expr);
+            rp_sb_puts(b, " | ");
             cell(b, d->doc);
             rp_sb_puts(b, " |\n");
         }
@@ -500,7 +530,7 @@ static void charsets_section(rp_strbuf *b, const rp_ast_spec *spec)
         rp_sb_printf(b, "### %s\n\n", d->name);
         paragraph(b, d->doc);
         rp_sb_puts(b, "Characters: ");
-        code_cell(b, d->u.charset.text);
+        code_span(b, d->u.charset.text, false);
         rp_sb_puts(b, "\n\n");
     }
 }

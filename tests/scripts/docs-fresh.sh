@@ -36,5 +36,17 @@ for want in '| `k\u001b[31m` | `s` |' 'always `"a\u0007b\nc"`' 'each packet ends
     grep -qF -- "$want" "$tmp/ctl.md" || { echo "docs-fresh: FAIL control bytes: no '$want' in: $(grep -F '`' "$tmp/ctl.md" | head -5)" >&2; fail=1; }
 done
 LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$tmp/ctl.md" && { echo "docs-fresh: FAIL a raw control byte in the page" >&2; fail=1; }
+# '|' and '`' in code are shown as written: '|' escaped in a table cell only, a backtick by a
+# longer fence (it was written as "'", and a join on "|" split its row)
+printf '%s\n' 'protocol pp;' 'peers a, b;' 'port p { framing = delimiter("\n"); max_packet = 100; }' \
+    'key k = aes(128);' 'envelope sep = join("|", hex(iv), base64(aes(k, json)));' \
+    'envelope tick = join("`", hex(iv), base64(aes(k, json)));' 'enum S : string { B = "c`d"; }' \
+    'charset bt = "a`|";' \
+    'message M on p a -> b in sep { optional S s = "s"; optional string e = "e" [charset bt]; }' > "$tmp/pp.rproto"
+"$rp" --emit docs "$tmp/pp.rproto" > "$tmp/pp.md" || fail=1
+for want in '| `join("\|", hex(iv), base64(aes(k, json)))` |' '| ``join("`", hex(iv), base64(aes(k, json)))`` |' \
+            '| `B` | ``"c`d"`` |' 'Characters: ``a`|``'; do
+    grep -qF -- "$want" "$tmp/pp.md" || { echo "docs-fresh: FAIL pipes and backticks: no '$want' in: $(grep -F 'join' "$tmp/pp.md" | head -3)" >&2; fail=1; }
+done
 [ "$fail" -eq 0 ] && echo "docs-fresh: docs/residue-reference.md is current; every construct renders"
 exit $fail
