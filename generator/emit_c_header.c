@@ -29,9 +29,12 @@ static void enum_value_line(emit_ctx *cx, const rp_ast_decl *d, const rp_ast_enu
     char *cn = rp_cname_value(&cx->names, d, v);
     rp_strbuf note = { 0 };
     if (v->text != NULL) {
-        rp_sb_puts(&note, "On the wire: \"");
-        emit_comment_text(&note, v->text);
-        rp_sb_puts(&note, "\".");
+        rp_strbuf q = { 0 };
+        emit_json_string(&q, v->text);
+        rp_sb_puts(&note, "On the wire: ");
+        emit_comment_text(&note, q.s);
+        rp_sb_puts(&note, ".");
+        free(q.s);
         if (v->since != NULL || v->until != NULL)
             rp_sb_putc(&note, ' ');
     }
@@ -140,9 +143,10 @@ static void field_trailer(rp_strbuf *b, const rp_ast_field *f)
         if (a->default_value.kind == RP_VALUE_ENUM)
             rp_sb_puts(b, a->default_value.ident);
         else if (a->default_value.kind == RP_VALUE_STRING) {
-            rp_sb_puts(b, "\"");
-            emit_comment_text(b, a->default_value.str);
-            rp_sb_puts(b, "\"");
+            rp_strbuf q = { 0 };
+            emit_json_string(&q, a->default_value.str);
+            emit_comment_text(b, q.s);
+            free(q.s);
         } else if (a->default_value.kind == RP_VALUE_BOOL)
             rp_sb_puts(b, a->default_value.b ? "true" : "false");
         else if (a->default_value.kind == RP_VALUE_FLOAT)

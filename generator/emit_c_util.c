@@ -142,6 +142,26 @@ bool emit_enum_is_c_enum(const rp_ast_decl *d)
 
 /* ---- rule texts ------------------------------------------------------------------------------ */
 
+void emit_json_string(rp_strbuf *b, const char *s)
+{
+    rp_sb_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            rp_sb_printf(b, "\\%c", *p);
+        else if (*p == '\n')
+            rp_sb_puts(b, "\\n");
+        else if (*p == '\r')
+            rp_sb_puts(b, "\\r");
+        else if (*p == '\t')
+            rp_sb_puts(b, "\\t");
+        else if (*p < 0x20 || *p == 0x7f)
+            rp_sb_printf(b, "\\u%04x", *p);
+        else
+            rp_sb_putc(b, (char)*p);
+    }
+    rp_sb_putc(b, '"');
+}
+
 void emit_expect_enum(rp_strbuf *b, const rp_ast_decl *enm)
 {
     rp_sb_printf(b, "%s %s value (", strchr("AEIOUaeiou", enm->name[0]) != NULL ? "an" : "a", enm->name);
@@ -149,7 +169,7 @@ void emit_expect_enum(rp_strbuf *b, const rp_ast_decl *enm)
         if (i > 0)
             rp_sb_puts(b, ", ");
         if (enm->u.enm.values[i].text != NULL)
-            rp_sb_printf(b, "\"%s\"", enm->u.enm.values[i].text);
+            emit_json_string(b, enm->u.enm.values[i].text);
         else
             emit_int_text(b, enm->u.enm.values[i].value);
     }
@@ -189,7 +209,9 @@ uint64_t emit_expect_flags(rp_strbuf *b, const rp_ast_decl *flags)
 void emit_expect_const(rp_strbuf *b, const rp_ast_value *v)
 {
     if (v->kind == RP_VALUE_ENUM && v->enum_value != NULL && v->enum_value->text != NULL) {
-        rp_sb_printf(b, "%s (\"%s\")", v->ident, v->enum_value->text);
+        rp_sb_printf(b, "%s (", v->ident);
+        emit_json_string(b, v->enum_value->text);
+        rp_sb_putc(b, ')');
     } else if (v->kind == RP_VALUE_FLOAT) {
         emit_double_text(b, v->f);
     } else if (v->kind == RP_VALUE_ENUM) {
@@ -201,7 +223,7 @@ void emit_expect_const(rp_strbuf *b, const rp_ast_value *v)
     } else if (v->kind == RP_VALUE_BOOL) {
         rp_sb_puts(b, v->b ? "true" : "false");
     } else {
-        rp_sb_printf(b, "\"%s\"", v->str != NULL ? v->str : "");
+        emit_json_string(b, v->str != NULL ? v->str : "");
     }
 }
 

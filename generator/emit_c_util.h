@@ -67,6 +67,9 @@ void emit_i64_lit(rp_strbuf *b, int64_t v);
 void emit_int_lit(rp_strbuf *b, bool is_signed, rp_ast_int v);
 /* Decimal text of an AST integer. */
 void emit_int_text(rp_strbuf *b, rp_ast_int v);
+/* s as a JSON string literal, quotes included: '"', '\\' and control bytes escaped, so that a
+ * text in a message, a comment or the reference reads as the wire has it ("\"q\"", "\\"). */
+void emit_json_string(rp_strbuf *b, const char *s);
 
 /* The C type of a field's element (without array brackets) — owned. */
 char *emit_field_ctype(const emit_ctx *cx, const rp_ast_field *f);

@@ -419,7 +419,7 @@ static void constraints_text(rp_strbuf *b, const rp_ast_field *f)
         rp_sb_puts(b, "default ");
         if (a->default_value.kind == RP_VALUE_STRING) {
             rp_strbuf t = { 0 };
-            rp_sb_printf(&t, "\"%s\"", a->default_value.str);
+            emit_json_string(&t, a->default_value.str);
             code_cell(b, t.s);
             free(t.s);
         } else {
@@ -498,7 +498,7 @@ static void enum_section(rp_strbuf *b, const rp_ast_decl *d)
         rp_sb_printf(b, "| `%s` | ", v->name);
         if (text) {
             rp_strbuf t = { 0 };
-            rp_sb_printf(&t, "\"%s\"", v->text);
+            emit_json_string(&t, v->text);
             code_cell(b, t.s);
             free(t.s);
         } else {

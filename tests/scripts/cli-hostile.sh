@@ -240,4 +240,20 @@ run 1 "compat of large specs" -- "$rp" compat "$tmp/big-old.rproto" "$tmp/big-ne
 grep -qF "value V49999 (49999) of 'E' removed: new receivers refuse it" "$tmp/out" "$tmp/err" ||
     bad "compat of large specs: no report of V49999 removed: $(head -c 400 "$tmp/out")"
 
+# ---- string-enum texts and string consts are quoted as JSON in messages, comments and docs:
+#      "\"q\"" and "\\" (they were ""q"" and "\", and a TAB or LF raw) ----------------------
+cat > "$tmp/quoted.rproto" <<'SPEC'
+protocol qt;
+enum Txt : string { QUOTE = "\"q\""; CTRL = "\t\n"; BS = "\\"; }
+message M { optional Txt txt = "txt"; optional string ss = "ss" [default "\"\\"]; }
+SPEC
+printf '{"txt":"x"}\n' > "$tmp/quoted.json"
+run 1 "validate: a string enum's texts" -- "$rp" validate "$tmp/quoted.rproto" M "$tmp/quoted.json"
+grep -qF 'expected a Txt value ("\"q\"", "\t\n", "\\"), got "x"' "$tmp/out" ||
+    bad "validate: enum texts not quoted as JSON: $(head -1 "$tmp/out")"
+mkdir -p "$tmp/quoted"
+run 0 "the header of quoted texts" -- "$rp" "$tmp/quoted.rproto" -o "$tmp/quoted"
+grep -qF '/** On the wire: "\"q\"". */' "$tmp/quoted/qt.h" && grep -qF 'default "\"\\"' "$tmp/quoted/qt.h" ||
+    bad "header comments do not quote texts as JSON: $(grep -n 'On the wire\|default' "$tmp/quoted/qt.h" | head -4)"
+
 exit $fail
