@@ -11,6 +11,7 @@
 #include "fe_util.h"
 #include "name_table.h"
 #include "regex.h"
+#include "strlang.h"
 
 typedef rp_checker checker;
 
@@ -757,6 +758,19 @@ static void check_field_attrs(checker *c, rp_ast_field *f)
             rp_diag_note(c->diag, &d->name_span, "'%s' declared here", d->name);
         } else {
             a->charset = d;
+        }
+    }
+    /* a pattern that the charset and length leave no string to match: nothing could be sent
+     * (an unknown charset is reported above and left out) */
+    if (is_string && a->pattern_re != NULL && (a->charset_name == NULL || a->charset != NULL)) {
+        rp_strlang l = rp_strlang_of(a->charset, &a->len, a);
+        if (rp_strlang_empty(&l) == 1) {
+            bool cs = a->charset != NULL, len = a->len.present;
+            error(c, &a->pattern_span, "no string can be a value of '%s': %s accept%s none",
+                  f->c_name, cs && len ? "its pattern, charset and length together"
+                             : cs      ? "its pattern and charset together"
+                             : len     ? "its pattern and length together" : "its pattern",
+                  cs || len ? "" : "s");
         }
     }
     if (a->encoding != RP_BYTES_NONE && !is_bytes)

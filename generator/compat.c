@@ -17,6 +17,7 @@
 #include "name_table.h"
 #include "regex.h"
 #include "source.h"
+#include "strlang.h"
 
 typedef enum direction {
     OLD_TO_NEW = 1,  /* new peers refuse what old peers may send */
@@ -176,48 +177,11 @@ static void iset_text(rp_strbuf *t, const iset *s)
 
 /* ---- length sets (len, count, key_len, array len) ------------------------------------------ */
 
-typedef struct lset {
-    uint64_t lo, hi;          /* hi UINT64_MAX: no maximum */
-    const uint64_t *set;
-    size_t n;
-} lset;
-
-static lset len_set(const rp_ast_len *l)
-{
-    lset s = { 0, UINT64_MAX, NULL, 0 };
-    if (!l->present)
-        return s;
-    if (l->set != NULL) {
-        s.set = l->set;
-        s.n = l->set_count;
-        s.lo = l->min;
-        s.hi = l->max;
-        return s;
-    }
-    if (l->has_min)
-        s.lo = l->min;
-    if (l->has_max)
-        s.hi = l->max;
-    return s;
-}
-
-static bool lset_has(const lset *s, uint64_t v)
-{
-    if (v < s->lo || v > s->hi)
-        return false;
-    if (s->set == NULL)
-        return true;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->set[i] == v)
-            return true;
-    return false;
-}
-
-static bool lset_escapes(const lset *a, const lset *b)
+static bool lset_escapes(const rp_lset *a, const rp_lset *b)
 {
     if (a->set != NULL) {
         for (size_t i = 0; i < a->n; i++)
-            if (!lset_has(b, a->set[i]))
+            if (!rp_lset_has(b, a->set[i]))
                 return true;
         return false;
     }
@@ -226,14 +190,14 @@ static bool lset_escapes(const lset *a, const lset *b)
     if (a->hi - a->lo >= b->n)
         return true;
     for (uint64_t v = a->lo;; v++) {
-        if (!lset_has(b, v))
+        if (!rp_lset_has(b, v))
             return true;
         if (v == a->hi)
             return false;
     }
 }
 
-static void lset_text(rp_strbuf *t, const lset *s)
+static void lset_text(rp_strbuf *t, const rp_lset *s)
 {
     if (s->set != NULL) {
         rp_sb_puts(t, "{");
@@ -252,7 +216,7 @@ static void compare_lengths(cmp *c, const char *what, const char *owner, const r
                             const rp_ast_len *n, const rp_ast_span *at, const rp_ast_span *was,
                             direction real)
 {
-    lset a = len_set(o), b = len_set(n);
+    rp_lset a = rp_lset_of(o), b = rp_lset_of(n);
     direction d = change_of(lset_escapes(&a, &b), lset_escapes(&b, &a)) & real;
     if (d == 0)
         return;
@@ -267,15 +231,6 @@ static void compare_lengths(cmp *c, const char *what, const char *owner, const r
 
 /* ---- byte classes and patterns --------------------------------------------------------------- */
 
-/* A charset's bytes (every byte when absent). */
-static void charset_bits(const rp_ast_decl *cs, uint8_t out[32])
-{
-    if (cs == NULL)
-        memset(out, 0xff, 32);
-    else
-        memcpy(out, cs->u.charset.allowed, 32);
-}
-
 static bool bits_escape(const uint8_t a[32], const uint8_t b[32])
 {
     for (int i = 0; i < 32; i++)
@@ -289,8 +244,8 @@ static void compare_charsets(cmp *c, const char *what, const char *owner, const 
                              direction real)
 {
     uint8_t a[32], b[32];
-    charset_bits(o, a);
-    charset_bits(n, b);
+    rp_strlang_charset_bits(o, a);
+    rp_strlang_charset_bits(n, b);
     direction d = change_of(bits_escape(a, b), bits_escape(b, a)) & real;
     if (d == 0)
         return;
@@ -366,151 +321,20 @@ static void compare_patterns(cmp *c, const char *owner, const rp_ast_attrs *o, c
 
 /* ---- whole string languages ---------------------------------------------------------------- */
 
-/* The strings a string field (or a map's keys) accepts: valid UTF-8 whose every byte is in
- * the charset, whose byte length is in the length set, matching the pattern. The attributes
- * compared one at a time can each change while the set stays the same (`charset lc` and
- * `pattern "[a-z]+"` under `len 1..8`), so a change is reported only in the directions the
- * whole sets really changed. */
-typedef struct strlang {
-    uint8_t bytes[32];        /* the charset (every byte when none) */
-    lset len;
-    const rp_regex *re;       /* NULL: no pattern */
-} strlang;
-
-static strlang strlang_of(const rp_ast_decl *charset, const rp_ast_len *len, const rp_ast_attrs *pattern_of)
-{
-    strlang l;
-    charset_bits(charset, l.bytes);
-    l.len = len_set(len);
-    l.re = pattern_of != NULL ? pattern_of->pattern_re : NULL;
-    return l;
-}
-
-/* UTF-8 as a DFA over bytes (state 0 is a complete text; UTF8_BAD is the dead state):
- * 1..3 continuation bytes still needed, 4..7 the restricted second byte of E0, ED, F0, F4. */
-enum { UTF8_BAD = 8, UTF8_STATES = 8 };
-
-static unsigned utf8_step(unsigned u, unsigned b)
-{
-    bool cont = b >= 0x80 && b <= 0xBF;
-    switch (u) {
-    case 0:
-        if (b < 0x80) return 0;
-        if (b >= 0xC2 && b <= 0xDF) return 1;
-        if (b == 0xE0) return 4;
-        if (b == 0xED) return 5;
-        if (b >= 0xE1 && b <= 0xEF) return 2;
-        if (b == 0xF0) return 6;
-        if (b == 0xF4) return 7;
-        if (b >= 0xF1 && b <= 0xF3) return 3;
-        return UTF8_BAD;
-    case 1: case 2: case 3: return cont ? u - 1 : UTF8_BAD;
-    case 4: return b >= 0xA0 && b <= 0xBF ? 1 : UTF8_BAD; /* no overlong form */
-    case 5: return b >= 0x80 && b <= 0x9F ? 1 : UTF8_BAD; /* no surrogate */
-    case 6: return b >= 0x90 && b <= 0xBF ? 2 : UTF8_BAD; /* no overlong form */
-    case 7: return b >= 0x80 && b <= 0x8F ? 2 : UTF8_BAD; /* nothing past U+10FFFF */
-    }
-    return UTF8_BAD;
-}
-
-static uint64_t lset_largest_bound(const lset *s)
-{
-    uint64_t m = s->lo;
-    if (s->hi != UINT64_MAX && s->hi > m)
-        m = s->hi;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->set[i] > m)
-            m = s->set[i];
-    return m;
-}
-
-#define LANG_STATE_LIMIT (1u << 22) /* search states before giving up (then: per attribute) */
-
-/* 1 when a string that a accepts and b refuses exists, 0 when none does, -1 when the search
- * would be too large. A breadth-first search over (a's pattern state, b's pattern state,
- * UTF-8 state, length), the length counted up to one past every bound either side names
- * (longer strings all answer the length sets alike). */
-static int strlang_escapes(const strlang *a, const strlang *b)
-{
-    uint64_t cap = lset_largest_bound(&a->len);
-    if (lset_largest_bound(&b->len) > cap)
-        cap = lset_largest_bound(&b->len);
-    size_t na = a->re != NULL ? a->re->states : 2, nb = b->re != NULL ? b->re->states : 2;
-    if (cap >= LANG_STATE_LIMIT)
-        return -1;
-    size_t nl = (size_t)cap + 2, total = na * nb * UTF8_STATES;
-    if (total > LANG_STATE_LIMIT / nl)
-        return -1;
-    total *= nl;
-    /* bytes that every automaton here treats alike go together: one step per class */
-    unsigned reps[256], nreps = 0;
-    for (unsigned byte = 0; byte < 256; byte++) {
-        bool same = false;
-        for (unsigned r = 0; r < nreps && !same; r++) {
-            unsigned o = reps[r];
-            same = ((a->bytes[o >> 3] >> (o & 7)) & 1) == ((a->bytes[byte >> 3] >> (byte & 7)) & 1) &&
-                   ((b->bytes[o >> 3] >> (o & 7)) & 1) == ((b->bytes[byte >> 3] >> (byte & 7)) & 1) &&
-                   (a->re == NULL || a->re->byte_class[o] == a->re->byte_class[byte]) &&
-                   (b->re == NULL || b->re->byte_class[o] == b->re->byte_class[byte]);
-            for (unsigned u = 0; u < UTF8_STATES && same; u++)
-                same = utf8_step(u, o) == utf8_step(u, byte);
-        }
-        if (!same)
-            reps[nreps++] = byte;
-    }
-    uint8_t *seen = rp_xcalloc(total, 1);
-    uint32_t *queue = rp_xmalloc(total * sizeof *queue);
-    size_t head = 0, tail = 0;
-    int found = 0;
-#define LANG_INDEX(sa, sb, u, len) ((((sa) * nb + (sb)) * UTF8_STATES + (u)) * nl + (len))
-    queue[tail++] = (uint32_t)LANG_INDEX(1, 1, 0, 0);
-    seen[LANG_INDEX(1, 1, 0, 0)] = 1;
-    while (head < tail && !found) {
-        size_t p = queue[head++];
-        size_t len = p % nl, u = p / nl % UTF8_STATES, sb = p / nl / UTF8_STATES % nb;
-        size_t sa = p / nl / UTF8_STATES / nb;
-        if (u == 0 && (a->re == NULL || a->re->accept[sa]) && lset_has(&a->len, len) &&
-            !(sb != 0 && (b->re == NULL || b->re->accept[sb]) && lset_has(&b->len, len))) {
-            found = 1;
-            break;
-        }
-        for (unsigned r = 0; r < nreps; r++) {
-            unsigned byte = reps[r];
-            if (!((a->bytes[byte >> 3] >> (byte & 7)) & 1))
-                continue; /* a refuses the byte */
-            size_t ta = a->re == NULL ? 1 : a->re->next[sa * a->re->classes + a->re->byte_class[byte]];
-            unsigned tu = utf8_step((unsigned)u, byte);
-            if (ta == 0 || tu == UTF8_BAD)
-                continue; /* a refuses from here on */
-            size_t tb = sb == 0 || !((b->bytes[byte >> 3] >> (byte & 7)) & 1) ? 0
-                        : b->re == NULL ? 1 : b->re->next[sb * b->re->classes + b->re->byte_class[byte]];
-            size_t q = LANG_INDEX(ta, tb, tu, len + 1 < nl ? len + 1 : nl - 1);
-            if (!seen[q]) {
-                seen[q] = 1;
-                queue[tail++] = (uint32_t)q;
-            }
-        }
-    }
-#undef LANG_INDEX
-    free(seen);
-    free(queue);
-    return found;
-}
-
 /* The directions in which the strings accepted changed (BOTH when too large to tell). */
-static bool lset_same(const lset *a, const lset *b)
+static bool lset_same(const rp_lset *a, const rp_lset *b)
 {
     return a->lo == b->lo && a->hi == b->hi && a->n == b->n &&
            (a->n == 0 || memcmp(a->set, b->set, a->n * sizeof *a->set) == 0);
 }
 
-static direction strlang_change(const strlang *o, const strlang *n)
+static direction strlang_change(const rp_strlang *o, const rp_strlang *n)
 {
     bool same_re = o->re == NULL ? n->re == NULL
                    : n->re != NULL && strcmp(o->re->portable, n->re->portable) == 0;
     if (same_re && lset_same(&o->len, &n->len) && memcmp(o->bytes, n->bytes, 32) == 0)
         return 0; /* the same attributes: nothing to search */
-    int narrowed = strlang_escapes(o, n), widened = strlang_escapes(n, o);
+    int narrowed = rp_strlang_escapes(o, n), widened = rp_strlang_escapes(n, o);
     if (narrowed < 0 || widened < 0)
         return BOTH;
     return change_of(narrowed == 1, widened == 1);
@@ -650,7 +474,7 @@ static void compare_field(cmp *c, const rp_ast_decl *m, const rp_ast_field *o, c
     } else if (n->type.scalar == RP_SCALAR_BYTES) {
         compare_lengths(c, "length", owner, &a->len, &b->len, at, was, BOTH);
     } else if (n->type.scalar == RP_SCALAR_STRING) {
-        strlang lo = strlang_of(a->charset, &a->len, a), ln = strlang_of(b->charset, &b->len, b);
+        rp_strlang lo = rp_strlang_of(a->charset, &a->len, a), ln = rp_strlang_of(b->charset, &b->len, b);
         direction real = strlang_change(&lo, &ln);
         compare_lengths(c, "length", owner, &a->len, &b->len, at, was, real);
         compare_charsets(c, "charset", owner, a->charset, b->charset, at, was, real);
@@ -659,7 +483,7 @@ static void compare_field(cmp *c, const rp_ast_decl *m, const rp_ast_field *o, c
     if (n->label == RP_LABEL_REPEATED || n->type.is_map)
         compare_lengths(c, n->type.is_map ? "entry count" : "item count", owner, &a->count, &b->count, at, was, BOTH);
     if (n->type.is_map) {
-        strlang ko = strlang_of(a->key_charset, &a->key_len, NULL), kn = strlang_of(b->key_charset, &b->key_len, NULL);
+        rp_strlang ko = rp_strlang_of(a->key_charset, &a->key_len, NULL), kn = rp_strlang_of(b->key_charset, &b->key_len, NULL);
         direction real = strlang_change(&ko, &kn);
         compare_lengths(c, "key length", owner, &a->key_len, &b->key_len, at, was, real);
         compare_charsets(c, "key charset", owner, a->key_charset, b->key_charset, at, was, real);
