@@ -675,11 +675,13 @@ void rp_check_transport(rp_checker *c)
         check_routes_of(c, spec->decls[i]);
     check_max_depth(c);
     check_struct_sizes(c);
+    /* The set checks need every name resolved and every const checked; the machines need
+     * neither them nor their verdict, so an error in a machine hides no set error. */
+    if (c->errors == 0) {
+        rp_check_envelope_sets(c);
+        rp_check_envelope_framing(c);
+        rp_check_discriminators(c);
+        rp_check_classify_keys(c);
+    }
     rp_check_machines(c);
-    if (c->errors != 0)
-        return; /* the set checks need every name resolved and every const checked */
-    rp_check_envelope_sets(c);
-    rp_check_envelope_framing(c);
-    rp_check_discriminators(c);
-    rp_check_classify_keys(c);
 }
