@@ -318,6 +318,21 @@ static inline int scan_literal(rp_json_scanner *sc, rp_error *err, const char *w
     return 0;
 }
 
+/* The type of the value that starts with byte c; RP_JSON_NONE when none can. */
+static inline rp_json_type type_of_byte(char c)
+{
+    switch (c) {
+    case '{': return RP_JSON_OBJECT_BEGIN;
+    case '[': return RP_JSON_ARRAY_BEGIN;
+    case '"': return RP_JSON_STRING;
+    case 't': return RP_JSON_TRUE;
+    case 'f': return RP_JSON_FALSE;
+    case 'n': return RP_JSON_NULL;
+    case '-': return RP_JSON_NUMBER;
+    default: return (c >= '0' && c <= '9') ? RP_JSON_NUMBER : RP_JSON_NONE;
+    }
+}
+
 /* value = object-begin / array-begin / string / number / true / false / null
  * (whitespace skipped; sc->pos at the first byte afterwards) */
 static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
@@ -335,38 +350,24 @@ static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
         return fail(sc, err, RP_E_JSON_SYNTAX, i,
                     "expected a JSON value, found end of input");
     }
+    /* the first byte classified as rp_json_peek and the typed readers do it */
+    rp_json_type t = type_of_byte(sc->buf[i]);
+    if (t == RP_JSON_NONE) return expected(sc, err, i, "expected a JSON value", "");
+    tok->type = t;
     int rc;
-    switch (sc->buf[i]) {
-    case '{':
-        tok->type = RP_JSON_OBJECT_BEGIN;
-        return push(sc, err, 1);
-    case '[':
-        tok->type = RP_JSON_ARRAY_BEGIN;
-        return push(sc, err, 0);
-    case '"':
-        tok->type = RP_JSON_STRING;
+    switch (t) {
+    case RP_JSON_OBJECT_BEGIN: return push(sc, err, 1);
+    case RP_JSON_ARRAY_BEGIN: return push(sc, err, 0);
+    case RP_JSON_STRING:
         rc = scan_string(sc, err, &tok->text, NULL);
         break;
-    case '-': case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
-        tok->type = RP_JSON_NUMBER;
+    case RP_JSON_NUMBER:
         rc = scan_number(sc, err, &tok->text, &tok->is_integer);
         break;
-    case 't':
-        tok->type = RP_JSON_TRUE;
-        rc = scan_literal(sc, err, "true", 4);
+    default: /* true, false, null */
+        rc = scan_literal(sc, err, t == RP_JSON_TRUE ? "true" : t == RP_JSON_FALSE ? "false" : "null",
+                          t == RP_JSON_FALSE ? 5 : 4);
         break;
-    case 'f':
-        tok->type = RP_JSON_FALSE;
-        rc = scan_literal(sc, err, "false", 5);
-        break;
-    case 'n':
-        tok->type = RP_JSON_NULL;
-        rc = scan_literal(sc, err, "null", 4);
-        break;
-    default: {
-        return expected(sc, err, i, "expected a JSON value", "");
-    }
     }
     if (rc == 0) sc->state = S_AFTER_VALUE;
     return rc;
@@ -579,20 +580,6 @@ static inline int at_value(rp_json_scanner *sc, rp_error *err)
                     "expected a JSON value, found end of input");
     }
     return 0;
-}
-
-static inline rp_json_type type_of_byte(char c)
-{
-    switch (c) {
-    case '{': return RP_JSON_OBJECT_BEGIN;
-    case '[': return RP_JSON_ARRAY_BEGIN;
-    case '"': return RP_JSON_STRING;
-    case 't': return RP_JSON_TRUE;
-    case 'f': return RP_JSON_FALSE;
-    case 'n': return RP_JSON_NULL;
-    case '-': return RP_JSON_NUMBER;
-    default: return (c >= '0' && c <= '9') ? RP_JSON_NUMBER : RP_JSON_NONE;
-    }
 }
 
 static const char *type_phrase(rp_json_type t)
