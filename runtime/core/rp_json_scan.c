@@ -628,20 +628,24 @@ int rp_json_peek(rp_json_scanner *sc, rp_json_type *type, rp_error *err)
     return 0;
 }
 
-int rp_json_expect_object_begin(rp_json_scanner *sc, rp_error *err)
+/* Enters the object (or array) that must come next: one copy of the checks for both. */
+static inline int expect_begin(rp_json_scanner *sc, rp_error *err, int object)
 {
     int rc = at_value(sc, err);
     if (rc < 0) return rc;
-    if (sc->buf[sc->pos] != '{') return wrong_type(sc, err, "an object");
-    return push(sc, err, 1);
+    if (sc->buf[sc->pos] != (object ? '{' : '['))
+        return wrong_type(sc, err, object ? "an object" : "an array");
+    return push(sc, err, object);
+}
+
+int rp_json_expect_object_begin(rp_json_scanner *sc, rp_error *err)
+{
+    return expect_begin(sc, err, 1);
 }
 
 int rp_json_expect_array_begin(rp_json_scanner *sc, rp_error *err)
 {
-    int rc = at_value(sc, err);
-    if (rc < 0) return rc;
-    if (sc->buf[sc->pos] != '[') return wrong_type(sc, err, "an array");
-    return push(sc, err, 0);
+    return expect_begin(sc, err, 0);
 }
 
 int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error *err)
