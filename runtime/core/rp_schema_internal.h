@@ -328,50 +328,12 @@ static inline void show_byte(char shown[8], unsigned char c)
     snprintf(shown, 8, c >= 0x20 && c < 0x7f ? "'%c'" : "0x%02X", c);
 }
 
-/* What a JSON value is, and what a field wants, for "expected X, found Y". */
-static inline const char *json_type_name(rp_json_type t)
-{
-    switch (t) {
-    case RP_JSON_OBJECT_BEGIN: return "an object";
-    case RP_JSON_ARRAY_BEGIN: return "an array";
-    case RP_JSON_STRING: return "a string";
-    case RP_JSON_NUMBER: return "a number";
-    case RP_JSON_TRUE: case RP_JSON_FALSE: return "a boolean";
-    case RP_JSON_NULL: return "null";
-    default: return "no value";
-    }
-}
-
-static inline const char *field_json_type(const rp_schema_field *f)
-{
-    switch (f->type) {
-    case RP_SCHEMA_BOOL: return "a boolean";
-    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return "an integer";
-    case RP_SCHEMA_STRING: return "a string";
-    case RP_SCHEMA_HEX: return "a string of hex digits";
-    case RP_SCHEMA_BASE64: return "a base64 string";
-    case RP_SCHEMA_MESSAGE: return "an object";
-    case RP_SCHEMA_FLOAT64: return "a number";
-    case RP_SCHEMA_STRENUM: return "a string";
-    }
-    return "a value";
-}
-
-/* The same, many of them: "integers", "strings of hex digits" ("" for a message field,
- * whose items the caller names: "Foo objects"). */
-static inline const char *field_json_items(const rp_schema_field *f)
-{
-    switch (f->type) {
-    case RP_SCHEMA_BOOL: return "booleans";
-    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return "integers";
-    case RP_SCHEMA_STRING: case RP_SCHEMA_STRENUM: return "strings";
-    case RP_SCHEMA_HEX: return "strings of hex digits";
-    case RP_SCHEMA_BASE64: return "base64 strings";
-    case RP_SCHEMA_MESSAGE: return "";
-    case RP_SCHEMA_FLOAT64: return "numbers";
-    }
-    return "values";
-}
+/* What a JSON value is, and what a field wants, for "expected X, found Y" ("a boolean",
+ * "a string of hex digits"); the same, many of them, for arrays ("integers", and "" for a
+ * message field, whose items the caller names: "Foo objects"). In rp_schema.c. */
+const char *rps_json_type_name(rp_json_type t);
+const char *rps_field_json_type(const rp_schema_field *f);
+const char *rps_field_json_items(const rp_schema_field *f);
 
 /* "a" or "an" before a name (by its first letter: "an Item", "a Roster"). */
 static inline const char *article_for(const char *name)
