@@ -476,6 +476,7 @@ int rp_schema_check_all(const rp_schema_message *m, const char *json, size_t len
     ctx_start(&cx, m, json, len, storage, profile, NULL);
     cx.report = report;
     cx.report_ctx = report_ctx;
+    cx.err = &cx.scratch; /* JSON errors land there first (json_err) */
     int rc = read_object(&cx, m, msg);
     if (rc == 0)
         rc = rp_json_finish(&cx.sc, &cx.scratch);

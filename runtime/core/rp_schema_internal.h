@@ -58,7 +58,8 @@ typedef struct schema_ctx {
     bool base64_lenient;
     bool float_truncate;        /* a fraction where an integer belongs: its integer part */
     uint32_t relax;             /* the profile's bit in the fields' relax masks, or 0 */
-    rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL */
+    rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL.
+                                   Collect-all: &scratch, for the scanner calls (json_err) */
     rp_schema_report_fn report; /* collect-all mode when non-NULL */
     void *report_ctx;
     size_t problems;
@@ -87,10 +88,11 @@ static inline uint32_t relax_bit(const rp_schema_profile *p)
     return p == NULL || p->index > 31 ? 0u : (uint32_t)1 << p->index;
 }
 
-/* Where scanner calls put their errors. */
+/* Where scanner calls put their errors: the caller's error, or collecting, the scratch one
+ * (rps_problem reports its own problems and never writes cx->err then). */
 static inline rp_error *json_err(schema_ctx *cx)
 {
-    return cx->report != NULL ? &cx->scratch : cx->err;
+    return cx->err;
 }
 
 /* Records a schema problem at the current path. Fail-fast: fills cx->err and returns code.
