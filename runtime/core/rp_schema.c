@@ -102,7 +102,7 @@ static void reset_value(const rp_schema_field *f, void *msg, bool with_consts)
     }
     if (f->has_default)
         put_default(f, p);
-    const rp_schema_rule *c = with_consts ? const_rule(f) : NULL;
+    const rp_schema_rule *c = with_consts ? rps_const_rule(f) : NULL;
     if (c != NULL) {
         put_scalar(f, p, c->u_lo, c->i_lo, c->str);
         set_has(msg, f, true);
@@ -147,6 +147,14 @@ void rp_schema_init(const rp_schema_message *m, void *msg)
 
 /* ---- rules ---------------------------------------------------------------------------------- */
 
+const rp_schema_rule *rps_const_rule(const rp_schema_field *f)
+{
+    for (size_t i = 0; i < f->rule_count; i++)
+        if (f->rules[i].kind == RP_RULE_CONST)
+            return &f->rules[i];
+    return NULL;
+}
+
 int rps_check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule_kind kind,
                         uint64_t n, size_t offset, const char *what)
 {
@@ -172,7 +180,7 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
     switch (f->type) {
     case RP_SCHEMA_BOOL: {
         bool b = *(const bool *)p;
-        const rp_schema_rule *c = const_rule(f);
+        const rp_schema_rule *c = rps_const_rule(f);
         if (c != NULL && b != (c->u_lo != 0))
             rc = rps_problem(cx, RP_E_SCHEMA_CONST, offset, &c->loc, "expected %s, got %s", c->expect,
                              b ? "true" : "false");

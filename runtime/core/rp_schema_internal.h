@@ -279,14 +279,8 @@ static RP_SCHEMA_HOT bool len_ok(const rp_schema_rule *r, uint64_t n)
     return (!r->has_lo || n >= r->u_lo) && (!r->has_hi || n <= r->u_hi);
 }
 
-/* The const rule of f, or NULL. */
-static inline const rp_schema_rule *const_rule(const rp_schema_field *f)
-{
-    for (size_t i = 0; i < f->rule_count; i++)
-        if (f->rules[i].kind == RP_RULE_CONST)
-            return &f->rules[i];
-    return NULL;
-}
+/* The const rule of f, or NULL (rp_schema.c). */
+const rp_schema_rule *rps_const_rule(const rp_schema_field *f);
 
 /* The whole of s[0..n) matches the DFA: one table step per byte, never more. */
 static inline bool pattern_ok(const rp_schema_pattern *pt, const char *s, size_t n)
