@@ -100,16 +100,18 @@ static inline rp_error *json_err(schema_ctx *cx)
 int rps_problem(schema_ctx *cx, int code, size_t offset, const rp_spec_loc *loc, const char *fmt,
                 ...) RP_PRINTF(5, 6);
 
+/* Where the value just read begins. Only the decode walk and the kinds' read functions ask,
+ * and their context always scans (ctx_start sets `scanning`): the offset is in the input. */
 static inline size_t here(const schema_ctx *cx)
 {
-    return cx->scanning ? rp_json_value_offset(&cx->sc) : SIZE_MAX;
+    return rp_json_value_offset(&cx->sc);
 }
 
 /* Where the value rp_json_peek just looked at begins: the place to report that value as a
- * whole once it is skipped (after the skip, here() is its last scalar). */
+ * whole once it is skipped (after the skip, here() is its last scalar). Asked as here(). */
 static inline size_t peeked_at(const schema_ctx *cx)
 {
-    return cx->scanning ? rp_json_offset(&cx->sc) : SIZE_MAX;
+    return rp_json_offset(&cx->sc);
 }
 
 /* ---- struct access ------------------------------------------------------------------------- */
