@@ -364,9 +364,14 @@ static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
     case RP_JSON_NUMBER:
         rc = scan_number(sc, err, &tok->text, &tok->is_integer);
         break;
-    default: /* true, false, null */
-        rc = scan_literal(sc, err, t == RP_JSON_TRUE ? "true" : t == RP_JSON_FALSE ? "false" : "null",
-                          t == RP_JSON_FALSE ? 5 : 4);
+    case RP_JSON_TRUE:
+        rc = scan_literal(sc, err, "true", 4);
+        break;
+    case RP_JSON_FALSE:
+        rc = scan_literal(sc, err, "false", 5);
+        break;
+    default: /* RP_JSON_NULL */
+        rc = scan_literal(sc, err, "null", 4);
         break;
     }
     if (rc == 0) sc->state = S_AFTER_VALUE;
