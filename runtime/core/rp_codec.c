@@ -195,10 +195,16 @@ int rp_base64_encode(const uint8_t *in, size_t len, char *out, size_t cap, size_
  * four characters remain and three bytes fit; stops before the first group that holds '='
  * or any non-alphabet byte. Returns the offset where it stopped and advances *o. This is the
  * common case of both modes; the callers continue with their careful code from there, so
- * whatever is unusual ('=', whitespace, foreign bytes, a full buffer) is handled only there. */
+ * whatever is unusual ('=', whitespace, foreign bytes, a full buffer) is handled only there.
+ * At -Os it decodes nothing: the careful code decodes plain groups too, to the same bytes
+ * and errors, as if it started at offset 0 (which is what it does then). */
 static inline size_t b64_decode_groups(const char *in, size_t len, size_t i, uint8_t *out,
                                        size_t cap, size_t *o)
 {
+#if defined(__OPTIMIZE_SIZE__)
+    (void)in, (void)len, (void)out, (void)cap, (void)o;
+    return i;
+#else
     size_t groups = (len - i) / 4, room = (cap - *o) / 3;
     if (groups > room) groups = room;
     if (groups == 0) return i; /* also keeps NULL buffers (len or cap 0) out of reach */
@@ -225,6 +231,7 @@ static inline size_t b64_decode_groups(const char *in, size_t len, size_t i, uin
     }
     *o = (size_t)(q - out);
     return (size_t)(p - (const unsigned char *)in);
+#endif
 }
 
 /* Crypto++ BaseN_Decoder semantics: skip non-alphabet bytes, emit every completed byte,

@@ -297,12 +297,17 @@ RP_CHECK_RESULT int rp_json_finish(rp_json_scanner *sc, rp_error *err);
 /* true when the (unescaped) text of s equals lit[0..len). Inline so that key matching in
  * decoders costs a length compare and, only when lengths agree, a memcmp; keys with
  * escapes take the slower rp_json_str_eq_escaped. s must come from this module (already
- * validated) and must not be NULL; lit may be NULL only when len is 0. */
+ * validated) and must not be NULL; lit may be NULL only when len is 0. At -Os the call
+ * alone, which compares views without escapes too, is the smaller code. */
 bool rp_json_str_eq_escaped(const rp_json_str *s, const char *lit, size_t len);
 static inline bool rp_json_str_eq(const rp_json_str *s, const char *lit, size_t len)
 {
+#if defined(__OPTIMIZE_SIZE__)
+    return rp_json_str_eq_escaped(s, lit, len);
+#else
     if (s->escaped) return rp_json_str_eq_escaped(s, lit, len);
     return s->raw_len == len && (len == 0 || (s->raw[0] == lit[0] && memcmp(s->raw, lit, len) == 0));
+#endif
 }
 
 /* Length of the unescaped text of s in bytes (excluding any NUL). */

@@ -318,6 +318,21 @@ static inline int scan_literal(rp_json_scanner *sc, rp_error *err, const char *w
     return 0;
 }
 
+/* The type of the value that starts with byte c; RP_JSON_NONE when none can. */
+static inline rp_json_type type_of_byte(char c)
+{
+    switch (c) {
+    case '{': return RP_JSON_OBJECT_BEGIN;
+    case '[': return RP_JSON_ARRAY_BEGIN;
+    case '"': return RP_JSON_STRING;
+    case 't': return RP_JSON_TRUE;
+    case 'f': return RP_JSON_FALSE;
+    case 'n': return RP_JSON_NULL;
+    case '-': return RP_JSON_NUMBER;
+    default: return (c >= '0' && c <= '9') ? RP_JSON_NUMBER : RP_JSON_NONE;
+    }
+}
+
 /* value = object-begin / array-begin / string / number / true / false / null
  * (whitespace skipped; sc->pos at the first byte afterwards) */
 static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
@@ -335,38 +350,29 @@ static int scan_value(rp_json_scanner *sc, rp_json_token *tok, rp_error *err)
         return fail(sc, err, RP_E_JSON_SYNTAX, i,
                     "expected a JSON value, found end of input");
     }
+    /* the first byte classified as rp_json_peek and the typed readers do it */
+    rp_json_type t = type_of_byte(sc->buf[i]);
+    if (t == RP_JSON_NONE) return expected(sc, err, i, "expected a JSON value", "");
+    tok->type = t;
     int rc;
-    switch (sc->buf[i]) {
-    case '{':
-        tok->type = RP_JSON_OBJECT_BEGIN;
-        return push(sc, err, 1);
-    case '[':
-        tok->type = RP_JSON_ARRAY_BEGIN;
-        return push(sc, err, 0);
-    case '"':
-        tok->type = RP_JSON_STRING;
+    switch (t) {
+    case RP_JSON_OBJECT_BEGIN: return push(sc, err, 1);
+    case RP_JSON_ARRAY_BEGIN: return push(sc, err, 0);
+    case RP_JSON_STRING:
         rc = scan_string(sc, err, &tok->text, NULL);
         break;
-    case '-': case '0': case '1': case '2': case '3': case '4':
-    case '5': case '6': case '7': case '8': case '9':
-        tok->type = RP_JSON_NUMBER;
+    case RP_JSON_NUMBER:
         rc = scan_number(sc, err, &tok->text, &tok->is_integer);
         break;
-    case 't':
-        tok->type = RP_JSON_TRUE;
+    case RP_JSON_TRUE:
         rc = scan_literal(sc, err, "true", 4);
         break;
-    case 'f':
-        tok->type = RP_JSON_FALSE;
+    case RP_JSON_FALSE:
         rc = scan_literal(sc, err, "false", 5);
         break;
-    case 'n':
-        tok->type = RP_JSON_NULL;
+    default: /* RP_JSON_NULL */
         rc = scan_literal(sc, err, "null", 4);
         break;
-    default: {
-        return expected(sc, err, i, "expected a JSON value", "");
-    }
     }
     if (rc == 0) sc->state = S_AFTER_VALUE;
     return rc;
@@ -581,32 +587,16 @@ static inline int at_value(rp_json_scanner *sc, rp_error *err)
     return 0;
 }
 
-static inline rp_json_type type_of_byte(char c)
-{
-    switch (c) {
-    case '{': return RP_JSON_OBJECT_BEGIN;
-    case '[': return RP_JSON_ARRAY_BEGIN;
-    case '"': return RP_JSON_STRING;
-    case 't': return RP_JSON_TRUE;
-    case 'f': return RP_JSON_FALSE;
-    case 'n': return RP_JSON_NULL;
-    case '-': return RP_JSON_NUMBER;
-    default: return (c >= '0' && c <= '9') ? RP_JSON_NUMBER : RP_JSON_NONE;
-    }
-}
-
+/* What the value of type t is, in "expected X, found Y": the phrases by rp_json_type
+ * (RP_JSON_NONE .. RP_JSON_END; only the types type_of_byte gives are asked for), walked
+ * rather than switched over, which is a fraction of the code (an error path). */
 static const char *type_phrase(rp_json_type t)
 {
-    switch (t) {
-    case RP_JSON_OBJECT_BEGIN: return "an object";
-    case RP_JSON_ARRAY_BEGIN: return "an array";
-    case RP_JSON_STRING: return "a string";
-    case RP_JSON_NUMBER: return "a number";
-    case RP_JSON_TRUE: return "true";
-    case RP_JSON_FALSE: return "false";
-    case RP_JSON_NULL: return "null";
-    default: return "something else";
-    }
+    const char *p = "something else\0an object\0something else\0an array\0something else\0"
+                    "something else\0a string\0a number\0true\0false\0null\0something else";
+    for (unsigned n = (unsigned)t <= RP_JSON_END ? (unsigned)t : 0u; n > 0; n--)
+        p += strlen(p) + 1;
+    return p;
 }
 
 /* The value at sc->pos is not what the caller wanted: a schema error if it is a value at
@@ -641,20 +631,24 @@ int rp_json_peek(rp_json_scanner *sc, rp_json_type *type, rp_error *err)
     return 0;
 }
 
-int rp_json_expect_object_begin(rp_json_scanner *sc, rp_error *err)
+/* Enters the object (or array) that must come next: one copy of the checks for both. */
+static inline int expect_begin(rp_json_scanner *sc, rp_error *err, int object)
 {
     int rc = at_value(sc, err);
     if (rc < 0) return rc;
-    if (sc->buf[sc->pos] != '{') return wrong_type(sc, err, "an object");
-    return push(sc, err, 1);
+    if (sc->buf[sc->pos] != (object ? '{' : '['))
+        return wrong_type(sc, err, object ? "an object" : "an array");
+    return push(sc, err, object);
+}
+
+int rp_json_expect_object_begin(rp_json_scanner *sc, rp_error *err)
+{
+    return expect_begin(sc, err, 1);
 }
 
 int rp_json_expect_array_begin(rp_json_scanner *sc, rp_error *err)
 {
-    int rc = at_value(sc, err);
-    if (rc < 0) return rc;
-    if (sc->buf[sc->pos] != '[') return wrong_type(sc, err, "an array");
-    return push(sc, err, 0);
+    return expect_begin(sc, err, 0);
 }
 
 int rp_json_next_key(rp_json_scanner *sc, rp_json_str *key, bool *done, rp_error *err)

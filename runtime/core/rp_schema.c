@@ -51,6 +51,44 @@ int rps_no_kind(schema_ctx *cx, const rp_schema_field *f, size_t offset)
                         f64 ? "float64" : "string enum", f64 ? "float64" : "strenum");
 }
 
+/* ---- words of messages ---------------------------------------------------------------------- */
+
+/* The n-th of the NUL-separated phrases in list (n within the list). Why lists instead of
+ * switches: they are looked up only to word errors, and a switch per list, with its jump
+ * table, is several times the code of this walk (as rp_error.c names statuses). */
+static const char *nth_phrase(const char *list, unsigned n)
+{
+    while (n-- > 0)
+        list += strlen(list) + 1;
+    return list;
+}
+
+/* By rp_json_type, RP_JSON_NONE .. RP_JSON_END. */
+const char *rps_json_type_name(rp_json_type t)
+{
+    static const char list[] = "no value\0an object\0no value\0an array\0no value\0no value\0"
+                               "a string\0a number\0a boolean\0a boolean\0null\0no value";
+    return nth_phrase(list, (unsigned)t <= RP_JSON_END ? (unsigned)t : 0u);
+}
+
+/* By rp_schema_type, RP_SCHEMA_BOOL .. RP_SCHEMA_STRENUM, after the word for any other. */
+const char *rps_field_json_type(const rp_schema_field *f)
+{
+    static const char list[] = "a value\0a boolean\0an integer\0an integer\0a string\0"
+                               "a string of hex digits\0a base64 string\0an object\0a number\0"
+                               "a string";
+    unsigned t = (unsigned)f->type;
+    return nth_phrase(list, t <= RP_SCHEMA_STRENUM ? t : 0u);
+}
+
+const char *rps_field_json_items(const rp_schema_field *f)
+{
+    static const char list[] = "values\0booleans\0integers\0integers\0strings\0"
+                               "strings of hex digits\0base64 strings\0\0numbers\0strings";
+    unsigned t = (unsigned)f->type;
+    return nth_phrase(list, t <= RP_SCHEMA_STRENUM ? t : 0u);
+}
+
 /* ---- init / reset --------------------------------------------------------------------------- */
 
 /* Field f of a message just zeroed: its default, or its embedded message reset (+ its const
@@ -64,7 +102,7 @@ static void reset_value(const rp_schema_field *f, void *msg, bool with_consts)
     }
     if (f->has_default)
         put_default(f, p);
-    const rp_schema_rule *c = with_consts ? const_rule(f) : NULL;
+    const rp_schema_rule *c = with_consts ? rps_const_rule(f) : NULL;
     if (c != NULL) {
         put_scalar(f, p, c->u_lo, c->i_lo, c->str);
         set_has(msg, f, true);
@@ -109,6 +147,14 @@ void rp_schema_init(const rp_schema_message *m, void *msg)
 
 /* ---- rules ---------------------------------------------------------------------------------- */
 
+const rp_schema_rule *rps_const_rule(const rp_schema_field *f)
+{
+    for (size_t i = 0; i < f->rule_count; i++)
+        if (f->rules[i].kind == RP_RULE_CONST)
+            return &f->rules[i];
+    return NULL;
+}
+
 int rps_check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule_kind kind,
                         uint64_t n, size_t offset, const char *what)
 {
@@ -134,7 +180,7 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
     switch (f->type) {
     case RP_SCHEMA_BOOL: {
         bool b = *(const bool *)p;
-        const rp_schema_rule *c = const_rule(f);
+        const rp_schema_rule *c = rps_const_rule(f);
         if (c != NULL && b != (c->u_lo != 0))
             rc = rps_problem(cx, RP_E_SCHEMA_CONST, offset, &c->loc, "expected %s, got %s", c->expect,
                              b ? "true" : "false");

@@ -59,7 +59,7 @@ static bool is_number_or_bool(const rp_schema_field *f)
  * strings (string fields and string enums, whose const has its text in str). */
 static const rp_schema_rule *discriminator_rule(const rp_schema_field *f)
 {
-    const rp_schema_rule *c = const_rule(f);
+    const rp_schema_rule *c = rps_const_rule(f);
     return c != NULL && !f->repeated && (is_number_or_bool(f) || c->str != NULL) ? c : NULL;
 }
 

@@ -93,7 +93,7 @@ static int read_bytes(schema_ctx *cx, const rp_schema_field *f, rp_bytes *out)
     if (rc < 0) {
         size_t at = cerr.offset == SIZE_MAX || v.escaped ? v.offset : v.offset + 1 + cerr.offset;
         if (rc == RP_E_HEX || rc == RP_E_BASE64)
-            return rps_problem(cx, rc, at, &f->loc, "expected %s: %s", field_json_type(f), cerr.message);
+            return rps_problem(cx, rc, at, &f->loc, "expected %s: %s", rps_field_json_type(f), cerr.message);
         return rps_problem(cx, rc, at, &f->loc, "%s", cerr.message);
     }
     ((uint8_t *)mem)[n] = 0;
@@ -180,10 +180,10 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
         }
         if (f->type == RP_SCHEMA_MESSAGE)
             rc = rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected %s %s object, found %s",
-                             article_for(f->message->name), f->message->name, json_type_name(t));
+                             article_for(f->message->name), f->message->name, rps_json_type_name(t));
         else
             rc = rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected %s, found %s",
-                             field_json_type(f), json_type_name(t));
+                             rps_field_json_type(f), rps_json_type_name(t));
         *present = rc == 0; /* reported: do not also call it missing */
         return rc;
     }
@@ -264,8 +264,8 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
             return 0; /* the profile: null counts as absent, as for single values */
         return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected an array of %s%s%s, found %s",
                            f->type == RP_SCHEMA_MESSAGE ? f->message->name : "",
-                           f->type == RP_SCHEMA_MESSAGE ? " objects" : "", field_json_items(f),
-                           json_type_name(t));
+                           f->type == RP_SCHEMA_MESSAGE ? " objects" : "", rps_field_json_items(f),
+                           rps_json_type_name(t));
     }
     if ((rc = rp_json_expect_array_begin(&cx->sc, je)) < 0)
         return rc;
@@ -325,7 +325,7 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
         if ((rc = rp_json_skip_value(&cx->sc, je)) < 0)
             return rc;
         return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &m->loc, "expected %s %s object, found %s",
-                           article_for(m->name), m->name, json_type_name(t));
+                           article_for(m->name), m->name, rps_json_type_name(t));
     }
     if ((rc = rp_json_expect_object_begin(&cx->sc, je)) < 0)
         return rc;
@@ -476,6 +476,7 @@ int rp_schema_check_all(const rp_schema_message *m, const char *json, size_t len
     ctx_start(&cx, m, json, len, storage, profile, NULL);
     cx.report = report;
     cx.report_ctx = report_ctx;
+    cx.err = &cx.scratch; /* JSON errors land there first (json_err) */
     int rc = read_object(&cx, m, msg);
     if (rc == 0)
         rc = rp_json_finish(&cx.sc, &cx.scratch);

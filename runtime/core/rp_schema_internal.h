@@ -58,7 +58,8 @@ typedef struct schema_ctx {
     bool base64_lenient;
     bool float_truncate;        /* a fraction where an integer belongs: its integer part */
     uint32_t relax;             /* the profile's bit in the fields' relax masks, or 0 */
-    rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL */
+    rp_error *err;              /* first (and only) error in fail-fast mode; may be NULL.
+                                   Collect-all: &scratch, for the scanner calls (json_err) */
     rp_schema_report_fn report; /* collect-all mode when non-NULL */
     void *report_ctx;
     size_t problems;
@@ -87,10 +88,11 @@ static inline uint32_t relax_bit(const rp_schema_profile *p)
     return p == NULL || p->index > 31 ? 0u : (uint32_t)1 << p->index;
 }
 
-/* Where scanner calls put their errors. */
+/* Where scanner calls put their errors: the caller's error, or collecting, the scratch one
+ * (rps_problem reports its own problems and never writes cx->err then). */
 static inline rp_error *json_err(schema_ctx *cx)
 {
-    return cx->report != NULL ? &cx->scratch : cx->err;
+    return cx->err;
 }
 
 /* Records a schema problem at the current path. Fail-fast: fills cx->err and returns code.
@@ -98,16 +100,18 @@ static inline rp_error *json_err(schema_ctx *cx)
 int rps_problem(schema_ctx *cx, int code, size_t offset, const rp_spec_loc *loc, const char *fmt,
                 ...) RP_PRINTF(5, 6);
 
+/* Where the value just read begins. Only the decode walk and the kinds' read functions ask,
+ * and their context always scans (ctx_start sets `scanning`): the offset is in the input. */
 static inline size_t here(const schema_ctx *cx)
 {
-    return cx->scanning ? rp_json_value_offset(&cx->sc) : SIZE_MAX;
+    return rp_json_value_offset(&cx->sc);
 }
 
 /* Where the value rp_json_peek just looked at begins: the place to report that value as a
- * whole once it is skipped (after the skip, here() is its last scalar). */
+ * whole once it is skipped (after the skip, here() is its last scalar). Asked as here(). */
 static inline size_t peeked_at(const schema_ctx *cx)
 {
-    return cx->scanning ? rp_json_offset(&cx->sc) : SIZE_MAX;
+    return rp_json_offset(&cx->sc);
 }
 
 /* ---- struct access ------------------------------------------------------------------------- */
@@ -277,14 +281,8 @@ static RP_SCHEMA_HOT bool len_ok(const rp_schema_rule *r, uint64_t n)
     return (!r->has_lo || n >= r->u_lo) && (!r->has_hi || n <= r->u_hi);
 }
 
-/* The const rule of f, or NULL. */
-static inline const rp_schema_rule *const_rule(const rp_schema_field *f)
-{
-    for (size_t i = 0; i < f->rule_count; i++)
-        if (f->rules[i].kind == RP_RULE_CONST)
-            return &f->rules[i];
-    return NULL;
-}
+/* The const rule of f, or NULL (rp_schema.c). */
+const rp_schema_rule *rps_const_rule(const rp_schema_field *f);
 
 /* The whole of s[0..n) matches the DFA: one table step per byte, never more. */
 static inline bool pattern_ok(const rp_schema_pattern *pt, const char *s, size_t n)
@@ -328,50 +326,12 @@ static inline void show_byte(char shown[8], unsigned char c)
     snprintf(shown, 8, c >= 0x20 && c < 0x7f ? "'%c'" : "0x%02X", c);
 }
 
-/* What a JSON value is, and what a field wants, for "expected X, found Y". */
-static inline const char *json_type_name(rp_json_type t)
-{
-    switch (t) {
-    case RP_JSON_OBJECT_BEGIN: return "an object";
-    case RP_JSON_ARRAY_BEGIN: return "an array";
-    case RP_JSON_STRING: return "a string";
-    case RP_JSON_NUMBER: return "a number";
-    case RP_JSON_TRUE: case RP_JSON_FALSE: return "a boolean";
-    case RP_JSON_NULL: return "null";
-    default: return "no value";
-    }
-}
-
-static inline const char *field_json_type(const rp_schema_field *f)
-{
-    switch (f->type) {
-    case RP_SCHEMA_BOOL: return "a boolean";
-    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return "an integer";
-    case RP_SCHEMA_STRING: return "a string";
-    case RP_SCHEMA_HEX: return "a string of hex digits";
-    case RP_SCHEMA_BASE64: return "a base64 string";
-    case RP_SCHEMA_MESSAGE: return "an object";
-    case RP_SCHEMA_FLOAT64: return "a number";
-    case RP_SCHEMA_STRENUM: return "a string";
-    }
-    return "a value";
-}
-
-/* The same, many of them: "integers", "strings of hex digits" ("" for a message field,
- * whose items the caller names: "Foo objects"). */
-static inline const char *field_json_items(const rp_schema_field *f)
-{
-    switch (f->type) {
-    case RP_SCHEMA_BOOL: return "booleans";
-    case RP_SCHEMA_INT: case RP_SCHEMA_UINT: return "integers";
-    case RP_SCHEMA_STRING: case RP_SCHEMA_STRENUM: return "strings";
-    case RP_SCHEMA_HEX: return "strings of hex digits";
-    case RP_SCHEMA_BASE64: return "base64 strings";
-    case RP_SCHEMA_MESSAGE: return "";
-    case RP_SCHEMA_FLOAT64: return "numbers";
-    }
-    return "values";
-}
+/* What a JSON value is, and what a field wants, for "expected X, found Y" ("a boolean",
+ * "a string of hex digits"); the same, many of them, for arrays ("integers", and "" for a
+ * message field, whose items the caller names: "Foo objects"). In rp_schema.c. */
+const char *rps_json_type_name(rp_json_type t);
+const char *rps_field_json_type(const rp_schema_field *f);
+const char *rps_field_json_items(const rp_schema_field *f);
 
 /* "a" or "an" before a name (by its first letter: "an Item", "a Roster"). */
 static inline const char *article_for(const char *name)

@@ -54,8 +54,8 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
             return 0;
         return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected an object (a map of %s%s%s), found %s",
                            f->type == RP_SCHEMA_MESSAGE ? f->message->name : "",
-                           f->type == RP_SCHEMA_MESSAGE ? " objects" : "", field_json_items(f),
-                           json_type_name(t));
+                           f->type == RP_SCHEMA_MESSAGE ? " objects" : "", rps_field_json_items(f),
+                           rps_json_type_name(t));
     }
     if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
         return rc;
