@@ -51,7 +51,7 @@ LIBRPROTO     := $(BUILD)/librproto.a
 LIBGEN        := $(BUILD)/librprotoc.a
 LIBGENERATED  := $(BUILD)/libresidue.a   # residue's generated codec + the residue layer
 
-.PHONY: all deps check check-unit check-san check-clang check-scripts demo clean update-golden bench fuzz regenerate diagrams
+.PHONY: all deps check check-unit check-san check-clang check-scripts check-os demo clean update-golden bench fuzz regenerate diagrams
 .DEFAULT_GOAL := all
 # Keep object files of test and tool programs (they are intermediate to make).
 .SECONDARY:
@@ -128,6 +128,14 @@ check-scripts: all
 check-san:
 	$(MAKE) SAN=1 check-unit
 
+# At -Os the codec core leaves some fast paths to the careful code beside them
+# (__OPTIMIZE_SIZE__ in runtime/core): the codec's tests built at -Os run those variants.
+OS_UNITS := test_codec test_error test_json test_json_suite test_types test_schema test_generated \
+            test_generated_every test_generated_orders test_encode_lanes_every
+check-os:
+	$(MAKE) OPT="-Os -g" BUILD=build/os $(OS_UNITS:%=build/os/tests/%)
+	@tests/run-unit.sh build/os $(OS_UNITS:%=build/os/tests/%)
+
 # Warnings are errors under both compilers: build everything, tests included, with clang too.
 check-clang:
 	$(MAKE) CC=clang BUILD=build/clang all $(UNIT_SRC:tests/unit/%.c=build/clang/tests/%)
@@ -141,6 +149,7 @@ check: deps
 	$(MAKE) check-unit
 	$(MAKE) check-scripts
 	$(MAKE) check-san
+	$(MAKE) check-os
 	@tests/summarize.sh build/check-summary.txt
 
 regenerate: $(BUILD)/rprotoc diagrams
