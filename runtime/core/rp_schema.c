@@ -155,6 +155,21 @@ const rp_schema_rule *rps_const_rule(const rp_schema_field *f)
     return NULL;
 }
 
+void rps_show_char(char shown[12], const char *s, size_t len, size_t k)
+{
+    const unsigned char *p = (const unsigned char *)s + k;
+    const char *why = NULL;
+    size_t n = p[0] >= 0x80 ? rpj_utf8_seq(p, len - k, &why) : 0;
+    if (n > 0) {
+        uint32_t cp = p[0] & (n == 2 ? 0x1Fu : n == 3 ? 0x0Fu : 0x07u);
+        for (size_t i = 1; i < n; i++)
+            cp = cp << 6 | (p[i] & 0x3Fu);
+        snprintf(shown, 12, "U+%04" PRIX32, cp);
+    } else {
+        snprintf(shown, 12, p[0] >= 0x20 && p[0] < 0x7f ? "'%c'" : "0x%02X", p[0]);
+    }
+}
+
 int rps_check_len_rules(schema_ctx *cx, const rp_schema_field *f, rp_schema_rule_kind kind,
                         uint64_t n, size_t offset, const char *what)
 {
@@ -235,8 +250,8 @@ int rps_check_value(schema_ctx *cx, const rp_schema_field *f, const void *p, siz
                     unsigned char c = (unsigned char)s.ptr[k];
                     if (r->charset[c >> 3] & (1u << (c & 7u)))
                         continue;
-                    char shown[8];
-                    show_byte(shown, c);
+                    char shown[12];
+                    rps_show_char(shown, s.ptr, s.len, k);
                     rc = rps_problem(cx, RP_E_SCHEMA_CHARSET,
                                      offset == SIZE_MAX ? SIZE_MAX : offset + 1 + k, &r->loc,
                                      "expected %s, got %s at index %zu", r->expect, shown, k);

@@ -321,10 +321,10 @@ static inline void put_default(const rp_schema_field *f, void *p)
 }
 
 /* A byte as messages show it: 'x' when it is printable ASCII, else 0xNN. */
-static inline void show_byte(char shown[8], unsigned char c)
-{
-    snprintf(shown, 8, c >= 0x20 && c < 0x7f ? "'%c'" : "0x%02X", c);
-}
+/* The character at s[k] for "got X at index k" into shown: 'x' when printable ASCII, U+00E9
+ * when it starts a UTF-8 sequence (a lone byte 0x80 and up says nothing a reader can find),
+ * else 0x01. In rp_schema.c. */
+void rps_show_char(char shown[12], const char *s, size_t len, size_t k);
 
 /* What a JSON value is, and what a field wants, for "expected X, found Y" ("a boolean",
  * "a string of hex digits"); the same, many of them, for arrays ("integers", and "" for a

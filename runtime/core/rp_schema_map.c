@@ -25,8 +25,8 @@ static int check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_
                 unsigned char c = (unsigned char)key.ptr[k];
                 if (r->charset[c >> 3] & (1u << (c & 7u)))
                     continue;
-                char shown[8];
-                show_byte(shown, c);
+                char shown[12];
+                rps_show_char(shown, key.ptr, key.len, k);
                 rc = rps_problem(cx, RP_E_SCHEMA_CHARSET, offset, &r->loc, "expected a key of %s, got %s at index %zu",
                                  r->expect, shown, k);
                 break;

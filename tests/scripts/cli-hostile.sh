@@ -256,4 +256,19 @@ run 0 "the header of quoted texts" -- "$rp" "$tmp/quoted.rproto" -o "$tmp/quoted
 grep -qF '/** On the wire: "\"q\"". */' "$tmp/quoted/qt.h" && grep -qF 'default "\"\\"' "$tmp/quoted/qt.h" ||
     bad "header comments do not quote texts as JSON: $(grep -n 'On the wire\|default' "$tmp/quoted/qt.h" | head -4)"
 
+# ---- a charset error names the character, not the first byte of its UTF-8 ('got 0xC3') ----------
+cat > "$tmp/cs.rproto" <<'SPEC'
+protocol cs;
+charset keychars = "A-Za-z0-9_";
+message M {
+  required string key = "key" [charset keychars];
+  optional map<string, uint8> m = "m" [key_charset keychars, count ..4];
+}
+SPEC
+printf '{"key":"ab\xc3\xa9"}\n{"key":"a\\u0001"}\n{"key":"a","m":{"k\xe2\x80\xae":1}}\n' > "$tmp/cs.ndjson"
+run 1 "validate: characters outside a charset" -- "$rp" validate --ndjson "$tmp/cs.rproto" M "$tmp/cs.ndjson"
+for want in 'got U+00E9 at index 2' 'got 0x01 at index 1' 'got U+202E at index 1'; do
+    grep -qF "$want" "$tmp/out" || bad "charset error: no '$want' in: $(cat "$tmp/out")"
+done
+
 exit $fail
