@@ -202,6 +202,53 @@ static void mermaid(rp_strbuf *b, const walk *w, const char *self, const char *o
 
 enum { ROW_H = 30, TOP = 70, LEFT_X = 170, RIGHT_X = 650, WIDTH = 820, CHAR_W = 7, INSET = 8 };
 
+/* Where the two lifelines stand and how wide the picture is: the default 820 px, wider where
+ * a label would run off the picture (an arrow's label, centred between the lifelines; a note
+ * around the left one; a peer's box; a block's label from the left edge). */
+typedef struct layout {
+    int left_x, right_x, width;
+} layout;
+
+static int max_int(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+static int text_w(const char *s)
+{
+    return (int)strlen(s) * CHAR_W;
+}
+
+static layout layout_of(const walk *w, const char *title, const char *self, const char *other)
+{
+    int arrow = 0, note = 0, block = 0, depth = 0;
+    for (size_t i = 0; i < w->count; i++) {
+        const row *r = &w->rows[i];
+        if (r->kind == ROW_ARROW)
+            arrow = max_int(arrow, text_w(r->text));
+        else if (r->kind == ROW_NOTE)
+            note = max_int(note, text_w(r->text) + 16);
+        else if (r->kind == ROW_BEGIN || r->kind == ROW_ELSE)
+            /* "loop: " / "else: " and the text, from 12 px in */
+            block = max_int(block, 12 + INSET * (r->kind == ROW_BEGIN ? depth : depth - 1) +
+                                       text_w(r->text) + 6 * CHAR_W);
+        if (r->kind == ROW_BEGIN)
+            depth++;
+        else if (r->kind == ROW_END && depth > 0)
+            depth--;
+    }
+    layout l;
+    l.left_x = max_int(LEFT_X, max_int(note / 2, (text_w(self) + 24) / 2) + 8);
+    int right_margin = max_int(WIDTH - RIGHT_X, (text_w(other) + 24) / 2 + 8);
+    /* an arrow's label is centred between the lifelines: it fits while the margins and the
+     * gap leave 4 px on each side of it */
+    int gap = max_int(RIGHT_X - LEFT_X, arrow + 8 - 2 * (l.left_x < right_margin ? l.left_x : right_margin));
+    l.right_x = l.left_x + gap;
+    l.width = max_int(WIDTH, max_int(l.right_x + right_margin,
+                                     max_int(block + 12, text_w(title) * 8 / 7 + 24)));
+    return l;
+}
+
 static void xml_text(rp_strbuf *b, const char *s)
 {
     for (; *s != '\0'; s++) {
@@ -224,15 +271,17 @@ static void svg_label(rp_strbuf *b, int x, int y, const char *anchor, const char
 
 static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self, const char *other)
 {
+    const layout l = layout_of(w, title, self, other);
+    const int LEFT = l.left_x, RIGHT = l.right_x, W = l.width;
     int height = TOP + (int)w->count * ROW_H + 40;
     rp_sb_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                    "viewBox=\"0 0 %d %d\">\n", WIDTH, height, WIDTH, height);
+                    "viewBox=\"0 0 %d %d\">\n", W, height, W, height);
     rp_sb_puts(b, "  <style>text{font-family:monospace;font-size:12px}.t{font-size:14px;font-weight:bold}"
                   ".e{fill:#b00020}.n{fill:#333}.k{fill:#555;font-style:italic}</style>\n");
-    rp_sb_printf(b, "  <rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", WIDTH, height);
-    svg_label(b, WIDTH / 2, 22, "middle", "t", title);
+    rp_sb_printf(b, "  <rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, height);
+    svg_label(b, W / 2, 22, "middle", "t", title);
     /* the two peers and their lifelines */
-    const int xs[2] = { LEFT_X, RIGHT_X };
+    const int xs[2] = { LEFT, RIGHT };
     const char *names[2] = { self, other };
     for (int p = 0; p < 2; p++) {
         int wbox = (int)strlen(names[p]) * CHAR_W + 24;
@@ -250,7 +299,7 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
         int inset = INSET * depth;
         switch (r->kind) {
         case ROW_ARROW: {
-            int x1 = r->from_self ? LEFT_X : RIGHT_X, x2 = r->from_self ? RIGHT_X : LEFT_X;
+            int x1 = r->from_self ? LEFT : RIGHT, x2 = r->from_self ? RIGHT : LEFT;
             int dir = x2 > x1 ? 1 : -1;
             const char *colour = r->error ? "#b00020" : "#223";
             rp_sb_printf(b, "  <line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>\n", x1, y + 6,
@@ -261,14 +310,14 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
             else
                 rp_sb_printf(b, "  <polygon points=\"%d,%d %d,%d %d,%d\" fill=\"%s\"/>\n", x2, y + 6,
                              x2 - dir * 9, y + 2, x2 - dir * 9, y + 10, colour);
-            svg_label(b, (LEFT_X + RIGHT_X) / 2, y + 1, "middle", r->error ? "e" : "n", r->text);
+            svg_label(b, (LEFT + RIGHT) / 2, y + 1, "middle", r->error ? "e" : "n", r->text);
             break;
         }
         case ROW_NOTE: {
             int wbox = (int)strlen(r->text) * CHAR_W + 16;
             rp_sb_printf(b, "  <rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" fill=\"#ffc\" stroke=\"#aa8\"/>\n",
-                         LEFT_X - wbox / 2, y - 10, wbox);
-            svg_label(b, LEFT_X, y + 4, "middle", r->error ? "e" : "n", r->text);
+                         LEFT - wbox / 2, y - 10, wbox);
+            svg_label(b, LEFT, y + 4, "middle", r->error ? "e" : "n", r->text);
             break;
         }
         case ROW_BEGIN: {
@@ -283,7 +332,7 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
         }
         case ROW_ELSE:
             rp_sb_printf(b, "  <line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\" stroke-dasharray=\"6 3\"/>\n",
-                         4 + INSET * (depth - 1), y - 12, WIDTH - 4 - INSET * (depth - 1), y - 12);
+                         4 + INSET * (depth - 1), y - 12, W - 4 - INSET * (depth - 1), y - 12);
             {
                 rp_strbuf l = { 0 };
                 rp_sb_printf(&l, "else: %s", r->text);
@@ -296,7 +345,7 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
                 depth--;
             if (depth < 64)
                 rp_sb_printf(b, "  <rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n",
-                             4 + INSET * depth, starts[depth], WIDTH - 8 - 2 * INSET * depth,
+                             4 + INSET * depth, starts[depth], W - 8 - 2 * INSET * depth,
                              y - starts[depth]);
             break;
         }

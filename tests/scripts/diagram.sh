@@ -39,5 +39,23 @@ grep -q 'declares no machine' "$tmp/err" || bad "a spec without machines: no rea
 "$rprotoc" --emit pictures spec/residue.rproto -o "$tmp" 2> "$tmp/err"
 [ $? -eq 2 ] && grep -q -- "--emit takes 'jsonschema', 'docs' or 'diagram', not 'pictures'" "$tmp/err" || bad "--emit of an unknown kind is not a usage error"
 
+# labels longer than the default picture: it grows, and no label runs off it (12 px
+# monospace: 7 px a character)
+mkdir -p "$tmp/long"
+"$rprotoc" --emit diagram tests/specs/valid/long-labels.rproto -o "$tmp/long" || bad "rprotoc --emit diagram failed on long-labels"
+for svg in "$tmp"/long/*.svg; do
+    python3 - "$svg" <<'PY' || bad "$(basename "$svg"): a label runs off the picture"
+import sys, xml.dom.minidom
+doc = xml.dom.minidom.parse(sys.argv[1])
+width = int(doc.documentElement.getAttribute("width"))
+for t in doc.getElementsByTagName("text"):
+    text = "".join(n.data for n in t.childNodes if n.nodeType == n.TEXT_NODE)
+    w = len(text) * (8 if t.getAttribute("class") == "t" else 7)
+    x, anchor = int(t.getAttribute("x")), t.getAttribute("text-anchor")
+    lo, hi = (x - w / 2, x + w / 2) if anchor == "middle" else (x, x + w)
+    if lo < 0 or hi > width:
+        sys.exit(f"{text!r} spans {lo}..{hi}, the picture is {width} wide")
+PY
+done
 [ "$fail" -eq 0 ] && echo "diagram: residue's 2 machines current in docs/, telemetry's drawn, SVGs well-formed"
 exit $fail
