@@ -659,6 +659,7 @@ static void check_table_limits(rp_checker *c)
 void rp_check_transport(rp_checker *c)
 {
     rp_ast_spec *spec = c->spec;
+    size_t before = c->errors; /* what the message checks found */
     collect(c);
     require_peers(c);
     for (size_t i = 0; i < spec->port_count; i++)
@@ -675,11 +676,16 @@ void rp_check_transport(rp_checker *c)
         check_routes_of(c, spec->decls[i]);
     check_max_depth(c);
     check_struct_sizes(c);
-    /* The set checks need every name resolved and every const checked; the machines need
-     * neither them nor their verdict, so an error in a machine hides no set error. */
-    if (c->errors == 0) {
+    /* The envelope checks need every port, peer, key and envelope of every route resolved;
+     * the message ones every const checked too; the machines need neither them nor their
+     * verdict. So an error in a field's type hides no envelope error, and one in a machine
+     * hides none at all. */
+    bool transport_clean = c->errors == before, clean = c->errors == 0;
+    if (transport_clean) {
         rp_check_envelope_sets(c);
         rp_check_envelope_framing(c);
+    }
+    if (clean) {
         rp_check_discriminators(c);
         rp_check_classify_keys(c);
     }
