@@ -944,7 +944,7 @@ static void check_cycles(checker *c)
 
 size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
 {
-    checker c = { diag, spec, 0, NULL, 0, NULL };
+    checker c = { diag, spec, 0, NULL, 0, NULL, 0 };
     if (spec->main != NULL)
         rp_check_file_options(&c, spec->main);
     const rp_ast_unit *main_unit = spec->main;

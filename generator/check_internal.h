@@ -23,6 +23,9 @@ typedef struct rp_checker {
     /* Per spec->decls index: the value names of an enum or flags declaration, built on
      * first use (const and default values are looked up by name). */
     struct rp_name_table *enum_values;
+    /* Timers named in start()/stop() that no machine declares (check_machine.c: while there
+     * are none, "timer never started" is no follow-on error). */
+    size_t unknown_timer_actions;
 } rp_checker;
 
 /* Reports an error at span and counts it. */

@@ -196,6 +196,7 @@ static void resolve_actions(rp_checker *c, const rp_ast_decl *md, const member_i
             size_t ti = find_timer(x, a->args[0]->name);
             if (ti == SIZE_MAX) {
                 unknown_member(c, &a->args[0]->span, "timer", a->args[0]->name, md, false);
+                c->unknown_timer_actions++;
                 continue;
             }
             if (k == 2)
@@ -474,7 +475,7 @@ void rp_check_machines(rp_checker *c)
         rp_ast_decl *d = spec->decls[i];
         if (d->kind != RP_DECL_MACHINE)
             continue;
-        size_t before = c->errors;
+        size_t before = c->errors, timers_before = c->unknown_timer_actions;
         check_machine_limits(c, d);
         resolve_machine(c, d);
         for (size_t j = 0; j < spec->machine_count; j++)
@@ -484,8 +485,13 @@ void rp_check_machines(rp_checker *c)
                 rp_diag_note(c->diag, &spec->machines[j]->name_span, "declared here");
             }
         *(const rp_ast_decl **)rp_xpush(&spec->machines, &spec->machine_count, &cap, sizeof *spec->machines) = d;
-        if (c->errors != before || d->u.machine.peer == NULL)
-            continue; /* the soundness checks need every name resolved */
+        if (c->errors != before || d->u.machine.peer == NULL) {
+            /* the soundness checks need every name resolved; a timer's start() needs only the
+             * timers' names */
+            if (c->unknown_timer_actions == timers_before)
+                check_timers(c, d);
+            continue;
+        }
         check_reachable(c, d);
         check_accepted(c, d);
         check_keys(c, d);
