@@ -325,11 +325,17 @@ static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
                 }
             free(sel);
         }
-    } else {
-        put_make_path(f, c->spec, true);
     }
+    /* Without output files (--check, --dump-ast, --emit to stdout) the spec is the target
+     * and its imports its prerequisites: listing it too made it depend on itself, which
+     * make reports as a circular dependency. */
+    bool spec_target = c->out_dir == NULL;
+    if (spec_target)
+        put_make_path(f, c->spec, true);
     fputc(':', f);
     for (size_t i = spec->unit_count; i-- > 0;) {
+        if (spec_target && spec->units[i] == spec->main)
+            continue;
         fputc(' ', f);
         put_make_path(f, spec->units[i]->path, false);
     }
