@@ -272,16 +272,16 @@ static void svg_label(rp_strbuf *b, int x, int y, const char *anchor, const char
 static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self, const char *other)
 {
     const layout l = layout_of(w, title, self, other);
-    const int LEFT = l.left_x, RIGHT = l.right_x, W = l.width;
+    const int left = l.left_x, right = l.right_x, width = l.width;
     int height = TOP + (int)w->count * ROW_H + 40;
     rp_sb_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-                    "viewBox=\"0 0 %d %d\">\n", W, height, W, height);
+                    "viewBox=\"0 0 %d %d\">\n", width, height, width, height);
     rp_sb_puts(b, "  <style>text{font-family:monospace;font-size:12px}.t{font-size:14px;font-weight:bold}"
                   ".e{fill:#b00020}.n{fill:#333}.k{fill:#555;font-style:italic}</style>\n");
-    rp_sb_printf(b, "  <rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", W, height);
-    svg_label(b, W / 2, 22, "middle", "t", title);
+    rp_sb_printf(b, "  <rect width=\"%d\" height=\"%d\" fill=\"white\"/>\n", width, height);
+    svg_label(b, width / 2, 22, "middle", "t", title);
     /* the two peers and their lifelines */
-    const int xs[2] = { LEFT, RIGHT };
+    const int xs[2] = { left, right };
     const char *names[2] = { self, other };
     for (int p = 0; p < 2; p++) {
         int wbox = (int)strlen(names[p]) * CHAR_W + 24;
@@ -299,7 +299,7 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
         int inset = INSET * depth;
         switch (r->kind) {
         case ROW_ARROW: {
-            int x1 = r->from_self ? LEFT : RIGHT, x2 = r->from_self ? RIGHT : LEFT;
+            int x1 = r->from_self ? left : right, x2 = r->from_self ? right : left;
             int dir = x2 > x1 ? 1 : -1;
             const char *colour = r->error ? "#b00020" : "#223";
             rp_sb_printf(b, "  <line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\"/>\n", x1, y + 6,
@@ -310,14 +310,14 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
             else
                 rp_sb_printf(b, "  <polygon points=\"%d,%d %d,%d %d,%d\" fill=\"%s\"/>\n", x2, y + 6,
                              x2 - dir * 9, y + 2, x2 - dir * 9, y + 10, colour);
-            svg_label(b, (LEFT + RIGHT) / 2, y + 1, "middle", r->error ? "e" : "n", r->text);
+            svg_label(b, (left + right) / 2, y + 1, "middle", r->error ? "e" : "n", r->text);
             break;
         }
         case ROW_NOTE: {
             int wbox = (int)strlen(r->text) * CHAR_W + 16;
             rp_sb_printf(b, "  <rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" fill=\"#ffc\" stroke=\"#aa8\"/>\n",
-                         LEFT - wbox / 2, y - 10, wbox);
-            svg_label(b, LEFT, y + 4, "middle", r->error ? "e" : "n", r->text);
+                         left - wbox / 2, y - 10, wbox);
+            svg_label(b, left, y + 4, "middle", r->error ? "e" : "n", r->text);
             break;
         }
         case ROW_BEGIN: {
@@ -332,7 +332,7 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
         }
         case ROW_ELSE:
             rp_sb_printf(b, "  <line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\" stroke-dasharray=\"6 3\"/>\n",
-                         4 + INSET * (depth - 1), y - 12, W - 4 - INSET * (depth - 1), y - 12);
+                         4 + INSET * (depth - 1), y - 12, width - 4 - INSET * (depth - 1), y - 12);
             {
                 rp_strbuf l = { 0 };
                 rp_sb_printf(&l, "else: %s", r->text);
@@ -345,7 +345,7 @@ static void svg(rp_strbuf *b, const walk *w, const char *title, const char *self
                 depth--;
             if (depth < 64)
                 rp_sb_printf(b, "  <rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>\n",
-                             4 + INSET * depth, starts[depth], W - 8 - 2 * INSET * depth,
+                             4 + INSET * depth, starts[depth], width - 8 - 2 * INSET * depth,
                              y - starts[depth]);
             break;
         }
