@@ -1299,6 +1299,31 @@ START_TEST(inflate_is_bounded)
 }
 END_TEST
 
+/* The real server bounds none of logger, file, func, app and thread (a templated C++
+ * function's name runs to kilobytes): 1,100 bytes of each (past the 128, 256 and 1024 this
+ * spec once set) are taken and written. */
+START_TEST(long_source_names_are_taken)
+{
+    setup s;
+    setup_start(&s, NULL);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    char name[1101];
+    memset(name, 'f', 1100);
+    name[1100] = '\0';
+    char *j = malloc(40000);
+    ck_assert_ptr_nonnull(j);
+    snprintf(j, 40000, "{\"_t\":%u,\"datetime\":1,\"level\":128,\"msg\":\"m\",\"logger\":\"%s\","
+             "\"file\":\"%s\",\"func\":\"%s\",\"app\":\"%s\",\"thread\":\"%s\"}",
+             T0, name, name, name, name, name);
+    send_aes(h, &s.c.key, s.c.id, j, true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 1);
+    free(j);
+    setup_stop(&s);
+}
+END_TEST
+
 START_TEST(stats_and_info)
 {
     setup s;
@@ -1935,6 +1960,7 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, bulk_rules);
     tcase_add_test(tc, bulk_and_compression_disabled);
     tcase_add_test(tc, inflate_is_bounded);
+    tcase_add_test(tc, long_source_names_are_taken);
     tcase_add_test(tc, stats_and_info);
     tcase_add_test(tc, client_age_zero_and_max_clients);
     tcase_add_test(tc, mutated_packets_always_get_one_reply);
