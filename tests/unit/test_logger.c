@@ -385,9 +385,6 @@ START_TEST(invalid_lines_are_refused_and_counted)
     residue_logger *lg;
     rp_error err;
     ck_assert_int_eq(residue_logger_open(&cfg, &lg, &err), 0);
-    char logger129[130];
-    memset(logger129, 'l', 129);
-    logger129[129] = '\0';
     char long_msg[101];
     memset(long_msg, 'm', sizeof long_msg);
     struct { residue_level level; unsigned vlevel; const char *logger; const char *msg; size_t len; int code; const char *part; } cases[] = {
@@ -395,7 +392,7 @@ START_TEST(invalid_lines_are_refused_and_counted)
         {RESIDUE_LEVEL_INFO, 10, NULL, "x", 1, RP_E_SCHEMA_RANGE, "vlevel 10"},
         {RESIDUE_LEVEL_INFO, 0, NULL, "", 0, RP_E_SCHEMA_LENGTH, ""},
         {RESIDUE_LEVEL_INFO, 0, NULL, "bad \xc3\x28 utf-8", 13, RP_E_JSON_UTF8, ""},
-        {RESIDUE_LEVEL_INFO, 0, logger129, "x", 1, RP_E_SCHEMA_LENGTH, ""},
+        {RESIDUE_LEVEL_INFO, 0, "l \xc3\x28", "x", 1, RP_E_JSON_UTF8, ""}, /* the logger is checked too */
         {RESIDUE_LEVEL_INFO, 0, NULL, long_msg, sizeof long_msg, RP_E_LIMIT, "max_line_size 100"},
     };
     size_t n = sizeof cases / sizeof cases[0];
