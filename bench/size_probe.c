@@ -12,7 +12,7 @@
 #include "residue.h"
 
 /* residue's wire profile (residue_profiles.c is not part of what is measured here). */
-static const rp_schema_profile wire = { "wire", 0, true, true, true, true, true, true };
+static const rp_schema_profile wire = { "wire", 0, true, true, true, RP_DUPLICATES_FIRST, true, true };
 
 static int encode_any(const residue_any *m, char *out, size_t cap, size_t *len)
 {

@@ -569,18 +569,30 @@ const rp_ast_field *rp_ast_find_field(const rp_ast_decl *decl, const char *c_nam
     return NULL;
 }
 
-void rp_ast_relax_masks(const rp_ast_spec *spec, const char *key, uint32_t *optional,
-                        uint32_t *zero_is_absent)
+bool rp_ast_field_takes_zero_is_absent(const rp_ast_field *f)
 {
-    *optional = *zero_is_absent = 0;
+    return f->label != RP_LABEL_REPEATED && !f->type.is_map && rp_ast_type_int_kind(&f->type) != RP_SCALAR_NONE;
+}
+
+bool rp_ast_field_takes_empty_is_absent(const rp_ast_field *f)
+{
+    return f->label != RP_LABEL_REPEATED && !f->type.is_map &&
+           (f->type.scalar == RP_SCALAR_STRING || f->type.scalar == RP_SCALAR_BYTES);
+}
+
+void rp_ast_relax_masks(const rp_ast_spec *spec, const rp_ast_field *f, uint32_t *optional,
+                        uint32_t *absent)
+{
+    *optional = *absent = 0;
+    bool zero = rp_ast_field_takes_zero_is_absent(f), empty = rp_ast_field_takes_empty_is_absent(f);
     for (size_t i = 0; i < spec->profile_count; i++) {
         const rp_ast_decl *p = spec->profiles[i];
-        bool opt = false, zero = false;
-        if (p->u.profile.index > 31 || !rp_ast_profile_relaxes(p, key, &opt, &zero))
+        rp_ast_relax_flags fl;
+        if (p->u.profile.index > 31 || !rp_ast_profile_relaxes(p, f->wire_key, &fl))
             continue;
         uint32_t bit = (uint32_t)1 << p->u.profile.index;
-        *optional |= opt ? bit : 0u;
-        *zero_is_absent |= zero ? bit : 0u;
+        *optional |= fl.optional ? bit : 0u;
+        *absent |= (zero && fl.zero_is_absent) || (empty && fl.empty_is_absent) ? bit : 0u;
     }
 }
 
@@ -607,25 +619,25 @@ const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count)
     return r;
 }
 
-bool rp_ast_profile_relaxes(const rp_ast_decl *profile, const char *key, bool *optional,
-                            bool *zero_is_absent)
+bool rp_ast_profile_relaxes(const rp_ast_decl *profile, const char *key, rp_ast_relax_flags *flags)
 {
-    bool found = false, opt = false, zero = false;
+    bool found = false;
+    rp_ast_relax_flags all = { false, false, false };
     /* A profile's bases form a chain; the checker refuses cycles, the bound guards anyway. */
     for (size_t depth = 0; profile != NULL && profile->kind == RP_DECL_PROFILE && depth < 64;
          depth++, profile = profile->u.profile.base) {
         const rp_ast_profile *p = &profile->u.profile;
         for (size_t i = 0; i < p->relax_count; i++)
             if (strcmp(p->relaxes[i].key, key) == 0) {
+                const rp_ast_relax_flags *r = &p->relaxes[i].flags;
                 found = true;
-                opt = opt || p->relaxes[i].optional;
-                zero = zero || p->relaxes[i].zero_is_absent;
+                all.optional = all.optional || r->optional;
+                all.zero_is_absent = all.zero_is_absent || r->zero_is_absent;
+                all.empty_is_absent = all.empty_is_absent || r->empty_is_absent;
             }
     }
-    if (optional != NULL)
-        *optional = opt;
-    if (zero_is_absent != NULL)
-        *zero_is_absent = zero;
+    if (flags != NULL)
+        *flags = all;
     return found;
 }
 

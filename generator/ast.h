@@ -83,7 +83,11 @@ typedef enum rp_ast_decl_kind {
     RP_DECL_PORT,        /* port NAME { framing = ...; max_packet = N; } */
     RP_DECL_KEY,         /* key NAME = rsa(PEER) | aes(BITS, ...); */
     RP_DECL_ENVELOPE,    /* envelope NAME = LAYER EXPRESSION; */
-    RP_DECL_PROFILE,     /* profile NAME [: BASE] { SETTING = VALUE; relax "KEY" = FLAGS; } */
+    RP_DECL_PROFILE,     /* The values of a profile's duplicate_keys besides `reject` (0). */
+#define RP_AST_DUPLICATES_LAST 1u
+#define RP_AST_DUPLICATES_FIRST 2u
+
+/* profile NAME [: BASE] { SETTING = VALUE; relax "KEY" = FLAGS; } */
     RP_DECL_MACHINE      /* machine NAME for PEER { timer T; state S { EVENT -> S; } } */
 } rp_ast_decl_kind;
 
@@ -313,12 +317,18 @@ typedef struct rp_ast_envelope {
     size_t index;                /* position among the spec's envelopes (0-based, spec order) */
 } rp_ast_envelope;
 
-/* relax "KEY" = optional, zero_is_absent; inside a profile. */
+/* The flags of a relax: what a profile lets a wire key do. */
+typedef struct rp_ast_relax_flags {
+    bool optional;               /* a required field with this key may be absent */
+    bool zero_is_absent;         /* the number 0 in an integer field reads as absent */
+    bool empty_is_absent;        /* "" in a string or bytes field reads as absent */
+} rp_ast_relax_flags;
+
+/* relax "KEY" = optional, zero_is_absent, empty_is_absent; inside a profile. */
 typedef struct rp_ast_relax {
     char *key;                   /* the wire key it applies to in every message (owned) */
     rp_ast_span key_span;
-    bool optional;               /* a required field with this key may be absent */
-    bool zero_is_absent;         /* the number 0 in this key reads as absent */
+    rp_ast_relax_flags flags;
     rp_ast_span span;
 } rp_ast_relax;
 
@@ -331,14 +341,14 @@ typedef struct rp_ast_profile {
     size_t setting_count;
     rp_ast_relax *relaxes;       /* owned, spec order */
     size_t relax_count;
-    /* resolved by check (inherited settings included): */
+    /* resolved by check (inherited settings included); each setting is 0 for `reject`: */
     const struct rp_ast_decl *base; /* the RP_DECL_PROFILE it extends, or NULL */
-    bool trailing_ignore;        /* trailing_bytes = ignore: bytes after the value ignored */
-    bool float_truncate;         /* float_numbers = truncate: 1.9 in an integer field is 1 */
-    bool string_numbers_absent;  /* string_numbers = absent: "7" for a number counts as absent */
-    bool duplicate_last;         /* duplicate_keys = last: the last occurrence wins */
-    bool null_absent;            /* null_values = absent: null counts as absent */
-    bool base64_lenient;         /* base64 = lenient: bytes outside the alphabet are skipped */
+    uint8_t trailing_ignore;     /* trailing_bytes = ignore: bytes after the value ignored */
+    uint8_t float_truncate;      /* float_numbers = truncate: 1.9 in an integer field is 1 */
+    uint8_t string_numbers_absent; /* string_numbers = absent: "7" for a number is absent */
+    uint8_t duplicate_keys;      /* RP_AST_DUPLICATES_LAST or _FIRST: which occurrence wins */
+    uint8_t null_absent;         /* null_values = absent: null counts as absent */
+    uint8_t base64_lenient;      /* base64 = lenient: bytes outside the alphabet are skipped */
     size_t index;                /* position among the spec's profiles (0..31, spec order) */
 } rp_ast_profile;
 
@@ -711,15 +721,20 @@ unsigned rp_ast_decode_depth(const rp_ast_spec *spec, const rp_ast_decl *d);
 /* Routes of a message or array declaration (NULL/0 for other kinds). */
 const rp_ast_route *rp_ast_decl_routes(const rp_ast_decl *d, size_t *count);
 
-/* Whether `profile` (an RP_DECL_PROFILE, its bases included) relaxes the wire key `key`:
- * *optional / *zero_is_absent (both optional) get the relax flags. False when it does not. */
-bool rp_ast_profile_relaxes(const rp_ast_decl *profile, const char *key, bool *optional,
-                            bool *zero_is_absent);
+/* Whether `profile` (an RP_DECL_PROFILE, its bases included) relaxes the wire key `key`;
+ * *flags (may be NULL) gets the union of the flags of every relax of it. */
+bool rp_ast_profile_relaxes(const rp_ast_decl *profile, const char *key, rp_ast_relax_flags *flags);
 
-/* The relax masks of the fields with wire key `key`: bit i of *optional / *zero_is_absent
- * for the profile of index i that relaxes it (rp_schema_field.relax_optional / _zero_absent). */
-void rp_ast_relax_masks(const rp_ast_spec *spec, const char *key, uint32_t *optional,
-                        uint32_t *zero_is_absent);
+/* Whether the absent-value flags apply to f: zero_is_absent to integer fields (enums
+ * included), empty_is_absent to string and bytes fields; neither to lists or maps. */
+bool rp_ast_field_takes_zero_is_absent(const struct rp_ast_field *f);
+bool rp_ast_field_takes_empty_is_absent(const struct rp_ast_field *f);
+
+/* The relax masks of field f: bit i of *optional / *absent for the profile of index i that
+ * relaxes its wire key (rp_schema_field.relax_optional / relax_zero_absent); *absent has the
+ * profiles whose zero_is_absent or empty_is_absent, whichever f takes, names it. */
+void rp_ast_relax_masks(const rp_ast_spec *spec, const struct rp_ast_field *f, uint32_t *optional,
+                        uint32_t *absent);
 
 /* Visitor over a checked spec, in spec order: decl, then each of its values or fields.
  * Any callback may be NULL. A non-zero return stops the walk and is returned. */

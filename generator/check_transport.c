@@ -474,40 +474,84 @@ static void check_key(rp_checker *c, rp_ast_decl *d)
 
 /* ---- profiles ---------------------------------------------------------------------------------- */
 
+/* A profile setting: `reject` (stored as 0) or one of its lenient values (stored as the
+ * value's position + 1). */
 typedef struct profile_option {
     const char *name;
-    const char *lenient;       /* the value that turns the leniency on */
-    size_t flag;               /* offsetof the bool in rp_ast_profile */
+    const char *lenient[2];    /* the values that turn a leniency on; the second may be NULL */
+    size_t setting;            /* offsetof the uint8_t in rp_ast_profile */
 } profile_option;
 
 static const profile_option profile_options[] = {
-    { "trailing_bytes", "ignore", offsetof(rp_ast_profile, trailing_ignore) },
-    { "float_numbers", "truncate", offsetof(rp_ast_profile, float_truncate) },
-    { "string_numbers", "absent", offsetof(rp_ast_profile, string_numbers_absent) },
-    { "duplicate_keys", "last", offsetof(rp_ast_profile, duplicate_last) },
-    { "null_values", "absent", offsetof(rp_ast_profile, null_absent) },
-    { "base64", "lenient", offsetof(rp_ast_profile, base64_lenient) },
+    { "trailing_bytes", { "ignore", NULL }, offsetof(rp_ast_profile, trailing_ignore) },
+    { "float_numbers", { "truncate", NULL }, offsetof(rp_ast_profile, float_truncate) },
+    { "string_numbers", { "absent", NULL }, offsetof(rp_ast_profile, string_numbers_absent) },
+    /* in the order of RP_AST_DUPLICATES_LAST and _FIRST */
+    { "duplicate_keys", { "last", "first" }, offsetof(rp_ast_profile, duplicate_keys) },
+    { "null_values", { "absent", NULL }, offsetof(rp_ast_profile, null_absent) },
+    { "base64", { "lenient", NULL }, offsetof(rp_ast_profile, base64_lenient) },
 };
 #define PROFILE_OPTION_COUNT (sizeof profile_options / sizeof profile_options[0])
 #define PROFILE_MAX 32u
 
-static bool *profile_flag(rp_ast_profile *p, size_t option)
+static uint8_t *profile_setting(rp_ast_profile *p, size_t option)
 {
-    return (bool *)((char *)p + profile_options[option].flag);
+    return (uint8_t *)((char *)p + profile_options[option].setting);
 }
 
-/* Whether some message of the spec has a field with this wire key. */
-static bool wire_key_exists(const rp_ast_spec *spec, const char *key)
+/* What `option = value` stores: 0 for reject, 1 or 2 for a lenient value; -1 if invalid. */
+static int profile_value(size_t option, const rp_ast_expr *value)
 {
+    if (value->kind != RP_EXPR_NAME)
+        return -1;
+    if (strcmp(value->name, "reject") == 0)
+        return 0;
+    for (int i = 0; i < 2; i++)
+        if (profile_options[option].lenient[i] != NULL && strcmp(value->name, profile_options[option].lenient[i]) == 0)
+            return i + 1;
+    return -1;
+}
+
+/* What the fields with a wire key are, over every message of the spec. */
+typedef struct key_fields {
+    bool any;                    /* some field has the key */
+    bool zero;                   /* one of them takes zero_is_absent (an integer) */
+    bool empty;                  /* one of them takes empty_is_absent (a string or bytes) */
+} key_fields;
+
+static key_fields fields_with_key(const rp_ast_spec *spec, const char *key)
+{
+    key_fields k = { false, false, false };
     for (size_t i = 0; i < spec->decl_count; i++) {
         const rp_ast_decl *d = spec->decls[i];
         if (d->kind != RP_DECL_MESSAGE)
             continue;
-        for (size_t j = 0; j < d->u.message.field_count; j++)
-            if (strcmp(d->u.message.fields[j].wire_key, key) == 0)
-                return true;
+        for (size_t j = 0; j < d->u.message.field_count; j++) {
+            const rp_ast_field *f = &d->u.message.fields[j];
+            if (strcmp(f->wire_key, key) != 0)
+                continue;
+            k.any = true;
+            k.zero = k.zero || rp_ast_field_takes_zero_is_absent(f);
+            k.empty = k.empty || rp_ast_field_takes_empty_is_absent(f);
+        }
     }
-    return false;
+    return k;
+}
+
+/* A relax names a key some message has, and each absent-value flag a field it applies to. */
+static void check_relax(rp_checker *c, const rp_ast_relax *r)
+{
+    key_fields k = fields_with_key(c->spec, r->key);
+    if (!k.any) {
+        error(c, &r->key_span, "no message has a field with wire key \"%s\"", r->key);
+        return;
+    }
+    if (r->flags.zero_is_absent && !k.zero)
+        error(c, &r->key_span, "zero_is_absent applies to integer fields (not lists or maps), and no field with wire key \"%s\" "
+              "is one (empty_is_absent is for strings and bytes)", r->key);
+    if (r->flags.empty_is_absent && !k.empty)
+        error(c, &r->key_span, "empty_is_absent applies to string and bytes fields (not lists or maps), and no field with wire key "
+              "\"%s\" is one (zero_is_absent is for integers)", r->key);
 }
 
 static void check_profile_own(rp_checker *c, rp_ast_decl *d)
@@ -529,15 +573,17 @@ static void check_profile_own(rp_checker *c, rp_ast_decl *d)
             rp_check_unknown_word(c, &st->name_span, "profile setting", st->name, names, PROFILE_OPTION_COUNT);
             continue;
         }
-        if (st->value->kind != RP_EXPR_NAME ||
-            (strcmp(st->value->name, profile_options[k].lenient) != 0 && strcmp(st->value->name, "reject") != 0)) {
-            error(c, &st->value->span, "%s must be '%s' or 'reject'", st->name, profile_options[k].lenient);
+        if (profile_value(k, st->value) < 0) {
+            const profile_option *o = &profile_options[k];
+            if (o->lenient[1] != NULL)
+                error(c, &st->value->span, "%s must be '%s', '%s' or 'reject'", st->name, o->lenient[0], o->lenient[1]);
+            else
+                error(c, &st->value->span, "%s must be '%s' or 'reject'", st->name, o->lenient[0]);
             continue;
         }
     }
     for (size_t i = 0; i < p->relax_count; i++)
-        if (!wire_key_exists(c->spec, p->relaxes[i].key))
-            error(c, &p->relaxes[i].key_span, "no message has a field with wire key \"%s\"", p->relaxes[i].key);
+        check_relax(c, &p->relaxes[i]);
 }
 
 /* Settings after inheritance: a profile's own setting wins, otherwise its base's. */
@@ -559,8 +605,8 @@ static void resolve_profile(rp_checker *c, rp_ast_decl *d)
             for (size_t i = 0; i < at->u.profile.setting_count; i++)
                 if (strcmp(at->u.profile.settings[i].name, profile_options[k].name) == 0)
                     found = &at->u.profile.settings[i];
-        *profile_flag(p, k) = found != NULL && found->value->kind == RP_EXPR_NAME &&
-                              strcmp(found->value->name, profile_options[k].lenient) == 0;
+        int value = found != NULL ? profile_value(k, found->value) : 0;
+        *profile_setting(p, k) = value > 0 ? (uint8_t)value : 0;
     }
 }
 

@@ -448,14 +448,16 @@ static void decl(rp_strbuf *b, const rp_ast_decl *d)
         rp_sb_printf(b, "profile %zu%s%s: trailing_bytes %s, float_numbers %s, string_numbers %s, duplicate_keys %s, null_values %s, base64 %s\n",
                      p->index, p->base != NULL ? " extends " : "", p->base != NULL ? p->base->name : "",
                      p->trailing_ignore ? "ignore" : "reject", p->float_truncate ? "truncate" : "reject",
-                     p->string_numbers_absent ? "absent" : "reject", p->duplicate_last ? "last" : "reject",
+                     p->string_numbers_absent ? "absent" : "reject", p->duplicate_keys == RP_AST_DUPLICATES_LAST ? "last"
+                     : p->duplicate_keys == RP_AST_DUPLICATES_FIRST ? "first" : "reject",
                      p->null_absent ? "absent" : "reject", p->base64_lenient ? "lenient" : "reject");
         for (size_t i = 0; i < p->relax_count; i++) {
             indent(b, 1);
             rp_sb_puts(b, "relax ");
             quoted(b, p->relaxes[i].key);
-            rp_sb_printf(b, "%s%s", p->relaxes[i].optional ? " optional" : "",
-                         p->relaxes[i].zero_is_absent ? " zero_is_absent" : "");
+            const rp_ast_relax_flags *fl = &p->relaxes[i].flags;
+            rp_sb_printf(b, "%s%s%s", fl->optional ? " optional" : "", fl->zero_is_absent ? " zero_is_absent" : "",
+                         fl->empty_is_absent ? " empty_is_absent" : "");
             span(b, &p->relaxes[i].span);
             rp_sb_putc(b, '\n');
         }

@@ -120,11 +120,24 @@ static void integer_rules(rp_strbuf *b, const emit_ctx *cx, const rp_ast_field *
     const rp_ast_attrs *a = &f->attrs;
     emit_int_rules(b, f, v, rp_ast_type_int_kind(&f->type)); /* the read keeps v to the kind */
     uint32_t opt, zero;
-    rp_ast_relax_masks(cx->spec, f->wire_key, &opt, &zero);
+    rp_ast_relax_masks(cx->spec, f, &opt, &zero);
     bool zero_refused = a->const_value.kind != RP_VALUE_NONE ? a->const_value.i.mag != 0
                         : !sg && a->has_range && a->has_lo && a->lo.mag > 0;
     if (zero != 0 && !zero_refused)
         rp_sb_printf(b, EMIT_RULE_SEP "(%s == 0 && (ln->relax & 0x%xu) != 0)", v, (unsigned)zero);
+}
+
+/* Where the profile reads "" (or no bytes) as absent, the refusal of an empty value (that is
+ * the walk's), unless f's rules refuse it already. */
+static void empty_rules(rp_strbuf *b, const emit_ctx *cx, const rp_ast_field *f, const char *member)
+{
+    const rp_ast_attrs *a = &f->attrs;
+    uint32_t opt, empty;
+    rp_ast_relax_masks(cx->spec, f, &opt, &empty);
+    bool empty_refused = (a->len.present && a->len.has_min && a->len.min > 0) ||
+                         (a->const_value.kind == RP_VALUE_STRING && a->const_value.str[0] != '\0');
+    if (empty != 0 && !empty_refused)
+        rp_sb_printf(b, EMIT_RULE_SEP "(out->%s.len == 0 && (ln->relax & 0x%xu) != 0)", member, (unsigned)empty);
 }
 
 /* Reads field f's value at ln into out->member, or returns false; `indent` is the block's. */
@@ -180,6 +193,7 @@ static void emit_value(emit_ctx *cx, const rp_ast_field *f, const char *indent)
             emit_cstr(&cond, a->const_value.str);
             rp_sb_printf(&cond, ", %zu)", strlen(a->const_value.str));
         }
+        empty_rules(&cond, cx, f, member);
         const char *read = str ? "rp_lane_string" : a->encoding == RP_BYTES_HEX ? "rp_lane_hex" : "rp_lane_base64";
         rp_strbuf call = { 0 };
         rp_sb_printf(&call, "%s(ln, &out->%s)", read, member);

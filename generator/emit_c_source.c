@@ -411,7 +411,7 @@ static void emit_default(rp_strbuf *b, const rp_ast_field *f)
 static void emit_relax(const emit_ctx *cx, rp_strbuf *b, const rp_ast_field *f)
 {
     uint32_t opt, zero;
-    rp_ast_relax_masks(cx->spec, f->wire_key, &opt, &zero);
+    rp_ast_relax_masks(cx->spec, f, &opt, &zero);
     if (opt != 0 || zero != 0)
         rp_sb_printf(b, ",\n      .relax_optional = 0x%xu, .relax_zero_absent = 0x%xu", (unsigned)opt,
                      (unsigned)zero);
@@ -845,14 +845,20 @@ static void emit_profiles(emit_ctx *cx)
         rp_sb_printf(c, "const rp_schema_profile %s = {\n    .name = ", name);
         emit_cstr(c, d->name);
         rp_sb_printf(c, ",\n    .index = %zu,\n", p->index);
-        const struct { const char *member; bool on; } flags[] = {
-            { "trailing_ignore", p->trailing_ignore }, { "float_truncate", p->float_truncate },
-            { "string_numbers_absent", p->string_numbers_absent }, { "duplicate_last", p->duplicate_last },
-            { "null_absent", p->null_absent }, { "base64_lenient", p->base64_lenient },
+        /* in the struct's order; NULL: left zero (reject) */
+        const struct { const char *member; const char *value; } settings[] = {
+            { "trailing_ignore", p->trailing_ignore ? "true" : NULL },
+            { "float_truncate", p->float_truncate ? "true" : NULL },
+            { "string_numbers_absent", p->string_numbers_absent ? "true" : NULL },
+            { "duplicate_keys", p->duplicate_keys == RP_AST_DUPLICATES_LAST    ? "RP_DUPLICATES_LAST"
+                                : p->duplicate_keys == RP_AST_DUPLICATES_FIRST ? "RP_DUPLICATES_FIRST"
+                                                                               : NULL },
+            { "null_absent", p->null_absent ? "true" : NULL },
+            { "base64_lenient", p->base64_lenient ? "true" : NULL },
         };
-        for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
-            if (flags[k].on)
-                rp_sb_printf(c, "    .%s = true,\n", flags[k].member);
+        for (size_t k = 0; k < sizeof settings / sizeof settings[0]; k++)
+            if (settings[k].value != NULL)
+                rp_sb_printf(c, "    .%s = %s,\n", settings[k].member, settings[k].value);
         rp_sb_puts(c, "};\n\n");
         free(name);
     }

@@ -268,14 +268,19 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
             rp_sb_printf(b, "| `%s`%s%s | %s | %s | %s | %s | %s | %s | ", d->name, p->base != NULL ? " : " : "",
                          p->base != NULL ? p->base->name : "", p->trailing_ignore ? "ignored" : "refused",
                          p->float_truncate ? "truncated" : "refused",
-                         p->string_numbers_absent ? "absent" : "refused", p->duplicate_last ? "last wins" : "refused",
+                         p->string_numbers_absent ? "absent" : "refused", p->duplicate_keys == RP_AST_DUPLICATES_LAST ? "last wins"
+                         : p->duplicate_keys == RP_AST_DUPLICATES_FIRST ? "first wins" : "refused",
                          p->null_absent ? "absent" : "refused", p->base64_lenient ? "lenient" : "strict");
             bool any = false;
             for (const rp_ast_decl *at = d; at != NULL; at = at->u.profile.base)
                 for (size_t k = 0; k < at->u.profile.relax_count; k++) {
                     const rp_ast_relax *r = &at->u.profile.relaxes[k];
-                    rp_sb_printf(b, "%s`%s`%s%s", any ? ", " : "", r->key, r->optional ? " may be absent" : "",
-                                 r->zero_is_absent ? (r->optional ? ", 0 is absent" : " 0 is absent") : "");
+                    const rp_ast_relax_flags *fl = &r->flags;
+                    rp_sb_printf(b, "%s`%s`%s%s%s", any ? ", " : "", r->key, fl->optional ? " may be absent" : "",
+                                 fl->zero_is_absent ? (fl->optional ? ", 0 is absent" : " 0 is absent") : "",
+                                 fl->empty_is_absent ? (fl->optional || fl->zero_is_absent ? ", \"\" is absent"
+                                                                                           : " \"\" is absent")
+                                                     : "");
                     any = true;
                 }
             rp_sb_puts(b, " |\n");

@@ -558,15 +558,16 @@ rp_profile_body *rp_build_relax(rp_parse_ctx *ctx, rp_profile_body *body, char *
     if (body == NULL)
         body = rp_xcalloc(1, sizeof *body);
     free(rp_parse_take_doc(ctx, span->offset));
-    rp_ast_relax r = { key, *key_span, false, false, *span };
+    rp_ast_relax r = { key, *key_span, { false, false, false }, *span };
     for (size_t i = 0; i < flags->count; i++) {
-        bool *flag = strcmp(flags->names[i], "optional") == 0         ? &r.optional
-                     : strcmp(flags->names[i], "zero_is_absent") == 0 ? &r.zero_is_absent
-                                                                      : NULL;
+        bool *flag = strcmp(flags->names[i], "optional") == 0          ? &r.flags.optional
+                     : strcmp(flags->names[i], "zero_is_absent") == 0  ? &r.flags.zero_is_absent
+                     : strcmp(flags->names[i], "empty_is_absent") == 0 ? &r.flags.empty_is_absent
+                                                                       : NULL;
         if (flag == NULL)
             rp_build_error(ctx, &flags->spans[i],
-                           "unknown relax flag '%s'; expected 'optional' or 'zero_is_absent'",
-                           flags->names[i]);
+                           "unknown relax flag '%s'; expected 'optional', 'zero_is_absent' or "
+                           "'empty_is_absent'", flags->names[i]);
         else if (*flag)
             rp_build_error(ctx, &flags->spans[i], "relax flag '%s' given twice", flags->names[i]);
         else

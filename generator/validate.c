@@ -354,7 +354,7 @@ static const rp_schema_message *build(builder *b, const rp_ast_decl *d)
         }
         build_rules(b, f, sf);
         build_default(f, sf);
-        rp_ast_relax_masks(b->spec, f->wire_key, &sf->relax_optional, &sf->relax_zero_absent);
+        rp_ast_relax_masks(b->spec, f, &sf->relax_optional, &sf->relax_zero_absent);
     }
     for (size_t i = 0; i < am->field_count; i++)
         fields[i].has_offset = off + i;
@@ -577,9 +577,18 @@ static bool profile_from_spec(const rp_ast_spec *spec, const char *name, rp_sche
         if (strcmp(d->name, name) != 0)
             continue;
         const rp_ast_profile *p = &d->u.profile;
-        rp_schema_profile r = { d->name, (unsigned)p->index, p->trailing_ignore, p->float_truncate,
-                                p->string_numbers_absent, p->duplicate_last, p->null_absent,
-                                p->base64_lenient };
+        rp_schema_profile r = {
+            .name = d->name,
+            .index = (unsigned)p->index,
+            .trailing_ignore = p->trailing_ignore != 0,
+            .float_truncate = p->float_truncate != 0,
+            .string_numbers_absent = p->string_numbers_absent != 0,
+            .duplicate_keys = p->duplicate_keys == RP_AST_DUPLICATES_LAST    ? RP_DUPLICATES_LAST
+                              : p->duplicate_keys == RP_AST_DUPLICATES_FIRST ? RP_DUPLICATES_FIRST
+                                                                             : RP_DUPLICATES_REJECT,
+            .null_absent = p->null_absent != 0,
+            .base64_lenient = p->base64_lenient != 0,
+        };
         *out = r;
         return true;
     }

@@ -369,7 +369,8 @@ void rps_quiet_ctx_init(schema_ctx *cx)
     cx->report_ctx = NULL;
     cx->problems = 0;
     cx->storage = NULL;
-    cx->string_numbers_absent = cx->null_absent = cx->duplicate_last = cx->base64_lenient = false;
+    cx->string_numbers_absent = cx->null_absent = cx->base64_lenient = false;
+    cx->duplicates = RP_DUPLICATES_REJECT;
     cx->float_truncate = false;
     cx->relax = 0;
     cx->path.depth = 0;

@@ -106,6 +106,17 @@ extern const rp_schema_kind rp_schema_kind_strenum; /* RP_SCHEMA_STRENUM (rp_sch
 typedef struct rp_schema_map_kind rp_schema_map_kind;
 extern const rp_schema_map_kind rp_schema_kind_map; /* map fields (rp_schema_map.c) */
 
+/* What a decoder does with a key given twice in one object (a profile's duplicate_keys). */
+typedef enum rp_schema_duplicates {
+    RP_DUPLICATES_REJECT = 0,    /* an error: strict RFC 8259 decoding */
+    RP_DUPLICATES_LAST,          /* the last occurrence wins, whole: every occurrence is read
+                                    and checked, and one that reads as absent leaves the
+                                    field absent */
+    RP_DUPLICATES_FIRST          /* the first occurrence wins, whole: later ones are skipped
+                                    (they must still be JSON; a field with a const rule is
+                                    checked at every occurrence) */
+} rp_schema_duplicates;
+
 /* A decode profile: the leniencies a spec's `profile` declares for what its peers send.
  * NULL (no profile) is strict RFC 8259 decoding. Every setting is off in a zeroed value. */
 typedef struct rp_schema_profile {
@@ -115,9 +126,7 @@ typedef struct rp_schema_profile {
     bool float_truncate;         /* a number with a fraction or exponent in an integer field
                                     is truncated toward zero: 1.9 reads as 1 */
     bool string_numbers_absent;  /* a string where a number belongs counts as absent */
-    bool duplicate_last;         /* of a key given twice the last occurrence wins, whole:
-                                    one that reads as absent leaves the field absent (a
-                                    field with a const rule is checked at every occurrence) */
+    rp_schema_duplicates duplicate_keys; /* a key given twice: refused, last or first wins */
     bool null_absent;            /* null as the value of any field counts as absent */
     bool base64_lenient;         /* base64 fields decode leniently: every byte outside the
                                     alphabet is skipped (rp_codec.h RP_BASE64_LENIENT) */
@@ -166,8 +175,10 @@ typedef struct rp_schema_field {
     size_t value_offset;
     uint32_t relax_optional;  /* bit p: under the profile of index p a required field may be
                                  absent (decode only; validate and encode check the spec) */
-    uint32_t relax_zero_absent; /* bit p: under the profile of index p the number 0 in this
-                                 (non-repeated integer) field reads as absent */
+    uint32_t relax_zero_absent; /* bit p: under the profile of index p this field's zero
+                                 value reads as absent: the number 0 in a non-repeated
+                                 integer field (zero_is_absent), "" or no bytes in a
+                                 non-repeated string or bytes field (empty_is_absent) */
     const rp_schema_kind *kind; /* RP_SCHEMA_FLOAT64: &rp_schema_kind_float64; RP_SCHEMA_STRENUM:
                                  &rp_schema_kind_strenum (without it such a field is an
                                  RP_E_ARGUMENT error); NULL for the other types */

@@ -25,8 +25,8 @@ typedef struct candidates {
     int envelope; /* < 0: any */
 } candidates;
 
-/* One discriminator key of the candidates, and the value the text gives it (the last one,
- * as in wire decoding): an integer read as rp_schema_decode reads it, a string as it appears
+/* One discriminator key of the candidates, and the value the text gives it (of a key given
+ * twice the one decoding keeps: the first under duplicate_keys = first, else the last): an integer read as rp_schema_decode reads it, a string as it appears
  * in the input, or just the type. */
 typedef struct found_key {
     const rp_schema_field *field; /* the first discriminator with this key, in route order */
@@ -316,6 +316,7 @@ int rp_schema_classify_in(const rp_schema_route *routes, size_t n, int port, int
                             CLASSIFY_KEYS, port, dir);
     if ((rc = rp_json_expect_object_begin(&sc, err)) < 0)
         return rc;
+    bool keep_first = profile != NULL && profile->duplicate_keys == RP_DUPLICATES_FIRST;
     for (;;) {
         rp_json_str key;
         bool done;
@@ -324,6 +325,8 @@ int rp_schema_classify_in(const rp_schema_route *routes, size_t n, int port, int
         if (done)
             break;
         found_key *fk = find_key(keys, nkeys, &key);
+        if (fk != NULL && fk->value.type != RP_JSON_NONE && keep_first)
+            fk = NULL; /* a later occurrence: decoding keeps the first */
         rc = fk != NULL ? read_found(&sc, fk, profile != NULL && profile->float_truncate, err)
                         : rp_json_skip_value(&sc, err);
         if (rc < 0)

@@ -27,6 +27,37 @@ typedef struct absent_notes {
     size_t n;
 } absent_notes;
 
+/* Under duplicate_keys = first a key whose value read as absent (a null, a string number, a
+ * relaxed zero) has been seen all the same, and its later occurrences are skipped too. While
+ * its object is read its presence byte holds SEEN_ABSENT, which no caller ever sees:
+ * read_object puts every such byte back to false before it returns. The byte is only ever
+ * read as a byte while it may hold this (a bool holding 2 must not be loaded as a bool). */
+#define SEEN_ABSENT 2u
+
+static inline unsigned char *has_byte(void *msg, const rp_schema_field *f)
+{
+    return (unsigned char *)msg + f->has_offset;
+}
+
+/* The profile took f's value at `at` as absent (`what` it was): noted for a required field,
+ * whose missing-key error then names the value and the reason. */
+static void note_absent(schema_ctx *cx, const rp_schema_field *f, size_t at, const char *what)
+{
+    absent_notes *an = cx->absent;
+    if (an != NULL && an->n < ABSENT_NOTES && f->required) {
+        an->field[an->n] = f;
+        an->offset[an->n] = at;
+        an->what[an->n++] = what;
+    }
+}
+
+/* Whether the profile reads f's zero value as absent: the number 0 (read_integer), or an
+ * empty string or bytes value (`relax ... = empty_is_absent`). Not for list items. */
+static inline bool relaxed_absent(const schema_ctx *cx, const rp_schema_field *f)
+{
+    return (f->relax_zero_absent & cx->relax) != 0 && !f->repeated;
+}
+
 /* ---- decode --------------------------------------------------------------------------------- */
 
 static bool type_matches(const rp_schema_field *f, rp_json_type t)
@@ -127,7 +158,7 @@ static int read_integer(schema_ctx *cx, const rp_schema_field *f, void *p)
     bool fits = rpj_number_to_u64mag(text.ptr, text.len, true, &neg, &mag) == RPJ_NUM_OK;
     if (fits && mag == 0)
         neg = false; /* -0, and -0.5 truncated */
-    if (fits && mag == 0 && (f->relax_zero_absent & cx->relax) && !f->repeated)
+    if (fits && mag == 0 && relaxed_absent(cx, f))
         return 2; /* relaxed under this profile: 0 means absent */
     if (fits && !is_signed)
         fits = !neg && mag <= umax_of(f->bits);
@@ -170,12 +201,7 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
             (cx->string_numbers_absent && t == RP_JSON_STRING &&
              (f->type == RP_SCHEMA_INT || f->type == RP_SCHEMA_UINT || f->type == RP_SCHEMA_FLOAT64))) {
             /* the profile says: the value counts as absent */
-            absent_notes *an = cx->absent;
-            if (an != NULL && an->n < ABSENT_NOTES && f->required) {
-                an->field[an->n] = f;
-                an->offset[an->n] = at;
-                an->what[an->n++] = t == RP_JSON_NULL ? "null" : "a string where a number belongs";
-            }
+            note_absent(cx, f, at, t == RP_JSON_NULL ? "null" : "a string where a number belongs");
             return 0;
         }
         if (f->type == RP_SCHEMA_MESSAGE)
@@ -193,8 +219,10 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
         break;
     case RP_SCHEMA_UINT:
     case RP_SCHEMA_INT:
-        if ((rc = read_integer(cx, f, p)) == 2)
+        if ((rc = read_integer(cx, f, p)) == 2) {
+            note_absent(cx, f, here(cx), "0");
             return 0; /* absent under the profile */
+        }
         if (rc != 1) {
             *present = rc == 0; /* reported (collect-all): do not also call it missing */
             return rc;
@@ -207,6 +235,10 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
                                 rp_json_offset(&cx->sc), "no storage given for strings");
         if ((rc = rp_json_read_string_into(&cx->sc, cx->storage, &s, je)) < 0)
             return rc;
+        if (s.len == 0 && relaxed_absent(cx, f)) {
+            note_absent(cx, f, here(cx), "an empty string");
+            return 0;
+        }
         memcpy(p, &s, sizeof s);
         break;
     }
@@ -220,6 +252,10 @@ int rps_read_one(schema_ctx *cx, const rp_schema_field *f, void *p, bool *presen
             return rc;
         if (b.ptr == NULL) {
             *present = true; /* reported (collect-all mode): do not also call it missing */
+            return 0;
+        }
+        if (b.len == 0 && relaxed_absent(cx, f)) {
+            note_absent(cx, f, here(cx), "a string of no bytes");
             return 0;
         }
         memcpy(p, &b, sizeof b);
@@ -335,6 +371,10 @@ static int read_object(schema_ctx *cx, const rp_schema_message *m, void *msg)
     cx->absent = &notes;
     rc = read_members(cx, m, msg);
     cx->absent = outer;
+    if (cx->duplicates == RP_DUPLICATES_FIRST)
+        for (size_t i = 0; i < m->field_count; i++)
+            if (*has_byte(msg, &m->fields[i]) == SEEN_ABSENT)
+                *has_byte(msg, &m->fields[i]) = 0;
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < m->field_count; i++) {
@@ -376,7 +416,21 @@ static int read_field(schema_ctx *cx, const rp_schema_field *f, void *msg)
     return rc;
 }
 
-/* The members of an object after its '{', up to and including its '}'. */
+/* A later occurrence of a key under duplicate_keys = first: skipped, but a const is checked
+ * at every occurrence (so no reader keeping another occurrence sees another message). The
+ * value is read into scratch, which leaves the first occurrence's value as it is. */
+static RP_SCHEMA_COLD int read_later_occurrence(schema_ctx *cx, const rp_schema_field *f)
+{
+    union { uint64_t u; double d; rp_str s; } scratch;
+    if (rps_const_rule(f) == NULL || f->repeated || f->map != NULL || f->size > sizeof scratch)
+        return rp_json_skip_value(&cx->sc, json_err(cx)); /* (const fields are scalars) */
+    bool present;
+    return rps_read_one(cx, f, &scratch, &present);
+}
+
+/* The members of an object after its '{', up to and including its '}'. The presence flags
+ * of fields without one (has_offset SIZE_MAX) are never read here: those are only the items
+ * of a top-level array, which are not members. */
 static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
 {
     rp_error *je = json_err(cx); /* fixed for the whole walk */
@@ -406,11 +460,15 @@ static int read_members(schema_ctx *cx, const rp_schema_message *m, void *msg)
             continue;
         }
         rp_json_path_push_key(&cx->path, f->key, f->key_len);
-        if (!get_has(msg, f)) {
+        if (*has_byte(msg, f) == 0) {
             rc = read_field(cx, f, msg);
-        } else if (cx->duplicate_last) {
+            if (rc == 0 && cx->duplicates == RP_DUPLICATES_FIRST && *has_byte(msg, f) == 0)
+                *has_byte(msg, f) = SEEN_ABSENT;
+        } else if (cx->duplicates == RP_DUPLICATES_LAST) {
             rps_forget_field(f, msg);
             rc = read_field(cx, f, msg);
+        } else if (cx->duplicates == RP_DUPLICATES_FIRST) {
+            rc = read_later_occurrence(cx, f);
         } else {
             rc = rps_problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc,
                              "the key appears twice");
@@ -439,7 +497,7 @@ static void ctx_start(schema_ctx *cx, const rp_schema_message *m, const char *js
     if (profile != NULL) {
         cx->string_numbers_absent = profile->string_numbers_absent;
         cx->null_absent = profile->null_absent;
-        cx->duplicate_last = profile->duplicate_last;
+        cx->duplicates = profile->duplicate_keys;
         cx->base64_lenient = profile->base64_lenient;
         cx->float_truncate = profile->float_truncate;
         cx->relax = relax_bit(profile);

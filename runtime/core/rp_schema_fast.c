@@ -42,6 +42,13 @@ typedef struct fast_ctx {
     schema_ctx *quiet; /* check_value with no error to fill and nothing to report */
 } fast_ctx;
 
+/* Whether the profile reads f's zero value (0, "", no bytes) as absent: such a value is left
+ * to the careful walk, which says so where a required key goes missing. */
+static inline bool zero_is_absent(const fast_ctx *fc, const rp_schema_field *f)
+{
+    return (f->relax_zero_absent & fc->relax) != 0;
+}
+
 /* byte -> 6-bit value, or 0x80 ('=' is 0x40); byte -> hex value or 0x80. */
 #define FAST_B64(c)                                                                                \
     (uint8_t)((c) >= 'A' && (c) <= 'Z'   ? (c) - 'A'                                               \
@@ -429,7 +436,7 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
     case RP_SCHEMA_UINT: {
         uint64_t v;
         if (!fast_digits(fc, &v) || v > umax_of(f->bits) ||
-            (v == 0 && (f->relax_zero_absent & fc->relax)))
+            (v == 0 && zero_is_absent(fc, f)))
             return false; /* a relaxed 0 is left to the careful walk */
         store_u(p, f->size, v);
         break;
@@ -438,7 +445,7 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         bool neg = c == '-';
         uint64_t mag;
         fc->pos += neg;
-        if (!fast_digits(fc, &mag) || (mag == 0 && (f->relax_zero_absent & fc->relax)))
+        if (!fast_digits(fc, &mag) || (mag == 0 && zero_is_absent(fc, f)))
             return false;
         int64_t v;
         if (!neg) {
@@ -462,6 +469,8 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         if (end == 0)
             return false;
         size_t n = end - fc->pos - 1;
+        if (n == 0 && zero_is_absent(fc, f))
+            return false; /* a relaxed "" is left to the careful walk */
         char *dst = (char *)fast_alloc(fc->storage, n + 1);
         if (dst == NULL)
             return false;
@@ -474,10 +483,15 @@ static RP_SCHEMA_HOT bool fast_value(fast_ctx *fc, const rp_schema_field *f, voi
         break;
     }
     case RP_SCHEMA_HEX:
-    case RP_SCHEMA_BASE64:
+    case RP_SCHEMA_BASE64: {
+        rp_bytes b;
         if (!fast_bytes(fc, f, p))
             return false;
+        memcpy(&b, p, sizeof b);
+        if (b.len == 0 && zero_is_absent(fc, f))
+            return false;
         break;
+    }
     case RP_SCHEMA_MESSAGE:
         return c == '{' && fast_object(fc, f->message, p);
     case RP_SCHEMA_FLOAT64:

@@ -54,7 +54,7 @@ typedef struct schema_ctx {
     rp_arena *storage;
     bool string_numbers_absent; /* the profile's settings (all false: strict) */
     bool null_absent;
-    bool duplicate_last;
+    rp_schema_duplicates duplicates;
     bool base64_lenient;
     bool float_truncate;        /* a fraction where an integer belongs: its integer part */
     uint32_t relax;             /* the profile's bit in the fields' relax masks, or 0 */

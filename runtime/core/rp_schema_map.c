@@ -37,9 +37,10 @@ static int check_key(schema_ctx *cx, const rp_schema_field *f, rp_str key, size_
 }
 
 /* Reads the JSON object of a map field: each key into the arena (unescaped), checked against
- * the key rules, each value like an item. A profile without duplicate_keys = last refuses a key
- * twice; with it the last value is kept, and a key whose last value reads as absent is absent
- * (as for message keys). Entries past the capacity are read and refused. */
+ * the key rules, each value like an item. A profile without duplicate_keys refuses a key twice;
+ * with `last` the last value is kept, and a key whose last value reads as absent is absent;
+ * with `first` the first is kept, whole, as for message keys. Entries past the capacity are
+ * read and refused. */
 static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
 {
     rp_json_type t;
@@ -60,7 +61,10 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
     if ((rc = rp_json_expect_object_begin(&cx->sc, json_err(cx))) < 0)
         return rc;
     size_t start = rp_json_value_offset(&cx->sc);
-    size_t n = 0, seen = 0;
+    size_t n = 0, dropped = 0; /* entries kept, keys past the capacity */
+    /* Under duplicate_keys = first, entries [tail, max_count) hold the keys whose first value
+     * read as absent, so that their later values are skipped; they share the capacity. */
+    size_t tail = f->max_count;
     char *base = (char *)msg + f->offset;
     if (cx->storage == NULL)
         return rp_error_set(json_err(cx), RP_E_OVERFLOW, RP_LAYER_SCHEMA, start, "no storage given for map keys");
@@ -71,7 +75,6 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
             return rc;
         if (done)
             break;
-        seen++;
         rp_json_path_push_json_key(&cx->path, &key);
         size_t slot = n;
         for (size_t j = 0; j < n; j++) {
@@ -79,11 +82,19 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
             if (rp_json_str_eq(&key, other.ptr, other.len))
                 slot = j;
         }
-        if (slot < n && !cx->duplicate_last) {
+        for (size_t j = tail; j < f->max_count && slot == n; j++) {
+            rp_str other = *item_key(f, base, j);
+            if (rp_json_str_eq(&key, other.ptr, other.len))
+                slot = j; /* seen, its first value read as absent */
+        }
+        if (slot != n && cx->duplicates == RP_DUPLICATES_FIRST) {
+            rc = rp_json_skip_value(&cx->sc, json_err(cx)); /* the first occurrence stays */
+        } else if (slot < n && cx->duplicates != RP_DUPLICATES_LAST) {
             rc = rps_problem(cx, RP_E_SCHEMA_DUPLICATE, key.offset, &f->loc, "map key appears twice");
             if (rc == 0)
                 rc = rp_json_skip_value(&cx->sc, json_err(cx));
-        } else if (slot == n && n >= f->max_count) {
+        } else if (slot == n && n >= tail) {
+            dropped++;
             rc = rp_json_skip_value(&cx->sc, json_err(cx)); /* past the capacity: must be JSON */
         } else {
             rp_str k = *item_key(f, base, slot);
@@ -109,6 +120,8 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
                 memmove(base + slot * f->entry_size, base + (slot + 1) * f->entry_size,
                         (n - slot - 1) * f->entry_size);
                 n--;
+            } else if (rc == 0 && !present && cx->duplicates == RP_DUPLICATES_FIRST) {
+                *item_key(f, base, --tail) = k; /* absent, and its later values are skipped */
             }
         }
         rp_json_path_pop(&cx->path);
@@ -117,13 +130,14 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
     }
     *count_of(msg, f) = n;
     set_has(msg, f, true);
-    if (seen > f->max_count && n >= f->max_count) {
+    if (dropped > 0) {
         const rp_schema_rule *cr = NULL;
         for (size_t i = 0; i < f->rule_count; i++)
             if (f->rules[i].kind == RP_RULE_COUNT)
                 cr = &f->rules[i];
         return rps_problem(cx, RP_E_SCHEMA_LENGTH, start, cr != NULL ? &cr->loc : &f->loc,
-                           "expected at most %zu entries, got %zu", f->max_count, seen);
+                           "expected at most %zu entries, got %zu", f->max_count,
+                           n + (f->max_count - tail) + dropped);
     }
     return rps_check_len_rules(cx, f, RP_RULE_COUNT, n, start, "entry count");
 }

@@ -410,7 +410,7 @@ START_TEST(test_max_depth_and_relax)
     /* profile index 1 (the second) relaxes "_t" through its base's relax: bit 1 */
     out = render("r.rproto", "protocol r;\n"
                              "profile strictish { trailing_bytes = ignore; }\n"
-                             "profile timed : strictish { }\n"
+                             "profile timed : strictish { duplicate_keys = first; }\n"
                              "profile untimed : strictish { relax \"_t\" = optional, zero_is_absent; }\n"
                              "profile later : untimed { null_values = absent; }\n"
                              "message M { required uint64 t = \"_t\"; required uint8 u = \"u\"; }\n");
@@ -426,8 +426,12 @@ START_TEST(test_max_depth_and_relax)
     const char *ti = strstr(later, ".trailing_ignore = true,");
     const char *na = strstr(later, ".null_absent = true,");
     ck_assert(ti != NULL && ti < end && na != NULL && na < end);
-    const char *dl = strstr(later, ".duplicate_last");
+    const char *dl = strstr(later, ".duplicate_keys");
     ck_assert(dl == NULL || dl > end);
+    /* the base's setting and its own, in the struct's order */
+    const char *timed = "const rp_schema_profile r_profile_timed = {\n    .name = \"timed\",\n    .index = 1,\n"
+                        "    .trailing_ignore = true,\n    .duplicate_keys = RP_DUPLICATES_FIRST,\n};\n";
+    ck_assert_ptr_nonnull(strstr(out.source, timed));
     ck_assert_ptr_nonnull(strstr(out.header, "extern const rp_schema_profile r_profile_untimed;"));
     rp_emit_c_output_free(&out);
 }

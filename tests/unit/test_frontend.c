@@ -168,13 +168,16 @@ START_TEST(residue_transport_resolved)
     const rp_ast_decl *wire = decl(spec, "wire", RP_DECL_PROFILE);
     const rp_ast_decl *untimed = decl(spec, "wire_untimed", RP_DECL_PROFILE);
     ck_assert(wire->u.profile.trailing_ignore && wire->u.profile.float_truncate &&
-              wire->u.profile.string_numbers_absent && wire->u.profile.duplicate_last);
+              wire->u.profile.string_numbers_absent);
+    ck_assert_uint_eq(wire->u.profile.duplicate_keys, RP_AST_DUPLICATES_FIRST);
     ck_assert_ptr_eq(untimed->u.profile.base, wire);
-    ck_assert(untimed->u.profile.duplicate_last); /* inherited */
-    bool opt = false, zero = false;
-    ck_assert(rp_ast_profile_relaxes(untimed, "_t", &opt, &zero));
-    ck_assert(opt && zero);
-    ck_assert(!rp_ast_profile_relaxes(wire, "_t", NULL, NULL));
+    ck_assert_uint_eq(untimed->u.profile.duplicate_keys, RP_AST_DUPLICATES_FIRST); /* inherited */
+    rp_ast_relax_flags fl;
+    ck_assert(rp_ast_profile_relaxes(untimed, "_t", &fl));
+    ck_assert(fl.optional && fl.zero_is_absent && !fl.empty_is_absent);
+    ck_assert(!rp_ast_profile_relaxes(wire, "_t", NULL));
+    ck_assert(rp_ast_profile_relaxes(untimed, "client_id", &fl)); /* from its base */
+    ck_assert(!fl.optional && !fl.zero_is_absent && fl.empty_is_absent);
     ck_assert_uint_eq(spec->route_count, 9);
     rp_ast_free(spec);
 }

@@ -585,7 +585,7 @@ static const rule_case rule_cases[] = {
     OK_CASE(C2S, "{\"_t\":1,\"type\":1,\"client_id\":\"a\"}"),
     OK_CASE(C2S, "{\"_t\":1,\"type\":1,\"client_id\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\"}"),
-    { C2S, "{\"_t\":1,\"type\":1,\"client_id\":\"\"}", RP_E_SCHEMA_LENGTH, "$.client_id", "message Connect ", "\"client_id\"", "len" },
+    /* (an empty client_id: strict and wire differ, test_strict_and_wire_modes) */
     { C2S, "{\"_t\":1,\"type\":1,\"client_id\":\"" "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" "\"}",
       RP_E_SCHEMA_LENGTH, "$.client_id", "message Connect ", "\"client_id\"", "len" },
@@ -869,20 +869,34 @@ END_TEST
 START_TEST(test_strict_and_wire_modes)
 {
     rp_error err;
-    /* duplicate key: strict refuses, wire keeps the last */
+    /* duplicate key: strict refuses, wire keeps the first (as the real server does), a
+     * profile with duplicate_keys = last the last */
+    rp_schema_profile wire_last = residue_profile_wire;
+    wire_last.duplicate_keys = RP_DUPLICATES_LAST;
     const char *dup = "{\"_t\":1,\"_t\":2,\"type\":1}";
     ck_assert_int_eq(decode_any(dup, C2S, NULL, &err), RP_E_SCHEMA_DUPLICATE);
     ck_assert_str_eq(err.path, "$._t");
     ck_assert_uint_eq(err.offset, 8);
     ck_assert_int_eq(decode_any(dup, C2S, &residue_profile_wire, &err), 0);
+    ck_assert_uint_eq(g_any.u.connect.timestamp, 1);
+    ck_assert_int_eq(decode_any(dup, C2S, &wire_last, &err), 0);
     ck_assert_uint_eq(g_any.u.connect.timestamp, 2);
-    /* ... whole: a last "type" that reads as absent (a string) leaves no type, so the decoder
-     * and the classifier agree that this is no message (a fuzz_decode find) */
+    /* ... whole: under last, a last "type" that reads as absent (a string) leaves no type, so
+     * the decoder and the classifier agree that this is no message (a fuzz_decode find);
+     * under first, the first type stands for both */
     const char *gone = "{\"_t\":1,\"type\":1,\"type\":\"1\"}";
-    ck_assert_int_eq(decode_any(gone, C2S, &residue_profile_wire, &err), RP_E_SCHEMA_MESSAGE);
+    ck_assert_int_eq(decode_any(gone, C2S, &wire_last, &err), RP_E_SCHEMA_MESSAGE);
     rp_arena ga = fresh_arena();
-    ck_assert_int_eq(residue_connect_decode(gone, strlen(gone), &g_any.u.connect, &ga, &residue_profile_wire, &err),
+    ck_assert_int_eq(residue_connect_decode(gone, strlen(gone), &g_any.u.connect, &ga, &wire_last, &err),
                      RP_E_SCHEMA_MISSING);
+    ck_assert_str_eq(err.path, "$.type");
+    ck_assert_int_eq(decode_any(gone, C2S, &residue_profile_wire, &err), 0);
+    ck_assert_int_eq(g_any.id, RESIDUE_MSG_CONNECT);
+    const char *first_gone = "{\"_t\":1,\"type\":\"1\",\"type\":1}";
+    ck_assert_int_eq(decode_any(first_gone, C2S, &residue_profile_wire, &err), RP_E_SCHEMA_MESSAGE);
+    ga = fresh_arena();
+    ck_assert_int_eq(residue_connect_decode(first_gone, strlen(first_gone), &g_any.u.connect, &ga,
+                                            &residue_profile_wire, &err), RP_E_SCHEMA_MISSING);
     ck_assert_str_eq(err.path, "$.type");
     /* an error inside a value the decoder skips (an unknown key's) names that key */
     const char *bad_unknown = "{\"_t\":1,\"type\":1,\"zz\":[\"\xff\"]}";
@@ -890,9 +904,42 @@ START_TEST(test_strict_and_wire_modes)
     ck_assert_int_eq(residue_connect_decode(bad_unknown, strlen(bad_unknown), &g_any.u.connect, &ua, NULL, &err),
                      RP_E_JSON_UTF8);
     ck_assert_str_eq(err.path, "$.zz");
-    /* and a last relaxed 0 leaves _t absent, not the earlier 5 */
-    ck_assert_int_eq(decode_any("{\"_t\":5,\"type\":1,\"_t\":0}", C2S, &residue_profile_wire_untimed, &err), 0);
+    /* and a first relaxed 0 leaves _t absent, not the later 5 (under last, the reverse) */
+    ck_assert_int_eq(decode_any("{\"_t\":0,\"type\":1,\"_t\":5}", C2S, &residue_profile_wire_untimed, &err), 0);
     ck_assert(!g_any.u.connect.has_timestamp);
+    ck_assert_int_eq(decode_any("{\"_t\":5,\"type\":1,\"_t\":0}", C2S, &residue_profile_wire_untimed, &err), 0);
+    ck_assert(g_any.u.connect.has_timestamp && g_any.u.connect.timestamp == 5);
+    rp_schema_profile untimed_last = residue_profile_wire_untimed;
+    untimed_last.duplicate_keys = RP_DUPLICATES_LAST;
+    ck_assert_int_eq(decode_any("{\"_t\":5,\"type\":1,\"_t\":0}", C2S, &untimed_last, &err), 0);
+    ck_assert(!g_any.u.connect.has_timestamp);
+    /* an empty client_id is no id under wire (relax "client_id" = empty_is_absent), from the
+     * lane and from the walk alike; strict decoding keeps it */
+    const char *empty_ids[] = {
+        "{\"_t\":1,\"type\":1,\"client_id\":\"\",\"rsa_public_key\":\"QQ==\"}",
+        "{\"_t\":1, \"type\":1, \"client_id\":\"\", \"rsa_public_key\":\"QQ==\"}",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(decode_any(empty_ids[i], C2S, &residue_profile_wire, &err), 0);
+        ck_assert(!g_any.u.connect.has_client_id && g_any.u.connect.has_rsa_public_key);
+        ck_assert_int_eq(decode_any(empty_ids[i], C2S, NULL, &err), RP_E_SCHEMA_LENGTH);
+    }
+    const char *log_empty_id = "{\"_t\":1,\"datetime\":1,\"logger\":\"a\",\"msg\":\"m\",\"level\":4,\"client_id\":\"\"}";
+    rp_arena la = fresh_arena();
+    ck_assert_int_eq(residue_log_request_decode(log_empty_id, strlen(log_empty_id), &g_any.u.log_request, &la,
+                                                &residue_profile_wire, &err), 0);
+    ck_assert(!g_any.u.log_request.has_client_id);
+    la = fresh_arena();
+    ck_assert_int_eq(residue_log_request_decode(log_empty_id, strlen(log_empty_id), &g_any.u.log_request, &la,
+                                                NULL, &err), 0);
+    ck_assert(g_any.u.log_request.has_client_id && g_any.u.log_request.client_id.len == 0);
+    /* in an ACK, which needs it, it is missing, and the error says why */
+    const char *ack_empty = "{\"_t\":1,\"type\":2,\"client_id\":\"\"}";
+    la = fresh_arena();
+    ck_assert_int_eq(residue_acknowledgement_decode(ack_empty, strlen(ack_empty), &g_any.u.acknowledgement, &la,
+                                                    &residue_profile_wire, &err), RP_E_SCHEMA_MISSING);
+    ck_assert_msg(strstr(err.message, "the profile reads an empty string as absent") != NULL, "%s", err.message);
+    ck_assert_uint_eq(err.offset, 29); /* at the "" */
     /* unknown keys are skipped (option unknown_keys = ignore), but must be JSON */
     ck_assert_int_eq(decode_any("{\"_t\":1,\"x\":{\"y\":[1,2,null]},\"type\":1}", C2S, NULL, &err), 0);
     ck_assert_int_eq(decode_any("{\"_t\":1,\"x\":[1,,2],\"type\":1}", C2S, &residue_profile_wire, &err), RP_E_JSON_SYNTAX);

@@ -12,7 +12,7 @@
 
 /* Every leniency a profile can name (the engine is protocol-neutral; residue's own
  * profiles are generated from spec/residue.rproto into generated/residue.h). */
-static const rp_schema_profile test_wire = { "wire", 0, true, true, true, true, true, true };
+static const rp_schema_profile test_wire = { "wire", 0, true, true, true, RP_DUPLICATES_LAST, true, true };
 
 static every_any g_any;
 static uint8_t g_mem[1 << 16];

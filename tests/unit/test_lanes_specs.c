@@ -57,7 +57,7 @@ static const lane_codec codecs[] = {
 #define NCODECS (sizeof codecs / sizeof codecs[0])
 
 /* Every leniency a profile can name, and the relax bits of profile index 0. */
-static const rp_schema_profile lenient = { "lenient", 0, true, true, true, true, true, true };
+static const rp_schema_profile lenient = { "lenient", 0, true, true, true, RP_DUPLICATES_LAST, true, true };
 
 START_TEST(lanes_agree_on_samples)
 {

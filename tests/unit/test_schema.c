@@ -15,7 +15,7 @@
 
 /* Every leniency a profile can name (the engine is protocol-neutral; residue's own
  * profiles are generated from spec/residue.rproto into generated/residue.h). */
-static const rp_schema_profile test_wire = { "wire", 0, true, true, true, true, true, true };
+static const rp_schema_profile test_wire = { "wire", 0, true, true, true, RP_DUPLICATES_LAST, true, true };
 
 typedef struct ping {
     int64_t kind;
@@ -448,7 +448,8 @@ static const rp_schema_rule rec_t_rules[] = {
 static const rp_schema_rule rec_n_rules[] = {
     { .kind = RP_RULE_CONST, .loc = { F, 22, 30 }, .expect = "7", .u_lo = 7 },
 };
-/* "t" is required and 1..; under profile index 3 it may be absent and 0 means absent. */
+/* "t" is required and 1..; under profile index 3 it may be absent and 0 means absent, and
+ * "b" reads as absent when it decodes to no bytes (empty_is_absent). */
 static const rp_schema_field rec_fields[] = {
     { .key = "t", .key_len = 1, .name = "t", .type = RP_SCHEMA_UINT, .bits = 64, .size = sizeof(uint64_t),
       .required = true, .offset = offsetof(rec, t), .has_offset = offsetof(rec, has_t),
@@ -458,7 +459,8 @@ static const rp_schema_field rec_fields[] = {
       .offset = offsetof(rec, n), .has_offset = offsetof(rec, has_n),
       .rules = rec_n_rules, .rule_count = 1, .loc = { F, 22, 3 } },
     { .key = "b", .key_len = 1, .name = "blob", .type = RP_SCHEMA_BASE64, .size = sizeof(rp_bytes),
-      .offset = offsetof(rec, blob), .has_offset = offsetof(rec, has_blob), .loc = { F, 23, 3 } },
+      .offset = offsetof(rec, blob), .has_offset = offsetof(rec, has_blob), .loc = { F, 23, 3 },
+      .relax_zero_absent = 1u << 3 },
 };
 static const rp_schema_message rec_schema = { .name = "Rec", .size = sizeof(rec), .fields = rec_fields,
                                               .field_count = 3, .loc = { F, 20, 1 } };
@@ -508,10 +510,40 @@ START_TEST(test_profile_settings_one_by_one)
     ck_assert_str_eq(err.path, "$.t"); /* the path names the key, escaped as JSON */
     ck_assert_str_eq(err.message, "the key appears twice");
     ck_assert_uint_eq(err.offset, 7);
-    one.duplicate_last = true;
+    one.duplicate_keys = RP_DUPLICATES_LAST;
     ck_assert_int_eq(dec("{\"t\":5,\"t\":6}", &one, &r, &err), 0);
     ck_assert_uint_eq(r.t, 6);
     ck_assert_int_eq(dec("{\"t\":5,\"n\":7,\"n\":8}", &one, &r, &err), RP_E_SCHEMA_CONST);
+    /* duplicates: the first wins, whole; later ones are skipped, but a const is checked */
+    one.duplicate_keys = RP_DUPLICATES_FIRST;
+    ck_assert_int_eq(dec("{\"t\":5,\"t\":6}", &one, &r, &err), 0);
+    ck_assert_uint_eq(r.t, 5);
+    ck_assert_int_eq(dec("{\"t\":5,\"t\":0,\"t\":\"x\",\"t\":{\"a\":[1]}}", &one, &r, &err), 0);
+    ck_assert_uint_eq(r.t, 5); /* a later value is not read: neither its range nor its type */
+    ck_assert_int_eq(dec("{\"t\":5,\"t\":[1,}", &one, &r, &err), RP_E_JSON_SYNTAX); /* but it is JSON */
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":7,\"n\":7}", &one, &r, &err), 0);
+    ck_assert(r.has_n && r.n == 7);
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":7,\"n\":8}", &one, &r, &err), RP_E_SCHEMA_CONST);
+    ck_assert_str_eq(err.path, "$.n");
+    ck_assert_uint_eq(err.offset, 17); /* at the later value */
+    ck_assert_int_eq(dec("{\"t\":5,\"b\":\"QUJD\",\"b\":\"!\"}", &one, &r, &err), 0);
+    ck_assert_uint_eq(r.blob.len, 3);
+    /* whole: a first value that reads as absent leaves the field absent */
+    one.string_numbers_absent = one.null_absent = true;
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":\"7\",\"n\":7}", &one, &r, &err), 0);
+    ck_assert(!r.has_n);
+    unsigned char has_byte;
+    memcpy(&has_byte, &r.has_n, 1);
+    ck_assert_uint_eq(has_byte, 0); /* a plain false, whatever marked it while decoding */
+    ck_assert_int_eq(dec("{\"t\":5,\"n\":null,\"n\":8}", &one, &r, &err), RP_E_SCHEMA_CONST);
+    memcpy(&has_byte, &r.has_n, 1);
+    ck_assert_uint_eq(has_byte, 0); /* also when decoding fails */
+    ck_assert_int_eq(dec("{\"t\":\"5\",\"t\":6}", &one, &r, &err), RP_E_SCHEMA_MISSING);
+    ck_assert_msg(strstr(err.message, "the profile reads a string where a number belongs as absent") != NULL,
+                  "%s", err.message);
+    one.duplicate_keys = RP_DUPLICATES_LAST; /* the same text, the last wins */
+    ck_assert_int_eq(dec("{\"t\":\"5\",\"t\":6}", &one, &r, &err), 0);
+    ck_assert_uint_eq(r.t, 6);
     /* base64 */
     memset(&one, 0, sizeof one);
     ck_assert_int_eq(dec("{\"t\":5,\"b\":\"QU\\nJD\"}", NULL, &r, &err), RP_E_BASE64);
@@ -530,8 +562,8 @@ START_TEST(test_relax_bits_of_a_profile_index)
 {
     rec r;
     rp_error err;
-    rp_schema_profile p3 = { "untimed", 3, false, false, false, false, false, false };
-    rp_schema_profile p2 = { "other", 2, false, false, false, false, false, false };
+    rp_schema_profile p3 = { "untimed", 3, false, false, false, RP_DUPLICATES_REJECT, false, false };
+    rp_schema_profile p2 = { "other", 2, false, false, false, RP_DUPLICATES_REJECT, false, false };
     /* required: absent refused without the profile, or under another index */
     ck_assert_int_eq(dec("{\"n\":7}", NULL, &r, &err), RP_E_SCHEMA_MISSING);
     ck_assert_str_eq(err.path, "$.t");
@@ -552,6 +584,15 @@ START_TEST(test_relax_bits_of_a_profile_index)
     p3.float_truncate = true;
     ck_assert_int_eq(dec("{\"t\":0.5}", &p3, &r, &err), 0);
     ck_assert(!r.has_t);
+    /* empty bytes are absent under index 3 only, also from the fast path's compact text */
+    ck_assert_int_eq(dec("{\"t\":4,\"b\":\"\"}", &p3, &r, &err), 0);
+    ck_assert(!r.has_blob);
+    ck_assert_int_eq(dec("{ \"t\" : 4 , \"b\" : \"\" }", &p3, &r, &err), 0);
+    ck_assert(!r.has_blob);
+    ck_assert_int_eq(dec("{\"t\":4,\"b\":\"\"}", &p2, &r, &err), 0);
+    ck_assert(r.has_blob && r.blob.len == 0);
+    ck_assert_int_eq(dec("{\"t\":4,\"b\":\"AA==\"}", &p3, &r, &err), 0);
+    ck_assert(r.has_blob && r.blob.len == 1);
     /* a relaxed field still must be a valid value when it is there */
     ck_assert_int_eq(dec("{\"t\":-1}", &p3, &r, &err), RP_E_SCHEMA_RANGE);
     /* validate and encode keep to the spec: the relaxation is for decoding only */

@@ -952,6 +952,54 @@ static void connect_with_pem(harness *h, const char *pem, size_t len)
 /* A client key the server cannot use gets the real server's raw exception text (not JSON,
  * not encrypted) and no client is kept; weak or abusive keys (issue 12 item 4) are refused
  * before any RSA operation with the text of its refused-key check. */
+/* Of a key given twice the first wins, as in the real server 2.3.6 (its JSON lookup returns
+ * the first member of a name; seen in a side-by-side run): the id that selects the managed
+ * client, and the type that says which request it is. */
+START_TEST(duplicate_keys_first_wins)
+{
+    managed_setup m;
+    managed_start(&m);
+    harness *h = &m.s.h;
+    tclient *c = &m.s.c;
+    char json[512];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"client_id\":\"muflihun00102030\",\"client_id\":\"nope\"}", T0);
+    send_connect(h, json, strlen(json));
+    take_hello(h, c);
+    ck_assert_str_eq(c->id, "muflihun00102030");
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":1,\"client_id\":\"nope\",\"client_id\":\"muflihun00102030\"}", T0);
+    send_connect(h, json, strlen(json));
+    expect_error_text(h, "Client is unknown");
+    /* a later "_t" out of the window is not read; a later type is checked (a const) */
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"%s\",\"_t\":5}", T0, c->id);
+    send_aes(h, &c->key, c->id, json, false);
+    expect_established(h, c, T0);
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"type\":3,\"client_id\":\"%s\"}", T0, c->id);
+    send_aes(h, &c->key, c->id, json, false);
+    expect_error_text(h, "Invalid connection request. Are you sending it to correct port?");
+    managed_stop(&m);
+}
+END_TEST
+
+/* An empty client_id is no id (protocol reference §2.3: "no/empty client_id" is an unmanaged
+ * client; the real server answers such a CONNECT with an unmanaged hello): the wire profile
+ * reads it as absent. In an ACK, which needs the id, it is missing. */
+START_TEST(empty_client_id_is_unmanaged)
+{
+    setup s;
+    setup_start(&s, NULL);
+    connect_unmanaged(&s.h, &s.c, ",\"client_id\":\"\"");
+    ck_assert_uint_eq(strlen(s.c.id), 16);
+    ck_assert_uint_eq(strspn(s.c.id, "abcdefghijklmnopqrstuvwxyz"), 16);
+    char json[256];
+    snprintf(json, sizeof json, "{\"_t\":%u,\"type\":2,\"client_id\":\"\"}", T0);
+    send_aes(&s.h, &s.c.key, s.c.id, json, false);
+    expect_error_text(&s.h, "Invalid connection request. Are you sending it to correct port?");
+    send_request(&s.h, &s.c, 2, T0);
+    expect_established(&s.h, &s.c, T0);
+    setup_stop(&s);
+}
+END_TEST
+
 START_TEST(bad_client_public_key)
 {
     setup s;
@@ -1952,6 +2000,8 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, unmanaged_not_allowed);
     tcase_add_test(tc, key_sizes);
     tcase_add_test(tc, managed_clients);
+    tcase_add_test(tc, duplicate_keys_first_wins);
+    tcase_add_test(tc, empty_client_id_is_unmanaged);
     tcase_add_test(tc, bad_client_public_key);
     tcase_add_test(tc, java_client_unmanaged);
     tcase_add_test(tc, logger_rules);

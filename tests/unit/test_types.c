@@ -37,6 +37,62 @@ static const char *encode_shape(const every_shape *s)
     return g_out;
 }
 
+/* duplicate_keys = first: the first occurrence of a key is kept whole, as a parser whose
+ * lookup returns the first member sees it; later ones are skipped (still JSON), except that a
+ * const is checked at each. A first value that reads as absent keeps the field absent. */
+START_TEST(test_duplicate_key_keeps_the_first)
+{
+    rp_error err;
+    every_shape *s = &g_any.u.shape;
+    rp_schema_profile first = every_profile_lenient;
+    first.duplicate_keys = RP_DUPLICATES_FIRST;
+    const rp_schema_profile *p = &first;
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"scale\":2,\"scale\":\"3\",\"scale\":1e9}", p, &err), 0);
+    ck_assert(s->has_scale && s->scale == 2);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"scale\":\"3\",\"scale\":2}", p, &err), 0);
+    ck_assert(!s->has_scale && s->scale == 1.5); /* absent, with its default */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"any\":null,\"any\":5}", p, &err), 0);
+    ck_assert(!s->has_any && s->any == 0);
+    /* a nullable field: a first null stays, and so does a first string */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"note\":null,\"note\":\"hi\"}", p, &err), 0);
+    ck_assert(s->has_note && s->is_null_note);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"note\":\"hi\",\"note\":null}", p, &err), 0);
+    ck_assert(s->has_note && !s->is_null_note && s->note.len == 2);
+    /* a nested message (SHAPE_HEAD has "parent":null first): later objects are not read,
+     * not even against Inner's rules */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"parent\":{\"on\":true,\"zz\":1}}", p, &err), 0);
+    ck_assert(s->has_parent && s->is_null_parent);
+    /* a list: SHAPE_HEAD's [1] stays */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"tags\":[5,6]}", p, &err), 0);
+    ck_assert_uint_eq(s->tags_count, 1);
+    ck_assert_uint_eq(s->tags[0], 1);
+    /* a map as a whole, and its keys: a key's first value wins, one that reads as absent
+     * leaves the key out, and a later value of either is skipped */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1},\"counts\":null}", p, &err), 0);
+    ck_assert(s->has_counts && s->counts_count == 1);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1,\"b\":\"x\",\"c\":3,\"b\":2,\"a\":9,\"\\u0063\":0}}",
+                                  p, &err), 0);
+    ck_assert_uint_eq(s->counts_count, 2);
+    ck_assert_str_eq(s->counts[0].key.ptr, "a");
+    ck_assert_uint_eq(s->counts[0].value, 1);
+    ck_assert_str_eq(s->counts[1].key.ptr, "c");
+    ck_assert_uint_eq(s->counts[1].value, 3);
+    /* the capacity (8) is shared by the keys kept and the keys left out */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":null,\"b\":null,\"c\":null,\"d\":null,"
+                                  "\"e\":1,\"f\":1,\"g\":1,\"h\":1,\"i\":1}}", p, &err), RP_E_SCHEMA_LENGTH);
+    ck_assert_str_eq(err.message, "expected at most 8 entries, got 9");
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":null,\"b\":null,\"c\":null,\"d\":null,"
+                                  "\"e\":1,\"f\":1,\"g\":1,\"h\":1,\"a\":2}}", p, &err), 0);
+    ck_assert_uint_eq(s->counts_count, 4);
+    ck_assert_str_eq(s->counts[3].key.ptr, "h");
+    /* a later value must still be JSON, and a const holds at every occurrence */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"scale\":2,\"scale\":[}", p, &err), RP_E_JSON_SYNTAX);
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"item\":\"label\"}", p, &err), RP_E_SCHEMA_CONST);
+    ck_assert_str_eq(err.path, "$.item");
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"item\":\"shape\"}", p, &err), 0);
+}
+END_TEST
+
 /* duplicate_keys = last: a later occurrence of a key replaces its field whole, so one that
  * reads as absent (a string number, a null) leaves the field absent, with its default, as a
  * parser that keeps the last key and then reads it would see. */
@@ -76,6 +132,11 @@ START_TEST(test_duplicate_key_replaces_the_field)
     ck_assert_str_eq(s->counts[0].key.ptr, "a");
     ck_assert_str_eq(s->counts[1].key.ptr, "c");
     ck_assert_uint_eq(s->counts[1].value, 3);
+    /* a key given again is no new entry: eight keys and a repeat fit a map of eight */
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1,\"b\":1,\"c\":1,\"d\":1,"
+                                  "\"e\":1,\"f\":1,\"g\":1,\"h\":1,\"a\":2}}", p, &err), 0);
+    ck_assert_uint_eq(s->counts_count, 8);
+    ck_assert_uint_eq(s->counts[0].value, 2);
 }
 END_TEST
 
@@ -399,6 +460,7 @@ int main(void)
     TCase *tc = tcase_create("types");
     tcase_add_test(tc, test_shape_round_trip);
     tcase_add_test(tc, test_duplicate_key_replaces_the_field);
+    tcase_add_test(tc, test_duplicate_key_keeps_the_first);
     tcase_add_test(tc, test_defaults_and_init);
     tcase_add_test(tc, test_float64);
     tcase_add_test(tc, test_string_enums);

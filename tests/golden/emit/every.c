@@ -1134,7 +1134,7 @@ const rp_schema_profile every_profile_lenient = {
     .trailing_ignore = true,
     .float_truncate = true,
     .string_numbers_absent = true,
-    .duplicate_last = true,
+    .duplicate_keys = RP_DUPLICATES_LAST,
     .null_absent = true,
     .base64_lenient = true,
 };
