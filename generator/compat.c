@@ -28,6 +28,7 @@ typedef enum direction {
 typedef struct cmp {
     rp_diag *diag;
     size_t errors;
+    const rp_ast_spec *old_spec, *new_spec;
 } cmp;
 
 static const char *direction_text(direction d)
@@ -601,6 +602,44 @@ static void compare_port(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
                  n->name, (unsigned long long)a->max_packet, (unsigned long long)b->max_packet);
 }
 
+/* A key's kind and, for AES, the sizes allowed: a key value old peers hold may be of a size
+ * new ones refuse, and the other way round (either side may be the one that picks it). */
+static void compare_key(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
+{
+    const rp_ast_key *a = &o->u.key, *b = &n->u.key;
+    if (a->kind != b->kind) {
+        breaking(c, BOTH, &n->name_span, &o->name_span, "the old key",
+                 "key '%s' changed its kind: envelopes under it are opened with another cipher", n->name);
+        return;
+    }
+    if (a->kind != RP_AST_KEY_AES || a->aes_bits == b->aes_bits)
+        return;
+    char was[32] = "", now[32] = "";
+    static const char *const sizes[3] = { "128", "192", "256" };
+    for (unsigned i = 0; i < 3; i++) {
+        if (a->aes_bits & (1u << i))
+            snprintf(was + strlen(was), sizeof was - strlen(was), "%s%s", was[0] ? ", " : "", sizes[i]);
+        if (b->aes_bits & (1u << i))
+            snprintf(now + strlen(now), sizeof now - strlen(now), "%s%s", now[0] ? ", " : "", sizes[i]);
+    }
+    breaking(c, BOTH, &n->name_span, &o->name_span, "the old key",
+             "AES sizes of key '%s' changed from (%s) to (%s): a key of a size one side lacks neither seals "
+             "nor opens there", n->name, was, now);
+}
+
+/* The decoding depth of a routed message or array (option max_depth, or its own depth):
+ * lower, new receivers refuse texts as deep as old senders may send (unknown keys count). */
+static void compare_depth(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
+{
+    unsigned a = rp_ast_decode_depth(c->old_spec, o), b = rp_ast_decode_depth(c->new_spec, n);
+    if (a == b || !routed(o) || !routed(n))
+        return;
+    breaking(c, b < a ? OLD_TO_NEW : NEW_TO_OLD, &n->name_span, &o->name_span, "the old declaration",
+             "JSON nesting limit of %s '%s' %s from %u to %u%s", rp_ast_decl_kind_name(n->kind), n->name,
+             b < a ? "narrowed" : "widened", a, b,
+             b < a ? ": new receivers refuse deeper texts (unknown keys included)" : ": old receivers refuse deeper texts");
+}
+
 /* ---- declarations --------------------------------------------------------------------------- */
 
 /* A message's fields by wire key and by C name (the first of each, as the checks keep
@@ -810,7 +849,7 @@ static const rp_ast_decl *decl_named(const rp_ast_spec *s, const rp_name_table *
 
 size_t rp_compat_check(const rp_ast_spec *old_spec, const rp_ast_spec *new_spec, rp_diag *diag)
 {
-    cmp c = { diag, 0 };
+    cmp c = { diag, 0, old_spec, new_spec };
     /* declaration name -> index + 1 of the first with it, in each spec */
     rp_name_table old_names, new_names;
     decl_names(old_spec, &old_names);
@@ -835,18 +874,19 @@ size_t rp_compat_check(const rp_ast_spec *old_spec, const rp_ast_spec *new_spec,
             continue;
         }
         switch (n->kind) {
-        case RP_DECL_MESSAGE: compare_message(&c, o, n); break;
-        case RP_DECL_ARRAY: compare_array(&c, o, n); break;
+        case RP_DECL_MESSAGE: compare_message(&c, o, n); compare_depth(&c, o, n); break;
+        case RP_DECL_ARRAY: compare_array(&c, o, n); compare_depth(&c, o, n); break;
         case RP_DECL_ENUM:
         case RP_DECL_FLAGS: compare_enum(&c, o, n); break;
         case RP_DECL_CHARSET: break; /* compared where fields use them */
         case RP_DECL_ENVELOPE: compare_envelope(&c, o, n); break;
         case RP_DECL_PORT: compare_port(&c, o, n); break;
+        case RP_DECL_KEY: compare_key(&c, o, n); break;
         case RP_DECL_PEER:
-        case RP_DECL_KEY:
         case RP_DECL_PROFILE:
-        case RP_DECL_MACHINE:
             break; /* what they change shows in routes, envelopes and decoding, compared there */
+        case RP_DECL_MACHINE:
+            break; /* not compared: docs/language.md §9 */
         }
     }
     for (size_t i = 0; i < new_spec->decl_count; i++) {

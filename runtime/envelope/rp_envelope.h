@@ -139,7 +139,9 @@ typedef struct rp_key_desc {
     const char *name;   /* spec name, e.g. "session" */
     rp_key_kind kind;
     unsigned owner;     /* RSA: the peer number (1 or 2) that holds the private half; else 0 */
-    unsigned aes_bits;  /* AES: the sizes allowed: bit 0 = 128, bit 1 = 192, bit 2 = 256 */
+    unsigned aes_bits;  /* AES: the sizes allowed: bit 0 = 128, bit 1 = 192, bit 2 = 256 (0:
+                           any). A key value of another size does not seal (RP_E_KEY) and
+                           does not open (a failed candidate, RP_E_DECRYPT) */
 } rp_key_desc;
 
 typedef enum rp_join_part_kind {

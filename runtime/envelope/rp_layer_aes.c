@@ -18,7 +18,11 @@ static size_t aes_max(const rp_envelope_desc *env, const rp_layer_desc *l, size_
     return rp_layer_iv_in_join(env) ? ct : ct + RP_AES_IV_SIZE;
 }
 
-static int aes_key(rp_layer_run *run, const rp_layer_desc *l, const rp_aes_key **key,
+/* The key value the lookup gives, of a size the spec's `key K = aes(BITS...)` allows. A size
+ * it does not allow is refused when sealing (RP_E_KEY), and when opening is a key that does
+ * not open the text (RP_E_DECRYPT: the next candidate is tried, and the peer sees what it
+ * sees for a wrong key). */
+static int aes_key(rp_layer_run *run, const rp_layer_desc *l, bool opening, const rp_aes_key **key,
                    rp_error *why)
 {
     const rp_key_value *v = NULL;
@@ -27,6 +31,13 @@ static int aes_key(rp_layer_run *run, const rp_layer_desc *l, const rp_aes_key *
     if (v->aes == NULL)
         return rp_error_set(why, RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
                             "aes layer: the key lookup gave no AES key");
+    const rp_key_desc *d = &run->cx->proto->keys[l->key];
+    size_t len = v->aes->len;
+    unsigned bit = len == 16 ? 1u : len == 24 ? 2u : len == 32 ? 4u : 0u;
+    if (d->aes_bits != 0 && (d->aes_bits & bit) == 0)
+        return rp_error_set(why, opening ? RP_E_DECRYPT : RP_E_KEY, RP_LAYER_CRYPTO, SIZE_MAX,
+                            "aes layer: key \"%s\" is given as AES-%zu, which the spec does not allow",
+                            d->name, len * 8);
     *key = v->aes;
     return RP_OK;
 }
@@ -52,7 +63,7 @@ static int aes_open(rp_layer_run *run, const rp_layer_desc *l, const uint8_t *in
                             "aes layer: the join gave no IV");
     }
     const rp_aes_key *key = NULL;
-    int rc = aes_key(run, l, &key, why);
+    int rc = aes_key(run, l, true, &key, why);
     if (rc != RP_OK) return rc;
     uint8_t *dst;
     size_t dcap;
@@ -82,7 +93,7 @@ static int aes_seal(rp_layer_run *run, const rp_layer_desc *l, const uint8_t *in
                     uint8_t *dst, size_t cap, size_t *out_len, rp_error *why)
 {
     const rp_aes_key *key = NULL;
-    int rc = aes_key(run, l, &key, why);
+    int rc = aes_key(run, l, false, &key, why);
     if (rc != RP_OK) return rc;
     if (len > ((size_t)1 << 30))
         return rp_error_set(why, RP_E_LIMIT, RP_LAYER_ENVELOPE, SIZE_MAX,

@@ -398,6 +398,39 @@ START_TEST(wrong_key_truncated_bad_padding_bad_hex)
 }
 END_TEST
 
+/* A key value of a size the spec's `key dev = aes(...)` does not list neither seals nor
+ * opens; opening goes on to the next candidate. (dev is AES-192 here, other AES-128.) */
+START_TEST(aes_sizes_the_spec_does_not_allow)
+{
+    rp_error err, detail;
+    size_t n = seal(E_HEXAES, msg);
+    rp_key_desc only[2] = { keys[0], keys[1] };
+    rp_protocol p = telemetry;
+    p.keys = only;
+    cx.proto = &p;
+    only[KEY_DEV].aes_bits = 4; /* aes(256) */
+    size_t m = 0;
+    ck_assert_int_eq(rp_envelope_seal(&cx, E_HEXAES, msg, strlen(msg), pkt + BUF / 2, BUF / 2, work, sizeof work,
+                                      &m, &err), RP_E_KEY);
+    ck_assert_msg(strstr(err.message, "key \"dev\" is given as AES-192, which the spec does not allow") != NULL,
+                  "%s", err.message);
+    assert_uniform(open_as(E_HEXAES, pkt, n, &err, &detail), &err, &detail, RP_E_DECRYPT);
+    ck_assert_ptr_nonnull(strstr(detail.message, "AES-192, which the spec does not allow"));
+    /* aes(192): the AES-128 candidate offered first is passed over, dev opens */
+    only[KEY_DEV].aes_bits = 2;
+    kr.wrong_first = true;
+    rp_envelope_opened res;
+    ck_assert_int_eq(rp_envelope_open(&cx, E_HEXAES, pkt, n, out, sizeof out, work, sizeof work, &res, &err, &detail), 0);
+    ck_assert_uint_eq(res.candidate[KEY_DEV], 1);
+    ck_assert_str_eq(out, msg);
+    /* 0 in a hand-written table: any size */
+    only[KEY_DEV].aes_bits = 0;
+    kr.wrong_first = false;
+    ck_assert_int_eq(open_as(E_HEXAES, pkt, n, &err, &detail), 0);
+    cx.proto = &telemetry;
+}
+END_TEST
+
 START_TEST(join_refusals)
 {
     rp_error err, detail;
@@ -705,6 +738,7 @@ static Suite *suite(void)
     tcase_add_test(tc, compositions_look_as_declared);
     tcase_add_test(tc, length_prefixed_port_end_to_end);
     tcase_add_test(tc, wrong_key_truncated_bad_padding_bad_hex);
+    tcase_add_test(tc, aes_sizes_the_spec_does_not_allow);
     tcase_add_test(tc, join_refusals);
     tcase_add_test(tc, non_encrypting_envelopes_report_the_real_error);
     tcase_add_test(tc, rsa_under_hex);
