@@ -75,7 +75,7 @@ static void usage(FILE *f)
           "       rprotoc --emit jsonschema|docs SPEC [-o DIR] [-I DIR]...\n"
           "       rprotoc --emit diagram SPEC -o DIR [-I DIR]...\n"
           "       rprotoc validate [--wire | --profile NAME] [--ndjson] [--format text|json]\n"
-          "                        SPEC MESSAGE [FILE|-]...\n"
+          "                        [--max-input SIZE] [-I DIR]... SPEC MESSAGE [FILE|-]...\n"
           "                                           (see rprotoc validate --help)\n"
           "       rprotoc compat [-I DIR]... OLD NEW  (see rprotoc compat --help)\n"
           "       rprotoc --help | --version\n"

@@ -74,7 +74,7 @@ INCDIR := $(DESTDIR)$(PREFIX)/include/rproto
 RESIDUE_INCDIR := $(DESTDIR)$(PREFIX)/include/residue
 PCDIR  := $(LIBDIR)/pkgconfig
 INSTALL_HEADERS := $(filter-out %_internal.h,$(foreach l,$(RT_LAYERS),$(wildcard runtime/$(l)/*.h)))
-RESIDUE_HEADERS := $(wildcard generated/*.h) $(wildcard runtime/residue/*.h)
+RESIDUE_HEADERS := $(filter-out %_internal.h,$(wildcard generated/*.h) $(wildcard runtime/residue/*.h))
 RPROTO_VERSION_TEXT = $(shell sed -n 's/^\#define RPROTOC_VERSION "\(.*\)"/\1/p' generator/version.h)
 
 install: $(BUILD)/rprotoc $(LIBRPROTO) $(LIBGENERATED) $(LIBSHARED) $(LIBRESIDUE_SHARED)

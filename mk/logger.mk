@@ -5,7 +5,7 @@
 #                         $(BUILD)/logger/logger-example (docs/examples/logger-example.c)
 #   make install          also runs install-logger: libresidue-logger.a, residue_logger.h
 #                         (under include/residue, next to the residue headers it includes) and
-#                         lib/pkgconfig/residue-logger.pc (Requires: rproto libcrypto). A program then
+#                         lib/pkgconfig/residue-logger.pc (Requires: residue rproto libcrypto). A program then
 #                         builds with `cc app.c $(pkg-config --cflags --libs residue-logger)`.
 #   make uninstall        also removes them.
 #

@@ -95,7 +95,8 @@ typedef enum rp_layer {
 /* Where in the spec the rule that failed was written (NULL file when not a spec rule).
  * The strings are static data emitted by rprotoc, never owned by the error. */
 typedef struct rp_spec_loc {
-    const char *file;   /* e.g. "spec/telemetry.rproto", relative as given to rprotoc */
+    const char *file;   /* the spec file's base name in generated code ("telemetry.rproto");
+                           rprotoc validate gives the path as it was named */
     uint32_t line;      /* 1-based; 0 when unknown */
     uint32_t column;    /* 1-based; 0 when unknown */
 } rp_spec_loc;

@@ -123,7 +123,7 @@ static int push(rp_json_scanner *sc, rp_error *err, int object)
 {
     if (sc->depth >= sc->max_depth) {
         return fail(sc, err, RP_E_JSON_DEPTH, sc->pos,
-                    "nesting deeper than %u levels", (unsigned)sc->max_depth);
+                    "nesting deeper than %u level%s", (unsigned)sc->max_depth, sc->max_depth == 1 ? "" : "s");
     }
     uint32_t d = sc->depth++;
     uint32_t bit = 1u << (d & 31);

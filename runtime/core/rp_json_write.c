@@ -249,7 +249,8 @@ int rp_json_writer_finish(rp_json_writer *w, size_t *out_len, rp_error *err)
                             w->fail_offset);
     case RP_E_JSON_DEPTH:
         return rp_error_set(err, RP_E_JSON_DEPTH, RP_LAYER_JSON, SIZE_MAX,
-                            "the JSON would nest deeper than %u levels", (unsigned)w->max_depth);
+                            "the JSON would nest deeper than %u level%s", (unsigned)w->max_depth,
+                            w->max_depth == 1 ? "" : "s");
     default:
         return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_JSON, SIZE_MAX,
                             "unbalanced object/array begin and end calls");
