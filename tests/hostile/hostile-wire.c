@@ -684,15 +684,18 @@ static void connect_json_cases(ctx *x)
         {"C key_size 100", "{\"_t\":$T,\"type\":1,\"key_size\":100,\"rsa_public_key\":\"$K\"}", R_INVALID, NULL},
         {"C key_size -128", "{\"_t\":$T,\"type\":1,\"key_size\":-128,\"rsa_public_key\":\"$K\"}", R_INVALID, NULL},
         {"C key_size 65792 (256 mod 2^16)", "{\"_t\":$T,\"type\":1,\"key_size\":65792,\"rsa_public_key\":\"$K\"}", R_INVALID, NULL},
-        /* Duplicate keys: wire mode lets the last one win (rp_schema.h), like the residue
-         * server's parser tolerates them; these cases pin that down. */
-        {"C duplicate key type 1,1 (last wins)", "{\"_t\":$T,\"type\":1,\"type\":1,\"rsa_public_key\":\"$K\"}", R_HELLO, NULL},
-        {"C duplicate key type 1,2 (last wins: ACK)", "{\"_t\":$T,\"type\":1,\"type\":2,\"rsa_public_key\":\"$K\"}", R_INVALID, NULL},
+        /* Duplicate keys: wire mode lets the first one win (duplicate_keys = first), as the
+         * real server 2.3.6 does; these cases pin that down. */
+        {"C duplicate key type 1,1 (first wins)", "{\"_t\":$T,\"type\":1,\"type\":1,\"rsa_public_key\":\"$K\"}", R_HELLO, NULL},
         /* ...except const fields, which rp_schema checks at every occurrence: refused. */
+        {"C duplicate key type 1,2 (const checked each time)", "{\"_t\":$T,\"type\":1,\"type\":2,\"rsa_public_key\":\"$K\"}", R_INVALID, NULL},
         {"C duplicate key type 2,1 (const checked each time)", "{\"_t\":$T,\"type\":2,\"type\":1,\"rsa_public_key\":\"$K\"}", R_INVALID, NULL},
-        {"C duplicate _t stale,fresh (last wins)", "{\"_t\":$S,\"_t\":$T,\"type\":1,\"rsa_public_key\":\"$K\"}", R_HELLO, NULL},
-        {"C duplicate _t fresh,stale (last wins)", "{\"_t\":$T,\"_t\":$S,\"type\":1,\"rsa_public_key\":\"$K\"}", R_INVALID, NULL},
-        {"C duplicate rsa_public_key, last is junk", "{\"_t\":$T,\"type\":1,\"rsa_public_key\":\"$K\",\"rsa_public_key\":\"QUJD\"}", R_INVALID | R_CONNERR | R_OTHER, NULL},
+        {"C duplicate _t stale,fresh (first wins)", "{\"_t\":$S,\"_t\":$T,\"type\":1,\"rsa_public_key\":\"$K\"}", R_INVALID, NULL},
+        {"C duplicate _t fresh,stale (first wins)", "{\"_t\":$T,\"_t\":$S,\"type\":1,\"rsa_public_key\":\"$K\"}", R_HELLO, NULL},
+        {"C duplicate rsa_public_key, last is junk", "{\"_t\":$T,\"type\":1,\"rsa_public_key\":\"$K\",\"rsa_public_key\":\"QUJD\"}", R_HELLO, NULL},
+        {"C duplicate rsa_public_key, first is junk", "{\"_t\":$T,\"type\":1,\"rsa_public_key\":\"QUJD\",\"rsa_public_key\":\"$K\"}", R_INVALID | R_CONNERR | R_OTHER, NULL},
+        /* An empty client_id is no id (reference §2.3): an unmanaged client's CONNECT. */
+        {"C empty client_id beside a key", "{\"_t\":$T,\"type\":1,\"client_id\":\"\",\"rsa_public_key\":\"$K\"}", R_HELLO, NULL},
         {"C rsa_public_key as number", "{\"_t\":$T,\"type\":1,\"rsa_public_key\":12345}", R_INVALID, NULL},
         {"C client_id as array", "{\"_t\":$T,\"type\":1,\"client_id\":[\"a\"]}", R_INVALID, NULL},
         {"C client_id with bad characters", "{\"_t\":$T,\"type\":1,\"client_id\":\"a b:c\"}", R_INVALID | R_CONNERR, NULL},
@@ -1082,7 +1085,7 @@ static void log_cases(ctx *x)
         send_aes(x, cs[i].name, L, &x->good, NULL, j, n, cs[i].allowed, NULL);
         free(j);
     }
-    if (selected(x, "L duplicate msg key (last wins)")) {
+    if (selected(x, "L duplicate msg key (first wins)")) {
         char tag[64];
         snprintf(tag, sizeof tag, "dup-%u", (unsigned)getpid());
         size_t n;
@@ -1098,7 +1101,7 @@ static void log_cases(ctx *x)
         long cf = count_log(x, first), cl = count_log(x, last);
         char d[160];
         snprintf(d, sizeof d, "-> %s; written with the first value %ld, with the last %ld", kind_name(r.kind), cf, cl);
-        report(x, "L duplicate msg key (last wins)", r.kind == R_R0 && (cf < 0 || (cf == 0 && cl == 1)), d);
+        report(x, "L duplicate msg key (first wins)", r.kind == R_R0 && (cf < 0 || (cf == 1 && cl == 0)), d);
         free(w);
         free(j);
     }
