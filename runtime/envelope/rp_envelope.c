@@ -20,6 +20,11 @@ bool rp_layer_is_space(uint8_t c)
     return c == ' ' || (c >= '\t' && c <= '\r');
 }
 
+bool rp_layer_is_hex(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
 bool rp_layer_is_b64(uint8_t c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -136,8 +141,16 @@ static bool shape_join(const rp_layer_desc *l, const uint8_t *t, size_t len)
         }
     }
     if (at == len) return false;
-    if (l->parts[0].kind == RP_JOIN_IV_HEX)
-        return at == RP_ENVELOPE_IV_HEX_LEN && len > RP_ENVELOPE_IV_HEX_LEN + sl;
+    if (l->parts[0].kind != RP_JOIN_IV_HEX)
+        return true;
+    /* A fixed hex(iv) first part: 32 hex digits, then the separator. The digits are what
+     * tells a JSON text (which begins with '{' or '[') whose first separator happens to sit
+     * at offset 32 from the join. */
+    if (at != RP_ENVELOPE_IV_HEX_LEN || len <= RP_ENVELOPE_IV_HEX_LEN + sl)
+        return false;
+    for (size_t i = 0; i < RP_ENVELOPE_IV_HEX_LEN; i++)
+        if (!rp_layer_is_hex(t[i]))
+            return false;
     return true;
 }
 
@@ -153,11 +166,9 @@ static bool shape_matches(const rp_layer_desc *l, const uint8_t *t, size_t len)
     }
     case RP_SHAPE_HEX:
         if (len == 0) return false;
-        for (size_t i = 0; i < len; i++) {
-            uint8_t c = t[i];
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+        for (size_t i = 0; i < len; i++)
+            if (!rp_layer_is_hex(t[i]))
                 return false;
-        }
         return true;
     case RP_SHAPE_BASE64: {
         size_t letters = 0;

@@ -33,9 +33,9 @@
  *
  * SHAPES (how a receiver tells the envelopes that may arrive on one port apart, without
  * keys): the outer class of each envelope's text is
- *   RP_SHAPE_JOIN    its first separator sits where the first part ends (a fixed first part:
- *                    at offset 32, with at least one byte after the separator; a variable
- *                    one: anywhere)
+ *   RP_SHAPE_JOIN    its first separator sits where the first part ends (a fixed first part,
+ *                    hex(iv): 32 hex digits, then the separator and at least one byte; a
+ *                    variable one: anywhere)
  *   RP_SHAPE_JSON    the first non-whitespace byte is '{' or '['
  *   RP_SHAPE_HEX     only hex digits (at least one)
  *   RP_SHAPE_BASE64  only base64 alphabet, '=' and ASCII whitespace (at least one letter)

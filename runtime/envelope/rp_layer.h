@@ -108,6 +108,7 @@ size_t rp_layer_add(size_t a, size_t b);
 /* Byte classes shared by the shape tests and the layers. */
 bool rp_layer_is_space(uint8_t c);       /* ASCII whitespace: space, \t, \n, \v, \f, \r */
 bool rp_layer_is_b64(uint8_t c);         /* A-Z a-z 0-9 + / */
+bool rp_layer_is_hex(uint8_t c);         /* 0-9 a-f A-F */
 
 #ifdef __cplusplus
 }

@@ -1000,6 +1000,23 @@ START_TEST(empty_client_id_is_unmanaged)
 }
 END_TEST
 
+/* A plain CONNECT whose first ':' is at offset 32 is JSON, not an AES envelope: an IV is 32
+ * hex digits, and '{' is none (the real server misreads it, reference §2.2). */
+START_TEST(json_with_first_colon_at_32_is_plain)
+{
+    setup s;
+    setup_start(&s, NULL);
+    char json[4096];
+    snprintf(json, sizeof json, "{\"zzzzzzzzzzzzzzzzzzzzzzzzzzzzz\":0,\"_t\":%u,\"type\":1,\"rsa_public_key\":\"%s\"}",
+             T0, s.c.pem_b64);
+    ck_assert_ptr_eq(strchr(json, ':'), json + 32);
+    send_connect(&s.h, json, strlen(json));
+    take_hello(&s.h, &s.c);
+    ck_assert_uint_eq(strlen(s.c.id), 16);
+    setup_stop(&s);
+}
+END_TEST
+
 START_TEST(bad_client_public_key)
 {
     setup s;
@@ -2002,6 +2019,7 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, managed_clients);
     tcase_add_test(tc, duplicate_keys_first_wins);
     tcase_add_test(tc, empty_client_id_is_unmanaged);
+    tcase_add_test(tc, json_with_first_colon_at_32_is_plain);
     tcase_add_test(tc, bad_client_public_key);
     tcase_add_test(tc, java_client_unmanaged);
     tcase_add_test(tc, logger_rules);
