@@ -414,18 +414,27 @@ static void check_keys(rp_checker *c, const rp_ast_decl *d)
     free(have);
 }
 
-static void check_timers(rp_checker *c, const rp_ast_decl *d)
+/* Every timer is started somewhere, and (when every name of the machine resolved, so that
+ * each `timer T ->` knows its timer) some state reacts to it: a timer nothing reacts to runs
+ * out to no effect, which is a forgotten transition. */
+static void check_timers(rp_checker *c, const rp_ast_decl *d, bool resolved)
 {
     const rp_ast_machine *m = &d->u.machine;
     for (size_t i = 0; i < m->timer_count; i++) {
-        bool started = false;
-        for (size_t s = 0; s < m->state_count && !started; s++)
-            for (size_t t = 0; t < m->states[s].transition_count && !started; t++)
-                for (size_t k = 0; k < m->states[s].transitions[t].start_count && !started; k++)
-                    started = m->states[s].transitions[t].starts[k] == i;
+        bool started = false, handled = false;
+        for (size_t s = 0; s < m->state_count; s++)
+            for (size_t t = 0; t < m->states[s].transition_count; t++) {
+                const rp_ast_transition *tr = &m->states[s].transitions[t];
+                for (size_t k = 0; k < tr->start_count && !started; k++)
+                    started = tr->starts[k] == i;
+                handled = handled || (tr->event == RP_EVENT_TIMER && tr->timer == i);
+            }
         if (!started)
             error(c, &m->timers[i].span, "timer '%s' is never started: no transition says start(%s)",
                   m->timers[i].name, m->timers[i].name);
+        else if (resolved && !handled)
+            error(c, &m->timers[i].span, "timer '%s' is started but no state reacts to it: add "
+                  "`timer %s -> STATE;` where it runs, or drop the timer", m->timers[i].name, m->timers[i].name);
     }
 }
 
@@ -489,12 +498,12 @@ void rp_check_machines(rp_checker *c)
             /* the soundness checks need every name resolved; a timer's start() needs only the
              * timers' names */
             if (c->unknown_timer_actions == timers_before)
-                check_timers(c, d);
+                check_timers(c, d, false);
             continue;
         }
         check_reachable(c, d);
         check_accepted(c, d);
         check_keys(c, d);
-        check_timers(c, d);
+        check_timers(c, d, true);
     }
 }
