@@ -132,6 +132,23 @@ static void paragraph(rp_strbuf *b, const char *doc)
 
 /* ---- transport: peers, ports, keys, envelopes, profiles, routes, machines ----------------- */
 
+/* A transition's actions, as the diagrams show them: keys established and dropped, timers
+ * started and stopped, then error. */
+static void transition_actions(rp_strbuf *b, const rp_ast_machine *m, const rp_ast_transition *tr)
+{
+    const char *sep = "";
+    for (size_t k = 0; k < tr->establish_count; k++, sep = ", ")
+        rp_sb_printf(b, "%sestablish `%s`", sep, tr->establishes[k]->name);
+    for (size_t k = 0; k < tr->drop_count; k++, sep = ", ")
+        rp_sb_printf(b, "%sdrop `%s`", sep, tr->drops[k]->name);
+    for (size_t k = 0; k < tr->start_count; k++, sep = ", ")
+        rp_sb_printf(b, "%sstart `%s`", sep, m->timers[tr->starts[k]].name);
+    for (size_t k = 0; k < tr->stop_count; k++, sep = ", ")
+        rp_sb_printf(b, "%sstop `%s`", sep, m->timers[tr->stops[k]].name);
+    if (tr->is_error)
+        rp_sb_printf(b, "%serror", sep);
+}
+
 /* An expression as written in the spec, on one line. */
 static void expr_text(rp_strbuf *b, const rp_ast_expr *e)
 {
@@ -310,15 +327,20 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
         const rp_ast_machine *m = &d->u.machine;
         rp_sb_printf(b, "### Machine `%s` (%s)\n\n", d->name, m->peer_name);
         paragraph(b, d->doc);
-        rp_sb_puts(b, "| state | event | next state | |\n|---|---|---|---|\n");
+        rp_sb_puts(b, "| state | event | in | next state | actions |\n|---|---|---|---|---|\n");
         for (size_t s2 = 0; s2 < m->state_count; s2++) {
             const rp_ast_state *st = &m->states[s2];
             if (st->transition_count == 0)
-                rp_sb_printf(b, "| `%s`%s | — | | |\n", st->name, st->final ? " (final)" : "");
+                rp_sb_printf(b, "| `%s`%s | — | | | |\n", st->name, st->final ? " (final)" : "");
             for (size_t t = 0; t < st->transition_count; t++) {
                 const rp_ast_transition *tr = &st->transitions[t];
-                rp_sb_printf(b, "| `%s`%s | %s `%s` | `%s` | %s |\n", st->name, st->initial ? " (initial)" : "",
-                             rp_ast_event_name(tr->event), tr->subject, tr->target, tr->is_error ? "error" : "");
+                rp_sb_printf(b, "| `%s`%s | %s `%s` | ", st->name, st->initial ? " (initial)" : "",
+                             rp_ast_event_name(tr->event), tr->subject);
+                for (size_t e = 0; e < tr->envelope_total; e++)
+                    rp_sb_printf(b, "%s`%s`", e > 0 ? ", " : "", tr->envelopes[e]->name);
+                rp_sb_printf(b, " | `%s` | ", tr->target);
+                transition_actions(b, m, tr);
+                rp_sb_puts(b, " |\n");
             }
         }
         rp_sb_puts(b, "\n");

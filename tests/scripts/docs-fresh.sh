@@ -48,5 +48,22 @@ for want in '| `join("\|", hex(iv), base64(aes(k, json)))` |' '| ``join("`", hex
             '| `B` | ``"c`d"`` |' 'Characters: ``a`|``'; do
     grep -qF -- "$want" "$tmp/pp.md" || { echo "docs-fresh: FAIL pipes and backticks: no '$want' in: $(grep -F 'join' "$tmp/pp.md" | head -3)" >&2; fail=1; }
 done
+# a machine's table shows each transition's envelopes and actions: two transitions on one
+# message in different envelopes are two different rows (they printed alike)
+printf '%s\n' 'protocol dm;' 'peers c, s;' 'port p { framing = length(uint32, big_endian); max_packet = 4096; }' \
+    'key k = aes(256);' 'envelope plain = json;' 'envelope sec = hex(aes(k, json));' \
+    'message Hi on p c -> s in plain { optional uint8 x = "x"; }' \
+    'message Data on p s -> c in sec { required uint8 kind = "kind" [const 1]; }' \
+    'message Err on p s -> c in plain | sec { required uint8 kind = "kind" [const 2]; }' \
+    'machine Client for c {' '  timer wait;' \
+    '  state start [initial] { send Hi -> waiting [start(wait), establish(k)]; }' \
+    '  state waiting {' '    receive Data -> start [stop(wait)];' '    receive Err in plain -> start [error, drop(k)];' \
+    '    receive Err in sec -> start [error];' '    timer wait -> start [error];' '  }' '}' > "$tmp/dm.rproto"
+"$rp" --emit docs "$tmp/dm.rproto" > "$tmp/dm.md" || fail=1
+for want in '| `start` (initial) | send `Hi` | `plain` | `waiting` | establish `k`, start `wait` |' \
+            '| `waiting` | receive `Err` | `plain` | `start` | drop `k`, error |' \
+            '| `waiting` | receive `Err` | `sec` | `start` | error |' '| `waiting` | timer `wait` |  | `start` | error |'; do
+    grep -qF -- "$want" "$tmp/dm.md" || { echo "docs-fresh: FAIL machine table: no '$want' in: $(grep -F '| `' "$tmp/dm.md" | tail -6)" >&2; fail=1; }
+done
 [ "$fail" -eq 0 ] && echo "docs-fresh: docs/residue-reference.md is current; every construct renders"
 exit $fail
