@@ -112,6 +112,14 @@ static void string_length(jo *j, const rp_ast_len *l, bool ascii_only, rp_strbuf
         length_keywords(j, l, true);
         return;
     }
+    if (l->set == NULL && (!l->has_min || l->min <= 1)) {
+        /* the exact and the widest bounds are the same keywords: no if/then/else */
+        length_keywords(j, l, true);
+        rp_sb_puts(comment, "rproto counts the length in UTF-8 bytes, JSON Schema in code points: exact "
+                            "for ASCII text; for other text the bounds are the widest that refuse no "
+                            "valid string. ");
+        return;
+    }
     jo_key(j, "if");
     jo_obj(j);
     jo_kstr(j, "pattern", "^[\\x00-\\x7F]*$");

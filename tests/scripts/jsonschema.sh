@@ -30,5 +30,14 @@ cmp -s "$tmp/a.json" "$tmp/residue.schema.json" || { echo "jsonschema: FAIL -o D
 "$rp" --emit yaml spec/residue.rproto >/dev/null 2>&1; [ $? -eq 2 ] || { echo "jsonschema: FAIL --emit yaml: want exit 2" >&2; fail=1; }
 
 "$py" tests/scripts/jsonschema_verdicts.py "$rp" "$tmp" || fail=1
+# length bounds whose exact (ASCII) and widest (other text) forms are the same keywords are
+# written once, not as an if/then/else with equal branches
+printf '%s\n' 'protocol p;' 'message M { optional string a = "a" [len ..256]; optional string b = "b" [len 2..10]; }' > "$tmp/len.rproto"
+"$rp" --emit jsonschema "$tmp/len.rproto" > "$tmp/len.json" || fail=1
+"$py" -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["$defs"]["M"]["properties"]
+ok = "if" not in p["a"] and p["a"]["maxLength"] == 256 and p["b"]["then"]["minLength"] == 2 and p["b"]["else"]["minLength"] == 1
+sys.exit(0 if ok else 1)' "$tmp/len.json" || { echo "jsonschema: FAIL length keywords: $(cat "$tmp/len.json")" >&2; fail=1; }
 [ "$fail" -eq 0 ] && echo "jsonschema: all cases pass"
 exit $fail
