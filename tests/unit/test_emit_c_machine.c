@@ -96,7 +96,7 @@ static const char machines[] =
     "  /// Runs out first.\n"
     "  timer t0;\n"
     "  timer t1;\n"
-    "  state s [initial] { send M -> s [start(t0), start(t1)]; timer t1 -> s [stop(t0)]; }\n"
+    "  state s [initial] { send M -> s [start(t0), start(t1)]; timer t1 -> s [stop(t0)]; timer t0 -> s; }\n"
     "}\n"
     "machine Receiver for b {\n"
     "  /// Open for business.\n"
@@ -123,7 +123,8 @@ START_TEST(test_names_and_tables)
            "    EDGE_RECEIVER_STATE_OPEN = 0, /* initial */\n    EDGE_RECEIVER_STATE_CLOSED = 1 /* final */\n");
     has(h, "    /** Runs out first. */\n    EDGE_SENDER_TIMER_T0 = 0,\n    EDGE_SENDER_TIMER_T1 = 1\n");
     has(h, "    /** s: send M -> s [start(t0), start(t1)] */\n    EDGE_SENDER_ON_S_SEND_M = 0,\n");
-    has(h, "    EDGE_SENDER_ON_S_TIMER_T1 = 1\n");
+    has(h, "    EDGE_SENDER_ON_S_TIMER_T1 = 1,\n");
+    has(h, "    EDGE_SENDER_ON_S_TIMER_T0 = 2\n");
     /* one message twice in one state: told apart by the first envelope */
     has(h, "    EDGE_RECEIVER_ON_OPEN_RECEIVE_M_IN_PLAIN = 0,\n");
     has(h, "    EDGE_RECEIVER_ON_OPEN_RECEIVE_M_IN_HEXED = 1\n");
