@@ -197,8 +197,11 @@ static const char *reserved_why(const rp_name_table *words, const char *ident)
         return "reserved in C and C++ (it begins with '_' and an upper-case letter)";
     if (strstr(ident, "__") != NULL)
         return "reserved in C++ (it contains '__')";
-    if (strncmp(ident, "rp_", 3) == 0 || strncmp(ident, "RP_", 3) == 0)
-        return "in the runtime's namespace (it begins with 'rp_' or 'RP_')";
+    /* rps_ and rpj_ are the runtime's internal helpers (schema engine, JSON scanner): global
+     * symbols of librproto all the same */
+    if (strncmp(ident, "rp_", 3) == 0 || strncmp(ident, "RP_", 3) == 0 || strncmp(ident, "rps_", 4) == 0 ||
+        strncmp(ident, "RPS_", 4) == 0 || strncmp(ident, "rpj_", 4) == 0 || strncmp(ident, "RPJ_", 4) == 0)
+        return "in the runtime's namespace (it begins with 'rp_', 'rps_' or 'rpj_', or their upper case)";
     if (stdint_name(ident))
         return why_text(WHY_STDINT);
     return NULL;
@@ -789,6 +792,8 @@ static bool check_protocol(names *n, const rp_cnames *cn)
         why = "which C++ reserves (the names contain '__')";
     else if (strcmp(p, "rp") == 0 || strncmp(p, "rp_", 3) == 0)
         why = "the prefix of the runtime's own names (rp_error, rp_arena, ...)";
+    else if (strcmp(p, "rps") == 0 || strncmp(p, "rps_", 4) == 0 || strcmp(p, "rpj") == 0 || strncmp(p, "rpj_", 4) == 0)
+        why = "the prefix of the runtime's internal names (rps_problem, rpj_utf8_seq, ...)";
     if (why != NULL) {
         n->errors++;
         rp_diag_error(n->diag, span, "protocol name '%s' gives every generated name the prefix '%s_', %s",

@@ -18,10 +18,23 @@ void rp_error_clear(rp_error *err)
     err->spec.column = 0;
 }
 
-/* Marks a string that was cut to fit dst[cap] by ending it with "..." so a reader knows. */
+/* Marks a string that was cut to fit dst[cap] by ending it with "..." so a reader knows. The
+ * cut backs up to a character boundary: a UTF-8 sequence the cut would split is left out, so
+ * that a path or message holding a peer's text stays valid UTF-8. */
 static void mark_truncated(char *dst, size_t cap)
 {
-    if (cap >= 4) memcpy(dst + cap - 4, "...", 4);
+    if (cap < 4) return;
+    size_t end = cap - 4;
+    size_t lead = end;
+    while (lead > 0 && end - lead < 3 && ((unsigned char)dst[lead - 1] & 0xC0u) == 0x80u)
+        lead--;
+    if (lead > 0) {
+        unsigned char c = (unsigned char)dst[lead - 1];
+        size_t need = c >= 0xF0u ? 4 : c >= 0xE0u ? 3 : c >= 0xC0u ? 2 : 1;
+        if (need > end - (lead - 1))
+            end = lead - 1; /* a sequence that does not fit whole */
+    }
+    memcpy(dst + end, "...", 4);
 }
 
 int rp_error_setv(rp_error *err, rp_status code, rp_layer layer, size_t offset,

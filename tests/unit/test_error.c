@@ -1,5 +1,6 @@
 /* Unit tests of rp_error: setting, truncation, names, rendering, NULL tolerance. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +85,48 @@ START_TEST(test_format_truncates_like_snprintf)
         for (size_t i = cap; i < sizeof buf; i++) ck_assert_int_eq(buf[i], 0x7E);
     }
     ck_assert_uint_eq(rp_error_format(&err, NULL, 0), n);
+}
+END_TEST
+
+/* Whether s is valid UTF-8 (no lone lead or continuation bytes, no cut sequence). */
+static bool utf8_whole(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p != 0) {
+        size_t n = *p < 0x80 ? 1 : (*p & 0xE0) == 0xC0 ? 2 : (*p & 0xF0) == 0xE0 ? 3 : (*p & 0xF8) == 0xF0 ? 4 : 0;
+        if (n == 0) return false;
+        for (size_t i = 1; i < n; i++)
+            if ((p[i] & 0xC0) != 0x80) return false;
+        p += n;
+    }
+    return true;
+}
+
+/* A cut never splits a character: a peer's text in a path or message stays valid UTF-8
+ * (2-, 3- and 4-byte characters, at every alignment against the cut). */
+START_TEST(test_truncation_keeps_utf8_whole)
+{
+    static const char *chars[] = { "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80" };
+    for (size_t c = 0; c < 3; c++)
+        for (size_t shift = 0; shift < 4; shift++) {
+            char text[600];
+            size_t n = 0;
+            for (size_t i = 0; i < shift; i++) text[n++] = 'a';
+            while (n + strlen(chars[c]) < sizeof text) {
+                memcpy(text + n, chars[c], strlen(chars[c]));
+                n += strlen(chars[c]);
+            }
+            text[n] = '\0';
+            rp_error err;
+            rp_error_set(&err, RP_E_SCHEMA_LENGTH, RP_LAYER_SCHEMA, 0, "%s", text);
+            ck_assert_msg(utf8_whole(err.message), "message cut inside a character (char %zu, shift %zu)", c, shift);
+            ck_assert_ptr_nonnull(strstr(err.message, "..."));
+            ck_assert_uint_ge(strlen(err.message), RP_ERROR_MESSAGE_MAX - 4);
+            rp_error_set_path(&err, text);
+            ck_assert_msg(utf8_whole(err.path), "path cut inside a character (char %zu, shift %zu)", c, shift);
+            ck_assert_uint_ge(strlen(err.path), RP_ERROR_PATH_MAX - 4);
+            ck_assert_str_eq(err.path + strlen(err.path) - 3, "...");
+        }
 }
 END_TEST
 
@@ -195,6 +238,7 @@ static Suite *error_suite(void)
     tcase_add_test(tc, test_format_variants);
     tcase_add_test(tc, test_format_truncates_like_snprintf);
     tcase_add_test(tc, test_long_message_and_path_truncated);
+    tcase_add_test(tc, test_truncation_keeps_utf8_whole);
     tcase_add_test(tc, test_set_resets_previous_fields);
     tcase_add_test(tc, test_null_err_tolerated);
     tcase_add_test(tc, test_names);
