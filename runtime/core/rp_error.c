@@ -24,16 +24,11 @@ void rp_error_clear(rp_error *err)
 static void mark_truncated(char *dst, size_t cap)
 {
     if (cap < 4) return;
+    /* dst[end] is still the text's own byte (the text ran on past cap - 1): while it
+     * continues a character, the cut moves back to where that character starts */
     size_t end = cap - 4;
-    size_t lead = end;
-    while (lead > 0 && end - lead < 3 && ((unsigned char)dst[lead - 1] & 0xC0u) == 0x80u)
-        lead--;
-    if (lead > 0) {
-        unsigned char c = (unsigned char)dst[lead - 1];
-        size_t need = c >= 0xF0u ? 4 : c >= 0xE0u ? 3 : c >= 0xC0u ? 2 : 1;
-        if (need > end - (lead - 1))
-            end = lead - 1; /* a sequence that does not fit whole */
-    }
+    for (int k = 0; k < 3 && end > 0 && ((unsigned char)dst[end] & 0xC0u) == 0x80u; k++)
+        end--;
     memcpy(dst + end, "...", 4);
 }
 

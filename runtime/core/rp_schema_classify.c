@@ -282,12 +282,6 @@ int rp_schema_classify_in(const rp_schema_route *routes, size_t n, int port, int
                             "envelope %d is not 0..31", envelope);
     rp_error_clear(err);
     const candidates cs = { routes, n, port, dir, envelope };
-    bool routed = false; /* a port or peer the protocol does not have is the caller's mistake */
-    for (size_t i = 0; i < n && !routed; i++)
-        routed = routes[i].port == port && routes[i].dir == dir && routes[i].message != NULL;
-    if (!routed)
-        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_SCHEMA, SIZE_MAX,
-                            "no message is routed on port %d from peer %d", port, dir);
     rp_json_scanner sc;
     rp_json_scanner_init(&sc, json, len, json_flags(profile));
     unsigned depth = RP_JSON_DEFAULT_DEPTH;

@@ -913,11 +913,6 @@ START_TEST(test_strict_and_wire_modes)
     untimed_last.duplicate_keys = RP_DUPLICATES_LAST;
     ck_assert_int_eq(decode_any("{\"_t\":5,\"type\":1,\"_t\":0}", C2S, &untimed_last, &err), 0);
     ck_assert(!g_any.u.connect.has_timestamp);
-    /* a port or peer the protocol does not have: the caller's mistake, not the text's */
-    ck_assert_int_eq(decode_any("{\"_t\":1,\"type\":1}", (residue_port)7, RESIDUE_PEER_CLIENT, NULL, &err), RP_E_ARGUMENT);
-    ck_assert_str_eq(err.message, "no message is routed on port 7 from peer 1");
-    ck_assert_int_eq(decode_any("{\"_t\":1,\"type\":1}", RESIDUE_PORT_CONNECT, (residue_peer)0, NULL, &err),
-                     RP_E_ARGUMENT);
     /* an empty client_id is no id under wire (relax "client_id" = empty_is_absent), from the
      * lane and from the walk alike; strict decoding keeps it */
     const char *empty_ids[] = {
