@@ -10,7 +10,8 @@
  *
  * Invariants:
  *  - classification follows the server's and the client's rules (the AES rule exactly: first
- *    ':' at offset 32 and more than 33 bytes; else JSON is plain; else "anything" is RSA on
+ *    ':' at offset 32 after 32 hex digits, and more than 33 bytes; else JSON is plain (also
+ *    JSON whose first ':' is at 32, which the real server misreads); else "anything" is RSA on
  *    the connect port; replies: join, JSON, base64);
  *  - an opened AES envelope's id lies inside the packet where the rule says;
  *  - UNIFORM ERRORS: every failure to open an encrypted envelope is RP_E_DECRYPT with the
@@ -238,8 +239,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rp_error err, detail;
 
     /* ---- classification: the server's and the client's rules ---- */
+    /* the server's rule (reference §2.2: first ':' at offset 32, more than 33 bytes), on a
+     * first part of 32 hex digits, as an IV is (JSON whose first ':' is there is JSON here) */
     const char *colon = memchr(pkt, ':', size);
-    bool aes_rule = size > 33 && colon == pkt + 32;
+    bool hex_iv = size >= 32;
+    for (size_t i = 0; i < 32 && hex_iv; i++)
+        hex_iv = (pkt[i] >= '0' && pkt[i] <= '9') || (pkt[i] >= 'a' && pkt[i] <= 'f') || (pkt[i] >= 'A' && pkt[i] <= 'F');
+    bool aes_rule = size > 33 && colon == pkt + 32 && hex_iv;
     uint32_t cc = rp_envelope_classify(&residue_tables, rp_protocol_envelopes(&residue_tables, PORT_CONNECT, PEER_CLIENT), pkt, size);
     uint32_t lc = rp_envelope_classify(&residue_tables, rp_protocol_envelopes(&residue_tables, PORT_LOGGING, PEER_CLIENT), pkt, size);
     uint32_t sc = rp_envelope_classify(&residue_tables, rp_protocol_envelopes(&residue_tables, PORT_CONNECT, PEER_SERVER), pkt, size);
