@@ -32,7 +32,8 @@ machine Sender for a {
   timer t0; timer t1; timer t2; timer t3; timer t4; timer t5; timer t6; timer t7;
   state s [initial] {
     send M -> s [start(t0), start(t1), start(t2), start(t3), start(t4), start(t5), start(t6), start(t7)];
-    timer t7 -> s;
+    timer t0 -> s; timer t1 -> s; timer t2 -> s; timer t3 -> s;
+    timer t4 -> s; timer t5 -> s; timer t6 -> s; timer t7 -> s;
   }
 }
 machine Receiver for b {
