@@ -300,9 +300,9 @@ size_t rp_envelope_sealed_max(const rp_protocol *proto, unsigned envelope, size_
  * an id() text is empty, contains the separator or ends with a start of it (a- before --).
  * On failure out and work hold nothing useful (cleansed when the envelope encrypts).
  * The text is not checked to be JSON: the codec's encoder makes it, and a caller may seal
- * the inner text of a longer envelope through one that shares its outer layers (residue
- * seals a compressed log's base64 through aes_from_client). What does not start like JSON
- * then seals, and the same envelope's open refuses it (RP_E_ENVELOPE). */
+ * the inner text of a longer envelope through one that shares its outer layers (a
+ * compressed payload's base64 through the uncompressed twin of its envelope). What does not
+ * start like JSON then seals, and the same envelope's open refuses it (RP_E_ENVELOPE). */
 RP_CHECK_RESULT int rp_envelope_seal(const rp_envelope_ctx *cx, unsigned envelope,
                                      const char *plain, size_t len, char *out, size_t cap,
                                      uint8_t *work, size_t work_cap, size_t *out_len,
