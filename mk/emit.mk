@@ -57,8 +57,8 @@ $(BUILD)/pic/runtime/session/%.o:  private LAYER_INC = -Iruntime/core -Iruntime/
 $(BUILD)/pic/runtime/residue/%.o:  private LAYER_INC = $(RT_INC) -Iruntime/residue -Igenerated
 $(BUILD)/pic/generated/%.o:        private LAYER_INC = $(RT_INC) -Igenerated
 
-$(LIBSHARED): $(RUNTIME_PIC)
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -o $@ $^ $(LIBS_RT)
+$(LIBSHARED): $(RUNTIME_PIC) mk/librproto.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=mk/librproto.map -o $@ $(RUNTIME_PIC) $(LIBS_RT)
 
 $(LIBRESIDUE_SHARED): $(RESIDUE_PIC) $(LIBSHARED)
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(RESIDUE_SONAME) -o $@ $(RESIDUE_PIC) -L$(BUILD) -lrproto $(LIBS_RT)

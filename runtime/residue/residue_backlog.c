@@ -1,5 +1,5 @@
-/* residue_backlog: the logger's FIFO of unanswered lines. See residue_backlog.h. */
-#include "residue_backlog.h"
+/* residue_backlog: the logger's FIFO of unanswered lines. See residue_backlog_internal.h. */
+#include "residue_backlog_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "rp_frame.h"
-#include "residue_backlog.h"
+#include "residue_backlog_internal.h"
 #include "residue_logger.h"
 #include "residue_net.h"
 #include "residue_session.h"

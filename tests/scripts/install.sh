@@ -31,6 +31,18 @@ nm -g --defined-only "$p/lib/librproto.a" 2>/dev/null | grep -i residue >&2 &&
     { echo "install: librproto.a defines residue symbols (above)" >&2; fail=1; }
 nm -D --defined-only "$p/lib/librproto.so" | grep -i residue >&2 &&
     { echo "install: librproto.so defines residue symbols (above)" >&2; fail=1; }
+# Every installed header compiles alone, as C11 and as C++17, with every warning an error.
+if command -v g++ >/dev/null; then
+    for h in "$p"/include/rproto/*.h "$p"/include/residue/*.h; do
+        for lang in "c -std=c11" "c++ -std=c++17"; do
+            echo "#include <${h##*/}>" | cc -x $lang -Wall -Wextra -Wpedantic -Werror -fsyntax-only \
+                -I"$p/include/rproto" -I"$p/include/residue" - 2>"$tmp/err" ||
+                { echo "install: ${h#"$p"/} does not compile alone as ${lang%% *}:" >&2; head -3 "$tmp/err" >&2; fail=1; }
+        done
+    done
+else
+    echo "install: g++ not installed; the installed headers were not compiled as C++" >&2; fail=1
+fi
 grep -qi residue "$p/lib/pkgconfig/rproto.pc" && { echo "install: rproto.pc mentions residue" >&2; fail=1; }
 grep -q '^Requires: rproto$' "$p/lib/pkgconfig/residue.pc" || { echo "install: residue.pc does not require rproto" >&2; fail=1; }
 "$p/bin/rprotoc" --version >/dev/null || { echo "install: installed rprotoc does not run" >&2; fail=1; }
@@ -101,6 +113,38 @@ int main(void)
 C
 expect='-250 EUR YWJj'
 build_and_run rproto "$tmp/orders/prog.c" "$tmp/orders/orders.c"
+
+# The shared library exports the API (rp_*) only: a program's own function named like one of
+# the core's internal helpers does not replace it. This one would make every schema error's
+# text empty if it did.
+nm -D --defined-only "$p/lib/librproto.so" | awk '{ print $3 }' | grep -v '^rp_' >&2 &&
+    { echo "install: librproto.so exports names outside rp_ (above)" >&2; fail=1; }
+cat > "$tmp/orders/own.c" <<'C'
+#include <stdio.h>
+#include <string.h>
+#include "orders.h"
+
+int rps_problem(void);
+int rps_problem(void) { return 0; } /* the program's own, unrelated function */
+
+int main(void)
+{
+    orders_money m = { .minor = 1, .currency = { "eur", 3 }, .has_minor = true, .has_currency = true };
+    char out[ORDERS_MONEY_MAX_SIZE + 1];
+    size_t n;
+    rp_error err;
+    if (orders_money_encode(&m, out, sizeof out, &n, &err) == 0 || err.message[0] == '\0')
+        return 1; /* "eur" is not A-Z */
+    printf("%s: %s\n", err.path, err.message);
+    return rps_problem();
+}
+C
+if cc "$tmp/orders/own.c" "$tmp/orders/orders.c" $(pkg-config --cflags --libs rproto) -o "$tmp/own" 2>"$tmp/err"; then
+    LD_LIBRARY_PATH="$p/lib" "$tmp/own" >"$tmp/out" && grep -q 'currency.*currency_chars' "$tmp/out" ||
+        { echo "install: a program's own rps_problem() interposed the shared runtime's: '$(cat "$tmp/out")'" >&2; fail=1; }
+else
+    echo "install: the interposition program did not build:" >&2; cat "$tmp/err" >&2; fail=1
+fi
 
 # ---- residue.pc: residue's codec from libresidue ---------------------------------------------
 cat > "$tmp/prog.c" <<'C'

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "residue_backlog.h"
+#include "residue_backlog_internal.h"
 #include "residue_logger.h"
 #include "residue_net.h"
 

@@ -11,8 +11,8 @@
  *
  * Not thread-safe: the logger holds its mutex around every call. No globals.
  */
-#ifndef RESIDUE_BACKLOG_H
-#define RESIDUE_BACKLOG_H
+#ifndef RESIDUE_BACKLOG_INTERNAL_H
+#define RESIDUE_BACKLOG_INTERNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -97,4 +97,4 @@ size_t residue_backlog_clear(residue_backlog *q);
 }
 #endif
 
-#endif /* RESIDUE_BACKLOG_H */
+#endif /* RESIDUE_BACKLOG_INTERNAL_H */
