@@ -28,7 +28,10 @@ extern "C" {
 #endif
 
 /* Stable status codes. The numbers never change once released; new codes are appended.
- * Each code belongs to the layer named in its comment. */
+ * The comments group the codes by the layer that mostly reports them; err.layer says which
+ * one reported this error. One code can come from two: invalid UTF-8 is RP_E_JSON_UTF8 from
+ * the json layer when decoding text, and from the schema layer when validate or encode
+ * check a caller's string. Group by code, not by layer, to count one fault once. */
 typedef enum rp_status {
     RP_OK = 0,
     /* general */
@@ -138,9 +141,11 @@ const char *rp_status_name(int code);
 /* Name of a layer, e.g. "schema"; never NULL. */
 const char *rp_layer_name(rp_layer layer);
 
-/* Renders err for people into buf (always NUL-terminated when cap > 0), e.g.
- *   schema error at $.key_size (offset 42): 100 is not one of {128, 192, 256}
- *     [spec/telemetry.rproto:108:5] (schema-range)
+/* Renders err for people into buf (always NUL-terminated when cap > 0), on one line, e.g.
+ *   schema error at $.key_size (offset 23): expected one of {128, 192, 256}, got 100 \
+ *   [telemetry.rproto:4:42] (schema-range)
+ * (folded here at the backslash). A part with no value is left out: the path, the offset,
+ * the spec location.
  * Returns the length the full text needs, like snprintf. */
 size_t rp_error_format(const rp_error *err, char *buf, size_t cap);
 

@@ -149,11 +149,11 @@ static int check_entry(schema_ctx *cx, const rp_schema_field *f, const char *bas
     rp_str key = *item_key(f, (char *)base, i);
     if (key.ptr == NULL && key.len > 0)
         return rps_problem(cx, RP_E_ARGUMENT, SIZE_MAX, &f->loc, "map key %zu has a length but no text", i);
+    rp_error u;
+    if (rp_json_check_utf8(key.ptr, key.len, 0, &u) < 0) /* at the map: such bytes are no path */
+        return rps_problem(cx, RP_E_JSON_UTF8, SIZE_MAX, &f->loc, "map key %zu: %s", i, u.message);
     rp_json_path_push_key(&cx->path, key.ptr, key.len);
     int rc = 0;
-    rp_error u;
-    if (rp_json_check_utf8(key.ptr, key.len, 0, &u) < 0)
-        rc = rps_problem(cx, RP_E_JSON_UTF8, SIZE_MAX, &f->loc, "map key: %s", u.message);
     for (size_t j = 0; j < i && rc == 0; j++) {
         rp_str other = *item_key(f, (char *)base, j);
         if (other.len == key.len && (key.len == 0 || memcmp(other.ptr, key.ptr, key.len) == 0))

@@ -412,6 +412,21 @@ C
 build_alone an "$tmp/an-main.c" "-lcrypto"
 grep -qx 'an ok: 33 65' "$tmp/an.run" 2>/dev/null || bad "an: program printed '$(cat "$tmp/an.run" 2>/dev/null)'"
 
+# ---- 3c. two specs in one program: vendored into one directory ------------------------------
+# The directory holds the union of the runtime files both need, once; `cc *.c` builds both
+# codecs (orders with --optimize size, kinds with speed: the lanes' files come with kinds).
+# Two vendored directories compiled together would define the runtime twice.
+"$rprotoc" --vendor "$tmp/two" tests/specs/valid/orders.rproto --optimize size &&
+    "$rprotoc" --vendor "$tmp/two" "$tmp/kinds.rproto" || bad "two specs into one directory: rprotoc failed"
+for f in $CORE orders.c kinds.c rp_schema_map.c rp_schema_float.c; do
+    [ -e "$tmp/two/$f" ] || bad "two specs in one directory: $f missing"
+done
+sed 's/int main(void)/static int orders_main(void)/' "$tmp/orders-main.c" > "$tmp/two-main.c"
+sed -e 's/int main(void)/static int kinds_main(void)/' -e '/#include <st/d' "$tmp/kinds-main.c" >> "$tmp/two-main.c"
+printf 'int main(void) { return orders_main() || kinds_main(); }\n' >> "$tmp/two-main.c"
+build_alone two "$tmp/two-main.c" ""
+[ "$(grep -c ' ok: ' "$tmp/two.run" 2>/dev/null)" = 2 ] || bad "two specs: program printed '$(cat "$tmp/two.run" 2>/dev/null)'"
+
 # ---- 4. make vendor: the residue layer, asked for explicitly ---------------------------------
 vendor residue-layer spec/residue.rproto --vendor-with residue
 for f in runtime/residue/*; do

@@ -310,6 +310,16 @@ START_TEST(test_maps)
     ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"a\":1,\"b\":2}}", NULL, &err), 0);
     g_any.u.shape.counts[1].key = g_any.u.shape.counts[0].key;
     ck_assert_int_eq(every_shape_validate(&g_any.u.shape, &err), RP_E_SCHEMA_DUPLICATE);
+    /* a key that is not UTF-8, put in by hand: reported at the map, as decode does, and its
+     * bytes are not copied into the path */
+    g_any.u.shape.counts[1].key = (rp_str){ "k\xff", 2 };
+    ck_assert_int_eq(every_shape_validate(&g_any.u.shape, &err), RP_E_JSON_UTF8);
+    ck_assert_str_eq(err.path, "$.counts");
+    ck_assert_msg(strncmp(err.message, "map key 1: ", 11) == 0, "%s", err.message);
+    ck_assert_ptr_null(strchr(err.message, '\xff'));
+    ck_assert_ptr_null(strchr(err.path, '\xff'));
+    ck_assert_int_eq(decode_shape(SHAPE_HEAD ",\"counts\":{\"k\xff\":1}}", NULL, &err), RP_E_JSON_UTF8);
+    ck_assert_str_eq(err.path, "$.counts");
 }
 END_TEST
 
