@@ -282,8 +282,8 @@ static void emit_message_struct(emit_ctx *cx, const rp_ast_decl *d)
     char *decode = rp_cname_decl(&cx->names, d, RP_CN_DECODE);
     char *validate = rp_cname_decl(&cx->names, d, RP_CN_VALIDATE);
     char *encode = rp_cname_decl(&cx->names, d, RP_CN_ENCODE);
-    uint64_t max = emit_max_message_memo(cx->bounds, d);
-    if (max == EMIT_UNBOUNDED)
+    uint64_t max = rp_bound_message_memo(cx->bounds, d);
+    if (max == RP_BOUND_UNBOUNDED)
         rp_sb_printf(h, "/* %s has no %s: a string, bytes or array in it has no maximum\n"
                         " * length. */\n", ty, max_name);
     else {

@@ -13,6 +13,7 @@
 #include "ast.h"
 #include "cnames.h"
 #include "fe_util.h"
+#include "json_bounds.h"
 
 /* State of one emission: the spec, the names derived from it, and the two output texts. */
 typedef struct emit_ctx {
@@ -25,7 +26,7 @@ typedef struct emit_ctx {
     rp_strbuf h;           /* header text */
     rp_strbuf c;           /* source text */
     bool *done;            /* per spec->decls index: struct already emitted (header order) */
-    uint64_t *bounds;      /* per spec->decls index: emit_max_message_memo's memo */
+    uint64_t *bounds;      /* per spec->decls index: rp_bound_message_memo's memo */
     FILE *h_sink, *c_sink; /* when not NULL, emit_spill writes the texts there as they grow */
     bool sink_failed;      /* a write to a sink failed */
     FILE *failed_sink;     /* the first sink that failed, and its errno */
@@ -78,18 +79,6 @@ char *emit_field_ctype(const emit_ctx *cx, const rp_ast_field *f);
  * is a typedef of its underlying integer plus #defines. */
 bool emit_enum_is_c_enum(const rp_ast_decl *d);
 
-/* Largest number of bytes the compact JSON of a value can take (worst-case escaping);
- * UINT64_MAX when unbounded (a string, bytes or array without a maximum length). */
-#define EMIT_UNBOUNDED UINT64_MAX
-uint64_t emit_max_message(const rp_ast_decl *d);
-uint64_t emit_max_field_value(const rp_ast_field *f);
-/* emit_max_message with a memo of spec->decl_count zeroed entries (indexed by decl->index),
- * so that each message's bound and each enum's widest value is computed once: linear in
- * the spec however many fields share a type. memo NULL: no memo. */
-uint64_t emit_max_message_memo(uint64_t *memo, const rp_ast_decl *d);
-/* Bytes of `"key":` for a key as the writer escapes it. */
-uint64_t emit_key_width(const char *key);
-
 /* What a rule expects, as the text of "expected <this>, got <value>" (shared by the
  * generated tables and `rprotoc validate`, so both say the same thing). */
 void emit_expect_enum(rp_strbuf *b, const rp_ast_decl *enm);          /* "a Level value (1, 2)" */
@@ -104,9 +93,5 @@ void emit_expect_pattern(rp_strbuf *b, const char *pattern);          /* "a matc
  * (the same with ".0" added when it would read as an integer). */
 void emit_double_text(rp_strbuf *b, double v);
 void emit_double_lit(rp_strbuf *b, double v);
-
-/* Saturating arithmetic for the bounds above. */
-uint64_t emit_add(uint64_t a, uint64_t b);
-uint64_t emit_mul(uint64_t a, uint64_t b);
 
 #endif /* RP_EMIT_C_UTIL_H */
