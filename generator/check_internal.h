@@ -68,6 +68,9 @@ bool rp_check_layer_alphabet_has(rp_ast_layer_kind k, unsigned char ch);
 void rp_check_envelope_sets(rp_checker *c);
 /* Every envelope routed on a delimited port must not be able to hold its delimiter. */
 void rp_check_envelope_framing(rp_checker *c);
+/* check_fit.c: a warning for each route envelope in which a message can be longer than
+ * its port's max_packet. Needs every route, envelope and field checked. */
+void rp_check_route_sizes(rp_checker *c);
 
 /* check_routed.c: routed messages differ in a required const field (all names resolved). */
 void rp_check_discriminators(rp_checker *c);

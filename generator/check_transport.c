@@ -734,6 +734,7 @@ void rp_check_transport(rp_checker *c)
     if (clean) {
         rp_check_discriminators(c);
         rp_check_classify_keys(c);
+        rp_check_route_sizes(c);
     }
     rp_check_machines(c);
 }

@@ -56,6 +56,17 @@ for spec in tests/specs/invalid/*.rproto; do
 done
 [ "$n" -ge 40 ] || bad "only $n invalid specs (want at least 40)"
 echo "frontend: $n invalid specs checked"
+# Warnings: each tests/specs/warnings/X.rproto checks (exit 0) and prints exactly X.expected.
+w=0
+for spec in tests/specs/warnings/*.rproto; do
+    want=${spec%.rproto}.expected
+    w=$((w + 1))
+    if [ ! -f "$want" ]; then bad "$spec has no $want"; continue; fi
+    expect_run 0 "$spec" -- "$rprotoc" --check "$spec"
+    cmp -s "$tmp/err" "$want" || { bad "$spec: diagnostics differ from $want:"; diff -u "$want" "$tmp/err" | head -20; }
+    grep -q ': warning: ' "$tmp/err" || bad "$spec: no warning line"
+done
+echo "frontend: $w specs that check with warnings"
 # The limit's other side: the first 15 of those messages have 16 distinct const keys.
 head -n 80 tests/specs/invalid/sem-too-many-const-keys.rproto > "$tmp/const-keys-16.rproto"
 expect_run 0 "16 distinct const keys on one port" -- \
