@@ -800,6 +800,19 @@ static bool check_protocol(names *n, const rp_cnames *cn)
                       name, p, why);
         return false;
     }
+    /* protocol X with ports writes X_transport.h, with machines X_machines.h: the header and
+     * its include guard of a protocol named X_transport or X_machines, in one program */
+    static const char *const pair_suffixes[] = { "_transport", "_machines" };
+    for (size_t i = 0; i < sizeof pair_suffixes / sizeof pair_suffixes[0]; i++) {
+        size_t sl = strlen(pair_suffixes[i]);
+        if (len > sl && strcmp(p + len - sl, pair_suffixes[i]) == 0) {
+            n->errors++;
+            rp_diag_error(n->diag, span, "protocol name '%s' would name the generated header '%s.h', "
+                          "which is also what protocol '%.*s' writes for its %s",
+                          name, p, (int)(len - sl), p, i == 0 ? "ports" : "machines");
+            return false;
+        }
+    }
     for (size_t i = 0; i < sizeof std_headers / sizeof std_headers[0]; i++)
         if (strcmp(p, std_headers[i]) == 0) {
             n->errors++;
