@@ -44,12 +44,6 @@ static const char *type_range_text(rp_ast_scalar s, char *buf, size_t cap)
 
 /* ---- names ---------------------------------------------------------------------------------- */
 
-/* OSA distance (fe_util.h): a swapped pair of letters ("unit8") is one typo, not two. */
-size_t rp_check_edit_distance(const char *a, const char *b)
-{
-    return rp_edit_distance(a, b);
-}
-
 static const char *const scalar_names[] = { "bool", "string", "bytes", "int8", "int16", "int32",
                                              "int64", "uint8", "uint16", "uint32", "uint64",
                                              "float64" };
@@ -58,30 +52,17 @@ static const char *const scalar_names[] = { "bool", "string", "bytes", "int8", "
  * None once errors are dropped: a spec of n misspelt names would cost n^2 distances. */
 static const char *suggest(const checker *c, const char *name, unsigned mask, bool scalars)
 {
-    const char *best = NULL;
-    size_t best_d = 3;
-    size_t len = strlen(name);
     if (rp_diag_stopped(c->diag))
         return NULL;
+    rp_suggestion s;
+    rp_suggest_init(&s, name);
     if (scalars)
-        for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++) {
-            size_t d = rp_check_edit_distance(name, scalar_names[i]);
-            if (d < best_d && d < len) {
-                best_d = d;
-                best = scalar_names[i];
-            }
-        }
-    for (size_t i = 0; i < c->spec->decl_count; i++) {
-        const rp_ast_decl *d = c->spec->decls[i];
-        if ((mask & (1u << d->kind)) == 0)
-            continue;
-        size_t dist = rp_check_edit_distance(name, d->name);
-        if (dist < best_d && dist < len) {
-            best_d = dist;
-            best = d->name;
-        }
-    }
-    return best;
+        for (size_t i = 0; i < sizeof scalar_names / sizeof scalar_names[0]; i++)
+            rp_suggest_try(&s, scalar_names[i]);
+    for (size_t i = 0; i < c->spec->decl_count; i++)
+        if ((mask & (1u << c->spec->decls[i]->kind)) != 0)
+            rp_suggest_try(&s, c->spec->decls[i]->name);
+    return s.best;
 }
 
 /* FNV-1a: a small, well-spread hash for identifiers. */

@@ -166,7 +166,7 @@ static void build_layers(layer_builder *b, const rp_ast_expr *e, bool outermost)
         fail(b, &e->span, "'%s' may only be a part of join(...)", n);
         return;
     }
-    const char *s = rp_check_suggest_word(n, layer_words, sizeof layer_words / sizeof layer_words[0]);
+    const char *s = rp_suggest_word(n, layer_words, sizeof layer_words / sizeof layer_words[0]);
     if (s != NULL)
         error(b->c, &e->name_span, "unknown layer '%s'; did you mean '%s'?", n, s);
     else

@@ -38,15 +38,10 @@ const rp_ast_decl *rp_check_lookup(const rp_checker *c, const char *name);
  * or NULL when none is close. */
 const char *rp_check_suggest_decl(const rp_checker *c, const char *name, unsigned kind_mask);
 
-/* Levenshtein distance (99 for strings over 64 bytes). */
-size_t rp_check_edit_distance(const char *a, const char *b);
-
 /* "a" or "an" before the kind's name. */
 const char *rp_check_article(rp_ast_decl_kind k);
 
 /* check_transport.c: helpers shared by the transport checks. */
-/* The word of words[0..n) closest to name, or NULL. */
-const char *rp_check_suggest_word(const char *name, const char *const *words, size_t n);
 /* "unknown WHAT 'name'; did you mean 'y'?" at span. */
 void rp_check_unknown_word(rp_checker *c, const rp_ast_span *span, const char *what,
                            const char *name, const char *const *words, size_t n);

@@ -68,7 +68,7 @@ static void unknown_member(rp_checker *c, const rp_ast_span *span, const char *w
     const char **words = rp_xcalloc(n + 1, sizeof *words);
     for (size_t i = 0; i < n; i++)
         words[i] = states ? m->states[i].name : m->timers[i].name;
-    const char *s = rp_check_suggest_word(name, words, n);
+    const char *s = rp_suggest_word(name, words, n);
     if (s != NULL)
         error(c, span, "unknown %s '%s' in machine '%s'; did you mean '%s'?", what, name, d->name, s);
     else

@@ -18,25 +18,11 @@
 
 /* ---- shared helpers -------------------------------------------------------------------------- */
 
-const char *rp_check_suggest_word(const char *name, const char *const *words, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = 3, len = strlen(name);
-    for (size_t i = 0; i < n; i++) {
-        size_t d = rp_check_edit_distance(name, words[i]);
-        if (d < best_d && d < len) {
-            best_d = d;
-            best = words[i];
-        }
-    }
-    return best;
-}
-
 /* "unknown X 'name'; did you mean 'y'?" */
 void rp_check_unknown_word(rp_checker *c, const rp_ast_span *span, const char *what,
                          const char *name, const char *const *words, size_t n)
 {
-    const char *s = rp_diag_stopped(c->diag) ? NULL : rp_check_suggest_word(name, words, n);
+    const char *s = rp_diag_stopped(c->diag) ? NULL : rp_suggest_word(name, words, n);
     if (s != NULL)
         error(c, span, "unknown %s '%s'; did you mean '%s'?", what, name, s);
     else

@@ -149,20 +149,29 @@ size_t rp_edit_distance(const char *a, const char *b)
     return d[la][lb];
 }
 
+void rp_suggest_init(rp_suggestion *s, const char *word)
+{
+    size_t len = strlen(word), limit = len / 2;
+    s->word = word;
+    s->len = len;
+    s->best_d = (limit > 3 ? 3 : limit) + 1;
+    s->best = NULL;
+}
+
+void rp_suggest_try(rp_suggestion *s, const char *cand)
+{
+    size_t d = rp_edit_distance(s->word, cand);
+    if (d < s->best_d && d < s->len) {
+        s->best_d = d;
+        s->best = cand;
+    }
+}
+
 const char *rp_suggest_word(const char *word, const char *const *cands, size_t n)
 {
-    size_t len = strlen(word);
-    size_t limit = (len + 1) / 2;
-    if (limit > 3)
-        limit = 3;
-    const char *best = NULL;
-    size_t best_d = limit + 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t d = rp_edit_distance(word, cands[i]);
-        if (d < best_d && d < len) {
-            best_d = d;
-            best = cands[i];
-        }
-    }
-    return best;
+    rp_suggestion s;
+    rp_suggest_init(&s, word);
+    for (size_t i = 0; i < n; i++)
+        rp_suggest_try(&s, cands[i]);
+    return s.best;
 }

@@ -44,10 +44,23 @@ char *rp_sb_take(rp_strbuf *b);
  * one step from "uint8" and two from "int8". Strings longer than 64 bytes give 99. */
 size_t rp_edit_distance(const char *a, const char *b);
 
-/* The candidate closest to word when it is close enough to be a likely typo (distance at
- * most 3, at most half of word's length rounded up, and less than word's length), the
- * first of equals winning; NULL when none is. cands[0..n) must not be
- * NULL. */
+/* "Did you mean": the candidate closest to a word when it is close enough to be a likely
+ * typo (distance at most 3 and at most half of the word's length: "lenght" is 'len', but
+ * "Thing" is not 'string'), the first of equals winning. Every "did you mean" of rprotoc uses it, so
+ * a misspelt keyword, type, setting or layer is judged by one rule. Candidates one at a time
+ * (a declaration table, a list of keywords) go through rp_suggest_try; `best` is the answer,
+ * NULL when none is close. */
+typedef struct rp_suggestion {
+    const char *word;
+    size_t len;
+    size_t best_d;      /* the distance to beat */
+    const char *best;
+} rp_suggestion;
+
+void rp_suggest_init(rp_suggestion *s, const char *word);
+void rp_suggest_try(rp_suggestion *s, const char *cand);
+
+/* The same over cands[0..n) (none NULL). */
 const char *rp_suggest_word(const char *word, const char *const *cands, size_t n);
 
 #endif /* RP_FE_UTIL_H */
