@@ -298,6 +298,7 @@ static int read_items(schema_ctx *cx, const rp_schema_field *f, void *msg)
             return rc;
         if (t == RP_JSON_NULL && cx->null_absent && f->has_offset != SIZE_MAX)
             return 0; /* the profile: null counts as absent, as for single values */
+        set_has(msg, f, true); /* there, of the wrong type: one problem, not also "missing" */
         return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected an array of %s%s%s, found %s",
                            f->type == RP_SCHEMA_MESSAGE ? f->message->name : "",
                            f->type == RP_SCHEMA_MESSAGE ? " objects" : "", rps_field_json_items(f),

@@ -53,6 +53,7 @@ static int read_map(schema_ctx *cx, const rp_schema_field *f, void *msg)
             return rc;
         if (t == RP_JSON_NULL && cx->null_absent)
             return 0;
+        set_has(msg, f, true); /* there, of the wrong type: one problem, not also "missing" */
         return rps_problem(cx, RP_E_SCHEMA_TYPE, at, &f->loc, "expected an object (a map of %s%s%s), found %s",
                            f->type == RP_SCHEMA_MESSAGE ? f->message->name : "",
                            f->type == RP_SCHEMA_MESSAGE ? " objects" : "", rps_field_json_items(f),

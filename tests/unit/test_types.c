@@ -412,6 +412,59 @@ START_TEST(test_wrong_container_reported_at_its_start)
 }
 END_TEST
 
+/* A required list or map whose value is of another JSON type is one problem (its type), not
+ * also a missing key: the key is there. */
+typedef struct { size_t n; int code[8]; char path[8][sizeof ((rp_error *)0)->path]; } problems;
+
+static void note_problem(void *ctx, const rp_error *e)
+{
+    problems *p = ctx;
+    if (p->n < 8) {
+        p->code[p->n] = e->code;
+        snprintf(p->path[p->n], sizeof p->path[p->n], "%s", e->path);
+    }
+    p->n++;
+}
+
+START_TEST(test_required_container_of_wrong_type_is_one_problem)
+{
+    rp_arena a;
+    rp_arena_init(&a, g_mem, sizeof g_mem);
+    problems got = { 0 };
+    const char *list = "{\"item\":\"shape\",\"color\":\"red\",\"x\":0,\"name\":\"a\",\"parent\":null,\"tags\":5}";
+    ck_assert_int_eq(rp_schema_check_all(&schema__shape, list, strlen(list), &g_any.u.shape, &a, NULL,
+                                         note_problem, &got), 1);
+    ck_assert_uint_eq(got.n, 1);
+    ck_assert_int_eq(got.code[0], RP_E_SCHEMA_TYPE);
+    ck_assert_str_eq(got.path[0], "$.tags");
+    /* Label with its map made required: a string where the object belongs */
+    rp_schema_field fields[sizeof fields__label / sizeof fields__label[0]];
+    memcpy(fields, fields__label, sizeof fields);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (strcmp(fields[i].key, "text") == 0)
+            fields[i].required = true;
+    rp_schema_message label = schema__label;
+    label.fields = fields;
+    const char *map = "{\"item\":\"label\",\"text\":\"hello\"}";
+    memset(&got, 0, sizeof got);
+    rp_arena_init(&a, g_mem, sizeof g_mem);
+    ck_assert_int_eq(rp_schema_check_all(&label, map, strlen(map), &g_any.u.label, &a, NULL, note_problem, &got), 1);
+    ck_assert_uint_eq(got.n, 1);
+    ck_assert_int_eq(got.code[0], RP_E_SCHEMA_TYPE);
+    ck_assert_str_eq(got.path[0], "$.text");
+    /* absent, it is still missing; null under a profile that reads null as absent, too */
+    const char *none = "{\"item\":\"label\"}";
+    memset(&got, 0, sizeof got);
+    ck_assert_int_eq(rp_schema_check_all(&label, none, strlen(none), &g_any.u.label, &a, NULL, note_problem, &got), 1);
+    ck_assert_int_eq(got.code[0], RP_E_SCHEMA_MISSING);
+    const char *null = "{\"item\":\"label\",\"text\":null}";
+    memset(&got, 0, sizeof got);
+    ck_assert_int_eq(rp_schema_check_all(&label, null, strlen(null), &g_any.u.label, &a, &every_profile_lenient,
+                                         note_problem, &got), 1);
+    ck_assert_int_eq(got.code[0], RP_E_SCHEMA_MISSING);
+}
+END_TEST
+
 START_TEST(test_float_text)
 {
     static const struct { const char *in, *out; } cases[] = {
@@ -469,6 +522,7 @@ int main(void)
     Suite *s = suite_create("types");
     TCase *tc = tcase_create("types");
     tcase_add_test(tc, test_shape_round_trip);
+    tcase_add_test(tc, test_required_container_of_wrong_type_is_one_problem);
     tcase_add_test(tc, test_duplicate_key_replaces_the_field);
     tcase_add_test(tc, test_duplicate_key_keeps_the_first);
     tcase_add_test(tc, test_defaults_and_init);
