@@ -101,6 +101,7 @@ static void check_decl_names(checker *c)
             continue;
         }
         const rp_ast_decl *e = *slot;
+        c->unclean[d->index] = 1;
         error(c, &d->name_span, "redefinition of '%s'", d->name);
         rp_diag_note(c->diag, &e->name_span, "'%s' was first defined here as %s %s", e->name,
                      rp_check_article(e->kind),
@@ -923,9 +924,31 @@ static void check_cycles(checker *c)
 
 /* ---- entry ---------------------------------------------------------------------------------------- */
 
+bool rp_check_decl_clean(const rp_checker *c, const rp_ast_decl *d)
+{
+    return c->unclean[d->index] == 0;
+}
+
+/* A message whose const field has an enum or flags type with errors of its own cannot be
+ * trusted to hold the value its const names: it is unclean too. */
+static void spread_unclean(checker *c)
+{
+    for (size_t i = 0; i < c->spec->decl_count; i++) {
+        const rp_ast_decl *d = c->spec->decls[i];
+        if (d->kind != RP_DECL_MESSAGE)
+            continue;
+        for (size_t f = 0; f < d->u.message.field_count; f++) {
+            const rp_ast_type *t = &d->u.message.fields[f].type;
+            if (t->ref != NULL && t->ref->kind != RP_DECL_MESSAGE && !rp_check_decl_clean(c, t->ref))
+                c->unclean[i] = 1;
+        }
+    }
+}
+
 size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
 {
-    checker c = { diag, spec, 0, NULL, 0, NULL, 0 };
+    checker c = { diag, spec, 0, NULL, 0, NULL, NULL, 0 };
+    c.unclean = rp_xcalloc(spec->decl_count + 1, 1);
     if (spec->main != NULL)
         rp_check_file_options(&c, spec->main);
     const rp_ast_unit *main_unit = spec->main;
@@ -940,6 +963,7 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
             check_charset(&c, spec->decls[i]);
     for (size_t i = 0; i < spec->decl_count; i++) {
         rp_ast_decl *d = spec->decls[i];
+        size_t before = c.errors;
         switch (d->kind) {
         case RP_DECL_CHARSET:
             break;
@@ -961,7 +985,10 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
         case RP_DECL_MACHINE:
             break; /* check_transport.c, check_machine.c */
         }
+        if (c.errors != before)
+            c.unclean[i] = 1;
     }
+    spread_unclean(&c);
     check_cycles(&c);
     /* after the fields: profiles look up wire keys, routes look at const fields */
     rp_check_transport(&c);
@@ -971,6 +998,7 @@ size_t rp_check_spec(rp_diag *diag, rp_ast_spec *spec)
         for (size_t i = 0; i < spec->decl_count; i++)
             rp_name_table_free(&c.enum_values[i]);
     free(c.enum_values);
+    free(c.unclean);
     free(c.names);
     return c.errors;
 }

@@ -23,6 +23,11 @@ typedef struct rp_checker {
     /* Per spec->decls index: the value names of an enum or flags declaration, built on
      * first use (const and default values are looked up by name). */
     struct rp_name_table *enum_values;
+    /* Per spec->decls index: nonzero when an error was reported in the declaration's own
+     * checks, its routes or its name (a redefinition). The checks that compare declarations
+     * (discriminators, classify keys) skip these, so an error elsewhere hides none of theirs
+     * and a broken declaration brings no follow-on errors. */
+    unsigned char *unclean;
     /* Timers named in start()/stop() that no machine declares (check_machine.c: while there
      * are none, "timer never started" is no follow-on error). */
     size_t unknown_timer_actions;
@@ -30,6 +35,9 @@ typedef struct rp_checker {
 
 /* Reports an error at span and counts it. */
 void rp_check_error(rp_checker *c, const rp_ast_span *span, const char *fmt, ...) RP_PRINTF(3, 4);
+
+/* Whether declaration d had no error of its own (see rp_checker.unclean). */
+bool rp_check_decl_clean(const rp_checker *c, const rp_ast_decl *d);
 
 /* The first declaration called name, or NULL (name may be NULL). */
 const rp_ast_decl *rp_check_lookup(const rp_checker *c, const char *name);

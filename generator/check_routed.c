@@ -157,6 +157,8 @@ static void check_groups(rp_checker *c, bool by_envelope)
     for (size_t i = 0; i < spec->decl_count; i++) {
         size_t n = 0;
         const rp_ast_route *routes = rp_ast_decl_routes(spec->decls[i], &n);
+        if (!rp_check_decl_clean(c, spec->decls[i]))
+            n = 0; /* its own errors are reported; comparing it would only echo them */
         for (size_t j = 0; j < n; j++)
             for (size_t k = 0; k < routes[j].envelope_count; k++) {
                 const rp_ast_route *r = &routes[j];
@@ -300,7 +302,7 @@ static void check_keys_of_sender(rp_checker *c, size_t first, const rp_ast_route
     size_t nkeys = 0;
     for (size_t i = first; i < spec->decl_count; i++) {
         const rp_ast_decl *d = spec->decls[i];
-        if (d->kind != RP_DECL_MESSAGE || !arrives_like(d, r))
+        if (d->kind != RP_DECL_MESSAGE || !rp_check_decl_clean(c, d) || !arrives_like(d, r))
             continue;
         for (size_t f = 0; f < d->u.message.field_count; f++) {
             const rp_ast_field *fd = &d->u.message.fields[f];

@@ -704,23 +704,28 @@ void rp_check_transport(rp_checker *c)
     for (size_t i = 0; i < spec->profile_count; i++)
         check_profile_own(c, (rp_ast_decl *)spec->profiles[i]);
     resolve_profiles(c);
-    for (size_t i = 0; i < spec->decl_count; i++)
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        size_t route_errors = c->errors;
         check_routes_of(c, spec->decls[i]);
+        if (c->errors != route_errors)
+            c->unclean[i] = 1;
+    }
     check_max_depth(c);
     check_struct_sizes(c);
-    /* The envelope checks need every port, peer, key and envelope of every route resolved;
-     * the message ones every const checked too; the machines need neither them nor their
-     * verdict. So an error in a field's type hides no envelope error, and one in a machine
-     * hides none at all. */
-    bool transport_clean = c->errors == before, clean = c->errors == 0;
+    /* The envelope checks need every port, peer, key and envelope of every route resolved.
+     * The message ones need that too, and the consts of the messages they compare checked:
+     * they skip the declarations with errors of their own (rp_checker.unclean). The size
+     * warning needs every field's bounds, so a clean spec. The machines need none of them
+     * nor their verdict. So an error in one message's field hides no envelope error and no
+     * dispatch error between other messages, and one in a machine hides none at all. */
+    bool transport_clean = c->errors == before;
     if (transport_clean) {
         rp_check_envelope_sets(c);
         rp_check_envelope_framing(c);
-    }
-    if (clean) {
         rp_check_discriminators(c);
         rp_check_classify_keys(c);
-        rp_check_route_sizes(c);
     }
+    if (c->errors == 0)
+        rp_check_route_sizes(c);
     rp_check_machines(c);
 }
