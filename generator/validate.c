@@ -610,7 +610,8 @@ static void validate_help(void)
           "  --profile NAME  decode with the spec's `profile NAME` (its leniencies and relaxes)\n"
           "  --wire          every leniency a profile can name: trailing bytes ignored, fractions\n"
           "                  truncated, strings in number fields and null read as absent, the last\n"
-          "                  of duplicate keys wins, base64 skips bytes outside its alphabet\n"
+          "                  of duplicate keys wins, base64 skips bytes outside its alphabet;\n"
+          "                  not with --profile (a usage error)\n"
           "  --ndjson        each non-blank line is one document (also for files named *.ndjson\n"
           "                  or *.jsonl); lines are numbered in the report\n"
           "  --format text   (default) one line per problem:\n"
@@ -725,6 +726,8 @@ int rp_validate_main(int argc, char **argv)
         else
             rc = usage_error("unknown option '%s'", a);
     }
+    if (rc < 0 && profile != NULL && profile_name != NULL)
+        rc = usage_error("options '--wire' and '--profile' cannot be used together: choose one");
     if (rc < 0 && npos < 2)
         rc = usage_error("%s", npos == 0 ? "no spec file given" : "no MESSAGE given: the message or array the documents are checked against");
     if (rc >= 0) {

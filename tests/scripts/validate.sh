@@ -164,6 +164,14 @@ printf '%s' "$untimed" | "$rp" validate --profile=wire $spec Touch - >"$tmp/out"
 check "_t 0 under --profile=wire (no relax)" 1 $?
 printf '%s' "$untimed" | "$rp" validate --profile nope $spec Touch - >"$tmp/out" 2>&1; check "unknown profile" 2 $?
 expect_line "unknown profile lists the profiles" "$tmp/out" "it has: wire wire_untimed"
+# --wire and --profile exclude each other, in either order: a usage error, nothing checked
+for opts in "--wire --profile wire_untimed" "--profile=wire_untimed --wire"; do
+    printf '%s' "$untimed" | "$rp" validate $opts $spec Touch - >"$tmp/out" 2>"$tmp/err"
+    check "$opts" 2 $?
+    [ -s "$tmp/out" ] && { echo "validate: FAIL $opts printed on stdout" >&2; fail=1; }
+    [ "$(cat "$tmp/err")" = "rprotoc validate: error: options '--wire' and '--profile' cannot be used together: choose one
+Try 'rprotoc validate --help' for more information." ] || { echo "validate: FAIL $opts: stderr" >&2; cat "$tmp/err" >&2; fail=1; }
+done
 
 # Usage and I/O errors.
 "$rp" validate $spec >"$tmp/out" 2>&1;                     check "missing MESSAGE" 2 $?
