@@ -618,8 +618,10 @@ static void validate_help(void)
           "                    INPUT[:LINE]: PATH: offset N: expected ..., got ... (SPEC:LINE:COL) [code]\n"
           "  --format json   one JSON object per line: per problem {\"kind\":\"problem\", \"input\",\n"
           "                  \"line\" (NDJSON only), \"path\", \"offset\" (null if unknown), \"code\",\n"
-          "                  \"layer\", \"message\", \"spec\" ({file, line, column} or null)}, then one\n"
-          "                  {\"kind\":\"summary\", \"documents\", \"invalid\", \"problems\"}\n"
+          "                  \"layer\", \"message\", \"spec\" ({file, line, column} or null)}; per input\n"
+          "                  that cannot be read {\"kind\":\"unreadable\", \"input\", \"message\"} (and\n"
+          "                  the error line on stderr); then one {\"kind\":\"summary\", \"documents\",\n"
+          "                  \"invalid\", \"problems\", \"unreadable\"}\n"
           "  --max-input SIZE  the most bytes read of one input (default 64M; K, M, G suffixes):\n"
           "                  a larger input is an I/O error (exit 2), the others are still checked\n"
           "Exit status: 0 every document valid, 1 problems found, 2 usage, I/O or spec errors\n"
@@ -757,7 +759,7 @@ int rp_validate_main(int argc, char **argv)
     static const char *const stdin_only[] = { "-" };
     const char *const *inputs = npos > 2 ? pos + 2 : stdin_only;
     size_t ninputs = npos > 2 ? npos - 2 : 1;
-    bool io_error = false;
+    size_t unreadable = 0;
     for (size_t k = 0; k < ninputs; k++) {
         const char *input = inputs[k];
         size_t len = 0;
@@ -774,9 +776,16 @@ int rp_validate_main(int argc, char **argv)
         }
         if (json == NULL) {
             char why[160];
-            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input,
-                    rp_source_read_reason(errno, max_input, "the --max-input limit", why, sizeof why));
-            io_error = true;
+            rp_source_read_reason(errno, max_input, "the --max-input limit", why, sizeof why);
+            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input, why);
+            if (format == RP_VALIDATE_FORMAT_JSON) { /* a record in order with the others */
+                fputs("{\"kind\":\"unreadable\",\"input\":", stdout);
+                json_string(stdout, input);
+                fputs(",\"message\":", stdout);
+                json_string(stdout, why);
+                fputs("}\n", stdout);
+            }
+            unreadable++;
             continue;
         }
         if (ndjson || ends_with(input, ".ndjson") || ends_with(input, ".jsonl"))
@@ -786,9 +795,10 @@ int rp_validate_main(int argc, char **argv)
         free(json);
     }
     if (format == RP_VALIDATE_FORMAT_JSON)
-        fprintf(stdout, "{\"kind\":\"summary\",\"documents\":%zu,\"invalid\":%zu,\"problems\":%zu}\n",
-                v.documents, v.invalid, v.problems);
-    rc = io_error ? 2 : v.invalid > 0 ? 1 : 0;
+        fprintf(stdout,
+                "{\"kind\":\"summary\",\"documents\":%zu,\"invalid\":%zu,\"problems\":%zu,\"unreadable\":%zu}\n",
+                v.documents, v.invalid, v.problems, unreadable);
+    rc = unreadable > 0 ? 2 : v.invalid > 0 ? 1 : 0;
     validator_end(&v);
     rp_ast_free(spec);
     free(inc);

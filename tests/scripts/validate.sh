@@ -112,6 +112,7 @@ check "several valid files" 0 $?
 "$rp" validate $spec Connect "$tmp/missing.json" "$tmp/nums.json" >"$tmp/out" 2>"$tmp/err"
 check "unreadable among several" 2 $?
 expect_line "the readable one is still checked" "$tmp/out" "$tmp/nums.json: \$._t"
+grep -q "missing.json" "$tmp/out" && { echo "validate: FAIL text format: the unreadable input reached stdout" >&2; fail=1; }
 
 # --format json: one object per problem and a summary, every line JSON.
 "$rp" validate --format json $spec Connect "$tmp/docs.ndjson" "$tmp/nums.json" >"$tmp/out" 2>&1
@@ -121,7 +122,7 @@ import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 probs = [r for r in rows if r["kind"] == "problem"]
 summ = rows[-1]
-ok = (summ == {"kind": "summary", "documents": 4, "invalid": 3, "problems": 6}
+ok = (summ == {"kind": "summary", "documents": 4, "invalid": 3, "problems": 6, "unreadable": 0}
       and len(probs) == 6
       and probs[0] == {"kind": "problem", "input": sys.argv[2], "line": 3, "path": "$._t", "offset": 6,
                        "code": "schema-range", "layer": "schema", "message": "expected a value >= 1, got 0",
@@ -131,6 +132,37 @@ if not ok:
     print("validate: FAIL --format json:", rows, file=sys.stderr)
     sys.exit(1)
 PY
+# An input that cannot be read (missing, a directory, over --max-input) is one record in
+# order with the others and counted in the summary; the error line stays on stderr, exit 2.
+printf '%s' '{"_t":1,"type":1,"key_size":100}' > "$tmp/big.json"
+printf '%s' '{"_t":1,"type":1}' > "$tmp/small.json"
+"$rp" validate --format json --max-input 20 $spec Connect "$tmp/missing.json" "$tmp/small.json" "$tmp/big.json" "$tmp" \
+    >"$tmp/out" 2>"$tmp/err"
+check "--format json, unreadable inputs" 2 $?
+python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' < "$tmp/out" \
+    || { echo "validate: FAIL unreadable inputs: stdout is not JSON lines" >&2; cat "$tmp/out" >&2; fail=1; }
+cat > "$tmp/want" <<EOF
+{"kind":"unreadable","input":"$tmp/missing.json","message":"No such file or directory"}
+{"kind":"unreadable","input":"$tmp/big.json","message":"larger than 20 bytes (the --max-input limit)"}
+{"kind":"unreadable","input":"$tmp","message":"Is a directory"}
+{"kind":"summary","documents":1,"invalid":0,"problems":0,"unreadable":3}
+EOF
+cmp -s "$tmp/want" "$tmp/out" || { echo "validate: FAIL unreadable inputs: records" >&2; diff "$tmp/want" "$tmp/out" >&2; fail=1; }
+expect_line "unreadable: stderr keeps its line" "$tmp/err" "rprotoc: error: cannot read '$tmp/big.json': larger than 20 bytes (the --max-input limit)"
+[ "$(wc -l < "$tmp/err")" -eq 3 ] || { echo "validate: FAIL unreadable inputs: want 3 lines on stderr" >&2; cat "$tmp/err" >&2; fail=1; }
+# its name is escaped like the other records' (a quote, a backslash, a control byte)
+odd="$tmp/q\"b\\$(printf '\001')"
+"$rp" validate --format json $spec Connect "$odd" >"$tmp/out" 2>/dev/null
+check "--format json, odd unreadable name" 2 $?
+python3 - "$tmp/out" "$odd" <<'PY' || fail=1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+if rows != [{"kind": "unreadable", "input": sys.argv[2], "message": "No such file or directory"},
+            {"kind": "summary", "documents": 0, "invalid": 0, "problems": 0, "unreadable": 1}]:
+    print("validate: FAIL odd unreadable name:", rows, file=sys.stderr)
+    sys.exit(1)
+PY
+grep -qF 'q\"b\\\u0001"' "$tmp/out" || { echo "validate: FAIL odd unreadable name: not escaped" >&2; cat "$tmp/out" >&2; fail=1; }
 "$rp" validate --format xml $spec Connect "$tmp/nums.json" >"$tmp/out" 2>&1; check "bad --format" 2 $?
 
 # The type system: string enums, float64, nullable, maps with key rules, patterns and a
