@@ -777,7 +777,10 @@ int rp_validate_main(int argc, char **argv)
         if (json == NULL) {
             char why[160];
             rp_source_read_reason(errno, max_input, "the --max-input limit", why, sizeof why);
-            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", input, why);
+            rp_strbuf name = { 0 }; /* the name as the text report prints it: inert on a terminal */
+            rp_diag_put_printable(&name, input, strlen(input));
+            fprintf(stderr, "rprotoc: error: cannot read '%s': %s\n", name.s, why);
+            free(name.s);
             if (format == RP_VALIDATE_FORMAT_JSON) { /* a record in order with the others */
                 fputs("{\"kind\":\"unreadable\",\"input\":", stdout);
                 json_string(stdout, input);

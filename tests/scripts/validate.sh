@@ -152,8 +152,11 @@ expect_line "unreadable: stderr keeps its line" "$tmp/err" "rprotoc: error: cann
 [ "$(wc -l < "$tmp/err")" -eq 3 ] || { echo "validate: FAIL unreadable inputs: want 3 lines on stderr" >&2; cat "$tmp/err" >&2; fail=1; }
 # its name is escaped like the other records' (a quote, a backslash, a control byte)
 odd="$tmp/q\"b\\$(printf '\001')"
-"$rp" validate --format json $spec Connect "$odd" >"$tmp/out" 2>/dev/null
+"$rp" validate --format json $spec Connect "$odd" >"$tmp/out" 2>"$tmp/err"
 check "--format json, odd unreadable name" 2 $?
+# on stderr the name is made inert as in the text report: the control byte as \u0001
+grep -qF "cannot read '$tmp/q\"b\\\u0001'" "$tmp/err" && ! grep -q "$(printf '\001')" "$tmp/err" \
+    || { echo "validate: FAIL odd unreadable name: raw on stderr" >&2; cat -v "$tmp/err" >&2; fail=1; }
 python3 - "$tmp/out" "$odd" <<'PY' || fail=1
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
