@@ -465,6 +465,44 @@ START_TEST(test_required_container_of_wrong_type_is_one_problem)
 }
 END_TEST
 
+/* A value under a key no field declares is skipped but still read as JSON: an error inside
+ * it is reported at that key's path. Under a profile, list items and map values that read
+ * as absent are dropped; the count is of what is kept, the capacity of what was given. */
+START_TEST(test_skipped_values_and_dropped_items)
+{
+    rp_error err;
+    rp_arena a;
+    static const struct { const char *json; int code; size_t at; } skipped[] = {
+        { "{\"item\":\"label\",\"zz\":[1,{\"q\":\"\\ud800\"}]}", RP_E_JSON_UTF8, 30 },
+        { "{\"item\":\"label\",\"zz\":{\"q\":[1,}}", RP_E_JSON_SYNTAX, 29 },
+    };
+    for (size_t i = 0; i < 2; i++) { /* Label ignores unknown keys */
+        rp_arena_init(&a, g_mem, sizeof g_mem);
+        const char *j = skipped[i].json;
+        ck_assert_int_eq(every_label_decode(j, strlen(j), &g_any.u.label, &a, NULL, &err), skipped[i].code);
+        ck_assert_str_eq(err.path, "$.zz");
+        ck_assert_uint_eq(err.offset, skipped[i].at);
+    }
+    const rp_schema_profile *p = &every_profile_lenient;
+    const char *head = "{\"item\":\"shape\",\"color\":\"red\",\"x\":0,\"name\":\"a\",\"parent\":null,";
+    char json[256];
+    snprintf(json, sizeof json, "%s\"tags\":[1,null,\"7\",2],\"counts\":{\"a\":null,\"b\":3}}", head);
+    ck_assert_int_eq(decode_shape(json, p, &err), 0);
+    every_shape *s = &g_any.u.shape;
+    ck_assert_uint_eq(s->tags_count, 2);
+    ck_assert_uint_eq(s->tags[0], 1);
+    ck_assert_uint_eq(s->tags[1], 2);
+    ck_assert_uint_eq(s->counts_count, 1);
+    ck_assert_uint_eq(s->counts[0].value, 3);
+    snprintf(json, sizeof json, "%s\"tags\":[null]}", head);
+    ck_assert_int_eq(decode_shape(json, p, &err), RP_E_SCHEMA_LENGTH);
+    ck_assert_str_eq(err.message, "expected item count 1..4, got 0");
+    snprintf(json, sizeof json, "%s\"tags\":[null,1,2,3,4]}", head);
+    ck_assert_int_eq(decode_shape(json, p, &err), RP_E_SCHEMA_LENGTH);
+    ck_assert_str_eq(err.message, "expected at most 4 items, got 5");
+}
+END_TEST
+
 START_TEST(test_float_text)
 {
     static const struct { const char *in, *out; } cases[] = {
@@ -523,6 +561,7 @@ int main(void)
     TCase *tc = tcase_create("types");
     tcase_add_test(tc, test_shape_round_trip);
     tcase_add_test(tc, test_required_container_of_wrong_type_is_one_problem);
+    tcase_add_test(tc, test_skipped_values_and_dropped_items);
     tcase_add_test(tc, test_duplicate_key_replaces_the_field);
     tcase_add_test(tc, test_duplicate_key_keeps_the_first);
     tcase_add_test(tc, test_defaults_and_init);
