@@ -228,14 +228,49 @@ static void framing_text(rp_strbuf *b, const rp_ast_port *p)
     rp_sb_puts(b, "`");
 }
 
+/* One item of a "States:" / "Timers:" list, when the state or timer has a doc. */
+static void doc_item(rp_strbuf *b, bool *first, const char *title, const char *name, const char *doc)
+{
+    if (doc == NULL || doc[0] == '\0')
+        return;
+    if (*first)
+        rp_sb_printf(b, "%s:\n\n", title);
+    *first = false;
+    rp_sb_printf(b, "- `%s` — ", name);
+    cell(b, doc);
+    rp_sb_putc(b, '\n');
+}
+
+/* Under a machine's table: the docs of its states, then of its timers (those that have one). */
+static void machine_docs(rp_strbuf *b, const rp_ast_machine *m)
+{
+    bool first = true;
+    for (size_t i = 0; i < m->state_count; i++)
+        doc_item(b, &first, "States", m->states[i].name, m->states[i].doc);
+    if (!first)
+        rp_sb_putc(b, '\n');
+    first = true;
+    for (size_t i = 0; i < m->timer_count; i++)
+        doc_item(b, &first, "Timers", m->timers[i].name, m->timers[i].doc);
+    if (!first)
+        rp_sb_putc(b, '\n');
+}
+
 /* Everything a spec declares about how its messages travel. */
 static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
 {
     if (spec->peers[0] == NULL && spec->route_count == 0)
         return;
     rp_sb_puts(b, "## Transport\n\n");
-    if (spec->peers[1] != NULL)
-        rp_sb_printf(b, "The two peers are **%s** and **%s**.\n\n", spec->peers[0]->name, spec->peers[1]->name);
+    if (spec->peers[1] != NULL) {
+        /* one doc block documents the `peers A, B;` statement: both names carry it */
+        rp_sb_printf(b, "The two peers are **%s** and **%s**.", spec->peers[0]->name, spec->peers[1]->name);
+        if (spec->peers[0]->doc != NULL && spec->peers[0]->doc[0] != '\0') {
+            rp_sb_putc(b, ' ');
+            cell(b, spec->peers[0]->doc);
+        }
+        rp_sb_puts(b, "\n\n");
+    }
     if (spec->port_count > 0) {
         rp_sb_puts(b, "| port | framing | largest packet | |\n|---|---|---|---|\n");
         for (size_t i = 0; i < spec->port_count; i++) {
@@ -277,8 +312,8 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
     }
     if (spec->profile_count > 0) {
         rp_sb_puts(b, "Decoding profiles (decoders are strict without one):\n\n"
-                      "| profile | trailing bytes | float numbers | string numbers | duplicate keys | null | base64 | relaxed keys |\n"
-                      "|---|---|---|---|---|---|---|---|\n");
+                      "| profile | trailing bytes | float numbers | string numbers | duplicate keys | null | base64 | relaxed keys | description |\n"
+                      "|---|---|---|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < spec->profile_count; i++) {
             const rp_ast_decl *d = spec->profiles[i];
             const rp_ast_profile *p = &d->u.profile;
@@ -300,6 +335,8 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
                                                      : "");
                     any = true;
                 }
+            rp_sb_puts(b, " | ");
+            cell(b, d->doc);
             rp_sb_puts(b, " |\n");
         }
         rp_sb_puts(b, "\n");
@@ -344,6 +381,7 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
             }
         }
         rp_sb_puts(b, "\n");
+        machine_docs(b, m);
     }
 }
 
@@ -579,6 +617,27 @@ static void list_of(rp_strbuf *b, const rp_ast_spec *spec, const char *title, un
         rp_sb_puts(b, "\n");
 }
 
+/* The JSON nesting limit of the decoders (rp_ast_decode_depth): the spec's `option max_depth`,
+ * or the default, which a message nested deeper than it raises to its own depth. */
+static void depth_sentence(rp_strbuf *b, const rp_ast_spec *spec)
+{
+    if (spec->max_depth != 0) {
+        rp_sb_printf(b, "A decoder reads JSON nested at most %llu levels deep (each object or array "
+                        "counts one), as the spec's `option max_depth` sets.",
+                     (unsigned long long)spec->max_depth);
+        return;
+    }
+    bool deeper = false;
+    for (size_t i = 0; i < spec->decl_count; i++) {
+        const rp_ast_decl *d = spec->decls[i];
+        if ((d->kind == RP_DECL_MESSAGE || d->kind == RP_DECL_ARRAY) && d->json_depth > RP_AST_DEFAULT_DEPTH)
+            deeper = true;
+    }
+    rp_sb_printf(b, "A decoder reads JSON nested at most %u levels deep (each object or array counts "
+                    "one)%s: the default, as the spec sets no `option max_depth`.",
+                 RP_AST_DEFAULT_DEPTH, deeper ? ", or a message's own depth where that is more" : "");
+}
+
 char *rp_emit_docs(const rp_ast_spec *spec)
 {
     rp_strbuf b = { 0 };
@@ -589,7 +648,9 @@ char *rp_emit_docs(const rp_ast_spec *spec)
     paragraph(&b, spec->protocol_doc);
     rp_sb_puts(&b, "Every value is JSON (RFC 8259). Lengths of strings count bytes of UTF-8; "
                    "\"required\" keys must be present, \"optional\" ones may be absent (which is "
-                   "not the same as zero).\n\n## Contents\n\n");
+                   "not the same as zero). ");
+    depth_sentence(&b, spec);
+    rp_sb_puts(&b, "\n\n## Contents\n\n");
     list_of(&b, spec, "Messages", (1u << RP_DECL_MESSAGE) | (1u << RP_DECL_ARRAY));
     list_of(&b, spec, "Enums", 1u << RP_DECL_ENUM);
     list_of(&b, spec, "Flags", 1u << RP_DECL_FLAGS);

@@ -57,7 +57,7 @@ printf '%s\n' 'protocol dm;' 'peers c, s;' 'port p { framing = length(uint32, bi
     'message Err on p s -> c in plain | sec { required uint8 kind = "kind" [const 2]; }' \
     'machine Client for c {' '  timer wait;' \
     '  state start [initial] { send Hi -> waiting [start(wait), establish(k)]; }' \
-    '  state waiting {' '    receive Data -> start [stop(wait)];' '    receive Err in plain -> start [error, drop(k)];' \
+    '  /// Waits | for data,' '  /// or for an error.' '  state waiting {' '    receive Data -> start [stop(wait)];' '    receive Err in plain -> start [error, drop(k)];' \
     '    receive Err in sec -> start [error];' '    timer wait -> start [error];' '  }' '}' > "$tmp/dm.rproto"
 "$rp" --emit docs "$tmp/dm.rproto" > "$tmp/dm.md" || fail=1
 for want in '| `start` (initial) | send `Hi` | `plain` | `waiting` | establish `k`, start `wait` |' \
@@ -65,5 +65,30 @@ for want in '| `start` (initial) | send `Hi` | `plain` | `waiting` | establish `
             '| `waiting` | receive `Err` | `sec` | `start` | error |' '| `waiting` | timer `wait` |  | `start` | error |'; do
     grep -qF -- "$want" "$tmp/dm.md" || { echo "docs-fresh: FAIL machine table: no '$want' in: $(grep -F '| `' "$tmp/dm.md" | tail -6)" >&2; fail=1; }
 done
+# the docs the spec has are shown: the peers' (one block for the statement), each profile's
+# in its table, a machine's states' and timers' under its table (only those with a doc, a
+# doc's '|' escaped and its lines joined), and the JSON nesting limit that applies
+for want in 'The two peers are **client** and **server**. The logging application, and the residue server it logs to.' \
+            '| profile | trailing bytes | float numbers | string numbers | duplicate keys | null | base64 | relaxed keys | description |' \
+            '| wire, for a server that does not require timestamps: "_t" may be absent, and 0 means absent (reference §2.1). |' \
+            '- `hello_received` — The hello carried the session key: prove it was read.' \
+            '- `sweep` — The next integrity sweep, which removes dead clients.' \
+            'A decoder reads JSON nested at most 32 levels deep (each object or array counts one): the default, as the spec sets no `option max_depth`.'; do
+    grep -qF -- "$want" "$tmp/ref.md" || { echo "docs-fresh: FAIL residue reference lacks: $want" >&2; fail=1; }
+done
+grep -q '^States:$' "$tmp/ref.md" && grep -q '^Timers:$' "$tmp/ref.md" \
+    || { echo "docs-fresh: FAIL residue reference: no States:/Timers: lists" >&2; fail=1; }
+grep -qF 'A decoder reads JSON nested at most 40 levels deep (each object or array counts one), as the spec'"'"'s `option max_depth` sets.' "$tmp/every.md" \
+    || { echo "docs-fresh: FAIL all-constructs reference: no max_depth sentence" >&2; fail=1; }
+grep -qxF -- '- `waiting` — Waits \| for data, or for an error.' "$tmp/dm.md" \
+    || { echo "docs-fresh: FAIL state doc: $(grep -F 'waiting` —' "$tmp/dm.md")" >&2; fail=1; }
+grep -qF -- '- `start` —' "$tmp/dm.md" && { echo "docs-fresh: FAIL a state without a doc is listed" >&2; fail=1; }
+grep -q '^Timers:$' "$tmp/dm.md" && { echo "docs-fresh: FAIL a Timers: list without a timer doc" >&2; fail=1; }
+# without the option a message nested deeper than the default is read to its own depth
+{ echo 'protocol deep;'; echo 'message M0 { optional uint8 x = "x"; }'
+  for i in $(seq 1 33); do echo "message M$i { optional M$((i - 1)) m = \"m\"; }"; done; } > "$tmp/deep.rproto"
+"$rp" --emit docs "$tmp/deep.rproto" > "$tmp/deep.md" || fail=1
+grep -qF "at most 32 levels deep (each object or array counts one), or a message's own depth where that is more: the default" "$tmp/deep.md" \
+    || { echo "docs-fresh: FAIL deep spec: $(grep -F 'levels deep' "$tmp/deep.md")" >&2; fail=1; }
 [ "$fail" -eq 0 ] && echo "docs-fresh: docs/residue-reference.md is current; every construct renders"
 exit $fail
