@@ -2,6 +2,8 @@
  * json_bounds.h). */
 #include "json_bounds.h"
 
+#include <string.h>
+
 uint64_t rp_bound_add(uint64_t a, uint64_t b)
 {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;
@@ -240,4 +242,54 @@ uint64_t rp_bound_message_memo(uint64_t *memo, const rp_ast_decl *d)
 uint64_t rp_bound_message(const rp_ast_decl *d)
 {
     return max_message(NULL, d);
+}
+
+/* Bytes of the IV written as hex(iv) in a join, and of an AES block (PKCS#7 pads a whole one
+ * onto a text that fills its last block). The runtime's RP_ENVELOPE_IV_HEX_LEN and
+ * RP_AES_CBC_SEALED_LEN say the same. */
+enum { IV_HEX_LEN = 32, AES_BLOCK = 16, RSA_PKCS1_PADDING = 11 };
+
+/* The longest text envelope e seals a plaintext of n bytes into, layer by layer from the
+ * inside out, as rp_envelope_seal runs them. zlib's output depends on the text, so nothing is
+ * known past it. An RSA block is as long as the key's modulus, which must hold the text and
+ * PKCS#1 padding: at least n + 11. An id(KEY) part is the caller's text: at least empty. */
+rp_bound_sealed rp_bound_sealed_text(const rp_ast_envelope *e, uint64_t n)
+{
+    rp_bound_sealed s = { n, false };
+    for (size_t i = e->layer_count; i-- > 0 && s.bytes != RP_BOUND_UNBOUNDED;) {
+        const rp_ast_layer *l = &e->layers[i];
+        switch (l->kind) {
+        case RP_AST_LAYER_JSON:
+            break;
+        case RP_AST_LAYER_BASE64:
+        case RP_AST_LAYER_BASE64_LENIENT:
+            s.bytes = rp_bound_mul(s.bytes / 3 + (s.bytes % 3 != 0), 4);
+            break;
+        case RP_AST_LAYER_HEX:
+            s.bytes = rp_bound_mul(s.bytes, 2);
+            break;
+        case RP_AST_LAYER_AES:
+            s.bytes = rp_bound_add(rp_bound_mul(s.bytes / AES_BLOCK + 1, AES_BLOCK),
+                                   l->iv_in_join ? 0 : AES_BLOCK);
+            break;
+        case RP_AST_LAYER_RSA:
+            s.bytes = rp_bound_add(s.bytes, RSA_PKCS1_PADDING);
+            s.at_least = true;
+            break;
+        case RP_AST_LAYER_JOIN:
+            for (size_t p = 0; p < l->part_count; p++) {
+                if (l->parts[p].kind == RP_AST_PART_IV_HEX)
+                    s.bytes = rp_bound_add(s.bytes, IV_HEX_LEN);
+                if (l->parts[p].kind == RP_AST_PART_KEY_ID)
+                    s.at_least = true;
+                if (p > 0)
+                    s.bytes = rp_bound_add(s.bytes, strlen(l->separator));
+            }
+            break;
+        case RP_AST_LAYER_ZLIB:
+            s.bytes = RP_BOUND_UNBOUNDED;
+            break;
+        }
+    }
+    return s;
 }

@@ -1,6 +1,7 @@
 /* json_bounds.h — the largest number of bytes the compact JSON of a declaration's values can
  * take, with the writer's worst-case escaping, from the AST alone. The C emitter writes it as
- * M_MAX_SIZE; the checker compares it with a port's max_packet. */
+ * M_MAX_SIZE; the checker compares it with a port's max_packet (sealed in an envelope), and
+ * so does compat when a max_packet changes. */
 #ifndef RP_JSON_BOUNDS_H
 #define RP_JSON_BOUNDS_H
 
@@ -19,6 +20,15 @@ uint64_t rp_bound_field_value(const rp_ast_field *f);
 uint64_t rp_bound_message_memo(uint64_t *memo, const rp_ast_decl *d);
 /* Bytes of `"key":` for a key as the writer escapes it. */
 uint64_t rp_bound_key_width(const char *key);
+
+/* What rp_bound_sealed_text found. */
+typedef struct rp_bound_sealed {
+    uint64_t bytes;   /* RP_BOUND_UNBOUNDED: the spec alone does not tell */
+    bool at_least;    /* a part only the keys decide counts as its least: rsa, id(KEY) */
+} rp_bound_sealed;
+
+/* The longest text envelope e seals a plaintext of n bytes into (zlib: unbounded). */
+rp_bound_sealed rp_bound_sealed_text(const rp_ast_envelope *e, uint64_t n);
 
 /* Saturating arithmetic: UINT64_MAX (unbounded) absorbs. */
 uint64_t rp_bound_add(uint64_t a, uint64_t b);
