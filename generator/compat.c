@@ -14,6 +14,7 @@
 
 #include "emit_c_util.h"
 #include "fe_util.h"
+#include "json_bounds.h"
 #include "name_table.h"
 #include "regex.h"
 #include "source.h"
@@ -580,8 +581,60 @@ static void compare_envelope(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
                  "envelope '%s' changed its layers: each side opens the other's packets wrongly", n->name);
 }
 
-/* A port's framing and size: another framing splits the stream differently; a smaller
- * maximum refuses what old senders may send. */
+/* A message or array routed on a port that can outgrow a packet size, in one envelope. */
+typedef struct packet {
+    const rp_ast_decl *d;    /* NULL: every one fits */
+    const char *envelope;
+    rp_bound_sealed size;    /* RP_BOUND_UNBOUNDED: not known (zlib) */
+} packet;
+
+/* The first declaration of s routed on the port named `port` that can be longer than
+ * `limit` once sealed (json_bounds.h) in some envelope of its route: a sender may pick any
+ * of them. A bound that is not known (zlib) or only known at its least (rsa, id(KEY): the
+ * keys decide the rest) can exceed any limit. */
+static packet packet_bound(const rp_ast_spec *s, const char *port, uint64_t limit)
+{
+    packet p = { NULL, NULL, { 0, false } };
+    uint64_t *memo = rp_xcalloc(s->decl_count + 1, sizeof *memo);
+    for (size_t i = 0; i < s->decl_count && p.d == NULL; i++) {
+        size_t n = 0;
+        const rp_ast_route *routes = rp_ast_decl_routes(s->decls[i], &n);
+        for (size_t j = 0; j < n && p.d == NULL; j++) {
+            if (strcmp(routes[j].port_name, port) != 0)
+                continue;
+            uint64_t json = rp_bound_message_memo(memo, s->decls[i]);
+            for (size_t k = 0; k < routes[j].envelope_count && p.d == NULL; k++) {
+                rp_bound_sealed b = json == RP_BOUND_UNBOUNDED ? (rp_bound_sealed){ json, false }
+                                    : rp_bound_sealed_text(&routes[j].envelopes[k]->u.envelope, json);
+                if (b.bytes == RP_BOUND_UNBOUNDED || b.at_least || b.bytes > limit)
+                    p = (packet){ s->decls[i], routes[j].envelope_names[k], b };
+            }
+        }
+    }
+    free(memo);
+    return p;
+}
+
+/* ": message 'M' can be N bytes in envelope 'E', more than WHO take", or that its bound
+ * is not known. */
+static void packet_text(rp_strbuf *t, const packet *p, const char *who)
+{
+    const char *kind = rp_ast_decl_kind_name(p->d->kind);
+    if (p->size.bytes != RP_BOUND_UNBOUNDED && !p->size.at_least) {
+        rp_sb_printf(t, ": %s '%s' can be %" PRIu64 " bytes in envelope '%s', more than %s take", kind,
+                     p->d->name, p->size.bytes, p->envelope, who);
+        return;
+    }
+    char why[64] = "zlib";
+    if (p->size.bytes != RP_BOUND_UNBOUNDED)
+        snprintf(why, sizeof why, "at least %" PRIu64 " bytes, its keys decide the rest", p->size.bytes);
+    rp_sb_printf(t, ": %s '%s' has no known bound in envelope '%s' (%s), so it may be more than %s take", kind,
+                 p->d->name, p->envelope, why, who);
+}
+
+/* A port's framing and size: another framing splits the stream differently. A smaller
+ * maximum breaks old senders only when what they route on the port can outgrow it, a larger
+ * one old receivers only when what new senders route can outgrow the old maximum. */
 static void compare_port(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
 {
     const rp_ast_port *a = &o->u.port, *b = &n->u.port;
@@ -592,14 +645,19 @@ static void compare_port(cmp *c, const rp_ast_decl *o, const rp_ast_decl *n)
     if (!same_framing)
         breaking(c, BOTH, &n->name_span, &o->name_span, "the old port",
                  "port '%s' changed its framing: the two sides split the stream differently", n->name);
-    if (b->max_packet < a->max_packet)
-        breaking(c, OLD_TO_NEW, &n->name_span, &o->name_span, "the old port",
-                 "max_packet of port '%s' narrowed from %llu to %llu", n->name,
-                 (unsigned long long)a->max_packet, (unsigned long long)b->max_packet);
-    else if (b->max_packet > a->max_packet)
-        breaking(c, NEW_TO_OLD, &n->name_span, &o->name_span, "the old port",
-                 "max_packet of port '%s' widened from %llu to %llu: old receivers refuse the longer packets",
-                 n->name, (unsigned long long)a->max_packet, (unsigned long long)b->max_packet);
+    if (a->max_packet == b->max_packet)
+        return;
+    bool narrowed = b->max_packet < a->max_packet;
+    packet p = narrowed ? packet_bound(c->old_spec, o->name, b->max_packet)
+                        : packet_bound(c->new_spec, n->name, a->max_packet);
+    if (p.d == NULL)
+        return; /* everything routed there fits both */
+    rp_strbuf t = { 0 };
+    packet_text(&t, &p, narrowed ? "new receivers" : "old receivers");
+    breaking(c, narrowed ? OLD_TO_NEW : NEW_TO_OLD, &n->name_span, &o->name_span, "the old port",
+             "max_packet of port '%s' %s from %" PRIu64 " to %" PRIu64 "%s", n->name,
+             narrowed ? "narrowed" : "widened", a->max_packet, b->max_packet, t.s);
+    free(t.s);
 }
 
 /* A key's kind and, for AES, the sizes allowed: a key value old peers hold may be of a size
