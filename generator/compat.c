@@ -91,12 +91,13 @@ typedef struct iset {
     rp_ast_int lo, hi;
     const rp_ast_int *set; /* NULL: every value of the interval */
     size_t n;
+    bool sorted;           /* set is ascending and unique: the values of an enum or flags */
 } iset;
 
 static iset int_set(const rp_ast_field *f)
 {
     rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
-    iset s = { rp_ast_scalar_min(k), rp_ast_scalar_max(k), NULL, 0 };
+    iset s = { rp_ast_scalar_min(k), rp_ast_scalar_max(k), NULL, 0, false };
     const rp_ast_attrs *a = &f->attrs;
     if (a->has_range && !a->range_float) {
         if (a->has_lo && rp_ast_int_cmp(a->lo, s.lo) > 0)
@@ -162,19 +163,100 @@ static bool iset_escapes(const iset *a, const iset *b)
     return true;
 }
 
+#define LISTED_RUNS 12 /* values or runs of a sorted set written out before "..." */
+
+/* A one_of as written; a sorted set (enum, flags) in runs "a..b", cut after LISTED_RUNS. */
 static void iset_text(rp_strbuf *t, const iset *s)
 {
     char lo[32], hi[32];
     if (s->set != NULL) {
         rp_sb_puts(t, "{");
-        for (size_t i = 0; i < s->n; i++) {
+        size_t runs = 0;
+        for (size_t i = 0; i < s->n; i++, runs++) {
+            size_t j = i;
+            rp_ast_int next = s->set[i];
+            while (s->sorted && j + 1 < s->n && int_next(&next) && rp_ast_int_cmp(next, s->set[j + 1]) == 0)
+                j++;
+            if (j == i + 1)
+                j = i; /* two in a row are written as two */
+            if (s->sorted && runs == LISTED_RUNS) {
+                rp_sb_printf(t, ", ... (%zu values)", s->n);
+                break;
+            }
             rp_sb_puts(t, i > 0 ? ", " : "");
             rp_sb_puts(t, rp_ast_int_format(s->set[i], lo, sizeof lo));
+            if (j > i)
+                rp_sb_printf(t, "..%s", rp_ast_int_format(s->set[j], hi, sizeof hi));
+            i = j;
         }
         rp_sb_puts(t, "}");
         return;
     }
     rp_sb_printf(t, "%s..%s", rp_ast_int_format(s->lo, lo, sizeof lo), rp_ast_int_format(s->hi, hi, sizeof hi));
+}
+
+/* ---- numbers: integers, integer enums and flags by the values they accept -------------- */
+
+/* Flags with more bits have more than 4096 combinations to list: such a field is compared by
+ * its type, as before (another type is a type change, the same flags are compared as a
+ * declaration). */
+#define FLAGS_LISTED_BITS 12
+
+/* An integer or the value name of an integer enum or flags: a number on the wire. */
+static bool numeric_value(const rp_ast_value *v)
+{
+    return v->kind == RP_VALUE_INT ||
+           (v->kind == RP_VALUE_ENUM && (v->enum_value == NULL || v->enum_value->text == NULL));
+}
+
+static int int_order(const void *x, const void *y)
+{
+    return rp_ast_int_cmp(*(const rp_ast_int *)x, *(const rp_ast_int *)y);
+}
+
+/* The numbers field f accepts: its const, else an integer's range and one_of, an integer
+ * enum's values, every combination of a flags' bits (0 included). *own: the list to free
+ * (NULL for integers and consts). False when f is no number, or flags of more than
+ * FLAGS_LISTED_BITS bits. */
+static bool number_set(const rp_ast_field *f, iset *s, rp_ast_int **own)
+{
+    *own = NULL;
+    rp_ast_scalar k = rp_ast_type_int_kind(&f->type);
+    const rp_ast_decl *ref = f->type.ref;
+    if (k == RP_SCALAR_NONE || (ref != NULL && ref->kind == RP_DECL_FLAGS &&
+                                ref->u.enm.value_count > FLAGS_LISTED_BITS))
+        return false;
+    *s = int_set(f);
+    if (numeric_value(&f->attrs.const_value)) {
+        *s = (iset){ s->lo, s->hi, &f->attrs.const_value.i, 1, true };
+        return true;
+    }
+    if (ref == NULL)
+        return true;
+    const rp_ast_enum *e = &ref->u.enm;
+    size_t n = ref->kind == RP_DECL_FLAGS ? (size_t)1 << e->value_count : e->value_count;
+    *own = rp_xcalloc(n + 1, sizeof **own);
+    for (size_t i = 0; i < n; i++) {
+        if (ref->kind == RP_DECL_ENUM) {
+            (*own)[i] = e->values[i].value;
+            continue;
+        }
+        for (size_t b = 0; b < e->value_count; b++) /* combination i: the bits b set in i */
+            if (i & ((size_t)1 << b))
+                (*own)[i].mag |= e->values[b].value.mag;
+    }
+    qsort(*own, n, sizeof **own, int_order);
+    *s = (iset){ s->lo, s->hi, *own, n, true };
+    return true;
+}
+
+/* "integer", "enum Kind", "flags Perm": what a number field is, when two differ. */
+static void number_kind(rp_strbuf *t, const rp_ast_field *f)
+{
+    if (f->type.ref == NULL)
+        rp_sb_puts(t, "integer ");
+    else
+        rp_sb_printf(t, "%s %s ", rp_ast_decl_kind_name(f->type.ref->kind), f->type.ref->name);
 }
 
 /* ---- length sets (len, count, key_len, array len) ------------------------------------------ */
@@ -362,8 +444,11 @@ static void kind_text(rp_strbuf *t, const rp_ast_field *f)
         rp_sb_puts(t, rp_ast_scalar_name(f->type.scalar));
 }
 
+/* `const 3` and `const THREE` (THREE = 3) are the same value: the same number on the wire. */
 static bool same_value(const rp_ast_value *a, const rp_ast_value *b)
 {
+    if (numeric_value(a) && numeric_value(b))
+        return rp_ast_int_cmp(a->i, b->i) == 0;
     if (a->kind != b->kind)
         return false;
     switch (a->kind) {
@@ -403,8 +488,20 @@ static void compare_field(cmp *c, const rp_ast_decl *m, const rp_ast_field *o, c
     rp_strbuf ko = { 0 }, kn = { 0 };
     kind_text(&ko, o);
     kind_text(&kn, n);
-    /* integers of different widths are one kind: their ranges are compared below */
-    if (strcmp(ko.s, kn.s) != 0) {
+    /* Integers of different widths are one kind, and so are integers, integer enums and flags
+     * in the same shape: the numbers they accept are compared below. One enum or flags on
+     * both sides is compared as a declaration. */
+    iset so, sn;
+    rp_ast_int *own_o = NULL, *own_n = NULL;
+    bool numbers = o->type.is_map == n->type.is_map &&
+                   (o->label == RP_LABEL_REPEATED) == (n->label == RP_LABEL_REPEATED) &&
+                   !(o->type.ref != NULL && n->type.ref != NULL && strcmp(o->type.ref->name, n->type.ref->name) == 0) &&
+                   number_set(o, &so, &own_o) && number_set(n, &sn, &own_n);
+    if (!numbers) {
+        free(own_o);
+        own_o = NULL;
+    }
+    if (!numbers && strcmp(ko.s, kn.s) != 0) {
         breaking(c, BOTH, at, was, "the old type", "type of %s changed from %s to %s", owner, ko.s, kn.s);
         free(ko.s);
         free(kn.s);
@@ -446,17 +543,28 @@ static void compare_field(cmp *c, const rp_ast_decl *m, const rp_ast_field *o, c
                  a->nullable ? "%s is no longer nullable: old senders may send null"
                              : "%s is nullable now: old receivers refuse null", owner);
 
-    if (rp_ast_scalar_is_int(n->type.scalar)) { /* enums and flags: compared as declarations */
-        iset so = int_set(o), sn = int_set(n);
+    if (numbers) {
+        /* A const dropped or added was reported above in the direction it breaks; what is
+         * left is an old const the new set refuses, or a new const the old set refuses. */
         direction d = change_of(iset_escapes(&so, &sn), iset_escapes(&sn, &so));
+        if (numeric_value(&a->const_value))
+            d &= ~NEW_TO_OLD;
+        if (numeric_value(&b->const_value))
+            d &= ~OLD_TO_NEW;
         if (d != 0) {
             rp_strbuf to = { 0 }, tn = { 0 };
+            if (o->type.ref != NULL || n->type.ref != NULL) { /* say what each side is */
+                number_kind(&to, o);
+                number_kind(&tn, n);
+            }
             iset_text(&to, &so);
             iset_text(&tn, &sn);
             breaking(c, d, at, was, "the old field", "values of %s %s from %s to %s", owner, change_word(d), to.s, tn.s);
             free(to.s);
             free(tn.s);
         }
+        free(own_o);
+        free(own_n);
     } else if (n->type.scalar == RP_SCALAR_FLOAT64) {
         double lo_o, hi_o, lo_n, hi_n;
         bool hlo_o, hhi_o, hlo_n, hhi_n;

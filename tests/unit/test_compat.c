@@ -83,6 +83,22 @@ START_TEST(test_patterns_as_languages)
 }
 END_TEST
 
+/* Integers, integer enums and flags compared by the numbers they accept (K1). */
+START_TEST(test_numbers_by_value_set)
+{
+    const char *e = "enum K : uint8 { ONE = 1; TWO = 2; THREE = 3; }\nflags F : uint8 { A = 1; B = 2; }\n";
+    char o[512], n[512];
+    snprintf(o, sizeof o, "%smessage M { required uint8 k = \"k\" [range 1..3]; required uint8 c = \"c\" [const 3]; required uint8 f = \"f\" [range 0..3]; }", e);
+    snprintf(n, sizeof n, "%smessage M { required K k = \"k\"; required K c = \"c\" [const THREE]; required F f = \"f\"; }", e);
+    EXPECT(o, n, 0, "");
+    EXPECT(n, o, 0, "");
+    snprintf(o, sizeof o, "%smessage M { required K k = \"k\"; }", e);
+    snprintf(n, sizeof n, "%smessage M { required uint8 k = \"k\" [range 0..3]; }", e);
+    EXPECT(o, n, 1, "values of field 'k' (\"k\") of 'M' widened from enum K {1..3} to integer 0..3 [breaks new senders -> old receivers]");
+    EXPECT(n, o, 1, "narrowed from integer 0..3 to enum K {1..3} [breaks old senders -> new receivers]");
+}
+END_TEST
+
 START_TEST(test_text_emitters)
 {
     rp_ast_spec *s = load("t.rproto", "/// A | pipe and a \"quote\".\nprotocol t;\n"
@@ -109,6 +125,7 @@ int main(void)
     TCase *tc = tcase_create("compat");
     tcase_add_test(tc, test_directions);
     tcase_add_test(tc, test_patterns_as_languages);
+    tcase_add_test(tc, test_numbers_by_value_set);
     tcase_add_test(tc, test_text_emitters);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
