@@ -323,6 +323,68 @@ static bool bits_escape(const uint8_t a[32], const uint8_t b[32])
     return false;
 }
 
+/* A byte as a reader spots it: 'a', '\'', '\\', or \xNN when not printable. */
+static void byte_text(rp_strbuf *t, unsigned b)
+{
+    if (b < 0x20 || b > 0x7e)
+        rp_sb_printf(t, "\\x%02x", b);
+    else
+        rp_sb_printf(t, "'%s%c'", b == '\'' || b == '\\' ? "\\" : "", (char)b);
+}
+
+static bool bit_of(const uint8_t s[32], unsigned b)
+{
+    return (s[b >> 3] >> (b & 7)) & 1;
+}
+
+#define BYTE_RUNS 16 /* bytes or runs of them listed before "..." */
+
+/* "adds '_', '-', 'a'..'z'": the bytes of a that b lacks, three or more in a row as a run;
+ * nothing when there are none. */
+static void bytes_text(rp_strbuf *t, const char *verb, const uint8_t a[32], const uint8_t b[32])
+{
+    size_t runs = 0;
+    for (unsigned x = 0; x < 256; x++) {
+        if (!bit_of(a, x) || bit_of(b, x))
+            continue;
+        unsigned y = x;
+        while (y + 1 < 256 && bit_of(a, y + 1) && !bit_of(b, y + 1))
+            y++;
+        if (runs++ == BYTE_RUNS) {
+            rp_sb_puts(t, ", ...");
+            break;
+        }
+        rp_sb_puts(t, runs == 1 ? verb : ", ");
+        byte_text(t, x);
+        if (y >= x + 2)
+            rp_sb_puts(t, "..");
+        else if (y == x + 1)
+            rp_sb_puts(t, ", ");
+        if (y > x)
+            byte_text(t, y);
+        x = y;
+    }
+}
+
+/* "alnum [a-z0-9]": a charset's name and its class as written; "any character" for none. */
+static void class_text(rp_strbuf *t, const rp_ast_decl *cs)
+{
+    if (cs == NULL) {
+        rp_sb_puts(t, "any character");
+        return;
+    }
+    rp_sb_printf(t, "%s [", cs->name);
+    for (const char *p = cs->u.charset.text; *p != '\0'; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch < 0x20 || ch > 0x7e)
+            rp_sb_printf(t, "\\x%02x", ch);
+        else
+            rp_sb_printf(t, "%c", ch);
+    }
+    rp_sb_puts(t, "]");
+}
+
+/* A charset change shows both classes as written and the bytes it adds and removes. */
 static void compare_charsets(cmp *c, const char *what, const char *owner, const rp_ast_decl *o,
                              const rp_ast_decl *n, const rp_ast_span *at, const rp_ast_span *was,
                              direction real)
@@ -333,8 +395,16 @@ static void compare_charsets(cmp *c, const char *what, const char *owner, const 
     direction d = change_of(bits_escape(a, b), bits_escape(b, a)) & real;
     if (d == 0)
         return;
-    breaking(c, d, at, was, "the old spec's class", "%s of %s %s (from %s to %s)", what, owner,
-             change_word(d), o != NULL ? o->name : "any character", n != NULL ? n->name : "any character");
+    rp_strbuf from = { 0 }, to = { 0 }, diff = { 0 };
+    class_text(&from, o);
+    class_text(&to, n);
+    bytes_text(&diff, ": adds ", b, a);
+    bytes_text(&diff, diff.s != NULL ? "; removes " : ": removes ", a, b);
+    breaking(c, d, at, was, "the old spec's class", "%s of %s %s from %s to %s%s", what, owner, change_word(d),
+             from.s, to.s, diff.s != NULL ? diff.s : "");
+    free(from.s);
+    free(to.s);
+    free(diff.s);
 }
 
 #define PAIR_LIMIT (1u << 22) /* state pairs explored before giving up (then: "may") */
