@@ -112,12 +112,19 @@ static iset int_set(const rp_ast_field *f)
     return s;
 }
 
+static int int_order(const void *x, const void *y)
+{
+    return rp_ast_int_cmp(*(const rp_ast_int *)x, *(const rp_ast_int *)y);
+}
+
 static bool iset_has(const iset *s, rp_ast_int v)
 {
     if (rp_ast_int_cmp(v, s->lo) < 0 || rp_ast_int_cmp(v, s->hi) > 0)
         return false;
     if (s->set == NULL)
         return true;
+    if (s->sorted) /* enum values, flag combinations: up to 4096, compared against as many */
+        return bsearch(&v, s->set, s->n, sizeof *s->set, int_order) != NULL;
     for (size_t i = 0; i < s->n; i++)
         if (rp_ast_int_cmp(s->set[i], v) == 0)
             return true;
@@ -207,11 +214,6 @@ static bool numeric_value(const rp_ast_value *v)
 {
     return v->kind == RP_VALUE_INT ||
            (v->kind == RP_VALUE_ENUM && (v->enum_value == NULL || v->enum_value->text == NULL));
-}
-
-static int int_order(const void *x, const void *y)
-{
-    return rp_ast_int_cmp(*(const rp_ast_int *)x, *(const rp_ast_int *)y);
 }
 
 /* The numbers field f accepts: its const, else an integer's range and one_of, an integer
