@@ -5,6 +5,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -801,6 +802,61 @@ START_TEST(fifo_whose_reader_stops_fails_commits_instead_of_blocking)
 }
 END_TEST
 
+/* A FIFO that no process reads is refused at open (and at a reopen, which keeps the old
+ * descriptor), instead of being opened read-write by us, whose pipe buffer would then take
+ * (and acknowledge) lines nobody reads. A reader that goes away makes the next commit fail
+ * with EPIPE: nothing reported stored, nothing left in the pipe for a later reader. */
+START_TEST(fifo_without_reader_stores_nothing)
+{
+    signal(SIGPIPE, SIG_IGN); /* as residue-server does */
+    make_dir();
+    snprintf(fifo, sizeof fifo, "%s/log.fifo", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    rs_logfile lf;
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_open(&lf, fifo, RS_DURABILITY_FLUSH, 0, NULL, &e), RP_E_IO);
+    ck_assert_msg(strstr(e.message, "is a FIFO that no process reads") != NULL, "%s",
+                  e.message);
+    ck_assert_ptr_null(lf.path);
+    struct stat st;
+    ck_assert_int_eq(stat(fifo, &st), 0);
+    ck_assert(S_ISFIFO(st.st_mode));
+    /* With a reader: stored while it reads. */
+    int r = open(fifo, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(r, 0);
+    ck_assert_int_eq(rs_logfile_open(&lf, fifo, RS_DURABILITY_FLUSH, 0, NULL, NULL), 0);
+    put(&lf, "read");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(drain(r), "read\n");
+    /* The reader goes away: the commit fails, not counted as stored. */
+    close(r);
+    put(&lf, "nobody reads this");
+    ck_assert_int_eq(rs_logfile_commit(&lf, &e), RP_E_IO);
+    ck_assert_msg(strstr(e.message, "Broken pipe") != NULL, "%s", e.message);
+    ck_assert_uint_eq(lf.stats.lines, 1);
+    ck_assert_uint_eq(lf.stats.write_failures, 1);
+    /* A reopen (SIGHUP) without a reader is refused the same way; the old descriptor stays. */
+    ck_assert_int_eq(rs_logfile_reopen(&lf, &e), RP_E_IO);
+    ck_assert_msg(strstr(e.message, "is a FIFO that no process reads") != NULL, "%s",
+                  e.message);
+    /* A new reader gets none of the refused line, only what comes after it. */
+    r = open(fifo, O_RDONLY | O_NONBLOCK);
+    ck_assert_int_ge(r, 0);
+    ck_assert_str_eq(drain(r), "");
+    put(&lf, "after");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(drain(r), "after\n");
+    ck_assert_uint_eq(lf.stats.lines, 2);
+    ck_assert_int_eq(rs_logfile_reopen(&lf, NULL), 0);
+    put(&lf, "reopened");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(drain(r), "reopened\n");
+    rs_logfile_close(&lf);
+    close(r);
+    remove_dir();
+}
+END_TEST
+
 /* A stream that takes only part of a commit cannot be cut back: the commit fails and the rest
  * of the line is written before anything else, so the reader never sees a torn line that the
  * next one continues; a tick finishes it too when no commit comes. */
@@ -938,6 +994,7 @@ int main(void)
     tcase_add_test(tc, deleted_file_that_cannot_be_replaced_refuses_commits);
     tcase_add_test(tc, open_says_what_it_cuts_and_refuses_a_foreign_tail);
     tcase_add_test(tc, fifo_whose_reader_stops_fails_commits_instead_of_blocking);
+    tcase_add_test(tc, fifo_without_reader_stores_nothing);
     tcase_add_test(tc, partial_stream_write_is_finished_before_the_next_line);
     tcase_add_test(tc, stream_write_does_not_retry_eintr_forever);
     tcase_add_test(tc, stdout_pipe_gets_a_description_of_its_own);

@@ -146,16 +146,45 @@ static int cut_torn_tail(const rs_logfile *lf, const char *path, int fd, struct 
     return 0;
 }
 
-/* Opens path and cuts a torn tail; fills fd, dev, ino, size. */
+/* Opens path and cuts a torn tail; fills fd, dev, ino, size.
+ *
+ * A FIFO is opened O_WRONLY | O_NONBLOCK, never O_RDWR: a descriptor that reads too would keep
+ * the pipe "read" by us, so its buffer (64 KiB on Linux) would take and acknowledge lines that
+ * no process ever reads, and a reader that goes away would never be noticed. Write-only and
+ * non-blocking, the open fails with ENXIO while no process has the FIFO open for reading (said
+ * as such: refused), and a write after the last reader went away fails with EPIPE (SIGPIPE
+ * must be ignored by the caller; residue-server does). A FIFO is recognised by stat before
+ * the open (an O_RDWR open of it would wake a reader waiting in its open and, at our close,
+ * show it an EOF) and checked again by fstat after it: a path whose type changed in between
+ * is opened once more. */
 static int open_path(const rs_logfile *lf, const char *path, int *fd_out, struct stat *st,
                      rp_error *err)
 {
-    int fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
-    if (fd < 0) return io_error(err, "open", path, errno);
-    if (fstat(fd, st) < 0) {
-        int e = errno;
+    int fd = -1;
+    for (int tries = 0;; tries++) {
+        struct stat pre;
+        bool fifo = stat(path, &pre) == 0 && S_ISFIFO(pre.st_mode);
+        fd = fifo ? open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC)
+                  : open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0 && fifo && errno == ENXIO) {
+            return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                                "%s is a FIFO that no process reads (start its reader first): "
+                                "not opened", path);
+        }
+        if (fd < 0 && fifo && errno == ENOENT && tries == 0) continue; /* removed since */
+        if (fd < 0) return io_error(err, "open", path, errno);
+        if (fstat(fd, st) < 0) {
+            int e = errno;
+            close(fd);
+            return io_error(err, "fstat", path, e);
+        }
+        if (fifo == (bool)S_ISFIFO(st->st_mode)) break;
         close(fd);
-        return io_error(err, "fstat", path, e);
+        if (tries > 0) {
+            return rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                                "open %s: it changed between a FIFO and another kind of file "
+                                "while being opened: not opened", path);
+        }
     }
     if (S_ISREG(st->st_mode) && st->st_size > 0) {
         int rc = cut_torn_tail(lf, path, fd, st, err);

@@ -49,6 +49,14 @@
  * a reader that stops reading makes commits fail instead of stopping the server. A partial
  * write to a stream fails the commit too, and its rest is written before any later line
  * (by the next commit or tick), so the reader never gets a torn line continued by another.
+ * A full pipe (EAGAIN) fails the commit like any write error: nothing is reported stored.
+ * FIFO: opened O_WRONLY | O_APPEND | O_NONBLOCK, never read-write (our own read end would let
+ * the pipe buffer take lines no process reads). With no process reading it, rs_logfile_open
+ * and rs_logfile_reopen fail (ENXIO: RP_E_IO "PATH is a FIFO that no process reads ..."; a
+ * reopen keeps the old descriptor). After the last reader closed it, commits fail with EPIPE
+ * (the caller must ignore SIGPIPE, as residue-server does) until a new reader opens it. A
+ * committed line is in the pipe buffer while a reader has it open; one the reader never reads
+ * before it exits goes to the next reader, or is lost if none comes.
  * No globals; not thread-safe.
  */
 #ifndef RS_LOGFILE_H
