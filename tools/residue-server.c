@@ -156,7 +156,8 @@ static void usage(FILE *out)
             "  --connect-port N    connect port (0 = pick a free one); overrides the config\n"
             "  --logging-port N    logging port (0 = pick a free one); overrides the config\n"
             "  --bind ADDR         IPv4 address to listen on (default 127.0.0.1)\n"
-            "  --log-file FILE     where accepted log records go, one JSON line each (default stdout);\n"
+            "  --log-file FILE     where accepted log records go, one JSON line each (default or '-':\n"
+            "                      stdout, and the ports line then goes to stderr);\n"
             "                      {\"r\":0} is sent only once the record is in the file; a failed or\n"
             "                      short write is cut back (no torn line) and answered {\"r\":1}; a pipe\n"
             "                      or FIFO (or stdout) that stops reading gets {\"r\":1}, never a hang;\n"
@@ -173,6 +174,8 @@ static void usage(FILE *out)
             "                      (else the one whose last successful request is oldest) is closed\n"
             "                      to make room\n"
             "  -v                  print every packet handled on stderr (keys never shown)\n"
+            "once listening it prints the ports line 'residue-server: connect_port=N logging_port=M'\n"
+            "  on stdout, or on stderr when the records go to stdout (which then has records only).\n"
             "signals: SIGINT/SIGTERM stop cleanly (status 0); SIGHUP reopens --log-file (for\n"
             "  logrotate); a log file moved is also noticed within 1 s and the path reopened; a\n"
             "  deleted one at the next write, whose lines go into a new file at the path before\n"
@@ -1158,8 +1161,11 @@ int main(int argc, char **argv)
     char line[128];
     snprintf(line, sizeof line, PROG ": connect_port=%u logging_port=%u\n", (unsigned)a.port[0],
              (unsigned)a.port[1]);
-    fputs(line, stdout);
-    fflush(stdout);
+    /* The ports line goes to stdout, unless the records do (--log-file - or none): then to
+     * stderr, so that stdout carries records only. */
+    FILE *ports_out = a.log.path == NULL ? stderr : stdout;
+    fputs(line, ports_out);
+    fflush(ports_out);
     if (ports_file != NULL && write_ports_file(ports_file, line) < 0) {
         fprintf(stderr, PROG ": --ports-file %s: %s\n", ports_file, strerror(errno));
         app_cleanup(&a);

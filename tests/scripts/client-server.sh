@@ -11,7 +11,9 @@
 #   managed   + RSA CONNECT   + AES-192 (per-client),       bulk uncompressed logs
 # 250 lines each = 1,000 lines; every one must be in the server's log file exactly once.
 # Then a second server with allow_insecure_connection=false refuses a plain CONNECT, and an
-# oversized packet closes only its own connection. Every server is killed on exit.
+# oversized packet closes only its own connection. Two servers writing the records to stdout
+# (no --log-file, --log-file -) print their ports line on stderr: stdout has records only.
+# Every server is killed on exit.
 set -u
 . "$(dirname "$0")/../../tools/lib/server-ports.sh"
 
@@ -236,6 +238,46 @@ fi
 for fd in "${held[@]}"; do exec {fd}>&-; done
 grep -q '"msg":"while crowded"' "$tmp/secure.log" \
     || { echo "client-server: 'while crowded' not logged"; problems=$((problems + 1)); }
+
+# ---- records on stdout (no --log-file, or --log-file -): stdout carries records only, the
+# ports line goes to stderr (and to --ports-file, unchanged) ---------------------------------
+for variant in default dash; do
+    log_args=()
+    [ "$variant" = dash ] && log_args=(--log-file -)
+    "$server_bin" --config "$tmp/server.json" --connect-port 0 --logging-port 0 \
+        "${log_args[@]+"${log_args[@]}"}" --ports-file "$tmp/stdout-$variant.ports" \
+        >"$tmp/stdout-$variant.out" 2>"$tmp/stdout-$variant.err" &
+    so_pid=$!
+    pids+=("$so_pid")
+    so_port=$(server_connect_port "$tmp/stdout-$variant.ports" "$so_pid")
+    if [ -z "$so_port" ]; then
+        echo "client-server: [records on stdout, $variant] no ports line:"
+        sed 's/^/    /' "$tmp/stdout-$variant.err"; problems=$((problems + 1)); continue
+    fi
+    for i in 1 2 3; do echo "to stdout $variant $i"; done |
+        timeout "$per_run" "$client_bin" --connect "127.0.0.1:$so_port" \
+            --client-private-key "$client_priv" --logger default --app client-server \
+            > "$tmp/stdout-$variant.client" 2>&1 \
+        || { echo "client-server: [records on stdout, $variant] client failed:"
+             sed 's/^/    /' "$tmp/stdout-$variant.client"; problems=$((problems + 1)); }
+    stop_server "$so_pid" \
+        || { echo "client-server: [records on stdout, $variant] server did not exit 0"; problems=$((problems + 1)); }
+    records=$(grep -c '^{"client_id":"[a-z]*","logger":"default","level":"info","msg":"to stdout '"$variant"' [123]","app":"client-server","datetime":[0-9]*}$' \
+        "$tmp/stdout-$variant.out")
+    total=$(wc -l < "$tmp/stdout-$variant.out")
+    if [ "$records" -ne 3 ] || [ "$total" -ne 3 ]; then
+        echo "client-server: [records on stdout, $variant] stdout has $total lines, $records records (want 3 and 3):"
+        sed 's/^/    /' "$tmp/stdout-$variant.out" | head -10; problems=$((problems + 1))
+    fi
+    ports_line=$(cat "$tmp/stdout-$variant.ports")
+    if ! grep -qxF -- "$ports_line" "$tmp/stdout-$variant.err" \
+            || ! grep -q '^residue-server: connect_port=[0-9]* logging_port=[0-9]*$' "$tmp/stdout-$variant.err"; then
+        echo "client-server: [records on stdout, $variant] the ports line is not on stderr:"
+        sed 's/^/    /' "$tmp/stdout-$variant.err" | head -10; problems=$((problems + 1))
+    else
+        echo "client-server: [records on stdout, $variant] ok: stdout has the 3 records only, the ports line is on stderr"
+    fi
+done
 
 for p in "$main_pid" "$secure_pid"; do
     if ! stop_server "$p"; then
