@@ -20,6 +20,7 @@
 
 #include "residue_logger.h"
 #include "rp_codec.h"
+#include "rp_json.h"
 #include "lib/rs_net.h"
 #include "lib/rs_trace.h"
 
@@ -181,17 +182,29 @@ static int read_line(char **buf, size_t *cap, size_t max, size_t *len, bool *too
     return 0;
 }
 
-/* Hands one line to the logger. Returns 0, or 1 when it was refused (reported). */
-static int log_one(client_app *a, residue_logger *lg, const char *msg, size_t len)
+/* Hands one line to the logger. Returns 0, or 1 when it was refused (reported). lineno is the
+ * line's number on stdin (1..), named in the message; 0 for a MESSAGE argument. */
+static int log_one(client_app *a, residue_logger *lg, const char *msg, size_t len,
+                   size_t lineno)
 {
+    char where[48] = "";
+    if (lineno > 0) snprintf(where, sizeof where, "stdin:%zu: ", lineno);
     if (len == 0) {
-        fprintf(stderr, PROG ": an empty message cannot be logged (msg needs 1+ chars)\n");
+        fprintf(stderr, PROG ": %san empty message cannot be logged (msg needs 1+ chars)\n",
+                where);
         return 1;
     }
     rp_error err;
+    if (lineno > 0 && rp_json_check_utf8(msg, len, 0, &err) < 0) {
+        fprintf(stderr, PROG ": %snot UTF-8, line dropped (%s at byte offset %zu)\n", where,
+                err.message, err.offset);
+        return 1;
+    }
     if (residue_logger_log_str(lg, (residue_level)a->o.level, a->o.vlevel, a->o.logger, NULL, 0,
                                NULL, msg, len, &err) < 0) {
-        report("line not sent", &err);
+        char what[80];
+        snprintf(what, sizeof what, "%sline not sent", where);
+        report(what, &err);
         return 1;
     }
     return 0;
@@ -202,22 +215,25 @@ static int send_all_messages(client_app *a, residue_logger *lg)
     int failures = 0;
     if (a->o.nmessages > 0) {
         for (int i = 0; i < a->o.nmessages && !atomic_load(&a->gave_up); i++) {
-            failures += log_one(a, lg, a->o.messages[i], strlen(a->o.messages[i]));
+            failures += log_one(a, lg, a->o.messages[i], strlen(a->o.messages[i]), 0);
         }
         return failures;
     }
     char *line = NULL;
     size_t cap = 0, len = 0;
     bool too_long = false;
+    size_t lineno = 0;
     while (!atomic_load(&a->gave_up) && read_line(&line, &cap, a->o.max_line, &len, &too_long) == 0) {
+        lineno++;
         if (too_long) {
-            fprintf(stderr, PROG ": a line of %zu bytes is longer than --max-line %zu; not sent\n",
-                    len, a->o.max_line);
+            fprintf(stderr,
+                    PROG ": stdin:%zu: a line of %zu bytes is longer than --max-line %zu; not sent\n",
+                    lineno, len, a->o.max_line);
             failures++;
             continue;
         }
         if (len == 0) continue; /* empty lines carry no message */
-        failures += log_one(a, lg, line, len);
+        failures += log_one(a, lg, line, len, lineno);
     }
     free(line);
     return failures;

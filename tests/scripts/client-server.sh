@@ -172,6 +172,22 @@ if [ "$par_failed" -ne 0 ] || ! cmp -s "$tmp/par.want" "$tmp/par.got"; then
 else
     echo "client-server: 20 clients at once: all 200 lines written exactly once ($((SECONDS - par_start)) s)"
 fi
+# a stdin line that is not UTF-8 is dropped with its line number; the others are sent
+printf 'utf8 ok 1\n\nutf8 bad \377 here\nutf8 ok 4\n\303\n' > "$tmp/utf8.in"
+timeout --kill-after=5 "$per_run" "$client_bin" --connect "127.0.0.1:$main_port" \
+    --client-private-key "$client_priv" --logger utf8 --app client-server \
+    < "$tmp/utf8.in" > "$tmp/utf8.out" 2> "$tmp/utf8.err"
+utf8_rc=$?
+utf8_got=$(grep '"logger":"utf8"' "$tmp/main.log" | sed -n 's/.*"msg":"\([^"]*\)".*/\1/p' | tr '\n' '|')
+if [ "$utf8_rc" -ne 1 ] || [ "$utf8_got" != "utf8 ok 1|utf8 ok 4|" ] ||
+   ! grep -qx 'residue-client: stdin:3: not UTF-8, line dropped (invalid UTF-8 byte 0xFF (byte never valid in UTF-8) at byte offset 9)' "$tmp/utf8.err" ||
+   ! grep -qx 'residue-client: stdin:5: not UTF-8, line dropped (invalid UTF-8 byte 0xC3 (truncated sequence) at byte offset 0)' "$tmp/utf8.err" ||
+   [ "$(wc -l < "$tmp/utf8.err")" -ne 2 ]; then
+    echo "client-server: a stdin line not UTF-8: exit $utf8_rc (want 1), logged '$utf8_got':"
+    sed 's/^/    /' "$tmp/utf8.err" "$tmp/utf8.out"; problems=$((problems + 1))
+else
+    echo "client-server: stdin lines 3 and 5 (not UTF-8) dropped with their line numbers, exit 1; lines 1 and 4 logged"
+fi
 # a packet split over three writes gets one reply; two packets in one write get two replies
 invalid='{"status":1,"ack":0,"error_text":"Invalid connection request. Are you sending it to correct port?"}'
 if exec 3<>"/dev/tcp/127.0.0.1/$main_port"; then
