@@ -18,6 +18,8 @@
 #   6. deleted, then the server killed (SIGKILL) 0.2 s later, for flush and group: every line
 #      acknowledged after the deletion is in the new file.
 #   7. `truncate -s 37` of the log while a client logs: the next record starts on a new line.
+#   8. a FIFO as the log: refused at start without a reader; with one, stored; the reader gone,
+#      {"r":1} (nothing of it reaches a later reader); SIGHUP without a reader refused.
 #
 #   tests/scripts/server-durability.sh BUILD       (PRESSURE_HEAVY=1: more and longer)
 set -u
@@ -235,4 +237,49 @@ echo "durability: truncated to 37 bytes mid-line: first line now $((first - 1)) 
      "$(wc -l < "$work/cut-rest") lines after it"
 [ "$first" -eq 38 ] || fail "the 37 bytes left by the truncation were continued by a record ($first bytes with its newline)"
 check_lines "$work/list-cut-late" "$work/cut-rest"
+# ---- 8. a FIFO as the log file ------------------------------------------------------------------
+# No reader: refused at start (exit 2). With a reader: stored. The reader gone: {"r":1} (EPIPE),
+# none of those lines reaches the next reader, SIGHUP's reopen is refused and the old
+# descriptor kept, SIGTERM still exits 0.
+fifo=$work/log.fifo
+mkfifo "$fifo"
+timeout 10 "$build/residue-server" --connect-port 0 --logging-port 0 --log-file "$fifo" \
+    > "$work/fifo-none.out" 2> "$work/fifo-none.err"
+rc=$?
+if [ "$rc" -ne 2 ] || ! grep -qF "residue-server: --log-file: io error: $fifo is a FIFO that no process reads" "$work/fifo-none.err"; then
+    fail "a FIFO without a reader: exit $rc (want 2), stderr: $(head -c 300 "$work/fifo-none.err")"
+else
+    echo "durability: FIFO without a reader: refused at start (exit 2)"
+fi
+cat "$fifo" > "$work/fifo-read" &
+reader=$!
+sleep 0.3 # the reader waits in its open; the server's non-blocking open then finds it
+start_server "$build" "$work/fifo" "" --log-file "$fifo" || exit 1
+"${P[@]}" --connect-port "$CPORT" log-loop --out "$work/list-fifo-a" --lines 20 --tag fifoa > /dev/null
+for _ in $(seq 40); do [ "$(wc -l < "$work/fifo-read")" -ge 20 ] && break; sleep 0.05; done
+kill "$reader"; wait "$reader" 2>/dev/null
+"${P[@]}" --connect-port "$CPORT" log-loop --out "$work/list-fifo-b" --lines 5 --tag fifob > /dev/null
+kill -HUP "$SERVER_PID"; sleep 0.3
+cat "$fifo" > "$work/fifo-read2" &
+reader=$!
+sleep 0.3
+"${P[@]}" --connect-port "$CPORT" log-loop --out "$work/list-fifo-c" --lines 5 --tag fifoc > /dev/null
+for _ in $(seq 40); do [ "$(wc -l < "$work/fifo-read2")" -ge 5 ] && break; sleep 0.05; done
+stop_server
+wait "$reader" 2>/dev/null # EOF once the server closed its end
+a_ok=$(grep -c '^ok ' "$work/list-fifo-a"); b_r1=$(grep -c '^r1 ' "$work/list-fifo-b")
+c_ok=$(grep -c '^ok ' "$work/list-fifo-c")
+echo "durability: FIFO: $a_ok of 20 stored while read; reader gone: $b_r1 of 5 answered {\"r\":1};" \
+     "a new reader: $c_ok of 5 stored, $(grep -c fifob "$work/fifo-read2") refused lines reach it"
+[ "$a_ok" -eq 20 ] || fail "FIFO with a reader: $a_ok of 20 lines acknowledged"
+[ "$b_r1" -eq 5 ] || fail "FIFO whose reader went away: $b_r1 of 5 lines answered {\"r\":1}"
+[ "$c_ok" -eq 5 ] || fail "FIFO with a new reader: $c_ok of 5 lines acknowledged"
+check_lines "$work/list-fifo-a" "$work/fifo-read"
+check_lines "$work/list-fifo-c" "$work/fifo-read2"
+grep -q fifob "$work/fifo-read" "$work/fifo-read2" && fail "a line answered {\"r\":1} reached a reader"
+grep -q 'write .*: Broken pipe' "$work/fifo/server.err" || fail "no Broken pipe reported: $(head -c 300 "$work/fifo/server.err")"
+grep -q 'SIGHUP: could not reopen the log file, still writing the old one: .*is a FIFO that no process reads' \
+    "$work/fifo/server.err" || fail "SIGHUP without a reader not reported: $(head -c 500 "$work/fifo/server.err")"
+[ "$SERVER_RC" -eq 0 ] || fail "FIFO server: SIGTERM exit status $SERVER_RC"
+
 if [ "$problems" -eq 0 ]; then echo "durability: PASS"; else echo "durability: $problems problem(s)"; exit 1; fi
