@@ -251,18 +251,27 @@ if [ "$rc" -ne 2 ] || ! grep -qF "residue-server: --log-file: io error: $fifo is
 else
     echo "durability: FIFO without a reader: refused at start (exit 2)"
 fi
+# A reader blocked in its open counts as one: the server's non-blocking open then finds it.
+# Wait until it is there (the kernel names the wait), at most 5 s where /proc does not say.
+reader_waiting() {
+    for _ in $(seq 100); do
+        grep -q partner "/proc/$1/wchan" 2>/dev/null && return 0
+        sleep 0.05
+    done
+}
 cat "$fifo" > "$work/fifo-read" &
 reader=$!
-sleep 0.3 # the reader waits in its open; the server's non-blocking open then finds it
+reader_waiting "$reader"
 start_server "$build" "$work/fifo" "" --log-file "$fifo" || exit 1
 "${P[@]}" --connect-port "$CPORT" log-loop --out "$work/list-fifo-a" --lines 20 --tag fifoa > /dev/null
 for _ in $(seq 40); do [ "$(wc -l < "$work/fifo-read")" -ge 20 ] && break; sleep 0.05; done
 kill "$reader"; wait "$reader" 2>/dev/null
 "${P[@]}" --connect-port "$CPORT" log-loop --out "$work/list-fifo-b" --lines 5 --tag fifob > /dev/null
-kill -HUP "$SERVER_PID"; sleep 0.3
+kill -HUP "$SERVER_PID"
+for _ in $(seq 100); do grep -q 'SIGHUP: could not reopen' "$work/fifo/server.err" && break; sleep 0.05; done
 cat "$fifo" > "$work/fifo-read2" &
 reader=$!
-sleep 0.3
+reader_waiting "$reader"
 "${P[@]}" --connect-port "$CPORT" log-loop --out "$work/list-fifo-c" --lines 5 --tag fifoc > /dev/null
 for _ in $(seq 40); do [ "$(wc -l < "$work/fifo-read2")" -ge 5 ] && break; sleep 0.05; done
 stop_server
