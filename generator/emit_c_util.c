@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag.h"
 #include "regex.h"
 #include "rp_json_float.h"
 /* ---- literals and comments ------------------------------------------------------------------ */
@@ -31,18 +32,24 @@ void emit_cstr(rp_strbuf *b, const char *s)
 
 void emit_comment_text(rp_strbuf *b, const char *s)
 {
+    rp_strbuf t = { 0 };
     for (const char *p = s; *p; p++) {
         char c = *p;
         if (c == '*' && p[1] == '/') {
-            rp_sb_puts(b, "* ");
+            rp_sb_puts(&t, "* ");
             continue;
         }
         if (c == '/' && p[1] == '*') {
-            rp_sb_puts(b, "/ ");
+            rp_sb_puts(&t, "/ ");
             continue;
         }
-        rp_sb_putc(b, (unsigned char)c < 0x20 ? ' ' : c);
+        rp_sb_putc(&t, (unsigned char)c < 0x20 ? ' ' : c);
     }
+    /* DEL, C1 controls and bidirectional formatting characters as \uXXXX: raw, they would
+     * reorder the line for a reader ("Trojan source") and gcc's -Wbidi-chars fails the build */
+    if (t.s != NULL)
+        rp_diag_put_printable(b, t.s, t.len);
+    free(t.s);
 }
 
 /* Appends the lines of text, each as " * line" (or " *" when empty) after indent. */

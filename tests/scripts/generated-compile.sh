@@ -57,12 +57,30 @@ message PvValue on q a -> b in e { required uint8 t = "t" [const 1]; }
 message Value on q a -> b in e { required uint8 t = "t" [const 2]; }
 SPEC
 "$build/rprotoc" "$tmp/pv/pv.rproto" -o "$tmp/pv" || { echo "generated-compile: rprotoc failed on the pv spec" >&2; exit 1; }
+# Spec text copied into comments cannot end them, nor reorder the line: a raw RLO (U+202E)
+# and a right-to-left isolate in docs, an escaped one in a wire key and a default, comment
+# ends and starts (gcc's -Wbidi-chars, on by default, fails a build on a raw one).
+mkdir -p "$tmp/txt"
+rlo=$(printf '\xe2\x80\xae'); rli=$(printf '\xe2\x81\xa7')
+cat > "$tmp/txt/txt.rproto" <<SPEC
+protocol txt;
+/// A doc with a raw RLO $rlo here, an isolate $rli, and */ int evil; /* too.
+message Note {
+  /// field doc $rlo */ x
+  required string a = "*/ int evil2; /*" [len ..8];
+  optional string c = "x\u202Ey" [len ..16, default "a\u2067b*/"];
+}
+SPEC
+"$build/rprotoc" "$tmp/txt/txt.rproto" -o "$tmp/txt" || { echo "generated-compile: rprotoc failed on the txt spec" >&2; exit 1; }
+if grep -q -e "$rlo" -e "$rli" "$tmp/txt/txt.h" "$tmp/txt/txt.c"; then
+    echo "generated-compile: a raw bidirectional control character reached the generated C" >&2; fail=1
+fi
 for cc in gcc clang; do
     if ! command -v "$cc" >/dev/null; then echo "generated-compile: $cc not installed" >&2; fail=1; continue; fi
     # codecs: without runtime/session (a codec-only program never needs it)
     for src in generated/residue.c generated/residue_transport.c tests/golden/emit/every.c \
                tests/golden/emit/every_transport.c tests/golden/emit/orders.c \
-               "$tmp/telemetry/telemetry.c" "$tmp/edge/edge.c"; do
+               "$tmp/telemetry/telemetry.c" "$tmp/edge/edge.c" "$tmp/txt/txt.c"; do
         if $cc $CFLAGS_STRICT $RT_CODEC -I"$(dirname "$src")" -c "$src" -o "$tmp/x.o"; then
             checked=$((checked + 1))
         else
@@ -89,6 +107,7 @@ cat > "$tmp/use.cpp" <<'CPP'
 #include "telemetry_machines.h"
 #include "edge_machines.h"
 #include "pv.h"
+#include "txt.h"
 int main()
 {
     pv_any pv;
@@ -130,7 +149,7 @@ for cxx in g++ clang++; do
         [ "$cxx" = clang++ ] && echo "generated-compile: clang++ not installed, C++ checked with g++ only"
         continue
     fi
-    if $cxx $CXXFLAGS_STRICT $RT_I -Igenerated -Itests/golden/emit -I"$tmp/telemetry" -I"$tmp/edge" -I"$tmp/pv" -c "$tmp/use.cpp" -o "$tmp/use.o"; then
+    if $cxx $CXXFLAGS_STRICT $RT_I -Igenerated -Itests/golden/emit -I"$tmp/telemetry" -I"$tmp/edge" -I"$tmp/pv" -I"$tmp/txt" -c "$tmp/use.cpp" -o "$tmp/use.o"; then
         checked=$((checked + 1))
     else
         echo "generated-compile: $cxx rejects the generated headers" >&2; fail=1
