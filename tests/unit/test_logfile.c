@@ -960,6 +960,174 @@ START_TEST(closing_a_never_opened_logfile_leaves_stdout_alone)
 }
 END_TEST
 
+/* The sync split for another thread (begin, run, end), GROUP: success confirms the job's
+ * lines and closes its descriptor (a dup, so a reopen cannot race it); a failed fsync takes
+ * the job's lines out as rs_logfile_sync does; one job at a time. */
+START_TEST(group_sync_in_three_steps)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_GROUP, 0, &o, NULL), 0);
+    rs_logfile_sync_job job;
+    ck_assert_int_eq(rs_logfile_sync_begin(&lf, &job, NULL), 0);
+    ck_assert_int_lt(job.fd, 0); /* nothing to sync */
+    ck_assert(!lf.syncing);
+    put(&lf, "a");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    put(&lf, "b");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync_begin(&lf, &job, NULL), 0);
+    ck_assert_int_ge(job.fd, 0);
+    ck_assert_int_ne(job.fd, lf.fd);
+    ck_assert(lf.syncing);
+    ck_assert_int_eq(job.target, 4);
+    ck_assert_uint_eq(job.lines, 2);
+    rs_logfile_sync_job second;
+    rp_error e;
+    ck_assert_int_eq(rs_logfile_sync_begin(&lf, &second, &e), RP_E_ARGUMENT);
+    ck_assert_int_lt(second.fd, 0);
+    int fe = -1;
+    ck_assert_int_eq(rs_logfile_sync_run(&job, &fe), 0);
+    ck_assert_int_eq(fe, 0);
+    ck_assert_int_eq(f.fsyncs, 1);
+    int dup_fd = job.fd;
+    ck_assert_int_eq(rs_logfile_sync_end(&lf, &job, 0, 0, NULL), 0);
+    ck_assert(!lf.syncing);
+    ck_assert_int_lt(job.fd, 0);
+    errno = 0;
+    ck_assert_int_eq(fcntl(dup_fd, F_GETFD), -1); /* the dup is closed */
+    ck_assert_int_eq(errno, EBADF);
+    ck_assert_int_eq(lf.synced, 4);
+    ck_assert_uint_eq(lf.unsynced_lines, 0);
+    ck_assert(!rs_logfile_dirty(&lf));
+    ck_assert_uint_eq(lf.stats.fsyncs, 1);
+    /* A failed fsync: the job's line is taken out again, counted lost. */
+    put(&lf, "c");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync_begin(&lf, &job, NULL), 0);
+    dup_fd = job.fd;
+    f.fail_fsyncs = 1;
+    ck_assert_int_eq(rs_logfile_sync_run(&job, &fe), -1);
+    ck_assert_int_eq(fe, EIO);
+    ck_assert_int_eq(rs_logfile_sync_end(&lf, &job, -1, fe, &e), RP_E_IO);
+    ck_assert(strstr(e.message, "fsync") != NULL);
+    ck_assert(strstr(e.message, strerror(EIO)) != NULL);
+    ck_assert_int_eq(fcntl(dup_fd, F_GETFD), -1);
+    ck_assert(!lf.syncing);
+    ck_assert_str_eq(slurp(path), "a\nb\n");
+    ck_assert_uint_eq(lf.stats.fsync_failures, 1);
+    ck_assert_uint_eq(lf.stats.lines_lost_on_fsync, 1);
+    ck_assert(!rs_logfile_dirty(&lf));
+    /* The next turn is stored and synced as usual. */
+    put(&lf, "d");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "a\nb\nd\n");
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+/* INTERVAL: lines committed while a job is in flight are not confirmed by it (synced = the
+ * job's offset); with async_sync the tick leaves the due fsync to the caller and waits for
+ * nothing while one is in flight; a failed job keeps the line and is due again. */
+START_TEST(interval_commit_during_a_sync_stays_unsynced)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_INTERVAL, 200, &o, NULL), 0);
+    lf.async_sync = true;
+    put(&lf, "a");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    int64_t t = lf.dirty_since_ms;
+    bool failed = true;
+    ck_assert(!rs_logfile_sync_due(&lf, t + 199));
+    ck_assert(rs_logfile_sync_due(&lf, t + 200));
+    ck_assert_int_eq(rs_logfile_tick(&lf, t + 200, &failed, NULL), 0);
+    ck_assert_int_eq(f.fsyncs, 0); /* left to the caller */
+    rs_logfile_sync_job job;
+    ck_assert_int_eq(rs_logfile_sync_begin(&lf, &job, NULL), 0);
+    ck_assert_int_ge(job.fd, 0);
+    ck_assert(!rs_logfile_sync_due(&lf, t + 100000)); /* one in flight */
+    put(&lf, "bb");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_int_eq(rs_logfile_tick(&lf, t + 100000, &failed, NULL), 1000);
+    ck_assert(!failed);
+    int fe = 0;
+    ck_assert_int_eq(rs_logfile_sync_run(&job, &fe), 0);
+    ck_assert_int_eq(rs_logfile_sync_end(&lf, &job, 0, 0, NULL), 0);
+    ck_assert_int_eq(lf.synced, 2);   /* "a\n": the job's target, not the end */
+    ck_assert_int_eq(lf.end, 5);
+    ck_assert_uint_eq(lf.unsynced_lines, 1);
+    ck_assert(rs_logfile_dirty(&lf));
+    ck_assert_int_ge(lf.dirty_since_ms, 0); /* "bb" is due one interval after the begin */
+    /* A failed job: the line stays (it was acknowledged), due again an interval later. */
+    ck_assert_int_eq(rs_logfile_sync_begin(&lf, &job, NULL), 0);
+    f.fail_fsyncs = 1;
+    ck_assert_int_eq(rs_logfile_sync_run(&job, &fe), -1);
+    int64_t before = rs_logfile_now_ms();
+    ck_assert_int_eq(rs_logfile_sync_end(&lf, &job, -1, fe, NULL), RP_E_IO);
+    ck_assert_int_ge(lf.dirty_since_ms, before);
+    ck_assert(!rs_logfile_sync_due(&lf, before + 100));
+    ck_assert_str_eq(slurp(path), "a\nbb\n");
+    ck_assert_uint_eq(lf.stats.fsync_failures, 1);
+    ck_assert_uint_eq(lf.stats.lines_lost_on_fsync, 0);
+    ck_assert_int_eq(rs_logfile_sync_begin(&lf, &job, NULL), 0);
+    ck_assert_int_eq(rs_logfile_sync_run(&job, &fe), 0);
+    ck_assert_int_eq(rs_logfile_sync_end(&lf, &job, 0, 0, NULL), 0);
+    ck_assert(!rs_logfile_dirty(&lf));
+    ck_assert_int_lt(lf.dirty_since_ms, 0);
+    ck_assert_uint_eq(lf.stats.fsyncs, 2);
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
+/* A reopen between begin and end: the job was of the old file, its end does not move the new
+ * file's synced (its offset means nothing there) and still closes its descriptor. */
+START_TEST(reopen_during_a_sync_leaves_the_new_file_alone)
+{
+    const rs_durability modes[] = {RS_DURABILITY_INTERVAL, RS_DURABILITY_GROUP};
+    for (size_t m = 0; m < 2; m++) {
+        make_dir();
+        faults f = {0};
+        rs_logfile_ops o = ops_for(&f);
+        rs_logfile lf;
+        ck_assert_int_eq(rs_logfile_open(&lf, path, modes[m], 200, &o, NULL), 0);
+        put(&lf, "aaaaaaa");
+        ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+        rs_logfile_sync_job job;
+        ck_assert_int_eq(rs_logfile_sync_begin(&lf, &job, NULL), 0);
+        ck_assert_int_eq(job.target, 8);
+        char moved[160];
+        snprintf(moved, sizeof moved, "%s/moved.jsonl", dir);
+        ck_assert_int_eq(rename(path, moved), 0);
+        ck_assert_int_eq(rs_logfile_reopen(&lf, NULL), 0);
+        put(&lf, "b");
+        ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+        ck_assert_int_eq(lf.synced, 0);
+        ck_assert_int_eq(lf.end, 2);
+        int fe = 0, dup_fd = job.fd;
+        ck_assert_int_eq(rs_logfile_sync_run(&job, &fe), 0);
+        ck_assert_int_eq(rs_logfile_sync_end(&lf, &job, 0, 0, NULL), 0);
+        ck_assert_int_eq(fcntl(dup_fd, F_GETFD), -1);
+        ck_assert(!lf.syncing);
+        ck_assert_int_eq(lf.synced, 0); /* not 8, not 2 */
+        ck_assert(rs_logfile_dirty(&lf));
+        ck_assert_str_eq(slurp(moved), "aaaaaaa\n");
+        ck_assert_str_eq(slurp(path), "b\n");
+        ck_assert_int_eq(rs_logfile_sync(&lf, NULL), 0);
+        ck_assert_int_eq(lf.synced, 2);
+        rs_logfile_close(&lf);
+        remove_dir();
+    }
+}
+END_TEST
+
 START_TEST(durability_names)
 {
     rs_durability d;
@@ -999,6 +1167,9 @@ int main(void)
     tcase_add_test(tc, stream_write_does_not_retry_eintr_forever);
     tcase_add_test(tc, stdout_pipe_gets_a_description_of_its_own);
     tcase_add_test(tc, closing_a_never_opened_logfile_leaves_stdout_alone);
+    tcase_add_test(tc, group_sync_in_three_steps);
+    tcase_add_test(tc, interval_commit_during_a_sync_stays_unsynced);
+    tcase_add_test(tc, reopen_during_a_sync_leaves_the_new_file_alone);
     tcase_add_test(tc, durability_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

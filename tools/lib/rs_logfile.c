@@ -364,6 +364,7 @@ static void follow_outside_truncation(rs_logfile *lf, off_t size)
                "continuing at its end%s", lf->path, (long long)size, (long long)lf->end,
            lf->tail_open ? ", on a new line (it ends inside one)" : "");
     lf->end = size;
+    lf->sync_epoch++; /* a sync job begun before covers bytes that are gone */
     if (lf->synced > size) lf->synced = size;
     if (lf->checked > size) lf->checked = size;
     lf->stats.outside_truncations++;
@@ -657,39 +658,53 @@ bool rs_logfile_dirty(const rs_logfile *lf)
            lf->end != lf->synced;
 }
 
-int rs_logfile_sync(rs_logfile *lf, rp_error *err)
+/* GROUP: the lines after `synced` were never acknowledged: a sync that failed takes them
+ * out again (and counts them lost). The bytes before `end` change: sync_epoch moves on, so
+ * that a job begun before cannot confirm what was written after. INTERVAL: only returned
+ * (counted by the caller as fsync_failures where an fsync failed). */
+static int sync_failed(rs_logfile *lf, int rc)
 {
-    if (!rs_logfile_dirty(lf)) {
+    if (lf->deleted) lf->stats.refused_deleted++;
+    if (lf->mode == RS_DURABILITY_GROUP) {
+        lf->end = lf->synced;
+        cut_back(lf);
+        lf->stats.lines_lost_on_fsync += lf->unsynced_lines;
+        lf->unsynced_lines = 0;
         lf->dirty_since_ms = -1;
-        return 0;
+        lf->sync_epoch++;
     }
+    return rc;
+}
+
+static int fsync_retrying(int (*fsync_fn)(void *, int), void *ctx, int fd)
+{
+    int r;
+    do {
+        r = fsync_fn(ctx, fd);
+    } while (r < 0 && errno == EINTR);
+    return r;
+}
+
+/* The fsync of lf's file up to target (`lines` lines after the old `synced`) succeeded.
+ * GROUP acknowledges now: as keep_named, only lines in a file that has a name. A deleted
+ * one is replaced (the turn's lines copied) and the new file synced, here and now (a rare
+ * case: on the caller's thread even when the first fsync ran on another). */
+static int sync_confirm(rs_logfile *lf, off_t target, uint64_t lines, rp_error *err)
+{
     bool group = lf->mode == RS_DURABILITY_GROUP;
     int rc;
     for (int tries = 0;; tries++) {
-        if (group && lf->deleted) {
-            rc = rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
-                              "the log file was deleted and %s cannot be written yet: not stored",
-                              lf->path);
-            break;
-        }
-        int r;
-        do {
-            r = lf->ops.fsync(lf->ops.ctx, lf->fd);
-        } while (r < 0 && errno == EINTR);
-        if (r < 0) {
-            rc = io_error(err, "fsync", lf->path, errno);
-            lf->stats.fsync_failures++;
-            break;
-        }
-        lf->stats.fsyncs++;
-        /* GROUP acknowledges now: as keep_named, only lines in a file that has a name. A
-         * deleted one is replaced (the turn's lines copied) and the new file synced. */
         int named = group ? has_a_name(lf->fd) : 1;
         if (named > 0) {
-            lf->synced = lf->end;
-            lf->unsynced_lines = 0;
-            if (group) lf->checked = lf->end;
-            lf->dirty_since_ms = -1;
+            if (target > lf->synced) {
+                lf->synced = target;
+                lf->unsynced_lines -= lines < lf->unsynced_lines ? lines : lf->unsynced_lines;
+            }
+            if (group) lf->checked = lf->synced;
+            if (lf->synced == lf->end) {
+                lf->unsynced_lines = 0;
+                lf->dirty_since_ms = -1;
+            }
             return 0;
         }
         if (named < 0) {
@@ -707,17 +722,113 @@ int rs_logfile_sync(rs_logfile *lf, rp_error *err)
             rc = RP_E_IO;
             break;
         }
+        /* The new file holds the copied lines, [synced, end): all of them are the sync's. */
+        if (fsync_retrying(lf->ops.fsync, lf->ops.ctx, lf->fd) < 0) {
+            rc = io_error(err, "fsync", lf->path, errno);
+            lf->stats.fsync_failures++;
+            break;
+        }
+        lf->stats.fsyncs++;
+        target = lf->end;
+        lines = lf->unsynced_lines;
     }
-    if (lf->deleted) lf->stats.refused_deleted++;
-    if (group) {
-        /* Those lines were never acknowledged: take them out again. */
-        lf->end = lf->synced;
-        cut_back(lf);
-        lf->stats.lines_lost_on_fsync += lf->unsynced_lines;
-        lf->unsynced_lines = 0;
+    return sync_failed(lf, rc);
+}
+
+/* begin, with the descriptor itself (own_fd false: the caller's thread fsyncs it at once) or
+ * a dup of it (own_fd true: for another thread). */
+static int sync_begin(rs_logfile *lf, rs_logfile_sync_job *job, bool own_fd, rp_error *err)
+{
+    memset(job, 0, sizeof *job);
+    job->fd = -1;
+    if (!rs_logfile_dirty(lf)) {
         lf->dirty_since_ms = -1;
+        return 0;
+    }
+    if (lf->mode == RS_DURABILITY_GROUP && lf->deleted) {
+        return sync_failed(lf, rp_error_set(err, RP_E_IO, RP_LAYER_IO, SIZE_MAX,
+                                            "the log file was deleted and %s cannot be written "
+                                            "yet: not stored", lf->path));
+    }
+    job->fd = own_fd ? fcntl(lf->fd, F_DUPFD_CLOEXEC, 0) : lf->fd;
+    if (job->fd < 0) {
+        /* No descriptor for the job (EMFILE): a sync that could not be made, as a failed one. */
+        int rc = io_error(err, "dup for the fsync of", lf->path, errno);
+        lf->stats.fsync_failures++;
+        if (lf->mode == RS_DURABILITY_INTERVAL) lf->dirty_since_ms = rs_logfile_now_ms();
+        return sync_failed(lf, rc);
+    }
+    job->own_fd = own_fd;
+    job->target = lf->end;
+    job->lines = lf->unsynced_lines;
+    job->epoch = lf->sync_epoch;
+    job->fsync = lf->ops.fsync;
+    job->ctx = lf->ops.ctx;
+    return 0;
+}
+
+int rs_logfile_sync_begin(rs_logfile *lf, rs_logfile_sync_job *job, rp_error *err)
+{
+    if (lf->syncing) {
+        memset(job, 0, sizeof *job);
+        job->fd = -1;
+        return rp_error_set(err, RP_E_ARGUMENT, RP_LAYER_IO, SIZE_MAX,
+                            "a sync of the log file is already in flight");
+    }
+    int rc = sync_begin(lf, job, true, err);
+    if (rc == 0 && job->fd >= 0) {
+        lf->syncing = true;
+        /* INTERVAL: the next sync is due one interval after this one began (the lines
+         * committed meanwhile get theirs within interval_ms of their commit). */
+        if (lf->mode == RS_DURABILITY_INTERVAL) lf->dirty_since_ms = rs_logfile_now_ms();
     }
     return rc;
+}
+
+int rs_logfile_sync_run(const rs_logfile_sync_job *job, int *fsync_errno)
+{
+    int r = fsync_retrying(job->fsync, job->ctx, job->fd);
+    *fsync_errno = r < 0 ? errno : 0;
+    return r;
+}
+
+int rs_logfile_sync_end(rs_logfile *lf, rs_logfile_sync_job *job, int fsync_rc,
+                        int fsync_errno, rp_error *err)
+{
+    if (job->fd < 0) return 0;
+    if (job->own_fd) {
+        close(job->fd);
+        lf->syncing = false;
+    }
+    job->fd = -1;
+    if (fsync_rc < 0) {
+        lf->stats.fsync_failures++;
+        int rc = io_error(err, "fsync", lf->path, fsync_errno);
+        /* A failed one is retried one interval later. */
+        if (lf->mode == RS_DURABILITY_INTERVAL) lf->dirty_since_ms = rs_logfile_now_ms();
+        /* Another file, or other bytes, than the job's: its lines were dealt with already. */
+        if (job->epoch != lf->sync_epoch) return rc;
+        return sync_failed(lf, rc);
+    }
+    lf->stats.fsyncs++;
+    if (job->epoch != lf->sync_epoch) return 0;
+    return sync_confirm(lf, job->target, job->lines, err);
+}
+
+int rs_logfile_sync(rs_logfile *lf, rp_error *err)
+{
+    rs_logfile_sync_job job;
+    int rc = sync_begin(lf, &job, false, err);
+    if (rc < 0 || job.fd < 0) return rc;
+    int e = 0;
+    int r = rs_logfile_sync_run(&job, &e);
+    return rs_logfile_sync_end(lf, &job, r, e, err);
+}
+
+bool rs_logfile_sync_due(const rs_logfile *lf, int64_t now_ms)
+{
+    return lf->mode == RS_DURABILITY_INTERVAL && !lf->syncing && lf->dirty_since_ms >= 0 &&
+           now_ms >= lf->dirty_since_ms + (int64_t)lf->interval_ms;
 }
 
 /* Writes buf[0..len) to fd whole (a short write is continued). -1 with errno set on failure. */
@@ -823,6 +934,7 @@ static int switch_file(rs_logfile *lf, bool deleted, rp_error *err)
     lf->synced = lf->mode == RS_DURABILITY_GROUP ? start : lf->end;
     lf->torn = false;
     lf->stats.reopens++;
+    lf->sync_epoch++; /* a sync job begun before is of the old file */
     if (lf->end != start && lf->mode == RS_DURABILITY_INTERVAL) {
         if (lf->ops.fsync(lf->ops.ctx, lf->fd) == 0) lf->stats.fsyncs++;
         else lf->stats.fsync_failures++;
@@ -862,7 +974,9 @@ int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err)
         stream_wait = PENDING_RETRY_MS; /* EAGAIN: the next commit or tick tries again */
     }
     if (lf->path == NULL) return stream_wait;
-    if (now_ms >= lf->next_check_ms) {
+    /* Not while a sync job is in flight: a reopen would fsync the file here and now (and a
+     * GROUP caller holds the replies of its lines); the check runs once the job ended. */
+    if (now_ms >= lf->next_check_ms && !lf->syncing) {
         lf->next_check_ms = now_ms + CHECK_PERIOD_MS;
         if (still_in_place(lf)) {
             /* GROUP: lines past synced are not acknowledged yet (see switch_file) */
@@ -871,11 +985,14 @@ int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err)
             *failed = true;
         }
     }
-    int64_t wait = lf->next_check_ms - now_ms;
+    /* In flight, the job's end wakes the caller: no check is waited for until then. */
+    int64_t wait = lf->syncing ? CHECK_PERIOD_MS : lf->next_check_ms - now_ms;
     if (stream_wait < wait) wait = stream_wait;
-    if (lf->mode == RS_DURABILITY_INTERVAL && lf->dirty_since_ms >= 0) {
+    /* In flight: the job's end sets the next due time. async_sync: the caller starts the
+     * due sync itself (rs_logfile_sync_due) on its sync thread; here only the wait. */
+    if (lf->mode == RS_DURABILITY_INTERVAL && lf->dirty_since_ms >= 0 && !lf->syncing) {
         int64_t due = lf->dirty_since_ms + lf->interval_ms - now_ms;
-        if (due <= 0) {
+        if (due <= 0 && !lf->async_sync) {
             if (rs_logfile_sync(lf, err) < 0 && failed != NULL) *failed = true;
             /* A failed sync is retried one interval later. */
             if (lf->dirty_since_ms >= 0) lf->dirty_since_ms = now_ms;

@@ -57,7 +57,24 @@
  * (the caller must ignore SIGPIPE, as residue-server does) until a new reader opens it. A
  * committed line is in the pipe buffer while a reader has it open; one the reader never reads
  * before it exits goes to the next reader, or is lost if none comes.
- * No globals; not thread-safe.
+ * Syncing on another thread (residue-server's sync thread, so that a slow fsync stalls no
+ * connection): rs_logfile_sync_begin records what a sync covers (the end offset and line count
+ * now, a dup of the descriptor, the file's sync_epoch) and marks the file `syncing`;
+ * rs_logfile_sync_run (the only call meant for the other thread: it touches no rs_logfile,
+ * only the job) fsyncs the dup through ops.fsync; rs_logfile_sync_end, back on the owner's
+ * thread, closes the dup and does what rs_logfile_sync does after its fsync (success: synced =
+ * the job's offset, which lines committed since, in INTERVAL mode, are after; GROUP's name
+ * check; failure: GROUP's cut back to the last synced line). rs_logfile_sync is begin + run +
+ * end on one thread. At most one job at a time (begin refuses a second); every job begun is
+ * ended, also before rs_logfile_close. While one is in flight rs_logfile_tick neither checks
+ * for rotation nor starts INTERVAL's fsync (both wait for the end). Anything that makes the
+ * bytes the job covers no longer the file's (a reopen or replacement, a cut-back of unsynced
+ * lines, a truncation from outside) moves sync_epoch, and the end of a job of another epoch
+ * only counts its fsync: it confirms or takes out nothing of the file now written. A GROUP
+ * caller neither commits nor reopens between begin and end (residue-server does not): the
+ * replies wait for the job, and a failure must take out only the job's lines.
+ * No globals; not thread-safe, except that ops.fsync may be called from the thread that runs
+ * rs_logfile_sync_run (the posix ops are safe there; injected ones must be too).
  */
 #ifndef RS_LOGFILE_H
 #define RS_LOGFILE_H
@@ -90,6 +107,17 @@ typedef struct rs_logfile_ops {
     void (*notice)(void *ctx, const char *message);
     void *ctx;
 } rs_logfile_ops;
+
+/* One sync in flight (see the header comment). fd < 0: no job. */
+typedef struct rs_logfile_sync_job {
+    int fd;                  /* what to fsync: a dup of the log's descriptor (closed by end) */
+    bool own_fd;             /* fd is a dup (false: the descriptor itself, rs_logfile_sync) */
+    off_t target;            /* the file's end at begin: synced once the fsync succeeded */
+    uint64_t lines;          /* the unsynced lines at begin (those before target) */
+    uint64_t epoch;          /* sync_epoch at begin */
+    int (*fsync)(void *ctx, int fd); /* ops.fsync and ops.ctx at begin */
+    void *ctx;
+} rs_logfile_sync_job;
 
 /* Counters since open. */
 typedef struct rs_logfile_stats {
@@ -133,6 +161,9 @@ typedef struct rs_logfile {
     size_t pending_off, pending_len; /* pending[pending_off..pending_len) is still to write */
     int64_t dirty_since_ms;    /* first unsynced commit, -1 = none */
     int64_t next_check_ms;
+    uint64_t sync_epoch;       /* moves when the bytes before `end` are replaced (see above) */
+    bool syncing;              /* a job of rs_logfile_sync_begin is in flight */
+    bool async_sync;           /* set by the caller: tick leaves INTERVAL's fsync to it */
     rs_logfile_stats stats;
 } rs_logfile;
 
@@ -180,6 +211,25 @@ RP_CHECK_RESULT int rs_logfile_commit(rs_logfile *lf, rp_error *err);
  * synced there), and when it cannot be, the lines are dropped as after a failed fsync. */
 RP_CHECK_RESULT int rs_logfile_sync(rs_logfile *lf, rp_error *err);
 
+/* rs_logfile_sync in three steps, for a sync on another thread (see the header comment).
+ * begin: 0 with job->fd < 0 when there is nothing to sync; 0 with a job (fd >= 0, the file
+ * marked syncing) to hand to rs_logfile_sync_run; < 0 when the sync failed already (GROUP: a
+ * deleted file not replaced, or no descriptor for the job: as a failed fsync, the lines taken
+ * out), or RP_E_ARGUMENT when a job is in flight. INTERVAL: the next sync is due one interval
+ * after begin. */
+RP_CHECK_RESULT int rs_logfile_sync_begin(rs_logfile *lf, rs_logfile_sync_job *job,
+                                          rp_error *err);
+/* fsync(job->fd) through the ops of begin, EINTR retried: 0, or -1 with the errno in
+ * *fsync_errno. Thread-safe: reads the job only. */
+int rs_logfile_sync_run(const rs_logfile_sync_job *job, int *fsync_errno);
+/* Closes the job's descriptor and applies its result (fsync_rc, fsync_errno as returned by
+ * rs_logfile_sync_run): as rs_logfile_sync after its fsync. A failed INTERVAL sync is retried
+ * one interval later. job->fd < 0: nothing, 0. */
+RP_CHECK_RESULT int rs_logfile_sync_end(rs_logfile *lf, rs_logfile_sync_job *job, int fsync_rc,
+                                        int fsync_errno, rp_error *err);
+/* INTERVAL with async_sync: whether the due fsync should be begun now (none in flight). */
+bool rs_logfile_sync_due(const rs_logfile *lf, int64_t now_ms);
+
 /* Whether rs_logfile_sync has work (GROUP: replies are waiting for it). */
 bool rs_logfile_dirty(const rs_logfile *lf);
 
@@ -190,7 +240,8 @@ bool rs_logfile_dirty(const rs_logfile *lf);
 RP_CHECK_RESULT int rs_logfile_reopen(rs_logfile *lf, rp_error *err);
 
 /* Periodic work at now_ms (monotonic, as rs_logfile_now_ms): the rotation check once per
- * second and, in INTERVAL mode, the due fsync. Returns the milliseconds until it wants to
+ * second and, in INTERVAL mode, the due fsync (with async_sync: only the wait for it; both
+ * wait while a sync job is in flight). Returns the milliseconds until it wants to
  * run again (0..1000). When something failed, *failed (optional) is set and err says what;
  * the work is tried again on a later tick. */
 int rs_logfile_tick(rs_logfile *lf, int64_t now_ms, bool *failed, rp_error *err);
