@@ -9,6 +9,10 @@ $(BUILD)/tests/test_logfile: $(BUILD)/obj/tools/lib/rs_logfile.o
 $(BUILD)/tests/test_net: $(BUILD)/obj/tools/lib/rs_net.o
 $(BUILD)/tests/test_net: LIBS_RT += $(LIBRPROTO) # rs_net.o comes after the library in $^
 
+# residue-server fsyncs on a thread of its own (durability group and interval).
+$(BUILD)/obj/tools/residue-server.o: CFLAGS += -pthread
+$(BUILD)/residue-server: LDFLAGS += -pthread
+
 .PHONY: check-heavy
 check-heavy: all hostile-tools
 	@PRESSURE_HEAVY=1 bash tests/scripts/server-durability.sh $(BUILD)

@@ -1,8 +1,8 @@
 /* residue-server: a residue-compatible server on the rproto runtime (docs/interfaces.md §4).
  *
- * One thread, one poll() loop over the two listeners, every client connection and a
- * self-pipe for signals (SIGINT/SIGTERM stop, SIGHUP reopens the log file). Sockets are
- * non-blocking. Each poll turn serves the connections round-robin, each within a work budget
+ * One poll() loop over the two listeners, every client connection, a self-pipe for signals
+ * (SIGINT/SIGTERM stop, SIGHUP reopens the log file) and the sync thread's answers. Sockets
+ * are non-blocking. Each poll turn serves the connections round-robin, each within a work budget
  * (turn_packets packets, turn_bytes bytes read; an RSA decryption ends the connection's share
  * of the turn, and all RSA decryptions of a turn stop after rsa_turn_ms), so no peer delays
  * the others by more than about one turn. A connection's queued replies never exceed
@@ -12,13 +12,17 @@
  * max_buffered_total (closing first a connection with no successful request whose partial
  * packet stopped progressing longest ago; rs_memory_victim_before). Log records go to rs_logfile:
  * {"r":0} only once a record is in the file (and, with durability "group", fsynced: the
- * replies of a turn wait for its one fsync). Defaults and keys: docs/security.md.
+ * replies of a turn wait for its one fsync). With durability "group" or "interval" the fsync
+ * runs on a second thread (sync_main), so that a slow one stalls no connection: the loop keeps
+ * serving the connect port and sending released replies meanwhile. Defaults and keys:
+ * docs/security.md.
  */
 #define _GNU_SOURCE /* MAP_ANONYMOUS, accept4 */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +56,8 @@
  * INBUF_SPARES x INBUF_SPARE_HW = 128 KiB of touched pages, cleared before reuse. */
 #define INBUF_SPARES 8u
 #define INBUF_SPARE_HW (16u * 1024u)
+/* poll set: the signal pipe, the two listeners, the sync thread's answers, then connections. */
+#define PFD_CONNS 4u
 
 /* The signal handler's only way out: the write end of the self-pipe ('T' stop, 'H' reopen). */
 static volatile sig_atomic_t g_signal_fd = -1;
@@ -104,6 +110,7 @@ typedef struct loop_stats {
     uint64_t evicted_idle, evicted_memory, closed_stalled, rsa_deferrals, turns;
     uint64_t held_peak;
     int64_t max_turn_ms;
+    int64_t max_sync_ms;   /* longest fsync on the sync thread (the loop served meanwhile) */
 } loop_stats;
 
 typedef struct app {
@@ -136,6 +143,15 @@ typedef struct app {
     uint64_t sync_failures_reported; /* failed group fsyncs (each turns a turn's {"r":0} to 1) */
     int64_t next_sync_report_ms;
     int64_t next_tick_report_ms; /* the log file's periodic check or interval fsync failed */
+    /* The sync thread (durability group and interval): see sync_main. */
+    bool sync_thread_on;
+    pthread_t sync_tid;
+    int sync_req[2];       /* loop -> thread: one rs_logfile_sync_job, by value */
+    int sync_done[2];      /* thread -> loop: its sync_result; [0] is in the poll set */
+    bool sync_busy;        /* a job is in flight (at most one) */
+    rs_logfile_sync_job job; /* the job in flight (the loop's copy, for rs_logfile_sync_end) */
+    int64_t sync_started_ms;
+    bool hup_pending;      /* SIGHUP came while a job was in flight: reopen once it ended */
 } app;
 
 static int64_t mono_ms(void)
@@ -164,7 +180,9 @@ static void usage(FILE *out)
             "                      a FIFO no process reads is refused at start (and at SIGHUP)\n"
             "  --durability MODE   flush (default): each request's lines are written before its reply;\n"
             "                      group: also one fsync per poll turn, replies released after it;\n"
-            "                      interval: written as flush, fsynced every --durability-interval-ms\n"
+            "                      interval: written as flush, fsynced every --durability-interval-ms;\n"
+            "                      the fsync runs on a thread of its own: the connect port is served\n"
+            "                      meanwhile\n"
             "  --durability-interval-ms N  fsync period of 'interval' (default 1000)\n"
             "  --ports-file FILE   also write the ports line there, the same text with its newline\n"
             "                      ('residue-server: connect_port=N logging_port=M'), via a rename\n"
@@ -760,7 +778,7 @@ static void stats_line(const app *a, char *out, size_t cap)
              "truncations=%llu fsyncs=%llu fsync_failures=%llu reopens=%llu rewritten_lines=%llu "
              "log_store_failed=%llu rsa_attempts=%llu source_rate_refused=%llu "
              "source_unacked_refused=%llu rewrite_failures=%llu refused_deleted=%llu "
-             "outside_truncations=%llu lines_lost_on_fsync=%llu durability=%s\n",
+             "outside_truncations=%llu lines_lost_on_fsync=%llu max_sync_ms=%lld durability=%s\n",
              a->nconns, a->held_total, (unsigned long long)a->st.held_peak,
              (unsigned long long)a->st.evicted_idle, (unsigned long long)a->st.evicted_memory,
              (unsigned long long)a->st.closed_stalled, (unsigned long long)a->st.rsa_deferrals,
@@ -774,7 +792,7 @@ static void stats_line(const app *a, char *out, size_t cap)
              (unsigned long long)st.source_unacked_refused,
              (unsigned long long)l->rewrite_failures, (unsigned long long)l->refused_deleted,
              (unsigned long long)l->outside_truncations, (unsigned long long)l->lines_lost_on_fsync,
-             rs_durability_name((rs_durability)a->lim.durability));
+             (long long)a->st.max_sync_ms, rs_durability_name((rs_durability)a->lim.durability));
 }
 
 static int write_ports_file(const char *path, const char *line);
@@ -792,27 +810,11 @@ static void write_stats(app *a)
 
 /* ---- main loop --------------------------------------------------------------------------- */
 
-/* GROUP: one fsync for every record of the turn, then the turn's replies go out; when the
- * fsync failed its records were cut from the file and every held {"r":0} becomes {"r":1}.
- * Only a {"r":0} that goes out counts as a successful request for eviction (success_held_ms).
- * A failing fsync fails every turn: reported at most once a second, with the count. */
-static void release_replies(app *a)
+/* GROUP: the turn's replies go out once its one fsync is done; when the fsync failed its
+ * records were cut from the file and every held {"r":0} becomes {"r":1}. Only a {"r":0} that
+ * goes out counts as a successful request for eviction (success_held_ms). */
+static void release_replies(app *a, bool failed)
 {
-    bool failed = false;
-    if (rs_logfile_dirty(&a->log) && a->lim.durability == RS_DURABILITY_GROUP) {
-        rp_error err;
-        if (rs_logfile_sync(&a->log, &err) < 0) {
-            a->sync_failures_reported++;
-            if (report_due(&a->next_sync_report_ms)) {
-                char msg[512];
-                rp_error_format(&err, msg, sizeof msg);
-                fprintf(stderr,
-                        PROG ": %s: this turn's log replies become {\"r\":1} (%llu so far)\n", msg,
-                        (unsigned long long)a->sync_failures_reported);
-            }
-            failed = true;
-        }
-    }
     for (size_t i = 0; i < a->nconns; i++) {
         conn *c = a->conns[i];
         if (c->success_held_ms >= 0 && !failed) c->last_success_ms = c->success_held_ms;
@@ -828,6 +830,157 @@ static void release_replies(app *a)
         }
         c->out_release = c->out_len;
     }
+}
+
+/* A failing fsync fails every turn (GROUP) or every interval: reported at most once a
+ * second, with the count. */
+static void report_sync_failure(app *a, const rp_error *err)
+{
+    char msg[512];
+    rp_error_format(err, msg, sizeof msg);
+    if (a->lim.durability == RS_DURABILITY_GROUP) {
+        a->sync_failures_reported++;
+        if (report_due(&a->next_sync_report_ms)) {
+            fprintf(stderr, PROG ": %s: this turn's log replies become {\"r\":1} (%llu so far)\n",
+                    msg, (unsigned long long)a->sync_failures_reported);
+        }
+    } else if (report_due(&a->next_tick_report_ms)) {
+        fprintf(stderr, PROG ": log file: %s\n", msg);
+    }
+}
+
+/* ---- the sync thread --------------------------------------------------------------------- */
+
+/* In durability group and interval, fsync() runs on this thread, not in the loop: one slow
+ * fsync (seconds on a loaded disk) would otherwise stall every connection, handshakes on the
+ * connect port included. The loop begins a job (rs_logfile_sync_begin: the offset and lines
+ * it covers, a dup of the log's descriptor, so a reopen cannot race it) and writes it, by
+ * value, to sync_req; this thread fsyncs it (rs_logfile_sync_run) and writes the result to
+ * sync_done, whose read end is in the poll set: the loop wakes and ends the job
+ * (rs_logfile_sync_end, which closes the dup). At most one job is in flight. The thread
+ * touches nothing but its two pipe ends (set before it starts) and the job it read; it blocks
+ * every signal (they are the loop's). EOF on sync_req stops it. */
+typedef struct sync_result {
+    int rc;  /* rs_logfile_sync_run's */
+    int err; /* its errno */
+} sync_result;
+
+static int pipe_io(int fd, void *buf, size_t len, bool out)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t r = out ? write(fd, (char *)buf + off, len - off)
+                        : read(fd, (char *)buf + off, len - off);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        off += (size_t)r;
+    }
+    return 0;
+}
+
+static void *sync_main(void *arg)
+{
+    const app *a = arg;
+    rs_logfile_sync_job job;
+    while (pipe_io(a->sync_req[0], &job, sizeof job, false) == 0) {
+        sync_result res = {0, 0};
+        res.rc = rs_logfile_sync_run(&job, &res.err);
+        if (pipe_io(a->sync_done[1], &res, sizeof res, true) < 0) break;
+    }
+    return NULL;
+}
+
+static int sync_thread_start(app *a)
+{
+    if (pipe2(a->sync_req, O_CLOEXEC) < 0 || pipe2(a->sync_done, O_CLOEXEC) < 0) {
+        fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
+        return -1;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&a->sync_tid, NULL, sync_main, a);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        fprintf(stderr, PROG ": cannot start the sync thread: %s\n", strerror(rc));
+        return -1;
+    }
+    a->sync_thread_on = true;
+    a->log.async_sync = true; /* INTERVAL: the tick leaves the due fsync to sync_due */
+    return 0;
+}
+
+static void reopen_log(app *a, const char *why);
+
+/* The job in flight is done (blocks until it is): ends it and, in GROUP, releases the turn's
+ * replies as failed or not; then a SIGHUP that came meanwhile reopens the log. */
+static void sync_finish(app *a)
+{
+    sync_result res;
+    if (pipe_io(a->sync_done[0], &res, sizeof res, false) < 0) {
+        res.rc = -1; /* cannot happen while the thread runs: taken as a failed fsync */
+        res.err = EIO;
+    }
+    a->sync_busy = false;
+    int64_t spent = mono_ms() - a->sync_started_ms;
+    if (spent > a->st.max_sync_ms) a->st.max_sync_ms = spent;
+    rp_error err;
+    int rc = rs_logfile_sync_end(&a->log, &a->job, res.rc, res.err, &err);
+    if (rc < 0) report_sync_failure(a, &err);
+    if (a->lim.durability == RS_DURABILITY_GROUP) release_replies(a, rc < 0);
+    if (a->hup_pending) {
+        a->hup_pending = false;
+        reopen_log(a, "SIGHUP");
+    }
+}
+
+/* Begins a sync of what was committed: on the thread (1: in flight), or here when there is
+ * none (the clean stop). 0: done, or nothing to sync; < 0: failed (reported). */
+static int sync_submit(app *a)
+{
+    rp_error err;
+    int rc;
+    if (!a->sync_thread_on) {
+        rc = rs_logfile_sync(&a->log, &err);
+    } else if ((rc = rs_logfile_sync_begin(&a->log, &a->job, &err)) == 0 && a->job.fd >= 0) {
+        if (pipe_io(a->sync_req[1], &a->job, sizeof a->job, true) == 0) {
+            a->sync_busy = true;
+            a->sync_started_ms = mono_ms();
+            return 1;
+        }
+        int e = 0; /* the thread is gone (cannot happen): fsync here */
+        int r = rs_logfile_sync_run(&a->job, &e);
+        rc = rs_logfile_sync_end(&a->log, &a->job, r, e, &err);
+    }
+    if (rc < 0) report_sync_failure(a, &err);
+    return rc < 0 ? rc : 0;
+}
+
+/* Waits for a job in flight, stops and joins the thread, closes its pipes. Idempotent. */
+static void sync_thread_stop(app *a)
+{
+    if (a->sync_busy) sync_finish(a);
+    if (a->sync_thread_on) {
+        close(a->sync_req[1]); /* EOF: the thread returns */
+        a->sync_req[1] = -1;
+        pthread_join(a->sync_tid, NULL);
+        a->sync_thread_on = false;
+        a->log.async_sync = false;
+    }
+    for (int i = 0; i < 2; i++) {
+        if (a->sync_req[i] >= 0) close(a->sync_req[i]);
+        if (a->sync_done[i] >= 0) close(a->sync_done[i]);
+        a->sync_req[i] = a->sync_done[i] = -1;
+    }
+}
+
+/* GROUP, at the end of a turn: one fsync for every record of the turn, on the thread; its
+ * replies are released when it ends (sync_finish). Without a job (nothing committed, or the
+ * sync failed at once) they are released now. */
+static void group_turn_end(app *a)
+{
+    int rc = sync_submit(a);
+    if (rc != 1) release_replies(a, rc < 0);
 }
 
 static void reopen_log(app *a, const char *why)
@@ -850,6 +1003,10 @@ static int run(app *a)
     bool group = a->lim.durability == RS_DURABILITY_GROUP;
     for (;;) {
         int64_t now = mono_ms();
+        /* INTERVAL: the due fsync goes to the thread; commits go on meanwhile. */
+        if (a->sync_thread_on && !a->sync_busy && rs_logfile_sync_due(&a->log, now)) {
+            (void)sync_submit(a);
+        }
         uint64_t next_sweep = residue_server_tick(a->srv);
         int timeout_ms = next_sweep > 60u ? 60000 : (int)(next_sweep * 1000u) + 10;
         bool failed = false;
@@ -875,14 +1032,20 @@ static int run(app *a)
         pfd[n++] = (struct pollfd){a->sig_pipe[0], POLLIN, 0};
         pfd[n++] = (struct pollfd){a->listen_fd[0], accepting ? POLLIN : 0, 0};
         pfd[n++] = (struct pollfd){a->listen_fd[1], accepting ? POLLIN : 0, 0};
+        pfd[n++] = (struct pollfd){a->sync_busy ? a->sync_done[0] : -1, POLLIN, 0};
         for (size_t i = 0; i < a->nconns; i++) {
             conn *c = a->conns[i];
             short ev = 0;
             bool room = out_queued(c) + RESIDUE_SESSION_PACKET_MAX <= a->lim.max_output;
-            if (!c->read_closed && room && !c->more) ev |= POLLIN;
+            /* GROUP, a sync in flight: logging connections wait for it (they wait for their
+             * replies anyway, and a line committed now would be after the job's offset: a
+             * failed fsync must take out the job's lines only). Released output still goes;
+             * with none, the socket is left out of the poll (a hang-up would spin it). */
+            bool parked = group && a->sync_busy && c->role == ROLE_LOGGING;
+            if (!parked && !c->read_closed && room && !c->more) ev |= POLLIN;
             if (c->out_off < c->out_release) ev |= POLLOUT;
-            if (c->more && room) timeout_ms = 0;
-            pfd[n++] = (struct pollfd){c->fd, ev, 0};
+            if (!parked && c->more && room) timeout_ms = 0;
+            pfd[n++] = (struct pollfd){parked && ev == 0 ? -1 : c->fd, ev, 0};
         }
         int k = poll(pfd, (nfds_t)n, timeout_ms);
         if (k < 0) {
@@ -899,8 +1062,12 @@ static int run(app *a)
                 if (sig[i] == 'H') hup = true;
             }
             if (stop) return 0; /* SIGINT / SIGTERM */
-            if (hup) reopen_log(a, "SIGHUP");
+            /* Not while a job is in flight: the reopen would fsync here (and GROUP's lines
+             * of the job must stay in the file the job syncs). Done when the job ends. */
+            if (hup && a->sync_busy) a->hup_pending = true;
+            else if (hup) reopen_log(a, "SIGHUP");
         }
+        if (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)) sync_finish(a);
         /* One turn: every connection gets its share, starting where the last turn started
          * plus one, so that a share cut short is not always the same one. */
         now = mono_ms();
@@ -911,7 +1078,8 @@ static int run(app *a)
             size_t i = (start + j) % nc;
             conn *c = a->conns[i];
             if (c->dead) continue;
-            short re = pfd[3 + i].revents;
+            if (group && a->sync_busy && c->role == ROLE_LOGGING) continue; /* parked */
+            short re = pfd[PFD_CONNS + i].revents;
             bool readable = (re & (POLLIN | POLLHUP | POLLERR)) != 0;
             if (readable || c->more) {
                 if (serve(a, c, readable, now) < 0) {
@@ -924,7 +1092,7 @@ static int run(app *a)
             if (!group || c->role == ROLE_CONNECT) c->out_release = c->out_len;
         }
         a->rr = start + 1;
-        if (group) release_replies(a);
+        if (group && !a->sync_busy) group_turn_end(a);
         int64_t after = mono_ms();
         for (size_t i = a->nconns; i-- > 0;) {
             conn *c = a->conns[i];
@@ -973,6 +1141,7 @@ static int write_ports_file(const char *path, const char *line)
 
 static void app_cleanup(app *a)
 {
+    sync_thread_stop(a); /* before the log file is closed (a job holds a dup of it) */
     for (size_t i = 0; i < a->nconns; i++) conn_free(a, a->conns[i]);
     a->nconns = 0;
     while (a->nspare > 0)
@@ -1013,6 +1182,7 @@ int main(int argc, char **argv)
     app a;
     memset(&a, 0, sizeof a);
     a.listen_fd[0] = a.listen_fd[1] = a.sig_pipe[0] = a.sig_pipe[1] = -1;
+    a.sync_req[0] = a.sync_req[1] = a.sync_done[0] = a.sync_done[1] = -1;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         const char **slot = NULL;
@@ -1108,7 +1278,7 @@ int main(int argc, char **argv)
     }
     a.max_conns = max_conns;
     a.conns = calloc(max_conns, sizeof *a.conns);
-    a.pfd = calloc(max_conns + 3u, sizeof *a.pfd);
+    a.pfd = calloc(max_conns + PFD_CONNS, sizeof *a.pfd);
     if (a.conns == NULL || a.pfd == NULL) {
         fprintf(stderr, PROG ": out of memory for %zu connection slots\n", max_conns);
         free(a.conns);
@@ -1148,6 +1318,10 @@ int main(int argc, char **argv)
     (void)fcntl(a.sig_pipe[0], F_SETFD, FD_CLOEXEC);
     (void)fcntl(a.sig_pipe[1], F_SETFD, FD_CLOEXEC);
     g_signal_fd = a.sig_pipe[1];
+    if (a.lim.durability != RS_DURABILITY_FLUSH && sync_thread_start(&a) < 0) {
+        app_cleanup(&a);
+        return 1;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -1173,8 +1347,11 @@ int main(int argc, char **argv)
         return 1;
     }
     rc = run(&a);
-    /* A clean stop: the held replies of an unfinished turn, then what the sockets take. */
-    if (a.lim.durability == RS_DURABILITY_GROUP) release_replies(&a);
+    /* A clean stop: a sync in flight ends (its replies released), the thread is joined, the
+     * held replies of an unfinished turn follow their fsync (here), then what the sockets
+     * take. */
+    sync_thread_stop(&a);
+    if (a.lim.durability == RS_DURABILITY_GROUP) group_turn_end(&a);
     for (size_t i = 0; i < a.nconns; i++) {
         if (!a.conns[i]->dead && flush_output(&a, a.conns[i], mono_ms()) < 0) {
             /* the peer is gone; nothing more to do at exit */

@@ -22,6 +22,11 @@
  *       peers each send BYTES of a packet that never ends, then hold the connection.
  *   pressure COMMON source-flood --source 127.0.0.2 [--count 1500]
  *       CONNECTs from that address without ACK; then one full handshake from 127.0.0.1.
+ *   pressure COMMON sync-stall --mark FILE
+ *       client A logs one line; once FILE (slowsync.so's RP_SLOW_FSYNC_MARK) says an fsync
+ *       started, client B does a full handshake (CONNECT + ACK) on the connect port. Prints
+ *       whether B's handshake completed before A's reply and before that fsync ended (the
+ *       order, no timing threshold): a server that fsyncs in its event loop serves B after.
  * COMMON: --connect-port N --client-key PRIV.pem --client-pub PUB.pem
  * Prints one summary line per mode; exit 0 when its own condition held.
  */
@@ -87,7 +92,7 @@ static hw_conn *connect_from(const char *src, uint16_t port)
 
 typedef struct opts {
     uint16_t port;
-    const char *key, *pub, *out, *tag, *source;
+    const char *key, *pub, *out, *tag, *source, *mark;
     unsigned flooders, seconds, blob, max_ms, lines, interval_ms, msg_bytes, peers, hold_s,
         count;
     size_t bytes;
@@ -258,6 +263,83 @@ static int log_loop(const opts *o, const hw_client *cl)
     free(js);
     printf("log-loop: ok=%u r1=%u err=%u\n", ok, r1, bad);
     return 0;
+}
+
+/* ---- sync-stall ------------------------------------------------------------------------ */
+
+typedef struct stall_log {
+    hw_conn *lc;
+    const hw_session *s;
+    int r;
+    unsigned seq;            /* when its reply came, in the order of events */
+    pthread_mutex_t *mu;
+    unsigned *clock;
+} stall_log;
+
+static unsigned next_event(pthread_mutex_t *mu, unsigned *clock)
+{
+    pthread_mutex_lock(mu);
+    unsigned v = ++*clock;
+    pthread_mutex_unlock(mu);
+    return v;
+}
+
+static void *stall_log_main(void *arg)
+{
+    stall_log *l = arg;
+    char js[256];
+    int jl = snprintf(js, sizeof js,
+                      "{\"_t\":%llu,\"datetime\":%llu000,\"msg\":\"stall-1\",\"level\":128}",
+                      (unsigned long long)hw_now(), (unsigned long long)hw_now());
+    l->r = l->lc != NULL ? hw_log(l->lc, l->s, js, (size_t)jl, 0, 20000) : -1;
+    l->seq = next_event(l->mu, l->clock);
+    return NULL;
+}
+
+/* The "start" and "end" lines slowsync.so has written to the mark file. */
+static void count_marks(const char *path, unsigned *starts, unsigned *ends)
+{
+    *starts = *ends = 0;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return;
+    char line[64];
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "start", 5) == 0) (*starts)++;
+        if (strncmp(line, "end", 3) == 0) (*ends)++;
+    }
+    fclose(f);
+}
+
+static int sync_stall(const opts *o, const hw_client *cl)
+{
+    hw_session s;
+    char err[300];
+    if (hw_handshake(cl, &s, err, sizeof err) != 0) { fprintf(stderr, "sync-stall: %s\n", err); return 1; }
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    unsigned clock = 0;
+    stall_log l = {hw_connect(s.logging_port), &s, -1, 0, &mu, &clock};
+    pthread_t t;
+    if (pthread_create(&t, NULL, stall_log_main, &l) != 0) return 1;
+    unsigned starts = 0, ends = 0;
+    for (int i = 0; i < 1000 && starts == 0; i++) {
+        count_marks(o->mark, &starts, &ends);
+        if (starts == 0) sleep_ms(10);
+    }
+    double t0 = now_s();
+    hw_session s2;
+    int hs = hw_handshake(cl, &s2, err, sizeof err);
+    unsigned hs_seq = next_event(&mu, &clock);
+    double hs_ms = (now_s() - t0) * 1000.0;
+    unsigned starts_after = 0, ends_after = 0;
+    count_marks(o->mark, &starts_after, &ends_after);
+    pthread_join(t, NULL);
+    hw_close(l.lc);
+    bool during = starts > 0 && ends_after < starts_after;
+    printf("sync-stall: fsync_started=%s log_r=%d handshake=%s handshake_ms=%.0f "
+           "handshake_before_reply=%s handshake_during_fsync=%s\n",
+           starts > 0 ? "yes" : "no", l.r, hs == 0 ? "ok" : err, hs_ms,
+           hs_seq < l.seq ? "yes" : "no", during ? "yes" : "no");
+    return starts > 0 && hs == 0 && l.r >= 0 ? 0 : 1;
 }
 
 /* ---- no-read, partial ------------------------------------------------------------------ */
@@ -451,6 +533,7 @@ int main(int argc, char **argv)
         if (strcmp(a, "--out") == 0 && v) { o.out = v; i++; continue; }
         if (strcmp(a, "--tag") == 0 && v) { o.tag = v; i++; continue; }
         if (strcmp(a, "--source") == 0 && v) { o.source = v; i++; continue; }
+        if (strcmp(a, "--mark") == 0 && v) { o.mark = v; i++; continue; }
         if (a[0] != '-' && mode == NULL) { mode = a; continue; }
         fprintf(stderr, "pressure: bad argument '%s'\n", a);
         return 2;
@@ -470,6 +553,7 @@ int main(int argc, char **argv)
     else if (strcmp(mode, "partial") == 0) rc = partial(&o);
     else if (strcmp(mode, "pipeline") == 0) rc = pipeline(&o);
     else if (strcmp(mode, "source-flood") == 0) rc = source_flood(&o, &cl);
+    else if (strcmp(mode, "sync-stall") == 0 && o.mark != NULL) rc = sync_stall(&o, &cl);
     else fprintf(stderr, "pressure: unknown mode '%s'\n", mode);
     hw_client_free(&cl);
     return rc;

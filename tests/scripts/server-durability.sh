@@ -20,6 +20,9 @@
 #   7. `truncate -s 37` of the log while a client logs: the next record starts on a new line.
 #   8. a FIFO as the log: refused at start without a reader; with one, stored; the reader gone,
 #      {"r":1} (nothing of it reaches a later reader); SIGHUP without a reader refused.
+#   9. a slow fsync stalls no connection (L7): every fsync takes 2 s (slowsync.so); group:
+#      while client A's turn is fsynced, client B's full handshake on the connect port completes
+#      before A's {"r":0}; interval: B's handshake completes during the interval's fsync.
 #
 #   tests/scripts/server-durability.sh BUILD       (PRESSURE_HEAVY=1: more and longer)
 set -u
@@ -290,5 +293,35 @@ grep -q 'write .*: Broken pipe' "$work/fifo/server.err" || fail "no Broken pipe 
 grep -q 'SIGHUP: could not reopen the log file, still writing the old one: .*is a FIFO that no process reads' \
     "$work/fifo/server.err" || fail "SIGHUP without a reader not reported: $(head -c 500 "$work/fifo/server.err")"
 [ "$SERVER_RC" -eq 0 ] || fail "FIFO server: SIGTERM exit status $SERVER_RC"
+
+# ---- 9. a slow fsync stalls no connection ------------------------------------------------------
+# The fsync runs on the server's sync thread: the loop keeps serving. Orders, not timings:
+# pressure sync-stall waits until slowsync.so marks the fsync started, then handshakes, and
+# says whether that finished before A's reply and before the fsync's end mark.
+make --no-print-directory -s BUILD="$build" "$build/hostile/slowsync.so" || { echo "durability: slowsync.so build failed"; exit 1; }
+shim=$(cd "$build/hostile" && pwd)/slowsync.so
+for mode in group interval; do
+    mark=$work/fsync-mark-$mode
+    rm -f "$mark"
+    export LD_PRELOAD=$shim RP_SLOW_FSYNC_MS=2000 RP_SLOW_FSYNC_MARK=$mark
+    export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
+    start_server "$build" "$work/slow-$mode" "" --durability "$mode" --durability-interval-ms 100 || exit 1
+    unset LD_PRELOAD RP_SLOW_FSYNC_MS RP_SLOW_FSYNC_MARK
+    "${P[@]}" --connect-port "$CPORT" sync-stall --mark "$mark" > "$work/stall-$mode.out" 2>&1
+    src=$?
+    out=$(head -c 400 "$work/stall-$mode.out")
+    echo "durability: fsyncs of 2 s ($mode): $out"
+    [ "$src" -eq 0 ] || fail "$mode: sync-stall failed (status $src)"
+    echo "$out" | grep -q 'log_r=0 ' || fail "$mode: client A's line was not answered {\"r\":0}"
+    if [ "$mode" = group ]; then
+        echo "$out" | grep -q 'handshake_before_reply=yes' ||
+            fail "group: client B's handshake waited for client A's fsync (the event loop was stalled)"
+    fi
+    echo "$out" | grep -q 'handshake_during_fsync=yes' ||
+        fail "$mode: client B's handshake did not complete while the fsync ran (the event loop was stalled)"
+    stop_server
+    [ "$SERVER_RC" -eq 0 ] || fail "$mode: slow fsync server: SIGTERM exit status $SERVER_RC"
+    grep -q '"msg":"stall-1"' "$SERVER_LOG" || fail "$mode: client A's line is not in the log file"
+done
 
 if [ "$problems" -eq 0 ]; then echo "durability: PASS"; else echo "durability: $problems problem(s)"; exit 1; fi
