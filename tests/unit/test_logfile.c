@@ -742,6 +742,41 @@ START_TEST(open_says_what_it_cuts_and_refuses_a_foreign_tail)
 }
 END_TEST
 
+/* A reopen that finds another file at the path keeps all of its bytes: an unfinished last
+ * line there is someone else's (we never leave one in a file we write), so it is ended with a
+ * '\n', not cut. Our own file, opened again in place, is ours: nothing is added to it. */
+START_TEST(reopen_keeps_a_foreign_unfinished_line)
+{
+    make_dir();
+    faults f = {0};
+    rs_logfile_ops o = ops_for(&f);
+    rs_logfile lf;
+    ck_assert_int_eq(rs_logfile_open(&lf, path, RS_DURABILITY_FLUSH, 0, &o, NULL), 0);
+    put(&lf, "ours");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    char moved[160];
+    snprintf(moved, sizeof moved, "%s/moved.jsonl", dir);
+    ck_assert_int_eq(rename(path, moved), 0);
+    FILE *w = fopen(path, "wb");
+    fputs("theirs\nhalf of theirs", w);
+    fclose(w);
+    ck_assert_int_eq(rs_logfile_reopen(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "theirs\nhalf of theirs\n");
+    ck_assert(strstr(f.last_notice, "ended inside a line someone else wrote (offset 21)") != NULL);
+    put(&lf, "next");
+    ck_assert_int_eq(rs_logfile_commit(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "theirs\nhalf of theirs\nnext\n");
+    ck_assert_str_eq(slurp(moved), "ours\n");
+    /* in place (SIGHUP, no rotation): the same file, as it was */
+    int notices = f.notices;
+    ck_assert_int_eq(rs_logfile_reopen(&lf, NULL), 0);
+    ck_assert_str_eq(slurp(path), "theirs\nhalf of theirs\nnext\n");
+    ck_assert_int_eq(f.notices, notices);
+    rs_logfile_close(&lf);
+    remove_dir();
+}
+END_TEST
+
 static char fifo[160];
 
 /* A FIFO in the test directory and a non-blocking reader of it. */
@@ -1152,6 +1187,7 @@ int main(void)
     tcase_add_test(tc, interval_syncs_on_tick);
     tcase_add_test(tc, open_cuts_a_torn_tail);
     tcase_add_test(tc, moved_file_is_noticed_and_the_path_reopened);
+    tcase_add_test(tc, reopen_keeps_a_foreign_unfinished_line);
     tcase_add_test(tc, lines_committed_to_a_deleted_file_are_moved_before_the_reply);
     tcase_add_test(tc, deletion_between_write_and_reply_loses_nothing);
     tcase_add_test(tc, truncation_from_outside_is_followed_not_extended);

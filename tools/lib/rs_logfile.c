@@ -146,7 +146,29 @@ static int cut_torn_tail(const rs_logfile *lf, const char *path, int fd, struct 
     return 0;
 }
 
-/* Opens path and cuts a torn tail; fills fd, dev, ino, size.
+/* A reopen that finds another file at the path (a rotation, a file someone else writes):
+ * what it ends with is not ours, so nothing of it is cut. When it ends inside a line, that
+ * line is ended with a '\n' here, so that our next line is not glued to it, and said. */
+static int end_foreign_line(const rs_logfile *lf, const char *path, int fd, struct stat *st,
+                            rp_error *err)
+{
+    char c = '\n';
+    if (pread(fd, &c, 1, st->st_size - 1) != 1) return io_error(err, "read", path, errno);
+    if (c == '\n') return 0;
+    ssize_t w;
+    do {
+        w = lf->ops.write(lf->ops.ctx, fd, "\n", 1);
+    } while (w < 0 && errno == EINTR);
+    if (w != 1) return io_error(err, "ending the unfinished last line of", path, w < 0 ? errno : EIO);
+    notice(lf, "log file %s (opened again) ended inside a line someone else wrote (offset %lld): "
+               "kept, ended with a newline", path, (long long)st->st_size);
+    st->st_size++;
+    return 0;
+}
+
+/* Opens path and cuts a torn tail (at a reopen: only in the file we had open, our own torn
+ * line; another file's unfinished line is ended, see end_foreign_line); fills fd, dev, ino,
+ * size.
  *
  * A FIFO is opened O_WRONLY | O_NONBLOCK, never O_RDWR: a descriptor that reads too would keep
  * the pipe "read" by us, so its buffer (64 KiB on Linux) would take and acknowledge lines that
@@ -157,8 +179,8 @@ static int cut_torn_tail(const rs_logfile *lf, const char *path, int fd, struct 
  * the open (an O_RDWR open of it would wake a reader waiting in its open and, at our close,
  * show it an EOF) and checked again by fstat after it: a path whose type changed in between
  * is opened once more. */
-static int open_path(const rs_logfile *lf, const char *path, int *fd_out, struct stat *st,
-                     rp_error *err)
+static int open_path(const rs_logfile *lf, const char *path, bool reopen, int *fd_out,
+                     struct stat *st, rp_error *err)
 {
     int fd = -1;
     for (int tries = 0;; tries++) {
@@ -187,7 +209,9 @@ static int open_path(const rs_logfile *lf, const char *path, int *fd_out, struct
         }
     }
     if (S_ISREG(st->st_mode) && st->st_size > 0) {
-        int rc = cut_torn_tail(lf, path, fd, st, err);
+        int rc = reopen && (st->st_dev != lf->dev || st->st_ino != lf->ino)
+                     ? end_foreign_line(lf, path, fd, st, err)
+                     : cut_torn_tail(lf, path, fd, st, err);
         if (rc < 0) {
             close(fd);
             return rc;
@@ -246,7 +270,7 @@ int rs_logfile_open(rs_logfile *lf, const char *path, rs_durability mode, uint32
         return rp_error_set(err, RP_E_NOMEM, RP_LAYER_IO, SIZE_MAX, "out of memory");
     }
     struct stat st;
-    int rc = open_path(lf, path, &lf->fd, &st, err);
+    int rc = open_path(lf, path, false, &lf->fd, &st, err);
     if (rc < 0) {
         free(lf->path);
         lf->path = NULL;
@@ -915,7 +939,7 @@ static int switch_file(rs_logfile *lf, bool deleted, rp_error *err)
     int fd = -1;
     /* Until the path is open again (and the lines copied), commits are refused. */
     lf->deleted = deleted;
-    int rc = open_path(lf, lf->path, &fd, &st, err);
+    int rc = open_path(lf, lf->path, true, &fd, &st, err);
     if (rc < 0) return rc;
     off_t start = st.st_size;
     if (deleted && rewrite_deleted_lines(lf, fd, start, &st.st_size, err) < 0) {

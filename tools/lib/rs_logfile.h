@@ -28,7 +28,9 @@
  * directory was removed, or the copy fails, e.g. a full disk) the commit (GROUP: the sync)
  * fails, its lines are kept out of any later copy, and every commit fails until the tick
  * replaces the file.
- * Rotation: rs_logfile_reopen opens the path again (SIGHUP). rs_logfile_tick also notices,
+ * Rotation: rs_logfile_reopen opens the path again (SIGHUP). A file found there that is not
+ * the one we had open and ends inside a line holds someone else's bytes: nothing of it is cut,
+ * its last line is ended with a '\n' (notice says so) before ours follow. rs_logfile_tick also notices,
  * once per check period (1 s), a file deleted (st_nlink 0) or moved (the path names another
  * inode or device, or nothing) and reopens the path. Lines committed to a moved file stay
  * there (logrotate's way: they are stored, under its new name). A moved file whose path
@@ -170,7 +172,7 @@ typedef struct rs_logfile {
 /* The real POSIX calls. */
 extern const rs_logfile_ops rs_logfile_posix_ops;
 
-/* The longest unfinished last line rs_logfile_open (and a reopen) cuts from an existing file:
+/* The longest unfinished last line rs_logfile_open (and a reopen of the same file) cuts:
  * more than the longest line residue-server writes with the default --max-packet (a 1 MiB
  * msg, JSON-escaped at most 6 bytes a byte). */
 #define RS_LOGFILE_MAX_TORN_TAIL (8u << 20)
