@@ -43,6 +43,13 @@ void emit_comment_text(rp_strbuf *b, const char *s)
             rp_sb_puts(&t, "/ ");
             continue;
         }
+        if (c == '?' && p[1] == '?' && p[2] != '\0' && strchr("=(/)'<!>-", p[2]) != NULL) {
+            /* a trigraph, which ISO C modes translate even in comments (??/ at a line's end
+             * would splice the next line in, and -Wall warns): written as the literals are */
+            rp_sb_puts(&t, "?\\?");
+            p++;
+            continue;
+        }
         rp_sb_putc(&t, (unsigned char)c < 0x20 ? ' ' : c);
     }
     /* DEL, C1 controls and bidirectional formatting characters as \uXXXX: raw, they would

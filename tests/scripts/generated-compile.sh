@@ -59,12 +59,14 @@ SPEC
 "$build/rprotoc" "$tmp/pv/pv.rproto" -o "$tmp/pv" || { echo "generated-compile: rprotoc failed on the pv spec" >&2; exit 1; }
 # Spec text copied into comments cannot end them, nor reorder the line: a raw RLO (U+202E)
 # and a right-to-left isolate in docs, an escaped one in a wire key and a default, comment
-# ends and starts (gcc's -Wbidi-chars, on by default, fails a build on a raw one).
+# ends and starts, a trigraph (gcc's -Wbidi-chars, on by default, fails a build on a raw
+# bidirectional character, -Wall on ??/ at a comment line's end).
 mkdir -p "$tmp/txt"
 rlo=$(printf '\xe2\x80\xae'); rli=$(printf '\xe2\x81\xa7')
 cat > "$tmp/txt/txt.rproto" <<SPEC
 protocol txt;
-/// A doc with a raw RLO $rlo here, an isolate $rli, and */ int evil; /* too.
+/// A doc with a raw RLO $rlo here, an isolate $rli, and */ int evil; /* too, and a trigraph??/
+/// that would splice this line into the one above in ISO C modes.
 message Note {
   /// field doc $rlo */ x
   required string a = "*/ int evil2; /*" [len ..8];
