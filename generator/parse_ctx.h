@@ -31,6 +31,8 @@ typedef struct rp_parse_ctx {
     rp_strbuf pending_doc;
     bool has_pending_doc;
     uint32_t pending_doc_line; /* line of the last "///" line in the pending block */
+    uint32_t last_token_line;  /* line the last token ended on (0: none yet): a "///" after a
+                                  token on its line is no doc comment */
     rp_doc_entry *docs;      /* blocks waiting to be claimed, in offset order (owned) */
     size_t doc_count, doc_cap;
     size_t errors;           /* errors reported while parsing this unit */
