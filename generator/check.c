@@ -140,9 +140,10 @@ size_t rp_check_parse_version(const char *text, uint64_t parts[8])
             return 0;
         uint64_t v = 0;
         while (*p >= '0' && *p <= '9') {
-            if (v > 100000000u)
-                return 0;
-            v = v * 10 + (uint64_t)(*p - '0');
+            unsigned d = (unsigned)(*p - '0');
+            if (v > (UINT64_MAX - d) / 10)
+                return 0; /* past 2^64 - 1 */
+            v = v * 10 + d;
             p++;
         }
         parts[n++] = v;
@@ -164,15 +165,38 @@ static int version_cmp(const uint64_t *a, size_t na, const uint64_t *b, size_t n
     return 0;
 }
 
+/* Why rp_check_parse_version refused text: its limits, or the form. */
+static const char *version_problem(const char *text)
+{
+    size_t parts = 1, digits = 0;
+    bool form = text[0] != '\0';
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '.') {
+            form = form && digits > 0;
+            parts++;
+            digits = 0;
+        } else if (*p >= '0' && *p <= '9') {
+            digits++;
+        } else {
+            form = false;
+        }
+    }
+    if (!form || digits == 0)
+        return "expected numbers separated by dots, like \"2.3.0\"";
+    if (parts > 8)
+        return "more than 8 parts (the most a version may have)";
+    return "a part larger than 18446744073709551615 (the largest a part may be)";
+}
+
 static void check_versions(checker *c, const char *since, const rp_ast_span *since_span,
                            const char *until, const rp_ast_span *until_span)
 {
     uint64_t a[8], b[8];
     size_t na = 0, nb = 0;
     if (since != NULL && (na = rp_check_parse_version(since, a)) == 0)
-        error(c, since_span, "invalid version \"%s\": expected numbers separated by dots, like \"2.3.0\"", since);
+        error(c, since_span, "invalid version \"%s\": %s", since, version_problem(since));
     if (until != NULL && (nb = rp_check_parse_version(until, b)) == 0)
-        error(c, until_span, "invalid version \"%s\": expected numbers separated by dots, like \"2.3.0\"", until);
+        error(c, until_span, "invalid version \"%s\": %s", until, version_problem(until));
     if (na > 0 && nb > 0 && version_cmp(a, na, b, nb) > 0) {
         error(c, until_span, "'until' version %s is older than 'since' version %s", until, since);
         rp_diag_note(c->diag, since_span, "'since' given here");
