@@ -26,8 +26,9 @@ typedef struct candidates {
 } candidates;
 
 /* One discriminator key of the candidates, and the value the text gives it (of a key given
- * twice the one decoding keeps: the first under duplicate_keys = first, else the last): an integer read as rp_schema_decode reads it, a string as it appears
- * in the input, or just the type. */
+ * twice the one that picks the message: the last under duplicate_keys = last, else the
+ * first, see rp_schema_classify): an integer read as rp_schema_decode reads it, a string as
+ * it appears in the input, or just the type. */
 typedef struct found_key {
     const rp_schema_field *field; /* the first discriminator with this key, in route order */
     rp_json_token value;          /* type RP_JSON_NONE while the key is absent; of an object
@@ -316,7 +317,10 @@ int rp_schema_classify_in(const rp_schema_route *routes, size_t n, int port, int
                             CLASSIFY_KEYS, port, dir);
     if ((rc = rp_json_expect_object_begin(&sc, err)) < 0)
         return rc;
-    bool keep_first = profile != NULL && profile->duplicate_keys == RP_DUPLICATES_FIRST;
+    /* Which occurrence of a key given twice picks the message: the last under `last`; else
+     * the first, which `first` keeps, and which strict decoding reads before it refuses the
+     * second (so the error is the duplicate key, not the const of another message). */
+    bool keep_first = profile == NULL || profile->duplicate_keys != RP_DUPLICATES_LAST;
     for (;;) {
         rp_json_str key;
         bool done;

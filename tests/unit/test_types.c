@@ -367,6 +367,20 @@ START_TEST(test_decode_any_string_discriminator)
     ck_assert_int_eq(every_decode_any(other, strlen(other), EVERY_PORT_SMALL, EVERY_PEER_HUB, &g_any, &a,
                                       NULL, &err), RP_E_SCHEMA_MESSAGE);
     ck_assert_str_eq(err.message, "item \"circle\": not any of Shape, Label");
+    /* strict: a discriminator given twice is the duplicate key, at its second occurrence;
+     * the first picked the message (the last, "shape", would have failed Label's const) */
+    const char *twice = "{\"item\":\"label\",\"item\":\"shape\"}";
+    rp_arena_init(&a, g_mem, sizeof g_mem);
+    ck_assert_int_eq(every_decode_any(twice, strlen(twice), EVERY_PORT_SMALL, EVERY_PEER_HUB, &g_any, &a,
+                                      NULL, &err), RP_E_SCHEMA_DUPLICATE);
+    ck_assert_str_eq(err.path, "$.item");
+    ck_assert_uint_eq(err.offset, 16); /* the second key */
+    /* under duplicate_keys = last the last picks the message (Shape), whose decoder checks
+     * every occurrence of a const: the first is not its value */
+    rp_arena_init(&a, g_mem, sizeof g_mem);
+    ck_assert_int_eq(every_decode_any(twice, strlen(twice), EVERY_PORT_SMALL, EVERY_PEER_HUB, &g_any, &a,
+                                      &every_profile_lenient, &err), RP_E_SCHEMA_CONST);
+    ck_assert_uint_eq(err.offset, 8);
 }
 END_TEST
 
