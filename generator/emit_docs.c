@@ -93,24 +93,66 @@ static void expr_cell(rp_strbuf *b, const rp_ast_expr *e)
     free(t.s);
 }
 
-/* GitHub's heading anchor of a name: lower case; spaces to '-'. */
-static void anchor(rp_strbuf *b, const char *name)
+/* The anchor of a declaration: "KIND-name" (message-hello, enum-e, envelope-hello, ...), written
+ * as an explicit <a id> at the declaration and used by every link to it, never a heading's slug:
+ * GitHub slugs a heading from its text, so "### Hello" got the slug of the envelope row "hello"
+ * and of the section "## Messages" that a message Messages shares its name with, and a link
+ * reached the first of them. The kind prefix keeps the ids apart from every heading slug (a
+ * name has no '-', and no heading of the page starts with one of these words and a '-').
+ * Ids are lower case only: GitHub lowercases heading slugs but keeps an explicit id's case
+ * (as "user-content-" + id) and some renderers match fragments case-insensitively, so an id
+ * that differs from another only in case would be found by one renderer and not by another.
+ * Two names of one kind that are alike in lower case (envelopes E and e) are told apart by
+ * "-2", "-3" ... after the first, in spec order, so the ids are deterministic. */
+static const char *anchor_kind(const rp_ast_decl *d)
 {
-    for (const char *p = name; *p != '\0'; p++) {
-        char c = *p;
-        if (c >= 'A' && c <= 'Z')
-            rp_sb_putc(b, (char)(c - 'A' + 'a'));
-        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')
-            rp_sb_putc(b, c);
-        else if (c == ' ')
-            rp_sb_putc(b, '-');
+    switch (d->kind) {
+    case RP_DECL_MESSAGE: return "message";
+    case RP_DECL_ARRAY: return "array";
+    case RP_DECL_ENUM: return "enum";
+    case RP_DECL_FLAGS: return "flags";
+    case RP_DECL_CHARSET: return "charset";
+    case RP_DECL_ENVELOPE: return "envelope";
+    default: return "decl";
     }
 }
 
-static void link_to(rp_strbuf *b, const char *name)
+static bool same_lower(const char *a, const char *b)
 {
-    rp_sb_printf(b, "[%s](#", name);
-    anchor(b, name);
+    for (; *a != '\0' && *b != '\0'; a++, b++) {
+        char x = *a >= 'A' && *a <= 'Z' ? (char)(*a - 'A' + 'a') : *a;
+        char y = *b >= 'A' && *b <= 'Z' ? (char)(*b - 'A' + 'a') : *b;
+        if (x != y)
+            return false;
+    }
+    return *a == *b;
+}
+
+static void anchor(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_decl *d)
+{
+    rp_sb_printf(b, "%s-", anchor_kind(d));
+    for (const char *p = d->name; *p != '\0'; p++)
+        rp_sb_putc(b, *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p);
+    size_t before = 0;
+    for (size_t i = 0; i < spec->decl_count && spec->decls[i] != d; i++)
+        if (strcmp(anchor_kind(spec->decls[i]), anchor_kind(d)) == 0 && same_lower(spec->decls[i]->name, d->name))
+            before++;
+    if (before > 0)
+        rp_sb_printf(b, "-%zu", before + 1);
+}
+
+/* The explicit anchor a declaration's heading or row starts with. */
+static void anchor_at(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_decl *d)
+{
+    rp_sb_puts(b, "<a id=\"");
+    anchor(b, spec, d);
+    rp_sb_puts(b, "\"></a>");
+}
+
+static void link_to(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_decl *d)
+{
+    rp_sb_printf(b, "[%s](#", d->name);
+    anchor(b, spec, d);
     rp_sb_putc(b, ')');
 }
 
@@ -181,16 +223,16 @@ static void expr_text(rp_strbuf *b, const rp_ast_expr *e)
     }
 }
 
-static void envelope_list(rp_strbuf *b, const rp_ast_route *r)
+static void envelope_list(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_route *r)
 {
     for (size_t i = 0; i < r->envelope_count; i++) {
         if (i > 0)
             rp_sb_puts(b, ", ");
-        link_to(b, r->envelope_names[i]);
+        link_to(b, spec, r->envelopes[i]);
     }
 }
 
-static void route_sentence(rp_strbuf *b, const rp_ast_decl *d)
+static void route_sentence(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_decl *d)
 {
     size_t n = 0;
     const rp_ast_route *r = rp_ast_decl_routes(d, &n);
@@ -200,7 +242,7 @@ static void route_sentence(rp_strbuf *b, const rp_ast_decl *d)
     }
     for (size_t i = 0; i < n; i++) {
         rp_sb_printf(b, "Travels on port **%s**, %s → %s, in ", r[i].port_name, r[i].from_name, r[i].to_name);
-        envelope_list(b, &r[i]);
+        envelope_list(b, spec, &r[i]);
         rp_sb_puts(b, ".\n\n");
     }
 }
@@ -300,9 +342,9 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
                       "| envelope | layers | |\n|---|---|---|\n");
         for (size_t i = 0; i < spec->envelope_count; i++) {
             const rp_ast_decl *d = spec->envelopes[i];
-            rp_sb_printf(b, "| <a id=\"");
-            anchor(b, d->name);
-            rp_sb_printf(b, "\"></a>`%s` | ", d->name);
+            rp_sb_puts(b, "| ");
+            anchor_at(b, spec, d);
+            rp_sb_printf(b, "`%s` | ", d->name);
             expr_cell(b, d->u.envelope.expr);
             rp_sb_puts(b, " | ");
             cell(b, d->doc);
@@ -351,9 +393,9 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
             const rp_ast_route *r = rp_ast_decl_routes(d, &n);
             for (size_t k = 0; k < n; k++) {
                 rp_sb_puts(b, "| ");
-                link_to(b, d->name);
+                link_to(b, spec, d);
                 rp_sb_printf(b, " | `%s` | %s → %s | ", r[k].port_name, r[k].from_name, r[k].to_name);
-                envelope_list(b, &r[k]);
+                envelope_list(b, spec, &r[k]);
                 rp_sb_puts(b, " |\n");
             }
         }
@@ -387,14 +429,14 @@ static void docs_transport(rp_strbuf *b, const rp_ast_spec *spec)
 
 /* ---- fields ---------------------------------------------------------------------------------- */
 
-static void type_text(rp_strbuf *b, const rp_ast_field *f)
+static void type_text(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_field *f)
 {
     if (f->type.is_map)
         rp_sb_puts(b, "map of ");
     else if (f->label == RP_LABEL_REPEATED)
         rp_sb_puts(b, "list of ");
     if (f->type.ref != NULL && f->type.ref->kind != RP_DECL_CHARSET)
-        link_to(b, f->type.ref->name);
+        link_to(b, spec, f->type.ref);
     else
         rp_sb_printf(b, "%s", rp_ast_scalar_name(f->type.scalar));
     if (f->attrs.encoding != RP_BYTES_NONE)
@@ -419,7 +461,7 @@ static void value_text(rp_strbuf *b, const rp_ast_value *v)
     free(t.s);
 }
 
-static void constraints_text(rp_strbuf *b, const rp_ast_field *f)
+static void constraints_text(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_field *f)
 {
     const rp_ast_attrs *a = &f->attrs;
     size_t start = b->len;
@@ -453,7 +495,7 @@ static void constraints_text(rp_strbuf *b, const rp_ast_field *f)
     if (a->charset != NULL) {
         SEP();
         rp_sb_puts(b, "characters of ");
-        link_to(b, a->charset->name);
+        link_to(b, spec, a->charset);
     }
     if (a->pattern != NULL) {
         SEP();
@@ -477,7 +519,7 @@ static void constraints_text(rp_strbuf *b, const rp_ast_field *f)
     if (a->key_charset != NULL) {
         SEP();
         rp_sb_puts(b, "key characters of ");
-        link_to(b, a->key_charset->name);
+        link_to(b, spec, a->key_charset);
     }
     if (a->default_value.kind != RP_VALUE_NONE) {
         SEP();
@@ -494,17 +536,19 @@ static void constraints_text(rp_strbuf *b, const rp_ast_field *f)
 #undef SEP
 }
 
-static void message_section(rp_strbuf *b, const rp_ast_decl *d)
+static void message_section(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_decl *d)
 {
-    rp_sb_printf(b, "### %s\n\n", d->name);
+    rp_sb_puts(b, "### ");
+    anchor_at(b, spec, d);
+    rp_sb_printf(b, "%s\n\n", d->name);
     paragraph(b, d->doc);
-    route_sentence(b, d);
+    route_sentence(b, spec, d);
     if (d->kind == RP_DECL_ARRAY) {
         const rp_ast_len *l = &d->u.array.len;
         rp_strbuf t = { 0 };
         emit_expect_len(&t, l);
         rp_sb_puts(b, "A JSON array of ");
-        link_to(b, d->u.array.element.ref->name);
+        link_to(b, spec, d->u.array.element.ref);
         rp_sb_printf(b, " objects, %s items.\n\n", t.s);
         free(t.s);
         return;
@@ -523,11 +567,11 @@ static void message_section(rp_strbuf *b, const rp_ast_decl *d)
         rp_sb_puts(b, "| ");
         code_cell(b, f->wire_key);
         rp_sb_printf(b, " | `%s` | ", f->c_name);
-        type_text(b, f);
+        type_text(b, spec, f);
         rp_sb_puts(b, " | ");
         presence_text(b, f);
         rp_sb_puts(b, " | ");
-        constraints_text(b, f);
+        constraints_text(b, spec, f);
         rp_sb_puts(b, " | ");
         versions_text(b, f->attrs.since, f->attrs.until);
         rp_sb_puts(b, " | ");
@@ -539,11 +583,13 @@ static void message_section(rp_strbuf *b, const rp_ast_decl *d)
 
 /* ---- enums, flags, charsets ------------------------------------------------------------------ */
 
-static void enum_section(rp_strbuf *b, const rp_ast_decl *d)
+static void enum_section(rp_strbuf *b, const rp_ast_spec *spec, const rp_ast_decl *d)
 {
     const rp_ast_enum *e = &d->u.enm;
     bool text = e->underlying == RP_SCALAR_STRING;
-    rp_sb_printf(b, "### %s\n\n", d->name);
+    rp_sb_puts(b, "### ");
+    anchor_at(b, spec, d);
+    rp_sb_printf(b, "%s\n\n", d->name);
     paragraph(b, d->doc);
     if (d->kind == RP_DECL_FLAGS) {
         uint64_t all = 0;
@@ -592,7 +638,9 @@ static void charsets_section(rp_strbuf *b, const rp_ast_spec *spec)
         const rp_ast_decl *d = spec->decls[i];
         if (d->kind != RP_DECL_CHARSET)
             continue;
-        rp_sb_printf(b, "### %s\n\n", d->name);
+        rp_sb_puts(b, "### ");
+        anchor_at(b, spec, d);
+        rp_sb_printf(b, "%s\n\n", d->name);
         paragraph(b, d->doc);
         rp_sb_puts(b, "Characters: ");
         code_span(b, d->u.charset.text, false);
@@ -611,7 +659,7 @@ static void list_of(rp_strbuf *b, const rp_ast_spec *spec, const char *title, un
         if (first)
             rp_sb_printf(b, "%s: ", title);
         first = false;
-        link_to(b, d->name);
+        link_to(b, spec, d);
     }
     if (!first)
         rp_sb_puts(b, "\n");
@@ -661,7 +709,7 @@ char *rp_emit_docs(const rp_ast_spec *spec)
     for (size_t i = 0; i < spec->decl_count; i++) {
         const rp_ast_decl *d = spec->decls[i];
         if (d->kind == RP_DECL_MESSAGE || d->kind == RP_DECL_ARRAY)
-            message_section(&b, d);
+            message_section(&b, spec, d);
     }
     for (int pass = 0; pass < 2; pass++) {
         rp_ast_decl_kind k = pass == 0 ? RP_DECL_ENUM : RP_DECL_FLAGS;
@@ -673,7 +721,7 @@ char *rp_emit_docs(const rp_ast_spec *spec)
         rp_sb_puts(&b, pass == 0 ? "## Enums\n\n" : "## Flags\n\n");
         for (size_t i = 0; i < spec->decl_count; i++)
             if (spec->decls[i]->kind == k)
-                enum_section(&b, spec->decls[i]);
+                enum_section(&b, spec, spec->decls[i]);
     }
     charsets_section(&b, spec);
     /* no blank line at the very end */

@@ -24,7 +24,7 @@ for want in '| `counts` | `counts` | map of uint16 | optional |' 'matches `^[a-z
 done
 # every declaration has its section
 for name in $(grep -oE '^(message|array|enum|flags|charset) [A-Za-z_]+' tests/specs/valid/all-constructs.rproto | awk '{print $2}'); do
-    grep -q "^### $name\$" "$tmp/every.md" || { echo "docs-fresh: FAIL no section for $name" >&2; fail=1; }
+    grep -qE "^### <a id=\"[a-z]+-[a-z0-9_]+(-[0-9]+)?\"></a>$name\$" "$tmp/every.md" || { echo "docs-fresh: FAIL no section for $name" >&2; fail=1; }
 done
 # control bytes a string escape put in a key, a const or a delimiter are shown as escapes, never
 # written raw (an ESC would reach the terminal of whoever cats the page)
@@ -90,5 +90,56 @@ grep -q '^Timers:$' "$tmp/dm.md" && { echo "docs-fresh: FAIL a Timers: list with
 "$rp" --emit docs "$tmp/deep.rproto" > "$tmp/deep.md" || fail=1
 grep -qF "at most 32 levels deep (each object or array counts one), or a message's own depth where that is more: the default" "$tmp/deep.md" \
     || { echo "docs-fresh: FAIL deep spec: $(grep -F 'levels deep' "$tmp/deep.md")" >&2; fail=1; }
+# every link reaches its declaration: each "](#x)" has exactly one target x on the page (an
+# explicit <a id="x"> or a heading's GitHub slug), and that target is the declaration the link
+# names, under the section of its kind. Names here collide with the envelope row (hello), with
+# section headings (Transport, Messages, Enums, Flags, Charsets) and in lower case (e, E).
+printf '%s\n' 'protocol anch;' 'peers a, b;' 'port p { framing = delimiter("\n"); max_packet = 100; }' \
+    'key k = aes(128);' 'envelope hello = json;' 'envelope e = hex(aes(k, json));' \
+    'message Hello on p a -> b in hello { required uint8 x = "x" [const 1]; }' \
+    'message Transport on p b -> a in e { required uint8 x = "x"; optional E f = "f"; optional Flags g = "g"; optional string s = "s" [charset Charsets]; }' \
+    'message Messages { required Transport t = "t"; }' 'array Enums of Messages [len 1..2];' \
+    'enum E : uint8 { A = 1; }' 'flags Flags : uint8 { B = 1; }' 'charset Charsets = "a-z";' > "$tmp/anch.rproto"
+"$rp" --emit docs "$tmp/anch.rproto" > "$tmp/anch.md" || fail=1
+for page in anch every ref; do
+    python3 - "$tmp/$page.md" <<'PY' || { echo "docs-fresh: FAIL links of the $page page" >&2; fail=1; }
+import re, sys, collections
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+targets = collections.Counter()
+where = {}         # explicit id -> (section, name that follows it)
+slugs = collections.Counter()
+section = None
+for line in lines:
+    h = re.match(r"(#{1,6}) (.*)", line)
+    if h:
+        text = re.sub(r"<[^>]*>", "", h.group(2))
+        # GitHub's slug: lower case, punctuation but '-' and '_' dropped, spaces to '-',
+        # a repeated slug numbered -1, -2 ...
+        slug = re.sub(r"[^\w\- ]", "", text.lower()).replace(" ", "-")
+        n = slugs[slug]
+        slugs[slug] += 1
+        targets[slug if n == 0 else f"{slug}-{n}"] += 1
+        if len(h.group(1)) == 2:
+            section = text
+    for m in re.finditer(r'<a id="([^"]*)"></a>`?([A-Za-z0-9_]*)', line):
+        targets[m.group(1)] += 1
+        where[m.group(1)] = (section, m.group(2))
+kinds = {"message": "Messages", "array": "Messages", "enum": "Enums", "flags": "Flags",
+         "charset": "Charsets", "envelope": "Transport"}
+bad = 0
+links = 0
+for line in lines:
+    for m in re.finditer(r"\[([^\]]*)\]\(#([^)]*)\)", line):
+        links += 1
+        name, x = m.groups()
+        if targets[x] != 1:
+            print(f"link [{name}](#{x}): {targets[x]} targets", file=sys.stderr); bad = 1
+        elif x not in where or where[x][1] != name or kinds.get(x.split("-")[0]) != where[x][0]:
+            print(f"link [{name}](#{x}) lands on {where.get(x)}", file=sys.stderr); bad = 1
+if links == 0:
+    print("no links", file=sys.stderr); bad = 1
+sys.exit(bad)
+PY
+done
 [ "$fail" -eq 0 ] && echo "docs-fresh: docs/residue-reference.md is current; every construct renders"
 exit $fail
