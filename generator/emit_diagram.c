@@ -157,16 +157,32 @@ static void walk_free(walk *w)
 
 /* ---- Mermaid ------------------------------------------------------------------------------------ */
 
-/* Mermaid labels end at a newline and treat ';' and '#' specially: keep them plain. */
+/* Text of a label, a note or a participant's alias: Mermaid ends it at a newline, a ';' or a
+ * '#' (which starts an entity code), and reads '<' and '>' as HTML (<br> breaks the line), so
+ * those are written as its entity codes and a control character as a space. */
 static void mermaid_text(rp_strbuf *b, const char *s)
 {
-    for (; *s != '\0'; s++)
-        rp_sb_putc(b, *s == ';' || *s == '#' || *s == '\n' ? ' ' : *s);
+    for (; *s != '\0'; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == ';' || ch == '#' || ch == '<' || ch == '>')
+            rp_sb_printf(b, "#%u;", ch);
+        else
+            rp_sb_putc(b, ch < 0x20 || ch == 0x7f ? ' ' : (char)ch);
+    }
 }
 
-static void mermaid(rp_strbuf *b, const walk *w, const char *self, const char *other)
+/* The participants are P0 (the machine's peer) and P1 with the peers' names as aliases, and
+ * arrows and notes name them by these ids: a peer may be named like a word of Mermaid's
+ * sequence diagrams (end, loop, note, participant, ... any case), which as an id does not
+ * parse, while an alias is text to the end of its line. */
+static void mermaid(rp_strbuf *b, const walk *w, const char *self_name, const char *other_name)
 {
-    rp_sb_printf(b, "```mermaid\nsequenceDiagram\n    participant %s\n    participant %s\n", self, other);
+    const char *self = "P0", *other = "P1";
+    rp_sb_printf(b, "```mermaid\nsequenceDiagram\n    participant %s as ", self);
+    mermaid_text(b, self_name);
+    rp_sb_printf(b, "\n    participant %s as ", other);
+    mermaid_text(b, other_name);
+    rp_sb_putc(b, '\n');
     int depth = 1;
     for (size_t i = 0; i < w->count; i++) {
         const row *r = &w->rows[i];

@@ -18,7 +18,7 @@ for f in "$tmp"/*; do
 done
 [ "$(ls "$tmp" | wc -l)" -eq 3 ] || bad "expected 3 files for residue, got: $(ls "$tmp" | tr '\n' ' ')"
 [ "$(grep -c '^```mermaid' "$tmp/residue-session.md")" -eq 2 ] || bad "residue-session.md: not one Mermaid block per machine"
-grep -q 'server-xclient: ConnectError' "$tmp/residue-session.md" || bad "no error arrow for ConnectError"
+grep -q 'P1-xP0: ConnectError' "$tmp/residue-session.md" || bad "no error arrow for ConnectError"
 grep -q 'Hello (rsa_to_client) \[establish session\]' "$tmp/residue-session.md" || bad "the hello does not establish the session"
 # the page says how it was made, as the reference does, naming the spec by its file name only:
 # drawn from an absolute path it is the same bytes
@@ -35,7 +35,7 @@ for svg in "$tmp"/*.svg "$tmp"/t/*.svg; do
     python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$svg" 2>/dev/null ||
         bad "$(basename "$svg") is not well-formed XML"
 done
-grep -q 'participant device' "$tmp/t/telemetry-session.md" || bad "telemetry: no device participant"
+grep -qx '    participant P0 as device' "$tmp/t/telemetry-session.md" || bad "telemetry: no device participant"
 
 "$rprotoc" --emit diagram tests/specs/valid/all-constructs.rproto -o "$tmp" > /dev/null 2>&1 || bad "all-constructs has machines: must succeed"
 mkdir -p "$tmp/none"
@@ -65,5 +65,42 @@ for t in doc.getElementsByTagName("text"):
         sys.exit(f"{text!r} spans {lo}..{hi}, the picture is {width} wide")
 PY
 done
-[ "$fail" -eq 0 ] && echo "diagram: residue's 2 machines current in docs/, telemetry's drawn, SVGs well-formed"
+# peers, states and messages named like Mermaid's words: the participants are P0 and P1 with the
+# names as aliases, and every line of a diagram is one Mermaid reads as meant (an arrow or a note
+# between P0 and P1, a block keyword with its text); a bare "end" as a participant did not parse
+mkdir -p "$tmp/kw"
+printf '%s\n' 'protocol kw;' 'peers end, loop;' 'port p { framing = length(uint32, big_endian); max_packet = 4096; }' \
+    'key k = aes(128);' 'envelope par = json;' 'envelope note = hex(aes(k, json));' \
+    'message alt on p end -> loop in par | note { required uint8 x = "x" [const 1]; }' \
+    'message opt on p loop -> end in par { required uint8 x = "x" [const 2]; }' \
+    'message participant on p loop -> end in par { required uint8 x = "x" [const 3]; }' \
+    'message title on p loop -> end in note { required uint8 x = "x"; }' \
+    'machine over for end {' '  timer box;' '  state rect [initial] { send alt -> activate [start(box)]; }' \
+    '  state activate {' '    receive opt -> deactivate [stop(box)];' '    receive participant -> rect [error];' \
+    '    timer box -> end [error];' '    receive title -> activate;' '  }' \
+    '  state deactivate { receive participant -> end; }' '  state end [final] { }' '}' \
+    'machine critical for loop {' '  state actor [initial] { receive alt -> Note; }' \
+    '  state Note { send opt -> autonumber; send participant -> actor [error]; }' '  state autonumber [final] { }' '}' \
+    > "$tmp/kw.rproto"
+"$rprotoc" --emit diagram "$tmp/kw.rproto" -o "$tmp/kw" 2> /dev/null || bad "rprotoc --emit diagram failed on the keyword spec"
+for page in "$tmp/kw/kw-session.md" "$tmp/residue-session.md" "$tmp/t/telemetry-session.md"; do
+    odd=$(awk '/^```mermaid$/ { inside = 1; next } /^```$/ { inside = 0 } inside' "$page" | sed 's/^ *//' |
+          grep -vE '^(sequenceDiagram|participant P[01] as [A-Za-z_][A-Za-z0-9_]*|P([01])(->>|-x)P[01]: .*|Note over P[01]: .*|(loop|alt|else) .*|end)$')
+    [ -z "$odd" ] || bad "$(basename "$page"): lines Mermaid may not read as meant: $odd"
+done
+grep -qx '    participant P0 as end' "$tmp/kw/kw-session.md" && grep -qx '    participant P1 as end' "$tmp/kw/kw-session.md" &&
+    grep -qx '    P0->>P1: alt (par | note) \[start box\]' "$tmp/kw/kw-session.md" ||
+    bad "keyword spec: no participant P0 as end / P1 as end, or no alt arrow: $(grep -E 'participant|alt \(' "$tmp/kw/kw-session.md")"
+# Mermaid's own parser, where it is installed (cd tests/mermaid && npm install): optional, this
+# test never reaches the network
+if [ -d tests/mermaid/node_modules/mermaid ] && [ -d tests/mermaid/node_modules/jsdom ] && command -v node > /dev/null; then
+    node tests/mermaid/parse.mjs "$tmp/kw/kw-session.md" "$tmp/residue-session.md" "$tmp/t/telemetry-session.md" > "$tmp/parse.out" 2>&1 ||
+        bad "Mermaid does not parse a diagram: $(cat "$tmp/parse.out")"
+    parsed=" (and Mermaid parses them)"
+else
+    echo "diagram: note: Mermaid's parser is not in tests/mermaid/node_modules, its check skipped" >&2
+    parsed=""
+fi
+
+[ "$fail" -eq 0 ] && echo "diagram: residue's 2 machines current in docs/, telemetry's drawn, SVGs well-formed, every Mermaid line as meant$parsed"
 exit $fail
