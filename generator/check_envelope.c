@@ -424,15 +424,9 @@ void rp_check_envelope_framing(rp_checker *c)
                 if (!all)
                     continue;
                 rp_strbuf shown = { 0 };
-                for (size_t d = 0; d < port->delimiter_len; d++) {
-                    unsigned char b = (unsigned char)port->delimiter[d];
-                    if (b >= 0x20 && b < 0x7f && b != '"' && b != '\\')
-                        rp_sb_putc(&shown, (char)b);
-                    else
-                        rp_sb_printf(&shown, "\\x%02X", b);
-                }
+                rp_diag_put_quoted(&shown, port->delimiter, port->delimiter_len);
                 error(c, &r->envelope_spans[k],
-                      "the text of envelope '%s' may hold the delimiter \"%s\" that ends a packet "
+                      "the text of envelope '%s' may hold the delimiter %s that ends a packet "
                       "on port '%s': a packet could be cut inside",
                       r->envelopes[k]->name, shown.s, r->port->name);
                 free(shown.s);

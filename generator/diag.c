@@ -237,7 +237,9 @@ static void render_excerpt(rp_strbuf *b, diag_source *src, const rp_ast_span *sp
     free(marks.s);
 }
 
-void rp_diag_put_printable(rp_strbuf *b, const char *s, size_t n)
+/* rp_diag_put_printable, and with `quoted` the inside of a spec string: '\\' and '"' escaped,
+ * newline, carriage return and tab as \n \r \t (the escapes the spec would use for them). */
+static void put_printable(rp_strbuf *b, const char *s, size_t n, bool quoted)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
@@ -245,6 +247,11 @@ void rp_diag_put_printable(rp_strbuf *b, const char *s, size_t n)
         if (len == 0) {
             rp_sb_printf(b, "\\x%02x", (unsigned)p[i]);
             len = 1;
+        } else if (quoted && (p[i] == '\\' || p[i] == '"')) {
+            rp_sb_putc(b, '\\');
+            rp_sb_putc(b, (char)p[i]);
+        } else if (quoted && (p[i] == '\n' || p[i] == '\r' || p[i] == '\t')) {
+            rp_sb_puts(b, p[i] == '\n' ? "\\n" : p[i] == '\r' ? "\\r" : "\\t");
         } else if ((len == 1 && (p[i] < 0x20 || p[i] == 0x7f)) || hidden_char(p + i, len)) {
             unsigned cp = len == 1 ? p[i]
                         : len == 2 ? ((p[i] & 0x1fu) << 6) | (p[i + 1] & 0x3fu)
@@ -255,6 +262,18 @@ void rp_diag_put_printable(rp_strbuf *b, const char *s, size_t n)
         }
         i += len;
     }
+}
+
+void rp_diag_put_printable(rp_strbuf *b, const char *s, size_t n)
+{
+    put_printable(b, s, n, false);
+}
+
+void rp_diag_put_quoted(rp_strbuf *b, const char *s, size_t n)
+{
+    rp_sb_putc(b, '"');
+    put_printable(b, s, n, true);
+    rp_sb_putc(b, '"');
 }
 
 static void report(rp_diag *d, const char *level, const rp_ast_span *span, const char *fmt,

@@ -66,6 +66,10 @@ bool rp_diag_flush_stdout(void);
  * character (C0, DEL, C1) or a bidirectional formatting character as \uXXXX (the escape a
  * spec string would use), a byte that is not UTF-8 as \xXX; everything else as it is. */
 void rp_diag_put_printable(rp_strbuf *b, const char *s, size_t n);
+/* Appends s[0..n) to b as a spec string in double quotes, the way a value the spec wrote (a
+ * delimiter) is quoted wherever it is shown: as rp_diag_put_printable does, and '\\' and '"'
+ * escaped, newline, carriage return and tab as \n \r \t. "\u00e9\u007f\t" is "é\u007f\t". */
+void rp_diag_put_quoted(rp_strbuf *b, const char *s, size_t n);
 
 /* A usage error of `command` ("rprotoc", "rprotoc validate", ...): prints
  *   COMMAND: error: MESSAGE

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "emit_c.h"
+#include "diag.h"
 #include "emit_c_util.h"
 #include "version.h"
 
@@ -255,19 +256,12 @@ static void framing_text(rp_strbuf *b, const rp_ast_port *p)
                      p->big_endian ? "big-endian" : "little-endian");
         return;
     }
-    rp_sb_puts(b, "each packet ends with `");
-    for (size_t i = 0; i < p->delimiter_len; i++) {
-        unsigned char ch = (unsigned char)p->delimiter[i];
-        if (ch == '\r')
-            rp_sb_puts(b, "\\r");
-        else if (ch == '\n')
-            rp_sb_puts(b, "\\n");
-        else if (ch < 0x20 || ch == '`' || ch == '|')
-            rp_sb_printf(b, "\\x%02x", ch);
-        else
-            rp_sb_putc(b, (char)ch);
-    }
-    rp_sb_puts(b, "`");
+    /* quoted as the compiler's messages quote it (rp_diag_put_quoted), as code in a cell */
+    rp_strbuf t = { 0 };
+    rp_diag_put_quoted(&t, p->delimiter, p->delimiter_len);
+    rp_sb_puts(b, "each packet ends with ");
+    code_cell(b, t.s);
+    free(t.s);
 }
 
 /* One item of a "States:" / "Timers:" list, when the state or timer has a doc. */

@@ -29,10 +29,12 @@ done
 # control bytes a string escape put in a key, a const or a delimiter are shown as escapes, never
 # written raw (an ESC would reach the terminal of whoever cats the page)
 printf '%s\n' 'protocol t;' 'peers a, b;' 'port p { framing = delimiter("\u0001\n"); max_packet = 100; }' \
+    'port q { framing = delimiter("\u00e9\u007f\t\"\\\u202e|"); max_packet = 100; }' \
     'envelope json = json;' \
     'message M on p a -> b in json { required string s = "k\u001b[31m" [const "a\u0007b\nc"]; }' > "$tmp/ctl.rproto"
 "$rp" --emit docs "$tmp/ctl.rproto" > "$tmp/ctl.md" || fail=1
-for want in '| `k\u001b[31m` | `s` |' 'always `"a\u0007b\nc"`' 'each packet ends with `\x01\n`'; do
+for want in '| `k\u001b[31m` | `s` |' 'always `"a\u0007b\nc"`' 'each packet ends with `"\u0001\n"`' \
+            '| `q` | each packet ends with `"é\u007f\t\"\\\u202e\|"` |'; do
     grep -qF -- "$want" "$tmp/ctl.md" || { echo "docs-fresh: FAIL control bytes: no '$want' in: $(grep -F '`' "$tmp/ctl.md" | head -5)" >&2; fail=1; }
 done
 LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$tmp/ctl.md" && { echo "docs-fresh: FAIL a raw control byte in the page" >&2; fail=1; }

@@ -243,6 +243,18 @@ START_TEST(put_printable)
 }
 END_TEST
 
+/* a quoted value (a delimiter) reads as a spec string: \n \r \t, '"' and '\\' escaped, the rest
+ * as rp_diag_put_printable shows it */
+START_TEST(put_quoted)
+{
+    rp_strbuf b = { 0 };
+    const char in[] = "\xc3\xa9\x7f\t\r\n\"\\\x01\xe2\x80\xae\xff,";
+    rp_diag_put_quoted(&b, in, sizeof in - 1);
+    ck_assert_str_eq(b.s, "\"\xc3\xa9\\u007f\\t\\r\\n\\\"\\\\\\u0001\\u202e\\xff,\"");
+    free(b.s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("frontend_excerpt");
@@ -260,6 +272,7 @@ static Suite *suite(void)
     tcase_add_test(tc, wide_and_combining_characters_keep_the_caret_aligned);
     tcase_add_test(tc, messages_quote_control_characters_as_escapes);
     tcase_add_test(tc, put_printable);
+    tcase_add_test(tc, put_quoted);
     suite_add_tcase(s, tc);
     return s;
 }
