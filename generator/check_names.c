@@ -19,6 +19,8 @@
 
 /* ---- reserved names ------------------------------------------------------------------------ */
 
+/* The words C and C++ reserve, and what no header list can show (reserved_names.def has the
+ * rest). Values of the words table: a WHY_ code, or WHY_LIB + the index in lib_names. */
 enum {
     WHY_C = 1,  /* a C keyword */
     WHY_C23,    /* a C23 keyword */
@@ -27,10 +29,7 @@ enum {
     WHY_STDDEF,
     WHY_STDINT,
     WHY_STRING,
-    /* object-like macros of other standard headers: a program that includes one of them
-     * before the generated header would have the member expanded away */
-    WHY_ERRNO, WHY_STDIO, WHY_STDLIB, WHY_LIMITS, WHY_MATH, WHY_COMPLEX, WHY_NORETURN,
-    WHY_SIGNAL, WHY_LOCALE, WHY_TIME, WHY_THREADS, WHY_WCHAR
+    WHY_LIB     /* first value of the lib_names entries */
 };
 
 static const char *why_text(size_t why)
@@ -43,18 +42,6 @@ static const char *why_text(size_t why)
     case WHY_STDDEF: return "a name <stddef.h> defines";
     case WHY_STDINT: return "a name <stdint.h> defines";
     case WHY_STRING: return "a name <string.h> declares";
-    case WHY_ERRNO: return "a macro of <errno.h> (a program that includes it first would not compile)";
-    case WHY_STDIO: return "a macro of <stdio.h> (a program that includes it first would not compile)";
-    case WHY_STDLIB: return "a macro of <stdlib.h> (a program that includes it first would not compile)";
-    case WHY_LIMITS: return "a macro of <limits.h> (a program that includes it first would not compile)";
-    case WHY_MATH: return "a macro of <math.h> (a program that includes it first would not compile)";
-    case WHY_COMPLEX: return "a macro of <complex.h> (a program that includes it first would not compile)";
-    case WHY_NORETURN: return "a macro of <stdnoreturn.h> (a program that includes it first would not compile)";
-    case WHY_SIGNAL: return "a macro of <signal.h> (a program that includes it first would not compile)";
-    case WHY_LOCALE: return "a macro of <locale.h> (a program that includes it first would not compile)";
-    case WHY_TIME: return "a macro of <time.h> (a program that includes it first would not compile)";
-    case WHY_THREADS: return "a macro of <threads.h> (a program that includes it first would not compile)";
-    case WHY_WCHAR: return "a macro of <wchar.h> (a program that includes it first would not compile)";
     }
     return "reserved";
 }
@@ -96,61 +83,91 @@ static const struct {
     { "template", WHY_CXX }, { "this", WHY_CXX }, { "throw", WHY_CXX }, { "try", WHY_CXX },
     { "typeid", WHY_CXX }, { "typename", WHY_CXX }, { "using", WHY_CXX }, { "virtual", WHY_CXX },
     { "wchar_t", WHY_CXX }, { "xor", WHY_CXX }, { "xor_eq", WHY_CXX },
-    /* what the headers the generated code includes define (the <stdint.h> integer types and
-     * limits follow a pattern: see stdint_name) */
-    { "__bool_true_false_are_defined", WHY_STDBOOL },
-    { "NULL", WHY_STDDEF }, { "offsetof", WHY_STDDEF }, { "ptrdiff_t", WHY_STDDEF },
-    { "size_t", WHY_STDDEF }, { "max_align_t", WHY_STDDEF },
-    { "SIZE_MAX", WHY_STDINT }, { "PTRDIFF_MIN", WHY_STDINT }, { "PTRDIFF_MAX", WHY_STDINT },
-    { "SIG_ATOMIC_MIN", WHY_STDINT }, { "SIG_ATOMIC_MAX", WHY_STDINT },
-    { "WCHAR_MIN", WHY_STDINT }, { "WCHAR_MAX", WHY_STDINT }, { "WINT_MIN", WHY_STDINT },
-    { "WINT_MAX", WHY_STDINT }, { "intptr_t", WHY_STDINT }, { "uintptr_t", WHY_STDINT },
-    { "intmax_t", WHY_STDINT }, { "uintmax_t", WHY_STDINT }, { "INTPTR_MIN", WHY_STDINT },
-    { "INTPTR_MAX", WHY_STDINT }, { "UINTPTR_MAX", WHY_STDINT }, { "INTMAX_MIN", WHY_STDINT },
-    { "INTMAX_MAX", WHY_STDINT }, { "UINTMAX_MAX", WHY_STDINT }, { "INTMAX_C", WHY_STDINT },
-    { "UINTMAX_C", WHY_STDINT },
-    /* <string.h> (included by rp_json.h): the POSIX names that contain '_' and so could be
-     * a prefix plus a declaration name */
+    /* what the script cannot see: function-like macros (a member named offsetof is fine in C,
+     * but kept refused as before), a reserved macro, and functions of <string.h> (included by
+     * rp_json.h) that contain '_' and so could be a prefix plus a declaration name (the
+     * <stdint.h> names of widths no header has follow a pattern: see stdint_name) */
+    { "__bool_true_false_are_defined", WHY_STDBOOL }, { "offsetof", WHY_STDDEF },
     { "strerror_r", WHY_STRING }, { "strtok_r", WHY_STRING }, { "strerror_l", WHY_STRING },
     { "strcoll_l", WHY_STRING }, { "strxfrm_l", WHY_STRING },
-    /* object-like macros of the other C11 headers (function-like ones, such as assert, do not
-     * touch a member, which no '(' follows) */
-    { "errno", WHY_ERRNO }, { "EDOM", WHY_ERRNO }, { "ERANGE", WHY_ERRNO }, { "EILSEQ", WHY_ERRNO },
-    { "EOF", WHY_STDIO }, { "BUFSIZ", WHY_STDIO }, { "FILENAME_MAX", WHY_STDIO },
-    { "FOPEN_MAX", WHY_STDIO }, { "L_tmpnam", WHY_STDIO }, { "TMP_MAX", WHY_STDIO },
-    { "SEEK_SET", WHY_STDIO }, { "SEEK_CUR", WHY_STDIO }, { "SEEK_END", WHY_STDIO },
-    { "stdin", WHY_STDIO }, { "stdout", WHY_STDIO }, { "stderr", WHY_STDIO },
-    { "EXIT_SUCCESS", WHY_STDLIB }, { "EXIT_FAILURE", WHY_STDLIB }, { "RAND_MAX", WHY_STDLIB },
-    { "MB_CUR_MAX", WHY_STDLIB },
-    { "CHAR_BIT", WHY_LIMITS }, { "CHAR_MIN", WHY_LIMITS }, { "CHAR_MAX", WHY_LIMITS },
-    { "SCHAR_MIN", WHY_LIMITS }, { "SCHAR_MAX", WHY_LIMITS }, { "UCHAR_MAX", WHY_LIMITS },
-    { "SHRT_MIN", WHY_LIMITS }, { "SHRT_MAX", WHY_LIMITS }, { "USHRT_MAX", WHY_LIMITS },
-    { "INT_MIN", WHY_LIMITS }, { "INT_MAX", WHY_LIMITS }, { "UINT_MAX", WHY_LIMITS },
-    { "LONG_MIN", WHY_LIMITS }, { "LONG_MAX", WHY_LIMITS }, { "ULONG_MAX", WHY_LIMITS },
-    { "LLONG_MIN", WHY_LIMITS }, { "LLONG_MAX", WHY_LIMITS }, { "ULLONG_MAX", WHY_LIMITS },
-    { "MB_LEN_MAX", WHY_LIMITS },
-    { "INFINITY", WHY_MATH }, { "NAN", WHY_MATH }, { "HUGE_VAL", WHY_MATH },
-    { "HUGE_VALF", WHY_MATH }, { "HUGE_VALL", WHY_MATH }, { "math_errhandling", WHY_MATH },
-    { "MATH_ERRNO", WHY_MATH }, { "MATH_ERREXCEPT", WHY_MATH },
-    { "I", WHY_COMPLEX }, { "complex", WHY_COMPLEX }, { "imaginary", WHY_COMPLEX },
-    { "noreturn", WHY_NORETURN },
-    { "SIG_DFL", WHY_SIGNAL }, { "SIG_ERR", WHY_SIGNAL }, { "SIG_IGN", WHY_SIGNAL },
-    { "SIGABRT", WHY_SIGNAL }, { "SIGFPE", WHY_SIGNAL }, { "SIGILL", WHY_SIGNAL },
-    { "SIGINT", WHY_SIGNAL }, { "SIGSEGV", WHY_SIGNAL }, { "SIGTERM", WHY_SIGNAL },
-    { "LC_ALL", WHY_LOCALE }, { "LC_COLLATE", WHY_LOCALE }, { "LC_CTYPE", WHY_LOCALE },
-    { "LC_MONETARY", WHY_LOCALE }, { "LC_NUMERIC", WHY_LOCALE }, { "LC_TIME", WHY_LOCALE },
-    { "CLOCKS_PER_SEC", WHY_TIME }, { "TIME_UTC", WHY_TIME },
-    { "ONCE_FLAG_INIT", WHY_THREADS }, { "TSS_DTOR_ITERATIONS", WHY_THREADS },
-    { "WEOF", WHY_WCHAR },
 };
 
-/* C standard headers: a protocol named like one would write a header of that name. */
-static const char *const std_headers[] = {
-    "assert", "complex", "ctype", "errno", "fenv", "float", "inttypes", "iso646", "limits",
-    "locale", "math", "setjmp", "signal", "stdalign", "stdarg", "stdatomic", "stdbit",
-    "stdbool", "stdckdint", "stddef", "stdint", "stdio", "stdlib", "stdnoreturn", "string",
-    "tgmath", "threads", "time", "uchar", "wchar", "wctype",
+/* What the C library and the compiler define, from tools/gen-reserved-names.sh (its top
+ * comment tells what each line means). */
+enum lib_kind { LIB_PREDEFINED, LIB_DEFINED, LIB_MACRO, LIB_TYPE };
+enum lib_mode { LIB_C11, LIB_GNU, LIB_OTHER, LIB_SYSTEM };
+
+static const struct lib_name {
+    const char *name;
+    const char *header; /* "float.h" (NULL for a predefined macro) */
+    unsigned char kind; /* enum lib_kind */
+    unsigned char mode; /* enum lib_mode: with -std=c11, only in the GNU modes, other targets */
+} lib_names[] = {
+#define C11 LIB_C11
+#define GNU LIB_GNU
+#define OTHER LIB_OTHER
+#define SYSTEM LIB_SYSTEM
+#define RP_RESERVED_PREDEFINED(n, m) { n, NULL, LIB_PREDEFINED, m },
+#define RP_RESERVED_DEFINED(n, h) { n, h, LIB_DEFINED, LIB_C11 },
+#define RP_RESERVED_MACRO(n, h, m) { n, h, LIB_MACRO, m },
+#define RP_RESERVED_TYPE(n, h, m) { n, h, LIB_TYPE, m },
+#define RP_RESERVED_HEADER(n, m)
+#include "reserved_names.def"
+#undef RP_RESERVED_PREDEFINED
+#undef RP_RESERVED_DEFINED
+#undef RP_RESERVED_MACRO
+#undef RP_RESERVED_TYPE
+#undef RP_RESERVED_HEADER
 };
+
+/* Headers a protocol would shadow: the C11 ones (mode LIB_C11) and the system headers the
+ * runtime reaches (LIB_SYSTEM), as "zlib" for <zlib.h>. */
+static const struct lib_header {
+    const char *name;
+    unsigned char mode;
+} lib_headers[] = {
+#define RP_RESERVED_PREDEFINED(n, m)
+#define RP_RESERVED_DEFINED(n, h)
+#define RP_RESERVED_MACRO(n, h, m)
+#define RP_RESERVED_TYPE(n, h, m)
+#define RP_RESERVED_HEADER(n, m) { n, m },
+#include "reserved_names.def"
+#undef RP_RESERVED_PREDEFINED
+#undef RP_RESERVED_DEFINED
+#undef RP_RESERVED_MACRO
+#undef RP_RESERVED_TYPE
+#undef RP_RESERVED_HEADER
+#undef C11
+#undef GNU
+#undef OTHER
+#undef SYSTEM
+};
+
+/* Standard headers newer than the compiler the .def was taken from (C23). */
+static const char *const c23_headers[] = { "stdbit", "stdckdint" };
+
+/* Appends why the library name l cannot be a C name. */
+static void lib_why(rp_strbuf *b, const struct lib_name *l)
+{
+    const char *gnu = l->mode == LIB_GNU ? " in the compiler's GNU modes" : "";
+    switch ((enum lib_kind)l->kind) {
+    case LIB_PREDEFINED:
+        rp_sb_printf(b, "a macro the compiler predefines %s",
+                     l->mode == LIB_GNU ? "in its GNU modes" : "on other targets (in its GNU modes)");
+        return;
+    case LIB_DEFINED:
+        rp_sb_printf(b, "the macro <%s> tells programs to define (a build with -D%s would not compile)",
+                     l->header, l->name);
+        return;
+    case LIB_MACRO:
+        rp_sb_printf(b, "a macro of <%s>%s (a program that includes it first would not compile)", l->header,
+                     gnu);
+        return;
+    case LIB_TYPE:
+        rp_sb_printf(b, "a type name <%s> declares%s", l->header, gnu);
+        return;
+    }
+}
 
 /* Matches text at s against "least"/"fast" style infixes: returns the rest after an
  * optional infix (lower or upper case as `upper` says). */
@@ -185,26 +202,35 @@ static bool stdint_name(const char *s)
            strcmp(p, "_C") == 0;
 }
 
-/* Why ident cannot be used as a C name, or NULL when it can. */
-static const char *reserved_why(const rp_name_table *words, const char *ident)
+/* Appends to why the reason ident cannot be used as a C name; false (nothing appended) when
+ * it can. */
+static bool reserved_why(const rp_name_table *words, const char *ident, rp_strbuf *why)
 {
     size_t w = rp_name_table_get(words, ident);
+    const char *text = NULL;
+    if (w >= WHY_LIB) {
+        lib_why(why, &lib_names[w - WHY_LIB]);
+        return true;
+    }
     if (w != 0)
-        return why_text(w);
-    if (ident[0] == '_' && ident[1] == '_')
-        return "reserved in C and C++ (it begins with '__')";
-    if (ident[0] == '_' && ident[1] >= 'A' && ident[1] <= 'Z')
-        return "reserved in C and C++ (it begins with '_' and an upper-case letter)";
-    if (strstr(ident, "__") != NULL)
-        return "reserved in C++ (it contains '__')";
+        text = why_text(w);
+    else if (ident[0] == '_' && ident[1] == '_')
+        text = "reserved in C and C++ (it begins with '__')";
+    else if (ident[0] == '_' && ident[1] >= 'A' && ident[1] <= 'Z')
+        text = "reserved in C and C++ (it begins with '_' and an upper-case letter)";
+    else if (strstr(ident, "__") != NULL)
+        text = "reserved in C++ (it contains '__')";
     /* rps_ and rpj_ are the runtime's internal helpers (schema engine, JSON scanner): global
      * symbols of librproto all the same */
-    if (strncmp(ident, "rp_", 3) == 0 || strncmp(ident, "RP_", 3) == 0 || strncmp(ident, "rps_", 4) == 0 ||
-        strncmp(ident, "RPS_", 4) == 0 || strncmp(ident, "rpj_", 4) == 0 || strncmp(ident, "RPJ_", 4) == 0)
-        return "in the runtime's namespace (it begins with 'rp_', 'rps_' or 'rpj_', or their upper case)";
-    if (stdint_name(ident))
-        return why_text(WHY_STDINT);
-    return NULL;
+    else if (strncmp(ident, "rp_", 3) == 0 || strncmp(ident, "RP_", 3) == 0 || strncmp(ident, "rps_", 4) == 0 ||
+             strncmp(ident, "RPS_", 4) == 0 || strncmp(ident, "rpj_", 4) == 0 || strncmp(ident, "RPJ_", 4) == 0)
+        text = "in the runtime's namespace (it begins with 'rp_', 'rps_' or 'rpj_', or their upper case)";
+    else if (stdint_name(ident))
+        text = why_text(WHY_STDINT);
+    if (text == NULL)
+        return false;
+    rp_sb_puts(why, text);
+    return true;
 }
 
 /* ---- names and where they come from ---------------------------------------------------------- */
@@ -470,8 +496,10 @@ static void reserved(names *n, const entry *e, bool file_scope)
 {
     if (file_scope && !n->global_reserved)
         return;
-    const char *why = reserved_why(&n->words, e->ident);
-    if (why == NULL || n->reported == entry_owner(e))
+    if (n->reported == entry_owner(e))
+        return;
+    rp_strbuf why = { 0 };
+    if (!reserved_why(&n->words, e->ident, &why))
         return;
     const char *name = NULL;
     const rp_ast_span *span = entry_span(e, &name);
@@ -479,8 +507,9 @@ static void reserved(names *n, const entry *e, bool file_scope)
     subject(&s, e);
     n->errors++;
     n->reported = entry_owner(e);
-    rp_diag_error(n->diag, span, "%s is %s", s.s, why);
+    rp_diag_error(n->diag, span, "%s is %s", s.s, why.s);
     free(s.s);
+    free(why.s);
 }
 
 static entry *push(names *n, entries *list, char *ident, origin o, int sub)
@@ -813,13 +842,34 @@ static bool check_protocol(names *n, const rp_cnames *cn)
             return false;
         }
     }
-    for (size_t i = 0; i < sizeof std_headers / sizeof std_headers[0]; i++)
-        if (strcmp(p, std_headers[i]) == 0) {
+    for (size_t i = 0; i < sizeof c23_headers / sizeof c23_headers[0]; i++)
+        if (strcmp(p, c23_headers[i]) == 0) {
             n->errors++;
             rp_diag_error(n->diag, span, "protocol name '%s' would name the generated header '%s.h', "
                           "like the C standard header <%s.h>", name, p, p);
             return false;
         }
+    /* the generated headers: <p>.h, and with ports or machines <p>_transport.h, <p>_machines.h */
+    static const char *const file_suffixes[] = { "", "_transport", "_machines" };
+    for (size_t s = 0; s < sizeof file_suffixes / sizeof file_suffixes[0]; s++) {
+        size_t sl = strlen(file_suffixes[s]);
+        for (size_t i = 0; i < sizeof lib_headers / sizeof lib_headers[0]; i++) {
+            const char *h = lib_headers[i].name;
+            size_t hl = strlen(h);
+            if (hl != len + sl || strncmp(h, p, len) != 0 || strcmp(h + len, file_suffixes[s]) != 0)
+                continue;
+            n->errors++;
+            if (lib_headers[i].mode == LIB_C11)
+                rp_diag_error(n->diag, span, "protocol name '%s' would name the generated header '%s.h', "
+                              "like the C standard header <%s.h>", name, h, h);
+            else
+                rp_diag_error(n->diag, span, "protocol name '%s' would name the generated header '%s.h', "
+                              "like the system header <%s.h> the runtime includes (directly or through "
+                              "another header): a build with -I on the generated files would find the "
+                              "generated one instead", name, h, h);
+            return false;
+        }
+    }
     return true;
 }
 
@@ -838,9 +888,13 @@ size_t rp_check_names(rp_diag *diag, const rp_ast_spec *spec)
     n.diag = diag;
     n.spec = spec;
     size_t nwords = sizeof reserved_words / sizeof reserved_words[0];
-    rp_name_table_init(&n.words, nwords);
+    size_t nlib = sizeof lib_names / sizeof lib_names[0];
+    rp_name_table_init(&n.words, nwords + nlib);
     for (size_t i = 0; i < nwords; i++)
         rp_name_table_put(&n.words, reserved_words[i].name, reserved_words[i].why);
+    /* a keyword put first stays one (bool is a C keyword before a macro of <stdbool.h>) */
+    for (size_t i = 0; i < nlib; i++)
+        rp_name_table_put(&n.words, lib_names[i].name, WHY_LIB + i);
     rp_name_table_init(&n.globals, 8 * spec->decl_count + 64);
     rp_name_table_init(&n.members, 16);
 
