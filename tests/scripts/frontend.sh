@@ -72,6 +72,55 @@ head -n 80 tests/specs/invalid/sem-too-many-const-keys.rproto > "$tmp/const-keys
 expect_run 0 "16 distinct const keys on one port" -- \
     "$rprotoc" --check -I tests/specs/invalid/lib "$tmp/const-keys-16.rproto"
 
+# ---- reserved names (generator/reserved_names.def, from tools/gen-reserved-names.sh) --------
+# Every 15th name of the .def, each a field name: each must be refused, once (40 to a spec:
+# rprotoc stops after 50 errors).
+def=generator/reserved_names.def
+sed -nE 's/^RP_RESERVED_(MACRO|TYPE|PREDEFINED|DEFINED)\("([A-Za-z0-9_]+)".*/\2/p' "$def" |
+    awk 'NR % 15 == 1' > "$tmp/sample"
+split -l 40 "$tmp/sample" "$tmp/sample."
+: > "$tmp/refused.all"
+errors=0
+for part in "$tmp"/sample.*; do
+    {
+        echo "protocol p;"
+        echo "message M {"
+        awk '{ printf "  optional uint8 %s = \"k%d\";\n", $1, NR }' "$part"
+        echo "}"
+    } > "$tmp/reserved.rproto"
+    "$rprotoc" --check "$tmp/reserved.rproto" > /dev/null 2> "$tmp/err"
+    sed -nE "s/.*: error: field name '([A-Za-z0-9_]+)' is .*/\1/p" "$tmp/err" >> "$tmp/refused.all"
+    errors=$((errors + $(grep -c ': error: ' "$tmp/err")))
+done
+missed=$(sort "$tmp/sample" | comm -23 - <(sort "$tmp/refused.all"))
+[ -z "$missed" ] || bad "reserved names accepted as field names: $(echo $missed)"
+[ "$errors" -eq "$(wc -l < "$tmp/sample")" ] ||
+    bad "reserved names: $errors errors for $(wc -l < "$tmp/sample") names"
+# Every header a protocol would shadow: the protocol is refused.
+headers=0
+for h in $(sed -nE 's/^RP_RESERVED_HEADER\("([A-Za-z][A-Za-z0-9_]*)".*/\1/p' "$def"); do
+    headers=$((headers + 1))
+    printf 'protocol %s;\nmessage M {\n  optional uint8 x = "x";\n}\n' "$h" > "$tmp/h.rproto"
+    expect_run 1 "protocol $h" -- "$rprotoc" --check "$tmp/h.rproto"
+    grep -q "error: protocol name '$h' would name the generated header '$h.h'" "$tmp/err" ||
+        bad "protocol $h: $(head -n 1 "$tmp/err")"
+done
+# Innocent names stay accepted, as field names and as the C types of protocol p.
+{
+    echo "protocol p;"
+    echo "message M {"
+    i=0
+    for f in value time_ms count index error status type id name size data length offset flags \
+             mode major minor time clock signal errno_text path file line level result code; do
+        i=$((i + 1)); echo "  optional uint8 $f = \"k$i\";"
+    done
+    echo "}"
+    for m in Value Time Status Size Data List Stat File Error; do echo "message $m { optional uint8 x = \"x\"; }"; done
+} > "$tmp/innocent.rproto"
+expect_run 0 "innocent names" -- "$rprotoc" --check "$tmp/innocent.rproto"
+[ -s "$tmp/err" ] && bad "innocent names: $(head -n 3 "$tmp/err")"
+echo "frontend: $(wc -l < "$tmp/sample") sampled reserved names refused, $headers headers refused as protocol names"
+
 # ---- CLI ------------------------------------------------------------------------------------
 expect_run 0 "--version" -- "$rprotoc" --version
 grep -qx 'rprotoc [0-9]*\.[0-9]*\.[0-9]*' "$tmp/out" || bad "--version printed '$(cat "$tmp/out")'"
