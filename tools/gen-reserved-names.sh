@@ -63,6 +63,19 @@ typedefs() {
         1 while s/__attribute__\s*\(\(((?:[^()]|\((?:[^()]|\([^()]*\))*\))*)\)\)//g;
         s/__asm__\s*\([^()]*\)//g;
         my %seen;
+        # the name a declarator declares: "*p", "a[3]", "f(int)", "(*fp)(int)", "(f) (int)"
+        sub declname {
+            my $d = shift;
+            $d =~ s/(\s*\[[^\]]*\])+\s*$//;
+            if ($d =~ /\)\s*$/) {
+                $d =~ s/(\((?:[^()]++|(?1))*\))\s*$//;          # the parameters
+                $d =~ s/(\s*\[[^\]]*\])+\s*$//;
+                if ($d =~ /\)\s*$/ && $d =~ s/(\((?:[^()]++|(?1))*\))\s*$//) {
+                    return declname(substr($1, 1, -1));         # (declarator)(parameters)
+                }
+            }
+            return $d =~ /([A-Za-z_]\w*)\s*$/ ? $1 : undef;
+        }
         # each typedef statement: from "typedef" to the ";" at brace depth 0
         while (/\btypedef\b/g) {
             my $start = pos; my $depth = 0; my $i = $start; my $n = length;
@@ -82,13 +95,7 @@ typedefs() {
             }
             push @d, $cur;
             for my $d (@d) {
-                my $name;
-                if ($d =~ /\(\s*\*+\s*(?:const\s+)?([A-Za-z_]\w*)\s*\)/) { $name = $1; }   # (*name)(...)
-                else {
-                    $d =~ s/(\[[^\]]*\]\s*)+$//;                                       # name[N]
-                    $d =~ s/(\((?:[^()]++|(?1))*\))\s*$//;                      # name(args)
-                    $name = $1 if $d =~ /([A-Za-z_]\w*)\s*$/;
-                }
+                my $name = declname($d);
                 print "$name\n" if defined $name && !$seen{$name}++;
             }
         }' | sort -u
