@@ -110,7 +110,8 @@ static void usage(FILE *f)
           "                 of Mermaid diagrams (<protocol>-session.md) and an SVG of each\n"
           "  -I DIR         search DIR for imported specs (after the importing file's dir)\n"
           "  -M             print make dependencies of the outputs on stdout (with --vendor:\n"
-          "                 every file it writes)\n"
+          "                 every file it writes); not where stdout carries the output\n"
+          "                 (--dump-ast, --emit jsonschema|docs without -o): use -MF\n"
           "  -MF FILE       write make dependencies to FILE\n"
           "  --             end of the options: the next argument is the spec, even if it\n"
           "                 starts with '-'\n"
@@ -219,6 +220,16 @@ static int parse_args(int argc, char **argv, cli *c)
         return usage_error("%s", "-o only applies when compiling or with --emit");
     if (c->with_count > 0 && !c->vendor)
         return usage_error("%s", "--vendor-with only applies with --vendor");
+    /* -M prints the rule on stdout: where the document goes too, the two would be one
+     * stream that is neither (-MF FILE still names the spec as the target, as --check) */
+    if (c->deps_stdout && c->mode == MODE_DUMP)
+        return usage_error("%s", "-M prints the dependencies on stdout, where --dump-ast prints "
+                                 "the tree: use -MF FILE");
+    if (c->deps_stdout && c->out_dir == NULL &&
+        (c->mode == MODE_EMIT_JSONSCHEMA || c->mode == MODE_EMIT_DOCS))
+        return usage_error("-M prints the dependencies on stdout, where --emit %s without -o "
+                           "prints the document: use -MF FILE or -o DIR",
+                           c->mode == MODE_EMIT_DOCS ? "docs" : "jsonschema");
     return -1;
 }
 

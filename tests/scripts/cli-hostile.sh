@@ -155,6 +155,24 @@ for kind in jsonschema docs diagram; do
     [ "$(cat "$tmp/out")" = "$want: spec/residue.rproto" ] || bad "--emit $kind -M wrote: $(cat "$tmp/out")"
     for t in $want; do [ -f "$t" ] || bad "--emit $kind -M names $t, which it did not write"; done
 done
+# a document on stdout and -M would share stdout (JSON that is no longer JSON): a usage
+# error naming both; -MF FILE is fine, the spec its target as for --check
+for kind in jsonschema docs; do
+    run 2 "--emit $kind -M without -o" -- "$rp" --emit $kind spec/residue.rproto -M
+    err_is "--emit $kind -M" "rprotoc: error: -M prints the dependencies on stdout, where --emit $kind without -o prints the document: use -MF FILE or -o DIR
+Try 'rprotoc --help' for more information."
+    [ -s "$tmp/out" ] && bad "--emit $kind -M without -o wrote on stdout: $(head -c 200 "$tmp/out")"
+    run 0 "--emit $kind -MF without -o" -- "$rp" --emit $kind spec/residue.rproto -MF "$tmp/emit.d"
+    [ "$(cat "$tmp/emit.d")" = "spec/residue.rproto:" ] || bad "--emit $kind -MF wrote: $(cat "$tmp/emit.d")"
+done
+"$rp" --emit jsonschema spec/residue.rproto -MF "$tmp/emit.d" | python3 -m json.tool >/dev/null ||
+    bad "--emit jsonschema -MF: stdout is not JSON"
+run 2 "--dump-ast -M" -- "$rp" --dump-ast spec/residue.rproto -M
+err_is "--dump-ast -M" "rprotoc: error: -M prints the dependencies on stdout, where --dump-ast prints the tree: use -MF FILE
+Try 'rprotoc --help' for more information."
+[ -s "$tmp/out" ] && bad "--dump-ast -M wrote on stdout"
+run 0 "--dump-ast -MF" -- "$rp" --dump-ast spec/residue.rproto -MF "$tmp/emit.d"
+[ -s "$tmp/out" ] || bad "--dump-ast -MF printed no tree"
 # a line break cannot be written for make at all: said, not written broken
 nl=$'a\nb'
 mkdir -p "$tmp/$nl"
