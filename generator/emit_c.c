@@ -216,8 +216,8 @@ int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag)
     return rp_emit_c_write_opt(spec, out_dir, RP_EMIT_OPTIMIZE_SPEED, diag);
 }
 
-int rp_emit_c_write_opt(const rp_ast_spec *spec, const char *out_dir, rp_emit_optimize opt,
-                        FILE *diag)
+int rp_emit_c_stage(const rp_ast_spec *spec, rp_out_set *set, const char *out_dir,
+                    rp_emit_optimize opt, FILE *diag)
 {
     if (spec == NULL || spec->protocol == NULL) {
         emit_ctx cx;
@@ -230,12 +230,9 @@ int rp_emit_c_write_opt(const rp_ast_spec *spec, const char *out_dir, rp_emit_op
     rp_cnames_init(&names, spec->protocol);
     char *hname = rp_cname_file(&names, true), *cname = rp_cname_file(&names, false);
     rp_cnames_free(&names);
-    /* Every file is complete before any replaces its old self: a run that fails (an I/O
-     * error, or out of memory) leaves out_dir as it was (out_files.h). */
-    rp_out_set set;
-    rp_out_begin(&set, diag);
-    FILE *h = rp_out_open(&set, out_dir, hname);
-    FILE *c = h != NULL ? rp_out_open(&set, out_dir, cname) : NULL;
+    size_t base = set->count; /* the pair's entries in the set */
+    FILE *h = rp_out_open(set, out_dir, hname);
+    FILE *c = h != NULL ? rp_out_open(set, out_dir, cname) : NULL;
     int rc = -1;
     if (c != NULL) {
         emit_ctx cx;
@@ -243,21 +240,33 @@ int rp_emit_c_write_opt(const rp_ast_spec *spec, const char *out_dir, rp_emit_op
             if (cx.sink_failed) {
                 if (diag != NULL)
                     fprintf(diag, "rprotoc: error: cannot write %s: %s\n",
-                            set.files[cx.failed_sink == c ? 1 : 0].tmp, strerror(cx.sink_errno));
-            } else if (rp_out_close(&set, h, cx.h.s, cx.h.len) == 0 &&
-                       rp_out_close(&set, c, cx.c.s, cx.c.len) == 0) {
+                            set->files[base + (cx.failed_sink == c ? 1 : 0)].tmp,
+                            strerror(cx.sink_errno));
+            } else if (rp_out_close(set, h, cx.h.s, cx.h.len) == 0 &&
+                       rp_out_close(set, c, cx.c.s, cx.c.len) == 0) {
                 rc = 0;
             }
         }
         ctx_free(&cx);
     }
     if (rc == 0)
-        rc = stage_rest(spec, &set, out_dir, diag);
+        rc = stage_rest(spec, set, out_dir, diag);
+    free(hname);
+    free(cname);
+    return rc;
+}
+
+int rp_emit_c_write_opt(const rp_ast_spec *spec, const char *out_dir, rp_emit_optimize opt,
+                        FILE *diag)
+{
+    /* Every file is complete before any replaces its old self: a run that fails (an I/O
+     * error, or out of memory) leaves out_dir as it was (out_files.h). */
+    rp_out_set set;
+    rp_out_begin(&set, diag);
+    int rc = rp_emit_c_stage(spec, &set, out_dir, opt, diag);
     if (rc == 0)
         rc = rp_out_commit(&set);
     else
         rp_out_abort(&set);
-    free(hname);
-    free(cname);
     return rc;
 }

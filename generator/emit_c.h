@@ -69,6 +69,12 @@ void rp_emit_c_output_free(rp_emit_c_output *out);
  * message on diag. */
 int rp_emit_c_write(const rp_ast_spec *spec, const char *out_dir, FILE *diag);
 
+/* What rp_emit_c_write_opt writes, staged in set (out_files.h) and not committed: the
+ * caller adds the run's other files and commits or aborts them all. 0 or -1 (diag). */
+struct rp_out_set;
+int rp_emit_c_stage(const rp_ast_spec *spec, struct rp_out_set *set, const char *out_dir,
+                    rp_emit_optimize opt, FILE *diag);
+
 /* Whether the spec gets a transport pair <p>_transport.h / .c: it declares ports. */
 bool rp_emit_c_has_transport(const rp_ast_spec *spec);
 

@@ -412,6 +412,20 @@ size_t rp_emit_diagram_files(const rp_ast_spec *spec, char ***names)
 
 int rp_emit_diagram_write(const rp_ast_spec *spec, const char *dir, FILE *diag)
 {
+    /* every file complete before any replaces its old self (out_files.h) */
+    rp_out_set set;
+    rp_out_begin(&set, diag);
+    int rc = rp_emit_diagram_stage(spec, &set, dir, diag);
+    if (rc == 0)
+        rc = rp_out_commit(&set);
+    else
+        rp_out_abort(&set);
+    return rc;
+}
+
+int rp_emit_diagram_stage(const rp_ast_spec *spec, struct rp_out_set *set, const char *dir,
+                          FILE *diag)
+{
     char **names = NULL;
     size_t n = rp_emit_diagram_files(spec, &names);
     int rc = 0;
@@ -422,9 +436,6 @@ int rp_emit_diagram_write(const rp_ast_spec *spec, const char *dir, FILE *diag)
         free(names);
         return -1;
     }
-    /* every file complete before any replaces its old self (out_files.h) */
-    rp_out_set set;
-    rp_out_begin(&set, diag);
     rp_strbuf md = { 0 };
     /* the spec by its file name only, as --emit docs names it: the page is the same bytes
      * wherever the spec lies */
@@ -449,17 +460,13 @@ int rp_emit_diagram_write(const rp_ast_spec *spec, const char *dir, FILE *diag)
         rp_strbuf title = { 0 };
         rp_sb_printf(&title, "%s: %s (%s)", spec->protocol, d->name, self->name);
         svg(&image, &w, title.s, self->name, other != NULL ? other->name : "?");
-        rc = rp_out_write(&set, dir, names[i + 1], image.s, image.len);
+        rc = rp_out_write(set, dir, names[i + 1], image.s, image.len);
         free(title.s);
         free(image.s);
         walk_free(&w);
     }
     if (rc == 0)
-        rc = rp_out_write(&set, dir, names[0], md.s, md.len);
-    if (rc == 0)
-        rc = rp_out_commit(&set);
-    else
-        rp_out_abort(&set);
+        rc = rp_out_write(set, dir, names[0], md.s, md.len);
     free(md.s);
     for (size_t i = 0; i < n; i++)
         free(names[i]);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fe_util.h"
 
@@ -42,16 +43,22 @@ static void end(rp_out_set *s)
         active = NULL;
 }
 
-FILE *rp_out_open(rp_out_set *s, const char *dir, const char *name)
+/* Adds path, its temporary tmp (both owned), to the set and creates the temporary. */
+static FILE *open_pair(rp_out_set *s, char *path, char *tmp)
 {
-    rp_strbuf path = { 0 }, tmp = { 0 };
-    rp_sb_printf(&path, "%s/%s", dir, name);
-    rp_sb_printf(&tmp, "%s/.%s.tmp", dir, name);
+    for (size_t i = 0; i < s->count; i++)
+        if (strcmp(s->files[i].path, path) == 0) { /* the two would share one temporary */
+            if (s->diag != NULL)
+                fprintf(s->diag, "rprotoc: error: %s would be written twice in one run\n", path);
+            free(path);
+            free(tmp);
+            return NULL;
+        }
     /* counted before the file exists: an exit from here on removes it (a failed realloc
      * in rp_xpush exits with the old array intact) */
     rp_out_file *o = rp_xpush(&s->files, &s->count, &s->cap, sizeof *o);
-    o->path = rp_sb_take(&path);
-    o->tmp = rp_sb_take(&tmp);
+    o->path = path;
+    o->tmp = tmp;
     o->f = fopen(o->tmp, "wb");
     if (o->f == NULL) {
         if (s->diag != NULL)
@@ -60,6 +67,34 @@ FILE *rp_out_open(rp_out_set *s, const char *dir, const char *name)
         o->tmp = NULL; /* nothing to remove: it was not created */
     }
     return o->f;
+}
+
+FILE *rp_out_open(rp_out_set *s, const char *dir, const char *name)
+{
+    rp_strbuf path = { 0 }, tmp = { 0 };
+    rp_sb_printf(&path, "%s/%s", dir, name);
+    rp_sb_printf(&tmp, "%s/.%s.tmp", dir, name);
+    return open_pair(s, rp_sb_take(&path), rp_sb_take(&tmp));
+}
+
+FILE *rp_out_open_path(rp_out_set *s, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    rp_strbuf p = { 0 }, tmp = { 0 };
+    rp_sb_printf(&p, "%s", path);
+    if (slash == NULL)
+        rp_sb_printf(&tmp, ".%s.tmp", path);
+    else
+        rp_sb_printf(&tmp, "%.*s/.%s.tmp", (int)(slash - path), path, slash + 1);
+    return open_pair(s, rp_sb_take(&p), rp_sb_take(&tmp));
+}
+
+bool rp_out_has(const rp_out_set *s, const char *path)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (strcmp(s->files[i].path, path) == 0)
+            return true;
+    return false;
 }
 
 int rp_out_close(rp_out_set *s, FILE *f, const char *text, size_t len)
@@ -73,6 +108,8 @@ int rp_out_close(rp_out_set *s, FILE *f, const char *text, size_t len)
     int err = 0;
     if (len > 0 && fwrite(text, 1, len, f) != len)
         err = errno;
+    if (err == 0 && ferror(f)) /* an earlier write through f failed */
+        err = EIO;
     if (fclose(f) != 0 && err == 0)
         err = errno;
     o->f = NULL;
@@ -90,22 +127,52 @@ int rp_out_write(rp_out_set *s, const char *dir, const char *name, const char *t
     return f != NULL ? rp_out_close(s, f, text, len) : -1;
 }
 
+/* " A, B" of the paths files[from..to) to diag. */
+static void put_paths(const rp_out_set *s, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        fprintf(s->diag, "%s%s", i > from ? ", " : " ", s->files[i].path);
+}
+
 int rp_out_commit(rp_out_set *s)
 {
     int rc = 0;
-    for (size_t i = 0; i < s->count && rc == 0; i++) {
-        rp_out_file *o = &s->files[i];
-        if (o->f != NULL || o->tmp == NULL) {
+    for (size_t i = 0; i < s->count && rc == 0; i++)
+        if (s->files[i].f != NULL || s->files[i].tmp == NULL)
             rc = -1; /* not completely written: the caller should have aborted */
-        } else if (rename(o->tmp, o->path) == 0) {
-            free(o->tmp);
-            o->tmp = NULL;
-        } else {
+    /* Every target replaceable before the first rename: a directory in the way of one
+     * would otherwise stop the renames half-way, with a mix of old and new files left. */
+    for (size_t i = 0; i < s->count && rc == 0; i++) {
+        struct stat st;
+        if (lstat(s->files[i].path, &st) == 0 && S_ISDIR(st.st_mode)) {
             if (s->diag != NULL)
-                fprintf(s->diag, "rprotoc: error: cannot rename %s to %s: %s\n", o->tmp, o->path,
-                        strerror(errno));
+                fprintf(s->diag, "rprotoc: error: cannot replace %s: it is a directory "
+                                 "(no file was written)\n", s->files[i].path);
             rc = -1;
         }
+    }
+    size_t done = 0;
+    for (; done < s->count && rc == 0; done++) {
+        rp_out_file *o = &s->files[done];
+        if (rename(o->tmp, o->path) == 0) {
+            free(o->tmp);
+            o->tmp = NULL;
+            continue;
+        }
+        if (s->diag != NULL) {
+            fprintf(s->diag, "rprotoc: error: cannot rename %s to %s: %s", o->tmp, o->path,
+                    strerror(errno));
+            if (done == 0) {
+                fputs(" (no file was replaced)\n", s->diag);
+            } else { /* past the checks (EXDEV, EIO...): say which generation is where */
+                fputs("; replaced:", s->diag);
+                put_paths(s, 0, done);
+                fputs("; not replaced:", s->diag);
+                put_paths(s, done, s->count);
+                fputc('\n', s->diag);
+            }
+        }
+        rc = -1;
     }
     if (rc != 0)
         rp_out_abort(s);

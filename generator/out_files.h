@@ -4,7 +4,9 @@
  * renamed into place (rp_out_commit), so a run that fails leaves no file of the set
  * replaced and none half written. A failure may also come as exit(2) from the rp_x*
  * allocators (fe_util.h) in the middle of rendering: the temporaries of the set then being
- * written are removed by an exit handler. One set at a time (rprotoc is single-threaded).
+ * written are removed by an exit handler. One set at a time (rprotoc is single-threaded):
+ * rprotoc's main begins one for the whole run, the emitters' _stage functions add their
+ * files to it, the -MF file (rp_out_open_path) goes in too, and one commit renames them.
  */
 #ifndef RP_OUT_FILES_H
 #define RP_OUT_FILES_H
@@ -31,6 +33,13 @@ void rp_out_begin(rp_out_set *s, FILE *diag);
 /* Creates DIR/.NAME.tmp and returns its stream, or NULL with a line on diag. */
 FILE *rp_out_open(rp_out_set *s, const char *dir, const char *name);
 
+/* Creates the temporary .NAME.tmp beside PATH (any file: -MF's) and returns its stream, or
+ * NULL with a line on diag. A path already in the set is refused the same way. */
+FILE *rp_out_open_path(rp_out_set *s, const char *path);
+
+/* Whether path (as given to rp_out_open_path, or DIR/NAME) is in the set. */
+bool rp_out_has(const rp_out_set *s, const char *path);
+
 /* Writes text[0..len) after what f already holds and closes f. 0, or -1 with a line on diag
  * naming the temporary and errno (the set must then be aborted). */
 int rp_out_close(rp_out_set *s, FILE *f, const char *text, size_t len);
@@ -38,8 +47,10 @@ int rp_out_close(rp_out_set *s, FILE *f, const char *text, size_t len);
 /* rp_out_open + rp_out_close of one whole text. */
 int rp_out_write(rp_out_set *s, const char *dir, const char *name, const char *text, size_t len);
 
-/* Renames every temporary into place, in the order opened, and ends the set. 0, or -1 with
- * a line on diag (the temporaries not yet renamed are removed). */
+/* Renames every temporary into place, in the order opened, and ends the set. First checks
+ * that every target can be replaced (none is a directory): otherwise nothing is renamed.
+ * 0, or -1 with a line on diag (the temporaries not yet renamed are removed); a rename
+ * that still fails after others succeeded (EXDEV, EIO) names the files replaced and not. */
 int rp_out_commit(rp_out_set *s);
 
 /* Closes and removes every temporary and ends the set; reports nothing. */

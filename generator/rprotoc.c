@@ -25,10 +25,15 @@
  * Exit status: 0 success, 1 errors in the spec, 2 usage or I/O errors.
  * Diagnostics go to stderr in the gcc/clang format (see diag.h).
  */
+/* realpath() is XSI: ask for it explicitly on top of the POSIX level the build sets */
+#define _XOPEN_SOURCE 700
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "ast.h"
 #include "cnames.h"
@@ -40,6 +45,7 @@
 #include "emit_docs.h"
 #include "emit_jsonschema.h"
 #include "fe_util.h"
+#include "out_files.h"
 #include "source.h"
 #include "validate.h"
 #include "vendor.h"
@@ -360,8 +366,33 @@ static void write_deps(FILE *f, const cli *c, const rp_ast_spec *spec)
     }
 }
 
-static int emit_deps(const cli *c, const rp_ast_spec *spec)
+/* The -MF file as it is replaced: a symbolic link's target, so the link stays (as gcc
+ * writes through it). NULL for one that cannot be replaced by a rename, a device or a FIFO
+ * (-MF /dev/stdout): written directly, after every other file is in place. Owned. */
+static char *deps_replace_path(const char *path)
 {
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return rp_xstrdup(path); /* not there yet (or a dangling link: replaced) */
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return NULL;
+    struct stat lst;
+    if (S_ISREG(st.st_mode) && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        char *real = realpath(path, NULL);
+        if (real != NULL) {
+            char *r = rp_xstrdup(real);
+            free(real);
+            return r;
+        }
+    }
+    return rp_xstrdup(path);
+}
+
+/* Stages -MF FILE in set beside the run's other files (written together, all or none), or
+ * says in *direct that it is to be written directly after them. 0 or EXIT_USAGE. */
+static int stage_deps(const cli *c, const rp_ast_spec *spec, rp_out_set *set, bool *direct)
+{
+    *direct = false;
     if (!c->deps_stdout && c->deps_file == NULL)
         return 0;
     bool nameable = make_can_name(c->out_dir != NULL ? c->out_dir : c->spec);
@@ -369,29 +400,51 @@ static int emit_deps(const cli *c, const rp_ast_spec *spec)
         nameable = make_can_name(spec->units[i]->path);
     if (!nameable)
         return EXIT_USAGE;
+    if (c->deps_file == NULL)
+        return 0;
+    char *path = deps_replace_path(c->deps_file);
+    if (path == NULL) {
+        *direct = true;
+        return 0;
+    }
+    FILE *f = rp_out_open_path(set, path);
+    free(path);
+    if (f == NULL)
+        return EXIT_USAGE;
+    write_deps(f, c, spec);
+    return rp_out_close(set, f, NULL, 0) == 0 ? 0 : EXIT_USAGE;
+}
+
+/* After the files are in place: -M on stdout, and a -MF FILE that is a device or FIFO. */
+static int put_deps(const cli *c, const rp_ast_spec *spec, bool direct)
+{
     if (c->deps_stdout)
         write_deps(stdout, c, spec);
-    if (c->deps_file != NULL) {
-        FILE *f = fopen(c->deps_file, "w");
-        if (f == NULL) {
-            fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", c->deps_file, strerror(errno));
-            return EXIT_USAGE;
-        }
-        write_deps(f, c, spec);
-        if (fclose(f) != 0) {
-            fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", c->deps_file, strerror(errno));
-            return EXIT_USAGE;
-        }
+    if (!direct)
+        return 0;
+    FILE *f = fopen(c->deps_file, "w");
+    if (f == NULL) {
+        fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", c->deps_file, strerror(errno));
+        return EXIT_USAGE;
+    }
+    write_deps(f, c, spec);
+    bool ok = !ferror(f);
+    if (fclose(f) != 0 || !ok) {
+        fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", c->deps_file,
+                ok ? strerror(errno) : "write error");
+        return EXIT_USAGE;
     }
     return 0;
 }
 
 /* ==== EMIT STEP ======================================================================
- * The one place where a checked spec becomes output files. Returns 0, or EXIT_USAGE when an
- * output could not be written (an I/O error). The C emitter is called from here. */
-static int emit_outputs(const rp_ast_spec *spec, const char *out_dir, rp_emit_optimize opt)
+ * The one place where a checked spec becomes output files, staged in set (committed by the
+ * caller with the -MF file). Returns 0, or EXIT_USAGE when an output could not be written
+ * (an I/O error). The C emitter is called from here. */
+static int emit_outputs(const rp_ast_spec *spec, rp_out_set *set, const char *out_dir,
+                        rp_emit_optimize opt)
 {
-    return rp_emit_c_write_opt(spec, out_dir, opt, stderr) == 0 ? 0 : EXIT_USAGE;
+    return rp_emit_c_stage(spec, set, out_dir, opt, stderr) == 0 ? 0 : EXIT_USAGE;
 }
 /* ===================================================================================== */
 
@@ -405,31 +458,47 @@ static int put_stdout(const char *text)
     return EXIT_USAGE;
 }
 
-/* --emit jsonschema / docs: the text on stdout, or into out_dir/<protocol><suffix> through a
- * temporary file renamed into place. Returns 0 or EXIT_USAGE (I/O). */
-static int emit_text(const rp_ast_spec *spec, const cli *c)
+/* --emit jsonschema / docs into out_dir/<protocol><suffix>, staged in set. Returns 0 or
+ * EXIT_USAGE (I/O). */
+static int emit_text(const rp_ast_spec *spec, const cli *c, rp_out_set *set)
 {
     char *text = c->mode == MODE_EMIT_JSONSCHEMA ? rp_emit_jsonschema(spec) : rp_emit_docs(spec);
-    int rc = 0;
-    if (c->out_dir == NULL) {
-        rc = put_stdout(text);
-    } else {
-        rp_strbuf path = { 0 }, tmp = { 0 };
-        rp_sb_printf(&path, "%s/%s%s", c->out_dir, spec->protocol, emit_text_suffix(c->mode));
-        rp_sb_printf(&tmp, "%s.tmp", path.s);
-        FILE *f = fopen(tmp.s, "w");
-        bool ok = f != NULL && fputs(text, f) >= 0;
-        ok = f != NULL && fclose(f) == 0 && ok;
-        if (!ok || rename(tmp.s, path.s) != 0) {
-            fprintf(stderr, "rprotoc: error: cannot write '%s': %s\n", path.s, strerror(errno));
-            remove(tmp.s);
-            rc = EXIT_USAGE;
-        }
-        free(path.s);
-        free(tmp.s);
-    }
+    rp_strbuf name = { 0 };
+    rp_sb_printf(&name, "%s%s", spec->protocol, emit_text_suffix(c->mode));
+    int rc = rp_out_write(set, c->out_dir, name.s, text, strlen(text)) == 0 ? 0 : EXIT_USAGE;
+    free(name.s);
     free(text);
     return rc;
+}
+
+/* Stages the files of the run in set; the text for stdout (--dump-ast, --emit to stdout)
+ * in *out (owned). *created: --vendor made its directory. 0 or EXIT_USAGE. */
+static int stage_outputs(const rp_ast_spec *spec, const cli *c, rp_out_set *set, char **out,
+                         bool *created)
+{
+    *out = NULL;
+    *created = false;
+    switch (c->mode) {
+    case MODE_CHECK:
+        return 0;
+    case MODE_DUMP:
+        *out = rp_dump_ast(spec);
+        return 0;
+    case MODE_EMIT_JSONSCHEMA:
+    case MODE_EMIT_DOCS:
+        if (c->out_dir != NULL)
+            return emit_text(spec, c, set);
+        *out = c->mode == MODE_EMIT_JSONSCHEMA ? rp_emit_jsonschema(spec) : rp_emit_docs(spec);
+        return 0;
+    case MODE_EMIT_DIAGRAM:
+        return rp_emit_diagram_stage(spec, set, c->out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
+    case MODE_COMPILE:
+        if (c->vendor)
+            return rp_vendor_stage(spec, set, c->out_dir, c->with, c->optimize, created, stderr) == 0
+                       ? 0 : EXIT_USAGE;
+        return emit_outputs(spec, set, c->out_dir, c->optimize);
+    }
+    return EXIT_USAGE;
 }
 
 int main(int argc, char **argv)
@@ -459,22 +528,26 @@ int main(int argc, char **argv)
     else if (st != RP_FRONTEND_OK)
         rc = EXIT_SPEC;
     else {
-        rc = 0;
-        if (c.mode == MODE_DUMP) {
-            char *text = rp_dump_ast(spec);
-            rc = put_stdout(text);
-            free(text);
-        } else if (c.mode == MODE_EMIT_JSONSCHEMA || c.mode == MODE_EMIT_DOCS) {
-            rc = emit_text(spec, &c);
-        } else if (c.mode == MODE_EMIT_DIAGRAM) {
-            rc = rp_emit_diagram_write(spec, c.out_dir, stderr) == 0 ? 0 : EXIT_USAGE;
-        } else if (c.mode == MODE_COMPILE) {
-            rc = c.vendor ? (rp_vendor_write(spec, c.out_dir, c.with, c.optimize, stderr) == 0
-                                 ? 0 : EXIT_USAGE)
-                          : emit_outputs(spec, c.out_dir, c.optimize);
-        }
+        /* Every file of the run, the -MF file too, is complete before any is renamed into
+         * place (out_files.h): a run that fails leaves every directory as it was. */
+        rp_out_set set;
+        rp_out_begin(&set, stderr);
+        char *text = NULL;
+        bool created = false, direct = false;
+        rc = stage_outputs(spec, &c, &set, &text, &created);
         if (rc == 0)
-            rc = emit_deps(&c, spec);
+            rc = stage_deps(&c, spec, &set, &direct);
+        if (rc == 0 && text != NULL)
+            rc = put_stdout(text);
+        if (rc == 0)
+            rc = rp_out_commit(&set) == 0 ? 0 : EXIT_USAGE;
+        else
+            rp_out_abort(&set);
+        if (rc != 0 && created)
+            rmdir(c.out_dir); /* --vendor made it: not there before the run */
+        if (rc == 0)
+            rc = put_deps(&c, spec, direct);
+        free(text);
     }
     rp_ast_free(spec);
     free(c.includes);

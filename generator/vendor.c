@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "emit_c.h"
 #include "fe_util.h"
+#include "out_files.h"
 
 /* ---- what a spec uses ------------------------------------------------------------------------ */
 
@@ -245,36 +247,23 @@ bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with, rp_emit
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
-static int write_embedded(const char *dir, const rp_embedded_file *ef, FILE *diag)
+static int stage_embedded(rp_out_set *set, const char *dir, const rp_embedded_file *ef)
 {
-    rp_strbuf path = { 0 };
-    rp_sb_printf(&path, "%s/%s", dir, ef->name);
-    FILE *f = fopen(path.s, "wb");
-    int rc = -1;
-    if (f == NULL) {
-        if (diag != NULL)
-            fprintf(diag, "rprotoc: error: cannot create %s: %s\n", path.s, strerror(errno));
-        free(path.s);
+    FILE *f = rp_out_open(set, dir, ef->name);
+    if (f == NULL)
         return -1;
-    }
     bool ok = true;
     for (size_t i = 0; i < ef->line_count && ok; i++)
         ok = fputs(ef->lines[i], f) >= 0;
-    if (fclose(f) != 0)
-        ok = false;
-    if (ok)
-        rc = 0;
-    else if (diag != NULL)
-        fprintf(diag, "rprotoc: error: cannot write %s: %s\n", path.s, strerror(errno));
-    free(path.s);
-    return rc;
+    return rp_out_close(set, f, NULL, 0) == 0 && ok ? 0 : -1;
 }
 
 /* Whether a selected file includes a "x.h" that is neither selected nor written into dir by
  * the spec's generated code (a protocol layer added with --vendor-with for another
  * protocol's spec: the residue layer needs residue.h). The missing names are said once, in
  * one line. */
-static bool missing_includes(const bool *sel, const char *dir, FILE *diag)
+static bool missing_includes(const bool *sel, const rp_out_set *set, const char *dir,
+                             FILE *diag)
 {
     rp_strbuf names = { 0 };
     const char *layer = NULL;
@@ -290,7 +279,7 @@ static bool missing_includes(const bool *sel, const char *dir, FILE *diag)
             rp_strbuf path = { 0 };
             rp_sb_printf(&path, "%s/%.*s", dir, (int)n, p);
             struct stat st;
-            bool there = stat(path.s, &st) == 0;
+            bool there = rp_out_has(set, path.s) || stat(path.s, &st) == 0;
             free(path.s);
             char quoted[300];
             snprintf(quoted, sizeof quoted, "'%.*s'", (int)n, p);
@@ -309,25 +298,44 @@ static bool missing_includes(const bool *sel, const char *dir, FILE *diag)
     return missing;
 }
 
-int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with,
-                    rp_emit_optimize opt, FILE *diag)
+int rp_vendor_stage(const rp_ast_spec *spec, rp_out_set *set, const char *dir,
+                    const char *const *with, rp_emit_optimize opt, bool *created, FILE *diag)
 {
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+    *created = false;
+    if (mkdir(dir, 0777) == 0) {
+        *created = true;
+    } else if (errno != EEXIST) {
         if (diag != NULL)
             fprintf(diag, "rprotoc: error: cannot create directory %s: %s\n", dir, strerror(errno));
         return -1;
     }
-    if (rp_emit_c_write_opt(spec, dir, opt, diag) != 0)
+    if (rp_emit_c_stage(spec, set, dir, opt, diag) != 0)
         return -1;
     bool *sel = rp_vendor_select(spec, with, opt);
-    if (missing_includes(sel, dir, diag)) {
+    if (missing_includes(sel, set, dir, diag)) {
         free(sel);
         return -1;
     }
     int rc = 0;
     for (size_t i = 0; i < rp_runtime_file_count && rc == 0; i++)
         if (sel[i])
-            rc = write_embedded(dir, &rp_runtime_files[i], diag);
+            rc = stage_embedded(set, dir, &rp_runtime_files[i]);
     free(sel);
+    return rc;
+}
+
+int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with,
+                    rp_emit_optimize opt, FILE *diag)
+{
+    rp_out_set set;
+    rp_out_begin(&set, diag);
+    bool created;
+    int rc = rp_vendor_stage(spec, &set, dir, with, opt, &created, diag);
+    if (rc == 0)
+        rc = rp_out_commit(&set);
+    else
+        rp_out_abort(&set);
+    if (rc != 0 && created)
+        rmdir(dir); /* it was not there before the run */
     return rc;
 }

@@ -46,9 +46,15 @@ bool rp_vendor_layer_exists(const char *name);
 bool *rp_vendor_select(const rp_ast_spec *spec, const char *const *with, rp_emit_optimize opt);
 
 /* Writes the generated pair for spec and the selected runtime files into dir (created if
- * missing, one level). with as for rp_vendor_select. Returns 0, or -1 with a message on
- * diag. */
+ * missing, one level, and removed again when the run fails), all or none (out_files.h).
+ * with as for rp_vendor_select. Returns 0, or -1 with a message on diag. */
 int rp_vendor_write(const rp_ast_spec *spec, const char *dir, const char *const *with,
                     rp_emit_optimize opt, FILE *diag);
+
+/* The same files staged in set (out_files.h), not committed. *created says whether dir
+ * was made here (the caller removes it again when it aborts the set). 0 or -1 (diag). */
+struct rp_out_set;
+int rp_vendor_stage(const rp_ast_spec *spec, struct rp_out_set *set, const char *dir,
+                    const char *const *with, rp_emit_optimize opt, bool *created, FILE *diag);
 
 #endif /* RP_VENDOR_H */

@@ -181,6 +181,54 @@ run 2 "-M with a line break in the spec path" -- "$rp" --check -M "$tmp/$nl/r.rp
 err_is "-M with a line break" "rprotoc: error: cannot write make dependencies: a path holds a line break: '$tmp/a\nb/r.rproto'"
 [ -s "$tmp/out" ] && bad "-M with a line break wrote: $(cat "$tmp/out")"
 
+# ---- a run that fails leaves its directories exactly as they were ----------------------------
+# The -MF file is written beside the outputs, with them, before any rename; a target that is
+# a directory is refused before the first rename (it stopped them half-way: two generations).
+# snap DIR: its listing and the checksum of every file
+snap() { (cd "$1" && find . | LC_ALL=C sort && find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum); }
+# old DIR FILE...: DIR holds an "old generation" of FILE...
+old() { local d=$1 f; shift; mkdir -p "$d"; for f in "$@"; do echo "old $f" > "$d/$f"; done; }
+# same WHAT DIR: DIR is as snap saved it in $tmp/before
+same() { snap "$2" | cmp -s - "$tmp/before" || { bad "$1: the directory changed:"; snap "$2" | diff "$tmp/before" - | head -20; }; }
+c_files="residue.h residue.c residue_machines.h residue_machines.c residue_transport.h residue_transport.c"
+rm -rf "$tmp/gen"; old "$tmp/gen" $c_files keep.txt
+snap "$tmp/gen" > "$tmp/before"
+for args in "-o $tmp/gen" "--vendor $tmp/gen" "--emit jsonschema -o $tmp/gen" "--emit docs -o $tmp/gen" "--emit diagram -o $tmp/gen"; do
+    # shellcheck disable=SC2086
+    run 2 "$args -MF in a missing directory" -- "$rp" spec/residue.rproto $args -MF "$tmp/nonexist/x.d"
+    err_is "$args -MF /nonexist" "rprotoc: error: cannot create $tmp/nonexist/.x.d.tmp: No such file or directory"
+    same "$args -MF in a missing directory" "$tmp/gen"
+done
+run 2 "--vendor NEWDIR -MF in a missing directory" -- "$rp" --vendor "$tmp/newdir" spec/residue.rproto -MF "$tmp/nonexist/x.d"
+[ -e "$tmp/newdir" ] && bad "--vendor NEWDIR: a failed run left $tmp/newdir"
+# a directory where an output goes (here the fourth of six): nothing renamed
+rm -rf "$tmp/gen"; old "$tmp/gen" $c_files keep.txt
+rm "$tmp/gen/residue_machines.c"; mkdir "$tmp/gen/residue_machines.c"
+snap "$tmp/gen" > "$tmp/before"
+for args in "-o $tmp/gen" "--vendor $tmp/gen" "-o $tmp/gen -MF $tmp/gen.d"; do
+    # shellcheck disable=SC2086
+    run 2 "$args, a target is a directory" -- "$rp" spec/residue.rproto $args
+    err_is "$args, a target is a directory" "rprotoc: error: cannot replace $tmp/gen/residue_machines.c: it is a directory (no file was written)"
+    same "$args, a target is a directory" "$tmp/gen"
+done
+[ -e "$tmp/gen.d" ] && bad "a failed run wrote its -MF file"
+# the -MF file a directory: refused the same way, the outputs not replaced
+rm -rf "$tmp/gen"; old "$tmp/gen" $c_files keep.txt
+mkdir -p "$tmp/deps-dir.d"
+snap "$tmp/gen" > "$tmp/before"
+run 2 "-MF DIRECTORY" -- "$rp" spec/residue.rproto -o "$tmp/gen" -MF "$tmp/deps-dir.d"
+err_is "-MF DIRECTORY" "rprotoc: error: cannot replace $tmp/deps-dir.d: it is a directory (no file was written)"
+same "-MF DIRECTORY" "$tmp/gen"
+# what still works: -MF a device (written directly, last), -MF a link (its target replaced)
+run 0 "-MF /dev/null" -- "$rp" spec/residue.rproto -o "$tmp/gen" -MF /dev/null
+run 0 "-MF /dev/stdout" -- "$rp" spec/residue.rproto -o "$tmp/gen" -MF /dev/stdout
+grep -q "^$tmp/gen/residue.h " "$tmp/out" || bad "-MF /dev/stdout wrote: $(head -c 300 "$tmp/out")"
+echo old > "$tmp/real.d"; ln -sf real.d "$tmp/link.d"
+run 0 "-MF LINK" -- "$rp" spec/residue.rproto -o "$tmp/gen" -MF "$tmp/link.d"
+[ -L "$tmp/link.d" ] || bad "-MF LINK replaced the link"
+grep -q "^$tmp/gen/residue.h " "$tmp/real.d" || bad "-MF LINK: its target holds $(cat "$tmp/real.d")"
+ls -A "$tmp/gen" | grep -q '\.tmp$' && bad "temporaries left in $tmp/gen: $(ls -A "$tmp/gen")"
+
 # ---- nothing a spec or a document holds reaches the terminal as a control sequence -----------
 mkdir -p "$tmp/esc"
 printf 'enum Color : uint8 { RED = 1 }\n' > "$tmp/esc/"$'\e[31mx.rproto'
