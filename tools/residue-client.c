@@ -22,6 +22,7 @@
 #include "rp_codec.h"
 #include "rp_json.h"
 #include "lib/rs_net.h"
+#include "lib/rs_stdfds.h"
 #include "lib/rs_trace.h"
 
 #define PROG "residue-client"
@@ -372,6 +373,7 @@ static char *hex_secret(const char *pass)
 int main(int argc, char **argv)
 {
     static client_app a;
+    if (rs_stdfds_ensure() < 0) return 2; /* no descriptor for what we open may be 0, 1 or 2 */
     atomic_init(&a.gave_up, false);
     int rc = parse_args(&a, argc, argv);
     if (rc != 0) return rc;

@@ -42,6 +42,7 @@
 #include "lib/rs_config.h"
 #include "lib/rs_logfile.h"
 #include "lib/rs_net.h"
+#include "lib/rs_stdfds.h"
 #include "lib/rs_trace.h"
 
 #define PROG "residue-server"
@@ -1181,6 +1182,7 @@ int main(int argc, char **argv)
     const char *max_conn_arg = NULL, *durability_arg = NULL, *interval_arg = NULL;
     app a;
     memset(&a, 0, sizeof a);
+    if (rs_stdfds_ensure() < 0) return 2; /* no descriptor for what we open may be 0, 1 or 2 */
     a.listen_fd[0] = a.listen_fd[1] = a.sig_pipe[0] = a.sig_pipe[1] = -1;
     a.sync_req[0] = a.sync_req[1] = a.sync_done[0] = a.sync_done[1] = -1;
     for (int i = 1; i < argc; i++) {

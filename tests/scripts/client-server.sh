@@ -295,6 +295,35 @@ for variant in default dash; do
     fi
 done
 
+# ---- started with stdout or stderr closed (>&-, as some supervisors do): the log file must not
+# get descriptor 1 or 2, or the ports line and the diagnostics (-v) land among the records ----
+for closed in stdout stderr; do
+    cl_log=$tmp/closed-$closed.log
+    if [ "$closed" = stdout ]; then
+        "$server_bin" --config "$tmp/server.json" --connect-port 0 --logging-port 0 -v \
+            --log-file "$cl_log" --ports-file "$tmp/closed-$closed.ports" >&- 2>"$tmp/closed-$closed.err" &
+    else
+        "$server_bin" --config "$tmp/server.json" --connect-port 0 --logging-port 0 -v \
+            --log-file "$cl_log" --ports-file "$tmp/closed-$closed.ports" >"$tmp/closed-$closed.err" 2>&- &
+    fi
+    cl_pid=$!
+    pids+=("$cl_pid")
+    cl_port=$(server_connect_port "$tmp/closed-$closed.ports" "$cl_pid")
+    [ -n "$cl_port" ] || { echo "client-server: [$closed closed] no ports file"; problems=$((problems + 1)); continue; }
+    echo "with $closed closed" | timeout "$per_run" "$client_bin" --connect "127.0.0.1:$cl_port" \
+        --client-private-key "$client_priv" --logger default --app client-server \
+        > "$tmp/closed-$closed.client" 2>&1 \
+        || { echo "client-server: [$closed closed] client failed:"; sed 's/^/    /' "$tmp/closed-$closed.client"
+             problems=$((problems + 1)); }
+    stop_server "$cl_pid" || { echo "client-server: [$closed closed] server did not exit 0"; problems=$((problems + 1)); }
+    if [ "$(wc -l < "$cl_log")" -ne 1 ] || ! grep -q '"msg":"with '"$closed"' closed"' "$cl_log"; then
+        echo "client-server: [$closed closed] the log file holds more than the one record:"
+        sed 's/^/    /' "$cl_log" | head -5; problems=$((problems + 1))
+    else
+        echo "client-server: [$closed closed] ok: the log file holds the record only"
+    fi
+done
+
 for p in "$main_pid" "$secure_pid"; do
     if ! stop_server "$p"; then
         echo "client-server: server pid $p did not exit 0 on SIGTERM"; problems=$((problems + 1))
