@@ -581,8 +581,8 @@ static int has_a_name(int fd)
  * deleted file is swapped for a new one at the path and the lines not yet confirmed,
  * [checked, end), are copied there first. When that fails (the path cannot be opened, a full
  * disk, the file deleted again and again), this commit's bytes leave the range to copy (it
- * fails, so they must never reach a file later), commits are refused until the tick replaces
- * the file, and RP_E_IO is returned. GROUP checks once per turn instead, at the sync that
+ * fails, so they must never reach a file later), later commits are refused until one of them
+ * (or the tick) replaces the file, and RP_E_IO is returned. GROUP checks once per turn instead, at the sync that
  * acknowledges (rs_logfile_sync): a commit there is no reply. */
 static int keep_named(rs_logfile *lf, off_t n, rp_error *err)
 {
@@ -622,6 +622,11 @@ int rs_logfile_commit(rs_logfile *lf, rp_error *err)
 {
     if (lf->stage_len == 0) return 0;
     if (lf->path == NULL) return commit_stream(lf, err);
+    /* Replaced at once when the path can take a file again (its directory is back, the disk
+     * has room), as the tick would do up to a second later; not while a sync job is in flight
+     * (its end settles the old file's lines first). Still deleted: refused. */
+    if (lf->deleted && !lf->syncing)
+        (void)switch_file(lf, true, NULL);
     if (lf->deleted) {
         /* A line in an unlinked inode is gone at exit: it would not be stored. */
         lf->stats.write_failures++;

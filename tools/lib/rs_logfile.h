@@ -26,8 +26,8 @@
  * committed while the file had a name was stored; a later deletion takes it and it is not
  * written again. When the file cannot be replaced (the path cannot be opened, e.g. its
  * directory was removed, or the copy fails, e.g. a full disk) the commit (GROUP: the sync)
- * fails, its lines are kept out of any later copy, and every commit fails until the tick
- * replaces the file.
+ * fails, its lines are kept out of any later copy, and every later commit first tries to
+ * replace the file again (so does the tick) and fails while it cannot.
  * Rotation: rs_logfile_reopen opens the path again (SIGHUP). A file found there that is not
  * the one we had open and ends inside a line holds someone else's bytes: nothing of it is cut,
  * its last line is ended with a '\n' (notice says so) before ours follow. rs_logfile_tick also notices,
