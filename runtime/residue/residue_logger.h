@@ -152,7 +152,8 @@ typedef struct residue_logger_config {
                                        forever; 0 never wait) */
     size_t max_line_size;           /* longest msg accepted by log(), bytes (default 1 MiB;
                                        the real server has no limit). The codec also bounds
-                                       msg by the spec (LogRequest.msg, currently 65536) */
+                                       msg by the spec (LogRequest.msg, 1..1073741824
+                                       bytes), far above it */
     uint32_t bulk_size;             /* most lines per request (0 = the server's
                                        max_bulk_size; 1 = no bulk) */
     bool compression;               /* compress when the server allows it (default true) */
