@@ -73,7 +73,8 @@ static void usage(FILE *out)
         "  --client-key-secret PASS   passphrase of --client-private-key\n"
         "  --key-size N               ask for an AES-N session key (default: the server's choice)\n"
         "  --touch                    send a TOUCH after the connection is established\n"
-        "  --logger L / --app A       logger id (default \"default\") and application name\n"
+        "  --logger L / --app A       logger id (default \"default\"; not \"residue\", which the\n"
+        "                             server reserves) and application name\n"
         "  --level NAME               severity of every line (default info)\n"
         "  --vlevel N                 verbose level 0..9 of every line (default 0)\n"
         "  --bulk-size N              at most N lines per log request (default: the server's\n"
@@ -339,6 +340,11 @@ static int parse_args(client_app *a, int argc, char **argv)
     if (o->connect == NULL) {
         fprintf(stderr, PROG ": --connect HOST:PORT is required\n");
         usage(stderr);
+        return 2;
+    }
+    if (strcmp(o->logger, "residue") == 0) {
+        fprintf(stderr, PROG ": --logger residue: the server reserves the logger id \"residue\""
+                " (it answers {\"r\":0} and never writes the record)\n");
         return 2;
     }
     if (o->client_id != NULL && o->client_private_key == NULL) {

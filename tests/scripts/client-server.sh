@@ -324,6 +324,33 @@ for closed in stdout stderr; do
     fi
 done
 
+# ---- stdin and stdout edge cases of residue-client ----------------------------------------
+# ce_run NAME WANT_RC -- client args: runs the client against the main server, stdout and stderr
+# to $tmp/ce-NAME.out / .err (stdin as given by the caller, not by a pipe: the count of problems
+# would stay in the pipe's subshell); complains unless it exits WANT_RC
+ce_run() {
+    local name=$1 want=$2 rc
+    shift 3
+    timeout --kill-after=5 10 "$client_bin" --connect "127.0.0.1:$main_port" \
+        --client-private-key "$client_priv" --app client-server "$@" \
+        > "$tmp/ce-$name.out" 2> "$tmp/ce-$name.err"
+    rc=$?
+    [ "$rc" -eq "$want" ] && return 0
+    echo "client-server: [$name] residue-client exited $rc (want $want):"
+    sed 's/^/    /' "$tmp/ce-$name.err" | head -10; problems=$((problems + 1)); return 1
+}
+ce_msgs() { grep "\"logger\":\"$1\"" "$tmp/main.log" | sed -n 's/.*"msg":"\([^"]*\)".*/\1/p'; }
+# N10: the server's reserved logger is refused up front
+if ce_run reserved 2 -- --logger residue "to the reserved logger" < /dev/null; then
+    if ! grep -q '^residue-client: --logger residue: the server reserves the logger id "residue"' "$tmp/ce-reserved.err" ||
+       grep -q 'to the reserved logger' "$tmp/main.log"; then
+        echo "client-server: [--logger residue] stderr:"; sed 's/^/    /' "$tmp/ce-reserved.err"
+        problems=$((problems + 1))
+    else
+        echo "client-server: [--logger residue] ok: usage error, exit 2"
+    fi
+fi
+
 for p in "$main_pid" "$secure_pid"; do
     if ! stop_server "$p"; then
         echo "client-server: server pid $p did not exit 0 on SIGTERM"; problems=$((problems + 1))
