@@ -11,6 +11,7 @@
  * Exit status: 0 only when every step succeeded and every log line got {"r":0};
  * 1 when a step failed or a log request was rejected; 2 for usage or setup errors.
  */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,43 +143,56 @@ static void on_event(void *ctx, const residue_logger_event *ev)
     }
 }
 
+/* Appends c to the line in *buf (at most max bytes kept); counts it in *total either way. */
+static void put_byte(char **buf, size_t *cap, size_t max, size_t *n, size_t *total,
+                     bool *too_long, int c)
+{
+    (*total)++;
+    if (*n >= max) {
+        *too_long = true;
+        return;
+    }
+    if (*n + 1u >= *cap) {
+        size_t nc = *cap < 256 ? 256 : *cap * 2u;
+        if (nc > max + 1u) nc = max + 1u;
+        char *b = realloc(*buf, nc);
+        if (b == NULL) {
+            *too_long = true;
+            return;
+        }
+        *buf = b;
+        *cap = nc;
+    }
+    (*buf)[(*n)++] = (char)c;
+}
+
 /* Reads one line of stdin into *buf (grown as needed, at most max + 1 bytes), without its
- * "\n" / "\r\n". Returns 0 for a line, -1 at end of input. A longer line is skipped to its
- * end: *too_long is set and *len is its full length. */
+ * "\n" and the "\r"s before it (also at end of input): those are not text, neither sent nor
+ * counted against max. Returns 0 for a line, -1 at end of input, -2 for a read error (errno
+ * says which; a line cut by it is not returned). A longer line is skipped to its end:
+ * *too_long is set and *len is its full length. */
 static int read_line(char **buf, size_t *cap, size_t max, size_t *len, bool *too_long)
 {
-    size_t n = 0, total = 0;
-    int c, last = 0;
+    size_t n = 0, total = 0, crs = 0; /* crs: "\r"s read and not yet known to be text */
+    int c;
     bool any = false;
     *too_long = false;
+    errno = 0;
     while ((c = getc_unlocked(stdin)) != EOF) {
         any = true;
         if (c == '\n') break;
-        last = c;
-        total++;
-        if (n >= max) {
-            *too_long = true;
+        if (c == '\r') {
+            crs++;
             continue;
         }
-        if (n + 1u >= *cap) {
-            size_t nc = *cap < 256 ? 256 : *cap * 2u;
-            if (nc > max + 1u) nc = max + 1u;
-            char *b = realloc(*buf, nc);
-            if (b == NULL) {
-                *too_long = true;
-                continue;
-            }
-            *buf = b;
-            *cap = nc;
-        }
-        (*buf)[n++] = (char)c;
+        for (; crs > 0; crs--) put_byte(buf, cap, max, &n, &total, too_long, '\r');
+        put_byte(buf, cap, max, &n, &total, too_long, c);
+    }
+    if (c == EOF && ferror(stdin)) {
+        if (errno == 0) errno = EIO;
+        return -2;
     }
     if (!any) return -1;
-    if (*too_long && last == '\r') total--; /* a CRLF line: the CR is not text */
-    while (!*too_long && n > 0 && (*buf)[n - 1] == '\r') {
-        n--;
-        total--;
-    }
     if (*buf != NULL) (*buf)[n] = '\0';
     *len = *too_long ? total : n;
     return 0;
@@ -225,7 +239,14 @@ static int send_all_messages(client_app *a, residue_logger *lg)
     size_t cap = 0, len = 0;
     bool too_long = false;
     size_t lineno = 0;
-    while (!atomic_load(&a->gave_up) && read_line(&line, &cap, a->o.max_line, &len, &too_long) == 0) {
+    int got;
+    while (!atomic_load(&a->gave_up) &&
+           (got = read_line(&line, &cap, a->o.max_line, &len, &too_long)) != -1) {
+        if (got == -2) {
+            fprintf(stderr, PROG ": stdin: read error: %s\n", strerror(errno));
+            failures++;
+            break;
+        }
         lineno++;
         if (too_long) {
             fprintf(stderr,

@@ -350,6 +350,33 @@ if ce_run reserved 2 -- --logger residue "to the reserved logger" < /dev/null; t
         echo "client-server: [--logger residue] ok: usage error, exit 2"
     fi
 fi
+# N8: a read error on stdin is not end of input
+if ce_run stdin-dir 1 -- --logger ce-dir < "$tmp"; then
+    if [ "$(cat "$tmp/ce-stdin-dir.err")" != "residue-client: stdin: read error: Is a directory" ]; then
+        echo "client-server: [stdin a directory] stderr:"; sed 's/^/    /' "$tmp/ce-stdin-dir.err"
+        problems=$((problems + 1))
+    else
+        echo "client-server: [stdin a directory] ok: read error said, exit 1"
+    fi
+fi
+# N6: the CR of a CRLF is not counted against --max-line (it is not sent either)
+if ce_run crlf 0 -- --logger ce-crlf --max-line 10 < <(printf '1234567890\r\n'); then
+    if [ "$(ce_msgs ce-crlf)" != "1234567890" ] || [ -s "$tmp/ce-crlf.err" ]; then
+        echo "client-server: [CRLF at --max-line] stored '$(ce_msgs ce-crlf)', stderr:"
+        sed 's/^/    /' "$tmp/ce-crlf.err"; problems=$((problems + 1))
+    else
+        echo "client-server: [CRLF at --max-line] ok: 1234567890 stored"
+    fi
+fi
+if ce_run crlf-long 1 -- --logger ce-crlf-long --max-line 10 < <(printf '12345678901\r\n'); then
+    if [ "$(cat "$tmp/ce-crlf-long.err")" != "residue-client: stdin:1: a line of 11 bytes is longer than --max-line 10; not sent" ] ||
+       [ -n "$(ce_msgs ce-crlf-long)" ]; then
+        echo "client-server: [CRLF over --max-line] stderr:"; sed 's/^/    /' "$tmp/ce-crlf-long.err"
+        problems=$((problems + 1))
+    else
+        echo "client-server: [CRLF over --max-line] ok: 11 bytes refused, exit 1"
+    fi
+fi
 
 for p in "$main_pid" "$secure_pid"; do
     if ! stop_server "$p"; then
