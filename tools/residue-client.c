@@ -12,6 +12,7 @@
  * 1 when a step failed or a log request was rejected; 2 for usage or setup errors.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,25 @@ typedef struct client_app {
     opts o;
     rs_trace_sink trace;
     atomic_bool gave_up;    /* set from the dispatcher thread */
+    atomic_bool trace_off;  /* -v: writing stdout failed; no more tracing */
 } client_app;
+
+/* After each -v write: a stdout that fails (a reader gone: EPIPE, a full disk, ...) stops the
+ * tracing, said once on stderr; delivery goes on and the exit status is about it alone. */
+static void trace_check(client_app *a)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout)) return;
+    if (!atomic_exchange(&a->trace_off, true))
+        fprintf(stderr, PROG ": -v: stdout closed, tracing stopped\n");
+}
+
+static void trace_step(void *ctx, const residue_trace *ev)
+{
+    client_app *a = ctx;
+    if (atomic_load(&a->trace_off)) return;
+    rs_trace_print(&a->trace, ev);
+    trace_check(a);
+}
 
 static void usage(FILE *out)
 {
@@ -120,9 +139,9 @@ static void on_event(void *ctx, const residue_logger_event *ev)
     client_app *a = ctx;
     switch (ev->kind) {
     case RESIDUE_LOGGER_EV_INFO:
-        if (a->o.verbose) {
+        if (a->o.verbose && !atomic_load(&a->trace_off)) {
             printf(PROG ": %s\n", ev->text);
-            fflush(stdout);
+            trace_check(a);
         }
         break;
     case RESIDUE_LOGGER_EV_CONNECT_FAILED:
@@ -402,6 +421,8 @@ int main(int argc, char **argv)
     static client_app a;
     if (rs_stdfds_ensure() < 0) return 2; /* no descriptor for what we open may be 0, 1 or 2 */
     atomic_init(&a.gave_up, false);
+    atomic_init(&a.trace_off, false);
+    signal(SIGPIPE, SIG_IGN); /* a closed stdout (-v) or socket is a write error, not death */
     int rc = parse_args(&a, argc, argv);
     if (rc != 0) return rc;
 
@@ -439,8 +460,8 @@ int main(int argc, char **argv)
     if (a.o.verbose) {
         a.trace.out = stdout;
         a.trace.prefix = "";
-        cfg.trace = rs_trace_print;
-        cfg.trace_ctx = &a.trace;
+        cfg.trace = trace_step;
+        cfg.trace_ctx = &a;
     }
     residue_logger *lg = NULL;
     rp_error err;
@@ -465,10 +486,11 @@ int main(int argc, char **argv)
         }
         residue_logger_stats st;
         residue_logger_stats_get(lg, &st);
-        if (a.o.verbose) {
+        if (a.o.verbose && !atomic_load(&a.trace_off)) {
             printf(PROG ": %llu log line(s) in %llu request(s): %llu accepted, %llu rejected\n",
                    (unsigned long long)st.logged, (unsigned long long)st.requests,
                    (unsigned long long)st.accepted, (unsigned long long)st.rejected);
+            trace_check(&a);
         }
         bool all_accepted = st.accepted == st.logged && st.rejected == 0 && st.failed == 0 &&
                             st.dropped == 0;

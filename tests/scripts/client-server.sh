@@ -377,6 +377,28 @@ if ce_run crlf-long 1 -- --logger ce-crlf-long --max-line 10 < <(printf '1234567
         echo "client-server: [CRLF over --max-line] ok: 11 bytes refused, exit 1"
     fi
 fi
+# N13: -v's stdout goes away (| head -1): no SIGPIPE, tracing stops (said once), all delivered
+seq 1 1000 | timeout --kill-after=5 "$per_run" "$client_bin" -v --connect "127.0.0.1:$main_port" \
+    --client-private-key "$client_priv" --app client-server --logger ce-head 2> "$tmp/ce-head.err" | head -1 > /dev/null
+head_rc=${PIPESTATUS[1]}
+if [ "$head_rc" -ne 0 ] || [ "$(ce_msgs ce-head | wc -l)" -ne 1000 ]; then
+    echo "client-server: [-v | head -1] exit $head_rc (want 0), $(ce_msgs ce-head | wc -l) of 1000 lines stored:"
+    sed 's/^/    /' "$tmp/ce-head.err" | head -5; problems=$((problems + 1))
+else
+    echo "client-server: [-v | head -1] ok: exit 0, all 1000 lines stored"
+fi
+# the reader gone before the first trace line: EPIPE at once, deterministically
+(sleep 0.5; exec timeout --kill-after=5 "$per_run" "$client_bin" -v --connect "127.0.0.1:$main_port" \
+    --client-private-key "$client_priv" --app client-server --logger ce-epipe epipe-1 epipe-2 \
+    2> "$tmp/ce-epipe.err") | true
+epipe_rc=${PIPESTATUS[0]}
+if [ "$epipe_rc" -ne 0 ] || [ "$(ce_msgs ce-epipe | tr '\n' '|')" != "epipe-1|epipe-2|" ] ||
+   [ "$(cat "$tmp/ce-epipe.err")" != "residue-client: -v: stdout closed, tracing stopped" ]; then
+    echo "client-server: [-v, stdout without reader] exit $epipe_rc (want 0), stored '$(ce_msgs ce-epipe | tr '\n' '|')', stderr:"
+    sed 's/^/    /' "$tmp/ce-epipe.err" | head -5; problems=$((problems + 1))
+else
+    echo "client-server: [-v, stdout without reader] ok: exit 0, both stored, tracing stopped said once"
+fi
 
 for p in "$main_pid" "$secure_pid"; do
     if ! stop_server "$p"; then
