@@ -399,6 +399,15 @@ if [ "$epipe_rc" -ne 0 ] || [ "$(ce_msgs ce-epipe | tr '\n' '|')" != "epipe-1|ep
 else
     echo "client-server: [-v, stdout without reader] ok: exit 0, both stored, tracing stopped said once"
 fi
+# N7: stdin closed and no MESSAGE is an empty input (no hang on the logger's own pipe)
+if ce_run stdin-closed 0 -- --logger ce-closed <&-; then
+    if [ -s "$tmp/ce-stdin-closed.err" ] || [ -n "$(ce_msgs ce-closed)" ]; then
+        echo "client-server: [stdin closed] stderr:"; sed 's/^/    /' "$tmp/ce-stdin-closed.err"
+        problems=$((problems + 1))
+    else
+        echo "client-server: [stdin closed] ok: nothing sent, exit 0"
+    fi
+fi
 
 for p in "$main_pid" "$secure_pid"; do
     if ! stop_server "$p"; then
