@@ -1719,10 +1719,45 @@ static int offer_log(reply_ctx *rc, residue_message_id id, bool *refused)
     return offer(rc, rc->m, any, refused);
 }
 
+/* A decoding failure that is our size limit (max_log_line_size, or a record too large for
+ * the arena sized from it), not a rule of the real server. */
+static bool over_line_limit(int rc)
+{
+    return rc == RP_E_LIMIT || rc == RP_E_OVERFLOW;
+}
+
+/* Reports a bulk item that is not stored (-v): its index (from 0) and why. */
+static void trace_bulk_item(residue_server *s, size_t index, const char *what, const rp_error *e)
+{
+    if (s->trace == NULL) return;
+    char d[256];
+    snprintf(d, sizeof d, "item %zu %s: %s", index, what,
+             e != NULL && e->message[0] != '\0' ? e->message : "invalid");
+    trace_emit(s, false, "LOG-BULK", "aes", 0, d);
+}
+
+/* Refuses a bulk whole because of item index (over max_log_line_size): {"r":1}. */
+static int refuse_bulk(residue_server *s, reply_ctx *rc, size_t index, const rp_error *e)
+{
+    s->stats.bulk_refused_too_long++;
+    trace_bulk_item(s, index, "over the size limit, the bulk refused whole", e);
+    if (rc->why != NULL) {
+        rp_error_set(rc->why, e->code, RP_LAYER_SESSION, SIZE_MAX,
+                     "bulk item %zu: %s; nothing of the bulk stored", index, e->message);
+    }
+    return log_reply(rc, false);
+}
+
 /* A bulk: every element is decoded and validated alone; at most max_items_in_bulk are
  * looked at. The array as a whole only has to be well-formed JSON (the real server answers
- * {"r":0} to any array, §6.2). */
-static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_t len, bool take,
+ * {"r":0} to any array, §6.2); items past max_items_in_bulk are ignored and invalid ones
+ * skipped, as by the real server (counted: bulk_items_ignored, bulk_items_invalid). One
+ * exception, for our own limit: an item over max_log_line_size refuses the whole bulk,
+ * {"r":1}, and nothing of it is stored (a sender that gets {"r":0} takes every item as
+ * stored). The records are offered as they are decoded and dropped with end(false) when
+ * such an item follows; a store without end() cannot drop them, so for it the items are
+ * first decoded once only to look for one over the limit. */
+static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_t len, bool alive,
                        bool managed_client, const char *client_id, store_run *sr)
 {
     rp_json_scanner sc;
@@ -1733,6 +1768,7 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
         return log_reply(rc, false);
     }
     /* First pass: well-formedness of the whole array. */
+    size_t count = 0;
     for (;;) {
         bool done = false;
         if (rp_json_next_element(&sc, &done, &e) < 0) {
@@ -1744,36 +1780,71 @@ static int handle_bulk(residue_server *s, reply_ctx *rc, const char *json, size_
             if (rc->why) *rc->why = e;
             return log_reply(rc, false);
         }
+        count++;
     }
     bool refused;
     int r = offer_log(rc, RESIDUE_MSG_LOG_BULK, &refused);
     if (r < 0 || refused) {
         return r;
     }
-    if (!take) {
+    if (!alive) {
         s->stats.log_dropped_dead++;
+        trace_emit(s, false, "LOG-BULK", "aes", 0, "dropped: the client is dead");
         return log_reply(rc, true);
     }
+    if (!s->cfg.allow_bulk_log_request) {
+        s->stats.bulk_dropped_disabled++;
+        trace_emit(s, false, "LOG-BULK", "aes", 0,
+                   "dropped: allow_bulk_log_request is false (answered {\"r\":0}, as by the real server)");
+        return log_reply(rc, true);
+    }
+    size_t looked = count < s->cfg.max_items_in_bulk ? count : s->cfg.max_items_in_bulk;
     rp_arena arena;
     rp_arena_init(&arena, s->log_arena, s->log_arena_size);
-    rp_json_scanner_init(&sc, json, len, RESIDUE_WIRE_JSON_FLAGS);
-    if (rp_json_expect_array_begin(&sc, NULL) < 0) {
-        return log_reply(rc, false);
-    }
-    size_t items = 0;
-    for (;;) {
-        bool done = false;
-        if (rp_json_next_element(&sc, &done, NULL) < 0 || done) break;
-        size_t start = rp_json_offset(&sc);
-        if (rp_json_skip_value(&sc, NULL) < 0) break;
-        size_t end = rp_json_offset(&sc);
-        if (items++ >= s->cfg.max_items_in_bulk) continue; /* extra items are ignored */
-        residue_log_request rec;
-        if (decode_log(s, json + start, end - start, &rec, &arena, NULL) == 0) {
+    bool can_drop = sr->store == NULL || sr->store->record == NULL || sr->store->end != NULL;
+    residue_log_request rec;
+    for (int pass = can_drop ? 1 : 0; pass < 2; pass++) {
+        /* pass 0: only looking for an item over the limit; pass 1: offering the records */
+        residue_server_stats before = s->stats;
+        rp_json_scanner_init(&sc, json, len, RESIDUE_WIRE_JSON_FLAGS);
+        if (rp_json_expect_array_begin(&sc, NULL) < 0) {
+            return log_reply(rc, false);
+        }
+        for (size_t i = 0; i < looked; i++) {
+            bool done = false;
+            if (rp_json_next_element(&sc, &done, NULL) < 0 || done) break;
+            size_t start = rp_json_offset(&sc);
+            if (rp_json_skip_value(&sc, NULL) < 0) break;
+            size_t end = rp_json_offset(&sc);
+            rp_error_clear(&e);
+            int d = decode_log(s, json + start, end - start, &rec, &arena, &e);
+            if (d != 0 && over_line_limit(d)) {
+                if (pass == 1 && sr->offered > 0) {
+                    /* the staged records of this bulk are dropped, and their counts */
+                    if (sr->store->end != NULL) (void)sr->store->end(sr->store->ctx, false);
+                    sr->offered = 0;
+                    sr->failed = false;
+                }
+                if (pass == 1) s->stats = before;
+                return refuse_bulk(s, rc, i, &e);
+            }
+            if (pass == 0) continue;
+            if (d != 0) {
+                s->stats.bulk_items_invalid++;
+                trace_bulk_item(s, i, "skipped (answered {\"r\":0}, as by the real server)", &e);
+                continue;
+            }
             /* Each item alone (the real server skips the logger rules for the items after
              * one that passed; a known difference, docs/security.md). */
             deliver(s, managed_client, client_id, &rec, sr);
         }
+    }
+    if (count > looked) {
+        s->stats.bulk_items_ignored += count - looked;
+        char d[160];
+        snprintf(d, sizeof d, "%zu item(s) past max_items_in_bulk (%zu) ignored",
+                 count - looked, (size_t)s->cfg.max_items_in_bulk);
+        trace_emit(s, false, "LOG-BULK", "aes", 0, d);
     }
     return log_reply(rc, store_finish(s, rc, sr));
 }
@@ -1875,8 +1946,7 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
     int r;
     if (ws < json_len && json[ws] == '[') {
         trace_emit(srv, false, "LOG-BULK", env_name, len + 4u, client_id);
-        r = handle_bulk(srv, &rc, json, json_len, alive && srv->cfg.allow_bulk_log_request,
-                        e->managed, client_id, &sr);
+        r = handle_bulk(srv, &rc, json, json_len, alive, e->managed, client_id, &sr);
     } else {
         trace_emit(srv, false, "LOG", env_name, len + 4u, client_id);
         rp_arena arena;

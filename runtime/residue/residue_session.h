@@ -228,7 +228,11 @@ typedef void (*residue_log_sink_fn)(void *ctx, const char *client_id,
 
 /* Handles one packet received on the logging port: writes {"r":0} or {"r":1} (plain,
  * delimiter included, 11 bytes) into reply and calls sink (may be NULL) once per accepted
- * record (a bulk calls it per valid item, in order, at most max_items_in_bulk). A
+ * record (a bulk calls it per valid item, in order, at most max_items_in_bulk; a bulk with
+ * an item whose msg is longer than max_log_line_size is answered {"r":1} and sink is
+ * called for none of its items: such a bulk is decoded twice, the first time only to look
+ * for that item, since a sink cannot take back a record; a residue_log_store with an end()
+ * has its records of the bulk dropped instead, with one decoding). A
  * compressed log inflates to at most max_log_size bytes. Records of a client that is
  * registered but dead are answered {"r":0} and dropped, like the real server. Return value,
  * pkt and *why as for residue_server_handle_connect. */
@@ -282,6 +286,15 @@ typedef struct residue_server_stats {
     uint64_t log_dropped_logger;   /* answered {"r":0}, dropped by a logger rule */
     uint64_t log_store_failed, rsa_attempts, source_rate_refused, source_unacked_refused,
         source_table_full;
+    /* Bulks answered {"r":0} whose items were not all stored, as by the real server (§6.3):
+     * items past max_items_in_bulk (ignored, not looked at), items skipped as invalid (a bad
+     * level, a stale _t, a missing field ...), and bulks dropped whole because bulk is
+     * disabled (counted per bulk; a dead client's bulk counts once in log_dropped_dead). */
+    uint64_t bulk_items_ignored, bulk_items_invalid, bulk_dropped_disabled;
+    /* Bulks refused whole ({"r":1}, nothing of them stored) because an item's msg is longer
+     * than max_log_line_size (or a record is too large to decode): our limit, not the real
+     * server's, so no item of them is acknowledged. */
+    uint64_t bulk_refused_too_long;
 } residue_server_stats;
 void residue_server_stats_get(const residue_server *srv, residue_server_stats *out);
 

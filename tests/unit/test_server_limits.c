@@ -235,6 +235,63 @@ START_TEST(store_decides_the_reply)
 }
 END_TEST
 
+static void line_limit_100(residue_server_config *c)
+{
+    c->max_log_line_size = 100;
+}
+
+/* N9, with a store that can drop (residue-server's): a bulk whose last item is over
+ * max_log_line_size has its first items offered (one decoding of each), then dropped with
+ * end(false); {"r":1}, nothing kept, the counts of the dropped items taken back. */
+START_TEST(store_bulk_over_line_limit)
+{
+    fixture f;
+    fixture_start(&f, line_limit_100, false);
+    residue_client *cl = new_client(&f, false);
+    char msg[256];
+    ck_assert_int_eq(handshake(&f, cl, NULL, true, msg, sizeof msg), 0);
+    uint8_t pkt[8192];
+    char lng[102];
+    memset(lng, 'x', 101);
+    lng[101] = '\0';
+    residue_log_request recs[3];
+    for (size_t i = 0; i < 3; i++) {
+        residue_log_request_init(&recs[i]);
+        recs[i].msg = rp_str_from_cstr(i == 2 ? lng : "short");
+        recs[i].datetime = 1;
+        recs[i].level = RESIDUE_LEVEL_INFO;
+        recs[i].timestamp = f.clock.now;
+        recs[i].has_msg = recs[i].has_datetime = recs[i].has_level = recs[i].has_timestamp = true;
+    }
+    size_t n = 0;
+    rp_error e;
+    ck_assert_msg(residue_client_build_log(cl, recs, 3, pkt, sizeof pkt, &n, &e) == 0, "%s", e.message);
+    residue_server_stats st0, st;
+    residue_server_stats_get(f.srv, &st0);
+    test_store t = {0};
+    ck_assert_int_eq(log_through(&f, pkt, n, &t), 1);
+    ck_assert_uint_eq(t.records, 2);
+    ck_assert_uint_eq(t.ends, 1);
+    ck_assert_uint_eq(t.dropped, 1);
+    ck_assert_uint_eq(t.kept, 0);
+    residue_server_stats_get(f.srv, &st);
+    ck_assert_uint_eq(st.bulk_refused_too_long, st0.bulk_refused_too_long + 1);
+    ck_assert_uint_eq(st.log_records, st0.log_records);
+    ck_assert_uint_eq(st.log_store_failed, st0.log_store_failed);
+
+    /* 100 bytes: every item kept */
+    lng[100] = '\0';
+    recs[2].msg = rp_str_from_cstr(lng);
+    ck_assert_msg(residue_client_build_log(cl, recs, 3, pkt, sizeof pkt, &n, &e) == 0, "%s", e.message);
+    memset(&t, 0, sizeof t);
+    ck_assert_int_eq(log_through(&f, pkt, n, &t), 0);
+    ck_assert_uint_eq(t.records, 3);
+    ck_assert_uint_eq(t.kept, 1);
+    residue_client_free(cl);
+    fixture_stop(&f);
+}
+END_TEST
+
 /* ---- per-source limits ------------------------------------------------------------------- */
 
 static void rate_2_burst_3(residue_server_config *c)
@@ -599,6 +656,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("server_limits");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, store_decides_the_reply);
+    tcase_add_test(tc, store_bulk_over_line_limit);
     tcase_add_test(tc, connect_rate_per_source);
     tcase_add_test(tc, unacknowledged_per_source);
     tcase_add_test(tc, rsa_work_can_be_deferred);

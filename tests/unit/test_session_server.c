@@ -1264,6 +1264,14 @@ START_TEST(bulk_rules)
     expect_plain(h, "{\"r\":0}");
     ck_assert_uint_eq(h->logs.count, 50);
     ck_assert_str_eq(h->logs.last_msg, "bulk 49");
+    {
+        /* N2: the skipped and the ignored items are counted */
+        residue_server_stats st;
+        residue_server_stats_get(h->srv, &st);
+        ck_assert_uint_eq(st.bulk_items_invalid, 1);
+        ck_assert_uint_eq(st.bulk_items_ignored, 10);
+        ck_assert_uint_eq(st.bulk_refused_too_long, 0);
+    }
     /* a malformed array is rejected */
     send_aes(h, &s.c.key, s.c.id, "[{\"_t\":1},", true);
     expect_plain(h, "{\"r\":1}");
@@ -1294,6 +1302,12 @@ START_TEST(bulk_and_compression_disabled)
     send_aes(h, &s.c.key, s.c.id, bulk_json(3, T0, false), true);
     expect_plain(h, "{\"r\":0}");
     ck_assert_uint_eq(h->logs.count, 0);
+    {
+        residue_server_stats st;
+        residue_server_stats_get(h->srv, &st);
+        ck_assert_uint_eq(st.bulk_dropped_disabled, 1);
+        ck_assert_uint_eq(st.log_dropped_dead, 0);
+    }
     /* compression disabled: a compressed log is not inflated -> not JSON -> {"r":1} */
     send_aes_zlib(h, &s.c.key, s.c.id, log_json(T0, "zipped"), 0);
     expect_plain(h, "{\"r\":1}");
@@ -1765,6 +1779,87 @@ START_TEST(log_line_limit)
 }
 END_TEST
 
+static void tweak_line_limit_bulk5(residue_server_config *cfg)
+{
+    cfg->max_log_line_size = 1000;
+    cfg->max_items_in_bulk = 5;
+}
+
+/* A bulk of n items, the one one's msg long_len bytes of 'x' (at index `at`); the
+ * others "short N". */
+static const char *bulk_with_long(uint64_t t, size_t n, size_t at, size_t long_len)
+{
+    static char buf[6000];
+    size_t o = 0;
+    buf[o++] = '[';
+    for (size_t i = 0; i < n; i++) {
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "%s{\"_t\":%llu,\"datetime\":1,\"level\":128,\"msg\":\"",
+                              i ? "," : "", (unsigned long long)t);
+        if (i == at) {
+            ck_assert_uint_lt(o + long_len + 16, sizeof buf);
+            memset(buf + o, 'x', long_len);
+            o += long_len;
+        } else {
+            o += (size_t)snprintf(buf + o, sizeof buf - o, "short %zu", i);
+        }
+        o += (size_t)snprintf(buf + o, sizeof buf - o, "\"}");
+    }
+    buf[o++] = ']';
+    buf[o] = '\0';
+    return buf;
+}
+
+/* N9: a bulk with an item over max_log_line_size is refused whole, {"r":1}, and nothing of
+ * it stored (answered {"r":0} before: the sender counted the long line as stored); at the
+ * bound, or past max_items_in_bulk (ignored, as by the real server), it is taken. */
+START_TEST(bulk_line_limit)
+{
+    setup s;
+    setup_start(&s, tweak_line_limit);
+    harness *h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    residue_server_stats st0, st;
+    residue_server_stats_get(h->srv, &st0);
+    send_aes(h, &s.c.key, s.c.id, bulk_with_long(T0, 3, 1, 1001), true);
+    expect_plain(h, "{\"r\":1}");
+    ck_assert_uint_eq(h->logs.count, 0);
+    ck_assert_ptr_nonnull(strstr(h->why.message, "max_log_line_size"));
+    ck_assert_ptr_nonnull(strstr(h->why.message, "bulk item 1"));
+    residue_server_stats_get(h->srv, &st);
+    ck_assert_uint_eq(st.bulk_refused_too_long, st0.bulk_refused_too_long + 1);
+    ck_assert_uint_eq(st.log_records, st0.log_records);
+    ck_assert_uint_eq(st.log_rejected, st0.log_rejected + 1);
+    /* the long item first or last: the same */
+    send_aes(h, &s.c.key, s.c.id, bulk_with_long(T0, 3, 0, 1001), true);
+    expect_plain(h, "{\"r\":1}");
+    send_aes(h, &s.c.key, s.c.id, bulk_with_long(T0, 3, 2, 1001), true);
+    expect_plain(h, "{\"r\":1}");
+    ck_assert_uint_eq(h->logs.count, 0);
+    /* at the bound: all three stored */
+    send_aes(h, &s.c.key, s.c.id, bulk_with_long(T0, 3, 1, 1000), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 3);
+    ck_assert_str_eq(h->logs.last_msg, "short 2");
+    /* far over (beyond the decoding arena): refused too */
+    send_aes(h, &s.c.key, s.c.id, bulk_with_long(T0, 2, 1, 4000), true);
+    expect_plain(h, "{\"r\":1}");
+    ck_assert_uint_eq(h->logs.count, 3);
+    setup_stop(&s);
+
+    /* past max_items_in_bulk (5) a long item is ignored, not looked at: {"r":0} */
+    setup_start(&s, tweak_line_limit_bulk5);
+    h = &s.h;
+    connect_unmanaged(h, &s.c, NULL);
+    send_aes(h, &s.c.key, s.c.id, bulk_with_long(T0, 6, 5, 1001), true);
+    expect_plain(h, "{\"r\":0}");
+    ck_assert_uint_eq(h->logs.count, 5);
+    residue_server_stats_get(h->srv, &st);
+    ck_assert_uint_eq(st.bulk_items_ignored, 1);
+    ck_assert_uint_eq(st.bulk_refused_too_long, 0);
+    setup_stop(&s);
+}
+END_TEST
+
 /* ---- 3. the entry's session machine (ClientEntry, generated/residue_machines.h) ------------- */
 
 static void expect_state(harness *h, const char *id, const char *state, bool alive)
@@ -2027,6 +2122,7 @@ static Suite *session_server_suite(void)
     tcase_add_test(tc, log_line_limit);
     tcase_add_test(tc, bulk_rules);
     tcase_add_test(tc, bulk_and_compression_disabled);
+    tcase_add_test(tc, bulk_line_limit);
     tcase_add_test(tc, inflate_is_bounded);
     tcase_add_test(tc, long_source_names_are_taken);
     tcase_add_test(tc, stats_and_info);
