@@ -175,7 +175,15 @@ static void usage(FILE *out)
             "  --bind ADDR         IPv4 address to listen on (default 127.0.0.1)\n"
             "  --log-file FILE     where accepted log records go, one JSON line each (default or '-':\n"
             "                      stdout, and the ports line then goes to stderr);\n"
-            "                      {\"r\":0} is sent only once the record is in the file; a failed or\n"
+            "                      {\"r\":0} is sent only once the request's records are in the file;\n"
+            "                      for a bulk (a JSON array) it means the valid items are: as by the\n"
+            "                      real server, items past max_items_in_bulk are ignored and invalid\n"
+            "                      ones (bad level, stale _t ...) skipped, each counted in --stats-file\n"
+            "                      (bulk_items_ignored, bulk_items_invalid) and shown with -v; records\n"
+            "                      a logger rule drops, or of a dead client, or a bulk while bulk is\n"
+            "                      disabled, are answered {\"r\":0} and not written (counted too); a bulk\n"
+            "                      with an item over max_log_line_size is refused whole ({\"r\":1},\n"
+            "                      nothing of it written); a failed or\n"
             "                      short write is cut back (no torn line) and answered {\"r\":1}; a pipe\n"
             "                      or FIFO (or stdout) that stops reading gets {\"r\":1}, never a hang;\n"
             "                      a FIFO no process reads is refused at start (and at SIGHUP)\n"
@@ -188,6 +196,7 @@ static void usage(FILE *out)
             "  --ports-file FILE   also write the ports line there, the same text with its newline\n"
             "                      ('residue-server: connect_port=N logging_port=M'), via a rename\n"
             "  --stats-file FILE   rewrite one line of counters there every second (and at exit)\n"
+
             "  --max-packet BYTES  largest packet accepted (default 1048576); larger closes the connection\n"
             "  --max-connections N open client connections (default 4096, at most the fd limit - 16);\n"
             "                      when full, the oldest connection with no successful request\n"
@@ -779,7 +788,9 @@ static void stats_line(const app *a, char *out, size_t cap)
              "truncations=%llu fsyncs=%llu fsync_failures=%llu reopens=%llu rewritten_lines=%llu "
              "log_store_failed=%llu rsa_attempts=%llu source_rate_refused=%llu "
              "source_unacked_refused=%llu rewrite_failures=%llu refused_deleted=%llu "
-             "outside_truncations=%llu lines_lost_on_fsync=%llu max_sync_ms=%lld durability=%s\n",
+             "outside_truncations=%llu lines_lost_on_fsync=%llu max_sync_ms=%lld durability=%s "
+             "log_dropped_dead=%llu log_dropped_logger=%llu bulk_items_ignored=%llu "
+             "bulk_items_invalid=%llu bulk_dropped_disabled=%llu bulk_refused_too_long=%llu\n",
              a->nconns, a->held_total, (unsigned long long)a->st.held_peak,
              (unsigned long long)a->st.evicted_idle, (unsigned long long)a->st.evicted_memory,
              (unsigned long long)a->st.closed_stalled, (unsigned long long)a->st.rsa_deferrals,
@@ -793,7 +804,11 @@ static void stats_line(const app *a, char *out, size_t cap)
              (unsigned long long)st.source_unacked_refused,
              (unsigned long long)l->rewrite_failures, (unsigned long long)l->refused_deleted,
              (unsigned long long)l->outside_truncations, (unsigned long long)l->lines_lost_on_fsync,
-             (long long)a->st.max_sync_ms, rs_durability_name((rs_durability)a->lim.durability));
+             (long long)a->st.max_sync_ms, rs_durability_name((rs_durability)a->lim.durability),
+             (unsigned long long)st.log_dropped_dead, (unsigned long long)st.log_dropped_logger,
+             (unsigned long long)st.bulk_items_ignored, (unsigned long long)st.bulk_items_invalid,
+             (unsigned long long)st.bulk_dropped_disabled,
+             (unsigned long long)st.bulk_refused_too_long);
 }
 
 static int write_ports_file(const char *path, const char *line);
@@ -801,7 +816,7 @@ static int write_ports_file(const char *path, const char *line);
 static void write_stats(app *a)
 {
     if (a->stats_file == NULL) return;
-    char line[1024];
+    char line[2048];
     stats_line(a, line, sizeof line);
     if (write_ports_file(a->stats_file, line) < 0) {
         fprintf(stderr, PROG ": --stats-file %s: %s\n", a->stats_file, strerror(errno));
@@ -1361,7 +1376,7 @@ int main(int argc, char **argv)
     }
     write_stats(&a);
     if (a.verbose) {
-        char counters[1024];
+        char counters[2048];
         stats_line(&a, counters, sizeof counters);
         fprintf(stderr, PROG ": counters: %s", counters);
         residue_server_stats st;

@@ -63,5 +63,33 @@ kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 mkdir "$work/dir.json"
 run_case dir '' 'read error: Is a directory'
 
+# N9 / N2 end to end: our residue-client sends three lines in one bulk, the second longer
+# than max_log_line_size (1000). The bulk is refused whole ({"r":1}): nothing written, the
+# client exits non-zero (it was answered {"r":0} with the long line skipped, and exited 0);
+# bulk_refused_too_long=1 in --stats-file and a -v line say why.
+mkdir -p "$work/n9"
+printf '%s' '{"allow_insecure_connection":true,"allow_unmanaged_clients":true,"allow_bulk_log_request":true,"max_items_in_bulk":5,"max_log_line_size":1000,"compression":false}' > "$work/n9/c.json"
+(cd "$work/n9" && exec "$OLDPWD/$build/residue-server" --config c.json --connect-port 0 --logging-port 0 \
+    --log-file log --ports-file ports --stats-file stats -v) > /dev/null 2> "$work/n9/server.err" &
+server=$!
+for _ in $(seq 100); do [ -s "$work/n9/ports" ] && break; sleep 0.05; done
+cport=$(sed -n 's/.*connect_port=\([0-9]*\).*/\1/p' "$work/n9/ports")
+if [ -z "$cport" ]; then
+    bad "n9: server did not start: $(head -c 300 "$work/n9/server.err")"
+else
+    { echo "short one"; head -c 1001 /dev/zero | tr '\0' x; echo; echo "short three"; } > "$work/n9/in"
+    timeout 30 "$build/residue-client" --connect "127.0.0.1:$cport" --bulk-size 3 --timeout-ms 3000 \
+        < "$work/n9/in" > "$work/n9/client.out" 2>&1
+    crc=$?
+    sleep 1.2 # one stats rewrite
+    lines=$(wc -l < "$work/n9/log" 2>/dev/null || echo 0)
+    if [ "$crc" -eq 0 ]; then bad "n9: residue-client exited 0 for a bulk with a line over max_log_line_size"
+    elif [ "$lines" -ne 0 ]; then bad "n9: $lines line(s) of the refused bulk written"
+    elif ! grep -q 'bulk_refused_too_long=1' "$work/n9/stats"; then bad "n9: stats: $(cat "$work/n9/stats")"
+    elif ! grep -q 'over the size limit, the bulk refused whole' "$work/n9/server.err"; then bad "n9: no -v line for the refused bulk"
+    else passed=$((passed + 1)); fi
+fi
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+
 echo "server-config: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
