@@ -32,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -196,7 +197,8 @@ static void usage(FILE *out)
             "  --ports-file FILE   also write the ports line there, the same text with its newline\n"
             "                      ('residue-server: connect_port=N logging_port=M'), via a rename\n"
             "  --stats-file FILE   rewrite one line of counters there every second (and at exit)\n"
-
+            "                      (--log-file, --ports-file and --stats-file must name three\n"
+            "                      different files: start-up fails with status 2 otherwise)\n"
             "  --max-packet BYTES  largest packet accepted (default 1048576); larger closes the connection\n"
             "  --max-connections N open client connections (default 4096, at most the fd limit - 16);\n"
             "                      when full, the oldest connection with no successful request\n"
@@ -1179,6 +1181,71 @@ static void app_cleanup(app *a)
 
 /* A bad command-line value is said in the user's words alone; anything else with the whole
  * error (layer, path, code). */
+/* The directory entry path names, for comparing: the realpath of its directory, then '/'
+ * and its last component (malloc'd); NULL when the directory cannot be resolved. */
+static char *entry_path(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+        return realpath(path, NULL);
+    }
+    char *dir;
+    if (slash == NULL) {
+        dir = realpath(".", NULL);
+    } else if (slash == path) {
+        dir = realpath("/", NULL);
+    } else {
+        char *d = strndup(path, (size_t)(slash - path));
+        if (d == NULL) return NULL;
+        dir = realpath(d, NULL);
+        free(d);
+    }
+    if (dir == NULL) return NULL;
+    size_t n = strlen(dir) + 1u + strlen(base) + 1u;
+    char *out = malloc(n);
+    if (out != NULL) snprintf(out, n, "%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", base);
+    free(dir);
+    return out;
+}
+
+/* Whether two paths name the same file: the same entry (see entry_path, or the same text
+ * when a directory does not resolve), or, when both exist, the same device and inode. */
+static bool same_file(const char *p, const char *q)
+{
+    struct stat sp, sq;
+    if (stat(p, &sp) == 0 && stat(q, &sq) == 0 && sp.st_dev == sq.st_dev && sp.st_ino == sq.st_ino) {
+        return true;
+    }
+    char *ep = entry_path(p), *eq = entry_path(q);
+    bool same = ep != NULL && eq != NULL ? strcmp(ep, eq) == 0 : strcmp(p, q) == 0;
+    free(ep);
+    free(eq);
+    return same;
+}
+
+/* N11: --stats-file and --ports-file are replaced by a rename, every second for the stats;
+ * naming the log file (or each other) would destroy it. Exit status 2 when two of them name
+ * one file. */
+static int check_distinct_files(const char *log_file, const char *ports_file,
+                                const char *stats_file)
+{
+    const char *names[3] = {"--log-file", "--ports-file", "--stats-file"};
+    const char *paths[3] = {log_file != NULL && strcmp(log_file, "-") != 0 ? log_file : NULL,
+                            ports_file, stats_file};
+    for (int i = 0; i < 3; i++) {
+        for (int j = i + 1; j < 3; j++) {
+            if (paths[i] != NULL && paths[j] != NULL && same_file(paths[i], paths[j])) {
+                fprintf(stderr, PROG ": %s %s and %s %s name the same file; they must differ "
+                        "(the %s is replaced by a rename)\n", names[i], paths[i], names[j],
+                        paths[j], j == 2 ? "stats file" : "ports file");
+                return 2;
+            }
+        }
+    }
+    return 0;
+}
+
 static int fail_err(const char *what, const rp_error *err)
 {
     char msg[512];
@@ -1227,6 +1294,7 @@ int main(int argc, char **argv)
         }
         *slot = argv[++i];
     }
+    if (check_distinct_files(log_file, ports_file, a.stats_file) != 0) return 2;
     rp_error err;
     rs_settings_init(&a.settings);
     int rc = 0;

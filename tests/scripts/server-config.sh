@@ -63,6 +63,41 @@ kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 mkdir "$work/dir.json"
 run_case dir '' 'read error: Is a directory'
 
+# N11: two of --log-file, --ports-file, --stats-file naming one file: exit 2 before anything
+# is written (the stats writer renamed its file over the log every second). The same path,
+# the same path spelt differently (./, a symlinked directory), a hard link; the log's
+# content is untouched.
+mkdir -p "$work/n11/sub"
+ln -s sub "$work/n11/alias"
+same_case() {
+    local name=$1; shift
+    printf 'precious line\n' > "$work/n11/sub/log"
+    (cd "$work/n11" && timeout 10 "$OLDPWD/$build/residue-server" --connect-port 0 --logging-port 0 "$@") \
+        > "$work/n11/$name.out" 2> "$work/n11/$name.err"
+    local rc=$?
+    if [ "$rc" -ne 2 ]; then bad "same-file $name: exit status $rc, expected 2 ($(head -c 300 "$work/n11/$name.err"))"; return; fi
+    if ! grep -q 'name the same file' "$work/n11/$name.err"; then bad "same-file $name: $(head -c 300 "$work/n11/$name.err")"; return; fi
+    if [ "$(cat "$work/n11/sub/log")" != "precious line" ]; then bad "same-file $name: the log was changed"; return; fi
+    passed=$((passed + 1))
+}
+same_case stats-is-log --log-file sub/log --stats-file sub/log
+same_case ports-is-log --log-file sub/log --ports-file ./sub/log
+same_case stats-via-link --log-file sub/log --stats-file alias/log
+same_case stats-is-ports --log-file sub/log --ports-file sub/p --stats-file sub/../sub/p
+ln "$work/n11/sub/log" "$work/n11/hard" 2>/dev/null && same_case stats-hard-link --log-file sub/log --stats-file hard
+# ... three different files are taken: the server comes up, the log keeps its line.
+printf 'precious line\n' > "$work/n11/sub/log"
+(cd "$work/n11" && exec "$OLDPWD/$build/residue-server" --connect-port 0 --logging-port 0 \
+    --log-file sub/log --ports-file sub/ports --stats-file sub/stats) > /dev/null 2> "$work/n11/ok.err" &
+server=$!
+for _ in $(seq 100); do [ -s "$work/n11/sub/stats" ] && break; sleep 0.05; done
+if [ -s "$work/n11/sub/stats" ] && [ "$(head -1 "$work/n11/sub/log")" = "precious line" ]; then
+    passed=$((passed + 1))
+else
+    bad "distinct files: did not start or the log changed: $(head -c 300 "$work/n11/ok.err")"
+fi
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+
 # N9 / N2 end to end: our residue-client sends three lines in one bulk, the second longer
 # than max_log_line_size (1000). The bulk is refused whole ({"r":1}): nothing written, the
 # client exits non-zero (it was answered {"r":0} with the long line skipped, and exited 0);
