@@ -11,7 +11,8 @@
  * the memory held for partial packets and replies of all connections is bounded by
  * max_buffered_total (closing first a connection with no successful request whose partial
  * packet stopped progressing longest ago; rs_memory_victim_before). Log records go to rs_logfile:
- * {"r":0} only once a record is in the file (and, with durability "group", fsynced: the
+ * {"r":0} only once the request's records are in the file (a bulk: its valid items; what the
+ * real server skips is skipped and counted, docs/security.md) (and, with durability "group", fsynced: the
  * replies of a turn wait for its one fsync). With durability "group" or "interval" the fsync
  * runs on a second thread (sync_main), so that a slow one stalls no connection: the loop keeps
  * serving the connect port and sending released replies meanwhile. Defaults and keys:
