@@ -30,7 +30,9 @@
  *
  * DELIVERY: AT LEAST ONCE. A line leaves the backlog only when the server answers its
  * request {"r":0} (counted `accepted`), or {"r":1} (counted `rejected`, reported, never
- * retried more than once), or when it is dropped (`dropped`: the backlog was full, policy
+ * retried more than once; a request of several lines refused, or closed on, is first sent
+ * again as requests of half as many, down to the line alone, so one bad line costs only
+ * itself), or when it is dropped (`dropped`: the backlog was full, policy
  * DROP_OLDEST or a BLOCK timeout) or given up (`failed`: max_attempts failed attempts in a
  * row, or still there when close ran out of time). A request whose reply never came (the
  * connection broke, the reply timed out) is sent again after reconnecting: the server may

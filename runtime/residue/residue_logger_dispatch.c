@@ -424,10 +424,33 @@ static int build_packet(residue_logger *lg, size_t *n, size_t *len, rp_error *er
     }
 }
 
+/* The first n lines of the backlog are settled: a split under way counts them off (they are
+ * the lines of the request it splits, which stay at the head in order). Under lg->mu. */
+static void split_count_off(residue_logger *lg, size_t n)
+{
+    if (lg->split_left == 0) return;
+    lg->split_left = n >= lg->split_left ? 0 : lg->split_left - n;
+    if (lg->split_left == 0) lg->split_max = 0;
+}
+
+/* A request of n > 1 lines failed in a way one of its lines may cause: its lines go back to
+ * the head of the backlog and are sent again in requests of half as many, and the failure
+ * does not count toward max_attempts (each split request needs a working connection, so at
+ * most log2(n) more). sent: no reply came, so the server may have stored them (counted as
+ * attempts and, when sent again, as retried, like any unanswered line); after a {"r":1} it did
+ * not. Under lg->mu. */
+static void split_request(residue_logger *lg, size_t n, bool sent)
+{
+    residue_backlog_requeue(&lg->q, sent);
+    if (lg->split_left < n) lg->split_left = n;
+    lg->split_max = n / 2u;
+}
+
 /* Lines left the backlog answered: accepted (r0) or rejected. */
 static void settle(residue_logger *lg, size_t n, bool accepted)
 {
     pthread_mutex_lock(&lg->mu);
+    split_count_off(lg, n);
     residue_backlog_release(&lg->q, n);
     if (accepted) lg->st.accepted += n;
     else lg->st.rejected += n;
@@ -447,6 +470,7 @@ static void do_send(residue_logger *lg)
          * this line, each time on a fresh connection: resending it would block the backlog
          * forever. Reported, like a {"r":1}. */
         unsigned tries = head->attempts;
+        split_count_off(lg, 1);
         residue_backlog_drop_head(&lg->q);
         lg->st.rejected++;
         pthread_cond_broadcast(&lg->progress);
@@ -460,6 +484,7 @@ static void do_send(residue_logger *lg)
         want >>= head->attempts; /* smaller batches after unanswered ones */
         if (want < 1) want = 1;
     }
+    if (lg->split_max > 0 && want > lg->split_max) want = lg->split_max;
     size_t n = residue_backlog_take(&lg->q, want, lg->batch);
     for (size_t i = 0; i < n; i++) fill_record(lg, lg->batch[i], &lg->recs[i]);
     pthread_mutex_unlock(&lg->mu);
@@ -504,6 +529,21 @@ static void do_send(residue_logger *lg)
     if (rc == 0) {
         rc = residue_net_recv_packet(lg->lfd, &lg->lframer, lg->cfg.reply_timeout_ms, lg->wake[0],
                                      &reply, &rlen, &e);
+    }
+    if (rc < 0 && n > 1) {
+        /* The server may have closed on the size of the request (its packet limit): the
+         * lines again, fewer at a time, on a new connection. */
+        residue_logger_prefix_error(&e, "log request");
+        unlink_session(lg);
+        pthread_mutex_lock(&lg->mu);
+        split_request(lg, n, true);
+        lg->st.disconnects++;
+        lg->connected = false;
+        pthread_mutex_unlock(&lg->mu);
+        residue_logger_emit(lg, RESIDUE_LOGGER_EV_DISCONNECTED, 3, 0, &e,
+                            "%s; sending its %zu lines again, at most %zu a request", e.message, n,
+                            n / 2u);
+        return;
     }
     if (rc < 0) {
         residue_logger_prefix_error(&e, "log request");
@@ -550,6 +590,17 @@ static void do_send(residue_logger *lg)
         pthread_mutex_lock(&lg->mu);
         lg->st.touches++;
         pthread_mutex_unlock(&lg->mu);
+    }
+    if (n > 1) {
+        /* The session is fine, so the request itself was refused: maybe for one of its lines
+         * (too long for the server), maybe for its size once inflated. Fewer at a time. */
+        pthread_mutex_lock(&lg->mu);
+        split_request(lg, n, false);
+        pthread_mutex_unlock(&lg->mu);
+        residue_logger_emit(lg, RESIDUE_LOGGER_EV_INFO, 2, 0, NULL,
+                            "log request of %zu lines rejected ({\"r\":1}); sending them again, at "
+                            "most %zu a request", n, n / 2u);
+        return;
     }
     settle(lg, n, false);
     residue_logger_emit(lg, RESIDUE_LOGGER_EV_REJECTED, 4, n, &e,

@@ -81,6 +81,11 @@ struct residue_logger {
     residue_log_request *recs;        /* one batch, bulk capacity */
     residue_backlog_entry **batch;
     size_t batch_cap;
+    /* A request of several lines that the server refused ({"r":1}) or closed the connection
+     * on: its lines are sent again in requests of at most split_max lines (halved at each
+     * refusal) until split_left of them are settled; 0 = no split under way. One bad line (too
+     * long for the server, a packet too big once inflated) then costs only itself. */
+    size_t split_max, split_left;
     uint32_t failures;                /* failed attempts in a row */
     uint32_t backoff_ms;
     uint64_t retry_at;                /* monotonic ms before which no attempt is made */

@@ -99,9 +99,10 @@ fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 
 # N9 / N2 end to end: our residue-client sends three lines in one bulk, the second longer
-# than max_log_line_size (1000). The bulk is refused whole ({"r":1}): nothing written, the
-# client exits non-zero (it was answered {"r":0} with the long line skipped, and exited 0);
-# bulk_refused_too_long=1 in --stats-file and a -v line say why.
+# than max_log_line_size (1000). The bulk is refused whole ({"r":1}; it was answered {"r":0}
+# with the long line skipped, and the client exited 0); bulk_refused_too_long=1 in
+# --stats-file and a -v line say why. The logger then sends the lines again, fewer at a time:
+# the two short ones are stored, the long one alone is refused, and the client exits 1.
 mkdir -p "$work/n9"
 printf '%s' '{"allow_insecure_connection":true,"allow_unmanaged_clients":true,"allow_bulk_log_request":true,"max_items_in_bulk":5,"max_log_line_size":1000,"compression":false}' > "$work/n9/c.json"
 (cd "$work/n9" && exec "$OLDPWD/$build/residue-server" --config c.json --connect-port 0 --logging-port 0 \
@@ -119,9 +120,34 @@ else
     sleep 1.2 # one stats rewrite
     lines=$(wc -l < "$work/n9/log" 2>/dev/null || echo 0)
     if [ "$crc" -eq 0 ]; then bad "n9: residue-client exited 0 for a bulk with a line over max_log_line_size"
-    elif [ "$lines" -ne 0 ]; then bad "n9: $lines line(s) of the refused bulk written"
+    elif [ "$lines" -ne 2 ] || ! grep -q '"msg":"short one"' "$work/n9/log" || ! grep -q '"msg":"short three"' "$work/n9/log"; then
+        bad "n9: want the two short lines stored, got $lines line(s): $(head -c 300 "$work/n9/log")"
+    elif grep -q xxxxxxxxxx "$work/n9/log"; then bad "n9: the long line was written"
     elif ! grep -q 'bulk_refused_too_long=1' "$work/n9/stats"; then bad "n9: stats: $(cat "$work/n9/stats")"
     elif ! grep -q 'over the size limit, the bulk refused whole' "$work/n9/server.err"; then bad "n9: no -v line for the refused bulk"
+    else passed=$((passed + 1)); fi
+fi
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+
+# N3: a bulk larger than the server's --max-packet (five 700-byte lines, 4096 bytes) made the
+# server close the connection, and the client gave all ten lines up although each fits: the
+# logger now sends them again, fewer at a time, on a new connection; all ten are stored.
+mkdir -p "$work/n3"
+(cd "$work/n3" && exec "$OLDPWD/$build/residue-server" --connect-port 0 --logging-port 0 --max-packet 4096 \
+    --log-file log --ports-file ports) > /dev/null 2> "$work/n3/server.err" &
+server=$!
+for _ in $(seq 100); do [ -s "$work/n3/ports" ] && break; sleep 0.05; done
+cport=$(sed -n 's/.*connect_port=\([0-9]*\).*/\1/p' "$work/n3/ports")
+if [ -z "$cport" ]; then
+    bad "n3: server did not start: $(head -c 300 "$work/n3/server.err")"
+else
+    for i in $(seq 10); do printf 'line %02d %s\n' "$i" "$(head -c 690 /dev/zero | tr '\0' y)"; done > "$work/n3/in"
+    timeout 60 "$build/residue-client" --connect "127.0.0.1:$cport" --no-compression --timeout-ms 3000 \
+        < "$work/n3/in" > "$work/n3/client.out" 2>&1
+    crc=$?
+    lines=$(wc -l < "$work/n3/log" 2>/dev/null || echo 0)
+    if [ "$crc" -ne 0 ] || [ "$lines" -ne 10 ]; then
+        bad "n3: client exit $crc, $lines of 10 lines stored: $(tail -3 "$work/n3/client.out")"
     else passed=$((passed + 1)); fi
 fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
