@@ -1158,6 +1158,30 @@ static int write_ports_file(const char *path, const char *line)
     return 0;
 }
 
+/* Whether write_ports_file can replace path (its --ports-file or --stats-file): the
+ * temporary it writes can be made beside it, and path is no directory. Said, and false, when
+ * not: checked before listening, so that an unusable file stops the start (exit 2) rather
+ * than a server that has printed its ports (--ports-file) or runs on without its counters
+ * (--stats-file). */
+static bool replaceable(const char *option, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, PROG ": %s %s: is a directory\n", option, path);
+        return false;
+    }
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        fprintf(stderr, PROG ": %s %s: cannot be written: %s\n", option, path, strerror(errno));
+        return false;
+    }
+    close(fd);
+    unlink(tmp);
+    return true;
+}
+
 static void app_cleanup(app *a)
 {
     sync_thread_stop(a); /* before the log file is closed (a job holds a dup of it) */
@@ -1296,6 +1320,9 @@ int main(int argc, char **argv)
         *slot = argv[++i];
     }
     if (check_distinct_files(log_file, ports_file, a.stats_file) != 0) return 2;
+    if ((ports_file != NULL && !replaceable("--ports-file", ports_file)) ||
+        (a.stats_file != NULL && !replaceable("--stats-file", a.stats_file)))
+        return 2;
     rp_error err;
     rs_settings_init(&a.settings);
     int rc = 0;
@@ -1425,13 +1452,14 @@ int main(int argc, char **argv)
     /* The ports line goes to stdout, unless the records do (--log-file - or none): then to
      * stderr, so that stdout carries records only. */
     FILE *ports_out = a.log.path == NULL ? stderr : stdout;
-    fputs(line, ports_out);
-    fflush(ports_out);
+    /* The file first: if it fails after all (checked at start), no port was announced. */
     if (ports_file != NULL && write_ports_file(ports_file, line) < 0) {
         fprintf(stderr, PROG ": --ports-file %s: %s\n", ports_file, strerror(errno));
         app_cleanup(&a);
         return 1;
     }
+    fputs(line, ports_out);
+    fflush(ports_out);
     rc = run(&a);
     /* A clean stop: a sync in flight ends (its replies released), the thread is joined, the
      * held replies of an unfinished turn follow their fsync (here), then what the sockets

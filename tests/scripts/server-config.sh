@@ -152,5 +152,18 @@ else
 fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 
+# N12: an unusable --ports-file or --stats-file (a missing directory, a directory) stops the
+# start, exit 2, before any port is announced (the ports file failed after the ports line was
+# printed, exit 1; the stats file was said once and the server ran on without counters).
+for bad_opt in "--ports-file $work/no-such-dir/p" "--stats-file $work" "--ports-file $work"; do
+    # shellcheck disable=SC2086
+    timeout 10 "$build/residue-server" --connect-port 0 --logging-port 0 --log-file /dev/null $bad_opt \
+        > "$work/n12.out" 2> "$work/n12.err"
+    rc=$?
+    if [ "$rc" -ne 2 ] || [ -s "$work/n12.out" ] || ! grep -qF -- "${bad_opt%% *} " "$work/n12.err"; then
+        bad "n12: $bad_opt: exit $rc (want 2), stdout '$(head -c 100 "$work/n12.out")', stderr '$(head -c 200 "$work/n12.err")'"
+    else passed=$((passed + 1)); fi
+done
+
 echo "server-config: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
