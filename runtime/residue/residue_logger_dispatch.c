@@ -465,7 +465,9 @@ static void do_send(residue_logger *lg)
     rp_error_clear(&e);
     pthread_mutex_lock(&lg->mu);
     residue_backlog_entry *head = lg->q.head;
-    if (head != NULL && head->attempts >= RESIDUE_LOGGER_POISON_ATTEMPTS) {
+    /* (not while a split may still send it in a smaller request: it may not be the line at
+     * fault) */
+    if (head != NULL && head->attempts >= RESIDUE_LOGGER_POISON_ATTEMPTS && lg->split_max < 2) {
         /* The server closed the connection (or never answered) on every request carrying
          * this line, each time on a fresh connection: resending it would block the backlog
          * forever. Reported, like a {"r":1}. */
