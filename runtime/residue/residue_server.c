@@ -43,6 +43,8 @@
 
 /* ---- the server's words (reference §7); the texts are compared byte for byte ---------- */
 #define TXT_INVALID "Invalid connection request. Are you sending it to correct port?"
+/* Ours (the real server has no client bound): said so, not as a wrong port. */
+#define TXT_REGISTRY_FULL "Server is full: too many clients registered, try again later"
 #define TXT_PLAIN_NOT_ALLOWED "Plain connections not allowed by the server"
 #define TXT_CLIENT_UNKNOWN "Client is unknown"
 #define TXT_UNMANAGED_NOT_ALLOWED "Unmanaged clients are not allowed by this server"
@@ -1175,7 +1177,8 @@ static int on_connect(residue_server *s, reply_ctx *rc, const residue_any *any)
         (void)residue_server_sweep(s);
         if (residue_registry_count(&s->reg) >= s->cfg.max_clients) {
             rp_rsa_key_free(pub);
-            return reply_invalid(rc);
+            s->stats.clients_refused_full++;
+            return reply_error(rc, TXT_REGISTRY_FULL, SEAL_PLAIN, NULL, NULL);
         }
     }
     char id[UNMANAGED_ID_LEN + 1];

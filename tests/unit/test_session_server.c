@@ -1448,7 +1448,8 @@ START_TEST(client_age_zero_and_max_clients)
     ck_assert_uint_eq(residue_server_sweep(h->srv), 0);
     send_request(h, &s.c, 3, h->clock.now);
     ck_assert(strstr(open_aes_reply(h, &s.c.key), "\"status\":0,\"ack\":1,") != NULL);
-    /* max_clients 2: a third live client is refused with the generic error */
+    /* max_clients 2: a third live client is refused, said as such (not as a wrong port) and
+     * counted */
     tclient c2 = s.c, c3 = s.c;
     connect_unmanaged(h, &c2, NULL);
     ck_assert_uint_eq(residue_server_client_count(h->srv), 2);
@@ -1456,8 +1457,12 @@ START_TEST(client_age_zero_and_max_clients)
     snprintf(json, sizeof json, "{\"_t\":%llu,\"type\":1,\"rsa_public_key\":\"%s\"}",
              (unsigned long long)h->clock.now, c3.pem_b64);
     send_connect(h, json, strlen(json));
-    expect_plain(h, TXT_INVALID);
+    expect_plain(h, "{\"status\":1,\"ack\":0,\"error_text\":\"Server is full: too many clients "
+                    "registered, try again later\"}");
     ck_assert_uint_eq(residue_server_client_count(h->srv), 2);
+    residue_server_stats st;
+    residue_server_stats_get(h->srv, &st);
+    ck_assert_uint_eq(st.clients_refused_full, 1);
     setup_stop(&s);
 }
 END_TEST
