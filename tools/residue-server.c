@@ -1144,11 +1144,17 @@ static int run(app *a)
     }
 }
 
+/* The temporary write_ports_file renames over path (replaceable tries to make it). */
+static void replacement_name(char *tmp, size_t cap, const char *path)
+{
+    snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
+}
+
 static int write_ports_file(const char *path, const char *line)
 {
     /* Written to a temporary name and renamed, so a reader never sees half a line. */
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    replacement_name(tmp, sizeof tmp, path);
     FILE *f = fopen(tmp, "w");
     if (f == NULL) return -1;
     int ok = fputs(line, f) >= 0;
@@ -1173,7 +1179,7 @@ static bool replaceable(const char *option, const char *path)
         return false;
     }
     char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    replacement_name(tmp, sizeof tmp, path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0) {
         fprintf(stderr, PROG ": %s %s: cannot be written: %s\n", option, path, strerror(errno));

@@ -582,8 +582,8 @@ static int has_a_name(int fd)
  * [checked, end), are copied there first. When that fails (the path cannot be opened, a full
  * disk, the file deleted again and again), this commit's bytes leave the range to copy (it
  * fails, so they must never reach a file later), later commits are refused until one of them
- * (or the tick) replaces the file, and RP_E_IO is returned. GROUP checks once per turn instead, at the sync that
- * acknowledges (rs_logfile_sync): a commit there is no reply. */
+ * (or the tick) replaces the file, and RP_E_IO is returned. GROUP checks once per turn
+ * instead, at the sync that acknowledges (rs_logfile_sync): a commit there is no reply. */
 static int keep_named(rs_logfile *lf, off_t n, rp_error *err)
 {
     if (lf->mode == RS_DURABILITY_GROUP) return 0;
@@ -965,7 +965,7 @@ static int switch_file(rs_logfile *lf, bool deleted, rp_error *err)
     lf->stats.reopens++;
     lf->sync_epoch++; /* a sync job begun before is of the old file */
     if (lf->end != start && lf->mode == RS_DURABILITY_INTERVAL) {
-        if (lf->ops.fsync(lf->ops.ctx, lf->fd) == 0) lf->stats.fsyncs++;
+        if (fsync_retrying(lf->ops.fsync, lf->ops.ctx, lf->fd) == 0) lf->stats.fsyncs++;
         else lf->stats.fsync_failures++;
     }
     lf->dirty_since_ms = -1;
