@@ -182,6 +182,8 @@ typedef struct rp_ast_enum {
     rp_ast_span underlying_span;
     rp_ast_enum_value *values; /* owned array, value_count entries, spec order */
     size_t value_count;
+    bool c_enum;              /* set by check: an enum (not flags) whose every value fits
+                                 int32, so C can declare it as an enum type */
 } rp_ast_enum;
 
 /* charset NAME = "A-Za-z0-9_-"; */

@@ -360,6 +360,10 @@ static void check_enum(checker *c, rp_ast_decl *d)
         }
         check_versions(c, v->since, &v->since_span, v->until, &v->until_span);
     }
+    /* once here: the emitters ask for every field of the type (n fields x n values) */
+    e->c_enum = !flags;
+    for (size_t i = 0; i < e->value_count && e->c_enum; i++)
+        e->c_enum = rp_ast_int_fits(e->values[i].value, RP_SCALAR_INT32);
     free(same_value);
     rp_name_table_free(&names);
     rp_name_table_free(&texts);

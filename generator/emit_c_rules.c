@@ -4,8 +4,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "emit_c_util.h"
+#include "fe_util.h"
 
 /* An integer value in C being refused: its expression, the kind of its literals (the
  * field's) and the kind whose values it can hold (emit_int_rules). */
@@ -57,10 +59,18 @@ static bool set_is_range(const rp_ast_int *set, const rp_ast_enum_value *values,
     }
     if (n < 2 || (uint64_t)greatest - (uint64_t)least != n - 1)
         return false;
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = i + 1; k < n; k++)
-            if (rp_ast_int_cmp(set_member(set, values, i), set_member(set, values, k)) == 0)
-                return false;
+    /* n integers in a span of n: a range unless one is there twice (one pass, not n^2
+     * compares: a one_of of 20,000 numbers took 0.7 s) */
+    bool *seen = rp_xcalloc(n, sizeof *seen);
+    bool twice = false;
+    for (size_t i = 0; i < n && !twice; i++) {
+        uint64_t at = (uint64_t)rp_ast_int_as_i64(set_member(set, values, i)) - (uint64_t)least;
+        twice = seen[at];
+        seen[at] = true;
+    }
+    free(seen);
+    if (twice)
+        return false;
     *lo = rp_ast_int_from_i64(least);
     *hi = rp_ast_int_from_i64(greatest);
     return true;

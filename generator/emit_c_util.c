@@ -144,14 +144,7 @@ char *emit_field_ctype(const emit_ctx *cx, const rp_ast_field *f)
 
 bool emit_enum_is_c_enum(const rp_ast_decl *d)
 {
-    if (d->kind != RP_DECL_ENUM)
-        return false;
-    for (size_t i = 0; i < d->u.enm.value_count; i++) {
-        rp_ast_int v = d->u.enm.values[i].value;
-        if (!rp_ast_int_fits(v, RP_SCALAR_INT32))
-            return false;
-    }
-    return true;
+    return d->kind == RP_DECL_ENUM && d->u.enm.c_enum;
 }
 
 /* ---- rule texts ------------------------------------------------------------------------------ */

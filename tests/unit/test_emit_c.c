@@ -154,6 +154,32 @@ START_TEST(test_cnames_mangling)
 END_TEST
 
 /* A spec without routes gets no routing code at all (it used to get `union { } u;`). */
+/* A lane refuses a set of integers (one_of, an enum's values) as a range when the set is
+ * every integer from its least to its greatest, in any order, and as a list otherwise; an
+ * enum is a C enum when every value fits int32 (decided once by the checker). */
+START_TEST(test_lane_sets_and_c_enums)
+{
+    rp_emit_c_output o = render("sets.rproto",
+        "protocol Sets;\n"
+        "enum Dense : uint8 { C = 3; A = 1; B = 2; }\n"
+        "enum Gappy : uint8 { P = 1; Q = 3; }\n"
+        "enum Wide : int64 { LOW = -1; HIGH = 4294967296; }\n"
+        "message M { required uint16 r = \"r\" [one_of {4, 2, 3, 5}];\n"
+        "            required uint16 l = \"l\" [one_of {2, 3, 5}];\n"
+        "            required Dense d = \"d\";\n"
+        "            required Gappy g = \"g\";\n"
+        "            required Wide w = \"w\"; }\n");
+    assert_has(o.source, "u < 2u || u > 5u");
+    assert_has(o.source, "!(u == 2u || u == 3u || u == 5u)");
+    assert_has(o.source, "u < 1u || u > 3u");
+    assert_has(o.source, "!(u == 1u || u == 3u)");
+    assert_has(o.header, "typedef enum sets_dense {");
+    assert_has(o.header, "typedef enum sets_gappy {");
+    ck_assert_ptr_null(strstr(o.header, "typedef enum sets_wide"));
+    rp_emit_c_output_free(&o);
+}
+END_TEST
+
 START_TEST(test_no_routes_no_routing)
 {
     rp_emit_c_output o = render("plain.rproto", "protocol plain;\nmessage M { optional uint8 a = \"a\"; }\n");
@@ -445,6 +471,7 @@ int main(void)
     tcase_add_test(tc, test_optimize_speed_and_size);
     tcase_add_test(tc, test_literals);
     tcase_add_test(tc, test_cnames_mangling);
+    tcase_add_test(tc, test_lane_sets_and_c_enums);
     tcase_add_test(tc, test_no_routes_no_routing);
     tcase_add_test(tc, test_residue_banner_and_determinism);
     tcase_add_test(tc, test_order_comments_and_bounds);
