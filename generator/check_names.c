@@ -28,7 +28,6 @@ enum {
     WHY_STDBOOL,
     WHY_STDDEF,
     WHY_STDINT,
-    WHY_STRING,
     WHY_LIB     /* first value of the lib_names entries */
 };
 
@@ -41,7 +40,6 @@ static const char *why_text(size_t why)
     case WHY_STDBOOL: return "a name <stdbool.h> defines";
     case WHY_STDDEF: return "a name <stddef.h> defines";
     case WHY_STDINT: return "a name <stdint.h> defines";
-    case WHY_STRING: return "a name <string.h> declares";
     }
     return "reserved";
 }
@@ -84,17 +82,14 @@ static const struct {
     { "typeid", WHY_CXX }, { "typename", WHY_CXX }, { "using", WHY_CXX }, { "virtual", WHY_CXX },
     { "wchar_t", WHY_CXX }, { "xor", WHY_CXX }, { "xor_eq", WHY_CXX },
     /* what the script cannot see: function-like macros (a member named offsetof is fine in C,
-     * but kept refused as before), a reserved macro, and functions of <string.h> (included by
-     * rp_json.h) that contain '_' and so could be a prefix plus a declaration name (the
-     * <stdint.h> names of widths no header has follow a pattern: see stdint_name) */
+     * but kept refused as before) and a reserved macro (the <stdint.h> names of widths no
+     * header has follow a pattern: see stdint_name) */
     { "__bool_true_false_are_defined", WHY_STDBOOL }, { "offsetof", WHY_STDDEF },
-    { "strerror_r", WHY_STRING }, { "strtok_r", WHY_STRING }, { "strerror_l", WHY_STRING },
-    { "strcoll_l", WHY_STRING }, { "strxfrm_l", WHY_STRING },
 };
 
 /* What the C library and the compiler define, from tools/gen-reserved-names.sh (its top
  * comment tells what each line means). */
-enum lib_kind { LIB_PREDEFINED, LIB_DEFINED, LIB_MACRO, LIB_TYPE };
+enum lib_kind { LIB_PREDEFINED, LIB_DEFINED, LIB_MACRO, LIB_TYPE, LIB_FUNCTION, LIB_TAG };
 enum lib_mode { LIB_C11, LIB_GNU, LIB_OTHER, LIB_SYSTEM };
 
 static const struct lib_name {
@@ -111,12 +106,16 @@ static const struct lib_name {
 #define RP_RESERVED_DEFINED(n, h) { n, h, LIB_DEFINED, LIB_C11 },
 #define RP_RESERVED_MACRO(n, h, m) { n, h, LIB_MACRO, m },
 #define RP_RESERVED_TYPE(n, h, m) { n, h, LIB_TYPE, m },
+#define RP_RESERVED_FUNCTION(n, h, m) { n, h, LIB_FUNCTION, m },
+#define RP_RESERVED_TAG(n, h, m) { n, h, LIB_TAG, m },
 #define RP_RESERVED_HEADER(n, m)
 #include "reserved_names.def"
 #undef RP_RESERVED_PREDEFINED
 #undef RP_RESERVED_DEFINED
 #undef RP_RESERVED_MACRO
 #undef RP_RESERVED_TYPE
+#undef RP_RESERVED_FUNCTION
+#undef RP_RESERVED_TAG
 #undef RP_RESERVED_HEADER
 };
 
@@ -130,12 +129,16 @@ static const struct lib_header {
 #define RP_RESERVED_DEFINED(n, h)
 #define RP_RESERVED_MACRO(n, h, m)
 #define RP_RESERVED_TYPE(n, h, m)
+#define RP_RESERVED_FUNCTION(n, h, m)
+#define RP_RESERVED_TAG(n, h, m)
 #define RP_RESERVED_HEADER(n, m) { n, m },
 #include "reserved_names.def"
 #undef RP_RESERVED_PREDEFINED
 #undef RP_RESERVED_DEFINED
 #undef RP_RESERVED_MACRO
 #undef RP_RESERVED_TYPE
+#undef RP_RESERVED_FUNCTION
+#undef RP_RESERVED_TAG
 #undef RP_RESERVED_HEADER
 #undef C11
 #undef GNU
@@ -165,6 +168,14 @@ static void lib_why(rp_strbuf *b, const struct lib_name *l)
         return;
     case LIB_TYPE:
         rp_sb_printf(b, "a type name <%s> declares%s", l->header, gnu);
+        return;
+    case LIB_FUNCTION:
+        rp_sb_printf(b, "a function <%s> declares%s (a program that includes it would not compile)",
+                     l->header, gnu);
+        return;
+    case LIB_TAG:
+        rp_sb_printf(b, "a struct, union or enum tag or an enum constant of <%s>%s (a program that "
+                     "includes it would not compile)", l->header, gnu);
         return;
     }
 }
@@ -203,11 +214,15 @@ static bool stdint_name(const char *s)
 }
 
 /* Appends to why the reason ident cannot be used as a C name; false (nothing appended) when
- * it can. */
-static bool reserved_why(const rp_name_table *words, const char *ident, rp_strbuf *why)
+ * it can. A struct member may share a name with a function, a tag or an enum constant. */
+static bool reserved_why(const rp_name_table *words, const char *ident, bool file_scope,
+                         rp_strbuf *why)
 {
     size_t w = rp_name_table_get(words, ident);
     const char *text = NULL;
+    if (w >= WHY_LIB && !file_scope &&
+        (lib_names[w - WHY_LIB].kind == LIB_FUNCTION || lib_names[w - WHY_LIB].kind == LIB_TAG))
+        w = 0;
     if (w >= WHY_LIB) {
         lib_why(why, &lib_names[w - WHY_LIB]);
         return true;
@@ -499,7 +514,7 @@ static void reserved(names *n, const entry *e, bool file_scope)
     if (n->reported == entry_owner(e))
         return;
     rp_strbuf why = { 0 };
-    if (!reserved_why(&n->words, e->ident, &why))
+    if (!reserved_why(&n->words, e->ident, file_scope, &why))
         return;
     const char *name = NULL;
     const rp_ast_span *span = entry_span(e, &name);

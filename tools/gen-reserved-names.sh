@@ -9,6 +9,11 @@
 #   RP_RESERVED_MACRO(name, "float.h", C11|GNU)  an object-like macro the header brings (with
 #                                            -std=c11, or only in the default GNU mode)
 #   RP_RESERVED_TYPE(name, "stdlib.h", C11|GNU)  a typedef name the header declares
+#   RP_RESERVED_FUNCTION(name, "stdio.h", C11|GNU)  a function the header declares (only
+#                                            file-scope names are refused: a member may be
+#                                            called `time`)
+#   RP_RESERVED_TAG(name, "sched.h", C11|GNU)  a struct, union or enum tag the header defines,
+#                                            or an enum constant (file scope only, too)
 #   RP_RESERVED_HEADER(name, C11|SYSTEM)     a header <name.h> a protocol would shadow: the
 #                                            C11 headers, and every header lying directly in an
 #                                            include root that the runtime's system headers reach
@@ -20,7 +25,8 @@
 # <stdio.h>'s), then the header that brings the fewest names. Names C reserves anyway (__x,
 # _X) are left out: check_names.c refuses them by their form.
 # Macros are taken from `printf '#include <H>\n' | cc -dM -E -x c -` minus those of an empty
-# file; typedefs from a crude scan of `cc -E` (`typedef ... NAME;`, `} NAME;`).
+# file; typedefs, tags and enum constants from a crude scan of `cc -E` (`typedef ... NAME;`,
+# `} NAME;`, `struct NAME {`, `enum { NAME = ...`); functions from gcc's -aux-info.
 #
 # Rerun it (from the top of the checkout: tools/gen-reserved-names.sh) when the compiler, the
 # C library or the runtime's #includes change, and commit the result; CC picks the compiler.
@@ -101,6 +107,26 @@ typedefs() {
         }' | sort -u
 }
 
+# functions MODE HEADER > names of the functions the header declares (gcc's -aux-info
+# prints one prototype per line; the name is the first word before a "(" that is not "(*")
+functions() {
+    printf '#include <%s>\n' "$2" |
+        $cc $(flags "$1") -aux-info "$tmp/aux" -c -x c - -o /dev/null 2>/dev/null || : > "$tmp/aux"
+    perl -ne 'next unless m{^/\* \S+ \*/ (.*)$}; my $d = $1; $d =~ s{/\*.*$}{};
+              print "$1\n" if $d =~ /([A-Za-z_]\w*)\s*\((?!\s*\*)/' "$tmp/aux" | sort -u
+}
+
+# tags MODE HEADER > the tags of the structs, unions and enums the header defines, and the
+# constants of its enums (crude, like typedefs)
+tags() {
+    printf '#include <%s>\n' "$2" | $cc $(flags "$1") -E -P -x c - 2>/dev/null | perl -0777 -ne '
+        s/^\s*#.*$//mg;
+        while (/\b(?:struct|union|enum)\s+([A-Za-z_]\w*)\s*\{/g) { print "$1\n" }
+        while (/\benum\b\s*(?:[A-Za-z_]\w*\s*)?\{([^{}]*)\}/g) {
+            for my $c (split /,/, $1) { print "$1\n" if $c =~ /^\s*([A-Za-z_]\w*)/ }
+        }' | sort -u
+}
+
 reserved() { grep -vE '^(__|_[A-Z])' || true; }
 
 # ---- collect: one file per (group, mode, header) --------------------------------------------
@@ -117,7 +143,10 @@ while read -r group h; do
         fi
         macros "$m" "$h" | comm -23 - "$tmp/empty.$m" | reserved > "$tmp/m.$i"
         typedefs "$m" "$h" | reserved > "$tmp/t.$i"
-        echo "$group $m $h $i $(wc -l < "$tmp/m.$i") $(wc -l < "$tmp/t.$i")" >> "$tmp/index"
+        functions "$m" "$h" | reserved > "$tmp/f.$i"
+        tags "$m" "$h" | reserved > "$tmp/g.$i"
+        echo "$group $m $h $i $(wc -l < "$tmp/m.$i") $(wc -l < "$tmp/t.$i") $(wc -l < "$tmp/f.$i")" \
+             "$(wc -l < "$tmp/g.$i")" >> "$tmp/index"
     done
 done < "$tmp/headers"
 
@@ -126,15 +155,15 @@ done < "$tmp/headers"
     echo "NDEBUG	DEFINED	assert.h"
     comm -13 "$tmp/empty.c11" "$tmp/empty.gnu" | reserved | sed 's/$/	PREDEFINED	GNU/'
     for t in i386 sun sparc mips vax unix linux; do echo "$t	PREDEFINED	OTHER"; done
-    for kind in m t; do
-        col=$([ $kind = m ] && echo 5 || echo 6)
+    for kind in m t f g; do
+        case $kind in m) col=5; what=MACRO ;; t) col=6; what=TYPE ;; f) col=7; what=FUNCTION ;;
+                      g) col=8; what=TAG ;; esac
         awk -v home="$home_headers" '
             BEGIN { n = split(home, h, " "); for (i = 1; i <= n; i++) rank[h[i] ".h"] = i }
             { g = $1 == "c11" ? 0 : 1; md = $2 == "c11" ? 0 : 1; r = ($3 in rank) ? rank[$3] : 99
               print g, md, r, $'$col', $0 }' "$tmp/index" |
             sort -n -k1,1 -k2,2 -k3,3 -k4,4 | cut -d' ' -f5- |
             while read -r group m h idx _; do
-                what=$([ $kind = m ] && echo MACRO || echo TYPE)
                 sed "s|\$|	$what	$h	$([ "$m" = c11 ] && echo C11 || echo GNU)|" "$tmp/$kind.$idx"
             done
     done
@@ -174,8 +203,9 @@ other_versions=$(printf '#include <zlib.h>\n#include <openssl/opensslv.h>\n' | $
     echo " *"
     echo " * $(grep -c '	PREDEFINED	' "$tmp/names") predefined, $(grep -c '	DEFINED	' "$tmp/names") defined by programs,"\
          "$(grep -c '	MACRO	' "$tmp/names") macros, $(grep -c '	TYPE	' "$tmp/names") types,"\
+         "$(grep -c '	FUNCTION	' "$tmp/names") functions, $(grep -c '	TAG	' "$tmp/names") tags and enum constants,"\
          "$(wc -l < "$tmp/headers.def") headers. See the script for what each line means. */"
-    for kind in PREDEFINED DEFINED MACRO TYPE; do
+    for kind in PREDEFINED DEFINED MACRO TYPE FUNCTION TAG; do
         awk -F'\t' -v k=$kind '$2 == k' "$tmp/names" | LC_ALL=C sort -t'	' -k1,1 |
             awk -F'\t' '{
                 if ($2 == "PREDEFINED") printf "RP_RESERVED_PREDEFINED(\"%s\", %s)\n", $1, $3;

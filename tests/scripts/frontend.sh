@@ -96,6 +96,36 @@ missed=$(sort "$tmp/sample" | comm -23 - <(sort "$tmp/refused.all"))
 [ -z "$missed" ] || bad "reserved names accepted as field names: $(echo $missed)"
 [ "$errors" -eq "$(wc -l < "$tmp/sample")" ] ||
     bad "reserved names: $errors errors for $(wc -l < "$tmp/sample") names"
+
+# Functions, tags and enum constants of the headers are refused at file scope only. Every
+# 15th of them is a field name, which must be accepted; every 10th in lower case with a '_'
+# in it, split there into a protocol and a message (open_memstream: protocol open, message
+# memstream), must be refused as that message's C type (unless the protocol would shadow a
+# header: that is refused first).
+sed -nE 's/^RP_RESERVED_(FUNCTION|TAG)\("([A-Za-z][A-Za-z0-9_]*)".*/\2/p' "$def" | awk 'NR % 15 == 1' > "$tmp/members"
+split -l 40 "$tmp/members" "$tmp/members."
+for part in "$tmp"/members.*; do
+    {
+        echo "protocol p;"
+        echo "message M {"
+        awk '{ printf "  optional uint8 %s = \"k%d\";\n", $1, NR }' "$part"
+        echo "}"
+    } > "$tmp/members.rproto"
+    "$rprotoc" --check "$tmp/members.rproto" > /dev/null 2> "$tmp/err" ||
+        bad "library functions and tags refused as field names: $(head -n 1 "$tmp/err")"
+done
+files=0
+sed -nE 's/^RP_RESERVED_HEADER\("([A-Za-z0-9_]+)".*/\1/p' "$def" > "$tmp/headers"
+for name in $(sed -nE 's/^RP_RESERVED_(FUNCTION|TAG)\("([a-z][a-z0-9]*_[a-z0-9_]*[a-z0-9])".*/\2/p' "$def" |
+              grep -v '__' | awk -v hs="$tmp/headers" 'BEGIN { while ((getline h < hs) > 0) shadow[h] = 1 }
+                                                        { split($0, w, "_") } !(w[1] in shadow)' |
+              awk 'NR % 10 == 1'); do
+    printf 'protocol %s;\nmessage %s { optional uint8 x = "x"; }\n' "${name%%_*}" "${name#*_}" > "$tmp/file.rproto"
+    files=$((files + 1))
+    expect_run 1 "$name as a C type" -- "$rprotoc" --check "$tmp/file.rproto"
+    grep -q "'$name'" "$tmp/err" || bad "$name as a C type: $(head -n 1 "$tmp/err")"
+done
+[ "$files" -ge 20 ] || bad "only $files library functions and tags tried as C types"
 # Every header a protocol would shadow: the protocol is refused.
 headers=0
 for h in $(sed -nE 's/^RP_RESERVED_HEADER\("([A-Za-z][A-Za-z0-9_]*)".*/\1/p' "$def"); do
@@ -119,7 +149,8 @@ done
 } > "$tmp/innocent.rproto"
 expect_run 0 "innocent names" -- "$rprotoc" --check "$tmp/innocent.rproto"
 [ -s "$tmp/err" ] && bad "innocent names: $(head -n 3 "$tmp/err")"
-echo "frontend: $(wc -l < "$tmp/sample") sampled reserved names refused, $headers headers refused as protocol names"
+echo "frontend: $(wc -l < "$tmp/sample") sampled reserved names refused, $headers headers refused as protocol names," \
+     "$(wc -l < "$tmp/members") library functions and tags accepted as fields, $files refused as C types"
 
 # ---- CLI ------------------------------------------------------------------------------------
 expect_run 0 "--version" -- "$rprotoc" --version
