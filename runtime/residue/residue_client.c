@@ -509,6 +509,21 @@ static bool awaits_reply(const residue_client *cl)
     return false;
 }
 
+/* An awaited reply that cannot be opened or decoded ends the attempt as RP_E_PROTOCOL
+ * (residue_session.h); err keeps what the layer found (its message, offset and path). A
+ * failure of our own (memory, OpenSSL itself) keeps its code. */
+static int undecodable(residue_client *cl, int rc, rp_error *err)
+{
+    drop_session(cl);
+    if (rc == RP_E_NOMEM || rc == RP_E_CRYPTO) {
+        return rc;
+    }
+    if (err != NULL) {
+        err->code = RP_E_PROTOCOL;
+    }
+    return RP_E_PROTOCOL;
+}
+
 static int not_awaited(const residue_client *cl, rp_error *err)
 {
     return rp_error_set(err, RP_E_STATE, RP_LAYER_SESSION, SIZE_MAX,
@@ -677,8 +692,7 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
         if (!awaited) {
             return not_awaited(cl, err);
         }
-        drop_session(cl);
-        return rc;
+        return undecodable(cl, rc, err);
     }
     size_t n = opened.len;
     residue_envelope kind = (residue_envelope)opened.envelope;
@@ -702,10 +716,10 @@ int residue_client_receive(residue_client *cl, const uint8_t *pkt, size_t len, u
         trace_emit(cl, false, "LOG-REPLY", "plain", call.wire, "the server does not know this client");
         rc = fail(cl, RP_E_REJECTED, err, "%s", "the server does not know this client");
     } else if (rc < 0) {
-        drop_session(cl);
         if (err != NULL) {
             *err = e;
         }
+        rc = undecodable(cl, rc, err);
     } else if ((rc = residue_client_session_receive(&cl->m, call.now, kind, any, &reply_handlers,
                                                     &call, err)) < 0) {
         /* Refused by the machine or by a handler: a reply that was awaited and cannot be

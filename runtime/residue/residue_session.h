@@ -165,7 +165,9 @@ void residue_server_set_trace(residue_server *srv, residue_trace_fn fn, void *ct
  * for error replies, whose reason is then described in *why (when non-NULL; why->code is
  * RP_OK for a success reply). why never changes what is sent and is for local logs only.
  * Returns a negative status only when no reply could be produced (cap too small, out of
- * memory, RNG failure); the caller should then close the connection.
+ * memory, RNG failure, OpenSSL failing to set up a decryption: failures of the server's own,
+ * which an error reply would blame on the client); the caller should then close the
+ * connection.
  * Cost: with a server key configured, a packet that is not valid plain JSON is also tried
  * as RSA (as the real server does): one private-key operation when its base64 has the
  * modulus length. Heap: a copy of an AES packet; stack: a few KB. */
@@ -368,7 +370,9 @@ RP_CHECK_RESULT int residue_client_touch(residue_client *cl, uint8_t *out, size_
  * the ACK packet in out (*out_len > 0, state -> AWAIT_ESTABLISHED); in AWAIT_ESTABLISHED
  * or AWAIT_TOUCH an established reply gives *out_len = 0 and state ESTABLISHED. An error
  * reply is RP_E_REJECTED with the server's error_text in err->message and state
- * DISCONNECTED; an undecodable reply is RP_E_PROTOCOL (state DISCONNECTED). A reply the
+ * DISCONNECTED; an undecodable reply (its envelope does not open, or its JSON is no message
+ * of the server's) is RP_E_PROTOCOL (state DISCONNECTED), err keeping what the layer found
+ * (message, layer, offset, path); RP_E_NOMEM and RP_E_CRYPTO stay our own. A reply the
  * session machine's state does not take (a hello while established, a hello in plain) is
  * RP_E_STATE from the machine, "receive Hello is not allowed in state established"; it
  * ends the attempt (DISCONNECTED) only when a reply was awaited. */

@@ -325,7 +325,25 @@ START_TEST(capture_f_error_replies)
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_DISCONNECTED);
     ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
     ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)"{\"x\":1}", 7, out, sizeof out, &n, &e),
-                     RP_E_SCHEMA_MESSAGE);
+                     RP_E_PROTOCOL);
+    ck_assert_int_eq(e.code, RP_E_PROTOCOL);
+    ck_assert_int_eq(e.layer, RP_LAYER_SCHEMA); /* what found it */
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_DISCONNECTED);
+    /* a reply cut inside a string: the JSON layer's reason and offset, the code PROTOCOL */
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)"{\"status\":1,\"error_text\":\"cu", 27,
+                                            out, sizeof out, &n, &e), RP_E_PROTOCOL);
+    ck_assert_int_eq(e.layer, RP_LAYER_JSON);
+    ck_assert_msg(strstr(e.message, "unterminated string") != NULL, "%s", e.message);
+    ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_DISCONNECTED);
+    /* an RSA block that does not decrypt with our key (base64 of 256 zero bytes) */
+    char zeros[345];
+    memset(zeros, 'A', 344);
+    zeros[342] = zeros[343] = '=';
+    zeros[344] = '\0';
+    ck_assert_int_eq(residue_client_connect(cl, out, sizeof out, &n, NULL), 0);
+    ck_assert_int_eq(residue_client_receive(cl, (const uint8_t *)zeros, 344, out, sizeof out, &n, &e),
+                     RP_E_PROTOCOL);
     ck_assert_int_eq(residue_client_get_state(cl), RESIDUE_CLIENT_DISCONNECTED);
 
     /* log replies */
