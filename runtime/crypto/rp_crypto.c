@@ -645,13 +645,20 @@ int rp_rsa_decrypt(const rp_rsa_key *key, const uint8_t *in, size_t len, uint8_t
     EVP_PKEY_CTX *ctx = pkcs1_ctx(key, true);
     if (ctx == NULL) {
         OPENSSL_free(tmp);
+        if (ossl_queue_nomem())
+            return rp_error_set(err, RP_E_NOMEM, RP_LAYER_CRYPTO, SIZE_MAX, "RSA decrypt: out of memory");
         return ossl_fail(err, RP_E_CRYPTO, "RSA decrypt: context setup failed");
     }
     size_t olen = ksize;
+    ERR_clear_error(); /* what the queue holds after a failure is then this call's */
     int ok = EVP_PKEY_decrypt(ctx, tmp, &olen, in, len);
     EVP_PKEY_CTX_free(ctx);
     int rc;
-    if (ok <= 0) {
+    if (ok <= 0 && ossl_queue_nomem()) {
+        /* our own failure, not the ciphertext's: the peer's input is not to blame (and no
+         * ciphertext can make an allocation fail, so this tells the peer nothing) */
+        rc = rp_error_set(err, RP_E_NOMEM, RP_LAYER_CRYPTO, SIZE_MAX, "RSA decrypt: out of memory");
+    } else if (ok <= 0) {
         /* No OpenSSL reason in the message: it would tell padding failures apart. */
         ERR_clear_error();
         rc = rp_error_set(err, RP_E_DECRYPT, RP_LAYER_CRYPTO, SIZE_MAX, "RSA decryption failed");

@@ -159,7 +159,10 @@ RP_CHECK_RESULT int rp_rsa_encrypt(const rp_rsa_key *key, const uint8_t *in, siz
 /* RSAES-PKCS1-v1_5 decryption with a private key. len must equal rp_rsa_key_size(key)
  * (RP_E_DECRYPT otherwise, like the server's Crypto++). cap >= rp_rsa_max_plaintext(key)
  * always suffices. Every failure of the ciphertext (length, padding, wrong key) is
- * RP_E_DECRYPT with the same message; a public-only key is RP_E_KEY; small cap RP_E_OVERFLOW.
+ * RP_E_DECRYPT with the same message; a public-only key is RP_E_KEY; small cap RP_E_OVERFLOW;
+ * an allocation that failed, when OpenSSL's error queue says so, RP_E_NOMEM (not the
+ * ciphertext's fault; OpenSSL 3.0 does not say so for every allocation, e.g. not in its
+ * DRBG set-up, and those stay RP_E_DECRYPT).
  * The plaintext in out is a secret of the caller's. */
 RP_CHECK_RESULT int rp_rsa_decrypt(const rp_rsa_key *key, const uint8_t *in, size_t len,
                                    uint8_t *out, size_t cap, size_t *out_len, rp_error *err);

@@ -356,7 +356,7 @@ static void copy_error(rp_error *dst, const rp_error *src)
 
 static bool local_problem(int rc)
 {
-    return rc == RP_E_ARGUMENT || rc == RP_E_OVERFLOW || rc == RP_E_NOMEM;
+    return rc == RP_E_ARGUMENT || rc == RP_E_OVERFLOW || rc == RP_E_NOMEM || rc == RP_E_CRYPTO;
 }
 
 /* Reports an open failure: the real error where nothing encrypts or the problem is local,

@@ -69,8 +69,10 @@
  * from a wrong key (padding oracle). The real reason is written ONLY into the optional
  * `local_detail` argument. local_detail is for local debug logs; it MUST NEVER be sent to the
  * peer or used to choose a reply. Pass NULL when not debugging. (RP_E_OVERFLOW for a
- * too-small caller buffer, RP_E_ARGUMENT for a broken precondition and a negative status the
- * caller's own key lookup returned are local matters and stay as they are.) Envelopes
+ * too-small caller buffer, RP_E_ARGUMENT for a broken precondition, RP_E_NOMEM and
+ * RP_E_CRYPTO for an allocation or an OpenSSL set-up of ours that failed (no ciphertext
+ * can cause either), and a negative status the caller's own key lookup returned are local
+ * matters and stay as they are.) Envelopes
  * without an encrypting layer report their real error (RP_E_BASE64, RP_E_HEX, RP_E_ZLIB,
  * RP_E_ZLIB_BOUND, RP_E_ENVELOPE) with its offset.
  */

@@ -1376,7 +1376,9 @@ static int open_bufs_get(residue_server *s, size_t out_need, size_t work_need, o
     if (work_need < have) work_need = have;
     b->owned = malloc(out_need + work_need);
     if (b->owned == NULL) {
-        return rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+        /* the constant, not rp_error_set's result: gcc -O3 then sees b set on every 0 */
+        (void)rp_error_set(why, RP_E_NOMEM, RP_LAYER_SESSION, SIZE_MAX, "out of memory");
+        return RP_E_NOMEM;
     }
     b->out = b->owned;
     b->work = (uint8_t *)b->owned + out_need;
@@ -1557,8 +1559,9 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
             rp_envelope_ctx cx = {&residue_protocol, server_keys_fn, &k, NULL, NULL, 0};
             rp_envelope_opened res;
             rp_arena_reset(&arena);
-            if (rp_envelope_open(&cx, RESIDUE_ENVELOPE_RSA_TO_SERVER, text, len, b.out, b.out_cap,
-                                 b.work, b.work_cap, &res, NULL, NULL) == 0) {
+            int opened = rp_envelope_open(&cx, RESIDUE_ENVELOPE_RSA_TO_SERVER, text, len, b.out,
+                                          b.out_cap, b.work, b.work_cap, &res, NULL, NULL);
+            if (opened == 0) {
                 r = decode_request(srv, b.out, res.len, any, &arena, &has_t, NULL);
                 if (r == 0) {
                     rc.req_envelope = "rsa";
@@ -1566,6 +1569,12 @@ static int handle_connect_packet(residue_server *srv, residue_connect_call *call
                 }
             }
             open_bufs_done(&b, rmax + 1u);
+            if (opened == RP_E_NOMEM || opened == RP_E_CRYPTO) {
+                /* ours, not the client's: no "invalid request" reply blames it */
+                return rp_error_set(why, (rp_status)opened, RP_LAYER_SESSION, SIZE_MAX, "%s",
+                                    opened == RP_E_NOMEM ? "out of memory opening an RSA request"
+                                                         : "OpenSSL failed opening an RSA request");
+            }
         }
     }
     if (r < 0) {

@@ -129,6 +129,84 @@ START_TEST(test_load_public_first)
 }
 END_TEST
 
+/* rp_rsa_decrypt of a valid block while one of OpenSSL's allocations inside the decryption
+ * fails: no crash, and RP_E_NOMEM where OpenSSL's queue says an allocation failed (it was
+ * RP_E_DECRYPT, blaming the peer's ciphertext). OpenSSL 3.0 does not say so for every
+ * allocation (not in its DRBG's set-up), so RP_E_DECRYPT remains possible; RP_E_CRYPTO is
+ * the context's set-up failing. A dry run in a child counts OpenSSL's allocations before
+ * and during the decryption; each N in that window then fails in a child of its own. */
+#define CLIENT_PRIV "../shared/vectors/A-unknown-plain/keys/client-private.pem"
+
+enum { RT_OK = 0, RT_NOMEM = 2, RT_CRYPTO = 3, RT_BLAMED = 4, RT_SETUP = 5, RT_OTHER = 6 };
+
+static void roundtrip_child(const char *pem, size_t len, unsigned long n, int report_fd)
+{
+    if (!openssl_fail_allocation(n))
+        _exit(9);
+    rp_rsa_key *k = NULL;
+    uint8_t block[512], plain[512];
+    size_t blen = 0, plen = 0;
+    if (rp_rsa_key_load_private_pem(pem, len, NULL, &k, NULL) != 0 ||
+        rp_rsa_encrypt(k, (const uint8_t *)"session", 7, block, sizeof block, &blen, NULL) != 0)
+        _exit(RT_SETUP);
+    unsigned long before = openssl_allocations();
+    rp_error e;
+    int rc = rp_rsa_decrypt(k, block, blen, plain, sizeof plain, &plen, &e);
+    unsigned long after = openssl_allocations();
+    if (report_fd >= 0) {
+        unsigned long w[2] = { before, after };
+        if (write(report_fd, w, sizeof w) != (ssize_t)sizeof w)
+            _exit(8);
+    }
+    rp_rsa_key_free(k);
+    if (rc == 0)
+        _exit(plen == 7 && memcmp(plain, "session", 7) == 0 ? RT_OK : RT_OTHER);
+    _exit(rc == RP_E_NOMEM ? RT_NOMEM : rc == RP_E_CRYPTO ? RT_CRYPTO : rc == RP_E_DECRYPT ? RT_BLAMED : RT_OTHER);
+}
+
+static int run_roundtrip(const char *pem, size_t len, unsigned long n, int report_fd)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        roundtrip_child(pem, len, n, report_fd);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st), "allocation %lu failing: killed by signal %d", n,
+                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    return WEXITSTATUS(st);
+}
+
+START_TEST(test_rsa_decrypt_out_of_memory_is_ours)
+{
+    size_t len = 0;
+    char *pem = vec_read_file(CLIENT_PRIV, &len);
+    ck_assert_ptr_nonnull(pem);
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(run_roundtrip(pem, len, (unsigned long)-1, fds[1]), RT_OK);
+    unsigned long w[2] = { 0, 0 };
+    ck_assert_int_eq(read(fds[0], w, sizeof w), (ssize_t)sizeof w);
+    close(fds[0]);
+    close(fds[1]);
+    ck_assert_msg(w[1] > w[0], "the decryption made no allocation (%lu..%lu)", w[0], w[1]);
+    unsigned nomem = 0, blamed = 0;
+    /* w[0] + 1 is rp_rsa_decrypt's own buffer (RP_E_NOMEM before OpenSSL is called) */
+    for (unsigned long n = w[0] + 2; n <= w[1]; n++) {
+        int st = run_roundtrip(pem, len, n, -1);
+        ck_assert_msg(st == RT_OK || st == RT_NOMEM || st == RT_CRYPTO || st == RT_BLAMED,
+                      "OpenSSL allocation %lu (of %lu..%lu) failing in rp_rsa_decrypt: child status %d",
+                      n, w[0] + 1, w[1], st);
+        nomem += st == RT_NOMEM;
+        blamed += st == RT_BLAMED;
+    }
+    ck_assert_msg(nomem > blamed, "of the allocations failing inside OpenSSL's decryption, %u came "
+                  "back as RP_E_NOMEM and %u as RP_E_DECRYPT", nomem, blamed);
+    free(pem);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("crypto_oom");
@@ -137,6 +215,7 @@ int main(void)
     tcase_add_test(tc, test_random_bytes_first);
     tcase_add_test(tc, test_aes_first);
     tcase_add_test(tc, test_load_public_first);
+    tcase_add_test(tc, test_rsa_decrypt_out_of_memory_is_ours);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

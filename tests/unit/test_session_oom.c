@@ -121,6 +121,105 @@ START_TEST(test_connect_every_allocation)
 }
 END_TEST
 
+/* A CONNECT RSA-encrypted to the server's key (the captured B-unknown-rsa one) while one of
+ * OpenSSL's allocations inside the server's RSA decryption fails: the server's own failure,
+ * so no reply and RP_E_NOMEM (or RP_E_CRYPTO when setting up the decryption failed), not
+ * "Invalid connection request" blaming the client (it was answered so every time). OpenSSL
+ * 3.0 does not report every failed allocation as one (not in its DRBG's set-up inside the
+ * decryption; rp_crypto.h), so a few are still answered; most must not be. */
+#define RSA_CONNECT "../shared/vectors/B-unknown-rsa/01-connect-rsa.c2s.bin"
+#define SERVER_KEY "../shared/vectors/B-unknown-rsa/keys/server-private.pem"
+
+enum { RSA_LOCAL = 0, RSA_ANSWERED = 1, RSA_HELLO = 2, RSA_OTHER = 3, RSA_SETUP = 5 };
+
+static void rsa_child(const char *pem, size_t pem_len, const char *pkt, size_t len, unsigned long n,
+                      int report_fd)
+{
+    if (!openssl_fail_allocation(n))
+        _exit(9);
+    fake_clock clk = { 1795667583u };
+    fake_rng rng;
+    memset(&rng, 0, sizeof rng);
+    rng.state = 7;
+    rp_rsa_key *key = NULL;
+    residue_server_config cfg;
+    residue_server_config_defaults(&cfg);
+    residue_server *srv = NULL;
+    if (rp_rsa_key_load_private_pem(pem, pem_len, NULL, &key, NULL) != 0)
+        _exit(RSA_SETUP);
+    cfg.server_private_key = key;
+    if (residue_server_create(&cfg, fake_now, &clk, fake_random, &rng, &srv, NULL) != 0)
+        _exit(RSA_SETUP);
+    unsigned long before = openssl_allocations();
+    static uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
+    size_t rn = 0;
+    rp_error why;
+    rp_error_clear(&why);
+    int rc = residue_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply,
+                                           &rn, &why);
+    if (report_fd >= 0 && write(report_fd, &before, sizeof before) != (ssize_t)sizeof before)
+        _exit(8);
+    residue_server_free(srv);
+    rp_rsa_key_free(key);
+    if (rc == 0 && rn > 0 && strstr((const char *)reply, "\"status\":1") != NULL)
+        _exit(RSA_ANSWERED);
+    if (rc == 0)
+        _exit(RSA_HELLO);
+    if (rn == 0 && ((rc == RP_E_NOMEM && strstr(why.message, "out of memory") != NULL) ||
+                    (rc == RP_E_CRYPTO && strstr(why.message, "OpenSSL failed") != NULL)))
+        _exit(RSA_LOCAL);
+    _exit(RSA_OTHER);
+}
+
+static int run_rsa_child(const char *pem, size_t pem_len, const char *pkt, size_t len,
+                         unsigned long n, int report_fd)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        rsa_child(pem, pem_len, pkt, len, n, report_fd);
+    int st = 0;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st), "OpenSSL allocation %lu failing: killed by signal %d", n,
+                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    return WEXITSTATUS(st);
+}
+
+START_TEST(test_rsa_connect_decrypt_out_of_memory)
+{
+    size_t pem_len = 0, len = 0;
+    char *pem = vec_read_file(SERVER_KEY, &pem_len);
+    char *pkt = vec_read_file(RSA_CONNECT, &len);
+    ck_assert_ptr_nonnull(pem);
+    ck_assert_ptr_nonnull(pkt);
+    while (len > 0 && (pkt[len - 1] == '\n' || pkt[len - 1] == '\r'))
+        len--;
+    int fds[2];
+    ck_assert_int_eq(pipe(fds), 0);
+    ck_assert_int_eq(run_rsa_child(pem, pem_len, pkt, len, (unsigned long)-1, fds[1]), RSA_HELLO);
+    unsigned long before = 0;
+    ck_assert_int_eq(read(fds[0], &before, sizeof before), (ssize_t)sizeof before);
+    close(fds[0]);
+    close(fds[1]);
+    /* the CONNECT's first OpenSSL allocations are the RSA decryption's (the plain attempt
+     * before it allocates nothing of OpenSSL's): about 90 of them, then the client key */
+    unsigned local = 0, answered = 0;
+    for (unsigned long n = before + 1; n <= before + 100; n++) {
+        int st = run_rsa_child(pem, pem_len, pkt, len, n, -1);
+        ck_assert_msg(st == RSA_LOCAL || st == RSA_ANSWERED || st == RSA_HELLO,
+                      "OpenSSL allocation %lu failing: child status %d", n, st);
+        local += st == RSA_LOCAL;
+        answered += st == RSA_ANSWERED;
+    }
+    free(pem);
+    free(pkt);
+    ck_assert_msg(local > 4 * answered, "with one of the decryption's allocations failing, %u "
+                  "CONNECTs got no reply (a failure of the server's) and %u were answered as "
+                  "invalid", local, answered);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("session_oom");
@@ -128,6 +227,7 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_connect_key_load_out_of_memory);
     tcase_add_test(tc, test_connect_every_allocation);
+    tcase_add_test(tc, test_rsa_connect_decrypt_out_of_memory);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
