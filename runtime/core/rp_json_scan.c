@@ -271,20 +271,23 @@ static inline int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *o
     const unsigned char *b = (const unsigned char *)sc->buf;
     const size_t len = sc->len, start = sc->pos;
     size_t i = start;
-    bool integer = true;
+    /* written before any error return, so that gcc -O3 sees every caller's copy set */
+    *is_integer = true;
+    out->raw = sc->buf + start;
+    out->raw_len = 0;
     if (b[i] == '-') i++;
     size_t digits = i;
     if (i < len && b[i] == '0') i++;
     else i = skip_digits(b, i, len);
     if (i == digits) return expected(sc, err, i, DIGIT_EXPECTED, "after '-'");
     if (i < len && b[i] == '.') {
-        integer = false;
+        *is_integer = false;
         digits = ++i;
         i = skip_digits(b, i, len);
         if (i == digits) return expected(sc, err, i, DIGIT_EXPECTED, "after '.'");
     }
     if (i < len && (b[i] == 'e' || b[i] == 'E')) {
-        integer = false;
+        *is_integer = false;
         i++;
         if (i < len && (b[i] == '+' || b[i] == '-')) i++;
         digits = i;
@@ -297,11 +300,9 @@ static inline int scan_number(rp_json_scanner *sc, rp_error *err, rp_json_str *o
                     "invalid number: unexpected %s after \"%.*s\"", describe(sc, i, d),
                     (int)(i - start > 40 ? 40 : i - start), sc->buf + start);
     }
-    out->raw = sc->buf + start;
     out->raw_len = i - start;
     out->escaped = false;
     out->offset = start;
-    *is_integer = integer;
     sc->pos = i;
     return 0;
 }
@@ -817,7 +818,9 @@ int rp_json_read_i64(rp_json_scanner *sc, int64_t *out, rp_error *err)
 int rp_json_read_number_text(rp_json_scanner *sc, rp_str *text, bool *is_integer, rp_error *err)
 {
     rp_json_str t;
-    bool integer;
+    t.raw = NULL; /* read_number fills t and integer when it returns 0; gcc -O3 cannot see it */
+    t.raw_len = 0;
+    bool integer = false;
     int rc = read_number(sc, &t, &integer, err);
     if (rc < 0) return rc;
     text->ptr = t.raw;
