@@ -46,9 +46,10 @@ extern "C" {
  *                     validates, then writes compact JSON (keys in spec order, present
  *                     fields only, bytes as uppercase hex or padded base64) into buf,
  *                     and a NUL after it when cap exceeds its length (*out_len, which
- *                     never counts the NUL). A cap of M_MAX_SIZE + 1 always suffices;
- *                     if the text does not fit it returns RP_E_OVERFLOW with *out_len =
- *                     its length.
+ *                     never counts the NUL). A cap of M_MAX_SIZE + 1 always suffices
+ *                     (M_MAX_SIZE exists when every string, bytes and list in M has a
+ *                     maximum length); if the text does not fit it returns
+ *                     RP_E_OVERFLOW with *out_len = its length.
  *
  * has_<field> is the presence bit of each field: absent is distinct from zero. A
  * repeated or map field is present when has_<field> is set or <field>_count is not 0
