@@ -794,7 +794,7 @@ static void stats_line(const app *a, char *out, size_t cap)
              "outside_truncations=%llu lines_lost_on_fsync=%llu max_sync_ms=%lld durability=%s "
              "log_dropped_dead=%llu log_dropped_logger=%llu bulk_items_ignored=%llu "
              "bulk_items_invalid=%llu bulk_dropped_disabled=%llu bulk_refused_too_long=%llu "
-             "clients_refused_full=%llu\n",
+             "log_refused_too_long=%llu clients_refused_full=%llu\n",
              a->nconns, a->held_total, (unsigned long long)a->st.held_peak,
              (unsigned long long)a->st.evicted_idle, (unsigned long long)a->st.evicted_memory,
              (unsigned long long)a->st.closed_stalled, (unsigned long long)a->st.rsa_deferrals,
@@ -813,6 +813,7 @@ static void stats_line(const app *a, char *out, size_t cap)
              (unsigned long long)st.bulk_items_ignored, (unsigned long long)st.bulk_items_invalid,
              (unsigned long long)st.bulk_dropped_disabled,
              (unsigned long long)st.bulk_refused_too_long,
+             (unsigned long long)st.log_refused_too_long,
              (unsigned long long)st.clients_refused_full);
 }
 

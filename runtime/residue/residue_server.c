@@ -1965,7 +1965,18 @@ int residue_server_handle_log_store(residue_server *srv, const uint8_t *pkt, siz
         rp_arena_init(&arena, srv->log_arena, srv->log_arena_size);
         residue_log_request *rec = &srv->any->u.log_request;
         bool refused = false;
-        if (decode_log(srv, json, json_len, rec, &arena, why) != 0) {
+        rp_error de;
+        rp_error_clear(&de);
+        int d = decode_log(srv, json, json_len, rec, &arena, &de);
+        if (d != 0) {
+            /* said with -v and counted, as a bulk's item is (the sender may ignore replies) */
+            if (over_line_limit(d)) srv->stats.log_refused_too_long++;
+            if (srv->trace != NULL) {
+                char t[RP_ERROR_MESSAGE_MAX + 16];
+                snprintf(t, sizeof t, "refused: %s", de.message[0] != '\0' ? de.message : "invalid");
+                trace_emit(srv, false, "LOG", env_name, len + 4u, t);
+            }
+            if (why != NULL) *why = de;
             r = log_reply(&rc, false);
         } else if ((r = offer_log(&rc, RESIDUE_MSG_LOG_REQUEST, &refused)) < 0 || refused) {
             /* answered (or failed locally) */

@@ -297,6 +297,9 @@ typedef struct residue_server_stats {
      * than max_log_line_size (or a record is too large to decode): our limit, not the real
      * server's, so no item of them is acknowledged. */
     uint64_t bulk_refused_too_long;
+    /* Single log requests refused ({"r":1}, not stored) for the same reason: msg longer than
+     * max_log_line_size, or a record too large to decode. */
+    uint64_t log_refused_too_long;
     /* CONNECTs refused because max_clients clients are registered (after a sweep), answered
      * with TXT_REGISTRY_FULL: not the real server's (it has no such bound). */
     uint64_t clients_refused_full;

@@ -102,7 +102,8 @@ kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 # than max_log_line_size (1000). The bulk is refused whole ({"r":1}; it was answered {"r":0}
 # with the long line skipped, and the client exited 0); bulk_refused_too_long=1 in
 # --stats-file and a -v line say why. The logger then sends the lines again, fewer at a time:
-# the two short ones are stored, the long one alone is refused, and the client exits 1.
+# the two short ones are stored, the long one alone is refused (log_refused_too_long=1 and
+# a -v line: R1, it was neither counted nor said), and the client exits 1.
 mkdir -p "$work/n9"
 printf '%s' '{"allow_insecure_connection":true,"allow_unmanaged_clients":true,"allow_bulk_log_request":true,"max_items_in_bulk":5,"max_log_line_size":1000,"compression":false}' > "$work/n9/c.json"
 (cd "$work/n9" && exec "$OLDPWD/$build/residue-server" --config c.json --connect-port 0 --logging-port 0 \
@@ -125,6 +126,10 @@ else
     elif grep -q xxxxxxxxxx "$work/n9/log"; then bad "n9: the long line was written"
     elif ! grep -q 'bulk_refused_too_long=1' "$work/n9/stats"; then bad "n9: stats: $(cat "$work/n9/stats")"
     elif ! grep -q 'over the size limit, the bulk refused whole' "$work/n9/server.err"; then bad "n9: no -v line for the refused bulk"
+    # R1: the long line sent alone is refused as a single request: counted and said too
+    elif ! grep -q 'log_refused_too_long=1' "$work/n9/stats"; then bad "n9: single refusal not counted: $(cat "$work/n9/stats")"
+    elif ! grep -q 'LOG (aes, [0-9]* bytes) refused: msg of 1001 bytes is longer than max_log_line_size (1000)' "$work/n9/server.err"; then
+        bad "n9: no -v line for the refused single request: $(grep -m3 'LOG ' "$work/n9/server.err")"
     else passed=$((passed + 1)); fi
 fi
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null

@@ -1777,9 +1777,14 @@ START_TEST(log_line_limit)
     ck_assert_int_eq(send_long_line(&s.h, &s.c, 1000), '0');
     ck_assert_uint_eq(s.h.logs.last_msg_len, 1000);
     size_t before = s.h.logs.count;
+    residue_server_stats st0, st;
+    residue_server_stats_get(s.h.srv, &st0);
     ck_assert_int_eq(send_long_line(&s.h, &s.c, 1001), '1');
     ck_assert_uint_eq(s.h.logs.count, before);
     ck_assert_ptr_nonnull(strstr(s.h.why.message, "max_log_line_size"));
+    residue_server_stats_get(s.h.srv, &st);
+    ck_assert_uint_eq(st.log_refused_too_long, st0.log_refused_too_long + 1); /* R1 */
+    ck_assert_uint_eq(st.bulk_refused_too_long, st0.bulk_refused_too_long);
     setup_stop(&s);
 }
 END_TEST
