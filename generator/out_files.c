@@ -30,6 +30,30 @@ void rp_out_begin(rp_out_set *s, FILE *diag)
     active = s;
 }
 
+void rp_out_protect(rp_out_set *s, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return; /* gone since it was read: nothing to overwrite */
+    rp_out_input *in = rp_xpush(&s->inputs, &s->input_count, &s->input_cap, sizeof *in);
+    in->path = rp_xstrdup(path);
+    in->dev = (unsigned long long)st.st_dev;
+    in->ino = (unsigned long long)st.st_ino;
+}
+
+/* The input that path is (the same file), or NULL. */
+static const rp_out_input *input_at(const rp_out_set *s, const char *path)
+{
+    struct stat st;
+    if (s->input_count == 0 || stat(path, &st) != 0)
+        return NULL;
+    for (size_t i = 0; i < s->input_count; i++)
+        if (s->inputs[i].dev == (unsigned long long)st.st_dev &&
+            s->inputs[i].ino == (unsigned long long)st.st_ino)
+            return &s->inputs[i];
+    return NULL;
+}
+
 static void end(rp_out_set *s)
 {
     for (size_t i = 0; i < s->count; i++) {
@@ -39,6 +63,11 @@ static void end(rp_out_set *s)
     free(s->files);
     s->files = NULL;
     s->count = s->cap = 0;
+    for (size_t i = 0; i < s->input_count; i++)
+        free(s->inputs[i].path);
+    free(s->inputs);
+    s->inputs = NULL;
+    s->input_count = s->input_cap = 0;
     if (active == s)
         active = NULL;
 }
@@ -54,6 +83,15 @@ static FILE *open_pair(rp_out_set *s, char *path, char *tmp)
             free(tmp);
             return NULL;
         }
+    const rp_out_input *in = input_at(s, path);
+    if (in != NULL) {
+        if (s->diag != NULL)
+            fprintf(s->diag, "rprotoc: error: %s is %s, which this run reads: refusing to overwrite it\n",
+                    path, strcmp(in->path, path) == 0 ? "an input" : in->path);
+        free(path);
+        free(tmp);
+        return NULL;
+    }
     /* counted before the file exists: an exit from here on removes it (a failed realloc
      * in rp_xpush exits with the old array intact) */
     rp_out_file *o = rp_xpush(&s->files, &s->count, &s->cap, sizeof *o);

@@ -21,20 +21,34 @@ typedef struct rp_out_file {
     FILE *f;     /* open while being written */
 } rp_out_file;
 
+/* A file the run read (the spec, an import): no target may be it. */
+typedef struct rp_out_input {
+    char *path;
+    unsigned long long dev, ino;
+} rp_out_input;
+
 typedef struct rp_out_set {
     rp_out_file *files; /* count of them, in the order opened */
     size_t count, cap;
+    rp_out_input *inputs; /* input_count of them (rp_out_protect) */
+    size_t input_count, input_cap;
     FILE *diag;  /* where failures are reported, one line each (may be NULL) */
 } rp_out_set;
 
 /* Starts an empty set (the one the exit handler cleans up). */
 void rp_out_begin(rp_out_set *s, FILE *diag);
 
-/* Creates DIR/.NAME.tmp and returns its stream, or NULL with a line on diag. */
+/* Marks path as an input of the run: opening a target that is the same file (the same
+ * device and inode, whatever the path says: `-MF spec.rproto`, a symlink, a hard link) is
+ * then refused like a path given twice, so no output replaces what was read. */
+void rp_out_protect(rp_out_set *s, const char *path);
+
+/* Creates DIR/.NAME.tmp and returns its stream, or NULL with a line on diag (also when
+ * DIR/NAME is an input of the run). */
 FILE *rp_out_open(rp_out_set *s, const char *dir, const char *name);
 
 /* Creates the temporary .NAME.tmp beside PATH (any file: -MF's) and returns its stream, or
- * NULL with a line on diag. A path already in the set is refused the same way. */
+ * NULL with a line on diag. A path already in the set, or an input, is refused the same way. */
 FILE *rp_out_open_path(rp_out_set *s, const char *path);
 
 /* Whether path (as given to rp_out_open_path, or DIR/NAME) is in the set. */

@@ -532,6 +532,8 @@ int main(int argc, char **argv)
          * place (out_files.h): a run that fails leaves every directory as it was. */
         rp_out_set set;
         rp_out_begin(&set, stderr);
+        for (size_t i = 0; i < spec->unit_count; i++) /* the spec and its imports */
+            rp_out_protect(&set, spec->units[i]->path);
         char *text = NULL;
         bool created = false, direct = false;
         rc = stage_outputs(spec, &c, &set, &text, &created);

@@ -181,6 +181,28 @@ run 2 "-M with a line break in the spec path" -- "$rp" --check -M "$tmp/$nl/r.rp
 err_is "-M with a line break" "rprotoc: error: cannot write make dependencies: a path holds a line break: '$tmp/a\nb/r.rproto'"
 [ -s "$tmp/out" ] && bad "-M with a line break wrote: $(cat "$tmp/out")"
 
+# ---- no output replaces a file the run reads (S1, S2: the spec was overwritten, exit 0) -------
+mkdir -p "$tmp/inp/lib"
+cp spec/residue.rproto "$tmp/inp/spec.rproto"
+printf 'protocol lib;\nmessage L { optional uint8 a = "a"; }\n' > "$tmp/inp/lib/l.rproto"
+printf 'import "l.rproto";\nprotocol imp;\nmessage M { optional L l = "l"; }\n' > "$tmp/inp/m.rproto"
+ln -sf spec.rproto "$tmp/inp/link.d"
+keep=$(sha256sum "$tmp/inp/spec.rproto" "$tmp/inp/lib/l.rproto" | cut -c1-64)
+for args in "-o $tmp/inp -MF $tmp/inp/spec.rproto" "--check -MF $tmp/inp/spec.rproto" \
+            "--check -MF $tmp/inp/link.d" "--emit jsonschema -MF $tmp/inp/spec.rproto"; do
+    # shellcheck disable=SC2086
+    run 2 "$args (the spec as a target)" -- "$rp" "$tmp/inp/spec.rproto" $args
+    grep -q "which this run reads: refusing to overwrite it" "$tmp/err" || bad "$args: $(head -n 2 "$tmp/err")"
+done
+cp "$tmp/inp/spec.rproto" "$tmp/inp/residue.schema.json"
+run 2 "--emit jsonschema -o onto the spec" -- "$rp" --emit jsonschema "$tmp/inp/residue.schema.json" -o "$tmp/inp"
+cmp -s "$tmp/inp/residue.schema.json" spec/residue.rproto || bad "--emit jsonschema -o replaced its own spec"
+run 2 "-MF onto an import" -- "$rp" --check -I "$tmp/inp/lib" "$tmp/inp/m.rproto" -MF "$tmp/inp/lib/l.rproto"
+err_is "-MF onto an import" "rprotoc: error: $tmp/inp/lib/l.rproto is an input, which this run reads: refusing to overwrite it"
+[ "$(sha256sum "$tmp/inp/spec.rproto" "$tmp/inp/lib/l.rproto" | cut -c1-64)" = "$keep" ] ||
+    bad "an input of the run was changed"
+[ -z "$(find "$tmp/inp" -name '.*.tmp')" ] || bad "a refused run left a temporary: $(find "$tmp/inp" -name '.*.tmp')"
+
 # ---- a run that fails leaves its directories exactly as they were ----------------------------
 # The -MF file is written beside the outputs, with them, before any rename; a target that is
 # a directory is refused before the first rename (it stopped them half-way: two generations).
