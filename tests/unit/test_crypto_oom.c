@@ -14,10 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rp_crypto.h"
+#include "support/oom_child.h"
 #include "support/openssl_fail.h"
 #include "support/vec_support.h"
 
@@ -58,8 +58,18 @@ static int call_load_public(const char *pem, size_t len, rp_error *err)
 /* Child for one N: exit 0 (both calls worked), 1 (an error with a message, and no crash on
  * the second call; 2 when the first error was RP_E_NOMEM), 3 (an error without a message),
  * 9 (the hook could not be set). */
-static void child(first_call fn, const char *pem, size_t len, unsigned long n)
+typedef struct call_case {
+    first_call fn;
+    const char *pem;
+    size_t len;
+} call_case;
+
+static void child(const void *arg, unsigned long n)
 {
+    const call_case *cc = arg;
+    first_call fn = cc->fn;
+    const char *pem = cc->pem;
+    size_t len = cc->len;
     if (!openssl_fail_allocation(n))
         _exit(9);
     rp_error e;
@@ -82,17 +92,9 @@ static int sweep(const char *what, first_call fn, const char *pem, size_t len, u
     int first = -1;
     unsigned errors = 0;
     int last = -1;
+    const call_case cc = { fn, pem, len };
     for (unsigned long n = 1; n <= limit; n++) {
-        fflush(NULL);
-        pid_t pid = fork();
-        ck_assert_int_ge(pid, 0);
-        if (pid == 0)
-            child(fn, pem, len, n);
-        int st = 0;
-        ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-        ck_assert_msg(WIFEXITED(st), "%s, OpenSSL allocation %lu failing: killed by signal %d",
-                      what, n, WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-        last = WEXITSTATUS(st);
+        last = oom_child_run(child, &cc, n, what);
         ck_assert_msg(last == 0 || last == 1 || last == 2,
                       "%s, OpenSSL allocation %lu failing: child status %d", what, n, last);
         errors += last != 0;
@@ -139,8 +141,18 @@ END_TEST
 
 enum { RT_OK = 0, RT_NOMEM = 2, RT_CRYPTO = 3, RT_BLAMED = 4, RT_SETUP = 5, RT_OTHER = 6 };
 
-static void roundtrip_child(const char *pem, size_t len, unsigned long n, int report_fd)
+typedef struct roundtrip_case {
+    const char *pem;
+    size_t len;
+    int report_fd; /* where the allocation counts go, or -1 */
+} roundtrip_case;
+
+static void roundtrip_child(const void *arg, unsigned long n)
 {
+    const roundtrip_case *rt = arg;
+    const char *pem = rt->pem;
+    size_t len = rt->len;
+    int report_fd = rt->report_fd;
     if (!openssl_fail_allocation(n))
         _exit(9);
     rp_rsa_key *k = NULL;
@@ -166,16 +178,8 @@ static void roundtrip_child(const char *pem, size_t len, unsigned long n, int re
 
 static int run_roundtrip(const char *pem, size_t len, unsigned long n, int report_fd)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        roundtrip_child(pem, len, n, report_fd);
-    int st = 0;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st), "allocation %lu failing: killed by signal %d", n,
-                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    return WEXITSTATUS(st);
+    const roundtrip_case rt = { pem, len, report_fd };
+    return oom_child_run(roundtrip_child, &rt, n, "rp_rsa_decrypt");
 }
 
 START_TEST(test_rsa_decrypt_out_of_memory_is_ours)

@@ -12,10 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "residue_session.h"
+#include "support/oom_child.h"
 #include "support/openssl_fail.h"
 #include "support/session_fakes.h"
 #include "support/vec_support.h"
@@ -26,26 +26,76 @@
  * reason (RP_E_NOMEM, "out of memory", for n = 1); 1 when it was answered with an error; 2 when it got its hello and
  * made fewer than n allocations, 4 when it got it all the same; 3 for anything else (a
  * negative status without an out-of-memory reason); 9 when the hook could not be set. */
-static void child(const char *pkt, size_t len, unsigned long n)
+/* A packet to hand the server's connect port (delimiter removed). */
+typedef struct packet {
+    const char *bytes;
+    size_t len;
+    const char *server_key_pem; /* PEM of the server's private key, or NULL */
+    size_t server_key_len;
+    int report_fd;              /* where OpenSSL's allocations before the CONNECT go, or -1 */
+} packet;
+
+/* A server with the tests' fake clock and RNG (both outlive it: static), and the server key
+ * when the packet has one. NULL when it could not be made. */
+static residue_server *new_server(const packet *p, rp_rsa_key **key)
 {
-    if (!openssl_fail_allocation(n))
-        _exit(9);
-    fake_clock clk = { 1795667583u };
-    fake_rng rng;
+    static fake_clock clk = { 1795667583u };
+    static fake_rng rng;
     memset(&rng, 0, sizeof rng);
     rng.state = 7;
     residue_server_config cfg;
     residue_server_config_defaults(&cfg);
+    *key = NULL;
+    if (p->server_key_pem != NULL &&
+        rp_rsa_key_load_private_pem(p->server_key_pem, p->server_key_len, NULL, key, NULL) != 0)
+        return NULL;
+    cfg.server_private_key = *key;
     residue_server *srv = NULL;
-    if (residue_server_create(&cfg, fake_now, &clk, fake_random, &rng, &srv, NULL) != 0)
-        _exit(3);
-    static uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
-    size_t rn = 0;
+    if (residue_server_create(&cfg, fake_now, &clk, fake_random, &rng, &srv, NULL) != 0) {
+        rp_rsa_key_free(*key);
+        return NULL;
+    }
+    return srv;
+}
+
+/* What the server made of the packet, with OpenSSL's allocation n failing. */
+typedef struct outcome {
+    int rc;
+    uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
+    size_t rn;
     rp_error why;
-    rp_error_clear(&why);
-    int rc = residue_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply,
-                                           &rn, &why);
+} outcome;
+
+/* In the child: sets the hook, makes the server and hands it the packet (reporting the
+ * allocations made before it on p->report_fd); _exit(setup_failed) when the server could
+ * not be made. */
+static void handle_failing(const packet *p, unsigned long n, int setup_failed, outcome *o)
+{
+    if (!openssl_fail_allocation(n))
+        _exit(9);
+    rp_rsa_key *key;
+    residue_server *srv = new_server(p, &key);
+    if (srv == NULL)
+        _exit(setup_failed);
+    unsigned long before = openssl_allocations();
+    o->rn = 0;
+    rp_error_clear(&o->why);
+    o->rc = residue_server_handle_connect(srv, (const uint8_t *)p->bytes, p->len, o->reply,
+                                          sizeof o->reply, &o->rn, &o->why);
+    if (p->report_fd >= 0 && write(p->report_fd, &before, sizeof before) != (ssize_t)sizeof before)
+        _exit(8);
     residue_server_free(srv);
+    rp_rsa_key_free(key);
+}
+
+static void child(const void *arg, unsigned long n)
+{
+    static outcome o;
+    handle_failing(arg, n, 3, &o);
+    int rc = o.rc;
+    size_t rn = o.rn;
+    const rp_error why = o.why;
+    const uint8_t *reply = o.reply;
     if (rc == 0 && why.code == RP_OK)
         _exit(openssl_allocations() < n ? 2 : 4); /* 4: a failure OpenSSL got over */
     if (rc == 0) {
@@ -65,16 +115,8 @@ static void child(const char *pkt, size_t len, unsigned long n)
 
 static int run_child(const char *pkt, size_t len, unsigned long n)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        child(pkt, len, n);
-    int st = 0;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st), "OpenSSL allocation %lu failing: killed by signal %d", n,
-                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    return WEXITSTATUS(st);
+    const packet p = { pkt, len, NULL, 0, -1 };
+    return oom_child_run(child, &p, n, "CONNECT");
 }
 
 static char *connect_packet(size_t *len)
@@ -132,35 +174,14 @@ END_TEST
 
 enum { RSA_LOCAL = 0, RSA_ANSWERED = 1, RSA_HELLO = 2, RSA_OTHER = 3, RSA_SETUP = 5 };
 
-static void rsa_child(const char *pem, size_t pem_len, const char *pkt, size_t len, unsigned long n,
-                      int report_fd)
+static void rsa_child(const void *arg, unsigned long n)
 {
-    if (!openssl_fail_allocation(n))
-        _exit(9);
-    fake_clock clk = { 1795667583u };
-    fake_rng rng;
-    memset(&rng, 0, sizeof rng);
-    rng.state = 7;
-    rp_rsa_key *key = NULL;
-    residue_server_config cfg;
-    residue_server_config_defaults(&cfg);
-    residue_server *srv = NULL;
-    if (rp_rsa_key_load_private_pem(pem, pem_len, NULL, &key, NULL) != 0)
-        _exit(RSA_SETUP);
-    cfg.server_private_key = key;
-    if (residue_server_create(&cfg, fake_now, &clk, fake_random, &rng, &srv, NULL) != 0)
-        _exit(RSA_SETUP);
-    unsigned long before = openssl_allocations();
-    static uint8_t reply[RESIDUE_SESSION_PACKET_MAX];
-    size_t rn = 0;
-    rp_error why;
-    rp_error_clear(&why);
-    int rc = residue_server_handle_connect(srv, (const uint8_t *)pkt, len, reply, sizeof reply,
-                                           &rn, &why);
-    if (report_fd >= 0 && write(report_fd, &before, sizeof before) != (ssize_t)sizeof before)
-        _exit(8);
-    residue_server_free(srv);
-    rp_rsa_key_free(key);
+    static outcome o;
+    handle_failing(arg, n, RSA_SETUP, &o);
+    int rc = o.rc;
+    size_t rn = o.rn;
+    const rp_error why = o.why;
+    const uint8_t *reply = o.reply;
     if (rc == 0 && rn > 0 && strstr((const char *)reply, "\"status\":1") != NULL)
         _exit(RSA_ANSWERED);
     if (rc == 0)
@@ -174,16 +195,8 @@ static void rsa_child(const char *pem, size_t pem_len, const char *pkt, size_t l
 static int run_rsa_child(const char *pem, size_t pem_len, const char *pkt, size_t len,
                          unsigned long n, int report_fd)
 {
-    fflush(NULL);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        rsa_child(pem, pem_len, pkt, len, n, report_fd);
-    int st = 0;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st), "OpenSSL allocation %lu failing: killed by signal %d", n,
-                  WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    return WEXITSTATUS(st);
+    const packet p = { pkt, len, pem, pem_len, report_fd };
+    return oom_child_run(rsa_child, &p, n, "RSA CONNECT");
 }
 
 START_TEST(test_rsa_connect_decrypt_out_of_memory)
