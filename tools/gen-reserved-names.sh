@@ -33,6 +33,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 cc=${CC:-cc}
+command -v gcc > /dev/null || { echo "gen-reserved-names: needs gcc (its -aux-info lists the functions)" >&2; exit 1; }
 out=generator/reserved_names.def
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -108,10 +109,11 @@ typedefs() {
 }
 
 # functions MODE HEADER > names of the functions the header declares (gcc's -aux-info
-# prints one prototype per line; the name is the first word before a "(" that is not "(*")
+# prints one prototype per line; the name is the first word before a "(" that is not "(*").
+# Only gcc has -aux-info: it is asked whatever CC is, and its absence is an error.
 functions() {
     printf '#include <%s>\n' "$2" |
-        $cc $(flags "$1") -aux-info "$tmp/aux" -c -x c - -o /dev/null 2>/dev/null || : > "$tmp/aux"
+        gcc $(flags "$1") -aux-info "$tmp/aux" -c -x c - -o /dev/null 2>/dev/null || : > "$tmp/aux"
     perl -ne 'next unless m{^/\* \S+ \*/ (.*)$}; my $d = $1; $d =~ s{/\*.*$}{};
               print "$1\n" if $d =~ /([A-Za-z_]\w*)\s*\((?!\s*\*)/' "$tmp/aux" | sort -u
 }
